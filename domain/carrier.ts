@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { AddressSchema, ServiceLevelSchema } from './order';
+
+/**
+ * The carrier contract, shaped like the multi-carrier APIs (EasyPost, Shippo, ShipEngine):
+ * quote rates, buy a label with an idempotency key, void it, track it. The simulator and any
+ * real carrier adapter implement `CarrierApi`; activities only ever see this interface.
+ */
+
+export const TRACKING_STATUSES = [
+  'label_created',
+  'in_transit',
+  'out_for_delivery',
+  'delivered',
+  'available_for_pickup',
+  'delivery_failed',
+  'exception',
+  'returned_to_sender',
+  'lost',
+] as const;
+export const TrackingStatusSchema = z.enum(TRACKING_STATUSES);
+export type TrackingStatus = z.infer<typeof TrackingStatusSchema>;
+
+export const CarrierCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{1,31}$/);
+export type CarrierCode = z.infer<typeof CarrierCodeSchema>;
+
+export const ParcelSchema = z.object({
+  lengthMm: z.number().int().positive(),
+  widthMm: z.number().int().positive(),
+  heightMm: z.number().int().positive(),
+  weightGrams: z.number().int().positive(),
+});
+export type Parcel = z.infer<typeof ParcelSchema>;
+
+export const OriginSchema = z.object({
+  warehouseCode: z.string(),
+  postalCode: z.string(),
+  countryCode: z.string().length(2),
+});
+
+export const RateRequestSchema = z.object({
+  shipmentId: z.string(),
+  from: OriginSchema,
+  to: AddressSchema,
+  parcels: z.array(ParcelSchema).min(1),
+  /** When the parcels are handed to the carrier (after pick and pack). */
+  shipAt: z.iso.datetime({ offset: true }),
+});
+export type RateRequest = z.infer<typeof RateRequestSchema>;
+
+export const RateQuoteSchema = z.object({
+  carrierCode: CarrierCodeSchema,
+  serviceCode: z.string(),
+  serviceLevel: ServiceLevelSchema,
+  amountCents: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+  deliveryDays: z.number().int().positive(),
+  estimatedDeliveryAt: z.iso.datetime({ offset: true }),
+  guaranteed: z.boolean(),
+});
+export type RateQuote = z.infer<typeof RateQuoteSchema>;
+
+export const BuyLabelRequestSchema = RateRequestSchema.extend({
+  serviceCode: z.string(),
+  /** A retried purchase with the same key returns the same label and charges once. */
+  idempotencyKey: z.string().min(1),
+});
+export type BuyLabelRequest = z.infer<typeof BuyLabelRequestSchema>;
+
+export const PurchasedLabelSchema = z.object({
+  carrierCode: CarrierCodeSchema,
+  serviceCode: z.string(),
+  carrierLabelId: z.string(),
+  trackingNumber: z.string(),
+  amountCents: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+  labelUrl: z.string(),
+  estimatedDeliveryAt: z.iso.datetime({ offset: true }),
+  purchasedAt: z.iso.datetime({ offset: true }),
+});
+export type PurchasedLabel = z.infer<typeof PurchasedLabelSchema>;
+
+/** A scan as the carrier reports it, in the carrier's own status vocabulary. */
+export const CarrierTrackingEventSchema = z.object({
+  carrierCode: CarrierCodeSchema,
+  /** Unique per carrier: the key that absorbs duplicate deliveries. */
+  eventId: z.string().min(1).max(128),
+  trackingNumber: z.string().min(1).max(64),
+  statusCode: z.string().min(1).max(64),
+  detail: z.string().max(500).optional(),
+  location: z.string().max(200).optional(),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+export type CarrierTrackingEvent = z.infer<typeof CarrierTrackingEventSchema>;
+
+/** Body of a carrier's tracking webhook. */
+export const TrackingWebhookSchema = z.object({
+  events: z.array(CarrierTrackingEventSchema).min(1).max(100),
+});
+export type TrackingWebhook = z.infer<typeof TrackingWebhookSchema>;
+
+export interface CarrierApi {
+  readonly code: CarrierCode;
+  quote(request: RateRequest): Promise<RateQuote[]>;
+  buyLabel(request: BuyLabelRequest): Promise<PurchasedLabel>;
+  /** Voiding an already-voided label succeeds: void is idempotent. */
+  voidLabel(carrierLabelId: string): Promise<{ voided: true }>;
+  track(trackingNumber: string): Promise<CarrierTrackingEvent[]>;
+}

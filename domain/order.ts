@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * The order contract: one declaration serves the API's validation, the OpenAPI document,
+ * the order workflow's input and the TypeScript types.
+ */
+
+export const ServiceLevelSchema = z.enum(['economy', 'standard', 'express']);
+export type ServiceLevel = z.infer<typeof ServiceLevelSchema>;
+
+/** What to do when stock is short: wait for a restock until a deadline, or ship what is there. */
+export const BackorderPolicySchema = z.enum(['backorder', 'ship_available']);
+export type BackorderPolicy = z.infer<typeof BackorderPolicySchema>;
+
+export const SkuCodeSchema = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, 'SKU codes are 2–40 upper-case letters, digits and dashes');
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const AddressSchema = z.object({
+  name: text(120),
+  line1: text(200),
+  line2: z.string().trim().max(200).optional(),
+  city: text(100),
+  region: z.string().trim().max(100).optional(),
+  postalCode: text(20),
+  countryCode: z.string().regex(/^[A-Z]{2}$/, 'countryCode is an ISO 3166-1 alpha-2 code such as "FR"'),
+  phone: z.string().trim().max(40).optional(),
+});
+export type Address = z.infer<typeof AddressSchema>;
+
+export const MAX_LINES_PER_ORDER = 100;
+export const MAX_QUANTITY_PER_LINE = 1000;
+
+export const OrderLineInputSchema = z.object({
+  sku: SkuCodeSchema,
+  quantity: z.number().int('quantity must be a whole number').positive().max(MAX_QUANTITY_PER_LINE),
+});
+export type OrderLineInput = z.infer<typeof OrderLineInputSchema>;
+
+export const CustomerSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'customer id is 1–64 letters, digits, "_" or "-"'),
+  name: text(120),
+  email: z.email().max(254).optional(),
+});
+export type Customer = z.infer<typeof CustomerSchema>;
+
+/** The body of `POST /orders`. */
+export const OrderRequestSchema = z
+  .object({
+    customer: CustomerSchema,
+    shipTo: AddressSchema,
+    lines: z.array(OrderLineInputSchema).min(1, 'an order needs at least one line').max(MAX_LINES_PER_ORDER),
+    serviceLevel: ServiceLevelSchema.default('standard'),
+    /** When omitted, the promise follows from the service level (see domain/promise.ts). */
+    promisedBy: z.iso.datetime({ offset: true }).optional(),
+    backorderPolicy: BackorderPolicySchema.default('backorder'),
+    /** How long a backordered order may wait for a restock before ops must decide. */
+    backorderWaitHours: z.number().int().positive().max(24 * 60).default(72),
+    source: z.string().trim().min(1).max(60).default('api'),
+  })
+  .superRefine((order, ctx) => {
+    const seen = new Set<string>();
+    order.lines.forEach((line, i) => {
+      if (seen.has(line.sku)) {
+        ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `SKU ${line.sku} appears on more than one line` });
+      }
+      seen.add(line.sku);
+    });
+  });
+export type OrderRequest = z.infer<typeof OrderRequestSchema>;
+
+/** What the order workflow starts with: the validated request plus the facts intake fixed. */
+export const OrderWorkflowInputSchema = z.object({
+  orderId: z.string(),
+  idempotencyKey: z.string(),
+  requestHash: z.string(),
+  receivedAt: z.iso.datetime({ offset: true }),
+  promisedBy: z.iso.datetime({ offset: true }),
+  request: OrderRequestSchema,
+  /** Business seconds per real second: 1 in production, larger in demos so a day passes in a minute. */
+  timeScale: z.number().positive().default(1),
+});
+export type OrderWorkflowInput = z.infer<typeof OrderWorkflowInputSchema>;
