@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { RateQuote } from '../../domain/carrier';
+import { chooseCarrierService } from '../../domain/carrier-choice';
+
+const SHIP_DAY = Date.parse('2025-03-03T16:00:00Z');
+const DAY = 86_400_000;
+
+function quote(carrierCode: string, serviceCode: string, amountCents: number, deliveryDays: number): RateQuote {
+  return {
+    carrierCode,
+    serviceCode,
+    serviceLevel: deliveryDays <= 1 ? 'express' : deliveryDays <= 3 ? 'standard' : 'economy',
+    amountCents,
+    currency: 'EUR',
+    deliveryDays,
+    estimatedDeliveryAt: new Date(SHIP_DAY + deliveryDays * DAY).toISOString(),
+    guaranteed: deliveryDays <= 1,
+  };
+}
+const promiseIn = (days: number) => new Date(SHIP_DAY + days * DAY).toISOString();
+const reliability = { swiftpost: 0.97, parcelnord: 0.92, ecoroute: 0.85 };
+
+describe('chooseCarrierService', () => {
+  it('picks the cheapest quote that arrives by the promised date', () => {
+    const quotes = [quote('swiftpost', 'express', 1450, 1), quote('parcelnord', 'standard', 690, 3), quote('ecoroute', 'eco', 420, 6)];
+
+    const choice = chooseCarrierService(quotes, promiseIn(3), reliability);
+
+    expect(choice).toMatchObject({ kind: 'Chosen', promiseMiss: false, fastestAmountCents: 1450, savingCents: 760 });
+    if (choice.kind === 'Chosen') expect(choice.quote.carrierCode).toBe('parcelnord');
+  });
+
+  it('breaks a price tie in favour of the more reliable carrier, then the shorter transit', () => {
+    const tiedOnPrice = [quote('ecoroute', 'std', 690, 2), quote('parcelnord', 'std', 690, 3), quote('swiftpost', 'std', 690, 3)];
+    const byReliability = chooseCarrierService(tiedOnPrice, promiseIn(3), reliability);
+    expect(byReliability.kind === 'Chosen' && byReliability.quote.carrierCode).toBe('swiftpost');
+
+    const sameCarrierTwoSpeeds = [quote('parcelnord', 'slow', 690, 3), quote('parcelnord', 'quick', 690, 2)];
+    const bySpeed = chooseCarrierService(sameCarrierTwoSpeeds, promiseIn(3), reliability);
+    expect(bySpeed.kind === 'Chosen' && bySpeed.quote.serviceCode).toBe('quick');
+  });
+
+  it('when no quote keeps the promise, books the fastest and marks the promise missed', () => {
+    const quotes = [quote('ecoroute', 'eco', 420, 6), quote('parcelnord', 'standard', 690, 3), quote('swiftpost', 'standard', 640, 3)];
+
+    const choice = chooseCarrierService(quotes, promiseIn(1), reliability);
+
+    expect(choice).toMatchObject({ kind: 'Chosen', promiseMiss: true, savingCents: 0 });
+    // Two quotes tie on speed: the cheaper one is the fastest.
+    if (choice.kind === 'Chosen') expect(choice.quote.carrierCode).toBe('swiftpost');
+  });
+
+  it('without any quote answers NoServiceAvailable instead of throwing', () => {
+    expect(chooseCarrierService([], promiseIn(3), reliability)).toEqual({ kind: 'NoServiceAvailable' });
+  });
+
+  it('saves money against always booking the fastest over a realistic batch of shipments', () => {
+    const batch: { quotes: RateQuote[]; promisedBy: string }[] = [
+      // standard promise, all three carriers quote
+      { quotes: [quote('swiftpost', 'express', 1450, 1), quote('parcelnord', 'standard', 690, 3), quote('ecoroute', 'eco', 420, 5)], promisedBy: promiseIn(3) },
+      // economy promise: the slow, cheap service suffices
+      { quotes: [quote('swiftpost', 'express', 1520, 1), quote('parcelnord', 'standard', 720, 3), quote('ecoroute', 'eco', 450, 5)], promisedBy: promiseIn(6) },
+      // express promise: only the express service keeps it
+      { quotes: [quote('swiftpost', 'express', 1380, 1), quote('parcelnord', 'standard', 650, 2), quote('ecoroute', 'eco', 400, 5)], promisedBy: promiseIn(1) },
+      // a heavy parcel where the fastest is also dear
+      { quotes: [quote('swiftpost', 'express', 2890, 1), quote('parcelnord', 'express', 2400, 1), quote('parcelnord', 'standard', 1250, 3)], promisedBy: promiseIn(3) },
+    ];
+
+    let paid = 0;
+    let fastestWouldCost = 0;
+    let saved = 0;
+    for (const { quotes, promisedBy } of batch) {
+      const choice = chooseCarrierService(quotes, promisedBy, reliability);
+      if (choice.kind !== 'Chosen') throw new Error('every shipment in the batch has quotes');
+      expect(choice.promiseMiss).toBe(false);
+      paid += choice.quote.amountCents;
+      fastestWouldCost += choice.fastestAmountCents;
+      saved += choice.savingCents;
+    }
+
+    expect(paid).toBe(690 + 450 + 1380 + 1250);
+    expect(fastestWouldCost).toBe(1450 + 1520 + 1380 + 2400);
+    expect(saved).toBe(fastestWouldCost - paid);
+    expect(saved).toBe(2980);
+  });
+
+  it('gives the same answer whatever order the quotes arrive in', () => {
+    const quotes = [quote('ecoroute', 'std', 690, 3), quote('swiftpost', 'std', 690, 3), quote('parcelnord', 'std', 690, 3)];
+    const forward = chooseCarrierService(quotes, promiseIn(3), {});
+    const backward = chooseCarrierService([...quotes].reverse(), promiseIn(3), {});
+    expect(backward).toEqual(forward);
+  });
+});
