@@ -1,0 +1,100 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { CarrierCode } from '../../domain/carrier';
+
+/**
+ * What can go wrong when talking to a carrier. Every error says whether retrying can help, and
+ * carries a stable `type` so Temporal retry policies (`nonRetryableErrorTypes`) and the API can
+ * branch on it without parsing messages.
+ */
+
+export type CarrierErrorType = 'carrier_api_error' | 'carrier_timeout' | 'carrier_rejected';
+
+export abstract class CarrierError extends Error {
+  abstract readonly type: CarrierErrorType;
+  abstract readonly retryable: boolean;
+
+  protected constructor(
+    readonly carrierCode: CarrierCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The carrier answered with a server-side failure (5xx, 429): the same request may succeed later. */
+export class CarrierApiError extends CarrierError {
+  readonly type = 'carrier_api_error';
+  readonly retryable = true;
+
+  constructor(
+    carrierCode: CarrierCode,
+    readonly status: number,
+    message = `${carrierCode} answered ${status}`,
+  ) {
+    super(carrierCode, message);
+  }
+}
+
+/**
+ * No answer in time. The carrier may still have done the work (a label bought, the response lost),
+ * which is why purchases carry an idempotency key: the retry gets the same label back.
+ */
+export class CarrierTimeout extends CarrierError {
+  readonly type = 'carrier_timeout';
+  readonly retryable = true;
+
+  constructor(
+    carrierCode: CarrierCode,
+    readonly timeoutMs: number,
+    operation: string,
+  ) {
+    super(carrierCode, `${carrierCode} ${operation} timed out after ${timeoutMs} ms`);
+  }
+}
+
+export const REJECTION_REASONS = [
+  'invalid_request',
+  'unsupported_destination',
+  'unknown_service',
+  'parcel_too_heavy',
+  'parcel_too_long',
+  'idempotency_conflict',
+  'unknown_label',
+  'unknown_tracking_number',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** The carrier refused the request itself: sending it again unchanged can only be refused again. */
+export class CarrierRejected extends CarrierError {
+  readonly type = 'carrier_rejected';
+  readonly retryable = false;
+
+  constructor(
+    carrierCode: CarrierCode,
+    readonly reason: RejectionReason,
+    message: string,
+  ) {
+    super(carrierCode, message);
+  }
+}
+
+export function isCarrierError(error: unknown): error is CarrierError {
+  return error instanceof CarrierError;
+}
+
+/**
+ * The one mapping from carrier errors to Temporal failures, for the activities that call carriers.
+ * Unknown errors pass through unchanged so Temporal's default (retry) applies.
+ */
+export function toApplicationFailure(error: unknown): unknown {
+  if (!isCarrierError(error)) return error;
+  const details = error instanceof CarrierRejected ? [{ carrierCode: error.carrierCode, reason: error.reason }] : [{ carrierCode: error.carrierCode }];
+  return ApplicationFailure.create({
+    type: error.type,
+    message: error.message,
+    nonRetryable: !error.retryable,
+    details,
+    cause: error,
+  });
+}

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import {
+  BuyLabelRequestSchema,
+  RateRequestSchema,
+  type BuyLabelRequest,
+  type CarrierApi,
+  type CarrierCode,
+  type CarrierTrackingEvent,
+  type PurchasedLabel,
+  type RateQuote,
+  type RateRequest,
+} from '../../domain/carrier';
+import { DAY_MS, realDurationMs } from '../../domain/clock';
+import { CURRENCY, deliveryDays, findServiceSpec, isCrossBorder, priceCents, type CarrierServiceSpec, type CarrierSpec } from './catalogue';
+import { CarrierRejected } from './errors';
+import type { FaultInjector } from './faults';
+import { seededRandom } from './prng';
+import { planScans, resolveScenario, type ScanPlace, type ScenarioName, type ScenarioScript } from './scenarios';
+import { buildTimeline, planDeliveries, scansSoFar, trackingAnswer, type PlannedDelivery } from './timeline';
+
+/**
+ * One simulated carrier's servers: its rate card, the labels it sold, their scan timelines. State
+ * is in memory and lives as long as the process — which is what a carrier looks like from here.
+ */
+
+export interface Clock {
+  now(): number;
+}
+
+/** Everything the carrier knows about a label it sold. */
+export interface SoldLabel {
+  label: PurchasedLabel;
+  shipmentId: string;
+  idempotencyKey: string;
+  scenario: ScenarioName;
+  /** Every scan the parcel will ever get, by occurrence time; `track` shows those already past. */
+  timeline: CarrierTrackingEvent[];
+  /** How the carrier will push the timeline by webhook (empty for carriers without webhooks). */
+  deliveries: PlannedDelivery[];
+  voidedAtMs: number | undefined;
+  /** What the purchase asked for: a reused idempotency key must ask for the same thing. */
+  fingerprint: string;
+}
+
+export interface SimulatedCarrierDeps {
+  spec: CarrierSpec;
+  clock: Clock;
+  timeScale: number;
+  scenarios: () => ScenarioScript;
+  faults: FaultInjector;
+  onSold: (sold: SoldLabel) => void;
+}
+
+export class SimulatedCarrier implements CarrierApi {
+  readonly code: CarrierCode;
+  private readonly byLabelId = new Map<string, SoldLabel>();
+  private readonly byTrackingNumber = new Map<string, SoldLabel>();
+  private readonly byIdempotencyKey = new Map<string, SoldLabel>();
+
+  constructor(private readonly deps: SimulatedCarrierDeps) {
+    this.code = deps.spec.code;
+  }
+
+  /** Labels actually sold (and charged): retries with the same idempotency key do not count. */
+  get labelsSold(): number {
+    return this.byLabelId.size;
+  }
+
+  soldLabel(trackingNumber: string): SoldLabel | undefined {
+    return this.byTrackingNumber.get(trackingNumber);
+  }
+
+  quote(request: RateRequest): Promise<RateQuote[]> {
+    return this.deps.faults.run('quote', () => {
+      const valid = this.acceptRoute(RateRequestSchema.safeParse(request));
+      const shipAtMs = Date.parse(valid.shipAt);
+      return this.deps.spec.services.map((service) => {
+        const days = deliveryDays(service, valid);
+        return {
+          carrierCode: this.code,
+          serviceCode: service.code,
+          serviceLevel: service.level,
+          amountCents: priceCents(this.deps.spec, service, valid),
+          currency: CURRENCY,
+          deliveryDays: days,
+          estimatedDeliveryAt: new Date(shipAtMs + realDurationMs(days * DAY_MS, this.deps.timeScale)).toISOString(),
+          guaranteed: service.guaranteed,
+        };
+      });
+    });
+  }
+
+  buyLabel(request: BuyLabelRequest): Promise<PurchasedLabel> {
+    return this.deps.faults.run('buyLabel', () => {
+      const fingerprint = fingerprintOf(request);
+      const earlier = this.byIdempotencyKey.get(request.idempotencyKey);
+      if (earlier) {
+        if (earlier.fingerprint !== fingerprint) {
+          throw new CarrierRejected(this.code, 'idempotency_conflict', `idempotency key ${request.idempotencyKey} was used for a different purchase`);
+        }
+        return earlier.label;
+      }
+      const valid = this.acceptRoute(BuyLabelRequestSchema.safeParse(request));
+      const service = findServiceSpec(this.deps.spec, valid.serviceCode);
+      if (!service) throw new CarrierRejected(this.code, 'unknown_service', `${this.code} has no service ${valid.serviceCode}`);
+      const sold = this.sell(valid, service, fingerprint);
+      this.deps.onSold(sold);
+      return sold.label;
+    });
+  }
+
+  voidLabel(carrierLabelId: string): Promise<{ voided: true }> {
+    return this.deps.faults.run('voidLabel', () => {
+      const sold = this.byLabelId.get(carrierLabelId);
+      if (!sold) throw new CarrierRejected(this.code, 'unknown_label', `${this.code} sold no label ${carrierLabelId}`);
+      sold.voidedAtMs ??= this.deps.clock.now();
+      return { voided: true as const };
+    });
+  }
+
+  track(trackingNumber: string): Promise<CarrierTrackingEvent[]> {
+    return this.deps.faults.run('track', () => {
+      const sold = this.byTrackingNumber.get(trackingNumber);
+      if (!sold) throw new CarrierRejected(this.code, 'unknown_tracking_number', `${this.code} knows no parcel ${trackingNumber}`);
+      return trackingAnswer(sold.scenario, scansSoFar(sold.timeline, this.deps.clock.now(), sold.voidedAtMs));
+    });
+  }
+
+  private sell(request: BuyLabelRequest, service: CarrierServiceSpec, fingerprint: string): SoldLabel {
+    const { spec, clock, timeScale } = this.deps;
+    // Derived from the key, so a label keeps its number even if the simulator is rebuilt.
+    const digest = createHash('sha256').update(`${this.code}:${request.idempotencyKey}`).digest('hex').slice(0, 12).toUpperCase();
+    const trackingNumber = `${spec.trackingPrefix}${digest}`;
+    const carrierLabelId = `${spec.trackingPrefix.toLowerCase()}_lbl_${digest.toLowerCase()}`;
+    const purchasedAtMs = clock.now();
+    const handoverAtMs = Math.max(purchasedAtMs, Date.parse(request.shipAt));
+    const days = deliveryDays(service, request);
+    const scenario = resolveScenario(this.deps.scenarios(), { carrierCode: this.code, shipmentId: request.shipmentId, recipientName: request.to.name });
+
+    const random = seededRandom(trackingNumber);
+    const steps = planScans({ scenario, deliveryDays: days, stallWindowHours: service.stallWindowHours, crossBorder: isCrossBorder(request) }, random);
+    const timeline = buildTimeline({ carrierCode: this.code, trackingNumber, steps, purchasedAtMs, handoverAtMs, timeScale, places: placesOf(spec, request) });
+    const deliveries = spec.supportsWebhooks ? planDeliveries(scenario, timeline, timeScale, random) : [];
+
+    const sold: SoldLabel = {
+      label: {
+        carrierCode: this.code,
+        serviceCode: service.code,
+        carrierLabelId,
+        trackingNumber,
+        amountCents: priceCents(spec, service, request),
+        currency: CURRENCY,
+        labelUrl: `https://labels.simulator.colis.invalid/${this.code}/${carrierLabelId}.pdf`,
+        estimatedDeliveryAt: new Date(handoverAtMs + realDurationMs(days * DAY_MS, timeScale)).toISOString(),
+        purchasedAt: new Date(purchasedAtMs).toISOString(),
+      },
+      shipmentId: request.shipmentId,
+      idempotencyKey: request.idempotencyKey,
+      scenario,
+      timeline,
+      deliveries,
+      voidedAtMs: undefined,
+      fingerprint,
+    };
+    this.byLabelId.set(carrierLabelId, sold);
+    this.byTrackingNumber.set(trackingNumber, sold);
+    this.byIdempotencyKey.set(request.idempotencyKey, sold);
+    return sold;
+  }
+
+  /** The carrier's own checks: a well-formed request to a country it serves, parcels within its limits. */
+  private acceptRoute<T extends RateRequest>(parsed: { success: true; data: T } | { success: false; error: { message: string } }): T {
+    if (!parsed.success) throw new CarrierRejected(this.code, 'invalid_request', `${this.code} refused the request: ${parsed.error.message}`);
+    const request = parsed.data;
+    const { spec } = this.deps;
+    if (!spec.destinationCountries.includes(request.to.countryCode)) {
+      throw new CarrierRejected(this.code, 'unsupported_destination', `${this.code} does not deliver to ${request.to.countryCode}`);
+    }
+    request.parcels.forEach((parcel, i) => {
+      if (parcel.weightGrams > spec.maxParcelWeightGrams) {
+        throw new CarrierRejected(this.code, 'parcel_too_heavy', `parcel ${i + 1} weighs ${parcel.weightGrams} g, over ${this.code}'s ${spec.maxParcelWeightGrams} g`);
+      }
+      const longestMm = Math.max(parcel.lengthMm, parcel.widthMm, parcel.heightMm);
+      if (longestMm > spec.maxParcelLengthMm) {
+        throw new CarrierRejected(this.code, 'parcel_too_long', `parcel ${i + 1} is ${longestMm} mm long, over ${this.code}'s ${spec.maxParcelLengthMm} mm`);
+      }
+    });
+    return request;
+  }
+}
+
+/**
+ * The parts of a purchase that make it "the same purchase". `shipAt` is left out on purpose: a
+ * retried activity may recompute it, and that must not turn a retry into a conflict.
+ */
+function fingerprintOf(request: BuyLabelRequest): string {
+  const { shipmentId, serviceCode, from, to, parcels } = request;
+  return canonicalJson({ shipmentId, serviceCode, from, to, parcels });
+}
+
+/** JSON with object keys sorted, so key order never makes two equal requests look different. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+function placesOf(spec: CarrierSpec, request: RateRequest): Record<ScanPlace, string> {
+  return {
+    origin: `${request.from.warehouseCode}, ${request.from.postalCode} ${request.from.countryCode}`,
+    origin_hub: `${spec.name} hub, ${request.from.countryCode}`,
+    destination_hub: `${spec.name} hub, ${request.to.countryCode}`,
+    destination: `${request.to.city}, ${request.to.postalCode} ${request.to.countryCode}`,
+  };
+}
