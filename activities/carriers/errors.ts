@@ -7,7 +7,11 @@ import type { CarrierCode } from '../../domain/carrier';
  * branch on it without parsing messages.
  */
 
-export type CarrierErrorType = 'carrier_api_error' | 'carrier_timeout' | 'carrier_rejected';
+/** Named like the classes and like domain/errors.ts types, so one naming scheme reaches Temporal. */
+export type CarrierErrorType = 'CarrierApiError' | 'CarrierTimeout' | 'CarrierRejected';
+
+/** For `nonRetryableErrorTypes` in the carrier activities' retry policy. */
+export const NON_RETRYABLE_CARRIER_ERROR_TYPES: readonly CarrierErrorType[] = ['CarrierRejected'];
 
 export abstract class CarrierError extends Error {
   abstract readonly type: CarrierErrorType;
@@ -24,7 +28,7 @@ export abstract class CarrierError extends Error {
 
 /** The carrier answered with a server-side failure (5xx, 429): the same request may succeed later. */
 export class CarrierApiError extends CarrierError {
-  readonly type = 'carrier_api_error';
+  readonly type = 'CarrierApiError';
   readonly retryable = true;
 
   constructor(
@@ -41,7 +45,7 @@ export class CarrierApiError extends CarrierError {
  * which is why purchases carry an idempotency key: the retry gets the same label back.
  */
 export class CarrierTimeout extends CarrierError {
-  readonly type = 'carrier_timeout';
+  readonly type = 'CarrierTimeout';
   readonly retryable = true;
 
   constructor(
@@ -67,7 +71,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** The carrier refused the request itself: sending it again unchanged can only be refused again. */
 export class CarrierRejected extends CarrierError {
-  readonly type = 'carrier_rejected';
+  readonly type = 'CarrierRejected';
   readonly retryable = false;
 
   constructor(
