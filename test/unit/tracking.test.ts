@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import type { TrackingStatus } from '../../domain/carrier';
+import {
+  MAX_TIMELINE_EVENTS,
+  applyTrackingEvents,
+  initialTrackingState,
+  isBroken,
+  isTerminal,
+  type NormalisedTrackingEvent,
+  type TrackingState,
+} from '../../domain/tracking';
+
+const T0 = Date.parse('2025-03-03T08:00:00Z');
+const HOUR = 3_600_000;
+
+function scan(eventId: string, status: TrackingStatus, hoursAfterT0: number): NormalisedTrackingEvent {
+  return {
+    carrierCode: 'swiftpost',
+    eventId,
+    trackingNumber: 'SP123',
+    status,
+    carrierStatusCode: status.toUpperCase(),
+    occurredAt: new Date(T0 + hoursAfterT0 * HOUR).toISOString(),
+  };
+}
+const at = (hoursAfterT0: number) => new Date(T0 + hoursAfterT0 * HOUR).toISOString();
+
+function applyOneByOne(events: NormalisedTrackingEvent[], start: TrackingState = initialTrackingState()): TrackingState {
+  return events.reduce((state, event) => applyTrackingEvents(state, [event]).state, start);
+}
+
+const journey = [
+  scan('e1', 'label_created', 0),
+  scan('e2', 'in_transit', 4),
+  scan('e3', 'in_transit', 20),
+  scan('e4', 'out_for_delivery', 30),
+  scan('e5', 'delivered', 34),
+];
+
+describe('applyTrackingEvents', () => {
+  it('follows the main line to delivered when scans arrive in order', () => {
+    const { state, applied, ignored } = applyTrackingEvents(initialTrackingState(), journey);
+    expect(state.status).toBe('delivered');
+    expect(state.statusAt).toBe(at(34));
+    expect(state.lastScanAt).toBe(at(34));
+    expect(applied.map((e) => e.eventId)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(ignored).toEqual([]);
+  });
+
+  it('absorbs a duplicate delivery of the same scan', () => {
+    const first = applyTrackingEvents(initialTrackingState(), [scan('e2', 'in_transit', 4)]);
+    const again = applyTrackingEvents(first.state, [scan('e2', 'in_transit', 4)]);
+    expect(again.applied).toEqual([]);
+    expect(again.ignored.map((i) => i.reason)).toEqual(['duplicate']);
+    expect(again.state.timeline).toHaveLength(1);
+  });
+
+  it('reaches the same status whatever order the scans arrive in', () => {
+    const withoutDelivery = journey.slice(0, 4);
+    const expected = applyOneByOne(withoutDelivery).status;
+    expect(expected).toBe('out_for_delivery');
+    expect(applyOneByOne([...withoutDelivery].reverse()).status).toBe(expected);
+    expect(applyOneByOne([journey[3]!, journey[0]!, journey[2]!, journey[1]!]).status).toBe(expected);
+    expect(applyOneByOne([...journey].reverse()).status).toBe('delivered');
+  });
+
+  it('records an older scan in the timeline without moving the status back', () => {
+    const atDoor = applyTrackingEvents(initialTrackingState(), [scan('e4', 'out_for_delivery', 30)]).state;
+    const late = applyTrackingEvents(atDoor, [scan('e2', 'in_transit', 4)]);
+    expect(late.state.status).toBe('out_for_delivery');
+    expect(late.ignored).toEqual([{ event: scan('e2', 'in_transit', 4), reason: 'stale' }]);
+    expect(late.state.timeline.map((e) => e.eventId)).toEqual(['e2', 'e4']);
+  });
+
+  it('a late in_transit after delivered changes nothing but the timeline', () => {
+    const delivered = applyTrackingEvents(initialTrackingState(), journey).state;
+    const late = applyTrackingEvents(delivered, [scan('e9', 'in_transit', 40)]);
+    expect(late.state.status).toBe('delivered');
+    expect(late.state.statusAt).toBe(at(34));
+    expect(late.ignored.map((i) => i.reason)).toEqual(['after_terminal']);
+  });
+
+  it('a delivery scan wins even when its clock lags a later-reported scan', () => {
+    const state = applyOneByOne([scan('e3', 'in_transit', 20), scan('e5', 'delivered', 19)]);
+    expect(state.status).toBe('delivered');
+    expect(isTerminal(state.status)).toBe(true);
+  });
+
+  it('a newer in_transit resumes after an exception', () => {
+    const { state } = applyTrackingEvents(initialTrackingState(), [
+      scan('e2', 'in_transit', 4),
+      scan('x1', 'exception', 10),
+      scan('e3', 'in_transit', 20),
+    ]);
+    expect(state.status).toBe('in_transit');
+  });
+
+  it('an older in_transit does not clear a newer exception', () => {
+    const broken = applyTrackingEvents(initialTrackingState(), [scan('x1', 'exception', 10)]).state;
+    expect(isBroken(broken.status)).toBe(true);
+    const late = applyTrackingEvents(broken, [scan('e2', 'in_transit', 4)]);
+    expect(late.state.status).toBe('exception');
+    expect(late.ignored.map((i) => i.reason)).toEqual(['stale']);
+  });
+
+  it('a failed delivery attempt is followed by a newer re-attempt', () => {
+    const { state, applied } = applyTrackingEvents(initialTrackingState(), [
+      scan('e4', 'out_for_delivery', 30),
+      scan('f1', 'delivery_failed', 32),
+      scan('e6', 'out_for_delivery', 54),
+    ]);
+    expect(state.status).toBe('out_for_delivery');
+    expect(state.statusAt).toBe(at(54));
+    expect(applied).toHaveLength(3);
+  });
+
+  it('a newer in_transit does not move out_for_delivery back on the main line', () => {
+    const { state, ignored } = applyTrackingEvents(initialTrackingState(), [
+      scan('e4', 'out_for_delivery', 30),
+      scan('e5', 'in_transit', 31),
+    ]);
+    expect(state.status).toBe('out_for_delivery');
+    expect(state.lastScanAt).toBe(at(31));
+    expect(ignored.map((i) => i.reason)).toEqual(['stale']);
+  });
+
+  it('a newer label_created never displaces a later stage', () => {
+    const { state } = applyTrackingEvents(initialTrackingState(), [scan('e2', 'in_transit', 4), scan('e1', 'label_created', 5)]);
+    expect(state.status).toBe('in_transit');
+  });
+
+  it('scans sharing an instant fold in journey order', () => {
+    const a = applyOneByOne([scan('a', 'out_for_delivery', 30), scan('b', 'in_transit', 30)]);
+    const b = applyOneByOne([scan('b', 'in_transit', 30), scan('a', 'out_for_delivery', 30)]);
+    expect(a.status).toBe('out_for_delivery');
+    expect(b.status).toBe('out_for_delivery');
+  });
+
+  it('lastScanAt tracks the newest scan, even one that did not change the status', () => {
+    const { state } = applyTrackingEvents(initialTrackingState(), [scan('e4', 'out_for_delivery', 30), scan('e5', 'in_transit', 45)]);
+    expect(state.lastScanAt).toBe(at(45));
+    expect(state.statusAt).toBe(at(30));
+  });
+
+  it('keeps state bounded while still recognising duplicates and the reached status', () => {
+    const scans = Array.from({ length: MAX_TIMELINE_EVENTS + 50 }, (_, i) => scan(`s${i}`, 'in_transit', i));
+    const { state } = applyTrackingEvents(initialTrackingState(), scans);
+    expect(state.timeline).toHaveLength(MAX_TIMELINE_EVENTS);
+    expect(state.status).toBe('in_transit');
+
+    const replay = applyTrackingEvents(state, [scans[0]!, scan('old', 'out_for_delivery', 10)]);
+    expect(replay.ignored.map((i) => i.reason)).toEqual(['duplicate', 'stale']);
+    expect(replay.state.status).toBe('in_transit');
+
+    const delivered = applyTrackingEvents(replay.state, [scan('done', 'delivered', 400)]);
+    expect(delivered.state.status).toBe('delivered');
+  });
+});
+
+describe('status predicates', () => {
+  it('delivered, returned_to_sender and lost are terminal; exception is not', () => {
+    expect(['delivered', 'returned_to_sender', 'lost'].every((s) => isTerminal(s as TrackingStatus))).toBe(true);
+    expect(isTerminal('exception')).toBe(false);
+    expect(isTerminal('delivery_failed')).toBe(false);
+  });
+
+  it('exception, returned_to_sender and lost are broken', () => {
+    expect(isBroken('exception')).toBe(true);
+    expect(isBroken('returned_to_sender')).toBe(true);
+    expect(isBroken('lost')).toBe(true);
+    expect(isBroken('delivery_failed')).toBe(false);
+    expect(isBroken('delivered')).toBe(false);
+  });
+});
