@@ -35,7 +35,7 @@ CREATE TYPE "EscalationSeverity" AS ENUM ('low', 'medium', 'high', 'critical');
 CREATE TYPE "EscalationStatus" AS ENUM ('open', 'resolved');
 
 -- CreateEnum
-CREATE TYPE "EscalationDecision" AS ENUM ('wait', 'reship', 'refund', 'cancel');
+CREATE TYPE "EscalationDecision" AS ENUM ('wait', 'reship', 'refund', 'cancel', 'ship_available');
 
 -- CreateEnum
 CREATE TYPE "StageOutcome" AS ENUM ('ok', 'failed', 'escalated', 'cancelled');

@@ -1,0 +1,42 @@
+// The entry point of `npm start` and `npm test`: makes a fresh clone runnable before anything
+// else loads. Plain Node with no dependencies, because node_modules may not exist yet.
+//   1. installs npm dependencies (`npm ci`) when node_modules is missing or older than the lock file;
+//   2. generates the Prisma client when it is missing or older than the schema;
+//   3. hands over to the real command (tsx scripts/start.ts, or vitest).
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
+const run = (cmd, args, extraEnv = {}) => {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+};
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (mtime(installed) < mtime(join(root, 'package-lock.json'))) {
+  console.log('[bootstrap] installing dependencies (npm ci)');
+  if (run(npm, ['ci', '--no-audit', '--no-fund']) !== 0) process.exit(1);
+}
+const generated = join(root, 'prisma', 'generated', 'client.ts');
+if (mtime(generated) < mtime(join(root, 'prisma', 'schema.prisma'))) {
+  console.log('[bootstrap] generating the Prisma client');
+  if (run(process.execPath, [join(root, 'scripts', 'prisma-generate.mjs')]) !== 0) process.exit(1);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const commands = {
+  start: () => run(bin('tsx'), [join(root, 'scripts', 'start.ts'), ...rest]),
+  test: () => run(bin('vitest'), ['run', ...rest]),
+};
+const chosen = commands[command ?? ''];
+if (!chosen) {
+  console.error(`usage: node scripts/bootstrap.mjs ${Object.keys(commands).join('|')} [args]`);
+  process.exit(2);
+}
+process.exit(chosen());

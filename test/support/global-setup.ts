@@ -1,0 +1,99 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { TestProject } from 'vitest/node';
+import { applyMigrations } from '../../prisma/migrate';
+import { seed } from '../../prisma/seed';
+import { createDb } from '../../activities/db';
+import { DATA_DIR } from '../../scripts/lib/paths';
+import { freePort } from '../../scripts/lib/ports';
+import { startEmbeddedPostgres } from '../../scripts/postgres';
+import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
+import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
+import { registerSearchAttributes } from '../../worker/search-attributes';
+
+/**
+ * Starts the real services the suite runs on, once per `npm test`:
+ *   - an embedded PostgreSQL 18 with a migrated, seeded template database (each test file
+ *     clones it: CREATE DATABASE … TEMPLATE, so files never see each other's rows);
+ *   - a Temporal dev server (integration tests) with the search attributes registered;
+ *   - the time-skipping test server binary path (workflow test files start their own).
+ * Everything is torn down at the end, and leftovers of a crashed run are removed first.
+ */
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresAdminUrl: string;
+    templateDatabase: string;
+    temporalTestServerPath: string;
+    temporalCliPath: string;
+    temporalDevAddress: string;
+  }
+}
+
+const TEMPLATE_DATABASE = 'colis_template';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cli = resolveTemporalCli();
+  const testServer = resolveTestServer();
+  console.log(describe(cli, 'Temporal CLI'));
+  console.log(describe(testServer, 'Temporal test server'));
+
+  const runsDir = join(DATA_DIR, 'test-runs');
+  removeDeadRuns(runsDir);
+  const runDir = join(runsDir, `run-${process.pid}`);
+  mkdirSync(runDir, { recursive: true });
+
+  const pgPort = await freePort();
+  const postgres = await startEmbeddedPostgres({
+    dataDir: join(runDir, 'postgres'),
+    port: pgPort,
+    database: TEMPLATE_DATABASE,
+    quiet: true,
+  });
+  await applyMigrations(postgres.url);
+  const db = createDb(postgres.url, 2);
+  await seed(db);
+  // A template database must have no open connections when it is cloned.
+  await db.$disconnect();
+
+  const temporal = await startTemporalDevServer({
+    cliPath: cli.path,
+    port: await freePort(),
+    namespace: 'default',
+    logFile: join(runDir, 'temporal-dev-server.log'),
+  });
+  const connection = await Connection.connect({ address: temporal.address });
+  await registerSearchAttributes(connection, 'default', (m) => console.log(m));
+  await connection.close();
+
+  project.provide('postgresAdminUrl', postgres.url.replace(/\/[^/]+$/, '/postgres'));
+  project.provide('templateDatabase', TEMPLATE_DATABASE);
+  project.provide('temporalTestServerPath', testServer.path);
+  project.provide('temporalCliPath', cli.path);
+  project.provide('temporalDevAddress', temporal.address);
+
+  return async () => {
+    await temporal.stop();
+    await postgres.stop();
+    rmSync(runDir, { recursive: true, force: true });
+  };
+}
+
+function removeDeadRuns(runsDir: string): void {
+  if (!existsSync(runsDir)) return;
+  for (const name of readdirSync(runsDir)) {
+    const pid = Number(name.replace('run-', ''));
+    if (Number.isInteger(pid) && isAlive(pid)) continue;
+    rmSync(join(runsDir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

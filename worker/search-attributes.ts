@@ -1,0 +1,48 @@
+import type { Connection } from '@temporalio/client';
+import type { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { searchAttributes } from '../workflows/definitions';
+
+const IVT = temporal.api.enums.v1.IndexedValueType;
+const INDEXED_VALUE_TYPE: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: IVT.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: IVT.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IVT.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IVT.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IVT.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IVT.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IVT.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/**
+ * Registers Colis's typed search attributes through the operator service, at every start-up:
+ * adding an attribute that exists is skipped, so this is idempotent. Temporal Cloud does not
+ * allow it through this API (attributes there are managed with tcld or the Cloud UI): we then
+ * report what must exist instead of failing the worker.
+ */
+export async function registerSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  log: (message: string) => void = () => {},
+): Promise<void> {
+  const wanted = Object.values(searchAttributes);
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set([
+      ...Object.keys(existing.customAttributes ?? {}),
+      ...Object.keys(existing.systemAttributes ?? {}),
+    ]);
+    const missing = wanted.filter((key) => !known.has(key.name));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(
+        missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
+      ),
+    });
+    log(`registered search attributes: ${missing.map((k) => k.name).join(', ')}`);
+  } catch (error) {
+    const list = wanted.map((k) => `${k.name}(${k.type})`).join(', ');
+    log(`could not register search attributes (${(error as Error).message}); make sure these exist: ${list}`);
+  }
+}

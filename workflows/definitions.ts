@@ -1,0 +1,48 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CancelOrderRequest,
+  ChangeAddressRequest,
+  EscalationView,
+  OrderView,
+  ResolveEscalationRequest,
+  RestockedSignal,
+  ShipmentView,
+  TrackingEventsSignal,
+} from '../domain/journey';
+import type { Address } from '../domain/order';
+
+/**
+ * The messages Colis's workflows answer. Clients (API, tests, ops tooling) import these
+ * definitions instead of repeating names as strings.
+ */
+
+// --- order-<orderId> ---
+export const orderStatusQuery = defineQuery<OrderView>('status');
+export const cancelOrderUpdate = defineUpdate<OrderView, [CancelOrderRequest]>('cancel');
+export const changeAddressUpdate = defineUpdate<OrderView, [ChangeAddressRequest]>('changeAddress');
+/** Stock arrived somewhere: a backordered order tries to reserve its shortages again. */
+export const restockedSignal = defineSignal<[RestockedSignal]>('restocked');
+/** Children report every change so the order's query shows the whole picture. */
+export const shipmentUpdatedSignal = defineSignal<[ShipmentView]>('shipmentUpdated');
+
+// --- shipment-<shipmentId> ---
+export const shipmentStatusQuery = defineQuery<ShipmentView>('status');
+export const trackingEventsSignal = defineSignal<[TrackingEventsSignal]>('trackingEvents');
+export const shipmentAddressChangedSignal = defineSignal<[Address]>('addressChanged');
+export const cancelShipmentSignal = defineSignal<[{ reason: string }]>('cancelShipment');
+
+// --- both: an escalation is answered on the workflow that opened it ---
+export const resolveEscalationUpdate = defineUpdate<EscalationView, [ResolveEscalationRequest]>('resolveEscalation');
+
+/** Typed search attributes: what ops filter on in the Web UI and `temporal workflow list`. */
+export const searchAttributes = {
+  orderStatus: defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD),
+  shipmentStatus: defineSearchAttributeKey('ShipmentStatus', SearchAttributeType.KEYWORD),
+  customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  orderId: defineSearchAttributeKey('OrderId', SearchAttributeType.KEYWORD),
+  carrier: defineSearchAttributeKey('Carrier', SearchAttributeType.KEYWORD_LIST),
+  warehouse: defineSearchAttributeKey('Warehouse', SearchAttributeType.KEYWORD_LIST),
+  promisedBy: defineSearchAttributeKey('PromisedBy', SearchAttributeType.DATETIME),
+  escalated: defineSearchAttributeKey('Escalated', SearchAttributeType.BOOL),
+} as const;
