@@ -1,0 +1,119 @@
+import { fileURLToPath } from 'node:url';
+import { CARRIER_CATALOGUE } from '../activities/carriers/catalogue';
+import { createDb } from '../activities/db';
+import type { Prisma, PrismaClient } from './generated/client';
+import { BOX_TYPES } from './seed-data/boxes';
+import { SKUS } from './seed-data/skus';
+import { STOCK_LEVELS, receiptIdempotencyKey } from './seed-data/stock';
+import { WAREHOUSES } from './seed-data/warehouses';
+
+/**
+ * Loads the reference data (warehouses, SKUs, box catalogues, carriers and their services) and the
+ * opening stock. Safe to run any number of times, also against a database that has been trading:
+ * - reference rows are upserted, so editing seed-data and seeding again updates them; the `active`
+ *   flags are left alone, so a warehouse, box or carrier that ops switched off stays off;
+ * - a stock level is only created when the warehouse holds no row for that SKU. An existing level
+ *   is never touched, even if seed-data now says otherwise: resetting `onHand`/`reserved` would
+ *   undo reservations and shipments and break the ledger. Change live stock with movements instead.
+ * Each created level gets a `receipt` movement keyed `seed:receipt:<warehouse>:<sku>`, so summing
+ * the ledger per warehouse and SKU still gives `onHand`.
+ */
+
+export interface SeedReport {
+  warehouses: number;
+  skus: number;
+  boxTypes: number;
+  carriers: number;
+  carrierServices: number;
+  stockLevelsCreated: number;
+  stockLevelsKept: number;
+}
+
+export async function seed(db: PrismaClient): Promise<SeedReport> {
+  return db.$transaction(seedIn, { timeout: 60_000, maxWait: 10_000 });
+}
+
+async function seedIn(tx: Prisma.TransactionClient): Promise<SeedReport> {
+  for (const { code, ...fields } of WAREHOUSES) {
+    await tx.warehouse.upsert({ where: { code }, create: { code, ...fields }, update: fields });
+  }
+  for (const { code, ...fields } of SKUS) {
+    await tx.sku.upsert({ where: { code }, create: { code, ...fields }, update: fields });
+  }
+  for (const { id, ...fields } of BOX_TYPES) {
+    await tx.boxType.upsert({ where: { id }, create: { id, ...fields }, update: fields });
+  }
+  let carrierServices = 0;
+  for (const carrier of CARRIER_CATALOGUE) {
+    const fields = { name: carrier.name, reliability: carrier.reliability, supportsWebhooks: carrier.supportsWebhooks };
+    await tx.carrier.upsert({ where: { code: carrier.code }, create: { code: carrier.code, ...fields }, update: fields });
+    for (const service of carrier.services) {
+      const serviceFields = { name: service.name, level: service.level, stallWindowHours: service.stallWindowHours };
+      await tx.carrierService.upsert({
+        where: { carrierCode_code: { carrierCode: carrier.code, code: service.code } },
+        create: { carrierCode: carrier.code, code: service.code, ...serviceFields },
+        update: serviceFields,
+      });
+      carrierServices += 1;
+    }
+  }
+
+  // ON CONFLICT DO NOTHING RETURNING: only the levels this run created come back, which makes
+  // "create when absent" race-free even if two seeds run at once.
+  const created = await tx.inventoryLevel.createManyAndReturn({
+    data: STOCK_LEVELS.map(({ warehouseCode, skuCode, onHand }) => ({ warehouseCode, skuCode, onHand })),
+    skipDuplicates: true,
+    select: { warehouseCode: true, skuCode: true, onHand: true },
+  });
+  await tx.inventoryMovement.createMany({
+    data: created.map((level) => ({
+      warehouseCode: level.warehouseCode,
+      skuCode: level.skuCode,
+      kind: 'receipt' as const,
+      onHandDelta: level.onHand,
+      reservedDelta: 0,
+      idempotencyKey: receiptIdempotencyKey(level),
+      note: 'opening stock (seed)',
+    })),
+    skipDuplicates: true,
+  });
+
+  return {
+    warehouses: WAREHOUSES.length,
+    skus: SKUS.length,
+    boxTypes: BOX_TYPES.length,
+    carriers: CARRIER_CATALOGUE.length,
+    carrierServices,
+    stockLevelsCreated: created.length,
+    stockLevelsKept: STOCK_LEVELS.length - created.length,
+  };
+}
+
+export function describeSeed(report: SeedReport): string {
+  return (
+    `seed: ${report.warehouses} warehouses, ${report.skus} SKUs, ${report.boxTypes} box types, ` +
+    `${report.carriers} carriers (${report.carrierServices} services), ` +
+    `stock levels ${report.stockLevelsCreated} created / ${report.stockLevelsKept} kept`
+  );
+}
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.error('DATABASE_URL is not set (npm start and npm test provide it for the embedded PostgreSQL)');
+    process.exit(2);
+  }
+  const db = createDb(url, 2);
+  try {
+    console.log(describeSeed(await seed(db)));
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
