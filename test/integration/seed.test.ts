@@ -1,7 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARRIER_CATALOGUE } from '../../activities/carriers/catalogue';
 import { createDb, type Db } from '../../activities/db';
@@ -9,11 +5,10 @@ import { SkuCodeSchema } from '../../domain/order';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed, type SeedReport } from '../../prisma/seed';
 import { OVERSIZE_SKU_CODES } from '../../prisma/seed-data/skus';
-import { ROOT } from '../../scripts/lib/paths';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/postgres';
+import { createEmptyDatabase, createTestDatabase } from '../support/database';
 
-const dataDir = join(ROOT, '.data', `test-seed-${randomBytes(6).toString('hex')}`);
-let postgres: RunningPostgres;
+// A freshly migrated, never seeded database: the run's shared template is seeded already.
+let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
 let db: Db;
 let first: SeedReport;
 let second: SeedReport;
@@ -21,9 +16,9 @@ let afterFirst: Snapshot;
 let afterSecond: Snapshot;
 
 beforeAll(async () => {
-  postgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'colis_seed_test', quiet: true });
-  await applyMigrations(postgres.url);
-  db = createDb(postgres.url, 2);
+  database = await createEmptyDatabase();
+  await applyMigrations(database.url);
+  db = createDb(database.url, 2);
   first = await seed(db);
   afterFirst = await snapshot(db);
   second = await seed(db);
@@ -32,19 +27,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db?.$disconnect();
-  await postgres?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await database?.drop();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 type Dims = [number, number, number];
 const sorted = (dims: Dims): Dims => [...dims].sort((a, b) => b - a) as Dims;
@@ -67,6 +51,8 @@ async function snapshot(client: Db) {
   return { warehouses, skus, boxTypes, carriers, carrierServices, levels, movements };
 }
 type Snapshot = Awaited<ReturnType<typeof snapshot>>;
+/** Everything but the levels' update times. */
+const comparable = (s: Snapshot) => ({ ...s, levels: s.levels.map(({ updatedAt: _u, ...level }) => level) });
 
 describe('seed', () => {
   it('loads at least three warehouses in different regions and thirty valid SKUs', () => {
@@ -167,10 +153,7 @@ describe('seed', () => {
     expect(first.stockLevelsCreated).toBeGreaterThan(0);
     expect(first.stockLevelsKept).toBe(0);
     expect(second).toEqual({ ...first, stockLevelsCreated: 0, stockLevelsKept: first.stockLevelsCreated });
-    expect({ ...afterSecond, levels: afterSecond.levels.map(({ updatedAt: _u, ...l }) => l) }).toEqual({
-      ...afterFirst,
-      levels: afterFirst.levels.map(({ updatedAt: _u, ...l }) => l),
-    });
+    expect(comparable(afterSecond)).toEqual(comparable(afterFirst));
     expect(afterSecond.levels.map((l) => l.updatedAt.getTime())).toEqual(afterFirst.levels.map((l) => l.updatedAt.getTime()));
   });
 
@@ -195,5 +178,15 @@ describe('seed', () => {
     expect(after).toMatchObject({ onHand: level.onHand - 1, reserved: 2 });
     expect(await db.boxType.findUniqueOrThrow({ where: { id: afterSecond.boxTypes[0]!.id } })).toMatchObject({ active: false });
     expect(await db.inventoryMovement.count()).toBe(afterSecond.movements + 2);
+  });
+
+  it('is what every test database starts from', async () => {
+    const shared = await createTestDatabase(2);
+    try {
+      expect(comparable(await snapshot(shared.db))).toEqual(comparable(afterSecond));
+      expect((await seed(shared.db)).stockLevelsCreated).toBe(0);
+    } finally {
+      await shared.drop();
+    }
   });
 });
