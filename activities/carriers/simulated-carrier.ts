@@ -56,14 +56,21 @@ export class SimulatedCarrier implements CarrierApi {
   private readonly byLabelId = new Map<string, SoldLabel>();
   private readonly byTrackingNumber = new Map<string, SoldLabel>();
   private readonly byIdempotencyKey = new Map<string, SoldLabel>();
+  private sales = 0;
+  private charged = 0;
 
   constructor(private readonly deps: SimulatedCarrierDeps) {
     this.code = deps.spec.code;
   }
 
-  /** Labels actually sold (and charged): retries with the same idempotency key do not count. */
+  /** Labels actually sold: retries with the same idempotency key do not count. */
   get labelsSold(): number {
-    return this.byLabelId.size;
+    return this.sales;
+  }
+
+  /** What the carrier billed in total: a retried purchase is not billed again. */
+  get chargedCents(): number {
+    return this.charged;
   }
 
   soldLabel(trackingNumber: string): SoldLabel | undefined {
@@ -162,6 +169,8 @@ export class SimulatedCarrier implements CarrierApi {
       voidedAtMs: undefined,
       fingerprint,
     };
+    this.sales += 1;
+    this.charged += sold.label.amountCents;
     this.byLabelId.set(carrierLabelId, sold);
     this.byTrackingNumber.set(trackingNumber, sold);
     this.byIdempotencyKey.set(request.idempotencyKey, sold);

@@ -99,6 +99,12 @@ export class CarrierSimulator {
     return entries.reduce((total, entry) => total + entry.api.labelsSold, 0);
   }
 
+  /** What the carriers billed, in EUR cents: a retried purchase is billed once. */
+  chargedCents(carrierCode?: CarrierCode): number {
+    const entries = carrierCode === undefined ? [...this.carriersByCode.values()] : [this.entry(carrierCode)];
+    return entries.reduce((total, entry) => total + entry.api.chargedCents, 0);
+  }
+
   /** The carrier's whole record of a label, future scans included — for tests, demos and the dispatcher. */
   soldLabel(trackingNumber: string): SoldLabel | undefined {
     for (const { api } of this.carriersByCode.values()) {

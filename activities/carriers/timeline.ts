@@ -1,14 +1,21 @@
-import type { CarrierCode, CarrierTrackingEvent } from '../../domain/carrier';
+import type { CarrierCode, CarrierTrackingEvent, TrackingStatus } from '../../domain/carrier';
 import { MINUTE_MS, realDurationMs } from '../../domain/clock';
 import { between, type Random } from './prng';
 import type { ScanPlace, ScanStep, ScenarioName } from './scenarios';
-import { rawStatusCode } from './status-codes';
+import { carrierStatusCode } from '../../domain/tracking-codes';
 
 /**
  * Turns a scenario's scan script into the carrier's own events at real instants, and decides how
  * the carrier will misbehave when reporting them (duplicates, shuffles). Pure: everything follows
  * from the inputs and the seeded `random`, so a tracking number always replays the same way.
  */
+
+/** The carrier's own word for a status, from the vocabularies the tracking normaliser reads. */
+function rawStatusCode(carrierCode: CarrierCode, status: TrackingStatus): string {
+  const code = carrierStatusCode(carrierCode, status);
+  if (code === undefined) throw new Error(`no status vocabulary for carrier ${carrierCode}`);
+  return code;
+}
 
 export interface TimelineInput {
   carrierCode: CarrierCode;

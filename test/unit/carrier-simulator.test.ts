@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BuyLabelRequest, CarrierTrackingEvent, RateRequest, TrackingStatus } from '../../domain/carrier';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
+import { CARRIER_STATUS_CODES, isSimulatedCarrier, normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { CARRIER_CATALOGUE } from '../../activities/carriers/catalogue';
 import { CarrierApiError, CarrierRejected, CarrierTimeout } from '../../activities/carriers/errors';
 import { HttpWebhookSink } from '../../activities/carriers/http-webhook-sink';
@@ -8,7 +9,6 @@ import { buildCarrierRegistry } from '../../activities/carriers/registry';
 import { SCENARIOS, SCENARIO_FINAL_STATUS, type ScenarioName } from '../../activities/carriers/scenarios';
 import { verifySignature } from '../../activities/carriers/signature';
 import { CarrierSimulator, type CarrierSimulatorOptions } from '../../activities/carriers/simulator';
-import { SIMULATED_STATUS_CODES } from '../../activities/carriers/status-codes';
 import { WebhookDispatcher, type WebhookSink } from '../../activities/carriers/webhook-dispatcher';
 
 const START_MS = Date.parse('2030-03-04T08:00:00.000Z');
@@ -46,11 +46,17 @@ function buyRequest(overrides: Partial<BuyLabelRequest> = {}): BuyLabelRequest {
 
 const standardServiceOf: Record<string, string> = { swiftpost: 'sp_standard', parcelnord: 'pn_standard', ecoroute: 'er_standard' };
 
+/** Read through the tracking normaliser, so every code the simulator emits is proven understood. */
 function statusOf(carrierCode: string, event: CarrierTrackingEvent): TrackingStatus {
-  const codes = SIMULATED_STATUS_CODES[carrierCode]!;
-  const status = (Object.keys(codes) as TrackingStatus[]).find((candidate) => codes[candidate] === event.statusCode);
-  if (!status) throw new Error(`unknown raw code ${event.statusCode} for ${carrierCode}`);
-  return status;
+  expect(event.carrierCode).toBe(carrierCode);
+  const normalised = normaliseCarrierEvent(event);
+  if (!normalised.ok) throw new Error(`the normaliser cannot read ${event.statusCode} from ${carrierCode}`);
+  return normalised.event.status;
+}
+
+function emittedCode(carrierCode: string, status: TrackingStatus): string {
+  if (!isSimulatedCarrier(carrierCode)) throw new Error(`no vocabulary for ${carrierCode}`);
+  return CARRIER_STATUS_CODES[carrierCode][status];
 }
 
 /** The parcel's story as a normaliser would rebuild it: unique events in time order. */
@@ -121,6 +127,7 @@ describe('labels', () => {
     expect(retry).toEqual(first);
     expect(concurrent).toEqual(first);
     expect(simulator.labelsSold('swiftpost')).toBe(1);
+    expect(simulator.chargedCents()).toBe(first.amountCents);
     expect(first.trackingNumber).toMatch(/^SP[0-9A-F]{12}$/);
     expect(Date.parse(first.estimatedDeliveryAt) - START_MS).toBe(2 * DAY_MS);
   });
@@ -165,10 +172,10 @@ describe('labels', () => {
     const clock = new FakeClock();
     const simulator = simulatorWith(clock);
     const label = await simulator.carrier('parcelnord').buyLabel(buyRequest({ serviceCode: 'pn_standard' }));
-    expect((await simulator.carrier('parcelnord').track(label.trackingNumber)).map((e) => e.statusCode)).toEqual(['10']);
+    expect((await simulator.carrier('parcelnord').track(label.trackingNumber)).map((e) => e.statusCode)).toEqual([emittedCode('parcelnord', 'label_created')]);
     clock.advance(3 * DAY_MS);
     const all = await simulator.carrier('parcelnord').track(label.trackingNumber);
-    expect(all.at(-1)!.statusCode).toBe('40');
+    expect(all.at(-1)!.statusCode).toBe(emittedCode('parcelnord', 'delivered'));
     expect(all.every((e) => Date.parse(e.occurredAt) <= clock.now())).toBe(true);
     await expect(simulator.carrier('parcelnord').track('PN000000000000')).rejects.toMatchObject({ reason: 'unknown_tracking_number' });
   });
@@ -210,7 +217,7 @@ describe('scenarios', () => {
     const statuses = events.map((e) => statusOf(carrierCode, e));
     expect(statuses[0]).toBe('label_created');
     expect(statuses.at(-1)).toBe(SCENARIO_FINAL_STATUS[scenario]);
-    expect(events.at(-1)!.statusCode).toBe(SIMULATED_STATUS_CODES[carrierCode]![SCENARIO_FINAL_STATUS[scenario]]);
+    expect(events.at(-1)!.statusCode).toBe(emittedCode(carrierCode, SCENARIO_FINAL_STATUS[scenario]));
     expect(new Set(answer.map((e) => e.eventId)).size).toBe(events.length);
     for (const event of answer) {
       expect(event.carrierCode).toBe(carrierCode);
