@@ -1,0 +1,377 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { allocateOrder } from '../domain/allocation';
+import { DomainError } from '../domain/errors';
+import type {
+  HeldReservation,
+  InventoryLevelView,
+  LedgerMismatch,
+  LineShortage,
+  ReservationResult,
+  RestockRequest,
+  RestockResult,
+} from '../domain/inventory';
+import { Prisma } from '../prisma/generated/client';
+import type { Db } from './db';
+import { asActivity } from './failures';
+
+/**
+ * The stock side of the journey. Every function may run twice, or concurrently with itself after a
+ * timeout, and still change stock once:
+ * - one transaction per call; the Order row is locked first (`FOR UPDATE`), so calls for the same
+ *   order serialise and a retry sees what the first attempt committed;
+ * - then the InventoryLevel rows, always in (warehouseCode, skuCode) order, so no two calls deadlock;
+ * - every level change goes with a ledger movement whose unique key is derived from a deterministic
+ *   reservation id (`<orderId>-R<n>`), and with a conditional UPDATE the CHECK constraint backs up.
+ * Anyone else who locks Order and InventoryLevel rows in one transaction must take them in this order.
+ */
+
+export type Tx = Prisma.TransactionClient;
+
+export interface InventoryActivityOptions {
+  /** How long a call may wait for a pooled connection before failing (and being retried). */
+  maxWaitMs?: number;
+  /** Upper bound on one call's transaction, lock waits included. */
+  transactionTimeoutMs?: number;
+}
+
+export interface ReservationScope {
+  orderId: string;
+  /** Only the reservations planned into this shipment. */
+  shipmentId?: string;
+  reason: string;
+}
+
+export interface ReleaseResult {
+  /** What this call released; a retry of a completed release finds nothing left and answers []. */
+  released: HeldReservation[];
+}
+
+export interface ConsumeResult {
+  /** What this call took out of stock; a retry of a completed consume answers []. */
+  consumed: HeldReservation[];
+}
+
+export const DEFAULT_INVENTORY_OPTIONS: Required<InventoryActivityOptions> = {
+  maxWaitMs: 30_000,
+  transactionTimeoutMs: 60_000,
+};
+
+/** Orders in these states never get new stock: a late retry must not re-reserve what a cancel released. */
+const CLOSED_ORDER_STATES = new Set(['cancelled', 'completed', 'failed']);
+
+export function createInventoryActivities(db: Db, options: InventoryActivityOptions = {}) {
+  const { maxWaitMs, transactionTimeoutMs } = { ...DEFAULT_INVENTORY_OPTIONS, ...options };
+  const inTransaction = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
+    db.$transaction(body, { maxWait: maxWaitMs, timeout: transactionTimeoutMs });
+
+  return {
+    async reserveStock({ orderId, warehousePreference = [] }: { orderId: string; warehousePreference?: string[] }): Promise<ReservationResult> {
+      return asActivity(() => inTransaction((tx) => reserveIn(tx, orderId, warehousePreference)));
+    },
+
+    async releaseReservations({ orderId, shipmentId, reason }: ReservationScope): Promise<ReleaseResult> {
+      return asActivity(() =>
+        inTransaction(async (tx) => {
+          await lockOrder(tx, orderId);
+          const reservations = await tx.reservation.findMany({
+            where: { orderId, status: 'held', ...(shipmentId === undefined ? {} : { shipmentId }) },
+            orderBy: { id: 'asc' },
+          });
+          await lockLevels(tx, reservations);
+          for (const r of reservations) {
+            const changed = await tx.$executeRaw`
+              UPDATE "InventoryLevel" SET "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
+              WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode} AND "reserved" >= ${r.quantity}`;
+            if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
+          }
+          await tx.inventoryMovement.createMany({
+            data: reservations.map((r) => ({
+              warehouseCode: r.warehouseCode,
+              skuCode: r.skuCode,
+              kind: 'release' as const,
+              onHandDelta: 0,
+              reservedDelta: -r.quantity,
+              orderId,
+              shipmentId: r.shipmentId,
+              idempotencyKey: `release:${r.id}`,
+              note: reason,
+            })),
+          });
+          await tx.reservation.updateMany({
+            where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
+            data: { status: 'released', releasedAt: new Date() },
+          });
+          return { released: reservations.map(toHeld) };
+        }),
+      );
+    },
+
+    async consumeReservations({ shipmentId }: { shipmentId: string }): Promise<ConsumeResult> {
+      return asActivity(() =>
+        inTransaction(async (tx) => {
+          const shipment = await tx.shipment.findUnique({ where: { id: shipmentId }, select: { orderId: true } });
+          if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
+          await lockOrder(tx, shipment.orderId);
+          const reservations = await tx.reservation.findMany({
+            where: { shipmentId, status: 'held' },
+            orderBy: { id: 'asc' },
+          });
+          await lockLevels(tx, reservations);
+          for (const r of reservations) {
+            const changed = await tx.$executeRaw`
+              UPDATE "InventoryLevel"
+              SET "onHand" = "onHand" - ${r.quantity}, "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
+              WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode}
+                AND "reserved" >= ${r.quantity} AND "onHand" >= ${r.quantity}`;
+            if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
+          }
+          await tx.inventoryMovement.createMany({
+            data: reservations.map((r) => ({
+              warehouseCode: r.warehouseCode,
+              skuCode: r.skuCode,
+              kind: 'ship' as const,
+              onHandDelta: -r.quantity,
+              reservedDelta: -r.quantity,
+              orderId: shipment.orderId,
+              shipmentId,
+              idempotencyKey: `ship:${r.id}`,
+            })),
+          });
+          await tx.reservation.updateMany({
+            where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
+            data: { status: 'consumed' },
+          });
+          return { consumed: reservations.map(toHeld) };
+        }),
+      );
+    },
+
+    async restock({ warehouseCode, skuCode, quantity, reference }: RestockRequest): Promise<RestockResult> {
+      return asActivity(async () => {
+        if (!Number.isInteger(quantity) || quantity <= 0) {
+          throw ApplicationFailure.nonRetryable(`restock quantity must be a positive integer, got ${quantity}`, 'InvalidRestock');
+        }
+        const [warehouse, sku] = await Promise.all([
+          db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
+          db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
+        ]);
+        if (!sku) throw new DomainError('UnknownSku', `unknown SKU ${skuCode}`, { skuCodes: [skuCode] });
+        if (!warehouse) throw ApplicationFailure.nonRetryable(`unknown warehouse ${warehouseCode}`, 'UnknownWarehouse');
+
+        return inTransaction(async (tx) => {
+          // The movement goes first: a concurrent replay of the reference waits on its unique key, then skips.
+          const { count } = await tx.inventoryMovement.createMany({
+            data: [
+              {
+                warehouseCode,
+                skuCode,
+                kind: 'receipt',
+                onHandDelta: quantity,
+                reservedDelta: 0,
+                idempotencyKey: `restock:${reference}`,
+                note: reference,
+              },
+            ],
+            skipDuplicates: true,
+          });
+          if (count === 0) {
+            const level = await tx.inventoryLevel.findUnique({ where: { warehouseCode_skuCode: { warehouseCode, skuCode } } });
+            return { ...toLevelView(level ?? { warehouseCode, skuCode, onHand: 0, reserved: 0 }), applied: false };
+          }
+          const [level] = await tx.$queryRaw<LevelRow[]>`
+            INSERT INTO "InventoryLevel" ("warehouseCode", "skuCode", "onHand", "reserved", "updatedAt")
+            VALUES (${warehouseCode}, ${skuCode}, ${quantity}, 0, now())
+            ON CONFLICT ("warehouseCode", "skuCode")
+            DO UPDATE SET "onHand" = "InventoryLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = now()
+            RETURNING "warehouseCode", "skuCode", "onHand", "reserved"`;
+          if (!level) throw new Error(`restock of ${warehouseCode}/${skuCode} returned no level`);
+          return { ...toLevelView(level), applied: true };
+        });
+      });
+    },
+
+    /** Backordered orders with a line for the SKU, oldest first: the ones to signal `restocked`. */
+    async ordersAwaitingStock({ skuCode }: { skuCode: string }): Promise<string[]> {
+      return asActivity(async () => {
+        const orders = await db.order.findMany({
+          where: { status: 'backordered', lines: { some: { skuCode } } },
+          select: { id: true },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        });
+        return orders.map((o) => o.id);
+      });
+    },
+
+    async inventoryLevels({ warehouseCode, skuCode }: { warehouseCode?: string; skuCode?: string } = {}): Promise<InventoryLevelView[]> {
+      return asActivity(async () => {
+        const levels = await db.inventoryLevel.findMany({
+          where: { ...(warehouseCode === undefined ? {} : { warehouseCode }), ...(skuCode === undefined ? {} : { skuCode }) },
+          orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }],
+        });
+        return levels.map(toLevelView);
+      });
+    },
+
+    /** Levels that disagree with the sum of their movements (either side missing counts as 0). Empty = balanced. */
+    async ledgerBalances(): Promise<LedgerMismatch[]> {
+      return asActivity(() =>
+        db.$queryRaw<LedgerMismatch[]>`
+          WITH ledger AS (
+            SELECT "warehouseCode", "skuCode",
+                   SUM("onHandDelta")::int AS "ledgerOnHand", SUM("reservedDelta")::int AS "ledgerReserved"
+            FROM "InventoryMovement" GROUP BY "warehouseCode", "skuCode"
+          )
+          SELECT COALESCE(l."warehouseCode", m."warehouseCode") AS "warehouseCode",
+                 COALESCE(l."skuCode", m."skuCode") AS "skuCode",
+                 COALESCE(l."onHand", 0) AS "onHand", COALESCE(l."reserved", 0) AS "reserved",
+                 COALESCE(m."ledgerOnHand", 0) AS "ledgerOnHand", COALESCE(m."ledgerReserved", 0) AS "ledgerReserved"
+          FROM "InventoryLevel" l
+          FULL OUTER JOIN ledger m ON m."warehouseCode" = l."warehouseCode" AND m."skuCode" = l."skuCode"
+          WHERE COALESCE(l."onHand", 0) <> COALESCE(m."ledgerOnHand", 0)
+             OR COALESCE(l."reserved", 0) <> COALESCE(m."ledgerReserved", 0)
+          ORDER BY 1, 2`,
+      );
+    },
+  };
+}
+
+export type InventoryActivities = ReturnType<typeof createInventoryActivities>;
+
+interface LevelRow {
+  warehouseCode: string;
+  skuCode: string;
+  onHand: number;
+  reserved: number;
+}
+
+/** Locks the order row: every stock change of one order runs after the previous one committed. */
+export async function lockOrder(tx: Tx, orderId: string): Promise<{ id: string; status: string }> {
+  const [order] = await tx.$queryRaw<{ id: string; status: string }[]>`
+    SELECT "id", "status"::text AS "status" FROM "Order" WHERE "id" = ${orderId} FOR UPDATE`;
+  // An unknown order is a bug upstream (the workflow is started after the row is written): retryable.
+  if (!order) throw new Error(`order ${orderId} does not exist`);
+  return order;
+}
+
+/** Locks the levels the reservations touch, in (warehouseCode, skuCode) order. */
+async function lockLevels(tx: Tx, reservations: readonly { warehouseCode: string; skuCode: string }[]): Promise<void> {
+  const keys = [...new Set(reservations.map((r) => `${r.warehouseCode}\u0000${r.skuCode}`))];
+  if (keys.length === 0) return;
+  const pairs = keys.map((key) => {
+    const [warehouseCode = '', skuCode = ''] = key.split('\u0000');
+    return Prisma.sql`(${warehouseCode}, ${skuCode})`;
+  });
+  await tx.$queryRaw`
+    SELECT 1 FROM "InventoryLevel" WHERE ("warehouseCode", "skuCode") IN (${Prisma.join(pairs)})
+    ORDER BY "warehouseCode", "skuCode" FOR UPDATE`;
+}
+
+async function reserveIn(tx: Tx, orderId: string, extraPreference: readonly string[]): Promise<ReservationResult> {
+  const order = await lockOrder(tx, orderId);
+  // Sequential: one transaction is one connection.
+  const lines = await tx.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
+  const existing = await tx.reservation.findMany({ where: { orderId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const active = existing.filter((r) => r.status !== 'released');
+  const covered = new Map<string, number>();
+  for (const r of active) covered.set(r.orderLineId, (covered.get(r.orderLineId) ?? 0) + r.quantity);
+  const wanted = lines
+    .map((line) => ({ lineId: line.id, skuCode: line.skuCode, quantity: line.quantity - (covered.get(line.id) ?? 0) }))
+    .filter((line) => line.quantity > 0);
+
+  const heldBefore = active.filter((r) => r.status === 'held').map(toHeld);
+  if (wanted.length === 0) return { held: heldBefore, shortages: [] };
+  if (CLOSED_ORDER_STATES.has(order.status)) {
+    throw new DomainError('OrderStateConflict', `order ${orderId} is ${order.status}: no stock is reserved for it`, {
+      orderId,
+      state: order.status,
+      attempted: 'reserveStock',
+    });
+  }
+
+  // Locked before they are read: the allocation works on availability nobody else can change until commit.
+  const skuCodes = [...new Set(wanted.map((line) => line.skuCode))];
+  const levels = await tx.$queryRaw<LevelRow[]>`
+    SELECT l."warehouseCode", l."skuCode", l."onHand", l."reserved"
+    FROM "InventoryLevel" l JOIN "Warehouse" w ON w."code" = l."warehouseCode"
+    WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active"
+    ORDER BY l."warehouseCode", l."skuCode"
+    FOR UPDATE OF l`;
+
+  // Warehouses already holding stock for the order come first, so a restock completes the same shipment.
+  const holding = [...new Set(active.map((r) => r.warehouseCode))];
+  const allocation = allocateOrder(
+    wanted,
+    levels.map((level) => ({ warehouseCode: level.warehouseCode, skuCode: level.skuCode, available: level.onHand - level.reserved })),
+    { warehousePreference: [...holding, ...extraPreference.filter((code) => !holding.includes(code))] },
+  );
+
+  let seq = existing.length;
+  const created: HeldReservation[] = [];
+  for (const shipment of allocation.shipments) {
+    for (const line of shipment.lines) {
+      seq += 1;
+      created.push({
+        reservationId: `${orderId}-R${seq}`,
+        orderLineId: line.lineId,
+        skuCode: line.skuCode,
+        warehouseCode: shipment.warehouseCode,
+        quantity: line.quantity,
+      });
+    }
+  }
+  // Updates in lock order: the rows are already ours, but the habit keeps any later change deadlock-free.
+  const updates = [...created].sort(
+    (a, b) => compare(a.warehouseCode, b.warehouseCode) || compare(a.skuCode, b.skuCode) || compare(a.reservationId, b.reservationId),
+  );
+  for (const r of updates) {
+    const changed = await tx.$executeRaw`
+      UPDATE "InventoryLevel" SET "reserved" = "reserved" + ${r.quantity}, "updatedAt" = now()
+      WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode} AND "onHand" - "reserved" >= ${r.quantity}`;
+    // Cannot happen under the lock; if it does, roll everything back and let the retry allocate afresh.
+    if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} cannot hold ${r.quantity} more for ${orderId}`);
+  }
+  if (created.length > 0) {
+    await tx.reservation.createMany({
+      data: created.map((r) => ({
+        id: r.reservationId,
+        orderId,
+        orderLineId: r.orderLineId,
+        warehouseCode: r.warehouseCode,
+        skuCode: r.skuCode,
+        quantity: r.quantity,
+      })),
+    });
+    await tx.inventoryMovement.createMany({
+      data: created.map((r) => ({
+        warehouseCode: r.warehouseCode,
+        skuCode: r.skuCode,
+        kind: 'reserve' as const,
+        onHandDelta: 0,
+        reservedDelta: r.quantity,
+        orderId,
+        idempotencyKey: `reserve:${r.reservationId}`,
+      })),
+    });
+  }
+
+  const shortages: LineShortage[] = allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing }));
+  return { held: [...heldBefore, ...created], shortages };
+}
+
+function toHeld(r: { id: string; orderLineId: string; skuCode: string; warehouseCode: string; quantity: number }): HeldReservation {
+  return { reservationId: r.id, orderLineId: r.orderLineId, skuCode: r.skuCode, warehouseCode: r.warehouseCode, quantity: r.quantity };
+}
+
+function toLevelView(level: LevelRow): InventoryLevelView {
+  return {
+    warehouseCode: level.warehouseCode,
+    skuCode: level.skuCode,
+    onHand: level.onHand,
+    reserved: level.reserved,
+    available: level.onHand - level.reserved,
+  };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
