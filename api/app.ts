@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { DestinationStream } from 'pino';
+import type { Db } from '../activities/db';
+import type { ApiConfig } from './config';
+import auth from './plugins/app/auth';
+import errors from './plugins/app/errors';
+import services from './plugins/app/services';
+import helmet from './plugins/external/helmet';
+import rateLimit from './plugins/external/rate-limit';
+import swagger from './plugins/external/swagger';
+import carriers from './routes/carriers/index';
+import escalations from './routes/escalations/index';
+import health from './routes/health/index';
+import inventory from './routes/inventory/index';
+import orders from './routes/orders/index';
+import shipments from './routes/shipments/index';
+
+export interface AppDeps {
+  db: Db;
+  temporalClient: Client;
+  config: ApiConfig;
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+}
+
+/** Never logged, at any depth we emit: keys, signatures, and the customer's name, email and address. */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers["colis-signature"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'customer.name',
+  'customer.email',
+  '*.customer.name',
+  '*.customer.email',
+  'shipTo',
+  '*.shipTo',
+  'email',
+  '*.email',
+  'body',
+  '*.body',
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/** The Fastify app, ready for `inject()` in tests or `listen()` in api/server.ts. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
+    bodyLimit: config.bodyLimitBytes,
+    // A caller's request id is kept when it looks like one, so a trace can cross systems.
+    genReqId: (request) => {
+      const offered = request.headers['x-request-id'];
+      return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+    },
+    trustProxy: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(services, { db: deps.db, temporal: deps.temporalClient, config });
+  await app.register(errors);
+  await app.register(helmet);
+  await app.register(auth, { db: deps.db, apiKeys: config.apiKeys });
+  await app.register(rateLimit, { perMinute: config.rateLimitPerMinute });
+  await app.register(swagger);
+
+  await app.register(health);
+  await app.register(orders);
+  await app.register(shipments);
+  await app.register(escalations);
+  await app.register(inventory);
+  await app.register(carriers);
+
+  await app.ready();
+  return app;
+}

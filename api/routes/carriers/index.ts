@@ -1,0 +1,136 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
+import { CarrierParamsSchema, ErrorResponseSchema, WebhookAckSchema } from '../../../domain/api';
+import { TrackingWebhookSchema, type CarrierTrackingEvent } from '../../../domain/carrier';
+import { ids } from '../../../domain/journey';
+import { trackingEventsSignal } from '../../../workflows/definitions';
+import { ApiError, forbidden, notFound } from '../../errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as it arrived: what the carrier signed. Set only on webhook routes. */
+    rawBody?: Buffer;
+  }
+}
+
+const SIGNATURE_HEADER_LC = SIGNATURE_HEADER.toLowerCase();
+
+/**
+ * Carrier tracking webhooks. The HMAC covers the raw bytes, so this plugin (encapsulated: its
+ * parser applies to its routes only) keeps the body as a Buffer and parses the JSON itself.
+ * Checks run cheapest-to-trust first: signature (401), shape (400), every tracking number known
+ * (404, nothing signalled), then events already recorded are acknowledged and dropped, and the rest
+ * go to each shipment's workflow, which deduplicates again by event id and owns the recording.
+ */
+const carriers: FastifyPluginAsyncZod = async (app) => {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    request.rawBody = body;
+    try {
+      done(null, JSON.parse(body.toString('utf8')));
+    } catch {
+      done(new ApiError(400, 'invalid_json', 'the body is not valid JSON'), undefined);
+    }
+  });
+
+  const tolerance = app.config.webhookToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+
+  app.post(
+    '/carriers/:carrier/webhooks',
+    {
+      config: { access: { roles: ['carrier', 'ops'], signatureMayAuthenticate: true } },
+      schema: {
+        tags: ['carriers'],
+        summary: 'Tracking webhook',
+        description:
+          `Signed with the carrier's secret: header \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">\`. ` +
+          'Replays of known event ids are acknowledged and ignored; unknown tracking numbers answer 404 and change nothing.',
+        security: [{ webhookSignature: [] }],
+        params: CarrierParamsSchema,
+        body: TrackingWebhookSchema,
+        response: {
+          200: WebhookAckSchema,
+          400: ErrorResponseSchema,
+          401: ErrorResponseSchema,
+          403: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+          413: ErrorResponseSchema,
+          415: ErrorResponseSchema,
+        },
+      },
+      preValidation: async (request) => {
+        const { carrier } = request.params as { carrier: string };
+        const secret = app.config.webhookSecretFor(carrier);
+        if (secret === undefined) throw notFound(`carrier ${carrier}`);
+        const principal = request.principal;
+        if (principal?.role === 'carrier' && principal.carrierCode !== carrier) {
+          throw forbidden(`the key of carrier ${principal.carrierCode ?? '?'} may not post ${carrier}'s webhooks`);
+        }
+        const header = request.headers[SIGNATURE_HEADER_LC];
+        const check = verifySignature(request.rawBody ?? Buffer.alloc(0), typeof header === 'string' ? header : undefined, secret, Date.now(), tolerance);
+        if (!check.ok) {
+          const why = { malformed: `missing or malformed ${SIGNATURE_HEADER} header`, mismatch: 'the signature does not match the body', expired: 'the signature is too old (replayed request?)' };
+          throw new ApiError(401, 'invalid_signature', why[check.reason]);
+        }
+      },
+    },
+    async (request) => {
+      const { carrier } = request.params;
+      const { events } = request.body;
+      const foreign = events.flatMap((event, i) =>
+        event.carrierCode === carrier ? [] : [{ path: `body.events.${i}.carrierCode`, message: `this is ${carrier}'s webhook` }],
+      );
+      if (foreign.length > 0) throw new ApiError(400, 'validation_failed', `events of another carrier in ${carrier}'s webhook`, foreign);
+
+      const trackingNumbers = [...new Set(events.map((event) => event.trackingNumber))];
+      const labels = await app.db.label.findMany({
+        where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers } },
+        select: { trackingNumber: true, shipmentId: true },
+      });
+      const shipmentOf = new Map(labels.map((label) => [label.trackingNumber, label.shipmentId]));
+      const unknown = trackingNumbers.filter((number) => !shipmentOf.has(number));
+      if (unknown.length > 0) {
+        throw new ApiError(
+          404,
+          'not_found',
+          `unknown tracking number(s) for ${carrier}: ${unknown.join(', ')}`,
+          events.flatMap((event, i) => (shipmentOf.has(event.trackingNumber) ? [] : [{ path: `body.events.${i}.trackingNumber`, message: 'no label has this tracking number' }])),
+        );
+      }
+
+      const recorded = await app.db.trackingEvent.findMany({
+        where: { carrierCode: carrier, carrierEventId: { in: events.map((event) => event.eventId) } },
+        select: { carrierEventId: true },
+      });
+      const seen = new Set(recorded.map((row) => row.carrierEventId));
+      const fresh = new Map<string, CarrierTrackingEvent[]>();
+      for (const event of events) {
+        if (seen.has(event.eventId)) continue;
+        seen.add(event.eventId);
+        const shipmentId = shipmentOf.get(event.trackingNumber) ?? '';
+        fresh.set(shipmentId, [...(fresh.get(shipmentId) ?? []), event]);
+      }
+
+      const shipments: string[] = [];
+      let accepted = 0;
+      for (const [shipmentId, batch] of fresh) {
+        try {
+          await app.temporal.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).signal(trackingEventsSignal, { source: 'webhook', events: batch });
+          shipments.push(shipmentId);
+          accepted += batch.length;
+        } catch (error) {
+          // A shipment whose journey ended has nothing left to learn from a late scan.
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          request.log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
+        }
+      }
+      const duplicates = events.length - [...fresh.values()].reduce((n, batch) => n + batch.length, 0);
+      request.log.info({ carrier, received: events.length, accepted, duplicates }, 'tracking webhook');
+      return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments };
+    },
+  );
+};
+
+export default carriers;

@@ -1,0 +1,249 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Prisma } from '../../../prisma/generated/client';
+import {
+  ErrorResponseSchema,
+  IntakeHeadersSchema,
+  OptionalIdempotencyHeadersSchema,
+  OrderAcceptedSchema,
+  OrderIdParamsSchema,
+  OrderListQuerySchema,
+  OrderListSchema,
+  OrderStatusResponseSchema,
+  TimelineResponseSchema,
+  type OrderSummary,
+  type TimelineResponse,
+} from '../../../domain/api';
+import { CancelOrderRequestSchema, ChangeAddressRequestSchema, ids, type OrderView } from '../../../domain/journey';
+import { OrderRequestSchema } from '../../../domain/order';
+import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
+import { ApiError, notFound } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+import { decodeCursor, encodeCursor } from '../../services/cursor';
+import { placeOrder, unknownSkus } from '../../services/intake';
+import { readOrder } from '../../services/orders';
+import { describeWorkflow, updateFailureToApiError, webUiUrl, withinDeadline } from '../../services/workflows';
+
+const errors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  409: ErrorResponseSchema,
+  429: ErrorResponseSchema,
+};
+
+const orders: FastifyPluginAsyncZod = async (app) => {
+  const uiLink = (workflowId: string) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId);
+  const statusUrl = (orderId: string) => `${app.config.publicUrl ?? ''}/orders/${orderId}`;
+
+  app.post(
+    '/orders',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order',
+        description:
+          'Starts the order journey and answers at once (202). The Idempotency-Key makes retries safe: the same key with ' +
+          'the same body answers 200 with the same order, with a different body 409. Never starts a second workflow.',
+        headers: IntakeHeadersSchema,
+        body: OrderRequestSchema,
+        response: { 202: OrderAcceptedSchema, 200: OrderAcceptedSchema, ...errors, 413: ErrorResponseSchema, 415: ErrorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const unknown = await unknownSkus(app.db, request.body);
+      if (unknown.length > 0) {
+        throw new ApiError(
+          400,
+          'unknown_sku',
+          `unknown SKU(s): ${unknown.map((u) => u.sku).join(', ')}`,
+          unknown.map((u) => ({ path: `body.lines.${u.index}.sku`, message: `SKU ${u.sku} does not exist` })),
+        );
+      }
+      const result = await placeOrder({
+        client: app.temporal,
+        request: request.body,
+        apiKeyName: principal.name,
+        idempotencyKey: request.headers['idempotency-key'],
+        timeScale: app.config.timeScale,
+      });
+      request.log.info({ orderId: result.orderId, outcome: result.outcome }, 'order intake');
+      return reply
+        .code(result.outcome === 'created' ? 202 : 200)
+        .header('location', statusUrl(result.orderId))
+        .send({ ...result, statusUrl: statusUrl(result.orderId), webUiUrl: uiLink(result.workflowId) });
+    },
+  );
+
+  app.get(
+    '/orders',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'List orders',
+        description: 'Newest first, from the database. Intake keys see only their own orders. Pass `nextCursor` back as `cursor` for the next page.',
+        querystring: OrderListQuerySchema,
+        response: { 200: OrderListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const q = request.query;
+      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const where: Prisma.OrderWhereInput = {
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.customerId ? { customerId: q.customerId } : {}),
+        ...(q.createdFrom || q.createdTo
+          ? { createdAt: { ...(q.createdFrom ? { gte: new Date(q.createdFrom) } : {}), ...(q.createdTo ? { lt: new Date(q.createdTo) } : {}) } }
+          : {}),
+        ...(q.escalated === true ? { escalations: { some: { status: 'open' } } } : {}),
+        ...(q.escalated === false ? { escalations: { none: { status: 'open' } } } : {}),
+        ...(principal.role === 'ops' ? {} : { idempotencyKey: { startsWith: `${principal.name}:` } }),
+      };
+      const page = await app.db.order.findMany({
+        where: cursor
+          ? { AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }] }
+          : where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
+        include: { _count: { select: { shipments: true, escalations: { where: { status: 'open' } } } } },
+      });
+      const items: OrderSummary[] = page.slice(0, q.limit).map((order) => ({
+        orderId: order.id,
+        workflowId: order.workflowId,
+        status: order.status,
+        customerId: order.customerId,
+        serviceLevel: order.serviceLevel,
+        promisedBy: order.promisedBy.toISOString(),
+        createdAt: order.createdAt.toISOString(),
+        ...(order.completedAt ? { completedAt: order.completedAt.toISOString() } : {}),
+        openEscalations: order._count.escalations,
+        shipmentCount: order._count.shipments,
+      }));
+      const last = page.length > q.limit ? page[q.limit - 1] : undefined;
+      return { items, ...(last ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}) };
+    },
+  );
+
+  app.get(
+    '/orders/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "An order's live state",
+        description: "From the running workflow's `status` query; from the database once the journey has completed.",
+        params: OrderIdParamsSchema,
+        response: { 200: OrderStatusResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { view, source } = await readOrder(app, request.params.id, request.principal);
+      return { ...view, source, webUiUrl: uiLink(view.workflowId) };
+    },
+  );
+
+  app.get(
+    '/orders/:id/timeline',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "An order's timeline",
+        description: 'Every stage, tracking scan and escalation of the order and its shipments, oldest first: the customer tracking view.',
+        params: OrderIdParamsSchema,
+        response: { 200: TimelineResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { view, source } = await readOrder(app, request.params.id, request.principal);
+      return timelineOf(view, source);
+    },
+  );
+
+  const orderUpdate = async (
+    orderId: string,
+    idempotencyKey: string | undefined,
+    principalName: string,
+    what: string,
+    run: (handle: ReturnType<typeof app.temporal.workflow.getHandle>, updateId: string | undefined) => Promise<OrderView>,
+  ) => {
+    const workflowId = ids.orderWorkflowId(orderId);
+    const description = await describeWorkflow(app.temporal, workflowId);
+    if (!description) throw notFound(`order ${orderId}`);
+    if (description.status.name !== 'RUNNING') {
+      throw new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${description.status.name.toLowerCase()})`);
+    }
+    const updateId = idempotencyKey === undefined ? undefined : `${principalName}:${idempotencyKey}`;
+    try {
+      const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () => run(app.temporal.workflow.getHandle(workflowId), updateId));
+      return { ...view, source: 'workflow' as const, webUiUrl: uiLink(workflowId) };
+    } catch (error) {
+      throw updateFailureToApiError(error, what) ?? error;
+    }
+  };
+
+  app.post(
+    '/orders/:id/cancel',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel an order',
+        description: "Through the workflow's `cancel` update: 409 with the reason when the order's state refuses it (e.g. already delivered).",
+        params: OrderIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
+        body: CancelOrderRequestSchema,
+        response: { 200: OrderStatusResponseSchema, ...errors, 503: ErrorResponseSchema },
+      },
+    },
+    async (request) =>
+      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request).name, 'cancel', (handle, updateId) =>
+        handle.executeUpdate(cancelOrderUpdate, { args: [request.body], ...(updateId ? { updateId } : {}) }),
+      ),
+  );
+
+  app.post(
+    '/orders/:id/address',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "Change an order's shipping address",
+        description: "Through the workflow's `changeAddress` update; a bought label is voided and re-booked. 409 with the reason when refused.",
+        params: OrderIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
+        body: ChangeAddressRequestSchema,
+        response: { 200: OrderStatusResponseSchema, ...errors, 503: ErrorResponseSchema },
+      },
+    },
+    async (request) =>
+      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request).name, 'address change', (handle, updateId) =>
+        handle.executeUpdate(changeAddressUpdate, { args: [request.body], ...(updateId ? { updateId } : {}) }),
+      ),
+  );
+};
+
+export function timelineOf(view: OrderView, source: TimelineResponse['source']): TimelineResponse {
+  const entries = [
+    ...view.timeline,
+    ...view.shipments.flatMap((shipment) => shipment.timeline.map((entry) => ({ ...entry, shipmentId: shipment.shipmentId }))),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return {
+    orderId: view.orderId,
+    stage: view.stage,
+    promisedBy: view.promisedBy,
+    source,
+    entries,
+    trackingNumbers: view.shipments.flatMap((shipment) =>
+      shipment.carrierCode && shipment.trackingNumber
+        ? [{ shipmentId: shipment.shipmentId, carrierCode: shipment.carrierCode, trackingNumber: shipment.trackingNumber, ...(shipment.trackingStatus ? { status: shipment.trackingStatus } : {}) }]
+        : [],
+    ),
+  };
+}
+
+export default orders;

@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
+import { ids } from '../../../domain/journey';
+import { shipmentStatusQuery } from '../../../workflows/definitions';
+import { notFound } from '../../errors';
+import { readOrder } from '../../services/orders';
+import { shipmentViewIn } from '../../services/views';
+import { describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
+
+/** `<orderId>-S<seq>` (domain/journey.ts ids.shipmentId). */
+const orderIdOfShipment = (shipmentId: string) => /^(.+)-S\d+$/.exec(shipmentId)?.[1];
+
+const shipments: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/shipments/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['shipments'],
+        summary: "A shipment's live state",
+        description: "From the shipment workflow's `status` query while it runs, else from its order's record.",
+        params: ShipmentIdParamsSchema,
+        response: { 200: ShipmentStatusResponseSchema, 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const shipmentId = request.params.id;
+      const orderId = orderIdOfShipment(shipmentId);
+      if (!orderId) throw notFound(`shipment ${shipmentId}`);
+      // Reading the order first applies its access rule (intake keys: own orders only) and gives the fallback view.
+      const order = await readOrder(app, orderId, request.principal);
+      const workflowId = ids.shipmentWorkflowId(shipmentId);
+      const link = webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId);
+      const description = await describeWorkflow(app.temporal, workflowId);
+      if (description?.status.name === 'RUNNING') {
+        try {
+          const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+            app.temporal.workflow.getHandle(workflowId).query(shipmentStatusQuery),
+          );
+          return { ...view, orderId, source: 'workflow' as const, webUiUrl: link };
+        } catch (error) {
+          request.log.warn({ workflowId, err: error instanceof Error ? error.message : String(error) }, 'shipment status query failed');
+        }
+      }
+      const view = shipmentViewIn(order.view, shipmentId);
+      if (!view) throw notFound(`shipment ${shipmentId}`);
+      return { ...view, orderId, source: order.source, webUiUrl: link };
+    },
+  );
+};
+
+export default shipments;

@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { OrderView } from '../../domain/journey';
+import type { ViewSource } from '../../domain/api';
+import { ids } from '../../domain/journey';
+import { orderStatusQuery } from '../../workflows/definitions';
+import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
+import { notFound } from '../errors';
+import { intakeMemoOf } from './intake';
+import { orderViewFromDb, orderViewFromStartInput } from './views';
+import { describeWorkflow, withinDeadline } from './workflows';
+
+export interface OrderRead {
+  view: OrderView;
+  source: ViewSource;
+  running: boolean;
+}
+
+/**
+ * An order's state: the workflow's `status` query while it runs, the database once it has completed
+ * (or when the query cannot be answered), and the intake input before the first activity wrote a row.
+ * A caller that may not read the order gets the same 404 as for an order that does not exist.
+ */
+export async function readOrder(app: FastifyInstance, orderId: string, principal: Principal | undefined): Promise<OrderRead> {
+  const workflowId = ids.orderWorkflowId(orderId);
+  const description = await describeWorkflow(app.temporal, workflowId);
+  const memo = description ? intakeMemoOf(description) : undefined;
+  const running = description?.status.name === 'RUNNING';
+
+  if (description && running && mayReadOrderOf(principal, memo?.submittedBy)) {
+    try {
+      const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+        app.temporal.workflow.getHandle(workflowId).query(orderStatusQuery),
+      );
+      return { view, source: 'workflow', running };
+    } catch (error) {
+      app.log.warn({ workflowId, err: error instanceof Error ? error.message : String(error) }, 'order status query failed; reading the database');
+    }
+  }
+
+  const stored = await orderViewFromDb(app.db, orderId);
+  if (stored) {
+    if (!mayReadOrderOf(principal, memo?.submittedBy ?? stored.submittedBy)) throw notFound(`order ${orderId}`);
+    return { view: stored.view, source: 'database', running };
+  }
+  if (description && mayReadOrderOf(principal, memo?.submittedBy)) {
+    const view = await orderViewFromStartInput(app.temporal, orderId);
+    if (view) return { view, source: 'intake', running };
+  }
+  throw notFound(`order ${orderId}`);
+}

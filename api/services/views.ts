@@ -1,0 +1,201 @@
+import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import type { Db } from '../../activities/db';
+import { DECISIONS_BY_REASON, ids, type EscalationView, type OrderView, type ShipmentStage, type ShipmentView, type TimelineEntry } from '../../domain/journey';
+import type { EscalationRecord } from '../../domain/api';
+import { OrderWorkflowInputSchema } from '../../domain/order';
+
+/**
+ * The journey's views rebuilt from the database, for when the workflow that owns them has completed
+ * (or cannot answer a query), and from the workflow's start input before its first activity ran.
+ * The shapes are the workflows' own query results (domain/journey.ts), so a client reads one shape
+ * whichever source answered.
+ */
+
+const orderInclude = {
+  shippingAddress: true,
+  escalations: true,
+  stageTimings: true,
+  shipments: {
+    include: {
+      lines: true,
+      labels: true,
+      trackingEvents: { orderBy: { occurredAt: 'asc' } },
+      escalations: true,
+    },
+    orderBy: { seq: 'asc' },
+  },
+} as const;
+
+type EscalationRow = Awaited<ReturnType<Db['escalation']['findMany']>>[number];
+type StageTimingRow = Awaited<ReturnType<Db['stageTiming']['findMany']>>[number];
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
+const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
+
+/** The API key name an order was placed with: intake stores the idempotency key as `<key name>:<key>`. */
+export const submitterOf = (scopedIdempotencyKey: string) => scopedIdempotencyKey.split(':', 1)[0];
+
+export function escalationView(row: EscalationRow): EscalationView {
+  return defined({
+    escalationId: row.id,
+    reason: row.reason,
+    severity: row.severity,
+    detail: row.detail,
+    openedAt: row.openedAt.toISOString(),
+    resolvedAt: iso(row.resolvedAt),
+    decision: row.decision ?? undefined,
+  });
+}
+
+export function escalationRecord(row: EscalationRow): EscalationRecord {
+  return defined({
+    escalationId: row.id,
+    orderId: row.orderId,
+    shipmentId: row.shipmentId ?? undefined,
+    reason: row.reason,
+    severity: row.severity,
+    status: row.status,
+    detail: row.detail,
+    openedAt: row.openedAt.toISOString(),
+    escalatedAt: iso(row.escalatedAt),
+    resolvedAt: iso(row.resolvedAt),
+    decision: row.decision ?? undefined,
+    resolvedBy: row.resolvedBy ?? undefined,
+    note: row.note ?? undefined,
+    allowedDecisions: [...DECISIONS_BY_REASON[row.reason]],
+  });
+}
+
+function escalationEntries(rows: EscalationRow[]): TimelineEntry[] {
+  return rows.flatMap((row) => [
+    { at: row.openedAt.toISOString(), kind: 'escalation' as const, label: `escalation opened: ${row.reason} (${row.severity})`, detail: row.detail },
+    ...(row.resolvedAt
+      ? [{ at: row.resolvedAt.toISOString(), kind: 'escalation' as const, label: `escalation resolved: ${row.decision ?? 'resolved'}` }]
+      : []),
+  ]);
+}
+
+function stageEntries(rows: StageTimingRow[]): TimelineEntry[] {
+  return rows.map((row) =>
+    defined({ at: row.startedAt.toISOString(), kind: 'stage' as const, label: row.stage, detail: row.outcome ? `${row.outcome}${row.endedAt ? ` at ${row.endedAt.toISOString()}` : ''}` : undefined }),
+  );
+}
+
+const byTime = (a: TimelineEntry, b: TimelineEntry) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0);
+
+/** The database has no "waiting for pick slot" nor "booking": a booked shipment has its label. */
+function shipmentStage(status: string): ShipmentStage {
+  return status === 'booked' ? 'label_created' : (status as ShipmentStage);
+}
+
+export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: OrderView; submittedBy: string | undefined } | undefined> {
+  const order = await db.order.findUnique({ where: { id: orderId }, include: orderInclude });
+  if (!order) return undefined;
+  const timings = order.stageTimings;
+  const shipments: ShipmentView[] = order.shipments.map((shipment) => {
+    const latestEvent = shipment.trackingEvents.at(-1);
+    const labelAttempt = shipment.labels.reduce((max, label) => Math.max(max, label.attempt), 0);
+    return defined({
+      shipmentId: shipment.id,
+      workflowId: shipment.workflowId,
+      warehouseCode: shipment.warehouseCode,
+      stage: shipmentStage(shipment.status),
+      lines: shipment.lines.map((line) => ({ orderLineId: line.orderLineId, skuCode: line.skuCode, quantity: line.quantity })),
+      carrierCode: shipment.carrierCode ?? undefined,
+      serviceCode: shipment.serviceCode ?? undefined,
+      trackingNumber: shipment.trackingNumber ?? undefined,
+      trackingStatus: latestEvent?.status,
+      estimatedDeliveryAt: iso(shipment.estimatedDeliveryAt),
+      promisedBy: shipment.promisedBy.toISOString(),
+      promiseMiss: shipment.promiseMiss,
+      packagingCostCents: shipment.packagingCostCents,
+      shippingCostCents: shipment.shippingCostCents,
+      lastScanAt: iso(shipment.lastScanAt),
+      labelAttempt,
+      escalations: shipment.escalations.map(escalationView),
+      timeline: [
+        ...stageEntries(timings.filter((t) => t.shipmentId === shipment.id)),
+        ...shipment.trackingEvents.map((event) =>
+          defined({
+            at: event.occurredAt.toISOString(),
+            kind: 'tracking' as const,
+            label: event.status,
+            detail: event.detail ?? undefined,
+            location: event.location ?? undefined,
+          }),
+        ),
+        ...escalationEntries(shipment.escalations),
+      ].sort(byTime),
+    });
+  });
+  const orderEscalations = order.escalations.filter((e) => e.shipmentId === null);
+  const address = order.shippingAddress;
+  const view: OrderView = defined({
+    orderId: order.id,
+    workflowId: order.workflowId,
+    stage: order.status,
+    customerId: order.customerId,
+    serviceLevel: order.serviceLevel,
+    promisedBy: order.promisedBy.toISOString(),
+    receivedAt: order.createdAt.toISOString(),
+    shipTo: defined({
+      name: address.name,
+      line1: address.line1,
+      line2: address.line2 ?? undefined,
+      city: address.city,
+      region: address.region ?? undefined,
+      postalCode: address.postalCode,
+      countryCode: address.countryCode,
+      phone: address.phone ?? undefined,
+    }),
+    shortages: [],
+    backorderDeadline: iso(order.backorderDeadline),
+    shipments,
+    escalations: orderEscalations.map(escalationView),
+    timeline: [...stageEntries(timings.filter((t) => t.shipmentId === null)), ...escalationEntries(orderEscalations)].sort(byTime),
+    packagingCostCents: order.packagingCostCents,
+    shippingCostCents: order.shippingCostCents,
+  });
+  return { view, submittedBy: submitterOf(order.idempotencyKey) };
+}
+
+/**
+ * The order as intake handed it to the workflow, read from the first history event. Answers for an
+ * order whose workflow cannot be queried yet (no worker has picked it up) and has no row yet.
+ */
+export async function orderViewFromStartInput(client: Client, orderId: string): Promise<OrderView | undefined> {
+  const workflowId = ids.orderWorkflowId(orderId);
+  const history = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+    maximumPageSize: 1,
+  });
+  const started = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (!started) return undefined;
+  const decoded: unknown = await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, started.input?.payloads);
+  const parsed = OrderWorkflowInputSchema.safeParse(decoded);
+  if (!parsed.success) return undefined;
+  const input = parsed.data;
+  return {
+    orderId: input.orderId,
+    workflowId,
+    stage: 'received',
+    customerId: input.request.customer.id,
+    serviceLevel: input.request.serviceLevel,
+    promisedBy: input.promisedBy,
+    receivedAt: input.receivedAt,
+    shipTo: input.request.shipTo,
+    shortages: [],
+    shipments: [],
+    escalations: [],
+    timeline: [{ at: input.receivedAt, kind: 'stage', label: 'received' }],
+    packagingCostCents: 0,
+    shippingCostCents: 0,
+  };
+}
+
+export function shipmentViewIn(view: OrderView, shipmentId: string): ShipmentView | undefined {
+  return view.shipments.find((shipment) => shipment.shipmentId === shipmentId);
+}

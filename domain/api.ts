@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { TrackingStatusSchema } from './carrier';
+import {
+  EscalationDecisionSchema,
+  EscalationReasonSchema,
+  EscalationSeveritySchema,
+  EscalationViewSchema,
+  OrderStageSchema,
+  OrderViewSchema,
+  ResolveEscalationRequestSchema,
+  ShipmentViewSchema,
+  TimelineEntrySchema,
+} from './journey';
+import { ServiceLevelSchema } from './order';
+
+/**
+ * Shapes only the HTTP API speaks: envelopes, query strings, path parameters and answers that wrap
+ * the journey's views. Request bodies that reach a workflow live beside the workflow contract
+ * (order.ts, journey.ts, inventory.ts); this file only frames them for HTTP.
+ */
+
+export const API_ERROR_CODES = [
+  'validation_failed',
+  'invalid_json',
+  'unknown_sku',
+  'unauthorized',
+  'invalid_signature',
+  'forbidden',
+  'not_found',
+  'idempotency_conflict',
+  'order_state_conflict',
+  'escalation_resolved',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'unavailable',
+  'internal',
+] as const;
+export const ApiErrorCodeSchema = z.enum(API_ERROR_CODES);
+export type ApiErrorCode = z.infer<typeof ApiErrorCodeSchema>;
+
+export const ErrorDetailSchema = z.object({
+  /** Where the problem is: `body.lines.0.quantity`, `query.limit`, `headers.idempotency-key`. */
+  path: z.string(),
+  message: z.string(),
+});
+export type ErrorDetail = z.infer<typeof ErrorDetailSchema>;
+
+/** The one error shape every endpoint answers with. */
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({
+      code: ApiErrorCodeSchema,
+      message: z.string(),
+      details: z.array(ErrorDetailSchema).optional(),
+    }),
+    requestId: z.string(),
+  })
+  .meta({ id: 'ErrorResponse' });
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+export const ApiRoleSchema = z.enum(['intake', 'ops', 'carrier']);
+export type ApiRole = z.infer<typeof ApiRoleSchema>;
+
+const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+const limitQuery = z.coerce.number().int().min(1).max(200).default(50);
+const cursorQuery = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'cursor is an opaque token from a previous page');
+
+export const EntityIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'ids are 1–80 letters, digits, "_" or "-"');
+
+export const OrderIdParamsSchema = z.object({ id: EntityIdSchema });
+export const ShipmentIdParamsSchema = z.object({ id: EntityIdSchema });
+export const EscalationIdParamsSchema = z.object({ id: EntityIdSchema });
+export const CarrierParamsSchema = z.object({ carrier: z.string().regex(/^[a-z][a-z0-9_]{1,31}$/, 'carrier codes are lower-case') });
+
+/** Printable ASCII without spaces, as the IETF idempotency-key draft and Stripe use. */
+export const IdempotencyKeySchema = z
+  .string({ error: 'the Idempotency-Key header is required' })
+  .min(8, 'an Idempotency-Key has at least 8 characters')
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'an Idempotency-Key is printable ASCII without spaces');
+
+export const IntakeHeadersSchema = z.looseObject({ 'idempotency-key': IdempotencyKeySchema });
+/** Optional on ops actions: the same key repeats the same update instead of applying it twice. */
+export const OptionalIdempotencyHeadersSchema = z.looseObject({ 'idempotency-key': IdempotencyKeySchema.optional() });
+
+export const OrderAcceptedSchema = z
+  .object({
+    orderId: z.string(),
+    workflowId: z.string(),
+    /** `created` for the request that started the order, `existing` for a repeat of it. */
+    outcome: z.enum(['created', 'existing']),
+    statusUrl: z.string(),
+    webUiUrl: z.string(),
+  })
+  .meta({ id: 'OrderAccepted' });
+export type OrderAccepted = z.infer<typeof OrderAcceptedSchema>;
+
+/** Where a view came from: the running workflow, the database after it completed, or the intake record alone. */
+export const ViewSourceSchema = z.enum(['workflow', 'database', 'intake']);
+export type ViewSource = z.infer<typeof ViewSourceSchema>;
+
+export const OrderStatusResponseSchema = OrderViewSchema.extend({
+  source: ViewSourceSchema,
+  webUiUrl: z.string(),
+}).meta({ id: 'OrderStatus' });
+export type OrderStatusResponse = z.infer<typeof OrderStatusResponseSchema>;
+
+export const ShipmentStatusResponseSchema = ShipmentViewSchema.extend({
+  orderId: z.string(),
+  source: ViewSourceSchema,
+  webUiUrl: z.string(),
+}).meta({ id: 'ShipmentStatus' });
+export type ShipmentStatusResponse = z.infer<typeof ShipmentStatusResponseSchema>;
+
+export const OrderListQuerySchema = z.object({
+  status: OrderStageSchema.optional(),
+  customerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  createdFrom: z.iso.datetime({ offset: true }).optional(),
+  createdTo: z.iso.datetime({ offset: true }).optional(),
+  /** true: orders with an open escalation; false: orders with none open. */
+  escalated: booleanQuery.optional(),
+  limit: limitQuery,
+  cursor: cursorQuery.optional(),
+});
+export type OrderListQuery = z.infer<typeof OrderListQuerySchema>;
+
+export const OrderSummarySchema = z.object({
+  orderId: z.string(),
+  workflowId: z.string(),
+  status: OrderStageSchema,
+  customerId: z.string(),
+  serviceLevel: ServiceLevelSchema,
+  promisedBy: z.string(),
+  createdAt: z.string(),
+  completedAt: z.string().optional(),
+  openEscalations: z.number().int().nonnegative(),
+  shipmentCount: z.number().int().nonnegative(),
+});
+export type OrderSummary = z.infer<typeof OrderSummarySchema>;
+
+export const OrderListSchema = z
+  .object({ items: z.array(OrderSummarySchema), nextCursor: z.string().optional() })
+  .meta({ id: 'OrderList' });
+
+export const TimelineResponseSchema = z
+  .object({
+    orderId: z.string(),
+    stage: OrderStageSchema,
+    promisedBy: z.string(),
+    source: ViewSourceSchema,
+    entries: z.array(TimelineEntrySchema.extend({ shipmentId: z.string().optional() })),
+    trackingNumbers: z.array(
+      z.object({ shipmentId: z.string(), carrierCode: z.string(), trackingNumber: z.string(), status: TrackingStatusSchema.optional() }),
+    ),
+  })
+  .meta({ id: 'Timeline' });
+export type TimelineResponse = z.infer<typeof TimelineResponseSchema>;
+
+export const EscalationListQuerySchema = z.object({
+  open: booleanQuery.optional(),
+  severity: EscalationSeveritySchema.optional(),
+  reason: EscalationReasonSchema.optional(),
+  orderId: EntityIdSchema.optional(),
+  limit: limitQuery,
+  cursor: cursorQuery.optional(),
+});
+export type EscalationListQuery = z.infer<typeof EscalationListQuerySchema>;
+
+export const EscalationRecordSchema = z.object({
+  escalationId: z.string(),
+  orderId: z.string(),
+  shipmentId: z.string().optional(),
+  reason: EscalationReasonSchema,
+  severity: EscalationSeveritySchema,
+  status: z.enum(['open', 'resolved']),
+  detail: z.string(),
+  openedAt: z.string(),
+  escalatedAt: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  decision: EscalationDecisionSchema.optional(),
+  resolvedBy: z.string().optional(),
+  note: z.string().optional(),
+  allowedDecisions: z.array(EscalationDecisionSchema),
+});
+export type EscalationRecord = z.infer<typeof EscalationRecordSchema>;
+
+export const EscalationListSchema = z
+  .object({ items: z.array(EscalationRecordSchema), nextCursor: z.string().optional() })
+  .meta({ id: 'EscalationList' });
+
+/** The escalation id comes from the path. */
+export const ResolveEscalationBodySchema = ResolveEscalationRequestSchema.omit({ escalationId: true });
+export type ResolveEscalationBody = z.infer<typeof ResolveEscalationBodySchema>;
+
+export const ResolvedEscalationSchema = EscalationViewSchema.extend({ workflowId: z.string() }).meta({ id: 'ResolvedEscalation' });
+
+export const InventoryQuerySchema = z.object({
+  warehouseCode: z.string().trim().min(1).max(20).optional(),
+  skuCode: z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/).optional(),
+});
+
+export const WebhookAckSchema = z
+  .object({
+    received: z.number().int().nonnegative(),
+    accepted: z.number().int().nonnegative(),
+    /** Events already recorded (same carrier event id): acknowledged and ignored. */
+    duplicates: z.number().int().nonnegative(),
+    /** Every event in the delivery was already known. */
+    duplicate: z.boolean(),
+    shipments: z.array(z.string()),
+  })
+  .meta({ id: 'WebhookAck' });
+export type WebhookAck = z.infer<typeof WebhookAckSchema>;
+
+export const HealthSchema = z.object({ status: z.literal('ok') });
+export const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ postgres: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) }),
+});
