@@ -47,8 +47,30 @@ function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && ('statusCode' in error || 'code' in error || 'validation' in error);
 }
 
+/** PostgreSQL cannot store NUL, and no field of ours means a control character: refuse them at the door. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+function controlCharacterPaths(value: unknown, path: string, found: string[]): string[] {
+  if (found.length >= 20) return found;
+  if (typeof value === 'string') {
+    if (CONTROL.test(value)) found.push(path);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => controlCharacterPaths(item, `${path}.${i}`, found));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) controlCharacterPaths(item, `${path}.${key}`, found);
+  }
+  return found;
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
+    app.addHook('preValidation', async (request) => {
+      const paths = controlCharacterPaths(request.body, 'body', []);
+      if (paths.length > 0) {
+        throw new ApiError(400, 'validation_failed', 'text fields may not contain control characters', paths.map((path) => ({ path, message: 'contains a control character' })));
+      }
+    });
+
     app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
       if (error instanceof ApiError) {
         if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message);

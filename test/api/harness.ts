@@ -1,0 +1,110 @@
+import { Writable } from 'node:stream';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Db } from '../../activities/db';
+import { buildApp } from '../../api/app';
+import { loadApiConfig, type ApiConfig, type ConfiguredApiKey } from '../../api/config';
+import type { OrderRequest } from '../../domain/order';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { connectDevServer } from '../support/temporal';
+
+/**
+ * The API as a client meets it: buildApp on a private copy of the seeded database and the run's
+ * Temporal dev server. No worker runs here: intake, idempotency and every check before a workflow
+ * must answer are decidable without one.
+ */
+
+export const KEYS = {
+  intake: { name: 'shop-a', role: 'intake', key: 'shop-a-secret-key-0001' },
+  intakeB: { name: 'shop-b', role: 'intake', key: 'shop-b-secret-key-0002' },
+  ops: { name: 'ops-desk', role: 'ops', key: 'ops-desk-secret-key-0003' },
+  swiftpost: { name: 'swiftpost-hooks', role: 'carrier', key: 'swiftpost-secret-key-0004', carrierCode: 'swiftpost' },
+} as const satisfies Record<string, ConfiguredApiKey>;
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-swiftpost';
+
+export interface Harness {
+  app: FastifyInstance;
+  db: Db;
+  database: TestDatabase;
+  env: TestWorkflowEnvironment;
+  client: Client;
+  config: ApiConfig;
+  logs: string[];
+  /** inject() with the given key's X-Api-Key header. */
+  as(key: ConfiguredApiKey | undefined, options: InjectOptions): Promise<LightMyRequestResponse>;
+  rebuild(overrides: Partial<ApiConfig>): Promise<FastifyInstance>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise<Harness> {
+  const database = await createTestDatabase(5);
+  const env = await connectDevServer();
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const makeConfig = (extra: Partial<ApiConfig>) =>
+    loadApiConfig(
+      { COLIS_CARRIER_SECRET_SWIFTPOST: WEBHOOK_SECRET },
+      { apiKeys: Object.values(KEYS), workflowCallTimeoutMs: 1500, logLevel: 'info', ...overrides, ...extra },
+    );
+  const config = makeConfig({});
+  const apps: FastifyInstance[] = [];
+  const app = await buildApp({ db: database.db, temporalClient: env.client, config, logStream });
+  apps.push(app);
+  return {
+    app,
+    db: database.db,
+    database,
+    env,
+    client: env.client,
+    config,
+    logs,
+    as: (key, options) =>
+      app.inject({ ...options, headers: { ...(key ? { 'x-api-key': key.key } : {}), ...(options.headers ?? {}) } }),
+    rebuild: async (extra) => {
+      const other = await buildApp({ db: database.db, temporalClient: env.client, config: makeConfig(extra), logStream });
+      apps.push(other);
+      return other;
+    },
+    close: async () => {
+      for (const each of apps) await each.close();
+      await env.teardown();
+      await database.drop();
+    },
+  };
+}
+
+let counter = 0;
+/** A distinct, valid Idempotency-Key per call. */
+export const newKey = (label = 'k') => `${label}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export function orderRequest(overrides: Partial<OrderRequest> = {}): Record<string, unknown> {
+  return {
+    customer: { id: 'CUST-1', name: 'Camille Durand', email: 'camille.durand@example.org' },
+    shipTo: { name: 'Camille Durand', line1: '12 rue des Lilas', city: 'Lyon', postalCode: '69003', countryCode: 'FR' },
+    lines: [
+      { sku: 'MUG-CER-350', quantity: 2 },
+      { sku: 'TEA-GREEN-100G', quantity: 1 },
+    ],
+    serviceLevel: 'standard',
+    ...overrides,
+  };
+}
+
+/** The error envelope every failure must have. */
+export function expectErrorShape(response: LightMyRequestResponse, status: number, code?: string): { code: string; message: string; details?: { path: string; message: string }[] } {
+  if (response.statusCode !== status) throw new Error(`expected ${status}, got ${response.statusCode}: ${response.body}`);
+  const body = response.json() as { error?: { code: string; message: string; details?: { path: string; message: string }[] }; requestId?: string };
+  if (!body.error || typeof body.error.code !== 'string' || typeof body.error.message !== 'string' || typeof body.requestId !== 'string') {
+    throw new Error(`not the error shape: ${response.body}`);
+  }
+  if (code !== undefined && body.error.code !== code) throw new Error(`expected code ${code}, got ${body.error.code}: ${response.body}`);
+  if (body.requestId !== response.headers['x-request-id']) throw new Error('requestId differs from the x-request-id header');
+  return body.error;
+}

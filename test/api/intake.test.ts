@@ -1,0 +1,284 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveOrderId } from '../../api/services/intake';
+import { MAX_LINES_PER_ORDER } from '../../domain/order';
+import { searchAttributes } from '../../workflows/definitions';
+import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+/** `key: null` sends no Idempotency-Key header. */
+const place = (body: unknown, key: string | null = newKey(), apiKey: (typeof KEYS)[keyof typeof KEYS] = KEYS.intake) =>
+  h.as(apiKey, { method: 'POST', url: '/orders', headers: key === null ? {} : { 'idempotency-key': key }, payload: body as Record<string, unknown> });
+
+async function workflowsWithId(workflowId: string): Promise<number> {
+  let count = 0;
+  for await (const _ of h.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count++;
+  return count;
+}
+
+describe('intake', () => {
+  it('answers 202 at once with the order id, workflow id, status URL and Web UI link, and starts the workflow', async () => {
+    const key = newKey();
+    const response = await place(orderRequest(), key);
+    expect(response.statusCode).toBe(202);
+    const body = response.json();
+    expect(body.orderId).toBe(deriveOrderId(KEYS.intake.name, key));
+    expect(body).toMatchObject({
+      workflowId: `order-${body.orderId}`,
+      outcome: 'created',
+      statusUrl: `/orders/${body.orderId}`,
+      webUiUrl: `http://localhost:8233/namespaces/default/workflows/order-${body.orderId}`,
+    });
+    expect(response.headers.location).toBe(`/orders/${body.orderId}`);
+
+    const description = await h.client.workflow.getHandle(body.workflowId).describe();
+    expect(description.type).toBe('orderWorkflow');
+    expect(description.taskQueue).toBe('colis-orders');
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.memo).toMatchObject({ submittedBy: KEYS.intake.name });
+    expect(description.typedSearchAttributes.get(searchAttributes.customerId)).toBe('CUST-1');
+    expect(description.typedSearchAttributes.get(searchAttributes.orderStatus)).toBe('received');
+    expect(description.typedSearchAttributes.get(searchAttributes.promisedBy)).toBeInstanceOf(Date);
+  });
+
+  it('hands the workflow the validated request with defaults, a promise from the service level and the scoped key', async () => {
+    const key = newKey();
+    const { workflowId } = (await place(orderRequest({ serviceLevel: 'express' }), key)).json();
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    const input = JSON.parse(Buffer.from(payload?.data ?? new Uint8Array()).toString('utf8'));
+    expect(input.idempotencyKey).toBe(`${KEYS.intake.name}:${key}`);
+    expect(input.request).toMatchObject({ backorderPolicy: 'backorder', backorderWaitHours: 72, source: 'api', serviceLevel: 'express' });
+    expect(Date.parse(input.promisedBy) - Date.parse(input.receivedAt)).toBe(24 * 3600_000);
+    expect(input.timeScale).toBe(1);
+    expect(input.requestHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps a caller-given promise', async () => {
+    const promisedBy = '2031-01-02T10:00:00.000Z';
+    const { orderId } = (await place(orderRequest({ promisedBy }))).json();
+    const view = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${orderId}` })).json();
+    expect(view.promisedBy).toBe(promisedBy);
+  });
+
+  it('answers a repeat with the same key and body with 200 and the same order, starting no second workflow', async () => {
+    const key = newKey();
+    const first = await place(orderRequest(), key);
+    const again = await place(orderRequest(), key);
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toMatchObject({ orderId: first.json().orderId, outcome: 'existing' });
+    expect(await workflowsWithId(first.json().workflowId)).toBe(1);
+  });
+
+  it('treats a body that spells out the defaults, or orders its keys differently, as the same request', async () => {
+    const key = newKey();
+    expect((await place(orderRequest(), key)).statusCode).toBe(202);
+    const explicit = { backorderPolicy: 'backorder', backorderWaitHours: 72, source: 'api', ...orderRequest() };
+    expect((await place(explicit, key)).statusCode).toBe(200);
+  });
+
+  it('refuses the same key with a different body with 409', async () => {
+    const key = newKey();
+    await place(orderRequest(), key);
+    const changed = await place(orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 3 }] }), key);
+    const error = expectErrorShape(changed, 409, 'idempotency_conflict');
+    expect(error.message).toContain(key);
+  });
+
+  it('starts exactly one workflow for concurrent duplicate submits', async () => {
+    const key = newKey('concurrent');
+    const responses = await Promise.all(Array.from({ length: 8 }, () => place(orderRequest(), key)));
+    const statuses = responses.map((r) => r.statusCode).sort();
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(7);
+    expect(new Set(responses.map((r) => r.json().orderId)).size).toBe(1);
+    expect(await workflowsWithId(responses[0]!.json().workflowId)).toBe(1);
+  });
+
+  it('answers a repeat after the journey ended from Temporal alone (200 same body, 409 different)', async () => {
+    const key = newKey();
+    const { workflowId } = (await place(orderRequest(), key)).json();
+    await h.client.workflow.getHandle(workflowId).terminate('test: journey over');
+    expect((await place(orderRequest(), key)).statusCode).toBe(200);
+    expectErrorShape(await place(orderRequest({ serviceLevel: 'express' }), key), 409, 'idempotency_conflict');
+    expect(await workflowsWithId(workflowId)).toBe(1);
+  });
+
+  it('scopes keys per caller: two shops using the same key place two orders', async () => {
+    const key = newKey('shared');
+    const a = await place(orderRequest(), key, KEYS.intake);
+    const b = await place(orderRequest(), key, KEYS.intakeB);
+    expect(a.statusCode).toBe(202);
+    expect(b.statusCode).toBe(202);
+    expect(a.json().orderId).not.toBe(b.json().orderId);
+  });
+
+  it('shows a just-placed order (no worker yet) from the intake record, to its own shop only', async () => {
+    const { orderId } = (await place(orderRequest())).json();
+    const own = await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}` });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ orderId, stage: 'received', source: 'intake', customerId: 'CUST-1' });
+    expectErrorShape(await h.as(KEYS.intakeB, { method: 'GET', url: `/orders/${orderId}` }), 404, 'not_found');
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/orders/${orderId}` })).statusCode).toBe(200);
+    const timeline = await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}/timeline` });
+    expect(timeline.json()).toMatchObject({ orderId, stage: 'received', entries: [{ kind: 'stage', label: 'received' }] });
+  });
+
+  it('answers 404 for an order nobody knows', async () => {
+    expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/orders/ORD-NOPE' }), 404, 'not_found');
+  });
+});
+
+describe('intake validation', () => {
+  const detailsOf = async (body: unknown, status = 400, code = 'validation_failed') => {
+    const response = await place(body);
+    return expectErrorShape(response, status, code).details ?? [];
+  };
+  const paths = (details: { path: string }[]) => details.map((d) => d.path);
+
+  it('requires an Idempotency-Key header', async () => {
+    const error = expectErrorShape(await place(orderRequest(), null), 400, 'validation_failed');
+    expect(paths(error.details ?? [])).toEqual(['headers.idempotency-key']);
+    expectErrorShape(await place(orderRequest(), 'short'), 400, 'validation_failed');
+    expectErrorShape(await place(orderRequest(), 'has spaces in it'), 400, 'validation_failed');
+  });
+
+  it('rejects wrong types and missing fields with each field path', async () => {
+    const details = await detailsOf({ customer: { id: 42, name: '' }, lines: 'MUG' });
+    expect(paths(details)).toEqual(expect.arrayContaining(['body.customer.id', 'body.customer.name', 'body.shipTo', 'body.lines']));
+  });
+
+  it('rejects zero, negative, fractional and huge quantities', async () => {
+    const lines = [
+      { sku: 'MUG-CER-350', quantity: 0 },
+      { sku: 'TEA-GREEN-100G', quantity: -2 },
+      { sku: 'BOOK-HB-NOVEL', quantity: 1.5 },
+      { sku: 'BOOK-PB-POCKET', quantity: 1_000_000 },
+      { sku: 'GIFT-CARD-50', quantity: '3' },
+    ];
+    expect(paths(await detailsOf(orderRequest({ lines } as never)))).toEqual([
+      'body.lines.0.quantity',
+      'body.lines.1.quantity',
+      'body.lines.2.quantity',
+      'body.lines.3.quantity',
+      'body.lines.4.quantity',
+    ]);
+  });
+
+  it('rejects unknown SKUs, listing each', async () => {
+    const lines = [
+      { sku: 'MUG-CER-350', quantity: 1 },
+      { sku: 'NO-SUCH-SKU', quantity: 1 },
+      { sku: 'ALSO-MISSING', quantity: 2 },
+    ];
+    const details = await detailsOf(orderRequest({ lines }), 400, 'unknown_sku');
+    expect(details).toEqual([
+      { path: 'body.lines.1.sku', message: 'SKU NO-SUCH-SKU does not exist' },
+      { path: 'body.lines.2.sku', message: 'SKU ALSO-MISSING does not exist' },
+    ]);
+  });
+
+  it('rejects malformed SKU codes and the same SKU on two lines', async () => {
+    expect(paths(await detailsOf(orderRequest({ lines: [{ sku: 'mug cer', quantity: 1 }] })))).toEqual(['body.lines.0.sku']);
+    const twice = [
+      { sku: 'MUG-CER-350', quantity: 1 },
+      { sku: 'MUG-CER-350', quantity: 1 },
+    ];
+    expect(paths(await detailsOf(orderRequest({ lines: twice })))).toEqual(['body.lines.1.sku']);
+  });
+
+  it('rejects an order with no lines or with more lines than allowed', async () => {
+    expect(paths(await detailsOf(orderRequest({ lines: [] })))).toEqual(['body.lines']);
+    const many = Array.from({ length: MAX_LINES_PER_ORDER + 1 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 }));
+    expect(paths(await detailsOf(orderRequest({ lines: many })))).toEqual(['body.lines']);
+  });
+
+  it('rejects an address without a country or with a made-up one, and a bad email', async () => {
+    const { countryCode: _dropped, ...noCountry } = orderRequest().shipTo as Record<string, unknown>;
+    expect(paths(await detailsOf({ ...orderRequest(), shipTo: noCountry }))).toEqual(['body.shipTo.countryCode']);
+    const lower = { ...(orderRequest().shipTo as object), countryCode: 'france' };
+    expect(paths(await detailsOf({ ...orderRequest(), shipTo: lower }))).toEqual(['body.shipTo.countryCode']);
+    const customer = { id: 'C1', name: 'X', email: 'not-an-email' };
+    expect(paths(await detailsOf({ ...orderRequest(), customer }))).toEqual(['body.customer.email']);
+  });
+
+  it('rejects absurd promises, service levels and backorder waits', async () => {
+    const details = await detailsOf({ ...orderRequest(), promisedBy: 'tomorrow', serviceLevel: 'teleport', backorderWaitHours: 10_000_000 });
+    expect(paths(details)).toEqual(expect.arrayContaining(['body.promisedBy', 'body.serviceLevel', 'body.backorderWaitHours']));
+  });
+
+  it('answers 400 invalid_json for a body that is not JSON, 415 for another media type, 413 for a huge body', async () => {
+    const bad = await h.as(KEYS.intake, {
+      method: 'POST',
+      url: '/orders',
+      headers: { 'idempotency-key': newKey(), 'content-type': 'application/json' },
+      payload: '{"customer": ',
+    });
+    expectErrorShape(bad, 400, 'invalid_json');
+    const text = await h.as(KEYS.intake, {
+      method: 'POST',
+      url: '/orders',
+      headers: { 'idempotency-key': newKey(), 'content-type': 'text/plain' },
+      payload: 'one mug please',
+    });
+    expectErrorShape(text, 415, 'unsupported_media_type');
+    const huge = await place({ ...orderRequest(), source: 'x'.repeat(h.config.bodyLimitBytes + 10) });
+    expectErrorShape(huge, 413, 'payload_too_large');
+  });
+
+  it('never answers a 5xx or leaks a stack for malformed input', async () => {
+    const junk: unknown[] = [
+      null,
+      [],
+      'string',
+      42,
+      true,
+      {},
+      { customer: null, shipTo: null, lines: null },
+      { ...orderRequest(), lines: [null] },
+      { ...orderRequest(), lines: [{}] },
+      { ...orderRequest(), lines: [{ sku: 'MUG-CER-350', quantity: Number.MAX_SAFE_INTEGER }] },
+      { ...orderRequest(), customer: { id: 'x'.repeat(5000), name: 'y' } },
+      { ...orderRequest(), shipTo: { ...(orderRequest().shipTo as object), name: '\u0000' } },
+      { ...orderRequest(), promisedBy: '2026-13-45T99:99:99Z' },
+      { ...orderRequest(), lines: Array.from({ length: 3 }, () => ({ sku: '🚚', quantity: 1 })) },
+    ];
+    const raw = ['', '{', '[1,2', '{"a":1}}', 'null', '"\\u0000"', '{"__proto__":{"x":1}}', '\u0000\u0001'];
+    const responses = [
+      ...(await Promise.all(junk.map((body) => place(body)))),
+      ...(await Promise.all(
+        raw.map((payload) =>
+          h.as(KEYS.intake, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey(), 'content-type': 'application/json' }, payload }),
+        ),
+      )),
+    ];
+    for (const response of responses) {
+      expect(response.statusCode, response.body).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, response.body).toBeLessThan(500);
+      expect(response.body).not.toMatch(/at .*\.(ts|js):\d+/);
+      expectErrorShape(response, response.statusCode);
+    }
+  });
+
+  it('ignores prototype-pollution attempts', async () => {
+    const attempts = [
+      '{"__proto__":{"polluted":true},"customer":{"id":"C1","name":"A"}}',
+      JSON.stringify({ ...orderRequest(), constructor: { prototype: { polluted: true } } }),
+    ];
+    for (const payload of attempts) {
+      const response = await h.as(KEYS.intake, {
+        method: 'POST',
+        url: '/orders',
+        headers: { 'idempotency-key': newKey(), 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode).toBeLessThan(500);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
