@@ -27,10 +27,11 @@ export async function registerSearchAttributes(
 ): Promise<void> {
   const wanted = Object.values(searchAttributes);
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    // Temporal's time-skipping test server cannot list attributes but can add them.
+    const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
     const known = new Set([
-      ...Object.keys(existing.customAttributes ?? {}),
-      ...Object.keys(existing.systemAttributes ?? {}),
+      ...Object.keys(existing?.customAttributes ?? {}),
+      ...Object.keys(existing?.systemAttributes ?? {}),
     ]);
     const missing = wanted.filter((key) => !known.has(key.name));
     if (missing.length === 0) return;

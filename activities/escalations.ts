@@ -1,0 +1,110 @@
+import { log } from '@temporalio/activity';
+import type { EscalationDecision, EscalationReason, EscalationSeverity } from '../domain/journey';
+import type { Db } from './db';
+import { asActivity } from './failures';
+
+export interface OpenedEscalation {
+  escalationId: string;
+  openedAt: string;
+}
+
+export interface NotifyConfig {
+  /** Outbound webhook for escalations (Slack, PagerDuty, an ops tool); none: log only. */
+  webhookUrl?: string;
+  fetchImpl?: typeof fetch;
+}
+
+/**
+ * Escalations are stored (for the ops list and the process chart), notified, and answered by
+ * ops through the workflow that opened them. Each write is keyed, so a retried activity never
+ * opens or notifies twice.
+ */
+export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
+  const send = notify.fetchImpl ?? fetch;
+  return {
+    openEscalation(input: {
+      dedupeKey: string;
+      orderId: string;
+      shipmentId?: string;
+      reason: EscalationReason;
+      severity: EscalationSeverity;
+      detail: string;
+    }): Promise<OpenedEscalation> {
+      return asActivity(async () => {
+        const row = await db.escalation.upsert({
+          where: { dedupeKey: input.dedupeKey },
+          create: {
+            id: `ESC-${input.dedupeKey.replace(/[^A-Za-z0-9-]/g, '-')}`,
+            dedupeKey: input.dedupeKey,
+            orderId: input.orderId,
+            shipmentId: input.shipmentId ?? null,
+            reason: input.reason,
+            severity: input.severity,
+            detail: input.detail,
+          },
+          update: {},
+        });
+        return { escalationId: row.id, openedAt: row.openedAt.toISOString() };
+      });
+    },
+
+    raiseEscalationSeverity(input: { escalationId: string; severity: EscalationSeverity }): Promise<void> {
+      return asActivity(async () => {
+        await db.escalation.updateMany({
+          where: { id: input.escalationId, status: 'open' },
+          data: { severity: input.severity, escalatedAt: new Date() },
+        });
+      });
+    },
+
+    closeEscalation(input: {
+      escalationId: string;
+      decision: EscalationDecision;
+      resolvedBy: string;
+      note?: string;
+    }): Promise<void> {
+      return asActivity(async () => {
+        await db.escalation.updateMany({
+          where: { id: input.escalationId, status: 'open' },
+          data: {
+            status: 'resolved',
+            decision: input.decision,
+            resolvedBy: input.resolvedBy,
+            note: input.note ?? null,
+            resolvedAt: new Date(),
+          },
+        });
+      });
+    },
+
+    /**
+     * Tells people. Always a structured log line; plus a POST to the configured webhook, recorded
+     * in Notification so a retry after a successful delivery does not page anyone twice.
+     */
+    notifyEscalation(input: { escalationId: string; dedupeKey: string; summary: string }): Promise<{ delivered: boolean }> {
+      return asActivity(async () => {
+        log.warn('escalation', { escalationId: input.escalationId, summary: input.summary });
+        if (!notify.webhookUrl) return { delivered: false };
+        const payload = { escalationId: input.escalationId, summary: input.summary };
+        const row = await db.notification.upsert({
+          where: { dedupeKey: input.dedupeKey },
+          create: { id: input.dedupeKey, dedupeKey: input.dedupeKey, escalationId: input.escalationId, channel: 'webhook', payload },
+          update: {},
+        });
+        if (row.deliveredAt) return { delivered: true };
+        const response = await send(notify.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': input.dedupeKey },
+          body: JSON.stringify(payload),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) {
+          await db.notification.update({ where: { id: row.id }, data: { lastError: `HTTP ${response.status}` } });
+          throw new Error(`escalation webhook answered HTTP ${response.status}`);
+        }
+        await db.notification.update({ where: { id: row.id }, data: { deliveredAt: new Date(), lastError: null } });
+        return { delivered: true };
+      });
+    },
+  };
+}

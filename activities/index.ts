@@ -1,0 +1,38 @@
+import { createCarrierActivities } from './carrier-booking';
+import type { CarrierRegistry } from './carriers/registry';
+import type { Db } from './db';
+import { createEscalationActivities, type NotifyConfig } from './escalations';
+import { createInventoryActivities } from './inventory';
+import { createOrderActivities } from './orders';
+import { createShipmentPlanningActivities } from './shipment-planning';
+import { createStageTimingActivities } from './stage-timing';
+import { createTrackingActivities } from './tracking';
+import { createWarehouseActivities } from './warehouse';
+
+export interface ActivityDeps {
+  db: Db;
+  carriers: CarrierRegistry;
+  notify?: NotifyConfig;
+}
+
+/** Activities of the `colis-orders` queue: the order's and shipment's database work. */
+export function createOrderQueueActivities(deps: ActivityDeps) {
+  return {
+    ...createOrderActivities(deps.db),
+    ...createInventoryActivities(deps.db),
+    ...createShipmentPlanningActivities(deps.db),
+    ...createTrackingActivities(deps.db),
+    ...createEscalationActivities(deps.db, deps.notify),
+    ...createStageTimingActivities(deps.db),
+  };
+}
+
+/** Activities of a `warehouse-<code>` queue. */
+export const createWarehouseQueueActivities = (deps: Pick<ActivityDeps, 'db'>) => createWarehouseActivities(deps.db);
+
+/** Activities of the `colis-carriers` queue. */
+export const createCarrierQueueActivities = (deps: Pick<ActivityDeps, 'db' | 'carriers'>) => createCarrierActivities(deps);
+
+export type OrderQueueActivities = ReturnType<typeof createOrderQueueActivities>;
+export type WarehouseQueueActivities = ReturnType<typeof createWarehouseQueueActivities>;
+export type CarrierQueueActivities = ReturnType<typeof createCarrierQueueActivities>;

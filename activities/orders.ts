@@ -1,0 +1,129 @@
+import type { Address, OrderWorkflowInput } from '../domain/order';
+import { DomainError } from '../domain/errors';
+import type { OrderStage } from '../domain/journey';
+import type { Db } from './db';
+import { asActivity } from './failures';
+
+export interface RecordedOrder {
+  orderId: string;
+  lines: { orderLineId: string; skuCode: string; quantity: number }[];
+  /** Recorded by an earlier attempt or run: nothing was written this time. */
+  alreadyRecorded: boolean;
+}
+
+export const orderLineId = (orderId: string, lineNo: number) => `${orderId}-L${lineNo}`;
+const addressId = (orderId: string, version: number) => `${orderId}-A${version}`;
+
+/**
+ * The order's own rows. The order workflow is their only writer, which is what keeps the
+ * database and the workflow from diverging: intake only starts the workflow.
+ */
+export function createOrderActivities(db: Db) {
+  return {
+    /** Intake's persistence: customer, address snapshot, order and lines, in one transaction. */
+    recordOrder(input: OrderWorkflowInput): Promise<RecordedOrder> {
+      return asActivity(async () => {
+        const { orderId, request } = input;
+        const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
+        if (existing.length > 0) {
+          return {
+            orderId,
+            alreadyRecorded: true,
+            lines: existing.map((l) => ({ orderLineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
+          };
+        }
+        const skuCodes = request.lines.map((l) => l.sku);
+        const known = await db.sku.findMany({ where: { code: { in: skuCodes } }, select: { code: true } });
+        const unknown = skuCodes.filter((code) => !known.some((k) => k.code === code));
+        if (unknown.length > 0) {
+          throw new DomainError('UnknownSku', `unknown SKU(s): ${unknown.join(', ')}`, { skuCodes: unknown });
+        }
+        const lines = request.lines.map((l, i) => ({ orderLineId: orderLineId(orderId, i + 1), skuCode: l.sku, quantity: l.quantity }));
+        await db.$transaction(async (tx) => {
+          await tx.customer.upsert({
+            where: { id: request.customer.id },
+            create: { id: request.customer.id, name: request.customer.name, email: request.customer.email ?? null },
+            update: { name: request.customer.name, email: request.customer.email ?? null },
+          });
+          await tx.address.upsert({
+            where: { id: addressId(orderId, 1) },
+            create: { id: addressId(orderId, 1), customerId: request.customer.id, ...addressColumns(request.shipTo) },
+            update: {},
+          });
+          await tx.order.create({
+            data: {
+              id: orderId,
+              idempotencyKey: input.idempotencyKey,
+              requestHash: input.requestHash,
+              source: request.source,
+              customerId: request.customer.id,
+              shippingAddressId: addressId(orderId, 1),
+              status: 'received',
+              serviceLevel: request.serviceLevel,
+              backorderPolicy: request.backorderPolicy,
+              promisedBy: new Date(input.promisedBy),
+              workflowId: `order-${orderId}`,
+              currency: 'EUR',
+              createdAt: new Date(input.receivedAt),
+              lines: {
+                create: lines.map((l, i) => ({ id: l.orderLineId, lineNo: i + 1, skuCode: l.skuCode, quantity: l.quantity })),
+              },
+            },
+          });
+        });
+        return { orderId, lines, alreadyRecorded: false };
+      });
+    },
+
+    setOrderStatus(input: {
+      orderId: string;
+      status: OrderStage;
+      backorderDeadline?: string;
+      packagingCostCents?: number;
+      shippingCostCents?: number;
+    }): Promise<void> {
+      return asActivity(async () => {
+        const final = input.status === 'completed' || input.status === 'cancelled' || input.status === 'failed';
+        await db.order.updateMany({
+          where: { id: input.orderId },
+          data: {
+            status: input.status,
+            ...(input.backorderDeadline ? { backorderDeadline: new Date(input.backorderDeadline) } : {}),
+            ...(input.packagingCostCents !== undefined ? { packagingCostCents: input.packagingCostCents } : {}),
+            ...(input.shippingCostCents !== undefined ? { shippingCostCents: input.shippingCostCents } : {}),
+            ...(final ? { completedAt: new Date() } : {}),
+          },
+        });
+      });
+    },
+
+    /** Addresses are snapshots: a change adds version N and repoints the order. Idempotent per version. */
+    changeShippingAddress(input: { orderId: string; version: number; address: Address }): Promise<void> {
+      return asActivity(async () => {
+        const order = await db.order.findUniqueOrThrow({ where: { id: input.orderId }, select: { customerId: true } });
+        const id = addressId(input.orderId, input.version);
+        await db.$transaction([
+          db.address.upsert({
+            where: { id },
+            create: { id, customerId: order.customerId, ...addressColumns(input.address) },
+            update: {},
+          }),
+          db.order.update({ where: { id: input.orderId }, data: { shippingAddressId: id } }),
+        ]);
+      });
+    },
+  };
+}
+
+function addressColumns(a: Address) {
+  return {
+    name: a.name,
+    line1: a.line1,
+    line2: a.line2 ?? null,
+    city: a.city,
+    region: a.region ?? null,
+    postalCode: a.postalCode,
+    countryCode: a.countryCode,
+    phone: a.phone ?? null,
+  };
+}

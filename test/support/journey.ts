@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { buildCarrierRegistry, type CarrierRegistry } from '../../activities/carriers/registry';
+import type { Clock } from '../../activities/carriers/simulator';
+import { DAY_MS } from '../../domain/clock';
+import { ids, TASK_QUEUES } from '../../domain/journey';
+import { type OrderRequest, OrderRequestSchema, type OrderWorkflowInput } from '../../domain/order';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { registerSearchAttributes } from '../../worker/search-attributes';
+import { createColisWorkers, type RunningWorkers } from '../../worker/workers';
+import type { orderWorkflow } from '../../workflows/order';
+import { createTestDatabase, type TestDatabase } from './database';
+import { createTimeSkippingEnv } from './temporal';
+
+/**
+ * The whole journey on real parts: Temporal's time-skipping server, a private PostgreSQL
+ * database, every worker Colis runs, and the carrier simulator (the only stand-in: carriers are
+ * outside). The simulator reads the activity's scheduled time, which on the time-skipping server
+ * is the skipped clock, so parcels move as days pass in milliseconds.
+ */
+export interface Journey {
+  env: TestWorkflowEnvironment;
+  database: TestDatabase;
+  carriers: CarrierRegistry;
+  workers: RunningWorkers;
+  placeOrder(request?: Partial<OrderRequest>, options?: { promiseDays?: number }): Promise<WorkflowHandle<typeof orderWorkflow>>;
+  teardown(): Promise<void>;
+}
+
+/** Inside an activity: the server's time for this attempt; elsewhere: the wall clock. */
+export const activityClock: Clock = {
+  now() {
+    try {
+      return Context.current().info.currentAttemptScheduledTimestampMs;
+    } catch {
+      return Date.now();
+    }
+  },
+};
+
+export const DEFAULT_ORDER: OrderRequest = OrderRequestSchema.parse({
+  customer: { id: 'CUST-TEST', name: 'Camille Martin', email: 'camille@example.test' },
+  shipTo: { name: 'Camille Martin', line1: '12 rue de la République', city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
+  lines: [{ sku: 'MUG-CER-350', quantity: 2 }],
+  serviceLevel: 'standard',
+});
+
+export async function startJourney(options: { simulatorScript?: string } = {}): Promise<Journey> {
+  installQuietRuntime();
+  const env = await createTimeSkippingEnv();
+  await registerSearchAttributes(env.connection, 'default', (m) => {
+    if (m.startsWith('could not')) throw new Error(m);
+  });
+  const database = await createTestDatabase(10);
+  const carriers = buildCarrierRegistry({
+    env: { COLIS_SIMULATOR_SCRIPT: options.simulatorScript },
+    clock: activityClock,
+    timeScale: 1,
+  });
+  const warehouses = (await database.db.warehouse.findMany({ select: { code: true } })).map((w) => w.code);
+  const workers = await createColisWorkers({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    db: database.db,
+    carriers,
+    queues: { orders: true, carriers: true, warehouses },
+  });
+  let seq = 0;
+  return {
+    env,
+    database,
+    carriers,
+    workers,
+    async placeOrder(overrides = {}, { promiseDays = 10 } = {}) {
+      seq += 1;
+      const orderId = `ORD-T${randomBytes(3).toString('hex').toUpperCase()}${seq}`;
+      const request = OrderRequestSchema.parse({ ...DEFAULT_ORDER, ...overrides });
+      const now = await env.currentTimeMs();
+      const input: OrderWorkflowInput = {
+        orderId,
+        idempotencyKey: `test-${orderId}`,
+        requestHash: orderId,
+        receivedAt: new Date(now).toISOString(),
+        promisedBy: request.promisedBy ?? new Date(now + promiseDays * DAY_MS).toISOString(),
+        request,
+        timeScale: 1,
+      };
+      return env.client.workflow.start('orderWorkflow', {
+        workflowId: ids.orderWorkflowId(orderId),
+        taskQueue: TASK_QUEUES.orders,
+        args: [input],
+      }) as Promise<WorkflowHandle<typeof orderWorkflow>>;
+    },
+    async teardown() {
+      await workers.shutdown();
+      carriers.close();
+      await env.teardown();
+      await database.drop();
+    },
+  };
+}
+
+let runtimeInstalled = false;
+/** Worker logs at WARN: a passing run stays readable, a failing one still shows why. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  } catch {
+    // Already installed by another helper in this process.
+  }
+}

@@ -1,0 +1,116 @@
+import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  createCarrierQueueActivities,
+  createOrderQueueActivities,
+  createWarehouseQueueActivities,
+} from '../activities';
+import type { CarrierRegistry } from '../activities/carriers/registry';
+import type { Db } from '../activities/db';
+import type { NotifyConfig } from '../activities/escalations';
+import { TASK_QUEUES } from '../domain/journey';
+
+/**
+ * Colis's task queues and the workers that serve them:
+ *   colis-orders        order and shipment workflows, and their database activities;
+ *   warehouse-<code>    pick slots, picking and packing, one queue per warehouse, so a warehouse
+ *                       outage (its worker down) stalls only its own shipments;
+ *   colis-carriers      rate quotes, labels, voids and tracking polls.
+ * A process may serve any subset (`COLIS_WORKER_QUEUES`); run more processes to scale out.
+ */
+
+export type QueueSelection = { orders: boolean; carriers: boolean; warehouses: string[] };
+
+export interface ColisWorkersOptions {
+  connection: NativeConnection;
+  namespace: string;
+  db: Db;
+  carriers: CarrierRegistry;
+  queues: QueueSelection;
+  notify?: NotifyConfig;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
+  maxCachedWorkflows?: number;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Resolves when every worker has stopped; rejects if one fails. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow code, bundled once per process and shared by every worker in it. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  cachedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return cachedBundle;
+}
+
+const noop = () => {};
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export async function createColisWorkers(options: ColisWorkersOptions): Promise<RunningWorkers> {
+  const { connection, namespace, db, carriers, queues } = options;
+  const workers: Worker[] = [];
+  if (queues.orders) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: TASK_QUEUES.orders,
+        workflowBundle: options.workflowBundle ?? (await workflowBundle()),
+        activities: createOrderQueueActivities({ db, carriers, notify: options.notify }),
+        maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
+        maxConcurrentActivityTaskExecutions: 50,
+      }),
+    );
+  }
+  for (const code of queues.warehouses) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: TASK_QUEUES.warehouse(code),
+        activities: createWarehouseQueueActivities({ db }),
+        maxConcurrentActivityTaskExecutions: 20,
+      }),
+    );
+  }
+  if (queues.carriers) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: TASK_QUEUES.carriers,
+        activities: createCarrierQueueActivities({ db, carriers }),
+        maxConcurrentActivityTaskExecutions: 50,
+      }),
+    );
+  }
+  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  return {
+    workers,
+    done,
+    shutdown: async () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done.catch(() => {});
+    },
+  };
+}
+
+/** `COLIS_WORKER_QUEUES=orders,carriers,warehouse:PAR1,warehouse:*`; all of them by default. */
+export function parseQueueSelection(value: string | undefined, allWarehouses: string[]): QueueSelection {
+  if (!value || value.trim() === '' || value.trim() === 'all') {
+    return { orders: true, carriers: true, warehouses: allWarehouses };
+  }
+  const parts = value.split(',').map((p) => p.trim());
+  const warehouses = parts.flatMap((p) => {
+    if (p === 'warehouse:*') return allWarehouses;
+    return p.startsWith('warehouse:') ? [p.slice('warehouse:'.length)] : [];
+  });
+  return { orders: parts.includes('orders'), carriers: parts.includes('carriers'), warehouses: [...new Set(warehouses)] };
+}
