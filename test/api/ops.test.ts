@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
+import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const ops = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+  h.as(KEYS.ops, { method, url, ...(payload ? { payload } : {}) });
+
+async function insertEscalation(orderId: string, options: { shipmentId?: string; reason?: 'stuck' | 'backorder_deadline'; severity?: 'low' | 'high'; resolved?: boolean; openedAt?: Date } = {}) {
+  const id = uniqueId('ESC');
+  await h.db.escalation.create({
+    data: {
+      id,
+      orderId,
+      shipmentId: options.shipmentId ?? null,
+      reason: options.reason ?? 'stuck',
+      severity: options.severity ?? 'low',
+      detail: 'no scan for 48 h',
+      dedupeKey: id,
+      ...(options.openedAt ? { openedAt: options.openedAt } : {}),
+      ...(options.resolved ? { status: 'resolved', resolvedAt: new Date(), decision: 'wait', resolvedBy: 'ops' } : {}),
+    },
+  });
+  return id;
+}
+
+describe('order reads from the database', () => {
+  it('shows a completed order, its shipments and its timeline from the database', async () => {
+    const orderId = await insertOrder(h.db, { status: 'completed' });
+    const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
+    await h.db.trackingEvent.create({
+      data: {
+        id: uniqueId('TE'), shipmentId, carrierCode: 'swiftpost', carrierEventId: uniqueId('E'), trackingNumber,
+        carrierStatusCode: 'DL', status: 'delivered', occurredAt: new Date('2030-01-03T10:00:00Z'), source: 'webhook', location: 'Paris',
+      },
+    });
+    await h.db.stageTiming.create({
+      data: { id: uniqueId('ST'), orderId, stage: 'reserving', startedAt: new Date('2030-01-01T10:00:00Z'), endedAt: new Date('2030-01-01T10:00:01Z'), outcome: 'ok', dedupeKey: uniqueId('D') },
+    });
+    const view = await ops('GET', `/orders/${orderId}`);
+    expect(view.statusCode, view.body).toBe(200);
+    expect(view.json()).toMatchObject({
+      orderId,
+      stage: 'completed',
+      source: 'database',
+      shipTo: { countryCode: 'FR' },
+      shipments: [{ shipmentId, trackingNumber, trackingStatus: 'delivered', labelAttempt: 1 }],
+    });
+    const timeline = (await ops('GET', `/orders/${orderId}/timeline`)).json();
+    expect(timeline.entries.map((e: { label: string }) => e.label)).toEqual(['reserving', 'delivered']);
+    expect(timeline.entries[1]).toMatchObject({ kind: 'tracking', shipmentId, location: 'Paris' });
+    expect(timeline.trackingNumbers).toEqual([{ shipmentId, carrierCode: 'swiftpost', trackingNumber, status: 'delivered' }]);
+    const shipment = await ops('GET', `/shipments/${shipmentId}`);
+    expect(shipment.json()).toMatchObject({ shipmentId, orderId, source: 'database', stage: 'in_transit' });
+    expectErrorShape(await ops('GET', `/shipments/${orderId}-S9`), 404, 'not_found');
+    expectErrorShape(await ops('GET', '/shipments/bogus'), 404, 'not_found');
+  });
+
+  it("hides another shop's stored order from an intake key", async () => {
+    const orderId = await insertOrder(h.db, { submittedBy: 'shop-b' });
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}` }), 404, 'not_found');
+    expect((await h.as(KEYS.intakeB, { method: 'GET', url: `/orders/${orderId}` })).statusCode).toBe(200);
+  });
+
+  it('lists orders newest first with filters and cursor pagination; intake keys see their own', async () => {
+    const customerId = uniqueId('CUST');
+    const base = Date.parse('2031-03-01T00:00:00Z');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(await insertOrder(h.db, { customerId, createdAt: new Date(base + i * 60_000), status: i === 4 ? 'backordered' : 'fulfilling', submittedBy: i % 2 ? 'shop-b' : 'shop-a' }));
+    }
+    await insertEscalation(ids[1]!);
+    await insertEscalation(ids[2]!, { resolved: true });
+
+    const pageOne = (await ops('GET', `/orders?customerId=${customerId}&limit=2`)).json();
+    expect(pageOne.items.map((o: { orderId: string }) => o.orderId)).toEqual([ids[4], ids[3]]);
+    const pageTwo = (await ops('GET', `/orders?customerId=${customerId}&limit=2&cursor=${pageOne.nextCursor}`)).json();
+    const pageThree = (await ops('GET', `/orders?customerId=${customerId}&limit=2&cursor=${pageTwo.nextCursor}`)).json();
+    expect([...pageTwo.items, ...pageThree.items].map((o: { orderId: string }) => o.orderId)).toEqual([ids[2], ids[1], ids[0]]);
+    expect(pageThree.nextCursor).toBeUndefined();
+
+    const list = async (query: string) => (await ops('GET', `/orders?customerId=${customerId}&${query}`)).json().items.map((o: { orderId: string }) => o.orderId);
+    expect(await list('status=backordered')).toEqual([ids[4]]);
+    expect(await list('escalated=true')).toEqual([ids[1]]);
+    expect(await list('escalated=false')).toHaveLength(4);
+    expect(await list('createdFrom=2031-03-01T00:01:00Z&createdTo=2031-03-01T00:03:00Z')).toEqual([ids[2], ids[1]]);
+    const own = (await h.as(KEYS.intakeB, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
+    expect(own.items.map((o: { orderId: string }) => o.orderId)).toEqual([ids[3], ids[1]]);
+  });
+
+  it('validates list queries', async () => {
+    for (const query of ['limit=0', 'limit=1000', 'limit=abc', 'status=lost', 'escalated=maybe', 'createdFrom=yesterday', 'cursor=!!!', 'cursor=bm9wZQ']) {
+      const error = expectErrorShape(await ops('GET', `/orders?${query}`), 400, 'validation_failed');
+      expect(error.details?.[0]?.path).toMatch(/^query\./);
+    }
+  });
+});
+
+describe('ops actions', () => {
+  it('cancel and address change: 404 unknown order, 409 when the journey has ended, 400 on a bad body', async () => {
+    expectErrorShape(await ops('POST', '/orders/ORD-UNKNOWN/cancel', { reason: 'customer asked' }), 404, 'not_found');
+    const { orderId, workflowId } = (
+      await h.as(KEYS.ops, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: orderRequest() })
+    ).json();
+    expectErrorShape(await ops('POST', `/orders/${orderId}/cancel`, { reason: '' }), 400, 'validation_failed');
+    const noCountry = await ops('POST', `/orders/${orderId}/address`, { shipTo: { name: 'A', line1: 'B', city: 'C', postalCode: '1' } });
+    expect(expectErrorShape(noCountry, 400, 'validation_failed').details?.map((d) => d.path)).toEqual(['body.shipTo.countryCode']);
+    await h.client.workflow.getHandle(workflowId).terminate('test');
+    const ended = await ops('POST', `/orders/${orderId}/cancel`, { reason: 'customer asked' });
+    expect(expectErrorShape(ended, 409, 'order_state_conflict').message).toMatch(/ended/);
+  });
+
+  it('answers 503 with Retry-After when no worker answers the update in time', async () => {
+    const { orderId } = (
+      await h.as(KEYS.ops, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: orderRequest() })
+    ).json();
+    const response = await ops('POST', `/orders/${orderId}/cancel`, { reason: 'customer asked' });
+    expectErrorShape(response, 503, 'unavailable');
+    expect(response.headers['retry-after']).toBeDefined();
+  });
+
+  it('lists escalations with filters and the decisions each allows', async () => {
+    const orderId = await insertOrder(h.db);
+    const open = await insertEscalation(orderId, { severity: 'high' });
+    const backorder = await insertEscalation(orderId, { reason: 'backorder_deadline' });
+    await insertEscalation(orderId, { resolved: true });
+    const list = async (query: string) => (await ops('GET', `/escalations?orderId=${orderId}&${query}`)).json().items;
+    expect((await list('')).length).toBe(3);
+    expect((await list('open=true')).map((e: { escalationId: string }) => e.escalationId).sort()).toEqual([open, backorder].sort());
+    expect((await list('severity=high')).map((e: { escalationId: string }) => e.escalationId)).toEqual([open]);
+    const [item] = await list('reason=backorder_deadline');
+    expect(item.allowedDecisions).toEqual(['wait', 'ship_available', 'cancel']);
+    expectErrorShape(await ops('GET', '/escalations?severity=apocalyptic'), 400, 'validation_failed');
+  });
+
+  it('resolve: 404 unknown, 409 already resolved, 400 for a decision the reason does not allow, 409 when the workflow is gone', async () => {
+    const orderId = await insertOrder(h.db);
+    expectErrorShape(await ops('POST', '/escalations/ESC-NONE/resolve', { decision: 'wait' }), 404, 'not_found');
+    const resolved = await insertEscalation(orderId, { resolved: true });
+    expectErrorShape(await ops('POST', `/escalations/${resolved}/resolve`, { decision: 'wait' }), 409, 'escalation_resolved');
+    const backorder = await insertEscalation(orderId, { reason: 'backorder_deadline' });
+    const wrong = await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'reship' });
+    expect(expectErrorShape(wrong, 400, 'validation_failed').details).toEqual([{ path: 'body.decision', message: 'allowed: wait, ship_available, cancel' }]);
+    expectErrorShape(await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'teleport' }), 400, 'validation_failed');
+    expectErrorShape(await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'wait' }), 409, 'order_state_conflict');
+  });
+
+  it("resolve goes to the shipment's workflow for a shipment escalation", async () => {
+    const orderId = await insertOrder(h.db);
+    const { shipmentId } = await insertShipment(h.db, orderId);
+    await startIdleWorkflow(h.client, `shipment-${shipmentId}`);
+    const escalationId = await insertEscalation(orderId, { shipmentId });
+    // No worker runs the idle workflow: the update is delivered to it and times out unanswered.
+    expectErrorShape(await ops('POST', `/escalations/${escalationId}/resolve`, { decision: 'reship', note: 'send again' }), 503, 'unavailable');
+  });
+});
+
+describe('inventory', () => {
+  it('lists levels per warehouse and SKU', async () => {
+    const response = await ops('GET', '/inventory?warehouseCode=PAR1');
+    expect(response.statusCode).toBe(200);
+    const items = response.json().items as { warehouseCode: string; onHand: number; reserved: number; available: number }[];
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) {
+      expect(item.warehouseCode).toBe('PAR1');
+      expect(item.available).toBe(item.onHand - item.reserved);
+    }
+  });
+
+  it('restocks once per reference and signals backordered orders waiting for the SKU', async () => {
+    const skuCode = 'BOOK-COOK-XL';
+    const waiting = await insertOrder(h.db, { status: 'backordered', skuCode });
+    await startIdleWorkflow(h.client, `order-${waiting}`);
+    const reference = uniqueId('ASN');
+    const before = (await ops('GET', `/inventory?warehouseCode=PAR1&skuCode=${skuCode}`)).json().items[0]?.onHand ?? 0;
+    const first = await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode, quantity: 5, reference });
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.json()).toMatchObject({ applied: true, onHand: before + 5, signalledOrders: [waiting] });
+    const replay = await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode, quantity: 5, reference });
+    expect(replay.json()).toMatchObject({ applied: false, onHand: before + 5 });
+    expect(await signalsReceived(h.client, `order-${waiting}`, 'restocked')).toContainEqual({ warehouseCode: 'PAR1', skuCode });
+  });
+
+  it('rejects unknown warehouses and SKUs and absurd quantities', async () => {
+    const unknown = await ops('POST', '/inventory/restock', { warehouseCode: 'NOWHERE', skuCode: 'NO-SKU', quantity: 1, reference: 'r1' });
+    expect(expectErrorShape(unknown, 400, 'unknown_sku').details?.map((d) => d.path)).toEqual(['body.warehouseCode', 'body.skuCode']);
+    for (const quantity of [0, -1, 2.5, 10_000_000]) {
+      expectErrorShape(await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity, reference: 'r2' }), 400, 'validation_failed');
+    }
+  });
+});
