@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import type { OrderView } from '../../domain/journey';
+import { startJourney, type Journey } from '../support/journey';
+import { KEYS, newKey, orderRequest } from './harness';
+
+/**
+ * The API over the whole journey: every worker on Temporal's time-skipping server with the carrier
+ * simulator, driven by HTTP alone — place, watch, cancel.
+ */
+let journey: Journey;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  journey = await startJourney();
+  app = await buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await journey?.teardown();
+});
+
+const call = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  app.inject({ method, url, headers: { 'x-api-key': KEYS.ops.key, ...headers }, ...(payload ? { payload } : {}) });
+
+describe('the journey through the API', () => {
+  it('an order placed over HTTP is shown live by the workflow, then delivered and read back from the database', async () => {
+    const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }), { 'idempotency-key': newKey('e2e') });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, workflowId } = placed.json();
+
+    const live = await call('GET', `/orders/${orderId}`);
+    expect(live.statusCode, live.body).toBe(200);
+    expect(live.json()).toMatchObject({ orderId, source: 'workflow', customerId: 'CUST-1' });
+
+    const outcome = (await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView;
+    expect(outcome.stage).toBe('completed');
+
+    const done = (await call('GET', `/orders/${orderId}`)).json();
+    expect(done).toMatchObject({ orderId, stage: 'completed', source: 'database' });
+    expect(done.shipments[0]).toMatchObject({ stage: 'delivered', trackingStatus: 'delivered' });
+
+    const timeline = (await call('GET', `/orders/${orderId}/timeline`)).json();
+    expect(timeline.entries.some((e: { kind: string; label: string }) => e.kind === 'tracking' && e.label === 'delivered')).toBe(true);
+    expect(timeline.trackingNumbers).toHaveLength(1);
+
+    const listed = (await call('GET', '/orders?status=completed')).json();
+    expect(listed.items.map((o: { orderId: string }) => o.orderId)).toContain(orderId);
+    const shipment = await call('GET', `/shipments/${done.shipments[0].shipmentId}`);
+    expect(shipment.json()).toMatchObject({ orderId, stage: 'delivered' });
+  });
+
+  it('an order cancelled over HTTP while it runs ends cancelled, and a second cancel is a 409', async () => {
+    const placed = await call('POST', '/orders', orderRequest(), { 'idempotency-key': newKey('e2e-cancel') });
+    const { orderId, workflowId } = placed.json();
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`, { reason: 'customer changed their mind' });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(cancelled.json()).toMatchObject({ orderId, source: 'workflow' });
+    const outcome = (await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView;
+    expect(outcome.stage).toBe('cancelled');
+    const again = await call('POST', `/orders/${orderId}/cancel`, { reason: 'twice' });
+    expect(again.statusCode).toBe(409);
+  });
+});
