@@ -1,0 +1,151 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import type { CarrierSimulator } from '../../activities/carriers/simulator';
+import { HOUR_MS } from '../../domain/clock';
+import { DEFAULT_ORDER, type Journey } from '../support/journey';
+import { ids, type OrderView, type ShipmentView } from '../../domain/journey';
+import type { Address } from '../../domain/order';
+import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
+import type { orderWorkflow } from '../../workflows/order';
+
+/**
+ * Steps shared by the journey tests. Time on the time-skipping server only moves while a test
+ * awaits `result()` or `env.sleep`, so a test that wants to act at a stage reads the state, lets
+ * the workers settle in real time, and skips business time in small steps until the stage shows.
+ */
+
+export type OrderHandle = WorkflowHandle<typeof orderWorkflow>;
+
+export const orderIdOf = (handle: OrderHandle) => handle.workflowId.slice('order-'.length);
+export const firstShipmentId = (handle: OrderHandle) => ids.shipmentId(orderIdOf(handle), 1);
+
+export const orderView = (handle: OrderHandle): Promise<OrderView> => handle.query(orderStatusQuery);
+
+export function shipmentView(journey: Journey, shipmentId: string): Promise<ShipmentView> {
+  return journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).query(shipmentStatusQuery);
+}
+
+const realPause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads `read()` until `done` holds. While the state keeps changing the workers are busy and the
+ * clock stays put; once it has been still for a few reads, business time moves on by `stepMs`.
+ * Bounded by business time skipped, never by wall-clock time (the test timeout covers that).
+ */
+export async function until<T>(
+  journey: Journey,
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { stepMs = HOUR_MS, maxBusinessMs = 40 * 24 * HOUR_MS }: { stepMs?: number; maxBusinessMs?: number } = {},
+): Promise<T> {
+  let skipped = 0;
+  let last = '';
+  let stillReads = 0;
+  for (;;) {
+    const value = await readSettled(read);
+    if (value !== undefined && done(value)) return value;
+    const fingerprint = JSON.stringify(value);
+    stillReads = fingerprint === last ? stillReads + 1 : 0;
+    last = fingerprint;
+    if (stillReads < 3) {
+      await realPause(100);
+      continue;
+    }
+    if (skipped >= maxBusinessMs) throw new Error(`gave up waiting for ${what} after skipping ${skipped / HOUR_MS} h; last state: ${fingerprint.slice(0, 2000)}`);
+    await journey.env.sleep(stepMs);
+    skipped += stepMs;
+    stillReads = 0;
+  }
+}
+
+/** A query can race a workflow that is just starting or a child not started yet: those read as "nothing yet". */
+async function readSettled<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof Error && /not found|no workflow|workflow task/i.test(`${error.name} ${error.message}`)) return undefined;
+    throw error;
+  }
+}
+
+export function untilShipmentStage(journey: Journey, shipmentId: string, stages: readonly ShipmentView['stage'][]) {
+  return until(journey, `${shipmentId} in ${stages.join('/')}`, () => shipmentView(journey, shipmentId), (s) => stages.includes(s.stage));
+}
+
+export function untilOrderStage(journey: Journey, handle: OrderHandle, stages: readonly OrderView['stage'][]) {
+  return until(journey, `${handle.workflowId} in ${stages.join('/')}`, () => orderView(handle), (o) => stages.includes(o.stage));
+}
+
+/** Waits for an escalation row, read from the database as ops would see it. */
+export function untilEscalation(
+  journey: Journey,
+  where: { orderId: string; reason: string; status?: 'open' | 'resolved'; severity?: string },
+  options?: { stepMs?: number },
+) {
+  const db = journey.database.db;
+  return until(
+    journey,
+    `escalation ${JSON.stringify(where)}`,
+    async () => db.escalation.findFirst({ where: { orderId: where.orderId, reason: where.reason as never }, orderBy: { openedAt: 'desc' } }),
+    (e) => e !== null && (where.status === undefined || e.status === where.status) && (where.severity === undefined || e.severity === where.severity),
+    options,
+  ).then((e) => {
+    if (!e) throw new Error('unreachable: escalation missing');
+    return e;
+  });
+}
+
+/** The stock of every warehouse and SKU, to compare before and after a journey that must leave it untouched. */
+export async function stockSnapshot(journey: Journey, skuCodes: readonly string[]) {
+  const rows = await journey.database.db.inventoryLevel.findMany({
+    where: { skuCode: { in: [...skuCodes] } },
+    orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }],
+    select: { warehouseCode: true, skuCode: true, onHand: true, reserved: true },
+  });
+  return rows;
+}
+
+/** A warehouse that only picks from the next working day: the shipment waits in `waiting_for_pick_slot` until time is skipped. */
+export async function closeWarehouseForToday(journey: Journey, warehouseCode: string): Promise<() => Promise<void>> {
+  const db = journey.database.db;
+  const before = await db.warehouse.findUniqueOrThrow({ where: { code: warehouseCode } });
+  await db.warehouse.update({ where: { code: warehouseCode }, data: { cutoffLocalTime: '00:00' } });
+  return async () => {
+    await db.warehouse.update({ where: { code: warehouseCode }, data: { cutoffLocalTime: before.cutoffLocalTime } });
+  };
+}
+
+export const recipient = (name: string): Address => ({ ...DEFAULT_ORDER.shipTo, name });
+
+export const NEW_ADDRESS: Address = {
+  name: 'Camille Martin',
+  line1: '3 quai des Chartrons',
+  city: 'Bordeaux',
+  postalCode: '33000',
+  countryCode: 'FR',
+};
+
+export function simulator(journey: Journey): CarrierSimulator {
+  const sim = journey.carriers.simulator;
+  if (!sim) throw new Error('these tests need the carrier simulator');
+  return sim;
+}
+
+/** The address the carrier printed on a sold label. */
+export function labelDestination(journey: Journey, trackingNumber: string): Address | undefined {
+  const sold = simulator(journey).soldLabel(trackingNumber);
+  if (!sold) return undefined;
+  return (JSON.parse(sold.fingerprint) as { to: Address }).to;
+}
+
+/** Why an update was refused: WorkflowUpdateFailedError's cause carries the validator's reason. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    const cause = error.cause instanceof Error ? error.cause.message : '';
+    return `${error.name}: ${error.message}: ${cause}`;
+  }
+  throw new Error('expected the update to be refused, but it was accepted');
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { HOUR_MS } from '../../domain/clock';
+import { resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import { orderIdOf, rejectionOf, stockSnapshot, untilEscalation, untilOrderStage } from './steps';
+
+describe('stock on the order journey: split shipments, backorders and short shipping', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  it('lines only different warehouses hold ship as one shipment per warehouse, both delivered', async () => {
+    const handle = await journey.placeOrder({
+      lines: [
+        { sku: 'BOOK-COOK-XL', quantity: 1 },
+        { sku: 'TEA-GREEN-100G', quantity: 2 },
+      ],
+    });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => s.stage)).toEqual(['delivered', 'delivered']);
+    const shipments = await journey.database.db.shipment.findMany({
+      where: { orderId: outcome.orderId },
+      include: { lines: true, labels: true },
+      orderBy: { seq: 'asc' },
+    });
+    expect(shipments).toHaveLength(2);
+    const byWarehouse = Object.fromEntries(shipments.map((s) => [s.warehouseCode, s.lines.map((l) => l.skuCode)]));
+    expect(byWarehouse.LYS1).toEqual(['BOOK-COOK-XL']);
+    expect(Object.keys(byWarehouse).sort()).toContain('LYS1');
+    expect(shipments.every((s) => s.status === 'delivered' && s.labels.length === 1)).toBe(true);
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId } });
+    expect(order.status).toBe('completed');
+  });
+
+  it('an order for more than the stock waits backordered, and a restock completes it', async () => {
+    const inventory = createInventoryActivities(journey.database.db);
+    const handle = await journey.placeOrder({ lines: [{ sku: 'KETTLE-17L', quantity: 6 }], backorderPolicy: 'backorder' });
+    const waiting = await untilOrderStage(journey, handle, ['backordered']);
+    expect(waiting.shortages).toEqual([expect.objectContaining({ skuCode: 'KETTLE-17L', missing: 2 })]);
+    expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } })).status).toBe('backordered');
+
+    await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'KETTLE-17L', quantity: 5, reference: `ASN-${orderIdOf(handle)}` });
+    await handle.signal(restockedSignal, { warehouseCode: 'LYS1', skuCode: 'KETTLE-17L' });
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shortages).toEqual([]);
+    const consumed = await journey.database.db.reservation.findMany({ where: { orderId: outcome.orderId, status: 'consumed' } });
+    expect(consumed.reduce((n, r) => n + r.quantity, 0)).toBe(6);
+    expect(await inventory.ledgerBalances()).toEqual([]);
+  });
+
+  it('at the backorder deadline ops are asked, and "ship_available" ships what is held', async () => {
+    const handle = await journey.placeOrder({
+      lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }],
+      backorderPolicy: 'backorder',
+      backorderWaitHours: 24,
+    });
+    const escalation = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    const resolved = await handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation.id, decision: 'ship_available', resolvedBy: 'test' }],
+    });
+    expect(resolved.decision).toBe('ship_available');
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shortages).toEqual([expect.objectContaining({ skuCode: 'POT-CASTIRON-6L', missing: 2 })]);
+    const lines = await journey.database.db.shipmentLine.findMany({ where: { shipment: { orderId: outcome.orderId } } });
+    expect(lines.reduce((n, l) => n + l.quantity, 0)).toBe(3);
+    const stored = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
+    expect(stored).toMatchObject({ status: 'resolved', decision: 'ship_available', resolvedBy: 'test' });
+  });
+
+  it('at the backorder deadline "cancel" ends the order and gives every unit back', async () => {
+    const inventory = createInventoryActivities(journey.database.db);
+    const before = await stockSnapshot(journey, ['WATCH-STEEL-40']);
+    const handle = await journey.placeOrder({
+      lines: [{ sku: 'WATCH-STEEL-40', quantity: 3 }],
+      backorderPolicy: 'backorder',
+      backorderWaitHours: 24,
+    });
+    const escalation = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    expect(
+      await rejectionOf(handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'reship', resolvedBy: 'test' }] })),
+    ).toMatch(/WorkflowUpdateFailedError.*"reship" does not answer a backorder_deadline escalation; choose one of wait, ship_available, cancel/);
+    await handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'cancel', resolvedBy: 'test' }] });
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('cancelled');
+    expect(await stockSnapshot(journey, ['WATCH-STEEL-40'])).toEqual(before);
+    expect(await inventory.ledgerBalances()).toEqual([]);
+    expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId } })).status).toBe('cancelled');
+  });
+
+  it('the ship_available policy short-ships at once and records the shortage', async () => {
+    const handle = await journey.placeOrder(
+      { lines: [{ sku: 'BIKE-CITY-28', quantity: 3 }, { sku: 'SOCKS-WOOL-3P', quantity: 1 }], backorderPolicy: 'ship_available' },
+      { promiseDays: 14 },
+    );
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shortages).toEqual([expect.objectContaining({ skuCode: 'BIKE-CITY-28', missing: 1 })]);
+    const lines = await journey.database.db.shipmentLine.findMany({ where: { shipment: { orderId: outcome.orderId } } });
+    expect(lines.filter((l) => l.skuCode === 'BIKE-CITY-28').reduce((n, l) => n + l.quantity, 0)).toBe(2);
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId } });
+    expect(order.status).toBe('completed');
+    expect(order.backorderDeadline).toBeNull();
+  });
+});
