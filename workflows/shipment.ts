@@ -310,6 +310,11 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
     if (!parcelsPacked) throw new Error('booking before packing');
     for (;;) {
       checkCancel();
+      // An address that changed while the shipment was still in the warehouse is the one to book.
+      if (pendingAddress !== undefined) {
+        shipTo = pendingAddress;
+        pendingAddress = undefined;
+      }
       await enterStage('rating', `Asking every carrier for rates (${why})`);
       const carriers = await carrierQuotes.listCarriers();
       const request: RateRequest = {

@@ -47,8 +47,8 @@ export async function until<T>(
     const fingerprint = JSON.stringify(value);
     stillReads = fingerprint === last ? stillReads + 1 : 0;
     last = fingerprint;
-    if (stillReads < 3) {
-      await realPause(100);
+    if (stillReads < 2) {
+      await realPause(75);
       continue;
     }
     if (skipped >= maxBusinessMs) throw new Error(`gave up waiting for ${what} after skipping ${skipped / HOUR_MS} h; last state: ${fingerprint.slice(0, 2000)}`);
@@ -68,8 +68,13 @@ async function readSettled<T>(read: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
-export function untilShipmentStage(journey: Journey, shipmentId: string, stages: readonly ShipmentView['stage'][]) {
-  return until(journey, `${shipmentId} in ${stages.join('/')}`, () => shipmentView(journey, shipmentId), (s) => stages.includes(s.stage));
+export function untilShipmentStage(
+  journey: Journey,
+  shipmentId: string,
+  stages: readonly ShipmentView['stage'][],
+  options?: { stepMs?: number },
+) {
+  return until(journey, `${shipmentId} in ${stages.join('/')}`, () => shipmentView(journey, shipmentId), (s) => stages.includes(s.stage), options);
 }
 
 export function untilOrderStage(journey: Journey, handle: OrderHandle, stages: readonly OrderView['stage'][]) {

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { HOUR_MS } from '../../domain/clock';
+import { cancelOrderUpdate, changeAddressUpdate } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import {
+  closeWarehouseForToday,
+  firstShipmentId,
+  labelDestination,
+  NEW_ADDRESS,
+  orderIdOf,
+  orderView,
+  rejectionOf,
+  simulator,
+  stockSnapshot,
+  until,
+  untilShipmentStage,
+} from './steps';
+
+/** Orders of these SKUs come only from LYS1, whose cut-off the tests move to hold a shipment before booking. */
+const LYS1_ONLY = [{ sku: 'CUTTING-BOARD-OAK', quantity: 2 }];
+
+describe('cancel and address change, validated against where the order is', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  const labelsOf = (orderId: string) =>
+    journey.database.db.label.findMany({ where: { shipment: { orderId } }, orderBy: { attempt: 'asc' } });
+
+  it('a cancel before booking releases the stock exactly as it was, and no label is bought', async () => {
+    const inventory = createInventoryActivities(journey.database.db);
+    const before = await stockSnapshot(journey, ['CUTTING-BOARD-OAK']);
+    const sold = simulator(journey).labelsSold();
+    const reopen = await closeWarehouseForToday(journey, 'LYS1');
+    try {
+      const handle = await journey.placeOrder({ lines: LYS1_ONLY });
+      await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);
+      expect(await stockSnapshot(journey, ['CUTTING-BOARD-OAK'])).not.toEqual(before);
+
+      const cancelled = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer changed their mind' }] });
+      expect(cancelled.stage).toBe('cancelled');
+      const outcome = await handle.result();
+      expect(outcome.stage).toBe('cancelled');
+      expect(outcome.shipments.map((s) => s.stage)).toEqual(['cancelled']);
+      expect(await stockSnapshot(journey, ['CUTTING-BOARD-OAK'])).toEqual(before);
+      expect(await inventory.ledgerBalances()).toEqual([]);
+      expect(await labelsOf(outcome.orderId)).toEqual([]);
+      expect(simulator(journey).labelsSold()).toBe(sold);
+      const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: firstShipmentId(handle) } });
+      expect(shipment).toMatchObject({ status: 'cancelled', pickDay: null });
+      const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId } });
+      expect(order.status).toBe('cancelled');
+    } finally {
+      await reopen();
+    }
+  });
+
+  it('a cancel right after intake, before any shipment exists, still cancels and releases everything', async () => {
+    const before = await stockSnapshot(journey, ['MUG-CER-350']);
+    const handle = await journey.placeOrder();
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'duplicate order' }] });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('cancelled');
+    expect(outcome.shipments.every((s) => s.stage === 'cancelled')).toBe(true);
+    expect(await stockSnapshot(journey, ['MUG-CER-350'])).toEqual(before);
+    expect((await labelsOf(outcome.orderId)).filter((l) => l.status === 'purchased')).toEqual([]);
+  });
+
+  it('a cancel after booking but before the carrier collects voids the label, at the carrier too, and restores the stock', async () => {
+    const inventory = createInventoryActivities(journey.database.db);
+    const before = await stockSnapshot(journey, ['MUG-CER-350']);
+    const handle = await journey.placeOrder();
+    const booked = await untilShipmentStage(journey, firstShipmentId(handle), ['label_created']);
+    const trackingNumber = booked.trackingNumber ?? '';
+
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer changed their mind' }] });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('cancelled');
+    expect(outcome.shippingCostCents).toBe(0);
+    expect(await labelsOf(outcome.orderId)).toEqual([expect.objectContaining({ attempt: 1, status: 'voided', trackingNumber })]);
+    expect(simulator(journey).soldLabel(trackingNumber)?.voidedAtMs).toBeTypeOf('number');
+    expect(await stockSnapshot(journey, ['MUG-CER-350'])).toEqual(before);
+    expect(await inventory.ledgerBalances()).toEqual([]);
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: firstShipmentId(handle) } });
+    expect(shipment).toMatchObject({ status: 'cancelled', shippingCostCents: 0 });
+  });
+
+  it('a cancel once the carrier has the parcel is refused with the reason, and the order carries on', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    await untilShipmentStage(journey, shipmentId, ['in_transit', 'out_for_delivery'], { stepMs: 3 * HOUR_MS });
+    // The order hears of the stage by signal: its own view decides the validator.
+    await until(journey, 'the order to see the carrier has it', () => orderView(handle), (o) =>
+      o.shipments.some((s) => s.shipmentId === shipmentId && ['in_transit', 'out_for_delivery'].includes(s.stage)),
+    );
+
+    const reason = await rejectionOf(handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'too late' }] }));
+    expect(reason).toMatch(
+      new RegExp(`WorkflowUpdateFailedError.*order ${orderIdOf(handle)} cannot be cancelled: shipment ${shipmentId} is (in transit|out for delivery); the carrier already has it`),
+    );
+    const addressRefusal = await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] }));
+    expect(addressRefusal).toMatch(new RegExp(`can no longer change: shipment ${shipmentId} is already with the carrier`));
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shippingAddress: true } });
+    expect(order.shippingAddress.city).toBe('Lyon');
+  });
+
+  it('an address change before booking books one label, to the new address', async () => {
+    const reopen = await closeWarehouseForToday(journey, 'LYS1');
+    let handle;
+    try {
+      handle = await journey.placeOrder({ lines: LYS1_ONLY });
+      await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);
+      const changed = await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] });
+      expect(changed.shipTo.city).toBe('Bordeaux');
+    } finally {
+      await reopen();
+    }
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const labels = await labelsOf(outcome.orderId);
+    expect(labels).toEqual([expect.objectContaining({ attempt: 1, status: 'purchased' })]);
+    expect(labelDestination(journey, labels[0]!.trackingNumber)?.city).toBe('Bordeaux');
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shippingAddress: true } });
+    expect(order.shippingAddress.city).toBe('Bordeaux');
+  });
+
+  it('an address change after booking voids the first label and books attempt 2 to the new address', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    expect(labelDestination(journey, booked.trackingNumber ?? '')?.city).toBe('Lyon');
+
+    await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const labels = await labelsOf(outcome.orderId);
+    expect(labels).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'voided', trackingNumber: booked.trackingNumber }),
+      expect.objectContaining({ attempt: 2, status: 'purchased' }),
+    ]);
+    expect(simulator(journey).soldLabel(booked.trackingNumber ?? '')?.voidedAtMs).toBeTypeOf('number');
+    expect(labelDestination(journey, labels[1]!.trackingNumber)?.city).toBe('Bordeaux');
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    expect(shipment).toMatchObject({ status: 'delivered', trackingNumber: labels[1]!.trackingNumber, shippingCostCents: labels[1]!.amountCents });
+    expect(outcome.shippingCostCents).toBe(labels[1]!.amountCents);
+  });
+});
