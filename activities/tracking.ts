@@ -30,8 +30,13 @@ export function createTrackingActivities(db: Db) {
       lastScanAt: string | null;
     }): Promise<{ stored: number }> {
       return asActivity(async () => {
-        const [created] = await db.$transaction([
-          db.trackingEvent.createMany({
+        // The carrier's scan times, not the time we heard of them: a poll may learn of a delivery hours late.
+        const scanTimes = (keep: (e: NormalisedTrackingEvent) => boolean) =>
+          input.events.filter(keep).map((e) => Date.parse(e.occurredAt)).sort((a, b) => a - b);
+        const handedOverMs = scanTimes((e) => e.status !== 'label_created')[0];
+        const deliveredMs = input.status === 'delivered' ? scanTimes((e) => e.status === 'delivered')[0] : undefined;
+        const created = await db.$transaction(async (tx) => {
+          const stored = await tx.trackingEvent.createMany({
             data: input.events.map((e) => ({
               id: `${e.carrierCode}:${e.eventId}`,
               shipmentId: input.shipmentId,
@@ -46,17 +51,21 @@ export function createTrackingActivities(db: Db) {
               source: input.source,
             })),
             skipDuplicates: true,
-          }),
-          db.shipment.update({
+          });
+          await tx.shipment.update({
             where: { id: input.shipmentId },
             data: {
               status: input.status,
               ...(input.lastScanAt ? { lastScanAt: new Date(input.lastScanAt) } : {}),
-              ...(input.status === 'in_transit' ? { shippedAt: new Date() } : {}),
-              ...(input.status === 'delivered' ? { deliveredAt: new Date() } : {}),
+              ...(deliveredMs !== undefined ? { deliveredAt: new Date(deliveredMs) } : {}),
             },
-          }),
-        ]);
+          });
+          if (handedOverMs !== undefined) {
+            // First hand-over only: later in-transit scans must not move the shipping time.
+            await tx.shipment.updateMany({ where: { id: input.shipmentId, shippedAt: null }, data: { shippedAt: new Date(handedOverMs) } });
+          }
+          return stored;
+        });
         return { stored: created.count };
       });
     },

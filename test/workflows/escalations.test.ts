@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR_MS } from '../../domain/clock';
+import type { EscalationDecision } from '../../domain/journey';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { resolveEscalationUpdate, searchAttributes, trackingEventsSignal } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import { firstShipmentId, orderIdOf, recipient, rejectionOf, shipmentView, simulator, untilEscalation, untilShipmentStage } from './steps';
+
+describe('escalations: stuck, late and broken shipments wait for an ops decision', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  const shipmentHandle = (shipmentId: string) => journey.env.client.workflow.getHandle(`shipment-${shipmentId}`);
+  const resolve = (shipmentId: string, escalationId: string, decision: EscalationDecision) =>
+    shipmentHandle(shipmentId).executeUpdate(resolveEscalationUpdate, { args: [{ escalationId, decision, resolvedBy: 'ops-test', note: `test: ${decision}` }] });
+
+  it('a stalled parcel opens a stuck escalation whose severity rises every 8 business hours; "wait" then a late scan delivers it', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const opened = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    expect(opened).toMatchObject({ shipmentId, severity: 'medium' });
+    expect(opened.detail).toMatch(/stall window 48 h/);
+
+    const raised = await untilEscalation(journey, { orderId, reason: 'stuck', severity: 'critical' }, { stepMs: 2 * HOUR_MS });
+    expect(raised.id).toBe(opened.id);
+    expect(raised.escalatedAt).not.toBeNull();
+    expect((await shipmentView(journey, shipmentId)).escalations[0]?.severity).toBe('critical');
+    // Ops filter on it in the Web UI (Escalated = true).
+    const described = await shipmentHandle(shipmentId).describe();
+    expect(described.typedSearchAttributes.get(searchAttributes.escalated)).toBe(true);
+    expect(described.typedSearchAttributes.get(searchAttributes.shipmentStatus)).toBe('in_transit');
+
+    expect(await rejectionOf(resolve(shipmentId, opened.id, 'ship_available'))).toMatch(/"ship_available" does not answer a stuck escalation/);
+    const answered = await resolve(shipmentId, opened.id, 'wait');
+    expect(answered).toMatchObject({ decision: 'wait', severity: 'critical' });
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: opened.id } })).toMatchObject({
+      status: 'resolved',
+      decision: 'wait',
+      resolvedBy: 'ops-test',
+    });
+
+    // The parcel turns up after all: the carrier's webhook reports the delivery.
+    const view = await shipmentView(journey, shipmentId);
+    const carrier = view.carrierCode as SimulatedCarrierCode;
+    const now = await journey.env.currentTimeMs();
+    await shipmentHandle(shipmentId).signal(trackingEventsSignal, {
+      source: 'webhook',
+      events: [
+        { carrierCode: carrier, eventId: `${shipmentId}-found-1`, trackingNumber: view.trackingNumber ?? '', statusCode: CARRIER_STATUS_CODES[carrier].out_for_delivery, occurredAt: new Date(now - HOUR_MS).toISOString() },
+        { carrierCode: carrier, eventId: `${shipmentId}-found-2`, trackingNumber: view.trackingNumber ?? '', statusCode: CARRIER_STATUS_CODES[carrier].delivered, occurredAt: new Date(now).toISOString() },
+      ],
+    });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments[0]?.stage).toBe('delivered');
+  });
+
+  it('"reship" on a stuck shipment books label attempt 2, tracks it and delivers', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const opened = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    simulator(journey).scriptShipment(shipmentId, 'normal');
+    await resolve(shipmentId, opened.id, 'reship');
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments[0]?.stage).toBe('delivered');
+    const labels = await journey.database.db.label.findMany({ where: { shipmentId }, orderBy: { attempt: 'asc' } });
+    expect(labels.map((l) => [l.attempt, l.status])).toEqual([
+      [1, 'purchased'],
+      [2, 'purchased'],
+    ]);
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    expect(shipment).toMatchObject({ status: 'delivered', trackingNumber: labels[1]?.trackingNumber });
+    expect(shipment.shippingCostCents).toBe(labels[0]!.amountCents + labels[1]!.amountCents);
+    const escalation = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: opened.id } });
+    expect(escalation).toMatchObject({ status: 'resolved', decision: 'reship' });
+  });
+
+  it('a parcel still travelling when the promised date passes opens a late escalation', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Alan Turing [scenario:late]') }, { promiseDays: 1 });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const late = await journey.database.db.escalation.findMany({ where: { orderId: outcome.orderId, reason: 'late' } });
+    expect(late).toHaveLength(1);
+    expect(late[0]).toMatchObject({ shipmentId: firstShipmentId(handle), severity: expect.stringMatching(/low|medium|high|critical/) });
+    // Delivery answered it: the fact closed the escalation, not a person.
+    expect(late[0]).toMatchObject({ status: 'resolved', resolvedBy: 'colis' });
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: firstShipmentId(handle) } });
+    expect(shipment.deliveredAt!.getTime()).toBeGreaterThan(shipment.promisedBy.getTime());
+  });
+
+  it('a parcel returned to sender opens a broken escalation, and "refund" ends the shipment and the order', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Katherine Johnson [scenario:return_to_sender]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    await untilShipmentStage(journey, shipmentId, ['returned_to_sender'], { stepMs: 4 * HOUR_MS });
+    const broken = await untilEscalation(journey, { orderId, reason: 'broken', status: 'open' });
+    expect(broken.detail).toMatch(/returned to sender/);
+    expect(broken.severity).toBe('high');
+    await resolve(shipmentId, broken.id, 'refund');
+
+    const outcome = await handle.result();
+    expect(outcome.shipments[0]?.stage).toBe('refunded');
+    expect(outcome.stage).toBe('cancelled');
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    expect(shipment.status).toBe('refunded');
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({ status: 'resolved', decision: 'refund' });
+  });
+
+  it('a lost parcel opens a broken escalation, and "cancel" ends the shipment', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Hedy Lamarr [scenario:lost]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const broken = await untilBroken(orderId);
+    expect(broken.detail).toMatch(/lost/);
+    await resolve(shipmentId, broken.id, 'cancel');
+
+    const outcome = await handle.result();
+    expect(outcome.shipments[0]?.stage).toBe('cancelled');
+    expect(outcome.stage).toBe('cancelled');
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId }, include: { trackingEvents: true } });
+    expect(shipment.status).toBe('cancelled');
+    expect(shipment.trackingEvents.map((e) => e.status)).toContain('lost');
+    // Nothing came back: the stock left with the carrier and stays consumed.
+    const reservations = await journey.database.db.reservation.findMany({ where: { orderId } });
+    expect(reservations.map((r) => r.status)).toEqual(['consumed']);
+  });
+
+  async function untilBroken(orderId: string) {
+    // A lost parcel goes quiet first: the stall window may open a stuck escalation, which the loss scan then closes.
+    return untilEscalation(journey, { orderId, reason: 'broken', status: 'open' }, { stepMs: 6 * HOUR_MS });
+  }
+});
