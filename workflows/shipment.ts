@@ -399,7 +399,9 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
     const before = tracking.status;
     const update = applyTrackingEvents(tracking, normalised);
     tracking = update.state;
-    const fresh = normalised.filter((e) => !update.ignored.some((i) => i.event.eventId === e.eventId && i.reason === 'duplicate'));
+    // By identity, not id: the first copy of an event repeated within one batch is fresh, only the repeats are duplicates.
+    const duplicates = new Set(update.ignored.filter((i) => i.reason === 'duplicate').map((i) => i.event));
+    const fresh = normalised.filter((e) => !duplicates.has(e));
     if (fresh.length === 0) return;
     for (const e of fresh) {
       view.timeline.push({ at: e.occurredAt, kind: 'tracking', label: e.status.replace(/_/g, ' '), detail: e.detail, location: e.location });
@@ -502,9 +504,14 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
 
       const now = Date.now();
       if (label && now >= nextPollMs) {
+        // A carrier that refuses the poll (it lost track of the number) is no reason to fail the
+        // shipment: no scans then means the stall window runs out and ops get a stuck escalation.
         const events = await summarised(carrierCommands.pollTracking, `Poll ${label.carrierCode} for ${label.trackingNumber}`, {
           carrierCode: label.carrierCode,
           trackingNumber: label.trackingNumber,
+        }).catch((error: unknown) => {
+          log.warn('tracking poll refused', { shipmentId, error: String(error) });
+          return [] as CarrierTrackingEvent[];
         });
         nextPollMs = now + realHours((await supportsWebhooks(label.carrierCode)) ? stallWindowHours / 2 : POLL_HOURS);
         await absorb('poll', events);
