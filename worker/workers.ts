@@ -42,6 +42,12 @@ export interface RunningWorkers {
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * Stopping never hangs: running activities get a few seconds to finish, then are cancelled.
+ * Nothing is lost either way; Temporal retries them on the next worker.
+ */
+const SHUTDOWN = { shutdownGraceTime: '5 seconds', shutdownForceTime: '15 seconds' } as const;
+
 let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow code, bundled once per process and shared by every worker in it. */
@@ -66,6 +72,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         activities: createOrderQueueActivities({ db, carriers, notify: options.notify }),
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
         maxConcurrentActivityTaskExecutions: 50,
+        ...SHUTDOWN,
       }),
     );
   }
@@ -77,6 +84,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         taskQueue: TASK_QUEUES.warehouse(code),
         activities: createWarehouseQueueActivities({ db }),
         maxConcurrentActivityTaskExecutions: 20,
+        ...SHUTDOWN,
       }),
     );
   }
@@ -88,6 +96,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         taskQueue: TASK_QUEUES.carriers,
         activities: createCarrierQueueActivities({ db, carriers }),
         maxConcurrentActivityTaskExecutions: 50,
+        ...SHUTDOWN,
       }),
     );
   }

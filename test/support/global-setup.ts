@@ -77,6 +77,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await temporal.stop();
     await postgres.stop();
     rmSync(runDir, { recursive: true, force: true });
+    if (postgres.dataDir) rmSync(postgres.dataDir, { recursive: true, force: true });
   };
 }
 

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { OrderRequest } from '../domain/order';
+
+/**
+ * `npm run demo`: places a batch of orders through the HTTP API of a running `npm start`, so the
+ * Web UI fills with journeys at every stage: one-parcel and split orders, a backorder, express and
+ * economy, and parcels the carrier simulator is told (by a tag in the recipient's name) to stall,
+ * lose, return or deliver late, which escalate to ops.
+ *   COLIS_API_URL      default http://127.0.0.1:3000
+ *   COLIS_INTAKE_KEY   default the dev intake key
+ *   DEMO_ORDERS        how many orders (default 24)
+ */
+
+const apiUrl = (process.env.COLIS_API_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+const intakeKey = process.env.COLIS_INTAKE_KEY ?? 'colis-dev-intake-key';
+const count = Number(process.env.DEMO_ORDERS ?? 24);
+
+const CITIES = [
+  { city: 'Lyon', postalCode: '69002', countryCode: 'FR', line1: '12 rue de la République' },
+  { city: 'Bordeaux', postalCode: '33000', countryCode: 'FR', line1: '4 cours de l’Intendance' },
+  { city: 'Lille', postalCode: '59000', countryCode: 'FR', line1: '18 rue Faidherbe' },
+  { city: 'Berlin', postalCode: '10115', countryCode: 'DE', line1: 'Invalidenstraße 43' },
+  { city: 'Madrid', postalCode: '28013', countryCode: 'ES', line1: 'Calle Mayor 5' },
+  { city: 'Nantes', postalCode: '44000', countryCode: 'FR', line1: '2 quai de la Fosse' },
+];
+const NAMES = ['Camille Martin', 'Lucas Bernard', 'Emma Schmidt', 'Hugo Dubois', 'Lucía García', 'Léa Laurent', 'Noah Weber'];
+
+type Recipe = { lines: OrderRequest['lines']; serviceLevel?: OrderRequest['serviceLevel']; scenario?: string; backorderPolicy?: OrderRequest['backorderPolicy'] };
+
+const RECIPES: Recipe[] = [
+  { lines: [{ sku: 'MUG-CER-350', quantity: 2 }] },
+  { lines: [{ sku: 'TSHIRT-ORG-M', quantity: 1 }, { sku: 'SOCKS-WOOL-3P', quantity: 2 }], serviceLevel: 'express' },
+  { lines: [{ sku: 'BOOK-COOK-XL', quantity: 1 }, { sku: 'TEA-GREEN-100G', quantity: 3 }] }, // two warehouses
+  { lines: [{ sku: 'RUG-ROLL-120X170', quantity: 1 }], serviceLevel: 'economy' }, // ships in its own packaging
+  { lines: [{ sku: 'BOOK-PB-POCKET', quantity: 3 }], scenario: 'stall' },
+  { lines: [{ sku: 'CANDLE-SOY-200', quantity: 2 }], scenario: 'exception_then_delivered' },
+  { lines: [{ sku: 'GAME-BOARD-FAMILY', quantity: 1 }], scenario: 'lost' },
+  { lines: [{ sku: 'LAMP-DESK-LED', quantity: 1 }], scenario: 'return_to_sender' },
+  { lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }], backorderPolicy: 'backorder' }, // sold out: backorder
+  { lines: [{ sku: 'COFFEE-BEANS-1KG', quantity: 2 }, { sku: 'PAN-STEEL-28', quantity: 1 }], scenario: 'duplicate_events' },
+  { lines: [{ sku: 'PHONE-CASE-P14', quantity: 1 }], serviceLevel: 'express', scenario: 'late' },
+  { lines: [{ sku: 'KETTLE-17L', quantity: 1 }, { sku: 'MUG-CER-350', quantity: 4 }], scenario: 'out_of_order' },
+];
+
+async function placeOrder(i: number): Promise<void> {
+  const recipe = RECIPES[i % RECIPES.length]!;
+  const place = CITIES[i % CITIES.length]!;
+  const name = NAMES[i % NAMES.length]!;
+  const body = {
+    customer: { id: `CUST-${1000 + (i % 17)}`, name, email: `${name.split(' ')[0]!.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}@example.com` },
+    shipTo: { name: recipe.scenario ? `${name} [scenario:${recipe.scenario}]` : name, ...place },
+    lines: recipe.lines,
+    serviceLevel: recipe.serviceLevel ?? 'standard',
+    backorderPolicy: recipe.backorderPolicy ?? 'ship_available',
+    source: 'demo',
+  };
+  const response = await fetch(`${apiUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': intakeKey, 'idempotency-key': randomUUID() },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as {
+    orderId?: string;
+    webUiUrl?: string;
+    error?: { message: string; details?: { path: string; message: string }[] };
+  };
+  if (!response.ok) {
+    const details = answer.error?.details?.map((d) => `${d.path}: ${d.message}`).join('; ') ?? '';
+    console.log(`order ${i + 1}: HTTP ${response.status} ${answer.error?.message ?? ''} ${details}`);
+    return;
+  }
+  const tag = recipe.scenario ? ` [${recipe.scenario}]` : recipe.backorderPolicy === 'backorder' ? ' [backorder]' : '';
+  console.log(`order ${i + 1}: ${answer.orderId}${tag} → ${answer.webUiUrl ?? ''}`);
+}
+
+async function main(): Promise<void> {
+  const health = await fetch(`${apiUrl}/healthz`).catch(() => undefined);
+  if (!health?.ok) {
+    console.error(`no Colis API at ${apiUrl}: start it first with \`npm start\``);
+    process.exit(1);
+  }
+  for (let i = 0; i < count; i += 1) await placeOrder(i);
+  console.log(`\n${count} demo orders placed. Watch them in the Temporal Web UI; escalations: GET ${apiUrl}/escalations (ops key).`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
