@@ -3,7 +3,7 @@ import type { CarrierApi, CarrierCode } from '../../domain/carrier';
 import { CARRIER_CATALOGUE } from './catalogue';
 import { CARRIER_OPERATIONS } from './faults';
 import { SCENARIOS } from './scenarios';
-import { CarrierSimulator, type Clock } from './simulator';
+import { CarrierSimulator, FileSimulatorStore, type Clock } from './simulator';
 
 /**
  * The carriers this process talks to, built from configuration, and the webhook secret shared with
@@ -13,6 +13,8 @@ import { CarrierSimulator, type Clock } from './simulator';
  *   COLIS_CARRIERS               carrier backend; only `simulator` for now (the default)
  *   COLIS_CARRIER_SECRET_<CODE>  webhook signing secret per carrier, e.g. COLIS_CARRIER_SECRET_SWIFTPOST
  *   COLIS_SIMULATOR_SCRIPT       optional JSON: scenarios and faults for demos, see SimulatorScriptSchema
+ *   COLIS_SIMULATOR_STATE_FILE   optional JSON file keeping the simulated carriers' labels across
+ *                                restarts (the `stateFile` option wins); without either, state is in memory
  */
 
 type Env = Record<string, string | undefined>;
@@ -67,6 +69,8 @@ export interface CarrierRegistryOptions {
   clock?: Clock;
   /** Business seconds per real second, shared with the workflows so scans and timers agree. */
   timeScale?: number;
+  /** Where the simulator keeps its state across restarts; defaults to COLIS_SIMULATOR_STATE_FILE, else memory only. */
+  stateFile?: string;
 }
 
 export function buildCarrierRegistry(options: CarrierRegistryOptions = {}): CarrierRegistry {
@@ -75,7 +79,9 @@ export function buildCarrierRegistry(options: CarrierRegistryOptions = {}): Carr
   if (backend !== 'simulator') throw new Error(`COLIS_CARRIERS=${backend} is not supported; the only carrier backend is "simulator"`);
 
   const script = parseScript(env.COLIS_SIMULATOR_SCRIPT);
+  const stateFile = options.stateFile ?? (env.COLIS_SIMULATOR_STATE_FILE?.trim() || undefined);
   const simulator = new CarrierSimulator({
+    store: stateFile === undefined ? undefined : new FileSimulatorStore(stateFile),
     clock: options.clock,
     timeScale: options.timeScale,
     scenarios: { default: script.default, byCarrier: script.byCarrier, byShipment: script.byShipment },

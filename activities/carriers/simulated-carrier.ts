@@ -20,7 +20,8 @@ import { buildTimeline, planDeliveries, scansSoFar, trackingAnswer, type Planned
 
 /**
  * One simulated carrier's servers: its rate card, the labels it sold, their scan timelines. State
- * is in memory and lives as long as the process — which is what a carrier looks like from here.
+ * is in memory; the simulator saves it to its store on every change (`onSold`, `onVoided`) and
+ * hands it back with `restore`, so it outlives our process as a carrier's servers would.
  */
 
 export interface Clock {
@@ -49,6 +50,8 @@ export interface SimulatedCarrierDeps {
   scenarios: () => ScenarioScript;
   faults: FaultInjector;
   onSold: (sold: SoldLabel) => void;
+  /** Called when a label is voided, not when an already void label is voided again. */
+  onVoided?: (sold: SoldLabel) => void;
 }
 
 export class SimulatedCarrier implements CarrierApi {
@@ -75,6 +78,24 @@ export class SimulatedCarrier implements CarrierApi {
 
   soldLabel(trackingNumber: string): SoldLabel | undefined {
     return this.byTrackingNumber.get(trackingNumber);
+  }
+
+  /** Every label sold, in order of sale. */
+  soldLabels(): SoldLabel[] {
+    return [...this.byLabelId.values()];
+  }
+
+  /** Takes back the state saved before a restart; only into a carrier that has sold nothing yet. */
+  restore(labels: readonly SoldLabel[], counters: { labelsSold: number; chargedCents: number }): void {
+    if (this.byLabelId.size > 0 || this.sales > 0) throw new Error(`${this.code} has sold labels already; restore only into a fresh carrier`);
+    for (const sold of labels) {
+      if (sold.label.carrierCode !== this.code) throw new Error(`label ${sold.label.trackingNumber} belongs to ${sold.label.carrierCode}, not ${this.code}`);
+      this.byLabelId.set(sold.label.carrierLabelId, sold);
+      this.byTrackingNumber.set(sold.label.trackingNumber, sold);
+      this.byIdempotencyKey.set(sold.idempotencyKey, sold);
+    }
+    this.sales = counters.labelsSold;
+    this.charged = counters.chargedCents;
   }
 
   quote(request: RateRequest): Promise<RateQuote[]> {
@@ -120,7 +141,10 @@ export class SimulatedCarrier implements CarrierApi {
     return this.deps.faults.run('voidLabel', () => {
       const sold = this.byLabelId.get(carrierLabelId);
       if (!sold) throw new CarrierRejected(this.code, 'unknown_label', `${this.code} sold no label ${carrierLabelId}`);
-      sold.voidedAtMs ??= this.deps.clock.now();
+      if (sold.voidedAtMs === undefined) {
+        sold.voidedAtMs = this.deps.clock.now();
+        this.deps.onVoided?.(sold);
+      }
       return { voided: true as const };
     });
   }

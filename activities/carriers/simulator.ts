@@ -3,6 +3,7 @@ import { CARRIER_CATALOGUE, type CarrierSpec } from './catalogue';
 import { FaultInjector, WakeableSleep, type CarrierFaults, type CarrierOperation, type FaultKind, type Sleep } from './faults';
 import type { ScenarioName, ScenarioScript } from './scenarios';
 import { SimulatedCarrier, type Clock, type SoldLabel } from './simulated-carrier';
+import { decodeLabel, encodeLabel, SIMULATOR_SNAPSHOT_VERSION, type SimulatorSnapshot, type SimulatorStore } from './simulator-store';
 
 /**
  * The carrier simulator: every carrier of the catalogue behind the `CarrierApi` contract, sharing
@@ -10,6 +11,7 @@ import { SimulatedCarrier, type Clock, type SoldLabel } from './simulated-carrie
  */
 
 export type { Clock, SoldLabel } from './simulated-carrier';
+export { FileSimulatorStore, type SimulatorSnapshot, type SimulatorStore } from './simulator-store';
 
 export interface CarrierSimulatorOptions {
   /** Defaults to the wall clock; tests pass one reading the time-skipping server's time. */
@@ -23,6 +25,18 @@ export interface CarrierSimulatorOptions {
   /** Replaces the real timers behind latency and timeouts (tests: resolve at once). */
   sleep?: Sleep;
   catalogue?: readonly CarrierSpec[];
+  /**
+   * Keeps the carriers' state (labels sold, idempotency keys, counters, webhook pushes made) across
+   * process restarts: loaded at construction, saved on every sale, void and settled push. Without
+   * it the state lives as long as this object.
+   */
+  store?: SimulatorStore;
+}
+
+/** One planned webhook push of a label: `index` in its `deliveries`. */
+export interface DeliveryRef {
+  trackingNumber: string;
+  index: number;
 }
 
 export type LabelSoldListener = (sold: SoldLabel) => void;
@@ -37,6 +51,9 @@ export class CarrierSimulator {
   private readonly carriersByCode = new Map<CarrierCode, { api: SimulatedCarrier; faults: FaultInjector }>();
   private readonly listeners = new Set<LabelSoldListener>();
   private readonly timers = new WakeableSleep();
+  private readonly store: SimulatorStore | undefined;
+  /** Per tracking number, the indexes of its planned pushes already made (or dropped): never made again. */
+  private readonly settledDeliveries = new Map<string, Set<number>>();
 
   constructor(options: CarrierSimulatorOptions = {}) {
     this.clock = options.clock ?? wallClock;
@@ -60,9 +77,13 @@ export class CarrierSimulator {
         scenarios: () => this.script,
         faults,
         onSold: (sold) => this.announce(sold),
+        onVoided: () => this.persist(),
       });
       this.carriersByCode.set(spec.code, { api, faults });
     }
+    this.store = options.store;
+    const snapshot = this.store?.load();
+    if (snapshot) this.restore(snapshot);
   }
 
   carrier(code: CarrierCode): CarrierApi {
@@ -114,6 +135,45 @@ export class CarrierSimulator {
     return undefined;
   }
 
+  /** Every label sold by every carrier, restored ones included. */
+  soldLabels(): SoldLabel[] {
+    return [...this.carriersByCode.values()].flatMap((entry) => entry.api.soldLabels());
+  }
+
+  /** Whether a planned webhook push was already made (or given up on): a restarted dispatcher skips it. */
+  isDeliverySettled(trackingNumber: string, index: number): boolean {
+    return this.settledDeliveries.get(trackingNumber)?.has(index) ?? false;
+  }
+
+  /** Records pushes made (or given up on), saving once for the lot. */
+  settleDeliveries(refs: readonly DeliveryRef[]): void {
+    let changed = false;
+    for (const { trackingNumber, index } of refs) {
+      let settled = this.settledDeliveries.get(trackingNumber);
+      if (!settled) {
+        settled = new Set();
+        this.settledDeliveries.set(trackingNumber, settled);
+      }
+      if (!settled.has(index)) {
+        settled.add(index);
+        changed = true;
+      }
+    }
+    if (changed) this.persist();
+  }
+
+  /** The whole state, as the store saves it. */
+  snapshot(): SimulatorSnapshot {
+    const carriers: SimulatorSnapshot['carriers'] = {};
+    for (const [code, { api }] of this.carriersByCode) carriers[code] = { labelsSold: api.labelsSold, chargedCents: api.chargedCents };
+    return {
+      version: SIMULATOR_SNAPSHOT_VERSION,
+      savedAt: new Date(this.clock.now()).toISOString(),
+      carriers,
+      labels: this.soldLabels().map((sold) => encodeLabel(sold, this.settledDeliveries.get(sold.label.trackingNumber))),
+    };
+  }
+
   /** Called on every new sale (not on idempotent replays); returns the unsubscribe function. */
   onLabelSold(listener: LabelSoldListener): () => void {
     this.listeners.add(listener);
@@ -127,7 +187,35 @@ export class CarrierSimulator {
   }
 
   private announce(sold: SoldLabel): void {
+    // Saved before anyone hears of the sale: a label we answered with is a label the carrier remembers.
+    this.persist();
     for (const listener of this.listeners) listener(sold);
+  }
+
+  private persist(): void {
+    this.store?.save(this.snapshot());
+  }
+
+  private restore(snapshot: SimulatorSnapshot): void {
+    const where = this.store?.location ?? 'the store';
+    const byCarrier = new Map<CarrierCode, SoldLabel[]>();
+    for (const stored of snapshot.labels) {
+      const { sold, settled } = decodeLabel(stored);
+      const code = sold.label.carrierCode;
+      if (!this.carriersByCode.has(code)) throw new Error(`the carrier simulator state ${where} holds a label of ${code}, a carrier this simulator does not have`);
+      const labels = byCarrier.get(code) ?? [];
+      labels.push(sold);
+      byCarrier.set(code, labels);
+      if (settled.size > 0) this.settledDeliveries.set(sold.label.trackingNumber, settled);
+    }
+    for (const code of Object.keys(snapshot.carriers)) {
+      if (!this.carriersByCode.has(code)) throw new Error(`the carrier simulator state ${where} holds sales of ${code}, a carrier this simulator does not have`);
+    }
+    for (const [code, { api }] of this.carriersByCode) {
+      const labels = byCarrier.get(code) ?? [];
+      const counters = snapshot.carriers[code] ?? { labelsSold: labels.length, chargedCents: labels.reduce((sum, sold) => sum + sold.label.amountCents, 0) };
+      api.restore(labels, counters);
+    }
   }
 
   private entry(code: CarrierCode): { api: SimulatedCarrier; faults: FaultInjector } {

@@ -7,6 +7,10 @@ import { occurredAtMs } from './timeline';
  * handed to a sink when they fall due (scenario duplicates and shuffles included). A failed
  * delivery is retried with backoff a bounded number of times and then dropped, as real carriers
  * do — polling `track` is the safety net, not this.
+ *
+ * Each push made (or dropped) is recorded in the simulator as settled, which its store saves; a
+ * dispatcher built on a simulator that already sold labels — restored after a restart — picks up
+ * every push not yet settled, those that fell due while the process was down first.
  */
 
 /** Where webhooks go: HTTP to the API in a running system, straight into a test's hands otherwise. */
@@ -32,6 +36,8 @@ export interface WebhookDispatcherOptions {
 interface Pending {
   carrierCode: CarrierCode;
   sold: SoldLabel;
+  /** Which of `sold.deliveries` this is. */
+  index: number;
   event: CarrierTrackingEvent;
   dueAtMs: number;
   attempt: number;
@@ -57,6 +63,7 @@ export class WebhookDispatcher {
     this.maxTimerMs = options.maxTimerMs ?? 1000;
     this.maxBatchSize = options.maxBatchSize ?? 100;
     this.unsubscribe = options.simulator.onLabelSold((sold) => this.schedule(sold));
+    for (const sold of options.simulator.soldLabels()) this.schedule(sold);
   }
 
   /** Deliveries still to make, retries included. */
@@ -88,9 +95,11 @@ export class WebhookDispatcher {
   }
 
   private schedule(sold: SoldLabel): void {
-    for (const delivery of sold.deliveries) {
-      this.enqueue({ carrierCode: sold.label.carrierCode, sold, event: delivery.event, dueAtMs: delivery.deliverAtMs, attempt: 1 });
-    }
+    const trackingNumber = sold.label.trackingNumber;
+    sold.deliveries.forEach((delivery, index) => {
+      if (this.options.simulator.isDeliverySettled(trackingNumber, index)) return;
+      this.enqueue({ carrierCode: sold.label.carrierCode, sold, index, event: delivery.event, dueAtMs: delivery.deliverAtMs, attempt: 1 });
+    });
     this.arm();
   }
 
@@ -121,17 +130,30 @@ export class WebhookDispatcher {
     const due = this.queue.filter((item) => item.dueAtMs <= nowMs);
     this.queue = this.queue.filter((item) => item.dueAtMs > nowMs);
     // A voided label is scanned no more, so its later scans are never pushed either.
-    const deliverable = due.filter((item) => item.sold.voidedAtMs === undefined || occurredAtMs(item.event) <= item.sold.voidedAtMs);
+    const isDeliverable = (item: Pending) => item.sold.voidedAtMs === undefined || occurredAtMs(item.event) <= item.sold.voidedAtMs;
+    const deliverable = due.filter(isDeliverable);
+    const settled: Pending[] = due.filter((item) => !isDeliverable(item));
 
     let delivered = 0;
-    for (const batch of this.batches(deliverable)) {
-      const carrierCode = batch[0]!.carrierCode;
-      const events = batch.map((item) => item.event);
+    try {
+      for (const batch of this.batches(deliverable)) {
+        const carrierCode = batch[0]!.carrierCode;
+        const events = batch.map((item) => item.event);
+        try {
+          await this.options.sink.deliver(carrierCode, events);
+          delivered += events.length;
+          settled.push(...batch);
+        } catch (error) {
+          if (!this.retryLater(batch, error)) settled.push(...batch);
+        }
+      }
+    } finally {
+      // One save for the round; a crash before it costs a few duplicate pushes, which the API absorbs.
+      // A failed save must not end the round: the record is in memory and rides along with the next save.
       try {
-        await this.options.sink.deliver(carrierCode, events);
-        delivered += events.length;
+        this.options.simulator.settleDeliveries(settled.map((item) => ({ trackingNumber: item.sold.label.trackingNumber, index: item.index })));
       } catch (error) {
-        this.retryLater(batch, error);
+        process.emitWarning(`webhook pushes made but not saved: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     return delivered;
@@ -151,13 +173,15 @@ export class WebhookDispatcher {
     return batches;
   }
 
-  private retryLater(batch: readonly Pending[], error: unknown): void {
+  /** Queues the batch again with backoff; false when it is given up on instead. */
+  private retryLater(batch: readonly Pending[], error: unknown): boolean {
     const attempt = batch[0]!.attempt;
     if (attempt >= this.maxAttempts) {
       this.options.onGiveUp?.(batch[0]!.carrierCode, batch.map((item) => item.event), error);
-      return;
+      return false;
     }
     const dueAtMs = this.clock.now() + this.retryBaseDelayMs * 2 ** (attempt - 1);
     for (const item of batch) this.enqueue({ ...item, dueAtMs, attempt: attempt + 1 });
+    return true;
   }
 }
