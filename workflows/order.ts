@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   ChildWorkflowHandle,
   condition,
@@ -269,7 +270,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       if (failure?.type === 'UnknownSku') {
         note('note', 'order refused', failure.message);
         await enterStage('failed', `Refused: ${failure.message}`);
-        return finish('failed');
+        return await finish('failed');
       }
       throw error;
     }
@@ -362,6 +363,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         (shortages.length > 0 ? `; ${describeShortages(shortages, 'short-shipped')}` : ''),
     );
     for (const p of planned) {
+      const startedWith = shipTo;
       const child = await startChild(shipmentWorkflow, {
         workflowId: p.workflowId,
         taskQueue: TASK_QUEUES.orders,
@@ -372,14 +374,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
             warehouseCode: p.warehouseCode,
             customerId: request.customer.id,
             lines: p.lines,
-            shipTo,
+            shipTo: startedWith,
             serviceLevel: request.serviceLevel,
             promisedBy: input.promisedBy,
             timeScale,
           },
         ],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${shipTo.city}`,
+        staticSummary: `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${startedWith.city}`,
         typedSearchAttributes: [
           { key: searchAttributes.orderId, value: orderId },
           { key: searchAttributes.customerId, value: request.customer.id },
@@ -390,6 +392,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         ],
       });
       children.set(p.shipmentId, child);
+      // A cancel or address change accepted while this child was starting did not reach it: pass it on.
+      if (shipTo !== startedWith) await child.signal(shipmentAddressChangedSignal, shipTo);
+      if (cancelReason !== undefined) await child.signal(cancelShipmentSignal, { reason: cancelReason });
       if (!shipments.has(p.shipmentId)) {
         shipments.set(p.shipmentId, {
           shipmentId: p.shipmentId,
@@ -415,23 +420,25 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     if (allStopped) {
       await enterStage('cancelled', cancelReason ?? 'every shipment was cancelled or refunded');
       await releaseAll(cancelReason ?? 'every shipment was cancelled or refunded');
-      return finish('cancelled');
+      return await finish('cancelled');
     }
     await enterStage('completed', `Completed: ${results.map((r) => `${r.shipmentId} ${r.stage.replace(/_/g, ' ')}`).join(', ')}`);
-    return finish('completed');
+    return await finish('completed');
   } catch (error) {
     if (error instanceof OrderCancelled) {
       // Cancelled first, released second: a late reserveStock retry then finds a closed order and reserves nothing.
       await enterStage('cancelled', `Cancelled: ${cancelReason ?? 'by request'}`);
       await releaseAll(cancelReason ?? 'cancelled');
-      return finish('cancelled');
+      return await finish('cancelled');
     }
     if (isCancellation(error)) throw error;
     log.error('order failed', { orderId, error: String(error) });
     throw error;
   }
 
-  function finish(final: OrderOutcome['stage']): OrderOutcome {
+  async function finish(final: OrderOutcome['stage']): Promise<OrderOutcome> {
+    // An update still writing (an escalation answer's database close) must finish before the workflow does.
+    await condition(allHandlersFinished);
     const v = view();
     return {
       orderId,

@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -599,6 +600,8 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
   }
   if (view.stage !== finalStage) await enterStage(finalStage, `Shipment ${finalStage.replace(/_/g, ' ')}`);
   await flushStages(finalStage === 'delivered' ? 'ok' : finalStage === 'cancelled' ? 'cancelled' : 'failed');
+  // The decision that ended the shipment may still be closing its escalation in the database.
+  await condition(allHandlersFinished);
   return {
     shipmentId,
     stage: finalStage,
