@@ -1,0 +1,101 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR_MS } from '../../domain/clock';
+import { workflowBundle } from '../../worker/workers';
+import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, untilShipmentStage, type OrderHandle } from './steps';
+
+/**
+ * Recorded histories of finished orders and their shipments, replayed against today's workflow
+ * code: a change that would make a running workflow take another path (non-determinism) fails here
+ * before it reaches a worker with live histories.
+ *
+ * Re-record after an intended, versioned change with `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts`.
+ */
+const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
+const RECORD = process.env.COLIS_RECORD_HISTORIES === '1';
+
+/**
+ * Stored as protobufjs's JSON form (enum names, 64-bit numbers as strings, bytes as base64), which
+ * `fromObject` reads back exactly. Not `historyToJSON` from @temporalio/common: with the nested
+ * protobufjs copies npm installs here, its protojson rejects the History type ("type must be a Type").
+ */
+const History = temporal.api.history.v1.History;
+const JSON_FORM = { enums: String, longs: String, bytes: String, defaults: false } as const;
+
+describe.runIf(RECORD)('recording journey histories for the replay test', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+  });
+  afterAll(() => journey?.teardown());
+
+  async function record(name: string, handle: OrderHandle, shipmentIds: string[]) {
+    await handle.result();
+    const workflows = [handle.workflowId, ...shipmentIds.map((id) => `shipment-${id}`)];
+    for (const [i, workflowId] of workflows.entries()) {
+      const history = await journey.env.client.workflow.getHandle(workflowId).fetchHistory();
+      const file = `${name}.${i === 0 ? 'order' : `shipment-${i}`}.json`;
+      writeFileSync(`${HISTORIES_DIR}${file}`, `${JSON.stringify(History.toObject(History.fromObject(history), JSON_FORM), null, 1)}\n`);
+    }
+  }
+
+  it('a happy path', async () => {
+    const handle = await journey.placeOrder();
+    await record('happy-path', handle, [firstShipmentId(handle)]);
+  });
+
+  it('a split shipment', async () => {
+    const handle = await journey.placeOrder({ lines: [{ sku: 'BOOK-COOK-XL', quantity: 1 }, { sku: 'TEA-GREEN-100G', quantity: 2 }] });
+    await record('split', handle, [firstShipmentId(handle), `${orderIdOf(handle)}-S2`]);
+  });
+
+  it('a cancel after booking', async () => {
+    const handle = await journey.placeOrder();
+    await untilShipmentStage(journey, firstShipmentId(handle), ['label_created']);
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'recorded cancel' }] });
+    await record('cancelled-after-booking', handle, [firstShipmentId(handle)]);
+  });
+
+  it('a stuck shipment reshipped', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+    const shipmentId = firstShipmentId(handle);
+    const stuck = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'stuck', severity: 'high' }, { stepMs: 4 * HOUR_MS });
+    simulator(journey).scriptShipment(shipmentId, 'normal');
+    await journey.env.client.workflow
+      .getHandle(`shipment-${shipmentId}`)
+      .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: stuck.id, decision: 'reship', resolvedBy: 'recorder' }] });
+    await record('stuck-reshipped', handle, [shipmentId]);
+  });
+
+  it('a backorder deadline answered with ship_available', async () => {
+    const handle = await journey.placeOrder({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }], backorderPolicy: 'backorder', backorderWaitHours: 24 });
+    const deadline = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    await handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: deadline.id, decision: 'ship_available', resolvedBy: 'recorder' }] });
+    await record('backorder-ship-available', handle, [firstShipmentId(handle)]);
+  });
+});
+
+describe.skipIf(RECORD)('replaying recorded histories against the current workflow code', () => {
+  it('every recorded history replays without non-determinism', async () => {
+    const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    const histories = files.map((file) => ({
+      workflowId: file.replace(/\.json$/, ''),
+      history: History.fromObject(JSON.parse(readFileSync(`${HISTORIES_DIR}${file}`, 'utf8'))),
+    }));
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), replayName: 'colis-replay' }, histories)) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length);
+  });
+});
