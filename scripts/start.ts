@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     }
     process.exit(0);
   };
+  // Only add listeners, never remove others': tsx's launcher listens too, and relays Ctrl-C to this
+  // process only while it sees it handled here (it kills the process otherwise).
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
   const client = new Client({ connection: clientConnection, namespace: target.namespace });
 
-  const carriers = buildCarrierRegistry({ env, timeScale });
+  const carriers = buildCarrierRegistry({ env, timeScale, stateFile: join(DATA_DIR, 'carrier-simulator.json') });
   stops.push({ name: 'carrier simulator', stop: async () => carriers.close() });
   const warehouses = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
