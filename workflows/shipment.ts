@@ -404,12 +404,13 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
     const duplicates = new Set(update.ignored.filter((i) => i.reason === 'duplicate').map((i) => i.event));
     const fresh = normalised.filter((e) => !duplicates.has(e));
     if (fresh.length === 0) return;
+    await db.recordTrackingEvents({ shipmentId, source, events: fresh, status: tracking.status, lastScanAt: tracking.lastScanAt });
+    // The view shows a scan once it is stored: whoever reads the query and then the database sees the same facts.
     for (const e of fresh) {
       view.timeline.push({ at: e.occurredAt, kind: 'tracking', label: e.status.replace(/_/g, ' '), detail: e.detail, location: e.location });
     }
     view.trackingStatus = tracking.status;
     view.lastScanAt = tracking.lastScanAt ?? undefined;
-    await db.recordTrackingEvents({ shipmentId, source, events: fresh, status: tracking.status, lastScanAt: tracking.lastScanAt });
     if (!dispatched && tracking.status !== 'label_created') {
       // The carrier has the parcel: the stock has left the building.
       dispatched = true;
