@@ -118,7 +118,7 @@ export async function placeOrder({ client, request, apiKeyName, idempotencyKey, 
         { key: searchAttributes.orderStatus, value: 'received' },
         { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
       ],
-      staticSummary: `Order ${orderId}: ${request.lines.length} line(s), ${request.serviceLevel}, customer ${request.customer.id}`,
+      staticSummary: `Order ${orderId} · ${request.lines.reduce((n, l) => n + l.quantity, 0)} item(s) · ${request.serviceLevel} to ${request.shipTo.city}`,
       staticDetails: [
         `**Order** ${orderId} from ${request.source} (key ${apiKeyName})`,
         `**Promised by** ${promisedBy}`,
