@@ -12,6 +12,8 @@ export interface DevServerOptions {
   /** SQLite file that makes the server durable across restarts; omit for in-memory. */
   dbFile?: string;
   namespace: string;
+  /** More namespaces to create at start-up (tests isolate suites in their own). */
+  extraNamespaces?: string[];
   logFile: string;
   ip?: string;
 }
@@ -30,6 +32,7 @@ export interface RunningDevServer {
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(options.port), '--namespace', options.namespace];
+  for (const extra of options.extraNamespaces ?? []) args.push('--namespace', extra);
   args.push('--log-level', 'warn');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');

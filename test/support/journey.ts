@@ -12,7 +12,8 @@ import { registerSearchAttributes } from '../../worker/search-attributes';
 import { createColisWorkers, type RunningWorkers } from '../../worker/workers';
 import type { orderWorkflow } from '../../workflows/order';
 import { createTestDatabase, type TestDatabase } from './database';
-import { createTimeSkippingEnv } from './temporal';
+import { JOURNEY_NAMESPACE } from './namespaces';
+import { connectDevServer, createTimeSkippingEnv } from './temporal';
 
 /**
  * The whole journey on real parts: Temporal's time-skipping server, a private PostgreSQL
@@ -47,22 +48,38 @@ export const DEFAULT_ORDER: OrderRequest = OrderRequestSchema.parse({
   serviceLevel: 'standard',
 });
 
-export async function startJourney(options: { simulatorScript?: string } = {}): Promise<Journey> {
+export interface JourneyOptions {
+  simulatorScript?: string;
+  /**
+   * `time-skipping` (default): Temporal's test server, days pass instantly while workflows wait.
+   * `dev`: the run's real dev server (what `npm start` runs), in its `journey` namespace, with real
+   * visibility (list queries, search attributes); time then passes for real, scaled by `timeScale`.
+   */
+  server?: 'time-skipping' | 'dev';
+  timeScale?: number;
+}
+
+export async function startJourney(options: JourneyOptions = {}): Promise<Journey> {
   installQuietRuntime();
-  const env = await createTimeSkippingEnv();
-  await registerSearchAttributes(env.connection, 'default', (m) => {
-    if (m.startsWith('could not')) throw new Error(m);
-  });
+  const onDevServer = options.server === 'dev';
+  const namespace = onDevServer ? JOURNEY_NAMESPACE : 'default';
+  const timeScale = options.timeScale ?? 1;
+  const env = onDevServer ? await connectDevServer(namespace) : await createTimeSkippingEnv();
+  if (!onDevServer) {
+    await registerSearchAttributes(env.connection, namespace, (m) => {
+      if (m.startsWith('could not')) throw new Error(m);
+    });
+  }
   const database = await createTestDatabase(10);
   const carriers = buildCarrierRegistry({
     env: { COLIS_SIMULATOR_SCRIPT: options.simulatorScript },
-    clock: activityClock,
-    timeScale: 1,
+    clock: onDevServer ? undefined : activityClock,
+    timeScale,
   });
   const warehouses = (await database.db.warehouse.findMany({ select: { code: true } })).map((w) => w.code);
   const workers = await createColisWorkers({
     connection: env.nativeConnection,
-    namespace: 'default',
+    namespace,
     db: database.db,
     carriers,
     queues: { orders: true, carriers: true, warehouses },
@@ -83,9 +100,9 @@ export async function startJourney(options: { simulatorScript?: string } = {}): 
         idempotencyKey: `test-${orderId}`,
         requestHash: orderId,
         receivedAt: new Date(now).toISOString(),
-        promisedBy: request.promisedBy ?? new Date(now + promiseDays * DAY_MS).toISOString(),
+        promisedBy: request.promisedBy ?? new Date(now + (promiseDays * DAY_MS) / timeScale).toISOString(),
         request,
-        timeScale: 1,
+        timeScale,
       };
       return env.client.workflow.start('orderWorkflow', {
         workflowId: ids.orderWorkflowId(orderId),

@@ -9,6 +9,6 @@ export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** The run's shared Temporal dev server: the same server `npm start` runs, with search attributes. */
-export function connectDevServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalDevAddress') });
+export function connectDevServer(namespace = 'default'): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: inject('temporalDevAddress'), namespace });
 }
