@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema } from '../../../domain/api';
+import { ProcessChartSchema, ProcessWindowQuerySchema, resolveWindow } from '../../../domain/process';
+import { computeProcessChart } from '../../services/process';
+import { renderProcessSvg } from '../../services/process-svg';
+
+const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema };
+
+const windowHelp =
+  '`window=hour|day|week` counts back from now (default: day); or `from`/`to` (ISO 8601). Durations are business time ' +
+  '(wall clock × the time scale). `bottleneckRule` says how the bottleneck is chosen.';
+
+const processChart: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/process',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['process'],
+        summary: 'The process chart (JSON)',
+        description: `Stages as nodes with their figures, flows as edges with transition counts, the bottleneck flagged. ${windowHelp}`,
+        querystring: ProcessWindowQuerySchema,
+        response: { 200: ProcessChartSchema, ...errors },
+      },
+    },
+    async (request) => computeProcessChart(app.db, resolveWindow(request.query, new Date()), app.config.timeScale),
+  );
+
+  app.get(
+    '/process.svg',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['process'],
+        summary: 'The process chart (SVG)',
+        description: `The same chart drawn for people: boxes, arrows, figures, the bottleneck in orange. ${windowHelp}`,
+        querystring: ProcessWindowQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const chart = await computeProcessChart(app.db, resolveWindow(request.query, new Date()), app.config.timeScale);
+      return reply.type('image/svg+xml; charset=utf-8').header('cache-control', 'no-store').send(renderProcessSvg(chart));
+    },
+  );
+};
+
+export default processChart;

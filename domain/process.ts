@@ -1,0 +1,217 @@
+import { z } from 'zod';
+
+/**
+ * The process chart: the journey as a fixed graph of stages (boxes) and flows (arrows), the figures
+ * each box carries, and the rule that names the stage holding the process back. Pure: the API fills
+ * the figures from the database (api/services/process.ts) and draws them (api/services/process-svg.ts).
+ *
+ * Stage ids are the `stage` values the workflows write to StageTiming; `delivered` and the
+ * escalation nodes are derived (Shipment.deliveredAt, Escalation rows), never recorded as stages.
+ */
+
+export const PROCESS_LANES = ['order', 'warehouse', 'carrier', 'exceptions'] as const;
+export type ProcessLane = (typeof PROCESS_LANES)[number];
+
+export type ProcessNodeKind = 'stage' | 'end' | 'side' | 'escalation';
+
+export interface ProcessNodeDef {
+  id: string;
+  label: string;
+  kind: ProcessNodeKind;
+  lane: ProcessLane;
+  column: number;
+  /**
+   * What a visit may take, in business hours, before it holds the process back: the bottleneck
+   * rule counts only time beyond it, so a long but healthy stage (transit) is not flagged for being long.
+   */
+  budgetHours?: number;
+}
+
+export const PROCESS_NODES: readonly ProcessNodeDef[] = [
+  { id: 'intake', label: 'Intake', kind: 'stage', lane: 'order', column: 0, budgetHours: 0.25 },
+  { id: 'reserving', label: 'Reservation', kind: 'stage', lane: 'order', column: 1, budgetHours: 0.25 },
+  { id: 'backordered', label: 'Backorder wait', kind: 'stage', lane: 'order', column: 2, budgetHours: 72 },
+  { id: 'waiting_for_pick_slot', label: 'Pick slot wait', kind: 'stage', lane: 'warehouse', column: 0, budgetHours: 24 },
+  { id: 'picking', label: 'Pick', kind: 'stage', lane: 'warehouse', column: 1, budgetHours: 4 },
+  { id: 'packing', label: 'Pack (box choice)', kind: 'stage', lane: 'warehouse', column: 2, budgetHours: 2 },
+  { id: 'rating', label: 'Rate shopping', kind: 'stage', lane: 'warehouse', column: 3, budgetHours: 0.5 },
+  { id: 'booking', label: 'Booking', kind: 'stage', lane: 'warehouse', column: 4, budgetHours: 0.5 },
+  { id: 'label_created', label: 'Hand-over', kind: 'stage', lane: 'carrier', column: 0, budgetHours: 24 },
+  { id: 'in_transit', label: 'In transit', kind: 'stage', lane: 'carrier', column: 1, budgetHours: 96 },
+  { id: 'out_for_delivery', label: 'Out for delivery', kind: 'stage', lane: 'carrier', column: 2, budgetHours: 12 },
+  { id: 'delivered', label: 'Delivered', kind: 'end', lane: 'carrier', column: 3 },
+  { id: 'available_for_pickup', label: 'At pickup point', kind: 'side', lane: 'exceptions', column: 2, budgetHours: 72 },
+  { id: 'delivery_failed', label: 'Delivery failed', kind: 'side', lane: 'exceptions', column: 3, budgetHours: 24 },
+  { id: 'exception', label: 'Carrier exception', kind: 'side', lane: 'exceptions', column: 4, budgetHours: 24 },
+  { id: 'escalation:stuck', label: 'Stuck', kind: 'escalation', lane: 'exceptions', column: 0 },
+  { id: 'escalation:late', label: 'Late', kind: 'escalation', lane: 'exceptions', column: 1 },
+  { id: 'escalation:broken', label: 'Broken / lost', kind: 'escalation', lane: 'exceptions', column: 5 },
+  { id: 'escalation:no_carrier', label: 'No carrier', kind: 'escalation', lane: 'warehouse', column: 5 },
+  { id: 'escalation:backorder_deadline', label: 'Backorder overdue', kind: 'escalation', lane: 'order', column: 3 },
+];
+
+export const STAGE_IDS: ReadonlySet<string> = new Set(PROCESS_NODES.map((n) => n.id));
+
+/** The journey's arrows, always drawn; transitions observed outside them are still counted in `edges`. */
+export const PROCESS_EDGES: readonly (readonly [string, string])[] = [
+  ['intake', 'reserving'],
+  ['reserving', 'backordered'],
+  ['reserving', 'waiting_for_pick_slot'],
+  ['backordered', 'waiting_for_pick_slot'],
+  ['waiting_for_pick_slot', 'picking'],
+  ['picking', 'packing'],
+  ['packing', 'rating'],
+  ['rating', 'booking'],
+  ['booking', 'label_created'],
+  ['label_created', 'in_transit'],
+  ['in_transit', 'out_for_delivery'],
+  ['out_for_delivery', 'delivered'],
+  ['out_for_delivery', 'available_for_pickup'],
+  ['available_for_pickup', 'delivered'],
+];
+
+export const ESCALATION_REASONS = ['stuck', 'late', 'broken', 'no_carrier', 'backorder_deadline'] as const;
+
+/** Orders and shipments whose database status says which stage they are in now. */
+export const ORDER_STATUS_STAGE: Readonly<Record<string, string>> = { reserving: 'reserving', backordered: 'backordered' };
+export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = {
+  planned: 'waiting_for_pick_slot',
+  picking: 'picking',
+  packing: 'packing',
+  rating: 'rating',
+  booked: 'booking',
+  label_created: 'label_created',
+  in_transit: 'in_transit',
+  out_for_delivery: 'out_for_delivery',
+  available_for_pickup: 'available_for_pickup',
+  delivery_failed: 'delivery_failed',
+  exception: 'exception',
+};
+
+export const ProcessWindowQuerySchema = z
+  .object({
+    window: z.enum(['hour', 'day', 'week']).optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((q) => !(q.window && (q.from || q.to)), { message: 'give either window or from/to, not both' })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to' });
+export type ProcessWindowQuery = z.infer<typeof ProcessWindowQuerySchema>;
+
+const WINDOW_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
+
+export interface ProcessWindow {
+  from: Date;
+  to: Date;
+  label: string;
+}
+
+/** `window` counts back from now; `from` alone runs to now; `to` alone starts a day earlier. Default: the last day. */
+export function resolveWindow(query: ProcessWindowQuery, now: Date): ProcessWindow {
+  if (query.from || query.to) {
+    const to = query.to ? new Date(query.to) : now;
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - WINDOW_MS.day);
+    return { from, to, label: `${from.toISOString()} – ${to.toISOString()}` };
+  }
+  const window = query.window ?? 'day';
+  return { from: new Date(now.getTime() - WINDOW_MS[window]), to: now, label: `last ${window}` };
+}
+
+export const ProcessNodeSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  kind: z.enum(['stage', 'end', 'side', 'escalation']),
+  lane: z.enum(PROCESS_LANES),
+  column: z.number().int(),
+  /** Orders/shipments in the stage now (escalations: open now). */
+  inStageNow: z.number().int(),
+  /** Visits that ended inside the window (delivered: deliveries; escalations: resolved). */
+  completedInWindow: z.number().int(),
+  /** Business milliseconds in the stage, over the visits that ended in the window; null without any. */
+  medianMs: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  /** Visits that ended failed or cancelled, over visits ended in the window. */
+  failureRate: z.number().nullable(),
+  /** Escalations opened while in this stage, over its visits (ended in the window + in it now). */
+  escalationRate: z.number().nullable(),
+  escalationsOpened: z.number().int(),
+  /** Business hours beyond the stage's budget: the bottleneck score. */
+  overBudgetHours: z.number(),
+  budgetHours: z.number().optional(),
+  cost: z
+    .object({
+      packagingCents: z.number().int().optional(),
+      carrierSpendCents: z.number().int().optional(),
+      savingVsFastestCents: z.number().int().optional(),
+    })
+    .optional(),
+  bottleneck: z.boolean(),
+});
+export type ProcessNode = z.infer<typeof ProcessNodeSchema>;
+
+export const ProcessEdgeSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  /** Transitions inside the window (shipments, except from order stages into the warehouse: orders). */
+  count: z.number().int(),
+  /** Part of the fixed journey drawing (others are reships, re-books, returns to an earlier stage). */
+  main: z.boolean(),
+});
+export type ProcessEdge = z.infer<typeof ProcessEdgeSchema>;
+
+export const ProcessChartSchema = z
+  .object({
+    window: z.object({ from: z.string(), to: z.string(), label: z.string() }),
+    generatedAt: z.string(),
+    /** Durations are business time: recorded wall-clock time × this (1 outside demos). */
+    timeScale: z.number(),
+    currency: z.string(),
+    nodes: z.array(ProcessNodeSchema),
+    edges: z.array(ProcessEdgeSchema),
+    bottleneck: z.string().nullable(),
+    bottleneckRule: z.string(),
+  })
+  .meta({ id: 'ProcessChart' });
+export type ProcessChart = z.infer<typeof ProcessChartSchema>;
+
+export const BOTTLENECK_RULE =
+  'The stage with the most business hours spent beyond its budget: for every visit that ended in the window, ' +
+  'its time in the stage minus the budget; for every order or shipment in the stage now, its time since its last ' +
+  'change minus the budget (a lower bound). Long but healthy stages (transit) are not flagged; stalls are. ' +
+  'None when no stage is over budget.';
+
+/** Applies BOTTLENECK_RULE: the id of the stage with the most time over budget, or null. */
+export function pickBottleneck(nodes: readonly Pick<ProcessNode, 'id' | 'kind' | 'overBudgetHours'>[]): string | null {
+  let best: { id: string; hours: number } | null = null;
+  for (const node of nodes) {
+    if (node.kind === 'escalation' || node.kind === 'end') continue;
+    if (node.overBudgetHours <= 0) continue;
+    if (!best || node.overBudgetHours > best.hours) best = { id: node.id, hours: node.overBudgetHours };
+  }
+  return best?.id ?? null;
+}
+
+/** "3 d 4 h", "2 h 10 min", "45 s": the largest two units, for a box read at a glance. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return m > 0 ? `${h} h ${m} min` : `${h} h`;
+  if (m > 0) return `${m} min`;
+  return `${s} s`;
+}
+
+export function formatPercent(rate: number | null): string {
+  if (rate === null) return '–';
+  if (rate > 0 && rate < 0.01) return '<1%';
+  return `${Math.round(rate * 100)}%`;
+}
+
+export function formatMoney(cents: number, currency: string): string {
+  const sign = cents < 0 ? '−' : '';
+  return `${sign}${(Math.abs(cents) / 100).toFixed(2)} ${currency}`;
+}

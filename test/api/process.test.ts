@@ -1,0 +1,153 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProcessChart, ProcessNode } from '../../domain/process';
+import { createHarness, expectErrorShape, KEYS, type Harness } from './harness';
+import { insertOrder, insertShipment, uniqueId } from './fixtures';
+
+/**
+ * The process chart from stage rows as the workflows write them: figures per stage (in SQL),
+ * flows, the bottleneck rule, the SVG drawing, the fulfilment report and the metrics endpoint.
+ */
+let h: Harness;
+const HOUR = 3_600_000;
+const T0 = Date.parse('2031-06-01T08:00:00Z');
+const WINDOW = `from=${encodeURIComponent('2031-06-01T00:00:00Z')}&to=${encodeURIComponent('2031-06-08T00:00:00Z')}`;
+const orderIds: string[] = [];
+let stuckShipmentId = '';
+
+async function stage(orderId: string, shipmentId: string | null, name: string, startMs: number, hours: number | null, outcome: 'ok' | 'failed' = 'ok') {
+  const id = uniqueId('ST');
+  await h.db.stageTiming.create({
+    data: {
+      id,
+      dedupeKey: id,
+      orderId,
+      shipmentId,
+      stage: name,
+      startedAt: new Date(startMs),
+      endedAt: hours === null ? null : new Date(startMs + hours * HOUR),
+      outcome: hours === null ? null : outcome,
+    },
+  });
+  return startMs + (hours ?? 0) * HOUR;
+}
+
+beforeAll(async () => {
+  h = await createHarness();
+  // Four delivered shipments whose picks took 1, 2, 3 and 4 hours; one more stuck at hand-over.
+  for (let i = 0; i < 5; i++) {
+    const orderId = await insertOrder(h.db, { status: i < 4 ? 'completed' : 'fulfilling', createdAt: new Date(T0 + i * HOUR) });
+    orderIds.push(orderId);
+    const { shipmentId } = await insertShipment(h.db, orderId);
+    let t = T0 + i * HOUR;
+    t = await stage(orderId, null, 'intake', t, 0.001);
+    t = await stage(orderId, null, 'reserving', t, 0.01);
+    await stage(orderId, null, 'fulfilment', t, i < 4 ? 40 : null);
+    t = await stage(orderId, shipmentId, 'waiting_for_pick_slot', t, 0.5);
+    t = await stage(orderId, shipmentId, 'picking', t, i < 4 ? i + 1 : 1);
+    t = await stage(orderId, shipmentId, 'packing', t, 0.5, i === 0 ? 'failed' : 'ok');
+    t = await stage(orderId, shipmentId, 'rating', t, 0.01);
+    t = await stage(orderId, shipmentId, 'booking', t, 0.01);
+    if (i === 4) {
+      await stage(orderId, shipmentId, 'label_created', t, null);
+      stuckShipmentId = shipmentId;
+      await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'label_created', packedAt: new Date(t), fastestCostCents: 990, packagingCostCents: 120 } });
+      continue;
+    }
+    t = await stage(orderId, shipmentId, 'label_created', t, 2);
+    t = await stage(orderId, shipmentId, 'in_transit', t, 24);
+    t = await stage(orderId, shipmentId, 'out_for_delivery', t, 4);
+    await h.db.shipment.update({
+      where: { id: shipmentId },
+      data: { status: 'delivered', deliveredAt: new Date(t), shippedAt: new Date(t - 28 * HOUR), packedAt: new Date(T0 + i * HOUR + 2 * HOUR), packagingCostCents: 120, fastestCostCents: 990, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)), promiseMiss: false },
+    });
+    await h.db.order.update({ where: { id: orderId }, data: { completedAt: new Date(t), packagingCostCents: 120, shippingCostCents: 690, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)) } });
+  }
+  // Labels are bought inside the window; the stuck shipment has not moved for 100 hours.
+  await h.db.label.updateMany({ where: { shipmentId: { in: orderIds.map((o) => `${o}-S1`) } }, data: { purchasedAt: new Date(T0 + 3 * HOUR) } });
+  await h.db.$executeRaw`UPDATE "Shipment" SET "updatedAt" = now() - interval '100 hours' WHERE id = ${stuckShipmentId}`;
+  await h.db.escalation.create({
+    data: { id: uniqueId('ESC'), orderId: orderIds[4] ?? '', shipmentId: stuckShipmentId, reason: 'stuck', severity: 'medium', detail: 'no scan', dedupeKey: uniqueId('D'), openedAt: new Date(T0 + 30 * HOUR) },
+  });
+});
+afterAll(async () => h?.close());
+
+const ops = (url: string) => h.as(KEYS.ops, { method: 'GET', url });
+const node = (chart: ProcessChart, id: string): ProcessNode => {
+  const found = chart.nodes.find((n) => n.id === id);
+  if (!found) throw new Error(`no node ${id}`);
+  return found;
+};
+
+describe('GET /process', () => {
+  it('gives each stage its figures: in stage now, completed in the window, median and p95, failure and escalation rates, costs', async () => {
+    const response = await ops(`/process?${WINDOW}`);
+    expect(response.statusCode, response.body).toBe(200);
+    const chart = response.json() as ProcessChart;
+    expect(chart.window).toMatchObject({ from: '2031-06-01T00:00:00.000Z', to: '2031-06-08T00:00:00.000Z' });
+
+    const picking = node(chart, 'picking');
+    expect(picking.completedInWindow).toBe(5);
+    expect(picking.medianMs).toBe(2 * HOUR);
+    // percentile_cont over 1,1,2,3,4 h: 4 h − 0.2 × 1 h
+    expect(picking.p95Ms).toBe(3.8 * HOUR);
+    expect(node(chart, 'packing')).toMatchObject({ completedInWindow: 5, failureRate: 0.2, cost: { packagingCents: 600 } });
+    expect(node(chart, 'booking').cost).toEqual({ carrierSpendCents: 5 * 690, savingVsFastestCents: 5 * 300 });
+    expect(node(chart, 'label_created')).toMatchObject({ inStageNow: 1, completedInWindow: 4, escalationsOpened: 1, escalationRate: 0.2 });
+    expect(node(chart, 'delivered')).toMatchObject({ completedInWindow: 4 });
+    expect(node(chart, 'escalation:stuck')).toMatchObject({ inStageNow: 1, escalationsOpened: 1 });
+  });
+
+  it('counts the flows between stages, order stages feeding the warehouse, the last stage feeding delivered', async () => {
+    const chart = (await ops(`/process?${WINDOW}`)).json() as ProcessChart;
+    const flow = (from: string, to: string) => chart.edges.find((e) => e.from === from && e.to === to)?.count;
+    expect(flow('intake', 'reserving')).toBe(5);
+    expect(flow('reserving', 'waiting_for_pick_slot')).toBe(5);
+    expect(flow('picking', 'packing')).toBe(5);
+    expect(flow('booking', 'label_created')).toBe(5);
+    expect(flow('label_created', 'in_transit')).toBe(4);
+    expect(flow('out_for_delivery', 'delivered')).toBe(4);
+    expect(flow('label_created', 'escalation:stuck')).toBe(1);
+    expect(flow('reserving', 'backordered')).toBe(0);
+  });
+
+  it('flags the stage with the most time over its budget: the shipment stuck at hand-over, not the long but healthy transit', async () => {
+    const chart = (await ops(`/process?${WINDOW}`)).json() as ProcessChart;
+    expect(chart.bottleneck).toBe('label_created');
+    expect(node(chart, 'label_created')).toMatchObject({ bottleneck: true });
+    expect(node(chart, 'label_created').overBudgetHours).toBeGreaterThanOrEqual(75);
+    expect(node(chart, 'in_transit').overBudgetHours).toBe(0);
+    expect(chart.nodes.filter((n) => n.bottleneck)).toHaveLength(1);
+    expect(chart.bottleneckRule).toMatch(/budget/);
+  });
+
+  it('accepts window=hour|day|week, refuses a mixed or reversed window, and is ops-only', async () => {
+    for (const window of ['hour', 'day', 'week']) expect((await ops(`/process?window=${window}`)).statusCode).toBe(200);
+    expectErrorShape(await ops('/process?window=month'), 400, 'validation_failed');
+    expectErrorShape(await ops(`/process?window=day&${WINDOW}`), 400, 'validation_failed');
+    expectErrorShape(await ops('/process?from=2031-06-08T00:00:00Z&to=2031-06-01T00:00:00Z'), 400, 'validation_failed');
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/process' }), 403, 'forbidden');
+    expectErrorShape(await h.as(undefined, { method: 'GET', url: '/process.svg' }), 401, 'unauthorized');
+  });
+});
+
+describe('GET /process.svg', () => {
+  it('draws every stage as a box with its figures, the flows as arrows and the bottleneck highlighted', async () => {
+    const response = await ops(`/process.svg?${WINDOW}`);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    const svg = response.body;
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const label of ['Intake', 'Reservation', 'Pick', 'Pack (box choice)', 'Rate shopping', 'Booking', 'Hand-over', 'In transit', 'Delivered']) {
+      expect(svg).toContain(`>${label}</text>`);
+    }
+    expect(svg).toContain('data-stage="label_created" data-bottleneck="true"');
+    expect(svg.match(/data-bottleneck="true"/g)).toHaveLength(1);
+    expect(svg).toContain('median 2 h · p95 3 h 48 min');
+    expect(svg).toContain('data-from="picking" data-to="packing"');
+    const dir = join(process.cwd(), 'test-results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'process-fixture.svg'), svg);
+  });
+});
