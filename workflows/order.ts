@@ -16,25 +16,22 @@ import type { StageRecord } from '../activities/stage-timing';
 import { hoursToRealMs } from '../domain/clock';
 import type { LineShortage } from '../domain/inventory';
 import {
-  DECISIONS_BY_REASON,
   type EscalationDecision,
   type EscalationView,
-  ids,
   type OrderStage,
   type OrderView,
-  type ResolveEscalationRequest,
   type ShipmentStage,
   type ShipmentView,
   TASK_QUEUES,
 } from '../domain/journey';
 import type { Address, OrderWorkflowInput } from '../domain/order';
 import { db, summarised } from './activity-options';
+import { answerEscalationsWith, type OpenEscalation } from './escalation-answer';
 import {
   cancelOrderUpdate,
   cancelShipmentSignal,
   changeAddressUpdate,
   orderStatusQuery,
-  resolveEscalationUpdate,
   restockedSignal,
   searchAttributes,
   shipmentAddressChangedSignal,
@@ -82,7 +79,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   let cancelReason: string | undefined;
   let restocks = 0;
   let shortages: LineShortage[] = [];
-  let escalation: { view: EscalationView; answer?: ResolveEscalationRequest; nextStepAtMs: number } | undefined;
+  let escalation: OpenEscalation | undefined;
   let escalationSeq = 0;
   const shipments = new Map<string, ShipmentView>();
   const children = new Map<string, ChildWorkflowHandle<typeof shipmentWorkflow>>();
@@ -188,35 +185,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     },
   );
 
-  setHandler(
-    resolveEscalationUpdate,
-    async (answer) => {
-      const open = escalation;
-      if (!open) throw new Error('no escalation is open');
-      open.answer = answer;
-      await db.closeEscalation({
-        escalationId: answer.escalationId,
-        decision: answer.decision,
-        resolvedBy: answer.resolvedBy,
-        note: answer.note,
-      });
-      open.view.decision = answer.decision;
-      open.view.resolvedAt = new Date().toISOString();
-      return open.view;
-    },
-    {
-      validator: (answer) => {
-        const open = escalation;
-        if (!open || open.view.escalationId !== answer.escalationId || open.answer) {
-          throw new Error(`escalation ${answer.escalationId} is not open on order ${orderId}`);
-        }
-        const allowed = DECISIONS_BY_REASON[open.view.reason];
-        if (!allowed.includes(answer.decision)) {
-          throw new Error(`"${answer.decision}" does not answer a ${open.view.reason} escalation; choose one of ${allowed.join(', ')}`);
-        }
-      },
-    },
-  );
+  answerEscalationsWith(() => escalation, `order ${orderId}`);
 
   // ---- bookkeeping -------------------------------------------------------------------------
   function note(kind: OrderView['timeline'][number]['kind'], label: string, detail?: string) {

@@ -15,12 +15,10 @@ import { chooseCarrierService } from '../domain/carrier-choice';
 import type { CarrierTrackingEvent, RateQuote, RateRequest, TrackingStatus } from '../domain/carrier';
 import { hoursToRealMs } from '../domain/clock';
 import {
-  DECISIONS_BY_REASON,
   type EscalationDecision,
   type EscalationReason,
   type EscalationSeverity,
   type EscalationView,
-  type ResolveEscalationRequest,
   type ShipmentLine,
   type ShipmentStage,
   type ShipmentView,
@@ -30,9 +28,9 @@ import type { Address, ServiceLevel } from '../domain/order';
 import { normaliseCarrierEvent } from '../domain/tracking-codes';
 import { applyTrackingEvents, initialTrackingState, isBroken, isTerminal, type NormalisedTrackingEvent } from '../domain/tracking';
 import { carrierCommands, carrierQuotes, db, summarised, warehouseAt } from './activity-options';
+import { answerEscalationsWith, type OpenEscalation } from './escalation-answer';
 import {
   cancelShipmentSignal,
-  resolveEscalationUpdate,
   searchAttributes,
   shipmentAddressChangedSignal,
   shipmentStatusQuery,
@@ -84,12 +82,6 @@ class StopShipment extends Error {
   constructor(readonly stage: Extract<ShipmentFinalStage, 'cancelled' | 'refunded'>) {
     super(stage);
   }
-}
-
-interface OpenEscalation {
-  view: EscalationView;
-  nextStepAtMs: number;
-  answer?: ResolveEscalationRequest;
 }
 
 /**
@@ -146,35 +138,7 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
   setHandler(cancelShipmentSignal, ({ reason }) => {
     cancelReason = reason;
   });
-  setHandler(
-    resolveEscalationUpdate,
-    async (request) => {
-      const open = escalation;
-      if (!open) throw new Error('no escalation is open');
-      open.answer = request;
-      await db.closeEscalation({
-        escalationId: request.escalationId,
-        decision: request.decision,
-        resolvedBy: request.resolvedBy,
-        note: request.note,
-      });
-      open.view.decision = request.decision;
-      open.view.resolvedAt = new Date().toISOString();
-      return open.view;
-    },
-    {
-      validator: (request) => {
-        const open = escalation;
-        if (!open || open.view.escalationId !== request.escalationId || open.answer) {
-          throw new Error(`escalation ${request.escalationId} is not open on shipment ${shipmentId}`);
-        }
-        const allowed = DECISIONS_BY_REASON[open.view.reason];
-        if (!allowed.includes(request.decision)) {
-          throw new Error(`"${request.decision}" does not answer a ${open.view.reason} escalation; choose one of ${allowed.join(', ')}`);
-        }
-      },
-    },
-  );
+  answerEscalationsWith(() => escalation, `shipment ${shipmentId}`);
 
   // ---- bookkeeping -------------------------------------------------------------------------
   const note = (kind: TimelineEntry['kind'], label: string, detail?: string) => {
