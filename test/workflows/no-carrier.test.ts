@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { HOUR_MS } from '../../domain/clock';
+import { resolveEscalationUpdate } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import { firstShipmentId, orderIdOf, stockSnapshot, untilEscalation } from './steps';
+
+describe('no carrier serves the destination', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  it('opens a no_carrier escalation; "wait" rates again, "cancel" gives the stock back and buys no label', async () => {
+    const before = await stockSnapshot(journey, ['MUG-CER-350']);
+    // None of the simulated carriers delivers to Japan: every quote is refused.
+    const handle = await journey.placeOrder({
+      shipTo: { name: 'Haruki Sato', line1: '1-1 Marunouchi', city: 'Tokyo', postalCode: '100-0005', countryCode: 'JP' },
+    });
+    const orderId = orderIdOf(handle);
+    const shipment = journey.env.client.workflow.getHandle(`shipment-${firstShipmentId(handle)}`);
+    const answer = (escalationId: string, decision: 'wait' | 'cancel') =>
+      shipment.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId, decision, resolvedBy: 'ops-test' }] });
+
+    const first = await untilEscalation(journey, { orderId, reason: 'no_carrier', status: 'open' }, { stepMs: HOUR_MS });
+    expect(first.severity).toBe('high');
+    expect(first.detail).toMatch(/no carrier quoted .* to Tokyo \(3 of 3 failed\)/);
+    await answer(first.id, 'wait');
+    // Rated again, refused again: a second escalation, not a silent loop.
+    const second = await untilEscalation(journey, { orderId, reason: 'no_carrier', status: 'open' }, { stepMs: HOUR_MS });
+    expect(second.id).not.toBe(first.id);
+    await answer(second.id, 'cancel');
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('cancelled');
+    expect(outcome.shipments.map((s) => s.stage)).toEqual(['cancelled']);
+    expect(await journey.database.db.label.count({ where: { shipment: { orderId } } })).toBe(0);
+    expect(await stockSnapshot(journey, ['MUG-CER-350'])).toEqual(before);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+  });
+});
