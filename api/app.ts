@@ -16,6 +16,7 @@ import escalations from './routes/escalations/index';
 import health from './routes/health/index';
 import inventory from './routes/inventory/index';
 import orders from './routes/orders/index';
+import pages from './routes/pages/index';
 import processChart from './routes/process/index';
 import shipments from './routes/shipments/index';
 
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inventory);
   await app.register(carriers);
   await app.register(processChart);
+  await app.register(pages);
 
   await app.ready();
   return app;

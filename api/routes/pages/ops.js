@@ -1,0 +1,185 @@
+// The ops pages' only script (served from /ops/assets/ops.js, so the CSP needs no inline script).
+// The ops key is typed once per tab, kept in sessionStorage and sent as X-Api-Key; it is never in the HTML.
+(function () {
+  'use strict';
+  var KEY = 'colis-ops-key';
+  var main = document.querySelector('main');
+  var pageId = document.body.getAttribute('data-page');
+
+  function key() {
+    return sessionStorage.getItem(KEY) || '';
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === 'text') node.textContent = attrs[name];
+      else node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+  function setStatus(text, isError) {
+    var status = document.getElementById('status');
+    if (!status) return;
+    status.textContent = text;
+    status.className = isError ? 'error' : 'status';
+  }
+  function api(method, url, body) {
+    if (!key()) {
+      setStatus('Enter the ops key (top right) to load this page.', true);
+      return Promise.reject(new Error('no key'));
+    }
+    var init = { method: method, headers: { 'x-api-key': key() } };
+    if (body !== undefined) {
+      init.headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (response) {
+      var type = response.headers.get('content-type') || '';
+      var read = type.indexOf('json') >= 0 ? response.json() : response.text();
+      return read.then(function (data) {
+        if (!response.ok) {
+          var message = data && data.error ? data.error.message : 'HTTP ' + response.status;
+          if (response.status === 401 || response.status === 403) message = 'The ops key was refused: ' + message;
+          throw new Error(message);
+        }
+        return data;
+      });
+    });
+  }
+  function when(iso) {
+    if (!iso) return '–';
+    return iso.slice(0, 16).replace('T', ' ') + ' UTC';
+  }
+  function fail(error) {
+    if (error && error.message !== 'no key') setStatus(error.message, true);
+  }
+
+  // ---- key panel ---------------------------------------------------------------------------
+  var form = document.getElementById('key-panel');
+  var input = document.getElementById('ops-key');
+  if (form && input) {
+    if (key()) input.placeholder = 'key set for this tab';
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (input.value.trim() !== '') sessionStorage.setItem(KEY, input.value.trim());
+      input.value = '';
+      input.placeholder = 'key set for this tab';
+      load();
+    });
+  }
+
+  // ---- process chart -----------------------------------------------------------------------
+  function loadChart() {
+    var select = document.getElementById('window');
+    var chart = document.getElementById('chart');
+    var query = 'window=' + encodeURIComponent(select.value);
+    setStatus('Loading…');
+    return api('GET', '/process.svg?' + query).then(function (svg) {
+      // The SVG is our own server's drawing (every text escaped there), parsed as XML, not HTML.
+      var doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+      chart.replaceChildren(document.importNode(doc.documentElement, true));
+      chart.setAttribute('data-loaded', 'true');
+      setStatus('Updated ' + new Date().toLocaleTimeString() + ' · refreshes every 15 s');
+    }, fail);
+  }
+
+  // ---- escalations -------------------------------------------------------------------------
+  function loadEscalations() {
+    var body = document.getElementById('escalations');
+    setStatus('Loading…');
+    return api('GET', '/escalations?open=true&limit=100').then(function (list) {
+      body.replaceChildren();
+      if (list.items.length === 0) {
+        body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No open escalation. Everything is moving.' })]));
+      }
+      list.items.forEach(function (item) {
+        var actions = el('td', { class: 'actions' });
+        var row = el('tr', { 'data-escalation': item.escalationId }, [
+          el('td', {}, [el('span', { class: 'sev sev-' + item.severity, text: item.severity })]),
+          el('td', { text: item.reason.replace(/_/g, ' ') }),
+          el('td', {}, [el('a', { href: '/ops/orders/' + encodeURIComponent(item.orderId), text: item.orderId }), el('br'), document.createTextNode(item.shipmentId || '')]),
+          el('td', { text: item.detail }),
+          el('td', { text: when(item.openedAt) }),
+          actions,
+        ]);
+        item.allowedDecisions.forEach(function (decision) {
+          var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
+          button.addEventListener('click', function () {
+            Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) { b.disabled = true; });
+            setStatus('Sending "' + decision + '" for ' + item.escalationId + '…');
+            api('POST', '/escalations/' + encodeURIComponent(item.escalationId) + '/resolve', { decision: decision, resolvedBy: 'ops page' }).then(
+              function () {
+                actions.replaceChildren(el('span', { class: 'done', text: 'resolved: ' + decision }));
+                row.setAttribute('data-resolved', decision);
+                setStatus('Escalation ' + item.escalationId + ' resolved (' + decision + '); the workflow moves on.');
+              },
+              function (error) {
+                Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) { b.disabled = false; });
+                fail(error);
+              },
+            );
+          });
+          actions.appendChild(button);
+        });
+        body.appendChild(row);
+      });
+      body.setAttribute('data-loaded', 'true');
+      setStatus(list.items.length + ' open escalation(s) · ' + new Date().toLocaleTimeString());
+    }, fail);
+  }
+
+  // ---- one order ---------------------------------------------------------------------------
+  function loadOrder() {
+    var orderId = document.body.getAttribute('data-order');
+    setStatus('Loading…');
+    return Promise.all([api('GET', '/orders/' + encodeURIComponent(orderId)), api('GET', '/orders/' + encodeURIComponent(orderId) + '/timeline')]).then(function (both) {
+      var order = both[0];
+      var timeline = both[1];
+      var facts = document.getElementById('facts');
+      var shipments = order.shipments.map(function (s) {
+        return s.shipmentId + ': ' + s.stage.replace(/_/g, ' ') + (s.carrierCode ? ' (' + s.carrierCode + ' ' + (s.trackingNumber || '') + ')' : '');
+      });
+      var rows = [
+        ['Status', order.stage],
+        ['Promised by', when(order.promisedBy)],
+        ['Received', when(order.receivedAt)],
+        ['Service', order.serviceLevel],
+        ['Shipments', shipments.join(' · ') || '–'],
+        ['Cost', ((order.packagingCostCents + order.shippingCostCents) / 100).toFixed(2) + ' (boxes ' + (order.packagingCostCents / 100).toFixed(2) + ', carrier ' + (order.shippingCostCents / 100).toFixed(2) + ')'],
+        ['Open escalations', String(order.shipments.reduce(function (n, s) { return n + s.escalations.filter(function (e) { return !e.resolvedAt; }).length; }, order.escalations.filter(function (e) { return !e.resolvedAt; }).length))],
+        ['Read from', order.source],
+      ];
+      facts.replaceChildren.apply(facts, rows.map(function (r) { return el('div', { 'data-fact': r[0] }, [el('span', { text: r[0] }), document.createTextNode(r[1])]); }));
+      var link = document.getElementById('web-ui');
+      link.setAttribute('href', order.webUiUrl);
+      link.hidden = false;
+      var list = document.getElementById('timeline');
+      list.replaceChildren.apply(list, timeline.entries.map(function (e) {
+        return el('li', { class: e.kind }, [
+          el('time', { text: when(e.at) }),
+          el('strong', { text: e.label }),
+          document.createTextNode((e.shipmentId ? ' · ' + e.shipmentId : '') + (e.location ? ' · ' + e.location : '') + (e.detail ? ' — ' + e.detail : '')),
+        ]);
+      }));
+      list.setAttribute('data-loaded', 'true');
+      setStatus('Updated ' + new Date().toLocaleTimeString());
+    }, fail);
+  }
+
+  function load() {
+    if (pageId === 'process') return loadChart();
+    if (pageId === 'escalations') return loadEscalations();
+    if (pageId === 'order') return loadOrder();
+  }
+
+  if (pageId === 'process') {
+    document.getElementById('window').addEventListener('change', loadChart);
+    setInterval(function () { if (key()) loadChart(); }, 15000);
+  }
+  var refresh = document.getElementById('refresh');
+  if (refresh) refresh.addEventListener('click', load);
+  load();
+})();

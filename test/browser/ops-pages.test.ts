@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { trackingPath, trackingSecret } from '../../api/routes/pages/tracking-token';
+import { HOUR_MS } from '../../domain/clock';
+import { KEYS } from '../api/harness';
+import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
+import { startJourney, type Journey } from '../support/journey';
+import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, type OrderHandle } from '../workflows/steps';
+
+/**
+ * The pages in a real headless Chromium against the real app, over the whole journey on the
+ * time-skipping server: the chart loads, a click on a decision resolves an escalation and the
+ * order moves on, the order page and the customer's tracking page show the journey.
+ * Screenshots land in test-results/screenshots/.
+ */
+let journey: Journey;
+let app: FastifyInstance;
+let browser: RunningBrowser;
+let page: Page;
+let base = '';
+let delivered: OrderHandle;
+let stalled: OrderHandle;
+let escalationId = '';
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  journey = await startJourney();
+  app = await buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  page = await browser.context.newPage();
+
+  delivered = await journey.placeOrder({ shipTo: recipient('Camille Martin') });
+  expect((await delivered.result()).stage).toBe('completed');
+  stalled = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+  const opened = await untilEscalation(journey, { orderId: orderIdOf(stalled), reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+  escalationId = opened.id;
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await journey?.teardown();
+});
+
+async function enterOpsKey() {
+  await page.fill('#ops-key', KEYS.ops.key);
+  await page.click('#key-panel button[type=submit]');
+}
+
+describe('ops pages in Chromium', () => {
+  it('the process page asks for the key, then draws the chart with a box per stage', async () => {
+    await page.goto(`${base}/ops`);
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toMatch(/ops key/i);
+    expect(await page.content()).not.toContain(KEYS.ops.key);
+    await enterOpsKey();
+    await page.waitForSelector('#chart[data-loaded] svg g.stage');
+    const stages = await page.$$eval('#chart g.stage', (nodes) => nodes.map((n) => n.getAttribute('data-stage')));
+    expect(stages).toEqual(expect.arrayContaining(['intake', 'reserving', 'picking', 'packing', 'rating', 'booking', 'label_created', 'in_transit', 'delivered']));
+    // The stalled parcel is in the carrier's hands now.
+    const inCarrierNow = await page.$$eval('#chart g.stage', (nodes) =>
+      nodes
+        .filter((n) => ['label_created', 'in_transit', 'out_for_delivery'].includes(n.getAttribute('data-stage') ?? ''))
+        .reduce((sum, n) => sum + Number(n.querySelector('text:nth-of-type(2)')?.textContent ?? 0), 0),
+    );
+    expect(inCarrierNow).toBeGreaterThanOrEqual(1);
+    await page.selectOption('#window', 'week');
+    await page.waitForSelector('#chart[data-loaded] svg');
+    await page.screenshot({ path: screenshotPath('ops-process'), fullPage: true });
+  });
+
+  it('a click on a decision resolves the escalation, and the order moves on to completion', async () => {
+    await page.goto(`${base}/ops/escalations`);
+    await page.waitForSelector('#escalations[data-loaded]');
+    const row = `tr[data-escalation="${escalationId}"]`;
+    await page.waitForSelector(row);
+    const decisions = await page.$$eval(`${row} button.decision`, (buttons) => buttons.map((b) => b.getAttribute('data-decision')));
+    expect(decisions).toEqual(expect.arrayContaining(['wait', 'reship']));
+    await page.screenshot({ path: screenshotPath('ops-escalations-open'), fullPage: true });
+
+    // The carrier behaves for the new label: reship should deliver.
+    simulator(journey).scriptShipment(firstShipmentId(stalled), 'normal');
+    await page.click(`${row} button[data-decision="reship"]`);
+    await page.waitForSelector(`${row}[data-resolved="reship"]`);
+    await page.screenshot({ path: screenshotPath('ops-escalations-resolved'), fullPage: true });
+
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({
+      status: 'resolved',
+      decision: 'reship',
+      resolvedBy: 'ops page',
+    });
+    const outcome = await stalled.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments[0]?.stage).toBe('delivered');
+  });
+
+  it("the order page shows the order's facts, its timeline and a link to the workflow in the Temporal Web UI", async () => {
+    const orderId = orderIdOf(stalled);
+    await page.goto(`${base}/ops/orders/${orderId}`);
+    await page.waitForSelector('#timeline[data-loaded] li');
+    expect(await page.textContent('[data-fact="Status"]')).toContain('completed');
+    const labels = await page.$$eval('#timeline li strong', (nodes) => nodes.map((n) => n.textContent ?? ''));
+    expect(labels).toEqual(expect.arrayContaining(['reserving', 'picking', 'delivered']));
+    expect(labels.some((label) => /escalation opened: stuck/.test(label))).toBe(true);
+    expect(await page.getAttribute('#web-ui', 'href')).toContain(encodeURIComponent(`order-${orderId}`));
+    await page.screenshot({ path: screenshotPath('ops-order'), fullPage: true });
+  });
+
+  it('the customer page shows status, promised date and timeline to the holder of the tracking link, and nothing internal', async () => {
+    const orderId = orderIdOf(stalled);
+    const response = await page.goto(`${base}${trackingPath(orderId, trackingSecret())}`);
+    expect(response?.status()).toBe(200);
+    expect(await page.textContent('[data-fact="status"]')).toContain('Delivered');
+    expect(await page.textContent('[data-fact="promised"]')).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).toContain('On its way');
+    for (const internal of ['escalat', 'stall', 'reship', 'EUR', 'cost', 'Ada Lovelace', 'République']) expect(body).not.toContain(internal);
+    await page.screenshot({ path: screenshotPath('customer-tracking'), fullPage: true });
+
+    const forged = await page.goto(`${base}/track/${orderId}?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
+    expect(forged?.status()).toBe(404);
+    const other = await page.goto(`${base}/track/${orderIdOf(delivered)}?t=${trackingPath(orderId, trackingSecret()).split('t=')[1]}`);
+    expect(other?.status()).toBe(404);
+  });
+});
