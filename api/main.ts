@@ -1,0 +1,27 @@
+import { closeAllDbs } from '../activities/db';
+import { startApi } from './server';
+
+/**
+ * The API as a process of its own (DATABASE_URL, TEMPORAL_ADDRESS, COLIS_API_PORT, COLIS_API_HOST
+ * and the variables of config.ts), for deployments and benchmarks that run it apart from workers.
+ */
+async function main(): Promise<void> {
+  const api = await startApi();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => process.exit(1), 15_000).unref();
+    await api.close();
+    await closeAllDbs();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  process.stdout.write(`colis api ready pid=${process.pid} url=${api.url}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

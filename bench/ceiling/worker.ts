@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createCeilingActivities } from './activities';
+
+
+import { CEILING_QUEUE } from './shapes';
+
+/** The ceiling's worker: its own process and task queue, the same worker settings as Colis's orders worker. */
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const connection = await NativeConnection.connect({ address });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue: CEILING_QUEUE,
+    workflowBundle,
+    activities: createCeilingActivities(client),
+    maxCachedWorkflows: 1000,
+    maxConcurrentActivityTaskExecutions: 50,
+    shutdownGraceTime: '5 seconds',
+  });
+  const stop = () => worker.shutdown();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.stdout.write(`ceiling worker ready pid=${process.pid}\n`);
+  await worker.run();
+  await connection.close();
+  await clientConnection.close();
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

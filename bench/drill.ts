@@ -1,0 +1,16 @@
+import { runSuite } from './lib/cli';
+import { DRILLS } from './drills';
+
+/** `npm run drill [-- <name>…] [--smoke]`: every resilience drill, or the ones named. A drill that fails exits 1. */
+await runSuite(
+  'drill',
+  Object.fromEntries(
+    Object.entries(DRILLS).map(([name, drill]) => [
+      name,
+      async (options) => {
+        if (!(await drill(options))) throw new Error(`drill ${name} failed its verdict`);
+      },
+    ]),
+  ),
+  process.argv.slice(2),
+);

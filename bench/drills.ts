@@ -1,0 +1,232 @@
+import { type Integrity, checkIntegrity, integrityProblems } from './lib/integrity';
+import { type OrderCounts, type OrderShape, postOrders, waitForOrders } from './lib/orders';
+import { fmt, printTable, quantile, writeResult } from './lib/report';
+import { type Stack, type StackOptions, sleep, withStack } from './lib/stack';
+import type { BenchOptions } from './lib/cli';
+
+/**
+ * Resilience drills: orders in flight, then something breaks (the worker is killed -9, Temporal or
+ * PostgreSQL restarts, the carriers misbehave, a burst arrives); each drill then proves from the
+ * database, the carriers' own books and the inventory ledger that nothing was lost or done twice.
+ */
+
+interface DrillSpec {
+  name: string;
+  orders: number;
+  shape?: OrderShape;
+  stack: Omit<StackOptions, 'extraStock'>;
+  /** Break something once orders are in flight; returns what it did, for the report. */
+  disrupt?: (stack: Stack, progress: () => Promise<OrderCounts>) => Promise<Record<string, number | string>>;
+  /** Replaces the default intake (post everything, closed loop). */
+  intake?: (stack: Stack) => Promise<{ orderIds: string[]; figures: Record<string, number | string>; refused: number }>;
+  drainTimeoutMs: number;
+}
+
+async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean> {
+  return withStack({ ...spec.stack, extraStock: 100_000 }, async (stack) => {
+    const started = performance.now();
+    let orderIds: string[];
+    let refused: number;
+    let intakeFigures: Record<string, number | string> = {};
+    const disruption = { ran: false, figures: {} as Record<string, number | string> };
+    let disrupting: Promise<void> = Promise.resolve();
+    const progress = () => waitForOrders(stack, orderIdsSoFar, 0).then((r) => r.counts);
+    let orderIdsSoFar: string[] = [];
+    if (spec.intake) {
+      const intake = await spec.intake(stack);
+      orderIds = intake.orderIds;
+      refused = intake.refused;
+      intakeFigures = intake.figures;
+    } else {
+      const posted = await postOrders(stack.apiUrl, spec.shape ?? 'single', spec.orders, 16);
+      orderIds = posted.flatMap((p) => (p.orderId ? [p.orderId] : []));
+      refused = posted.filter((p) => p.status !== 202).length;
+    }
+    orderIdsSoFar = orderIds;
+    process.stdout.write(`  ${orderIds.length} orders accepted in ${fmt((performance.now() - started) / 1000)} s (${refused} refused)\n`);
+    if (spec.disrupt) {
+      disrupting = spec.disrupt(stack, progress).then((figures) => {
+        disruption.ran = true;
+        disruption.figures = figures;
+      });
+    }
+    let lastLine = 0;
+    const drained = await waitForOrders(stack, orderIds, spec.drainTimeoutMs, (c) => {
+      if (performance.now() - lastLine > 5_000) {
+        lastLine = performance.now();
+        process.stdout.write(`  … ${c.completed}/${orderIds.length} completed (${c.other} in flight) at ${fmt((performance.now() - started) / 1000)} s\n`);
+      }
+    });
+    await disrupting;
+    const integrity = await checkIntegrity(stack, orderIds);
+    const problems = integrityProblems(integrity);
+    if (refused > 0) problems.push(`${refused} orders refused at intake`);
+    if (spec.disrupt && !disruption.ran) problems.push('the disruption did not happen');
+    const seconds = (performance.now() - started) / 1000;
+    report(spec.name, integrity, { ...intakeFigures, ...disruption.figures, 'wall time s': fmt(seconds), 'drained': drained.done ? 'yes' : 'no' });
+    const verdict = problems.length === 0 ? 'PASS' : 'FAIL';
+    process.stdout.write(
+      `\nVERDICT ${spec.name}: ${verdict} — ${integrity.completed}/${integrity.orders} orders completed; ${integrity.shipments} shipments, ` +
+        `${integrity.labelsInDb} labels in the database (${integrity.labelsVoided} voided), ${integrity.carrierLabelsSold} sold by the carriers, ` +
+        `${integrity.shipmentsWithSeveralLabels + integrity.carrierShipmentsWithSeveralLabels} duplicates; ledger ${integrity.ledgerMismatches === 0 ? 'balanced' : `${integrity.ledgerMismatches} mismatches`}, ` +
+        `${integrity.stillReserved} units left reserved, ${integrity.negativeOrOversold} levels oversold` +
+        (problems.length > 0 ? `\n  problems: ${problems.join('; ')}` : '') +
+        '\n',
+    );
+    writeResult(`drill-${spec.name}${options.smoke ? '-smoke' : ''}`, { verdict, problems, integrity, figures: { ...intakeFigures, ...disruption.figures, seconds } });
+    return problems.length === 0;
+  });
+}
+
+function report(name: string, i: Integrity, figures: Record<string, number | string>): void {
+  const rows: (string | number)[][] = [
+    ['orders completed', `${i.completed}/${i.orders}`],
+    ['shipments', i.shipments],
+    ['labels in database (purchased + voided)', `${i.labelsInDb} (${i.labelsVoided} voided)`],
+    ['labels sold by the carriers (state file)', `${i.carrierLabelsSold} (${i.carrierLabelsListed} listed, ${i.carrierLabelsUnknownToUs} unknown to us)`],
+    ['shipments with >1 label (ours / carriers)', `${i.shipmentsWithSeveralLabels} / ${i.carrierShipmentsWithSeveralLabels}`],
+    ['ledger mismatches (ledgerBalances)', i.ledgerMismatches],
+    ['levels negative or oversold', i.negativeOrOversold],
+    ['units still reserved', i.stillReserved],
+    ...Object.entries(figures).map(([k, v]) => [k, v]),
+  ];
+  printTable(`drill ${name}`, ['what', 'count'], rows);
+}
+
+/** Waits until a share of the orders is complete, so the disruption lands mid-flight. */
+async function whenShareCompleted(progress: () => Promise<OrderCounts>, share: number, total: number, timeoutMs = 600_000): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const counts = await progress().catch(() => undefined);
+    if (counts && counts.completed >= Math.ceil(total * share)) return counts.completed;
+    if (performance.now() > deadline) return counts?.completed ?? -1;
+    await sleep(250);
+  }
+}
+
+const INSTANT = 1e6;
+
+export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>> = {
+  async kill9(options) {
+    const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
+    return runDrill(
+      {
+        name: 'kill9',
+        orders,
+        stack: { timeScale: INSTANT },
+        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+        async disrupt(stack, progress) {
+          const completedAtKill = await whenShareCompleted(progress, 0.1, orders);
+          const pid = stack.worker?.pid ?? -1;
+          await stack.worker?.kill9();
+          process.stdout.write(`  kill -9 worker ${pid} with ${completedAtKill}/${orders} completed\n`);
+          await sleep(2_000);
+          const restartedAt = performance.now();
+          const worker = await stack.startWorker();
+          process.stdout.write(`  worker restarted as ${worker.pid} in ${fmt((performance.now() - restartedAt) / 1000)} s\n`);
+          return { 'completed when killed': completedAtKill, 'killed pid': pid, 'restarted pid': worker.pid };
+        },
+      },
+      options,
+    );
+  },
+
+  async temporalRestart(options) {
+    const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
+    return runDrill(
+      {
+        name: 'temporalRestart',
+        orders,
+        stack: { timeScale: INSTANT },
+        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+        async disrupt(stack, progress) {
+          const completedAtStop = await whenShareCompleted(progress, 0.1, orders);
+          const t = performance.now();
+          await stack.restartTemporal(3_000);
+          process.stdout.write(`  Temporal dev server stopped with ${completedAtStop}/${orders} completed, back after ${fmt((performance.now() - t) / 1000)} s\n`);
+          return { 'completed when stopped': completedAtStop, 'Temporal down s': fmt((performance.now() - t) / 1000) };
+        },
+      },
+      options,
+    );
+  },
+
+  async postgresRestart(options) {
+    const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
+    return runDrill(
+      {
+        name: 'postgresRestart',
+        orders,
+        stack: { timeScale: INSTANT },
+        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+        async disrupt(stack, progress) {
+          const completedAtStop = await whenShareCompleted(progress, 0.1, orders);
+          const t = performance.now();
+          await stack.restartPostgres(5_000);
+          process.stdout.write(`  PostgreSQL stopped with ${completedAtStop}/${orders} completed, back after ${fmt((performance.now() - t) / 1000)} s\n`);
+          return { 'completed when stopped': completedAtStop, 'PostgreSQL down s': fmt((performance.now() - t) / 1000) };
+        },
+      },
+      options,
+    );
+  },
+
+  async carrierFaults(options) {
+    const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
+    const fault = { errorRate: 0.3, timeoutRate: 0.05, timeoutMs: 5_000 };
+    return runDrill(
+      {
+        name: 'carrierFaults',
+        orders,
+        stack: { timeScale: INSTANT, simulatorScript: { faults: { swiftpost: fault, parcelnord: fault, ecoroute: fault }, faultSeed: 7 } },
+        drainTimeoutMs: options.smoke ? 45_000 : 900_000,
+      },
+      options,
+    );
+  },
+
+  async burst(options) {
+    const orders = options.smoke ? 100 : Number(options.args.orders ?? 2000);
+    const windowMs = options.smoke ? 5_000 : 10_000;
+    return runDrill(
+      {
+        name: 'burst',
+        orders,
+        stack: { timeScale: INSTANT },
+        drainTimeoutMs: options.smoke ? 20_000 : Number(options.args['drain-min'] ?? 30) * 60_000,
+        intake: (stack) => openLoopBurst(stack, orders, windowMs),
+      },
+      options,
+    );
+  },
+};
+
+/** Offers `count` orders evenly over `windowMs` whatever the answers take (open loop), and records each answer. */
+async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
+  const { postOrder, orderRequest } = await import('./lib/orders');
+  const started = performance.now();
+  const answers: Promise<{ status: number; ms: number; orderId?: string }>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * windowMs) / count;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    answers.push(postOrder(stack.apiUrl, orderRequest('single', i)).catch(() => ({ status: 0, ms: Number.NaN })));
+  }
+  const offeredSeconds = (performance.now() - started) / 1000;
+  const results = await Promise.all(answers);
+  const ms = results.filter((r) => r.status === 202).map((r) => r.ms);
+  const statuses: Record<string, number> = {};
+  for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  return {
+    orderIds: results.flatMap((r) => (r.orderId ? [r.orderId] : [])),
+    refused: results.filter((r) => r.status !== 202).length,
+    figures: {
+      'offered orders': count,
+      'offered over s': fmt(offeredSeconds),
+      'answers by status': JSON.stringify(statuses),
+      'intake p50 ms': fmt(quantile(ms, 0.5)),
+      'intake p99 ms': fmt(quantile(ms, 0.99)),
+      'intake max ms': fmt(Math.max(...ms)),
+    },
+  };
+}

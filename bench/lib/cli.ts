@@ -1,0 +1,46 @@
+/** `npm run bench -- <name> [--smoke] [--runs=3] [--key=value…]` */
+export interface BenchOptions {
+  smoke: boolean;
+  args: Record<string, string | undefined>;
+}
+
+export function parseCli(argv: string[]): { names: string[]; options: BenchOptions } {
+  const names: string[] = [];
+  const args: Record<string, string | undefined> = {};
+  for (const arg of argv) {
+    if (arg.startsWith('--')) {
+      const [key, value] = arg.slice(2).split('=', 2);
+      if (key) args[key] = value ?? 'true';
+    } else {
+      names.push(arg);
+    }
+  }
+  return { names, options: { smoke: args.smoke === 'true', args } };
+}
+
+export async function runSuite(
+  kind: string,
+  suite: Record<string, (options: BenchOptions) => Promise<void>>,
+  argv: string[],
+): Promise<void> {
+  const { names, options } = parseCli(argv);
+  const selected = names.length > 0 ? names : Object.keys(suite);
+  const unknown = selected.filter((n) => !(n in suite));
+  if (unknown.length > 0) {
+    console.error(`unknown ${kind}: ${unknown.join(', ')}; choose from ${Object.keys(suite).join(', ')}`);
+    process.exit(2);
+  }
+  let failed = false;
+  for (const name of selected) {
+    const started = performance.now();
+    process.stdout.write(`\n=== ${kind} ${name}${options.smoke ? ' (smoke)' : ''} ===\n`);
+    try {
+      await suite[name]!(options);
+    } catch (error) {
+      failed = true;
+      console.error(`${kind} ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    process.stdout.write(`=== ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s ===\n`);
+  }
+  process.exit(failed ? 1 : 0);
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { OrderRequest } from '../../domain/order';
+import { INTAKE_KEY, type Stack, sleep } from './stack';
+
+/**
+ * Orders as an order source sends them, and the ways a benchmark waits for them.
+ * `single`: one line, one shipment. `split5`: five lines that no single warehouse holds together,
+ * so the order splits into three shipments (PAR1, LYS1, HAM1).
+ */
+export type OrderShape = 'single' | 'split5';
+
+const SHIP_TO = { name: 'Camille Martin', line1: '12 rue de la République', city: 'Lyon', postalCode: '69002', countryCode: 'FR' };
+
+export function orderRequest(shape: OrderShape, n: number): OrderRequest {
+  const lines =
+    shape === 'single'
+      ? [{ sku: 'MUG-CER-350', quantity: 1 }]
+      : [
+          { sku: 'FRAME-OAK-30X40', quantity: 1 },
+          { sku: 'BOOK-COOK-XL', quantity: 1 },
+          { sku: 'SOCKS-WOOL-3P', quantity: 1 },
+          { sku: 'MUG-TRAVEL-450', quantity: 1 },
+          { sku: 'DUMBBELL-5KG', quantity: 1 },
+        ];
+  return {
+    customer: { id: `CUST-BENCH-${n % 97}`, name: 'Camille Martin' },
+    shipTo: SHIP_TO,
+    lines,
+    serviceLevel: 'standard',
+    backorderPolicy: 'backorder',
+    backorderWaitHours: 72,
+    source: 'bench',
+  };
+}
+
+export interface Posted {
+  status: number;
+  orderId?: string;
+  ms: number;
+}
+
+export async function postOrder(apiUrl: string, body: OrderRequest, idempotencyKey = randomUUID()): Promise<Posted> {
+  const started = performance.now();
+  const response = await fetch(`${apiUrl}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': INTAKE_KEY, 'idempotency-key': idempotencyKey },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json().catch(() => ({}))) as { orderId?: string };
+  return { status: response.status, ms: performance.now() - started, ...(json.orderId ? { orderId: json.orderId } : {}) };
+}
+
+/** Posts `count` orders with at most `concurrency` in flight; every answer is returned. */
+export async function postOrders(apiUrl: string, shape: OrderShape, count: number, concurrency = 32): Promise<Posted[]> {
+  const results: Posted[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const n = next++;
+        let posted: Posted;
+        try {
+          posted = await postOrder(apiUrl, orderRequest(shape, n));
+        } catch {
+          posted = { status: 0, ms: 0 };
+        }
+        results.push(posted);
+      }
+    }),
+  );
+  return results;
+}
+
+export interface OrderCounts {
+  total: number;
+  completed: number;
+  cancelled: number;
+  failed: number;
+  other: number;
+}
+
+export async function orderCounts(stack: Stack, orderIds?: string[]): Promise<OrderCounts> {
+  const rows = await stack.db.order.groupBy({
+    by: ['status'],
+    _count: { _all: true },
+    ...(orderIds ? { where: { id: { in: orderIds } } } : {}),
+  });
+  const counts: OrderCounts = { total: 0, completed: 0, cancelled: 0, failed: 0, other: 0 };
+  for (const row of rows) {
+    const n = row._count._all;
+    counts.total += n;
+    if (row.status === 'completed') counts.completed += n;
+    else if (row.status === 'cancelled') counts.cancelled += n;
+    else if (row.status === 'failed') counts.failed += n;
+    else counts.other += n;
+  }
+  return counts;
+}
+
+/** Waits until every one of `orderIds` is completed (or final), polling the database. */
+export async function waitForOrders(
+  stack: Stack,
+  orderIds: string[],
+  timeoutMs: number,
+  onTick?: (counts: OrderCounts) => void,
+): Promise<{ counts: OrderCounts; done: boolean; ms: number }> {
+  const started = performance.now();
+  for (;;) {
+    const counts = await orderCounts(stack, orderIds).catch(() => undefined);
+    if (counts) {
+      onTick?.(counts);
+      const final = counts.completed + counts.cancelled + counts.failed;
+      if (final >= orderIds.length) return { counts, done: true, ms: performance.now() - started };
+      if (performance.now() - started > timeoutMs) return { counts, done: false, ms: performance.now() - started };
+    } else if (performance.now() - started > timeoutMs) {
+      return { counts: { total: 0, completed: 0, cancelled: 0, failed: 0, other: 0 }, done: false, ms: performance.now() - started };
+    }
+    await sleep(200);
+  }
+}

@@ -1,0 +1,279 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { createDb, type Db } from '../../activities/db';
+import { applyMigrations } from '../../prisma/migrate';
+import { seed } from '../../prisma/seed';
+import { freePort } from '../../scripts/lib/ports';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/postgres';
+import { resolveTemporalCli } from '../../scripts/provision-temporal';
+import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
+import { registerSearchAttributes } from '../../worker/search-attributes';
+
+/**
+ * The stack a benchmark or drill runs on, in the topology of a deployment: PostgreSQL and the
+ * Temporal dev server (both embedded, in a temporary folder, on free loopback ports), then the API
+ * and the worker as separate Node processes, so a drill can kill -9 the worker alone.
+ * Everything started here is stopped by `stop()`, and killed if this process exits any other way.
+ */
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const INTAKE_KEY = 'colis-dev-intake-key';
+export const OPS_KEY = 'colis-dev-ops-key';
+
+export interface StackOptions {
+  /** Business seconds per real second for the API (new orders) and the simulator. */
+  timeScale: number;
+  /** COLIS_SIMULATOR_SCRIPT for the worker's simulator. */
+  simulatorScript?: object;
+  /** Extra environment for the worker process. */
+  workerEnv?: Record<string, string>;
+  /** Start the API and worker processes (default true). */
+  services?: boolean;
+  /** Write a V8 CPU profile of the worker into this folder when it exits. */
+  workerCpuProfDir?: string;
+  /** Temporal without its SQLite file (not durable): only to tell the engine's persistence cost apart. */
+  temporalInMemory?: boolean;
+  /** Extra stock per seeded level, so long runs never backorder. */
+  extraStock?: number;
+}
+
+export interface NodeProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  exited: Promise<void>;
+}
+
+export interface Stack {
+  dir: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  apiUrl: string;
+  db: Db;
+  client: Client;
+  worker: NodeProcess | undefined;
+  api: NodeProcess | undefined;
+  simulatorStateFile: string;
+  startWorker(): Promise<NodeProcess>;
+  /** Start another Node process with the stack's environment (e.g. the ceiling worker). */
+  spawnNode(name: string, entry: string, env?: Record<string, string>, args?: string[]): Promise<NodeProcess>;
+  restartTemporal(downMs: number): Promise<void>;
+  restartPostgres(downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Last resort: whatever ends this process, nothing it started outlives it.
+  process.on('exit', () => {
+    for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pid of pgPids) {
+      try {
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+const pgPids = new Set<number>();
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  installExitHook();
+  const dir = mkdtempSync(join(tmpdir(), 'colis-bench-'));
+  // The embedded cluster runs as the `postgres` user when we are root: it must reach its folder.
+  chmodSync(dir, 0o755);
+  const pgPort = await freePort();
+  const startPg = async () => {
+    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, database: 'colis', quiet: true });
+    const pid = Number(readFileSync(join(pg.dataDir ?? '', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) pgPids.add(pid);
+    return { pg, pid };
+  };
+  let { pg: postgres, pid: pgPid } = await startPg();
+  await applyMigrations(postgres.url);
+  const db = createDb(postgres.url, 20);
+  await seed(db);
+  if (options.extraStock) await topUpStock(db, options.extraStock);
+
+  const cli = resolveTemporalCli();
+  const temporalPort = await freePort();
+  const startTemporal = () =>
+    startTemporalDevServer({
+      cliPath: cli.path,
+      port: temporalPort,
+      ...(options.temporalInMemory ? {} : { dbFile: join(dir, 'temporal', 'temporal.db') }),
+      namespace: 'default',
+      logFile: join(dir, 'logs', 'temporal.log'),
+    });
+  let temporal: RunningDevServer = await startTemporal();
+  live.add(temporal.process);
+  const connection = await Connection.connect({ address: temporal.address });
+  await registerSearchAttributes(connection, 'default', () => {});
+  const client = new Client({ connection, namespace: 'default' });
+
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const simulatorStateFile = join(dir, 'carrier-simulator.json');
+  const baseEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'development',
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    COLIS_TIME_SCALE: String(options.timeScale),
+    COLIS_LOG_LEVEL: 'warn',
+    COLIS_RATE_LIMIT_PER_MINUTE: '100000000',
+  };
+
+  const spawnNode = async (name: string, entry: string, env: Record<string, string> = {}, args: string[] = []): Promise<NodeProcess> => {
+    const logFile = join(dir, 'logs', `${name}-${Date.now()}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [...args, '--import', 'tsx', join(ROOT, entry)], {
+      cwd: ROOT,
+      env: { ...baseEnv, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(child);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    void exited.then(() => live.delete(child));
+    child.stderr?.pipe(log);
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`${name} did not start within 120 s; see ${logFile}`)), 120_000);
+      let seen = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        log.write(chunk);
+        if (seen.length < 10_000) seen += chunk.toString();
+        if (/ ready /.test(seen)) {
+          clearTimeout(timer);
+          ready();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`${name} exited with ${code} while starting; see ${logFile}`));
+      });
+    });
+    return {
+      name,
+      child,
+      pid: child.pid ?? -1,
+      logFile,
+      exited,
+      stop: () => stopChild(child, 20_000),
+      kill9: async () => {
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  };
+
+  const workerEnv = (): Record<string, string> => ({
+    COLIS_SIMULATOR_STATE_FILE: simulatorStateFile,
+    COLIS_WEBHOOK_TARGET_URL: apiUrl,
+    ...(options.simulatorScript ? { COLIS_SIMULATOR_SCRIPT: JSON.stringify(options.simulatorScript) } : {}),
+    ...(options.workerEnv ?? {}),
+  });
+  const workerArgs = options.workerCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.workerCpuProfDir}`] : [];
+
+  const stack: Stack = {
+    dir,
+    databaseUrl: postgres.url,
+    temporalAddress: temporal.address,
+    apiUrl,
+    db,
+    client,
+    worker: undefined,
+    api: undefined,
+    simulatorStateFile,
+    async startWorker() {
+      stack.worker = await spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs);
+      return stack.worker;
+    },
+    spawnNode,
+    async restartTemporal(downMs) {
+      await temporal.stop();
+      live.delete(temporal.process);
+      await sleep(downMs);
+      temporal = await startTemporal();
+      live.add(temporal.process);
+    },
+    async restartPostgres(downMs) {
+      await postgres.stop();
+      pgPids.delete(pgPid);
+      await sleep(downMs);
+      ({ pg: postgres, pid: pgPid } = await startPg());
+    },
+    async stop() {
+      const procs = [stack.api, stack.worker, ...extra].filter((p): p is NodeProcess => p !== undefined);
+      await Promise.all(procs.map((p) => p.stop()));
+      await connection.close().catch(() => {});
+      await db.$disconnect().catch(() => {});
+      await temporal.stop();
+      live.delete(temporal.process);
+      await postgres.stop();
+      pgPids.delete(pgPid);
+      if (!process.env.COLIS_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+      if (postgres.dataDir && !postgres.dataDir.startsWith(dir)) rmSync(postgres.dataDir, { recursive: true, force: true });
+    },
+  };
+  const extra: NodeProcess[] = [];
+  const originalSpawn = stack.spawnNode;
+  stack.spawnNode = async (...args) => {
+    const p = await originalSpawn(...args);
+    extra.push(p);
+    return p;
+  };
+  if (options.services !== false) {
+    const [api, worker] = await Promise.all([
+      spawnNode('api', 'api/main.ts', { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' }),
+      spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs),
+    ]);
+    stack.api = api;
+    stack.worker = worker;
+  }
+  return stack;
+}
+
+/** Runs `body` on a fresh stack and always stops it, also on Ctrl-C. */
+export async function withStack<T>(options: StackOptions, body: (stack: Stack) => Promise<T>): Promise<T> {
+  const stack = await startStack(options);
+  const onSignal = () => {
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await body(stack);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stack.stop();
+  }
+}
+
+/** Adds `quantity` units to every seeded level through the ledger (receipt movements), so it still balances. */
+async function topUpStock(db: Db, quantity: number): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.$executeRaw`
+      INSERT INTO "InventoryMovement" ("warehouseCode", "skuCode", "kind", "onHandDelta", "reservedDelta", "idempotencyKey", "note")
+      SELECT "warehouseCode", "skuCode", 'receipt'::"MovementKind", ${quantity}::int, 0, 'bench:topup:' || "warehouseCode" || ':' || "skuCode", 'bench stock'
+      FROM "InventoryLevel"`;
+    await tx.$executeRaw`UPDATE "InventoryLevel" SET "onHand" = "onHand" + ${quantity}, "updatedAt" = now()`;
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

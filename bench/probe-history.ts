@@ -1,0 +1,38 @@
+import { orderRequest, postOrder, waitForOrders } from './lib/orders';
+import { withStack } from './lib/stack';
+
+/** Counts what one order of each shape does in Temporal: the ceiling workflow mirrors these numbers. */
+async function main(): Promise<void> {
+  await withStack({ timeScale: Number(process.env.SCALE ?? 1e6), extraStock: 1000 }, async (stack) => {
+    for (const shape of ['single', 'split5'] as const) {
+      const posted = await postOrder(stack.apiUrl, orderRequest(shape, 1));
+      console.log(shape, posted);
+      const result = await waitForOrders(stack, [posted.orderId!], 60_000);
+      console.log(result);
+      const ids = [`order-${posted.orderId}`];
+      const shipments = await stack.db.shipment.findMany({ where: { orderId: posted.orderId! }, select: { id: true } });
+      ids.push(...shipments.map((s) => `shipment-${s.id}`));
+      for (const id of ids) {
+        const history = await stack.client.workflow.getHandle(id).fetchHistory();
+        const counts: Record<string, number> = {};
+        for (const e of history.events ?? []) {
+          const key = String(e.eventType);
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+        console.log(id, JSON.stringify(counts));
+        if (process.env.TIMES) {
+          const t0 = Number(history.events?.[0]?.eventTime?.seconds ?? 0) * 1000 + Number(history.events?.[0]?.eventTime?.nanos ?? 0) / 1e6;
+          for (const e of history.events ?? []) {
+            const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Number(e.eventTime?.nanos ?? 0) / 1e6;
+            const what = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.workflowExecutionSignaledEventAttributes?.signalName ?? '';
+            console.log(`  ${(t - t0).toFixed(0).padStart(6)} ${e.eventType} ${what}`);
+          }
+        }
+      }
+    }
+  });
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { CEILING_QUEUE, CEILING_SHAPES } from './ceiling/shapes';
+import type { ceilingOrder } from './ceiling/workflows';
+import { type OrderShape, postOrders } from './lib/orders';
+import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
+import { type Stack, withStack } from './lib/stack';
+import type { BenchOptions } from './lib/cli';
+
+/**
+ * End-to-end throughput: orders fully journeyed per second (intake over HTTP → every parcel
+ * delivered), the simulator in instant mode (COLIS_TIME_SCALE=1e6: a day of transit is 86 ms),
+ * against the ceiling — the same Temporal work with nothing in it — in the same run, alternating.
+ */
+
+const TIME_SCALE = 1e6;
+
+export async function throughput(options: BenchOptions): Promise<void> {
+  const runs = options.smoke ? 1 : Number(options.args.runs ?? 3);
+  const counts: Record<OrderShape, number> = options.smoke ? { single: 10, split5: 5 } : { single: Number(options.args.single ?? 200), split5: Number(options.args.split ?? 100) };
+  await withStack({ timeScale: TIME_SCALE, extraStock: 100_000, workerCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
+    await stack.spawnNode('ceiling-worker', 'bench/ceiling/worker.ts', {}, options.args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options.args['cpu-prof']}`] : []);
+    // Warm both sides up (bundles, caches, JIT, connection pools) before anything is measured.
+    await runOurs(stack, 'single', 3);
+    await runCeiling(stack, 'single', 3);
+    const table: Record<OrderShape, { ours: number[]; ceiling: number[]; ratio: number[]; notCompleted: number; escalations: number }> = {
+      single: { ours: [], ceiling: [], ratio: [], notCompleted: 0, escalations: 0 },
+      split5: { ours: [], ceiling: [], ratio: [], notCompleted: 0, escalations: 0 },
+    };
+    for (const shape of ['single', 'split5'] as const) {
+      for (let r = 0; r < runs; r++) {
+        const ours = await runOurs(stack, shape, counts[shape]);
+        const ceiling = await runCeiling(stack, shape, counts[shape]);
+        const row = table[shape];
+        row.ours.push(ours.perSecond);
+        row.ceiling.push(ceiling.perSecond);
+        row.ratio.push(ours.perSecond / ceiling.perSecond);
+        row.notCompleted += ours.notCompleted;
+        process.stdout.write(
+          `  ${shape} run ${r + 1}/${runs}: ours ${fmt(ours.perSecond)} orders/s (${counts[shape]} in ${fmt(ours.seconds)} s), ceiling ${fmt(ceiling.perSecond)} orders/s, ratio ${fmt(ours.perSecond / ceiling.perSecond, 2)}\n`,
+        );
+      }
+    }
+    const escalations = await stack.db.escalation.count();
+    const rows = (['single', 'split5'] as const).map((shape) => {
+      const row = table[shape];
+      return [shape, counts[shape], fmtSpread(spread(row.ours)), fmtSpread(spread(row.ceiling)), fmtSpread(spread(row.ratio), 2), row.notCompleted];
+    });
+    printTable(
+      `end-to-end throughput, orders/s, median (min–max) of ${runs} run(s); COLIS_TIME_SCALE=${TIME_SCALE}`,
+      ['order shape', 'orders/run', 'Colis', 'ceiling', 'Colis / ceiling', 'not completed'],
+      rows,
+    );
+    process.stdout.write(`escalations opened during the runs: ${escalations}\n`);
+    writeResult(`throughput${options.smoke ? '-smoke' : ''}`, {
+      timeScale: TIME_SCALE,
+      runs,
+      counts,
+      escalations,
+      results: Object.fromEntries((['single', 'split5'] as const).map((s) => [s, { ours: spread(table[s].ours), ceiling: spread(table[s].ceiling), ratio: spread(table[s].ratio), notCompleted: table[s].notCompleted }])),
+    });
+  });
+}
+
+/** Posts `count` orders through the API and waits for every order workflow's result. */
+async function runOurs(stack: Stack, shape: OrderShape, count: number): Promise<{ perSecond: number; seconds: number; notCompleted: number }> {
+  const started = performance.now();
+  const results: Promise<unknown>[] = [];
+  const posted = await postOrders(stack.apiUrl, shape, count, 32);
+  let notCompleted = posted.filter((p) => p.status !== 202 || !p.orderId).length;
+  for (const p of posted) {
+    if (p.orderId) results.push(stack.client.workflow.getHandle(`order-${p.orderId}`).result());
+  }
+  const outcomes = await Promise.allSettled(results);
+  const seconds = (performance.now() - started) / 1000;
+  notCompleted += outcomes.filter((o) => o.status === 'rejected' || (o.value as { stage?: string }).stage !== 'completed').length;
+  return { perSecond: count / seconds, seconds, notCompleted };
+}
+
+let ceilingSeq = 0;
+async function runCeiling(stack: Stack, shape: OrderShape, count: number): Promise<{ perSecond: number; seconds: number }> {
+  const started = performance.now();
+  const handles: Promise<unknown>[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(32, count) }, async () => {
+      while (next < count) {
+        next += 1;
+        ceilingSeq += 1;
+        const handle = await stack.client.workflow.start<typeof ceilingOrder>('ceilingOrder', {
+          taskQueue: CEILING_QUEUE,
+          workflowId: `ceiling-${process.pid}-${ceilingSeq}`,
+          args: [CEILING_SHAPES[shape]],
+        });
+        handles.push(handle.result());
+      }
+    }),
+  );
+  await Promise.all(handles);
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: count / seconds, seconds };
+}
