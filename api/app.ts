@@ -7,6 +7,7 @@ import type { Db } from '../activities/db';
 import type { ApiConfig } from './config';
 import auth from './plugins/app/auth';
 import errors from './plugins/app/errors';
+import metrics from './plugins/app/metrics';
 import services from './plugins/app/services';
 import helmet from './plugins/external/helmet';
 import rateLimit from './plugins/external/rate-limit';
@@ -18,6 +19,7 @@ import inventory from './routes/inventory/index';
 import orders from './routes/orders/index';
 import pages from './routes/pages/index';
 import processChart from './routes/process/index';
+import reports from './routes/reports/index';
 import shipments from './routes/shipments/index';
 
 export interface AppDeps {
@@ -82,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auth, { db: deps.db, apiKeys: config.apiKeys });
   await app.register(rateLimit, { perMinute: config.rateLimitPerMinute });
   await app.register(swagger);
+  await app.register(metrics, { temporalMetricsUrl: process.env.COLIS_TEMPORAL_METRICS_URL ?? 'http://127.0.0.1:9464/metrics' });
 
   await app.register(health);
   await app.register(orders);
@@ -91,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(carriers);
   await app.register(processChart);
   await app.register(pages);
+  await app.register(reports);
 
   await app.ready();
   return app;

@@ -96,7 +96,12 @@ async function main(): Promise<void> {
   env.COLIS_TEMPORAL_UI_URL = uiUrl;
 
   // shutdownSignals: [] — this script owns Ctrl-C and stops services in order; the SDK's own handler would re-raise the signal midway.
-  Runtime.install({ logger: new DefaultLogger((env.COLIS_WORKER_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'), shutdownSignals: [] });
+  // The workers' own metrics (task latencies, slots, polls) in Prometheus format; GET /metrics on the API appends them.
+  Runtime.install({
+    logger: new DefaultLogger((env.COLIS_WORKER_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
+    shutdownSignals: [],
+    telemetryOptions: { metrics: { prometheus: { bindAddress: env.COLIS_TEMPORAL_METRICS_ADDRESS ?? '127.0.0.1:9464' } } },
+  });
   const clientConnection = await Connection.connect(connectionOptions(target));
   stops.push({ name: 'Temporal client', stop: () => clientConnection.close() });
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));

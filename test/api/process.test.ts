@@ -60,7 +60,7 @@ beforeAll(async () => {
     t = await stage(orderId, shipmentId, 'out_for_delivery', t, 4);
     await h.db.shipment.update({
       where: { id: shipmentId },
-      data: { status: 'delivered', deliveredAt: new Date(t), shippedAt: new Date(t - 28 * HOUR), packedAt: new Date(T0 + i * HOUR + 2 * HOUR), packagingCostCents: 120, fastestCostCents: 990, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)), promiseMiss: false },
+      data: { status: 'delivered', deliveredAt: new Date(t), shippedAt: new Date(t - 28 * HOUR), shippingCostCents: 690, packedAt: new Date(T0 + i * HOUR + 2 * HOUR), packagingCostCents: 120, fastestCostCents: 990, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)), promiseMiss: false },
     });
     await h.db.order.update({ where: { id: orderId }, data: { completedAt: new Date(t), packagingCostCents: 120, shippingCostCents: 690, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)) } });
   }
@@ -149,5 +149,42 @@ describe('GET /process.svg', () => {
     const dir = join(process.cwd(), 'test-results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'process-fixture.svg'), svg);
+  });
+});
+
+describe('GET /reports/fulfilment', () => {
+  it('reports shipped orders, on-time rate, lead time per stage, cost per order and carrier-choice savings', async () => {
+    const response = await ops(`/reports/fulfilment?${WINDOW}`);
+    expect(response.statusCode, response.body).toBe(200);
+    const report = response.json();
+    expect(report).toMatchObject({
+      ordersShipped: 4,
+      ordersCompleted: 4,
+      delivery: { shipmentsDelivered: 4, onTime: 3, onTimeRate: 0.75 },
+      costPerOrder: { orders: 4, averagePackagingCents: 120, averageCarrierCents: 690, averageTotalCents: 810, totalCents: 4 * 810 },
+      savings: { carrierChoice: { shipments: 4, savedCents: 4 * 300 }, boxChoice: { computed: false, packagingSpendCents: 5 * 120 } },
+    });
+    const picking = report.stageLeadTimes.find((s: { stage: string }) => s.stage === 'picking');
+    expect(picking).toEqual({ stage: 'picking', visits: 5, averageMs: 22 * HOUR / 10, medianMs: 2 * HOUR });
+    expect(report.savings.boxChoice.note).toMatch(/baseline/);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('exposes request counts and latencies by route, orders by status, open escalations by reason and the on-time rate', async () => {
+    await ops(`/process?${WINDOW}`);
+    await ops('/orders/NOPE-1');
+    const response = await h.as(undefined, { method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${KEYS.ops.key}` } });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const text = response.body;
+    expect(text).toMatch(/colis_http_requests_total\{method="GET",route="\/process",status_code="200"\} \d+/);
+    expect(text).toMatch(/colis_http_requests_total\{method="GET",route="\/orders\/:id",status_code="404"\} 1/);
+    expect(text).toMatch(/colis_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/process",status_code="200"\}/);
+    expect(text).toMatch(/colis_orders\{status="completed"\} 4/);
+    expect(text).toMatch(/colis_escalations_open\{reason="stuck"\} 1/);
+    expect(text).toContain('colis_on_time_ratio');
+    expect(text).not.toContain('NOPE-1');
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/metrics' }), 403, 'forbidden');
   });
 });

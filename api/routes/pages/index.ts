@@ -46,6 +46,8 @@ const CUSTOMER_STAGE: Record<string, string> = {
   refunded: 'Refunded',
 };
 
+const CARRIER_STAGES = new Set(['label created', 'in transit', 'out for delivery', 'delivered', 'available for pickup', 'delivery failed', 'exception', 'returned to sender', 'lost']);
+
 const customerLabel = (label: string) => CUSTOMER_STAGE[label.replace(/_/g, ' ')] ?? CUSTOMER_STAGE[label] ?? label.replace(/_/g, ' ');
 
 const publicAccess = { access: { public: true as const } };
@@ -58,7 +60,8 @@ function trackingHtml(view: OrderView): string {
   // Each stage once (a re-book is ops' business), every carrier scan with its place.
   const seen = new Set<string>();
   const entries = timeline.entries
-    .filter((e) => e.kind === 'stage' || e.kind === 'tracking')
+    // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it.
+    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !CARRIER_STAGES.has(e.label.replace(/_/g, ' '))))
     .map((e) => ({ at: e.at, label: customerLabel(e.label), location: e.kind === 'tracking' ? e.location : undefined, kind: e.kind }))
     .filter((e) => {
       if (e.kind === 'tracking') return true;
@@ -105,8 +108,7 @@ const pages: FastifyPluginAsyncZod = async (app) => {
         body:
           '<h1>Process chart</h1><div class="toolbar"><label for="window">Window</label>' +
           '<select id="window"><option value="hour">last hour</option><option value="day" selected>last day</option><option value="week">last week</option></select>' +
-          '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span>' +
-          '<a href="/process?window=day">JSON</a></div><div id="chart" class="chart"></div>',
+          '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div><div id="chart" class="chart"></div>',
       }),
     ),
   );

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema } from '../../../domain/api';
+import { computeFulfilmentReport, FulfilmentReportQuerySchema, FulfilmentReportSchema } from '../../services/process-report';
+
+const WEEK_MS = 7 * 86_400_000;
+
+const reports: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/reports/fulfilment',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['process'],
+        summary: 'On-time and cost report',
+        description:
+          'Orders shipped, on-time rate against the promise, lead time per stage (business time), cost per order (boxes + carrier), ' +
+          'savings from carrier choice versus always-fastest. `from`/`to` ISO 8601; default the last 7 days.',
+        querystring: FulfilmentReportQuerySchema,
+        response: { 200: FulfilmentReportSchema, 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const to = request.query.to ? new Date(request.query.to) : new Date();
+      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - WEEK_MS);
+      return computeFulfilmentReport(app.db, from, to, app.config.timeScale);
+    },
+  );
+};
+
+export default reports;

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { Db } from '../../activities/db';
+
+/**
+ * The on-time and cost report over a window: every figure aggregated in PostgreSQL.
+ * Shipments count in the window by their carrier's first scan (shippedAt) or delivery scan
+ * (deliveredAt); orders by completion; stage lead times by the visit's end, in business time.
+ */
+
+export const FulfilmentReportQuerySchema = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to' });
+
+export const FulfilmentReportSchema = z
+  .object({
+    window: z.object({ from: z.string(), to: z.string() }),
+    timeScale: z.number(),
+    currency: z.string(),
+    ordersShipped: z.number().int(),
+    shipmentsShipped: z.number().int(),
+    ordersCompleted: z.number().int(),
+    delivery: z.object({
+      shipmentsDelivered: z.number().int(),
+      onTime: z.number().int(),
+      /** Delivered by the promised date, over shipments delivered in the window; null without any. */
+      onTimeRate: z.number().nullable(),
+      /** Booked knowing no service could keep the promise (the fastest was taken). */
+      bookedAsPromiseMiss: z.number().int(),
+    }),
+    /** Order received → completed, business milliseconds. */
+    orderLeadTimeMs: z.object({ average: z.number().nullable(), median: z.number().nullable(), p95: z.number().nullable() }),
+    stageLeadTimes: z.array(z.object({ stage: z.string(), visits: z.number().int(), averageMs: z.number(), medianMs: z.number() })),
+    costPerOrder: z.object({
+      orders: z.number().int(),
+      averagePackagingCents: z.number().nullable(),
+      averageCarrierCents: z.number().nullable(),
+      averageTotalCents: z.number().nullable(),
+      totalCents: z.number().int(),
+    }),
+    savings: z.object({
+      carrierChoice: z.object({
+        shipments: z.number().int(),
+        /** Σ (what the fastest service would have cost − what was paid), shipments shipped in the window. */
+        savedCents: z.number().int(),
+      }),
+      boxChoice: z.object({ computed: z.boolean(), packagingSpendCents: z.number().int(), note: z.string() }),
+    }),
+  })
+  .meta({ id: 'FulfilmentReport' });
+export type FulfilmentReport = z.infer<typeof FulfilmentReportSchema>;
+
+const BOX_NOTE =
+  'No honest baseline is stored: the cartonizer keeps only the boxes it chose, not what a naive packing would have ' +
+  'been billed, so box-choice savings are not computed. packagingSpendCents is what the chosen boxes cost.';
+
+export async function computeFulfilmentReport(db: Db, from: Date, to: Date, timeScale: number): Promise<FulfilmentReport> {
+  const [shipped, delivery, orders, stages, carrier, packaging] = await Promise.all([
+    db.$queryRaw<{ orders: number; shipments: number }[]>`
+      SELECT count(DISTINCT "orderId")::int AS orders, count(*)::int AS shipments
+      FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to}`,
+    db.$queryRaw<{ delivered: number; on_time: number; promise_miss: number }[]>`
+      SELECT count(*)::int AS delivered,
+             (count(*) FILTER (WHERE "deliveredAt" <= "promisedBy"))::int AS on_time,
+             (count(*) FILTER (WHERE "promiseMiss"))::int AS promise_miss
+      FROM "Shipment" WHERE "deliveredAt" >= ${from} AND "deliveredAt" < ${to}`,
+    db.$queryRaw<{ n: number; avg_ms: number | null; median_ms: number | null; p95_ms: number | null; packaging: number | null; carrier: number | null; total: number }[]>`
+      SELECT count(*)::int AS n,
+             avg(EXTRACT(EPOCH FROM ("completedAt" - "createdAt")) * 1000)::float8 AS avg_ms,
+             (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ("completedAt" - "createdAt")) * 1000))::float8 AS median_ms,
+             (percentile_cont(0.95) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ("completedAt" - "createdAt")) * 1000))::float8 AS p95_ms,
+             avg("packagingCostCents")::float8 AS packaging,
+             avg("shippingCostCents")::float8 AS carrier,
+             coalesce(sum("packagingCostCents" + "shippingCostCents"), 0)::int AS total
+      FROM "Order" WHERE status = 'completed' AND "completedAt" >= ${from} AND "completedAt" < ${to}`,
+    db.$queryRaw<{ stage: string; visits: number; avg_ms: number; median_ms: number }[]>`
+      SELECT stage, count(*)::int AS visits,
+             avg(EXTRACT(EPOCH FROM ("endedAt" - "startedAt")) * 1000)::float8 AS avg_ms,
+             (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ("endedAt" - "startedAt")) * 1000))::float8 AS median_ms
+      FROM "StageTiming" WHERE "endedAt" >= ${from} AND "endedAt" < ${to}
+      GROUP BY stage ORDER BY min("startedAt"), stage`,
+    db.$queryRaw<{ shipments: number; saved: number }[]>`
+      SELECT count(*)::int AS shipments, coalesce(sum("fastestCostCents" - "shippingCostCents"), 0)::int AS saved
+      FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to} AND "fastestCostCents" IS NOT NULL`,
+    db.$queryRaw<{ spend: number }[]>`
+      SELECT coalesce(sum("packagingCostCents"), 0)::int AS spend FROM "Shipment" WHERE "packedAt" >= ${from} AND "packedAt" < ${to}`,
+  ]);
+  const business = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : Math.round(ms * timeScale));
+  const d = delivery[0] ?? { delivered: 0, on_time: 0, promise_miss: 0 };
+  const o = orders[0] ?? { n: 0, avg_ms: null, median_ms: null, p95_ms: null, packaging: null, carrier: null, total: 0 };
+  const round = (x: number | null) => (x === null ? null : Math.round(x));
+  return {
+    window: { from: from.toISOString(), to: to.toISOString() },
+    timeScale,
+    currency: 'EUR',
+    ordersShipped: shipped[0]?.orders ?? 0,
+    shipmentsShipped: shipped[0]?.shipments ?? 0,
+    ordersCompleted: o.n,
+    delivery: { shipmentsDelivered: d.delivered, onTime: d.on_time, onTimeRate: d.delivered > 0 ? d.on_time / d.delivered : null, bookedAsPromiseMiss: d.promise_miss },
+    orderLeadTimeMs: { average: business(o.avg_ms), median: business(o.median_ms), p95: business(o.p95_ms) },
+    stageLeadTimes: stages.map((s) => ({ stage: s.stage, visits: s.visits, averageMs: business(s.avg_ms) ?? 0, medianMs: business(s.median_ms) ?? 0 })),
+    costPerOrder: {
+      orders: o.n,
+      averagePackagingCents: round(o.packaging),
+      averageCarrierCents: round(o.carrier),
+      averageTotalCents: o.packaging === null || o.carrier === null ? null : Math.round(o.packaging + o.carrier),
+      totalCents: o.total,
+    },
+    savings: {
+      carrierChoice: { shipments: carrier[0]?.shipments ?? 0, savedCents: carrier[0]?.saved ?? 0 },
+      boxChoice: { computed: false, packagingSpendCents: packaging[0]?.spend ?? 0, note: BOX_NOTE },
+    },
+  };
+}
