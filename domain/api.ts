@@ -92,6 +92,8 @@ export const OrderAcceptedSchema = z
     outcome: z.enum(['created', 'existing']),
     statusUrl: z.string(),
     webUiUrl: z.string(),
+    /** The customer's tracking page: carries a token that opens this order only (no API key). */
+    trackingUrl: z.string(),
   })
   .meta({ id: 'OrderAccepted' });
 export type OrderAccepted = z.infer<typeof OrderAcceptedSchema>;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessChart, ProcessNode } from '../../domain/process';
-import { createHarness, expectErrorShape, KEYS, type Harness } from './harness';
+import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 import { insertOrder, insertShipment, uniqueId } from './fixtures';
 
 /**
@@ -186,5 +186,34 @@ describe('GET /metrics', () => {
     expect(text).toContain('colis_on_time_ratio');
     expect(text).not.toContain('NOPE-1');
     expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/metrics' }), 403, 'forbidden');
+  });
+});
+
+describe('the customer tracking link', () => {
+  it('POST /orders answers with a trackingUrl whose token opens that order only; a forged token is a 404', async () => {
+    const placed = await h.as(KEYS.intake, { method: 'POST', url: '/orders', payload: orderRequest(), headers: { 'idempotency-key': newKey('track') } });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, trackingUrl } = placed.json() as { orderId: string; trackingUrl: string };
+    expect(trackingUrl).toMatch(new RegExp(`^/track/${orderId}\\?t=[A-Za-z0-9_-]{32}$`));
+    expect((await h.as(undefined, { method: 'GET', url: `/track/${orderId}?t=${'A'.repeat(32)}` })).statusCode).toBe(404);
+    expect((await h.as(undefined, { method: 'GET', url: `/track/${orderIds[0]}?t=${trackingUrl.split('t=')[1]}` })).statusCode).toBe(404);
+    const page = await h.as(undefined, { method: 'GET', url: trackingUrl });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).not.toContain('Camille');
+  });
+
+  it('serves the ops pages without any key in them, under the CSP (scripts only from the API itself)', async () => {
+    for (const url of ['/ops', '/ops/escalations', `/ops/orders/${orderIds[0]}`]) {
+      const response = await h.as(undefined, { method: 'GET', url });
+      expect(response.statusCode, url).toBe(200);
+      expect(response.body).toContain('<script src="/ops/assets/ops.js"></script>');
+      expect(response.body).not.toMatch(/<script>/);
+      expect(response.body).not.toContain(KEYS.ops.key);
+      expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+    const script = await h.as(undefined, { method: 'GET', url: '/ops/assets/ops.js' });
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+    expect(script.body).toContain('sessionStorage');
   });
 });

@@ -18,6 +18,7 @@ import { OrderRequestSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
 import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
+import { trackingPath, trackingSecret } from '../pages/tracking-token';
 import { decodeCursor, encodeCursor } from '../../services/cursor';
 import { placeOrder, unknownSkus } from '../../services/intake';
 import { readOrder } from '../../services/orders';
@@ -35,6 +36,8 @@ const errors = {
 const orders: FastifyPluginAsyncZod = async (app) => {
   const uiLink = (workflowId: string) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId);
   const statusUrl = (orderId: string) => `${app.config.publicUrl ?? ''}/orders/${orderId}`;
+  const trackingSecretKey = trackingSecret();
+  const trackingUrl = (orderId: string) => `${app.config.publicUrl ?? ''}${trackingPath(orderId, trackingSecretKey)}`;
 
   app.post(
     '/orders',
@@ -73,7 +76,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       return reply
         .code(result.outcome === 'created' ? 202 : 200)
         .header('location', statusUrl(result.orderId))
-        .send({ ...result, statusUrl: statusUrl(result.orderId), webUiUrl: uiLink(result.workflowId) });
+        .send({ ...result, statusUrl: statusUrl(result.orderId), webUiUrl: uiLink(result.workflowId), trackingUrl: trackingUrl(result.orderId) });
     },
   );
 
