@@ -1,5 +1,8 @@
+import { intake } from './intake';
 import { runSuite } from './lib/cli';
+import { packing } from './packing';
+import { reservation } from './reservation';
 import { throughput } from './throughput';
 
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
-await runSuite('benchmark', { throughput }, process.argv.slice(2));
+await runSuite('benchmark', { throughput, intake, reservation, packing }, process.argv.slice(2));

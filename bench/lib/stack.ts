@@ -31,8 +31,8 @@ export interface StackOptions {
   simulatorScript?: object;
   /** Extra environment for the worker process. */
   workerEnv?: Record<string, string>;
-  /** Start the API and worker processes (default true). */
-  services?: boolean;
+  /** Which processes to start: both (default), the API alone, or none. */
+  services?: 'all' | 'api' | 'none';
   /** Write a V8 CPU profile of the worker into this folder when it exits. */
   workerCpuProfDir?: string;
   /** Temporal without its SQLite file (not durable): only to tell the engine's persistence cost apart. */
@@ -235,14 +235,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     extra.push(p);
     return p;
   };
-  if (options.services !== false) {
-    const [api, worker] = await Promise.all([
-      spawnNode('api', 'api/main.ts', { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' }),
-      spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs),
-    ]);
-    stack.api = api;
-    stack.worker = worker;
-  }
+  const services = options.services ?? 'all';
+  const [api, worker] = await Promise.all([
+    services === 'none' ? undefined : spawnNode('api', 'api/main.ts', { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' }),
+    services === 'all' ? spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs) : undefined,
+  ]);
+  stack.api = api;
+  stack.worker = worker;
   return stack;
 }
 

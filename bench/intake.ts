@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { freePort } from '../scripts/lib/ports';
+import type { BenchOptions } from './lib/cli';
+import { orderRequest } from './lib/orders';
+import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
+import { INTAKE_KEY, withStack } from './lib/stack';
+
+/**
+ * Intake latency and capacity: autocannon offers POST /orders at fixed rates (open loop, a unique
+ * Idempotency-Key per request), then steps the rate up to find the highest one sustained with
+ * p99 < 50 ms and no errors; the same against a bare Fastify route in the same run. The API runs
+ * as its own process with no worker: intake is validate, authenticate, start the workflow.
+ */
+
+interface Load {
+  offered: number;
+  achieved: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non202: number;
+}
+
+async function offer(url: string, rate: number, seconds: number): Promise<Load> {
+  const body = JSON.stringify(orderRequest('single', 1));
+  const result = await autocannon({
+    url: `${url}/orders`,
+    method: 'POST',
+    connections: Math.min(200, Math.max(20, Math.ceil(rate / 10))),
+    overallRate: rate,
+    duration: seconds,
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => ({
+          ...request,
+          headers: { 'content-type': 'application/json', 'x-api-key': INTAKE_KEY, 'idempotency-key': randomUUID() },
+          body,
+        }),
+      },
+    ],
+  });
+  const non202 = (result.statusCodeStats ? Object.entries(result.statusCodeStats).filter(([code]) => code !== '202').reduce((n, [, s]) => n + (s.count ?? 0), 0) : result.non2xx);
+  return {
+    offered: rate,
+    achieved: result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non202,
+  };
+}
+
+export async function intake(options: BenchOptions): Promise<void> {
+  const runs = options.smoke ? 1 : Number(options.args.runs ?? 3);
+  const seconds = options.smoke ? 3 : Number(options.args.seconds ?? 10);
+  const rates = [100, 300];
+  const steps = options.smoke ? [100, 300, 600] : [100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000];
+  await withStack({ timeScale: 1440, services: 'api' }, async (stack) => {
+    const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { BARE_PORT: String(await freePort()) });
+    const bareUrl = (await import('node:fs')).readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
+    if (!bareUrl) throw new Error('the bare Fastify server did not say where it listens');
+    const targets = { colis: stack.apiUrl, bare: bareUrl } as const;
+    await offer(targets.colis, 50, 2);
+    await offer(targets.bare, 50, 2);
+
+    const fixed: Record<string, Record<number, Load[]>> = { colis: {}, bare: {} };
+    for (let r = 0; r < runs; r++) {
+      for (const rate of rates) {
+        for (const [name, url] of Object.entries(targets)) {
+          const load = await offer(url, rate, seconds);
+          (fixed[name]![rate] ??= []).push(load);
+          process.stdout.write(`  ${name} @${rate}/s run ${r + 1}: p50 ${load.p50} ms, p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202\n`);
+        }
+      }
+    }
+    const capacity: Record<string, { sustained: number; steps: Load[] }> = {};
+    for (const [name, url] of Object.entries(targets)) {
+      const tried: Load[] = [];
+      let sustained = 0;
+      for (const rate of steps) {
+        const load = await offer(url, rate, options.smoke ? 3 : 5);
+        tried.push(load);
+        const ok = load.p99 < 50 && load.errors === 0 && load.non202 === 0 && load.achieved >= rate * 0.95;
+        process.stdout.write(`  ${name} step ${rate}/s: p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202 → ${ok ? 'sustained' : 'not sustained'}\n`);
+        if (!ok) break;
+        sustained = rate;
+      }
+      capacity[name] = { sustained, steps: tried };
+    }
+    const rows = rates.flatMap((rate) =>
+      Object.keys(targets).map((name) => {
+        const loads = fixed[name]![rate]!;
+        return [
+          `${name} @ ${rate}/s`,
+          fmtSpread(spread(loads.map((l) => l.p50)), 0),
+          fmtSpread(spread(loads.map((l) => l.p99)), 0),
+          loads.reduce((n, l) => n + l.errors + l.non202, 0),
+        ];
+      }),
+    );
+    printTable(`intake latency, ms, median (min–max) of ${runs} run(s) × ${seconds} s (autocannon, open loop)`, ['target', 'p50', 'p99', 'errors + non-202'], rows);
+    printTable(
+      'intake capacity: highest offered rate with p99 < 50 ms, zero errors, ≥ 95 % achieved',
+      ['target', 'sustained req/s', 'first step that failed'],
+      Object.entries(capacity).map(([name, c]) => {
+        const failed = c.steps.find((s) => s.offered > c.sustained);
+        return [name, c.sustained, failed ? `${failed.offered}/s: p99 ${failed.p99} ms, ${fmt(failed.achieved)} achieved, ${failed.errors + failed.non202} errors` : `none up to ${steps[steps.length - 1]}/s`];
+      }),
+    );
+    writeResult(`intake${options.smoke ? '-smoke' : ''}`, { runs, seconds, fixed, capacity });
+  });
+}
