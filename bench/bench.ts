@@ -1,8 +1,9 @@
 import { intake } from './intake';
 import { runSuite } from './lib/cli';
+import { memory } from './memory';
 import { packing } from './packing';
 import { reservation } from './reservation';
 import { throughput } from './throughput';
 
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
-await runSuite('benchmark', { throughput, intake, reservation, packing }, process.argv.slice(2));
+await runSuite('benchmark', { throughput, intake, reservation, packing, memory }, process.argv.slice(2));

@@ -88,6 +88,7 @@ function report(name: string, i: Integrity, figures: Record<string, number | str
     ['ledger mismatches (ledgerBalances)', i.ledgerMismatches],
     ['levels negative or oversold', i.negativeOrOversold],
     ['units still reserved', i.stillReserved],
+    ['accepted orders unknown to Temporal', i.lostAtIntake],
     ...Object.entries(figures).map(([k, v]) => [k, v]),
   ];
   printTable(`drill ${name}`, ['what', 'count'], rows);
@@ -186,14 +187,14 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
   },
 
   async burst(options) {
-    const orders = options.smoke ? 100 : Number(options.args.orders ?? 2000);
-    const windowMs = options.smoke ? 5_000 : 10_000;
+    const orders = options.smoke ? 40 : Number(options.args.orders ?? 2000);
+    const windowMs = options.smoke ? 4_000 : 10_000;
     return runDrill(
       {
         name: 'burst',
         orders,
         stack: { timeScale: INSTANT },
-        drainTimeoutMs: options.smoke ? 20_000 : Number(options.args['drain-min'] ?? 30) * 60_000,
+        drainTimeoutMs: options.smoke ? 60_000 : Number(options.args['drain-min'] ?? 30) * 60_000,
         intake: (stack) => openLoopBurst(stack, orders, windowMs),
       },
       options,

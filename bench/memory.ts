@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import type { BenchOptions } from './lib/cli';
+import { orderRequest, postOrder } from './lib/orders';
+import { fmt, printTable, writeResult } from './lib/report';
+import { type Stack, sleep, withStack } from './lib/stack';
+
+/**
+ * Worker resident memory with many shipments open at once: every parcel plays the simulator's
+ * `stall` scenario (a pickup scan, then silence), so its shipment workflow stays open waiting for
+ * scans (and, past the stall window, for ops). RSS comes from /proc/<worker pid>/status at each
+ * checkpoint; maxCachedWorkflows (COLIS_MAX_CACHED_WORKFLOWS) bounds the sticky cache.
+ */
+
+/** With the carrier: the label is bought and the shipment waits for scans (or, once stuck, for ops). */
+const WAITING_FOR_SCANS = ['label_created', 'in_transit', 'out_for_delivery', 'exception'];
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function openShipments(stack: Stack): Promise<{ open: number; byStatus: Record<string, number> }> {
+  const rows = await stack.db.shipment.groupBy({ by: ['status'], _count: { _all: true } });
+  const byStatus = Object.fromEntries(rows.map((r) => [r.status, r._count._all]));
+  return { open: rows.filter((r) => WAITING_FOR_SCANS.includes(r.status)).reduce((n, r) => n + r._count._all, 0), byStatus };
+}
+
+export async function memory(options: BenchOptions): Promise<void> {
+  const targets = options.smoke ? [10, 20] : (options.args.shipments ?? '1000,5000').split(',').map(Number);
+  const maxCached = Number(options.args['max-cached'] ?? 1000);
+  const budgetMs = options.smoke ? 25_000 : Number(options.args['budget-min'] ?? 60) * 60_000;
+  const timeScale = Number(options.args['time-scale'] ?? 1000);
+  await withStack(
+    { timeScale, extraStock: 100_000, simulatorScript: { default: 'stall' }, workerEnv: { COLIS_MAX_CACHED_WORKFLOWS: String(maxCached) } },
+    async (stack) => {
+      const pid = stack.worker?.pid ?? -1;
+      const samples: { open: number; posted: number; rssMiB: number; atSeconds: number; byStatus: Record<string, number> }[] = [];
+      const idle = rssMiB(pid);
+      samples.push({ open: 0, posted: 0, rssMiB: idle, atSeconds: 0, byStatus: {} });
+      const started = performance.now();
+      let posted = 0;
+      let pending: Promise<unknown>[] = [];
+      for (const target of targets) {
+        for (;;) {
+          const { open, byStatus } = await openShipments(stack);
+          if (open >= target) {
+            const sample = { open, posted, rssMiB: rssMiB(pid), atSeconds: (performance.now() - started) / 1000, byStatus };
+            samples.push(sample);
+            process.stdout.write(`  ${open} shipments waiting for scans (${JSON.stringify(byStatus)}): worker RSS ${fmt(sample.rssMiB)} MiB\n`);
+            break;
+          }
+          if (performance.now() - started > budgetMs) break;
+          // Keep a bounded lead of orders ahead of the workers, so intake never floods Temporal.
+          while (posted < target && posted - open < 100) {
+            pending.push(postOrder(stack.apiUrl, orderRequest('single', posted)).catch(() => undefined));
+            posted += 1;
+            if (pending.length >= 20) {
+              await Promise.all(pending);
+              pending = [];
+            }
+          }
+          await sleep(1_000);
+        }
+        if (performance.now() - started > budgetMs) {
+          process.stdout.write(`  time budget spent before ${target} shipments were open\n`);
+          break;
+        }
+      }
+      await sleep(5_000);
+      const settled = { ...(await openShipments(stack)), rssMiB: rssMiB(pid) };
+      printTable(
+        `worker resident memory (VmRSS of pid ${pid}), stall scenario, COLIS_TIME_SCALE=${timeScale}, maxCachedWorkflows=${maxCached}`,
+        ['shipments waiting for scans', 'worker RSS MiB', 'reached after s'],
+        [...samples.map((s) => [s.open, fmt(s.rssMiB), fmt(s.atSeconds)]), [`${settled.open} (5 s later)`, fmt(settled.rssMiB), '']],
+      );
+      writeResult(`memory${options.smoke ? '-smoke' : ''}`, { timeScale, maxCachedWorkflows: maxCached, targets, samples, settled });
+    },
+  );
+}
