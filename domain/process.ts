@@ -25,17 +25,23 @@ export interface ProcessNodeDef {
    * rule counts only time beyond it, so a long but healthy stage (transit) is not flagged for being long.
    */
   budgetHours?: number;
+  /**
+   * Work done by machines (database, carrier APIs) rather than people, trucks or the calendar. A
+   * demo's time scale compresses waiting, not computation, so these stages are measured in real
+   * time: ten seconds of rate shopping under a 1440× clock is still ten seconds, not four hours.
+   */
+  machine?: true;
 }
 
 export const PROCESS_NODES: readonly ProcessNodeDef[] = [
-  { id: 'intake', label: 'Intake', kind: 'stage', lane: 'order', column: 0, budgetHours: 0.25 },
-  { id: 'reserving', label: 'Reservation', kind: 'stage', lane: 'order', column: 1, budgetHours: 0.25 },
+  { id: 'intake', label: 'Intake', kind: 'stage', lane: 'order', column: 0, budgetHours: 0.25, machine: true },
+  { id: 'reserving', label: 'Reservation', kind: 'stage', lane: 'order', column: 1, budgetHours: 0.25, machine: true },
   { id: 'backordered', label: 'Backorder wait', kind: 'stage', lane: 'order', column: 2, budgetHours: 72 },
   { id: 'waiting_for_pick_slot', label: 'Pick slot wait', kind: 'stage', lane: 'warehouse', column: 0, budgetHours: 24 },
   { id: 'picking', label: 'Pick', kind: 'stage', lane: 'warehouse', column: 1, budgetHours: 4 },
   { id: 'packing', label: 'Pack (box choice)', kind: 'stage', lane: 'warehouse', column: 2, budgetHours: 2 },
-  { id: 'rating', label: 'Rate shopping', kind: 'stage', lane: 'warehouse', column: 3, budgetHours: 0.5 },
-  { id: 'booking', label: 'Booking', kind: 'stage', lane: 'warehouse', column: 4, budgetHours: 0.5 },
+  { id: 'rating', label: 'Rate shopping', kind: 'stage', lane: 'warehouse', column: 3, budgetHours: 0.5, machine: true },
+  { id: 'booking', label: 'Booking', kind: 'stage', lane: 'warehouse', column: 4, budgetHours: 0.5, machine: true },
   { id: 'label_created', label: 'Hand-over', kind: 'stage', lane: 'carrier', column: 0, budgetHours: 24 },
   { id: 'in_transit', label: 'In transit', kind: 'stage', lane: 'carrier', column: 1, budgetHours: 96 },
   { id: 'out_for_delivery', label: 'Out for delivery', kind: 'stage', lane: 'carrier', column: 2, budgetHours: 12 },
@@ -177,14 +183,16 @@ export type ProcessChart = z.infer<typeof ProcessChartSchema>;
 export const BOTTLENECK_RULE =
   'The stage with the most business hours spent beyond its budget: for every visit that ended in the window, ' +
   'its time in the stage minus the budget; for every order or shipment in the stage now, its time since its last ' +
-  'change minus the budget (a lower bound). Long but healthy stages (transit) are not flagged; stalls are. ' +
-  'None when no stage is over budget.';
+  'change minus the budget (a lower bound); for an escalation, every hour its open cases have waited for ops ' +
+  '(an escalation has no budget: waiting on a decision is lost time). Long but healthy stages (transit) are not ' +
+  'flagged; stalls are. Machine stages (intake, reservation, rate shopping, booking) count real time, whatever ' +
+  'the demo clock. None when no stage is over budget.';
 
 /** Applies BOTTLENECK_RULE: the id of the stage with the most time over budget, or null. */
 export function pickBottleneck(nodes: readonly Pick<ProcessNode, 'id' | 'kind' | 'overBudgetHours'>[]): string | null {
   let best: { id: string; hours: number } | null = null;
   for (const node of nodes) {
-    if (node.kind === 'escalation' || node.kind === 'end') continue;
+    if (node.kind === 'end') continue;
     if (node.overBudgetHours <= 0) continue;
     if (!best || node.overBudgetHours > best.hours) best = { id: node.id, hours: node.overBudgetHours };
   }

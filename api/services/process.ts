@@ -40,6 +40,8 @@ interface NowRow {
 interface EscalationRow {
   reason: string;
   open_now: number;
+  /** Wall-clock time the open cases have waited for a decision, summed. */
+  open_ms: number;
   resolved: number;
   median_ms: number | null;
   p95_ms: number | null;
@@ -70,10 +72,12 @@ const HOUR_MS = 3_600_000;
 
 export async function computeProcessChart(db: Db, window: ProcessWindow, timeScale: number, now: Date = new Date()): Promise<ProcessChart> {
   const { from, to } = window;
+  // Business time is wall-clock × the time scale, except for machine stages (see PROCESS_NODES).
+  const scaleOf = (def: { machine?: true }) => (def.machine ? 1 : timeScale);
   const budgeted = PROCESS_NODES.filter((n) => n.budgetHours !== undefined);
   const budgetStages = budgeted.map((n) => n.id);
   // Budgets are business hours; the rows hold wall-clock time.
-  const budgetRealMs = budgeted.map((n) => ((n.budgetHours ?? 0) * HOUR_MS) / timeScale);
+  const budgetRealMs = budgeted.map((n) => ((n.budgetHours ?? 0) * HOUR_MS) / scaleOf(n));
   const orderStatuses = Object.keys(ORDER_STATUS_STAGE);
   const orderStages = Object.values(ORDER_STATUS_STAGE);
   const shipmentStatuses = Object.keys(SHIPMENT_STATUS_STAGE);
@@ -114,6 +118,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     db.$queryRaw<EscalationRow[]>`
       SELECT e.reason::text AS reason,
              (count(*) FILTER (WHERE e.status = 'open'))::int AS open_now,
+             coalesce(sum(greatest(0, EXTRACT(EPOCH FROM (${now}::timestamptz - e."openedAt")) * 1000)) FILTER (WHERE e.status = 'open'), 0)::float8 AS open_ms,
              (count(*) FILTER (WHERE e."resolvedAt" >= ${from} AND e."resolvedAt" < ${to}))::int AS resolved,
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (e."resolvedAt" - e."openedAt")) * 1000)
                FILTER (WHERE e."resolvedAt" >= ${from} AND e."resolvedAt" < ${to}))::float8 AS median_ms,
@@ -200,7 +205,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
         failureRate: null,
         escalationRate: null,
         escalationsOpened: attributionRows.filter((r) => r.reason === reason).reduce((sum, r) => sum + r.n, 0),
-        overBudgetHours: 0,
+        overBudgetHours: Math.round((((row?.open_ms ?? 0) * timeScale) / HOUR_MS) * 10) / 10,
         bottleneck: false,
       };
     }
@@ -224,13 +229,14 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     const inStageNow = live?.n ?? 0;
     const opened = openedIn.get(def.id) ?? 0;
     const visits = completed + inStageNow;
-    const overBudgetMs = ((done?.over_budget_ms ?? 0) + (live?.over_budget_ms ?? 0)) * timeScale;
+    const overBudgetMs = ((done?.over_budget_ms ?? 0) + (live?.over_budget_ms ?? 0)) * scaleOf(def);
+    const inBusinessTime = (ms: number | null) => (ms === null ? null : Math.round(ms * scaleOf(def)));
     return {
       ...base,
       inStageNow,
       completedInWindow: completed,
-      medianMs: scaled(done?.median_ms ?? null),
-      p95Ms: scaled(done?.p95_ms ?? null),
+      medianMs: inBusinessTime(done?.median_ms ?? null),
+      p95Ms: inBusinessTime(done?.p95_ms ?? null),
       failureRate: completed > 0 ? (done?.failed ?? 0) / completed : null,
       escalationRate: visits > 0 ? opened / visits : null,
       escalationsOpened: opened,

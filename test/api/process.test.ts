@@ -132,6 +132,23 @@ describe('GET /process', () => {
   });
 });
 
+describe('GET /process: parcels waiting on ops', () => {
+  it('makes an escalation that has waited on ops longer than any stage ran over its budget the bottleneck', async () => {
+    const id = uniqueId('ESC');
+    await h.db.escalation.create({
+      data: { id, orderId: orderIds[0] ?? '', shipmentId: stuckShipmentId, reason: 'stuck', severity: 'high', detail: 'no scan for days', dedupeKey: uniqueId('D'), openedAt: new Date(Date.now() - 200 * HOUR) },
+    });
+    try {
+      const chart = (await ops(`/process?${WINDOW}`)).json() as ProcessChart;
+      expect(chart.bottleneck).toBe('escalation:stuck');
+      expect(node(chart, 'escalation:stuck').overBudgetHours).toBeGreaterThanOrEqual(200);
+      expect(chart.nodes.filter((n) => n.bottleneck)).toHaveLength(1);
+    } finally {
+      await h.db.escalation.delete({ where: { id } });
+    }
+  });
+});
+
 describe('GET /process.svg', () => {
   it('draws every stage as a box with its figures, the flows as arrows and the bottleneck highlighted', async () => {
     const response = await ops(`/process.svg?${WINDOW}`);
