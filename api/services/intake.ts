@@ -108,8 +108,9 @@ export async function placeOrder({ client, request, apiKeyName, idempotencyKey, 
       workflowId,
       taskQueue: TASK_QUEUES.orders,
       args: [input],
-      // A running twin is answered from (USE_EXISTING); a finished one is never restarted (REJECT_DUPLICATE).
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A twin, running or finished, makes the start fail (FAIL, REJECT_DUPLICATE): one round trip for a
+      // new order, and only a duplicate pays for the describe that compares the request.
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { ...memo },
       typedSearchAttributes: [
@@ -125,6 +126,7 @@ export async function placeOrder({ client, request, apiKeyName, idempotencyKey, 
         `**Lines** ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')}`,
       ].join('\n\n'),
     });
+    return { orderId, workflowId, outcome: 'created' };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
