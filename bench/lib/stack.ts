@@ -8,7 +8,7 @@ import { createDb, type Db } from '../../activities/db';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/ports';
-import { startEmbeddedPostgres, type RunningPostgres } from '../../scripts/postgres';
+import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
 import { registerSearchAttributes } from '../../worker/search-attributes';
