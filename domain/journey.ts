@@ -112,6 +112,22 @@ export const ShipmentViewSchema = z.object({
 });
 export type ShipmentView = z.infer<typeof ShipmentViewSchema>;
 
+/** A shipment as it looks before its workflow has done anything: what both workflows start from. */
+export function plannedShipmentView(
+  shipment: Pick<ShipmentView, 'shipmentId' | 'workflowId' | 'warehouseCode' | 'lines' | 'promisedBy'>,
+): ShipmentView {
+  return {
+    ...shipment,
+    stage: 'planned',
+    promiseMiss: false,
+    packagingCostCents: 0,
+    shippingCostCents: 0,
+    labelAttempt: 0,
+    escalations: [],
+    timeline: [],
+  };
+}
+
 export const OrderViewSchema = z.object({
   orderId: z.string(),
   workflowId: z.string(),

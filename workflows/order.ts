@@ -20,6 +20,7 @@ import {
   type EscalationView,
   type OrderStage,
   type OrderView,
+  plannedShipmentView,
   type ShipmentStage,
   type ShipmentView,
   TASK_QUEUES,
@@ -365,20 +366,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       if (shipTo !== startedWith) await child.signal(shipmentAddressChangedSignal, shipTo);
       if (cancelReason !== undefined) await child.signal(cancelShipmentSignal, { reason: cancelReason });
       if (!shipments.has(p.shipmentId)) {
-        shipments.set(p.shipmentId, {
-          shipmentId: p.shipmentId,
-          workflowId: p.workflowId,
-          warehouseCode: p.warehouseCode,
-          stage: 'planned',
-          lines: p.lines,
-          promisedBy: input.promisedBy,
-          promiseMiss: false,
-          packagingCostCents: 0,
-          shippingCostCents: 0,
-          labelAttempt: 0,
-          escalations: [],
-          timeline: [],
-        });
+        shipments.set(
+          p.shipmentId,
+          plannedShipmentView({
+            shipmentId: p.shipmentId,
+            workflowId: p.workflowId,
+            warehouseCode: p.warehouseCode,
+            lines: p.lines,
+            promisedBy: input.promisedBy,
+          }),
+        );
       }
     }
     setCurrentDetails(`Fulfilling ${planned.length} shipment(s); see the child shipment workflows for their progress`);

@@ -19,6 +19,7 @@ import {
   type EscalationReason,
   type EscalationSeverity,
   type EscalationView,
+  plannedShipmentView,
   type ShipmentLine,
   type ShipmentStage,
   type ShipmentView,
@@ -112,20 +113,13 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
   /** Compensation as data: each step that needs undoing on cancel pushes its undo here. */
   const undo: { name: string; run: () => Promise<unknown> }[] = [];
 
-  const view: ShipmentView = {
+  const view: ShipmentView = plannedShipmentView({
     shipmentId,
     workflowId: workflowInfo().workflowId,
     warehouseCode: input.warehouseCode,
-    stage: 'planned',
     lines: input.lines,
     promisedBy: input.promisedBy,
-    promiseMiss: false,
-    packagingCostCents: 0,
-    shippingCostCents: 0,
-    labelAttempt: 0,
-    escalations: [],
-    timeline: [],
-  };
+  });
 
   // ---- messages ----------------------------------------------------------------------------
   setHandler(shipmentStatusQuery, () => view);
