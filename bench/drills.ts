@@ -107,6 +107,34 @@ async function whenShareCompleted(progress: () => Promise<OrderCounts>, share: n
 
 const INSTANT = 1e6;
 
+/** Stops a service of the stack once a tenth of the orders completed, starts it again, and checks nothing was lost or doubled. */
+function restartDrill(
+  name: string,
+  service: string,
+  downLabel: string,
+  restart: (stack: Stack) => Promise<unknown>,
+  options: BenchOptions,
+): Promise<boolean> {
+  const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
+  return runDrill(
+    {
+      name,
+      orders,
+      stack: { timeScale: INSTANT },
+      drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+      async disrupt(stack, progress) {
+        const completedAtStop = await whenShareCompleted(progress, 0.1, orders);
+        const t = performance.now();
+        await restart(stack);
+        const down = fmt((performance.now() - t) / 1000);
+        process.stdout.write(`  ${service} stopped with ${completedAtStop}/${orders} completed, back after ${down} s\n`);
+        return { 'completed when stopped': completedAtStop, [downLabel]: down };
+      },
+    },
+    options,
+  );
+}
+
 export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>> = {
   async kill9(options) {
     const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
@@ -132,45 +160,11 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
     );
   },
 
-  async temporalRestart(options) {
-    const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
-    return runDrill(
-      {
-        name: 'temporalRestart',
-        orders,
-        stack: { timeScale: INSTANT },
-        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
-        async disrupt(stack, progress) {
-          const completedAtStop = await whenShareCompleted(progress, 0.1, orders);
-          const t = performance.now();
-          await stack.restartTemporal(3_000);
-          process.stdout.write(`  Temporal dev server stopped with ${completedAtStop}/${orders} completed, back after ${fmt((performance.now() - t) / 1000)} s\n`);
-          return { 'completed when stopped': completedAtStop, 'Temporal down s': fmt((performance.now() - t) / 1000) };
-        },
-      },
-      options,
-    );
-  },
+  temporalRestart: (options) =>
+    restartDrill('temporalRestart', 'Temporal dev server', 'Temporal down s', (stack) => stack.restartTemporal(3_000), options),
 
-  async postgresRestart(options) {
-    const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
-    return runDrill(
-      {
-        name: 'postgresRestart',
-        orders,
-        stack: { timeScale: INSTANT },
-        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
-        async disrupt(stack, progress) {
-          const completedAtStop = await whenShareCompleted(progress, 0.1, orders);
-          const t = performance.now();
-          await stack.restartPostgres(5_000);
-          process.stdout.write(`  PostgreSQL stopped with ${completedAtStop}/${orders} completed, back after ${fmt((performance.now() - t) / 1000)} s\n`);
-          return { 'completed when stopped': completedAtStop, 'PostgreSQL down s': fmt((performance.now() - t) / 1000) };
-        },
-      },
-      options,
-    );
-  },
+  postgresRestart: (options) =>
+    restartDrill('postgresRestart', 'PostgreSQL', 'PostgreSQL down s', (stack) => stack.restartPostgres(5_000), options),
 
   async carrierFaults(options) {
     const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
