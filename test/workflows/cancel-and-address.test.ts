@@ -4,7 +4,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import {
-  closeWarehouseForToday,
+  fillWarehouseForAWeek,
   firstShipmentId,
   labelDestination,
   NEW_ADDRESS,
@@ -34,7 +34,7 @@ describe('cancel and address change, validated against where the order is', () =
     const inventory = createInventoryActivities(journey.database.db);
     const before = await stockSnapshot(journey, ['CUTTING-BOARD-OAK']);
     const sold = simulator(journey).labelsSold();
-    const reopen = await closeWarehouseForToday(journey, 'LYS1');
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
     try {
       const handle = await journey.placeOrder({ lines: LYS1_ONLY });
       await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);
@@ -111,7 +111,7 @@ describe('cancel and address change, validated against where the order is', () =
   });
 
   it('an address change before booking books one label, to the new address', async () => {
-    const reopen = await closeWarehouseForToday(journey, 'LYS1');
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
     let handle;
     try {
       handle = await journey.placeOrder({ lines: LYS1_ONLY });

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CarrierSimulator } from '../../activities/carriers/simulator';
-import { HOUR_MS } from '../../domain/clock';
+import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { DEFAULT_ORDER, type Journey } from '../support/journey';
 import { ids, type OrderView, type ShipmentView } from '../../domain/journey';
 import type { Address } from '../../domain/order';
@@ -112,13 +112,30 @@ export async function stockSnapshot(journey: Journey, skuCodes: readonly string[
   return rows;
 }
 
-/** A warehouse that only picks from the next working day: the shipment waits in `waiting_for_pick_slot` until time is skipped. */
-export async function closeWarehouseForToday(journey: Journey, warehouseCode: string): Promise<() => Promise<void>> {
+/**
+ * A warehouse with no pick capacity left for the next week: a new shipment books a slot days away
+ * and waits in `waiting_for_pick_slot`. Capacity, not the cut-off, so the wait never depends on the
+ * time of day the suite runs (a cut-off at midnight is minutes away late in the evening).
+ */
+export async function fillWarehouseForAWeek(journey: Journey, warehouseCode: string): Promise<() => Promise<void>> {
   const db = journey.database.db;
-  const before = await db.warehouse.findUniqueOrThrow({ where: { code: warehouseCode } });
-  await db.warehouse.update({ where: { code: warehouseCode }, data: { cutoffLocalTime: '00:00' } });
+  const { dailyCapacityShipments } = await db.warehouse.findUniqueOrThrow({ where: { code: warehouseCode } });
+  const now = await journey.env.currentTimeMs();
+  const days = Array.from({ length: 10 }, (_, i) => new Date(`${new Date(now + (i - 1) * DAY_MS).toISOString().slice(0, 10)}T00:00:00Z`));
+  const before = await db.warehouseCapacityDay.findMany({ where: { warehouseCode, day: { in: days } } });
+  for (const day of days) {
+    await db.warehouseCapacityDay.upsert({
+      where: { warehouseCode_day: { warehouseCode, day } },
+      create: { warehouseCode, day, booked: dailyCapacityShipments },
+      update: { booked: dailyCapacityShipments },
+    });
+  }
   return async () => {
-    await db.warehouse.update({ where: { code: warehouseCode }, data: { cutoffLocalTime: before.cutoffLocalTime } });
+    for (const day of days) {
+      const earlier = before.find((b) => b.day.getTime() === day.getTime());
+      if (earlier) await db.warehouseCapacityDay.update({ where: { warehouseCode_day: { warehouseCode, day } }, data: { booked: earlier.booked } });
+      else await db.warehouseCapacityDay.deleteMany({ where: { warehouseCode, day } });
+    }
   };
 }
 
