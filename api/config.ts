@@ -11,6 +11,8 @@ import { ApiRoleSchema, type ApiRole } from '../domain/api';
  *   COLIS_TIME_SCALE           business seconds per real second handed to new orders (default 1)
  *   COLIS_RATE_LIMIT_PER_MINUTE requests per key per minute (default 600)
  *   COLIS_BODY_LIMIT_BYTES     largest request body (default 262144)
+ *   COLIS_INTAKE_START_WAIT_MS how long POST /orders waits for the workflow start before answering
+ *                              anyway (default 25; the order is committed first, the start goes on)
  *   COLIS_CARRIER_SECRET_<CODE> webhook secrets (see activities/carriers/registry.ts)
  */
 
@@ -30,6 +32,8 @@ export interface ApiConfig {
   timeScale: number;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** POST /orders answers after the commit and at most this long waiting for the workflow start. */
+  intakeStartWaitMs: number;
   /** Query and update calls to a workflow give up after this long (no worker, stuck task). */
   workflowCallTimeoutMs: number;
   webhookToleranceSeconds: number;
@@ -87,6 +91,7 @@ export function loadApiConfig(env: Env = process.env, overrides: Partial<ApiConf
     timeScale: positiveNumber(env.COLIS_TIME_SCALE, 1, 'COLIS_TIME_SCALE'),
     rateLimitPerMinute: positiveNumber(env.COLIS_RATE_LIMIT_PER_MINUTE, 600, 'COLIS_RATE_LIMIT_PER_MINUTE'),
     bodyLimitBytes: positiveNumber(env.COLIS_BODY_LIMIT_BYTES, 256 * 1024, 'COLIS_BODY_LIMIT_BYTES'),
+    intakeStartWaitMs: positiveNumber(env.COLIS_INTAKE_START_WAIT_MS, 25, 'COLIS_INTAKE_START_WAIT_MS'),
     workflowCallTimeoutMs: positiveNumber(env.COLIS_WORKFLOW_CALL_TIMEOUT_MS, 10_000, 'COLIS_WORKFLOW_CALL_TIMEOUT_MS'),
     webhookToleranceSeconds: 300,
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),

@@ -90,6 +90,11 @@ export const OrderAcceptedSchema = z
     workflowId: z.string(),
     /** `created` for the request that started the order, `existing` for a repeat of it. */
     outcome: z.enum(['created', 'existing']),
+    /**
+     * Whether the order's workflow had started when the answer left. `false` under a burst or a
+     * Temporal outage: the order is committed and its workflow starts as soon as Temporal takes it.
+     */
+    workflowStarted: z.boolean(),
     statusUrl: z.string(),
     webUiUrl: z.string(),
     /** The customer's tracking page: carries a token that opens this order only (no API key). */

@@ -5,8 +5,8 @@ import { ids } from '../../domain/journey';
 import { orderStatusQuery } from '../../workflows/definitions';
 import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
 import { notFound } from '../errors';
-import { intakeMemoOf } from './intake';
-import { orderViewFromDb, orderViewFromStartInput } from './views';
+import { intakeMemoOf } from './order-starter';
+import { orderViewFromDb, orderViewFromIntake } from './views';
 import { describeWorkflow, withinDeadline } from './workflows';
 
 export interface OrderRead {
@@ -17,7 +17,8 @@ export interface OrderRead {
 
 /**
  * An order's state: the workflow's `status` query while it runs, the database once it has completed
- * (or when the query cannot be answered), and the intake input before the first activity wrote a row.
+ * (or when the query cannot be answered), and the intake row before the workflow has written one (it
+ * may not even be started yet: intake answers once the row is committed).
  * A caller that may not read the order gets the same 404 as for an order that does not exist.
  */
 export async function readOrder(app: FastifyInstance, orderId: string, principal: Principal | undefined): Promise<OrderRead> {
@@ -42,9 +43,7 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
     if (!mayReadOrderOf(principal, memo?.submittedBy ?? stored.submittedBy)) throw notFound(`order ${orderId}`);
     return { view: stored.view, source: 'database', running };
   }
-  if (description && mayReadOrderOf(principal, memo?.submittedBy)) {
-    const view = await orderViewFromStartInput(app.temporal, orderId);
-    if (view) return { view, source: 'intake', running };
-  }
+  const accepted = await orderViewFromIntake(app.db, orderId);
+  if (accepted && mayReadOrderOf(principal, accepted.submittedBy)) return { view: accepted.view, source: 'intake', running };
   throw notFound(`order ${orderId}`);
 }

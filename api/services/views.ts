@@ -1,13 +1,11 @@
-import type { Client } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { Db } from '../../activities/db';
-import { DECISIONS_BY_REASON, ids, type EscalationView, type OrderView, type ShipmentStage, type ShipmentView, type TimelineEntry } from '../../domain/journey';
+import { DECISIONS_BY_REASON, type EscalationView, type OrderView, type ShipmentStage, type ShipmentView, type TimelineEntry } from '../../domain/journey';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 
 /**
  * The journey's views rebuilt from the database, for when the workflow that owns them has completed
- * (or cannot answer a query), and from the workflow's start input before its first activity ran.
+ * (or cannot answer a query), and from the intake row before the workflow's first activity ran.
  * The shapes are the workflows' own query results (domain/journey.ts), so a client reads one shape
  * whichever source answered.
  */
@@ -165,22 +163,16 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
  * The order as intake handed it to the workflow, read from the first history event. Answers for an
  * order whose workflow cannot be queried yet (no worker has picked it up) and has no row yet.
  */
-export async function orderViewFromStartInput(client: Client, orderId: string): Promise<OrderView | undefined> {
-  const workflowId = ids.orderWorkflowId(orderId);
-  const history = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace,
-    execution: { workflowId },
-    maximumPageSize: 1,
-  });
-  const started = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-  if (!started) return undefined;
-  const decoded: unknown = await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, started.input?.payloads);
-  const parsed = OrderWorkflowInputSchema.safeParse(decoded);
+/** An accepted order before its workflow has written anything: its intake row, as the order workflow will see it. */
+export async function orderViewFromIntake(db: Db, orderId: string): Promise<{ view: OrderView; submittedBy: string } | undefined> {
+  const row = await db.orderIntake.findUnique({ where: { orderId }, select: { input: true, submittedBy: true, workflowId: true } });
+  if (!row) return undefined;
+  const parsed = OrderWorkflowInputSchema.safeParse(row.input);
   if (!parsed.success) return undefined;
   const input = parsed.data;
-  return {
+  const view: OrderView = {
     orderId: input.orderId,
-    workflowId,
+    workflowId: row.workflowId,
     stage: 'received',
     customerId: input.request.customer.id,
     serviceLevel: input.request.serviceLevel,
@@ -194,6 +186,7 @@ export async function orderViewFromStartInput(client: Client, orderId: string): 
     packagingCostCents: 0,
     shippingCostCents: 0,
   };
+  return { view, submittedBy: row.submittedBy };
 }
 
 export function shipmentViewIn(view: OrderView, shipmentId: string): ShipmentView | undefined {

@@ -51,7 +51,8 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
   const makeConfig = (extra: Partial<ApiConfig>) =>
     loadApiConfig(
       { COLIS_CARRIER_SECRET_SWIFTPOST: WEBHOOK_SECRET },
-      { apiKeys: Object.values(KEYS), workflowCallTimeoutMs: 1500, logLevel: 'info', ...overrides, ...extra },
+      // Intake waits for the workflow start here, so a test can describe the workflow right after the 202.
+      { apiKeys: Object.values(KEYS), workflowCallTimeoutMs: 1500, intakeStartWaitMs: 30_000, logLevel: 'info', ...overrides, ...extra },
     );
   const config = makeConfig({});
   const apps: FastifyInstance[] = [];

@@ -1,5 +1,12 @@
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deriveOrderId } from '../../api/services/intake';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { deriveOrderId, placeOrder } from '../../api/services/intake';
+import { OrderStarter } from '../../api/services/order-starter';
+import { OrderRequestSchema, OrderWorkflowInputSchema } from '../../domain/order';
+import { freePort } from '../../scripts/lib/ports';
 import { MAX_LINES_PER_ORDER } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
@@ -100,7 +107,7 @@ describe('intake', () => {
     expect(await workflowsWithId(responses[0]!.json().workflowId)).toBe(1);
   });
 
-  it('answers a repeat after the journey ended from Temporal alone (200 same body, 409 different)', async () => {
+  it('answers a repeat after the journey ended from the intake record (200 same body, 409 different)', async () => {
     const key = newKey();
     const { workflowId } = (await place(orderRequest(), key)).json();
     await h.client.workflow.getHandle(workflowId).terminate('test: journey over');
@@ -131,6 +138,82 @@ describe('intake', () => {
 
   it('answers 404 for an order nobody knows', async () => {
     expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/orders/ORD-NOPE' }), 404, 'not_found');
+  });
+});
+
+describe('intake when the workflow cannot start at once', () => {
+  const silent = pino({ level: 'silent' });
+
+  it('keeps an order committed by a process that died before starting it, and a sweep starts it exactly once', async () => {
+    // A starter that never gets to start anything stands for an API killed right after its commit.
+    const doomed = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const key = newKey('crash');
+    const accepted = await placeOrder({
+      db: h.db,
+      starter: doomed,
+      request: OrderRequestSchema.parse(orderRequest()),
+      apiKeyName: KEYS.intake.name,
+      idempotencyKey: key,
+      timeScale: 1,
+      startWaitMs: 20,
+    });
+    expect(accepted).toMatchObject({ outcome: 'created', workflowStarted: false });
+    await expect(h.client.workflow.getHandle(accepted.workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    // Its shop can already read it, from the intake record.
+    const view = await h.as(KEYS.intake, { method: 'GET', url: `/orders/${accepted.orderId}` });
+    expect(view.json()).toMatchObject({ orderId: accepted.orderId, stage: 'received', source: 'intake' });
+    // Steering it must wait for its workflow: a 503 with Retry-After, not a 404 for an order we accepted.
+    const cancel = await h.as(KEYS.ops, { method: 'POST', url: `/orders/${accepted.orderId}/cancel`, payload: { reason: 'customer asked' } });
+    expectErrorShape(cancel, 503, 'unavailable');
+    expect(cancel.headers['retry-after']).toBe('5');
+
+    const survivor = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    expect(await survivor.sweep()).toBeGreaterThanOrEqual(1);
+    await survivor.close();
+    const description = await h.client.workflow.getHandle(accepted.workflowId).describe();
+    expect(description.status.name).toBe('RUNNING');
+    const row = await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.orderId } });
+    expect(row.startedAt).toBeInstanceOf(Date);
+
+    // A second sweep (another API process) finds nothing to do, and a start of the same order is refused as a twin.
+    const other = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    expect(await other.start(OrderWorkflowInputSchema.parse(row.input), KEYS.intake.name)).toEqual({ started: true });
+    await other.close();
+    expect(await workflowsWithId(accepted.workflowId)).toBe(1);
+    await doomed.close();
+  });
+
+  it('answers 202 within its wait while Temporal is unreachable, and the order stays readable', async () => {
+    // A Temporal address nothing listens on: every start fails until a sweep of a healthy process takes over.
+    const unreachable = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+    const app = await buildApp({
+      db: h.db,
+      temporalClient: unreachable,
+      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), intakeStartWaitMs: 100, logLevel: 'silent' }),
+    });
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('outage') },
+        payload: orderRequest(),
+      });
+      // Answered without the workflow: intake did not wait for Temporal (bench/ measures how fast).
+      expect(response.statusCode).toBe(202);
+      const body = response.json();
+      expect(body).toMatchObject({ outcome: 'created', workflowStarted: false });
+      const row = await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: body.orderId } });
+      expect(row.startedAt).toBeNull();
+      const view = await h.as(KEYS.intake, { method: 'GET', url: `/orders/${body.orderId}` });
+      expect(view.json()).toMatchObject({ orderId: body.orderId, stage: 'received' });
+      // The healthy API's own sweep would start it after a few seconds; one sweep now does the same.
+      const healthy = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+      await healthy.sweep();
+      await healthy.close();
+      expect(await workflowsWithId(body.workflowId)).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -200,6 +200,7 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/colis_http_request_duration_seconds_bucket\{le="0\.1",method="GET",route="\/process",status_code="200"\}/);
     expect(text).toMatch(/colis_orders\{status="completed"\} 4/);
     expect(text).toMatch(/colis_escalations_open\{reason="stuck"\} 1/);
+    expect(text).toMatch(/colis_intake_unstarted_orders \d+/);
     expect(text).toContain('colis_on_time_ratio');
     expect(text).not.toContain('NOPE-1');
     expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/metrics' }), 403, 'forbidden');

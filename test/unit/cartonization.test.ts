@@ -142,15 +142,6 @@ describe('planPackages', () => {
       }
     });
 
-    it('plans in well under 50 ms', () => {
-      const timings = Array.from({ length: 3 }, () => {
-        const started = performance.now();
-        planPackages(items, catalogue);
-        return performance.now() - started;
-      });
-      expect(Math.min(...timings)).toBeLessThan(50);
-    });
-
     it('is deterministic: the same items in any order give the same plan', () => {
       const first = planPackages(items, catalogue);
       expect(planPackages([...items].reverse(), [...catalogue].reverse())).toEqual(first);

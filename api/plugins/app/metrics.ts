@@ -4,8 +4,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /**
  * GET /metrics in Prometheus text format: the API's requests (count and latency by route and
- * status), the business gauges read from the database at scrape time (orders by status, open
- * escalations by reason, on-time rate of the last 7 days' deliveries), and the Temporal workers' own
+ * status), the business gauges read from the database at scrape time (orders by status, accepted
+ * orders whose workflow has not started, open escalations by reason, on-time rate of the last 7 days' deliveries), and the Temporal workers' own
  * metrics, fetched from the SDK runtime's Prometheus exporter (COLIS_TEMPORAL_METRICS_URL, default
  * http://127.0.0.1:9464/metrics as `npm start` configures it; empty to disable) and appended.
  * Ops role: Prometheus sends the key as `authorization: Bearer <key>`.
@@ -56,6 +56,14 @@ export default fp<MetricsOptions>(
         this.reset();
         const rows = await db.escalation.groupBy({ by: ['reason'], where: { status: 'open' }, _count: { _all: true } });
         for (const row of rows) this.set({ reason: row.reason }, row._count._all);
+      },
+    });
+    new Gauge({
+      name: 'colis_intake_unstarted_orders',
+      help: 'Orders accepted (committed, answered 202) whose workflow has not started yet: the backlog a burst or a Temporal outage leaves',
+      registers: [registry],
+      async collect() {
+        this.set(await db.orderIntake.count({ where: { startedAt: null } }));
       },
     });
     new Gauge({

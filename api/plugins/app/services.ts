@@ -3,14 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../../../activities/db';
 import type { ApiConfig } from '../../config';
+import { OrderStarter } from '../../services/order-starter';
 
-/** The API's collaborators, decorated once so routes reach them as `app.db`, `app.temporal`, `app.config`. */
+/**
+ * The API's collaborators, decorated once so routes reach them as `app.db`, `app.temporal`,
+ * `app.config`, and `app.orderStarter`, which starts the workflows of accepted orders and sweeps
+ * for any left unstarted from the moment the app is ready until it closes.
+ */
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     temporal: Client;
     config: ApiConfig;
+    orderStarter: OrderStarter;
   }
 }
 
@@ -25,6 +31,10 @@ export default fp<ServicesOptions>(
     app.decorate('db', options.db);
     app.decorate('temporal', options.temporal);
     app.decorate('config', options.config);
+    const starter = new OrderStarter({ db: options.db, client: options.temporal, log: app.log.child({ component: 'order-starter' }) });
+    app.decorate('orderStarter', starter);
+    app.addHook('onReady', async () => starter.startSweeping());
+    app.addHook('onClose', async () => starter.close());
   },
   { name: 'colis-services' },
 );

@@ -16,7 +16,7 @@ import {
 import { CancelOrderRequestSchema, ChangeAddressRequestSchema, ids, type OrderView } from '../../../domain/journey';
 import { OrderRequestSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
-import { ApiError, notFound } from '../../errors';
+import { ApiError, notFound, unavailable } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { trackingPath, trackingSecret } from '../pages/tracking-token';
 import { decodeCursor, encodeCursor } from '../../services/cursor';
@@ -47,8 +47,9 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         tags: ['orders'],
         summary: 'Place an order',
         description:
-          'Starts the order journey and answers at once (202). The Idempotency-Key makes retries safe: the same key with ' +
-          'the same body answers 200 with the same order, with a different body 409. Never starts a second workflow.',
+          'Accepts the order durably and answers at once (202); its journey (the order workflow) starts within ' +
+          'milliseconds, or as soon as Temporal can take it under a burst. The Idempotency-Key makes retries safe: the same ' +
+          'key with the same body answers 200 with the same order, with a different body 409. Never starts a second workflow.',
         headers: IntakeHeadersSchema,
         body: OrderRequestSchema,
         response: { 202: OrderAcceptedSchema, 200: OrderAcceptedSchema, ...errors, 413: ErrorResponseSchema, 415: ErrorResponseSchema },
@@ -66,13 +67,15 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         );
       }
       const result = await placeOrder({
-        client: app.temporal,
+        db: app.db,
+        starter: app.orderStarter,
         request: request.body,
         apiKeyName: principal.name,
         idempotencyKey: request.headers['idempotency-key'],
         timeScale: app.config.timeScale,
+        startWaitMs: app.config.intakeStartWaitMs,
       });
-      request.log.info({ orderId: result.orderId, outcome: result.outcome }, 'order intake');
+      request.log.info({ orderId: result.orderId, outcome: result.outcome, workflowStarted: result.workflowStarted }, 'order intake');
       return reply
         .code(result.outcome === 'created' ? 202 : 200)
         .header('location', statusUrl(result.orderId))
@@ -176,7 +179,12 @@ const orders: FastifyPluginAsyncZod = async (app) => {
   ) => {
     const workflowId = ids.orderWorkflowId(orderId);
     const description = await describeWorkflow(app.temporal, workflowId);
-    if (!description) throw notFound(`order ${orderId}`);
+    if (!description) {
+      // Accepted but not started yet (a burst or a Temporal outage): the update can apply in a moment.
+      const accepted = await app.db.orderIntake.findUnique({ where: { orderId }, select: { orderId: true } });
+      if (accepted) throw unavailable(`${what} cannot apply yet: order ${orderId} is accepted and its journey is about to start; retry shortly`);
+      throw notFound(`order ${orderId}`);
+    }
     if (description.status.name !== 'RUNNING') {
       throw new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${description.status.name.toLowerCase()})`);
     }

@@ -1,0 +1,223 @@
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Db } from '../../activities/db';
+import { ids, TASK_QUEUES } from '../../domain/journey';
+import { OrderWorkflowInputSchema, type OrderWorkflowInput } from '../../domain/order';
+import { searchAttributes } from '../../workflows/definitions';
+
+/**
+ * Starts the order workflows of accepted orders (`OrderIntake` rows), which intake commits before it
+ * answers 202. Two ways in:
+ *   - `start(input)`, right after the commit: the usual path, the workflow exists within milliseconds;
+ *   - a sweep every few seconds of rows still unstarted, which covers a Temporal outage, a start that
+ *     failed, a queue that was full, and an API process killed between its commit and its start.
+ * At most `concurrency` starts are in flight per process: under a burst the backlog waits in
+ * PostgreSQL and in this queue rather than piling onto the Temporal server, and intake keeps
+ * answering at database speed. A start is idempotent (the workflow id is the order's, and a second
+ * start is rejected), so two API processes sweeping the same row start it once.
+ */
+
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+
+/** What intake stores in the workflow's memo: who placed the order, and the request it hashed. */
+export interface IntakeMemo {
+  requestHash: string;
+  /** The API key name that placed the order: intake keys read only their own orders. */
+  submittedBy: string;
+}
+
+export function intakeMemoOf(description: WorkflowExecutionDescription): IntakeMemo | undefined {
+  const { requestHash, submittedBy } = (description.memo ?? {}) as Partial<Record<keyof IntakeMemo, unknown>>;
+  if (typeof requestHash !== 'string' || typeof submittedBy !== 'string') return undefined;
+  return { requestHash, submittedBy };
+}
+
+export interface OrderStarterOptions {
+  db: Db;
+  client: Client;
+  log: FastifyBaseLogger;
+  /** Starts in flight at once (default 16). */
+  concurrency?: number;
+  /** How often unstarted rows are looked for (default 2 s). */
+  sweepIntervalMs?: number;
+  /** A row younger than this is left to the process that committed it (default 5 s). */
+  sweepAfterMs?: number;
+  /** Queued starts beyond this wait in the table for a sweep (default 20,000). */
+  maxQueued?: number;
+  /** A start Temporal has not answered within this is abandoned to a later sweep (default 10 s). */
+  startTimeoutMs?: number;
+  /** `close()` waits this long for starts in flight (default 5 s); an unfinished one is left to a sweep. */
+  closeGraceMs?: number;
+}
+
+export interface StartOutcome {
+  started: boolean;
+  error?: string;
+}
+
+interface Queued {
+  input: OrderWorkflowInput;
+  submittedBy: string;
+  settle: (outcome: StartOutcome) => void;
+}
+
+export class OrderStarter {
+  private readonly queue: Queued[] = [];
+  /** Orders queued or being started here, so a sweep never queues one twice. */
+  private readonly pending = new Map<string, Promise<StartOutcome>>();
+  private running = 0;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private closed = false;
+  private readonly concurrency: number;
+  private readonly sweepIntervalMs: number;
+  private readonly sweepAfterMs: number;
+  private readonly maxQueued: number;
+  private readonly startTimeoutMs: number;
+  private readonly closeGraceMs: number;
+
+  constructor(private readonly options: OrderStarterOptions) {
+    this.concurrency = options.concurrency ?? 16;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
+    this.sweepAfterMs = options.sweepAfterMs ?? 5_000;
+    this.maxQueued = options.maxQueued ?? 20_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    this.closeGraceMs = options.closeGraceMs ?? 5_000;
+  }
+
+  /** Queues the start of an accepted order; resolves once Temporal has it (or the attempt failed). */
+  start(input: OrderWorkflowInput, submittedBy: string): Promise<StartOutcome> {
+    const existing = this.pending.get(input.orderId);
+    if (existing) return existing;
+    if (this.closed || this.queue.length >= this.maxQueued) {
+      return Promise.resolve({ started: false, error: this.closed ? 'order starter closed' : 'start queue full; a sweep will start it' });
+    }
+    const promise = new Promise<StartOutcome>((settle) => this.queue.push({ input, submittedBy, settle }));
+    this.pending.set(input.orderId, promise);
+    this.pump();
+    return promise;
+  }
+
+  /** Begins the periodic sweep; the first one runs at once, picking up what a previous process left. */
+  startSweeping(): void {
+    if (this.sweepTimer || this.closed) return;
+    const tick = () => {
+      this.sweeping = this.sweep()
+        .then(() => undefined)
+        .catch((error: unknown) => this.options.log.warn({ err: errorText(error) }, 'intake sweep failed; retrying'))
+        .finally(() => {
+          this.sweeping = undefined;
+          if (!this.closed) this.sweepTimer = setTimeout(tick, this.sweepIntervalMs);
+        });
+    };
+    this.sweepTimer = setTimeout(tick, 0);
+  }
+
+  /** Stops sweeping and waits for the starts in flight; queued ones stay in the table for the next process. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    for (const queued of this.queue.splice(0)) {
+      this.pending.delete(queued.input.orderId);
+      queued.settle({ started: false, error: 'order starter closed' });
+    }
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.closeGraceMs).unref());
+    await Promise.race([Promise.all([this.sweeping, ...this.pending.values()]), grace]);
+  }
+
+  /** Orders accepted but not yet started, here and in the table. */
+  get queued(): number {
+    return this.queue.length + this.running;
+  }
+
+  /** One pass over the table: every row unstarted for longer than `sweepAfterMs`, oldest first. */
+  async sweep(): Promise<number> {
+    const rows = await this.options.db.orderIntake.findMany({
+      where: { startedAt: null, receivedAt: { lt: new Date(Date.now() - this.sweepAfterMs) } },
+      orderBy: { receivedAt: 'asc' },
+      take: Math.max(1, Math.min(1_000, this.maxQueued - this.queue.length)),
+      select: { orderId: true, input: true, submittedBy: true },
+    });
+    let queued = 0;
+    for (const row of rows) {
+      if (this.pending.has(row.orderId)) continue;
+      const input = OrderWorkflowInputSchema.safeParse(row.input);
+      if (!input.success) {
+        // Written by this code's own intake, so unreadable means a schema change without a migration of the rows.
+        this.options.log.error({ orderId: row.orderId, err: input.error.message }, 'accepted order has an unreadable start input');
+        continue;
+      }
+      void this.start(input.data, row.submittedBy);
+      queued += 1;
+    }
+    if (queued > 0) this.options.log.info({ queued }, 'intake sweep queued unstarted orders');
+    return queued;
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0) {
+      const next = this.queue.shift();
+      if (!next) break;
+      this.running += 1;
+      void this.startOne(next).then((outcome) => {
+        this.running -= 1;
+        this.pending.delete(next.input.orderId);
+        next.settle(outcome);
+        this.pump();
+      });
+    }
+  }
+
+  private async startOne({ input, submittedBy }: Queued): Promise<StartOutcome> {
+    const { db, client, log } = this.options;
+    let outcome: StartOutcome;
+    try {
+      await client.withDeadline(Date.now() + this.startTimeoutMs, () => startOrderWorkflow(client, input, submittedBy));
+      outcome = { started: true };
+    } catch (error) {
+      outcome = error instanceof WorkflowExecutionAlreadyStartedError ? { started: true } : { started: false, error: errorText(error) };
+    }
+    try {
+      await db.orderIntake.update({
+        where: { orderId: input.orderId },
+        data: outcome.started
+          ? { startedAt: new Date(), startAttempts: { increment: 1 }, lastStartError: null }
+          : { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null },
+      });
+    } catch (error) {
+      // The workflow is started either way; an unrecorded start is only retried by a sweep and rejected as a duplicate.
+      log.warn({ orderId: input.orderId, err: errorText(error) }, 'could not record the workflow start');
+    }
+    if (!outcome.started) log.warn({ orderId: input.orderId, err: outcome.error }, 'order workflow start failed; a sweep retries it');
+    return outcome;
+  }
+}
+
+/** The order workflow's start: id from the order, searchable from its first second, described for the Web UI. */
+export async function startOrderWorkflow(client: Client, input: OrderWorkflowInput, submittedBy: string): Promise<void> {
+  const { orderId, request, promisedBy } = input;
+  const memo: IntakeMemo = { requestHash: input.requestHash, submittedBy };
+  await client.workflow.start<(input: OrderWorkflowInput) => Promise<unknown>>(ORDER_WORKFLOW_TYPE, {
+    workflowId: ids.orderWorkflowId(orderId),
+    taskQueue: TASK_QUEUES.orders,
+    args: [input],
+    // A twin, running or finished, makes the start fail: the same order is never started twice.
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    memo: { ...memo },
+    typedSearchAttributes: [
+      { key: searchAttributes.orderId, value: orderId },
+      { key: searchAttributes.customerId, value: request.customer.id },
+      { key: searchAttributes.orderStatus, value: 'received' },
+      { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
+    ],
+    staticSummary: `Order ${orderId} · ${request.lines.reduce((n, l) => n + l.quantity, 0)} item(s) · ${request.serviceLevel} to ${request.shipTo.city}`,
+    staticDetails: [
+      `**Order** ${orderId} from ${request.source} (key ${submittedBy})`,
+      `**Promised by** ${promisedBy}`,
+      `**Lines** ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')}`,
+    ].join('\n\n'),
+  });
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
