@@ -1,5 +1,5 @@
 import { type Integrity, checkIntegrity, integrityProblems } from './lib/integrity';
-import { type OrderCounts, type OrderShape, postOrders, waitForOrders } from './lib/orders';
+import { type OrderCounts, type OrderShape, drainStarts, orderRequest, postOrder, postOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, quantile, writeResult } from './lib/report';
 import { type Stack, type StackOptions, sleep, withStack } from './lib/stack';
 import type { BenchOptions } from './lib/cli';
@@ -198,7 +198,6 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
 
 /** Offers `count` orders evenly over `windowMs` whatever the answers take (open loop), and records each answer. */
 async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
-  const { postOrder, orderRequest } = await import('./lib/orders');
   const started = performance.now();
   const answers: Promise<{ status: number; ms: number; orderId?: string }>[] = [];
   for (let i = 0; i < count; i++) {
@@ -209,6 +208,7 @@ async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
   }
   const offeredSeconds = (performance.now() - started) / 1000;
   const results = await Promise.all(answers);
+  const starts = await drainStarts(stack);
   const ms = results.filter((r) => r.status === 202).map((r) => r.ms);
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -222,6 +222,8 @@ async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
       'intake p50 ms': fmt(quantile(ms, 0.5)),
       'intake p99 ms': fmt(quantile(ms, 0.99)),
       'intake max ms': fmt(Math.max(...ms)),
+      'workflow starts queued after the last answer': starts.backlog,
+      'all workflows started after s': fmt(starts.drainSeconds),
     },
   };
 }

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { freePort } from '../scripts/lib/ports';
 import type { BenchOptions } from './lib/cli';
-import { orderRequest } from './lib/orders';
+import { drainStarts, orderRequest } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
 import { INTAKE_KEY, withStack } from './lib/stack';
 
@@ -10,7 +11,10 @@ import { INTAKE_KEY, withStack } from './lib/stack';
  * Intake latency and capacity: autocannon offers POST /orders at fixed rates (open loop, a unique
  * Idempotency-Key per request), then steps the rate up to find the highest one sustained with
  * p99 < 50 ms and no errors; the same against a bare Fastify route in the same run. The API runs
- * as its own process with no worker: intake is validate, authenticate, start the workflow.
+ * as its own process with no worker: intake is validate, authenticate, commit the order, and start
+ * its workflow (waiting at most COLIS_INTAKE_START_WAIT_MS for the start). After each load on Colis
+ * the bench waits until every accepted order's workflow has started, and reports how long the
+ * backlog took: the rate Temporal takes starts at, which intake no longer waits for.
  */
 
 interface Load {
@@ -20,6 +24,9 @@ interface Load {
   p99: number;
   errors: number;
   non202: number;
+  /** Colis only: orders still waiting for their workflow start when the load ended, and the seconds they took to start. */
+  backlog?: number;
+  drainSeconds?: number;
 }
 
 async function offer(url: string, rate: number, seconds: number): Promise<Load> {
@@ -60,7 +67,7 @@ export async function intake(options: BenchOptions): Promise<void> {
   const steps = options.smoke ? [100, 300, 600] : [100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000];
   await withStack({ timeScale: 1440, services: 'api' }, async (stack) => {
     const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { BARE_PORT: String(await freePort()) });
-    const bareUrl = (await import('node:fs')).readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
+    const bareUrl = readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
     if (!bareUrl) throw new Error('the bare Fastify server did not say where it listens');
     const targets = { colis: stack.apiUrl, bare: bareUrl } as const;
     await offer(targets.colis, 50, 2);
@@ -71,8 +78,13 @@ export async function intake(options: BenchOptions): Promise<void> {
       for (const rate of rates) {
         for (const [name, url] of Object.entries(targets)) {
           const load = await offer(url, rate, seconds);
+          if (name === 'colis') Object.assign(load, await drainStarts(stack));
           (fixed[name]![rate] ??= []).push(load);
-          process.stdout.write(`  ${name} @${rate}/s run ${r + 1}: p50 ${load.p50} ms, p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202\n`);
+          process.stdout.write(
+            `  ${name} @${rate}/s run ${r + 1}: p50 ${load.p50} ms, p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202` +
+              (load.backlog !== undefined ? `; ${load.backlog} starts queued at the end, all started ${fmt(load.drainSeconds ?? 0)} s later` : '') +
+              '\n',
+          );
         }
       }
     }
@@ -82,6 +94,7 @@ export async function intake(options: BenchOptions): Promise<void> {
       let sustained = 0;
       for (const rate of steps) {
         const load = await offer(url, rate, options.smoke ? 3 : 5);
+        if (name === 'colis') Object.assign(load, await drainStarts(stack));
         tried.push(load);
         const ok = load.p99 < 50 && load.errors === 0 && load.non202 === 0 && load.achieved >= rate * 0.95;
         process.stdout.write(`  ${name} step ${rate}/s: p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202 → ${ok ? 'sustained' : 'not sustained'}\n`);
@@ -98,10 +111,11 @@ export async function intake(options: BenchOptions): Promise<void> {
           fmtSpread(spread(loads.map((l) => l.p50)), 0),
           fmtSpread(spread(loads.map((l) => l.p99)), 0),
           loads.reduce((n, l) => n + l.errors + l.non202, 0),
+          name === 'colis' ? `${fmtSpread(spread(loads.map((l) => l.backlog ?? 0)), 0)} / ${fmtSpread(spread(loads.map((l) => l.drainSeconds ?? 0)), 1)} s` : '–',
         ];
       }),
     );
-    printTable(`intake latency, ms, median (min–max) of ${runs} run(s) × ${seconds} s (autocannon, open loop)`, ['target', 'p50', 'p99', 'errors + non-202'], rows);
+    printTable(`intake latency, ms, median (min–max) of ${runs} run(s) × ${seconds} s (autocannon, open loop)`, ['target', 'p50', 'p99', 'errors + non-202', 'starts queued at end / started after'], rows);
     printTable(
       'intake capacity: highest offered rate with p99 < 50 ms, zero errors, ≥ 95 % achieved',
       ['target', 'sustained req/s', 'first step that failed'],

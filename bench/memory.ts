@@ -7,8 +7,13 @@ import { type Stack, sleep, withStack } from './lib/stack';
 /**
  * Worker resident memory with many shipments open at once: every parcel plays the simulator's
  * `stall` scenario (a pickup scan, then silence), so its shipment workflow stays open waiting for
- * scans (and, past the stall window, for ops). RSS comes from /proc/<worker pid>/status at each
- * checkpoint; maxCachedWorkflows (COLIS_MAX_CACHED_WORKFLOWS) bounds the sticky cache.
+ * scans. RSS comes from /proc/<worker pid>/status at each checkpoint; maxCachedWorkflows
+ * (COLIS_MAX_CACHED_WORKFLOWS) bounds the sticky cache.
+ *
+ * It runs at real time by default (time scale 1) with warehouses that pick on arrival: a waiting
+ * shipment then sleeps as it would in production, its next poll hours away. A compressed clock
+ * would make thousands of waiting shipments poll their carriers every few seconds, measuring the
+ * poll traffic instead of the memory of waiting. (Weekends have no pick slots: run it on a weekday.)
  */
 
 /** With the carrier: the label is bought and the shipment waits for scans (or, once stuck, for ops). */
@@ -27,12 +32,18 @@ async function openShipments(stack: Stack): Promise<{ open: number; byStatus: Re
 }
 
 export async function memory(options: BenchOptions): Promise<void> {
-  const targets = options.smoke ? [10, 20] : (options.args.shipments ?? '1000,5000').split(',').map(Number);
+  const targets = options.smoke ? [10, 20] : (options.args.shipments ?? '500,1000,2000,3000,4000,5000').split(',').map(Number);
   const maxCached = Number(options.args['max-cached'] ?? 1000);
-  const budgetMs = options.smoke ? 25_000 : Number(options.args['budget-min'] ?? 60) * 60_000;
-  const timeScale = Number(options.args['time-scale'] ?? 1000);
+  const budgetMs = options.smoke ? 25_000 : Number(options.args['budget-min'] ?? 75) * 60_000;
+  const timeScale = Number(options.args['time-scale'] ?? 1);
   await withStack(
-    { timeScale, extraStock: 100_000, simulatorScript: { default: 'stall' }, workerEnv: { COLIS_MAX_CACHED_WORKFLOWS: String(maxCached) } },
+    {
+      timeScale,
+      extraStock: 100_000,
+      openWarehouses: true,
+      simulatorScript: { default: 'stall' },
+      workerEnv: { COLIS_MAX_CACHED_WORKFLOWS: String(maxCached) },
+    },
     async (stack) => {
       const pid = stack.worker?.pid ?? -1;
       const samples: { open: number; posted: number; rssMiB: number; atSeconds: number; byStatus: Record<string, number> }[] = [];
@@ -52,7 +63,7 @@ export async function memory(options: BenchOptions): Promise<void> {
           }
           if (performance.now() - started > budgetMs) break;
           // Keep a bounded lead of orders ahead of the workers, so intake never floods Temporal.
-          while (posted < target && posted - open < 100) {
+          while (posted < target && posted - open < 200) {
             pending.push(postOrder(stack.apiUrl, orderRequest('single', posted)).catch(() => undefined));
             posted += 1;
             if (pending.length >= 20) {

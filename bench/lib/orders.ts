@@ -118,3 +118,15 @@ export async function waitForOrders(
     await sleep(200);
   }
 }
+
+/** Waits until every accepted order's workflow has started (OrderIntake.startedAt set): intake answers before that. */
+export async function drainStarts(stack: Stack, timeoutMs = 600_000): Promise<{ backlog: number; drainSeconds: number }> {
+  const started = performance.now();
+  const unstarted = () => stack.db.orderIntake.count({ where: { startedAt: null } });
+  const backlog = await unstarted();
+  for (let left = backlog; left > 0; left = await unstarted()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`${left} accepted orders still unstarted after ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+  return { backlog, drainSeconds: (performance.now() - started) / 1000 };
+}

@@ -39,6 +39,11 @@ export interface StackOptions {
   temporalInMemory?: boolean;
   /** Extra stock per seeded level, so long runs never backorder. */
   extraStock?: number;
+  /**
+   * Warehouses that pick whatever arrives, any time of a working day: a bench at real time
+   * (time scale 1) then measures its subject, not orders parked until tomorrow's pick slot.
+   */
+  openWarehouses?: boolean;
 }
 
 export interface NodeProcess {
@@ -105,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const db = createDb(postgres.url, 20);
   await seed(db);
   if (options.extraStock) await topUpStock(db, options.extraStock);
+  if (options.openWarehouses) await db.warehouse.updateMany({ data: { dailyCapacityShipments: 1_000_000, cutoffLocalTime: '23:59' } });
 
   const cli = resolveTemporalCli();
   const temporalPort = await freePort();
