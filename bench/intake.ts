@@ -65,7 +65,7 @@ export async function intake(options: BenchOptions): Promise<void> {
   const seconds = options.smoke ? 3 : Number(options.args.seconds ?? 10);
   const rates = [100, 300];
   const steps = options.smoke ? [100, 300, 600] : [100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000];
-  await withStack({ timeScale: 1440, services: 'api' }, async (stack) => {
+  await withStack({ timeScale: 1440, services: 'api', apiCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
     const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { BARE_PORT: String(await freePort()) });
     const bareUrl = readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
     if (!bareUrl) throw new Error('the bare Fastify server did not say where it listens');

@@ -61,9 +61,20 @@ export function canonicalJson(value: unknown): string {
 /** Hash of the parsed request (defaults applied), so a body that only spells out a default is the same request. */
 export const requestHash = (request: OrderRequest) => createHash('sha256').update(canonicalJson(request), 'utf8').digest('hex');
 
+/**
+ * SKU codes known to exist, per database. Colis never deletes a SKU (order lines, movements and the
+ * ledger reference it), so a code once seen stays valid and only a code not yet seen costs a query:
+ * under a burst of orders for the same catalogue, validation stops hitting PostgreSQL.
+ */
+const knownSkuCodes = new WeakMap<Db, Set<string>>();
+
 export async function unknownSkus(db: Db, request: OrderRequest): Promise<{ index: number; sku: string }[]> {
-  const codes = request.lines.map((line) => line.sku);
-  const known = new Set((await db.sku.findMany({ where: { code: { in: codes } }, select: { code: true } })).map((s) => s.code));
+  let known = knownSkuCodes.get(db);
+  if (!known) knownSkuCodes.set(db, (known = new Set()));
+  const unseen = [...new Set(request.lines.map((line) => line.sku))].filter((code) => !known.has(code));
+  if (unseen.length > 0) {
+    for (const { code } of await db.sku.findMany({ where: { code: { in: unseen } }, select: { code: true } })) known.add(code);
+  }
   return request.lines.flatMap((line, index) => (known.has(line.sku) ? [] : [{ index, sku: line.sku }]));
 }
 
@@ -119,10 +130,12 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
     skipDuplicates: true,
   });
   if (count === 1) {
-    const started = await Promise.race([
-      starter.start(input, apiKeyName).then((outcome) => outcome.started),
-      new Promise<false>((resolve) => setTimeout(resolve, startWaitMs, false).unref()),
-    ]);
+    // Behind a backlog the start cannot finish within the wait: answer at once instead of after it.
+    const backlogged = starter.backlogged;
+    const starting = starter.start(input, apiKeyName).then((outcome) => outcome.started);
+    const started = backlogged
+      ? false
+      : await Promise.race([starting, new Promise<false>((resolve) => setTimeout(resolve, startWaitMs, false).unref())]);
     return { orderId, workflowId, outcome: 'created', workflowStarted: started };
   }
 

@@ -66,6 +66,10 @@ export class OrderStarter {
   /** Orders queued or being started here, so a sweep never queues one twice. */
   private readonly pending = new Map<string, Promise<StartOutcome>>();
   private running = 0;
+  /** Started orders whose `startedAt` is not written yet: written together, one statement per batch. */
+  private startedUnrecorded = new Set<string>();
+  private recording: Promise<void> | undefined;
+  private recordTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private closed = false;
@@ -123,11 +127,13 @@ export class OrderStarter {
     }
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.closeGraceMs).unref());
     await Promise.race([Promise.all([this.sweeping, ...this.pending.values()]), grace]);
+    if (this.recordTimer) clearTimeout(this.recordTimer);
+    await this.recordStarts();
   }
 
-  /** Orders accepted but not yet started, here and in the table. */
-  get queued(): number {
-    return this.queue.length + this.running;
+  /** Whether a start queued now would have to wait behind others (all slots busy). */
+  get backlogged(): boolean {
+    return this.queue.length > 0 || this.running >= this.concurrency;
   }
 
   /** One pass over the table: every row unstarted for longer than `sweepAfterMs`, oldest first. */
@@ -140,7 +146,7 @@ export class OrderStarter {
     });
     let queued = 0;
     for (const row of rows) {
-      if (this.pending.has(row.orderId)) continue;
+      if (this.pending.has(row.orderId) || this.startedUnrecorded.has(row.orderId)) continue;
       const input = OrderWorkflowInputSchema.safeParse(row.input);
       if (!input.success) {
         // Written by this code's own intake, so unreadable means a schema change without a migration of the rows.
@@ -177,19 +183,48 @@ export class OrderStarter {
     } catch (error) {
       outcome = error instanceof WorkflowExecutionAlreadyStartedError ? { started: true } : { started: false, error: errorText(error) };
     }
-    try {
-      await db.orderIntake.update({
-        where: { orderId: input.orderId },
-        data: outcome.started
-          ? { startedAt: new Date(), startAttempts: { increment: 1 }, lastStartError: null }
-          : { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null },
-      });
-    } catch (error) {
-      // The workflow is started either way; an unrecorded start is only retried by a sweep and rejected as a duplicate.
-      log.warn({ orderId: input.orderId, err: errorText(error) }, 'could not record the workflow start');
+    if (outcome.started) {
+      this.startedUnrecorded.add(input.orderId);
+      this.scheduleRecording(20);
+      return outcome;
     }
-    if (!outcome.started) log.warn({ orderId: input.orderId, err: outcome.error }, 'order workflow start failed; a sweep retries it');
+    log.warn({ orderId: input.orderId, err: outcome.error }, 'order workflow start failed; a sweep retries it');
+    await db.orderIntake
+      .update({ where: { orderId: input.orderId }, data: { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null } })
+      .catch((error: unknown) => log.warn({ orderId: input.orderId, err: errorText(error) }, 'could not record the failed start'));
     return outcome;
+  }
+
+  private scheduleRecording(delayMs: number): void {
+    this.recordTimer ??= setTimeout(() => {
+      this.recordTimer = undefined;
+      void this.recordStarts();
+    }, delayMs);
+  }
+
+  /**
+   * Writes `startedAt` for the starts since the last write, in one statement: under a burst that is
+   * one round trip per batch instead of one per order. A write that fails is retried with the next
+   * batch; meanwhile a sweep skips these orders, and were this process to die first, a sweep
+   * elsewhere would only see their second start rejected as a twin and record it then.
+   */
+  private async recordStarts(): Promise<void> {
+    await this.recording;
+    if (this.startedUnrecorded.size === 0) return;
+    const orderIds = [...this.startedUnrecorded];
+    this.recording = (async () => {
+      try {
+        await this.options.db.orderIntake.updateMany({
+          where: { orderId: { in: orderIds } },
+          data: { startedAt: new Date(), startAttempts: { increment: 1 }, lastStartError: null },
+        });
+        for (const id of orderIds) this.startedUnrecorded.delete(id);
+      } catch (error) {
+        this.options.log.warn({ orders: orderIds.length, err: errorText(error) }, 'could not record workflow starts; retrying');
+        if (!this.closed) this.scheduleRecording(1_000);
+      }
+    })();
+    await this.recording;
   }
 }
 

@@ -35,6 +35,8 @@ export interface StackOptions {
   services?: 'all' | 'api' | 'none';
   /** Write a V8 CPU profile of the worker into this folder when it exits. */
   workerCpuProfDir?: string;
+  /** Write a V8 CPU profile of the API process into this folder when it exits. */
+  apiCpuProfDir?: string;
   /** Temporal without its SQLite file (not durable): only to tell the engine's persistence cost apart. */
   temporalInMemory?: boolean;
   /** Extra stock per seeded level, so long runs never backorder. */
@@ -105,13 +107,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (pid > 0) pgPids.add(pid);
     return { pg, pid };
   };
-  let { pg: postgres, pid: pgPid } = await startPg();
-  await applyMigrations(postgres.url);
-  const db = createDb(postgres.url, 20);
-  await seed(db);
-  if (options.extraStock) await topUpStock(db, options.extraStock);
-  if (options.openWarehouses) await db.warehouse.updateMany({ data: { dailyCapacityShipments: 1_000_000, cutoffLocalTime: '23:59' } });
-
   const cli = resolveTemporalCli();
   const temporalPort = await freePort();
   const startTemporal = () =>
@@ -122,8 +117,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       namespace: 'default',
       logFile: join(dir, 'logs', 'temporal.log'),
     });
-  let temporal: RunningDevServer = await startTemporal();
-  live.add(temporal.process);
+  // The two servers start side by side: the dev server boots while PostgreSQL is migrated and seeded.
+  const temporalStarting = startTemporal().then((server) => {
+    live.add(server.process);
+    return server;
+  });
+  let { pg: postgres, pid: pgPid } = await startPg();
+  await applyMigrations(postgres.url);
+  const db = createDb(postgres.url, 20);
+  await seed(db);
+  if (options.extraStock) await topUpStock(db, options.extraStock);
+  if (options.openWarehouses) await db.warehouse.updateMany({ data: { dailyCapacityShipments: 1_000_000, cutoffLocalTime: '23:59' } });
+  let temporal: RunningDevServer = await temporalStarting;
   const connection = await Connection.connect({ address: temporal.address });
   await registerSearchAttributes(connection, 'default', () => {});
   const client = new Client({ connection, namespace: 'default' });
@@ -243,7 +248,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const services = options.services ?? 'all';
   const [api, worker] = await Promise.all([
-    services === 'none' ? undefined : spawnNode('api', 'api/main.ts', { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' }),
+    services === 'none'
+      ? undefined
+      : spawnNode(
+          'api',
+          'api/main.ts',
+          { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' },
+          options.apiCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.apiCpuProfDir}`] : [],
+        ),
     services === 'all' ? spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs) : undefined,
   ]);
   stack.api = api;
