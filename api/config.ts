@@ -13,6 +13,8 @@ import { ApiRoleSchema, type ApiRole } from '../domain/api';
  *   COLIS_BODY_LIMIT_BYTES     largest request body (default 262144)
  *   COLIS_INTAKE_START_WAIT_MS how long POST /orders waits for the workflow start before answering
  *                              anyway (default 25; the order is committed first, the start goes on)
+ *   COLIS_INTAKE_MAX_STARTS_PER_SECOND  meter order workflow starts (default: no limit); a burst above it
+ *                              waits in PostgreSQL (see api/services/order-starter.ts)
  *   COLIS_CARRIER_SECRET_<CODE> webhook secrets (see activities/carriers/registry.ts)
  */
 
@@ -34,6 +36,8 @@ export interface ApiConfig {
   bodyLimitBytes: number;
   /** POST /orders answers after the commit and at most this long waiting for the workflow start. */
   intakeStartWaitMs: number;
+  /** Order workflow starts per second at most, per API process; undefined for no limit. */
+  intakeMaxStartsPerSecond?: number;
   /** Query and update calls to a workflow give up after this long (no worker, stuck task). */
   workflowCallTimeoutMs: number;
   webhookToleranceSeconds: number;
@@ -92,6 +96,9 @@ export function loadApiConfig(env: Env = process.env, overrides: Partial<ApiConf
     rateLimitPerMinute: positiveNumber(env.COLIS_RATE_LIMIT_PER_MINUTE, 600, 'COLIS_RATE_LIMIT_PER_MINUTE'),
     bodyLimitBytes: positiveNumber(env.COLIS_BODY_LIMIT_BYTES, 256 * 1024, 'COLIS_BODY_LIMIT_BYTES'),
     intakeStartWaitMs: positiveNumber(env.COLIS_INTAKE_START_WAIT_MS, 25, 'COLIS_INTAKE_START_WAIT_MS'),
+    ...(env.COLIS_INTAKE_MAX_STARTS_PER_SECOND
+      ? { intakeMaxStartsPerSecond: positiveNumber(env.COLIS_INTAKE_MAX_STARTS_PER_SECOND, 0, 'COLIS_INTAKE_MAX_STARTS_PER_SECOND') }
+      : {}),
     workflowCallTimeoutMs: positiveNumber(env.COLIS_WORKFLOW_CALL_TIMEOUT_MS, 10_000, 'COLIS_WORKFLOW_CALL_TIMEOUT_MS'),
     webhookToleranceSeconds: 300,
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),

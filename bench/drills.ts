@@ -1,5 +1,5 @@
 import { type Integrity, checkIntegrity, integrityProblems } from './lib/integrity';
-import { type OrderCounts, type OrderShape, drainStarts, orderRequest, postOrder, postOrders, waitForOrders } from './lib/orders';
+import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, quantile, writeResult } from './lib/report';
 import { type Stack, type StackOptions, sleep, withStack } from './lib/stack';
 import type { BenchOptions } from './lib/cli';
@@ -63,6 +63,10 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
     if (refused > 0) problems.push(`${refused} orders refused at intake`);
     if (spec.disrupt && !disruption.ran) problems.push('the disruption did not happen');
     const seconds = (performance.now() - started) / 1000;
+    const starts = await stack.db.orderIntake.aggregate({ _min: { receivedAt: true }, _max: { startedAt: true } });
+    if (starts._min.receivedAt && starts._max.startedAt) {
+      intakeFigures['first order accepted → last workflow started s'] = fmt((starts._max.startedAt.getTime() - starts._min.receivedAt.getTime()) / 1000);
+    }
     report(spec.name, integrity, { ...intakeFigures, ...disruption.figures, 'wall time s': fmt(seconds), 'drained': drained.done ? 'yes' : 'no' });
     const verdict = problems.length === 0 ? 'PASS' : 'FAIL';
     process.stdout.write(
@@ -183,11 +187,14 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
   async burst(options) {
     const orders = options.smoke ? 40 : Number(options.args.orders ?? 2000);
     const windowMs = options.smoke ? 4_000 : 10_000;
+    // Starts are metered near what the workers journey per second here (bench throughput), so the
+    // backlog waits in PostgreSQL; `--start-rate=0` lets all 2,000 into Temporal at once instead.
+    const startRate = Number(options.args['start-rate'] ?? 1.5);
     return runDrill(
       {
         name: 'burst',
         orders,
-        stack: { timeScale: INSTANT },
+        stack: { timeScale: INSTANT, ...(startRate > 0 ? { apiEnv: { COLIS_INTAKE_MAX_STARTS_PER_SECOND: String(startRate) } } : {}) },
         drainTimeoutMs: options.smoke ? 60_000 : Number(options.args['drain-min'] ?? 30) * 60_000,
         intake: (stack) => openLoopBurst(stack, orders, windowMs),
       },
@@ -208,7 +215,7 @@ async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
   }
   const offeredSeconds = (performance.now() - started) / 1000;
   const results = await Promise.all(answers);
-  const starts = await drainStarts(stack);
+  const queuedStarts = await stack.db.orderIntake.count({ where: { startedAt: null } });
   const ms = results.filter((r) => r.status === 202).map((r) => r.ms);
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -222,8 +229,7 @@ async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
       'intake p50 ms': fmt(quantile(ms, 0.5)),
       'intake p99 ms': fmt(quantile(ms, 0.99)),
       'intake max ms': fmt(Math.max(...ms)),
-      'workflow starts queued after the last answer': starts.backlog,
-      'all workflows started after s': fmt(starts.drainSeconds),
+      'workflow starts still queued after the last answer': queuedStarts,
     },
   };
 }

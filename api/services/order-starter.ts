@@ -48,6 +48,12 @@ export interface OrderStarterOptions {
   startTimeoutMs?: number;
   /** `close()` waits this long for starts in flight (default 5 s); an unfinished one is left to a sweep. */
   closeGraceMs?: number;
+  /**
+   * Starts per second at most (default: no limit). A burst beyond what the workers can journey at
+   * once then waits in PostgreSQL, not in Temporal, where thousands of orders all active together
+   * overflow the workers' sticky cache and every step replays its history from the start.
+   */
+  maxStartsPerSecond?: number;
 }
 
 export interface StartOutcome {
@@ -67,7 +73,7 @@ export class OrderStarter {
   private readonly pending = new Map<string, Promise<StartOutcome>>();
   private running = 0;
   /** Started orders whose `startedAt` is not written yet: written together, one statement per batch. */
-  private startedUnrecorded = new Set<string>();
+  private readonly startedUnrecorded = new Set<string>();
   private recording: Promise<void> | undefined;
   private recordTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -79,6 +85,10 @@ export class OrderStarter {
   private readonly maxQueued: number;
   private readonly startTimeoutMs: number;
   private readonly closeGraceMs: number;
+  private readonly startIntervalMs: number;
+  /** When the next start may begin under `maxStartsPerSecond`. */
+  private nextStartAtMs = 0;
+  private pumpTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OrderStarterOptions) {
     this.concurrency = options.concurrency ?? 16;
@@ -87,6 +97,7 @@ export class OrderStarter {
     this.maxQueued = options.maxQueued ?? 20_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.closeGraceMs = options.closeGraceMs ?? 5_000;
+    this.startIntervalMs = options.maxStartsPerSecond ? 1_000 / options.maxStartsPerSecond : 0;
   }
 
   /** Queues the start of an accepted order; resolves once Temporal has it (or the attempt failed). */
@@ -121,6 +132,7 @@ export class OrderStarter {
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
     for (const queued of this.queue.splice(0)) {
       this.pending.delete(queued.input.orderId);
       queued.settle({ started: false, error: 'order starter closed' });
@@ -162,6 +174,17 @@ export class OrderStarter {
 
   private pump(): void {
     while (this.running < this.concurrency && this.queue.length > 0) {
+      if (this.startIntervalMs > 0) {
+        const now = Date.now();
+        if (now < this.nextStartAtMs) {
+          this.pumpTimer ??= setTimeout(() => {
+            this.pumpTimer = undefined;
+            this.pump();
+          }, this.nextStartAtMs - now);
+          return;
+        }
+        this.nextStartAtMs = Math.max(now, this.nextStartAtMs) + this.startIntervalMs;
+      }
       const next = this.queue.shift();
       if (!next) break;
       this.running += 1;

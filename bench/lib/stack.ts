@@ -35,6 +35,8 @@ export interface StackOptions {
   services?: 'all' | 'api' | 'none';
   /** Write a V8 CPU profile of the worker into this folder when it exits. */
   workerCpuProfDir?: string;
+  /** Extra environment for the API process. */
+  apiEnv?: Record<string, string>;
   /** Write a V8 CPU profile of the API process into this folder when it exits. */
   apiCpuProfDir?: string;
   /** Temporal without its SQLite file (not durable): only to tell the engine's persistence cost apart. */
@@ -253,7 +255,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : spawnNode(
           'api',
           'api/main.ts',
-          { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' },
+          { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1', ...(options.apiEnv ?? {}) },
           options.apiCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.apiCpuProfDir}`] : [],
         ),
     services === 'all' ? spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs) : undefined,

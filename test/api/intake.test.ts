@@ -183,6 +183,37 @@ describe('intake when the workflow cannot start at once', () => {
     await doomed.close();
   });
 
+  it('meters starts at maxStartsPerSecond: a backlog waits in the table and is started in order, each once', async () => {
+    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const accepted = [];
+    for (let i = 0; i < 3; i++) {
+      accepted.push(
+        await placeOrder({
+          db: h.db,
+          starter: parked,
+          request: OrderRequestSchema.parse(orderRequest()),
+          apiKeyName: KEYS.intake.name,
+          idempotencyKey: newKey('metered'),
+          timeScale: 1,
+          startWaitMs: 20,
+        }),
+      );
+    }
+    await parked.close();
+    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } }, orderBy: { receivedAt: 'asc' } });
+    const metered = new OrderStarter({ db: h.db, client: h.client, log: silent, maxStartsPerSecond: 10 });
+    const began = Date.now();
+    const outcomes = await Promise.all(rows.map((row) => metered.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy)));
+    // Three starts 100 ms apart take at least 200 ms (a lower bound: a slow machine only adds to it).
+    expect(Date.now() - began).toBeGreaterThanOrEqual(195);
+    expect(outcomes).toEqual([{ started: true }, { started: true }, { started: true }]);
+    await metered.close();
+    for (const { orderId, workflowId } of accepted) {
+      expect(await workflowsWithId(workflowId)).toBe(1);
+      expect((await h.db.orderIntake.findUniqueOrThrow({ where: { orderId } })).startedAt).toBeInstanceOf(Date);
+    }
+  });
+
   it('answers 202 within its wait while Temporal is unreachable, and the order stays readable', async () => {
     // A Temporal address nothing listens on: every start fails until a sweep of a healthy process takes over.
     const unreachable = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });

@@ -31,7 +31,12 @@ export default fp<ServicesOptions>(
     app.decorate('db', options.db);
     app.decorate('temporal', options.temporal);
     app.decorate('config', options.config);
-    const starter = new OrderStarter({ db: options.db, client: options.temporal, log: app.log.child({ component: 'order-starter' }) });
+    const starter = new OrderStarter({
+      db: options.db,
+      client: options.temporal,
+      log: app.log.child({ component: 'order-starter' }),
+      ...(options.config.intakeMaxStartsPerSecond ? { maxStartsPerSecond: options.config.intakeMaxStartsPerSecond } : {}),
+    });
     app.decorate('orderStarter', starter);
     app.addHook('onReady', async () => starter.startSweeping());
     app.addHook('onClose', async () => starter.close());
