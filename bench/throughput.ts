@@ -1,8 +1,9 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { CEILING_QUEUE, CEILING_SHAPES } from './ceiling/shapes';
 import type { ceilingOrder } from './ceiling/workflows';
 import { type OrderShape, postOrders } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
-import { type Stack, withStack } from './lib/stack';
+import { type Stack, sleep, withStack } from './lib/stack';
 import type { BenchOptions } from './lib/cli';
 
 /**
@@ -67,12 +68,24 @@ async function runOurs(stack: Stack, shape: OrderShape, count: number): Promise<
   const posted = await postOrders(stack.apiUrl, shape, count, 32);
   let notCompleted = posted.filter((p) => p.status !== 202 || !p.orderId).length;
   for (const p of posted) {
-    if (p.orderId) results.push(stack.client.workflow.getHandle(`order-${p.orderId}`).result());
+    if (p.orderId) results.push(resultOnceStarted(stack, `order-${p.orderId}`));
   }
   const outcomes = await Promise.allSettled(results);
   const seconds = (performance.now() - started) / 1000;
   notCompleted += outcomes.filter((o) => o.status === 'rejected' || (o.value as { stage?: string }).stage !== 'completed').length;
   return { perSecond: count / seconds, seconds, notCompleted };
+}
+
+/** The workflow's result; intake may answer before the start (behind a backlog), so "not found" is waited out. */
+async function resultOnceStarted(stack: Stack, workflowId: string): Promise<unknown> {
+  for (;;) {
+    try {
+      return await stack.client.workflow.getHandle(workflowId).result();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      await sleep(100);
+    }
+  }
 }
 
 let ceilingSeq = 0;
