@@ -275,7 +275,7 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
         pendingAddress = undefined;
       }
       await enterStage('rating', `Asking every carrier for rates (${why})`);
-      const carriers = await carrierQuotes.listCarriers();
+      const carriers = await carrierCommands.listCarriers();
       const request: RateRequest = {
         shipmentId,
         from: parcelsPacked.origin,
@@ -509,7 +509,7 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
   const supportsWebhooks = async (carrierCode: string): Promise<boolean> => {
     const known = webhookSupport.get(carrierCode);
     if (known !== undefined) return known;
-    const carriers = await carrierQuotes.listCarriers();
+    const carriers = await carrierCommands.listCarriers();
     for (const c of carriers) webhookSupport.set(c.code, c.supportsWebhooks);
     return webhookSupport.get(carrierCode) ?? false;
   };
