@@ -96,9 +96,9 @@ export function loadApiConfig(env: Env = process.env, overrides: Partial<ApiConf
     rateLimitPerMinute: positiveNumber(env.COLIS_RATE_LIMIT_PER_MINUTE, 600, 'COLIS_RATE_LIMIT_PER_MINUTE'),
     bodyLimitBytes: positiveNumber(env.COLIS_BODY_LIMIT_BYTES, 256 * 1024, 'COLIS_BODY_LIMIT_BYTES'),
     intakeStartWaitMs: positiveNumber(env.COLIS_INTAKE_START_WAIT_MS, 25, 'COLIS_INTAKE_START_WAIT_MS'),
-    ...(env.COLIS_INTAKE_MAX_STARTS_PER_SECOND
-      ? { intakeMaxStartsPerSecond: positiveNumber(env.COLIS_INTAKE_MAX_STARTS_PER_SECOND, 0, 'COLIS_INTAKE_MAX_STARTS_PER_SECOND') }
-      : {}),
+    intakeMaxStartsPerSecond: env.COLIS_INTAKE_MAX_STARTS_PER_SECOND
+      ? positiveNumber(env.COLIS_INTAKE_MAX_STARTS_PER_SECOND, 1, 'COLIS_INTAKE_MAX_STARTS_PER_SECOND')
+      : undefined,
     workflowCallTimeoutMs: positiveNumber(env.COLIS_WORKFLOW_CALL_TIMEOUT_MS, 10_000, 'COLIS_WORKFLOW_CALL_TIMEOUT_MS'),
     webhookToleranceSeconds: 300,
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),

@@ -17,7 +17,7 @@ import { searchAttributes } from '../../workflows/definitions';
  * start is rejected), so two API processes sweeping the same row start it once.
  */
 
-export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 
 /** What intake stores in the workflow's memo: who placed the order, and the request it hashed. */
 export interface IntakeMemo {

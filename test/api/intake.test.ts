@@ -229,7 +229,7 @@ describe('intake when the workflow cannot start at once', () => {
         headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('outage') },
         payload: orderRequest(),
       });
-      // Answered without the workflow: intake did not wait for Temporal (bench/ measures how fast).
+      // Accepted although Temporal never answered: the order is committed, its workflow not started.
       expect(response.statusCode).toBe(202);
       const body = response.json();
       expect(body).toMatchObject({ outcome: 'created', workflowStarted: false });

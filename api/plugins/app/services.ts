@@ -35,7 +35,7 @@ export default fp<ServicesOptions>(
       db: options.db,
       client: options.temporal,
       log: app.log.child({ component: 'order-starter' }),
-      ...(options.config.intakeMaxStartsPerSecond ? { maxStartsPerSecond: options.config.intakeMaxStartsPerSecond } : {}),
+      maxStartsPerSecond: options.config.intakeMaxStartsPerSecond,
     });
     app.decorate('orderStarter', starter);
     app.addHook('onReady', async () => starter.startSweeping());
