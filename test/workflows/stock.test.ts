@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { orderIdOf, rejectionOf, stockSnapshot, untilEscalation, untilOrderStage } from './steps';
+import { orderIdOf, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage } from './steps';
 
 describe('stock on the order journey: split shipments, backorders and short shipping', () => {
   let journey: Journey;
@@ -41,7 +41,15 @@ describe('stock on the order journey: split shipments, backorders and short ship
     const handle = await journey.placeOrder({ lines: [{ sku: 'KETTLE-17L', quantity: 6 }], backorderPolicy: 'backorder' });
     const waiting = await untilOrderStage(journey, handle, ['backordered']);
     expect(waiting.shortages).toEqual([expect.objectContaining({ skuCode: 'KETTLE-17L', missing: 2 })]);
-    expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } })).status).toBe('backordered');
+    // The workflow's own view turns backordered before its status write to the Order row lands: wait for the row too.
+    const row = await until(
+      journey,
+      `Order row of ${orderIdOf(handle)} backordered`,
+      () => journey.database.db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } }),
+      (o) => o.status === 'backordered',
+      { stepMs: 60_000 },
+    );
+    expect(row.backorderDeadline).not.toBeNull();
 
     await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'KETTLE-17L', quantity: 5, reference: `ASN-${orderIdOf(handle)}` });
     await handle.signal(restockedSignal, { warehouseCode: 'LYS1', skuCode: 'KETTLE-17L' });
