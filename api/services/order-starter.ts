@@ -49,6 +49,11 @@ export interface OrderStarterOptions {
   /** `close()` waits this long for starts in flight (default 5 s); an unfinished one is left to a sweep. */
   closeGraceMs?: number;
   /**
+   * After a failed start, sweeps leave the order alone for 2 s, then 4, 8 … up to this (default 30 s):
+   * a long Temporal outage costs a trickle of attempts, and the orders start within this once it ends.
+   */
+  maxRetryDelayMs?: number;
+  /**
    * Starts per second at most (default: no limit). A burst beyond what the workers can journey at
    * once then waits in PostgreSQL, not in Temporal, where thousands of orders all active together
    * overflow the workers' sticky cache and every step replays its history from the start.
@@ -85,6 +90,7 @@ export class OrderStarter {
   private readonly maxQueued: number;
   private readonly startTimeoutMs: number;
   private readonly closeGraceMs: number;
+  private readonly maxRetryDelayMs: number;
   private readonly startIntervalMs: number;
   /** When the next start may begin under `maxStartsPerSecond`. */
   private nextStartAtMs = 0;
@@ -97,6 +103,7 @@ export class OrderStarter {
     this.maxQueued = options.maxQueued ?? 20_000;
     this.startTimeoutMs = options.startTimeoutMs ?? 10_000;
     this.closeGraceMs = options.closeGraceMs ?? 5_000;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.startIntervalMs = options.maxStartsPerSecond ? 1_000 / options.maxStartsPerSecond : 0;
   }
 
@@ -148,10 +155,15 @@ export class OrderStarter {
     return this.queue.length > 0 || this.running >= this.concurrency;
   }
 
-  /** One pass over the table: every row unstarted for longer than `sweepAfterMs`, oldest first. */
+  /** One pass over the table: every row unstarted for longer than `sweepAfterMs` and not backing off, oldest first. */
   async sweep(): Promise<number> {
+    const now = Date.now();
     const rows = await this.options.db.orderIntake.findMany({
-      where: { startedAt: null, receivedAt: { lt: new Date(Date.now() - this.sweepAfterMs) } },
+      where: {
+        startedAt: null,
+        receivedAt: { lt: new Date(now - this.sweepAfterMs) },
+        OR: [{ nextStartAt: null }, { nextStartAt: { lte: new Date(now) } }],
+      },
       orderBy: { receivedAt: 'asc' },
       take: Math.max(1, Math.min(1_000, this.maxQueued - this.queue.length)),
       select: { orderId: true, input: true, submittedBy: true },
@@ -211,9 +223,17 @@ export class OrderStarter {
       this.scheduleRecording(20);
       return outcome;
     }
-    log.warn({ orderId: input.orderId, err: outcome.error }, 'order workflow start failed; a sweep retries it');
     await db.orderIntake
       .update({ where: { orderId: input.orderId }, data: { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null } })
+      .then(async ({ startAttempts }) => {
+        const delayMs = startRetryDelayMs(startAttempts, this.maxRetryDelayMs);
+        // Only an unstarted row: a start elsewhere may have won meanwhile, and then there is nothing to retry.
+        await db.orderIntake.updateMany({
+          where: { orderId: input.orderId, startedAt: null },
+          data: { nextStartAt: new Date(Date.now() + delayMs) },
+        });
+        log.warn({ orderId: input.orderId, attempts: startAttempts, retryInMs: delayMs, err: outcome.error }, 'order workflow start failed; a sweep retries it');
+      })
       .catch((error: unknown) => log.warn({ orderId: input.orderId, err: errorText(error) }, 'could not record the failed start'));
     return outcome;
   }
@@ -239,7 +259,7 @@ export class OrderStarter {
       try {
         await this.options.db.orderIntake.updateMany({
           where: { orderId: { in: orderIds } },
-          data: { startedAt: new Date(), startAttempts: { increment: 1 }, lastStartError: null },
+          data: { startedAt: new Date(), startAttempts: { increment: 1 }, lastStartError: null, nextStartAt: null },
         });
         for (const id of orderIds) this.startedUnrecorded.delete(id);
       } catch (error) {
@@ -276,6 +296,15 @@ export async function startOrderWorkflow(client: Client, input: OrderWorkflowInp
       `**Lines** ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')}`,
     ].join('\n\n'),
   });
+}
+
+/**
+ * How long sweeps leave an order alone after its `attempts`-th failed start: 2 s doubling up to the
+ * cap, less up to a fifth at random so that orders failed together by one outage do not retry in step.
+ */
+export function startRetryDelayMs(attempts: number, maxMs: number): number {
+  const base = Math.min(maxMs, 2_000 * 2 ** Math.max(0, Math.min(attempts - 1, 20)));
+  return Math.round(base * (1 - Math.random() * 0.2));
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));

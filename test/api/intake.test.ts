@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { deriveOrderId, placeOrder } from '../../api/services/intake';
-import { OrderStarter } from '../../api/services/order-starter';
+import { OrderStarter, startRetryDelayMs } from '../../api/services/order-starter';
 import { OrderRequestSchema, OrderWorkflowInputSchema } from '../../domain/order';
 import { freePort } from '../../scripts/lib/ports';
 import { MAX_LINES_PER_ORDER } from '../../domain/order';
@@ -21,10 +21,17 @@ afterAll(async () => h?.close());
 const place = (body: unknown, key: string | null = newKey(), apiKey: (typeof KEYS)[keyof typeof KEYS] = KEYS.intake) =>
   h.as(apiKey, { method: 'POST', url: '/orders', headers: key === null ? {} : { 'idempotency-key': key }, payload: body as Record<string, unknown> });
 
+/**
+ * Runs listed by the visibility store, which Temporal updates after the start, not with it: a workflow
+ * started a moment ago may not be listed yet. Counts once it is (gives up after ~10 s, returning 0).
+ */
 async function workflowsWithId(workflowId: string): Promise<number> {
-  let count = 0;
-  for await (const _ of h.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count++;
-  return count;
+  for (let reads = 0; ; reads++) {
+    let count = 0;
+    for await (const _ of h.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count++;
+    if (count > 0 || reads >= 100) return count;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe('intake', () => {
@@ -244,6 +251,66 @@ describe('intake when the workflow cannot start at once', () => {
       expect(await workflowsWithId(body.workflowId)).toBe(1);
     } finally {
       await app.close();
+    }
+  });
+
+  it('backs off an order whose start failed: sweeps leave it alone until its retry time, then start it once', async () => {
+    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const accepted = await placeOrder({
+      db: h.db,
+      starter: parked,
+      request: OrderRequestSchema.parse(orderRequest()),
+      apiKeyName: KEYS.intake.name,
+      idempotencyKey: newKey('backoff'),
+      timeScale: 1,
+      startWaitMs: 20,
+    });
+    await parked.close();
+    // Five failures already: the sixth puts the retry at least 24 s away (30 s cap, less up to a fifth).
+    await h.db.orderIntake.update({ where: { orderId: accepted.orderId }, data: { startAttempts: 5 } });
+    const row = await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.orderId } });
+
+    const unreachable = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
+    const failing = new OrderStarter({ db: h.db, client: unreachable, log: silent, startTimeoutMs: 300 });
+    const before = Date.now();
+    expect(await failing.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy)).toMatchObject({ started: false });
+    await failing.close();
+    const failed = await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.orderId } });
+    expect(failed).toMatchObject({ startAttempts: 6, startedAt: null, lastStartError: expect.any(String) });
+    expect(failed.nextStartAt?.getTime()).toBeGreaterThanOrEqual(before + 24_000);
+
+    // A healthy process sweeping now leaves it alone…
+    const healthy = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    await healthy.sweep();
+    await healthy.close();
+    await expect(h.client.workflow.getHandle(accepted.workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    // …and starts it once its retry time has come.
+    await h.db.orderIntake.update({ where: { orderId: accepted.orderId }, data: { nextStartAt: new Date(Date.now() - 1) } });
+    const later = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    await later.sweep();
+    await later.close();
+    expect((await h.client.workflow.getHandle(accepted.workflowId).describe()).status.name).toBe('RUNNING');
+    expect(await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.orderId } })).toMatchObject({
+      startAttempts: 7,
+      nextStartAt: null,
+      lastStartError: null,
+    });
+  });
+});
+
+describe('start retry delay', () => {
+  it('doubles from 2 s to the cap, less at most a fifth of jitter', () => {
+    for (let i = 0; i < 50; i++) {
+      const first = startRetryDelayMs(1, 30_000);
+      expect(first).toBeGreaterThanOrEqual(1_600);
+      expect(first).toBeLessThanOrEqual(2_000);
+      const third = startRetryDelayMs(3, 30_000);
+      expect(third).toBeGreaterThanOrEqual(6_400);
+      expect(third).toBeLessThanOrEqual(8_000);
+      const late = startRetryDelayMs(500, 30_000);
+      expect(late).toBeGreaterThanOrEqual(24_000);
+      expect(late).toBeLessThanOrEqual(30_000);
     }
   });
 });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OrderIntake" ADD COLUMN     "nextStartAt" TIMESTAMPTZ(3);
