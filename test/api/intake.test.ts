@@ -9,6 +9,7 @@ import { OrderRequestSchema, OrderWorkflowInputSchema } from '../../domain/order
 import { freePort } from '../../scripts/lib/ports';
 import { MAX_LINES_PER_ORDER } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
+import { insertOrder, uniqueId } from './fixtures';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 
 let h: Harness;
@@ -188,6 +189,54 @@ describe('intake when the workflow cannot start at once', () => {
     await other.close();
     expect(await workflowsWithId(accepted.workflowId)).toBe(1);
     await doomed.close();
+  });
+
+  it('lists an accepted order before its journey begins, as received, to its own shop, merged newest first with recorded ones', async () => {
+    const customerId = uniqueId('CUST-LIST');
+    const older = await insertOrder(h.db, { customerId, createdAt: new Date(Date.now() - 60_000), submittedBy: KEYS.intake.name });
+    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const accept = async (apiKeyName: string) =>
+      placeOrder({
+        db: h.db,
+        starter: parked,
+        request: OrderRequestSchema.parse(orderRequest({ customer: { id: customerId, name: 'Léa Martin' } })),
+        apiKeyName,
+        idempotencyKey: newKey('list'),
+        timeScale: 1,
+        startWaitMs: 20,
+      });
+    const first = await accept(KEYS.intake.name);
+    const second = await accept(KEYS.intake.name);
+    const otherShop = await accept(KEYS.intakeB.name);
+    await parked.close();
+    const ids = (items: { orderId: string }[]) => items.map((o) => o.orderId);
+
+    const all = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
+    expect(ids(all.items)).toEqual([otherShop.orderId, second.orderId, first.orderId, older]);
+    expect(all.items[0]).toMatchObject({ status: 'received', customerId, workflowId: otherShop.workflowId, shipmentCount: 0, openEscalations: 0 });
+
+    // One page at a time, across both sources.
+    const pageOne = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&limit=3` })).json();
+    const pageTwo = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&limit=3&cursor=${pageOne.nextCursor}` })).json();
+    expect([...ids(pageOne.items), ...ids(pageTwo.items)]).toEqual(ids(all.items));
+    expect(pageTwo.nextCursor).toBeUndefined();
+
+    const own = (await h.as(KEYS.intake, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
+    expect(ids(own.items)).toEqual([second.orderId, first.orderId, older]);
+    const received = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&status=received` })).json();
+    expect(ids(received.items)).toEqual([otherShop.orderId, second.orderId, first.orderId]);
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&status=fulfilling` })).json().items).toEqual([
+      expect.objectContaining({ orderId: older }),
+    ]);
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&escalated=true` })).json().items).toEqual([]);
+
+    // Once started, each is listed once, from wherever it is by then.
+    const survivor = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    await survivor.sweep();
+    await survivor.close();
+    const after = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
+    expect(new Set(ids(after.items))).toEqual(new Set(ids(all.items)));
+    expect(after.items).toHaveLength(4);
   });
 
   it('meters starts at maxStartsPerSecond: a backlog waits in the table and is started in order, each once', async () => {

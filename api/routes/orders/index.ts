@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Prisma } from '../../../prisma/generated/client';
 import {
   ErrorResponseSchema,
   IntakeHeadersSchema,
@@ -10,7 +9,6 @@ import {
   OrderListSchema,
   OrderStatusResponseSchema,
   TimelineResponseSchema,
-  type OrderSummary,
   type TimelineResponse,
 } from '../../../domain/api';
 import { CancelOrderRequestSchema, ChangeAddressRequestSchema, ids, type OrderView } from '../../../domain/journey';
@@ -19,8 +17,8 @@ import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/defin
 import { ApiError, notFound, unavailable } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { trackingPath, trackingSecret } from '../pages/tracking-token';
-import { decodeCursor, encodeCursor } from '../../services/cursor';
 import { placeOrder, unknownSkus } from '../../services/intake';
+import { listOrders } from '../../services/order-list';
 import { readOrder } from '../../services/orders';
 import { describeWorkflow, updateFailureToApiError, webUiUrl, withinDeadline } from '../../services/workflows';
 
@@ -90,48 +88,14 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['orders'],
         summary: 'List orders',
-        description: 'Newest first, from the database. Intake keys see only their own orders. Pass `nextCursor` back as `cursor` for the next page.',
+        description:
+          'Newest first, from the database, including orders accepted whose journey has not begun yet (as `received`). ' +
+          'Intake keys see only their own orders. Pass `nextCursor` back as `cursor` for the next page.',
         querystring: OrderListQuerySchema,
         response: { 200: OrderListSchema, ...errors },
       },
     },
-    async (request) => {
-      const principal = principalOf(request);
-      const q = request.query;
-      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-      const where: Prisma.OrderWhereInput = {
-        ...(q.status ? { status: q.status } : {}),
-        ...(q.customerId ? { customerId: q.customerId } : {}),
-        ...(q.createdFrom || q.createdTo
-          ? { createdAt: { ...(q.createdFrom ? { gte: new Date(q.createdFrom) } : {}), ...(q.createdTo ? { lt: new Date(q.createdTo) } : {}) } }
-          : {}),
-        ...(q.escalated === true ? { escalations: { some: { status: 'open' } } } : {}),
-        ...(q.escalated === false ? { escalations: { none: { status: 'open' } } } : {}),
-        ...(principal.role === 'ops' ? {} : { idempotencyKey: { startsWith: `${principal.name}:` } }),
-      };
-      const page = await app.db.order.findMany({
-        where: cursor
-          ? { AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }] }
-          : where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: q.limit + 1,
-        include: { _count: { select: { shipments: true, escalations: { where: { status: 'open' } } } } },
-      });
-      const items: OrderSummary[] = page.slice(0, q.limit).map((order) => ({
-        orderId: order.id,
-        workflowId: order.workflowId,
-        status: order.status,
-        customerId: order.customerId,
-        serviceLevel: order.serviceLevel,
-        promisedBy: order.promisedBy.toISOString(),
-        createdAt: order.createdAt.toISOString(),
-        ...(order.completedAt ? { completedAt: order.completedAt.toISOString() } : {}),
-        openEscalations: order._count.escalations,
-        shipmentCount: order._count.shipments,
-      }));
-      const last = page.length > q.limit ? page[q.limit - 1] : undefined;
-      return { items, ...(last ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}) };
-    },
+    async (request) => listOrders(app.db, principalOf(request), request.query),
   );
 
   app.get(
