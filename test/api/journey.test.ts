@@ -18,7 +18,9 @@ beforeAll(async () => {
   app = await buildApp({
     db: journey.database.db,
     temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
+    // Intake waits for the workflow start (the default answers after 25 ms, start or not), so the
+    // order can be read live and cancelled right after the 202.
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 }),
   });
 });
 afterAll(async () => {

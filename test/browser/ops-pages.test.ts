@@ -9,7 +9,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { KEYS } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, type OrderHandle } from '../workflows/steps';
+import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, untilWorkflowKnowsEscalation, type OrderHandle } from '../workflows/steps';
 
 /**
  * The pages in a real headless Chromium against the real app, over the whole journey on the
@@ -42,6 +42,8 @@ beforeAll(async () => {
   expect((await delivered.result()).stage).toBe('completed');
   stalled = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
   const opened = await untilEscalation(journey, { orderId: orderIdOf(stalled), reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+  // The row lands before the shipment knows the escalation: the page's decision buttons must find it answerable.
+  await untilWorkflowKnowsEscalation(journey, opened);
   escalationId = opened.id;
 });
 afterAll(async () => {

@@ -4,7 +4,17 @@ import type { EscalationDecision } from '../../domain/journey';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { resolveEscalationUpdate, searchAttributes, trackingEventsSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, recipient, rejectionOf, shipmentView, simulator, untilEscalation, untilShipmentStage } from './steps';
+import {
+  firstShipmentId,
+  orderIdOf,
+  recipient,
+  rejectionOf,
+  shipmentView,
+  simulator,
+  untilEscalation,
+  untilShipmentStage,
+  untilWorkflowKnowsEscalation,
+} from './steps';
 
 describe('escalations: stuck, late and broken shipments wait for an ops decision', () => {
   let journey: Journey;
@@ -64,6 +74,8 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     const orderId = orderIdOf(handle);
     const shipmentId = firstShipmentId(handle);
     const opened = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    // The row lands before the shipment knows the escalation: answer once its view lists it.
+    await untilWorkflowKnowsEscalation(journey, opened);
     simulator(journey).scriptShipment(shipmentId, 'normal');
     await resolve(shipmentId, opened.id, 'reship');
 
@@ -103,6 +115,7 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     const broken = await untilEscalation(journey, { orderId, reason: 'broken', status: 'open' });
     expect(broken.detail).toMatch(/returned to sender/);
     expect(broken.severity).toBe('high');
+    await untilWorkflowKnowsEscalation(journey, broken);
     await resolve(shipmentId, broken.id, 'refund');
 
     const outcome = await handle.result();
@@ -119,6 +132,7 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     const shipmentId = firstShipmentId(handle);
     const broken = await untilBroken(orderId);
     expect(broken.detail).toMatch(/lost/);
+    await untilWorkflowKnowsEscalation(journey, broken);
     await resolve(shipmentId, broken.id, 'cancel');
 
     const outcome = await handle.result();

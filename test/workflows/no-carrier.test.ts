@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, stockSnapshot, untilEscalation } from './steps';
+import { firstShipmentId, orderIdOf, stockSnapshot, untilEscalation, untilWorkflowKnowsEscalation } from './steps';
 
 describe('no carrier serves the destination', () => {
   let journey: Journey;
@@ -26,10 +26,13 @@ describe('no carrier serves the destination', () => {
     const first = await untilEscalation(journey, { orderId, reason: 'no_carrier', status: 'open' }, { stepMs: HOUR_MS });
     expect(first.severity).toBe('high');
     expect(first.detail).toMatch(/no carrier quoted .* to Tokyo \(3 of 3 failed\)/);
+    // The row lands before the shipment knows the escalation: answer once its view lists it.
+    await untilWorkflowKnowsEscalation(journey, first);
     await answer(first.id, 'wait');
     // Rated again, refused again: a second escalation, not a silent loop.
     const second = await untilEscalation(journey, { orderId, reason: 'no_carrier', status: 'open' }, { stepMs: HOUR_MS });
     expect(second.id).not.toBe(first.id);
+    await untilWorkflowKnowsEscalation(journey, second);
     await answer(second.id, 'cancel');
 
     const outcome = await handle.result();

@@ -7,7 +7,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
 import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, untilShipmentStage, type OrderHandle } from './steps';
+import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, untilShipmentStage, untilWorkflowKnowsEscalation, type OrderHandle } from './steps';
 
 /**
  * Recorded histories of finished orders and their shipments, replayed against today's workflow
@@ -76,6 +76,7 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
   it('a backorder deadline answered with ship_available', async () => {
     const handle = await journey.placeOrder({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }], backorderPolicy: 'backorder', backorderWaitHours: 24 });
     const deadline = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, deadline);
     await handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: deadline.id, decision: 'ship_available', resolvedBy: 'recorder' }] });
     await record('backorder-ship-available', handle, [firstShipmentId(handle)]);
   });

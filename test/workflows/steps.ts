@@ -102,6 +102,26 @@ export function untilEscalation(
   });
 }
 
+/**
+ * A workflow that opens an escalation stores its row first and learns the escalation's id only when
+ * that activity returns: an answer sent as soon as the row shows can reach the workflow before it
+ * knows the escalation, and be refused as "not open". Waits until the workflow's own view (the
+ * shipment's, else the order's) lists it, which it does in the same step its resolve validator learns it.
+ */
+export async function untilWorkflowKnowsEscalation(
+  journey: Journey,
+  escalation: { id: string; orderId: string; shipmentId: string | null },
+): Promise<void> {
+  const { id, orderId, shipmentId } = escalation;
+  const read = (): Promise<OrderView | ShipmentView> =>
+    shipmentId !== null
+      ? shipmentView(journey, shipmentId)
+      : journey.env.client.workflow.getHandle(ids.orderWorkflowId(orderId)).query(orderStatusQuery);
+  await until(journey, `${id} in the view of the workflow that opened it`, read, (v) => v.escalations.some((e) => e.escalationId === id), {
+    stepMs: 60_000,
+  });
+}
+
 /** The stock of every warehouse and SKU, to compare before and after a journey that must leave it untouched. */
 export async function stockSnapshot(journey: Journey, skuCodes: readonly string[]) {
   const rows = await journey.database.db.inventoryLevel.findMany({

@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { orderIdOf, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage } from './steps';
+import { orderIdOf, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage, untilWorkflowKnowsEscalation } from './steps';
 
 describe('stock on the order journey: split shipments, backorders and short shipping', () => {
   let journey: Journey;
@@ -69,6 +69,8 @@ describe('stock on the order journey: split shipments, backorders and short ship
       backorderWaitHours: 24,
     });
     const escalation = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    // The row lands before the order knows the escalation: answer once its view lists it.
+    await untilWorkflowKnowsEscalation(journey, escalation);
     const resolved = await handle.executeUpdate(resolveEscalationUpdate, {
       args: [{ escalationId: escalation.id, decision: 'ship_available', resolvedBy: 'test' }],
     });
@@ -92,6 +94,8 @@ describe('stock on the order journey: split shipments, backorders and short ship
       backorderWaitHours: 24,
     });
     const escalation = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    // The row lands before the order knows the escalation: answer once its view lists it.
+    await untilWorkflowKnowsEscalation(journey, escalation);
     expect(
       await rejectionOf(handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'reship', resolvedBy: 'test' }] })),
     ).toMatch(/WorkflowUpdateFailedError.*"reship" does not answer a backorder_deadline escalation; choose one of wait, ship_available, cancel/);
