@@ -10,6 +10,7 @@ export const DOMAIN_ERROR_TYPES = [
   'NoServiceAvailable',
   'UnknownSku',
   'OrderStateConflict',
+  'EscalationNotOpen',
 ] as const;
 export type DomainErrorType = (typeof DOMAIN_ERROR_TYPES)[number];
 
@@ -19,6 +20,8 @@ export interface DomainErrorDetails {
   NoServiceAvailable: { shipmentId?: string; carriersAsked?: string[] };
   UnknownSku: { skuCodes: string[] };
   OrderStateConflict: { orderId: string; state: string; attempted: string };
+  /** The workflow does not hold this escalation open: never opened by it, already answered, or not yet known to it. */
+  EscalationNotOpen: { escalationId: string; owner: string };
 }
 
 /** The discriminated union: `switch (error.type)` narrows `details`. */

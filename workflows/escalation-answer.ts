@@ -1,5 +1,6 @@
-import { setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { DECISIONS_BY_REASON, type EscalationView, type ResolveEscalationRequest } from '../domain/journey';
+import type { DomainErrorDetails } from '../domain/errors';
 import { db } from './activity-options';
 import { resolveEscalationUpdate } from './definitions';
 
@@ -37,7 +38,14 @@ export function answerEscalationsWith(current: () => OpenEscalation | undefined,
       validator: (answer) => {
         const open = current();
         if (!open || open.view.escalationId !== answer.escalationId || open.answer) {
-          throw new Error(`escalation ${answer.escalationId} is not open on ${owner}`);
+          // Typed, so the API can tell "not open here" apart: its row may be open while this workflow is still opening it.
+          const details: DomainErrorDetails['EscalationNotOpen'] = { escalationId: answer.escalationId, owner };
+          throw ApplicationFailure.create({
+            type: 'EscalationNotOpen',
+            message: `escalation ${answer.escalationId} is not open on ${owner}`,
+            nonRetryable: true,
+            details: [details],
+          });
         }
         const allowed = DECISIONS_BY_REASON[open.view.reason];
         if (!allowed.includes(answer.decision)) {

@@ -4,6 +4,7 @@ import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { OrderView } from '../../domain/journey';
 import { startJourney, type Journey } from '../support/journey';
+import { until } from '../workflows/steps';
 import { KEYS, newKey, orderRequest } from './harness';
 
 /**
@@ -68,5 +69,30 @@ describe('the journey through the API', () => {
     expect(outcome.stage).toBe('cancelled');
     const again = await call('POST', `/orders/${orderId}/cancel`, { reason: 'twice' });
     expect(again.statusCode).toBe(409);
+  });
+
+  it('an escalation whose row is open but its workflow does not hold it yet answers 503 with a short Retry-After, changing nothing', async () => {
+    const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1_000 }], backorderPolicy: 'backorder' }), {
+      'idempotency-key': newKey('e2e-escalation'),
+    });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, workflowId } = placed.json();
+    await until(journey, `${orderId} backordered`, async () => (await call('GET', `/orders/${orderId}`)).json(), (o) => o.stage === 'backordered', {
+      stepMs: 60_000,
+    });
+    // The row a workflow writes just before it learns the escalation's id, caught in that instant.
+    const escalationId = `ESC-${orderId}-early`;
+    await journey.database.db.escalation.create({
+      data: { id: escalationId, orderId, reason: 'backorder_deadline', severity: 'medium', detail: 'deadline passed', dedupeKey: escalationId },
+    });
+    const early = await call('POST', `/escalations/${escalationId}/resolve`, { decision: 'cancel', note: 'give up' });
+    expect(early.statusCode, early.body).toBe(503);
+    expect(early.headers['retry-after']).toBe('1');
+    expect(early.json().error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('retry in a second') });
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({ status: 'open' });
+    expect((await call('GET', `/orders/${orderId}`)).json()).toMatchObject({ stage: 'backordered', escalations: [] });
+
+    await call('POST', `/orders/${orderId}/cancel`, { reason: 'test over' });
+    expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('cancelled');
   });
 });

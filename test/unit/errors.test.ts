@@ -36,6 +36,8 @@ describe('domain errors', () => {
           return error.details.carriersAsked?.join(',') ?? '';
         case 'OrderStateConflict':
           return `${error.details.state}->${error.details.attempted}`;
+        case 'EscalationNotOpen':
+          return `${error.details.escalationId}@${error.details.owner}`;
       }
     };
     expect(describe(domainError('UnknownSku', 'unknown SKUs', { skuCodes: ['NOPE'] }))).toBe('NOPE');

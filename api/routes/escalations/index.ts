@@ -1,3 +1,4 @@
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Prisma } from '../../../prisma/generated/client';
 import {
@@ -66,7 +67,8 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         summary: 'Resolve an escalation',
         description:
           'Answers the workflow that opened it (the shipment, else the order) through its `resolveEscalation` update. ' +
-          'The decision must be one the escalation allows (`allowedDecisions`); a resolved escalation answers 409.',
+          'The decision must be one the escalation allows (`allowedDecisions`); a resolved escalation answers 409; one whose workflow ' +
+          'does not hold it open yet (it stores the row a moment before) answers 503 with `Retry-After: 1`.',
         params: EscalationIdParamsSchema,
         body: ResolveEscalationBodySchema,
         response: { 200: ResolvedEscalationSchema, ...errors, 503: ErrorResponseSchema },
@@ -100,6 +102,17 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         request.log.info({ escalationId, decision: request.body.decision, workflowId }, 'escalation resolved');
         return { ...view, workflowId };
       } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'EscalationNotOpen') {
+          // The row says open and the workflow says not (yet): it stores the row before it learns the
+          // escalation, or closed it a moment ago. Either way a retry in a second gets the real answer.
+          throw new ApiError(
+            503,
+            'unavailable',
+            `escalation ${escalationId} is open in the database but not yet (or no longer) in ${workflowId}; retry in a second`,
+            undefined,
+            { 'retry-after': '1' },
+          );
+        }
         throw updateFailureToApiError(error, `resolving escalation ${escalationId}`) ?? error;
       }
     },
