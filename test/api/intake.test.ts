@@ -270,6 +270,38 @@ describe('intake when the workflow cannot start at once', () => {
     }
   });
 
+  it('skips its sweep while starts are already queued behind its limit, and leaves the rows to a later one', async () => {
+    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const accepted = [];
+    for (let i = 0; i < 3; i++) {
+      accepted.push(
+        await placeOrder({
+          db: h.db,
+          starter: parked,
+          request: OrderRequestSchema.parse(orderRequest()),
+          apiKeyName: KEYS.intake.name,
+          idempotencyKey: newKey('queued'),
+          timeScale: 1,
+          startWaitMs: 20,
+        }),
+      );
+    }
+    await parked.close();
+    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } }, orderBy: { receivedAt: 'asc' } });
+    // One start every 100 s: the first goes at once, the other two wait in the queue.
+    const slow = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 1, maxStartsPerSecond: 0.01, sweepAfterMs: 0 });
+    const outcomes = rows.map((row) => slow.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy));
+    expect(await slow.sweep()).toBe(0);
+    await slow.close();
+    expect((await Promise.all(outcomes)).map((o) => o.started)).toEqual([true, false, false]);
+
+    // A later sweep (here, or the API's own) starts the two left behind, each once.
+    const later = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    await later.sweep();
+    await later.close();
+    for (const { workflowId } of accepted) expect(await workflowsWithId(workflowId)).toBe(1);
+  });
+
   it('answers 202 within its wait while Temporal is unreachable, and the order stays readable', async () => {
     // A Temporal address nothing listens on: every start fails until a sweep of a healthy process takes over.
     const unreachable = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}` }) });
