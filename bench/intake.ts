@@ -5,12 +5,16 @@ import { freePort } from '../scripts/lib/ports';
 import type { BenchOptions } from './lib/cli';
 import { drainStarts, orderRequest } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
+import { offerPaced } from './lib/paced-load';
 import { INTAKE_KEY, type Stack, withStack } from './lib/stack';
 
 /**
- * Intake latency and capacity: autocannon offers POST /orders at fixed rates (open loop, a unique
- * Idempotency-Key per request), then steps the rate up to find the highest one sustained with
- * p99 < 50 ms and no errors; the same against a bare Fastify route in the same run. The API runs
+ * Intake latency and capacity: POST /orders at fixed offered rates (open loop, a unique
+ * Idempotency-Key per request), then the rate stepped up to find the highest one sustained with
+ * p99 < 50 ms and no errors; the same against a bare Fastify route in the same run. Two load
+ * generators (`--generators=paced,autocannon`): evenly spaced arrivals (bench/lib/paced-load.ts),
+ * and autocannon, whose rate limit sends each second's quota as one burst at the top of the second:
+ * the same mean rate, but every second opens with a queue of the whole second's requests. The API runs
  * as its own process with no worker: intake is validate, authenticate, commit the order, and start
  * its workflow (waiting at most COLIS_INTAKE_START_WAIT_MS for the start). After each load on Colis
  * the bench waits until every accepted order's workflow has started, and reports how long the
@@ -35,8 +39,10 @@ interface Load {
   drainSeconds?: number;
 }
 
-async function offer(url: string, rate: number, seconds: number): Promise<Load> {
-  const body = JSON.stringify(orderRequest('single', 1));
+const ORDER_BODY = JSON.stringify(orderRequest('single', 1));
+
+/** autocannon: its rate limit sends each connection's per-second quota back to back (bursts at the top of each second). */
+async function offerAutocannon(url: string, rate: number, seconds: number): Promise<Load> {
   const result = await autocannon({
     url: `${url}/orders`,
     method: 'POST',
@@ -50,7 +56,7 @@ async function offer(url: string, rate: number, seconds: number): Promise<Load> 
         setupRequest: (request) => ({
           ...request,
           headers: { 'content-type': 'application/json', 'x-api-key': INTAKE_KEY, 'idempotency-key': randomUUID() },
-          body,
+          body: ORDER_BODY,
         }),
       },
     ],
@@ -66,85 +72,117 @@ async function offer(url: string, rate: number, seconds: number): Promise<Load> 
   };
 }
 
+/** Evenly spaced arrivals, latency from each request's due time (bench/lib/paced-load.ts). */
+async function offerEvenly(url: string, rate: number, seconds: number): Promise<Load> {
+  const { offered, achieved, p50, p99, errors, non202 } = await offerPaced({
+    url: `${url}/orders`,
+    rate,
+    seconds,
+    headers: { 'x-api-key': INTAKE_KEY },
+    body: ORDER_BODY,
+  });
+  return { offered, achieved, p50, p99, errors, non202 };
+}
+
+const GENERATORS = { paced: offerEvenly, autocannon: offerAutocannon } as const;
+type GeneratorName = keyof typeof GENERATORS;
+
 export async function intake(options: BenchOptions): Promise<void> {
   const runs = options.smoke ? 1 : Number(options.args.runs ?? 3);
   const seconds = options.smoke ? 3 : Number(options.args.seconds ?? 10);
   const rates = [100, 300];
   const steps = options.smoke ? [100, 300, 600] : [100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000];
+  const generators = (options.args.generators ?? 'paced,autocannon').split(',') as GeneratorName[];
+  for (const g of generators) if (!(g in GENERATORS)) throw new Error(`--generators: unknown generator ${g} (paced, autocannon)`);
   const startRate = options.args['start-rate'] === undefined ? undefined : Number(options.args['start-rate']);
   if (startRate !== undefined && !(startRate > 0)) throw new Error('--start-rate must be a positive number of starts per second');
   const apiEnv: Record<string, string> = startRate === undefined ? {} : { COLIS_INTAKE_MAX_STARTS_PER_SECOND: String(startRate) };
   /** After a load on Colis: unmetered, wait for every start; metered, only count what is left waiting. */
   const afterColisLoad = async (stack: Stack): Promise<Pick<Load, 'backlog' | 'drainSeconds'>> =>
     startRate === undefined ? drainStarts(stack) : { backlog: await stack.db.orderIntake.count({ where: { startedAt: null } }) };
+  const mode = startRate === undefined ? 'starts unmetered' : `starts metered at ${startRate}/s`;
   await withStack({ timeScale: 1440, services: 'api', apiEnv, apiCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
     const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { BARE_PORT: String(await freePort()) });
     const bareUrl = readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
     if (!bareUrl) throw new Error('the bare Fastify server did not say where it listens');
     const targets = { colis: stack.apiUrl, bare: bareUrl } as const;
-    await offer(targets.colis, 50, 2);
-    await offer(targets.bare, 50, 2);
+    await offerEvenly(targets.colis, 50, 2);
+    await offerEvenly(targets.bare, 50, 2);
 
-    const fixed: Record<string, Record<number, Load[]>> = { colis: {}, bare: {} };
-    for (let r = 0; r < runs; r++) {
-      for (const rate of rates) {
-        for (const [name, url] of Object.entries(targets)) {
-          const load = await offer(url, rate, seconds);
-          if (name === 'colis') Object.assign(load, await afterColisLoad(stack));
-          (fixed[name]![rate] ??= []).push(load);
-          process.stdout.write(
-            `  ${name} @${rate}/s run ${r + 1}: p50 ${load.p50} ms, p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202` +
-              (load.backlog === undefined
-                ? ''
-                : load.drainSeconds === undefined
-                  ? `; ${load.backlog} starts waiting (metered at ${startRate}/s)`
-                  : `; ${load.backlog} starts queued at the end, all started ${fmt(load.drainSeconds)} s later`) +
-              '\n',
-          );
+    const results: Record<string, unknown> = {};
+    for (const generator of generators) {
+      const offer = GENERATORS[generator];
+      const fixed: Record<string, Record<number, Load[]>> = { colis: {}, bare: {} };
+      for (let r = 0; r < runs; r++) {
+        for (const rate of rates) {
+          for (const [name, url] of Object.entries(targets)) {
+            const load = await offer(url, rate, seconds);
+            if (name === 'colis') Object.assign(load, await afterColisLoad(stack));
+            (fixed[name]![rate] ??= []).push(load);
+            process.stdout.write(
+              `  ${generator}: ${name} @${rate}/s run ${r + 1}: p50 ${load.p50} ms, p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202` +
+                (load.backlog === undefined
+                  ? ''
+                  : load.drainSeconds === undefined
+                    ? `; ${load.backlog} starts waiting (metered at ${startRate}/s)`
+                    : `; ${load.backlog} starts queued at the end, all started ${fmt(load.drainSeconds)} s later`) +
+                '\n',
+            );
+          }
         }
       }
-    }
-    const capacity: Record<string, { sustained: number; steps: Load[] }> = {};
-    for (const [name, url] of Object.entries(targets)) {
-      const tried: Load[] = [];
-      let sustained = 0;
-      for (const rate of steps) {
-        const load = await offer(url, rate, options.smoke ? 3 : 5);
-        if (name === 'colis') Object.assign(load, await afterColisLoad(stack));
-        tried.push(load);
-        const ok = load.p99 < 50 && load.errors === 0 && load.non202 === 0 && load.achieved >= rate * 0.95;
-        process.stdout.write(`  ${name} step ${rate}/s: p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202 → ${ok ? 'sustained' : 'not sustained'}\n`);
-        if (!ok) break;
-        sustained = rate;
+      const capacity: Record<string, { sustained: number; steps: Load[] }> = {};
+      for (const [name, url] of Object.entries(targets)) {
+        const tried: Load[] = [];
+        let sustained = 0;
+        for (const rate of steps) {
+          const load = await offer(url, rate, options.smoke ? 3 : 5);
+          if (name === 'colis') Object.assign(load, await afterColisLoad(stack));
+          tried.push(load);
+          const ok = load.p99 < 50 && load.errors === 0 && load.non202 === 0 && load.achieved >= rate * 0.95;
+          process.stdout.write(
+            `  ${generator}: ${name} step ${rate}/s: p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202 → ${ok ? 'sustained' : 'not sustained'}\n`,
+          );
+          if (!ok) break;
+          sustained = rate;
+        }
+        capacity[name] = { sustained, steps: tried };
       }
-      capacity[name] = { sustained, steps: tried };
+      const rows = rates.flatMap((rate) =>
+        Object.keys(targets).map((name) => {
+          const loads = fixed[name]![rate]!;
+          return [
+            `${name} @ ${rate}/s`,
+            fmtSpread(spread(loads.map((l) => l.p50)), 0),
+            fmtSpread(spread(loads.map((l) => l.p99)), 0),
+            loads.reduce((n, l) => n + l.errors + l.non202, 0),
+            name !== 'colis'
+              ? '–'
+              : startRate === undefined
+                ? `${fmtSpread(spread(loads.map((l) => l.backlog ?? 0)), 0)} / ${fmtSpread(spread(loads.map((l) => l.drainSeconds ?? 0)), 1)} s`
+                : `${fmtSpread(spread(loads.map((l) => l.backlog ?? 0)), 0)} waiting (metered ${startRate}/s)`,
+          ];
+        }),
+      );
+      printTable(
+        `intake latency (${generator}, ${mode}), ms, median (min–max) of ${runs} run(s) × ${seconds} s, open loop`,
+        ['target', 'p50', 'p99', 'errors + non-202', 'starts queued at end / started after'],
+        rows,
+      );
+      printTable(
+        `intake capacity (${generator}, ${mode}): highest offered rate with p99 < 50 ms, zero errors, ≥ 95 % achieved`,
+        ['target', 'sustained req/s', 'first step that failed'],
+        Object.entries(capacity).map(([name, c]) => {
+          const failed = c.steps.find((s) => s.offered > c.sustained);
+          return [
+            name,
+            c.sustained,
+            failed ? `${failed.offered}/s: p99 ${failed.p99} ms, ${fmt(failed.achieved)} achieved, ${failed.errors + failed.non202} errors` : `none up to ${steps[steps.length - 1]}/s`,
+          ];
+        }),
+      );
+      results[generator] = { fixed, capacity };
     }
-    const rows = rates.flatMap((rate) =>
-      Object.keys(targets).map((name) => {
-        const loads = fixed[name]![rate]!;
-        return [
-          `${name} @ ${rate}/s`,
-          fmtSpread(spread(loads.map((l) => l.p50)), 0),
-          fmtSpread(spread(loads.map((l) => l.p99)), 0),
-          loads.reduce((n, l) => n + l.errors + l.non202, 0),
-          name !== 'colis'
-            ? '–'
-            : startRate === undefined
-              ? `${fmtSpread(spread(loads.map((l) => l.backlog ?? 0)), 0)} / ${fmtSpread(spread(loads.map((l) => l.drainSeconds ?? 0)), 1)} s`
-              : `${fmtSpread(spread(loads.map((l) => l.backlog ?? 0)), 0)} waiting (metered ${startRate}/s)`,
-        ];
-      }),
-    );
-    const mode = startRate === undefined ? 'starts unmetered' : `starts metered at ${startRate}/s`;
-    printTable(`intake latency (${mode}), ms, median (min–max) of ${runs} run(s) × ${seconds} s (autocannon, open loop)`, ['target', 'p50', 'p99', 'errors + non-202', 'starts queued at end / started after'], rows);
-    printTable(
-      `intake capacity (${mode}): highest offered rate with p99 < 50 ms, zero errors, ≥ 95 % achieved`,
-      ['target', 'sustained req/s', 'first step that failed'],
-      Object.entries(capacity).map(([name, c]) => {
-        const failed = c.steps.find((s) => s.offered > c.sustained);
-        return [name, c.sustained, failed ? `${failed.offered}/s: p99 ${failed.p99} ms, ${fmt(failed.achieved)} achieved, ${failed.errors + failed.non202} errors` : `none up to ${steps[steps.length - 1]}/s`];
-      }),
-    );
-    writeResult(`intake${startRate === undefined ? '' : '-metered'}${options.smoke ? '-smoke' : ''}`, { runs, seconds, startRate, fixed, capacity });
+    writeResult(`intake${startRate === undefined ? '' : '-metered'}${options.smoke ? '-smoke' : ''}`, { runs, seconds, startRate, generators: results });
   });
 }
