@@ -34,7 +34,7 @@ async function openShipments(stack: Stack): Promise<{ open: number; byStatus: Re
 export async function memory(options: BenchOptions): Promise<void> {
   const targets = options.smoke ? [10, 20] : (options.args.shipments ?? '500,1000,2000,3000,4000,5000').split(',').map(Number);
   const maxCached = Number(options.args['max-cached'] ?? 1000);
-  const budgetMs = options.smoke ? 25_000 : Number(options.args['budget-min'] ?? 75) * 60_000;
+  const budgetMs = options.smoke ? 25_000 : Number(options.args['budget-min'] ?? 140) * 60_000;
   const timeScale = Number(options.args['time-scale'] ?? 1);
   await withStack(
     {

@@ -251,16 +251,24 @@ export class OrderStarter {
   }
 
   /**
-   * Writes `startedAt` for the starts since the last write, in one statement: under a burst that is
-   * one round trip per batch instead of one per order. A write that fails is retried with the next
-   * batch; meanwhile a sweep skips these orders, and were this process to die first, a sweep
-   * elsewhere would only see their second start rejected as a twin and record it then.
+   * Writes `startedAt` for the starts since the last write, a batch per statement: under a burst that
+   * is one round trip per few hundred orders instead of one per order. One writer at a time: a call
+   * while a write is in flight joins it, and the writer loops until nothing is left. (Two writers
+   * updating overlapping batches deadlocked each other in PostgreSQL under a 300/s burst, and kept
+   * doing so on every retry, each holding a pooled connection while it waited.) A write that fails is retried a second later; meanwhile a sweep skips these orders, and were
+   * this process to die first, a sweep elsewhere would only see their second start rejected as a
+   * twin and record it then.
    */
-  private async recordStarts(): Promise<void> {
-    await this.recording;
-    if (this.startedUnrecorded.size === 0) return;
-    const orderIds = [...this.startedUnrecorded];
-    this.recording = (async () => {
+  private recordStarts(): Promise<void> {
+    this.recording ??= this.writeStarted().finally(() => {
+      this.recording = undefined;
+    });
+    return this.recording;
+  }
+
+  private async writeStarted(): Promise<void> {
+    while (this.startedUnrecorded.size > 0) {
+      const orderIds = [...this.startedUnrecorded].sort().slice(0, RECORD_BATCH);
       try {
         await this.options.db.orderIntake.updateMany({
           where: { orderId: { in: orderIds } },
@@ -270,11 +278,14 @@ export class OrderStarter {
       } catch (error) {
         this.options.log.warn({ orders: orderIds.length, err: errorText(error) }, 'could not record workflow starts; retrying');
         if (!this.closed) this.scheduleRecording(1_000);
+        return;
       }
-    })();
-    await this.recording;
+    }
   }
 }
+
+/** Orders whose `startedAt` one statement writes. */
+const RECORD_BATCH = 500;
 
 /** The order workflow's start: id from the order, searchable from its first second, described for the Web UI. */
 export async function startOrderWorkflow(client: Client, input: OrderWorkflowInput, submittedBy: string): Promise<void> {

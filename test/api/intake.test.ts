@@ -270,6 +270,31 @@ describe('intake when the workflow cannot start at once', () => {
     }
   });
 
+  it('records every start of a burst once, with one writer at a time', async () => {
+    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const accepted = await Promise.all(
+      Array.from({ length: 60 }, () =>
+        placeOrder({
+          db: h.db,
+          starter: parked,
+          request: OrderRequestSchema.parse(orderRequest()),
+          apiKeyName: KEYS.intake.name,
+          idempotencyKey: newKey('burst'),
+          timeScale: 1,
+          startWaitMs: 20,
+        }),
+      ),
+    );
+    await parked.close();
+    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } } });
+    const starter = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 16 });
+    const outcomes = await Promise.all(rows.map((row) => starter.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy)));
+    expect(outcomes.every((o) => o.started)).toBe(true);
+    await starter.close();
+    const recorded = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } } });
+    expect(recorded.map((r) => [r.startedAt instanceof Date, r.startAttempts])).toEqual(recorded.map(() => [true, 1]));
+  });
+
   it('skips its sweep while starts are already queued behind its limit, and leaves the rows to a later one', async () => {
     const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
     const accepted = [];
