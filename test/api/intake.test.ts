@@ -152,19 +152,28 @@ describe('intake', () => {
 describe('intake when the workflow cannot start at once', () => {
   const silent = pino({ level: 'silent' });
 
+  /**
+   * Orders committed by a process that never starts them (an API killed right after its commit, or
+   * one with a backlog): intake rows and no workflow. Returns them in order, with their start inputs.
+   */
+  async function acceptUnstarted(count: number, { apiKeyName = KEYS.intake.name as string, request = orderRequest() } = {}) {
+    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
+    const accepted = [];
+    for (let i = 0; i < count; i++) {
+      const body = OrderRequestSchema.parse(request);
+      accepted.push(await placeOrder({ db: h.db, starter: parked, request: body, apiKeyName, idempotencyKey: newKey('unstarted'), timeScale: 1, startWaitMs: 20 }));
+    }
+    await parked.close();
+    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } }, orderBy: { receivedAt: 'asc' } });
+    const starts = rows.map((row) => ({ input: OrderWorkflowInputSchema.parse(row.input), submittedBy: row.submittedBy }));
+    return { accepted, starts };
+  }
+
   it('keeps an order committed by a process that died before starting it, and a sweep starts it exactly once', async () => {
-    // A starter that never gets to start anything stands for an API killed right after its commit.
-    const doomed = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
-    const key = newKey('crash');
-    const accepted = await placeOrder({
-      db: h.db,
-      starter: doomed,
-      request: OrderRequestSchema.parse(orderRequest()),
-      apiKeyName: KEYS.intake.name,
-      idempotencyKey: key,
-      timeScale: 1,
-      startWaitMs: 20,
-    });
+    const {
+      accepted: [accepted],
+    } = await acceptUnstarted(1);
+    if (!accepted) throw new Error('nothing accepted');
     expect(accepted).toMatchObject({ outcome: 'created', workflowStarted: false });
     await expect(h.client.workflow.getHandle(accepted.workflowId).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     // Its shop can already read it, from the intake record.
@@ -188,27 +197,15 @@ describe('intake when the workflow cannot start at once', () => {
     expect(await other.start(OrderWorkflowInputSchema.parse(row.input), KEYS.intake.name)).toEqual({ started: true });
     await other.close();
     expect(await workflowsWithId(accepted.workflowId)).toBe(1);
-    await doomed.close();
   });
 
   it('lists an accepted order before its journey begins, as received, to its own shop, merged newest first with recorded ones', async () => {
     const customerId = uniqueId('CUST-LIST');
     const older = await insertOrder(h.db, { customerId, createdAt: new Date(Date.now() - 60_000), submittedBy: KEYS.intake.name });
-    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
-    const accept = async (apiKeyName: string) =>
-      placeOrder({
-        db: h.db,
-        starter: parked,
-        request: OrderRequestSchema.parse(orderRequest({ customer: { id: customerId, name: 'Léa Martin' } })),
-        apiKeyName,
-        idempotencyKey: newKey('list'),
-        timeScale: 1,
-        startWaitMs: 20,
-      });
-    const first = await accept(KEYS.intake.name);
-    const second = await accept(KEYS.intake.name);
-    const otherShop = await accept(KEYS.intakeB.name);
-    await parked.close();
+    const request = orderRequest({ customer: { id: customerId, name: 'Léa Martin' } });
+    const [first, second] = (await acceptUnstarted(2, { request })).accepted;
+    const [otherShop] = (await acceptUnstarted(1, { request, apiKeyName: KEYS.intakeB.name })).accepted;
+    if (!first || !second || !otherShop) throw new Error('nothing accepted');
     const ids = (items: { orderId: string }[]) => items.map((o) => o.orderId);
 
     const all = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
@@ -240,26 +237,10 @@ describe('intake when the workflow cannot start at once', () => {
   });
 
   it('meters starts at maxStartsPerSecond: a backlog waits in the table and is started in order, each once', async () => {
-    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
-    const accepted = [];
-    for (let i = 0; i < 3; i++) {
-      accepted.push(
-        await placeOrder({
-          db: h.db,
-          starter: parked,
-          request: OrderRequestSchema.parse(orderRequest()),
-          apiKeyName: KEYS.intake.name,
-          idempotencyKey: newKey('metered'),
-          timeScale: 1,
-          startWaitMs: 20,
-        }),
-      );
-    }
-    await parked.close();
-    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } }, orderBy: { receivedAt: 'asc' } });
+    const { accepted, starts } = await acceptUnstarted(3);
     const metered = new OrderStarter({ db: h.db, client: h.client, log: silent, maxStartsPerSecond: 10 });
     const began = Date.now();
-    const outcomes = await Promise.all(rows.map((row) => metered.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy)));
+    const outcomes = await Promise.all(starts.map(({ input, submittedBy }) => metered.start(input, submittedBy)));
     // Three starts 100 ms apart take at least 200 ms (a lower bound: a slow machine only adds to it).
     expect(Date.now() - began).toBeGreaterThanOrEqual(195);
     expect(outcomes).toEqual([{ started: true }, { started: true }, { started: true }]);
@@ -271,51 +252,41 @@ describe('intake when the workflow cannot start at once', () => {
   });
 
   it('records every start of a burst once, with one writer at a time', async () => {
-    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
-    const accepted = await Promise.all(
-      Array.from({ length: 60 }, () =>
-        placeOrder({
-          db: h.db,
-          starter: parked,
-          request: OrderRequestSchema.parse(orderRequest()),
-          apiKeyName: KEYS.intake.name,
-          idempotencyKey: newKey('burst'),
-          timeScale: 1,
-          startWaitMs: 20,
-        }),
-      ),
-    );
-    await parked.close();
-    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } } });
-    const starter = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 16 });
-    const outcomes = await Promise.all(rows.map((row) => starter.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy)));
+    const { accepted, starts } = await acceptUnstarted(60);
+    // Every startedAt write takes 150 ms here, so starts keep finishing while one is in flight: two
+    // writers at once on overlapping batches is what deadlocked PostgreSQL under a real burst.
+    let writing = 0;
+    let mostAtOnce = 0;
+    const intake = new Proxy(h.db.orderIntake, {
+      get: (target, property) =>
+        property === 'updateMany'
+          ? async (args: Parameters<typeof target.updateMany>[0]) => {
+              writing += 1;
+              mostAtOnce = Math.max(mostAtOnce, writing);
+              try {
+                await new Promise((resolve) => setTimeout(resolve, 150));
+                return await target.updateMany(args);
+              } finally {
+                writing -= 1;
+              }
+            }
+          : Reflect.get(target, property, target),
+    });
+    const slowWrites = new Proxy(h.db, { get: (target, property) => (property === 'orderIntake' ? intake : Reflect.get(target, property, target)) });
+    const starter = new OrderStarter({ db: slowWrites, client: h.client, log: silent, concurrency: 4 });
+    const outcomes = await Promise.all(starts.map(({ input, submittedBy }) => starter.start(input, submittedBy)));
     expect(outcomes.every((o) => o.started)).toBe(true);
     await starter.close();
+    expect(mostAtOnce).toBe(1);
     const recorded = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } } });
     expect(recorded.map((r) => [r.startedAt instanceof Date, r.startAttempts])).toEqual(recorded.map(() => [true, 1]));
   });
 
   it('skips its sweep while starts are already queued behind its limit, and leaves the rows to a later one', async () => {
-    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
-    const accepted = [];
-    for (let i = 0; i < 3; i++) {
-      accepted.push(
-        await placeOrder({
-          db: h.db,
-          starter: parked,
-          request: OrderRequestSchema.parse(orderRequest()),
-          apiKeyName: KEYS.intake.name,
-          idempotencyKey: newKey('queued'),
-          timeScale: 1,
-          startWaitMs: 20,
-        }),
-      );
-    }
-    await parked.close();
-    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } }, orderBy: { receivedAt: 'asc' } });
+    const { accepted, starts } = await acceptUnstarted(3);
     // One start every 100 s: the first goes at once, the other two wait in the queue.
     const slow = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 1, maxStartsPerSecond: 0.01, sweepAfterMs: 0 });
-    const outcomes = rows.map((row) => slow.start(OrderWorkflowInputSchema.parse(row.input), row.submittedBy));
+    const outcomes = starts.map(({ input, submittedBy }) => slow.start(input, submittedBy));
     expect(await slow.sweep()).toBe(0);
     await slow.close();
     expect((await Promise.all(outcomes)).map((o) => o.started)).toEqual([true, false, false]);
@@ -361,17 +332,10 @@ describe('intake when the workflow cannot start at once', () => {
   });
 
   it('backs off an order whose start failed: sweeps leave it alone until its retry time, then start it once', async () => {
-    const parked = new OrderStarter({ db: h.db, client: h.client, log: silent, concurrency: 0 });
-    const accepted = await placeOrder({
-      db: h.db,
-      starter: parked,
-      request: OrderRequestSchema.parse(orderRequest()),
-      apiKeyName: KEYS.intake.name,
-      idempotencyKey: newKey('backoff'),
-      timeScale: 1,
-      startWaitMs: 20,
-    });
-    await parked.close();
+    const {
+      accepted: [accepted],
+    } = await acceptUnstarted(1);
+    if (!accepted) throw new Error('nothing accepted');
     // Five failures already: the sixth puts the retry at least 24 s away (30 s cap, less up to a fifth).
     await h.db.orderIntake.update({ where: { orderId: accepted.orderId }, data: { startAttempts: 5 } });
     const row = await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.orderId } });
