@@ -1,5 +1,5 @@
 import { type Integrity, checkIntegrity, integrityProblems } from './lib/integrity';
-import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders, waitForOrders } from './lib/orders';
+import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders, unstartedOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, quantile, writeResult } from './lib/report';
 import { type Stack, type StackOptions, sleep, withStack } from './lib/stack';
 import type { BenchOptions } from './lib/cli';
@@ -216,7 +216,7 @@ async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
   }
   const offeredSeconds = (performance.now() - started) / 1000;
   const results = await Promise.all(answers);
-  const queuedStarts = await stack.db.orderIntake.count({ where: { startedAt: null } });
+  const queuedStarts = await unstartedOrders(stack);
   const ms = results.filter((r) => r.status === 202).map((r) => r.ms);
   const statuses: Record<string, number> = {};
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;

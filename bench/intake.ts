@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { freePort } from '../scripts/lib/ports';
 import type { BenchOptions } from './lib/cli';
-import { drainStarts, orderRequest } from './lib/orders';
+import { drainStarts, orderRequest, unstartedOrders } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
 import { offerPaced } from './lib/paced-load';
 import { INTAKE_KEY, type Stack, withStack } from './lib/stack';
@@ -99,7 +99,7 @@ export async function intake(options: BenchOptions): Promise<void> {
   const apiEnv: Record<string, string> = startRate === undefined ? {} : { COLIS_INTAKE_MAX_STARTS_PER_SECOND: String(startRate) };
   /** After a load on Colis: unmetered, wait for every start; metered, only count what is left waiting. */
   const afterColisLoad = async (stack: Stack): Promise<Pick<Load, 'backlog' | 'drainSeconds'>> =>
-    startRate === undefined ? drainStarts(stack) : { backlog: await stack.db.orderIntake.count({ where: { startedAt: null } }) };
+    startRate === undefined ? drainStarts(stack) : { backlog: await unstartedOrders(stack) };
   const mode = startRate === undefined ? 'starts unmetered' : `starts metered at ${startRate}/s`;
   await withStack({ timeScale: 1440, services: 'api', apiEnv, apiCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
     const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { BARE_PORT: String(await freePort()) });

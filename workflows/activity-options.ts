@@ -36,10 +36,10 @@ const CARRIER_QUOTE: ActivityOptions = {
 };
 
 /**
- * Label purchase, void, tracking polls and the carrier list (a database read the journey cannot do
- * without: with a quote's 4 attempts a 5 s PostgreSQL restart failed shipments in the drill):
- * retried until they succeed. The purchase carries an
- * idempotency key, so a retry after a timeout returns the label already bought.
+ * Label purchase, void, tracking polls and the carrier list: retried until they succeed. The carrier
+ * list is a database read the journey cannot do without (with a quote's 4 attempts, a 5 s PostgreSQL
+ * restart failed shipments in the drill). The purchase carries an idempotency key, so a retry after
+ * a timeout returns the label already bought.
  */
 const CARRIER_COMMAND: ActivityOptions = {
   taskQueue: TASK_QUEUES.carriers,

@@ -40,12 +40,7 @@ export function answerEscalationsWith(current: () => OpenEscalation | undefined,
         if (!open || open.view.escalationId !== answer.escalationId || open.answer) {
           // Typed, so the API can tell "not open here" apart: its row may be open while this workflow is still opening it.
           const details: DomainErrorDetails['EscalationNotOpen'] = { escalationId: answer.escalationId, owner };
-          throw ApplicationFailure.create({
-            type: 'EscalationNotOpen',
-            message: `escalation ${answer.escalationId} is not open on ${owner}`,
-            nonRetryable: true,
-            details: [details],
-          });
+          throw ApplicationFailure.nonRetryable(`escalation ${answer.escalationId} is not open on ${owner}`, 'EscalationNotOpen', details);
         }
         const allowed = DECISIONS_BY_REASON[open.view.reason];
         if (!allowed.includes(answer.decision)) {

@@ -31,11 +31,16 @@ export function webUiUrl(temporalUiUrl: string, namespace: string, workflowId: s
 /**
  * An update the workflow refused (its validator, or an `OrderStateConflict` failure from the
  * handler) is the caller's conflict with the order's state; a timeout means no worker answered.
+ * `EscalationNotOpen` is neither: the escalation's row is stored a moment before its workflow learns
+ * it, so an answer in that moment is refused for now, and a retry a second later gets the real one.
  */
 export function updateFailureToApiError(error: unknown, what: string): ApiError | undefined {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause;
     const reason = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : error.message;
+    if (cause instanceof ApplicationFailure && cause.type === 'EscalationNotOpen') {
+      return new ApiError(503, 'unavailable', `${what}: ${reason} yet; retry in a second`, undefined, { 'retry-after': '1' });
+    }
     return new ApiError(409, 'order_state_conflict', `${what} was refused: ${reason}`);
   }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) {

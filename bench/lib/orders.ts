@@ -155,11 +155,13 @@ export async function waitForOrders(
 }
 
 /** Waits until every accepted order's workflow has started (OrderIntake.startedAt set): intake answers before that. */
+/** Accepted orders whose workflow has not started yet (the intake backlog). */
+export const unstartedOrders = (stack: Stack) => stack.db.orderIntake.count({ where: { startedAt: null } });
+
 export async function drainStarts(stack: Stack, timeoutMs = 600_000): Promise<{ backlog: number; drainSeconds: number }> {
   const started = performance.now();
-  const unstarted = () => stack.db.orderIntake.count({ where: { startedAt: null } });
-  const backlog = await unstarted();
-  for (let left = backlog; left > 0; left = await unstarted()) {
+  const backlog = await unstartedOrders(stack);
+  for (let left = backlog; left > 0; left = await unstartedOrders(stack)) {
     if (performance.now() - started > timeoutMs) throw new Error(`${left} accepted orders still unstarted after ${timeoutMs / 1000} s`);
     await sleep(200);
   }

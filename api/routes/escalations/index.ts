@@ -1,4 +1,3 @@
-import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Prisma } from '../../../prisma/generated/client';
 import {
@@ -102,17 +101,6 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         request.log.info({ escalationId, decision: request.body.decision, workflowId }, 'escalation resolved');
         return { ...view, workflowId };
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'EscalationNotOpen') {
-          // The row says open and the workflow says not (yet): it stores the row before it learns the
-          // escalation, or closed it a moment ago. Either way a retry in a second gets the real answer.
-          throw new ApiError(
-            503,
-            'unavailable',
-            `escalation ${escalationId} is open in the database but not yet (or no longer) in ${workflowId}; retry in a second`,
-            undefined,
-            { 'retry-after': '1' },
-          );
-        }
         throw updateFailureToApiError(error, `resolving escalation ${escalationId}`) ?? error;
       }
     },
