@@ -57,12 +57,7 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
       });
     },
 
-    closeEscalation(input: {
-      escalationId: string;
-      decision: EscalationDecision;
-      resolvedBy: string;
-      note?: string;
-    }): Promise<void> {
+    closeEscalation(input: { escalationId: string; decision: EscalationDecision; resolvedBy: string; note?: string }): Promise<void> {
       return asActivity(async () => {
         await db.escalation.updateMany({
           where: { id: input.escalationId, status: 'open' },

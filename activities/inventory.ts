@@ -65,7 +65,13 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
     db.$transaction(body, { maxWait: maxWaitMs, timeout: transactionTimeoutMs });
 
   return {
-    async reserveStock({ orderId, warehousePreference = [] }: { orderId: string; warehousePreference?: string[] }): Promise<ReservationResult> {
+    async reserveStock({
+      orderId,
+      warehousePreference = [],
+    }: {
+      orderId: string;
+      warehousePreference?: string[];
+    }): Promise<ReservationResult> {
       return asActivity(() => inTransaction((tx) => reserveIn(tx, orderId, warehousePreference)));
     },
 
@@ -214,8 +220,9 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
 
     /** Levels that disagree with the sum of their movements (either side missing counts as 0). Empty = balanced. */
     async ledgerBalances(): Promise<LedgerMismatch[]> {
-      return asActivity(() =>
-        db.$queryRaw<LedgerMismatch[]>`
+      return asActivity(
+        () =>
+          db.$queryRaw<LedgerMismatch[]>`
           WITH ledger AS (
             SELECT "warehouseCode", "skuCode",
                    SUM("onHandDelta")::int AS "ledgerOnHand", SUM("reservedDelta")::int AS "ledgerReserved"

@@ -32,7 +32,10 @@ export function createTrackingActivities(db: Db) {
       return asActivity(async () => {
         // The carrier's scan times, not the time we heard of them: a poll may learn of a delivery hours late.
         const scanTimes = (keep: (e: NormalisedTrackingEvent) => boolean) =>
-          input.events.filter(keep).map((e) => Date.parse(e.occurredAt)).sort((a, b) => a - b);
+          input.events
+            .filter(keep)
+            .map((e) => Date.parse(e.occurredAt))
+            .sort((a, b) => a - b);
         const handedOverMs = scanTimes((e) => e.status !== 'label_created')[0];
         const deliveredMs = input.status === 'delivered' ? scanTimes((e) => e.status === 'delivered')[0] : undefined;
         const created = await db.$transaction(async (tx) => {

@@ -32,7 +32,11 @@ export function createWarehouseActivities(db: Db) {
      * working day with room. The warehouse row lock serialises concurrent bookings, so capacity
      * is never exceeded; a retried call finds its own booking and returns it.
      */
-    reservePickSlot(input: { shipmentId: string; warehouseCode: string; /** Workflow time: keeps slot maths on the orchestrator's clock. */ nowMs: number }): Promise<PickSlot> {
+    reservePickSlot(input: {
+      shipmentId: string;
+      warehouseCode: string /** Workflow time: keeps slot maths on the orchestrator's clock. */;
+      nowMs: number;
+    }): Promise<PickSlot> {
       return asActivity(() =>
         db.$transaction(async (tx) => {
           await tx.$queryRaw`SELECT 1 FROM "Warehouse" WHERE "code" = ${input.warehouseCode} FOR UPDATE`;

@@ -54,7 +54,9 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
     const drained = await waitForOrders(stack, orderIds, spec.drainTimeoutMs, (c) => {
       if (performance.now() - lastLine > 5_000) {
         lastLine = performance.now();
-        process.stdout.write(`  … ${c.completed}/${orderIds.length} completed (${c.other} in flight) at ${fmt((performance.now() - started) / 1000)} s\n`);
+        process.stdout.write(
+          `  … ${c.completed}/${orderIds.length} completed (${c.other} in flight) at ${fmt((performance.now() - started) / 1000)} s\n`,
+        );
       }
     });
     await disrupting;
@@ -65,9 +67,16 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
     const seconds = (performance.now() - started) / 1000;
     const starts = await stack.db.orderIntake.aggregate({ _min: { receivedAt: true }, _max: { startedAt: true } });
     if (starts._min.receivedAt && starts._max.startedAt) {
-      intakeFigures['first order accepted → last workflow started s'] = fmt((starts._max.startedAt.getTime() - starts._min.receivedAt.getTime()) / 1000);
+      intakeFigures['first order accepted → last workflow started s'] = fmt(
+        (starts._max.startedAt.getTime() - starts._min.receivedAt.getTime()) / 1000,
+      );
     }
-    report(spec.name, integrity, { ...intakeFigures, ...disruption.figures, 'wall time s': fmt(seconds), 'drained': drained.done ? 'yes' : 'no' });
+    report(spec.name, integrity, {
+      ...intakeFigures,
+      ...disruption.figures,
+      'wall time s': fmt(seconds),
+      drained: drained.done ? 'yes' : 'no',
+    });
     const verdict = problems.length === 0 ? 'PASS' : 'FAIL';
     process.stdout.write(
       `\nVERDICT ${spec.name}: ${verdict} — ${integrity.completed}/${integrity.orders} orders completed; ${integrity.shipments} shipments, ` +
@@ -77,7 +86,12 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
         (problems.length > 0 ? `\n  problems: ${problems.join('; ')}` : '') +
         '\n',
     );
-    writeResult(`drill-${spec.name}${options.smoke ? '-smoke' : ''}`, { verdict, problems, integrity, figures: { ...intakeFigures, ...disruption.figures, seconds } });
+    writeResult(`drill-${spec.name}${options.smoke ? '-smoke' : ''}`, {
+      verdict,
+      problems,
+      integrity,
+      figures: { ...intakeFigures, ...disruption.figures, seconds },
+    });
     return problems.length === 0;
   });
 }
@@ -87,7 +101,10 @@ function report(name: string, i: Integrity, figures: Record<string, number | str
     ['orders completed', `${i.completed}/${i.orders}`],
     ['shipments', i.shipments],
     ['labels in database (purchased + voided)', `${i.labelsInDb} (${i.labelsVoided} voided)`],
-    ['labels sold by the carriers (state file)', `${i.carrierLabelsSold} (${i.carrierLabelsListed} listed, ${i.carrierLabelsUnknownToUs} unknown to us)`],
+    [
+      'labels sold by the carriers (state file)',
+      `${i.carrierLabelsSold} (${i.carrierLabelsListed} listed, ${i.carrierLabelsUnknownToUs} unknown to us)`,
+    ],
     ['shipments with >1 label (ours / carriers)', `${i.shipmentsWithSeveralLabels} / ${i.carrierShipmentsWithSeveralLabels}`],
     ['ledger mismatches (ledgerBalances)', i.ledgerMismatches],
     ['levels negative or oversold', i.negativeOrOversold],
@@ -99,7 +116,12 @@ function report(name: string, i: Integrity, figures: Record<string, number | str
 }
 
 /** Waits until a share of the orders is complete, so the disruption lands mid-flight. */
-async function whenShareCompleted(progress: () => Promise<OrderCounts>, share: number, total: number, timeoutMs = 600_000): Promise<number> {
+async function whenShareCompleted(
+  progress: () => Promise<OrderCounts>,
+  share: number,
+  total: number,
+  timeoutMs = 600_000,
+): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const counts = await progress().catch(() => undefined);

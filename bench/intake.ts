@@ -61,7 +61,11 @@ async function offerAutocannon(url: string, rate: number, seconds: number): Prom
       },
     ],
   });
-  const non202 = (result.statusCodeStats ? Object.entries(result.statusCodeStats).filter(([code]) => code !== '202').reduce((n, [, s]) => n + (s.count ?? 0), 0) : result.non2xx);
+  const non202 = result.statusCodeStats
+    ? Object.entries(result.statusCodeStats)
+        .filter(([code]) => code !== '202')
+        .reduce((n, [, s]) => n + (s.count ?? 0), 0)
+    : result.non2xx;
   return {
     offered: rate,
     achieved: result.requests.total / seconds,
@@ -177,12 +181,19 @@ export async function intake(options: BenchOptions): Promise<void> {
           return [
             name,
             c.sustained,
-            failed ? `${failed.offered}/s: p99 ${failed.p99} ms, ${fmt(failed.achieved)} achieved, ${failed.errors + failed.non202} errors` : `none up to ${steps[steps.length - 1]}/s`,
+            failed
+              ? `${failed.offered}/s: p99 ${failed.p99} ms, ${fmt(failed.achieved)} achieved, ${failed.errors + failed.non202} errors`
+              : `none up to ${steps[steps.length - 1]}/s`,
           ];
         }),
       );
       results[generator] = { fixed, capacity };
     }
-    writeResult(`intake${startRate === undefined ? '' : '-metered'}${options.smoke ? '-smoke' : ''}`, { runs, seconds, startRate, generators: results });
+    writeResult(`intake${startRate === undefined ? '' : '-metered'}${options.smoke ? '-smoke' : ''}`, {
+      runs,
+      seconds,
+      startRate,
+      generators: results,
+    });
   });
 }

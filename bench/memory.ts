@@ -58,7 +58,9 @@ export async function memory(options: BenchOptions): Promise<void> {
           if (open >= target) {
             const sample = { open, posted, rssMiB: rssMiB(pid), atSeconds: (performance.now() - started) / 1000, byStatus };
             samples.push(sample);
-            process.stdout.write(`  ${open} shipments waiting for scans (${JSON.stringify(byStatus)}): worker RSS ${fmt(sample.rssMiB)} MiB\n`);
+            process.stdout.write(
+              `  ${open} shipments waiting for scans (${JSON.stringify(byStatus)}): worker RSS ${fmt(sample.rssMiB)} MiB\n`,
+            );
             break;
           }
           if (performance.now() - started > budgetMs) break;

@@ -33,7 +33,15 @@ function orderOf(items: number, random: () => number): CartonItem[] {
     const sku = smallEnough[Math.floor(random() * smallEnough.length)]!;
     const line = bySku.get(sku.code);
     if (line) line.quantity += 1;
-    else bySku.set(sku.code, { skuCode: sku.code, lengthMm: sku.lengthMm, widthMm: sku.widthMm, heightMm: sku.heightMm, weightGrams: sku.weightGrams, quantity: 1 });
+    else
+      bySku.set(sku.code, {
+        skuCode: sku.code,
+        lengthMm: sku.lengthMm,
+        widthMm: sku.widthMm,
+        heightMm: sku.heightMm,
+        weightGrams: sku.weightGrams,
+        quantity: 1,
+      });
   }
   return [...bySku.values()];
 }

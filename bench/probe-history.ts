@@ -24,7 +24,8 @@ async function main(): Promise<void> {
           const t0 = Number(history.events?.[0]?.eventTime?.seconds ?? 0) * 1000 + Number(history.events?.[0]?.eventTime?.nanos ?? 0) / 1e6;
           for (const e of history.events ?? []) {
             const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Number(e.eventTime?.nanos ?? 0) / 1e6;
-            const what = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.workflowExecutionSignaledEventAttributes?.signalName ?? '';
+            const what =
+              e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.workflowExecutionSignaledEventAttributes?.signalName ?? '';
             console.log(`  ${(t - t0).toFixed(0).padStart(6)} ${e.eventType} ${what}`);
           }
         }

@@ -47,6 +47,11 @@ for (const file of process.argv.slice(2)) {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
   }
   const top = (m: Map<string, number>, n: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
-  process.stdout.write(`\n${file}: ${(total / 1e6).toFixed(1)} s sampled\nby package:\n${top(byPackage, 12).join('\n')}\nby function (self):\n${top(byFunction, 15).join('\n')}\n`);
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+  process.stdout.write(
+    `\n${file}: ${(total / 1e6).toFixed(1)} s sampled\nby package:\n${top(byPackage, 12).join('\n')}\nby function (self):\n${top(byFunction, 15).join('\n')}\n`,
+  );
 }

@@ -32,7 +32,15 @@ export async function reservation(options: BenchOptions): Promise<void> {
   await withStack({ timeScale: 1, services: 'none' }, async (stack) => {
     await stack.db.customer.create({ data: { id: 'cust-bench', name: 'Bench' } });
     await stack.db.address.create({
-      data: { id: 'addr-bench', customerId: 'cust-bench', name: 'Bench', line1: '1 rue de la Paix', city: 'Paris', postalCode: '75002', countryCode: 'FR' },
+      data: {
+        id: 'addr-bench',
+        customerId: 'cust-bench',
+        name: 'Bench',
+        line1: '1 rue de la Paix',
+        city: 'Paris',
+        postalCode: '75002',
+        countryCode: 'FR',
+      },
     });
     const supply = await stack.db.inventoryLevel.findMany({ where: { skuCode: { in: HOT } } });
     const figures: RunFigures[] = [];
@@ -47,13 +55,15 @@ export async function reservation(options: BenchOptions): Promise<void> {
     printTable(
       `reservation under contention: ${orders} orders on ${HOT.length} hot SKUs (${supply.reduce((n, l) => n + l.onHand, 0)} units in ${supply.length} levels), ${concurrency} concurrent, pool 20; median (min–max) of ${runs}`,
       ['reservations/s', 'p50 ms', 'p99 ms', 'oversold', 'failed calls'],
-      [[
-        fmtSpread(spread(figures.map((f) => f.perSecond))),
-        fmtSpread(spread(figures.map((f) => f.p50))),
-        fmtSpread(spread(figures.map((f) => f.p99))),
-        figures.reduce((n, f) => n + f.oversold, 0),
-        figures.reduce((n, f) => n + f.failures, 0),
-      ]],
+      [
+        [
+          fmtSpread(spread(figures.map((f) => f.perSecond))),
+          fmtSpread(spread(figures.map((f) => f.p50))),
+          fmtSpread(spread(figures.map((f) => f.p99))),
+          figures.reduce((n, f) => n + f.oversold, 0),
+          figures.reduce((n, f) => n + f.failures, 0),
+        ],
+      ],
     );
     writeResult(`reservation${options.smoke ? '-smoke' : ''}`, { orders, concurrency, hotSkus: HOT, runs: figures });
   });
@@ -66,7 +76,13 @@ async function oneRun(stack: Stack, tag: string, count: number, concurrency: num
     const orderId = `bench-res-${tag}-${i}`;
     const first = HOT[i % HOT.length]!;
     const second = HOT[(i * 7 + 3) % HOT.length]!;
-    const lines = first === second || i % 2 === 0 ? [{ sku: first, quantity: 1 + (i % 3) }] : [{ sku: first, quantity: 1 + (i % 3) }, { sku: second, quantity: 1 }];
+    const lines =
+      first === second || i % 2 === 0
+        ? [{ sku: first, quantity: 1 + (i % 3) }]
+        : [
+            { sku: first, quantity: 1 + (i % 3) },
+            { sku: second, quantity: 1 },
+          ];
     return { orderId, lines };
   });
   await db.order.createMany({
@@ -85,7 +101,9 @@ async function oneRun(stack: Stack, tag: string, count: number, concurrency: num
     })),
   });
   await db.orderLine.createMany({
-    data: orders.flatMap((o) => o.lines.map((l, i) => ({ id: `${o.orderId}-L${i + 1}`, orderId: o.orderId, lineNo: i + 1, skuCode: l.sku, quantity: l.quantity }))),
+    data: orders.flatMap((o) =>
+      o.lines.map((l, i) => ({ id: `${o.orderId}-L${i + 1}`, orderId: o.orderId, lineNo: i + 1, skuCode: l.sku, quantity: l.quantity })),
+    ),
   });
   const calls = orders.flatMap((o, i) => (i % 10 === 0 ? [o.orderId, o.orderId] : [o.orderId]));
   const latencies: number[] = [];
@@ -122,7 +140,11 @@ async function oneRun(stack: Stack, tag: string, count: number, concurrency: num
       (SELECT COUNT(*)::int FROM per_order WHERE held > ordered) AS "overHeld"`;
   const ledger = await inventory.ledgerBalances();
   const oversold = (check?.badLevels ?? 1) + (check?.heldMismatch ?? 1) + (check?.overHeld ?? 1) + ledger.length;
-  const heldByOrder = await db.reservation.groupBy({ by: ['orderId'], where: { status: 'held', orderId: { in: orders.map((o) => o.orderId) } }, _sum: { quantity: true } });
+  const heldByOrder = await db.reservation.groupBy({
+    by: ['orderId'],
+    where: { status: 'held', orderId: { in: orders.map((o) => o.orderId) } },
+    _sum: { quantity: true },
+  });
   const wanted = new Map(orders.map((o) => [o.orderId, o.lines.reduce((n, l) => n + l.quantity, 0)]));
   const full = heldByOrder.filter((h) => (h._sum.quantity ?? 0) === wanted.get(h.orderId)).length;
 

@@ -16,9 +16,16 @@ const TIME_SCALE = 1e6;
 
 export async function throughput(options: BenchOptions): Promise<void> {
   const runs = options.smoke ? 1 : Number(options.args.runs ?? 3);
-  const counts: Record<OrderShape, number> = options.smoke ? { single: 10, split5: 5 } : { single: Number(options.args.single ?? 200), split5: Number(options.args.split ?? 100) };
+  const counts: Record<OrderShape, number> = options.smoke
+    ? { single: 10, split5: 5 }
+    : { single: Number(options.args.single ?? 200), split5: Number(options.args.split ?? 100) };
   await withStack({ timeScale: TIME_SCALE, extraStock: 100_000, workerCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
-    await stack.spawnNode('ceiling-worker', 'bench/ceiling/worker.ts', {}, options.args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options.args['cpu-prof']}`] : []);
+    await stack.spawnNode(
+      'ceiling-worker',
+      'bench/ceiling/worker.ts',
+      {},
+      options.args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options.args['cpu-prof']}`] : [],
+    );
     // Warm both sides up (bundles, caches, JIT, connection pools) before anything is measured.
     await runOurs(stack, 'single', 3);
     await runCeiling(stack, 'single', 3);
@@ -43,7 +50,14 @@ export async function throughput(options: BenchOptions): Promise<void> {
     const escalations = await stack.db.escalation.count();
     const rows = (['single', 'split5'] as const).map((shape) => {
       const row = table[shape];
-      return [shape, counts[shape], fmtSpread(spread(row.ours)), fmtSpread(spread(row.ceiling)), fmtSpread(spread(row.ratio), 2), row.notCompleted];
+      return [
+        shape,
+        counts[shape],
+        fmtSpread(spread(row.ours)),
+        fmtSpread(spread(row.ceiling)),
+        fmtSpread(spread(row.ratio), 2),
+        row.notCompleted,
+      ];
     });
     printTable(
       `end-to-end throughput, orders/s, median (min–max) of ${runs} run(s); COLIS_TIME_SCALE=${TIME_SCALE}`,
@@ -56,13 +70,27 @@ export async function throughput(options: BenchOptions): Promise<void> {
       runs,
       counts,
       escalations,
-      results: Object.fromEntries((['single', 'split5'] as const).map((s) => [s, { ours: spread(table[s].ours), ceiling: spread(table[s].ceiling), ratio: spread(table[s].ratio), notCompleted: table[s].notCompleted }])),
+      results: Object.fromEntries(
+        (['single', 'split5'] as const).map((s) => [
+          s,
+          {
+            ours: spread(table[s].ours),
+            ceiling: spread(table[s].ceiling),
+            ratio: spread(table[s].ratio),
+            notCompleted: table[s].notCompleted,
+          },
+        ]),
+      ),
     });
   });
 }
 
 /** Posts `count` orders through the API and waits for every order workflow's result. */
-async function runOurs(stack: Stack, shape: OrderShape, count: number): Promise<{ perSecond: number; seconds: number; notCompleted: number }> {
+async function runOurs(
+  stack: Stack,
+  shape: OrderShape,
+  count: number,
+): Promise<{ perSecond: number; seconds: number; notCompleted: number }> {
   const started = performance.now();
   const results: Promise<unknown>[] = [];
   const posted = await postOrders(stack.apiUrl, shape, count, 32);

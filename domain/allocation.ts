@@ -66,11 +66,7 @@ interface Candidate {
   splitLines: number;
 }
 
-export function allocateOrder(
-  lines: readonly AllocationLine[],
-  stock: readonly StockLevel[],
-  options: AllocationOptions = {},
-): Allocation {
+export function allocateOrder(lines: readonly AllocationLine[], stock: readonly StockLevel[], options: AllocationOptions = {}): Allocation {
   const warehouseCodes = rankWarehouses(stock, options.warehousePreference ?? []);
   const availableByWarehouse = warehouseCodes.map(() => new Map<string, number>());
   for (const level of stock) {
@@ -131,9 +127,7 @@ function fillFrom(
   splittable: readonly boolean[],
   availableByWarehouse: Map<string, number>[],
 ): Candidate {
-  const remaining = new Map<number, Map<string, number>>(
-    warehouses.map((w) => [w, new Map(availableByWarehouse[w])]),
-  );
+  const remaining = new Map<number, Map<string, number>>(warehouses.map((w) => [w, new Map(availableByWarehouse[w])]));
   const take = (w: number, skuCode: string, quantity: number) => {
     const byWarehouse = remaining.get(w);
     byWarehouse?.set(skuCode, (byWarehouse.get(skuCode) ?? 0) - quantity);

@@ -64,7 +64,11 @@ export type ApiRole = z.infer<typeof ApiRoleSchema>;
 
 const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 const limitQuery = z.coerce.number().int().min(1).max(200).default(50);
-const cursorQuery = z.string().min(1).max(200).regex(/^[A-Za-z0-9_-]+$/, 'cursor is an opaque token from a previous page');
+const cursorQuery = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'cursor is an opaque token from a previous page');
 
 export const EntityIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'ids are 1–80 letters, digits, "_" or "-"');
 
@@ -122,7 +126,10 @@ export type ShipmentStatusResponse = z.infer<typeof ShipmentStatusResponseSchema
 
 export const OrderListQuerySchema = z.object({
   status: OrderStageSchema.optional(),
-  customerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+  customerId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
   createdFrom: z.iso.datetime({ offset: true }).optional(),
   createdTo: z.iso.datetime({ offset: true }).optional(),
   /** true: orders with an open escalation; false: orders with none open. */
@@ -204,7 +211,10 @@ export const ResolvedEscalationSchema = EscalationViewSchema.extend({ workflowId
 
 export const InventoryQuerySchema = z.object({
   warehouseCode: z.string().trim().min(1).max(20).optional(),
-  skuCode: z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/).optional(),
+  skuCode: z
+    .string()
+    .regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/)
+    .optional(),
 });
 
 export const WebhookAckSchema = z

@@ -42,10 +42,7 @@ export function chooseCarrierService(
     deliveryMs(a) - deliveryMs(b) ||
     byFinalTieBreak(a, b);
   const fastestFirst = (a: RateQuote, b: RateQuote) =>
-    deliveryMs(a) - deliveryMs(b) ||
-    a.amountCents - b.amountCents ||
-    reliabilityOf(b) - reliabilityOf(a) ||
-    byFinalTieBreak(a, b);
+    deliveryMs(a) - deliveryMs(b) || a.amountCents - b.amountCents || reliabilityOf(b) - reliabilityOf(a) || byFinalTieBreak(a, b);
 
   const fastest = [...quotes].sort(fastestFirst)[0];
   if (!fastest) return { kind: 'NoServiceAvailable' };

@@ -130,11 +130,7 @@ function toUnits(items: readonly CartonItem[]): Unit[] {
   }
   // First-fit *decreasing*: big items first leave the gaps for small ones.
   return units.sort(
-    (a, b) =>
-      b.volume - a.volume ||
-      b.sortedDims[2] - a.sortedDims[2] ||
-      b.weightGrams - a.weightGrams ||
-      compareText(a.key, b.key),
+    (a, b) => b.volume - a.volume || b.sortedDims[2] - a.sortedDims[2] || b.weightGrams - a.weightGrams || compareText(a.key, b.key),
   );
 }
 
@@ -203,9 +199,12 @@ class BoxLoad {
     const p = this.placed;
     for (let i = 0; i < p.length; i += 6) {
       if (
-        x < p[i]! + p[i + 3]! && p[i]! < x + dx &&
-        y < p[i + 1]! + p[i + 4]! && p[i + 1]! < y + dy &&
-        z < p[i + 2]! + p[i + 5]! && p[i + 2]! < z + dz
+        x < p[i]! + p[i + 3]! &&
+        p[i]! < x + dx &&
+        y < p[i + 1]! + p[i + 4]! &&
+        p[i + 1]! < y + dy &&
+        z < p[i + 2]! + p[i + 5]! &&
+        p[i + 2]! < z + dz
       ) {
         return true;
       }
@@ -273,9 +272,12 @@ class BoxLoad {
     const p = this.placed;
     for (let i = 0; i < p.length; i += 6) {
       if (
-        point[0] >= p[i]! && point[0] < p[i]! + p[i + 3]! &&
-        point[1] >= p[i + 1]! && point[1] < p[i + 1]! + p[i + 4]! &&
-        point[2] >= p[i + 2]! && point[2] < p[i + 2]! + p[i + 5]!
+        point[0] >= p[i]! &&
+        point[0] < p[i]! + p[i + 3]! &&
+        point[1] >= p[i + 1]! &&
+        point[1] < p[i + 1]! + p[i + 4]! &&
+        point[2] >= p[i + 2]! &&
+        point[2] < p[i + 2]! + p[i + 5]!
       ) {
         return;
       }
@@ -363,9 +365,7 @@ function describe(pack: Pack): PlannedPackage {
     heightMm,
     weightGrams,
     billableWeightGrams: billableWeightGrams(weightGrams, lengthMm, widthMm, heightMm),
-    contents: [...quantities.entries()]
-      .sort(([a], [b]) => compareText(a, b))
-      .map(([skuCode, quantity]) => ({ skuCode, quantity })),
+    contents: [...quantities.entries()].sort(([a], [b]) => compareText(a, b)).map(([skuCode, quantity]) => ({ skuCode, quantity })),
     boxCostCents: pack.box?.spec.costCents ?? 0,
   };
 }
@@ -449,11 +449,7 @@ function totalCost(packs: readonly Pack[], pricing: Pricing): number {
   return packs.reduce((sum, pack) => sum + packageCost(pack, pricing), 0);
 }
 
-export function planPackages(
-  items: readonly CartonItem[],
-  boxSpecs: readonly BoxSpec[],
-  options: PlanPackagesOptions = {},
-): PackingPlan {
+export function planPackages(items: readonly CartonItem[], boxSpecs: readonly BoxSpec[], options: PlanPackagesOptions = {}): PackingPlan {
   const pricing: Pricing = { rate: options.rateForBillableGrams ?? defaultRateForBillableGrams };
   const boxes = [...boxSpecs]
     .map(toBox)

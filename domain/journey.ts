@@ -8,15 +8,7 @@ import { AddressSchema, ServiceLevelSchema } from './order';
  * API and the tests share these, so a field is declared once.
  */
 
-export const ORDER_STAGES = [
-  'received',
-  'reserving',
-  'backordered',
-  'fulfilling',
-  'completed',
-  'cancelled',
-  'failed',
-] as const;
+export const ORDER_STAGES = ['received', 'reserving', 'backordered', 'fulfilling', 'completed', 'cancelled', 'failed'] as const;
 export const OrderStageSchema = z.enum(ORDER_STAGES);
 export type OrderStage = z.infer<typeof OrderStageSchema>;
 

@@ -12,9 +12,7 @@ export type ServiceLevel = z.infer<typeof ServiceLevelSchema>;
 export const BackorderPolicySchema = z.enum(['backorder', 'ship_available']);
 export type BackorderPolicy = z.infer<typeof BackorderPolicySchema>;
 
-export const SkuCodeSchema = z
-  .string()
-  .regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, 'SKU codes are 2–40 upper-case letters, digits and dashes');
+export const SkuCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, 'SKU codes are 2–40 upper-case letters, digits and dashes');
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -57,7 +55,12 @@ export const OrderRequestSchema = z
     promisedBy: z.iso.datetime({ offset: true }).optional(),
     backorderPolicy: BackorderPolicySchema.default('backorder'),
     /** How long a backordered order may wait for a restock before ops must decide. */
-    backorderWaitHours: z.number().int().positive().max(24 * 60).default(72),
+    backorderWaitHours: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 60)
+      .default(72),
     source: z.string().trim().min(1).max(60).default('api'),
   })
   .superRefine((order, ctx) => {

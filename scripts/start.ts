@@ -75,7 +75,10 @@ async function main(): Promise<void> {
   const db = getDb(postgres.url);
   stops.push({ name: 'database pool', stop: () => closeAllDbs() });
   const seeded = await seed(db);
-  logLine('postgres', `seed: ${seeded.warehouses} warehouses, ${seeded.skus} SKUs, ${seeded.carriers} carriers, ${seeded.stockLevelsCreated} stock levels created`);
+  logLine(
+    'postgres',
+    `seed: ${seeded.warehouses} warehouses, ${seeded.skus} SKUs, ${seeded.carriers} carriers, ${seeded.stockLevelsCreated} stock levels created`,
+  );
 
   const target = temporalTargetFromEnv(env, `127.0.0.1:${port('TEMPORAL_PORT', 7233)}`);
   let devServer: RunningDevServer | undefined;
@@ -137,7 +140,11 @@ async function main(): Promise<void> {
     stops.push({ name: 'webhook dispatcher', stop: () => dispatcher.stop() });
   }
 
-  const keys = env.COLIS_API_KEYS ? '(from COLIS_API_KEYS)' : DEV_API_KEYS.filter((k) => k.role !== 'carrier').map((k) => `${k.role}: ${k.key}`).join(', ');
+  const keys = env.COLIS_API_KEYS
+    ? '(from COLIS_API_KEYS)'
+    : DEV_API_KEYS.filter((k) => k.role !== 'carrier')
+        .map((k) => `${k.role}: ${k.key}`)
+        .join(', ');
   const lines = [
     '',
     'Colis is running',

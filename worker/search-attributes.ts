@@ -30,17 +30,12 @@ export async function registerSearchAttributes(
   try {
     // Temporal's time-skipping test server cannot list attributes but can add them.
     const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
-    const known = new Set([
-      ...Object.keys(existing?.customAttributes ?? {}),
-      ...Object.keys(existing?.systemAttributes ?? {}),
-    ]);
+    const known = new Set([...Object.keys(existing?.customAttributes ?? {}), ...Object.keys(existing?.systemAttributes ?? {})]);
     const missing = wanted.filter((key) => !known.has(key.name));
     if (missing.length === 0) return;
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(
-        missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]]),
-      ),
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]])),
     });
     log(`registered search attributes: ${missing.map((k) => k.name).join(', ')}`);
   } catch (error) {

@@ -1,10 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import {
-  createCarrierQueueActivities,
-  createOrderQueueActivities,
-  createWarehouseQueueActivities,
-} from '../activities';
+import { createCarrierQueueActivities, createOrderQueueActivities, createWarehouseQueueActivities } from '../activities';
 import type { CarrierRegistry } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';

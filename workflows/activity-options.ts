@@ -32,7 +32,13 @@ const warehouse = (warehouseCode: string): ActivityOptions => ({
 const CARRIER_QUOTE: ActivityOptions = {
   taskQueue: TASK_QUEUES.carriers,
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4, nonRetryableErrorTypes: BUSINESS_FAILURES },
+  retry: {
+    initialInterval: '500 ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5 seconds',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: BUSINESS_FAILURES,
+  },
 };
 
 /**

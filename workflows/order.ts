@@ -196,7 +196,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
   let openStage: StageRecord | undefined;
   const enterStage = async (next: OrderStage, details: string, extra: { backorderDeadline?: string } = {}) => {
     const now = new Date().toISOString();
-    if (openStage) stages.push({ ...openStage, endedAt: now, outcome: next === 'cancelled' ? 'cancelled' : next === 'failed' ? 'failed' : 'ok' });
+    if (openStage)
+      stages.push({ ...openStage, endedAt: now, outcome: next === 'cancelled' ? 'cancelled' : next === 'failed' ? 'failed' : 'ok' });
     openStage = FINAL_ORDER_STAGES.has(next) ? undefined : { orderId, stage: next === 'fulfilling' ? 'fulfilment' : next, startedAt: now };
     stage = next;
     note('stage', next, details);
@@ -259,7 +260,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
         const woke = await condition(
           () => restocks > seenRestocks || cancelReason !== undefined || escalation?.answer !== undefined,
           Math.max(1, (escalation ? escalation.nextStepAtMs : deadline) - Date.now()),
-          { summary: escalation ? 'Waiting for ops: backorder deadline passed' : `Backorder: waiting for a restock until ${new Date(deadline).toISOString().slice(0, 16)}` },
+          {
+            summary: escalation
+              ? 'Waiting for ops: backorder deadline passed'
+              : `Backorder: waiting for a restock until ${new Date(deadline).toISOString().slice(0, 16)}`,
+          },
         );
         checkCancel();
         if (restocks > seenRestocks) {
@@ -314,7 +319,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
           escalation = { view: escalationView, nextStepAtMs: Date.now() + realHours(SEVERITY_STEP_HOURS) };
           upsertSearchAttributes([{ key: searchAttributes.escalated, value: true }]);
           note('escalation', 'escalated: backorder deadline', detail);
-          await db.notifyEscalation({ escalationId: opened.escalationId, dedupeKey: `${dedupeKey}:opened`, summary: `${orderId}: ${detail}` });
+          await db.notifyEscalation({
+            escalationId: opened.escalationId,
+            dedupeKey: `${dedupeKey}:opened`,
+            summary: `${orderId}: ${detail}`,
+          });
           setCurrentDetails(`Backorder deadline passed: ${detail}. Waiting for ops (wait, ship available, cancel).`);
         }
       }

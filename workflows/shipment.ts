@@ -365,7 +365,13 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
     await db.recordTrackingEvents({ shipmentId, source, events: fresh, status: tracking.status, lastScanAt: tracking.lastScanAt });
     // The view shows a scan once it is stored: whoever reads the query and then the database sees the same facts.
     for (const e of fresh) {
-      view.timeline.push({ at: e.occurredAt, kind: 'tracking', label: e.status.replace(/_/g, ' '), detail: e.detail, location: e.location });
+      view.timeline.push({
+        at: e.occurredAt,
+        kind: 'tracking',
+        label: e.status.replace(/_/g, ' '),
+        detail: e.detail,
+        location: e.location,
+      });
     }
     view.trackingStatus = tracking.status;
     view.lastScanAt = tracking.lastScanAt ?? undefined;

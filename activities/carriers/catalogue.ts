@@ -42,8 +42,33 @@ export interface CarrierSpec {
 export const CURRENCY = 'EUR';
 
 const EU = [
-  'AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU', 'IE', 'IT', 'LT', 'LU',
-  'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK',
+  'AT',
+  'BE',
+  'BG',
+  'CY',
+  'CZ',
+  'DE',
+  'DK',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GR',
+  'HR',
+  'HU',
+  'IE',
+  'IT',
+  'LT',
+  'LU',
+  'LV',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SE',
+  'SI',
+  'SK',
 ] as const;
 
 const STALL_WINDOW_HOURS: Record<ServiceLevel, number> = { express: 24, standard: 48, economy: 72 };
@@ -60,8 +85,26 @@ export const CARRIER_CATALOGUE: readonly CarrierSpec[] = [
     maxParcelLengthMm: 1500,
     trackingPrefix: 'SP',
     services: [
-      { code: 'sp_express', name: 'SwiftPost Express', level: 'express', baseCents: 1490, perKgCents: 220, transitDays: 1, guaranteed: true, stallWindowHours: STALL_WINDOW_HOURS.express },
-      { code: 'sp_standard', name: 'SwiftPost Standard', level: 'standard', baseCents: 990, perKgCents: 150, transitDays: 2, guaranteed: false, stallWindowHours: STALL_WINDOW_HOURS.standard },
+      {
+        code: 'sp_express',
+        name: 'SwiftPost Express',
+        level: 'express',
+        baseCents: 1490,
+        perKgCents: 220,
+        transitDays: 1,
+        guaranteed: true,
+        stallWindowHours: STALL_WINDOW_HOURS.express,
+      },
+      {
+        code: 'sp_standard',
+        name: 'SwiftPost Standard',
+        level: 'standard',
+        baseCents: 990,
+        perKgCents: 150,
+        transitDays: 2,
+        guaranteed: false,
+        stallWindowHours: STALL_WINDOW_HOURS.standard,
+      },
     ],
   },
   {
@@ -75,9 +118,36 @@ export const CARRIER_CATALOGUE: readonly CarrierSpec[] = [
     maxParcelLengthMm: 1500,
     trackingPrefix: 'PN',
     services: [
-      { code: 'pn_economy', name: 'ParcelNord Economy', level: 'economy', baseCents: 590, perKgCents: 90, transitDays: 4, guaranteed: false, stallWindowHours: STALL_WINDOW_HOURS.economy },
-      { code: 'pn_standard', name: 'ParcelNord Standard', level: 'standard', baseCents: 790, perKgCents: 120, transitDays: 3, guaranteed: false, stallWindowHours: STALL_WINDOW_HOURS.standard },
-      { code: 'pn_express', name: 'ParcelNord Express', level: 'express', baseCents: 1290, perKgCents: 190, transitDays: 2, guaranteed: true, stallWindowHours: STALL_WINDOW_HOURS.express },
+      {
+        code: 'pn_economy',
+        name: 'ParcelNord Economy',
+        level: 'economy',
+        baseCents: 590,
+        perKgCents: 90,
+        transitDays: 4,
+        guaranteed: false,
+        stallWindowHours: STALL_WINDOW_HOURS.economy,
+      },
+      {
+        code: 'pn_standard',
+        name: 'ParcelNord Standard',
+        level: 'standard',
+        baseCents: 790,
+        perKgCents: 120,
+        transitDays: 3,
+        guaranteed: false,
+        stallWindowHours: STALL_WINDOW_HOURS.standard,
+      },
+      {
+        code: 'pn_express',
+        name: 'ParcelNord Express',
+        level: 'express',
+        baseCents: 1290,
+        perKgCents: 190,
+        transitDays: 2,
+        guaranteed: true,
+        stallWindowHours: STALL_WINDOW_HOURS.express,
+      },
     ],
   },
   {
@@ -92,8 +162,26 @@ export const CARRIER_CATALOGUE: readonly CarrierSpec[] = [
     maxParcelLengthMm: 1500,
     trackingPrefix: 'ER',
     services: [
-      { code: 'er_economy', name: 'EcoRoute Economy', level: 'economy', baseCents: 390, perKgCents: 60, transitDays: 6, guaranteed: false, stallWindowHours: STALL_WINDOW_HOURS.economy },
-      { code: 'er_standard', name: 'EcoRoute Standard', level: 'standard', baseCents: 550, perKgCents: 80, transitDays: 4, guaranteed: false, stallWindowHours: STALL_WINDOW_HOURS.standard },
+      {
+        code: 'er_economy',
+        name: 'EcoRoute Economy',
+        level: 'economy',
+        baseCents: 390,
+        perKgCents: 60,
+        transitDays: 6,
+        guaranteed: false,
+        stallWindowHours: STALL_WINDOW_HOURS.economy,
+      },
+      {
+        code: 'er_standard',
+        name: 'EcoRoute Standard',
+        level: 'standard',
+        baseCents: 550,
+        perKgCents: 80,
+        transitDays: 4,
+        guaranteed: false,
+        stallWindowHours: STALL_WINDOW_HOURS.standard,
+      },
     ],
   },
 ];
@@ -120,7 +208,11 @@ export function isCrossBorder(request: Pick<RateRequest, 'from' | 'to'>): boolea
 }
 
 /** Carriers bill per started kilogram, per parcel. */
-export function priceCents(carrier: CarrierSpec, service: CarrierServiceSpec, request: Pick<RateRequest, 'from' | 'to' | 'parcels'>): number {
+export function priceCents(
+  carrier: CarrierSpec,
+  service: CarrierServiceSpec,
+  request: Pick<RateRequest, 'from' | 'to' | 'parcels'>,
+): number {
   const surcharge = isCrossBorder(request) ? carrier.zoneSurchargeCents : 0;
   return request.parcels.reduce((total, parcel) => {
     const startedKg = Math.ceil(billableWeightGrams(parcel) / 1000);

@@ -93,7 +93,8 @@ export function isCarrierError(error: unknown): error is CarrierError {
  */
 export function toApplicationFailure(error: unknown): unknown {
   if (!isCarrierError(error)) return error;
-  const details = error instanceof CarrierRejected ? [{ carrierCode: error.carrierCode, reason: error.reason }] : [{ carrierCode: error.carrierCode }];
+  const details =
+    error instanceof CarrierRejected ? [{ carrierCode: error.carrierCode, reason: error.reason }] : [{ carrierCode: error.carrierCode }];
   return ApplicationFailure.create({
     type: error.type,
     message: error.message,

@@ -100,13 +100,28 @@ export function planScans(input: ScanPlanInput, random: Random): ScanStep[] {
   const hubPlace: ScanPlace = input.crossBorder ? 'destination_hub' : 'origin_hub';
 
   const pickedUp: ScanStep = { status: 'in_transit', detail: 'Parcel picked up', place: 'origin', afterHandoverMs: at(2) + jitter(1) };
-  const atHub: ScanStep = { status: 'in_transit', detail: 'Arrived at sorting hub', place: 'origin_hub', afterHandoverMs: at(6) + jitter(1) };
+  const atHub: ScanStep = {
+    status: 'in_transit',
+    detail: 'Arrived at sorting hub',
+    place: 'origin_hub',
+    afterHandoverMs: at(6) + jitter(1),
+  };
   const linehaul: ScanStep[] = [];
   for (let day = 1; day < input.deliveryDays; day++) {
     linehaul.push({ status: 'in_transit', detail: 'Departed sorting hub', place: hubPlace, afterHandoverMs: at(day * 24) + jitter(2) });
   }
-  const outForDelivery: ScanStep = { status: 'out_for_delivery', detail: 'Out for delivery', place: 'destination', afterHandoverMs: endOfTransitMs - at(12) + jitter(1) };
-  const delivered: ScanStep = { status: 'delivered', detail: 'Delivered', place: 'destination', afterHandoverMs: endOfTransitMs - at(6) + jitter(1) };
+  const outForDelivery: ScanStep = {
+    status: 'out_for_delivery',
+    detail: 'Out for delivery',
+    place: 'destination',
+    afterHandoverMs: endOfTransitMs - at(12) + jitter(1),
+  };
+  const delivered: ScanStep = {
+    status: 'delivered',
+    detail: 'Delivered',
+    place: 'destination',
+    afterHandoverMs: endOfTransitMs - at(6) + jitter(1),
+  };
   const onTime = [pickedUp, atHub, ...linehaul, outForDelivery, delivered];
   const shift = (step: ScanStep, hours: number): ScanStep => ({ ...step, afterHandoverMs: step.afterHandoverMs + at(hours) });
 
@@ -130,30 +145,81 @@ export function planScans(input: ScanPlanInput, random: Random): ScanStep[] {
       return [pickedUp];
 
     case 'exception':
-      return [pickedUp, atHub, { status: 'exception', detail: 'Parcel damaged in sorting, held for inspection', place: 'origin_hub', afterHandoverMs: atHub.afterHandoverMs + at(4) }];
+      return [
+        pickedUp,
+        atHub,
+        {
+          status: 'exception',
+          detail: 'Parcel damaged in sorting, held for inspection',
+          place: 'origin_hub',
+          afterHandoverMs: atHub.afterHandoverMs + at(4),
+        },
+      ];
 
     case 'exception_then_delivered': {
-      const exception: ScanStep = { status: 'exception', detail: 'Address label unreadable, parcel relabelled', place: 'origin_hub', afterHandoverMs: atHub.afterHandoverMs + at(4) };
-      const resumed: ScanStep = { status: 'in_transit', detail: 'Back in the network after relabelling', place: 'origin_hub', afterHandoverMs: exception.afterHandoverMs + at(12) };
-      return [pickedUp, atHub, exception, resumed, ...linehaul.map((step) => shift(step, 24)), shift(outForDelivery, 24), shift(delivered, 24)];
+      const exception: ScanStep = {
+        status: 'exception',
+        detail: 'Address label unreadable, parcel relabelled',
+        place: 'origin_hub',
+        afterHandoverMs: atHub.afterHandoverMs + at(4),
+      };
+      const resumed: ScanStep = {
+        status: 'in_transit',
+        detail: 'Back in the network after relabelling',
+        place: 'origin_hub',
+        afterHandoverMs: exception.afterHandoverMs + at(12),
+      };
+      return [
+        pickedUp,
+        atHub,
+        exception,
+        resumed,
+        ...linehaul.map((step) => shift(step, 24)),
+        shift(outForDelivery, 24),
+        shift(delivered, 24),
+      ];
     }
 
     case 'return_to_sender': {
-      const failed: ScanStep = { status: 'delivery_failed', detail: 'Address not found', place: 'destination', afterHandoverMs: outForDelivery.afterHandoverMs + at(3) };
-      const returned: ScanStep = { status: 'returned_to_sender', detail: 'Returned to sender', place: 'origin', afterHandoverMs: failed.afterHandoverMs + at(20) };
+      const failed: ScanStep = {
+        status: 'delivery_failed',
+        detail: 'Address not found',
+        place: 'destination',
+        afterHandoverMs: outForDelivery.afterHandoverMs + at(3),
+      };
+      const returned: ScanStep = {
+        status: 'returned_to_sender',
+        detail: 'Returned to sender',
+        place: 'origin',
+        afterHandoverMs: failed.afterHandoverMs + at(20),
+      };
       return [pickedUp, atHub, ...linehaul, outForDelivery, failed, returned];
     }
 
     case 'lost':
-      return [pickedUp, atHub, { status: 'lost', detail: 'Declared lost after investigation', place: 'origin_hub', afterHandoverMs: endOfTransitMs + at(72) }];
+      return [
+        pickedUp,
+        atHub,
+        { status: 'lost', detail: 'Declared lost after investigation', place: 'origin_hub', afterHandoverMs: endOfTransitMs + at(72) },
+      ];
 
     case 'delivery_failed_then_delivered': {
-      const failed: ScanStep = { status: 'delivery_failed', detail: 'Recipient absent, second attempt tomorrow', place: 'destination', afterHandoverMs: outForDelivery.afterHandoverMs + at(3) };
+      const failed: ScanStep = {
+        status: 'delivery_failed',
+        detail: 'Recipient absent, second attempt tomorrow',
+        place: 'destination',
+        afterHandoverMs: outForDelivery.afterHandoverMs + at(3),
+      };
       return [pickedUp, atHub, ...linehaul, outForDelivery, failed, shift(outForDelivery, 24), shift(delivered, 24)];
     }
 
     case 'late': {
-      const delayed: ScanStep = { status: 'in_transit', detail: 'Delayed in the network', place: hubPlace, afterHandoverMs: endOfTransitMs - at(6) };
+      const delayed: ScanStep = {
+        status: 'in_transit',
+        detail: 'Delayed in the network',
+        place: hubPlace,
+        afterHandoverMs: endOfTransitMs - at(6),
+      };
       return [pickedUp, atHub, ...linehaul, delayed, shift(outForDelivery, 24), shift(delivered, 24)];
     }
   }

@@ -87,9 +87,11 @@ export class SimulatedCarrier implements CarrierApi {
 
   /** Takes back the state saved before a restart; only into a carrier that has sold nothing yet. */
   restore(labels: readonly SoldLabel[], counters: { labelsSold: number; chargedCents: number }): void {
-    if (this.byLabelId.size > 0 || this.sales > 0) throw new Error(`${this.code} has sold labels already; restore only into a fresh carrier`);
+    if (this.byLabelId.size > 0 || this.sales > 0)
+      throw new Error(`${this.code} has sold labels already; restore only into a fresh carrier`);
     for (const sold of labels) {
-      if (sold.label.carrierCode !== this.code) throw new Error(`label ${sold.label.trackingNumber} belongs to ${sold.label.carrierCode}, not ${this.code}`);
+      if (sold.label.carrierCode !== this.code)
+        throw new Error(`label ${sold.label.trackingNumber} belongs to ${sold.label.carrierCode}, not ${this.code}`);
       this.byLabelId.set(sold.label.carrierLabelId, sold);
       this.byTrackingNumber.set(sold.label.trackingNumber, sold);
       this.byIdempotencyKey.set(sold.idempotencyKey, sold);
@@ -124,7 +126,11 @@ export class SimulatedCarrier implements CarrierApi {
       const earlier = this.byIdempotencyKey.get(request.idempotencyKey);
       if (earlier) {
         if (earlier.fingerprint !== fingerprint) {
-          throw new CarrierRejected(this.code, 'idempotency_conflict', `idempotency key ${request.idempotencyKey} was used for a different purchase`);
+          throw new CarrierRejected(
+            this.code,
+            'idempotency_conflict',
+            `idempotency key ${request.idempotencyKey} was used for a different purchase`,
+          );
         }
         return earlier.label;
       }
@@ -166,11 +172,26 @@ export class SimulatedCarrier implements CarrierApi {
     const purchasedAtMs = clock.now();
     const handoverAtMs = Math.max(purchasedAtMs, Date.parse(request.shipAt));
     const days = deliveryDays(service, request);
-    const scenario = resolveScenario(this.deps.scenarios(), { carrierCode: this.code, shipmentId: request.shipmentId, recipientName: request.to.name });
+    const scenario = resolveScenario(this.deps.scenarios(), {
+      carrierCode: this.code,
+      shipmentId: request.shipmentId,
+      recipientName: request.to.name,
+    });
 
     const random = seededRandom(trackingNumber);
-    const steps = planScans({ scenario, deliveryDays: days, stallWindowHours: service.stallWindowHours, crossBorder: isCrossBorder(request) }, random);
-    const timeline = buildTimeline({ carrierCode: this.code, trackingNumber, steps, purchasedAtMs, handoverAtMs, timeScale, places: placesOf(spec, request) });
+    const steps = planScans(
+      { scenario, deliveryDays: days, stallWindowHours: service.stallWindowHours, crossBorder: isCrossBorder(request) },
+      random,
+    );
+    const timeline = buildTimeline({
+      carrierCode: this.code,
+      trackingNumber,
+      steps,
+      purchasedAtMs,
+      handoverAtMs,
+      timeScale,
+      places: placesOf(spec, request),
+    });
     const deliveries = spec.supportsWebhooks ? planDeliveries(scenario, timeline, timeScale, random) : [];
 
     const sold: SoldLabel = {
@@ -203,7 +224,8 @@ export class SimulatedCarrier implements CarrierApi {
 
   /** The carrier's own checks: a well-formed request to a country it serves, parcels within its limits. */
   private acceptRoute<T extends RateRequest>(parsed: { success: true; data: T } | { success: false; error: { message: string } }): T {
-    if (!parsed.success) throw new CarrierRejected(this.code, 'invalid_request', `${this.code} refused the request: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new CarrierRejected(this.code, 'invalid_request', `${this.code} refused the request: ${parsed.error.message}`);
     const request = parsed.data;
     const { spec } = this.deps;
     if (!spec.destinationCountries.includes(request.to.countryCode)) {
@@ -211,11 +233,19 @@ export class SimulatedCarrier implements CarrierApi {
     }
     request.parcels.forEach((parcel, i) => {
       if (parcel.weightGrams > spec.maxParcelWeightGrams) {
-        throw new CarrierRejected(this.code, 'parcel_too_heavy', `parcel ${i + 1} weighs ${parcel.weightGrams} g, over ${this.code}'s ${spec.maxParcelWeightGrams} g`);
+        throw new CarrierRejected(
+          this.code,
+          'parcel_too_heavy',
+          `parcel ${i + 1} weighs ${parcel.weightGrams} g, over ${this.code}'s ${spec.maxParcelWeightGrams} g`,
+        );
       }
       const longestMm = Math.max(parcel.lengthMm, parcel.widthMm, parcel.heightMm);
       if (longestMm > spec.maxParcelLengthMm) {
-        throw new CarrierRejected(this.code, 'parcel_too_long', `parcel ${i + 1} is ${longestMm} mm long, over ${this.code}'s ${spec.maxParcelLengthMm} mm`);
+        throw new CarrierRejected(
+          this.code,
+          'parcel_too_long',
+          `parcel ${i + 1} is ${longestMm} mm long, over ${this.code}'s ${spec.maxParcelLengthMm} mm`,
+        );
       }
     });
     return request;

@@ -45,7 +45,10 @@ export const SimulatorSnapshotSchema = z.object({
   version: z.literal(SIMULATOR_SNAPSHOT_VERSION),
   savedAt: z.iso.datetime({ offset: true }),
   /** Per carrier: labels sold and cents billed (a retried purchase counts once). */
-  carriers: z.record(CarrierCodeSchema, z.object({ labelsSold: z.number().int().nonnegative(), chargedCents: z.number().int().nonnegative() })),
+  carriers: z.record(
+    CarrierCodeSchema,
+    z.object({ labelsSold: z.number().int().nonnegative(), chargedCents: z.number().int().nonnegative() }),
+  ),
   labels: z.array(StoredLabelSchema),
 });
 export type SimulatorSnapshot = z.infer<typeof SimulatorSnapshotSchema>;
@@ -84,11 +87,15 @@ export class FileSimulatorStore implements SimulatorStore {
     try {
       json = JSON.parse(raw);
     } catch (error) {
-      throw new Error(`the carrier simulator state ${this.path} is not valid JSON (${messageOf(error)}); move it away to start with no labels sold`);
+      throw new Error(
+        `the carrier simulator state ${this.path} is not valid JSON (${messageOf(error)}); move it away to start with no labels sold`,
+      );
     }
     const version = json !== null && typeof json === 'object' && 'version' in json ? json.version : undefined;
     if (version !== SIMULATOR_SNAPSHOT_VERSION) {
-      throw new Error(`the carrier simulator state ${this.path} has version ${JSON.stringify(version)}; this simulator reads version ${SIMULATOR_SNAPSHOT_VERSION}`);
+      throw new Error(
+        `the carrier simulator state ${this.path} has version ${JSON.stringify(version)}; this simulator reads version ${SIMULATOR_SNAPSHOT_VERSION}`,
+      );
     }
     const parsed = SimulatorSnapshotSchema.safeParse(json);
     if (!parsed.success) throw new Error(`the carrier simulator state ${this.path} is invalid: ${z.prettifyError(parsed.error)}`);
@@ -133,7 +140,8 @@ export function encodeLabel(sold: SoldLabel, settled: ReadonlySet<number> | unde
     timeline: sold.timeline.map(({ carrierCode: _carrier, trackingNumber: _tracking, ...rest }) => rest),
     deliveries: sold.deliveries.map((delivery) => {
       const index = eventIndex.get(delivery.event.eventId);
-      if (index === undefined) throw new Error(`label ${sold.label.trackingNumber}: delivery of ${delivery.event.eventId}, which is not in its timeline`);
+      if (index === undefined)
+        throw new Error(`label ${sold.label.trackingNumber}: delivery of ${delivery.event.eventId}, which is not in its timeline`);
       return [index, delivery.deliverAtMs];
     }),
     ...(settled && settled.size > 0 ? { settled: [...settled].sort((a, b) => a - b) } : {}),

@@ -202,18 +202,23 @@ export class CarrierSimulator {
     for (const stored of snapshot.labels) {
       const { sold, settled } = decodeLabel(stored);
       const code = sold.label.carrierCode;
-      if (!this.carriersByCode.has(code)) throw new Error(`the carrier simulator state ${where} holds a label of ${code}, a carrier this simulator does not have`);
+      if (!this.carriersByCode.has(code))
+        throw new Error(`the carrier simulator state ${where} holds a label of ${code}, a carrier this simulator does not have`);
       const labels = byCarrier.get(code) ?? [];
       labels.push(sold);
       byCarrier.set(code, labels);
       if (settled.size > 0) this.settledDeliveries.set(sold.label.trackingNumber, settled);
     }
     for (const code of Object.keys(snapshot.carriers)) {
-      if (!this.carriersByCode.has(code)) throw new Error(`the carrier simulator state ${where} holds sales of ${code}, a carrier this simulator does not have`);
+      if (!this.carriersByCode.has(code))
+        throw new Error(`the carrier simulator state ${where} holds sales of ${code}, a carrier this simulator does not have`);
     }
     for (const [code, { api }] of this.carriersByCode) {
       const labels = byCarrier.get(code) ?? [];
-      const counters = snapshot.carriers[code] ?? { labelsSold: labels.length, chargedCents: labels.reduce((sum, sold) => sum + sold.label.amountCents, 0) };
+      const counters = snapshot.carriers[code] ?? {
+        labelsSold: labels.length,
+        chargedCents: labels.reduce((sum, sold) => sum + sold.label.amountCents, 0),
+      };
       api.restore(labels, counters);
     }
   }

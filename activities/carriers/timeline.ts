@@ -29,7 +29,12 @@ export interface TimelineInput {
 }
 
 export function buildTimeline(input: TimelineInput): CarrierTrackingEvent[] {
-  const labelCreated = { status: 'label_created' as const, detail: 'Shipping label created', place: 'origin' as const, atMs: input.purchasedAtMs };
+  const labelCreated = {
+    status: 'label_created' as const,
+    detail: 'Shipping label created',
+    place: 'origin' as const,
+    atMs: input.purchasedAtMs,
+  };
   const scans = input.steps.map((step) => ({
     status: step.status,
     detail: step.detail,
@@ -55,7 +60,11 @@ export function occurredAtMs(event: CarrierTrackingEvent): number {
 }
 
 /** Scans that exist by `nowMs`; a voided label is scanned no more after its void. */
-export function scansSoFar(timeline: readonly CarrierTrackingEvent[], nowMs: number, voidedAtMs: number | undefined): CarrierTrackingEvent[] {
+export function scansSoFar(
+  timeline: readonly CarrierTrackingEvent[],
+  nowMs: number,
+  voidedAtMs: number | undefined,
+): CarrierTrackingEvent[] {
   const until = voidedAtMs === undefined ? nowMs : Math.min(nowMs, voidedAtMs);
   return timeline.filter((event) => occurredAtMs(event) <= until);
 }

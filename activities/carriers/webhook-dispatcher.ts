@@ -151,7 +151,9 @@ export class WebhookDispatcher {
       // One save for the round; a crash before it costs a few duplicate pushes, which the API absorbs.
       // A failed save must not end the round: the record is in memory and rides along with the next save.
       try {
-        this.options.simulator.settleDeliveries(settled.map((item) => ({ trackingNumber: item.sold.label.trackingNumber, index: item.index })));
+        this.options.simulator.settleDeliveries(
+          settled.map((item) => ({ trackingNumber: item.sold.label.trackingNumber, index: item.index })),
+        );
       } catch (error) {
         process.emitWarning(`webhook pushes made but not saved: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -177,7 +179,11 @@ export class WebhookDispatcher {
   private retryLater(batch: readonly Pending[], error: unknown): boolean {
     const attempt = batch[0]!.attempt;
     if (attempt >= this.maxAttempts) {
-      this.options.onGiveUp?.(batch[0]!.carrierCode, batch.map((item) => item.event), error);
+      this.options.onGiveUp?.(
+        batch[0]!.carrierCode,
+        batch.map((item) => item.event),
+        error,
+      );
       return false;
     }
     const dueAtMs = this.clock.now() + this.retryBaseDelayMs * 2 ** (attempt - 1);

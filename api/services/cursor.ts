@@ -15,5 +15,7 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   } catch {
     // falls through to the 400 below
   }
-  throw new ApiError(400, 'validation_failed', 'the cursor is not one this API issued', [{ path: 'query.cursor', message: 'unknown cursor' }]);
+  throw new ApiError(400, 'validation_failed', 'the cursor is not one this API issued', [
+    { path: 'query.cursor', message: 'unknown cursor' },
+  ]);
 }

@@ -229,7 +229,10 @@ export class OrderStarter {
       return outcome;
     }
     await db.orderIntake
-      .update({ where: { orderId: input.orderId }, data: { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null } })
+      .update({
+        where: { orderId: input.orderId },
+        data: { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null },
+      })
       .then(async ({ startAttempts }) => {
         const delayMs = startRetryDelayMs(startAttempts, this.maxRetryDelayMs);
         // Only an unstarted row: a start elsewhere may have won meanwhile, and then there is nothing to retry.
@@ -237,7 +240,10 @@ export class OrderStarter {
           where: { orderId: input.orderId, startedAt: null },
           data: { nextStartAt: new Date(Date.now() + delayMs) },
         });
-        log.warn({ orderId: input.orderId, attempts: startAttempts, retryInMs: delayMs, err: outcome.error }, 'order workflow start failed; a sweep retries it');
+        log.warn(
+          { orderId: input.orderId, attempts: startAttempts, retryInMs: delayMs, err: outcome.error },
+          'order workflow start failed; a sweep retries it',
+        );
       })
       .catch((error: unknown) => log.warn({ orderId: input.orderId, err: errorText(error) }, 'could not record the failed start'));
     return outcome;

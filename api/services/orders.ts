@@ -34,7 +34,10 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
       );
       return { view, source: 'workflow', running };
     } catch (error) {
-      app.log.warn({ workflowId, err: error instanceof Error ? error.message : String(error) }, 'order status query failed; reading the database');
+      app.log.warn(
+        { workflowId, err: error instanceof Error ? error.message : String(error) },
+        'order status query failed; reading the database',
+      );
     }
   }
 

@@ -66,7 +66,17 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
              (count(*) FILTER (WHERE "deliveredAt" <= "promisedBy"))::int AS on_time,
              (count(*) FILTER (WHERE "promiseMiss"))::int AS promise_miss
       FROM "Shipment" WHERE "deliveredAt" >= ${from} AND "deliveredAt" < ${to}`,
-    db.$queryRaw<{ n: number; avg_ms: number | null; median_ms: number | null; p95_ms: number | null; packaging: number | null; carrier: number | null; total: number }[]>`
+    db.$queryRaw<
+      {
+        n: number;
+        avg_ms: number | null;
+        median_ms: number | null;
+        p95_ms: number | null;
+        packaging: number | null;
+        carrier: number | null;
+        total: number;
+      }[]
+    >`
       SELECT count(*)::int AS n,
              avg(EXTRACT(EPOCH FROM ("completedAt" - "createdAt")) * 1000)::float8 AS avg_ms,
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ("completedAt" - "createdAt")) * 1000))::float8 AS median_ms,
@@ -98,9 +108,19 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
     ordersShipped: shipped[0]?.orders ?? 0,
     shipmentsShipped: shipped[0]?.shipments ?? 0,
     ordersCompleted: o.n,
-    delivery: { shipmentsDelivered: d.delivered, onTime: d.on_time, onTimeRate: d.delivered > 0 ? d.on_time / d.delivered : null, bookedAsPromiseMiss: d.promise_miss },
+    delivery: {
+      shipmentsDelivered: d.delivered,
+      onTime: d.on_time,
+      onTimeRate: d.delivered > 0 ? d.on_time / d.delivered : null,
+      bookedAsPromiseMiss: d.promise_miss,
+    },
     orderLeadTimeMs: { average: business(o.avg_ms), median: business(o.median_ms), p95: business(o.p95_ms) },
-    stageLeadTimes: stages.map((s) => ({ stage: s.stage, visits: s.visits, averageMs: business(s.avg_ms) ?? 0, medianMs: business(s.median_ms) ?? 0 })),
+    stageLeadTimes: stages.map((s) => ({
+      stage: s.stage,
+      visits: s.visits,
+      averageMs: business(s.avg_ms) ?? 0,
+      medianMs: business(s.median_ms) ?? 0,
+    })),
     costPerOrder: {
       orders: o.n,
       averagePackagingCents: round(o.packaging),

@@ -59,10 +59,19 @@ function style(node: ProcessNode): { fill: string; stroke: string; width: number
 
 function figureLines(node: ProcessNode, currency: string): string[] {
   if (node.kind === 'end') {
-    return [`${node.completedInWindow} delivered in window`, `order→door median ${formatDuration(node.medianMs)}`, `p95 ${formatDuration(node.p95Ms)}`];
+    return [
+      `${node.completedInWindow} delivered in window`,
+      `order→door median ${formatDuration(node.medianMs)}`,
+      `p95 ${formatDuration(node.p95Ms)}`,
+    ];
   }
   if (node.kind === 'escalation') {
-    return ['', `${node.escalationsOpened} opened · ${node.completedInWindow} resolved`, `decided in ${formatDuration(node.medianMs)} (median)`, `p95 ${formatDuration(node.p95Ms)}`];
+    return [
+      '',
+      `${node.escalationsOpened} opened · ${node.completedInWindow} resolved`,
+      `decided in ${formatDuration(node.medianMs)} (median)`,
+      `p95 ${formatDuration(node.p95Ms)}`,
+    ];
   }
   const lines = [
     `${node.completedInWindow} done in window`,
@@ -74,7 +83,8 @@ function figureLines(node: ProcessNode, currency: string): string[] {
     lines.push(`spend ${formatMoney(node.cost.carrierSpendCents, currency)}`);
   }
   if (node.bottleneck) lines.push(`${node.overBudgetHours} h over budget`);
-  else if (node.cost?.savingVsFastestCents !== undefined) lines.push(`saved ${formatMoney(node.cost.savingVsFastestCents, currency)} vs fastest`);
+  else if (node.cost?.savingVsFastestCents !== undefined)
+    lines.push(`saved ${formatMoney(node.cost.savingVsFastestCents, currency)} vs fastest`);
   return lines;
 }
 
@@ -116,16 +126,44 @@ function route(from: Box, to: Box): [number, number][] {
   if (fromLane === toLane) {
     const forward = to.x > from.x;
     const y = from.y + BOX_H / 2;
-    return forward ? [[from.x + BOX_W, y], [to.x, y]] : [[from.x, y], [to.x + BOX_W, y]];
+    return forward
+      ? [
+          [from.x + BOX_W, y],
+          [to.x, y],
+        ]
+      : [
+          [from.x, y],
+          [to.x + BOX_W, y],
+        ];
   }
   const fx = from.x + BOX_W / 2;
   const tx = to.x + BOX_W / 2;
   if (toLane > fromLane) {
     const midY = from.y + BOX_H + GAP_Y / 2;
-    return fx === tx ? [[fx, from.y + BOX_H], [tx, to.y]] : [[fx, from.y + BOX_H], [fx, midY], [tx, midY], [tx, to.y]];
+    return fx === tx
+      ? [
+          [fx, from.y + BOX_H],
+          [tx, to.y],
+        ]
+      : [
+          [fx, from.y + BOX_H],
+          [fx, midY],
+          [tx, midY],
+          [tx, to.y],
+        ];
   }
   const midY = from.y - GAP_Y / 2;
-  return fx === tx ? [[fx, from.y], [tx, to.y + BOX_H]] : [[fx, from.y], [fx, midY], [tx, midY], [tx, to.y + BOX_H]];
+  return fx === tx
+    ? [
+        [fx, from.y],
+        [tx, to.y + BOX_H],
+      ]
+    : [
+        [fx, from.y],
+        [fx, midY],
+        [tx, midY],
+        [tx, to.y + BOX_H],
+      ];
 }
 
 function renderEdge(edge: ProcessEdge, boxes: Map<string, Box>, maxCount: number, labelSlots: Set<string>): string {

@@ -192,7 +192,14 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
   const cost = costRows[0] ?? { packaging: 0, carrier: 0, saving: 0, currency: null };
 
   const nodes: ProcessNode[] = PROCESS_NODES.map((def) => {
-    const base = { id: def.id, label: def.label, kind: def.kind, lane: def.lane, column: def.column, ...(def.budgetHours !== undefined ? { budgetHours: def.budgetHours } : {}) };
+    const base = {
+      id: def.id,
+      label: def.label,
+      kind: def.kind,
+      lane: def.lane,
+      column: def.column,
+      ...(def.budgetHours !== undefined ? { budgetHours: def.budgetHours } : {}),
+    };
     if (def.kind === 'escalation') {
       const reason = def.id.slice('escalation:'.length);
       const row = escalationBy.get(reason);
@@ -280,4 +287,3 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     bottleneckRule: BOTTLENECK_RULE,
   };
 }
-

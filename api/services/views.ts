@@ -1,5 +1,12 @@
 import type { Db } from '../../activities/db';
-import { DECISIONS_BY_REASON, type EscalationView, type OrderView, type ShipmentStage, type ShipmentView, type TimelineEntry } from '../../domain/journey';
+import {
+  DECISIONS_BY_REASON,
+  type EscalationView,
+  type OrderView,
+  type ShipmentStage,
+  type ShipmentView,
+  type TimelineEntry,
+} from '../../domain/journey';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 
@@ -68,7 +75,12 @@ export function escalationRecord(row: EscalationRow): EscalationRecord {
 
 function escalationEntries(rows: EscalationRow[]): TimelineEntry[] {
   return rows.flatMap((row) => [
-    { at: row.openedAt.toISOString(), kind: 'escalation' as const, label: `escalation opened: ${row.reason} (${row.severity})`, detail: row.detail },
+    {
+      at: row.openedAt.toISOString(),
+      kind: 'escalation' as const,
+      label: `escalation opened: ${row.reason} (${row.severity})`,
+      detail: row.detail,
+    },
     ...(row.resolvedAt
       ? [{ at: row.resolvedAt.toISOString(), kind: 'escalation' as const, label: `escalation resolved: ${row.decision ?? 'resolved'}` }]
       : []),
@@ -77,7 +89,12 @@ function escalationEntries(rows: EscalationRow[]): TimelineEntry[] {
 
 function stageEntries(rows: StageTimingRow[]): TimelineEntry[] {
   return rows.map((row) =>
-    defined({ at: row.startedAt.toISOString(), kind: 'stage' as const, label: row.stage, detail: row.outcome ? `${row.outcome}${row.endedAt ? ` at ${row.endedAt.toISOString()}` : ''}` : undefined }),
+    defined({
+      at: row.startedAt.toISOString(),
+      kind: 'stage' as const,
+      label: row.stage,
+      detail: row.outcome ? `${row.outcome}${row.endedAt ? ` at ${row.endedAt.toISOString()}` : ''}` : undefined,
+    }),
   );
 }
 

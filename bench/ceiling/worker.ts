@@ -3,7 +3,6 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createCeilingActivities } from './activities';
 
-
 import { CEILING_QUEUE } from './shapes';
 
 /** The ceiling's worker: its own process and task queue, the same worker settings as Colis's orders worker. */

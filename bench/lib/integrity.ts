@@ -37,7 +37,10 @@ export async function checkIntegrity(stack: Stack, orderIds: string[]): Promise<
   const notCompleted = orderIds.filter((id) => orders.find((o) => o.id === id)?.status !== 'completed');
   const shipments = await db.shipment.findMany({ where: { orderId: { in: orderIds } }, select: { id: true } });
   const shipmentIds = shipments.map((s) => s.id);
-  const labels = await db.label.findMany({ where: { shipmentId: { in: shipmentIds } }, select: { shipmentId: true, status: true, trackingNumber: true } });
+  const labels = await db.label.findMany({
+    where: { shipmentId: { in: shipmentIds } },
+    select: { shipmentId: true, status: true, trackingNumber: true },
+  });
   const perShipment = countBy(labels.map((l) => l.shipmentId));
 
   const snapshot = existsSync(stack.simulatorStateFile)
@@ -89,7 +92,8 @@ export function integrityProblems(i: Integrity): string[] {
   if (i.labelsInDb !== i.shipments) problems.push(`${i.labelsInDb} label rows for ${i.shipments} shipments`);
   if (i.shipmentsWithSeveralLabels > 0) problems.push(`${i.shipmentsWithSeveralLabels} shipments with several labels`);
   if (i.carrierLabelsSold !== i.shipments) problems.push(`carriers sold ${i.carrierLabelsSold} labels for ${i.shipments} shipments`);
-  if (i.carrierShipmentsWithSeveralLabels > 0) problems.push(`carriers sold several labels for ${i.carrierShipmentsWithSeveralLabels} shipments`);
+  if (i.carrierShipmentsWithSeveralLabels > 0)
+    problems.push(`carriers sold several labels for ${i.carrierShipmentsWithSeveralLabels} shipments`);
   if (i.carrierLabelsUnknownToUs > 0) problems.push(`${i.carrierLabelsUnknownToUs} carrier labels unknown to the database`);
   if (i.ledgerMismatches > 0) problems.push(`${i.ledgerMismatches} inventory levels disagree with the ledger`);
   if (i.negativeOrOversold > 0) problems.push(`${i.negativeOrOversold} levels negative or oversold`);

@@ -42,7 +42,12 @@ export async function offerPaced({ url, rate, seconds, headers, body, timeoutMs 
     new Promise<void>((resolve) => {
       const req = httpRequest(
         url,
-        { method: 'POST', agent, timeout: timeoutMs, headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() } },
+        {
+          method: 'POST',
+          agent,
+          timeout: timeoutMs,
+          headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        },
         (res) => {
           res.resume();
           res.on('end', () => {
@@ -77,7 +82,8 @@ export async function offerPaced({ url, rate, seconds, headers, body, timeoutMs 
   const elapsedS = (performance.now() - start) / 1_000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => (latencies.length === 0 ? Number.NaN : Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!));
+  const at = (q: number) =>
+    latencies.length === 0 ? Number.NaN : Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
   return {
     offered: rate,
     achieved: latencies.length / Math.max(seconds, elapsedS),

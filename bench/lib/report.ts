@@ -55,7 +55,9 @@ export function machine(): Record<string, string | number> {
     memTotalGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     freeH: run('free -h | sed -n 2p'),
     node: process.version,
-    loadavgAtStart: loadavg().map((l) => Math.round(l * 100) / 100).join(' '),
+    loadavgAtStart: loadavg()
+      .map((l) => Math.round(l * 100) / 100)
+      .join(' '),
   };
 }
 

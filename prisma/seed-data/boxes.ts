@@ -21,7 +21,15 @@ export interface BoxTypeSeed {
   costCents: number;
 }
 
-type Row = [code: string, innerLengthMm: number, innerWidthMm: number, innerHeightMm: number, maxWeightGrams: number, tareWeightGrams: number, costCents: number];
+type Row = [
+  code: string,
+  innerLengthMm: number,
+  innerWidthMm: number,
+  innerHeightMm: number,
+  maxWeightGrams: number,
+  tareWeightGrams: number,
+  costCents: number,
+];
 
 const CATALOGUES: Record<WarehouseCode, readonly Row[]> = {
   PAR1: [

@@ -18,7 +18,15 @@ export async function insertOrder(
   const customerId = options.customerId ?? 'CUST-FIX';
   await db.customer.upsert({ where: { id: customerId }, create: { id: customerId, name: 'Fixture Customer' }, update: {} });
   await db.address.create({
-    data: { id: `${orderId}-A1`, customerId, name: 'Fixture Customer', line1: '1 Main St', city: 'Paris', postalCode: '75001', countryCode: 'FR' },
+    data: {
+      id: `${orderId}-A1`,
+      customerId,
+      name: 'Fixture Customer',
+      line1: '1 Main St',
+      city: 'Paris',
+      postalCode: '75001',
+      countryCode: 'FR',
+    },
   });
   await db.order.create({
     data: {

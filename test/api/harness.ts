@@ -66,8 +66,7 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
     client: env.client,
     config,
     logs,
-    as: (key, options) =>
-      app.inject({ ...options, headers: { ...(key ? { 'x-api-key': key.key } : {}), ...(options.headers ?? {}) } }),
+    as: (key, options) => app.inject({ ...options, headers: { ...(key ? { 'x-api-key': key.key } : {}), ...(options.headers ?? {}) } }),
     rebuild: async (extra) => {
       const other = await buildApp({ db: database.db, temporalClient: env.client, config: makeConfig(extra), logStream });
       apps.push(other);
@@ -99,9 +98,16 @@ export function orderRequest(overrides: Partial<OrderRequest> = {}): Record<stri
 }
 
 /** The error envelope every failure must have. */
-export function expectErrorShape(response: LightMyRequestResponse, status: number, code?: string): { code: string; message: string; details?: { path: string; message: string }[] } {
+export function expectErrorShape(
+  response: LightMyRequestResponse,
+  status: number,
+  code?: string,
+): { code: string; message: string; details?: { path: string; message: string }[] } {
   if (response.statusCode !== status) throw new Error(`expected ${status}, got ${response.statusCode}: ${response.body}`);
-  const body = response.json() as { error?: { code: string; message: string; details?: { path: string; message: string }[] }; requestId?: string };
+  const body = response.json() as {
+    error?: { code: string; message: string; details?: { path: string; message: string }[] };
+    requestId?: string;
+  };
   if (!body.error || typeof body.error.code !== 'string' || typeof body.error.message !== 'string' || typeof body.requestId !== 'string') {
     throw new Error(`not the error shape: ${response.body}`);
   }

@@ -20,7 +20,12 @@ afterAll(async () => h?.close());
 
 /** `key: null` sends no Idempotency-Key header. */
 const place = (body: unknown, key: string | null = newKey(), apiKey: (typeof KEYS)[keyof typeof KEYS] = KEYS.intake) =>
-  h.as(apiKey, { method: 'POST', url: '/orders', headers: key === null ? {} : { 'idempotency-key': key }, payload: body as Record<string, unknown> });
+  h.as(apiKey, {
+    method: 'POST',
+    url: '/orders',
+    headers: key === null ? {} : { 'idempotency-key': key },
+    payload: body as Record<string, unknown>,
+  });
 
 /**
  * Runs listed by the visibility store, which Temporal updates after the start, not with it: a workflow
@@ -161,10 +166,23 @@ describe('intake when the workflow cannot start at once', () => {
     const accepted = [];
     for (let i = 0; i < count; i++) {
       const body = OrderRequestSchema.parse(request);
-      accepted.push(await placeOrder({ db: h.db, starter: parked, request: body, apiKeyName, idempotencyKey: newKey('unstarted'), timeScale: 1, startWaitMs: 20 }));
+      accepted.push(
+        await placeOrder({
+          db: h.db,
+          starter: parked,
+          request: body,
+          apiKeyName,
+          idempotencyKey: newKey('unstarted'),
+          timeScale: 1,
+          startWaitMs: 20,
+        }),
+      );
     }
     await parked.close();
-    const rows = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } }, orderBy: { receivedAt: 'asc' } });
+    const rows = await h.db.orderIntake.findMany({
+      where: { orderId: { in: accepted.map((a) => a.orderId) } },
+      orderBy: { receivedAt: 'asc' },
+    });
     const starts = rows.map((row) => ({ input: OrderWorkflowInputSchema.parse(row.input), submittedBy: row.submittedBy }));
     return { accepted, starts };
   }
@@ -180,7 +198,11 @@ describe('intake when the workflow cannot start at once', () => {
     const view = await h.as(KEYS.intake, { method: 'GET', url: `/orders/${accepted.orderId}` });
     expect(view.json()).toMatchObject({ orderId: accepted.orderId, stage: 'received', source: 'intake' });
     // Steering it must wait for its workflow: a 503 with Retry-After, not a 404 for an order we accepted.
-    const cancel = await h.as(KEYS.ops, { method: 'POST', url: `/orders/${accepted.orderId}/cancel`, payload: { reason: 'customer asked' } });
+    const cancel = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/orders/${accepted.orderId}/cancel`,
+      payload: { reason: 'customer asked' },
+    });
     expectErrorShape(cancel, 503, 'unavailable');
     expect(cancel.headers['retry-after']).toBe('5');
 
@@ -210,11 +232,19 @@ describe('intake when the workflow cannot start at once', () => {
 
     const all = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
     expect(ids(all.items)).toEqual([otherShop.orderId, second.orderId, first.orderId, older]);
-    expect(all.items[0]).toMatchObject({ status: 'received', customerId, workflowId: otherShop.workflowId, shipmentCount: 0, openEscalations: 0 });
+    expect(all.items[0]).toMatchObject({
+      status: 'received',
+      customerId,
+      workflowId: otherShop.workflowId,
+      shipmentCount: 0,
+      openEscalations: 0,
+    });
 
     // One page at a time, across both sources.
     const pageOne = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&limit=3` })).json();
-    const pageTwo = (await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&limit=3&cursor=${pageOne.nextCursor}` })).json();
+    const pageTwo = (
+      await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&limit=3&cursor=${pageOne.nextCursor}` })
+    ).json();
     expect([...ids(pageOne.items), ...ids(pageTwo.items)]).toEqual(ids(all.items));
     expect(pageTwo.nextCursor).toBeUndefined();
 
@@ -272,7 +302,9 @@ describe('intake when the workflow cannot start at once', () => {
             }
           : Reflect.get(target, property, target),
     });
-    const slowWrites = new Proxy(h.db, { get: (target, property) => (property === 'orderIntake' ? intake : Reflect.get(target, property, target)) });
+    const slowWrites = new Proxy(h.db, {
+      get: (target, property) => (property === 'orderIntake' ? intake : Reflect.get(target, property, target)),
+    });
     const starter = new OrderStarter({ db: slowWrites, client: h.client, log: silent, concurrency: 4 });
     const outcomes = await Promise.all(starts.map(({ input, submittedBy }) => starter.start(input, submittedBy)));
     expect(outcomes.every((o) => o.started)).toBe(true);
@@ -459,7 +491,12 @@ describe('intake validation', () => {
   });
 
   it('rejects absurd promises, service levels and backorder waits', async () => {
-    const details = await detailsOf({ ...orderRequest(), promisedBy: 'tomorrow', serviceLevel: 'teleport', backorderWaitHours: 10_000_000 });
+    const details = await detailsOf({
+      ...orderRequest(),
+      promisedBy: 'tomorrow',
+      serviceLevel: 'teleport',
+      backorderWaitHours: 10_000_000,
+    });
     expect(paths(details)).toEqual(expect.arrayContaining(['body.promisedBy', 'body.serviceLevel', 'body.backorderWaitHours']));
   });
 
@@ -504,7 +541,12 @@ describe('intake validation', () => {
       ...(await Promise.all(junk.map((body) => place(body)))),
       ...(await Promise.all(
         raw.map((payload) =>
-          h.as(KEYS.intake, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey(), 'content-type': 'application/json' }, payload }),
+          h.as(KEYS.intake, {
+            method: 'POST',
+            url: '/orders',
+            headers: { 'idempotency-key': newKey(), 'content-type': 'application/json' },
+            payload,
+          }),
         ),
       )),
     ];

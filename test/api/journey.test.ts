@@ -34,7 +34,9 @@ const call = (method: 'GET' | 'POST', url: string, payload?: Record<string, unkn
 
 describe('the journey through the API', () => {
   it('an order placed over HTTP is shown live by the workflow, then delivered and read back from the database', async () => {
-    const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }), { 'idempotency-key': newKey('e2e') });
+    const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }), {
+      'idempotency-key': newKey('e2e'),
+    });
     expect(placed.statusCode, placed.body).toBe(202);
     const { orderId, workflowId } = placed.json();
 
@@ -72,18 +74,36 @@ describe('the journey through the API', () => {
   });
 
   it('an escalation whose row is open but its workflow does not hold it yet answers 503 with a short Retry-After, changing nothing', async () => {
-    const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1_000 }], backorderPolicy: 'backorder' }), {
-      'idempotency-key': newKey('e2e-escalation'),
-    });
+    const placed = await call(
+      'POST',
+      '/orders',
+      orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1_000 }], backorderPolicy: 'backorder' }),
+      {
+        'idempotency-key': newKey('e2e-escalation'),
+      },
+    );
     expect(placed.statusCode, placed.body).toBe(202);
     const { orderId, workflowId } = placed.json();
-    await until(journey, `${orderId} backordered`, async () => (await call('GET', `/orders/${orderId}`)).json(), (o) => o.stage === 'backordered', {
-      stepMs: 60_000,
-    });
+    await until(
+      journey,
+      `${orderId} backordered`,
+      async () => (await call('GET', `/orders/${orderId}`)).json(),
+      (o) => o.stage === 'backordered',
+      {
+        stepMs: 60_000,
+      },
+    );
     // The row a workflow writes just before it learns the escalation's id, caught in that instant.
     const escalationId = `ESC-${orderId}-early`;
     await journey.database.db.escalation.create({
-      data: { id: escalationId, orderId, reason: 'backorder_deadline', severity: 'medium', detail: 'deadline passed', dedupeKey: escalationId },
+      data: {
+        id: escalationId,
+        orderId,
+        reason: 'backorder_deadline',
+        severity: 'medium',
+        detail: 'deadline passed',
+        dedupeKey: escalationId,
+      },
     });
     const early = await call('POST', `/escalations/${escalationId}/resolve`, { decision: 'cancel', note: 'give up' });
     expect(early.statusCode, early.body).toBe(503);

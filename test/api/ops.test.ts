@@ -11,7 +11,16 @@ afterAll(async () => h?.close());
 const ops = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
   h.as(KEYS.ops, { method, url, ...(payload ? { payload } : {}) });
 
-async function insertEscalation(orderId: string, options: { shipmentId?: string; reason?: 'stuck' | 'backorder_deadline'; severity?: 'low' | 'high'; resolved?: boolean; openedAt?: Date } = {}) {
+async function insertEscalation(
+  orderId: string,
+  options: {
+    shipmentId?: string;
+    reason?: 'stuck' | 'backorder_deadline';
+    severity?: 'low' | 'high';
+    resolved?: boolean;
+    openedAt?: Date;
+  } = {},
+) {
   const id = uniqueId('ESC');
   await h.db.escalation.create({
     data: {
@@ -35,12 +44,28 @@ describe('order reads from the database', () => {
     const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
     await h.db.trackingEvent.create({
       data: {
-        id: uniqueId('TE'), shipmentId, carrierCode: 'swiftpost', carrierEventId: uniqueId('E'), trackingNumber,
-        carrierStatusCode: 'DL', status: 'delivered', occurredAt: new Date('2030-01-03T10:00:00Z'), source: 'webhook', location: 'Paris',
+        id: uniqueId('TE'),
+        shipmentId,
+        carrierCode: 'swiftpost',
+        carrierEventId: uniqueId('E'),
+        trackingNumber,
+        carrierStatusCode: 'DL',
+        status: 'delivered',
+        occurredAt: new Date('2030-01-03T10:00:00Z'),
+        source: 'webhook',
+        location: 'Paris',
       },
     });
     await h.db.stageTiming.create({
-      data: { id: uniqueId('ST'), orderId, stage: 'reserving', startedAt: new Date('2030-01-01T10:00:00Z'), endedAt: new Date('2030-01-01T10:00:01Z'), outcome: 'ok', dedupeKey: uniqueId('D') },
+      data: {
+        id: uniqueId('ST'),
+        orderId,
+        stage: 'reserving',
+        startedAt: new Date('2030-01-01T10:00:00Z'),
+        endedAt: new Date('2030-01-01T10:00:01Z'),
+        outcome: 'ok',
+        dedupeKey: uniqueId('D'),
+      },
     });
     const view = await ops('GET', `/orders/${orderId}`);
     expect(view.statusCode, view.body).toBe(200);
@@ -72,7 +97,14 @@ describe('order reads from the database', () => {
     const base = Date.parse('2031-03-01T00:00:00Z');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      ids.push(await insertOrder(h.db, { customerId, createdAt: new Date(base + i * 60_000), status: i === 4 ? 'backordered' : 'fulfilling', submittedBy: i % 2 ? 'shop-b' : 'shop-a' }));
+      ids.push(
+        await insertOrder(h.db, {
+          customerId,
+          createdAt: new Date(base + i * 60_000),
+          status: i === 4 ? 'backordered' : 'fulfilling',
+          submittedBy: i % 2 ? 'shop-b' : 'shop-a',
+        }),
+      );
     }
     await insertEscalation(ids[1]!);
     await insertEscalation(ids[2]!, { resolved: true });
@@ -84,7 +116,8 @@ describe('order reads from the database', () => {
     expect([...pageTwo.items, ...pageThree.items].map((o: { orderId: string }) => o.orderId)).toEqual([ids[2], ids[1], ids[0]]);
     expect(pageThree.nextCursor).toBeUndefined();
 
-    const list = async (query: string) => (await ops('GET', `/orders?customerId=${customerId}&${query}`)).json().items.map((o: { orderId: string }) => o.orderId);
+    const list = async (query: string) =>
+      (await ops('GET', `/orders?customerId=${customerId}&${query}`)).json().items.map((o: { orderId: string }) => o.orderId);
     expect(await list('status=backordered')).toEqual([ids[4]]);
     expect(await list('escalated=true')).toEqual([ids[1]]);
     expect(await list('escalated=false')).toHaveLength(4);
@@ -94,7 +127,16 @@ describe('order reads from the database', () => {
   });
 
   it('validates list queries', async () => {
-    for (const query of ['limit=0', 'limit=1000', 'limit=abc', 'status=lost', 'escalated=maybe', 'createdFrom=yesterday', 'cursor=!!!', 'cursor=bm9wZQ']) {
+    for (const query of [
+      'limit=0',
+      'limit=1000',
+      'limit=abc',
+      'status=lost',
+      'escalated=maybe',
+      'createdFrom=yesterday',
+      'cursor=!!!',
+      'cursor=bm9wZQ',
+    ]) {
       const error = expectErrorShape(await ops('GET', `/orders?${query}`), 400, 'validation_failed');
       expect(error.details?.[0]?.path).toMatch(/^query\./);
     }
@@ -145,7 +187,9 @@ describe('ops actions', () => {
     expectErrorShape(await ops('POST', `/escalations/${resolved}/resolve`, { decision: 'wait' }), 409, 'escalation_resolved');
     const backorder = await insertEscalation(orderId, { reason: 'backorder_deadline' });
     const wrong = await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'reship' });
-    expect(expectErrorShape(wrong, 400, 'validation_failed').details).toEqual([{ path: 'body.decision', message: 'allowed: wait, ship_available, cancel' }]);
+    expect(expectErrorShape(wrong, 400, 'validation_failed').details).toEqual([
+      { path: 'body.decision', message: 'allowed: wait, ship_available, cancel' },
+    ]);
     expectErrorShape(await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'teleport' }), 400, 'validation_failed');
     expectErrorShape(await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'wait' }), 409, 'order_state_conflict');
   });
@@ -156,7 +200,11 @@ describe('ops actions', () => {
     await startIdleWorkflow(h.client, `shipment-${shipmentId}`);
     const escalationId = await insertEscalation(orderId, { shipmentId });
     // No worker runs the idle workflow: the update is delivered to it and times out unanswered.
-    expectErrorShape(await ops('POST', `/escalations/${escalationId}/resolve`, { decision: 'reship', note: 'send again' }), 503, 'unavailable');
+    expectErrorShape(
+      await ops('POST', `/escalations/${escalationId}/resolve`, { decision: 'reship', note: 'send again' }),
+      503,
+      'unavailable',
+    );
   });
 });
 
@@ -190,7 +238,11 @@ describe('inventory', () => {
     const unknown = await ops('POST', '/inventory/restock', { warehouseCode: 'NOWHERE', skuCode: 'NO-SKU', quantity: 1, reference: 'r1' });
     expect(expectErrorShape(unknown, 400, 'unknown_sku').details?.map((d) => d.path)).toEqual(['body.warehouseCode', 'body.skuCode']);
     for (const quantity of [0, -1, 2.5, 10_000_000]) {
-      expectErrorShape(await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity, reference: 'r2' }), 400, 'validation_failed');
+      expectErrorShape(
+        await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity, reference: 'r2' }),
+        400,
+        'validation_failed',
+      );
     }
   });
 });

@@ -16,7 +16,14 @@ const WINDOW = `from=${encodeURIComponent('2031-06-01T00:00:00Z')}&to=${encodeUR
 const orderIds: string[] = [];
 let stuckShipmentId = '';
 
-async function stage(orderId: string, shipmentId: string | null, name: string, startMs: number, hours: number | null, outcome: 'ok' | 'failed' = 'ok') {
+async function stage(
+  orderId: string,
+  shipmentId: string | null,
+  name: string,
+  startMs: number,
+  hours: number | null,
+  outcome: 'ok' | 'failed' = 'ok',
+) {
   const id = uniqueId('ST');
   await h.db.stageTiming.create({
     data: {
@@ -52,7 +59,10 @@ beforeAll(async () => {
     if (i === 4) {
       await stage(orderId, shipmentId, 'label_created', t, null);
       stuckShipmentId = shipmentId;
-      await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'label_created', packedAt: new Date(t), fastestCostCents: 990, packagingCostCents: 120 } });
+      await h.db.shipment.update({
+        where: { id: shipmentId },
+        data: { status: 'label_created', packedAt: new Date(t), fastestCostCents: 990, packagingCostCents: 120 },
+      });
       continue;
     }
     t = await stage(orderId, shipmentId, 'label_created', t, 2);
@@ -60,15 +70,45 @@ beforeAll(async () => {
     t = await stage(orderId, shipmentId, 'out_for_delivery', t, 4);
     await h.db.shipment.update({
       where: { id: shipmentId },
-      data: { status: 'delivered', deliveredAt: new Date(t), shippedAt: new Date(t - 28 * HOUR), shippingCostCents: 690, packedAt: new Date(T0 + i * HOUR + 2 * HOUR), packagingCostCents: 120, fastestCostCents: 990, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)), promiseMiss: false },
+      data: {
+        status: 'delivered',
+        deliveredAt: new Date(t),
+        shippedAt: new Date(t - 28 * HOUR),
+        shippingCostCents: 690,
+        packedAt: new Date(T0 + i * HOUR + 2 * HOUR),
+        packagingCostCents: 120,
+        fastestCostCents: 990,
+        promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)),
+        promiseMiss: false,
+      },
     });
-    await h.db.order.update({ where: { id: orderId }, data: { completedAt: new Date(t), packagingCostCents: 120, shippingCostCents: 690, promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)) } });
+    await h.db.order.update({
+      where: { id: orderId },
+      data: {
+        completedAt: new Date(t),
+        packagingCostCents: 120,
+        shippingCostCents: 690,
+        promisedBy: new Date(t + (i === 3 ? -HOUR : HOUR)),
+      },
+    });
   }
   // Labels are bought inside the window; the stuck shipment has not moved for 100 hours.
-  await h.db.label.updateMany({ where: { shipmentId: { in: orderIds.map((o) => `${o}-S1`) } }, data: { purchasedAt: new Date(T0 + 3 * HOUR) } });
+  await h.db.label.updateMany({
+    where: { shipmentId: { in: orderIds.map((o) => `${o}-S1`) } },
+    data: { purchasedAt: new Date(T0 + 3 * HOUR) },
+  });
   await h.db.$executeRaw`UPDATE "Shipment" SET "updatedAt" = now() - interval '100 hours' WHERE id = ${stuckShipmentId}`;
   await h.db.escalation.create({
-    data: { id: uniqueId('ESC'), orderId: orderIds[4] ?? '', shipmentId: stuckShipmentId, reason: 'stuck', severity: 'medium', detail: 'no scan', dedupeKey: uniqueId('D'), openedAt: new Date(T0 + 30 * HOUR) },
+    data: {
+      id: uniqueId('ESC'),
+      orderId: orderIds[4] ?? '',
+      shipmentId: stuckShipmentId,
+      reason: 'stuck',
+      severity: 'medium',
+      detail: 'no scan',
+      dedupeKey: uniqueId('D'),
+      openedAt: new Date(T0 + 30 * HOUR),
+    },
   });
 });
 afterAll(async () => h?.close());
@@ -136,7 +176,16 @@ describe('GET /process: parcels waiting on ops', () => {
   it('makes an escalation that has waited on ops longer than any stage ran over its budget the bottleneck', async () => {
     const id = uniqueId('ESC');
     await h.db.escalation.create({
-      data: { id, orderId: orderIds[0] ?? '', shipmentId: stuckShipmentId, reason: 'stuck', severity: 'high', detail: 'no scan for days', dedupeKey: uniqueId('D'), openedAt: new Date(Date.now() - 200 * HOUR) },
+      data: {
+        id,
+        orderId: orderIds[0] ?? '',
+        shipmentId: stuckShipmentId,
+        reason: 'stuck',
+        severity: 'high',
+        detail: 'no scan for days',
+        dedupeKey: uniqueId('D'),
+        openedAt: new Date(Date.now() - 200 * HOUR),
+      },
     });
     try {
       const chart = (await ops(`/process?${WINDOW}`)).json() as ProcessChart;
@@ -156,7 +205,17 @@ describe('GET /process.svg', () => {
     expect(response.headers['content-type']).toMatch(/^image\/svg\+xml/);
     const svg = response.body;
     expect(svg.startsWith('<svg')).toBe(true);
-    for (const label of ['Intake', 'Reservation', 'Pick', 'Pack (box choice)', 'Rate shopping', 'Booking', 'Hand-over', 'In transit', 'Delivered']) {
+    for (const label of [
+      'Intake',
+      'Reservation',
+      'Pick',
+      'Pack (box choice)',
+      'Rate shopping',
+      'Booking',
+      'Hand-over',
+      'In transit',
+      'Delivered',
+    ]) {
       expect(svg).toContain(`>${label}</text>`);
     }
     expect(svg).toContain('data-stage="label_created" data-bottleneck="true"');
@@ -182,7 +241,7 @@ describe('GET /reports/fulfilment', () => {
       savings: { carrierChoice: { shipments: 4, savedCents: 4 * 300 }, boxChoice: { computed: false, packagingSpendCents: 5 * 120 } },
     });
     const picking = report.stageLeadTimes.find((s: { stage: string }) => s.stage === 'picking');
-    expect(picking).toEqual({ stage: 'picking', visits: 5, averageMs: 22 * HOUR / 10, medianMs: 2 * HOUR });
+    expect(picking).toEqual({ stage: 'picking', visits: 5, averageMs: (22 * HOUR) / 10, medianMs: 2 * HOUR });
     expect(report.savings.boxChoice.note).toMatch(/baseline/);
   });
 });
@@ -209,7 +268,12 @@ describe('GET /metrics', () => {
 
 describe('the customer tracking link', () => {
   it('POST /orders answers with a trackingUrl whose token opens that order only; a forged token is a 404', async () => {
-    const placed = await h.as(KEYS.intake, { method: 'POST', url: '/orders', payload: orderRequest(), headers: { 'idempotency-key': newKey('track') } });
+    const placed = await h.as(KEYS.intake, {
+      method: 'POST',
+      url: '/orders',
+      payload: orderRequest(),
+      headers: { 'idempotency-key': newKey('track') },
+    });
     expect(placed.statusCode, placed.body).toBe(202);
     const { orderId, trackingUrl } = placed.json() as { orderId: string; trackingUrl: string };
     expect(trackingUrl).toMatch(new RegExp(`^/track/${orderId}\\?t=[A-Za-z0-9_-]{32}$`));

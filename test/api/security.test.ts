@@ -12,7 +12,11 @@ afterAll(async () => h?.close());
 describe('API keys and roles', () => {
   it('answers 401 without a key and with an unknown key', async () => {
     expectErrorShape(await h.as(undefined, { method: 'GET', url: '/orders' }), 401, 'unauthorized');
-    expectErrorShape(await h.as({ name: 'x', role: 'ops', key: 'not-a-real-key-at-all' }, { method: 'GET', url: '/orders' }), 401, 'unauthorized');
+    expectErrorShape(
+      await h.as({ name: 'x', role: 'ops', key: 'not-a-real-key-at-all' }, { method: 'GET', url: '/orders' }),
+      401,
+      'unauthorized',
+    );
     expectErrorShape(
       await h.app.inject({ method: 'GET', url: '/escalations', headers: { authorization: 'Basic b3BzOm9wcw==' } }),
       401,
@@ -22,7 +26,9 @@ describe('API keys and roles', () => {
 
   it('accepts the key as X-Api-Key or as a bearer token', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/escalations', headers: { 'x-api-key': KEYS.ops.key } })).statusCode).toBe(200);
-    expect((await h.app.inject({ method: 'GET', url: '/escalations', headers: { authorization: `Bearer ${KEYS.ops.key}` } })).statusCode).toBe(200);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/escalations', headers: { authorization: `Bearer ${KEYS.ops.key}` } })).statusCode,
+    ).toBe(200);
   });
 
   it('keeps intake keys to intake: 403 on ops endpoints', async () => {
@@ -45,11 +51,20 @@ describe('API keys and roles', () => {
       403,
       'forbidden',
     );
-    expectErrorShape(await h.as(KEYS.swiftpost, { method: 'POST', url: '/carriers/ecoroute/webhooks', payload: { events: [] } }), 403, 'forbidden');
+    expectErrorShape(
+      await h.as(KEYS.swiftpost, { method: 'POST', url: '/carriers/ecoroute/webhooks', payload: { events: [] } }),
+      403,
+      'forbidden',
+    );
   });
 
   it('lets ops do everything an intake key can', async () => {
-    const placed = await h.as(KEYS.ops, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: orderRequest() });
+    const placed = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/orders',
+      headers: { 'idempotency-key': newKey() },
+      payload: orderRequest(),
+    });
     expect(placed.statusCode).toBe(202);
     expect((await h.as(KEYS.ops, { method: 'GET', url: '/orders' })).statusCode).toBe(200);
   });
@@ -64,7 +79,11 @@ describe('API keys and roles', () => {
     }
     const reduced = await h.rebuild({ apiKeys: [KEYS.ops] });
     expect((await h.db.apiKey.findUnique({ where: { name: 'shop-a' } }))?.revokedAt).toBeInstanceOf(Date);
-    expectErrorShape(await reduced.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': KEYS.intake.key } }), 401, 'unauthorized');
+    expectErrorShape(
+      await reduced.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': KEYS.intake.key } }),
+      401,
+      'unauthorized',
+    );
     await h.rebuild({}); // restores the full set for the other tests' rows
     expect((await h.db.apiKey.findUnique({ where: { name: 'shop-a' } }))?.revokedAt).toBeNull();
   });

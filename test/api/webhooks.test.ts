@@ -130,7 +130,9 @@ describe('carrier webhooks', () => {
   });
 
   it('validates the body after the signature: malformed events are 400 with paths', async () => {
-    const body = JSON.stringify({ events: [{ carrierCode: 'swiftpost', eventId: '', trackingNumber: 'X', statusCode: 'IT', occurredAt: 'yesterday' }] });
+    const body = JSON.stringify({
+      events: [{ carrierCode: 'swiftpost', eventId: '', trackingNumber: 'X', statusCode: 'IT', occurredAt: 'yesterday' }],
+    });
     const error = expectErrorShape(await signed(body), 400, 'validation_failed');
     expect(error.details?.map((d) => d.path)).toEqual(['body.events.0.eventId', 'body.events.0.occurredAt']);
     expectErrorShape(await signed(JSON.stringify({ events: [] })), 400, 'validation_failed');
@@ -147,7 +149,11 @@ describe('carrier webhooks', () => {
     });
     expectErrorShape(unknownCarrier, 404, 'not_found');
     expectErrorShape(await post('events=1', 'x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type');
-    expectErrorShape(await signed(JSON.stringify({ events: [scan('X', { detail: 'y'.repeat(h.config.bodyLimitBytes) })] })), 413, 'payload_too_large');
+    expectErrorShape(
+      await signed(JSON.stringify({ events: [scan('X', { detail: 'y'.repeat(h.config.bodyLimitBytes) })] })),
+      413,
+      'payload_too_large',
+    );
   });
 
   it('accepts a carrier key for its own carrier alongside the signature', async () => {

@@ -9,7 +9,15 @@ import { HOUR_MS } from '../../domain/clock';
 import { KEYS } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, untilWorkflowKnowsEscalation, type OrderHandle } from '../workflows/steps';
+import {
+  firstShipmentId,
+  orderIdOf,
+  recipient,
+  simulator,
+  untilEscalation,
+  untilWorkflowKnowsEscalation,
+  type OrderHandle,
+} from '../workflows/steps';
 
 /**
  * The pages in a real headless Chromium against the real app, over the whole journey on the
@@ -66,7 +74,19 @@ describe('ops pages in Chromium', () => {
     await enterOpsKey();
     await page.waitForSelector('#chart[data-loaded] svg g.stage');
     const stages = await page.$$eval('#chart g.stage', (nodes) => nodes.map((n) => n.getAttribute('data-stage')));
-    expect(stages).toEqual(expect.arrayContaining(['intake', 'reserving', 'picking', 'packing', 'rating', 'booking', 'label_created', 'in_transit', 'delivered']));
+    expect(stages).toEqual(
+      expect.arrayContaining([
+        'intake',
+        'reserving',
+        'picking',
+        'packing',
+        'rating',
+        'booking',
+        'label_created',
+        'in_transit',
+        'delivered',
+      ]),
+    );
     // The stalled parcel is in the carrier's hands now.
     const inCarrierNow = await page.$$eval('#chart g.stage', (nodes) =>
       nodes
@@ -124,7 +144,8 @@ describe('ops pages in Chromium', () => {
     expect(await page.textContent('[data-fact="promised"]')).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
     const body = (await page.textContent('body')) ?? '';
     expect(body).toContain('On its way');
-    for (const internal of ['escalat', 'stall', 'reship', 'EUR', 'cost', 'Ada Lovelace', 'République']) expect(body).not.toContain(internal);
+    for (const internal of ['escalat', 'stall', 'reship', 'EUR', 'cost', 'Ada Lovelace', 'République'])
+      expect(body).not.toContain(internal);
     await page.screenshot({ path: screenshotPath('customer-tracking'), fullPage: true });
 
     const forged = await page.goto(`${base}/track/${orderId}?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);

@@ -25,11 +25,16 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
 
   const listWorkflows = async (query: string): Promise<string[]> => {
     const { stdout } = await run(inject('temporalCliPath'), [
-      'workflow', 'list',
-      '--address', inject('temporalDevAddress'),
-      '--namespace', JOURNEY_NAMESPACE,
-      '--query', query,
-      '--output', 'json',
+      'workflow',
+      'list',
+      '--address',
+      inject('temporalDevAddress'),
+      '--namespace',
+      JOURNEY_NAMESPACE,
+      '--query',
+      query,
+      '--output',
+      'json',
     ]);
     const rows = JSON.parse(stdout.trim() === '' ? '[]' : stdout) as { execution?: { workflowId?: string } }[];
     return rows.flatMap((r) => (r.execution?.workflowId ? [r.execution.workflowId] : []));
@@ -47,8 +52,9 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
   it('a stalled shipment is listed by `temporal workflow list --query "Escalated = true"` and leaves the list once ops decide', async () => {
     const handle = await journey.placeOrder({}, { promiseDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
-    const escalation = await eventually('a stuck escalation', async () =>
-      (await journey.database.db.escalation.findFirst({ where: { orderId, reason: 'stuck', status: 'open' } })) ?? undefined,
+    const escalation = await eventually(
+      'a stuck escalation',
+      async () => (await journey.database.db.escalation.findFirst({ where: { orderId, reason: 'stuck', status: 'open' } })) ?? undefined,
     );
     const shipmentWorkflowId = `shipment-${escalation.shipmentId}`;
 
@@ -57,9 +63,11 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
       return ids.includes(shipmentWorkflowId) ? ids : undefined;
     });
     expect(escalated).toContain(shipmentWorkflowId);
-    expect(await listWorkflows(`WorkflowType = "shipmentWorkflow" AND ShipmentStatus = "in_transit" AND Escalated = true AND OrderId = "${orderId}"`)).toContain(
-      shipmentWorkflowId,
-    );
+    expect(
+      await listWorkflows(
+        `WorkflowType = "shipmentWorkflow" AND ShipmentStatus = "in_transit" AND Escalated = true AND OrderId = "${orderId}"`,
+      ),
+    ).toContain(shipmentWorkflowId);
 
     await journey.env.client.workflow
       .getHandle(shipmentWorkflowId)

@@ -13,7 +13,15 @@ const ADDRESS_ID = 'addr-inventory';
 async function createCustomer(db: Db): Promise<void> {
   await db.customer.create({ data: { id: CUSTOMER_ID, name: 'Inventory Test' } });
   await db.address.create({
-    data: { id: ADDRESS_ID, customerId: CUSTOMER_ID, name: 'Inventory Test', line1: '1 rue de la Paix', city: 'Paris', postalCode: '75002', countryCode: 'FR' },
+    data: {
+      id: ADDRESS_ID,
+      customerId: CUSTOMER_ID,
+      name: 'Inventory Test',
+      line1: '1 rue de la Paix',
+      city: 'Paris',
+      postalCode: '75002',
+      countryCode: 'FR',
+    },
   });
 }
 
@@ -79,7 +87,10 @@ describe('inventory activities', () => {
   });
 
   it('holds an order one warehouse can fill in that warehouse alone', async () => {
-    await createOrder(db, 'ord-single', [['GIFT-CARD-50', 2], ['MUG-CER-350', 3]]);
+    await createOrder(db, 'ord-single', [
+      ['GIFT-CARD-50', 2],
+      ['MUG-CER-350', 3],
+    ]);
     const before = await level(db, 'HAM1', 'MUG-CER-350');
 
     const result = await inventory.reserveStock({ orderId: 'ord-single' });
@@ -97,7 +108,11 @@ describe('inventory activities', () => {
   });
 
   it('splits an order no single warehouse can fill and plans one shipment per warehouse', async () => {
-    await createOrder(db, 'ord-split', [['FRAME-OAK-30X40', 1], ['CUTTING-BOARD-OAK', 2], ['CANDLE-SOY-200', 1]]);
+    await createOrder(db, 'ord-split', [
+      ['FRAME-OAK-30X40', 1],
+      ['CUTTING-BOARD-OAK', 2],
+      ['CANDLE-SOY-200', 1],
+    ]);
 
     const result = await inventory.reserveStock({ orderId: 'ord-split' });
 
@@ -121,7 +136,11 @@ describe('inventory activities', () => {
   });
 
   it('reports shortages instead of failing, and a restock completes the order in the warehouse already holding it', async () => {
-    await createOrder(db, 'ord-short', [['KETTLE-17L', 6], ['SPEAKER-BT-MINI', 1], ['HEADPHONES-BT-ANC', 2]]);
+    await createOrder(db, 'ord-short', [
+      ['KETTLE-17L', 6],
+      ['SPEAKER-BT-MINI', 1],
+      ['HEADPHONES-BT-ANC', 2],
+    ]);
 
     const first = await inventory.reserveStock({ orderId: 'ord-short' });
 
@@ -169,7 +188,10 @@ describe('inventory activities', () => {
   });
 
   it('concurrent duplicate reserveStock calls for one order reserve once', async () => {
-    await createOrder(db, 'ord-dup', [['SOCKS-WOOL-3P', 2], ['BOOK-PB-POCKET', 1]]);
+    await createOrder(db, 'ord-dup', [
+      ['SOCKS-WOOL-3P', 2],
+      ['BOOK-PB-POCKET', 1],
+    ]);
     const before = await allLevels(db);
 
     const results = await Promise.all(Array.from({ length: 8 }, () => inventory.reserveStock({ orderId: 'ord-dup' })));
@@ -184,7 +206,10 @@ describe('inventory activities', () => {
   });
 
   it('consuming a shipment takes its units out of stock once, however often it is retried', async () => {
-    await createOrder(db, 'ord-ship', [['LAMP-DESK-LED', 2], ['DUMBBELL-5KG', 1]]);
+    await createOrder(db, 'ord-ship', [
+      ['LAMP-DESK-LED', 2],
+      ['DUMBBELL-5KG', 1],
+    ]);
     const before = { lamp: await level(db, 'HAM1', 'LAMP-DESK-LED'), dumbbell: await level(db, 'HAM1', 'DUMBBELL-5KG') };
     await inventory.reserveStock({ orderId: 'ord-ship' });
     const [shipment] = await planning.planShipments({ orderId: 'ord-ship' });
@@ -208,7 +233,11 @@ describe('inventory activities', () => {
 
   it('cancel = release: stock is exactly as before the reservation, and a release retry changes nothing', async () => {
     const before = await allLevels(db);
-    await createOrder(db, 'ord-cancel', [['VASE-GLASS-30', 25], ['COFFEE-BEANS-1KG', 4], ['WATCH-STEEL-40', 1]]);
+    await createOrder(db, 'ord-cancel', [
+      ['VASE-GLASS-30', 25],
+      ['COFFEE-BEANS-1KG', 4],
+      ['WATCH-STEEL-40', 1],
+    ]);
     const reserved = await inventory.reserveStock({ orderId: 'ord-cancel' });
     expect(units(reserved)).toBe(30);
     await planning.planShipments({ orderId: 'ord-cancel' });
@@ -236,7 +265,10 @@ describe('inventory activities', () => {
   });
 
   it('releases one shipment of a split order and keeps the other held', async () => {
-    await createOrder(db, 'ord-partial', [['POSTER-A2-ROLLED', 1], ['BOOK-COOK-XL', 1]]);
+    await createOrder(db, 'ord-partial', [
+      ['POSTER-A2-ROLLED', 1],
+      ['BOOK-COOK-XL', 1],
+    ]);
     await inventory.reserveStock({ orderId: 'ord-partial' });
     const shipments = await planning.planShipments({ orderId: 'ord-partial' });
     // Two shipments either way; {LYS1, MAD1} wins the tie over {LYS1, PAR1} by warehouse code.
@@ -353,7 +385,9 @@ describe('no oversell under concurrency', () => {
     const started = performance.now();
     const results = await Promise.all(calls.map(reserveWithRetry));
     const elapsedMs = performance.now() - started;
-    console.log(`${calls.length} concurrent reserveStock calls (${ORDERS} orders) on a pool of 20: ${Math.round(elapsedMs)} ms; failures retried: ${failures.length}`);
+    console.log(
+      `${calls.length} concurrent reserveStock calls (${ORDERS} orders) on a pool of 20: ${Math.round(elapsedMs)} ms; failures retried: ${failures.length}`,
+    );
 
     expect(failures.filter((m) => /deadlock|serializ|write conflict/i.test(m))).toEqual([]);
     expect(failures).toEqual([]);
@@ -367,7 +401,10 @@ describe('no oversell under concurrency', () => {
     for (const l of levels) {
       expect(l.reserved).toBeLessThanOrEqual(l.onHand);
       const sum = held.find((h) => h.warehouseCode === l.warehouseCode && h.skuCode === l.skuCode)?._sum.quantity ?? 0;
-      expect({ level: `${l.warehouseCode}/${l.skuCode}`, reserved: sum }).toEqual({ level: `${l.warehouseCode}/${l.skuCode}`, reserved: l.reserved });
+      expect({ level: `${l.warehouseCode}/${l.skuCode}`, reserved: sum }).toEqual({
+        level: `${l.warehouseCode}/${l.skuCode}`,
+        reserved: l.reserved,
+      });
     }
     for (const sku of HOT) {
       const onHand = levels.filter((l) => l.skuCode === sku).reduce((sum, l) => sum + l.onHand, 0);
@@ -423,12 +460,18 @@ describe('no oversell under concurrency', () => {
     // The first test's served orders ship meanwhile: onHand and reserved drop together, availability stays.
     const served = await db.reservation.findMany({ where: { status: 'held' }, select: { orderId: true }, distinct: ['orderId'] });
     const shipping = served.map(async ({ orderId }) => {
-      for (const shipment of await planning.planShipments({ orderId })) await inventory.consumeReservations({ shipmentId: shipment.shipmentId });
+      for (const shipment of await planning.planShipments({ orderId }))
+        await inventory.consumeReservations({ shipmentId: shipment.shipmentId });
     });
 
     const started = performance.now();
-    const [results] = await Promise.all([Promise.all(orders.map((o) => inventory.reserveStock({ orderId: o.orderId }))), Promise.all(shipping)]);
-    console.log(`${orders.length} multi-line reservations racing ${served.length} shipments: ${Math.round(performance.now() - started)} ms`);
+    const [results] = await Promise.all([
+      Promise.all(orders.map((o) => inventory.reserveStock({ orderId: o.orderId }))),
+      Promise.all(shipping),
+    ]);
+    console.log(
+      `${orders.length} multi-line reservations racing ${served.length} shipments: ${Math.round(performance.now() - started)} ms`,
+    );
 
     const shipped = await db.inventoryMovement.groupBy({ by: ['skuCode'], where: { kind: 'ship' }, _sum: { onHandDelta: true } });
     const levels = await db.inventoryLevel.findMany({ where: { skuCode: { in: HOT } } });
@@ -440,7 +483,10 @@ describe('no oversell under concurrency', () => {
       expect({ sku, onHand }).toEqual({ sku, onHand: onHandBefore(sku) - shippedUnits });
       // Every order takes what is left of each SKU, so together they hold min(demand, what was free).
       const free = onHandBefore(sku) - reservedBefore(sku);
-      expect({ sku, newlyHeld: reserved - (reservedBefore(sku) - shippedUnits) }).toEqual({ sku, newlyHeld: Math.min(free, demand.get(sku) ?? 0) });
+      expect({ sku, newlyHeld: reserved - (reservedBefore(sku) - shippedUnits) }).toEqual({
+        sku,
+        newlyHeld: Math.min(free, demand.get(sku) ?? 0),
+      });
       expect(free).toBe(received.get(sku));
     }
     results.forEach((result, i) => {

@@ -31,10 +31,7 @@ describe('the migrated database matches schema.prisma', () => {
 
   it('a field added to schema.prisma without a migration is reported', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-schema-'));
-    const edited = readFileSync(SCHEMA_PATH, 'utf8').replace(
-      'model Carrier {\n',
-      'model Carrier {\n  contactEmail     String\n',
-    );
+    const edited = readFileSync(SCHEMA_PATH, 'utf8').replace('model Carrier {\n', 'model Carrier {\n  contactEmail     String\n');
     writeFileSync(join(dir, 'schema.prisma'), edited);
     const drift = await findSchemaDrift(database.url, loadDataModel(join(dir, 'schema.prisma')));
     expect(drift).toEqual(['column "Carrier"."contactEmail" (TEXT NOT NULL) is missing from the database']);

@@ -143,8 +143,14 @@ describe('seed', () => {
       const row = afterFirst.carriers.find((c) => c.code === spec.code)!;
       expect(row).toMatchObject({ name: spec.name, reliability: spec.reliability, supportsWebhooks: spec.supportsWebhooks });
       const services = afterFirst.carrierServices.filter((s) => s.carrierCode === spec.code);
-      expect(services.map(({ code, name, level, stallWindowHours }) => ({ code, name, level, stallWindowHours })).sort((a, b) => a.code.localeCompare(b.code))).toEqual(
-        spec.services.map(({ code, name, level, stallWindowHours }) => ({ code, name, level, stallWindowHours })).sort((a, b) => a.code.localeCompare(b.code)),
+      expect(
+        services
+          .map(({ code, name, level, stallWindowHours }) => ({ code, name, level, stallWindowHours }))
+          .sort((a, b) => a.code.localeCompare(b.code)),
+      ).toEqual(
+        spec.services
+          .map(({ code, name, level, stallWindowHours }) => ({ code, name, level, stallWindowHours }))
+          .sort((a, b) => a.code.localeCompare(b.code)),
       );
     }
   });
@@ -163,10 +169,24 @@ describe('seed', () => {
     await db.$transaction([
       db.inventoryLevel.update({ where: key, data: { reserved: { increment: 2 }, onHand: { decrement: 1 } } }),
       db.inventoryMovement.create({
-        data: { warehouseCode: level.warehouseCode, skuCode: level.skuCode, kind: 'reserve', onHandDelta: 0, reservedDelta: 2, idempotencyKey: 'test:reserve:1' },
+        data: {
+          warehouseCode: level.warehouseCode,
+          skuCode: level.skuCode,
+          kind: 'reserve',
+          onHandDelta: 0,
+          reservedDelta: 2,
+          idempotencyKey: 'test:reserve:1',
+        },
       }),
       db.inventoryMovement.create({
-        data: { warehouseCode: level.warehouseCode, skuCode: level.skuCode, kind: 'adjust', onHandDelta: -1, reservedDelta: 0, idempotencyKey: 'test:adjust:1' },
+        data: {
+          warehouseCode: level.warehouseCode,
+          skuCode: level.skuCode,
+          kind: 'adjust',
+          onHandDelta: -1,
+          reservedDelta: 0,
+          idempotencyKey: 'test:adjust:1',
+        },
       }),
       db.boxType.update({ where: { id: afterSecond.boxTypes[0]!.id }, data: { active: false } }),
     ]);

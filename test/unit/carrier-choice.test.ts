@@ -57,13 +57,25 @@ describe('chooseCarrierService', () => {
   it('saves money against always booking the fastest over a realistic batch of shipments', () => {
     const batch: { quotes: RateQuote[]; promisedBy: string }[] = [
       // standard promise, all three carriers quote
-      { quotes: [quote('swiftpost', 'express', 1450, 1), quote('parcelnord', 'standard', 690, 3), quote('ecoroute', 'eco', 420, 5)], promisedBy: promiseIn(3) },
+      {
+        quotes: [quote('swiftpost', 'express', 1450, 1), quote('parcelnord', 'standard', 690, 3), quote('ecoroute', 'eco', 420, 5)],
+        promisedBy: promiseIn(3),
+      },
       // economy promise: the slow, cheap service suffices
-      { quotes: [quote('swiftpost', 'express', 1520, 1), quote('parcelnord', 'standard', 720, 3), quote('ecoroute', 'eco', 450, 5)], promisedBy: promiseIn(6) },
+      {
+        quotes: [quote('swiftpost', 'express', 1520, 1), quote('parcelnord', 'standard', 720, 3), quote('ecoroute', 'eco', 450, 5)],
+        promisedBy: promiseIn(6),
+      },
       // express promise: only the express service keeps it
-      { quotes: [quote('swiftpost', 'express', 1380, 1), quote('parcelnord', 'standard', 650, 2), quote('ecoroute', 'eco', 400, 5)], promisedBy: promiseIn(1) },
+      {
+        quotes: [quote('swiftpost', 'express', 1380, 1), quote('parcelnord', 'standard', 650, 2), quote('ecoroute', 'eco', 400, 5)],
+        promisedBy: promiseIn(1),
+      },
       // a heavy parcel where the fastest is also dear
-      { quotes: [quote('swiftpost', 'express', 2890, 1), quote('parcelnord', 'express', 2400, 1), quote('parcelnord', 'standard', 1250, 3)], promisedBy: promiseIn(3) },
+      {
+        quotes: [quote('swiftpost', 'express', 2890, 1), quote('parcelnord', 'express', 2400, 1), quote('parcelnord', 'standard', 1250, 3)],
+        promisedBy: promiseIn(3),
+      },
     ];
 
     let paid = 0;

@@ -60,7 +60,9 @@ describe('carrier simulator state across restarts', () => {
     const clock = new FakeClock();
     const before = boot(clock, { scenarios: { default: 'out_of_order' } });
     const first = await before.carrier('swiftpost').buyLabel(buyRequest());
-    const second = await before.carrier('parcelnord').buyLabel(buyRequest({ shipmentId: 'shp-2', serviceCode: 'pn_standard', idempotencyKey: 'shp-2:label:1' }));
+    const second = await before
+      .carrier('parcelnord')
+      .buyLabel(buyRequest({ shipmentId: 'shp-2', serviceCode: 'pn_standard', idempotencyKey: 'shp-2:label:1' }));
     const charged = before.chargedCents();
     clock.advance(DAY_MS);
     const trackedBefore = await before.carrier('swiftpost').track(first.trackingNumber);
@@ -79,7 +81,9 @@ describe('carrier simulator state across restarts', () => {
     expect(await after.carrier('swiftpost').buyLabel(buyRequest({ shipAt: new Date(clock.now()).toISOString() }))).toEqual(first);
     expect(after.labelsSold()).toBe(2);
     expect(after.chargedCents()).toBe(charged);
-    await expect(after.carrier('swiftpost').buyLabel(buyRequest({ serviceCode: 'sp_express' }))).rejects.toMatchObject({ reason: 'idempotency_conflict' });
+    await expect(after.carrier('swiftpost').buyLabel(buyRequest({ serviceCode: 'sp_express' }))).rejects.toMatchObject({
+      reason: 'idempotency_conflict',
+    });
 
     // Void works, is idempotent, and is itself remembered.
     await expect(after.carrier('parcelnord').voidLabel(second.carrierLabelId)).resolves.toEqual({ voided: true });

@@ -90,7 +90,9 @@ describe('rates', () => {
   it('crossing a border adds a day and a zone surcharge', async () => {
     const swiftpost = simulatorWith(new FakeClock()).carrier('swiftpost');
     const [domestic] = await swiftpost.quote(rateRequest());
-    const [abroad] = await swiftpost.quote(rateRequest({ to: { ...rateRequest().to, city: 'Berlin', postalCode: '10115', countryCode: 'DE' } }));
+    const [abroad] = await swiftpost.quote(
+      rateRequest({ to: { ...rateRequest().to, city: 'Berlin', postalCode: '10115', countryCode: 'DE' } }),
+    );
     expect(abroad!.deliveryDays).toBe(domestic!.deliveryDays + 1);
     expect(abroad!.amountCents).toBe(domestic!.amountCents + 600);
   });
@@ -106,14 +108,20 @@ describe('rates', () => {
   it('refuses what the carrier cannot carry, without retry', async () => {
     const simulator = simulatorWith(new FakeClock());
     const toLondon = rateRequest({ to: { ...rateRequest().to, city: 'London', postalCode: 'E1 6AN', countryCode: 'GB' } });
-    await expect(simulator.carrier('ecoroute').quote(toLondon)).rejects.toMatchObject({ type: 'CarrierRejected', reason: 'unsupported_destination', retryable: false });
+    await expect(simulator.carrier('ecoroute').quote(toLondon)).rejects.toMatchObject({
+      type: 'CarrierRejected',
+      reason: 'unsupported_destination',
+      retryable: false,
+    });
     await expect(simulator.carrier('swiftpost').quote(toLondon)).resolves.toHaveLength(2);
 
     const heavy = rateRequest({ parcels: [{ lengthMm: 400, widthMm: 400, heightMm: 400, weightGrams: 31_000 }] });
     await expect(simulator.carrier('parcelnord').quote(heavy)).rejects.toMatchObject({ reason: 'parcel_too_heavy' });
     const long = rateRequest({ parcels: [{ lengthMm: 1600, widthMm: 100, heightMm: 100, weightGrams: 2000 }] });
     await expect(simulator.carrier('swiftpost').buyLabel(buyRequest({ parcels: long.parcels }))).rejects.toBeInstanceOf(CarrierRejected);
-    await expect(simulator.carrier('swiftpost').buyLabel(buyRequest({ serviceCode: 'pn_express' }))).rejects.toMatchObject({ reason: 'unknown_service' });
+    await expect(simulator.carrier('swiftpost').buyLabel(buyRequest({ serviceCode: 'pn_express' }))).rejects.toMatchObject({
+      reason: 'unknown_service',
+    });
     expect(simulator.labelsSold()).toBe(0);
   });
 });
@@ -172,7 +180,9 @@ describe('labels', () => {
     const clock = new FakeClock();
     const simulator = simulatorWith(clock);
     const label = await simulator.carrier('parcelnord').buyLabel(buyRequest({ serviceCode: 'pn_standard' }));
-    expect((await simulator.carrier('parcelnord').track(label.trackingNumber)).map((e) => e.statusCode)).toEqual([emittedCode('parcelnord', 'label_created')]);
+    expect((await simulator.carrier('parcelnord').track(label.trackingNumber)).map((e) => e.statusCode)).toEqual([
+      emittedCode('parcelnord', 'label_created'),
+    ]);
     clock.advance(3 * DAY_MS);
     const all = await simulator.carrier('parcelnord').track(label.trackingNumber);
     expect(all.at(-1)!.statusCode).toBe(emittedCode('parcelnord', 'delivered'));
@@ -354,7 +364,13 @@ describe('webhooks', () => {
     const simulator = simulatorWith(clock);
     const sink = new CaptureSink();
     const givenUp: CarrierTrackingEvent[][] = [];
-    const dispatcher = new WebhookDispatcher({ simulator, sink, maxAttempts: 3, retryBaseDelayMs: 1000, onGiveUp: (_code, events) => givenUp.push(events) });
+    const dispatcher = new WebhookDispatcher({
+      simulator,
+      sink,
+      maxAttempts: 3,
+      retryBaseDelayMs: 1000,
+      onGiveUp: (_code, events) => givenUp.push(events),
+    });
     await simulator.carrier('swiftpost').buyLabel(buyRequest());
 
     sink.failuresLeft = 1;
@@ -412,7 +428,13 @@ describe('webhooks', () => {
     };
     const registry = buildCarrierRegistry({ env: { COLIS_CARRIER_SECRET_SWIFTPOST: 'sekret' } });
     const sink = new HttpWebhookSink({ baseUrl: 'http://api.test/', secretFor: registry.secretFor, now: () => START_MS, fetch: fakeFetch });
-    const event: CarrierTrackingEvent = { carrierCode: 'swiftpost', eventId: 'e1', trackingNumber: 'SP1', statusCode: 'DELIVERED', occurredAt: new Date(START_MS).toISOString() };
+    const event: CarrierTrackingEvent = {
+      carrierCode: 'swiftpost',
+      eventId: 'e1',
+      trackingNumber: 'SP1',
+      statusCode: 'DELIVERED',
+      occurredAt: new Date(START_MS).toISOString(),
+    };
 
     await expect(sink.deliver('swiftpost', [event])).rejects.toThrow(/500/);
     await sink.deliver('swiftpost', [event]);
@@ -426,7 +448,10 @@ describe('webhooks', () => {
 
 describe('API faults', () => {
   async function failures(seed: number): Promise<string[]> {
-    const simulator = simulatorWith(new FakeClock(), { faultSeed: seed, faults: { parcelnord: { errorRate: 0.2, timeoutRate: 0.1, timeoutMs: 50 } } });
+    const simulator = simulatorWith(new FakeClock(), {
+      faultSeed: seed,
+      faults: { parcelnord: { errorRate: 0.2, timeoutRate: 0.1, timeoutMs: 50 } },
+    });
     const outcomes: string[] = [];
     for (let i = 0; i < 200; i++) {
       outcomes.push(
@@ -456,7 +481,11 @@ describe('API faults', () => {
 
   it('faults are retryable and scoped to their carrier and operations', async () => {
     const simulator = simulatorWith(new FakeClock(), { faults: { swiftpost: { errorRate: 1, operations: ['quote'] } } });
-    await expect(simulator.carrier('swiftpost').quote(rateRequest())).rejects.toMatchObject({ type: 'CarrierApiError', status: 503, retryable: true });
+    await expect(simulator.carrier('swiftpost').quote(rateRequest())).rejects.toMatchObject({
+      type: 'CarrierApiError',
+      status: 503,
+      retryable: true,
+    });
     await expect(simulator.carrier('swiftpost').buyLabel(buyRequest())).resolves.toBeDefined();
     await expect(simulator.carrier('parcelnord').quote(rateRequest())).resolves.toHaveLength(3);
   });

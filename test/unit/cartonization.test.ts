@@ -8,14 +8,19 @@ import {
   type CartonItem,
 } from '../../domain/cartonization';
 
-function box(code: string, [l, w, h]: [number, number, number], costCents: number, maxWeightGrams = 20_000, tareWeightGrams = 100): BoxSpec {
+function box(
+  code: string,
+  [l, w, h]: [number, number, number],
+  costCents: number,
+  maxWeightGrams = 20_000,
+  tareWeightGrams = 100,
+): BoxSpec {
   return { id: `box-${code}`, code, innerLengthMm: l, innerWidthMm: w, innerHeightMm: h, maxWeightGrams, tareWeightGrams, costCents };
 }
 function item(skuCode: string, [l, w, h]: [number, number, number], weightGrams: number, quantity = 1): CartonItem {
   return { skuCode, lengthMm: l, widthMm: w, heightMm: h, weightGrams, quantity };
 }
-const unitsIn = (plan: ReturnType<typeof planPackages>) =>
-  plan.packages.flatMap((p) => p.contents).reduce((sum, c) => sum + c.quantity, 0);
+const unitsIn = (plan: ReturnType<typeof planPackages>) => plan.packages.flatMap((p) => p.contents).reduce((sum, c) => sum + c.quantity, 0);
 
 describe('billable weight', () => {
   it('dimensional weight is L×W×H cm / 5000 in kg, i.e. mm³ / 5000 in grams, rounded up to the gram', () => {

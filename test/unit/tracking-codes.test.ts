@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TRACKING_STATUSES, type CarrierTrackingEvent } from '../../domain/carrier';
-import {
-  CARRIER_STATUS_CODES,
-  SIMULATED_CARRIER_CODES,
-  carrierStatusCode,
-  normaliseCarrierEvent,
-} from '../../domain/tracking-codes';
+import { CARRIER_STATUS_CODES, SIMULATED_CARRIER_CODES, carrierStatusCode, normaliseCarrierEvent } from '../../domain/tracking-codes';
 
 function raw(carrierCode: string, statusCode: string): CarrierTrackingEvent {
   return {

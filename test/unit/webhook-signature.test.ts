@@ -3,7 +3,8 @@ import { SIGNATURE_HEADER, signPayload, verifySignature } from '../../activities
 
 const SECRET = 'whsec-swiftpost';
 const NOW_MS = Date.parse('2030-03-04T08:00:00.000Z');
-const BODY = '{"events":[{"carrierCode":"swiftpost","eventId":"SP1-001","trackingNumber":"SP1","statusCode":"DELIVERED","occurredAt":"2030-03-04T07:59:00.000Z"}]}';
+const BODY =
+  '{"events":[{"carrierCode":"swiftpost","eventId":"SP1-001","trackingNumber":"SP1","statusCode":"DELIVERED","occurredAt":"2030-03-04T07:59:00.000Z"}]}';
 
 describe('webhook signatures', () => {
   it('a body signed with the shared secret verifies', () => {

@@ -93,13 +93,18 @@ describe('cancel and address change, validated against where the order is', () =
     const shipmentId = firstShipmentId(handle);
     await untilShipmentStage(journey, shipmentId, ['in_transit', 'out_for_delivery'], { stepMs: 3 * HOUR_MS });
     // The order hears of the stage by signal: its own view decides the validator.
-    await until(journey, 'the order to see the carrier has it', () => orderView(handle), (o) =>
-      o.shipments.some((s) => s.shipmentId === shipmentId && ['in_transit', 'out_for_delivery'].includes(s.stage)),
+    await until(
+      journey,
+      'the order to see the carrier has it',
+      () => orderView(handle),
+      (o) => o.shipments.some((s) => s.shipmentId === shipmentId && ['in_transit', 'out_for_delivery'].includes(s.stage)),
     );
 
     const reason = await rejectionOf(handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'too late' }] }));
     expect(reason).toMatch(
-      new RegExp(`WorkflowUpdateFailedError.*order ${orderIdOf(handle)} cannot be cancelled: shipment ${shipmentId} is (in transit|out for delivery); the carrier already has it`),
+      new RegExp(
+        `WorkflowUpdateFailedError.*order ${orderIdOf(handle)} cannot be cancelled: shipment ${shipmentId} is (in transit|out for delivery); the carrier already has it`,
+      ),
     );
     const addressRefusal = await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] }));
     expect(addressRefusal).toMatch(new RegExp(`can no longer change: shipment ${shipmentId} is already with the carrier`));
@@ -147,7 +152,11 @@ describe('cancel and address change, validated against where the order is', () =
     expect(simulator(journey).soldLabel(booked.trackingNumber ?? '')?.voidedAtMs).toBeTypeOf('number');
     expect(labelDestination(journey, labels[1]!.trackingNumber)?.city).toBe('Bordeaux');
     const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
-    expect(shipment).toMatchObject({ status: 'delivered', trackingNumber: labels[1]!.trackingNumber, shippingCostCents: labels[1]!.amountCents });
+    expect(shipment).toMatchObject({
+      status: 'delivered',
+      trackingNumber: labels[1]!.trackingNumber,
+      shippingCostCents: labels[1]!.amountCents,
+    });
     expect(outcome.shippingCostCents).toBe(labels[1]!.amountCents);
   });
 });

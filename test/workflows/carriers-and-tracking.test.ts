@@ -13,8 +13,7 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
   });
   afterAll(() => journey?.teardown());
 
-  const purchasedLabels = (orderId: string) =>
-    journey.database.db.label.findMany({ where: { shipment: { orderId } } });
+  const purchasedLabels = (orderId: string) => journey.database.db.label.findMany({ where: { shipment: { orderId } } });
 
   it('duplicate and out-of-order webhook events are stored once and never move the status back', async () => {
     const handle = await journey.placeOrder();
@@ -24,7 +23,11 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
     const trackingNumber = booked.trackingNumber ?? '';
     const shipment = journey.env.client.workflow.getHandle(`shipment-${shipmentId}`);
     const t0 = await journey.env.currentTimeMs();
-    const event = (id: string, status: keyof (typeof CARRIER_STATUS_CODES)[SimulatedCarrierCode], hoursAfter: number): CarrierTrackingEvent => ({
+    const event = (
+      id: string,
+      status: keyof (typeof CARRIER_STATUS_CODES)[SimulatedCarrierCode],
+      hoursAfter: number,
+    ): CarrierTrackingEvent => ({
       carrierCode: carrier,
       eventId: `${shipmentId}-${id}`,
       trackingNumber,
@@ -34,7 +37,10 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
     });
     const send = (...events: CarrierTrackingEvent[]) => shipment.signal(trackingEventsSignal, { source: 'webhook', events });
     const storedEvents = () =>
-      journey.database.db.trackingEvent.findMany({ where: { shipmentId, carrierEventId: { startsWith: `${shipmentId}-` } }, orderBy: { occurredAt: 'asc' } });
+      journey.database.db.trackingEvent.findMany({
+        where: { shipmentId, carrierEventId: { startsWith: `${shipmentId}-` } },
+        orderBy: { occurredAt: 'asc' },
+      });
     // Business time stays put here: no poll runs, so only the events this test sends reach the shipment.
     const settled = async (check: (view: Awaited<ReturnType<typeof shipmentView>>) => boolean) => {
       for (let reads = 0; reads < 600; reads++) {
@@ -42,7 +48,9 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
         if (check(view)) return view;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      throw new Error(`shipment ${shipmentId} never reached the expected state: ${JSON.stringify(await shipmentView(journey, shipmentId))}`);
+      throw new Error(
+        `shipment ${shipmentId} never reached the expected state: ${JSON.stringify(await shipmentView(journey, shipmentId))}`,
+      );
     };
 
     const scan1 = event('E1', 'in_transit', 1);
@@ -85,7 +93,12 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
     for (const code of SIMULATED_CARRIER_CODES) sim.setFaults(code, { errorRate: 0.5 });
     try {
       const outcome = await journey
-        .placeOrder({ lines: [{ sku: 'BOOK-COOK-XL', quantity: 1 }, { sku: 'TEA-GREEN-100G', quantity: 1 }] })
+        .placeOrder({
+          lines: [
+            { sku: 'BOOK-COOK-XL', quantity: 1 },
+            { sku: 'TEA-GREEN-100G', quantity: 1 },
+          ],
+        })
         .then((h) => h.result());
       expect(outcome.stage).toBe('completed');
       expect(outcome.shipments).toHaveLength(2);

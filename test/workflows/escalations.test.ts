@@ -25,7 +25,9 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
 
   const shipmentHandle = (shipmentId: string) => journey.env.client.workflow.getHandle(`shipment-${shipmentId}`);
   const resolve = (shipmentId: string, escalationId: string, decision: EscalationDecision) =>
-    shipmentHandle(shipmentId).executeUpdate(resolveEscalationUpdate, { args: [{ escalationId, decision, resolvedBy: 'ops-test', note: `test: ${decision}` }] });
+    shipmentHandle(shipmentId).executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId, decision, resolvedBy: 'ops-test', note: `test: ${decision}` }],
+    });
 
   it('a stalled parcel opens a stuck escalation whose severity rises every 8 business hours; "wait" then a late scan delivers it', async () => {
     const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
@@ -44,7 +46,9 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     expect(described.typedSearchAttributes.get(searchAttributes.escalated)).toBe(true);
     expect(described.typedSearchAttributes.get(searchAttributes.shipmentStatus)).toBe('in_transit');
 
-    expect(await rejectionOf(resolve(shipmentId, opened.id, 'ship_available'))).toMatch(/"ship_available" does not answer a stuck escalation/);
+    expect(await rejectionOf(resolve(shipmentId, opened.id, 'ship_available'))).toMatch(
+      /"ship_available" does not answer a stuck escalation/,
+    );
     const answered = await resolve(shipmentId, opened.id, 'wait');
     expect(answered).toMatchObject({ decision: 'wait', severity: 'critical' });
     expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: opened.id } })).toMatchObject({
@@ -60,8 +64,20 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     await shipmentHandle(shipmentId).signal(trackingEventsSignal, {
       source: 'webhook',
       events: [
-        { carrierCode: carrier, eventId: `${shipmentId}-found-1`, trackingNumber: view.trackingNumber ?? '', statusCode: CARRIER_STATUS_CODES[carrier].out_for_delivery, occurredAt: new Date(now - HOUR_MS).toISOString() },
-        { carrierCode: carrier, eventId: `${shipmentId}-found-2`, trackingNumber: view.trackingNumber ?? '', statusCode: CARRIER_STATUS_CODES[carrier].delivered, occurredAt: new Date(now).toISOString() },
+        {
+          carrierCode: carrier,
+          eventId: `${shipmentId}-found-1`,
+          trackingNumber: view.trackingNumber ?? '',
+          statusCode: CARRIER_STATUS_CODES[carrier].out_for_delivery,
+          occurredAt: new Date(now - HOUR_MS).toISOString(),
+        },
+        {
+          carrierCode: carrier,
+          eventId: `${shipmentId}-found-2`,
+          trackingNumber: view.trackingNumber ?? '',
+          statusCode: CARRIER_STATUS_CODES[carrier].delivered,
+          occurredAt: new Date(now).toISOString(),
+        },
       ],
     });
     const outcome = await handle.result();
@@ -123,7 +139,10 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     expect(outcome.stage).toBe('cancelled');
     const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
     expect(shipment.status).toBe('refunded');
-    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({ status: 'resolved', decision: 'refund' });
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: broken.id } })).toMatchObject({
+      status: 'resolved',
+      decision: 'refund',
+    });
   });
 
   it('a lost parcel opens a broken escalation, and "cancel" ends the shipment', async () => {

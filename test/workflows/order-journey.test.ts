@@ -15,7 +15,10 @@ describe('the order journey on the time-skipping server', () => {
     expect(outcome.shipments).toHaveLength(1);
     expect(outcome.shipments[0]?.stage).toBe('delivered');
     const db = journey.database.db;
-    const order = await db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shipments: { include: { labels: true, packages: true, trackingEvents: true } } } });
+    const order = await db.order.findUniqueOrThrow({
+      where: { id: outcome.orderId },
+      include: { shipments: { include: { labels: true, packages: true, trackingEvents: true } } },
+    });
     expect(order.status).toBe('completed');
     const shipment = order.shipments[0]!;
     expect(shipment.status).toBe('delivered');

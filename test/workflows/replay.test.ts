@@ -7,7 +7,16 @@ import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
 import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, recipient, simulator, untilEscalation, untilShipmentStage, untilWorkflowKnowsEscalation, type OrderHandle } from './steps';
+import {
+  firstShipmentId,
+  orderIdOf,
+  recipient,
+  simulator,
+  untilEscalation,
+  untilShipmentStage,
+  untilWorkflowKnowsEscalation,
+  type OrderHandle,
+} from './steps';
 
 /**
  * Recorded histories of finished orders and their shipments, replayed against today's workflow
@@ -51,7 +60,12 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
   });
 
   it('a split shipment', async () => {
-    const handle = await journey.placeOrder({ lines: [{ sku: 'BOOK-COOK-XL', quantity: 1 }, { sku: 'TEA-GREEN-100G', quantity: 2 }] });
+    const handle = await journey.placeOrder({
+      lines: [
+        { sku: 'BOOK-COOK-XL', quantity: 1 },
+        { sku: 'TEA-GREEN-100G', quantity: 2 },
+      ],
+    });
     await record('split', handle, [firstShipmentId(handle), `${orderIdOf(handle)}-S2`]);
   });
 
@@ -65,7 +79,11 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
   it('a stuck shipment reshipped', async () => {
     const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
     const shipmentId = firstShipmentId(handle);
-    const stuck = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'stuck', severity: 'high' }, { stepMs: 4 * HOUR_MS });
+    const stuck = await untilEscalation(
+      journey,
+      { orderId: orderIdOf(handle), reason: 'stuck', severity: 'high' },
+      { stepMs: 4 * HOUR_MS },
+    );
     simulator(journey).scriptShipment(shipmentId, 'normal');
     await journey.env.client.workflow
       .getHandle(`shipment-${shipmentId}`)
@@ -74,17 +92,29 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
   });
 
   it('a backorder deadline answered with ship_available', async () => {
-    const handle = await journey.placeOrder({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }], backorderPolicy: 'backorder', backorderWaitHours: 24 });
-    const deadline = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    const handle = await journey.placeOrder({
+      lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }],
+      backorderPolicy: 'backorder',
+      backorderWaitHours: 24,
+    });
+    const deadline = await untilEscalation(
+      journey,
+      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
+      { stepMs: 6 * HOUR_MS },
+    );
     await untilWorkflowKnowsEscalation(journey, deadline);
-    await handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: deadline.id, decision: 'ship_available', resolvedBy: 'recorder' }] });
+    await handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: deadline.id, decision: 'ship_available', resolvedBy: 'recorder' }],
+    });
     await record('backorder-ship-available', handle, [firstShipmentId(handle)]);
   });
 });
 
 describe.skipIf(RECORD)('replaying recorded histories against the current workflow code', () => {
   it('every recorded history replays without non-determinism', async () => {
-    const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
+    const files = readdirSync(HISTORIES_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(8);
     const histories = files.map((file) => ({
       workflowId: file.replace(/\.json$/, ''),
@@ -92,7 +122,10 @@ describe.skipIf(RECORD)('replaying recorded histories against the current workfl
     }));
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), replayName: 'colis-replay' }, histories)) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: await workflowBundle(), replayName: 'colis-replay' },
+      histories,
+    )) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
     }

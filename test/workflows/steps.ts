@@ -53,7 +53,8 @@ export async function until<T>(
       await realPause(75);
       continue;
     }
-    if (skipped >= maxBusinessMs || Date.now() > giveUpAt) throw new Error(`gave up waiting for ${what} after skipping ${skipped / HOUR_MS} h; last state: ${fingerprint.slice(0, 2000)}`);
+    if (skipped >= maxBusinessMs || Date.now() > giveUpAt)
+      throw new Error(`gave up waiting for ${what} after skipping ${skipped / HOUR_MS} h; last state: ${fingerprint.slice(0, 2000)}`);
     await journey.env.sleep(stepMs);
     skipped += stepMs;
     stillReads = 0;
@@ -76,11 +77,22 @@ export function untilShipmentStage(
   stages: readonly ShipmentView['stage'][],
   options?: { stepMs?: number },
 ) {
-  return until(journey, `${shipmentId} in ${stages.join('/')}`, () => shipmentView(journey, shipmentId), (s) => stages.includes(s.stage), options);
+  return until(
+    journey,
+    `${shipmentId} in ${stages.join('/')}`,
+    () => shipmentView(journey, shipmentId),
+    (s) => stages.includes(s.stage),
+    options,
+  );
 }
 
 export function untilOrderStage(journey: Journey, handle: OrderHandle, stages: readonly OrderView['stage'][]) {
-  return until(journey, `${handle.workflowId} in ${stages.join('/')}`, () => orderView(handle), (o) => stages.includes(o.stage));
+  return until(
+    journey,
+    `${handle.workflowId} in ${stages.join('/')}`,
+    () => orderView(handle),
+    (o) => stages.includes(o.stage),
+  );
 }
 
 /** Waits for an escalation row, read from the database as ops would see it. */
@@ -93,8 +105,12 @@ export function untilEscalation(
   return until(
     journey,
     `escalation ${JSON.stringify(where)}`,
-    async () => db.escalation.findFirst({ where: { orderId: where.orderId, reason: where.reason as never }, orderBy: { openedAt: 'desc' } }),
-    (e) => e !== null && (where.status === undefined || e.status === where.status) && (where.severity === undefined || e.severity === where.severity),
+    async () =>
+      db.escalation.findFirst({ where: { orderId: where.orderId, reason: where.reason as never }, orderBy: { openedAt: 'desc' } }),
+    (e) =>
+      e !== null &&
+      (where.status === undefined || e.status === where.status) &&
+      (where.severity === undefined || e.severity === where.severity),
     options,
   ).then((e) => {
     if (!e) throw new Error('unreachable: escalation missing');
@@ -153,7 +169,8 @@ export async function fillWarehouseForAWeek(journey: Journey, warehouseCode: str
   return async () => {
     for (const day of days) {
       const earlier = before.find((b) => b.day.getTime() === day.getTime());
-      if (earlier) await db.warehouseCapacityDay.update({ where: { warehouseCode_day: { warehouseCode, day } }, data: { booked: earlier.booked } });
+      if (earlier)
+        await db.warehouseCapacityDay.update({ where: { warehouseCode_day: { warehouseCode, day } }, data: { booked: earlier.booked } });
       else await db.warehouseCapacityDay.deleteMany({ where: { warehouseCode, day } });
     }
   };

@@ -68,7 +68,11 @@ describe('stock on the order journey: split shipments, backorders and short ship
       backorderPolicy: 'backorder',
       backorderWaitHours: 24,
     });
-    const escalation = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    const escalation = await untilEscalation(
+      journey,
+      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
+      { stepMs: 6 * HOUR_MS },
+    );
     // The row lands before the order knows the escalation: answer once its view lists it.
     await untilWorkflowKnowsEscalation(journey, escalation);
     const resolved = await handle.executeUpdate(resolveEscalationUpdate, {
@@ -93,13 +97,23 @@ describe('stock on the order journey: split shipments, backorders and short ship
       backorderPolicy: 'backorder',
       backorderWaitHours: 24,
     });
-    const escalation = await untilEscalation(journey, { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    const escalation = await untilEscalation(
+      journey,
+      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
+      { stepMs: 6 * HOUR_MS },
+    );
     // The row lands before the order knows the escalation: answer once its view lists it.
     await untilWorkflowKnowsEscalation(journey, escalation);
     expect(
-      await rejectionOf(handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'reship', resolvedBy: 'test' }] })),
-    ).toMatch(/WorkflowUpdateFailedError.*"reship" does not answer a backorder_deadline escalation; choose one of wait, ship_available, cancel/);
-    await handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'cancel', resolvedBy: 'test' }] });
+      await rejectionOf(
+        handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'reship', resolvedBy: 'test' }] }),
+      ),
+    ).toMatch(
+      /WorkflowUpdateFailedError.*"reship" does not answer a backorder_deadline escalation; choose one of wait, ship_available, cancel/,
+    );
+    await handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation.id, decision: 'cancel', resolvedBy: 'test' }],
+    });
 
     const outcome = await handle.result();
     expect(outcome.stage).toBe('cancelled');
@@ -110,7 +124,13 @@ describe('stock on the order journey: split shipments, backorders and short ship
 
   it('the ship_available policy short-ships at once and records the shortage', async () => {
     const handle = await journey.placeOrder(
-      { lines: [{ sku: 'BIKE-CITY-28', quantity: 3 }, { sku: 'SOCKS-WOOL-3P', quantity: 1 }], backorderPolicy: 'ship_available' },
+      {
+        lines: [
+          { sku: 'BIKE-CITY-28', quantity: 3 },
+          { sku: 'SOCKS-WOOL-3P', quantity: 1 },
+        ],
+        backorderPolicy: 'ship_available',
+      },
       { promiseDays: 14 },
     );
     const outcome = await handle.result();

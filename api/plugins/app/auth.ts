@@ -85,7 +85,8 @@ export default fp<AuthOptions>(
     app.addHook('onRequest', async (request) => {
       if (request.is404) return;
       const routeUrl = request.routeOptions.url ?? '';
-      const access: RouteAccess = request.routeOptions.config.access ?? (routeUrl.startsWith(DOCS_PREFIX) ? { public: true } : { roles: ['ops'] });
+      const access: RouteAccess =
+        request.routeOptions.config.access ?? (routeUrl.startsWith(DOCS_PREFIX) ? { public: true } : { roles: ['ops'] });
       if ('public' in access) return;
 
       const key = presentedKey(request);

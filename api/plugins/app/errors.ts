@@ -67,7 +67,12 @@ export default fp(
     app.addHook('preValidation', async (request) => {
       const paths = controlCharacterPaths(request.body, 'body', []);
       if (paths.length > 0) {
-        throw new ApiError(400, 'validation_failed', 'text fields may not contain control characters', paths.map((path) => ({ path, message: 'contains a control character' })));
+        throw new ApiError(
+          400,
+          'validation_failed',
+          'text fields may not contain control characters',
+          paths.map((path) => ({ path, message: 'contains a control character' })),
+        );
       }
     });
 
@@ -80,9 +85,7 @@ export default fp(
       if (isFastifyError(error)) {
         if (error.validation) {
           const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
-          return reply
-            .code(400)
-            .send(errorBody(request, 'validation_failed', `the request ${where} is invalid`, validationDetails(error)));
+          return reply.code(400).send(errorBody(request, 'validation_failed', `the request ${where} is invalid`, validationDetails(error)));
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) {

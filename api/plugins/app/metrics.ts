@@ -90,7 +90,10 @@ export default fp<MetricsOptions>(
     const temporalUrl = options.temporalMetricsUrl;
     app.get(
       '/metrics',
-      { config: { access: { roles: ['ops'] } }, schema: { tags: ['health'], summary: 'Prometheus metrics (API, business gauges, Temporal workers)' } },
+      {
+        config: { access: { roles: ['ops'] } },
+        schema: { tags: ['health'], summary: 'Prometheus metrics (API, business gauges, Temporal workers)' },
+      },
       async (_request, reply) => {
         let text = await registry.metrics();
         if (temporalUrl) {

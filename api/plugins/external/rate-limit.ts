@@ -21,9 +21,15 @@ export default fp<RateLimitOptions>(
       timeWindow: 60_000,
       keyGenerator: limitKey,
       errorResponseBuilder: (_request, context) =>
-        new ApiError(429, 'rate_limited', `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`, undefined, {
-          'retry-after': String(Math.ceil(context.ttl / 1000)),
-        }),
+        new ApiError(
+          429,
+          'rate_limited',
+          `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
+          undefined,
+          {
+            'retry-after': String(Math.ceil(context.ttl / 1000)),
+          },
+        ),
     });
   },
   { name: 'colis-rate-limit' },

@@ -69,9 +69,19 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
           throw forbidden(`the key of carrier ${principal.carrierCode ?? '?'} may not post ${carrier}'s webhooks`);
         }
         const header = request.headers[SIGNATURE_HEADER_LC];
-        const check = verifySignature(request.rawBody ?? Buffer.alloc(0), typeof header === 'string' ? header : undefined, secret, Date.now(), tolerance);
+        const check = verifySignature(
+          request.rawBody ?? Buffer.alloc(0),
+          typeof header === 'string' ? header : undefined,
+          secret,
+          Date.now(),
+          tolerance,
+        );
         if (!check.ok) {
-          const why = { malformed: `missing or malformed ${SIGNATURE_HEADER} header`, mismatch: 'the signature does not match the body', expired: 'the signature is too old (replayed request?)' };
+          const why = {
+            malformed: `missing or malformed ${SIGNATURE_HEADER} header`,
+            mismatch: 'the signature does not match the body',
+            expired: 'the signature is too old (replayed request?)',
+          };
           throw new ApiError(401, 'invalid_signature', why[check.reason]);
         }
       },
@@ -96,7 +106,11 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
           404,
           'not_found',
           `unknown tracking number(s) for ${carrier}: ${unknown.join(', ')}`,
-          events.flatMap((event, i) => (shipmentOf.has(event.trackingNumber) ? [] : [{ path: `body.events.${i}.trackingNumber`, message: 'no label has this tracking number' }])),
+          events.flatMap((event, i) =>
+            shipmentOf.has(event.trackingNumber)
+              ? []
+              : [{ path: `body.events.${i}.trackingNumber`, message: 'no label has this tracking number' }],
+          ),
         );
       }
 
@@ -117,7 +131,9 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
       let accepted = 0;
       for (const [shipmentId, batch] of fresh) {
         try {
-          await app.temporal.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).signal(trackingEventsSignal, { source: 'webhook', events: batch });
+          await app.temporal.workflow
+            .getHandle(ids.shipmentWorkflowId(shipmentId))
+            .signal(trackingEventsSignal, { source: 'webhook', events: batch });
           shipments.push(shipmentId);
           accepted += batch.length;
         } catch (error) {

@@ -46,9 +46,7 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         ...(q.orderId ? { orderId: q.orderId } : {}),
       };
       const page = await app.db.escalation.findMany({
-        where: cursor
-          ? { AND: [where, { OR: [{ openedAt: { lt: cursor.at } }, { openedAt: cursor.at, id: { lt: cursor.id } }] }] }
-          : where,
+        where: cursor ? { AND: [where, { OR: [{ openedAt: { lt: cursor.at } }, { openedAt: cursor.at, id: { lt: cursor.id } }] }] } : where,
         orderBy: [{ openedAt: 'desc' }, { id: 'desc' }],
         take: q.limit + 1,
       });
@@ -78,7 +76,11 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
       const escalation = await app.db.escalation.findUnique({ where: { id: escalationId } });
       if (!escalation) throw notFound(`escalation ${escalationId}`);
       if (escalation.status === 'resolved') {
-        throw new ApiError(409, 'escalation_resolved', `escalation ${escalationId} was already resolved (${escalation.decision ?? 'no decision'})`);
+        throw new ApiError(
+          409,
+          'escalation_resolved',
+          `escalation ${escalationId} was already resolved (${escalation.decision ?? 'no decision'})`,
+        );
       }
       const allowed = DECISIONS_BY_REASON[escalation.reason];
       if (!allowed.includes(request.body.decision)) {
@@ -89,7 +91,11 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
       const workflowId = escalation.shipmentId ? ids.shipmentWorkflowId(escalation.shipmentId) : ids.orderWorkflowId(escalation.orderId);
       const description = await describeWorkflow(app.temporal, workflowId);
       if (description?.status.name !== 'RUNNING') {
-        throw new ApiError(409, 'order_state_conflict', `the workflow ${workflowId} that opened escalation ${escalationId} is no longer running`);
+        throw new ApiError(
+          409,
+          'order_state_conflict',
+          `the workflow ${workflowId} that opened escalation ${escalationId} is no longer running`,
+        );
       }
       try {
         const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>

@@ -30,8 +30,14 @@ const health: FastifyPluginAsyncZod = async (app) => {
     },
     async (_request, reply) => {
       const [postgres, temporal] = await Promise.all([
-        within(CHECK_TIMEOUT_MS, app.db.$queryRaw`SELECT 1`).then(() => 'up' as const, () => 'down' as const),
-        within(CHECK_TIMEOUT_MS, app.temporal.workflowService.getSystemInfo({})).then(() => 'up' as const, () => 'down' as const),
+        within(CHECK_TIMEOUT_MS, app.db.$queryRaw`SELECT 1`).then(
+          () => 'up' as const,
+          () => 'down' as const,
+        ),
+        within(CHECK_TIMEOUT_MS, app.temporal.workflowService.getSystemInfo({})).then(
+          () => 'up' as const,
+          () => 'down' as const,
+        ),
       ]);
       const ready = postgres === 'up' && temporal === 'up';
       return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal } });

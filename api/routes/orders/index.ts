@@ -77,7 +77,12 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       return reply
         .code(result.outcome === 'created' ? 202 : 200)
         .header('location', statusUrl(result.orderId))
-        .send({ ...result, statusUrl: statusUrl(result.orderId), webUiUrl: uiLink(result.workflowId), trackingUrl: trackingUrl(result.orderId) });
+        .send({
+          ...result,
+          statusUrl: statusUrl(result.orderId),
+          webUiUrl: uiLink(result.workflowId),
+          trackingUrl: trackingUrl(result.orderId),
+        });
     },
   );
 
@@ -146,15 +151,22 @@ const orders: FastifyPluginAsyncZod = async (app) => {
     if (!description) {
       // Accepted but not started yet (a burst or a Temporal outage): the update can apply in a moment.
       const accepted = await app.db.orderIntake.findUnique({ where: { orderId }, select: { orderId: true } });
-      if (accepted) throw unavailable(`${what} cannot apply yet: order ${orderId} is accepted and its journey is about to start; retry shortly`);
+      if (accepted)
+        throw unavailable(`${what} cannot apply yet: order ${orderId} is accepted and its journey is about to start; retry shortly`);
       throw notFound(`order ${orderId}`);
     }
     if (description.status.name !== 'RUNNING') {
-      throw new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${description.status.name.toLowerCase()})`);
+      throw new ApiError(
+        409,
+        'order_state_conflict',
+        `${what} was refused: the order's journey has ended (${description.status.name.toLowerCase()})`,
+      );
     }
     const updateId = idempotencyKey === undefined ? undefined : `${principalName}:${idempotencyKey}`;
     try {
-      const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () => run(app.temporal.workflow.getHandle(workflowId), updateId));
+      const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+        run(app.temporal.workflow.getHandle(workflowId), updateId),
+      );
       return { ...view, source: 'workflow' as const, webUiUrl: uiLink(workflowId) };
     } catch (error) {
       throw updateFailureToApiError(error, what) ?? error;
@@ -168,7 +180,8 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['orders'],
         summary: 'Cancel an order',
-        description: "Through the workflow's `cancel` update: 409 with the reason when the order's state refuses it (e.g. already delivered).",
+        description:
+          "Through the workflow's `cancel` update: 409 with the reason when the order's state refuses it (e.g. already delivered).",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: CancelOrderRequestSchema,
@@ -188,7 +201,8 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['orders'],
         summary: "Change an order's shipping address",
-        description: "Through the workflow's `changeAddress` update; a bought label is voided and re-booked. 409 with the reason when refused.",
+        description:
+          "Through the workflow's `changeAddress` update; a bought label is voided and re-booked. 409 with the reason when refused.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: ChangeAddressRequestSchema,
@@ -215,7 +229,14 @@ export function timelineOf(view: OrderView, source: TimelineResponse['source']):
     entries,
     trackingNumbers: view.shipments.flatMap((shipment) =>
       shipment.carrierCode && shipment.trackingNumber
-        ? [{ shipmentId: shipment.shipmentId, carrierCode: shipment.carrierCode, trackingNumber: shipment.trackingNumber, ...(shipment.trackingStatus ? { status: shipment.trackingStatus } : {}) }]
+        ? [
+            {
+              shipmentId: shipment.shipmentId,
+              carrierCode: shipment.carrierCode,
+              trackingNumber: shipment.trackingNumber,
+              ...(shipment.trackingStatus ? { status: shipment.trackingStatus } : {}),
+            },
+          ]
         : [],
     ),
   };

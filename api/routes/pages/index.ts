@@ -46,7 +46,17 @@ const CUSTOMER_STAGE: Record<string, string> = {
   refunded: 'Refunded',
 };
 
-const CARRIER_STAGES = new Set(['label created', 'in transit', 'out for delivery', 'delivered', 'available for pickup', 'delivery failed', 'exception', 'returned to sender', 'lost']);
+const CARRIER_STAGES = new Set([
+  'label created',
+  'in transit',
+  'out for delivery',
+  'delivered',
+  'available for pickup',
+  'delivery failed',
+  'exception',
+  'returned to sender',
+  'lost',
+]);
 
 const customerLabel = (label: string) => CUSTOMER_STAGE[label.replace(/_/g, ' ')] ?? CUSTOMER_STAGE[label] ?? label.replace(/_/g, ' ');
 
@@ -71,7 +81,10 @@ function trackingHtml(view: OrderView): string {
     });
   const status = customerLabel(view.stage);
   const parcels = timeline.trackingNumbers
-    .map((t) => `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerLabel(t.status))}` : ''}</li>`)
+    .map(
+      (t) =>
+        `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerLabel(t.status))}` : ''}</li>`,
+    )
     .join('');
   return page({
     title: `Order ${view.orderId}`,
@@ -85,7 +98,10 @@ function trackingHtml(view: OrderView): string {
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
       `<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline">` +
       entries
-        .map((e) => `<li class="${e.kind}"><time>${escapeHtml(when(e.at))}</time><strong>${escapeHtml(e.label)}</strong>${e.location ? ` · ${escapeHtml(e.location)}` : ''}</li>`)
+        .map(
+          (e) =>
+            `<li class="${e.kind}"><time>${escapeHtml(when(e.at))}</time><strong>${escapeHtml(e.label)}</strong>${e.location ? ` · ${escapeHtml(e.location)}` : ''}</li>`,
+        )
         .join('') +
       `</ol></section>`,
   });
@@ -160,7 +176,11 @@ const pages: FastifyPluginAsyncZod = async (app) => {
       // A wrong token and an unknown order look the same.
       if (!validTrackingToken(orderId, request.query.t, secret)) throw notFound(`order ${orderId}`);
       const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
-      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(trackingHtml(view));
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send(trackingHtml(view));
     },
   );
 };

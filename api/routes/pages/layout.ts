@@ -33,7 +33,14 @@ ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
 .customer main{max-width:760px;margin:0 auto}.facts div span.big{font-size:28px;font-weight:800;color:#0f172a;text-transform:none;letter-spacing:0}
 `;
 
-export function page(options: { title: string; body: string; nav?: 'ops' | 'escalations' | 'order'; script?: boolean; pageId?: string; customer?: boolean }): string {
+export function page(options: {
+  title: string;
+  body: string;
+  nav?: 'ops' | 'escalations' | 'order';
+  script?: boolean;
+  pageId?: string;
+  customer?: boolean;
+}): string {
   const nav = options.customer
     ? '<header><span class="brand">Colis</span><span>Your order</span></header>'
     : `<header><span class="brand">Colis ops</span>` +
@@ -41,9 +48,11 @@ export function page(options: { title: string; body: string; nav?: 'ops' | 'esca
       `<a href="/ops/escalations"${options.nav === 'escalations' ? ' aria-current="page"' : ''}>Escalations</a>` +
       `<form id="key-panel"><label for="ops-key">Ops key</label><input id="ops-key" type="password" autocomplete="off" placeholder="X-Api-Key (kept in this tab only)"><button class="primary" type="submit">Use key</button></form>` +
       `</header>`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${escapeHtml(options.title)}</title><style>${STYLE}</style></head>` +
     `<body class="${options.customer ? 'customer' : 'ops'}"${options.pageId ? ` data-page="${options.pageId}"` : ''}>${nav}<main>${options.body}</main>` +
     (options.script ? '<script src="/ops/assets/ops.js"></script>' : '') +
-    '</body></html>';
+    '</body></html>'
+  );
 }

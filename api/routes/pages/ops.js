@@ -100,7 +100,11 @@
         var row = el('tr', { 'data-escalation': item.escalationId }, [
           el('td', {}, [el('span', { class: 'sev sev-' + item.severity, text: item.severity })]),
           el('td', { text: item.reason.replace(/_/g, ' ') }),
-          el('td', {}, [el('a', { href: '/ops/orders/' + encodeURIComponent(item.orderId), text: item.orderId }), el('br'), document.createTextNode(item.shipmentId || '')]),
+          el('td', {}, [
+            el('a', { href: '/ops/orders/' + encodeURIComponent(item.orderId), text: item.orderId }),
+            el('br'),
+            document.createTextNode(item.shipmentId || ''),
+          ]),
           el('td', { text: item.detail }),
           el('td', { text: when(item.openedAt) }),
           actions,
@@ -108,16 +112,23 @@
         item.allowedDecisions.forEach(function (decision) {
           var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
           button.addEventListener('click', function () {
-            Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) { b.disabled = true; });
+            Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) {
+              b.disabled = true;
+            });
             setStatus('Sending "' + decision + '" for ' + item.escalationId + '…');
-            api('POST', '/escalations/' + encodeURIComponent(item.escalationId) + '/resolve', { decision: decision, resolvedBy: 'ops page' }).then(
+            api('POST', '/escalations/' + encodeURIComponent(item.escalationId) + '/resolve', {
+              decision: decision,
+              resolvedBy: 'ops page',
+            }).then(
               function () {
                 actions.replaceChildren(el('span', { class: 'done', text: 'resolved: ' + decision }));
                 row.setAttribute('data-resolved', decision);
                 setStatus('Escalation ' + item.escalationId + ' resolved (' + decision + '); the workflow moves on.');
               },
               function (error) {
-                Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) { b.disabled = false; });
+                Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) {
+                  b.disabled = false;
+                });
                 fail(error);
               },
             );
@@ -135,12 +146,20 @@
   function loadOrder() {
     var orderId = document.body.getAttribute('data-order');
     setStatus('Loading…');
-    return Promise.all([api('GET', '/orders/' + encodeURIComponent(orderId)), api('GET', '/orders/' + encodeURIComponent(orderId) + '/timeline')]).then(function (both) {
+    return Promise.all([
+      api('GET', '/orders/' + encodeURIComponent(orderId)),
+      api('GET', '/orders/' + encodeURIComponent(orderId) + '/timeline'),
+    ]).then(function (both) {
       var order = both[0];
       var timeline = both[1];
       var facts = document.getElementById('facts');
       var shipments = order.shipments.map(function (s) {
-        return s.shipmentId + ': ' + s.stage.replace(/_/g, ' ') + (s.carrierCode ? ' (' + s.carrierCode + ' ' + (s.trackingNumber || '') + ')' : '');
+        return (
+          s.shipmentId +
+          ': ' +
+          s.stage.replace(/_/g, ' ') +
+          (s.carrierCode ? ' (' + s.carrierCode + ' ' + (s.trackingNumber || '') + ')' : '')
+        );
       });
       var rows = [
         ['Status', order.stage],
@@ -148,22 +167,57 @@
         ['Received', when(order.receivedAt)],
         ['Service', order.serviceLevel],
         ['Shipments', shipments.join(' · ') || '–'],
-        ['Cost', ((order.packagingCostCents + order.shippingCostCents) / 100).toFixed(2) + ' (boxes ' + (order.packagingCostCents / 100).toFixed(2) + ', carrier ' + (order.shippingCostCents / 100).toFixed(2) + ')'],
-        ['Open escalations', String(order.shipments.reduce(function (n, s) { return n + s.escalations.filter(function (e) { return !e.resolvedAt; }).length; }, order.escalations.filter(function (e) { return !e.resolvedAt; }).length))],
+        [
+          'Cost',
+          ((order.packagingCostCents + order.shippingCostCents) / 100).toFixed(2) +
+            ' (boxes ' +
+            (order.packagingCostCents / 100).toFixed(2) +
+            ', carrier ' +
+            (order.shippingCostCents / 100).toFixed(2) +
+            ')',
+        ],
+        [
+          'Open escalations',
+          String(
+            order.shipments.reduce(
+              function (n, s) {
+                return (
+                  n +
+                  s.escalations.filter(function (e) {
+                    return !e.resolvedAt;
+                  }).length
+                );
+              },
+              order.escalations.filter(function (e) {
+                return !e.resolvedAt;
+              }).length,
+            ),
+          ),
+        ],
         ['Read from', order.source],
       ];
-      facts.replaceChildren.apply(facts, rows.map(function (r) { return el('div', { 'data-fact': r[0] }, [el('span', { text: r[0] }), document.createTextNode(r[1])]); }));
+      facts.replaceChildren.apply(
+        facts,
+        rows.map(function (r) {
+          return el('div', { 'data-fact': r[0] }, [el('span', { text: r[0] }), document.createTextNode(r[1])]);
+        }),
+      );
       var link = document.getElementById('web-ui');
       link.setAttribute('href', order.webUiUrl);
       link.hidden = false;
       var list = document.getElementById('timeline');
-      list.replaceChildren.apply(list, timeline.entries.map(function (e) {
-        return el('li', { class: e.kind }, [
-          el('time', { text: when(e.at) }),
-          el('strong', { text: e.label }),
-          document.createTextNode((e.shipmentId ? ' · ' + e.shipmentId : '') + (e.location ? ' · ' + e.location : '') + (e.detail ? ' — ' + e.detail : '')),
-        ]);
-      }));
+      list.replaceChildren.apply(
+        list,
+        timeline.entries.map(function (e) {
+          return el('li', { class: e.kind }, [
+            el('time', { text: when(e.at) }),
+            el('strong', { text: e.label }),
+            document.createTextNode(
+              (e.shipmentId ? ' · ' + e.shipmentId : '') + (e.location ? ' · ' + e.location : '') + (e.detail ? ' — ' + e.detail : ''),
+            ),
+          ]);
+        }),
+      );
       list.setAttribute('data-loaded', 'true');
       setStatus('Updated ' + new Date().toLocaleTimeString());
     }, fail);
@@ -177,7 +231,9 @@
 
   if (pageId === 'process') {
     document.getElementById('window').addEventListener('change', loadChart);
-    setInterval(function () { if (key()) loadChart(); }, 15000);
+    setInterval(function () {
+      if (key()) loadChart();
+    }, 15000);
   }
   var refresh = document.getElementById('refresh');
   if (refresh) refresh.addEventListener('click', load);

@@ -25,4 +25,5 @@ export function validTrackingToken(orderId: string, token: string | undefined, s
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export const trackingPath = (orderId: string, secret: string) => `/track/${encodeURIComponent(orderId)}?t=${trackingToken(orderId, secret)}`;
+export const trackingPath = (orderId: string, secret: string) =>
+  `/track/${encodeURIComponent(orderId)}?t=${trackingToken(orderId, secret)}`;

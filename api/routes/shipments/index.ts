@@ -20,7 +20,13 @@ const shipments: FastifyPluginAsyncZod = async (app) => {
         summary: "A shipment's live state",
         description: "From the shipment workflow's `status` query while it runs, else from its order's record.",
         params: ShipmentIdParamsSchema,
-        response: { 200: ShipmentStatusResponseSchema, 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema },
+        response: {
+          200: ShipmentStatusResponseSchema,
+          400: ErrorResponseSchema,
+          401: ErrorResponseSchema,
+          403: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+        },
       },
     },
     async (request) => {
