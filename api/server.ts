@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
+import { connectionOptions, temporalTargetFromEnv } from '../worker/temporal-config';
 import { buildApp } from './app';
 import { loadApiConfig, type ApiConfig } from './config';
 
@@ -34,13 +35,14 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   let ownConnection: Connection | undefined;
   let temporalClient = options.temporalClient;
   if (!temporalClient) {
-    const connection =
-      options.connection ??
-      (ownConnection = await Connection.connect({
-        address: env.TEMPORAL_ADDRESS ?? 'localhost:7233',
-        ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY, tls: true } : {}),
-      }));
-    temporalClient = new Client({ connection, namespace: options.namespace ?? env.TEMPORAL_NAMESPACE ?? 'default' });
+    // The same connection settings as the workers (address, namespace, TLS, mTLS, API key).
+    const target = temporalTargetFromEnv(env, 'localhost:7233');
+    let connection = options.connection;
+    if (!connection) {
+      ownConnection = await Connection.connect(connectionOptions(target));
+      connection = ownConnection;
+    }
+    temporalClient = new Client({ connection, namespace: options.namespace ?? target.namespace });
   }
   const host = options.host ?? env.COLIS_API_HOST ?? '127.0.0.1';
   const port = options.port ?? Number(env.COLIS_API_PORT ?? 3000);

@@ -122,7 +122,9 @@ export async function intake(options: BenchOptions): Promise<void> {
           for (const [name, url] of Object.entries(targets)) {
             const load = await offer(url, rate, seconds);
             if (name === 'colis') Object.assign(load, await afterColisLoad(stack));
-            (fixed[name]![rate] ??= []).push(load);
+            const runsAtRate = fixed[name]![rate] ?? [];
+            runsAtRate.push(load);
+            fixed[name]![rate] = runsAtRate;
             process.stdout.write(
               `  ${generator}: ${name} @${rate}/s run ${r + 1}: p50 ${load.p50} ms, p99 ${load.p99} ms, ${fmt(load.achieved)} req/s, ${load.errors} errors, ${load.non202} non-202` +
                 (load.backlog === undefined

@@ -212,6 +212,8 @@ function truncate(state: TrackingState, baseAfterExcess: TrackingState['base']):
 /** Reports follow the caller's order, so a batch's result reads alongside the batch. */
 function sortLike<T extends { event: NormalisedTrackingEvent }>(events: readonly NormalisedTrackingEvent[], items: T[]): T[] {
   const position = new Map<NormalisedTrackingEvent, number>();
-  events.forEach((event, i) => position.set(event, i));
+  events.forEach((event, i) => {
+    position.set(event, i);
+  });
   return [...items].sort((a, b) => (position.get(a.event) ?? 0) - (position.get(b.event) ?? 0));
 }

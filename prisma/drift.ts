@@ -90,7 +90,10 @@ async function readDatabase(client: pg.Client): Promise<SchemaShape> {
      ORDER BY c.table_name, c.ordinal_position`);
   for (const row of columns.rows) {
     let table = shape.columns.get(row.table_name);
-    if (!table) shape.columns.set(row.table_name, (table = new Map()));
+    if (!table) {
+      table = new Map();
+      shape.columns.set(row.table_name, table);
+    }
     table.set(row.column_name, `${sqlType(row)} ${row.is_nullable === 'YES' ? 'NULL' : 'NOT NULL'}`);
   }
   // Indexes straight from pg_index: covers unique constraints, unique indexes, plain indexes and primary keys.

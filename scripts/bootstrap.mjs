@@ -36,10 +36,13 @@ const [command, ...rest] = process.argv.slice(2);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const commands = {
   start: () => run(bin('tsx'), [join(root, 'scripts', 'start.ts'), ...rest]),
-  // The whole suite starts with the type check (strict TypeScript is part of "tests pass");
+  // The whole suite starts with the formatter, the linter and the type check (all part of "tests pass");
   // a run of chosen files (`npm test -- test/unit`) skips it for speed.
   test: () => {
     if (rest.length === 0) {
+      console.log('[bootstrap] formatting and lint (biome ci)');
+      const lint = run(bin('biome'), ['ci', '--reporter=summary', root]);
+      if (lint !== 0) return lint;
       console.log('[bootstrap] type-checking (tsc -p tsconfig.json)');
       const typecheck = run(bin('tsc'), ['-p', join(root, 'tsconfig.json')]);
       if (typecheck !== 0) return typecheck;

@@ -1,7 +1,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
-  ChildWorkflowHandle,
+  type ChildWorkflowHandle,
   condition,
   isCancellation,
   log,

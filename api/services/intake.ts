@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Prisma } from '../../prisma/generated/client';
+import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../../activities/db';
 import { ids } from '../../domain/journey';
 import type { OrderRequest, OrderWorkflowInput } from '../../domain/order';
@@ -70,7 +70,10 @@ const knownSkuCodes = new WeakMap<Db, Set<string>>();
 
 export async function unknownSkus(db: Db, request: OrderRequest): Promise<{ index: number; sku: string }[]> {
   let known = knownSkuCodes.get(db);
-  if (!known) knownSkuCodes.set(db, (known = new Set()));
+  if (!known) {
+    known = new Set();
+    knownSkuCodes.set(db, known);
+  }
   const unseen = [...new Set(request.lines.map((line) => line.sku))].filter((code) => !known.has(code));
   if (unseen.length > 0) {
     for (const { code } of await db.sku.findMany({ where: { code: { in: unseen } }, select: { code: true } })) known.add(code);

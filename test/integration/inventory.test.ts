@@ -416,7 +416,9 @@ describe('no oversell under concurrency', () => {
     // Duplicates answered alike and reserved once: one reservation at most per order.
     expect(await db.reservation.count()).toBe(Object.values(HOT_STOCK).reduce((a, b) => a + b, 0));
     const byOrder = new Map<string, ReservationResult[]>();
-    calls.forEach((orderId, i) => byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), results[i] as ReservationResult]));
+    calls.forEach((orderId, i) => {
+      byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), results[i] as ReservationResult]);
+    });
     for (const answers of byOrder.values()) for (const answer of answers) expect(answer).toEqual(answers[0]);
 
     const fullyServed = [...byOrder.values()].filter(([answer]) => answer?.shortages.length === 0).length;

@@ -117,7 +117,7 @@ describe('cancel and address change, validated against where the order is', () =
 
   it('an address change before booking books one label, to the new address', async () => {
     const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
-    let handle;
+    let handle: Awaited<ReturnType<typeof journey.placeOrder>> | undefined;
     try {
       handle = await journey.placeOrder({ lines: LYS1_ONLY });
       await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);

@@ -1,9 +1,7 @@
 // The ops pages' only script (served from /ops/assets/ops.js, so the CSP needs no inline script).
 // The ops key is typed once per tab, kept in sessionStorage and sent as X-Api-Key; it is never in the HTML.
-(function () {
-  'use strict';
+(() => {
   var KEY = 'colis-ops-key';
-  var main = document.querySelector('main');
   var pageId = document.body.getAttribute('data-page');
 
   function key() {
@@ -11,11 +9,11 @@
   }
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
+    Object.keys(attrs || {}).forEach((name) => {
       if (name === 'text') node.textContent = attrs[name];
       else node.setAttribute(name, attrs[name]);
     });
-    (children || []).forEach(function (child) {
+    (children || []).forEach((child) => {
       node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
     });
     return node;
@@ -36,13 +34,13 @@
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return fetch(url, init).then(function (response) {
+    return fetch(url, init).then((response) => {
       var type = response.headers.get('content-type') || '';
       var read = type.indexOf('json') >= 0 ? response.json() : response.text();
-      return read.then(function (data) {
+      return read.then((data) => {
         if (!response.ok) {
-          var message = data && data.error ? data.error.message : 'HTTP ' + response.status;
-          if (response.status === 401 || response.status === 403) message = 'The ops key was refused: ' + message;
+          let message = data?.error ? data.error.message : `HTTP ${response.status}`;
+          if (response.status === 401 || response.status === 403) message = `The ops key was refused: ${message}`;
           throw new Error(message);
         }
         return data;
@@ -51,7 +49,7 @@
   }
   function when(iso) {
     if (!iso) return '–';
-    return iso.slice(0, 16).replace('T', ' ') + ' UTC';
+    return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
   }
   function fail(error) {
     if (error && error.message !== 'no key') setStatus(error.message, true);
@@ -62,12 +60,12 @@
   var input = document.getElementById('ops-key');
   if (form && input) {
     if (key()) input.placeholder = 'key set for this tab';
-    form.addEventListener('submit', function (event) {
+    form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (input.value.trim() !== '') sessionStorage.setItem(KEY, input.value.trim());
       input.value = '';
       input.placeholder = 'key set for this tab';
-      load();
+      void load();
     });
   }
 
@@ -75,14 +73,14 @@
   function loadChart() {
     var select = document.getElementById('window');
     var chart = document.getElementById('chart');
-    var query = 'window=' + encodeURIComponent(select.value);
+    var query = `window=${encodeURIComponent(select.value)}`;
     setStatus('Loading…');
-    return api('GET', '/process.svg?' + query).then(function (svg) {
+    return api('GET', `/process.svg?${query}`).then((svg) => {
       // The SVG is our own server's drawing (every text escaped there), parsed as XML, not HTML.
       var doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
       chart.replaceChildren(document.importNode(doc.documentElement, true));
       chart.setAttribute('data-loaded', 'true');
-      setStatus('Updated ' + new Date().toLocaleTimeString() + ' · refreshes every 15 s');
+      setStatus(`Updated ${new Date().toLocaleTimeString()} · refreshes every 15 s`);
     }, fail);
   }
 
@@ -90,18 +88,18 @@
   function loadEscalations() {
     var body = document.getElementById('escalations');
     setStatus('Loading…');
-    return api('GET', '/escalations?open=true&limit=100').then(function (list) {
+    return api('GET', '/escalations?open=true&limit=100').then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No open escalation. Everything is moving.' })]));
       }
-      list.items.forEach(function (item) {
+      list.items.forEach((item) => {
         var actions = el('td', { class: 'actions' });
         var row = el('tr', { 'data-escalation': item.escalationId }, [
-          el('td', {}, [el('span', { class: 'sev sev-' + item.severity, text: item.severity })]),
+          el('td', {}, [el('span', { class: `sev sev-${item.severity}`, text: item.severity })]),
           el('td', { text: item.reason.replace(/_/g, ' ') }),
           el('td', {}, [
-            el('a', { href: '/ops/orders/' + encodeURIComponent(item.orderId), text: item.orderId }),
+            el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId }),
             el('br'),
             document.createTextNode(item.shipmentId || ''),
           ]),
@@ -109,24 +107,24 @@
           el('td', { text: when(item.openedAt) }),
           actions,
         ]);
-        item.allowedDecisions.forEach(function (decision) {
+        item.allowedDecisions.forEach((decision) => {
           var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
-          button.addEventListener('click', function () {
-            Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) {
+          button.addEventListener('click', () => {
+            Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
               b.disabled = true;
             });
-            setStatus('Sending "' + decision + '" for ' + item.escalationId + '…');
-            api('POST', '/escalations/' + encodeURIComponent(item.escalationId) + '/resolve', {
+            setStatus(`Sending "${decision}" for ${item.escalationId}…`);
+            api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, {
               decision: decision,
               resolvedBy: 'ops page',
             }).then(
-              function () {
-                actions.replaceChildren(el('span', { class: 'done', text: 'resolved: ' + decision }));
+              () => {
+                actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
                 row.setAttribute('data-resolved', decision);
-                setStatus('Escalation ' + item.escalationId + ' resolved (' + decision + '); the workflow moves on.');
+                setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
               },
-              function (error) {
-                Array.prototype.forEach.call(actions.querySelectorAll('button'), function (b) {
+              (error) => {
+                Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
                   b.disabled = false;
                 });
                 fail(error);
@@ -138,7 +136,7 @@
         body.appendChild(row);
       });
       body.setAttribute('data-loaded', 'true');
-      setStatus(list.items.length + ' open escalation(s) · ' + new Date().toLocaleTimeString());
+      setStatus(`${list.items.length} open escalation(s) · ${new Date().toLocaleTimeString()}`);
     }, fail);
   }
 
@@ -147,20 +145,15 @@
     var orderId = document.body.getAttribute('data-order');
     setStatus('Loading…');
     return Promise.all([
-      api('GET', '/orders/' + encodeURIComponent(orderId)),
-      api('GET', '/orders/' + encodeURIComponent(orderId) + '/timeline'),
-    ]).then(function (both) {
+      api('GET', `/orders/${encodeURIComponent(orderId)}`),
+      api('GET', `/orders/${encodeURIComponent(orderId)}/timeline`),
+    ]).then((both) => {
       var order = both[0];
       var timeline = both[1];
       var facts = document.getElementById('facts');
-      var shipments = order.shipments.map(function (s) {
-        return (
-          s.shipmentId +
-          ': ' +
-          s.stage.replace(/_/g, ' ') +
-          (s.carrierCode ? ' (' + s.carrierCode + ' ' + (s.trackingNumber || '') + ')' : '')
-        );
-      });
+      var shipments = order.shipments.map(
+        (s) => `${s.shipmentId}: ${s.stage.replace(/_/g, ' ')}${s.carrierCode ? ` (${s.carrierCode} ${s.trackingNumber || ''})` : ''}`,
+      );
       var rows = [
         ['Status', order.stage],
         ['Promised by', when(order.promisedBy)],
@@ -180,17 +173,8 @@
           'Open escalations',
           String(
             order.shipments.reduce(
-              function (n, s) {
-                return (
-                  n +
-                  s.escalations.filter(function (e) {
-                    return !e.resolvedAt;
-                  }).length
-                );
-              },
-              order.escalations.filter(function (e) {
-                return !e.resolvedAt;
-              }).length,
+              (n, s) => n + s.escalations.filter((e) => !e.resolvedAt).length,
+              order.escalations.filter((e) => !e.resolvedAt).length,
             ),
           ),
         ],
@@ -198,9 +182,7 @@
       ];
       facts.replaceChildren.apply(
         facts,
-        rows.map(function (r) {
-          return el('div', { 'data-fact': r[0] }, [el('span', { text: r[0] }), document.createTextNode(r[1])]);
-        }),
+        rows.map((r) => el('div', { 'data-fact': r[0] }, [el('span', { text: r[0] }), document.createTextNode(r[1])])),
       );
       var link = document.getElementById('web-ui');
       link.setAttribute('href', order.webUiUrl);
@@ -208,18 +190,18 @@
       var list = document.getElementById('timeline');
       list.replaceChildren.apply(
         list,
-        timeline.entries.map(function (e) {
-          return el('li', { class: e.kind }, [
+        timeline.entries.map((e) =>
+          el('li', { class: e.kind }, [
             el('time', { text: when(e.at) }),
             el('strong', { text: e.label }),
             document.createTextNode(
-              (e.shipmentId ? ' · ' + e.shipmentId : '') + (e.location ? ' · ' + e.location : '') + (e.detail ? ' — ' + e.detail : ''),
+              (e.shipmentId ? ` · ${e.shipmentId}` : '') + (e.location ? ` · ${e.location}` : '') + (e.detail ? ` — ${e.detail}` : ''),
             ),
-          ]);
-        }),
+          ]),
+        ),
       );
       list.setAttribute('data-loaded', 'true');
-      setStatus('Updated ' + new Date().toLocaleTimeString());
+      setStatus(`Updated ${new Date().toLocaleTimeString()}`);
     }, fail);
   }
 
@@ -231,11 +213,11 @@
 
   if (pageId === 'process') {
     document.getElementById('window').addEventListener('change', loadChart);
-    setInterval(function () {
-      if (key()) loadChart();
+    setInterval(() => {
+      if (key()) void loadChart();
     }, 15000);
   }
   var refresh = document.getElementById('refresh');
   if (refresh) refresh.addEventListener('click', load);
-  load();
+  void load();
 })();
