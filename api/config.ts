@@ -1,4 +1,4 @@
-import { CARRIER_CATALOGUE } from '../activities/carriers/catalogue';
+import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { carrierWebhookSecret } from '../activities/carriers/registry';
 import { ApiRoleSchema, type ApiRole } from '../domain/api';
 

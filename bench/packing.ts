@@ -1,4 +1,4 @@
-import { CARRIER_CATALOGUE } from '../activities/carriers/catalogue';
+import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import type { CarrierCode, RateQuote } from '../domain/carrier';
 import { chooseCarrierService } from '../domain/carrier-choice';
 import { type BoxSpec, type CartonItem, planPackages } from '../domain/cartonization';

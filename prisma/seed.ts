@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CARRIER_CATALOGUE } from '../activities/carriers/catalogue';
+import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { createDb } from '../activities/db';
 import type { Prisma, PrismaClient } from './generated/client';
 import { BOX_TYPES } from './seed-data/boxes';

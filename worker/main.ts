@@ -1,7 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { HttpWebhookSink } from '../activities/carriers/http-webhook-sink';
+import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import { buildCarrierRegistry } from '../activities/carriers/registry';
-import { WebhookDispatcher } from '../activities/carriers/webhook-dispatcher';
+import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
 import { closeAllDbs, getDb } from '../activities/db';
 import { connectionOptions, temporalTargetFromEnv } from './temporal-config';
 import { createColisWorkers, parseQueueSelection } from './workers';

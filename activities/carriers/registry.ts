@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { CarrierApi, CarrierCode } from '../../domain/carrier';
-import { CARRIER_CATALOGUE } from './catalogue';
-import { CARRIER_OPERATIONS } from './faults';
-import { SCENARIOS } from './scenarios';
-import { CarrierSimulator, FileSimulatorStore, type Clock } from './simulator';
+import { CARRIER_CATALOGUE } from '../../scripts/carrier-simulator/catalogue';
+import { CARRIER_OPERATIONS } from '../../scripts/carrier-simulator/faults';
+import { SCENARIOS } from '../../scripts/carrier-simulator/scenarios';
+import { CarrierSimulator, FileSimulatorStore, type Clock } from '../../scripts/carrier-simulator/simulator';
 
 /**
  * The carriers this process talks to, built from configuration, and the webhook secret shared with

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createInventoryActivities } from '../../activities/inventory';
-import { SimulatorSnapshotSchema } from '../../activities/carriers/simulator-store';
+import { SimulatorSnapshotSchema } from '../../scripts/carrier-simulator/simulator-store';
 import type { Stack } from './stack';
 
 /**

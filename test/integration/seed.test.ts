@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CARRIER_CATALOGUE } from '../../activities/carriers/catalogue';
+import { CARRIER_CATALOGUE } from '../../scripts/carrier-simulator/catalogue';
 import { createDb, type Db } from '../../activities/db';
 import { SkuCodeSchema } from '../../domain/order';
 import { applyMigrations } from '../../prisma/migrate';

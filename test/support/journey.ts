@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildCarrierRegistry, type CarrierRegistry } from '../../activities/carriers/registry';
-import type { Clock } from '../../activities/carriers/simulator';
+import type { Clock } from '../../scripts/carrier-simulator/simulator';
 import { DAY_MS } from '../../domain/clock';
 import { ids, TASK_QUEUES } from '../../domain/journey';
 import { type OrderRequest, OrderRequestSchema, type OrderWorkflowInput } from '../../domain/order';

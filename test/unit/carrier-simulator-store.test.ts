@@ -6,8 +6,8 @@ import type { BuyLabelRequest, CarrierTrackingEvent } from '../../domain/carrier
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CarrierRejected } from '../../activities/carriers/errors';
 import { buildCarrierRegistry } from '../../activities/carriers/registry';
-import { CarrierSimulator, FileSimulatorStore, type CarrierSimulatorOptions } from '../../activities/carriers/simulator';
-import { WebhookDispatcher, type WebhookSink } from '../../activities/carriers/webhook-dispatcher';
+import { CarrierSimulator, FileSimulatorStore, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';
+import { WebhookDispatcher, type WebhookSink } from '../../scripts/carrier-simulator/webhook-dispatcher';
 
 const START_MS = Date.parse('2030-03-04T08:00:00.000Z');
 

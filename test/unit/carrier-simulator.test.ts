@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { BuyLabelRequest, CarrierTrackingEvent, RateRequest, TrackingStatus } from '../../domain/carrier';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, isSimulatedCarrier, normaliseCarrierEvent } from '../../domain/tracking-codes';
-import { CARRIER_CATALOGUE } from '../../activities/carriers/catalogue';
+import { CARRIER_CATALOGUE } from '../../scripts/carrier-simulator/catalogue';
 import { CarrierApiError, CarrierRejected, CarrierTimeout } from '../../activities/carriers/errors';
-import { HttpWebhookSink } from '../../activities/carriers/http-webhook-sink';
+import { HttpWebhookSink } from '../../scripts/carrier-simulator/http-webhook-sink';
 import { buildCarrierRegistry } from '../../activities/carriers/registry';
-import { SCENARIOS, SCENARIO_FINAL_STATUS, type ScenarioName } from '../../activities/carriers/scenarios';
+import { SCENARIOS, SCENARIO_FINAL_STATUS, type ScenarioName } from '../../scripts/carrier-simulator/scenarios';
 import { verifySignature } from '../../activities/carriers/signature';
-import { CarrierSimulator, type CarrierSimulatorOptions } from '../../activities/carriers/simulator';
-import { WebhookDispatcher, type WebhookSink } from '../../activities/carriers/webhook-dispatcher';
+import { CarrierSimulator, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';
+import { WebhookDispatcher, type WebhookSink } from '../../scripts/carrier-simulator/webhook-dispatcher';
 
 const START_MS = Date.parse('2030-03-04T08:00:00.000Z');
 

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CarrierSimulator } from '../../activities/carriers/simulator';
+import type { CarrierSimulator } from '../../scripts/carrier-simulator/simulator';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { DEFAULT_ORDER, type Journey } from '../support/journey';
 import { ids, type OrderView, type ShipmentView } from '../../domain/journey';

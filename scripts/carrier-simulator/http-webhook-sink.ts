@@ -1,5 +1,5 @@
 import type { CarrierCode, CarrierTrackingEvent, TrackingWebhook } from '../../domain/carrier';
-import { SIGNATURE_HEADER, signPayload } from './signature';
+import { SIGNATURE_HEADER, signPayload } from '../../activities/carriers/signature';
 import type { WebhookSink } from './webhook-dispatcher';
 
 /**

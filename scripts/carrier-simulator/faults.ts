@@ -1,5 +1,5 @@
 import type { CarrierCode } from '../../domain/carrier';
-import { CarrierApiError, CarrierTimeout } from './errors';
+import { CarrierApiError, CarrierTimeout } from '../../activities/carriers/errors';
 import { mulberry32, hashSeed, type Random } from './prng';
 
 /**

@@ -12,7 +12,7 @@ import {
 } from '../../domain/carrier';
 import { DAY_MS, realDurationMs } from '../../domain/clock';
 import { CURRENCY, deliveryDays, findServiceSpec, isCrossBorder, priceCents, type CarrierServiceSpec, type CarrierSpec } from './catalogue';
-import { CarrierRejected } from './errors';
+import { CarrierRejected } from '../../activities/carriers/errors';
 import type { FaultInjector } from './faults';
 import { seededRandom } from './prng';
 import { planScans, resolveScenario, type ScanPlace, type ScenarioName, type ScenarioScript } from './scenarios';
