@@ -15,7 +15,7 @@ import { ApiRoleSchema, type ApiRole } from '../domain/api';
  *                              anyway (default 25; the order is committed first, the start goes on)
  *   COLIS_INTAKE_MAX_STARTS_PER_SECOND  meter order workflow starts (default: no limit); a burst above it
  *                              waits in PostgreSQL (see api/services/order-starter.ts)
- *   COLIS_CARRIER_SECRET_<CODE> webhook secrets (see activities/carriers/registry.ts)
+ *   COLIS_CARRIER_SECRET_<CODE> webhook secrets (see worker/wiring.ts)
  */
 
 type Env = Record<string, string | undefined>;

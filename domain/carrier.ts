@@ -3,8 +3,8 @@ import { AddressSchema, ServiceLevelSchema } from './order';
 
 /**
  * The carrier contract, shaped like the multi-carrier APIs (EasyPost, Shippo, ShipEngine):
- * quote rates, buy a label with an idempotency key, void it, track it. The simulator and any
- * real carrier adapter implement `CarrierApi`; activities only ever see this interface.
+ * quote rates, buy a label with an idempotency key, void it, track it. Every carrier backend
+ * implements `CarrierApi`; activities only ever see this interface.
  */
 
 export const TRACKING_STATUSES = [

@@ -1,9 +1,6 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { buildCarrierRegistry } from '../activities/carriers/registry';
-import { HttpWebhookSink } from './carrier-simulator/http-webhook-sink';
-import { WebhookDispatcher } from './carrier-simulator/webhook-dispatcher';
 import { closeAllDbs, getDb } from '../activities/db';
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
@@ -16,7 +13,7 @@ import { describe, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, type RunningDevServer } from './temporal-dev-server';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { connectionOptions, temporalTargetFromEnv } from '../worker/temporal-config';
-import { createColisWorkers, parseQueueSelection } from '../worker/workers';
+import { buildCarriers, startColisWorkers } from '../worker/wiring';
 
 /**
  * `npm start`: the whole product on its embedded defaults, in one terminal.
@@ -110,16 +107,15 @@ async function main(): Promise<void> {
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
   const client = new Client({ connection: clientConnection, namespace: target.namespace });
 
-  const carriers = buildCarrierRegistry({ env, timeScale, stateFile: join(DATA_DIR, 'carrier-simulator.json') });
+  const carriers = buildCarriers({ env, timeScale, stateFile: join(DATA_DIR, 'carrier-simulator.json') });
   stops.push({ name: 'carrier simulator', stop: async () => carriers.close() });
-  const warehouses = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
-  const workers = await createColisWorkers({
+  const workers = await startColisWorkers({
     connection: workerConnection,
     namespace: target.namespace,
     db,
     carriers,
-    queues: parseQueueSelection(env.COLIS_WORKER_QUEUES, warehouses),
+    queueSelection: env.COLIS_WORKER_QUEUES,
     notify: { webhookUrl: env.COLIS_ESCALATION_WEBHOOK_URL },
   });
   stops.push({ name: 'workers', stop: () => workers.shutdown().then(() => workerConnection.close()) });
@@ -132,12 +128,7 @@ async function main(): Promise<void> {
   stops.push({ name: 'API', stop: () => api.close() });
 
   if (carriers.simulator) {
-    const dispatcher = new WebhookDispatcher({
-      simulator: carriers.simulator,
-      sink: new HttpWebhookSink({ baseUrl: env.COLIS_WEBHOOK_TARGET_URL ?? api.url, secretFor: (code) => carriers.secretFor(code) }),
-    });
-    dispatcher.start();
-    stops.push({ name: 'webhook dispatcher', stop: () => dispatcher.stop() });
+    stops.push({ name: 'webhook dispatcher', stop: workers.pushWebhooksTo(env.COLIS_WEBHOOK_TARGET_URL ?? api.url) });
   }
 
   const keys = env.COLIS_API_KEYS

@@ -1,10 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
-import { buildCarrierRegistry } from '../activities/carriers/registry';
-import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
 import { closeAllDbs, getDb } from '../activities/db';
 import { connectionOptions, temporalTargetFromEnv } from './temporal-config';
-import { createColisWorkers, parseQueueSelection } from './workers';
+import { buildCarriers, startColisWorkers } from './wiring';
 
 /**
  * A worker process on its own, for deployments that run workers apart from the API (and for the
@@ -24,37 +21,26 @@ async function main(): Promise<void> {
   const target = temporalTargetFromEnv(env);
   const db = getDb();
   const timeScale = Number(env.COLIS_TIME_SCALE ?? 1);
-  const warehouses = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
-  const queues = parseQueueSelection(env.COLIS_WORKER_QUEUES, warehouses);
-  const carriers = buildCarrierRegistry({ env, timeScale });
+  const carriers = buildCarriers({ env, timeScale });
   const connection = await NativeConnection.connect(connectionOptions(target));
   const maxCached = env.COLIS_MAX_CACHED_WORKFLOWS ? Number(env.COLIS_MAX_CACHED_WORKFLOWS) : undefined;
-  const workers = await createColisWorkers({
+  const workers = await startColisWorkers({
     connection,
     namespace: target.namespace,
     db,
     carriers,
-    queues,
+    queueSelection: env.COLIS_WORKER_QUEUES,
     notify: { webhookUrl: env.COLIS_ESCALATION_WEBHOOK_URL },
     ...(maxCached !== undefined ? { maxCachedWorkflows: maxCached } : {}),
+    ...(env.COLIS_WEBHOOK_TARGET_URL ? { webhookTargetUrl: env.COLIS_WEBHOOK_TARGET_URL } : {}),
   });
-
-  const targetUrl = env.COLIS_WEBHOOK_TARGET_URL;
-  const dispatcher =
-    queues.carriers && carriers.simulator && targetUrl
-      ? new WebhookDispatcher({
-          simulator: carriers.simulator,
-          sink: new HttpWebhookSink({ baseUrl: targetUrl, secretFor: (code) => carriers.secretFor(code) }),
-        })
-      : undefined;
-  dispatcher?.start();
+  const queues = workers.queues;
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     setTimeout(() => process.exit(1), 30_000).unref();
-    await dispatcher?.stop();
     await workers.shutdown();
     carriers.close();
     await connection.close();

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { buildCarrierRegistry, type CarrierRegistry } from '../../activities/carriers/registry';
 import type { Clock } from '../../scripts/carrier-simulator/simulator';
 import { DAY_MS } from '../../domain/clock';
 import { ids, TASK_QUEUES } from '../../domain/journey';
 import { type OrderRequest, OrderRequestSchema, type OrderWorkflowInput } from '../../domain/order';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { registerSearchAttributes } from '../../worker/search-attributes';
-import { createColisWorkers, type RunningWorkers } from '../../worker/workers';
+import { buildCarriers, type Carriers, startColisWorkers } from '../../worker/wiring';
+import type { RunningWorkers } from '../../worker/workers';
 import type { orderWorkflow } from '../../workflows/order';
 import { createTestDatabase, type TestDatabase } from './database';
 import { JOURNEY_NAMESPACE } from './namespaces';
@@ -24,7 +24,7 @@ import { connectDevServer, createTimeSkippingEnv } from './temporal';
 export interface Journey {
   env: TestWorkflowEnvironment;
   database: TestDatabase;
-  carriers: CarrierRegistry;
+  carriers: Carriers;
   workers: RunningWorkers;
   placeOrder(request?: Partial<OrderRequest>, options?: { promiseDays?: number }): Promise<WorkflowHandle<typeof orderWorkflow>>;
   teardown(): Promise<void>;
@@ -71,13 +71,13 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     });
   }
   const database = await createTestDatabase(10);
-  const carriers = buildCarrierRegistry({
+  const carriers = buildCarriers({
     env: { COLIS_SIMULATOR_SCRIPT: options.simulatorScript },
     clock: onDevServer ? undefined : activityClock,
     timeScale,
   });
   const warehouses = (await database.db.warehouse.findMany({ select: { code: true } })).map((w) => w.code);
-  const workers = await createColisWorkers({
+  const workers = await startColisWorkers({
     connection: env.nativeConnection,
     namespace,
     db: database.db,

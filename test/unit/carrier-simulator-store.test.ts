@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BuyLabelRequest, CarrierTrackingEvent } from '../../domain/carrier';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CarrierRejected } from '../../activities/carriers/errors';
-import { buildCarrierRegistry } from '../../activities/carriers/registry';
+import { buildCarriers } from '../../worker/wiring';
 import { CarrierSimulator, FileSimulatorStore, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';
 import { WebhookDispatcher, type WebhookSink } from '../../scripts/carrier-simulator/webhook-dispatcher';
 
@@ -172,13 +172,13 @@ describe('carrier simulator state across restarts', () => {
 
   it('the registry uses stateFile, or COLIS_SIMULATOR_STATE_FILE', async () => {
     const clock = new FakeClock();
-    const first = buildCarrierRegistry({ env: { COLIS_SIMULATOR_STATE_FILE: file }, clock });
+    const first = buildCarriers({ env: { COLIS_SIMULATOR_STATE_FILE: file }, clock });
     const label = await first.get('swiftpost').buyLabel(buyRequest());
     first.close();
-    const second = buildCarrierRegistry({ env: {}, clock, stateFile: file });
+    const second = buildCarriers({ env: {}, clock, stateFile: file });
     expect(second.simulator?.soldLabel(label.trackingNumber)?.label).toEqual(label);
     second.close();
-    const inMemory = buildCarrierRegistry({ env: {}, clock });
+    const inMemory = buildCarriers({ env: {}, clock });
     expect(inMemory.simulator?.labelsSold()).toBe(0);
     inMemory.close();
   });

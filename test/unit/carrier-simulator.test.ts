@@ -5,7 +5,7 @@ import { CARRIER_STATUS_CODES, isSimulatedCarrier, normaliseCarrierEvent } from 
 import { CARRIER_CATALOGUE } from '../../scripts/carrier-simulator/catalogue';
 import { CarrierApiError, CarrierRejected, CarrierTimeout } from '../../activities/carriers/errors';
 import { HttpWebhookSink } from '../../scripts/carrier-simulator/http-webhook-sink';
-import { buildCarrierRegistry } from '../../activities/carriers/registry';
+import { buildCarriers } from '../../worker/wiring';
 import { SCENARIOS, SCENARIO_FINAL_STATUS, type ScenarioName } from '../../scripts/carrier-simulator/scenarios';
 import { verifySignature } from '../../activities/carriers/signature';
 import { CarrierSimulator, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';
@@ -426,7 +426,7 @@ describe('webhooks', () => {
       requests.push({ url: String(input), body: String(init?.body), signature: headers.get('colis-signature') });
       return new Response(null, { status: requests.length === 1 ? 500 : 204 });
     };
-    const registry = buildCarrierRegistry({ env: { COLIS_CARRIER_SECRET_SWIFTPOST: 'sekret' } });
+    const registry = buildCarriers({ env: { COLIS_CARRIER_SECRET_SWIFTPOST: 'sekret' } });
     const sink = new HttpWebhookSink({ baseUrl: 'http://api.test/', secretFor: registry.secretFor, now: () => START_MS, fetch: fakeFetch });
     const event: CarrierTrackingEvent = {
       carrierCode: 'swiftpost',
