@@ -1,3 +1,4 @@
+import { cost } from './cost';
 import { intake } from './intake';
 import { runSuite } from './lib/cli';
 import { memory } from './memory';
@@ -6,4 +7,4 @@ import { reservation } from './reservation';
 import { throughput } from './throughput';
 
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
-await runSuite('benchmark', { throughput, intake, reservation, packing, memory }, process.argv.slice(2));
+await runSuite('benchmark', { throughput, intake, reservation, packing, memory, cost }, process.argv.slice(2));
