@@ -9,20 +9,15 @@ export type Db = PrismaClient;
  */
 const clients = new Map<string, PrismaClient>();
 
-export function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('DATABASE_URL is not set');
-  return url;
-}
-
-export function createDb(url: string = databaseUrl(), poolSize = Number(process.env.COLIS_DB_POOL ?? 10)): PrismaClient {
+export function createDb(url: string, poolSize = 10): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
 }
 
-export function getDb(url: string = databaseUrl()): PrismaClient {
+/** The process's shared client for `url` (pool size as the first caller asks, COLIS_DB_POOL in entry points). */
+export function getDb(url: string, poolSize?: number): PrismaClient {
   let client = clients.get(url);
   if (!client) {
-    client = createDb(url);
+    client = createDb(url, poolSize);
     clients.set(url, client);
   }
   return client;

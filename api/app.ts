@@ -84,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auth, { db: deps.db, apiKeys: config.apiKeys });
   await app.register(rateLimit, { perMinute: config.rateLimitPerMinute });
   await app.register(swagger);
-  await app.register(metrics, { temporalMetricsUrl: process.env.COLIS_TEMPORAL_METRICS_URL ?? 'http://127.0.0.1:9464/metrics' });
+  await app.register(metrics, { temporalMetricsUrl: config.temporalMetricsUrl });
 
   await app.register(health);
   await app.register(orders);

@@ -1,12 +1,14 @@
 import { closeAllDbs } from '../activities/db';
+import { exitWithError, loadConfigOrExit } from '../config/process';
 import { startApi } from './server';
 
 /**
  * The API as a process of its own (DATABASE_URL, TEMPORAL_ADDRESS, COLIS_API_PORT, COLIS_API_HOST
- * and the variables of config.ts), for deployments and benchmarks that run it apart from workers.
+ * and the rest of config/variables.ts), for deployments and benchmarks that run it apart from workers.
  */
 async function main(): Promise<void> {
-  const api = await startApi();
+  const config = loadConfigOrExit(process.env, 'colis api');
+  const api = await startApi({ config });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -21,7 +23,4 @@ async function main(): Promise<void> {
   process.stdout.write(`colis api ready pid=${process.pid} url=${api.url}\n`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithError('colis api', error));

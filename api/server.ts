@@ -1,25 +1,23 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
-import { connectionOptions, temporalTargetFromEnv } from '../worker/temporal-config';
+import { type Config, requireDatabaseUrl } from '../config';
+import { connectionOptions, temporalTarget } from '../worker/temporal-config';
 import { buildApp } from './app';
-import { loadApiConfig, type ApiConfig } from './config';
+import { apiConfigFrom, type ApiConfig } from './config';
 
 /**
- * Runs the API on a port. Everything is optional: by default the database is DATABASE_URL, Temporal
- * is TEMPORAL_ADDRESS (localhost:7233) in TEMPORAL_NAMESPACE (default), configuration comes from
- * the environment (api/config.ts) and the port from COLIS_API_PORT (3000; 0 picks a free one).
+ * Runs the API on a port, from the process's configuration: the database is DATABASE_URL unless a
+ * client is given, Temporal is TEMPORAL_ADDRESS (localhost:7233) in TEMPORAL_NAMESPACE with the
+ * workers' connection settings, and it listens on COLIS_API_HOST:COLIS_API_PORT (0 picks a free port).
  */
 export interface StartApiOptions {
+  config: Config;
   db?: Db;
   /** An existing client (e.g. the one the workers' process uses); otherwise one is connected here. */
   temporalClient?: Client;
-  /** Used to build a client when none is given. */
-  connection?: Connection;
-  namespace?: string;
-  config?: Partial<ApiConfig>;
-  host?: string;
-  port?: number;
+  /** What differs from the configuration for this process (e.g. the Web UI of the dev server it started). */
+  apiConfig?: Partial<ApiConfig>;
 }
 
 export interface RunningApi {
@@ -29,32 +27,25 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(options: StartApiOptions = {}): Promise<RunningApi> {
-  const env = process.env;
-  const db = options.db ?? getDb();
+export async function startApi(options: StartApiOptions): Promise<RunningApi> {
+  const { config } = options;
+  const apiConfig = apiConfigFrom(config, options.apiConfig);
+  const db = options.db ?? getDb(requireDatabaseUrl(config), config.COLIS_DB_POOL);
   let ownConnection: Connection | undefined;
   let temporalClient = options.temporalClient;
   if (!temporalClient) {
-    // The same connection settings as the workers (address, namespace, TLS, mTLS, API key).
-    const target = temporalTargetFromEnv(env, 'localhost:7233');
-    let connection = options.connection;
-    if (!connection) {
-      ownConnection = await Connection.connect(connectionOptions(target));
-      connection = ownConnection;
-    }
-    temporalClient = new Client({ connection, namespace: options.namespace ?? target.namespace });
+    const target = temporalTarget(config, 'localhost:7233');
+    ownConnection = await Connection.connect(connectionOptions(target));
+    temporalClient = new Client({ connection: ownConnection, namespace: target.namespace });
   }
-  const host = options.host ?? env.COLIS_API_HOST ?? '127.0.0.1';
-  const port = options.port ?? Number(env.COLIS_API_PORT ?? 3000);
-  const config = loadApiConfig(env, options.config);
-  const app = await buildApp({ db, temporalClient, config });
-  const address = await app.listen({ host, port });
-  const url = config.publicUrl ?? address;
+  const app = await buildApp({ db, temporalClient, config: apiConfig });
+  const address = await app.listen({ host: config.COLIS_API_HOST, port: config.COLIS_API_PORT });
+  const url = apiConfig.publicUrl ?? address;
   app.log.info({ url, docs: `${url}/docs` }, 'Colis API listening');
   return {
     url: address,
     app,
-    config,
+    config: apiConfig,
     close: async () => {
       await app.close();
       await ownConnection?.close();

@@ -1,4 +1,5 @@
 import Fastify from 'fastify';
+import { loadConfigOrExit } from '../config/process';
 
 /**
  * The floor under intake: a bare Fastify route on the same machine that parses the same JSON
@@ -6,7 +7,8 @@ import Fastify from 'fastify';
  */
 const app = Fastify({ logger: false });
 app.post('/orders', async (_request, reply) => reply.code(202).send({ accepted: true }));
-const address = await app.listen({ host: '127.0.0.1', port: Number(process.env.BARE_PORT ?? 0) });
+const config = loadConfigOrExit(process.env, 'bare-server');
+const address = await app.listen({ host: config.COLIS_API_HOST, port: config.COLIS_API_PORT });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
 process.on('SIGINT', () => void app.close().then(() => process.exit(0)));
 process.stdout.write(`bare fastify ready url=${address}\n`);

@@ -106,7 +106,7 @@ export async function intake(options: BenchOptions): Promise<void> {
     startRate === undefined ? drainStarts(stack) : { backlog: await unstartedOrders(stack) };
   const mode = startRate === undefined ? 'starts unmetered' : `starts metered at ${startRate}/s`;
   await withStack({ timeScale: 1440, services: 'api', apiEnv, apiCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
-    const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { BARE_PORT: String(await freePort()) });
+    const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { COLIS_API_PORT: String(await freePort()) });
     const bareUrl = readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
     if (!bareUrl) throw new Error('the bare Fastify server did not say where it listens');
     const targets = { colis: stack.apiUrl, bare: bareUrl } as const;

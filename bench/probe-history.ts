@@ -1,9 +1,14 @@
 import { orderRequest, postOrder, waitForOrders } from './lib/orders';
+import { parseCli } from './lib/cli';
 import { withStack } from './lib/stack';
 
-/** Counts what one order of each shape does in Temporal: the ceiling workflow mirrors these numbers. */
+/**
+ * Counts what one order of each shape does in Temporal: the ceiling workflow mirrors these numbers.
+ * `tsx bench/probe-history.ts [--scale=1e6] [--times]` (--times lists each event's offset).
+ */
 async function main(): Promise<void> {
-  await withStack({ timeScale: Number(process.env.SCALE ?? 1e6), extraStock: 1000 }, async (stack) => {
+  const { options } = parseCli(process.argv.slice(2));
+  await withStack({ timeScale: Number(options.args.scale ?? 1e6), extraStock: 1000 }, async (stack) => {
     for (const shape of ['single', 'split5'] as const) {
       const posted = await postOrder(stack.apiUrl, orderRequest(shape, 1));
       console.log(shape, posted);
@@ -20,7 +25,7 @@ async function main(): Promise<void> {
           counts[key] = (counts[key] ?? 0) + 1;
         }
         console.log(id, JSON.stringify(counts));
-        if (process.env.TIMES) {
+        if (options.args.times === 'true') {
           const t0 = Number(history.events?.[0]?.eventTime?.seconds ?? 0) * 1000 + Number(history.events?.[0]?.eventTime?.nanos ?? 0) / 1e6;
           for (const e of history.events ?? []) {
             const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Number(e.eventTime?.nanos ?? 0) / 1e6;

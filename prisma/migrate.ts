@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { requireDatabaseUrl } from '../config';
+import { exitWithError, loadConfigOrExit } from '../config/process';
 
 /**
  * Applies prisma/migrations the way `prisma migrate deploy` does, without Prisma's schema engine
@@ -143,18 +145,11 @@ async function applyOne(client: pg.Client, migration: LocalMigration): Promise<v
 }
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error('DATABASE_URL is not set (npm start and npm test provide it for the embedded PostgreSQL)');
-    process.exit(2);
-  }
+  const url = requireDatabaseUrl(loadConfigOrExit(process.env, 'db:migrate'));
   const report = await applyMigrations(url);
   console.log(`migrations: ${report.applied.length} applied, ${report.alreadyApplied.length} already applied`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  main().catch((error: unknown) => exitWithError('db:migrate', error));
 }

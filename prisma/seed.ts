@@ -6,6 +6,8 @@ import { BOX_TYPES } from './seed-data/boxes';
 import { SKUS } from './seed-data/skus';
 import { STOCK_LEVELS, receiptIdempotencyKey } from './seed-data/stock';
 import { WAREHOUSES } from './seed-data/warehouses';
+import { requireDatabaseUrl } from '../config';
+import { exitWithError, loadConfigOrExit } from '../config/process';
 
 /**
  * Loads the reference data (warehouses, SKUs, box catalogues, carriers and their services) and the
@@ -98,11 +100,7 @@ export function describeSeed(report: SeedReport): string {
 }
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error('DATABASE_URL is not set (npm start and npm test provide it for the embedded PostgreSQL)');
-    process.exit(2);
-  }
+  const url = requireDatabaseUrl(loadConfigOrExit(process.env, 'db:seed'));
   const db = createDb(url, 2);
   try {
     console.log(describeSeed(await seed(db)));
@@ -112,8 +110,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  main().catch((error: unknown) => exitWithError('db:seed', error));
 }

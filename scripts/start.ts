@@ -7,13 +7,16 @@ import { startApi } from '../api/server';
 import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { logLine } from './lib/log';
-import { DATA_DIR } from './lib/paths';
+import { dataDir } from './lib/paths';
 import { startPostgres } from './postgres';
 import { describe, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, type RunningDevServer } from './temporal-dev-server';
 import { registerSearchAttributes } from '../worker/search-attributes';
-import { connectionOptions, temporalTargetFromEnv } from '../worker/temporal-config';
+import { connectionOptions, temporalTarget } from '../worker/temporal-config';
 import { buildCarriers, startColisWorkers } from '../worker/wiring';
+import { selectQueues } from '../worker/workers';
+import { exitWithError, loadConfigOrExit } from '../config/process';
+import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 
 /**
  * `npm start`: the whole product on its embedded defaults, in one terminal.
@@ -25,10 +28,18 @@ import { buildCarriers, startColisWorkers } from '../worker/wiring';
  * Ctrl-C stops everything in reverse order; the next start resumes the same data and orders.
  */
 
-const env = process.env;
-const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
-
 async function main(): Promise<void> {
+  // Business seconds per real second for new orders and the simulator: a demo day lasts a minute.
+  const env = { ...process.env };
+  if (!env.COLIS_TIME_SCALE?.trim()) env.COLIS_TIME_SCALE = '1440';
+  // Everything that can be refused is checked before anything starts.
+  const config = loadConfigOrExit(env, 'npm start');
+  const target = temporalTarget(config, `127.0.0.1:${config.TEMPORAL_PORT}`);
+  const cli = target.embedded ? resolveTemporalCli(config) : undefined;
+  if (!config.DATABASE_URL) selectQueues(config.COLIS_WORKER_QUEUES, WAREHOUSE_CODES);
+  const DATA_DIR = dataDir(config);
+  const timeScale = config.COLIS_TIME_SCALE;
+
   const stops: { name: string; stop: () => Promise<unknown> }[] = [];
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -55,21 +66,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  // Business seconds per real second for new orders and the simulator: a demo day lasts a minute.
-  env.COLIS_TIME_SCALE ??= '1440';
-  const timeScale = Number(env.COLIS_TIME_SCALE);
-
   const postgres = await startPostgres({
+    externalUrl: config.DATABASE_URL,
     dataDir: join(DATA_DIR, 'postgres'),
-    port: port('COLIS_PG_PORT', 5433),
+    port: config.COLIS_PG_PORT,
     database: 'colis',
   });
   stops.push({ name: 'PostgreSQL', stop: () => postgres.stop() });
-  env.DATABASE_URL = postgres.url;
   logLine('postgres', postgres.embedded ? `embedded PostgreSQL on ${postgres.url.replace(/:[^:@/]+@/, ':***@')}` : 'using DATABASE_URL');
   const migrations = await applyMigrations(postgres.url);
   logLine('postgres', `migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already applied`);
-  const db = getDb(postgres.url);
+  const db = getDb(postgres.url, config.COLIS_DB_POOL);
   stops.push({ name: 'database pool', stop: () => closeAllDbs() });
   const seeded = await seed(db);
   logLine(
@@ -77,37 +84,39 @@ async function main(): Promise<void> {
     `seed: ${seeded.warehouses} warehouses, ${seeded.skus} SKUs, ${seeded.carriers} carriers, ${seeded.stockLevelsCreated} stock levels created`,
   );
 
-  const target = temporalTargetFromEnv(env, `127.0.0.1:${port('TEMPORAL_PORT', 7233)}`);
   let devServer: RunningDevServer | undefined;
-  if (target.embedded) {
-    const cli = resolveTemporalCli();
+  if (cli) {
     logLine('temporal', describe(cli, 'Temporal CLI'));
     devServer = await startTemporalDevServer({
       cliPath: cli.path,
-      port: port('TEMPORAL_PORT', 7233),
-      uiPort: port('TEMPORAL_UI_PORT', 8233),
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
       dbFile: join(DATA_DIR, 'temporal', 'temporal.db'),
       namespace: target.namespace,
       logFile: join(DATA_DIR, 'logs', 'temporal.log'),
     });
     stops.push({ name: 'Temporal dev server', stop: () => devServer?.stop() ?? Promise.resolve() });
   }
-  const uiUrl = env.COLIS_TEMPORAL_UI_URL ?? devServer?.uiUrl ?? 'https://cloud.temporal.io';
-  env.COLIS_TEMPORAL_UI_URL = uiUrl;
+  const uiUrl = config.COLIS_TEMPORAL_UI_URL ?? devServer?.uiUrl ?? 'https://cloud.temporal.io';
 
   // shutdownSignals: [] — this script owns Ctrl-C and stops services in order; the SDK's own handler would re-raise the signal midway.
   // The workers' own metrics (task latencies, slots, polls) in Prometheus format; GET /metrics on the API appends them.
   Runtime.install({
-    logger: new DefaultLogger((env.COLIS_WORKER_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
+    logger: new DefaultLogger(config.COLIS_WORKER_LOG_LEVEL),
     shutdownSignals: [],
-    telemetryOptions: { metrics: { prometheus: { bindAddress: env.COLIS_TEMPORAL_METRICS_ADDRESS ?? '127.0.0.1:9464' } } },
+    telemetryOptions: { metrics: { prometheus: { bindAddress: config.COLIS_TEMPORAL_METRICS_ADDRESS } } },
   });
   const clientConnection = await Connection.connect(connectionOptions(target));
   stops.push({ name: 'Temporal client', stop: () => clientConnection.close() });
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
   const client = new Client({ connection: clientConnection, namespace: target.namespace });
 
-  const carriers = buildCarriers({ env, timeScale, stateFile: join(DATA_DIR, 'carrier-simulator.json') });
+  const carriers = buildCarriers({
+    timeScale,
+    script: config.COLIS_SIMULATOR_SCRIPT,
+    stateFile: config.COLIS_SIMULATOR_STATE_FILE ?? join(DATA_DIR, 'carrier-simulator.json'),
+    secrets: config.carrierSecrets,
+  });
   stops.push({ name: 'carrier simulator', stop: async () => carriers.close() });
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
   const workers = await startColisWorkers({
@@ -115,8 +124,9 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     db,
     carriers,
-    queueSelection: env.COLIS_WORKER_QUEUES,
-    notify: { webhookUrl: env.COLIS_ESCALATION_WEBHOOK_URL },
+    queues: config.COLIS_WORKER_QUEUES,
+    notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
+    maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
   });
   stops.push({ name: 'workers', stop: () => workers.shutdown().then(() => workerConnection.close()) });
   workers.done.catch((error: unknown) => {
@@ -124,14 +134,14 @@ async function main(): Promise<void> {
     void shutdown('worker failure');
   });
 
-  const api = await startApi({ db, temporalClient: client, port: port('COLIS_API_PORT', 3000) });
+  const api = await startApi({ config, db, temporalClient: client, apiConfig: { temporalUiUrl: uiUrl } });
   stops.push({ name: 'API', stop: () => api.close() });
 
   if (carriers.simulator) {
-    stops.push({ name: 'webhook dispatcher', stop: workers.pushWebhooksTo(env.COLIS_WEBHOOK_TARGET_URL ?? api.url) });
+    stops.push({ name: 'webhook dispatcher', stop: workers.pushWebhooksTo(config.COLIS_WEBHOOK_TARGET_URL ?? api.url) });
   }
 
-  const keys = env.COLIS_API_KEYS
+  const keys = config.COLIS_API_KEYS
     ? '(from COLIS_API_KEYS)'
     : DEV_API_KEYS.filter((k) => k.role !== 'carrier')
         .map((k) => `${k.role}: ${k.key}`)
@@ -152,7 +162,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithError('npm start', error));

@@ -1,38 +1,39 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeAllDbs, getDb } from '../activities/db';
-import { connectionOptions, temporalTargetFromEnv } from './temporal-config';
+import { requireDatabaseUrl } from '../config';
+import { exitWithError, loadConfigOrExit } from '../config/process';
+import { connectionOptions, temporalTarget } from './temporal-config';
 import { buildCarriers, startColisWorkers } from './wiring';
 
 /**
  * A worker process on its own, for deployments that run workers apart from the API (and for the
- * drills in bench/, which kill it with -9). Reads only the environment:
- *   DATABASE_URL, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (+ TLS variables, see temporal-config.ts)
- *   COLIS_WORKER_QUEUES          which queues to serve (all by default)
- *   COLIS_TIME_SCALE             business seconds per real second (simulator)
- *   COLIS_SIMULATOR_STATE_FILE   the simulated carriers' durable state, so labels survive a restart
- *   COLIS_WEBHOOK_TARGET_URL     where the simulator pushes tracking webhooks (the API); none when unset
- *   COLIS_MAX_CACHED_WORKFLOWS   sticky cache size of the orders worker
+ * drills in bench/, which kill it with -9). Configured by the environment (config/variables.ts):
+ * DATABASE_URL, TEMPORAL_*, COLIS_WORKER_QUEUES, COLIS_TIME_SCALE, COLIS_SIMULATOR_STATE_FILE,
+ * COLIS_WEBHOOK_TARGET_URL (where the simulator pushes webhooks; none when unset), COLIS_MAX_CACHED_WORKFLOWS.
  */
 
-const env = process.env;
-
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger((env.COLIS_WORKER_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'), shutdownSignals: [] });
-  const target = temporalTargetFromEnv(env);
-  const db = getDb();
-  const timeScale = Number(env.COLIS_TIME_SCALE ?? 1);
-  const carriers = buildCarriers({ env, timeScale });
+  const config = loadConfigOrExit(process.env, 'colis worker');
+  const target = temporalTarget(config);
+  const databaseUrl = requireDatabaseUrl(config);
+  Runtime.install({ logger: new DefaultLogger(config.COLIS_WORKER_LOG_LEVEL), shutdownSignals: [] });
+  const db = getDb(databaseUrl, config.COLIS_DB_POOL);
+  const carriers = buildCarriers({
+    timeScale: config.COLIS_TIME_SCALE,
+    script: config.COLIS_SIMULATOR_SCRIPT,
+    stateFile: config.COLIS_SIMULATOR_STATE_FILE,
+    secrets: config.carrierSecrets,
+  });
   const connection = await NativeConnection.connect(connectionOptions(target));
-  const maxCached = env.COLIS_MAX_CACHED_WORKFLOWS ? Number(env.COLIS_MAX_CACHED_WORKFLOWS) : undefined;
   const workers = await startColisWorkers({
     connection,
     namespace: target.namespace,
     db,
     carriers,
-    queueSelection: env.COLIS_WORKER_QUEUES,
-    notify: { webhookUrl: env.COLIS_ESCALATION_WEBHOOK_URL },
-    ...(maxCached !== undefined ? { maxCachedWorkflows: maxCached } : {}),
-    ...(env.COLIS_WEBHOOK_TARGET_URL ? { webhookTargetUrl: env.COLIS_WEBHOOK_TARGET_URL } : {}),
+    queues: config.COLIS_WORKER_QUEUES,
+    notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
+    maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
+    ...(config.COLIS_WEBHOOK_TARGET_URL ? { webhookTargetUrl: config.COLIS_WEBHOOK_TARGET_URL } : {}),
   });
   const queues = workers.queues;
 
@@ -56,7 +57,4 @@ async function main(): Promise<void> {
   process.stdout.write(`colis worker ready pid=${process.pid} queues=${JSON.stringify(queues)}\n`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithError('colis worker', error));

@@ -1,18 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
+import { type Config, ConfigError, VARIABLES } from '../config';
 
 /**
- * Where Temporal is, from the standard environment variables the Temporal CLI and SDKs use, so
- * the dev server, a self-hosted cluster and Temporal Cloud differ only by environment:
- *
- *   TEMPORAL_ADDRESS                 host:port (default: the embedded dev server)
- *   TEMPORAL_NAMESPACE               namespace (default "default")
- *   TEMPORAL_API_KEY                 API key (Temporal Cloud); implies TLS
- *   TEMPORAL_TLS                     "true" to use TLS with the system roots
- *   TEMPORAL_TLS_CLIENT_CERT_PATH    mTLS client certificate (PEM)
- *   TEMPORAL_TLS_CLIENT_KEY_PATH     mTLS client key (PEM)
- *   TEMPORAL_TLS_SERVER_CA_CERT_PATH custom server CA (PEM)
- *   TEMPORAL_TLS_SERVER_NAME         SNI override
+ * Where Temporal is, from the standard variables the Temporal CLI and SDKs use (TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; see config/variables.ts), so the dev server,
+ * a self-hosted cluster and Temporal Cloud differ only by environment.
  */
 export interface TemporalTarget {
   address: string;
@@ -23,33 +16,60 @@ export interface TemporalTarget {
   embedded: boolean;
 }
 
-type Env = Record<string, string | undefined>;
+type TemporalSettings = Pick<
+  Config,
+  | 'TEMPORAL_ADDRESS'
+  | 'TEMPORAL_NAMESPACE'
+  | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_TLS'
+  | 'TEMPORAL_TLS_CLIENT_CERT_PATH'
+  | 'TEMPORAL_TLS_CLIENT_KEY_PATH'
+  | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'
+  | 'TEMPORAL_TLS_SERVER_NAME'
+>;
 
-export function temporalTargetFromEnv(env: Env = process.env, defaultAddress = '127.0.0.1:7233'): TemporalTarget {
-  const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
-  const apiKey = env.TEMPORAL_API_KEY || undefined;
-  const certPath = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
-  const keyPath = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
-  const caPath = env.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
+type PemVariable = 'TEMPORAL_TLS_CLIENT_CERT_PATH' | 'TEMPORAL_TLS_CLIENT_KEY_PATH' | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH';
+
+/** Read at start-up, so a wrong path stops the process before it starts anything. */
+function readPem(variable: PemVariable, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([{ variable, shown: JSON.stringify(path), why: `cannot be read: ${why}`, form: VARIABLES[variable].form }]);
+  }
+}
+
+/** Reads the TLS files named by the configuration (throws ConfigError when one cannot be read). */
+export function temporalTarget(config: TemporalSettings, defaultAddress = '127.0.0.1:7233'): TemporalTarget {
+  const apiKey = config.TEMPORAL_API_KEY;
+  const certPath = config.TEMPORAL_TLS_CLIENT_CERT_PATH;
+  const keyPath = config.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  const caPath = config.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
+  const serverName = config.TEMPORAL_TLS_SERVER_NAME;
   let tls: TLSConfig | boolean | undefined;
-  if (certPath || keyPath || caPath || env.TEMPORAL_TLS_SERVER_NAME) {
-    if (Boolean(certPath) !== Boolean(keyPath)) {
-      throw new Error('TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together');
-    }
+  if (certPath || keyPath || caPath || serverName) {
     tls = {
-      ...(certPath && keyPath ? { clientCertPair: { crt: readFileSync(certPath), key: readFileSync(keyPath) } } : {}),
-      ...(caPath ? { serverRootCACertificate: readFileSync(caPath) } : {}),
-      ...(env.TEMPORAL_TLS_SERVER_NAME ? { serverNameOverride: env.TEMPORAL_TLS_SERVER_NAME } : {}),
+      ...(certPath && keyPath
+        ? {
+            clientCertPair: {
+              crt: readPem('TEMPORAL_TLS_CLIENT_CERT_PATH', certPath),
+              key: readPem('TEMPORAL_TLS_CLIENT_KEY_PATH', keyPath),
+            },
+          }
+        : {}),
+      ...(caPath ? { serverRootCACertificate: readPem('TEMPORAL_TLS_SERVER_CA_CERT_PATH', caPath) } : {}),
+      ...(serverName ? { serverNameOverride: serverName } : {}),
     };
-  } else if (apiKey || env.TEMPORAL_TLS === 'true') {
+  } else if (apiKey || config.TEMPORAL_TLS) {
     tls = true;
   }
   return {
-    address: env.TEMPORAL_ADDRESS ?? defaultAddress,
-    namespace,
+    address: config.TEMPORAL_ADDRESS ?? defaultAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
     ...(apiKey ? { apiKey } : {}),
     ...(tls !== undefined ? { tls } : {}),
-    embedded: !env.TEMPORAL_ADDRESS,
+    embedded: !config.TEMPORAL_ADDRESS,
   };
 }
 

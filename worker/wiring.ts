@@ -1,26 +1,21 @@
 import type { NativeConnection } from '@temporalio/worker';
-import { type CarrierRegistry, carrierWebhookSecret, createCarrierRegistry } from '../activities/carriers/registry';
+import { type CarrierRegistry, createCarrierRegistry, devWebhookSecret } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
-import { parseSimulatorScript } from '../scripts/carrier-simulator/script';
+import type { SimulatorScript } from '../scripts/carrier-simulator/script';
 import { CarrierSimulator, type Clock, FileSimulatorStore } from '../scripts/carrier-simulator/simulator';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
-import { createColisWorkers, parseQueueSelection, type QueueSelection, type RunningWorkers } from './workers';
+import { ALL_QUEUES, type QueueChoice } from '../config';
+import { createColisWorkers, type QueueSelection, type RunningWorkers, selectQueues } from './workers';
 
 /**
  * The one place that decides which carriers a process talks to and wires them to the workers; used
- * by `worker/main.ts`, `scripts/start.ts` and the test harness alike.
- *
- *   COLIS_CARRIERS               carrier backend: `simulator` (the default, and the only one so far)
- *   COLIS_CARRIER_SECRET_<CODE>  webhook signing secret per carrier, e.g. COLIS_CARRIER_SECRET_SWIFTPOST
- *   COLIS_SIMULATOR_SCRIPT       optional JSON: scenarios and faults for demos (scripts/carrier-simulator/script.ts)
- *   COLIS_SIMULATOR_STATE_FILE   optional JSON file keeping the simulated carriers' labels across
- *                                restarts (the `stateFile` option wins); without either, state is in memory
+ * by `worker/main.ts`, `scripts/start.ts` and the test harness alike, with the values their
+ * configuration parsed (COLIS_CARRIERS, COLIS_CARRIER_SECRET_<CODE>, COLIS_SIMULATOR_SCRIPT,
+ * COLIS_SIMULATOR_STATE_FILE: config/variables.ts).
  */
-
-type Env = Record<string, string | undefined>;
 
 export interface Carriers extends CarrierRegistry {
   /** Present when the carriers are simulated: for webhook pushes, scripting and inspection. */
@@ -28,21 +23,21 @@ export interface Carriers extends CarrierRegistry {
 }
 
 export interface CarrierOptions {
-  env?: Env;
   clock?: Clock;
   /** Business seconds per real second, shared with the workflows so scans and timers agree. */
   timeScale?: number;
-  /** Where the simulator keeps its state across restarts; defaults to COLIS_SIMULATOR_STATE_FILE, else memory only. */
+  /** Scenarios and faults for the simulated carriers (COLIS_SIMULATOR_SCRIPT). */
+  script?: SimulatorScript;
+  /** Where the simulator keeps its state across restarts; memory only when undefined. */
   stateFile?: string;
+  /** Webhook signing secret per carrier code; development secrets for those not given. */
+  secrets?: Readonly<Record<string, string>>;
 }
 
+/** The simulator is the only carrier backend so far (COLIS_CARRIERS accepts nothing else). */
 export function buildCarriers(options: CarrierOptions = {}): Carriers {
-  const env = options.env ?? process.env;
-  const backend = env.COLIS_CARRIERS ?? 'simulator';
-  if (backend !== 'simulator') throw new Error(`COLIS_CARRIERS=${backend} is not supported; the only carrier backend is "simulator"`);
-
-  const script = parseSimulatorScript(env.COLIS_SIMULATOR_SCRIPT);
-  const stateFile = options.stateFile ?? (env.COLIS_SIMULATOR_STATE_FILE?.trim() || undefined);
+  const script = options.script ?? {};
+  const stateFile = options.stateFile;
   const simulator = new CarrierSimulator({
     store: stateFile === undefined ? undefined : new FileSimulatorStore(stateFile),
     clock: options.clock,
@@ -51,8 +46,9 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
     faults: script.faults,
     faultSeed: script.faultSeed,
   });
-  // Resolved once, so a missing production secret fails at start-up, not at the first webhook.
-  const secrets = new Map(CARRIER_CATALOGUE.map((carrier) => [carrier.code, carrierWebhookSecret(carrier.code, env)]));
+  const secrets = new Map(
+    CARRIER_CATALOGUE.map((carrier) => [carrier.code, options.secrets?.[carrier.code] ?? devWebhookSecret(carrier.code)]),
+  );
   const registry = createCarrierRegistry(simulator.carriers(), { secrets, close: () => simulator.close() });
   return { ...registry, simulator };
 }
@@ -62,9 +58,8 @@ export interface ColisWorkerOptions {
   namespace: string;
   db: Db;
   carriers: Carriers;
-  /** Explicit queues (tests), else `COLIS_WORKER_QUEUES` syntax over the active warehouses (all by default). */
-  queues?: QueueSelection;
-  queueSelection?: string;
+  /** Which queues to serve (COLIS_WORKER_QUEUES); all by default. A warehouse that is not active is refused. */
+  queues?: QueueChoice;
   notify?: NotifyConfig;
   maxCachedWorkflows?: number;
   /** Where simulated carriers push tracking webhooks (the API); only the process serving the carriers queue pushes. */
@@ -83,12 +78,8 @@ export interface ColisWorkers extends RunningWorkers {
 /** Every worker this process serves, plus the simulated carriers' webhook pushes when it serves the carriers queue. */
 export async function startColisWorkers(options: ColisWorkerOptions): Promise<ColisWorkers> {
   const { carriers, db } = options;
-  const queues =
-    options.queues ??
-    parseQueueSelection(
-      options.queueSelection,
-      (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code),
-    );
+  const active = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
+  const queues: QueueSelection = selectQueues(options.queues ?? ALL_QUEUES, active);
   const workers = await createColisWorkers({
     connection: options.connection,
     namespace: options.namespace,

@@ -4,6 +4,7 @@ import { createCarrierQueueActivities, createOrderQueueActivities, createWarehou
 import type { CarrierRegistry } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
+import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import { TASK_QUEUES } from '../domain/journey';
 
 /**
@@ -107,15 +108,22 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
   };
 }
 
-/** `COLIS_WORKER_QUEUES=orders,carriers,warehouse:PAR1,warehouse:*`; all of them by default. */
-export function parseQueueSelection(value: string | undefined, allWarehouses: string[]): QueueSelection {
-  if (!value || value.trim() === '' || value.trim() === 'all') {
-    return { orders: true, carriers: true, warehouses: allWarehouses };
+/**
+ * The queues to serve, from COLIS_WORKER_QUEUES (parsed by config) and the active warehouses: a
+ * warehouse that does not exist is a configuration error, not a worker that polls a queue nobody uses.
+ */
+export function selectQueues(choice: QueueChoice, activeWarehouses: readonly string[]): QueueSelection {
+  if (choice.warehouses === '*') return { orders: choice.orders, carriers: choice.carriers, warehouses: [...activeWarehouses] };
+  const unknown = choice.warehouses.filter((code) => !activeWarehouses.includes(code));
+  if (unknown.length > 0) {
+    throw new ConfigError([
+      {
+        variable: 'COLIS_WORKER_QUEUES',
+        shown: JSON.stringify(unknown.map((code) => `warehouse:${code}`).join(',')),
+        why: `no active warehouse ${unknown.join(', ')}`,
+        form: `${VARIABLES.COLIS_WORKER_QUEUES.form}, with CODE one of ${activeWarehouses.join(', ')}`,
+      },
+    ]);
   }
-  const parts = value.split(',').map((p) => p.trim());
-  const warehouses = parts.flatMap((p) => {
-    if (p === 'warehouse:*') return allWarehouses;
-    return p.startsWith('warehouse:') ? [p.slice('warehouse:'.length)] : [];
-  });
-  return { orders: parts.includes('orders'), carriers: parts.includes('carriers'), warehouses: [...new Set(warehouses)] };
+  return { orders: choice.orders, carriers: choice.carriers, warehouses: choice.warehouses };
 }

@@ -6,23 +6,8 @@ import type { CarrierApi, CarrierCode } from '../../domain/carrier';
  * configured, is decided once in `worker/wiring.ts`.
  */
 
-type Env = Record<string, string | undefined>;
-
-export function carrierSecretEnvName(carrierCode: CarrierCode): string {
-  return `COLIS_CARRIER_SECRET_${carrierCode.toUpperCase()}`;
-}
-
-/**
- * The secret that signs `carrierCode`'s webhooks. Development gets a predictable default so the
- * simulator and the API agree without setup; production must set it, or a guessable secret would
- * let anyone post tracking events.
- */
-export function carrierWebhookSecret(carrierCode: CarrierCode, env: Env = process.env): string {
-  const configured = env[carrierSecretEnvName(carrierCode)];
-  if (configured) return configured;
-  if (env.NODE_ENV === 'production') throw new Error(`${carrierSecretEnvName(carrierCode)} must be set in production`);
-  return `dev-webhook-secret-${carrierCode}`;
-}
+/** Development's predictable webhook secret, so the simulator and the API agree without setup (config refuses it in production). */
+export const devWebhookSecret = (carrierCode: CarrierCode) => `dev-webhook-secret-${carrierCode}`;
 
 export interface CarrierRegistry {
   get(carrierCode: CarrierCode): CarrierApi;

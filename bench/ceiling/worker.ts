@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { exitWithError, loadConfigOrExit } from '../../config/process';
+import { connectionOptions, temporalTarget } from '../../worker/temporal-config';
 import { createCeilingActivities } from './activities';
 
 import { CEILING_QUEUE } from './shapes';
@@ -8,17 +10,17 @@ import { CEILING_QUEUE } from './shapes';
 /** The ceiling's worker: its own process and task queue, the same worker settings as Colis's orders worker. */
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
-  const connection = await NativeConnection.connect({ address });
+  const target = temporalTarget(loadConfigOrExit(process.env, 'ceiling worker'));
+  const clientConnection = await Connection.connect(connectionOptions(target));
+  const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  const connection = await NativeConnection.connect(connectionOptions(target));
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
   const worker = await Worker.create({
     connection,
-    namespace: 'default',
+    namespace: target.namespace,
     taskQueue: CEILING_QUEUE,
     workflowBundle,
     activities: createCeilingActivities(client),
@@ -36,7 +38,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitWithError('ceiling worker', error));

@@ -9,6 +9,7 @@ import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/ports';
 import { startEmbeddedPostgres } from '../../scripts/postgres';
+import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
 import { registerSearchAttributes } from '../../worker/search-attributes';
@@ -98,6 +99,7 @@ function installExitHook(): void {
 const pgPids = new Set<number>();
 
 export async function startStack(options: StackOptions): Promise<Stack> {
+  const config = loadConfigOrExit(process.env, 'bench');
   installExitHook();
   const dir = mkdtempSync(join(tmpdir(), 'colis-bench-'));
   // The embedded cluster runs as the `postgres` user when we are root: it must reach its folder.
@@ -109,7 +111,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (pid > 0) pgPids.add(pid);
     return { pg, pid };
   };
-  const cli = resolveTemporalCli();
+  const cli = resolveTemporalCli(config);
   const temporalPort = await freePort();
   const startTemporal = () =>
     startTemporalDevServer({
@@ -237,7 +239,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       live.delete(temporal.process);
       await postgres.stop();
       pgPids.delete(pgPid);
-      if (!process.env.COLIS_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+      if (!config.COLIS_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
       if (postgres.dataDir && !postgres.dataDir.startsWith(dir)) rmSync(postgres.dataDir, { recursive: true, force: true });
     },
   };

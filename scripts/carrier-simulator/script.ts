@@ -18,29 +18,19 @@ const FaultsSchema = z.object({
   operations: z.array(z.enum(CARRIER_OPERATIONS)).optional(),
 });
 
-export const SimulatorScriptSchema = z.object({
+const KNOWN_CARRIERS = new Set<string>(CARRIER_CATALOGUE.map((carrier) => carrier.code));
+// A typo in a carrier code would otherwise script nothing, silently.
+const byKnownCarrier = <T extends z.ZodType>(value: T) =>
+  z.record(z.string(), value).refine((byCode) => Object.keys(byCode).every((code) => KNOWN_CARRIERS.has(code)), {
+    message: `names a carrier that does not exist (known: ${[...KNOWN_CARRIERS].join(', ')})`,
+  });
+
+/** Parsed once with the rest of the configuration (config/variables.ts); unknown keys are typos, refused. */
+export const SimulatorScriptSchema = z.strictObject({
   default: ScenarioNameSchema.optional(),
-  byCarrier: z.record(z.string(), ScenarioNameSchema).optional(),
+  byCarrier: byKnownCarrier(ScenarioNameSchema).optional(),
   byShipment: z.record(z.string(), ScenarioNameSchema).optional(),
-  faults: z.record(z.string(), FaultsSchema).optional(),
+  faults: byKnownCarrier(FaultsSchema).optional(),
   faultSeed: z.number().int().optional(),
 });
 export type SimulatorScript = z.infer<typeof SimulatorScriptSchema>;
-
-export function parseSimulatorScript(raw: string | undefined): SimulatorScript {
-  if (raw === undefined || raw.trim() === '') return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(`COLIS_SIMULATOR_SCRIPT is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const parsed = SimulatorScriptSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`COLIS_SIMULATOR_SCRIPT is invalid: ${z.prettifyError(parsed.error)}`);
-  // A typo in a carrier code would otherwise script nothing, silently.
-  const known = new Set(CARRIER_CATALOGUE.map((carrier) => carrier.code));
-  const named = [...Object.keys(parsed.data.byCarrier ?? {}), ...Object.keys(parsed.data.faults ?? {})];
-  const unknown = named.filter((code) => !known.has(code));
-  if (unknown.length > 0) throw new Error(`COLIS_SIMULATOR_SCRIPT names unknown carriers: ${unknown.join(', ')}`);
-  return parsed.data;
-}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../api/plugins/app/auth';
-import { parseApiKeys } from '../../api/config';
+import { loadConfig } from '../../config';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 
 let h: Harness;
@@ -89,6 +89,7 @@ describe('API keys and roles', () => {
   });
 
   it('parses COLIS_API_KEYS and refuses malformed entries', () => {
+    const parseApiKeys = (raw: string) => loadConfig({ COLIS_API_KEYS: raw }).COLIS_API_KEYS;
     expect(parseApiKeys('shop:intake:0123456789abcdef, hooks:carrier:0123456789abcdefg:swiftpost')).toEqual([
       { name: 'shop', role: 'intake', key: '0123456789abcdef' },
       { name: 'hooks', role: 'carrier', key: '0123456789abcdefg', carrierCode: 'swiftpost' },

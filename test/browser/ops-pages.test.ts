@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
-import { trackingPath, trackingSecret } from '../../api/routes/pages/tracking-token';
+import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
 import { KEYS } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
@@ -138,7 +138,7 @@ describe('ops pages in Chromium', () => {
 
   it('the customer page shows status, promised date and timeline to the holder of the tracking link, and nothing internal', async () => {
     const orderId = orderIdOf(stalled);
-    const response = await page.goto(`${base}${trackingPath(orderId, trackingSecret())}`);
+    const response = await page.goto(`${base}${trackingPath(orderId, app.config.trackingSecret)}`);
     expect(response?.status()).toBe(200);
     expect(await page.textContent('[data-fact="status"]')).toContain('Delivered');
     expect(await page.textContent('[data-fact="promised"]')).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
@@ -150,7 +150,9 @@ describe('ops pages in Chromium', () => {
 
     const forged = await page.goto(`${base}/track/${orderId}?t=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
     expect(forged?.status()).toBe(404);
-    const other = await page.goto(`${base}/track/${orderIdOf(delivered)}?t=${trackingPath(orderId, trackingSecret()).split('t=')[1]}`);
+    const other = await page.goto(
+      `${base}/track/${orderIdOf(delivered)}?t=${trackingPath(orderId, app.config.trackingSecret).split('t=')[1]}`,
+    );
     expect(other?.status()).toBe(404);
   });
 });

@@ -18,7 +18,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
     journey = await startJourney({
       server: 'dev',
       timeScale: 86_400,
-      simulatorScript: JSON.stringify({ default: 'stall' }),
+      simulatorScript: { default: 'stall' },
     });
   });
   afterAll(() => journey?.teardown());

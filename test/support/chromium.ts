@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { loadConfig } from '../../config';
 
 /**
  * Real headless Chromium for the browser tests: Debian's `chromium` package driven by
@@ -10,7 +11,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
  * that is impossible fails with what to do, never a silent skip.
  */
 
-export const CHROMIUM_PATH = process.env.COLIS_CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH = loadConfig(process.env).COLIS_CHROMIUM_PATH;
 
 export function ensureChromium(log: (line: string) => void = (line) => console.log(line)): string {
   if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;

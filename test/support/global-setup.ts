@@ -5,7 +5,8 @@ import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { createDb } from '../../activities/db';
-import { DATA_DIR } from '../../scripts/lib/paths';
+import { loadConfig } from '../../config';
+import { dataDir } from '../../scripts/lib/paths';
 import { freePort } from '../../scripts/lib/ports';
 import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
@@ -35,12 +36,13 @@ declare module 'vitest' {
 const TEMPLATE_DATABASE = 'colis_template';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const cli = resolveTemporalCli();
-  const testServer = resolveTestServer();
+  const config = loadConfig(process.env);
+  const cli = resolveTemporalCli(config);
+  const testServer = resolveTestServer(config);
   console.log(describe(cli, 'Temporal CLI'));
   console.log(describe(testServer, 'Temporal test server'));
 
-  const runsDir = join(DATA_DIR, 'test-runs');
+  const runsDir = join(dataDir(config), 'test-runs');
   removeDeadRuns(runsDir);
   const runDir = join(runsDir, `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { SimulatorScript } from '../../scripts/carrier-simulator/script';
 import type { Clock } from '../../scripts/carrier-simulator/simulator';
 import { DAY_MS } from '../../domain/clock';
 import { ids, TASK_QUEUES } from '../../domain/journey';
@@ -49,7 +50,7 @@ export const DEFAULT_ORDER: OrderRequest = OrderRequestSchema.parse({
 });
 
 export interface JourneyOptions {
-  simulatorScript?: string;
+  simulatorScript?: SimulatorScript;
   /**
    * `time-skipping` (default): Temporal's test server, days pass instantly while workflows wait.
    * `dev`: the run's real dev server (what `npm start` runs), in its `journey` namespace, with real
@@ -72,7 +73,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
   }
   const database = await createTestDatabase(10);
   const carriers = buildCarriers({
-    env: { COLIS_SIMULATOR_SCRIPT: options.simulatorScript },
+    script: options.simulatorScript,
     clock: onDevServer ? undefined : activityClock,
     timeScale,
   });

@@ -170,15 +170,15 @@ describe('carrier simulator state across restarts', () => {
     expect(() => boot(clock)).toThrow(file);
   });
 
-  it('the registry uses stateFile, or COLIS_SIMULATOR_STATE_FILE', async () => {
+  it('the carriers keep their state in stateFile, else in memory', async () => {
     const clock = new FakeClock();
-    const first = buildCarriers({ env: { COLIS_SIMULATOR_STATE_FILE: file }, clock });
+    const first = buildCarriers({ stateFile: file, clock });
     const label = await first.get('swiftpost').buyLabel(buyRequest());
     first.close();
-    const second = buildCarriers({ env: {}, clock, stateFile: file });
+    const second = buildCarriers({ clock, stateFile: file });
     expect(second.simulator?.soldLabel(label.trackingNumber)?.label).toEqual(label);
     second.close();
-    const inMemory = buildCarriers({ env: {}, clock });
+    const inMemory = buildCarriers({ clock });
     expect(inMemory.simulator?.labelsSold()).toBe(0);
     inMemory.close();
   });

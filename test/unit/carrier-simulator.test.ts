@@ -426,7 +426,7 @@ describe('webhooks', () => {
       requests.push({ url: String(input), body: String(init?.body), signature: headers.get('colis-signature') });
       return new Response(null, { status: requests.length === 1 ? 500 : 204 });
     };
-    const registry = buildCarriers({ env: { COLIS_CARRIER_SECRET_SWIFTPOST: 'sekret' } });
+    const registry = buildCarriers({ secrets: { swiftpost: 'sekret' } });
     const sink = new HttpWebhookSink({ baseUrl: 'http://api.test/', secretFor: registry.secretFor, now: () => START_MS, fetch: fakeFetch });
     const event: CarrierTrackingEvent = {
       carrierCode: 'swiftpost',

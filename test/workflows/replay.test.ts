@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config';
 import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
 import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
@@ -26,7 +27,7 @@ import {
  * Re-record after an intended, versioned change with `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts`.
  */
 const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
-const RECORD = process.env.COLIS_RECORD_HISTORIES === '1';
+const RECORD = loadConfig(process.env).COLIS_RECORD_HISTORIES;
 
 /**
  * Stored as protobufjs's JSON form (enum names, 64-bit numbers as strings, bytes as base64), which

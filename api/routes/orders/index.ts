@@ -16,7 +16,7 @@ import { OrderRequestSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
 import { ApiError, notFound, unavailable } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
-import { trackingPath, trackingSecret } from '../pages/tracking-token';
+import { trackingPath } from '../pages/tracking-token';
 import { placeOrder, unknownSkus } from '../../services/intake';
 import { listOrders } from '../../services/order-list';
 import { readOrder } from '../../services/orders';
@@ -34,7 +34,7 @@ const errors = {
 const orders: FastifyPluginAsyncZod = async (app) => {
   const uiLink = (workflowId: string) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId);
   const statusUrl = (orderId: string) => `${app.config.publicUrl ?? ''}/orders/${orderId}`;
-  const trackingSecretKey = trackingSecret();
+  const trackingSecretKey = app.config.trackingSecret;
   const trackingUrl = (orderId: string) => `${app.config.publicUrl ?? ''}${trackingPath(orderId, trackingSecretKey)}`;
 
   app.post(

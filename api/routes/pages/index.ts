@@ -7,7 +7,7 @@ import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
 import { timelineOf } from '../orders/index';
 import { escapeHtml, page } from './layout';
-import { trackingSecret, validTrackingToken } from './tracking-token';
+import { validTrackingToken } from './tracking-token';
 
 /**
  * The pages people look at, served by the API: ops pages (the process chart, open escalations with
@@ -108,7 +108,7 @@ function trackingHtml(view: OrderView): string {
 }
 
 const pages: FastifyPluginAsyncZod = async (app) => {
-  const secret = trackingSecret();
+  const secret = app.config.trackingSecret;
 
   app.get('/ops/assets/ops.js', { config: publicAccess, schema: hidden }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),

@@ -2,17 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * A customer reaches their tracking page with a token instead of a key: the HMAC of the order id
- * under a server secret, so it cannot be guessed for another order and needs no storage.
- * COLIS_TRACKING_SECRET sets the secret; required in production.
+ * under a server secret (COLIS_TRACKING_SECRET, ApiConfig.trackingSecret), so it cannot be guessed
+ * for another order and needs no storage.
  */
-const DEV_SECRET = 'colis-dev-tracking-secret';
-
-export function trackingSecret(env: Record<string, string | undefined> = process.env): string {
-  const secret = env.COLIS_TRACKING_SECRET?.trim();
-  if (secret) return secret;
-  if (env.NODE_ENV === 'production') throw new Error('COLIS_TRACKING_SECRET must be set in production');
-  return DEV_SECRET;
-}
 
 export function trackingToken(orderId: string, secret: string): string {
   return createHmac('sha256', secret).update(`track:${orderId}`, 'utf8').digest('base64url').slice(0, 32);

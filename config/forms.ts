@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The forms an environment variable's value may take, each a zod schema from the raw string (or
+ * undefined when unset) to a typed value. A blank value counts as unset: `FOO= npm start` is the
+ * shell's way of clearing a variable, not a value to reject.
+ */
+
+const blankToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/** Unset (or blank) takes `fallback`; otherwise `schema` parses the trimmed string. */
+export function withDefault<S extends z.ZodType<unknown, string>>(schema: S, fallback: z.output<S>) {
+  return z.preprocess(blankToUndefined, z.string().trim().pipe(schema).optional()).transform((value) => value ?? fallback);
+}
+
+/** Unset (or blank) is undefined; otherwise `schema` parses the trimmed string. */
+export function optional<S extends z.ZodType<unknown, string>>(schema: S) {
+  return z.preprocess(blankToUndefined, z.string().trim().pipe(schema).optional());
+}
+
+/** Plain decimal notation only: "1e3", "0x10" or "Infinity" are typos more often than intent. */
+const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
+
+export const positiveNumber = z
+  .string()
+  .regex(DECIMAL, 'not a number')
+  .transform(Number)
+  .pipe(z.number().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
+
+export const positiveInteger = z
+  .string()
+  .regex(/^[0-9]+$/, 'not a whole number')
+  .transform(Number)
+  .pipe(z.number().int().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
+
+/** 0 asks the OS for a free port. */
+export const portOrZero = z
+  .string()
+  .regex(/^[0-9]+$/, 'not a port number')
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(65_535, 'ports end at 65535'));
+
+export const port = portOrZero.pipe(z.number().min(1, 'port 0 is not allowed here'));
+
+export const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
+
+export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'not a postgresql:// URL' });
+
+/** host:port, with an IPv6 host in brackets. */
+export const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/, 'not host:port')
+  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65_535, 'ports end at 65535');
+
+export const host = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/, 'not a host name or IP address');
+
+export const path = z.string().min(1);
+
+/** A secret: long enough not to be guessed, one line. */
+export const secret = z
+  .string()
+  .min(16, 'shorter than 16 characters')
+  .regex(/^[\x21-\x7e]+$/, 'not printable ASCII without spaces');
+
+/** A JSON document checked against `schema`. */
+export function json<S extends z.ZodType>(schema: S) {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

@@ -1,0 +1,358 @@
+import { z } from 'zod';
+import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
+import { SimulatorScriptSchema } from '../scripts/carrier-simulator/script';
+import { apiKeysForm } from './api-keys';
+import {
+  boolean,
+  host,
+  hostPort,
+  httpUrl,
+  json,
+  optional,
+  path,
+  port,
+  portOrZero,
+  positiveInteger,
+  positiveNumber,
+  postgresUrl,
+  secret,
+  withDefault,
+} from './forms';
+import { ALL_QUEUES, queueChoiceForm } from './queues';
+
+/**
+ * Every environment variable Colis reads, declared once: how its value is parsed, the accepted
+ * form an error names, and the README's default and meaning (the README's table is rendered from
+ * this list, and a test fails when they differ). To add a variable, add one entry here; its typed
+ * value is then `config.<NAME>` wherever the entry point hands the config down.
+ */
+
+export interface Variable<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  /** The accepted form, as an error line states it. */
+  form: string;
+  /** The README's default column. */
+  default: string;
+  /** The README's meaning column. */
+  meaning: string;
+  /** Never echoed: an error names the variable and the length of its value only. */
+  secret?: boolean;
+}
+
+const variable = <S extends z.ZodType>(spec: Variable<S>): Variable<S> => spec;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const WORKER_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+export const VARIABLES = {
+  NODE_ENV: variable({
+    schema: withDefault(z.enum(['development', 'production', 'test']), 'development'),
+    form: 'development, production or test',
+    default: '`development`',
+    meaning: '`production` refuses the built-in development keys and secrets',
+  }),
+  DATABASE_URL: variable({
+    schema: optional(postgresUrl),
+    form: 'a postgresql://user:password@host:port/database URL',
+    default: 'embedded PostgreSQL',
+    meaning: 'any PostgreSQL ≥ 14; when set, nothing embedded starts and migrations are applied to it',
+    secret: true,
+  }),
+  COLIS_DB_POOL: variable({
+    schema: withDefault(positiveInteger, 10),
+    form: 'a whole number of connections, e.g. 10',
+    default: '`10`',
+    meaning: 'PostgreSQL connections per process',
+  }),
+  COLIS_PG_PORT: variable({
+    schema: withDefault(port, 5433),
+    form: 'a TCP port, 1–65535',
+    default: '`5433`',
+    meaning: 'port of the embedded PostgreSQL',
+  }),
+  COLIS_DATA_DIR: variable({
+    schema: withDefault(path, '.data'),
+    form: 'a directory path',
+    default: '`.data`',
+    meaning: 'where the embedded services keep their data (relative to the checkout); one running `npm start` per directory',
+  }),
+  COLIS_TOOLS_DIR: variable({
+    schema: withDefault(path, '.tools'),
+    form: 'a directory path',
+    default: '`.tools`',
+    meaning: 'where the Temporal binaries are installed when none is found',
+  }),
+  TEMPORAL_ADDRESS: variable({
+    schema: optional(hostPort),
+    form: 'host:port, e.g. my-ns.a1b2c.tmprl.cloud:7233',
+    default: 'embedded dev server on `127.0.0.1:$TEMPORAL_PORT`',
+    meaning: 'a Temporal cluster (self-hosted or Cloud); when set, no dev server starts',
+  }),
+  TEMPORAL_NAMESPACE: variable({
+    schema: withDefault(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'not a namespace name'), 'default'),
+    form: 'a namespace name (letters, digits, ".", "_", "-")',
+    default: '`default`',
+    meaning: 'namespace',
+  }),
+  TEMPORAL_API_KEY: variable({
+    schema: optional(z.string().regex(/^\S+$/, 'contains spaces')),
+    form: 'an API key without spaces',
+    default: '–',
+    meaning: 'Temporal Cloud API key (implies TLS)',
+    secret: true,
+  }),
+  TEMPORAL_TLS: variable({
+    schema: withDefault(boolean, false),
+    form: 'true or false',
+    default: '`false`',
+    meaning: 'TLS with the system roots (implied by an API key or any of the TLS paths)',
+  }),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: variable({
+    schema: optional(path),
+    form: 'the path of a PEM certificate',
+    default: '–',
+    meaning: 'mTLS client certificate; set together with `TEMPORAL_TLS_CLIENT_KEY_PATH`',
+  }),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: variable({
+    schema: optional(path),
+    form: 'the path of a PEM private key',
+    default: '–',
+    meaning: 'mTLS client key; set together with `TEMPORAL_TLS_CLIENT_CERT_PATH`',
+  }),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: variable({
+    schema: optional(path),
+    form: 'the path of a PEM CA certificate',
+    default: '–',
+    meaning: "the server's CA, when not a public one",
+  }),
+  TEMPORAL_TLS_SERVER_NAME: variable({
+    schema: optional(host),
+    form: 'a host name',
+    default: '–',
+    meaning: 'TLS server name (SNI) override',
+  }),
+  TEMPORAL_PORT: variable({
+    schema: withDefault(port, 7233),
+    form: 'a TCP port, 1–65535',
+    default: '`7233`',
+    meaning: 'gRPC port of the embedded dev server',
+  }),
+  TEMPORAL_UI_PORT: variable({
+    schema: withDefault(port, 8233),
+    form: 'a TCP port, 1–65535',
+    default: '`8233`',
+    meaning: 'Web UI port of the embedded dev server',
+  }),
+  TEMPORAL_CLI_PATH: variable({
+    schema: optional(path),
+    form: 'the path of a temporal binary',
+    default: '–',
+    meaning: 'use this Temporal CLI instead of looking it up',
+  }),
+  TEMPORAL_TEST_SERVER_PATH: variable({
+    schema: optional(path),
+    form: 'the path of a temporal-test-server binary',
+    default: '–',
+    meaning: 'use this time-skipping test server (tests) instead of looking it up',
+  }),
+  COLIS_API_PORT: variable({
+    schema: withDefault(portOrZero, 3000),
+    form: 'a TCP port, 0–65535 (0 picks a free one)',
+    default: '`3000`',
+    meaning: 'where the API listens',
+  }),
+  COLIS_API_HOST: variable({
+    schema: withDefault(host, '127.0.0.1'),
+    form: 'a host name or IP address',
+    default: '`127.0.0.1`',
+    meaning: 'the address the API binds',
+  }),
+  COLIS_PUBLIC_URL: variable({
+    schema: optional(httpUrl),
+    form: 'an http(s) URL',
+    default: 'relative links',
+    meaning: 'absolute base of the status and tracking URLs the API returns',
+  }),
+  COLIS_API_KEYS: variable({
+    schema: optional(apiKeysForm),
+    form: 'name:role:key[:carrierCode],… with role intake, ops or carrier and keys of 16+ characters',
+    default: 'dev keys',
+    meaning: '`name:role:key[:carrierCode],…` with roles `intake`, `ops`, `carrier`; required when `NODE_ENV=production`',
+    secret: true,
+  }),
+  COLIS_TRACKING_SECRET: variable({
+    schema: optional(secret),
+    form: '16+ printable characters without spaces',
+    default: 'dev secret',
+    meaning: "signs customers' tracking links; required in production",
+    secret: true,
+  }),
+  COLIS_TIME_SCALE: variable({
+    schema: withDefault(positiveNumber, 1),
+    form: 'a positive number of business seconds per real second, e.g. 1440',
+    default: '`1440` under `npm start`, else `1`',
+    meaning: 'business seconds per real second',
+  }),
+  COLIS_WORKER_QUEUES: variable({
+    schema: withDefault(queueChoiceForm, ALL_QUEUES),
+    form: 'all, or a list of orders, carriers, warehouse:<CODE>, warehouse:*',
+    default: 'all',
+    meaning: 'which queues this process serves: `orders,carriers,warehouse:PAR1,warehouse:*`',
+  }),
+  COLIS_MAX_CACHED_WORKFLOWS: variable({
+    schema: withDefault(positiveInteger, 1000),
+    form: 'a whole number of workflows, e.g. 1000',
+    default: '`1000`',
+    meaning: 'sticky cache size of the orders worker: bounds memory however many shipments wait for scans',
+  }),
+  COLIS_WORKER_LOG_LEVEL: variable({
+    schema: withDefault(z.enum(WORKER_LOG_LEVELS), 'WARN'),
+    form: WORKER_LOG_LEVELS.join(', '),
+    default: '`WARN`',
+    meaning: "the Temporal worker runtime's log level",
+  }),
+  COLIS_CARRIERS: variable({
+    schema: withDefault(z.enum(['simulator']), 'simulator'),
+    form: 'simulator',
+    default: '`simulator`',
+    meaning: 'the carrier backend',
+  }),
+  COLIS_SIMULATOR_SCRIPT: variable({
+    schema: optional(json(SimulatorScriptSchema)),
+    form: 'JSON such as {"byCarrier":{"ecoroute":"stall"},"faults":{"swiftpost":{"errorRate":0.3}}}',
+    default: '–',
+    meaning:
+      'JSON scenarios and faults for the simulator, e.g. `{"byCarrier":{"ecoroute":"stall"},"faults":{"swiftpost":{"errorRate":0.3}}}`',
+  }),
+  COLIS_SIMULATOR_STATE_FILE: variable({
+    schema: optional(path),
+    form: 'a file path',
+    default: 'memory (`npm start`: `$COLIS_DATA_DIR/carrier-simulator.json`)',
+    meaning: "keeps the simulated carriers' labels across restarts",
+  }),
+  COLIS_WEBHOOK_TARGET_URL: variable({
+    schema: optional(httpUrl),
+    form: 'an http(s) URL',
+    default: 'the API (`npm start`), none (worker)',
+    meaning: 'where the simulated carriers push their tracking webhooks',
+  }),
+  COLIS_ESCALATION_WEBHOOK_URL: variable({
+    schema: optional(httpUrl),
+    form: 'an http(s) URL',
+    default: '–',
+    meaning: 'escalations are POSTed here (besides the log)',
+  }),
+  COLIS_TEMPORAL_UI_URL: variable({
+    schema: optional(httpUrl),
+    form: 'an http(s) URL',
+    default: "the dev server's UI",
+    meaning: 'base of the Web UI links the API returns',
+  }),
+  COLIS_RATE_LIMIT_PER_MINUTE: variable({
+    schema: withDefault(positiveInteger, 600),
+    form: 'a whole number of requests, e.g. 600',
+    default: '`600`',
+    meaning: 'API requests per minute per key (per client address without one)',
+  }),
+  COLIS_BODY_LIMIT_BYTES: variable({
+    schema: withDefault(positiveInteger, 256 * 1024),
+    form: 'a whole number of bytes, e.g. 262144',
+    default: '`262144`',
+    meaning: 'largest request body the API reads',
+  }),
+  COLIS_WORKFLOW_CALL_TIMEOUT_MS: variable({
+    schema: withDefault(positiveInteger, 10_000),
+    form: 'a whole number of milliseconds, e.g. 10000',
+    default: '`10000`',
+    meaning: 'how long an API query or update waits for a workflow (no worker, stuck task) before answering 503',
+  }),
+  COLIS_INTAKE_START_WAIT_MS: variable({
+    schema: withDefault(positiveNumber, 25),
+    form: 'a positive number of milliseconds, e.g. 25',
+    default: '`25`',
+    meaning:
+      '`POST /orders` answers once the order is committed and at most this long waiting for its workflow to start (`workflowStarted` in the answer); ' +
+      'under a burst or a Temporal outage the start continues behind the answer and a sweep retries it, backing off from 2 s to 30 s after each ' +
+      'failed start; meanwhile the order reads and lists as `received`',
+  }),
+  COLIS_INTAKE_MAX_STARTS_PER_SECOND: variable({
+    schema: optional(positiveNumber),
+    form: 'a positive number of starts per second',
+    default: 'no limit',
+    meaning:
+      'meter order workflow starts per API process: a burst above what the workers can journey at once waits in PostgreSQL ' +
+      "(`colis_intake_unstarted_orders` in `/metrics`) instead of overflowing the workers' sticky cache",
+  }),
+  COLIS_LOG_LEVEL: variable({
+    schema: withDefault(z.enum(LOG_LEVELS), 'info'),
+    form: LOG_LEVELS.join(', '),
+    default: '`info`',
+    meaning: "the API's log level",
+  }),
+  COLIS_TEMPORAL_METRICS_ADDRESS: variable({
+    schema: withDefault(hostPort, '127.0.0.1:9464'),
+    form: 'host:port',
+    default: '`127.0.0.1:9464`',
+    meaning: 'where the worker runtime exports Prometheus metrics',
+  }),
+  COLIS_TEMPORAL_METRICS_URL: variable({
+    schema: withDefault(httpUrl, 'http://127.0.0.1:9464/metrics'),
+    form: 'an http(s) URL',
+    default: '`http://127.0.0.1:9464/metrics`',
+    meaning: "where the API's `/metrics` reads the workers' metrics",
+  }),
+  COLIS_API_URL: variable({
+    schema: withDefault(httpUrl, 'http://127.0.0.1:3000'),
+    form: 'an http(s) URL',
+    default: '`http://127.0.0.1:3000`',
+    meaning: '`npm run demo`: the API it places orders with',
+  }),
+  COLIS_INTAKE_KEY: variable({
+    schema: withDefault(z.string().min(1), 'colis-dev-intake-key'),
+    form: 'an intake API key',
+    default: 'the dev intake key',
+    meaning: '`npm run demo`: the key it places orders with',
+    secret: true,
+  }),
+  DEMO_ORDERS: variable({
+    schema: withDefault(positiveInteger, 24),
+    form: 'a whole number of orders, e.g. 24',
+    default: '`24`',
+    meaning: '`npm run demo`: how many orders it places',
+  }),
+  COLIS_BENCH_KEEP: variable({
+    schema: withDefault(boolean, false),
+    form: 'true or false',
+    default: '`false`',
+    meaning: "benchmarks and drills keep their stack's temporary folder (logs, data) instead of deleting it",
+  }),
+  COLIS_RECORD_HISTORIES: variable({
+    schema: withDefault(boolean, false),
+    form: 'true or false (or 1 / 0)',
+    default: '`false`',
+    meaning: 'tests: the replay test records fresh workflow histories instead of replaying the stored ones',
+  }),
+  COLIS_CHROMIUM_PATH: variable({
+    schema: withDefault(path, '/usr/bin/chromium'),
+    form: 'the path of a Chromium binary',
+    default: '`/usr/bin/chromium`',
+    meaning: 'tests: the browser the page tests drive',
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;
+
+/**
+ * A family of variables named after the carriers: one webhook signing secret per carrier in the
+ * catalogue. Development gets predictable secrets so the simulator and the API agree without setup;
+ * production must set them all, or a guessable secret would let anyone post tracking events.
+ */
+export const CARRIER_SECRET_PREFIX = 'COLIS_CARRIER_SECRET_';
+export const carrierSecretVariable = (carrierCode: string) => `${CARRIER_SECRET_PREFIX}${carrierCode.toUpperCase()}`;
+export const CARRIER_SECRET_FAMILY = variable({
+  schema: optional(secret),
+  form: '16+ printable characters without spaces',
+  default: 'dev secrets',
+  meaning: `webhook signing secret per carrier (${CARRIER_CATALOGUE.map((c) => `\`${carrierSecretVariable(c.code)}\``).join(', ')}); required in production`,
+  secret: true,
+});

@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project's own entry points (`npm start`, the API, a worker), run as a user runs them: a Node process with tsx. */
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A minimal environment: the caller's PATH and HOME, nothing of the test runner's own COLIS_ settings. */
+export function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
+    ...extra,
+  };
+}
+
+export function spawnEntry(entry: string, env: Record<string, string>, cwd = ROOT): ChildProcess {
+  return spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, entry)], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+}
+
+/** Runs an entry point to its end (or kills it after `timeoutMs`) and collects its output. */
+export function runEntry(entry: string, env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
+  const child = spawnEntry(entry, env);
+  return collect(child, timeoutMs);
+}
+
+export function collect(child: ChildProcess, timeoutMs: number): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((done) => {
+    const timer = setTimeout(() => {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code, signal, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config';
+import { README_PATH, withRenderedTable } from '../../config/readme';
+
+const refusal = (env: Record<string, string>): string => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+describe('configuration, parsed once from the environment', () => {
+  it('gives every default with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.NODE_ENV).toBe('development');
+    expect(config.COLIS_TIME_SCALE).toBe(1);
+    expect(config.COLIS_API_PORT).toBe(3000);
+    expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: true, warehouses: '*' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.carrierSecrets.swiftpost).toMatch(/^dev-/);
+  });
+
+  it('types the values it parses, and a blank value counts as unset', () => {
+    const config = loadConfig({
+      COLIS_TIME_SCALE: '1440',
+      COLIS_API_PORT: ' ',
+      TEMPORAL_TLS: 'true',
+      COLIS_WORKER_QUEUES: 'orders, warehouse:PAR1,warehouse:PAR1',
+      COLIS_PUBLIC_URL: 'https://colis.example.com/',
+      COLIS_SIMULATOR_SCRIPT: '{"byCarrier":{"ecoroute":"stall"}}',
+      COLIS_CARRIER_SECRET_SWIFTPOST: 'a-long-enough-secret',
+    });
+    expect(config.COLIS_TIME_SCALE).toBe(1440);
+    expect(config.COLIS_API_PORT).toBe(3000);
+    expect(config.TEMPORAL_TLS).toBe(true);
+    expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: false, warehouses: ['PAR1'] });
+    expect(config.COLIS_PUBLIC_URL).toBe('https://colis.example.com');
+    expect(config.COLIS_SIMULATOR_SCRIPT).toEqual({ byCarrier: { ecoroute: 'stall' } });
+    expect(config.carrierSecrets.swiftpost).toBe('a-long-enough-secret');
+  });
+
+  it('refuses a bad value in one line naming the variable, the value and the accepted form', () => {
+    const message = refusal({ COLIS_TIME_SCALE: 'fast' });
+    expect(message).toBe(
+      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a positive number of business seconds per real second, e.g. 1440',
+    );
+    expect(message).not.toContain('\n');
+  });
+
+  it.each([
+    ['COLIS_TIME_SCALE', '0', /greater than 0/],
+    ['COLIS_TIME_SCALE', '1e3', /not a number/],
+    ['COLIS_API_PORT', '70000', /65535/],
+    ['COLIS_PG_PORT', '0', /port 0/],
+    ['DATABASE_URL', 'mysql://localhost/colis', /postgresql/],
+    ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
+    ['COLIS_PUBLIC_URL', 'javascript:alert(1)', /http/],
+    ['COLIS_WORKER_QUEUES', 'orders,invoices', /unknown queue "invoices"/],
+    ['COLIS_LOG_LEVEL', 'verbose', /COLIS_LOG_LEVEL/],
+    ['NODE_ENV', 'prod', /development, production or test/],
+    ['COLIS_SIMULATOR_SCRIPT', '{"byCarrier":{"ecorout":"stall"}}', /byCarrier: names a carrier that does not exist/],
+    ['COLIS_SIMULATOR_SCRIPT', '{not json', /not valid JSON/],
+    ['COLIS_SIMULATOR_SCRIPT', '{"bycarrier":{}}', /bycarrier/],
+    ['COLIS_API_KEYS', 'shop:intake:short', /shorter than 16/],
+    ['COLIS_CARRIER_SECRET_SWIFTPOST', 'short', /16/],
+  ])('refuses %s=%s', (variable, value, why) => {
+    const message = refusal({ [variable]: value });
+    expect(message.startsWith(`${variable}=`)).toBe(true);
+    expect(message).toMatch(why);
+    expect(message).not.toContain('\n');
+  });
+
+  it('never echoes a secret value', () => {
+    const message = refusal({ COLIS_API_KEYS: 'shop:admin:my-very-secret-key-123' });
+    expect(message).toContain('COLIS_API_KEYS=(33 characters, withheld)');
+    expect(message).not.toContain('my-very-secret-key-123');
+    expect(refusal({ DATABASE_URL: 'mysql://colis:hunter2-password@db/colis' })).not.toContain('hunter2');
+  });
+
+  it('shows control characters and cuts long values so the error stays one line', () => {
+    const message = refusal({ COLIS_API_HOST: `bad\nhost${'x'.repeat(200)}` });
+    expect(message).toContain('"bad\\nhost');
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThan(300);
+  });
+
+  it('refuses an unknown COLIS_ variable, a typo that would otherwise be ignored', () => {
+    expect(refusal({ COLIS_TIME_SCAL: '1440' })).toMatch(/^COLIS_TIME_SCAL=.* \(not a Colis variable; did you mean COLIS_TIME_SCALE\?\)/);
+    expect(refusal({ COLIS_CARRIER_SECRET_UPS: 'a-long-enough-secret' })).toMatch(/no carrier has this code/);
+  });
+
+  it('names the first problem and counts the others', () => {
+    expect(refusal({ COLIS_TIME_SCALE: 'x', COLIS_API_PORT: 'y', COLIS_PG_PORT: 'z' })).toMatch(
+      /^COLIS_TIME_SCALE=.* \(and 2 more: COLIS_PG_PORT, COLIS_API_PORT\)$|^COLIS_PG_PORT=.* \(and 2 more/,
+    );
+  });
+
+  it('requires real keys and secrets in production', () => {
+    expect(refusal({ NODE_ENV: 'production' })).toMatch(/^COLIS_API_KEYS=\(unset\) is invalid \(required when NODE_ENV=production\)/);
+    const keys = 'shop:intake:0123456789abcdef';
+    expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys })).toMatch(/^COLIS_TRACKING_SECRET=/);
+    expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys, COLIS_TRACKING_SECRET: 'tracking-secret-0123' })).toMatch(
+      /^COLIS_CARRIER_SECRET_SWIFTPOST=\(unset\).*and 2 more: COLIS_CARRIER_SECRET_PARCELNORD, COLIS_CARRIER_SECRET_ECOROUTE/,
+    );
+  });
+
+  it('requires an mTLS certificate and its key together', () => {
+    expect(refusal({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/colis/client.pem' })).toMatch(/^TEMPORAL_TLS_CLIENT_KEY_PATH=\(unset\)/);
+  });
+
+  it("the README's configuration table is the one rendered from the declarations", () => {
+    const readme = readFileSync(README_PATH, 'utf8');
+    expect(readme, 'run `npm run config:readme`').toBe(withRenderedTable(readme));
+  });
+});
