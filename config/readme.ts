@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CARRIER_SECRET_FAMILY, CARRIER_SECRET_PREFIX, type Variable, VARIABLES } from './variables';
@@ -25,12 +26,37 @@ export function renderConfigTable(): string {
   ].join('\n');
 }
 
-/** The README with its table replaced by the rendered one. */
-export function withRenderedTable(readme: string): string {
+function tableBounds(readme: string): { begin: number; end: number } {
   const begin = readme.indexOf(TABLE_BEGIN);
   const end = readme.indexOf(TABLE_END);
   if (begin < 0 || end < begin) throw new Error(`the README has no configuration table markers (${TABLE_BEGIN} … ${TABLE_END})`);
-  return `${readme.slice(0, begin + TABLE_BEGIN.length)}\n\n${renderConfigTable()}\n\n${readme.slice(end)}`;
+  return { begin: begin + TABLE_BEGIN.length, end };
+}
+
+/** The README with its table replaced by the rendered one. */
+export function withRenderedTable(readme: string): string {
+  const { begin, end } = tableBounds(readme);
+  return `${readme.slice(0, begin)}\n\n${renderConfigTable()}\n\n${readme.slice(end)}`;
+}
+
+/** A markdown table's rows as trimmed cells, whatever its column padding (the formatter aligns the README's). */
+export function tableRows(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((line) => line.trim().startsWith('|') && !/^\|[\s|:-]+\|$/.test(line.trim()))
+    .map((line) =>
+      line
+        .trim()
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
+}
+
+/** The rows of the README's configuration table. */
+export function readmeConfigRows(readme: string): string[][] {
+  const { begin, end } = tableBounds(readme);
+  return tableRows(readme.slice(begin, end));
 }
 
 export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url));
@@ -38,6 +64,10 @@ export const README_PATH = fileURLToPath(new URL('../README.md', import.meta.url
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const before = readFileSync(README_PATH, 'utf8');
   const after = withRenderedTable(before);
-  if (after !== before) writeFileSync(README_PATH, after);
+  if (after !== before) {
+    writeFileSync(README_PATH, after);
+    // The formatter aligns the table's columns, as it does for every markdown file in the tree.
+    spawnSync(fileURLToPath(new URL('../node_modules/.bin/biome', import.meta.url)), ['format', '--write', README_PATH], { stdio: 'ignore' });
+  }
   process.stdout.write(after === before ? 'README configuration table is current\n' : 'README configuration table rewritten\n');
 }
