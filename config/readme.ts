@@ -67,7 +67,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (after !== before) {
     writeFileSync(README_PATH, after);
     // The formatter aligns the table's columns, as it does for every markdown file in the tree.
-    spawnSync(fileURLToPath(new URL('../node_modules/.bin/biome', import.meta.url)), ['format', '--write', README_PATH], { stdio: 'ignore' });
+    spawnSync(fileURLToPath(new URL('../node_modules/.bin/biome', import.meta.url)), ['format', '--write', README_PATH], {
+      stdio: 'ignore',
+    });
   }
   process.stdout.write(after === before ? 'README configuration table is current\n' : 'README configuration table rewritten\n');
 }
