@@ -4,100 +4,135 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeAllDbs, getDb } from '../activities/db';
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
+import type { Config } from '../config';
+import { exitWithError, loadConfigOrExit } from '../config/process';
 import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
-import { logLine } from './lib/log';
-import { dataDir } from './lib/paths';
-import { startPostgres } from './postgres';
-import { describe, resolveTemporalCli } from './provision-temporal';
-import { startTemporalDevServer, type RunningDevServer } from './temporal-dev-server';
+import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
-import { connectionOptions, temporalTarget } from '../worker/temporal-config';
+import { connectionOptions, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
 import { buildCarriers, startColisWorkers } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
-import { exitWithError, loadConfigOrExit } from '../config/process';
-import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
+import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
+import { Lifecycle, StartInterrupted } from './lib/lifecycle';
+import { logLine } from './lib/log';
+import { dataDir } from './lib/paths';
+import { portInUse } from './lib/ports';
+import { startPostgres, stopLeftoverPostgres } from './postgres';
+import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
+import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
 
 /**
  * `npm start`: the whole product on its embedded defaults, in one terminal.
- *   PostgreSQL   embedded under .data/postgres (or DATABASE_URL), migrated and seeded
- *   Temporal     dev server with Web UI, persisted to .data/temporal/temporal.db (or TEMPORAL_ADDRESS)
+ *   PostgreSQL   embedded under $COLIS_DATA_DIR/postgres (or DATABASE_URL), migrated and seeded
+ *   Temporal     dev server with Web UI, persisted to $COLIS_DATA_DIR/temporal/temporal.db (or TEMPORAL_ADDRESS)
  *   workers      every task queue (orders, carriers, one per warehouse)
  *   carriers     the simulator, pushing signed tracking webhooks to the API
  *   API          Fastify on :3000 with /docs
- * Ctrl-C stops everything in reverse order; the next start resumes the same data and orders.
+ * One instance per data directory (a second start refuses, naming the first). A part that fails to
+ * start, or dies while running, stops the instance; Ctrl-C stops what this instance started, in reverse.
  */
 
-async function main(): Promise<void> {
+/** Exit code of a start refused because another instance runs on the data directory. */
+const ALREADY_RUNNING_EXIT_CODE = 3;
+
+interface Plan {
+  config: Config;
+  dataDir: string;
+  target: TemporalTarget;
+  cli: ResolvedTool | undefined;
+}
+
+/** Everything that can be refused, checked before anything starts. */
+function plan(): Plan {
   // Business seconds per real second for new orders and the simulator: a demo day lasts a minute.
   const env = { ...process.env };
   if (!env.COLIS_TIME_SCALE?.trim()) env.COLIS_TIME_SCALE = '1440';
-  // Everything that can be refused is checked before anything starts.
   const config = loadConfigOrExit(env, 'npm start');
   const target = temporalTarget(config, `127.0.0.1:${config.TEMPORAL_PORT}`);
   const cli = target.embedded ? resolveTemporalCli(config) : undefined;
   if (!config.DATABASE_URL) selectQueues(config.COLIS_WORKER_QUEUES, WAREHOUSE_CODES);
-  const DATA_DIR = dataDir(config);
-  const timeScale = config.COLIS_TIME_SCALE;
+  return { config, dataDir: dataDir(config), target, cli };
+}
 
-  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logLine('colis', `${signal}: stopping`);
-    // A last resort: whatever happens below, the process ends.
-    setTimeout(() => {
-      logLine('colis', 'shutdown took longer than 45 s; exiting');
-      process.exit(1);
-    }, 45_000).unref();
-    for (const { name, stop } of stops.reverse()) {
-      try {
-        await stop();
-        logLine('colis', `stopped ${name}`);
-      } catch (error) {
-        logLine('colis', `stopping ${name} failed: ${(error as Error).message}`);
-      }
+/** The ports this instance will listen on must be free: a port in use is named with its variable, before anything starts. */
+async function checkPorts({ config, target }: Plan): Promise<void> {
+  const wanted: [string, number, string][] = [];
+  if (!config.DATABASE_URL) wanted.push(['COLIS_PG_PORT', config.COLIS_PG_PORT, '127.0.0.1']);
+  if (target.embedded)
+    wanted.push(['TEMPORAL_PORT', config.TEMPORAL_PORT, '127.0.0.1'], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, '127.0.0.1']);
+  if (config.COLIS_API_PORT !== 0) wanted.push(['COLIS_API_PORT', config.COLIS_API_PORT, config.COLIS_API_HOST]);
+  const metrics = config.COLIS_TEMPORAL_METRICS_ADDRESS;
+  wanted.push([
+    'COLIS_TEMPORAL_METRICS_ADDRESS',
+    Number(metrics.slice(metrics.lastIndexOf(':') + 1)),
+    metrics.slice(0, metrics.lastIndexOf(':')),
+  ]);
+  for (const [variable, port, host] of wanted) {
+    if (await portInUse(port, host)) {
+      throw new Error(
+        `port ${port} on ${host} (${variable}) is already in use by another program; stop it or set ${variable} to a free port`,
+      );
     }
-    process.exit(0);
-  };
-  // Only add listeners, never remove others': tsx's launcher listens too, and relays Ctrl-C to this
-  // process only while it sees it handled here (it kills the process otherwise).
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  }
+}
+
+async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<void> {
+  const { config, target, cli } = plan;
+  const dir = plan.dataDir;
+  const timeScale = config.COLIS_TIME_SCALE;
+  // Leftovers of an earlier run of this data directory that ended without stopping them (proved ours first).
+  if (!config.DATABASE_URL) await stopLeftoverPostgres(join(dir, 'postgres'), (m) => logLine('postgres', m));
+  if (cli) await stopLeftoverDevServer(join(dir, 'temporal', 'temporal.db'));
+  await checkPorts(plan);
 
   const postgres = await startPostgres({
     externalUrl: config.DATABASE_URL,
-    dataDir: join(DATA_DIR, 'postgres'),
+    dataDir: join(dir, 'postgres'),
     port: config.COLIS_PG_PORT,
     database: 'colis',
+    logFile: join(dir, 'logs', 'postgres.log'),
+    ownProcessGroup: true,
   });
-  stops.push({ name: 'PostgreSQL', stop: () => postgres.stop() });
-  logLine('postgres', postgres.embedded ? `embedded PostgreSQL on ${postgres.url.replace(/:[^:@/]+@/, ':***@')}` : 'using DATABASE_URL');
+  if (postgres.embedded) {
+    life.started('PostgreSQL', () => postgres.stop());
+    if (postgres.ended) life.watch('PostgreSQL', postgres.ended);
+    lock.update({ PostgreSQL: `127.0.0.1:${config.COLIS_PG_PORT}` });
+  }
+  logLine(
+    'postgres',
+    postgres.embedded ? `embedded PostgreSQL on 127.0.0.1:${config.COLIS_PG_PORT}, cluster in ${postgres.dataDir}` : 'using DATABASE_URL',
+  );
+  life.checkpoint();
   const migrations = await applyMigrations(postgres.url);
   logLine('postgres', `migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already applied`);
   const db = getDb(postgres.url, config.COLIS_DB_POOL);
-  stops.push({ name: 'database pool', stop: () => closeAllDbs() });
+  life.started('database pool', () => closeAllDbs());
   const seeded = await seed(db);
   logLine(
     'postgres',
     `seed: ${seeded.warehouses} warehouses, ${seeded.skus} SKUs, ${seeded.carriers} carriers, ${seeded.stockLevelsCreated} stock levels created`,
   );
+  life.checkpoint();
 
-  let devServer: RunningDevServer | undefined;
+  let uiUrl = config.COLIS_TEMPORAL_UI_URL ?? 'https://cloud.temporal.io';
   if (cli) {
     logLine('temporal', describe(cli, 'Temporal CLI'));
-    devServer = await startTemporalDevServer({
+    const devServer = await startTemporalDevServer({
       cliPath: cli.path,
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: join(DATA_DIR, 'temporal', 'temporal.db'),
+      dbFile: join(dir, 'temporal', 'temporal.db'),
       namespace: target.namespace,
-      logFile: join(DATA_DIR, 'logs', 'temporal.log'),
+      logFile: join(dir, 'logs', 'temporal.log'),
+      ownProcessGroup: true,
     });
-    stops.push({ name: 'Temporal dev server', stop: () => devServer?.stop() ?? Promise.resolve() });
+    life.started('Temporal dev server', () => devServer.stop());
+    life.watch('the Temporal dev server', devServer.ended);
+    uiUrl = config.COLIS_TEMPORAL_UI_URL ?? devServer.uiUrl ?? uiUrl;
+    lock.update({ Temporal: target.address, 'Temporal UI': uiUrl });
   }
-  const uiUrl = config.COLIS_TEMPORAL_UI_URL ?? devServer?.uiUrl ?? 'https://cloud.temporal.io';
+  life.checkpoint();
 
   // shutdownSignals: [] — this script owns Ctrl-C and stops services in order; the SDK's own handler would re-raise the signal midway.
   // The workers' own metrics (task latencies, slots, polls) in Prometheus format; GET /metrics on the API appends them.
@@ -107,18 +142,20 @@ async function main(): Promise<void> {
     telemetryOptions: { metrics: { prometheus: { bindAddress: config.COLIS_TEMPORAL_METRICS_ADDRESS } } },
   });
   const clientConnection = await Connection.connect(connectionOptions(target));
-  stops.push({ name: 'Temporal client', stop: () => clientConnection.close() });
+  life.started('Temporal client', () => clientConnection.close());
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
   const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  life.checkpoint();
 
   const carriers = buildCarriers({
     timeScale,
     script: config.COLIS_SIMULATOR_SCRIPT,
-    stateFile: config.COLIS_SIMULATOR_STATE_FILE ?? join(DATA_DIR, 'carrier-simulator.json'),
+    stateFile: config.COLIS_SIMULATOR_STATE_FILE ?? join(dir, 'carrier-simulator.json'),
     secrets: config.carrierSecrets,
   });
-  stops.push({ name: 'carrier simulator', stop: async () => carriers.close() });
+  life.started('carrier simulator', async () => carriers.close());
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
+  life.started('worker connection', () => workerConnection.close());
   const workers = await startColisWorkers({
     connection: workerConnection,
     namespace: target.namespace,
@@ -128,18 +165,21 @@ async function main(): Promise<void> {
     notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
   });
-  stops.push({ name: 'workers', stop: () => workers.shutdown().then(() => workerConnection.close()) });
-  workers.done.catch((error: unknown) => {
-    logLine('worker', `a worker stopped with an error: ${(error as Error).message}`);
-    void shutdown('worker failure');
-  });
+  life.started('workers', () => workers.shutdown());
+  life.watch(
+    'a worker',
+    workers.done.then(
+      () => 'all workers stopped',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    ),
+  );
+  life.checkpoint();
 
   const api = await startApi({ config, db, temporalClient: client, apiConfig: { temporalUiUrl: uiUrl } });
-  stops.push({ name: 'API', stop: () => api.close() });
-
-  if (carriers.simulator) {
-    stops.push({ name: 'webhook dispatcher', stop: workers.pushWebhooksTo(config.COLIS_WEBHOOK_TARGET_URL ?? api.url) });
-  }
+  life.started('API', () => api.close());
+  lock.update({ API: api.url });
+  if (carriers.simulator) life.started('webhook pushes', workers.pushWebhooksTo(config.COLIS_WEBHOOK_TARGET_URL ?? api.url));
+  life.nowRunning();
 
   const keys = config.COLIS_API_KEYS
     ? '(from COLIS_API_KEYS)'
@@ -148,11 +188,11 @@ async function main(): Promise<void> {
         .join(', ');
   const lines = [
     '',
-    'Colis is running',
+    `Colis is running (pid ${process.pid})`,
     `  API            ${api.url}   (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
     `  Temporal UI    ${uiUrl}/namespaces/${target.namespace}/workflows`,
-    `  Temporal       ${target.address} namespace ${target.namespace}${devServer ? ' (dev server, .data/temporal/temporal.db)' : ''}`,
-    `  PostgreSQL     ${postgres.embedded ? 'embedded, .data/postgres' : 'DATABASE_URL'}`,
+    `  Temporal       ${target.address} namespace ${target.namespace}${cli ? ` (dev server, ${join(dir, 'temporal', 'temporal.db')})` : ''}`,
+    `  PostgreSQL     ${postgres.embedded ? `embedded, 127.0.0.1:${config.COLIS_PG_PORT}, ${postgres.dataDir}` : 'DATABASE_URL'}`,
     `  time scale     ${timeScale} business seconds per second (COLIS_TIME_SCALE)`,
     `  API keys       ${keys}`,
     '  demo orders    npm run demo   (in another terminal)',
@@ -160,6 +200,33 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  const startPlan = plan();
+  let lock: InstanceLock;
+  try {
+    lock = acquireInstanceLock(startPlan.dataDir);
+  } catch (error) {
+    if (!(error instanceof InstanceRunning)) throw error;
+    process.stderr.write(`npm start: ${error.message}\n`);
+    process.exit(ALREADY_RUNNING_EXIT_CODE);
+  }
+  const life = new Lifecycle((code) => {
+    lock.release();
+    process.exit(code);
+  });
+  // Only add listeners, never remove others': tsx's launcher listens too, and relays Ctrl-C to this
+  // process only while it sees it handled here (it kills the process otherwise).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => life.signal(signal));
+  try {
+    await run(startPlan, life, lock);
+  } catch (error) {
+    if (error instanceof StartInterrupted) await life.shutdown(error.message, 0);
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`npm start: failed to start: ${reason.split('\n')[0]}\n`);
+    await life.shutdown('start-up failed', 1);
+  }
 }
 
 main().catch((error: unknown) => exitWithError('npm start', error));

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { commandLine, isAlive, stopPid } from './lib/processes';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -16,13 +17,18 @@ export interface DevServerOptions {
   extraNamespaces?: string[];
   logFile: string;
   ip?: string;
+  /** Its own process group: a terminal's Ctrl-C then reaches only the parent, which stops it in order. */
+  ownProcessGroup?: boolean;
 }
 
 export interface RunningDevServer {
   address: string;
   uiUrl?: string;
   process: ChildProcess;
-  stop(): Promise<void>;
+  /** Settles with the reason when the server ends without being asked to (a crash, a kill). */
+  ended: Promise<string>;
+  /** Resolves 'already ended' when the server had ended before it was asked to stop. */
+  stop(): Promise<undefined | 'already ended'>;
 }
 
 /**
@@ -48,22 +54,32 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   mkdirSync(dirname(options.logFile), { recursive: true });
   // A dev server orphaned by a killed `npm start` still holds the port and the SQLite file.
   const pidFile = options.dbFile ? `${options.dbFile}.pid` : undefined;
-  if (pidFile) await stopOrphan(pidFile);
+  if (pidFile && options.dbFile) await stopLeftoverDevServer(options.dbFile, pidFile);
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logStart = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup === true });
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
 
   const address = `${ip}:${options.port}`;
-  let exited: number | null | undefined;
-  child.once('exit', (code) => {
-    exited = code;
+  let exited: string | undefined;
+  let stopping = false;
+  const ended = new Promise<string>((done) => {
+    child.once('exit', (code, signal) => {
+      exited = signal ?? `code ${code}`;
+      // A killed server says nothing useful in its log; one that gave up does.
+      const why = signal ? '' : `: ${logTail(options.logFile, logStart)}; see ${options.logFile}`;
+      done(stopping ? 'stopped' : `the Temporal dev server exited (${exited})${why}`);
+    });
   });
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (exited !== undefined) {
-      throw new Error(`temporal server start-dev exited with code ${exited}; see ${options.logFile}`);
+      await new Promise((r) => setTimeout(r, 100)); // let its last words reach the log
+      throw new Error(
+        `the Temporal dev server did not start on ${ip}:${options.port} (${exited}): ${logTail(options.logFile, logStart)}; see ${options.logFile}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 2_000 });
@@ -82,9 +98,13 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     address,
     uiUrl: options.uiPort ? `http://localhost:${options.uiPort}` : undefined,
     process: child,
+    ended,
     stop: async () => {
+      stopping = true;
+      const alreadyEnded = child.exitCode !== null || child.signalCode !== null;
       await stopChild(child);
       if (pidFile) rmSync(pidFile, { force: true });
+      return alreadyEnded ? 'already ended' : undefined;
     },
   };
 }
@@ -102,28 +122,34 @@ export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> 
   });
 }
 
-async function stopOrphan(pidFile: string): Promise<void> {
+/**
+ * A dev server left running by an earlier run that ended without stopping it. Only a process proved
+ * to be `temporal server start-dev` on exactly this SQLite file is stopped; the instance lock
+ * (scripts/lib/instance-lock.ts) has already proved that no live Colis owns the data directory.
+ */
+export async function stopLeftoverDevServer(dbFile: string, pidFile = `${dbFile}.pid`): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   rmSync(pidFile, { force: true });
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
-  // Only a process that is really a Temporal dev server (Linux: /proc tells its command line).
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes('start-dev')) return;
-  } catch {
-    return;
-  }
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && alive(pid); i += 1) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  if (!isAlive(pid)) return;
+  const argv = commandLine(pid);
+  const proved = argv?.includes('start-dev') === true && argv[argv.indexOf('--db-filename') + 1] === dbFile;
+  if (!proved) return;
+  if (!(await stopPid(pid, 'SIGTERM', 10_000)))
+    throw new Error(`the Temporal dev server ${pid} on ${dbFile} does not stop; stop it (kill ${pid}) and start again`);
 }
 
-function alive(pid: number): boolean {
+/** The last meaningful lines the server wrote since `from` (its log is appended to across runs). */
+function logTail(logFile: string, from: number): string {
   try {
-    process.kill(pid, 0);
-    return true;
+    const text = readFileSync(logFile, 'utf8').slice(from);
+    const lines = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+    const errors = lines.filter((line) => /error|fatal|address already in use|bind/i.test(line));
+    return (errors.length > 0 ? errors : lines).slice(-2).join(' / ').slice(0, 400) || 'no output';
   } catch {
-    return false;
+    return 'no log';
   }
 }

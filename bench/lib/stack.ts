@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,7 +107,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const pgPort = await freePort();
   const startPg = async () => {
     const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'postgres'), port: pgPort, database: 'colis', quiet: true });
-    const pid = Number(readFileSync(join(pg.dataDir ?? '', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const pid = pg.pid ?? -1;
     if (pid > 0) pgPids.add(pid);
     return { pg, pid };
   };

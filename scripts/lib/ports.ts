@@ -15,3 +15,13 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether something already listens on host:port (a bind attempt fails), checked before a service is started there. */
+export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES'));
+    server.listen(port, host, () => server.close(() => resolve(false)));
+  });
+}

@@ -19,18 +19,7 @@ describe('a bad configuration value stops start-up before anything starts', () =
       { COLIS_TIME_SCALE: 'fast' },
       /^npm start: configuration refused: COLIS_TIME_SCALE="fast" is invalid \(not a number\): expected a positive number/,
     ],
-    [
-      'scripts/start.ts',
-      { TEMPORAL_ADDRESS: 'nowhere' },
-      /^npm start: configuration refused: TEMPORAL_ADDRESS="nowhere" is invalid \(not host:port\)/,
-    ],
     ['scripts/start.ts', { COLIS_WORKER_QUEUES: 'orders,warehouse:XXX9' }, /COLIS_WORKER_QUEUES=.*no active warehouse XXX9/],
-    [
-      'scripts/start.ts',
-      { TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: '/nonexistent.key' },
-      /TEMPORAL_TLS_CLIENT_CERT_PATH="\/nonexistent.pem" is invalid \(cannot be read: ENOENT\)/,
-    ],
-    ['api/main.ts', { COLIS_PUBLIC_URL: 'ftp://x' }, /^colis api: configuration refused: COLIS_PUBLIC_URL="ftp:\/\/x" is invalid/],
     [
       'api/main.ts',
       {},

@@ -57,3 +57,54 @@ export function collect(child: ChildProcess, timeoutMs: number): Promise<Finishe
     });
   });
 }
+
+/** A long-running entry point: its output as it comes, waits on it, and how it ended. */
+export class RunningEntry {
+  stdout = '';
+  stderr = '';
+  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+    this.ended = new Promise((done) => child.once('close', (code, signal) => done({ code, signal })));
+  }
+
+  static start(entry: string, env: Record<string, string>): RunningEntry {
+    return new RunningEntry(spawnEntry(entry, env));
+  }
+
+  /** Resolves when stdout matches, rejects when the process ends first or the time runs out. */
+  async waitFor(pattern: RegExp, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let over = false;
+    void this.ended.then(() => {
+      over = true;
+    });
+    while (!pattern.test(this.stdout)) {
+      if (over) throw new Error(`ended before ${pattern}:\n${this.stdout}\n${this.stderr}`);
+      if (Date.now() > deadline) throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** A signal to the whole process group, as a terminal's Ctrl-C sends it. */
+  signalGroup(signal: NodeJS.Signals): void {
+    try {
+      if (this.child.pid) process.kill(-this.child.pid, signal);
+    } catch {
+      // the group has ended
+    }
+  }
+
+  async endWithin(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const timer = setTimeout(() => this.signalGroup('SIGKILL'), timeoutMs);
+    const result = await this.ended;
+    clearTimeout(timer);
+    return result;
+  }
+}

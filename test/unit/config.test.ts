@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
+import { temporalTarget } from '../../worker/temporal-config';
 import { README_PATH, readmeConfigRows, renderConfigTable, tableRows } from '../../config/readme';
 
 const refusal = (env: Record<string, string>): string => {
@@ -105,6 +106,16 @@ describe('configuration, parsed once from the environment', () => {
     expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys })).toMatch(/^COLIS_TRACKING_SECRET=/);
     expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys, COLIS_TRACKING_SECRET: 'tracking-secret-0123' })).toMatch(
       /^COLIS_CARRIER_SECRET_SWIFTPOST=\(unset\).*and 2 more: COLIS_CARRIER_SECRET_PARCELNORD, COLIS_CARRIER_SECRET_ECOROUTE/,
+    );
+  });
+
+  it('refuses, before anything starts, a TLS file that cannot be read', () => {
+    const config = loadConfig({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent/client.pem',
+      TEMPORAL_TLS_CLIENT_KEY_PATH: '/nonexistent/client.key',
+    });
+    expect(() => temporalTarget(config)).toThrow(
+      'TEMPORAL_TLS_CLIENT_CERT_PATH="/nonexistent/client.pem" is invalid (cannot be read: ENOENT): expected the path of a PEM certificate',
     );
   });
 

