@@ -5,6 +5,7 @@ import { memory } from './memory';
 import { packing } from './packing';
 import { reservation } from './reservation';
 import { throughput } from './throughput';
+import { versus } from './versus';
 
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
-await runSuite('benchmark', { throughput, intake, reservation, packing, memory, cost }, process.argv.slice(2));
+await runSuite('benchmark', { throughput, intake, reservation, packing, memory, cost, versus }, process.argv.slice(2));

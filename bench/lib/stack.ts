@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,8 @@ export interface StackOptions {
    * (time scale 1) then measures its subject, not orders parked until tomorrow's pick slot.
    */
   openWarehouses?: boolean;
+  /** More Temporal namespaces to create at start-up (another checkout's workers run in their own). */
+  extraNamespaces?: string[];
 }
 
 export interface NodeProcess {
@@ -72,8 +74,18 @@ export interface Stack {
   api: NodeProcess | undefined;
   simulatorStateFile: string;
   startWorker(): Promise<NodeProcess>;
-  /** Start another Node process with the stack's environment (e.g. the ceiling worker). */
-  spawnNode(name: string, entry: string, env?: Record<string, string>, args?: string[]): Promise<NodeProcess>;
+  /**
+   * Start another Node process with the stack's environment (e.g. the ceiling worker); `root` is the
+   * checkout it runs from (another commit's, for old-versus-new runs), this one by default.
+   */
+  spawnNode(name: string, entry: string, env?: Record<string, string>, args?: string[], root?: string): Promise<NodeProcess>;
+  /** Start any other program (e.g. Temporal's reference app), ready when its output matches `ready`. */
+  spawnProgram(
+    name: string,
+    command: string,
+    args: string[],
+    options: { cwd: string; env: Record<string, string>; ready: RegExp },
+  ): Promise<NodeProcess>;
   restartTemporal(downMs: number): Promise<void>;
   restartPostgres(downMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -119,6 +131,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: temporalPort,
       ...(options.temporalInMemory ? {} : { dbFile: join(dir, 'temporal', 'temporal.db') }),
       namespace: 'default',
+      extraNamespaces: options.extraNamespaces ?? [],
       logFile: join(dir, 'logs', 'temporal.log'),
     });
   // The two servers start side by side: the dev server boots while PostgreSQL is migrated and seeded.
@@ -152,29 +165,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     COLIS_RATE_LIMIT_PER_MINUTE: '100000000',
   };
 
-  const spawnNode = async (name: string, entry: string, env: Record<string, string> = {}, args: string[] = []): Promise<NodeProcess> => {
+  const spawnProgram: Stack['spawnProgram'] = async (name, command, args, { cwd, env, ready: readyLine }) => {
+    mkdirSync(join(dir, 'logs'), { recursive: true });
     const logFile = join(dir, 'logs', `${name}-${Date.now()}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [...args, '--import', 'tsx', join(ROOT, entry)], {
-      cwd: ROOT,
-      env: { ...baseEnv, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     void exited.then(() => live.delete(child));
-    child.stderr?.pipe(log);
     await new Promise<void>((ready, fail) => {
       const timer = setTimeout(() => fail(new Error(`${name} did not start within 120 s; see ${logFile}`)), 120_000);
       let seen = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
+      const watch = (chunk: Buffer) => {
         log.write(chunk);
         if (seen.length < 10_000) seen += chunk.toString();
-        if (/ ready /.test(seen)) {
+        if (readyLine.test(seen)) {
           clearTimeout(timer);
           ready();
         }
-      });
+      };
+      child.stdout?.on('data', watch);
+      child.stderr?.on('data', watch);
       child.once('exit', (code) => {
         clearTimeout(timer);
         fail(new Error(`${name} exited with ${code} while starting; see ${logFile}`));
@@ -193,6 +204,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
     };
   };
+  const spawnNode: Stack['spawnNode'] = (name, entry, env = {}, args = [], root = ROOT) =>
+    spawnProgram(name, process.execPath, [...args, '--import', 'tsx', join(root, entry)], {
+      cwd: root,
+      env: { ...baseEnv, ...env },
+      ready: / ready /,
+    });
 
   const workerEnv = (): Record<string, string> => ({
     COLIS_SIMULATOR_STATE_FILE: simulatorStateFile,
@@ -217,6 +234,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return stack.worker;
     },
     spawnNode,
+    spawnProgram,
     async restartTemporal(downMs) {
       await temporal.stop();
       live.delete(temporal.process);
@@ -247,6 +265,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const originalSpawn = stack.spawnNode;
   stack.spawnNode = async (...args) => {
     const p = await originalSpawn(...args);
+    extra.push(p);
+    return p;
+  };
+  stack.spawnProgram = async (...args) => {
+    const p = await spawnProgram(...args);
     extra.push(p);
     return p;
   };

@@ -1,0 +1,88 @@
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@temporalio/client';
+import pg from 'pg';
+import { freePort } from '../../scripts/lib/ports';
+import { ROOT, type Stack } from './stack';
+import { colisSubject, type Subject } from './subjects';
+
+/**
+ * Another commit of Colis (the "old code" of an old-versus-new run) on the same servers as the
+ * current one: its tree exported with `git archive` into a folder of the system's temp dir (kept
+ * and reused across runs, keyed by the commit), `npm ci` there once, then its own API and worker
+ * processes, each on its own PostgreSQL database (migrated and seeded by its own code) and in its
+ * own Temporal namespace, so neither its schema nor its task queues meet the current code's.
+ */
+
+/** The folder holding `commit`'s tree with its dependencies installed; made once, then reused. */
+export function prepareCheckout(commit: string, log: (line: string) => void): string {
+  const sha = execFileSync('git', ['-C', ROOT, 'rev-parse', '--verify', `${commit}^{commit}`], { encoding: 'utf8' }).trim();
+  const dir = join(tmpdir(), `colis-checkout-${sha.slice(0, 12)}`);
+  if (existsSync(join(dir, 'node_modules', '.package-lock.json'))) return dir;
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  log(`  exporting ${sha.slice(0, 12)} into ${dir} and installing its dependencies (once)…\n`);
+  execSync(`git -C ${JSON.stringify(ROOT)} archive ${sha} | tar -x -C ${JSON.stringify(staging)}`, { stdio: 'inherit' });
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, stdio: 'inherit' });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return dir;
+}
+
+/**
+ * Starts the checkout's API and worker on the stack's servers, in namespace and database `slot`
+ * (one the stack created: see `extraNamespaces`); they stop with the stack.
+ */
+export async function startCheckout(stack: Stack, checkout: string, name: string, slot: string, extraStock: number): Promise<Subject> {
+  const databaseUrl = await createDatabase(stack.databaseUrl, slot.replace(/-/g, '_'));
+  const env = { DATABASE_URL: databaseUrl, TEMPORAL_NAMESPACE: slot };
+  const provision = await stack.spawnNode(
+    `${name}-provision`,
+    'bench/lib/provision-checkout.ts',
+    { ...env, COLIS_BENCH_CHECKOUT: checkout, COLIS_BENCH_EXTRA_STOCK: String(extraStock) },
+    [],
+    ROOT,
+  );
+  await provision.exited;
+  if (provision.child.exitCode !== 0) throw new Error(`provisioning ${checkout} failed; see ${provision.logFile}`);
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await stack.spawnNode(
+    `${name}-api`,
+    'api/main.ts',
+    { ...env, COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' },
+    [],
+    checkout,
+  );
+  const worker = await stack.spawnNode(
+    `${name}-worker`,
+    'worker/main.ts',
+    {
+      ...env,
+      COLIS_SIMULATOR_STATE_FILE: join(stack.dir, `${name}-carrier-simulator.json`),
+      COLIS_WEBHOOK_TARGET_URL: apiUrl,
+    },
+    [],
+    checkout,
+  );
+  const client = new Client({ connection: stack.client.connection, namespace: slot });
+  return colisSubject(name, apiUrl, client, worker.pid);
+}
+
+/** A fresh database on the stack's PostgreSQL server; its URL. */
+async function createDatabase(stackUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: stackUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(stackUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
