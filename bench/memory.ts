@@ -14,6 +14,12 @@ import { type Stack, sleep, withStack } from './lib/stack';
  * shipment then sleeps as it would in production, its next poll hours away. A compressed clock
  * would make thousands of waiting shipments poll their carriers every few seconds, measuring the
  * poll traffic instead of the memory of waiting. (Weekends have no pick slots: run it on a weekday.)
+ *
+ * Memory per cached workflow is the least-squares slope of RSS over the workflows the worker holds
+ * in its sticky cache: the running workflows (orders waiting on their shipments, shipments waiting
+ * for scans: Temporal's own count), capped by maxCachedWorkflows. Idle RSS is taken 5 s after the
+ * worker is ready, before any order. `--smoke` (50–200 shipments, a few minutes) is enough for a
+ * before/after figure: the slope is already steady there.
  */
 
 /** With the carrier: the label is bought and the shipment waits for scans (or, once stuck, for ops). */
@@ -31,11 +37,39 @@ async function openShipments(stack: Stack): Promise<{ open: number; byStatus: Re
   return { open: rows.filter((r) => WAITING_FOR_SCANS.includes(r.status)).reduce((n, r) => n + r._count._all, 0), byStatus };
 }
 
+interface Sample {
+  open: number;
+  running: number;
+  cached: number;
+  posted: number;
+  rssMiB: number;
+  atSeconds: number;
+  byStatus: Record<string, number>;
+}
+
+/** Workflows running in the namespace (orders and shipments alike), as Temporal's visibility counts them. */
+async function runningWorkflows(stack: Stack): Promise<number> {
+  const { count } = await stack.client.workflow.count('ExecutionStatus = "Running"');
+  return count;
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? Number.NaN : sxy / sxx;
+}
+
 export async function memory(options: BenchOptions): Promise<void> {
-  const targets = options.smoke ? [10, 20] : (options.args.shipments ?? '500,1000,2000,3000,4000,5000').split(',').map(Number);
+  const targets = (options.args.shipments ?? (options.smoke ? '50,100,150,200' : '500,1000,2000,3000,4000,5000')).split(',').map(Number);
   const maxCached = Number(options.args['max-cached'] ?? 1000);
-  const budgetMs = options.smoke ? 25_000 : Number(options.args['budget-min'] ?? 140) * 60_000;
-  const timeScale = Number(options.args['time-scale'] ?? 1);
+  const budgetMs = Number(options.args['budget-min'] ?? (options.smoke ? 12 : 140)) * 60_000;
+  // The smoke runs the clock 60× faster: a weekend's wait for Monday's pick slot takes minutes, and
+  // a waiting shipment still polls only every 4 business hours (4 real minutes).
+  const timeScale = Number(options.args['time-scale'] ?? (options.smoke ? 60 : 1));
   await withStack(
     {
       timeScale,
@@ -46,9 +80,10 @@ export async function memory(options: BenchOptions): Promise<void> {
     },
     async (stack) => {
       const pid = stack.worker?.pid ?? -1;
-      const samples: { open: number; posted: number; rssMiB: number; atSeconds: number; byStatus: Record<string, number> }[] = [];
+      const samples: Sample[] = [];
+      await sleep(5_000);
       const idle = rssMiB(pid);
-      samples.push({ open: 0, posted: 0, rssMiB: idle, atSeconds: 0, byStatus: {} });
+      samples.push({ open: 0, running: 0, cached: 0, posted: 0, rssMiB: idle, atSeconds: 0, byStatus: {} });
       const started = performance.now();
       let posted = 0;
       let pending: Promise<unknown>[] = [];
@@ -56,10 +91,20 @@ export async function memory(options: BenchOptions): Promise<void> {
         for (;;) {
           const { open, byStatus } = await openShipments(stack);
           if (open >= target) {
-            const sample = { open, posted, rssMiB: rssMiB(pid), atSeconds: (performance.now() - started) / 1000, byStatus };
+            const running = await runningWorkflows(stack);
+            const cached = Math.min(running, maxCached);
+            const sample = {
+              open,
+              running,
+              cached,
+              posted,
+              rssMiB: rssMiB(pid),
+              atSeconds: (performance.now() - started) / 1000,
+              byStatus,
+            };
             samples.push(sample);
             process.stdout.write(
-              `  ${open} shipments waiting for scans (${JSON.stringify(byStatus)}): worker RSS ${fmt(sample.rssMiB)} MiB\n`,
+              `  ${open} shipments waiting for scans (${JSON.stringify(byStatus)}), ${running} workflows running: worker RSS ${fmt(sample.rssMiB)} MiB\n`,
             );
             break;
           }
@@ -84,10 +129,25 @@ export async function memory(options: BenchOptions): Promise<void> {
       const settled = { ...(await openShipments(stack)), rssMiB: rssMiB(pid) };
       printTable(
         `worker resident memory (VmRSS of pid ${pid}), stall scenario, COLIS_TIME_SCALE=${timeScale}, maxCachedWorkflows=${maxCached}`,
-        ['shipments waiting for scans', 'worker RSS MiB', 'reached after s'],
-        [...samples.map((s) => [s.open, fmt(s.rssMiB), fmt(s.atSeconds)]), [`${settled.open} (5 s later)`, fmt(settled.rssMiB), '']],
+        ['shipments waiting for scans', 'workflows running', 'cached (≤ max)', 'worker RSS MiB', 'reached after s'],
+        [
+          ...samples.map((s) => [s.open, s.running, s.cached, fmt(s.rssMiB), fmt(s.atSeconds)]),
+          [`${settled.open} (5 s later)`, '', '', fmt(settled.rssMiB), ''],
+        ],
       );
-      writeResult(`memory${options.smoke ? '-smoke' : ''}`, { timeScale, maxCachedWorkflows: maxCached, targets, samples, settled });
+      const perCached = slope(samples.map((s) => [s.cached, s.rssMiB]));
+      process.stdout.write(
+        `\nworker RSS idle: ${fmt(idle)} MiB; per cached workflow: ${fmt(perCached * 1024, 0)} KiB (least-squares slope over ${samples.length} samples)\n`,
+      );
+      writeResult(`memory${options.smoke ? '-smoke' : ''}`, {
+        timeScale,
+        maxCachedWorkflows: maxCached,
+        targets,
+        idleRssMiB: idle,
+        rssPerCachedWorkflowKiB: perCached * 1024,
+        samples,
+        settled,
+      });
     },
   );
 }
