@@ -42,7 +42,7 @@ export async function startCheckout(stack: Stack, checkout: string, name: string
   const provision = await stack.spawnNode(
     `${name}-provision`,
     'bench/lib/provision-checkout.ts',
-    { ...env, COLIS_BENCH_CHECKOUT: checkout, COLIS_BENCH_EXTRA_STOCK: String(extraStock) },
+    { ...env, BENCH_CHECKOUT_ROOT: checkout, BENCH_EXTRA_STOCK: String(extraStock) },
     [],
     ROOT,
   );

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
  * checkout's migrations and seed to its own database and registers ITS search attributes in its own
  * Temporal namespace, with its own modules, so an old commit runs on the schema it was written for.
  *
- * env: COLIS_BENCH_CHECKOUT (the checkout's root), DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, COLIS_BENCH_EXTRA_STOCK.
+ * env: BENCH_CHECKOUT_ROOT (the checkout's root), DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, BENCH_EXTRA_STOCK.
  */
 
 interface CheckoutModules {
@@ -45,17 +45,17 @@ async function load(root: string): Promise<CheckoutModules> {
 }
 
 async function main(): Promise<void> {
-  const root = process.env.COLIS_BENCH_CHECKOUT;
+  const root = process.env.BENCH_CHECKOUT_ROOT;
   const url = process.env.DATABASE_URL;
   const address = process.env.TEMPORAL_ADDRESS;
   const namespace = process.env.TEMPORAL_NAMESPACE;
   if (!root || !url || !address || !namespace)
-    throw new Error('provision-checkout needs COLIS_BENCH_CHECKOUT, DATABASE_URL, TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE');
+    throw new Error('provision-checkout needs BENCH_CHECKOUT_ROOT, DATABASE_URL, TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE');
   const m = await load(root);
   await m.applyMigrations(url);
   const db = m.createDb(url, 5);
   await m.seed(db);
-  const extra = Number(process.env.COLIS_BENCH_EXTRA_STOCK ?? 0);
+  const extra = Number(process.env.BENCH_EXTRA_STOCK ?? 0);
   if (extra > 0) {
     // The same top-up as the stack's (bench/lib/stack.ts), through the ledger so it still balances.
     await db.$executeRawUnsafe(`
