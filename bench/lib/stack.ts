@@ -188,7 +188,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       child.stderr?.on('data', watch);
       child.once('exit', (code) => {
         clearTimeout(timer);
-        fail(new Error(`${name} exited with ${code} while starting; see ${logFile}`));
+        // The folder (and its log) is removed when the stack stops: the error carries the log's end.
+        fail(new Error(`${name} exited with ${code} while starting; ${logFile} ends with:\n${seen.slice(-2000)}`));
       });
     });
     return {
