@@ -58,6 +58,9 @@ export const host = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-
 
 export const path = z.string().min(1);
 
+/** A PEM document given inline (certificates and keys in an environment variable). */
+export const pem = z.string().regex(/-----BEGIN [A-Z0-9 ]+-----[\s\S]+-----END [A-Z0-9 ]+-----/, 'not a PEM document');
+
 /** A secret: long enough not to be guessed, one line. */
 export const secret = z
   .string()

@@ -84,8 +84,8 @@ function crossChecks(config: Config, env: Env, problems: ConfigProblem[]): void 
       if (!env[name]?.trim()) require(name, CARRIER_SECRET_FAMILY, 'required when NODE_ENV=production');
     }
   }
-  const cert = config.TEMPORAL_TLS_CLIENT_CERT_PATH;
-  const key = config.TEMPORAL_TLS_CLIENT_KEY_PATH;
+  const cert = config.TEMPORAL_TLS_CLIENT_CERT_PATH ?? config.TEMPORAL_TLS_CLIENT_CERT_DATA;
+  const key = config.TEMPORAL_TLS_CLIENT_KEY_PATH ?? config.TEMPORAL_TLS_CLIENT_KEY_DATA;
   if (Boolean(cert) !== Boolean(key)) {
     const missing = cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
     require(missing, VARIABLES[missing], 'mTLS needs both the certificate and its key');

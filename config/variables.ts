@@ -10,6 +10,7 @@ import {
   json,
   optional,
   path,
+  pem,
   port,
   portOrZero,
   positiveInteger,
@@ -89,10 +90,11 @@ export const VARIABLES = {
     meaning: 'a Temporal cluster (self-hosted or Cloud); when set, no dev server starts',
   }),
   TEMPORAL_NAMESPACE: variable({
-    schema: withDefault(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'not a namespace name'), 'default'),
+    // No default here: a profile's namespace applies when the variable is unset (worker/temporal-config.ts falls back to "default").
+    schema: optional(z.string().regex(/^[A-Za-z0-9._-]{1,255}$/, 'not a namespace name')),
     form: 'a namespace name (letters, digits, ".", "_", "-")',
     default: '`default`',
-    meaning: 'namespace',
+    meaning: "namespace (over a profile's)",
   }),
   TEMPORAL_API_KEY: variable({
     schema: optional(z.string().regex(/^\S+$/, 'contains spaces')),
@@ -102,34 +104,73 @@ export const VARIABLES = {
     secret: true,
   }),
   TEMPORAL_TLS: variable({
-    schema: withDefault(boolean, false),
+    schema: optional(boolean),
     form: 'true or false',
-    default: '`false`',
-    meaning: 'TLS with the system roots (implied by an API key or any of the TLS paths)',
+    default: 'auto',
+    meaning: 'TLS with the system roots; on by itself with an API key or any TLS file, `false` forces plaintext',
   }),
   TEMPORAL_TLS_CLIENT_CERT_PATH: variable({
     schema: optional(path),
     form: 'the path of a PEM certificate',
     default: '–',
-    meaning: 'mTLS client certificate; set together with `TEMPORAL_TLS_CLIENT_KEY_PATH`',
+    meaning: 'mTLS client certificate (or `TEMPORAL_TLS_CLIENT_CERT_DATA`, the PEM itself); set together with its key',
   }),
   TEMPORAL_TLS_CLIENT_KEY_PATH: variable({
     schema: optional(path),
     form: 'the path of a PEM private key',
     default: '–',
-    meaning: 'mTLS client key; set together with `TEMPORAL_TLS_CLIENT_CERT_PATH`',
+    meaning: 'mTLS client key (or `TEMPORAL_TLS_CLIENT_KEY_DATA`); set together with the certificate',
   }),
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: variable({
     schema: optional(path),
     form: 'the path of a PEM CA certificate',
     default: '–',
-    meaning: "the server's CA, when not a public one",
+    meaning: "the server's CA, when not a public one (or `TEMPORAL_TLS_SERVER_CA_CERT_DATA`)",
+  }),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: variable({
+    schema: optional(pem),
+    form: 'a PEM certificate',
+    default: '–',
+    meaning: 'the mTLS client certificate itself, instead of a path',
+  }),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: variable({
+    schema: optional(pem),
+    form: 'a PEM private key',
+    default: '–',
+    meaning: 'the mTLS client key itself, instead of a path',
+    secret: true,
+  }),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: variable({
+    schema: optional(pem),
+    form: 'a PEM CA certificate',
+    default: '–',
+    meaning: "the server's CA itself, instead of a path",
   }),
   TEMPORAL_TLS_SERVER_NAME: variable({
     schema: optional(host),
     form: 'a host name',
     default: '–',
     meaning: 'TLS server name (SNI) override',
+  }),
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: variable({
+    schema: optional(z.enum(['false', '0'], { error: 'the TypeScript SDK always verifies the host; set TEMPORAL_TLS_SERVER_NAME' })),
+    form: 'false (host verification cannot be turned off here; set TEMPORAL_TLS_SERVER_NAME to the name in the certificate)',
+    default: '–',
+    meaning: 'accepted for compatibility with the `temporal` CLI, as `false` only',
+  }),
+  TEMPORAL_CONFIG_FILE: variable({
+    schema: optional(path),
+    form: 'the path of a TOML file of Temporal profiles',
+    default: '`~/.config/temporalio/temporal.toml` when it exists',
+    meaning:
+      "Temporal's own profile file (the `temporal` CLI reads the same): `[profile.<name>]` with `address`, `namespace`, `api_key`, `tls`, `grpc_meta`; " +
+      'the `TEMPORAL_*` variables override its fields one by one',
+  }),
+  TEMPORAL_PROFILE: variable({
+    schema: optional(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'not a profile name')),
+    form: 'a profile name',
+    default: '`default`',
+    meaning: 'which profile of the TOML file to use (an explicitly named profile must exist)',
   }),
   TEMPORAL_PORT: variable({
     schema: withDefault(port, 7233),

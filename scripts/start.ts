@@ -10,7 +10,7 @@ import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
-import { connectionOptions, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
+import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
 import { buildCarriers, startColisWorkers } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
@@ -191,7 +191,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     `Colis is running (pid ${process.pid})`,
     `  API            ${api.url}   (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
     `  Temporal UI    ${uiUrl}/namespaces/${target.namespace}/workflows`,
-    `  Temporal       ${target.address} namespace ${target.namespace}${cli ? ` (dev server, ${join(dir, 'temporal', 'temporal.db')})` : ''}`,
+    `  Temporal       ${describeTarget(target)}${cli ? ` (dev server, ${join(dir, 'temporal', 'temporal.db')})` : ''}`,
     `  PostgreSQL     ${postgres.embedded ? `embedded, 127.0.0.1:${config.COLIS_PG_PORT}, ${postgres.dataDir}` : 'DATABASE_URL'}`,
     `  time scale     ${timeScale} business seconds per second (COLIS_TIME_SCALE)`,
     `  API keys       ${keys}`,

@@ -2,7 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeAllDbs, getDb } from '../activities/db';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
-import { connectionOptions, temporalTarget } from './temporal-config';
+import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
 import { buildCarriers, startColisWorkers } from './wiring';
 
 /**
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     console.error(`a worker stopped with an error: ${error instanceof Error ? error.message : String(error)}`);
     void stop(1);
   });
+  process.stderr.write(`colis worker: Temporal ${describeTarget(target)}\n`);
   process.stdout.write(`colis worker ready pid=${process.pid} queues=${JSON.stringify(queues)}\n`);
 }
 

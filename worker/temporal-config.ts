@@ -1,83 +1,133 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { TLSConfig } from '@temporalio/client';
+import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { type Config, ConfigError, VARIABLES } from '../config';
 
 /**
- * Where Temporal is, from the standard variables the Temporal CLI and SDKs use (TEMPORAL_ADDRESS,
- * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*; see config/variables.ts), so the dev server,
- * a self-hosted cluster and Temporal Cloud differ only by environment.
+ * Where Temporal is and how to reach it, by Temporal's own environment-configuration conventions
+ * (@temporalio/envconfig, the rules the `temporal` CLI follows): a profile of a TOML file
+ * (TEMPORAL_CONFIG_FILE, default ~/.config/temporalio/temporal.toml; TEMPORAL_PROFILE), then the
+ * TEMPORAL_* variables over its fields (address, namespace, API key, TLS, mTLS). The API, every
+ * worker process and the scripts connect the same way, so the dev server, a self-hosted cluster
+ * and Temporal Cloud differ only by configuration. The variables are declared in config/variables.ts.
  */
 export interface TemporalTarget {
   address: string;
   namespace: string;
   apiKey?: string;
   tls?: TLSConfig | boolean;
-  /** True when nothing points elsewhere: Colis starts its own dev server. */
+  /** gRPC headers sent with every call (`grpc_meta` of a profile). */
+  metadata?: Record<string, string>;
+  /** True when neither a variable nor a profile names a server: Colis starts its own dev server. */
   embedded: boolean;
 }
 
-type TemporalSettings = Pick<
-  Config,
-  | 'TEMPORAL_ADDRESS'
-  | 'TEMPORAL_NAMESPACE'
-  | 'TEMPORAL_API_KEY'
-  | 'TEMPORAL_TLS'
-  | 'TEMPORAL_TLS_CLIENT_CERT_PATH'
-  | 'TEMPORAL_TLS_CLIENT_KEY_PATH'
-  | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'
-  | 'TEMPORAL_TLS_SERVER_NAME'
->;
+const TEMPORAL_VARIABLES = [
+  'TEMPORAL_CONFIG_FILE',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+] as const;
 
-type PemVariable = 'TEMPORAL_TLS_CLIENT_CERT_PATH' | 'TEMPORAL_TLS_CLIENT_KEY_PATH' | 'TEMPORAL_TLS_SERVER_CA_CERT_PATH';
+type TemporalSettings = Pick<Config, (typeof TEMPORAL_VARIABLES)[number]>;
 
-/** Read at start-up, so a wrong path stops the process before it starts anything. */
-function readPem(variable: PemVariable, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([{ variable, shown: JSON.stringify(path), why: `cannot be read: ${why}`, form: VARIABLES[variable].form }]);
+/** Reads the profile file and the TLS files it or the variables name; a ConfigError names what to fix. */
+export function temporalTarget(config: TemporalSettings, defaultAddress = '127.0.0.1:7233', home = homedir()): TemporalTarget {
+  const profile = loadProfile(config, home);
+  const connect = readable(config, () => toClientOptions(profile));
+  if (profile.tls && Boolean(profile.tls.clientCert) !== Boolean(profile.tls.clientKey)) {
+    refuse(
+      'TEMPORAL_PROFILE',
+      config.TEMPORAL_PROFILE,
+      "the profile's tls names a client certificate without its key, or a key without its certificate",
+    );
   }
-}
-
-/** Reads the TLS files named by the configuration (throws ConfigError when one cannot be read). */
-export function temporalTarget(config: TemporalSettings, defaultAddress = '127.0.0.1:7233'): TemporalTarget {
-  const apiKey = config.TEMPORAL_API_KEY;
-  const certPath = config.TEMPORAL_TLS_CLIENT_CERT_PATH;
-  const keyPath = config.TEMPORAL_TLS_CLIENT_KEY_PATH;
-  const caPath = config.TEMPORAL_TLS_SERVER_CA_CERT_PATH;
-  const serverName = config.TEMPORAL_TLS_SERVER_NAME;
-  let tls: TLSConfig | boolean | undefined;
-  if (certPath || keyPath || caPath || serverName) {
-    tls = {
-      ...(certPath && keyPath
-        ? {
-            clientCertPair: {
-              crt: readPem('TEMPORAL_TLS_CLIENT_CERT_PATH', certPath),
-              key: readPem('TEMPORAL_TLS_CLIENT_KEY_PATH', keyPath),
-            },
-          }
-        : {}),
-      ...(caPath ? { serverRootCACertificate: readPem('TEMPORAL_TLS_SERVER_CA_CERT_PATH', caPath) } : {}),
-      ...(serverName ? { serverNameOverride: serverName } : {}),
-    };
-  } else if (apiKey || config.TEMPORAL_TLS) {
-    tls = true;
-  }
+  const tls = connect.connectionOptions.tls ?? undefined;
+  const metadata = profile.grpcMeta && Object.keys(profile.grpcMeta).length > 0 ? { ...profile.grpcMeta } : undefined;
   return {
-    address: config.TEMPORAL_ADDRESS ?? defaultAddress,
-    namespace: config.TEMPORAL_NAMESPACE,
-    ...(apiKey ? { apiKey } : {}),
+    address: profile.address ?? defaultAddress,
+    // TEMPORAL_NAMESPACE has a default of its own: a profile's namespace applies only when the variable is unset.
+    namespace: connect.namespace ?? 'default',
+    ...(profile.apiKey ? { apiKey: profile.apiKey } : {}),
     ...(tls !== undefined ? { tls } : {}),
-    embedded: !config.TEMPORAL_ADDRESS,
+    ...(metadata ? { metadata } : {}),
+    embedded: profile.address === undefined,
   };
 }
 
+/** The variables as envconfig reads them: only those set, as strings, plus HOME for the default file. */
+function loadProfile(config: TemporalSettings, home: string): ClientConfigProfile {
+  const env: Record<string, string> = { HOME: home };
+  for (const name of TEMPORAL_VARIABLES) {
+    const value = config[name];
+    if (value !== undefined) env[name] = String(value);
+  }
+  // envconfig treats a missing file as no file; a file the operator named must exist.
+  if (config.TEMPORAL_CONFIG_FILE && !existsSync(config.TEMPORAL_CONFIG_FILE)) {
+    refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE, 'cannot be read: ENOENT');
+  }
+  return readable(config, () => loadClientConfigProfile({ overrideEnvVars: env }));
+}
+
+/** Runs a step that reads files; what it cannot read becomes a ConfigError naming the variable. */
+function readable<T>(config: TemporalSettings, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    if (config.TEMPORAL_PROFILE && why.includes(config.TEMPORAL_PROFILE)) refuse('TEMPORAL_PROFILE', config.TEMPORAL_PROFILE, why);
+    const code = (error as NodeJS.ErrnoException).code;
+    const path = (error as NodeJS.ErrnoException).path;
+    if (code && path) {
+      const variable = TEMPORAL_VARIABLES.find((name) => config[name] === path) ?? 'TEMPORAL_CONFIG_FILE';
+      refuse(variable, path, `cannot be read: ${code}`);
+    }
+    refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE ?? '~/.config/temporalio/temporal.toml', why);
+  }
+}
+
+function refuse(variable: (typeof TEMPORAL_VARIABLES)[number], value: string | undefined, why: string): never {
+  throw new ConfigError([
+    {
+      variable,
+      shown: value === undefined ? '(unset)' : JSON.stringify(value),
+      why: why.replace(/\s+/g, ' '),
+      form: VARIABLES[variable].form,
+    },
+  ]);
+}
+
 /** Options accepted by both `Connection.connect` (client) and `NativeConnection.connect` (worker). */
-export function connectionOptions(target: TemporalTarget): { address: string; apiKey?: string; tls?: TLSConfig | boolean } {
+export function connectionOptions(target: TemporalTarget): {
+  address: string;
+  apiKey?: string;
+  tls?: TLSConfig | boolean;
+  metadata?: Record<string, string>;
+} {
   return {
     address: target.address,
     ...(target.apiKey ? { apiKey: target.apiKey } : {}),
     ...(target.tls !== undefined ? { tls: target.tls } : {}),
+    ...(target.metadata ? { metadata: target.metadata } : {}),
   };
+}
+
+/** For start-up lines: where Colis connects and how, never the secrets themselves. */
+export function describeTarget(target: TemporalTarget): string {
+  const tls = target.tls === undefined || target.tls === false ? 'plaintext' : target.tls === true ? 'TLS' : tlsKind(target.tls);
+  return `${target.address} namespace ${target.namespace} (${tls}${target.apiKey ? ', API key' : ''})`;
+}
+
+function tlsKind(tls: TLSConfig): string {
+  return `${tls.clientCertPair ? 'mTLS' : 'TLS'}${tls.serverRootCACertificate ? ', custom CA' : ''}${tls.serverNameOverride ? `, server name ${tls.serverNameOverride}` : ''}`;
 }

@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
 import { registerSearchAttributes } from '../../worker/search-attributes';
-import { JOURNEY_NAMESPACE } from './namespaces';
+import { CONNECTION_NAMESPACE, JOURNEY_NAMESPACE } from './namespaces';
 
 /**
  * Starts the real services the suite runs on, once per `npm test`:
@@ -65,12 +65,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: await freePort(),
     namespace: 'default',
     // `journey`: end-to-end tests run real workers there, away from the API tests' workflows in `default`.
-    extraNamespaces: [JOURNEY_NAMESPACE],
+    extraNamespaces: [JOURNEY_NAMESPACE, CONNECTION_NAMESPACE],
     logFile: join(runDir, 'temporal-dev-server.log'),
   });
   const connection = await Connection.connect({ address: temporal.address });
   await registerSearchAttributes(connection, 'default', (m) => console.log(m));
   await registerSearchAttributes(connection, JOURNEY_NAMESPACE, (m) => console.log(m));
+  await registerSearchAttributes(connection, CONNECTION_NAMESPACE, (m) => console.log(m));
   await connection.close();
 
   project.provide('postgresAdminUrl', postgres.url.replace(/\/[^/]+$/, '/postgres'));

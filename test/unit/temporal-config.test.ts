@@ -1,0 +1,137 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../config';
+import { connectionOptions, describeTarget, temporalTarget } from '../../worker/temporal-config';
+
+/** Temporal's environment-configuration conventions, as the API, the workers and the scripts read them. */
+describe('Temporal connection settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'colis-envconfig-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  // A HOME without ~/.config/temporalio/temporal.toml, so the developer's own profile never leaks in.
+  const temporalTargetFromEnv = (env: Record<string, string> & { HOME?: string }, defaultAddress?: string) => {
+    const { HOME: home, ...variables } = env;
+    return temporalTarget(loadConfig(variables), defaultAddress, home ?? dir);
+  };
+  const HOME = dir;
+
+  it('nothing set: the embedded dev server, namespace default, plaintext', () => {
+    const target = temporalTargetFromEnv({ HOME }, '127.0.0.1:7299');
+    expect(target).toEqual({ address: '127.0.0.1:7299', namespace: 'default', embedded: true });
+    expect(connectionOptions(target)).toEqual({ address: '127.0.0.1:7299' });
+  });
+
+  it('an API key implies TLS with the system roots', () => {
+    const target = temporalTargetFromEnv({
+      HOME,
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'k',
+    });
+    expect(target.embedded).toBe(false);
+    expect(target.apiKey).toBe('k');
+    expect(target.tls).toBe(true);
+    expect(describeTarget(target)).toBe('ns.acct.tmprl.cloud:7233 namespace ns.acct (TLS, API key)');
+  });
+
+  it('TEMPORAL_TLS=false turns TLS off even with an API key', () => {
+    expect(temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).tls).toBe(false);
+  });
+
+  it('mTLS files, CA and server name are read from the TEMPORAL_TLS_* variables', () => {
+    const crt = file('c.pem', 'CERT');
+    const key = file('c.key', 'KEY');
+    const ca = file('ca.pem', 'CA');
+    const target = temporalTargetFromEnv({
+      HOME,
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: crt,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: key,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca,
+      TEMPORAL_TLS_SERVER_NAME: 'frontend',
+    });
+    const tls = target.tls;
+    if (typeof tls !== 'object') throw new Error(`expected a TLS configuration, got ${String(tls)}`);
+    const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString();
+    expect([text(tls.clientCertPair?.crt), text(tls.clientCertPair?.key), text(tls.serverRootCACertificate)]).toEqual([
+      'CERT',
+      'KEY',
+      'CA',
+    ]);
+    expect(tls.serverNameOverride).toBe('frontend');
+    expect(describeTarget(target)).toContain('mTLS, custom CA, server name frontend');
+  });
+
+  it('a client certificate without its key is refused at start-up, not at the first call', () => {
+    expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_CLIENT_CERT_PATH: file('only.pem', 'C') })).toThrow(
+      /TEMPORAL_TLS_CLIENT_KEY_PATH.*mTLS needs both/,
+    );
+    const profileFile = file(
+      'half.toml',
+      `[profile.default]\naddress = "h:1"\n[profile.default.tls]\nclient_cert_path = "${file('c2.pem', 'C')}"\n`,
+    );
+    expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: profileFile })).toThrow(ConfigError);
+  });
+
+  it('a profile from TEMPORAL_CONFIG_FILE, chosen by TEMPORAL_PROFILE, with environment variables overriding its fields', () => {
+    const config = file(
+      'temporal.toml',
+      [
+        '[profile.default]',
+        'address = "default.example:7233"',
+        '[profile.prod]',
+        'address = "prod.example:7233"',
+        'namespace = "colis-prod"',
+        'api_key = "from-file"',
+        '[profile.prod.grpc_meta]',
+        'x-tenant = "colis"',
+        '',
+      ].join('\n'),
+    );
+    const prod = temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: config, TEMPORAL_PROFILE: 'prod' });
+    expect(prod).toMatchObject({ address: 'prod.example:7233', namespace: 'colis-prod', apiKey: 'from-file', tls: true, embedded: false });
+    expect(prod.metadata).toEqual({ 'x-tenant': 'colis' });
+    expect(temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: config }).address).toBe('default.example:7233');
+    const overridden = temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: config, TEMPORAL_PROFILE: 'prod', TEMPORAL_NAMESPACE: 'other' });
+    expect(overridden.namespace).toBe('other');
+    expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: config, TEMPORAL_PROFILE: 'missing' })).toThrow(/missing/);
+  });
+
+  it('the default config file is read from $HOME/.config/temporalio/temporal.toml, as the temporal CLI does', () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const configDir = join(home, '.config', 'temporalio');
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(join(configDir, 'temporal.toml'), '[profile.default]\naddress = "home.example:7233"\n');
+    expect(temporalTargetFromEnv({ HOME: home }).address).toBe('home.example:7233');
+  });
+
+  it('refuses TEMPORAL_TLS_DISABLE_HOST_VERIFICATION=true, which the TypeScript SDK cannot honour', () => {
+    expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: 'true' })).toThrow(
+      /TEMPORAL_TLS_SERVER_NAME/,
+    );
+  });
+
+  it('an unreadable TLS file or profile file stops start-up naming the variable', () => {
+    expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'nope.pem') })).toThrow(
+      /TEMPORAL_TLS_SERVER_CA_CERT_PATH=.*cannot be read: ENOENT/,
+    );
+    expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: join(dir, 'nope.toml') })).toThrow(/TEMPORAL_CONFIG_FILE=.*ENOENT/);
+  });
+
+  it('inline PEM data instead of paths (TEMPORAL_TLS_*_DATA)', () => {
+    const pem = (kind: string) => `-----BEGIN ${kind}-----\nAAAA\n-----END ${kind}-----\n`;
+    const target = temporalTargetFromEnv({
+      HOME,
+      TEMPORAL_ADDRESS: 'h:1',
+      TEMPORAL_TLS_CLIENT_CERT_DATA: pem('CERTIFICATE'),
+      TEMPORAL_TLS_CLIENT_KEY_DATA: pem('PRIVATE KEY'),
+    });
+    expect(describeTarget(target)).toContain('mTLS');
+  });
+});
