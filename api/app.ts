@@ -13,6 +13,7 @@ import helmet from './plugins/external/helmet';
 import rateLimit from './plugins/external/rate-limit';
 import swagger from './plugins/external/swagger';
 import carriers from './routes/carriers/index';
+import codec from './routes/codec/index';
 import escalations from './routes/escalations/index';
 import health from './routes/health/index';
 import inventory from './routes/inventory/index';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(escalations);
   await app.register(inventory);
   await app.register(carriers);
+  await app.register(codec);
   await app.register(processChart);
   await app.register(pages);
   await app.register(reports);

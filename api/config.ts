@@ -1,5 +1,7 @@
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { type Config, type ConfiguredApiKey, type Env, loadConfig } from '../config';
+import { payloadKeyRing } from '../worker/data-converter';
+import type { PayloadKeyRing } from '../worker/payload-codec';
 
 export type { ConfiguredApiKey } from '../config';
 
@@ -22,6 +24,10 @@ export interface ApiConfig {
   webhookSecretFor(carrierCode: string): string | undefined;
   /** Signs customers' tracking links. */
   trackingSecret: string;
+  /** Keys of the Temporal payload codec: the API's client encrypts with them and /codec serves them. */
+  payloadKeys: PayloadKeyRing;
+  /** Browser origins (the Temporal Web UI) that may call the codec endpoint with credentials. */
+  codecCorsOrigins: string[];
   /** Where GET /metrics reads the workers' own metrics. */
   temporalMetricsUrl: string;
   logLevel: string;
@@ -43,9 +49,12 @@ const DEV_TRACKING_SECRET = 'colis-dev-tracking-secret';
 
 export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}): ApiConfig {
   const secrets = new Map(Object.entries(config.carrierSecrets));
+  const temporalUiUrl = overrides.temporalUiUrl ?? config.COLIS_TEMPORAL_UI_URL ?? 'http://localhost:8233';
   return {
     apiKeys: config.COLIS_API_KEYS ?? [...DEV_API_KEYS],
-    temporalUiUrl: config.COLIS_TEMPORAL_UI_URL ?? 'http://localhost:8233',
+    temporalUiUrl,
+    // The Web UI calls /codec from its own origin: by default the origin of the UI this API links to.
+    codecCorsOrigins: config.COLIS_CODEC_CORS_ORIGINS ?? loopbackTwins(new URL(temporalUiUrl).origin),
     ...(config.COLIS_PUBLIC_URL ? { publicUrl: config.COLIS_PUBLIC_URL } : {}),
     timeScale: config.COLIS_TIME_SCALE,
     rateLimitPerMinute: config.COLIS_RATE_LIMIT_PER_MINUTE,
@@ -57,9 +66,18 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),
     trackingSecret: config.COLIS_TRACKING_SECRET ?? DEV_TRACKING_SECRET,
     temporalMetricsUrl: config.COLIS_TEMPORAL_METRICS_URL,
+    payloadKeys: payloadKeyRing(config),
     logLevel: config.COLIS_LOG_LEVEL,
     ...overrides,
   };
+}
+
+/** A browser treats http://localhost:8233 and http://127.0.0.1:8233 as different origins; ops may open either. */
+function loopbackTwins(origin: string): string[] {
+  const { hostname } = new URL(origin);
+  if (hostname === 'localhost') return [origin, origin.replace('//localhost', '//127.0.0.1')];
+  if (hostname === '127.0.0.1') return [origin, origin.replace('//127.0.0.1', '//localhost')];
+  return [origin];
 }
 
 /** For tests and tools: the API's configuration from an environment record (throws ConfigError). */

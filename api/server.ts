@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
 import { type Config, requireDatabaseUrl } from '../config';
+import { colisDataConverter } from '../worker/data-converter';
 import { connectionOptions, temporalTarget } from '../worker/temporal-config';
 import { buildApp } from './app';
 import { apiConfigFrom, type ApiConfig } from './config';
@@ -14,7 +15,7 @@ import { apiConfigFrom, type ApiConfig } from './config';
 export interface StartApiOptions {
   config: Config;
   db?: Db;
-  /** An existing client (e.g. the one the workers' process uses); otherwise one is connected here. */
+  /** An existing client (e.g. the one the workers' process uses, with the same data converter); otherwise one is connected here. */
   temporalClient?: Client;
   /** What differs from the configuration for this process (e.g. the Web UI of the dev server it started). */
   apiConfig?: Partial<ApiConfig>;
@@ -36,7 +37,11 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   if (!temporalClient) {
     const target = temporalTarget(config, 'localhost:7233');
     ownConnection = await Connection.connect(connectionOptions(target));
-    temporalClient = new Client({ connection: ownConnection, namespace: target.namespace });
+    temporalClient = new Client({
+      connection: ownConnection,
+      namespace: target.namespace,
+      dataConverter: colisDataConverter(apiConfig.payloadKeys),
+    });
   }
   const app = await buildApp({ db, temporalClient, config: apiConfig });
   const address = await app.listen({ host: config.COLIS_API_HOST, port: config.COLIS_API_PORT });

@@ -46,6 +46,18 @@ export const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => 
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
 
+/** Browser origins (scheme, host, port), from URLs separated by commas. */
+export const originsForm = z
+  .string()
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/, error: 'not an http(s) URL' })).min(1, 'no origin'))
+  .transform((urls) => urls.map((url) => new URL(url).origin));
+
 export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'not a postgresql:// URL' });
 
 /** host:port, with an IPv6 host in brackets. */

@@ -83,6 +83,7 @@ function crossChecks(config: Config, env: Env, problems: ConfigProblem[]): void 
       const name = carrierSecretVariable(carrier.code);
       if (!env[name]?.trim()) require(name, CARRIER_SECRET_FAMILY, 'required when NODE_ENV=production');
     }
+    if (!config.COLIS_PAYLOAD_KEYS) require('COLIS_PAYLOAD_KEYS', VARIABLES.COLIS_PAYLOAD_KEYS, 'required when NODE_ENV=production');
   }
   const cert = config.TEMPORAL_TLS_CLIENT_CERT_PATH ?? config.TEMPORAL_TLS_CLIENT_CERT_DATA;
   const key = config.TEMPORAL_TLS_CLIENT_KEY_PATH ?? config.TEMPORAL_TLS_CLIENT_KEY_DATA;

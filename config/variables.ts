@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { SimulatorScriptSchema } from '../scripts/carrier-simulator/script';
 import { apiKeysForm } from './api-keys';
+import { payloadKeysForm } from './payload-keys';
 import {
   boolean,
   host,
@@ -9,6 +10,7 @@ import {
   httpUrl,
   json,
   optional,
+  originsForm,
   path,
   pem,
   port,
@@ -288,6 +290,21 @@ export const VARIABLES = {
     form: 'an http(s) URL',
     default: "the dev server's UI",
     meaning: 'base of the Web UI links the API returns',
+  }),
+  COLIS_PAYLOAD_KEYS: variable({
+    schema: optional(payloadKeysForm),
+    form: 'keyId:base64Key,… with keys of 32 random bytes (openssl rand -base64 32) and unique ids',
+    default: 'a fixed development key',
+    meaning:
+      'AES-256-GCM keys of the Temporal payload codec on every client and worker (API, workers, scripts): the last one encrypts, all of them decrypt. ' +
+      'Rotate by appending a key and restarting every process; drop a key only when no retained history needs it. Required when `NODE_ENV=production`',
+    secret: true,
+  }),
+  COLIS_CODEC_CORS_ORIGINS: variable({
+    schema: optional(originsForm),
+    form: 'a comma-separated list of http(s) origins, e.g. https://temporal.example.com',
+    default: "the Web UI's origin (with its localhost / 127.0.0.1 twin)",
+    meaning: 'browser origins (the Temporal Web UI) allowed to call `/codec` with credentials',
   }),
   COLIS_RATE_LIMIT_PER_MINUTE: variable({
     schema: withDefault(positiveInteger, 600),

@@ -235,3 +235,18 @@ export const ReadinessSchema = z.object({
   status: z.enum(['ready', 'unavailable']),
   checks: z.object({ postgres: z.enum(['up', 'down']), temporal: z.enum(['up', 'down']) }),
 });
+
+/** Base64 as Temporal's JSON form of a payload writes bytes (standard or URL-safe alphabet). */
+const Base64Schema = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'bytes are base64');
+
+/** One Temporal payload in its JSON form, as the Web UI and `temporal --codec-endpoint` send it. */
+export const CodecPayloadSchema = z.object({
+  metadata: z.record(z.string().min(1).max(256), Base64Schema).optional(),
+  data: Base64Schema.optional(),
+});
+export type CodecPayload = z.infer<typeof CodecPayloadSchema>;
+
+/** Body and answer of POST /codec/encode and /codec/decode (Temporal's remote codec protocol). */
+export const CodecPayloadsSchema = z.object({ payloads: z.array(CodecPayloadSchema).max(10_000) }).meta({ id: 'CodecPayloads' });
+export const CodecQuerySchema = z.looseObject({});
+export const CodecSessionSchema = z.object({ expiresAt: z.iso.datetime() }).meta({ id: 'CodecSession' });

@@ -10,6 +10,7 @@ import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
+import { colisDataConverter, payloadKeyRing } from '../worker/data-converter';
 import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
 import { buildCarriers, startColisWorkers } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
@@ -126,6 +127,8 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
       namespace: target.namespace,
       logFile: join(dir, 'logs', 'temporal.log'),
       ownProcessGroup: true,
+      // Same host name as the Web UI (localhost): the codec session cookie is then same-site and reaches /codec.
+      uiCodecEndpoint: `http://localhost:${config.COLIS_API_PORT}/codec`,
     });
     life.started('Temporal dev server', () => devServer.stop());
     life.watch('the Temporal dev server', devServer.ended);
@@ -144,7 +147,9 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   const clientConnection = await Connection.connect(connectionOptions(target));
   life.started('Temporal client', () => clientConnection.close());
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
-  const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  // Payloads are encrypted before they leave this process: the same data converter for the client and the workers.
+  const dataConverter = colisDataConverter(payloadKeyRing(config));
+  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   life.checkpoint();
 
   const carriers = buildCarriers({
@@ -157,6 +162,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
   life.started('worker connection', () => workerConnection.close());
   const workers = await startColisWorkers({
+    dataConverter,
     connection: workerConnection,
     namespace: target.namespace,
     db,
@@ -186,11 +192,14 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     : DEV_API_KEYS.filter((k) => k.role !== 'carrier')
         .map((k) => `${k.role}: ${k.key}`)
         .join(', ');
+  const apiPort = new URL(api.url).port;
   const lines = [
     '',
     `Colis is running (pid ${process.pid})`,
     `  API            ${api.url}   (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
     `  Temporal UI    ${uiUrl}/namespaces/${target.namespace}/workflows`,
+    `  decrypted UI   enter the ops key at http://localhost:${apiPort}/ops, then tick "Include cross-origin credentials"`,
+    `                 in the Web UI's codec settings (endpoint http://localhost:${apiPort}/codec)`,
     `  Temporal       ${describeTarget(target)}${cli ? ` (dev server, ${join(dir, 'temporal', 'temporal.db')})` : ''}`,
     `  PostgreSQL     ${postgres.embedded ? `embedded, 127.0.0.1:${config.COLIS_PG_PORT}, ${postgres.dataDir}` : 'DATABASE_URL'}`,
     `  time scale     ${timeScale} business seconds per second (COLIS_TIME_SCALE)`,

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   ip?: string;
   /** Its own process group: a terminal's Ctrl-C then reaches only the parent, which stops it in order. */
   ownProcessGroup?: boolean;
+  /** The Web UI decodes payloads through this remote codec (Colis's API: `<api>/codec`). */
+  uiCodecEndpoint?: string;
 }
 
 export interface RunningDevServer {
@@ -42,6 +44,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   args.push('--log-level', 'warn');
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

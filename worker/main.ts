@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeAllDbs, getDb } from '../activities/db';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
+import { colisDataConverter, payloadKeyRing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
 import { buildCarriers, startColisWorkers } from './wiring';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   });
   const connection = await NativeConnection.connect(connectionOptions(target));
   const workers = await startColisWorkers({
+    dataConverter: colisDataConverter(payloadKeyRing(config)),
     connection,
     namespace: target.namespace,
     db,

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { type CarrierRegistry, createCarrierRegistry, devWebhookSecret } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
@@ -60,6 +61,8 @@ export interface ColisWorkerOptions {
   carriers: Carriers;
   /** Which queues to serve (COLIS_WORKER_QUEUES); all by default. A warehouse that is not active is refused. */
   queues?: QueueChoice;
+  /** Payload encryption (worker/data-converter.ts): the same on every worker and client. */
+  dataConverter: DataConverter;
   notify?: NotifyConfig;
   maxCachedWorkflows?: number;
   /** Where simulated carriers push tracking webhooks (the API); only the process serving the carriers queue pushes. */
@@ -86,6 +89,7 @@ export async function startColisWorkers(options: ColisWorkerOptions): Promise<Co
     db,
     carriers,
     queues,
+    dataConverter: options.dataConverter,
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });

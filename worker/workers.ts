@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createCarrierQueueActivities, createOrderQueueActivities, createWarehouseQueueActivities } from '../activities';
 import type { CarrierRegistry } from '../activities/carriers/registry';
@@ -6,6 +7,7 @@ import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import { TASK_QUEUES } from '../domain/journey';
+import { FAILURE_CONVERTER_PATH } from './data-converter';
 
 /**
  * Colis's task queues and the workers that serve them:
@@ -24,6 +26,8 @@ export interface ColisWorkersOptions {
   db: Db;
   carriers: CarrierRegistry;
   queues: QueueSelection;
+  /** Payload encryption (worker/data-converter.ts): the same on every worker and client. */
+  dataConverter: DataConverter;
   notify?: NotifyConfig;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
@@ -49,7 +53,12 @@ let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow code, bundled once per process and shared by every worker in it. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cachedBundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  // The failure converter runs inside the workflow sandbox too: workflow failures are encoded like activity ones.
+  cachedBundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietBundlerLogger,
+  });
   return cachedBundle;
 }
 
@@ -57,13 +66,14 @@ const noop = () => {};
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 export async function createColisWorkers(options: ColisWorkersOptions): Promise<RunningWorkers> {
-  const { connection, namespace, db, carriers, queues } = options;
+  const { connection, namespace, db, carriers, queues, dataConverter } = options;
   const workers: Worker[] = [];
   if (queues.orders) {
     workers.push(
       await Worker.create({
         connection,
         namespace,
+        dataConverter,
         taskQueue: TASK_QUEUES.orders,
         workflowBundle: options.workflowBundle ?? (await workflowBundle()),
         activities: createOrderQueueActivities({ db, carriers, notify: options.notify }),
@@ -78,6 +88,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
       await Worker.create({
         connection,
         namespace,
+        dataConverter,
         taskQueue: TASK_QUEUES.warehouse(code),
         activities: createWarehouseQueueActivities({ db }),
         maxConcurrentActivityTaskExecutions: 20,
@@ -90,6 +101,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
       await Worker.create({
         connection,
         namespace,
+        dataConverter,
         taskQueue: TASK_QUEUES.carriers,
         activities: createCarrierQueueActivities({ db, carriers }),
         maxConcurrentActivityTaskExecutions: 50,

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { exitWithError, loadConfigOrExit } from '../../config/process';
+import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadKeyRing } from '../../worker/data-converter';
 import { connectionOptions, temporalTarget } from '../../worker/temporal-config';
 import { createCeilingActivities } from './activities';
 
@@ -10,12 +11,16 @@ import { CEILING_QUEUE } from './shapes';
 /** The ceiling's worker: its own process and task queue, the same worker settings as Colis's orders worker. */
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const target = temporalTarget(loadConfigOrExit(process.env, 'ceiling worker'));
+  const config = loadConfigOrExit(process.env, 'ceiling worker');
+  const target = temporalTarget(config);
+  // The same payload encryption as Colis's own workers, so the ceiling carries the same codec cost.
+  const dataConverter = colisDataConverter(payloadKeyRing(config));
   const clientConnection = await Connection.connect(connectionOptions(target));
-  const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   const connection = await NativeConnection.connect(connectionOptions(target));
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
   const worker = await Worker.create({
@@ -23,6 +28,7 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     taskQueue: CEILING_QUEUE,
     workflowBundle,
+    dataConverter,
     activities: createCeilingActivities(client),
     maxCachedWorkflows: 1000,
     maxConcurrentActivityTaskExecutions: 50,

@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
+import { colisDataConverter, payloadKeyRing } from '../../worker/data-converter';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 
 /**
@@ -148,7 +149,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let temporal: RunningDevServer = await temporalStarting;
   const connection = await Connection.connect({ address: temporal.address });
   await registerSearchAttributes(connection, 'default', () => {});
-  const client = new Client({ connection, namespace: 'default' });
+  // The API and worker processes get no COLIS_PAYLOAD_KEYS either: all three use the development key ring.
+  const client = new Client({
+    connection,
+    namespace: 'default',
+    dataConverter: colisDataConverter(payloadKeyRing({ COLIS_PAYLOAD_KEYS: undefined })),
+  });
 
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;

@@ -1,3 +1,4 @@
+import { decodedPayload } from '../support/temporal';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../activities/db';
 import type { OrderStage } from '../../domain/journey';
@@ -97,8 +98,9 @@ export async function startIdleWorkflow(client: Client, workflowId: string, type
 
 export async function signalsReceived(client: Client, workflowId: string, signalName: string): Promise<unknown[]> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? [])
+  const signals = (history.events ?? [])
     .map((event) => event.workflowExecutionSignaledEventAttributes)
-    .filter((attributes) => attributes?.signalName === signalName)
-    .map((attributes) => JSON.parse(Buffer.from(attributes?.input?.payloads?.[0]?.data ?? new Uint8Array()).toString('utf8')));
+    .filter((attributes) => attributes?.signalName === signalName);
+  // Histories hold ciphertext: read them as the workers do, through the payload codec.
+  return Promise.all(signals.map((attributes) => decodedPayload(attributes?.input?.payloads?.[0])));
 }

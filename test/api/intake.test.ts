@@ -5,10 +5,11 @@ import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { deriveOrderId, placeOrder } from '../../api/services/intake';
 import { OrderStarter, startRetryDelayMs } from '../../api/services/order-starter';
-import { OrderRequestSchema, OrderWorkflowInputSchema } from '../../domain/order';
+import { OrderRequestSchema, type OrderWorkflowInput, OrderWorkflowInputSchema } from '../../domain/order';
 import { freePort } from '../../scripts/lib/ports';
 import { MAX_LINES_PER_ORDER } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
+import { decodedPayload } from '../support/temporal';
 import { insertOrder, uniqueId } from './fixtures';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 
@@ -70,7 +71,7 @@ describe('intake', () => {
     const { workflowId } = (await place(orderRequest({ serviceLevel: 'express' }), key)).json();
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    const input = JSON.parse(Buffer.from(payload?.data ?? new Uint8Array()).toString('utf8'));
+    const input = (await decodedPayload(payload)) as OrderWorkflowInput;
     expect(input.idempotencyKey).toBe(`${KEYS.intake.name}:${key}`);
     expect(input.request).toMatchObject({ backorderPolicy: 'backorder', backorderWaitHours: 72, source: 'api', serviceLevel: 'express' });
     expect(Date.parse(input.promisedBy) - Date.parse(input.receivedAt)).toBe(24 * 3600_000);

@@ -14,7 +14,7 @@ import type { RunningWorkers } from '../../worker/workers';
 import type { orderWorkflow } from '../../workflows/order';
 import { createTestDatabase, type TestDatabase } from './database';
 import { JOURNEY_NAMESPACE } from './namespaces';
-import { connectDevServer, createTimeSkippingEnv } from './temporal';
+import { connectDevServer, createTimeSkippingEnv, testDataConverter } from './temporal';
 
 /**
  * The whole journey on real parts: Temporal's time-skipping server, a private PostgreSQL
@@ -84,6 +84,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     db: database.db,
     carriers,
     queues: { orders: true, carriers: true, warehouses },
+    dataConverter: testDataConverter,
   });
   let seq = 0;
   return {

@@ -105,7 +105,15 @@ describe('configuration, parsed once from the environment', () => {
     const keys = 'shop:intake:0123456789abcdef';
     expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys })).toMatch(/^COLIS_TRACKING_SECRET=/);
     expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys, COLIS_TRACKING_SECRET: 'tracking-secret-0123' })).toMatch(
-      /^COLIS_CARRIER_SECRET_SWIFTPOST=\(unset\).*and 2 more: COLIS_CARRIER_SECRET_PARCELNORD, COLIS_CARRIER_SECRET_ECOROUTE/,
+      /^COLIS_CARRIER_SECRET_SWIFTPOST=\(unset\).*and 3 more: COLIS_CARRIER_SECRET_PARCELNORD, COLIS_CARRIER_SECRET_ECOROUTE, COLIS_PAYLOAD_KEYS/,
+    );
+    const secrets = {
+      COLIS_CARRIER_SECRET_SWIFTPOST: 'swiftpost-secret-0123',
+      COLIS_CARRIER_SECRET_PARCELNORD: 'parcelnord-secret-0123',
+      COLIS_CARRIER_SECRET_ECOROUTE: 'ecoroute-secret-012345',
+    };
+    expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys, COLIS_TRACKING_SECRET: 'tracking-secret-0123', ...secrets })).toMatch(
+      /^COLIS_PAYLOAD_KEYS=\(unset\) is invalid \(required when NODE_ENV=production\)/,
     );
   });
 

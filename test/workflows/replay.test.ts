@@ -8,6 +8,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
 import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
+import { testDataConverter } from '../support/temporal';
 import {
   firstShipmentId,
   orderIdOf,
@@ -124,7 +125,8 @@ describe.skipIf(RECORD)('replaying recorded histories against the current workfl
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: await workflowBundle(), replayName: 'colis-replay' },
+      // With the payload codec every worker runs: histories recorded before encryption must still decode.
+      { workflowBundle: await workflowBundle(), replayName: 'colis-replay', dataConverter: testDataConverter },
       histories,
     )) {
       replayed += 1;

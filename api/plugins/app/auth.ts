@@ -5,6 +5,7 @@ import type { Db } from '../../../activities/db';
 import type { ApiRole } from '../../../domain/api';
 import type { ConfiguredApiKey } from '../../config';
 import { ApiError, forbidden } from '../../errors';
+import { CODEC_SESSION_COOKIE, cookieValue, verifyCodecSession } from '../../services/codec-session';
 
 /**
  * API keys with roles. The configured keys are written to the ApiKey table as sha256 hashes at
@@ -16,7 +17,9 @@ import { ApiError, forbidden } from '../../errors';
  *   ops     — everything
  *   carrier — its own carrier's webhook only
  * A carrier webhook may also arrive with no key at all: its HMAC signature is then the credential
- * (checked in the carriers route), which is how carriers call webhooks in practice.
+ * (checked in the carriers route), which is how carriers call webhooks in practice. The codec
+ * endpoint also takes the codec session cookie an ops key bought (services/codec-session.ts),
+ * because the Temporal Web UI can send cookies but no key header.
  */
 
 export interface Principal {
@@ -25,7 +28,9 @@ export interface Principal {
   carrierCode?: string;
 }
 
-export type RouteAccess = { public: true } | { roles: readonly ApiRole[]; signatureMayAuthenticate?: boolean };
+export type RouteAccess =
+  | { public: true }
+  | { roles: readonly ApiRole[]; signatureMayAuthenticate?: boolean; codecSessionMayAuthenticate?: boolean };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -92,6 +97,14 @@ export default fp<AuthOptions>(
       const key = presentedKey(request);
       if (key === undefined) {
         if (access.signatureMayAuthenticate) return;
+        const session = access.codecSessionMayAuthenticate ? cookieValue(request.headers.cookie, CODEC_SESSION_COOKIE) : undefined;
+        if (session !== undefined) {
+          const owner = verifyCodecSession(session, options.apiKeys, Date.now());
+          if (!owner) throw new ApiError(401, 'unauthorized', 'the codec session is not valid or has expired: enter the ops key again');
+          request.principal = { name: owner.name, role: owner.role };
+          if (!access.roles.includes(owner.role)) throw forbidden(`the ${owner.role} role may not call ${request.method} ${routeUrl}`);
+          return;
+        }
         throw new ApiError(401, 'unauthorized', 'an API key is required (X-Api-Key header or Authorization: Bearer)');
       }
       const principal = principals.get(hashApiKey(key));

@@ -24,12 +24,14 @@ export default fp(
           { name: 'inventory', description: 'Stock per warehouse and SKU' },
           { name: 'carriers', description: 'Carrier tracking webhooks' },
           { name: 'health', description: 'Liveness and readiness' },
+          { name: 'codec', description: 'Temporal remote codec: decrypt payloads for the Web UI and the temporal CLI (ops)' },
         ],
         components: {
           securitySchemes: {
             apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
             bearer: { type: 'http', scheme: 'bearer' },
             webhookSignature: { type: 'apiKey', in: 'header', name: 'Colis-Signature' },
+            codecSession: { type: 'apiKey', in: 'cookie', name: 'colis_codec_session' },
           },
         },
         security: [{ apiKey: [] }, { bearer: [] }],

@@ -65,6 +65,8 @@
       if (input.value.trim() !== '') sessionStorage.setItem(KEY, input.value.trim());
       input.value = '';
       input.placeholder = 'key set for this tab';
+      // The same key lets this browser read decrypted payloads in the Temporal Web UI (an HttpOnly cookie for /codec).
+      api('POST', '/codec/session').catch(fail);
       void load();
     });
   }

@@ -1,0 +1,149 @@
+import type { Payload } from '@temporalio/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { type CodecPayload, CodecPayloadsSchema, CodecQuerySchema, CodecSessionSchema, ErrorResponseSchema } from '../../../domain/api';
+import { AesGcmPayloadCodec, PayloadDecryptionError } from '../../../worker/payload-codec';
+import { principalOf } from '../../plugins/app/auth';
+import { ApiError, forbidden } from '../../errors';
+import { CODEC_SESSION_COOKIE, CODEC_SESSION_HOURS, issueCodecSession } from '../../services/codec-session';
+
+/**
+ * Temporal's remote codec endpoint, so ops read encrypted payloads in the Web UI and with
+ * `temporal workflow show --codec-endpoint …/codec --codec-auth "Bearer <ops key>"`. Ops only:
+ * an ops key (header) or, for the Web UI, the codec session cookie that POST /codec/session sets.
+ * The Web UI calls it from its own origin, so answers carry CORS headers for the configured
+ * Web UI origins only, with credentials.
+ */
+
+const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace, X-Api-Key';
+
+const codec: FastifyPluginAsyncZod = async (app) => {
+  const payloadCodec = new AesGcmPayloadCodec(app.config.payloadKeys);
+  const allowedOrigins = new Set(app.config.codecCorsOrigins);
+
+  // onSend runs for every answer of these routes, refusals by the auth hook included, so the Web UI
+  // can read a 401 instead of seeing an opaque CORS failure.
+  app.addHook('onSend', async (request, reply) => {
+    const origin = request.headers.origin;
+    reply.header('vary', 'Origin');
+    if (typeof origin !== 'string' || !allowedOrigins.has(origin)) return;
+    reply.header('access-control-allow-origin', origin);
+    reply.header('access-control-allow-credentials', 'true');
+  });
+
+  for (const path of ['/codec/encode', '/codec/decode']) {
+    app.options(path, { schema: { hide: true }, config: { access: { public: true }, rateLimit: false } }, async (request, reply) => {
+      const origin = request.headers.origin;
+      if (typeof origin === 'string' && !allowedOrigins.has(origin)) throw forbidden(`origin ${origin} may not call the codec endpoint`);
+      return reply
+        .code(204)
+        .header('access-control-allow-methods', 'POST, OPTIONS')
+        .header('access-control-allow-headers', ALLOWED_HEADERS)
+        .header('access-control-max-age', '600')
+        .send();
+    });
+  }
+
+  const route = (direction: 'encode' | 'decode') =>
+    app.post(
+      `/codec/${direction}`,
+      {
+        bodyLimit: Math.max(app.config.bodyLimitBytes, CODEC_BODY_LIMIT_BYTES),
+        // The Web UI decodes a history event by event: a long history is many calls in a second.
+        config: { access: { roles: ['ops'], codecSessionMayAuthenticate: true }, rateLimit: { max: 20 * app.config.rateLimitPerMinute } },
+        schema: {
+          tags: ['codec'],
+          summary: direction === 'decode' ? 'Decrypt Temporal payloads (remote codec)' : 'Encrypt Temporal payloads (remote codec)',
+          description:
+            direction === 'decode'
+              ? 'Payloads not encrypted by Colis pass through unchanged. A payload sealed with a key this API does not hold is refused (400) naming it.'
+              : 'Encrypted with the newest configured key, as every Colis client and worker does.',
+          security: [{ apiKey: [] }, { bearer: [] }, { codecSession: [] }],
+          querystring: CodecQuerySchema,
+          body: CodecPayloadsSchema,
+          response: {
+            200: CodecPayloadsSchema,
+            400: ErrorResponseSchema,
+            401: ErrorResponseSchema,
+            403: ErrorResponseSchema,
+            413: ErrorResponseSchema,
+          },
+        },
+      },
+      async (request) => {
+        const payloads = request.body.payloads.map(fromJson);
+        try {
+          const result = direction === 'decode' ? await payloadCodec.decode(payloads) : await payloadCodec.encode(payloads);
+          request.log.info({ direction, payloads: payloads.length, namespace: request.headers['x-namespace'] }, 'codec');
+          return { payloads: result.map(toJson) };
+        } catch (error) {
+          if (error instanceof PayloadDecryptionError)
+            throw new ApiError(400, 'validation_failed', error.message, [{ path: 'body.payloads', message: error.message }]);
+          throw error;
+        }
+      },
+    );
+  route('encode');
+  route('decode');
+
+  app.post(
+    '/codec/session',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['codec'],
+        summary: 'Let this browser decode payloads in the Temporal Web UI',
+        description:
+          `Sets an HttpOnly cookie (${CODEC_SESSION_HOURS} h) that authenticates the Web UI's calls to /codec; enable ` +
+          '"Include cross-origin credentials" in the Web UI\'s codec settings, and open the UI and this API under the same host name.',
+        response: { 200: CodecSessionSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const key = app.config.apiKeys.find((candidate) => candidate.name === principal.name);
+      if (!key) throw forbidden('this key cannot open a codec session');
+      const session = issueCodecSession(key, Date.now());
+      setSessionCookie(request, reply, session.token, CODEC_SESSION_HOURS * 3600);
+      return { expiresAt: new Date(session.expiresAtMs).toISOString() };
+    },
+  );
+
+  app.delete(
+    '/codec/session',
+    {
+      config: { access: { public: true } },
+      schema: { tags: ['codec'], summary: 'Forget this browser’s codec session', security: [], response: { 204: z.null() } },
+    },
+    async (request, reply) => {
+      setSessionCookie(request, reply, '', 0);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: string, maxAgeSeconds: number): void {
+  // Strict: only pages of the same site (the Web UI on localhost and this API on localhost) ever send it.
+  const secure = request.protocol === 'https' ? '; Secure' : '';
+  reply.header('set-cookie', `${CODEC_SESSION_COOKIE}=${value}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`);
+}
+
+function fromJson(payload: CodecPayload): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([name, value]) => [name, Buffer.from(value, 'base64')])),
+    data: Buffer.from(payload.data ?? '', 'base64'),
+  };
+}
+
+function toJson(payload: Payload): CodecPayload {
+  return {
+    metadata: Object.fromEntries(
+      Object.entries(payload.metadata ?? {}).map(([name, value]) => [name, Buffer.from(value).toString('base64')]),
+    ),
+    ...(payload.data && payload.data.length > 0 ? { data: Buffer.from(payload.data).toString('base64') } : {}),
+  };
+}
+
+export default codec;

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AesGcmPayloadCodec, PayloadKeyRing } from '../../worker/payload-codec';
+import { testPayloadKeys } from '../support/temporal';
+import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
+
+/**
+ * The remote codec endpoint as the Temporal Web UI and `temporal --codec-endpoint` call it:
+ * Temporal's JSON form of payloads in and out, ops only, CORS for the Web UI's origin alone.
+ */
+let h: Harness;
+const UI_ORIGIN = 'http://localhost:8233';
+beforeAll(async () => {
+  h = await createHarness({ codecCorsOrigins: [UI_ORIGIN] });
+});
+afterAll(async () => h?.close());
+
+const customer = { name: 'Camille Durand', email: 'camille.durand@example.org', line1: '12 rue des Lilas' };
+const asJson = (payload: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null }) => ({
+  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  data: Buffer.from(payload.data ?? []).toString('base64'),
+});
+const fromJson = (payload: { metadata?: Record<string, string>; data?: string }) =>
+  defaultPayloadConverter.fromPayload({
+    metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(payload.data ?? '', 'base64'),
+  });
+const encrypted = async (value: unknown, keys = testPayloadKeys) =>
+  asJson((await new AesGcmPayloadCodec(keys).encode([defaultPayloadConverter.toPayload(value)]))[0] ?? {});
+
+describe('POST /codec/decode and /codec/encode', () => {
+  it('decodes what the workers encrypted, for the ops key given as a bearer token (what --codec-auth sends)', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/codec/decode?preserveStorageRefs=true',
+      headers: { authorization: `Bearer ${KEYS.ops.key}`, 'x-namespace': 'default' },
+      payload: { payloads: [await encrypted(customer)] },
+    });
+    expect(response.statusCode).toBe(200);
+    const [payload] = (response.json() as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads;
+    expect(fromJson(payload ?? {})).toEqual(customer);
+  });
+
+  it('encode then decode is the identity, and encode never answers the value in clear', async () => {
+    const plain = asJson(defaultPayloadConverter.toPayload(customer));
+    const encoded = await h.as(KEYS.ops, { method: 'POST', url: '/codec/encode', payload: { payloads: [plain] } });
+    expect(encoded.statusCode).toBe(200);
+    expect(Buffer.from(encoded.body).toString()).not.toContain('Camille');
+    const decoded = await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: encoded.json() });
+    expect(fromJson((decoded.json() as { payloads: never[] }).payloads[0] ?? {})).toEqual(customer);
+  });
+
+  it('passes payloads that were never encrypted through unchanged', async () => {
+    const plain = asJson(defaultPayloadConverter.toPayload(customer));
+    const response = await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [plain] } });
+    expect((response.json() as { payloads: unknown[] }).payloads).toEqual([plain]);
+  });
+
+  it('refuses a payload sealed with a key it does not hold with a 400 naming the key, not a 500', async () => {
+    const foreign = await encrypted(customer, new PayloadKeyRing([{ id: 'someone-elses', key: randomBytes(32) }]));
+    const error = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [foreign] } }),
+      400,
+      'validation_failed',
+    );
+    expect(error.message).toContain('"someone-elses"');
+  });
+
+  it('refuses callers without the ops role: 401 without a key, 403 for intake and carrier keys', async () => {
+    const body = { payloads: [await encrypted(customer)] };
+    expectErrorShape(await h.as(undefined, { method: 'POST', url: '/codec/decode', payload: body }), 401, 'unauthorized');
+    expectErrorShape(await h.as(KEYS.intake, { method: 'POST', url: '/codec/decode', payload: body }), 403, 'forbidden');
+    expectErrorShape(await h.as(KEYS.swiftpost, { method: 'POST', url: '/codec/encode', payload: body }), 403, 'forbidden');
+  });
+
+  it('validates the body: not base64, not an array, too many payloads', async () => {
+    const notBase64 = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [{ data: 'not base64!' }] } }),
+      400,
+      'validation_failed',
+    );
+    expect(notBase64.details?.[0]?.path).toBe('body.payloads.0.data');
+    expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: 'x' } }), 400, 'validation_failed');
+    const many = { payloads: Array.from({ length: 10_001 }, () => ({})) };
+    expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: many }), 400, 'validation_failed');
+  });
+});
+
+describe('the Web UI calling the codec from its own origin', () => {
+  it('answers the preflight for the Web UI origin with credentials allowed, and refuses a foreign origin', async () => {
+    const preflight = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/codec/decode',
+      headers: { origin: UI_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
+    expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+    expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/X-Namespace/);
+    const foreign = await h.app.inject({ method: 'OPTIONS', url: '/codec/decode', headers: { origin: 'https://evil.example' } });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('a refusal still carries the CORS headers, so the UI can tell "not logged in" from a network error', async () => {
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/codec/decode',
+      headers: { origin: UI_ORIGIN },
+      payload: { payloads: [] },
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['access-control-allow-origin']).toBe(UI_ORIGIN);
+  });
+
+  it('the ops key buys a codec session cookie that authenticates /codec only, until it is dropped', async () => {
+    const session = await h.as(KEYS.ops, { method: 'POST', url: '/codec/session' });
+    expect(session.statusCode).toBe(200);
+    const setCookie = String(session.headers['set-cookie']);
+    expect(setCookie).toMatch(/^colis_codec_session=[^;]+; Path=\/codec; HttpOnly; SameSite=Strict; Max-Age=28800/);
+    expect(setCookie).not.toContain(KEYS.ops.key);
+    const cookie = setCookie.split(';')[0] ?? '';
+
+    const body = { payloads: [await encrypted(customer)] };
+    const decoded = await h.app.inject({ method: 'POST', url: '/codec/decode', headers: { cookie, origin: UI_ORIGIN }, payload: body });
+    expect(decoded.statusCode).toBe(200);
+    expect(fromJson((decoded.json() as { payloads: never[] }).payloads[0] ?? {})).toEqual(customer);
+    // The cookie is no API key: the rest of the API still wants one.
+    expectErrorShape(await h.app.inject({ method: 'GET', url: '/escalations', headers: { cookie } }), 401, 'unauthorized');
+
+    const forged = cookie.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+    expectErrorShape(
+      await h.app.inject({ method: 'POST', url: '/codec/decode', headers: { cookie: forged }, payload: body }),
+      401,
+      'unauthorized',
+    );
+    const dropped = await h.app.inject({ method: 'DELETE', url: '/codec/session' });
+    expect(String(dropped.headers['set-cookie'])).toMatch(/colis_codec_session=; .*Max-Age=0/);
+  });
+
+  it('an intake key cannot open a codec session', async () => {
+    expectErrorShape(await h.as(KEYS.intake, { method: 'POST', url: '/codec/session' }), 403, 'forbidden');
+  });
+});

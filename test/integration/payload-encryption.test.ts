@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { orderStatusQuery } from '../../workflows/definitions';
+import { KEYS } from '../api/harness';
+import { type Journey, startJourney } from '../support/journey';
+import { JOURNEY_NAMESPACE } from '../support/namespaces';
+
+const run = promisify(execFile);
+
+/**
+ * No customer data reaches the Temporal server in clear: a whole journey runs on the dev server
+ * (what `npm start` runs), then its histories are exported with the real `temporal` CLI, as anyone
+ * with access to the server could, and searched for the customer's name, e-mail and street, also
+ * inside every base64 blob. Through the API's codec endpoint the same CLI shows them again.
+ */
+const CUSTOMER = {
+  name: 'Zoé Confidentielle',
+  email: 'zoe.confidentielle@example.org',
+  street: '7 impasse des Secrets',
+};
+
+/** Every string in a JSON document, and what each base64-looking one decodes to. */
+function readableText(json: unknown): string {
+  const out: string[] = [];
+  const walk = (value: unknown) => {
+    if (typeof value === 'string') {
+      out.push(value);
+      if (value.length >= 8 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) out.push(Buffer.from(value, 'base64').toString('utf8'));
+    } else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(json);
+  return out.join('\n');
+}
+
+describe('payload encryption on a real Temporal server', () => {
+  let journey: Journey;
+  let api: FastifyInstance;
+  let codecEndpoint = '';
+  let orderWorkflowId = '';
+  let shipmentWorkflowId = '';
+
+  beforeAll(async () => {
+    journey = await startJourney({ server: 'dev', timeScale: 86_400 });
+    api = await buildApp({
+      db: journey.database.db,
+      temporalClient: journey.env.client,
+      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn' }),
+    });
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    codecEndpoint = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/codec`;
+
+    const handle = await journey.placeOrder(
+      {
+        customer: { id: 'CUST-PRIVATE', name: CUSTOMER.name, email: CUSTOMER.email },
+        shipTo: { name: CUSTOMER.name, line1: CUSTOMER.street, city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
+      },
+      { promiseDays: 30 },
+    );
+    orderWorkflowId = handle.workflowId;
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    shipmentWorkflowId = `shipment-${outcome.shipments[0]?.shipmentId ?? ''}`;
+  });
+  afterAll(async () => {
+    await api?.close();
+    await journey?.teardown();
+  });
+
+  const show = async (workflowId: string, extra: string[] = []) => {
+    const { stdout } = await run(
+      inject('temporalCliPath'),
+      [
+        'workflow',
+        'show',
+        '--workflow-id',
+        workflowId,
+        '--address',
+        inject('temporalDevAddress'),
+        '--namespace',
+        JOURNEY_NAMESPACE,
+        '--output',
+        'json',
+        ...extra,
+      ],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    return JSON.parse(stdout) as unknown;
+  };
+
+  it('the exported order and shipment histories hold no name, e-mail or street, in clear or in base64', async () => {
+    for (const workflowId of [orderWorkflowId, shipmentWorkflowId]) {
+      const text = readableText(await show(workflowId));
+      for (const secret of Object.values(CUSTOMER)) expect(text, `${workflowId} shows "${secret}"`).not.toContain(secret);
+      expect(text).toContain('binary/encrypted');
+    }
+  });
+
+  it('search attributes, query answers and current details carry no personal data either', async () => {
+    const description = await journey.env.client.workflow.getHandle(orderWorkflowId).describe();
+    const attributes = JSON.stringify(description.typedSearchAttributes);
+    for (const secret of Object.values(CUSTOMER)) expect(attributes).not.toContain(secret);
+
+    // Straight from the server, without the client's codec: the query answer as the server relays it.
+    const raw = await journey.env.connection.workflowService.queryWorkflow({
+      namespace: JOURNEY_NAMESPACE,
+      execution: { workflowId: orderWorkflowId },
+      query: { queryType: 'status' },
+    });
+    const metadataRaw = await journey.env.connection.workflowService.queryWorkflow({
+      namespace: JOURNEY_NAMESPACE,
+      execution: { workflowId: shipmentWorkflowId },
+      query: { queryType: '__temporal_workflow_metadata' },
+    });
+    for (const answer of [raw, metadataRaw]) {
+      const payloads = answer.queryResult?.payloads ?? [];
+      expect(payloads.length).toBeGreaterThan(0);
+      for (const payload of payloads) {
+        expect(Buffer.from(payload.metadata?.encoding ?? []).toString()).toBe('binary/encrypted');
+        const visible = Buffer.from(payload.data ?? []).toString('latin1');
+        for (const secret of Object.values(CUSTOMER)) expect(visible).not.toContain(secret);
+      }
+    }
+    // With the key, the same query answers in clear.
+    const view = await journey.env.client.workflow.getHandle(orderWorkflowId).query(orderStatusQuery);
+    expect(view.shipTo.line1).toBe(CUSTOMER.street);
+  });
+
+  it('`temporal workflow show --codec-endpoint … --codec-auth "Bearer <ops key>"` decodes them through the API', async () => {
+    const text = readableText(await show(orderWorkflowId, ['--codec-endpoint', codecEndpoint, '--codec-auth', `Bearer ${KEYS.ops.key}`]));
+    expect(text).toContain(CUSTOMER.name);
+    expect(text).toContain(CUSTOMER.street);
+    expect(text).toContain(CUSTOMER.email);
+  });
+
+  it('the codec endpoint refuses the CLI without the ops key', async () => {
+    await expect(show(orderWorkflowId, ['--codec-endpoint', codecEndpoint, '--codec-auth', `Bearer ${KEYS.intake.key}`])).rejects.toThrow();
+  });
+});

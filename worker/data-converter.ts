@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
+import type { Config } from '../config';
+import { AesGcmPayloadCodec, developmentKeyRing, type PayloadKeyRing } from './payload-codec';
+
+/**
+ * The one data converter of every Temporal client and worker Colis runs (API, workers, scripts,
+ * tests, benchmarks): payloads encrypted with the key ring of COLIS_PAYLOAD_KEYS (config/variables.ts),
+ * failure messages and stack traces encoded with them. Development without keys uses a fixed,
+ * public key so `npm start` works without setup and restarts read their own histories.
+ */
+
+/** The workflow bundle and every client and worker load the failure converter from this file. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+
+export function payloadKeyRing(config: Pick<Config, 'COLIS_PAYLOAD_KEYS'>): PayloadKeyRing {
+  return config.COLIS_PAYLOAD_KEYS ?? developmentKeyRing();
+}
+
+export function colisDataConverter(keys: PayloadKeyRing): DataConverter {
+  return { payloadCodecs: [new AesGcmPayloadCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
+}

@@ -1,0 +1,134 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import proto from '@temporalio/proto';
+
+/**
+ * Encrypts every payload Colis hands to Temporal (workflow and activity inputs and results,
+ * signals, queries, updates, memos, summaries, failure messages) with AES-256-GCM, so the
+ * server, its database and anyone reading histories without the key see ciphertext only.
+ *
+ * An encrypted payload says which key sealed it (`encryption-key-id` in its metadata): new
+ * payloads use the newest key, older ones are opened with the key they name, so keys rotate by
+ * adding one. Payloads written before encryption existed (no such encoding) pass through
+ * untouched on decode, which keeps recorded histories and running workflows readable.
+ */
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const KEY_ID_METADATA = 'encryption-key-id';
+export const CIPHER_METADATA = 'encryption-cipher';
+const CIPHER = 'AES-256-GCM';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+const text = new TextEncoder();
+const readText = new TextDecoder();
+// @temporalio/proto is CommonJS: reached through its default export under native ESM.
+const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
+
+export interface PayloadKey {
+  id: string;
+  /** 32 bytes. */
+  key: Uint8Array;
+}
+
+/** The keys a process holds: all of them decrypt, the newest (last) encrypts. */
+export class PayloadKeyRing {
+  readonly current: PayloadKey;
+  private readonly byId: ReadonlyMap<string, Uint8Array>;
+
+  constructor(keys: readonly PayloadKey[]) {
+    const newest = keys.at(-1);
+    if (!newest) throw new Error('a payload key ring needs at least one key');
+    const byId = new Map<string, Uint8Array>();
+    for (const { id, key } of keys) {
+      if (!KEY_ID.test(id)) throw new Error(`payload key id "${id}" must be 1–64 letters, digits, ".", "_" or "-"`);
+      if (key.length !== 32) throw new Error(`payload key "${id}" must be 32 bytes (AES-256), got ${key.length}`);
+      if (byId.has(id)) throw new Error(`payload key id "${id}" appears twice`);
+      byId.set(id, key);
+    }
+    this.current = newest;
+    this.byId = byId;
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  key(id: string): Uint8Array | undefined {
+    return this.byId.get(id);
+  }
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Thrown on decode when a payload names a key this process does not hold, or fails authentication. */
+export class PayloadDecryptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadDecryptionError';
+  }
+}
+
+export class AesGcmPayloadCodec implements PayloadCodec {
+  constructor(private readonly keys: PayloadKeyRing) {}
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => this.seal(payload));
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => this.open(payload));
+  }
+
+  private seal(payload: Payload): Payload {
+    const { id, key } = this.keys.current;
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce);
+    // The key id is authenticated with the data: a payload relabelled with another key id fails to open.
+    cipher.setAAD(text.encode(id));
+    const plain = PayloadMessage.encode(payload).finish();
+    const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    return {
+      metadata: {
+        encoding: text.encode(ENCRYPTED_ENCODING),
+        [KEY_ID_METADATA]: text.encode(id),
+        [CIPHER_METADATA]: text.encode(CIPHER),
+      },
+      data: sealed,
+    };
+  }
+
+  private open(payload: Payload): Payload {
+    const encoding = payload.metadata?.encoding;
+    if (!encoding || readText.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+    const idBytes = payload.metadata?.[KEY_ID_METADATA];
+    const id = idBytes ? readText.decode(idBytes) : '';
+    const key = this.keys.key(id);
+    if (!key) {
+      throw new PayloadDecryptionError(
+        `payload encrypted with key "${id}", which this process does not hold (it has ${this.keys.ids().join(', ')}): keep retired keys configured`,
+      );
+    }
+    const data = payload.data ?? new Uint8Array();
+    if (data.length < NONCE_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload too short (${data.length} bytes)`);
+    const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
+    decipher.setAAD(text.encode(id));
+    decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([decipher.update(data.subarray(NONCE_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new PayloadDecryptionError(
+        `encrypted payload does not authenticate with key "${id}" (tampered, or a different key under that id)`,
+      );
+    }
+    return PayloadMessage.decode(plain);
+  }
+}
+
+/** What `npm start` and the tests use when no keys are configured: fixed, so restarts can read old histories. */
+export function developmentKeyRing(): PayloadKeyRing {
+  return new PayloadKeyRing([
+    { id: 'dev-1', key: createHash('sha256').update('colis development payload key, never for production').digest() },
+  ]);
+}
