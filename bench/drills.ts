@@ -2,6 +2,7 @@ import { type Integrity, checkIntegrity, integrityProblems } from './lib/integri
 import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders, unstartedOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, quantile, writeResult } from './lib/report';
 import { type Stack, type StackOptions, sleep, withStack } from './lib/stack';
+import { clusterDrill } from './cluster-drill';
 import type { BenchOptions } from './lib/cli';
 
 /**
@@ -162,6 +163,9 @@ function restartDrill(
 }
 
 export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>> = {
+  /** Colis on a self-hosted multi-service Temporal cluster, one API and one worker killed -9 (bench/cluster-drill.ts). */
+  cluster: clusterDrill,
+
   async kill9(options) {
     const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
     return runDrill(

@@ -297,7 +297,7 @@ export const VARIABLES = {
     default: 'a fixed development key',
     meaning:
       'AES-256-GCM keys of the Temporal payload codec on every client and worker (API, workers, scripts): the last one encrypts, all of them decrypt. ' +
-      'Rotate by appending a key and restarting every process; drop a key only when no retained history needs it. Required when `NODE_ENV=production`',
+      'Rotate in two rollouts: add the new key (not last) everywhere, then make it last; drop a key only when no retained history needs it. Required when `NODE_ENV=production`',
     secret: true,
   }),
   COLIS_CODEC_CORS_ORIGINS: variable({

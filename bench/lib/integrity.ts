@@ -31,7 +31,7 @@ export interface Integrity {
   lostAtIntake: number;
 }
 
-export async function checkIntegrity(stack: Stack, orderIds: string[]): Promise<Integrity> {
+export async function checkIntegrity(stack: Pick<Stack, 'db' | 'client' | 'simulatorStateFile'>, orderIds: string[]): Promise<Integrity> {
   const db = stack.db;
   const orders = await db.order.findMany({ where: { id: { in: orderIds } }, select: { id: true, status: true } });
   const notCompleted = orderIds.filter((id) => orders.find((o) => o.id === id)?.status !== 'completed');

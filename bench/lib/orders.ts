@@ -114,7 +114,7 @@ export interface OrderCounts {
   other: number;
 }
 
-export async function orderCounts(stack: Stack, orderIds?: string[]): Promise<OrderCounts> {
+export async function orderCounts(stack: Pick<Stack, 'db'>, orderIds?: string[]): Promise<OrderCounts> {
   const rows = await stack.db.order.groupBy({
     by: ['status'],
     _count: { _all: true },
@@ -134,7 +134,7 @@ export async function orderCounts(stack: Stack, orderIds?: string[]): Promise<Or
 
 /** Waits until every one of `orderIds` is completed (or final), polling the database. */
 export async function waitForOrders(
-  stack: Stack,
+  stack: Pick<Stack, 'db'>,
   orderIds: string[],
   timeoutMs: number,
   onTick?: (counts: OrderCounts) => void,

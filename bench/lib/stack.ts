@@ -297,6 +297,58 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return stack;
 }
 
+/** One of Colis's entry points as a Node process of its own, resolved once it prints its `ready` line. */
+export async function spawnColisProcess(options: {
+  dir: string;
+  name: string;
+  entry: string;
+  env: Record<string, string>;
+  args?: string[];
+}): Promise<NodeProcess> {
+  installExitHook();
+  const { dir, name, entry, env } = options;
+  const logFile = join(dir, 'logs', `${name}-${Date.now()}.log`);
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [...(options.args ?? []), '--import', 'tsx', join(ROOT, entry)], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  void exited.then(() => live.delete(child));
+  child.stderr?.pipe(log);
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 120 s; see ${logFile}`)), 120_000);
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      if (seen.length < 10_000) seen += chunk.toString();
+      if (/ ready /.test(seen)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${name} exited with ${code} while starting; see ${logFile}`));
+    });
+  });
+  return {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    logFile,
+    exited,
+    stop: () => stopChild(child, 20_000),
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 /** Runs `body` on a fresh stack and always stops it, also on Ctrl-C. */
 export async function withStack<T>(options: StackOptions, body: (stack: Stack) => Promise<T>): Promise<T> {
   const stack = await startStack(options);
@@ -315,7 +367,7 @@ export async function withStack<T>(options: StackOptions, body: (stack: Stack) =
 }
 
 /** Adds `quantity` units to every seeded level through the ledger (receipt movements), so it still balances. */
-async function topUpStock(db: Db, quantity: number): Promise<void> {
+export async function topUpStock(db: Db, quantity: number): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.$executeRaw`
       INSERT INTO "InventoryMovement" ("warehouseCode", "skuCode", "kind", "onHandDelta", "reservedDelta", "idempotencyKey", "note")
