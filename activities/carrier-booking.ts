@@ -8,6 +8,25 @@ export interface BookedLabel extends PurchasedLabel {
   attempt: number;
 }
 
+export interface CarrierInfo {
+  code: string;
+  reliability: number;
+  supportsWebhooks: boolean;
+}
+
+export interface RateShop {
+  carriers: CarrierInfo[];
+  quotes: RateQuote[];
+  /** Carriers that did not answer (after their attempts) or refused the request, and why. */
+  unanswered: { carrierCode: string; reason: string }[];
+}
+
+/** Each carrier gets a few quick attempts in one rate shop; one that stays down is left out of it. */
+const QUOTE_ATTEMPTS = 4;
+const QUOTE_BACKOFF_MS = [500, 1000, 2000];
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Carrier errors leave as typed failures: rejections non-retryable, outages and timeouts retried. */
 async function carrierCall<T>(body: () => Promise<T>): Promise<T> {
   try {
@@ -18,96 +37,139 @@ async function carrierCall<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
+export interface LabelPurchase {
+  shipmentId: string;
+  attempt: number;
+  carrierCode: string;
+  request: Omit<BuyLabelRequest, 'idempotencyKey'>;
+  fastestCostCents?: number;
+  promiseMiss: boolean;
+}
+
 /**
  * Everything that talks to a carrier. These run on the `colis-carriers` task queue so a slow or
  * failing carrier API ties up carrier workers only.
  */
 export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistry }) {
   const { db, carriers } = deps;
+  const activeCarriers = async (): Promise<CarrierInfo[]> => {
+    const rows = await db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' } });
+    const configured = new Set(carriers.codes());
+    return rows
+      .filter((r) => configured.has(r.code))
+      .map((r) => ({ code: r.code, reliability: r.reliability, supportsWebhooks: r.supportsWebhooks }));
+  };
+
+  /**
+   * Buys the label for one booking attempt. Two guards against a second label: our own row
+   * (unique per shipment and attempt) and the carrier's idempotency key, which makes a retry
+   * after a lost response return the label already bought instead of charging again.
+   */
+  const purchase = (input: LabelPurchase, v1Status: boolean): Promise<BookedLabel> =>
+    carrierCall(async () => {
+      const existing = await db.label.findUnique({
+        where: { shipmentId_attempt: { shipmentId: input.shipmentId, attempt: input.attempt } },
+      });
+      if (existing) {
+        const shipment = await db.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
+        return {
+          attempt: existing.attempt,
+          carrierCode: existing.carrierCode,
+          serviceCode: existing.serviceCode,
+          carrierLabelId: existing.carrierLabelId,
+          trackingNumber: existing.trackingNumber,
+          amountCents: existing.amountCents,
+          currency: existing.currency,
+          labelUrl: existing.labelUrl ?? '',
+          estimatedDeliveryAt: (shipment.estimatedDeliveryAt ?? shipment.promisedBy).toISOString(),
+          purchasedAt: existing.purchasedAt.toISOString(),
+        };
+      }
+      const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
+      const label = await carriers.get(input.carrierCode).buyLabel({ ...input.request, idempotencyKey });
+      heartbeat('label bought');
+      await db.$transaction([
+        db.label.upsert({
+          where: { idempotencyKey },
+          create: {
+            id: `${input.shipmentId}-LBL${input.attempt}`,
+            shipmentId: input.shipmentId,
+            attempt: input.attempt,
+            carrierCode: label.carrierCode,
+            serviceCode: label.serviceCode,
+            carrierLabelId: label.carrierLabelId,
+            trackingNumber: label.trackingNumber,
+            idempotencyKey,
+            amountCents: label.amountCents,
+            currency: label.currency,
+            labelUrl: label.labelUrl,
+            purchasedAt: new Date(label.purchasedAt),
+          },
+          update: {},
+        }),
+        db.shipment.update({
+          where: { id: input.shipmentId },
+          data: {
+            ...(v1Status ? { status: 'label_created' as const } : {}),
+            carrierCode: label.carrierCode,
+            serviceCode: label.serviceCode,
+            trackingNumber: label.trackingNumber,
+            estimatedDeliveryAt: new Date(label.estimatedDeliveryAt),
+            shippingCostCents: { increment: label.amountCents },
+            promiseMiss: input.promiseMiss,
+            ...(input.fastestCostCents !== undefined ? { fastestCostCents: input.fastestCostCents } : {}),
+          },
+        }),
+      ]);
+      return { ...label, attempt: input.attempt };
+    });
+
   return {
-    /** The carriers to ask, with the reliability the choice breaks ties on. */
-    async listCarriers(): Promise<{ code: string; reliability: number; supportsWebhooks: boolean }[]> {
-      const rows = await db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' } });
-      const configured = new Set(carriers.codes());
-      return rows
-        .filter((r) => configured.has(r.code))
-        .map((r) => ({ code: r.code, reliability: r.reliability, supportsWebhooks: r.supportsWebhooks }));
+    /** v1: the carriers to ask, with the reliability the choice breaks ties on (v2 gets them with the rates). */
+    listCarriers(): Promise<CarrierInfo[]> {
+      return activeCarriers();
     },
 
+    /**
+     * Asks every active carrier for rates at once, in one activity: each carrier gets its own attempts
+     * (a 503 or a timeout is retried, a refusal is not), and one that stays down is reported in
+     * `unanswered` instead of failing the rate shop. Only losing the carrier list fails it (and is retried).
+     */
+    async quoteAllCarriers(input: { request: RateRequest }): Promise<RateShop> {
+      const list = await activeCarriers();
+      const unanswered: RateShop['unanswered'] = [];
+      const answers = await Promise.all(
+        list.map(async (carrier) => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await carriers.get(carrier.code).quote(input.request);
+            } catch (error) {
+              heartbeat(`${carrier.code} attempt ${attempt}`);
+              const retryable = !isCarrierError(error) || error.retryable;
+              if (!retryable || attempt >= QUOTE_ATTEMPTS) {
+                unanswered.push({ carrierCode: carrier.code, reason: error instanceof Error ? error.message : String(error) });
+                return [];
+              }
+              await pause(QUOTE_BACKOFF_MS[attempt - 1] ?? 2000);
+            }
+          }
+        }),
+      );
+      return { carriers: list, quotes: answers.flat(), unanswered };
+    },
+
+    /** v1: one carrier's rates, retried by the workflow's activity options; remove with v1. */
     quoteRates(input: { carrierCode: string; request: RateRequest }): Promise<RateQuote[]> {
       return carrierCall(() => carriers.get(input.carrierCode).quote(input.request));
     },
 
-    /**
-     * Buys the label for one booking attempt. Two guards against a second label: our own row
-     * (unique per shipment and attempt) and the carrier's idempotency key, which makes a retry
-     * after a lost response return the label already bought instead of charging again.
-     */
-    buyLabel(input: {
-      shipmentId: string;
-      attempt: number;
-      carrierCode: string;
-      request: Omit<BuyLabelRequest, 'idempotencyKey'>;
-      fastestCostCents?: number;
-      promiseMiss: boolean;
-    }): Promise<BookedLabel> {
-      return carrierCall(async () => {
-        const existing = await db.label.findUnique({
-          where: { shipmentId_attempt: { shipmentId: input.shipmentId, attempt: input.attempt } },
-        });
-        if (existing) {
-          const shipment = await db.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
-          return {
-            attempt: existing.attempt,
-            carrierCode: existing.carrierCode,
-            serviceCode: existing.serviceCode,
-            carrierLabelId: existing.carrierLabelId,
-            trackingNumber: existing.trackingNumber,
-            amountCents: existing.amountCents,
-            currency: existing.currency,
-            labelUrl: existing.labelUrl ?? '',
-            estimatedDeliveryAt: (shipment.estimatedDeliveryAt ?? shipment.promisedBy).toISOString(),
-            purchasedAt: existing.purchasedAt.toISOString(),
-          };
-        }
-        const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
-        const label = await carriers.get(input.carrierCode).buyLabel({ ...input.request, idempotencyKey });
-        heartbeat('label bought');
-        await db.$transaction([
-          db.label.upsert({
-            where: { idempotencyKey },
-            create: {
-              id: `${input.shipmentId}-LBL${input.attempt}`,
-              shipmentId: input.shipmentId,
-              attempt: input.attempt,
-              carrierCode: label.carrierCode,
-              serviceCode: label.serviceCode,
-              carrierLabelId: label.carrierLabelId,
-              trackingNumber: label.trackingNumber,
-              idempotencyKey,
-              amountCents: label.amountCents,
-              currency: label.currency,
-              labelUrl: label.labelUrl,
-              purchasedAt: new Date(label.purchasedAt),
-            },
-            update: {},
-          }),
-          db.shipment.update({
-            where: { id: input.shipmentId },
-            data: {
-              status: 'label_created',
-              carrierCode: label.carrierCode,
-              serviceCode: label.serviceCode,
-              trackingNumber: label.trackingNumber,
-              estimatedDeliveryAt: new Date(label.estimatedDeliveryAt),
-              shippingCostCents: { increment: label.amountCents },
-              promiseMiss: input.promiseMiss,
-              ...(input.fastestCostCents !== undefined ? { fastestCostCents: input.fastestCostCents } : {}),
-            },
-          }),
-        ]);
-        return { ...label, attempt: input.attempt };
-      });
+    purchaseLabel(input: LabelPurchase): Promise<BookedLabel> {
+      return purchase(input, false);
+    },
+
+    /** v1 (workflows/v1): the same purchase, and the shipment's status set to label_created; remove with v1. */
+    buyLabel(input: LabelPurchase): Promise<BookedLabel> {
+      return purchase(input, true);
     },
 
     /** Voids a label that has not been used; voiding twice is harmless. The refund comes off the shipment's cost. */

@@ -7,7 +7,7 @@ import { createOrderActivities } from './orders';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
 import { createTrackingActivities } from './tracking';
-import { createWarehouseActivities } from './warehouse';
+import { createPickSlotActivities, createWarehouseActivities } from './warehouse';
 
 export interface ActivityDeps {
   db: Db;
@@ -24,6 +24,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createTrackingActivities(deps.db),
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db),
+    ...createPickSlotActivities(deps.db),
   };
 }
 

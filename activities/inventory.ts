@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { allocateOrder } from '../domain/allocation';
 import { DomainError } from '../domain/errors';
+import { FINAL_ORDER_STAGES } from '../domain/lifecycle';
 import type {
   HeldReservation,
   InventoryLevelView,
@@ -57,7 +58,7 @@ export const DEFAULT_INVENTORY_OPTIONS: Required<InventoryActivityOptions> = {
 };
 
 /** Orders in these states never get new stock: a late retry must not re-reserve what a cancel released. */
-const CLOSED_ORDER_STATES = new Set(['cancelled', 'completed', 'failed']);
+const CLOSED_ORDER_STATES: ReadonlySet<string> = new Set(FINAL_ORDER_STAGES);
 
 export function createInventoryActivities(db: Db, options: InventoryActivityOptions = {}) {
   const { maxWaitMs, transactionTimeoutMs } = { ...DEFAULT_INVENTORY_OPTIONS, ...options };

@@ -1,6 +1,6 @@
 import type { Address, OrderWorkflowInput } from '../domain/order';
 import { DomainError } from '../domain/errors';
-import type { OrderStage } from '../domain/journey';
+import { isFinalOrderStage, type OrderStage } from '../domain/lifecycle';
 import type { Db } from './db';
 import { asActivity } from './failures';
 
@@ -83,7 +83,7 @@ export function createOrderActivities(db: Db) {
       shippingCostCents?: number;
     }): Promise<void> {
       return asActivity(async () => {
-        const final = input.status === 'completed' || input.status === 'cancelled' || input.status === 'failed';
+        const final = isFinalOrderStage(input.status);
         await db.order.updateMany({
           where: { id: input.orderId },
           data: {

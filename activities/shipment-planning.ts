@@ -1,4 +1,5 @@
-import { ids, type ShipmentLine } from '../domain/journey';
+import type { ShipmentLine } from '../domain/journey';
+import { ids } from '../domain/ids';
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { DEFAULT_INVENTORY_OPTIONS, type InventoryActivityOptions, lockOrder } from './inventory';

@@ -1,5 +1,8 @@
+import { isFinalOrderStage, type OrderStage, type ShipmentStage } from '../domain/lifecycle';
 import type { Db } from './db';
 import { asActivity } from './failures';
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 export interface StageRecord {
   orderId: string;
@@ -15,32 +18,84 @@ export interface StageRecord {
 export const stageKey = (r: Pick<StageRecord, 'orderId' | 'shipmentId' | 'stage' | 'startedAt'>) =>
   `${r.shipmentId ?? r.orderId}:${r.stage}:${r.startedAt}`;
 
+/** One row per visit, keyed so a retried write lands on the same row. */
+async function upsertStages(tx: Pick<Tx, 'stageTiming'>, stages: readonly StageRecord[]): Promise<void> {
+  for (const s of stages) {
+    const data = {
+      orderId: s.orderId,
+      shipmentId: s.shipmentId ?? null,
+      stage: s.stage,
+      startedAt: new Date(s.startedAt),
+      endedAt: s.endedAt ? new Date(s.endedAt) : null,
+      outcome: s.outcome ?? null,
+      costCents: s.costCents ?? null,
+    };
+    const dedupeKey = stageKey(s);
+    await tx.stageTiming.upsert({
+      where: { dedupeKey },
+      create: { id: dedupeKey, dedupeKey, ...data },
+      update: { endedAt: data.endedAt, outcome: data.outcome, costCents: data.costCents },
+    });
+  }
+}
+
+export interface OrderStageChange {
+  orderId: string;
+  status: OrderStage;
+  /** Visits that ended or began with this change. */
+  stages: StageRecord[];
+  backorderDeadline?: string;
+  /** Set once the order ends. */
+  packagingCostCents?: number;
+  shippingCostCents?: number;
+}
+
+export interface ShipmentStageChange {
+  shipmentId: string;
+  status: ShipmentStage;
+  stages: StageRecord[];
+}
+
 /**
- * The process chart's raw figures: when each stage of each order and shipment started and ended,
- * and how. Written in batches, so timing the journey adds no round trip per stage.
+ * Stage bookkeeping: the status an order or shipment is in now (what the process chart counts "in stage
+ * now") and its stage visits (the chart's durations), written together by the workflow that owns them.
+ * Short and retried by the workflow, so they run as local activities.
  */
 export function createStageTimingActivities(db: Db) {
   return {
-    recordStages(input: { stages: StageRecord[] }): Promise<void> {
-      return asActivity(async () => {
-        for (const s of input.stages) {
-          const data = {
-            orderId: s.orderId,
-            shipmentId: s.shipmentId ?? null,
-            stage: s.stage,
-            startedAt: new Date(s.startedAt),
-            endedAt: s.endedAt ? new Date(s.endedAt) : null,
-            outcome: s.outcome ?? null,
-            costCents: s.costCents ?? null,
-          };
-          const dedupeKey = stageKey(s);
-          await db.stageTiming.upsert({
-            where: { dedupeKey },
-            create: { id: dedupeKey, dedupeKey, ...data },
-            update: { endedAt: data.endedAt, outcome: data.outcome, costCents: data.costCents },
+    recordOrderStage(change: OrderStageChange): Promise<void> {
+      return asActivity(() =>
+        db.$transaction(async (tx) => {
+          const final = isFinalOrderStage(change.status);
+          await tx.order.updateMany({
+            where: { id: change.orderId },
+            data: {
+              status: change.status,
+              ...(change.backorderDeadline ? { backorderDeadline: new Date(change.backorderDeadline) } : {}),
+              ...(change.packagingCostCents !== undefined ? { packagingCostCents: change.packagingCostCents } : {}),
+              ...(change.shippingCostCents !== undefined ? { shippingCostCents: change.shippingCostCents } : {}),
+              ...(final ? { completedAt: new Date() } : {}),
+            },
           });
-        }
-      });
+          await upsertStages(tx, change.stages);
+        }),
+      );
+    },
+
+    recordShipmentStage(change: ShipmentStageChange): Promise<void> {
+      return asActivity(() =>
+        db.$transaction(async (tx) => {
+          await tx.shipment.update({ where: { id: change.shipmentId }, data: { status: change.status } });
+          await upsertStages(tx, change.stages);
+        }),
+      );
+    },
+
+    /** v1: stage visits alone, in batches (v2 writes them with each status change). */
+    recordStages(input: { stages: StageRecord[] }): Promise<void> {
+      return asActivity(() => upsertStages(db, input.stages));
     },
   };
 }
+
+export { upsertStages };

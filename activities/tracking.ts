@@ -1,19 +1,11 @@
+import type { ShipmentStage } from '../domain/lifecycle';
 import type { NormalisedTrackingEvent } from '../domain/tracking';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { type StageRecord, upsertStages } from './stage-timing';
 
-export type ShipmentProgressStatus =
-  | 'label_created'
-  | 'in_transit'
-  | 'out_for_delivery'
-  | 'delivered'
-  | 'available_for_pickup'
-  | 'delivery_failed'
-  | 'exception'
-  | 'returned_to_sender'
-  | 'lost'
-  | 'cancelled'
-  | 'refunded';
+/** v1 called it so; every shipment stage is a status (domain/lifecycle.ts). */
+export type ShipmentProgressStatus = ShipmentStage;
 
 /**
  * Stores carrier scans. The unique (carrier, event id) key absorbs every duplicate, whether from
@@ -28,6 +20,8 @@ export function createTrackingActivities(db: Db) {
       /** The status the workflow's tracking model arrived at after these scans. */
       status: ShipmentProgressStatus;
       lastScanAt: string | null;
+      /** Stage visits that ended or began with these scans, written in the same transaction. */
+      stages?: StageRecord[];
     }): Promise<{ stored: number }> {
       return asActivity(async () => {
         // The carrier's scan times, not the time we heard of them: a poll may learn of a delivery hours late.
@@ -67,12 +61,14 @@ export function createTrackingActivities(db: Db) {
             // First hand-over only: later in-transit scans must not move the shipping time.
             await tx.shipment.updateMany({ where: { id: input.shipmentId, shippedAt: null }, data: { shippedAt: new Date(handedOverMs) } });
           }
+          if (input.stages) await upsertStages(tx, input.stages);
           return stored;
         });
         return { stored: created.count };
       });
     },
 
+    /** v1 only: v2 writes statuses with their stage visits (recordShipmentStage). */
     setShipmentStatus(input: { shipmentId: string; status: ShipmentProgressStatus }): Promise<void> {
       return asActivity(async () => {
         await db.shipment.update({ where: { id: input.shipmentId }, data: { status: input.status } });

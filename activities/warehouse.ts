@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Parcel } from '../domain/carrier';
 import { type CartonItem, planPackages, type PlannedPackage } from '../domain/cartonization';
+import { DomainError } from '../domain/errors';
 import { nextPickSlot } from '../domain/warehouse-slot';
 import type { Db } from './db';
 import { asActivity } from './failures';
@@ -18,61 +19,160 @@ export interface PackedShipment {
   origin: { warehouseCode: string; postalCode: string; countryCode: string };
 }
 
-/** Days of capacity looked at when choosing a slot: far more than any backlog should reach. */
-const CAPACITY_HORIZON_DAYS = 30;
+/**
+ * Days of capacity looked at when booking a slot. A backlog longer than this is an operations problem:
+ * the shipment escalates (no_pick_slot) instead of waiting weeks for a slot nobody decided to give it.
+ */
+export const PICK_SLOT_HORIZON_DAYS = 14;
+/** What the first workflows (workflows/v1) were given: they retry a full warehouse until a slot frees up. */
+const V1_HORIZON_DAYS = 30;
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+type SlotInput = {
+  shipmentId: string;
+  warehouseCode: string /** Workflow time: keeps slot maths on the orchestrator's clock. */;
+  nowMs: number;
+};
+
+/**
+ * Books a pick slot: today if before the cut-off and under the daily capacity, else the next
+ * working day with room. The warehouse row lock serialises concurrent bookings, so capacity
+ * is never exceeded; a retried call finds its own booking and returns it.
+ */
+async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number): Promise<PickSlot> {
+  await tx.$queryRaw`SELECT 1 FROM "Warehouse" WHERE "code" = ${input.warehouseCode} FOR UPDATE`;
+  const warehouse = await tx.warehouse.findUniqueOrThrow({ where: { code: input.warehouseCode } });
+  const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
+  const nowMs = input.nowMs;
+  if (shipment.pickDay) {
+    // A retry after the booking committed: same day, no second unit of capacity.
+    const day = isoDay(shipment.pickDay);
+    return { day, startsAtMs: Math.max(nowMs, Date.parse(`${day}T00:00:00Z`)) };
+  }
+  const from = new Date(nowMs - 2 * 86_400_000);
+  const booked = await tx.warehouseCapacityDay.findMany({ where: { warehouseCode: warehouse.code, day: { gte: from } } });
+  const slot = nextPickSlot({
+    nowMs,
+    timeZone: warehouse.timeZone,
+    cutoffLocalTime: warehouse.cutoffLocalTime,
+    dailyCapacity: warehouse.dailyCapacityShipments,
+    bookedByDay: Object.fromEntries(booked.map((b) => [isoDay(b.day), b.booked])),
+    horizonDays,
+  });
+  if (slot === undefined) {
+    throw new DomainError('NoPickSlot', `${warehouse.code} has no pick capacity left in the next ${horizonDays} days`, {
+      warehouseCode: warehouse.code,
+      horizonDays,
+    });
+  }
+  const day = new Date(`${slot.day}T00:00:00Z`);
+  await tx.warehouseCapacityDay.upsert({
+    where: { warehouseCode_day: { warehouseCode: warehouse.code, day } },
+    create: { warehouseCode: warehouse.code, day, booked: 1 },
+    update: { booked: { increment: 1 } },
+  });
+  await tx.shipment.update({ where: { id: shipment.id }, data: { pickDay: day } });
+  return { day: slot.day, startsAtMs: slot.startsAtMs };
+}
+
+/** The pick list is confirmed picked. Stock stays reserved until the carrier takes the parcel. */
+async function pick(db: Db, shipmentId: string): Promise<{ pickedAt: string; firstTime: boolean }> {
+  heartbeat('picking');
+  const shipment = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+  const pickedAt = shipment.pickedAt ?? new Date();
+  if (!shipment.pickedAt) await db.shipment.update({ where: { id: shipmentId }, data: { pickedAt } });
+  return { pickedAt: pickedAt.toISOString(), firstTime: !shipment.pickedAt };
+}
+
+/**
+ * Repackaging: chooses boxes from this warehouse's catalogue for the lowest billed cost and records
+ * the packages. A retry returns the packages already recorded.
+ */
+async function pack(db: Db, shipmentId: string, v1Status: boolean): Promise<PackedShipment> {
+  const shipment = await db.shipment.findUniqueOrThrow({
+    where: { id: shipmentId },
+    include: { lines: true, packages: { orderBy: { seq: 'asc' } }, warehouse: true },
+  });
+  const origin = {
+    warehouseCode: shipment.warehouse.code,
+    postalCode: shipment.warehouse.postalCode,
+    countryCode: shipment.warehouse.countryCode,
+  };
+  if (shipment.packages.length > 0) {
+    const packages = shipment.packages.map((p) => ({
+      boxId: p.boxTypeId,
+      boxCode: null,
+      lengthMm: p.lengthMm,
+      widthMm: p.widthMm,
+      heightMm: p.heightMm,
+      weightGrams: p.weightGrams,
+      billableWeightGrams: p.billableWeightGrams,
+      contents: p.contents as { skuCode: string; quantity: number }[],
+      boxCostCents: 0,
+    }));
+    return { parcels: packages.map(toParcel), packages, packagingCostCents: shipment.packagingCostCents, origin };
+  }
+  const skus = await db.sku.findMany({ where: { code: { in: shipment.lines.map((l) => l.skuCode) } } });
+  const items: CartonItem[] = shipment.lines.map((line) => {
+    const sku = skus.find((s) => s.code === line.skuCode);
+    if (!sku) throw new Error(`SKU ${line.skuCode} vanished from the catalogue`);
+    return {
+      skuCode: sku.code,
+      lengthMm: sku.lengthMm,
+      widthMm: sku.widthMm,
+      heightMm: sku.heightMm,
+      weightGrams: sku.weightGrams,
+      quantity: line.quantity,
+    };
+  });
+  const boxes = await db.boxType.findMany({ where: { warehouseCode: shipment.warehouseCode, active: true } });
+  heartbeat('planning packages');
+  const plan = planPackages(items, boxes);
+  await db.$transaction([
+    db.package.createMany({
+      data: plan.packages.map((p, i) => ({
+        id: `${shipment.id}-P${i + 1}`,
+        shipmentId: shipment.id,
+        seq: i + 1,
+        boxTypeId: p.boxId,
+        lengthMm: p.lengthMm,
+        widthMm: p.widthMm,
+        heightMm: p.heightMm,
+        weightGrams: Math.max(1, p.weightGrams),
+        billableWeightGrams: p.billableWeightGrams,
+        contents: p.contents,
+      })),
+      skipDuplicates: true,
+    }),
+    db.shipment.update({
+      where: { id: shipment.id },
+      data: { packedAt: new Date(), packagingCostCents: plan.totalBoxCostCents, ...(v1Status ? { status: 'rating' as const } : {}) },
+    }),
+  ]);
+  return { parcels: plan.packages.map(toParcel), packages: plan.packages, packagingCostCents: plan.totalBoxCostCents, origin };
+}
+
+/**
+ * Booking a slot is bookkeeping against the warehouses' capacity calendar, one short transaction the
+ * workflow can simply retry: it runs as a local activity on the orders worker, in the same workflow
+ * task as the stage it begins, and does not wait for a warehouse worker (the pick does).
+ */
+export function createPickSlotActivities(db: Db) {
+  return {
+    bookPickSlot(input: SlotInput): Promise<PickSlot> {
+      return asActivity(() => db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS)));
+    },
+  };
+}
 
 /**
  * The warehouse's side of a shipment. These activities run on the warehouse's own task queue
- * (`warehouse-<code>`), so a warehouse outage stalls only its own shipments.
+ * (`warehouse-<code>`), so a warehouse outage stalls only its own shipments. None writes the
+ * shipment's status: its workflow does, at each stage change (activities/stage-timing.ts) — except
+ * the v1 variants below, which keep what the first workflows relied on.
  */
 export function createWarehouseActivities(db: Db) {
   return {
-    /**
-     * Books a pick slot: today if before the cut-off and under the daily capacity, else the next
-     * working day with room. The warehouse row lock serialises concurrent bookings, so capacity
-     * is never exceeded; a retried call finds its own booking and returns it.
-     */
-    reservePickSlot(input: {
-      shipmentId: string;
-      warehouseCode: string /** Workflow time: keeps slot maths on the orchestrator's clock. */;
-      nowMs: number;
-    }): Promise<PickSlot> {
-      return asActivity(() =>
-        db.$transaction(async (tx) => {
-          await tx.$queryRaw`SELECT 1 FROM "Warehouse" WHERE "code" = ${input.warehouseCode} FOR UPDATE`;
-          const warehouse = await tx.warehouse.findUniqueOrThrow({ where: { code: input.warehouseCode } });
-          const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
-          const nowMs = input.nowMs;
-          const from = new Date(nowMs - 2 * 86_400_000);
-          const booked = await tx.warehouseCapacityDay.findMany({
-            where: { warehouseCode: warehouse.code, day: { gte: from } },
-          });
-          const bookedByDay = Object.fromEntries(booked.map((b) => [isoDay(b.day), b.booked]));
-          if (shipment.pickDay) {
-            // A retry after the booking committed: same day, no second unit of capacity.
-            const day = isoDay(shipment.pickDay);
-            return { day, startsAtMs: Math.max(nowMs, Date.parse(`${day}T00:00:00Z`)) };
-          }
-          const slot = nextPickSlot({
-            nowMs,
-            timeZone: warehouse.timeZone,
-            cutoffLocalTime: warehouse.cutoffLocalTime,
-            dailyCapacity: warehouse.dailyCapacityShipments,
-            bookedByDay,
-            horizonDays: CAPACITY_HORIZON_DAYS,
-          });
-          const day = new Date(`${slot.day}T00:00:00Z`);
-          await tx.warehouseCapacityDay.upsert({
-            where: { warehouseCode_day: { warehouseCode: warehouse.code, day } },
-            create: { warehouseCode: warehouse.code, day, booked: 1 },
-            update: { booked: { increment: 1 } },
-          });
-          await tx.shipment.update({ where: { id: shipment.id }, data: { pickDay: day, status: 'picking' } });
-          return { day: slot.day, startsAtMs: slot.startsAtMs };
-        }),
-      );
-    },
-
     /** Gives the slot back (cancelled before picking), so the capacity serves another shipment. */
     releasePickSlot(input: { shipmentId: string }): Promise<void> {
       return asActivity(() =>
@@ -90,92 +190,42 @@ export function createWarehouseActivities(db: Db) {
       );
     },
 
-    /** The pick list is confirmed picked. Stock stays reserved until the carrier takes the parcel. */
+    pickItems(input: { shipmentId: string }): Promise<{ pickedAt: string }> {
+      return asActivity(async () => ({ pickedAt: (await pick(db, input.shipmentId)).pickedAt }));
+    },
+
+    packParcels(input: { shipmentId: string }): Promise<PackedShipment> {
+      return asActivity(() => pack(db, input.shipmentId, false));
+    },
+
+    // ---- v1 only (workflows/v1): the same work, plus the status writes those workflows relied on; remove with v1.
+
+    /** v1: books with a 30-day horizon (a full warehouse is retried until a slot frees up) and marks the shipment picking. */
+    reservePickSlot(input: SlotInput): Promise<PickSlot> {
+      return asActivity(() =>
+        db.$transaction(async (tx) => {
+          const slot = await bookSlotIn(tx, input, V1_HORIZON_DAYS).catch((error: unknown) => {
+            if (error instanceof DomainError && error.type === 'NoPickSlot') throw new RangeError(error.message);
+            throw error;
+          });
+          await tx.shipment.update({ where: { id: input.shipmentId }, data: { status: 'picking' } });
+          return slot;
+        }),
+      );
+    },
+
+    /** v1: picks and marks the shipment packing. */
     pickShipment(input: { shipmentId: string }): Promise<{ pickedAt: string }> {
       return asActivity(async () => {
-        heartbeat('picking');
-        const shipment = await db.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
-        const pickedAt = shipment.pickedAt ?? new Date();
-        if (!shipment.pickedAt) {
-          await db.shipment.update({ where: { id: input.shipmentId }, data: { pickedAt, status: 'packing' } });
-        }
-        return { pickedAt: pickedAt.toISOString() };
+        const picked = await pick(db, input.shipmentId);
+        if (picked.firstTime) await db.shipment.update({ where: { id: input.shipmentId }, data: { status: 'packing' } });
+        return { pickedAt: picked.pickedAt };
       });
     },
 
-    /**
-     * Repackaging: chooses boxes from this warehouse's catalogue for the lowest billed cost and
-     * records the packages. A retry returns the packages already recorded.
-     */
+    /** v1: packs and marks the shipment rating. */
     packShipment(input: { shipmentId: string }): Promise<PackedShipment> {
-      return asActivity(async () => {
-        const shipment = await db.shipment.findUniqueOrThrow({
-          where: { id: input.shipmentId },
-          include: { lines: true, packages: { orderBy: { seq: 'asc' } }, warehouse: true },
-        });
-        const origin = {
-          warehouseCode: shipment.warehouse.code,
-          postalCode: shipment.warehouse.postalCode,
-          countryCode: shipment.warehouse.countryCode,
-        };
-        if (shipment.packages.length > 0) {
-          const packages = shipment.packages.map((p) => ({
-            boxId: p.boxTypeId,
-            boxCode: null,
-            lengthMm: p.lengthMm,
-            widthMm: p.widthMm,
-            heightMm: p.heightMm,
-            weightGrams: p.weightGrams,
-            billableWeightGrams: p.billableWeightGrams,
-            contents: p.contents as { skuCode: string; quantity: number }[],
-            boxCostCents: 0,
-          }));
-          return { parcels: packages.map(toParcel), packages, packagingCostCents: shipment.packagingCostCents, origin };
-        }
-        const skus = await db.sku.findMany({ where: { code: { in: shipment.lines.map((l) => l.skuCode) } } });
-        const items: CartonItem[] = shipment.lines.map((line) => {
-          const sku = skus.find((s) => s.code === line.skuCode);
-          if (!sku) throw new Error(`SKU ${line.skuCode} vanished from the catalogue`);
-          return {
-            skuCode: sku.code,
-            lengthMm: sku.lengthMm,
-            widthMm: sku.widthMm,
-            heightMm: sku.heightMm,
-            weightGrams: sku.weightGrams,
-            quantity: line.quantity,
-          };
-        });
-        const boxes = await db.boxType.findMany({ where: { warehouseCode: shipment.warehouseCode, active: true } });
-        heartbeat('planning packages');
-        const plan = planPackages(items, boxes);
-        await db.$transaction([
-          db.package.createMany({
-            data: plan.packages.map((p, i) => ({
-              id: `${shipment.id}-P${i + 1}`,
-              shipmentId: shipment.id,
-              seq: i + 1,
-              boxTypeId: p.boxId,
-              lengthMm: p.lengthMm,
-              widthMm: p.widthMm,
-              heightMm: p.heightMm,
-              weightGrams: Math.max(1, p.weightGrams),
-              billableWeightGrams: p.billableWeightGrams,
-              contents: p.contents,
-            })),
-            skipDuplicates: true,
-          }),
-          db.shipment.update({
-            where: { id: shipment.id },
-            data: { packedAt: new Date(), packagingCostCents: plan.totalBoxCostCents, status: 'rating' },
-          }),
-        ]);
-        return {
-          parcels: plan.packages.map(toParcel),
-          packages: plan.packages,
-          packagingCostCents: plan.totalBoxCostCents,
-          origin,
-        };
-      });
+      return asActivity(() => pack(db, input.shipmentId, true));
     },
   };
 }

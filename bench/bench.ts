@@ -6,6 +6,11 @@ import { packing } from './packing';
 import { reservation } from './reservation';
 import { throughput } from './throughput';
 import { versus } from './versus';
+import { workflowMemory } from './workflow-memory';
 
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
-await runSuite('benchmark', { throughput, intake, reservation, packing, memory, cost, versus }, process.argv.slice(2));
+await runSuite(
+  'benchmark',
+  { throughput, intake, reservation, packing, memory, 'workflow-memory': workflowMemory, cost, versus },
+  process.argv.slice(2),
+);

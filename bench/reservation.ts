@@ -1,5 +1,5 @@
 import { createInventoryActivities } from '../activities/inventory';
-import { ids } from '../domain/journey';
+import { ids } from '../domain/ids';
 import type { BenchOptions } from './lib/cli';
 import { fmt, fmtSpread, printTable, quantile, spread, writeResult } from './lib/report';
 import { type Stack, withStack } from './lib/stack';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRACKING_STATUSES } from './lifecycle';
 import { AddressSchema, ServiceLevelSchema } from './order';
 
 /**
@@ -7,19 +8,8 @@ import { AddressSchema, ServiceLevelSchema } from './order';
  * implements `CarrierApi`; activities only ever see this interface.
  */
 
-export const TRACKING_STATUSES = [
-  'label_created',
-  'in_transit',
-  'out_for_delivery',
-  'delivered',
-  'available_for_pickup',
-  'delivery_failed',
-  'exception',
-  'returned_to_sender',
-  'lost',
-] as const;
 export const TrackingStatusSchema = z.enum(TRACKING_STATUSES);
-export type TrackingStatus = z.infer<typeof TrackingStatusSchema>;
+export type { TrackingStatus } from './lifecycle';
 
 export const CarrierCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{1,31}$/);
 export type CarrierCode = z.infer<typeof CarrierCodeSchema>;

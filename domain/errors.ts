@@ -11,6 +11,7 @@ export const DOMAIN_ERROR_TYPES = [
   'UnknownSku',
   'OrderStateConflict',
   'EscalationNotOpen',
+  'NoPickSlot',
 ] as const;
 export type DomainErrorType = (typeof DOMAIN_ERROR_TYPES)[number];
 
@@ -22,6 +23,8 @@ export interface DomainErrorDetails {
   OrderStateConflict: { orderId: string; state: string; attempted: string };
   /** The workflow does not hold this escalation open: never opened by it, already answered, or not yet known to it. */
   EscalationNotOpen: { escalationId: string; owner: string };
+  /** The warehouse has no pick capacity left within the days it books ahead. */
+  NoPickSlot: { warehouseCode: string; horizonDays: number };
 }
 
 /** The discriminated union: `switch (error.type)` narrows `details`. */

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { CarrierTrackingEventSchema, TrackingStatusSchema } from './carrier';
+import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, ORDER_STAGES, SHIPMENT_STAGES } from './lifecycle';
 import { AddressSchema, ServiceLevelSchema } from './order';
+
+export type { EscalationDecision, EscalationReason, EscalationSeverity, OrderStage, ShipmentStage } from './lifecycle';
 
 /**
  * The shapes that cross the workflow boundary: what ops and the API read from the order and
@@ -8,52 +11,11 @@ import { AddressSchema, ServiceLevelSchema } from './order';
  * API and the tests share these, so a field is declared once.
  */
 
-export const ORDER_STAGES = ['received', 'reserving', 'backordered', 'fulfilling', 'completed', 'cancelled', 'failed'] as const;
 export const OrderStageSchema = z.enum(ORDER_STAGES);
-export type OrderStage = z.infer<typeof OrderStageSchema>;
-
-export const SHIPMENT_STAGES = [
-  'planned',
-  'waiting_for_pick_slot',
-  'picking',
-  'packing',
-  'rating',
-  'booking',
-  'label_created',
-  'in_transit',
-  'out_for_delivery',
-  'available_for_pickup',
-  'delivery_failed',
-  'exception',
-  'delivered',
-  'returned_to_sender',
-  'lost',
-  'cancelled',
-  'refunded',
-] as const;
 export const ShipmentStageSchema = z.enum(SHIPMENT_STAGES);
-export type ShipmentStage = z.infer<typeof ShipmentStageSchema>;
-
-export const EscalationReasonSchema = z.enum(['stuck', 'late', 'broken', 'no_carrier', 'backorder_deadline']);
-export type EscalationReason = z.infer<typeof EscalationReasonSchema>;
-
-export const EscalationSeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
-export type EscalationSeverity = z.infer<typeof EscalationSeveritySchema>;
-
-/**
- * What ops can decide. `ship_available` only answers a backorder deadline (ship what is reserved);
- * `reship` only a shipment problem (book a new label and track again).
- */
-export const EscalationDecisionSchema = z.enum(['wait', 'reship', 'refund', 'cancel', 'ship_available']);
-export type EscalationDecision = z.infer<typeof EscalationDecisionSchema>;
-
-export const DECISIONS_BY_REASON: Record<EscalationReason, readonly EscalationDecision[]> = {
-  stuck: ['wait', 'reship', 'refund', 'cancel'],
-  late: ['wait', 'reship', 'refund', 'cancel'],
-  broken: ['wait', 'reship', 'refund', 'cancel'],
-  no_carrier: ['wait', 'refund', 'cancel'],
-  backorder_deadline: ['wait', 'ship_available', 'cancel'],
-};
+export const EscalationReasonSchema = z.enum(ESCALATION_REASONS);
+export const EscalationSeveritySchema = z.enum(ESCALATION_SEVERITIES);
+export const EscalationDecisionSchema = z.enum(ESCALATION_DECISIONS);
 
 export const EscalationViewSchema = z.object({
   escalationId: z.string(),
@@ -104,22 +66,6 @@ export const ShipmentViewSchema = z.object({
 });
 export type ShipmentView = z.infer<typeof ShipmentViewSchema>;
 
-/** A shipment as it looks before its workflow has done anything: what both workflows start from. */
-export function plannedShipmentView(
-  shipment: Pick<ShipmentView, 'shipmentId' | 'workflowId' | 'warehouseCode' | 'lines' | 'promisedBy'>,
-): ShipmentView {
-  return {
-    ...shipment,
-    stage: 'planned',
-    promiseMiss: false,
-    packagingCostCents: 0,
-    shippingCostCents: 0,
-    labelAttempt: 0,
-    escalations: [],
-    timeline: [],
-  };
-}
-
 export const OrderViewSchema = z.object({
   orderId: z.string(),
   workflowId: z.string(),
@@ -169,15 +115,3 @@ export const TrackingEventsSignalSchema = z.object({
   events: z.array(CarrierTrackingEventSchema),
 });
 export type TrackingEventsSignal = z.infer<typeof TrackingEventsSignalSchema>;
-
-export const ids = {
-  orderWorkflowId: (orderId: string) => `order-${orderId}`,
-  shipmentWorkflowId: (shipmentId: string) => `shipment-${shipmentId}`,
-  shipmentId: (orderId: string, seq: number) => `${orderId}-S${seq}`,
-};
-
-export const TASK_QUEUES = {
-  orders: 'colis-orders',
-  carriers: 'colis-carriers',
-  warehouse: (warehouseCode: string) => `warehouse-${warehouseCode}`,
-} as const;

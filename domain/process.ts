@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ORDER_STATUS_CHART_NODE, SHIPMENT_STATUS_CHART_NODE } from './lifecycle';
 
 /**
  * The process chart: the journey as a fixed graph of stages (boxes) and flows (arrows), the figures
@@ -54,6 +55,7 @@ export const PROCESS_NODES: readonly ProcessNodeDef[] = [
   { id: 'escalation:broken', label: 'Broken / lost', kind: 'escalation', lane: 'exceptions', column: 5 },
   { id: 'escalation:no_carrier', label: 'No carrier', kind: 'escalation', lane: 'warehouse', column: 5 },
   { id: 'escalation:backorder_deadline', label: 'Backorder overdue', kind: 'escalation', lane: 'order', column: 3 },
+  { id: 'escalation:no_pick_slot', label: 'No pick slot', kind: 'escalation', lane: 'order', column: 4 },
 ];
 
 export const STAGE_IDS: ReadonlySet<string> = new Set(PROCESS_NODES.map((n) => n.id));
@@ -76,23 +78,9 @@ export const PROCESS_EDGES: readonly (readonly [string, string])[] = [
   ['available_for_pickup', 'delivered'],
 ];
 
-export const ESCALATION_REASONS = ['stuck', 'late', 'broken', 'no_carrier', 'backorder_deadline'] as const;
-
-/** Orders and shipments whose database status says which stage they are in now. */
-export const ORDER_STATUS_STAGE: Readonly<Record<string, string>> = { reserving: 'reserving', backordered: 'backordered' };
-export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = {
-  planned: 'waiting_for_pick_slot',
-  picking: 'picking',
-  packing: 'packing',
-  rating: 'rating',
-  booked: 'booking',
-  label_created: 'label_created',
-  in_transit: 'in_transit',
-  out_for_delivery: 'out_for_delivery',
-  available_for_pickup: 'available_for_pickup',
-  delivery_failed: 'delivery_failed',
-  exception: 'exception',
-};
+/** Orders and shipments whose database status says which stage they are in now (domain/lifecycle.ts). */
+export const ORDER_STATUS_STAGE: Readonly<Record<string, string>> = ORDER_STATUS_CHART_NODE;
+export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = SHIPMENT_STATUS_CHART_NODE;
 
 export const ProcessWindowQuerySchema = z
   .object({

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { CarrierCodeSchema, TrackingStatusSchema, type TrackingStatus } from './carrier';
+import type { CarrierCode } from './carrier';
+import type { TrackingStatus } from './lifecycle';
 
 /**
  * The tracking status model: one shipment's status, derived from carrier scans that arrive duplicated and out of
@@ -19,43 +19,42 @@ import { CarrierCodeSchema, TrackingStatusSchema, type TrackingStatus } from './
  * out_for_delivery however they arrived.
  */
 
-export const NormalisedTrackingEventSchema = z.object({
-  carrierCode: CarrierCodeSchema,
-  eventId: z.string().min(1),
-  trackingNumber: z.string().min(1),
-  status: TrackingStatusSchema,
+export interface NormalisedTrackingEvent {
+  carrierCode: CarrierCode;
+  eventId: string;
+  trackingNumber: string;
+  status: TrackingStatus;
   /** The carrier's own code, kept for support and audits. */
-  carrierStatusCode: z.string(),
-  detail: z.string().optional(),
-  location: z.string().optional(),
-  occurredAt: z.iso.datetime({ offset: true }),
-});
-export type NormalisedTrackingEvent = z.infer<typeof NormalisedTrackingEventSchema>;
+  carrierStatusCode: string;
+  detail?: string;
+  location?: string;
+  /** ISO 8601 with offset. */
+  occurredAt: string;
+}
 
 /** Keeps workflow state (and its history payloads) small; the database keeps every scan. */
 export const MAX_TIMELINE_EVENTS = 200;
 /** Larger than the timeline so a duplicate of a scan that aged out of the timeline is still recognised. */
 export const MAX_SEEN_EVENT_IDS = 500;
 
-export const TrackingStateSchema = z.object({
-  status: TrackingStatusSchema,
+export interface TrackingState {
+  status: TrackingStatus;
   /** occurredAt of the scan that set `status`; null while only the label exists. */
-  statusAt: z.iso.datetime({ offset: true }).nullable(),
+  statusAt: string | null;
   /** Newest occurredAt of any scan, applied or not: any scan shows the parcel is alive (stall detection). */
-  lastScanAt: z.iso.datetime({ offset: true }).nullable(),
+  lastScanAt: string | null;
   /** Every distinct scan kept, oldest first — what the carrier told us, whether or not it moved the status. */
-  timeline: z.array(NormalisedTrackingEventSchema),
+  timeline: NormalisedTrackingEvent[];
   /** Most recent last; bounded by MAX_SEEN_EVENT_IDS. */
-  seenEventIds: z.array(z.string()),
+  seenEventIds: string[];
   /** Where the fold starts: the status reached by scans that aged out of the timeline. */
-  base: z.object({
-    status: TrackingStatusSchema,
-    statusAt: z.iso.datetime({ offset: true }).nullable(),
+  base: {
+    status: TrackingStatus;
+    statusAt: string | null;
     /** Scans older than this can no longer be placed in the fold and count as stale. */
-    horizonAt: z.iso.datetime({ offset: true }).nullable(),
-  }),
-});
-export type TrackingState = z.infer<typeof TrackingStateSchema>;
+    horizonAt: string | null;
+  };
+}
 
 export type IgnoredReason = 'duplicate' | 'stale' | 'after_terminal';
 

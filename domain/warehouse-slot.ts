@@ -30,11 +30,11 @@ export interface PickSlot {
 export const DEFAULT_SLOT_HORIZON_DAYS = 60;
 
 /**
- * Today if before the cut-off on a working day with capacity left, else the next working day with capacity.
- * Throws RangeError only on a misconfiguration (bad cut-off, capacity below 1) or when every day of the horizon
- * is full — conditions no retry of the same input can change, which the calling activity reports.
+ * Today if before the cut-off on a working day with capacity left, else the next working day with capacity;
+ * undefined when every working day of the horizon is full. Throws RangeError only on a misconfiguration
+ * (bad cut-off, capacity below 1).
  */
-export function nextPickSlot(request: PickSlotRequest): PickSlot {
+export function nextPickSlot(request: PickSlotRequest): PickSlot | undefined {
   const { nowMs, timeZone, dailyCapacity, bookedByDay } = request;
   const horizonDays = request.horizonDays ?? DEFAULT_SLOT_HORIZON_DAYS;
   if (!(dailyCapacity >= 1)) throw new RangeError(`dailyCapacity must be at least 1, got ${dailyCapacity}`);
@@ -51,7 +51,7 @@ export function nextPickSlot(request: PickSlotRequest): PickSlot {
     const day = addDays(today, offset);
     if (isWorkingDay(day) && hasRoom(day)) return { day, startsAtMs: localMidnightMs(day, timeZone) };
   }
-  throw new RangeError(`no pick capacity in the next ${horizonDays} days`);
+  return undefined;
 }
 
 /** Saturday and Sunday are not working days. `day` is a calendar date, so UTC arithmetic is exact. */

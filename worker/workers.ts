@@ -6,7 +6,7 @@ import type { CarrierRegistry } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
-import { TASK_QUEUES } from '../domain/journey';
+import { TASK_QUEUES } from '../domain/ids';
 import { FAILURE_CONVERTER_PATH } from './data-converter';
 
 /**

@@ -1,66 +1,87 @@
-import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
-import type { CarrierQueueActivities, OrderQueueActivities, WarehouseQueueActivities } from '../activities';
-import { TASK_QUEUES } from '../domain/journey';
+import { type ActivityOptions, type LocalActivityOptions, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors';
+import { TASK_QUEUES } from '../domain/ids';
+import type { CarrierQueueActivities, OrderQueueActivities, WarehouseQueueActivities } from './activity-types';
 
 /**
- * Activity options, one set per kind of work, each with the timeouts and retries that kind needs.
- * Business "no"s (domain errors, carrier rejections) are non-retryable failures thrown by the
- * activities themselves; everything else is retried with backoff.
+ * The activities the workflows call, one option set per kind of work. Business "no"s (domain errors,
+ * carrier refusals) are non-retryable failures thrown by the activities themselves; everything else is
+ * retried with backoff, without limit where giving up would fail an order over an outage.
  */
 
-const BUSINESS_FAILURES = ['OutOfStock', 'InvalidAddress', 'NoServiceAvailable', 'UnknownSku', 'OrderStateConflict', 'CarrierRejected'];
-
-/** Database work: quick, retried without limit (a database outage must not fail an order; it waits). */
-const DATABASE: ActivityOptions = {
-  taskQueue: TASK_QUEUES.orders,
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: BUSINESS_FAILURES },
+const BUSINESS_FAILURES = [...NON_RETRYABLE_ERROR_TYPES, 'CarrierRejected'];
+const UNTIL_IT_WORKS = {
+  initialInterval: '500 ms',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  nonRetryableErrorTypes: BUSINESS_FAILURES,
 };
 
 /**
- * Warehouse work runs on the warehouse's own queue. No schedule-to-start limit: while a
- * warehouse is down its shipments wait for it rather than fail; heartbeats catch a dead worker.
+ * Database bookkeeping the workflow can simply retry: status rows and stage visits, the order's own
+ * rows, escalation rows, consumed stock. Local activities: they run inside the workflow task on the
+ * orders worker, with no task queue round trip and one history marker each.
+ */
+const BOOKKEEPING: LocalActivityOptions = { startToCloseTimeout: '15 seconds', retry: UNTIL_IT_WORKS };
+
+/** Stock moves that Temporal should retry and show on their own: reservation and release. */
+const STOCK: ActivityOptions = { taskQueue: TASK_QUEUES.orders, startToCloseTimeout: '1 minute', retry: UNTIL_IT_WORKS };
+
+/** Telling people (the escalation webhook): an outside system, retried on its own schedule. */
+const ALERTS: ActivityOptions = { taskQueue: TASK_QUEUES.orders, startToCloseTimeout: '30 seconds', retry: UNTIL_IT_WORKS };
+
+/**
+ * Warehouse work runs on the warehouse's own queue. No schedule-to-start limit: while a warehouse is
+ * down its shipments wait for it rather than fail; heartbeats catch a dead worker.
  */
 const warehouse = (warehouseCode: string): ActivityOptions => ({
   taskQueue: TASK_QUEUES.warehouse(warehouseCode),
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: BUSINESS_FAILURES },
+  retry: { ...UNTIL_IT_WORKS, initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** Rate quotes: a few quick attempts; a carrier that stays down is left out of this rate shop. */
-const CARRIER_QUOTE: ActivityOptions = {
+/** One rate shop asks every carrier in parallel, each with its own attempts (activities/carrier-booking.ts). */
+const RATE_SHOP: ActivityOptions = {
   taskQueue: TASK_QUEUES.carriers,
-  startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '500 ms',
-    backoffCoefficient: 2,
-    maximumInterval: '5 seconds',
-    maximumAttempts: 4,
-    nonRetryableErrorTypes: BUSINESS_FAILURES,
-  },
+  startToCloseTimeout: '90 seconds',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...UNTIL_IT_WORKS, initialInterval: '1 second', maximumInterval: '1 minute' },
 };
 
-/**
- * Label purchase, void, tracking polls and the carrier list: retried until they succeed. The carrier
- * list is a database read the journey cannot do without (with a quote's 4 attempts, a 5 s PostgreSQL
- * restart failed shipments in the drill). The purchase carries an idempotency key, so a retry after
- * a timeout returns the label already bought.
- */
+/** Label purchase, void and tracking polls: retried until they succeed; the purchase carries an idempotency key. */
 const CARRIER_COMMAND: ActivityOptions = {
   taskQueue: TASK_QUEUES.carriers,
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: BUSINESS_FAILURES },
+  retry: { ...UNTIL_IT_WORKS, initialInterval: '1 second', maximumInterval: '1 minute' },
 };
 
-export const db = proxyActivities<OrderQueueActivities>(DATABASE);
-export const warehouseAt = (warehouseCode: string) => proxyActivities<WarehouseQueueActivities>(warehouse(warehouseCode));
-export const carrierQuotes = proxyActivities<Pick<CarrierQueueActivities, 'quoteRates'>>(CARRIER_QUOTE);
-export const carrierCommands = proxyActivities<Omit<CarrierQueueActivities, 'quoteRates'>>(CARRIER_COMMAND);
+type Bookkeeping = Pick<
+  OrderQueueActivities,
+  | 'recordOrder'
+  | 'planShipments'
+  | 'bookPickSlot'
+  | 'changeShippingAddress'
+  | 'recordOrderStage'
+  | 'recordShipmentStage'
+  | 'recordTrackingEvents'
+  | 'consumeReservations'
+  | 'openEscalation'
+  | 'raiseEscalationSeverity'
+  | 'closeEscalation'
+>;
+
+export const bookkeeping = proxyLocalActivities<Bookkeeping>(BOOKKEEPING);
+export const stock = proxyActivities<Pick<OrderQueueActivities, 'reserveStock' | 'releaseReservations'>>(STOCK);
+export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalation'>>(ALERTS);
+export const warehouseAt = (warehouseCode: string) =>
+  proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode));
+export const rateShop = proxyActivities<Pick<CarrierQueueActivities, 'quoteAllCarriers'>>(RATE_SHOP);
+export const carrier = proxyActivities<Pick<CarrierQueueActivities, 'purchaseLabel' | 'voidLabel' | 'pollTracking'>>(CARRIER_COMMAND);
 
 /** Call an activity with a one-line summary shown next to it in the Web UI's event history. */
 export function summarised<A extends unknown[], R>(
-  fn: { executeWithOptions(options: ActivityOptions, args: A): Promise<R> },
+  fn: { executeWithOptions(options: { summary: string }, args: A): Promise<R> },
   summary: string,
   ...args: A
 ): Promise<R> {

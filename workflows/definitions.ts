@@ -10,6 +10,7 @@ import type {
   ShipmentView,
   TrackingEventsSignal,
 } from '../domain/journey';
+import type { ShipmentMilestone } from '../domain/milestones';
 import type { Address } from '../domain/order';
 
 /**
@@ -23,7 +24,7 @@ export const cancelOrderUpdate = defineUpdate<OrderView, [CancelOrderRequest]>('
 export const changeAddressUpdate = defineUpdate<OrderView, [ChangeAddressRequest]>('changeAddress');
 /** Stock arrived somewhere: a backordered order tries to reserve its shortages again. */
 export const restockedSignal = defineSignal<[RestockedSignal]>('restocked');
-/** Children report every change so the order's query shows the whole picture. */
+/** v1: children report every change so the order's query shows the whole picture (v2 sends milestones only). */
 export const shipmentUpdatedSignal = defineSignal<[ShipmentView]>('shipmentUpdated');
 
 // --- shipment-<shipmentId> ---
@@ -46,3 +47,7 @@ export const searchAttributes = {
   promisedBy: defineSearchAttributeKey('PromisedBy', SearchAttributeType.DATETIME),
   escalated: defineSearchAttributeKey('Escalated', SearchAttributeType.BOOL),
 } as const;
+
+// --- v2 (workflows/order, workflows/shipment) ---
+/** A shipment tells its order the milestones the order acts on (domain/milestones.ts), not its whole view. */
+export const shipmentMilestoneSignal = defineSignal<[ShipmentMilestone]>('shipmentMilestone');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../../activities/db';
-import { ids } from '../../domain/journey';
+import { ids } from '../../domain/ids';
 import type { OrderRequest, OrderWorkflowInput } from '../../domain/order';
 import { promisedByFor } from '../../domain/promise';
 import { ApiError } from '../errors';

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../activities/db';
-import { ids, TASK_QUEUES } from '../../domain/journey';
+import { ids, TASK_QUEUES } from '../../domain/ids';
 import { OrderWorkflowInputSchema, type OrderWorkflowInput } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
 
@@ -17,7 +17,8 @@ import { searchAttributes } from '../../workflows/definitions';
  * start is rejected), so two API processes sweeping the same row start it once.
  */
 
-const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+/** New orders start the current workflow type; orders started as `orderWorkflow` (v1) finish on it (README, upgrading). */
+const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
 
 /** What intake stores in the workflow's memo: who placed the order, and the request it hashed. */
 export interface IntakeMemo {
@@ -313,6 +314,7 @@ export async function startOrderWorkflow(client: Client, input: OrderWorkflowInp
       { key: searchAttributes.customerId, value: request.customer.id },
       { key: searchAttributes.orderStatus, value: 'received' },
       { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
+      { key: searchAttributes.escalated, value: false },
     ],
     staticSummary: `Order ${orderId} · ${request.lines.reduce((n, l) => n + l.quantity, 0)} item(s) · ${request.serviceLevel} to ${request.shipTo.city}`,
     staticDetails: [

@@ -1,13 +1,41 @@
 import type { FastifyInstance } from 'fastify';
 import type { OrderView } from '../../domain/journey';
 import type { ViewSource } from '../../domain/api';
-import { ids } from '../../domain/journey';
-import { orderStatusQuery } from '../../workflows/definitions';
+import { ids } from '../../domain/ids';
+import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
 import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
 import { notFound } from '../errors';
 import { intakeMemoOf } from './order-starter';
 import { orderViewFromDb, orderViewFromIntake } from './views';
 import { describeWorkflow, withinDeadline } from './workflows';
+
+/**
+ * The order's own view names its shipments and what it heard of them (milestones, outcomes); each
+ * shipment's details come from the shipment's workflow, which keeps them. A shipment that cannot answer
+ * (not started yet, no worker in time) shows what the order knows.
+ */
+async function withShipmentDetail(app: FastifyInstance, view: OrderView): Promise<OrderView> {
+  if (view.shipments.length === 0) return view;
+  const shipments = await Promise.all(
+    view.shipments.map((known) =>
+      withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+        app.temporal.workflow.getHandle(ids.shipmentWorkflowId(known.shipmentId)).query(shipmentStatusQuery),
+      ).catch((error: unknown) => {
+        app.log.debug(
+          { shipmentId: known.shipmentId, err: error instanceof Error ? error.message : String(error) },
+          'shipment query failed',
+        );
+        return known;
+      }),
+    ),
+  );
+  return {
+    ...view,
+    shipments,
+    packagingCostCents: shipments.reduce((sum, s) => sum + s.packagingCostCents, 0),
+    shippingCostCents: shipments.reduce((sum, s) => sum + s.shippingCostCents, 0),
+  };
+}
 
 export interface OrderRead {
   view: OrderView;
@@ -32,7 +60,7 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
       const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
         app.temporal.workflow.getHandle(workflowId).query(orderStatusQuery),
       );
-      return { view, source: 'workflow', running };
+      return { view: await withShipmentDetail(app, view), source: 'workflow', running };
     } catch (error) {
       app.log.warn(
         { workflowId, err: error instanceof Error ? error.message : String(error) },

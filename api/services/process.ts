@@ -17,9 +17,9 @@ import {
  * The process chart's figures, computed in PostgreSQL (percentile_cont, window functions) so the
  * answer stays fast on hundreds of thousands of StageTiming rows: only aggregates leave the database.
  *
- * Sources: finished stage visits from StageTiming (the workflows write them in batches, so a stage
- * still open may not have its row yet); what is in each stage now from Order.status and
- * Shipment.status, which the activities keep current at every step; escalations from Escalation;
+ * Sources: finished stage visits from StageTiming (the workflows write them with their status changes,
+ * so a machine stage still open may not have its row yet); what is in each stage now from Order.status
+ * and Shipment.status, which the workflows keep current (domain/lifecycle.ts says which stage writes what); escalations from Escalation;
  * costs from Shipment and Label. Durations in the database are wall-clock: × timeScale gives
  * business time.
  */
@@ -107,6 +107,8 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
         SELECT omap.stage, o."updatedAt" AS since
         FROM "Order" o JOIN omap ON omap.status = o.status::text
         UNION ALL
+        -- Shipments of the first workflows (workflows/v1) read "picking" from their slot booking on; today's
+        -- write waiting_for_pick_slot themselves. Remove with v1.
         SELECT CASE WHEN s.status = 'picking' AND s."pickDay" > ${now}::date THEN 'waiting_for_pick_slot' ELSE smap.stage END,
                s."updatedAt"
         FROM "Shipment" s JOIN smap ON smap.status = s.status::text

@@ -1,12 +1,6 @@
 import type { Db } from '../../activities/db';
-import {
-  DECISIONS_BY_REASON,
-  type EscalationView,
-  type OrderView,
-  type ShipmentStage,
-  type ShipmentView,
-  type TimelineEntry,
-} from '../../domain/journey';
+import type { EscalationView, OrderView, ShipmentView, TimelineEntry } from '../../domain/journey';
+import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 
@@ -100,11 +94,6 @@ function stageEntries(rows: StageTimingRow[]): TimelineEntry[] {
 
 const byTime = (a: TimelineEntry, b: TimelineEntry) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0);
 
-/** The database has no "waiting for pick slot" nor "booking": a booked shipment has its label. */
-function shipmentStage(status: string): ShipmentStage {
-  return status === 'booked' ? 'label_created' : (status as ShipmentStage);
-}
-
 export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: OrderView; submittedBy: string | undefined } | undefined> {
   const order = await db.order.findUnique({ where: { id: orderId }, include: orderInclude });
   if (!order) return undefined;
@@ -116,7 +105,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
       shipmentId: shipment.id,
       workflowId: shipment.workflowId,
       warehouseCode: shipment.warehouseCode,
-      stage: shipmentStage(shipment.status),
+      stage: shipment.status,
       lines: shipment.lines.map((line) => ({ orderLineId: line.orderLineId, skuCode: line.skuCode, quantity: line.quantity })),
       carrierCode: shipment.carrierCode ?? undefined,
       serviceCode: shipment.serviceCode ?? undefined,

@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
-import { ids, TASK_QUEUES } from '../../domain/journey';
+import { ids, TASK_QUEUES } from '../../domain/ids';
 import { OrderRequestSchema, type OrderWorkflowInput } from '../../domain/order';
 import { freePort } from '../../scripts/lib/ports';
 import { type RunningDevServer, startTemporalDevServer } from '../../scripts/temporal-dev-server';

@@ -1,7 +1,12 @@
 import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
 import { orderStatusQuery, resolveEscalationUpdate } from '../../workflows/definitions';
+import { KEYS } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { JOURNEY_NAMESPACE } from '../support/namespaces';
 
@@ -14,14 +19,27 @@ const run = promisify(execFile);
  */
 describe('ops find escalated parcels with the real temporal CLI', () => {
   let journey: Journey;
+  let api: FastifyInstance | undefined;
+  let codecEndpoint = '';
   beforeAll(async () => {
     journey = await startJourney({
       server: 'dev',
       timeScale: 86_400,
       simulatorScript: { default: 'stall' },
     });
+    // Payloads and memos are encrypted: ops read them through the API's codec endpoint with their key.
+    api = await buildApp({
+      db: journey.database.db,
+      temporalClient: journey.env.client,
+      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn' }),
+    });
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    codecEndpoint = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/codec`;
   });
-  afterAll(() => journey?.teardown());
+  afterAll(async () => {
+    await api?.close();
+    await journey?.teardown();
+  });
 
   const listWorkflows = async (query: string): Promise<string[]> => {
     const { stdout } = await run(inject('temporalCliPath'), [
@@ -65,9 +83,35 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
     expect(escalated).toContain(shipmentWorkflowId);
     expect(
       await listWorkflows(
-        `WorkflowType = "shipmentWorkflow" AND ShipmentStatus = "in_transit" AND Escalated = true AND OrderId = "${orderId}"`,
+        `WorkflowType = "shipmentWorkflowV2" AND ShipmentStatus = "in_transit" AND Escalated = true AND OrderId = "${orderId}"`,
       ),
     ).toContain(shipmentWorkflowId);
+
+    // `temporal workflow describe` says why (the workflows' memo, decoded by the codec endpoint): the
+    // shipment names the reason and its severity, its order names the shipment and the reason.
+    const describe = async (workflowId: string) =>
+      (
+        await run(inject('temporalCliPath'), [
+          'workflow',
+          'describe',
+          '--address',
+          inject('temporalDevAddress'),
+          '--namespace',
+          JOURNEY_NAMESPACE,
+          '--workflow-id',
+          workflowId,
+          '--codec-endpoint',
+          codecEndpoint,
+          '--codec-auth',
+          `Bearer ${KEYS.ops.key}`,
+        ])
+      ).stdout;
+    const described = await eventually('the escalation in the shipment description', async () => {
+      const text = await describe(shipmentWorkflowId);
+      return /ESCALATED stuck \((medium|high|critical)\): no scan since/.test(text) ? text : undefined;
+    });
+    expect(described).toMatch(/Memo .*escalation/);
+    expect(await describe(handle.workflowId)).toMatch(new RegExp(`Shipment ${escalation.shipmentId} ESCALATED stuck`));
 
     await journey.env.client.workflow
       .getHandle(shipmentWorkflowId)

@@ -4,7 +4,7 @@ import type { Db } from '../../activities/db';
 import { createInventoryActivities, type InventoryActivities } from '../../activities/inventory';
 import { createShipmentPlanningActivities, type ShipmentPlanningActivities } from '../../activities/shipment-planning';
 import type { ReservationResult } from '../../domain/inventory';
-import { ids } from '../../domain/journey';
+import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const CUSTOMER_ID = 'cust-inventory';

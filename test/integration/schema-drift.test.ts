@@ -3,6 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ESCALATION_DECISIONS,
+  ESCALATION_REASONS,
+  ESCALATION_SEVERITIES,
+  ORDER_DB_STATUSES,
+  SHIPMENT_DB_STATUSES,
+  TRACKING_STATUSES,
+} from '../../domain/lifecycle';
 import { loadDataModel, SCHEMA_PATH } from '../../prisma/datamodel';
 import { findSchemaDrift } from '../../prisma/drift';
 import { applyMigrations, checksumOf, MIGRATIONS_DIR, MigrationError, readLocalMigrations } from '../../prisma/migrate';
@@ -27,6 +35,21 @@ describe('the migrated database matches schema.prisma', () => {
 
   it('has no drift: tables, columns, types, nullability, keys, indexes, enums', async () => {
     expect(await findSchemaDrift(database.url, loadDataModel())).toEqual([]);
+  });
+
+  it('holds exactly the lifecycle vocabulary in its status, tracking and escalation enums, in journey order', async () => {
+    const rows = await query<{ name: string; labels: string[] }>(
+      database.url,
+      `SELECT t.typname::text AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
+         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.typname`,
+    );
+    const enums = Object.fromEntries(rows.map((row) => [row.name, row.labels]));
+    expect(enums.OrderStatus).toEqual([...ORDER_DB_STATUSES]);
+    expect(enums.ShipmentStatus).toEqual([...SHIPMENT_DB_STATUSES]);
+    expect(enums.TrackingStatus).toEqual([...TRACKING_STATUSES]);
+    expect(enums.EscalationReason).toEqual([...ESCALATION_REASONS]);
+    expect(enums.EscalationSeverity).toEqual([...ESCALATION_SEVERITIES]);
+    expect(enums.EscalationDecision).toEqual([...ESCALATION_DECISIONS]);
   });
 
   it('a field added to schema.prisma without a migration is reported', async () => {

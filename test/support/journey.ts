@@ -5,13 +5,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { SimulatorScript } from '../../scripts/carrier-simulator/script';
 import type { Clock } from '../../scripts/carrier-simulator/simulator';
 import { DAY_MS } from '../../domain/clock';
-import { ids, TASK_QUEUES } from '../../domain/journey';
-import { type OrderRequest, OrderRequestSchema, type OrderWorkflowInput } from '../../domain/order';
+import { ids, TASK_QUEUES } from '../../domain/ids';
+import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { registerSearchAttributes } from '../../worker/search-attributes';
+import { searchAttributes } from '../../workflows/definitions';
 import { buildCarriers, type Carriers, startColisWorkers } from '../../worker/wiring';
 import type { RunningWorkers } from '../../worker/workers';
-import type { orderWorkflow } from '../../workflows/order';
+import type { OrderInput } from '../../workflows/order/types';
+import type { orderWorkflowV2 } from '../../workflows/order/workflow';
 import { createTestDatabase, type TestDatabase } from './database';
 import { JOURNEY_NAMESPACE } from './namespaces';
 import { connectDevServer, createTimeSkippingEnv, testDataConverter } from './temporal';
@@ -27,7 +29,11 @@ export interface Journey {
   database: TestDatabase;
   carriers: Carriers;
   workers: RunningWorkers;
-  placeOrder(request?: Partial<OrderRequest>, options?: { promiseDays?: number }): Promise<WorkflowHandle<typeof orderWorkflow>>;
+  /** `historyEventsPerRun`: continue-as-new much sooner than production does, to test the hand-over. */
+  placeOrder(
+    request?: Partial<OrderRequest>,
+    options?: { promiseDays?: number; historyEventsPerRun?: number },
+  ): Promise<WorkflowHandle<typeof orderWorkflowV2>>;
   teardown(): Promise<void>;
 }
 
@@ -92,12 +98,15 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     database,
     carriers,
     workers,
-    async placeOrder(overrides = {}, { promiseDays = 10 } = {}) {
+    async placeOrder(
+      overrides = {},
+      { promiseDays = 10, historyEventsPerRun }: { promiseDays?: number; historyEventsPerRun?: number } = {},
+    ) {
       seq += 1;
       const orderId = `ORD-T${randomBytes(3).toString('hex').toUpperCase()}${seq}`;
       const request = OrderRequestSchema.parse({ ...DEFAULT_ORDER, ...overrides });
       const now = await env.currentTimeMs();
-      const input: OrderWorkflowInput = {
+      const input: OrderInput = {
         orderId,
         idempotencyKey: `test-${orderId}`,
         requestHash: orderId,
@@ -105,12 +114,21 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
         promisedBy: request.promisedBy ?? new Date(now + (promiseDays * DAY_MS) / timeScale).toISOString(),
         request,
         timeScale,
+        ...(historyEventsPerRun !== undefined ? { historyEventsPerRun } : {}),
       };
-      return env.client.workflow.start('orderWorkflow', {
+      return env.client.workflow.start('orderWorkflowV2', {
         workflowId: ids.orderWorkflowId(orderId),
         taskQueue: TASK_QUEUES.orders,
         args: [input],
-      }) as Promise<WorkflowHandle<typeof orderWorkflow>>;
+        // As intake starts them (api/services/order-starter.ts): searchable from the first second, at no upsert.
+        typedSearchAttributes: [
+          { key: searchAttributes.orderId, value: orderId },
+          { key: searchAttributes.customerId, value: request.customer.id },
+          { key: searchAttributes.orderStatus, value: 'received' },
+          { key: searchAttributes.promisedBy, value: new Date(input.promisedBy) },
+          { key: searchAttributes.escalated, value: false },
+        ],
+      }) as Promise<WorkflowHandle<typeof orderWorkflowV2>>;
     },
     async teardown() {
       await workers.shutdown();

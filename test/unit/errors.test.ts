@@ -38,6 +38,8 @@ describe('domain errors', () => {
           return `${error.details.state}->${error.details.attempted}`;
         case 'EscalationNotOpen':
           return `${error.details.escalationId}@${error.details.owner}`;
+        case 'NoPickSlot':
+          return `${error.details.warehouseCode}+${error.details.horizonDays}d`;
       }
     };
     expect(describe(domainError('UnknownSku', 'unknown SKUs', { skuCodes: ['NOPE'] }))).toBe('NOPE');

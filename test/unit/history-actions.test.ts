@@ -12,7 +12,7 @@ import { historyCost, type RunHistory } from '../../bench/lib/actions';
  */
 
 const { History } = proto.temporal.api.history.v1;
-const HISTORIES = fileURLToPath(new URL('../workflows/histories/', import.meta.url));
+const HISTORIES = fileURLToPath(new URL('../workflows/histories/v1/', import.meta.url));
 
 function recorded(file: string, workflowId: string): RunHistory {
   return { workflowId, runId: file, history: History.fromObject(JSON.parse(readFileSync(`${HISTORIES}${file}`, 'utf8'))) };

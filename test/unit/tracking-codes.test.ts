@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TRACKING_STATUSES, type CarrierTrackingEvent } from '../../domain/carrier';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import { TRACKING_STATUSES } from '../../domain/lifecycle';
 import { CARRIER_STATUS_CODES, SIMULATED_CARRIER_CODES, carrierStatusCode, normaliseCarrierEvent } from '../../domain/tracking-codes';
 
 function raw(carrierCode: string, statusCode: string): CarrierTrackingEvent {

@@ -26,7 +26,7 @@ describe('nextPickSlot', () => {
 
   it('skips a day whose capacity is already booked', () => {
     const slot = nextPickSlot(paris('2025-03-05T08:00:00Z', { bookedByDay: { '2025-03-05': 10, '2025-03-06': 10, '2025-03-07': 9 } }));
-    expect(slot.day).toBe('2025-03-07');
+    expect(slot?.day).toBe('2025-03-07');
   });
 
   it('a Friday after the cut-off ships on Monday', () => {
@@ -35,7 +35,7 @@ describe('nextPickSlot', () => {
   });
 
   it('a weekend order waits for Monday even before the cut-off', () => {
-    expect(nextPickSlot(paris('2025-03-08T09:00:00Z')).day).toBe('2025-03-10');
+    expect(nextPickSlot(paris('2025-03-08T09:00:00Z'))?.day).toBe('2025-03-10');
   });
 
   it('reads the cut-off and the day in the warehouse time zone, not in UTC', () => {
@@ -45,13 +45,13 @@ describe('nextPickSlot', () => {
 
     // 20:30 UTC is 15:30 in New York, before its 16:00 cut-off, but 21:30 in Paris, past its own.
     const now = '2025-03-05T20:30:00Z';
-    expect(nextPickSlot(paris(now, { timeZone: 'America/New_York', cutoffLocalTime: '16:00' })).day).toBe('2025-03-05');
-    expect(nextPickSlot(paris(now, { cutoffLocalTime: '16:00' })).day).toBe('2025-03-06');
+    expect(nextPickSlot(paris(now, { timeZone: 'America/New_York', cutoffLocalTime: '16:00' }))?.day).toBe('2025-03-05');
+    expect(nextPickSlot(paris(now, { cutoffLocalTime: '16:00' }))?.day).toBe('2025-03-06');
   });
 
   it('starts a slot at local midnight across a daylight-saving change', () => {
     // Paris moves to UTC+2 on Sunday 30 March 2025: Monday midnight is 22:00 UTC.
-    expect(nextPickSlot(paris('2025-03-28T15:00:00Z')).startsAtMs).toBe(Date.parse('2025-03-30T22:00:00Z'));
+    expect(nextPickSlot(paris('2025-03-28T15:00:00Z'))?.startsAtMs).toBe(Date.parse('2025-03-30T22:00:00Z'));
   });
 
   it('rejects a malformed cut-off and a capacity below one', () => {
@@ -59,9 +59,10 @@ describe('nextPickSlot', () => {
     expect(() => nextPickSlot(paris('2025-03-05T08:00:00Z', { dailyCapacity: 0 }))).toThrow(RangeError);
   });
 
-  it('gives up with a RangeError when every day of the horizon is full', () => {
+  it('finds no slot when every day of the horizon is full, and one the day after a full horizon', () => {
     const full = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`2025-03-${String(5 + i).padStart(2, '0')}`, 10]));
-    expect(() => nextPickSlot(paris('2025-03-05T08:00:00Z', { bookedByDay: full, horizonDays: 7 }))).toThrow(RangeError);
+    expect(nextPickSlot(paris('2025-03-05T08:00:00Z', { bookedByDay: full, horizonDays: 7 }))).toBeUndefined();
+    expect(nextPickSlot(paris('2025-03-05T08:00:00Z', { bookedByDay: full, horizonDays: 12 }))?.day).toBe('2025-03-17');
   });
 });
 

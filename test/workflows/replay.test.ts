@@ -22,12 +22,19 @@ import {
 
 /**
  * Recorded histories of finished orders and their shipments, replayed against today's workflow
- * code: a change that would make a running workflow take another path (non-determinism) fails here
- * before it reaches a worker with live histories.
+ * bundle: a change that would make a running workflow take another path (non-determinism) fails here
+ * before it reaches a worker with live histories. Each history names its workflow type, so each replays
+ * on the code that type runs (README, "Upgrading a running system"):
+ *   histories/v1/  orders started as `orderWorkflow` / `shipmentWorkflow`, frozen in workflows/v1/;
+ *   histories/v2/  the current types, `orderWorkflowV2` / `shipmentWorkflowV2`.
  *
- * Re-record after an intended, versioned change with `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts`.
+ * Re-record the current code's histories after an intended, versioned change with
+ * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts` (v1's are never re-recorded).
  */
-const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
+const HISTORIES_ROOT = fileURLToPath(new URL('./histories/', import.meta.url));
+const HISTORIES_DIR = `${HISTORIES_ROOT}v2/`;
+/** The workflow types each generation of histories must hold: a v1 history replaying on v2 code would prove nothing. */
+const GENERATIONS = { v1: ['orderWorkflow', 'shipmentWorkflow'], v2: ['orderWorkflowV2', 'shipmentWorkflowV2'] } as const;
 const RECORD = loadConfig(process.env).COLIS_RECORD_HISTORIES;
 
 /**
@@ -113,15 +120,20 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
 });
 
 describe.skipIf(RECORD)('replaying recorded histories against the current workflow code', () => {
-  it('every recorded history replays without non-determinism', async () => {
-    const files = readdirSync(HISTORIES_DIR)
-      .filter((f) => f.endsWith('.json'))
-      .sort();
-    expect(files.length).toBeGreaterThanOrEqual(8);
-    const histories = files.map((file) => ({
-      workflowId: file.replace(/\.json$/, ''),
-      history: History.fromObject(JSON.parse(readFileSync(`${HISTORIES_DIR}${file}`, 'utf8'))),
-    }));
+  it('every recorded history, of the frozen v1 types and of the current ones, replays without non-determinism', async () => {
+    const histories = Object.entries(GENERATIONS).flatMap(([generation, types]) => {
+      const dir = `${HISTORIES_ROOT}${generation}/`;
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort();
+      expect(files.length, `histories/${generation}`).toBeGreaterThanOrEqual(8);
+      return files.map((file) => {
+        const history = History.fromObject(JSON.parse(readFileSync(`${dir}${file}`, 'utf8')));
+        const type = history.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '';
+        expect(types as readonly string[], `${generation}/${file} is a ${type}`).toContain(type);
+        return { workflowId: `${generation}/${file.replace(/\.json$/, '')}`, history };
+      });
+    });
     const failures: string[] = [];
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(
@@ -133,6 +145,6 @@ describe.skipIf(RECORD)('replaying recorded histories against the current workfl
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
-    expect(replayed).toBe(files.length);
+    expect(replayed).toBe(histories.length);
   });
 });

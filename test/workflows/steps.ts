@@ -2,10 +2,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { CarrierSimulator } from '../../scripts/carrier-simulator/simulator';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { DEFAULT_ORDER, type Journey } from '../support/journey';
-import { ids, type OrderView, type ShipmentView } from '../../domain/journey';
+import type { OrderView, ShipmentView } from '../../domain/journey';
+import { ids } from '../../domain/ids';
 import type { Address } from '../../domain/order';
 import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
-import type { orderWorkflow } from '../../workflows/order';
+import type { orderWorkflowV2 } from '../../workflows/order/workflow';
 
 /**
  * Steps shared by the journey tests. Time on the time-skipping server only moves while a test
@@ -13,7 +14,7 @@ import type { orderWorkflow } from '../../workflows/order';
  * the workers settle in real time, and skips business time in small steps until the stage shows.
  */
 
-export type OrderHandle = WorkflowHandle<typeof orderWorkflow>;
+export type OrderHandle = WorkflowHandle<typeof orderWorkflowV2>;
 
 export const orderIdOf = (handle: OrderHandle) => handle.workflowId.slice('order-'.length);
 export const firstShipmentId = (handle: OrderHandle) => ids.shipmentId(orderIdOf(handle), 1);

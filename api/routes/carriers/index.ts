@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
 import { CarrierParamsSchema, ErrorResponseSchema, WebhookAckSchema } from '../../../domain/api';
 import { TrackingWebhookSchema, type CarrierTrackingEvent } from '../../../domain/carrier';
-import { ids } from '../../../domain/journey';
+import { ids } from '../../../domain/ids';
 import { trackingEventsSignal } from '../../../workflows/definitions';
 import { ApiError, forbidden, notFound } from '../../errors';
 

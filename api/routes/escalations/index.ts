@@ -8,7 +8,8 @@ import {
   ResolvedEscalationSchema,
   ResolveEscalationBodySchema,
 } from '../../../domain/api';
-import { DECISIONS_BY_REASON, ids } from '../../../domain/journey';
+import { DECISIONS_BY_REASON } from '../../../domain/lifecycle';
+import { ids } from '../../../domain/ids';
 import { resolveEscalationUpdate } from '../../../workflows/definitions';
 import { ApiError, notFound } from '../../errors';
 import { decodeCursor, encodeCursor } from '../../services/cursor';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createInventoryActivities } from '../../../activities/inventory';
 import { ErrorResponseSchema, InventoryQuerySchema } from '../../../domain/api';
 import { InventoryLevelViewSchema, RestockRequestSchema, RestockResultSchema } from '../../../domain/inventory';
-import { ids } from '../../../domain/journey';
+import { ids } from '../../../domain/ids';
 import { restockedSignal } from '../../../workflows/definitions';
 import { ApiError } from '../../errors';
 

@@ -11,7 +11,8 @@ import {
   TimelineResponseSchema,
   type TimelineResponse,
 } from '../../../domain/api';
-import { CancelOrderRequestSchema, ChangeAddressRequestSchema, ids, type OrderView } from '../../../domain/journey';
+import { CancelOrderRequestSchema, ChangeAddressRequestSchema, type OrderView } from '../../../domain/journey';
+import { ids } from '../../../domain/ids';
 import { OrderRequestSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
 import { ApiError, notFound, unavailable } from '../../errors';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema } from '../../../domain/api';
 import type { OrderView } from '../../../domain/journey';
+import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
 import { timelineOf } from '../orders/index';
@@ -19,46 +20,8 @@ import { validTrackingToken } from './tracking-token';
 
 const OPS_SCRIPT = readFileSync(new URL('./ops.js', import.meta.url), 'utf8');
 
-const CUSTOMER_STAGE: Record<string, string> = {
-  intake: 'Order received',
-  received: 'Order received',
-  fulfilment: 'Being prepared',
-  reserving: 'Order received',
-  backordered: 'Waiting for stock',
-  fulfilling: 'Being prepared',
-  completed: 'Delivered',
-  cancelled: 'Cancelled',
-  failed: 'Could not be processed',
-  'waiting for pick slot': 'Scheduled at the warehouse',
-  picking: 'Being picked',
-  packing: 'Being packed',
-  rating: 'Choosing the carrier',
-  booking: 'Choosing the carrier',
-  'label created': 'Ready for the carrier',
-  'in transit': 'On its way',
-  'out for delivery': 'Out for delivery',
-  delivered: 'Delivered',
-  'available for pickup': 'Ready at the pickup point',
-  'delivery failed': 'Delivery attempt failed',
-  exception: 'Delayed by the carrier',
-  'returned to sender': 'Returned',
-  lost: 'Lost by the carrier',
-  refunded: 'Refunded',
-};
-
-const CARRIER_STAGES = new Set([
-  'label created',
-  'in transit',
-  'out for delivery',
-  'delivered',
-  'available for pickup',
-  'delivery failed',
-  'exception',
-  'returned to sender',
-  'lost',
-]);
-
-const customerLabel = (label: string) => CUSTOMER_STAGE[label.replace(/_/g, ' ')] ?? CUSTOMER_STAGE[label] ?? label.replace(/_/g, ' ');
+/** Carrier stages: once the carrier has the parcel its scans tell the story. */
+const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
 
 const publicAccess = { access: { public: true as const } };
 const hidden = { hide: true };
@@ -72,18 +35,18 @@ function trackingHtml(view: OrderView): string {
   const entries = timeline.entries
     // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it.
     .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !CARRIER_STAGES.has(e.label.replace(/_/g, ' '))))
-    .map((e) => ({ at: e.at, label: customerLabel(e.label), location: e.kind === 'tracking' ? e.location : undefined, kind: e.kind }))
+    .map((e) => ({ at: e.at, label: customerWords(e.label), location: e.kind === 'tracking' ? e.location : undefined, kind: e.kind }))
     .filter((e) => {
       if (e.kind === 'tracking') return true;
       if (seen.has(e.label)) return false;
       seen.add(e.label);
       return true;
     });
-  const status = customerLabel(view.stage);
+  const status = customerWords(view.stage);
   const parcels = timeline.trackingNumbers
     .map(
       (t) =>
-        `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerLabel(t.status))}` : ''}</li>`,
+        `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerWords(t.status))}` : ''}</li>`,
     )
     .join('');
   return page({

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorResponseSchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
-import { ids } from '../../../domain/journey';
+import { ids } from '../../../domain/ids';
 import { shipmentStatusQuery } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';

@@ -1,8 +1,9 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { DECISIONS_BY_REASON, type EscalationView, type ResolveEscalationRequest } from '../domain/journey';
-import type { DomainErrorDetails } from '../domain/errors';
+import type { EscalationView, ResolveEscalationRequest } from '../../domain/journey';
+import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
+import type { DomainErrorDetails } from '../../domain/errors';
 import { db } from './activity-options';
-import { resolveEscalationUpdate } from './definitions';
+import { resolveEscalationUpdate } from '../definitions';
 
 /** The escalation a workflow is waiting on, and ops' answer once it came. */
 export interface OpenEscalation {

@@ -12,20 +12,13 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { StageRecord } from '../activities/stage-timing';
-import { hoursToRealMs } from '../domain/clock';
-import type { LineShortage } from '../domain/inventory';
-import {
-  type EscalationDecision,
-  type EscalationView,
-  type OrderStage,
-  type OrderView,
-  plannedShipmentView,
-  type ShipmentStage,
-  type ShipmentView,
-  TASK_QUEUES,
-} from '../domain/journey';
-import type { Address, OrderWorkflowInput } from '../domain/order';
+import type { StageRecord } from '../activity-types';
+import { hoursToRealMs } from '../../domain/clock';
+import type { LineShortage } from '../../domain/inventory';
+import type { EscalationDecision, EscalationView, OrderStage, OrderView, ShipmentStage, ShipmentView } from '../../domain/journey';
+import { plannedShipmentView } from '../../domain/views';
+import { TASK_QUEUES } from '../../domain/ids';
+import type { Address, OrderWorkflowInput } from '../../domain/order';
 import { db, summarised } from './activity-options';
 import { answerEscalationsWith, type OpenEscalation } from './escalation-answer';
 import {
@@ -37,7 +30,7 @@ import {
   searchAttributes,
   shipmentAddressChangedSignal,
   shipmentUpdatedSignal,
-} from './definitions';
+} from '../definitions';
 import { type ShipmentOutcome, shipmentWorkflow } from './shipment';
 
 export interface OrderOutcome {

@@ -8,26 +8,25 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BookedLabel } from '../activities/carrier-booking';
-import type { StageRecord } from '../activities/stage-timing';
-import type { PackedShipment } from '../activities/warehouse';
-import { chooseCarrierService } from '../domain/carrier-choice';
-import type { CarrierTrackingEvent, RateQuote, RateRequest, TrackingStatus } from '../domain/carrier';
-import { hoursToRealMs } from '../domain/clock';
-import {
-  type EscalationDecision,
-  type EscalationReason,
-  type EscalationSeverity,
-  type EscalationView,
-  plannedShipmentView,
-  type ShipmentLine,
-  type ShipmentStage,
-  type ShipmentView,
-  type TimelineEntry,
-} from '../domain/journey';
-import type { Address, ServiceLevel } from '../domain/order';
-import { normaliseCarrierEvent } from '../domain/tracking-codes';
-import { applyTrackingEvents, initialTrackingState, isBroken, isTerminal, type NormalisedTrackingEvent } from '../domain/tracking';
+import type { BookedLabel, PackedShipment, StageRecord } from '../activity-types';
+import { chooseCarrierService } from '../../domain/carrier-choice';
+import type { CarrierTrackingEvent, RateQuote, RateRequest, TrackingStatus } from '../../domain/carrier';
+import { hoursToRealMs } from '../../domain/clock';
+import type {
+  EscalationDecision,
+  EscalationReason,
+  EscalationSeverity,
+  EscalationView,
+  ShipmentLine,
+  ShipmentStage,
+  ShipmentView,
+  TimelineEntry,
+} from '../../domain/journey';
+import { ESCALATION_REASON_RULES } from '../../domain/lifecycle';
+import { plannedShipmentView } from '../../domain/views';
+import type { Address, ServiceLevel } from '../../domain/order';
+import { normaliseCarrierEvent } from '../../domain/tracking-codes';
+import { applyTrackingEvents, initialTrackingState, isBroken, isTerminal, type NormalisedTrackingEvent } from '../../domain/tracking';
 import { carrierCommands, carrierQuotes, db, summarised, warehouseAt } from './activity-options';
 import { answerEscalationsWith, type OpenEscalation } from './escalation-answer';
 import {
@@ -37,7 +36,7 @@ import {
   shipmentStatusQuery,
   shipmentUpdatedSignal,
   trackingEventsSignal,
-} from './definitions';
+} from '../definitions';
 
 export interface ShipmentWorkflowInput {
   orderId: string;
@@ -70,13 +69,7 @@ const POLL_HOURS = 4;
 /** Unanswered for this long, an escalation steps up one severity (business hours). */
 const SEVERITY_STEP_HOURS = 8;
 const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];
-const INITIAL_SEVERITY: Record<EscalationReason, EscalationSeverity> = {
-  stuck: 'medium',
-  late: 'low',
-  broken: 'high',
-  no_carrier: 'high',
-  backorder_deadline: 'medium',
-};
+const INITIAL_SEVERITY = (reason: EscalationReason): EscalationSeverity => ESCALATION_REASON_RULES[reason].initialSeverity;
 
 /** The order asked us to stop before the parcel left: compensate and end as cancelled. */
 class StopShipment extends Error {
@@ -186,13 +179,13 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
       orderId,
       shipmentId,
       reason,
-      severity: INITIAL_SEVERITY[reason],
+      severity: INITIAL_SEVERITY(reason),
       detail,
     });
     const escalationView: EscalationView = {
       escalationId: opened.escalationId,
       reason,
-      severity: INITIAL_SEVERITY[reason],
+      severity: INITIAL_SEVERITY(reason),
       detail,
       openedAt: opened.openedAt,
     };

@@ -1,0 +1,13 @@
+/** How Colis names its workflows, shipments and task queues. Pure: the workflow bundle imports it. */
+
+export const ids = {
+  orderWorkflowId: (orderId: string) => `order-${orderId}`,
+  shipmentWorkflowId: (shipmentId: string) => `shipment-${shipmentId}`,
+  shipmentId: (orderId: string, seq: number) => `${orderId}-S${seq}`,
+};
+
+export const TASK_QUEUES = {
+  orders: 'colis-orders',
+  carriers: 'colis-carriers',
+  warehouse: (warehouseCode: string) => `warehouse-${warehouseCode}`,
+} as const;

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { HOUR_MS } from '../../domain/clock';
+import { ids } from '../../domain/ids';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { resolveEscalationUpdate, restockedSignal, trackingEventsSignal } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import {
+  firstShipmentId,
+  orderIdOf,
+  recipient,
+  shipmentView,
+  until,
+  untilEscalation,
+  untilOrderStage,
+  untilWorkflowKnowsEscalation,
+} from './steps';
+
+/**
+ * Week-long waits hand over to a fresh run (continue-as-new) before a history grows without bound.
+ * Production hands over at 2,000 events; these journeys set the bound low so a few days of polls or
+ * restocks cross it, and prove the new run carries on where the old one stopped: the same open
+ * escalation (answered on the new run), the same label, one outcome.
+ */
+describe('continue-as-new on long waits', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  /** The run ended by handing over: its history's last event. */
+  const continuedAsNew = async (workflowId: string, runId: string) => {
+    const history = await journey.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes !== undefined;
+  };
+
+  it('a stuck parcel polled for days continues as new, keeps its escalation and its label, and is delivered once', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') }, { historyEventsPerRun: 60 });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    const shipmentHandle = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    const firstRunId = (await shipmentHandle.describe()).runId;
+    // Polled every 24 business hours while stuck: a few days cross 60 events.
+    await until(
+      journey,
+      `${shipmentId} continued as new`,
+      async () => (await shipmentHandle.describe()).runId,
+      (runId) => runId !== firstRunId,
+      { stepMs: 12 * HOUR_MS },
+    );
+
+    const carried = await shipmentView(journey, shipmentId);
+    expect(carried.escalations).toEqual([expect.objectContaining({ escalationId: stuck.id, reason: 'stuck' })]);
+    expect(carried.labelAttempt).toBe(1);
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    await shipmentHandle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: stuck.id, decision: 'wait', resolvedBy: 'ops-test' }],
+    });
+
+    const carrier = carried.carrierCode as SimulatedCarrierCode;
+    const now = await journey.env.currentTimeMs();
+    await shipmentHandle.signal(trackingEventsSignal, {
+      source: 'webhook',
+      events: [
+        {
+          carrierCode: carrier,
+          eventId: `${shipmentId}-can-delivered`,
+          trackingNumber: carried.trackingNumber ?? '',
+          statusCode: CARRIER_STATUS_CODES[carrier].delivered,
+          occurredAt: new Date(now).toISOString(),
+        },
+      ],
+    });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments).toEqual([expect.objectContaining({ shipmentId, stage: 'delivered' })]);
+    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId }, include: { labels: true } });
+    expect(shipment.status).toBe('delivered');
+    expect(shipment.labels).toHaveLength(1);
+    expect(await continuedAsNew(ids.shipmentWorkflowId(shipmentId), firstRunId)).toBe(true);
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: stuck.id } })).toMatchObject({
+      status: 'resolved',
+      decision: 'wait',
+    });
+  });
+
+  it('a backordered order woken by many restocks continues as new and ships once the stock is there', async () => {
+    const inventory = createInventoryActivities(journey.database.db);
+    const handle = await journey.placeOrder(
+      { lines: [{ sku: 'KETTLE-17L', quantity: 6 }], backorderPolicy: 'backorder', backorderWaitHours: 24 * 30 },
+      { historyEventsPerRun: 40 },
+    );
+    await untilOrderStage(journey, handle, ['backordered']);
+    const firstRunId = (await handle.describe()).runId;
+    // Restocks of other goods wake the order; each is a reservation attempt that finds nothing new.
+    for (let i = 0; i < 8; i++) {
+      await handle.signal(restockedSignal, { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const secondRun = await until(
+      journey,
+      `${handle.workflowId} continued as new`,
+      async () => (await handle.describe()).runId,
+      (runId) => runId !== firstRunId,
+      { stepMs: 60_000 },
+    );
+    expect(secondRun).not.toBe(firstRunId);
+    expect((await untilOrderStage(journey, handle, ['backordered'])).shortages).toEqual([
+      expect.objectContaining({ skuCode: 'KETTLE-17L', missing: 2 }),
+    ]);
+
+    await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'KETTLE-17L', quantity: 5, reference: `ASN-CAN-${orderIdOf(handle)}` });
+    await handle.signal(restockedSignal, { warehouseCode: 'LYS1', skuCode: 'KETTLE-17L' });
+    const outcome = await journey.env.client.workflow.getHandle(handle.workflowId).result();
+    expect(outcome).toMatchObject({ stage: 'completed', shortages: [] });
+    expect(await continuedAsNew(handle.workflowId, firstRunId)).toBe(true);
+    expect(await inventory.ledgerBalances()).toEqual([]);
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * The activities' interfaces as the workflows see them: types only (erased from the bundle), so workflow
+ * code never imports an activity module itself. This is the one place that reaches into activities/.
+ */
+// biome-ignore lint/style/noRestrictedImports: type-only import of the activity interfaces for proxyActivities; erased at bundling
+import type { CarrierQueueActivities, OrderQueueActivities, WarehouseQueueActivities } from '../activities';
+
+export type { CarrierQueueActivities, OrderQueueActivities, WarehouseQueueActivities };
+
+type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
+export type StageRecord = Parameters<OrderQueueActivities['recordStages']>[0]['stages'][number];
+export type BookedLabel = Result<CarrierQueueActivities['purchaseLabel']>;
+export type PackedShipment = Result<WarehouseQueueActivities['packParcels']>;
+export type RateShop = Result<CarrierQueueActivities['quoteAllCarriers']>;
+export type PlannedShipment = Result<OrderQueueActivities['planShipments']>[number];

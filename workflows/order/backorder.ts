@@ -1,0 +1,86 @@
+import { allHandlersFinished, condition, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
+import { hoursToRealMs } from '../../domain/clock';
+import { stock, summarised } from '../activity-options';
+import { describeShortages, OrderCancelled, type OrderJourney } from './order';
+import type { OrderInput } from './types';
+
+/** A backorder wait hands over to a fresh run (continue-as-new) past this many history events. */
+const HISTORY_EVENTS_PER_RUN = 2_000;
+
+/**
+ * Short stock with the backorder policy: wait for restocks until the order's deadline, reserving again at
+ * each one; at the deadline ops decide (wait longer, ship what is reserved, cancel), the escalation
+ * stepping up while nobody answers. Resolves when everything is reserved or ops chose to ship what is.
+ */
+export async function waitForStock(o: OrderJourney): Promise<void> {
+  const { request, orderId } = o.input;
+  const waitMs = () => hoursToRealMs(request.backorderWaitHours, o.input.timeScale);
+  if (o.backorderDeadlineMs === undefined) {
+    o.backorderDeadlineMs = Date.now() + waitMs();
+    await o.enterStage('backordered', describeShortages(o.shortages, 'waiting for a restock'), {
+      backorderDeadline: new Date(o.backorderDeadlineMs).toISOString(),
+    });
+    await o.onMilestone({ kind: 'backordered', orderId, until: new Date(o.backorderDeadlineMs).toISOString() });
+  }
+  let seenRestocks = o.restocks;
+  while (o.shortages.length > 0) {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > (o.input.historyEventsPerRun ?? HISTORY_EVENTS_PER_RUN))
+      await continueWaiting(o);
+    const deadline = o.escalations.isOpen('backorder_deadline') ? o.escalations.nextStepAtMs() : o.backorderDeadlineMs;
+    const woke = await o.alarm.wait(
+      () => o.restocks > seenRestocks || o.cancelReason !== undefined || o.escalations.hasAnswer(),
+      deadline,
+      o.escalations.isOpen() ? 'Waiting for ops: backorder deadline passed' : 'Backorder: waiting for a restock',
+    );
+    o.stopIfCancelled();
+    if (o.restocks > seenRestocks) {
+      seenRestocks = o.restocks;
+      const reservation = await summarised(stock.reserveStock, 'Reserve restocked stock', { orderId });
+      o.shortages = reservation.shortages;
+      o.held = reservation.held.length;
+      o.timeline.note(
+        'note',
+        'restock received',
+        o.shortages.length > 0 ? describeShortages(o.shortages, 'still short') : 'fully reserved',
+      );
+      continue;
+    }
+    const answered = o.escalations.takeAnswered();
+    if (answered) {
+      o.showDetails();
+      if (answered.answer.decision === 'wait') {
+        o.backorderDeadlineMs = Date.now() + waitMs();
+        continue;
+      }
+      if (answered.answer.decision === 'ship_available') return;
+      o.cancelReason = `ops decided ${answered.answer.decision} at the backorder deadline`;
+      throw new OrderCancelled();
+    }
+    if (woke) continue;
+    if (o.escalations.isOpen('backorder_deadline')) await o.escalations.stepUpDue();
+    else await o.escalations.raise('backorder_deadline', describeShortages(o.shortages, 'no restock before the deadline'));
+  }
+}
+
+/** Hands the waiting order over to a fresh run with its state, once no update is still writing. */
+async function continueWaiting(o: OrderJourney): Promise<never> {
+  await condition(allHandlersFinished);
+  const continueAsNew = makeContinueAsNewFunc<(input: OrderInput) => Promise<unknown>>({
+    typedSearchAttributes: workflowInfo().typedSearchAttributes,
+  });
+  return continueAsNew({
+    ...o.input,
+    carriedOver: {
+      shortages: o.shortages,
+      held: o.held,
+      backorderDeadlineMs: o.backorderDeadlineMs ?? Date.now(),
+      restocksSeen: o.restocks,
+      shipTo: o.shipTo,
+      addressVersion: o.addressVersion,
+      timeline: o.timelineEntries.slice(-50),
+      ...(o.stages.inProgress ? { stageInProgress: o.stages.inProgress } : {}),
+      escalations: o.escalations.state(),
+    },
+  });
+}

@@ -1,0 +1,225 @@
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { hoursToRealMs } from '../../domain/clock';
+import type { DomainErrorDetails } from '../../domain/errors';
+import type { EscalationView, ResolveEscalationRequest } from '../../domain/journey';
+import { DECISIONS_BY_REASON, ESCALATION_REASON_RULES, type EscalationReason, nextSeverity } from '../../domain/lifecycle';
+import { alerts, bookkeeping, summarised } from '../activity-options';
+import { resolveEscalationUpdate } from '../definitions';
+import type { Timeline } from './timeline';
+
+/** Unanswered for this long, an escalation steps up one severity (business hours), up to critical. */
+export const SEVERITY_STEP_HOURS = 8;
+
+/** Who holds the escalations: an order (backorder deadline) or a shipment (everything else). */
+export interface EscalationOwner {
+  orderId: string;
+  shipmentId?: string;
+  /** How refusals name the workflow: "shipment ORD-1-S1". */
+  label: string;
+  timeScale: number;
+  timeline: Timeline;
+  /** After every change (opened, stepped up, answered, resolved by the facts): what ops see must follow. */
+  changed(change: { kind: 'escalated' | 'escalation_closed'; escalation: EscalationView }): Promise<void>;
+}
+
+interface Open {
+  view: EscalationView;
+  /** When the severity steps up next; none once critical. */
+  nextStepAtMs?: number;
+  answer?: ResolveEscalationRequest;
+}
+
+/** What a continued run needs to carry on: the open escalations and the numbering of the next ones. */
+export interface EscalationState {
+  seq: number;
+  views: EscalationView[];
+  open: { escalationId: string; nextStepAtMs?: number }[];
+}
+
+export interface Answered {
+  view: EscalationView;
+  answer: ResolveEscalationRequest;
+}
+
+/**
+ * The one escalation tracker, shared by the order and shipment workflows: opens escalations (stored,
+ * notified), steps up the severity of those nobody answers, takes ops' answers through the
+ * `resolveEscalation` update, and closes those the facts answered (a scan arrived, the parcel was
+ * delivered). Several may be open at once (a late parcel can also stall); at most one per reason.
+ */
+export class Escalations {
+  private seq: number;
+  /** Every escalation of this workflow, oldest first: what its view lists. */
+  readonly views: EscalationView[];
+  private readonly open: Open[];
+
+  constructor(
+    private readonly owner: EscalationOwner,
+    resumed?: EscalationState,
+  ) {
+    this.seq = resumed?.seq ?? 0;
+    this.views = resumed?.views ?? [];
+    this.open = (resumed?.open ?? []).flatMap((o) => {
+      const view = this.views.find((v) => v.escalationId === o.escalationId);
+      return view ? [{ view, ...(o.nextStepAtMs !== undefined ? { nextStepAtMs: o.nextStepAtMs } : {}) }] : [];
+    });
+    setHandler(resolveEscalationUpdate, (answer) => this.answer(answer), { validator: (answer) => this.validate(answer) });
+  }
+
+  async raise(reason: EscalationReason, detail: string): Promise<EscalationView> {
+    this.seq += 1;
+    const { orderId, shipmentId } = this.owner;
+    const severity = ESCALATION_REASON_RULES[reason].initialSeverity;
+    const dedupeKey = `${shipmentId ?? orderId}:${reason}:${this.seq}`;
+    const opened = await bookkeeping.openEscalation({
+      dedupeKey,
+      orderId,
+      ...(shipmentId ? { shipmentId } : {}),
+      reason,
+      severity,
+      detail,
+    });
+    const view: EscalationView = { escalationId: opened.escalationId, reason, severity, detail, openedAt: opened.openedAt };
+    this.views.push(view);
+    this.open.push({ view, nextStepAtMs: Date.now() + hoursToRealMs(SEVERITY_STEP_HOURS, this.owner.timeScale) });
+    this.owner.timeline.note('escalation', `escalated: ${reason}`, detail);
+    await this.owner.changed({ kind: 'escalated', escalation: view });
+    await summarised(alerts.notifyEscalation, `Notify ops: ${reason}`, {
+      escalationId: view.escalationId,
+      dedupeKey: `${dedupeKey}:opened`,
+      summary: `${shipmentId ?? orderId} ${reason} (${severity}): ${detail}`,
+    });
+    return view;
+  }
+
+  /** Open and not yet answered by ops. */
+  isOpen(reason?: EscalationReason): boolean {
+    return this.open.some((o) => !o.answer && (reason === undefined || o.view.reason === reason));
+  }
+
+  get anyOpen(): boolean {
+    return this.isOpen();
+  }
+
+  hasAnswer(): boolean {
+    return this.open.some((o) => o.answer !== undefined);
+  }
+
+  /** The first escalation ops answered, off the open list: the workflow acts on the decision. */
+  takeAnswered(): Answered | undefined {
+    const i = this.open.findIndex((o) => o.answer !== undefined);
+    const taken = this.open[i];
+    if (!taken?.answer) return undefined;
+    this.open.splice(i, 1);
+    this.owner.timeline.note('escalation', `ops decided: ${taken.answer.decision}`, taken.answer.note);
+    return { view: taken.view, answer: taken.answer };
+  }
+
+  /** When the next unanswered escalation steps up; none when nothing is left to step. */
+  nextStepAtMs(): number | undefined {
+    const due = this.open.flatMap((o) => (!o.answer && o.nextStepAtMs !== undefined ? [o.nextStepAtMs] : []));
+    return due.length > 0 ? Math.min(...due) : undefined;
+  }
+
+  /** Steps up every unanswered escalation whose time came; stops arming at critical. */
+  async stepUpDue(): Promise<void> {
+    for (const open of this.open) {
+      if (open.answer || open.nextStepAtMs === undefined || Date.now() < open.nextStepAtMs) continue;
+      const severity = nextSeverity(open.view.severity);
+      open.view.severity = severity;
+      if (severity === 'critical') delete open.nextStepAtMs;
+      else open.nextStepAtMs = Date.now() + hoursToRealMs(SEVERITY_STEP_HOURS, this.owner.timeScale);
+      await bookkeeping.raiseEscalationSeverity({ escalationId: open.view.escalationId, severity });
+      this.owner.timeline.note('escalation', `severity raised to ${severity}`, open.view.reason);
+      await this.owner.changed({ kind: 'escalated', escalation: open.view });
+      await summarised(alerts.notifyEscalation, `Notify ops: ${open.view.reason} now ${severity}`, {
+        escalationId: open.view.escalationId,
+        dedupeKey: `${open.view.escalationId}:severity:${severity}`,
+        summary: `${this.owner.shipmentId ?? this.owner.orderId} ${open.view.reason} unanswered, now ${severity}`,
+      });
+    }
+  }
+
+  /** Closes, without ops, the unanswered escalations the facts answered (of `reasons`, or all). */
+  async resolveByFacts(why: string, reasons?: readonly EscalationReason[]): Promise<void> {
+    const answered = this.open.filter((o) => !o.answer && (reasons === undefined || reasons.includes(o.view.reason)));
+    for (const open of answered) {
+      this.open.splice(this.open.indexOf(open), 1);
+      await bookkeeping.closeEscalation({ escalationId: open.view.escalationId, decision: 'wait', resolvedBy: 'colis', note: why });
+      open.view.decision = 'wait';
+      open.view.resolvedAt = new Date().toISOString();
+      this.owner.timeline.note('escalation', 'resolved automatically', `${open.view.reason}: ${why}`);
+      await this.owner.changed({ kind: 'escalation_closed', escalation: open.view });
+    }
+  }
+
+  /** For current details: what is open and how bad, first, so no later stage hides it. */
+  summary(): string | undefined {
+    const open = this.open.filter((o) => !o.answer);
+    if (open.length === 0) return undefined;
+    const each = open.map((o) => `${o.view.reason} (${o.view.severity}): ${o.view.detail}`);
+    return `ESCALATED ${each.join('; ')}. Waiting for ops (${DECISIONS_BY_REASON[open[0]!.view.reason].join(', ')}).`;
+  }
+
+  state(): EscalationState {
+    return {
+      seq: this.seq,
+      views: this.views,
+      open: this.open.map((o) => ({
+        escalationId: o.view.escalationId,
+        ...(o.nextStepAtMs !== undefined ? { nextStepAtMs: o.nextStepAtMs } : {}),
+      })),
+    };
+  }
+
+  private validate(answer: ResolveEscalationRequest): void {
+    this.refuseIfAnswered(answer.escalationId);
+    const open = this.open.find((o) => o.view.escalationId === answer.escalationId && !o.answer);
+    if (!open) {
+      // Typed, so the API can tell "not open here" apart: its row may be open while this workflow is still opening it.
+      const details: DomainErrorDetails['EscalationNotOpen'] = { escalationId: answer.escalationId, owner: this.owner.label };
+      throw ApplicationFailure.nonRetryable(
+        `escalation ${answer.escalationId} is not open on ${this.owner.label}`,
+        'EscalationNotOpen',
+        details,
+      );
+    }
+    const allowed = DECISIONS_BY_REASON[open.view.reason];
+    if (!allowed.includes(answer.decision)) {
+      throw ApplicationFailure.nonRetryable(
+        `"${answer.decision}" does not answer a ${open.view.reason} escalation; choose one of ${allowed.join(', ')}`,
+        'OrderStateConflict',
+      );
+    }
+  }
+
+  /** Two answers to one escalation: the first wins, the others learn its decision. */
+  private refuseIfAnswered(escalationId: string): void {
+    const view = this.views.find((v) => v.escalationId === escalationId);
+    const decision = view?.decision ?? this.open.find((o) => o.view.escalationId === escalationId)?.answer?.decision;
+    if (decision !== undefined) {
+      throw ApplicationFailure.nonRetryable(`escalation ${escalationId} is already resolved: ${decision}`, 'EscalationResolved', {
+        escalationId,
+        decision,
+      });
+    }
+  }
+
+  private async answer(answer: ResolveEscalationRequest): Promise<EscalationView> {
+    this.refuseIfAnswered(answer.escalationId);
+    const open = this.open.find((o) => o.view.escalationId === answer.escalationId && !o.answer);
+    if (!open)
+      throw ApplicationFailure.nonRetryable(`escalation ${answer.escalationId} is not open on ${this.owner.label}`, 'EscalationNotOpen');
+    open.answer = answer;
+    await bookkeeping.closeEscalation({
+      escalationId: answer.escalationId,
+      decision: answer.decision,
+      resolvedBy: answer.resolvedBy,
+      ...(answer.note !== undefined ? { note: answer.note } : {}),
+    });
+    open.view.decision = answer.decision;
+    open.view.resolvedAt = new Date().toISOString();
+    await this.owner.changed({ kind: 'escalation_closed', escalation: open.view });
+    return open.view;
+  }
+}

@@ -1,0 +1,43 @@
+import type { StageRecord } from '../activity-types';
+
+export type StageOutcome = NonNullable<StageRecord['outcome']>;
+
+/**
+ * The stage visits of one order or shipment, for the process chart: when each began and ended, and how.
+ * Visits accumulate in memory and leave with the next status write (`take`), so timing a stage the
+ * workflow passes through in milliseconds costs no write of its own.
+ */
+export class StageLog {
+  private current: StageRecord | undefined;
+  private pending: StageRecord[] = [];
+
+  constructor(
+    private readonly owner: { orderId: string; shipmentId?: string },
+    resumed?: StageRecord,
+  ) {
+    this.current = resumed;
+  }
+
+  /** Ends the visit in progress (`outcome`) and, unless `stage` is final, begins one of `stage`. */
+  enter(stage: string | undefined, at: string, outcome: StageOutcome = 'ok'): void {
+    if (this.current) this.pending.push({ ...this.current, endedAt: at, outcome });
+    this.current = stage === undefined ? undefined : { ...this.owner, stage, startedAt: at };
+  }
+
+  /** A visit that began and ended before the workflow knew of it (intake, before the order's first task). */
+  visited(stage: string, startedAt: string, endedAt: string): void {
+    this.pending.push({ ...this.owner, stage, startedAt, endedAt, outcome: 'ok' });
+  }
+
+  /** Every visit not yet written, the one in progress included (written again, by key, when it ends). */
+  take(): StageRecord[] {
+    const batch = this.pending;
+    this.pending = [];
+    return this.current ? [...batch, this.current] : batch;
+  }
+
+  /** The visit in progress, carried over a continue-as-new. */
+  get inProgress(): StageRecord | undefined {
+    return this.current;
+  }
+}

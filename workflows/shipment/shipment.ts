@@ -1,0 +1,275 @@
+import {
+  allHandlersFinished,
+  condition,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ShipmentView, TrackingEventsSignal } from '../../domain/journey';
+import {
+  type EscalationDecision,
+  type EscalationReason,
+  FINAL_SHIPMENT_OUTCOME,
+  type FinalShipmentStage,
+  isFinalShipmentStage,
+  SHIPMENT_STAGE_PUBLICATION,
+  SHIPMENT_STAGE_WORDS,
+  type ShipmentStage,
+  type StagePublication,
+} from '../../domain/lifecycle';
+import { MILESTONES_FOR_THE_ORDER, type ShipmentMilestone } from '../../domain/milestones';
+import type { Address } from '../../domain/order';
+import { stallWindowHours } from '../../domain/promise';
+import { initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../../domain/tracking';
+import { plannedShipmentView } from '../../domain/views';
+import { bookkeeping, carrier, stock, warehouseAt } from '../activity-options';
+import {
+  cancelShipmentSignal,
+  searchAttributes,
+  shipmentAddressChangedSignal,
+  shipmentMilestoneSignal,
+  shipmentStatusQuery,
+  trackingEventsSignal,
+} from '../definitions';
+import { Alarm } from '../shared/alarm';
+import { Escalations } from '../shared/escalation';
+import { EscalationMemo } from '../shared/memo';
+import { SearchAttributes } from '../shared/search-attributes';
+import { StageLog } from '../shared/stage-log';
+import { Timeline } from '../shared/timeline';
+import { type Compensation, Saga } from './saga';
+import type { LabelInHand, Parcels, ShipmentInput, TrackingWatch } from './types';
+
+/** The order called the shipment off before it left, or ops ended it: compensate and end so. */
+export class StopShipment extends Error {
+  constructor(readonly stage: Extract<FinalShipmentStage, 'cancelled' | 'refunded'>) {
+    super(stage);
+  }
+}
+
+/** Scans heard but not yet written: they are written with the next status change, or at the end. */
+export type PendingScans = { source: 'webhook' | 'poll'; events: NormalisedTrackingEvent[] }[];
+
+/**
+ * One shipment's state and the steps that change it. The journey itself (pick slot → pick → pack →
+ * booking → tracking) is in `run`; booking and tracking live in their own files and work on this state.
+ */
+export class ShipmentJourney {
+  readonly view: ShipmentView;
+  readonly timeline: Timeline;
+  readonly stages: StageLog;
+  readonly searchAttributes = new SearchAttributes();
+  readonly escalations: Escalations;
+  readonly saga: Saga;
+  readonly alarm = new Alarm();
+  private readonly memo = new EscalationMemo();
+  readonly warehouse: ReturnType<typeof warehouseAt>;
+  readonly inbox: TrackingEventsSignal[] = [];
+  readonly unrecordedScans: PendingScans = [];
+  shipTo: Address;
+  tracking: TrackingState;
+  label: LabelInHand | undefined;
+  parcels: Parcels | undefined;
+  dispatched: boolean;
+  savingCents: number;
+  watch: TrackingWatch;
+  cancelReason: string | undefined;
+  pendingAddress: Address | undefined;
+  private stageDetails = '';
+
+  constructor(readonly input: ShipmentInput) {
+    const carried = input.carriedOver;
+    this.view =
+      carried?.view ??
+      plannedShipmentView({
+        shipmentId: input.shipmentId,
+        workflowId: workflowInfo().workflowId,
+        warehouseCode: input.warehouseCode,
+        lines: input.lines,
+        promisedBy: input.promisedBy,
+      });
+    this.timeline = new Timeline(this.view.timeline);
+    this.stages = new StageLog({ orderId: input.orderId, shipmentId: input.shipmentId }, carried?.stageInProgress);
+    this.saga = new Saga(carried?.saga ?? [{ step: 'release stock' }]);
+    this.warehouse = warehouseAt(input.warehouseCode);
+    this.shipTo = carried?.shipTo ?? input.shipTo;
+    this.tracking = carried?.tracking ?? initialTrackingState();
+    this.label = carried?.label;
+    this.parcels = carried?.parcels;
+    this.dispatched = carried?.dispatched ?? false;
+    this.savingCents = carried?.savingCents ?? 0;
+    this.watch = carried?.watch ?? { stallBaseMs: Date.now(), lateEscalated: false };
+    this.escalations = new Escalations(
+      {
+        orderId: input.orderId,
+        shipmentId: input.shipmentId,
+        label: `shipment ${input.shipmentId}`,
+        timeScale: input.timeScale,
+        timeline: this.timeline,
+        changed: async (change) => {
+          this.showDetails();
+          this.searchAttributes.set({ key: searchAttributes.escalated, value: this.escalations.anyOpen }).publish();
+          await this.onMilestone({ kind: change.kind, shipmentId: input.shipmentId, escalation: change.escalation });
+        },
+      },
+      carried?.escalations,
+    );
+    // One list: what the tracker opens and closes is what the view shows.
+    this.view.escalations = this.escalations.views;
+    setHandler(shipmentStatusQuery, () => this.view);
+    setHandler(trackingEventsSignal, (batch) => {
+      this.inbox.push(batch);
+    });
+    setHandler(shipmentAddressChangedSignal, (address) => {
+      this.pendingAddress = address;
+    });
+    setHandler(cancelShipmentSignal, ({ reason }) => {
+      this.cancelReason = reason;
+    });
+  }
+
+  /** Business hours without a scan before the shipment counts as stuck. */
+  get stallWindowHours(): number {
+    return stallWindowHours(this.input.serviceLevel);
+  }
+
+  /**
+   * Every milestone of the shipment passes here: the hook for reactions to them (a customer mail, a shop
+   * webhook, a re-promise). Today: the order hears those it acts on.
+   */
+  async onMilestone(milestone: ShipmentMilestone): Promise<void> {
+    const parent = workflowInfo().parent;
+    if (parent && MILESTONES_FOR_THE_ORDER.has(milestone.kind)) {
+      await getExternalWorkflowHandle(parent.workflowId).signal(shipmentMilestoneSignal, milestone);
+    }
+  }
+
+  /**
+   * Moves to `stage`: the view, the timeline, the stage visits, current details; and, as the lifecycle
+   * says for this stage, its database status and search attribute (domain/lifecycle.ts).
+   */
+  async enterStage(
+    stage: ShipmentStage,
+    details: string,
+    publication: StagePublication = SHIPMENT_STAGE_PUBLICATION[stage],
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    this.view.stage = stage;
+    this.timeline.note('stage', SHIPMENT_STAGE_WORDS[stage].label, details);
+    this.stages.enter(
+      isFinalShipmentStage(stage) ? undefined : stage,
+      now,
+      isFinalShipmentStage(stage) ? FINAL_SHIPMENT_OUTCOME[stage] : 'ok',
+    );
+    await this.announce(details, publication);
+  }
+
+  /** Says what the shipment is doing now, and writes its stage out as `publication` says (no new visit). */
+  async announce(details: string, publication: StagePublication): Promise<void> {
+    this.stageDetails = details;
+    this.showDetails();
+    if (publication === 'later') return;
+    await this.recordStatus();
+    if (publication === 'index') this.publishStatus();
+  }
+
+  /** Writes the current stage as the database status, with the stage visits and any scans not yet written. */
+  async recordStatus(): Promise<void> {
+    const { shipmentId } = this.input;
+    if (this.unrecordedScans.length === 0) {
+      await bookkeeping.recordShipmentStage({ shipmentId, status: this.view.stage, stages: this.stages.take() });
+      return;
+    }
+    const batches = this.unrecordedScans.splice(0);
+    for (const [i, batch] of batches.entries()) {
+      await bookkeeping.recordTrackingEvents({
+        shipmentId,
+        source: batch.source,
+        events: batch.events,
+        status: this.view.stage,
+        lastScanAt: this.tracking.lastScanAt,
+        ...(i === batches.length - 1 ? { stages: this.stages.take() } : {}),
+      });
+    }
+  }
+
+  publishStatus(): void {
+    this.searchAttributes
+      .set(
+        { key: searchAttributes.shipmentStatus, value: this.view.stage },
+        { key: searchAttributes.escalated, value: this.escalations.anyOpen },
+        ...(this.view.carrierCode ? [{ key: searchAttributes.carrier, value: [this.view.carrierCode] }] : []),
+      )
+      .publish();
+  }
+
+  /**
+   * Current details lead with what is escalated, so no later stage hides an open escalation; the memo
+   * carries the same line for `temporal workflow describe`.
+   */
+  showDetails(): void {
+    const escalated = this.escalations.summary();
+    setCurrentDetails([escalated, this.stageDetails].filter(Boolean).join('\n\n'));
+    this.memo.show(escalated);
+  }
+
+  stopIfCancelled(): void {
+    if (this.cancelReason !== undefined) throw new StopShipment('cancelled');
+  }
+
+  /** An address that changed while the shipment was still in the warehouse is the one to book. */
+  takePendingAddress(): void {
+    if (this.pendingAddress === undefined) return;
+    this.shipTo = this.pendingAddress;
+    this.pendingAddress = undefined;
+  }
+
+  /** Before tracking there is nothing else to do: open the escalation and wait for ops (or a cancel). */
+  async escalateAndWait(reason: EscalationReason, detail: string): Promise<EscalationDecision> {
+    await this.escalations.raise(reason, detail);
+    for (;;) {
+      await this.alarm.wait(
+        () => this.escalations.hasAnswer() || this.cancelReason !== undefined,
+        this.escalations.nextStepAtMs(),
+        `Waiting for ops to answer the ${reason} escalation`,
+      );
+      this.stopIfCancelled();
+      const answered = this.escalations.takeAnswered();
+      if (answered) {
+        this.showDetails();
+        return answered.answer.decision;
+      }
+      await this.escalations.stepUpDue();
+    }
+  }
+
+  /** Runs what is left of the saga, in reverse, and ends the shipment as cancelled or refunded. */
+  async compensate(stage: StopShipment['stage']): Promise<FinalShipmentStage> {
+    const { orderId, shipmentId } = this.input;
+    const undo = (step: Compensation): Promise<unknown> => {
+      switch (step.step) {
+        case 'release stock':
+          return stock.releaseReservations({ orderId, shipmentId, reason: 'shipment cancelled' });
+        case 'free pick slot':
+          return this.warehouse.releasePickSlot({ shipmentId });
+        case 'void label':
+          return carrier.voidLabel({ shipmentId, attempt: step.attempt });
+      }
+    };
+    await this.saga.compensate(undo, shipmentId);
+    if (this.label && !this.dispatched) this.view.shippingCostCents -= this.label.amountCents;
+    return stage;
+  }
+
+  /** The last stage, written with every visit and scan still pending; waits for updates still writing. */
+  async finish(stage: FinalShipmentStage): Promise<void> {
+    if (this.view.stage !== stage) await this.enterStage(stage, `Shipment ${SHIPMENT_STAGE_WORDS[stage].label}`);
+    else if (this.unrecordedScans.length > 0) await this.recordStatus();
+    await this.escalations.resolveByFacts(`the shipment ended ${SHIPMENT_STAGE_WORDS[stage].label}`);
+    this.publishStatus();
+    // The decision that ended the shipment may still be closing its escalation in the database.
+    await condition(allHandlersFinished);
+    await this.onMilestone({ kind: 'ended', shipmentId: this.input.shipmentId, stage });
+  }
+}

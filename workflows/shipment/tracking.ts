@@ -1,0 +1,207 @@
+import { allHandlersFinished, condition, log, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import { hoursToRealMs } from '../../domain/clock';
+import type { FinalShipmentStage } from '../../domain/lifecycle';
+import { isBroken, isTerminal } from '../../domain/tracking';
+import { carrier, stock, summarised } from '../activity-options';
+import type { Answered } from '../shared/escalation';
+import { bookLabel, voidLabel } from './booking';
+import { absorbScans } from './scans';
+import { type ShipmentJourney, StopShipment } from './shipment';
+import type { ShipmentInput } from './types';
+
+/** How often carriers without webhooks are polled (business hours). */
+const POLL_HOURS = 4;
+/** A tracking run hands over to a fresh one (continue-as-new) past this many history events. */
+const HISTORY_EVENTS_PER_RUN = 2_000;
+/** Timeline entries a continued run carries over; the database keeps every scan and stage. */
+const TIMELINE_CARRIED_OVER = 50;
+
+/**
+ * Tracking: carrier scans (webhooks, or polls for carriers without them) until a final status, watching
+ * three deadlines on one timer — the stall window (no scan: stuck), the promise (late), and the severity
+ * steps of open escalations. Stall detection keeps running while a "late" escalation is open and after
+ * a re-ship; weeks of tracking continue as new runs instead of growing one history without bound.
+ */
+export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
+  const promisedByMs = Date.parse(j.input.promisedBy);
+  for (;;) {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > (j.input.historyEventsPerRun ?? HISTORY_EVENTS_PER_RUN))
+      await continueTracking(j);
+    if (delivered(j)) return 'delivered';
+    schedulePolls(j);
+    const wakeAtMs = earliest(
+      j.watch.nextPollMs,
+      stallAtMs(j),
+      j.watch.lateEscalated ? undefined : promisedByMs,
+      j.escalations.nextStepAtMs(),
+    );
+    await j.alarm.wait(
+      () => j.inbox.length > 0 || j.cancelReason !== undefined || j.pendingAddress !== undefined || j.escalations.hasAnswer(),
+      wakeAtMs,
+      'Next check: scan, poll, stall, promise or escalation deadline',
+    );
+
+    if (j.cancelReason !== undefined) {
+      if (!j.dispatched) throw new StopShipment('cancelled');
+      j.cancelReason = undefined; // too late: the order's validator refuses this, but never act on it
+    }
+    if (j.pendingAddress !== undefined && !j.dispatched) {
+      await voidLabel(j, 'address changed');
+      j.takePendingAddress();
+      await bookLabel(j, 'address changed');
+      j.watch.stallBaseMs = Date.now();
+      continue;
+    }
+    j.pendingAddress = undefined;
+    while (j.inbox.length > 0) {
+      const batch = j.inbox.shift();
+      if (batch) await absorbScans(j, batch.source, batch.events);
+    }
+    const answered = j.escalations.takeAnswered();
+    if (answered) {
+      const final = await applyDecision(j, answered);
+      if (final) return final;
+      continue;
+    }
+    if (delivered(j)) return 'delivered';
+    if (j.watch.nextPollMs !== undefined && Date.now() >= j.watch.nextPollMs) {
+      delete j.watch.nextPollMs;
+      await absorbScans(j, 'poll', await poll(j));
+      if (delivered(j)) return 'delivered';
+    }
+    await j.escalations.stepUpDue();
+    await detectProblems(j, promisedByMs);
+  }
+}
+
+/**
+ * When to ask the carrier for scans: every few hours for carriers without webhooks; for the others only
+ * while the parcel is stuck (its webhooks may be lost) — and once at the end of each stall window, before
+ * calling it stuck (detectProblems). A parcel whose webhooks arrive is never polled.
+ */
+function schedulePolls(j: ShipmentJourney): void {
+  const label = j.label;
+  const pollsNeeded = label !== undefined && !isTerminal(j.tracking.status) && (!label.supportsWebhooks || j.escalations.isOpen('stuck'));
+  if (!pollsNeeded) {
+    delete j.watch.nextPollMs;
+    return;
+  }
+  const everyHours = label.supportsWebhooks ? j.stallWindowHours / 2 : POLL_HOURS;
+  j.watch.nextPollMs ??= Date.now() + hoursToRealMs(everyHours, j.input.timeScale);
+}
+
+/**
+ * Stuck (no scan within the stall window), broken (exception, returned, lost) and late (past the promise).
+ * Before a parcel is called stuck, its carrier is asked once: a webhook may have been lost.
+ */
+async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise<void> {
+  const stallAt = stallAtMs(j);
+  let stalled = stallAt !== undefined && Date.now() >= stallAt;
+  if (stalled && j.label?.supportsWebhooks) {
+    const lastScanBefore = j.tracking.lastScanAt;
+    await absorbScans(j, 'poll', await poll(j));
+    stalled = j.tracking.lastScanAt === lastScanBefore;
+  }
+  const status = j.tracking.status;
+  if (isBroken(status) && j.watch.brokenEscalatedFor !== status && !j.escalations.isOpen('broken')) {
+    j.watch.brokenEscalatedFor = status;
+    await j.escalations.raise(
+      'broken',
+      `carrier reports ${status.replace(/_/g, ' ')} for ${j.label?.trackingNumber ?? j.input.shipmentId}`,
+    );
+  }
+  if (stalled && !isTerminal(status)) {
+    const since = j.tracking.lastScanAt ?? new Date(j.watch.stallBaseMs).toISOString();
+    await j.escalations.raise('stuck', `no scan since ${since.slice(0, 16).replace('T', ' ')} (stall window ${j.stallWindowHours} h)`);
+  }
+  if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status)) {
+    j.watch.lateEscalated = true;
+    await j.escalations.raise('late', `promised by ${j.input.promisedBy.slice(0, 16).replace('T', ' ')} and not delivered`);
+  }
+}
+
+/** When the parcel counts as stuck; none while a stuck or broken escalation is open, or the parcel reached a final status. */
+function stallAtMs(j: ShipmentJourney): number | undefined {
+  if (!j.label || isTerminal(j.tracking.status) || j.escalations.isOpen('stuck') || j.escalations.isOpen('broken')) return undefined;
+  const lastScanMs = j.tracking.lastScanAt ? Date.parse(j.tracking.lastScanAt) : 0;
+  return Math.max(j.watch.stallBaseMs, lastScanMs) + hoursToRealMs(j.stallWindowHours, j.input.timeScale);
+}
+
+/** A carrier that refuses the poll (it lost track of the number) is no reason to fail: no scans means stuck in time. */
+async function poll(j: ShipmentJourney): Promise<CarrierTrackingEvent[]> {
+  const label = j.label;
+  if (!label) return [];
+  return summarised(carrier.pollTracking, `Poll ${label.carrierCode} for ${label.trackingNumber}`, {
+    carrierCode: label.carrierCode,
+    trackingNumber: label.trackingNumber,
+  }).catch((error: unknown) => {
+    log.warn('tracking poll refused', { shipmentId: j.input.shipmentId, error: String(error) });
+    return [];
+  });
+}
+
+/** Applies ops' decision on an escalation during tracking; a final stage when the decision ends the shipment. */
+async function applyDecision(j: ShipmentJourney, { answer }: Answered): Promise<FinalShipmentStage | undefined> {
+  j.showDetails();
+  switch (answer.decision) {
+    case 'wait':
+      if (j.tracking.status === 'returned_to_sender' || j.tracking.status === 'lost') return j.tracking.status;
+      j.watch.stallBaseMs = Date.now();
+      return undefined;
+    case 'reship':
+      await voidLabel(j, 'reship');
+      j.dispatched = false;
+      await bookLabel(j, 'reship');
+      j.watch.stallBaseMs = Date.now();
+      delete j.watch.brokenEscalatedFor;
+      return undefined;
+    case 'refund':
+    case 'cancel': {
+      await voidLabel(j, answer.decision);
+      const { orderId, shipmentId } = j.input;
+      if (!j.dispatched) await stock.releaseReservations({ orderId, shipmentId, reason: `ops ${answer.decision}` });
+      j.saga.clear();
+      return answer.decision === 'refund' ? 'refunded' : 'cancelled';
+    }
+    case 'ship_available':
+      return undefined;
+  }
+}
+
+/** Hands the tracking shipment over to a fresh run with its state, once no update is still writing. */
+async function continueTracking(j: ShipmentJourney): Promise<never> {
+  if (j.unrecordedScans.length > 0) await j.recordStatus();
+  await condition(allHandlersFinished);
+  const label = j.label;
+  const parcels = j.parcels;
+  if (!label || !parcels) throw new Error('continue-as-new outside tracking');
+  const continueAsNew = makeContinueAsNewFunc<(input: ShipmentInput) => Promise<unknown>>({
+    typedSearchAttributes: workflowInfo().typedSearchAttributes,
+  });
+  return continueAsNew({
+    ...j.input,
+    carriedOver: {
+      view: { ...j.view, timeline: j.view.timeline.slice(-TIMELINE_CARRIED_OVER) },
+      tracking: j.tracking,
+      label,
+      parcels,
+      shipTo: j.shipTo,
+      dispatched: j.dispatched,
+      savingCents: j.savingCents,
+      saga: j.saga.list,
+      ...(j.stages.inProgress ? { stageInProgress: j.stages.inProgress } : {}),
+      escalations: j.escalations.state(),
+      watch: j.watch,
+    },
+  });
+}
+
+// A call, not a property read, so the compiler does not narrow the status across the awaits that change it.
+const delivered = (j: ShipmentJourney): boolean => j.tracking.status === 'delivered';
+
+function earliest(...deadlines: (number | undefined)[]): number | undefined {
+  const set = deadlines.filter((d): d is number => d !== undefined);
+  return set.length > 0 ? Math.min(...set) : undefined;
+}

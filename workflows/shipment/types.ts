@@ -1,0 +1,72 @@
+import type { TrackingState } from '../../domain/tracking';
+import type { EscalationView, ShipmentLine, ShipmentView } from '../../domain/journey';
+import type { FinalShipmentStage } from '../../domain/lifecycle';
+import type { Address, ServiceLevel } from '../../domain/order';
+import type { PackedShipment, StageRecord } from '../activity-types';
+import type { EscalationState } from '../shared/escalation';
+import type { Compensation } from './saga';
+
+export interface ShipmentInput {
+  orderId: string;
+  shipmentId: string;
+  warehouseCode: string;
+  customerId: string;
+  lines: ShipmentLine[];
+  shipTo: Address;
+  serviceLevel: ServiceLevel;
+  promisedBy: string;
+  /** Business seconds per real second (see domain/clock.ts). */
+  timeScale: number;
+  /** Set by a continue-as-new during tracking: where the previous run left off. */
+  carriedOver?: ShipmentCarryOver;
+  /** Past this many history events, tracking continues as new (default 2,000; tests set it low). */
+  historyEventsPerRun?: number;
+}
+
+export interface ShipmentOutcome {
+  shipmentId: string;
+  stage: FinalShipmentStage;
+  packagingCostCents: number;
+  shippingCostCents: number;
+  promiseMiss: boolean;
+  savingCents: number;
+}
+
+/** The label the shipment travels under, and whether its carrier pushes scans or must be polled. */
+export interface LabelInHand {
+  attempt: number;
+  carrierCode: string;
+  trackingNumber: string;
+  amountCents: number;
+  supportsWebhooks: boolean;
+}
+
+/** What the parcel needs to be (re-)booked: its parcels and where they leave from. */
+export type Parcels = Pick<PackedShipment, 'parcels' | 'origin'>;
+
+/** The deadlines tracking watches, carried over a continue-as-new. */
+export interface TrackingWatch {
+  /** Stall windows count from the last scan, or from here when there is none yet (label bought, re-shipped). */
+  stallBaseMs: number;
+  lateEscalated: boolean;
+  brokenEscalatedFor?: string;
+  /** Next poll of a carrier without webhooks (webhook carriers are polled only before a stall is declared). */
+  nextPollMs?: number;
+}
+
+/** Everything a tracking shipment needs to go on in a fresh run (continue-as-new). */
+export interface ShipmentCarryOver {
+  view: ShipmentView;
+  tracking: TrackingState;
+  label: LabelInHand;
+  parcels: Parcels;
+  shipTo: Address;
+  dispatched: boolean;
+  savingCents: number;
+  saga: Compensation[];
+  stageInProgress?: StageRecord;
+  escalations: EscalationState;
+  watch: TrackingWatch;
+}
+
+export type { EscalationView };

@@ -1,0 +1,56 @@
+import { condition } from '@temporalio/workflow';
+import { bookkeeping, summarised } from '../activity-options';
+import { rootFailure } from '../shared/failures';
+import { type ShipmentJourney, StopShipment } from './shipment';
+
+/**
+ * The shipment in its warehouse: a pick slot (cut-off, daily capacity), the pick, the pack (box choice).
+ * A warehouse with no capacity left within its booking horizon escalates instead of being retried forever.
+ * The slot is booked in the same workflow task that writes the stage it begins (both local bookkeeping).
+ */
+export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
+  const { shipmentId, warehouseCode, lines, timeScale } = j.input;
+  // Booking the slot takes a moment; the stage is written out only when the shipment has to wait for it.
+  await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${warehouseCode}`, 'later');
+  const slot = await bookPickSlot(j);
+  const waitMs = slot.startsAtMs - Date.now();
+  if (waitMs > 0) {
+    await j.announce(`Waiting for the pick slot at ${warehouseCode} on ${slot.day} (cut-off or daily capacity reached)`, 'index');
+    // The slot is a real instant; the wait is business time like every other, so a demo clock shortens it.
+    await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / timeScale)), {
+      summary: `Pick slot at ${warehouseCode} on ${slot.day}`,
+    });
+  }
+  j.stopIfCancelled();
+  await j.enterStage('picking', `Picking ${lines.length} line(s) at ${warehouseCode}`);
+  await summarised(j.warehouse.pickItems, `Pick at ${warehouseCode}`, { shipmentId });
+  j.saga.drop({ step: 'free pick slot' }); // the slot's capacity was used
+  j.stopIfCancelled();
+  await j.enterStage('packing', `Packing at ${warehouseCode}: choosing boxes for the lowest billed cost`);
+  const packed = await summarised(j.warehouse.packParcels, `Pack at ${warehouseCode}`, { shipmentId });
+  j.parcels = { parcels: packed.parcels, origin: packed.origin };
+  j.view.packagingCostCents = packed.packagingCostCents;
+  j.timeline.note('note', `${packed.parcels.length} package(s)`, packed.packages.map((p) => p.boxCode ?? 'own packaging').join(', '));
+}
+
+async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number }> {
+  const { shipmentId, warehouseCode } = j.input;
+  for (;;) {
+    j.stopIfCancelled();
+    try {
+      const slot = await summarised(bookkeeping.bookPickSlot, `Book a pick slot at ${warehouseCode}`, {
+        shipmentId,
+        warehouseCode,
+        nowMs: Date.now(),
+      });
+      j.saga.add({ step: 'free pick slot' });
+      return slot;
+    } catch (error) {
+      const failure = rootFailure(error);
+      if (failure?.type !== 'NoPickSlot') throw error;
+      const decision = await j.escalateAndWait('no_pick_slot', failure.message);
+      if (decision === 'wait') continue;
+      throw new StopShipment(decision === 'refund' ? 'refunded' : 'cancelled');
+    }
+  }
+}
