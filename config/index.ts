@@ -85,6 +85,9 @@ function crossChecks(config: Config, env: Env, problems: ConfigProblem[]): void 
     }
     if (!config.COLIS_PAYLOAD_KEYS) require('COLIS_PAYLOAD_KEYS', VARIABLES.COLIS_PAYLOAD_KEYS, 'required when NODE_ENV=production');
   }
+  if (config.COLIS_SHIPENGINE_CARRIERS && !config.COLIS_SHIPENGINE_API_KEY) {
+    require('COLIS_SHIPENGINE_API_KEY', VARIABLES.COLIS_SHIPENGINE_API_KEY, 'required when COLIS_SHIPENGINE_CARRIERS is set');
+  }
   const cert = config.TEMPORAL_TLS_CLIENT_CERT_PATH ?? config.TEMPORAL_TLS_CLIENT_CERT_DATA;
   const key = config.TEMPORAL_TLS_CLIENT_KEY_PATH ?? config.TEMPORAL_TLS_CLIENT_KEY_DATA;
   if (Boolean(cert) !== Boolean(key)) {

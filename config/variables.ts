@@ -22,6 +22,7 @@ import {
   withDefault,
 } from './forms';
 import { ALL_QUEUES, queueChoiceForm } from './queues';
+import { shipEngineApiKeyForm, shipEngineCarriersForm, shipEngineWarehousesForm } from './shipengine';
 
 /**
  * Every environment variable Colis reads, declared once: how its value is parsed, the accepted
@@ -272,6 +273,38 @@ export const VARIABLES = {
     form: 'a file path',
     default: 'memory (`npm start`: `$COLIS_DATA_DIR/carrier-simulator.json`)',
     meaning: "keeps the simulated carriers' labels across restarts",
+  }),
+  COLIS_SHIPENGINE_API_URL: variable({
+    schema: withDefault(httpUrl, 'https://api.shipengine.com'),
+    form: 'an http(s) URL',
+    default: '`https://api.shipengine.com`',
+    meaning: "ShipEngine's API (v1), for the carriers in `COLIS_SHIPENGINE_CARRIERS`",
+  }),
+  COLIS_SHIPENGINE_API_KEY: variable({
+    schema: optional(shipEngineApiKeyForm),
+    form: '16+ printable characters without spaces (a ShipEngine API key)',
+    default: '–',
+    meaning: 'ShipEngine API key (sent as the `API-Key` header, never logged); required with `COLIS_SHIPENGINE_CARRIERS`',
+    secret: true,
+  }),
+  COLIS_SHIPENGINE_CARRIERS: variable({
+    schema: optional(shipEngineCarriersForm),
+    form: 'a list of <ShipEngine carrier id>=<carrier code>, e.g. se-123456=swiftpost,se-654321=ecoroute',
+    default: '– (every carrier simulated)',
+    meaning:
+      'carriers booked through ShipEngine instead of the simulator: `se-123456=swiftpost` books carrier code `swiftpost` on ShipEngine carrier account `se-123456`; a code not in the catalogue is added as a carrier',
+  }),
+  COLIS_SHIPENGINE_WAREHOUSES: variable({
+    schema: optional(shipEngineWarehousesForm),
+    form: 'a list of <warehouse code>=<ShipEngine warehouse id>, e.g. PAR1=se-4567,LYO1=se-4568',
+    default: '–',
+    meaning: "each warehouse's ShipEngine warehouse (its ship-from address); a warehouse without one gets no ShipEngine rates",
+  }),
+  COLIS_SHIPENGINE_TIMEOUT_MS: variable({
+    schema: withDefault(positiveInteger, 15_000),
+    form: 'a whole number of milliseconds, e.g. 15000',
+    default: '`15000`',
+    meaning: 'how long one ShipEngine call may take before it counts as a (retried) timeout',
   }),
   COLIS_WEBHOOK_TARGET_URL: variable({
     schema: optional(httpUrl),

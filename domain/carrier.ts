@@ -70,9 +70,17 @@ export const PurchasedLabelSchema = z.object({
 });
 export type PurchasedLabel = z.infer<typeof PurchasedLabelSchema>;
 
+/**
+ * Whose status codes an event carries: the carrier's own (absent), or those of a multi-carrier API
+ * through which Colis reaches the carrier (ShipEngine normalises every carrier's codes to its own).
+ */
+export const TrackingVocabularySchema = z.enum(['shipengine']);
+export type TrackingVocabulary = z.infer<typeof TrackingVocabularySchema>;
+
 /** A scan as the carrier reports it, in the carrier's own status vocabulary. */
 export const CarrierTrackingEventSchema = z.object({
   carrierCode: CarrierCodeSchema,
+  vocabulary: TrackingVocabularySchema.optional(),
   /** Unique per carrier: the key that absorbs duplicate deliveries. */
   eventId: z.string().min(1).max(128),
   trackingNumber: z.string().min(1).max(64),
@@ -89,6 +97,29 @@ export const TrackingWebhookSchema = z.object({
 });
 export type TrackingWebhook = z.infer<typeof TrackingWebhookSchema>;
 
+/** What a warehouse printer takes: PDF for office printers, ZPL for thermal (Zebra) printers. */
+export const LABEL_FORMATS = ['pdf', 'zpl'] as const;
+export const LabelFormatSchema = z.enum(LABEL_FORMATS);
+export type LabelFormat = z.infer<typeof LabelFormatSchema>;
+
+export const LABEL_CONTENT_TYPES: Readonly<Record<LabelFormat, string>> = {
+  pdf: 'application/pdf',
+  zpl: 'application/zpl',
+};
+
+export interface LabelDocument {
+  format: LabelFormat;
+  content: Buffer;
+}
+
+export const ReturnLabelRequestSchema = z.object({
+  /** The outbound label the parcel travels back on. */
+  carrierLabelId: z.string().min(1),
+  /** A retried request with the same key returns the same return label. */
+  idempotencyKey: z.string().min(1),
+});
+export type ReturnLabelRequest = z.infer<typeof ReturnLabelRequestSchema>;
+
 export interface CarrierApi {
   readonly code: CarrierCode;
   quote(request: RateRequest): Promise<RateQuote[]>;
@@ -96,4 +127,11 @@ export interface CarrierApi {
   /** Voiding an already-voided label succeeds: void is idempotent. */
   voidLabel(carrierLabelId: string): Promise<{ voided: true }>;
   track(trackingNumber: string): Promise<CarrierTrackingEvent[]>;
+  /**
+   * The printable label in `format`, or undefined when this carrier does not produce that format.
+   * Optional: a backend without documents has only `labelUrl`.
+   */
+  labelDocument?(carrierLabelId: string, format: LabelFormat): Promise<LabelDocument | undefined>;
+  /** A prepaid return label for a parcel already shipped; optional: not every backend sells them. */
+  returnLabel?(request: ReturnLabelRequest): Promise<PurchasedLabel>;
 }

@@ -56,6 +56,24 @@ export const EXTRA_CODES: Readonly<Partial<Record<SimulatedCarrierCode, Readonly
   parcelnord: { '2100': 'in_transit' }, // arrived at the delivery depot
 };
 
+/**
+ * ShipEngine's own status codes, the same whichever carrier it reaches (`status_code` of its tracking
+ * answers and track webhooks). It has no code for a lost parcel or a return to sender: those come as
+ * `EX` (exception), which opens an escalation where ops read the carrier's description. `UN` (no
+ * information) is deliberately absent: it says nothing about the parcel, so it is reported, not mapped.
+ */
+export const SHIPENGINE_STATUS_CODES: Readonly<Record<string, TrackingStatus>> = {
+  NY: 'label_created', // not yet in the carrier's system
+  AC: 'in_transit', // accepted by the carrier: the parcel has left us
+  IT: 'in_transit',
+  AT: 'delivery_failed', // delivery attempted
+  SP: 'available_for_pickup', // delivered to a collection location
+  DE: 'delivered',
+  EX: 'exception',
+};
+
+const SHIPENGINE_DECODE: ReadonlyMap<string, TrackingStatus> = new Map(Object.entries(SHIPENGINE_STATUS_CODES));
+
 export type NormaliseFailure =
   | { reason: 'unknown_carrier'; carrierCode: string }
   | { reason: 'unknown_status_code'; carrierCode: string; statusCode: string };
@@ -87,7 +105,7 @@ export function isSimulatedCarrier(carrierCode: string): carrierCode is Simulate
  * vocabulary gap, and mapping it to nothing would hide it. The caller stores and reports it.
  */
 export function normaliseCarrierEvent(event: CarrierTrackingEvent): NormaliseResult {
-  const decode = DECODE.get(event.carrierCode);
+  const decode = event.vocabulary === 'shipengine' ? SHIPENGINE_DECODE : DECODE.get(event.carrierCode);
   if (!decode) return { ok: false, reason: 'unknown_carrier', carrierCode: event.carrierCode };
   const status = decode.get(event.statusCode.trim().toUpperCase());
   if (!status) {

@@ -12,7 +12,7 @@ import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { colisDataConverter, payloadKeyRing } from '../worker/data-converter';
 import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
-import { buildCarriers, startColisWorkers } from '../worker/wiring';
+import { buildCarriers, shipEngineWiring, startColisWorkers } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
 import { Lifecycle, StartInterrupted } from './lib/lifecycle';
@@ -157,6 +157,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     script: config.COLIS_SIMULATOR_SCRIPT,
     stateFile: config.COLIS_SIMULATOR_STATE_FILE ?? join(dir, 'carrier-simulator.json'),
     secrets: config.carrierSecrets,
+    shipEngine: shipEngineWiring(config),
   });
   life.started('carrier simulator', async () => carriers.close());
   const workerConnection = await NativeConnection.connect(connectionOptions(target));

@@ -4,7 +4,7 @@ import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadKeyRing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
-import { buildCarriers, startColisWorkers } from './wiring';
+import { buildCarriers, shipEngineWiring, startColisWorkers } from './wiring';
 
 /**
  * A worker process on its own, for deployments that run workers apart from the API (and for the
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     script: config.COLIS_SIMULATOR_SCRIPT,
     stateFile: config.COLIS_SIMULATOR_STATE_FILE,
     secrets: config.carrierSecrets,
+    shipEngine: shipEngineWiring(config),
   });
   const connection = await NativeConnection.connect(connectionOptions(target));
   const workers = await startColisWorkers({

@@ -8,7 +8,9 @@ import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink'
 import type { SimulatorScript } from '../scripts/carrier-simulator/script';
 import { CarrierSimulator, type Clock, FileSimulatorStore } from '../scripts/carrier-simulator/simulator';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
-import { ALL_QUEUES, type QueueChoice } from '../config';
+import { ShipEngineCarrier } from '../activities/carriers/shipengine/adapter';
+import { ShipEngineHttp } from '../activities/carriers/shipengine/http';
+import { type Config, ALL_QUEUES, type QueueChoice } from '../config';
 import { createColisWorkers, type QueueSelection, type RunningWorkers, selectQueues } from './workers';
 
 /**
@@ -33,9 +35,50 @@ export interface CarrierOptions {
   stateFile?: string;
   /** Webhook signing secret per carrier code; development secrets for those not given. */
   secrets?: Readonly<Record<string, string>>;
+  /** Carrier codes booked through ShipEngine instead of the simulator (COLIS_SHIPENGINE_*). */
+  shipEngine?: ShipEngineWiring;
 }
 
-/** The simulator is the only carrier backend so far (COLIS_CARRIERS accepts nothing else). */
+export interface ShipEngineWiring {
+  apiUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  /** Colis carrier code → ShipEngine carrier id. */
+  carriers: Readonly<Record<string, string>>;
+  /** Colis warehouse code → ShipEngine warehouse id. */
+  warehouses: Readonly<Record<string, string>>;
+  /** The transport (tests steer the contract mock through it). */
+  fetch?: typeof fetch;
+}
+
+/** The ShipEngine part of the configuration, or undefined when no carrier is booked through ShipEngine. */
+export function shipEngineWiring(config: Config): ShipEngineWiring | undefined {
+  if (!config.COLIS_SHIPENGINE_CARRIERS || !config.COLIS_SHIPENGINE_API_KEY) return undefined;
+  return {
+    apiUrl: config.COLIS_SHIPENGINE_API_URL,
+    apiKey: config.COLIS_SHIPENGINE_API_KEY,
+    timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
+    carriers: config.COLIS_SHIPENGINE_CARRIERS,
+    warehouses: config.COLIS_SHIPENGINE_WAREHOUSES ?? {},
+  };
+}
+
+export function buildShipEngineCarriers(wiring: ShipEngineWiring): ShipEngineCarrier[] {
+  const http = new ShipEngineHttp({
+    apiUrl: wiring.apiUrl,
+    apiKey: wiring.apiKey,
+    timeoutMs: wiring.timeoutMs,
+    ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
+  });
+  return Object.entries(wiring.carriers).map(
+    ([carrierCode, carrierId]) => new ShipEngineCarrier({ http, account: { carrierCode, carrierId }, warehouses: wiring.warehouses }),
+  );
+}
+
+/**
+ * The simulator serves every carrier code unless configuration books it through ShipEngine; the
+ * simulated carriers keep running either way (their past labels still get scans).
+ */
 export function buildCarriers(options: CarrierOptions = {}): Carriers {
   const script = options.script ?? {};
   const stateFile = options.stateFile;
@@ -50,7 +93,10 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
   const secrets = new Map(
     CARRIER_CATALOGUE.map((carrier) => [carrier.code, options.secrets?.[carrier.code] ?? devWebhookSecret(carrier.code)]),
   );
-  const registry = createCarrierRegistry(simulator.carriers(), { secrets, close: () => simulator.close() });
+  const shipEngine = options.shipEngine ? buildShipEngineCarriers(options.shipEngine) : [];
+  const booked = new Set(shipEngine.map((carrier) => carrier.code));
+  const apis = [...simulator.carriers().filter((carrier) => !booked.has(carrier.code)), ...shipEngine];
+  const registry = createCarrierRegistry(apis, { secrets, close: () => simulator.close() });
   return { ...registry, simulator };
 }
 
@@ -82,6 +128,12 @@ export interface ColisWorkers extends RunningWorkers {
 export async function startColisWorkers(options: ColisWorkerOptions): Promise<ColisWorkers> {
   const { carriers, db } = options;
   const active = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
+  // A carrier booked through ShipEngine under a code of its own needs its row to be rate-shopped; until
+  // deliveries teach otherwise it is polled (no webhook assumed) and ranks on an average reliability.
+  await db.carrier.createMany({
+    data: carriers.codes().map((code) => ({ code, name: code, reliability: 0.9, supportsWebhooks: false })),
+    skipDuplicates: true,
+  });
   const queues: QueueSelection = selectQueues(options.queues ?? ALL_QUEUES, active);
   const workers = await createColisWorkers({
     connection: options.connection,

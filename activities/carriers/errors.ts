@@ -66,6 +66,7 @@ export const REJECTION_REASONS = [
   'idempotency_conflict',
   'unknown_label',
   'unknown_tracking_number',
+  'invalid_address',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 

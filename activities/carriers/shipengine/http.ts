@@ -1,0 +1,162 @@
+import type { z } from 'zod';
+import type { CarrierCode } from '../../../domain/carrier';
+import { CarrierApiError, type CarrierError, CarrierRejected, CarrierTimeout, type RejectionReason } from '../errors';
+import { type ErrorBody, ErrorBodySchema } from './schemas';
+
+/**
+ * One HTTP exchange with ShipEngine, and the one mapping of its failures onto the typed carrier
+ * errors. What leaves this module (errors, messages) carries status codes, ShipEngine's error codes
+ * and its request id: never the API key, never an address (ShipEngine's free-text messages can
+ * quote one, so they are not passed on).
+ */
+
+export interface ShipEngineHttpOptions {
+  apiUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  /** The transport; the contract tests wrap it to steer the validating mock (`Prefer` headers). */
+  fetch?: typeof fetch;
+}
+
+export interface Call<T> {
+  /** For messages: "rates", "label purchase"… */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  query?: Readonly<Record<string, string>>;
+  body?: unknown;
+  answer: z.ZodType<T>;
+  /** What a 404 means for this call; without it a 404 is a rejected request. */
+  notFound?: RejectionReason;
+}
+
+/**
+ * A refused request (4xx) is final unless ShipEngine says it is its own trouble (`system`), a rate
+ * limit, or an empty balance that ops can top up while the activity retries.
+ */
+const RETRYABLE_ERROR_TYPES = new Set(['system']);
+const RETRYABLE_ERROR_CODES = new Set(['rate_limit_exceeded', 'insufficient_funds']);
+
+export class ShipEngineHttp {
+  private readonly send: typeof fetch;
+  private readonly base: URL;
+
+  constructor(private readonly options: ShipEngineHttpOptions) {
+    this.send = options.fetch ?? fetch;
+    this.base = new URL(`${options.apiUrl.replace(/\/+$/, '')}/`);
+  }
+
+  /** The answer, or undefined when the call allows a 404 (`notFound: undefined` is not enough: pass `missingIsUndefined`). */
+  async call<T>(carrierCode: CarrierCode, call: Call<T>): Promise<T> {
+    const response = await this.exchange(carrierCode, call.operation, this.url(call.path, call.query), {
+      method: call.method,
+      headers: {
+        'API-Key': this.options.apiKey,
+        accept: 'application/json',
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+    });
+    const text = await this.readText(carrierCode, call.operation, response);
+    if (!response.ok) throw failure(carrierCode, call, response.status, parseError(text));
+    const parsed = call.answer.safeParse(parseJson(text));
+    if (!parsed.success) throw new CarrierApiError(carrierCode, response.status, `ShipEngine ${call.operation}: unexpected answer`);
+    return parsed.data;
+  }
+
+  /** Like `call`, but a 404 is an answer ("there is none"), not a failure. */
+  async find<T>(carrierCode: CarrierCode, call: Omit<Call<T>, 'notFound'>): Promise<T | undefined> {
+    try {
+      return await this.call(carrierCode, { ...call, notFound: 'unknown_label' });
+    } catch (error) {
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A label file. ShipEngine's download links point at its own host; they are fetched through the
+   * configured API URL (same path), so a sandbox, a proxy or the contract tests' mock serves them too.
+   */
+  async download(carrierCode: CarrierCode, link: string): Promise<Buffer> {
+    let path: string;
+    try {
+      path = new URL(link, this.base).pathname;
+    } catch {
+      throw new CarrierApiError(carrierCode, 200, 'ShipEngine label download: not a link');
+    }
+    const response = await this.exchange(carrierCode, 'label download', this.url(path), {
+      method: 'GET',
+      headers: { 'API-Key': this.options.apiKey },
+    });
+    if (!response.ok) {
+      const text = await this.readText(carrierCode, 'label download', response);
+      throw failure(carrierCode, { operation: 'label download', notFound: 'unknown_label' }, response.status, parseError(text));
+    }
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  private url(path: string, query?: Readonly<Record<string, string>>): URL {
+    const url = new URL(path.replace(/^\/+/, ''), this.base);
+    for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
+    return url;
+  }
+
+  private async exchange(carrierCode: CarrierCode, operation: string, url: URL, init: RequestInit): Promise<Response> {
+    try {
+      return await this.send(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
+    } catch (error) {
+      throw transportFailure(carrierCode, operation, this.options.timeoutMs, error);
+    }
+  }
+
+  private async readText(carrierCode: CarrierCode, operation: string, response: Response): Promise<string> {
+    try {
+      return await response.text();
+    } catch (error) {
+      throw transportFailure(carrierCode, operation, this.options.timeoutMs, error);
+    }
+  }
+}
+
+/** A 404 on a call that names what is missing: a rejection, with a class the `find` helper recognises. */
+export class NotFound extends CarrierRejected {}
+
+function transportFailure(carrierCode: CarrierCode, operation: string, timeoutMs: number, error: unknown): CarrierError {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || name === 'AbortError') return new CarrierTimeout(carrierCode, timeoutMs, `ShipEngine ${operation}`);
+  // Connection refused, reset, DNS: nothing reached ShipEngine or the answer was lost; a retry is safe (purchases look up first).
+  return new CarrierApiError(carrierCode, 0, `ShipEngine ${operation}: no answer (${name || 'network error'})`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseError(text: string): ErrorBody | undefined {
+  const parsed = ErrorBodySchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function failure(
+  carrierCode: CarrierCode,
+  call: Pick<Call<unknown>, 'operation' | 'notFound'>,
+  status: number,
+  body: ErrorBody | undefined,
+): CarrierError {
+  const errors = body?.errors ?? [];
+  const codes = errors.map((e) => e.error_code ?? e.error_type ?? 'unknown').join(', ');
+  const message = `ShipEngine ${call.operation} answered ${status}${codes ? ` (${codes})` : ''}${body?.request_id ? ` request ${body.request_id}` : ''}`;
+  if (status === 404 && call.notFound) return new NotFound(carrierCode, call.notFound, message);
+  if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403) {
+    return new CarrierApiError(carrierCode, status, message);
+  }
+  const retryable = errors.some((e) => RETRYABLE_ERROR_TYPES.has(e.error_type ?? '') || RETRYABLE_ERROR_CODES.has(e.error_code ?? ''));
+  if (retryable) return new CarrierApiError(carrierCode, status, message);
+  const reason: RejectionReason = errors.some((e) => e.error_code === 'invalid_address') ? 'invalid_address' : 'invalid_request';
+  return new CarrierRejected(carrierCode, reason, message);
+}
