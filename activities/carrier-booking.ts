@@ -1,7 +1,16 @@
 import { heartbeat } from '@temporalio/activity';
-import type { BuyLabelRequest, CarrierTrackingEvent, PurchasedLabel, RateQuote, RateRequest } from '../domain/carrier';
+import {
+  type BuyLabelRequest,
+  type CarrierApi,
+  type CarrierTrackingEvent,
+  LABEL_FORMATS,
+  type LabelDocument,
+  type PurchasedLabel,
+  type RateQuote,
+  type RateRequest,
+} from '../domain/carrier';
 import type { CarrierRegistry } from './carriers/registry';
-import { toApplicationFailure as carrierFailure, isCarrierError } from './carriers/errors';
+import { CarrierRejected, toApplicationFailure as carrierFailure, isCarrierError } from './carriers/errors';
 import type { Db } from './db';
 
 export interface BookedLabel extends PurchasedLabel {
@@ -47,6 +56,25 @@ export interface LabelPurchase {
 }
 
 /**
+ * The label's printable files, fetched once at purchase because carriers' links expire. A format the
+ * carrier does not make (or refuses) is skipped; an outage fails the activity, whose retry finds the
+ * same label under its idempotency key and fetches again.
+ */
+async function fetchDocuments(api: CarrierApi, carrierLabelId: string): Promise<LabelDocument[]> {
+  if (!api.labelDocument) return [];
+  const documents: LabelDocument[] = [];
+  for (const format of LABEL_FORMATS) {
+    try {
+      const document = await api.labelDocument(carrierLabelId, format);
+      if (document) documents.push(document);
+    } catch (error) {
+      if (!(error instanceof CarrierRejected)) throw error;
+    }
+  }
+  return documents;
+}
+
+/**
  * Everything that talks to a carrier. These run on the `colis-carriers` task queue so a slow or
  * failing carrier API ties up carrier workers only.
  */
@@ -86,13 +114,16 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
         };
       }
       const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
-      const label = await carriers.get(input.carrierCode).buyLabel({ ...input.request, idempotencyKey });
+      const api = carriers.get(input.carrierCode);
+      const label = await api.buyLabel({ ...input.request, idempotencyKey });
       heartbeat('label bought');
+      const documents = await fetchDocuments(api, label.carrierLabelId);
+      const labelId = `${input.shipmentId}-LBL${input.attempt}`;
       await db.$transaction([
         db.label.upsert({
           where: { idempotencyKey },
           create: {
-            id: `${input.shipmentId}-LBL${input.attempt}`,
+            id: labelId,
             shipmentId: input.shipmentId,
             attempt: input.attempt,
             carrierCode: label.carrierCode,
@@ -106,6 +137,10 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
             purchasedAt: new Date(label.purchasedAt),
           },
           update: {},
+        }),
+        db.labelDocument.createMany({
+          data: documents.map((document) => ({ labelId, format: document.format, content: new Uint8Array(document.content) })),
+          skipDuplicates: true,
         }),
         db.shipment.update({
           where: { id: input.shipmentId },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TrackingStatusSchema } from './carrier';
+import { LabelFormatSchema, TrackingStatusSchema } from './carrier';
 import {
   EscalationDecisionSchema,
   EscalationReasonSchema,
@@ -74,6 +74,8 @@ export const EntityIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'ids are
 
 export const OrderIdParamsSchema = z.object({ id: EntityIdSchema });
 export const ShipmentIdParamsSchema = z.object({ id: EntityIdSchema });
+/** `GET /shipments/{id}/label`: PDF for office printers (default), ZPL for thermal printers. */
+export const LabelDocumentQuerySchema = z.object({ format: LabelFormatSchema.default('pdf') });
 export const EscalationIdParamsSchema = z.object({ id: EntityIdSchema });
 export const CarrierParamsSchema = z.object({ carrier: z.string().regex(/^[a-z][a-z0-9_]{1,31}$/, 'carrier codes are lower-case') });
 

@@ -6,6 +6,8 @@ import {
   type CarrierApi,
   type CarrierCode,
   type CarrierTrackingEvent,
+  type LabelDocument,
+  type LabelFormat,
   type PurchasedLabel,
   type RateQuote,
   type RateRequest,
@@ -14,6 +16,7 @@ import { DAY_MS, realDurationMs } from '../../domain/clock';
 import { CURRENCY, deliveryDays, findServiceSpec, isCrossBorder, priceCents, type CarrierServiceSpec, type CarrierSpec } from './catalogue';
 import { CarrierRejected } from '../../activities/carriers/errors';
 import type { FaultInjector } from './faults';
+import { simulatedLabelDocument } from './label-documents';
 import { seededRandom } from './prng';
 import { planScans, resolveScenario, type ScanPlace, type ScenarioName, type ScenarioScript } from './scenarios';
 import { buildTimeline, planDeliveries, scansSoFar, trackingAnswer, type PlannedDelivery } from './timeline';
@@ -153,6 +156,12 @@ export class SimulatedCarrier implements CarrierApi {
       }
       return { voided: true as const };
     });
+  }
+
+  async labelDocument(carrierLabelId: string, format: LabelFormat): Promise<LabelDocument | undefined> {
+    const sold = this.byLabelId.get(carrierLabelId);
+    if (!sold) throw new CarrierRejected(this.code, 'unknown_label', `${this.code} sold no label ${carrierLabelId}`);
+    return { format, content: simulatedLabelDocument(sold.label, sold.shipmentId, format) };
   }
 
   track(trackingNumber: string): Promise<CarrierTrackingEvent[]> {

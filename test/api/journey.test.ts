@@ -59,6 +59,25 @@ describe('the journey through the API', () => {
     expect(listed.items.map((o: { orderId: string }) => o.orderId)).toContain(orderId);
     const shipment = await call('GET', `/shipments/${done.shipments[0].shipmentId}`);
     expect(shipment.json()).toMatchObject({ orderId, stage: 'delivered' });
+
+    // The label as the warehouse prints it, kept at purchase: PDF by default, ZPL for thermal printers.
+    const shipmentId = done.shipments[0].shipmentId as string;
+    const { trackingNumber } = (await journey.database.db.label.findFirstOrThrow({ where: { shipmentId } })) as { trackingNumber: string };
+    const pdf = await call('GET', `/shipments/${shipmentId}/label`);
+    expect(pdf.statusCode, pdf.body).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(pdf.headers['content-disposition']).toBe(`inline; filename="${trackingNumber}.pdf"`);
+    const zpl = await call('GET', `/shipments/${shipmentId}/label?format=zpl`);
+    expect(zpl.statusCode, zpl.body).toBe(200);
+    expect(zpl.headers['content-type']).toBe('application/zpl');
+    expect(zpl.body).toMatch(/^\^XA[\s\S]*\^XZ\s*$/);
+    expect(zpl.body).toContain(trackingNumber);
+    const png = await call('GET', `/shipments/${shipmentId}/label?format=png`);
+    expect(png.statusCode).toBe(400);
+    expect(png.json().error.details?.[0]?.path).toMatch(/format/);
+    const none = await call('GET', `/shipments/${orderId}-S9/label`);
+    expect(none.statusCode).toBe(404);
   });
 
   it('an order cancelled over HTTP while it runs ends cancelled, and a second cancel is a 409', async () => {

@@ -10,7 +10,7 @@ import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 import { searchAttributes } from '../../workflows/definitions';
-import { buildCarriers, type Carriers, startColisWorkers } from '../../worker/wiring';
+import { buildCarriers, type Carriers, type ShipEngineWiring, startColisWorkers } from '../../worker/wiring';
 import type { RunningWorkers } from '../../worker/workers';
 import type { OrderInput } from '../../workflows/order/types';
 import type { orderWorkflowV2 } from '../../workflows/order/workflow';
@@ -64,6 +64,8 @@ export interface JourneyOptions {
    */
   server?: 'time-skipping' | 'dev';
   timeScale?: number;
+  /** Carrier codes booked through ShipEngine (the contract tests point it at Prism). */
+  shipEngine?: ShipEngineWiring;
 }
 
 export async function startJourney(options: JourneyOptions = {}): Promise<Journey> {
@@ -82,6 +84,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     script: options.simulatorScript,
     clock: onDevServer ? undefined : activityClock,
     timeScale,
+    ...(options.shipEngine ? { shipEngine: options.shipEngine } : {}),
   });
   const warehouses = (await database.db.warehouse.findMany({ select: { code: true } })).map((w) => w.code);
   const workers = await startColisWorkers({

@@ -131,6 +131,30 @@ describe('configuration, parsed once from the environment', () => {
     expect(refusal({ TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/colis/client.pem' })).toMatch(/^TEMPORAL_TLS_CLIENT_KEY_PATH=\(unset\)/);
   });
 
+  it('books carrier codes through ShipEngine from three variables, and refuses a mapping that cannot be meant', () => {
+    const config = loadConfig({
+      COLIS_SHIPENGINE_API_KEY: 'TEST_abcdefghijklmnop',
+      COLIS_SHIPENGINE_CARRIERS: 'se-123456=swiftpost, se-654321=ups',
+      COLIS_SHIPENGINE_WAREHOUSES: 'PAR1=se-4567',
+    });
+    expect(config.COLIS_SHIPENGINE_CARRIERS).toEqual({ swiftpost: 'se-123456', ups: 'se-654321' });
+    expect(config.COLIS_SHIPENGINE_WAREHOUSES).toEqual({ PAR1: 'se-4567' });
+    expect(config.COLIS_SHIPENGINE_API_URL).toBe('https://api.shipengine.com');
+    expect(refusal({ COLIS_SHIPENGINE_CARRIERS: 'se-1=swiftpost' })).toMatch(
+      /^COLIS_SHIPENGINE_API_KEY=\(unset\) is invalid \(required when COLIS_SHIPENGINE_CARRIERS/,
+    );
+    const key = { COLIS_SHIPENGINE_API_KEY: 'TEST_abcdefghijklmnop' };
+    expect(refusal({ ...key, COLIS_SHIPENGINE_CARRIERS: 'swiftpost=se-1' })).toContain('"swiftpost" is not a ShipEngine carrier id');
+    expect(refusal({ ...key, COLIS_SHIPENGINE_CARRIERS: 'se-1=swiftpost,se-2=swiftpost' })).toContain(
+      'carrier code "swiftpost" is mapped twice',
+    );
+    expect(refusal({ ...key, COLIS_SHIPENGINE_CARRIERS: 'se-1=Swift Post' })).toContain('is not a carrier code');
+    expect(refusal({ ...key, COLIS_SHIPENGINE_WAREHOUSES: 'PAR1=4567' })).toContain('"4567" is not a ShipEngine warehouse id');
+    const withheld = refusal({ COLIS_SHIPENGINE_API_KEY: 'short key' });
+    expect(withheld).toContain('COLIS_SHIPENGINE_API_KEY=(9 characters, withheld)');
+    expect(withheld).not.toContain('short key');
+  });
+
   it("the README's configuration table is the one rendered from the declarations", () => {
     const readme = readFileSync(README_PATH, 'utf8');
     expect(readmeConfigRows(readme), 'run `npm run config:readme`').toEqual(tableRows(renderConfigTable()));

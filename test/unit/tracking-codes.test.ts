@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { TRACKING_STATUSES } from '../../domain/lifecycle';
-import { CARRIER_STATUS_CODES, SIMULATED_CARRIER_CODES, carrierStatusCode, normaliseCarrierEvent } from '../../domain/tracking-codes';
+import {
+  CARRIER_STATUS_CODES,
+  SHIPENGINE_STATUS_CODES,
+  SIMULATED_CARRIER_CODES,
+  carrierStatusCode,
+  normaliseCarrierEvent,
+} from '../../domain/tracking-codes';
 
 function raw(carrierCode: string, statusCode: string): CarrierTrackingEvent {
   return {
@@ -70,5 +76,39 @@ describe('normaliseCarrierEvent', () => {
   it('an unknown carrier is a typed failure', () => {
     expect(normaliseCarrierEvent(raw('pigeonpost', 'IT'))).toEqual({ ok: false, reason: 'unknown_carrier', carrierCode: 'pigeonpost' });
     expect(carrierStatusCode('pigeonpost', 'delivered')).toBeUndefined();
+  });
+});
+
+describe('ShipEngine status codes', () => {
+  const viaShipEngine = (carrierCode: string, statusCode: string): CarrierTrackingEvent => ({
+    ...raw(carrierCode, statusCode),
+    vocabulary: 'shipengine',
+  });
+
+  it('map onto the status model whichever Colis carrier code the parcel travels under', () => {
+    const expected = {
+      NY: 'label_created',
+      AC: 'in_transit',
+      IT: 'in_transit',
+      AT: 'delivery_failed',
+      SP: 'available_for_pickup',
+      DE: 'delivered',
+      EX: 'exception',
+    };
+    for (const carrierCode of ['swiftpost', 'ups']) {
+      for (const [code, status] of Object.entries(expected)) {
+        expect(normaliseCarrierEvent(viaShipEngine(carrierCode, code))).toMatchObject({
+          ok: true,
+          event: { status, carrierStatusCode: code },
+        });
+      }
+    }
+    expect(Object.keys(SHIPENGINE_STATUS_CODES).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('"UN" (no information) and unknown codes are reported, not guessed; a carrier\'s own vocabulary is not ShipEngine\'s', () => {
+    expect(normaliseCarrierEvent(viaShipEngine('ups', 'UN'))).toMatchObject({ ok: false, reason: 'unknown_status_code' });
+    expect(normaliseCarrierEvent(viaShipEngine('swiftpost', 'DELIVERED'))).toMatchObject({ ok: false, reason: 'unknown_status_code' });
+    expect(normaliseCarrierEvent(raw('swiftpost', 'DE'))).toMatchObject({ ok: false, reason: 'unknown_status_code' });
   });
 });

@@ -53,6 +53,10 @@ export interface ShipEngineCarrierOptions {
 /** The format labels are bought in; ShipEngine links the other formats of the same label. */
 const PURCHASE_FORMAT = 'pdf';
 
+function looksLike(format: LabelFormat, content: Buffer): boolean {
+  return format === 'pdf' ? content.subarray(0, 5).toString('latin1') === '%PDF-' : content.includes('^XA') && content.includes('^XZ');
+}
+
 const LabelListSchema = z.looseObject({ labels: z.array(LabelSchema) });
 
 export class ShipEngineCarrier implements CarrierApi {
@@ -140,7 +144,9 @@ export class ShipEngineCarrier implements CarrierApi {
     const label = await this.label(carrierLabelId);
     const link = label.label_download?.[format] ?? (format === PURCHASE_FORMAT ? label.label_download?.href : undefined);
     if (!link) return undefined;
-    return { format, content: await this.http.download(this.code, link) };
+    const content = await this.http.download(this.code, link);
+    // A link that answers something else (an error page, JSON) is no label to print.
+    return looksLike(format, content) ? { format, content } : undefined;
   }
 
   /**

@@ -1,11 +1,22 @@
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
+import { ErrorResponseSchema, LabelDocumentQuerySchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
+import { LABEL_CONTENT_TYPES } from '../../../domain/carrier';
 import { ids } from '../../../domain/ids';
 import { shipmentStatusQuery } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
 import { shipmentViewIn } from '../../services/views';
 import { describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
+
+/** The label file itself: Fastify sends a Buffer as it is, the schema only documents it. */
+const LabelFileSchema = z
+  .custom<Buffer>((value) => Buffer.isBuffer(value))
+  .meta({
+    description: 'the label file: application/pdf or application/zpl',
+    type: 'string',
+    format: 'binary',
+  });
 
 /** `<orderId>-S<seq>` (domain/journey.ts ids.shipmentId). */
 const orderIdOfShipment = (shipmentId: string) => /^(.+)-S\d+$/.exec(shipmentId)?.[1];
@@ -51,6 +62,53 @@ const shipments: FastifyPluginAsyncZod = async (app) => {
       const view = shipmentViewIn(order.view, shipmentId);
       if (!view) throw notFound(`shipment ${shipmentId}`);
       return { ...view, orderId, source: order.source, webUiUrl: link };
+    },
+  );
+
+  app.get(
+    '/shipments/:id/label',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['shipments'],
+        summary: "The shipment's printable label",
+        description:
+          'The label of the current booking as the carrier made it, kept at purchase: `format=pdf` (default, `application/pdf`) ' +
+          'for office printers or `format=zpl` (`application/zpl`) for thermal printers. 404 when the shipment has no label yet, ' +
+          'its label was voided, or the carrier does not make that format.',
+        params: ShipmentIdParamsSchema,
+        querystring: LabelDocumentQuerySchema,
+        response: {
+          200: LabelFileSchema,
+          400: ErrorResponseSchema,
+          401: ErrorResponseSchema,
+          403: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const shipmentId = request.params.id;
+      const { format } = request.query;
+      const orderId = orderIdOfShipment(shipmentId);
+      if (!orderId) throw notFound(`shipment ${shipmentId}`);
+      await readOrder(app, orderId, request.principal);
+      const label = await app.db.label.findFirst({
+        where: { shipmentId, status: 'purchased' },
+        orderBy: { attempt: 'desc' },
+        select: { id: true, trackingNumber: true },
+      });
+      if (!label) throw notFound(`a label for shipment ${shipmentId}`);
+      const document = await app.db.labelDocument.findUnique({
+        where: { labelId_format: { labelId: label.id, format } },
+        select: { content: true },
+      });
+      if (!document) throw notFound(`a ${format} document for label ${label.trackingNumber}`);
+      return reply
+        .type(LABEL_CONTENT_TYPES[format])
+        .header('content-disposition', `inline; filename="${label.trackingNumber}.${format}"`)
+        .header('cache-control', 'private, no-store')
+        .send(Buffer.from(document.content));
     },
   );
 };
