@@ -230,11 +230,16 @@ export class OrderStarter {
       return outcome;
     }
     await db.orderIntake
-      .update({
-        where: { orderId: input.orderId },
+      // Only an unstarted row: another process may have started and recorded this order meanwhile,
+      // and its record (no error, one attempt) is the truth; then there is nothing to retry.
+      .updateManyAndReturn({
+        where: { orderId: input.orderId, startedAt: null },
         data: { startAttempts: { increment: 1 }, lastStartError: outcome.error?.slice(0, 1_000) ?? null },
+        select: { startAttempts: true },
       })
-      .then(async ({ startAttempts }) => {
+      .then(async ([unstarted]) => {
+        if (!unstarted) return;
+        const { startAttempts } = unstarted;
         const delayMs = startRetryDelayMs(startAttempts, this.maxRetryDelayMs);
         // Only an unstarted row: a start elsewhere may have won meanwhile, and then there is nothing to retry.
         await db.orderIntake.updateMany({
@@ -265,6 +270,12 @@ export class OrderStarter {
    * each holding a pooled connection meanwhile.) A failed write is retried a second later; until
    * then a sweep skips these orders, and were this process to die first, a sweep elsewhere would
    * only see their second start rejected as a twin and record it then.
+   *
+   * Only rows not recorded yet are written: the same order can be started by two processes (one's
+   * immediate start and another's sweep, once its row is older than `sweepAfterMs`; or a sweep here
+   * whose read raced this writer), and the loser's start, rejected by Temporal as a twin, reports
+   * `started` too. Temporal keeps the execution single; the condition keeps its record single, so
+   * `startedAt` stays the first acceptance and `startAttempts` counts no start that started nothing.
    */
   private recordStarts(): Promise<void> {
     this.recording ??= this.writeStarted().finally(() => {
@@ -281,7 +292,7 @@ export class OrderStarter {
       }
       try {
         await this.options.db.orderIntake.updateMany({
-          where: { orderId: { in: orderIds } },
+          where: { orderId: { in: orderIds }, startedAt: null },
           data: { startedAt: new Date(), startAttempts: { increment: 1 }, lastStartError: null, nextStartAt: null },
         });
         for (const id of orderIds) this.startedUnrecorded.delete(id);

@@ -158,6 +158,11 @@ describe('intake', () => {
 describe('intake when the workflow cannot start at once', () => {
   const silent = pino({ level: 'silent' });
 
+  // Here each test plays every API process itself. The harness API's own sweep would start any row
+  // left unstarted for 5 s, and on a loaded machine a test takes that long: it would start orders a
+  // test needs unstarted, at a moment no test chooses.
+  beforeAll(async () => h.app.orderStarter.close());
+
   /**
    * Orders committed by a process that never starts them (an API killed right after its commit, or
    * one with a backlog): intake rows and no workflow. Returns them in order, with their start inputs.
@@ -282,35 +287,52 @@ describe('intake when the workflow cannot start at once', () => {
     }
   });
 
-  it('records every start of a burst once, with one writer at a time', async () => {
-    const { accepted, starts } = await acceptUnstarted(60);
-    // Every startedAt write takes 150 ms here, so starts keep finishing while one is in flight: two
-    // writers at once on overlapping batches is what deadlocked PostgreSQL under a real burst.
-    let writing = 0;
-    let mostAtOnce = 0;
+  /** A process's view of the database whose `orderIntake.updateMany` takes 150 ms more, watched: writers at once, rows written. */
+  function slowWatchedWrites() {
+    const watched = { writing: 0, mostAtOnce: 0, rowsWritten: 0 };
     const intake = new Proxy(h.db.orderIntake, {
       get: (target, property) =>
         property === 'updateMany'
           ? async (args: Parameters<typeof target.updateMany>[0]) => {
-              writing += 1;
-              mostAtOnce = Math.max(mostAtOnce, writing);
+              watched.writing += 1;
+              watched.mostAtOnce = Math.max(watched.mostAtOnce, watched.writing);
               try {
                 await new Promise((resolve) => setTimeout(resolve, 150));
-                return await target.updateMany(args);
+                const written = await target.updateMany(args);
+                watched.rowsWritten += written.count;
+                return written;
               } finally {
-                writing -= 1;
+                watched.writing -= 1;
               }
             }
           : Reflect.get(target, property, target),
     });
-    const slowWrites = new Proxy(h.db, {
+    const db = new Proxy(h.db, {
       get: (target, property) => (property === 'orderIntake' ? intake : Reflect.get(target, property, target)),
     });
-    const starter = new OrderStarter({ db: slowWrites, client: h.client, log: silent, concurrency: 4 });
-    const outcomes = await Promise.all(starts.map(({ input, submittedBy }) => starter.start(input, submittedBy)));
+    return { db, watched };
+  }
+
+  it('records every start of a burst once, with one writer at a time, though another process starts the same orders', async () => {
+    const { accepted, starts } = await acceptUnstarted(60);
+    // Every startedAt write takes 150 ms here, so starts keep finishing while one is in flight: two
+    // writers at once on overlapping batches is what deadlocked PostgreSQL under a real burst.
+    const here = slowWatchedWrites();
+    const starter = new OrderStarter({ db: here.db, client: h.client, log: silent, concurrency: 4 });
+    // Another API process starts the same orders meanwhile, as its sweep does once a row is older than
+    // its sweepAfterMs (a burst on a loaded machine takes longer than that). Temporal rejects each
+    // second start as a twin, and its starter reports that as started too: both processes record it.
+    const elsewhere = slowWatchedWrites();
+    const other = new OrderStarter({ db: elsewhere.db, client: h.client, log: silent, concurrency: 4 });
+    const outcomes = await Promise.all(
+      starts.flatMap(({ input, submittedBy }) => [starter.start(input, submittedBy), other.start(input, submittedBy)]),
+    );
     expect(outcomes.every((o) => o.started)).toBe(true);
-    await starter.close();
-    expect(mostAtOnce).toBe(1);
+    await Promise.all([starter.close(), other.close()]);
+    expect(here.watched.mostAtOnce).toBe(1);
+    expect(elsewhere.watched.mostAtOnce).toBe(1);
+    // Each row written once, by whichever process recorded it first: the twin's record changes nothing.
+    expect(here.watched.rowsWritten + elsewhere.watched.rowsWritten).toBe(accepted.length);
     const recorded = await h.db.orderIntake.findMany({ where: { orderId: { in: accepted.map((a) => a.orderId) } } });
     expect(recorded.map((r) => [r.startedAt instanceof Date, r.startAttempts])).toEqual(recorded.map(() => [true, 1]));
   });
