@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../api/plugins/app/auth';
 import { loadConfig } from '../../config';
@@ -86,6 +87,28 @@ describe('API keys and roles', () => {
     );
     await h.rebuild({}); // restores the full set for the other tests' rows
     expect((await h.db.apiKey.findUnique({ where: { name: 'shop-a' } }))?.revokedAt).toBeNull();
+  });
+
+  it('starts while another API process holds the key rows for longer than Prisma’s default 5 s transaction budget', async () => {
+    // Another instance syncing its keys at the same moment, slowed by a loaded machine: this start
+    // waits for its commit instead of failing on an expired transaction.
+    const other = new pg.Client({ connectionString: h.database.url });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM "ApiKey" FOR UPDATE');
+      const releaseAfterSixSeconds = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 6_000));
+        await other.query('COMMIT');
+      };
+      const [start, release] = await Promise.allSettled([h.rebuild({}), releaseAfterSixSeconds()]);
+      if (release.status === 'rejected') throw release.reason;
+      if (start.status === 'rejected') throw start.reason;
+      const started = start.value;
+      expect((await started.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': KEYS.ops.key } })).statusCode).toBe(200);
+    } finally {
+      await other.end();
+    }
   });
 
   it('parses COLIS_API_KEYS and refuses malformed entries', () => {
