@@ -3,6 +3,7 @@ import type { CarrierRegistry } from './carriers/registry';
 import type { Db } from './db';
 import { createEscalationActivities, type NotifyConfig } from './escalations';
 import { createInventoryActivities } from './inventory';
+import type { RelayWaker } from './notifications/outbox';
 import { createOrderActivities } from './orders';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
@@ -13,17 +14,19 @@ export interface ActivityDeps {
   db: Db;
   carriers: CarrierRegistry;
   notify?: NotifyConfig;
+  /** Wakes the notification relays after an activity wrote mails or webhook events; none: they wait. */
+  waker?: RelayWaker;
 }
 
 /** Activities of the `colis-orders` queue: the order's and shipment's database work. */
 export function createOrderQueueActivities(deps: ActivityDeps) {
   return {
-    ...createOrderActivities(deps.db),
+    ...createOrderActivities(deps.db, deps.waker),
     ...createInventoryActivities(deps.db),
     ...createShipmentPlanningActivities(deps.db),
-    ...createTrackingActivities(deps.db),
+    ...createTrackingActivities(deps.db, deps.waker),
     ...createEscalationActivities(deps.db, deps.notify),
-    ...createStageTimingActivities(deps.db),
+    ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db),
   };
 }
@@ -37,3 +40,4 @@ export const createCarrierQueueActivities = (deps: Pick<ActivityDeps, 'db' | 'ca
 export type OrderQueueActivities = ReturnType<typeof createOrderQueueActivities>;
 export type WarehouseQueueActivities = ReturnType<typeof createWarehouseQueueActivities>;
 export type CarrierQueueActivities = ReturnType<typeof createCarrierQueueActivities>;
+export type { NotifyQueueActivities } from './notifications';

@@ -1,8 +1,10 @@
 import type { Address, OrderWorkflowInput } from '../domain/order';
 import { DomainError } from '../domain/errors';
 import { isFinalOrderStage, type OrderStage } from '../domain/lifecycle';
+import { localeFor, type Milestone } from '../domain/notifications';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 
 export interface RecordedOrder {
   orderId: string;
@@ -18,14 +20,35 @@ const addressId = (orderId: string, version: number) => `${orderId}-A${version}`
  * The order's own rows. The order workflow is their only writer, which is what keeps the
  * database and the workflow from diverging: intake only starts the workflow.
  */
-export function createOrderActivities(db: Db) {
+/** The shop an order belongs to: the API key name intake scoped its idempotency key with (`<key name>:<key>`). */
+export const shopOf = (scopedIdempotencyKey: string): string | undefined =>
+  scopedIdempotencyKey.includes(':') ? scopedIdempotencyKey.slice(0, scopedIdempotencyKey.indexOf(':')) : undefined;
+
+export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
     /** Intake's persistence: customer, address snapshot, order and lines, in one transaction. */
     recordOrder(input: OrderWorkflowInput): Promise<RecordedOrder> {
       return asActivity(async () => {
         const { orderId, request } = input;
+        const accepted: Milestone = {
+          orderId,
+          key: 'order_confirmed',
+          mail: { milestone: 'order_confirmed', data: { promisedBy: input.promisedBy } },
+          webhook: {
+            type: 'order.accepted',
+            data: {
+              orderId,
+              customerId: request.customer.id,
+              serviceLevel: request.serviceLevel,
+              promisedBy: input.promisedBy,
+              lines: request.lines.map((l) => ({ sku: l.sku, quantity: l.quantity })),
+            },
+          },
+        };
         const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
         if (existing.length > 0) {
+          // Written by an earlier attempt whose relay wake-up may have failed: wake it again (writes nothing twice).
+          await withMilestones(db, waker, async () => ({ result: undefined, milestones: [accepted] }));
           return {
             orderId,
             alreadyRecorded: true,
@@ -39,7 +62,9 @@ export function createOrderActivities(db: Db) {
           throw new DomainError('UnknownSku', `unknown SKU(s): ${unknown.join(', ')}`, { skuCodes: unknown });
         }
         const lines = request.lines.map((l, i) => ({ orderLineId: orderLineId(orderId, i + 1), skuCode: l.sku, quantity: l.quantity }));
-        await db.$transaction(async (tx) => {
+        const shopId = shopOf(input.idempotencyKey);
+        await withMilestones(db, waker, async (tx) => {
+          if (shopId) await tx.shop.upsert({ where: { id: shopId }, create: { id: shopId, displayName: shopId }, update: {} });
           await tx.customer.upsert({
             where: { id: request.customer.id },
             create: { id: request.customer.id, name: request.customer.name, email: request.customer.email ?? null },
@@ -65,11 +90,15 @@ export function createOrderActivities(db: Db) {
               workflowId: `order-${orderId}`,
               currency: 'EUR',
               createdAt: new Date(input.receivedAt),
+              shopId: shopId ?? null,
+              locale: localeFor(request.locale, request.shipTo.countryCode),
+              customerMails: request.notifyCustomer !== false,
               lines: {
                 create: lines.map((l, i) => ({ id: l.orderLineId, lineNo: i + 1, skuCode: l.skuCode, quantity: l.quantity })),
               },
             },
           });
+          return { result: undefined, milestones: [accepted] };
         });
         return { orderId, lines, alreadyRecorded: false };
       });
@@ -84,15 +113,50 @@ export function createOrderActivities(db: Db) {
     }): Promise<void> {
       return asActivity(async () => {
         const final = isFinalOrderStage(input.status);
-        await db.order.updateMany({
-          where: { id: input.orderId },
-          data: {
-            status: input.status,
-            ...(input.backorderDeadline ? { backorderDeadline: new Date(input.backorderDeadline) } : {}),
-            ...(input.packagingCostCents !== undefined ? { packagingCostCents: input.packagingCostCents } : {}),
-            ...(input.shippingCostCents !== undefined ? { shippingCostCents: input.shippingCostCents } : {}),
-            ...(final ? { completedAt: new Date() } : {}),
-          },
+        await withMilestones(db, waker, async (tx) => {
+          const before = await tx.order.findUnique({ where: { id: input.orderId }, select: { status: true } });
+          await tx.order.updateMany({
+            where: { id: input.orderId },
+            data: {
+              status: input.status,
+              ...(input.backorderDeadline ? { backorderDeadline: new Date(input.backorderDeadline) } : {}),
+              ...(input.packagingCostCents !== undefined ? { packagingCostCents: input.packagingCostCents } : {}),
+              ...(input.shippingCostCents !== undefined ? { shippingCostCents: input.shippingCostCents } : {}),
+              ...(final ? { completedAt: new Date() } : {}),
+            },
+          });
+          return { result: undefined, milestones: orderEndMilestones(input.orderId, before?.status, input.status) };
+        });
+      });
+    },
+
+    /**
+     * A promise moved (the journey learnt it is at risk and re-promised): the order's date, the
+     * customer's mail (new date and why) and the shop's `order.promise_changed`, in one transaction.
+     * Keyed by the new date, so a retry or a replay announces each change once.
+     */
+    announcePromiseChange(input: { orderId: string; previousPromisedBy: string; promisedBy: string; reason: string }): Promise<void> {
+      return asActivity(async () => {
+        await withMilestones(db, waker, async (tx) => {
+          await tx.order.updateMany({ where: { id: input.orderId }, data: { promisedBy: new Date(input.promisedBy) } });
+          const milestone: Milestone = {
+            orderId: input.orderId,
+            key: `promise_changed:${input.promisedBy}`,
+            mail: {
+              milestone: 'promise_changed',
+              data: { promisedBy: input.promisedBy, previousPromisedBy: input.previousPromisedBy, reason: input.reason },
+            },
+            webhook: {
+              type: 'order.promise_changed',
+              data: {
+                orderId: input.orderId,
+                previousPromisedBy: input.previousPromisedBy,
+                promisedBy: input.promisedBy,
+                reason: input.reason,
+              },
+            },
+          };
+          return { result: undefined, milestones: [milestone] };
         });
       });
     },
@@ -126,4 +190,11 @@ function addressColumns(a: Address) {
     countryCode: a.countryCode,
     phone: a.phone ?? null,
   };
+}
+
+/** An order that ends (completed or cancelled) tells the shop once: keyed by the event type. */
+export function orderEndMilestones(orderId: string, before: string | undefined, status: OrderStage): Milestone[] {
+  const type = status === 'cancelled' ? 'order.cancelled' : status === 'completed' ? 'order.completed' : undefined;
+  if (before === undefined || before === status || !type) return [];
+  return [{ orderId, key: type, webhook: { type, data: { orderId, status } } }];
 }

@@ -1,6 +1,8 @@
 import { isFinalOrderStage, type OrderStage, type ShipmentStage } from '../domain/lifecycle';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+import { orderEndMilestones } from './orders';
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
@@ -61,11 +63,12 @@ export interface ShipmentStageChange {
  * now") and its stage visits (the chart's durations), written together by the workflow that owns them.
  * Short and retried by the workflow, so they run as local activities.
  */
-export function createStageTimingActivities(db: Db) {
+export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
     recordOrderStage(change: OrderStageChange): Promise<void> {
       return asActivity(() =>
-        db.$transaction(async (tx) => {
+        withMilestones(db, waker, async (tx) => {
+          const before = await tx.order.findUnique({ where: { id: change.orderId }, select: { status: true } });
           const final = isFinalOrderStage(change.status);
           await tx.order.updateMany({
             where: { id: change.orderId },
@@ -78,6 +81,7 @@ export function createStageTimingActivities(db: Db) {
             },
           });
           await upsertStages(tx, change.stages);
+          return { result: undefined, milestones: orderEndMilestones(change.orderId, before?.status, change.status) };
         }),
       );
     },

@@ -3,6 +3,8 @@ import type { NormalisedTrackingEvent } from '../domain/tracking';
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { type StageRecord, upsertStages } from './stage-timing';
+import type { Milestone } from '../domain/notifications';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 
 /** v1 called it so; every shipment stage is a status (domain/lifecycle.ts). */
 export type ShipmentProgressStatus = ShipmentStage;
@@ -11,7 +13,7 @@ export type ShipmentProgressStatus = ShipmentStage;
  * Stores carrier scans. The unique (carrier, event id) key absorbs every duplicate, whether from
  * a webhook retry, a poll overlapping a webhook, or an activity retry.
  */
-export function createTrackingActivities(db: Db) {
+export function createTrackingActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
     recordTrackingEvents(input: {
       shipmentId: string;
@@ -32,7 +34,19 @@ export function createTrackingActivities(db: Db) {
             .sort((a, b) => a - b);
         const handedOverMs = scanTimes((e) => e.status !== 'label_created')[0];
         const deliveredMs = input.status === 'delivered' ? scanTimes((e) => e.status === 'delivered')[0] : undefined;
-        const created = await db.$transaction(async (tx) => {
+        const created = await withMilestones(db, waker, async (tx) => {
+          const before = await tx.shipment.findUnique({
+            where: { id: input.shipmentId },
+            select: {
+              status: true,
+              orderId: true,
+              carrierCode: true,
+              serviceCode: true,
+              trackingNumber: true,
+              estimatedDeliveryAt: true,
+              promisedBy: true,
+            },
+          });
           const stored = await tx.trackingEvent.createMany({
             data: input.events.map((e) => ({
               id: `${e.carrierCode}:${e.eventId}`,
@@ -57,12 +71,18 @@ export function createTrackingActivities(db: Db) {
               ...(deliveredMs !== undefined ? { deliveredAt: new Date(deliveredMs) } : {}),
             },
           });
+          let shipped = false;
           if (handedOverMs !== undefined) {
             // First hand-over only: later in-transit scans must not move the shipping time.
-            await tx.shipment.updateMany({ where: { id: input.shipmentId, shippedAt: null }, data: { shippedAt: new Date(handedOverMs) } });
+            const first = await tx.shipment.updateMany({
+              where: { id: input.shipmentId, shippedAt: null },
+              data: { shippedAt: new Date(handedOverMs) },
+            });
+            shipped = first.count === 1;
           }
           if (input.stages) await upsertStages(tx, input.stages);
-          return stored;
+          const milestones = before ? trackingMilestones(input, before, shipped) : [];
+          return { result: stored, milestones };
         });
         return { stored: created.count };
       });
@@ -75,4 +95,86 @@ export function createTrackingActivities(db: Db) {
       });
     },
   };
+}
+
+/**
+ * What a batch of scans tells the customer and the shop: the hand-over (shipped), every change of
+ * status, and the ones that call for a mail (out for delivery, delivered, a failed attempt or a
+ * parcel waiting at a pickup point). Keys carry the tracking number, so a re-shipped parcel is news again.
+ */
+function trackingMilestones(
+  input: { shipmentId: string; events: NormalisedTrackingEvent[]; status: ShipmentProgressStatus },
+  before: {
+    status: string;
+    orderId: string;
+    carrierCode: string | null;
+    serviceCode: string | null;
+    trackingNumber: string | null;
+    estimatedDeliveryAt: Date | null;
+    promisedBy: Date;
+  },
+  shipped: boolean,
+): Milestone[] {
+  const { orderId } = before;
+  const shipmentId = input.shipmentId;
+  const trackingNumber = before.trackingNumber ?? input.events[0]?.trackingNumber ?? shipmentId;
+  const carrierCode = before.carrierCode ?? input.events[0]?.carrierCode;
+  const parcel = { shipmentId, carrierCode, trackingNumber };
+  const milestones: Milestone[] = [];
+  if (shipped) {
+    milestones.push({
+      orderId,
+      key: `shipped:${trackingNumber}`,
+      mail: { milestone: 'shipped', data: { carrierCode, trackingNumber, promisedBy: before.promisedBy.toISOString() } },
+      webhook: {
+        type: 'shipment.shipped',
+        data: { ...parcel, serviceCode: before.serviceCode, estimatedDeliveryAt: before.estimatedDeliveryAt?.toISOString() },
+      },
+    });
+  }
+  const status = input.status;
+  if (status === before.status) return milestones;
+  const scan = [...input.events].reverse().find((e) => e.status === status);
+  const at = scan?.occurredAt ?? new Date().toISOString();
+  milestones.push({
+    orderId,
+    key: `tracking:${trackingNumber}:${status}:${at}`,
+    webhook: {
+      type: 'shipment.tracking_updated',
+      data: { ...parcel, status, previousStatus: before.status, occurredAt: at, location: scan?.location, detail: scan?.detail },
+    },
+  });
+  if (status === 'out_for_delivery') {
+    milestones.push({
+      orderId,
+      key: `out_for_delivery:${trackingNumber}`,
+      mail: { milestone: 'out_for_delivery', data: { carrierCode, trackingNumber } },
+    });
+  }
+  if (status === 'delivered') {
+    milestones.push({
+      orderId,
+      key: `delivered:${shipmentId}`,
+      mail: { milestone: 'delivered', data: { carrierCode, trackingNumber } },
+      webhook: { type: 'shipment.delivered', data: { ...parcel, deliveredAt: at } },
+    });
+  }
+  if (status === 'delivery_failed' || status === 'available_for_pickup') {
+    milestones.push({
+      orderId,
+      key: `action_needed:${trackingNumber}:${status}`,
+      mail: {
+        milestone: 'action_needed',
+        data: { carrierCode, trackingNumber, problem: status, reason: scan?.detail, location: scan?.location },
+      },
+    });
+  }
+  if (status === 'exception' || status === 'delivery_failed' || status === 'returned_to_sender' || status === 'lost') {
+    milestones.push({
+      orderId,
+      key: `exception:${trackingNumber}:${status}`,
+      webhook: { type: 'shipment.exception', data: { ...parcel, status, detail: scan?.detail, occurredAt: at } },
+    });
+  }
+  return milestones;
 }

@@ -22,6 +22,8 @@ import pages from './routes/pages/index';
 import processChart from './routes/process/index';
 import reports from './routes/reports/index';
 import shipments from './routes/shipments/index';
+import shops from './routes/shops/index';
+import webhooks from './routes/webhooks/index';
 
 export interface AppDeps {
   db: Db;
@@ -97,6 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(processChart);
   await app.register(pages);
   await app.register(reports);
+  await app.register(webhooks);
+  await app.register(shops);
 
   await app.ready();
   return app;

@@ -28,6 +28,8 @@ export interface ApiConfig {
   payloadKeys: PayloadKeyRing;
   /** Browser origins (the Temporal Web UI) that may call the codec endpoint with credentials. */
   codecCorsOrigins: string[];
+  /** Shop webhook URLs may reach loopback or private addresses (development and tests only, never production). */
+  allowPrivateWebhookUrls: boolean;
   /** Where GET /metrics reads the workers' own metrics. */
   temporalMetricsUrl: string;
   logLevel: string;
@@ -45,7 +47,7 @@ export const DEV_API_KEYS: readonly ConfiguredApiKey[] = [
   })),
 ];
 
-const DEV_TRACKING_SECRET = 'colis-dev-tracking-secret';
+export const DEV_TRACKING_SECRET = 'colis-dev-tracking-secret';
 
 export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}): ApiConfig {
   const secrets = new Map(Object.entries(config.carrierSecrets));
@@ -65,6 +67,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     webhookToleranceSeconds: 300,
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),
     trackingSecret: config.COLIS_TRACKING_SECRET ?? DEV_TRACKING_SECRET,
+    allowPrivateWebhookUrls: config.NODE_ENV !== 'production',
     temporalMetricsUrl: config.COLIS_TEMPORAL_METRICS_URL,
     payloadKeys: payloadKeyRing(config),
     logLevel: config.COLIS_LOG_LEVEL,

@@ -67,7 +67,7 @@ export async function workflowMemory(options: BenchOptions): Promise<void> {
         db: stack.db,
         carriers,
         dataConverter,
-        queues: { orders: false, carriers: true, warehouses },
+        queues: { orders: false, carriers: true, warehouses, notify: false },
       });
       const orders = await Worker.create({
         connection,

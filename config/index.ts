@@ -88,6 +88,10 @@ function crossChecks(config: Config, env: Env, problems: ConfigProblem[]): void 
   if (config.COLIS_SHIPENGINE_CARRIERS && !config.COLIS_SHIPENGINE_API_KEY) {
     require('COLIS_SHIPENGINE_API_KEY', VARIABLES.COLIS_SHIPENGINE_API_KEY, 'required when COLIS_SHIPENGINE_CARRIERS is set');
   }
+  if (Boolean(config.COLIS_SHOP_WEBHOOK_URL) !== Boolean(config.COLIS_SHOP_WEBHOOK_SECRET)) {
+    const missing = config.COLIS_SHOP_WEBHOOK_URL ? 'COLIS_SHOP_WEBHOOK_SECRET' : 'COLIS_SHOP_WEBHOOK_URL';
+    require(missing, VARIABLES[missing], 'the shop webhook needs both its URL and its secret');
+  }
   const cert = config.TEMPORAL_TLS_CLIENT_CERT_PATH ?? config.TEMPORAL_TLS_CLIENT_CERT_DATA;
   const key = config.TEMPORAL_TLS_CLIENT_KEY_PATH ?? config.TEMPORAL_TLS_CLIENT_KEY_DATA;
   if (Boolean(cert) !== Boolean(key)) {

@@ -5,24 +5,27 @@ export interface QueueChoice {
   orders: boolean;
   carriers: boolean;
   warehouses: '*' | string[];
+  /** The relays that send customer mails and shop webhooks. */
+  notify: boolean;
 }
 
-export const ALL_QUEUES: QueueChoice = { orders: true, carriers: true, warehouses: '*' };
+export const ALL_QUEUES: QueueChoice = { orders: true, carriers: true, warehouses: '*', notify: true };
 
 const WAREHOUSE = /^warehouse:([A-Z0-9]{2,20}|\*)$/;
 
-/** `all`, or a list of `orders`, `carriers`, `warehouse:<CODE>`, `warehouse:*`. */
+/** `all`, or a list of `orders`, `carriers`, `notify`, `warehouse:<CODE>`, `warehouse:*`. */
 export const queueChoiceForm = z.string().transform((raw, ctx): QueueChoice => {
   const parts = raw
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
   if (parts.length === 1 && parts[0] === 'all') return ALL_QUEUES;
-  const choice: QueueChoice = { orders: false, carriers: false, warehouses: [] };
+  const choice: QueueChoice = { orders: false, carriers: false, warehouses: [], notify: false };
   for (const part of parts) {
     const warehouse = WAREHOUSE.exec(part)?.[1];
     if (part === 'orders') choice.orders = true;
     else if (part === 'carriers') choice.carriers = true;
+    else if (part === 'notify') choice.notify = true;
     else if (warehouse === '*') choice.warehouses = '*';
     else if (warehouse !== undefined) {
       if (choice.warehouses !== '*' && !choice.warehouses.includes(warehouse)) choice.warehouses.push(warehouse);

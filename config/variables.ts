@@ -239,9 +239,9 @@ export const VARIABLES = {
   }),
   COLIS_WORKER_QUEUES: variable({
     schema: withDefault(queueChoiceForm, ALL_QUEUES),
-    form: 'all, or a list of orders, carriers, warehouse:<CODE>, warehouse:*',
+    form: 'all, or a list of orders, carriers, notify, warehouse:<CODE>, warehouse:*',
     default: 'all',
-    meaning: 'which queues this process serves: `orders,carriers,warehouse:PAR1,warehouse:*`',
+    meaning: 'which queues this process serves: `orders,carriers,notify,warehouse:PAR1,warehouse:*`',
   }),
   COLIS_MAX_CACHED_WORKFLOWS: variable({
     schema: withDefault(positiveInteger, 1000),
@@ -317,6 +317,51 @@ export const VARIABLES = {
     form: 'an http(s) URL',
     default: '–',
     meaning: 'escalations are POSTed here (besides the log)',
+  }),
+  COLIS_SMTP_URL: variable({
+    schema: optional(z.url({ protocol: /^smtps?$/, error: 'not an smtp:// or smtps:// URL' })),
+    form: 'an smtp://[user:password@]host:port or smtps:// URL',
+    default: 'MailDev under `npm start`',
+    meaning: 'the mail relay customer mails are sent through; unset, `npm start` runs MailDev and prints its inbox',
+    secret: true,
+  }),
+  COLIS_MAIL_FROM: variable({
+    schema: withDefault(z.email('not an e-mail address'), 'no-reply@colis.localhost'),
+    form: 'an e-mail address',
+    default: '`no-reply@colis.localhost`',
+    meaning: "sender address of customer mails (the shop's name is shown in front of it)",
+  }),
+  COLIS_MAILDEV_SMTP_PORT: variable({
+    schema: withDefault(port, 1025),
+    form: 'a TCP port, 1–65535',
+    default: '`1025`',
+    meaning: "SMTP port of `npm start`'s MailDev",
+  }),
+  COLIS_MAILDEV_WEB_PORT: variable({
+    schema: withDefault(port, 1080),
+    form: 'a TCP port, 1–65535',
+    default: '`1080`',
+    meaning: "web inbox (and REST API, `/api/email`) of `npm start`'s MailDev",
+  }),
+  COLIS_SHOP_WEBHOOK_URL: variable({
+    schema: optional(httpUrl),
+    form: 'an http(s) URL',
+    default: '–',
+    meaning:
+      "every shop's signed status webhooks are POSTed here (set with `COLIS_SHOP_WEBHOOK_SECRET`); per-shop subscriptions: `POST /webhooks/subscriptions`",
+  }),
+  COLIS_SHOP_WEBHOOK_SECRET: variable({
+    schema: optional(z.string().regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'not whsec_ followed by base64 of 24+ bytes')),
+    form: 'whsec_ followed by base64 of 24+ random bytes, e.g. whsec_$(openssl rand -base64 32)',
+    default: '–',
+    meaning: 'signing secret of `COLIS_SHOP_WEBHOOK_URL` (Standard Webhooks)',
+    secret: true,
+  }),
+  COLIS_WEBHOOK_TIMEOUT_MS: variable({
+    schema: withDefault(positiveInteger, 10_000),
+    form: 'a whole number of milliseconds',
+    default: '`10000`',
+    meaning: 'how long a shop endpoint may take to answer a webhook before the attempt counts as failed',
   }),
   COLIS_TEMPORAL_UI_URL: variable({
     schema: optional(httpUrl),

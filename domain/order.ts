@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LocaleTagSchema } from './notifications';
 
 /**
  * The order contract: one declaration serves the API's validation, the OpenAPI document,
@@ -62,6 +63,10 @@ export const OrderRequestSchema = z
       .max(24 * 60)
       .default(72),
     source: z.string().trim().min(1).max(60).default('api'),
+    // Optional without defaults: a default would change the hash of requests sent before these existed.
+    locale: LocaleTagSchema.optional(),
+    /** false: the customer gets no mail from Colis (the shop tells them itself). */
+    notifyCustomer: z.boolean().optional(),
   })
   .superRefine((order, ctx) => {
     const seen = new Set<string>();

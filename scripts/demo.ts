@@ -115,8 +115,23 @@ async function main(): Promise<void> {
     console.error(`no Colis API at ${apiUrl}: start it first with \`npm start\``);
     process.exit(1);
   }
+  await nameTheDemoShop();
   for (let i = 0; i < count; i += 1) await placeOrder(i);
-  console.log(`\n${count} demo orders placed. Watch them in the Temporal Web UI; escalations: GET ${apiUrl}/escalations (ops key).`);
+  console.log(
+    `\n${count} demo orders placed. Watch them in the Temporal Web UI; escalations: GET ${apiUrl}/escalations (ops key); ` +
+      "customers' mails (French to France, English elsewhere) in the mail inbox `npm start` printed.",
+  );
+}
+
+/** The name customers read on their mails: the demo's intake key (the dev key, `dev-intake`) names its own shop. */
+async function nameTheDemoShop(): Promise<void> {
+  const keyName = 'dev-intake';
+  const response = await fetch(`${apiUrl}/shops/${keyName}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', 'x-api-key': intakeKey },
+    body: JSON.stringify({ displayName: 'Maison Colis (démo)' }),
+  });
+  if (!response.ok) console.log(`the demo shop keeps its key's name (PATCH /shops/${keyName} answered ${response.status})`);
 }
 
 main().catch((error: unknown) => {

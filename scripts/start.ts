@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeAllDbs, getDb } from '../activities/db';
+import { notifyConfigFrom } from '../activities/notifications/config';
+import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
+import { temporalRelayWaker } from '../activities/notifications/waker';
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import type { Config } from '../config';
@@ -17,6 +20,7 @@ import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
 import { Lifecycle, StartInterrupted } from './lib/lifecycle';
 import { logLine } from './lib/log';
+import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
 import { portInUse } from './lib/ports';
 import { startPostgres, stopLeftoverPostgres } from './postgres';
@@ -29,6 +33,7 @@ import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-se
  *   Temporal     dev server with Web UI, persisted to $COLIS_DATA_DIR/temporal/temporal.db (or TEMPORAL_ADDRESS)
  *   workers      every task queue (orders, carriers, one per warehouse)
  *   carriers     the simulator, pushing signed tracking webhooks to the API
+ *   mail         MailDev (SMTP + web inbox) catching customer mails, unless COLIS_SMTP_URL names a relay
  *   API          Fastify on :3000 with /docs
  * One instance per data directory (a second start refuses, naming the first). A part that fails to
  * start, or dies while running, stops the instance; Ctrl-C stops what this instance started, in reverse.
@@ -63,6 +68,11 @@ async function checkPorts({ config, target }: Plan): Promise<void> {
   if (target.embedded)
     wanted.push(['TEMPORAL_PORT', config.TEMPORAL_PORT, '127.0.0.1'], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, '127.0.0.1']);
   if (config.COLIS_API_PORT !== 0) wanted.push(['COLIS_API_PORT', config.COLIS_API_PORT, config.COLIS_API_HOST]);
+  if (!config.COLIS_SMTP_URL)
+    wanted.push(
+      ['COLIS_MAILDEV_SMTP_PORT', config.COLIS_MAILDEV_SMTP_PORT, '127.0.0.1'],
+      ['COLIS_MAILDEV_WEB_PORT', config.COLIS_MAILDEV_WEB_PORT, '127.0.0.1'],
+    );
   const metrics = config.COLIS_TEMPORAL_METRICS_ADDRESS;
   wanted.push([
     'COLIS_TEMPORAL_METRICS_ADDRESS',
@@ -116,6 +126,23 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   );
   life.checkpoint();
 
+  let mailCatcher: RunningMailCatcher | undefined;
+  if (!config.COLIS_SMTP_URL) {
+    // Loaded only when it runs: MailDev's web stack is heavy, and a refused start should stay instant.
+    const { startMailCatcher } = await import('./maildev');
+    const catcher = await startMailCatcher({
+      smtpPort: config.COLIS_MAILDEV_SMTP_PORT,
+      webPort: config.COLIS_MAILDEV_WEB_PORT,
+      mailDirectory: join(dir, 'maildev'),
+    });
+    mailCatcher = catcher;
+    life.started('MailDev', () => catcher.stop());
+    logLine('mail', `MailDev catching customer mails on ${catcher.smtpUrl}, inbox ${catcher.webUrl}`);
+  }
+  const customerNotify = notifyConfigFrom({ ...config, COLIS_SMTP_URL: config.COLIS_SMTP_URL ?? mailCatcher?.smtpUrl });
+  await syncEnvSubscription(db, customerNotify);
+  life.checkpoint();
+
   let uiUrl = config.COLIS_TEMPORAL_UI_URL ?? 'https://cloud.temporal.io';
   if (cli) {
     logLine('temporal', describe(cli, 'Temporal CLI'));
@@ -162,6 +189,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   life.started('carrier simulator', async () => carriers.close());
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
   life.started('worker connection', () => workerConnection.close());
+  const waker = temporalRelayWaker(new Client({ connection: workerConnection, namespace: target.namespace, dataConverter }));
   const workers = await startColisWorkers({
     dataConverter,
     connection: workerConnection,
@@ -171,8 +199,11 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     queues: config.COLIS_WORKER_QUEUES,
     notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
+    customerNotify,
+    waker,
   });
   life.started('workers', () => workers.shutdown());
+  if (workers.queues.notify) await wakeRelaysWithWork(db, waker);
   life.watch(
     'a worker',
     workers.done.then(
@@ -203,6 +234,8 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     `                 in the Web UI's codec settings (endpoint http://localhost:${apiPort}/codec)`,
     `  Temporal       ${describeTarget(target)}${cli ? ` (dev server, ${join(dir, 'temporal', 'temporal.db')})` : ''}`,
     `  PostgreSQL     ${postgres.embedded ? `embedded, 127.0.0.1:${config.COLIS_PG_PORT}, ${postgres.dataDir}` : 'DATABASE_URL'}`,
+    `  mail inbox     ${mailCatcher ? `${mailCatcher.webUrl}   (MailDev; SMTP ${mailCatcher.smtpUrl})` : 'COLIS_SMTP_URL (your relay)'}`,
+    `  shop webhooks  ${customerNotify.envSubscription ? customerNotify.envSubscription.url : 'none (COLIS_SHOP_WEBHOOK_URL, or POST /webhooks/subscriptions)'}`,
     `  time scale     ${timeScale} business seconds per second (COLIS_TIME_SCALE)`,
     `  API keys       ${keys}`,
     '  demo orders    npm run demo   (in another terminal)',

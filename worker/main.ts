@@ -1,5 +1,9 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { closeAllDbs, getDb } from '../activities/db';
+import { notifyConfigFrom } from '../activities/notifications/config';
+import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
+import { temporalRelayWaker } from '../activities/notifications/waker';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadKeyRing } from './data-converter';
@@ -10,7 +14,8 @@ import { buildCarriers, shipEngineWiring, startColisWorkers } from './wiring';
  * A worker process on its own, for deployments that run workers apart from the API (and for the
  * drills in bench/, which kill it with -9). Configured by the environment (config/variables.ts):
  * DATABASE_URL, TEMPORAL_*, COLIS_WORKER_QUEUES, COLIS_TIME_SCALE, COLIS_SIMULATOR_STATE_FILE,
- * COLIS_WEBHOOK_TARGET_URL (where the simulator pushes webhooks; none when unset), COLIS_MAX_CACHED_WORKFLOWS.
+ * COLIS_WEBHOOK_TARGET_URL (where the simulator pushes webhooks; none when unset), COLIS_MAX_CACHED_WORKFLOWS,
+ * and for the notify queue COLIS_SMTP_URL, COLIS_MAIL_FROM, COLIS_PUBLIC_URL, COLIS_SHOP_WEBHOOK_URL/_SECRET.
  */
 
 async function main(): Promise<void> {
@@ -27,8 +32,12 @@ async function main(): Promise<void> {
     shipEngine: shipEngineWiring(config),
   });
   const connection = await NativeConnection.connect(connectionOptions(target));
+  const customerNotify = notifyConfigFrom(config);
+  await syncEnvSubscription(db, customerNotify);
+  const dataConverter = colisDataConverter(payloadKeyRing(config));
+  const waker = temporalRelayWaker(new Client({ connection, namespace: target.namespace, dataConverter }));
   const workers = await startColisWorkers({
-    dataConverter: colisDataConverter(payloadKeyRing(config)),
+    dataConverter,
     connection,
     namespace: target.namespace,
     db,
@@ -36,9 +45,12 @@ async function main(): Promise<void> {
     queues: config.COLIS_WORKER_QUEUES,
     notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
+    customerNotify,
+    waker,
     ...(config.COLIS_WEBHOOK_TARGET_URL ? { webhookTargetUrl: config.COLIS_WEBHOOK_TARGET_URL } : {}),
   });
   const queues = workers.queues;
+  if (queues.notify) await wakeRelaysWithWork(db, waker);
 
   let stopping = false;
   const stop = async (code: number) => {

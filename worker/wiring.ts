@@ -3,6 +3,8 @@ import type { NativeConnection } from '@temporalio/worker';
 import { type CarrierRegistry, createCarrierRegistry, devWebhookSecret } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
+import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
+import type { RelayWaker } from '../activities/notifications/outbox';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import type { SimulatorScript } from '../scripts/carrier-simulator/script';
@@ -110,6 +112,10 @@ export interface ColisWorkerOptions {
   /** Payload encryption (worker/data-converter.ts): the same on every worker and client. */
   dataConverter: DataConverter;
   notify?: NotifyConfig;
+  /** Customer mail and shop webhook settings, for the notify queue. */
+  customerNotify?: CustomerNotifyConfig;
+  /** Wakes the notification relays after the order queue's activities wrote to the outbox. */
+  waker?: RelayWaker;
   maxCachedWorkflows?: number;
   /** Where simulated carriers push tracking webhooks (the API); only the process serving the carriers queue pushes. */
   webhookTargetUrl?: string;
@@ -143,6 +149,8 @@ export async function startColisWorkers(options: ColisWorkerOptions): Promise<Co
     queues,
     dataConverter: options.dataConverter,
     ...(options.notify ? { notify: options.notify } : {}),
+    ...(options.customerNotify ? { customerNotify: options.customerNotify } : {}),
+    ...(options.waker ? { waker: options.waker } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 

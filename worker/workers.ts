@@ -5,6 +5,12 @@ import { createCarrierQueueActivities, createOrderQueueActivities, createWarehou
 import type { CarrierRegistry } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
+import { createNotifyActivities } from '../activities/notifications';
+import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
+import { MailRelay } from '../activities/notifications/mail-relay';
+import type { RelayWaker } from '../activities/notifications/outbox';
+import { WebhookRelay } from '../activities/notifications/webhook-relay';
+import { NOTIFY_TASK_QUEUE } from '../domain/notifications';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import { TASK_QUEUES } from '../domain/ids';
 import { FAILURE_CONVERTER_PATH } from './data-converter';
@@ -14,11 +20,13 @@ import { FAILURE_CONVERTER_PATH } from './data-converter';
  *   colis-orders        order and shipment workflows, and their database activities;
  *   warehouse-<code>    pick slots, picking and packing, one queue per warehouse, so a warehouse
  *                       outage (its worker down) stalls only its own shipments;
- *   colis-carriers      rate quotes, labels, voids and tracking polls.
+ *   colis-carriers      rate quotes, labels, voids and tracking polls;
+ *   colis-notify        the relays that send customer mails and shop webhooks (their own bundle), so a
+ *                       slow mail server or shop endpoint ties up only these workers.
  * A process may serve any subset (`COLIS_WORKER_QUEUES`); run more processes to scale out.
  */
 
-export type QueueSelection = { orders: boolean; carriers: boolean; warehouses: string[] };
+export type QueueSelection = { orders: boolean; carriers: boolean; warehouses: string[]; notify: boolean };
 
 export interface ColisWorkersOptions {
   connection: NativeConnection;
@@ -29,6 +37,10 @@ export interface ColisWorkersOptions {
   /** Payload encryption (worker/data-converter.ts): the same on every worker and client. */
   dataConverter: DataConverter;
   notify?: NotifyConfig;
+  /** Customer mail and shop webhook settings: required when the selection serves `notify`. */
+  customerNotify?: CustomerNotifyConfig;
+  /** Wakes the notification relays from the order queue's activities (none: the relays' sweeps find the work). */
+  waker?: RelayWaker;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
   maxCachedWorkflows?: number;
@@ -42,6 +54,7 @@ export interface RunningWorkers {
 }
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const NOTIFY_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/notify/index.ts', import.meta.url));
 
 /**
  * Stopping never hangs: running activities get a few seconds to finish, then are cancelled.
@@ -62,6 +75,12 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return cachedBundle;
 }
 
+let cachedNotifyBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+function notifyWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  cachedNotifyBundle ??= bundleWorkflowCode({ workflowsPath: NOTIFY_WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return cachedNotifyBundle;
+}
+
 const noop = () => {};
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
@@ -76,7 +95,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         dataConverter,
         taskQueue: TASK_QUEUES.orders,
         workflowBundle: options.workflowBundle ?? (await workflowBundle()),
-        activities: createOrderQueueActivities({ db, carriers, notify: options.notify }),
+        activities: createOrderQueueActivities({ db, carriers, notify: options.notify, waker: options.waker }),
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
         maxConcurrentActivityTaskExecutions: 50,
         ...SHUTDOWN,
@@ -109,6 +128,23 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
       }),
     );
   }
+  let mail: MailRelay | undefined;
+  if (queues.notify) {
+    const settings = options.customerNotify;
+    if (!settings) throw new Error('the notify queue needs customerNotify settings');
+    mail = new MailRelay(db, settings.mail);
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: NOTIFY_TASK_QUEUE,
+        workflowBundle: await notifyWorkflowBundle(),
+        activities: createNotifyActivities({ db, mail, webhooks: new WebhookRelay(db, settings.webhooks) }),
+        maxConcurrentActivityTaskExecutions: 20,
+        ...SHUTDOWN,
+      }),
+    );
+  }
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
   return {
     workers,
@@ -116,6 +152,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
     shutdown: async () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done.catch(() => {});
+      mail?.close();
     },
   };
 }
@@ -125,7 +162,8 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
  * warehouse that does not exist is a configuration error, not a worker that polls a queue nobody uses.
  */
 export function selectQueues(choice: QueueChoice, activeWarehouses: readonly string[]): QueueSelection {
-  if (choice.warehouses === '*') return { orders: choice.orders, carriers: choice.carriers, warehouses: [...activeWarehouses] };
+  if (choice.warehouses === '*')
+    return { orders: choice.orders, carriers: choice.carriers, warehouses: [...activeWarehouses], notify: choice.notify };
   const unknown = choice.warehouses.filter((code) => !activeWarehouses.includes(code));
   if (unknown.length > 0) {
     throw new ConfigError([
@@ -137,5 +175,5 @@ export function selectQueues(choice: QueueChoice, activeWarehouses: readonly str
       },
     ]);
   }
-  return { orders: choice.orders, carriers: choice.carriers, warehouses: choice.warehouses };
+  return { orders: choice.orders, carriers: choice.carriers, warehouses: choice.warehouses, notify: choice.notify };
 }

@@ -3,9 +3,9 @@
  * code never imports an activity module itself. This is the one place that reaches into activities/.
  */
 // biome-ignore lint/style/noRestrictedImports: type-only import of the activity interfaces for proxyActivities; erased at bundling
-import type { CarrierQueueActivities, OrderQueueActivities, WarehouseQueueActivities } from '../activities';
+import type { CarrierQueueActivities, NotifyQueueActivities, OrderQueueActivities, WarehouseQueueActivities } from '../activities';
 
-export type { CarrierQueueActivities, OrderQueueActivities, WarehouseQueueActivities };
+export type { CarrierQueueActivities, NotifyQueueActivities, OrderQueueActivities, WarehouseQueueActivities };
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 

@@ -92,6 +92,31 @@ describe('the journey through the API', () => {
     expect(again.statusCode).toBe(409);
   });
 
+  it("a shop's own key cancels its order with the same compensation as ops (stock released), and never another shop's", async () => {
+    const shop = (key: { key: string }, url: string, payload: Record<string, unknown>) =>
+      app.inject({ method: 'POST', url, headers: { 'x-api-key': key.key }, payload });
+    const placed = await shop(KEYS.intake, '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 3 }] }));
+    expect(placed.statusCode, placed.body).toBe(400); // no Idempotency-Key
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('shop-cancel') },
+      payload: orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 3 }] }),
+    });
+    const { orderId, workflowId } = accepted.json();
+    const otherShop = await shop(KEYS.intakeB, `/orders/${orderId}/cancel`, { reason: 'not mine' });
+    expect(otherShop.statusCode, otherShop.body).toBe(404);
+    const otherAddress = await shop(KEYS.intakeB, `/orders/${orderId}/address`, {
+      shipTo: { name: 'X', line1: '1 rue X', city: 'Paris', postalCode: '75001', countryCode: 'FR' },
+    });
+    expect(otherAddress.statusCode).toBe(404);
+    const cancelled = await shop(KEYS.intake, `/orders/${orderId}/cancel`, { reason: 'the customer changed their mind' });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('cancelled');
+    const held = await journey.database.db.reservation.count({ where: { orderId, status: 'held' } });
+    expect(held).toBe(0);
+  });
+
   it('an escalation whose row is open but its workflow does not hold it yet answers 503 with a short Retry-After, changing nothing', async () => {
     const placed = await call(
       'POST',

@@ -37,9 +37,8 @@ describe('API keys and roles', () => {
       ['GET', '/escalations'],
       ['GET', '/inventory'],
       ['POST', '/inventory/restock'],
-      ['POST', '/orders/ORD-X/cancel'],
-      ['POST', '/orders/ORD-X/address'],
       ['POST', '/escalations/E1/resolve'],
+      ['POST', '/webhooks/deliveries/msg_x.whsub_y/replay'],
     ] as const) {
       expectErrorShape(await h.as(KEYS.intake, { method, url, payload: {} }), 403, 'forbidden');
     }

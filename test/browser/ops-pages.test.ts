@@ -156,3 +156,41 @@ describe('ops pages in Chromium', () => {
     expect(other?.status()).toBe(404);
   });
 });
+
+describe('the parked webhooks page in Chromium', () => {
+  it('lists deliveries parked after three days of failures, and one click sends one again', async () => {
+    const db = journey.database.db;
+    const orderId = orderIdOf(delivered);
+    await db.webhookSubscription.create({
+      data: { id: 'whsub_browser', shopId: 'shop-a', url: 'http://127.0.0.1:9/gone', secret: 'whsec_dGVzdA==' },
+    });
+    await db.webhookEvent.create({
+      data: { id: 'msg_browser1', orderId, shopId: 'shop-a', seq: 1, type: 'order.accepted', payload: {}, dedupeKey: `${orderId}:browser` },
+    });
+    const id = 'msg_browser1.whsub_browser';
+    await db.webhookDelivery.create({
+      data: {
+        id,
+        eventId: 'msg_browser1',
+        subscriptionId: 'whsub_browser',
+        orderId,
+        seq: 1,
+        status: 'failed',
+        attempts: 13,
+        lastError: 'HTTP 503',
+        failedAt: new Date(),
+      },
+    });
+    await page.goto(`${base}/ops/webhooks`);
+    await page.waitForSelector('#deliveries[data-loaded]');
+    const row = `tr[data-delivery="${id}"]`;
+    expect(await page.textContent(row)).toContain('HTTP 503');
+    await page.screenshot({ path: screenshotPath('ops-webhooks-parked'), fullPage: true });
+    await page.click(`${row} button[data-replay]`);
+    await page.waitForSelector(`${row}[data-replayed]`);
+    expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: 'pending',
+      replayedAt: expect.any(Date),
+    });
+  });
+});

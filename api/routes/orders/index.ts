@@ -16,10 +16,11 @@ import { ids } from '../../../domain/ids';
 import { OrderRequestSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
 import { ApiError, notFound, unavailable } from '../../errors';
-import { principalOf } from '../../plugins/app/auth';
+import { mayReadOrderOf, type Principal, principalOf } from '../../plugins/app/auth';
 import { trackingPath } from '../pages/tracking-token';
 import { placeOrder, unknownSkus } from '../../services/intake';
 import { listOrders } from '../../services/order-list';
+import { intakeMemoOf } from '../../services/order-starter';
 import { readOrder } from '../../services/orders';
 import { describeWorkflow, updateFailureToApiError, webUiUrl, withinDeadline } from '../../services/workflows';
 
@@ -143,15 +144,21 @@ const orders: FastifyPluginAsyncZod = async (app) => {
   const orderUpdate = async (
     orderId: string,
     idempotencyKey: string | undefined,
-    principalName: string,
+    principal: Principal,
     what: string,
     run: (handle: ReturnType<typeof app.temporal.workflow.getHandle>, updateId: string | undefined) => Promise<OrderView>,
   ) => {
+    const principalName = principal.name;
     const workflowId = ids.orderWorkflowId(orderId);
-    const description = await describeWorkflow(app.temporal, workflowId);
+    const [description, accepted] = await Promise.all([
+      describeWorkflow(app.temporal, workflowId),
+      app.db.orderIntake.findUnique({ where: { orderId }, select: { orderId: true, submittedBy: true } }),
+    ]);
+    // A shop's key changes its own orders only; another shop's order looks like no order at all.
+    const memo = description ? intakeMemoOf(description) : undefined;
+    if (!mayReadOrderOf(principal, memo?.submittedBy ?? accepted?.submittedBy)) throw notFound(`order ${orderId}`);
     if (!description) {
       // Accepted but not started yet (a burst or a Temporal outage): the update can apply in a moment.
-      const accepted = await app.db.orderIntake.findUnique({ where: { orderId }, select: { orderId: true } });
       if (accepted)
         throw unavailable(`${what} cannot apply yet: order ${orderId} is accepted and its journey is about to start; retry shortly`);
       throw notFound(`order ${orderId}`);
@@ -177,12 +184,13 @@ const orders: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orders/:id/cancel',
     {
-      config: { access: { roles: ['ops'] } },
+      config: { access: { roles: ['intake', 'ops'] } },
       schema: {
         tags: ['orders'],
         summary: 'Cancel an order',
         description:
-          "Through the workflow's `cancel` update: 409 with the reason when the order's state refuses it (e.g. already delivered).",
+          "Through the workflow's `cancel` update, with the same compensation whoever asks (void the label, release the stock): 409 with " +
+          "the reason when the order's state refuses it (e.g. already with the carrier). A shop's key cancels its own orders only.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: CancelOrderRequestSchema,
@@ -190,7 +198,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request).name, 'cancel', (handle, updateId) =>
+      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request), 'cancel', (handle, updateId) =>
         handle.executeUpdate(cancelOrderUpdate, { args: [request.body], ...(updateId ? { updateId } : {}) }),
       ),
   );
@@ -198,12 +206,13 @@ const orders: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/orders/:id/address',
     {
-      config: { access: { roles: ['ops'] } },
+      config: { access: { roles: ['intake', 'ops'] } },
       schema: {
         tags: ['orders'],
         summary: "Change an order's shipping address",
         description:
-          "Through the workflow's `changeAddress` update; a bought label is voided and re-booked. 409 with the reason when refused.",
+          "Through the workflow's `changeAddress` update; a bought label is voided and re-booked (re-rated to the new address). 409 with " +
+          "the reason when refused. A shop's key changes its own orders only.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: ChangeAddressRequestSchema,
@@ -211,7 +220,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request).name, 'address change', (handle, updateId) =>
+      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request), 'address change', (handle, updateId) =>
         handle.executeUpdate(changeAddressUpdate, { args: [request.body], ...(updateId ? { updateId } : {}) }),
       ),
   );

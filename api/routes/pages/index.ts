@@ -107,6 +107,21 @@ const pages: FastifyPluginAsyncZod = async (app) => {
     ),
   );
 
+  app.get('/ops/webhooks', { config: publicAccess, schema: hidden }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(
+      page({
+        title: 'Colis — failed webhooks',
+        nav: 'webhooks',
+        script: true,
+        pageId: 'webhooks',
+        body:
+          '<h1>Webhooks parked after three days of failures</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+          '<table><thead><tr><th>Order</th><th>Event</th><th>Subscription</th><th>Attempts</th><th>Last answer</th><th>Parked</th><th>Replay</th></tr></thead>' +
+          '<tbody id="deliveries"></tbody></table>',
+      }),
+    ),
+  );
+
   app.get(
     '/ops/orders/:id',
     { config: publicAccess, schema: { ...hidden, params: z.object({ id: EntityIdSchema }) } },

@@ -1,0 +1,33 @@
+import { heartbeat } from '@temporalio/activity';
+import { relayIds } from '../../domain/notifications';
+import type { Db } from '../db';
+import { asActivity } from '../failures';
+import type { MailRelay } from './mail-relay';
+import type { DrainOutcome, WebhookRelay } from './webhook-relay';
+
+/** Activities of the `colis-notify` queue: the relays that send what the outbox holds. */
+export function createNotifyActivities(deps: { db: Db; mail: MailRelay; webhooks: WebhookRelay; budgetMs?: number }) {
+  const budgetMs = deps.budgetMs ?? 20_000;
+  return {
+    /**
+     * Sends what is due for one relay at `nowMs` (the relay workflow's clock, so timers and due dates
+     * agree on any server, the time-skipping one included) and says when the next item falls due.
+     */
+    drainRelay(input: { relayId: string; nowMs: number }): Promise<DrainOutcome> {
+      return asActivity(async () => {
+        // Cleared before looking: anything written after this point wakes the relay again.
+        await deps.db.notificationRelay.updateMany({ where: { id: input.relayId }, data: { wakePending: false } });
+        heartbeat();
+        if (input.relayId === relayIds.mail) {
+          return { nextDueAtMs: await deps.mail.drain(input.nowMs, budgetMs), finished: false };
+        }
+        if (input.relayId.startsWith('webhooks:')) {
+          return deps.webhooks.drain(input.relayId.slice('webhooks:'.length), input.nowMs, budgetMs);
+        }
+        return { nextDueAtMs: null, finished: true };
+      });
+    },
+  };
+}
+
+export type NotifyQueueActivities = ReturnType<typeof createNotifyActivities>;

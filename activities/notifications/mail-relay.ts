@@ -1,0 +1,144 @@
+import { heartbeat, log } from '@temporalio/activity';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { renderMail } from '../../domain/mail-templates';
+import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
+import type { Db } from '../db';
+
+/**
+ * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
+ * claimed (a lease) before it is sent and marked sent right after, with the Message-ID derived from
+ * its row: a retry finds it sent; a crash between the send and the mark repeats it at most once, with
+ * the same Message-ID, which mail systems use to drop the duplicate. The customer's address is read
+ * here, at send time, from the Customer row: it never crosses Temporal.
+ */
+
+export interface MailSettings {
+  /** smtp://user:pass@host:port or smtps://…; undefined: mails wait (and are logged as waiting). */
+  smtpUrl: string | undefined;
+  /** The envelope sender; the From shows the shop's name in front of it. */
+  fromAddress: string;
+  /** Absolute base of the links in mails (the customer tracking page). */
+  publicUrl: string;
+  trackingUrl: (orderId: string) => string;
+}
+
+const BATCH = 50;
+const CONCURRENCY = 4;
+const LEASE_MS = 60_000;
+
+export class MailRelay {
+  private transport: Transporter | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly settings: MailSettings,
+  ) {}
+
+  /** Sends what is due at `nowMs`; answers when the next mail falls due (null: nothing waits). */
+  async drain(nowMs: number, budgetMs: number): Promise<number | null> {
+    const startedAt = Date.now();
+    for (;;) {
+      const due = await this.db.customerMail.findMany({
+        where: {
+          status: 'pending',
+          nextAttemptAt: { lte: new Date(nowMs) },
+          OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }],
+        },
+        orderBy: { createdAt: 'asc' },
+        take: BATCH,
+        select: { id: true },
+      });
+      if (due.length === 0) break;
+      for (let i = 0; i < due.length; i += CONCURRENCY) {
+        await Promise.all(due.slice(i, i + CONCURRENCY).map((mail) => this.sendOne(mail.id, nowMs)));
+        heartbeat();
+      }
+      if (Date.now() - startedAt > budgetMs || due.length < BATCH) break;
+    }
+    const next = await this.db.customerMail.findFirst({
+      where: { status: 'pending' },
+      orderBy: { nextAttemptAt: 'asc' },
+      select: { nextAttemptAt: true },
+    });
+    return next ? next.nextAttemptAt.getTime() : null;
+  }
+
+  private async sendOne(mailId: string, nowMs: number): Promise<void> {
+    const claimed = await this.db.customerMail.updateMany({
+      where: { id: mailId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
+      data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
+    });
+    if (claimed.count === 0) return;
+    const mail = await this.db.customerMail.findUniqueOrThrow({
+      where: { id: mailId },
+      include: { order: { select: { id: true, shopId: true, customer: { select: { name: true, email: true } } } } },
+    });
+    try {
+      const email = mail.order.customer.email;
+      if (!email) throw new Error('the customer has no e-mail address');
+      const transport = this.transporter();
+      const data = MailDataSchema.parse(mail.data);
+      const [shop, carrier] = await Promise.all([
+        mail.order.shopId ? this.db.shop.findUnique({ where: { id: mail.order.shopId }, select: { displayName: true } }) : null,
+        data.carrierCode ? this.db.carrier.findUnique({ where: { code: data.carrierCode }, select: { name: true } }) : null,
+      ]);
+      const shopName = shop?.displayName ?? 'Colis';
+      const rendered = renderMail({
+        locale: mail.locale,
+        milestone: mail.milestone as MailMilestone,
+        shopName,
+        customerName: mail.order.customer.name,
+        orderId: mail.orderId,
+        trackingUrl: this.settings.trackingUrl(mail.orderId),
+        ...(carrier ? { carrierName: carrier.name } : {}),
+        data,
+      });
+      await transport.sendMail({
+        from: { name: shopName, address: this.settings.fromAddress },
+        to: { name: mail.order.customer.name, address: email },
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: mail.messageId,
+        headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
+      });
+      await this.db.customerMail.update({
+        where: { id: mailId },
+        data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null, leaseUntil: null },
+      });
+      log.info('customer mail sent', { mailId, milestone: mail.milestone, locale: mail.locale });
+    } catch (error) {
+      const message = withoutAddresses(error instanceof Error ? error.message : String(error));
+      const attempts = mail.attempts + 1;
+      const giveUp = nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
+      await this.db.customerMail.update({
+        where: { id: mailId },
+        data: {
+          attempts,
+          lastError: message.slice(0, 500),
+          leaseUntil: null,
+          ...(giveUp ? { status: 'failed' } : { nextAttemptAt: new Date(nowMs + mailRetryDelayMs(attempts)) }),
+        },
+      });
+      log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
+    }
+  }
+
+  private transporter(): Transporter {
+    if (!this.settings.smtpUrl) throw new Error('no SMTP server is configured (COLIS_SMTP_URL)');
+    this.transport ??= nodemailer.createTransport({
+      url: this.settings.smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
+    return this.transport;
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}
+
+/** SMTP errors quote the recipient ("550 <x@y> rejected"): never into logs or rows. */
+export const withoutAddresses = (text: string) => text.replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '[address]');

@@ -1,0 +1,34 @@
+import { relayIds } from '../../domain/notifications';
+import type { Db } from '../db';
+import type { NotifyConfig } from './config';
+import type { RelayWaker } from './outbox';
+
+/** The subscription behind COLIS_SHOP_WEBHOOK_URL: every shop's events; deactivated when the variable goes. */
+export const ENV_SUBSCRIPTION_ID = 'whsub_env';
+
+export async function syncEnvSubscription(db: Db, config: NotifyConfig): Promise<void> {
+  const env = config.envSubscription;
+  if (!env) {
+    await db.webhookSubscription.updateMany({ where: { id: ENV_SUBSCRIPTION_ID, active: true }, data: { active: false } });
+    return;
+  }
+  const data = { url: env.url, secret: env.secret, active: true, events: [] as string[] };
+  await db.webhookSubscription.upsert({
+    where: { id: ENV_SUBSCRIPTION_ID },
+    create: { id: ENV_SUBSCRIPTION_ID, shopId: '*', ...data },
+    update: data,
+  });
+}
+
+/** At start-up: wakes every relay with work waiting, so nothing waits for a sweep after a restart. */
+export async function wakeRelaysWithWork(db: Db, waker: RelayWaker): Promise<void> {
+  const ids: string[] = [];
+  if ((await db.customerMail.count({ where: { status: 'pending' } })) > 0) ids.push(relayIds.mail);
+  const subscriptions = await db.webhookDelivery.findMany({
+    where: { status: 'pending' },
+    distinct: ['subscriptionId'],
+    select: { subscriptionId: true },
+  });
+  ids.push(...subscriptions.map((s) => relayIds.webhooks(s.subscriptionId)));
+  if (ids.length > 0) await waker.wake(ids);
+}

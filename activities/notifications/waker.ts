@@ -1,0 +1,24 @@
+import type { Client } from '@temporalio/client';
+import { NOTIFY_TASK_QUEUE, relayIds } from '../../domain/notifications';
+import { RELAY_WORKFLOW_TYPE, type RelayInput, wakeRelaySignal } from '../../workflows/notify/definitions';
+import type { RelayWaker } from './outbox';
+
+/** Wakes relays with signal-with-start: the relay workflow starts if it is not running. */
+export function temporalRelayWaker(client: Client): RelayWaker {
+  return {
+    async wake(ids) {
+      await Promise.all(
+        ids.map((relayId) =>
+          client.workflow.signalWithStart<(input: RelayInput) => Promise<void>, []>(RELAY_WORKFLOW_TYPE, {
+            workflowId: relayIds.workflowId(relayId),
+            taskQueue: NOTIFY_TASK_QUEUE,
+            args: [{ relayId }],
+            signal: wakeRelaySignal,
+            signalArgs: [],
+            staticSummary: relayId === relayIds.mail ? 'Customer mail relay' : `Webhook relay of subscription ${relayId.slice(9)}`,
+          }),
+        ),
+      );
+    },
+  };
+}

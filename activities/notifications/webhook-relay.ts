@@ -1,0 +1,144 @@
+import { heartbeat, log } from '@temporalio/activity';
+import { WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
+import type { Db } from '../db';
+import { signWebhook } from './webhook-signature';
+import { checkWebhookUrl } from './webhook-url';
+
+/**
+ * Delivers one subscription's webhooks. Per order, only the oldest undelivered event is tried: the
+ * next waits until it is delivered (or parked as failed after three days), so a shop receives an
+ * order's events in sequence. Orders are independent: a failing one never holds the others back.
+ * Every POST is recorded as a WebhookAttempt; a delivery is claimed (lease) while it is posted, so
+ * two overlapping relay attempts never post it twice.
+ */
+
+export interface WebhookSettings {
+  /** false in production: a URL that reaches a private address is refused at send time too (DNS may change). */
+  allowPrivateUrls: boolean;
+  /** How long an endpoint may take to answer. */
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+const HEADS = 200;
+const CONCURRENCY = 8;
+const LEASE_MS = 60_000;
+
+export type DrainOutcome = { nextDueAtMs: number | null; finished: boolean };
+
+export class WebhookRelay {
+  constructor(
+    private readonly db: Db,
+    private readonly settings: WebhookSettings,
+  ) {}
+
+  async drain(subscriptionId: string, nowMs: number, budgetMs: number): Promise<DrainOutcome> {
+    const subscription = await this.db.webhookSubscription.findUnique({ where: { id: subscriptionId } });
+    if (!subscription) return { nextDueAtMs: null, finished: true };
+    const startedAt = Date.now();
+    for (;;) {
+      const heads = await this.heads(subscriptionId);
+      const due = heads.filter((h) => h.nextAttemptAt.getTime() <= nowMs);
+      if (due.length === 0 || !subscription.active) break;
+      for (let i = 0; i < due.length; i += CONCURRENCY) {
+        await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.deliver(d.id, subscription, nowMs)));
+        heartbeat();
+      }
+      if (Date.now() - startedAt > budgetMs) break;
+    }
+    const heads = await this.heads(subscriptionId);
+    const next = heads.reduce<number | null>(
+      (min, h) => (min === null || h.nextAttemptAt.getTime() < min ? h.nextAttemptAt.getTime() : min),
+      null,
+    );
+    // A removed subscription's relay ends once nothing is left for it.
+    return { nextDueAtMs: subscription.active ? next : null, finished: !subscription.active };
+  }
+
+  /** The oldest undelivered event of every order. */
+  private heads(subscriptionId: string) {
+    return this.db.$queryRaw<{ id: string; nextAttemptAt: Date }[]>`
+      SELECT DISTINCT ON ("orderId") "id", "nextAttemptAt" FROM "WebhookDelivery"
+      WHERE "subscriptionId" = ${subscriptionId} AND "status" = 'pending'
+      ORDER BY "orderId", "seq" LIMIT ${HEADS}`;
+  }
+
+  private async deliver(
+    deliveryId: string,
+    subscription: { id: string; url: string; secret: string; previousSecret: string | null; previousSecretUntil: Date | null },
+    nowMs: number,
+  ): Promise<void> {
+    const claimed = await this.db.webhookDelivery.updateMany({
+      where: { id: deliveryId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
+      data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
+    });
+    if (claimed.count === 0) return;
+    const delivery = await this.db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true } });
+    const body = JSON.stringify(delivery.event.payload);
+    // The send instant, on the wall clock: what the receiver compares with its own clock.
+    const timestampSeconds = Math.floor(Date.now() / 1000);
+    const secrets = [subscription.secret];
+    if (subscription.previousSecret && subscription.previousSecretUntil && subscription.previousSecretUntil.getTime() > Date.now()) {
+      secrets.push(subscription.previousSecret);
+    }
+    const began = Date.now();
+    let statusCode: number | undefined;
+    let error: string | undefined;
+    try {
+      const check = await checkWebhookUrl(subscription.url, { allowPrivate: this.settings.allowPrivateUrls });
+      if (!check.ok) throw new Error(`the URL ${check.reason}`);
+      const response = await (this.settings.fetchImpl ?? fetch)(check.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Colis-Webhooks/1',
+          'webhook-id': delivery.event.id,
+          'webhook-timestamp': String(timestampSeconds),
+          'webhook-signature': signWebhook({ id: delivery.event.id, timestampSeconds, body, secrets }),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+      statusCode = response.status;
+      await response.body?.cancel().catch(() => {});
+      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
+    } catch (caught) {
+      error = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+    }
+    const attempt = delivery.attempts + 1;
+    const firstAttemptAt = delivery.firstAttemptAt ?? new Date(nowMs);
+    const windowStartMs = Math.max(firstAttemptAt.getTime(), delivery.replayedAt?.getTime() ?? 0);
+    const giveUp = error !== undefined && nowMs - windowStartMs >= WEBHOOK_GIVE_UP_AFTER_MS;
+    await this.db.$transaction([
+      this.db.webhookAttempt.create({
+        data: {
+          deliveryId,
+          attempt,
+          at: new Date(began),
+          statusCode: statusCode ?? null,
+          error: error?.slice(0, 500) ?? null,
+          durationMs: Date.now() - began,
+        },
+      }),
+      this.db.webhookDelivery.update({
+        where: { id: deliveryId },
+        data: {
+          attempts: attempt,
+          firstAttemptAt,
+          lastStatusCode: statusCode ?? null,
+          lastError: error?.slice(0, 500) ?? null,
+          leaseUntil: null,
+          ...(error === undefined
+            ? { status: 'delivered', deliveredAt: new Date() }
+            : giveUp
+              ? { status: 'failed', failedAt: new Date() }
+              : { nextAttemptAt: new Date(nowMs + webhookRetryDelayMs(attempt)) }),
+        },
+      }),
+    ]);
+    if (error !== undefined) {
+      log.warn('webhook delivery failed', { deliveryId, subscriptionId: subscription.id, attempt, giveUp, error: error.slice(0, 200) });
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema } from '../../../domain/api';
+import { ShopParamsSchema, ShopSchema, UpdateShopSchema } from '../../../domain/webhooks-api';
+import { notFound } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+
+/** A shop's settings as customers see them: the name on its mails, its return window. A shop's key reads and sets its own. */
+const shops: FastifyPluginAsyncZod = async (app) => {
+  const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
+  const mayTouch = (principalName: string, role: string, shopId: string) => role === 'ops' || principalName === shopId;
+
+  app.get(
+    '/shops/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: { tags: ['shops'], summary: 'A shop', params: ShopParamsSchema, response: { 200: ShopSchema, ...errors } },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (!mayTouch(principal.name, principal.role, request.params.id)) throw notFound(`shop ${request.params.id}`);
+      const shop = await app.db.shop.findUnique({ where: { id: request.params.id } });
+      if (!shop) throw notFound(`shop ${request.params.id}`);
+      return { id: shop.id, displayName: shop.displayName, returnWindowDays: shop.returnWindowDays };
+    },
+  );
+
+  app.patch(
+    '/shops/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['shops'],
+        summary: "Set a shop's display name or return window",
+        description: 'The display name signs customer mails; the return window (days after delivery, default 30) bounds returns.',
+        params: ShopParamsSchema,
+        body: UpdateShopSchema,
+        response: { 200: ShopSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const id = request.params.id;
+      if (!mayTouch(principal.name, principal.role, id)) throw notFound(`shop ${id}`);
+      const data = {
+        ...(request.body.displayName !== undefined ? { displayName: request.body.displayName } : {}),
+        ...(request.body.returnWindowDays !== undefined ? { returnWindowDays: request.body.returnWindowDays } : {}),
+      };
+      const shop = await app.db.shop.upsert({
+        where: { id },
+        create: { id, displayName: request.body.displayName ?? id, ...data },
+        update: data,
+      });
+      return { id: shop.id, displayName: shop.displayName, returnWindowDays: shop.returnWindowDays };
+    },
+  );
+};
+
+export default shops;

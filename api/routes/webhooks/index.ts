@@ -1,0 +1,290 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { temporalRelayWaker } from '../../../activities/notifications/waker';
+import { newWebhookSecret } from '../../../activities/notifications/webhook-signature';
+import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
+import { ErrorResponseSchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
+import { relayIds, subscribedEvents } from '../../../domain/notifications';
+import {
+  CreateSubscriptionSchema,
+  DeliveryIdParamsSchema,
+  DeliveryListQuerySchema,
+  DeliveryListSchema,
+  DeliverySchema,
+  SubscriptionIdParamsSchema,
+  SubscriptionListSchema,
+  SubscriptionSchema,
+  SubscriptionWithSecretSchema,
+} from '../../../domain/webhooks-api';
+import type { Prisma } from '../../../prisma/generated/client';
+import { ApiError, forbidden, notFound } from '../../errors';
+import { type Principal, principalOf } from '../../plugins/app/auth';
+
+/**
+ * Shop webhooks: subscriptions (a shop's own key manages its own; ops manage any, `*` for every
+ * shop), their delivery log, and the one-click replay of a delivery parked after three days of
+ * failures. Signing and delivery are the notify relays' (activities/notifications).
+ */
+
+const errors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  409: ErrorResponseSchema,
+};
+const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
+
+function subscriptionView(row: SubscriptionRow) {
+  const grace = row.previousSecretUntil && row.previousSecretUntil.getTime() > Date.now() ? row.previousSecretUntil : undefined;
+  return {
+    id: row.id,
+    shopId: row.shopId,
+    url: row.url,
+    events: subscribedEvents(row.events),
+    active: row.active,
+    createdAt: row.createdAt.toISOString(),
+    ...(grace ? { previousSecretValidUntil: grace.toISOString() } : {}),
+  };
+}
+
+/** Which subscriptions a caller may see and change: a shop its own, ops all. */
+const ownedBy = (principal: Principal): Prisma.WebhookSubscriptionWhereInput =>
+  principal.role === 'ops' ? {} : { shopId: principal.name };
+
+const webhooks: FastifyPluginAsyncZod = async (app) => {
+  const waker = temporalRelayWaker(app.temporal);
+
+  const findOwned = async (principal: Principal, id: string) => {
+    const row = await app.db.webhookSubscription.findFirst({ where: { id, ...ownedBy(principal) } });
+    if (!row) throw notFound(`webhook subscription ${id}`);
+    return row;
+  };
+
+  app.post(
+    '/webhooks/subscriptions',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Subscribe to status webhooks',
+        description:
+          'Signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`, ' +
+          "key = the base64 after `whsec_`). The secret is in this answer only (and in a rotation's). A shop's key subscribes for its " +
+          'own orders; ops name the shop (`*`: every shop). In production a URL reaching a loopback, link-local or private address is refused. ' +
+          'With an Idempotency-Key, a repeat answers the subscription already created.',
+        headers: OptionalIdempotencyHeadersSchema,
+        body: CreateSubscriptionSchema,
+        response: { 201: SubscriptionWithSecretSchema, 200: SubscriptionWithSecretSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { url, events = [], shopId: asked } = request.body;
+      if (principal.role !== 'ops' && asked !== undefined && asked !== principal.name) {
+        throw forbidden(`the key of shop ${principal.name} subscribes for its own orders only`);
+      }
+      const shopId = principal.role === 'ops' ? asked : principal.name;
+      if (!shopId)
+        throw new ApiError(400, 'validation_failed', 'ops must name the shop', [
+          { path: 'body.shopId', message: 'required for ops keys (`*` for every shop)' },
+        ]);
+      const check = await checkWebhookUrl(url, { allowPrivate: app.config.allowPrivateWebhookUrls });
+      if (!check.ok)
+        throw new ApiError(400, 'validation_failed', `the webhook URL ${check.reason}`, [{ path: 'body.url', message: check.reason }]);
+      const key = request.headers['idempotency-key'];
+      const id = key
+        ? `whsub_${createHash('sha256').update(`${principal.name}:${key}`).digest('base64url').slice(0, 24)}`
+        : `whsub_${randomBytes(18).toString('base64url')}`;
+      const existing = await app.db.webhookSubscription.findUnique({ where: { id } });
+      if (existing) {
+        if (
+          existing.url !== check.url.href ||
+          existing.shopId !== shopId ||
+          subscribedEvents(existing.events).join(',') !== [...events].join(',')
+        ) {
+          throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${key}" was already used for a different subscription`);
+        }
+        return reply.code(200).send({ ...subscriptionView(existing), secret: existing.secret });
+      }
+      const row = await app.db.webhookSubscription.create({
+        data: { id, shopId, url: check.url.href, events: [...events], secret: newWebhookSecret() },
+      });
+      request.log.info({ subscriptionId: row.id, shopId }, 'webhook subscription created');
+      return reply.code(201).send({ ...subscriptionView(row), secret: row.secret });
+    },
+  );
+
+  app.get(
+    '/webhooks/subscriptions',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'List webhook subscriptions',
+        description: 'A shop sees its own; ops see all. Secrets are never listed.',
+        response: { 200: SubscriptionListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const rows = await app.db.webhookSubscription.findMany({ where: ownedBy(principalOf(request)), orderBy: { createdAt: 'asc' } });
+      return { items: rows.map(subscriptionView) };
+    },
+  );
+
+  app.post(
+    '/webhooks/subscriptions/:id/rotate',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: "Rotate a subscription's secret",
+        description:
+          'Answers the new secret (once). For 24 hours deliveries carry two signatures, one per secret, so the receiver can switch without missing one.',
+        params: SubscriptionIdParamsSchema,
+        response: { 200: SubscriptionWithSecretSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const current = await findOwned(principalOf(request), request.params.id);
+      if (!current.active) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+      const row = await app.db.webhookSubscription.update({
+        where: { id: current.id },
+        data: { secret: newWebhookSecret(), previousSecret: current.secret, previousSecretUntil: new Date(Date.now() + ROTATION_GRACE_MS) },
+      });
+      return { ...subscriptionView(row), secret: row.secret };
+    },
+  );
+
+  app.delete(
+    '/webhooks/subscriptions/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Remove a subscription',
+        description: 'Nothing more is sent to it; its log stays readable.',
+        params: SubscriptionIdParamsSchema,
+        response: { 200: SubscriptionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const current = await findOwned(principalOf(request), request.params.id);
+      const row = await app.db.webhookSubscription.update({ where: { id: current.id }, data: { active: false } });
+      return subscriptionView(row);
+    },
+  );
+
+  app.get(
+    '/webhooks/deliveries',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Webhook deliveries and their attempts',
+        description:
+          "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only.",
+        querystring: DeliveryListQuerySchema,
+        response: { 200: DeliveryListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const q = request.query;
+      const rows = await app.db.webhookDelivery.findMany({
+        where: {
+          ...(q.orderId ? { orderId: q.orderId } : {}),
+          ...(q.subscriptionId ? { subscriptionId: q.subscriptionId } : {}),
+          ...(q.status ? { status: q.status } : {}),
+          ...(principal.role === 'ops' ? {} : { subscription: { shopId: principal.name } }),
+        },
+        include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
+        orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
+        take: q.limit,
+      });
+      return { items: rows.map(deliveryView) };
+    },
+  );
+
+  app.post(
+    '/webhooks/deliveries/:id/replay',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Replay a delivery',
+        description:
+          'Sends a failed (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id.',
+        params: DeliveryIdParamsSchema,
+        response: { 200: DeliverySchema, ...errors },
+      },
+    },
+    async (request) => {
+      const delivery = await app.db.webhookDelivery.findUnique({ where: { id: request.params.id }, include: { subscription: true } });
+      if (!delivery) throw notFound(`webhook delivery ${request.params.id}`);
+      if (!delivery.subscription.active)
+        throw new ApiError(409, 'order_state_conflict', `its subscription ${delivery.subscriptionId} was removed`);
+      if (delivery.status === 'pending') throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
+      const now = new Date();
+      await app.db.webhookDelivery.update({
+        where: { id: delivery.id },
+        data: { status: 'pending', nextAttemptAt: now, replayedAt: now, failedAt: null, leaseUntil: null },
+      });
+      await waker.wake([relayIds.webhooks(delivery.subscriptionId)]);
+      request.log.info({ deliveryId: delivery.id, by: principalOf(request).name }, 'webhook delivery replayed');
+      const row = await app.db.webhookDelivery.findUniqueOrThrow({
+        where: { id: delivery.id },
+        include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
+      });
+      return deliveryView(row);
+    },
+  );
+};
+
+function deliveryView(row: {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  orderId: string;
+  seq: number;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  failedAt: Date | null;
+  event: { type: string };
+  attemptLog: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number }[];
+}) {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    subscriptionId: row.subscriptionId,
+    orderId: row.orderId,
+    sequence: row.seq,
+    type: row.event.type,
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.status === 'pending' ? { nextAttemptAt: row.nextAttemptAt.toISOString() } : {}),
+    ...(row.lastStatusCode !== null ? { lastStatusCode: row.lastStatusCode } : {}),
+    ...(row.lastError ? { lastError: row.lastError } : {}),
+    createdAt: row.createdAt.toISOString(),
+    ...(row.deliveredAt ? { deliveredAt: iso(row.deliveredAt) } : {}),
+    ...(row.failedAt ? { failedAt: iso(row.failedAt) } : {}),
+    attemptLog: row.attemptLog.map((a) => ({
+      attempt: a.attempt,
+      at: a.at.toISOString(),
+      ...(a.statusCode !== null ? { statusCode: a.statusCode } : {}),
+      ...(a.error ? { error: a.error } : {}),
+      durationMs: a.durationMs,
+    })),
+  };
+}
+
+export default webhooks;

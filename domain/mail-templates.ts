@@ -1,0 +1,240 @@
+import type { Locale, MailData, MailMilestone } from './notifications';
+
+/**
+ * The customer mails, in French and English, plain text and HTML from one source: each milestone is a
+ * subject, a few paragraphs and at most one link, written per language; the renderer turns them into
+ * both bodies (HTML-escaped). Pure, so the wording is unit-tested without a mail server.
+ */
+
+export interface MailContext {
+  locale: Locale;
+  milestone: MailMilestone;
+  shopName: string;
+  customerName: string;
+  orderId: string;
+  /** The customer's tracking page (it carries the order's token). */
+  trackingUrl: string;
+  /** The page where the customer starts a return, when the order can still be returned. */
+  returnUrl?: string;
+  carrierName?: string;
+  data: MailData;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Copy {
+  subject: string;
+  paragraphs: string[];
+  link?: { label: string; url: string };
+}
+
+/** Dates as a customer reads them, in Paris time: Colis ships from European warehouses. */
+function day(iso: string | undefined, locale: Locale): string {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'full', timeZone: 'Europe/Paris' }).format(
+    new Date(iso),
+  );
+}
+
+function items(data: MailData, locale: Locale): string {
+  return (data.items ?? []).map((i) => `${i.quantity} × ${i.skuCode}`).join(locale === 'fr' ? ', ' : ', ');
+}
+
+const french = (c: MailContext): Copy => {
+  const d = c.data;
+  const parcel = d.trackingNumber ? `Votre colis ${c.carrierName ?? ''} n° ${d.trackingNumber}`.replace('  ', ' ') : 'Votre colis';
+  switch (c.milestone) {
+    case 'order_confirmed':
+      return {
+        subject: `${c.shopName} : votre commande ${c.orderId} est confirmée`,
+        paragraphs: [
+          `Merci pour votre commande ${c.orderId} chez ${c.shopName}.`,
+          `Nous vous la livrons au plus tard le ${day(d.promisedBy, 'fr')}.`,
+          'Vous pouvez suivre chaque étape sur votre page de suivi.',
+        ],
+        link: { label: 'Suivre ma commande', url: c.trackingUrl },
+      };
+    case 'shipped':
+      return {
+        subject: `${c.shopName} : votre commande ${c.orderId} est expédiée`,
+        paragraphs: [
+          `${parcel} a été remis au transporteur.`,
+          d.promisedBy ? `Livraison prévue au plus tard le ${day(d.promisedBy, 'fr')}.` : '',
+        ],
+        link: { label: 'Suivre mon colis', url: c.trackingUrl },
+      };
+    case 'promise_changed':
+      return {
+        subject: `${c.shopName} : nouvelle date de livraison pour la commande ${c.orderId}`,
+        paragraphs: [
+          `La livraison de votre commande ${c.orderId} est désormais prévue le ${day(d.promisedBy, 'fr')}` +
+            (d.previousPromisedBy ? ` (au lieu du ${day(d.previousPromisedBy, 'fr')}).` : '.'),
+          d.reason ? `Pourquoi : ${d.reason}.` : '',
+          'Nous sommes désolés pour ce changement.',
+        ],
+        link: { label: 'Suivre ma commande', url: c.trackingUrl },
+      };
+    case 'out_for_delivery':
+      return {
+        subject: `${c.shopName} : votre colis arrive aujourd'hui`,
+        paragraphs: [`${parcel} est en cours de livraison aujourd'hui.`, 'Pensez à être présent ou à prévenir un voisin.'],
+        link: { label: 'Suivre mon colis', url: c.trackingUrl },
+      };
+    case 'delivered':
+      return {
+        subject: `${c.shopName} : votre commande ${c.orderId} est livrée`,
+        paragraphs: [`${parcel} a été livré.`, `Un article ne vous convient pas ? Vous pouvez le retourner depuis votre page de suivi.`],
+        link: { label: c.returnUrl ? 'Retourner un article' : 'Voir ma commande', url: c.returnUrl ?? c.trackingUrl },
+      };
+    case 'action_needed':
+      return d.problem === 'available_for_pickup'
+        ? {
+            subject: `${c.shopName} : votre colis vous attend en point relais`,
+            paragraphs: [
+              `${parcel} est disponible au point relais${d.location ? ` ${d.location}` : ''}.`,
+              'Munissez-vous d’une pièce d’identité pour le retirer.',
+            ],
+            link: { label: 'Voir les détails', url: c.trackingUrl },
+          }
+        : {
+            subject: `${c.shopName} : la livraison de votre colis a échoué`,
+            paragraphs: [
+              `Le transporteur n’a pas pu livrer ${parcel.replace('Votre colis', 'votre colis')}${d.reason ? ` : ${d.reason}` : ''}.`,
+              'Une nouvelle tentative est prévue ; vérifiez votre adresse sur la page de suivi.',
+            ],
+            link: { label: 'Voir les détails', url: c.trackingUrl },
+          };
+    case 'return_started':
+      return {
+        subject: `${c.shopName} : votre retour ${d.returnId ?? ''} est enregistré`.replace('  ', ' '),
+        paragraphs: [
+          `Nous avons enregistré le retour de ${items(d, 'fr')}.`,
+          '1. Imprimez l’étiquette retour et collez-la sur le colis.',
+          `2. Déposez le colis chez le transporteur avant le ${day(d.returnBy, 'fr')}.`,
+          '3. Dès réception et contrôle, nous informons la boutique pour votre remboursement.',
+        ],
+        ...(d.labelUrl ? { link: { label: 'Télécharger l’étiquette retour', url: d.labelUrl } } : {}),
+      };
+    case 'reshipped':
+      return {
+        subject: `${c.shopName} : nous vous renvoyons votre commande ${c.orderId}`,
+        paragraphs: [
+          `Votre colis a eu un problème chez le transporteur${d.reason ? ` (${d.reason})` : ''}.`,
+          'Nous préparons un nouveau colis avec les mêmes articles, sans frais pour vous.',
+        ],
+        link: { label: 'Suivre ma commande', url: c.trackingUrl },
+      };
+  }
+};
+
+const english = (c: MailContext): Copy => {
+  const d = c.data;
+  const parcel = d.trackingNumber ? `Your ${c.carrierName ?? ''} parcel ${d.trackingNumber}`.replace('  ', ' ') : 'Your parcel';
+  switch (c.milestone) {
+    case 'order_confirmed':
+      return {
+        subject: `${c.shopName}: your order ${c.orderId} is confirmed`,
+        paragraphs: [
+          `Thank you for your order ${c.orderId} at ${c.shopName}.`,
+          `We will deliver it by ${day(d.promisedBy, 'en')} at the latest.`,
+          'You can follow every step on your tracking page.',
+        ],
+        link: { label: 'Track my order', url: c.trackingUrl },
+      };
+    case 'shipped':
+      return {
+        subject: `${c.shopName}: your order ${c.orderId} has shipped`,
+        paragraphs: [`${parcel} is with the carrier.`, d.promisedBy ? `Expected by ${day(d.promisedBy, 'en')} at the latest.` : ''],
+        link: { label: 'Track my parcel', url: c.trackingUrl },
+      };
+    case 'promise_changed':
+      return {
+        subject: `${c.shopName}: a new delivery date for order ${c.orderId}`,
+        paragraphs: [
+          `Your order ${c.orderId} is now expected on ${day(d.promisedBy, 'en')}` +
+            (d.previousPromisedBy ? ` (instead of ${day(d.previousPromisedBy, 'en')}).` : '.'),
+          d.reason ? `Why: ${d.reason}.` : '',
+          'We are sorry for the change.',
+        ],
+        link: { label: 'Track my order', url: c.trackingUrl },
+      };
+    case 'out_for_delivery':
+      return {
+        subject: `${c.shopName}: your parcel arrives today`,
+        paragraphs: [`${parcel} is out for delivery today.`, 'Please be in, or let a neighbour know.'],
+        link: { label: 'Track my parcel', url: c.trackingUrl },
+      };
+    case 'delivered':
+      return {
+        subject: `${c.shopName}: your order ${c.orderId} was delivered`,
+        paragraphs: [`${parcel} was delivered.`, 'Something not right? You can return it from your tracking page.'],
+        link: { label: c.returnUrl ? 'Return an item' : 'See my order', url: c.returnUrl ?? c.trackingUrl },
+      };
+    case 'action_needed':
+      return d.problem === 'available_for_pickup'
+        ? {
+            subject: `${c.shopName}: your parcel is waiting at a pickup point`,
+            paragraphs: [
+              `${parcel} is ready for collection at the pickup point${d.location ? ` ${d.location}` : ''}.`,
+              'Bring an identity document to collect it.',
+            ],
+            link: { label: 'See the details', url: c.trackingUrl },
+          }
+        : {
+            subject: `${c.shopName}: we could not deliver your parcel`,
+            paragraphs: [
+              `The carrier could not deliver ${parcel.replace('Your parcel', 'your parcel').replace('Your ', 'your ')}${d.reason ? `: ${d.reason}` : ''}.`,
+              'Another attempt is planned; please check your address on the tracking page.',
+            ],
+            link: { label: 'See the details', url: c.trackingUrl },
+          };
+    case 'return_started':
+      return {
+        subject: `${c.shopName}: your return ${d.returnId ?? ''} is registered`.replace('  ', ' '),
+        paragraphs: [
+          `We registered the return of ${items(d, 'en')}.`,
+          '1. Print the return label and stick it on the parcel.',
+          `2. Hand the parcel to the carrier before ${day(d.returnBy, 'en')}.`,
+          '3. Once it is received and checked, we tell the shop to refund you.',
+        ],
+        ...(d.labelUrl ? { link: { label: 'Download the return label', url: d.labelUrl } } : {}),
+      };
+    case 'reshipped':
+      return {
+        subject: `${c.shopName}: we are sending your order ${c.orderId} again`,
+        paragraphs: [
+          `Your parcel ran into a problem with the carrier${d.reason ? ` (${d.reason})` : ''}.`,
+          'We are preparing a new parcel with the same items, at no cost to you.',
+        ],
+        link: { label: 'Track my order', url: c.trackingUrl },
+      };
+  }
+};
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+export function renderMail(context: MailContext): RenderedMail {
+  const copy = context.locale === 'fr' ? french(context) : english(context);
+  const greeting = context.locale === 'fr' ? `Bonjour ${context.customerName},` : `Hello ${context.customerName},`;
+  const signature = context.locale === 'fr' ? `L’équipe ${context.shopName}` : `The ${context.shopName} team`;
+  const paragraphs = copy.paragraphs.filter((p) => p !== '');
+  const text = [greeting, '', ...paragraphs, ...(copy.link ? ['', `${copy.link.label}: ${copy.link.url}`] : []), '', signature, ''].join(
+    '\n',
+  );
+  const html =
+    `<!doctype html><html lang="${context.locale}"><head><meta charset="utf-8"><title>${escapeHtml(copy.subject)}</title></head>` +
+    '<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#0f172a;max-width:560px;margin:0 auto;padding:24px">' +
+    `<p style="font-weight:700;font-size:18px">${escapeHtml(context.shopName)}</p>` +
+    `<p>${escapeHtml(greeting)}</p>` +
+    paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join('') +
+    (copy.link
+      ? `<p><a href="${escapeHtml(copy.link.url)}" style="display:inline-block;background:#0f172a;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none">${escapeHtml(copy.link.label)}</a></p>`
+      : '') +
+    `<p style="color:#475569">${escapeHtml(signature)}</p></body></html>`;
+  return { subject: copy.subject, text, html };
+}

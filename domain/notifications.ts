@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * The vocabulary of telling people: the milestones a customer gets a mail for, the languages those
+ * mails are written in, and the status events a shop can subscribe to as webhooks. Pure: shared by
+ * the activities that record them, the relays that send them and the API that lists them.
+ */
+
+export const LOCALES = ['fr', 'en'] as const;
+export const LocaleSchema = z.enum(LOCALES);
+export type Locale = z.infer<typeof LocaleSchema>;
+
+/** Where French is what a customer most likely reads (France with its overseas departments, Monaco, Belgium, Luxembourg, Switzerland). */
+const FRENCH_SPEAKING = new Set(['FR', 'MC', 'BE', 'LU', 'CH', 'RE', 'GP', 'MQ', 'GF', 'YT', 'PF', 'NC', 'PM', 'BL', 'MF', 'WF']);
+
+/**
+ * The language of an order's mails: the one the order asks for when Colis writes it (`fr-BE` → fr),
+ * else the destination country's, else English.
+ */
+export function localeFor(requested: string | undefined, destinationCountry: string): Locale {
+  const language = requested?.slice(0, 2).toLowerCase();
+  const asked = LocaleSchema.safeParse(language);
+  if (asked.success) return asked.data;
+  return FRENCH_SPEAKING.has(destinationCountry.toUpperCase()) ? 'fr' : 'en';
+}
+
+/** A BCP 47 language tag as shops send them: `fr`, `fr-FR`, `en-GB`. */
+export const LocaleTagSchema = z
+  .string()
+  .regex(/^[a-zA-Z]{2}(-[a-zA-Z]{2})?$/, 'locale is a language tag such as "fr" or "en-GB"')
+  .describe('Language of the customer mails (fr or en; any other language gets English). Default: from the destination country.');
+
+export const MAIL_MILESTONES = [
+  'order_confirmed',
+  'shipped',
+  'promise_changed',
+  'out_for_delivery',
+  'delivered',
+  'action_needed',
+  'return_started',
+  'reshipped',
+] as const;
+export const MailMilestoneSchema = z.enum(MAIL_MILESTONES);
+export type MailMilestone = z.infer<typeof MailMilestoneSchema>;
+
+/** What a mail's template needs beyond the order's own rows; never a name, an address or an e-mail. */
+export const MailDataSchema = z.object({
+  promisedBy: z.string().optional(),
+  previousPromisedBy: z.string().optional(),
+  reason: z.string().optional(),
+  carrierCode: z.string().optional(),
+  trackingNumber: z.string().optional(),
+  /** delivery_failed or available_for_pickup: what the customer has to do something about. */
+  problem: z.enum(['delivery_failed', 'available_for_pickup']).optional(),
+  location: z.string().optional(),
+  returnId: z.string().optional(),
+  labelUrl: z.string().optional(),
+  /** The date by which a return label must be used. */
+  returnBy: z.string().optional(),
+  items: z.array(z.object({ skuCode: z.string(), quantity: z.number().int() })).optional(),
+});
+export type MailData = z.infer<typeof MailDataSchema>;
+
+export const WEBHOOK_EVENT_TYPES = [
+  'order.accepted',
+  'order.promise_changed',
+  'order.cancelled',
+  'order.completed',
+  'shipment.shipped',
+  'shipment.tracking_updated',
+  'shipment.delivered',
+  'shipment.exception',
+  'shipment.reshipped',
+  'return.created',
+  'return.label_created',
+  'return.in_transit',
+  'return.received',
+  'return.inspected',
+  'return.cancelled',
+  'refund.due',
+] as const;
+export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = z.infer<typeof WebhookEventTypeSchema>;
+
+/**
+ * The body of every webhook, as the Standard Webhooks convention recommends (`type`, `timestamp`,
+ * `data`), plus the order and its event sequence, so a receiver can put events back in order and
+ * drop a repeat whatever order the network delivers them in.
+ */
+export interface WebhookPayload {
+  type: WebhookEventType;
+  timestamp: string;
+  orderId: string;
+  /** 1, 2, 3 … per order, without gaps for a subscription that receives every event type. */
+  sequence: number;
+  data: Record<string, unknown>;
+}
+
+/** A milestone as the journey records it: the mail it calls for and the webhook event it raises. */
+export interface Milestone {
+  orderId: string;
+  /** Unique within the order: the mail's and the event's idempotency key (`shipped:<tracking number>`). */
+  key: string;
+  mail?: { milestone: MailMilestone; data: MailData };
+  webhook?: { type: WebhookEventType; data: Record<string, unknown> };
+}
+
+/** Which relay sends what: one for customer mail, one per webhook subscription. */
+export const relayIds = {
+  mail: 'mail',
+  webhooks: (subscriptionId: string) => `webhooks:${subscriptionId}`,
+  workflowId: (relayId: string) => `notify-${relayId.replace(':', '-')}`,
+} as const;
+
+export const NOTIFY_TASK_QUEUE = 'colis-notify';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * When a failed webhook delivery is tried again, after its `attempts`-th failure: quickly at first
+ * (a blip), then every ten hours; parked as failed once three days have passed since the first try.
+ */
+export const WEBHOOK_RETRY_DELAYS_MS = [5_000, 5 * 60_000, 30 * 60_000, 2 * HOUR_MS, 5 * HOUR_MS, 10 * HOUR_MS] as const;
+export const WEBHOOK_GIVE_UP_AFTER_MS = 72 * HOUR_MS;
+
+export function webhookRetryDelayMs(failures: number): number {
+  return WEBHOOK_RETRY_DELAYS_MS[Math.min(Math.max(failures, 1), WEBHOOK_RETRY_DELAYS_MS.length) - 1] ?? 10 * HOUR_MS;
+}
+
+/** Mails: a relay or mail server outage is retried for a day, then the mail is marked failed. */
+export const MAIL_RETRY_DELAYS_MS = [30_000, 2 * 60_000, 10 * 60_000, HOUR_MS, 4 * HOUR_MS] as const;
+export const MAIL_GIVE_UP_AFTER_MS = 24 * HOUR_MS;
+
+export function mailRetryDelayMs(failures: number): number {
+  return MAIL_RETRY_DELAYS_MS[Math.min(Math.max(failures, 1), MAIL_RETRY_DELAYS_MS.length) - 1] ?? 4 * HOUR_MS;
+}
+
+/** A subscription's event filter as stored (a JSON array): anything unreadable counts as "all". */
+export function subscribedEvents(stored: unknown): string[] {
+  return Array.isArray(stored) ? stored.filter((e): e is string => typeof e === 'string') : [];
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { EntityIdSchema } from './api';
+import { LocaleSchema, WebhookEventTypeSchema } from './notifications';
+
+/** What the webhook and shop endpoints speak over HTTP. */
+
+export const SubscriptionIdParamsSchema = z.object({
+  id: z.string().regex(/^whsub_[A-Za-z0-9_-]{1,60}$/, 'subscription ids look like whsub_…'),
+});
+export const DeliveryIdParamsSchema = z.object({
+  id: z.string().regex(/^msg_[A-Za-z0-9_-]{1,40}\.whsub_[A-Za-z0-9_-]{1,60}$/, 'not a delivery id'),
+});
+
+export const CreateSubscriptionSchema = z.object({
+  url: z.string().trim().min(1).max(2000),
+  /** Event types to receive; omitted or empty: all of them. */
+  events: z.array(WebhookEventTypeSchema).max(50).optional(),
+  /** Ops only: the shop the subscription is for (`*` for every shop). A shop's own key subscribes for itself. */
+  shopId: z
+    .string()
+    .regex(/^(\*|[A-Za-z0-9._-]{1,80})$/)
+    .optional(),
+});
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.string(),
+    shopId: z.string(),
+    url: z.string(),
+    events: z.array(z.string()),
+    active: z.boolean(),
+    createdAt: z.string(),
+    /** Until then, deliveries also carry a signature with the secret before the last rotation. */
+    previousSecretValidUntil: z.string().optional(),
+  })
+  .meta({ id: 'WebhookSubscription' });
+
+/** Shown once: when the subscription is created and when its secret is rotated. */
+export const SubscriptionWithSecretSchema = SubscriptionSchema.extend({ secret: z.string() }).meta({ id: 'WebhookSubscriptionWithSecret' });
+export const SubscriptionListSchema = z.object({ items: z.array(SubscriptionSchema) }).meta({ id: 'WebhookSubscriptionList' });
+
+export const DeliveryListQuerySchema = z.object({
+  orderId: EntityIdSchema.optional(),
+  subscriptionId: z.string().max(80).optional(),
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const DeliverySchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    subscriptionId: z.string(),
+    orderId: z.string(),
+    sequence: z.number().int(),
+    type: z.string(),
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int(),
+    nextAttemptAt: z.string().optional(),
+    lastStatusCode: z.number().int().optional(),
+    lastError: z.string().optional(),
+    createdAt: z.string(),
+    deliveredAt: z.string().optional(),
+    failedAt: z.string().optional(),
+    attemptLog: z.array(
+      z.object({
+        attempt: z.number().int(),
+        at: z.string(),
+        statusCode: z.number().int().optional(),
+        error: z.string().optional(),
+        durationMs: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'WebhookDelivery' });
+export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) }).meta({ id: 'WebhookDeliveryList' });
+
+export const ShopParamsSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/, 'shop ids are API key names') });
+export const ShopSchema = z.object({ id: z.string(), displayName: z.string(), returnWindowDays: z.number().int() }).meta({ id: 'Shop' });
+export const UpdateShopSchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(120).optional(),
+    returnWindowDays: z.number().int().min(0).max(365).optional(),
+  })
+  .refine((body) => body.displayName !== undefined || body.returnWindowDays !== undefined, 'give displayName or returnWindowDays');
+
+export { LocaleSchema };

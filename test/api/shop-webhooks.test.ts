@@ -1,0 +1,215 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { HOUR_MS } from '../../domain/clock';
+import type { OrderView } from '../../domain/journey';
+import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
+import { startJourney, type Journey } from '../support/journey';
+import { until } from '../workflows/steps';
+import { expectErrorShape, KEYS, newKey, orderRequest } from './harness';
+
+/**
+ * Signed status webhooks to a shop's endpoint, over the whole journey (time-skipping server, every
+ * worker, the notify relays) and the HTTP API: subscriptions, ordered and signed events, a dead
+ * endpoint that never slows an order, three days of retries, the parked delivery and its replay.
+ */
+let journey: Journey;
+let app: FastifyInstance;
+let receiver: ShopReceiver;
+
+beforeAll(async () => {
+  journey = await startJourney({ notify: true });
+  app = await buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 }),
+  });
+  receiver = await startShopReceiver();
+});
+afterAll(async () => {
+  await app?.close();
+  await receiver?.close();
+  await journey?.teardown();
+});
+
+const as = (
+  key: { key: string },
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  payload?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
+
+async function placeAsShopA(): Promise<{ orderId: string; workflowId: string }> {
+  const placed = await as(KEYS.intake, 'POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }), {
+    'idempotency-key': newKey('wh'),
+  });
+  expect(placed.statusCode, placed.body).toBe(202);
+  return placed.json();
+}
+
+const deliveriesOf = async (orderId: string, key: { key: string } = KEYS.ops) =>
+  (await as(key, 'GET', `/webhooks/deliveries?orderId=${orderId}&limit=200`)).json().items as {
+    id: string;
+    status: string;
+    sequence: number;
+    type: string;
+    attempts: number;
+    attemptLog: { statusCode?: number }[];
+  }[];
+
+describe('shop webhooks', () => {
+  let subscriptionId = '';
+
+  it('without a subscription an order writes no webhook event and starts no webhook relay (webhooks cost nothing in Temporal)', async () => {
+    const { orderId, workflowId } = await placeAsShopA();
+    expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+    expect(await journey.database.db.webhookEvent.count({ where: { orderId } })).toBe(0);
+    // No webhook relay was ever asked to wake (its row is written with the first event it must send).
+    expect(await journey.database.db.notificationRelay.count({ where: { id: { startsWith: 'webhooks:' } } })).toBe(0);
+  });
+
+  it("a shop subscribes with its own key and sees the secret once; ops and another shop's key see it without the secret", async () => {
+    const created = await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': newKey('sub') });
+    expect(created.statusCode, created.body).toBe(201);
+    const body = created.json();
+    expect(body).toMatchObject({ shopId: 'shop-a', url: receiver.url, events: [], active: true });
+    expect(body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    subscriptionId = body.id;
+    receiver.secrets = [body.secret];
+    const listed = (await as(KEYS.intake, 'GET', '/webhooks/subscriptions')).json();
+    expect(listed.items).toEqual([expect.objectContaining({ id: subscriptionId })]);
+    expect(JSON.stringify(listed)).not.toContain('whsec_');
+    expect((await as(KEYS.intakeB, 'GET', '/webhooks/subscriptions')).json().items).toEqual([]);
+    expectErrorShape(await as(KEYS.intakeB, 'POST', `/webhooks/subscriptions/${subscriptionId}/rotate`), 404, 'not_found');
+  });
+
+  it("refuses what a client cannot mean: another shop's subscription, an unknown event type, a URL that is not http", async () => {
+    expectErrorShape(await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: receiver.url, shopId: 'shop-b' }), 403, 'forbidden');
+    const bad = expectErrorShape(
+      await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: receiver.url, events: ['order.exploded'] }),
+      400,
+    );
+    expect(bad.details?.[0]?.path).toBe('body.events.0');
+    const ftp = expectErrorShape(await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: 'ftp://shop.example/x' }), 400);
+    expect(ftp.details?.[0]?.path).toBe('body.url');
+    const ops = expectErrorShape(await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 400);
+    expect(ops.details?.[0]?.path).toBe('body.shopId');
+  });
+
+  it('in production a URL to loopback or a private network is a 400 naming body.url', async () => {
+    const production = await buildApp({
+      db: journey.database.db,
+      temporalClient: journey.env.client,
+      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', allowPrivateWebhookUrls: false }),
+    });
+    try {
+      for (const url of [receiver.url, 'https://127.0.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://10.0.0.8/x']) {
+        const refused = await production.inject({
+          method: 'POST',
+          url: '/webhooks/subscriptions',
+          headers: { 'x-api-key': KEYS.intake.key },
+          payload: { url },
+        });
+        const error = expectErrorShape(refused, 400, 'validation_failed');
+        expect(error.details?.[0]?.path).toBe('body.url');
+      }
+    } finally {
+      await production.close();
+    }
+  });
+
+  it("an order's events reach the shop signed, in sequence, each once, and its deliveries are listed with their attempts", async () => {
+    const { orderId, workflowId } = await placeAsShopA();
+    expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+    const events = await until(
+      journey,
+      `webhooks of ${orderId}`,
+      async () => receiver.received.filter((r) => r.orderId === orderId),
+      (got) => got.some((r) => r.type === 'order.completed'),
+      { stepMs: HOUR_MS },
+    );
+    expect(events.filter((e) => !e.verified)).toEqual([]);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('order.accepted');
+    expect(types.at(-1)).toBe('order.completed');
+    expect(types).toEqual(expect.arrayContaining(['shipment.shipped', 'shipment.tracking_updated', 'shipment.delivered']));
+    expect(types.indexOf('shipment.shipped')).toBeLessThan(types.indexOf('shipment.delivered'));
+    expect(events[0]?.data).toMatchObject({ orderId, promisedBy: expect.any(String) });
+    expect(JSON.stringify(events)).not.toMatch(/Camille|Durand|Lilas|@example/);
+
+    // The relay records a delivery once the endpoint has answered: the last one may still be closing.
+    const deliveries = await until(
+      journey,
+      `${orderId}'s deliveries recorded`,
+      () => deliveriesOf(orderId),
+      (list) => list.length === events.length && list.every((d) => d.status !== 'pending'),
+      { stepMs: 60_000 },
+    );
+    expect(deliveries.every((d) => d.status === 'delivered' && d.attempts === 1 && d.attemptLog[0]?.statusCode === 204)).toBe(true);
+    expect(await deliveriesOf(orderId, KEYS.intake)).toHaveLength(events.length);
+    expect(await deliveriesOf(orderId, KEYS.intakeB)).toEqual([]);
+  });
+
+  it('a dead endpoint never slows the order; it is retried with backoff for three days, parked as failed, and replayed by ops', async () => {
+    receiver.mode = 'fail';
+    const { orderId, workflowId } = await placeAsShopA();
+    expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+    // The order is done; only the first of its events has been tried: the others wait behind it, in order.
+    const parked = await until(
+      journey,
+      `${orderId}'s first webhook parked`,
+      () => deliveriesOf(orderId),
+      (list) => list.some((d) => d.status === 'failed'),
+      { stepMs: 6 * HOUR_MS, maxBusinessMs: 6 * 24 * HOUR_MS },
+    );
+    const first = parked.find((d) => d.sequence === 1);
+    expect(parked.filter((d) => d.status === 'failed').map((d) => d.sequence)).toEqual([1]);
+    expect(first?.sequence).toBe(1);
+    expect(first?.attempts).toBeGreaterThanOrEqual(8);
+    expect(first?.attemptLog.every((a) => a.statusCode === 500)).toBe(true);
+    expect((await as(KEYS.ops, 'GET', '/webhooks/deliveries?status=failed')).json().items.map((d: { id: string }) => d.id)).toContain(
+      first?.id,
+    );
+
+    receiver.mode = 'ok';
+    expect(receiver.refused).toBeGreaterThanOrEqual(first?.attempts ?? 99);
+    const replayed = await as(KEYS.ops, 'POST', `/webhooks/deliveries/${first?.id}/replay`);
+    expect(replayed.statusCode, replayed.body).toBe(200);
+    expectErrorShape(await as(KEYS.intake, 'POST', `/webhooks/deliveries/${first?.id}/replay`), 403, 'forbidden');
+    const delivered = await until(
+      journey,
+      `${orderId}'s webhooks after the replay`,
+      () => deliveriesOf(orderId),
+      (list) => list.every((d) => d.status !== 'pending') && list.find((d) => d.id === first?.id)?.status === 'delivered',
+      { stepMs: 6 * HOUR_MS, maxBusinessMs: 6 * 24 * HOUR_MS },
+    );
+    expect(delivered.find((d) => d.id === first?.id)?.attempts).toBe((first?.attempts ?? 0) + 1);
+    expect(receiver.received.filter((r) => r.orderId === orderId && r.sequence === 1)).toHaveLength(1);
+  });
+
+  it('a rotated secret signs alongside the old one for a day, so the receiver can switch without missing a delivery', async () => {
+    receiver.mode = 'ok';
+    const rotated = await as(KEYS.intake, 'POST', `/webhooks/subscriptions/${subscriptionId}/rotate`);
+    expect(rotated.statusCode, rotated.body).toBe(200);
+    const { secret, previousSecretValidUntil } = rotated.json();
+    expect(previousSecretValidUntil).toEqual(expect.any(String));
+    const old = receiver.secrets[0] ?? '';
+    receiver.secrets = [secret];
+    const { orderId, workflowId } = await placeAsShopA();
+    await journey.env.client.workflow.getHandle(workflowId).result();
+    const events = await until(
+      journey,
+      `webhooks of ${orderId}`,
+      async () => receiver.received.filter((r) => r.orderId === orderId),
+      (got) => got.some((r) => r.type === 'order.completed'),
+      { stepMs: HOUR_MS },
+    );
+    expect(events.every((e) => e.verified && e.signature.split(' ').length === 2)).toBe(true);
+    receiver.secrets = [old];
+    expect(old).not.toBe(secret);
+  });
+});

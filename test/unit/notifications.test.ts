@@ -1,0 +1,139 @@
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { withoutAddresses } from '../../activities/notifications/mail-relay';
+import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
+import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
+import { renderMail } from '../../domain/mail-templates';
+import { localeFor, WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
+
+describe('the language of customer mails', () => {
+  it('follows the order when Colis writes that language, else the destination country, else English', () => {
+    expect(localeFor(undefined, 'FR')).toBe('fr');
+    expect(localeFor(undefined, 'BE')).toBe('fr');
+    expect(localeFor(undefined, 'DE')).toBe('en');
+    expect(localeFor('en-GB', 'FR')).toBe('en');
+    expect(localeFor('fr', 'ES')).toBe('fr');
+    expect(localeFor('de-DE', 'FR')).toBe('fr');
+    expect(localeFor('de', 'DE')).toBe('en');
+  });
+});
+
+describe('mail templates', () => {
+  const base = {
+    shopName: 'Atelier <Lumière>',
+    customerName: 'Camille "C" Martin',
+    orderId: 'ORD-ABC',
+    trackingUrl: 'https://colis.example/track/ORD-ABC?t=token',
+    data: { promisedBy: '2026-12-07T12:00:00Z', carrierCode: 'swiftpost', trackingNumber: 'SP123' },
+  };
+  it('writes every milestone in both languages, as text and HTML, with the link and no raw markup from data', () => {
+    for (const milestone of [
+      'order_confirmed',
+      'shipped',
+      'promise_changed',
+      'out_for_delivery',
+      'delivered',
+      'action_needed',
+      'return_started',
+      'reshipped',
+    ] as const) {
+      for (const locale of ['fr', 'en'] as const) {
+        const mail = renderMail({ ...base, locale, milestone });
+        expect(mail.subject).toContain('Atelier <Lumière>');
+        expect(mail.text).toContain(locale === 'fr' ? 'Bonjour Camille' : 'Hello Camille');
+        expect(mail.html).toContain(`<html lang="${locale}">`);
+        expect(mail.html).not.toContain('<Lumière>');
+        expect(mail.html).toContain('Atelier &lt;Lumière&gt;');
+        expect(mail.text).not.toMatch(/undefined|NaN|\[object/);
+      }
+    }
+  });
+  it('dates read as a customer reads them, in their language', () => {
+    expect(renderMail({ ...base, locale: 'fr', milestone: 'order_confirmed' }).text).toContain('lundi 7 décembre 2026');
+    expect(renderMail({ ...base, locale: 'en', milestone: 'order_confirmed' }).text).toContain('Monday, 7 December 2026');
+  });
+  it('says what changed and why when the promise moves', () => {
+    const mail = renderMail({
+      ...base,
+      locale: 'en',
+      milestone: 'promise_changed',
+      data: { promisedBy: '2026-12-09T12:00:00Z', previousPromisedBy: '2026-12-07T12:00:00Z', reason: 'the carrier is late' },
+    });
+    expect(mail.text).toContain('Wednesday, 9 December 2026 (instead of Monday, 7 December 2026)');
+    expect(mail.text).toContain('Why: the carrier is late.');
+  });
+});
+
+describe('Standard Webhooks signatures', () => {
+  it('verify with the standardwebhooks library, an independent implementation of the convention', () => {
+    const secret = newWebhookSecret();
+    const body = JSON.stringify({ type: 'shipment.delivered', data: { orderId: 'ORD-1' } });
+    const timestampSeconds = Math.floor(Date.now() / 1000);
+    const signature = signWebhook({ id: 'msg_1', timestampSeconds, body, secrets: [secret] });
+    expect(signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': signature };
+    expect(new Webhook(secret).verify(body, headers)).toEqual(JSON.parse(body));
+    expect(() => new Webhook(newWebhookSecret()).verify(body, headers)).toThrow();
+    expect(() => new Webhook(secret).verify(`${body} `, headers)).toThrow();
+  });
+  it('during a rotation carry one signature per secret, each valid on its own', () => {
+    const [current, previous] = [newWebhookSecret(), newWebhookSecret()];
+    const timestampSeconds = Math.floor(Date.now() / 1000);
+    const signature = signWebhook({ id: 'msg_2', timestampSeconds, body: '{}', secrets: [current, previous] });
+    expect(signature.split(' ')).toHaveLength(2);
+    for (const secret of [current, previous]) {
+      const headers = { 'webhook-id': 'msg_2', 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': signature };
+      expect(new Webhook(secret).verify('{}', headers)).toEqual({});
+      expect(
+        verifyWebhook({ id: 'msg_2', timestampSeconds, body: '{}', signatureHeader: signature, secret, nowSeconds: timestampSeconds }),
+      ).toBe(true);
+    }
+  });
+});
+
+describe('webhook retries', () => {
+  it('back off from seconds to ten hours, for three days', () => {
+    expect(webhookRetryDelayMs(1)).toBe(5_000);
+    expect(webhookRetryDelayMs(6)).toBe(10 * 3_600_000);
+    expect(webhookRetryDelayMs(40)).toBe(10 * 3_600_000);
+    expect(WEBHOOK_GIVE_UP_AFTER_MS).toBeGreaterThanOrEqual(72 * 3_600_000);
+  });
+});
+
+describe('webhook URLs (SSRF)', () => {
+  it('knows loopback, link-local, private and metadata addresses', () => {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+    ])
+      expect(isPrivateAddress(address), address).toBe(true);
+    for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) expect(isPrivateAddress(address), address).toBe(false);
+  });
+  it('in production refuses a URL whose host resolves inside, plain http and credentials; allows them in development', async () => {
+    const resolve = async (host: string) => (host === 'shop.example' ? ['93.184.216.34'] : ['10.0.0.7']);
+    expect(await checkWebhookUrl('https://shop.example/hooks', { allowPrivate: false, resolve })).toMatchObject({ ok: true });
+    expect(await checkWebhookUrl('https://internal.example/hooks', { allowPrivate: false, resolve })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl('https://127.0.0.1:8080/', { allowPrivate: false, resolve })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl('https://[::1]/', { allowPrivate: false, resolve })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl('http://shop.example/hooks', { allowPrivate: false, resolve })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl('https://user:pw@shop.example/', { allowPrivate: false, resolve })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl('ftp://shop.example/', { allowPrivate: true, resolve })).toMatchObject({ ok: false });
+    expect(await checkWebhookUrl('http://127.0.0.1:8080/hooks', { allowPrivate: true, resolve })).toMatchObject({ ok: true });
+  });
+});
+
+describe('mail errors in logs', () => {
+  it('lose the addresses SMTP servers quote', () => {
+    expect(withoutAddresses('550 5.1.1 <camille.martin@example.org>: Recipient address rejected')).toBe(
+      '550 5.1.1 <[address]>: Recipient address rejected',
+    );
+  });
+});

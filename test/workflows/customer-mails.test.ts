@@ -1,0 +1,157 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createNotifyActivities } from '../../activities/notifications';
+import { notifyConfigFrom } from '../../activities/notifications/config';
+import { loadConfig } from '../../config';
+import { MailRelay } from '../../activities/notifications/mail-relay';
+import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
+import { WebhookRelay } from '../../activities/notifications/webhook-relay';
+import { HOUR_MS } from '../../domain/clock';
+import { type CaughtMail, mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
+import { startJourney, type Journey } from '../support/journey';
+import { orderIdOf, recipient, until } from './steps';
+
+/**
+ * Customer mails over the whole journey: real workers on the time-skipping server, mails sent over
+ * SMTP to the suite's MailDev and read back through its REST API.
+ */
+let journey: Journey;
+
+beforeAll(async () => {
+  journey = await startJourney({ notify: true });
+  await journey.database.db.shop.create({ data: { id: 'atelier', displayName: 'Atelier Lumière' } });
+});
+afterAll(async () => {
+  await journey?.teardown();
+});
+
+async function untilMails(address: string, milestones: string[]): Promise<CaughtMail[]> {
+  return until(
+    journey,
+    `mails ${milestones.join(', ')} to ${address}`,
+    () => mailsTo(address),
+    (mails) => milestones.every((m) => mails.some((mail) => milestoneOf(mail) === m)),
+    { stepMs: HOUR_MS },
+  );
+}
+
+// One customer per address: a customer's mails go to the address their latest order gave.
+const customer = (email: string, name = 'Camille Martin') => ({
+  id: `CUST-${email.split('@')[0]?.replace(/\./g, '-')}`.slice(0, 64),
+  name,
+  email,
+});
+
+describe('customer mails', () => {
+  it('a delivered French order sends confirmed, shipped, out for delivery and delivered, once each, in French, with the shop name', async () => {
+    const email = uniqueAddress('camille');
+    const handle = await journey.placeOrder({ customer: customer(email) }, { shopId: 'atelier' });
+    expect((await handle.result()).stage).toBe('completed');
+    const mails = await untilMails(email, ['order_confirmed', 'shipped', 'out_for_delivery', 'delivered']);
+    expect(mails.map(milestoneOf)).toEqual(['order_confirmed', 'shipped', 'out_for_delivery', 'delivered']);
+    const orderId = orderIdOf(handle);
+    for (const mail of mails) {
+      expect(mail.headers['content-language']).toBe('fr');
+      expect(mail.headers['x-colis-order']).toBe(orderId);
+      expect(mail.from[0]?.name).toBe('Atelier Lumière');
+      expect(mail.text).toContain('Bonjour Camille Martin');
+      expect(mail.html).toContain('<html lang="fr">');
+    }
+    const [confirmed, shipped] = mails;
+    expect(confirmed?.subject).toBe(`Atelier Lumière : votre commande ${orderId} est confirmée`);
+    expect(confirmed?.text).toMatch(/au plus tard le \S+ \d+ \S+ \d{4}/);
+    const shipment = await journey.database.db.shipment.findFirstOrThrow({ where: { orderId } });
+    expect(shipped?.text).toContain(shipment.trackingNumber ?? 'no tracking number');
+    // The tracking link carries the order's token: the customer opens their page without a key.
+    expect(shipped?.text).toMatch(new RegExp(`/track/${orderId}\\?t=[A-Za-z0-9_-]{32}`));
+    expect(shipped?.html).toMatch(new RegExp(`href="http://127\\.0\\.0\\.1:\\d+/track/${orderId}\\?t=`));
+    const rows = await journey.database.db.customerMail.findMany({ where: { orderId } });
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    // Nothing personal in the outbox: the address is read from Customer when the mail leaves.
+    expect(JSON.stringify(rows.map((r) => r.data))).not.toMatch(/@|Camille|République/);
+  });
+
+  it('the language follows the order: English to Germany by default, English to France when the order asks for it', async () => {
+    const toBerlin = uniqueAddress('emma');
+    const german = await journey.placeOrder({
+      customer: customer(toBerlin, 'Emma Schmidt'),
+      shipTo: { name: 'Emma Schmidt', line1: 'Invalidenstraße 43', city: 'Berlin', postalCode: '10115', countryCode: 'DE' },
+    });
+    const askedEnglish = uniqueAddress('hugo');
+    const english = await journey.placeOrder({ customer: customer(askedEnglish, 'Hugo Dubois'), locale: 'en-GB' });
+    // One at a time: the time-skipping server skips for one awaited result at once.
+    await german.result();
+    await english.result();
+    for (const address of [toBerlin, askedEnglish]) {
+      const mails = await untilMails(address, ['order_confirmed', 'delivered']);
+      expect(mails.every((m) => m.headers['content-language'] === 'en')).toBe(true);
+      expect(mails.find((m) => milestoneOf(m) === 'order_confirmed')?.subject).toMatch(/^Colis: your order ORD-\S+ is confirmed$/);
+    }
+  });
+
+  it('a failed delivery attempt tells the customer, and an order that opted out gets no mail at all', async () => {
+    const email = uniqueAddress('lea');
+    const failing = await journey.placeOrder({
+      customer: customer(email, 'Léa Laurent'),
+      shipTo: recipient('Léa Laurent [scenario:delivery_failed_then_delivered]'),
+    });
+    const silentEmail = uniqueAddress('noah');
+    const silent = await journey.placeOrder({ customer: customer(silentEmail, 'Noah Weber'), notifyCustomer: false });
+    await failing.result();
+    await silent.result();
+    const mails = await untilMails(email, ['action_needed', 'delivered']);
+    const problem = mails.filter((m) => milestoneOf(m) === 'action_needed');
+    expect(problem).toHaveLength(1);
+    expect(problem[0]?.subject).toContain('la livraison de votre colis a échoué');
+    expect(mails.filter((m) => milestoneOf(m) === 'out_for_delivery')).toHaveLength(1);
+    expect(await mailsTo(silentEmail)).toEqual([]);
+    expect(await journey.database.db.customerMail.count({ where: { orderId: orderIdOf(silent) } })).toBe(0);
+  });
+
+  it('recording a milestone twice and draining twice sends one mail (a retried activity, a replayed workflow)', async () => {
+    const email = uniqueAddress('ada');
+    const handle = await journey.placeOrder({ customer: customer(email, 'Ada Lovelace') });
+    await handle.result();
+    await untilMails(email, ['delivered']);
+    const orderId = orderIdOf(handle);
+    const db = journey.database.db;
+    const milestone = { orderId, key: 'delivered:again', mail: { milestone: 'delivered' as const, data: {} } };
+    for (let i = 0; i < 2; i++) await withMilestones(db, noRelayWaker, async () => ({ result: undefined, milestones: [milestone] }));
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: inject('smtpUrl') }));
+    const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
+    const before = (await mailsTo(email)).length;
+    const activity = new MockActivityEnvironment();
+    for (let i = 0; i < 3; i++) await activity.run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
+    expect((await mailsTo(email)).length).toBe(before + 1);
+    expect(await db.customerMail.count({ where: { orderId, milestone: 'delivered' } })).toBe(2);
+  });
+});
+
+describe('a promise that moves', () => {
+  it('tells the customer the new date and why, once, in their language', async () => {
+    const email = uniqueAddress('promise');
+    const handle = await journey.placeOrder({ customer: customer(email, 'Lucas Bernard') });
+    await handle.result();
+    const orderId = orderIdOf(handle);
+    const db = journey.database.db;
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: inject('smtpUrl') }));
+    const { createOrderQueueActivities } = await import('../../activities');
+    const activities = createOrderQueueActivities({ db, carriers: journey.carriers });
+    const change = {
+      orderId,
+      previousPromisedBy: '2026-12-07T12:00:00Z',
+      promisedBy: '2026-12-09T12:00:00Z',
+      reason: 'le transporteur a du retard',
+    };
+    const activity = new MockActivityEnvironment();
+    await activity.run(activities.announcePromiseChange, change);
+    await activity.run(activities.announcePromiseChange, change);
+    const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
+    await activity.run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
+    const mails = (await mailsTo(email)).filter((m) => milestoneOf(m) === 'promise_changed');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.text).toContain('mercredi 9 décembre 2026 (au lieu du lundi 7 décembre 2026)');
+    expect(mails[0]?.text).toContain('Pourquoi : le transporteur a du retard.');
+    expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).promisedBy.toISOString()).toBe('2026-12-09T12:00:00.000Z');
+  });
+});

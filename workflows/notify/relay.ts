@@ -1,0 +1,41 @@
+import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { NotifyQueueActivities } from '../activity-types';
+import { NOTIFY_TASK_QUEUE } from '../../domain/notifications';
+import { type RelayInput, wakeRelaySignal } from './definitions';
+
+/**
+ * notify-<relay>: sends what the notification outbox holds for one relay (customer mail, or one
+ * webhook subscription). It sleeps until woken by a signal (new work committed), until its next
+ * retry falls due, or for a safety sweep; one relay per id, so an order's webhooks leave in order.
+ * Its cost grows with time and bursts, not with orders: a burst of events is one wake-up and one drain.
+ */
+
+const { drainRelay } = proxyActivities<NotifyQueueActivities>({
+  taskQueue: NOTIFY_TASK_QUEUE,
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '45 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * A safety net only: a wake-up lost between commit and signal is re-sent by the next writer or the
+ * activity's retry (a mark older than a minute is re-signalled), so the sweep can be rare.
+ */
+const SWEEP_MS = 6 * 3_600_000;
+/** Keeps the history short: a relay lives for years. */
+const DRAINS_PER_RUN = 500;
+
+export async function notificationRelayWorkflow(input: RelayInput): Promise<void> {
+  let woken = true;
+  setHandler(wakeRelaySignal, () => {
+    woken = true;
+  });
+  for (let drains = 0; drains < DRAINS_PER_RUN; drains += 1) {
+    woken = false;
+    const outcome = await drainRelay({ relayId: input.relayId, nowMs: Date.now() });
+    if (outcome.finished) return;
+    const waitMs = outcome.nextDueAtMs === null ? SWEEP_MS : Math.min(SWEEP_MS, Math.max(1, outcome.nextDueAtMs - Date.now()));
+    await condition(() => woken, waitMs);
+  }
+  await continueAsNew<typeof notificationRelayWorkflow>(input);
+}
