@@ -137,6 +137,8 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
       await Worker.create({
         connection,
         namespace,
+        // Relays are started by clients that encrypt: without the codec every workflow task fails.
+        dataConverter,
         taskQueue: NOTIFY_TASK_QUEUE,
         workflowBundle: await notifyWorkflowBundle(),
         activities: createNotifyActivities({ db, mail, webhooks: new WebhookRelay(db, settings.webhooks) }),

@@ -22,6 +22,11 @@ const { drainRelay } = proxyActivities<NotifyQueueActivities>({
  * activity's retry (a mark older than a minute is re-signalled), so the sweep can be rare.
  */
 const SWEEP_MS = 6 * 3_600_000;
+/**
+ * A mail already due but leased by another drain (one that crashed holds its lease for a minute)
+ * is the next due row: without a floor the relay would drain in a tight loop until the lease ends.
+ */
+const MIN_WAIT_MS = 5_000;
 /** Keeps the history short: a relay lives for years. */
 const DRAINS_PER_RUN = 500;
 
@@ -34,7 +39,7 @@ export async function notificationRelayWorkflow(input: RelayInput): Promise<void
     woken = false;
     const outcome = await drainRelay({ relayId: input.relayId, nowMs: Date.now() });
     if (outcome.finished) return;
-    const waitMs = outcome.nextDueAtMs === null ? SWEEP_MS : Math.min(SWEEP_MS, Math.max(1, outcome.nextDueAtMs - Date.now()));
+    const waitMs = outcome.nextDueAtMs === null ? SWEEP_MS : Math.min(SWEEP_MS, Math.max(MIN_WAIT_MS, outcome.nextDueAtMs - Date.now()));
     await condition(() => woken, waitMs);
   }
   await continueAsNew<typeof notificationRelayWorkflow>(input);
