@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import pg from 'pg';
 import { freePort } from '../../scripts/lib/ports';
+import { colisDataConverter, payloadKeyRing } from '../../worker/data-converter';
 import { ROOT, type Stack } from './stack';
 import { colisSubject, type Subject } from './subjects';
 
@@ -68,7 +69,10 @@ export async function startCheckout(stack: Stack, checkout: string, name: string
     [],
     checkout,
   );
-  const client = new Client({ connection: stack.client.connection, namespace: slot });
+  // As the stack's client: a checkout with payload encryption uses the development key ring (no
+  // COLIS_PAYLOAD_KEYS), and the codec passes the plain payloads of a checkout from before it.
+  const dataConverter = colisDataConverter(payloadKeyRing({ COLIS_PAYLOAD_KEYS: undefined }));
+  const client = new Client({ connection: stack.client.connection, namespace: slot, dataConverter });
   return colisSubject(name, apiUrl, client, worker.pid);
 }
 

@@ -55,8 +55,22 @@ export async function exportOrderHistories(
 async function fetchRun(client: Client, workflowId: string, runId?: string): Promise<RunHistory> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const history = await handle.fetchHistory();
-  const resolvedRunId = runId ?? (await handle.describe()).runId;
+  const resolvedRunId = runId ?? (await currentRunId(client, workflowId));
   return { workflowId, runId: resolvedRunId, history };
+}
+
+/**
+ * The raw description, not `handle.describe()`: that one decodes the memo, which an application
+ * whose payloads are encrypted (Colis's) stores in a form only its own codec reads.
+ */
+async function currentRunId(client: Client, workflowId: string): Promise<string> {
+  const described = await client.workflowService.describeWorkflowExecution({
+    namespace: client.options.namespace,
+    execution: { workflowId },
+  });
+  const runId = described.workflowExecutionInfo?.execution?.runId;
+  if (!runId) throw new Error(`no run of ${workflowId}`);
+  return runId;
 }
 
 /** The server's own figure for the run's history size; 0 where the server does not report it. */
