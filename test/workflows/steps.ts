@@ -37,11 +37,15 @@ export async function until<T>(
   what: string,
   read: () => Promise<T>,
   done: (value: T) => boolean,
-  { stepMs = HOUR_MS, maxBusinessMs = 40 * 24 * HOUR_MS }: { stepMs?: number; maxBusinessMs?: number } = {},
+  {
+    stepMs = HOUR_MS,
+    maxBusinessMs = 40 * 24 * HOUR_MS,
+    realMs = 100_000,
+  }: { stepMs?: number; maxBusinessMs?: number; realMs?: number } = {},
 ): Promise<T> {
   let skipped = 0;
   // Only to fail with the last state before the test's own timeout does: never a timing assertion.
-  const giveUpAt = Date.now() + 100_000;
+  const giveUpAt = Date.now() + realMs;
   let last = '';
   let stillReads = 0;
   for (;;) {
