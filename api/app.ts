@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Db } from '../activities/db';
+import type { AddressValidator } from '../domain/carrier';
 import type { ApiConfig } from './config';
 import auth from './plugins/app/auth';
 import errors from './plugins/app/errors';
@@ -29,6 +30,8 @@ export interface AppDeps {
   db: Db;
   temporalClient: Client;
   config: ApiConfig;
+  /** Delivery address checks; the simulated carriers' rules by default. */
+  addressValidator?: AddressValidator;
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
 }
@@ -81,7 +84,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(services, { db: deps.db, temporal: deps.temporalClient, config });
+  await app.register(services, {
+    db: deps.db,
+    temporal: deps.temporalClient,
+    config,
+    ...(deps.addressValidator ? { addressValidator: deps.addressValidator } : {}),
+  });
   await app.register(errors);
   await app.register(helmet);
   await app.register(auth, { db: deps.db, apiKeys: config.apiKeys });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
+import { buildAddressValidator } from '../worker/wiring';
 import { connectionOptions, temporalTarget } from '../worker/temporal-config';
 import { buildApp } from './app';
 import { apiConfigFrom, type ApiConfig } from './config';
@@ -43,7 +44,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       dataConverter: colisDataConverter(apiConfig.payloadKeys),
     });
   }
-  const app = await buildApp({ db, temporalClient, config: apiConfig });
+  const app = await buildApp({ db, temporalClient, config: apiConfig, addressValidator: buildAddressValidator(config) });
   const address = await app.listen({ host: config.COLIS_API_HOST, port: config.COLIS_API_PORT });
   const url = apiConfig.publicUrl ?? address;
   app.log.info({ url, docs: `${url}/docs` }, 'Colis API listening');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LabelFormatSchema, TrackingStatusSchema } from './carrier';
+import { ADDRESS_FIELDS, LabelFormatSchema, TrackingStatusSchema } from './carrier';
 import {
   EscalationDecisionSchema,
   EscalationReasonSchema,
@@ -11,7 +11,7 @@ import {
   ShipmentViewSchema,
   TimelineEntrySchema,
 } from './journey';
-import { ServiceLevelSchema } from './order';
+import { AddressSchema, ServiceLevelSchema } from './order';
 
 /**
  * Shapes only the HTTP API speaks: envelopes, query strings, path parameters and answers that wrap
@@ -105,8 +105,23 @@ export const OrderAcceptedSchema = z
     webUiUrl: z.string(),
     /** The customer's tracking page: carries a token that opens this order only (no API key). */
     trackingUrl: z.string(),
+    /** Present when the carrier corrected the delivery address: the order ships to `shipTo`. */
+    addressCorrection: z.object({ fields: z.array(z.enum(ADDRESS_FIELDS)), shipTo: AddressSchema }).optional(),
   })
   .meta({ id: 'OrderAccepted' });
+
+/** A delivery address a carrier corrected and Colis accepted, at intake or on an address change. */
+export const AddressCorrectionSchema = z
+  .object({
+    at: z.string(),
+    occasion: z.enum(['intake', 'address_change']),
+    validator: z.string(),
+    fields: z.array(z.enum(ADDRESS_FIELDS)),
+    original: AddressSchema,
+    corrected: AddressSchema,
+  })
+  .meta({ id: 'AddressCorrection' });
+export type AddressCorrection = z.infer<typeof AddressCorrectionSchema>;
 export type OrderAccepted = z.infer<typeof OrderAcceptedSchema>;
 
 /** Where a view came from: the running workflow, the database after it completed, or the intake record alone. */
@@ -116,6 +131,8 @@ export type ViewSource = z.infer<typeof ViewSourceSchema>;
 export const OrderStatusResponseSchema = OrderViewSchema.extend({
   source: ViewSourceSchema,
   webUiUrl: z.string(),
+  /** Corrections the carrier made to the delivery address, oldest first. */
+  addressCorrections: z.array(AddressCorrectionSchema).optional(),
 }).meta({ id: 'OrderStatus' });
 export type OrderStatusResponse = z.infer<typeof OrderStatusResponseSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TRACKING_STATUSES } from './lifecycle';
-import { AddressSchema, ServiceLevelSchema } from './order';
+import { type Address, AddressSchema, ServiceLevelSchema } from './order';
 
 /**
  * The carrier contract, shaped like the multi-carrier APIs (EasyPost, Shippo, ShipEngine):
@@ -134,4 +134,33 @@ export interface CarrierApi {
   labelDocument?(carrierLabelId: string, format: LabelFormat): Promise<LabelDocument | undefined>;
   /** A prepaid return label for a parcel already shipped; optional: not every backend sells them. */
   returnLabel?(request: ReturnLabelRequest): Promise<PurchasedLabel>;
+}
+
+/** The address fields a carrier can refuse or correct, named as in `AddressSchema`. */
+export const ADDRESS_FIELDS = ['line1', 'line2', 'city', 'region', 'postalCode', 'countryCode'] as const;
+export type AddressField = (typeof ADDRESS_FIELDS)[number];
+
+/**
+ * A carrier's word on a delivery address: deliverable as given; deliverable once corrected (the
+ * corrected address replaces the given one, and the correction is recorded); undeliverable, naming
+ * the field at fault; or unverified when the carrier could not say (the address is taken as given:
+ * an outage of a validation service must not stop intake).
+ */
+export type AddressVerdict =
+  | { kind: 'deliverable' }
+  | { kind: 'corrected'; address: Address; fields: AddressField[] }
+  | { kind: 'undeliverable'; field: AddressField; reason: string }
+  | { kind: 'unverified'; reason: string };
+
+/** The part of the carrier port the API uses before stock is reserved and on an address change. */
+export interface AddressValidator {
+  /** Who answers, for the record ("simulator", "shipengine"). */
+  readonly name: string;
+  validate(address: Address): Promise<AddressVerdict>;
+}
+
+/** The fields where two addresses differ (trimmed; absent and empty are the same). */
+export function changedFields(given: Address, corrected: Address): AddressField[] {
+  const norm = (value: string | undefined) => (value ?? '').trim();
+  return ADDRESS_FIELDS.filter((field) => norm(given[field]) !== norm(corrected[field]));
 }

@@ -11,7 +11,10 @@ import type { SimulatorScript } from '../scripts/carrier-simulator/script';
 import { CarrierSimulator, type Clock, FileSimulatorStore } from '../scripts/carrier-simulator/simulator';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
 import { ShipEngineCarrier } from '../activities/carriers/shipengine/adapter';
+import { shipEngineAddressValidator } from '../activities/carriers/shipengine/address-validator';
 import { ShipEngineHttp } from '../activities/carriers/shipengine/http';
+import type { AddressValidator } from '../domain/carrier';
+import { simulatedAddressValidator } from '../scripts/carrier-simulator/address-rules';
 import { type Config, ALL_QUEUES, type QueueChoice } from '../config';
 import { createColisWorkers, type QueueSelection, type RunningWorkers, selectQueues } from './workers';
 
@@ -74,6 +77,19 @@ export function buildShipEngineCarriers(wiring: ShipEngineWiring): ShipEngineCar
   });
   return Object.entries(wiring.carriers).map(
     ([carrierCode, carrierId]) => new ShipEngineCarrier({ http, account: { carrierCode, carrierId }, warehouses: wiring.warehouses }),
+  );
+}
+
+/** Who checks delivery addresses at intake and on an address change: ShipEngine when a key is configured, else the simulator's rules. */
+export function buildAddressValidator(config: Config, transport?: typeof fetch): AddressValidator {
+  if (!config.COLIS_SHIPENGINE_API_KEY) return simulatedAddressValidator;
+  return shipEngineAddressValidator(
+    new ShipEngineHttp({
+      apiUrl: config.COLIS_SHIPENGINE_API_URL,
+      apiKey: config.COLIS_SHIPENGINE_API_KEY,
+      timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
+      ...(transport ? { fetch: transport } : {}),
+    }),
   );
 }
 

@@ -93,6 +93,8 @@ export interface PlaceOrderArgs {
   db: Db;
   starter: OrderStarter;
   request: OrderRequest;
+  /** The request as the client sent it, when `request` differs (a corrected address): retries are recognised by it. */
+  requestAsSent?: OrderRequest;
   apiKeyName: string;
   idempotencyKey: string;
   timeScale: number;
@@ -105,7 +107,7 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
   const { db, starter, request, apiKeyName, idempotencyKey, timeScale, startWaitMs, now = new Date() } = args;
   const orderId = deriveOrderId(apiKeyName, idempotencyKey);
   const workflowId = ids.orderWorkflowId(orderId);
-  const hash = requestHash(request);
+  const hash = requestHash(args.requestAsSent ?? request);
   const promisedBy = request.promisedBy ?? promisedByFor(request.serviceLevel, now.getTime(), timeScale);
   const input: OrderWorkflowInput = {
     orderId,

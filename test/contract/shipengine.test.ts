@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
+import { shipEngineAddressValidator } from '../../activities/carriers/shipengine/address-validator';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
 import { CarrierApiError, CarrierRejected, CarrierTimeout, isCarrierError } from '../../activities/carriers/errors';
 import type { BuyLabelRequest, RateRequest } from '../../domain/carrier';
@@ -201,6 +202,21 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
     expectConforming();
     expect(calls().slice(0, 2)).toEqual(['GET /v1/labels/se-28529731', 'GET /v1/labels']);
     expect(label).toMatchObject({ carrierCode: 'swiftpost', trackingNumber: expect.any(String) });
+  });
+
+  it('address validation: the request conforms, the documented answer is a verdict, an outage leaves the address unverified', async () => {
+    const validator = shipEngineAddressValidator(
+      new ShipEngineHttp({ apiUrl: mock.url, apiKey: API_KEY, timeoutMs: 30_000, fetch: mock.fetch }),
+    );
+    const verdict = await validator.validate(request.to);
+    // The documented answer is a verified address elsewhere (Burbank, CA): every field we sent differs.
+    expect(verdict).toMatchObject({ kind: 'corrected', fields: expect.arrayContaining(['line1', 'city', 'postalCode', 'countryCode']) });
+    const { region: _region, ...noRegion } = request.to;
+    await validator.validate(noRegion);
+    mock.steer([{ method: 'POST', path: /^\/v1\/addresses\/validate$/, prefer: 'code=500' }]);
+    expect(await validator.validate(request.to)).toMatchObject({ kind: 'unverified' });
+    expectConforming();
+    expect(calls()).toEqual(['POST /v1/addresses/validate', 'POST /v1/addresses/validate', 'POST /v1/addresses/validate']);
   });
 
   it('documented 400 answers are non-retryable rejections; 500 answers are retryable; neither carries the key or the address', async () => {

@@ -49,7 +49,7 @@ export function addressToValidate(address: Address) {
     address_line1: address.line1,
     ...(address.line2 ? { address_line2: address.line2 } : {}),
     city_locality: address.city,
-    // Required by the definition; an empty region lets ShipEngine supply it in the matched address.
+    // Required by the definition; without a region the city stands in, and the matched address brings the real one.
     state_province: address.region || address.city,
     postal_code: address.postalCode,
     country_code: address.countryCode,

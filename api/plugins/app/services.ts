@@ -2,6 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../../../activities/db';
+import type { AddressValidator } from '../../../domain/carrier';
+import { simulatedAddressValidator } from '../../../scripts/carrier-simulator/address-rules';
 import type { ApiConfig } from '../../config';
 import { OrderStarter } from '../../services/order-starter';
 
@@ -17,6 +19,8 @@ declare module 'fastify' {
     temporal: Client;
     config: ApiConfig;
     orderStarter: OrderStarter;
+    /** Checks delivery addresses before stock is reserved and on an address change (the carrier port). */
+    addressValidator: AddressValidator;
   }
 }
 
@@ -24,6 +28,8 @@ export interface ServicesOptions {
   db: Db;
   temporal: Client;
   config: ApiConfig;
+  /** The simulated carriers' rules unless the entry point configured ShipEngine (worker/wiring.ts buildAddressValidator). */
+  addressValidator?: AddressValidator;
 }
 
 export default fp<ServicesOptions>(
@@ -31,6 +37,7 @@ export default fp<ServicesOptions>(
     app.decorate('db', options.db);
     app.decorate('temporal', options.temporal);
     app.decorate('config', options.config);
+    app.decorate('addressValidator', options.addressValidator ?? simulatedAddressValidator);
     const starter = new OrderStarter({
       db: options.db,
       client: options.temporal,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   ErrorResponseSchema,
@@ -18,6 +19,7 @@ import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/defin
 import { ApiError, notFound, unavailable } from '../../errors';
 import { mayReadOrderOf, type Principal, principalOf } from '../../plugins/app/auth';
 import { trackingPath } from '../pages/tracking-token';
+import { checkDeliveryAddress, correctionsOf, recordCorrection } from '../../services/address-check';
 import { placeOrder, unknownSkus } from '../../services/intake';
 import { listOrders } from '../../services/order-list';
 import { intakeMemoOf } from '../../services/order-starter';
@@ -66,15 +68,18 @@ const orders: FastifyPluginAsyncZod = async (app) => {
           unknown.map((u) => ({ path: `body.lines.${u.index}.sku`, message: `SKU ${u.sku} does not exist` })),
         );
       }
+      const checked = await checkDeliveryAddress(app, request.log, request.body.shipTo, 'body.shipTo');
       const result = await placeOrder({
         db: app.db,
         starter: app.orderStarter,
-        request: request.body,
+        request: checked.correction ? { ...request.body, shipTo: checked.address } : request.body,
+        requestAsSent: request.body,
         apiKeyName: principal.name,
         idempotencyKey: request.headers['idempotency-key'],
         timeScale: app.config.timeScale,
         startWaitMs: app.config.intakeStartWaitMs,
       });
+      if (checked.correction) await recordCorrection(app.db, result.orderId, `${result.orderId}:intake`, 'intake', checked.correction);
       request.log.info({ orderId: result.orderId, outcome: result.outcome, workflowStarted: result.workflowStarted }, 'order intake');
       return reply
         .code(result.outcome === 'created' ? 202 : 200)
@@ -84,6 +89,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
           statusUrl: statusUrl(result.orderId),
           webUiUrl: uiLink(result.workflowId),
           trackingUrl: trackingUrl(result.orderId),
+          ...(checked.correction ? { addressCorrection: { fields: checked.correction.fields, shipTo: checked.address } } : {}),
         });
     },
   );
@@ -119,7 +125,8 @@ const orders: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { view, source } = await readOrder(app, request.params.id, request.principal);
-      return { ...view, source, webUiUrl: uiLink(view.workflowId) };
+      const addressCorrections = await correctionsOf(app.db, view.orderId);
+      return { ...view, source, webUiUrl: uiLink(view.workflowId), ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
     },
   );
 
@@ -219,10 +226,20 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         response: { 200: OrderStatusResponseSchema, ...errors, 503: ErrorResponseSchema },
       },
     },
-    async (request) =>
-      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request), 'address change', (handle, updateId) =>
-        handle.executeUpdate(changeAddressUpdate, { args: [request.body], ...(updateId ? { updateId } : {}) }),
-      ),
+    async (request) => {
+      const checked = await checkDeliveryAddress(app, request.log, request.body.shipTo, 'body.shipTo');
+      const key = request.headers['idempotency-key'];
+      const view = await orderUpdate(request.params.id, key, principalOf(request), 'address change', (handle, updateId) =>
+        handle.executeUpdate(changeAddressUpdate, {
+          args: [{ ...request.body, shipTo: checked.address }],
+          ...(updateId ? { updateId } : {}),
+        }),
+      );
+      if (!checked.correction) return view;
+      const orderId = request.params.id;
+      await recordCorrection(app.db, orderId, `${orderId}:change:${key ?? randomUUID()}`, 'address_change', checked.correction);
+      return { ...view, addressCorrections: await correctionsOf(app.db, orderId) };
+    },
   );
 };
 
