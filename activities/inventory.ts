@@ -261,6 +261,17 @@ export async function lockOrder(tx: Tx, orderId: string): Promise<{ id: string; 
   return order;
 }
 
+/** Active warehouses in the country the order ships to, by code. */
+async function domesticWarehouses(tx: Tx, orderId: string): Promise<string[]> {
+  const rows = await tx.$queryRaw<{ code: string }[]>`
+    SELECT w."code" FROM "Order" o
+    JOIN "Address" a ON a."id" = o."shippingAddressId"
+    JOIN "Warehouse" w ON w."countryCode" = a."countryCode" AND w."active"
+    WHERE o."id" = ${orderId}
+    ORDER BY w."code"`;
+  return rows.map((row) => row.code);
+}
+
 /** Locks the levels the reservations touch, in (warehouseCode, skuCode) order. */
 async function lockLevels(tx: Tx, reservations: readonly { warehouseCode: string; skuCode: string }[]): Promise<void> {
   const keys = [...new Set(reservations.map((r) => `${r.warehouseCode}\u0000${r.skuCode}`))];
@@ -305,12 +316,15 @@ async function reserveIn(tx: Tx, orderId: string, extraPreference: readonly stri
     ORDER BY l."warehouseCode", l."skuCode"
     FOR UPDATE OF l`;
 
-  // Warehouses already holding stock for the order come first, so a restock completes the same shipment.
+  // Warehouses already holding stock for the order come first, so a restock completes the same shipment;
+  // then those in the customer's country: a cross-border parcel takes a transit day more, enough to break
+  // an express promise (ties went to the lowest code before, Hamburg for every French customer).
   const holding = [...new Set(active.map((r) => r.warehouseCode))];
+  const preference = [...holding, ...extraPreference, ...(await domesticWarehouses(tx, orderId))];
   const allocation = allocateOrder(
     wanted,
     levels.map((level) => ({ warehouseCode: level.warehouseCode, skuCode: level.skuCode, available: level.onHand - level.reserved })),
-    { warehousePreference: [...holding, ...extraPreference.filter((code) => !holding.includes(code))] },
+    { warehousePreference: [...new Set(preference)] },
   );
 
   let seq = existing.length;

@@ -91,7 +91,7 @@ describe('inventory activities', () => {
       ['GIFT-CARD-50', 2],
       ['MUG-CER-350', 3],
     ]);
-    const before = await level(db, 'HAM1', 'MUG-CER-350');
+    const before = await level(db, 'LYS1', 'MUG-CER-350');
 
     const result = await inventory.reserveStock({ orderId: 'ord-single' });
 
@@ -101,9 +101,10 @@ describe('inventory activities', () => {
       [lineId('ord-single', 1), 'GIFT-CARD-50', 2],
       [lineId('ord-single', 2), 'MUG-CER-350', 3],
     ]);
-    // Every warehouse holding both SKUs could ship it; the tie goes to the lowest code.
-    expect(result.held[0]?.warehouseCode).toBe('HAM1');
-    expect(await level(db, 'HAM1', 'MUG-CER-350')).toEqual({ onHand: before.onHand, reserved: before.reserved + 3 });
+    // Every warehouse holding both SKUs could ship it; the tie goes to the customer's country (FR: LYS1, PAR1),
+    // then to the lowest code (HAM1 before: a cross-border transit day more).
+    expect(result.held[0]?.warehouseCode).toBe('LYS1');
+    expect(await level(db, 'LYS1', 'MUG-CER-350')).toEqual({ onHand: before.onHand, reserved: before.reserved + 3 });
     expect(await inventory.ledgerBalances()).toEqual([]);
   });
 
@@ -271,8 +272,8 @@ describe('inventory activities', () => {
     ]);
     await inventory.reserveStock({ orderId: 'ord-partial' });
     const shipments = await planning.planShipments({ orderId: 'ord-partial' });
-    // Two shipments either way; {LYS1, MAD1} wins the tie over {LYS1, PAR1} by warehouse code.
-    expect(shipments.map((s) => s.warehouseCode)).toEqual(['LYS1', 'MAD1']);
+    // Two shipments either way; {LYS1, PAR1}, both in the customer's country, win the tie over {LYS1, MAD1}.
+    expect(shipments.map((s) => s.warehouseCode)).toEqual(['LYS1', 'PAR1']);
 
     const { released } = await inventory.releaseReservations({
       orderId: 'ord-partial',
