@@ -26,6 +26,8 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
       dedupeKey: string;
       orderId: string;
       shipmentId?: string;
+      /** Opened by a return's workflow: ops' answer goes there. */
+      returnId?: string;
       reason: EscalationReason;
       severity: EscalationSeverity;
       detail: string;
@@ -38,6 +40,7 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
             dedupeKey: input.dedupeKey,
             orderId: input.orderId,
             shipmentId: input.shipmentId ?? null,
+            returnId: input.returnId ?? null,
             reason: input.reason,
             severity: input.severity,
             detail: input.detail,

@@ -5,6 +5,8 @@ import { createEscalationActivities, type NotifyConfig } from './escalations';
 import { createInventoryActivities } from './inventory';
 import type { RelayWaker } from './notifications/outbox';
 import { createOrderActivities } from './orders';
+import { createReturnLabelActivities } from './return-labels';
+import { createReturnActivities } from './returns';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
 import { createTrackingActivities } from './tracking';
@@ -28,6 +30,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db),
+    ...createReturnActivities(deps.db, deps.waker),
   };
 }
 
@@ -35,7 +38,10 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
 export const createWarehouseQueueActivities = (deps: Pick<ActivityDeps, 'db'>) => createWarehouseActivities(deps.db);
 
 /** Activities of the `colis-carriers` queue. */
-export const createCarrierQueueActivities = (deps: Pick<ActivityDeps, 'db' | 'carriers'>) => createCarrierActivities(deps);
+export const createCarrierQueueActivities = (deps: Pick<ActivityDeps, 'db' | 'carriers'>) => ({
+  ...createCarrierActivities(deps),
+  ...createReturnLabelActivities(deps),
+});
 
 export type OrderQueueActivities = ReturnType<typeof createOrderQueueActivities>;
 export type WarehouseQueueActivities = ReturnType<typeof createWarehouseQueueActivities>;

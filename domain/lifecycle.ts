@@ -226,7 +226,16 @@ export const SHIPMENT_STATUS_CHART_NODE: Readonly<Partial<Record<ShipmentStage, 
 
 // ---- escalations -------------------------------------------------------------------------------
 
-export const ESCALATION_REASONS = ['stuck', 'late', 'broken', 'no_carrier', 'backorder_deadline', 'no_pick_slot'] as const;
+export const ESCALATION_REASONS = [
+  'stuck',
+  'late',
+  'broken',
+  'no_carrier',
+  'backorder_deadline',
+  'no_pick_slot',
+  'return_stuck',
+  'return_late',
+] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
 export const ESCALATION_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -253,6 +262,9 @@ export const ESCALATION_REASON_RULES: Readonly<Record<EscalationReason, ReasonRu
   no_carrier: { label: 'No carrier', initialSeverity: 'high', decisions: ['wait', 'refund', 'cancel'] },
   backorder_deadline: { label: 'Backorder overdue', initialSeverity: 'medium', decisions: ['wait', 'ship_available', 'cancel'] },
   no_pick_slot: { label: 'No pick slot', initialSeverity: 'high', decisions: ['wait', 'refund', 'cancel'] },
+  // A return parcel that stopped moving or is late: keep waiting, refund without the goods, or close the return.
+  return_stuck: { label: 'Return stuck', initialSeverity: 'medium', decisions: ['wait', 'refund', 'cancel'] },
+  return_late: { label: 'Return late', initialSeverity: 'low', decisions: ['wait', 'refund', 'cancel'] },
 };
 
 export const DECISIONS_BY_REASON: Readonly<Record<EscalationReason, readonly EscalationDecision[]>> = Object.fromEntries(

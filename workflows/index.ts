@@ -5,3 +5,5 @@ export { orderWorkflowV2 } from './order/workflow';
 export { shipmentWorkflowV2 } from './shipment/workflow';
 export { orderWorkflow } from './v1/order';
 export { shipmentWorkflow } from './v1/shipment';
+// A return (RMA) of delivered goods: its own workflow, return-<id>.
+export { returnWorkflow } from './returns/workflow';

@@ -20,6 +20,7 @@ export const SCENARIOS = [
   'late',
   'duplicate_events',
   'out_of_order',
+  'unused',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -40,6 +41,7 @@ export const SCENARIO_FINAL_STATUS: Record<ScenarioName, TrackingStatus> = {
   late: 'delivered',
   duplicate_events: 'delivered',
   out_of_order: 'delivered',
+  unused: 'label_created',
 };
 
 /** Which scenario a shipment plays. Most specific wins: shipment, name tag, carrier, default. */
@@ -143,6 +145,10 @@ export function planScans(input: ScanPlanInput, random: Random): ScanStep[] {
 
     case 'stall':
       return [pickedUp];
+
+    // The label is never used: nobody hands the parcel over (a return the customer changed their mind about).
+    case 'unused':
+      return [];
 
     case 'exception':
       return [

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import {
   BuyLabelRequestSchema,
   RateRequestSchema,
+  ReturnLabelRequestSchema,
   type BuyLabelRequest,
+  type ReturnLabelRequest,
   type CarrierApi,
   type CarrierCode,
   type CarrierTrackingEvent,
@@ -124,7 +126,34 @@ export class SimulatedCarrier implements CarrierApi {
   }
 
   buyLabel(request: BuyLabelRequest): Promise<PurchasedLabel> {
+    return this.deps.faults.run('buyLabel', () => this.purchase(request));
+  }
+
+  /**
+   * A return label: the same sale as an outbound one (idempotency key, scans, webhooks), on the
+   * carrier's cheapest level of service, from the customer's address to the warehouse's dock.
+   */
+  buyReturnLabel(request: ReturnLabelRequest): Promise<PurchasedLabel> {
     return this.deps.faults.run('buyLabel', () => {
+      const parsed = ReturnLabelRequestSchema.safeParse(request);
+      if (!parsed.success)
+        throw new CarrierRejected(this.code, 'invalid_request', `${this.code} refused the return label: ${parsed.error.message}`);
+      const valid = parsed.data;
+      const service = returnService(this.deps.spec);
+      return this.purchase({
+        shipmentId: valid.returnId,
+        idempotencyKey: valid.idempotencyKey,
+        serviceCode: service.code,
+        from: { warehouseCode: 'RETURN', postalCode: valid.from.postalCode, countryCode: valid.from.countryCode },
+        to: { name: valid.to.name, line1: 'Returns dock', city: valid.to.city, postalCode: valid.to.postalCode, countryCode: valid.to.countryCode },
+        parcels: valid.parcels,
+        shipAt: valid.shipAt,
+      });
+    });
+  }
+
+  private purchase(request: BuyLabelRequest): PurchasedLabel {
+    {
       const fingerprint = fingerprintOf(request);
       const earlier = this.byIdempotencyKey.get(request.idempotencyKey);
       if (earlier) {
@@ -143,7 +172,7 @@ export class SimulatedCarrier implements CarrierApi {
       const sold = this.sell(valid, service, fingerprint);
       this.deps.onSold(sold);
       return sold.label;
-    });
+    }
   }
 
   voidLabel(carrierLabelId: string): Promise<{ voided: true }> {
@@ -259,6 +288,14 @@ export class SimulatedCarrier implements CarrierApi {
     });
     return request;
   }
+}
+
+/** Returns travel on the slowest level the carrier sells: economy where it has one. */
+function returnService(spec: CarrierSpec): CarrierServiceSpec {
+  const byLevel = (level: CarrierServiceSpec['level']) => spec.services.find((s) => s.level === level);
+  const service = byLevel('economy') ?? byLevel('standard') ?? spec.services[0];
+  if (!service) throw new Error(`${spec.code} sells no service`);
+  return service;
 }
 
 /**

@@ -1,0 +1,349 @@
+import type { Milestone, WebhookEventType } from '../domain/notifications';
+import { FINAL_RETURN_STATUSES, type ReturnReason, type ReturnStatus, refundCents } from '../domain/return-policy';
+import type { NormalisedTrackingEvent } from '../domain/tracking';
+import type { Db } from './db';
+import { asActivity } from './failures';
+import { lockOrder, type Tx } from './inventory';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+
+/**
+ * The database side of a return (RMA): what the return workflow reads to resume, each status it
+ * moves to (with the shop's webhook and the customer's mail written in the same transaction), the
+ * inbound scans, and the settlement: stock movements in the ledger and the refund due, exactly once.
+ * Every function may run twice and still change things once.
+ */
+
+/** What the workflow needs to know about its return; never a name or an address. */
+export interface ReturnFacts {
+  returnId: string;
+  orderId: string;
+  status: ReturnStatus;
+  warehouseCode: string;
+  lines: { lineNo: number; skuCode: string; quantity: number }[];
+  carrierCode?: string;
+  trackingNumber?: string;
+  labelExpiresAt?: string;
+  /** Whether the return's carrier pushes scans; when not, the workflow polls. */
+  carrierPushesScans: boolean;
+}
+
+/** What ops found when the parcel was opened, per return line. */
+export interface InspectionResult {
+  lines: { lineNo: number; restock: number; writeOff: number }[];
+  inspectedBy: string;
+  note?: string;
+}
+
+export type ReturnSettlement = { kind: 'inspected'; inspection: InspectionResult } | { kind: 'refunded_without_goods'; decidedBy: string };
+
+/** The moves a return's status makes after its label: forward only, so a retried or late write never turns it back. */
+const FORWARD: Record<ReturnStatus, readonly ReturnStatus[]> = {
+  requested: ['label_created', 'expired', 'cancelled'],
+  label_created: ['in_transit', 'received', 'expired', 'cancelled'],
+  in_transit: ['received', 'cancelled'],
+  received: [],
+  completed: [],
+  expired: [],
+  cancelled: [],
+};
+
+const WEBHOOK_OF: Partial<Record<ReturnStatus, WebhookEventType>> = {
+  label_created: 'return.label_created',
+  in_transit: 'return.in_transit',
+  received: 'return.received',
+  expired: 'return.cancelled',
+  cancelled: 'return.cancelled',
+};
+
+export function createReturnActivities(db: Db, waker: RelayWaker = noRelayWaker) {
+  return {
+    loadReturn(input: { returnId: string }): Promise<ReturnFacts> {
+      return asActivity(async () => {
+        const row = await db.return.findUniqueOrThrow({
+          where: { id: input.returnId },
+          include: { lines: { orderBy: { lineNo: 'asc' } } },
+        });
+        const carrier = row.carrierCode
+          ? await db.carrier.findUnique({ where: { code: row.carrierCode }, select: { supportsWebhooks: true } })
+          : null;
+        return {
+          returnId: row.id,
+          orderId: row.orderId,
+          status: row.status,
+          warehouseCode: row.warehouseCode,
+          lines: row.lines.map((l) => ({ lineNo: l.lineNo, skuCode: l.skuCode, quantity: l.quantity })),
+          ...(row.carrierCode ? { carrierCode: row.carrierCode } : {}),
+          ...(row.trackingNumber ? { trackingNumber: row.trackingNumber } : {}),
+          ...(row.labelExpiresAt ? { labelExpiresAt: row.labelExpiresAt.toISOString() } : {}),
+          carrierPushesScans: carrier?.supportsWebhooks ?? false,
+        };
+      });
+    },
+
+    /**
+     * Moves the return to `status` if that is forward from where it is, and tells the shop (and, for
+     * the label, the customer: the return steps with the label link). Answers the status it is in.
+     */
+    advanceReturn(input: { returnId: string; status: ReturnStatus; at: string; reason?: string }): Promise<{ status: ReturnStatus }> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          const row = await lockedReturn(tx, input.returnId);
+          if (!FORWARD[row.status].includes(input.status)) return { result: { status: row.status }, milestones: [] };
+          const at = new Date(input.at);
+          await tx.return.update({
+            where: { id: row.id },
+            data: {
+              status: input.status,
+              ...(input.status === 'received' ? { receivedAt: at } : {}),
+              ...(input.status === 'expired' || input.status === 'cancelled'
+                ? { closedAt: at, closeReason: input.reason ?? input.status }
+                : {}),
+            },
+          });
+          const items =
+            input.status === 'label_created'
+              ? (await tx.returnLine.findMany({ where: { returnId: row.id }, orderBy: { lineNo: 'asc' } })).map((l) => ({
+                  skuCode: l.skuCode,
+                  quantity: l.quantity,
+                }))
+              : [];
+          return { result: { status: input.status }, milestones: statusMilestones(row, input.status, input.reason, items) };
+        }),
+      );
+    },
+
+    recordReturnScans(input: {
+      returnId: string;
+      source: 'webhook' | 'poll';
+      events: NormalisedTrackingEvent[];
+      lastScanAt: string | null;
+    }): Promise<{ stored: number }> {
+      return asActivity(async () => {
+        const stored = await db.returnScan.createMany({
+          data: input.events.map((e) => ({
+            id: `${e.carrierCode}:${e.eventId}`,
+            returnId: input.returnId,
+            carrierCode: e.carrierCode,
+            carrierEventId: e.eventId,
+            trackingNumber: e.trackingNumber,
+            status: e.status,
+            detail: e.detail ?? null,
+            location: e.location ?? null,
+            occurredAt: new Date(e.occurredAt),
+            source: input.source,
+          })),
+          skipDuplicates: true,
+        });
+        if (input.lastScanAt) await db.return.update({ where: { id: input.returnId }, data: { lastScanAt: new Date(input.lastScanAt) } });
+        return { stored: stored.count };
+      });
+    },
+
+    /**
+     * Ends a return: the inspected goods go back on sale or are written off (ledger movements keyed by
+     * return and line, so they are made once), and the shop learns what it owes the customer
+     * (`refund.due`). A return settled already answers what it settled.
+     */
+    settleReturn(input: { returnId: string; settlement: ReturnSettlement; at: string }): Promise<{ refundCents: number }> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          const head = await tx.return.findUniqueOrThrow({ where: { id: input.returnId }, select: { orderId: true } });
+          // The order first, then the return, then the levels: the lock order every stock change of an order follows.
+          await lockOrder(tx, head.orderId);
+          const row = await lockedReturn(tx, input.returnId);
+          if (row.status === 'completed') return { result: { refundCents: row.refundCents ?? 0 }, milestones: [] };
+          if (FINAL_RETURN_STATUSES.includes(row.status)) return { result: { refundCents: 0 }, milestones: [] };
+          const lines = await tx.returnLine.findMany({ where: { returnId: row.id }, orderBy: { lineNo: 'asc' } });
+          const at = new Date(input.at);
+          const settled = input.settlement;
+          const outcome = lines.map((line) => {
+            if (settled.kind === 'refunded_without_goods') return { line, restocked: 0, writtenOff: 0 };
+            const found = settled.inspection.lines.find((l) => l.lineNo === line.lineNo);
+            return { line, restocked: found?.restock ?? 0, writtenOff: found?.writeOff ?? 0 };
+          });
+          if (settled.kind === 'inspected') await moveReturnedStock(tx, row, outcome);
+          const refund =
+            settled.kind === 'refunded_without_goods'
+              ? lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0)
+              : refundCents(
+                  row.reason as ReturnReason,
+                  outcome.map((o) => ({ ...o, quantity: o.line.quantity, unitPriceCents: o.line.unitPriceCents })),
+                );
+          for (const o of outcome) {
+            if (settled.kind !== 'inspected') break;
+            await tx.returnLine.update({
+              where: { returnId_lineNo: { returnId: row.id, lineNo: o.line.lineNo } },
+              data: { restocked: o.restocked, writtenOff: o.writtenOff },
+            });
+          }
+          await tx.return.update({
+            where: { id: row.id },
+            data: {
+              status: 'completed',
+              refundCents: refund,
+              closedAt: at,
+              closeReason: settled.kind,
+              ...(settled.kind === 'inspected'
+                ? { inspectedAt: at, inspectedBy: settled.inspection.inspectedBy, receivedAt: row.receivedAt ?? at }
+                : {}),
+            },
+          });
+          const items = outcome.map((o) => ({
+            lineNo: o.line.lineNo,
+            skuCode: o.line.skuCode,
+            quantity: o.line.quantity,
+            restocked: o.restocked,
+            writtenOff: o.writtenOff,
+          }));
+          const milestones: Milestone[] = [];
+          if (settled.kind === 'inspected') {
+            milestones.push({
+              orderId: row.orderId,
+              key: `return:${row.id}:inspected`,
+              webhook: { type: 'return.inspected', data: { returnId: row.id, items, inspectedAt: input.at } },
+            });
+          }
+          milestones.push({
+            orderId: row.orderId,
+            key: `return:${row.id}:refund_due`,
+            webhook: {
+              type: 'refund.due',
+              data: {
+                returnId: row.id,
+                amountCents: refund,
+                currency: row.currency,
+                reason: row.reason,
+                basis: settled.kind,
+                items: items.map((i) => ({ ...i, unitPriceCents: lines.find((l) => l.lineNo === i.lineNo)?.unitPriceCents })),
+              },
+            },
+          });
+          return { result: { refundCents: refund }, milestones };
+        }),
+      );
+    },
+  };
+}
+
+export type ReturnActivities = ReturnType<typeof createReturnActivities>;
+
+type ReturnRow = {
+  id: string;
+  orderId: string;
+  status: ReturnStatus;
+  warehouseCode: string;
+  reason: string;
+  currency: string;
+  refundCents: number | null;
+  receivedAt: Date | null;
+  carrierCode: string | null;
+  trackingNumber: string | null;
+  labelUrl: string | null;
+  labelExpiresAt: Date | null;
+};
+
+async function lockedReturn(tx: Tx, returnId: string): Promise<ReturnRow> {
+  const [row] = await tx.$queryRaw<ReturnRow[]>`
+    SELECT "id", "orderId", "status"::text AS "status", "warehouseCode", "reason"::text AS "reason", "currency", "refundCents",
+           "receivedAt", "carrierCode", "trackingNumber", "labelUrl", "labelExpiresAt"
+    FROM "Return" WHERE "id" = ${returnId} FOR UPDATE`;
+  if (!row) throw new Error(`return ${returnId} does not exist`);
+  return row;
+}
+
+/**
+ * Every returned unit is counted in at the warehouse (`return_receipt`); the damaged ones are then
+ * written off (`write_off`), so the ledger shows both what came back and what was lost. Keys per
+ * return and line make a retry add nothing.
+ */
+async function moveReturnedStock(
+  tx: Tx,
+  row: ReturnRow,
+  outcome: readonly { line: { lineNo: number; skuCode: string; quantity: number }; restocked: number; writtenOff: number }[],
+): Promise<void> {
+  const sorted = [...outcome].sort((a, b) => (a.line.skuCode < b.line.skuCode ? -1 : a.line.skuCode > b.line.skuCode ? 1 : 0));
+  for (const { line, restocked, writtenOff } of sorted) {
+    const received = restocked + writtenOff;
+    if (received === 0) continue;
+    const key = `return:${row.id}:${line.lineNo}`;
+    const { count } = await tx.inventoryMovement.createMany({
+      data: [
+        {
+          warehouseCode: row.warehouseCode,
+          skuCode: line.skuCode,
+          kind: 'return_receipt',
+          onHandDelta: received,
+          reservedDelta: 0,
+          orderId: row.orderId,
+          idempotencyKey: `${key}:receipt`,
+          note: `return ${row.id}`,
+        },
+        ...(writtenOff > 0
+          ? [
+              {
+                warehouseCode: row.warehouseCode,
+                skuCode: line.skuCode,
+                kind: 'write_off' as const,
+                onHandDelta: -writtenOff,
+                reservedDelta: 0,
+                orderId: row.orderId,
+                idempotencyKey: `${key}:write_off`,
+                note: `return ${row.id}: damaged`,
+              },
+            ]
+          : []),
+      ],
+      skipDuplicates: true,
+    });
+    if (count === 0 || restocked === 0) continue;
+    await tx.$executeRaw`
+      INSERT INTO "InventoryLevel" ("warehouseCode", "skuCode", "onHand", "reserved", "updatedAt")
+      VALUES (${row.warehouseCode}, ${line.skuCode}, ${restocked}, 0, now())
+      ON CONFLICT ("warehouseCode", "skuCode")
+      DO UPDATE SET "onHand" = "InventoryLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = now()`;
+  }
+}
+
+function statusMilestones(
+  row: ReturnRow,
+  status: ReturnStatus,
+  reason: string | undefined,
+  items: { skuCode: string; quantity: number }[],
+): Milestone[] {
+  const type = WEBHOOK_OF[status];
+  if (!type) return [];
+  const parcel = { returnId: row.id, carrierCode: row.carrierCode, trackingNumber: row.trackingNumber };
+  const milestones: Milestone[] = [
+    {
+      orderId: row.orderId,
+      key: `return:${row.id}:${status}`,
+      webhook: {
+        type,
+        data: {
+          ...parcel,
+          status,
+          ...(status === 'label_created' ? { labelUrl: row.labelUrl, labelExpiresAt: row.labelExpiresAt?.toISOString() } : {}),
+          ...(reason ? { reason } : {}),
+        },
+      },
+    },
+  ];
+  if (status === 'label_created') {
+    // The return steps: print the label, hand the parcel over before it expires.
+    milestones[0] = {
+      ...(milestones[0] as Milestone),
+      mail: {
+        milestone: 'return_started',
+        data: {
+          returnId: row.id,
+          ...(row.labelUrl ? { labelUrl: row.labelUrl } : {}),
+          ...(row.labelExpiresAt ? { returnBy: row.labelExpiresAt.toISOString() } : {}),
+          ...(row.carrierCode ? { carrierCode: row.carrierCode } : {}),
+          ...(row.trackingNumber ? { trackingNumber: row.trackingNumber } : {}),
+          items,
+        },
+      },
+    };
+  }
+  return milestones;
+}

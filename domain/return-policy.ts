@@ -1,0 +1,119 @@
+import { DAY_MS, HOUR_MS, realDurationMs } from './clock';
+
+/**
+ * The rules of a return (RMA), pure and zod-free so the return workflow, its activities and the API
+ * share them: the return window, how long a return label lives, when an inbound parcel counts as
+ * stuck or late, the parcel the customer sends back, and what the shop owes once it is inspected.
+ */
+
+export const RETURN_STATUSES = ['requested', 'label_created', 'in_transit', 'received', 'completed', 'expired', 'cancelled'] as const;
+export type ReturnStatus = (typeof RETURN_STATUSES)[number];
+
+/** A return in one of these has ended: no label to buy, no scan to wait for, no inspection to make. */
+export const FINAL_RETURN_STATUSES: readonly ReturnStatus[] = ['completed', 'expired', 'cancelled'];
+
+export const RETURN_REASONS = ['damaged', 'defective', 'wrong_item', 'not_as_described', 'no_longer_needed', 'other'] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];
+
+/** Reasons where the goods (or the shop) were at fault: the customer is refunded whatever the inspection finds. */
+const SHOP_AT_FAULT: ReadonlySet<ReturnReason> = new Set(['damaged', 'defective', 'wrong_item', 'not_as_described']);
+
+/** Days after delivery within which a customer may start a return, unless the shop sets its own. */
+export const DEFAULT_RETURN_WINDOW_DAYS = 30;
+/** A return label unused for this long (business days) is voided and the return expires. */
+export const RETURN_LABEL_VALID_DAYS = 14;
+/** Business hours without a scan before an inbound parcel counts as stuck (returns travel economy). */
+export const RETURN_STALL_WINDOW_HOURS = 72;
+/** Business days after the first scan by which the parcel should be at the warehouse; later, it is late. */
+export const RETURN_ARRIVAL_DAYS = 7;
+/** An unanswered return escalation steps up one severity after this many business hours. */
+export const RETURN_SEVERITY_STEP_HOURS = 24;
+/** Packaging the customer wraps the goods in, added to their weight. */
+const PACKAGING_GRAMS = 250;
+
+export const returnIds = {
+  workflowId: (returnId: string) => `return-${returnId}`,
+};
+
+/** The real instant the return window closes for goods delivered at `deliveredAtMs`. */
+export function returnWindowClosesAtMs(deliveredAtMs: number, windowDays: number, timeScale: number): number {
+  return deliveredAtMs + realDurationMs(windowDays * DAY_MS, timeScale);
+}
+
+export function labelExpiresAtMs(purchasedAtMs: number, timeScale: number): number {
+  return purchasedAtMs + realDurationMs(RETURN_LABEL_VALID_DAYS * DAY_MS, timeScale);
+}
+
+export function stallWindowMs(timeScale: number): number {
+  return realDurationMs(RETURN_STALL_WINDOW_HOURS * HOUR_MS, timeScale);
+}
+
+export function arrivalDeadlineMs(firstScanAtMs: number, timeScale: number): number {
+  return firstScanAtMs + realDurationMs(RETURN_ARRIVAL_DAYS * DAY_MS, timeScale);
+}
+
+export interface ReturnedItem {
+  quantity: number;
+  weightGrams: number;
+  lengthMm: number;
+  widthMm: number;
+  heightMm: number;
+}
+
+/**
+ * The one parcel the customer sends back: the items side by side on their largest face, stacked, in
+ * a wrapping. An estimate for the label (the carrier re-weighs it); never smaller than the largest item.
+ */
+export function returnParcel(items: readonly ReturnedItem[]): { lengthMm: number; widthMm: number; heightMm: number; weightGrams: number } {
+  let lengthMm = 1;
+  let widthMm = 1;
+  let heightMm = 0;
+  let weightGrams = PACKAGING_GRAMS;
+  for (const item of items) {
+    const [a, b, c] = [item.lengthMm, item.widthMm, item.heightMm].sort((x, y) => y - x) as [number, number, number];
+    lengthMm = Math.max(lengthMm, a);
+    widthMm = Math.max(widthMm, b);
+    heightMm += c * item.quantity;
+    weightGrams += item.weightGrams * item.quantity;
+  }
+  return { lengthMm, widthMm, heightMm: Math.max(1, heightMm), weightGrams };
+}
+
+export interface InspectedLine {
+  quantity: number;
+  unitPriceCents: number;
+  restocked: number;
+  writtenOff: number;
+}
+
+/**
+ * What the shop owes once the goods are inspected: every unit back on sale; a unit written off only
+ * when the goods were at fault (damaged, defective, wrong or not as described). A customer who changed
+ * their mind and sent back something broken is not refunded for it.
+ */
+export function refundCents(reason: ReturnReason, lines: readonly InspectedLine[]): number {
+  const refundWrittenOff = SHOP_AT_FAULT.has(reason);
+  return lines.reduce((sum, line) => sum + line.unitPriceCents * (line.restocked + (refundWrittenOff ? line.writtenOff : 0)), 0);
+}
+
+/** Why an inspection does not fit the return: per line, restocked + written off must be what came back. */
+export function inspectionProblems(
+  returned: readonly { lineNo: number; quantity: number }[],
+  inspected: readonly { lineNo: number; restock: number; writeOff: number }[],
+): { index: number; message: string }[] {
+  const problems: { index: number; message: string }[] = [];
+  const byLine = new Map(returned.map((line) => [line.lineNo, line.quantity]));
+  const seen = new Set<number>();
+  inspected.forEach((line, index) => {
+    const quantity = byLine.get(line.lineNo);
+    if (quantity === undefined) problems.push({ index, message: `the return has no line ${line.lineNo}` });
+    else if (seen.has(line.lineNo)) problems.push({ index, message: `line ${line.lineNo} is inspected twice` });
+    else if (line.restock + line.writeOff !== quantity)
+      problems.push({ index, message: `line ${line.lineNo} came back with ${quantity} unit(s): restock + writeOff must be ${quantity}` });
+    seen.add(line.lineNo);
+  });
+  for (const { lineNo } of returned) {
+    if (!seen.has(lineNo)) problems.push({ index: inspected.length, message: `line ${lineNo} is not inspected` });
+  }
+  return problems;
+}

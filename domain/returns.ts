@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { TrackingStatusSchema } from './carrier';
+import { SkuCodeSchema } from './order';
+import { RETURN_REASONS, RETURN_STATUSES } from './return-policy';
+
+/**
+ * The return (RMA) contract spoken over HTTP and across the return workflow's boundary: what a
+ * customer, a shop or ops send to start one, what ops send when the goods are inspected, and what
+ * everyone reads back. The rules behind them are in return-policy.ts.
+ */
+
+export const ReturnReasonSchema = z.enum(RETURN_REASONS);
+export const ReturnStatusSchema = z.enum(RETURN_STATUSES);
+export const ReturnChannelSchema = z.enum(['customer', 'shop', 'ops']);
+export type ReturnChannel = z.infer<typeof ReturnChannelSchema>;
+
+export const MAX_RETURN_LINES = 100;
+
+/** The body of `POST /orders/{id}/returns` (and of the tracking page's return form, once parsed). */
+export const ReturnRequestSchema = z
+  .object({
+    lines: z
+      .array(
+        z.object({
+          sku: SkuCodeSchema,
+          quantity: z.number().int('quantity must be a whole number').positive('quantity must be at least 1').max(1000),
+        }),
+      )
+      .min(1, 'a return needs at least one line')
+      .max(MAX_RETURN_LINES),
+    reason: ReturnReasonSchema,
+    comment: z.string().trim().max(1000).optional(),
+  })
+  .superRefine((request, ctx) => {
+    const seen = new Set<string>();
+    request.lines.forEach((line, i) => {
+      if (seen.has(line.sku)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'sku'], message: `SKU ${line.sku} appears twice` });
+      seen.add(line.sku);
+    });
+  });
+export type ReturnRequest = z.infer<typeof ReturnRequestSchema>;
+
+/** What the warehouse found, per return line: units back on sale and units written off as damaged. */
+export const ReturnInspectionSchema = z.object({
+  lines: z
+    .array(
+      z.object({
+        lineNo: z.number().int().positive(),
+        restock: z.number().int().nonnegative(),
+        writeOff: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1)
+    .max(MAX_RETURN_LINES),
+  note: z.string().trim().max(1000).optional(),
+  inspectedBy: z.string().trim().min(1).max(120).default('ops'),
+});
+export type ReturnInspection = z.infer<typeof ReturnInspectionSchema>;
+
+export const ReturnIdParamsSchema = z.object({ id: z.string().regex(/^RMA-[A-Z0-9]{1,40}$/, 'return ids look like RMA-…') });
+
+export const ReturnLineViewSchema = z.object({
+  lineNo: z.number().int(),
+  sku: z.string(),
+  quantity: z.number().int(),
+  unitPriceCents: z.number().int(),
+  restocked: z.number().int().optional(),
+  writtenOff: z.number().int().optional(),
+});
+
+export const ReturnViewSchema = z
+  .object({
+    returnId: z.string(),
+    orderId: z.string(),
+    workflowId: z.string(),
+    status: ReturnStatusSchema,
+    channel: ReturnChannelSchema,
+    reason: ReturnReasonSchema,
+    warehouseCode: z.string(),
+    lines: z.array(ReturnLineViewSchema),
+    carrierCode: z.string().optional(),
+    trackingNumber: z.string().optional(),
+    labelUrl: z.string().optional(),
+    labelExpiresAt: z.string().optional(),
+    trackingStatus: TrackingStatusSchema.optional(),
+    receivedAt: z.string().optional(),
+    inspectedAt: z.string().optional(),
+    refundCents: z.number().int().optional(),
+    currency: z.string(),
+    closeReason: z.string().optional(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Return' });
+export type ReturnView = z.infer<typeof ReturnViewSchema>;
+
+export const ReturnListSchema = z.object({ items: z.array(ReturnViewSchema) });
+
+export const ReturnListQuerySchema = z.object({
+  status: ReturnStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});

@@ -1,0 +1,37 @@
+import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
+// biome-ignore lint/style/noRestrictedImports: type-only imports of the activity interfaces for proxyActivities; erased at bundling
+import type { CarrierQueueActivities, OrderQueueActivities } from '../../activities';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../domain/errors';
+import { TASK_QUEUES } from '../../domain/journey';
+
+/**
+ * The activities a return calls: database work on the orders queue, carrier calls on the carriers
+ * queue, both retried until they work (an outage delays a return, never fails it); business "no"s are
+ * non-retryable failures the activities throw themselves.
+ */
+
+const UNTIL_IT_WORKS = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES, 'CarrierRejected'],
+};
+
+const DATABASE: ActivityOptions = { taskQueue: TASK_QUEUES.orders, startToCloseTimeout: '30 seconds', retry: UNTIL_IT_WORKS };
+const CARRIER: ActivityOptions = { taskQueue: TASK_QUEUES.carriers, startToCloseTimeout: '30 seconds', retry: UNTIL_IT_WORKS };
+
+export const returnsDb = proxyActivities<
+  Pick<
+    OrderQueueActivities,
+    | 'loadReturn'
+    | 'advanceReturn'
+    | 'recordReturnScans'
+    | 'settleReturn'
+    | 'openEscalation'
+    | 'raiseEscalationSeverity'
+    | 'closeEscalation'
+    | 'notifyEscalation'
+  >
+>(DATABASE);
+
+export const returnCarrier = proxyActivities<Pick<CarrierQueueActivities, 'buyReturnLabel' | 'voidReturnLabel' | 'pollTracking'>>(CARRIER);

@@ -1,0 +1,20 @@
+import { allHandlersFinished, condition } from '@temporalio/workflow';
+import type { ReturnOutcome, ReturnWorkflowInput } from './definitions';
+import { ReturnJourney } from './journey';
+
+/**
+ * return-<returnId>: a customer's goods coming back. Label → drop-off (or expiry and void) → inbound
+ * tracking with stall and late escalations → inspection at the warehouse (restock or write off) →
+ * ledger movements and the refund due to the shop.
+ */
+export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnOutcome> {
+  const journey = new ReturnJourney(input);
+  journey.listen();
+  await journey.load();
+  let outcome: ReturnOutcome | undefined = journey.ended ? journey.outcome() : undefined;
+  if (!outcome && !journey.hasLabel && !(await journey.bookLabel())) outcome = journey.outcome();
+  outcome ??= await journey.followParcel();
+  // An inspection or an ops answer may still be finishing its reply.
+  await condition(allHandlersFinished);
+  return outcome;
+}
