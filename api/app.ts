@@ -22,6 +22,7 @@ import orders from './routes/orders/index';
 import pages from './routes/pages/index';
 import processChart from './routes/process/index';
 import reports from './routes/reports/index';
+import returns from './routes/returns/index';
 import shipments from './routes/shipments/index';
 import shops from './routes/shops/index';
 import webhooks from './routes/webhooks/index';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reports);
   await app.register(webhooks);
   await app.register(shops);
+  await app.register(returns);
 
   await app.ready();
   return app;

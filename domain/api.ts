@@ -30,6 +30,7 @@ export const API_ERROR_CODES = [
   'idempotency_conflict',
   'order_state_conflict',
   'escalation_resolved',
+  'return_window_closed',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',

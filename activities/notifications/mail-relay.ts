@@ -90,6 +90,8 @@ export class MailRelay {
         customerName: mail.order.customer.name,
         orderId: mail.orderId,
         trackingUrl: this.settings.trackingUrl(mail.orderId),
+        // A delivered order can be returned from its tracking page.
+        ...(mail.milestone === 'delivered' ? { returnUrl: `${this.settings.trackingUrl(mail.orderId)}#returns` } : {}),
         ...(carrier ? { carrierName: carrier.name } : {}),
         data,
       });

@@ -22,7 +22,7 @@ import type { OrderStarter } from './order-starter';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-function base32(bytes: Buffer): string {
+export function base32(bytes: Buffer): string {
   let bits = 0;
   let value = 0;
   let out = '';

@@ -145,7 +145,13 @@ export class SimulatedCarrier implements CarrierApi {
         idempotencyKey: valid.idempotencyKey,
         serviceCode: service.code,
         from: { warehouseCode: 'RETURN', postalCode: valid.from.postalCode, countryCode: valid.from.countryCode },
-        to: { name: valid.to.name, line1: 'Returns dock', city: valid.to.city, postalCode: valid.to.postalCode, countryCode: valid.to.countryCode },
+        to: {
+          name: valid.to.name,
+          line1: 'Returns dock',
+          city: valid.to.city,
+          postalCode: valid.to.postalCode,
+          countryCode: valid.to.countryCode,
+        },
         parcels: valid.parcels,
         shipAt: valid.shipAt,
       });

@@ -20,18 +20,19 @@ const UNTIL_IT_WORKS = {
 const DATABASE: ActivityOptions = { taskQueue: TASK_QUEUES.orders, startToCloseTimeout: '30 seconds', retry: UNTIL_IT_WORKS };
 const CARRIER: ActivityOptions = { taskQueue: TASK_QUEUES.carriers, startToCloseTimeout: '30 seconds', retry: UNTIL_IT_WORKS };
 
-export const returnsDb = proxyActivities<
-  Pick<
-    OrderQueueActivities,
-    | 'loadReturn'
-    | 'advanceReturn'
-    | 'recordReturnScans'
-    | 'settleReturn'
-    | 'openEscalation'
-    | 'raiseEscalationSeverity'
-    | 'closeEscalation'
-    | 'notifyEscalation'
-  >
->(DATABASE);
+export const returnsDb =
+  proxyActivities<
+    Pick<
+      OrderQueueActivities,
+      | 'loadReturn'
+      | 'advanceReturn'
+      | 'recordReturnScans'
+      | 'settleReturn'
+      | 'openEscalation'
+      | 'raiseEscalationSeverity'
+      | 'closeEscalation'
+      | 'notifyEscalation'
+    >
+  >(DATABASE);
 
 export const returnCarrier = proxyActivities<Pick<CarrierQueueActivities, 'buyReturnLabel' | 'voidReturnLabel' | 'pollTracking'>>(CARRIER);

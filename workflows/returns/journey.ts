@@ -86,10 +86,16 @@ export class ReturnJourney {
       {
         validator: (inspection) => {
           if (this.inspection || FINAL_RETURN_STATUSES.includes(this.status)) {
-            throw ApplicationFailure.nonRetryable(`return ${this.input.returnId} is ${this.status}: nothing to inspect`, 'ReturnStateConflict');
+            throw ApplicationFailure.nonRetryable(
+              `return ${this.input.returnId} is ${this.status}: nothing to inspect`,
+              'ReturnStateConflict',
+            );
           }
           if (this.status === 'requested') {
-            throw ApplicationFailure.nonRetryable(`return ${this.input.returnId} has no label yet: nothing can have arrived`, 'ReturnStateConflict');
+            throw ApplicationFailure.nonRetryable(
+              `return ${this.input.returnId} has no label yet: nothing can have arrived`,
+              'ReturnStateConflict',
+            );
           }
           const problems = inspectionProblems(this.lines, inspection.lines);
           if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
@@ -261,7 +267,14 @@ export class ReturnJourney {
     const fresh = normalised.filter((e) => !duplicates.has(e));
     if (fresh.length === 0) return;
     await returnsDb.recordReturnScans({ returnId: this.input.returnId, source, events: fresh, lastScanAt: this.tracking.lastScanAt });
-    for (const e of fresh) this.view.timeline.push({ at: e.occurredAt, kind: 'tracking', label: e.status.replace(/_/g, ' '), detail: e.detail, location: e.location });
+    for (const e of fresh)
+      this.view.timeline.push({
+        at: e.occurredAt,
+        kind: 'tracking',
+        label: e.status.replace(/_/g, ' '),
+        detail: e.detail,
+        location: e.location,
+      });
     this.view.trackingStatus = this.tracking.status;
     this.view.lastScanAt = this.tracking.lastScanAt ?? undefined;
     if (this.tracking.status === 'delivered') {

@@ -21,6 +21,7 @@ export default fp(
           { name: 'orders', description: 'Intake and the order journey' },
           { name: 'shipments', description: 'Shipments of an order' },
           { name: 'escalations', description: 'Problems waiting for an ops decision' },
+          { name: 'returns', description: 'Returns (RMA): label, inbound parcel, inspection, refund due' },
           { name: 'inventory', description: 'Stock per warehouse and SKU' },
           { name: 'carriers', description: 'Carrier tracking webhooks' },
           { name: 'health', description: 'Liveness and readiness' },

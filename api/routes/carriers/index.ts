@@ -5,7 +5,9 @@ import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '..
 import { CarrierParamsSchema, ErrorResponseSchema, WebhookAckSchema } from '../../../domain/api';
 import { TrackingWebhookSchema, type CarrierTrackingEvent } from '../../../domain/carrier';
 import { ids } from '../../../domain/ids';
+import { returnIds } from '../../../domain/return-policy';
 import { trackingEventsSignal } from '../../../workflows/definitions';
+import { returnScansSignal } from '../../../workflows/returns/definitions';
 import { ApiError, forbidden, notFound } from '../../errors';
 
 declare module 'fastify' {
@@ -100,31 +102,57 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         select: { trackingNumber: true, shipmentId: true },
       });
       const shipmentOf = new Map(labels.map((label) => [label.trackingNumber, label.shipmentId]));
-      const unknown = trackingNumbers.filter((number) => !shipmentOf.has(number));
+      // A return parcel's scans go to its return's workflow.
+      const returnLabels = await app.db.return.findMany({
+        where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers.filter((n) => !shipmentOf.has(n)) } },
+        select: { trackingNumber: true, id: true },
+      });
+      const returnOf = new Map(returnLabels.map((r) => [r.trackingNumber ?? '', r.id]));
+      const unknown = trackingNumbers.filter((number) => !shipmentOf.has(number) && !returnOf.has(number));
       if (unknown.length > 0) {
         throw new ApiError(
           404,
           'not_found',
           `unknown tracking number(s) for ${carrier}: ${unknown.join(', ')}`,
           events.flatMap((event, i) =>
-            shipmentOf.has(event.trackingNumber)
+            shipmentOf.has(event.trackingNumber) || returnOf.has(event.trackingNumber)
               ? []
               : [{ path: `body.events.${i}.trackingNumber`, message: 'no label has this tracking number' }],
           ),
         );
       }
 
-      const recorded = await app.db.trackingEvent.findMany({
-        where: { carrierCode: carrier, carrierEventId: { in: events.map((event) => event.eventId) } },
-        select: { carrierEventId: true },
-      });
-      const seen = new Set(recorded.map((row) => row.carrierEventId));
+      const eventIds = events.map((event) => event.eventId);
+      const [recorded, recordedReturnScans] = await Promise.all([
+        app.db.trackingEvent.findMany({
+          where: { carrierCode: carrier, carrierEventId: { in: eventIds } },
+          select: { carrierEventId: true },
+        }),
+        app.db.returnScan.findMany({ where: { carrierCode: carrier, carrierEventId: { in: eventIds } }, select: { carrierEventId: true } }),
+      ]);
+      const seen = new Set([...recorded, ...recordedReturnScans].map((row) => row.carrierEventId));
       const fresh = new Map<string, CarrierTrackingEvent[]>();
+      const freshReturns = new Map<string, CarrierTrackingEvent[]>();
       for (const event of events) {
         if (seen.has(event.eventId)) continue;
         seen.add(event.eventId);
+        const returnId = returnOf.get(event.trackingNumber);
+        if (returnId !== undefined) {
+          freshReturns.set(returnId, [...(freshReturns.get(returnId) ?? []), event]);
+          continue;
+        }
         const shipmentId = shipmentOf.get(event.trackingNumber) ?? '';
         fresh.set(shipmentId, [...(fresh.get(shipmentId) ?? []), event]);
+      }
+      for (const [returnId, batch] of freshReturns) {
+        try {
+          await app.temporal.workflow
+            .getHandle(returnIds.workflowId(returnId))
+            .signal(returnScansSignal, { source: 'webhook', events: batch });
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          request.log.info({ returnId, events: batch.length }, 'late scans for a finished return ignored');
+        }
       }
 
       const shipments: string[] = [];
@@ -142,7 +170,9 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
           request.log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
         }
       }
-      const duplicates = events.length - [...fresh.values()].reduce((n, batch) => n + batch.length, 0);
+      const acceptedReturns = [...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
+      accepted += acceptedReturns;
+      const duplicates = events.length - [...fresh.values()].reduce((n, batch) => n + batch.length, 0) - acceptedReturns;
       request.log.info({ carrier, received: events.length, accepted, duplicates }, 'tracking webhook');
       return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments };
     },

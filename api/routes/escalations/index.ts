@@ -10,6 +10,7 @@ import {
 } from '../../../domain/api';
 import { DECISIONS_BY_REASON } from '../../../domain/lifecycle';
 import { ids } from '../../../domain/ids';
+import { returnIds } from '../../../domain/return-policy';
 import { resolveEscalationUpdate } from '../../../workflows/definitions';
 import { ApiError, notFound } from '../../errors';
 import { decodeCursor, encodeCursor } from '../../services/cursor';
@@ -89,7 +90,11 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
           { path: 'body.decision', message: `allowed: ${allowed.join(', ')}` },
         ]);
       }
-      const workflowId = escalation.shipmentId ? ids.shipmentWorkflowId(escalation.shipmentId) : ids.orderWorkflowId(escalation.orderId);
+      const workflowId = escalation.returnId
+        ? returnIds.workflowId(escalation.returnId)
+        : escalation.shipmentId
+          ? ids.shipmentWorkflowId(escalation.shipmentId)
+          : ids.orderWorkflowId(escalation.orderId);
       const description = await describeWorkflow(app.temporal, workflowId);
       if (description?.status.name !== 'RUNNING') {
         throw new ApiError(

@@ -1,14 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema } from '../../../domain/api';
+import { RETURN_REASONS } from '../../../domain/return-policy';
+import { ReturnRequestSchema, type ReturnView } from '../../../domain/returns';
+import { ApiError } from '../../errors';
+import { type ReturnableLine, returnDepsOf, returnOptions, startReturn } from '../../services/returns';
 import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
 import { timelineOf } from '../orders/index';
 import { escapeHtml, page } from './layout';
-import { validTrackingToken } from './tracking-token';
+import { trackingToken, validTrackingToken } from './tracking-token';
 
 /**
  * The pages people look at, served by the API: ops pages (the process chart, open escalations with
@@ -26,7 +31,77 @@ const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SH
 const publicAccess = { access: { public: true as const } };
 const hidden = { hide: true };
 
-function trackingHtml(view: OrderView): string {
+const REASON_LABEL: Record<(typeof RETURN_REASONS)[number], string> = {
+  damaged: 'It arrived damaged',
+  defective: 'It does not work',
+  wrong_item: 'I received the wrong item',
+  not_as_described: 'It is not as described',
+  no_longer_needed: 'I changed my mind',
+  other: 'Another reason',
+};
+
+const RETURN_STATUS_LABEL: Record<ReturnView['status'], string> = {
+  requested: 'Registered: preparing your return label',
+  label_created: 'Label ready: hand the parcel to the carrier',
+  in_transit: 'On its way back to us',
+  received: 'Received at the warehouse: being checked',
+  completed: 'Checked: the shop refunds you',
+  expired: 'Expired: the label was not used in time',
+  cancelled: 'Closed',
+};
+
+interface ReturnSection {
+  lines: ReturnableLine[];
+  returns: ReturnView[];
+  formAction: string;
+  /** A fresh key per rendered form: a double submit starts one return. */
+  formKey: string;
+  message?: string;
+}
+
+/** The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). */
+function returnsHtml(section: ReturnSection): string {
+  const when = (iso: string) => iso.slice(0, 10);
+  const existing = section.returns
+    .map(
+      (r) =>
+        `<li data-return="${escapeHtml(r.returnId)}" data-status="${r.status}"><strong>${escapeHtml(r.returnId)}</strong> — ` +
+        `${escapeHtml(RETURN_STATUS_LABEL[r.status])}: ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
+        (r.labelUrl && r.status === 'label_created'
+          ? ` · <a href="${escapeHtml(r.labelUrl)}" rel="noopener">Return label</a>${r.labelExpiresAt ? ` (use it before ${when(r.labelExpiresAt)})` : ''}`
+          : '') +
+        (r.refundCents !== undefined ? ` · refund ${(r.refundCents / 100).toFixed(2)} ${escapeHtml(r.currency)}` : '') +
+        `</li>`,
+    )
+    .join('');
+  const form =
+    section.lines.length === 0
+      ? ''
+      : `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}">` +
+        `<input type="hidden" name="key" value="${escapeHtml(section.formKey)}">` +
+        `<table><thead><tr><th>Item</th><th>Quantity to return</th><th>Return by</th></tr></thead><tbody>` +
+        section.lines
+          .map(
+            (l) =>
+              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="0" aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
+              `<td>${l.closesAtMs ? when(new Date(l.closesAtMs).toISOString()) : ''}</td></tr>`,
+          )
+          .join('') +
+        `</tbody></table><p><label for="reason">Why?</label> <select id="reason" name="reason">` +
+        RETURN_REASONS.map((r) => `<option value="${r}">${escapeHtml(REASON_LABEL[r])}</option>`).join('') +
+        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60"></textarea></p>` +
+        `<button class="primary" type="submit">Start the return</button></form>`;
+  if (!existing && !form && !section.message) return '';
+  return (
+    `<section class="card" id="returns"><h2>Returns</h2>` +
+    (section.message ? `<p class="error" id="return-message">${escapeHtml(section.message)}</p>` : '') +
+    (existing ? `<ul id="return-list">${existing}</ul>` : '') +
+    form +
+    `</section>`
+  );
+}
+
+function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
   const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
   // Stages and carrier scans only: escalations, notes and their details are internal.
@@ -66,8 +141,25 @@ function trackingHtml(view: OrderView): string {
             `<li class="${e.kind}"><time>${escapeHtml(when(e.at))}</time><strong>${escapeHtml(e.label)}</strong>${e.location ? ` · ${escapeHtml(e.location)}` : ''}</li>`,
         )
         .join('') +
-      `</ol></section>`,
+      `</ol></section>` +
+      (returns ? returnsHtml(returns) : ''),
   });
+}
+
+/** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
+const ReturnFormSchema = z.looseObject({
+  key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
+  reason: z.string(),
+  comment: z.string().max(1000).optional(),
+});
+
+function returnRequestFromForm(form: Record<string, unknown>) {
+  const lines = Object.entries(form)
+    .filter(([name]) => name.startsWith('qty.'))
+    .map(([name, value]) => ({ sku: name.slice(4), quantity: Number(value) }))
+    .filter((line) => line.quantity !== 0);
+  const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
+  return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
 }
 
 const pages: FastifyPluginAsyncZod = async (app) => {
@@ -122,6 +214,21 @@ const pages: FastifyPluginAsyncZod = async (app) => {
     ),
   );
 
+  app.get('/ops/returns', { config: publicAccess, schema: hidden }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(
+      page({
+        title: 'Colis — returns',
+        nav: 'returns',
+        script: true,
+        pageId: 'returns',
+        body:
+          '<h1>Return parcels on their way or at a warehouse</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+          '<table><thead><tr><th>Order</th><th>Return</th><th>Items</th><th>Reason · status</th><th>Warehouse · parcel</th><th>Inspection</th></tr></thead>' +
+          '<tbody id="returns"></tbody></table>',
+      }),
+    ),
+  );
+
   app.get(
     '/ops/orders/:id',
     { config: publicAccess, schema: { ...hidden, params: z.object({ id: EntityIdSchema }) } },
@@ -143,6 +250,63 @@ const pages: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  // The return form posts as a browser does: application/x-www-form-urlencoded (this plugin's routes only).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  const trackingPage = async (orderId: string, token: string, message?: string) => {
+    const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
+    const options = await returnOptions(app.db, orderId, app.config.timeScale);
+    return trackingHtml(view, {
+      ...options,
+      formAction: `/track/${encodeURIComponent(orderId)}/returns?t=${encodeURIComponent(token)}`,
+      formKey: randomBytes(18).toString('base64url'),
+      ...(message ? { message } : {}),
+    });
+  };
+
+  app.post(
+    '/track/:orderId/returns',
+    {
+      config: publicAccess,
+      schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
+    },
+    async (request, reply) => {
+      const { orderId } = request.params;
+      const token = request.query.t;
+      if (!validTrackingToken(orderId, token, secret) || token === undefined) throw notFound(`order ${orderId}`);
+      const html = (status: number, message: string) =>
+        trackingPage(orderId, token, message).then((body) =>
+          reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
+        );
+      const form = ReturnFormSchema.safeParse(request.body ?? {});
+      if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
+      const parsed = returnRequestFromForm(form.data);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const what = issue?.path[0] === 'lines' ? 'Choose how many of each item to send back' : 'Choose a reason';
+        return html(400, `${what}: ${issue?.message ?? 'the form is incomplete'}`);
+      }
+      try {
+        await startReturn(returnDepsOf(app), {
+          orderId,
+          request: parsed.data,
+          channel: 'customer',
+          requestedBy: 'tracking-page',
+          idempotencyKey: `${orderId}:${form.data.key}`,
+        });
+      } catch (error) {
+        if (error instanceof ApiError && error.statusCode < 500) return html(error.statusCode, error.message);
+        throw error;
+      }
+      return reply
+        .code(303)
+        .header('location', `/track/${encodeURIComponent(orderId)}?t=${encodeURIComponent(token)}#returns`)
+        .send();
+    },
+  );
+
   app.get(
     '/track/:orderId',
     {
@@ -153,12 +317,11 @@ const pages: FastifyPluginAsyncZod = async (app) => {
       const { orderId } = request.params;
       // A wrong token and an unknown order look the same.
       if (!validTrackingToken(orderId, request.query.t, secret)) throw notFound(`order ${orderId}`);
-      const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .send(trackingHtml(view));
+        .send(await trackingPage(orderId, request.query.t ?? trackingToken(orderId, secret)));
     },
   );
 };

@@ -36,7 +36,7 @@ ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
 export function page(options: {
   title: string;
   body: string;
-  nav?: 'ops' | 'escalations' | 'order' | 'webhooks';
+  nav?: 'ops' | 'escalations' | 'order' | 'webhooks' | 'returns';
   script?: boolean;
   pageId?: string;
   customer?: boolean;
@@ -47,6 +47,7 @@ export function page(options: {
       `<a href="/ops"${options.nav === 'ops' ? ' aria-current="page"' : ''}>Process</a>` +
       `<a href="/ops/escalations"${options.nav === 'escalations' ? ' aria-current="page"' : ''}>Escalations</a>` +
       `<a href="/ops/webhooks"${options.nav === 'webhooks' ? ' aria-current="page"' : ''}>Webhooks</a>` +
+      `<a href="/ops/returns"${options.nav === 'returns' ? ' aria-current="page"' : ''}>Returns</a>` +
       `<form id="key-panel"><label for="ops-key">Ops key</label><input id="ops-key" type="password" autocomplete="off" placeholder="X-Api-Key (kept in this tab only)"><button class="primary" type="submit">Use key</button></form>` +
       `</header>`;
   return (

@@ -186,6 +186,70 @@
     }, fail);
   }
 
+  // ---- returns at the warehouse --------------------------------------------------------------
+  // One click per parcel: every unit back on sale, or every unit written off as damaged; a mixed
+  // finding goes through POST /returns/{id}/inspection with the units per line.
+  function loadReturns() {
+    var body = document.getElementById('returns');
+    setStatus('Loading…');
+    return Promise.all([api('GET', '/returns?status=received&limit=200'), api('GET', '/returns?status=in_transit&limit=200')]).then(
+      (lists) => {
+        var items = lists[0].items.concat(lists[1].items);
+        body.replaceChildren();
+        if (items.length === 0)
+          body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No return parcel is on its way or waiting.' })]));
+        items.forEach((item) => {
+          var action = el('td', {});
+          var row = el('tr', { 'data-return': item.returnId }, [
+            el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
+            el('td', { text: item.returnId }),
+            el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
+            el('td', { text: `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` }),
+            el('td', { text: `${item.warehouseCode} · ${item.trackingNumber || '–'}` }),
+            action,
+          ]);
+          [
+            ['restock', 'restock all'],
+            ['write_off', 'write off all'],
+          ].forEach((choice) => {
+            var button = el('button', { class: 'decision', type: 'button', 'data-inspect': choice[0], text: choice[1] });
+            button.addEventListener('click', () => {
+              action.querySelectorAll('button').forEach((b) => {
+                b.disabled = true;
+              });
+              setStatus(`Recording the inspection of ${item.returnId}…`);
+              var lines = item.lines.map((l) => ({
+                lineNo: l.lineNo,
+                restock: choice[0] === 'restock' ? l.quantity : 0,
+                writeOff: choice[0] === 'restock' ? 0 : l.quantity,
+              }));
+              api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }).then(
+                (done) => {
+                  action.replaceChildren(
+                    el('span', { class: 'done', text: `refund due ${(done.refundCents / 100).toFixed(2)} ${done.currency}` }),
+                  );
+                  row.setAttribute('data-inspected', choice[0]);
+                  setStatus(`Return ${item.returnId} inspected; the shop was told the refund due.`);
+                },
+                (error) => {
+                  action.querySelectorAll('button').forEach((b) => {
+                    b.disabled = false;
+                  });
+                  fail(error);
+                },
+              );
+            });
+            action.appendChild(button);
+          });
+          body.appendChild(row);
+        });
+        body.setAttribute('data-loaded', 'true');
+        setStatus(`${items.length} return parcel(s) · ${new Date().toLocaleTimeString()}`);
+      },
+      fail,
+    );
+  }
+
   // ---- one order ---------------------------------------------------------------------------
   function loadOrder() {
     var orderId = document.body.getAttribute('data-order');
@@ -255,6 +319,7 @@
     if (pageId === 'process') return loadChart();
     if (pageId === 'escalations') return loadEscalations();
     if (pageId === 'webhooks') return loadWebhooks();
+    if (pageId === 'returns') return loadReturns();
     if (pageId === 'order') return loadOrder();
   }
 

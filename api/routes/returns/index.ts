@@ -1,0 +1,201 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema, IntakeHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
+import { FINAL_RETURN_STATUSES, inspectionProblems, returnIds } from '../../../domain/return-policy';
+import {
+  ReturnIdParamsSchema,
+  ReturnInspectionSchema,
+  ReturnListQuerySchema,
+  ReturnListSchema,
+  ReturnRequestSchema,
+  ReturnViewSchema,
+} from '../../../domain/returns';
+import { inspectReturnUpdate } from '../../../workflows/returns/definitions';
+import { ApiError, notFound } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+import { listReturns, mayReadReturnOf, readReturn, returnDepsOf, startReturn, sweepUnstartedReturns } from '../../services/returns';
+import { updateFailureToApiError, withinDeadline } from '../../services/workflows';
+
+const errors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  409: ErrorResponseSchema,
+  429: ErrorResponseSchema,
+};
+
+/**
+ * Returns (RMA): shops (their own orders) and ops start them; anyone who may read the order reads
+ * them; ops record the warehouse's inspection, which ends the return's workflow with the stock moved
+ * and the refund due. The customer's way in is the tracking page (routes/pages).
+ */
+const returns: FastifyPluginAsyncZod = async (app) => {
+  const deps = returnDepsOf(app);
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+  app.addHook('onReady', async () => {
+    const tick = () => {
+      sweepUnstartedReturns(deps)
+        .catch((error: unknown) => deps.log.warn({ err: String(error) }, 'return sweep failed; retrying'))
+        .finally(() => {
+          sweepTimer = setTimeout(tick, 10_000);
+          sweepTimer.unref();
+        });
+    };
+    sweepTimer = setTimeout(tick, 1_000);
+    sweepTimer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (sweepTimer) clearTimeout(sweepTimer);
+  });
+
+  app.post(
+    '/orders/:id/returns',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: 'Start a return',
+        description:
+          'Starts a return (RMA) of delivered goods: a prepaid return label is bought and mailed to the customer, the parcel is ' +
+          'tracked back to the warehouse that shipped it, inspected there, and the shop gets `refund.due`. Only goods delivered ' +
+          "and not already on their way back; 409 `return_window_closed` after the shop's return window (30 days after delivery " +
+          'by default). The Idempotency-Key makes retries safe, as for orders. A shop returns its own orders only.',
+        params: OrderIdParamsSchema,
+        headers: IntakeHeadersSchema,
+        body: ReturnRequestSchema,
+        response: { 202: ReturnViewSchema, 200: ReturnViewSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { outcome, view } = await startReturn(deps, {
+        orderId: request.params.id,
+        request: request.body,
+        channel: principal.role === 'ops' ? 'ops' : 'shop',
+        requestedBy: principal.name,
+        idempotencyKey: request.headers['idempotency-key'],
+        principal,
+      });
+      request.log.info({ returnId: view.returnId, orderId: view.orderId, outcome }, 'return');
+      return reply
+        .code(outcome === 'created' ? 202 : 200)
+        .header('location', `${app.config.publicUrl ?? ''}/returns/${view.returnId}`)
+        .send(view);
+    },
+  );
+
+  app.get(
+    '/orders/:id/returns',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: "An order's returns",
+        params: OrderIdParamsSchema,
+        response: { 200: ReturnListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const order = await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } });
+      if (!order || !mayReadReturnOf(request.principal, order.shopId)) throw notFound(`order ${request.params.id}`);
+      return { items: await listReturns(app.db, { orderId: request.params.id }) };
+    },
+  );
+
+  app.get(
+    '/returns',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: 'List returns',
+        description: 'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.',
+        querystring: ReturnListQuerySchema,
+        response: { 200: ReturnListSchema, ...errors },
+      },
+    },
+    async (request) => ({
+      items: await listReturns(app.db, { ...(request.query.status ? { status: request.query.status } : {}) }, request.query.limit),
+    }),
+  );
+
+  app.get(
+    '/returns/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: { tags: ['returns'], summary: 'A return', params: ReturnIdParamsSchema, response: { 200: ReturnViewSchema, ...errors } },
+    },
+    async (request) => {
+      const row = await app.db.return.findUnique({ where: { id: request.params.id }, select: { order: { select: { shopId: true } } } });
+      if (!row || !mayReadReturnOf(request.principal, row.order.shopId)) throw notFound(`return ${request.params.id}`);
+      const view = await readReturn(app.db, request.params.id);
+      if (!view) throw notFound(`return ${request.params.id}`);
+      return view;
+    },
+  );
+
+  app.post(
+    '/returns/:id/inspection',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: 'Record the inspection of a returned parcel',
+        description:
+          'The warehouse opened the parcel: per return line, how many units go back on sale (`restock`) and how many are written off ' +
+          'as damaged (`writeOff`); together they must be what the line returned. The stock moves in the ledger and the shop gets ' +
+          '`refund.due` with the amount before this answers. Repeating the same inspection answers the same; 409 once the return has ' +
+          'ended or before it has a label.',
+        params: ReturnIdParamsSchema,
+        body: ReturnInspectionSchema,
+        response: { 200: ReturnViewSchema, ...errors, 503: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      const returnId = request.params.id;
+      const row = await app.db.return.findUnique({ where: { id: returnId }, include: { lines: true } });
+      if (!row) throw notFound(`return ${returnId}`);
+      const problems = inspectionProblems(row.lines, request.body.lines);
+      if (problems.length > 0) {
+        throw new ApiError(
+          400,
+          'validation_failed',
+          `the inspection does not match return ${returnId}`,
+          problems.map((p) => ({ path: `body.lines.${p.index}`, message: p.message })),
+        );
+      }
+      if (row.status === 'requested' || FINAL_RETURN_STATUSES.includes(row.status)) {
+        const settled = row.status === 'completed' && row.inspectedAt ? await readReturn(app.db, returnId) : undefined;
+        if (settled) return settled;
+        throw new ApiError(
+          409,
+          'order_state_conflict',
+          `return ${returnId} is ${row.status.replace(/_/g, ' ')}: there is nothing to inspect`,
+        );
+      }
+      try {
+        await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+          app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).executeUpdate(inspectReturnUpdate, {
+            args: [
+              {
+                lines: request.body.lines,
+                inspectedBy: request.body.inspectedBy,
+                ...(request.body.note ? { note: request.body.note } : {}),
+              },
+            ],
+            updateId: `inspect-${returnId}`,
+          }),
+        );
+      } catch (error) {
+        throw updateFailureToApiError(error, `the inspection of return ${returnId}`) ?? error;
+      }
+      const view = await readReturn(app.db, returnId);
+      if (!view) throw notFound(`return ${returnId}`);
+      request.log.info({ returnId, refundCents: view.refundCents }, 'return inspected');
+      return view;
+    },
+  );
+};
+
+export default returns;

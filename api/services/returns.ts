@@ -1,0 +1,372 @@
+import { createHash } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Db } from '../../activities/db';
+import { lockOrder } from '../../activities/inventory';
+import { type RelayWaker, withMilestones } from '../../activities/notifications/outbox';
+import { temporalRelayWaker } from '../../activities/notifications/waker';
+import { TASK_QUEUES } from '../../domain/journey';
+import { DEFAULT_RETURN_WINDOW_DAYS, returnIds, returnWindowClosesAtMs } from '../../domain/return-policy';
+import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
+import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/returns/definitions';
+import { ApiError, notFound } from '../errors';
+import type { Principal } from '../plugins/app/auth';
+import { base32, canonicalJson } from './intake';
+
+/**
+ * Starting a return (RMA): the request is checked against what the order delivered, what is already
+ * on its way back and the shop's return window, inside one transaction that holds the order's row, so
+ * two concurrent returns can never take the same unit back twice. The row is the idempotency store (the
+ * caller and its Idempotency-Key give the return's id); the `return-<id>` workflow is started right
+ * after the commit, and a sweep starts any row a crash or a Temporal outage left unstarted.
+ */
+
+export interface ReturnDeps {
+  db: Db;
+  client: Client;
+  waker: RelayWaker;
+  timeScale: number;
+  log: FastifyBaseLogger;
+}
+
+export function returnDepsOf(app: FastifyInstance): ReturnDeps {
+  return {
+    db: app.db,
+    client: app.temporal,
+    waker: temporalRelayWaker(app.temporal),
+    timeScale: app.config.timeScale,
+    log: app.log.child({ component: 'returns' }),
+  };
+}
+
+export interface StartReturnArgs {
+  orderId: string;
+  request: ReturnRequest;
+  channel: ReturnChannel;
+  /** The caller: an API key's name, or `tracking-page` for the customer. */
+  requestedBy: string;
+  idempotencyKey: string;
+  /** The key's principal, when one called: a shop's key returns only its own orders' goods. */
+  principal?: Principal;
+}
+
+export const deriveReturnId = (scopedKey: string) =>
+  `RMA-${base32(createHash('sha256').update(`return:${scopedKey}`, 'utf8').digest()).slice(0, 12)}`;
+
+export async function startReturn(deps: ReturnDeps, args: StartReturnArgs): Promise<{ outcome: 'created' | 'existing'; view: ReturnView }> {
+  const { db } = deps;
+  const scopedKey = `${args.requestedBy}:${args.idempotencyKey}`;
+  const returnId = deriveReturnId(scopedKey);
+  const hash = createHash('sha256')
+    .update(canonicalJson({ orderId: args.orderId, ...args.request }), 'utf8')
+    .digest('hex');
+
+  const known = await db.return.findUnique({ where: { idempotencyKey: scopedKey }, select: { requestHash: true } });
+  let created = false;
+  if (!known) {
+    try {
+      await createReturn(deps, args, { returnId, scopedKey, hash });
+      created = true;
+    } catch (error) {
+      // A twin with the same key committed first: fall through to it.
+      if (!(error instanceof Error && 'code' in error && (error as { code?: string }).code === 'P2002')) throw error;
+    }
+  }
+  const stored = await db.return.findUnique({ where: { idempotencyKey: scopedKey }, select: { requestHash: true, orderId: true } });
+  if (!stored || stored.requestHash !== hash || stored.orderId !== args.orderId) {
+    throw new ApiError(
+      409,
+      'idempotency_conflict',
+      `Idempotency-Key "${args.idempotencyKey}" was already used for a different return request`,
+    );
+  }
+  await startReturnWorkflow(deps, returnId, args.orderId);
+  const view = await readReturn(db, returnId);
+  if (!view) throw new Error(`return ${returnId} vanished`);
+  return { outcome: created ? 'created' : 'existing', view };
+}
+
+async function createReturn(
+  deps: ReturnDeps,
+  args: StartReturnArgs,
+  ids: { returnId: string; scopedKey: string; hash: string },
+): Promise<void> {
+  const { db, waker } = deps;
+  const now = Date.now();
+  await withMilestones(db, waker, async (tx) => {
+    const exists = await tx.order.findUnique({ where: { id: args.orderId }, select: { shopId: true } });
+    // Another shop's order looks exactly like no order at all.
+    if (!exists || (args.principal && args.principal.role !== 'ops' && exists.shopId !== args.principal.name)) {
+      throw notFound(`order ${args.orderId}`);
+    }
+    await lockOrder(tx, args.orderId);
+    const order = await tx.order.findUniqueOrThrow({
+      where: { id: args.orderId },
+      include: ORDER_FOR_RETURNS,
+    });
+    const shop = order.shopId ? await tx.shop.findUnique({ where: { id: order.shopId }, select: { returnWindowDays: true } }) : null;
+    const windowDays = shop?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
+
+    const returnable = returnableLines(order, windowDays, deps.timeScale);
+    const rows: { lineNo: number; orderLineId: string; skuCode: string; quantity: number; unitPriceCents: number }[] = [];
+    let warehouseCode: string | undefined;
+    let currency = order.currency;
+    for (const [i, wanted] of args.request.lines.entries()) {
+      const line = returnable.find((l) => l.skuCode === wanted.sku);
+      if (!line) {
+        throw new ApiError(400, 'validation_failed', `order ${order.id} has no line for SKU ${wanted.sku}`, [
+          { path: `body.lines.${i}.sku`, message: `not on order ${order.id}` },
+        ]);
+      }
+      if (line.delivered === 0 || line.closesAtMs === undefined) {
+        throw new ApiError(
+          409,
+          'order_state_conflict',
+          `SKU ${wanted.sku} of order ${order.id} has not been delivered yet: nothing to return`,
+        );
+      }
+      if (now > line.closesAtMs) {
+        throw new ApiError(
+          409,
+          'return_window_closed',
+          `the return window of order ${order.id} closed on ${new Date(line.closesAtMs).toISOString().slice(0, 10)} (${windowDays} days after delivery): SKU ${wanted.sku} can no longer be returned`,
+        );
+      }
+      if (wanted.quantity > line.returnable) {
+        throw new ApiError(400, 'validation_failed', `only ${line.returnable} unit(s) of SKU ${wanted.sku} can still be returned`, [
+          {
+            path: `body.lines.${i}.quantity`,
+            message: `at most ${line.returnable} (delivered ${line.delivered}, already returned ${line.delivered - line.returnable})`,
+          },
+        ]);
+      }
+      warehouseCode ??= line.warehouseCode;
+      currency = line.currency;
+      rows.push({
+        lineNo: i + 1,
+        orderLineId: line.orderLineId,
+        skuCode: line.skuCode,
+        quantity: wanted.quantity,
+        unitPriceCents: line.unitPriceCents,
+      });
+    }
+    if (!warehouseCode) throw new Error(`no delivering warehouse for return ${ids.returnId}`);
+    await tx.return.create({
+      data: {
+        id: ids.returnId,
+        orderId: order.id,
+        idempotencyKey: ids.scopedKey,
+        requestHash: ids.hash,
+        channel: args.channel,
+        requestedBy: args.requestedBy,
+        reason: args.request.reason,
+        comment: args.request.comment ?? null,
+        warehouseCode,
+        workflowId: returnIds.workflowId(ids.returnId),
+        currency,
+        lines: { create: rows },
+      },
+    });
+    return {
+      result: undefined,
+      milestones: [
+        {
+          orderId: order.id,
+          key: `return:${ids.returnId}:created`,
+          webhook: {
+            type: 'return.created',
+            data: {
+              returnId: ids.returnId,
+              channel: args.channel,
+              reason: args.request.reason,
+              warehouseCode,
+              items: rows.map((r) => ({ lineNo: r.lineNo, skuCode: r.skuCode, quantity: r.quantity })),
+            },
+          },
+        },
+      ],
+    };
+  });
+}
+
+export interface ReturnableLine {
+  orderLineId: string;
+  skuCode: string;
+  delivered: number;
+  /** Delivered and not already on a return that is still open or completed. */
+  returnable: number;
+  /** When the return window closes for this line (undefined: not delivered). */
+  closesAtMs?: number;
+  /** The warehouse that shipped it: where it goes back to. */
+  warehouseCode?: string;
+  unitPriceCents: number;
+  currency: string;
+}
+
+interface OrderForReturns {
+  lines: { id: string; skuCode: string; sku: { unitPriceCents: number; currency: string } }[];
+  shipments: { warehouseCode: string; deliveredAt: Date | null; updatedAt: Date; lines: { orderLineId: string; quantity: number }[] }[];
+  returns: { lines: { orderLineId: string; quantity: number }[] }[];
+}
+
+/** Per order line: what was delivered, what can still come back, and until when. `shipments`: the delivered ones. */
+export function returnableLines(order: OrderForReturns, windowDays: number, timeScale: number): ReturnableLine[] {
+  return order.lines.map((line) => {
+    const deliveries = order.shipments.filter((s) => s.lines.some((sl) => sl.orderLineId === line.id));
+    const delivered = deliveries
+      .flatMap((s) => s.lines)
+      .filter((sl) => sl.orderLineId === line.id)
+      .reduce((n, sl) => n + sl.quantity, 0);
+    const back = order.returns
+      .flatMap((r) => r.lines)
+      .filter((rl) => rl.orderLineId === line.id)
+      .reduce((n, rl) => n + rl.quantity, 0);
+    const lastDeliveryMs = deliveries.length > 0 ? Math.max(...deliveries.map((s) => (s.deliveredAt ?? s.updatedAt).getTime())) : undefined;
+    const warehouseCode = deliveries[0]?.warehouseCode;
+    return {
+      orderLineId: line.id,
+      skuCode: line.skuCode,
+      delivered,
+      returnable: Math.max(0, delivered - back),
+      ...(lastDeliveryMs !== undefined ? { closesAtMs: returnWindowClosesAtMs(lastDeliveryMs, windowDays, timeScale) } : {}),
+      ...(warehouseCode ? { warehouseCode } : {}),
+      unitPriceCents: line.sku.unitPriceCents,
+      currency: line.sku.currency,
+    };
+  });
+}
+
+/** What the customer's tracking page offers: the lines that can still come back, and the order's returns. */
+export async function returnOptions(
+  db: Db,
+  orderId: string,
+  timeScale: number,
+): Promise<{ lines: ReturnableLine[]; returns: ReturnView[] }> {
+  const order = await db.order.findUnique({ where: { id: orderId }, include: ORDER_FOR_RETURNS });
+  if (!order) return { lines: [], returns: [] };
+  const shop = order.shopId ? await db.shop.findUnique({ where: { id: order.shopId }, select: { returnWindowDays: true } }) : null;
+  const now = Date.now();
+  const lines = returnableLines(order, shop?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS, timeScale).filter(
+    (l) => l.returnable > 0 && l.closesAtMs !== undefined && now <= l.closesAtMs,
+  );
+  return { lines, returns: await listReturns(db, { orderId }) };
+}
+
+const ORDER_FOR_RETURNS = {
+  lines: { include: { sku: { select: { unitPriceCents: true, currency: true } } } },
+  shipments: { where: { status: 'delivered' as const }, include: { lines: true }, orderBy: { seq: 'asc' as const } },
+  returns: { where: { status: { notIn: ['expired' as const, 'cancelled' as const] } }, include: { lines: true } },
+};
+
+/** Starts `return-<id>` once: a start that finds it running (or finished) is a success. */
+export async function startReturnWorkflow(
+  deps: Pick<ReturnDeps, 'db' | 'client' | 'timeScale' | 'log'>,
+  returnId: string,
+  orderId: string,
+): Promise<boolean> {
+  const input: ReturnWorkflowInput = { returnId, orderId, timeScale: deps.timeScale };
+  try {
+    await deps.client.workflow.start(RETURN_WORKFLOW_TYPE, {
+      workflowId: returnIds.workflowId(returnId),
+      taskQueue: TASK_QUEUES.orders,
+      args: [input],
+      staticSummary: `Return ${returnId} of order ${orderId}`,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+      deps.log.warn(
+        { returnId, err: error instanceof Error ? error.message : String(error) },
+        'return workflow start failed; a sweep retries it',
+      );
+      return false;
+    }
+  }
+  await deps.db.return.updateMany({ where: { id: returnId, startedAt: null }, data: { startedAt: new Date() } });
+  return true;
+}
+
+/** Starts the returns committed but never started (the API died after the commit, Temporal was down). */
+export async function sweepUnstartedReturns(
+  deps: Pick<ReturnDeps, 'db' | 'client' | 'timeScale' | 'log'>,
+  olderThanMs = 5_000,
+): Promise<number> {
+  const rows = await deps.db.return.findMany({
+    where: { startedAt: null, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
+    orderBy: { createdAt: 'asc' },
+    take: 100,
+    select: { id: true, orderId: true },
+  });
+  let started = 0;
+  for (const row of rows) if (await startReturnWorkflow(deps, row.id, row.orderId)) started += 1;
+  return started;
+}
+
+export async function readReturn(db: Db, returnId: string): Promise<ReturnView | undefined> {
+  const row = await db.return.findUnique({
+    where: { id: returnId },
+    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: { orderBy: { occurredAt: 'desc' }, take: 1 } },
+  });
+  return row ? toReturnView(row) : undefined;
+}
+
+export async function listReturns(db: Db, where: { orderId?: string; status?: ReturnView['status'] }, limit = 50): Promise<ReturnView[]> {
+  const rows = await db.return.findMany({
+    where: { ...(where.orderId ? { orderId: where.orderId } : {}), ...(where.status ? { status: where.status } : {}) },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: { orderBy: { occurredAt: 'desc' }, take: 1 } },
+  });
+  return rows.map(toReturnView);
+}
+
+type ReturnRow = NonNullable<Awaited<ReturnType<Db['return']['findUnique']>>> & {
+  lines: {
+    lineNo: number;
+    skuCode: string;
+    quantity: number;
+    unitPriceCents: number;
+    restocked: number | null;
+    writtenOff: number | null;
+  }[];
+  scans: { status: ReturnView['trackingStatus'] }[];
+};
+
+function toReturnView(row: ReturnRow): ReturnView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+  const optional = <K extends string, V>(key: K, value: V | null | undefined) =>
+    value === null || value === undefined ? {} : { [key]: value };
+  return {
+    returnId: row.id,
+    orderId: row.orderId,
+    workflowId: row.workflowId,
+    status: row.status,
+    channel: row.channel,
+    reason: row.reason,
+    warehouseCode: row.warehouseCode,
+    lines: row.lines.map((l) => ({
+      lineNo: l.lineNo,
+      sku: l.skuCode,
+      quantity: l.quantity,
+      unitPriceCents: l.unitPriceCents,
+      ...optional('restocked', l.restocked),
+      ...optional('writtenOff', l.writtenOff),
+    })),
+    ...optional('carrierCode', row.carrierCode),
+    ...optional('trackingNumber', row.trackingNumber),
+    ...optional('labelUrl', row.labelUrl),
+    ...optional('labelExpiresAt', iso(row.labelExpiresAt)),
+    ...optional('trackingStatus', row.scans[0]?.status),
+    ...optional('receivedAt', iso(row.receivedAt)),
+    ...optional('inspectedAt', iso(row.inspectedAt)),
+    ...optional('refundCents', row.refundCents),
+    currency: row.currency,
+    ...optional('closeReason', row.closeReason),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Intake keys see their own orders' returns only; ops see all. */
+export function mayReadReturnOf(principal: Principal | undefined, shopId: string | null): boolean {
+  if (!principal) return false;
+  return principal.role === 'ops' || (principal.role === 'intake' && shopId === principal.name);
+}
