@@ -1,5 +1,4 @@
 import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
-// biome-ignore lint/style/noRestrictedImports: type-only imports of the activity interfaces for proxyActivities; erased at bundling
 import type { CarrierQueueActivities, OrderQueueActivities } from '../../activities';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../domain/errors';
 import { TASK_QUEUES } from '../../domain/journey';
