@@ -1,7 +1,5 @@
 import { heartbeat } from '@temporalio/activity';
-import type { CarrierApi } from '../domain/carrier';
 import { DomainError } from '../domain/errors';
-import { returnParcel } from '../domain/return-policy';
 import { isCarrierError, toApplicationFailure as carrierFailure } from './carriers/errors';
 import type { CarrierRegistry } from './carriers/registry';
 import type { Db } from './db';
@@ -9,8 +7,8 @@ import { asActivity } from './failures';
 
 /**
  * Return labels, on the `colis-carriers` queue like every carrier call: bought once per return (our
- * row and the carrier's idempotency key both guard it), voided when the customer never used them.
- * The customer's address is read here from the order, so it never travels through Temporal.
+ * row and the carrier's idempotency key both guard it) from the label the goods came on, so the carrier
+ * already knows both addresses and none travels through Temporal; voided when the customer never used them.
  */
 
 export interface ReturnLabel {
@@ -24,37 +22,22 @@ export interface ReturnLabel {
 export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierRegistry }) {
   const { db, carriers } = deps;
 
-  /** The carrier that brought the goods, when it sells return labels; else the first active one that does. */
-  async function returnCarrier(orderId: string, warehouseCode: string): Promise<CarrierApi & Required<Pick<CarrierApi, 'buyReturnLabel'>>> {
-    const [shipment, active] = await Promise.all([
-      db.shipment.findFirst({
-        where: { orderId, warehouseCode, carrierCode: { not: null }, status: 'delivered' },
-        orderBy: { seq: 'asc' },
-        select: { carrierCode: true },
-      }),
-      db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' }, select: { code: true } }),
-    ]);
-    const configured = new Set(carriers.codes());
-    const candidates = [shipment?.carrierCode, ...active.map((c) => c.code)].filter(
-      (code): code is string => typeof code === 'string' && configured.has(code),
-    );
-    for (const code of candidates) {
-      const api = carriers.get(code);
-      if (api.buyReturnLabel) return api as CarrierApi & Required<Pick<CarrierApi, 'buyReturnLabel'>>;
-    }
-    throw new DomainError('NoServiceAvailable', 'no configured carrier sells return labels', { carriersAsked: candidates });
+  /** The label the goods came on: the return label is bought from it, with the carrier that carried them. */
+  async function outboundLabel(orderId: string, warehouseCode: string): Promise<{ carrierCode: string; carrierLabelId: string }> {
+    const label = await db.label.findFirst({
+      where: { status: 'purchased', shipment: { orderId, warehouseCode, status: 'delivered' } },
+      orderBy: [{ shipmentId: 'asc' }, { attempt: 'desc' }],
+      select: { carrierCode: true, carrierLabelId: true },
+    });
+    if (!label) throw new DomainError('NoServiceAvailable', `no delivered label of order ${orderId} from ${warehouseCode}`, {});
+    return label;
   }
 
   return {
-    buyReturnLabel(input: { returnId: string; shipAt: string; expiresAt: string }): Promise<ReturnLabel> {
+    buyReturnLabel(input: { returnId: string; expiresAt: string }): Promise<ReturnLabel> {
       return asActivity(async () => {
         const row = await db.return.findUniqueOrThrow({
           where: { id: input.returnId },
-          include: {
-            lines: { include: { sku: true } },
-            warehouse: true,
-            order: { include: { shippingAddress: true } },
-          },
         });
         const pushes = async (code: string) =>
           (await db.carrier.findUnique({ where: { code }, select: { supportsWebhooks: true } }))?.supportsWebhooks ?? false;
@@ -67,33 +50,15 @@ export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierReg
             carrierPushesScans: await pushes(row.carrierCode),
           };
         }
-        const carrier = await returnCarrier(row.orderId, row.warehouseCode);
-        const address = row.order.shippingAddress;
-        const label = await carrierCall(() =>
-          carrier.buyReturnLabel({
-            returnId: row.id,
-            idempotencyKey: `return:${row.id}`,
-            from: {
-              name: address.name,
-              line1: address.line1,
-              ...(address.line2 ? { line2: address.line2 } : {}),
-              city: address.city,
-              ...(address.region ? { region: address.region } : {}),
-              postalCode: address.postalCode,
-              countryCode: address.countryCode,
-              ...(address.phone ? { phone: address.phone } : {}),
-            },
-            to: {
-              warehouseCode: row.warehouse.code,
-              name: row.warehouse.name,
-              city: row.warehouse.city,
-              postalCode: row.warehouse.postalCode,
-              countryCode: row.warehouse.countryCode,
-            },
-            parcels: [returnParcel(row.lines.map((l) => ({ ...l.sku, quantity: l.quantity })))],
-            shipAt: input.shipAt,
-          }),
-        );
+        const outbound = await outboundLabel(row.orderId, row.warehouseCode);
+        const api = carriers.codes().includes(outbound.carrierCode) ? carriers.get(outbound.carrierCode) : undefined;
+        const buy = api?.returnLabel?.bind(api);
+        if (!buy) {
+          throw new DomainError('NoServiceAvailable', `carrier ${outbound.carrierCode} sells no return label here`, {
+            carriersAsked: [outbound.carrierCode],
+          });
+        }
+        const label = await carrierCall(() => buy({ carrierLabelId: outbound.carrierLabelId, idempotencyKey: `return:${row.id}` }));
         heartbeat('return label bought');
         await db.return.update({
           where: { id: row.id },

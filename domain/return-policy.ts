@@ -3,7 +3,7 @@ import { DAY_MS, HOUR_MS, realDurationMs } from './clock';
 /**
  * The rules of a return (RMA), pure and zod-free so the return workflow, its activities and the API
  * share them: the return window, how long a return label lives, when an inbound parcel counts as
- * stuck or late, the parcel the customer sends back, and what the shop owes once it is inspected.
+ * stuck or late, and what the shop owes once the goods are inspected.
  */
 
 export const RETURN_STATUSES = ['requested', 'label_created', 'in_transit', 'received', 'completed', 'expired', 'cancelled'] as const;
@@ -28,8 +28,6 @@ export const RETURN_STALL_WINDOW_HOURS = 72;
 export const RETURN_ARRIVAL_DAYS = 7;
 /** An unanswered return escalation steps up one severity after this many business hours. */
 export const RETURN_SEVERITY_STEP_HOURS = 24;
-/** Packaging the customer wraps the goods in, added to their weight. */
-const PACKAGING_GRAMS = 250;
 
 export const returnIds = {
   workflowId: (returnId: string) => `return-${returnId}`,
@@ -50,33 +48,6 @@ export function stallWindowMs(timeScale: number): number {
 
 export function arrivalDeadlineMs(firstScanAtMs: number, timeScale: number): number {
   return firstScanAtMs + realDurationMs(RETURN_ARRIVAL_DAYS * DAY_MS, timeScale);
-}
-
-export interface ReturnedItem {
-  quantity: number;
-  weightGrams: number;
-  lengthMm: number;
-  widthMm: number;
-  heightMm: number;
-}
-
-/**
- * The one parcel the customer sends back: the items side by side on their largest face, stacked, in
- * a wrapping. An estimate for the label (the carrier re-weighs it); never smaller than the largest item.
- */
-export function returnParcel(items: readonly ReturnedItem[]): { lengthMm: number; widthMm: number; heightMm: number; weightGrams: number } {
-  let lengthMm = 1;
-  let widthMm = 1;
-  let heightMm = 0;
-  let weightGrams = PACKAGING_GRAMS;
-  for (const item of items) {
-    const [a, b, c] = [item.lengthMm, item.widthMm, item.heightMm].sort((x, y) => y - x) as [number, number, number];
-    lengthMm = Math.max(lengthMm, a);
-    widthMm = Math.max(widthMm, b);
-    heightMm += c * item.quantity;
-    weightGrams += item.weightGrams * item.quantity;
-  }
-  return { lengthMm, widthMm, heightMm: Math.max(1, heightMm), weightGrams };
 }
 
 export interface InspectedLine {

@@ -5,7 +5,7 @@ import type { Db } from '../../activities/db';
 import { lockOrder } from '../../activities/inventory';
 import { type RelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
-import { TASK_QUEUES } from '../../domain/journey';
+import { TASK_QUEUES } from '../../domain/ids';
 import { DEFAULT_RETURN_WINDOW_DAYS, returnIds, returnWindowClosesAtMs } from '../../domain/return-policy';
 import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
 import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/returns/definitions';

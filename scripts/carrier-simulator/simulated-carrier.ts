@@ -130,30 +130,34 @@ export class SimulatedCarrier implements CarrierApi {
   }
 
   /**
-   * A return label: the same sale as an outbound one (idempotency key, scans, webhooks), on the
-   * carrier's cheapest level of service, from the customer's address to the warehouse's dock.
+   * A return label for a parcel this carrier carried (ShipEngine's "create return label" from a label):
+   * the same sale as an outbound one (idempotency key, scans, webhooks), on the carrier's cheapest level
+   * of service, from the customer's door back to the warehouse, handed over a business day later. Its
+   * scenario is scripted by its idempotency key.
    */
-  buyReturnLabel(request: ReturnLabelRequest): Promise<PurchasedLabel> {
+  returnLabel(request: ReturnLabelRequest): Promise<PurchasedLabel> {
     return this.deps.faults.run('buyLabel', () => {
       const parsed = ReturnLabelRequestSchema.safeParse(request);
       if (!parsed.success)
         throw new CarrierRejected(this.code, 'invalid_request', `${this.code} refused the return label: ${parsed.error.message}`);
-      const valid = parsed.data;
-      const service = returnService(this.deps.spec);
+      const outbound = this.byLabelId.get(parsed.data.carrierLabelId);
+      if (!outbound) throw new CarrierRejected(this.code, 'unknown_label', `${this.code} sold no label ${parsed.data.carrierLabelId}`);
+      const original = JSON.parse(outbound.fingerprint) as Pick<BuyLabelRequest, 'from' | 'to' | 'parcels'>;
+      const { clock, timeScale } = this.deps;
       return this.purchase({
-        shipmentId: valid.returnId,
-        idempotencyKey: valid.idempotencyKey,
-        serviceCode: service.code,
-        from: { warehouseCode: 'RETURN', postalCode: valid.from.postalCode, countryCode: valid.from.countryCode },
+        shipmentId: parsed.data.idempotencyKey,
+        idempotencyKey: parsed.data.idempotencyKey,
+        serviceCode: returnService(this.deps.spec).code,
+        from: { warehouseCode: 'RETURN', postalCode: original.to.postalCode, countryCode: original.to.countryCode },
         to: {
-          name: valid.to.name,
+          name: `${original.from.warehouseCode} returns dock`,
           line1: 'Returns dock',
-          city: valid.to.city,
-          postalCode: valid.to.postalCode,
-          countryCode: valid.to.countryCode,
+          city: original.from.warehouseCode,
+          postalCode: original.from.postalCode,
+          countryCode: original.from.countryCode,
         },
-        parcels: valid.parcels,
-        shipAt: valid.shipAt,
+        parcels: original.parcels,
+        shipAt: new Date(clock.now() + realDurationMs(DAY_MS, timeScale)).toISOString(),
       });
     });
   }

@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
-import { DAY_MS, hoursToRealMs, realDurationMs } from '../../domain/clock';
+import { hoursToRealMs } from '../../domain/clock';
 import type { EscalationDecision, EscalationSeverity, EscalationView, TimelineEntry } from '../../domain/journey';
 import {
   arrivalDeadlineMs,
@@ -15,7 +15,7 @@ import {
 import { applyTrackingEvents, initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../../domain/tracking';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { resolveEscalationUpdate } from '../definitions';
-import { returnCarrier, returnsDb } from './activities';
+import { returnCarrier, returnsDb } from './activity-options';
 import {
   inspectReturnUpdate,
   type ReturnInspectionInput,
@@ -30,8 +30,6 @@ import {
 const POLL_HOURS = 4;
 const SAFETY_POLL_HOURS = 36;
 const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];
-/** The customer hands the parcel over a business day after the label is bought, at the earliest. */
-const DROP_OFF_DAYS = 1;
 
 type ReturnEscalationReason = 'return_stuck' | 'return_late';
 
@@ -165,11 +163,9 @@ export class ReturnJourney {
   /** Buys the prepaid return label and sends the customer the return steps with it. */
   async bookLabel(): Promise<boolean> {
     setCurrentDetails('Buying the return label');
-    const nowMs = Date.now();
-    const shipAt = new Date(nowMs + realDurationMs(DROP_OFF_DAYS * DAY_MS, this.input.timeScale)).toISOString();
-    const expiresAt = new Date(labelExpiresAtMs(nowMs, this.input.timeScale)).toISOString();
+    const expiresAt = new Date(labelExpiresAtMs(Date.now(), this.input.timeScale)).toISOString();
     try {
-      const label = await returnCarrier.buyReturnLabel({ returnId: this.input.returnId, shipAt, expiresAt });
+      const label = await returnCarrier.buyReturnLabel({ returnId: this.input.returnId, expiresAt });
       this.carrierCode = label.carrierCode;
       this.trackingNumber = label.trackingNumber;
       this.carrierPushesScans = label.carrierPushesScans;
