@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfiguredApiKey } from '../../api/config';
+import { DAY_MS } from '../../domain/clock';
+import { insertOrder, insertShipment } from './fixtures';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey } from './harness';
+
+/**
+ * Starting a return as a hostile client would: every refusal is a 4xx naming what is wrong and
+ * stores nothing; the same Idempotency-Key never starts a second return; another shop's order does
+ * not exist; two returns never take the same unit back. No worker runs: the checks are the API's.
+ */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** An order of shop-a: one mug, delivered `daysAgo` days ago from PAR1. */
+async function deliveredOrder(daysAgo = 2, shop = KEYS.intake.name): Promise<string> {
+  const orderId = await insertOrder(h.db, { submittedBy: shop });
+  const { shipmentId } = await insertShipment(h.db, orderId);
+  await h.db.order.update({ where: { id: orderId }, data: { shopId: shop, status: 'completed' } });
+  await h.db.shipment.update({
+    where: { id: shipmentId },
+    data: { status: 'delivered', deliveredAt: new Date(Date.now() - daysAgo * DAY_MS) },
+  });
+  return orderId;
+}
+
+const startReturn = (
+  key: ConfiguredApiKey,
+  orderId: string,
+  body: Record<string, unknown>,
+  idempotencyKey: string | null = newKey('rma'),
+) =>
+  h.as(key, {
+    method: 'POST',
+    url: `/orders/${orderId}/returns`,
+    payload: body,
+    headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+  });
+
+const MUG = { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'defective' };
+const returnsOf = (orderId: string) => h.db.return.count({ where: { orderId } });
+
+describe('POST /orders/{id}/returns', () => {
+  it('a shop starts a return of its delivered order; the same key answers the same return, another body with it is a conflict', async () => {
+    const orderId = await deliveredOrder();
+    const key = newKey('rma-same');
+    const first = await startReturn(KEYS.intake, orderId, MUG, key);
+    expect(first.statusCode, first.body).toBe(202);
+    const view = first.json();
+    expect(view).toMatchObject({
+      orderId,
+      channel: 'shop',
+      reason: 'defective',
+      warehouseCode: 'PAR1',
+      lines: [{ sku: 'MUG-CER-350', quantity: 1, unitPriceCents: 1290 }],
+    });
+    expect(view.returnId).toMatch(/^RMA-/);
+    const again = await startReturn(KEYS.intake, orderId, MUG, key);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().returnId).toBe(view.returnId);
+    expectErrorShape(await startReturn(KEYS.intake, orderId, { ...MUG, reason: 'other' }, key), 409, 'idempotency_conflict');
+    expect(await returnsOf(orderId)).toBe(1);
+    // The journey began: its workflow exists under the return's id.
+    const described = await h.client.workflow.getHandle(`return-${view.returnId}`).describe();
+    expect(described.type).toBe('returnWorkflow');
+    expect((await h.as(KEYS.intake, { method: 'GET', url: `/returns/${view.returnId}` })).statusCode).toBe(200);
+    expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}/returns` })).json().items).toHaveLength(1);
+  });
+
+  it("after the shop's return window a return is refused with 409 return_window_closed naming the date; a shop with a longer window accepts it", async () => {
+    const orderId = await deliveredOrder(31);
+    const refused = expectErrorShape(await startReturn(KEYS.intake, orderId, MUG), 409, 'return_window_closed');
+    expect(refused.message).toMatch(/closed on \d{4}-\d{2}-\d{2} \(30 days after delivery\)/);
+    expect(await returnsOf(orderId)).toBe(0);
+    await h.db.shop.upsert({
+      where: { id: KEYS.intake.name },
+      create: { id: KEYS.intake.name, displayName: 'Shop A', returnWindowDays: 60 },
+      update: { returnWindowDays: 60 },
+    });
+    try {
+      expect((await startReturn(KEYS.intake, orderId, MUG)).statusCode).toBe(202);
+    } finally {
+      await h.db.shop.update({ where: { id: KEYS.intake.name }, data: { returnWindowDays: 30 } });
+    }
+  });
+
+  it('bad input answers 400 naming the field and stores nothing', async () => {
+    const orderId = await deliveredOrder();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ lines: [{ sku: 'TEA-GREEN-100G', quantity: 1 }], reason: 'defective' }, 'body.lines.0.sku'],
+      [{ lines: [{ sku: 'MUG-CER-350', quantity: 2 }], reason: 'defective' }, 'body.lines.0.quantity'],
+      [{ lines: [{ sku: 'MUG-CER-350', quantity: 0 }], reason: 'defective' }, 'body.lines.0.quantity'],
+      [{ lines: [{ sku: 'MUG-CER-350', quantity: 1.5 }], reason: 'defective' }, 'body.lines.0.quantity'],
+      [{ lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'bored' }, 'body.reason'],
+      [{ lines: [], reason: 'defective' }, 'body.lines'],
+      [
+        {
+          lines: [
+            { sku: 'MUG-CER-350', quantity: 1 },
+            { sku: 'MUG-CER-350', quantity: 1 },
+          ],
+          reason: 'other',
+        },
+        'body.lines.1.sku',
+      ],
+    ];
+    for (const [body, path] of cases) {
+      const error = expectErrorShape(await startReturn(KEYS.intake, orderId, body), 400, 'validation_failed');
+      expect(
+        error.details?.map((d) => d.path),
+        JSON.stringify(body),
+      ).toContain(path);
+    }
+    const noKey = expectErrorShape(await startReturn(KEYS.intake, orderId, MUG, null), 400, 'validation_failed');
+    expect(noKey.details?.map((d) => d.path)).toContain('headers.idempotency-key');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
+  it("another shop's order is not found, an order not delivered yet is a 409, an unknown order a 404", async () => {
+    const orderId = await deliveredOrder();
+    expectErrorShape(await startReturn(KEYS.intakeB, orderId, MUG), 404, 'not_found');
+    expectErrorShape(await h.as(KEYS.intakeB, { method: 'GET', url: `/orders/${orderId}/returns` }), 404, 'not_found');
+    const inTransit = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+    await insertShipment(h.db, inTransit);
+    await h.db.order.update({ where: { id: inTransit }, data: { shopId: KEYS.intake.name } });
+    expectErrorShape(await startReturn(KEYS.intake, inTransit, MUG), 409, 'order_state_conflict');
+    expectErrorShape(await startReturn(KEYS.ops, 'ORD-NOPE', MUG), 404, 'not_found');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
+  it('two returns at once for the last unit: exactly one is started, the other is told how many are left', async () => {
+    const orderId = await deliveredOrder();
+    const answers = await Promise.all([startReturn(KEYS.intake, orderId, MUG), startReturn(KEYS.ops, orderId, MUG)]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([202, 400]);
+    const refused = answers.find((a) => a.statusCode === 400);
+    if (!refused) throw new Error('unreachable');
+    expect(expectErrorShape(refused, 400, 'validation_failed').details?.[0]).toMatchObject({ path: 'body.lines.0.quantity' });
+    expect(await returnsOf(orderId)).toBe(1);
+  });
+});
+
+describe('POST /returns/{id}/inspection', () => {
+  it('refuses an inspection that does not match the return (400 naming the line) and one before the label exists (409)', async () => {
+    const orderId = await deliveredOrder();
+    const started = await startReturn(KEYS.ops, orderId, MUG);
+    const returnId = started.json().returnId as string;
+    const inspect = (lines: unknown[]) => h.as(KEYS.ops, { method: 'POST', url: `/returns/${returnId}/inspection`, payload: { lines } });
+    const mismatch = expectErrorShape(await inspect([{ lineNo: 1, restock: 1, writeOff: 1 }]), 400, 'validation_failed');
+    expect(mismatch.details?.[0]?.path).toBe('body.lines.0');
+    expect(
+      expectErrorShape(await inspect([{ lineNo: 2, restock: 1, writeOff: 0 }]), 400)
+        .details?.map((d) => d.message)
+        .join(' '),
+    ).toMatch(/no line 2/);
+    expectErrorShape(await inspect([{ lineNo: 1, restock: -1, writeOff: 2 }]), 400, 'validation_failed');
+    // No worker runs here: the return has no label yet, so nothing can have arrived.
+    expectErrorShape(await inspect([{ lineNo: 1, restock: 1, writeOff: 0 }]), 409, 'order_state_conflict');
+    expectErrorShape(await h.as(KEYS.intake, { method: 'POST', url: `/returns/${returnId}/inspection`, payload: { lines: [] } }), 403);
+    expectErrorShape(
+      await h.as(KEYS.ops, {
+        method: 'POST',
+        url: '/returns/RMA-NOPE/inspection',
+        payload: { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] },
+      }),
+      404,
+    );
+    expect(await h.db.inventoryMovement.count({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } })).toBe(0);
+  });
+});

@@ -1,0 +1,99 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { trackingPath } from '../../api/routes/pages/tracking-token';
+import { HOUR_MS } from '../../domain/clock';
+import { KEYS } from '../api/harness';
+import { launchChromium, type RunningBrowser, screenshotPath } from '../support/chromium';
+import { type Journey, startJourney } from '../support/journey';
+import { orderIdOf, until } from '../workflows/steps';
+
+/**
+ * The customer's return flow in a real headless Chromium against the real app and workers on the
+ * time-skipping server: the tracking page of a delivered order offers the return form (plain HTML),
+ * a bad submit says what is wrong and starts nothing, a good one starts the return and shows its
+ * label; once the parcel is at the warehouse, ops inspect it with one click on /ops/returns and the
+ * customer's page shows the refund.
+ */
+let journey: Journey;
+let app: FastifyInstance;
+let browser: RunningBrowser;
+let page: Page;
+let base = '';
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  journey = await startJourney();
+  app = await buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000 }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  page = await browser.context.newPage();
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await journey?.teardown();
+});
+
+describe('returns from the tracking page, in Chromium', () => {
+  it('a customer returns one mug from the tracking page; ops restock it with one click and the page shows the refund', async () => {
+    const handle = await journey.placeOrder({ lines: [{ sku: 'MUG-CER-350', quantity: 2 }] });
+    expect((await handle.result()).stage).toBe('completed');
+    const orderId = orderIdOf(handle);
+    const tracking = `${base}${trackingPath(orderId, app.config.trackingSecret)}`;
+
+    await page.goto(tracking);
+    await page.waitForSelector('#return-form');
+    expect(await page.getAttribute('input[name="qty.MUG-CER-350"]', 'max')).toBe('2');
+
+    // Nothing chosen: the page says so, with a 400, and no return exists.
+    const [empty] = await Promise.all([page.waitForNavigation(), page.click('#return-form button[type=submit]')]);
+    expect(empty?.status()).toBe(400);
+    expect(await page.textContent('#return-message')).toMatch(/how many/i);
+    expect(await journey.database.db.return.count({ where: { orderId } })).toBe(0);
+
+    await page.fill('input[name="qty.MUG-CER-350"]', '1');
+    await page.selectOption('#reason', 'no_longer_needed');
+    await Promise.all([page.waitForNavigation(), page.click('#return-form button[type=submit]')]);
+    await page.waitForSelector('#return-list li[data-return]');
+    const returnId = (await page.getAttribute('#return-list li[data-return]', 'data-return')) ?? '';
+    expect(returnId).toMatch(/^RMA-/);
+    // A reload shows one return and one mug left to return.
+    await page.goto(tracking);
+    expect(await page.$$('#return-list li')).toHaveLength(1);
+    expect(await page.getAttribute('input[name="qty.MUG-CER-350"]', 'max')).toBe('1');
+    await page.screenshot({ path: screenshotPath('customer-return-started'), fullPage: true });
+
+    await until(
+      journey,
+      `${returnId} at the warehouse`,
+      () => journey.database.db.return.findUnique({ where: { id: returnId }, select: { status: true } }),
+      (row) => row?.status === 'received',
+      { stepMs: 6 * HOUR_MS },
+    );
+
+    await page.goto(`${base}/ops/returns`);
+    await page.fill('#ops-key', KEYS.ops.key);
+    await page.click('#key-panel button[type=submit]');
+    const row = `#returns tr[data-return="${returnId}"]`;
+    await page.waitForSelector(`${row} button[data-inspect="restock"]`);
+    await page.click(`${row} button[data-inspect="restock"]`);
+    await page.waitForSelector(`${row}[data-inspected="restock"]`);
+    expect(await page.textContent(row)).toContain('refund due 12.90 EUR');
+    await page.screenshot({ path: screenshotPath('ops-returns-inspected'), fullPage: true });
+
+    await page.goto(tracking);
+    const item = `#return-list li[data-return="${returnId}"]`;
+    expect(await page.getAttribute(item, 'data-status')).toBe('completed');
+    expect(await page.textContent(item)).toContain('refund 12.90 EUR');
+    const movements = await journey.database.db.inventoryMovement.findMany({ where: { orderId, kind: 'return_receipt' } });
+    expect(movements.map((m) => m.onHandDelta)).toEqual([1]);
+  });
+});
