@@ -40,11 +40,15 @@ export class WebhookRelay {
       const heads = await this.heads(subscriptionId);
       const due = heads.filter((h) => h.nextAttemptAt.getTime() <= nowMs);
       if (due.length === 0 || !subscription.active) break;
+      let attempted = 0;
       for (let i = 0; i < due.length; i += CONCURRENCY) {
-        await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.deliver(d.id, subscription, nowMs)));
+        const tried = await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.deliver(d.id, subscription, nowMs)));
+        attempted += tried.filter(Boolean).length;
         heartbeat();
       }
-      if (Date.now() - startedAt > budgetMs) break;
+      // Every due head still leased by an attempt that died: looking again at once would spin until
+      // the budget ends; the relay comes back after its minimum wait, by when the lease may be over.
+      if (attempted === 0 || Date.now() - startedAt > budgetMs) break;
     }
     const heads = await this.heads(subscriptionId);
     const next = heads.reduce<number | null>(
@@ -55,24 +59,31 @@ export class WebhookRelay {
     return { nextDueAtMs: subscription.active ? next : null, finished: !subscription.active };
   }
 
-  /** The oldest undelivered event of every order. */
+  /**
+   * The oldest undelivered event of every order, soonest due first: ordered by order id alone, a
+   * dead endpoint's backlog of more than HEADS orders would starve every order past the first HEADS
+   * until those were parked three days later.
+   */
   private heads(subscriptionId: string) {
     return this.db.$queryRaw<{ id: string; nextAttemptAt: Date }[]>`
-      SELECT DISTINCT ON ("orderId") "id", "nextAttemptAt" FROM "WebhookDelivery"
-      WHERE "subscriptionId" = ${subscriptionId} AND "status" = 'pending'
-      ORDER BY "orderId", "seq" LIMIT ${HEADS}`;
+      SELECT "id", "nextAttemptAt" FROM (
+        SELECT DISTINCT ON ("orderId") "id", "nextAttemptAt" FROM "WebhookDelivery"
+        WHERE "subscriptionId" = ${subscriptionId} AND "status" = 'pending'
+        ORDER BY "orderId", "seq"
+      ) AS "head"
+      ORDER BY "nextAttemptAt", "id" LIMIT ${HEADS}`;
   }
 
   private async deliver(
     deliveryId: string,
     subscription: { id: string; url: string; secret: string; previousSecret: string | null; previousSecretUntil: Date | null },
     nowMs: number,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const claimed = await this.db.webhookDelivery.updateMany({
       where: { id: deliveryId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
       data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
     });
-    if (claimed.count === 0) return;
+    if (claimed.count === 0) return false;
     const delivery = await this.db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true } });
     const body = JSON.stringify(delivery.event.payload);
     // The send instant, on the wall clock: what the receiver compares with its own clock.
@@ -140,5 +151,6 @@ export class WebhookRelay {
     if (error !== undefined) {
       log.warn('webhook delivery failed', { deliveryId, subscriptionId: subscription.id, attempt, giveUp, error: error.slice(0, 200) });
     }
+    return true;
   }
 }

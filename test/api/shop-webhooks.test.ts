@@ -128,44 +128,45 @@ describe('shop webhooks', () => {
     }
   });
 
-  it("an order's events reach the shop signed, in sequence, each once, and its deliveries are listed with their attempts", async () => {
-    const { orderId, workflowId } = await placeAsShopA();
-    expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
-    const events = await until(
-      journey,
-      `webhooks of ${orderId}`,
-      async () => receiver.received.filter((r) => r.orderId === orderId),
-      (got) => got.some((r) => r.type === 'order.completed'),
-      { stepMs: HOUR_MS },
-    );
-    expect(events.filter((e) => !e.verified)).toEqual([]);
-    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
-    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
-    const types = events.map((e) => e.type);
-    expect(types[0]).toBe('order.accepted');
-    expect(types.at(-1)).toBe('order.completed');
-    expect(types).toEqual(expect.arrayContaining(['shipment.shipped', 'shipment.tracking_updated', 'shipment.delivered']));
-    expect(types.indexOf('shipment.shipped')).toBeLessThan(types.indexOf('shipment.delivered'));
-    expect(events[0]?.data).toMatchObject({ orderId, promisedBy: expect.any(String) });
-    expect(JSON.stringify(events)).not.toMatch(/Camille|Durand|Lilas|@example/);
+  it(
+    "an order's events reach the shop signed, in sequence, each once, and its deliveries are listed with their attempts",
+    async () => {
+      const { orderId, workflowId } = await placeAsShopA();
+      expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+      const events = await until(
+        journey,
+        `webhooks of ${orderId}`,
+        async () => receiver.received.filter((r) => r.orderId === orderId),
+        (got) => got.some((r) => r.type === 'order.completed'),
+        { stepMs: HOUR_MS },
+      );
+      expect(events.filter((e) => !e.verified)).toEqual([]);
+      expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      const types = events.map((e) => e.type);
+      expect(types[0]).toBe('order.accepted');
+      expect(types.at(-1)).toBe('order.completed');
+      expect(types).toEqual(expect.arrayContaining(['shipment.shipped', 'shipment.tracking_updated', 'shipment.delivered']));
+      expect(types.indexOf('shipment.shipped')).toBeLessThan(types.indexOf('shipment.delivered'));
+      expect(events[0]?.data).toMatchObject({ orderId, promisedBy: expect.any(String) });
+      expect(JSON.stringify(events)).not.toMatch(/Camille|Durand|Lilas|@example/);
 
-    // The relay records a delivery once the endpoint has answered: the last one may still be closing.
-    const deliveries = await until(
-      journey,
-      `${orderId}'s deliveries recorded`,
-      () => deliveriesOf(orderId),
-      (list) => list.length === events.length && list.every((d) => d.status !== 'pending'),
-      { stepMs: 60_000 },
-    );
-    expect(deliveries.every((d) => d.status === 'delivered' && d.attempts === 1 && d.attemptLog[0]?.statusCode === 204)).toBe(true);
-    expect(await deliveriesOf(orderId, KEYS.intake)).toHaveLength(events.length);
-    expect(await deliveriesOf(orderId, KEYS.intakeB)).toEqual([]);
-  });
+      // The relay records a delivery once the endpoint has answered: the last one may still be closing.
+      const deliveries = await until(
+        journey,
+        `${orderId}'s deliveries recorded`,
+        () => deliveriesOf(orderId),
+        (list) => list.length === events.length && list.every((d) => d.status !== 'pending'),
+        { stepMs: 60_000 },
+      );
+      expect(deliveries.every((d) => d.status === 'delivered' && d.attempts === 1 && d.attemptLog[0]?.statusCode === 204)).toBe(true);
+      expect(await deliveriesOf(orderId, KEYS.intake)).toHaveLength(events.length);
+      expect(await deliveriesOf(orderId, KEYS.intakeB)).toEqual([]);
+    },
+    SLOW_UNDER_LOAD_MS,
+  );
 
-  // Skipped in npm test: this journey and the next hang past 300 s in about half of the full runs on a
-  // loaded machine (never alone): the subscription's relay stops delivering after the park and replay.
-  // A real bug to find (see the closing note of stop 16), not a slow test; run them with it() to reproduce.
-  it.skip(
+  it(
     'a dead endpoint never slows the order; it is retried with backoff for three days, parked as failed, and replayed by ops',
     async () => {
       receiver.mode = 'fail';
@@ -206,7 +207,7 @@ describe('shop webhooks', () => {
     SLOW_UNDER_LOAD_MS,
   );
 
-  it.skip(
+  it(
     'a rotated secret signs alongside the old one for a day, so the receiver can switch without missing a delivery',
     async () => {
       receiver.mode = 'ok';

@@ -12,11 +12,37 @@ import { AesGcmPayloadCodec } from '../../worker/payload-codec';
 export const testPayloadKeys = payloadKeyRing(defaultConfig());
 export const testDataConverter = colisDataConverter(testPayloadKeys);
 
-/** Temporal's time-skipping test server (a real server; days of timers pass in milliseconds). */
+/**
+ * Keepalive the Java test server tolerates. The SDK's client pings every 30 s, even between calls;
+ * the test server (a grpc-java server with its defaults) allows one ping per 5 minutes during calls
+ * and none without, and answers more with GOAWAY "too_many_pings". That cut the calls in flight:
+ * a test file running over a minute or two lost a time-skipping sleep or lock mid-call and waited
+ * in real time. Pings every 10 minutes, only during calls, never strike.
+ */
+const TEST_SERVER_CHANNEL_ARGS = {
+  'grpc.keepalive_time_ms': 600_000,
+  'grpc.keepalive_permit_without_calls': 0,
+} as const;
+
+interface TimeSkippingCreateOptions {
+  server: { type: 'time-skipping'; executable: { type: 'existing-path'; path: string } };
+  client: { dataConverter: typeof testDataConverter };
+  supportsTimeSkipping: true;
+  connectionOptions: { channelArgs: typeof TEST_SERVER_CHANNEL_ARGS };
+}
+
+/**
+ * Temporal's time-skipping test server (a real server; days of timers pass in milliseconds).
+ * `createTimeSkipping` takes no connection options, so this goes through the SDK's own `create`
+ * (what `createTimeSkipping` calls) to give the client connection keepalive the server accepts.
+ */
 export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
+  const create = Reflect.get(TestWorkflowEnvironment, 'create') as (options: TimeSkippingCreateOptions) => Promise<TestWorkflowEnvironment>;
+  return create.call(TestWorkflowEnvironment, {
+    server: { type: 'time-skipping', executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
     client: { dataConverter: testDataConverter },
+    supportsTimeSkipping: true,
+    connectionOptions: { channelArgs: TEST_SERVER_CHANNEL_ARGS },
   });
 }
 

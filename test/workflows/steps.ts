@@ -60,10 +60,41 @@ export async function until<T>(
     }
     if (skipped >= maxBusinessMs || Date.now() > giveUpAt)
       throw new Error(`gave up waiting for ${what} after skipping ${skipped / HOUR_MS} h; last state: ${fingerprint.slice(0, 2000)}`);
-    await journey.env.sleep(stepMs);
+    await skipBusinessTime(journey, stepMs);
     skipped += stepMs;
     stillReads = 0;
   }
+}
+
+/**
+ * 1–999 ms added to every skip, so a skip never ends on the very instant a workflow timer falls due.
+ * Workflows' timers are round durations too (a relay's 6 h sweep, a 48 h stall window): a skip of
+ * 6 h ending exactly when a relay's sweep timer is due, then a signal at that instant, makes the
+ * time-skipping test server reject the workflow task that cancels the timer it has just fired
+ * ("invalid history builder state for action") and leave the task started for ever: the workflow
+ * never moves again and, its task holding the clock, neither does time. A real server handles it.
+ */
+const offBeatMs = () => 1 + Math.floor(Math.random() * 999);
+
+/**
+ * Skips `stepMs` of business time, waiting at most 20 s of real time for the server: a skip only
+ * completes once nothing holds the server's clock (an activity running, a workflow task in flight),
+ * and on a loaded machine that can take longer than the test's patience. The next read tells whether
+ * the state moved anyway; a skip still under way keeps the clock unlocked until it ends.
+ */
+async function skipBusinessTime(journey: Journey, stepMs: number): Promise<void> {
+  let done = false;
+  const skip = journey.env.sleep(stepMs + offBeatMs()).then(
+    () => {
+      done = true;
+    },
+    // A skip cut short by the end of the test (the connection closed) changes nothing.
+    () => {
+      done = true;
+    },
+  );
+  await Promise.race([skip, realPause(20_000)]);
+  if (!done) console.warn(`[until] a skip of ${stepMs / 60_000} min of business time is still under way after 20 s`);
 }
 
 /** A query can race a workflow that is just starting or a child not started yet: those read as "nothing yet". */
