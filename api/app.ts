@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { DestinationStream } from 'pino';
 import type { Db } from '../activities/db';
@@ -9,9 +9,9 @@ import type { ApiConfig } from './config';
 import auth from './plugins/app/auth';
 import errors from './plugins/app/errors';
 import metrics from './plugins/app/metrics';
+import notFound from './plugins/app/not-found';
 import services from './plugins/app/services';
 import helmet from './plugins/external/helmet';
-import rateLimit from './plugins/external/rate-limit';
 import swagger from './plugins/external/swagger';
 import carriers from './routes/carriers/index';
 import codec from './routes/codec/index';
@@ -58,6 +58,21 @@ export const REDACTED_LOG_PATHS = [
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
+/** A URL as logged: the path, and the names of its query parameters only (a tracking token is one). */
+export function loggedUrl(url: string): string {
+  const [path = '', query] = url.split('?', 2);
+  const names =
+    query === undefined ? [] : [...new URLSearchParams(query).keys()].map((name) => `${encodeURIComponent(name).slice(0, 40)}=…`);
+  return names.length > 0 ? `${path.slice(0, 300)}?${names.join('&')}` : path.slice(0, 300);
+}
+
+/** What a request line says in the log: no header, no query value, no body. */
+const requestSerializer = (request: FastifyRequest) => ({
+  method: request.method,
+  url: loggedUrl(request.url),
+  remoteAddress: request.ip,
+});
+
 /** The Fastify app, ready for `inject()` in tests or `listen()` in api/server.ts. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
@@ -65,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: {
       level: config.logLevel,
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      serializers: { req: requestSerializer },
       ...(deps.logStream ? { stream: deps.logStream } : {}),
     },
     bodyLimit: config.bodyLimitBytes,
@@ -92,9 +108,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.addressValidator ? { addressValidator: deps.addressValidator } : {}),
   });
   await app.register(errors);
+  await app.register(notFound);
   await app.register(helmet);
-  await app.register(auth, { db: deps.db, apiKeys: config.apiKeys });
-  await app.register(rateLimit, { perMinute: config.rateLimitPerMinute });
+  await app.register(auth, {
+    db: deps.db,
+    apiKeys: config.apiKeys,
+    limits: {
+      perMinute: config.rateLimitPerMinute,
+      authFailuresPerMinute: config.authFailuresPerMinute,
+      webhooksPerMinute: config.webhooksPerMinute,
+    },
+    knownCarrier: (code) => config.webhookSecretFor(code) !== undefined,
+  });
   await app.register(swagger);
   await app.register(metrics, { temporalMetricsUrl: config.temporalMetricsUrl });
 

@@ -12,6 +12,8 @@ export interface ApiConfig {
   publicUrl?: string;
   timeScale: number;
   rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
+  webhooksPerMinute: number;
   bodyLimitBytes: number;
   /** POST /orders answers after the commit and at most this long waiting for the workflow start. */
   intakeStartWaitMs: number;
@@ -60,6 +62,8 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     ...(config.COLIS_PUBLIC_URL ? { publicUrl: config.COLIS_PUBLIC_URL } : {}),
     timeScale: config.COLIS_TIME_SCALE,
     rateLimitPerMinute: config.COLIS_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: config.COLIS_AUTH_FAILURES_PER_MINUTE,
+    webhooksPerMinute: config.COLIS_WEBHOOK_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: config.COLIS_BODY_LIMIT_BYTES,
     intakeStartWaitMs: config.COLIS_INTAKE_START_WAIT_MS,
     intakeMaxStartsPerSecond: config.COLIS_INTAKE_MAX_STARTS_PER_SECOND,

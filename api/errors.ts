@@ -1,8 +1,19 @@
+import {
+  ApplicationFailure,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import type { ApiErrorCode, ErrorDetail } from '../domain/api';
+import { type DomainErrorType, isDomainError, isDomainErrorType } from '../domain/errors';
+import { Prisma } from '../prisma/generated/client';
 
 /**
  * An answer the API chose to give: thrown from a handler or hook and rendered once, in
- * plugins/app/errors.ts, into the one error shape. Anything else thrown is a bug and becomes a 500.
+ * plugins/app/errors.ts, into the one error shape. Anything else thrown goes through `toApiError`,
+ * the one table from typed failures (domain errors, Temporal's, PostgreSQL's) to HTTP; what it does
+ * not know is a bug and becomes a bare 500.
  */
 export class ApiError extends Error {
   constructor(
@@ -20,4 +31,88 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} was not found`);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
-export const unavailable = (message: string) => new ApiError(503, 'unavailable', message, undefined, { 'retry-after': '5' });
+export const unavailable = (message: string, retryAfterSeconds = 5) =>
+  new ApiError(503, 'unavailable', message, undefined, { 'retry-after': String(retryAfterSeconds) });
+
+/**
+ * Every business refusal a workflow or an activity can give, as the client meets it. Keyed by the
+ * domain error types themselves: a new type does not compile until it has its answer here.
+ */
+export const DOMAIN_ERROR_HTTP: Readonly<Record<DomainErrorType, { status: number; code: ApiErrorCode }>> = {
+  OutOfStock: { status: 409, code: 'out_of_stock' },
+  InvalidAddress: { status: 400, code: 'validation_failed' },
+  NoServiceAvailable: { status: 409, code: 'no_service_available' },
+  UnknownSku: { status: 400, code: 'unknown_sku' },
+  OrderStateConflict: { status: 409, code: 'order_state_conflict' },
+  EscalationNotOpen: { status: 409, code: 'escalation_not_open' },
+};
+
+/** The ApplicationFailure at the root of a Temporal failure chain, where business errors carry their type. */
+export function rootApplicationFailure(error: unknown): ApplicationFailure | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 10; depth += 1) {
+    if (current instanceof ApplicationFailure) return current;
+    current = (current as Error & { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** The domain error type of a Temporal failure (an activity's or an update validator's), if it carries one. */
+export function domainErrorTypeOf(error: unknown): DomainErrorType | undefined {
+  const type = rootApplicationFailure(error)?.type;
+  return type && isDomainErrorType(type) ? type : undefined;
+}
+
+function fromDomainType(type: DomainErrorType, message: string, prefix: string): ApiError {
+  const { status, code } = DOMAIN_ERROR_HTTP[type];
+  return new ApiError(status, code, `${prefix}${message}`);
+}
+
+/**
+ * The one mapping of failures to answers. `what` names the action for the message ("cancel").
+ * Returns undefined for what is not a known failure: the caller answers 500 and logs it.
+ */
+export function toApiError(error: unknown, what?: string): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  const prefix = what ? `${what} was refused: ` : '';
+  if (isDomainError(error)) return fromDomainType(error.type, error.message, prefix);
+  if (error instanceof WorkflowUpdateFailedError) {
+    const failure = rootApplicationFailure(error.cause) ?? rootApplicationFailure(error);
+    const reason = failure?.message ?? error.message;
+    if (failure?.type && isDomainErrorType(failure.type)) return fromDomainType(failure.type, reason, prefix);
+    // A refusal without a domain type (a workflow older than its typed validators): still the caller's conflict with its state.
+    return new ApiError(409, 'order_state_conflict', `${prefix}${reason}`);
+  }
+  if (error instanceof WorkflowNotFoundError) return notFound(what ? `the workflow of this ${what}` : 'the workflow');
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) {
+    return unavailable(`${what ?? 'the call'} got no answer from the workflow in time; no worker may be running — retry later`);
+  }
+  if (error instanceof ServiceError) return unavailable('Temporal cannot be reached right now; retry later');
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error);
+  if (error instanceof Prisma.PrismaClientInitializationError) return unavailable('the database cannot be reached right now; retry later');
+  return undefined;
+}
+
+/** What PostgreSQL refuses of a value that passed validation is still the request's fault; a lost connection is not. */
+function fromPrisma(error: Prisma.PrismaClientKnownRequestError): ApiError | undefined {
+  switch (error.code) {
+    case 'P2000':
+      return new ApiError(400, 'validation_failed', 'a value is too long to be stored');
+    case 'P2002':
+      return new ApiError(409, 'conflict', 'the request conflicts with a record that already exists');
+    case 'P1001':
+    case 'P1002':
+    case 'P1008':
+    case 'P1017':
+    case 'P2024':
+      return unavailable('the database cannot be reached right now; retry later');
+    default:
+      return undefined;
+  }
+}
+
+export function isDeadlineExceeded(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  return code === 4 /* gRPC DEADLINE_EXCEEDED */;
+}

@@ -388,7 +388,20 @@ export const VARIABLES = {
     schema: withDefault(positiveInteger, 600),
     form: 'a whole number of requests, e.g. 600',
     default: '`600`',
-    meaning: 'API requests per minute per key (per client address without one)',
+    meaning: 'API requests per minute per key (whichever header carries it), and per client address on public pages',
+  }),
+  COLIS_AUTH_FAILURES_PER_MINUTE: variable({
+    schema: withDefault(positiveInteger, 30),
+    form: 'a whole number of attempts, e.g. 30',
+    default: '`30`',
+    meaning:
+      'failed authentications (wrong or missing key, bad webhook signature, wrong tracking token) per minute per client address; then 429 with Retry-After',
+  }),
+  COLIS_WEBHOOK_RATE_LIMIT_PER_MINUTE: variable({
+    schema: withDefault(positiveInteger, 6000),
+    form: 'a whole number of requests, e.g. 6000',
+    default: '`6000`',
+    meaning: 'signed (keyless) tracking webhooks per minute per carrier, counted apart from any other traffic',
   }),
   COLIS_BODY_LIMIT_BYTES: variable({
     schema: withDefault(positiveInteger, 256 * 1024),

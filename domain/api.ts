@@ -31,6 +31,11 @@ export const API_ERROR_CODES = [
   'order_state_conflict',
   'escalation_resolved',
   'return_window_closed',
+  'escalation_not_open',
+  'out_of_stock',
+  'no_service_available',
+  'conflict',
+  'method_not_allowed',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
@@ -223,8 +228,14 @@ export const EscalationListSchema = z
   .object({ items: z.array(EscalationRecordSchema), nextCursor: z.string().optional() })
   .meta({ id: 'EscalationList' });
 
-/** The escalation id comes from the path. */
-export const ResolveEscalationBodySchema = ResolveEscalationRequestSchema.omit({ escalationId: true });
+/**
+ * The escalation id comes from the path and the actor from the API key: a body naming who resolved
+ * it (`resolvedBy`) is refused, never believed.
+ */
+export const ResolveEscalationBodySchema = z.strictObject({
+  decision: ResolveEscalationRequestSchema.shape.decision,
+  note: ResolveEscalationRequestSchema.shape.note,
+});
 export type ResolveEscalationBody = z.infer<typeof ResolveEscalationBodySchema>;
 
 export const ResolvedEscalationSchema = EscalationViewSchema.extend({ workflowId: z.string() }).meta({ id: 'ResolvedEscalation' });

@@ -152,7 +152,9 @@ describe('the journey through the API', () => {
     const early = await call('POST', `/escalations/${escalationId}/resolve`, { decision: 'cancel', note: 'give up' });
     expect(early.statusCode, early.body).toBe(503);
     expect(early.headers['retry-after']).toBe('1');
-    expect(early.json().error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('retry in a second') });
+    expect(early.json().error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('is not open on its workflow yet') });
+    // The claim is released: the next answer is free to be the one applied.
+    expect(await journey.database.db.escalationClaim.findUnique({ where: { escalationId } })).toBeNull();
     expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({ status: 'open' });
     expect((await call('GET', `/orders/${orderId}`)).json()).toMatchObject({ stage: 'backordered', escalations: [] });
 

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Db } from '../../../activities/db';
 import type { ApiRole } from '../../../domain/api';
 import type { ConfiguredApiKey } from '../../config';
 import { ApiError, forbidden } from '../../errors';
 import { CODEC_SESSION_COOKIE, cookieValue, verifyCodecSession } from '../../services/codec-session';
+import { RateLimiter, type Verdict } from '../../services/rate-limiter';
 
 /**
- * API keys with roles. The configured keys are written to the ApiKey table as sha256 hashes at
- * start-up (keys no longer configured are revoked), and a request's key is hashed and compared
- * with the stored hashes: the key itself is never stored or logged.
+ * Who is calling, and how often they may. API keys with roles: the configured keys are written to
+ * the ApiKey table as sha256 hashes at start-up (keys no longer configured are revoked), and a
+ * request's key is hashed and compared with the stored hashes: the key itself is never stored or logged.
  *
  * Every route declares who may call it in `config.access`; a route that declares nothing is ops-only.
  *   intake  — create orders and read its own
@@ -20,6 +21,12 @@ import { CODEC_SESSION_COOKIE, cookieValue, verifyCodecSession } from '../../ser
  * (checked in the carriers route), which is how carriers call webhooks in practice. The codec
  * endpoint also takes the codec session cookie an ops key bought (services/codec-session.ts),
  * because the Temporal Web UI can send cookies but no key header.
+ *
+ * Rate limits, one bucket per caller: a key's requests count against its name whichever header
+ * carried it; keyless webhooks against their carrier; anything else public against the client
+ * address. A failed authentication (a wrong or missing key, a bad webhook signature, a wrong tracking
+ * token) counts against the client address in a small bucket of its own: once it is spent the client
+ * gets 429 with Retry-After instead of another guess.
  */
 
 export interface Principal {
@@ -32,12 +39,29 @@ export type RouteAccess =
   | { public: true }
   | { roles: readonly ApiRole[]; signatureMayAuthenticate?: boolean; codecSessionMayAuthenticate?: boolean };
 
+export interface RateLimits {
+  /** Requests per minute per API key, and per client address on public routes. */
+  perMinute: number;
+  /** Failed authentications per minute per client address. */
+  authFailuresPerMinute: number;
+  /** Keyless (signed) webhook requests per minute per carrier. */
+  webhooksPerMinute: number;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** The route's webhook carrier comes from this path parameter: keyless calls count against that carrier. */
+    webhookCarrierParam?: string;
+    /** Not counted against any bucket (liveness probes). */
+    unlimited?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+  }
+  interface FastifyInstance {
+    /** Counts a failed authentication decided by a route (a bad signature, a wrong token); throws 429 once the client's allowance is spent. */
+    failedAuthentication(request: FastifyRequest): void;
   }
 }
 
@@ -64,13 +88,14 @@ export async function syncApiKeys(db: Db, keys: readonly ConfiguredApiKey[]): Pr
   );
 }
 
+/** The key a request presents: X-Api-Key, else `Authorization: Bearer <key>`; undefined when neither carries one. */
 function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match) return match[1];
+    return match ? match[1] : authorization;
   }
   return undefined;
 }
@@ -80,38 +105,89 @@ const DOCS_PREFIX = '/docs';
 export interface AuthOptions {
   db: Db;
   apiKeys: readonly ConfiguredApiKey[];
+  limits: RateLimits;
+  /** Whether a webhook path names a carrier we know (only those get a bucket of their own). */
+  knownCarrier(code: string): boolean;
+  limiter?: RateLimiter;
+}
+
+function tooMany(verdict: Verdict, what: string): ApiError {
+  return new ApiError(429, 'rate_limited', `${what}: ${verdict.limit} per minute; retry in ${verdict.resetSeconds} s`, undefined, {
+    'retry-after': String(verdict.resetSeconds),
+  });
+}
+
+function setLimitHeaders(reply: FastifyReply, verdict: Verdict): void {
+  reply.header('x-ratelimit-limit', String(verdict.limit));
+  reply.header('x-ratelimit-remaining', String(verdict.remaining));
+  reply.header('x-ratelimit-reset', String(verdict.resetSeconds));
+}
+
+function refusal(request: FastifyRequest, access: Exclude<RouteAccess, { public: true }>, key: string | undefined): string {
+  if (key !== undefined) return 'the API key is not valid';
+  if (access.codecSessionMayAuthenticate && cookieValue(request.headers.cookie, CODEC_SESSION_COOKIE) !== undefined) {
+    return 'the codec session is not valid or has expired: enter the ops key again';
+  }
+  return 'an API key is required (X-Api-Key header or Authorization: Bearer)';
 }
 
 export default fp<AuthOptions>(
   async function auth(app: FastifyInstance, options: AuthOptions) {
     const principals = await syncApiKeys(options.db, options.apiKeys);
+    const limiter = options.limiter ?? new RateLimiter();
+    const { limits } = options;
     app.decorateRequest('principal', undefined);
 
-    app.addHook('onRequest', async (request) => {
-      if (request.is404) return;
+    const failedAuthentication = (request: FastifyRequest) => {
+      const verdict = limiter.take(`auth-failures:${request.ip}`, limits.authFailuresPerMinute);
+      if (!verdict.allowed) throw tooMany(verdict, 'too many failed authentications from this client');
+    };
+    app.decorate('failedAuthentication', failedAuthentication);
+
+    app.addHook('onRequest', async (request, reply) => {
+      const config = request.routeOptions.config;
+      if (config?.unlimited) return;
+      // A client that spent its failed-authentication allowance is refused everywhere until the window ends.
+      const lockedOut = limiter.exhausted(`auth-failures:${request.ip}`, limits.authFailuresPerMinute);
+      if (lockedOut) throw tooMany(lockedOut, 'too many failed authentications from this client');
       const routeUrl = request.routeOptions.url ?? '';
       const access: RouteAccess =
-        request.routeOptions.config.access ?? (routeUrl.startsWith(DOCS_PREFIX) ? { public: true } : { roles: ['ops'] });
-      if ('public' in access) return;
+        request.is404 || routeUrl.startsWith(DOCS_PREFIX) ? { public: true } : (config?.access ?? { roles: ['ops'] });
 
+      if ('public' in access) {
+        setLimitHeaders(reply, checked(limiter.take(`client:${request.ip}`, limits.perMinute), 'request rate from this client'));
+        return;
+      }
       const key = presentedKey(request);
-      if (key === undefined) {
-        if (access.signatureMayAuthenticate) return;
-        const session = access.codecSessionMayAuthenticate ? cookieValue(request.headers.cookie, CODEC_SESSION_COOKIE) : undefined;
-        if (session !== undefined) {
-          const owner = verifyCodecSession(session, options.apiKeys, Date.now());
-          if (!owner) throw new ApiError(401, 'unauthorized', 'the codec session is not valid or has expired: enter the ops key again');
-          request.principal = { name: owner.name, role: owner.role };
-          if (!access.roles.includes(owner.role)) throw forbidden(`the ${owner.role} role may not call ${request.method} ${routeUrl}`);
+      const principal = key === undefined ? codecSessionOwner(request, access) : principals.get(hashApiKey(key));
+      if (!principal) {
+        const carrier = config?.webhookCarrierParam ? (request.params as Record<string, string>)[config.webhookCarrierParam] : undefined;
+        if (key === undefined && access.signatureMayAuthenticate && carrier !== undefined) {
+          // The signature, checked by the route, is the credential; the carrier's bucket is apart from everyone else's.
+          const bucket = options.knownCarrier(carrier) ? `webhooks:${carrier}` : `client:${request.ip}`;
+          setLimitHeaders(reply, checked(limiter.take(bucket, limits.webhooksPerMinute), `webhooks of ${carrier}`));
           return;
         }
-        throw new ApiError(401, 'unauthorized', 'an API key is required (X-Api-Key header or Authorization: Bearer)');
+        failedAuthentication(request);
+        throw new ApiError(401, 'unauthorized', refusal(request, access, key));
       }
-      const principal = principals.get(hashApiKey(key));
-      if (!principal) throw new ApiError(401, 'unauthorized', 'the API key is not valid');
       request.principal = principal;
+      setLimitHeaders(reply, checked(limiter.take(`key:${principal.name}`, limits.perMinute), `request rate of key ${principal.name}`));
       if (!access.roles.includes(principal.role)) throw forbidden(`the ${principal.role} role may not call ${request.method} ${routeUrl}`);
     });
+
+    // The Temporal Web UI can send cookies but no key header: the codec session an ops key bought stands for that key.
+    function codecSessionOwner(request: FastifyRequest, access: Exclude<RouteAccess, { public: true }>): Principal | undefined {
+      const session = access.codecSessionMayAuthenticate ? cookieValue(request.headers.cookie, CODEC_SESSION_COOKIE) : undefined;
+      if (session === undefined) return undefined;
+      const owner = verifyCodecSession(session, options.apiKeys, Date.now());
+      return owner ? { name: owner.name, role: owner.role } : undefined;
+    }
+
+    function checked(verdict: Verdict, what: string): Verdict {
+      if (!verdict.allowed) throw tooMany(verdict, what);
+      return verdict;
+    }
   },
   { name: 'colis-auth' },
 );

@@ -2,13 +2,16 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
-import { ApiError } from '../../errors';
+import { ApiError, toApiError } from '../../errors';
+import { parseJsonInput, textProblem } from '../../services/json-input';
 
 /**
  * Every error leaves the API in one shape, `{ error: { code, message, details? }, requestId }`:
- * our own ApiErrors, schema validation, Fastify's parser errors (bad JSON, too large, wrong media
- * type) and the rate limiter's. Anything unexpected is logged with its stack and answered with a
- * bare 500 that reveals nothing.
+ * our own ApiErrors, the typed failures `toApiError` knows (domain, Temporal, PostgreSQL), schema
+ * validation, Fastify's parser errors (too large, wrong media type) and the rate limiter's. Anything
+ * unexpected is logged with its stack and answered with a bare 500 that reveals nothing.
+ * Bodies are parsed here (bounded before any recursive work, see services/json-input.ts), and a query
+ * or path parameter with a control character or invalid Unicode is refused before any handler.
  */
 
 const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
@@ -18,7 +21,8 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
-  409: 'idempotency_conflict',
+  405: 'method_not_allowed',
+  409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
@@ -31,13 +35,8 @@ export function errorBody(request: FastifyRequest, code: ApiErrorCode, message: 
 
 function validationDetails(error: FastifyError): ErrorDetail[] {
   const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
-  if (hasZodFastifySchemaValidationErrors(error)) {
-    return error.validation.map((issue) => ({
-      path: [where, ...issue.instancePath.split('/').filter((segment) => segment !== '')].join('.'),
-      message: issue.message ?? 'is invalid',
-    }));
-  }
-  return (error.validation ?? []).map((issue) => ({
+  const issues = hasZodFastifySchemaValidationErrors(error) ? error.validation : (error.validation ?? []);
+  return issues.slice(0, 50).map((issue) => ({
     path: [where, ...issue.instancePath.split('/').filter((segment) => segment !== '')].join('.'),
     message: issue.message ?? 'is invalid',
   }));
@@ -47,43 +46,46 @@ function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && ('statusCode' in error || 'code' in error || 'validation' in error);
 }
 
-/** PostgreSQL cannot store NUL, and no field of ours means a control character: refuse them at the door. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-function controlCharacterPaths(value: unknown, path: string, found: string[]): string[] {
-  if (found.length >= 20) return found;
-  if (typeof value === 'string') {
-    if (CONTROL.test(value)) found.push(path);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      controlCharacterPaths(item, `${path}.${i}`, found);
-    });
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) controlCharacterPaths(item, `${path}.${key}`, found);
-  }
-  return found;
+/** Query and path values: no control character, no invalid Unicode, whatever the route's schema says. */
+function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const check = (where: string, values: unknown) => {
+    if (values === null || typeof values !== 'object') return;
+    for (const [key, value] of Object.entries(values)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (typeof item !== 'string') continue;
+        const problem = textProblem(key, 'url') ?? textProblem(item, 'url');
+        if (problem) problems.push({ path: `${where}.${textProblem(key, 'url') ? '?' : key}`, message: problem });
+      }
+    }
+  };
+  check('query', request.query);
+  check('params', request.params);
+  return problems;
 }
 
 export default fp(
   async function errors(app: FastifyInstance) {
+    // The one JSON parser: bounded before parsing, text checked after (a route may replace it, as the webhooks do, through parseJsonInput).
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      const parsed = parseJsonInput(String(body));
+      if (parsed.ok) done(null, parsed.value);
+      else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
+    });
+
     app.addHook('preValidation', async (request) => {
-      const paths = controlCharacterPaths(request.body, 'body', []);
-      if (paths.length > 0) {
-        throw new ApiError(
-          400,
-          'validation_failed',
-          'text fields may not contain control characters',
-          paths.map((path) => ({ path, message: 'contains a control character' })),
-        );
-      }
+      const problems = urlTextProblems(request);
+      if (problems.length > 0) throw new ApiError(400, 'validation_failed', 'the URL has text that cannot be accepted', problems);
     });
 
     app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      if (error instanceof ApiError) {
-        if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message);
-        if (error.headers) reply.headers(error.headers);
-        return reply.code(error.statusCode).send(errorBody(request, error.code, error.message, error.details));
+      const known = toApiError(error);
+      if (known) {
+        if (known.statusCode >= 500) request.log.warn({ code: known.code }, known.message);
+        if (known.headers) reply.headers(known.headers);
+        if (known.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', WWW_AUTHENTICATE);
+        return reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details));
       }
       if (isFastifyError(error)) {
         if (error.validation) {
@@ -92,18 +94,17 @@ export default fp(
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) {
-          const jsonProblem = typeof error.code === 'string' && /JSON/.test(error.code);
-          const code = jsonProblem ? 'invalid_json' : (CODE_BY_STATUS[status] ?? 'validation_failed');
+          const code = CODE_BY_STATUS[status] ?? 'validation_failed';
+          // Fastify's own messages name the limit or the media type, never the body.
           return reply.code(status in CODE_BY_STATUS ? status : 400).send(errorBody(request, code, error.message));
         }
       }
       request.log.error({ err: error }, 'unhandled error');
       return reply.code(500).send(errorBody(request, 'internal', 'an internal error occurred; quote the request id when reporting it'));
     });
-
-    app.setNotFoundHandler(async (request, reply) =>
-      reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-    );
   },
   { name: 'colis-errors' },
 );
+
+/** The credentials a 401 asks for (RFC 9110 §11.6.1): an API key in X-Api-Key, or the same key as a bearer token. */
+export const WWW_AUTHENTICATE = 'ApiKey realm="colis", header="X-Api-Key", Bearer realm="colis"';

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { z } from 'zod';
+import { errorResponses } from '../../routes/responses';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -92,7 +94,11 @@ export default fp<MetricsOptions>(
       '/metrics',
       {
         config: { access: { roles: ['ops'] } },
-        schema: { tags: ['health'], summary: 'Prometheus metrics (API, business gauges, Temporal workers)' },
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics (API, business gauges, Temporal workers)',
+          response: { 200: z.string().meta({ description: 'Prometheus text format' }), ...errorResponses({ key: true }) },
+        },
       },
       async (_request, reply) => {
         let text = await registry.metrics();

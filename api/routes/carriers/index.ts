@@ -2,13 +2,15 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
-import { CarrierParamsSchema, ErrorResponseSchema, WebhookAckSchema } from '../../../domain/api';
+import { CarrierParamsSchema, WebhookAckSchema } from '../../../domain/api';
+import { errorResponses } from '../responses';
 import { TrackingWebhookSchema, type CarrierTrackingEvent } from '../../../domain/carrier';
 import { ids } from '../../../domain/ids';
 import { returnIds } from '../../../domain/return-policy';
 import { trackingEventsSignal } from '../../../workflows/definitions';
 import { returnScansSignal } from '../../../workflows/returns/definitions';
 import { ApiError, forbidden, notFound } from '../../errors';
+import { parseJsonInput } from '../../services/json-input';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,11 +32,9 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
     request.rawBody = body;
-    try {
-      done(null, JSON.parse(body.toString('utf8')));
-    } catch {
-      done(new ApiError(400, 'invalid_json', 'the body is not valid JSON'), undefined);
-    }
+    const parsed = parseJsonInput(body.toString('utf8'));
+    if (parsed.ok) done(null, parsed.value);
+    else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
   });
 
   const tolerance = app.config.webhookToleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
@@ -42,7 +42,7 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/carriers/:carrier/webhooks',
     {
-      config: { access: { roles: ['carrier', 'ops'], signatureMayAuthenticate: true } },
+      config: { access: { roles: ['carrier', 'ops'], signatureMayAuthenticate: true }, webhookCarrierParam: 'carrier' },
       schema: {
         tags: ['carriers'],
         summary: 'Tracking webhook',
@@ -52,15 +52,7 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         security: [{ webhookSignature: [] }],
         params: CarrierParamsSchema,
         body: TrackingWebhookSchema,
-        response: {
-          200: WebhookAckSchema,
-          400: ErrorResponseSchema,
-          401: ErrorResponseSchema,
-          403: ErrorResponseSchema,
-          404: ErrorResponseSchema,
-          413: ErrorResponseSchema,
-          415: ErrorResponseSchema,
-        },
+        response: { 200: WebhookAckSchema, ...errorResponses({ key: true, body: true, notFound: true, unavailable: true }) },
       },
       preValidation: async (request) => {
         const { carrier } = request.params as { carrier: string };
@@ -79,6 +71,7 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
           tolerance,
         );
         if (!check.ok) {
+          app.failedAuthentication(request);
           const why = {
             malformed: `missing or malformed ${SIGNATURE_HEADER} header`,
             mismatch: 'the signature does not match the body',

@@ -1,29 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Prisma } from '../../../prisma/generated/client';
 import {
-  ErrorResponseSchema,
   EscalationIdParamsSchema,
+  OptionalIdempotencyHeadersSchema,
   EscalationListQuerySchema,
   EscalationListSchema,
   ResolvedEscalationSchema,
   ResolveEscalationBodySchema,
 } from '../../../domain/api';
-import { DECISIONS_BY_REASON } from '../../../domain/lifecycle';
-import { ids } from '../../../domain/ids';
-import { returnIds } from '../../../domain/return-policy';
-import { resolveEscalationUpdate } from '../../../workflows/definitions';
-import { ApiError, notFound } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
 import { decodeCursor, encodeCursor } from '../../services/cursor';
+import { answerEscalation } from '../../services/escalation-answers';
+import { runOpsAction } from '../../services/ops-actions';
 import { escalationRecord } from '../../services/views';
-import { describeWorkflow, updateFailureToApiError, withinDeadline } from '../../services/workflows';
-
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-};
+import { errorResponses } from '../responses';
 
 const escalations: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -35,7 +25,7 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         summary: 'List escalations',
         description: 'Newest first. Filters: open, severity, reason, orderId. Each item lists the decisions its reason allows.',
         querystring: EscalationListQuerySchema,
-        response: { 200: EscalationListSchema, ...errors },
+        response: { 200: EscalationListSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => {
@@ -65,56 +55,41 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         tags: ['escalations'],
         summary: 'Resolve an escalation',
         description:
-          'Answers the workflow that opened it (the shipment, else the order) through its `resolveEscalation` update. ' +
-          'The decision must be one the escalation allows (`allowedDecisions`); a resolved escalation answers 409; one whose workflow ' +
-          'does not hold it open yet (it stores the row a moment before) answers 503 with `Retry-After: 1`.',
+          'Answers the workflow that opened it (the shipment, else the order) through its `resolveEscalation` update, recorded as ' +
+          "made by the calling key's name. The decision must be one the escalation allows (`allowedDecisions`). Of concurrent answers " +
+          'exactly one is applied; the others, and any answer to a resolved escalation, get 409 `escalation_resolved` naming the ' +
+          'winning decision in `details`. An Idempotency-Key makes a retry safe: same key and body, the same answer; another body, 409. ' +
+          'An escalation its workflow does not hold open yet (the row is stored a moment before) is retried for a few seconds, then 503.',
         params: EscalationIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
         body: ResolveEscalationBodySchema,
-        response: { 200: ResolvedEscalationSchema, ...errors, 503: ErrorResponseSchema },
+        response: {
+          200: ResolvedEscalationSchema,
+          ...errorResponses({ key: true, body: true, notFound: true, conflict: true, unavailable: true }),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const escalationId = request.params.id;
-      const escalation = await app.db.escalation.findUnique({ where: { id: escalationId } });
-      if (!escalation) throw notFound(`escalation ${escalationId}`);
-      if (escalation.status === 'resolved') {
-        throw new ApiError(
-          409,
-          'escalation_resolved',
-          `escalation ${escalationId} was already resolved (${escalation.decision ?? 'no decision'})`,
-        );
-      }
-      const allowed = DECISIONS_BY_REASON[escalation.reason];
-      if (!allowed.includes(request.body.decision)) {
-        throw new ApiError(400, 'validation_failed', `a ${escalation.reason} escalation cannot be answered with ${request.body.decision}`, [
-          { path: 'body.decision', message: `allowed: ${allowed.join(', ')}` },
-        ]);
-      }
-      const workflowId = escalation.returnId
-        ? returnIds.workflowId(escalation.returnId)
-        : escalation.shipmentId
-          ? ids.shipmentWorkflowId(escalation.shipmentId)
-          : ids.orderWorkflowId(escalation.orderId);
-      const description = await describeWorkflow(app.temporal, workflowId);
-      if (description?.status.name !== 'RUNNING') {
-        throw new ApiError(
-          409,
-          'order_state_conflict',
-          `the workflow ${workflowId} that opened escalation ${escalationId} is no longer running`,
-        );
-      }
-      try {
-        const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
-          app.temporal.workflow.getHandle(workflowId).executeUpdate(resolveEscalationUpdate, {
-            args: [{ escalationId, ...request.body }],
-            updateId: `resolve-${escalationId}-${request.body.decision}`,
-          }),
-        );
-        request.log.info({ escalationId, decision: request.body.decision, workflowId }, 'escalation resolved');
-        return { ...view, workflowId };
-      } catch (error) {
-        throw updateFailureToApiError(error, `resolving escalation ${escalationId}`) ?? error;
-      }
+      const actor = principalOf(request).name;
+      const { body, replayed } = await runOpsAction(
+        app.db,
+        {
+          actor,
+          action: 'resolve_escalation',
+          targetId: escalationId,
+          idempotencyKey: request.headers['idempotency-key'],
+          request: request.body,
+        },
+        (actionId) =>
+          answerEscalation(
+            { db: app.db, temporal: app.temporal, callTimeoutMs: app.config.workflowCallTimeoutMs },
+            { escalationId, decision: request.body.decision, ...(request.body.note ? { note: request.body.note } : {}), actor, actionId },
+          ),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      else request.log.info({ escalationId, decision: body.decision, actor, workflowId: body.workflowId }, 'escalation resolved');
+      return body;
     },
   );
 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { HealthSchema, ReadinessSchema } from '../../../domain/api';
+import { errorResponses } from '../responses';
 
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -11,8 +12,8 @@ const health: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/healthz',
     {
-      config: { access: { public: true }, rateLimit: false },
-      schema: { tags: ['health'], summary: 'The process is up', security: [], response: { 200: HealthSchema } },
+      config: { access: { public: true }, unlimited: true },
+      schema: { tags: ['health'], summary: 'The process is up', security: [], response: { 200: HealthSchema, ...errorResponses({}) } },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -20,12 +21,12 @@ const health: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/readyz',
     {
-      config: { access: { public: true }, rateLimit: false },
+      config: { access: { public: true } },
       schema: {
         tags: ['health'],
         summary: 'Temporal and PostgreSQL are reachable',
         security: [],
-        response: { 200: ReadinessSchema, 503: ReadinessSchema },
+        response: { ...errorResponses({}), 200: ReadinessSchema, 503: ReadinessSchema },
       },
     },
     async (_request, reply) => {

@@ -2,18 +2,20 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createInventoryActivities } from '../../../activities/inventory';
-import { ErrorResponseSchema, InventoryQuerySchema } from '../../../domain/api';
-import { InventoryLevelViewSchema, RestockRequestSchema, RestockResultSchema } from '../../../domain/inventory';
+import type { FastifyBaseLogger } from 'fastify';
+import { InventoryQuerySchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
+import { InventoryLevelViewSchema, type RestockRequest, RestockRequestSchema, RestockResultSchema } from '../../../domain/inventory';
 import { ids } from '../../../domain/ids';
 import { restockedSignal } from '../../../workflows/definitions';
 import { ApiError } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+import { runOpsAction } from '../../services/ops-actions';
+import { errorResponses } from '../responses';
 
 const RestockResponseSchema = RestockResultSchema.extend({
   /** Backordered orders told about the new stock (each re-tries its reservation). */
   signalledOrders: z.array(z.string()),
 }).meta({ id: 'RestockResponse' });
-
-const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema };
 
 const inventory: FastifyPluginAsyncZod = async (app) => {
   const stock = createInventoryActivities(app.db);
@@ -27,7 +29,10 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
         summary: 'Stock levels',
         description: 'Per warehouse and SKU: on hand, reserved, available. Optional filters: warehouseCode, skuCode.',
         querystring: InventoryQuerySchema,
-        response: { 200: z.object({ items: z.array(InventoryLevelViewSchema) }).meta({ id: 'InventoryLevels' }), ...errors },
+        response: {
+          200: z.object({ items: z.array(InventoryLevelViewSchema) }).meta({ id: 'InventoryLevels' }),
+          ...errorResponses({ key: true }),
+        },
       },
     },
     async (request) => ({ items: await stock.inventoryLevels(request.query) }),
@@ -41,40 +46,58 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
         tags: ['inventory'],
         summary: 'Receive stock',
         description:
-          'Adds stock to a warehouse (idempotent per `reference`) and signals `restocked` to every backordered order waiting for the SKU.',
+          'Adds stock to a warehouse (idempotent per `reference`, and per Idempotency-Key: same key and body, the same answer; another ' +
+          'body, 409) and signals `restocked` to every backordered order waiting for the SKU. Recorded as made by the calling key.',
+        headers: OptionalIdempotencyHeadersSchema,
         body: RestockRequestSchema,
-        response: { 200: RestockResponseSchema, ...errors },
+        response: { 200: RestockResponseSchema, ...errorResponses({ key: true, body: true, conflict: true, unavailable: true }) },
       },
     },
-    async (request) => {
-      const { warehouseCode, skuCode } = request.body;
-      const [warehouse, sku] = await Promise.all([
-        app.db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
-        app.db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
-      ]);
-      const details = [
-        ...(warehouse ? [] : [{ path: 'body.warehouseCode', message: `warehouse ${warehouseCode} does not exist` }]),
-        ...(sku ? [] : [{ path: 'body.skuCode', message: `SKU ${skuCode} does not exist` }]),
-      ];
-      if (details.length > 0) {
-        throw new ApiError(400, sku ? 'validation_failed' : 'unknown_sku', details.map((d) => d.message).join('; '), details);
-      }
-      const result = await stock.restock(request.body);
-      const waiting = await stock.ordersAwaitingStock({ skuCode });
-      const signalled: string[] = [];
-      for (const orderId of waiting) {
-        try {
-          await app.temporal.workflow.getHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
-          signalled.push(orderId);
-        } catch (error) {
-          // An order that finished meanwhile needs no news; anything else is a real failure.
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        }
-      }
-      request.log.info({ warehouseCode, skuCode, applied: result.applied, signalled: signalled.length }, 'restock');
-      return { ...result, signalledOrders: signalled };
+    async (request, reply) => {
+      const { body, replayed } = await runOpsAction(
+        app.db,
+        {
+          actor: principalOf(request).name,
+          action: 'restock',
+          targetId: `${request.body.warehouseCode}:${request.body.skuCode}`,
+          idempotencyKey: request.headers['idempotency-key'],
+          request: request.body,
+        },
+        () => restock(request.body, request.log),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return body;
     },
   );
+
+  const restock = async (request: RestockRequest, log: FastifyBaseLogger) => {
+    const { warehouseCode, skuCode } = request;
+    const [warehouse, sku] = await Promise.all([
+      app.db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
+      app.db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
+    ]);
+    const details = [
+      ...(warehouse ? [] : [{ path: 'body.warehouseCode', message: `warehouse ${warehouseCode} does not exist` }]),
+      ...(sku ? [] : [{ path: 'body.skuCode', message: `SKU ${skuCode} does not exist` }]),
+    ];
+    if (details.length > 0) {
+      throw new ApiError(400, sku ? 'validation_failed' : 'unknown_sku', details.map((d) => d.message).join('; '), details);
+    }
+    const result = await stock.restock(request);
+    const waiting = await stock.ordersAwaitingStock({ skuCode });
+    const signalled: string[] = [];
+    for (const orderId of waiting) {
+      try {
+        await app.temporal.workflow.getHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
+        signalled.push(orderId);
+      } catch (error) {
+        // An order that finished meanwhile needs no news; anything else is a real failure.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+    log.info({ warehouseCode, skuCode, applied: result.applied, signalled: signalled.length }, 'restock');
+    return { ...result, signalledOrders: signalled };
+  };
 };
 
 export default inventory;

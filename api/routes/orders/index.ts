@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
-  ErrorResponseSchema,
+  type AddressCorrection,
   IntakeHeadersSchema,
   OptionalIdempotencyHeadersSchema,
   OrderAcceptedSchema,
@@ -12,28 +13,24 @@ import {
   TimelineResponseSchema,
   type TimelineResponse,
 } from '../../../domain/api';
-import { CancelOrderRequestSchema, ChangeAddressRequestSchema, type OrderView } from '../../../domain/journey';
+import { CancelOrderRequestSchema, type OrderView } from '../../../domain/journey';
 import { ids } from '../../../domain/ids';
-import { OrderRequestSchema } from '../../../domain/order';
+import { ChangeAddressBodySchema, PlaceOrderBodySchema } from '../../../domain/order-rules';
+import { OrderWorkflowInputSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
-import { ApiError, notFound, unavailable } from '../../errors';
-import { mayReadOrderOf, type Principal, principalOf } from '../../plugins/app/auth';
+import { ApiError, notFound, toApiError, unavailable } from '../../errors';
+import { mayReadOrderOf, principalOf } from '../../plugins/app/auth';
 import { trackingPath } from '../pages/tracking-token';
 import { checkDeliveryAddress, correctionsOf, recordCorrection } from '../../services/address-check';
 import { placeOrder, unknownSkus } from '../../services/intake';
 import { listOrders } from '../../services/order-list';
 import { intakeMemoOf } from '../../services/order-starter';
 import { readOrder } from '../../services/orders';
-import { describeWorkflow, updateFailureToApiError, webUiUrl, withinDeadline } from '../../services/workflows';
+import { runOpsAction } from '../../services/ops-actions';
+import { describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
+import { errorResponses } from '../responses';
 
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-  429: ErrorResponseSchema,
-};
+const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
 
 const orders: FastifyPluginAsyncZod = async (app) => {
   const uiLink = (workflowId: string) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId);
@@ -53,8 +50,8 @@ const orders: FastifyPluginAsyncZod = async (app) => {
           'milliseconds, or as soon as Temporal can take it under a burst. The Idempotency-Key makes retries safe: the same ' +
           'key with the same body answers 200 with the same order, with a different body 409. Never starts a second workflow.',
         headers: IntakeHeadersSchema,
-        body: OrderRequestSchema,
-        response: { 202: OrderAcceptedSchema, 200: OrderAcceptedSchema, ...errors, 413: ErrorResponseSchema, 415: ErrorResponseSchema },
+        body: PlaceOrderBodySchema,
+        response: { 202: OrderAcceptedSchema, 200: OrderAcceptedSchema, ...errorResponses({ key: true, body: true, conflict: true }) },
       },
     },
     async (request, reply) => {
@@ -105,7 +102,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
           'Newest first, from the database, including orders accepted whose journey has not begun yet (as `received`). ' +
           'Intake keys see only their own orders. Pass `nextCursor` back as `cursor` for the next page.',
         querystring: OrderListQuerySchema,
-        response: { 200: OrderListSchema, ...errors },
+        response: { 200: OrderListSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => listOrders(app.db, principalOf(request), request.query),
@@ -120,7 +117,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         summary: "An order's live state",
         description: "From the running workflow's `status` query; from the database once the journey has completed.",
         params: OrderIdParamsSchema,
-        response: { 200: OrderStatusResponseSchema, ...errors },
+        response: { 200: OrderStatusResponseSchema, ...readErrors },
       },
     },
     async (request) => {
@@ -139,7 +136,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         summary: "An order's timeline",
         description: 'Every stage, tracking scan and escalation of the order and its shipments, oldest first: the customer tracking view.',
         params: OrderIdParamsSchema,
-        response: { 200: TimelineResponseSchema, ...errors },
+        response: { 200: TimelineResponseSchema, ...readErrors },
       },
     },
     async (request) => {
@@ -148,45 +145,61 @@ const orders: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const orderUpdate = async (
-    orderId: string,
-    idempotencyKey: string | undefined,
-    principal: Principal,
+  const cancelOrAddress = (
+    request: FastifyRequest,
+    target: { orderId: string; idempotencyKey: string | undefined; body: unknown },
+    action: 'cancel' | 'change_address',
     what: string,
-    run: (handle: ReturnType<typeof app.temporal.workflow.getHandle>, updateId: string | undefined) => Promise<OrderView>,
+    run: (handle: WorkflowHandle, updateId: string) => Promise<OrderView & { addressCorrections?: AddressCorrection[] }>,
+  ) =>
+    runOpsAction(
+      app.db,
+      { actor: principalOf(request).name, action, targetId: target.orderId, idempotencyKey: target.idempotencyKey, request: target.body },
+      (actionId) => orderUpdate(request, target.orderId, what, (handle) => run(handle, `${action}:${actionId}`)),
+    );
+
+  /** An update to a running order; an accepted order not started yet is started first, so the update never races intake. */
+  const orderUpdate = async (
+    request: FastifyRequest,
+    orderId: string,
+    what: string,
+    run: (handle: WorkflowHandle) => Promise<OrderView & { addressCorrections?: AddressCorrection[] }>,
   ) => {
-    const principalName = principal.name;
     const workflowId = ids.orderWorkflowId(orderId);
-    const [description, accepted] = await Promise.all([
+    const [described, accepted] = await Promise.all([
       describeWorkflow(app.temporal, workflowId),
-      app.db.orderIntake.findUnique({ where: { orderId }, select: { orderId: true, submittedBy: true } }),
+      app.db.orderIntake.findUnique({ where: { orderId }, select: { input: true, submittedBy: true } }),
     ]);
+    let description = described;
     // A shop's key changes its own orders only; another shop's order looks like no order at all.
     const memo = description ? intakeMemoOf(description) : undefined;
-    if (!mayReadOrderOf(principal, memo?.submittedBy ?? accepted?.submittedBy)) throw notFound(`order ${orderId}`);
+    if (!mayReadOrderOf(principalOf(request), memo?.submittedBy ?? accepted?.submittedBy)) throw notFound(`order ${orderId}`);
     if (!description) {
-      // Accepted but not started yet (a burst or a Temporal outage): the update can apply in a moment.
-      if (accepted)
-        throw unavailable(`${what} cannot apply yet: order ${orderId} is accepted and its journey is about to start; retry shortly`);
-      throw notFound(`order ${orderId}`);
+      const input = OrderWorkflowInputSchema.safeParse(accepted?.input);
+      if (!accepted || !input.success) throw notFound(`order ${orderId}`);
+      const outcome = await app.orderStarter.start(input.data, accepted.submittedBy);
+      if (!outcome.started) throw unavailable(`${what}: order ${orderId} is accepted and its journey could not start yet; retry shortly`);
+      description = await describeWorkflow(app.temporal, workflowId);
     }
-    if (description.status.name !== 'RUNNING') {
-      throw new ApiError(
-        409,
-        'order_state_conflict',
-        `${what} was refused: the order's journey has ended (${description.status.name.toLowerCase()})`,
-      );
-    }
-    const updateId = idempotencyKey === undefined ? undefined : `${principalName}:${idempotencyKey}`;
+    const ended = (status: string) =>
+      new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${status.toLowerCase()})`);
+    if (description && description.status.name !== 'RUNNING') throw ended(description.status.name);
     try {
       const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
-        run(app.temporal.workflow.getHandle(workflowId), updateId),
+        run(app.temporal.workflow.getHandle(workflowId)),
       );
       return { ...view, source: 'workflow' as const, webUiUrl: uiLink(workflowId) };
     } catch (error) {
-      throw updateFailureToApiError(error, what) ?? error;
+      // The journey may end between the check and the update: the same answer as if it had ended before.
+      if (error instanceof WorkflowNotFoundError) {
+        const now = await describeWorkflow(app.temporal, workflowId);
+        if (now && now.status.name !== 'RUNNING') throw ended(now.status.name);
+      }
+      throw toApiError(error, what) ?? error;
     }
   };
+
+  const mutating = { key: true, body: true, notFound: true, conflict: true, unavailable: true };
 
   app.post(
     '/orders/:id/cancel',
@@ -196,18 +209,23 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         tags: ['orders'],
         summary: 'Cancel an order',
         description:
-          "Through the workflow's `cancel` update, with the same compensation whoever asks (void the label, release the stock): 409 with " +
-          "the reason when the order's state refuses it (e.g. already with the carrier). A shop's key cancels its own orders only.",
+          "Through the workflow's `cancel` update, recorded as made by the calling key: 409 with the reason when the order's state " +
+          'refuses it (already delivered, already with the carrier, its journey ended). An Idempotency-Key makes a retry safe: ' +
+          'same key and body, the same answer; another body, 409. A shop\'s key cancels its own orders only.',
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: CancelOrderRequestSchema,
-        response: { 200: OrderStatusResponseSchema, ...errors, 503: ErrorResponseSchema },
+        response: { 200: OrderStatusResponseSchema, ...errorResponses(mutating) },
       },
     },
-    async (request) =>
-      orderUpdate(request.params.id, request.headers['idempotency-key'], principalOf(request), 'cancel', (handle, updateId) =>
-        handle.executeUpdate(cancelOrderUpdate, { args: [request.body], ...(updateId ? { updateId } : {}) }),
-      ),
+    async (request, reply) => {
+      const target = { orderId: request.params.id, idempotencyKey: request.headers['idempotency-key'], body: request.body };
+      const { body, replayed } = await cancelOrAddress(request, target, 'cancel', 'cancel', (handle, updateId) =>
+        handle.executeUpdate(cancelOrderUpdate, { args: [request.body], updateId }),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return body;
+    },
   );
 
   app.post(
@@ -218,27 +236,29 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         tags: ['orders'],
         summary: "Change an order's shipping address",
         description:
-          "Through the workflow's `changeAddress` update; a bought label is voided and re-booked (re-rated to the new address). 409 with " +
-          "the reason when refused. A shop's key changes its own orders only.",
+          "Through the workflow's `changeAddress` update, recorded as made by the calling key; a bought label is voided and re-booked. " +
+          'The address is checked as at intake (country, postal code). 409 with the reason when refused. Idempotency-Key as for cancel. ' +
+          "A shop's key changes its own orders only.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
-        body: ChangeAddressRequestSchema,
-        response: { 200: OrderStatusResponseSchema, ...errors, 503: ErrorResponseSchema },
+        body: ChangeAddressBodySchema,
+        response: { 200: OrderStatusResponseSchema, ...errorResponses(mutating) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
+      // Undeliverable is a 400 before anything is recorded or sent; a correction ships corrected and is recorded once per action.
       const checked = await checkDeliveryAddress(app, request.log, request.body.shipTo, 'body.shipTo');
-      const key = request.headers['idempotency-key'];
-      const view = await orderUpdate(request.params.id, key, principalOf(request), 'address change', (handle, updateId) =>
-        handle.executeUpdate(changeAddressUpdate, {
-          args: [{ ...request.body, shipTo: checked.address }],
-          ...(updateId ? { updateId } : {}),
-        }),
-      );
-      if (!checked.correction) return view;
+      const { correction } = checked;
       const orderId = request.params.id;
-      await recordCorrection(app.db, orderId, `${orderId}:change:${key ?? randomUUID()}`, 'address_change', checked.correction);
-      return { ...view, addressCorrections: await correctionsOf(app.db, orderId) };
+      const target = { orderId, idempotencyKey: request.headers['idempotency-key'], body: request.body };
+      const { body, replayed } = await cancelOrAddress(request, target, 'change_address', 'address change', async (handle, updateId) => {
+        const view = await handle.executeUpdate(changeAddressUpdate, { args: [{ ...request.body, shipTo: checked.address }], updateId });
+        if (!correction) return view;
+        await recordCorrection(app.db, orderId, `${orderId}:change:${updateId}`, 'address_change', correction);
+        return { ...view, addressCorrections: await correctionsOf(app.db, orderId) };
+      });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return body;
     },
   );
 };

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema } from '../../../domain/api';
+import { z } from 'zod';
 import { ProcessChartSchema, ProcessWindowQuerySchema, resolveWindow } from '../../../domain/process';
 import { computeProcessChart } from '../../services/process';
 import { renderProcessSvg } from '../../services/process-svg';
+import { errorResponses } from '../responses';
 
-const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema };
+const errors = errorResponses({ key: true });
 
 const windowHelp =
   '`window=hour|day|week` counts back from now (default: day); or `from`/`to` (ISO 8601). Durations are business time ' +
@@ -35,6 +36,7 @@ const processChart: FastifyPluginAsyncZod = async (app) => {
         summary: 'The process chart (SVG)',
         description: `The same chart drawn for people: boxes, arrows, figures, the bottleneck in orange. ${windowHelp}`,
         querystring: ProcessWindowQuerySchema,
+        response: { 200: z.string().meta({ description: 'the chart as image/svg+xml' }), ...errors },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema } from '../../../domain/api';
+import { errorResponses } from '../responses';
 import { computeFulfilmentReport, FulfilmentReportQuerySchema, FulfilmentReportSchema } from '../../services/process-report';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -16,7 +16,7 @@ const reports: FastifyPluginAsyncZod = async (app) => {
           'Orders shipped, on-time rate against the promise, lead time per stage (business time), cost per order (boxes + carrier), ' +
           'savings from carrier choice versus always-fastest. `from`/`to` ISO 8601; default the last 7 days.',
         querystring: FulfilmentReportQuerySchema,
-        response: { 200: FulfilmentReportSchema, 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema },
+        response: { 200: FulfilmentReportSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => {

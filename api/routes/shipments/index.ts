@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema, LabelDocumentQuerySchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
+import { LabelDocumentQuerySchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
 import { LABEL_CONTENT_TYPES } from '../../../domain/carrier';
+import { errorResponses } from '../responses';
 import { ids } from '../../../domain/ids';
 import { shipmentStatusQuery } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
@@ -31,13 +32,7 @@ const shipments: FastifyPluginAsyncZod = async (app) => {
         summary: "A shipment's live state",
         description: "From the shipment workflow's `status` query while it runs, else from its order's record.",
         params: ShipmentIdParamsSchema,
-        response: {
-          200: ShipmentStatusResponseSchema,
-          400: ErrorResponseSchema,
-          401: ErrorResponseSchema,
-          403: ErrorResponseSchema,
-          404: ErrorResponseSchema,
-        },
+        response: { 200: ShipmentStatusResponseSchema, ...errorResponses({ key: true, notFound: true, unavailable: true }) },
       },
     },
     async (request) => {
@@ -78,13 +73,7 @@ const shipments: FastifyPluginAsyncZod = async (app) => {
           'its label was voided, or the carrier does not make that format.',
         params: ShipmentIdParamsSchema,
         querystring: LabelDocumentQuerySchema,
-        response: {
-          200: LabelFileSchema,
-          400: ErrorResponseSchema,
-          401: ErrorResponseSchema,
-          403: ErrorResponseSchema,
-          404: ErrorResponseSchema,
-        },
+        response: { 200: LabelFileSchema, ...errorResponses({ key: true, notFound: true, unavailable: true }) },
       },
     },
     async (request, reply) => {

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { errorBody } from './errors';
+
+/**
+ * No route: 404, unless the path exists with other methods, then 405 with `Allow` (RFC 9110 §15.5.6).
+ * Routes are collected as they are declared; a path pattern `/orders/:id/cancel` matches any one segment per parameter.
+ */
+
+function patternOf(url: string): RegExp {
+  const parts = url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('/')}$`);
+}
+
+export default fp(
+  async function notFound(app: FastifyInstance) {
+    const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+    app.addHook('onRoute', (route) => {
+      if (route.url.includes('*')) return;
+      const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase());
+      const pattern = patternOf(route.url);
+      const known = routes.find((r) => r.pattern.source === pattern.source);
+      if (known) for (const method of methods) known.methods.add(method);
+      else routes.push({ pattern, methods: new Set(methods) });
+    });
+
+    app.setNotFoundHandler(async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
+      if (allowed.size > 0) {
+        const allow = [...allowed].sort().join(', ');
+        return reply
+          .code(405)
+          .header('allow', allow)
+          .send(errorBody(request, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`));
+      }
+      return reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${path.slice(0, 200)}`));
+    });
+  },
+  { name: 'colis-not-found' },
+);

@@ -1,0 +1,146 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../activities/db';
+import type { EscalationDecision, EscalationView } from '../../domain/journey';
+import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
+import { ids } from '../../domain/ids';
+import { returnIds } from '../../domain/return-policy';
+import { resolveEscalationUpdate } from '../../workflows/definitions';
+import { ApiError, domainErrorTypeOf, notFound, toApiError, unavailable } from '../errors';
+import { describeWorkflow, withinDeadline } from './workflows';
+
+/**
+ * Ops' answer to an escalation. Of concurrent answers exactly one is applied: each first claims the
+ * escalation in PostgreSQL (EscalationClaim, one row per escalation), the claim's winner sends the
+ * workflow its update, every other gets 409 with the winning decision. The database row also tells
+ * apart the two reasons a workflow may refuse an answer: it has closed the escalation (answered, or
+ * resolved by itself: delivered, a new scan), or it does not know the escalation yet (its row is
+ * stored a moment before the workflow learns it) — then the answer is retried for a few seconds.
+ */
+
+export interface AnswerRequest {
+  escalationId: string;
+  decision: EscalationDecision;
+  note?: string;
+  /** The API key name: the actor recorded, never a body field. */
+  actor: string;
+  /** The OpsAction recording this request (a stable id for the update). */
+  actionId: string;
+}
+
+export interface AnswerDeps {
+  db: Db;
+  temporal: Client;
+  callTimeoutMs: number;
+}
+
+/** How long an answer waits for a workflow that has not learnt of its escalation yet. */
+const NOT_YET_KNOWN_PATIENCE_MS = 5_000;
+/** A claim whose request never finished (its API process died) may be taken over after this. */
+const CLAIM_ABANDONED_AFTER_MS = 60_000;
+
+function alreadyResolved(escalationId: string, decision: string | null, by: string | null, at: Date | null): ApiError {
+  return new ApiError(
+    409,
+    'escalation_resolved',
+    `escalation ${escalationId} was already resolved: ${decision ?? 'closed by its workflow'}${by ? ` by ${by}` : ''}`,
+    [
+      { path: 'escalation.decision', message: decision ?? 'none' },
+      ...(by ? [{ path: 'escalation.resolvedBy', message: by }] : []),
+      ...(at ? [{ path: 'escalation.resolvedAt', message: at.toISOString() }] : []),
+    ],
+  );
+}
+
+async function claim(db: Db, request: AnswerRequest): Promise<void> {
+  const row = { escalationId: request.escalationId, actionId: request.actionId, decision: request.decision, actor: request.actor };
+  const { count } = await db.escalationClaim.createMany({ data: [row], skipDuplicates: true });
+  if (count === 1) return;
+  const existing = await db.escalationClaim.findUnique({ where: { escalationId: request.escalationId } });
+  if (!existing) return claim(db, request);
+  if (existing.actionId === request.actionId) return; // this same action, taken over after its process died
+  if (!existing.appliedAt && Date.now() - existing.claimedAt.getTime() > CLAIM_ABANDONED_AFTER_MS) {
+    const taken = await db.escalationClaim.updateMany({
+      where: { escalationId: request.escalationId, claimedAt: existing.claimedAt },
+      data: { ...row, claimedAt: new Date() },
+    });
+    if (taken.count === 1) return;
+  }
+  throw alreadyResolved(request.escalationId, existing.decision, existing.actor, existing.claimedAt);
+}
+
+const release = (db: Db, request: AnswerRequest) =>
+  db.escalationClaim.deleteMany({ where: { escalationId: request.escalationId, actionId: request.actionId, appliedAt: null } });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function answerEscalation(deps: AnswerDeps, request: AnswerRequest): Promise<EscalationView & { workflowId: string }> {
+  const { db } = deps;
+  const { escalationId } = request;
+  const escalation = await db.escalation.findUnique({ where: { id: escalationId } });
+  if (!escalation) throw notFound(`escalation ${escalationId}`);
+  if (escalation.status === 'resolved')
+    throw alreadyResolved(escalationId, escalation.decision, escalation.resolvedBy, escalation.resolvedAt);
+  const allowed = DECISIONS_BY_REASON[escalation.reason];
+  if (!allowed.includes(request.decision)) {
+    throw new ApiError(400, 'validation_failed', `a ${escalation.reason} escalation cannot be answered with ${request.decision}`, [
+      { path: 'body.decision', message: `allowed: ${allowed.join(', ')}` },
+    ]);
+  }
+  const workflowId = escalation.returnId
+    ? returnIds.workflowId(escalation.returnId)
+    : escalation.shipmentId
+      ? ids.shipmentWorkflowId(escalation.shipmentId)
+      : ids.orderWorkflowId(escalation.orderId);
+  await claim(db, request);
+  try {
+    const view = await sendAnswer(deps, request, workflowId);
+    await db.escalationClaim.updateMany({ where: { escalationId, actionId: request.actionId }, data: { appliedAt: new Date() } });
+    return { ...view, workflowId };
+  } catch (error) {
+    await release(db, request);
+    throw error;
+  }
+}
+
+/** The update, once per escalation (its id is the escalation's), retried while the workflow has not learnt of the escalation yet. */
+async function sendAnswer(deps: AnswerDeps, request: AnswerRequest, workflowId: string): Promise<EscalationView> {
+  const { db, temporal } = deps;
+  const deadline = Date.now() + NOT_YET_KNOWN_PATIENCE_MS;
+  for (;;) {
+    const description = await describeWorkflow(temporal, workflowId);
+    if (description?.status.name !== 'RUNNING') {
+      const row = await db.escalation.findUnique({ where: { id: request.escalationId } });
+      if (row?.status === 'resolved') throw alreadyResolved(request.escalationId, row.decision, row.resolvedBy, row.resolvedAt);
+      throw new ApiError(
+        409,
+        'order_state_conflict',
+        `the workflow ${workflowId} that opened escalation ${request.escalationId} is no longer running`,
+      );
+    }
+    try {
+      return await withinDeadline(temporal, deps.callTimeoutMs, () =>
+        temporal.workflow.getHandle(workflowId).executeUpdate(resolveEscalationUpdate, {
+          args: [
+            {
+              escalationId: request.escalationId,
+              decision: request.decision,
+              resolvedBy: request.actor,
+              ...(request.note ? { note: request.note } : {}),
+            },
+          ],
+          updateId: `resolve-${request.escalationId}`,
+        }),
+      );
+    } catch (error) {
+      if (domainErrorTypeOf(error) !== 'EscalationNotOpen')
+        throw toApiError(error, `resolving escalation ${request.escalationId}`) ?? error;
+      // Refused as not open: closed already (answered, or resolved by the workflow itself), or not known to the workflow yet.
+      const row = await db.escalation.findUnique({ where: { id: request.escalationId } });
+      if (row?.status === 'resolved') throw alreadyResolved(request.escalationId, row.decision, row.resolvedBy, row.resolvedAt);
+      if (Date.now() > deadline) {
+        throw unavailable(`escalation ${request.escalationId} is not open on its workflow yet; retry in a moment`, 1);
+      }
+      await sleep(250);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import type { ErrorDetail } from '../../domain/api';
+
+/**
+ * What a request body may be before any recursive work touches it. A body is text from anyone: its
+ * shape is bounded by one linear scan of the raw text (nesting, number of values, string lengths)
+ * before JSON.parse builds it, and its text is checked once parsed (iteratively, the depth being
+ * bounded) for what no field of ours means and PostgreSQL cannot store: control characters and
+ * invalid Unicode (lone surrogates). No field of ours nests deeper than 5 or holds more than a few
+ * hundred values, so the limits leave a wide margin for honest clients and none for a bomb.
+ */
+
+export const JSON_LIMITS = {
+  maxDepth: 16,
+  /** Objects, arrays and scalars together. */
+  maxValues: 10_000,
+  /** Raw characters between quotes (escapes counted as written). */
+  maxStringLength: 10_000,
+} as const;
+
+export type JsonLimits = typeof JSON_LIMITS;
+
+export type JsonInput =
+  | { ok: true; value: unknown }
+  | { ok: false; code: 'invalid_json' | 'validation_failed'; message: string; details?: ErrorDetail[] };
+
+/** The first limit the raw text breaks, scanning once without recursion; undefined when within them. */
+export function shapeProblem(text: string, limits: JsonLimits = JSON_LIMITS): string | undefined {
+  let depth = 0;
+  let values = 0;
+  let inString = false;
+  let stringStart = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i += 1;
+      else if (c === 0x22 /* " */) {
+        inString = false;
+        if (i - stringStart > limits.maxStringLength) return `a string is longer than ${limits.maxStringLength} characters`;
+      }
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      stringStart = i + 1;
+      values += 1;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      depth += 1;
+      values += 1;
+      if (depth > limits.maxDepth) return `the body nests deeper than ${limits.maxDepth} levels`;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth -= 1;
+    } else if (c === 0x2c /* , */) {
+      values += 1;
+    }
+    if (values > limits.maxValues) return `the body holds more than ${limits.maxValues} values`;
+  }
+  return undefined;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job
+const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's job
+const CONTROL_ANYWHERE = /[\u0000-\u001f\u007f]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one: text no encoder can write. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Keys that would reach an object's prototype if the body were ever merged into one. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Why a piece of text cannot be accepted, or undefined. Tabs and line breaks are text in a body, never in a query or a path. */
+export function textProblem(text: string, where: 'body' | 'url'): string | undefined {
+  if (LONE_SURROGATE.test(text)) return 'contains invalid Unicode (a lone surrogate)';
+  if ((where === 'body' ? CONTROL_IN_TEXT : CONTROL_ANYWHERE).test(text)) return 'contains a control character';
+  return undefined;
+}
+
+const pathOf = (parent: string, key: string | number) =>
+  typeof key === 'number' || /^[A-Za-z0-9_-]+$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key.slice(0, 40))}]`;
+
+/** Every string and key of a parsed body checked, iteratively; at most 20 problems reported. */
+export function bodyTextProblems(value: unknown, root = 'body'): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0 && problems.length < 20) {
+    const [current, path] = stack.pop() as [unknown, string];
+    if (typeof current === 'string') {
+      const problem = textProblem(current, 'body');
+      if (problem) problems.push({ path, message: problem });
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i -= 1) stack.push([current[i], pathOf(path, i)]);
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, item] of Object.entries(current)) {
+        const keyProblem = FORBIDDEN_KEYS.has(key) ? 'is not an accepted field name' : textProblem(key, 'url');
+        if (keyProblem) problems.push({ path: pathOf(path, key), message: `the field name ${keyProblem}` });
+        else stack.push([item, pathOf(path, key)]);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Raw body text to a value, or the reason it is refused (the caller answers 400). */
+export function parseJsonInput(text: string, limits: JsonLimits = JSON_LIMITS): JsonInput {
+  if (text.trim() === '') return { ok: false, code: 'invalid_json', message: 'the body is empty; send a JSON document' };
+  const tooBig = shapeProblem(text, limits);
+  if (tooBig) return { ok: false, code: 'validation_failed', message: tooBig, details: [{ path: 'body', message: tooBig }] };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // The parser's own message quotes the body: only the position is repeated.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    return { ok: false, code: 'invalid_json', message: `the body is not valid JSON${at ? ` (at character ${at})` : ''}` };
+  }
+  const problems = bodyTextProblems(value);
+  if (problems.length > 0)
+    return { ok: false, code: 'validation_failed', message: 'the body has text that cannot be accepted', details: problems };
+  return { ok: true, value };
+}
