@@ -19,10 +19,41 @@ export const KEYS = {
   intake: { name: 'shop-a', role: 'intake', key: 'shop-a-secret-key-0001' },
   intakeB: { name: 'shop-b', role: 'intake', key: 'shop-b-secret-key-0002' },
   ops: { name: 'ops-desk', role: 'ops', key: 'ops-desk-secret-key-0003' },
+  opsNight: { name: 'ops-night', role: 'ops', key: 'ops-night-secret-key-0005' },
   swiftpost: { name: 'swiftpost-hooks', role: 'carrier', key: 'swiftpost-secret-key-0004', carrierCode: 'swiftpost' },
 } as const satisfies Record<string, ConfiguredApiKey>;
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-swiftpost';
+export const TRACKING_SECRET = 'test-tracking-secret-0123456789';
+
+/**
+ * What the API tests send that no log line may ever carry, at any level: keys, secrets, tracking
+ * tokens and the personal data of the fixtures (names, e-mails, streets, cities).
+ */
+export const NEVER_LOGGED: readonly (string | RegExp)[] = [
+  ...Object.values(KEYS).map((k) => k.key),
+  WEBHOOK_SECRET,
+  TRACKING_SECRET,
+  /[?&]t=[A-Za-z0-9_-]{8,}/,
+  'Camille Durand',
+  'Léa Martin',
+  'Fixture Customer',
+  'camille.durand@example.org',
+  '12 rue des Lilas',
+  '1 Main St',
+  'Lyon',
+  'Paris',
+];
+
+/** The log lines that carry something of NEVER_LOGGED, each with what it carries (the value itself withheld). */
+export function logLeaks(lines: readonly string[]): string[] {
+  return lines.flatMap((line) =>
+    NEVER_LOGGED.filter((secret) => (typeof secret === 'string' ? line.includes(secret) : secret.test(line))).map(
+      (secret) =>
+        `${String(secret).slice(0, 4)}… in a log line of ${line.length} characters: ${line.slice(0, 80).replace(/"[^"]{4,}"/g, '"…"')}`,
+    ),
+  );
+}
 
 export interface Harness {
   app: FastifyInstance;
@@ -38,21 +69,28 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise<Harness> {
-  const database = await createTestDatabase(5);
-  const env = await connectDevServer();
-  const logs: string[] = [];
-  const logStream = new Writable({
+/** A log destination that keeps every line, for logLeaks. */
+export function capturedLogs(): { stream: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString('utf8'));
+      lines.push(chunk.toString('utf8'));
       done();
     },
   });
+  return { stream, lines };
+}
+
+export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise<Harness> {
+  const database = await createTestDatabase(5);
+  const env = await connectDevServer();
+  const { stream: logStream, lines: logs } = capturedLogs();
   const makeConfig = (extra: Partial<ApiConfig>) =>
     loadApiConfig(
-      { COLIS_CARRIER_SECRET_SWIFTPOST: WEBHOOK_SECRET },
+      { COLIS_CARRIER_SECRET_SWIFTPOST: WEBHOOK_SECRET, COLIS_TRACKING_SECRET: TRACKING_SECRET },
       // Intake waits for the workflow start here, so a test can describe the workflow right after the 202.
-      { apiKeys: Object.values(KEYS), workflowCallTimeoutMs: 1500, intakeStartWaitMs: 30_000, logLevel: 'info', ...overrides, ...extra },
+      // Every level is logged, so the leak check at close() sees everything the API could ever write.
+      { apiKeys: Object.values(KEYS), workflowCallTimeoutMs: 1500, intakeStartWaitMs: 30_000, logLevel: 'trace', ...overrides, ...extra },
     );
   const config = makeConfig({});
   const apps: FastifyInstance[] = [];
@@ -76,6 +114,8 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
       for (const each of apps) await each.close();
       await env.teardown();
       await database.drop();
+      const leaks = logLeaks(logs);
+      if (leaks.length > 0) throw new Error(`secrets or personal data in ${leaks.length} log line(s):\n${leaks.slice(0, 10).join('\n')}`);
     },
   };
 }

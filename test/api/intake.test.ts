@@ -218,6 +218,26 @@ describe('intake when the workflow cannot start at once', () => {
     expect(await workflowsWithId(accepted.workflowId)).toBe(1);
   });
 
+  it('an ops action on an accepted order whose journey has not started starts it first, never answering 404', async () => {
+    const {
+      accepted: [accepted],
+    } = await acceptUnstarted(1);
+    if (!accepted) throw new Error('nothing accepted');
+    // No worker runs here: the journey starts, the update waits for a worker and the answer is a 503 to retry.
+    const cancel = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/orders/${accepted.orderId}/cancel`,
+      payload: { reason: 'customer asked' },
+    });
+    expectErrorShape(cancel, 503, 'unavailable');
+    expect((await h.client.workflow.getHandle(accepted.workflowId).describe()).status.name).toBe('RUNNING');
+    expect(await workflowsWithId(accepted.workflowId)).toBe(1);
+    const survivor = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });
+    expect(await survivor.sweep()).toBe(0);
+    await survivor.close();
+    expect((await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.orderId } })).startedAt).toBeInstanceOf(Date);
+  });
+
   it('lists an accepted order before its journey begins, as received, to its own shop, merged newest first with recorded ones', async () => {
     const customerId = uniqueId('CUST-LIST');
     const older = await insertOrder(h.db, { customerId, createdAt: new Date(Date.now() - 60_000), submittedBy: KEYS.intake.name });

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { OrderView } from '../../domain/journey';
+import { HOUR_MS } from '../../domain/clock';
 import { startJourney, type Journey } from '../support/journey';
-import { until } from '../workflows/steps';
-import { KEYS, newKey, orderRequest } from './harness';
+import { until, untilEscalation, untilWorkflowKnowsEscalation } from '../workflows/steps';
+import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from './harness';
 
 /**
  * The API over the whole journey: every worker on Temporal's time-skipping server with the carrier
@@ -13,6 +14,7 @@ import { KEYS, newKey, orderRequest } from './harness';
  */
 let journey: Journey;
 let app: FastifyInstance;
+const logs = capturedLogs();
 
 beforeAll(async () => {
   journey = await startJourney();
@@ -21,12 +23,17 @@ beforeAll(async () => {
     temporalClient: journey.env.client,
     // Intake waits for the workflow start (the default answers after 25 ms, start or not), so the
     // order can be read live and cancelled right after the 202.
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 }),
+    config: loadApiConfig(
+      {},
+      { apiKeys: Object.values(KEYS), logLevel: 'trace', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 },
+    ),
+    logStream: logs.stream,
   });
 });
 afterAll(async () => {
   await app?.close();
   await journey?.teardown();
+  expect(logLeaks(logs.lines)).toEqual([]);
 });
 
 const call = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -160,5 +167,62 @@ describe('the journey through the API', () => {
 
     await call('POST', `/orders/${orderId}/cancel`, { reason: 'test over' });
     expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('cancelled');
+  });
+
+  it('concurrent answers to one escalation: exactly one is applied, attributed to its key; the others get 409 naming it', async () => {
+    const placed = await call(
+      'POST',
+      '/orders',
+      orderRequest({ lines: [{ sku: 'WATCH-STEEL-40', quantity: 3 }], backorderPolicy: 'backorder', backorderWaitHours: 24 }),
+      { 'idempotency-key': newKey('e2e-race') },
+    );
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, workflowId } = placed.json();
+    const escalation = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, escalation);
+
+    const answer = (key: { key: string }, decision: string, idempotencyKey: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/escalations/${escalation.id}/resolve`,
+        headers: { 'x-api-key': key.key, 'idempotency-key': idempotencyKey },
+        payload: { decision, note: `${decision} please` },
+      });
+    const keys = [newKey('a'), newKey('b'), newKey('c'), newKey('d')];
+    const answers = await Promise.all([
+      answer(KEYS.ops, 'cancel', keys[0] ?? ''),
+      answer(KEYS.opsNight, 'cancel', keys[1] ?? ''),
+      answer(KEYS.ops, 'wait', keys[2] ?? ''),
+      answer(KEYS.opsNight, 'ship_available', keys[3] ?? ''),
+    ]);
+    const won = answers.filter((a) => a.statusCode === 200);
+    expect(won, answers.map((a) => `${a.statusCode} ${a.body}`).join('\n')).toHaveLength(1);
+    const winner = won[0]?.json() as { decision: string };
+    for (const lost of answers.filter((a) => a.statusCode !== 200)) {
+      expect(lost.statusCode, lost.body).toBe(409);
+      expect(lost.json().error).toMatchObject({
+        code: 'escalation_resolved',
+        details: expect.arrayContaining([{ path: 'escalation.decision', message: winner.decision }]),
+      });
+    }
+    const winnerIndex = answers.findIndex((a) => a.statusCode === 200);
+    const winnerKey = [KEYS.ops, KEYS.opsNight, KEYS.ops, KEYS.opsNight][winnerIndex] ?? KEYS.ops;
+    const stored = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
+    expect(stored).toMatchObject({ status: 'resolved', decision: winner.decision, resolvedBy: winnerKey.name });
+
+    // The winner's retry with its key replays its answer; the key for another decision is a conflict.
+    const winnerDecision = ['cancel', 'cancel', 'wait', 'ship_available'][winnerIndex] ?? 'cancel';
+    const replay = await answer(winnerKey, winnerDecision, keys[winnerIndex] ?? '');
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.json()).toEqual(won[0]?.json());
+    expect((await answer(winnerKey, winnerDecision === 'wait' ? 'cancel' : 'wait', keys[winnerIndex] ?? '')).json().error.code).toBe(
+      'idempotency_conflict',
+    );
+    const actions = await journey.database.db.opsAction.findMany({ where: { targetId: escalation.id } });
+    expect(actions.map((a) => a.actor).sort()).toEqual(['ops-desk', 'ops-desk', 'ops-night', 'ops-night']);
+
+    if (winnerDecision !== 'cancel') await call('POST', `/orders/${orderId}/cancel`, { reason: 'test over' });
+    await journey.env.client.workflow.getHandle(workflowId).result();
   });
 });

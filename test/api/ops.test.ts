@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfiguredApiKey } from '../../config';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 
@@ -157,6 +158,38 @@ describe('ops actions', () => {
     expect(expectErrorShape(ended, 409, 'order_state_conflict').message).toMatch(/ended/);
   });
 
+  it('records every ops action against the calling key, and replays it for the same Idempotency-Key', async () => {
+    const { orderId, workflowId } = (
+      await h.as(KEYS.ops, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: orderRequest() })
+    ).json();
+    await h.client.workflow.getHandle(workflowId).terminate('test');
+    const key = newKey('cancel');
+    const cancel = (payload: Record<string, unknown>, who: ConfiguredApiKey = KEYS.ops, idempotencyKey = key) =>
+      h.as(who, { method: 'POST', url: `/orders/${orderId}/cancel`, headers: { 'idempotency-key': idempotencyKey }, payload });
+    const first = await cancel({ reason: 'customer asked' });
+    expectErrorShape(first, 409, 'order_state_conflict');
+    // The same request again: the stored answer, not a second attempt.
+    const again = await cancel({ reason: 'customer asked' });
+    expect(expectErrorShape(again, 409, 'order_state_conflict').message).toBe(first.json().error.message);
+    // The same key for another request: refused as such.
+    expectErrorShape(await cancel({ reason: 'something else' }), 409, 'idempotency_conflict');
+    // Keys are per caller: another ops key may use the same string for its own request.
+    expectErrorShape(await cancel({ reason: 'something else' }, KEYS.opsNight), 409, 'order_state_conflict');
+    const recorded = await h.db.opsAction.findMany({ where: { targetId: orderId }, orderBy: { createdAt: 'asc' } });
+    expect(recorded.map((r) => [r.actor, r.action, r.status])).toEqual([
+      ['ops-desk', 'cancel', 409],
+      ['ops-night', 'cancel', 409],
+    ]);
+  });
+
+  it('refuses a body that names who resolved an escalation: the actor is the key', async () => {
+    const orderId = await insertOrder(h.db);
+    const escalationId = await insertEscalation(orderId);
+    const response = await ops('POST', `/escalations/${escalationId}/resolve`, { decision: 'wait', resolvedBy: 'somebody-else' });
+    expect(expectErrorShape(response, 400, 'validation_failed').details?.map((d) => d.path)).toEqual(['body']);
+    expect(response.json().error.details[0].message).toMatch(/resolvedBy/);
+  });
+
   it('answers 503 with Retry-After when no worker answers the update in time', async () => {
     const { orderId } = (
       await h.as(KEYS.ops, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: orderRequest() })
@@ -184,7 +217,14 @@ describe('ops actions', () => {
     const orderId = await insertOrder(h.db);
     expectErrorShape(await ops('POST', '/escalations/ESC-NONE/resolve', { decision: 'wait' }), 404, 'not_found');
     const resolved = await insertEscalation(orderId, { resolved: true });
-    expectErrorShape(await ops('POST', `/escalations/${resolved}/resolve`, { decision: 'wait' }), 409, 'escalation_resolved');
+    const again = await ops('POST', `/escalations/${resolved}/resolve`, { decision: 'cancel' });
+    // The answer names the decision that won.
+    expect(expectErrorShape(again, 409, 'escalation_resolved').details).toEqual(
+      expect.arrayContaining([
+        { path: 'escalation.decision', message: 'wait' },
+        { path: 'escalation.resolvedBy', message: 'ops' },
+      ]),
+    );
     const backorder = await insertEscalation(orderId, { reason: 'backorder_deadline' });
     const wrong = await ops('POST', `/escalations/${backorder}/resolve`, { decision: 'reship' });
     expect(expectErrorShape(wrong, 400, 'validation_failed').details).toEqual([

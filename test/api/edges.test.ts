@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../activities/carriers/signature';
+import { JSON_LIMITS } from '../../api/services/json-input';
+import { createHarness, expectErrorShape, type Harness, KEYS, logLeaks, newKey, orderRequest, WEBHOOK_SECRET } from './harness';
+import { insertOrder, insertShipment, uniqueId } from './fixtures';
+
+/**
+ * What a hostile client sends: nothing of it may be a 5xx, and every refusal names what is wrong.
+ */
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const intake = (payload: unknown, headers: Record<string, string | string[]> = {}) =>
+  h.as(KEYS.intake, {
+    method: 'POST',
+    url: '/orders',
+    headers: { 'content-type': 'application/json', 'idempotency-key': newKey('edge'), ...headers },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+
+const paths = (response: { json(): unknown }) =>
+  ((response.json() as { error: { details?: { path: string }[] } }).error.details ?? []).map((d) => d.path);
+
+describe('bodies are bounded before any recursive work', () => {
+  it('refuses deeply nested JSON with a 400, however deep', async () => {
+    for (const depth of [JSON_LIMITS.maxDepth + 1, 5_000, 100_000]) {
+      const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const response = await intake(`{"customer":${nested}}`);
+      expect(expectErrorShape(response, 400, 'validation_failed').message).toMatch(/nests deeper/);
+    }
+  });
+
+  it('refuses a body of too many values, and a string longer than any field', async () => {
+    const many = await intake({ ...orderRequest(), junk: Array.from({ length: JSON_LIMITS.maxValues + 1 }, () => 0) });
+    expect(expectErrorShape(many, 400).message).toMatch(/more than/);
+    const long = await intake({ ...orderRequest(), source: 'x'.repeat(JSON_LIMITS.maxStringLength + 1) });
+    expect(expectErrorShape(long, 400).message).toMatch(/longer than/);
+  });
+
+  it('refuses invalid Unicode and control characters, naming the field, and stores nothing', async () => {
+    const before = await h.db.orderIntake.count();
+    const request = orderRequest();
+    const loneSurrogate = await intake(JSON.stringify({ ...request, shipTo: { ...(request.shipTo as object), city: 'Ly\ud800on' } }));
+    expect(paths(loneSurrogate)).toEqual(['body.shipTo.city']);
+    expect(expectErrorShape(loneSurrogate, 400).details?.[0]?.message).toMatch(/lone surrogate/);
+    const escaped = await intake(`{"customer":{"id":"C1","name":"\\udc00x"},"lines":[]}`);
+    expect(paths(escaped)).toContain('body.customer.name');
+    const nul = await intake({ ...request, customer: { id: 'C1', name: 'a\u0000b' } });
+    expect(paths(nul)).toEqual(['body.customer.name']);
+    expect(await h.db.orderIntake.count()).toBe(before);
+    const key = await intake(`{"__proto__":{"admin":true},"lines":[]}`);
+    expect(expectErrorShape(key, 400).details?.[0]?.path).toBe('body.__proto__');
+  });
+
+  it('refuses huge and non-finite numbers as a 400', async () => {
+    for (const quantity of ['1e400', '-1e400', '1e308', '123456789012345678901234567890', '0.1e-400']) {
+      const response = await intake(JSON.stringify(orderRequest()).replace('"quantity":2', `"quantity":${quantity}`));
+      expect(response.statusCode, `${quantity}: ${response.body}`).toBe(400);
+    }
+  });
+
+  it('answers an empty body, a non-JSON one and a truncated one with invalid_json, never echoing the body', async () => {
+    expectErrorShape(await intake(''), 400, 'invalid_json');
+    const broken = await intake('{"customer": "Camille Durand"');
+    expect(expectErrorShape(broken, 400, 'invalid_json').message).not.toContain('Camille');
+  });
+});
+
+describe('URLs and headers', () => {
+  it('refuses control characters in a query string or a path, naming them; never decodes invalid UTF-8 into text', async () => {
+    for (const query of ['warehouseCode=PAR%001', 'warehouseCode=PAR%0A', 'warehouseCode=%09', 'warehouse%00Code=1']) {
+      const response = await h.as(KEYS.ops, { method: 'GET', url: `/inventory?${query}` });
+      expect(response.statusCode, `${query}: ${response.body}`).toBe(400);
+      expect(paths(response)[0]).toMatch(/^query\./);
+    }
+    // Bytes that are not UTF-8 (a lone surrogate's encoding, 0xFF) stay escaped: matched as text, they find nothing.
+    for (const query of ['warehouseCode=%ED%A0%80', 'skuCode=%FF%FE', 'warehouseCode=%C0%80']) {
+      const response = await h.as(KEYS.ops, { method: 'GET', url: `/inventory?${query}` });
+      expect([200, 400], `${query}: ${response.body}`).toContain(response.statusCode);
+    }
+    const path = await h.as(KEYS.ops, { method: 'GET', url: '/orders/ORD%00X' });
+    expect(path.statusCode).toBe(400);
+  });
+
+  it('treats duplicated headers as the refusal they deserve, never as a 5xx', async () => {
+    const twoKeys = await intake(orderRequest(), { 'idempotency-key': ['dup-key-0001', 'dup-key-0002'] });
+    expect(paths(twoKeys)).toEqual(['headers.idempotency-key']);
+    const twoApiKeys = await h.app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': [KEYS.ops.key, KEYS.intake.key] } });
+    expectErrorShape(twoApiKeys, 401, 'unauthorized');
+  });
+
+  it('answers 405 with Allow for a wrong method on an existing path, 404 for a path that does not exist', async () => {
+    const wrong = await h.as(KEYS.ops, { method: 'DELETE', url: '/orders/ORD-X' });
+    expectErrorShape(wrong, 405, 'method_not_allowed');
+    expect(wrong.headers.allow).toBe('GET, HEAD');
+    const put = await h.as(KEYS.ops, { method: 'PUT', url: '/orders' });
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/nowhere' }), 404, 'not_found');
+  });
+
+  it('sends WWW-Authenticate with every 401', async () => {
+    const missing = await h.app.inject({ method: 'GET', url: '/orders' });
+    expectErrorShape(missing, 401, 'unauthorized');
+    expect(missing.headers['www-authenticate']).toMatch(/ApiKey realm="colis", header="X-Api-Key", Bearer/);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': 'wrong-key-0000000' } })).headers['www-authenticate'],
+    ).toBeDefined();
+  });
+});
+
+describe('domain rules at intake and on address change', () => {
+  const withShipTo = (changes: Record<string, string>) => {
+    const request = orderRequest();
+    return { ...request, shipTo: { ...(request.shipTo as object), ...changes } };
+  };
+
+  it.each([
+    [{ countryCode: 'ZZ' }, 'body.shipTo.countryCode'],
+    [{ countryCode: 'UK' }, 'body.shipTo.countryCode'],
+    [{ postalCode: '6900' }, 'body.shipTo.postalCode'],
+    [{ countryCode: 'DE', postalCode: '69002X' }, 'body.shipTo.postalCode'],
+    [{ countryCode: 'GB', postalCode: '12345' }, 'body.shipTo.postalCode'],
+  ])('refuses %o naming %s, and nothing is accepted', async (changes, field) => {
+    const key = newKey('rules');
+    const response = await intake(withShipTo(changes), { 'idempotency-key': key });
+    expect(paths(response)).toEqual([field]);
+    expect(await h.db.orderIntake.count({ where: { idempotencyKey: `${KEYS.intake.name}:${key}` } })).toBe(0);
+  });
+
+  it('accepts a real postal code of another country, and any code where the country has no format', async () => {
+    expect((await intake(withShipTo({ countryCode: 'GB', postalCode: 'SW1A 1AA' }))).statusCode).toBe(202);
+    expect((await intake(withShipTo({ countryCode: 'HK', postalCode: '000' }))).statusCode).toBe(202);
+  });
+
+  it('refuses a promise in the past, or further than a year ahead', async () => {
+    const past = await intake({ ...orderRequest(), promisedBy: new Date(Date.now() - 60_000).toISOString() });
+    expect(paths(past)).toEqual(['body.promisedBy']);
+    const far = await intake({ ...orderRequest(), promisedBy: new Date(Date.now() + 400 * 86_400_000).toISOString() });
+    expect(paths(far)).toEqual(['body.promisedBy']);
+  });
+
+  it('applies the same address rules to an address change, before any workflow is asked', async () => {
+    const orderId = await insertOrder(h.db);
+    const response = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/orders/${orderId}/address`,
+      payload: { shipTo: { name: 'X', line1: 'B', city: 'C', postalCode: 'ABCDE', countryCode: 'FR' } },
+    });
+    expect(paths(response)).toEqual(['body.shipTo.postalCode']);
+    expect(await h.db.opsAction.count({ where: { targetId: orderId } })).toBe(0);
+  });
+});
+
+describe('rate limits that hold', () => {
+  it('counts failed authentications per client, then answers 429 with Retry-After even to a right key', async () => {
+    const app = await h.rebuild({ authFailuresPerMinute: 3 });
+    for (let i = 0; i < 3; i++) {
+      const response = await app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': `guess-${i}-0000000000` } });
+      expect(response.statusCode).toBe(401);
+    }
+    const blocked = await app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': 'guess-4-0000000000' } });
+    expectErrorShape(blocked, 429, 'rate_limited');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+    expectErrorShape(await app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': KEYS.ops.key } }), 429, 'rate_limited');
+    expectErrorShape(await app.inject({ method: 'GET', url: '/orders' }), 429, 'rate_limited');
+  });
+
+  it('counts a key against one bucket whichever header carries it', async () => {
+    const app = await h.rebuild({ rateLimitPerMinute: 4 });
+    const viaHeader = () => app.inject({ method: 'GET', url: '/orders?limit=1', headers: { 'x-api-key': KEYS.ops.key } });
+    const viaBearer = (spelling: string) =>
+      app.inject({ method: 'GET', url: '/orders?limit=1', headers: { authorization: `${spelling} ${KEYS.ops.key}` } });
+    expect((await viaHeader()).statusCode).toBe(200);
+    expect((await viaBearer('Bearer')).statusCode).toBe(200);
+    expect((await viaBearer('bearer')).statusCode).toBe(200);
+    expect((await viaHeader()).statusCode).toBe(200);
+    expectErrorShape(await viaBearer('Bearer'), 429, 'rate_limited');
+    // Another key has its own bucket.
+    expect((await app.inject({ method: 'GET', url: '/orders?limit=1', headers: { 'x-api-key': KEYS.intake.key } })).statusCode).toBe(200);
+  });
+
+  it('limits signed webhooks per carrier, apart from public pages and from other carriers', async () => {
+    const app = await h.rebuild({ webhooksPerMinute: 2, rateLimitPerMinute: 3 });
+    const orderId = await insertOrder(h.db);
+    const { trackingNumber } = await insertShipment(h.db, orderId);
+    const deliver = () => {
+      const body = JSON.stringify({
+        events: [
+          {
+            carrierCode: 'swiftpost',
+            eventId: uniqueId('E'),
+            trackingNumber,
+            statusCode: 'IN_TRANSIT',
+            occurredAt: new Date().toISOString(),
+          },
+        ],
+      });
+      return app.inject({
+        method: 'POST',
+        url: '/carriers/swiftpost/webhooks',
+        headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+        payload: body,
+      });
+    };
+    expect((await deliver()).statusCode).toBe(200);
+    expect((await deliver()).statusCode).toBe(200);
+    expectErrorShape(await deliver(), 429, 'rate_limited');
+    // The same client's public traffic is counted apart, and so are the other carriers.
+    expect((await app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+    const parcelnord = await app.inject({
+      method: 'POST',
+      url: '/carriers/parcelnord/webhooks',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(parcelnord.statusCode).toBe(401);
+  });
+});
+
+describe('no secret and no personal data in the logs', () => {
+  it('logs a tracking link without its token', async () => {
+    await h.app.inject({ method: 'GET', url: '/track/ORD-NOTHING?t=super-secret-token-value' });
+    expect(h.logs.some((line) => line.includes('/track/ORD-NOTHING'))).toBe(true);
+    expect(h.logs.some((line) => line.includes('super-secret-token-value'))).toBe(false);
+  });
+
+  it('the leak check finds a key, a token and a name in a line, so it can fail', () => {
+    expect(
+      logLeaks([`{"msg":"${KEYS.ops.key}"}`, '{"url":"/track/X?t=abcdefghijkl"}', '{"name":"Camille Durand"}', '{"msg":"ok"}']),
+    ).toHaveLength(3);
+  });
+});
