@@ -7,7 +7,7 @@ import type { Db } from '../activities/db';
 import type { AddressValidator } from '../domain/carrier';
 import type { ApiConfig } from './config';
 import auth from './plugins/app/auth';
-import errors from './plugins/app/errors';
+import errors, { errorBody } from './plugins/app/errors';
 import metrics from './plugins/app/metrics';
 import notFound from './plugins/app/not-found';
 import services from './plugins/app/services';
@@ -91,6 +91,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     trustProxy: false,
     return503OnClosing: true,
+    // A URL the router cannot decode (bytes that are not UTF-8 in a path) gets the one error shape too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      void (reply as unknown as { code(s: number): { send(b: unknown): unknown } })
+        .code(400)
+        .send(
+          errorBody(request, 'validation_failed', 'the URL is not valid (malformed percent-encoding)', [
+            { path: 'url', message: error.code === 'FST_ERR_BAD_URL' ? 'is not a valid URL component' : 'is invalid' },
+          ]),
+        );
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: any other media type is a 415, not a string for the validator to puzzle over.

@@ -481,6 +481,23 @@ export const VARIABLES = {
     default: '`false`',
     meaning: 'tests: the replay test records fresh workflow histories instead of replaying the stored ones',
   }),
+  COLIS_FUZZ_RUNS: variable({
+    schema: withDefault(positiveInteger, 12),
+    form: 'a whole number of cases per route, e.g. 400',
+    default: '`12` (`npm run fuzz`: `400`)',
+    meaning: 'tests: how many generated requests the property-based fuzz test sends to every route',
+  }),
+  COLIS_FUZZ_SEED: variable({
+    schema: optional(
+      z
+        .string()
+        .regex(/^-?[0-9]+$/, 'not an integer')
+        .transform(Number),
+    ),
+    form: 'an integer',
+    default: 'random',
+    meaning: 'tests: replays a fuzz run (its seed is printed when it fails)',
+  }),
   COLIS_CHROMIUM_PATH: variable({
     schema: withDefault(path, '/usr/bin/chromium'),
     form: 'the path of a Chromium binary',

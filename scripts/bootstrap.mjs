@@ -49,6 +49,8 @@ const commands = {
     }
     return run(bin('vitest'), ['run', ...rest]);
   },
+  // Thousands of generated requests against every route (test/fuzz/README.md); `npm test` runs a few per route.
+  fuzz: () => run(bin('vitest'), ['run', 'test/fuzz', ...rest], { COLIS_FUZZ_RUNS: process.env.COLIS_FUZZ_RUNS ?? '400' }),
 };
 const chosen = commands[command ?? ''];
 if (!chosen) {

@@ -12,10 +12,21 @@ function patternOf(url: string): RegExp {
   return new RegExp(`^${parts.join('/')}$`);
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route declared, as method and URL pattern (the fuzz tests walk them). */
+    routeTable: { method: string; url: string }[];
+  }
+}
+
 export default fp(
   async function notFound(app: FastifyInstance) {
     const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+    const table: { method: string; url: string }[] = [];
+    app.decorate('routeTable', table);
     app.addHook('onRoute', (route) => {
+      for (const method of Array.isArray(route.method) ? route.method : [route.method])
+        table.push({ method: method.toUpperCase(), url: route.url });
       if (route.url.includes('*')) return;
       const methods = (Array.isArray(route.method) ? route.method : [route.method]).map((m) => m.toUpperCase());
       const pattern = patternOf(route.url);
