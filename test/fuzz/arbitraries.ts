@@ -31,6 +31,7 @@ const NASTY_TEXT = [
   '../../etc/passwd',
   '%00',
   '%s%n',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template injection attempt, as a client would send it
   '${7*7}',
   '{{7*7}}',
   '__proto__',
