@@ -71,7 +71,7 @@ describe('API keys and roles', () => {
 
   it('stores only sha256 hashes of the keys, and revokes keys dropped from the configuration', async () => {
     const rows = await h.db.apiKey.findMany({ orderBy: { name: 'asc' } });
-    expect(rows.map((r) => r.name)).toEqual(['ops-desk', 'shop-a', 'shop-b', 'swiftpost-hooks']);
+    expect(rows.map((r) => r.name)).toEqual(['ops-desk', 'ops-night', 'shop-a', 'shop-b', 'swiftpost-hooks']);
     for (const row of rows) {
       const configured = Object.values(KEYS).find((k) => k.name === row.name);
       expect(row.keyHash).toBe(hashApiKey(configured!.key));

@@ -33,6 +33,8 @@ let base = '';
 let delivered: OrderHandle;
 let stalled: OrderHandle;
 let escalationId = '';
+let abandoned: OrderHandle;
+let abandonedEscalationId = '';
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -49,10 +51,14 @@ beforeAll(async () => {
   delivered = await journey.placeOrder({ shipTo: recipient('Camille Martin') });
   expect((await delivered.result()).stage).toBe('completed');
   stalled = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+  abandoned = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') });
   const opened = await untilEscalation(journey, { orderId: orderIdOf(stalled), reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+  const other = await untilEscalation(journey, { orderId: orderIdOf(abandoned), reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
   // The row lands before the shipment knows the escalation: the page's decision buttons must find it answerable.
   await untilWorkflowKnowsEscalation(journey, opened);
+  await untilWorkflowKnowsEscalation(journey, other);
   escalationId = opened.id;
+  abandonedEscalationId = other.id;
 });
 afterAll(async () => {
   await browser?.close();
@@ -108,6 +114,15 @@ describe('ops pages in Chromium', () => {
     expect(decisions).toEqual(expect.arrayContaining(['wait', 'reship']));
     await page.screenshot({ path: screenshotPath('ops-escalations-open'), fullPage: true });
 
+    // A destructive decision asks first; keeping it sends nothing.
+    await page.click(`${row} button[data-decision="cancel"]`);
+    await page.waitForSelector(`${row} [data-confirm="cancel"]`);
+    expect(await page.textContent(`${row} [data-confirm="cancel"]`)).toMatch(/cannot be undone/);
+    await page.click(`${row} button[data-confirm-no="cancel"]`);
+    await page.waitForSelector(`${row} button[data-decision="reship"]`);
+    expect(await journey.database.db.opsAction.count({ where: { targetId: escalationId } })).toBe(0);
+    expect((await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).status).toBe('open');
+
     // The carrier behaves for the new label: reship should deliver.
     simulator(journey).scriptShipment(firstShipmentId(stalled), 'normal');
     await page.click(`${row} button[data-decision="reship"]`);
@@ -117,11 +132,29 @@ describe('ops pages in Chromium', () => {
     expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({
       status: 'resolved',
       decision: 'reship',
-      resolvedBy: 'ops page',
+      resolvedBy: KEYS.ops.name,
     });
     const outcome = await stalled.result();
     expect(outcome.stage).toBe('completed');
     expect(outcome.shipments[0]?.stage).toBe('delivered');
+  });
+
+  it('a confirmed cancel is sent once, recorded against the ops key, and ends the shipment', async () => {
+    await page.goto(`${base}/ops/escalations`);
+    const row = `tr[data-escalation="${abandonedEscalationId}"]`;
+    await page.waitForSelector(row);
+    await page.click(`${row} button[data-decision="cancel"]`);
+    await page.screenshot({ path: screenshotPath('ops-escalations-confirm'), fullPage: true });
+    await page.click(`${row} button[data-confirm-yes="cancel"]`);
+    await page.waitForSelector(`${row}[data-resolved="cancel"]`);
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: abandonedEscalationId } })).toMatchObject({
+      status: 'resolved',
+      decision: 'cancel',
+      resolvedBy: KEYS.ops.name,
+    });
+    const actions = await journey.database.db.opsAction.findMany({ where: { targetId: abandonedEscalationId } });
+    expect(actions.map((a) => [a.actor, a.status, a.idempotencyKey?.startsWith('ops-page-')])).toEqual([[KEYS.ops.name, 200, true]]);
+    expect((await abandoned.result()).shipments[0]?.stage).toBe('cancelled');
   });
 
   it("the order page shows the order's facts, its timeline and a link to the workflow in the Temporal Web UI", async () => {

@@ -15,7 +15,7 @@ h1{font-size:22px;margin:0 0 12px}
 button,select,input{font:inherit;padding:6px 12px;border-radius:8px;border:1px solid #94a3b8;background:#fff}
 button{cursor:pointer;font-weight:600}button.primary{background:#0f172a;color:#fff;border-color:#0f172a}
 button.decision{margin:2px 4px 2px 0}button.decision:hover{background:#fff7ed;border-color:#ea580c}
-button:disabled{opacity:.5;cursor:default}
+button:disabled{opacity:.5;cursor:default}button.danger{background:#b91c1c;color:#fff;border-color:#b91c1c}.confirm{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center}
 #key-panel{display:flex;gap:8px;align-items:center;margin-left:auto}#key-panel input{width:230px}
 .status{color:#475569}.error{color:#b91c1c;font-weight:600}
 .chart{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:8px;overflow:auto}.chart svg{width:100%;height:auto;display:block}

@@ -24,7 +24,9 @@
     status.textContent = text;
     status.className = isError ? 'error' : 'status';
   }
-  function api(method, url, body) {
+  // Decisions that cannot be undone: the page asks for a confirmation before sending them.
+  var DESTRUCTIVE = ['cancel', 'refund'];
+  function api(method, url, body, idempotencyKey) {
     if (!key()) {
       setStatus('Enter the ops key (top right) to load this page.', true);
       return Promise.reject(new Error('no key'));
@@ -34,6 +36,7 @@
       init.headers['content-type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
+    if (idempotencyKey) init.headers['idempotency-key'] = idempotencyKey;
     return fetch(url, init).then((response) => {
       var type = response.headers.get('content-type') || '';
       var read = type.indexOf('json') >= 0 ? response.json() : response.text();
@@ -109,32 +112,50 @@
           el('td', { text: when(item.openedAt) }),
           actions,
         ]);
-        item.allowedDecisions.forEach((decision) => {
-          var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
-          button.addEventListener('click', () => {
-            Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
-              b.disabled = true;
-            });
-            setStatus(`Sending "${decision}" for ${item.escalationId}…`);
-            api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, {
-              decision: decision,
-              resolvedBy: 'ops page',
-            }).then(
-              () => {
-                actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
-                row.setAttribute('data-resolved', decision);
-                setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
-              },
-              (error) => {
-                Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
-                  b.disabled = false;
-                });
-                fail(error);
-              },
-            );
+        // One Idempotency-Key per escalation shown: a double click or a retry after a lost answer applies the decision once.
+        var idempotencyKey = `ops-page-${item.escalationId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+        function send(decision) {
+          Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
+            b.disabled = true;
           });
-          actions.appendChild(button);
-        });
+          setStatus(`Sending "${decision}" for ${item.escalationId}…`);
+          api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKey).then(
+            () => {
+              actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
+              row.setAttribute('data-resolved', decision);
+              setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
+            },
+            (error) => {
+              showDecisions();
+              fail(error);
+            },
+          );
+        }
+        // Cancel and refund cannot be undone: they ask once more, in the row, before anything is sent.
+        function confirmFirst(decision) {
+          var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': decision }, [
+            el('strong', { text: `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. ` }),
+          ]);
+          var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': decision, text: `Yes, ${decision}` });
+          var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': decision, text: 'Keep it' });
+          yes.addEventListener('click', () => send(decision));
+          no.addEventListener('click', () => {
+            showDecisions();
+            setStatus('Nothing was sent.');
+          });
+          question.append(yes, no);
+          actions.replaceChildren(question);
+          no.focus();
+        }
+        function showDecisions() {
+          actions.replaceChildren();
+          item.allowedDecisions.forEach((decision) => {
+            var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
+            button.addEventListener('click', () => (DESTRUCTIVE.indexOf(decision) >= 0 ? confirmFirst(decision) : send(decision)));
+            actions.appendChild(button);
+          });
+        }
+        showDecisions();
         body.appendChild(row);
       });
       body.setAttribute('data-loaded', 'true');
