@@ -8,6 +8,7 @@ import {
 import type { ApiErrorCode, ErrorDetail } from '../domain/api';
 import { type DomainErrorType, isDomainError, isDomainErrorType } from '../domain/errors';
 import { Prisma } from '../prisma/generated/client';
+import { PayloadDecryptionError } from '../worker/payload-codec';
 
 /**
  * An answer the API chose to give: thrown from a handler or hook and rendered once, in
@@ -89,6 +90,9 @@ export function toApiError(error: unknown, what?: string): ApiError | undefined 
   }
   if (error instanceof ServiceError) return unavailable('Temporal cannot be reached right now; retry later');
   if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error);
+  // A payload sent to the codec endpoint that no key of ours opens: the client's payload, named.
+  if (error instanceof PayloadDecryptionError)
+    return new ApiError(400, 'validation_failed', error.message, [{ path: 'body.payloads', message: error.message }]);
   if (error instanceof Prisma.PrismaClientInitializationError) return unavailable('the database cannot be reached right now; retry later');
   return undefined;
 }

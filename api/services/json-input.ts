@@ -17,7 +17,7 @@ export const JSON_LIMITS = {
   maxStringLength: 10_000,
 } as const;
 
-export type JsonLimits = typeof JSON_LIMITS;
+export type JsonLimits = { readonly [K in keyof typeof JSON_LIMITS]: number };
 
 export type JsonInput =
   | { ok: true; value: unknown }

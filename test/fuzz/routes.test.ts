@@ -105,6 +105,10 @@ function validBody(url: string): unknown {
           },
         ],
       };
+    case '/codec/encode':
+    case '/codec/decode':
+      // json/plain `{"a":1}`: what the Web UI sends; not encrypted, so decode passes it through.
+      return { payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'eyJhIjoxfQ==' }] };
     default:
       return {};
   }
@@ -167,7 +171,7 @@ function requestFor(route: { method: string; url: string }): fc.Arbitrary<Inject
       sign: fc.boolean(),
       extra: fc.option(
         fc.dictionary(
-          fc.constantFrom('x-request-id', 'accept', 'x-forwarded-for', 'colis-signature', 'content-length-x'),
+          fc.constantFrom('x-request-id', 'accept', 'x-forwarded-for', 'colis-signature', 'content-length-x', 'cookie', 'origin'),
           nastyString.filter((s) => /^[\x20-\x7e]*$/.test(s)),
           { maxKeys: 2 },
         ),

@@ -55,6 +55,12 @@ declare module 'fastify' {
     webhookCarrierParam?: string;
     /** Not counted against any bucket (liveness probes). */
     unlimited?: boolean;
+    /**
+     * A route a tool calls in bursts (the Web UI decodes a history event by event) counts in a bucket of
+     * its own per caller, this many times the usual allowance, so the burst neither fails nor spends the
+     * caller's allowance for everything else.
+     */
+    burstFactor?: number;
   }
   interface FastifyRequest {
     principal: Principal | undefined;
@@ -154,8 +160,11 @@ export default fp<AuthOptions>(
       const access: RouteAccess =
         request.is404 || routeUrl.startsWith(DOCS_PREFIX) ? { public: true } : (config?.access ?? { roles: ['ops'] });
 
+      const burst = config?.burstFactor;
+      const perMinute = burst === undefined ? limits.perMinute : burst * limits.perMinute;
+      const bucket = (caller: string) => (burst === undefined ? caller : `${caller}:${routeUrl}`);
       if ('public' in access) {
-        setLimitHeaders(reply, checked(limiter.take(`client:${request.ip}`, limits.perMinute), 'request rate from this client'));
+        setLimitHeaders(reply, checked(limiter.take(bucket(`client:${request.ip}`), perMinute), 'request rate from this client'));
         return;
       }
       const key = presentedKey(request);
@@ -172,7 +181,7 @@ export default fp<AuthOptions>(
         throw new ApiError(401, 'unauthorized', refusal(request, access, key));
       }
       request.principal = principal;
-      setLimitHeaders(reply, checked(limiter.take(`key:${principal.name}`, limits.perMinute), `request rate of key ${principal.name}`));
+      setLimitHeaders(reply, checked(limiter.take(bucket(`key:${principal.name}`), perMinute), `request rate of key ${principal.name}`));
       if (!access.roles.includes(principal.role)) throw forbidden(`the ${principal.role} role may not call ${request.method} ${routeUrl}`);
     });
 

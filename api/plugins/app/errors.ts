@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
-import { parseJsonInput, textProblem } from '../../services/json-input';
+import { JSON_LIMITS, type JsonLimits, parseJsonInput, textProblem } from '../../services/json-input';
 
 /**
  * Every error leaves the API in one shape, `{ error: { code, message, details? }, requestId }`:
@@ -64,12 +64,19 @@ function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
   return problems;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route whose fields are legitimately bigger than ours (the codec's payloads) widens the body's bounds. */
+    jsonLimits?: Partial<JsonLimits>;
+  }
+}
+
 export default fp(
   async function errors(app: FastifyInstance) {
     // The one JSON parser: bounded before parsing, text checked after (a route may replace it, as the webhooks do, through parseJsonInput).
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      const parsed = parseJsonInput(String(body));
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const parsed = parseJsonInput(String(body), { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
       if (parsed.ok) done(null, parsed.value);
       else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
     });

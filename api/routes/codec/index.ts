@@ -2,10 +2,11 @@ import type { Payload } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type CodecPayload, CodecPayloadsSchema, CodecQuerySchema, CodecSessionSchema, ErrorResponseSchema } from '../../../domain/api';
-import { AesGcmPayloadCodec, PayloadDecryptionError } from '../../../worker/payload-codec';
+import { type CodecPayload, CodecPayloadsSchema, CodecQuerySchema, CodecSessionSchema } from '../../../domain/api';
+import { AesGcmPayloadCodec } from '../../../worker/payload-codec';
 import { principalOf } from '../../plugins/app/auth';
-import { ApiError, forbidden } from '../../errors';
+import { forbidden } from '../../errors';
+import { errorResponses } from '../responses';
 import { CODEC_SESSION_COOKIE, CODEC_SESSION_HOURS, issueCodecSession } from '../../services/codec-session';
 
 /**
@@ -17,6 +18,8 @@ import { CODEC_SESSION_COOKIE, CODEC_SESSION_HOURS, issueCodecSession } from '..
  */
 
 const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+// The Web UI decodes a history event by event: a long history is many calls in a second.
+const CODEC_BURST_FACTOR = 20;
 const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace, X-Api-Key';
 
 const codec: FastifyPluginAsyncZod = async (app) => {
@@ -34,16 +37,20 @@ const codec: FastifyPluginAsyncZod = async (app) => {
   });
 
   for (const path of ['/codec/encode', '/codec/decode']) {
-    app.options(path, { schema: { hide: true }, config: { access: { public: true }, rateLimit: false } }, async (request, reply) => {
-      const origin = request.headers.origin;
-      if (typeof origin === 'string' && !allowedOrigins.has(origin)) throw forbidden(`origin ${origin} may not call the codec endpoint`);
-      return reply
-        .code(204)
-        .header('access-control-allow-methods', 'POST, OPTIONS')
-        .header('access-control-allow-headers', ALLOWED_HEADERS)
-        .header('access-control-max-age', '600')
-        .send();
-    });
+    app.options(
+      path,
+      { schema: { hide: true }, config: { access: { public: true }, burstFactor: CODEC_BURST_FACTOR } },
+      async (request, reply) => {
+        const origin = request.headers.origin;
+        if (typeof origin === 'string' && !allowedOrigins.has(origin)) throw forbidden(`origin ${origin} may not call the codec endpoint`);
+        return reply
+          .code(204)
+          .header('access-control-allow-methods', 'POST, OPTIONS')
+          .header('access-control-allow-headers', ALLOWED_HEADERS)
+          .header('access-control-max-age', '600')
+          .send();
+      },
+    );
   }
 
   const route = (direction: 'encode' | 'decode') =>
@@ -51,8 +58,12 @@ const codec: FastifyPluginAsyncZod = async (app) => {
       `/codec/${direction}`,
       {
         bodyLimit: Math.max(app.config.bodyLimitBytes, CODEC_BODY_LIMIT_BYTES),
-        // The Web UI decodes a history event by event: a long history is many calls in a second.
-        config: { access: { roles: ['ops'], codecSessionMayAuthenticate: true }, rateLimit: { max: 20 * app.config.rateLimitPerMinute } },
+        config: {
+          access: { roles: ['ops'], codecSessionMayAuthenticate: true },
+          burstFactor: CODEC_BURST_FACTOR,
+          // Payloads are base64 text as long as the body; the depth and value bounds hold as everywhere.
+          jsonLimits: { maxStringLength: CODEC_BODY_LIMIT_BYTES },
+        },
         schema: {
           tags: ['codec'],
           summary: direction === 'decode' ? 'Decrypt Temporal payloads (remote codec)' : 'Encrypt Temporal payloads (remote codec)',
@@ -63,26 +74,14 @@ const codec: FastifyPluginAsyncZod = async (app) => {
           security: [{ apiKey: [] }, { bearer: [] }, { codecSession: [] }],
           querystring: CodecQuerySchema,
           body: CodecPayloadsSchema,
-          response: {
-            200: CodecPayloadsSchema,
-            400: ErrorResponseSchema,
-            401: ErrorResponseSchema,
-            403: ErrorResponseSchema,
-            413: ErrorResponseSchema,
-          },
+          response: { 200: CodecPayloadsSchema, ...errorResponses({ key: true, body: true }) },
         },
       },
       async (request) => {
         const payloads = request.body.payloads.map(fromJson);
-        try {
-          const result = direction === 'decode' ? await payloadCodec.decode(payloads) : await payloadCodec.encode(payloads);
-          request.log.info({ direction, payloads: payloads.length, namespace: request.headers['x-namespace'] }, 'codec');
-          return { payloads: result.map(toJson) };
-        } catch (error) {
-          if (error instanceof PayloadDecryptionError)
-            throw new ApiError(400, 'validation_failed', error.message, [{ path: 'body.payloads', message: error.message }]);
-          throw error;
-        }
+        const result = direction === 'decode' ? await payloadCodec.decode(payloads) : await payloadCodec.encode(payloads);
+        request.log.info({ direction, payloads: payloads.length, namespace: request.headers['x-namespace'] }, 'codec');
+        return { payloads: result.map(toJson) };
       },
     );
   route('encode');
@@ -98,7 +97,7 @@ const codec: FastifyPluginAsyncZod = async (app) => {
         description:
           `Sets an HttpOnly cookie (${CODEC_SESSION_HOURS} h) that authenticates the Web UI's calls to /codec; enable ` +
           '"Include cross-origin credentials" in the Web UI\'s codec settings, and open the UI and this API under the same host name.',
-        response: { 200: CodecSessionSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema },
+        response: { 200: CodecSessionSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request, reply) => {
@@ -115,7 +114,12 @@ const codec: FastifyPluginAsyncZod = async (app) => {
     '/codec/session',
     {
       config: { access: { public: true } },
-      schema: { tags: ['codec'], summary: 'Forget this browser’s codec session', security: [], response: { 204: z.null() } },
+      schema: {
+        tags: ['codec'],
+        summary: 'Forget this browser’s codec session',
+        security: [],
+        response: { 204: z.null(), ...errorResponses({}) },
+      },
     },
     async (request, reply) => {
       setSessionCookie(request, reply, '', 0);

@@ -134,7 +134,9 @@
         // Cancel and refund cannot be undone: they ask once more, in the row, before anything is sent.
         function confirmFirst(decision) {
           var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': decision }, [
-            el('strong', { text: `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. ` }),
+            el('strong', {
+              text: `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. `,
+            }),
           ]);
           var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': decision, text: `Yes, ${decision}` });
           var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': decision, text: 'Keep it' });
