@@ -97,7 +97,7 @@ const codec: FastifyPluginAsyncZod = async (app) => {
         description:
           `Sets an HttpOnly cookie (${CODEC_SESSION_HOURS} h) that authenticates the Web UI's calls to /codec; enable ` +
           '"Include cross-origin credentials" in the Web UI\'s codec settings, and open the UI and this API under the same host name.',
-        response: { 200: CodecSessionSchema, ...errorResponses({ key: true }) },
+        response: { 200: CodecSessionSchema, ...errorResponses({ key: true, body: true }) },
       },
     },
     async (request, reply) => {
@@ -118,7 +118,7 @@ const codec: FastifyPluginAsyncZod = async (app) => {
         tags: ['codec'],
         summary: 'Forget this browser’s codec session',
         security: [],
-        response: { 204: z.null(), ...errorResponses({}) },
+        response: { 204: z.null(), ...errorResponses({ body: true }) },
       },
     },
     async (request, reply) => {
