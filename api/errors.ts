@@ -46,6 +46,8 @@ export const DOMAIN_ERROR_HTTP: Readonly<Record<DomainErrorType, { status: numbe
   UnknownSku: { status: 400, code: 'unknown_sku' },
   OrderStateConflict: { status: 409, code: 'order_state_conflict' },
   EscalationNotOpen: { status: 409, code: 'escalation_not_open' },
+  // The warehouse has no pick capacity within its booking horizon: the order's state, not the request, is the obstacle.
+  NoPickSlot: { status: 409, code: 'order_state_conflict' },
 };
 
 /** The ApplicationFailure at the root of a Temporal failure chain, where business errors carry their type. */
