@@ -79,6 +79,7 @@ const QUERY_NAMES: Record<string, readonly string[]> = {
   '/process.svg': ['window', 'from', 'to'],
   '/reports/fulfilment': ['from', 'to'],
   '/track/:orderId': ['t'],
+  '/shipments/:id/label': ['format'],
 };
 
 function validBody(url: string): unknown {
