@@ -1,4 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import {
   type BuyLabelRequest,
   type CarrierApi,
@@ -9,9 +9,11 @@ import {
   type RateQuote,
   type RateRequest,
 } from '../domain/carrier';
+import { screenScans } from '../domain/scan-screening';
 import type { CarrierRegistry } from './carriers/registry';
 import { CarrierRejected, toApplicationFailure as carrierFailure, isCarrierError } from './carriers/errors';
 import type { Db } from './db';
+import { storeUnmappedScans } from './unmapped-scans';
 
 export interface BookedLabel extends PurchasedLabel {
   attempt: number;
@@ -72,6 +74,18 @@ async function fetchDocuments(api: CarrierApi, carrierLabelId: string): Promise<
     }
   }
   return documents;
+}
+
+/**
+ * Now, for dating scans on receipt: the wall clock, or the server's time for this attempt when it is
+ * ahead (a time-skipping test server, whose simulated carriers date their scans on its clock).
+ */
+function receivedNowMs(): number {
+  try {
+    return Math.max(Date.now(), Context.current().info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return Date.now();
+  }
 }
 
 /**
@@ -229,7 +243,23 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
 
     /** Polling, for carriers without webhooks and as the safety net when webhooks go missing. */
     pollTracking(input: { carrierCode: string; trackingNumber: string }): Promise<CarrierTrackingEvent[]> {
-      return carrierCall(() => carriers.get(input.carrierCode).track(input.trackingNumber));
+      return carrierCall(async () => {
+        const polled = await carriers.get(input.carrierCode).track(input.trackingNumber);
+        // The same screening as the webhook's: dated on receipt beyond the skew allowance, unmapped codes stored for ops.
+        const { events, unmapped } = screenScans(polled, receivedNowMs());
+        if (unmapped.length > 0) {
+          const label = await db.label.findFirst({
+            where: { carrierCode: input.carrierCode, trackingNumber: input.trackingNumber },
+            select: { shipmentId: true },
+          });
+          if (label) {
+            const shipmentOf = new Map([[input.trackingNumber, label.shipmentId]]);
+            await storeUnmappedScans(db, { source: 'poll', events: unmapped, shipmentOf });
+          }
+        }
+        // The workflow could not read them: stored here and listed for ops, as the webhook does.
+        return events.filter((event) => !unmapped.includes(event));
+      });
     },
   };
 }

@@ -257,8 +257,27 @@ export const WebhookAckSchema = z
     /** Every event in the delivery was already known. */
     duplicate: z.boolean(),
     shipments: z.array(z.string()),
+    /** New events whose status code no mapping reads yet: stored and listed for ops (GET /carriers/unmapped-statuses), not applied. */
+    unmapped: z.number().int().nonnegative(),
+    /** Events dated further ahead of our clock than the skew allowance: dated on receipt instead. */
+    redated: z.number().int().nonnegative(),
   })
   .meta({ id: 'WebhookAck' });
+
+export const UnmappedStatusSchema = z.object({
+  carrierCode: z.string(),
+  carrierStatusCode: z.string(),
+  scans: z.number().int().positive(),
+  shipments: z.number().int().positive(),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+  /** The newest such scan's shipment and detail, to look the code up with the carrier. */
+  example: z.object({ shipmentId: z.string(), orderId: z.string(), detail: z.string().optional() }),
+});
+export const UnmappedStatusListSchema = z
+  .object({ items: z.array(UnmappedStatusSchema) })
+  .meta({ id: 'UnmappedStatusList', description: 'Carrier status codes Colis stored but cannot read yet, most recent first' });
+export type UnmappedStatusList = z.infer<typeof UnmappedStatusListSchema>;
 export type WebhookAck = z.infer<typeof WebhookAckSchema>;
 
 export const HealthSchema = z.object({ status: z.literal('ok') });

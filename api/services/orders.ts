@@ -6,6 +6,7 @@ import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitio
 import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
 import { notFound } from '../errors';
 import { intakeMemoOf } from './order-starter';
+import { withStoredScans } from './stored-scans';
 import { orderViewFromDb, orderViewFromIntake } from './views';
 import { describeWorkflow, withinDeadline } from './workflows';
 
@@ -60,7 +61,8 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
       const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
         app.temporal.workflow.getHandle(workflowId).query(orderStatusQuery),
       );
-      return { view: await withShipmentDetail(app, view), source: 'workflow', running };
+      // The workflows' views keep a bounded window of the scans they understood; the database keeps every one.
+      return { view: await withStoredScans(app.db, await withShipmentDetail(app, view)), source: 'workflow', running };
     } catch (error) {
       app.log.warn(
         { workflowId, err: error instanceof Error ? error.message : String(error) },

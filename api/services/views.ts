@@ -3,6 +3,7 @@ import type { EscalationView, OrderView, ShipmentView, TimelineEntry } from '../
 import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
+import { scanEntry } from './stored-scans';
 
 /**
  * The journey's views rebuilt from the database, for when the workflow that owns them has completed
@@ -20,6 +21,7 @@ const orderInclude = {
       lines: true,
       labels: true,
       trackingEvents: { orderBy: { occurredAt: 'asc' } },
+      unmappedTrackingEvents: true,
       escalations: true,
     },
     orderBy: { seq: 'asc' },
@@ -121,15 +123,8 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
       escalations: shipment.escalations.map(escalationView),
       timeline: [
         ...stageEntries(timings.filter((t) => t.shipmentId === shipment.id)),
-        ...shipment.trackingEvents.map((event) =>
-          defined({
-            at: event.occurredAt.toISOString(),
-            kind: 'tracking' as const,
-            label: event.status,
-            detail: event.detail ?? undefined,
-            location: event.location ?? undefined,
-          }),
-        ),
+        ...shipment.trackingEvents.map((event) => scanEntry(event)),
+        ...shipment.unmappedTrackingEvents.map((event) => scanEntry(event, true)),
         ...escalationEntries(shipment.escalations),
       ].sort(byTime),
     });

@@ -17,7 +17,7 @@ function scan(trackingNumber: string, overrides: Partial<CarrierTrackingEvent> =
     carrierCode: 'swiftpost',
     eventId: uniqueId('EVT'),
     trackingNumber,
-    statusCode: 'IT',
+    statusCode: 'IN_TRANSIT',
     detail: 'Departed hub',
     location: 'Lyon',
     occurredAt: new Date().toISOString(),
@@ -46,10 +46,18 @@ async function shipmentWithWorkflow() {
 describe('carrier webhooks', () => {
   it('accepts a signed delivery and signals the events to the shipment workflow', async () => {
     const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
-    const events = [scan(trackingNumber), scan(trackingNumber, { statusCode: 'OD' })];
+    const events = [scan(trackingNumber), scan(trackingNumber, { statusCode: 'OUT_FOR_DELIVERY' })];
     const response = await signed(JSON.stringify({ events }));
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toEqual({ received: 2, accepted: 2, duplicates: 0, duplicate: false, shipments: [shipmentId] });
+    expect(response.json()).toEqual({
+      received: 2,
+      accepted: 2,
+      duplicates: 0,
+      duplicate: false,
+      shipments: [shipmentId],
+      unmapped: 0,
+      redated: 0,
+    });
     expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([{ source: 'webhook', events }]);
   });
 

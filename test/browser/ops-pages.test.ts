@@ -157,6 +157,32 @@ describe('ops pages in Chromium', () => {
     expect((await abandoned.result()).shipments[0]?.stage).toBe('cancelled');
   });
 
+  it('the escalations page lists the carrier status codes Colis stored but cannot read, linking an example order', async () => {
+    const db = journey.database.db;
+    const shipmentId = firstShipmentId(delivered);
+    const shipment = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    await db.unmappedTrackingEvent.create({
+      data: {
+        id: `${shipment.carrierCode}:unmapped-page-1`,
+        shipmentId,
+        carrierCode: shipment.carrierCode ?? '',
+        carrierEventId: 'unmapped-page-1',
+        trackingNumber: shipment.trackingNumber ?? '',
+        carrierStatusCode: 'PARKED_AT_NEIGHBOUR',
+        detail: 'Left with a neighbour',
+        occurredAt: new Date(),
+        source: 'webhook',
+      },
+    });
+    await page.goto(`${base}/ops/escalations`);
+    const row = `#unmapped tr[data-unmapped="${shipment.carrierCode}:PARKED_AT_NEIGHBOUR"]`;
+    await page.waitForSelector(row);
+    expect(await page.isVisible('#unmapped-section')).toBe(true);
+    expect(await page.textContent(row)).toContain('Left with a neighbour');
+    expect(await page.getAttribute(`${row} a`, 'href')).toBe(`/ops/orders/${orderIdOf(delivered)}`);
+    await page.screenshot({ path: screenshotPath('ops-unmapped-statuses'), fullPage: true });
+  });
+
   it("the order page shows the order's facts, its timeline and a link to the workflow in the Temporal Web UI", async () => {
     const orderId = orderIdOf(stalled);
     await page.goto(`${base}/ops/orders/${orderId}`);

@@ -61,6 +61,17 @@ export default fp<MetricsOptions>(
       },
     });
     new Gauge({
+      name: 'colis_carrier_unmapped_scans',
+      help: 'Carrier scans stored with a status code no mapping reads yet, by carrier (listed at GET /carriers/unmapped-statuses)',
+      labelNames: ['carrier'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const rows = await db.unmappedTrackingEvent.groupBy({ by: ['carrierCode'], _count: { _all: true } });
+        for (const row of rows) this.set({ carrier: row.carrierCode }, row._count._all);
+      },
+    });
+    new Gauge({
       name: 'colis_intake_unstarted_orders',
       help: 'Orders accepted (committed, answered 202) whose workflow has not started yet: the backlog a burst or a Temporal outage leaves',
       registers: [registry],

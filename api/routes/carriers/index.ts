@@ -2,15 +2,18 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
-import { CarrierParamsSchema, WebhookAckSchema } from '../../../domain/api';
+import { CarrierParamsSchema, UnmappedStatusListSchema, WebhookAckSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
 import { TrackingWebhookSchema, type CarrierTrackingEvent } from '../../../domain/carrier';
 import { ids } from '../../../domain/ids';
 import { returnIds } from '../../../domain/return-policy';
 import { trackingEventsSignal } from '../../../workflows/definitions';
 import { returnScansSignal } from '../../../workflows/returns/definitions';
+import { screenScans } from '../../../domain/scan-screening';
+import { storeUnmappedScans } from '../../../activities/unmapped-scans';
 import { ApiError, forbidden, notFound } from '../../errors';
 import { parseJsonInput } from '../../services/json-input';
+import { unmappedStatuses } from '../../services/unmapped-statuses';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -83,7 +86,9 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { carrier } = request.params;
-      const { events } = request.body;
+      // Dated on receipt when the carrier's clock runs ahead; codes no mapping reads are kept apart for ops.
+      const { events, redated, unmapped: unmappedScans } = screenScans(request.body.events, Date.now());
+      const unmappedSet = new Set(unmappedScans);
       const foreign = events.flatMap((event, i) =>
         event.carrierCode === carrier ? [] : [{ path: `body.events.${i}.carrierCode`, message: `this is ${carrier}'s webhook` }],
       );
@@ -115,20 +120,24 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         );
       }
 
-      const eventIds = events.map((event) => event.eventId);
-      const [recorded, recordedReturnScans] = await Promise.all([
-        app.db.trackingEvent.findMany({
-          where: { carrierCode: carrier, carrierEventId: { in: eventIds } },
-          select: { carrierEventId: true },
-        }),
-        app.db.returnScan.findMany({ where: { carrierCode: carrier, carrierEventId: { in: eventIds } }, select: { carrierEventId: true } }),
+      const known = { carrierCode: carrier, carrierEventId: { in: events.map((event) => event.eventId) } };
+      const [recorded, recordedUnmapped, recordedReturnScans] = await Promise.all([
+        app.db.trackingEvent.findMany({ where: known, select: { carrierEventId: true } }),
+        app.db.unmappedTrackingEvent.findMany({ where: known, select: { carrierEventId: true } }),
+        app.db.returnScan.findMany({ where: known, select: { carrierEventId: true } }),
       ]);
-      const seen = new Set([...recorded, ...recordedReturnScans].map((row) => row.carrierEventId));
+      const seen = new Set([...recorded, ...recordedUnmapped, ...recordedReturnScans].map((row) => row.carrierEventId));
       const fresh = new Map<string, CarrierTrackingEvent[]>();
       const freshReturns = new Map<string, CarrierTrackingEvent[]>();
+      const unmappedFresh: CarrierTrackingEvent[] = [];
       for (const event of events) {
         if (seen.has(event.eventId)) continue;
         seen.add(event.eventId);
+        // The workflow could not read it: stored here and listed for ops, not signalled.
+        if (unmappedSet.has(event)) {
+          unmappedFresh.push(event);
+          continue;
+        }
         const returnId = returnOf.get(event.trackingNumber);
         if (returnId !== undefined) {
           freshReturns.set(returnId, [...(freshReturns.get(returnId) ?? []), event]);
@@ -148,6 +157,12 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         }
       }
 
+      const unmapped = await storeUnmappedScans(app.db, { source: 'webhook', events: unmappedFresh, shipmentOf });
+      for (const event of unmappedFresh) {
+        const shipmentId = shipmentOf.get(event.trackingNumber);
+        request.log.warn({ carrier, statusCode: event.statusCode, shipmentId }, 'carrier status code not understood; stored for ops');
+      }
+
       const shipments: string[] = [];
       let accepted = 0;
       for (const [shipmentId, batch] of fresh) {
@@ -165,10 +180,25 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
       }
       const acceptedReturns = [...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
       accepted += acceptedReturns;
-      const duplicates = events.length - [...fresh.values()].reduce((n, batch) => n + batch.length, 0) - acceptedReturns;
-      request.log.info({ carrier, received: events.length, accepted, duplicates }, 'tracking webhook');
-      return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments };
+      const signalled = [...fresh.values()].reduce((n, batch) => n + batch.length, 0) + acceptedReturns;
+      const duplicates = events.length - signalled - unmappedFresh.length;
+      request.log.info({ carrier, received: events.length, accepted, duplicates, unmapped, redated }, 'tracking webhook');
+      return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
     },
+  );
+  app.get(
+    '/carriers/unmapped-statuses',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['carriers'],
+        summary: 'Carrier status codes Colis cannot read yet',
+        description:
+          "Scans whose status code is in no mapping (domain/tracking-codes.ts) are stored, shown in their order's timeline and listed here by carrier and code, so the mapping can be extended. They do not change a shipment's status.",
+        response: { 200: UnmappedStatusListSchema, ...errorResponses({ key: true }) },
+      },
+    },
+    async () => ({ items: await unmappedStatuses(app.db) }),
   );
 };
 

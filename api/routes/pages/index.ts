@@ -11,6 +11,7 @@ import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
+import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/index';
 import { escapeHtml, page } from './layout';
 import { trackingToken, validTrackingToken } from './tracking-token';
@@ -110,7 +111,13 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const entries = timeline.entries
     // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it.
     .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !CARRIER_STAGES.has(e.label.replace(/_/g, ' '))))
-    .map((e) => ({ at: e.at, label: customerWords(e.label), location: e.kind === 'tracking' ? e.location : undefined, kind: e.kind }))
+    // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
+    .map((e) => ({
+      at: e.at,
+      label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? 'Carrier update' : customerWords(e.label),
+      location: e.kind === 'tracking' ? e.location : undefined,
+      kind: e.kind,
+    }))
     .filter((e) => {
       if (e.kind === 'tracking') return true;
       if (seen.has(e.label)) return false;
@@ -194,7 +201,11 @@ const pages: FastifyPluginAsyncZod = async (app) => {
         body:
           '<h1>Open escalations</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
           '<table><thead><tr><th>Severity</th><th>Reason</th><th>Order / shipment</th><th>Detail</th><th>Opened</th><th>Decide</th></tr></thead>' +
-          '<tbody id="escalations"></tbody></table>',
+          '<tbody id="escalations"></tbody></table>' +
+          '<section class="card" id="unmapped-section" hidden><h2>Carrier status codes not understood</h2>' +
+          '<p class="status">Stored and shown in their orders\' timelines, but they change no status: extend the mapping in domain/tracking-codes.ts.</p>' +
+          '<table><thead><tr><th>Carrier</th><th>Code</th><th>Scans</th><th>Shipments</th><th>Last seen</th><th>Example</th></tr></thead>' +
+          '<tbody id="unmapped"></tbody></table></section>',
       }),
     ),
   );

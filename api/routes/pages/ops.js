@@ -273,6 +273,32 @@
     );
   }
 
+  // Status codes a carrier sent that no mapping reads: ops extend the mapping from this list.
+  function loadUnmapped() {
+    var section = document.getElementById('unmapped-section');
+    var body = document.getElementById('unmapped');
+    return api('GET', '/carriers/unmapped-statuses').then((list) => {
+      body.replaceChildren.apply(
+        body,
+        list.items.map((item) =>
+          el('tr', { 'data-unmapped': `${item.carrierCode}:${item.carrierStatusCode}` }, [
+            el('td', { text: item.carrierCode }),
+            el('td', {}, [el('code', { text: item.carrierStatusCode })]),
+            el('td', { text: String(item.scans) }),
+            el('td', { text: String(item.shipments) }),
+            el('td', { text: when(item.lastSeenAt) }),
+            el('td', {}, [
+              el('a', { href: `/ops/orders/${encodeURIComponent(item.example.orderId)}`, text: item.example.shipmentId }),
+              document.createTextNode(item.example.detail ? ` — ${item.example.detail}` : ''),
+            ]),
+          ]),
+        ),
+      );
+      section.hidden = list.items.length === 0;
+      body.setAttribute('data-loaded', 'true');
+    }, fail);
+  }
+
   // ---- one order ---------------------------------------------------------------------------
   function loadOrder() {
     var orderId = document.body.getAttribute('data-order');
@@ -340,7 +366,7 @@
 
   function load() {
     if (pageId === 'process') return loadChart();
-    if (pageId === 'escalations') return loadEscalations();
+    if (pageId === 'escalations') return Promise.all([loadEscalations(), loadUnmapped()]);
     if (pageId === 'webhooks') return loadWebhooks();
     if (pageId === 'returns') return loadReturns();
     if (pageId === 'order') return loadOrder();

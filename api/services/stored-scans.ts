@@ -1,0 +1,58 @@
+import type { Db } from '../../activities/db';
+import type { OrderView, TimelineEntry } from '../../domain/journey';
+
+/**
+ * Every scan Colis stored, as timeline entries: the ones the shipment's workflow folded into its
+ * status (whether or not they moved it: a late scan, one after delivery) and the ones whose status
+ * code no mapping reads yet. The database keeps every scan while a workflow's view keeps a bounded
+ * window and only what it understood, so the timeline's scans always come from here.
+ */
+
+const UNMAPPED_PREFIX = 'carrier status ';
+const UNMAPPED_SUFFIX = ' (not understood yet)';
+
+export const unmappedScanLabel = (carrierStatusCode: string) => `${UNMAPPED_PREFIX}${carrierStatusCode}${UNMAPPED_SUFFIX}`;
+export const isUnmappedScanLabel = (label: string) => label.startsWith(UNMAPPED_PREFIX) && label.endsWith(UNMAPPED_SUFFIX);
+
+interface ScanRow {
+  occurredAt: Date;
+  detail: string | null;
+  location: string | null;
+}
+
+export function scanEntry(row: ScanRow & { status: string }): TimelineEntry;
+export function scanEntry(row: ScanRow & { carrierStatusCode: string }, unmapped: true): TimelineEntry;
+export function scanEntry(row: ScanRow & { status?: string; carrierStatusCode?: string }, unmapped = false): TimelineEntry {
+  return {
+    at: row.occurredAt.toISOString(),
+    kind: 'tracking',
+    label: unmapped ? unmappedScanLabel(row.carrierStatusCode ?? '?') : (row.status ?? '').replace(/_/g, ' '),
+    ...(row.detail !== null ? { detail: row.detail } : {}),
+    ...(row.location !== null ? { location: row.location } : {}),
+  };
+}
+
+const byTime = (a: TimelineEntry, b: TimelineEntry) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0);
+
+/** The view with each shipment's scans replaced by the stored ones. */
+export async function withStoredScans(db: Db, view: OrderView): Promise<OrderView> {
+  const shipmentIds = view.shipments.map((shipment) => shipment.shipmentId);
+  if (shipmentIds.length === 0) return view;
+  const where = { shipmentId: { in: shipmentIds } };
+  const select = { shipmentId: true, occurredAt: true, detail: true, location: true } as const;
+  const [understood, unmapped] = await Promise.all([
+    db.trackingEvent.findMany({ where, select: { ...select, status: true } }),
+    db.unmappedTrackingEvent.findMany({ where, select: { ...select, carrierStatusCode: true } }),
+  ]);
+  const scans = new Map<string, TimelineEntry[]>();
+  const add = (shipmentId: string, entry: TimelineEntry) => scans.set(shipmentId, [...(scans.get(shipmentId) ?? []), entry]);
+  for (const row of understood) add(row.shipmentId, scanEntry(row));
+  for (const row of unmapped) add(row.shipmentId, scanEntry(row, true));
+  return {
+    ...view,
+    shipments: view.shipments.map((shipment) => ({
+      ...shipment,
+      timeline: [...shipment.timeline.filter((entry) => entry.kind !== 'tracking'), ...(scans.get(shipment.shipmentId) ?? [])].sort(byTime),
+    })),
+  };
+}

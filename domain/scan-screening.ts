@@ -1,0 +1,60 @@
+import type { CarrierTrackingEvent } from './carrier';
+import { normaliseCarrierEvent } from './tracking-codes';
+
+/**
+ * What Colis does with a carrier's scans before anything trusts them, wherever they come from (a
+ * webhook, a poll). Pure, so a workflow may use it as well as the API and the activities.
+ *
+ * A scan dated in the future beyond a small clock-skew allowance is dated on receipt instead, and
+ * says so in its detail: a scanner whose clock runs a year ahead would otherwise make the newest scan
+ * a year away, and stall detection (measured from the newest scan) would never fire. A scan whose
+ * status code the carrier's vocabulary does not have is kept apart as unmapped: stored and shown to
+ * ops so the mapping can be extended, never guessed at and never dropped.
+ */
+
+/** How far ahead of our clock a carrier's scan may be dated and still be taken at its word. */
+export const SCAN_CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
+
+const MAX_DETAIL = 500;
+
+export interface ScreenedScans {
+  /** Every scan, those dated too far ahead dated on receipt. */
+  events: CarrierTrackingEvent[];
+  /** How many were dated on receipt. */
+  redated: number;
+  /** The scans whose status code has no meaning yet (a subset of `events`). */
+  unmapped: CarrierTrackingEvent[];
+}
+
+/** The scan as we can trust it: dated on receipt when its date is beyond the allowance. */
+export function datedWithinSkew(event: CarrierTrackingEvent, receivedAtMs: number): CarrierTrackingEvent {
+  const claimedMs = Date.parse(event.occurredAt);
+  if (!(claimedMs > receivedAtMs + SCAN_CLOCK_SKEW_ALLOWANCE_MS)) return event;
+  const aheadMinutes = Math.round((claimedMs - receivedAtMs) / 60_000);
+  const note = `dated on receipt: the carrier dated it ${event.occurredAt}, ${aheadLabel(aheadMinutes)} ahead of our clock`;
+  return {
+    ...event,
+    occurredAt: new Date(receivedAtMs).toISOString(),
+    detail: (event.detail ? `${event.detail} (${note})` : note).slice(0, MAX_DETAIL),
+  };
+}
+
+function aheadLabel(minutes: number): string {
+  if (minutes < 120) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / 1440)} days`;
+}
+
+export function isUnmappedScan(event: CarrierTrackingEvent): boolean {
+  return !normaliseCarrierEvent(event).ok;
+}
+
+export function screenScans(events: readonly CarrierTrackingEvent[], receivedAtMs: number): ScreenedScans {
+  let redated = 0;
+  const screened = events.map((event) => {
+    const trusted = datedWithinSkew(event, receivedAtMs);
+    if (trusted !== event) redated += 1;
+    return trusted;
+  });
+  return { events: screened, redated, unmapped: screened.filter(isUnmappedScan) };
+}

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../activities/carriers/signature';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import { DAY_MS, HOUR_MS } from '../../domain/clock';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { startJourney, type Journey } from '../support/journey';
+import { firstShipmentId, orderIdOf, recipient, shipmentView, until, untilEscalation, untilShipmentStage } from '../workflows/steps';
+import { KEYS } from './harness';
+
+/**
+ * Carrier scans through the real API into a real shipment workflow (time-skipping server): a scan
+ * whose scanner's clock runs a year ahead is dated on receipt, so it can neither silence stall
+ * detection nor hide; a code no mapping reads is stored for ops; the order's timeline, read from
+ * the running workflow, shows every stored scan.
+ */
+
+let journey: Journey;
+let app: FastifyInstance;
+beforeAll(async () => {
+  journey = await startJourney();
+  app = await buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await journey?.teardown();
+});
+
+function webhook(carrier: string, events: CarrierTrackingEvent[]) {
+  const body = JSON.stringify({ events });
+  const secret = app.config.webhookSecretFor(carrier) ?? '';
+  return app.inject({
+    method: 'POST',
+    url: `/carriers/${carrier}/webhooks`,
+    headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, secret, Date.now()) },
+    payload: body,
+  });
+}
+
+describe('carrier scans from the API to the shipment workflow', () => {
+  it('a scan dated a year ahead is dated on receipt: stall detection still escalates, and every stored scan is in the timeline', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const travelling = await untilShipmentStage(journey, shipmentId, ['in_transit'], { stepMs: 2 * HOUR_MS });
+    const carrier = travelling.carrierCode as SimulatedCarrierCode;
+    const trackingNumber = travelling.trackingNumber ?? '';
+    const serverNow = await journey.env.currentTimeMs();
+
+    const ahead: CarrierTrackingEvent = {
+      carrierCode: carrier,
+      eventId: `ahead-${shipmentId}`,
+      trackingNumber,
+      statusCode: CARRIER_STATUS_CODES[carrier].in_transit,
+      detail: 'Sorted',
+      occurredAt: new Date(serverNow + 365 * DAY_MS).toISOString(),
+    };
+    const unmapped: CarrierTrackingEvent = {
+      carrierCode: carrier,
+      eventId: `unmapped-${shipmentId}`,
+      trackingNumber,
+      statusCode: 'HOVERING',
+      location: 'Brest',
+      // The API dates on its own (wall) clock, which the time-skipping server has left behind.
+      occurredAt: new Date(Date.now() - HOUR_MS).toISOString(),
+    };
+    const response = await webhook(carrier, [ahead, unmapped]);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ accepted: 1, unmapped: 1, redated: 1 });
+
+    const db = journey.database.db;
+    const stored = await until(
+      journey,
+      'the redated scan stored by the workflow',
+      () => db.trackingEvent.findFirst({ where: { carrierEventId: ahead.eventId } }),
+      (row) => row !== null,
+      { stepMs: 60_000 },
+    );
+    expect(stored?.occurredAt.getTime()).toBeLessThan(serverNow + DAY_MS);
+    expect(stored?.detail).toMatch(/^Sorted \(dated on receipt: the carrier dated it .*, 365 days ahead of our clock\)$/);
+    const shipment = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    expect(shipment.lastScanAt?.getTime()).toBeLessThan(serverNow + DAY_MS);
+
+    // Read while the workflows run: the scans come from the database, every one of them.
+    const timeline = await app.inject({ method: 'GET', url: `/orders/${orderId}/timeline`, headers: { 'x-api-key': KEYS.ops.key } });
+    expect(timeline.json().source).toBe('workflow');
+    const scans = (timeline.json().entries as { kind: string; label: string; detail?: string; shipmentId?: string }[]).filter(
+      (e) => e.kind === 'tracking',
+    );
+    const storedScans = await db.trackingEvent.count({ where: { shipmentId } });
+    expect(scans).toHaveLength(storedScans + 1);
+    expect(scans).toContainEqual(expect.objectContaining({ label: 'carrier status HOVERING (not understood yet)', shipmentId }));
+    expect(scans.some((e) => e.detail?.includes('dated on receipt'))).toBe(true);
+
+    // The parcel stays quiet: the stall window still runs out and ops are told.
+    const opened = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    expect(opened.shipmentId).toBe(shipmentId);
+    expect((await shipmentView(journey, shipmentId)).escalations.map((e) => e.reason)).toContain('stuck');
+  });
+});

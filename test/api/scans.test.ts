@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../activities/carriers/signature';
+import { trackingPath } from '../../api/routes/pages/tracking-token';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import { SCAN_CLOCK_SKEW_ALLOWANCE_MS } from '../../domain/scan-screening';
+import { createHarness, KEYS, WEBHOOK_SECRET, type Harness } from './harness';
+import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
+
+/**
+ * Carrier scans at the API's edge: a status code no mapping reads is stored and listed for ops, not
+ * acknowledged and dropped; a scan dated beyond the clock-skew allowance is dated on receipt before
+ * any workflow sees it; every stored scan shows in the order's timeline and on the customer's page.
+ */
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const DAY_MS = 86_400_000;
+
+function scan(trackingNumber: string, overrides: Partial<CarrierTrackingEvent> = {}): CarrierTrackingEvent {
+  return {
+    carrierCode: 'swiftpost',
+    eventId: uniqueId('EVT'),
+    trackingNumber,
+    statusCode: 'IN_TRANSIT',
+    detail: 'Departed hub',
+    location: 'Lyon',
+    occurredAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+function webhook(events: CarrierTrackingEvent[]) {
+  const body = JSON.stringify({ events });
+  return h.app.inject({
+    method: 'POST',
+    url: '/carriers/swiftpost/webhooks',
+    headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+    payload: body,
+  });
+}
+
+/** An order and its shipment in transit, with no order workflow (its reads come from the database) but a shipment workflow to signal. */
+async function shipmentInTransit() {
+  const orderId = await insertOrder(h.db);
+  const shipment = await insertShipment(h.db, orderId);
+  await startIdleWorkflow(h.client, `shipment-${shipment.shipmentId}`);
+  return { orderId, ...shipment };
+}
+
+describe('a status code no mapping reads', () => {
+  it('is stored, acknowledged as unmapped, not signalled, and listed for ops by carrier and code', async () => {
+    const { orderId, shipmentId, trackingNumber } = await shipmentInTransit();
+    const code = `TELEPORTED_${uniqueId('X').slice(-6)}`;
+    const unknown = scan(trackingNumber, { statusCode: code, detail: 'Parcel beamed to depot' });
+    const known = scan(trackingNumber);
+    const response = await webhook([unknown, known]);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ received: 2, accepted: 1, duplicates: 0, unmapped: 1, redated: 0 });
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([{ source: 'webhook', events: [known] }]);
+
+    const stored = await h.db.unmappedTrackingEvent.findMany({ where: { shipmentId } });
+    expect(stored.map((row) => [row.carrierEventId, row.carrierStatusCode, row.source])).toEqual([[unknown.eventId, code, 'webhook']]);
+
+    // The carrier retries the delivery: acknowledged as a duplicate, stored once.
+    const retried = await webhook([unknown]);
+    expect(retried.json()).toMatchObject({ received: 1, accepted: 0, duplicates: 1, duplicate: true, unmapped: 0 });
+    expect(await h.db.unmappedTrackingEvent.count({ where: { shipmentId } })).toBe(1);
+
+    const listed = await h.as(KEYS.ops, { method: 'GET', url: '/carriers/unmapped-statuses' });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items).toContainEqual(
+      expect.objectContaining({
+        carrierCode: 'swiftpost',
+        carrierStatusCode: code,
+        scans: 1,
+        shipments: 1,
+        example: { shipmentId, orderId, detail: 'Parcel beamed to depot' },
+      }),
+    );
+    expect((await h.as(KEYS.intake, { method: 'GET', url: '/carriers/unmapped-statuses' })).statusCode).toBe(403);
+  });
+
+  it('shows in the order timeline and, as a carrier update, on the customer page', async () => {
+    const { orderId, trackingNumber } = await shipmentInTransit();
+    expect((await webhook([scan(trackingNumber, { statusCode: 'ZZ-UNHEARD-OF', location: 'Quimper' })])).statusCode).toBe(200);
+    const timeline = await h.as(KEYS.ops, { method: 'GET', url: `/orders/${orderId}/timeline` });
+    expect(timeline.json().entries).toContainEqual(
+      expect.objectContaining({ kind: 'tracking', label: 'carrier status ZZ-UNHEARD-OF (not understood yet)', location: 'Quimper' }),
+    );
+    const page = await h.app.inject({ method: 'GET', url: trackingPath(orderId, h.app.config.trackingSecret) });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<strong>Carrier update</strong> · Quimper');
+    expect(page.body).not.toContain('ZZ-UNHEARD-OF');
+  });
+});
+
+describe('a scan dated in the future', () => {
+  it('beyond the clock-skew allowance is dated on receipt, saying what the carrier claimed', async () => {
+    const { shipmentId, trackingNumber } = await shipmentInTransit();
+    const claimed = new Date(Date.now() + 365 * DAY_MS).toISOString();
+    const ahead = scan(trackingNumber, { occurredAt: claimed, detail: 'Arrived at depot' });
+    const before = Date.now();
+    const response = await webhook([ahead]);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ accepted: 1, redated: 1 });
+    const [signal] = (await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')) as {
+      events: CarrierTrackingEvent[];
+    }[];
+    const delivered = signal?.events[0];
+    expect(delivered?.eventId).toBe(ahead.eventId);
+    const at = Date.parse(delivered?.occurredAt ?? '');
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    expect(delivered?.detail).toBe(`Arrived at depot (dated on receipt: the carrier dated it ${claimed}, 365 days ahead of our clock)`);
+  });
+
+  it('within the allowance keeps its own date', async () => {
+    const { shipmentId, trackingNumber } = await shipmentInTransit();
+    const claimed = new Date(Date.now() + SCAN_CLOCK_SKEW_ALLOWANCE_MS - 30_000).toISOString();
+    const slightlyAhead = scan(trackingNumber, { occurredAt: claimed });
+    expect((await webhook([slightlyAhead])).json()).toMatchObject({ accepted: 1, redated: 0 });
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([
+      { source: 'webhook', events: [slightlyAhead] },
+    ]);
+  });
+});
