@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import type { Db } from '../../activities/db';
+import { ORDER_STATUS_CHART_NODE } from '../../domain/lifecycle';
+import { PROCESS_NODES } from '../../domain/process';
+import { carrierSpend } from './carrier-spend';
 
 /**
  * The on-time and cost report over a window: every figure aggregated in PostgreSQL.
  * Shipments count in the window by their carrier's first scan (shippedAt) or delivery scan
  * (deliveredAt); orders by completion; stage lead times by the visit's end, in business time.
+ * Every figure the process chart also shows is computed the same way, so the two agree: stage visits
+ * and their times (machine stages in real time, as the chart counts them), orders waiting for stock
+ * now, box spend, and carrier spend and savings over the labels bought in the window (carrier-spend.ts).
  */
 
 export const FulfilmentReportQuerySchema = z
@@ -22,6 +28,8 @@ export const FulfilmentReportSchema = z
     ordersShipped: z.number().int(),
     shipmentsShipped: z.number().int(),
     ordersCompleted: z.number().int(),
+    /** Orders waiting for stock now, and backorder waits that ended in the window (the chart's backorder box). */
+    backorders: z.object({ waitingNow: z.number().int(), waitsEnded: z.number().int() }),
     delivery: z.object({
       shipmentsDelivered: z.number().int(),
       onTime: z.number().int(),
@@ -42,8 +50,12 @@ export const FulfilmentReportSchema = z
     }),
     savings: z.object({
       carrierChoice: z.object({
+        /** Labels bought in the window (purchased, not voided), and their shipments. */
+        labels: z.number().int(),
         shipments: z.number().int(),
-        /** Σ (what the fastest service would have cost − what was paid), shipments shipped in the window. */
+        /** What those labels cost. */
+        spendCents: z.number().int(),
+        /** Σ over those labels of (what the fastest service would have cost − what was paid). */
         savedCents: z.number().int(),
       }),
       boxChoice: z.object({ computed: z.boolean(), packagingSpendCents: z.number().int(), note: z.string() }),
@@ -57,7 +69,10 @@ const BOX_NOTE =
   'been billed, so box-choice savings are not computed. packagingSpendCents is what the chosen boxes cost.';
 
 export async function computeFulfilmentReport(db: Db, from: Date, to: Date, timeScale: number): Promise<FulfilmentReport> {
-  const [shipped, delivery, orders, stages, carrier, packaging] = await Promise.all([
+  const waitingStatuses = Object.entries(ORDER_STATUS_CHART_NODE)
+    .filter(([, node]) => node === 'backordered')
+    .map(([status]) => status);
+  const [shipped, delivery, orders, stages, carrier, packaging, waiting] = await Promise.all([
     db.$queryRaw<{ orders: number; shipments: number }[]>`
       SELECT count(DISTINCT "orderId")::int AS orders, count(*)::int AS shipments
       FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to}`,
@@ -91,12 +106,14 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM ("endedAt" - "startedAt")) * 1000))::float8 AS median_ms
       FROM "StageTiming" WHERE "endedAt" >= ${from} AND "endedAt" < ${to}
       GROUP BY stage ORDER BY min("startedAt"), stage`,
-    db.$queryRaw<{ shipments: number; saved: number }[]>`
-      SELECT count(*)::int AS shipments, coalesce(sum("fastestCostCents" - "shippingCostCents"), 0)::int AS saved
-      FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to} AND "fastestCostCents" IS NOT NULL`,
+    carrierSpend(db, from, to),
     db.$queryRaw<{ spend: number }[]>`
       SELECT coalesce(sum("packagingCostCents"), 0)::int AS spend FROM "Shipment" WHERE "packedAt" >= ${from} AND "packedAt" < ${to}`,
+    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Order" WHERE status::text = ANY(${waitingStatuses}::text[])`,
   ]);
+  // Machine stages are measured in real time, whatever the demo clock (as the chart does: domain/process.ts).
+  const machine = new Set(PROCESS_NODES.filter((node) => node.machine).map((node) => node.id));
+  const stageTime = (stage: string, ms: number | null) => (machine.has(stage) ? (ms === null ? null : Math.round(ms)) : business(ms));
   const business = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : Math.round(ms * timeScale));
   const d = delivery[0] ?? { delivered: 0, on_time: 0, promise_miss: 0 };
   const o = orders[0] ?? { n: 0, avg_ms: null, median_ms: null, p95_ms: null, packaging: null, carrier: null, total: 0 };
@@ -108,6 +125,7 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
     ordersShipped: shipped[0]?.orders ?? 0,
     shipmentsShipped: shipped[0]?.shipments ?? 0,
     ordersCompleted: o.n,
+    backorders: { waitingNow: waiting[0]?.n ?? 0, waitsEnded: stages.find((s) => s.stage === 'backordered')?.visits ?? 0 },
     delivery: {
       shipmentsDelivered: d.delivered,
       onTime: d.on_time,
@@ -118,8 +136,8 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
     stageLeadTimes: stages.map((s) => ({
       stage: s.stage,
       visits: s.visits,
-      averageMs: business(s.avg_ms) ?? 0,
-      medianMs: business(s.median_ms) ?? 0,
+      averageMs: stageTime(s.stage, s.avg_ms) ?? 0,
+      medianMs: stageTime(s.stage, s.median_ms) ?? 0,
     })),
     costPerOrder: {
       orders: o.n,
@@ -129,7 +147,12 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
       totalCents: o.total,
     },
     savings: {
-      carrierChoice: { shipments: carrier[0]?.shipments ?? 0, savedCents: carrier[0]?.saved ?? 0 },
+      carrierChoice: {
+        labels: carrier.labels,
+        shipments: carrier.shipments,
+        spendCents: carrier.spendCents,
+        savedCents: carrier.savedCents,
+      },
       boxChoice: { computed: false, packagingSpendCents: packaging[0]?.spend ?? 0, note: BOX_NOTE },
     },
   };

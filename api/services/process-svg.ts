@@ -35,6 +35,21 @@ interface Box {
   node: ProcessNode;
 }
 
+/**
+ * Text is drawn without measuring it (no fonts on the server), so each line is given the width it may
+ * take: when a generous estimate of its width (wide sans-serif glyphs: DejaVu Sans's digits are 0.64 em)
+ * exceeds that, `textLength` squeezes it into the box instead of letting it run over the border.
+ */
+const EM_PER_CHAR = { regular: 0.64, bold: 0.74 } as const;
+
+function fitted(text: string, fontSize: number, weight: keyof typeof EM_PER_CHAR, maxWidth: number): string {
+  const estimate = text.length * fontSize * EM_PER_CHAR[weight];
+  return estimate > maxWidth ? ` textLength="${Math.floor(maxWidth)}" lengthAdjust="spacingAndGlyphs"` : '';
+}
+
+const TEXT_W = BOX_W - 24;
+const NOW_W = 56;
+
 const escapeXml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
@@ -92,23 +107,28 @@ function renderBox(box: Box, currency: string): string {
   const { node, x, y } = box;
   const s = style(node);
   const parts: string[] = [];
+  // The title shares its line with the "now" count at the right: the count takes at most NOW_W (a
+  // larger count is squeezed), the title what is left.
+  const now = String(node.inStageNow);
+  const nowWidth = node.kind === 'end' ? 0 : Math.min(NOW_W, Math.max(now.length * 24 * EM_PER_CHAR.bold, 30)) + 8;
   parts.push(
     `<g class="stage" data-stage="${escapeXml(node.id)}"${node.bottleneck ? ' data-bottleneck="true"' : ''}>`,
     `<rect x="${x}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="10" fill="${s.fill}" stroke="${s.stroke}" stroke-width="${s.width}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
-    `<text x="${x + 12}" y="${y + 24}" class="title">${escapeXml(node.label)}</text>`,
+    `<text x="${x + 12}" y="${y + 24}" class="title"${fitted(node.label, 15, 'bold', TEXT_W - nowWidth)}>${escapeXml(node.label)}</text>`,
   );
   if (node.kind === 'escalation') parts.push(`<text x="${x + 12}" y="${y + 38}" class="kicker">ESCALATION</text>`);
   if (node.kind !== 'end') {
     const nowColour = node.inStageNow > 0 ? (node.bottleneck ? '#c2410c' : node.kind === 'escalation' ? '#6d28d9' : '#0f172a') : '#94a3b8';
     parts.push(
-      `<text x="${x + BOX_W - 12}" y="${y + 27}" text-anchor="end" class="now" fill="${nowColour}">${node.inStageNow}</text>`,
+      `<text x="${x + BOX_W - 12}" y="${y + 27}" text-anchor="end" class="now" fill="${nowColour}"${fitted(now, 24, 'bold', NOW_W)}>${now}</text>`,
       `<text x="${x + BOX_W - 12}" y="${y + 40}" text-anchor="end" class="nowlabel">${node.kind === 'escalation' ? 'open' : 'now'}</text>`,
     );
   }
   figureLines(node, currency).forEach((line, i) => {
     if (line === '') return;
     const bold = node.bottleneck && line.endsWith('over budget');
-    parts.push(`<text x="${x + 12}" y="${y + 52 + i * 17}" class="${bold ? 'fig hot' : 'fig'}">${escapeXml(line)}</text>`);
+    const fit = fitted(line, 12.5, bold ? 'bold' : 'regular', TEXT_W);
+    parts.push(`<text x="${x + 12}" y="${y + 52 + i * 17}" class="${bold ? 'fig hot' : 'fig'}"${fit}>${escapeXml(line)}</text>`);
   });
   if (node.bottleneck) {
     parts.push(

@@ -1,4 +1,5 @@
 import type { Db } from '../../activities/db';
+import { carrierSpend } from './carrier-spend';
 import {
   BOTTLENECK_RULE,
   ORDER_STATUS_STAGE,
@@ -61,12 +62,6 @@ interface DeliveredRow {
   median_ms: number | null;
   p95_ms: number | null;
 }
-interface CostRow {
-  packaging: number;
-  carrier: number;
-  saving: number;
-  currency: string | null;
-}
 
 const HOUR_MS = 3_600_000;
 
@@ -83,7 +78,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
   const shipmentStatuses = Object.keys(SHIPMENT_STATUS_STAGE);
   const shipmentStages = Object.values(SHIPMENT_STATUS_STAGE);
 
-  const [stageRows, nowRows, escalationRows, attributionRows, edgeRows, deliveredRows, costRows] = await Promise.all([
+  const [stageRows, nowRows, escalationRows, attributionRows, edgeRows, deliveredRows, packagingRows, carrier] = await Promise.all([
     db.$queryRaw<StageRow[]>`
       WITH budget AS (SELECT * FROM unnest(${budgetStages}::text[], ${budgetRealMs}::float8[]) AS b(stage, ms)),
       v AS (
@@ -172,14 +167,9 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
              (percentile_cont(0.95) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (s."deliveredAt" - o."createdAt")) * 1000))::float8 AS p95_ms
       FROM "Shipment" s JOIN "Order" o ON o.id = s."orderId"
       WHERE s."deliveredAt" >= ${from} AND s."deliveredAt" < ${to}`,
-    db.$queryRaw<CostRow[]>`
-      SELECT
-        (SELECT coalesce(sum(s."packagingCostCents"), 0) FROM "Shipment" s WHERE s."packedAt" >= ${from} AND s."packedAt" < ${to})::int AS packaging,
-        coalesce(sum(l."amountCents"), 0)::int AS carrier,
-        coalesce(sum(s."fastestCostCents" - l."amountCents") FILTER (WHERE s."fastestCostCents" IS NOT NULL), 0)::int AS saving,
-        min(l.currency) AS currency
-      FROM "Label" l JOIN "Shipment" s ON s.id = l."shipmentId"
-      WHERE l.status = 'purchased' AND l."purchasedAt" >= ${from} AND l."purchasedAt" < ${to}`,
+    db.$queryRaw<{ packaging: number }[]>`
+      SELECT coalesce(sum(s."packagingCostCents"), 0)::int AS packaging FROM "Shipment" s WHERE s."packedAt" >= ${from} AND s."packedAt" < ${to}`,
+    carrierSpend(db, from, to),
   ]);
 
   const scaled = (ms: number | null) => (ms === null ? null : Math.round(ms * timeScale));
@@ -191,7 +181,12 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     if (row.stage) openedIn.set(row.stage, (openedIn.get(row.stage) ?? 0) + row.n);
   }
   const delivered = deliveredRows[0] ?? { n: 0, median_ms: null, p95_ms: null };
-  const cost = costRows[0] ?? { packaging: 0, carrier: 0, saving: 0, currency: null };
+  const cost = {
+    packaging: packagingRows[0]?.packaging ?? 0,
+    carrier: carrier.spendCents,
+    saving: carrier.savedCents,
+    currency: carrier.currency,
+  };
 
   const nodes: ProcessNode[] = PROCESS_NODES.map((def) => {
     const base = {

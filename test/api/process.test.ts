@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FulfilmentReport } from '../../api/services/process-report';
 import type { ProcessChart, ProcessNode } from '../../domain/process';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 import { insertOrder, insertShipment, uniqueId } from './fixtures';
@@ -238,7 +239,13 @@ describe('GET /reports/fulfilment', () => {
       ordersCompleted: 4,
       delivery: { shipmentsDelivered: 4, onTime: 3, onTimeRate: 0.75 },
       costPerOrder: { orders: 4, averagePackagingCents: 120, averageCarrierCents: 690, averageTotalCents: 810, totalCents: 4 * 810 },
-      savings: { carrierChoice: { shipments: 4, savedCents: 4 * 300 }, boxChoice: { computed: false, packagingSpendCents: 5 * 120 } },
+      // Carrier spend and savings over the labels bought in the window, as the chart's booking box counts them:
+      // the stuck shipment's label too, though its parcel never left.
+      savings: {
+        carrierChoice: { labels: 5, shipments: 5, spendCents: 5 * 690, savedCents: 5 * 300 },
+        boxChoice: { computed: false, packagingSpendCents: 5 * 120 },
+      },
+      backorders: { waitingNow: 0, waitsEnded: 0 },
     });
     const picking = report.stageLeadTimes.find((s: { stage: string }) => s.stage === 'picking');
     expect(picking).toEqual({ stage: 'picking', visits: 5, averageMs: (22 * HOUR) / 10, medianMs: 2 * HOUR });
@@ -297,5 +304,73 @@ describe('the customer tracking link', () => {
     const script = await h.as(undefined, { method: 'GET', url: '/ops/assets/ops.js' });
     expect(script.headers['content-type']).toMatch(/^text\/javascript/);
     expect(script.body).toContain('sessionStorage');
+  });
+});
+
+describe('the process chart and the fulfilment report', () => {
+  it('agrees with the fulfilment report on every figure both show: stages (machine ones in real time), backorders, boxes, carrier spend and savings', async () => {
+    // An order waiting for stock now; another whose wait ended in the window and whose parcel was
+    // booked twice (a reship), with a third label voided; all under a demo clock.
+    await insertOrder(h.db, { status: 'backordered', createdAt: new Date(T0) });
+    const waited = await insertOrder(h.db, { status: 'fulfilling', createdAt: new Date(T0) });
+    const t = await stage(waited, null, 'reserving', T0, 0.02);
+    await stage(waited, null, 'backordered', t, 30);
+    const { shipmentId } = await insertShipment(h.db, waited);
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { fastestCostCents: 1500 } });
+    await h.db.label.update({ where: { id: `${shipmentId}-LBL1` }, data: { purchasedAt: new Date(T0 + 40 * HOUR) } });
+    for (const [attempt, status] of [
+      [2, 'purchased'],
+      [3, 'voided'],
+    ] as const) {
+      await h.db.label.create({
+        data: {
+          id: `${shipmentId}-LBL${attempt}`,
+          shipmentId,
+          attempt,
+          carrierCode: 'swiftpost',
+          serviceCode: 'express',
+          carrierLabelId: uniqueId('L'),
+          trackingNumber: uniqueId('SP'),
+          idempotencyKey: `${shipmentId}:${attempt}`,
+          amountCents: 900 + attempt,
+          currency: 'EUR',
+          status,
+          purchasedAt: new Date(T0 + (40 + attempt) * HOUR),
+        },
+      });
+    }
+
+    const demo = await h.rebuild({ timeScale: 1440 });
+    const read = async <T>(url: string) => {
+      const response = await demo.inject({ method: 'GET', url, headers: { 'x-api-key': KEYS.ops.key } });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json() as T;
+    };
+    const chart = await read<ProcessChart>(`/process?${WINDOW}`);
+    const report = await read<FulfilmentReport>(`/reports/fulfilment?${WINDOW}`);
+    const node = (id: string) => chart.nodes.find((n) => n.id === id) as ProcessNode;
+
+    const shared = report.stageLeadTimes.filter((s) => chart.nodes.some((n) => n.id === s.stage));
+    expect(shared.map((s) => s.stage)).toEqual(expect.arrayContaining(['intake', 'reserving', 'backordered', 'picking', 'rating']));
+    for (const s of shared) {
+      expect([s.stage, node(s.stage).completedInWindow, node(s.stage).medianMs]).toEqual([s.stage, s.visits, s.medianMs]);
+    }
+    expect(report.backorders).toEqual({ waitingNow: node('backordered').inStageNow, waitsEnded: node('backordered').completedInWindow });
+    expect(report.backorders.waitingNow).toBeGreaterThanOrEqual(1);
+    expect(node('packing').cost?.packagingCents).toBe(report.savings.boxChoice.packagingSpendCents);
+    expect(node('booking').cost).toEqual({
+      carrierSpendCents: report.savings.carrierChoice.spendCents,
+      savingVsFastestCents: report.savings.carrierChoice.savedCents,
+    });
+    // Every label bought in the window, once; the voided one nowhere.
+    const bought = await h.db.label.findMany({
+      where: { status: 'purchased', purchasedAt: { gte: new Date('2031-06-01T00:00:00Z'), lt: new Date('2031-06-08T00:00:00Z') } },
+    });
+    expect(bought.map((l) => l.id)).toEqual(expect.arrayContaining([`${shipmentId}-LBL1`, `${shipmentId}-LBL2`]));
+    expect(report.savings.carrierChoice).toMatchObject({
+      labels: bought.length,
+      spendCents: bought.reduce((sum, l) => sum + l.amountCents, 0),
+    });
+    expect(node('delivered').completedInWindow).toBe(report.delivery.shipmentsDelivered);
   });
 });

@@ -1,0 +1,34 @@
+import type { Db } from '../../activities/db';
+
+/**
+ * What carriers were paid and what choosing them saved, over the labels bought in a window: the one
+ * definition that the process chart's booking box and the fulfilment report both show. Each purchased
+ * label counts once, at its purchase (a voided label was refunded and counts nowhere); its saving is
+ * what the fastest service quoted for its shipment would have cost, minus what this label cost.
+ */
+export interface CarrierSpend {
+  labels: number;
+  shipments: number;
+  spendCents: number;
+  savedCents: number;
+  currency: string | null;
+}
+
+export async function carrierSpend(db: Db, from: Date, to: Date): Promise<CarrierSpend> {
+  const rows = await db.$queryRaw<{ labels: number; shipments: number; spend: number; saved: number; currency: string | null }[]>`
+    SELECT count(*)::int AS labels,
+           count(DISTINCT l."shipmentId")::int AS shipments,
+           coalesce(sum(l."amountCents"), 0)::int AS spend,
+           coalesce(sum(s."fastestCostCents" - l."amountCents") FILTER (WHERE s."fastestCostCents" IS NOT NULL), 0)::int AS saved,
+           min(l.currency) AS currency
+    FROM "Label" l JOIN "Shipment" s ON s.id = l."shipmentId"
+    WHERE l.status = 'purchased' AND l."purchasedAt" >= ${from} AND l."purchasedAt" < ${to}`;
+  const row = rows[0];
+  return {
+    labels: row?.labels ?? 0,
+    shipments: row?.shipments ?? 0,
+    spendCents: row?.spend ?? 0,
+    savedCents: row?.saved ?? 0,
+    currency: row?.currency ?? null,
+  };
+}
