@@ -211,7 +211,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         description:
           "Through the workflow's `cancel` update, recorded as made by the calling key: 409 with the reason when the order's state " +
           'refuses it (already delivered, already with the carrier, its journey ended). An Idempotency-Key makes a retry safe: ' +
-          'same key and body, the same answer; another body, 409. A shop\'s key cancels its own orders only.',
+          "same key and body, the same answer; another body, 409. A shop's key cancels its own orders only.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: CancelOrderRequestSchema,
