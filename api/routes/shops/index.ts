@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema } from '../../../domain/api';
 import { ShopParamsSchema, ShopSchema, UpdateShopSchema } from '../../../domain/webhooks-api';
 import { notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
+import { errorResponses } from '../responses';
 
 /** A shop's settings as customers see them: the name on its mails, its return window. A shop's key reads and sets its own. */
 const shops: FastifyPluginAsyncZod = async (app) => {
-  const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
+  const errors = errorResponses({ key: true, body: true, notFound: true });
   const mayTouch = (principalName: string, role: string, shopId: string) => role === 'ops' || principalName === shopId;
 
   app.get(

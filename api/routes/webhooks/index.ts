@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { temporalRelayWaker } from '../../../activities/notifications/waker';
 import { newWebhookSecret } from '../../../activities/notifications/webhook-signature';
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
-import { ErrorResponseSchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
+import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
+import { errorResponses } from '../responses';
 import { relayIds, subscribedEvents } from '../../../domain/notifications';
 import {
   CreateSubscriptionSchema,
@@ -26,13 +27,8 @@ import { type Principal, principalOf } from '../../plugins/app/auth';
  * failures. Signing and delivery are the notify relays' (activities/notifications).
  */
 
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-};
+// Every status these routes can answer, 413/415/429 included (the long fuzz run found an undocumented 415).
+const errors = errorResponses({ key: true, body: true, notFound: true, conflict: true });
 const ROTATION_GRACE_MS = 24 * 3_600_000;
 
 type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
