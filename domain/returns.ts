@@ -40,8 +40,11 @@ export const ReturnRequestSchema = z
   });
 export type ReturnRequest = z.infer<typeof ReturnRequestSchema>;
 
-/** What the warehouse found, per return line: units back on sale and units written off as damaged. */
-export const ReturnInspectionSchema = z.object({
+/**
+ * What the warehouse found, per return line: units back on sale and units written off as damaged.
+ * Who inspected is the calling key's name, never a body field (a body cannot vouch for its author).
+ */
+export const ReturnInspectionSchema = z.strictObject({
   lines: z
     .array(
       z.object({
@@ -53,7 +56,6 @@ export const ReturnInspectionSchema = z.object({
     .min(1)
     .max(MAX_RETURN_LINES),
   note: z.string().trim().max(1000).optional(),
-  inspectedBy: z.string().trim().min(1).max(120).default('ops'),
 });
 export type ReturnInspection = z.infer<typeof ReturnInspectionSchema>;
 

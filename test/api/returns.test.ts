@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredApiKey } from '../../api/config';
+import { trackingToken } from '../../api/routes/pages/tracking-token';
 import { DAY_MS } from '../../domain/clock';
 import { insertOrder, insertShipment } from './fixtures';
-import { createHarness, expectErrorShape, type Harness, KEYS, newKey } from './harness';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, TRACKING_SECRET } from './harness';
 
 /**
  * Starting a return as a hostile client would: every refusal is a 4xx naming what is wrong and
@@ -171,5 +172,66 @@ describe('POST /returns/{id}/inspection', () => {
       404,
     );
     expect(await h.db.inventoryMovement.count({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } })).toBe(0);
+  });
+});
+
+describe('the inspection as an ops action', () => {
+  it('is made by the calling key: an inspectedBy in the body is refused (400 naming it), and nothing is recorded', async () => {
+    const orderId = await deliveredOrder();
+    const returnId = (await startReturn(KEYS.ops, orderId, MUG)).json().returnId as string;
+    const refused = expectErrorShape(
+      await h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/returns/${returnId}/inspection`,
+        payload: { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }], inspectedBy: 'someone-else' },
+      }),
+      400,
+      'validation_failed',
+    );
+    expect(JSON.stringify(refused.details)).toContain('inspectedBy');
+    expect(await h.db.opsAction.count({ where: { targetId: returnId } })).toBe(0);
+  });
+
+  it('an Idempotency-Key replays the first answer under the same body and refuses another body (409 idempotency_conflict)', async () => {
+    const orderId = await deliveredOrder();
+    const returnId = (await startReturn(KEYS.ops, orderId, MUG)).json().returnId as string;
+    const key = newKey('inspect');
+    const inspect = (restock: number) =>
+      h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/returns/${returnId}/inspection`,
+        headers: { 'idempotency-key': key },
+        payload: { lines: [{ lineNo: 1, restock, writeOff: 1 - restock }] },
+      });
+    // No worker: the return has no label yet, a 409 — stored as this key's answer.
+    const first = await inspect(1);
+    expectErrorShape(first, 409, 'order_state_conflict');
+    // The stored answer, not a second attempt: still one recorded action below.
+    expectErrorShape(await inspect(1), 409, 'order_state_conflict');
+    expectErrorShape(await inspect(0), 409, 'idempotency_conflict');
+    const actions = await h.db.opsAction.findMany({ where: { targetId: returnId } });
+    expect(actions.map((a) => [a.actor, a.action, a.status])).toEqual([[KEYS.ops.name, 'inspect_return', 409]]);
+  });
+});
+
+describe('the tracking page return form', () => {
+  it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const post = (comment: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${t}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=1&reason=defective&comment=${comment}&key=${newKey('form').replace(/[^A-Za-z0-9_-]/g, '')}`,
+      });
+    for (const comment of ['a%00b', '%1B%5B31m']) {
+      const refused = await post(comment);
+      expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
+      expect(refused.body).toContain('cannot be accepted');
+    }
+    expect(await returnsOf(orderId)).toBe(0);
+    expect((await post('too%20small')).statusCode).toBe(303);
+    expect(await returnsOf(orderId)).toBe(1);
   });
 });

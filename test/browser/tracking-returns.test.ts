@@ -87,6 +87,11 @@ describe('returns from the tracking page, in Chromium', () => {
     await page.click(`${row} button[data-inspect="restock"]`);
     await page.waitForSelector(`${row}[data-inspected="restock"]`);
     expect(await page.textContent(row)).toContain('refund due 12.90 EUR');
+    // The inspector is the calling key, recorded once as an ops action (the page sends an Idempotency-Key).
+    const inspected = await journey.database.db.return.findUnique({ where: { id: returnId }, select: { inspectedBy: true } });
+    expect(inspected?.inspectedBy).toBe(KEYS.ops.name);
+    const actions = await journey.database.db.opsAction.findMany({ where: { targetId: returnId, action: 'inspect_return' } });
+    expect(actions.map((a) => [a.actor, a.status, a.idempotencyKey?.startsWith('ops-page-')])).toEqual([[KEYS.ops.name, 200, true]]);
     await page.screenshot({ path: screenshotPath('ops-returns-inspected'), fullPage: true });
 
     await page.goto(tracking);

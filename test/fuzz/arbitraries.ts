@@ -148,3 +148,35 @@ function setAt(base: unknown, path: (string | number)[], value: unknown): unknow
   copy[String(head)] = setAt(copy[String(head)], rest, value);
   return copy;
 }
+
+/**
+ * A browser form's body (application/x-www-form-urlencoded): the tracking page's return form, its
+ * fields sometimes valid, sometimes hostile (NUL bytes, lone surrogates as raw bytes, huge numbers),
+ * fields added, fields missing.
+ */
+export function formBody(sku: string) {
+  const value = fc.oneof(
+    fc.constantFrom('1', '0', '2', '-1', '1e309', 'NaN', '', '0x10', '1.5'),
+    nastyString.filter(wellFormed).map((s) => encodeURIComponent(s)),
+    fc.constantFrom('%00', '%ED%A0%80', '%FF', '%0A', 'a%00b'),
+  );
+  const fields = fc.record(
+    {
+      qty: fc.oneof(fc.constant('1'), value),
+      reason: fc.oneof(fc.constantFrom('defective', 'wrong_item', 'other'), value),
+      comment: fc.oneof(fc.constant('too%20small'), value),
+      key: fc.oneof(fc.constant('fuzzFormKey0123456789'), value),
+      extra: fc.array(fc.tuple(value, value), { maxLength: 3 }),
+    },
+    { requiredKeys: ['extra'] },
+  );
+  return fields.map((f) =>
+    [
+      ...(f.qty !== undefined ? [`qty.${sku}=${f.qty}`] : []),
+      ...(f.reason !== undefined ? [`reason=${f.reason}`] : []),
+      ...(f.comment !== undefined ? [`comment=${f.comment}`] : []),
+      ...(f.key !== undefined ? [`key=${f.key}`] : []),
+      ...f.extra.map(([k, v]) => `${k}=${v}`),
+    ].join('&'),
+  );
+}

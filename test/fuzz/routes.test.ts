@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
+import { trackingToken } from '../../api/routes/pages/tracking-token';
+import { DAY_MS } from '../../domain/clock';
 import { loadConfig } from '../../config';
 import { createHarness, type Harness, KEYS, newKey, orderRequest, WEBHOOK_SECRET } from '../api/harness';
 import { insertOrder, insertShipment, startIdleWorkflow, uniqueId } from '../api/fixtures';
-import { mutated, nastyJson, nastyString, pathSegment, queryString, rawBodyText } from './arbitraries';
+import { formBody, mutated, nastyJson, nastyString, pathSegment, queryString, rawBodyText } from './arbitraries';
 
 /**
  * Property-based fuzzing of every route: whatever a client sends — any path, query, headers, body —
@@ -20,7 +22,16 @@ const RUNS = config.COLIS_FUZZ_RUNS;
 const SEED = config.COLIS_FUZZ_SEED;
 
 let h: Harness;
-let known: { orderId: string; shipmentId: string; trackingNumber: string; escalationId: string };
+let known: {
+  orderId: string;
+  shipmentId: string;
+  trackingNumber: string;
+  escalationId: string;
+  /** Delivered two days ago, no workflow: read from the database, its goods returnable. */
+  deliveredOrderId: string;
+  /** A return whose parcel is at the warehouse, its workflow idle: an inspection reaches it and times out. */
+  returnId: string;
+};
 let documented: Map<string, Set<number>>;
 const observed = new Map<string, Map<number, number>>();
 
@@ -41,7 +52,10 @@ beforeAll(async () => {
   await h.db.escalation.create({
     data: { id: escalationId, orderId, shipmentId, reason: 'stuck', severity: 'low', detail: 'no scan', dedupeKey: escalationId },
   });
-  known = { orderId, shipmentId, trackingNumber, escalationId };
+  const deliveredOrderId = await deliveredOrder();
+  const returnId = await receivedReturn(await deliveredOrder());
+  await startIdleWorkflow(h.client, `return-${returnId}`);
+  known = { orderId, shipmentId, trackingNumber, escalationId, deliveredOrderId, returnId };
   const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
   };
@@ -51,6 +65,37 @@ beforeAll(async () => {
     ),
   );
 }, 120_000);
+
+async function deliveredOrder(): Promise<string> {
+  const orderId = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+  const { shipmentId } = await insertShipment(h.db, orderId);
+  await h.db.order.update({ where: { id: orderId }, data: { shopId: KEYS.intake.name, status: 'completed' } });
+  await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date(Date.now() - 2 * DAY_MS) } });
+  return orderId;
+}
+
+async function receivedReturn(orderId: string): Promise<string> {
+  const returnId = uniqueId('RMA').replace(/-/g, '').replace(/^RMA/, 'RMA-');
+  await h.db.return.create({
+    data: {
+      id: returnId,
+      orderId,
+      idempotencyKey: `fuzz:${returnId}`,
+      requestHash: 'h',
+      channel: 'shop',
+      requestedBy: KEYS.intake.name,
+      reason: 'defective',
+      status: 'received',
+      warehouseCode: 'PAR1',
+      workflowId: `return-${returnId}`,
+      startedAt: new Date(),
+      receivedAt: new Date(),
+      currency: 'EUR',
+      lines: { create: [{ lineNo: 1, orderLineId: `${orderId}-L1`, skuCode: 'MUG-CER-350', quantity: 1, unitPriceCents: 1290 }] },
+    },
+  });
+  return returnId;
+}
 
 afterAll(async () => {
   const lines = [...observed].map(([route, statuses]) => `${route}: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
@@ -80,7 +125,14 @@ const QUERY_NAMES: Record<string, readonly string[]> = {
   '/reports/fulfilment': ['from', 'to'],
   '/track/:orderId': ['t'],
   '/shipments/:id/label': ['format'],
+  '/returns': ['status', 'limit'],
+  '/track/:orderId/returns': ['t'],
 };
+
+/** Routes a browser posts a form to (application/x-www-form-urlencoded), not JSON. */
+const FORM_ROUTES = new Set(['/track/:orderId/returns']);
+/** Customer pages behind a tracking token: a valid one is sent half the time, so the page itself is reached. */
+const TOKEN_ROUTES = new Set(['/track/:orderId', '/track/:orderId/returns']);
 
 function validBody(url: string): unknown {
   switch (url) {
@@ -106,6 +158,10 @@ function validBody(url: string): unknown {
           },
         ],
       };
+    case '/orders/:id/returns':
+      return { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'defective', comment: 'the handle came off' };
+    case '/returns/:id/inspection':
+      return { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }], note: 'as new' };
     case '/codec/encode':
     case '/codec/decode':
       // json/plain `{"a":1}`: what the Web UI sends; not encrypted, so decode passes it through.
@@ -149,24 +205,41 @@ const contentTypes = fc.constantFrom<Record<string, string>>(
 
 function requestFor(route: { method: string; url: string }): fc.Arbitrary<InjectOptions & { label: string }> {
   const params = [...route.url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1] ?? '');
-  const ids = [known.orderId, known.shipmentId, known.escalationId, 'swiftpost', 'parcelnord', 'ORD-NONE', 'x'];
+  const ids = [
+    known.orderId,
+    known.shipmentId,
+    known.escalationId,
+    known.deliveredOrderId,
+    known.returnId,
+    'swiftpost',
+    'parcelnord',
+    'ORD-NONE',
+    'RMA-NONE',
+    'x',
+  ];
   const base = validBody(route.url);
+  const form = FORM_ROUTES.has(route.url);
   const body =
-    route.method === 'POST'
-      ? fc.oneof(
-          { weight: 2, arbitrary: fc.constant(base).map((b) => JSON.stringify(b)) },
-          { weight: 4, arbitrary: mutated(base).map((b) => JSON.stringify(b)) },
-          { weight: 2, arbitrary: nastyJson.map((b) => JSON.stringify(b) ?? 'null') },
-          { weight: 2, arbitrary: rawBodyText },
-        )
-      : fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: rawBodyText });
+    route.method === 'POST' && form
+      ? fc.oneof({ weight: 6, arbitrary: formBody('MUG-CER-350') }, { weight: 1, arbitrary: rawBodyText })
+      : route.method === 'POST'
+        ? fc.oneof(
+            { weight: 2, arbitrary: fc.constant(base).map((b) => JSON.stringify(b)) },
+            { weight: 4, arbitrary: mutated(base).map((b) => JSON.stringify(b)) },
+            { weight: 2, arbitrary: nastyJson.map((b) => JSON.stringify(b) ?? 'null') },
+            { weight: 2, arbitrary: rawBodyText },
+          )
+        : fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: rawBodyText });
   return fc
     .record({
       segments: fc.tuple(...params.map(() => pathSegment(ids))),
       query: queryString(QUERY_NAMES[route.url] ?? []),
       key: keyHeaders,
       idempotency: idempotencyHeaders,
-      contentType: contentTypes,
+      contentType: form
+        ? fc.oneof({ weight: 4, arbitrary: fc.constant({ 'content-type': 'application/x-www-form-urlencoded' }) }, contentTypes)
+        : contentTypes,
+      validToken: fc.boolean(),
       body,
       otherMethod: fc.option(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), { freq: 8 }),
       sign: fc.boolean(),
@@ -182,6 +255,9 @@ function requestFor(route: { method: string; url: string }): fc.Arbitrary<Inject
     .map((r) => {
       let i = 0;
       const path = route.url.replace(/:([A-Za-z]+)/g, () => r.segments[i++] ?? 'x');
+      // The token of the order in the path (if it is one of ours): the page and its form are reached, not only the 404.
+      const token = TOKEN_ROUTES.has(route.url) && r.validToken ? trackingToken(r.segments[0] ?? '', h.app.config.trackingSecret) : '';
+      const query = token ? `${r.query}${r.query ? '&' : '?'}t=${token}` : r.query;
       const headers: Record<string, string | string[]> = {
         ...r.key,
         ...r.idempotency,
@@ -195,10 +271,10 @@ function requestFor(route: { method: string; url: string }): fc.Arbitrary<Inject
       const method = (r.otherMethod ?? route.method) as InjectOptions['method'];
       return {
         method,
-        url: `${path}${r.query}`,
+        url: `${path}${query}`,
         headers,
         ...(r.body !== undefined ? { payload: r.body } : {}),
-        label: `${method} ${path}${r.query}`,
+        label: `${method} ${path}${query}`,
       };
     });
 }
@@ -230,7 +306,9 @@ describe('every route, fuzzed', () => {
               if (error instanceof Error && /Invalid|header|character/i.test(error.message)) return;
               throw error;
             }
-            const sameRoute = request.method === route.method;
+            // A path with a `..` segment (`%2e%2e` too) is resolved by the URL parser before routing: it is another route's request.
+            const resolved = new URL(String(request.url), 'http://fuzz.invalid').pathname;
+            const sameRoute = request.method === route.method && resolved.split('/').length === route.url.split('/').length;
             if (sameRoute) record(id, response.statusCode);
             const documented503 = statuses?.has(503) ?? false;
             expect(

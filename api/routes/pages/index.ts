@@ -7,6 +7,7 @@ import { RETURN_REASONS } from '../../../domain/return-policy';
 import { ReturnRequestSchema, type ReturnView } from '../../../domain/returns';
 import { ApiError } from '../../errors';
 import { type ReturnableLine, returnDepsOf, returnOptions, startReturn } from '../../services/returns';
+import { bodyTextProblems } from '../../services/json-input';
 import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { notFound } from '../../errors';
@@ -291,6 +292,10 @@ const pages: FastifyPluginAsyncZod = async (app) => {
         trackingPage(orderId, token, message).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
+      // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
+      const badText = bodyTextProblems(request.body ?? {})[0];
+      if (badText)
+        return html(400, `The form has text that cannot be accepted (${badText.path.replace(/^body\./, '')}: ${badText.message})`);
       const form = ReturnFormSchema.safeParse(request.body ?? {});
       if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
       const parsed = returnRequestFromForm(form.data);

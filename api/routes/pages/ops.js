@@ -223,6 +223,8 @@
           body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No return parcel is on its way or waiting.' })]));
         items.forEach((item) => {
           var action = el('td', {});
+          // One Idempotency-Key per return shown: a double click or a retry after a lost answer records one inspection.
+          var idempotencyKey = `ops-page-${item.returnId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
           var row = el('tr', { 'data-return': item.returnId }, [
             el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
             el('td', { text: item.returnId }),
@@ -246,7 +248,7 @@
                 restock: choice[0] === 'restock' ? l.quantity : 0,
                 writeOff: choice[0] === 'restock' ? 0 : l.quantity,
               }));
-              api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }).then(
+              api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
                 (done) => {
                   action.replaceChildren(
                     el('span', { class: 'done', text: `refund due ${(done.refundCents / 100).toFixed(2)} ${done.currency}` }),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema, IntakeHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
+import { IntakeHeadersSchema, OptionalIdempotencyHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
 import { FINAL_RETURN_STATUSES, inspectionProblems, returnIds } from '../../../domain/return-policy';
 import {
   ReturnIdParamsSchema,
@@ -7,22 +7,17 @@ import {
   ReturnListQuerySchema,
   ReturnListSchema,
   ReturnRequestSchema,
+  type ReturnInspection,
+  type ReturnView,
   ReturnViewSchema,
 } from '../../../domain/returns';
 import { inspectReturnUpdate } from '../../../workflows/returns/definitions';
-import { ApiError, notFound } from '../../errors';
+import { ApiError, notFound, toApiError } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
+import { runOpsAction } from '../../services/ops-actions';
 import { listReturns, mayReadReturnOf, readReturn, returnDepsOf, startReturn, sweepUnstartedReturns } from '../../services/returns';
-import { updateFailureToApiError, withinDeadline } from '../../services/workflows';
-
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-  429: ErrorResponseSchema,
-};
+import { withinDeadline } from '../../services/workflows';
+import { errorResponses } from '../responses';
 
 /**
  * Returns (RMA): shops (their own orders) and ops start them; anyone who may read the order reads
@@ -64,7 +59,11 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         params: OrderIdParamsSchema,
         headers: IntakeHeadersSchema,
         body: ReturnRequestSchema,
-        response: { 202: ReturnViewSchema, 200: ReturnViewSchema, ...errors },
+        response: {
+          202: ReturnViewSchema,
+          200: ReturnViewSchema,
+          ...errorResponses({ key: true, body: true, notFound: true, conflict: true }),
+        },
       },
     },
     async (request, reply) => {
@@ -93,7 +92,7 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         tags: ['returns'],
         summary: "An order's returns",
         params: OrderIdParamsSchema,
-        response: { 200: ReturnListSchema, ...errors },
+        response: { 200: ReturnListSchema, ...errorResponses({ key: true, notFound: true }) },
       },
     },
     async (request) => {
@@ -112,7 +111,7 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         summary: 'List returns',
         description: 'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.',
         querystring: ReturnListQuerySchema,
-        response: { 200: ReturnListSchema, ...errors },
+        response: { 200: ReturnListSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => ({
@@ -124,7 +123,12 @@ const returns: FastifyPluginAsyncZod = async (app) => {
     '/returns/:id',
     {
       config: { access: { roles: ['intake', 'ops'] } },
-      schema: { tags: ['returns'], summary: 'A return', params: ReturnIdParamsSchema, response: { 200: ReturnViewSchema, ...errors } },
+      schema: {
+        tags: ['returns'],
+        summary: 'A return',
+        params: ReturnIdParamsSchema,
+        response: { 200: ReturnViewSchema, ...errorResponses({ key: true, notFound: true }) },
+      },
     },
     async (request) => {
       const row = await app.db.return.findUnique({ where: { id: request.params.id }, select: { order: { select: { shopId: true } } } });
@@ -145,57 +149,67 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         description:
           'The warehouse opened the parcel: per return line, how many units go back on sale (`restock`) and how many are written off ' +
           'as damaged (`writeOff`); together they must be what the line returned. The stock moves in the ledger and the shop gets ' +
-          '`refund.due` with the amount before this answers. Repeating the same inspection answers the same; 409 once the return has ' +
-          'ended or before it has a label.',
+          "`refund.due` with the amount before this answers. Recorded as made by the calling key (the inspector is that key's " +
+          'name, never a body field). Repeating the same inspection answers the same; an Idempotency-Key makes a retry safe as for ' +
+          'cancel (another body under the same key, 409). 409 once the return has ended or before it has a label.',
         params: ReturnIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
         body: ReturnInspectionSchema,
-        response: { 200: ReturnViewSchema, ...errors, 503: ErrorResponseSchema },
+        response: {
+          200: ReturnViewSchema,
+          ...errorResponses({ key: true, body: true, notFound: true, conflict: true, unavailable: true }),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const returnId = request.params.id;
-      const row = await app.db.return.findUnique({ where: { id: returnId }, include: { lines: true } });
-      if (!row) throw notFound(`return ${returnId}`);
-      const problems = inspectionProblems(row.lines, request.body.lines);
-      if (problems.length > 0) {
-        throw new ApiError(
-          400,
-          'validation_failed',
-          `the inspection does not match return ${returnId}`,
-          problems.map((p) => ({ path: `body.lines.${p.index}`, message: p.message })),
-        );
-      }
-      if (row.status === 'requested' || FINAL_RETURN_STATUSES.includes(row.status)) {
-        const settled = row.status === 'completed' && row.inspectedAt ? await readReturn(app.db, returnId) : undefined;
-        if (settled) return settled;
-        throw new ApiError(
-          409,
-          'order_state_conflict',
-          `return ${returnId} is ${row.status.replace(/_/g, ' ')}: there is nothing to inspect`,
-        );
-      }
-      try {
-        await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
-          app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).executeUpdate(inspectReturnUpdate, {
-            args: [
-              {
-                lines: request.body.lines,
-                inspectedBy: request.body.inspectedBy,
-                ...(request.body.note ? { note: request.body.note } : {}),
-              },
-            ],
-            updateId: `inspect-${returnId}`,
-          }),
-        );
-      } catch (error) {
-        throw updateFailureToApiError(error, `the inspection of return ${returnId}`) ?? error;
-      }
-      const view = await readReturn(app.db, returnId);
-      if (!view) throw notFound(`return ${returnId}`);
-      request.log.info({ returnId, refundCents: view.refundCents }, 'return inspected');
-      return view;
+      const actor = principalOf(request).name;
+      const { body, replayed } = await runOpsAction(
+        app.db,
+        { actor, action: 'inspect_return', targetId: returnId, idempotencyKey: request.headers['idempotency-key'], request: request.body },
+        () => inspect(returnId, request.body, actor),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      else request.log.info({ returnId, refundCents: body.refundCents, actor }, 'return inspected');
+      return body;
     },
   );
+
+  const inspect = async (returnId: string, inspection: ReturnInspection, inspectedBy: string): Promise<ReturnView> => {
+    const row = await app.db.return.findUnique({ where: { id: returnId }, include: { lines: true } });
+    if (!row) throw notFound(`return ${returnId}`);
+    const problems = inspectionProblems(row.lines, inspection.lines);
+    if (problems.length > 0) {
+      throw new ApiError(
+        400,
+        'validation_failed',
+        `the inspection does not match return ${returnId}`,
+        problems.map((p) => ({ path: `body.lines.${p.index}`, message: p.message })),
+      );
+    }
+    if (row.status === 'requested' || FINAL_RETURN_STATUSES.includes(row.status)) {
+      const settled = row.status === 'completed' && row.inspectedAt ? await readReturn(app.db, returnId) : undefined;
+      if (settled) return settled;
+      throw new ApiError(
+        409,
+        'order_state_conflict',
+        `return ${returnId} is ${row.status.replace(/_/g, ' ')}: there is nothing to inspect`,
+      );
+    }
+    try {
+      await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+        app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).executeUpdate(inspectReturnUpdate, {
+          args: [{ lines: inspection.lines, inspectedBy, ...(inspection.note ? { note: inspection.note } : {}) }],
+          updateId: `inspect-${returnId}`,
+        }),
+      );
+    } catch (error) {
+      throw toApiError(error, `the inspection of return ${returnId}`) ?? error;
+    }
+    const view = await readReturn(app.db, returnId);
+    if (!view) throw notFound(`return ${returnId}`);
+    return view;
+  };
 };
 
 export default returns;
