@@ -13,7 +13,7 @@ import { screenScans } from '../domain/scan-screening';
 import type { CarrierRegistry } from './carriers/registry';
 import { CarrierRejected, toApplicationFailure as carrierFailure, isCarrierError } from './carriers/errors';
 import type { Db } from './db';
-import { storeUnmappedScans } from './unmapped-scans';
+import { parcelOfTrackingNumber, storeUnmappedScans } from './unmapped-scans';
 
 export interface BookedLabel extends PurchasedLabel {
   attempt: number;
@@ -248,14 +248,9 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
         // The same screening as the webhook's: dated on receipt beyond the skew allowance, unmapped codes stored for ops.
         const { events, unmapped } = screenScans(polled, receivedNowMs());
         if (unmapped.length > 0) {
-          const label = await db.label.findFirst({
-            where: { carrierCode: input.carrierCode, trackingNumber: input.trackingNumber },
-            select: { shipmentId: true },
-          });
-          if (label) {
-            const shipmentOf = new Map([[input.trackingNumber, label.shipmentId]]);
-            await storeUnmappedScans(db, { source: 'poll', events: unmapped, shipmentOf });
-          }
+          // A shipment's parcel or a return parcel: the return workflow polls through this activity too.
+          const owner = await parcelOfTrackingNumber(db, input.carrierCode, input.trackingNumber);
+          if (owner) await storeUnmappedScans(db, { source: 'poll', events: unmapped, parcelOf: new Map([[input.trackingNumber, owner]]) });
         }
         // The workflow could not read them: stored here and listed for ops, as the webhook does.
         return events.filter((event) => !unmapped.includes(event));

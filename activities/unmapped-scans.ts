@@ -3,22 +3,26 @@ import type { Db } from './db';
 
 /**
  * Scans whose status code Colis cannot read yet, stored apart from the understood ones (which the
- * shipment's workflow records as it folds them into its status): ops see them listed by carrier and
- * code (GET /carriers/unmapped-statuses, the ops escalations page) so the mapping in
- * domain/tracking-codes.ts can be extended, and each appears in its order's timeline.
+ * shipment's or the return's workflow records as it folds them into its status): ops see them listed
+ * by carrier and code (GET /carriers/unmapped-statuses, the ops escalations page) so the mapping in
+ * domain/tracking-codes.ts can be extended, and a shipment's appear in its order's timeline.
  * The (carrier, event id) key absorbs duplicates as it does for every scan.
  */
+
+/** Whose parcel a tracking number is: a shipment's (its label) or a return's (its return label). */
+export type ParcelOwner = { shipmentId: string } | { returnId: string };
+
 export async function storeUnmappedScans(
   db: Db,
-  input: { source: 'webhook' | 'poll'; events: readonly CarrierTrackingEvent[]; shipmentOf: ReadonlyMap<string, string> },
+  input: { source: 'webhook' | 'poll'; events: readonly CarrierTrackingEvent[]; parcelOf: ReadonlyMap<string, ParcelOwner> },
 ): Promise<number> {
   const rows = input.events.flatMap((event) => {
-    const shipmentId = input.shipmentOf.get(event.trackingNumber);
-    if (shipmentId === undefined) return [];
+    const owner = input.parcelOf.get(event.trackingNumber);
+    if (owner === undefined) return [];
     return [
       {
         id: `${event.carrierCode}:${event.eventId}`,
-        shipmentId,
+        ...('shipmentId' in owner ? { shipmentId: owner.shipmentId } : { returnId: owner.returnId }),
         carrierCode: event.carrierCode,
         carrierEventId: event.eventId,
         trackingNumber: event.trackingNumber,
@@ -33,4 +37,12 @@ export async function storeUnmappedScans(
   if (rows.length === 0) return 0;
   const stored = await db.unmappedTrackingEvent.createMany({ data: rows, skipDuplicates: true });
   return stored.count;
+}
+
+/** The parcel a polled tracking number belongs to: a shipment's label first, else a return's label. */
+export async function parcelOfTrackingNumber(db: Db, carrierCode: string, trackingNumber: string): Promise<ParcelOwner | undefined> {
+  const label = await db.label.findFirst({ where: { carrierCode, trackingNumber }, select: { shipmentId: true } });
+  if (label) return { shipmentId: label.shipmentId };
+  const parcel = await db.return.findFirst({ where: { carrierCode, trackingNumber }, select: { id: true } });
+  return parcel ? { returnId: parcel.id } : undefined;
 }

@@ -268,11 +268,17 @@ export const UnmappedStatusSchema = z.object({
   carrierCode: z.string(),
   carrierStatusCode: z.string(),
   scans: z.number().int().positive(),
+  /** Parcels that sent it: shipments' and return parcels. */
   shipments: z.number().int().positive(),
   firstSeenAt: z.string(),
   lastSeenAt: z.string(),
-  /** The newest such scan's shipment and detail, to look the code up with the carrier. */
-  example: z.object({ shipmentId: z.string(), orderId: z.string(), detail: z.string().optional() }),
+  /** The newest such scan's parcel (a shipment's, or a return's) and detail, to look the code up with the carrier. */
+  example: z.object({
+    shipmentId: z.string().optional(),
+    returnId: z.string().optional(),
+    orderId: z.string(),
+    detail: z.string().optional(),
+  }),
 });
 export const UnmappedStatusListSchema = z
   .object({ items: z.array(UnmappedStatusSchema) })

@@ -47,7 +47,7 @@ export async function withStoredScans(db: Db, view: OrderView): Promise<OrderVie
   const scans = new Map<string, TimelineEntry[]>();
   const add = (shipmentId: string, entry: TimelineEntry) => scans.set(shipmentId, [...(scans.get(shipmentId) ?? []), entry]);
   for (const row of understood) add(row.shipmentId, scanEntry(row));
-  for (const row of unmapped) add(row.shipmentId, scanEntry(row, true));
+  for (const row of unmapped) if (row.shipmentId !== null) add(row.shipmentId, scanEntry(row, true));
   return {
     ...view,
     shipments: view.shipments.map((shipment) => ({

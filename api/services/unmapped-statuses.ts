@@ -13,7 +13,8 @@ interface UnmappedGroupRow {
   shipments: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
-  shipmentId: string;
+  shipmentId: string | null;
+  returnId: string | null;
   orderId: string;
   detail: string | null;
 }
@@ -22,15 +23,19 @@ interface UnmappedGroupRow {
 export async function unmappedStatuses(db: Db, limit = 200): Promise<UnmappedStatusList['items']> {
   const rows = await db.$queryRaw<UnmappedGroupRow[]>`
     WITH grouped AS (
-      SELECT "carrierCode", "carrierStatusCode", count(*)::int AS scans, count(DISTINCT "shipmentId")::int AS shipments,
+      SELECT "carrierCode", "carrierStatusCode", count(*)::int AS scans,
+             count(DISTINCT coalesce("shipmentId", "returnId"))::int AS shipments,
              min("receivedAt") AS "firstSeenAt", max("receivedAt") AS "lastSeenAt"
       FROM "UnmappedTrackingEvent" GROUP BY "carrierCode", "carrierStatusCode"
     ), newest AS (
-      SELECT DISTINCT ON (u."carrierCode", u."carrierStatusCode") u."carrierCode", u."carrierStatusCode", u."shipmentId", s."orderId", u."detail"
-      FROM "UnmappedTrackingEvent" u JOIN "Shipment" s ON s."id" = u."shipmentId"
+      SELECT DISTINCT ON (u."carrierCode", u."carrierStatusCode") u."carrierCode", u."carrierStatusCode", u."shipmentId", u."returnId",
+             coalesce(s."orderId", r."orderId") AS "orderId", u."detail"
+      FROM "UnmappedTrackingEvent" u
+      LEFT JOIN "Shipment" s ON s."id" = u."shipmentId"
+      LEFT JOIN "Return" r ON r."id" = u."returnId"
       ORDER BY u."carrierCode", u."carrierStatusCode", u."receivedAt" DESC
     )
-    SELECT g.*, n."shipmentId", n."orderId", n."detail"
+    SELECT g.*, n."shipmentId", n."returnId", n."orderId", n."detail"
     FROM grouped g JOIN newest n USING ("carrierCode", "carrierStatusCode")
     ORDER BY g."lastSeenAt" DESC
     LIMIT ${limit}`;
@@ -41,6 +46,11 @@ export async function unmappedStatuses(db: Db, limit = 200): Promise<UnmappedSta
     shipments: row.shipments,
     firstSeenAt: row.firstSeenAt.toISOString(),
     lastSeenAt: row.lastSeenAt.toISOString(),
-    example: { shipmentId: row.shipmentId, orderId: row.orderId, ...(row.detail !== null ? { detail: row.detail } : {}) },
+    example: {
+      ...(row.shipmentId !== null ? { shipmentId: row.shipmentId } : {}),
+      ...(row.returnId !== null ? { returnId: row.returnId } : {}),
+      orderId: row.orderId,
+      ...(row.detail !== null ? { detail: row.detail } : {}),
+    },
   }));
 }

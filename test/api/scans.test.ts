@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCarrierActivities } from '../../activities/carrier-booking';
+import type { CarrierRegistry } from '../../activities/carriers/registry';
 import { signPayload } from '../../activities/carriers/signature';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
-import type { CarrierTrackingEvent } from '../../domain/carrier';
+import type { CarrierApi, CarrierTrackingEvent } from '../../domain/carrier';
 import { SCAN_CLOCK_SKEW_ALLOWANCE_MS } from '../../domain/scan-screening';
 import { createHarness, KEYS, WEBHOOK_SECRET, type Harness } from './harness';
 import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
@@ -126,5 +128,72 @@ describe('a scan dated in the future', () => {
     expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([
       { source: 'webhook', events: [slightlyAhead] },
     ]);
+  });
+});
+
+/** A delivered order whose goods are on their way back: a return parcel with a swiftpost label, its workflow idle. */
+async function returnParcelInTransit() {
+  const orderId = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+  await insertShipment(h.db, orderId);
+  const returnId = `RMA-${uniqueId('R').replace(/[^A-Z0-9]/g, '')}`;
+  const trackingNumber = `SP-RET-${returnId.slice(4)}`;
+  await h.db.return.create({
+    data: {
+      id: returnId,
+      orderId,
+      idempotencyKey: `scans:${returnId}`,
+      requestHash: 'h',
+      channel: 'shop',
+      requestedBy: KEYS.intake.name,
+      reason: 'defective',
+      status: 'in_transit',
+      warehouseCode: 'PAR1',
+      workflowId: `return-${returnId}`,
+      startedAt: new Date(),
+      carrierCode: 'swiftpost',
+      trackingNumber,
+      currency: 'EUR',
+      lines: { create: [{ lineNo: 1, orderLineId: `${orderId}-L1`, skuCode: 'MUG-CER-350', quantity: 1, unitPriceCents: 1290 }] },
+    },
+  });
+  await startIdleWorkflow(h.client, `return-${returnId}`);
+  return { orderId, returnId, trackingNumber };
+}
+
+describe('a return parcel', () => {
+  it("the webhook's unreadable code is stored against the return and listed for ops; the readable scans reach the return's workflow, dated within the allowance", async () => {
+    const { orderId, returnId, trackingNumber } = await returnParcelInTransit();
+    const code = `SWAPPED_${uniqueId('X').slice(-6)}`;
+    const unknown = scan(trackingNumber, { statusCode: code, detail: 'Handed to a neighbour' });
+    const ahead = scan(trackingNumber, { occurredAt: new Date(Date.now() + 30 * DAY_MS).toISOString() });
+    const response = await webhook([unknown, ahead]);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ received: 2, accepted: 1, duplicates: 0, unmapped: 1, redated: 1 });
+    const [signal] = (await signalsReceived(h.client, `return-${returnId}`, 'returnScans')) as { events: CarrierTrackingEvent[] }[];
+    expect(signal?.events.map((e) => e.eventId)).toEqual([ahead.eventId]);
+    expect(Date.parse(signal?.events[0]?.occurredAt ?? '')).toBeLessThanOrEqual(Date.now());
+
+    const stored = await h.db.unmappedTrackingEvent.findMany({ where: { returnId } });
+    expect(stored.map((row) => [row.carrierEventId, row.carrierStatusCode, row.shipmentId])).toEqual([[unknown.eventId, code, null]]);
+    const listed = (await h.as(KEYS.ops, { method: 'GET', url: '/carriers/unmapped-statuses' })).json().items;
+    expect(listed).toContainEqual(
+      expect.objectContaining({ carrierStatusCode: code, scans: 1, example: { returnId, orderId, detail: 'Handed to a neighbour' } }),
+    );
+  });
+
+  it("a poll's unreadable code is stored against the return, not handed to its workflow, and a scan a year ahead is dated on receipt", async () => {
+    const { returnId, trackingNumber } = await returnParcelInTransit();
+    const code = `LOST_IN_SPACE_${uniqueId('X').slice(-6)}`;
+    const unknown = scan(trackingNumber, { statusCode: code });
+    const ahead = scan(trackingNumber, { occurredAt: new Date(Date.now() + 365 * DAY_MS).toISOString() });
+    // The carrier's answer to a poll, as it would send it: the one part of this test that is not ours.
+    const carrier: Pick<CarrierApi, 'track'> = { track: async () => [unknown, ahead] };
+    const carriers = { get: () => carrier } as unknown as CarrierRegistry;
+    const polled = await createCarrierActivities({ db: h.db, carriers }).pollTracking({ carrierCode: 'swiftpost', trackingNumber });
+    expect(polled.map((e) => e.eventId)).toEqual([ahead.eventId]);
+    expect(Date.parse(polled[0]?.occurredAt ?? '')).toBeLessThanOrEqual(Date.now());
+    expect(polled[0]?.detail).toMatch(/dated on receipt/);
+    const stored = await h.db.unmappedTrackingEvent.findMany({ where: { returnId } });
+    expect(stored.map((row) => [row.carrierEventId, row.source])).toEqual([[unknown.eventId, 'poll']]);
   });
 });

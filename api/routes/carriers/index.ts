@@ -10,7 +10,7 @@ import { returnIds } from '../../../domain/return-policy';
 import { trackingEventsSignal } from '../../../workflows/definitions';
 import { returnScansSignal } from '../../../workflows/returns/definitions';
 import { screenScans } from '../../../domain/scan-screening';
-import { storeUnmappedScans } from '../../../activities/unmapped-scans';
+import { type ParcelOwner, storeUnmappedScans } from '../../../activities/unmapped-scans';
 import { ApiError, forbidden, notFound } from '../../errors';
 import { parseJsonInput } from '../../services/json-input';
 import { unmappedStatuses } from '../../services/unmapped-statuses';
@@ -157,10 +157,16 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         }
       }
 
-      const unmapped = await storeUnmappedScans(app.db, { source: 'webhook', events: unmappedFresh, shipmentOf });
+      const parcelOf = new Map<string, ParcelOwner>([
+        ...[...shipmentOf].map(([number, shipmentId]): [string, ParcelOwner] => [number, { shipmentId }]),
+        ...[...returnOf].map(([number, returnId]): [string, ParcelOwner] => [number, { returnId }]),
+      ]);
+      const unmapped = await storeUnmappedScans(app.db, { source: 'webhook', events: unmappedFresh, parcelOf });
       for (const event of unmappedFresh) {
-        const shipmentId = shipmentOf.get(event.trackingNumber);
-        request.log.warn({ carrier, statusCode: event.statusCode, shipmentId }, 'carrier status code not understood; stored for ops');
+        request.log.warn(
+          { carrier, statusCode: event.statusCode, ...parcelOf.get(event.trackingNumber) },
+          'carrier status code not understood; stored for ops',
+        );
       }
 
       const shipments: string[] = [];

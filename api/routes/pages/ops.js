@@ -290,7 +290,10 @@
             el('td', { text: String(item.shipments) }),
             el('td', { text: when(item.lastSeenAt) }),
             el('td', {}, [
-              el('a', { href: `/ops/orders/${encodeURIComponent(item.example.orderId)}`, text: item.example.shipmentId }),
+              el('a', {
+                href: `/ops/orders/${encodeURIComponent(item.example.orderId)}`,
+                text: item.example.shipmentId || `return ${item.example.returnId}`,
+              }),
               document.createTextNode(item.example.detail ? ` — ${item.example.detail}` : ''),
             ]),
           ]),

@@ -1,7 +1,8 @@
 -- CreateTable
 CREATE TABLE "UnmappedTrackingEvent" (
     "id" TEXT NOT NULL,
-    "shipmentId" TEXT NOT NULL,
+    "shipmentId" TEXT,
+    "returnId" TEXT,
     "carrierCode" TEXT NOT NULL,
     "carrierEventId" TEXT NOT NULL,
     "trackingNumber" TEXT NOT NULL,
@@ -19,6 +20,9 @@ CREATE TABLE "UnmappedTrackingEvent" (
 CREATE INDEX "UnmappedTrackingEvent_shipmentId_occurredAt_idx" ON "UnmappedTrackingEvent"("shipmentId", "occurredAt");
 
 -- CreateIndex
+CREATE INDEX "UnmappedTrackingEvent_returnId_occurredAt_idx" ON "UnmappedTrackingEvent"("returnId", "occurredAt");
+
+-- CreateIndex
 CREATE INDEX "UnmappedTrackingEvent_carrierCode_carrierStatusCode_receivedAt_idx" ON "UnmappedTrackingEvent"("carrierCode", "carrierStatusCode", "receivedAt");
 
 -- CreateIndex
@@ -26,3 +30,9 @@ CREATE UNIQUE INDEX "UnmappedTrackingEvent_carrierCode_carrierEventId_key" ON "U
 
 -- AddForeignKey
 ALTER TABLE "UnmappedTrackingEvent" ADD CONSTRAINT "UnmappedTrackingEvent_shipmentId_fkey" FOREIGN KEY ("shipmentId") REFERENCES "Shipment"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "UnmappedTrackingEvent" ADD CONSTRAINT "UnmappedTrackingEvent_returnId_fkey" FOREIGN KEY ("returnId") REFERENCES "Return"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddCheck: a shipment's parcel or a return parcel, exactly one (schema.prisma cannot say so; the database does)
+ALTER TABLE "UnmappedTrackingEvent" ADD CONSTRAINT "UnmappedTrackingEvent_one_parcel_check" CHECK (("shipmentId" IS NULL) <> ("returnId" IS NULL));
