@@ -147,9 +147,12 @@ describe('returns', () => {
         where: { warehouseCode_skuCode: { warehouseCode: received.warehouseCode, skuCode: 'MUG-CER-350' } },
       });
     const before = await level();
-    const inspection = { lines: [{ lineNo: 1, restock: 1, writeOff: 1 }], inspectedBy: 'dock-2' };
+    // The inspector is the calling key, never a body field.
+    const inspection = { lines: [{ lineNo: 1, restock: 1, writeOff: 1 }] };
     const inspected = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, inspection);
     expect(inspected.statusCode, inspected.body).toBe(200);
+    const row = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId }, select: { inspectedBy: true } });
+    expect(row.inspectedBy).toBe(KEYS.ops.name);
     // Defective goods are refunded whatever the inspection finds: 2 × 12.90.
     expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 2580, lines: [{ restocked: 1, writtenOff: 1 }] });
     // The same inspection again (a retried click) answers the same and moves nothing more.
