@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
-import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createCarrierQueueActivities, createOrderQueueActivities, createWarehouseQueueActivities } from '../activities';
 import type { CarrierRegistry } from '../activities/carriers/registry';
 import type { Db } from '../activities/db';
@@ -13,7 +12,7 @@ import { WebhookRelay } from '../activities/notifications/webhook-relay';
 import { NOTIFY_TASK_QUEUE } from '../domain/notifications';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import { TASK_QUEUES } from '../domain/ids';
-import { FAILURE_CONVERTER_PATH } from './data-converter';
+import { cachedWorkflowBundle } from './workflow-bundles';
 
 /**
  * Colis's task queues and the workers that serve them:
@@ -53,8 +52,7 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
-export const NOTIFY_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/notify/index.ts', import.meta.url));
+export { NOTIFY_WORKFLOWS_PATH, WORKFLOWS_PATH } from './workflow-paths';
 
 /**
  * Stopping never hangs: running activities get a few seconds to finish, then are cancelled.
@@ -62,27 +60,14 @@ export const NOTIFY_WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/notify/
  */
 const SHUTDOWN = { shutdownGraceTime: '5 seconds', shutdownForceTime: '15 seconds' } as const;
 
-let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-
-/** The workflow code, bundled once per process and shared by every worker in it. */
+/** The order, shipment and return workflows, bundled once per code version (worker/workflow-bundles.ts). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  // The failure converter runs inside the workflow sandbox too: workflow failures are encoded like activity ones.
-  cachedBundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: quietBundlerLogger,
-  });
-  return cachedBundle;
+  return cachedWorkflowBundle('workflows');
 }
 
-let cachedNotifyBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 function notifyWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cachedNotifyBundle ??= bundleWorkflowCode({ workflowsPath: NOTIFY_WORKFLOWS_PATH, logger: quietBundlerLogger });
-  return cachedNotifyBundle;
+  return cachedWorkflowBundle('notify');
 }
-
-const noop = () => {};
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
 export async function createColisWorkers(options: ColisWorkersOptions): Promise<RunningWorkers> {
   const { connection, namespace, db, carriers, queues, dataConverter } = options;

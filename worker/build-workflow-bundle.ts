@@ -1,0 +1,20 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from './data-converter';
+import { type BundleName, writeBundle } from './workflow-bundles';
+import { NOTIFY_WORKFLOWS_PATH, WORKFLOWS_PATH } from './workflow-paths';
+
+/**
+ * Child process of `cachedWorkflowBundle`: bundles one set of workflows with webpack and writes it
+ * to `<base>.js` and `<base>.js.map`, then exits, taking webpack's memory with it.
+ */
+
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+function noop(): void {}
+
+const [name, base] = process.argv.slice(2) as [BundleName, string];
+const bundle =
+  name === 'notify'
+    ? await bundleWorkflowCode({ workflowsPath: NOTIFY_WORKFLOWS_PATH, logger: quiet })
+    : // The failure converter runs inside the workflow sandbox too: workflow failures are encoded like activity ones.
+      await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet });
+writeBundle(base, bundle);
