@@ -68,13 +68,7 @@ interface Candidate {
 
 export function allocateOrder(lines: readonly AllocationLine[], stock: readonly StockLevel[], options: AllocationOptions = {}): Allocation {
   const warehouseCodes = rankWarehouses(stock, options.warehousePreference ?? []);
-  const availableByWarehouse = warehouseCodes.map(() => new Map<string, number>());
-  for (const level of stock) {
-    const byWarehouse = availableByWarehouse[warehouseCodes.indexOf(level.warehouseCode)];
-    if (!byWarehouse) continue;
-    // Negative availability (an over-reservation elsewhere) must not offset positive rows.
-    byWarehouse.set(level.skuCode, (byWarehouse.get(level.skuCode) ?? 0) + Math.max(0, level.available));
-  }
+  const availableByWarehouse = availabilityByWarehouse(warehouseCodes, stock);
 
   // A line may only be split when no single warehouse can hold all of it.
   const splittable = lines.map(
@@ -94,8 +88,56 @@ export function allocateOrder(lines: readonly AllocationLine[], stock: readonly 
   return toAllocation(best, lines, warehouseCodes);
 }
 
+/**
+ * Every allocation that places as many units as the stock allows, from the fewest warehouses that can up
+ * to `extraWarehouses` more (default 1): the options a choice by cost to the customer's door weighs, where
+ * `allocateOrder` would take the first by warehouse rank. Each keeps rule 3 (a line is split only when no
+ * single warehouse holds it). Distinct, ordered by number of shipments then by rank.
+ */
+export function candidateAllocations(
+  lines: readonly AllocationLine[],
+  stock: readonly StockLevel[],
+  options: AllocationOptions & { extraWarehouses?: number } = {},
+): Allocation[] {
+  const warehouseCodes = rankWarehouses(stock, options.warehousePreference ?? []);
+  const availableByWarehouse = availabilityByWarehouse(warehouseCodes, stock);
+  const splittable = lines.map(
+    (line) => !availableByWarehouse.some((byWarehouse) => (byWarehouse.get(line.skuCode) ?? 0) >= line.quantity),
+  );
+  const targetUnits = maxAllocatableUnits(lines, availableByWarehouse);
+  const evaluate = (warehouses: number[]): Candidate => fillFrom(warehouses, lines, splittable, availableByWarehouse);
+  if (targetUnits === 0) return [toAllocation(evaluate([]), lines, warehouseCodes)];
+  if (warehouseCodes.length > EXACT_SEARCH_MAX_WAREHOUSES) {
+    return [toAllocation(greedyCover(warehouseCodes.length, targetUnits, evaluate), lines, warehouseCodes)];
+  }
+  const found = new Map<string, Allocation>();
+  let smallest: number | undefined;
+  for (let size = 1; size <= warehouseCodes.length; size++) {
+    if (smallest !== undefined && size > smallest + (options.extraWarehouses ?? 1)) break;
+    for (const subset of combinations(warehouseCodes.length, size)) {
+      const candidate = evaluate(subset);
+      if (candidate.allocatedUnits < targetUnits || candidate.usedWarehouses < size) continue;
+      smallest ??= size;
+      const allocation = toAllocation(candidate, lines, warehouseCodes);
+      found.set(JSON.stringify(allocation.shipments), allocation);
+    }
+  }
+  return [...found.values()];
+}
+
 export function isFullyAllocated(allocation: Allocation): boolean {
   return allocation.shortages.length === 0;
+}
+
+function availabilityByWarehouse(warehouseCodes: readonly string[], stock: readonly StockLevel[]): Map<string, number>[] {
+  const availableByWarehouse = warehouseCodes.map(() => new Map<string, number>());
+  for (const level of stock) {
+    const byWarehouse = availableByWarehouse[warehouseCodes.indexOf(level.warehouseCode)];
+    if (!byWarehouse) continue;
+    // Negative availability (an over-reservation elsewhere) must not offset positive rows.
+    byWarehouse.set(level.skuCode, (byWarehouse.get(level.skuCode) ?? 0) + Math.max(0, level.available));
+  }
+  return availableByWarehouse;
 }
 
 /** Preference order first, then every other warehouse by code: the single tie-break used everywhere below. */

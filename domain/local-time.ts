@@ -1,0 +1,97 @@
+/**
+ * Wall-clock dates and times in a time zone, with `Intl.DateTimeFormat` only (present in Node and in
+ * Temporal's workflow sandbox), so the same answer comes out wherever this runs. Days are calendar
+ * dates `YYYY-MM-DD`, on which UTC arithmetic is exact.
+ */
+
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** Formatters are costly to build and immutable: one per time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function localDateTime(ms: number, timeZone: string): LocalDateTime {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  const parts: Record<string, number> = {};
+  for (const part of formatter.formatToParts(new Date(ms))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts.year ?? 1970,
+    month: parts.month ?? 1,
+    day: parts.day ?? 1,
+    hour: parts.hour ?? 0,
+    minute: parts.minute ?? 0,
+    second: parts.second ?? 0,
+  };
+}
+
+/** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
+export function localDay(ms: number, timeZone: string): string {
+  const local = localDateTime(ms, timeZone);
+  return isoDay(local.year, local.month, local.day);
+}
+
+/** Minutes since local midnight of an instant in a time zone. */
+export function localMinuteOfDay(ms: number, timeZone: string): number {
+  const local = localDateTime(ms, timeZone);
+  return local.hour * 60 + local.minute;
+}
+
+/** The instant a local wall-clock time (minutes after midnight) happens on `day`; offsets re-read to follow DST. */
+export function localTimeMs(day: string, minuteOfDay: number, timeZone: string): number {
+  const wallClockAsUtc = Date.parse(`${day}T00:00:00Z`) + minuteOfDay * 60_000;
+  let guess = wallClockAsUtc;
+  for (let i = 0; i < 2; i++) {
+    const local = localDateTime(guess, timeZone);
+    const offsetMs =
+      Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second) - Math.floor(guess / 1000) * 1000;
+    guess = wallClockAsUtc - offsetMs;
+  }
+  return guess;
+}
+
+/** The instant local midnight begins `day`. */
+export function localMidnightMs(day: string, timeZone: string): number {
+  return localTimeMs(day, 0, timeZone);
+}
+
+/** "HH:MM" → minutes after midnight; RangeError on anything else. */
+export function parseLocalTime(hhmm: string): number {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  if (!match) throw new RangeError(`a local time is HH:MM, got "${hhmm}"`);
+  return Number(match[1]) * 60 + Number(match[2]);
+}
+
+export function isoDay(year: number, month: number, day: number): string {
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Saturday and Sunday. */
+export function isWeekend(day: string): boolean {
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return weekday === 0 || weekday === 6;
+}

@@ -1,0 +1,338 @@
+import { type AllocationLine, candidateAllocations, type StockLevel } from './allocation';
+import { addWorkingDays, timeZoneOf } from './calendar';
+import {
+  type Destination,
+  destinationPlace,
+  endOfDeliveryDayMs,
+  lastDeliveryDayBy,
+  type NetworkFacts,
+  probabilityByDay,
+  type ServiceOption,
+  ShipmentCosting,
+  type ShipmentOption,
+  type WarehouseFacts,
+} from './fulfilment-plan';
+import { localDay } from './local-time';
+import type { BackorderPolicy, ServiceLevel } from './order';
+
+/**
+ * The promise engine: the earliest day the network can deliver an order by with the target confidence,
+ * and the cheapest way to keep it.
+ *
+ * Plans are the candidate allocations of the order (one shipment per warehouse, see
+ * `candidateAllocations`): from stock now, or — for a backorder — from stock plus expected restocks,
+ * each shipment ready when its goods are. For a candidate day D every plan books, per shipment, the
+ * service combination that costs least while P(every shipment delivered by the end of D) reaches the
+ * target; the first D where some plan can is the promise, and the cheapest such plan is how to keep it.
+ * The promise uses the services of the order's own level (an express order is promised what express
+ * services achieve); keeping it may use any service that gets there in time.
+ */
+
+export interface InboundFacts {
+  warehouseCode: string;
+  skuCode: string;
+  quantity: number;
+  /** Business time the goods are expected on the shelf. */
+  expectedAtMs: number;
+}
+
+export interface PromiseSituation {
+  /** Business time of the decision. */
+  nowMs: number;
+  serviceLevel: ServiceLevel;
+  backorderPolicy: BackorderPolicy;
+  lines: readonly AllocationLine[];
+  destination: Destination;
+  /** Available now (on hand − reserved), per warehouse and SKU. */
+  stock: readonly StockLevel[];
+  inbound: readonly InboundFacts[];
+  /** Shipments already promised a pick day, per warehouse and local day. */
+  promisedByDay: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** The caller's own deadline (business time), to be kept or refused. */
+  requestedByMs?: number;
+}
+
+export interface PromiseTargets {
+  /** P(every parcel of the order delivered by the promise) the promise must reach. */
+  confidence: number;
+  /** Working days after today beyond which no promise is made (an operations problem, not a date). */
+  horizonDays: number;
+}
+
+export const DEFAULT_PROMISE_TARGETS: PromiseTargets = { confidence: 0.95, horizonDays: 30 };
+
+export interface ChosenShipment {
+  option: ShipmentOption;
+  service: ServiceOption;
+  /** P(this shipment delivered by the end of the plan's day). */
+  probability: number;
+}
+
+export interface PlanChoice {
+  deliveryDay: string;
+  shipments: ChosenShipment[];
+  /** Boxes + carriers, as the published rate cards price them. */
+  costCents: number;
+  /** Product of the shipments' probabilities. */
+  confidence: number;
+}
+
+/** Where the dates come from: stock on the shelf, a restock, only part of the order, or nothing known. */
+export type PromiseBasis = 'in_stock' | 'backorder' | 'partial' | 'restock_unknown';
+
+export interface EnginePromise {
+  basis: PromiseBasis;
+  /** Business time; the end of `choice.deliveryDay` at the destination, or the caller's own date when kept. */
+  deliverByMs: number;
+  shipByMs: number;
+  confidence: number;
+  choice: PlanChoice | undefined;
+  requested?: { byMs: number; met: boolean; confidence: number; reason?: string };
+}
+
+/** The promise for an order placed now, and the plan that keeps it. */
+export function computePromise(
+  situation: PromiseSituation,
+  facts: NetworkFacts,
+  targets: PromiseTargets = DEFAULT_PROMISE_TARGETS,
+): EnginePromise {
+  const costing = new ShipmentCosting(facts);
+  const { plans, basis } = buildPlans(situation, facts, costing);
+  const levels = new Set<ServiceLevel>([situation.serviceLevel]);
+  const choice = earliestPlan(plans, situation.destination, levels, targets);
+  if (!choice) return unknownPromise(situation, basis === 'backorder' && plans.length === 0 ? 'restock_unknown' : basis);
+
+  const promise: EnginePromise = {
+    basis,
+    deliverByMs: endOfDeliveryDayMs(situation.destination, choice.deliveryDay),
+    shipByMs: Math.max(...choice.shipments.map((s) => s.option.shipByMs)),
+    confidence: choice.confidence,
+    choice,
+  };
+  if (situation.requestedByMs === undefined) return promise;
+  return withRequestedDate(promise, situation.requestedByMs, plans, situation, levels, targets);
+}
+
+/**
+ * How to keep a promise already made: the cheapest plan, any service allowed, that reaches the target by
+ * `deliveryDay`; when none can (stock moved, a warehouse went down), the plan that keeps the earliest day —
+ * the caller then re-promises.
+ */
+export function planForPromise(
+  plans: readonly (readonly ShipmentOption[])[],
+  destination: Destination,
+  deliveryDay: string,
+  targets: PromiseTargets = DEFAULT_PROMISE_TARGETS,
+): { choice: PlanChoice; keepsPromise: boolean } | undefined {
+  const kept = cheapestPlanByDay(plans, deliveryDay, destination, undefined, targets.confidence);
+  if (kept) return { choice: kept, keepsPromise: true };
+  const earliest = earliestPlan(plans, destination, undefined, targets);
+  return earliest ? { choice: earliest, keepsPromise: false } : undefined;
+}
+
+/** The plans of an order: allocations from stock, or for a backorder from stock and expected restocks. */
+export function buildPlans(
+  situation: PromiseSituation,
+  facts: NetworkFacts,
+  costing: ShipmentCosting = new ShipmentCosting(facts),
+): { plans: ShipmentOption[][]; basis: PromiseBasis } {
+  const up = new Map(facts.warehouses.filter((w) => !w.down).map((w) => [w.code, w]));
+  const stock = situation.stock.filter((level) => up.has(level.warehouseCode));
+  const fromStock = candidateAllocations(situation.lines, stock);
+  const covered = fromStock.some((allocation) => allocation.shortages.length === 0 && allocation.shipments.length > 0);
+  const toOptions = (allocations: typeof fromStock, readyAt: (warehouse: WarehouseFacts, lines: readonly AllocationLine[]) => number) =>
+    allocations.flatMap((allocation) => {
+      const options: ShipmentOption[] = [];
+      for (const shipment of allocation.shipments) {
+        const warehouse = up.get(shipment.warehouseCode);
+        if (!warehouse) return [];
+        const option = costing.option(
+          warehouse,
+          shipment.lines,
+          situation.destination,
+          readyAt(warehouse, shipment.lines),
+          situation.promisedByDay[warehouse.code] ?? {},
+        );
+        if (!option) return [];
+        options.push(option);
+      }
+      return options.length > 0 ? [options] : [];
+    });
+
+  if (covered) return { plans: toOptions(fromStock, () => situation.nowMs), basis: 'in_stock' };
+  if (situation.backorderPolicy === 'ship_available') {
+    return { plans: toOptions(fromStock, () => situation.nowMs), basis: 'partial' };
+  }
+  const inbound = situation.inbound.filter((i) => up.has(i.warehouseCode) && i.quantity > 0);
+  const withRestocks = candidateAllocations(situation.lines, [
+    ...stock,
+    ...inbound.map((i) => ({ warehouseCode: i.warehouseCode, skuCode: i.skuCode, available: i.quantity })),
+  ]).filter((allocation) => allocation.shortages.length === 0);
+  const readyAt = (warehouse: WarehouseFacts, lines: readonly AllocationLine[]) => readyWithRestocks(situation, warehouse.code, lines);
+  return { plans: toOptions(withRestocks, readyAt), basis: 'backorder' };
+}
+
+/** When a warehouse holds every unit of `lines`: now if its stock does, else when enough restocks have arrived. */
+function readyWithRestocks(situation: PromiseSituation, warehouseCode: string, lines: readonly AllocationLine[]): number {
+  let readyAt = situation.nowMs;
+  for (const line of lines) {
+    const onShelf = situation.stock
+      .filter((l) => l.warehouseCode === warehouseCode && l.skuCode === line.skuCode)
+      .reduce((sum, l) => sum + Math.max(0, l.available), 0);
+    let have = onShelf;
+    const arrivals = situation.inbound
+      .filter((i) => i.warehouseCode === warehouseCode && i.skuCode === line.skuCode)
+      .sort((a, b) => a.expectedAtMs - b.expectedAtMs);
+    for (const arrival of arrivals) {
+      if (have >= line.quantity) break;
+      have += arrival.quantity;
+      readyAt = Math.max(readyAt, arrival.expectedAtMs);
+    }
+  }
+  return readyAt;
+}
+
+/** The first day some plan reaches the target, and its cheapest plan that day. */
+export function earliestPlan(
+  plans: readonly (readonly ShipmentOption[])[],
+  destination: Destination,
+  levels: ReadonlySet<ServiceLevel> | undefined,
+  targets: PromiseTargets,
+): PlanChoice | undefined {
+  if (plans.length === 0) return undefined;
+  const place = destinationPlace(destination);
+  const firstHandover = plans.flatMap((plan) => plan.map((s) => s.handoverDay)).sort()[0];
+  if (!firstHandover) return undefined;
+  for (let n = 1; n <= targets.horizonDays; n++) {
+    const day = addWorkingDays(place, firstHandover, n);
+    const choice = cheapestPlanByDay(plans, day, destination, levels, targets.confidence);
+    if (choice) return choice;
+  }
+  return undefined;
+}
+
+/** Past this many service combinations per plan, each shipment takes its own share of the target. */
+const MAX_COMBINATIONS = 625;
+
+/** The cheapest plan (services included) delivering everything by the end of `day` with P ≥ `confidence`. */
+export function cheapestPlanByDay(
+  plans: readonly (readonly ShipmentOption[])[],
+  day: string,
+  destination: Destination,
+  levels: ReadonlySet<ServiceLevel> | undefined,
+  confidence: number,
+): PlanChoice | undefined {
+  let best: PlanChoice | undefined;
+  for (const plan of plans) {
+    const perShipment = plan.map((option) =>
+      option.services
+        .filter((service) => levels === undefined || levels.has(service.level))
+        .map((service) => ({ option, service, probability: probabilityByDay(option, service, destination, day) }))
+        .filter((s) => s.probability > 0)
+        .sort((a, b) => a.service.priceCents - b.service.priceCents || b.probability - a.probability),
+    );
+    if (perShipment.some((services) => services.length === 0)) continue;
+    const choice = cheapestCombination(perShipment, confidence);
+    if (!choice) continue;
+    const costCents = choice.reduce((sum, s) => sum + s.option.packagingCents + s.service.priceCents, 0);
+    const planConfidence = choice.reduce((p, s) => p * s.probability, 1);
+    const candidate: PlanChoice = { deliveryDay: day, shipments: choice, costCents, confidence: planConfidence };
+    if (!best || isBetter(candidate, best)) best = candidate;
+  }
+  return best;
+}
+
+function isBetter(a: PlanChoice, b: PlanChoice): boolean {
+  if (a.costCents !== b.costCents) return a.costCents < b.costCents;
+  if (a.shipments.length !== b.shipments.length) return a.shipments.length < b.shipments.length;
+  if (a.confidence !== b.confidence) return a.confidence > b.confidence;
+  // Deterministic last resort, so the same facts always give the same plan.
+  return planKey(a) < planKey(b);
+}
+
+const planKey = (choice: PlanChoice) =>
+  choice.shipments.map((s) => `${s.option.warehouseCode}:${s.service.carrierCode}:${s.service.serviceCode}`).join('|');
+
+function cheapestCombination(perShipment: ChosenShipment[][], confidence: number): ChosenShipment[] | undefined {
+  const combinations = perShipment.reduce((n, services) => n * services.length, 1);
+  if (combinations > MAX_COMBINATIONS) {
+    const share = confidence ** (1 / perShipment.length);
+    const picks = perShipment.map((services) => services.find((s) => s.probability >= share));
+    return picks.every((p): p is ChosenShipment => p !== undefined) ? picks : undefined;
+  }
+  let best: { picks: ChosenShipment[]; cost: number } | undefined;
+  const walk = (i: number, picks: ChosenShipment[], cost: number, probability: number) => {
+    if (best && cost >= best.cost) return;
+    if (i === perShipment.length) {
+      if (probability >= confidence - 1e-12) best = { picks: [...picks], cost };
+      return;
+    }
+    for (const pick of perShipment[i] ?? []) {
+      picks.push(pick);
+      walk(i + 1, picks, cost + pick.service.priceCents, probability * pick.probability);
+      picks.pop();
+    }
+  };
+  walk(0, [], 0, 1);
+  return best?.picks;
+}
+
+function withRequestedDate(
+  promise: EnginePromise,
+  requestedByMs: number,
+  plans: readonly (readonly ShipmentOption[])[],
+  situation: PromiseSituation,
+  levels: ReadonlySet<ServiceLevel>,
+  targets: PromiseTargets,
+): EnginePromise {
+  const day = lastDeliveryDayBy(situation.destination, requestedByMs);
+  const kept =
+    requestedByMs > situation.nowMs ? cheapestPlanByDay(plans, day, situation.destination, levels, targets.confidence) : undefined;
+  if (kept) {
+    return {
+      ...promise,
+      deliverByMs: requestedByMs,
+      shipByMs: Math.max(...kept.shipments.map((s) => s.option.shipByMs)),
+      confidence: kept.confidence,
+      choice: kept,
+      requested: { byMs: requestedByMs, met: true, confidence: kept.confidence },
+    };
+  }
+  const best = cheapestPlanByDay(plans, day, situation.destination, levels, 0);
+  return {
+    ...promise,
+    requested: {
+      byMs: requestedByMs,
+      met: false,
+      confidence: best?.confidence ?? 0,
+      reason:
+        requestedByMs <= situation.nowMs
+          ? 'the requested date has already passed'
+          : `no warehouse and ${situation.serviceLevel} service delivers by then with ${Math.round(targets.confidence * 100)} % confidence`,
+    },
+  };
+}
+
+/** How far out an order nothing can date is planned: two working weeks, re-promised when stock is known. */
+const UNKNOWN_RESTOCK_WORKING_DAYS = 10;
+
+/** Nothing can be dated (no stock, no restock expected): a date far enough to plan for, with confidence 0. */
+function unknownPromise(situation: PromiseSituation, basis: PromiseBasis): EnginePromise {
+  const place = destinationPlace(situation.destination);
+  const fallbackDay = addWorkingDays(
+    place,
+    localDay(situation.nowMs, timeZoneOf(situation.destination.countryCode)),
+    UNKNOWN_RESTOCK_WORKING_DAYS,
+  );
+  const deliverByMs = endOfDeliveryDayMs(situation.destination, fallbackDay);
+  return {
+    basis,
+    deliverByMs,
+    shipByMs: deliverByMs,
+    confidence: 0,
+    choice: undefined,
+    ...(situation.requestedByMs !== undefined
+      ? { requested: { byMs: situation.requestedByMs, met: false, confidence: 0, reason: 'no stock and no restock expected' } }
+      : {}),
+  };
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { computePromise } from '../../domain/promise-engine';
+import type { TransitCount } from '../../domain/transit';
+import { HAMBURG, network, situation, stock, WAREHOUSES, warehouse } from './network-fixture';
+
+const at = (iso: string) => Date.parse(iso);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe('the promise engine: cut-offs, days and time zones', () => {
+  it('an express order before the warehouse cut-off ships today and is promised for tomorrow evening', () => {
+    // Wednesday 13:00 in Paris, PAR1's cut-off is 15:00.
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express' }), network());
+    expect(iso(promise.deliverByMs)).toBe('2026-03-05T22:59:59.999Z');
+    expect(iso(promise.shipByMs)).toBe('2026-03-04T16:00:00.000Z');
+    expect(promise.choice?.shipments.map((s) => [s.option.warehouseCode, s.service.serviceCode])).toEqual([['PAR1', 'sp_express']]);
+    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(promise.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('after the cut-off the order is picked the next working day, so the promise moves by a day', () => {
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T15:00:00Z'), serviceLevel: 'express' }), network());
+    expect(iso(promise.deliverByMs)).toBe('2026-03-06T22:59:59.999Z');
+  });
+
+  it('a Friday evening order is picked on Monday and delivered on Tuesday, not over the weekend', () => {
+    const promise = computePromise(situation({ nowMs: at('2026-03-06T15:00:00Z'), serviceLevel: 'express' }), network());
+    expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-09');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-10T22:59:59.999Z');
+  });
+
+  it('reads the day in the warehouse time zone: 23:30 UTC on Tuesday is already Wednesday morning in Paris', () => {
+    const promise = computePromise(situation({ nowMs: at('2026-03-03T23:30:00Z'), serviceLevel: 'express' }), network());
+    expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-04');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-05T22:59:59.999Z');
+  });
+
+  it('reads the cut-off in the warehouse time zone: 14:30 UTC is before 15:00 in London though after it in Paris', () => {
+    const london = warehouse({
+      code: 'LON1',
+      countryCode: 'GB',
+      postalCode: 'E1 6AN',
+      timeZone: 'Europe/London',
+      cutoffLocalTime: '15:00',
+    });
+    const paris = WAREHOUSES.find((w) => w.code === 'PAR1')!;
+    const now = at('2026-03-04T14:30:00Z');
+    const fromLondon = computePromise(situation({ nowMs: now, stock: stock({ LON1: { MUG: 5 } }) }), network({ warehouses: [london] }));
+    const fromParis = computePromise(situation({ nowMs: now, stock: stock({ PAR1: { MUG: 5 } }) }), network({ warehouses: [paris] }));
+    expect(fromLondon.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-04');
+    expect(fromParis.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-05');
+  });
+
+  it('skips a public holiday of the warehouse: after the cut-off on the eve of Ascension, picking waits for Friday', () => {
+    // Ascension, Thursday 14 May 2026, is a public holiday in France.
+    const promise = computePromise(situation({ nowMs: at('2026-05-13T14:00:00Z'), serviceLevel: 'express' }), network());
+    expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-05-15');
+    expect(iso(promise.deliverByMs)).toBe('2026-05-18T21:59:59.999Z');
+  });
+
+  it('skips a public holiday of the destination: nothing is delivered in France on 14 July', () => {
+    const promise = computePromise(situation({ nowMs: at('2026-07-13T08:00:00Z'), serviceLevel: 'express' }), network());
+    expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-07-13');
+    expect(iso(promise.deliverByMs)).toBe('2026-07-15T21:59:59.999Z');
+  });
+
+  it('a day whose pick capacity is already promised pushes the promise to the next day with room', () => {
+    const full = { '2026-03-04': 100 };
+    const promise = computePromise(
+      situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express', promisedByDay: { PAR1: full, HAM1: full } }),
+      network(),
+    );
+    expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-05');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-06T22:59:59.999Z');
+  });
+});
+
+describe('the promise engine: where the stock is', () => {
+  it('ships an order to Lyon from Paris rather than Hamburg: no zone surcharge, a day less of transit', () => {
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T08:00:00Z') }), network());
+    expect(promise.choice?.shipments.map((s) => s.option.warehouseCode)).toEqual(['PAR1']);
+    const toHamburg = computePromise(situation({ nowMs: at('2026-03-04T08:00:00Z'), destination: HAMBURG }), network());
+    expect(toHamburg.choice?.shipments.map((s) => s.option.warehouseCode)).toEqual(['HAM1']);
+  });
+
+  it('a backorder is promised from the expected restock: picked the day it arrives, delivered two days later', () => {
+    const promise = computePromise(
+      situation({
+        nowMs: at('2026-03-04T08:00:00Z'),
+        lines: [{ lineId: 'L1', skuCode: 'KETTLE', quantity: 2 }],
+        inbound: [{ warehouseCode: 'LYS1', skuCode: 'KETTLE', quantity: 5, expectedAtMs: at('2026-03-09T08:00:00Z') }],
+      }),
+      network(),
+    );
+    expect(promise.basis).toBe('backorder');
+    expect(promise.choice?.shipments[0]?.option).toMatchObject({ warehouseCode: 'LYS1', handoverDay: '2026-03-09' });
+    expect(iso(promise.deliverByMs)).toBe('2026-03-11T22:59:59.999Z');
+  });
+
+  it('a restock too small for the order does not date it: the next one that completes the quantity does', () => {
+    const promise = computePromise(
+      situation({
+        nowMs: at('2026-03-04T08:00:00Z'),
+        lines: [{ lineId: 'L1', skuCode: 'KETTLE', quantity: 4 }],
+        inbound: [
+          { warehouseCode: 'LYS1', skuCode: 'KETTLE', quantity: 2, expectedAtMs: at('2026-03-05T08:00:00Z') },
+          { warehouseCode: 'LYS1', skuCode: 'KETTLE', quantity: 2, expectedAtMs: at('2026-03-10T08:00:00Z') },
+        ],
+      }),
+      network(),
+    );
+    expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-10');
+  });
+
+  it('without stock or an expected restock nothing can be dated: confidence 0 and the basis says why', () => {
+    const promise = computePromise(
+      situation({ nowMs: at('2026-03-04T08:00:00Z'), lines: [{ lineId: 'L1', skuCode: 'KETTLE', quantity: 1 }] }),
+      network(),
+    );
+    expect(promise).toMatchObject({ basis: 'restock_unknown', confidence: 0, choice: undefined });
+    expect(promise.deliverByMs).toBeGreaterThan(at('2026-03-10T00:00:00Z'));
+  });
+
+  it('ship-available orders are promised for what is on the shelf', () => {
+    const promise = computePromise(
+      situation({
+        nowMs: at('2026-03-04T08:00:00Z'),
+        backorderPolicy: 'ship_available',
+        lines: [
+          { lineId: 'L1', skuCode: 'MUG', quantity: 1 },
+          { lineId: 'L2', skuCode: 'KETTLE', quantity: 1 },
+        ],
+      }),
+      network(),
+    );
+    expect(promise.basis).toBe('partial');
+    expect(promise.choice?.shipments.flatMap((s) => s.option.lines.map((l) => l.skuCode))).toEqual(['MUG']);
+  });
+
+  it('a warehouse marked down promises nothing, so an order it could have served comes from another', () => {
+    const down = WAREHOUSES.map((w) => (w.code === 'PAR1' ? { ...w, down: true } : w));
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T08:00:00Z') }), network({ warehouses: down }));
+    expect(promise.choice?.shipments.map((s) => s.option.warehouseCode)).toEqual(['HAM1']);
+  });
+});
+
+describe('the promise engine: learned transit and the caller’s own date', () => {
+  it('a carrier that delivers a day later than it quotes moves the express promise a day later', () => {
+    const late: TransitCount[] = [
+      {
+        carrierCode: 'swiftpost',
+        serviceCode: 'sp_express',
+        originCountry: 'FR',
+        destinationCountry: 'FR',
+        quotedDays: 1,
+        deliveryDays: 2,
+        parcels: 60,
+      },
+    ];
+    const now = at('2026-03-04T08:00:00Z');
+    const before = computePromise(situation({ nowMs: now, serviceLevel: 'express' }), network());
+    const after = computePromise(situation({ nowMs: now, serviceLevel: 'express' }), network({ counts: late }));
+    expect(after.deliverByMs - before.deliverByMs).toBe(86_400_000);
+  });
+
+  it('keeps a caller’s date the network can meet, and says so', () => {
+    const requestedByMs = at('2026-03-06T20:00:00Z');
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express', requestedByMs }), network());
+    expect(promise.deliverByMs).toBe(requestedByMs);
+    expect(promise.requested).toMatchObject({ met: true });
+    expect(promise.requested?.confidence).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('refuses a caller’s date the network cannot meet and promises its own, with the reason', () => {
+    const requestedByMs = at('2026-03-05T10:00:00Z');
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express', requestedByMs }), network());
+    expect(iso(promise.deliverByMs)).toBe('2026-03-05T22:59:59.999Z');
+    expect(promise.requested).toMatchObject({ met: false, reason: expect.stringContaining('95 %') });
+    expect(promise.requested?.confidence).toBeLessThan(0.95);
+  });
+});
