@@ -1,4 +1,5 @@
 import type { Address, OrderWorkflowInput } from '../domain/order';
+import type { Prisma } from '../prisma/generated/client';
 import { DomainError } from '../domain/errors';
 import { isFinalOrderStage, type OrderStage } from '../domain/lifecycle';
 import { localeFor, type Milestone } from '../domain/notifications';
@@ -87,6 +88,8 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
               serviceLevel: request.serviceLevel,
               backorderPolicy: request.backorderPolicy,
               promisedBy: new Date(input.promisedBy),
+              originalPromisedBy: new Date(input.promisedBy),
+              ...(input.promise ? { promise: input.promise as unknown as Prisma.InputJsonValue } : {}),
               workflowId: `order-${orderId}`,
               currency: 'EUR',
               createdAt: new Date(input.receivedAt),

@@ -2,6 +2,7 @@ import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { type Config, type ConfiguredApiKey, type Env, loadConfig } from '../config';
 import { payloadKeyRing } from '../worker/data-converter';
 import type { PayloadKeyRing } from '../worker/payload-codec';
+import type { DecisionSettings } from '../domain/decision-rules';
 
 export type { ConfiguredApiKey } from '../config';
 
@@ -35,6 +36,8 @@ export interface ApiConfig {
   /** Where GET /metrics reads the workers' own metrics. */
   temporalMetricsUrl: string;
   logLevel: string;
+  /** Promise engine or baseline rules, and their confidence targets. */
+  decisions: DecisionSettings;
 }
 
 /** Predictable keys so `npm start` works without setup; production requires COLIS_API_KEYS (config refuses to start). */
@@ -75,6 +78,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     temporalMetricsUrl: config.COLIS_TEMPORAL_METRICS_URL,
     payloadKeys: payloadKeyRing(config),
     logLevel: config.COLIS_LOG_LEVEL,
+    decisions: decisionSettingsOf(config),
     ...overrides,
   };
 }
@@ -90,4 +94,9 @@ function loopbackTwins(origin: string): string[] {
 /** For tests and tools: the API's configuration from an environment record (throws ConfigError). */
 export function loadApiConfig(env: Env, overrides: Partial<ApiConfig> = {}): ApiConfig {
   return apiConfigFrom(loadConfig(env), overrides);
+}
+
+/** The decision layer's settings, as the API and the workers both read them. */
+export function decisionSettingsOf(config: Pick<Config, 'COLIS_DECISION_RULES' | 'COLIS_PROMISE_CONFIDENCE' | 'COLIS_ON_TIME_TARGET'>): DecisionSettings {
+  return { rules: config.COLIS_DECISION_RULES, promiseConfidence: config.COLIS_PROMISE_CONFIDENCE, onTimeTarget: config.COLIS_ON_TIME_TARGET };
 }

@@ -27,6 +27,13 @@ export const positiveNumber = z
   .transform(Number)
   .pipe(z.number().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
 
+/** A probability strictly between 0 and 1, e.g. a confidence target. */
+export const probability = z
+  .string()
+  .regex(DECIMAL, 'not a number')
+  .transform(Number)
+  .pipe(z.number().gt(0, 'must be greater than 0').lt(1, 'must be less than 1'));
+
 export const positiveInteger = z
   .string()
   .regex(/^[0-9]+$/, 'not a whole number')

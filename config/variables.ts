@@ -18,6 +18,7 @@ import {
   positiveInteger,
   positiveNumber,
   postgresUrl,
+  probability,
   secret,
   withDefault,
 } from './forms';
@@ -431,6 +432,26 @@ export const VARIABLES = {
     meaning:
       'meter order workflow starts per API process: a burst above what the workers can journey at once waits in PostgreSQL ' +
       "(`colis_intake_unstarted_orders` in `/metrics`) instead of overflowing the workers' sticky cache",
+  }),
+  COLIS_DECISION_RULES: variable({
+    schema: withDefault(z.enum(['promise', 'baseline']), 'promise'),
+    form: 'promise or baseline',
+    default: '`promise`',
+    meaning:
+      'the decision layer: `promise` (promise engine at intake, allocation by cost to the door, carrier choice by learned late risk) ' +
+      'or `baseline` (the earlier rules: fixed-day promise, lowest-code allocation, the carrier’s own estimate), kept to measure one against the other',
+  }),
+  COLIS_PROMISE_CONFIDENCE: variable({
+    schema: withDefault(probability, 0.95),
+    form: 'a number strictly between 0 and 1, e.g. 0.95',
+    default: '`0.95`',
+    meaning: 'the probability that every parcel of an order arrives by its promise that the promise given at intake must reach',
+  }),
+  COLIS_ON_TIME_TARGET: variable({
+    schema: withDefault(probability, 0.95),
+    form: 'a number strictly between 0 and 1, e.g. 0.95',
+    default: '`0.95`',
+    meaning: 'carrier choice books the cheapest service whose learned probability of arriving by the promise reaches this',
   }),
   COLIS_LOG_LEVEL: variable({
     schema: withDefault(z.enum(LOG_LEVELS), 'info'),

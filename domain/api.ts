@@ -12,6 +12,7 @@ import {
   TimelineEntrySchema,
 } from './journey';
 import { AddressSchema, ServiceLevelSchema } from './order';
+import { DeliveryPromiseSchema } from './promise';
 
 /**
  * Shapes only the HTTP API speaks: envelopes, query strings, path parameters and answers that wrap
@@ -113,6 +114,8 @@ export const OrderAcceptedSchema = z
     trackingUrl: z.string(),
     /** Present when the carrier corrected the delivery address: the order ships to `shipTo`. */
     addressCorrection: z.object({ fields: z.array(z.enum(ADDRESS_FIELDS)), shipTo: AddressSchema }).optional(),
+    /** When the customer will have the order, how sure we are, and how it ships; the caller's own date kept or refused. */
+    promise: DeliveryPromiseSchema,
   })
   .meta({ id: 'OrderAccepted' });
 
@@ -187,6 +190,7 @@ export const TimelineResponseSchema = z
     orderId: z.string(),
     stage: OrderStageSchema,
     promisedBy: z.string(),
+    promise: DeliveryPromiseSchema.optional(),
     source: ViewSourceSchema,
     entries: z.array(TimelineEntrySchema.extend({ shipmentId: z.string().optional() })),
     trackingNumbers: z.array(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CarrierTrackingEventSchema, TrackingStatusSchema } from './carrier';
 import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, ORDER_STAGES, SHIPMENT_STAGES } from './lifecycle';
 import { AddressSchema, ServiceLevelSchema } from './order';
+import { DeliveryPromiseSchema } from './promise';
 
 export type { EscalationDecision, EscalationReason, EscalationSeverity, OrderStage, ShipmentStage } from './lifecycle';
 
@@ -72,7 +73,10 @@ export const OrderViewSchema = z.object({
   stage: OrderStageSchema,
   customerId: z.string(),
   serviceLevel: ServiceLevelSchema,
+  /** The promise in force (the intake promise, or the last re-promise). */
   promisedBy: z.string(),
+  /** What intake promised, kept as given: on-time is measured against it. */
+  promise: DeliveryPromiseSchema.optional(),
   receivedAt: z.string(),
   shipTo: AddressSchema,
   shortages: z.array(z.object({ orderLineId: z.string(), skuCode: z.string(), missing: z.number().int() })),

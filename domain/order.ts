@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LocaleTagSchema } from './notifications';
+import { DeliveryPromiseSchema } from './promise';
 
 /**
  * The order contract: one declaration serves the API's validation, the OpenAPI document,
@@ -52,7 +53,7 @@ export const OrderRequestSchema = z
     shipTo: AddressSchema,
     lines: z.array(OrderLineInputSchema).min(1, 'an order needs at least one line').max(MAX_LINES_PER_ORDER),
     serviceLevel: ServiceLevelSchema.default('standard'),
-    /** When omitted, the promise follows from the service level (see domain/promise.ts). */
+    /** The date the order source promised its customer: kept when the network can meet it, else refused in the answer's `promise`. */
     promisedBy: z.iso.datetime({ offset: true }).optional(),
     backorderPolicy: BackorderPolicySchema.default('backorder'),
     /** How long a backordered order may wait for a restock before ops must decide. */
@@ -89,5 +90,9 @@ export const OrderWorkflowInputSchema = z.object({
   request: OrderRequestSchema,
   /** Business seconds per real second: 1 in production, larger in demos so a day passes in a minute. */
   timeScale: z.number().positive().default(1),
+  /** What intake answered (absent on orders accepted before the promise engine): `promisedBy` is its `deliverBy`. */
+  promise: DeliveryPromiseSchema.optional(),
+  /** How business time maps to real time for this order (domain/business-clock.ts); real time when absent. */
+  businessClock: z.object({ scale: z.number().positive(), realOriginMs: z.number(), businessOriginMs: z.number() }).optional(),
 });
 export type OrderWorkflowInput = z.infer<typeof OrderWorkflowInputSchema>;

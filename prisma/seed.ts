@@ -4,7 +4,7 @@ import { createDb } from '../activities/db';
 import type { Prisma, PrismaClient } from './generated/client';
 import { BOX_TYPES } from './seed-data/boxes';
 import { SKUS } from './seed-data/skus';
-import { STOCK_LEVELS, receiptIdempotencyKey } from './seed-data/stock';
+import { INBOUND_STOCK, STOCK_LEVELS, receiptIdempotencyKey } from './seed-data/stock';
 import { WAREHOUSES } from './seed-data/warehouses';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
@@ -47,10 +47,27 @@ async function seedIn(tx: Prisma.TransactionClient): Promise<SeedReport> {
   }
   let carrierServices = 0;
   for (const carrier of CARRIER_CATALOGUE) {
-    const fields = { name: carrier.name, reliability: carrier.reliability, supportsWebhooks: carrier.supportsWebhooks };
+    const fields = {
+      name: carrier.name,
+      reliability: carrier.reliability,
+      supportsWebhooks: carrier.supportsWebhooks,
+      zoneSurchargeCents: carrier.zoneSurchargeCents,
+      destinationCountries: carrier.destinationCountries.join(','),
+      maxParcelWeightGrams: carrier.maxParcelWeightGrams,
+      maxParcelLengthMm: carrier.maxParcelLengthMm,
+    };
     await tx.carrier.upsert({ where: { code: carrier.code }, create: { code: carrier.code, ...fields }, update: fields });
     for (const service of carrier.services) {
-      const serviceFields = { name: service.name, level: service.level, stallWindowHours: service.stallWindowHours };
+      const serviceFields = {
+        name: service.name,
+        level: service.level,
+        stallWindowHours: service.stallWindowHours,
+        baseCents: service.baseCents,
+        perKgCents: service.perKgCents,
+        transitDays: service.transitDays,
+        // The carrier's published on-time share: the prior the learned transit distribution starts from.
+        onTimeShare: carrier.reliability,
+      };
       await tx.carrierService.upsert({
         where: { carrierCode_code: { carrierCode: carrier.code, code: service.code } },
         create: { carrierCode: carrier.code, code: service.code, ...serviceFields },
@@ -76,6 +93,19 @@ async function seedIn(tx: Prisma.TransactionClient): Promise<SeedReport> {
       reservedDelta: 0,
       idempotencyKey: receiptIdempotencyKey(level),
       note: 'opening stock (seed)',
+    })),
+    skipDuplicates: true,
+  });
+
+  // Expected restocks (advance shipping notices), dated from the first seed: backorders are promised from them.
+  const seededAt = Date.now();
+  await tx.inboundStock.createMany({
+    data: INBOUND_STOCK.map((inbound) => ({
+      reference: inbound.reference,
+      warehouseCode: inbound.warehouseCode,
+      skuCode: inbound.skuCode,
+      quantity: inbound.quantity,
+      expectedAt: new Date(seededAt + inbound.expectedInDays * 86_400_000),
     })),
     skipDuplicates: true,
   });

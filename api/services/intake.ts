@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../../activities/db';
 import { ids } from '../../domain/ids';
-import type { OrderRequest, OrderWorkflowInput } from '../../domain/order';
-import { promisedByFor } from '../../domain/promise';
+import { type OrderRequest, type OrderWorkflowInput, OrderWorkflowInputSchema } from '../../domain/order';
+import type { DeliveryPromise } from '../../domain/promise';
 import { ApiError } from '../errors';
 import type { OrderStarter } from './order-starter';
+import type { PromiseService } from './promise';
 
 /**
  * Intake commits the order to PostgreSQL (`OrderIntake`) and answers; the order workflow is started
@@ -18,6 +19,10 @@ import type { OrderStarter } from './order-starter';
  * 2-core dev box). A burst would queue in the API until clients time out. A committed row is as
  * durable as a started workflow, costs a millisecond or two, and lets the starts drain at the pace
  * Temporal sustains.
+ *
+ * The promise (api/services/promise.ts) is computed before the commit and goes with it: in the workflow's
+ * input, and as pick capacity promised on the days it counts on, in the same statement as the row, so
+ * an accepted order and the capacity its promise relies on are never one without the other.
  */
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -87,11 +92,13 @@ export interface IntakeResult {
   outcome: 'created' | 'existing';
   /** Whether the order workflow was known to be started when intake answered. */
   workflowStarted: boolean;
+  promise: DeliveryPromise;
 }
 
 export interface PlaceOrderArgs {
   db: Db;
   starter: OrderStarter;
+  promises: PromiseService;
   request: OrderRequest;
   /** The request as the client sent it, when `request` differs (a corrected address): retries are recognised by it. */
   requestAsSent?: OrderRequest;
@@ -104,53 +111,90 @@ export interface PlaceOrderArgs {
 }
 
 export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
-  const { db, starter, request, apiKeyName, idempotencyKey, timeScale, startWaitMs, now = new Date() } = args;
+  const { db, starter, promises, request, apiKeyName, idempotencyKey, timeScale, startWaitMs, now = new Date() } = args;
   const orderId = deriveOrderId(apiKeyName, idempotencyKey);
   const workflowId = ids.orderWorkflowId(orderId);
   const hash = requestHash(args.requestAsSent ?? request);
-  const promisedBy = request.promisedBy ?? promisedByFor(request.serviceLevel, now.getTime(), timeScale);
+  const stored = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true, input: true } });
+  if (stored) return repeated(stored, { orderId, workflowId, hash, idempotencyKey });
+
+  const { promise, pickDays } = await promises.promiseFor(request, now.getTime());
   const input: OrderWorkflowInput = {
     orderId,
     idempotencyKey: scopedIdempotencyKey(apiKeyName, idempotencyKey),
     requestHash: hash,
     receivedAt: now.toISOString(),
-    promisedBy,
+    promisedBy: promise.deliverBy,
     request,
     timeScale,
+    promise,
+    businessClock: promises.businessClock,
   };
 
-  // ON CONFLICT DO NOTHING: of concurrent twins exactly one inserts; the others read its row below.
-  const { count } = await db.orderIntake.createMany({
-    data: [
-      {
-        orderId,
-        workflowId,
-        idempotencyKey: input.idempotencyKey,
-        requestHash: hash,
-        submittedBy: apiKeyName,
-        input: input as unknown as Prisma.InputJsonValue,
-        receivedAt: now,
-      },
-    ],
-    skipDuplicates: true,
-  });
-  if (count === 1) {
+  // ON CONFLICT DO NOTHING: of concurrent twins exactly one inserts (and counts its pick days); the others read its row.
+  const [inserted] = await db.$queryRaw<{ n: number }[]>`
+    WITH inserted AS (
+      INSERT INTO "OrderIntake" ("orderId", "workflowId", "idempotencyKey", "requestHash", "submittedBy", "input", "receivedAt")
+      VALUES (${orderId}, ${workflowId}, ${input.idempotencyKey}, ${hash}, ${apiKeyName}, ${JSON.stringify(input)}::jsonb, ${now})
+      ON CONFLICT DO NOTHING
+      RETURNING "orderId"
+    ), promised AS (
+      INSERT INTO "WarehouseCapacityDay" ("warehouseCode", "day", "promised")
+      SELECT d."warehouseCode", d."day"::date, 1
+      FROM unnest(${pickDays.map((p) => p.warehouseCode)}::text[], ${pickDays.map((p) => p.day)}::text[]) AS d("warehouseCode", "day")
+      WHERE EXISTS (SELECT 1 FROM inserted)
+      ON CONFLICT ("warehouseCode", "day") DO UPDATE SET "promised" = "WarehouseCapacityDay"."promised" + 1
+    )
+    SELECT count(*)::int AS n FROM inserted`;
+  if (inserted?.n === 1) {
     // Behind a backlog the start cannot finish within the wait: answer at once instead of after it.
     const backlogged = starter.backlogged;
     const starting = starter.start(input, apiKeyName).then((outcome) => outcome.started);
     const started = backlogged
       ? false
       : await Promise.race([starting, new Promise<false>((resolve) => setTimeout(resolve, startWaitMs, false).unref())]);
-    return { orderId, workflowId, outcome: 'created', workflowStarted: started };
+    return { orderId, workflowId, outcome: 'created', workflowStarted: started, promise };
   }
 
-  const stored = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true } });
-  if (!stored || stored.requestHash !== hash) {
+  const twin = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true, input: true } });
+  if (!twin) throw new Error(`order ${orderId} was neither inserted nor found`);
+  return repeated(twin, { orderId, workflowId, hash, idempotencyKey });
+}
+
+/** A repeat of an accepted request answers as the first did (its promise included); another body under the key is a 409. */
+function repeated(
+  stored: { requestHash: string; startedAt: Date | null; input: Prisma.JsonValue },
+  order: { orderId: string; workflowId: string; hash: string; idempotencyKey: string },
+): IntakeResult {
+  if (stored.requestHash !== order.hash) {
     throw new ApiError(
       409,
       'idempotency_conflict',
-      `Idempotency-Key "${idempotencyKey}" was already used for a different order request (order ${orderId})`,
+      `Idempotency-Key "${order.idempotencyKey}" was already used for a different order request (order ${order.orderId})`,
     );
   }
-  return { orderId, workflowId, outcome: 'existing', workflowStarted: stored.startedAt !== null };
+  return {
+    orderId: order.orderId,
+    workflowId: order.workflowId,
+    outcome: 'existing',
+    workflowStarted: stored.startedAt !== null,
+    promise: promiseOf(stored.input),
+  };
+}
+
+/** The promise stored with an accepted order; an order accepted before the engine had only its date. */
+export function promiseOf(storedInput: Prisma.JsonValue): DeliveryPromise {
+  const input = OrderWorkflowInputSchema.parse(storedInput);
+  return (
+    input.promise ?? {
+      deliverBy: input.promisedBy,
+      shipBy: input.receivedAt,
+      confidence: 0,
+      basis: 'fixed_days',
+      shipments: [],
+      estimatedCostCents: 0,
+      currency: 'EUR',
+      computedAt: input.receivedAt,
+    }
+  );
 }

@@ -330,10 +330,19 @@ export async function startOrderWorkflow(client: Client, input: OrderWorkflowInp
     staticSummary: `Order ${orderId} · ${request.lines.reduce((n, l) => n + l.quantity, 0)} item(s) · ${request.serviceLevel} to ${request.shipTo.city}`,
     staticDetails: [
       `**Order** ${orderId} from ${request.source} (key ${submittedBy})`,
-      `**Promised by** ${promisedBy}`,
+      `**Promised by** ${promisedBy}${describePromise(input)}`,
       `**Lines** ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')}`,
     ].join('\n\n'),
   });
+}
+
+/** The promise's grounds for the Web UI: confidence, from where, and a caller's date refused. */
+function describePromise(input: OrderWorkflowInput): string {
+  const promise = input.promise;
+  if (!promise) return '';
+  const plan = promise.shipments.map((s) => `${s.warehouseCode} → ${s.carrierCode} ${s.serviceCode}`).join(', ');
+  const refused = promise.requested && !promise.requested.met ? `; the caller's ${promise.requested.promisedBy} was refused` : '';
+  return ` (${Math.round(promise.confidence * 100)} % confidence, ${promise.basis.replace(/_/g, ' ')}${plan ? `, ${plan}` : ''}${refused})`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
 import { notFound } from '../errors';
 import { intakeMemoOf } from './order-starter';
 import { withStoredScans } from './stored-scans';
-import { orderViewFromDb, orderViewFromIntake } from './views';
+import { orderViewFromDb, orderViewFromIntake, promiseOfOrder } from './views';
 import { describeWorkflow, withinDeadline } from './workflows';
 
 /**
@@ -61,6 +61,11 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
       const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
         app.temporal.workflow.getHandle(workflowId).query(orderStatusQuery),
       );
+      // Workflows started before they carried the intake promise in their view: it is in the database.
+      if (!view.promise) {
+        const promise = await promiseOfOrder(app.db, orderId);
+        if (promise) view.promise = promise;
+      }
       // The workflows' views keep a bounded window of the scans they understood; the database keeps every one.
       return { view: await withStoredScans(app.db, await withShipmentDetail(app, view)), source: 'workflow', running };
     } catch (error) {

@@ -4,6 +4,7 @@ import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 import { scanEntry } from './stored-scans';
+import { DeliveryPromiseSchema } from '../../domain/promise';
 
 /**
  * The journey's views rebuilt from the database, for when the workflow that owns them has completed
@@ -138,6 +139,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
     customerId: order.customerId,
     serviceLevel: order.serviceLevel,
     promisedBy: order.promisedBy.toISOString(),
+    promise: storedPromise(order.promise),
     receivedAt: order.createdAt.toISOString(),
     shipTo: defined({
       name: address.name,
@@ -178,6 +180,7 @@ export async function orderViewFromIntake(db: Db, orderId: string): Promise<{ vi
     customerId: input.request.customer.id,
     serviceLevel: input.request.serviceLevel,
     promisedBy: input.promisedBy,
+    ...(input.promise ? { promise: input.promise } : {}),
     receivedAt: input.receivedAt,
     shipTo: input.request.shipTo,
     shortages: [],
@@ -188,6 +191,21 @@ export async function orderViewFromIntake(db: Db, orderId: string): Promise<{ vi
     shippingCostCents: 0,
   };
   return { view, submittedBy: row.submittedBy };
+}
+
+/** The intake promise stored with the order; absent on orders placed before the promise engine. */
+export function storedPromise(json: unknown): OrderView['promise'] {
+  const parsed = DeliveryPromiseSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** The intake promise of an order, wherever it is stored by now (order row, else intake row). */
+export async function promiseOfOrder(db: Db, orderId: string): Promise<OrderView['promise']> {
+  const order = await db.order.findUnique({ where: { id: orderId }, select: { promise: true } });
+  if (order?.promise) return storedPromise(order.promise);
+  const intake = await db.orderIntake.findUnique({ where: { orderId }, select: { input: true } });
+  const input = OrderWorkflowInputSchema.safeParse(intake?.input);
+  return input.success ? input.data.promise : undefined;
 }
 
 export function shipmentViewIn(view: OrderView, shipmentId: string): ShipmentView | undefined {

@@ -64,3 +64,17 @@ export const STOCK_LEVELS: readonly StockSeed[] = Object.entries(STOCK).flatMap(
 export function receiptIdempotencyKey(level: { warehouseCode: string; skuCode: string }): string {
   return `seed:receipt:${level.warehouseCode}:${level.skuCode}`;
 }
+
+export interface InboundSeed {
+  reference: string;
+  warehouseCode: WarehouseCode;
+  skuCode: string;
+  quantity: number;
+  /** Days after the first seed the goods are expected (business days of a demo pass in minutes). */
+  expectedInDays: number;
+}
+
+/** `SPEAKER-BT-MINI` has no stock anywhere but a delivery on its way to HAM1: a backorder with a date. */
+export const INBOUND_STOCK: readonly InboundSeed[] = [
+  { reference: 'seed:asn:HAM1:SPEAKER-BT-MINI', warehouseCode: 'HAM1', skuCode: 'SPEAKER-BT-MINI', quantity: 40, expectedInDays: 3 },
+];

@@ -16,6 +16,10 @@ export interface WarehouseSeed {
   timeZone: string;
   cutoffLocalTime: string;
   dailyCapacityShipments: number;
+  /** Pick and pack time before the carrier collects. */
+  packingMinutes: number;
+  /** date-holidays subdivision where public holidays differ by region. */
+  holidayRegion: string | null;
 }
 
 export const WAREHOUSES: readonly WarehouseSeed[] = [
@@ -29,6 +33,8 @@ export const WAREHOUSES: readonly WarehouseSeed[] = [
     timeZone: 'Europe/Paris',
     cutoffLocalTime: '15:00',
     dailyCapacityShipments: 400,
+    packingMinutes: 120,
+    holidayRegion: null,
   },
   {
     code: 'LYS1',
@@ -40,6 +46,8 @@ export const WAREHOUSES: readonly WarehouseSeed[] = [
     timeZone: 'Europe/Paris',
     cutoffLocalTime: '14:00',
     dailyCapacityShipments: 250,
+    packingMinutes: 120,
+    holidayRegion: null,
   },
   {
     code: 'HAM1',
@@ -51,6 +59,8 @@ export const WAREHOUSES: readonly WarehouseSeed[] = [
     timeZone: 'Europe/Berlin',
     cutoffLocalTime: '16:00',
     dailyCapacityShipments: 300,
+    packingMinutes: 120,
+    holidayRegion: 'HH',
   },
   {
     code: 'MAD1',
@@ -62,5 +72,7 @@ export const WAREHOUSES: readonly WarehouseSeed[] = [
     timeZone: 'Europe/Madrid',
     cutoffLocalTime: '13:30',
     dailyCapacityShipments: 180,
+    packingMinutes: 120,
+    holidayRegion: 'MD',
   },
 ];

@@ -66,7 +66,7 @@ describe('intake', () => {
     expect(description.typedSearchAttributes.get(searchAttributes.promisedBy)).toBeInstanceOf(Date);
   });
 
-  it('hands the workflow the validated request with defaults, a promise from the service level and the scoped key', async () => {
+  it('hands the workflow the validated request with defaults, the intake promise and the scoped key', async () => {
     const key = newKey();
     const { workflowId } = (await place(orderRequest({ serviceLevel: 'express' }), key)).json();
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
@@ -74,12 +74,18 @@ describe('intake', () => {
     const input = (await decodedPayload(payload)) as OrderWorkflowInput;
     expect(input.idempotencyKey).toBe(`${KEYS.intake.name}:${key}`);
     expect(input.request).toMatchObject({ backorderPolicy: 'backorder', backorderWaitHours: 72, source: 'api', serviceLevel: 'express' });
-    expect(Date.parse(input.promisedBy) - Date.parse(input.receivedAt)).toBe(24 * 3600_000);
+    // The journey's deadline is the promise intake answered with, made for an express service.
+    expect(input.promisedBy).toBe(input.promise.deliverBy);
+    expect(Date.parse(input.promisedBy)).toBeGreaterThan(Date.parse(input.receivedAt));
+    expect(input.promise.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(
+      input.promise.shipments.map((s: { serviceCode: string }) => s.serviceCode).every((code: string) => code.endsWith('_express')),
+    ).toBe(true);
     expect(input.timeScale).toBe(1);
     expect(input.requestHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('keeps a caller-given promise', async () => {
+  it('keeps a caller-given promise the network can meet', async () => {
     const promisedBy = new Date(Date.now() + 30 * 86_400_000).toISOString();
     const { orderId } = (await place(orderRequest({ promisedBy }))).json();
     const view = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${orderId}` })).json();
@@ -176,6 +182,7 @@ describe('intake when the workflow cannot start at once', () => {
         await placeOrder({
           db: h.db,
           starter: parked,
+          promises: h.app.promises,
           request: body,
           apiKeyName,
           idempotencyKey: newKey('unstarted'),

@@ -40,12 +40,13 @@ const call = (method: 'GET' | 'POST', url: string, payload?: Record<string, unkn
   app.inject({ method, url, headers: { 'x-api-key': KEYS.ops.key, ...headers }, ...(payload ? { payload } : {}) });
 
 describe('the journey through the API', () => {
-  it('an order placed over HTTP is shown live by the workflow, then delivered and read back from the database', async () => {
+  it('an order placed over HTTP is promised, shown live by the workflow, delivered by the promise and read back from the database', async () => {
     const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }), {
       'idempotency-key': newKey('e2e'),
     });
     expect(placed.statusCode, placed.body).toBe(202);
-    const { orderId, workflowId } = placed.json();
+    const { orderId, workflowId, promise } = placed.json();
+    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
 
     const live = await call('GET', `/orders/${orderId}`);
     expect(live.statusCode, live.body).toBe(200);
@@ -57,6 +58,11 @@ describe('the journey through the API', () => {
     const done = (await call('GET', `/orders/${orderId}`)).json();
     expect(done).toMatchObject({ orderId, stage: 'completed', source: 'database' });
     expect(done.shipments[0]).toMatchObject({ stage: 'delivered', trackingStatus: 'delivered' });
+    // The plain journey keeps the promise it was given at intake, which the order still shows as given.
+    const shipment = await journey.database.db.shipment.findFirstOrThrow({ where: { orderId } });
+    expect(shipment.deliveredAt?.getTime()).toBeLessThanOrEqual(Date.parse(promise.deliverBy));
+    expect(done.promise).toEqual(promise);
+    expect(done.promisedBy).toBe(promise.deliverBy);
 
     const timeline = (await call('GET', `/orders/${orderId}/timeline`)).json();
     expect(timeline.entries.some((e: { kind: string; label: string }) => e.kind === 'tracking' && e.label === 'delivered')).toBe(true);
@@ -64,8 +70,8 @@ describe('the journey through the API', () => {
 
     const listed = (await call('GET', '/orders?status=completed')).json();
     expect(listed.items.map((o: { orderId: string }) => o.orderId)).toContain(orderId);
-    const shipment = await call('GET', `/shipments/${done.shipments[0].shipmentId}`);
-    expect(shipment.json()).toMatchObject({ orderId, stage: 'delivered' });
+    const shipmentView = await call('GET', `/shipments/${done.shipments[0].shipmentId}`);
+    expect(shipmentView.json()).toMatchObject({ orderId, stage: 'delivered' });
 
     // The label as the warehouse prints it, kept at purchase: PDF by default, ZPL for thermal printers.
     const shipmentId = done.shipments[0].shipmentId as string;

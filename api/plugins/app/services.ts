@@ -1,16 +1,20 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { loadBusinessClock } from '../../../activities/business-clock';
 import type { Db } from '../../../activities/db';
 import type { AddressValidator } from '../../../domain/carrier';
 import { simulatedAddressValidator } from '../../../scripts/carrier-simulator/address-rules';
+import { PlanningFacts } from '../../../activities/planning-facts';
 import type { ApiConfig } from '../../config';
 import { OrderStarter } from '../../services/order-starter';
+import { PromiseService } from '../../services/promise';
 
 /**
  * The API's collaborators, decorated once so routes reach them as `app.db`, `app.temporal`,
- * `app.config`, and `app.orderStarter`, which starts the workflows of accepted orders and sweeps
- * for any left unstarted from the moment the app is ready until it closes.
+ * `app.config`, `app.orderStarter`, which starts the workflows of accepted orders and sweeps
+ * for any left unstarted from the moment the app is ready until it closes, and `app.promises`, which
+ * answers intake with a delivery promise on the deployment's business clock.
  */
 
 declare module 'fastify' {
@@ -21,6 +25,7 @@ declare module 'fastify' {
     orderStarter: OrderStarter;
     /** Checks delivery addresses before stock is reserved and on an address change (the carrier port). */
     addressValidator: AddressValidator;
+    promises: PromiseService;
   }
 }
 
@@ -45,6 +50,11 @@ export default fp<ServicesOptions>(
       maxStartsPerSecond: options.config.intakeMaxStartsPerSecond,
     });
     app.decorate('orderStarter', starter);
+    const clock = await loadBusinessClock(options.db, options.config.timeScale);
+    app.decorate(
+      'promises',
+      new PromiseService(new PlanningFacts(options.db), clock, options.config.decisions, app.log.child({ component: 'promise' })),
+    );
     app.addHook('onReady', async () => starter.startSweeping());
     app.addHook('onClose', async () => starter.close());
   },

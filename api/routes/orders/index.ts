@@ -69,6 +69,7 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       const result = await placeOrder({
         db: app.db,
         starter: app.orderStarter,
+        promises: app.promises,
         request: checked.correction ? { ...request.body, shipTo: checked.address } : request.body,
         requestAsSent: request.body,
         apiKeyName: principal.name,
@@ -272,6 +273,7 @@ export function timelineOf(view: OrderView, source: TimelineResponse['source']):
     orderId: view.orderId,
     stage: view.stage,
     promisedBy: view.promisedBy,
+    ...(view.promise ? { promise: view.promise } : {}),
     source,
     entries,
     trackingNumbers: view.shipments.flatMap((shipment) =>

@@ -33,6 +33,23 @@ const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SH
 const publicAccess = { access: { public: true as const } };
 const hidden = { hide: true };
 
+/** What the promise rests on, in the customer's words: how sure, from where, and a date the shop asked for that could not be met. */
+function promiseNote(view: OrderView): string {
+  const promise = view.promise;
+  if (!promise || promise.basis === 'fixed_days') return '';
+  const from = [...new Set(promise.shipments.map((s) => s.warehouseCode))].join(', ');
+  const parts = [
+    promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : 'date to be confirmed when the stock arrives',
+    ...(from ? [`ships from ${from}`] : []),
+    ...(promise.businessTime ? [`demo calendar: ${promise.businessTime.deliverBy.slice(0, 10)}`] : []),
+    ...(promise.requested && !promise.requested.met
+      ? [`the date first asked for could not be met: ${promise.requested.reason ?? ''}`]
+      : []),
+    ...(view.promise && view.promisedBy !== promise.deliverBy ? ['the date has changed since the order was placed'] : []),
+  ];
+  return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
+}
+
 const REASON_LABEL: Record<(typeof RETURN_REASONS)[number], string> = {
   damaged: 'It arrived damaged',
   defective: 'It does not work',
@@ -139,7 +156,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       `<h1>Order ${escapeHtml(view.orderId)}</h1>` +
       `<section class="card"><div class="facts">` +
       `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span></div>` +
-      `<div data-fact="promised"><span>Promised by</span>${escapeHtml(when(view.promisedBy))}</div>` +
+      `<div data-fact="promised"><span>Promised by</span>${escapeHtml(when(view.promisedBy))}${promiseNote(view)}</div>` +
       `<div><span>Parcels</span>${view.shipments.length || '–'}</div>` +
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
       `<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline">` +

@@ -1,0 +1,157 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { PlanningFacts } from '../../activities/planning-facts';
+import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
+import type { DecisionSettings } from '../../domain/decision-rules';
+import { lastDeliveryDayBy } from '../../domain/fulfilment-plan';
+import type { OrderRequest } from '../../domain/order';
+import { type DeliveryPromise, promisedByFor } from '../../domain/promise';
+import { buildPlans, computePromise, type EnginePromise, planForPromise } from '../../domain/promise-engine';
+
+/**
+ * Intake's promise: the engine's answer (domain/promise-engine.ts) on the facts of the moment, turned from
+ * business time into the real instants the journey's timers use, and the pick days it counts on (booked
+ * against capacity with the order, so a burst makes later promises instead of broken ones).
+ * Under `COLIS_DECISION_RULES=baseline`, the fixed-day promise Colis made before, for comparison.
+ */
+
+export interface IntakePromise {
+  promise: DeliveryPromise;
+  /** Pick days the promise relies on, one per planned shipment: counted as promised capacity. */
+  pickDays: { warehouseCode: string; day: string }[];
+}
+
+export class PromiseService {
+  constructor(
+    private readonly facts: PlanningFacts,
+    private readonly clock: BusinessClock,
+    private readonly settings: DecisionSettings,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  get businessClock(): BusinessClock {
+    return this.clock;
+  }
+
+  /** The next promise reads the network again (ops changed a warehouse's capacity or status). */
+  invalidateFacts(): void {
+    this.facts.invalidate();
+  }
+
+  async promiseFor(request: OrderRequest, receivedAtMs: number): Promise<IntakePromise> {
+    try {
+      return this.settings.rules === 'baseline' ? await this.baseline(request, receivedAtMs) : await this.engine(request, receivedAtMs);
+    } catch (error) {
+      // Intake answers whatever happens: a promise the engine could not make falls back to the fixed rule, and says so.
+      this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'promise engine failed; fixed-day promise given');
+      return { promise: this.fixedDays(request, receivedAtMs, 0), pickDays: [] };
+    }
+  }
+
+  private async engine(request: OrderRequest, receivedAtMs: number): Promise<IntakePromise> {
+    const [network, situation] = await Promise.all([
+      this.facts.networkFacts(receivedAtMs),
+      this.facts.situation({
+        clock: this.clock,
+        nowMs: receivedAtMs,
+        serviceLevel: request.serviceLevel,
+        backorderPolicy: request.backorderPolicy,
+        lines: linesOf(request),
+        destination: destinationOf(request),
+        ...(request.promisedBy ? { requestedBy: Date.parse(request.promisedBy) } : {}),
+      }),
+    ]);
+    const answer = computePromise(situation, network, { confidence: this.settings.promiseConfidence, horizonDays: 30 });
+    return { promise: this.toDeliveryPromise(answer, request, receivedAtMs), pickDays: pickDaysOf(answer) };
+  }
+
+  /** Today's rules: a fixed number of days (or the caller's date, accepted as given); its odds still measured. */
+  private async baseline(request: OrderRequest, receivedAtMs: number): Promise<IntakePromise> {
+    const promisedBy = request.promisedBy ?? promisedByFor(request.serviceLevel, receivedAtMs, this.clock.scale);
+    const [network, situation] = await Promise.all([
+      this.facts.networkFacts(receivedAtMs),
+      this.facts.situation({
+        clock: this.clock,
+        nowMs: receivedAtMs,
+        serviceLevel: request.serviceLevel,
+        backorderPolicy: request.backorderPolicy,
+        lines: linesOf(request),
+        destination: destinationOf(request),
+      }),
+    ]);
+    const { plans } = buildPlans(situation, network);
+    const day = lastDeliveryDayBy(situation.destination, toBusinessMs(this.clock, Date.parse(promisedBy)));
+    const kept = planForPromise(plans, situation.destination, day, { confidence: 0.5, horizonDays: 30 });
+    const confidence = kept?.keepsPromise ? kept.choice.confidence : 0;
+    return {
+      promise: { ...this.fixedDays(request, receivedAtMs, confidence), deliverBy: new Date(promisedBy).toISOString() },
+      pickDays: [],
+    };
+  }
+
+  private fixedDays(request: OrderRequest, receivedAtMs: number, confidence: number): DeliveryPromise {
+    const deliverBy = request.promisedBy ?? promisedByFor(request.serviceLevel, receivedAtMs, this.clock.scale);
+    return {
+      deliverBy: new Date(deliverBy).toISOString(),
+      shipBy: new Date(receivedAtMs).toISOString(),
+      confidence,
+      basis: 'fixed_days',
+      shipments: [],
+      estimatedCostCents: 0,
+      currency: 'EUR',
+      computedAt: new Date(receivedAtMs).toISOString(),
+    };
+  }
+
+  private toDeliveryPromise(answer: EnginePromise, request: OrderRequest, receivedAtMs: number): DeliveryPromise {
+    const real = (businessMs: number) => new Date(toRealMs(this.clock, businessMs)).toISOString();
+    const business = (businessMs: number) => new Date(businessMs).toISOString();
+    return {
+      // A kept caller's date is theirs to the millisecond, whatever the clock's rounding.
+      deliverBy: answer.requested?.met && request.promisedBy ? new Date(request.promisedBy).toISOString() : real(answer.deliverByMs),
+      shipBy: real(answer.shipByMs),
+      confidence: round(answer.confidence),
+      basis: answer.basis,
+      shipments: (answer.choice?.shipments ?? []).map((s) => ({
+        warehouseCode: s.option.warehouseCode,
+        lines: s.option.lines.map((line) => ({ sku: line.skuCode, quantity: line.quantity })),
+        shipBy: real(s.option.shipByMs),
+        carrierCode: s.service.carrierCode,
+        serviceCode: s.service.serviceCode,
+        onTimeProbability: round(s.probability),
+        estimatedCostCents: s.option.packagingCents + s.service.priceCents,
+      })),
+      estimatedCostCents: answer.choice?.costCents ?? 0,
+      currency: 'EUR',
+      ...(answer.requested && request.promisedBy
+        ? {
+            requested: {
+              promisedBy: new Date(request.promisedBy).toISOString(),
+              met: answer.requested.met,
+              confidence: round(answer.requested.confidence),
+              ...(answer.requested.reason ? { reason: answer.requested.reason } : {}),
+            },
+          }
+        : {}),
+      ...(this.clock.scale !== 1
+        ? { businessTime: { deliverBy: business(answer.deliverByMs), shipBy: business(answer.shipByMs), timeScale: this.clock.scale } }
+        : {}),
+      computedAt: new Date(receivedAtMs).toISOString(),
+    };
+  }
+}
+
+const round = (p: number) => Math.round(p * 10_000) / 10_000;
+
+function linesOf(request: OrderRequest) {
+  return request.lines.map((line, i) => ({ lineId: `L${i + 1}`, skuCode: line.sku, quantity: line.quantity }));
+}
+
+function destinationOf(request: OrderRequest) {
+  return { countryCode: request.shipTo.countryCode, postalCode: request.shipTo.postalCode };
+}
+
+function pickDaysOf(answer: EnginePromise): IntakePromise['pickDays'] {
+  return (answer.choice?.shipments ?? [])
+    .map((s) => ({ warehouseCode: s.option.warehouseCode, day: s.option.handoverDay }))
+    .sort((a, b) => (a.warehouseCode < b.warehouseCode ? -1 : a.warehouseCode > b.warehouseCode ? 1 : a.day < b.day ? -1 : 1));
+}

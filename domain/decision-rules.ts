@@ -1,0 +1,18 @@
+/**
+ * The decision layer's settings (declared as COLIS_DECISION_RULES, COLIS_PROMISE_CONFIDENCE and
+ * COLIS_ON_TIME_TARGET in config/variables.ts), shared by the API (the promise at intake) and the
+ * workers (allocation, carrier choice, re-promise). `baseline` keeps the rules Colis had before — a
+ * fixed-day promise, lowest-code allocation, the carrier's own estimate — so a simulation can measure
+ * one against the other on the same scenario.
+ */
+export interface DecisionSettings {
+  rules: DecisionRules;
+  /** P(every parcel by the promise) a promise must reach. */
+  promiseConfidence: number;
+  /** P(arriving by the promise) a booked service must reach. */
+  onTimeTarget: number;
+}
+
+export type DecisionRules = 'promise' | 'baseline';
+
+export const DEFAULT_DECISION_SETTINGS: DecisionSettings = { rules: 'promise', promiseConfidence: 0.95, onTimeTarget: 0.95 };

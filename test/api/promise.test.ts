@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness, KEYS, newKey, orderRequest } from './harness';
+
+/**
+ * The promise a shop gets from POST /orders: computed from where the stock is, the warehouses' pick
+ * slots and the carriers' transit times; the caller's own date kept or refused (and recorded); the pick
+ * capacity it counts on booked with the order, so capacity limits show as later promises.
+ */
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h?.close());
+
+const place = (body: Record<string, unknown>, key = newKey('promise')) =>
+  h.as(KEYS.intake, { method: 'POST', url: '/orders', headers: { 'idempotency-key': key }, payload: body });
+
+interface PromiseBody {
+  deliverBy: string;
+  shipBy: string;
+  confidence: number;
+  basis: string;
+  shipments: { warehouseCode: string; carrierCode: string; serviceCode: string; onTimeProbability: number; lines: unknown[] }[];
+  requested?: { promisedBy: string; met: boolean; confidence: number; reason?: string };
+}
+
+describe('the promise in the intake answer', () => {
+  it('answers 202 with a dated promise, its confidence and how it ships', async () => {
+    const before = Date.now();
+    const response = await place(orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }));
+    expect(response.statusCode, response.body).toBe(202);
+    const promise = response.json().promise as PromiseBody;
+    expect(Date.parse(promise.shipBy)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(promise.shipBy));
+    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(promise.confidence).toBeLessThanOrEqual(1);
+    expect(promise.basis).toBe('in_stock');
+    expect(promise.shipments).toHaveLength(1);
+    // A mug to Lyon ships from a French warehouse, not from Hamburg or Madrid.
+    expect(['PAR1', 'LYS1']).toContain(promise.shipments[0]?.warehouseCode);
+    expect(promise.shipments[0]?.serviceCode).toMatch(/standard/);
+  });
+
+  it('an express order is promised no later than the same order at standard', async () => {
+    const lines = [{ sku: 'BOOK-PB-POCKET', quantity: 1 }];
+    const express = (await place(orderRequest({ lines, serviceLevel: 'express' }))).json().promise as PromiseBody;
+    const standard = (await place(orderRequest({ lines, serviceLevel: 'standard' }))).json().promise as PromiseBody;
+    expect(Date.parse(express.deliverBy)).toBeLessThanOrEqual(Date.parse(standard.deliverBy));
+    expect(express.shipments[0]?.serviceCode).toMatch(/express/);
+  });
+
+  it('refuses a caller’s date the network cannot meet, says why, and the order keeps the refusal', async () => {
+    const promisedBy = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const response = await place(orderRequest({ promisedBy, serviceLevel: 'economy' }));
+    expect(response.statusCode, response.body).toBe(202);
+    const promise = response.json().promise as PromiseBody;
+    expect(promise.requested).toMatchObject({ promisedBy, met: false });
+    expect(promise.requested?.reason).toMatch(/confidence|passed/);
+    expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(promisedBy));
+    const view = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${response.json().orderId}` })).json();
+    expect(view.promisedBy).toBe(promise.deliverBy);
+    expect(view.promise.requested).toMatchObject({ met: false });
+  });
+
+  it('keeps a caller’s date the network can meet as the promise', async () => {
+    const promisedBy = new Date(Date.now() + 20 * 86_400_000).toISOString();
+    const promise = (await place(orderRequest({ promisedBy }))).json().promise as PromiseBody;
+    expect(promise.deliverBy).toBe(promisedBy);
+    expect(promise.requested).toMatchObject({ met: true });
+  });
+
+  it('a repeat of the request answers the same promise, computed once', async () => {
+    const key = newKey('promise-repeat');
+    const first = await place(orderRequest(), key);
+    const again = await place(orderRequest(), key);
+    expect(again.statusCode).toBe(200);
+    expect(again.json().promise).toEqual(first.json().promise);
+  });
+
+  it('dates a backorder from the restock on its way, and says it is a backorder', async () => {
+    // Seeded: no SPEAKER-BT-MINI anywhere, 40 expected at HAM1 three days after the seed.
+    const inbound = await h.db.inboundStock.findFirstOrThrow({ where: { skuCode: 'SPEAKER-BT-MINI' } });
+    const promise = (await place(orderRequest({ lines: [{ sku: 'SPEAKER-BT-MINI', quantity: 2 }] }))).json().promise as PromiseBody;
+    expect(promise.basis).toBe('backorder');
+    expect(promise.shipments[0]?.warehouseCode).toBe('HAM1');
+    expect(Date.parse(promise.shipBy)).toBeGreaterThan(inbound.expectedAt.getTime());
+    expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(promise.shipBy));
+  });
+
+  it('an item nobody holds or expects is promised with confidence 0, not a made-up certainty', async () => {
+    const promise = (await place(orderRequest({ lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }] }))).json().promise as PromiseBody;
+    expect(promise).toMatchObject({ basis: 'restock_unknown', confidence: 0, shipments: [] });
+  });
+
+  it('counts the pick day a promise relies on, so a full day makes the next orders’ promises later, not broken', async () => {
+    // CUTTING-BOARD-OAK is only at LYS1: give LYS1 room for one more shipment on its next pick day.
+    const lines = [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }];
+    const first = (await place(orderRequest({ lines }))).json().promise as PromiseBody;
+    const row = await h.db.warehouseCapacityDay.findMany({ where: { warehouseCode: 'LYS1' } });
+    const promised = row.reduce((sum, r) => sum + r.promised, 0);
+    expect(promised).toBeGreaterThanOrEqual(1);
+    await h.db.warehouse.update({ where: { code: 'LYS1' }, data: { dailyCapacityShipments: Math.max(1, promised) } });
+    h.app.promises.invalidateFacts();
+    const second = (await place(orderRequest({ lines }))).json().promise as PromiseBody;
+    expect(Date.parse(second.shipBy)).toBeGreaterThan(Date.parse(first.shipBy));
+    expect(Date.parse(second.deliverBy)).toBeGreaterThan(Date.parse(first.deliverBy));
+    expect(second.confidence).toBeGreaterThanOrEqual(0.95);
+    await h.db.warehouse.update({ where: { code: 'LYS1' }, data: { dailyCapacityShipments: 250 } });
+    h.app.promises.invalidateFacts();
+  });
+
+  it('under the baseline rules promises the fixed three days of a standard order, as Colis did before', async () => {
+    const baseline = await h.rebuild({ decisions: { rules: 'baseline', promiseConfidence: 0.95, onTimeTarget: 0.95 } });
+    const response = await baseline.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('baseline') },
+      payload: orderRequest(),
+    });
+    const promise = response.json().promise as PromiseBody & { computedAt: string };
+    expect(promise.basis).toBe('fixed_days');
+    expect(Date.parse(promise.deliverBy) - Date.parse(promise.computedAt)).toBe(3 * 86_400_000);
+  });
+});
