@@ -87,8 +87,9 @@ export class PlanningFacts {
     ]);
     const promisedByDay: Record<string, Record<string, number>> = {};
     for (const row of capacity) {
-      const days = (promisedByDay[row.warehouseCode] ??= {});
+      const days = promisedByDay[row.warehouseCode] ?? {};
       days[row.day.toISOString().slice(0, 10)] = row.load;
+      promisedByDay[row.warehouseCode] = days;
     }
     const inbound: InboundFacts[] = levels
       .filter((row) => row.kind === 'inbound' && row.at)

@@ -97,6 +97,12 @@ export function loadApiConfig(env: Env, overrides: Partial<ApiConfig> = {}): Api
 }
 
 /** The decision layer's settings, as the API and the workers both read them. */
-export function decisionSettingsOf(config: Pick<Config, 'COLIS_DECISION_RULES' | 'COLIS_PROMISE_CONFIDENCE' | 'COLIS_ON_TIME_TARGET'>): DecisionSettings {
-  return { rules: config.COLIS_DECISION_RULES, promiseConfidence: config.COLIS_PROMISE_CONFIDENCE, onTimeTarget: config.COLIS_ON_TIME_TARGET };
+export function decisionSettingsOf(
+  config: Pick<Config, 'COLIS_DECISION_RULES' | 'COLIS_PROMISE_CONFIDENCE' | 'COLIS_ON_TIME_TARGET'>,
+): DecisionSettings {
+  return {
+    rules: config.COLIS_DECISION_RULES,
+    promiseConfidence: config.COLIS_PROMISE_CONFIDENCE,
+    onTimeTarget: config.COLIS_ON_TIME_TARGET,
+  };
 }
