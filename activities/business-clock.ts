@@ -34,3 +34,22 @@ export async function setBusinessClock(db: Db, clock: BusinessClock): Promise<vo
 function toRow(clock: BusinessClock) {
   return { realOrigin: new Date(clock.realOriginMs), businessOrigin: new Date(clock.businessOriginMs) };
 }
+
+const cached = new WeakMap<Db, { clock: BusinessClock; readAtMs: number }>();
+const CACHE_MS = 30_000;
+
+/**
+ * The deployment's business clock as stored, for activities that read the calendar (transit days, pick
+ * days): read at most every 30 s, real time when no process has set one.
+ */
+export async function currentBusinessClock(db: Db, nowMs = Date.now()): Promise<BusinessClock> {
+  const hit = cached.get(db);
+  if (hit && nowMs - hit.readAtMs < CACHE_MS) return hit.clock;
+  const row = await db.businessClock.findUnique({ where: { id: 1 } });
+  const clock =
+    !row || row.scale === 1
+      ? REAL_TIME
+      : { scale: row.scale, realOriginMs: row.realOrigin.getTime(), businessOriginMs: row.businessOrigin.getTime() };
+  cached.set(db, { clock, readAtMs: nowMs });
+  return clock;
+}

@@ -10,8 +10,10 @@ import type { Db } from './db';
 /**
  * The facts every fulfilment decision reads, loaded from PostgreSQL: the network (warehouses, box
  * catalogues, SKUs, rate cards, learned transit times — cached, they change slowly) and, per decision,
- * the moving parts (stock, expected restocks, pick capacity already promised, warehouses down — read fresh,
- * in two queries). The API's intake, the reservation and the booking activities share one instance per process.
+ * the moving parts (stock, expected restocks, pick capacity already promised, warehouses down). Under a
+ * burst the moving parts are reused for `situationTtlMs` (default 1 s): intake then costs one query, and a
+ * promise reads stock at most a second old (reservation, later, reads it under lock). Pick days promised
+ * by this process and not yet written (see `PromisedCapacity`) are added to what the database says.
  */
 
 export interface PlanningFactsOptions {
@@ -21,7 +23,12 @@ export interface PlanningFactsOptions {
   transitTtlMs?: number;
   /** Only parcels delivered within this window teach the transit model (default 90 days, real time). */
   transitWindowMs?: number;
+  /** How long stock, restocks and promised capacity are reused between decisions (default 1 s; 0 reads every time). */
+  situationTtlMs?: number;
 }
+
+type LevelRow = { kind: string; warehouseCode: string; skuCode: string; quantity: number; at: Date | null };
+type CapacityRow = { warehouseCode: string; day: Date; load: number };
 
 export interface SituationRequest {
   clock: BusinessClock;
@@ -39,19 +46,30 @@ export interface SituationRequest {
 export class PlanningFacts {
   private network: { facts: NetworkFacts; onTimeShares: ReadonlyMap<string, number>; loadedAt: number } | undefined;
   private transit: { model: TransitModel; loadedAt: number } | undefined;
+  private readonly levels = new Map<string, { rows: Promise<LevelRow[]>; loadedAt: number }>();
+  private capacity: { rows: Promise<CapacityRow[]>; loadedAt: number; fromDay: number } | undefined;
+  /** Promised pick days not yet in the database: added to what it says. */
+  unwrittenPromises: () => ReadonlyMap<string, number> = () => new Map();
   private readonly options: Required<PlanningFactsOptions>;
 
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     options: PlanningFactsOptions = {},
   ) {
-    this.options = { networkTtlMs: 30_000, transitTtlMs: 10_000, transitWindowMs: 90 * 86_400_000, ...options };
+    this.options = { networkTtlMs: 30_000, transitTtlMs: 10_000, transitWindowMs: 90 * 86_400_000, situationTtlMs: 1_000, ...options };
   }
 
   /** Drops the cached facts: the next decision reads them again (after ops changed a warehouse). */
   invalidate(): void {
     this.network = undefined;
     this.transit = undefined;
+    this.levels.clear();
+    this.capacity = undefined;
+  }
+
+  /** Promised capacity was written: the next decision reads it from the database. */
+  invalidateCapacity(): void {
+    this.capacity = undefined;
   }
 
   async networkFacts(nowMs = Date.now()): Promise<NetworkFacts> {
@@ -66,30 +84,22 @@ export class PlanningFacts {
 
   /** Stock, restocks, promised capacity and outages for one decision, as business-time facts. */
   async situation(request: SituationRequest): Promise<PromiseSituation> {
-    const skuCodes = [...new Set(request.lines.map((line) => line.skuCode))];
-    const heldFor = request.heldForOrder ?? '';
+    const skuCodes = [...new Set(request.lines.map((line) => line.skuCode))].sort();
+    const fromDay = toBusinessMs(request.clock, request.nowMs) - 2 * 86_400_000;
     const [levels, capacity] = await Promise.all([
-      this.db.$queryRaw<{ kind: string; warehouseCode: string; skuCode: string; quantity: number; at: Date | null }[]>`
-        SELECT 'stock' AS kind, l."warehouseCode", l."skuCode",
-               (l."onHand" - l."reserved" + COALESCE((SELECT sum(r."quantity") FROM "Reservation" r
-                  WHERE r."orderId" = ${heldFor} AND r."status" = 'held'
-                    AND r."warehouseCode" = l."warehouseCode" AND r."skuCode" = l."skuCode"), 0))::int AS quantity,
-               NULL::timestamptz AS at
-        FROM "InventoryLevel" l JOIN "Warehouse" w ON w."code" = l."warehouseCode"
-        WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL
-        UNION ALL
-        SELECT 'inbound', i."warehouseCode", i."skuCode", i."quantity", i."expectedAt"
-        FROM "InboundStock" i JOIN "Warehouse" w ON w."code" = i."warehouseCode"
-        WHERE i."skuCode" IN (${Prisma.join(skuCodes)}) AND i."receivedAt" IS NULL AND w."active" AND w."downSince" IS NULL`,
-      this.db.$queryRaw<{ warehouseCode: string; day: Date; load: number }[]>`
-        SELECT "warehouseCode", "day", GREATEST("booked", "promised")::int AS load
-        FROM "WarehouseCapacityDay" WHERE "day" >= ${new Date(toBusinessMs(request.clock, request.nowMs) - 2 * 86_400_000)}::date`,
+      this.levelsOf(skuCodes, request.heldForOrder, request.nowMs),
+      this.capacityFrom(fromDay, request.nowMs),
     ]);
     const promisedByDay: Record<string, Record<string, number>> = {};
-    for (const row of capacity) {
-      const days = promisedByDay[row.warehouseCode] ?? {};
-      days[row.day.toISOString().slice(0, 10)] = row.load;
-      promisedByDay[row.warehouseCode] = days;
+    const add = (warehouseCode: string, day: string, load: number) => {
+      const days = promisedByDay[warehouseCode] ?? {};
+      days[day] = (days[day] ?? 0) + load;
+      promisedByDay[warehouseCode] = days;
+    };
+    for (const row of capacity) add(row.warehouseCode, row.day.toISOString().slice(0, 10), row.load);
+    for (const [key, count] of this.unwrittenPromises()) {
+      const [warehouseCode = '', day = ''] = key.split('|');
+      add(warehouseCode, day, count);
     }
     const inbound: InboundFacts[] = levels
       .filter((row) => row.kind === 'inbound' && row.at)
@@ -112,6 +122,49 @@ export class PlanningFacts {
       promisedByDay,
       ...(request.requestedBy !== undefined ? { requestedByMs: toBusinessMs(request.clock, request.requestedBy) } : {}),
     };
+  }
+
+  /** Stock (what this order already holds counts as its own) and restocks on the way, for these SKUs. */
+  private levelsOf(skuCodes: readonly string[], heldForOrder: string | undefined, nowMs: number): Promise<LevelRow[]> {
+    // An order's own reservations make its view of stock its own: never shared.
+    const cacheable = heldForOrder === undefined && this.options.situationTtlMs > 0;
+    const key = skuCodes.join(',');
+    const hit = cacheable ? this.levels.get(key) : undefined;
+    if (hit && nowMs - hit.loadedAt <= this.options.situationTtlMs) return hit.rows;
+    const heldFor = heldForOrder ?? '';
+    const rows = this.db.$queryRaw<LevelRow[]>`
+        SELECT 'stock' AS kind, l."warehouseCode", l."skuCode",
+               (l."onHand" - l."reserved" + COALESCE((SELECT sum(r."quantity") FROM "Reservation" r
+                  WHERE r."orderId" = ${heldFor} AND r."status" = 'held'
+                    AND r."warehouseCode" = l."warehouseCode" AND r."skuCode" = l."skuCode"), 0))::int AS quantity,
+               NULL::timestamptz AS at
+        FROM "InventoryLevel" l JOIN "Warehouse" w ON w."code" = l."warehouseCode"
+        WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL
+        UNION ALL
+        SELECT 'inbound', i."warehouseCode", i."skuCode", i."quantity", i."expectedAt"
+        FROM "InboundStock" i JOIN "Warehouse" w ON w."code" = i."warehouseCode"
+        WHERE i."skuCode" IN (${Prisma.join(skuCodes)}) AND i."receivedAt" IS NULL AND w."active" AND w."downSince" IS NULL`;
+    if (cacheable) {
+      this.levels.set(key, { rows, loadedAt: nowMs });
+      // A failed read must not be served from the cache.
+      rows.catch(() => this.levels.delete(key));
+      if (this.levels.size > 5_000) this.levels.clear();
+    }
+    return rows;
+  }
+
+  /** Pick capacity already booked or promised, per warehouse and business day, from `fromDay` on. */
+  private capacityFrom(fromDay: number, nowMs: number): Promise<CapacityRow[]> {
+    const hit = this.capacity;
+    if (hit && nowMs - hit.loadedAt <= this.options.situationTtlMs && hit.fromDay <= fromDay) return hit.rows;
+    const rows = this.db.$queryRaw<CapacityRow[]>`
+      SELECT "warehouseCode", "day", GREATEST("booked", "promised")::int AS load
+      FROM "WarehouseCapacityDay" WHERE "day" >= ${new Date(fromDay)}::date`;
+    this.capacity = { rows, loadedAt: nowMs, fromDay };
+    rows.catch(() => {
+      if (this.capacity?.rows === rows) this.capacity = undefined;
+    });
+    return rows;
   }
 
   private async loadNetwork(): Promise<{ facts: NetworkFacts; onTimeShares: ReadonlyMap<string, number> }> {

@@ -1,10 +1,13 @@
 import type { ShipmentStage } from '../domain/lifecycle';
 import type { NormalisedTrackingEvent } from '../domain/tracking';
+import { transitObservation } from '../domain/transit-observation';
+import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { type StageRecord, upsertStages } from './stage-timing';
 import type { Milestone } from '../domain/notifications';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+import type { Tx } from './inventory';
 
 /** v1 called it so; every shipment stage is a status (domain/lifecycle.ts). */
 export type ShipmentProgressStatus = ShipmentStage;
@@ -81,6 +84,7 @@ export function createTrackingActivities(db: Db, waker: RelayWaker = noRelayWake
             shipped = first.count === 1;
           }
           if (input.stages) await upsertStages(tx, input.stages);
+          if (deliveredMs !== undefined) await observeTransit(tx, db, input.shipmentId, deliveredMs);
           const milestones = before ? trackingMilestones(input, before, shipped) : [];
           return { result: stored, milestones };
         });
@@ -177,4 +181,54 @@ function trackingMilestones(
     });
   }
   return milestones;
+/** A delivered parcel teaches the transit model its lane's working days (once per shipment: the row's key). */
+async function observeTransit(tx: Tx, db: Db, shipmentId: string, deliveredMs: number): Promise<void> {
+  const shipment = await tx.shipment.findUnique({
+    where: { id: shipmentId },
+    select: {
+      carrierCode: true,
+      serviceCode: true,
+      shippedAt: true,
+      warehouse: { select: { countryCode: true, holidayRegion: true, timeZone: true } },
+      order: { select: { shippingAddress: { select: { countryCode: true } } } },
+    },
+  });
+  if (!shipment?.carrierCode || !shipment.serviceCode || !shipment.shippedAt) return;
+  const service = await tx.carrierService.findUnique({
+    where: { carrierCode_code: { carrierCode: shipment.carrierCode, code: shipment.serviceCode } },
+    select: { transitDays: true },
+  });
+  if (!service) return;
+  const observed = transitObservation(
+    {
+      carrierCode: shipment.carrierCode,
+      serviceCode: shipment.serviceCode,
+      origin: {
+        countryCode: shipment.warehouse.countryCode,
+        timeZone: shipment.warehouse.timeZone,
+        ...(shipment.warehouse.holidayRegion ? { region: shipment.warehouse.holidayRegion } : {}),
+      },
+      destination: { countryCode: shipment.order.shippingAddress.countryCode },
+      quotedDomesticDays: service.transitDays,
+      handedOverAtMs: shipment.shippedAt.getTime(),
+      deliveredAtMs: deliveredMs,
+    },
+    await currentBusinessClock(db),
+  );
+  await tx.transitObservation.createMany({
+    data: [
+      {
+        shipmentId,
+        carrierCode: observed.carrierCode,
+        serviceCode: observed.serviceCode,
+        originCountry: observed.originCountry,
+        destinationCountry: observed.destinationCountry,
+        quotedDays: observed.quotedDays,
+        deliveryDays: observed.deliveryDays,
+        handoverDay: new Date(`${observed.handoverDay}T00:00:00Z`),
+        deliveredAt: new Date(deliveredMs),
+      },
+    ],
+    skipDuplicates: true,
+  });
 }

@@ -20,6 +20,8 @@ export interface ApiConfig {
   intakeStartWaitMs: number;
   /** Order workflow starts per second at most, per API process; undefined for no limit. */
   intakeMaxStartsPerSecond?: number;
+  /** Hold starts to the adaptive in-flight limit (api/services/start-limiter.ts). */
+  intakeAdaptiveStarts: boolean;
   /** Query and update calls to a workflow give up after this long (no worker, stuck task). */
   workflowCallTimeoutMs: number;
   webhookToleranceSeconds: number;
@@ -70,6 +72,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     bodyLimitBytes: config.COLIS_BODY_LIMIT_BYTES,
     intakeStartWaitMs: config.COLIS_INTAKE_START_WAIT_MS,
     intakeMaxStartsPerSecond: config.COLIS_INTAKE_MAX_STARTS_PER_SECOND,
+    intakeAdaptiveStarts: config.COLIS_INTAKE_ADAPTIVE_STARTS,
     workflowCallTimeoutMs: config.COLIS_WORKFLOW_CALL_TIMEOUT_MS,
     webhookToleranceSeconds: 300,
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),

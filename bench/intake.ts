@@ -107,7 +107,12 @@ export async function intake(options: BenchOptions): Promise<void> {
   const mode = startRate === undefined ? 'starts unmetered' : `starts metered at ${startRate}/s`;
   await withStack({ timeScale: 1440, services: 'api', apiEnv, apiCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
     const bare = await stack.spawnNode('bare-fastify', 'bench/bare-server.ts', { COLIS_API_PORT: String(await freePort()) });
-    const bareUrl = readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
+    // The log stream may not have flushed the ready line yet when the process is seen ready.
+    let bareUrl: string | undefined;
+    for (let i = 0; i < 50 && !bareUrl; i++) {
+      bareUrl = readFileSync(bare.logFile, 'utf8').match(/url=(\S+)/)?.[1];
+      if (!bareUrl) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     if (!bareUrl) throw new Error('the bare Fastify server did not say where it listens');
     const targets = { colis: stack.apiUrl, bare: bareUrl } as const;
     await offerEvenly(targets.colis, 50, 2);

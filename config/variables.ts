@@ -433,6 +433,14 @@ export const VARIABLES = {
       'meter order workflow starts per API process: a burst above what the workers can journey at once waits in PostgreSQL ' +
       "(`colis_intake_unstarted_orders` in `/metrics`) instead of overflowing the workers' sticky cache",
   }),
+  COLIS_INTAKE_ADAPTIVE_STARTS: variable({
+    schema: withDefault(boolean, true),
+    form: 'true or false',
+    default: '`true`',
+    meaning:
+      'start order workflows while fewer than N accepted orders are still being reserved and planned, N tuned from the rate they ' +
+      'finish (Little’s law), so a burst drains at the rate the workers sustain; `colis_intake_start_limit` in `/metrics`',
+  }),
   COLIS_DECISION_RULES: variable({
     schema: withDefault(z.enum(['promise', 'baseline']), 'promise'),
     form: 'promise or baseline',

@@ -61,11 +61,19 @@ export function addWorkingDays(place: CalendarPlace, day: string, n: number): st
   return current;
 }
 
+const betweenMemo = new Map<string, number>();
+
 /** Working days d with from < d ≤ to: how many delivery days a parcel handed over on `from` had by `to`. */
 export function workingDaysBetween(place: CalendarPlace, from: string, to: string): number {
   if (to <= from) return 0;
-  let count = 0;
-  for (let day = addDays(from, 1); day <= to; day = addDays(day, 1)) if (isWorkingDayIn(place, day)) count += 1;
+  const key = `${place.countryCode}:${place.region ?? ''}|${from}|${to}`;
+  let count = betweenMemo.get(key);
+  if (count === undefined) {
+    count = 0;
+    for (let day = addDays(from, 1); day <= to; day = addDays(day, 1)) if (isWorkingDayIn(place, day)) count += 1;
+    if (betweenMemo.size > 100_000) betweenMemo.clear();
+    betweenMemo.set(key, count);
+  }
   return count;
 }
 

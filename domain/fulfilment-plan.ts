@@ -95,15 +95,30 @@ export interface ShipmentOption {
 /** Deliveries happen in the day; a deadline before this local hour does not count its own day. */
 export const DELIVERY_WINDOW_END_MINUTE = 18 * 60;
 
-/** Lines of one warehouse → their packages, memoised: the same lines are costed for several plans. */
-export class ShipmentCosting {
-  private readonly packing = new Map<string, { packagingCents: number; parcels: Parcel[] }>();
+interface Packed {
+  packagingCents: number;
+  parcels: Parcel[];
+}
 
+/**
+ * Packings per box catalogue (the catalogue array is replaced when the facts are reloaded, which drops
+ * its packings with it) and per lines: the same few baskets are costed for order after order.
+ */
+const packingsByCatalogue = new WeakMap<readonly BoxSpec[], Map<string, Packed>>();
+const MAX_PACKINGS_PER_CATALOGUE = 20_000;
+
+/** Lines of one warehouse → their packages, memoised: the same lines are costed for several plans and orders. */
+export class ShipmentCosting {
   constructor(private readonly facts: NetworkFacts) {}
 
-  pack(warehouse: WarehouseFacts, lines: readonly AllocationLine[]): { packagingCents: number; parcels: Parcel[] } {
-    const key = `${warehouse.code}|${lines.map((l) => `${l.skuCode}x${l.quantity}`).join(',')}`;
-    let packed = this.packing.get(key);
+  pack(warehouse: WarehouseFacts, lines: readonly AllocationLine[]): Packed {
+    let packings = packingsByCatalogue.get(warehouse.boxes);
+    if (!packings) {
+      packings = new Map();
+      packingsByCatalogue.set(warehouse.boxes, packings);
+    }
+    const key = lines.map((l) => `${l.skuCode}x${l.quantity}`).join(',');
+    let packed = packings.get(key);
     if (!packed) {
       const items: CartonItem[] = lines.map((line) => {
         const sku = this.facts.skus.get(line.skuCode);
@@ -120,7 +135,8 @@ export class ShipmentCosting {
           weightGrams: Math.max(1, p.weightGrams),
         })),
       };
-      this.packing.set(key, packed);
+      if (packings.size >= MAX_PACKINGS_PER_CATALOGUE) packings.clear();
+      packings.set(key, packed);
     }
     return packed;
   }

@@ -86,8 +86,18 @@ export function isoDay(year: number, month: number, day: number): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+/** Day arithmetic is hot in the promise engine's loops: answers are kept (a few thousand distinct days at most). */
+const addDaysMemo = new Map<string, string>();
+
 export function addDays(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const key = `${day}|${days}`;
+  let result = addDaysMemo.get(key);
+  if (result === undefined) {
+    result = new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+    if (addDaysMemo.size > 50_000) addDaysMemo.clear();
+    addDaysMemo.set(key, result);
+  }
+  return result;
 }
 
 /** Saturday and Sunday. */

@@ -20,9 +20,8 @@ import type { PromiseService } from './promise';
  * durable as a started workflow, costs a millisecond or two, and lets the starts drain at the pace
  * Temporal sustains.
  *
- * The promise (api/services/promise.ts) is computed before the commit and goes with it: in the workflow's
- * input, and as pick capacity promised on the days it counts on, in the same statement as the row, so
- * an accepted order and the capacity its promise relies on are never one without the other.
+ * The promise (api/services/promise.ts) is computed before the commit and goes with it in the workflow's
+ * input; the pick days it counts on are then added to the promised capacity (written in batches).
  */
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -115,9 +114,6 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
   const orderId = deriveOrderId(apiKeyName, idempotencyKey);
   const workflowId = ids.orderWorkflowId(orderId);
   const hash = requestHash(args.requestAsSent ?? request);
-  const stored = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true, input: true } });
-  if (stored) return repeated(stored, { orderId, workflowId, hash, idempotencyKey });
-
   const { promise, pickDays } = await promises.promiseFor(request, now.getTime());
   const input: OrderWorkflowInput = {
     orderId,
@@ -132,21 +128,22 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
   };
 
   // ON CONFLICT DO NOTHING: of concurrent twins exactly one inserts (and counts its pick days); the others read its row.
-  const [inserted] = await db.$queryRaw<{ n: number }[]>`
-    WITH inserted AS (
-      INSERT INTO "OrderIntake" ("orderId", "workflowId", "idempotencyKey", "requestHash", "submittedBy", "input", "receivedAt")
-      VALUES (${orderId}, ${workflowId}, ${input.idempotencyKey}, ${hash}, ${apiKeyName}, ${JSON.stringify(input)}::jsonb, ${now})
-      ON CONFLICT DO NOTHING
-      RETURNING "orderId"
-    ), promised AS (
-      INSERT INTO "WarehouseCapacityDay" ("warehouseCode", "day", "promised")
-      SELECT d."warehouseCode", d."day"::date, 1
-      FROM unnest(${pickDays.map((p) => p.warehouseCode)}::text[], ${pickDays.map((p) => p.day)}::text[]) AS d("warehouseCode", "day")
-      WHERE EXISTS (SELECT 1 FROM inserted)
-      ON CONFLICT ("warehouseCode", "day") DO UPDATE SET "promised" = "WarehouseCapacityDay"."promised" + 1
-    )
-    SELECT count(*)::int AS n FROM inserted`;
-  if (inserted?.n === 1) {
+  const { count } = await db.orderIntake.createMany({
+    data: [
+      {
+        orderId,
+        workflowId,
+        idempotencyKey: input.idempotencyKey,
+        requestHash: hash,
+        submittedBy: apiKeyName,
+        input: input as unknown as Prisma.InputJsonValue,
+        receivedAt: now,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (count === 1) {
+    promises.committed(pickDays);
     // Behind a backlog the start cannot finish within the wait: answer at once instead of after it.
     const backlogged = starter.backlogged;
     const starting = starter.start(input, apiKeyName).then((outcome) => outcome.started);

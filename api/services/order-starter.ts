@@ -4,6 +4,7 @@ import type { Db } from '../../activities/db';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { OrderWorkflowInputSchema, type OrderWorkflowInput } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
+import { StartLimiter, type StartLimiterOptions } from './start-limiter';
 
 /**
  * Starts the order workflows of accepted orders (`OrderIntake` rows), which intake commits before it
@@ -60,7 +61,19 @@ export interface OrderStarterOptions {
    * overflow the workers' sticky cache and every step replays its history from the start.
    */
   maxStartsPerSecond?: number;
+  /**
+   * Holds starts to an adaptive number of orders in their first, machine-bound stretch (started, not yet
+   * reserved and planned), tuned from the rate they leave it (api/services/start-limiter.ts): a burst
+   * drains at the rate the workers sustain. Off (undefined) when nothing can leave that stretch here
+   * (no worker), or to measure without it.
+   */
+  adaptive?: StartLimiterOptions;
 }
+
+/** Orders still in the first stretch after this long are forgotten by the limiter (a failed or stuck start). */
+const IN_FLIGHT_MAX_MS = 10 * 60_000;
+/** How often the starter looks which of its orders left the first stretch. */
+const LIMITER_TICK_MS = 1_000;
 
 export interface StartOutcome {
   started: boolean;
@@ -96,6 +109,10 @@ export class OrderStarter {
   /** When the next start may begin under `maxStartsPerSecond`. */
   private nextStartAtMs = 0;
   private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly limiter: StartLimiter | undefined;
+  /** Orders this process started that have not yet left the first stretch: order id → start time. */
+  private readonly inFlight = new Map<string, number>();
+  private limiterTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: OrderStarterOptions) {
     this.concurrency = options.concurrency ?? 16;
@@ -106,6 +123,12 @@ export class OrderStarter {
     this.closeGraceMs = options.closeGraceMs ?? 5_000;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
     this.startIntervalMs = options.maxStartsPerSecond ? 1_000 / options.maxStartsPerSecond : 0;
+    this.limiter = options.adaptive ? new StartLimiter(options.adaptive) : undefined;
+  }
+
+  /** The adaptive limit and how many orders count against it now (undefined without the limiter). */
+  get activeLimit(): { limit: number; inFlight: number } | undefined {
+    return this.limiter ? { limit: this.limiter.current, inFlight: this.inFlight.size + this.running } : undefined;
   }
 
   /** Queues the start of an accepted order; resolves once Temporal has it (or the attempt failed). */
@@ -141,6 +164,7 @@ export class OrderStarter {
     this.closed = true;
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    if (this.limiterTimer) clearTimeout(this.limiterTimer);
     for (const queued of this.queue.splice(0)) {
       this.pending.delete(queued.input.orderId);
       queued.settle({ started: false, error: 'order starter closed' });
@@ -192,6 +216,11 @@ export class OrderStarter {
 
   private pump(): void {
     while (this.running < this.concurrency && this.queue.length > 0) {
+      // Over the adaptive limit: the next limiter tick (orders leaving the first stretch) pumps again.
+      if (this.limiter && !this.limiter.allows(this.inFlight.size + this.running)) {
+        this.watchInFlight();
+        return;
+      }
       if (this.startIntervalMs > 0) {
         const now = Date.now();
         if (now < this.nextStartAtMs) {
@@ -225,6 +254,10 @@ export class OrderStarter {
       outcome = error instanceof WorkflowExecutionAlreadyStartedError ? { started: true } : { started: false, error: errorText(error) };
     }
     if (outcome.started) {
+      if (this.limiter) {
+        this.inFlight.set(input.orderId, Date.now());
+        this.watchInFlight();
+      }
       this.startedUnrecorded.add(input.orderId);
       this.scheduleRecording(20);
       return outcome;
@@ -253,6 +286,40 @@ export class OrderStarter {
       })
       .catch((error: unknown) => log.warn({ orderId: input.orderId, err: errorText(error) }, 'could not record the failed start'));
     return outcome;
+  }
+
+  /** Ticks while orders are in flight: those whose order has moved past reservation count as done. */
+  private watchInFlight(): void {
+    if (this.limiterTimer || this.closed || !this.limiter) return;
+    this.limiterTimer = setTimeout(() => {
+      void this.settleInFlight()
+        .catch((error: unknown) => this.options.log.warn({ err: errorText(error) }, 'could not read orders in flight; retrying'))
+        .finally(() => {
+          this.limiterTimer = undefined;
+          if (this.inFlight.size > 0 || this.queue.length > 0) this.watchInFlight();
+          this.pump();
+        });
+    }, LIMITER_TICK_MS);
+  }
+
+  private async settleInFlight(): Promise<void> {
+    const limiter = this.limiter;
+    if (!limiter) return;
+    const now = Date.now();
+    if (this.inFlight.size > 0) {
+      const left = await this.options.db.order.findMany({
+        where: { id: { in: [...this.inFlight.keys()] }, status: { notIn: ['received', 'reserving'] } },
+        select: { id: true },
+      });
+      for (const { id } of left) {
+        const startedAt = this.inFlight.get(id);
+        if (startedAt === undefined) continue;
+        limiter.completed(now, now - startedAt);
+        this.inFlight.delete(id);
+      }
+      for (const [id, startedAt] of this.inFlight) if (now - startedAt > IN_FLIGHT_MAX_MS) this.inFlight.delete(id);
+    }
+    limiter.update(now);
   }
 
   private scheduleRecording(delayMs: number): void {

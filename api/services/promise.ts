@@ -6,6 +6,7 @@ import { lastDeliveryDayBy } from '../../domain/fulfilment-plan';
 import type { OrderRequest } from '../../domain/order';
 import { type DeliveryPromise, promisedByFor } from '../../domain/promise';
 import { buildPlans, computePromise, type EnginePromise, planForPromise } from '../../domain/promise-engine';
+import { PromisedCapacity } from './promised-capacity';
 
 /**
  * Intake's promise: the engine's answer (domain/promise-engine.ts) on the facts of the moment, turned from
@@ -21,12 +22,32 @@ export interface IntakePromise {
 }
 
 export class PromiseService {
+  private readonly capacity: PromisedCapacity;
+
   constructor(
     private readonly facts: PlanningFacts,
     private readonly clock: BusinessClock,
     private readonly settings: DecisionSettings,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.capacity = new PromisedCapacity(facts.db, () => facts.invalidateCapacity(), log);
+    facts.unwrittenPromises = () => this.capacity.unwritten();
+  }
+
+  /** An accepted order's promise counts on these pick days: later promises see them. */
+  committed(pickDays: IntakePromise['pickDays']): void {
+    this.capacity.add(pickDays);
+  }
+
+  /** Writes the pick days promised so far now rather than with the next batch. */
+  flushPromisedCapacity(): Promise<void> {
+    return this.capacity.flush();
+  }
+
+  /** Writes the pick days still pending (the API is closing). */
+  close(): Promise<void> {
+    return this.capacity.close();
+  }
 
   get businessClock(): BusinessClock {
     return this.clock;

@@ -96,6 +96,7 @@ describe('the promise in the intake answer', () => {
     // CUTTING-BOARD-OAK is only at LYS1: give LYS1 room for one more shipment on its next pick day.
     const lines = [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }];
     const first = (await place(orderRequest({ lines }))).json().promise as PromiseBody;
+    await h.app.promises.flushPromisedCapacity();
     const row = await h.db.warehouseCapacityDay.findMany({ where: { warehouseCode: 'LYS1' } });
     const promised = row.reduce((sum, r) => sum + r.promised, 0);
     expect(promised).toBeGreaterThanOrEqual(1);

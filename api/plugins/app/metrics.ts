@@ -80,6 +80,22 @@ export default fp<MetricsOptions>(
       },
     });
     new Gauge({
+      name: 'colis_intake_start_limit',
+      help: 'The adaptive limit on orders being reserved and planned at once that this API process starts up to (NaN when off)',
+      registers: [registry],
+      collect() {
+        this.set(app.orderStarter.activeLimit?.limit ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'colis_intake_orders_in_flight',
+      help: 'Orders this API process started that are still being reserved and planned: what counts against colis_intake_start_limit',
+      registers: [registry],
+      collect() {
+        this.set(app.orderStarter.activeLimit?.inFlight ?? Number.NaN);
+      },
+    });
+    new Gauge({
       name: 'colis_on_time_ratio',
       help: 'Share of the shipments delivered in the last 7 days that arrived by their promised date (NaN when none)',
       registers: [registry],

@@ -48,13 +48,18 @@ export default fp<ServicesOptions>(
       client: options.temporal,
       log: app.log.child({ component: 'order-starter' }),
       maxStartsPerSecond: options.config.intakeMaxStartsPerSecond,
+      ...(options.config.intakeAdaptiveStarts ? { adaptive: {} } : {}),
     });
     app.decorate('orderStarter', starter);
     const clock = await loadBusinessClock(options.db, options.config.timeScale);
-    app.decorate(
-      'promises',
-      new PromiseService(new PlanningFacts(options.db), clock, options.config.decisions, app.log.child({ component: 'promise' })),
+    const promises = new PromiseService(
+      new PlanningFacts(options.db),
+      clock,
+      options.config.decisions,
+      app.log.child({ component: 'promise' }),
     );
+    app.decorate('promises', promises);
+    app.addHook('onClose', async () => promises.close());
     app.addHook('onReady', async () => starter.startSweeping());
     app.addHook('onClose', async () => starter.close());
   },
