@@ -1,3 +1,4 @@
+import type { DecisionSettings } from '../domain/decision-rules';
 import { createCarrierActivities } from './carrier-booking';
 import type { CarrierRegistry } from './carriers/registry';
 import type { Db } from './db';
@@ -18,13 +19,15 @@ export interface ActivityDeps {
   notify?: NotifyConfig;
   /** Wakes the notification relays after an activity wrote mails or webhook events; none: they wait. */
   waker?: RelayWaker;
+  /** The decision layer's rules and targets (COLIS_DECISION_RULES …); the promise engine's by default. */
+  decisions?: DecisionSettings;
 }
 
 /** Activities of the `colis-orders` queue: the order's and shipment's database work. */
 export function createOrderQueueActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps.db, deps.waker),
-    ...createInventoryActivities(deps.db),
+    ...createInventoryActivities(deps.db, deps.decisions ? { decisions: deps.decisions } : {}),
     ...createShipmentPlanningActivities(deps.db),
     ...createTrackingActivities(deps.db, deps.waker),
     ...createEscalationActivities(deps.db, deps.notify),

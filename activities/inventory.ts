@@ -1,5 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { allocateOrder } from '../domain/allocation';
+import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
+import { allocateByCost, type CostContext, costContext } from './cost-allocation';
+import { PlanningFacts } from './planning-facts';
 import { DomainError } from '../domain/errors';
 import { FINAL_ORDER_STAGES } from '../domain/lifecycle';
 import type {
@@ -33,6 +36,8 @@ export interface InventoryActivityOptions {
   maxWaitMs?: number;
   /** Upper bound on one call's transaction, lock waits included. */
   transactionTimeoutMs?: number;
+  /** Allocation by cost to the door against the promise (`promise`), or by warehouse code (`baseline`). */
+  decisions?: DecisionSettings;
 }
 
 export interface ReservationScope {
@@ -52,7 +57,7 @@ export interface ConsumeResult {
   consumed: HeldReservation[];
 }
 
-export const DEFAULT_INVENTORY_OPTIONS: Required<InventoryActivityOptions> = {
+export const DEFAULT_INVENTORY_OPTIONS: Required<Omit<InventoryActivityOptions, 'decisions'>> = {
   maxWaitMs: 30_000,
   transactionTimeoutMs: 60_000,
 };
@@ -62,6 +67,9 @@ const CLOSED_ORDER_STATES: ReadonlySet<string> = new Set(FINAL_ORDER_STAGES);
 
 export function createInventoryActivities(db: Db, options: InventoryActivityOptions = {}) {
   const { maxWaitMs, transactionTimeoutMs } = { ...DEFAULT_INVENTORY_OPTIONS, ...options };
+  const settings = options.decisions ?? DEFAULT_DECISION_SETTINGS;
+  const facts = new PlanningFacts(db);
+  const contextFor = (orderId: string) => (settings.rules === 'promise' ? costContext({ db, facts, settings }, orderId) : undefined);
   const inTransaction = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
     db.$transaction(body, { maxWait: maxWaitMs, timeout: transactionTimeoutMs });
 
@@ -73,7 +81,10 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
       orderId: string;
       warehousePreference?: string[];
     }): Promise<ReservationResult> {
-      return asActivity(() => inTransaction((tx) => reserveIn(tx, orderId, warehousePreference)));
+      return asActivity(async () => {
+        const context = await contextFor(orderId);
+        return inTransaction((tx) => reserveIn(tx, orderId, warehousePreference, context));
+      });
     },
 
     async releaseReservations({ orderId, shipmentId, reason }: ReservationScope): Promise<ReleaseResult> {
@@ -285,7 +296,12 @@ async function lockLevels(tx: Tx, reservations: readonly { warehouseCode: string
     ORDER BY "warehouseCode", "skuCode" FOR UPDATE`;
 }
 
-async function reserveIn(tx: Tx, orderId: string, extraPreference: readonly string[]): Promise<ReservationResult> {
+async function reserveIn(
+  tx: Tx,
+  orderId: string,
+  extraPreference: readonly string[],
+  costs: CostContext | undefined,
+): Promise<ReservationResult> {
   const order = await lockOrder(tx, orderId);
   // Sequential: one transaction is one connection.
   const lines = await tx.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
@@ -312,7 +328,7 @@ async function reserveIn(tx: Tx, orderId: string, extraPreference: readonly stri
   const levels = await tx.$queryRaw<LevelRow[]>`
     SELECT l."warehouseCode", l."skuCode", l."onHand", l."reserved"
     FROM "InventoryLevel" l JOIN "Warehouse" w ON w."code" = l."warehouseCode"
-    WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active"
+    WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL
     ORDER BY l."warehouseCode", l."skuCode"
     FOR UPDATE OF l`;
 
@@ -320,12 +336,20 @@ async function reserveIn(tx: Tx, orderId: string, extraPreference: readonly stri
   // then those in the customer's country: a cross-border parcel takes a transit day more, enough to break
   // an express promise (ties went to the lowest code before, Hamburg for every French customer).
   const holding = [...new Set(active.map((r) => r.warehouseCode))];
-  const preference = [...holding, ...extraPreference, ...(await domesticWarehouses(tx, orderId))];
-  const allocation = allocateOrder(
-    wanted,
-    levels.map((level) => ({ warehouseCode: level.warehouseCode, skuCode: level.skuCode, available: level.onHand - level.reserved })),
-    { warehousePreference: [...new Set(preference)] },
-  );
+  const stock = levels.map((level) => ({
+    warehouseCode: level.warehouseCode,
+    skuCode: level.skuCode,
+    available: level.onHand - level.reserved,
+  }));
+  // A restock completes the shipment the order already holds stock for: that rule beats cost. The first
+  // reservation of an order goes to the cheapest warehouses to the door that keep its promise (a domestic
+  // warehouse is cheaper and nearer there already); without costs (baseline rules), the domestic preference.
+  const cheapest = holding.length === 0 && extraPreference.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
+  const allocation =
+    cheapest?.allocation ??
+    allocateOrder(wanted, stock, {
+      warehousePreference: [...new Set([...holding, ...extraPreference, ...(await domesticWarehouses(tx, orderId))])],
+    });
 
   let seq = existing.length;
   const created: HeldReservation[] = [];

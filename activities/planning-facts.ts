@@ -153,6 +153,18 @@ export class PlanningFacts {
     return rows;
   }
 
+  /** Pick capacity already booked or promised per warehouse and business day, as a decision at `nowMs` sees it. */
+  async promisedByDay(clock: BusinessClock, nowMs: number): Promise<Record<string, Record<string, number>>> {
+    const rows = await this.capacityFrom(toBusinessMs(clock, nowMs) - 2 * 86_400_000, nowMs);
+    const byDay: Record<string, Record<string, number>> = {};
+    for (const row of rows) {
+      const days = byDay[row.warehouseCode] ?? {};
+      days[row.day.toISOString().slice(0, 10)] = row.load;
+      byDay[row.warehouseCode] = days;
+    }
+    return byDay;
+  }
+
   /** Pick capacity already booked or promised, per warehouse and business day, from `fromDay` on. */
   private capacityFrom(fromDay: number, nowMs: number): Promise<CapacityRow[]> {
     const hit = this.capacity;

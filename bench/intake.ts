@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { freePort } from '../scripts/lib/ports';
 import type { BenchOptions } from './lib/cli';
-import { drainStarts, orderRequest, unstartedOrders } from './lib/orders';
+import { drainStarts, orderRequest, postOrder, unstartedOrders } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
 import { offerPaced } from './lib/paced-load';
 import { INTAKE_KEY, type Stack, withStack } from './lib/stack';
@@ -94,8 +94,14 @@ type GeneratorName = keyof typeof GENERATORS;
 export async function intake(options: BenchOptions): Promise<void> {
   const runs = options.smoke ? 1 : Number(options.args.runs ?? 3);
   const seconds = options.smoke ? 3 : Number(options.args.seconds ?? 10);
-  const rates = [100, 300];
-  const steps = options.smoke ? [100, 300, 600] : [100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000];
+  const rates = (options.args.rates ?? '100,300').split(',').map(Number);
+  if (rates.some((rate) => !(rate > 0))) throw new Error('--rates is a comma-separated list of requests per second');
+  const steps =
+    options.args.steps === 'none'
+      ? []
+      : options.smoke
+        ? [100, 300, 600]
+        : [100, 200, 300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 2500, 3000, 4000];
   const generators = (options.args.generators ?? 'paced,autocannon').split(',') as GeneratorName[];
   for (const g of generators) if (!(g in GENERATORS)) throw new Error(`--generators: unknown generator ${g} (paced, autocannon)`);
   const startRate = options.args['start-rate'] === undefined ? undefined : Number(options.args['start-rate']);
@@ -196,6 +202,13 @@ export async function intake(options: BenchOptions): Promise<void> {
       );
       results[generator] = { fixed, capacity };
     }
+    const cpu = await cpuPerOrder(stack, options.smoke ? 200 : 1000);
+    printTable(
+      `intake cost per order, one at a time (${cpu.orders} orders, load-independent)`,
+      ['API CPU per order', 'latency p50', 'latency p99'],
+      [[`${fmt(cpu.cpuMsPerOrder, 2)} ms`, `${fmt(cpu.p50, 1)} ms`, `${fmt(cpu.p99, 1)} ms`]],
+    );
+    results.cpuPerOrder = cpu;
     writeResult(`intake${startRate === undefined ? '' : '-metered'}${options.smoke ? '-smoke' : ''}`, {
       runs,
       seconds,
@@ -203,4 +216,26 @@ export async function intake(options: BenchOptions): Promise<void> {
       generators: results,
     });
   });
+}
+
+/**
+ * What one order costs the API process in CPU time (user + system, from /proc), posted one at a time: unlike
+ * latency on a shared machine, it does not depend on what else the machine is doing.
+ */
+async function cpuPerOrder(stack: Stack, orders: number): Promise<{ orders: number; cpuMsPerOrder: number; p50: number; p99: number }> {
+  const pid = stack.api?.pid;
+  const cpuMs = () => {
+    if (!pid) return Number.NaN;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) || 0) + (Number(fields[12]) || 0)) * 10;
+  };
+  for (let i = 0; i < 20; i++) await postOrder(stack.apiUrl, orderRequest('single', i));
+  const before = cpuMs();
+  const latencies: number[] = [];
+  for (let i = 0; i < orders; i++) latencies.push((await postOrder(stack.apiUrl, orderRequest('single', i))).ms);
+  const used = cpuMs() - before;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { orders, cpuMsPerOrder: used / orders, p50: at(0.5), p99: at(0.99) };
 }

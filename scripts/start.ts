@@ -26,6 +26,7 @@ import { portInUse } from './lib/ports';
 import { startPostgres, stopLeftoverPostgres } from './postgres';
 import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
+import { decisionSettingsOf } from '../api/config';
 
 /**
  * `npm start`: the whole product on its embedded defaults, in one terminal.
@@ -198,6 +199,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     carriers,
     queues: config.COLIS_WORKER_QUEUES,
     notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
+    decisions: decisionSettingsOf(config),
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
     customerNotify,
     waker,

@@ -9,6 +9,7 @@ import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadKeyRing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
 import { buildCarriers, shipEngineWiring, startColisWorkers } from './wiring';
+import { decisionSettingsOf } from '../api/config';
 
 /**
  * A worker process on its own, for deployments that run workers apart from the API (and for the
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     carriers,
     queues: config.COLIS_WORKER_QUEUES,
     notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
+    decisions: decisionSettingsOf(config),
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
     customerNotify,
     waker,

@@ -5,6 +5,7 @@ import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
 import type { RelayWaker } from '../activities/notifications/outbox';
+import type { DecisionSettings } from '../domain/decision-rules';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import type { SimulatorScript } from '../scripts/carrier-simulator/script';
@@ -132,6 +133,8 @@ export interface ColisWorkerOptions {
   customerNotify?: CustomerNotifyConfig;
   /** Wakes the notification relays after the order queue's activities wrote to the outbox. */
   waker?: RelayWaker;
+  /** The decision layer's rules and targets (COLIS_DECISION_RULES, COLIS_PROMISE_CONFIDENCE, COLIS_ON_TIME_TARGET). */
+  decisions?: DecisionSettings;
   maxCachedWorkflows?: number;
   /** Where simulated carriers push tracking webhooks (the API); only the process serving the carriers queue pushes. */
   webhookTargetUrl?: string;
@@ -167,6 +170,7 @@ export async function startColisWorkers(options: ColisWorkerOptions): Promise<Co
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.customerNotify ? { customerNotify: options.customerNotify } : {}),
     ...(options.waker ? { waker: options.waker } : {}),
+    ...(options.decisions ? { decisions: options.decisions } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 

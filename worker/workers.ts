@@ -11,6 +11,7 @@ import type { RelayWaker } from '../activities/notifications/outbox';
 import { WebhookRelay } from '../activities/notifications/webhook-relay';
 import { NOTIFY_TASK_QUEUE } from '../domain/notifications';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
+import type { DecisionSettings } from '../domain/decision-rules';
 import { TASK_QUEUES } from '../domain/ids';
 import { cachedWorkflowBundle } from './workflow-bundles';
 
@@ -40,6 +41,7 @@ export interface ColisWorkersOptions {
   customerNotify?: CustomerNotifyConfig;
   /** Wakes the notification relays from the order queue's activities (none: the relays' sweeps find the work). */
   waker?: RelayWaker;
+  decisions?: DecisionSettings;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
   maxCachedWorkflows?: number;
@@ -80,7 +82,13 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         dataConverter,
         taskQueue: TASK_QUEUES.orders,
         workflowBundle: options.workflowBundle ?? (await workflowBundle()),
-        activities: createOrderQueueActivities({ db, carriers, notify: options.notify, waker: options.waker }),
+        activities: createOrderQueueActivities({
+          db,
+          carriers,
+          notify: options.notify,
+          waker: options.waker,
+          ...(options.decisions ? { decisions: options.decisions } : {}),
+        }),
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,
         maxConcurrentActivityTaskExecutions: 50,
         ...SHUTDOWN,

@@ -7,6 +7,12 @@ import type { ReservationResult } from '../../domain/inventory';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
+/**
+ * The stock mechanics (locks, idempotency, ledger) under the lowest-code rule, whose choices the expectations
+ * below name; the choice by cost to the door has its own tests (cost-allocation.test.ts).
+ */
+const LOWEST_CODE = { decisions: { rules: 'baseline', promiseConfidence: 0.95, onTimeTarget: 0.95 } } as const;
+
 const CUSTOMER_ID = 'cust-inventory';
 const ADDRESS_ID = 'addr-inventory';
 
@@ -77,7 +83,7 @@ describe('inventory activities', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = database.db;
-    inventory = createInventoryActivities(db);
+    inventory = createInventoryActivities(db, LOWEST_CODE);
     planning = createShipmentPlanningActivities(db);
     await createCustomer(db);
   });
@@ -360,7 +366,7 @@ describe('no oversell under concurrency', () => {
   });
 
   it('300 concurrent reservations for a few hot SKUs never sell a unit twice', async () => {
-    const inventory = createInventoryActivities(db, { maxWaitMs: 120_000, transactionTimeoutMs: 120_000 });
+    const inventory = createInventoryActivities(db, { ...LOWEST_CODE, maxWaitMs: 120_000, transactionTimeoutMs: 120_000 });
     // One unit of one hot SKU per order, round robin: an order is served exactly when a unit is left for it.
     const orders = Array.from({ length: ORDERS }, (_, i) => ({
       orderId: `ord-hot-${String(i).padStart(3, '0')}`,
@@ -427,11 +433,11 @@ describe('no oversell under concurrency', () => {
     expect(fullyServed).toBe(allowed);
     expect([...byOrder.values()].filter(([answer]) => answer?.shortages.length === 1)).toHaveLength(ORDERS - allowed);
 
-    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    expect(await createInventoryActivities(db, LOWEST_CODE).ledgerBalances()).toEqual([]);
   });
 
   it('multi-line, multi-unit reservations racing shipments of earlier orders still hold exactly the stock there is', async () => {
-    const inventory = createInventoryActivities(db, { maxWaitMs: 120_000, transactionTimeoutMs: 120_000 });
+    const inventory = createInventoryActivities(db, { ...LOWEST_CODE, maxWaitMs: 120_000, transactionTimeoutMs: 120_000 });
     const planning = createShipmentPlanningActivities(db, { maxWaitMs: 120_000, transactionTimeoutMs: 120_000 });
     // Fresh receipts spread over warehouses, so lines of 2–3 units have to split or pick a warehouse.
     const receipts = HOT.flatMap((sku, i) => [

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../activities/db';
+import { createInventoryActivities } from '../../activities/inventory';
+import { ids } from '../../domain/journey';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * Allocation by total cost to the customer's door against the promise, on the seeded network: a mug is
+ * held at PAR1, LYS1 and HAM1; the old rule took the lowest warehouse code (HAM1) whatever the address.
+ */
+let database: TestDatabase;
+let db: Db;
+let seq = 0;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+  await db.customer.create({ data: { id: 'cust-cost', name: 'Cost Test' } });
+  const address = (id: string, city: string, postalCode: string, countryCode: string) =>
+    db.address.create({ data: { id, customerId: 'cust-cost', name: 'Cost Test', line1: '1 Hauptstrasse', city, postalCode, countryCode } });
+  await address('addr-lyon', 'Lyon', '69002', 'FR');
+  await address('addr-hamburg', 'Hamburg', '20095', 'DE');
+});
+afterAll(() => database?.drop());
+
+async function order(addressId: string, skuCode: string, quantity: number): Promise<string> {
+  seq += 1;
+  const orderId = `ORD-COST-${seq}`;
+  await db.order.create({
+    data: {
+      id: orderId,
+      idempotencyKey: `idem-${orderId}`,
+      requestHash: `hash-${orderId}`,
+      source: 'test',
+      customerId: 'cust-cost',
+      shippingAddressId: addressId,
+      serviceLevel: 'standard',
+      backorderPolicy: 'backorder',
+      promisedBy: new Date(Date.now() + 10 * 86_400_000),
+      workflowId: ids.orderWorkflowId(orderId),
+      currency: 'EUR',
+      lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode, quantity }] },
+    },
+  });
+  return orderId;
+}
+
+const warehousesOf = (result: { held: { warehouseCode: string }[] }) => [...new Set(result.held.map((r) => r.warehouseCode))];
+
+describe('allocation by cost to the door', () => {
+  it('ships a mug to Lyon from a French warehouse, where the lowest-code rule chose Hamburg', async () => {
+    const byCost = createInventoryActivities(db);
+    const baseline = createInventoryActivities(db, { decisions: { rules: 'baseline', promiseConfidence: 0.95, onTimeTarget: 0.95 } });
+    const lyon = await byCost.reserveStock({ orderId: await order('addr-lyon', 'MUG-CER-350', 1) });
+    expect(['PAR1', 'LYS1']).toContain(warehousesOf(lyon)[0]);
+    const old = await baseline.reserveStock({ orderId: await order('addr-lyon', 'MUG-CER-350', 1) });
+    expect(warehousesOf(old)).toEqual(['HAM1']);
+  });
+
+  it('ships the same mug to Hamburg from Hamburg', async () => {
+    const byCost = createInventoryActivities(db);
+    const hamburg = await byCost.reserveStock({ orderId: await order('addr-hamburg', 'MUG-CER-350', 1) });
+    expect(warehousesOf(hamburg)).toEqual(['HAM1']);
+  });
+
+  it('reserves nothing at a warehouse ops marked down, and the retry of a reservation reserves nothing twice', async () => {
+    const byCost = createInventoryActivities(db);
+    await db.warehouse.update({ where: { code: 'HAM1' }, data: { downSince: new Date(), downReason: 'test outage' } });
+    try {
+      const orderId = await order('addr-hamburg', 'MUG-CER-350', 2);
+      const first = await byCost.reserveStock({ orderId });
+      expect(warehousesOf(first)).not.toContain('HAM1');
+      const again = await byCost.reserveStock({ orderId });
+      expect(again.held).toEqual(first.held);
+      const movements = await db.inventoryMovement.findMany({ where: { orderId, kind: 'reserve' } });
+      expect(movements.reduce((sum, m) => sum + m.reservedDelta, 0)).toBe(2);
+    } finally {
+      await db.warehouse.update({ where: { code: 'HAM1' }, data: { downSince: null, downReason: null } });
+    }
+  });
+});
