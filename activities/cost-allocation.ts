@@ -57,7 +57,11 @@ export async function costContext(
 }
 
 /** The allocation to reserve, chosen on the locked stock; undefined when there is nothing to choose. */
-export function allocateByCost(context: CostContext, wanted: readonly AllocationLine[], stock: readonly StockLevel[]): AllocationByCost | undefined {
+export function allocateByCost(
+  context: CostContext,
+  wanted: readonly AllocationLine[],
+  stock: readonly StockLevel[],
+): AllocationByCost | undefined {
   const candidates = candidateAllocations(wanted, stock).filter((allocation) => allocation.shipments.length > 0);
   if (candidates.length <= 1) return candidates[0] ? { allocation: candidates[0], keepsPromise: true, estimatedCostCents: 0 } : undefined;
   const { network, clock, destination } = context;
