@@ -61,3 +61,57 @@ export function chooseCarrierService(
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Carrier choice by late risk: the cheapest service whose learned probability of delivering by the promise
+ * reaches `target` — not the carrier's own estimate. When none reaches it, the most likely to, with the miss
+ * recorded. `riskPremiumCents` is what keeping the promise cost over the cheapest quote: what was paid for risk.
+ */
+export type LateRiskChoice =
+  | {
+      kind: 'Chosen';
+      quote: RateQuote;
+      /** Learned P(delivered by the promise) of the chosen service. */
+      onTimeProbability: number;
+      /** No service reaches the target: the most likely was taken and the miss must be recorded. */
+      promiseMiss: boolean;
+      /** Chosen − cheapest quote, ≥ 0. */
+      riskPremiumCents: number;
+      /** The cheapest quote's carrier and service, and its learned probability: what the premium bought out of. */
+      cheapest: { carrierCode: string; serviceCode: string; amountCents: number; onTimeProbability: number };
+    }
+  | { kind: 'NoServiceAvailable' };
+
+export function chooseByLateRisk(
+  quotes: readonly RateQuote[],
+  onTimeProbability: (quote: RateQuote) => number,
+  target: number,
+): LateRiskChoice {
+  if (quotes.length === 0) return { kind: 'NoServiceAvailable' };
+  const scored = quotes.map((quote) => ({ quote, p: onTimeProbability(quote) }));
+  const byPrice = [...scored].sort(
+    (a, b) =>
+      a.quote.amountCents - b.quote.amountCents ||
+      b.p - a.p ||
+      compareText(a.quote.carrierCode, b.quote.carrierCode) ||
+      compareText(a.quote.serviceCode, b.quote.serviceCode),
+  );
+  const cheapest = byPrice[0];
+  if (!cheapest) return { kind: 'NoServiceAvailable' };
+  const keeping = byPrice.find((s) => s.p >= target - 1e-12);
+  const mostLikely = [...byPrice].sort((a, b) => b.p - a.p || a.quote.amountCents - b.quote.amountCents)[0] ?? cheapest;
+  const chosen = keeping ?? mostLikely;
+  return {
+    kind: 'Chosen',
+    quote: chosen.quote,
+    onTimeProbability: chosen.p,
+    promiseMiss: keeping === undefined,
+    riskPremiumCents: Math.max(0, chosen.quote.amountCents - cheapest.quote.amountCents),
+    cheapest: {
+      carrierCode: cheapest.quote.carrierCode,
+      serviceCode: cheapest.quote.serviceCode,
+      amountCents: cheapest.quote.amountCents,
+      onTimeProbability: cheapest.p,
+    },
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RateQuote } from '../../domain/carrier';
-import { chooseCarrierService } from '../../domain/carrier-choice';
+import { chooseByLateRisk, chooseCarrierService } from '../../domain/carrier-choice';
 
 const SHIP_DAY = Date.parse('2025-03-03T16:00:00Z');
 const DAY = 86_400_000;
@@ -101,5 +101,47 @@ describe('chooseCarrierService', () => {
     const forward = chooseCarrierService(quotes, promiseIn(3), {});
     const backward = chooseCarrierService([...quotes].reverse(), promiseIn(3), {});
     expect(backward).toEqual(forward);
+  });
+});
+
+describe('chooseByLateRisk', () => {
+  const quote = (carrierCode: string, serviceCode: string, amountCents: number, deliveryDays: number): RateQuote => ({
+    carrierCode,
+    serviceCode,
+    serviceLevel: 'standard',
+    amountCents,
+    currency: 'EUR',
+    deliveryDays,
+    // Every carrier claims it arrives in time: the choice must not believe it.
+    estimatedDeliveryAt: '2026-03-05T12:00:00.000Z',
+    guaranteed: false,
+  });
+  const quotes = [
+    quote('ecoroute', 'er_standard', 550, 2),
+    quote('parcelnord', 'pn_standard', 790, 2),
+    quote('swiftpost', 'sp_standard', 990, 2),
+  ];
+
+  it('books the cheapest service whose learned odds of arriving by the promise reach the target', () => {
+    const odds: Record<string, number> = { ecoroute: 0.6, parcelnord: 0.96, swiftpost: 0.99 };
+    const choice = chooseByLateRisk(quotes, (q) => odds[q.carrierCode] ?? 0, 0.95);
+    expect(choice).toMatchObject({ kind: 'Chosen', quote: { carrierCode: 'parcelnord' }, promiseMiss: false, riskPremiumCents: 240 });
+    if (choice.kind === 'Chosen') expect(choice.cheapest).toMatchObject({ carrierCode: 'ecoroute', onTimeProbability: 0.6 });
+  });
+
+  it('a carrier that delivers later than it quotes loses the booking once the data shows it', () => {
+    const trusted = chooseByLateRisk(quotes, () => 0.97, 0.95);
+    const learned = chooseByLateRisk(quotes, (q) => (q.carrierCode === 'ecoroute' ? 0.7 : 0.97), 0.95);
+    expect(trusted.kind === 'Chosen' && trusted.quote.carrierCode).toBe('ecoroute');
+    expect(learned.kind === 'Chosen' && learned.quote.carrierCode).toBe('parcelnord');
+  });
+
+  it('when no service reaches the target, takes the most likely and records the miss', () => {
+    const choice = chooseByLateRisk(quotes, (q) => (q.carrierCode === 'swiftpost' ? 0.9 : 0.5), 0.95);
+    expect(choice).toMatchObject({ kind: 'Chosen', quote: { carrierCode: 'swiftpost' }, promiseMiss: true, onTimeProbability: 0.9 });
+  });
+
+  it('no quote, no choice', () => {
+    expect(chooseByLateRisk([], () => 1, 0.95)).toEqual({ kind: 'NoServiceAvailable' });
   });
 });
