@@ -75,12 +75,12 @@ describe('intake', () => {
     expect(input.idempotencyKey).toBe(`${KEYS.intake.name}:${key}`);
     expect(input.request).toMatchObject({ backorderPolicy: 'backorder', backorderWaitHours: 72, source: 'api', serviceLevel: 'express' });
     // The journey's deadline is the promise intake answered with, made for an express service.
-    expect(input.promisedBy).toBe(input.promise.deliverBy);
+    const promise = input.promise;
+    if (!promise) throw new Error('the workflow input carries no promise');
+    expect(input.promisedBy).toBe(promise.deliverBy);
     expect(Date.parse(input.promisedBy)).toBeGreaterThan(Date.parse(input.receivedAt));
-    expect(input.promise.confidence).toBeGreaterThanOrEqual(0.95);
-    expect(
-      input.promise.shipments.map((s: { serviceCode: string }) => s.serviceCode).every((code: string) => code.endsWith('_express')),
-    ).toBe(true);
+    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
+    expect(promise.shipments.every((s) => s.serviceCode.endsWith('_express'))).toBe(true);
     expect(input.timeScale).toBe(1);
     expect(input.requestHash).toMatch(/^[0-9a-f]{64}$/);
   });
