@@ -153,7 +153,7 @@ export class ShipmentCosting {
     promisedByDay: Readonly<Record<string, number>>,
   ): ShipmentOption | undefined {
     const place: CalendarPlace = { countryCode: warehouse.countryCode, ...(warehouse.region ? { region: warehouse.region } : {}) };
-    let slot: { day: string };
+    let slot: { day: string } | undefined;
     try {
       slot = nextPickSlot({
         nowMs: readyAtMs,
@@ -164,8 +164,10 @@ export class ShipmentCosting {
         isPickDay: (day) => isWorkingDayIn(place, day),
       });
     } catch {
+      // A misconfigured warehouse (cut-off, capacity) offers nothing rather than failing the decision.
       return undefined;
     }
+    if (!slot) return undefined;
     const { packagingCents, parcels } = this.pack(warehouse, lines);
     const crossBorder = warehouse.countryCode !== destination.countryCode;
     const services = this.facts.services.flatMap((service): ServiceOption[] => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createInventoryActivities } from '../../activities/inventory';
-import { ids } from '../../domain/journey';
+import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
