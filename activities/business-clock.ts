@@ -7,19 +7,23 @@ import type { Db } from './db';
  * restart does not move business time back. A new time scale continues the calendar from where it is.
  */
 export async function loadBusinessClock(db: Db, scale: number, nowMs = Date.now()): Promise<BusinessClock> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('colis:business-clock'))`;
-    const row = await tx.businessClock.findUnique({ where: { id: 1 } });
-    const stored: BusinessClock | undefined = row
-      ? { scale: row.scale, realOriginMs: row.realOrigin.getTime(), businessOriginMs: row.businessOrigin.getTime() }
-      : undefined;
-    if (stored && stored.scale === scale) return stored.scale === 1 ? REAL_TIME : stored;
-    // Real time is real time; a faster clock carries on from the stored calendar, or starts now.
-    const next = scale === 1 ? REAL_TIME : stored ? rescaled(stored, scale, nowMs) : businessClock(scale, nowMs);
-    const origins = scale === 1 ? { realOrigin: new Date(nowMs), businessOrigin: new Date(nowMs) } : toRow(next);
-    await tx.businessClock.upsert({ where: { id: 1 }, create: { id: 1, scale, ...origins }, update: { scale, ...origins } });
-    return next;
-  });
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('colis:business-clock'))`;
+      const row = await tx.businessClock.findUnique({ where: { id: 1 } });
+      const stored: BusinessClock | undefined = row
+        ? { scale: row.scale, realOriginMs: row.realOrigin.getTime(), businessOriginMs: row.businessOrigin.getTime() }
+        : undefined;
+      if (stored && stored.scale === scale) return stored.scale === 1 ? REAL_TIME : stored;
+      // Real time is real time; a faster clock carries on from the stored calendar, or starts now.
+      const next = scale === 1 ? REAL_TIME : stored ? rescaled(stored, scale, nowMs) : businessClock(scale, nowMs);
+      const origins = scale === 1 ? { realOrigin: new Date(nowMs), businessOrigin: new Date(nowMs) } : toRow(next);
+      await tx.businessClock.upsert({ where: { id: 1 }, create: { id: 1, scale, ...origins }, update: { scale, ...origins } });
+      return next;
+      // Several processes start at once on a busy machine: waiting for the lock beats failing the start.
+    },
+    { maxWait: 30_000, timeout: 30_000 },
+  );
 }
 
 /** Sets the calendar outright: a simulation starts its week on the Monday it scripts. */

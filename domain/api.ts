@@ -11,8 +11,8 @@ import {
   ShipmentViewSchema,
   TimelineEntrySchema,
 } from './journey';
+import { DeliveryPromiseSchema } from './delivery-promise';
 import { AddressSchema, ServiceLevelSchema } from './order';
-import { DeliveryPromiseSchema } from './promise';
 
 /**
  * Shapes only the HTTP API speaks: envelopes, query strings, path parameters and answers that wrap

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CarrierTrackingEventSchema, TrackingStatusSchema } from './carrier';
 import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, ORDER_STAGES, SHIPMENT_STAGES } from './lifecycle';
 import { AddressSchema, ServiceLevelSchema } from './order';
-import { DeliveryPromiseSchema } from './promise';
+import { DeliveryPromiseSchema } from './delivery-promise';
 
 export type { EscalationDecision, EscalationReason, EscalationSeverity, OrderStage, ShipmentStage } from './lifecycle';
 

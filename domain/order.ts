@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { DeliveryPromiseSchema } from './delivery-promise';
 import { LocaleTagSchema } from './notifications';
-import { DeliveryPromiseSchema } from './promise';
 
 /**
  * The order contract: one declaration serves the API's validation, the OpenAPI document,

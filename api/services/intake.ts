@@ -3,7 +3,7 @@ import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../../activities/db';
 import { ids } from '../../domain/ids';
 import { type OrderRequest, type OrderWorkflowInput, OrderWorkflowInputSchema } from '../../domain/order';
-import type { DeliveryPromise } from '../../domain/promise';
+import type { DeliveryPromise } from '../../domain/delivery-promise';
 import { ApiError } from '../errors';
 import type { OrderStarter } from './order-starter';
 import type { PromiseService } from './promise';

@@ -4,7 +4,8 @@ import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/busines
 import type { DecisionSettings } from '../../domain/decision-rules';
 import { lastDeliveryDayBy } from '../../domain/fulfilment-plan';
 import type { OrderRequest } from '../../domain/order';
-import { type DeliveryPromise, promisedByFor } from '../../domain/promise';
+import type { DeliveryPromise } from '../../domain/delivery-promise';
+import { promisedByFor } from '../../domain/promise';
 import { buildPlans, computePromise, type EnginePromise, planForPromise } from '../../domain/promise-engine';
 import { PromisedCapacity } from './promised-capacity';
 

@@ -3,8 +3,8 @@ import type { EscalationView, OrderView, ShipmentView, TimelineEntry } from '../
 import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
+import { DeliveryPromiseSchema } from '../../domain/delivery-promise';
 import { scanEntry } from './stored-scans';
-import { DeliveryPromiseSchema } from '../../domain/promise';
 
 /**
  * The journey's views rebuilt from the database, for when the workflow that owns them has completed
