@@ -10,6 +10,7 @@ import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import type { SimulatorScript } from '../scripts/carrier-simulator/script';
 import { CarrierSimulator, type Clock, FileSimulatorStore } from '../scripts/carrier-simulator/simulator';
+import type { TransitTruth } from '../scripts/carrier-simulator/transit-truth';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
 import { ShipEngineCarrier } from '../activities/carriers/shipengine/adapter';
 import { shipEngineAddressValidator } from '../activities/carriers/shipengine/address-validator';
@@ -43,6 +44,8 @@ export interface CarrierOptions {
   secrets?: Readonly<Record<string, string>>;
   /** Carrier codes booked through ShipEngine instead of the simulator (COLIS_SHIPENGINE_*). */
   shipEngine?: ShipEngineWiring;
+  /** Calendar mode for the simulated carriers: true transit per carrier (the peak-week simulation's ground truth). */
+  truth?: TransitTruth;
 }
 
 export interface ShipEngineWiring {
@@ -108,6 +111,7 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
     scenarios: { default: script.default, byCarrier: script.byCarrier, byShipment: script.byShipment },
     faults: script.faults,
     faultSeed: script.faultSeed,
+    ...(options.truth ? { truth: options.truth } : {}),
   });
   const secrets = new Map(
     CARRIER_CATALOGUE.map((carrier) => [carrier.code, options.secrets?.[carrier.code] ?? devWebhookSecret(carrier.code)]),

@@ -88,6 +88,12 @@ export interface ScanPlanInput {
   deliveryDays: number;
   stallWindowHours: number;
   crossBorder: boolean;
+  /**
+   * Calendar mode (transit-truth.ts): the business milliseconds from hand-over to the delivery the carrier
+   * will really make. The journey's scans then fit it, with a line-haul scan every 12 hours so no gap nears a
+   * stall window over a weekend; without it the parcel takes `deliveryDays` × 24 hours.
+   */
+  deliveredAfterHandoverMs?: number;
 }
 
 /**
@@ -98,7 +104,8 @@ export interface ScanPlanInput {
 export function planScans(input: ScanPlanInput, random: Random): ScanStep[] {
   const jitter = (hours: number) => between(random, -hours, hours) * HOUR_MS;
   const at = (hours: number) => hours * HOUR_MS;
-  const endOfTransitMs = at(input.deliveryDays * 24);
+  const calendar = input.deliveredAfterHandoverMs !== undefined;
+  const endOfTransitMs = calendar ? (input.deliveredAfterHandoverMs ?? 0) + at(6) : at(input.deliveryDays * 24);
   const hubPlace: ScanPlace = input.crossBorder ? 'destination_hub' : 'origin_hub';
 
   const pickedUp: ScanStep = { status: 'in_transit', detail: 'Parcel picked up', place: 'origin', afterHandoverMs: at(2) + jitter(1) };
@@ -109,8 +116,14 @@ export function planScans(input: ScanPlanInput, random: Random): ScanStep[] {
     afterHandoverMs: at(6) + jitter(1),
   };
   const linehaul: ScanStep[] = [];
-  for (let day = 1; day < input.deliveryDays; day++) {
-    linehaul.push({ status: 'in_transit', detail: 'Departed sorting hub', place: hubPlace, afterHandoverMs: at(day * 24) + jitter(2) });
+  if (calendar) {
+    for (let hours = 18; at(hours) < endOfTransitMs - at(18); hours += 12) {
+      linehaul.push({ status: 'in_transit', detail: 'Departed sorting hub', place: hubPlace, afterHandoverMs: at(hours) + jitter(1) });
+    }
+  } else {
+    for (let day = 1; day < input.deliveryDays; day++) {
+      linehaul.push({ status: 'in_transit', detail: 'Departed sorting hub', place: hubPlace, afterHandoverMs: at(day * 24) + jitter(2) });
+    }
   }
   const outForDelivery: ScanStep = {
     status: 'out_for_delivery',
@@ -122,7 +135,8 @@ export function planScans(input: ScanPlanInput, random: Random): ScanStep[] {
     status: 'delivered',
     detail: 'Delivered',
     place: 'destination',
-    afterHandoverMs: endOfTransitMs - at(6) + jitter(1),
+    // In calendar mode the delivery instant is the truth itself: no jitter on it.
+    afterHandoverMs: endOfTransitMs - at(6) + (calendar ? 0 : jitter(1)),
   };
   const onTime = [pickedUp, atHub, ...linehaul, outForDelivery, delivered];
   const shift = (step: ScanStep, hours: number): ScanStep => ({ ...step, afterHandoverMs: step.afterHandoverMs + at(hours) });

@@ -14,6 +14,7 @@ import {
   type RateQuote,
   type RateRequest,
 } from '../../domain/carrier';
+import { toBusinessMs } from '../../domain/business-clock';
 import { DAY_MS, realDurationMs } from '../../domain/clock';
 import { CURRENCY, deliveryDays, findServiceSpec, isCrossBorder, priceCents, type CarrierServiceSpec, type CarrierSpec } from './catalogue';
 import { CarrierRejected } from '../../activities/carriers/errors';
@@ -22,6 +23,7 @@ import { simulatedLabelDocument } from './label-documents';
 import { seededRandom } from './prng';
 import { planScans, resolveScenario, type ScanPlace, type ScenarioName, type ScenarioScript } from './scenarios';
 import { buildTimeline, planDeliveries, scansSoFar, trackingAnswer, type PlannedDelivery } from './timeline';
+import { quotedDeliveryAtMs, realizedDeliveryAtMs, type TransitTruth } from './transit-truth';
 
 /**
  * One simulated carrier's servers: its rate card, the labels it sold, their scan timelines. State
@@ -57,6 +59,8 @@ export interface SimulatedCarrierDeps {
   onSold: (sold: SoldLabel) => void;
   /** Called when a label is voided, not when an already void label is voided again. */
   onVoided?: (sold: SoldLabel) => void;
+  /** Calendar mode: parcels take working days on the business calendar, some carriers longer than they quote. */
+  truth?: TransitTruth;
 }
 
 export class SimulatedCarrier implements CarrierApi {
@@ -111,6 +115,15 @@ export class SimulatedCarrier implements CarrierApi {
       const shipAtMs = Date.parse(valid.shipAt);
       return this.deps.spec.services.map((service) => {
         const days = deliveryDays(service, valid);
+        const truth = this.deps.truth;
+        const estimatedAtMs = truth
+          ? quotedDeliveryAtMs(truth, {
+              originCountry: valid.from.countryCode,
+              destinationCountry: valid.to.countryCode,
+              quotedDays: days,
+              handoverAtMs: shipAtMs,
+            })
+          : shipAtMs + realDurationMs(days * DAY_MS, this.deps.timeScale);
         return {
           carrierCode: this.code,
           serviceCode: service.code,
@@ -118,7 +131,7 @@ export class SimulatedCarrier implements CarrierApi {
           amountCents: priceCents(this.deps.spec, service, valid),
           currency: CURRENCY,
           deliveryDays: days,
-          estimatedDeliveryAt: new Date(shipAtMs + realDurationMs(days * DAY_MS, this.deps.timeScale)).toISOString(),
+          estimatedDeliveryAt: new Date(estimatedAtMs).toISOString(),
           guaranteed: service.guaranteed,
         };
       });
@@ -227,8 +240,15 @@ export class SimulatedCarrier implements CarrierApi {
     });
 
     const random = seededRandom(trackingNumber);
+    const calendar = this.calendarTransit(request, service, days, handoverAtMs);
     const steps = planScans(
-      { scenario, deliveryDays: days, stallWindowHours: service.stallWindowHours, crossBorder: isCrossBorder(request) },
+      {
+        scenario,
+        deliveryDays: days,
+        stallWindowHours: service.stallWindowHours,
+        crossBorder: isCrossBorder(request),
+        ...(calendar ? { deliveredAfterHandoverMs: calendar.deliveredAfterHandoverMs } : {}),
+      },
       random,
     );
     const timeline = buildTimeline({
@@ -251,7 +271,7 @@ export class SimulatedCarrier implements CarrierApi {
         amountCents: priceCents(spec, service, request),
         currency: CURRENCY,
         labelUrl: `https://labels.simulator.colis.invalid/${this.code}/${carrierLabelId}.pdf`,
-        estimatedDeliveryAt: new Date(handoverAtMs + realDurationMs(days * DAY_MS, timeScale)).toISOString(),
+        estimatedDeliveryAt: new Date(calendar?.quotedAtMs ?? handoverAtMs + realDurationMs(days * DAY_MS, timeScale)).toISOString(),
         purchasedAt: new Date(purchasedAtMs).toISOString(),
       },
       shipmentId: request.shipmentId,
@@ -268,6 +288,33 @@ export class SimulatedCarrier implements CarrierApi {
     this.byTrackingNumber.set(trackingNumber, sold);
     this.byIdempotencyKey.set(request.idempotencyKey, sold);
     return sold;
+  }
+
+  /** In calendar mode: when the parcel is really delivered (business ms after hand-over), and what was quoted. */
+  private calendarTransit(
+    request: BuyLabelRequest,
+    service: CarrierServiceSpec,
+    days: number,
+    handoverAtMs: number,
+  ): { deliveredAfterHandoverMs: number; quotedAtMs: number } | undefined {
+    const truth = this.deps.truth;
+    if (!truth) return undefined;
+    const lane = {
+      originCountry: request.from.countryCode,
+      destinationCountry: request.to.countryCode,
+      quotedDays: days,
+      handoverAtMs,
+    };
+    const deliveredAtMs = realizedDeliveryAtMs(truth, {
+      ...lane,
+      shipmentId: request.shipmentId,
+      carrierCode: this.code,
+      serviceCode: service.code,
+    });
+    return {
+      deliveredAfterHandoverMs: toBusinessMs(truth.clock, deliveredAtMs) - toBusinessMs(truth.clock, handoverAtMs),
+      quotedAtMs: quotedDeliveryAtMs(truth, lane),
+    };
   }
 
   /** The carrier's own checks: a well-formed request to a country it serves, parcels within its limits. */

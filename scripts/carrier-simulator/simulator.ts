@@ -3,6 +3,7 @@ import { CARRIER_CATALOGUE, type CarrierSpec } from './catalogue';
 import { FaultInjector, WakeableSleep, type CarrierFaults, type CarrierOperation, type FaultKind, type Sleep } from './faults';
 import type { ScenarioName, ScenarioScript } from './scenarios';
 import { SimulatedCarrier, type Clock, type SoldLabel } from './simulated-carrier';
+import type { TransitTruth } from './transit-truth';
 import { decodeLabel, encodeLabel, SIMULATOR_SNAPSHOT_VERSION, type SimulatorSnapshot, type SimulatorStore } from './simulator-store';
 
 /**
@@ -31,6 +32,12 @@ export interface CarrierSimulatorOptions {
    * it the state lives as long as this object.
    */
   store?: SimulatorStore;
+  /**
+   * Calendar mode (transit-truth.ts): parcels are delivered on working days of the business calendar,
+   * each carrier late against its quote as its true delay distribution says. Without it a parcel takes
+   * its quoted days × 24 business hours.
+   */
+  truth?: TransitTruth;
 }
 
 /** One planned webhook push of a label: `index` in its `deliveries`. */
@@ -78,6 +85,7 @@ export class CarrierSimulator {
         faults,
         onSold: (sold) => this.announce(sold),
         onVoided: () => this.persist(),
+        ...(options.truth ? { truth: options.truth } : {}),
       });
       this.carriersByCode.set(spec.code, { api, faults });
     }
