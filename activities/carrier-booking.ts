@@ -55,6 +55,10 @@ export interface LabelPurchase {
   request: Omit<BuyLabelRequest, 'idempotencyKey'>;
   fastestCostCents?: number;
   promiseMiss: boolean;
+  /** From the carrier decision (activities/carrier-decision.ts): what this booking paid for risk. */
+  riskPremiumCents?: number;
+  /** Learned P(delivered by the promise) of the booked service. */
+  onTimeProbability?: number;
 }
 
 /**
@@ -167,6 +171,8 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
             shippingCostCents: { increment: label.amountCents },
             promiseMiss: input.promiseMiss,
             ...(input.fastestCostCents !== undefined ? { fastestCostCents: input.fastestCostCents } : {}),
+            ...(input.riskPremiumCents !== undefined ? { riskPremiumCents: { increment: input.riskPremiumCents } } : {}),
+            ...(input.onTimeProbability !== undefined ? { bookedOnTimeProbability: input.onTimeProbability } : {}),
           },
         }),
       ]);

@@ -1,11 +1,13 @@
 import type { DecisionSettings } from '../domain/decision-rules';
 import { createCarrierActivities } from './carrier-booking';
+import { createCarrierDecisionActivities } from './carrier-decision';
 import type { CarrierRegistry } from './carriers/registry';
 import type { Db } from './db';
 import { createEscalationActivities, type NotifyConfig } from './escalations';
 import { createInventoryActivities } from './inventory';
 import type { RelayWaker } from './notifications/outbox';
 import { createOrderActivities } from './orders';
+import { PlanningFacts } from './planning-facts';
 import { createReturnLabelActivities } from './return-labels';
 import { createReturnActivities } from './returns';
 import { createShipmentPlanningActivities } from './shipment-planning';
@@ -25,9 +27,13 @@ export interface ActivityDeps {
 
 /** Activities of the `colis-orders` queue: the order's and shipment's database work. */
 export function createOrderQueueActivities(deps: ActivityDeps) {
+  // One set of planning facts per process: allocation and carrier choice read the same learned transit.
+  const facts = new PlanningFacts(deps.db);
+  const decisions = deps.decisions ? { decisions: deps.decisions } : {};
   return {
     ...createOrderActivities(deps.db, deps.waker),
-    ...createInventoryActivities(deps.db, deps.decisions ? { decisions: deps.decisions } : {}),
+    ...createInventoryActivities(deps.db, { ...decisions, facts }),
+    ...createCarrierDecisionActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...createShipmentPlanningActivities(deps.db),
     ...createTrackingActivities(deps.db, deps.waker),
     ...createEscalationActivities(deps.db, deps.notify),

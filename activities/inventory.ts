@@ -38,6 +38,8 @@ export interface InventoryActivityOptions {
   transactionTimeoutMs?: number;
   /** Allocation by cost to the door against the promise (`promise`), or by warehouse code (`baseline`). */
   decisions?: DecisionSettings;
+  /** The process's planning facts, shared with the other decisions; its own otherwise. */
+  facts?: PlanningFacts;
 }
 
 export interface ReservationScope {
@@ -57,7 +59,7 @@ export interface ConsumeResult {
   consumed: HeldReservation[];
 }
 
-export const DEFAULT_INVENTORY_OPTIONS: Required<Omit<InventoryActivityOptions, 'decisions'>> = {
+export const DEFAULT_INVENTORY_OPTIONS: Required<Omit<InventoryActivityOptions, 'decisions' | 'facts'>> = {
   maxWaitMs: 30_000,
   transactionTimeoutMs: 60_000,
 };
@@ -68,7 +70,7 @@ const CLOSED_ORDER_STATES: ReadonlySet<string> = new Set(FINAL_ORDER_STAGES);
 export function createInventoryActivities(db: Db, options: InventoryActivityOptions = {}) {
   const { maxWaitMs, transactionTimeoutMs } = { ...DEFAULT_INVENTORY_OPTIONS, ...options };
   const settings = options.decisions ?? DEFAULT_DECISION_SETTINGS;
-  const facts = new PlanningFacts(db);
+  const facts = options.facts ?? new PlanningFacts(db);
   const contextFor = (orderId: string) => (settings.rules === 'promise' ? costContext({ db, facts, settings }, orderId) : undefined);
   const inTransaction = <T>(body: (tx: Tx) => Promise<T>): Promise<T> =>
     db.$transaction(body, { maxWait: maxWaitMs, timeout: transactionTimeoutMs });

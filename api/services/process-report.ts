@@ -58,6 +58,8 @@ export const FulfilmentReportSchema = z
         /** Σ over those labels of (what the fastest service would have cost − what was paid). */
         savedCents: z.number().int(),
       }),
+      /** Σ (booked − cheapest quote) where the cheapest would likely have broken the promise: what was paid for risk. */
+      riskPremium: z.object({ shipments: z.number().int(), paidCents: z.number().int() }),
       boxChoice: z.object({ computed: z.boolean(), packagingSpendCents: z.number().int(), note: z.string() }),
     }),
   })
@@ -72,7 +74,7 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
   const waitingStatuses = Object.entries(ORDER_STATUS_CHART_NODE)
     .filter(([, node]) => node === 'backordered')
     .map(([status]) => status);
-  const [shipped, delivery, orders, stages, carrier, packaging, waiting] = await Promise.all([
+  const [shipped, delivery, orders, stages, carrier, packaging, waiting, premium] = await Promise.all([
     db.$queryRaw<{ orders: number; shipments: number }[]>`
       SELECT count(DISTINCT "orderId")::int AS orders, count(*)::int AS shipments
       FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to}`,
@@ -110,6 +112,9 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
     db.$queryRaw<{ spend: number }[]>`
       SELECT coalesce(sum("packagingCostCents"), 0)::int AS spend FROM "Shipment" WHERE "packedAt" >= ${from} AND "packedAt" < ${to}`,
     db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Order" WHERE status::text = ANY(${waitingStatuses}::text[])`,
+    db.$queryRaw<{ shipments: number; paid: number }[]>`
+      SELECT (count(*) FILTER (WHERE "riskPremiumCents" > 0))::int AS shipments, coalesce(sum("riskPremiumCents"), 0)::int AS paid
+      FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to}`,
   ]);
   // Machine stages are measured in real time, whatever the demo clock (as the chart does: domain/process.ts).
   const machine = new Set(PROCESS_NODES.filter((node) => node.machine).map((node) => node.id));
@@ -153,6 +158,7 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
         spendCents: carrier.spendCents,
         savedCents: carrier.savedCents,
       },
+      riskPremium: { shipments: premium[0]?.shipments ?? 0, paidCents: premium[0]?.paid ?? 0 },
       boxChoice: { computed: false, packagingSpendCents: packaging[0]?.spend ?? 0, note: BOX_NOTE },
     },
   };

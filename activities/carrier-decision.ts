@@ -1,0 +1,106 @@
+import { toBusinessMs } from '../domain/business-clock';
+import { timeZoneOf, workingDaysBetween } from '../domain/calendar';
+import type { RateQuote } from '../domain/carrier';
+import { chooseByLateRisk, chooseCarrierService } from '../domain/carrier-choice';
+import { DEFAULT_DECISION_SETTINGS, type DecisionRules, type DecisionSettings } from '../domain/decision-rules';
+import { lastDeliveryDayBy } from '../domain/fulfilment-plan';
+import { localDay } from '../domain/local-time';
+import { probabilityWithin } from '../domain/transit';
+import { currentBusinessClock } from './business-clock';
+import type { Db } from './db';
+import { asActivity } from './failures';
+import type { PlanningFacts } from './planning-facts';
+
+/**
+ * Which quote to book, decided on the `colis-orders` queue because it reads what the workers learned:
+ * under the promise rules the cheapest service whose learned probability of delivering by the promise
+ * reaches the on-time target (domain/carrier-choice.ts `chooseByLateRisk`), the carriers' own estimates
+ * ignored — so a carrier that quotes faster than it delivers loses the bookings that need the date. Under
+ * the baseline rules, the carrier's own estimate, as before. Either way the answer says what the choice
+ * paid over the cheapest quote (the premium for risk), which `buyLabel` records on the shipment.
+ */
+
+export interface CarrierDecisionRequest {
+  shipmentId: string;
+  quotes: RateQuote[];
+  /** The order's current promise (real instant). */
+  promisedBy: string;
+  originCountryCode: string;
+  destinationCountryCode: string;
+  /** Reliability per carrier: the baseline's tie-breaker. */
+  reliability: Record<string, number>;
+}
+
+export type CarrierDecision =
+  | {
+      kind: 'Chosen';
+      rules: DecisionRules;
+      quote: RateQuote;
+      /** No service reaches the target (baseline: none is estimated by the promise): the best was taken, the miss recorded. */
+      promiseMiss: boolean;
+      /** Learned P(delivered by the promise) of the chosen service; absent under the baseline rules. */
+      onTimeProbability?: number;
+      /** Chosen − cheapest quote, ≥ 0: what keeping the promise cost over the cheapest service. */
+      riskPremiumCents: number;
+      /** What booking the fastest estimate would have cost (the process chart's saving). */
+      fastestAmountCents: number;
+      savingCents: number;
+    }
+  | { kind: 'NoServiceAvailable' };
+
+export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings }) {
+  const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
+  return {
+    chooseCarrierQuote(input: CarrierDecisionRequest): Promise<CarrierDecision> {
+      return asActivity(async () => {
+        const baseline = chooseCarrierService(input.quotes, input.promisedBy, input.reliability);
+        if (baseline.kind === 'NoServiceAvailable') return baseline;
+        const fastest = { fastestAmountCents: baseline.fastestAmountCents };
+        const cheapestCents = Math.min(...input.quotes.map((q) => q.amountCents));
+        if (settings.rules === 'baseline') {
+          return {
+            kind: 'Chosen',
+            rules: 'baseline',
+            quote: baseline.quote,
+            promiseMiss: baseline.promiseMiss,
+            riskPremiumCents: Math.max(0, baseline.quote.amountCents - cheapestCents),
+            ...fastest,
+            savingCents: baseline.savingCents,
+          };
+        }
+        const nowMs = Date.now();
+        const [network, clock] = await Promise.all([deps.facts.networkFacts(nowMs), currentBusinessClock(deps.db, nowMs)]);
+        const destination = { countryCode: input.destinationCountryCode };
+        // The carrier takes the parcel the day its label is bought (the label follows packing).
+        const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf(input.originCountryCode));
+        const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, toBusinessMs(clock, Date.parse(input.promisedBy)));
+        const workingDays = workingDaysBetween(destination, handoverDay, promisedDay);
+        const probability = (quote: RateQuote) =>
+          probabilityWithin(
+            network.transit.distribution(
+              quote.carrierCode,
+              quote.serviceCode,
+              input.originCountryCode,
+              input.destinationCountryCode,
+              quote.deliveryDays,
+            ),
+            workingDays,
+          );
+        const choice = chooseByLateRisk(input.quotes, probability, settings.onTimeTarget);
+        if (choice.kind === 'NoServiceAvailable') return choice;
+        return {
+          kind: 'Chosen',
+          rules: 'promise',
+          quote: choice.quote,
+          promiseMiss: choice.promiseMiss,
+          onTimeProbability: choice.onTimeProbability,
+          riskPremiumCents: choice.riskPremiumCents,
+          ...fastest,
+          savingCents: Math.max(0, baseline.fastestAmountCents - choice.quote.amountCents),
+        };
+      });
+    },
+  };
+}
+
+export type CarrierDecisionActivities = ReturnType<typeof createCarrierDecisionActivities>;

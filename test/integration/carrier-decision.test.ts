@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCarrierDecisionActivities, type CarrierDecisionRequest } from '../../activities/carrier-decision';
+import type { Db } from '../../activities/db';
+import { PlanningFacts } from '../../activities/planning-facts';
+import { addWorkingDays } from '../../domain/calendar';
+import type { RateQuote } from '../../domain/carrier';
+import type { DecisionSettings } from '../../domain/decision-rules';
+import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
+import { localDay } from '../../domain/local-time';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * Carrier choice by late risk on real PostgreSQL: the seeded carriers' published on-time shares are the
+ * prior; delivered parcels (TransitObservation rows) are what the workers learned. EcoRoute quotes two
+ * working days and is the cheapest; when its parcels keep arriving two days late it loses the booking
+ * that needs the date, and what keeping the promise cost is reported as the premium paid for risk.
+ */
+let database: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+});
+afterAll(() => database?.drop());
+
+const PROMISE_RULES: DecisionSettings = { rules: 'promise', promiseConfidence: 0.95, onTimeTarget: 0.95 };
+const BASELINE_RULES: DecisionSettings = { ...PROMISE_RULES, rules: 'baseline' };
+
+function quote(
+  carrierCode: string,
+  serviceCode: string,
+  amountCents: number,
+  deliveryDays: number,
+  estimatedDeliveryAt: string,
+): RateQuote {
+  return {
+    carrierCode,
+    serviceCode,
+    serviceLevel: 'standard',
+    amountCents,
+    currency: 'EUR',
+    deliveryDays,
+    estimatedDeliveryAt,
+    guaranteed: false,
+  };
+}
+
+/** The end of the n-th working day after today in France: a promise with `n` days of transit in it. */
+function promiseIn(workingDays: number): string {
+  const day = addWorkingDays({ countryCode: 'FR' }, localDay(Date.now(), 'Europe/Paris'), workingDays);
+  return new Date(endOfDeliveryDayMs({ countryCode: 'FR', postalCode: '69002' }, day)).toISOString();
+}
+
+function request(promisedBy: string): CarrierDecisionRequest {
+  const quotedBy = promiseIn(2);
+  return {
+    shipmentId: 'S-RISK',
+    quotes: [quote('ecoroute', 'er_standard', 550, 2, quotedBy), quote('swiftpost', 'sp_standard', 990, 2, quotedBy)],
+    promisedBy,
+    originCountryCode: 'FR',
+    destinationCountryCode: 'FR',
+    reliability: { ecoroute: 0.85, swiftpost: 0.97 },
+  };
+}
+
+const decide = (settings: DecisionSettings, input: CarrierDecisionRequest) =>
+  createCarrierDecisionActivities({ db, facts: new PlanningFacts(db), settings }).chooseCarrierQuote(input);
+
+describe('carrier choice by late risk', () => {
+  it('books the cheapest carrier while its record keeps the promise, paying nothing for risk', async () => {
+    const decision = await decide(PROMISE_RULES, request(promiseIn(3)));
+    expect(decision).toMatchObject({ kind: 'Chosen', rules: 'promise', promiseMiss: false, riskPremiumCents: 0 });
+    if (decision.kind === 'Chosen') {
+      expect(decision.quote.carrierCode).toBe('ecoroute');
+      expect(decision.onTimeProbability).toBeGreaterThanOrEqual(0.95);
+    }
+  });
+
+  it('moves the booking off a carrier whose parcels arrive later than it quotes, and reports the premium paid', async () => {
+    await db.transitObservation.createMany({
+      data: Array.from({ length: 40 }, (_, i) => ({
+        shipmentId: `OBS-LATE-${i}`,
+        carrierCode: 'ecoroute',
+        serviceCode: 'er_standard',
+        originCountry: 'FR',
+        destinationCountry: 'FR',
+        quotedDays: 2,
+        deliveryDays: 4,
+        handoverDay: new Date('2026-11-02T00:00:00Z'),
+        deliveredAt: new Date(),
+      })),
+    });
+    const input = request(promiseIn(3));
+    const decision = await decide(PROMISE_RULES, input);
+    expect(decision).toMatchObject({ kind: 'Chosen', rules: 'promise', promiseMiss: false, riskPremiumCents: 440 });
+    if (decision.kind === 'Chosen') expect(decision.quote.carrierCode).toBe('swiftpost');
+
+    // The baseline trusts the carrier's own estimate: still EcoRoute, nothing paid, a late parcel to come.
+    const baseline = await decide(BASELINE_RULES, input);
+    expect(baseline).toMatchObject({ kind: 'Chosen', rules: 'baseline', promiseMiss: false, riskPremiumCents: 0 });
+    if (baseline.kind === 'Chosen') expect(baseline.quote.carrierCode).toBe('ecoroute');
+  });
+
+  it('when no service is likely enough, books the most likely and records the miss', async () => {
+    const decision = await decide({ ...PROMISE_RULES, onTimeTarget: 0.99 }, request(promiseIn(2)));
+    expect(decision).toMatchObject({ kind: 'Chosen', promiseMiss: true });
+    if (decision.kind === 'Chosen') expect(decision.quote.carrierCode).toBe('swiftpost');
+  });
+
+  it('answers that no service is available when no carrier quoted', async () => {
+    expect(await decide(PROMISE_RULES, { ...request(promiseIn(3)), quotes: [] })).toEqual({ kind: 'NoServiceAvailable' });
+  });
+});
