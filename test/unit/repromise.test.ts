@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { ShipmentCosting } from '../../domain/fulfilment-plan';
+import { expectedDeliveryDay, repromise } from '../../domain/repromise';
+import type { TransitCount } from '../../domain/transit';
+import { LYON, network, WAREHOUSES } from './network-fixture';
+
+const at = (iso: string) => Date.parse(iso);
+const iso = (ms: number) => new Date(ms).toISOString();
+const PAR1 = WAREHOUSES.find((w) => w.code === 'PAR1');
+if (!PAR1) throw new Error('fixture without PAR1');
+
+const standard = (counts: TransitCount[] = []) => network({ counts }).transit.distribution('parcelnord', 'pn_standard', 'FR', 'FR', 3);
+
+describe('re-promise: a parcel with the carrier', () => {
+  it('keeps a promise the parcel can still make: a late scan the day after hand-over changes nothing', () => {
+    // Handed over Monday 2 March, quoted 3 working days, 93 % on time: promised (95 %) by Friday evening.
+    const promisedByMs = at('2026-03-06T22:59:59.999Z');
+    const position = { kind: 'with_carrier' as const, handoverDay: '2026-03-02', today: '2026-03-03', distribution: standard() };
+    expect(repromise(position, LYON, promisedByMs)).toEqual({ changed: false, promisedByMs });
+  });
+
+  it('moves the promise when the parcel is not delivered on the promised day, by what the carrier’s late parcels take', () => {
+    const promisedByMs = at('2026-03-06T22:59:59.999Z');
+    // Friday evening, still no delivery: what is left of the distribution is Monday.
+    const position = { kind: 'with_carrier' as const, handoverDay: '2026-03-02', today: '2026-03-06', distribution: standard() };
+    const moved = repromise(position, LYON, promisedByMs);
+    expect(moved).toMatchObject({ changed: true, previousPromisedByMs: promisedByMs });
+    if (moved.changed) expect(moved.deliveryDay).toBe('2026-03-09');
+    if (moved.changed) expect(moved.promisedByMs).toBeGreaterThan(promisedByMs);
+  });
+
+  it('dates a parcel later than anything learned a quote’s length of working days from today, never in the past', () => {
+    const position = { kind: 'with_carrier' as const, handoverDay: '2026-03-02', today: '2026-03-16', distribution: standard() };
+    expect(expectedDeliveryDay(position, LYON)).toBe('2026-03-19');
+  });
+
+  it('learns from late parcels: a carrier that delivers two days late is re-promised further out', () => {
+    const late: TransitCount[] = [
+      {
+        carrierCode: 'parcelnord',
+        serviceCode: 'pn_standard',
+        originCountry: 'FR',
+        destinationCountry: 'FR',
+        quotedDays: 3,
+        deliveryDays: 5,
+        parcels: 200,
+      },
+    ];
+    const position = (distribution = standard()) => ({
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-04',
+      distribution,
+    });
+    expect(expectedDeliveryDay(position(), LYON)).toBe('2026-03-06');
+    expect(expectedDeliveryDay(position(standard(late)), LYON)).toBe('2026-03-09');
+  });
+});
+
+describe('re-promise: a shipment still in the warehouse', () => {
+  it('after a missed pick slot on Friday, dates the shipment from Monday’s slot, skipping the weekend', () => {
+    const facts = network();
+    const option = new ShipmentCosting(facts).option(
+      PAR1,
+      [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }],
+      LYON,
+      at('2026-03-06T16:00:00Z'),
+      {},
+    );
+    if (!option) throw new Error('no option');
+    expect(option.handoverDay).toBe('2026-03-09');
+    const moved = repromise({ kind: 'in_warehouse', option }, LYON, at('2026-03-09T22:59:59.999Z'));
+    expect(moved.changed).toBe(true);
+    if (moved.changed) expect(iso(moved.promisedByMs)).toBe('2026-03-10T22:59:59.999Z');
+  });
+
+  it('counts the capacity already promised: a full Monday pushes the re-promise to Tuesday’s slot', () => {
+    const facts = network();
+    const option = new ShipmentCosting(facts).option(
+      PAR1,
+      [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }],
+      LYON,
+      at('2026-03-06T16:00:00Z'),
+      {
+        '2026-03-09': PAR1.dailyCapacity,
+      },
+    );
+    if (!option) throw new Error('no option');
+    const moved = repromise({ kind: 'in_warehouse', option }, LYON, at('2026-03-09T22:59:59.999Z'));
+    if (moved.changed) expect(iso(moved.promisedByMs)).toBe('2026-03-11T22:59:59.999Z');
+    expect(moved.changed).toBe(true);
+  });
+
+  it('never moves a promise earlier', () => {
+    const facts = network();
+    const option = new ShipmentCosting(facts).option(
+      PAR1,
+      [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }],
+      LYON,
+      at('2026-03-02T08:00:00Z'),
+      {},
+    );
+    if (!option) throw new Error('no option');
+    const far = at('2026-03-20T22:59:59.999Z');
+    expect(repromise({ kind: 'in_warehouse', option }, LYON, far)).toEqual({ changed: false, promisedByMs: far });
+  });
+});
