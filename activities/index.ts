@@ -10,6 +10,7 @@ import { createOrderActivities } from './orders';
 import { PlanningFacts } from './planning-facts';
 import { createReturnLabelActivities } from './return-labels';
 import { createReturnActivities } from './returns';
+import { createRepromiseActivities } from './repromise';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
 import { createTrackingActivities } from './tracking';
@@ -34,6 +35,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps.db, deps.waker),
     ...createInventoryActivities(deps.db, { ...decisions, facts }),
     ...createCarrierDecisionActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
+    ...createRepromiseActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...createShipmentPlanningActivities(deps.db),
     ...createTrackingActivities(deps.db, deps.waker),
     ...createEscalationActivities(deps.db, deps.notify),

@@ -15,7 +15,7 @@ import type { TransitDistribution } from './transit';
  * Promises only ever move later: an earlier date is no news a customer needs.
  */
 
-export const REPROMISE_REASONS = ['missed_pick_slot', 'late_scan', 'stall', 'reship', 'warehouse_down', 'backorder'] as const;
+export const REPROMISE_REASONS = ['missed_pick_slot', 'late_scan', 'stall', 'reship', 'warehouse_down', 'restock'] as const;
 export type RepromiseReason = (typeof REPROMISE_REASONS)[number];
 
 /** Words for the customer's mail and the timeline. */
@@ -25,7 +25,7 @@ export const REPROMISE_WORDING: Readonly<Record<RepromiseReason, string>> = {
   stall: 'the carrier has not reported the parcel for a while',
   reship: 'the parcel is being sent again',
   warehouse_down: 'the parcel now leaves from another warehouse',
-  backorder: 'an item arrives later than planned',
+  restock: 'an item arrives later than planned',
 };
 
 export type ShipmentPosition =

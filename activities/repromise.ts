@@ -1,0 +1,152 @@
+import { type BusinessClock, toBusinessMs, toRealMs } from '../domain/business-clock';
+import { timeZoneOf } from '../domain/calendar';
+import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
+import { type Destination, type NetworkFacts, ShipmentCosting } from '../domain/fulfilment-plan';
+import { localDay } from '../domain/local-time';
+import { REPROMISE_WORDING, type RepromiseReason, repromise, type ShipmentPosition } from '../domain/repromise';
+import { currentBusinessClock } from './business-clock';
+import type { Db } from './db';
+import { asActivity } from './failures';
+import type { PlanningFacts } from './planning-facts';
+
+/**
+ * Re-promise, never surprise: the journey calls this when it learns a shipment's promise is at risk (a
+ * missed pick slot, a late scan, a stall, a re-ship, its warehouse down). It dates the shipment from where
+ * it is now (domain/repromise.ts) and, when that is later than the promise in force, records the change
+ * with its reason (PromiseChange), moves the order's and the shipment's promise and keeps the intake's
+ * (Order.originalPromisedBy, Order.promise) for measuring. The caller announces the answer to the customer
+ * (`announcePromiseChange`) and writes it in the timeline. Keyed by shipment, reason and new date: a retry
+ * records one change, and a second call after it finds the promise already moved.
+ */
+
+export interface RepromiseRequest {
+  orderId: string;
+  shipmentId: string;
+  reason: RepromiseReason;
+  /** What the journey saw, for the timeline and ops (no personal data). */
+  detail?: string;
+}
+
+export type RepromiseAnswer =
+  | { changed: false; promisedBy: string }
+  | { changed: true; previousPromisedBy: string; promisedBy: string; reason: RepromiseReason; wording: string };
+
+export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings }) {
+  const { db, facts } = deps;
+  const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
+  return {
+    repromiseShipment(input: RepromiseRequest): Promise<RepromiseAnswer> {
+      return asActivity(async () => {
+        const shipment = await db.shipment.findUniqueOrThrow({
+          where: { id: input.shipmentId },
+          select: {
+            orderId: true,
+            warehouseCode: true,
+            carrierCode: true,
+            serviceCode: true,
+            shippedAt: true,
+            deliveredAt: true,
+            lines: { select: { orderLineId: true, skuCode: true, quantity: true } },
+            order: { select: { promisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true } } } },
+          },
+        });
+        const promisedBy = shipment.order.promisedBy;
+        // The baseline rules never re-promise: they are what "surprise" looks like.
+        if (settings.rules === 'baseline' || shipment.deliveredAt) return { changed: false, promisedBy: promisedBy.toISOString() };
+
+        const nowMs = Date.now();
+        const [network, clock] = await Promise.all([facts.networkFacts(nowMs), currentBusinessClock(db, nowMs)]);
+        const destination: Destination = shipment.order.shippingAddress;
+        const position = await positionOf(shipment, input.reason, { network, clock, destination, nowMs, facts });
+        if (!position) return { changed: false, promisedBy: promisedBy.toISOString() };
+        const decision = repromise(position, destination, toBusinessMs(clock, promisedBy.getTime()), {
+          confidence: settings.promiseConfidence,
+          horizonDays: 30,
+        });
+        if (!decision.changed) return { changed: false, promisedBy: promisedBy.toISOString() };
+
+        const newPromisedBy = new Date(toRealMs(clock, decision.promisedByMs));
+        await db.$transaction(async (tx) => {
+          await tx.promiseChange.createMany({
+            data: [
+              {
+                id: `${input.shipmentId}:${input.reason}:${newPromisedBy.toISOString()}`,
+                orderId: shipment.orderId,
+                shipmentId: input.shipmentId,
+                reason: input.reason,
+                detail: input.detail ?? null,
+                oldPromisedBy: promisedBy,
+                newPromisedBy,
+              },
+            ],
+            skipDuplicates: true,
+          });
+          // Only later: a concurrent re-promise of another shipment of the order may have moved it further.
+          await tx.order.updateMany({
+            where: { id: shipment.orderId, promisedBy: { lt: newPromisedBy } },
+            data: { promisedBy: newPromisedBy },
+          });
+          await tx.shipment.updateMany({
+            where: { id: input.shipmentId, promisedBy: { lt: newPromisedBy } },
+            data: { promisedBy: newPromisedBy },
+          });
+        });
+        return {
+          changed: true,
+          previousPromisedBy: promisedBy.toISOString(),
+          promisedBy: newPromisedBy.toISOString(),
+          reason: input.reason,
+          wording: REPROMISE_WORDING[input.reason],
+        };
+      });
+    },
+  };
+}
+
+interface Situation {
+  network: NetworkFacts;
+  clock: BusinessClock;
+  destination: Destination;
+  nowMs: number;
+  facts: PlanningFacts;
+}
+
+interface ShipmentFacts {
+  warehouseCode: string;
+  carrierCode: string | null;
+  serviceCode: string | null;
+  shippedAt: Date | null;
+  lines: { orderLineId: string; skuCode: string; quantity: number }[];
+}
+
+/** Where the shipment is: with the carrier once handed over (unless it is being sent again), else in its warehouse. */
+async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situation: Situation): Promise<ShipmentPosition | undefined> {
+  const { network, clock, destination, nowMs } = situation;
+  const warehouse = network.warehouses.find((w) => w.code === shipment.warehouseCode);
+  if (!warehouse) return undefined;
+  const nowBusiness = toBusinessMs(clock, nowMs);
+  if (shipment.shippedAt && shipment.carrierCode && shipment.serviceCode && reason !== 'reship') {
+    const service = network.services.find((s) => s.carrierCode === shipment.carrierCode && s.serviceCode === shipment.serviceCode);
+    if (!service) return undefined;
+    const crossBorder = warehouse.countryCode !== destination.countryCode;
+    const quotedDays = service.transitDays + (crossBorder ? 1 : 0);
+    return {
+      kind: 'with_carrier',
+      handoverDay: localDay(toBusinessMs(clock, shipment.shippedAt.getTime()), warehouse.timeZone),
+      today: localDay(nowBusiness, timeZoneOf(destination.countryCode)),
+      distribution: network.transit.distribution(
+        service.carrierCode,
+        service.serviceCode,
+        warehouse.countryCode,
+        destination.countryCode,
+        quotedDays,
+      ),
+    };
+  }
+  const promisedByDay = await situation.facts.promisedByDay(clock, nowMs);
+  const lines = shipment.lines.map((line) => ({ lineId: line.orderLineId, skuCode: line.skuCode, quantity: line.quantity }));
+  const option = new ShipmentCosting(network).option(warehouse, lines, destination, nowBusiness, promisedByDay[warehouse.code] ?? {});
+  return option ? { kind: 'in_warehouse', option } : undefined;
+}
+
+export type RepromiseActivities = ReturnType<typeof createRepromiseActivities>;
