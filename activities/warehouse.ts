@@ -2,13 +2,21 @@ import { heartbeat } from '@temporalio/activity';
 import type { Parcel } from '../domain/carrier';
 import { type CartonItem, planPackages, type PlannedPackage } from '../domain/cartonization';
 import { DomainError } from '../domain/errors';
+import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
+import { isWorkingDayIn } from '../domain/calendar';
+import { localMidnightMs } from '../domain/local-time';
 import { nextPickSlot } from '../domain/warehouse-slot';
+import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
 
 export interface PickSlot {
-  /** Working day (YYYY-MM-DD, warehouse local) whose capacity this shipment uses. */
+  /** Working day (YYYY-MM-DD, warehouse local, business calendar) whose capacity this shipment uses. */
   day: string;
+  /**
+   * `nowMs` plus the business milliseconds until the slot opens: the journey waits (startsAtMs − now) ÷ time
+   * scale of real time, so under an accelerated clock the wait is the slot's business distance, scaled.
+   */
   startsAtMs: number;
 }
 
@@ -39,15 +47,17 @@ type SlotInput = {
  * working day with room. The warehouse row lock serialises concurrent bookings, so capacity
  * is never exceeded; a retried call finds its own booking and returns it.
  */
-async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number): Promise<PickSlot> {
+async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: BusinessClock): Promise<PickSlot> {
   await tx.$queryRaw`SELECT 1 FROM "Warehouse" WHERE "code" = ${input.warehouseCode} FOR UPDATE`;
   const warehouse = await tx.warehouse.findUniqueOrThrow({ where: { code: input.warehouseCode } });
   const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
-  const nowMs = input.nowMs;
+  // Pick days are business days, the ones the promise engine counts, on the deployment's clock.
+  const nowMs = toBusinessMs(clock, input.nowMs);
+  const inWorkflowTime = (businessMs: number) => input.nowMs + Math.max(0, businessMs - nowMs);
   if (shipment.pickDay) {
     // A retry after the booking committed: same day, no second unit of capacity.
     const day = isoDay(shipment.pickDay);
-    return { day, startsAtMs: Math.max(nowMs, Date.parse(`${day}T00:00:00Z`)) };
+    return { day, startsAtMs: inWorkflowTime(localMidnightMs(day, warehouse.timeZone)) };
   }
   const from = new Date(nowMs - 2 * 86_400_000);
   const booked = await tx.warehouseCapacityDay.findMany({ where: { warehouseCode: warehouse.code, day: { gte: from } } });
@@ -58,6 +68,8 @@ async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number): Promis
     dailyCapacity: warehouse.dailyCapacityShipments,
     bookedByDay: Object.fromEntries(booked.map((b) => [isoDay(b.day), b.booked])),
     horizonDays,
+    isPickDay: (day) =>
+      isWorkingDayIn({ countryCode: warehouse.countryCode, ...(warehouse.holidayRegion ? { region: warehouse.holidayRegion } : {}) }, day),
   });
   if (slot === undefined) {
     throw new DomainError('NoPickSlot', `${warehouse.code} has no pick capacity left in the next ${horizonDays} days`, {
@@ -72,7 +84,7 @@ async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number): Promis
     update: { booked: { increment: 1 } },
   });
   await tx.shipment.update({ where: { id: shipment.id }, data: { pickDay: day } });
-  return { day: slot.day, startsAtMs: slot.startsAtMs };
+  return { day: slot.day, startsAtMs: inWorkflowTime(slot.startsAtMs) };
 }
 
 /** The pick list is confirmed picked. Stock stays reserved until the carrier takes the parcel. */
@@ -160,7 +172,10 @@ async function pack(db: Db, shipmentId: string, v1Status: boolean): Promise<Pack
 export function createPickSlotActivities(db: Db) {
   return {
     bookPickSlot(input: SlotInput): Promise<PickSlot> {
-      return asActivity(() => db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS)));
+      return asActivity(async () => {
+        const clock = await currentBusinessClock(db, input.nowMs);
+        return db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock));
+      });
     },
   };
 }
@@ -202,16 +217,17 @@ export function createWarehouseActivities(db: Db) {
 
     /** v1: books with a 30-day horizon (a full warehouse is retried until a slot frees up) and marks the shipment picking. */
     reservePickSlot(input: SlotInput): Promise<PickSlot> {
-      return asActivity(() =>
-        db.$transaction(async (tx) => {
-          const slot = await bookSlotIn(tx, input, V1_HORIZON_DAYS).catch((error: unknown) => {
+      return asActivity(async () => {
+        const clock = await currentBusinessClock(db, input.nowMs);
+        return db.$transaction(async (tx) => {
+          const slot = await bookSlotIn(tx, input, V1_HORIZON_DAYS, clock).catch((error: unknown) => {
             if (error instanceof DomainError && error.type === 'NoPickSlot') throw new RangeError(error.message);
             throw error;
           });
           await tx.shipment.update({ where: { id: input.shipmentId }, data: { status: 'picking' } });
           return slot;
-        }),
-      );
+        });
+      });
     },
 
     /** v1: picks and marks the shipment packing. */
