@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
+import { loadBusinessClock } from '../activities/business-clock';
 import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger(config.COLIS_WORKER_LOG_LEVEL), shutdownSignals: [] });
   const db = getDb(databaseUrl, config.COLIS_DB_POOL);
   const carriers = buildCarriers({
+    // Calendar transit (a simulation's script) delivers on the deployment's business calendar.
+    ...(config.COLIS_SIMULATOR_SCRIPT?.transit ? { businessClock: await loadBusinessClock(db, config.COLIS_TIME_SCALE) } : {}),
     timeScale: config.COLIS_TIME_SCALE,
     script: config.COLIS_SIMULATOR_SCRIPT,
     stateFile: config.COLIS_SIMULATOR_STATE_FILE,

@@ -5,6 +5,7 @@ import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
 import type { RelayWaker } from '../activities/notifications/outbox';
+import { type BusinessClock, businessClock } from '../domain/business-clock';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
@@ -44,8 +45,11 @@ export interface CarrierOptions {
   secrets?: Readonly<Record<string, string>>;
   /** Carrier codes booked through ShipEngine instead of the simulator (COLIS_SHIPENGINE_*). */
   shipEngine?: ShipEngineWiring;
-  /** Calendar mode for the simulated carriers: true transit per carrier (the peak-week simulation's ground truth). */
-  truth?: TransitTruth;
+  /**
+   * The deployment's business calendar: with a script that asks for calendar transit (`transit`), parcels are
+   * delivered on its working days (the peak-week simulation's ground truth). Required then.
+   */
+  businessClock?: BusinessClock;
 }
 
 export interface ShipEngineWiring {
@@ -104,14 +108,17 @@ export function buildAddressValidator(config: Config, transport?: typeof fetch):
 export function buildCarriers(options: CarrierOptions = {}): Carriers {
   const script = options.script ?? {};
   const stateFile = options.stateFile;
+  const truth: TransitTruth | undefined = script.transit
+    ? { clock: options.businessClock ?? businessClock(options.timeScale ?? 1, Date.now()), delays: script.transit.delays }
+    : undefined;
   const simulator = new CarrierSimulator({
     store: stateFile === undefined ? undefined : new FileSimulatorStore(stateFile),
     clock: options.clock,
     timeScale: options.timeScale,
-    scenarios: { default: script.default, byCarrier: script.byCarrier, byShipment: script.byShipment },
+    scenarios: { default: script.default, byCarrier: script.byCarrier, byShipment: script.byShipment, shares: script.shares },
     faults: script.faults,
     faultSeed: script.faultSeed,
-    ...(options.truth ? { truth: options.truth } : {}),
+    ...(truth ? { truth } : {}),
   });
   const secrets = new Map(
     CARRIER_CATALOGUE.map((carrier) => [carrier.code, options.secrets?.[carrier.code] ?? devWebhookSecret(carrier.code)]),

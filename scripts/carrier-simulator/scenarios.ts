@@ -1,6 +1,6 @@
 import type { CarrierCode, TrackingStatus } from '../../domain/carrier';
 import { HOUR_MS } from '../../domain/clock';
-import { between, type Random } from './prng';
+import { between, type Random, seededRandom } from './prng';
 
 /**
  * What happens to a parcel once the simulator sells its label: the script of scans for each
@@ -49,6 +49,11 @@ export interface ScenarioScript {
   default?: ScenarioName;
   byCarrier?: Partial<Record<CarrierCode, ScenarioName>>;
   byShipment?: Record<string, ScenarioName>;
+  /**
+   * Shares of labels that play a scenario, drawn per label from its idempotency key (so a re-shipped parcel
+   * draws again): `{ stall: 0.05 }` stalls one label in twenty. Below a shipment's own script and name tag.
+   */
+  shares?: Partial<Record<ScenarioName, number>>;
 }
 
 /** Demos pick a scenario from the outside by naming the recipient e.g. "Ada Lovelace [scenario:stall]". */
@@ -61,15 +66,27 @@ export function scenarioFromName(recipientName: string): ScenarioName | undefine
 
 export function resolveScenario(
   script: ScenarioScript,
-  shipment: { carrierCode: CarrierCode; shipmentId: string; recipientName: string },
+  shipment: { carrierCode: CarrierCode; shipmentId: string; recipientName: string; labelKey?: string },
 ): ScenarioName {
   return (
     script.byShipment?.[shipment.shipmentId] ??
     scenarioFromName(shipment.recipientName) ??
+    drawnScenario(script.shares, shipment.labelKey) ??
     script.byCarrier?.[shipment.carrierCode] ??
     script.default ??
     'normal'
   );
+}
+
+function drawnScenario(shares: ScenarioScript['shares'], labelKey: string | undefined): ScenarioName | undefined {
+  if (!shares || labelKey === undefined) return undefined;
+  const u = seededRandom(`${labelKey}:scenario`)();
+  let cumulative = 0;
+  for (const name of SCENARIOS) {
+    cumulative += shares[name] ?? 0;
+    if (u < cumulative) return name;
+  }
+  return undefined;
 }
 
 export type ScanPlace = 'origin' | 'origin_hub' | 'destination_hub' | 'destination';

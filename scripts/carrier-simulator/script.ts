@@ -32,5 +32,12 @@ export const SimulatorScriptSchema = z.strictObject({
   byShipment: z.record(z.string(), ScenarioNameSchema).optional(),
   faults: byKnownCarrier(FaultsSchema).optional(),
   faultSeed: z.number().int().optional(),
+  /** Shares of labels playing a scenario, e.g. {"stall":0.05}. */
+  shares: z.partialRecord(ScenarioNameSchema, z.number().min(0).max(1)).optional(),
+  /**
+   * Calendar mode (transit-truth.ts): parcels delivered on working days of the deployment's business calendar,
+   * each named carrier late against its quote by P(delay = 0, 1, 2… working days), e.g. {"delays":{"ecoroute":[0.4,0.4,0.2]}}.
+   */
+  transit: z.strictObject({ delays: byKnownCarrier(z.array(z.number().min(0)).min(1)) }).optional(),
 });
 export type SimulatorScript = z.infer<typeof SimulatorScriptSchema>;

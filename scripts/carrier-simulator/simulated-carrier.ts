@@ -237,6 +237,7 @@ export class SimulatedCarrier implements CarrierApi {
       carrierCode: this.code,
       shipmentId: request.shipmentId,
       recipientName: request.to.name,
+      labelKey: request.idempotencyKey,
     });
 
     const random = seededRandom(trackingNumber);

@@ -71,6 +71,7 @@ export class CarrierSimulator {
       default: options.scenarios?.default ?? 'normal',
       byCarrier: { ...options.scenarios?.byCarrier },
       byShipment: { ...options.scenarios?.byShipment },
+      shares: { ...options.scenarios?.shares },
     };
     const sleep = options.sleep ?? this.timers.sleep;
     for (const spec of this.catalogue) {

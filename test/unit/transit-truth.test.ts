@@ -4,6 +4,7 @@ import { workingDaysBetween } from '../../domain/calendar';
 import { localDay } from '../../domain/local-time';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { transitObservation } from '../../domain/transit-observation';
+import { resolveScenario } from '../../scripts/carrier-simulator/scenarios';
 import { CarrierSimulator } from '../../scripts/carrier-simulator/simulator';
 import {
   quotedDeliveryAtMs,
@@ -98,5 +99,21 @@ describe('the simulated carriers’ true transit', () => {
       if (deliveredAt > Date.parse(label.estimatedDeliveryAt)) expect(observed.deliveryDays).toBeGreaterThan(observed.quotedDays);
     }
     expect(late / 40).toBeGreaterThan(0.6);
+  });
+});
+
+describe('scenario shares', () => {
+  it('stalls the scripted share of labels, drawn per label so a re-shipped parcel draws again', () => {
+    const script = { shares: { stall: 0.25 } };
+    const drawn = Array.from({ length: 2000 }, (_, i) =>
+      resolveScenario(script, { carrierCode: 'ecoroute', shipmentId: `S-${i}`, recipientName: 'A B', labelKey: `S-${i}:1` }),
+    );
+    expect(drawn.filter((s) => s === 'stall').length / 2000).toBeCloseTo(0.25, 1);
+    expect(drawn.filter((s) => s !== 'stall').every((s) => s === 'normal')).toBe(true);
+    const again = (key: string) =>
+      resolveScenario(script, { carrierCode: 'ecoroute', shipmentId: 'S-1', recipientName: 'A B', labelKey: key });
+    expect(again('S-1:1')).toBe(again('S-1:1'));
+    const attempts = Array.from({ length: 40 }, (_, i) => again(`S-1:${i + 1}`));
+    expect(new Set(attempts).size).toBe(2);
   });
 });
