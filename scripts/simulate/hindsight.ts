@@ -1,0 +1,143 @@
+import type { AllocationLine } from '../../domain/allocation';
+import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
+import { isWorkingDayIn } from '../../domain/calendar';
+import { type Destination, type NetworkFacts, ratePriceCents, ShipmentCosting, type WarehouseFacts } from '../../domain/fulfilment-plan';
+import { localDay, localTimeMs, parseLocalTime } from '../../domain/local-time';
+import { nextPickSlot } from '../../domain/warehouse-slot';
+import { realizedDeliveryAtMs, type TransitTruth } from '../carrier-simulator/transit-truth';
+
+/**
+ * What perfect knowledge would have done with an order: every warehouse that held the whole order (and
+ * was up), and the order's actual split, each with every carrier service, its parcels delivered when the
+ * simulator's ground truth says they would have been (transit-truth.ts: the same draw per shipment, carrier
+ * and service whichever was chosen). From those: the cheapest that met the promise given at intake, and
+ * the earliest delivery any choice could have made (how tight the promise was). Pick capacity is ignored:
+ * the hindsight optimum is a lower bound on cost and on delivery time.
+ */
+
+export interface HindsightOrder {
+  orderId: string;
+  /** Business instant the order arrived. */
+  placedAtMs: number;
+  destination: Destination;
+  /** The intake promise, business time. */
+  promisedByMs: number;
+  lines: readonly AllocationLine[];
+  /** The shipments it really had: id and warehouse, with their lines. */
+  shipments: readonly { shipmentId: string; warehouseCode: string; lines: readonly AllocationLine[] }[];
+}
+
+export interface HindsightAnswer {
+  /** Cheapest boxes + carriers meeting the promise; the cheapest of the earliest choices when nothing met it. */
+  costCents: number;
+  metPromise: boolean;
+  /** Business instant of the earliest delivery any choice could have made. */
+  earliestDeliveryMs: number;
+}
+
+export interface HindsightContext {
+  network: NetworkFacts;
+  truth: TransitTruth;
+  clock: BusinessClock;
+  /** Units per warehouse and SKU at the start (who could have shipped the whole order alone). */
+  initialStock: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Whether a warehouse was down at a business instant. */
+  isDown: (warehouseCode: string, businessMs: number) => boolean;
+}
+
+interface Choice {
+  costCents: number;
+  deliveredMs: number;
+}
+
+export function hindsight(order: HindsightOrder, context: HindsightContext): HindsightAnswer | undefined {
+  const costing = new ShipmentCosting(context.network);
+  const byCode = new Map(context.network.warehouses.map((w) => [w.code, w]));
+  const plans: { shipmentId: string; warehouse: WarehouseFacts; lines: readonly AllocationLine[] }[][] = [];
+  const key = order.shipments[0]?.shipmentId ?? `${order.orderId}-S1`;
+  for (const warehouse of context.network.warehouses) {
+    const stock = context.initialStock.get(warehouse.code);
+    if (!order.lines.every((line) => (stock?.get(line.skuCode) ?? 0) >= line.quantity)) continue;
+    plans.push([{ shipmentId: key, warehouse, lines: order.lines }]);
+  }
+  const actual = order.shipments.flatMap((s) => {
+    const warehouse = byCode.get(s.warehouseCode);
+    return warehouse ? [{ shipmentId: s.shipmentId, warehouse, lines: s.lines }] : [];
+  });
+  if (actual.length === order.shipments.length && actual.length > 0) plans.push(actual);
+
+  let best: Choice | undefined;
+  let earliest: Choice | undefined;
+  for (const plan of plans) {
+    const perShipment = plan.map((s) => choicesFor(s, order, context, costing));
+    if (perShipment.some((choices) => choices.length === 0)) continue;
+    // Shipments are independent: each takes its own cheapest on-time service, or its earliest.
+    const fastest = perShipment.map((choices) => minBy(choices, (c) => c.deliveredMs * 1e6 + c.costCents));
+    const planEarliest = { costCents: sum(fastest.map((c) => c.costCents)), deliveredMs: Math.max(...fastest.map((c) => c.deliveredMs)) };
+    if (!earliest || planEarliest.deliveredMs < earliest.deliveredMs || (planEarliest.deliveredMs === earliest.deliveredMs && planEarliest.costCents < earliest.costCents)) {
+      earliest = planEarliest;
+    }
+    const onTime = perShipment.map((choices) => choices.filter((c) => c.deliveredMs <= order.promisedByMs));
+    if (onTime.some((choices) => choices.length === 0)) continue;
+    const cheapest = onTime.map((choices) => minBy(choices, (c) => c.costCents));
+    const planCost = { costCents: sum(cheapest.map((c) => c.costCents)), deliveredMs: Math.max(...cheapest.map((c) => c.deliveredMs)) };
+    if (!best || planCost.costCents < best.costCents) best = planCost;
+  }
+  if (!earliest) return undefined;
+  return { costCents: (best ?? earliest).costCents, metPromise: best !== undefined, earliestDeliveryMs: earliest.deliveredMs };
+}
+
+function choicesFor(
+  shipment: { shipmentId: string; warehouse: WarehouseFacts; lines: readonly AllocationLine[] },
+  order: HindsightOrder,
+  context: HindsightContext,
+  costing: ShipmentCosting,
+): Choice[] {
+  const { warehouse } = shipment;
+  const place = { countryCode: warehouse.countryCode, ...(warehouse.region ? { region: warehouse.region } : {}) };
+  let day: string;
+  try {
+    day = nextPickSlot({
+      nowMs: order.placedAtMs,
+      timeZone: warehouse.timeZone,
+      cutoffLocalTime: warehouse.cutoffLocalTime,
+      dailyCapacity: Number.MAX_SAFE_INTEGER,
+      bookedByDay: {},
+      isPickDay: (d) => isWorkingDayIn(place, d) && !context.isDown(warehouse.code, localTimeMs(d, 12 * 60, warehouse.timeZone)),
+    }).day;
+  } catch {
+    return [];
+  }
+  // The carrier takes the parcel once it is picked and packed, on the pick day.
+  const handoverBusinessMs = Math.max(
+    order.placedAtMs,
+    localTimeMs(day, Math.min(parseLocalTime(warehouse.cutoffLocalTime) + warehouse.packingMinutes, 23 * 60), warehouse.timeZone),
+  );
+  if (localDay(handoverBusinessMs, warehouse.timeZone) !== day) return [];
+  const { packagingCents, parcels } = costing.pack(warehouse, shipment.lines);
+  const crossBorder = warehouse.countryCode !== order.destination.countryCode;
+  return context.network.services.flatMap((service) => {
+    if (!service.destinationCountries.includes(order.destination.countryCode)) return [];
+    if (parcels.some((p) => p.weightGrams > service.maxParcelWeightGrams)) return [];
+    if (parcels.some((p) => Math.max(p.lengthMm, p.widthMm, p.heightMm) > service.maxParcelLengthMm)) return [];
+    const deliveredRealMs = realizedDeliveryAtMs(context.truth, {
+      shipmentId: shipment.shipmentId,
+      carrierCode: service.carrierCode,
+      serviceCode: service.serviceCode,
+      originCountry: warehouse.countryCode,
+      destinationCountry: order.destination.countryCode,
+      quotedDays: service.transitDays + (crossBorder ? 1 : 0),
+      handoverAtMs: toRealMs(context.clock, handoverBusinessMs),
+    });
+    return [{ costCents: packagingCents + ratePriceCents(service, parcels, crossBorder), deliveredMs: toBusinessMs(context.clock, deliveredRealMs) }];
+  });
+}
+
+function minBy<T>(items: readonly T[], score: (item: T) => number): T {
+  let best = items[0];
+  if (best === undefined) throw new Error('minBy of nothing');
+  for (const item of items) if (score(item) < score(best)) best = item;
+  return best;
+}
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);

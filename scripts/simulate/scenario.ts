@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { SimulatorScriptSchema } from '../carrier-simulator/script';
+
+/**
+ * A simulation scenario, as a JSON file (`npm run simulate -- --scenario file.json`): when the week starts,
+ * how many orders arrive each day and of what, where they go, what the carriers really do (faults, stalls,
+ * true transit against their quotes), which warehouses go down when, and the seed every draw derives from.
+ * Other scenarios run without code changes.
+ */
+
+const Weighted = <T extends z.ZodRawShape>(shape: T) => z.strictObject({ ...shape, weight: z.number().positive() });
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().min(1),
+  seed: z.number().int(),
+  /** The Monday (or any day) the business calendar starts on, YYYY-MM-DD, midnight in Paris. */
+  startDay: z.iso.date(),
+  /** Business seconds per real second. */
+  timeScale: z.number().positive(),
+  /** Orders per day, one entry per simulated day (the peak is a day with ten times the baseline). */
+  ordersPerDay: z.array(z.number().int().nonnegative()).min(1),
+  /** Local hours (Paris) orders arrive between, uniformly. */
+  orderHours: z.tuple([z.number().min(0).max(24), z.number().min(0).max(24)]).default([7, 22]),
+  /** Business days after the last demand day the run waits for the last deliveries. */
+  tailDays: z.number().positive().default(6),
+  skus: z.array(Weighted({ sku: z.string(), maxQuantity: z.number().int().positive().default(1) })).min(1),
+  /** How many different SKUs an order holds at most (drawn 1…maxLines). */
+  maxLines: z.number().int().positive().default(2),
+  destinations: z
+    .array(Weighted({ city: z.string(), postalCode: z.string(), countryCode: z.string().length(2), line1: z.string().default('1 rue de la Gare') }))
+    .min(1),
+  serviceLevels: z.strictObject({ economy: z.number().min(0), standard: z.number().min(0), express: z.number().min(0) }),
+  /** The carriers' side: faults, scenario shares (stalls), true transit (calendar mode). */
+  carriers: SimulatorScriptSchema,
+  /** Warehouses down from one business instant to another (ops mark them down; their queue stops being served). */
+  outages: z
+    .array(z.strictObject({ warehouseCode: z.string(), fromDay: z.number().nonnegative(), toDay: z.number().positive(), reason: z.string().default('outage') }))
+    .default([]),
+  /** Overrides per warehouse (daily pick capacity), to make a peak press on capacity. */
+  warehouses: z.record(z.string(), z.strictObject({ dailyCapacity: z.number().int().positive().optional() })).default({}),
+  /** Extra units added to every seeded stock level, so a peak does not turn into backorders only. */
+  extraStock: z.number().int().nonnegative().default(0),
+});
+export type Scenario = z.infer<typeof ScenarioSchema>;
+
+export function loadScenario(path: string): Scenario {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read scenario ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = ScenarioSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`scenario ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
