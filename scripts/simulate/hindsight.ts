@@ -74,7 +74,11 @@ export function hindsight(order: HindsightOrder, context: HindsightContext): Hin
     // Shipments are independent: each takes its own cheapest on-time service, or its earliest.
     const fastest = perShipment.map((choices) => minBy(choices, (c) => c.deliveredMs * 1e6 + c.costCents));
     const planEarliest = { costCents: sum(fastest.map((c) => c.costCents)), deliveredMs: Math.max(...fastest.map((c) => c.deliveredMs)) };
-    if (!earliest || planEarliest.deliveredMs < earliest.deliveredMs || (planEarliest.deliveredMs === earliest.deliveredMs && planEarliest.costCents < earliest.costCents)) {
+    if (
+      !earliest ||
+      planEarliest.deliveredMs < earliest.deliveredMs ||
+      (planEarliest.deliveredMs === earliest.deliveredMs && planEarliest.costCents < earliest.costCents)
+    ) {
       earliest = planEarliest;
     }
     const onTime = perShipment.map((choices) => choices.filter((c) => c.deliveredMs <= order.promisedByMs));
@@ -95,19 +99,16 @@ function choicesFor(
 ): Choice[] {
   const { warehouse } = shipment;
   const place = { countryCode: warehouse.countryCode, ...(warehouse.region ? { region: warehouse.region } : {}) };
-  let day: string;
-  try {
-    day = nextPickSlot({
-      nowMs: order.placedAtMs,
-      timeZone: warehouse.timeZone,
-      cutoffLocalTime: warehouse.cutoffLocalTime,
-      dailyCapacity: Number.MAX_SAFE_INTEGER,
-      bookedByDay: {},
-      isPickDay: (d) => isWorkingDayIn(place, d) && !context.isDown(warehouse.code, localTimeMs(d, 12 * 60, warehouse.timeZone)),
-    }).day;
-  } catch {
-    return [];
-  }
+  const slot = nextPickSlot({
+    nowMs: order.placedAtMs,
+    timeZone: warehouse.timeZone,
+    cutoffLocalTime: warehouse.cutoffLocalTime,
+    dailyCapacity: Number.MAX_SAFE_INTEGER,
+    bookedByDay: {},
+    isPickDay: (d) => isWorkingDayIn(place, d) && !context.isDown(warehouse.code, localTimeMs(d, 12 * 60, warehouse.timeZone)),
+  });
+  if (!slot) return [];
+  const day = slot.day;
   // The carrier takes the parcel once it is picked and packed, on the pick day.
   const handoverBusinessMs = Math.max(
     order.placedAtMs,
@@ -129,7 +130,12 @@ function choicesFor(
       quotedDays: service.transitDays + (crossBorder ? 1 : 0),
       handoverAtMs: toRealMs(context.clock, handoverBusinessMs),
     });
-    return [{ costCents: packagingCents + ratePriceCents(service, parcels, crossBorder), deliveredMs: toBusinessMs(context.clock, deliveredRealMs) }];
+    return [
+      {
+        costCents: packagingCents + ratePriceCents(service, parcels, crossBorder),
+        deliveredMs: toBusinessMs(context.clock, deliveredRealMs),
+      },
+    ];
   });
 }
 

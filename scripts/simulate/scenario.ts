@@ -28,14 +28,28 @@ export const ScenarioSchema = z.strictObject({
   /** How many different SKUs an order holds at most (drawn 1…maxLines). */
   maxLines: z.number().int().positive().default(2),
   destinations: z
-    .array(Weighted({ city: z.string(), postalCode: z.string(), countryCode: z.string().length(2), line1: z.string().default('1 rue de la Gare') }))
+    .array(
+      Weighted({
+        city: z.string(),
+        postalCode: z.string(),
+        countryCode: z.string().length(2),
+        line1: z.string().default('1 rue de la Gare'),
+      }),
+    )
     .min(1),
   serviceLevels: z.strictObject({ economy: z.number().min(0), standard: z.number().min(0), express: z.number().min(0) }),
   /** The carriers' side: faults, scenario shares (stalls), true transit (calendar mode). */
   carriers: SimulatorScriptSchema,
   /** Warehouses down from one business instant to another (ops mark them down; their queue stops being served). */
   outages: z
-    .array(z.strictObject({ warehouseCode: z.string(), fromDay: z.number().nonnegative(), toDay: z.number().positive(), reason: z.string().default('outage') }))
+    .array(
+      z.strictObject({
+        warehouseCode: z.string(),
+        fromDay: z.number().nonnegative(),
+        toDay: z.number().positive(),
+        reason: z.string().default('outage'),
+      }),
+    )
     .default([]),
   /** Overrides per warehouse (daily pick capacity), to make a peak press on capacity. */
   warehouses: z.record(z.string(), z.strictObject({ dailyCapacity: z.number().int().positive().optional() })).default({}),

@@ -3,7 +3,7 @@ import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createRepromiseActivities } from '../../activities/repromise';
 import type { DecisionSettings } from '../../domain/decision-rules';
-import { ids } from '../../domain/journey';
+import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**

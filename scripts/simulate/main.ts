@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../../bench/lib/stack';
+import type { DecisionRules } from '../../domain/decision-rules';
+import type { SimulationResult } from './metrics';
+import { runScenario } from './run';
+import { loadScenario } from './scenario';
+
+/**
+ * `npm run simulate -- peak-week [--smoke] [--scenario file.json] [--rules=promise|baseline|both]`
+ *
+ * Runs a scenario (scripts/simulate/scenarios/<name>.json, or any file) on the real stack at its accelerated
+ * clock, under the promise engine's decision rules and under the baseline rules (COLIS_DECISION_RULES=baseline),
+ * one after the other on fresh stacks, prints a table side by side and, last, one line `RESULT {json}`.
+ * `--smoke` runs the scenario's short twin (<name>-smoke.json): minutes, not a quarter of an hour.
+ */
+
+function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules[] } {
+  const flags = new Map<string, string>();
+  const names: string[] = [];
+  for (const arg of argv) {
+    if (arg.startsWith('--')) {
+      const [key, value] = arg.slice(2).split('=', 2);
+      if (key) flags.set(key, value ?? 'true');
+    } else names.push(arg);
+  }
+  const known = new Set(['smoke', 'scenario', 'rules']);
+  const unknown = [...flags.keys()].filter((key) => !known.has(key));
+  if (unknown.length > 0)
+    throw new Error(`unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both)`);
+  const name = names[0] ?? 'peak-week';
+  const scenarioFlag = flags.get('scenario');
+  const scenarioPath =
+    scenarioFlag && scenarioFlag !== 'true'
+      ? scenarioFlag
+      : join(ROOT, 'scripts', 'simulate', 'scenarios', `${name}${flags.get('smoke') === 'true' ? '-smoke' : ''}.json`);
+  const rulesFlag = flags.get('rules') ?? 'both';
+  if (!['promise', 'baseline', 'both'].includes(rulesFlag)) throw new Error(`--rules must be promise, baseline or both, not ${rulesFlag}`);
+  const rules: DecisionRules[] = rulesFlag === 'both' ? ['promise', 'baseline'] : [rulesFlag as DecisionRules];
+  return { scenarioPath, rules };
+}
+
+function commitOf(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+const ROWS: [string, (r: SimulationResult) => string][] = [
+  ['orders', (r) => String(r.orders)],
+  ['delivered', (r) => String(r.delivered)],
+  ['on time (intake promise)', (r) => percent(r.onTimeRate)],
+  ['promise tightness p50 (h)', (r) => String(r.promiseTightnessP50Hours ?? '–')],
+  ['cost per order (EUR)', (r) => euros(r.costPerOrderCents)],
+  ['hindsight cost per order (EUR)', (r) => euros(r.hindsightCostPerOrderCents)],
+  ['cost vs hindsight', (r) => String(r.costVsHindsight ?? '–')],
+  ['premium paid for risk per order (EUR)', (r) => euros(r.riskPremiumPerOrderCents)],
+  ['re-promised orders', (r) => String(r.repromised)],
+  ['escalations', (r) => String(r.escalations)],
+  ['lost', (r) => String(r.lost)],
+  ['oversold', (r) => String(r.oversold)],
+  ['duplicate labels', (r) => String(r.duplicateLabels)],
+  ['re-allocated', (r) => String(r.reallocated)],
+];
+
+const percent = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)} %`);
+const euros = (cents: number | null) => (cents === null ? '–' : (cents / 100).toFixed(2));
+
+function table(results: SimulationResult[]): string {
+  const header = ['', ...results.map((r) => r.rules)];
+  const rows = ROWS.map(([label, cell]) => [label, ...results.map(cell)]);
+  const carriers = [...new Set(results.flatMap((r) => r.byCarrier.map((c) => c.carrierCode)))].sort();
+  for (const code of carriers) {
+    rows.push([
+      `${code}: shipments / on time`,
+      ...results.map((r) => {
+        const c = r.byCarrier.find((row) => row.carrierCode === code);
+        return c ? `${c.shipments} / ${c.delivered > 0 ? percent(c.onTime / c.delivered) : '–'}` : '0';
+      }),
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { scenarioPath, rules } = parseArgs(process.argv.slice(2));
+  const scenario = loadScenario(scenarioPath);
+  const started = Date.now();
+  const results: SimulationResult[] = [];
+  for (const rule of rules) {
+    const runStarted = Date.now();
+    const log = (line: string) => process.stdout.write(`[${rule} ${((Date.now() - runStarted) / 1000).toFixed(0)} s] ${line}\n`);
+    const result = await runScenario({ scenario, rules: rule, log });
+    log(`done: ${JSON.stringify(result)}`);
+    results.push(result);
+  }
+  process.stdout.write(
+    `\nscenario ${scenario.name} (${scenarioPath}), commit ${commitOf()}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
+  );
+  process.stdout.write(`${table(results)}\n`);
+  const [first, ...others] = results;
+  const summary = { ...first, commit: commitOf(), ...Object.fromEntries(others.map((r) => [r.rules, r])) };
+  process.stdout.write(`RESULT ${JSON.stringify(summary)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`simulate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
