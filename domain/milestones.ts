@@ -16,7 +16,9 @@ export type ShipmentMilestone =
   /** Opened, or its severity stepped up: the view carries the current severity. */
   | { kind: 'escalated'; shipmentId: string; escalation: EscalationView }
   | { kind: 'escalation_closed'; shipmentId: string; escalation: EscalationView }
-  | { kind: 'ended'; shipmentId: string; stage: FinalShipmentStage };
+  | { kind: 'ended'; shipmentId: string; stage: FinalShipmentStage }
+  /** The journey learnt the promise was at risk and moved it (activities/repromise.ts); the intake promise is kept. */
+  | { kind: 'repromised'; shipmentId: string; previousPromisedBy: string; promisedBy: string; reason: string; wording: string };
 
 export type OrderMilestone =
   /** Stock is reserved and the shipments are planned: what was promised will ship. */
@@ -24,11 +26,18 @@ export type OrderMilestone =
   | { kind: 'backordered'; orderId: string; until: string }
   | { kind: 'escalated'; orderId: string; escalation: EscalationView }
   | { kind: 'escalation_closed'; orderId: string; escalation: EscalationView }
-  | { kind: 'ended'; orderId: string; stage: FinalOrderStage };
+  | { kind: 'ended'; orderId: string; stage: FinalOrderStage }
+  /** The order's promise moved later: what the customer is told (the new date and why). */
+  | { kind: 'repromised'; orderId: string; previousPromisedBy: string; promisedBy: string; reason: string; wording: string };
 
 /**
  * What a shipment tells its order: the milestones that change what the order may do (a dispatched parcel
  * cannot be cancelled) or what it shows (which shipment is escalated, and why). Not the whole view: the
  * API reads a shipment's details from the shipment itself.
  */
-export const MILESTONES_FOR_THE_ORDER: ReadonlySet<ShipmentMilestone['kind']> = new Set(['dispatched', 'escalated', 'escalation_closed']);
+export const MILESTONES_FOR_THE_ORDER: ReadonlySet<ShipmentMilestone['kind']> = new Set([
+  'dispatched',
+  'escalated',
+  'escalation_closed',
+  'repromised',
+]);

@@ -69,6 +69,8 @@ type Bookkeeping = Pick<
   | 'openEscalation'
   | 'raiseEscalationSeverity'
   | 'closeEscalation'
+  | 'chooseCarrierQuote'
+  | 'repromiseShipment'
 >;
 
 export const bookkeeping = proxyLocalActivities<Bookkeeping>(BOOKKEEPING);

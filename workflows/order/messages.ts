@@ -91,7 +91,7 @@ export function answerMessages(o: OrderJourney): void {
 }
 
 /** A shipment's milestone: what the order shows of it, its Escalated and Carrier attributes, its current details. */
-function heardFromShipment(o: OrderJourney, milestone: ShipmentMilestone): void {
+async function heardFromShipment(o: OrderJourney, milestone: ShipmentMilestone): Promise<void> {
   const shipment = o.shipments.get(milestone.shipmentId);
   if (!shipment) return;
   switch (milestone.kind) {
@@ -109,6 +109,28 @@ function heardFromShipment(o: OrderJourney, milestone: ShipmentMilestone): void 
       else shipment.escalations.push(milestone.escalation);
       o.publishEscalated();
       o.showDetails();
+      break;
+    }
+    case 'repromised': {
+      shipment.promisedBy = milestone.promisedBy;
+      // Only ever later: two shipments re-promising at once leave the order on the later date.
+      if (Date.parse(milestone.promisedBy) <= Date.parse(o.promisedBy)) break;
+      const previousPromisedBy = o.promisedBy;
+      o.promisedBy = milestone.promisedBy;
+      o.timeline.note(
+        'note',
+        `re-promised: ${milestone.promisedBy.slice(0, 16).replace('T', ' ')}`,
+        `${milestone.wording} (was ${previousPromisedBy.slice(0, 16).replace('T', ' ')})`,
+      );
+      o.searchAttributes.set({ key: searchAttributes.promisedBy, value: new Date(milestone.promisedBy) });
+      await o.onMilestone({
+        kind: 'repromised',
+        orderId: o.input.orderId,
+        previousPromisedBy,
+        promisedBy: milestone.promisedBy,
+        reason: milestone.reason,
+        wording: milestone.wording,
+      });
       break;
     }
     default:

@@ -44,6 +44,8 @@ const ORDER_STAGE_PUBLICATION: Readonly<Record<OrderStage, StagePublication>> = 
  */
 export class OrderJourney {
   stage: OrderStage = 'received';
+  /** The promise in force: the intake promise until a shipment re-promises (the intake one stays in the input). */
+  promisedBy: string;
   shipTo: Address;
   addressVersion: number;
   cancelReason: string | undefined;
@@ -65,6 +67,7 @@ export class OrderJourney {
   private stageDetails = '';
 
   constructor(readonly input: OrderInput) {
+    this.promisedBy = input.promisedBy;
     const carried = input.carriedOver;
     this.shipTo = carried?.shipTo ?? input.request.shipTo;
     this.addressVersion = carried?.addressVersion ?? 1;
@@ -159,7 +162,7 @@ export class OrderJourney {
       stage: this.stage,
       customerId: input.request.customer.id,
       serviceLevel: input.request.serviceLevel,
-      promisedBy: input.promisedBy,
+      promisedBy: this.promisedBy,
       receivedAt: input.receivedAt,
       shipTo: this.shipTo,
       shortages: this.shortages,

@@ -1,7 +1,8 @@
-import type { RateRequest } from '../../domain/carrier';
+import { patched } from '@temporalio/workflow';
+import type { RateQuote, RateRequest } from '../../domain/carrier';
 import { chooseCarrierService } from '../../domain/carrier-choice';
 import { initialTrackingState } from '../../domain/tracking';
-import { carrier, rateShop, summarised } from '../activity-options';
+import { bookkeeping, carrier, rateShop, summarised } from '../activity-options';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -10,7 +11,7 @@ import { type ShipmentJourney, StopShipment } from './shipment';
  * No carrier at all: ops decide (wait and shop again, refund, cancel).
  */
 export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> {
-  const { shipmentId, promisedBy } = j.input;
+  const { shipmentId } = j.input;
   const parcels = j.parcels;
   if (!parcels) throw new Error('booking before packing');
   for (;;) {
@@ -25,7 +26,7 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       shipAt: new Date().toISOString(),
     };
     const shop = await summarised(rateShop.quoteAllCarriers, `Rates from every carrier (${why})`, { request });
-    const choice = chooseCarrierService(shop.quotes, promisedBy, Object.fromEntries(shop.carriers.map((c) => [c.code, c.reliability])));
+    const choice = await chooseService(j, shop.quotes, parcels.origin.countryCode, reliabilityOf(shop.carriers));
     if (choice.kind === 'NoServiceAvailable') {
       const decision = await j.escalateAndWait(
         'no_carrier',
@@ -49,6 +50,8 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       request: { ...request, serviceCode: quote.serviceCode },
       fastestCostCents: choice.fastestAmountCents,
       promiseMiss: choice.promiseMiss,
+      ...(choice.riskPremiumCents !== undefined ? { riskPremiumCents: choice.riskPremiumCents } : {}),
+      ...(choice.onTimeProbability !== undefined ? { onTimeProbability: choice.onTimeProbability } : {}),
     });
     j.saga.add({ step: 'void label', attempt });
     j.savingCents = choice.savingCents;
@@ -82,6 +85,46 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
     return;
   }
 }
+
+/** Behind this patch, shipments that booked on the carriers' own estimates replay as they ran (README, "Upgrading"). */
+export const LATE_RISK_PATCH = 'late-risk-carrier-choice';
+
+/**
+ * Which quote to book. Since the late-risk patch, an activity decides on what the workers learned from
+ * delivered parcels (activities/carrier-decision.ts: the cheapest service likely enough to arrive by the
+ * promise in force, or the carrier's own estimate under the baseline rules) and says what it paid for risk.
+ */
+type ServiceChoice =
+  | { kind: 'NoServiceAvailable' }
+  | {
+      kind: 'Chosen';
+      quote: RateQuote;
+      promiseMiss: boolean;
+      fastestAmountCents: number;
+      savingCents: number;
+      riskPremiumCents?: number;
+      onTimeProbability?: number;
+    };
+
+async function chooseService(
+  j: ShipmentJourney,
+  quotes: RateQuote[],
+  originCountryCode: string,
+  reliability: Record<string, number>,
+): Promise<ServiceChoice> {
+  if (!patched(LATE_RISK_PATCH)) return chooseCarrierService(quotes, j.input.promisedBy, reliability);
+  return summarised(bookkeeping.chooseCarrierQuote, 'Choose the service by late risk', {
+    shipmentId: j.input.shipmentId,
+    quotes,
+    promisedBy: j.view.promisedBy,
+    originCountryCode,
+    destinationCountryCode: j.shipTo.countryCode,
+    reliability,
+  });
+}
+
+const reliabilityOf = (carriers: readonly { code: string; reliability: number }[]) =>
+  Object.fromEntries(carriers.map((c) => [c.code, c.reliability]));
 
 /** Voids the label in hand unless the carrier already has the parcel; its price comes off the shipment's cost. */
 export async function voidLabel(j: ShipmentJourney, why: string): Promise<void> {

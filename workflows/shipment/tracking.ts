@@ -6,6 +6,7 @@ import { isBroken, isTerminal } from '../../domain/tracking';
 import { carrier, stock, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
 import { bookLabel, voidLabel } from './booking';
+import { repromiseIfAtRisk } from './repromise';
 import { absorbScans } from './scans';
 import { type ShipmentJourney, StopShipment } from './shipment';
 import type { ShipmentInput } from './types';
@@ -24,8 +25,9 @@ const TIMELINE_CARRIED_OVER = 50;
  * a re-ship; weeks of tracking continue as new runs instead of growing one history without bound.
  */
 export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
-  const promisedByMs = Date.parse(j.input.promisedBy);
   for (;;) {
+    // The promise in force: a re-promise moves it (and the late deadline with it).
+    const promisedByMs = Date.parse(j.view.promisedBy);
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > (j.input.historyEventsPerRun ?? HISTORY_EVENTS_PER_RUN))
       await continueTracking(j);
@@ -115,10 +117,16 @@ async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise
   if (stalled && !isTerminal(status)) {
     const since = j.tracking.lastScanAt ?? new Date(j.watch.stallBaseMs).toISOString();
     await j.escalations.raise('stuck', `no scan since ${since.slice(0, 16).replace('T', ' ')} (stall window ${j.stallWindowHours} h)`);
+    await repromiseIfAtRisk(j, 'stall', `no scan since ${since.slice(0, 16).replace('T', ' ')}`);
   }
   if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status)) {
     j.watch.lateEscalated = true;
-    await j.escalations.raise('late', `promised by ${j.input.promisedBy.slice(0, 16).replace('T', ' ')} and not delivered`);
+    const promised = j.view.promisedBy;
+    // Re-promised: the customer hears the new date, and the late check waits for it; else ops hear the parcel is late.
+    await repromiseIfAtRisk(j, 'late_scan', `not delivered by ${promised.slice(0, 16).replace('T', ' ')}`);
+    if (j.view.promisedBy === promised) {
+      await j.escalations.raise('late', `promised by ${promised.slice(0, 16).replace('T', ' ')} and not delivered`);
+    }
   }
 }
 
@@ -154,6 +162,7 @@ async function applyDecision(j: ShipmentJourney, { answer }: Answered): Promise<
       await voidLabel(j, 'reship');
       j.dispatched = false;
       await bookLabel(j, 'reship');
+      await repromiseIfAtRisk(j, 'reship', `re-shipped as ${j.label?.trackingNumber ?? 'a new parcel'}`);
       j.watch.stallBaseMs = Date.now();
       delete j.watch.brokenEscalatedFor;
       return undefined;

@@ -1,6 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import { bookkeeping, summarised } from '../activity-options';
 import { rootFailure } from '../shared/failures';
+import { repromiseIfAtRisk } from './repromise';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -17,6 +18,8 @@ export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
   if (waitMs > 0) {
     await j.announce(`Waiting for the pick slot at ${warehouseCode} on ${slot.day} (cut-off or daily capacity reached)`, 'index');
     // The slot is a real instant; the wait is business time like every other, so a demo clock shortens it.
+    // A slot later than planned (cut-off, capacity) may move the delivery past the promise: the customer hears it now.
+    await repromiseIfAtRisk(j, 'missed_pick_slot', `pick slot at ${warehouseCode} on ${slot.day}`);
     await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / timeScale)), {
       summary: `Pick slot at ${warehouseCode} on ${slot.day}`,
     });
