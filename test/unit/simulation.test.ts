@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REAL_TIME } from '../../domain/business-clock';
+import { realizedDeliveryAtMs, type TransitTruth } from '../../scripts/carrier-simulator/transit-truth';
+import { demandOf } from '../../scripts/simulate/demand';
+import { hindsight, type HindsightContext } from '../../scripts/simulate/hindsight';
+import { loadScenario, ScenarioSchema } from '../../scripts/simulate/scenario';
+import { LYON, network } from './network-fixture';
+
+/**
+ * The simulation's own parts, fast (the whole run on the stack is `npm run simulate -- --smoke`): the
+ * scenario files parse, the same scenario draws the same week, and hindsight finds the cheapest choice
+ * that would have kept the promise with the simulator's ground truth.
+ */
+const scenarios = join(__dirname, '..', '..', 'scripts', 'simulate', 'scenarios');
+
+describe('simulation scenarios', () => {
+  it('the peak week and its smoke twin parse, with a 10× peak day, an outage and a carrier slower than it quotes', () => {
+    const week = loadScenario(join(scenarios, 'peak-week.json'));
+    const base = Math.min(...week.ordersPerDay.slice(0, 3));
+    expect(Math.max(...week.ordersPerDay)).toBe(10 * base);
+    expect(week.outages).toHaveLength(1);
+    expect(week.carriers.transit?.delays.ecoroute?.[0]).toBeLessThan(0.5);
+    expect(week.carriers.shares?.stall).toBe(0.05);
+    expect(loadScenario(join(scenarios, 'peak-week-smoke.json')).name).toBe('peak-week-smoke');
+  });
+
+  it('refuses a scenario with a typo, naming the field', () => {
+    const week = loadScenario(join(scenarios, 'peak-week.json'));
+    const parsed = ScenarioSchema.safeParse({ ...week, ordersPerDay: [10, -1] });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['ordersPerDay', 1]);
+    expect(ScenarioSchema.safeParse({ ...week, outage: [] }).success).toBe(false);
+  });
+
+  it('draws the same orders for the same scenario, whichever rules serve them', () => {
+    const week = loadScenario(join(scenarios, 'peak-week.json'));
+    const a = demandOf(week);
+    const b = demandOf(week);
+    expect(a).toEqual(b);
+    expect(a).toHaveLength(week.ordersPerDay.reduce((sum, n) => sum + n, 0));
+    expect(a.every((o, i) => i === 0 || o.atMs >= (a[i - 1]?.atMs ?? 0))).toBe(true);
+    expect(demandOf({ ...week, seed: week.seed + 1 })).not.toEqual(a);
+  });
+});
+
+describe('hindsight', () => {
+  const truth: TransitTruth = { clock: REAL_TIME, delays: { ecoroute: [0, 0, 1] } };
+  const facts = network();
+  const context: HindsightContext = {
+    network: facts,
+    truth,
+    clock: REAL_TIME,
+    initialStock: new Map([
+      ['PAR1', new Map([['MUG', 10]])],
+      ['HAM1', new Map([['MUG', 10]])],
+    ]),
+    isDown: () => false,
+  };
+  // Monday 2 March 2026, 09:00 in Paris; a mug for Lyon.
+  const order = (promisedByIso: string) => ({
+    orderId: 'O-1',
+    placedAtMs: Date.parse('2026-03-02T08:00:00Z'),
+    destination: LYON,
+    promisedByMs: Date.parse(promisedByIso),
+    lines: [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }],
+    shipments: [{ shipmentId: 'O-1-S1', warehouseCode: 'PAR1', lines: [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }] }],
+  });
+
+  it('takes the cheapest choice that met the promise, knowing EcoRoute is always two days late', () => {
+    const answer = hindsight(order('2026-03-13T22:59:59Z'), context);
+    expect(answer?.metPromise).toBe(true);
+    // With ten days of slack the cheapest service (EcoRoute, late or not) from the French warehouse wins.
+    const ecoroute = facts.services.find((s) => s.carrierCode === 'ecoroute');
+    expect(ecoroute).toBeDefined();
+    const delivered = realizedDeliveryAtMs(truth, {
+      shipmentId: 'O-1-S1',
+      carrierCode: 'ecoroute',
+      serviceCode: 'er_standard',
+      originCountry: 'FR',
+      destinationCountry: 'FR',
+      quotedDays: 4,
+      handoverAtMs: Date.parse('2026-03-02T16:00:00Z'),
+    });
+    expect(delivered).toBeLessThanOrEqual(Date.parse('2026-03-13T22:59:59Z'));
+    expect(answer?.earliestDeliveryMs).toBeLessThan(delivered);
+  });
+
+  it('pays for a faster service when the promise is tight, and says when nothing could have kept it', () => {
+    const roomy = hindsight(order('2026-03-13T22:59:59Z'), context);
+    const tight = hindsight(order('2026-03-03T22:59:59Z'), context);
+    expect(tight?.metPromise).toBe(true);
+    expect(tight?.costCents).toBeGreaterThan(roomy?.costCents ?? 0);
+    const impossible = hindsight(order('2026-03-02T10:00:00Z'), context);
+    expect(impossible?.metPromise).toBe(false);
+  });
+});
