@@ -16,8 +16,8 @@ import type { PlanningFacts } from './planning-facts';
  * under the promise rules the cheapest service whose learned probability of delivering by the promise
  * reaches the on-time target (domain/carrier-choice.ts `chooseByLateRisk`), the carriers' own estimates
  * ignored — so a carrier that quotes faster than it delivers loses the bookings that need the date. Under
- * the baseline rules, the carrier's own estimate, as before. Either way the answer says what the choice
- * paid over the cheapest quote (the premium for risk), which `buyLabel` records on the shipment.
+ * the baseline rules, the carrier's own estimate, as before. The answer says what the choice paid over what
+ * trusting the carriers' estimates would have booked (the premium for risk), which the label purchase records.
  */
 
 export interface CarrierDecisionRequest {
@@ -40,7 +40,7 @@ export type CarrierDecision =
       promiseMiss: boolean;
       /** Learned P(delivered by the promise) of the chosen service; absent under the baseline rules. */
       onTimeProbability?: number;
-      /** Chosen − cheapest quote, ≥ 0: what keeping the promise cost over the cheapest service. */
+      /** Chosen − what the carriers' own estimates would have booked, ≥ 0: what was paid for the learned late risk. */
       riskPremiumCents: number;
       /** What booking the fastest estimate would have cost (the process chart's saving). */
       fastestAmountCents: number;
@@ -56,14 +56,13 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
         const baseline = chooseCarrierService(input.quotes, input.promisedBy, input.reliability);
         if (baseline.kind === 'NoServiceAvailable') return baseline;
         const fastest = { fastestAmountCents: baseline.fastestAmountCents };
-        const cheapestCents = Math.min(...input.quotes.map((q) => q.amountCents));
         if (settings.rules === 'baseline') {
           return {
             kind: 'Chosen',
             rules: 'baseline',
             quote: baseline.quote,
             promiseMiss: baseline.promiseMiss,
-            riskPremiumCents: Math.max(0, baseline.quote.amountCents - cheapestCents),
+            riskPremiumCents: 0,
             ...fastest,
             savingCents: baseline.savingCents,
           };
@@ -94,7 +93,8 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
           quote: choice.quote,
           promiseMiss: choice.promiseMiss,
           onTimeProbability: choice.onTimeProbability,
-          riskPremiumCents: choice.riskPremiumCents,
+          // Paid for risk: over what trusting the carriers' own estimates would have booked.
+          riskPremiumCents: Math.max(0, choice.quote.amountCents - baseline.quote.amountCents),
           ...fastest,
           savingCents: Math.max(0, baseline.fastestAmountCents - choice.quote.amountCents),
         };

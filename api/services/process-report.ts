@@ -58,7 +58,7 @@ export const FulfilmentReportSchema = z
         /** Σ over those labels of (what the fastest service would have cost − what was paid). */
         savedCents: z.number().int(),
       }),
-      /** Σ (booked − cheapest quote) where the cheapest would likely have broken the promise: what was paid for risk. */
+      /** Σ (booked − what the carriers' own estimates would have booked): what was paid for the learned late risk. */
       riskPremium: z.object({ shipments: z.number().int(), paidCents: z.number().int() }),
       boxChoice: z.object({ computed: z.boolean(), packagingSpendCents: z.number().int(), note: z.string() }),
     }),
