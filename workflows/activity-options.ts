@@ -71,6 +71,7 @@ type Bookkeeping = Pick<
   | 'closeEscalation'
   | 'chooseCarrierQuote'
   | 'repromiseShipment'
+  | 'announcePromiseChange'
 >;
 
 export const bookkeeping = proxyLocalActivities<Bookkeeping>(BOOKKEEPING);

@@ -98,7 +98,18 @@ export class OrderJourney {
   }
 
   /** Every milestone of the order passes here: the hook for reactions to them (a customer mail, a shop webhook). */
-  async onMilestone(_milestone: OrderMilestone): Promise<void> {}
+  async onMilestone(milestone: OrderMilestone): Promise<void> {
+    // The customer's mail and the shop's order.promise_changed, from the outbox, once per new date.
+    if (milestone.kind === 'repromised') {
+      const { orderId, previousPromisedBy, promisedBy, wording } = milestone;
+      await summarised(bookkeeping.announcePromiseChange, 'Tell the customer and the shop the new date', {
+        orderId,
+        previousPromisedBy,
+        promisedBy,
+        reason: wording,
+      });
+    }
+  }
 
   /**
    * Moves to `stage`: timeline, stage visits, current details, and its database status (with the stage
