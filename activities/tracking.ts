@@ -181,6 +181,8 @@ function trackingMilestones(
     });
   }
   return milestones;
+}
+
 /** A delivered parcel teaches the transit model its lane's working days (once per shipment: the row's key). */
 async function observeTransit(tx: Tx, db: Db, shipmentId: string, deliveredMs: number): Promise<void> {
   const shipment = await tx.shipment.findUnique({
