@@ -122,11 +122,9 @@ async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise
   if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status)) {
     j.watch.lateEscalated = true;
     const promised = j.view.promisedBy;
-    // Re-promised: the customer hears the new date, and the late check waits for it; else ops hear the parcel is late.
+    // Ops hear the parcel is late, as before; the customer hears the new date when the promise moves.
+    await j.escalations.raise('late', `promised by ${promised.slice(0, 16).replace('T', ' ')} and not delivered`);
     await repromiseIfAtRisk(j, 'late_scan', `not delivered by ${promised.slice(0, 16).replace('T', ' ')}`);
-    if (j.view.promisedBy === promised) {
-      await j.escalations.raise('late', `promised by ${promised.slice(0, 16).replace('T', ' ')} and not delivered`);
-    }
   }
 }
 
