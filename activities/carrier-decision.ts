@@ -29,6 +29,8 @@ export interface CarrierDecisionRequest {
   destinationCountryCode: string;
   /** Reliability per carrier: the baseline's tie-breaker. */
   reliability: Record<string, number>;
+  /** Workflow time: the hand-over day is counted on the orchestrator's clock, like the pick slot (absent: now). */
+  nowMs?: number;
 }
 
 export type CarrierDecision =
@@ -67,8 +69,9 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
             savingCents: baseline.savingCents,
           };
         }
-        const nowMs = Date.now();
-        const [network, clock] = await Promise.all([deps.facts.networkFacts(nowMs), currentBusinessClock(deps.db, nowMs)]);
+        const realNowMs = Date.now();
+        const nowMs = input.nowMs ?? realNowMs;
+        const [network, clock] = await Promise.all([deps.facts.networkFacts(realNowMs), currentBusinessClock(deps.db, realNowMs)]);
         const destination = { countryCode: input.destinationCountryCode };
         // The carrier takes the parcel the day its label is bought (the label follows packing).
         const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf(input.originCountryCode));

@@ -25,6 +25,8 @@ export interface RepromiseRequest {
   reason: RepromiseReason;
   /** What the journey saw, for the timeline and ops (no personal data). */
   detail?: string;
+  /** Workflow time: the shipment is dated on the orchestrator's clock, like its pick slot (absent: now). */
+  nowMs?: number;
 }
 
 export type RepromiseAnswer =
@@ -54,8 +56,9 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
         // The baseline rules never re-promise: they are what "surprise" looks like.
         if (settings.rules === 'baseline' || shipment.deliveredAt) return { changed: false, promisedBy: promisedBy.toISOString() };
 
-        const nowMs = Date.now();
-        const [network, clock] = await Promise.all([facts.networkFacts(nowMs), currentBusinessClock(db, nowMs)]);
+        const realNowMs = Date.now();
+        const nowMs = input.nowMs ?? realNowMs;
+        const [network, clock] = await Promise.all([facts.networkFacts(realNowMs), currentBusinessClock(db, realNowMs)]);
         const destination: Destination = shipment.order.shippingAddress;
         const position = await positionOf(shipment, input.reason, { network, clock, destination, nowMs, facts });
         if (!position) return { changed: false, promisedBy: promisedBy.toISOString() };

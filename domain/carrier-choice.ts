@@ -64,8 +64,8 @@ function compareText(a: string, b: string): number {
 
 /**
  * Carrier choice by late risk: the cheapest service whose learned probability of delivering by the promise
- * reaches `target` — not the carrier's own estimate. When none reaches it, the most likely to, with the miss
- * recorded. `riskPremiumCents` is what keeping the promise cost over the cheapest quote: what was paid for risk.
+ * reaches `target` — not the carrier's own estimate. When none reaches it, the most likely to (the fastest
+ * among equally likely ones), with the miss recorded. `riskPremiumCents` is what keeping the promise cost over the cheapest quote: what was paid for risk.
  */
 export type LateRiskChoice =
   | {
@@ -99,7 +99,16 @@ export function chooseByLateRisk(
   const cheapest = byPrice[0];
   if (!cheapest) return { kind: 'NoServiceAvailable' };
   const keeping = byPrice.find((s) => s.p >= target - 1e-12);
-  const mostLikely = [...byPrice].sort((a, b) => b.p - a.p || a.quote.amountCents - b.quote.amountCents)[0] ?? cheapest;
+  // Equally unlikely services (a promise already out of reach gives every one 0) go to the fastest: a late
+  // parcel is still better than a cheaper, later one.
+  const mostLikely =
+    [...byPrice].sort(
+      (a, b) =>
+        b.p - a.p ||
+        Date.parse(a.quote.estimatedDeliveryAt) - Date.parse(b.quote.estimatedDeliveryAt) ||
+        a.quote.deliveryDays - b.quote.deliveryDays ||
+        a.quote.amountCents - b.quote.amountCents,
+    )[0] ?? cheapest;
   const chosen = keeping ?? mostLikely;
   return {
     kind: 'Chosen',

@@ -141,6 +141,12 @@ describe('chooseByLateRisk', () => {
     expect(choice).toMatchObject({ kind: 'Chosen', quote: { carrierCode: 'swiftpost' }, promiseMiss: true, onTimeProbability: 0.9 });
   });
 
+  it("a promise out of every service's reach goes to the fastest, not the cheapest", () => {
+    const express = { ...quote('parcelnord', 'pn_express', 1930, 1), estimatedDeliveryAt: '2026-03-04T12:00:00.000Z' };
+    const choice = chooseByLateRisk([...quotes, express], () => 0, 0.95);
+    expect(choice).toMatchObject({ kind: 'Chosen', quote: { serviceCode: 'pn_express' }, promiseMiss: true });
+  });
+
   it('no quote, no choice', () => {
     expect(chooseByLateRisk([], () => 1, 0.95)).toEqual({ kind: 'NoServiceAvailable' });
   });

@@ -120,6 +120,7 @@ async function chooseService(
     originCountryCode,
     destinationCountryCode: j.shipTo.countryCode,
     reliability,
+    nowMs: Date.now(),
   });
 }
 

@@ -20,6 +20,7 @@ export async function repromiseIfAtRisk(j: ShipmentJourney, reason: RepromiseRea
     shipmentId,
     reason,
     detail,
+    nowMs: Date.now(),
   });
   if (!answer.changed) return;
   j.view.promisedBy = answer.promisedBy;
