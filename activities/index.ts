@@ -10,6 +10,7 @@ import { createOrderActivities } from './orders';
 import { PlanningFacts } from './planning-facts';
 import { createReturnLabelActivities } from './return-labels';
 import { createReturnActivities } from './returns';
+import { createReallocationActivities } from './reallocation';
 import { createRepromiseActivities } from './repromise';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
@@ -36,11 +37,12 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createInventoryActivities(deps.db, { ...decisions, facts }),
     ...createCarrierDecisionActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...createRepromiseActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
+    ...createReallocationActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...createShipmentPlanningActivities(deps.db),
     ...createTrackingActivities(deps.db, deps.waker),
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db, deps.waker),
-    ...createPickSlotActivities(deps.db),
+    ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),
     ...createReturnActivities(deps.db, deps.waker),
   };
 }

@@ -85,7 +85,7 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
     }): Promise<ReservationResult> {
       return asActivity(async () => {
         const context = await contextFor(orderId);
-        return inTransaction((tx) => reserveIn(tx, orderId, warehousePreference, context));
+        return inTransaction((tx) => reserveIn(tx, orderId, warehousePreference, context, settings.rules === 'promise'));
       });
     },
 
@@ -275,7 +275,7 @@ export async function lockOrder(tx: Tx, orderId: string): Promise<{ id: string; 
 }
 
 /** Active warehouses in the country the order ships to, by code. */
-async function domesticWarehouses(tx: Tx, orderId: string): Promise<string[]> {
+export async function domesticWarehouses(tx: Tx, orderId: string): Promise<string[]> {
   const rows = await tx.$queryRaw<{ code: string }[]>`
     SELECT w."code" FROM "Order" o
     JOIN "Address" a ON a."id" = o."shippingAddressId"
@@ -286,7 +286,7 @@ async function domesticWarehouses(tx: Tx, orderId: string): Promise<string[]> {
 }
 
 /** Locks the levels the reservations touch, in (warehouseCode, skuCode) order. */
-async function lockLevels(tx: Tx, reservations: readonly { warehouseCode: string; skuCode: string }[]): Promise<void> {
+export async function lockLevels(tx: Tx, reservations: readonly { warehouseCode: string; skuCode: string }[]): Promise<void> {
   const keys = [...new Set(reservations.map((r) => `${r.warehouseCode}\u0000${r.skuCode}`))];
   if (keys.length === 0) return;
   const pairs = keys.map((key) => {
@@ -303,6 +303,7 @@ async function reserveIn(
   orderId: string,
   extraPreference: readonly string[],
   costs: CostContext | undefined,
+  preferDomestic: boolean,
 ): Promise<ReservationResult> {
   const order = await lockOrder(tx, orderId);
   // Sequential: one transaction is one connection.
@@ -345,13 +346,12 @@ async function reserveIn(
   }));
   // A restock completes the shipment the order already holds stock for: that rule beats cost. The first
   // reservation of an order goes to the cheapest warehouses to the door that keep its promise (a domestic
-  // warehouse is cheaper and nearer there already); without costs (baseline rules), the domestic preference.
+  // warehouse is cheaper and nearer there already); a restock's remainder prefers the customer's country.
+  // The baseline rules keep the lowest code: they are what the decision layer is measured against.
   const cheapest = holding.length === 0 && extraPreference.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
+  const domestic = !cheapest && preferDomestic ? await domesticWarehouses(tx, orderId) : [];
   const allocation =
-    cheapest?.allocation ??
-    allocateOrder(wanted, stock, {
-      warehousePreference: [...new Set([...holding, ...extraPreference, ...(await domesticWarehouses(tx, orderId))])],
-    });
+    cheapest?.allocation ?? allocateOrder(wanted, stock, { warehousePreference: [...new Set([...holding, ...extraPreference, ...domestic])] });
 
   let seq = existing.length;
   const created: HeldReservation[] = [];

@@ -3,6 +3,7 @@ import type { Parcel } from '../domain/carrier';
 import { type CartonItem, planPackages, type PlannedPackage } from '../domain/cartonization';
 import { DomainError } from '../domain/errors';
 import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
+import { DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES } from '../domain/decision-rules';
 import { isWorkingDayIn } from '../domain/calendar';
 import { localMidnightMs } from '../domain/local-time';
 import { nextPickSlot } from '../domain/warehouse-slot';
@@ -18,6 +19,11 @@ export interface PickSlot {
    * scale of real time, so under an accelerated clock the wait is the slot's business distance, scaled.
    */
   startsAtMs: number;
+  /**
+   * Business milliseconds the warehouse's queue may leave the pick unserved before the warehouse counts as
+   * down (COLIS_WAREHOUSE_DOWN_AFTER_MINUTES); absent from slots booked before outages were handled.
+   */
+  serveWithinMs?: number;
 }
 
 export interface PackedShipment {
@@ -87,13 +93,33 @@ async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: 
   return { day: slot.day, startsAtMs: inWorkflowTime(slot.startsAtMs) };
 }
 
-/** The pick list is confirmed picked. Stock stays reserved until the carrier takes the parcel. */
-async function pick(db: Db, shipmentId: string): Promise<{ pickedAt: string; firstTime: boolean }> {
+/**
+ * The pick list is confirmed picked. Stock stays reserved until the carrier takes the parcel. Named by the
+ * warehouse picking it, a pick is refused once the shipment was moved away or the warehouse is down: the
+ * shipment row's lock orders it against the move (activities/reallocation.ts), so never both happen.
+ */
+async function pick(db: Db, shipmentId: string, warehouseCode?: string): Promise<{ pickedAt: string; firstTime: boolean }> {
   heartbeat('picking');
-  const shipment = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
-  const pickedAt = shipment.pickedAt ?? new Date();
-  if (!shipment.pickedAt) await db.shipment.update({ where: { id: shipmentId }, data: { pickedAt } });
-  return { pickedAt: pickedAt.toISOString(), firstTime: !shipment.pickedAt };
+  return db.$transaction(async (tx) => {
+    const [shipment] = await tx.$queryRaw<{ pickedAt: Date | null; warehouseCode: string; downSince: Date | null }[]>`
+      SELECT s."pickedAt", s."warehouseCode", w."downSince"
+      FROM "Shipment" s JOIN "Warehouse" w ON w."code" = s."warehouseCode"
+      WHERE s."id" = ${shipmentId} FOR UPDATE OF s`;
+    if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
+    if (shipment.pickedAt) return { pickedAt: shipment.pickedAt.toISOString(), firstTime: false };
+    if (warehouseCode !== undefined && shipment.warehouseCode !== warehouseCode) {
+      throw new DomainError('WarehouseDown', `shipment ${shipmentId} left ${warehouseCode} for ${shipment.warehouseCode}`, {
+        warehouseCode,
+        movedTo: shipment.warehouseCode,
+      });
+    }
+    if (warehouseCode !== undefined && shipment.downSince) {
+      throw new DomainError('WarehouseDown', `${warehouseCode} is down: shipment ${shipmentId} is not picked there`, { warehouseCode });
+    }
+    const pickedAt = new Date();
+    await tx.shipment.update({ where: { id: shipmentId }, data: { pickedAt } });
+    return { pickedAt: pickedAt.toISOString(), firstTime: true };
+  });
 }
 
 /**
@@ -169,12 +195,13 @@ async function pack(db: Db, shipmentId: string, v1Status: boolean): Promise<Pack
  * workflow can simply retry: it runs as a local activity on the orders worker, in the same workflow
  * task as the stage it begins, and does not wait for a warehouse worker (the pick does).
  */
-export function createPickSlotActivities(db: Db) {
+export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES) {
   return {
     bookPickSlot(input: SlotInput): Promise<PickSlot> {
       return asActivity(async () => {
         const clock = await currentBusinessClock(db, input.nowMs);
-        return db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock));
+        const slot = await db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock));
+        return { ...slot, serveWithinMs: warehouseDownAfterMinutes * 60_000 };
       });
     },
   };
@@ -205,8 +232,9 @@ export function createWarehouseActivities(db: Db) {
       );
     },
 
-    pickItems(input: { shipmentId: string }): Promise<{ pickedAt: string }> {
-      return asActivity(async () => ({ pickedAt: (await pick(db, input.shipmentId)).pickedAt }));
+    /** `warehouseCode`: the warehouse picking (absent from shipments started before outages were handled). */
+    pickItems(input: { shipmentId: string; warehouseCode?: string }): Promise<{ pickedAt: string }> {
+      return asActivity(async () => ({ pickedAt: (await pick(db, input.shipmentId, input.warehouseCode)).pickedAt }));
     },
 
     packParcels(input: { shipmentId: string }): Promise<PackedShipment> {

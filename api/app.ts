@@ -18,6 +18,7 @@ import codec from './routes/codec/index';
 import escalations from './routes/escalations/index';
 import health from './routes/health/index';
 import inventory from './routes/inventory/index';
+import warehouses from './routes/warehouses/index';
 import orders from './routes/orders/index';
 import pages from './routes/pages/index';
 import processChart from './routes/process/index';
@@ -139,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(shipments);
   await app.register(escalations);
   await app.register(inventory);
+  await app.register(warehouses);
   await app.register(carriers);
   await app.register(codec);
   await app.register(processChart);

@@ -101,11 +101,12 @@ export function loadApiConfig(env: Env, overrides: Partial<ApiConfig> = {}): Api
 
 /** The decision layer's settings, as the API and the workers both read them. */
 export function decisionSettingsOf(
-  config: Pick<Config, 'COLIS_DECISION_RULES' | 'COLIS_PROMISE_CONFIDENCE' | 'COLIS_ON_TIME_TARGET'>,
+  config: Pick<Config, 'COLIS_DECISION_RULES' | 'COLIS_PROMISE_CONFIDENCE' | 'COLIS_ON_TIME_TARGET' | 'COLIS_WAREHOUSE_DOWN_AFTER_MINUTES'>,
 ): DecisionSettings {
   return {
     rules: config.COLIS_DECISION_RULES,
     promiseConfidence: config.COLIS_PROMISE_CONFIDENCE,
     onTimeTarget: config.COLIS_ON_TIME_TARGET,
+    warehouseDownAfterMinutes: config.COLIS_WAREHOUSE_DOWN_AFTER_MINUTES,
   };
 }

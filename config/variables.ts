@@ -461,6 +461,14 @@ export const VARIABLES = {
     default: '`0.95`',
     meaning: 'carrier choice books the cheapest service whose learned probability of arriving by the promise reaches this',
   }),
+  COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: variable({
+    schema: withDefault(positiveInteger.pipe(z.number().max(10_080, 'must be at most 10080 (a week)')), 120),
+    form: 'a whole number of business minutes, 1 to 10080',
+    default: '`120`',
+    meaning:
+      'a warehouse whose queue leaves a pick unserved this long counts as down (as if ops declared it): its waiting shipments ' +
+      'move to another warehouse with the stock; scaled by the time scale like every business wait',
+  }),
   COLIS_LOG_LEVEL: variable({
     schema: withDefault(z.enum(LOG_LEVELS), 'info'),
     form: LOG_LEVELS.join(', '),

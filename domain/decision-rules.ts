@@ -11,7 +11,12 @@ export interface DecisionSettings {
   promiseConfidence: number;
   /** P(arriving by the promise) a booked service must reach. */
   onTimeTarget: number;
+  /** Business minutes a warehouse's queue may leave a pick unserved before the warehouse counts as down. */
+  warehouseDownAfterMinutes?: number;
 }
+
+/** Two business hours: longer than any pick a loaded warehouse worker keeps waiting, short against a promise. */
+export const DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES = 120;
 
 export type DecisionRules = 'promise' | 'baseline';
 

@@ -12,6 +12,7 @@ export const DOMAIN_ERROR_TYPES = [
   'OrderStateConflict',
   'EscalationNotOpen',
   'NoPickSlot',
+  'WarehouseDown',
 ] as const;
 export type DomainErrorType = (typeof DOMAIN_ERROR_TYPES)[number];
 
@@ -25,6 +26,8 @@ export interface DomainErrorDetails {
   EscalationNotOpen: { escalationId: string; owner: string };
   /** The warehouse has no pick capacity left within the days it books ahead. */
   NoPickSlot: { warehouseCode: string; horizonDays: number };
+  /** The warehouse is down (or the shipment already left it for `movedTo`): nothing is picked there. */
+  WarehouseDown: { warehouseCode: string; movedTo?: string };
 }
 
 /** The discriminated union: `switch (error.type)` narrows `details`. */

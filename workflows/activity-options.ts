@@ -31,14 +31,17 @@ const STOCK: ActivityOptions = { taskQueue: TASK_QUEUES.orders, startToCloseTime
 const ALERTS: ActivityOptions = { taskQueue: TASK_QUEUES.orders, startToCloseTimeout: '30 seconds', retry: UNTIL_IT_WORKS };
 
 /**
- * Warehouse work runs on the warehouse's own queue. No schedule-to-start limit: while a warehouse is
- * down its shipments wait for it rather than fail; heartbeats catch a dead worker.
+ * Warehouse work runs on the warehouse's own queue; heartbeats catch a dead worker. Shipments started
+ * before outages were handled have no schedule-to-start limit (they wait for their warehouse); the pick
+ * of a later one has one (`serveWithinMs`): a queue that leaves it unserved that long means the
+ * warehouse is down, and the shipment moves (workflows/shipment/outage.ts).
  */
-const warehouse = (warehouseCode: string): ActivityOptions => ({
+const warehouse = (warehouseCode: string, serveWithinMs?: number): ActivityOptions => ({
   taskQueue: TASK_QUEUES.warehouse(warehouseCode),
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { ...UNTIL_IT_WORKS, initialInterval: '1 second', maximumInterval: '1 minute' },
+  ...(serveWithinMs !== undefined ? { scheduleToStartTimeout: serveWithinMs } : {}),
 });
 
 /** One rate shop asks every carrier in parallel, each with its own attempts (activities/carrier-booking.ts). */
@@ -75,10 +78,13 @@ type Bookkeeping = Pick<
 >;
 
 export const bookkeeping = proxyLocalActivities<Bookkeeping>(BOOKKEEPING);
-export const stock = proxyActivities<Pick<OrderQueueActivities, 'reserveStock' | 'releaseReservations'>>(STOCK);
+export const stock =
+  proxyActivities<Pick<OrderQueueActivities, 'reserveStock' | 'releaseReservations' | 'reallocateShipment' | 'declareWarehouseDown'>>(
+    STOCK,
+  );
 export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalation'>>(ALERTS);
-export const warehouseAt = (warehouseCode: string) =>
-  proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode));
+export const warehouseAt = (warehouseCode: string, serveWithinMs?: number) =>
+  proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode, serveWithinMs));
 export const rateShop = proxyActivities<Pick<CarrierQueueActivities, 'quoteAllCarriers'>>(RATE_SHOP);
 export const carrier = proxyActivities<Pick<CarrierQueueActivities, 'purchaseLabel' | 'voidLabel' | 'pollTracking'>>(CARRIER_COMMAND);
 

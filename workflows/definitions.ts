@@ -32,6 +32,9 @@ export const shipmentStatusQuery = defineQuery<ShipmentView>('status');
 export const trackingEventsSignal = defineSignal<[TrackingEventsSignal]>('trackingEvents');
 export const shipmentAddressChangedSignal = defineSignal<[Address]>('addressChanged');
 export const cancelShipmentSignal = defineSignal<[{ reason: string }]>('cancelShipment');
+/** Ops declared the shipment's warehouse down (or up again): a shipment not picked yet moves elsewhere. */
+export const warehouseAvailabilitySignal =
+  defineSignal<[{ warehouseCode: string; down: boolean; reason?: string }]>('warehouseAvailability');
 
 // --- both: an escalation is answered on the workflow that opened it ---
 export const resolveEscalationUpdate = defineUpdate<EscalationView, [ResolveEscalationRequest]>('resolveEscalation');

@@ -40,6 +40,8 @@ describe('domain errors', () => {
           return `${error.details.escalationId}@${error.details.owner}`;
         case 'NoPickSlot':
           return `${error.details.warehouseCode}+${error.details.horizonDays}d`;
+        case 'WarehouseDown':
+          return `${error.details.warehouseCode}->${error.details.movedTo ?? '?'}`;
       }
     };
     expect(describe(domainError('UnknownSku', 'unknown SKUs', { skuCodes: ['NOPE'] }))).toBe('NOPE');

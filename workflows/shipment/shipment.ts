@@ -31,6 +31,7 @@ import {
   shipmentMilestoneSignal,
   shipmentStatusQuery,
   trackingEventsSignal,
+  warehouseAvailabilitySignal,
 } from '../definitions';
 import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
@@ -64,7 +65,13 @@ export class ShipmentJourney {
   readonly saga: Saga;
   readonly alarm = new Alarm();
   private readonly memo = new EscalationMemo();
-  readonly warehouse: ReturnType<typeof warehouseAt>;
+  /** The warehouse the shipment leaves from: the one it was planned at until an outage moves it. */
+  warehouseCode: string;
+  warehouse: ReturnType<typeof warehouseAt>;
+  /** Why the warehouse counts as down, from ops (signal), a refused pick or an unserved queue; cleared by a move. */
+  warehouseDown: string | undefined;
+  /** Ops declared the warehouse up again: a shipment with nowhere else to go tries it again at once. */
+  warehouseUp = false;
   readonly inbox: TrackingEventsSignal[] = [];
   readonly unrecordedScans: PendingScans = [];
   shipTo: Address;
@@ -92,7 +99,8 @@ export class ShipmentJourney {
     this.timeline = new Timeline(this.view.timeline);
     this.stages = new StageLog({ orderId: input.orderId, shipmentId: input.shipmentId }, carried?.stageInProgress);
     this.saga = new Saga(carried?.saga ?? [{ step: 'release stock' }]);
-    this.warehouse = warehouseAt(input.warehouseCode);
+    this.warehouseCode = carried?.view.warehouseCode ?? input.warehouseCode;
+    this.warehouse = warehouseAt(this.warehouseCode);
     this.shipTo = carried?.shipTo ?? input.shipTo;
     this.tracking = carried?.tracking ?? initialTrackingState();
     this.label = carried?.label;
@@ -126,6 +134,11 @@ export class ShipmentJourney {
     });
     setHandler(cancelShipmentSignal, ({ reason }) => {
       this.cancelReason = reason;
+    });
+    setHandler(warehouseAvailabilitySignal, ({ warehouseCode, down, reason }) => {
+      if (warehouseCode !== this.warehouseCode) return;
+      if (down) this.warehouseDown ??= reason ?? `${warehouseCode} was declared down`;
+      else this.warehouseUp = true;
     });
   }
 

@@ -1,6 +1,7 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { bookkeeping, summarised } from '../activity-options';
 import { rootFailure } from '../shared/failures';
+import { WAREHOUSE_OUTAGE_PATCH, moveAway, pickUnlessDown, waitForAWarehouse } from './outage';
 import { repromiseIfAtRisk } from './repromise';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
@@ -8,8 +9,41 @@ import { type ShipmentJourney, StopShipment } from './shipment';
  * The shipment in its warehouse: a pick slot (cut-off, daily capacity), the pick, the pack (box choice).
  * A warehouse with no capacity left within its booking horizon escalates instead of being retried forever.
  * The slot is booked in the same workflow task that writes the stage it begins (both local bookkeeping).
+ * A warehouse that goes down before the pick (declared by ops, refusing the pick, or its queue unserved)
+ * sends the shipment to another warehouse with the stock (./outage.ts); shipments started before that
+ * was handled replay the journey they ran (`prepareWhereStarted`).
  */
 export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
+  if (!patched(WAREHOUSE_OUTAGE_PATCH)) return prepareWhereStarted(j);
+  const { lines, timeScale } = j.input;
+  for (;;) {
+    const at = j.warehouseCode;
+    await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${at}`, 'later');
+    const slot = await bookPickSlot(j);
+    const waitMs = slot.startsAtMs - Date.now();
+    if (waitMs > 0 && j.warehouseDown === undefined) {
+      await j.announce(`Waiting for the pick slot at ${at} on ${slot.day} (cut-off or daily capacity reached)`, 'index');
+      await repromiseIfAtRisk(j, 'missed_pick_slot', `pick slot at ${at} on ${slot.day}`);
+      await condition(() => j.cancelReason !== undefined || j.warehouseDown !== undefined, Math.max(1, Math.round(waitMs / timeScale)), {
+        summary: `Pick slot at ${at} on ${slot.day}`,
+      });
+    }
+    j.stopIfCancelled();
+    if (j.warehouseDown === undefined) {
+      await j.enterStage('picking', `Picking ${lines.length} line(s) at ${at}`);
+      if (await pickUnlessDown(j, slot.serveWithinMs)) break;
+    }
+    const moved = await moveAway(j);
+    if (moved === 'picked') break;
+    if (moved === 'no_stock') await waitForAWarehouse(j, slot.serveWithinMs);
+  }
+  j.saga.drop({ step: 'free pick slot' }); // the slot's capacity was used
+  j.stopIfCancelled();
+  await packHere(j);
+}
+
+/** The journey as it ran before outages were handled: the planned warehouse, waited for however long. */
+async function prepareWhereStarted(j: ShipmentJourney): Promise<void> {
   const { shipmentId, warehouseCode, lines, timeScale } = j.input;
   // Booking the slot takes a moment; the stage is written out only when the shipment has to wait for it.
   await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${warehouseCode}`, 'later');
@@ -29,15 +63,21 @@ export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
   await summarised(j.warehouse.pickItems, `Pick at ${warehouseCode}`, { shipmentId });
   j.saga.drop({ step: 'free pick slot' }); // the slot's capacity was used
   j.stopIfCancelled();
-  await j.enterStage('packing', `Packing at ${warehouseCode}: choosing boxes for the lowest billed cost`);
-  const packed = await summarised(j.warehouse.packParcels, `Pack at ${warehouseCode}`, { shipmentId });
+  await packHere(j);
+}
+
+async function packHere(j: ShipmentJourney): Promise<void> {
+  const at = j.warehouseCode;
+  await j.enterStage('packing', `Packing at ${at}: choosing boxes for the lowest billed cost`);
+  const packed = await summarised(j.warehouse.packParcels, `Pack at ${at}`, { shipmentId: j.input.shipmentId });
   j.parcels = { parcels: packed.parcels, origin: packed.origin };
   j.view.packagingCostCents = packed.packagingCostCents;
   j.timeline.note('note', `${packed.parcels.length} package(s)`, packed.packages.map((p) => p.boxCode ?? 'own packaging').join(', '));
 }
 
-async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number }> {
-  const { shipmentId, warehouseCode } = j.input;
+async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number; serveWithinMs?: number }> {
+  const { shipmentId } = j.input;
+  const warehouseCode = j.warehouseCode;
   for (;;) {
     j.stopIfCancelled();
     try {
@@ -46,6 +86,8 @@ async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAt
         warehouseCode,
         nowMs: Date.now(),
       });
+      // One undo per booked slot: a rebooking after a move must not add a second.
+      j.saga.drop({ step: 'free pick slot' });
       j.saga.add({ step: 'free pick slot' });
       return slot;
     } catch (error) {

@@ -23,6 +23,7 @@ export default fp(
           { name: 'escalations', description: 'Problems waiting for an ops decision' },
           { name: 'returns', description: 'Returns (RMA): label, inbound parcel, inspection, refund due' },
           { name: 'inventory', description: 'Stock per warehouse and SKU' },
+          { name: 'warehouses', description: 'Warehouse outages: declared down or up by ops' },
           { name: 'carriers', description: 'Carrier tracking webhooks' },
           { name: 'health', description: 'Liveness and readiness' },
           { name: 'codec', description: 'Temporal remote codec: decrypt payloads for the Web UI and the temporal CLI (ops)' },

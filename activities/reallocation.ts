@@ -1,0 +1,248 @@
+import { type AllocationLine, allocateOrder, type StockLevel } from '../domain/allocation';
+import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
+import { Prisma } from '../prisma/generated/client';
+import { allocateByCost, type CostContext, costContext } from './cost-allocation';
+import type { Db } from './db';
+import { asActivity } from './failures';
+import { domesticWarehouses, lockLevels, lockOrder, type Tx } from './inventory';
+import type { PlanningFacts } from './planning-facts';
+
+/**
+ * Warehouse outages. A warehouse is down when ops declare it (PUT /warehouses/{code}/availability) or
+ * when its queue leaves a pick unserved for the configured time (the shipment workflow declares it). A
+ * shipment waiting there and not yet picked moves to another warehouse holding all of its stock: its
+ * reservations released at the old warehouse and taken at the new one, its pick slot given back, and
+ * the shipment re-pointed, in one transaction keyed by shipment and warehouse left — so a retried or
+ * re-run activity moves it once, and a pick at the old warehouse (which checks the same row under the
+ * same lock) and the move never both happen.
+ */
+
+export interface WarehouseAvailabilityRequest {
+  warehouseCode: string;
+  down: boolean;
+  reason?: string;
+  /** An ops key's name, or `colis` for a queue found unserved. */
+  changedBy: string;
+}
+
+export interface WarehouseAvailability {
+  warehouseCode: string;
+  down: boolean;
+  downSince: string | null;
+  downReason: string | null;
+  downBy: string | null;
+  /** False when the warehouse already was in that state (nothing was written). */
+  changed: boolean;
+}
+
+export interface ReallocationRequest {
+  orderId: string;
+  shipmentId: string;
+  fromWarehouseCode: string;
+  reason: string;
+}
+
+export type ReallocationResult =
+  | { moved: true; warehouseCode: string; fromWarehouseCode: string }
+  /** `picked`: too late, the goods are off the shelf; `no_stock`: no other warehouse holds all of it. */
+  | { moved: false; why: 'picked' | 'no_stock' };
+
+/** Down or up, written once per change with who changed it; a repeat of the same state changes nothing. */
+export async function setWarehouseAvailability(db: Db, request: WarehouseAvailabilityRequest): Promise<WarehouseAvailability | undefined> {
+  return db.$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<{ code: string; downSince: Date | null }[]>`
+      SELECT "code", "downSince" FROM "Warehouse" WHERE "code" = ${request.warehouseCode} FOR UPDATE`;
+    if (!row) return undefined;
+    const changed = (row.downSince !== null) !== request.down;
+    if (changed) {
+      const at = new Date();
+      await tx.warehouse.update({
+        where: { code: request.warehouseCode },
+        data: request.down
+          ? { downSince: at, downReason: request.reason ?? null, downBy: request.changedBy }
+          : { downSince: null, downReason: null, downBy: null },
+      });
+      await tx.warehouseAvailabilityChange.create({
+        data: {
+          id: `${request.warehouseCode}:${at.toISOString()}:${request.down ? 'down' : 'up'}`,
+          warehouseCode: request.warehouseCode,
+          down: request.down,
+          reason: request.reason ?? null,
+          changedBy: request.changedBy,
+          createdAt: at,
+        },
+      });
+    }
+    const now = await tx.warehouse.findUniqueOrThrow({ where: { code: request.warehouseCode } });
+    return {
+      warehouseCode: now.code,
+      down: now.downSince !== null,
+      downSince: now.downSince?.toISOString() ?? null,
+      downReason: now.downReason,
+      downBy: now.downBy,
+      changed,
+    };
+  });
+}
+
+/** Shipments at the warehouse not picked yet and not finished: the ones a down warehouse must tell. */
+export async function shipmentsWaitingAt(db: Db, warehouseCode: string): Promise<{ shipmentId: string; workflowId: string }[]> {
+  const rows = await db.shipment.findMany({
+    where: { warehouseCode, pickedAt: null, status: { in: ['planned', 'waiting_for_pick_slot', 'picking'] } },
+    select: { id: true, workflowId: true },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map((r) => ({ shipmentId: r.id, workflowId: r.workflowId }));
+}
+
+export function createReallocationActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings }) {
+  const { db, facts } = deps;
+  const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
+  return {
+    /** The workflow found the warehouse's queue unserved: it counts as down until ops say otherwise. */
+    declareWarehouseDown(input: { warehouseCode: string; reason: string }): Promise<WarehouseAvailability | undefined> {
+      return asActivity(() => setWarehouseAvailability(db, { ...input, down: true, changedBy: 'colis' }));
+    },
+
+    reallocateShipment(input: ReallocationRequest): Promise<ReallocationResult> {
+      return asActivity(async () => {
+        // Read before the transaction: it holds its locks on one pooled connection and must not wait for a second.
+        const costs = settings.rules === 'promise' ? await costContext({ db, facts, settings }, input.orderId) : undefined;
+        return db.$transaction((tx) => moveShipment(tx, input, costs), { maxWait: 30_000, timeout: 60_000 });
+      });
+    },
+  };
+}
+
+async function moveShipment(tx: Tx, input: ReallocationRequest, costs: CostContext | undefined): Promise<ReallocationResult> {
+  const { orderId, shipmentId, fromWarehouseCode } = input;
+  await lockOrder(tx, orderId);
+  const [shipment] = await tx.$queryRaw<{ warehouseCode: string; pickedAt: Date | null; pickDay: Date | null }[]>`
+    SELECT "warehouseCode", "pickedAt", "pickDay" FROM "Shipment" WHERE "id" = ${shipmentId} FOR UPDATE`;
+  if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
+  const id = `${shipmentId}:${fromWarehouseCode}`;
+  const done = await tx.shipmentReallocation.findUnique({ where: { id } });
+  // A retry after the move committed: the same answer, nothing moved twice.
+  if (done) return { moved: true, warehouseCode: done.toWarehouseCode, fromWarehouseCode };
+  if (shipment.pickedAt) return { moved: false, why: 'picked' };
+  if (shipment.warehouseCode !== fromWarehouseCode) {
+    throw new Error(`shipment ${shipmentId} is at ${shipment.warehouseCode}, not ${fromWarehouseCode}, and was not moved from it`);
+  }
+
+  const lines = await tx.shipmentLine.findMany({ where: { shipmentId }, orderBy: { orderLineId: 'asc' } });
+  const wanted: AllocationLine[] = lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity }));
+  const to = await chooseWarehouse(tx, orderId, fromWarehouseCode, wanted, costs);
+  if (!to) return { moved: false, why: 'no_stock' };
+
+  const held = await tx.reservation.findMany({ where: { shipmentId, status: 'held' }, orderBy: { id: 'asc' } });
+  const taken = lines.map((l, i) => ({
+    id: `${shipmentId}-M${fromWarehouseCode}-${i + 1}`,
+    orderLineId: l.orderLineId,
+    skuCode: l.skuCode,
+    quantity: l.quantity,
+  }));
+  await lockLevels(tx, [...held, ...taken.map((t) => ({ warehouseCode: to, skuCode: t.skuCode }))]);
+  for (const r of held) {
+    const changed = await tx.$executeRaw`
+      UPDATE "InventoryLevel" SET "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
+      WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode} AND "reserved" >= ${r.quantity}`;
+    if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
+  }
+  for (const t of taken) {
+    const changed = await tx.$executeRaw`
+      UPDATE "InventoryLevel" SET "reserved" = "reserved" + ${t.quantity}, "updatedAt" = now()
+      WHERE "warehouseCode" = ${to} AND "skuCode" = ${t.skuCode} AND "onHand" - "reserved" >= ${t.quantity}`;
+    // Cannot happen under the lock; if it does, everything rolls back and the retry chooses afresh.
+    if (changed !== 1) throw new Error(`level ${to}/${t.skuCode} cannot hold ${t.quantity} more for ${shipmentId}`);
+  }
+  await tx.reservation.updateMany({ where: { id: { in: held.map((r) => r.id) } }, data: { status: 'released', releasedAt: new Date() } });
+  await tx.reservation.createMany({
+    data: taken.map((t) => ({
+      id: t.id,
+      orderId,
+      orderLineId: t.orderLineId,
+      shipmentId,
+      warehouseCode: to,
+      skuCode: t.skuCode,
+      quantity: t.quantity,
+      status: 'held' as const,
+    })),
+  });
+  const note = `moved to ${to}: ${input.reason}`;
+  await tx.inventoryMovement.createMany({
+    data: [
+      ...held.map((r) => ({
+        warehouseCode: r.warehouseCode,
+        skuCode: r.skuCode,
+        kind: 'release' as const,
+        onHandDelta: 0,
+        reservedDelta: -r.quantity,
+        orderId,
+        shipmentId,
+        idempotencyKey: `release:${r.id}`,
+        note,
+      })),
+      ...taken.map((t) => ({
+        warehouseCode: to,
+        skuCode: t.skuCode,
+        kind: 'reserve' as const,
+        onHandDelta: 0,
+        reservedDelta: t.quantity,
+        orderId,
+        shipmentId,
+        idempotencyKey: `reserve:${t.id}`,
+        note,
+      })),
+    ],
+  });
+  // The old slot's capacity goes back to the old warehouse; the shipment books a new one where it now is.
+  if (shipment.pickDay) {
+    await tx.warehouseCapacityDay.updateMany({
+      where: { warehouseCode: fromWarehouseCode, day: shipment.pickDay, booked: { gt: 0 } },
+      data: { booked: { decrement: 1 } },
+    });
+  }
+  await tx.shipment.update({ where: { id: shipmentId }, data: { warehouseCode: to, pickDay: null } });
+  await tx.shipmentReallocation.create({
+    data: { id, shipmentId, orderId, fromWarehouseCode, toWarehouseCode: to, reason: input.reason },
+  });
+  return { moved: true, warehouseCode: to, fromWarehouseCode };
+}
+
+/**
+ * Another warehouse up and holding every line of the shipment: the cheapest to the door that keeps the
+ * promise under the promise rules, else (baseline) the customer's country first, then by code.
+ */
+async function chooseWarehouse(
+  tx: Tx,
+  orderId: string,
+  from: string,
+  wanted: readonly AllocationLine[],
+  costs: CostContext | undefined,
+): Promise<string | undefined> {
+  if (wanted.length === 0) return undefined;
+  const skuCodes = [...new Set(wanted.map((l) => l.skuCode))];
+  const levels = await tx.$queryRaw<{ warehouseCode: string; skuCode: string; onHand: number; reserved: number }[]>`
+    SELECT l."warehouseCode", l."skuCode", l."onHand", l."reserved"
+    FROM "InventoryLevel" l JOIN "Warehouse" w ON w."code" = l."warehouseCode"
+    WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL AND w."code" <> ${from}
+    ORDER BY l."warehouseCode", l."skuCode"
+    FOR UPDATE OF l`;
+  const needed = new Map<string, number>();
+  for (const line of wanted) needed.set(line.skuCode, (needed.get(line.skuCode) ?? 0) + line.quantity);
+  const covering = [...new Set(levels.map((l) => l.warehouseCode))].filter((code) =>
+    [...needed].every(([sku, quantity]) => {
+      const level = levels.find((l) => l.warehouseCode === code && l.skuCode === sku);
+      return level !== undefined && level.onHand - level.reserved >= quantity;
+    }),
+  );
+  if (covering.length === 0) return undefined;
+  const stock: StockLevel[] = levels
+    .filter((l) => covering.includes(l.warehouseCode))
+    .map((l) => ({ warehouseCode: l.warehouseCode, skuCode: l.skuCode, available: l.onHand - l.reserved }));
+  const byCost = costs ? allocateByCost(costs, wanted, stock) : undefined;
+  const single = byCost?.allocation.shipments.length === 1 ? byCost.allocation.shipments[0]?.warehouseCode : undefined;
+  if (single) return single;
+  const fallback = allocateOrder(wanted, stock, { warehousePreference: await domesticWarehouses(tx, orderId) });
+  return fallback.shipments.length === 1 ? fallback.shipments[0]?.warehouseCode : covering[0];
+}
