@@ -351,7 +351,8 @@ async function reserveIn(
   const cheapest = holding.length === 0 && extraPreference.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
   const domestic = !cheapest && preferDomestic ? await domesticWarehouses(tx, orderId) : [];
   const allocation =
-    cheapest?.allocation ?? allocateOrder(wanted, stock, { warehousePreference: [...new Set([...holding, ...extraPreference, ...domestic])] });
+    cheapest?.allocation ??
+    allocateOrder(wanted, stock, { warehousePreference: [...new Set([...holding, ...extraPreference, ...domestic])] });
 
   let seq = existing.length;
   const created: HeldReservation[] = [];
