@@ -139,12 +139,13 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     }
   }
 
-  const [oversold, labelsRecorded, repromised, escalations] = await Promise.all([
+  const [oversold, labelsRecorded, repromised, escalations, reallocated] = await Promise.all([
     db.$queryRaw<{ n: number }[]>`
       SELECT count(*)::int AS n FROM "InventoryLevel" WHERE "onHand" < 0 OR "reserved" < 0 OR "reserved" > "onHand"`,
     db.label.count(),
     db.promiseChange.groupBy({ by: ['orderId'], where: { orderId: { in: ids } } }),
     db.escalation.count({ where: { orderId: { in: ids } } }),
+    db.shipmentReallocation.count({ where: { orderId: { in: ids } } }),
   ]);
   const found = new Set(orders.map((o) => o.id));
   const lost = ids.filter((id) => !found.has(id)).length + orders.filter((o) => !FINAL_ORDER_STATES.has(o.status)).length;
@@ -166,8 +167,8 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     lost,
     oversold: oversold[0]?.n ?? 0,
     duplicateLabels: Math.max(0, input.labelsSoldByCarriers - labelsRecorded),
-    // Re-allocation of a down warehouse's waiting shipments is not built yet (issue 12 item 3): nothing is counted.
-    reallocated: 0,
+    // Shipments moved away from a warehouse that went down before they were picked.
+    reallocated,
     repromised: repromised.length,
     escalations,
     byCarrier: [...carriers]

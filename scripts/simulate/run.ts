@@ -117,10 +117,8 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   const outages = playOutages(scenario, weekStartMs, sleepUntilBusiness, async (outage, down) => {
     if (!running) return;
     log(`${outage.warehouseCode} ${down ? 'down' : 'back up'} (business ${new Date(businessNow()).toISOString().slice(0, 16)})`);
-    await db.warehouse.update({
-      where: { code: outage.warehouseCode },
-      data: down ? { downSince: new Date(), downReason: outage.reason } : { downSince: null, downReason: null },
-    });
+    // Ops declare it through the API (its waiting shipments hear it and move); its worker stops, as in a real outage.
+    await declareAvailability(stack.apiUrl, outage.warehouseCode, down, outage.reason);
     if (down) await warehouseWorkers.get(outage.warehouseCode)?.stop();
     else await startWarehouseWorker(outage.warehouseCode);
   });
@@ -199,6 +197,15 @@ const DECISIONS: Record<string, string> = {
   no_pick_slot: 'wait',
   backorder_deadline: 'ship_available',
 };
+
+async function declareAvailability(apiUrl: string, warehouseCode: string, down: boolean, reason: string): Promise<void> {
+  const response = await fetch(`${apiUrl}/warehouses/${warehouseCode}/availability`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', 'x-api-key': OPS_KEY },
+    body: JSON.stringify(down ? { status: 'down', reason } : { status: 'up' }),
+  });
+  if (!response.ok) throw new Error(`declaring ${warehouseCode} ${down ? 'down' : 'up'}: ${response.status} ${await response.text()}`);
+}
 
 async function opsDesk(apiUrl: string, running: () => boolean, log: (line: string) => void): Promise<void> {
   const answered = new Set<string>();

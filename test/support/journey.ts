@@ -78,6 +78,8 @@ export interface JourneyOptions {
    * settings over the defaults. Off by default: journeys that do not look at mails skip its bundle.
    */
   notify?: boolean | Partial<NotifyConfig>;
+  /** Warehouses whose queue no worker serves (an outage nobody declared). */
+  unservedWarehouses?: string[];
 }
 
 export async function startJourney(options: JourneyOptions = {}): Promise<Journey> {
@@ -98,7 +100,9 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     timeScale,
     ...(options.shipEngine ? { shipEngine: options.shipEngine } : {}),
   });
-  const warehouses = (await database.db.warehouse.findMany({ select: { code: true } })).map((w) => w.code);
+  const warehouses = (await database.db.warehouse.findMany({ select: { code: true } }))
+    .map((w) => w.code)
+    .filter((code) => !options.unservedWarehouses?.includes(code));
   const notify = options.notify
     ? { ...notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: inject('smtpUrl') })), ...(options.notify === true ? {} : options.notify) }
     : undefined;

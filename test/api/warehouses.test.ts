@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow } from './fixtures';
+import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const availability = (key: (typeof KEYS)[keyof typeof KEYS] | undefined, code: string, payload: unknown) =>
+  h.as(key, { method: 'PUT', url: `/warehouses/${code}/availability`, payload: payload as Record<string, unknown> });
+
+describe('PUT /warehouses/{code}/availability', () => {
+  it('ops declare a warehouse down, attributed to their key; its waiting shipments are told; a repeat changes nothing; up again', async () => {
+    const orderId = await insertOrder(h.db, { status: 'fulfilling' });
+    const { shipmentId } = await insertShipment(h.db, orderId);
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'waiting_for_pick_slot', warehouseCode: 'MAD1' } });
+    await startIdleWorkflow(h.client, `shipment-${shipmentId}`);
+
+    const down = await availability(KEYS.ops, 'MAD1', { status: 'down', reason: 'power cut' });
+    expect(down.statusCode).toBe(200);
+    expect(down.json()).toMatchObject({
+      warehouseCode: 'MAD1',
+      down: true,
+      downReason: 'power cut',
+      downBy: 'ops-desk',
+      changed: true,
+      signalledShipments: 1,
+    });
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'warehouseAvailability')).toEqual([
+      { warehouseCode: 'MAD1', down: true, reason: 'power cut' },
+    ]);
+    const again = await availability(KEYS.ops, 'MAD1', { status: 'down', reason: 'still no power' });
+    expect(again.json()).toMatchObject({ down: true, downReason: 'power cut', changed: false, signalledShipments: 0 });
+    const list = await h.as(KEYS.ops, { method: 'GET', url: '/warehouses' });
+    expect(list.json().items).toContainEqual(expect.objectContaining({ warehouseCode: 'MAD1', down: true, downBy: 'ops-desk' }));
+
+    const up = await availability(KEYS.ops, 'MAD1', { status: 'up' });
+    expect(up.json()).toMatchObject({ down: false, downSince: null, changed: true });
+    const trail = await h.db.warehouseAvailabilityChange.findMany({ where: { warehouseCode: 'MAD1' }, orderBy: { createdAt: 'asc' } });
+    expect(trail.map((t) => [t.down, t.changedBy])).toEqual([
+      [true, 'ops-desk'],
+      [false, 'ops-desk'],
+    ]);
+  });
+
+  it('bad input is a 400 naming the field and changes nothing', async () => {
+    const before = await h.db.warehouse.findUniqueOrThrow({ where: { code: 'PAR1' } });
+    const cases: [string, unknown, string][] = [
+      ['PAR1', { status: 'sideways' }, 'status'],
+      ['PAR1', {}, 'status'],
+      ['PAR1', { status: 'down', reason: '' }, 'reason'],
+      ['PAR1', { status: 'down', reason: 'x'.repeat(201) }, 'reason'],
+      ['PAR1', { status: 'down', extra: true }, ''],
+      ['par-1!', { status: 'down' }, 'code'],
+    ];
+    for (const [code, payload, field] of cases) {
+      const error = expectErrorShape(await availability(KEYS.ops, code, payload), 400);
+      expect(JSON.stringify(error)).toContain(field);
+    }
+    expect(await h.db.warehouse.findUniqueOrThrow({ where: { code: 'PAR1' } })).toEqual(before);
+  });
+
+  it('an unknown warehouse is a 404; a shop key is refused and no key is a 401', async () => {
+    expectErrorShape(await availability(KEYS.ops, 'NOPE1', { status: 'down' }), 404, 'not_found');
+    expect((await availability(KEYS.intake, 'PAR1', { status: 'down' })).statusCode).toBe(403);
+    expect((await availability(undefined, 'PAR1', { status: 'down' })).statusCode).toBe(401);
+    expect((await h.db.warehouse.findUniqueOrThrow({ where: { code: 'PAR1' } })).downSince).toBeNull();
+  });
+});

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR_MS } from '../../domain/clock';
+import { createInventoryActivities } from '../../activities/inventory';
+import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
+import { warehouseAvailabilitySignal } from '../../workflows/definitions';
+import { type Journey, startJourney } from '../support/journey';
+import { firstShipmentId, orderIdOf, shipmentView, until, untilShipmentStage } from './steps';
+
+/**
+ * A warehouse goes down with shipments waiting at it: declared by ops while a shipment waits for its pick
+ * slot, or found out when its queue leaves a pick unserved (LYS1 has no worker in this journey). Either
+ * way the shipment leaves from another warehouse with the stock, once, and is delivered.
+ */
+describe('a warehouse down before the pick', () => {
+  let journey: Journey;
+
+  beforeAll(async () => {
+    journey = await startJourney({ unservedWarehouses: ['LYS1'] });
+  });
+  afterAll(() => journey?.teardown());
+
+  /** Polls the database in real time (no business time passes) until the shipment is planned. */
+  const shipmentPlannedAt = async (shipmentId: string): Promise<string> => {
+    for (let i = 0; i < 600; i++) {
+      const row = await journey.database.db.shipment.findUnique({ where: { id: shipmentId }, select: { warehouseCode: true } });
+      if (row) return row.warehouseCode;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`shipment ${shipmentId} was never planned`);
+  };
+
+  const declare = async (warehouseCode: string, down: boolean) => {
+    const answer = await setWarehouseAvailability(journey.database.db, {
+      warehouseCode,
+      down,
+      changedBy: 'ops-test',
+      reason: 'test outage',
+    });
+    // What the API does after it: tell the shipments waiting there.
+    for (const s of await shipmentsWaitingAt(journey.database.db, warehouseCode)) {
+      await journey.env.client.workflow
+        .getHandle(s.workflowId)
+        .signal(warehouseAvailabilitySignal, { warehouseCode, down, reason: 'test outage' });
+    }
+    return answer;
+  };
+
+  it('ops declare the warehouse down while the shipment waits for its slot: it ships from another warehouse, its stock moved once', async () => {
+    const db = journey.database.db;
+    const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
+    // Everything after the cut-off: the pick slot is the next working day, so the shipment waits for it.
+    await db.warehouse.updateMany({ data: { cutoffLocalTime: '00:00' } });
+    await declare('LYS1', true); // unserved here: keep this order off it
+    try {
+      const handle = await journey.placeOrder();
+      const shipmentId = firstShipmentId(handle);
+      await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
+      const from = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode;
+      await declare(from, true);
+      const outcome = await handle.result();
+      expect(outcome.stage).toBe('completed');
+      expect(outcome.shipments[0]?.stage).toBe('delivered');
+      const shipment = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+      expect(shipment.warehouseCode).not.toBe(from);
+      const moves = await db.shipmentReallocation.findMany({ where: { shipmentId } });
+      expect(moves.map((m) => [m.fromWarehouseCode, m.toWarehouseCode])).toEqual([[from, shipment.warehouseCode]]);
+      const consumed = await db.reservation.findMany({ where: { orderId: orderIdOf(handle), status: 'consumed' } });
+      expect(consumed.map((r) => r.warehouseCode)).toEqual([shipment.warehouseCode]);
+      expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+      await declare(from, false);
+    } finally {
+      for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
+      await declare('LYS1', false);
+    }
+  });
+
+  it('a warehouse whose queue leaves the pick unserved counts as down: the shipment moves and the warehouse is declared down by colis', async () => {
+    const db = journey.database.db;
+    // Keep the order off PAR1 and HAM1 while it reserves: it is allocated to LYS1, whose queue nobody serves.
+    await declare('PAR1', true);
+    await declare('HAM1', true);
+    let handle: Awaited<ReturnType<Journey['placeOrder']>>;
+    try {
+      handle = await journey.placeOrder();
+      // Real time only: skipping business time here would let the unserved pick time out before PAR1 is back.
+      await shipmentPlannedAt(firstShipmentId(handle));
+    } finally {
+      await declare('PAR1', false);
+      await declare('HAM1', false);
+    }
+    const shipmentId = firstShipmentId(handle);
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode).toBe('LYS1');
+    expect((await db.shipmentReallocation.findMany({ where: { shipmentId } })).length).toBe(0);
+    // The time-skipping server does not skip time while an activity task waits to be picked up, and no
+    // longer skips by itself once one timed out unserved: business time is moved on explicitly, first past
+    // the two business hours (the default) the pick may wait, then in steps until the order is done.
+    await journey.env.sleep(3 * HOUR_MS);
+    await until(
+      journey,
+      'the order completed',
+      () => db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) }, select: { status: true } }),
+      (o) => o.status === 'completed',
+      { stepMs: 24 * HOUR_MS },
+    );
+    const outcome = await handle.result();
+    expect(outcome.shipments[0]?.stage).toBe('delivered');
+    const moves = await db.shipmentReallocation.findMany({ where: { shipmentId } });
+    expect(moves).toHaveLength(1);
+    expect(moves[0]).toMatchObject({ fromWarehouseCode: 'LYS1' });
+    expect(await db.warehouse.findUniqueOrThrow({ where: { code: 'LYS1' } })).toMatchObject({ downBy: 'colis' });
+    const view = await shipmentView(journey, shipmentId).catch(() => undefined);
+    if (view) expect(view.timeline.map((t) => t.label).join('\n')).toMatch(/re-allocated to/);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    await declare('LYS1', false);
+    // Business days are skipped in steps that wait for the workers to settle: slow on a loaded machine.
+  }, 300_000);
+});
