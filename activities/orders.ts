@@ -1,3 +1,4 @@
+import { isRepromiseReason } from '../domain/repromise-reasons';
 import type { Address, OrderWorkflowInput } from '../domain/order';
 import type { Prisma } from '../prisma/generated/client';
 import { DomainError } from '../domain/errors';
@@ -138,7 +139,15 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
      * customer's mail (new date and why) and the shop's `order.promise_changed`, in one transaction.
      * Keyed by the new date, so a retry or a replay announces each change once.
      */
-    announcePromiseChange(input: { orderId: string; previousPromisedBy: string; promisedBy: string; reason: string }): Promise<void> {
+    announcePromiseChange(input: {
+      orderId: string;
+      previousPromisedBy: string;
+      promisedBy: string;
+      /** The reason in English words; `reasonCode` lets each mail say it in the customer's language. */
+      reason: string;
+      reasonCode?: string;
+    }): Promise<void> {
+      const reasonCode = isRepromiseReason(input.reasonCode) ? { reasonCode: input.reasonCode } : {};
       return asActivity(async () => {
         await withMilestones(db, waker, async (tx) => {
           await tx.order.updateMany({ where: { id: input.orderId }, data: { promisedBy: new Date(input.promisedBy) } });
@@ -147,7 +156,7 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
             key: `promise_changed:${input.promisedBy}`,
             mail: {
               milestone: 'promise_changed',
-              data: { promisedBy: input.promisedBy, previousPromisedBy: input.previousPromisedBy, reason: input.reason },
+              data: { promisedBy: input.promisedBy, previousPromisedBy: input.previousPromisedBy, reason: input.reason, ...reasonCode },
             },
             webhook: {
               type: 'order.promise_changed',
@@ -156,6 +165,7 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
                 previousPromisedBy: input.previousPromisedBy,
                 promisedBy: input.promisedBy,
                 reason: input.reason,
+                ...reasonCode,
               },
             },
           };

@@ -1,4 +1,5 @@
 import type { Locale, MailData, MailMilestone } from './notifications';
+import { REPROMISE_WORDING, REPROMISE_WORDING_FR } from './repromise-reasons';
 
 /**
  * The customer mails, in French and English, plain text and HTML from one source: each milestone is a
@@ -31,6 +32,10 @@ interface Copy {
   paragraphs: string[];
   link?: { label: string; url: string };
 }
+
+/** Why the promise moved, in the mail's language; a mail queued before reasons had codes has the English words only. */
+const whyFr = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING_FR[d.reasonCode] : d.reason);
+const whyEn = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING[d.reasonCode] : d.reason);
 
 /** Dates as a customer reads them, in Paris time: Colis ships from European warehouses. */
 function day(iso: string | undefined, locale: Locale): string {
@@ -73,7 +78,7 @@ const french = (c: MailContext): Copy => {
         paragraphs: [
           `La livraison de votre commande ${c.orderId} est désormais prévue le ${day(d.promisedBy, 'fr')}` +
             (d.previousPromisedBy ? ` (au lieu du ${day(d.previousPromisedBy, 'fr')}).` : '.'),
-          d.reason ? `Pourquoi : ${d.reason}.` : '',
+          whyFr(d) ? `Pourquoi : ${whyFr(d)}.` : '',
           'Nous sommes désolés pour ce changement.',
         ],
         link: { label: 'Suivre ma commande', url: c.trackingUrl },
@@ -157,7 +162,7 @@ const english = (c: MailContext): Copy => {
         paragraphs: [
           `Your order ${c.orderId} is now expected on ${day(d.promisedBy, 'en')}` +
             (d.previousPromisedBy ? ` (instead of ${day(d.previousPromisedBy, 'en')}).` : '.'),
-          d.reason ? `Why: ${d.reason}.` : '',
+          whyEn(d) ? `Why: ${whyEn(d)}.` : '',
           'We are sorry for the change.',
         ],
         link: { label: 'Track my order', url: c.trackingUrl },

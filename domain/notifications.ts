@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REPROMISE_REASONS } from './repromise-reasons';
 
 /**
  * The vocabulary of telling people: the milestones a customer gets a mail for, the languages those
@@ -47,7 +48,9 @@ export type MailMilestone = z.infer<typeof MailMilestoneSchema>;
 export const MailDataSchema = z.object({
   promisedBy: z.string().optional(),
   previousPromisedBy: z.string().optional(),
+  /** promise_changed: the wording in English (kept for mails queued before `reasonCode`), and its code. */
   reason: z.string().optional(),
+  reasonCode: z.enum(REPROMISE_REASONS).optional(),
   carrierCode: z.string().optional(),
   trackingNumber: z.string().optional(),
   /** delivery_failed or available_for_pickup: what the customer has to do something about. */

@@ -15,18 +15,7 @@ import type { TransitDistribution } from './transit';
  * Promises only ever move later: an earlier date is no news a customer needs.
  */
 
-export const REPROMISE_REASONS = ['missed_pick_slot', 'late_scan', 'stall', 'reship', 'warehouse_down', 'restock'] as const;
-export type RepromiseReason = (typeof REPROMISE_REASONS)[number];
-
-/** Words for the customer's mail and the timeline. */
-export const REPROMISE_WORDING: Readonly<Record<RepromiseReason, string>> = {
-  missed_pick_slot: 'the warehouse could not prepare the parcel on the planned day',
-  late_scan: 'the carrier is behind its schedule',
-  stall: 'the carrier has not reported the parcel for a while',
-  reship: 'the parcel is being sent again',
-  warehouse_down: 'the parcel now leaves from another warehouse',
-  restock: 'an item arrives later than planned',
-};
+export { isRepromiseReason, REPROMISE_REASONS, REPROMISE_WORDING, type RepromiseReason } from './repromise-reasons';
 
 export type ShipmentPosition =
   /** Not handed over yet: its next pick slot and the services that can take it (a ShipmentOption from now). */

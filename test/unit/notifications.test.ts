@@ -1,3 +1,4 @@
+import { REPROMISE_REASONS, REPROMISE_WORDING_FR } from '../../domain/repromise-reasons';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { withoutAddresses } from '../../activities/notifications/mail-relay';
@@ -61,6 +62,19 @@ describe('mail templates', () => {
     });
     expect(mail.text).toContain('Wednesday, 9 December 2026 (instead of Monday, 7 December 2026)');
     expect(mail.text).toContain('Why: the carrier is late.');
+  });
+  it("says why the promise moved in the customer's language, not in English", () => {
+    const change = { promisedBy: '2026-12-09T12:00:00Z', reason: 'the carrier is behind its schedule', reasonCode: 'late_scan' as const };
+    const fr = renderMail({ ...base, locale: 'fr', milestone: 'promise_changed', data: change });
+    expect(fr.text).toContain('Pourquoi : le transporteur a pris du retard sur son planning.');
+    expect(fr.text).not.toContain('behind its schedule');
+    expect(fr.html).toContain('le transporteur a pris du retard');
+    const en = renderMail({ ...base, locale: 'en', milestone: 'promise_changed', data: change });
+    expect(en.text).toContain('Why: the carrier is behind its schedule.');
+    for (const reasonCode of REPROMISE_REASONS) {
+      const words = renderMail({ ...base, locale: 'fr', milestone: 'promise_changed', data: { ...change, reasonCode } }).text;
+      expect(words).toContain(`Pourquoi : ${REPROMISE_WORDING_FR[reasonCode]}.`);
+    }
   });
 });
 

@@ -141,7 +141,8 @@ describe('a promise that moves', () => {
       orderId,
       previousPromisedBy: '2026-12-07T12:00:00Z',
       promisedBy: '2026-12-09T12:00:00Z',
-      reason: 'le transporteur a du retard',
+      reason: 'the carrier is behind its schedule',
+      reasonCode: 'late_scan',
     };
     const activity = new MockActivityEnvironment();
     await activity.run(activities.announcePromiseChange, change);
@@ -151,7 +152,8 @@ describe('a promise that moves', () => {
     const mails = (await mailsTo(email)).filter((m) => milestoneOf(m) === 'promise_changed');
     expect(mails).toHaveLength(1);
     expect(mails[0]?.text).toContain('mercredi 9 décembre 2026 (au lieu du lundi 7 décembre 2026)');
-    expect(mails[0]?.text).toContain('Pourquoi : le transporteur a du retard.');
+    // The reason in French too (the shipment words it in English for the timeline).
+    expect(mails[0]?.text).toContain('Pourquoi : le transporteur a pris du retard sur son planning.');
     expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).promisedBy.toISOString()).toBe('2026-12-09T12:00:00.000Z');
   });
 });

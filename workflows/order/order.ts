@@ -101,12 +101,13 @@ export class OrderJourney {
   async onMilestone(milestone: OrderMilestone): Promise<void> {
     // The customer's mail and the shop's order.promise_changed, from the outbox, once per new date.
     if (milestone.kind === 'repromised') {
-      const { orderId, previousPromisedBy, promisedBy, wording } = milestone;
+      const { orderId, previousPromisedBy, promisedBy, wording, reason } = milestone;
       await summarised(bookkeeping.announcePromiseChange, 'Tell the customer and the shop the new date', {
         orderId,
         previousPromisedBy,
         promisedBy,
         reason: wording,
+        reasonCode: reason,
       });
     }
   }

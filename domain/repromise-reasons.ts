@@ -1,0 +1,30 @@
+/**
+ * Why a promise moved, as codes and as the customer reads them in each language the mails speak. Pure and
+ * tiny: the workflows, the activities and the mail templates share it.
+ */
+
+export const REPROMISE_REASONS = ['missed_pick_slot', 'late_scan', 'stall', 'reship', 'warehouse_down', 'restock'] as const;
+export type RepromiseReason = (typeof REPROMISE_REASONS)[number];
+
+export const isRepromiseReason = (value: unknown): value is RepromiseReason =>
+  typeof value === 'string' && (REPROMISE_REASONS as readonly string[]).includes(value);
+
+/** Words for the customer's mail and the timeline. */
+export const REPROMISE_WORDING: Readonly<Record<RepromiseReason, string>> = {
+  missed_pick_slot: 'the warehouse could not prepare the parcel on the planned day',
+  late_scan: 'the carrier is behind its schedule',
+  stall: 'the carrier has not reported the parcel for a while',
+  reship: 'the parcel is being sent again',
+  warehouse_down: 'the parcel now leaves from another warehouse',
+  restock: 'an item arrives later than planned',
+};
+
+/** The same, for customers who read French. */
+export const REPROMISE_WORDING_FR: Readonly<Record<RepromiseReason, string>> = {
+  missed_pick_slot: "l'entrepôt n'a pas pu préparer le colis le jour prévu",
+  late_scan: 'le transporteur a pris du retard sur son planning',
+  stall: "le transporteur n'a pas signalé le colis depuis un moment",
+  reship: 'le colis est réexpédié',
+  warehouse_down: 'le colis part désormais d’un autre entrepôt',
+  restock: 'un article arrive plus tard que prévu',
+};
