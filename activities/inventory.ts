@@ -85,7 +85,7 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
     }): Promise<ReservationResult> {
       return asActivity(async () => {
         const context = await contextFor(orderId);
-        return inTransaction((tx) => reserveIn(tx, orderId, warehousePreference, context, settings.rules === 'promise'));
+        return inTransaction((tx) => reserveIn(tx, orderId, warehousePreference, context));
       });
     },
 
@@ -303,7 +303,6 @@ async function reserveIn(
   orderId: string,
   extraPreference: readonly string[],
   costs: CostContext | undefined,
-  preferDomestic: boolean,
 ): Promise<ReservationResult> {
   const order = await lockOrder(tx, orderId);
   // Sequential: one transaction is one connection.
@@ -346,10 +345,10 @@ async function reserveIn(
   }));
   // A restock completes the shipment the order already holds stock for: that rule beats cost. The first
   // reservation of an order goes to the cheapest warehouses to the door that keep its promise (a domestic
-  // warehouse is cheaper and nearer there already); a restock's remainder prefers the customer's country.
-  // The baseline rules keep the lowest code: they are what the decision layer is measured against.
+  // warehouse is cheaper and nearer there already); otherwise (a restock's remainder, the baseline rules)
+  // the customer's country comes before the lowest code: a cross-border parcel takes a transit day more.
   const cheapest = holding.length === 0 && extraPreference.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
-  const domestic = !cheapest && preferDomestic ? await domesticWarehouses(tx, orderId) : [];
+  const domestic = cheapest ? [] : await domesticWarehouses(tx, orderId);
   const allocation =
     cheapest?.allocation ??
     allocateOrder(wanted, stock, { warehousePreference: [...new Set([...holding, ...extraPreference, ...domestic])] });

@@ -447,7 +447,7 @@ export const VARIABLES = {
     default: '`promise`',
     meaning:
       'the decision layer: `promise` (promise engine at intake, allocation by cost to the door, carrier choice by learned late risk) ' +
-      'or `baseline` (the earlier rules: fixed-day promise, lowest-code allocation, the carrier’s own estimate), kept to measure one against the other',
+      'or `baseline` (the earlier rules: fixed-day promise, allocation by the customer’s country then the lowest code, the carrier’s own estimate), kept to measure one against the other',
   }),
   COLIS_PROMISE_CONFIDENCE: variable({
     schema: withDefault(probability, 0.95),

@@ -2,7 +2,7 @@
  * The decision layer's settings (declared as COLIS_DECISION_RULES, COLIS_PROMISE_CONFIDENCE and
  * COLIS_ON_TIME_TARGET in config/variables.ts), shared by the API (the promise at intake) and the
  * workers (allocation, carrier choice, re-promise). `baseline` keeps the rules Colis had before — a
- * fixed-day promise, lowest-code allocation, the carrier's own estimate — so a simulation can measure
+ * fixed-day promise, allocation by the customer's country then the lowest code, the carrier's own estimate — so a simulation can measure
  * one against the other on the same scenario.
  */
 export interface DecisionSettings {
