@@ -11,6 +11,7 @@ import {
   rejectionOf,
   shipmentView,
   simulator,
+  until,
   untilEscalation,
   untilShipmentStage,
   untilWorkflowKnowsEscalation,
@@ -108,6 +109,44 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     expect(shipment.shippingCostCents).toBe(labels[0]!.amountCents + labels[1]!.amountCents);
     const escalation = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: opened.id } });
     expect(escalation).toMatchObject({ status: 'resolved', decision: 'reship' });
+  });
+
+  it('a scan that shows the parcel cannot make its promise re-promises at once, before the promise has passed', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:late]') }, { promiseDays: 1 });
+    const shipmentId = firstShipmentId(handle);
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    // The carrier's pick-up scan, heard at once (the simulator's own webhooks lag the time-skipping clock).
+    await shipmentHandle(shipmentId).signal(trackingEventsSignal, {
+      source: 'webhook',
+      events: [
+        {
+          carrierCode: carrier,
+          eventId: `${shipmentId}-pickup`,
+          trackingNumber: booked.trackingNumber ?? '',
+          statusCode: CARRIER_STATUS_CODES[carrier].in_transit,
+          occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+        },
+      ],
+    });
+    const isEarly = (t: { label: string; detail?: string | undefined }) =>
+      t.label.startsWith('re-promised') && (t.detail ?? '').startsWith('the carrier is behind');
+    const view = await until(
+      journey,
+      'a re-promise from the scan',
+      () => shipmentView(journey, shipmentId),
+      (v) => v.timeline.some(isEarly),
+      {
+        stepMs: HOUR_MS,
+      },
+    );
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } });
+    // Judged at the scan (workflow time), before the intake promise passed and before any late escalation.
+    const early = view.timeline.find(isEarly);
+    expect(Date.parse(early?.at ?? '')).toBeLessThan(order.originalPromisedBy!.getTime());
+    expect(view.escalations.filter((e) => e.reason === 'late')).toEqual([]);
+    expect(Date.parse(view.promisedBy)).toBeGreaterThan(order.originalPromisedBy!.getTime());
+    expect((await handle.result()).shipments[0]?.stage).toBe('delivered');
   });
 
   it('a parcel still travelling when the promised date passes opens a late escalation', async () => {

@@ -6,7 +6,7 @@ import { isBroken, isTerminal } from '../../domain/tracking';
 import { carrier, stock, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
 import { bookLabel, voidLabel } from './booking';
-import { repromiseIfAtRisk } from './repromise';
+import { repromiseIfAtRisk, repromiseIfScanShowsRisk } from './repromise';
 import { absorbScans } from './scans';
 import { type ShipmentJourney, StopShipment } from './shipment';
 import type { ShipmentInput } from './types';
@@ -61,6 +61,7 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       const batch = j.inbox.shift();
       if (batch) await absorbScans(j, batch.source, batch.events);
     }
+    await repromiseIfScanShowsRisk(j);
     const answered = j.escalations.takeAnswered();
     if (answered) {
       const final = await applyDecision(j, answered);
@@ -72,6 +73,7 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       delete j.watch.nextPollMs;
       await absorbScans(j, 'poll', await poll(j));
       if (delivered(j)) return 'delivered';
+      await repromiseIfScanShowsRisk(j);
     }
     await j.escalations.stepUpDue();
     await detectProblems(j, promisedByMs);

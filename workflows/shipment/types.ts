@@ -52,6 +52,8 @@ export interface TrackingWatch {
   brokenEscalatedFor?: string;
   /** Next poll of a carrier without webhooks (webhook carriers are polled only before a stall is declared). */
   nextPollMs?: number;
+  /** The scan the promise was last judged at (re-promise from a scan). */
+  riskCheckedAtScanMs?: number;
 }
 
 /** Everything a tracking shipment needs to go on in a fresh run (continue-as-new). */
