@@ -48,6 +48,8 @@ export const DOMAIN_ERROR_HTTP: Readonly<Record<DomainErrorType, { status: numbe
   EscalationNotOpen: { status: 409, code: 'escalation_not_open' },
   // The warehouse has no pick capacity within its booking horizon: the order's state, not the request, is the obstacle.
   NoPickSlot: { status: 409, code: 'order_state_conflict' },
+  // A pick refused at a warehouse that is down: the shipment moves; no client request meets it, but it has its answer.
+  WarehouseDown: { status: 409, code: 'order_state_conflict' },
 };
 
 /** The ApplicationFailure at the root of a Temporal failure chain, where business errors carry their type. */
