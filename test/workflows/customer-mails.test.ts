@@ -149,7 +149,8 @@ describe('a promise that moves', () => {
     await activity.run(activities.announcePromiseChange, change);
     const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
     await activity.run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
-    const mails = (await mailsTo(email)).filter((m) => milestoneOf(m) === 'promise_changed');
+    // This change's mail (the journey itself may have re-promised on the way, from a scan the time-skipping clock ran past).
+    const mails = (await mailsTo(email)).filter((m) => milestoneOf(m) === 'promise_changed' && m.text.includes('mercredi 9 décembre 2026'));
     expect(mails).toHaveLength(1);
     expect(mails[0]?.text).toContain('mercredi 9 décembre 2026 (au lieu du lundi 7 décembre 2026)');
     // The reason in French too (the shipment words it in English for the timeline).
