@@ -23,6 +23,8 @@ export interface CarrierInfo {
   code: string;
   reliability: number;
   supportsWebhooks: boolean;
+  /** Set for carriers that push scans yet are polled too, every this fraction of the stall window (ShipEngine). */
+  pollStallFraction?: number;
 }
 
 export interface RateShop {
@@ -103,7 +105,16 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
     const configured = new Set(carriers.codes());
     return rows
       .filter((r) => configured.has(r.code))
-      .map((r) => ({ code: r.code, reliability: r.reliability, supportsWebhooks: r.supportsWebhooks }));
+      .map((r) => {
+        // The backend knows better than the catalogue row whether the carrier pushes scans (ShipEngine does).
+        const mode = carriers.get(r.code).tracking;
+        return {
+          code: r.code,
+          reliability: r.reliability,
+          supportsWebhooks: mode?.pushesScans ?? r.supportsWebhooks,
+          ...(mode?.pollStallFraction === undefined ? {} : { pollStallFraction: mode.pollStallFraction }),
+        };
+      });
   };
 
   /**

@@ -1,10 +1,17 @@
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { type Config, type ConfiguredApiKey, type Env, loadConfig } from '../config';
+import { ShipEngineKeySet } from '../activities/carriers/shipengine/webhook-signature';
 import { payloadKeyRing } from '../worker/data-converter';
 import type { PayloadKeyRing } from '../worker/payload-codec';
 import type { DecisionSettings } from '../domain/decision-rules';
 
 export type { ConfiguredApiKey } from '../config';
+
+export interface ShipEngineTracking {
+  keySet: ShipEngineKeySet;
+  carrierCodes: string[];
+  toleranceSeconds: number;
+}
 
 /** What the API needs of the configuration (config/variables.ts), shaped for its plugins and routes. */
 export interface ApiConfig {
@@ -27,6 +34,8 @@ export interface ApiConfig {
   webhookToleranceSeconds: number;
   /** The signing secret of a carrier's webhooks, or undefined for a carrier we do not know. */
   webhookSecretFor(carrierCode: string): string | undefined;
+  /** ShipEngine's track webhooks: the keys that sign them and the carrier codes booked through ShipEngine; undefined when none is. */
+  shipEngineTracking?: ShipEngineTracking;
   /** Signs customers' tracking links. */
   trackingSecret: string;
   /** Keys of the Temporal payload codec: the API's client encrypts with them and /codec serves them. */
@@ -76,6 +85,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     workflowCallTimeoutMs: config.COLIS_WORKFLOW_CALL_TIMEOUT_MS,
     webhookToleranceSeconds: 300,
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),
+    ...shipEngineTrackingFrom(config),
     trackingSecret: config.COLIS_TRACKING_SECRET ?? DEV_TRACKING_SECRET,
     allowPrivateWebhookUrls: config.NODE_ENV !== 'production',
     temporalMetricsUrl: config.COLIS_TEMPORAL_METRICS_URL,
@@ -83,6 +93,18 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     logLevel: config.COLIS_LOG_LEVEL,
     decisions: decisionSettingsOf(config),
     ...overrides,
+  };
+}
+
+function shipEngineTrackingFrom(config: Config): { shipEngineTracking?: ShipEngineTracking } {
+  if (!config.COLIS_SHIPENGINE_CARRIERS) return {};
+  const jwksUrl = config.COLIS_SHIPENGINE_JWKS_URL ?? `${config.COLIS_SHIPENGINE_API_URL.replace(/\/+$/, '')}/jwks`;
+  return {
+    shipEngineTracking: {
+      keySet: new ShipEngineKeySet({ jwksUrl, timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS }),
+      carrierCodes: Object.keys(config.COLIS_SHIPENGINE_CARRIERS),
+      toleranceSeconds: config.COLIS_SHIPENGINE_WEBHOOK_TOLERANCE_SECONDS,
+    },
   };
 }
 

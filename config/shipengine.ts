@@ -73,3 +73,10 @@ export const shipEngineApiKeyForm = z
   .string()
   .min(16, 'shorter than 16 characters')
   .regex(/^[\x21-\x7e]+$/, 'not printable ASCII without spaces');
+
+/** A share of a stall window: above 0 (a poll every instant is no schedule), at most 1 (later than the stall is too late). */
+export const stallFraction = z
+  .string()
+  .regex(/^(0?\.\d+|1(\.0+)?)$/, 'not a number above 0 and at most 1')
+  .transform(Number)
+  .refine((value) => value > 0 && value <= 1, 'not above 0');

@@ -23,7 +23,7 @@ import {
   withDefault,
 } from './forms';
 import { ALL_QUEUES, queueChoiceForm } from './queues';
-import { shipEngineApiKeyForm, shipEngineCarriersForm, shipEngineWarehousesForm } from './shipengine';
+import { shipEngineApiKeyForm, stallFraction, shipEngineCarriersForm, shipEngineWarehousesForm } from './shipengine';
 
 /**
  * Every environment variable Colis reads, declared once: how its value is parsed, the accepted
@@ -306,6 +306,26 @@ export const VARIABLES = {
     form: 'a whole number of milliseconds, e.g. 15000',
     default: '`15000`',
     meaning: 'how long one ShipEngine call may take before it counts as a (retried) timeout',
+  }),
+  COLIS_SHIPENGINE_JWKS_URL: variable({
+    schema: optional(httpUrl),
+    form: 'an http(s) URL',
+    default: '`COLIS_SHIPENGINE_API_URL` + `/jwks`',
+    meaning:
+      'where ShipEngine publishes the public keys (JWKS) its webhooks are signed with; fetched by the API, cached, fetched again on an unknown key id',
+  }),
+  COLIS_SHIPENGINE_WEBHOOK_TOLERANCE_SECONDS: variable({
+    schema: withDefault(positiveInteger, 300),
+    form: 'a whole number of seconds, e.g. 300',
+    default: '`300`',
+    meaning: "how far a ShipEngine webhook's `x-shipengine-timestamp` may be from our clock (either way) before it is refused as a replay",
+  }),
+  COLIS_SHIPENGINE_POLL_FRACTION: variable({
+    schema: withDefault(stallFraction, 0.5),
+    form: 'a number above 0 and at most 1, e.g. 0.5',
+    default: '`0.5`',
+    meaning:
+      'ShipEngine-booked parcels, tracked by webhook, are also polled every this fraction of their stall window, so a parcel whose webhooks stop is polled before it is called stuck',
   }),
   COLIS_WEBHOOK_TARGET_URL: variable({
     schema: optional(httpUrl),

@@ -120,8 +120,16 @@ export const ReturnLabelRequestSchema = z.object({
 });
 export type ReturnLabelRequest = z.infer<typeof ReturnLabelRequestSchema>;
 
+/** How a carrier backend reports scans, when it knows better than the carrier catalogue (ShipEngine pushes `track` webhooks). */
+export interface CarrierTrackingMode {
+  pushesScans: boolean;
+  /** Poll anyway once this fraction of the stall window passes without a scan: a parcel whose webhooks stop is still asked before it is called stuck. */
+  pollStallFraction?: number;
+}
+
 export interface CarrierApi {
   readonly code: CarrierCode;
+  readonly tracking?: CarrierTrackingMode;
   quote(request: RateRequest): Promise<RateQuote[]>;
   buyLabel(request: BuyLabelRequest): Promise<PurchasedLabel>;
   /** Voiding an already-voided label succeeds: void is idempotent. */

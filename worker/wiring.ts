@@ -56,6 +56,8 @@ export interface ShipEngineWiring {
   apiUrl: string;
   apiKey: string;
   timeoutMs: number;
+  /** Polls of ShipEngine parcels, every this fraction of a stall window (COLIS_SHIPENGINE_POLL_FRACTION); 0.5 by default. */
+  pollStallFraction?: number;
   /** Colis carrier code → ShipEngine carrier id. */
   carriers: Readonly<Record<string, string>>;
   /** Colis warehouse code → ShipEngine warehouse id. */
@@ -71,6 +73,7 @@ export function shipEngineWiring(config: Config): ShipEngineWiring | undefined {
     apiUrl: config.COLIS_SHIPENGINE_API_URL,
     apiKey: config.COLIS_SHIPENGINE_API_KEY,
     timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
+    pollStallFraction: config.COLIS_SHIPENGINE_POLL_FRACTION,
     carriers: config.COLIS_SHIPENGINE_CARRIERS,
     warehouses: config.COLIS_SHIPENGINE_WAREHOUSES ?? {},
   };
@@ -84,7 +87,13 @@ export function buildShipEngineCarriers(wiring: ShipEngineWiring): ShipEngineCar
     ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
   });
   return Object.entries(wiring.carriers).map(
-    ([carrierCode, carrierId]) => new ShipEngineCarrier({ http, account: { carrierCode, carrierId }, warehouses: wiring.warehouses }),
+    ([carrierCode, carrierId]) =>
+      new ShipEngineCarrier({
+        http,
+        account: { carrierCode, carrierId },
+        warehouses: wiring.warehouses,
+        ...(wiring.pollStallFraction === undefined ? {} : { pollStallFraction: wiring.pollStallFraction }),
+      }),
   );
 }
 

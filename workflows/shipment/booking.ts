@@ -55,12 +55,14 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
     });
     j.saga.add({ step: 'void label', attempt });
     j.savingCents = choice.savingCents;
+    const bookedCarrier = shop.carriers.find((c) => c.code === booked.carrierCode);
     j.label = {
       attempt,
       carrierCode: booked.carrierCode,
       trackingNumber: booked.trackingNumber,
       amountCents: booked.amountCents,
-      supportsWebhooks: shop.carriers.find((c) => c.code === booked.carrierCode)?.supportsWebhooks ?? false,
+      supportsWebhooks: bookedCarrier?.supportsWebhooks ?? false,
+      ...(bookedCarrier?.pollStallFraction === undefined ? {} : { pollStallFraction: bookedCarrier.pollStallFraction }),
     };
     Object.assign(j.view, {
       labelAttempt: attempt,

@@ -57,10 +57,13 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       continue;
     }
     j.pendingAddress = undefined;
+    const lastScanBefore = j.tracking.lastScanAt;
     while (j.inbox.length > 0) {
       const batch = j.inbox.shift();
       if (batch) await absorbScans(j, batch.source, batch.events);
     }
+    // A carrier polled as a safety net is asked again only once the scans stop (the fraction counts from the newest).
+    if (j.label?.pollStallFraction !== undefined && j.tracking.lastScanAt !== lastScanBefore) delete j.watch.nextPollMs;
     await repromiseIfScanShowsRisk(j);
     const answered = j.escalations.takeAnswered();
     if (answered) {
@@ -81,18 +84,24 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
 }
 
 /**
- * When to ask the carrier for scans: every few hours for carriers without webhooks; for the others only
- * while the parcel is stuck (its webhooks may be lost) — and once at the end of each stall window, before
- * calling it stuck (detectProblems). A parcel whose webhooks arrive is never polled.
+ * When to ask the carrier for scans: every few hours for carriers without webhooks; for the others while
+ * the parcel is stuck (its webhooks may be lost), once at the end of each stall window before calling it
+ * stuck (detectProblems), and — for a carrier with a poll fraction (ShipEngine) — once that fraction of
+ * the stall window passes without a scan, so a parcel whose webhooks stop is asked before it stalls.
+ * A label recorded without a fraction (histories before it existed) is tracked exactly as before.
  */
 function schedulePolls(j: ShipmentJourney): void {
   const label = j.label;
-  const pollsNeeded = label !== undefined && !isTerminal(j.tracking.status) && (!label.supportsWebhooks || j.escalations.isOpen('stuck'));
+  const fraction = label?.pollStallFraction;
+  const pollsNeeded =
+    label !== undefined &&
+    !isTerminal(j.tracking.status) &&
+    (!label.supportsWebhooks || fraction !== undefined || j.escalations.isOpen('stuck'));
   if (!pollsNeeded) {
     delete j.watch.nextPollMs;
     return;
   }
-  const everyHours = label.supportsWebhooks ? j.stallWindowHours / 2 : POLL_HOURS;
+  const everyHours = label.supportsWebhooks ? j.stallWindowHours * (fraction ?? 0.5) : POLL_HOURS;
   j.watch.nextPollMs ??= Date.now() + hoursToRealMs(everyHours, j.input.timeScale);
 }
 

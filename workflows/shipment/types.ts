@@ -39,6 +39,8 @@ export interface LabelInHand {
   trackingNumber: string;
   amountCents: number;
   supportsWebhooks: boolean;
+  /** A carrier that pushes scans but is polled too once this fraction of the stall window passes without one (absent in histories recorded before). */
+  pollStallFraction?: number;
 }
 
 /** What the parcel needs to be (re-)booked: its parcels and where they leave from. */

@@ -4,6 +4,7 @@ import {
   type CarrierApi,
   type CarrierCode,
   type CarrierTrackingEvent,
+  type CarrierTrackingMode,
   type LabelDocument,
   type LabelFormat,
   type PurchasedLabel,
@@ -47,6 +48,8 @@ export interface ShipEngineCarrierOptions {
   account: ShipEngineAccount;
   /** Colis warehouse code → ShipEngine warehouse id (the ship-from address). */
   warehouses: Readonly<Record<string, string>>;
+  /** ShipEngine pushes scans (its `track` webhook); polls still come every this fraction of a stall window. */
+  pollStallFraction?: number;
   now?: () => number;
 }
 
@@ -61,11 +64,13 @@ const LabelListSchema = z.looseObject({ labels: z.array(LabelSchema) });
 
 export class ShipEngineCarrier implements CarrierApi {
   readonly code: CarrierCode;
+  readonly tracking: CarrierTrackingMode;
   private readonly http: ShipEngineHttp;
   private readonly now: () => number;
 
   constructor(private readonly options: ShipEngineCarrierOptions) {
     this.code = options.account.carrierCode;
+    this.tracking = { pushesScans: true, pollStallFraction: options.pollStallFraction ?? 0.5 };
     this.http = options.http;
     this.now = options.now ?? Date.now;
   }
@@ -96,7 +101,7 @@ export class ShipEngineCarrier implements CarrierApi {
       path: `/v1/labels/external_shipment_id/${encodeURIComponent(externalId)}`,
       answer: LabelSchema,
     });
-    if (bought) return this.alreadyBought(bought, parsed);
+    if (bought) return this.tracked(await this.alreadyBought(bought, parsed));
 
     const shipmentId = await this.shipmentFor(parsed, externalId);
     const { rate, quote } = await this.rateFor(shipmentId, parsed);
@@ -107,7 +112,28 @@ export class ShipEngineCarrier implements CarrierApi {
       body: { label_format: PURCHASE_FORMAT, label_layout: '4x6', label_download_type: 'url' },
       answer: LabelSchema,
     });
-    return toPurchasedLabel(this.options.account, label, quote, this.now);
+    return this.tracked(toPurchasedLabel(this.options.account, label, quote, this.now));
+  }
+
+  /**
+   * Registers the parcel for ShipEngine's `track` webhook (`POST /v1/tracking/start`; ShipEngine
+   * answers 204 and repeating it is harmless, so a retried purchase registers again). A refusal leaves
+   * the label bought — failing here would make the workflow book a second one — and the parcel is then
+   * learnt by polling; a transient failure is retried with the purchase, which finds its label first.
+   */
+  private async tracked(label: PurchasedLabel): Promise<PurchasedLabel> {
+    try {
+      await this.http.call(this.code, {
+        operation: 'tracking start',
+        method: 'POST',
+        path: '/v1/tracking/start',
+        query: { carrier_code: await this.carrierCodeOnShipEngine(), tracking_number: label.trackingNumber },
+        answer: z.unknown(),
+      });
+    } catch (error) {
+      if (!(error instanceof CarrierRejected)) throw error;
+    }
+    return label;
   }
 
   /** Void first, look second: a refusal is accepted when the label turns out to be void already (void is idempotent). */
@@ -166,7 +192,7 @@ export class ShipEngineCarrier implements CarrierApi {
       const previous = existing.labels.find(
         (label) => label.is_return_label && label.outbound_label_id === request.carrierLabelId && !label.voided,
       );
-      if (previous) return toPurchasedLabel(this.options.account, previous, this.estimateNow(), this.now);
+      if (previous) return this.tracked(toPurchasedLabel(this.options.account, previous, this.estimateNow(), this.now));
     }
     const label = await this.http.call(this.code, {
       operation: 'return label',
@@ -176,7 +202,7 @@ export class ShipEngineCarrier implements CarrierApi {
       answer: LabelSchema,
       notFound: 'unknown_label',
     });
-    return toPurchasedLabel(this.options.account, label, this.estimateNow(), this.now);
+    return this.tracked(toPurchasedLabel(this.options.account, label, this.estimateNow(), this.now));
   }
 
   private estimateNow() {

@@ -53,6 +53,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** The route's webhook carrier comes from this path parameter: keyless calls count against that carrier. */
     webhookCarrierParam?: string;
+    /** A route whose keyless (signed) calls all come from one sender (ShipEngine): they count against this bucket. */
+    webhookSender?: string;
     /** Not counted against any bucket (liveness probes). */
     unlimited?: boolean;
     /**
@@ -170,6 +172,11 @@ export default fp<AuthOptions>(
       const key = presentedKey(request);
       const principal = key === undefined ? codecSessionOwner(request, access) : principals.get(hashApiKey(key));
       if (!principal) {
+        const sender = config?.webhookSender;
+        if (key === undefined && access.signatureMayAuthenticate && sender !== undefined) {
+          setLimitHeaders(reply, checked(limiter.take(`webhooks:${sender}`, limits.webhooksPerMinute), `webhooks of ${sender}`));
+          return;
+        }
         const carrier = config?.webhookCarrierParam ? (request.params as Record<string, string>)[config.webhookCarrierParam] : undefined;
         if (key === undefined && access.signatureMayAuthenticate && carrier !== undefined) {
           // The signature, checked by the route, is the credential; the carrier's bucket is apart from everyone else's.

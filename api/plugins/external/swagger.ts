@@ -33,6 +33,7 @@ export default fp(
             apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
             bearer: { type: 'http', scheme: 'bearer' },
             webhookSignature: { type: 'apiKey', in: 'header', name: 'Colis-Signature' },
+            shipEngineSignature: { type: 'apiKey', in: 'header', name: 'x-shipengine-rsa-sha256-signature' },
             codecSession: { type: 'apiKey', in: 'cookie', name: 'colis_codec_session' },
           },
         },

@@ -1,18 +1,13 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
 import { CarrierParamsSchema, UnmappedStatusListSchema, WebhookAckSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
-import { TrackingWebhookSchema, type CarrierTrackingEvent } from '../../../domain/carrier';
-import { ids } from '../../../domain/ids';
-import { returnIds } from '../../../domain/return-policy';
-import { trackingEventsSignal } from '../../../workflows/definitions';
-import { returnScansSignal } from '../../../workflows/returns/definitions';
-import { screenScans } from '../../../domain/scan-screening';
-import { type ParcelOwner, storeUnmappedScans } from '../../../activities/unmapped-scans';
+import { TrackingWebhookSchema } from '../../../domain/carrier';
 import { ApiError, forbidden, notFound } from '../../errors';
 import { parseJsonInput } from '../../services/json-input';
+import { shipEngineTrackRoute } from './shipengine-track';
+import { takePushedScans } from '../../services/carrier-scans';
 import { unmappedStatuses } from '../../services/unmapped-statuses';
 
 declare module 'fastify' {
@@ -86,112 +81,18 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { carrier } = request.params;
-      // Dated on receipt when the carrier's clock runs ahead; codes no mapping reads are kept apart for ops.
-      const { events, redated, unmapped: unmappedScans } = screenScans(request.body.events, Date.now());
-      const unmappedSet = new Set(unmappedScans);
-      const foreign = events.flatMap((event, i) =>
+      const foreign = request.body.events.flatMap((event, i) =>
         event.carrierCode === carrier ? [] : [{ path: `body.events.${i}.carrierCode`, message: `this is ${carrier}'s webhook` }],
       );
       if (foreign.length > 0) throw new ApiError(400, 'validation_failed', `events of another carrier in ${carrier}'s webhook`, foreign);
-
-      const trackingNumbers = [...new Set(events.map((event) => event.trackingNumber))];
-      const labels = await app.db.label.findMany({
-        where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers } },
-        select: { trackingNumber: true, shipmentId: true },
+      return takePushedScans(app, request.log, {
+        carrier,
+        events: request.body.events,
+        trackingNumberPath: (i) => `body.events.${i}.trackingNumber`,
       });
-      const shipmentOf = new Map(labels.map((label) => [label.trackingNumber, label.shipmentId]));
-      // A return parcel's scans go to its return's workflow.
-      const returnLabels = await app.db.return.findMany({
-        where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers.filter((n) => !shipmentOf.has(n)) } },
-        select: { trackingNumber: true, id: true },
-      });
-      const returnOf = new Map(returnLabels.map((r) => [r.trackingNumber ?? '', r.id]));
-      const unknown = trackingNumbers.filter((number) => !shipmentOf.has(number) && !returnOf.has(number));
-      if (unknown.length > 0) {
-        throw new ApiError(
-          404,
-          'not_found',
-          `unknown tracking number(s) for ${carrier}: ${unknown.join(', ')}`,
-          events.flatMap((event, i) =>
-            shipmentOf.has(event.trackingNumber) || returnOf.has(event.trackingNumber)
-              ? []
-              : [{ path: `body.events.${i}.trackingNumber`, message: 'no label has this tracking number' }],
-          ),
-        );
-      }
-
-      const known = { carrierCode: carrier, carrierEventId: { in: events.map((event) => event.eventId) } };
-      const [recorded, recordedUnmapped, recordedReturnScans] = await Promise.all([
-        app.db.trackingEvent.findMany({ where: known, select: { carrierEventId: true } }),
-        app.db.unmappedTrackingEvent.findMany({ where: known, select: { carrierEventId: true } }),
-        app.db.returnScan.findMany({ where: known, select: { carrierEventId: true } }),
-      ]);
-      const seen = new Set([...recorded, ...recordedUnmapped, ...recordedReturnScans].map((row) => row.carrierEventId));
-      const fresh = new Map<string, CarrierTrackingEvent[]>();
-      const freshReturns = new Map<string, CarrierTrackingEvent[]>();
-      const unmappedFresh: CarrierTrackingEvent[] = [];
-      for (const event of events) {
-        if (seen.has(event.eventId)) continue;
-        seen.add(event.eventId);
-        // The workflow could not read it: stored here and listed for ops, not signalled.
-        if (unmappedSet.has(event)) {
-          unmappedFresh.push(event);
-          continue;
-        }
-        const returnId = returnOf.get(event.trackingNumber);
-        if (returnId !== undefined) {
-          freshReturns.set(returnId, [...(freshReturns.get(returnId) ?? []), event]);
-          continue;
-        }
-        const shipmentId = shipmentOf.get(event.trackingNumber) ?? '';
-        fresh.set(shipmentId, [...(fresh.get(shipmentId) ?? []), event]);
-      }
-      for (const [returnId, batch] of freshReturns) {
-        try {
-          await app.temporal.workflow
-            .getHandle(returnIds.workflowId(returnId))
-            .signal(returnScansSignal, { source: 'webhook', events: batch });
-        } catch (error) {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-          request.log.info({ returnId, events: batch.length }, 'late scans for a finished return ignored');
-        }
-      }
-
-      const parcelOf = new Map<string, ParcelOwner>([
-        ...[...shipmentOf].map(([number, shipmentId]): [string, ParcelOwner] => [number, { shipmentId }]),
-        ...[...returnOf].map(([number, returnId]): [string, ParcelOwner] => [number, { returnId }]),
-      ]);
-      const unmapped = await storeUnmappedScans(app.db, { source: 'webhook', events: unmappedFresh, parcelOf });
-      for (const event of unmappedFresh) {
-        request.log.warn(
-          { carrier, statusCode: event.statusCode, ...parcelOf.get(event.trackingNumber) },
-          'carrier status code not understood; stored for ops',
-        );
-      }
-
-      const shipments: string[] = [];
-      let accepted = 0;
-      for (const [shipmentId, batch] of fresh) {
-        try {
-          await app.temporal.workflow
-            .getHandle(ids.shipmentWorkflowId(shipmentId))
-            .signal(trackingEventsSignal, { source: 'webhook', events: batch });
-          shipments.push(shipmentId);
-          accepted += batch.length;
-        } catch (error) {
-          // A shipment whose journey ended has nothing left to learn from a late scan.
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-          request.log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
-        }
-      }
-      const acceptedReturns = [...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
-      accepted += acceptedReturns;
-      const signalled = [...fresh.values()].reduce((n, batch) => n + batch.length, 0) + acceptedReturns;
-      const duplicates = events.length - signalled - unmappedFresh.length;
-      request.log.info({ carrier, received: events.length, accepted, duplicates, unmapped, redated }, 'tracking webhook');
-      return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
     },
   );
+  shipEngineTrackRoute(app);
   app.get(
     '/carriers/unmapped-statuses',
     {
