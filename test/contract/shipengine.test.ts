@@ -122,12 +122,28 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
       'POST /v1/shipments',
       'POST /v1/rates',
       expect.stringMatching(/^POST \/v1\/labels\/rates\/se-/),
+      // The parcel is registered for the track webhook, under ShipEngine's code for the carrier account.
+      'GET /v1/carriers/se-28529731',
+      'POST /v1/tracking/start',
     ]);
     expect(label).toMatchObject({
       carrierCode: 'swiftpost',
       carrierLabelId: expect.stringMatching(/^se-/),
       trackingNumber: expect.any(String),
     });
+  });
+
+  it('a refused tracking registration leaves the label bought (the parcel is then learnt by polling)', async () => {
+    mock.steer([
+      { method: 'GET', path: /^\/v1\/labels\/external_shipment_id\//, prefer: 'code=404' },
+      { method: 'GET', path: /^\/v1\/shipments\/external_shipment_id\//, prefer: 'code=404' },
+      { method: 'POST', path: /^\/v1\/tracking\/start$/, prefer: 'code=400' },
+    ]);
+    const label = await carrier.buyLabel(purchase);
+    expectConforming();
+    expect(exchanges().find((e) => e.path === '/v1/tracking/start')).toMatchObject({ method: 'POST', status: 400 });
+    expect(calls().filter((c) => c.startsWith('POST /v1/labels/rates/'))).toHaveLength(1);
+    expect(label).toMatchObject({ carrierCode: 'swiftpost', trackingNumber: expect.any(String) });
   });
 
   it('a retried purchase whose shipment exists reuses it: one shipment per key', async () => {
@@ -163,7 +179,8 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
   it('polling: the tracking request conforms and ShipEngine status codes reach the status model', async () => {
     const events = await carrier.track('782758401696');
     expectConforming();
-    expect(calls()).toEqual(['GET /v1/carriers/se-28529731', 'GET /v1/tracking']);
+    // ShipEngine's code for the carrier account is asked once per process (the purchase above asked it).
+    expect(calls()).toEqual(['GET /v1/tracking']);
     expect(events).toHaveLength(1);
     const [event] = events;
     expect(event).toMatchObject({ carrierCode: 'swiftpost', vocabulary: 'shipengine', trackingNumber: '782758401696' });
