@@ -21,6 +21,15 @@ import { until } from '../workflows/steps';
  */
 
 const SE_ID = 'se-28529731';
+const SHIP_TO = {
+  name: 'Camille Martin',
+  line1: '12 rue de la République',
+  city: 'Lyon',
+  region: 'Auvergne-Rhône-Alpes',
+  postalCode: '69002',
+  countryCode: 'FR',
+  phone: '+33 4 72 00 00 00',
+};
 const CARRIERS = { swiftpost: SE_ID, parcelnord: SE_ID, ecoroute: SE_ID };
 let mock: PrismMock;
 let journey: Journey;
@@ -99,18 +108,7 @@ function post(body: string, headers: Record<string, string>) {
 
 describe('an order shipped through ShipEngine, tracked by its signed track webhooks', () => {
   it('is registered for tracking when labelled, delivered by signed webhooks alone, and a forged webhook changes nothing', async () => {
-    const handle = await journey.placeOrder({
-      shipTo: {
-        name: 'Camille Martin',
-        line1: '12 rue de la République',
-        city: 'Lyon',
-        region: 'Auvergne-Rhône-Alpes',
-        postalCode: '69002',
-        countryCode: 'FR',
-        phone: '+33 4 72 00 00 00',
-      },
-      lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
-    });
+    const handle = await journey.placeOrder({ shipTo: SHIP_TO, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const db = journey.database.db;
     const label = await until(
