@@ -7,6 +7,8 @@ import { DAY_MS } from '../../domain/clock';
 import { loadConfig } from '../../config';
 import { createHarness, type Harness, KEYS, newKey, orderRequest, WEBHOOK_SECRET } from '../api/harness';
 import { insertOrder, insertShipment, startIdleWorkflow, uniqueId } from '../api/fixtures';
+import { ShipEngineKeySet } from '../../activities/carriers/shipengine/webhook-signature';
+import { type JwksServer, type SigningKey, serveJwks, signedHeaders, signingKey } from '../support/shipengine-signer';
 import { formBody, mutated, nastyJson, nastyString, pathSegment, queryString, rawBodyText } from './arbitraries';
 
 /**
@@ -22,6 +24,8 @@ const RUNS = config.COLIS_FUZZ_RUNS;
 const SEED = config.COLIS_FUZZ_SEED;
 
 let h: Harness;
+let jwks: JwksServer;
+let shipEngineKey: SigningKey;
 let known: {
   orderId: string;
   shipmentId: string;
@@ -36,7 +40,15 @@ let documented: Map<string, Set<number>>;
 const observed = new Map<string, Map<number, number>>();
 
 beforeAll(async () => {
+  shipEngineKey = signingKey('fuzz-key');
+  jwks = await serveJwks([shipEngineKey]);
   h = await createHarness({
+    // ShipEngine's track webhook reached past its signature check: swiftpost booked through ShipEngine.
+    shipEngineTracking: {
+      keySet: new ShipEngineKeySet({ jwksUrl: jwks.url, timeoutMs: 5_000 }),
+      carrierCodes: ['swiftpost'],
+      toleranceSeconds: 300,
+    },
     rateLimitPerMinute: 1e9,
     authFailuresPerMinute: 1e9,
     webhooksPerMinute: 1e9,
@@ -101,6 +113,7 @@ afterAll(async () => {
   const lines = [...observed].map(([route, statuses]) => `${route}: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   console.log(`fuzz: ${RUNS} cases per route${SEED === undefined ? '' : `, seed ${SEED}`}\n${lines.join('\n')}`);
   await h?.close();
+  await jwks?.stop();
 });
 
 const openApiPath = (url: string) => url.replace(/:([A-Za-z]+)/g, '{$1}');
@@ -146,6 +159,16 @@ function validBody(url: string): unknown {
       return { decision: 'wait', note: 'give it a day' };
     case '/inventory/restock':
       return { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity: 5, reference: uniqueId('ASN') };
+    case '/carriers/shipengine/track':
+      return {
+        resource_url: `https://api.shipengine.com/v1/tracking?carrier_code=ups&tracking_number=${known.trackingNumber}`,
+        resource_type: 'API_TRACK',
+        data: {
+          tracking_number: known.trackingNumber,
+          status_code: 'IT',
+          events: [{ occurred_at: new Date().toISOString(), description: 'Arrived at facility' }],
+        },
+      };
     case '/carriers/:carrier/webhooks':
       return {
         events: [
@@ -266,6 +289,10 @@ function requestFor(route: { method: string; url: string }): fc.Arbitrary<Inject
       };
       if (route.url === '/carriers/:carrier/webhooks' && r.sign && r.body !== undefined) {
         headers['colis-signature'] = signPayload(r.body, WEBHOOK_SECRET, Date.now());
+        delete headers['x-api-key'];
+      }
+      if (route.url === '/carriers/shipengine/track' && r.sign && r.body !== undefined) {
+        Object.assign(headers, signedHeaders(r.body, shipEngineKey));
         delete headers['x-api-key'];
       }
       const method = (r.otherMethod ?? route.method) as InjectOptions['method'];
