@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
 import { shipEngineAddressValidator } from '../../activities/carriers/shipengine/address-validator';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
+import { subscribeTrackWebhook } from '../../activities/carriers/shipengine/track-subscription';
 import { CarrierApiError, CarrierRejected, CarrierTimeout, isCarrierError } from '../../activities/carriers/errors';
 import type { BuyLabelRequest, RateRequest } from '../../domain/carrier';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
@@ -190,6 +191,18 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
     // Polling again learns nothing new: the same event id, which the tracking model absorbs.
     const again = await carrier.track('782758401696');
     expect(again.map((e) => e.eventId)).toEqual(events.map((e) => e.eventId));
+  });
+
+  it("track webhook subscription: the account's webhooks are listed, then the track one moved or created, conforming", async () => {
+    const http = new ShipEngineHttp({ apiUrl: mock.url, apiKey: API_KEY, timeoutMs: 30_000, fetch: mock.fetch });
+    const result = await subscribeTrackWebhook(http, 'https://colis.example.com/carriers/shipengine/track');
+    expectConforming();
+    expect(calls()[0]).toBe('GET /v1/environment/webhooks');
+    // The documented list holds no track webhook with our URL: one write follows, never two.
+    expect(calls().slice(1)).toEqual([
+      expect.stringMatching(/^(PUT \/v1\/environment\/webhooks\/se-[a-z0-9-]+|POST \/v1\/environment\/webhooks)$/),
+    ]);
+    expect(['moved', 'created']).toContain(result.action);
   });
 
   it('polling an unknown tracking number is a non-retryable rejection', async () => {
