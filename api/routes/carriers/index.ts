@@ -20,7 +20,8 @@ declare module 'fastify' {
 const SIGNATURE_HEADER_LC = SIGNATURE_HEADER.toLowerCase();
 
 /**
- * Carrier tracking webhooks. The HMAC covers the raw bytes, so this plugin (encapsulated: its
+ * Carrier tracking webhooks: the simulated carriers' (HMAC, below) and ShipEngine's (RSA, in
+ * shipengine-track.ts). Both signatures cover the raw bytes, so this plugin (encapsulated: its
  * parser applies to its routes only) keeps the body as a Buffer and parses the JSON itself.
  * Checks run cheapest-to-trust first: signature (401), shape (400), every tracking number known
  * (404, nothing signalled), then events already recorded are acknowledged and dropped, and the rest
