@@ -9,6 +9,7 @@ import type { RelayWaker } from './notifications/outbox';
 import { createOrderActivities } from './orders';
 import { PlanningFacts } from './planning-facts';
 import { createReturnLabelActivities } from './return-labels';
+import { createReshipActivities } from './reships';
 import { createReturnActivities } from './returns';
 import { createReallocationActivities } from './reallocation';
 import { createRepromiseActivities } from './repromise';
@@ -44,6 +45,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),
     ...createReturnActivities(deps.db, deps.waker),
+    ...createReshipActivities(deps.db, deps.waker),
   };
 }
 

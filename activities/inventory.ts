@@ -325,7 +325,27 @@ async function reserveIn(
     });
   }
 
-  // Locked before they are read: the allocation works on availability nobody else can change until commit.
+  const holding = [...new Set(active.map((r) => r.warehouseCode))];
+  const allocation = await allocateLocked(tx, orderId, wanted, [...holding, ...extraPreference], costs);
+  const created = await holdAllocation(tx, orderId, allocation, existing.length);
+
+  const shortages: LineShortage[] = allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing }));
+  return { held: [...heldBefore, ...created], shortages };
+}
+
+/**
+ * Allocates `wanted` over the active warehouses' levels, locked before they are read: the allocation
+ * works on availability nobody else can change until commit. Warehouses in `preferred` come first,
+ * then those in the customer's country: a cross-border parcel takes a transit day more, enough to
+ * break an express promise.
+ */
+export async function allocateLocked(
+  tx: Tx,
+  orderId: string,
+  wanted: readonly { lineId: string; skuCode: string; quantity: number }[],
+  preferred: readonly string[],
+  costs?: CostContext,
+): Promise<ReturnType<typeof allocateOrder>> {
   const skuCodes = [...new Set(wanted.map((line) => line.skuCode))];
   const levels = await tx.$queryRaw<LevelRow[]>`
     SELECT l."warehouseCode", l."skuCode", l."onHand", l."reserved"
@@ -333,27 +353,32 @@ async function reserveIn(
     WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL
     ORDER BY l."warehouseCode", l."skuCode"
     FOR UPDATE OF l`;
-
-  // Warehouses already holding stock for the order come first, so a restock completes the same shipment;
-  // then those in the customer's country: a cross-border parcel takes a transit day more, enough to break
-  // an express promise (ties went to the lowest code before, Hamburg for every French customer).
-  const holding = [...new Set(active.map((r) => r.warehouseCode))];
   const stock = levels.map((level) => ({
     warehouseCode: level.warehouseCode,
     skuCode: level.skuCode,
     available: level.onHand - level.reserved,
   }));
-  // A restock completes the shipment the order already holds stock for: that rule beats cost. The first
-  // reservation of an order goes to the cheapest warehouses to the door that keep its promise (a domestic
-  // warehouse is cheaper and nearer there already); otherwise (a restock's remainder, the baseline rules)
-  // the customer's country comes before the lowest code: a cross-border parcel takes a transit day more.
-  const cheapest = holding.length === 0 && extraPreference.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
-  const domestic = cheapest ? [] : await domesticWarehouses(tx, orderId);
-  const allocation =
-    cheapest?.allocation ??
-    allocateOrder(wanted, stock, { warehousePreference: [...new Set([...holding, ...extraPreference, ...domestic])] });
+  // A restock completes the shipment the order already holds stock for (`preferred`): that rule beats
+  // cost. The first reservation of an order goes to the cheapest warehouses to the door that keep its
+  // promise (a domestic warehouse is cheaper and nearer there already); otherwise (a restock's remainder,
+  // a re-ship's replacement, the baseline rules) the customer's country comes before the lowest code.
+  const cheapest = preferred.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
+  if (cheapest) return cheapest.allocation;
+  const preference = [...preferred, ...(await domesticWarehouses(tx, orderId))];
+  return allocateOrder(wanted, stock, { warehousePreference: [...new Set(preference)] });
+}
 
-  let seq = existing.length;
+/**
+ * Holds what an allocation found: reservations `<orderId>-R<n>` numbered on from `reservationsSoFar`,
+ * their levels' reserved counts and one ledger movement each. The caller holds the order's lock.
+ */
+export async function holdAllocation(
+  tx: Tx,
+  orderId: string,
+  allocation: ReturnType<typeof allocateOrder>,
+  reservationsSoFar: number,
+): Promise<HeldReservation[]> {
+  let seq = reservationsSoFar;
   const created: HeldReservation[] = [];
   for (const shipment of allocation.shipments) {
     for (const line of shipment.lines) {
@@ -401,9 +426,7 @@ async function reserveIn(
       })),
     });
   }
-
-  const shortages: LineShortage[] = allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing }));
-  return { held: [...heldBefore, ...created], shortages };
+  return created;
 }
 
 function toHeld(r: { id: string; orderLineId: string; skuCode: string; warehouseCode: string; quantity: number }): HeldReservation {

@@ -64,6 +64,10 @@ export const ShipmentViewSchema = z.object({
   labelAttempt: z.number().int(),
   escalations: z.array(EscalationViewSchema),
   timeline: z.array(TimelineEntrySchema),
+  /** A replacement shipment: the lost or damaged one it sends again. */
+  replaces: z.string().optional(),
+  /** A re-shipped shipment: the replacements that send its lines again. */
+  replacedBy: z.array(z.string()).optional(),
 });
 export type ShipmentView = z.infer<typeof ShipmentViewSchema>;
 

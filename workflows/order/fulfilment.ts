@@ -1,4 +1,5 @@
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { type ChildWorkflowHandle, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import type { PlannedShipment } from '../activity-types';
 import { TASK_QUEUES } from '../../domain/ids';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, summarised } from '../activity-options';
@@ -6,6 +7,9 @@ import { cancelShipmentSignal, searchAttributes, shipmentAddressChangedSignal } 
 import { shipmentWorkflowV2 } from '../shipment/workflow';
 import type { ShipmentOutcome } from '../shipment/types';
 import { describeShortages, type OrderJourney } from './order';
+import { refulfil } from './replacement';
+
+type ShipmentChild = ChildWorkflowHandle<typeof shipmentWorkflowV2>;
 
 /**
  * One shipment per warehouse holding the order's stock: planned in the database, started as child
@@ -13,7 +17,7 @@ import { describeShortages, type OrderJourney } from './order';
  * their outcomes. Starting a child passes its search attributes, so its first second costs no upsert.
  */
 export async function fulfil(o: OrderJourney): Promise<ShipmentOutcome[]> {
-  const { orderId, request, promisedBy, timeScale } = o.input;
+  const { orderId, promisedBy } = o.input;
   const planned = await summarised(bookkeeping.planShipments, 'Plan one shipment per warehouse', { orderId });
   const warehouses = [...new Set(planned.map((p) => p.warehouseCode))];
   o.searchAttributes.set({ key: searchAttributes.warehouse, value: warehouses });
@@ -23,52 +27,64 @@ export async function fulfil(o: OrderJourney): Promise<ShipmentOutcome[]> {
       (o.shortages.length > 0 ? `; ${describeShortages(o.shortages, 'short-shipped')}` : ''),
   );
   await o.onMilestone({ kind: 'confirmed', orderId, promisedBy, shipments: planned.length });
-  for (const p of planned) {
-    o.shipments.set(p.shipmentId, plannedShipmentView({ ...p, promisedBy }));
-    const startedWith = o.shipTo;
-    const child = await startChild(shipmentWorkflowV2, {
-      workflowId: p.workflowId,
-      taskQueue: TASK_QUEUES.orders,
-      args: [
-        {
-          orderId,
-          shipmentId: p.shipmentId,
-          warehouseCode: p.warehouseCode,
-          customerId: request.customer.id,
-          lines: p.lines,
-          shipTo: startedWith,
-          serviceLevel: request.serviceLevel,
-          promisedBy,
-          timeScale,
-          ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      staticSummary: `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${startedWith.city}`,
-      typedSearchAttributes: [
-        { key: searchAttributes.orderId, value: orderId },
-        { key: searchAttributes.customerId, value: request.customer.id },
-        { key: searchAttributes.warehouse, value: [p.warehouseCode] },
-        { key: searchAttributes.shipmentStatus, value: 'planned' },
-        { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
-        { key: searchAttributes.escalated, value: false },
-      ],
-    });
-    o.children.set(p.shipmentId, child);
-    // A cancel or address change accepted while this child was starting did not reach it: pass it on.
-    if (o.shipTo !== startedWith) await child.signal(shipmentAddressChangedSignal, o.shipTo);
-    if (o.cancelReason !== undefined) await child.signal(cancelShipmentSignal, { reason: o.cancelReason });
-  }
+  for (const p of planned) await startShipment(o, p);
   o.showDetails();
-  const outcomes = await Promise.all(
-    [...o.children.values()].map(async (child) => {
-      const outcome = await child.result();
-      // The outcome is what the order keeps of a finished shipment; the API reads its details from the database.
-      const shipment = o.shipments.get(outcome.shipmentId);
-      if (shipment) Object.assign(shipment, outcome);
-      return outcome;
-    }),
-  );
+  const outcomes = (await Promise.all([...o.children.values()].map((child) => shipmentOutcomes(o, child)))).flat();
   o.outcomes.push(...outcomes);
   return outcomes;
+}
+
+/**
+ * Starts one planned shipment as a child workflow on the orders queue (its warehouse work goes to the
+ * warehouse's own queue), with its search attributes, so its first second costs no upsert.
+ */
+export async function startShipment(o: OrderJourney, p: PlannedShipment, summary?: string): Promise<ShipmentChild> {
+  const { orderId, request, promisedBy, timeScale } = o.input;
+  o.shipments.set(p.shipmentId, plannedShipmentView({ ...p, promisedBy }));
+  const startedWith = o.shipTo;
+  const child = await startChild(shipmentWorkflowV2, {
+    workflowId: p.workflowId,
+    taskQueue: TASK_QUEUES.orders,
+    args: [
+      {
+        orderId,
+        shipmentId: p.shipmentId,
+        warehouseCode: p.warehouseCode,
+        customerId: request.customer.id,
+        lines: p.lines,
+        shipTo: startedWith,
+        serviceLevel: request.serviceLevel,
+        promisedBy,
+        timeScale,
+        ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
+      },
+    ],
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    staticSummary:
+      summary ??
+      `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${startedWith.city}`,
+    typedSearchAttributes: [
+      { key: searchAttributes.orderId, value: orderId },
+      { key: searchAttributes.customerId, value: request.customer.id },
+      { key: searchAttributes.warehouse, value: [p.warehouseCode] },
+      { key: searchAttributes.shipmentStatus, value: 'planned' },
+      { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
+      { key: searchAttributes.escalated, value: false },
+    ],
+  });
+  o.children.set(p.shipmentId, child);
+  // A cancel or address change accepted while this child was starting did not reach it: pass it on.
+  if (o.shipTo !== startedWith) await child.signal(shipmentAddressChangedSignal, o.shipTo);
+  if (o.cancelReason !== undefined) await child.signal(cancelShipmentSignal, { reason: o.cancelReason });
+  return child;
+}
+
+/** A shipment's outcome, and its replacements' when ops re-shipped it (order/replacement.ts). */
+export async function shipmentOutcomes(o: OrderJourney, child: ShipmentChild): Promise<ShipmentOutcome[]> {
+  const outcome = await child.result();
+  // The outcome is what the order keeps of a finished shipment; the API reads its details from the database.
+  const shipment = o.shipments.get(outcome.shipmentId);
+  if (shipment) Object.assign(shipment, outcome);
+  if (!outcome.reshipped) return [outcome];
+  return [outcome, ...(await refulfil(o, outcome))];
 }

@@ -83,6 +83,8 @@ export class ShipmentJourney {
   watch: TrackingWatch;
   cancelReason: string | undefined;
   pendingAddress: Address | undefined;
+  /** Set when ops re-shipped the parcel: the order re-fulfils it as a replacement shipment. */
+  replacement: { reason: string } | undefined;
   private stageDetails = '';
 
   constructor(readonly input: ShipmentInput) {

@@ -7,6 +7,7 @@ import { carrier, stock, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
 import { bookLabel, voidLabel } from './booking';
 import { repromiseIfAtRisk, repromiseIfScanShowsRisk } from './repromise';
+import { giveUpParcel, reshipRefulfils } from './reship';
 import { absorbScans } from './scans';
 import { type ShipmentJourney, StopShipment } from './shipment';
 import type { ShipmentInput } from './types';
@@ -160,7 +161,8 @@ async function poll(j: ShipmentJourney): Promise<CarrierTrackingEvent[]> {
 }
 
 /** Applies ops' decision on an escalation during tracking; a final stage when the decision ends the shipment. */
-async function applyDecision(j: ShipmentJourney, { answer }: Answered): Promise<FinalShipmentStage | undefined> {
+async function applyDecision(j: ShipmentJourney, answered: Answered): Promise<FinalShipmentStage | undefined> {
+  const { answer } = answered;
   j.showDetails();
   switch (answer.decision) {
     case 'wait':
@@ -168,6 +170,7 @@ async function applyDecision(j: ShipmentJourney, { answer }: Answered): Promise<
       j.watch.stallBaseMs = Date.now();
       return undefined;
     case 'reship':
+      if (reshipRefulfils()) return giveUpParcel(j, answered);
       await voidLabel(j, 'reship');
       j.dispatched = false;
       await bookLabel(j, 'reship');

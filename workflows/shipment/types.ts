@@ -30,6 +30,8 @@ export interface ShipmentOutcome {
   shippingCostCents: number;
   promiseMiss: boolean;
   savingCents: number;
+  /** Ops re-shipped this (lost or damaged) parcel: the order sends its lines again in a replacement shipment. */
+  reshipped?: { reason: string };
 }
 
 /** The label the shipment travels under, and whether its carrier pushes scans or must be polled. */

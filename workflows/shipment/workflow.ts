@@ -35,5 +35,6 @@ export async function shipmentWorkflowV2(input: ShipmentInput): Promise<Shipment
     shippingCostCents: view.shippingCostCents,
     promiseMiss: view.promiseMiss,
     savingCents: journey.savingCents,
+    ...(journey.replacement ? { reshipped: journey.replacement } : {}),
   };
 }

@@ -1,0 +1,192 @@
+import type { LineShortage } from '../domain/inventory';
+import { ids } from '../domain/ids';
+import type { Milestone } from '../domain/notifications';
+import type { Db } from './db';
+import { asActivity } from './failures';
+import { allocateLocked, holdAllocation, lockOrder, type Tx } from './inventory';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+import type { PlannedShipmentView } from './shipment-planning';
+
+/**
+ * A re-ship that re-fulfils, on the database side: the lost (or damaged) parcel's goods are written off
+ * and claimed back from its carrier, and the same lines are reserved again as new shipments, planned in
+ * one transaction under the order's lock like every stock change of the order. Each call may run twice
+ * or concurrently with itself and still changes the ledger once: movements, claims and replacement
+ * shipments all carry keys derived from the lost shipment's id.
+ */
+
+export interface LostParcelSettlement {
+  /** Units written off by this call; a retry of a completed settlement writes off nothing. */
+  writtenOff: number;
+  /** The claim against the carrier, when the carrier had the parcel. */
+  claimId?: string;
+}
+
+export interface ReplacementPlan {
+  /** The replacement shipments, one per warehouse; none while the goods are short (the replacement waits). */
+  planned: PlannedShipmentView[];
+  shortages: LineShortage[];
+}
+
+export const claimIdFor = (shipmentId: string) => `claim-${shipmentId}`;
+
+export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker) {
+  return {
+    /**
+     * Writes the lost parcel's goods off (they left stock when the carrier took them; the movement records
+     * why they will never come back) and opens a claim for their value with the carrier that lost them.
+     */
+    async settleLostParcel({ shipmentId, damaged }: { shipmentId: string; damaged: boolean }): Promise<LostParcelSettlement> {
+      return asActivity(() =>
+        db.$transaction(async (tx) => {
+          const shipment = await tx.shipment.findUniqueOrThrow({
+            where: { id: shipmentId },
+            include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
+          });
+          const why = `${damaged ? 'damaged' : 'lost'} in transit${shipment.trackingNumber ? ` (${shipment.carrierCode} ${shipment.trackingNumber})` : ''}: re-shipped`;
+          const { count } = await tx.inventoryMovement.createMany({
+            data: shipment.lines.map((line) => ({
+              warehouseCode: shipment.warehouseCode,
+              skuCode: line.skuCode,
+              kind: 'write_off' as const,
+              // The goods left on-hand with the parcel (its `ship` movement): nothing is left to count down.
+              onHandDelta: 0,
+              reservedDelta: 0,
+              orderId: shipment.orderId,
+              shipmentId,
+              idempotencyKey: `write_off:reship:${shipmentId}:${line.orderLineId}`,
+              note: why,
+            })),
+            skipDuplicates: true,
+          });
+          const writtenOff = count === 0 ? 0 : shipment.lines.reduce((n, l) => n + l.quantity, 0);
+          if (!shipment.carrierCode || !shipment.trackingNumber) return { writtenOff };
+          const amountCents = shipment.lines.reduce((sum, l) => sum + l.quantity * l.orderLine.sku.unitPriceCents, 0);
+          await tx.carrierClaim.createMany({
+            data: [
+              {
+                id: claimIdFor(shipmentId),
+                shipmentId,
+                orderId: shipment.orderId,
+                carrierCode: shipment.carrierCode,
+                trackingNumber: shipment.trackingNumber,
+                reason: damaged ? 'damaged' : 'lost',
+                amountCents,
+                currency: shipment.lines[0]?.orderLine.sku.currency ?? 'EUR',
+                updatedBy: 'colis',
+              },
+            ],
+            skipDuplicates: true,
+          });
+          return { writtenOff, claimId: claimIdFor(shipmentId) };
+        }),
+      );
+    },
+
+    /**
+     * Reserves the lost shipment's lines again, wherever the allocation finds them (another warehouse,
+     * several), and plans them as replacement shipments; all or nothing, so a short replacement waits
+     * whole for a restock. The customer and the shop hear of the re-ship once, at the first call.
+     */
+    async reserveReplacement({
+      orderId,
+      lostShipmentId,
+      reason,
+    }: {
+      orderId: string;
+      lostShipmentId: string;
+      reason: string;
+    }): Promise<ReplacementPlan> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          await lockOrder(tx, orderId);
+          const lost = await tx.shipment.findUniqueOrThrow({ where: { id: lostShipmentId }, include: { lines: true } });
+          const plan = await planReplacement(tx, orderId, lost);
+          const promisedBy = plan.planned.length > 0 ? lost.promisedBy.toISOString() : undefined;
+          const milestone: Milestone = {
+            orderId,
+            key: `reshipped:${lostShipmentId}`,
+            mail: {
+              milestone: 'reshipped',
+              data: {
+                reason,
+                ...(promisedBy ? { promisedBy } : {}),
+                items: lost.lines.map((l) => ({ skuCode: l.skuCode, quantity: l.quantity })),
+              },
+            },
+            webhook: {
+              type: 'shipment.reshipped',
+              data: {
+                shipmentId: lostShipmentId,
+                carrierCode: lost.carrierCode,
+                trackingNumber: lost.trackingNumber,
+                reason,
+                replacedBy: plan.planned.map((p) => p.shipmentId),
+                ...(promisedBy ? { promisedBy } : {}),
+              },
+            },
+          };
+          return { result: plan, milestones: [milestone] };
+        }),
+      );
+    },
+  };
+}
+
+export type ReshipActivities = ReturnType<typeof createReshipActivities>;
+
+type LostShipment = { id: string; orderId: string; promisedBy: Date; lines: { orderLineId: string; skuCode: string; quantity: number }[] };
+
+async function planReplacement(tx: Tx, orderId: string, lost: LostShipment): Promise<ReplacementPlan> {
+  const already = await tx.shipment.findMany({ where: { replacesShipmentId: lost.id }, orderBy: { seq: 'asc' }, include: { lines: true } });
+  if (already.length > 0) return { planned: already.map(toPlanned), shortages: [] };
+
+  const wanted = lost.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity }));
+  const allocation = await allocateLocked(tx, orderId, wanted, []);
+  if (allocation.shortages.length > 0) {
+    return { planned: [], shortages: allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing })) };
+  }
+  const reservationsSoFar = await tx.reservation.count({ where: { orderId } });
+  const held = await holdAllocation(tx, orderId, allocation, reservationsSoFar);
+  const last = await tx.shipment.aggregate({ where: { orderId }, _max: { seq: true } });
+  let seq = last._max.seq ?? 0;
+  const planned: PlannedShipmentView[] = [];
+  for (const part of allocation.shipments) {
+    seq += 1;
+    const shipmentId = ids.shipmentId(orderId, seq);
+    const lines = part.lines.map((l) => ({ orderLineId: l.lineId, skuCode: l.skuCode, quantity: l.quantity }));
+    await tx.shipment.create({
+      data: {
+        id: shipmentId,
+        orderId,
+        seq,
+        warehouseCode: part.warehouseCode,
+        workflowId: ids.shipmentWorkflowId(shipmentId),
+        promisedBy: lost.promisedBy,
+        status: 'planned',
+        replacesShipmentId: lost.id,
+        lines: { createMany: { data: lines } },
+      },
+    });
+    await tx.reservation.updateMany({
+      where: { id: { in: held.filter((r) => r.warehouseCode === part.warehouseCode).map((r) => r.reservationId) } },
+      data: { shipmentId },
+    });
+    planned.push({ shipmentId, workflowId: ids.shipmentWorkflowId(shipmentId), warehouseCode: part.warehouseCode, lines });
+  }
+  return { planned, shortages: [] };
+}
+
+function toPlanned(s: {
+  id: string;
+  workflowId: string;
+  warehouseCode: string;
+  lines: { orderLineId: string; skuCode: string; quantity: number }[];
+}): PlannedShipmentView {
+  return {
+    shipmentId: s.id,
+    workflowId: s.workflowId,
+    warehouseCode: s.warehouseCode,
+    lines: s.lines.map((l) => ({ orderLineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity })),
+  };
+}

@@ -1,0 +1,41 @@
+import { patched } from '@temporalio/workflow';
+import type { FinalShipmentStage } from '../../domain/lifecycle';
+import { bookkeeping, reships, summarised } from '../activity-options';
+import type { Answered } from '../shared/escalation';
+import { voidLabel } from './booking';
+import type { ShipmentJourney } from './shipment';
+
+/**
+ * Histories recorded before a re-ship re-fulfilled re-booked a label for the same parcel in the same
+ * shipment; they replay that way (README, "Upgrading a running system").
+ */
+export const RESHIP_REFULFILS_PATCH = 'reship-refulfils';
+
+export const reshipRefulfils = (): boolean => patched(RESHIP_REFULFILS_PATCH);
+
+/**
+ * Ops decided to re-ship a lost or damaged parcel: this shipment ends as lost, its goods written off and
+ * claimed back from the carrier, and the order re-fulfils its lines as a replacement shipment (reserved
+ * again, picked, packed, booked and tracked like any other; order/replacement.ts).
+ */
+export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Promise<FinalShipmentStage> {
+  const { shipmentId } = j.input;
+  // A label the carrier never scanned is still refundable; the goods packed under it are gone all the same.
+  await voidLabel(j, 'reship');
+  if (!j.dispatched) await bookkeeping.consumeReservations({ shipmentId });
+  j.saga.clear();
+  const damaged = j.tracking.status === 'exception';
+  const settled = await summarised(reships.settleLostParcel, `Write off ${shipmentId}'s goods, claim them from the carrier`, {
+    shipmentId,
+    damaged,
+  });
+  j.timeline.note(
+    'note',
+    'parcel given up: re-shipped',
+    `${view.reason} escalation answered "reship"; goods written off${settled.claimId ? `, carrier claim ${settled.claimId} opened` : ''}`,
+  );
+  j.replacement = {
+    reason: damaged ? 'damaged in transit' : view.reason === 'broken' ? 'lost by the carrier' : `${view.reason} in transit`,
+  };
+  return 'lost';
+}
