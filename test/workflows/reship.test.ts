@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { createReshipActivities } from '../../activities/reships';
+import { HOUR_MS } from '../../domain/clock';
+import { ids } from '../../domain/ids';
+import { resolveEscalationUpdate } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import {
+  firstShipmentId,
+  orderIdOf,
+  orderView,
+  recipient,
+  rejectionOf,
+  simulator,
+  until,
+  untilEscalation,
+  untilWorkflowKnowsEscalation,
+} from './steps';
+
+/**
+ * A re-ship that re-fulfils: ops answer "reship" on a stuck parcel, the parcel is written off and claimed
+ * back from its carrier, and the order reserves the same lines again (wherever stock is, waiting for it
+ * when there is none), picks, packs, books and tracks a replacement shipment to delivery.
+ */
+describe('re-ship: a lost parcel is sent again from stock', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+    // The shop's status events are recorded only for a subscription that wants them: one for every shop.
+    await journey.database.db.webhookSubscription.create({
+      data: { id: 'whs-reship-test', shopId: '*', url: 'https://shop.example.test/hooks', secret: 'whsec_dGVzdA==' },
+    });
+  });
+  afterAll(() => journey?.teardown());
+
+  const db = () => journey.database.db;
+  const reship = (shipmentId: string, escalationId: string) =>
+    journey.env.client.workflow.getHandle(`shipment-${shipmentId}`).executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId, decision: 'reship', resolvedBy: 'ops-test', note: 'send it again' }],
+    });
+
+  async function stuckParcel(lines: { sku: string; quantity: number }[]) {
+    const handle = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]'), lines });
+    const orderId = orderIdOf(handle);
+    const lostId = firstShipmentId(handle);
+    // The replacement goes to the same door: this time the carrier behaves.
+    simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    return { handle, orderId, lostId, stuck };
+  }
+
+  it('a stuck parcel re-shipped is reserved, picked, packed, booked and delivered anew; its goods written off and claimed once; the customer and shop told once', async () => {
+    const { handle, orderId, lostId, stuck } = await stuckParcel([{ sku: 'MUG-CER-350', quantity: 2 }]);
+    const lostLabel = await db().label.findFirstOrThrow({ where: { shipmentId: lostId } });
+    await reship(lostId, stuck.id);
+    // The same decision sent again (a double click, a retried request) is refused and changes nothing.
+    expect(await rejectionOf(reship(lostId, stuck.id))).toMatch(/not open|already|no open/i);
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const replacementId = ids.shipmentId(orderId, 2);
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage, s.reshipped !== undefined])).toEqual([
+      [lostId, 'lost', true],
+      [replacementId, 'delivered', false],
+    ]);
+
+    const replacement = await db().shipment.findUniqueOrThrow({
+      where: { id: replacementId },
+      include: { lines: true, labels: true, packages: true },
+    });
+    expect(replacement).toMatchObject({ replacesShipmentId: lostId, status: 'delivered' });
+    expect(replacement.pickedAt).not.toBeNull();
+    expect(replacement.packedAt).not.toBeNull();
+    expect(replacement.packages.length).toBeGreaterThan(0);
+    expect(replacement.labels).toHaveLength(1);
+    expect(replacement.labels[0]?.trackingNumber).not.toBe(lostLabel.trackingNumber);
+    expect(replacement.lines.map((l) => [l.skuCode, l.quantity])).toEqual([['MUG-CER-350', 2]]);
+    expect(await db().shipment.count({ where: { orderId } })).toBe(2);
+
+    // The ledger: the lost goods left with their parcel and are written off once; the replacement's reserved and shipped.
+    const movements = await db().inventoryMovement.findMany({ where: { orderId }, orderBy: { id: 'asc' } });
+    const of = (kind: string, shipmentId?: string) =>
+      movements.filter((m) => m.kind === kind && (shipmentId === undefined || m.shipmentId === shipmentId));
+    expect(of('write_off').map((m) => [m.shipmentId, m.skuCode, m.onHandDelta, m.reservedDelta])).toEqual([[lostId, 'MUG-CER-350', 0, 0]]);
+    expect(of('ship', lostId).reduce((n, m) => n + m.onHandDelta, 0)).toBe(-2);
+    expect(of('ship', replacementId).reduce((n, m) => n + m.onHandDelta, 0)).toBe(-2);
+    expect(of('reserve').reduce((n, m) => n + m.reservedDelta, 0)).toBe(4);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+    const reservations = await db().reservation.findMany({ where: { orderId } });
+    expect(reservations.every((r) => r.status === 'consumed')).toBe(true);
+
+    const claims = await db().carrierClaim.findMany({ where: { orderId } });
+    expect(claims).toHaveLength(1);
+    const mug = await db().sku.findUniqueOrThrow({ where: { code: 'MUG-CER-350' } });
+    expect(claims[0]).toMatchObject({
+      shipmentId: lostId,
+      carrierCode: lostLabel.carrierCode,
+      trackingNumber: lostLabel.trackingNumber,
+      reason: 'lost',
+      status: 'open',
+      amountCents: 2 * mug.unitPriceCents,
+    });
+
+    const mails = await db().customerMail.findMany({ where: { orderId, milestone: 'reshipped' } });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.data).toMatchObject({ promisedBy: expect.any(String), items: [{ skuCode: 'MUG-CER-350', quantity: 2 }] });
+    const events = await db().webhookEvent.findMany({ where: { orderId, type: 'shipment.reshipped' } });
+    expect(events).toHaveLength(1);
+    expect(events[0]?.payload).toMatchObject({ data: { shipmentId: lostId, replacedBy: [replacementId] } });
+
+    // The order's view links the two.
+    const view = await orderView(handle);
+    expect(view.shipments.find((s) => s.shipmentId === lostId)).toMatchObject({ stage: 'lost', replacedBy: [replacementId] });
+    expect(view.shipments.find((s) => s.shipmentId === replacementId)).toMatchObject({ stage: 'delivered', replaces: lostId });
+    const escalation = await db().escalation.findUniqueOrThrow({ where: { id: stuck.id } });
+    expect(escalation).toMatchObject({ status: 'resolved', decision: 'reship' });
+  });
+
+  it('a re-ship with the goods gone from their warehouse waits for a restock, then ships from another warehouse', async () => {
+    // KETTLE-17L: 4 at LYS1 and none at PAR1. The lost parcel takes all of LYS1's.
+    const { handle, orderId, lostId, stuck } = await stuckParcel([{ sku: 'KETTLE-17L', quantity: 4 }]);
+    expect((await db().shipment.findUniqueOrThrow({ where: { id: lostId } })).warehouseCode).toBe('LYS1');
+    await reship(lostId, stuck.id);
+
+    await until(
+      journey,
+      'the replacement waiting for stock',
+      () => orderView(handle),
+      (v) => v.timeline.some((t) => t.label.includes('re-ship backordered')),
+      { stepMs: HOUR_MS },
+    );
+    expect(await db().shipment.count({ where: { orderId } })).toBe(1);
+    expect(await db().reservation.count({ where: { orderId, status: 'held' } })).toBe(0);
+    await createInventoryActivities(db()).restock({
+      warehouseCode: 'PAR1',
+      skuCode: 'KETTLE-17L',
+      quantity: 5,
+      reference: `reship-test-${orderId}`,
+    });
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const replacement = await db().shipment.findUniqueOrThrow({ where: { id: ids.shipmentId(orderId, 2) } });
+    expect(replacement).toMatchObject({ warehouseCode: 'PAR1', replacesShipmentId: lostId, status: 'delivered' });
+    expect(
+      await db().inventoryLevel.findUniqueOrThrow({ where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: 'KETTLE-17L' } } }),
+    ).toMatchObject({
+      onHand: 1,
+      reserved: 0,
+    });
+    expect(await db().customerMail.count({ where: { orderId, milestone: 'reshipped' } })).toBe(1);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+  });
+
+  it('the re-ship activities retried after they committed write off, claim and reserve nothing more', async () => {
+    const { handle, orderId, lostId, stuck } = await stuckParcel([{ sku: 'CANDLE-SOY-200', quantity: 3 }]);
+    await reship(lostId, stuck.id);
+    await handle.result();
+    const before = {
+      movements: await db().inventoryMovement.count({ where: { orderId } }),
+      claims: await db().carrierClaim.count({ where: { orderId } }),
+      shipments: await db().shipment.count({ where: { orderId } }),
+      mails: await db().customerMail.count({ where: { orderId } }),
+      levels: await db().inventoryLevel.findMany({ where: { skuCode: 'CANDLE-SOY-200' }, orderBy: { warehouseCode: 'asc' } }),
+    };
+    // What a worker killed after the commit, before the completion reached Temporal, would run again.
+    const activities = createReshipActivities(db());
+    expect(await activities.settleLostParcel({ shipmentId: lostId, damaged: false })).toMatchObject({ writtenOff: 0 });
+    const again = await activities.reserveReplacement({ orderId, lostShipmentId: lostId, reason: 'retry' });
+    expect(again.planned.map((p) => p.shipmentId)).toEqual([ids.shipmentId(orderId, 2)]);
+    expect({
+      movements: await db().inventoryMovement.count({ where: { orderId } }),
+      claims: await db().carrierClaim.count({ where: { orderId } }),
+      shipments: await db().shipment.count({ where: { orderId } }),
+      mails: await db().customerMail.count({ where: { orderId } }),
+      levels: await db().inventoryLevel.findMany({ where: { skuCode: 'CANDLE-SOY-200' }, orderBy: { warehouseCode: 'asc' } }),
+    }).toEqual(before);
+  });
+});
