@@ -123,8 +123,8 @@ describe('ops pages in Chromium', () => {
     expect(await journey.database.db.opsAction.count({ where: { targetId: escalationId } })).toBe(0);
     expect((await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).status).toBe('open');
 
-    // The carrier behaves for the new label: reship should deliver.
-    simulator(journey).scriptShipment(firstShipmentId(stalled), 'normal');
+    // The carrier behaves for the replacement parcel: reship should deliver.
+    simulator(journey).scriptShipment(`${orderIdOf(stalled)}-S2`, 'normal');
     await page.click(`${row} button[data-decision="reship"]`);
     await page.waitForSelector(`${row}[data-resolved="reship"]`);
     await page.screenshot({ path: screenshotPath('ops-escalations-resolved'), fullPage: true });
@@ -136,7 +136,7 @@ describe('ops pages in Chromium', () => {
     });
     const outcome = await stalled.result();
     expect(outcome.stage).toBe('completed');
-    expect(outcome.shipments[0]?.stage).toBe('delivered');
+    expect(outcome.shipments.map((s) => s.stage)).toEqual(['lost', 'delivered']);
   });
 
   it('a confirmed cancel is sent once, recorded against the ops key, and ends the shipment', async () => {

@@ -86,27 +86,28 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     expect(outcome.shipments[0]?.stage).toBe('delivered');
   });
 
-  it('"reship" on a stuck shipment books label attempt 2, tracks it and delivers', async () => {
+  it('"reship" on a stuck shipment ends it as lost and sends its lines again in a replacement shipment that is delivered', async () => {
     const handle = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') });
     const orderId = orderIdOf(handle);
     const shipmentId = firstShipmentId(handle);
     const opened = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
     // The row lands before the shipment knows the escalation: answer once its view lists it.
     await untilWorkflowKnowsEscalation(journey, opened);
-    simulator(journey).scriptShipment(shipmentId, 'normal');
+    const replacementId = `${orderId}-S2`;
+    simulator(journey).scriptShipment(replacementId, 'normal');
     await resolve(shipmentId, opened.id, 'reship');
 
     const outcome = await handle.result();
     expect(outcome.stage).toBe('completed');
-    expect(outcome.shipments[0]?.stage).toBe('delivered');
-    const labels = await journey.database.db.label.findMany({ where: { shipmentId }, orderBy: { attempt: 'asc' } });
-    expect(labels.map((l) => [l.attempt, l.status])).toEqual([
-      [1, 'purchased'],
-      [2, 'purchased'],
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([
+      [shipmentId, 'lost'],
+      [replacementId, 'delivered'],
     ]);
-    const shipment = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
-    expect(shipment).toMatchObject({ status: 'delivered', trackingNumber: labels[1]?.trackingNumber });
-    expect(shipment.shippingCostCents).toBe(labels[0]!.amountCents + labels[1]!.amountCents);
+    // The lost parcel keeps its one label; the replacement has its own.
+    expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
+    expect(await journey.database.db.label.count({ where: { shipmentId: replacementId } })).toBe(1);
+    const replacement = await journey.database.db.shipment.findUniqueOrThrow({ where: { id: replacementId } });
+    expect(replacement).toMatchObject({ status: 'delivered', replacesShipmentId: shipmentId });
     const escalation = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: opened.id } });
     expect(escalation).toMatchObject({ status: 'resolved', decision: 'reship' });
   });
