@@ -14,6 +14,7 @@ import services from './plugins/app/services';
 import helmet from './plugins/external/helmet';
 import swagger from './plugins/external/swagger';
 import carriers from './routes/carriers/index';
+import claims from './routes/claims/index';
 import codec from './routes/codec/index';
 import escalations from './routes/escalations/index';
 import health from './routes/health/index';
@@ -149,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhooks);
   await app.register(shops);
   await app.register(returns);
+  await app.register(claims);
 
   await app.ready();
   return app;

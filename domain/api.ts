@@ -31,6 +31,7 @@ export const API_ERROR_CODES = [
   'idempotency_conflict',
   'order_state_conflict',
   'escalation_resolved',
+  'claim_state_conflict',
   'return_window_closed',
   'escalation_not_open',
   'out_of_stock',

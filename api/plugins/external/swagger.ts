@@ -22,6 +22,7 @@ export default fp(
           { name: 'shipments', description: 'Shipments of an order' },
           { name: 'escalations', description: 'Problems waiting for an ops decision' },
           { name: 'returns', description: 'Returns (RMA): label, inbound parcel, inspection, refund due' },
+          { name: 'claims', description: 'Carrier claims for parcels lost or damaged in transit and re-shipped' },
           { name: 'inventory', description: 'Stock per warehouse and SKU' },
           { name: 'warehouses', description: 'Warehouse outages: declared down or up by ops' },
           { name: 'carriers', description: 'Carrier tracking webhooks' },

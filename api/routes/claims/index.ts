@@ -1,0 +1,131 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorResponseSchema } from '../../../domain/api';
+import {
+  type CarrierClaim,
+  CarrierClaimListSchema,
+  CarrierClaimSchema,
+  CLAIM_NEXT_STATUSES,
+  ClaimIdParamsSchema,
+  ClaimListQuerySchema,
+  ClaimStatusChangeSchema,
+} from '../../../domain/claims';
+import type { CarrierClaim as ClaimRow } from '../../../prisma/generated/client';
+import { ApiError, notFound } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+
+const errors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  409: ErrorResponseSchema,
+};
+
+/** Carrier claims for re-shipped parcels: ops list them and record where each stands with its carrier. */
+const claims: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/claims',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['claims'],
+        summary: 'List carrier claims',
+        description: 'Newest first. Filters: status, orderId, carrierCode. One claim per parcel re-shipped after its carrier had it.',
+        querystring: ClaimListQuerySchema,
+        response: { 200: CarrierClaimListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const rows = await app.db.carrierClaim.findMany({
+        where: {
+          ...(q.status ? { status: q.status } : {}),
+          ...(q.orderId ? { orderId: q.orderId } : {}),
+          ...(q.carrierCode ? { carrierCode: q.carrierCode } : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit,
+      });
+      return { items: rows.map(claimRecord) };
+    },
+  );
+
+  app.get(
+    '/claims/:id',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['claims'],
+        summary: 'One carrier claim',
+        params: ClaimIdParamsSchema,
+        response: { 200: CarrierClaimSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const row = await app.db.carrierClaim.findUnique({ where: { id: request.params.id } });
+      if (!row) throw notFound(`claim ${request.params.id}`);
+      return claimRecord(row);
+    },
+  );
+
+  app.post(
+    '/claims/:id/status',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['claims'],
+        summary: "Record a claim's progress with its carrier",
+        description:
+          'open → submitted → paid or refused; the key that moves it is recorded. Asking for the status the claim already has ' +
+          'answers it unchanged (a repeated request); any other move the claim cannot make answers 409 `claim_state_conflict`.',
+        params: ClaimIdParamsSchema,
+        body: ClaimStatusChangeSchema,
+        response: { 200: CarrierClaimSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const claimId = request.params.id;
+      const { status, note } = request.body;
+      const by = principalOf(request).name;
+      const row = await app.db.$transaction(async (tx) => {
+        const [current] = await tx.$queryRaw<{ status: ClaimRow['status'] }[]>`
+          SELECT "status"::text AS "status" FROM "CarrierClaim" WHERE "id" = ${claimId} FOR UPDATE`;
+        if (!current) throw notFound(`claim ${claimId}`);
+        if (current.status === status) return tx.carrierClaim.findUniqueOrThrow({ where: { id: claimId } });
+        if (!CLAIM_NEXT_STATUSES[current.status].includes(status)) {
+          const next = CLAIM_NEXT_STATUSES[current.status];
+          throw new ApiError(
+            409,
+            'claim_state_conflict',
+            `claim ${claimId} is ${current.status}: it can move to ${next.length > 0 ? next.join(' or ') : 'nothing (final)'}, not ${status}`,
+            [{ path: 'body.status', message: `allowed from ${current.status}: ${next.join(', ') || 'none'}` }],
+          );
+        }
+        return tx.carrierClaim.update({ where: { id: claimId }, data: { status, updatedBy: by, ...(note ? { note } : {}) } });
+      });
+      request.log.info({ claimId, status, by }, 'carrier claim moved');
+      return claimRecord(row);
+    },
+  );
+};
+
+function claimRecord(row: ClaimRow): CarrierClaim {
+  return {
+    claimId: row.id,
+    orderId: row.orderId,
+    shipmentId: row.shipmentId,
+    carrierCode: row.carrierCode,
+    trackingNumber: row.trackingNumber,
+    reason: row.reason,
+    amountCents: row.amountCents,
+    currency: row.currency,
+    status: row.status,
+    nextStatuses: [...CLAIM_NEXT_STATUSES[row.status]],
+    updatedBy: row.updatedBy,
+    ...(row.note ? { note: row.note } : {}),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export default claims;

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimIdFor, createReshipActivities } from '../../activities/reships';
+import { insertOrder, insertShipment } from './fixtures';
+import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
+
+/**
+ * Carrier claims as a hostile client would use them: only ops keys see or move them, every bad input
+ * is a 400 naming the field and changes nothing, a move the claim cannot make is a 409, and the key
+ * that moved it is recorded. No worker runs: the claim is opened as the re-ship's activity opens it.
+ */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** A shipped parcel of shop-a given up by ops: written off and claimed, as a re-ship does. */
+async function claimedParcel(): Promise<{ claimId: string; orderId: string; shipmentId: string; trackingNumber: string }> {
+  const orderId = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+  const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
+  const settled = await createReshipActivities(h.db).settleLostParcel({ shipmentId, damaged: false });
+  expect(settled.claimId).toBe(claimIdFor(shipmentId));
+  return { claimId: claimIdFor(shipmentId), orderId, shipmentId, trackingNumber };
+}
+
+const ops = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  h.as(KEYS.ops, { method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+const move = (claimId: string, body: unknown) => ops('POST', `/claims/${claimId}/status`, body);
+
+describe('carrier claims', () => {
+  it('ops list the claim of a re-shipped parcel with its carrier, tracking number and goods value', async () => {
+    const { claimId, orderId, shipmentId, trackingNumber } = await claimedParcel();
+    const listed = await ops('GET', `/claims?orderId=${orderId}`);
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().items).toEqual([
+      expect.objectContaining({
+        claimId,
+        orderId,
+        shipmentId,
+        carrierCode: 'swiftpost',
+        trackingNumber,
+        reason: 'lost',
+        status: 'open',
+        nextStatuses: ['submitted'],
+        updatedBy: 'colis',
+      }),
+    ]);
+    // One mug at its catalogue price: what the carrier owes for the goods, not the shipping.
+    expect(listed.json().items[0].amountCents).toBe(1290);
+    expect((await ops('GET', '/claims?status=open')).json().items.map((c: { claimId: string }) => c.claimId)).toContain(claimId);
+    expect((await ops('GET', `/claims/${claimId}`)).json()).toMatchObject({ claimId, status: 'open' });
+  });
+
+  it('open → submitted → paid, each move attributed to the ops key; a repeated move answers the claim unchanged', async () => {
+    const { claimId } = await claimedParcel();
+    const submitted = await move(claimId, { status: 'submitted', note: 'filed on the carrier portal' });
+    expect(submitted.statusCode, submitted.body).toBe(200);
+    expect(submitted.json()).toMatchObject({
+      status: 'submitted',
+      updatedBy: KEYS.ops.name,
+      note: 'filed on the carrier portal',
+      nextStatuses: ['paid', 'refused'],
+    });
+    expect((await move(claimId, { status: 'submitted' })).json()).toMatchObject({
+      status: 'submitted',
+      note: 'filed on the carrier portal',
+    });
+    expect((await move(claimId, { status: 'paid' })).json()).toMatchObject({ status: 'paid', nextStatuses: [] });
+    const final = expectErrorShape(await move(claimId, { status: 'refused' }), 409, 'claim_state_conflict');
+    expect(final.message).toMatch(/is paid: it can move to nothing \(final\), not refused/);
+    expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('paid');
+  });
+
+  it('a claim cannot skip filing: open → paid is a 409 naming what it may move to', async () => {
+    const { claimId } = await claimedParcel();
+    const refused = expectErrorShape(await move(claimId, { status: 'paid' }), 409, 'claim_state_conflict');
+    expect(refused.details).toEqual([{ path: 'body.status', message: 'allowed from open: submitted' }]);
+    expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('open');
+  });
+
+  it('bad input is a 400 naming the field and changes nothing', async () => {
+    const { claimId } = await claimedParcel();
+    const cases: [unknown, string][] = [
+      [{ status: 'lost' }, 'body.status'],
+      [{ status: 'open' }, 'body.status'],
+      [{}, 'body.status'],
+      [{ status: 'submitted', note: '' }, 'body.note'],
+      [{ status: 'submitted', note: 'x'.repeat(501) }, 'body.note'],
+      [{ status: 42 }, 'body.status'],
+    ];
+    for (const [body, path] of cases) {
+      const error = expectErrorShape(await move(claimId, body), 400, 'validation_failed');
+      expect(
+        error.details?.map((d) => d.path),
+        JSON.stringify(body),
+      ).toContain(path);
+    }
+    expect(expectErrorShape(await ops('GET', '/claims?status=pending'), 400, 'validation_failed').details?.[0]?.path).toBe('query.status');
+    expect(expectErrorShape(await ops('GET', '/claims?limit=0'), 400, 'validation_failed').details?.[0]?.path).toBe('query.limit');
+    expect(expectErrorShape(await move('bad id!', { status: 'submitted' }), 400, 'validation_failed').details?.[0]?.path).toBe('params.id');
+    expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('open');
+  });
+
+  it('a shop key, even the one whose order it is, neither sees nor moves a claim (403); an unknown claim is 404', async () => {
+    const { claimId } = await claimedParcel();
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/claims' }), 403, 'forbidden');
+    expectErrorShape(await h.as(KEYS.intakeB, { method: 'GET', url: `/claims/${claimId}` }), 403, 'forbidden');
+    expectErrorShape(
+      await h.as(KEYS.intake, { method: 'POST', url: `/claims/${claimId}/status`, payload: { status: 'submitted' } }),
+      403,
+      'forbidden',
+    );
+    expectErrorShape(await h.as(KEYS.swiftpost, { method: 'POST', url: `/claims/${claimId}/status`, payload: { status: 'paid' } }), 403);
+    expectErrorShape(await move('claim-NOPE-S1', { status: 'submitted' }), 404, 'not_found');
+    expectErrorShape(await ops('GET', '/claims/claim-NOPE-S1'), 404, 'not_found');
+    expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('open');
+  });
+
+  it('the parcel settled twice (an activity retried after its commit) has one write-off and one claim', async () => {
+    const { claimId, shipmentId, orderId } = await claimedParcel();
+    const again = await createReshipActivities(h.db).settleLostParcel({ shipmentId, damaged: false });
+    expect(again).toEqual({ writtenOff: 0, claimId });
+    expect(await h.db.carrierClaim.count({ where: { shipmentId } })).toBe(1);
+    const writeOffs = await h.db.inventoryMovement.findMany({ where: { orderId, kind: 'write_off' } });
+    expect(writeOffs.length).toBe(await h.db.shipmentLine.count({ where: { shipmentId } }));
+  });
+});
