@@ -101,6 +101,11 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
   const order = await db.order.findUnique({ where: { id: orderId }, include: orderInclude });
   if (!order) return undefined;
   const timings = order.stageTimings;
+  // A re-shipped parcel and the replacements that send its lines again name each other.
+  const replacementsOf = (shipmentId: string) => {
+    const ids = order.shipments.filter((s) => s.replacesShipmentId === shipmentId).map((s) => s.id);
+    return ids.length > 0 ? ids : undefined;
+  };
   const shipments: ShipmentView[] = order.shipments.map((shipment) => {
     const latestEvent = shipment.trackingEvents.at(-1);
     const labelAttempt = shipment.labels.reduce((max, label) => Math.max(max, label.attempt), 0);
@@ -121,6 +126,8 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
       shippingCostCents: shipment.shippingCostCents,
       lastScanAt: iso(shipment.lastScanAt),
       labelAttempt,
+      replaces: shipment.replacesShipmentId ?? undefined,
+      replacedBy: replacementsOf(shipment.id),
       escalations: shipment.escalations.map(escalationView),
       timeline: [
         ...stageEntries(timings.filter((t) => t.shipmentId === shipment.id)),

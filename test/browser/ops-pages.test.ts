@@ -192,6 +192,10 @@ describe('ops pages in Chromium', () => {
     expect(labels).toEqual(expect.arrayContaining(['reserving', 'picking', 'delivered']));
     expect(labels.some((label) => /escalation opened: stuck/.test(label))).toBe(true);
     expect(await page.getAttribute('#web-ui', 'href')).toContain(encodeURIComponent(`order-${orderId}`));
+    // The re-shipped parcel and its replacement name each other.
+    expect(await page.textContent('[data-fact="Shipments"]')).toContain(`${orderId}-S1: lost`);
+    expect(await page.textContent('[data-fact="Shipments"]')).toContain(`re-shipped as ${orderId}-S2`);
+    expect(await page.textContent('[data-fact="Shipments"]')).toContain(`replaces ${orderId}-S1`);
     await page.screenshot({ path: screenshotPath('ops-order'), fullPage: true });
   });
 

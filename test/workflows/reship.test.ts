@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { createReshipActivities } from '../../activities/reships';
+import { orderViewFromDb } from '../../api/services/views';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
@@ -113,6 +114,12 @@ describe('re-ship: a lost parcel is sent again from stock', () => {
     const view = await orderView(handle);
     expect(view.shipments.find((s) => s.shipmentId === lostId)).toMatchObject({ stage: 'lost', replacedBy: [replacementId] });
     expect(view.shipments.find((s) => s.shipmentId === replacementId)).toMatchObject({ stage: 'delivered', replaces: lostId });
+    // And so does the view the API reads from the database once the journey has ended.
+    const fromDb = await orderViewFromDb(db(), orderId);
+    expect(fromDb?.view.shipments.map((s) => [s.shipmentId, s.replaces, s.replacedBy])).toEqual([
+      [lostId, undefined, [replacementId]],
+      [replacementId, lostId, undefined],
+    ]);
     const escalation = await db().escalation.findUniqueOrThrow({ where: { id: stuck.id } });
     expect(escalation).toMatchObject({ status: 'resolved', decision: 'reship' });
   });

@@ -316,7 +316,10 @@
       var timeline = both[1];
       var facts = document.getElementById('facts');
       var shipments = order.shipments.map(
-        (s) => `${s.shipmentId}: ${s.stage.replace(/_/g, ' ')}${s.carrierCode ? ` (${s.carrierCode} ${s.trackingNumber || ''})` : ''}`,
+        (s) =>
+          `${s.shipmentId}: ${s.stage.replace(/_/g, ' ')}${s.carrierCode ? ` (${s.carrierCode} ${s.trackingNumber || ''})` : ''}` +
+          (s.replacedBy ? `, re-shipped as ${s.replacedBy.join(', ')}` : '') +
+          (s.replaces ? `, replaces ${s.replaces}` : ''),
       );
       var rows = [
         ['Status', order.stage],
