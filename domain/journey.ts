@@ -66,7 +66,7 @@ export const ShipmentViewSchema = z.object({
   timeline: z.array(TimelineEntrySchema),
   /** A replacement shipment: the lost or damaged one it sends again. */
   replaces: z.string().optional(),
-  /** A re-shipped shipment: the replacements that send its lines again. */
+  /** A re-shipped shipment: the replacements that send its lines again (none yet while they wait for stock). */
   replacedBy: z.array(z.string()).optional(),
 });
 export type ShipmentView = z.infer<typeof ShipmentViewSchema>;

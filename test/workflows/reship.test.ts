@@ -5,12 +5,14 @@ import { createReshipActivities } from '../../activities/reships';
 import { orderViewFromDb } from '../../api/services/views';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
-import { resolveEscalationUpdate } from '../../workflows/definitions';
+import { changeAddressUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import {
   firstShipmentId,
+  labelDestination,
+  NEW_ADDRESS,
   orderIdOf,
   orderView,
   recipient,
@@ -208,6 +210,8 @@ describe('re-ship: the replacement goes where the stock is', () => {
     );
     expect(await db().shipment.count({ where: { orderId } })).toBe(1);
     expect(await db().reservation.count({ where: { orderId, status: 'held' } })).toBe(0);
+    // The customer moved meanwhile: the lost parcel no longer holds the order, the replacement goes to the new door.
+    await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] });
     await createInventoryActivities(db()).restock({
       warehouseCode: 'PAR1',
       skuCode: 'KETTLE-17L',
@@ -219,6 +223,7 @@ describe('re-ship: the replacement goes where the stock is', () => {
     expect(outcome.stage).toBe('completed');
     const replacement = await db().shipment.findUniqueOrThrow({ where: { id: ids.shipmentId(orderId, 2) } });
     expect(replacement).toMatchObject({ warehouseCode: 'PAR1', replacesShipmentId: lostId, status: 'delivered' });
+    expect(labelDestination(journey, replacement.trackingNumber ?? '')?.city).toBe(NEW_ADDRESS.city);
     expect(
       await db().inventoryLevel.findUniqueOrThrow({ where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: 'KETTLE-17L' } } }),
     ).toMatchObject({

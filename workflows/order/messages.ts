@@ -28,7 +28,8 @@ export function answerMessages(o: OrderJourney): void {
   });
   setHandler(shipmentMilestoneSignal, (milestone) => heardFromShipment(o, milestone));
 
-  const withCarrier = () => [...o.shipments.values()].filter((s) => isWithCarrier(s.stage));
+  // A parcel given up and re-shipped no longer binds the order: its replacement may still be cancelled or re-addressed.
+  const withCarrier = () => [...o.shipments.values()].filter((s) => isWithCarrier(s.stage) && s.replacedBy === undefined);
   const refuseWhenClosed = (what: string) => {
     if (isFinalOrderStage(o.stage)) refuse(`order ${orderId} is already ${o.stage}`);
     if (o.cancelReason !== undefined) refuse(`order ${orderId} is ${what}`);

@@ -18,6 +18,9 @@ export async function refulfil(o: OrderJourney, lost: ShipmentOutcome): Promise<
   const { orderId } = o.input;
   const lostShipmentId = lost.shipmentId;
   const reason = lost.reshipped?.reason ?? 'parcel re-shipped';
+  const lostView = o.shipments.get(lostShipmentId);
+  // Re-shipped from now on, even while the replacement waits for stock: the lost parcel binds the order no more.
+  if (lostView) lostView.replacedBy = [];
   let restocksSeen = o.restocks;
   for (let attempt = 1; ; attempt++) {
     const plan = await summarised(reships.reserveReplacement, `Reserve the goods of ${lostShipmentId} again`, {
@@ -28,7 +31,6 @@ export async function refulfil(o: OrderJourney, lost: ShipmentOutcome): Promise<
     if (plan.planned.length > 0) {
       const ids = plan.planned.map((p) => p.shipmentId);
       o.timeline.note('note', `${lostShipmentId} re-shipped`, `replaced by ${ids.join(', ')} (${reason})`);
-      const lostView = o.shipments.get(lostShipmentId);
       if (lostView) lostView.replacedBy = ids;
       const children = [];
       for (const p of plan.planned) {
