@@ -12,7 +12,7 @@ import { canonicalJson } from './intake';
  * different request, 409. A request that failed for a reason that may pass (5xx) leaves its key free.
  */
 
-export type OpsActionKind = 'cancel' | 'change_address' | 'resolve_escalation' | 'restock' | 'inspect_return';
+export type OpsActionKind = 'cancel' | 'change_address' | 'resolve_escalation' | 'restock' | 'inspect_return' | 'move_claim';
 
 export interface OpsActionRequest {
   actor: string;

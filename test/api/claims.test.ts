@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimIdFor, createReshipActivities } from '../../activities/reships';
 import { insertOrder, insertShipment } from './fixtures';
-import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey } from './harness';
 
 /**
  * Carrier claims as a hostile client would use them: only ops keys see or move them, every bad input
@@ -72,6 +72,22 @@ describe('carrier claims', () => {
     const final = expectErrorShape(await move(claimId, { status: 'refused' }), 409, 'claim_state_conflict');
     expect(final.message).toMatch(/is paid: it can move to nothing \(final\), not refused/);
     expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('paid');
+  });
+
+  it('a move is an ops action of the calling key; the same Idempotency-Key replays it, another body under it is a 409', async () => {
+    const { claimId } = await claimedParcel();
+    const key = newKey('claim');
+    const moveOnce = (body: Record<string, unknown>) =>
+      h.as(KEYS.ops, { method: 'POST', url: `/claims/${claimId}/status`, payload: body, headers: { 'idempotency-key': key } });
+    const first = await moveOnce({ status: 'submitted' });
+    expect(first.statusCode, first.body).toBe(200);
+    const again = await moveOnce({ status: 'submitted' });
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expectErrorShape(await moveOnce({ status: 'refused' }), 409, 'idempotency_conflict');
+    expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('submitted');
+    const actions = await h.db.opsAction.findMany({ where: { targetId: claimId } });
+    expect(actions.map((a) => [a.actor, a.action, a.status])).toEqual([[KEYS.ops.name, 'move_claim', 200]]);
   });
 
   it('a claim cannot skip filing: open → paid is a 409 naming what it may move to', async () => {

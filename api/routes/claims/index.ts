@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponseSchema } from '../../../domain/api';
 import {
   type CarrierClaim,
   CarrierClaimListSchema,
@@ -7,19 +6,15 @@ import {
   CLAIM_NEXT_STATUSES,
   ClaimIdParamsSchema,
   ClaimListQuerySchema,
+  type ClaimStatusChange,
   ClaimStatusChangeSchema,
 } from '../../../domain/claims';
+import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import type { CarrierClaim as ClaimRow } from '../../../prisma/generated/client';
 import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
-
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-};
+import { runOpsAction } from '../../services/ops-actions';
+import { errorResponses } from '../responses';
 
 /** Carrier claims for re-shipped parcels: ops list them and record where each stands with its carrier. */
 const claims: FastifyPluginAsyncZod = async (app) => {
@@ -32,7 +27,7 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         summary: 'List carrier claims',
         description: 'Newest first. Filters: status, orderId, carrierCode. One claim per parcel re-shipped after its carrier had it.',
         querystring: ClaimListQuerySchema,
-        response: { 200: CarrierClaimListSchema, ...errors },
+        response: { 200: CarrierClaimListSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => {
@@ -58,7 +53,7 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         tags: ['claims'],
         summary: 'One carrier claim',
         params: ClaimIdParamsSchema,
-        response: { 200: CarrierClaimSchema, ...errors },
+        response: { 200: CarrierClaimSchema, ...errorResponses({ key: true, notFound: true }) },
       },
     },
     async (request) => {
@@ -77,36 +72,47 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         summary: "Record a claim's progress with its carrier",
         description:
           'open → submitted → paid or refused; the key that moves it is recorded. Asking for the status the claim already has ' +
-          'answers it unchanged (a repeated request); any other move the claim cannot make answers 409 `claim_state_conflict`.',
+          'answers it unchanged (a repeated request); any other move the claim cannot make answers 409 `claim_state_conflict`. ' +
+          'Recorded as an ops action of the calling key; an Idempotency-Key makes a retry safe (another body under the same key, 409).',
         params: ClaimIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
         body: ClaimStatusChangeSchema,
-        response: { 200: CarrierClaimSchema, ...errors },
+        response: { 200: CarrierClaimSchema, ...errorResponses({ key: true, body: true, notFound: true, conflict: true }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const claimId = request.params.id;
-      const { status, note } = request.body;
-      const by = principalOf(request).name;
-      const row = await app.db.$transaction(async (tx) => {
-        const [current] = await tx.$queryRaw<{ status: ClaimRow['status'] }[]>`
-          SELECT "status"::text AS "status" FROM "CarrierClaim" WHERE "id" = ${claimId} FOR UPDATE`;
-        if (!current) throw notFound(`claim ${claimId}`);
-        if (current.status === status) return tx.carrierClaim.findUniqueOrThrow({ where: { id: claimId } });
-        if (!CLAIM_NEXT_STATUSES[current.status].includes(status)) {
-          const next = CLAIM_NEXT_STATUSES[current.status];
-          throw new ApiError(
-            409,
-            'claim_state_conflict',
-            `claim ${claimId} is ${current.status}: it can move to ${next.length > 0 ? next.join(' or ') : 'nothing (final)'}, not ${status}`,
-            [{ path: 'body.status', message: `allowed from ${current.status}: ${next.join(', ') || 'none'}` }],
-          );
-        }
-        return tx.carrierClaim.update({ where: { id: claimId }, data: { status, updatedBy: by, ...(note ? { note } : {}) } });
-      });
-      request.log.info({ claimId, status, by }, 'carrier claim moved');
-      return claimRecord(row);
+      const actor = principalOf(request).name;
+      const { body, replayed } = await runOpsAction(
+        app.db,
+        { actor, action: 'move_claim', targetId: claimId, idempotencyKey: request.headers['idempotency-key'], request: request.body },
+        () => moveClaim(claimId, request.body, actor),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      else request.log.info({ claimId, status: body.status, actor }, 'carrier claim moved');
+      return body;
     },
   );
+
+  const moveClaim = async (claimId: string, { status, note }: ClaimStatusChange, by: string): Promise<CarrierClaim> => {
+    const row = await app.db.$transaction(async (tx) => {
+      const [current] = await tx.$queryRaw<{ status: ClaimRow['status'] }[]>`
+        SELECT "status"::text AS "status" FROM "CarrierClaim" WHERE "id" = ${claimId} FOR UPDATE`;
+      if (!current) throw notFound(`claim ${claimId}`);
+      if (current.status === status) return tx.carrierClaim.findUniqueOrThrow({ where: { id: claimId } });
+      const next = CLAIM_NEXT_STATUSES[current.status];
+      if (!next.includes(status)) {
+        throw new ApiError(
+          409,
+          'claim_state_conflict',
+          `claim ${claimId} is ${current.status}: it can move to ${next.length > 0 ? next.join(' or ') : 'nothing (final)'}, not ${status}`,
+          [{ path: 'body.status', message: `allowed from ${current.status}: ${next.join(', ') || 'none'}` }],
+        );
+      }
+      return tx.carrierClaim.update({ where: { id: claimId }, data: { status, updatedBy: by, ...(note ? { note } : {}) } });
+    });
+    return claimRecord(row);
+  };
 };
 
 function claimRecord(row: ClaimRow): CarrierClaim {
