@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
+import { createReshipActivities } from '../../activities/reships';
 import { trackingToken } from '../../api/routes/pages/tracking-token';
 import { DAY_MS } from '../../domain/clock';
 import { loadConfig } from '../../config';
@@ -35,6 +36,8 @@ let known: {
   deliveredOrderId: string;
   /** A return whose parcel is at the warehouse, its workflow idle: an inspection reaches it and times out. */
   returnId: string;
+  /** An open carrier claim of a lost parcel. */
+  claimId: string;
 };
 let documented: Map<string, Set<number>>;
 const observed = new Map<string, Map<number, number>>();
@@ -67,7 +70,11 @@ beforeAll(async () => {
   const deliveredOrderId = await deliveredOrder();
   const returnId = await receivedReturn(await deliveredOrder());
   await startIdleWorkflow(h.client, `return-${returnId}`);
-  known = { orderId, shipmentId, trackingNumber, escalationId, deliveredOrderId, returnId };
+  // A carrier claim, as a re-ship opens one, so the claim routes are reached past their 404.
+  const lost = await insertShipment(h.db, await insertOrder(h.db));
+  const claimId =
+    (await createReshipActivities(h.db).settleLostParcel({ shipmentId: lost.shipmentId, damaged: false })).claimId ?? 'claim-NONE';
+  known = { orderId, shipmentId, trackingNumber, escalationId, deliveredOrderId, returnId, claimId };
   const doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
   };
@@ -139,6 +146,7 @@ const QUERY_NAMES: Record<string, readonly string[]> = {
   '/track/:orderId': ['t'],
   '/shipments/:id/label': ['format'],
   '/returns': ['status', 'limit'],
+  '/claims': ['status', 'orderId', 'carrierCode', 'limit'],
   '/track/:orderId/returns': ['t'],
 };
 
@@ -185,6 +193,8 @@ function validBody(url: string): unknown {
       return { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'defective', comment: 'the handle came off' };
     case '/returns/:id/inspection':
       return { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }], note: 'as new' };
+    case '/claims/:id/status':
+      return { status: 'submitted', note: 'filed with the carrier' };
     case '/codec/encode':
     case '/codec/decode':
       // json/plain `{"a":1}`: what the Web UI sends; not encrypted, so decode passes it through.
@@ -234,6 +244,7 @@ function requestFor(route: { method: string; url: string }): fc.Arbitrary<Inject
     known.escalationId,
     known.deliveredOrderId,
     known.returnId,
+    known.claimId,
     'swiftpost',
     'parcelnord',
     'ORD-NONE',
