@@ -1,14 +1,12 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { temporal } from '@temporalio/proto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config';
 import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
 import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { testDataConverter } from '../support/temporal';
+import { HISTORIES_ROOT, History, RECORD_HISTORIES, writeHistory } from './history-files';
 import {
   firstShipmentId,
   orderIdOf,
@@ -26,30 +24,21 @@ import {
  * before it reaches a worker with live histories. Each history names its workflow type, so each replays
  * on the code that type runs (README, "Upgrading a running system"):
  *   histories/v1/  orders started as `orderWorkflow` / `shipmentWorkflow`, frozen in workflows/v1/;
- *   histories/v2/  the current types, `orderWorkflowV2` / `shipmentWorkflowV2`.
+ *   histories/v2/  the current types, `orderWorkflowV2` / `shipmentWorkflowV2`, and `returnWorkflow`
+ *                  (recorded by test/workflows/returns.test.ts, whose journeys go through the API).
  *
  * Re-record the current code's histories after an intended, versioned change with
- * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts` (v1's are never re-recorded).
+ * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
+ * (v1's are never re-recorded).
  */
-const HISTORIES_ROOT = fileURLToPath(new URL('./histories/', import.meta.url));
-const HISTORIES_DIR = `${HISTORIES_ROOT}v2/`;
 /** The workflow types each generation of histories must hold: a v1 history replaying on v2 code would prove nothing. */
-const GENERATIONS = { v1: ['orderWorkflow', 'shipmentWorkflow'], v2: ['orderWorkflowV2', 'shipmentWorkflowV2'] } as const;
-const RECORD = loadConfig(process.env).COLIS_RECORD_HISTORIES;
-
-/**
- * Stored as protobufjs's JSON form (enum names, 64-bit numbers as strings, bytes as base64), which
- * `fromObject` reads back exactly. Not `historyToJSON` from @temporalio/common: with the nested
- * protobufjs copies npm installs here, its protojson rejects the History type ("type must be a Type").
- */
-const History = temporal.api.history.v1.History;
-const JSON_FORM = { enums: String, longs: String, bytes: String, defaults: false } as const;
+const GENERATIONS = { v1: ['orderWorkflow', 'shipmentWorkflow'], v2: ['orderWorkflowV2', 'shipmentWorkflowV2', 'returnWorkflow'] } as const;
+const RECORD = RECORD_HISTORIES;
 
 describe.runIf(RECORD)('recording journey histories for the replay test', () => {
   let journey: Journey;
   beforeAll(async () => {
     journey = await startJourney();
-    mkdirSync(HISTORIES_DIR, { recursive: true });
   });
   afterAll(() => journey?.teardown());
 
@@ -57,9 +46,7 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
     await handle.result();
     const workflows = [handle.workflowId, ...shipmentIds.map((id) => `shipment-${id}`)];
     for (const [i, workflowId] of workflows.entries()) {
-      const history = await journey.env.client.workflow.getHandle(workflowId).fetchHistory();
-      const file = `${name}.${i === 0 ? 'order' : `shipment-${i}`}.json`;
-      writeFileSync(`${HISTORIES_DIR}${file}`, `${JSON.stringify(History.toObject(History.fromObject(history), JSON_FORM), null, 1)}\n`);
+      await writeHistory(journey.env.client, workflowId, `${name}.${i === 0 ? 'order' : `shipment-${i}`}`);
     }
   }
 

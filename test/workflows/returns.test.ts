@@ -9,6 +9,7 @@ import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { orderStatusQuery } from '../../workflows/definitions';
+import { RECORD_HISTORIES, writeHistory } from './history-files';
 import { simulator, until } from './steps';
 
 /**
@@ -86,6 +87,14 @@ function untilReturn(returnId: string, statuses: string[], stepMs = 6 * HOUR_MS)
     if (!row) throw new Error('unreachable: the return vanished');
     return row;
   });
+}
+
+/** With COLIS_RECORD_HISTORIES=1, keeps the finished return's history for the replay test. */
+async function recordForReplay(returnId: string, name: string): Promise<void> {
+  if (!RECORD_HISTORIES) return;
+  const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+  await handle.result();
+  await writeHistory(journey.env.client, handle.workflowId, `${name}.return`);
 }
 
 function untilWebhook(orderId: string, type: string) {
@@ -183,6 +192,7 @@ describe('returns', () => {
     ]);
     expect(events.every((w) => w.verified)).toBe(true);
     expect(events.at(-1)?.data).toMatchObject({ returnId, amountCents: 2580, currency: 'EUR', basis: 'inspected' });
+    await recordForReplay(returnId, 'return-inspected');
   });
 
   it('a return label never used expires: the carrier voids it and the shop hears the return was cancelled', async () => {
@@ -220,6 +230,7 @@ describe('returns', () => {
       },
     );
     expect(retry.statusCode, retry.body).toBe(202);
+    await recordForReplay(returnId, 'return-expired');
   });
 
   it('a return parcel that stops moving escalates; ops refund it without the goods and no stock moves', async () => {
@@ -259,5 +270,6 @@ describe('returns', () => {
     expect(completed.refundCents).toBe(1290);
     expect(completed.closeReason).toBe('refunded_without_goods');
     expect(await movementsOf(orderId)).toEqual([]);
+    await recordForReplay(returnId, 'return-refunded-without-goods');
   });
 });
