@@ -2,10 +2,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../../activities/reallocation';
-import { ErrorResponseSchema } from '../../../domain/api';
 import { warehouseAvailabilitySignal } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
+import { errorResponses } from '../responses';
 
 const WarehouseCodeParamsSchema = z.object({
   code: z.string().regex(/^[A-Z0-9]{2,12}$/, 'warehouse codes are 2–12 capital letters or digits'),
@@ -38,8 +38,6 @@ const AvailabilityAnswerSchema = WarehouseAvailabilitySchema.extend({
   signalledShipments: z.number().int(),
 }).meta({ id: 'WarehouseAvailabilityAnswer' });
 
-const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema };
-
 /**
  * Warehouse outages, for ops: which warehouses are down, and declaring one down or up. A warehouse down
  * is neither promised nor allocated from; its shipments not picked yet move to another warehouse holding
@@ -53,7 +51,10 @@ const warehouses: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['warehouses'],
         summary: 'Warehouses and whether they are down',
-        response: { 200: z.object({ items: z.array(WarehouseAvailabilitySchema) }).meta({ id: 'WarehouseList' }), ...errors },
+        response: {
+          200: z.object({ items: z.array(WarehouseAvailabilitySchema) }).meta({ id: 'WarehouseList' }),
+          ...errorResponses({ key: true }),
+        },
       },
     },
     async () => {
@@ -83,7 +84,7 @@ const warehouses: FastifyPluginAsyncZod = async (app) => {
           'that declared it. Repeating the current state changes nothing. 404 when no active warehouse has the code.',
         params: WarehouseCodeParamsSchema,
         body: AvailabilityRequestSchema,
-        response: { 200: AvailabilityAnswerSchema, 404: ErrorResponseSchema, ...errors },
+        response: { 200: AvailabilityAnswerSchema, ...errorResponses({ key: true, body: true, notFound: true }) },
       },
     },
     async (request) => {
