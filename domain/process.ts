@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ORDER_STATUS_CHART_NODE, SHIPMENT_STATUS_CHART_NODE } from './lifecycle';
+import { PromiseKeepingSchema } from './promise-keeping';
 
 /**
  * The process chart: the journey as a fixed graph of stages (boxes) and flows (arrows), the figures
@@ -88,8 +89,8 @@ export const ProcessWindowQuerySchema = z
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
   })
-  .refine((q) => !(q.window && (q.from || q.to)), { message: 'give either window or from/to, not both' })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to' });
+  .refine((q) => !(q.window && (q.from || q.to)), { message: 'give either window or from/to, not both', path: ['window'] })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
 export type ProcessWindowQuery = z.infer<typeof ProcessWindowQuerySchema>;
 
 const WINDOW_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
@@ -164,6 +165,8 @@ export const ProcessChartSchema = z
     edges: z.array(ProcessEdgeSchema),
     bottleneck: z.string().nullable(),
     bottleneckRule: z.string(),
+    /** On-time against the intake promise, tightness, cost against hindsight, late orders' slack: as the fulfilment report. */
+    promise: PromiseKeepingSchema,
   })
   .meta({ id: 'ProcessChart' });
 export type ProcessChart = z.infer<typeof ProcessChartSchema>;

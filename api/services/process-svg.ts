@@ -7,6 +7,7 @@ import {
   type ProcessEdge,
   type ProcessNode,
 } from '../../domain/process';
+import { PROMISE_PANEL_HEIGHT, renderPromisePanel } from './promise-svg';
 
 /**
  * The process chart as a standalone SVG: one lane per department, a box per stage with its figures,
@@ -233,7 +234,8 @@ const shortTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 export function renderProcessSvg(chart: ProcessChart): string {
   const boxes = new Map(chart.nodes.map((node) => [node.id, boxOf(node)]));
   const width = LEFT + COLUMNS * BOX_W + (COLUMNS - 1) * GAP_X + 24;
-  const height = TOP + PROCESS_LANES.length * (BOX_H + GAP_Y) + 22;
+  const lanesBottom = TOP + PROCESS_LANES.length * (BOX_H + GAP_Y) + 22;
+  const height = lanesBottom + PROMISE_PANEL_HEIGHT;
   const mainEdges = chart.edges.filter((e) => e.main);
   const maxCount = Math.max(1, ...mainEdges.map((e) => e.count));
   const labelSlots = new Set<string>();
@@ -266,6 +268,7 @@ export function renderProcessSvg(chart: ProcessChart): string {
     '.kicker{font-size:10px;font-weight:700;fill:#7c3aed;letter-spacing:.08em}',
     '.tag{font-size:11px;font-weight:800;fill:#ffffff;letter-spacing:.08em}',
     '.h1{font-size:22px;font-weight:800}.sub{font-size:13px;fill:#475569}',
+    '.big{font-size:24px;font-weight:800}.head{fill:#64748b;font-weight:700}',
     '</style>',
     '</defs>',
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
@@ -274,6 +277,7 @@ export function renderProcessSvg(chart: ProcessChart): string {
     lanes,
     ...mainEdges.map((edge) => renderEdge(edge, boxes, maxCount, labelSlots)),
     ...[...boxes.values()].map((box) => renderBox(box, chart.currency)),
+    renderPromisePanel(chart.promise, chart.currency, { x: 16, y: lanesBottom, width: width - 32 }, fitted, escapeXml),
     '</svg>',
   ].join('\n');
 }

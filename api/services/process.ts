@@ -1,5 +1,6 @@
 import type { Db } from '../../activities/db';
 import { carrierSpend } from './carrier-spend';
+import { computePromiseKeeping } from './promise-keeping';
 import {
   BOTTLENECK_RULE,
   ORDER_STATUS_STAGE,
@@ -78,7 +79,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
   const shipmentStatuses = Object.keys(SHIPMENT_STATUS_STAGE);
   const shipmentStages = Object.values(SHIPMENT_STATUS_STAGE);
 
-  const [stageRows, nowRows, escalationRows, attributionRows, edgeRows, deliveredRows, packagingRows, carrier] = await Promise.all([
+  const [stageRows, nowRows, escalationRows, attributionRows, edgeRows, deliveredRows, packagingRows, carrier, promise] = await Promise.all([
     db.$queryRaw<StageRow[]>`
       WITH budget AS (SELECT * FROM unnest(${budgetStages}::text[], ${budgetRealMs}::float8[]) AS b(stage, ms)),
       v AS (
@@ -170,6 +171,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     db.$queryRaw<{ packaging: number }[]>`
       SELECT coalesce(sum(s."packagingCostCents"), 0)::int AS packaging FROM "Shipment" s WHERE s."packedAt" >= ${from} AND s."packedAt" < ${to}`,
     carrierSpend(db, from, to),
+    computePromiseKeeping(db, from, to, timeScale),
   ]);
 
   const scaled = (ms: number | null) => (ms === null ? null : Math.round(ms * timeScale));
@@ -282,5 +284,6 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     edges,
     bottleneck,
     bottleneckRule: BOTTLENECK_RULE,
+    promise,
   };
 }

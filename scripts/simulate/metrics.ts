@@ -1,6 +1,6 @@
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
-import { type BusinessClock, toBusinessMs } from '../../domain/business-clock';
+import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { type HindsightContext, hindsight } from './hindsight';
 
@@ -93,6 +93,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
   let hindsightCounted = 0;
   let costCounted = 0;
   const tightness: number[] = [];
+  const known: { orderId: string; costCents: number; metPromise: boolean; earliestDeliveryAt: Date }[] = [];
   const carriers = new Map<string, { shipments: number; delivered: number; onTime: number; cost: number }>();
   for (const order of orders) {
     const promised = order.originalPromisedBy ?? order.promisedBy;
@@ -135,9 +136,18 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     if (best) {
       hindsightCost += best.costCents;
       hindsightCounted += 1;
+      known.push({
+        orderId: order.id,
+        costCents: best.costCents,
+        metPromise: best.metPromise,
+        earliestDeliveryAt: new Date(toRealMs(input.clock, best.earliestDeliveryMs)),
+      });
       tightness.push((toBusinessMs(input.clock, promised.getTime()) - best.earliestDeliveryMs) / 3_600_000);
     }
   }
+
+  // Stored so /reports/fulfilment and the process chart can set cost against hindsight where it is known.
+  await db.orderHindsight.createMany({ data: known, skipDuplicates: true });
 
   const [oversold, labelsRecorded, repromised, escalations, reallocated] = await Promise.all([
     db.$queryRaw<{ n: number }[]>`
