@@ -38,7 +38,9 @@ export const PROMISE_PANEL_HEIGHT = 40 + TILE_H + GAP + TABLE_H + GAP;
 export function renderPromisePanel(promise: PromiseKeeping, currency: string, frame: PanelFrame, fit: Fit, esc: Escape): string {
   const columnW = (frame.width - 3 * GAP) / 4;
   const text = (x: number, y: number, cls: string, value: string, size: number, weight: 'regular' | 'bold', max: number, anchor = '') =>
-    `<text x="${x}" y="${y}" class="${cls}"${anchor}${fit(value, size, weight, max)}>${esc(value)}</text>`;
+    value === ''
+      ? ''
+      : `<text x="${x}" y="${y}" class="${cls}"${anchor}${fit(value, size, weight, max)}>${esc(value)}</text>`;
 
   const tile = (i: number, id: string, title: string, big: string, lines: string[]) => {
     const x = frame.x + i * (columnW + GAP);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { page as htmlPage } from '../../api/routes/pages/layout';
 import { renderProcessSvg } from '../../api/services/process-svg';
 import { BOTTLENECK_RULE, PROCESS_EDGES, PROCESS_NODES, type ProcessChart } from '../../domain/process';
+import { HINDSIGHT_KNOWN, PROMISE_DIMENSIONS, type PromiseKeeping, SLACK_RULE, SLACK_STAGE_LABELS, SLACK_STAGES } from '../../domain/promise-keeping';
 import { createHarness, KEYS, type Harness } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 
@@ -25,6 +26,37 @@ afterAll(async () => {
 });
 
 const WEEKS = 20 * 86_400_000 + 23 * 3_600_000;
+
+/** The promise panel at its widest: long keys, six-digit counts, costs in the millions, every stage late. */
+function crowdedPromise(): PromiseKeeping {
+  const group = (i: number) => ({
+    key: `very-long-carrier-name-${i} international_priority_express`,
+    shipmentsDelivered: 1_234_567,
+    onTime: 1_000_000,
+    onTimeRate: i % 2 === 0 ? 0.999 : 0.123,
+    tightnessP50Hours: -12_345.6,
+    tightnessP90Hours: 123_456.7,
+    averageCostCents: 987_654_321,
+    hindsightOrders: 1_234_567,
+    costVsHindsight: 123.456,
+  });
+  return {
+    ordersDelivered: 1_234_567,
+    onTime: 1_234_566,
+    onTimeRate: 0.999,
+    tightnessP50Hours: -123_456.7,
+    tightnessP90Hours: 123_456.7,
+    costPerOrderCents: 987_654_321,
+    hindsight: { orders: 1_234_567, costPerOrderCents: 123_456_789, costVsHindsight: 123.456, note: HINDSIGHT_KNOWN },
+    by: Object.fromEntries(PROMISE_DIMENSIONS.map((d) => [d, Array.from({ length: 9 }, (_, i) => group(i))])) as PromiseKeeping['by'],
+    late: {
+      orders: 1_234_567,
+      slackConsumedBy: SLACK_STAGES.map((stage) => ({ stage, label: SLACK_STAGE_LABELS[stage], orders: 123_456, medianOverrunHours: 1234.5 })),
+      unattributed: 99_999,
+      rule: SLACK_RULE,
+    },
+  };
+}
 
 function crowdedChart(): ProcessChart {
   const nodes = PROCESS_NODES.map((def, i) => ({
@@ -59,6 +91,7 @@ function crowdedChart(): ProcessChart {
     edges: PROCESS_EDGES.map(([from, to]) => ({ from, to, count: 1_234_567, main: true })),
     bottleneck: 'booking',
     bottleneckRule: BOTTLENECK_RULE,
+    promise: crowdedPromise(),
   };
 }
 
@@ -79,13 +112,13 @@ const MEASURE = `(() => {
   const r = (b) => [b.left, b.top, b.right, b.bottom].map((v) => Math.round(v * 10) / 10);
   const out = (b, f) => b.left < f.left - 0.5 || b.right > f.right + 0.5 || b.top < f.top - 0.5 || b.bottom > f.bottom + 0.5;
   const boxes = [];
-  for (const group of svg.querySelectorAll('g.stage')) {
+  for (const group of svg.querySelectorAll('g.stage, g.panel')) {
     const frame = group.querySelector('rect').getBoundingClientRect();
     for (const text of group.querySelectorAll('text')) {
       // The bottleneck tag sits on the border on purpose.
       if (text.classList.contains('tag')) continue;
       const b = text.getBoundingClientRect();
-      if (out(b, frame)) boxes.push({ stage: group.getAttribute('data-stage'), text: text.textContent, box: r(frame), inside: r(b) });
+      if (out(b, frame)) boxes.push({ stage: group.getAttribute('data-stage') ?? group.getAttribute('data-panel'), text: text.textContent, box: r(frame), inside: r(b) });
     }
   }
   const canvasOverflow = [];
@@ -97,10 +130,10 @@ const MEASURE = `(() => {
   }
   const fig = svg.querySelector('text.fig');
   const scale = canvas.width / svg.viewBox.baseVal.width;
-  return { boxes, canvas: canvasOverflow, smallestFontPx: Number.parseFloat(getComputedStyle(fig).fontSize) * scale };
+  return { boxes, canvas: canvasOverflow, panels: svg.querySelectorAll('g.panel').length, smallestFontPx: Number.parseFloat(getComputedStyle(fig).fontSize) * scale };
 })()`;
 
-function overflows(page: Page): Promise<{ boxes: Overflow[]; canvas: string[]; smallestFontPx: number }> {
+function overflows(page: Page): Promise<{ boxes: Overflow[]; canvas: string[]; panels: number; smallestFontPx: number }> {
   return page.evaluate(MEASURE);
 }
 
@@ -120,6 +153,8 @@ describe('the process chart in Chromium', () => {
       const found = await overflows(page);
       expect(found.boxes).toEqual([]);
       expect(found.canvas).toEqual([]);
+      // The promise panel: four headline tiles and the four breakdowns, measured like the stage boxes.
+      expect(found.panels).toBe(8);
       // On a phone the chart scrolls sideways rather than shrinking its figures to specks.
       expect(found.smallestFontPx).toBeGreaterThanOrEqual(7.5);
       await page.screenshot({ path: screenshotPath(`process-crowded-${viewport.name}`), fullPage: true });
