@@ -152,7 +152,7 @@ export const SLACK_RULE =
 export const HINDSIGHT_KNOWN =
   'Hindsight (the cheapest warehouse, boxes and service that would have kept the same promise, with perfect knowledge ' +
   'of transit) is known only for orders a simulation run measured (npm run simulate stores it per order).';
-export const HINDSIGHT_UNKNOWN = `No delivered order in this window has a known hindsight optimum: cost against hindsight is not shown. ${HINDSIGHT_KNOWN}`;
+export const HINDSIGHT_UNKNOWN = `Hindsight is not known for any order delivered in this window: cost against hindsight is not shown. ${HINDSIGHT_KNOWN}`;
 
 /** The value at quantile q of ascending values (nearest rank), or null. */
 export function quantile(sorted: readonly number[], q: number): number | null {
