@@ -251,6 +251,33 @@ describe('GET /reports/fulfilment', () => {
     expect(picking).toEqual({ stage: 'picking', visits: 5, averageMs: (22 * HOUR) / 10, medianMs: 2 * HOUR });
     expect(report.savings.boxChoice.note).toMatch(/baseline/);
   });
+
+  it('reports promise keeping against the intake promise by carrier, service, warehouse and lane, and says hindsight is not known', async () => {
+    const report = (await ops(`/reports/fulfilment?${WINDOW}`)).json() as FulfilmentReport;
+    // Three parcels an hour early, one an hour late; none of these orders has a stored plan to judge its slack by.
+    expect(report.promise).toMatchObject({
+      ordersDelivered: 4,
+      onTime: 3,
+      onTimeRate: 0.75,
+      tightnessP50Hours: 1,
+      costPerOrderCents: 810,
+      hindsight: { orders: 0, costPerOrderCents: null, costVsHindsight: null },
+      late: { orders: 1, unattributed: 1 },
+    });
+    expect(report.promise.hindsight.note).toMatch(/not known/);
+    expect(report.promise.by.carrier).toEqual([expect.objectContaining({ key: 'swiftpost', shipmentsDelivered: 4, onTime: 3 })]);
+    expect(report.promise.by.service).toEqual([expect.objectContaining({ key: 'swiftpost standard', shipmentsDelivered: 4 })]);
+    expect(report.promise.by.warehouse).toEqual([expect.objectContaining({ key: 'PAR1', averageCostCents: 810 })]);
+    expect(report.promise.by.lane).toEqual([expect.objectContaining({ key: 'FR→FR', onTimeRate: 0.75 })]);
+  });
+
+  it('refuses a reversed or malformed window with a 400 naming the field, and is ops-only', async () => {
+    const reversed = expectErrorShape(await ops('/reports/fulfilment?from=2031-06-08T00:00:00Z&to=2031-06-01T00:00:00Z'), 400, 'validation_failed');
+    expect(reversed.details?.map((d) => d.path)).toContain('query.from');
+    const malformed = expectErrorShape(await ops('/reports/fulfilment?to=yesterday'), 400, 'validation_failed');
+    expect(malformed.details?.map((d) => d.path)).toContain('query.to');
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/reports/fulfilment' }), 403, 'forbidden');
+  });
 });
 
 describe('GET /metrics', () => {
@@ -372,5 +399,9 @@ describe('the process chart and the fulfilment report', () => {
       spendCents: bought.reduce((sum, l) => sum + l.amountCents, 0),
     });
     expect(node('delivered').completedInWindow).toBe(report.delivery.shipmentsDelivered);
+    // Promise keeping is one computation: the chart's panel and the report's section are the same figures.
+    expect(chart.promise).toEqual(report.promise);
+    expect(report.promise.ordersDelivered).toBeGreaterThan(0);
+    expect(report.promise.by.carrier.length).toBeGreaterThan(0);
   });
 });
