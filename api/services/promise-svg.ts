@@ -14,7 +14,7 @@ export interface PanelFrame {
   width: number;
 }
 
-export type Fit = (text: string, fontSize: number, weight: 'regular' | 'bold', maxWidth: number) => string;
+export type Squeeze = (text: string, fontSize: number, weight: 'regular' | 'bold', maxWidth: number) => string;
 export type Escape = (text: string) => string;
 
 const GAP = 16;
@@ -35,12 +35,10 @@ const ratioText = (r: number | null) => (r === null ? '–' : `×${r.toFixed(2)}
 
 export const PROMISE_PANEL_HEIGHT = 40 + TILE_H + GAP + TABLE_H + GAP;
 
-export function renderPromisePanel(promise: PromiseKeeping, currency: string, frame: PanelFrame, fit: Fit, esc: Escape): string {
+export function renderPromisePanel(promise: PromiseKeeping, currency: string, frame: PanelFrame, squeeze: Squeeze, esc: Escape): string {
   const columnW = (frame.width - 3 * GAP) / 4;
   const text = (x: number, y: number, cls: string, value: string, size: number, weight: 'regular' | 'bold', max: number, anchor = '') =>
-    value === ''
-      ? ''
-      : `<text x="${x}" y="${y}" class="${cls}"${anchor}${fit(value, size, weight, max)}>${esc(value)}</text>`;
+    value === '' ? '' : `<text x="${x}" y="${y}" class="${cls}"${anchor}${squeeze(value, size, weight, max)}>${esc(value)}</text>`;
 
   const tile = (i: number, id: string, title: string, big: string, lines: string[]) => {
     const x = frame.x + i * (columnW + GAP);
@@ -63,7 +61,10 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
   const slackLines =
     promise.late.orders === 0
       ? ['no order late against its intake promise', '']
-      : [slack.slice(0, 2).join(' · ') || 'no stage timings to judge by', slack.slice(2).join(' · ') + (promise.late.unattributed > 0 ? ` · unjudged ${promise.late.unattributed}` : '')];
+      : [
+          slack.slice(0, 2).join(' · ') || 'no stage timings to judge by',
+          slack.slice(2).join(' · ') + (promise.late.unattributed > 0 ? ` · unjudged ${promise.late.unattributed}` : ''),
+        ];
   const hindsightLine =
     promise.hindsight.orders === 0
       ? 'hindsight not known (only simulation runs store it)'
@@ -77,13 +78,10 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
       `p90 ${hoursText(promise.tightnessP90Hours)}`,
       'promised − delivered, business hours',
     ]),
-    tile(
-      2,
-      'cost',
-      'Cost per order',
-      promise.costPerOrderCents === null ? '–' : formatMoney(promise.costPerOrderCents, currency),
-      ['boxes + carrier', hindsightLine],
-    ),
+    tile(2, 'cost', 'Cost per order', promise.costPerOrderCents === null ? '–' : formatMoney(promise.costPerOrderCents, currency), [
+      'boxes + carrier',
+      hindsightLine,
+    ]),
     tile(3, 'late', `Late orders: ${promise.late.orders}`, 'slack eaten by', slackLines),
   ];
 
@@ -109,7 +107,15 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
     return [
       `<g class="panel" data-panel="by-${dimension}">`,
       `<rect x="${x}" y="${y}" width="${columnW}" height="${TABLE_H}" rx="10" fill="#ffffff" stroke="#94a3b8" stroke-width="1.2"/>`,
-      text(x + 12, y + 22, 'title', DIMENSION_TITLES[dimension] + (more > 0 ? ` (top ${ROWS} of ${groups.length})` : ''), 15, 'bold', inner),
+      text(
+        x + 12,
+        y + 22,
+        'title',
+        DIMENSION_TITLES[dimension] + (more > 0 ? ` (top ${ROWS} of ${groups.length})` : ''),
+        15,
+        'bold',
+        inner,
+      ),
       row(['', 'on time', 'p50', 'cost', 'vs hs'], y + 40, 'fig head', 'bold'),
       ...(shown.length === 0 ? [text(x + 12, y + 40 + ROW_H, 'fig', 'no delivery in the window', 12.5, 'regular', inner)] : []),
       ...shown.map((g, n) =>
@@ -133,7 +139,15 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
   return [
     `<g class="promise" data-section="promise">`,
     `<rect x="${frame.x - 8}" y="${frame.y}" width="${frame.width + 16}" height="${PROMISE_PANEL_HEIGHT - 8}" rx="12" fill="#f8fafc"/>`,
-    text(frame.x, frame.y + 26, 'lane', 'Promises — kept against the date given at intake, and what keeping them cost', 14, 'bold', frame.width),
+    text(
+      frame.x,
+      frame.y + 26,
+      'lane',
+      'Promises — kept against the date given at intake, and what keeping them cost',
+      14,
+      'bold',
+      frame.width,
+    ),
     ...tiles,
     ...PROMISE_DIMENSIONS.map((dimension, i) => table(i, dimension, promise.by[dimension])),
     '</g>',

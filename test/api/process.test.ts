@@ -272,7 +272,11 @@ describe('GET /reports/fulfilment', () => {
   });
 
   it('refuses a reversed or malformed window with a 400 naming the field, and is ops-only', async () => {
-    const reversed = expectErrorShape(await ops('/reports/fulfilment?from=2031-06-08T00:00:00Z&to=2031-06-01T00:00:00Z'), 400, 'validation_failed');
+    const reversed = expectErrorShape(
+      await ops('/reports/fulfilment?from=2031-06-08T00:00:00Z&to=2031-06-01T00:00:00Z'),
+      400,
+      'validation_failed',
+    );
     expect(reversed.details?.map((d) => d.path)).toContain('query.from');
     const malformed = expectErrorShape(await ops('/reports/fulfilment?to=yesterday'), 400, 'validation_failed');
     expect(malformed.details?.map((d) => d.path)).toContain('query.to');

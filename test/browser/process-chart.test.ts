@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { page as htmlPage } from '../../api/routes/pages/layout';
 import { renderProcessSvg } from '../../api/services/process-svg';
 import { BOTTLENECK_RULE, PROCESS_EDGES, PROCESS_NODES, type ProcessChart } from '../../domain/process';
-import { HINDSIGHT_KNOWN, PROMISE_DIMENSIONS, type PromiseKeeping, SLACK_RULE, SLACK_STAGE_LABELS, SLACK_STAGES } from '../../domain/promise-keeping';
+import {
+  HINDSIGHT_KNOWN,
+  PROMISE_DIMENSIONS,
+  type PromiseKeeping,
+  SLACK_RULE,
+  SLACK_STAGE_LABELS,
+  SLACK_STAGES,
+} from '../../domain/promise-keeping';
 import { createHarness, KEYS, type Harness } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 
@@ -51,7 +58,12 @@ function crowdedPromise(): PromiseKeeping {
     by: Object.fromEntries(PROMISE_DIMENSIONS.map((d) => [d, Array.from({ length: 9 }, (_, i) => group(i))])) as PromiseKeeping['by'],
     late: {
       orders: 1_234_567,
-      slackConsumedBy: SLACK_STAGES.map((stage) => ({ stage, label: SLACK_STAGE_LABELS[stage], orders: 123_456, medianOverrunHours: 1234.5 })),
+      slackConsumedBy: SLACK_STAGES.map((stage) => ({
+        stage,
+        label: SLACK_STAGE_LABELS[stage],
+        orders: 123_456,
+        medianOverrunHours: 1234.5,
+      })),
       unattributed: 99_999,
       rule: SLACK_RULE,
     },

@@ -34,7 +34,15 @@ interface Journey {
 async function order(j: Journey): Promise<void> {
   const at = (h: number | null) => (h === null ? null : new Date(T + h * HOUR));
   await db.address.create({
-    data: { id: `${j.id}-A`, customerId: 'cust-pk', name: 'Promise Keeping', line1: '1 rue', city: 'X', postalCode: '10115', countryCode: j.country },
+    data: {
+      id: `${j.id}-A`,
+      customerId: 'cust-pk',
+      name: 'Promise Keeping',
+      line1: '1 rue',
+      city: 'X',
+      postalCode: '10115',
+      countryCode: j.country,
+    },
   });
   const promise = {
     deliverBy: new Date(T + 48 * HOUR).toISOString(),
@@ -98,7 +106,16 @@ async function order(j: Journey): Promise<void> {
     if (start === null) return;
     const id = `${shipmentId}:${stage}`;
     await db.stageTiming.create({
-      data: { id, dedupeKey: id, orderId: j.id, shipmentId, stage, startedAt: new Date(T + start * HOUR), endedAt: at(end), outcome: end === null ? null : 'ok' },
+      data: {
+        id,
+        dedupeKey: id,
+        orderId: j.id,
+        shipmentId,
+        stage,
+        startedAt: new Date(T + start * HOUR),
+        endedAt: at(end),
+        outcome: end === null ? null : 'ok',
+      },
     });
   };
   await visit('picking', j.pickStarted, j.pickStarted === null ? null : j.pickStarted + 1);
@@ -115,9 +132,27 @@ beforeAll(async () => {
   database = await createTestDatabase();
   db = database.db;
   await db.customer.create({ data: { id: 'cust-pk', name: 'Promise Keeping' } });
-  await order({ id: 'PK-ONTIME', country: 'FR', carrier: 'swiftpost', pickStarted: 18, ready: 19.5, handedOver: 21, delivered: 40, hindsightCents: 800 });
+  await order({
+    id: 'PK-ONTIME',
+    country: 'FR',
+    carrier: 'swiftpost',
+    pickStarted: 18,
+    ready: 19.5,
+    handedOver: 21,
+    delivered: 40,
+    hindsightCents: 800,
+  });
   // Left on time; the carrier took 49 h for a 28 h plan. Re-promised on the way: still late against intake.
-  await order({ id: 'PK-TRANSIT', country: 'FR', carrier: 'parcelnord', pickStarted: 18, ready: 19.5, handedOver: 21, delivered: 70, repromisedTo: 80 });
+  await order({
+    id: 'PK-TRANSIT',
+    country: 'FR',
+    carrier: 'parcelnord',
+    pickStarted: 18,
+    ready: 19.5,
+    handedOver: 21,
+    delivered: 70,
+    repromisedTo: 80,
+  });
   // The pick slot came 22 h late; transit then ran faster than planned, not enough to catch up.
   await order({ id: 'PK-PICKSLOT', country: 'DE', carrier: 'swiftpost', pickStarted: 40, ready: 41.5, handedOver: 43, delivered: 62 });
   await order({ id: 'PK-ONTHEWAY', country: 'FR', carrier: 'swiftpost', pickStarted: 18, ready: 19.5, handedOver: 21, delivered: null });
@@ -154,7 +189,9 @@ describe('promise keeping from the database', () => {
     expect(carrier.swiftpost).toMatchObject({ shipmentsDelivered: 2, onTime: 1, onTimeRate: 0.5 });
     expect(carrier.parcelnord).toMatchObject({ shipmentsDelivered: 1, onTime: 0, onTimeRate: 0, tightnessP50Hours: -22 });
     expect(report.by.service.map((g) => g.key).sort()).toEqual(['parcelnord standard', 'swiftpost standard']);
-    expect(report.by.warehouse).toEqual([expect.objectContaining({ key: 'PAR1', shipmentsDelivered: 3, onTime: 1, averageCostCents: 810 })]);
+    expect(report.by.warehouse).toEqual([
+      expect.objectContaining({ key: 'PAR1', shipmentsDelivered: 3, onTime: 1, averageCostCents: 810 }),
+    ]);
     const lane = Object.fromEntries(report.by.lane.map((g) => [g.key, g]));
     expect(lane['FR→FR']).toMatchObject({ shipmentsDelivered: 2, onTime: 1 });
     expect(lane['FR→DE']).toMatchObject({ shipmentsDelivered: 1, onTime: 0, tightnessP50Hours: -14 });

@@ -19,7 +19,7 @@ const processChart: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['process'],
         summary: 'The process chart (JSON)',
-        description: `Stages as nodes with their figures, flows as edges with transition counts, the bottleneck flagged. ${windowHelp}`,
+        description: `Stages as nodes with their figures, flows as edges with transition counts, the bottleneck flagged; \`promise\`: promise keeping against the intake promise, as in /reports/fulfilment. ${windowHelp}`,
         querystring: ProcessWindowQuerySchema,
         response: { 200: ProcessChartSchema, ...errors },
       },
@@ -34,7 +34,7 @@ const processChart: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['process'],
         summary: 'The process chart (SVG)',
-        description: `The same chart drawn for people: boxes, arrows, figures, the bottleneck in orange. ${windowHelp}`,
+        description: `The same chart drawn for people: boxes, arrows, figures, the bottleneck in orange, the promise panel under the lanes. ${windowHelp}`,
         querystring: ProcessWindowQuerySchema,
         response: { 200: z.string().meta({ description: 'the chart as image/svg+xml' }), ...errors },
       },
