@@ -60,14 +60,14 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
     .map((s) => `${s.label} ${s.orders}`);
   const slackLines =
     promise.late.orders === 0
-      ? ['no order late against its intake promise', '']
+      ? ['none late against the intake promise', '']
       : [
           slack.slice(0, 2).join(' · ') || 'no stage timings to judge by',
           slack.slice(2).join(' · ') + (promise.late.unattributed > 0 ? ` · unjudged ${promise.late.unattributed}` : ''),
         ];
   const hindsightLine =
     promise.hindsight.orders === 0
-      ? 'hindsight not known (only simulation runs store it)'
+      ? 'vs hindsight: not known'
       : `${ratioText(promise.hindsight.costVsHindsight)} hindsight (${promise.hindsight.orders} orders)`;
   const tiles = [
     tile(0, 'on-time', 'On time vs intake promise', formatPercent(promise.onTimeRate), [
@@ -82,7 +82,7 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
       'boxes + carrier',
       hindsightLine,
     ]),
-    tile(3, 'late', `Late orders: ${promise.late.orders}`, 'slack eaten by', slackLines),
+    tile(3, 'late', 'Late orders: slack used by', `${promise.late.orders} late`, slackLines),
   ];
 
   const table = (i: number, dimension: PromiseDimension, groups: readonly PromiseGroup[]) => {

@@ -100,6 +100,10 @@ describe('ops pages in Chromium', () => {
         .reduce((sum, n) => sum + Number(n.querySelector('text:nth-of-type(2)')?.textContent ?? 0), 0),
     );
     expect(inCarrierNow).toBeGreaterThanOrEqual(1);
+    // Under the lanes, promise keeping: the four headline tiles and the four breakdowns.
+    const panels = await page.$$eval('#chart g.panel', (nodes) => nodes.map((n) => n.getAttribute('data-panel')));
+    expect(panels).toEqual(['on-time', 'tightness', 'cost', 'late', 'by-carrier', 'by-service', 'by-warehouse', 'by-lane']);
+    expect(await page.textContent('#chart g.panel[data-panel="cost"]')).toMatch(/hindsight: not known/);
     await page.selectOption('#window', 'week');
     await page.waitForSelector('#chart[data-loaded] svg');
     await page.screenshot({ path: screenshotPath('ops-process'), fullPage: true });
