@@ -68,6 +68,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
                max(s."deliveredAt") AS delivered,
                sum(s."packagingCostCents" + s."shippingCostCents") AS cost
         FROM "Order" o JOIN "Shipment" s ON s."orderId" = o.id AND s.status NOT IN ('cancelled', 'refunded')
+        -- Only orders with a parcel delivered in the window can have their last one delivered there.
+        WHERE o.id IN (SELECT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to})
         GROUP BY o.id
         HAVING bool_and(s."deliveredAt" IS NOT NULL) AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
       )
@@ -129,6 +131,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
       WITH od AS (
         SELECT o.id, o."createdAt", o.promise, coalesce(o."originalPromisedBy", o."promisedBy") AS promised, max(s."deliveredAt") AS delivered
         FROM "Order" o JOIN "Shipment" s ON s."orderId" = o.id AND s.status NOT IN ('cancelled', 'refunded')
+        -- Only orders with a parcel delivered in the window can have their last one delivered there.
+        WHERE o.id IN (SELECT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to})
         GROUP BY o.id
         HAVING bool_and(s."deliveredAt" IS NOT NULL) AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
       )
