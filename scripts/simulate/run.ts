@@ -3,6 +3,7 @@ import { businessClock, type BusinessClock, toBusinessMs, toRealMs } from '../..
 import type { DecisionRules } from '../../domain/decision-rules';
 import { localTimeMs } from '../../domain/local-time';
 import { setBusinessClock } from '../../activities/business-clock';
+import { saveFulfilmentReport } from './fulfilment-report';
 import { INTAKE_KEY, type NodeProcess, OPS_KEY, type Stack, startStack } from '../../bench/lib/stack';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { demandOf, type SimulatedOrder } from './demand';
@@ -152,7 +153,7 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   // An outage still to end (the run ended first) has nothing left to do: the stack stops with everything.
   void outages.catch(() => undefined);
   // The simulated carriers save their state on every sale: what they sold is on disk while they run.
-  return measure({
+  const result = await measure({
     db,
     scenario: scenario.name,
     rules,
@@ -164,6 +165,9 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
     isDown,
     labelsSoldByCarriers: labelsSold(stack.simulatorStateFile),
   });
+  // measure() stored each order's hindsight: the API's report can now set cost against it.
+  await saveFulfilmentReport(stack.apiUrl, scenario.name, rules, log);
+  return result;
 }
 
 async function post(apiUrl: string, scenario: Scenario, order: SimulatedOrder): Promise<string | undefined> {
