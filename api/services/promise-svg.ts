@@ -54,17 +54,15 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
     ].join('');
   };
 
-  const slack = promise.late.slackConsumedBy
-    .filter((s) => s.orders > 0)
-    .sort((a, b) => b.orders - a.orders)
-    .map((s) => `${s.label} ${s.orders}`);
+  const slack = [
+    ...promise.late.slackConsumedBy
+      .filter((s) => s.orders > 0)
+      .sort((a, b) => b.orders - a.orders)
+      .map((s) => `${s.label} ${s.orders}`),
+    ...(promise.late.unattributed > 0 ? [`unjudged ${promise.late.unattributed}`] : []),
+  ];
   const slackLines =
-    promise.late.orders === 0
-      ? ['none late against the intake promise', '']
-      : [
-          slack.slice(0, 2).join(' · ') || 'no stage timings to judge by',
-          slack.slice(2).join(' · ') + (promise.late.unattributed > 0 ? ` · unjudged ${promise.late.unattributed}` : ''),
-        ];
+    promise.late.orders === 0 ? ['none late against the intake promise'] : [slack.slice(0, 2).join(' · '), slack.slice(2).join(' · ')];
   const hindsightLine =
     promise.hindsight.orders === 0
       ? 'vs hindsight: not known'
