@@ -114,6 +114,8 @@ export const PromiseKeepingSchema = z
       costPerOrderCents: z.number().int().nullable(),
       /** What those orders cost, over what hindsight says they could have cost. */
       costVsHindsight: z.number().nullable(),
+      /** Intake promise minus the earliest delivery any feasible choice could have made (the simulator's tightness), p50. */
+      tightnessP50Hours: Hours,
       note: z.string(),
     }),
     /** Per carrier, per carrier service, per warehouse and per lane: shipments delivered in the window. */

@@ -31,6 +31,7 @@ interface OrderRow {
   hindsight_cost: number | null;
   hindsight_cost_sum: number | null;
   own_cost_sum: number | null;
+  hindsight_p50_ms: number | null;
 }
 
 interface GroupRow {
@@ -81,7 +82,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
              count(hs."orderId")::int AS hindsight_orders,
              avg(hs."costCents")::float8 AS hindsight_cost,
              sum(hs."costCents")::float8 AS hindsight_cost_sum,
-             (sum(od.cost) FILTER (WHERE hs."orderId" IS NOT NULL))::float8 AS own_cost_sum
+             (sum(od.cost) FILTER (WHERE hs."orderId" IS NOT NULL))::float8 AS own_cost_sum,
+             (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (od.promised - hs."earliestDeliveryAt")) * 1000))::float8 AS hindsight_p50_ms
       FROM od LEFT JOIN "OrderHindsight" hs ON hs."orderId" = od.id`,
     db.$queryRaw<GroupRow[]>`
       WITH sh AS (
@@ -193,6 +195,7 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
       orders: hindsightOrders,
       costPerOrderCents: hindsightOrders > 0 ? cents(o?.hindsight_cost ?? null) : null,
       costVsHindsight: ratio(o?.own_cost_sum ?? null, o?.hindsight_cost_sum ?? null),
+      tightnessP50Hours: hours(o?.hindsight_p50_ms ?? null),
       note:
         hindsightOrders === 0
           ? HINDSIGHT_UNKNOWN

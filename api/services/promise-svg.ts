@@ -73,7 +73,10 @@ export function renderPromisePanel(promise: PromiseKeeping, currency: string, fr
       'by the date promised at intake',
     ]),
     tile(1, 'tightness', 'Promise tightness', `p50 ${hoursText(promise.tightnessP50Hours)}`, [
-      `p90 ${hoursText(promise.tightnessP90Hours)}`,
+      `p90 ${hoursText(promise.tightnessP90Hours)}` +
+        (promise.hindsight.tightnessP50Hours === null
+          ? ''
+          : ` · vs fastest feasible p50 ${hoursText(promise.hindsight.tightnessP50Hours)}`),
       'promised − delivered, business hours',
     ]),
     tile(2, 'cost', 'Cost per order', promise.costPerOrderCents === null ? '–' : formatMoney(promise.costPerOrderCents, currency), [

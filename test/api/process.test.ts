@@ -261,7 +261,7 @@ describe('GET /reports/fulfilment', () => {
       onTimeRate: 0.75,
       tightnessP50Hours: 1,
       costPerOrderCents: 810,
-      hindsight: { orders: 0, costPerOrderCents: null, costVsHindsight: null },
+      hindsight: { orders: 0, costPerOrderCents: null, costVsHindsight: null, tightnessP50Hours: null },
       late: { orders: 1, unattributed: 1 },
     });
     expect(report.promise.hindsight.note).toMatch(/not known/);

@@ -54,7 +54,13 @@ function crowdedPromise(): PromiseKeeping {
     tightnessP50Hours: -123_456.7,
     tightnessP90Hours: 123_456.7,
     costPerOrderCents: 987_654_321,
-    hindsight: { orders: 1_234_567, costPerOrderCents: 123_456_789, costVsHindsight: 123.456, note: HINDSIGHT_KNOWN },
+    hindsight: {
+      orders: 1_234_567,
+      costPerOrderCents: 123_456_789,
+      costVsHindsight: 123.456,
+      tightnessP50Hours: -123_456.7,
+      note: HINDSIGHT_KNOWN,
+    },
     by: Object.fromEntries(PROMISE_DIMENSIONS.map((d) => [d, Array.from({ length: 9 }, (_, i) => group(i))])) as PromiseKeeping['by'],
     late: {
       orders: 1_234_567,
