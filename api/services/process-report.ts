@@ -35,7 +35,8 @@ export const FulfilmentReportSchema = z
     delivery: z.object({
       shipmentsDelivered: z.number().int(),
       onTime: z.number().int(),
-      /** Delivered by the promised date, over shipments delivered in the window; null without any. */
+      /** Delivered by the promise in force (re-promises included), over shipments delivered in the window; null without any.
+       *  Against the promise given at intake: `promise.onTimeRate`. */
       onTimeRate: z.number().nullable(),
       /** Booked knowing no service could keep the promise (the fastest was taken). */
       bookedAsPromiseMiss: z.number().int(),
