@@ -146,7 +146,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
                 WHERE p->>'warehouseCode' = s."warehouseCode" LIMIT 1),
                od.promise->>'shipBy') AS planned_ship_by,
              w."packingMinutes" AS packing_minutes,
-             (SELECT min(t."startedAt") FROM "StageTiming" t WHERE t."shipmentId" = s.id AND t.stage = 'picking') AS pick_started,
+             (SELECT min(t."startedAt") FROM "StageTiming" t
+              WHERE t."orderId" = od.id AND t."shipmentId" = s.id AND t.stage = 'picking') AS pick_started,
              lc."startedAt" AS ready_at,
              coalesce(lc."endedAt", s."shippedAt") AS handed_over,
              s."deliveredAt" AS delivered_at
@@ -155,7 +156,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
       JOIN "Warehouse" w ON w.code = s."warehouseCode"
       LEFT JOIN LATERAL (
         SELECT t."startedAt", t."endedAt" FROM "StageTiming" t
-        WHERE t."shipmentId" = s.id AND t.stage = 'label_created' ORDER BY t."startedAt" DESC LIMIT 1
+        -- By the order first: StageTiming is indexed by order, not by shipment.
+        WHERE t."orderId" = od.id AND t."shipmentId" = s.id AND t.stage = 'label_created' ORDER BY t."startedAt" DESC LIMIT 1
       ) lc ON true
       WHERE od.delivered > od.promised
       ORDER BY od.id, s.id`,
