@@ -1,5 +1,6 @@
 import { computeFulfilmentReport } from '../api/services/process-report';
 import { computeProcessChart } from '../api/services/process';
+import { computePromiseKeeping } from '../api/services/promise-keeping';
 import type { BenchOptions } from './lib/cli';
 import { fmt, printTable, quantile, writeResult } from './lib/report';
 import { withStack } from './lib/stack';
@@ -66,6 +67,7 @@ export async function report(options: BenchOptions): Promise<void> {
     };
     const reportFigures = await time(() => computeFulfilmentReport(db, from, to, 1));
     const chartFigures = await time(() => computeProcessChart(db, { from, to, label: 'bench' }, 1, to));
+    const promiseFigures = await time(() => computePromiseKeeping(db, from, to, 1));
     const sample = await computeFulfilmentReport(db, from, to, 1);
     printTable(
       `report and chart over a week of ${orders} delivered orders (${sample.promise.late.orders} late)`,
@@ -73,6 +75,7 @@ export async function report(options: BenchOptions): Promise<void> {
       [
         ['/reports/fulfilment', fmt(reportFigures.coldMs), fmt(reportFigures.warmP50Ms)],
         ['/process', fmt(chartFigures.coldMs), fmt(chartFigures.warmP50Ms)],
+        ['promise keeping alone (in both)', fmt(promiseFigures.coldMs), fmt(promiseFigures.warmP50Ms)],
       ],
     );
     writeResult(`report${options.smoke ? '-smoke' : ''}`, {
@@ -80,6 +83,7 @@ export async function report(options: BenchOptions): Promise<void> {
       late: sample.promise.late.orders,
       report: reportFigures,
       chart: chartFigures,
+      promiseKeeping: promiseFigures,
     });
   });
 }

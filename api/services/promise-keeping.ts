@@ -113,16 +113,18 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
                avg(cost)::float8 AS cost
         FROM keyed GROUP BY dimension, key
       ),
+      order_cost AS (
+        SELECT s."orderId", sum(s."packagingCostCents" + s."shippingCostCents") AS cost FROM "Shipment" s
+        WHERE s."orderId" IN (SELECT "orderId" FROM sh) AND s.status NOT IN ('cancelled', 'refunded')
+        GROUP BY s."orderId"
+      ),
       -- An order with a shipment in a group counts there once, with its whole cost (hindsight is per order).
       per_order AS (
         SELECT k.dimension, k.key, count(*)::int AS hindsight_orders,
                sum(oc.cost)::float8 AS own_cost_sum, sum(hs."costCents")::float8 AS hindsight_cost_sum
         FROM (SELECT DISTINCT dimension, key, "orderId" FROM keyed) k
         JOIN "OrderHindsight" hs ON hs."orderId" = k."orderId"
-        JOIN LATERAL (
-          SELECT sum(s."packagingCostCents" + s."shippingCostCents") AS cost FROM "Shipment" s
-          WHERE s."orderId" = k."orderId" AND s.status NOT IN ('cancelled', 'refunded')
-        ) oc ON true
+        JOIN order_cost oc ON oc."orderId" = k."orderId"
         GROUP BY k.dimension, k.key
       )
       SELECT p.*, coalesce(h.hindsight_orders, 0)::int AS hindsight_orders, h.own_cost_sum, h.hindsight_cost_sum
