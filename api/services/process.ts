@@ -79,9 +79,8 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
   const shipmentStatuses = Object.keys(SHIPMENT_STATUS_STAGE);
   const shipmentStages = Object.values(SHIPMENT_STATUS_STAGE);
 
-  const [stageRows, nowRows, escalationRows, attributionRows, edgeRows, deliveredRows, packagingRows, carrier, promise] = await Promise.all(
-    [
-      db.$queryRaw<StageRow[]>`
+  const [stageRows, nowRows, escalationRows, attributionRows, edgeRows, deliveredRows, packagingRows, carrier, kept] = await Promise.all([
+    db.$queryRaw<StageRow[]>`
       WITH budget AS (SELECT * FROM unnest(${budgetStages}::text[], ${budgetRealMs}::float8[]) AS b(stage, ms)),
       v AS (
         SELECT t.stage, t.outcome, EXTRACT(EPOCH FROM (t."endedAt" - t."startedAt")) * 1000 AS ms
@@ -96,7 +95,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
              coalesce(sum(greatest(0, v.ms - budget.ms)), 0)::float8 AS over_budget_ms
       FROM v LEFT JOIN budget ON budget.stage = v.stage
       GROUP BY v.stage`,
-      db.$queryRaw<NowRow[]>`
+    db.$queryRaw<NowRow[]>`
       WITH budget AS (SELECT * FROM unnest(${budgetStages}::text[], ${budgetRealMs}::float8[]) AS b(stage, ms)),
       omap AS (SELECT * FROM unnest(${orderStatuses}::text[], ${orderStages}::text[]) AS m(status, stage)),
       smap AS (SELECT * FROM unnest(${shipmentStatuses}::text[], ${shipmentStages}::text[]) AS m(status, stage)),
@@ -114,7 +113,7 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
              coalesce(sum(greatest(0, EXTRACT(EPOCH FROM (${now}::timestamptz - live.since)) * 1000 - budget.ms)), 0)::float8 AS over_budget_ms
       FROM live LEFT JOIN budget ON budget.stage = live.stage
       GROUP BY live.stage`,
-      db.$queryRaw<EscalationRow[]>`
+    db.$queryRaw<EscalationRow[]>`
       SELECT e.reason::text AS reason,
              (count(*) FILTER (WHERE e.status = 'open'))::int AS open_now,
              coalesce(sum(greatest(0, EXTRACT(EPOCH FROM (${now}::timestamptz - e."openedAt")) * 1000)) FILTER (WHERE e.status = 'open'), 0)::float8 AS open_ms,
@@ -126,9 +125,9 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
       FROM "Escalation" e
       WHERE e.status = 'open' OR (e."resolvedAt" >= ${from} AND e."resolvedAt" < ${to})
       GROUP BY e.reason`,
-      // The stage an escalation was opened in: its reason says so for two; else the shipment's stage
-      // visit that covers the moment (or, before its row is written, the shipment's status now).
-      db.$queryRaw<AttributionRow[]>`
+    // The stage an escalation was opened in: its reason says so for two; else the shipment's stage
+    // visit that covers the moment (or, before its row is written, the shipment's status now).
+    db.$queryRaw<AttributionRow[]>`
       WITH smap AS (SELECT * FROM unnest(${shipmentStatuses}::text[], ${shipmentStages}::text[]) AS m(status, stage))
       SELECT coalesce(
                CASE e.reason WHEN 'no_carrier' THEN 'rating' WHEN 'backorder_deadline' THEN 'backordered' END,
@@ -144,8 +143,8 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
       ) visit ON true
       WHERE e."openedAt" >= ${from} AND e."openedAt" < ${to}
       GROUP BY 1, 2`,
-      // Transitions: consecutive visits of one order (order stages) or one shipment, the first ending in the window.
-      db.$queryRaw<EdgeRow[]>`
+    // Transitions: consecutive visits of one order (order stages) or one shipment, the first ending in the window.
+    db.$queryRaw<EdgeRow[]>`
       WITH w AS (
         SELECT t.id, t."orderId", t."shipmentId", t.stage, t."startedAt", t."endedAt", t.outcome
         FROM "StageTiming" t
@@ -163,18 +162,17 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
         AND (s.next IS NOT NULL OR (s.outcome = 'ok' AND s."shipmentId" IS NOT NULL
              AND EXISTS (SELECT 1 FROM "Shipment" sh WHERE sh.id = s."shipmentId" AND sh.status = 'delivered')))
       GROUP BY 1, 2`,
-      db.$queryRaw<DeliveredRow[]>`
+    db.$queryRaw<DeliveredRow[]>`
       SELECT count(*)::int AS n,
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (s."deliveredAt" - o."createdAt")) * 1000))::float8 AS median_ms,
              (percentile_cont(0.95) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (s."deliveredAt" - o."createdAt")) * 1000))::float8 AS p95_ms
       FROM "Shipment" s JOIN "Order" o ON o.id = s."orderId"
       WHERE s."deliveredAt" >= ${from} AND s."deliveredAt" < ${to}`,
-      db.$queryRaw<{ packaging: number }[]>`
+    db.$queryRaw<{ packaging: number }[]>`
       SELECT coalesce(sum(s."packagingCostCents"), 0)::int AS packaging FROM "Shipment" s WHERE s."packedAt" >= ${from} AND s."packedAt" < ${to}`,
-      carrierSpend(db, from, to),
-      computePromiseKeeping(db, from, to, timeScale),
-    ],
-  );
+    carrierSpend(db, from, to),
+    computePromiseKeeping(db, from, to, timeScale),
+  ]);
 
   const scaled = (ms: number | null) => (ms === null ? null : Math.round(ms * timeScale));
   const stageBy = new Map(stageRows.map((r) => [r.stage, r]));
@@ -286,6 +284,6 @@ export async function computeProcessChart(db: Db, window: ProcessWindow, timeSca
     edges,
     bottleneck,
     bottleneckRule: BOTTLENECK_RULE,
-    promise,
+    promise: kept,
   };
 }
