@@ -39,7 +39,12 @@ export async function notificationRelayWorkflow(input: RelayInput): Promise<void
     woken = false;
     const outcome = await drainRelay({ relayId: input.relayId, nowMs: Date.now() });
     if (outcome.finished) return;
-    const waitMs = outcome.nextDueAtMs === null ? SWEEP_MS : Math.min(SWEEP_MS, Math.max(MIN_WAIT_MS, outcome.nextDueAtMs - Date.now()));
+    // A minute of jitter on the sweep (Math.random is seeded, so it replays): relays woken by one commit
+    // do not all sweep at the same instant, nor on the round hour the journeys' own timers fall on. On
+    // Temporal's time-skipping test server a signal landing on the very instant a timer falls due can
+    // leave a workflow task started for ever; a real server does not mind.
+    const sweepMs = SWEEP_MS + Math.floor(Math.random() * 60_000);
+    const waitMs = outcome.nextDueAtMs === null ? sweepMs : Math.min(sweepMs, Math.max(MIN_WAIT_MS, outcome.nextDueAtMs - Date.now()));
     await condition(() => woken, waitMs);
   }
   await continueAsNew<typeof notificationRelayWorkflow>(input);
