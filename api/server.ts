@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
-import { buildAddressValidator } from '../worker/wiring';
+import { buildAddressValidator } from '../carriers/wiring';
 import { connectionOptions, temporalTarget } from '../worker/temporal-config';
 import { buildApp } from './app';
 import { apiConfigFrom, type ApiConfig } from './config';

@@ -8,7 +8,7 @@ import { DAY_MS } from '../domain/clock';
 import { ids, TASK_QUEUES } from '../domain/ids';
 import { type OrderWorkflowInput, OrderRequestSchema } from '../domain/order';
 import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadKeyRing } from '../worker/data-converter';
-import { buildCarriers } from '../worker/wiring';
+import { buildCarriers } from '../carriers/wiring';
 import { createColisWorkers, WORKFLOWS_PATH } from '../worker/workers';
 import { searchAttributes } from '../workflows/definitions';
 import type { BenchOptions } from './lib/cli';

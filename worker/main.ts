@@ -9,7 +9,8 @@ import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadKeyRing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
-import { buildCarriers, shipEngineWiring, startColisWorkers } from './wiring';
+import { buildCarriers, shipEngineWiring } from '../carriers/wiring';
+import { startColisWorkers } from './wiring';
 import { decisionSettingsOf } from '../api/config';
 
 /**

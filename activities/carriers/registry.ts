@@ -3,7 +3,7 @@ import type { CarrierApi, CarrierCode } from '../../domain/carrier';
 /**
  * The carriers this process talks to, and the webhook secret shared with each. Backend-neutral: it
  * holds whatever implements the carrier port (`CarrierApi`); which backend that is, and how it is
- * configured, is decided once in `worker/wiring.ts`.
+ * configured, is decided once in `carriers/wiring.ts`.
  */
 
 /** Development's predictable webhook secret, so the simulator and the API agree without setup (config refuses it in production). */

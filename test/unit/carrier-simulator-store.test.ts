@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BuyLabelRequest, CarrierTrackingEvent } from '../../domain/carrier';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CarrierRejected } from '../../activities/carriers/errors';
-import { buildCarriers } from '../../worker/wiring';
+import { buildCarriers } from '../../carriers/wiring';
 import { CarrierSimulator, FileSimulatorStore, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';
 import { WebhookDispatcher, type WebhookSink } from '../../scripts/carrier-simulator/webhook-dispatcher';
 

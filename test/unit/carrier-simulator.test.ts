@@ -5,7 +5,7 @@ import { CARRIER_STATUS_CODES, isSimulatedCarrier, normaliseCarrierEvent } from 
 import { CARRIER_CATALOGUE } from '../../scripts/carrier-simulator/catalogue';
 import { CarrierApiError, CarrierRejected, CarrierTimeout } from '../../activities/carriers/errors';
 import { HttpWebhookSink } from '../../scripts/carrier-simulator/http-webhook-sink';
-import { buildCarriers } from '../../worker/wiring';
+import { buildCarriers } from '../../carriers/wiring';
 import { SCENARIOS, SCENARIO_FINAL_STATUS, type ScenarioName } from '../../scripts/carrier-simulator/scenarios';
 import { verifySignature } from '../../activities/carriers/signature';
 import { CarrierSimulator, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';

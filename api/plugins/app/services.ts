@@ -33,7 +33,7 @@ export interface ServicesOptions {
   db: Db;
   temporal: Client;
   config: ApiConfig;
-  /** The simulated carriers' rules unless the entry point configured ShipEngine (worker/wiring.ts buildAddressValidator). */
+  /** The simulated carriers' rules unless the entry point configured ShipEngine (carriers/wiring.ts buildAddressValidator). */
   addressValidator?: AddressValidator;
 }
 
