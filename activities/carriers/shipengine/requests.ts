@@ -5,6 +5,7 @@ import { DAY_MS } from '../../../domain/clock';
 import type { ServiceLevel } from '../../../domain/order';
 import { CarrierApiError, CarrierRejected } from '../errors';
 import type { Label, Money, Rate, TrackingAnswer } from './schemas';
+import { shipEngineInstantMs } from './timestamps';
 
 /** Pure translations between Colis's carrier port and ShipEngine's v1 bodies, both ways. */
 
@@ -124,7 +125,7 @@ export function serviceLevelOf(deliveryDays: number): ServiceLevel {
 export function toQuote(account: ShipEngineAccount, request: RateRequest, rate: Rate): RateQuote | undefined {
   if (rate.validation_status === 'invalid' || !rate.service_code) return undefined;
   const shipAtMs = Date.parse(shipDate(request.shipAt));
-  const answeredMs = rate.estimated_delivery_date ? Date.parse(rate.estimated_delivery_date) : Number.NaN;
+  const answeredMs = shipEngineInstantMs(rate.estimated_delivery_date) ?? Number.NaN;
   const estimatedMs = answeredMs >= shipAtMs ? answeredMs : Number.NaN;
   const days =
     rate.delivery_days && rate.delivery_days > 0
@@ -154,7 +155,7 @@ export function toPurchasedLabel(
   if (!label.tracking_number)
     throw new CarrierApiError(account.carrierCode, 200, `ShipEngine label ${label.label_id} has no tracking number`);
   const money = total(account.carrierCode, [label.shipment_cost, label.insurance_cost]);
-  const created = label.created_at ? Date.parse(label.created_at) : Number.NaN;
+  const created = shipEngineInstantMs(label.created_at);
   return {
     carrierCode: account.carrierCode,
     serviceCode: label.service_code ?? '',
@@ -163,7 +164,7 @@ export function toPurchasedLabel(
     ...money,
     labelUrl: label.label_download?.href ?? label.label_download?.pdf ?? '',
     estimatedDeliveryAt: estimate.estimatedDeliveryAt,
-    purchasedAt: new Date(Number.isFinite(created) ? created : now()).toISOString(),
+    purchasedAt: new Date(created ?? now()).toISOString(),
   };
 }
 
@@ -174,19 +175,20 @@ export function toPurchasedLabel(
  * new repeats an id (deduplicated) and every new scan or status is a new event.
  */
 export function toTrackingEvents(carrierCode: CarrierCode, answer: TrackingAnswer): CarrierTrackingEvent[] {
-  const scans = [...(answer.events ?? [])]
-    .filter((scan) => Number.isFinite(Date.parse(scan.occurred_at)))
-    .sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at));
+  const scans = (answer.events ?? [])
+    .flatMap((scan) => {
+      const atMs = shipEngineInstantMs(scan.occurred_at);
+      return atMs === undefined ? [] : [{ scan, atMs }];
+    })
+    .sort((a, b) => a.atMs - b.atMs);
   const latest = scans.at(-1);
   const statusCode = answer.status_code.trim().toUpperCase();
-  const occurredAt =
-    statusCode === 'DE' && answer.actual_delivery_date && Number.isFinite(Date.parse(answer.actual_delivery_date))
-      ? answer.actual_delivery_date
-      : latest?.occurred_at;
-  if (!occurredAt) return [];
-  const place = [latest?.city_locality, latest?.country_code].filter((part) => part && part.trim() !== '').join(', ');
-  const detail = latest?.description ?? answer.status_description ?? undefined;
-  const at = new Date(Date.parse(occurredAt)).toISOString();
+  const deliveredMs = statusCode === 'DE' ? shipEngineInstantMs(answer.actual_delivery_date) : undefined;
+  const occurredMs = deliveredMs ?? latest?.atMs;
+  if (occurredMs === undefined) return [];
+  const place = [latest?.scan.city_locality, latest?.scan.country_code].filter((part) => part && part.trim() !== '').join(', ');
+  const detail = latest?.scan.description ?? answer.status_description ?? undefined;
+  const at = new Date(occurredMs).toISOString();
   return [
     {
       carrierCode,

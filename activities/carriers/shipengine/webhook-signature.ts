@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { z } from 'zod';
+import { shipEngineInstantMs } from './timestamps';
 
 /**
  * ShipEngine's webhook signatures: RSA-SHA256 over "<x-shipengine-timestamp>.<raw body>", the
@@ -87,12 +88,11 @@ export class ShipEngineKeySet {
   }
 }
 
-/** `x-shipengine-timestamp`: ISO 8601 as ShipEngine sends it; Unix seconds are accepted too. */
+/** `x-shipengine-timestamp`: ISO 8601 as ShipEngine sends it (a date alone is no signing time); Unix seconds are accepted too. */
 function timestampMs(raw: string): number | undefined {
   if (/^\d{9,11}$/.test(raw)) return Number(raw) * 1000;
   if (!/^\d{4}-\d{2}-\d{2}T/.test(raw)) return undefined;
-  const ms = Date.parse(raw);
-  return Number.isFinite(ms) ? ms : undefined;
+  return shipEngineInstantMs(raw);
 }
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
