@@ -11,6 +11,7 @@ import {
 } from '../domain/carrier';
 import { screenScans } from '../domain/scan-screening';
 import type { CarrierRegistry } from './carriers/registry';
+import { parcelTracking } from './carriers/tracking-mode';
 import { CarrierRejected, toApplicationFailure as carrierFailure, isCarrierError } from './carriers/errors';
 import type { Db } from './db';
 import { parcelOfTrackingNumber, storeUnmappedScans } from './unmapped-scans';
@@ -106,13 +107,12 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
     return rows
       .filter((r) => configured.has(r.code))
       .map((r) => {
-        // The backend knows better than the catalogue row whether the carrier pushes scans (ShipEngine does).
-        const mode = carriers.get(r.code).tracking;
+        const { pushesScans, pollStallFraction } = parcelTracking(carriers, r.code, r.supportsWebhooks);
         return {
           code: r.code,
           reliability: r.reliability,
-          supportsWebhooks: mode?.pushesScans ?? r.supportsWebhooks,
-          ...(mode?.pollStallFraction === undefined ? {} : { pollStallFraction: mode.pollStallFraction }),
+          supportsWebhooks: pushesScans,
+          ...(pollStallFraction === undefined ? {} : { pollStallFraction }),
         };
       });
   };

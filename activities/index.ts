@@ -44,7 +44,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),
-    ...createReturnActivities(deps.db, deps.waker),
+    ...createReturnActivities(deps.db, deps.carriers, deps.waker),
     ...createReshipActivities(deps.db, deps.waker),
   };
 }

@@ -2,6 +2,7 @@ import { heartbeat } from '@temporalio/activity';
 import { DomainError } from '../domain/errors';
 import { isCarrierError, toApplicationFailure as carrierFailure } from './carriers/errors';
 import type { CarrierRegistry } from './carriers/registry';
+import { parcelTrackingOf } from './carriers/tracking-mode';
 import type { Db } from './db';
 import { asActivity } from './failures';
 
@@ -17,6 +18,8 @@ export interface ReturnLabel {
   labelUrl: string;
   expiresAt: string;
   carrierPushesScans: boolean;
+  /** Set for a carrier polled although it pushes scans (ShipEngine): polled every this fraction of the stall window, as outbound parcels are. */
+  pollStallFraction?: number;
 }
 
 export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierRegistry }) {
@@ -39,15 +42,20 @@ export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierReg
         const row = await db.return.findUniqueOrThrow({
           where: { id: input.returnId },
         });
-        const pushes = async (code: string) =>
-          (await db.carrier.findUnique({ where: { code }, select: { supportsWebhooks: true } }))?.supportsWebhooks ?? false;
+        const tracking = async (code: string) => {
+          const mode = await parcelTrackingOf(db, carriers, code);
+          return {
+            carrierPushesScans: mode.pushesScans,
+            ...(mode.pollStallFraction === undefined ? {} : { pollStallFraction: mode.pollStallFraction }),
+          };
+        };
         if (row.carrierCode && row.trackingNumber && row.labelUrl && row.labelExpiresAt) {
           return {
             carrierCode: row.carrierCode,
             trackingNumber: row.trackingNumber,
             labelUrl: row.labelUrl,
             expiresAt: row.labelExpiresAt.toISOString(),
-            carrierPushesScans: await pushes(row.carrierCode),
+            ...(await tracking(row.carrierCode)),
           };
         }
         const outbound = await outboundLabel(row.orderId, row.warehouseCode);
@@ -78,7 +86,7 @@ export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierReg
           trackingNumber: label.trackingNumber,
           labelUrl: label.labelUrl,
           expiresAt: input.expiresAt,
-          carrierPushesScans: await pushes(label.carrierCode),
+          ...(await tracking(label.carrierCode)),
         };
       });
     },

@@ -1,6 +1,8 @@
 import type { Milestone, WebhookEventType } from '../domain/notifications';
 import { FINAL_RETURN_STATUSES, type ReturnReason, type ReturnStatus, refundCents } from '../domain/return-policy';
 import type { NormalisedTrackingEvent } from '../domain/tracking';
+import type { CarrierRegistry } from './carriers/registry';
+import { parcelTrackingOf } from './carriers/tracking-mode';
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { lockOrder, type Tx } from './inventory';
@@ -25,6 +27,8 @@ export interface ReturnFacts {
   labelExpiresAt?: string;
   /** Whether the return's carrier pushes scans; when not, the workflow polls. */
   carrierPushesScans: boolean;
+  /** Set for a carrier polled although it pushes scans (ShipEngine): every this fraction of the stall window. */
+  pollStallFraction?: number;
 }
 
 /** What ops found when the parcel was opened, per return line. */
@@ -55,7 +59,7 @@ const WEBHOOK_OF: Partial<Record<ReturnStatus, WebhookEventType>> = {
   cancelled: 'return.cancelled',
 };
 
-export function createReturnActivities(db: Db, waker: RelayWaker = noRelayWaker) {
+export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker = noRelayWaker) {
   return {
     loadReturn(input: { returnId: string }): Promise<ReturnFacts> {
       return asActivity(async () => {
@@ -63,9 +67,7 @@ export function createReturnActivities(db: Db, waker: RelayWaker = noRelayWaker)
           where: { id: input.returnId },
           include: { lines: { orderBy: { lineNo: 'asc' } } },
         });
-        const carrier = row.carrierCode
-          ? await db.carrier.findUnique({ where: { code: row.carrierCode }, select: { supportsWebhooks: true } })
-          : null;
+        const tracking = row.carrierCode ? await parcelTrackingOf(db, carriers, row.carrierCode) : undefined;
         return {
           returnId: row.id,
           orderId: row.orderId,
@@ -75,7 +77,8 @@ export function createReturnActivities(db: Db, waker: RelayWaker = noRelayWaker)
           ...(row.carrierCode ? { carrierCode: row.carrierCode } : {}),
           ...(row.trackingNumber ? { trackingNumber: row.trackingNumber } : {}),
           ...(row.labelExpiresAt ? { labelExpiresAt: row.labelExpiresAt.toISOString() } : {}),
-          carrierPushesScans: carrier?.supportsWebhooks ?? false,
+          carrierPushesScans: tracking?.pushesScans ?? false,
+          ...(tracking?.pollStallFraction === undefined ? {} : { pollStallFraction: tracking.pollStallFraction }),
         };
       });
     },

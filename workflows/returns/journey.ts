@@ -26,7 +26,10 @@ import {
   returnStatusQuery,
 } from './definitions';
 
-/** Business hours between polls of a carrier that pushes no scans (and, as a safety net, of one that does). */
+/**
+ * Business hours between polls of a carrier that pushes no scans (and, as a safety net, of one that does,
+ * unless its backend gives a poll fraction: then as outbound parcels, see `nextPollAfter`).
+ */
 const POLL_HOURS = 4;
 const SAFETY_POLL_HOURS = 36;
 const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];
@@ -56,6 +59,8 @@ export class ReturnJourney {
   private carrierCode: string | undefined;
   private trackingNumber: string | undefined;
   private carrierPushesScans = false;
+  /** ShipEngine's COLIS_SHIPENGINE_POLL_FRACTION, travelling with the label; absent for labels bought before it (old cadence). */
+  private pollStallFraction: number | undefined;
   private expiresAtMs = 0;
   private refundCents: number | undefined;
   private readonly view: ReturnWorkflowView;
@@ -142,6 +147,7 @@ export class ReturnJourney {
     this.carrierCode = facts.carrierCode;
     this.trackingNumber = facts.trackingNumber;
     this.carrierPushesScans = facts.carrierPushesScans;
+    this.pollStallFraction = facts.pollStallFraction;
     if (facts.labelExpiresAt) this.expiresAtMs = Date.parse(facts.labelExpiresAt);
     this.moveTo(facts.status, 'loaded');
   }
@@ -169,6 +175,7 @@ export class ReturnJourney {
       this.carrierCode = label.carrierCode;
       this.trackingNumber = label.trackingNumber;
       this.carrierPushesScans = label.carrierPushesScans;
+      this.pollStallFraction = label.pollStallFraction;
       this.expiresAtMs = Date.parse(label.expiresAt);
     } catch (error) {
       // No carrier sells a return label for this parcel: the return cannot go on; the shop hears why.
@@ -191,7 +198,7 @@ export class ReturnJourney {
     let lateEscalated = false;
     let firstScanMs: number | undefined;
     let brokenEscalatedFor: string | undefined;
-    let nextPollMs = Date.now() + this.realHours(this.carrierPushesScans ? SAFETY_POLL_HOURS : POLL_HOURS);
+    let nextPollMs = this.nextPollAfter(Date.now());
     for (;;) {
       const used = this.tracking.status !== 'label_created';
       const arrived = this.status === 'received';
@@ -209,10 +216,13 @@ export class ReturnJourney {
         Number.isFinite(wakeAtMs) ? Math.max(1, wakeAtMs - Date.now()) : undefined,
       );
 
+      const lastScanBefore = this.tracking.lastScanAt;
       while (this.inbox.length > 0) {
         const batch = this.inbox.shift();
         if (batch) await this.absorb(batch.source, batch.events);
       }
+      // A carrier polled as a safety net is asked again only once its scans stop (the fraction counts from the newest).
+      if (this.pollsByFraction && this.tracking.lastScanAt !== lastScanBefore) nextPollMs = this.nextPollAfter(Date.now());
       if (firstScanMs === undefined && this.tracking.status !== 'label_created') firstScanMs = lastScanMsOf(this.tracking) ?? Date.now();
       if (this.inspection) return this.settleInspected(this.inspection);
       const open = this.escalation;
@@ -228,7 +238,7 @@ export class ReturnJourney {
       if (this.tracking.status === 'label_created' && now >= this.expiresAtMs) return this.expire();
       if (this.status !== 'received' && now >= nextPollMs) {
         await this.poll();
-        nextPollMs = Date.now() + this.realHours(this.carrierPushesScans ? SAFETY_POLL_HOURS : POLL_HOURS);
+        nextPollMs = this.nextPollAfter(Date.now());
         continue;
       }
       if (this.escalation && !this.escalation.answer) {
@@ -241,6 +251,11 @@ export class ReturnJourney {
         brokenEscalatedFor = this.tracking.status;
         await this.openEscalation('return_stuck', `carrier reports ${this.tracking.status.replace(/_/g, ' ')} for ${this.trackingNumber}`);
       } else if (now >= stallAtMs) {
+        // Webhooks may have been lost: a carrier polled by fraction is asked once more before the parcel is called stuck.
+        if (this.pollsByFraction && (await this.pollFoundScan())) {
+          nextPollMs = this.nextPollAfter(Date.now());
+          continue;
+        }
         await this.openEscalation('return_stuck', `no scan of return parcel ${this.trackingNumber} within ${RETURN_STALL_WINDOW_HOURS} h`);
       } else if (!lateEscalated && now >= lateAtMs) {
         lateEscalated = true;
@@ -282,6 +297,28 @@ export class ReturnJourney {
     if (this.escalation && !this.escalation.answer && this.escalation.reason === 'return_stuck' && this.tracking.status === 'in_transit') {
       await this.resolveByFacts('a new carrier scan arrived');
     }
+  }
+
+  /**
+   * When to poll after `fromMs`: a carrier without webhooks every few hours; one that pushes scans after
+   * 36 h as a safety net; one whose backend gives a poll fraction (ShipEngine) once that fraction of the
+   * stall window passes without a scan, as its outbound parcels are (workflows/shipment/tracking.ts).
+   */
+  private nextPollAfter(fromMs: number): number {
+    const fraction = this.carrierPushesScans ? this.pollStallFraction : undefined;
+    if (fraction !== undefined) return fromMs + stallWindowMs(this.input.timeScale) * fraction;
+    return fromMs + this.realHours(this.carrierPushesScans ? SAFETY_POLL_HOURS : POLL_HOURS);
+  }
+
+  /** A label recorded without a fraction (histories before it existed) is tracked exactly as before. */
+  private get pollsByFraction(): boolean {
+    return this.carrierPushesScans && this.pollStallFraction !== undefined;
+  }
+
+  private async pollFoundScan(): Promise<boolean> {
+    const lastScanBefore = this.tracking.lastScanAt;
+    await this.poll();
+    return this.tracking.lastScanAt !== lastScanBefore;
   }
 
   private async poll(): Promise<void> {

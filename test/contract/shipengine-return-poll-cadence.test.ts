@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { HOUR_MS } from '../../domain/clock';
+import { WAREHOUSES } from '../../prisma/seed-data/warehouses';
+import { KEYS, newKey } from '../api/harness';
+import { type Journey, startJourney } from '../support/journey';
+import { type PrismMock, startPrism } from '../support/prism';
+import { correctedDefinition } from '../support/shipengine-definition';
+import { until } from '../workflows/steps';
+
+/**
+ * A return parcel booked through ShipEngine is tracked as its outbound parcel was: ShipEngine pushes
+ * scans (the return label is registered for its track webhook), and a parcel whose webhooks do not
+ * come is polled once COLIS_SHIPENGINE_POLL_FRACTION of the return's stall window passes without a
+ * scan — not every 4 hours like a carrier without webhooks, nor only after the 36-hour safety net
+ * (workflows/returns/journey.ts polls again at the stall itself before calling it stuck). The fraction is set to 0.25 here so
+ * the poll (18 h into a 72 h window) can only come from it. Its own file: Prism answers every
+ * purchase with the same label, so one journey books one outbound label and one return label.
+ */
+
+const SE_ID = 'se-28529731';
+const FRACTION = 0.25;
+const SHIP_TO = {
+  name: 'Camille Martin',
+  line1: '12 rue de la République',
+  city: 'Lyon',
+  region: 'Auvergne-Rhône-Alpes',
+  postalCode: '69002',
+  countryCode: 'FR',
+  phone: '+33 4 72 00 00 00',
+};
+let mock: PrismMock;
+let journey: Journey;
+let app: FastifyInstance;
+
+const trackingPolls = () => mock.exchanges.filter((e) => e.method === 'GET' && e.path === '/v1/tracking').length;
+
+beforeAll(async () => {
+  mock = await startPrism(await correctedDefinition());
+  mock.steer([
+    { method: 'GET', path: /^\/v1\/labels\/external_shipment_id\//, prefer: 'code=404' },
+    { method: 'GET', path: /^\/v1\/shipments\/external_shipment_id\//, prefer: 'code=404' },
+  ]);
+  journey = await startJourney({
+    shipEngine: {
+      apiUrl: mock.url,
+      apiKey: 'TEST_journey-key-0123456789',
+      timeoutMs: 30_000,
+      pollStallFraction: FRACTION,
+      carriers: { swiftpost: SE_ID, parcelnord: SE_ID, ecoroute: SE_ID },
+      warehouses: Object.fromEntries(WAREHOUSES.map((w) => [w.code, SE_ID])),
+      fetch: mock.fetch,
+    },
+  });
+  app = await buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 }),
+  });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await journey?.teardown();
+  await mock?.stop();
+});
+
+describe('polling a ShipEngine return parcel whose webhooks do not come', () => {
+  it('the return parcel is polled at the configured fraction of its stall window, and again that long after a poll that learnt nothing', async () => {
+    const handle = await journey.placeOrder({ shipTo: SHIP_TO, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
+    await handle.result();
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const db = journey.database.db;
+    // Prism's documented delivery is years old: the return window is measured from our clock instead.
+    await db.shipment.updateMany({ where: { orderId }, data: { deliveredAt: new Date(await journey.env.currentTimeMs()) } });
+    // From here the parcel is quiet: polls learn nothing.
+    mock.steer([
+      { method: 'GET', path: /^\/v1\/labels\/external_shipment_id\//, prefer: 'code=404' },
+      { method: 'GET', path: /^\/v1\/tracking$/, prefer: 'code=404' },
+    ]);
+
+    const started = await app.inject({
+      method: 'POST',
+      url: `/orders/${orderId}/returns`,
+      headers: { 'x-api-key': KEYS.ops.key, 'idempotency-key': newKey('se-return') },
+      payload: { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const returnId = started.json().returnId as string;
+    await until(
+      journey,
+      'the ShipEngine return label bought',
+      () => db.return.findUniqueOrThrow({ where: { id: returnId } }),
+      (row) => row.trackingNumber !== null,
+      { stepMs: HOUR_MS / 4 },
+    );
+    expect(mock.exchanges.filter((e) => e.method === 'POST' && /^\/v1\/labels\/[^/]+\/return$/.test(e.path)).length).toBeLessThanOrEqual(1);
+    const labelledAtMs = await journey.env.currentTimeMs();
+    const pollsBefore = trackingPolls();
+
+    const pollAfter = async (polls: number, maxHours: number) => {
+      await until(
+        journey,
+        `tracking poll #${polls + 1}`,
+        async () => trackingPolls(),
+        (n) => n > polls,
+        {
+          stepMs: HOUR_MS,
+          maxBusinessMs: maxHours * HOUR_MS,
+        },
+      );
+      return ((await journey.env.currentTimeMs()) - labelledAtMs) / HOUR_MS;
+    };
+    const firstPollHours = await pollAfter(pollsBefore, 60);
+    // 0.25 × 72 h = 18 h: a carrier without webhooks would have been polled after 4 h, the old safety net after 36 h.
+    expect(firstPollHours).toBeGreaterThan(12);
+    expect(firstPollHours).toBeLessThan(30);
+    const secondPollHours = await pollAfter(trackingPolls(), 60);
+    expect(secondPollHours - firstPollHours).toBeGreaterThan(12);
+    expect(secondPollHours - firstPollHours).toBeLessThan(30);
+    expect(mock.exchanges.flatMap((e) => e.requestViolations.map((v) => `${e.method} ${e.path}: ${v.message}`))).toEqual([]);
+    await journey.env.client.workflow.getHandle(`return-${returnId}`).terminate('test over');
+  });
+});
