@@ -6,7 +6,7 @@ import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
-import { KEYS } from '../api/harness';
+import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 import { startJourney, type Journey } from '../support/journey';
 import {
@@ -259,5 +259,66 @@ describe('the parked webhooks page in Chromium', () => {
       status: 'pending',
       replayedAt: expect.any(Date),
     });
+  });
+});
+
+describe('address corrections on the order page', () => {
+  it("the order page shows the carrier's correction field by field (given, ships to), and no log line carries the address", async () => {
+    // Its own app, logging at info into a buffer: the intake's address check and the page's reads are what is logged.
+    const logs = capturedLogs();
+    const logged = await buildApp({
+      db: journey.database.db,
+      temporalClient: journey.env.client,
+      config: loadApiConfig(
+        {},
+        { apiKeys: Object.values(KEYS), logLevel: 'info', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 },
+      ),
+      logStream: logs.stream,
+    });
+    try {
+      await logged.listen({ host: '127.0.0.1', port: 0 });
+      const loggedBase = `http://127.0.0.1:${(logged.server.address() as AddressInfo).port}`;
+      const shipTo = { name: 'Camille Durand', line1: '12 rue des Lilas', city: 'LYON 3E', postalCode: '69003', countryCode: 'FR' };
+      const placed = await logged.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('corrected-page') },
+        payload: orderRequest({ shipTo }),
+      });
+      expect(placed.statusCode, placed.body).toBe(202);
+      const { orderId } = placed.json() as { orderId: string };
+      expect(placed.json().addressCorrection.fields).toEqual(['city']);
+
+      await page.goto(`${loggedBase}/ops/orders/${orderId}`);
+      await enterOpsKey();
+      await page.waitForSelector('#corrections[data-loaded]');
+      expect(await page.isVisible('#corrections-card')).toBe(true);
+      expect(await page.textContent('#corrections-card')).toMatch(/when the order was placed · corrected by simulator: City/);
+      expect(await page.$$eval('#corrections tr[data-field]', (rows) => rows.map((r) => r.getAttribute('data-field')))).toEqual(['city']);
+      expect(await page.textContent('#corrections tr[data-field="city"] td.given')).toBe('LYON 3E');
+      expect(await page.textContent('#corrections tr[data-field="city"] td.corrected')).toBe('Lyon');
+      // Only the corrected fields are repeated: the street and the name stay in the order, not on this card.
+      expect(await page.textContent('#corrections-card')).not.toContain('12 rue des Lilas');
+      await page.screenshot({ path: screenshotPath('ops-order-address-correction'), fullPage: true });
+
+      // An order nobody corrected shows no such card.
+      await page.goto(`${loggedBase}/ops/orders/${orderIdOf(delivered)}`);
+      await page.waitForSelector('#corrections[data-loaded]', { state: 'attached' });
+      expect(await page.isHidden('#corrections-card')).toBe(true);
+
+      // Neither address reaches Temporal in clear: the order's history holds ciphertext only.
+      const history = await journey.env.client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+      const raw = JSON.stringify(history, (_key, value: unknown) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value,
+      );
+      expect(raw.length).toBeGreaterThan(1000);
+      for (const clear of ['LYON 3E', 'Lyon', '12 rue des Lilas', 'Camille Durand']) expect(raw).not.toContain(clear);
+
+      expect(logs.lines.length).toBeGreaterThan(0);
+      expect(logLeaks(logs.lines)).toEqual([]);
+      expect(logs.lines.filter((line) => line.includes('LYON 3E'))).toEqual([]);
+    } finally {
+      await logged.close();
+    }
   });
 });

@@ -273,6 +273,7 @@ const pages: FastifyPluginAsyncZod = async (app) => {
             `<h1>Order ${orderId}</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button>` +
             '<a id="web-ui" hidden target="_blank" rel="noopener">Open the workflow in the Temporal Web UI ↗</a><span id="status" class="status"></span></div>' +
             '<section class="card"><div class="facts" id="facts"></div></section>' +
+            '<section class="card" id="corrections-card" hidden><h2>Address corrected by the carrier</h2><div id="corrections"></div></section>' +
             '<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline"></ol></section>',
         }).replace('data-page="order"', `data-page="order" data-order="${orderId}"`),
       );

@@ -26,6 +26,7 @@ th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e2e8f0;vertical-
 .done{color:#047857;font-weight:700}
 .card{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:16px 20px;margin-bottom:16px}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px 24px}.facts div span{display:block;font-size:12px;color:#64748b;text-transform:uppercase;letter-spacing:.05em}
+.correction p{margin:0 0 6px}.correction+.correction{margin-top:14px}td.given{color:#64748b;text-decoration:line-through}td.corrected{font-weight:600}
 ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{padding:8px 0 8px 18px;border-left:3px solid #cbd5e1;margin-left:6px;position:relative}
 ol.timeline li::before{content:"";position:absolute;left:-8px;top:13px;width:13px;height:13px;border-radius:50%;background:#fff;border:3px solid #64748b}
 ol.timeline li.escalation::before{border-color:#ea580c}ol.timeline li.tracking::before{border-color:#2563eb}

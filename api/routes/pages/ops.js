@@ -351,6 +351,7 @@
         facts,
         rows.map((r) => el('div', { 'data-fact': r[0] }, [el('span', { text: r[0] }), document.createTextNode(r[1])])),
       );
+      showCorrections(order.addressCorrections || []);
       var link = document.getElementById('web-ui');
       link.setAttribute('href', order.webUiUrl);
       link.hidden = false;
@@ -370,6 +371,49 @@
       list.setAttribute('data-loaded', 'true');
       setStatus(`Updated ${new Date().toLocaleTimeString()}`);
     }, fail);
+  }
+
+  var ADDRESS_FIELD_NAMES = {
+    line1: 'Street',
+    line2: 'Street, second line',
+    city: 'City',
+    region: 'Region',
+    postalCode: 'Postal code',
+    countryCode: 'Country',
+  };
+
+  // The fields the carrier changed, what the customer gave and what ships; the rest of the address is not repeated.
+  function showCorrections(corrections) {
+    var card = document.getElementById('corrections-card');
+    var holder = document.getElementById('corrections');
+    holder.replaceChildren.apply(
+      holder,
+      corrections.map((c, i) =>
+        el('div', { class: 'correction', 'data-correction': String(i) }, [
+          el('p', {
+            text:
+              `${when(c.at)} · ${c.occasion === 'intake' ? 'when the order was placed' : 'on an address change'} · ` +
+              `corrected by ${c.validator}: ${c.fields.map((f) => ADDRESS_FIELD_NAMES[f] || f).join(', ')}`,
+          }),
+          el('table', {}, [
+            el('thead', {}, [el('tr', {}, [el('th', { text: 'Field' }), el('th', { text: 'Given' }), el('th', { text: 'Ships to' })])]),
+            el(
+              'tbody',
+              {},
+              c.fields.map((f) =>
+                el('tr', { 'data-field': f }, [
+                  el('td', { text: ADDRESS_FIELD_NAMES[f] || f }),
+                  el('td', { class: 'given', text: c.original[f] || '–' }),
+                  el('td', { class: 'corrected', text: c.corrected[f] || '–' }),
+                ]),
+              ),
+            ),
+          ]),
+        ]),
+      ),
+    );
+    card.hidden = corrections.length === 0;
+    holder.setAttribute('data-loaded', 'true');
   }
 
   function load() {
