@@ -1,4 +1,4 @@
-import { Context, heartbeat } from '@temporalio/activity';
+import { Context, heartbeat, log } from '@temporalio/activity';
 import {
   type BuyLabelRequest,
   type CarrierApi,
@@ -9,6 +9,7 @@ import {
   type RateQuote,
   type RateRequest,
 } from '../domain/carrier';
+import { convertMinor, DEFAULT_CURRENCY, type QuoteLeftOut, quotesIn } from '../domain/money';
 import { screenScans } from '../domain/scan-screening';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTracking } from './carriers/tracking-mode';
@@ -33,6 +34,8 @@ export interface RateShop {
   quotes: RateQuote[];
   /** Carriers that did not answer (after their attempts) or refused the request, and why. */
   unanswered: { carrierCode: string; reason: string }[];
+  /** Quotes in another currency than the order's with no configured rate (COLIS_FX_RATES): not compared, and why. */
+  leftOut?: QuoteLeftOut[];
 }
 
 /** Each carrier gets a few quick attempts in one rate shop; one that stays down is left out of it. */
@@ -101,6 +104,10 @@ function receivedNowMs(): number {
  */
 export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistry }) {
   const { db, carriers } = deps;
+  /** The currency the order is kept in: quotes are compared, and label costs counted, in it. */
+  const orderCurrencyOf = async (shipmentId: string): Promise<string> =>
+    (await db.shipment.findUnique({ where: { id: shipmentId }, select: { order: { select: { currency: true } } } }))?.order.currency ??
+    DEFAULT_CURRENCY;
   const activeCarriers = async (): Promise<CarrierInfo[]> => {
     const rows = await db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' } });
     const configured = new Set(carriers.codes());
@@ -135,8 +142,8 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
           serviceCode: existing.serviceCode,
           carrierLabelId: existing.carrierLabelId,
           trackingNumber: existing.trackingNumber,
-          amountCents: existing.amountCents,
-          currency: existing.currency,
+          amountCents: existing.costCents ?? existing.amountCents,
+          currency: existing.costCents === null ? existing.currency : await orderCurrencyOf(input.shipmentId),
           labelUrl: existing.labelUrl ?? '',
           estimatedDeliveryAt: (shipment.estimatedDeliveryAt ?? shipment.promisedBy).toISOString(),
           purchasedAt: existing.purchasedAt.toISOString(),
@@ -148,6 +155,18 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
       heartbeat('label bought');
       const documents = await fetchDocuments(api, label.carrierLabelId);
       const labelId = `${input.shipmentId}-LBL${input.attempt}`;
+      // The shipment's cost is kept in the order's currency; a label charged in another is converted (the rate shop compared it so).
+      const currency = await orderCurrencyOf(input.shipmentId);
+      const costCents = convertMinor(label.amountCents, label.currency, currency, carriers.fxRates);
+      if (costCents === undefined) {
+        log.warn('label charged in a currency with no configured rate; its cost is counted as charged', {
+          shipmentId: input.shipmentId,
+          charged: label.currency,
+          orderCurrency: currency,
+        });
+      }
+      const cost =
+        costCents === undefined ? { amountCents: label.amountCents, currency: label.currency } : { amountCents: costCents, currency };
       await db.$transaction([
         db.label.upsert({
           where: { idempotencyKey },
@@ -162,6 +181,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
             idempotencyKey,
             amountCents: label.amountCents,
             currency: label.currency,
+            ...(costCents === undefined ? {} : { costCents }),
             labelUrl: label.labelUrl,
             purchasedAt: new Date(label.purchasedAt),
           },
@@ -179,7 +199,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
             serviceCode: label.serviceCode,
             trackingNumber: label.trackingNumber,
             estimatedDeliveryAt: new Date(label.estimatedDeliveryAt),
-            shippingCostCents: { increment: label.amountCents },
+            shippingCostCents: { increment: cost.amountCents },
             promiseMiss: input.promiseMiss,
             ...(input.fastestCostCents !== undefined ? { fastestCostCents: input.fastestCostCents } : {}),
             ...(input.riskPremiumCents !== undefined ? { riskPremiumCents: { increment: input.riskPremiumCents } } : {}),
@@ -187,7 +207,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
           },
         }),
       ]);
-      return { ...label, attempt: input.attempt };
+      return { ...label, ...cost, attempt: input.attempt };
     });
 
   return {
@@ -221,7 +241,10 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
           }
         }),
       );
-      return { carriers: list, quotes: answers.flat(), unanswered };
+      const currency = await orderCurrencyOf(input.request.shipmentId);
+      const compared = quotesIn(currency, answers.flat(), carriers.fxRates);
+      for (const left of compared.leftOut) log.warn('quote left out of the rate shop', { shipmentId: input.request.shipmentId, ...left });
+      return { carriers: list, quotes: compared.quotes, unanswered, ...(compared.leftOut.length > 0 ? { leftOut: compared.leftOut } : {}) };
     },
 
     /** v1: one carrier's rates, retried by the workflow's activity options; remove with v1. */
@@ -251,7 +274,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
           db.label.update({ where: { id: label.id }, data: { status: 'voided', voidedAt: new Date() } }),
           db.shipment.update({
             where: { id: input.shipmentId },
-            data: { shippingCostCents: { decrement: label.amountCents } },
+            data: { shippingCostCents: { decrement: label.costCents ?? label.amountCents } },
           }),
         ]);
         return { voided: true };

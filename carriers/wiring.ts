@@ -5,6 +5,7 @@ import { ShipEngineHttp } from '../activities/carriers/shipengine/http';
 import type { Config } from '../config';
 import { type BusinessClock, businessClock } from '../domain/business-clock';
 import type { AddressValidator } from '../domain/carrier';
+import type { FxRates } from '../domain/money';
 import { simulatedAddressValidator } from '../scripts/carrier-simulator/address-rules';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import type { SimulatorScript } from '../scripts/carrier-simulator/script';
@@ -35,6 +36,8 @@ export interface CarrierOptions {
   secrets?: Readonly<Record<string, string>>;
   /** Carrier codes booked through ShipEngine instead of the simulator (COLIS_SHIPENGINE_*). */
   shipEngine?: ShipEngineWiring;
+  /** Exchange rates for quotes in another currency than the order's (COLIS_FX_RATES). */
+  fxRates?: FxRates;
   /**
    * The deployment's business calendar: with a script that asks for calendar transit (`transit`), parcels are
    * delivered on its working days (the peak-week simulation's ground truth). Required then.
@@ -125,6 +128,10 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
   const shipEngine = options.shipEngine ? buildShipEngineCarriers(options.shipEngine) : [];
   const booked = new Set(shipEngine.map((carrier) => carrier.code));
   const apis = [...simulator.carriers().filter((carrier) => !booked.has(carrier.code)), ...shipEngine];
-  const registry = createCarrierRegistry(apis, { secrets, close: () => simulator.close() });
+  const registry = createCarrierRegistry(apis, {
+    secrets,
+    ...(options.fxRates ? { fxRates: options.fxRates } : {}),
+    close: () => simulator.close(),
+  });
   return { ...registry, simulator };
 }

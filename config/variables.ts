@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { SimulatorScriptSchema } from '../scripts/carrier-simulator/script';
 import { apiKeysForm } from './api-keys';
+import { fxRatesForm } from './fx';
 import { payloadKeysForm } from './payload-keys';
 import {
   boolean,
@@ -326,6 +327,13 @@ export const VARIABLES = {
     default: '`0.5`',
     meaning:
       'ShipEngine-booked parcels, tracked by webhook, are also polled every this fraction of their stall window, so a parcel whose webhooks stop is polled before it is called stuck',
+  }),
+  COLIS_FX_RATES: variable({
+    schema: optional(fxRatesForm),
+    form: 'a list of <FROM>:<TO>=<rate>, e.g. USD:EUR=0.92,GBP:EUR=1.17',
+    default: "– (a quote in another currency than the order's is left out)",
+    meaning:
+      "exchange rates the rate shop compares carrier quotes with: a quote in another currency than the order's (a ShipEngine account in USD) is converted (`USD:EUR=0.92`: 1 USD = 0.92 EUR; the reverse pair is derived), or left out of the rate shop with the reason when no rate is given",
   }),
   COLIS_WEBHOOK_TARGET_URL: variable({
     schema: optional(httpUrl),

@@ -47,6 +47,8 @@ export const RateQuoteSchema = z.object({
   deliveryDays: z.number().int().positive(),
   estimatedDeliveryAt: z.iso.datetime({ offset: true }),
   guaranteed: z.boolean(),
+  /** What the carrier quoted when it quoted in another currency than the order's (`amountCents` is then converted: domain/money.ts). */
+  quoted: z.object({ amountCents: z.number().int().nonnegative(), currency: z.string().length(3) }).optional(),
 });
 export type RateQuote = z.infer<typeof RateQuoteSchema>;
 

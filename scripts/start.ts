@@ -187,6 +187,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     stateFile: config.COLIS_SIMULATOR_STATE_FILE ?? join(dir, 'carrier-simulator.json'),
     secrets: config.carrierSecrets,
     shipEngine: shipEngineWiring(config),
+    ...(config.COLIS_FX_RATES ? { fxRates: config.COLIS_FX_RATES } : {}),
   });
   life.started('carrier simulator', async () => carriers.close());
   const workerConnection = await NativeConnection.connect(connectionOptions(target));

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     stateFile: config.COLIS_SIMULATOR_STATE_FILE,
     secrets: config.carrierSecrets,
     shipEngine: shipEngineWiring(config),
+    ...(config.COLIS_FX_RATES ? { fxRates: config.COLIS_FX_RATES } : {}),
   });
   const connection = await NativeConnection.connect(connectionOptions(target));
   const customerNotify = notifyConfigFrom(config);

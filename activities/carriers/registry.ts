@@ -1,4 +1,5 @@
 import type { CarrierApi, CarrierCode } from '../../domain/carrier';
+import type { FxRates } from '../../domain/money';
 
 /**
  * The carriers this process talks to, and the webhook secret shared with each. Backend-neutral: it
@@ -14,12 +15,14 @@ export interface CarrierRegistry {
   all(): CarrierApi[];
   codes(): CarrierCode[];
   secretFor(carrierCode: CarrierCode): string;
+  /** The exchange rates quotes in another currency than the order's are compared at (COLIS_FX_RATES); none by default. */
+  readonly fxRates: FxRates;
   close(): void;
 }
 
 export function createCarrierRegistry(
   apis: readonly CarrierApi[],
-  options: { secrets: ReadonlyMap<CarrierCode, string>; close?: () => void },
+  options: { secrets: ReadonlyMap<CarrierCode, string>; fxRates?: FxRates; close?: () => void },
 ): CarrierRegistry {
   const byCode = new Map(apis.map((api) => [api.code, api]));
   return {
@@ -35,6 +38,7 @@ export function createCarrierRegistry(
       if (secret === undefined) throw new Error(`no webhook secret for unknown carrier ${carrierCode}`);
       return secret;
     },
+    fxRates: options.fxRates ?? {},
     close: () => options.close?.(),
   };
 }

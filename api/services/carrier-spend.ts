@@ -4,7 +4,8 @@ import type { Db } from '../../activities/db';
  * What carriers were paid and what choosing them saved, over the labels bought in a window: the one
  * definition that the process chart's booking box and the fulfilment report both show. Each purchased
  * label counts once, at its purchase (a voided label was refunded and counts nowhere); its saving is
- * what the fastest service quoted for its shipment would have cost, minus what this label cost.
+ * what the fastest service quoted for its shipment would have cost, minus what this label cost. Both in
+ * the order's currency: a label charged in another counts at its converted cost (`Label.costCents`).
  */
 export interface CarrierSpend {
   labels: number;
@@ -18,10 +19,10 @@ export async function carrierSpend(db: Db, from: Date, to: Date): Promise<Carrie
   const rows = await db.$queryRaw<{ labels: number; shipments: number; spend: number; saved: number; currency: string | null }[]>`
     SELECT count(*)::int AS labels,
            count(DISTINCT l."shipmentId")::int AS shipments,
-           coalesce(sum(l."amountCents"), 0)::int AS spend,
-           coalesce(sum(s."fastestCostCents" - l."amountCents") FILTER (WHERE s."fastestCostCents" IS NOT NULL), 0)::int AS saved,
-           min(l.currency) AS currency
-    FROM "Label" l JOIN "Shipment" s ON s.id = l."shipmentId"
+           coalesce(sum(coalesce(l."costCents", l."amountCents")), 0)::int AS spend,
+           coalesce(sum(s."fastestCostCents" - coalesce(l."costCents", l."amountCents")) FILTER (WHERE s."fastestCostCents" IS NOT NULL), 0)::int AS saved,
+           min(o.currency) AS currency
+    FROM "Label" l JOIN "Shipment" s ON s.id = l."shipmentId" JOIN "Order" o ON o.id = s."orderId"
     WHERE l.status = 'purchased' AND l."purchasedAt" >= ${from} AND l."purchasedAt" < ${to}`;
   const row = rows[0];
   return {

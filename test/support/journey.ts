@@ -8,6 +8,7 @@ import { type NotifyConfig, notifyConfigFrom } from '../../activities/notificati
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { loadConfig } from '../../config';
 import { DAY_MS } from '../../domain/clock';
+import type { FxRates } from '../../domain/money';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -74,6 +75,8 @@ export interface JourneyOptions {
   timeScale?: number;
   /** Carrier codes booked through ShipEngine (the contract tests point it at Prism). */
   shipEngine?: ShipEngineWiring;
+  /** Exchange rates for quotes in another currency than the order's (COLIS_FX_RATES). */
+  fxRates?: FxRates;
   /**
    * Runs the notify queue too (customer mails to the suite's MailDev, shop webhooks), with these
    * settings over the defaults. Off by default: journeys that do not look at mails skip its bundle.
@@ -100,6 +103,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     clock: onDevServer ? undefined : activityClock,
     timeScale,
     ...(options.shipEngine ? { shipEngine: options.shipEngine } : {}),
+    ...(options.fxRates ? { fxRates: options.fxRates } : {}),
   });
   const warehouses = (await database.db.warehouse.findMany({ select: { code: true } }))
     .map((w) => w.code)

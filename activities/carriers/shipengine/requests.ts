@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Address } from '../../../domain/order';
 import type { CarrierCode, CarrierTrackingEvent, Parcel, PurchasedLabel, RateQuote, RateRequest } from '../../../domain/carrier';
 import { DAY_MS } from '../../../domain/clock';
+import { minorDigits } from '../../../domain/money';
 import type { ServiceLevel } from '../../../domain/order';
 import { CarrierApiError, CarrierRejected } from '../errors';
 import type { Label, Money, Rate, TrackingAnswer } from './schemas';
@@ -98,8 +99,7 @@ export function shipment(
 /** Minor units per the currency (JPY has none, most have two), from the runtime's ISO 4217 data. */
 export function toMinorUnits(money: Money): { amountCents: number; currency: string } {
   const currency = money.currency.toUpperCase();
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return { amountCents: Math.round(money.amount * 10 ** digits), currency };
+  return { amountCents: Math.round(money.amount * 10 ** minorDigits(currency)), currency };
 }
 
 function total(carrierCode: CarrierCode, amounts: readonly (Money | null | undefined)[]): { amountCents: number; currency: string } {
