@@ -9,6 +9,7 @@ import { type Journey, startJourney } from '../support/journey';
 import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
 import { until } from '../workflows/steps';
+import { returnScansSignal } from '../../workflows/returns/definitions';
 
 /**
  * A return parcel booked through ShipEngine is tracked as its outbound parcel was: ShipEngine pushes
@@ -21,7 +22,7 @@ import { until } from '../workflows/steps';
  */
 
 const SE_ID = 'se-28529731';
-const FRACTION = 0.25;
+const FRACTION = 0.3;
 const SHIP_TO = {
   name: 'Camille Martin',
   line1: '12 rue de la République',
@@ -68,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('polling a ShipEngine return parcel whose webhooks do not come', () => {
-  it('the return parcel is polled at the configured fraction of its stall window, and again that long after a poll that learnt nothing', async () => {
+  it('the return parcel is polled at the configured fraction of its stall window, counted from its newest scan, and once more at the stall before it is called stuck', async () => {
     const handle = await journey.placeOrder({ shipTo: SHIP_TO, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
     await handle.result();
     const orderId = handle.workflowId.replace(/^order-/, '');
@@ -114,13 +115,64 @@ describe('polling a ShipEngine return parcel whose webhooks do not come', () => 
       return ((await journey.env.currentTimeMs()) - labelledAtMs) / HOUR_MS;
     };
     const firstPollHours = await pollAfter(pollsBefore, 60);
-    // 0.25 × 72 h = 18 h: a carrier without webhooks would have been polled after 4 h, the old safety net after 36 h.
+    // 0.3 × 72 h = 21.6 h: a carrier without webhooks would have been polled after 4 h, the old safety net after 36 h.
     expect(firstPollHours).toBeGreaterThan(12);
     expect(firstPollHours).toBeLessThan(30);
     const secondPollHours = await pollAfter(trackingPolls(), 60);
     expect(secondPollHours - firstPollHours).toBeGreaterThan(12);
     expect(secondPollHours - firstPollHours).toBeLessThan(30);
+
+    // The customer drops the parcel off: a scan by webhook (as the API signals it), then silence.
+    const row = await db.return.findUniqueOrThrow({ where: { id: returnId } });
+    const returnHandle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+    const scannedAtMs = await journey.env.currentTimeMs();
+    await returnHandle.signal(returnScansSignal, {
+      source: 'webhook',
+      events: [
+        {
+          carrierCode: row.carrierCode ?? 'ecoroute',
+          vocabulary: 'shipengine',
+          eventId: `${row.trackingNumber}:IT:dropped-off`,
+          trackingNumber: row.trackingNumber ?? '',
+          statusCode: 'IT',
+          occurredAt: new Date(scannedAtMs).toISOString(),
+        },
+      ],
+    });
+    await until(
+      journey,
+      'the return in transit',
+      () => db.return.findUniqueOrThrow({ where: { id: returnId } }),
+      (r) => r.status === 'in_transit',
+      {
+        stepMs: HOUR_MS / 4,
+      },
+    );
+    // Hour by hour until the stall opens return_stuck: when each poll came, counted from the scan.
+    const pollHours: number[] = [];
+    let polls = trackingPolls();
+    // (The read's value is what `until` compares between reads to see the state still: never the clock.)
+    let stuckHours = Number.NaN;
+    await until(
+      journey,
+      'return_stuck opened',
+      async () => {
+        const hours = ((await journey.env.currentTimeMs()) - scannedAtMs) / HOUR_MS;
+        if (trackingPolls() > polls) pollHours.push(hours);
+        polls = trackingPolls();
+        const escalation = await db.escalation.findFirst({ where: { returnId, reason: 'return_stuck' }, select: { id: true } });
+        if (escalation && Number.isNaN(stuckHours)) stuckHours = hours;
+        return { escalation, polls };
+      },
+      (seen) => seen.escalation !== null,
+      { stepMs: HOUR_MS, maxBusinessMs: 100 * HOUR_MS },
+    );
+    expect(stuckHours).toBeGreaterThanOrEqual(72);
+    expect(stuckHours).toBeLessThan(74);
+    // Polls at 21.6, 43.2 and 64.8 h after the scan, then the one at the stall (72 h) before the escalation.
+    expect(pollHours.filter((h) => h < 70).length).toBe(3);
+    expect(pollHours.some((h) => h >= 71.9 && h <= stuckHours + 1)).toBe(true);
     expect(mock.exchanges.flatMap((e) => e.requestViolations.map((v) => `${e.method} ${e.path}: ${v.message}`))).toEqual([]);
-    await journey.env.client.workflow.getHandle(`return-${returnId}`).terminate('test over');
+    await returnHandle.terminate('test over');
   });
 });
