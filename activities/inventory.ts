@@ -210,15 +210,26 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
       });
     },
 
-    /** Backordered orders with a line for the SKU, oldest first: the ones to signal `restocked`. */
+    /**
+     * The orders a restock of the SKU may unblock, each once, oldest first: the ones to signal `restocked`.
+     * Backordered orders with a line for it, and running orders whose re-shipped parcel (a `lost`
+     * shipment written off by a re-ship) holds it and has no replacement yet: that replacement waits for
+     * stock (workflows/order/replacement.ts).
+     */
     async ordersAwaitingStock({ skuCode }: { skuCode: string }): Promise<string[]> {
       return asActivity(async () => {
-        const orders = await db.order.findMany({
-          where: { status: 'backordered', lines: { some: { skuCode } } },
-          select: { id: true },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        });
-        return orders.map((o) => o.id);
+        const rows = await db.$queryRaw<{ id: string }[]>`
+          SELECT o."id", o."createdAt" FROM "Order" o
+          WHERE o."status" = 'backordered'
+            AND EXISTS (SELECT 1 FROM "OrderLine" l WHERE l."orderId" = o."id" AND l."skuCode" = ${skuCode})
+          UNION
+          SELECT o."id", o."createdAt" FROM "Shipment" s JOIN "Order" o ON o."id" = s."orderId"
+          WHERE s."status" = 'lost' AND o."status"::text NOT IN (${Prisma.join(FINAL_ORDER_STAGES)})
+            AND EXISTS (SELECT 1 FROM "ShipmentLine" sl WHERE sl."shipmentId" = s."id" AND sl."skuCode" = ${skuCode})
+            AND EXISTS (SELECT 1 FROM "InventoryMovement" m WHERE m."shipmentId" = s."id" AND m."kind" = 'write_off')
+            AND NOT EXISTS (SELECT 1 FROM "Shipment" r WHERE r."replacesShipmentId" = s."id")
+          ORDER BY 2, 1`;
+        return rows.map((row) => row.id);
       });
     },
 

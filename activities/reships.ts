@@ -1,5 +1,6 @@
 import type { LineShortage } from '../domain/inventory';
 import { ids } from '../domain/ids';
+import { claimReasonFor, PARCEL_LOSS_WORDS, type ParcelLossCause } from '../domain/parcel-loss';
 import type { Milestone } from '../domain/notifications';
 import type { Db } from './db';
 import { asActivity } from './failures';
@@ -18,8 +19,16 @@ import type { PlannedShipmentView } from './shipment-planning';
 export interface LostParcelSettlement {
   /** Units written off by this call; a retry of a completed settlement writes off nothing. */
   writtenOff: number;
-  /** The claim against the carrier, when the carrier had the parcel. */
+  /** The claim against the carrier, when the carrier had the parcel and lost or broke it. */
   claimId?: string;
+}
+
+export interface LostParcel {
+  shipmentId: string;
+  /** Histories recorded before `cause` existed send only this: damaged, else lost. */
+  damaged: boolean;
+  /** Why the parcel was given up (domain/parcel-loss.ts): only lost and damaged goods are claimed. */
+  cause?: ParcelLossCause;
 }
 
 export interface ReplacementPlan {
@@ -33,17 +42,17 @@ export const claimIdFor = (shipmentId: string) => `claim-${shipmentId}`;
 export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
     /**
-     * Writes the lost parcel's goods off (they left stock when the carrier took them; the movement records
-     * why they will never come back) and opens a claim for their value with the carrier that lost them.
+     * Writes the given-up parcel's goods off (they left stock when the carrier took them; the movement records
+     * why they will not come back) and, when the carrier lost or broke them, opens a claim for their value.
      */
-    async settleLostParcel({ shipmentId, damaged }: { shipmentId: string; damaged: boolean }): Promise<LostParcelSettlement> {
+    async settleLostParcel({ shipmentId, damaged, cause = damaged ? 'damaged' : 'lost' }: LostParcel): Promise<LostParcelSettlement> {
       return asActivity(() =>
         db.$transaction(async (tx) => {
           const shipment = await tx.shipment.findUniqueOrThrow({
             where: { id: shipmentId },
             include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
           });
-          const why = `${damaged ? 'damaged' : 'lost'} in transit${shipment.trackingNumber ? ` (${shipment.carrierCode} ${shipment.trackingNumber})` : ''}: re-shipped`;
+          const why = `${PARCEL_LOSS_WORDS[cause]}${shipment.trackingNumber ? ` (${shipment.carrierCode} ${shipment.trackingNumber})` : ''}: re-shipped`;
           const { count } = await tx.inventoryMovement.createMany({
             data: shipment.lines.map((line) => ({
               warehouseCode: shipment.warehouseCode,
@@ -60,7 +69,8 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
             skipDuplicates: true,
           });
           const writtenOff = count === 0 ? 0 : shipment.lines.reduce((n, l) => n + l.quantity, 0);
-          if (!shipment.carrierCode || !shipment.trackingNumber) return { writtenOff };
+          const reason = claimReasonFor(cause);
+          if (!shipment.carrierCode || !shipment.trackingNumber || !reason) return { writtenOff };
           const amountCents = shipment.lines.reduce((sum, l) => sum + l.quantity * l.orderLine.sku.unitPriceCents, 0);
           await tx.carrierClaim.createMany({
             data: [
@@ -70,7 +80,7 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
                 orderId: shipment.orderId,
                 carrierCode: shipment.carrierCode,
                 trackingNumber: shipment.trackingNumber,
-                reason: damaged ? 'damaged' : 'lost',
+                reason,
                 amountCents,
                 currency: shipment.lines[0]?.orderLine.sku.currency ?? 'EUR',
                 updatedBy: 'colis',
@@ -86,22 +96,25 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
     /**
      * Reserves the lost shipment's lines again, wherever the allocation finds them (another warehouse,
      * several), and plans them as replacement shipments; all or nothing, so a short replacement waits
-     * whole for a restock. The customer and the shop hear of the re-ship once, at the first call.
+     * whole for a restock, unless ops chose to ship what is in stock (`shipAvailable`: the rest is
+     * short-shipped). The customer and the shop hear of the re-ship once, at the first call.
      */
     async reserveReplacement({
       orderId,
       lostShipmentId,
       reason,
+      shipAvailable = false,
     }: {
       orderId: string;
       lostShipmentId: string;
       reason: string;
+      shipAvailable?: boolean;
     }): Promise<ReplacementPlan> {
       return asActivity(() =>
         withMilestones(db, waker, async (tx) => {
           await lockOrder(tx, orderId);
           const lost = await tx.shipment.findUniqueOrThrow({ where: { id: lostShipmentId }, include: { lines: true } });
-          const plan = await planReplacement(tx, orderId, lost);
+          const plan = await planReplacement(tx, orderId, lost, shipAvailable);
           const promisedBy = plan.planned.length > 0 ? lost.promisedBy.toISOString() : undefined;
           const milestone: Milestone = {
             orderId,
@@ -137,15 +150,14 @@ export type ReshipActivities = ReturnType<typeof createReshipActivities>;
 
 type LostShipment = { id: string; orderId: string; promisedBy: Date; lines: { orderLineId: string; skuCode: string; quantity: number }[] };
 
-async function planReplacement(tx: Tx, orderId: string, lost: LostShipment): Promise<ReplacementPlan> {
+async function planReplacement(tx: Tx, orderId: string, lost: LostShipment, shipAvailable: boolean): Promise<ReplacementPlan> {
   const already = await tx.shipment.findMany({ where: { replacesShipmentId: lost.id }, orderBy: { seq: 'asc' }, include: { lines: true } });
   if (already.length > 0) return { planned: already.map(toPlanned), shortages: [] };
 
   const wanted = lost.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity }));
   const allocation = await allocateLocked(tx, orderId, wanted, []);
-  if (allocation.shortages.length > 0) {
-    return { planned: [], shortages: allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing })) };
-  }
+  const shortages = allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing }));
+  if (shortages.length > 0 && (!shipAvailable || allocation.shipments.length === 0)) return { planned: [], shortages };
   const reservationsSoFar = await tx.reservation.count({ where: { orderId } });
   const held = await holdAllocation(tx, orderId, allocation, reservationsSoFar);
   const last = await tx.shipment.aggregate({ where: { orderId }, _max: { seq: true } });
@@ -174,7 +186,7 @@ async function planReplacement(tx: Tx, orderId: string, lost: LostShipment): Pro
     });
     planned.push({ shipmentId, workflowId: ids.shipmentWorkflowId(shipmentId), warehouseCode: part.warehouseCode, lines });
   }
-  return { planned, shortages: [] };
+  return { planned, shortages };
 }
 
 function toPlanned(s: {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { EntityIdSchema } from './api';
+import { CLAIM_REASONS } from './parcel-loss';
 
 /**
  * Carrier claims: the value of a parcel a carrier lost or damaged, asked back from it. Colis opens one
- * when ops re-ship a parcel the carrier had; ops file it with the carrier and record its answer.
+ * when ops re-ship a parcel the carrier had and lost or broke (not one that is only late, nor one sent
+ * back: domain/parcel-loss.ts); ops file it with the carrier and record its answer.
  */
 
 export const CLAIM_STATUSES = ['open', 'submitted', 'paid', 'refused'] as const;
@@ -44,7 +46,7 @@ export const CarrierClaimSchema = z
     shipmentId: z.string(),
     carrierCode: z.string(),
     trackingNumber: z.string(),
-    reason: z.enum(['lost', 'damaged']),
+    reason: z.enum(CLAIM_REASONS),
     amountCents: z.number().int(),
     currency: z.string(),
     status: ClaimStatusSchema,

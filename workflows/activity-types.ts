@@ -14,3 +14,4 @@ export type BookedLabel = Result<CarrierQueueActivities['purchaseLabel']>;
 export type PackedShipment = Result<WarehouseQueueActivities['packParcels']>;
 export type RateShop = Result<CarrierQueueActivities['quoteAllCarriers']>;
 export type PlannedShipment = Result<OrderQueueActivities['planShipments']>[number];
+export type ReplacementPlan = Result<OrderQueueActivities['reserveReplacement']>;

@@ -5,7 +5,11 @@ import { createReshipActivities } from '../../activities/reships';
 import { orderViewFromDb } from '../../api/services/views';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
+import type { OrderRequest } from '../../domain/order';
 import { changeAddressUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
+import { KEYS } from '../api/harness';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
 import { startJourney, type Journey } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
@@ -23,15 +27,31 @@ import {
   untilWorkflowKnowsEscalation,
 } from './steps';
 
+/** Reads until `done` holds without moving business time: what changes meanwhile was not a timer's doing. */
+async function untilWithoutTimers<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, realMs = 30_000): Promise<T> {
+  const giveUpAt = Date.now() + realMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > giveUpAt) throw new Error(`gave up waiting for ${what} with the clock stopped; last state: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const reship = (journey: Journey, shipmentId: string, escalationId: string) =>
   journey.env.client.workflow.getHandle(`shipment-${shipmentId}`).executeUpdate(resolveEscalationUpdate, {
     args: [{ escalationId, decision: 'reship', resolvedBy: 'ops-test', note: 'send it again' }],
   });
 
 /** An order whose parcel stalls until ops are asked; its replacement (…-S2) will travel normally. */
-async function stuckParcel(journey: Journey, lines: { sku: string; quantity: number }[], email = uniqueAddress('grace')) {
+async function stuckParcel(
+  journey: Journey,
+  lines: { sku: string; quantity: number }[],
+  email = uniqueAddress('grace'),
+  extra: Partial<OrderRequest> = {},
+) {
   const customer = { id: `CUST-${email.split('@')[0]?.replace(/[^A-Za-z0-9_-]/g, '-')}`.slice(0, 64), name: 'Grace Hopper', email };
-  const handle = await journey.placeOrder({ customer, shipTo: recipient('Grace Hopper [scenario:stall]'), lines });
+  const handle = await journey.placeOrder({ customer, shipTo: recipient('Grace Hopper [scenario:stall]'), lines, ...extra });
   const orderId = orderIdOf(handle);
   const lostId = firstShipmentId(handle);
   simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
@@ -232,5 +252,99 @@ describe('re-ship: the replacement goes where the stock is', () => {
     });
     expect(await db().customerMail.count({ where: { orderId, milestone: 'reshipped' } })).toBe(1);
     expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+  });
+
+  it('a replacement short of stock escalates past the backorder wait on the order; one restock through the API wakes it, once', async () => {
+    // POT-CASTIRON-6L: 3 at LYS1 only. The lost parcel takes them all.
+    const app = await buildApp({
+      db: db(),
+      temporalClient: journey.env.client,
+      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
+    });
+    try {
+      const { handle, orderId, lostId, stuck } = await stuckParcel(
+        journey,
+        [{ sku: 'POT-CASTIRON-6L', quantity: 3 }],
+        uniqueAddress('pot'),
+        {
+          backorderWaitHours: 24,
+        },
+      );
+      await reship(journey, lostId, stuck.id);
+      // Like a backordered order: past the order's backorder wait, ops are asked (the order's one tracker).
+      const overdue = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 4 * HOUR_MS });
+      expect(overdue.shipmentId).toBeNull();
+      expect(overdue.detail).toContain(`3 × POT-CASTIRON-6L short for the replacement of ${lostId}`);
+      await untilWorkflowKnowsEscalation(journey, overdue);
+      expect((await orderView(handle)).escalations.map((e) => [e.reason, e.resolvedAt])).toEqual([['backorder_deadline', undefined]]);
+      expect(await db().shipment.count({ where: { orderId } })).toBe(1);
+
+      const restock = (quantity: number, reference: string) =>
+        app.inject({
+          method: 'POST',
+          url: '/inventory/restock',
+          headers: { 'x-api-key': KEYS.ops.key },
+          payload: { warehouseCode: 'LYS1', skuCode: 'POT-CASTIRON-6L', quantity, reference },
+        });
+      const first = await restock(3, `ASN-${orderId}-1`);
+      expect(first.statusCode).toBe(200);
+      expect(first.json<{ signalledOrders: string[] }>().signalledOrders.filter((id) => id === orderId)).toHaveLength(1);
+      // Woken by that signal, not by its retry timer: business time does not move while this waits.
+      const replacement = await untilWithoutTimers(
+        'the replacement planned after the restock',
+        () => db().shipment.findFirst({ where: { replacesShipmentId: lostId } }),
+        (row) => row !== null,
+      );
+      expect(replacement).toMatchObject({ warehouseCode: 'LYS1', seq: 2 });
+      // The restock answered the escalation: closed by the facts, nobody has to.
+      await untilWithoutTimers(
+        'the escalation resolved by the restock',
+        () => db().escalation.findUniqueOrThrow({ where: { id: overdue.id } }),
+        (row) => row.status === 'resolved',
+      );
+      expect(await db().escalation.findUniqueOrThrow({ where: { id: overdue.id } })).toMatchObject({
+        resolvedBy: 'colis',
+        decision: 'wait',
+      });
+      // Nothing waits for this SKU any more: the next restock signals no one.
+      const second = await restock(2, `ASN-${orderId}-2`);
+      expect(second.json<{ signalledOrders: string[] }>().signalledOrders).not.toContain(orderId);
+
+      const outcome = await handle.result();
+      expect(outcome.stage).toBe('completed');
+      expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([
+        [lostId, 'lost'],
+        [replacement?.id, 'delivered'],
+      ]);
+      expect(await db().shipment.count({ where: { orderId } })).toBe(2);
+      expect(
+        await db().inventoryLevel.findUniqueOrThrow({
+          where: { warehouseCode_skuCode: { warehouseCode: 'LYS1', skuCode: 'POT-CASTIRON-6L' } },
+        }),
+      ).toMatchObject({ onHand: 2, reserved: 0 });
+      expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a late parcel re-shipped is written off as late and claims nothing from its carrier (it is still moving)', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:stall]') }, { promiseDays: 1 });
+    const orderId = orderIdOf(handle);
+    const lostId = firstShipmentId(handle);
+    simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
+    const late = await untilEscalation(journey, { orderId, reason: 'late', status: 'open' }, { stepMs: 2 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, late);
+    await reship(journey, lostId, late.id);
+    const outcome = await handle.result();
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage, s.reshipped?.reason])).toEqual([
+      [lostId, 'lost', 'late in transit'],
+      [ids.shipmentId(orderId, 2), 'delivered', undefined],
+    ]);
+    expect(await db().carrierClaim.count({ where: { orderId } })).toBe(0);
+    const writeOffs = await db().inventoryMovement.findMany({ where: { orderId, kind: 'write_off' } });
+    expect(writeOffs.map((m) => [m.shipmentId, m.note?.startsWith('late in transit')])).toEqual([[lostId, true]]);
+    const mail = await db().customerMail.findFirstOrThrow({ where: { orderId, milestone: 'reshipped' } });
+    expect(mail.data).toMatchObject({ reason: 'late in transit' });
   });
 });

@@ -101,13 +101,14 @@ export class Escalations {
     return this.isOpen();
   }
 
-  hasAnswer(): boolean {
-    return this.open.some((o) => o.answer !== undefined);
+  /** Ops answered an escalation (this one, when named) the workflow has not acted on yet. */
+  hasAnswer(escalationId?: string): boolean {
+    return this.open.some((o) => o.answer !== undefined && (escalationId === undefined || o.view.escalationId === escalationId));
   }
 
-  /** The first escalation ops answered, off the open list: the workflow acts on the decision. */
-  takeAnswered(): Answered | undefined {
-    const i = this.open.findIndex((o) => o.answer !== undefined);
+  /** The first escalation ops answered (this one, when named), off the open list: the workflow acts on the decision. */
+  takeAnswered(escalationId?: string): Answered | undefined {
+    const i = this.open.findIndex((o) => o.answer !== undefined && (escalationId === undefined || o.view.escalationId === escalationId));
     const taken = this.open[i];
     if (!taken?.answer) return undefined;
     this.open.splice(i, 1);
@@ -140,9 +141,14 @@ export class Escalations {
     }
   }
 
-  /** Closes, without ops, the unanswered escalations the facts answered (of `reasons`, or all). */
-  async resolveByFacts(why: string, reasons?: readonly EscalationReason[]): Promise<void> {
-    const answered = this.open.filter((o) => !o.answer && (reasons === undefined || reasons.includes(o.view.reason)));
+  /** Closes, without ops, the unanswered escalations the facts answered (of `reasons`, or all; or the one named). */
+  async resolveByFacts(why: string, reasons?: readonly EscalationReason[], escalationId?: string): Promise<void> {
+    const answered = this.open.filter(
+      (o) =>
+        !o.answer &&
+        (reasons === undefined || reasons.includes(o.view.reason)) &&
+        (escalationId === undefined || o.view.escalationId === escalationId),
+    );
     for (const open of answered) {
       this.open.splice(this.open.indexOf(open), 1);
       await bookkeeping.closeEscalation({ escalationId: open.view.escalationId, decision: 'wait', resolvedBy: 'colis', note: why });

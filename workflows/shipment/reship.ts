@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import type { FinalShipmentStage } from '../../domain/lifecycle';
+import { PARCEL_LOSS_WORDS, parcelLossCause } from '../../domain/parcel-loss';
 import { bookkeeping, reships, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
 import { voidLabel } from './booking';
@@ -14,9 +15,10 @@ export const RESHIP_REFULFILS_PATCH = 'reship-refulfils';
 export const reshipRefulfils = (): boolean => patched(RESHIP_REFULFILS_PATCH);
 
 /**
- * Ops decided to re-ship a lost or damaged parcel: this shipment ends as lost, its goods written off and
- * claimed back from the carrier, and the order re-fulfils its lines as a replacement shipment (reserved
- * again, picked, packed, booked and tracked like any other; order/replacement.ts).
+ * Ops decided to re-ship a lost, damaged or late parcel: this shipment ends as lost, its goods written off
+ * (claimed back from the carrier when it lost or broke them: domain/parcel-loss.ts), and the order
+ * re-fulfils its lines as a replacement shipment (reserved again, picked, packed, booked and tracked like
+ * any other; order/replacement.ts).
  */
 export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Promise<FinalShipmentStage> {
   const { shipmentId } = j.input;
@@ -24,18 +26,18 @@ export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Prom
   await voidLabel(j, 'reship');
   if (!j.dispatched) await bookkeeping.consumeReservations({ shipmentId });
   j.saga.clear();
-  const damaged = j.tracking.status === 'exception';
+  const cause = parcelLossCause(view.reason, j.tracking.status);
   const settled = await summarised(reships.settleLostParcel, `Write off ${shipmentId}'s goods, claim them from the carrier`, {
     shipmentId,
-    damaged,
+    damaged: cause === 'damaged',
+    cause,
   });
   j.timeline.note(
     'note',
     'parcel given up: re-shipped',
-    `${view.reason} escalation answered "reship"; goods written off${settled.claimId ? `, carrier claim ${settled.claimId} opened` : ''}`,
+    `${view.reason} escalation answered "reship" (${PARCEL_LOSS_WORDS[cause]}); goods written off` +
+      (settled.claimId ? `, carrier claim ${settled.claimId} opened` : ', no carrier claim (the carrier neither lost nor broke them)'),
   );
-  j.replacement = {
-    reason: damaged ? 'damaged in transit' : view.reason === 'broken' ? 'lost by the carrier' : `${view.reason} in transit`,
-  };
+  j.replacement = { reason: PARCEL_LOSS_WORDS[cause] };
   return 'lost';
 }

@@ -47,7 +47,7 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
         summary: 'Receive stock',
         description:
           'Adds stock to a warehouse (idempotent per `reference`, and per Idempotency-Key: same key and body, the same answer; another ' +
-          'body, 409) and signals `restocked` to every backordered order waiting for the SKU. Recorded as made by the calling key.',
+          'body, 409) and signals `restocked`, once each, to every order waiting for the SKU: backordered orders, and orders whose re-shipped parcel waits for stock for its replacement. Recorded as made by the calling key.',
         headers: OptionalIdempotencyHeadersSchema,
         body: RestockRequestSchema,
         response: { 200: RestockResponseSchema, ...errorResponses({ key: true, body: true, conflict: true, unavailable: true }) },
