@@ -1,7 +1,7 @@
-import { ApplicationFailure, condition, log, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { hoursToRealMs } from '../../domain/clock';
-import type { EscalationDecision, EscalationSeverity, EscalationView, TimelineEntry } from '../../domain/journey';
+import type { TimelineEntry } from '../../domain/journey';
 import {
   arrivalDeadlineMs,
   FINAL_RETURN_STATUSES,
@@ -14,7 +14,8 @@ import {
 } from '../../domain/return-policy';
 import { applyTrackingEvents, initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../../domain/tracking';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
-import { resolveEscalationUpdate } from '../definitions';
+import { type EscalationActivities, Escalations } from '../shared/escalation';
+import { Timeline } from '../shared/timeline';
 import { returnCarrier, returnsDb } from './activity-options';
 import {
   inspectReturnUpdate,
@@ -32,16 +33,14 @@ import {
  */
 const POLL_HOURS = 4;
 const SAFETY_POLL_HOURS = 36;
-const SEVERITIES: EscalationSeverity[] = ['low', 'medium', 'high', 'critical'];
 
-type ReturnEscalationReason = 'return_stuck' | 'return_late';
-
-interface OpenEscalation {
-  view: EscalationView;
-  reason: ReturnEscalationReason;
-  nextStepAtMs: number;
-  answer?: { decision: EscalationDecision; resolvedBy: string; note?: string };
-}
+/** A return's escalation rows and alerts are activities on the orders queue (as first recorded: histories replay them). */
+const RETURN_ESCALATION_ACTIVITIES: EscalationActivities = {
+  openEscalation: (input) => returnsDb.openEscalation(input),
+  raiseEscalationSeverity: (input) => returnsDb.raiseEscalationSeverity(input),
+  closeEscalation: (input) => returnsDb.closeEscalation(input),
+  notifyEscalation: (input) => returnsDb.notifyEscalation(input),
+};
 
 /**
  * return-<id>: one return (RMA) from the label to the refund. Each stage is a method; the workflow
@@ -53,8 +52,8 @@ export class ReturnJourney {
   private tracking: TrackingState = initialTrackingState();
   private readonly inbox: { source: 'webhook' | 'poll'; events: CarrierTrackingEvent[] }[] = [];
   private inspection: ReturnInspectionInput | undefined;
-  private escalation: OpenEscalation | undefined;
-  private escalationSeq = 0;
+  /** The one escalation tracker every workflow shares (workflows/shared/escalation.ts); one open at a time here. */
+  private readonly escalations: Escalations;
   private lines: { lineNo: number; quantity: number }[] = [];
   private carrierCode: string | undefined;
   private trackingNumber: string | undefined;
@@ -67,6 +66,22 @@ export class ReturnJourney {
 
   constructor(private readonly input: ReturnWorkflowInput) {
     this.view = { returnId: input.returnId, orderId: input.orderId, status: 'requested', escalations: [], timeline: [] };
+    this.escalations = new Escalations({
+      orderId: input.orderId,
+      returnId: input.returnId,
+      label: `return ${input.returnId}`,
+      timeScale: input.timeScale,
+      timeline: new Timeline(this.view.timeline),
+      severityStepHours: RETURN_SEVERITY_STEP_HOURS,
+      activities: RETURN_ESCALATION_ACTIVITIES,
+      changed: async () => {},
+    });
+    this.view.escalations = this.escalations.views;
+  }
+
+  /** An escalation is open, answered or not yet (an answer not acted on still holds the parcel's deadlines). */
+  private get escalated(): boolean {
+    return this.escalations.isOpen() || this.escalations.hasAnswer();
   }
 
   private realHours(hours: number): number {
@@ -102,39 +117,6 @@ export class ReturnJourney {
           }
           const problems = inspectionProblems(this.lines, inspection.lines);
           if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
-        },
-      },
-    );
-    setHandler(
-      resolveEscalationUpdate,
-      async (answer) => {
-        const open = this.escalation;
-        if (!open) throw new Error('no escalation is open');
-        open.answer = { decision: answer.decision, resolvedBy: answer.resolvedBy, ...(answer.note ? { note: answer.note } : {}) };
-        await returnsDb.closeEscalation({
-          escalationId: answer.escalationId,
-          decision: answer.decision,
-          resolvedBy: answer.resolvedBy,
-          ...(answer.note ? { note: answer.note } : {}),
-        });
-        open.view.decision = answer.decision;
-        open.view.resolvedAt = new Date().toISOString();
-        return open.view;
-      },
-      {
-        validator: (answer) => {
-          const open = this.escalation;
-          if (!open || open.view.escalationId !== answer.escalationId || open.answer) {
-            const details = { escalationId: answer.escalationId, owner: `return ${this.input.returnId}` };
-            throw ApplicationFailure.nonRetryable(
-              `escalation ${answer.escalationId} is not open on return ${this.input.returnId}`,
-              'EscalationNotOpen',
-              details,
-            );
-          }
-          if (!['wait', 'refund', 'cancel'].includes(answer.decision)) {
-            throw new Error(`"${answer.decision}" does not answer a return escalation; choose one of wait, refund, cancel`);
-          }
         },
       },
     );
@@ -207,12 +189,12 @@ export class ReturnJourney {
       const lateAtMs = firstScanMs === undefined ? Number.POSITIVE_INFINITY : arrivalDeadlineMs(firstScanMs, this.input.timeScale);
       const deadlines = [arrived ? Number.POSITIVE_INFINITY : nextPollMs];
       if (!used) deadlines.push(this.expiresAtMs);
-      if (this.escalation && !this.escalation.answer) deadlines.push(this.escalation.nextStepAtMs);
-      if (used && !arrived && !this.escalation) deadlines.push(stallAtMs, lateEscalated ? Number.POSITIVE_INFINITY : lateAtMs);
+      deadlines.push(this.escalations.nextStepAtMs() ?? Number.POSITIVE_INFINITY);
+      if (used && !arrived && !this.escalated) deadlines.push(stallAtMs, lateEscalated ? Number.POSITIVE_INFINITY : lateAtMs);
       const wakeAtMs = Math.min(...deadlines);
       setCurrentDetails(this.details(wakeAtMs));
       await condition(
-        () => this.inbox.length > 0 || this.inspection !== undefined || this.escalation?.answer !== undefined,
+        () => this.inbox.length > 0 || this.inspection !== undefined || this.escalations.hasAnswer(),
         Number.isFinite(wakeAtMs) ? Math.max(1, wakeAtMs - Date.now()) : undefined,
       );
 
@@ -225,12 +207,11 @@ export class ReturnJourney {
       if (this.pollsByFraction && this.tracking.lastScanAt !== lastScanBefore) nextPollMs = this.nextPollAfter(Date.now());
       if (firstScanMs === undefined && this.tracking.status !== 'label_created') firstScanMs = lastScanMsOf(this.tracking) ?? Date.now();
       if (this.inspection) return this.settleInspected(this.inspection);
-      const open = this.escalation;
-      if (open?.answer) {
-        this.escalation = undefined;
-        this.note('escalation', `ops decided: ${open.answer.decision}`, open.answer.note);
-        if (open.answer.decision === 'refund') return this.settleWithoutGoods(open.answer.resolvedBy);
-        if (open.answer.decision === 'cancel') return this.close('cancelled', `closed by ${open.answer.resolvedBy}`);
+      const answered = this.escalations.takeAnswered();
+      if (answered) {
+        const { decision, resolvedBy } = answered.answer;
+        if (decision === 'refund') return this.settleWithoutGoods(resolvedBy);
+        if (decision === 'cancel') return this.close('cancelled', `closed by ${resolvedBy}`);
         stallBaseMs = Date.now();
         continue;
       }
@@ -241,25 +222,34 @@ export class ReturnJourney {
         nextPollMs = this.nextPollAfter(Date.now());
         continue;
       }
-      if (this.escalation && !this.escalation.answer) {
-        if (now >= this.escalation.nextStepAtMs) await this.stepUpSeverity();
+      if (this.escalations.isOpen()) {
+        await this.escalations.stepUpDue();
         continue;
       }
       if (this.status === 'received' || this.tracking.status === 'label_created') continue;
       if (['lost', 'returned_to_sender', 'exception'].includes(this.tracking.status)) {
         if (brokenEscalatedFor === this.tracking.status) continue;
         brokenEscalatedFor = this.tracking.status;
-        await this.openEscalation('return_stuck', `carrier reports ${this.tracking.status.replace(/_/g, ' ')} for ${this.trackingNumber}`);
+        await this.escalations.raise(
+          'return_stuck',
+          `carrier reports ${this.tracking.status.replace(/_/g, ' ')} for ${this.trackingNumber}`,
+        );
       } else if (now >= stallAtMs) {
         // Webhooks may have been lost: a carrier polled by fraction is asked once more before the parcel is called stuck.
         if (this.pollsByFraction && (await this.pollFoundScan())) {
           nextPollMs = this.nextPollAfter(Date.now());
           continue;
         }
-        await this.openEscalation('return_stuck', `no scan of return parcel ${this.trackingNumber} within ${RETURN_STALL_WINDOW_HOURS} h`);
+        await this.escalations.raise(
+          'return_stuck',
+          `no scan of return parcel ${this.trackingNumber} within ${RETURN_STALL_WINDOW_HOURS} h`,
+        );
       } else if (!lateEscalated && now >= lateAtMs) {
         lateEscalated = true;
-        await this.openEscalation('return_late', `return parcel ${this.trackingNumber} not at the warehouse within its transit allowance`);
+        await this.escalations.raise(
+          'return_late',
+          `return parcel ${this.trackingNumber} not at the warehouse within its transit allowance`,
+        );
       }
     }
   }
@@ -290,13 +280,11 @@ export class ReturnJourney {
     this.view.lastScanAt = this.tracking.lastScanAt ?? undefined;
     if (this.tracking.status === 'delivered') {
       await this.advance('received');
-      await this.resolveByFacts('the parcel reached the warehouse');
+      await this.escalations.resolveByFacts('the parcel reached the warehouse');
     } else if (this.tracking.status !== 'label_created' && this.status === 'label_created') {
       await this.advance('in_transit');
     }
-    if (this.escalation && !this.escalation.answer && this.escalation.reason === 'return_stuck' && this.tracking.status === 'in_transit') {
-      await this.resolveByFacts('a new carrier scan arrived');
-    }
+    if (this.tracking.status === 'in_transit') await this.escalations.resolveByFacts('a new carrier scan arrived', ['return_stuck']);
   }
 
   /**
@@ -340,14 +328,14 @@ export class ReturnJourney {
   }
 
   private async close(status: 'expired' | 'cancelled', reason: string): Promise<ReturnOutcome> {
-    await this.resolveByFacts(reason);
+    await this.escalations.resolveByFacts(reason);
     await this.advance(status, reason);
     return { returnId: this.input.returnId, status, refundCents: 0 };
   }
 
   private async settleInspected(inspection: ReturnInspectionInput): Promise<ReturnOutcome> {
     setCurrentDetails('Moving the inspected goods in the ledger and telling the shop the refund due');
-    await this.resolveByFacts('the goods were inspected at the warehouse');
+    await this.escalations.resolveByFacts('the goods were inspected at the warehouse');
     const settled = await returnsDb.settleReturn({
       returnId: this.input.returnId,
       settlement: { kind: 'inspected', inspection },
@@ -393,59 +381,10 @@ export class ReturnJourney {
     this.view.timeline.push({ at: new Date().toISOString(), kind, label, ...(detail ? { detail } : {}) });
   }
 
-  private async openEscalation(reason: ReturnEscalationReason, detail: string): Promise<void> {
-    this.escalationSeq += 1;
-    const dedupeKey = `${this.input.returnId}:${reason}:${this.escalationSeq}`;
-    const severity: EscalationSeverity = reason === 'return_stuck' ? 'medium' : 'low';
-    const opened = await returnsDb.openEscalation({
-      dedupeKey,
-      orderId: this.input.orderId,
-      returnId: this.input.returnId,
-      reason,
-      severity,
-      detail,
-    });
-    const view: EscalationView = { escalationId: opened.escalationId, reason, severity, detail, openedAt: opened.openedAt };
-    this.escalation = { view, reason, nextStepAtMs: Date.now() + this.realHours(RETURN_SEVERITY_STEP_HOURS) };
-    this.view.escalations.push(view);
-    this.note('escalation', `escalated: ${reason}`, detail);
-    await returnsDb.notifyEscalation({
-      escalationId: opened.escalationId,
-      dedupeKey: `${dedupeKey}:opened`,
-      summary: `${workflowInfo().workflowId} ${reason} (${severity}): ${detail}`,
-    });
-  }
-
-  private async stepUpSeverity(): Promise<void> {
-    const open = this.escalation;
-    if (!open || open.answer) return;
-    open.nextStepAtMs = Date.now() + this.realHours(RETURN_SEVERITY_STEP_HOURS);
-    const next = SEVERITIES[Math.min(SEVERITIES.indexOf(open.view.severity) + 1, SEVERITIES.length - 1)] ?? 'critical';
-    if (next === open.view.severity) return;
-    open.view.severity = next;
-    await returnsDb.raiseEscalationSeverity({ escalationId: open.view.escalationId, severity: next });
-    await returnsDb.notifyEscalation({
-      escalationId: open.view.escalationId,
-      dedupeKey: `${open.view.escalationId}:severity:${next}`,
-      summary: `${workflowInfo().workflowId} ${open.reason} unanswered, now ${next}`,
-    });
-  }
-
-  /** Closes the open escalation without ops when the facts answered it. */
-  private async resolveByFacts(why: string): Promise<void> {
-    const open = this.escalation;
-    if (!open || open.answer) return;
-    await returnsDb.closeEscalation({ escalationId: open.view.escalationId, decision: 'wait', resolvedBy: 'colis', note: why });
-    open.view.decision = 'wait';
-    open.view.resolvedAt = new Date().toISOString();
-    this.escalation = undefined;
-    this.note('escalation', 'resolved automatically', why);
-  }
-
   private details(wakeAtMs: number): string {
     const at = Number.isFinite(wakeAtMs) ? ` (next check ${new Date(wakeAtMs).toISOString().slice(0, 16).replace('T', ' ')})` : '';
-    if (this.escalation && !this.escalation.answer)
-      return `Escalated (${this.escalation.reason}, ${this.escalation.view.severity}): waiting for an ops decision${at}`;
+    const open = this.escalations.views.find((v) => v.resolvedAt === undefined);
+    if (open) return `Escalated (${open.reason}, ${open.severity}): waiting for an ops decision${at}`;
     if (this.status === 'received') return 'At the warehouse: waiting for the inspection (restock or write off)';
     if (this.tracking.status === 'label_created')
       return `Label ${this.trackingNumber ?? ''} sent to the customer; waiting for the parcel until ${new Date(this.expiresAtMs).toISOString().slice(0, 16)}${at}`;

@@ -4,20 +4,39 @@ import type { DomainErrorDetails } from '../../domain/errors';
 import type { EscalationView, ResolveEscalationRequest } from '../../domain/journey';
 import { DECISIONS_BY_REASON, ESCALATION_REASON_RULES, type EscalationReason, nextSeverity } from '../../domain/lifecycle';
 import { alerts, bookkeeping, summarised } from '../activity-options';
+import type { OrderQueueActivities } from '../activity-types';
 import { resolveEscalationUpdate } from '../definitions';
 import type { Timeline } from './timeline';
 
 /** Unanswered for this long, an escalation steps up one severity (business hours), up to critical. */
 export const SEVERITY_STEP_HOURS = 8;
 
-/** Who holds the escalations: an order (backorder deadline) or a shipment (everything else). */
+/** The escalation rows and the ops alert, as the owner's workflow calls them. */
+export interface EscalationActivities extends Pick<OrderQueueActivities, 'openEscalation' | 'raiseEscalationSeverity' | 'closeEscalation'> {
+  notifyEscalation(input: Parameters<OrderQueueActivities['notifyEscalation']>[0], summary: string): Promise<unknown>;
+}
+
+/** The order's and the shipment's: rows as local activities, the alert as an activity of its own. */
+const JOURNEY_ACTIVITIES: EscalationActivities = {
+  openEscalation: (input) => bookkeeping.openEscalation(input),
+  raiseEscalationSeverity: (input) => bookkeeping.raiseEscalationSeverity(input),
+  closeEscalation: (input) => bookkeeping.closeEscalation(input),
+  notifyEscalation: (input, summary) => summarised(alerts.notifyEscalation, summary, input),
+};
+
+/** Who holds the escalations: an order (backorder deadline, a replacement short of stock), a shipment, or a return. */
 export interface EscalationOwner {
   orderId: string;
   shipmentId?: string;
+  returnId?: string;
   /** How refusals name the workflow: "shipment ORD-1-S1". */
   label: string;
   timeScale: number;
   timeline: Timeline;
+  /** Business hours between severity steps (default SEVERITY_STEP_HOURS). */
+  severityStepHours?: number;
+  /** How the rows and alerts are written (default: the order's and shipment's activities). */
+  activities?: EscalationActivities;
   /** After every change (opened, stepped up, answered, resolved by the facts): what ops see must follow. */
   changed(change: { kind: 'escalated' | 'escalation_closed'; escalation: EscalationView }): Promise<void>;
 }
@@ -42,7 +61,7 @@ export interface Answered {
 }
 
 /**
- * The one escalation tracker, shared by the order and shipment workflows: opens escalations (stored,
+ * The one escalation tracker, shared by the order, shipment and return workflows: opens escalations (stored,
  * notified), steps up the severity of those nobody answers, takes ops' answers through the
  * `resolveEscalation` update, and closes those the facts answered (a scan arrived, the parcel was
  * delivered). Several may be open at once (a late parcel can also stall); at most one per reason.
@@ -52,11 +71,13 @@ export class Escalations {
   /** Every escalation of this workflow, oldest first: what its view lists. */
   readonly views: EscalationView[];
   private readonly open: Open[];
+  private readonly activities: EscalationActivities;
 
   constructor(
     private readonly owner: EscalationOwner,
     resumed?: EscalationState,
   ) {
+    this.activities = owner.activities ?? JOURNEY_ACTIVITIES;
     this.seq = resumed?.seq ?? 0;
     this.views = resumed?.views ?? [];
     this.open = (resumed?.open ?? []).flatMap((o) => {
@@ -68,28 +89,37 @@ export class Escalations {
 
   async raise(reason: EscalationReason, detail: string): Promise<EscalationView> {
     this.seq += 1;
-    const { orderId, shipmentId } = this.owner;
+    const { orderId, shipmentId, returnId } = this.owner;
     const severity = ESCALATION_REASON_RULES[reason].initialSeverity;
-    const dedupeKey = `${shipmentId ?? orderId}:${reason}:${this.seq}`;
-    const opened = await bookkeeping.openEscalation({
+    const dedupeKey = `${this.ownerId}:${reason}:${this.seq}`;
+    const opened = await this.activities.openEscalation({
       dedupeKey,
       orderId,
       ...(shipmentId ? { shipmentId } : {}),
+      ...(returnId ? { returnId } : {}),
       reason,
       severity,
       detail,
     });
     const view: EscalationView = { escalationId: opened.escalationId, reason, severity, detail, openedAt: opened.openedAt };
     this.views.push(view);
-    this.open.push({ view, nextStepAtMs: Date.now() + hoursToRealMs(SEVERITY_STEP_HOURS, this.owner.timeScale) });
+    this.open.push({ view, nextStepAtMs: Date.now() + this.stepMs });
     this.owner.timeline.note('escalation', `escalated: ${reason}`, detail);
     await this.owner.changed({ kind: 'escalated', escalation: view });
-    await summarised(alerts.notifyEscalation, `Notify ops: ${reason}`, {
-      escalationId: view.escalationId,
-      dedupeKey: `${dedupeKey}:opened`,
-      summary: `${shipmentId ?? orderId} ${reason} (${severity}): ${detail}`,
-    });
+    await this.activities.notifyEscalation(
+      { escalationId: view.escalationId, dedupeKey: `${dedupeKey}:opened`, summary: `${this.ownerId} ${reason} (${severity}): ${detail}` },
+      `Notify ops: ${reason}`,
+    );
     return view;
+  }
+
+  /** The workflow the escalations are about, in keys and alerts. */
+  private get ownerId(): string {
+    return this.owner.returnId ?? this.owner.shipmentId ?? this.owner.orderId;
+  }
+
+  private get stepMs(): number {
+    return hoursToRealMs(this.owner.severityStepHours ?? SEVERITY_STEP_HOURS, this.owner.timeScale);
   }
 
   /** Open and not yet answered by ops. */
@@ -129,15 +159,18 @@ export class Escalations {
       const severity = nextSeverity(open.view.severity);
       open.view.severity = severity;
       if (severity === 'critical') delete open.nextStepAtMs;
-      else open.nextStepAtMs = Date.now() + hoursToRealMs(SEVERITY_STEP_HOURS, this.owner.timeScale);
-      await bookkeeping.raiseEscalationSeverity({ escalationId: open.view.escalationId, severity });
+      else open.nextStepAtMs = Date.now() + this.stepMs;
+      await this.activities.raiseEscalationSeverity({ escalationId: open.view.escalationId, severity });
       this.owner.timeline.note('escalation', `severity raised to ${severity}`, open.view.reason);
       await this.owner.changed({ kind: 'escalated', escalation: open.view });
-      await summarised(alerts.notifyEscalation, `Notify ops: ${open.view.reason} now ${severity}`, {
-        escalationId: open.view.escalationId,
-        dedupeKey: `${open.view.escalationId}:severity:${severity}`,
-        summary: `${this.owner.shipmentId ?? this.owner.orderId} ${open.view.reason} unanswered, now ${severity}`,
-      });
+      await this.activities.notifyEscalation(
+        {
+          escalationId: open.view.escalationId,
+          dedupeKey: `${open.view.escalationId}:severity:${severity}`,
+          summary: `${this.ownerId} ${open.view.reason} unanswered, now ${severity}`,
+        },
+        `Notify ops: ${open.view.reason} now ${severity}`,
+      );
     }
   }
 
@@ -151,7 +184,7 @@ export class Escalations {
     );
     for (const open of answered) {
       this.open.splice(this.open.indexOf(open), 1);
-      await bookkeeping.closeEscalation({ escalationId: open.view.escalationId, decision: 'wait', resolvedBy: 'colis', note: why });
+      await this.activities.closeEscalation({ escalationId: open.view.escalationId, decision: 'wait', resolvedBy: 'colis', note: why });
       open.view.decision = 'wait';
       open.view.resolvedAt = new Date().toISOString();
       this.owner.timeline.note('escalation', 'resolved automatically', `${open.view.reason}: ${why}`);
@@ -217,7 +250,7 @@ export class Escalations {
     if (!open)
       throw ApplicationFailure.nonRetryable(`escalation ${answer.escalationId} is not open on ${this.owner.label}`, 'EscalationNotOpen');
     open.answer = answer;
-    await bookkeeping.closeEscalation({
+    await this.activities.closeEscalation({
       escalationId: answer.escalationId,
       decision: answer.decision,
       resolvedBy: answer.resolvedBy,
