@@ -224,6 +224,61 @@ describe('ops pages in Chromium', () => {
   });
 });
 
+describe('the carrier claims page in Chromium', () => {
+  it('lists the claim of the re-shipped parcel; each move asks first, is sent once and recorded against the ops key', async () => {
+    const db = journey.database.db;
+    const lostId = firstShipmentId(stalled);
+    const claim = await db.carrierClaim.findUniqueOrThrow({ where: { shipmentId: lostId } });
+    await page.goto(`${base}/ops/claims`);
+    await page.waitForSelector('#claims[data-loaded]');
+    const row = `tr[data-claim="${claim.id}"]`;
+    expect(await page.getAttribute(row, 'data-status')).toBe('open');
+    const text = (await page.textContent(row)) ?? '';
+    for (const fact of [orderIdOf(stalled), lostId, claim.trackingNumber, 'lost', (claim.amountCents / 100).toFixed(2), 'colis'])
+      expect(text).toContain(fact);
+    expect(await page.$$eval(`${row} button[data-move]`, (b) => b.map((x) => x.getAttribute('data-move')))).toEqual(['submitted']);
+
+    // Asked first; keeping it sends nothing.
+    await page.click(`${row} button[data-move="submitted"]`);
+    await page.waitForSelector(`${row} [data-confirm="submitted"]`);
+    expect(await page.textContent(`${row} [data-confirm="submitted"]`)).toMatch(/cannot be undone/);
+    await page.click(`${row} button[data-confirm-no="submitted"]`);
+    await page.waitForSelector(`${row} button[data-move="submitted"]`);
+    expect(await db.opsAction.count({ where: { targetId: claim.id } })).toBe(0);
+    expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('open');
+
+    // Filed with the carrier, with a note; then settled: the carrier paid.
+    await page.click(`${row} button[data-move="submitted"]`);
+    await page.fill(`${row} input[data-note="submitted"]`, 'filed on the carrier portal, ref SP-4411');
+    await page.screenshot({ path: screenshotPath('ops-claims-confirm'), fullPage: true });
+    await page.click(`${row} button[data-confirm-yes="submitted"]`);
+    await page.waitForSelector(`${row}[data-status="submitted"]`);
+    expect(await page.$$eval(`${row} button[data-move]`, (b) => b.map((x) => x.getAttribute('data-move')))).toEqual(['paid', 'refused']);
+    expect(await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).toMatchObject({
+      status: 'submitted',
+      updatedBy: KEYS.ops.name,
+      note: 'filed on the carrier portal, ref SP-4411',
+    });
+    await page.click(`${row} button[data-move="paid"]`);
+    await page.click(`${row} button[data-confirm-yes="paid"]`);
+    await page.waitForSelector(`${row}[data-status="paid"]`);
+    expect(await page.textContent(row)).toContain('final');
+    expect(await page.textContent(row)).toContain(KEYS.ops.name);
+    const actions = await db.opsAction.findMany({ where: { targetId: claim.id }, orderBy: { createdAt: 'asc' } });
+    expect(actions.map((a) => [a.action, a.actor, a.status, a.idempotencyKey?.startsWith('ops-page-')])).toEqual([
+      ['move_claim', KEYS.ops.name, 200, true],
+      ['move_claim', KEYS.ops.name, 200, true],
+    ]);
+    expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('paid');
+    await page.screenshot({ path: screenshotPath('ops-claims-paid'), fullPage: true });
+
+    // The filter asks the API for one status: no claim is still open.
+    await page.selectOption('#claim-status', 'open');
+    await page.waitForSelector('#claims tr[data-claim]', { state: 'detached' });
+    expect(await page.textContent('#claims')).toContain('No carrier claim here.');
+  });
+});
+
 describe('the parked webhooks page in Chromium', () => {
   it('lists deliveries parked after three days of failures, and one click sends one again', async () => {
     const db = journey.database.db;

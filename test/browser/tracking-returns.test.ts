@@ -101,4 +101,51 @@ describe('returns from the tracking page, in Chromium', () => {
     const movements = await journey.database.db.inventoryMovement.findMany({ where: { orderId, kind: 'return_receipt' } });
     expect(movements.map((m) => m.onHandDelta)).toEqual([1]);
   });
+
+  it('"write off all" asks first: keeping it records nothing, confirming writes every unit off once', async () => {
+    const db = journey.database.db;
+    const handle = await journey.placeOrder({ lines: [{ sku: 'MUG-CER-350', quantity: 2 }] });
+    expect((await handle.result()).stage).toBe('completed');
+    const orderId = orderIdOf(handle);
+    const started = await app.inject({
+      method: 'POST',
+      url: `/orders/${orderId}/returns`,
+      headers: { 'x-api-key': KEYS.ops.key, 'idempotency-key': `write-off-${orderId}` },
+      payload: { lines: [{ sku: 'MUG-CER-350', quantity: 2 }], reason: 'damaged' },
+    });
+    expect(started.statusCode).toBe(202);
+    const returnId = started.json<{ returnId: string }>().returnId;
+    await until(
+      journey,
+      `${returnId} at the warehouse`,
+      () => db.return.findUnique({ where: { id: returnId }, select: { status: true } }),
+      (row) => row?.status === 'received',
+      { stepMs: 6 * HOUR_MS },
+    );
+
+    await page.goto(`${base}/ops/returns`);
+    await page.fill('#ops-key', KEYS.ops.key);
+    await page.click('#key-panel button[type=submit]');
+    const row = `#returns tr[data-return="${returnId}"]`;
+    await page.waitForSelector(`${row} button[data-inspect="write_off"]`);
+    await page.click(`${row} button[data-inspect="write_off"]`);
+    await page.waitForSelector(`${row} [data-confirm="write_off"]`);
+    expect(await page.textContent(`${row} [data-confirm="write_off"]`)).toMatch(/all 2 unit\(s\).*cannot be undone/);
+    await page.screenshot({ path: screenshotPath('ops-returns-write-off-confirm'), fullPage: true });
+    await page.click(`${row} button[data-confirm-no="write_off"]`);
+    await page.waitForSelector(`${row} button[data-inspect="restock"]`);
+    expect(await db.opsAction.count({ where: { targetId: returnId } })).toBe(0);
+    expect((await db.return.findUniqueOrThrow({ where: { id: returnId } })).status).toBe('received');
+
+    await page.click(`${row} button[data-inspect="write_off"]`);
+    await page.click(`${row} button[data-confirm-yes="write_off"]`);
+    await page.waitForSelector(`${row}[data-inspected="write_off"]`);
+    const actions = await db.opsAction.findMany({ where: { targetId: returnId, action: 'inspect_return' } });
+    expect(actions.map((a) => [a.actor, a.status])).toEqual([[KEYS.ops.name, 200]]);
+    const movements = await db.inventoryMovement.findMany({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } });
+    expect(movements.filter((m) => m.kind === 'write_off').reduce((n, m) => n - m.onHandDelta, 0)).toBe(
+      movements.filter((m) => m.kind === 'return_receipt').reduce((n, m) => n + m.onHandDelta, 0),
+    );
+    expect((await db.return.findUniqueOrThrow({ where: { id: returnId } })).status).toBe('completed');
+  });
 });

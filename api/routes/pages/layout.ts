@@ -24,6 +24,8 @@ th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e2e8f0;vertical-
 .sev{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:700;background:#e2e8f0}
 .sev-high,.sev-critical{background:#fee2e2;color:#991b1b}.sev-medium{background:#ffedd5;color:#9a3412}
 .done{color:#047857;font-weight:700}
+.claim{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:700;background:#e2e8f0}.claim-paid{background:#d1fae5;color:#065f46}.claim-refused{background:#fee2e2;color:#991b1b}.claim-submitted{background:#e0f2fe;color:#075985}
+td.amount{white-space:nowrap;text-align:right}.confirm input{width:180px}
 .card{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:16px 20px;margin-bottom:16px}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:10px 24px}.facts div span{display:block;font-size:12px;color:#64748b;text-transform:uppercase;letter-spacing:.05em}
 .correction p{margin:0 0 6px}.correction+.correction{margin-top:14px}td.given{color:#64748b;text-decoration:line-through}td.corrected{font-weight:600}
@@ -37,7 +39,7 @@ ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
 export function page(options: {
   title: string;
   body: string;
-  nav?: 'ops' | 'escalations' | 'order' | 'webhooks' | 'returns';
+  nav?: 'ops' | 'escalations' | 'order' | 'webhooks' | 'returns' | 'claims';
   script?: boolean;
   pageId?: string;
   customer?: boolean;
@@ -49,6 +51,7 @@ export function page(options: {
       `<a href="/ops/escalations"${options.nav === 'escalations' ? ' aria-current="page"' : ''}>Escalations</a>` +
       `<a href="/ops/webhooks"${options.nav === 'webhooks' ? ' aria-current="page"' : ''}>Webhooks</a>` +
       `<a href="/ops/returns"${options.nav === 'returns' ? ' aria-current="page"' : ''}>Returns</a>` +
+      `<a href="/ops/claims"${options.nav === 'claims' ? ' aria-current="page"' : ''}>Claims</a>` +
       `<form id="key-panel"><label for="ops-key">Ops key</label><input id="ops-key" type="password" autocomplete="off" placeholder="X-Api-Key (kept in this tab only)"><button class="primary" type="submit">Use key</button></form>` +
       `</header>`;
   return (

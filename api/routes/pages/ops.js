@@ -233,39 +233,61 @@
             el('td', { text: `${item.warehouseCode} · ${item.trackingNumber || '–'}` }),
             action,
           ]);
-          [
-            ['restock', 'restock all'],
-            ['write_off', 'write off all'],
-          ].forEach((choice) => {
-            var button = el('button', { class: 'decision', type: 'button', 'data-inspect': choice[0], text: choice[1] });
-            button.addEventListener('click', () => {
-              action.querySelectorAll('button').forEach((b) => {
-                b.disabled = true;
-              });
-              setStatus(`Recording the inspection of ${item.returnId}…`);
-              var lines = item.lines.map((l) => ({
-                lineNo: l.lineNo,
-                restock: choice[0] === 'restock' ? l.quantity : 0,
-                writeOff: choice[0] === 'restock' ? 0 : l.quantity,
-              }));
-              api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
-                (done) => {
-                  action.replaceChildren(
-                    el('span', { class: 'done', text: `refund due ${(done.refundCents / 100).toFixed(2)} ${done.currency}` }),
-                  );
-                  row.setAttribute('data-inspected', choice[0]);
-                  setStatus(`Return ${item.returnId} inspected; the shop was told the refund due.`);
-                },
-                (error) => {
-                  action.querySelectorAll('button').forEach((b) => {
-                    b.disabled = false;
-                  });
-                  fail(error);
-                },
-              );
+          function inspect(kind) {
+            action.querySelectorAll('button').forEach((b) => {
+              b.disabled = true;
             });
-            action.appendChild(button);
-          });
+            setStatus(`Recording the inspection of ${item.returnId}…`);
+            var lines = item.lines.map((l) => ({
+              lineNo: l.lineNo,
+              restock: kind === 'restock' ? l.quantity : 0,
+              writeOff: kind === 'restock' ? 0 : l.quantity,
+            }));
+            api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
+              (done) => {
+                action.replaceChildren(
+                  el('span', { class: 'done', text: `refund due ${(done.refundCents / 100).toFixed(2)} ${done.currency}` }),
+                );
+                row.setAttribute('data-inspected', kind);
+                setStatus(`Return ${item.returnId} inspected; the shop was told the refund due.`);
+              },
+              (error) => {
+                showChoices();
+                fail(error);
+              },
+            );
+          }
+          // Writing every unit off cannot be undone (the goods never go back on sale): the row asks once more first.
+          function confirmWriteOff() {
+            var units = item.lines.reduce((n, l) => n + l.quantity, 0);
+            var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': 'write_off' }, [
+              el('strong', {
+                text: `Write off all ${units} unit(s) of ${item.returnId} as damaged? They never go back on sale. This cannot be undone. `,
+              }),
+            ]);
+            var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': 'write_off', text: 'Yes, write off' });
+            var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': 'write_off', text: 'Keep it' });
+            yes.addEventListener('click', () => inspect('write_off'));
+            no.addEventListener('click', () => {
+              showChoices();
+              setStatus('Nothing was sent.');
+            });
+            question.append(yes, no);
+            action.replaceChildren(question);
+            no.focus();
+          }
+          function showChoices() {
+            action.replaceChildren();
+            [
+              ['restock', 'restock all'],
+              ['write_off', 'write off all'],
+            ].forEach((choice) => {
+              var button = el('button', { class: 'decision', type: 'button', 'data-inspect': choice[0], text: choice[1] });
+              button.addEventListener('click', () => (choice[0] === 'write_off' ? confirmWriteOff() : inspect('restock')));
+              action.appendChild(button);
+            });
+          }
+          showChoices();
           body.appendChild(row);
         });
         body.setAttribute('data-loaded', 'true');
@@ -273,6 +295,115 @@
       },
       fail,
     );
+  }
+
+  // ---- carrier claims ------------------------------------------------------------------------
+  // A claim moves open → submitted (filed with the carrier) → paid or refused. Every move is final (no way
+  // back), so each asks once more in the row, with an optional note, before it is sent; the calling key is
+  // recorded as who moved it.
+  var CLAIM_MOVES = {
+    submitted: { button: 'submit to carrier', ask: 'Mark as filed with the carrier', done: 'filed with the carrier' },
+    paid: { button: 'settle: carrier paid', ask: 'Record that the carrier paid', done: 'settled: paid' },
+    refused: { button: 'reject: carrier refused', ask: 'Record that the carrier refused', done: 'rejected: refused' },
+  };
+  function money(cents, currency) {
+    return `${(cents / 100).toFixed(2)} ${currency}`;
+  }
+  function loadClaims() {
+    var body = document.getElementById('claims');
+    var filter = document.getElementById('claim-status');
+    var query = filter.value ? `&status=${encodeURIComponent(filter.value)}` : '';
+    setStatus('Loading…');
+    return api('GET', `/claims?limit=200${query}`).then((list) => {
+      body.replaceChildren();
+      if (list.items.length === 0) body.appendChild(el('tr', {}, [el('td', { colspan: '8', text: 'No carrier claim here.' })]));
+      list.items.forEach((claim) => {
+        var statusCell = el('td', {});
+        var byCell = el('td', {});
+        var actions = el('td', { class: 'actions' });
+        var row = el('tr', { 'data-claim': claim.claimId }, [
+          el('td', { text: claim.claimId }),
+          el('td', {}, [
+            el('a', { href: `/ops/orders/${encodeURIComponent(claim.orderId)}`, text: claim.orderId }),
+            el('br'),
+            document.createTextNode(claim.shipmentId),
+          ]),
+          el('td', { text: `${claim.carrierCode} · ${claim.trackingNumber}` }),
+          el('td', { text: claim.reason }),
+          el('td', { class: 'amount', text: money(claim.amountCents, claim.currency) }),
+          statusCell,
+          byCell,
+          actions,
+        ]);
+        function show(current) {
+          row.setAttribute('data-status', current.status);
+          statusCell.replaceChildren(el('span', { class: `claim claim-${current.status}`, text: current.status }));
+          byCell.replaceChildren(
+            document.createTextNode(`${current.updatedBy} · ${when(current.updatedAt)}`),
+            ...(current.note ? [el('br'), el('small', { text: current.note })] : []),
+          );
+          actions.replaceChildren();
+          current.nextStatuses.forEach((next) => {
+            var button = el('button', { class: 'decision', type: 'button', 'data-move': next, text: CLAIM_MOVES[next].button });
+            button.addEventListener('click', () => confirmMove(current, next));
+            actions.appendChild(button);
+          });
+          if (current.nextStatuses.length === 0) actions.appendChild(el('span', { class: 'done', text: 'final' }));
+        }
+        function confirmMove(current, next) {
+          var note = el('input', {
+            type: 'text',
+            maxlength: '500',
+            placeholder: 'note (optional)',
+            'aria-label': 'Note',
+            'data-note': next,
+          });
+          var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': next }, [
+            el('strong', { text: `${CLAIM_MOVES[next].ask} for ${money(current.amountCents, current.currency)}? This cannot be undone. ` }),
+            note,
+          ]);
+          var yes = el('button', {
+            class: 'decision danger',
+            type: 'button',
+            'data-confirm-yes': next,
+            text: `Yes, ${CLAIM_MOVES[next].button}`,
+          });
+          var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': next, text: 'Keep it' });
+          // One Idempotency-Key per move shown: a double click or a retry after a lost answer moves the claim once.
+          var idempotencyKey = `ops-page-${current.claimId}-${next}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+          yes.addEventListener('click', () => {
+            yes.disabled = true;
+            no.disabled = true;
+            setStatus(`Recording ${next} for ${current.claimId}…`);
+            var payload = { status: next };
+            if (note.value.trim() !== '') payload.note = note.value.trim();
+            api('POST', `/claims/${encodeURIComponent(current.claimId)}/status`, payload, idempotencyKey).then(
+              (moved) => {
+                show(moved);
+                row.setAttribute('data-moved', next);
+                setStatus(`Claim ${moved.claimId} ${CLAIM_MOVES[next].done}, recorded as ${moved.updatedBy}.`);
+              },
+              (error) => {
+                show(current);
+                fail(error);
+              },
+            );
+          });
+          no.addEventListener('click', () => {
+            show(current);
+            setStatus('Nothing was sent.');
+          });
+          question.append(yes, no);
+          actions.replaceChildren(question);
+          no.focus();
+        }
+        show(claim);
+        body.appendChild(row);
+      });
+      body.setAttribute('data-loaded', 'true');
+      var openCents = list.items.filter((c) => c.status === 'open' || c.status === 'submitted').reduce((n, c) => n + c.amountCents, 0);
+      setStatus(`${list.items.length} claim(s) · ${(openCents / 100).toFixed(2)} still to recover · ${new Date().toLocaleTimeString()}`);
+    }, fail);
   }
 
   // Status codes a carrier sent that no mapping reads: ops extend the mapping from this list.
@@ -421,6 +552,7 @@
     if (pageId === 'escalations') return Promise.all([loadEscalations(), loadUnmapped()]);
     if (pageId === 'webhooks') return loadWebhooks();
     if (pageId === 'returns') return loadReturns();
+    if (pageId === 'claims') return loadClaims();
     if (pageId === 'order') return loadOrder();
   }
 
@@ -430,6 +562,7 @@
       if (key()) void loadChart();
     }, 15000);
   }
+  if (pageId === 'claims') document.getElementById('claim-status').addEventListener('change', loadClaims);
   var refresh = document.getElementById('refresh');
   if (refresh) refresh.addEventListener('click', load);
   void load();
