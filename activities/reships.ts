@@ -103,11 +103,14 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
       orderId,
       lostShipmentId,
       reason,
+      cause,
       shipAvailable = false,
     }: {
       orderId: string;
       lostShipmentId: string;
+      /** In English, as the timeline says it; `cause` lets each mail say it in its own language. */
       reason: string;
+      cause?: ParcelLossCause;
       shipAvailable?: boolean;
     }): Promise<ReplacementPlan> {
       return asActivity(() =>
@@ -123,6 +126,7 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
               milestone: 'reshipped',
               data: {
                 reason,
+                ...(cause ? { lossCause: cause } : {}),
                 ...(promisedBy ? { promisedBy } : {}),
                 items: lost.lines.map((l) => ({ skuCode: l.skuCode, quantity: l.quantity })),
               },
@@ -134,6 +138,7 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
                 carrierCode: lost.carrierCode,
                 trackingNumber: lost.trackingNumber,
                 reason,
+                ...(cause ? { cause } : {}),
                 replacedBy: plan.planned.map((p) => p.shipmentId),
                 ...(promisedBy ? { promisedBy } : {}),
               },

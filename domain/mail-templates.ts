@@ -1,4 +1,5 @@
 import type { Locale, MailData, MailMilestone } from './notifications';
+import { PARCEL_LOSS_WORDS, PARCEL_LOSS_WORDS_FR } from './parcel-loss';
 import { REPROMISE_WORDING, REPROMISE_WORDING_FR } from './repromise-reasons';
 
 /**
@@ -36,6 +37,9 @@ interface Copy {
 /** Why the promise moved, in the mail's language; a mail queued before reasons had codes has the English words only. */
 const whyFr = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING_FR[d.reasonCode] : d.reason);
 const whyEn = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING[d.reasonCode] : d.reason);
+/** Why a parcel was re-shipped, in the mail's language; a mail queued before causes had codes has the English words only. */
+const lossFr = (d: MailData) => (d.lossCause ? PARCEL_LOSS_WORDS_FR[d.lossCause] : d.reason);
+const lossEn = (d: MailData) => (d.lossCause ? PARCEL_LOSS_WORDS[d.lossCause] : d.reason);
 
 /** Dates as a customer reads them, in Paris time: Colis ships from European warehouses. */
 function day(iso: string | undefined, locale: Locale): string {
@@ -128,7 +132,7 @@ const french = (c: MailContext): Copy => {
       return {
         subject: `${c.shopName} : nous vous renvoyons votre commande ${c.orderId}`,
         paragraphs: [
-          `Votre colis a eu un problème chez le transporteur${d.reason ? ` (${d.reason})` : ''}.`,
+          `Votre colis a eu un problème chez le transporteur${lossFr(d) ? ` (${lossFr(d)})` : ''}.`,
           'Nous préparons un nouveau colis avec les mêmes articles, sans frais pour vous.',
         ],
         link: { label: 'Suivre ma commande', url: c.trackingUrl },
@@ -212,7 +216,7 @@ const english = (c: MailContext): Copy => {
       return {
         subject: `${c.shopName}: we are sending your order ${c.orderId} again`,
         paragraphs: [
-          `Your parcel ran into a problem with the carrier${d.reason ? ` (${d.reason})` : ''}.`,
+          `Your parcel ran into a problem with the carrier${lossEn(d) ? ` (${lossEn(d)})` : ''}.`,
           'We are preparing a new parcel with the same items, at no cost to you.',
         ],
         link: { label: 'Track my order', url: c.trackingUrl },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PARCEL_LOSS_CAUSES } from './parcel-loss';
 import { REPROMISE_REASONS } from './repromise-reasons';
 
 /**
@@ -61,6 +62,8 @@ export const MailDataSchema = z.object({
   /** The date by which a return label must be used. */
   returnBy: z.string().optional(),
   items: z.array(z.object({ skuCode: z.string(), quantity: z.number().int() })).optional(),
+  /** reshipped: why the parcel was given up (mails queued before it have the English `reason` only). */
+  lossCause: z.enum(PARCEL_LOSS_CAUSES).optional(),
 });
 export type MailData = z.infer<typeof MailDataSchema>;
 

@@ -28,6 +28,13 @@ export const PARCEL_LOSS_WORDS: Readonly<Record<ParcelLossCause, string>> = {
   returned: 'sent back by the carrier',
 };
 
+export const PARCEL_LOSS_WORDS_FR: Readonly<Record<ParcelLossCause, string>> = {
+  lost: 'perdu par le transporteur',
+  damaged: 'abîmé pendant le transport',
+  late: 'en retard chez le transporteur',
+  returned: 'renvoyé par le transporteur',
+};
+
 /**
  * The cause, from what the carrier last said and the escalation ops answered "reship" on: the carrier's
  * own word first (a damage report, a loss, a return to sender); else a parcel nobody scanned for the

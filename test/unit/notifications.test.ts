@@ -76,6 +76,16 @@ describe('mail templates', () => {
       expect(words).toContain(`Pourquoi : ${REPROMISE_WORDING_FR[reasonCode]}.`);
     }
   });
+  it("says why a parcel is sent again in the customer's language; a mail queued before causes had codes keeps its words", () => {
+    const data = { reason: 'late in transit', lossCause: 'late' as const };
+    const fr = renderMail({ ...base, locale: 'fr', milestone: 'reshipped', data }).text;
+    expect(fr).toContain('(en retard chez le transporteur)');
+    expect(fr).not.toContain('late in transit');
+    expect(renderMail({ ...base, locale: 'en', milestone: 'reshipped', data }).text).toContain('(late in transit)');
+    expect(renderMail({ ...base, locale: 'fr', milestone: 'reshipped', data: { reason: 'stuck in transit' } }).text).toContain(
+      '(stuck in transit)',
+    );
+  });
 });
 
 describe('Standard Webhooks signatures', () => {

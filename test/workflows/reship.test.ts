@@ -345,6 +345,6 @@ describe('re-ship: the replacement goes where the stock is', () => {
     const writeOffs = await db().inventoryMovement.findMany({ where: { orderId, kind: 'write_off' } });
     expect(writeOffs.map((m) => [m.shipmentId, m.note?.startsWith('late in transit')])).toEqual([[lostId, true]]);
     const mail = await db().customerMail.findFirstOrThrow({ where: { orderId, milestone: 'reshipped' } });
-    expect(mail.data).toMatchObject({ reason: 'late in transit' });
+    expect(mail.data).toMatchObject({ reason: 'late in transit', lossCause: 'late' });
   });
 });

@@ -40,6 +40,7 @@ export async function refulfil(o: OrderJourney, lost: ShipmentOutcome): Promise<
       orderId,
       lostShipmentId,
       reason,
+      ...(lost.reshipped?.cause ? { cause: lost.reshipped.cause } : {}),
       ...(shipAvailable ? { shipAvailable } : {}),
     });
     if (plan.planned.length > 0) {

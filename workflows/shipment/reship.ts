@@ -38,6 +38,6 @@ export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Prom
     `${view.reason} escalation answered "reship" (${PARCEL_LOSS_WORDS[cause]}); goods written off` +
       (settled.claimId ? `, carrier claim ${settled.claimId} opened` : ', no carrier claim (the carrier neither lost nor broke them)'),
   );
-  j.replacement = { reason: PARCEL_LOSS_WORDS[cause] };
+  j.replacement = { reason: PARCEL_LOSS_WORDS[cause], cause };
   return 'lost';
 }

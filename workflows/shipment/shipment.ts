@@ -40,7 +40,7 @@ import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { Timeline } from '../shared/timeline';
 import { type Compensation, Saga } from './saga';
-import type { LabelInHand, Parcels, ShipmentInput, TrackingWatch } from './types';
+import type { LabelInHand, Parcels, ShipmentInput, ShipmentOutcome, TrackingWatch } from './types';
 
 /** The order called the shipment off before it left, or ops ended it: compensate and end so. */
 export class StopShipment extends Error {
@@ -84,7 +84,7 @@ export class ShipmentJourney {
   cancelReason: string | undefined;
   pendingAddress: Address | undefined;
   /** Set when ops re-shipped the parcel: the order re-fulfils it as a replacement shipment. */
-  replacement: { reason: string } | undefined;
+  replacement: ShipmentOutcome['reshipped'];
   private stageDetails = '';
 
   constructor(readonly input: ShipmentInput) {

@@ -1,6 +1,7 @@
 import type { TrackingState } from '../../domain/tracking';
 import type { EscalationView, ShipmentLine, ShipmentView } from '../../domain/journey';
 import type { FinalShipmentStage } from '../../domain/lifecycle';
+import type { ParcelLossCause } from '../../domain/parcel-loss';
 import type { Address, ServiceLevel } from '../../domain/order';
 import type { PackedShipment, StageRecord } from '../activity-types';
 import type { EscalationState } from '../shared/escalation';
@@ -30,8 +31,8 @@ export interface ShipmentOutcome {
   shippingCostCents: number;
   promiseMiss: boolean;
   savingCents: number;
-  /** Ops re-shipped this (lost or damaged) parcel: the order sends its lines again in a replacement shipment. */
-  reshipped?: { reason: string };
+  /** Ops re-shipped this (lost, damaged or late) parcel: the order sends its lines again in a replacement shipment. */
+  reshipped?: { reason: string; cause?: ParcelLossCause };
 }
 
 /** The label the shipment travels under, and whether its carrier pushes scans or must be polled. */
