@@ -23,7 +23,16 @@ const CITIES = [
   { city: 'Madrid', postalCode: '28013', countryCode: 'ES', line1: 'Calle Mayor 5' },
   { city: 'Nantes', postalCode: '44000', countryCode: 'FR', line1: '2 quai de la Fosse' },
 ];
-const NAMES = ['Camille Martin', 'Lucas Bernard', 'Emma Schmidt', 'Hugo Dubois', 'Lucía García', 'Léa Laurent', 'Noah Weber'];
+/** Each demo customer lives at one place, so their mails are all in one language (French in France, English elsewhere). */
+const CUSTOMERS = [
+  { name: 'Camille Martin', home: 0 },
+  { name: 'Lucas Bernard', home: 1 },
+  { name: 'Emma Schmidt', home: 3 },
+  { name: 'Hugo Dubois', home: 2 },
+  { name: 'Lucía García', home: 4 },
+  { name: 'Léa Laurent', home: 5 },
+  { name: 'Noah Weber', home: 3 },
+];
 
 type Recipe = {
   lines: OrderRequest['lines'];
@@ -72,11 +81,12 @@ const RECIPES: Recipe[] = [
 
 async function placeOrder(i: number): Promise<void> {
   const recipe = RECIPES[i % RECIPES.length]!;
-  const place = CITIES[i % CITIES.length]!;
-  const name = NAMES[i % NAMES.length]!;
+  const who = i % CUSTOMERS.length;
+  const { name, home } = CUSTOMERS[who]!;
+  const place = CITIES[home]!;
   const body = {
     customer: {
-      id: `CUST-${1000 + (i % 17)}`,
+      id: `CUST-${1000 + who}`,
       name,
       email: `${name
         .split(' ')[0]!
@@ -98,6 +108,7 @@ async function placeOrder(i: number): Promise<void> {
   const answer = (await response.json()) as {
     orderId?: string;
     webUiUrl?: string;
+    trackingUrl?: string;
     error?: { message: string; details?: { path: string; message: string }[] };
   };
   if (!response.ok) {
@@ -106,7 +117,9 @@ async function placeOrder(i: number): Promise<void> {
     return;
   }
   const tag = recipe.scenario ? ` [${recipe.scenario}]` : recipe.backorderPolicy === 'backorder' ? ' [backorder]' : '';
-  console.log(`order ${i + 1}: ${answer.orderId}${tag} → ${answer.webUiUrl ?? ''}`);
+  console.log(
+    `order ${i + 1}: ${answer.orderId}${tag} → ${answer.webUiUrl ?? ''}\n  customer's tracking page (returns): ${answer.trackingUrl ? new URL(answer.trackingUrl, apiUrl).href : ''}`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -21,13 +21,21 @@ async function withShipmentDetail(app: FastifyInstance, view: OrderView): Promis
     view.shipments.map((known) =>
       withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
         app.temporal.workflow.getHandle(ids.shipmentWorkflowId(known.shipmentId)).query(shipmentStatusQuery),
-      ).catch((error: unknown) => {
-        app.log.debug(
-          { shipmentId: known.shipmentId, err: error instanceof Error ? error.message : String(error) },
-          'shipment query failed',
-        );
-        return known;
-      }),
+      ).then(
+        // Which shipment re-ships which is the order's knowledge: the shipment's own view does not carry it.
+        (detail) => ({
+          ...detail,
+          ...(known.replaces !== undefined ? { replaces: known.replaces } : {}),
+          ...(known.replacedBy !== undefined ? { replacedBy: known.replacedBy } : {}),
+        }),
+        (error: unknown) => {
+          app.log.debug(
+            { shipmentId: known.shipmentId, err: error instanceof Error ? error.message : String(error) },
+            'shipment query failed',
+          );
+          return known;
+        },
+      ),
     ),
   );
   return {

@@ -5,6 +5,7 @@ import { createReshipActivities } from '../../activities/reships';
 import { orderViewFromDb } from '../../api/services/views';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
+import type { OrderView } from '../../domain/journey';
 import type { OrderRequest } from '../../domain/order';
 import { changeAddressUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { KEYS } from '../api/harness';
@@ -296,6 +297,20 @@ describe('re-ship: the replacement goes where the stock is', () => {
         (row) => row !== null,
       );
       expect(replacement).toMatchObject({ warehouseCode: 'LYS1', seq: 2 });
+      // While the order runs, the API's view (each shipment's details from its own workflow) still says who replaces whom.
+      const running = await untilWithoutTimers(
+        'the running order view naming the replacement',
+        async () =>
+          (await app.inject({ method: 'GET', url: `/orders/${orderId}`, headers: { 'x-api-key': KEYS.ops.key } })).json<
+            OrderView & { source: string }
+          >(),
+        (v) => v.shipments.length === 2,
+      );
+      expect(running.source).toBe('workflow');
+      expect(running.shipments.map((s) => [s.shipmentId, s.replaces, s.replacedBy])).toEqual([
+        [lostId, undefined, [replacement?.id]],
+        [replacement?.id, lostId, undefined],
+      ]);
       // The restock answered the escalation: closed by the facts, nobody has to.
       await untilWithoutTimers(
         'the escalation resolved by the restock',
