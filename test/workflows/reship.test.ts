@@ -343,6 +343,61 @@ describe('re-ship: the replacement goes where the stock is', () => {
     }
   });
 
+  it('ops answering "ship available" at the replacement\'s deadline send what is in stock now and short-ship the rest', async () => {
+    const pots = (await db().inventoryLevel.findUniqueOrThrow({
+      where: { warehouseCode_skuCode: { warehouseCode: 'LYS1', skuCode: 'POT-CASTIRON-6L' } },
+    })) as { onHand: number; reserved: number };
+    const quantity = pots.onHand - pots.reserved;
+    expect(quantity).toBeGreaterThanOrEqual(2);
+    const { handle, orderId, lostId, stuck } = await stuckParcel(
+      journey,
+      [{ sku: 'POT-CASTIRON-6L', quantity }],
+      uniqueAddress('pot-part'),
+      {
+        backorderWaitHours: 24,
+      },
+    );
+    await reship(journey, lostId, stuck.id);
+    // One pot comes back in stock, unannounced (no restock signal): not enough for the all-or-nothing replacement.
+    await createInventoryActivities(db()).restock({
+      warehouseCode: 'LYS1',
+      skuCode: 'POT-CASTIRON-6L',
+      quantity: 1,
+      reference: `part-${orderId}`,
+    });
+    const overdue = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, overdue);
+    // Any other answer than the three a backorder deadline takes is refused, and nothing changes.
+    expect(
+      await rejectionOf(
+        handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: overdue.id, decision: 'reship', resolvedBy: 'ops-test' }] }),
+      ),
+    ).toMatch(/does not answer a backorder_deadline/);
+    await handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: overdue.id, decision: 'ship_available', resolvedBy: 'ops-test' }],
+    });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const replacement = await db().shipment.findFirstOrThrow({ where: { replacesShipmentId: lostId }, include: { lines: true } });
+    expect(replacement.lines.map((l) => [l.skuCode, l.quantity])).toEqual([['POT-CASTIRON-6L', 1]]);
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([
+      [lostId, 'lost'],
+      [replacement.id, 'delivered'],
+    ]);
+    const view = await orderView(handle);
+    expect(
+      view.timeline.some(
+        (t) => t.label === `${lostId} re-shipped` && t.detail?.includes(`${quantity - 1} × POT-CASTIRON-6L short-shipped`),
+      ),
+    ).toBe(true);
+    expect(await db().escalation.findUniqueOrThrow({ where: { id: overdue.id } })).toMatchObject({
+      status: 'resolved',
+      decision: 'ship_available',
+    });
+    expect(await db().customerMail.count({ where: { orderId, milestone: 'reshipped' } })).toBe(1);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+  });
+
   it('a late parcel re-shipped is written off as late and claims nothing from its carrier (it is still moving)', async () => {
     const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:stall]') }, { promiseDays: 1 });
     const orderId = orderIdOf(handle);
