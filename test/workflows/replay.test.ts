@@ -3,7 +3,8 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
-import { cancelOrderUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
+import { createInventoryActivities } from '../../activities/inventory';
+import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { testDataConverter } from '../support/temporal';
 import { HISTORIES_ROOT, History, RECORD_HISTORIES, writeHistory } from './history-files';
@@ -88,6 +89,34 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
       .getHandle(`shipment-${shipmentId}`)
       .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: stuck.id, decision: 'reship', resolvedBy: 'recorder' }] });
     await record('stuck-refulfilled', handle, [shipmentId, replacementId]);
+  });
+
+  it('a replacement short of stock escalated at the backorder wait, then woken by a restock', async () => {
+    // KETTLE-17L: 4 at LYS1 only; the stalled parcel takes them all.
+    const handle = await journey.placeOrder({
+      shipTo: recipient('Ada Lovelace [scenario:stall]'),
+      lines: [{ sku: 'KETTLE-17L', quantity: 4 }],
+      backorderWaitHours: 24,
+    });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const replacementId = `${orderId}-S2`;
+    simulator(journey).scriptShipment(replacementId, 'normal');
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    await journey.env.client.workflow
+      .getHandle(`shipment-${shipmentId}`)
+      .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: stuck.id, decision: 'reship', resolvedBy: 'recorder' }] });
+    const overdue = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, overdue);
+    await createInventoryActivities(journey.database.db).restock({
+      warehouseCode: 'LYS1',
+      skuCode: 'KETTLE-17L',
+      quantity: 4,
+      reference: `recorder-${orderId}`,
+    });
+    await handle.signal(restockedSignal, { warehouseCode: 'LYS1', skuCode: 'KETTLE-17L' });
+    await record('replacement-escalated-restocked', handle, [shipmentId, replacementId]);
   });
 
   it('a backorder deadline answered with ship_available', async () => {
