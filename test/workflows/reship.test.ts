@@ -7,7 +7,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
 import type { OrderView } from '../../domain/journey';
 import type { OrderRequest } from '../../domain/order';
-import { changeAddressUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
+import { cancelOrderUpdate, changeAddressUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
 import { KEYS } from '../api/harness';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
@@ -395,6 +395,33 @@ describe('re-ship: the replacement goes where the stock is', () => {
       decision: 'ship_available',
     });
     expect(await db().customerMail.count({ where: { orderId, milestone: 'reshipped' } })).toBe(1);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+  });
+
+  it('an order cancelled while its replacement waits for stock ends cancelled; its escalation closes and nothing stays held', async () => {
+    // WATCH-STEEL-40: 1 at PAR1 only; the lost parcel takes it.
+    const { handle, orderId, lostId, stuck } = await stuckParcel(
+      journey,
+      [{ sku: 'WATCH-STEEL-40', quantity: 1 }],
+      uniqueAddress('watch'),
+      {
+        backorderWaitHours: 24,
+      },
+    );
+    await reship(journey, lostId, stuck.id);
+    const overdue = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, overdue);
+    // The lost parcel no longer binds the order: the customer may still call the replacement off.
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer gave up waiting' }] });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('cancelled');
+    expect(await db().escalation.findUniqueOrThrow({ where: { id: overdue.id } })).toMatchObject({
+      status: 'resolved',
+      resolvedBy: 'colis',
+    });
+    expect(await db().order.findUniqueOrThrow({ where: { id: orderId } })).toMatchObject({ status: 'cancelled' });
+    expect(await db().shipment.count({ where: { orderId } })).toBe(1);
+    expect(await db().reservation.count({ where: { orderId, status: 'held' } })).toBe(0);
     expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
   });
 

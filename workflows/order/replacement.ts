@@ -144,6 +144,8 @@ class StockWait {
           ? `Waiting for ops: the replacement of ${this.lostShipmentId} is short`
           : `Replacement of ${this.lostShipmentId}: waiting for a restock`,
       );
+      // A cancelled order answers its replacement's escalation: nobody has to.
+      if (o.cancelReason !== undefined) await this.over('the order was cancelled');
       o.stopIfCancelled();
       const answered = mine === undefined ? undefined : o.escalations.takeAnswered(mine);
       if (answered) {
