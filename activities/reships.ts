@@ -148,6 +148,52 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
         }),
       );
     },
+
+    /**
+     * Goods a re-ship will not send after all are owed to the customer: the shop hears `refund.due` for
+     * them, once per lost parcel. `shortages`: the units ops short-shipped (`ship_available`); absent, every
+     * unit of the lost parcel (ops called the replacement off, or nothing was in stock to send).
+     */
+    async announceReplacementShortfall({
+      orderId,
+      lostShipmentId,
+      shortages,
+    }: {
+      orderId: string;
+      lostShipmentId: string;
+      shortages?: LineShortage[];
+    }): Promise<{ amountCents: number }> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          const lost = await tx.shipment.findUniqueOrThrow({
+            where: { id: lostShipmentId },
+            include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
+          });
+          const owed = lost.lines.flatMap((line) => {
+            const quantity = shortages
+              ? shortages.filter((s) => s.orderLineId === line.orderLineId).reduce((n, s) => n + s.missing, 0)
+              : line.quantity;
+            return quantity > 0 ? [{ sku: line.skuCode, quantity, unitPriceCents: line.orderLine.sku.unitPriceCents }] : [];
+          });
+          const amountCents = owed.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0);
+          const milestone: Milestone = {
+            orderId,
+            key: `reship:${lostShipmentId}:refund_due`,
+            webhook: {
+              type: 'refund.due',
+              data: {
+                shipmentId: lostShipmentId,
+                amountCents,
+                currency: lost.lines[0]?.orderLine.sku.currency ?? 'EUR',
+                basis: shortages ? 'replacement_short_shipped' : 'replacement_called_off',
+                items: owed,
+              },
+            },
+          };
+          return { result: { amountCents }, milestones: owed.length > 0 ? [milestone] : [] };
+        }),
+      );
+    },
   };
 }
 

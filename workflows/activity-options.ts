@@ -83,7 +83,8 @@ export const stock =
     STOCK,
   );
 /** A re-ship's stock and ledger work: the lost parcel written off and claimed, its lines reserved again. */
-export const reships = proxyActivities<Pick<OrderQueueActivities, 'settleLostParcel' | 'reserveReplacement'>>(STOCK);
+export const reships =
+  proxyActivities<Pick<OrderQueueActivities, 'settleLostParcel' | 'reserveReplacement' | 'announceReplacementShortfall'>>(STOCK);
 export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalation'>>(ALERTS);
 export const warehouseAt = (warehouseCode: string, serveWithinMs?: number) =>
   proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode, serveWithinMs));

@@ -344,6 +344,12 @@ describe('re-ship: the replacement goes where the stock is', () => {
   });
 
   it('ops answering "ship available" at the replacement\'s deadline send what is in stock now and short-ship the rest', async () => {
+    // A subscription, so the shop's events are written (this journey runs no relay: they stay in the outbox).
+    await db().webhookSubscription.upsert({
+      where: { id: 'whs-shortfall' },
+      create: { id: 'whs-shortfall', shopId: '*', url: 'http://127.0.0.1:9/unused', secret: 'whsec_dGVzdA==' },
+      update: {},
+    });
     const pots = (await db().inventoryLevel.findUniqueOrThrow({
       where: { warehouseCode_skuCode: { warehouseCode: 'LYS1', skuCode: 'POT-CASTIRON-6L' } },
     })) as { onHand: number; reserved: number };
@@ -395,6 +401,50 @@ describe('re-ship: the replacement goes where the stock is', () => {
       decision: 'ship_available',
     });
     expect(await db().customerMail.count({ where: { orderId, milestone: 'reshipped' } })).toBe(1);
+    // What the replacement does not send is owed: the shop hears refund.due for the units short, once.
+    const pot = await db().sku.findUniqueOrThrow({ where: { code: 'POT-CASTIRON-6L' } });
+    const refunds = await db().webhookEvent.findMany({ where: { orderId, type: 'refund.due' } });
+    expect(refunds.map((e) => (e.payload as { data: unknown }).data)).toEqual([
+      {
+        shipmentId: lostId,
+        amountCents: (quantity - 1) * pot.unitPriceCents,
+        currency: pot.currency,
+        basis: 'replacement_short_shipped',
+        items: [{ sku: 'POT-CASTIRON-6L', quantity: quantity - 1, unitPriceCents: pot.unitPriceCents }],
+      },
+    ]);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+  });
+
+  it('ops calling a short replacement off at its deadline: nothing more ships, the order completes and the shop hears the refund due for it all', async () => {
+    await db().webhookSubscription.upsert({
+      where: { id: 'whs-shortfall' },
+      create: { id: 'whs-shortfall', shopId: '*', url: 'http://127.0.0.1:9/unused', secret: 'whsec_dGVzdA==' },
+      update: {},
+    });
+    // KETTLE-17L: the lost parcel takes the largest pile, and no other warehouse holds as many.
+    const levels = await db().inventoryLevel.findMany({ where: { skuCode: 'KETTLE-17L' } });
+    const quantity = Math.max(...levels.map((l) => l.onHand - l.reserved));
+    expect(levels.reduce((n, l) => n + l.onHand - l.reserved, 0) - quantity).toBeLessThan(quantity);
+    const { handle, orderId, lostId, stuck } = await stuckParcel(journey, [{ sku: 'KETTLE-17L', quantity }], uniqueAddress('kettle'), {
+      backorderWaitHours: 24,
+    });
+    await reship(journey, lostId, stuck.id);
+    const overdue = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, overdue);
+    await handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: overdue.id, decision: 'cancel', resolvedBy: 'ops-test' }],
+    });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([[lostId, 'lost']]);
+    expect(await db().shipment.count({ where: { orderId } })).toBe(1);
+    const kettle = await db().sku.findUniqueOrThrow({ where: { code: 'KETTLE-17L' } });
+    const refunds = await db().webhookEvent.findMany({ where: { orderId, type: 'refund.due' } });
+    expect(refunds.map((e) => (e.payload as { data: { amountCents: number; basis: string } }).data)).toMatchObject([
+      { shipmentId: lostId, amountCents: quantity * kettle.unitPriceCents, basis: 'replacement_called_off' },
+    ]);
+    expect(await db().reservation.count({ where: { orderId, status: 'held' } })).toBe(0);
     expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
   });
 

@@ -45,12 +45,14 @@ export async function refulfil(o: OrderJourney, lost: ShipmentOutcome): Promise<
     });
     if (plan.planned.length > 0) {
       await wait.over('the goods for the replacement were reserved');
+      if (plan.shortages.length > 0) await owed(o, lostShipmentId, plan.shortages);
       return startReplacements(o, lostShipmentId, plan, reason);
     }
     if (attempt === 1)
       o.timeline.note('note', `${lostShipmentId} re-ship backordered`, describeShortages(plan.shortages, 'short: waiting for a restock'));
     if (shipAvailable) {
       o.timeline.note('note', `${lostShipmentId} not re-shipped`, describeShortages(plan.shortages, 'nothing in stock to send'));
+      await owed(o, lostShipmentId);
       return [];
     }
     if (!patched(REPLACEMENT_WAIT_ESCALATES_PATCH)) {
@@ -60,10 +62,29 @@ export async function refulfil(o: OrderJourney, lost: ShipmentOutcome): Promise<
     const next = await wait.untilRestockOrDecision(plan);
     if (next === 'call_off') {
       o.timeline.note('note', `${lostShipmentId} not re-shipped`, 'ops called the replacement off at the backorder deadline');
+      await owed(o, lostShipmentId);
       return [];
     }
     shipAvailable = next === 'ship_available';
   }
+}
+
+/** What the replacement will not send is owed: the shop hears `refund.due` (the units short, or all of them). */
+async function owed(o: OrderJourney, lostShipmentId: string, shortages?: ReplacementPlan['shortages']): Promise<void> {
+  const { amountCents } = await summarised(
+    reships.announceReplacementShortfall,
+    `Refund due for what ${lostShipmentId}'s replacement will not send`,
+    {
+      orderId: o.input.orderId,
+      lostShipmentId,
+      ...(shortages ? { shortages } : {}),
+    },
+  );
+  o.timeline.note(
+    'note',
+    'refund due to the customer',
+    `${(amountCents / 100).toFixed(2)} for what ${lostShipmentId}'s replacement will not send`,
+  );
 }
 
 async function startReplacements(o: OrderJourney, lostShipmentId: string, plan: ReplacementPlan, reason: string) {
