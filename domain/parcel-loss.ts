@@ -1,4 +1,4 @@
-import type { EscalationReason, TrackingStatus } from './lifecycle';
+import type { EscalationReason } from './lifecycle';
 
 /**
  * Why ops gave a parcel up and re-shipped it, as the ledger, the carrier claim and the customer's mail
@@ -36,11 +36,12 @@ export const PARCEL_LOSS_WORDS_FR: Readonly<Record<ParcelLossCause, string>> = {
 };
 
 /**
- * The cause, from what the carrier last said and the escalation ops answered "reship" on: the carrier's
- * own word first (a damage report, a loss, a return to sender); else a parcel nobody scanned for the
- * stall window is presumed lost, and one that is only late is late.
+ * The cause, from what the carrier said (for a broken parcel, what it said when it broke) and the
+ * escalation ops answered "reship" on: the carrier's own word first (a damage report, a loss, a return
+ * to sender); else a parcel nobody scanned for the stall window is presumed lost (also when ops answer
+ * its late escalation), and one that is only late is late.
  */
-export function parcelLossCause(escalation: EscalationReason, trackingStatus: TrackingStatus): ParcelLossCause {
+export function parcelLossCause(escalation: EscalationReason, trackingStatus: string): ParcelLossCause {
   if (trackingStatus === 'exception') return 'damaged';
   if (trackingStatus === 'lost') return 'lost';
   if (trackingStatus === 'returned_to_sender') return 'returned';

@@ -26,7 +26,10 @@ export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Prom
   await voidLabel(j, 'reship');
   if (!j.dispatched) await bookkeeping.consumeReservations({ shipmentId });
   j.saga.clear();
-  const cause = parcelLossCause(view.reason, j.tracking.status);
+  // What the carrier said when the parcel broke (it may have scanned it moving since), and a late parcel that also
+  // stalled is no longer only late.
+  const reported = view.reason === 'broken' ? (j.watch.brokenEscalatedFor ?? j.tracking.status) : j.tracking.status;
+  const cause = parcelLossCause(view.reason === 'late' && j.escalations.isOpen('stuck') ? 'stuck' : view.reason, reported);
   const settled = await summarised(reships.settleLostParcel, `Write off ${shipmentId}'s goods, claim them from the carrier`, {
     shipmentId,
     damaged: cause === 'damaged',
