@@ -19,7 +19,7 @@ import { trackingToken, validTrackingToken } from './tracking-token';
 
 /**
  * The pages people look at, served by the API: ops pages (the process chart, open escalations with
- * one-click decisions, one order) are empty frames filled by /ops/assets/ops.js through the same
+ * one-click decisions, parked webhooks, returns to inspect, carrier claims, one order) are empty frames filled by /ops/assets/ops.js through the same
  * JSON endpoints as any client, with the ops key the user types (kept in sessionStorage, never in the
  * HTML); the customer tracking page is rendered on the server for the holder of the order's tracking
  * token and shows no internal data.
