@@ -1,8 +1,8 @@
 import { type BusinessClock, toBusinessMs, toRealMs } from '../domain/business-clock';
 import { timeZoneOf } from '../domain/calendar';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
-import { type Destination, type NetworkFacts, ShipmentCosting } from '../domain/fulfilment-plan';
-import { localDay } from '../domain/local-time';
+import { DELIVERY_WINDOW_END_MINUTE, type Destination, type NetworkFacts, ShipmentCosting } from '../domain/fulfilment-plan';
+import { localDay, localMinuteOfDay } from '../domain/local-time';
 import { REPROMISE_WORDING, type RepromiseReason, repromise, type ShipmentPosition } from '../domain/repromise';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
@@ -133,10 +133,12 @@ async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situ
     if (!service) return undefined;
     const crossBorder = warehouse.countryCode !== destination.countryCode;
     const quotedDays = service.transitDays + (crossBorder ? 1 : 0);
+    const destinationZone = timeZoneOf(destination.countryCode);
     return {
       kind: 'with_carrier',
       handoverDay: localDay(toBusinessMs(clock, shipment.shippedAt.getTime()), warehouse.timeZone),
-      today: localDay(nowBusiness, timeZoneOf(destination.countryCode)),
+      today: localDay(nowBusiness, destinationZone),
+      todayIsOver: localMinuteOfDay(nowBusiness, destinationZone) >= DELIVERY_WINDOW_END_MINUTE,
       distribution: network.transit.distribution(
         service.carrierCode,
         service.serviceCode,

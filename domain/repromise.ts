@@ -1,6 +1,5 @@
-import { workingDaysBetween } from './calendar';
+import { addWorkingDays, isWorkingDayIn, workingDaysBetween } from './calendar';
 import { type Destination, destinationPlace, endOfDeliveryDayMs, type ShipmentOption } from './fulfilment-plan';
-import { addWorkingDays } from './calendar';
 import { DEFAULT_PROMISE_TARGETS, earliestPlan, type PromiseTargets } from './promise-engine';
 import type { TransitDistribution } from './transit';
 
@@ -20,8 +19,11 @@ export { isRepromiseReason, REPROMISE_REASONS, REPROMISE_WORDING, type Repromise
 export type ShipmentPosition =
   /** Not handed over yet: its next pick slot and the services that can take it (a ShipmentOption from now). */
   | { kind: 'in_warehouse'; option: ShipmentOption }
-  /** With the carrier since `handoverDay` (origin's local day), not delivered by `today` (destination's local day). */
-  | { kind: 'with_carrier'; handoverDay: string; today: string; distribution: TransitDistribution };
+  /**
+   * With the carrier since `handoverDay` (origin's local day), not delivered yet on `today` (destination's local
+   * day); `todayIsOver` once the destination's delivery window has closed (nothing more arrives today).
+   */
+  | { kind: 'with_carrier'; handoverDay: string; today: string; todayIsOver: boolean; distribution: TransitDistribution };
 
 /** The day the shipment arrives by with `confidence`, from where it is now; undefined when nothing can date it. */
 export function expectedDeliveryDay(
@@ -33,8 +35,11 @@ export function expectedDeliveryDay(
   const place = destinationPlace(destination);
   const { pmf } = position.distribution;
   const elapsed = workingDaysBetween(place, position.handoverDay, position.today);
-  // What is left of the distribution once the days already gone by without a delivery are ruled out.
-  const remaining = pmf.slice(elapsed);
+  // Working days after the hand-over already gone by without a delivery: today counts once it is over (or no delivery day).
+  const todayStillOpen = !position.todayIsOver && isWorkingDayIn(place, position.today) && elapsed > 0;
+  const gone = todayStillOpen ? elapsed - 1 : elapsed;
+  // What is left of the distribution once those days are ruled out.
+  const remaining = pmf.slice(gone);
   const mass = remaining.reduce((sum, p) => sum + p, 0);
   if (mass <= 1e-9) {
     // Later than anything the model has seen: at least a day more per day of the quote, the parcel is lost or nearly.
@@ -43,7 +48,7 @@ export function expectedDeliveryDay(
   let cumulative = 0;
   for (let i = 0; i < remaining.length; i++) {
     cumulative += (remaining[i] ?? 0) / mass;
-    if (cumulative >= targets.confidence - 1e-12) return addWorkingDays(place, position.handoverDay, elapsed + i + 1);
+    if (cumulative >= targets.confidence - 1e-12) return addWorkingDays(place, position.handoverDay, gone + i + 1);
   }
   return addWorkingDays(place, position.handoverDay, pmf.length);
 }

@@ -3,6 +3,7 @@ import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/busines
 import { isWorkingDayIn } from '../../domain/calendar';
 import { type Destination, type NetworkFacts, ratePriceCents, ShipmentCosting, type WarehouseFacts } from '../../domain/fulfilment-plan';
 import { localDay, localTimeMs, parseLocalTime } from '../../domain/local-time';
+import type { ServiceLevel } from '../../domain/order';
 import { nextPickSlot } from '../../domain/warehouse-slot';
 import { realizedDeliveryAtMs, type TransitTruth } from '../carrier-simulator/transit-truth';
 
@@ -22,6 +23,8 @@ export interface HindsightOrder {
   destination: Destination;
   /** The intake promise, business time. */
   promisedByMs: number;
+  /** The service level the customer chose: the promise engine dates an order with this level's services. */
+  serviceLevel: ServiceLevel;
   lines: readonly AllocationLine[];
   /** The shipments it really had: id and warehouse, with their lines. */
   shipments: readonly { shipmentId: string; warehouseCode: string; lines: readonly AllocationLine[] }[];
@@ -31,8 +34,10 @@ export interface HindsightAnswer {
   /** Cheapest boxes + carriers meeting the promise; the cheapest of the earliest choices when nothing met it. */
   costCents: number;
   metPromise: boolean;
-  /** Business instant of the earliest delivery any choice could have made. */
+  /** Business instant of the earliest delivery any choice could have made (any service, express included). */
   earliestDeliveryMs: number;
+  /** The same with only services of the order's own level (undefined when none of that level could carry it). */
+  earliestAtLevelMs: number | undefined;
 }
 
 export interface HindsightContext {
@@ -48,6 +53,7 @@ export interface HindsightContext {
 interface Choice {
   costCents: number;
   deliveredMs: number;
+  level: ServiceLevel;
 }
 
 export function hindsight(order: HindsightOrder, context: HindsightContext): HindsightAnswer | undefined {
@@ -66,21 +72,16 @@ export function hindsight(order: HindsightOrder, context: HindsightContext): Hin
   });
   if (actual.length === order.shipments.length && actual.length > 0) plans.push(actual);
 
-  let best: Choice | undefined;
-  let earliest: Choice | undefined;
+  let best: PlanOutcome | undefined;
+  let earliest: PlanOutcome | undefined;
+  let earliestAtLevel: PlanOutcome | undefined;
   for (const plan of plans) {
     const perShipment = plan.map((s) => choicesFor(s, order, context, costing));
     if (perShipment.some((choices) => choices.length === 0)) continue;
-    // Shipments are independent: each takes its own cheapest on-time service, or its earliest.
-    const fastest = perShipment.map((choices) => minBy(choices, (c) => c.deliveredMs * 1e6 + c.costCents));
-    const planEarliest = { costCents: sum(fastest.map((c) => c.costCents)), deliveredMs: Math.max(...fastest.map((c) => c.deliveredMs)) };
-    if (
-      !earliest ||
-      planEarliest.deliveredMs < earliest.deliveredMs ||
-      (planEarliest.deliveredMs === earliest.deliveredMs && planEarliest.costCents < earliest.costCents)
-    ) {
-      earliest = planEarliest;
-    }
+    earliest = earlierOf(earliest, fastestPlan(perShipment));
+    const atLevel = perShipment.map((choices) => choices.filter((c) => c.level === order.serviceLevel));
+    if (atLevel.every((choices) => choices.length > 0)) earliestAtLevel = earlierOf(earliestAtLevel, fastestPlan(atLevel));
+    // Shipments are independent: each takes its own cheapest on-time service.
     const onTime = perShipment.map((choices) => choices.filter((c) => c.deliveredMs <= order.promisedByMs));
     if (onTime.some((choices) => choices.length === 0)) continue;
     const cheapest = onTime.map((choices) => minBy(choices, (c) => c.costCents));
@@ -88,7 +89,29 @@ export function hindsight(order: HindsightOrder, context: HindsightContext): Hin
     if (!best || planCost.costCents < best.costCents) best = planCost;
   }
   if (!earliest) return undefined;
-  return { costCents: (best ?? earliest).costCents, metPromise: best !== undefined, earliestDeliveryMs: earliest.deliveredMs };
+  return {
+    costCents: (best ?? earliest).costCents,
+    metPromise: best !== undefined,
+    earliestDeliveryMs: earliest.deliveredMs,
+    earliestAtLevelMs: earliestAtLevel?.deliveredMs,
+  };
+}
+
+interface PlanOutcome {
+  costCents: number;
+  deliveredMs: number;
+}
+
+/** Each shipment on its earliest service (the cheaper of equals): the plan delivers with its last parcel. */
+function fastestPlan(perShipment: readonly Choice[][]): PlanOutcome {
+  const fastest = perShipment.map((choices) => minBy(choices, (c) => c.deliveredMs * 1e6 + c.costCents));
+  return { costCents: sum(fastest.map((c) => c.costCents)), deliveredMs: Math.max(...fastest.map((c) => c.deliveredMs)) };
+}
+
+function earlierOf(current: PlanOutcome | undefined, candidate: PlanOutcome): PlanOutcome {
+  if (!current) return candidate;
+  if (candidate.deliveredMs !== current.deliveredMs) return candidate.deliveredMs < current.deliveredMs ? candidate : current;
+  return candidate.costCents < current.costCents ? candidate : current;
 }
 
 function choicesFor(
@@ -134,6 +157,7 @@ function choicesFor(
       {
         costCents: packagingCents + ratePriceCents(service, parcels, crossBorder),
         deliveredMs: toBusinessMs(context.clock, deliveredRealMs),
+        level: service.level,
       },
     ];
   });

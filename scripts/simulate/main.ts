@@ -51,8 +51,10 @@ function commitOf(): string {
 const ROWS: [string, (r: SimulationResult) => string][] = [
   ['orders', (r) => String(r.orders)],
   ['delivered', (r) => String(r.delivered)],
+  ['overdue, not delivered', (r) => String(r.overdue)],
   ['on time (intake promise)', (r) => percent(r.onTimeRate)],
-  ['promise tightness p50 (h)', (r) => String(r.promiseTightnessP50Hours ?? '–')],
+  ['promise tightness p50 (h), any service', (r) => String(r.promiseTightnessP50Hours ?? '–')],
+  ['promise tightness p50 (h), order’s level', (r) => String(r.promiseTightnessAtLevelP50Hours ?? '–')],
   ['cost per order (EUR)', (r) => euros(r.costPerOrderCents)],
   ['hindsight cost per order (EUR)', (r) => euros(r.hindsightCostPerOrderCents)],
   ['cost vs hindsight', (r) => String(r.costVsHindsight ?? '–')],

@@ -15,8 +15,14 @@ export interface SimulationResult {
   rules: string;
   orders: number;
   delivered: number;
+  /** Orders neither delivered nor finished whose intake promise had passed when the run stopped: late for sure. */
+  overdue: number;
+  /** On time against the intake promise, over the delivered orders and the overdue ones (an overdue order is late). */
   onTimeRate: number | null;
+  /** Promised minus the earliest delivery any choice could have made, any service (express for an economy order too). */
   promiseTightnessP50Hours: number | null;
+  /** Promised minus the earliest delivery by a service of the level the customer chose (what the promise may use). */
+  promiseTightnessAtLevelP50Hours: number | null;
   costPerOrderCents: number | null;
   hindsightCostPerOrderCents: number | null;
   costVsHindsight: number | null;
@@ -58,6 +64,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
       status: true,
       originalPromisedBy: true,
       promisedBy: true,
+      serviceLevel: true,
       shippingAddress: { select: { countryCode: true, postalCode: true } },
       lines: { select: { id: true, skuCode: true, quantity: true } },
       shipments: {
@@ -85,7 +92,9 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     isDown: input.isDown,
   };
 
+  const stoppedAtMs = Date.now();
   let delivered = 0;
+  let overdue = 0;
   let onTime = 0;
   let cost = 0;
   let premium = 0;
@@ -93,6 +102,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
   let hindsightCounted = 0;
   let costCounted = 0;
   const tightness: number[] = [];
+  const tightnessAtLevel: number[] = [];
   const known: { orderId: string; costCents: number; metPromise: boolean; earliestDeliveryAt: Date }[] = [];
   const carriers = new Map<string, { shipments: number; delivered: number; onTime: number; cost: number }>();
   for (const order of orders) {
@@ -112,7 +122,10 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
       }
       carriers.set(s.carrierCode, row);
     }
-    if (!allDelivered) continue;
+    if (!allDelivered) {
+      if (!FINAL_ORDER_STATES.has(order.status) && promised.getTime() < stoppedAtMs) overdue += 1;
+      continue;
+    }
     delivered += 1;
     const lastDelivery = Math.max(...shipments.map((s) => s.deliveredAt?.getTime() ?? 0));
     if (lastDelivery <= promised.getTime()) onTime += 1;
@@ -124,6 +137,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
         placedAtMs: input.placedAtMs.get(order.id) ?? toBusinessMs(input.clock, promised.getTime()),
         destination: order.shippingAddress,
         promisedByMs: toBusinessMs(input.clock, promised.getTime()),
+        serviceLevel: order.serviceLevel,
         lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
         shipments: shipments.map((s) => ({
           shipmentId: s.id,
@@ -142,7 +156,9 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
         metPromise: best.metPromise,
         earliestDeliveryAt: new Date(toRealMs(input.clock, best.earliestDeliveryMs)),
       });
-      tightness.push((toBusinessMs(input.clock, promised.getTime()) - best.earliestDeliveryMs) / 3_600_000);
+      const promisedBusinessMs = toBusinessMs(input.clock, promised.getTime());
+      tightness.push((promisedBusinessMs - best.earliestDeliveryMs) / 3_600_000);
+      if (best.earliestAtLevelMs !== undefined) tightnessAtLevel.push((promisedBusinessMs - best.earliestAtLevelMs) / 3_600_000);
     }
   }
 
@@ -162,14 +178,15 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const costPerOrder = ratio(cost, costCounted);
   const hindsightPerOrder = ratio(hindsightCost, hindsightCounted);
-  tightness.sort((a, b) => a - b);
   return {
     scenario: input.scenario,
     rules: input.rules,
     orders: ids.length,
     delivered,
-    onTimeRate: ratio(onTime, delivered),
-    promiseTightnessP50Hours: tightness.length > 0 ? round(tightness[Math.floor(tightness.length / 2)] ?? 0, 1) : null,
+    overdue,
+    onTimeRate: ratio(onTime, delivered + overdue),
+    promiseTightnessP50Hours: median(tightness),
+    promiseTightnessAtLevelP50Hours: median(tightnessAtLevel),
     costPerOrderCents: costPerOrder === null ? null : Math.round(costPerOrder),
     hindsightCostPerOrderCents: hindsightPerOrder === null ? null : Math.round(hindsightPerOrder),
     costVsHindsight: costPerOrder !== null && hindsightPerOrder ? round(costPerOrder / hindsightPerOrder, 3) : null,
@@ -191,6 +208,12 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
         averageCostCents: row.shipments > 0 ? Math.round(row.cost / row.shipments) : 0,
       })),
   };
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return round(sorted[Math.floor(sorted.length / 2)] ?? 0, 1);
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -15,22 +15,66 @@ describe('re-promise: a parcel with the carrier', () => {
   it('keeps a promise the parcel can still make: a late scan the day after hand-over changes nothing', () => {
     // Handed over Monday 2 March, quoted 3 working days, 93 % on time: promised (95 %) by Friday evening.
     const promisedByMs = at('2026-03-06T22:59:59.999Z');
-    const position = { kind: 'with_carrier' as const, handoverDay: '2026-03-02', today: '2026-03-03', distribution: standard() };
+    const position = {
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-03',
+      todayIsOver: false,
+      distribution: standard(),
+    };
     expect(repromise(position, LYON, promisedByMs)).toEqual({ changed: false, promisedByMs });
   });
 
   it('moves the promise when the parcel is not delivered on the promised day, by what the carrier’s late parcels take', () => {
     const promisedByMs = at('2026-03-06T22:59:59.999Z');
     // Friday evening, still no delivery: what is left of the distribution is Monday.
-    const position = { kind: 'with_carrier' as const, handoverDay: '2026-03-02', today: '2026-03-06', distribution: standard() };
+    const position = {
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-06',
+      todayIsOver: true,
+      distribution: standard(),
+    };
     const moved = repromise(position, LYON, promisedByMs);
     expect(moved).toMatchObject({ changed: true, previousPromisedByMs: promisedByMs });
     if (moved.changed) expect(moved.deliveryDay).toBe('2026-03-09');
     if (moved.changed) expect(moved.promisedByMs).toBeGreaterThan(promisedByMs);
   });
 
+  it('keeps the promise at a morning scan on the quoted day: today is not over, the parcel may still arrive', () => {
+    // Quoted for Thursday, promised (95 %) by Friday; scanned out for delivery Thursday morning.
+    const promisedByMs = at('2026-03-06T22:59:59.999Z');
+    const morning = {
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-05',
+      todayIsOver: false,
+      distribution: standard(),
+    };
+    expect(repromise(morning, LYON, promisedByMs)).toEqual({ changed: false, promisedByMs });
+    // The same scan once the delivery window has closed moves it.
+    expect(repromise({ ...morning, todayIsOver: true }, LYON, promisedByMs).changed).toBe(true);
+  });
+
+  it('counts a weekend day as over: a Saturday scan judges from Monday, not from Friday again', () => {
+    const saturday = {
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-07',
+      todayIsOver: false,
+      distribution: standard(),
+    };
+    expect(expectedDeliveryDay(saturday, LYON)).toBe(expectedDeliveryDay({ ...saturday, today: '2026-03-06', todayIsOver: true }, LYON));
+  });
+
   it('dates a parcel later than anything learned a quote’s length of working days from today, never in the past', () => {
-    const position = { kind: 'with_carrier' as const, handoverDay: '2026-03-02', today: '2026-03-16', distribution: standard() };
+    const position = {
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-16',
+      todayIsOver: false,
+      distribution: standard(),
+    };
     expect(expectedDeliveryDay(position, LYON)).toBe('2026-03-19');
   });
 
@@ -50,6 +94,7 @@ describe('re-promise: a parcel with the carrier', () => {
       kind: 'with_carrier' as const,
       handoverDay: '2026-03-02',
       today: '2026-03-04',
+      todayIsOver: true,
       distribution,
     });
     expect(expectedDeliveryDay(position(), LYON)).toBe('2026-03-06');

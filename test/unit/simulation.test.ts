@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REAL_TIME } from '../../domain/business-clock';
+import type { ServiceLevel } from '../../domain/order';
 import { realizedDeliveryAtMs, type TransitTruth } from '../../scripts/carrier-simulator/transit-truth';
 import { demandOf } from '../../scripts/simulate/demand';
 import { hindsight, type HindsightContext } from '../../scripts/simulate/hindsight';
@@ -58,11 +59,12 @@ describe('hindsight', () => {
     isDown: () => false,
   };
   // Monday 2 March 2026, 09:00 in Paris; a mug for Lyon.
-  const order = (promisedByIso: string) => ({
+  const order = (promisedByIso: string, serviceLevel: ServiceLevel = 'standard') => ({
     orderId: 'O-1',
     placedAtMs: Date.parse('2026-03-02T08:00:00Z'),
     destination: LYON,
     promisedByMs: Date.parse(promisedByIso),
+    serviceLevel,
     lines: [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }],
     shipments: [{ shipmentId: 'O-1-S1', warehouseCode: 'PAR1', lines: [{ lineId: 'L1', skuCode: 'MUG', quantity: 1 }] }],
   });
@@ -93,5 +95,14 @@ describe('hindsight', () => {
     expect(tight?.costCents).toBeGreaterThan(roomy?.costCents ?? 0);
     const impossible = hindsight(order('2026-03-02T10:00:00Z'), context);
     expect(impossible?.metPromise).toBe(false);
+  });
+
+  it('dates the earliest delivery twice: by any service, and by the services of the level the customer chose', () => {
+    const standard = hindsight(order('2026-03-13T22:59:59Z', 'standard'), context);
+    const express = hindsight(order('2026-03-13T22:59:59Z', 'express'), context);
+    expect(standard?.earliestAtLevelMs).toBeDefined();
+    // Any service includes express: never later than the standard services alone, and the same for an express order.
+    expect(standard?.earliestDeliveryMs).toBeLessThanOrEqual(standard?.earliestAtLevelMs ?? 0);
+    expect(express?.earliestAtLevelMs).toBe(express?.earliestDeliveryMs);
   });
 });
