@@ -77,6 +77,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
           packagingCostCents: true,
           shippingCostCents: true,
           riskPremiumCents: true,
+          replacesShipmentId: true,
           lines: { select: { orderLineId: true, skuCode: true, quantity: true } },
         },
       },
@@ -110,7 +111,10 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     const shipments = order.shipments.filter((s) => s.status !== 'cancelled');
     const orderCost = shipments.reduce((sum, s) => sum + s.packagingCostCents + s.shippingCostCents, 0);
     premium += shipments.reduce((sum, s) => sum + s.riskPremiumCents, 0);
-    const allDelivered = shipments.length > 0 && shipments.every((s) => s.status === 'delivered' && s.deliveredAt);
+    // A lost or damaged parcel re-shipped counts through its replacement (its cost stays in the order's).
+    const replaced = new Set(shipments.flatMap((s) => (s.replacesShipmentId ? [s.replacesShipmentId] : [])));
+    const toDeliver = shipments.filter((s) => !replaced.has(s.id));
+    const allDelivered = toDeliver.length > 0 && toDeliver.every((s) => s.status === 'delivered' && s.deliveredAt);
     for (const s of shipments) {
       if (!s.carrierCode) continue;
       const row = carriers.get(s.carrierCode) ?? { shipments: 0, delivered: 0, onTime: 0, cost: 0 };
@@ -127,7 +131,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
       continue;
     }
     delivered += 1;
-    const lastDelivery = Math.max(...shipments.map((s) => s.deliveredAt?.getTime() ?? 0));
+    const lastDelivery = Math.max(...toDeliver.map((s) => s.deliveredAt?.getTime() ?? 0));
     if (lastDelivery <= promised.getTime()) onTime += 1;
     cost += orderCost;
     costCounted += 1;
@@ -139,7 +143,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
         promisedByMs: toBusinessMs(input.clock, promised.getTime()),
         serviceLevel: order.serviceLevel,
         lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
-        shipments: shipments.map((s) => ({
+        shipments: toDeliver.map((s) => ({
           shipmentId: s.id,
           warehouseCode: s.warehouseCode,
           lines: s.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity })),
