@@ -13,7 +13,14 @@ import { convertMinor, DEFAULT_CURRENCY, type QuoteLeftOut, quotesIn } from '../
 import { screenScans } from '../domain/scan-screening';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTracking } from './carriers/tracking-mode';
-import { CarrierRejected, toApplicationFailure as carrierFailure, isCarrierError } from './carriers/errors';
+import {
+  CarrierApiError,
+  CarrierRejected,
+  CarrierUnavailable,
+  toApplicationFailure as carrierFailure,
+  isCarrierError,
+  NOT_PROCESSED_STATUSES,
+} from './carriers/errors';
 import type { Db } from './db';
 import { parcelOfTrackingNumber, storeUnmappedScans } from './unmapped-scans';
 
@@ -65,6 +72,34 @@ export interface LabelPurchase {
   riskPremiumCents?: number;
   /** Learned P(delivered by the promise) of the booked service. */
   onTimeProbability?: number;
+  /**
+   * Give up after this many unprocessed refusals in a row (503, 429) with CarrierUnavailable, so the booking
+   * can go to another carrier; absent: retried until the carrier sells. Honoured on the activity's first
+   * attempt only: a later attempt cannot know whether an earlier one timed out after the carrier sold.
+   */
+  fallbackAfterRefusals?: number;
+}
+
+/** Pauses between unprocessed refusals within one purchase attempt, before giving the booking back. */
+const REFUSAL_BACKOFF_MS = [500, 1000, 2000];
+
+/**
+ * The carrier's buyLabel, asked again after an unprocessed refusal (503, 429) up to `giveUpAfter` times,
+ * then CarrierUnavailable. Anything else — a timeout, a 500, a refusal of the request itself — leaves at
+ * once for Temporal's retry with the same idempotency key.
+ */
+async function buyUnlessUnavailable(api: CarrierApi, request: BuyLabelRequest, giveUpAfter: number | undefined) {
+  for (let refusals = 1; ; refusals++) {
+    try {
+      return await api.buyLabel(request);
+    } catch (error) {
+      const unprocessed = error instanceof CarrierApiError && NOT_PROCESSED_STATUSES.includes(error.status);
+      if (giveUpAfter === undefined || !unprocessed) throw error;
+      if (refusals >= giveUpAfter) throw new CarrierUnavailable(error.carrierCode, refusals, error);
+      heartbeat(`${error.carrierCode} refusal ${refusals}`);
+      await pause(REFUSAL_BACKOFF_MS[refusals - 1] ?? 2000);
+    }
+  }
 }
 
 /**
@@ -151,7 +186,8 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
       }
       const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
       const api = carriers.get(input.carrierCode);
-      const label = await api.buyLabel({ ...input.request, idempotencyKey });
+      const giveUpAfter = Context.current().info.attempt === 1 ? input.fallbackAfterRefusals : undefined;
+      const label = await buyUnlessUnavailable(api, { ...input.request, idempotencyKey }, giveUpAfter);
       heartbeat('label bought');
       const documents = await fetchDocuments(api, label.carrierLabelId);
       const labelId = `${input.shipmentId}-LBL${input.attempt}`;

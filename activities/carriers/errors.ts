@@ -8,10 +8,10 @@ import type { CarrierCode } from '../../domain/carrier';
  */
 
 /** Named like the classes and like domain/errors.ts types, so one naming scheme reaches Temporal. */
-export type CarrierErrorType = 'CarrierApiError' | 'CarrierTimeout' | 'CarrierRejected';
+export type CarrierErrorType = 'CarrierApiError' | 'CarrierTimeout' | 'CarrierRejected' | 'CarrierUnavailable';
 
 /** For `nonRetryableErrorTypes` in the carrier activities' retry policy. */
-export const NON_RETRYABLE_CARRIER_ERROR_TYPES: readonly CarrierErrorType[] = ['CarrierRejected'];
+export const NON_RETRYABLE_CARRIER_ERROR_TYPES: readonly CarrierErrorType[] = ['CarrierRejected', 'CarrierUnavailable'];
 
 export abstract class CarrierError extends Error {
   abstract readonly type: CarrierErrorType;
@@ -54,6 +54,32 @@ export class CarrierTimeout extends CarrierError {
     operation: string,
   ) {
     super(carrierCode, `${carrierCode} ${operation} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Statuses by which a carrier says it did not process the request at all (RFC 9110: 503 Service
+ * Unavailable, 429 Too Many Requests). Only these let a booking go elsewhere without risking a label
+ * bought twice: after a 500 or a timeout the carrier may have sold it, and only a retry with the same
+ * idempotency key finds out.
+ */
+export const NOT_PROCESSED_STATUSES: readonly number[] = [429, 503];
+
+/**
+ * A label purchase the carrier turned away unprocessed several times in a row (NOT_PROCESSED_STATUSES):
+ * nothing was bought, and the booking may take its next-best service with another carrier rather than
+ * wait for this one (workflows/shipment/booking.ts).
+ */
+export class CarrierUnavailable extends CarrierError {
+  readonly type = 'CarrierUnavailable';
+  readonly retryable = false;
+
+  constructor(
+    carrierCode: CarrierCode,
+    readonly refusals: number,
+    lastError: CarrierApiError,
+  ) {
+    super(carrierCode, `${carrierCode} turned the label purchase away ${refusals} times (${lastError.message}); nothing was bought`);
   }
 }
 

@@ -81,6 +81,11 @@ export class FaultInjector {
     this.faults = { ...faults };
   }
 
+  /** Forgets the faults queued and not played yet. */
+  clearQueue(): void {
+    this.queued.length = 0;
+  }
+
   /** The next calls of `operation` (any operation when omitted) fail with these faults, in order. */
   enqueue(kinds: readonly FaultKind[], operation?: CarrierOperation): void {
     for (const kind of kinds) this.queued.push({ kind, operation });

@@ -123,6 +123,11 @@ export class CarrierSimulator {
     this.entry(carrierCode).faults.enqueue(kinds, operation);
   }
 
+  /** Forgets the faults queued on `carrierCode` that no call has played yet. */
+  clearQueuedFaults(carrierCode: CarrierCode): void {
+    this.entry(carrierCode).faults.clearQueue();
+  }
+
   /** Labels sold and charged: one per idempotency key, however often the purchase was retried. */
   labelsSold(carrierCode?: CarrierCode): number {
     const entries = carrierCode === undefined ? [...this.carriersByCode.values()] : [this.entry(carrierCode)];

@@ -111,6 +111,28 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
     }
   });
 
+  it('a carrier that turns the label purchase away (503) again and again loses the booking to another carrier: one label, bought there', async () => {
+    const sim = simulator(journey);
+    const first = await journey.placeOrder();
+    const preferred = (await untilShipmentStage(journey, firstShipmentId(first), ['label_created'])).carrierCode as SimulatedCarrierCode;
+    const soldBefore = sim.labelsSold();
+    // Three refusals make the booking go elsewhere; a fourth, never played, would show it did not come back.
+    sim.queueFaults(preferred, ['error', 'error', 'error', 'error'], 'buyLabel');
+    try {
+      const handle = await journey.placeOrder();
+      const shipmentId = firstShipmentId(handle);
+      const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+      expect(booked.carrierCode).not.toBe(preferred);
+      const labels = await journey.database.db.label.findMany({ where: { shipmentId } });
+      expect(labels).toEqual([expect.objectContaining({ attempt: 1, carrierCode: booked.carrierCode, status: 'purchased' })]);
+      expect(sim.labelsSold() - soldBefore).toBe(1);
+      const { timeline } = await shipmentView(journey, shipmentId);
+      expect(timeline.map((entry) => entry.label)).toContain(`${preferred} unavailable: booking elsewhere`);
+    } finally {
+      sim.clearQueuedFaults(preferred);
+    }
+  });
+
   // Last in the file: the faults queued on the carriers not chosen stay queued.
   it('a purchase that errors, then times out after the carrier sold the label, is retried into the same single label', async () => {
     const sim = simulator(journey);

@@ -3,6 +3,8 @@ import type { RateQuote, RateRequest } from '../../domain/carrier';
 import { chooseCarrierService } from '../../domain/carrier-choice';
 import { initialTrackingState } from '../../domain/tracking';
 import { bookkeeping, carrier, rateShop, summarised } from '../activity-options';
+import type { BookedLabel, RateShop } from '../activity-types';
+import { rootFailure } from '../shared/failures';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -26,8 +28,8 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       shipAt: new Date().toISOString(),
     };
     const shop = await summarised(rateShop.quoteAllCarriers, `Rates from every carrier (${why})`, { request });
-    const choice = await chooseService(j, shop.quotes, parcels.origin.countryCode, reliabilityOf(shop.carriers));
-    if (choice.kind === 'NoServiceAvailable') {
+    const purchase = await buyFromBest(j, shop, request, parcels.origin.countryCode);
+    if (purchase.kind === 'NoServiceAvailable') {
       const decision = await j.escalateAndWait(
         'no_carrier',
         `no carrier quoted ${parcels.parcels.length} parcel(s) to ${j.shipTo.city} (${shop.unanswered.length} of ${shop.carriers.length} failed)`,
@@ -35,24 +37,7 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       if (decision === 'wait') continue;
       throw new StopShipment(decision === 'refund' ? 'refunded' : 'cancelled');
     }
-    j.stopIfCancelled();
-    const { quote } = choice;
-    const attempt = j.view.labelAttempt + 1;
-    await j.enterStage(
-      'booking',
-      `Booking ${quote.carrierCode} ${quote.serviceCode} at ${(quote.amountCents / 100).toFixed(2)} ${quote.currency}` +
-        (choice.promiseMiss ? ' (no service meets the promise: fastest taken)' : ''),
-    );
-    const booked = await summarised(carrier.purchaseLabel, `Buy ${quote.carrierCode} ${quote.serviceCode} label #${attempt}`, {
-      shipmentId,
-      attempt,
-      carrierCode: quote.carrierCode,
-      request: { ...request, serviceCode: quote.serviceCode },
-      fastestCostCents: choice.fastestAmountCents,
-      promiseMiss: choice.promiseMiss,
-      ...(choice.riskPremiumCents !== undefined ? { riskPremiumCents: choice.riskPremiumCents } : {}),
-      ...(choice.onTimeProbability !== undefined ? { onTimeProbability: choice.onTimeProbability } : {}),
-    });
+    const { choice, booked, attempt } = purchase;
     j.saga.add({ step: 'void label', attempt });
     j.savingCents = choice.savingCents;
     const bookedCarrier = shop.carriers.find((c) => c.code === booked.carrierCode);
@@ -85,6 +70,60 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       promiseMiss: choice.promiseMiss,
     });
     return;
+  }
+}
+
+/** Behind this patch, shipments booked before a turned-away purchase could go to another carrier replay as they ran. */
+export const CARRIER_FALLBACK_PATCH = 'carrier-fallback';
+
+/** Unprocessed refusals in a row (503, 429) before a booking takes its next-best carrier instead. */
+const REFUSALS_BEFORE_FALLBACK = 3;
+
+type Purchase =
+  | { kind: 'NoServiceAvailable' }
+  | { kind: 'Bought'; choice: Extract<ServiceChoice, { kind: 'Chosen' }>; booked: BookedLabel; attempt: number };
+
+/**
+ * Buys the label of the best service in the rate shop. A carrier that turns the purchase away unprocessed
+ * again and again (its API overloaded: nothing sold, activities/carrier-booking.ts) loses this booking to
+ * the next-best service of another carrier, rather than holding the parcel at the dock while it recovers;
+ * the last carrier left is retried until it sells.
+ */
+async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequest, originCountryCode: string): Promise<Purchase> {
+  const { shipmentId } = j.input;
+  const turnedAway = new Set<string>();
+  for (;;) {
+    const open = shop.quotes.filter((q) => !turnedAway.has(q.carrierCode));
+    const choice = await chooseService(j, open, originCountryCode, reliabilityOf(shop.carriers));
+    if (choice.kind === 'NoServiceAvailable') return choice;
+    j.stopIfCancelled();
+    const { quote } = choice;
+    const attempt = j.view.labelAttempt + 1;
+    await j.enterStage(
+      'booking',
+      `Booking ${quote.carrierCode} ${quote.serviceCode} at ${(quote.amountCents / 100).toFixed(2)} ${quote.currency}` +
+        (choice.promiseMiss ? ' (no service meets the promise: fastest taken)' : ''),
+    );
+    const otherCarrier = open.some((q) => q.carrierCode !== quote.carrierCode);
+    const fallback = otherCarrier && patched(CARRIER_FALLBACK_PATCH);
+    try {
+      const booked = await summarised(carrier.purchaseLabel, `Buy ${quote.carrierCode} ${quote.serviceCode} label #${attempt}`, {
+        shipmentId,
+        attempt,
+        carrierCode: quote.carrierCode,
+        request: { ...request, serviceCode: quote.serviceCode },
+        fastestCostCents: choice.fastestAmountCents,
+        promiseMiss: choice.promiseMiss,
+        ...(choice.riskPremiumCents !== undefined ? { riskPremiumCents: choice.riskPremiumCents } : {}),
+        ...(choice.onTimeProbability !== undefined ? { onTimeProbability: choice.onTimeProbability } : {}),
+        ...(fallback ? { fallbackAfterRefusals: REFUSALS_BEFORE_FALLBACK } : {}),
+      });
+      return { kind: 'Bought', choice, booked, attempt };
+    } catch (error) {
+      if (!fallback || rootFailure(error)?.type !== 'CarrierUnavailable') throw error;
+      turnedAway.add(quote.carrierCode);
+      j.timeline.note('note', `${quote.carrierCode} unavailable: booking elsewhere`, rootFailure(error)?.message ?? '');
+    }
   }
 }
 
