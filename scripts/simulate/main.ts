@@ -12,10 +12,11 @@ import { loadScenario } from './scenario';
  * Runs a scenario (scripts/simulate/scenarios/<name>.json, or any file) on the real stack at its accelerated
  * clock, under the promise engine's decision rules and under the baseline rules (COLIS_DECISION_RULES=baseline),
  * one after the other on fresh stacks, prints a table side by side and, last, one line `RESULT {json}`.
- * `--smoke` runs the scenario's short twin (<name>-smoke.json): minutes, not a quarter of an hour.
+ * `--smoke` runs the scenario's short twin (<name>-smoke.json), both rules at once on two stacks: a few
+ * minutes, a check that everything runs. Published figures come from full runs, one rule after the other.
  */
 
-function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules[] } {
+function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules[]; together: boolean } {
   const flags = new Map<string, string>();
   const names: string[] = [];
   for (const arg of argv) {
@@ -37,7 +38,7 @@ function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules
   const rulesFlag = flags.get('rules') ?? 'both';
   if (!['promise', 'baseline', 'both'].includes(rulesFlag)) throw new Error(`--rules must be promise, baseline or both, not ${rulesFlag}`);
   const rules: DecisionRules[] = rulesFlag === 'both' ? ['promise', 'baseline'] : [rulesFlag as DecisionRules];
-  return { scenarioPath, rules };
+  return { scenarioPath, rules, together: flags.get('smoke') === 'true' };
 }
 
 function commitOf(): string {
@@ -89,17 +90,19 @@ function table(results: SimulationResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const { scenarioPath, rules } = parseArgs(process.argv.slice(2));
+  const { scenarioPath, rules, together } = parseArgs(process.argv.slice(2));
   const scenario = loadScenario(scenarioPath);
   const started = Date.now();
-  const results: SimulationResult[] = [];
-  for (const rule of rules) {
+  const run = async (rule: DecisionRules): Promise<SimulationResult> => {
     const runStarted = Date.now();
     const log = (line: string) => process.stdout.write(`[${rule} ${((Date.now() - runStarted) / 1000).toFixed(0)} s] ${line}\n`);
     const result = await runScenario({ scenario, rules: rule, log });
     log(`done: ${JSON.stringify(result)}`);
-    results.push(result);
-  }
+    return result;
+  };
+  const results: SimulationResult[] = [];
+  if (together) results.push(...(await Promise.all(rules.map(run))));
+  else for (const rule of rules) results.push(await run(rule));
   process.stdout.write(
     `\nscenario ${scenario.name} (${scenarioPath}), commit ${commitOf()}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
   );
