@@ -63,6 +63,7 @@ const ROWS: [string, (r: SimulationResult) => string][] = [
   ['cost per order (EUR)', (r) => euros(r.costPerOrderCents)],
   ['hindsight cost per order (EUR)', (r) => euros(r.hindsightCostPerOrderCents)],
   ['cost vs hindsight', (r) => String(r.costVsHindsight ?? '–')],
+  ['cost vs hindsight, first parcels (no re-ships)', (r) => String(r.costVsHindsightFirstParcels ?? '–')],
   ['premium paid for risk per order (EUR)', (r) => euros(r.riskPremiumPerOrderCents)],
   ['re-promised orders', (r) => String(r.repromised)],
   ['escalations', (r) => String(r.escalations)],

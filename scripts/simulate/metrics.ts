@@ -26,6 +26,8 @@ export interface SimulationResult {
   costPerOrderCents: number | null;
   hindsightCostPerOrderCents: number | null;
   costVsHindsight: number | null;
+  /** The same without what re-shipping lost parcels cost (the carrier claim's business): first parcels only. */
+  costVsHindsightFirstParcels: number | null;
   riskPremiumPerOrderCents: number | null;
   lost: number;
   oversold: number;
@@ -102,6 +104,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
   let hindsightCost = 0;
   let hindsightCounted = 0;
   let costCounted = 0;
+  let replacementCost = 0;
   const tightness: number[] = [];
   const tightnessAtLevel: number[] = [];
   const known: { orderId: string; costCents: number; metPromise: boolean; earliestDeliveryAt: Date }[] = [];
@@ -135,6 +138,9 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     if (lastDelivery <= promised.getTime()) onTime += 1;
     cost += orderCost;
     costCounted += 1;
+    replacementCost += shipments
+      .filter((s) => s.replacesShipmentId)
+      .reduce((sum, s) => sum + s.packagingCostCents + s.shippingCostCents, 0);
     const best = hindsight(
       {
         orderId: order.id,
@@ -194,6 +200,8 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     costPerOrderCents: costPerOrder === null ? null : Math.round(costPerOrder),
     hindsightCostPerOrderCents: hindsightPerOrder === null ? null : Math.round(hindsightPerOrder),
     costVsHindsight: costPerOrder !== null && hindsightPerOrder ? round(costPerOrder / hindsightPerOrder, 3) : null,
+    costVsHindsightFirstParcels:
+      costCounted > 0 && hindsightPerOrder ? round((cost - replacementCost) / costCounted / hindsightPerOrder, 3) : null,
     riskPremiumPerOrderCents: ids.length > 0 ? Math.round(premium / ids.length) : null,
     lost,
     oversold: oversold[0]?.n ?? 0,
