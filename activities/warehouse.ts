@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors';
 import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
 import { DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES } from '../domain/decision-rules';
 import { isWorkingDayIn } from '../domain/calendar';
-import { localMidnightMs } from '../domain/local-time';
+import { localDay, localMidnightMs } from '../domain/local-time';
 import { nextPickSlot } from '../domain/warehouse-slot';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
@@ -44,9 +44,22 @@ const V1_HORIZON_DAYS = 30;
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 type SlotInput = {
   shipmentId: string;
-  warehouseCode: string /** Workflow time: keeps slot maths on the orchestrator's clock. */;
+  warehouseCode: string;
+  /** Workflow time: keeps slot maths on the orchestrator's clock. */
   nowMs: number;
+  /** Workflow time the order came in (its first shipments only). */
+  receivedAtMs?: number;
 };
+
+/**
+ * The instant the cut-off is judged at: an order received before today's cut-off makes today's pick however
+ * long Colis's own steps (reservation, allocation) took to reach the booking, as a warehouse's wave takes
+ * every order received by its cut-off; an order received another day is judged now. Business time.
+ */
+function cutoffJudgedAt(nowMs: number, receivedAtMs: number | undefined, timeZone: string): number {
+  if (receivedAtMs === undefined || receivedAtMs > nowMs) return nowMs;
+  return localDay(receivedAtMs, timeZone) === localDay(nowMs, timeZone) ? receivedAtMs : nowMs;
+}
 
 /**
  * Books a pick slot: today if before the cut-off and under the daily capacity, else the next
@@ -68,7 +81,11 @@ async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: 
   const from = new Date(nowMs - 2 * 86_400_000);
   const booked = await tx.warehouseCapacityDay.findMany({ where: { warehouseCode: warehouse.code, day: { gte: from } } });
   const slot = nextPickSlot({
-    nowMs,
+    nowMs: cutoffJudgedAt(
+      nowMs,
+      input.receivedAtMs === undefined ? undefined : toBusinessMs(clock, input.receivedAtMs),
+      warehouse.timeZone,
+    ),
     timeZone: warehouse.timeZone,
     cutoffLocalTime: warehouse.cutoffLocalTime,
     dailyCapacity: warehouse.dailyCapacityShipments,

@@ -27,7 +27,8 @@ export async function fulfil(o: OrderJourney): Promise<ShipmentOutcome[]> {
       (o.shortages.length > 0 ? `; ${describeShortages(o.shortages, 'short-shipped')}` : ''),
   );
   await o.onMilestone({ kind: 'confirmed', orderId, promisedBy, shipments: planned.length });
-  for (const p of planned) await startShipment(o, p);
+  // The order's own first shipments: received before the cut-off, they make that day's pick.
+  for (const p of planned) await startShipment(o, p, { receivedAt: o.input.receivedAt });
   o.showDetails();
   const outcomes = (await Promise.all([...o.children.values()].map((child) => shipmentOutcomes(o, child)))).flat();
   o.outcomes.push(...outcomes);
@@ -36,9 +37,14 @@ export async function fulfil(o: OrderJourney): Promise<ShipmentOutcome[]> {
 
 /**
  * Starts one planned shipment as a child workflow on the orders queue (its warehouse work goes to the
- * warehouse's own queue), with its search attributes, so its first second costs no upsert.
+ * warehouse's own queue), with its search attributes, so its first second costs no upsert. `receivedAt`:
+ * when the order came in, for the pick slot's cut-off (absent for a replacement, which counts from its start).
  */
-export async function startShipment(o: OrderJourney, p: PlannedShipment, summary?: string): Promise<ShipmentChild> {
+export async function startShipment(
+  o: OrderJourney,
+  p: PlannedShipment,
+  { summary, receivedAt }: { summary?: string; receivedAt?: string } = {},
+): Promise<ShipmentChild> {
   const { orderId, request, promisedBy, timeScale } = o.input;
   o.shipments.set(p.shipmentId, plannedShipmentView({ ...p, promisedBy }));
   const startedWith = o.shipTo;
@@ -56,6 +62,7 @@ export async function startShipment(o: OrderJourney, p: PlannedShipment, summary
         serviceLevel: request.serviceLevel,
         promisedBy,
         timeScale,
+        ...(receivedAt ? { orderReceivedAt: receivedAt } : {}),
         ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
       },
     ],

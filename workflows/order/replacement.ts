@@ -101,7 +101,9 @@ async function startReplacements(o: OrderJourney, lostShipmentId: string, plan: 
   for (const p of plan.planned) {
     const count = p.lines.reduce((n, l) => n + l.quantity, 0);
     children.push(
-      await startShipment(o, p, `Replacement ${p.shipmentId} for ${lostShipmentId} · ${count} item(s) from ${p.warehouseCode}`),
+      await startShipment(o, p, {
+        summary: `Replacement ${p.shipmentId} for ${lostShipmentId} · ${count} item(s) from ${p.warehouseCode}`,
+      }),
     );
     const view = o.shipments.get(p.shipmentId);
     if (view) view.replaces = lostShipmentId;

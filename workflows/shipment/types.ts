@@ -18,6 +18,8 @@ export interface ShipmentInput {
   promisedBy: string;
   /** Business seconds per real second (see domain/clock.ts). */
   timeScale: number;
+  /** When the order came in: an order received before the warehouse's cut-off makes that day's pick (absent: from the booking). */
+  orderReceivedAt?: string;
   /** Set by a continue-as-new during tracking: where the previous run left off. */
   carriedOver?: ShipmentCarryOver;
   /** Past this many history events, tracking continues as new (default 2,000; tests set it low). */

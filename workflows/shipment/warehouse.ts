@@ -85,6 +85,7 @@ async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAt
         shipmentId,
         warehouseCode,
         nowMs: Date.now(),
+        ...(j.input.orderReceivedAt ? { receivedAtMs: Date.parse(j.input.orderReceivedAt) } : {}),
       });
       // One undo per booked slot: a rebooking after a move must not add a second.
       j.saga.drop({ step: 'free pick slot' });

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../activities/db';
+import { createInventoryActivities } from '../../activities/inventory';
+import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
+import { createPickSlotActivities } from '../../activities/warehouse';
+import { ids } from '../../domain/ids';
+import { localTimeMs, parseLocalTime } from '../../domain/local-time';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * The cut-off is judged at the order's arrival: an order received before it makes that day's pick even
+ * when reservation and allocation reach the booking after it (a warehouse's wave takes every order received
+ * by its cut-off). Received another day, or not said, the booking is judged when it happens.
+ */
+let database: TestDatabase;
+let db: Db;
+let seq = 0;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = database.db;
+  await db.customer.create({ data: { id: 'cust-slot', name: 'Slot Test' } });
+  await db.address.create({
+    data: {
+      id: 'addr-slot',
+      customerId: 'cust-slot',
+      name: 'Slot Test',
+      line1: '1 rue de la République',
+      city: 'Lyon',
+      postalCode: '69002',
+      countryCode: 'FR',
+    },
+  });
+});
+afterAll(() => database?.drop());
+
+async function plannedShipment(): Promise<{ shipmentId: string; warehouseCode: string; timeZone: string; cutoffMinutes: number }> {
+  seq += 1;
+  const orderId = `ORD-SLOT-${seq}`;
+  await db.order.create({
+    data: {
+      id: orderId,
+      idempotencyKey: `idem-${orderId}`,
+      requestHash: `hash-${orderId}`,
+      source: 'test',
+      customerId: 'cust-slot',
+      shippingAddressId: 'addr-slot',
+      serviceLevel: 'standard',
+      backorderPolicy: 'backorder',
+      promisedBy: new Date(Date.now() + 10 * 86_400_000),
+      workflowId: ids.orderWorkflowId(orderId),
+      currency: 'EUR',
+      lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode: 'MUG-CER-350', quantity: 1 }] },
+    },
+  });
+  await createInventoryActivities(db).reserveStock({ orderId });
+  const [planned] = await createShipmentPlanningActivities(db).planShipments({ orderId });
+  if (!planned) throw new Error('nothing planned');
+  const warehouse = await db.warehouse.findUniqueOrThrow({ where: { code: planned.warehouseCode } });
+  return {
+    shipmentId: planned.shipmentId,
+    warehouseCode: planned.warehouseCode,
+    timeZone: warehouse.timeZone,
+    cutoffMinutes: parseLocalTime(warehouse.cutoffLocalTime),
+  };
+}
+
+// Wednesday 4 March 2026 (a working day in every seeded warehouse's country), and its next working day.
+const WEDNESDAY = '2026-03-04';
+const THURSDAY = '2026-03-05';
+
+describe('pick slot: the cut-off is judged when the order came in', () => {
+  it('an order received before the cut-off whose booking comes after it still makes the day’s pick', async () => {
+    const s = await plannedShipment();
+    const slot = await createPickSlotActivities(db).bookPickSlot({
+      shipmentId: s.shipmentId,
+      warehouseCode: s.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, s.cutoffMinutes + 20, s.timeZone),
+      receivedAtMs: localTimeMs(WEDNESDAY, s.cutoffMinutes - 10, s.timeZone),
+    });
+    expect(slot.day).toBe(WEDNESDAY);
+  });
+
+  it('the same booking without the arrival time, or for an order received the day before, goes to the next working day', async () => {
+    const late = await plannedShipment();
+    const unsaid = await createPickSlotActivities(db).bookPickSlot({
+      shipmentId: late.shipmentId,
+      warehouseCode: late.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, late.cutoffMinutes + 20, late.timeZone),
+    });
+    expect(unsaid.day).toBe(THURSDAY);
+
+    const yesterday = await plannedShipment();
+    const slot = await createPickSlotActivities(db).bookPickSlot({
+      shipmentId: yesterday.shipmentId,
+      warehouseCode: yesterday.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, yesterday.cutoffMinutes + 20, yesterday.timeZone),
+      receivedAtMs: localTimeMs('2026-03-03', yesterday.cutoffMinutes - 10, yesterday.timeZone),
+    });
+    expect(slot.day).toBe(THURSDAY);
+  });
+
+  it('an order received after the cut-off is not helped by its arrival time', async () => {
+    const s = await plannedShipment();
+    const slot = await createPickSlotActivities(db).bookPickSlot({
+      shipmentId: s.shipmentId,
+      warehouseCode: s.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, s.cutoffMinutes + 20, s.timeZone),
+      receivedAtMs: localTimeMs(WEDNESDAY, s.cutoffMinutes + 5, s.timeZone),
+    });
+    expect(slot.day).toBe(THURSDAY);
+  });
+});
