@@ -13,6 +13,7 @@ import { createReshipActivities } from './reships';
 import { createReturnActivities } from './returns';
 import { createReallocationActivities } from './reallocation';
 import { createRepromiseActivities } from './repromise';
+import { createScanBookkeeping } from './scan-bookkeeping';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
 import { createTrackingActivities } from './tracking';
@@ -33,14 +34,23 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
   // One set of planning facts per process: allocation and carrier choice read the same learned transit.
   const facts = new PlanningFacts(deps.db);
   const decisions = deps.decisions ? { decisions: deps.decisions } : {};
+  const inventory = createInventoryActivities(deps.db, { ...decisions, facts });
+  const repromise = createRepromiseActivities({
+    db: deps.db,
+    facts,
+    ...(deps.decisions ? { settings: deps.decisions } : {}),
+    ...(deps.waker ? { waker: deps.waker } : {}),
+  });
+  const tracking = createTrackingActivities(deps.db, deps.waker);
   return {
     ...createOrderActivities(deps.db, deps.waker),
-    ...createInventoryActivities(deps.db, { ...decisions, facts }),
+    ...inventory,
     ...createCarrierDecisionActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
-    ...createRepromiseActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
+    ...repromise,
     ...createReallocationActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...createShipmentPlanningActivities(deps.db),
-    ...createTrackingActivities(deps.db, deps.waker),
+    ...tracking,
+    ...createScanBookkeeping({ tracking, inventory, repromise }),
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),

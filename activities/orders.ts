@@ -147,29 +147,10 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
       reason: string;
       reasonCode?: string;
     }): Promise<void> {
-      const reasonCode = isRepromiseReason(input.reasonCode) ? { reasonCode: input.reasonCode } : {};
       return asActivity(async () => {
         await withMilestones(db, waker, async (tx) => {
           await tx.order.updateMany({ where: { id: input.orderId }, data: { promisedBy: new Date(input.promisedBy) } });
-          const milestone: Milestone = {
-            orderId: input.orderId,
-            key: `promise_changed:${input.promisedBy}`,
-            mail: {
-              milestone: 'promise_changed',
-              data: { promisedBy: input.promisedBy, previousPromisedBy: input.previousPromisedBy, reason: input.reason, ...reasonCode },
-            },
-            webhook: {
-              type: 'order.promise_changed',
-              data: {
-                orderId: input.orderId,
-                previousPromisedBy: input.previousPromisedBy,
-                promisedBy: input.promisedBy,
-                reason: input.reason,
-                ...reasonCode,
-              },
-            },
-          };
-          return { result: undefined, milestones: [milestone] };
+          return { result: undefined, milestones: [promiseChangedMilestone(input)] };
         });
       });
     },
@@ -189,6 +170,27 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
         ]);
       });
     },
+  };
+}
+
+/**
+ * The customer's mail (new date and why) and the shop's `order.promise_changed` for one move of the
+ * order's promise; keyed by the new date, so a retry or a replay announces each change once.
+ */
+export function promiseChangedMilestone(input: {
+  orderId: string;
+  previousPromisedBy: string;
+  promisedBy: string;
+  reason: string;
+  reasonCode?: string;
+}): Milestone {
+  const reasonCode = isRepromiseReason(input.reasonCode) ? { reasonCode: input.reasonCode } : {};
+  const { orderId, previousPromisedBy, promisedBy, reason } = input;
+  return {
+    orderId,
+    key: `promise_changed:${promisedBy}`,
+    mail: { milestone: 'promise_changed', data: { promisedBy, previousPromisedBy, reason, ...reasonCode } },
+    webhook: { type: 'order.promise_changed', data: { orderId, previousPromisedBy, promisedBy, reason, ...reasonCode } },
   };
 }
 

@@ -7,6 +7,8 @@ import { REPROMISE_WORDING, type RepromiseReason, repromise, type ShipmentPositi
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+import { promiseChangedMilestone } from './orders';
 import type { PlanningFacts } from './planning-facts';
 
 /**
@@ -14,9 +16,11 @@ import type { PlanningFacts } from './planning-facts';
  * missed pick slot, a late scan, a stall, a re-ship, its warehouse down). It dates the shipment from where
  * it is now (domain/repromise.ts) and, when that is later than the promise in force, records the change
  * with its reason (PromiseChange), moves the order's and the shipment's promise and keeps the intake's
- * (Order.originalPromisedBy, Order.promise) for measuring. The caller announces the answer to the customer
- * (`announcePromiseChange`) and writes it in the timeline. Keyed by shipment, reason and new date: a retry
- * records one change, and a second call after it finds the promise already moved.
+ * (Order.originalPromisedBy, Order.promise) for measuring. With `announce` (v3 shipments) the customer's
+ * mail and the shop's webhook are written in the same transaction when the order's own date moved, and the
+ * answer says whether it did (`orderMoved`: the shipment tells its order only then); v2 orders announce it
+ * themselves (`announcePromiseChange`). Keyed by shipment, reason and new date: a retry records one change,
+ * and a second call after it finds the promise already moved.
  */
 
 export interface RepromiseRequest {
@@ -27,14 +31,25 @@ export interface RepromiseRequest {
   detail?: string;
   /** Workflow time: the shipment is dated on the orchestrator's clock, like its pick slot (absent: now). */
   nowMs?: number;
+  /** Tell the customer and the shop when the order's date moves (v3); v2 orders announce it themselves. */
+  announce?: boolean;
 }
 
 export type RepromiseAnswer =
   | { changed: false; promisedBy: string }
-  | { changed: true; previousPromisedBy: string; promisedBy: string; reason: RepromiseReason; wording: string };
+  | {
+      changed: true;
+      previousPromisedBy: string;
+      promisedBy: string;
+      reason: RepromiseReason;
+      wording: string;
+      /** The order's own date moved with it (another shipment of the order may already promise later). */
+      orderMoved: boolean;
+    };
 
-export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings }) {
+export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings; waker?: RelayWaker }) {
   const { db, facts } = deps;
+  const waker = deps.waker ?? noRelayWaker;
   const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
   return {
     repromiseShipment(input: RepromiseRequest): Promise<RepromiseAnswer> {
@@ -69,7 +84,8 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
         if (!decision.changed) return { changed: false, promisedBy: promisedBy.toISOString() };
 
         const newPromisedBy = new Date(toRealMs(clock, decision.promisedByMs));
-        await db.$transaction(async (tx) => {
+        const wording = REPROMISE_WORDING[input.reason];
+        const orderMoved = await withMilestones(db, waker, async (tx) => {
           await tx.promiseChange.createMany({
             data: [
               {
@@ -85,7 +101,7 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
             skipDuplicates: true,
           });
           // Only later: a concurrent re-promise of another shipment of the order may have moved it further.
-          await tx.order.updateMany({
+          const order = await tx.order.updateMany({
             where: { id: shipment.orderId, promisedBy: { lt: newPromisedBy } },
             data: { promisedBy: newPromisedBy },
           });
@@ -93,13 +109,23 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
             where: { id: input.shipmentId, promisedBy: { lt: newPromisedBy } },
             data: { promisedBy: newPromisedBy },
           });
+          const moved = order.count === 1;
+          const announcement = {
+            orderId: shipment.orderId,
+            previousPromisedBy: promisedBy.toISOString(),
+            promisedBy: newPromisedBy.toISOString(),
+            reason: wording,
+            reasonCode: input.reason,
+          };
+          return { result: moved, milestones: moved && input.announce ? [promiseChangedMilestone(announcement)] : [] };
         });
         return {
           changed: true,
           previousPromisedBy: promisedBy.toISOString(),
           promisedBy: newPromisedBy.toISOString(),
           reason: input.reason,
-          wording: REPROMISE_WORDING[input.reason],
+          wording,
+          orderMoved,
         };
       });
     },

@@ -25,7 +25,7 @@ import { type Stack, sleep, withStack } from './lib/stack';
  * where `process.memoryUsage()` and a forced GC reach it); activities are the real ones on the real
  * database; every parcel plays the simulator's `stall` scenario at real time, so each order and its
  * shipment wait, cached, for scans. Variants, each on a fresh worker:
- *   v2             the current workflows (orderWorkflowV2) from the worker's bundle (v1 included);
+ *   v2             the current workflows (orderWorkflowV3, the v2 code's lean generation) from the worker's bundle (v1 included);
  *   v2-only        the same workflows from a bundle without the frozen v1 (does v1 cost per workflow?);
  *   v1             orders started as the frozen `orderWorkflow` from the worker's bundle.
  * `--variants=v2,v1 --orders=60,160`; `--smoke`: 10 and 30 orders.
@@ -35,7 +35,7 @@ const V2_ONLY_ENTRY = fileURLToPath(new URL('./lib/workflows-v2-only.ts', import
 const WAITING = ['label_created', 'in_transit'] as const;
 
 type Variant = 'v2' | 'v2-only' | 'v1';
-const WORKFLOW_TYPE: Record<Variant, string> = { v2: 'orderWorkflowV2', 'v2-only': 'orderWorkflowV2', v1: 'orderWorkflow' };
+const WORKFLOW_TYPE: Record<Variant, string> = { v2: 'orderWorkflowV3', 'v2-only': 'orderWorkflowV3', v1: 'orderWorkflow' };
 
 function collector(): () => void {
   setFlagsFromString('--expose-gc');

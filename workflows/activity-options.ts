@@ -68,6 +68,7 @@ type Bookkeeping = Pick<
   | 'recordOrderStage'
   | 'recordShipmentStage'
   | 'recordTrackingEvents'
+  | 'storeScans'
   | 'consumeReservations'
   | 'openEscalation'
   | 'raiseEscalationSeverity'

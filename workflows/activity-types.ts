@@ -15,3 +15,6 @@ export type PackedShipment = Result<WarehouseQueueActivities['packParcels']>;
 export type RateShop = Result<CarrierQueueActivities['quoteAllCarriers']>;
 export type PlannedShipment = Result<OrderQueueActivities['planShipments']>[number];
 export type ReplacementPlan = Result<OrderQueueActivities['reserveReplacement']>;
+export type StoreScansRequest = Parameters<OrderQueueActivities['storeScans']>[0];
+export type StoredScans = Result<OrderQueueActivities['storeScans']>;
+export type RepromiseAnswer = Result<OrderQueueActivities['repromiseShipment']>;

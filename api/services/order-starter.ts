@@ -18,8 +18,8 @@ import { StartLimiter, type StartLimiterOptions } from './start-limiter';
  * start is rejected), so two API processes sweeping the same row start it once.
  */
 
-/** New orders start the current workflow type; orders started as `orderWorkflow` (v1) finish on it (README, upgrading). */
-const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
+/** New orders start the current workflow type; orders started as an older one finish on it (README, upgrading). */
+const ORDER_WORKFLOW_TYPE = 'orderWorkflowV3';
 
 /** What intake stores in the workflow's memo: who placed the order, and the request it hashed. */
 export interface IntakeMemo {

@@ -57,7 +57,7 @@ describe('intake', () => {
     expect(response.headers.location).toBe(`/orders/${body.orderId}`);
 
     const description = await h.client.workflow.getHandle(body.workflowId).describe();
-    expect(description.type).toBe('orderWorkflowV2');
+    expect(description.type).toBe('orderWorkflowV3');
     expect(description.taskQueue).toBe('colis-orders');
     expect(description.status.name).toBe('RUNNING');
     expect(description.memo).toMatchObject({ submittedBy: KEYS.intake.name });

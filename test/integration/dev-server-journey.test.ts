@@ -83,7 +83,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
     expect(escalated).toContain(shipmentWorkflowId);
     expect(
       await listWorkflows(
-        `WorkflowType = "shipmentWorkflowV2" AND ShipmentStatus = "in_transit" AND Escalated = true AND OrderId = "${orderId}"`,
+        `WorkflowType = "shipmentWorkflowV3" AND ShipmentStatus = "in_transit" AND Escalated = true AND OrderId = "${orderId}"`,
       ),
     ).toContain(shipmentWorkflowId);
 

@@ -18,7 +18,7 @@ import { buildCarriers, type Carriers, type ShipEngineWiring } from '../../carri
 import { startColisWorkers } from '../../worker/wiring';
 import type { RunningWorkers } from '../../worker/workers';
 import type { OrderInput } from '../../workflows/order/types';
-import type { orderWorkflowV2 } from '../../workflows/order/workflow';
+import type { orderWorkflowV3 } from '../../workflows/order/workflow';
 import { createTestDatabase, type TestDatabase } from './database';
 import { JOURNEY_NAMESPACE } from './namespaces';
 import { inject } from 'vitest';
@@ -42,7 +42,7 @@ export interface Journey {
   placeOrder(
     request?: Partial<OrderRequest>,
     options?: { promiseDays?: number; historyEventsPerRun?: number; shopId?: string },
-  ): Promise<WorkflowHandle<typeof orderWorkflowV2>>;
+  ): Promise<WorkflowHandle<typeof orderWorkflowV3>>;
   teardown(): Promise<void>;
 }
 
@@ -144,7 +144,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
         timeScale,
         ...(historyEventsPerRun !== undefined ? { historyEventsPerRun } : {}),
       };
-      return env.client.workflow.start('orderWorkflowV2', {
+      return env.client.workflow.start('orderWorkflowV3', {
         workflowId: ids.orderWorkflowId(orderId),
         taskQueue: TASK_QUEUES.orders,
         args: [input],
@@ -156,7 +156,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
           { key: searchAttributes.promisedBy, value: new Date(input.promisedBy) },
           { key: searchAttributes.escalated, value: false },
         ],
-      }) as Promise<WorkflowHandle<typeof orderWorkflowV2>>;
+      }) as Promise<WorkflowHandle<typeof orderWorkflowV3>>;
     },
     async teardown() {
       await workers.shutdown();

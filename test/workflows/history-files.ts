@@ -10,7 +10,7 @@ import { loadConfig } from '../../config';
  * (`test/workflows/replay.test.ts` replays every file of `histories/<generation>/`).
  */
 export const HISTORIES_ROOT = fileURLToPath(new URL('./histories/', import.meta.url));
-export const CURRENT_HISTORIES_DIR = `${HISTORIES_ROOT}v2/`;
+export const CURRENT_HISTORIES_DIR = `${HISTORIES_ROOT}v3/`;
 export const RECORD_HISTORIES = loadConfig(process.env).COLIS_RECORD_HISTORIES;
 
 /**
@@ -21,7 +21,7 @@ export const RECORD_HISTORIES = loadConfig(process.env).COLIS_RECORD_HISTORIES;
 export const History = temporal.api.history.v1.History;
 const JSON_FORM = { enums: String, longs: String, bytes: String, defaults: false } as const;
 
-/** Writes `workflowId`'s history as `histories/v2/<file>.json`. */
+/** Writes `workflowId`'s history as `histories/v3/<file>.json`. */
 export async function writeHistory(client: Client, workflowId: string, file: string): Promise<void> {
   mkdirSync(CURRENT_HISTORIES_DIR, { recursive: true });
   const history = await client.workflow.getHandle(workflowId).fetchHistory();

@@ -6,7 +6,7 @@ import type { OrderView, ShipmentView } from '../../domain/journey';
 import { ids } from '../../domain/ids';
 import type { Address } from '../../domain/order';
 import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
-import type { orderWorkflowV2 } from '../../workflows/order/workflow';
+import type { orderWorkflowV3 } from '../../workflows/order/workflow';
 
 /**
  * Steps shared by the journey tests. Time on the time-skipping server only moves while a test
@@ -14,7 +14,7 @@ import type { orderWorkflowV2 } from '../../workflows/order/workflow';
  * the workers settle in real time, and skips business time in small steps until the stage shows.
  */
 
-export type OrderHandle = WorkflowHandle<typeof orderWorkflowV2>;
+export type OrderHandle = WorkflowHandle<typeof orderWorkflowV3>;
 
 export const orderIdOf = (handle: OrderHandle) => handle.workflowId.slice('order-'.length);
 export const firstShipmentId = (handle: OrderHandle) => ids.shipmentId(orderIdOf(handle), 1);

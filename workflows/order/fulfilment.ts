@@ -4,7 +4,7 @@ import { TASK_QUEUES } from '../../domain/ids';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, summarised } from '../activity-options';
 import { cancelShipmentSignal, searchAttributes, shipmentAddressChangedSignal } from '../definitions';
-import { shipmentWorkflowV2 } from '../shipment/workflow';
+import { shipmentWorkflowV2, shipmentWorkflowV3 } from '../shipment/workflow';
 import type { ShipmentOutcome } from '../shipment/types';
 import { describeShortages, type OrderJourney } from './order';
 import { refulfil } from './replacement';
@@ -48,7 +48,7 @@ export async function startShipment(
   const { orderId, request, promisedBy, timeScale } = o.input;
   o.shipments.set(p.shipmentId, plannedShipmentView({ ...p, promisedBy }));
   const startedWith = o.shipTo;
-  const child = await startChild(shipmentWorkflowV2, {
+  const child = await startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
     workflowId: p.workflowId,
     taskQueue: TASK_QUEUES.orders,
     args: [

@@ -15,6 +15,7 @@ import { bookkeeping, stock, summarised } from '../activity-options';
 import { searchAttributes } from '../definitions';
 import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
+import type { Generation } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
@@ -66,7 +67,11 @@ export class OrderJourney {
   private readonly memo = new EscalationMemo();
   private stageDetails = '';
 
-  constructor(readonly input: OrderInput) {
+  constructor(
+    readonly input: OrderInput,
+    /** v3 orders start v3 shipments; v2 orders v2 ones (shared/generation.ts). */
+    readonly generation: Generation,
+  ) {
     this.promisedBy = input.promisedBy;
     const carried = input.carriedOver;
     this.shipTo = carried?.shipTo ?? input.request.shipTo;
@@ -99,8 +104,9 @@ export class OrderJourney {
 
   /** Every milestone of the order passes here: the hook for reactions to them (a customer mail, a shop webhook). */
   async onMilestone(milestone: OrderMilestone): Promise<void> {
-    // The customer's mail and the shop's order.promise_changed, from the outbox, once per new date.
-    if (milestone.kind === 'repromised') {
+    // The customer's mail and the shop's order.promise_changed, from the outbox, once per new date; a v3
+    // shipment's re-promise wrote them itself, in the transaction that moved the date.
+    if (milestone.kind === 'repromised' && this.generation === 'v2') {
       const { orderId, previousPromisedBy, promisedBy, wording, reason } = milestone;
       await summarised(bookkeeping.announcePromiseChange, 'Tell the customer and the shop the new date', {
         orderId,

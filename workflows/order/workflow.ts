@@ -1,6 +1,7 @@
 import { isCancellation, log } from '@temporalio/workflow';
 import { stock, bookkeeping, summarised } from '../activity-options';
 import { rootFailure } from '../shared/failures';
+import type { Generation } from '../shared/generation';
 import { waitForStock } from './backorder';
 import { fulfil } from './fulfilment';
 import { answerMessages } from './messages';
@@ -14,8 +15,17 @@ export type { OrderOutcome } from './types';
  * record → reserve stock → backorder handling → one child shipment per warehouse → completion.
  * Cancel and address change are updates validated against the order's state.
  */
+export async function orderWorkflowV3(input: OrderInput): Promise<OrderOutcome> {
+  return runOrder(input, 'v3');
+}
+
+/** Orders started before v3 run to their end on the commands they recorded, with v2 shipments (shared/generation.ts). */
 export async function orderWorkflowV2(input: OrderInput): Promise<OrderOutcome> {
-  const order = new OrderJourney(input);
+  return runOrder(input, 'v2');
+}
+
+async function runOrder(input: OrderInput, generation: Generation): Promise<OrderOutcome> {
+  const order = new OrderJourney(input, generation);
   answerMessages(order);
   try {
     if (!input.carriedOver) {

@@ -1,10 +1,10 @@
-import { patched } from '@temporalio/workflow';
 import type { RateQuote, RateRequest } from '../../domain/carrier';
 import { chooseCarrierService } from '../../domain/carrier-choice';
 import { initialTrackingState } from '../../domain/tracking';
 import { bookkeeping, carrier, rateShop, summarised } from '../activity-options';
 import type { BookedLabel, RateShop } from '../activity-types';
 import { rootFailure } from '../shared/failures';
+import { PATCHES } from '../shared/generation';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -73,9 +73,6 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
   }
 }
 
-/** Behind this patch, shipments booked before a turned-away purchase could go to another carrier replay as they ran. */
-export const CARRIER_FALLBACK_PATCH = 'carrier-fallback';
-
 /** Unprocessed refusals in a row (503, 429) before a booking takes its next-best carrier instead. */
 const REFUSALS_BEFORE_FALLBACK = 3;
 
@@ -105,7 +102,8 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
         (choice.promiseMiss ? ' (no service meets the promise: fastest taken)' : ''),
     );
     const otherCarrier = open.some((q) => q.carrierCode !== quote.carrierCode);
-    const fallback = otherCarrier && patched(CARRIER_FALLBACK_PATCH);
+    // v2 shipments booked before a turned-away purchase could go to another carrier replay as they ran.
+    const fallback = otherCarrier && j.takes(PATCHES.carrierFallback);
     try {
       const booked = await summarised(carrier.purchaseLabel, `Buy ${quote.carrierCode} ${quote.serviceCode} label #${attempt}`, {
         shipmentId,
@@ -127,11 +125,8 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
   }
 }
 
-/** Behind this patch, shipments that booked on the carriers' own estimates replay as they ran (README, "Upgrading"). */
-export const LATE_RISK_PATCH = 'late-risk-carrier-choice';
-
 /**
- * Which quote to book. Since the late-risk patch, an activity decides on what the workers learned from
+ * Which quote to book. Since the late-risk change, an activity decides on what the workers learned from
  * delivered parcels (activities/carrier-decision.ts: the cheapest service likely enough to arrive by the
  * promise in force, or the carrier's own estimate under the baseline rules) and says what it paid for risk.
  */
@@ -153,7 +148,8 @@ async function chooseService(
   originCountryCode: string,
   reliability: Record<string, number>,
 ): Promise<ServiceChoice> {
-  if (!patched(LATE_RISK_PATCH)) return chooseCarrierService(quotes, j.input.promisedBy, reliability);
+  // v2 shipments that booked on the carriers' own estimates replay so (README, "Upgrading").
+  if (!j.takes(PATCHES.lateRiskCarrierChoice)) return chooseCarrierService(quotes, j.input.promisedBy, reliability);
   return summarised(bookkeeping.chooseCarrierQuote, 'Choose the service by late risk', {
     shipmentId: j.input.shipmentId,
     quotes,

@@ -5,9 +5,6 @@ import { rootFailure } from '../shared/failures';
 import { repromiseIfAtRisk } from './repromise';
 import type { ShipmentJourney } from './shipment';
 
-/** Behind this patch, shipments started before warehouse outages were handled replay as they ran (README, "Upgrading"). */
-export const WAREHOUSE_OUTAGE_PATCH = 'warehouse-down-reallocation';
-
 /** Business time between two looks for a warehouse when none other holds the stock (and none was declared up). */
 const RECHECK_MS = 60 * 60_000;
 

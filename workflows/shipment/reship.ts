@@ -1,18 +1,16 @@
-import { patched } from '@temporalio/workflow';
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import { PARCEL_LOSS_WORDS, parcelLossCause } from '../../domain/parcel-loss';
 import { bookkeeping, reships, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
+import { PATCHES } from '../shared/generation';
 import { voidLabel } from './booking';
 import type { ShipmentJourney } from './shipment';
 
 /**
- * Histories recorded before a re-ship re-fulfilled re-booked a label for the same parcel in the same
+ * v2 histories recorded before a re-ship re-fulfilled re-booked a label for the same parcel in the same
  * shipment; they replay that way (README, "Upgrading a running system").
  */
-export const RESHIP_REFULFILS_PATCH = 'reship-refulfils';
-
-export const reshipRefulfils = (): boolean => patched(RESHIP_REFULFILS_PATCH);
+export const reshipRefulfils = (j: ShipmentJourney): boolean => j.takes(PATCHES.reshipRefulfils);
 
 /**
  * Ops decided to re-ship a lost, damaged or late parcel: this shipment ends as lost, its goods written off

@@ -5,12 +5,15 @@ import { applyTrackingEvents, type NormalisedTrackingEvent } from '../../domain/
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { bookkeeping } from '../activity-options';
 import { searchAttributes } from '../definitions';
-import type { ShipmentJourney } from './shipment';
+import { heardRepromise, judgeAtScan } from './repromise';
+import type { ScanWork, ShipmentJourney } from './shipment';
 
 /**
  * Takes in carrier scans (webhook or poll), duplicated and out of order as carriers send them, through
  * the one tracking status model (domain/tracking.ts). Fresh scans are stored at once, with the status
- * change they cause (one local activity); duplicates are dropped before they cost anything.
+ * change they cause (one local activity); duplicates are dropped before they cost anything. A v3 shipment
+ * does in that same local activity what the scans call for: consume the reservations at the hand-over,
+ * judge the promise (re-promise from a scan).
  */
 export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll', raw: readonly CarrierTrackingEvent[]): Promise<void> {
   const label = j.label;
@@ -37,9 +40,13 @@ export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll'
   // Set first, so the upsert that closes a stuck escalation carries the new status too: one upsert, not two.
   if (status !== before) j.searchAttributes.set({ key: searchAttributes.shipmentStatus, value: shipmentStageOf(status) });
   await j.escalations.resolveByFacts('a new carrier scan arrived', ['stuck']);
+  const work: ScanWork =
+    j.generation === 'v3' ? { ...(handedOver ? { consumeReservations: true } : {}), ...judgeAtScan(j, j.dispatched || handedOver) } : {};
   // Stored at once, in the same write as a status change.
-  if (status !== before) await j.enterStage(shipmentStageOf(status), describeTracking(status, j.stallWindowHours));
-  else await j.recordStatus();
+  const stored =
+    status !== before
+      ? await j.enterStage(shipmentStageOf(status), describeTracking(status, j.stallWindowHours), undefined, work)
+      : await j.recordStatus(work);
   // Shown once stored: whoever sees a scan in the view finds it in the database too (readers sort by time).
   for (const e of fresh)
     j.timeline.add({ at: e.occurredAt, kind: 'tracking', label: e.status.replace(/_/g, ' '), detail: e.detail, location: e.location });
@@ -48,7 +55,7 @@ export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll'
   if (handedOver) {
     // The carrier has the parcel: the stock has left the building, and nothing is left to undo.
     j.dispatched = true;
-    await bookkeeping.consumeReservations({ shipmentId: j.input.shipmentId });
+    if (!work.consumeReservations) await bookkeeping.consumeReservations({ shipmentId: j.input.shipmentId });
     j.saga.clear();
     await j.onMilestone({
       kind: 'dispatched',
@@ -57,6 +64,7 @@ export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll'
       trackingNumber: label.trackingNumber,
     });
   }
+  if (stored?.promise) await heardRepromise(j, stored.promise);
   if (status !== before && status === 'out_for_delivery') await j.onMilestone({ kind: 'out_for_delivery', shipmentId: j.input.shipmentId });
   if (status !== before && status === 'delivered') await j.onMilestone({ kind: 'delivered', shipmentId: j.input.shipmentId });
 }

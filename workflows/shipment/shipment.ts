@@ -24,6 +24,7 @@ import { stallWindowHours } from '../../domain/promise';
 import { initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../../domain/tracking';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, carrier, stock, warehouseAt } from '../activity-options';
+import type { StoredScans, StoreScansRequest } from '../activity-types';
 import {
   cancelShipmentSignal,
   searchAttributes,
@@ -35,6 +36,7 @@ import {
 } from '../definitions';
 import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
+import { type Generation, type PatchId, takes } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
@@ -51,6 +53,9 @@ export class StopShipment extends Error {
 
 /** Scans heard but not yet written: they are written with the next status change, or at the end. */
 export type PendingScans = { source: 'webhook' | 'poll'; events: NormalisedTrackingEvent[] }[];
+
+/** What a v3 shipment does in the same write as its scans: consume the reservations at the hand-over, judge the promise. */
+export type ScanWork = Pick<StoreScansRequest, 'consumeReservations' | 'judgePromise'>;
 
 /**
  * One shipment's state and the steps that change it. The journey itself (pick slot → pick → pack →
@@ -87,7 +92,10 @@ export class ShipmentJourney {
   replacement: ShipmentOutcome['reshipped'];
   private stageDetails = '';
 
-  constructor(readonly input: ShipmentInput) {
+  constructor(
+    readonly input: ShipmentInput,
+    readonly generation: Generation,
+  ) {
     const carried = input.carriedOver;
     this.view =
       carried?.view ??
@@ -144,6 +152,11 @@ export class ShipmentJourney {
     });
   }
 
+  /** Whether this run takes a change that v2 keeps behind a patch (shared/generation.ts). */
+  takes(patchId: PatchId): boolean {
+    return takes(this.generation, patchId);
+  }
+
   /** Business hours without a scan before the shipment counts as stuck. */
   get stallWindowHours(): number {
     return stallWindowHours(this.input.serviceLevel);
@@ -168,7 +181,8 @@ export class ShipmentJourney {
     stage: ShipmentStage,
     details: string,
     publication: StagePublication = SHIPMENT_STAGE_PUBLICATION[stage],
-  ): Promise<void> {
+    withScans: ScanWork = {},
+  ): Promise<StoredScans | undefined> {
     const now = new Date().toISOString();
     this.view.stage = stage;
     this.timeline.note('stage', SHIPMENT_STAGE_WORDS[stage].label, details);
@@ -177,26 +191,34 @@ export class ShipmentJourney {
       now,
       isFinalShipmentStage(stage) ? FINAL_SHIPMENT_OUTCOME[stage] : 'ok',
     );
-    await this.announce(details, publication);
+    return this.announce(details, publication, withScans);
   }
 
   /** Says what the shipment is doing now, and writes its stage out as `publication` says (no new visit). */
-  async announce(details: string, publication: StagePublication): Promise<void> {
+  async announce(details: string, publication: StagePublication, withScans: ScanWork = {}): Promise<StoredScans | undefined> {
     this.stageDetails = details;
     this.showDetails();
-    if (publication === 'later') return;
-    await this.recordStatus();
+    if (publication === 'later') return undefined;
+    const stored = await this.recordStatus(withScans);
     if (publication === 'index') this.publishStatus();
+    return stored;
   }
 
-  /** Writes the current stage as the database status, with the stage visits and any scans not yet written. */
-  async recordStatus(): Promise<void> {
+  /**
+   * Writes the current stage as the database status, with the stage visits and any scans not yet written;
+   * a v3 shipment writes its scans in one local activity that also does `withScans`.
+   */
+  async recordStatus(withScans: ScanWork = {}): Promise<StoredScans | undefined> {
     const { shipmentId } = this.input;
     if (this.unrecordedScans.length === 0) {
       await bookkeeping.recordShipmentStage({ shipmentId, status: this.view.stage, stages: this.stages.take() });
-      return;
+      return undefined;
     }
     const batches = this.unrecordedScans.splice(0);
+    if (this.generation === 'v3') {
+      const { lastScanAt } = this.tracking;
+      return bookkeeping.storeScans({ shipmentId, batches, status: this.view.stage, lastScanAt, stages: this.stages.take(), ...withScans });
+    }
     for (const [i, batch] of batches.entries()) {
       await bookkeeping.recordTrackingEvents({
         shipmentId,
@@ -207,6 +229,7 @@ export class ShipmentJourney {
         ...(i === batches.length - 1 ? { stages: this.stages.take() } : {}),
       });
     }
+    return undefined;
   }
 
   publishStatus(): void {

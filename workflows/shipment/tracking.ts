@@ -170,7 +170,7 @@ async function applyDecision(j: ShipmentJourney, answered: Answered): Promise<Fi
       j.watch.stallBaseMs = Date.now();
       return undefined;
     case 'reship':
-      if (reshipRefulfils()) return giveUpParcel(j, answered);
+      if (reshipRefulfils(j)) return giveUpParcel(j, answered);
       await voidLabel(j, 'reship');
       j.dispatched = false;
       await bookLabel(j, 'reship');

@@ -1,7 +1,8 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { bookkeeping, summarised } from '../activity-options';
 import { rootFailure } from '../shared/failures';
-import { WAREHOUSE_OUTAGE_PATCH, moveAway, pickUnlessDown, waitForAWarehouse } from './outage';
+import { PATCHES } from '../shared/generation';
+import { moveAway, pickUnlessDown, waitForAWarehouse } from './outage';
 import { repromiseIfAtRisk } from './repromise';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
@@ -10,11 +11,11 @@ import { type ShipmentJourney, StopShipment } from './shipment';
  * A warehouse with no capacity left within its booking horizon escalates instead of being retried forever.
  * The slot is booked in the same workflow task that writes the stage it begins (both local bookkeeping).
  * A warehouse that goes down before the pick (declared by ops, refusing the pick, or its queue unserved)
- * sends the shipment to another warehouse with the stock (./outage.ts); shipments started before that
+ * sends the shipment to another warehouse with the stock (./outage.ts); v2 shipments started before that
  * was handled replay the journey they ran (`prepareWhereStarted`).
  */
 export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
-  if (!patched(WAREHOUSE_OUTAGE_PATCH)) return prepareWhereStarted(j);
+  if (!j.takes(PATCHES.warehouseOutage)) return prepareWhereStarted(j);
   const { lines, timeScale } = j.input;
   for (;;) {
     const at = j.warehouseCode;

@@ -1,4 +1,5 @@
 import type { FinalShipmentStage } from '../../domain/lifecycle';
+import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
 import { ShipmentJourney, StopShipment } from './shipment';
 import { track } from './tracking';
@@ -13,8 +14,17 @@ export type { ShipmentInput, ShipmentOutcome } from './types';
  * on the way; compensation (void label, release stock, free the slot) in reverse when the order calls it
  * off. A continued run (weeks of tracking) picks up at tracking.
  */
+export async function shipmentWorkflowV3(input: ShipmentInput): Promise<ShipmentOutcome> {
+  return runShipment(input, 'v3');
+}
+
+/** Shipments started before v3 run to their end on the commands they recorded (shared/generation.ts). */
 export async function shipmentWorkflowV2(input: ShipmentInput): Promise<ShipmentOutcome> {
-  const journey = new ShipmentJourney(input);
+  return runShipment(input, 'v2');
+}
+
+async function runShipment(input: ShipmentInput, generation: Generation): Promise<ShipmentOutcome> {
+  const journey = new ShipmentJourney(input, generation);
   let stage: FinalShipmentStage;
   try {
     if (!input.carriedOver) {

@@ -1,0 +1,27 @@
+import { patched } from '@temporalio/workflow';
+
+/**
+ * Which workflow type runs the journey. `v3` (orderWorkflowV3 / shipmentWorkflowV3) is what new orders
+ * start: every change below is its only path, so it records no patch marker (each one costs a marker
+ * and a TemporalChangeVersion upsert in every shipment's history), and it runs the lean bookkeeping of
+ * issue 11 (scans judged and reservations consumed in the write that stores them, promise changes
+ * announced by the re-promise itself). `v2` runs orders started before it to their end on the commands
+ * they recorded: patches asked of history, the bookkeeping as it was (README, "Upgrading a running system").
+ */
+export type Generation = 'v2' | 'v3';
+
+/** Changes that v2 takes behind `patched()` and v3 always takes. */
+export const PATCHES = {
+  warehouseOutage: 'warehouse-down-reallocation',
+  lateRiskCarrierChoice: 'late-risk-carrier-choice',
+  carrierFallback: 'carrier-fallback',
+  repromiseAtRisk: 'repromise-at-risk',
+  repromiseOnScan: 'repromise-on-scan',
+  reshipRefulfils: 'reship-refulfils',
+} as const;
+export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
+
+/** True when this run takes the change: always in v3; in v2 as its history says (a marker, or a fresh run). */
+export function takes(generation: Generation, patchId: PatchId): boolean {
+  return generation === 'v3' || patched(patchId);
+}
