@@ -225,6 +225,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(options.workerEnv ?? {}),
   });
   const workerArgs = options.workerCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.workerCpuProfDir}`] : [];
+  // As a deployment runs it (README, "Scaling out"): compiled, not transpiled at load by tsx (scripts/compiled.mjs).
+  const spawnWorker = () =>
+    spawnProgram('worker', process.execPath, [...workerArgs, join(ROOT, 'scripts', 'compiled.mjs'), 'worker/main.ts'], {
+      cwd: ROOT,
+      env: { ...baseEnv, ...workerEnv() },
+      ready: / ready /,
+    });
 
   const stack: Stack = {
     dir,
@@ -237,7 +244,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     api: undefined,
     simulatorStateFile,
     async startWorker() {
-      stack.worker = await spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs);
+      stack.worker = await spawnWorker();
       return stack.worker;
     },
     spawnNode,
@@ -290,7 +297,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1', ...(options.apiEnv ?? {}) },
           options.apiCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.apiCpuProfDir}`] : [],
         ),
-    services === 'all' ? spawnNode('worker', 'worker/main.ts', workerEnv(), workerArgs) : undefined,
+    services === 'all' ? spawnWorker() : undefined,
   ]);
   stack.api = api;
   stack.worker = worker;
