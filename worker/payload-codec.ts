@@ -15,8 +15,6 @@ import proto from '@temporalio/proto';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
-export const CIPHER_METADATA = 'encryption-cipher';
-const CIPHER = 'AES-256-GCM';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -91,8 +89,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return {
       metadata: {
         encoding: text.encode(ENCRYPTED_ENCODING),
+        // No cipher name: the encoding is AES-256-GCM's, and ~32 bytes on each of an order's ~55 payloads is
+        // ~1.8 kB of history. Payloads sealed before carry an `encryption-cipher` entry, which opening ignores.
         [KEY_ID_METADATA]: text.encode(id),
-        [CIPHER_METADATA]: text.encode(CIPHER),
       },
       data: sealed,
     };
