@@ -105,6 +105,24 @@ describe('re-promise', () => {
     expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).promisedBy.toISOString()).toBe(first.promisedBy);
   });
 
+  it('a re-promise that announces (v3 shipments) tells the customer the new date in its own transaction, once, and says the order moved', async () => {
+    await db.customer.update({ where: { id: 'cust-rp' }, data: { email: 'repromise@example.test' } });
+    const { orderId, shipmentId, promisedBy } = await shippedOrder(-DAY, 8 * DAY);
+    const request = { orderId, shipmentId, reason: 'late_scan' as const, announce: true };
+    const first = await activities().repromiseShipment(request);
+    expect(first).toMatchObject({ changed: true, orderMoved: true, previousPromisedBy: promisedBy.toISOString() });
+    if (!first.changed) return;
+    await activities().repromiseShipment(request);
+    const mails = await db.customerMail.findMany({ where: { orderId, milestone: 'promise_changed' } });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.data).toMatchObject({ promisedBy: first.promisedBy, previousPromisedBy: promisedBy.toISOString() });
+
+    // Without `announce` (v2 orders announce it themselves) the re-promise writes no mail.
+    const quiet = await shippedOrder(-DAY, 8 * DAY);
+    expect((await activities().repromiseShipment({ ...quiet, reason: 'late_scan' })).changed).toBe(true);
+    expect(await db.customerMail.count({ where: { orderId: quiet.orderId } })).toBe(0);
+  });
+
   it('re-dates a shipment that missed its pick slot from the warehouse’s next slot', async () => {
     const { orderId, shipmentId } = await shippedOrder(-DAY, null);
     const answer = await activities().repromiseShipment({ orderId, shipmentId, reason: 'missed_pick_slot' });
