@@ -15,7 +15,7 @@ import { bookkeeping, stock, summarised } from '../activity-options';
 import { searchAttributes } from '../definitions';
 import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
-import type { Generation } from '../shared/generation';
+import { type Generation, type PatchId, takes } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
@@ -100,6 +100,11 @@ export class OrderJourney {
       this.backorderDeadlineMs = carried.backorderDeadlineMs;
       this.restocks = carried.restocksSeen;
     }
+  }
+
+  /** Whether this run takes a change that v2 keeps behind a patch (shared/generation.ts). */
+  takes(patchId: PatchId): boolean {
+    return takes(this.generation, patchId);
   }
 
   /** Every milestone of the order passes here: the hook for reactions to them (a customer mail, a shop webhook). */

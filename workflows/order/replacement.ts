@@ -1,8 +1,9 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { hoursToRealMs } from '../../domain/clock';
 import type { EscalationView } from '../../domain/journey';
 import { reships, summarised } from '../activity-options';
 import { Alarm } from '../shared/alarm';
+import { PATCHES } from '../shared/generation';
 import type { ShipmentOutcome } from '../shipment/types';
 import { shipmentOutcomes, startShipment } from './fulfilment';
 import { describeShortages, type OrderJourney } from './order';
@@ -10,12 +11,6 @@ import type { ReplacementPlan } from '../activity-types';
 
 /** While a replacement's goods are short, the reservation is tried again at each restock, or this often. */
 const REPLACEMENT_RETRY_HOURS = 4;
-
-/**
- * Histories recorded before a replacement's wait for stock escalated waited on a plain retry timer; they
- * replay that way (README, "Upgrading a running system").
- */
-export const REPLACEMENT_WAIT_ESCALATES_PATCH = 'replacement-wait-escalates';
 
 /**
  * Ops re-shipped a lost or damaged parcel: its lines are reserved again through the order's stock
@@ -55,7 +50,9 @@ export async function refulfil(o: OrderJourney, lost: ShipmentOutcome): Promise<
       await owed(o, lostShipmentId);
       return [];
     }
-    if (!patched(REPLACEMENT_WAIT_ESCALATES_PATCH)) {
+    // v2 histories recorded before a replacement's wait for stock escalated waited on a plain retry timer;
+    // they replay that way (README, "Upgrading a running system").
+    if (!o.takes(PATCHES.replacementWaitEscalates)) {
       await wait.retryLater();
       continue;
     }

@@ -18,6 +18,7 @@ export const PATCHES = {
   repromiseAtRisk: 'repromise-at-risk',
   repromiseOnScan: 'repromise-on-scan',
   reshipRefulfils: 'reship-refulfils',
+  replacementWaitEscalates: 'replacement-wait-escalates',
 } as const;
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
 
