@@ -23,7 +23,7 @@ import type { Address } from '../../domain/order';
 import { stallWindowHours } from '../../domain/promise';
 import { initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../../domain/tracking';
 import { plannedShipmentView } from '../../domain/views';
-import { bookkeeping, carrier, stock, warehouseAt } from '../activity-options';
+import { bookkeeping, warehouseAt } from '../activity-options';
 import type { StoredScans, StoreScansRequest } from '../activity-types';
 import {
   cancelShipmentSignal,
@@ -41,7 +41,7 @@ import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { Timeline } from '../shared/timeline';
-import { type Compensation, Saga } from './saga';
+import { Saga } from './saga';
 import type { LabelInHand, Parcels, ShipmentInput, ShipmentOutcome, TrackingWatch } from './types';
 
 /** The order called the shipment off before it left, or ops ended it: compensate and end so. */
@@ -283,23 +283,6 @@ export class ShipmentJourney {
   }
 
   /** Runs what is left of the saga, in reverse, and ends the shipment as cancelled or refunded. */
-  async compensate(stage: StopShipment['stage']): Promise<FinalShipmentStage> {
-    const { orderId, shipmentId } = this.input;
-    const undo = (step: Compensation): Promise<unknown> => {
-      switch (step.step) {
-        case 'release stock':
-          return stock.releaseReservations({ orderId, shipmentId, reason: 'shipment cancelled' });
-        case 'free pick slot':
-          return this.warehouse.releasePickSlot({ shipmentId });
-        case 'void label':
-          return carrier.voidLabel({ shipmentId, attempt: step.attempt });
-      }
-    };
-    await this.saga.compensate(undo, shipmentId);
-    if (this.label && !this.dispatched) this.view.shippingCostCents -= this.label.amountCents;
-    return stage;
-  }
-
   /** The last stage, written with every visit and scan still pending; waits for updates still writing. */
   async finish(stage: FinalShipmentStage): Promise<void> {
     if (this.view.stage !== stage) await this.enterStage(stage, `Shipment ${SHIPMENT_STAGE_WORDS[stage].label}`);

@@ -1,6 +1,7 @@
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
+import { compensate } from './compensation';
 import { ShipmentJourney, StopShipment } from './shipment';
 import { track } from './tracking';
 import type { ShipmentInput, ShipmentOutcome } from './types';
@@ -34,7 +35,7 @@ async function runShipment(input: ShipmentInput, generation: Generation): Promis
     stage = await track(journey);
   } catch (error) {
     if (!(error instanceof StopShipment)) throw error;
-    stage = await journey.compensate(error.stage);
+    stage = await compensate(journey, error.stage);
   }
   await journey.finish(stage);
   const { view } = journey;
