@@ -2,6 +2,7 @@ import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { CarrierQueueActivities, OrderQueueActivities } from '../activity-types';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../domain/errors';
 import { TASK_QUEUES } from '../../domain/ids';
+import type { EscalationActivities } from '../shared/escalation';
 
 /**
  * The activities a return calls: database work on the orders queue, carrier calls on the carriers
@@ -35,3 +36,11 @@ export const returnsDb =
   >(DATABASE);
 
 export const returnCarrier = proxyActivities<Pick<CarrierQueueActivities, 'buyReturnLabel' | 'voidReturnLabel' | 'pollTracking'>>(CARRIER);
+
+/** A return's escalation rows and alerts are activities on the orders queue (as first recorded: histories replay them). */
+export const RETURN_ESCALATION_ACTIVITIES: EscalationActivities = {
+  openEscalation: (input) => returnsDb.openEscalation(input),
+  raiseEscalationSeverity: (input) => returnsDb.raiseEscalationSeverity(input),
+  closeEscalation: (input) => returnsDb.closeEscalation(input),
+  notifyEscalation: (input) => returnsDb.notifyEscalation(input),
+};
