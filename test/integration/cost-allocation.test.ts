@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createInventoryActivities } from '../../activities/inventory';
-import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { insertOrder } from '../support/orders-in-db';
 
 /**
  * Allocation by total cost to the customer's door against the promise, on the seeded network: a mug is
@@ -26,22 +26,7 @@ afterAll(() => database?.drop());
 async function order(addressId: string, skuCode: string, quantity: number): Promise<string> {
   seq += 1;
   const orderId = `ORD-COST-${seq}`;
-  await db.order.create({
-    data: {
-      id: orderId,
-      idempotencyKey: `idem-${orderId}`,
-      requestHash: `hash-${orderId}`,
-      source: 'test',
-      customerId: 'cust-cost',
-      shippingAddressId: addressId,
-      serviceLevel: 'standard',
-      backorderPolicy: 'backorder',
-      promisedBy: new Date(Date.now() + 10 * 86_400_000),
-      workflowId: ids.orderWorkflowId(orderId),
-      currency: 'EUR',
-      lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode, quantity }] },
-    },
-  });
+  await insertOrder(db, { orderId, customerId: 'cust-cost', addressId, skuCode, quantity });
   return orderId;
 }
 

@@ -3,9 +3,9 @@ import type { Db } from '../../activities/db';
 import { createInventoryActivities } from '../../activities/inventory';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
 import { createPickSlotActivities } from '../../activities/warehouse';
-import { ids } from '../../domain/ids';
 import { localTimeMs, parseLocalTime } from '../../domain/local-time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
 
 /**
  * The cut-off is judged at the order's arrival: an order received before it makes that day's pick even
@@ -19,40 +19,14 @@ let seq = 0;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = database.db;
-  await db.customer.create({ data: { id: 'cust-slot', name: 'Slot Test' } });
-  await db.address.create({
-    data: {
-      id: 'addr-slot',
-      customerId: 'cust-slot',
-      name: 'Slot Test',
-      line1: '1 rue de la République',
-      city: 'Lyon',
-      postalCode: '69002',
-      countryCode: 'FR',
-    },
-  });
+  await createCustomer(db, { customerId: 'cust-slot', addressId: 'addr-slot', name: 'Slot Test' });
 });
 afterAll(() => database?.drop());
 
 async function plannedShipment(): Promise<{ shipmentId: string; warehouseCode: string; timeZone: string; cutoffMinutes: number }> {
   seq += 1;
   const orderId = `ORD-SLOT-${seq}`;
-  await db.order.create({
-    data: {
-      id: orderId,
-      idempotencyKey: `idem-${orderId}`,
-      requestHash: `hash-${orderId}`,
-      source: 'test',
-      customerId: 'cust-slot',
-      shippingAddressId: 'addr-slot',
-      serviceLevel: 'standard',
-      backorderPolicy: 'backorder',
-      promisedBy: new Date(Date.now() + 10 * 86_400_000),
-      workflowId: ids.orderWorkflowId(orderId),
-      currency: 'EUR',
-      lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode: 'MUG-CER-350', quantity: 1 }] },
-    },
-  });
+  await insertOrder(db, { orderId, customerId: 'cust-slot', addressId: 'addr-slot', skuCode: 'MUG-CER-350', quantity: 1 });
   await createInventoryActivities(db).reserveStock({ orderId });
   const [planned] = await createShipmentPlanningActivities(db).planShipments({ orderId });
   if (!planned) throw new Error('nothing planned');

@@ -6,8 +6,8 @@ import { PlanningFacts } from '../../activities/planning-facts';
 import { createReallocationActivities, setWarehouseAvailability } from '../../activities/reallocation';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
 import { createPickSlotActivities, createWarehouseActivities } from '../../activities/warehouse';
-import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
 
 /**
  * A warehouse goes down with shipments waiting at it: each moves to another warehouse holding its stock,
@@ -21,18 +21,7 @@ let seq = 0;
 beforeAll(async () => {
   database = await createTestDatabase();
   db = database.db;
-  await db.customer.create({ data: { id: 'cust-move', name: 'Move Test' } });
-  await db.address.create({
-    data: {
-      id: 'addr-move',
-      customerId: 'cust-move',
-      name: 'Move Test',
-      line1: '1 rue de la République',
-      city: 'Lyon',
-      postalCode: '69002',
-      countryCode: 'FR',
-    },
-  });
+  await createCustomer(db, { customerId: 'cust-move', addressId: 'addr-move', name: 'Move Test' });
 });
 afterAll(() => database?.drop());
 
@@ -40,22 +29,7 @@ afterAll(() => database?.drop());
 async function plannedShipment(skuCode: string, quantity: number): Promise<{ orderId: string; shipmentId: string; warehouseCode: string }> {
   seq += 1;
   const orderId = `ORD-MOVE-${seq}`;
-  await db.order.create({
-    data: {
-      id: orderId,
-      idempotencyKey: `idem-${orderId}`,
-      requestHash: `hash-${orderId}`,
-      source: 'test',
-      customerId: 'cust-move',
-      shippingAddressId: 'addr-move',
-      serviceLevel: 'standard',
-      backorderPolicy: 'backorder',
-      promisedBy: new Date(Date.now() + 10 * 86_400_000),
-      workflowId: ids.orderWorkflowId(orderId),
-      currency: 'EUR',
-      lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode, quantity }] },
-    },
-  });
+  await insertOrder(db, { orderId, customerId: 'cust-move', addressId: 'addr-move', skuCode, quantity });
   await createInventoryActivities(db).reserveStock({ orderId });
   const [planned] = await createShipmentPlanningActivities(db).planShipments({ orderId });
   if (!planned) throw new Error('nothing planned');
