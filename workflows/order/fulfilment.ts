@@ -43,10 +43,11 @@ export async function fulfil(o: OrderJourney): Promise<ShipmentOutcome[]> {
 export async function startShipment(
   o: OrderJourney,
   p: PlannedShipment,
-  { summary, receivedAt }: { summary?: string; receivedAt?: string } = {},
+  { summary, receivedAt, replaces }: { summary?: string; receivedAt?: string; replaces?: string } = {},
 ): Promise<ShipmentChild> {
   const { orderId, request, promisedBy, timeScale } = o.input;
-  o.shipments.set(p.shipmentId, plannedShipmentView({ ...p, promisedBy }));
+  // A replacement says which shipment it replaces from its first query on, not once its child has started.
+  o.shipments.set(p.shipmentId, { ...plannedShipmentView({ ...p, promisedBy }), ...(replaces ? { replaces } : {}) });
   const startedWith = o.shipTo;
   const child = await startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
     workflowId: p.workflowId,

@@ -100,10 +100,9 @@ async function startReplacements(o: OrderJourney, lostShipmentId: string, plan: 
     children.push(
       await startShipment(o, p, {
         summary: `Replacement ${p.shipmentId} for ${lostShipmentId} · ${count} item(s) from ${p.warehouseCode}`,
+        replaces: lostShipmentId,
       }),
     );
-    const view = o.shipments.get(p.shipmentId);
-    if (view) view.replaces = lostShipmentId;
   }
   o.showDetails();
   return (await Promise.all(children.map((child) => shipmentOutcomes(o, child)))).flat();
