@@ -7,7 +7,8 @@ import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
 import type { OrderView } from '../../domain/journey';
 import type { OrderRequest } from '../../domain/order';
-import { cancelOrderUpdate, changeAddressUpdate, resolveEscalationUpdate } from '../../workflows/definitions';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { cancelOrderUpdate, changeAddressUpdate, resolveEscalationUpdate, trackingEventsSignal } from '../../workflows/definitions';
 import { KEYS } from '../api/harness';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
@@ -22,9 +23,11 @@ import {
   orderView,
   recipient,
   rejectionOf,
+  shipmentView,
   simulator,
   until,
   untilEscalation,
+  untilShipmentStage,
   untilWorkflowKnowsEscalation,
 } from './steps';
 
@@ -476,12 +479,35 @@ describe('re-ship: the replacement goes where the stock is', () => {
   });
 
   it('a late parcel re-shipped is written off as late and claims nothing from its carrier (it is still moving)', async () => {
-    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:stall]') }, { promiseDays: 1 });
+    // The carrier sends nothing by itself: the test scans the parcel once its promise has passed, so the late
+    // escalation is the only one open when ops answer it. With the simulator's own pick-up scan, the judgement
+    // at that scan could move the promise past the stall window, and a parcel that also stalled is presumed
+    // lost (domain/parcel-loss.ts): that ordering depends on when the scan is heard, not on the rule under test.
+    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:unused]') }, { promiseDays: 1 });
     const orderId = orderIdOf(handle);
     const lostId = firstShipmentId(handle);
     simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
+    const booked = await untilShipmentStage(journey, lostId, ['label_created']);
     const late = await untilEscalation(journey, { orderId, reason: 'late', status: 'open' }, { stepMs: 2 * HOUR_MS });
     await untilWorkflowKnowsEscalation(journey, late);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    await journey.env.client.workflow.getHandle(`shipment-${lostId}`).signal(trackingEventsSignal, {
+      source: 'webhook',
+      events: [
+        {
+          carrierCode: carrier,
+          eventId: `${lostId}-pickup`,
+          trackingNumber: booked.trackingNumber ?? '',
+          statusCode: CARRIER_STATUS_CODES[carrier].in_transit,
+          occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+        },
+      ],
+    });
+    await untilWithoutTimers(
+      'the pick-up scan in the shipment',
+      () => shipmentView(journey, lostId),
+      (v) => v.stage === 'in_transit',
+    );
     await reship(journey, lostId, late.id);
     const outcome = await handle.result();
     expect(outcome.shipments.map((s) => [s.shipmentId, s.stage, s.reshipped?.reason])).toEqual([
