@@ -66,7 +66,9 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
         const lines = request.lines.map((l, i) => ({ orderLineId: orderLineId(orderId, i + 1), skuCode: l.sku, quantity: l.quantity }));
         const shopId = shopOf(input.idempotencyKey);
         await withMilestones(db, waker, async (tx) => {
-          if (shopId) await tx.shop.upsert({ where: { id: shopId }, create: { id: shopId, displayName: shopId }, update: {} });
+          // ON CONFLICT DO NOTHING: a shop's first orders arrive together, and Prisma's upsert with nothing to update
+          // reads then inserts, so concurrent first orders failed on the shop's primary key and retried.
+          if (shopId) await tx.shop.createMany({ data: [{ id: shopId, displayName: shopId }], skipDuplicates: true });
           await tx.customer.upsert({
             where: { id: request.customer.id },
             create: { id: request.customer.id, name: request.customer.name, email: request.customer.email ?? null },
