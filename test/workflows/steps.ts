@@ -82,7 +82,7 @@ const offBeatMs = () => 1 + Math.floor(Math.random() * 999);
  * and on a loaded machine that can take longer than the test's patience. The next read tells whether
  * the state moved anyway; a skip still under way keeps the clock unlocked until it ends.
  */
-async function skipBusinessTime(journey: Journey, stepMs: number): Promise<void> {
+export async function skipBusinessTime(journey: Journey, stepMs: number): Promise<void> {
   let done = false;
   const skip = journey.env.sleep(stepMs + offBeatMs()).then(
     () => {
