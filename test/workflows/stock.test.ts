@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
-import { resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
+import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { orderIdOf, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage, untilWorkflowKnowsEscalation } from './steps';
 
@@ -120,6 +120,29 @@ describe('stock on the order journey: split shipments, backorders and short ship
     expect(await stockSnapshot(journey, ['WATCH-STEEL-40'])).toEqual(before);
     expect(await inventory.ledgerBalances()).toEqual([]);
     expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId } })).status).toBe('cancelled');
+  });
+
+  it('a customer who cancels while ops are asked about the backorder closes the question: no escalation stays open', async () => {
+    const handle = await journey.placeOrder({
+      lines: [{ sku: 'WATCH-STEEL-40', quantity: 3 }],
+      backorderPolicy: 'backorder',
+      backorderWaitHours: 24,
+    });
+    const escalation = await untilEscalation(
+      journey,
+      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
+      { stepMs: 6 * HOUR_MS },
+    );
+    await untilWorkflowKnowsEscalation(journey, escalation);
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer found it elsewhere' }] });
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('cancelled');
+    // Nothing left on the ops desk for an order that no longer exists: closed by Colis, with the reason.
+    const stored = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
+    expect(stored).toMatchObject({ status: 'resolved', resolvedBy: 'colis' });
+    expect(stored.note).toMatch(/cancel/);
+    expect(await journey.database.db.reservation.count({ where: { orderId: outcome.orderId, status: 'held' } })).toBe(0);
   });
 
   it('the ship_available policy short-ships at once and records the shortage', async () => {

@@ -1,7 +1,7 @@
 import { isCancellation, log } from '@temporalio/workflow';
 import { stock, bookkeeping, summarised } from '../activity-options';
 import { rootFailure } from '../shared/failures';
-import type { Generation } from '../shared/generation';
+import { type Generation, LATER_PATCHES, takesLater } from '../shared/generation';
 import { waitForStock } from './backorder';
 import { fulfil } from './fulfilment';
 import { answerMessages } from './messages';
@@ -55,6 +55,9 @@ async function runOrder(input: OrderInput, generation: Generation): Promise<Orde
       // Cancelled first, released second: a late reserveStock retry then finds a closed order and reserves nothing.
       await order.enterStage('cancelled', `Cancelled: ${order.cancelReason ?? 'by request'}`);
       await order.releaseAll(order.cancelReason ?? 'cancelled');
+      // A question still open on the ops desk (a backorder past its deadline) has no order left to answer for.
+      if (order.escalations.isOpen() && takesLater(LATER_PATCHES.cancelClosesEscalations))
+        await order.escalations.resolveByFacts(`order cancelled: ${order.cancelReason ?? 'by request'}`);
       return await order.finish('cancelled');
     }
     if (!isCancellation(error)) log.error('order failed', { orderId: input.orderId, error: String(error) });

@@ -26,3 +26,17 @@ export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
 export function takes(generation: Generation, patchId: PatchId): boolean {
   return generation === 'v3' || patched(patchId);
 }
+
+/**
+ * Changes made after v3 shipped: v3 workflows are in flight too, so these are asked of history in every
+ * generation (`patched()`: a marker in new runs, the old path in histories recorded before the change).
+ * Once no run started without one is left, `deprecatePatch` and later remove it (README, "Upgrading").
+ */
+export const LATER_PATCHES = {
+  cancelClosesEscalations: 'cancel-closes-escalations',
+} as const;
+export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
+
+export function takesLater(patchId: LaterPatchId): boolean {
+  return patched(patchId);
+}
