@@ -216,21 +216,8 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
      * shipment written off by a re-ship) holds it and has no replacement yet: that replacement waits for
      * stock (workflows/order/replacement.ts).
      */
-    async ordersAwaitingStock({ skuCode }: { skuCode: string }): Promise<string[]> {
-      return asActivity(async () => {
-        const rows = await db.$queryRaw<{ id: string }[]>`
-          SELECT o."id", o."createdAt" FROM "Order" o
-          WHERE o."status" = 'backordered'
-            AND EXISTS (SELECT 1 FROM "OrderLine" l WHERE l."orderId" = o."id" AND l."skuCode" = ${skuCode})
-          UNION
-          SELECT o."id", o."createdAt" FROM "Shipment" s JOIN "Order" o ON o."id" = s."orderId"
-          WHERE s."status" = 'lost' AND o."status"::text NOT IN (${Prisma.join(FINAL_ORDER_STAGES)})
-            AND EXISTS (SELECT 1 FROM "ShipmentLine" sl WHERE sl."shipmentId" = s."id" AND sl."skuCode" = ${skuCode})
-            AND EXISTS (SELECT 1 FROM "InventoryMovement" m WHERE m."shipmentId" = s."id" AND m."kind" = 'write_off')
-            AND NOT EXISTS (SELECT 1 FROM "Shipment" r WHERE r."replacesShipmentId" = s."id")
-          ORDER BY 2, 1`;
-        return rows.map((row) => row.id);
-      });
+    ordersAwaitingStock({ skuCode }: { skuCode: string }): Promise<string[]> {
+      return asActivity(() => ordersAwaitingStock(db, skuCode));
     },
 
     async inventoryLevels({ warehouseCode, skuCode }: { warehouseCode?: string; skuCode?: string } = {}): Promise<InventoryLevelView[]> {
@@ -456,4 +443,20 @@ function toLevelView(level: LevelRow): InventoryLevelView {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `ordersAwaitingStock`'s query, for the other writers of stock (a return's restock). */
+export async function ordersAwaitingStock(db: Db, skuCode: string): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT o."id", o."createdAt" FROM "Order" o
+    WHERE o."status" = 'backordered'
+      AND EXISTS (SELECT 1 FROM "OrderLine" l WHERE l."orderId" = o."id" AND l."skuCode" = ${skuCode})
+    UNION
+    SELECT o."id", o."createdAt" FROM "Shipment" s JOIN "Order" o ON o."id" = s."orderId"
+    WHERE s."status" = 'lost' AND o."status"::text NOT IN (${Prisma.join(FINAL_ORDER_STAGES)})
+      AND EXISTS (SELECT 1 FROM "ShipmentLine" sl WHERE sl."shipmentId" = s."id" AND sl."skuCode" = ${skuCode})
+      AND EXISTS (SELECT 1 FROM "InventoryMovement" m WHERE m."shipmentId" = s."id" AND m."kind" = 'write_off')
+      AND NOT EXISTS (SELECT 1 FROM "Shipment" r WHERE r."replacesShipmentId" = s."id")
+    ORDER BY 2, 1`;
+  return rows.map((row) => row.id);
 }

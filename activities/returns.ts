@@ -5,7 +5,7 @@ import type { CarrierRegistry } from './carriers/registry';
 import { parcelTrackingOf } from './carriers/tracking-mode';
 import type { Db } from './db';
 import { asActivity } from './failures';
-import { lockOrder, type Tx } from './inventory';
+import { lockOrder, ordersAwaitingStock, type Tx } from './inventory';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 
 /**
@@ -224,6 +224,27 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
           return { result: { refundCents: refund }, milestones };
         }),
       );
+    },
+
+    /**
+     * What a settled return put back on sale, and the orders waiting for each of those SKUs (backordered, or a
+     * replacement waiting for stock): the return workflow wakes them as `POST /inventory/restock` does.
+     * Read after the settlement committed, so a retry answers the same.
+     */
+    ordersAwaitingReturnedStock({
+      returnId,
+    }: {
+      returnId: string;
+    }): Promise<{ orderId: string; warehouseCode: string; skuCode: string }[]> {
+      return asActivity(async () => {
+        const row = await db.return.findUniqueOrThrow({ where: { id: returnId }, select: { warehouseCode: true } });
+        const lines = await db.returnLine.findMany({ where: { returnId, restocked: { gt: 0 } }, select: { skuCode: true } });
+        const wake: { orderId: string; warehouseCode: string; skuCode: string }[] = [];
+        for (const skuCode of [...new Set(lines.map((l) => l.skuCode))].sort()) {
+          for (const orderId of await ordersAwaitingStock(db, skuCode)) wake.push({ orderId, warehouseCode: row.warehouseCode, skuCode });
+        }
+        return wake;
+      });
     },
   };
 }

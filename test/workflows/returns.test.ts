@@ -9,6 +9,7 @@ import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { orderStatusQuery } from '../../workflows/definitions';
+import { returnStatusQuery } from '../../workflows/returns/definitions';
 import { RECORD_HISTORIES, writeHistory } from './history-files';
 import { simulator, until } from './steps';
 
@@ -52,15 +53,15 @@ const as = (
   headers: Record<string, string> = {},
 ) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
 
-/** An order of two mugs placed by shop-a through the API, delivered. */
-async function deliveredOrder(email: string): Promise<string> {
+/** An order (two mugs unless said) placed by shop-a through the API, delivered. */
+async function deliveredOrder(email: string, lines = [{ sku: 'MUG-CER-350', quantity: 2 }]): Promise<string> {
   const placed = await as(
     KEYS.intake,
     'POST',
     '/orders',
     orderRequest({
       customer: { id: `CUST-${newKey('c')}`.slice(0, 60), name: 'Camille Durand', email },
-      lines: [{ sku: 'MUG-CER-350', quantity: 2 }],
+      lines,
     }),
     { 'idempotency-key': newKey('ret-order') },
   );
@@ -271,5 +272,65 @@ describe('returns', () => {
     expect(completed.closeReason).toBe('refunded_without_goods');
     expect(await movementsOf(orderId)).toEqual([]);
     await recordForReplay(returnId, 'return-refunded-without-goods');
+  });
+  it('a returned watch restocked at inspection wakes the order backordered on it: it ships without a restock by the API', async () => {
+    // WATCH-STEEL-40: 1 at PAR1 only. The first customer takes it; the second waits for one.
+    const returnedFrom = await deliveredOrder(uniqueAddress('watch-back'), [{ sku: 'WATCH-STEEL-40', quantity: 1 }]);
+    const waiting = await as(
+      KEYS.intake,
+      'POST',
+      '/orders',
+      orderRequest({
+        customer: { id: `CUST-${newKey('w')}`.slice(0, 60), name: 'Camille Durand', email: uniqueAddress('watch-wait') },
+        lines: [{ sku: 'WATCH-STEEL-40', quantity: 1 }],
+        backorderPolicy: 'backorder',
+        backorderWaitHours: 240,
+      }),
+      { 'idempotency-key': newKey('watch-wait') },
+    );
+    expect(waiting.statusCode, waiting.body).toBe(202);
+    const { orderId, workflowId } = waiting.json() as { orderId: string; workflowId: string };
+    await until(
+      journey,
+      `order ${orderId} backordered`,
+      () => journey.database.db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } }),
+      (o) => o.status === 'backordered',
+      { stepMs: 60_000 },
+    );
+    const key = newKey('ret-watch');
+    const started = await as(
+      KEYS.intake,
+      'POST',
+      `/orders/${returnedFrom}/returns`,
+      { lines: [{ sku: 'WATCH-STEEL-40', quantity: 1 }], reason: 'no_longer_needed' },
+      { 'idempotency-key': key },
+    );
+    expect(started.statusCode, started.body).toBe(202);
+    const returnId = started.json().returnId as string;
+    await untilReturn(returnId, ['received']);
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+
+    // Without moving business time (its backorder deadline is ten days away): only the return's news can wake it.
+    const giveUpAt = Date.now() + 30_000;
+    let held = 0;
+    while (held === 0 && Date.now() < giveUpAt) {
+      await new Promise((r) => setTimeout(r, 200));
+      held = await journey.database.db.reservation.count({ where: { orderId, skuCode: 'WATCH-STEEL-40' } });
+    }
+    expect(held, 'the backordered order reserved the returned watch').toBe(1);
+    const view = await journey.env.client.workflow.getHandle(`return-${returnId}`).query(returnStatusQuery);
+    expect(view.timeline.map((t) => `${t.label}: ${t.detail ?? ''}`).join('\n')).toContain(`returned stock offered: to ${orderId}`);
+    await until(
+      journey,
+      `order ${orderId} completed`,
+      () => journey.env.client.workflow.getHandle(workflowId).query(orderStatusQuery),
+      (o) => o.stage === 'completed',
+      { stepMs: 6 * HOUR_MS },
+    );
+    const ledger = await journey.database.db.inventoryLevel.findUniqueOrThrow({
+      where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: 'WATCH-STEEL-40' } },
+    });
+    expect(ledger).toMatchObject({ onHand: 0, reserved: 0 });
   });
 });

@@ -28,6 +28,7 @@ export const returnsDb =
       | 'advanceReturn'
       | 'recordReturnScans'
       | 'settleReturn'
+      | 'ordersAwaitingReturnedStock'
       | 'openEscalation'
       | 'raiseEscalationSeverity'
       | 'closeEscalation'

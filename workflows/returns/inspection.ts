@@ -1,4 +1,7 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import { ids } from '../../domain/ids';
+import { restockedSignal } from '../definitions';
+import { returnsDb } from './activity-options';
 import { FINAL_RETURN_STATUSES, inspectionProblems, type ReturnStatus } from '../../domain/return-policy';
 import type { ReturnInspectionInput } from './definitions';
 
@@ -23,4 +26,23 @@ export function validateInspection(gate: InspectionGate, inspection: ReturnInspe
   }
   const problems = inspectionProblems(gate.lines, inspection.lines);
   if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+}
+
+/**
+ * Goods an inspection put back on sale may be what a backordered order or a waiting replacement needs: the
+ * return tells those orders, as a restock through the API does (`restocked`), and answers which it told. A
+ * wake-up only (each order reserves what it can itself), so an order that ended meanwhile is no failure.
+ */
+export async function offerReturnedStock(returnId: string): Promise<string[]> {
+  const waiting = await returnsDb.ordersAwaitingReturnedStock({ returnId });
+  const woken = new Set<string>();
+  for (const { orderId, warehouseCode, skuCode } of waiting) {
+    try {
+      await getExternalWorkflowHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
+      woken.add(orderId);
+    } catch (error) {
+      log.info('order not woken by returned stock', { orderId, error: String(error) });
+    }
+  }
+  return [...woken];
 }

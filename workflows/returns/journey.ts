@@ -10,6 +10,7 @@ import {
   stallWindowMs,
 } from '../../domain/return-policy';
 import { Escalations } from '../shared/escalation';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
 import {
@@ -21,7 +22,7 @@ import {
   returnScansSignal,
   returnStatusQuery,
 } from './definitions';
-import { validateInspection } from './inspection';
+import { offerReturnedStock, validateInspection } from './inspection';
 import { ReturnParcelTracking } from './parcel-tracking';
 
 /**
@@ -243,6 +244,8 @@ export class ReturnJourney {
       settlement: { kind: 'inspected', inspection },
       at: new Date().toISOString(),
     });
+    const woken = takesLater(LATER_PATCHES.returnRestockWakesOrders) ? await offerReturnedStock(this.input.returnId) : [];
+    if (woken.length > 0) this.note('note', 'returned stock offered', `to ${woken.join(', ')}, waiting for it`);
     return this.completed(settled.refundCents, `inspected by ${inspection.inspectedBy}`);
   }
 

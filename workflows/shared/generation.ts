@@ -34,6 +34,7 @@ export function takes(generation: Generation, patchId: PatchId): boolean {
  */
 export const LATER_PATCHES = {
   cancelClosesEscalations: 'cancel-closes-escalations',
+  returnRestockWakesOrders: 'return-restock-wakes-orders',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
