@@ -176,15 +176,25 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
             return quantity > 0 ? [{ sku: line.skuCode, quantity, unitPriceCents: line.orderLine.sku.unitPriceCents }] : [];
           });
           const amountCents = owed.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0);
+          const currency = lost.lines[0]?.orderLine.sku.currency ?? 'EUR';
           const milestone: Milestone = {
             orderId,
             key: `reship:${lostShipmentId}:refund_due`,
+            mail: {
+              milestone: 'replacement_refunded',
+              data: {
+                items: owed.map((i) => ({ skuCode: i.sku, quantity: i.quantity })),
+                amountCents,
+                currency,
+                ...(shortages ? { partial: true } : {}),
+              },
+            },
             webhook: {
               type: 'refund.due',
               data: {
                 shipmentId: lostShipmentId,
                 amountCents,
-                currency: lost.lines[0]?.orderLine.sku.currency ?? 'EUR',
+                currency,
                 basis: shortages ? 'replacement_short_shipped' : 'replacement_called_off',
                 items: owed,
               },

@@ -49,6 +49,14 @@ function day(iso: string | undefined, locale: Locale): string {
   );
 }
 
+/** An amount as the customer reads it (`12,90 €`, `€12.90`); empty without one. */
+function money(data: MailData, locale: Locale): string {
+  if (data.amountCents === undefined) return '';
+  return new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency: data.currency ?? 'EUR' }).format(
+    data.amountCents / 100,
+  );
+}
+
 function items(data: MailData, locale: Locale): string {
   return (data.items ?? []).map((i) => `${i.quantity} × ${i.skuCode}`).join(locale === 'fr' ? ', ' : ', ');
 }
@@ -137,6 +145,17 @@ const french = (c: MailContext): Copy => {
         ],
         link: { label: 'Suivre ma commande', url: c.trackingUrl },
       };
+    case 'replacement_refunded':
+      return {
+        subject: `${c.shopName} : remboursement pour votre commande ${c.orderId}`,
+        paragraphs: [
+          d.partial
+            ? `Nous n’avons pas pu renvoyer tous les articles de votre colis : ${items(d, 'fr')} ne seront pas expédiés.`
+            : `Nous n’avons pas pu vous renvoyer ${items(d, 'fr')} : ces articles ne sont plus disponibles.`,
+          money(d, 'fr') ? `La boutique va vous rembourser ${money(d, 'fr')}.` : 'La boutique va vous les rembourser.',
+        ],
+        link: { label: 'Voir ma commande', url: c.trackingUrl },
+      };
   }
 };
 
@@ -220,6 +239,17 @@ const english = (c: MailContext): Copy => {
           'We are preparing a new parcel with the same items, at no cost to you.',
         ],
         link: { label: 'Track my order', url: c.trackingUrl },
+      };
+    case 'replacement_refunded':
+      return {
+        subject: `${c.shopName}: a refund for your order ${c.orderId}`,
+        paragraphs: [
+          d.partial
+            ? `We could not send every item of your parcel again: ${items(d, 'en')} will not be shipped.`
+            : `We could not send ${items(d, 'en')} again: these items are no longer available.`,
+          money(d, 'en') ? `The shop will refund you ${money(d, 'en')}.` : 'The shop will refund them to you.',
+        ],
+        link: { label: 'View my order', url: c.trackingUrl },
       };
   }
 };

@@ -41,6 +41,7 @@ export const MAIL_MILESTONES = [
   'action_needed',
   'return_started',
   'reshipped',
+  'replacement_refunded',
 ] as const;
 export const MailMilestoneSchema = z.enum(MAIL_MILESTONES);
 export type MailMilestone = z.infer<typeof MailMilestoneSchema>;
@@ -64,6 +65,11 @@ export const MailDataSchema = z.object({
   items: z.array(z.object({ skuCode: z.string(), quantity: z.number().int() })).optional(),
   /** reshipped: why the parcel was given up (mails queued before it have the English `reason` only). */
   lossCause: z.enum(PARCEL_LOSS_CAUSES).optional(),
+  /** replacement_refunded: what the shop owes the customer for the goods not sent again, in minor units. */
+  amountCents: z.number().int().nonnegative().optional(),
+  currency: z.string().length(3).optional(),
+  /** replacement_refunded: part of the replacement did ship (the rest was short); absent, none of it did. */
+  partial: z.boolean().optional(),
 });
 export type MailData = z.infer<typeof MailDataSchema>;
 

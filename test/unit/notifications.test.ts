@@ -5,7 +5,7 @@ import { withoutAddresses } from '../../activities/notifications/mail-relay';
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { renderMail } from '../../domain/mail-templates';
-import { localeFor, WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
+import { localeFor, MAIL_MILESTONES, WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
 
 describe('the language of customer mails', () => {
   it('follows the order when Colis writes that language, else the destination country, else English', () => {
@@ -28,16 +28,7 @@ describe('mail templates', () => {
     data: { promisedBy: '2026-12-07T12:00:00Z', carrierCode: 'swiftpost', trackingNumber: 'SP123' },
   };
   it('writes every milestone in both languages, as text and HTML, with the link and no raw markup from data', () => {
-    for (const milestone of [
-      'order_confirmed',
-      'shipped',
-      'promise_changed',
-      'out_for_delivery',
-      'delivered',
-      'action_needed',
-      'return_started',
-      'reshipped',
-    ] as const) {
+    for (const milestone of MAIL_MILESTONES) {
       for (const locale of ['fr', 'en'] as const) {
         const mail = renderMail({ ...base, locale, milestone });
         expect(mail.subject).toContain('Atelier <Lumière>');
@@ -85,6 +76,16 @@ describe('mail templates', () => {
     expect(renderMail({ ...base, locale: 'fr', milestone: 'reshipped', data: { reason: 'stuck in transit' } }).text).toContain(
       '(stuck in transit)',
     );
+  });
+  it('tells the customer what a called-off replacement refunds, in their language and currency, and says so when part of it shipped', () => {
+    const data = { items: [{ skuCode: 'KETTLE-17L', quantity: 2 }], amountCents: 11980, currency: 'EUR' };
+    const fr = renderMail({ ...base, locale: 'fr', milestone: 'replacement_refunded', data }).text;
+    expect(fr).toContain('2 × KETTLE-17L');
+    expect(fr).toMatch(/rembourser 119,80\s€/);
+    expect(fr).toContain('ne sont plus disponibles');
+    const en = renderMail({ ...base, locale: 'en', milestone: 'replacement_refunded', data: { ...data, partial: true } }).text;
+    expect(en).toContain('refund you €119.80');
+    expect(en).toContain('could not send every item');
   });
 });
 

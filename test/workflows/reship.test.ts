@@ -447,6 +447,11 @@ describe('re-ship: the replacement goes where the stock is', () => {
     expect(refunds.map((e) => (e.payload as { data: { amountCents: number; basis: string } }).data)).toMatchObject([
       { shipmentId: lostId, amountCents: quantity * kettle.unitPriceCents, basis: 'replacement_called_off' },
     ]);
+    // The customer hears it too, once: what will not come and what the shop refunds.
+    const told = await db().customerMail.findMany({ where: { orderId, milestone: 'replacement_refunded' } });
+    expect(told.map((m) => m.data)).toEqual([
+      { items: [{ skuCode: 'KETTLE-17L', quantity }], amountCents: quantity * kettle.unitPriceCents, currency: kettle.currency },
+    ]);
     expect(await db().reservation.count({ where: { orderId, status: 'held' } })).toBe(0);
     expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
   });
