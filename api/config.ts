@@ -1,8 +1,7 @@
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { type Config, type ConfiguredApiKey, type Env, loadConfig } from '../config';
 import { ShipEngineKeySet } from '../activities/carriers/shipengine/webhook-signature';
-import { payloadKeyRing } from '../worker/data-converter';
-import type { PayloadKeyRing } from '../worker/payload-codec';
+import { type PayloadSealing, payloadSealing } from '../worker/data-converter';
 import type { DecisionSettings } from '../domain/decision-rules';
 
 export type { ConfiguredApiKey } from '../config';
@@ -38,8 +37,8 @@ export interface ApiConfig {
   shipEngineTracking?: ShipEngineTracking;
   /** Signs customers' tracking links. */
   trackingSecret: string;
-  /** Keys of the Temporal payload codec: the API's client encrypts with them and /codec serves them. */
-  payloadKeys: PayloadKeyRing;
+  /** The Temporal payload codec's keys and compression: the API's client seals with them and /codec serves them. */
+  payloadSealing: PayloadSealing;
   /** Browser origins (the Temporal Web UI) that may call the codec endpoint with credentials. */
   codecCorsOrigins: string[];
   /** Shop webhook URLs may reach loopback or private addresses (development and tests only, never production). */
@@ -89,7 +88,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     trackingSecret: config.COLIS_TRACKING_SECRET ?? DEV_TRACKING_SECRET,
     allowPrivateWebhookUrls: config.NODE_ENV !== 'production',
     temporalMetricsUrl: config.COLIS_TEMPORAL_METRICS_URL,
-    payloadKeys: payloadKeyRing(config),
+    payloadSealing: payloadSealing(config),
     logLevel: config.COLIS_LOG_LEVEL,
     decisions: decisionSettingsOf(config),
     ...overrides,

@@ -41,7 +41,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     temporalClient = new Client({
       connection: ownConnection,
       namespace: target.namespace,
-      dataConverter: colisDataConverter(apiConfig.payloadKeys),
+      dataConverter: colisDataConverter(apiConfig.payloadSealing),
     });
   }
   const app = await buildApp({ db, temporalClient, config: apiConfig, addressValidator: buildAddressValidator(config) });

@@ -11,7 +11,7 @@ import { startTemporalCluster } from '../scripts/cluster/temporal-cluster';
 import { freePort } from '../scripts/lib/ports';
 import { toolsDir } from '../scripts/lib/paths';
 import { startEmbeddedPostgres } from '../scripts/postgres';
-import { colisDataConverter, payloadKeyRing } from '../worker/data-converter';
+import { colisDataConverter, payloadSealing } from '../worker/data-converter';
 import type { BenchOptions } from './lib/cli';
 import { checkIntegrity, integrityProblems } from './lib/integrity';
 import { postOrders, waitForOrders } from './lib/orders';
@@ -66,7 +66,7 @@ export async function clusterDrill(options: BenchOptions): Promise<boolean> {
     await applyMigrations(postgres.url);
     await seed(db);
     await topUpStock(db, 100_000);
-    const client = new Client({ connection, namespace: 'default', dataConverter: colisDataConverter(payloadKeyRing(config)) });
+    const client = new Client({ connection, namespace: 'default', dataConverter: colisDataConverter(payloadSealing(config)) });
     const simulatorStateFile = join(dir, 'carrier-simulator.json');
     const baseEnv: Record<string, string> = {
       PATH: process.env.PATH ?? '',

@@ -4,10 +4,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createOrderQueueActivities } from '../activities';
+import { defaultConfig } from '../config';
 import { DAY_MS } from '../domain/clock';
 import { ids, TASK_QUEUES } from '../domain/ids';
 import { type OrderWorkflowInput, OrderRequestSchema } from '../domain/order';
-import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadKeyRing } from '../worker/data-converter';
+import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadSealing } from '../worker/data-converter';
 import { buildCarriers } from '../carriers/wiring';
 import { createColisWorkers, WORKFLOWS_PATH } from '../worker/workers';
 import { searchAttributes } from '../workflows/definitions';
@@ -51,7 +52,7 @@ export async function workflowMemory(options: BenchOptions): Promise<void> {
   await withStack({ timeScale: 1, services: 'none', extraStock: 100_000, openWarehouses: true }, async (stack) => {
     const connection = await NativeConnection.connect({ address: stack.temporalAddress });
     // The stack's client and processes use the development key ring (no COLIS_PAYLOAD_KEYS): so do these workers.
-    const dataConverter = colisDataConverter(payloadKeyRing({ COLIS_PAYLOAD_KEYS: undefined }));
+    const dataConverter = colisDataConverter(payloadSealing(defaultConfig()));
     const bundles: Record<string, Promise<WorkflowBundleWithSourceMap>> = {};
     const bundle = (entry: string) => {
       bundles[entry] ??= bundleWorkflowCode({ workflowsPath: entry, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet });

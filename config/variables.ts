@@ -407,6 +407,14 @@ export const VARIABLES = {
       'Rotate in two rollouts: add the new key (not last) everywhere, then make it last; drop a key only when no retained history needs it. Required when `NODE_ENV=production`',
     secret: true,
   }),
+  COLIS_PAYLOAD_COMPRESSION: variable({
+    schema: withDefault(boolean, true),
+    form: 'true or false',
+    default: '`true`',
+    meaning:
+      'deflate Temporal payloads before encrypting them when that makes them smaller (history bytes); every process opens both forms either way. ' +
+      'A process of a release before this switch cannot open a deflated payload: upgrade with `false` until every process runs this release, then `true` (README, "Upgrading a running system")',
+  }),
   COLIS_CODEC_CORS_ORIGINS: variable({
     schema: optional(originsForm),
     form: 'a comma-separated list of http(s) origins, e.g. https://temporal.example.com',

@@ -13,7 +13,7 @@ import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
-import { colisDataConverter, payloadKeyRing } from '../worker/data-converter';
+import { colisDataConverter, payloadSealing } from '../worker/data-converter';
 import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
 import { buildCarriers, shipEngineWiring } from '../carriers/wiring';
 import { startColisWorkers } from '../worker/wiring';
@@ -177,7 +177,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   life.started('Temporal client', () => clientConnection.close());
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
   // Payloads are encrypted before they leave this process: the same data converter for the client and the workers.
-  const dataConverter = colisDataConverter(payloadKeyRing(config));
+  const dataConverter = colisDataConverter(payloadSealing(config));
   const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   life.checkpoint();
 

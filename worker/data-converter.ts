@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
-import { AesGcmPayloadCodec, developmentKeyRing, type PayloadKeyRing } from './payload-codec';
+import { AesGcmPayloadCodec, developmentKeyRing, type PayloadCodecOptions, type PayloadKeyRing } from './payload-codec';
 
 /**
  * The one data converter of every Temporal client and worker Colis runs (API, workers, scripts,
- * tests, benchmarks): payloads encrypted with the key ring of COLIS_PAYLOAD_KEYS (config/variables.ts),
- * failure messages and stack traces encoded with them. Development without keys uses a fixed,
- * public key so `npm start` works without setup and restarts read their own histories.
+ * tests, benchmarks): payloads deflated (COLIS_PAYLOAD_COMPRESSION) and encrypted with the key ring of
+ * COLIS_PAYLOAD_KEYS (config/variables.ts), failure messages and stack traces encoded with them.
+ * Development without keys uses a fixed, public key so `npm start` works without setup and restarts
+ * read their own histories.
  */
 
 /** The workflow bundle and every client and worker load the failure converter from this file. */
@@ -17,6 +18,19 @@ export function payloadKeyRing(config: Pick<Config, 'COLIS_PAYLOAD_KEYS'>): Payl
   return config.COLIS_PAYLOAD_KEYS ?? developmentKeyRing();
 }
 
-export function colisDataConverter(keys: PayloadKeyRing): DataConverter {
-  return { payloadCodecs: [new AesGcmPayloadCodec(keys)], failureConverterPath: FAILURE_CONVERTER_PATH };
+/** How payloads are sealed: the keys, and whether they are deflated first (COLIS_PAYLOAD_COMPRESSION). */
+export interface PayloadSealing extends PayloadCodecOptions {
+  keys: PayloadKeyRing;
+}
+
+export function payloadSealing(config: Pick<Config, 'COLIS_PAYLOAD_KEYS' | 'COLIS_PAYLOAD_COMPRESSION'>): PayloadSealing {
+  return { keys: payloadKeyRing(config), compress: config.COLIS_PAYLOAD_COMPRESSION };
+}
+
+export function payloadCodec({ keys, ...options }: PayloadSealing): AesGcmPayloadCodec {
+  return new AesGcmPayloadCodec(keys, options);
+}
+
+export function colisDataConverter(sealing: PayloadSealing): DataConverter {
+  return { payloadCodecs: [payloadCodec(sealing)], failureConverterPath: FAILURE_CONVERTER_PATH };
 }

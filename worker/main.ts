@@ -7,7 +7,7 @@ import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notificat
 import { temporalRelayWaker } from '../activities/notifications/waker';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
-import { colisDataConverter, payloadKeyRing } from './data-converter';
+import { colisDataConverter, payloadSealing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
 import { buildCarriers, shipEngineWiring } from '../carriers/wiring';
 import { startColisWorkers } from './wiring';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions(target));
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);
-  const dataConverter = colisDataConverter(payloadKeyRing(config));
+  const dataConverter = colisDataConverter(payloadSealing(config));
   const waker = temporalRelayWaker(new Client({ connection, namespace: target.namespace, dataConverter }));
   const workers = await startColisWorkers({
     dataConverter,

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 
@@ -11,12 +12,23 @@ import proto from '@temporalio/proto';
  * payloads use the newest key, older ones are opened with the key they name, so keys rotate by
  * adding one. Payloads written before encryption existed (no such encoding) pass through
  * untouched on decode, which keeps recorded histories and running workflows readable.
+ *
+ * Before sealing, the payload is deflated (raw deflate) when that makes it smaller: JSON with
+ * repeated field names halves, and history bytes are what the server stores and bills. Ciphertext
+ * does not compress, so it is done before the cipher or not at all. A deflated payload says so in its
+ * encoding (`binary/encrypted-deflate`), which is also authenticated with the data, so a payload
+ * cannot be relabelled from one form to the other. Decoding opens both forms, whatever the switch:
+ * the switch (COLIS_PAYLOAD_COMPRESSION) only says whether this process writes the new form, for
+ * rolling upgrades, since a process of an earlier release cannot open it (README, "Upgrading").
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
+export const COMPRESSED_ENCRYPTED_ENCODING = 'binary/encrypted-deflate';
 export const KEY_ID_METADATA = 'encryption-key-id';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
+// Far above any payload Temporal accepts (2 MiB by default): a bound on inflating, not a limit of use.
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 const text = new TextEncoder();
 const readText = new TextDecoder();
@@ -67,8 +79,16 @@ export class PayloadDecryptionError extends Error {
   }
 }
 
+export interface PayloadCodecOptions {
+  /** Deflate payloads before sealing them when that makes them smaller. Decoding opens both forms either way. */
+  compress: boolean;
+}
+
 export class AesGcmPayloadCodec implements PayloadCodec {
-  constructor(private readonly keys: PayloadKeyRing) {}
+  constructor(
+    private readonly keys: PayloadKeyRing,
+    private readonly options: PayloadCodecOptions,
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => this.seal(payload));
@@ -80,15 +100,18 @@ export class AesGcmPayloadCodec implements PayloadCodec {
 
   private seal(payload: Payload): Payload {
     const { id, key } = this.keys.current;
+    const plain = PayloadMessage.encode(payload).finish();
+    const deflated = this.options.compress ? deflateRawSync(plain) : undefined;
+    const compressed = deflated !== undefined && deflated.length < plain.length;
+    const encoding = compressed ? COMPRESSED_ENCRYPTED_ENCODING : ENCRYPTED_ENCODING;
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, nonce);
-    // The key id is authenticated with the data: a payload relabelled with another key id fails to open.
-    cipher.setAAD(text.encode(id));
-    const plain = PayloadMessage.encode(payload).finish();
-    const sealed = Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    cipher.setAAD(additionalData(id, encoding));
+    const body = compressed ? deflated : plain;
+    const sealed = Buffer.concat([nonce, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
     return {
       metadata: {
-        encoding: text.encode(ENCRYPTED_ENCODING),
+        encoding: text.encode(encoding),
         // No cipher name: the encoding is AES-256-GCM's, and ~32 bytes on each of an order's ~55 payloads is
         // ~1.8 kB of history. Payloads sealed before carry an `encryption-cipher` entry, which opening ignores.
         [KEY_ID_METADATA]: text.encode(id),
@@ -98,8 +121,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   private open(payload: Payload): Payload {
-    const encoding = payload.metadata?.encoding;
-    if (!encoding || readText.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+    const encodingBytes = payload.metadata?.encoding;
+    const encoding = encodingBytes ? readText.decode(encodingBytes) : undefined;
+    if (encoding !== ENCRYPTED_ENCODING && encoding !== COMPRESSED_ENCRYPTED_ENCODING) return payload;
     const idBytes = payload.metadata?.[KEY_ID_METADATA];
     const id = idBytes ? readText.decode(idBytes) : '';
     const key = this.keys.key(id);
@@ -111,7 +135,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const data = payload.data ?? new Uint8Array();
     if (data.length < NONCE_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload too short (${data.length} bytes)`);
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
-    decipher.setAAD(text.encode(id));
+    decipher.setAAD(additionalData(id, encoding));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     let plain: Buffer;
     try {
@@ -121,8 +145,25 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         `encrypted payload does not authenticate with key "${id}" (tampered, or a different key under that id)`,
       );
     }
-    return PayloadMessage.decode(plain);
+    if (encoding === ENCRYPTED_ENCODING) return PayloadMessage.decode(plain);
+    let inflated: Buffer;
+    try {
+      inflated = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES });
+    } catch (error) {
+      // Authenticated, so written by a holder of the key: a bug or a bomb, never a payload to pass on.
+      throw new PayloadDecryptionError(`compressed payload does not inflate: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return PayloadMessage.decode(inflated);
   }
+}
+
+/**
+ * What is authenticated with the data besides it: the key id, so a payload relabelled with another key id
+ * fails to open, and for the deflated form its encoding too, so neither form passes for the other. The
+ * uncompressed form keeps the key id alone, as every payload sealed before compression existed has it.
+ */
+function additionalData(keyId: string, encoding: string): Uint8Array {
+  return text.encode(encoding === COMPRESSED_ENCRYPTED_ENCODING ? `${keyId}\n${encoding}` : keyId);
 }
 
 /** What `npm start` and the tests use when no keys are configured: fixed, so restarts can read old histories. */

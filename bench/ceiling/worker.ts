@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { exitWithError, loadConfigOrExit } from '../../config/process';
-import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadKeyRing } from '../../worker/data-converter';
+import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadSealing } from '../../worker/data-converter';
 import { connectionOptions, temporalTarget } from '../../worker/temporal-config';
 import { createCeilingActivities } from './activities';
 
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, 'ceiling worker');
   const target = temporalTarget(config);
   // The same payload encryption as Colis's own workers, so the ceiling carries the same codec cost.
-  const dataConverter = colisDataConverter(payloadKeyRing(config));
+  const dataConverter = colisDataConverter(payloadSealing(config));
   const clientConnection = await Connection.connect(connectionOptions(target));
   const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   const connection = await NativeConnection.connect(connectionOptions(target));

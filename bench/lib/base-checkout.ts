@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import pg from 'pg';
 import { freePort } from '../../scripts/lib/ports';
-import { colisDataConverter, payloadKeyRing } from '../../worker/data-converter';
+import { defaultConfig } from '../../config';
+import { colisDataConverter, payloadSealing } from '../../worker/data-converter';
 import { ROOT, type Stack } from './stack';
 import { colisSubject, type Subject } from './subjects';
 
@@ -70,8 +71,9 @@ export async function startCheckout(stack: Stack, checkout: string, name: string
     checkout,
   );
   // As the stack's client: a checkout with payload encryption uses the development key ring (no
-  // COLIS_PAYLOAD_KEYS), and the codec passes the plain payloads of a checkout from before it.
-  const dataConverter = colisDataConverter(payloadKeyRing({ COLIS_PAYLOAD_KEYS: undefined }));
+  // COLIS_PAYLOAD_KEYS), and the codec passes the plain payloads of a checkout from before it. It writes
+  // payloads uncompressed, which a checkout from before compression can open; it reads both forms.
+  const dataConverter = colisDataConverter({ ...payloadSealing(defaultConfig()), compress: false });
   const client = new Client({ connection: stack.client.connection, namespace: slot, dataConverter });
   return colisSubject(name, apiUrl, client, worker.pid);
 }

@@ -9,10 +9,11 @@ import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/ports';
 import { startEmbeddedPostgres } from '../../scripts/postgres';
+import { defaultConfig } from '../../config';
 import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
-import { colisDataConverter, payloadKeyRing } from '../../worker/data-converter';
+import { colisDataConverter, payloadSealing } from '../../worker/data-converter';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 
 /**
@@ -153,7 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const client = new Client({
     connection,
     namespace: 'default',
-    dataConverter: colisDataConverter(payloadKeyRing({ COLIS_PAYLOAD_KEYS: undefined })),
+    dataConverter: colisDataConverter(payloadSealing(defaultConfig())),
   });
 
   const apiPort = await freePort();

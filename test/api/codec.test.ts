@@ -26,8 +26,8 @@ const fromJson = (payload: { metadata?: Record<string, string>; data?: string })
     metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
     data: Buffer.from(payload.data ?? '', 'base64'),
   });
-const encrypted = async (value: unknown, keys = testPayloadKeys) =>
-  asJson((await new AesGcmPayloadCodec(keys).encode([defaultPayloadConverter.toPayload(value)]))[0] ?? {});
+const encrypted = async (value: unknown, keys = testPayloadKeys, compress = true) =>
+  asJson((await new AesGcmPayloadCodec(keys, { compress }).encode([defaultPayloadConverter.toPayload(value)]))[0] ?? {});
 
 describe('POST /codec/decode and /codec/encode', () => {
   it('decodes what the workers encrypted, for the ops key given as a bearer token (what --codec-auth sends)', async () => {
@@ -40,6 +40,18 @@ describe('POST /codec/decode and /codec/encode', () => {
     expect(response.statusCode).toBe(200);
     const [payload] = (response.json() as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads;
     expect(fromJson(payload ?? {})).toEqual(customer);
+  });
+
+  it('decodes deflated payloads and payloads sealed before compression alike (what the Web UI shows of any history)', async () => {
+    const household = [customer, { ...customer, name: 'Jules Durand' }];
+    const deflated = await encrypted(household);
+    const uncompressed = await encrypted(household, testPayloadKeys, false);
+    expect(Buffer.from(deflated.metadata.encoding ?? '', 'base64').toString()).toBe('binary/encrypted-deflate');
+    expect(Buffer.from(uncompressed.metadata.encoding ?? '', 'base64').toString()).toBe('binary/encrypted');
+    const response = await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [deflated, uncompressed] } });
+    expect(response.statusCode).toBe(200);
+    const payloads = (response.json() as { payloads: { metadata: Record<string, string>; data: string }[] }).payloads;
+    expect(payloads.map(fromJson)).toEqual([household, household]);
   });
 
   it('encode then decode is the identity, and encode never answers the value in clear', async () => {

@@ -2,15 +2,15 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { defaultConfig } from '../../config';
-import { colisDataConverter, payloadKeyRing } from '../../worker/data-converter';
-import { AesGcmPayloadCodec } from '../../worker/payload-codec';
+import { colisDataConverter, payloadCodec, payloadSealing } from '../../worker/data-converter';
 
 /**
  * The payload encryption every test client and worker uses: the development key ring, the one
  * `loadApiConfig({})` gives the API under test, so both sides read each other's payloads.
  */
-export const testPayloadKeys = payloadKeyRing(defaultConfig());
-export const testDataConverter = colisDataConverter(testPayloadKeys);
+export const testPayloadSealing = payloadSealing(defaultConfig());
+export const testPayloadKeys = testPayloadSealing.keys;
+export const testDataConverter = colisDataConverter(testPayloadSealing);
 
 /**
  * Keepalive the Java test server tolerates. The SDK's client pings every 30 s, even between calls;
@@ -58,6 +58,6 @@ export function connectDevServer(namespace = 'default'): Promise<TestWorkflowEnv
 /** What a history payload holds, read the way every Colis process reads it: through the payload codec. */
 export async function decodedPayload(payload: Payload | null | undefined): Promise<unknown> {
   if (!payload) return undefined;
-  const [decoded] = await new AesGcmPayloadCodec(testPayloadKeys).decode([payload]);
+  const [decoded] = await payloadCodec(testPayloadSealing).decode([payload]);
   return decoded ? defaultPayloadConverter.fromPayload(decoded) : undefined;
 }

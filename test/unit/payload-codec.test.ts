@@ -1,18 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { inflateRawSync } from 'node:zlib';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
-import { payloadKeyRing } from '../../worker/data-converter';
-import { AesGcmPayloadCodec, PayloadDecryptionError, PayloadKeyRing } from '../../worker/payload-codec';
+import proto from '@temporalio/proto';
+import { payloadKeyRing, payloadSealing } from '../../worker/data-converter';
+import { AesGcmPayloadCodec, PayloadDecryptionError, type PayloadKey, PayloadKeyRing } from '../../worker/payload-codec';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 const customer = { name: 'Camille Durand', email: 'camille.durand@example.org', street: '12 rue des Lilas' };
 const payloadOf = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? []).toString('utf8');
+const ON = { compress: true };
+const OFF = { compress: false };
 
 describe('the AES-256-GCM payload codec', () => {
   it('encrypts: neither the data nor the metadata shows the customer, and it decodes back to the same payload', async () => {
-    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]));
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), OFF);
     const original = payloadOf(customer);
     const [sealed] = await codec.encode([original]);
     if (!sealed) throw new Error('nothing encoded');
@@ -29,7 +34,7 @@ describe('the AES-256-GCM payload codec', () => {
   });
 
   it('never encrypts the same value to the same bytes (a fresh nonce each time)', async () => {
-    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]));
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), ON);
     const [a, b] = await codec.encode([payloadOf(customer), payloadOf(customer)]);
     expect(text(a?.data)).not.toEqual(text(b?.data));
   });
@@ -37,8 +42,8 @@ describe('the AES-256-GCM payload codec', () => {
   it('rotation: new payloads use the newest key, payloads of the older key still decrypt', async () => {
     const k1 = key('2026-11');
     const k2 = key('2027-02');
-    const [old] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1])).encode([payloadOf(customer)]);
-    const rotated = new AesGcmPayloadCodec(new PayloadKeyRing([k1, k2]));
+    const [old] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), ON).encode([payloadOf(customer)]);
+    const rotated = new AesGcmPayloadCodec(new PayloadKeyRing([k1, k2]), ON);
     const [fresh] = await rotated.encode([payloadOf(customer)]);
     expect(text(fresh?.metadata?.['encryption-key-id'])).toBe('2027-02');
     const opened = await rotated.decode([old as Payload, fresh as Payload]);
@@ -46,8 +51,8 @@ describe('the AES-256-GCM payload codec', () => {
   });
 
   it('a payload sealed with a key the process no longer holds fails with the key id named, not silently', async () => {
-    const [old] = await new AesGcmPayloadCodec(new PayloadKeyRing([key('retired')])).encode([payloadOf(customer)]);
-    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]));
+    const [old] = await new AesGcmPayloadCodec(new PayloadKeyRing([key('retired')]), ON).encode([payloadOf(customer)]);
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]), ON);
     await expect(codec.decode([old as Payload])).rejects.toThrow(PayloadDecryptionError);
     await expect(codec.decode([old as Payload])).rejects.toThrow(/"retired"/);
   });
@@ -55,7 +60,7 @@ describe('the AES-256-GCM payload codec', () => {
   it('a tampered payload, or one relabelled with another key id, does not authenticate', async () => {
     const k1 = key('k1');
     const k2 = key('k2');
-    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([k1, k2]));
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([k1, k2]), ON);
     const [sealed] = await codec.encode([payloadOf(customer)]);
     if (!sealed?.data) throw new Error('nothing encoded');
     const flipped = Uint8Array.from(sealed.data);
@@ -66,10 +71,129 @@ describe('the AES-256-GCM payload codec', () => {
   });
 
   it('payloads written before encryption (recorded histories, running workflows) pass through decode unchanged', async () => {
-    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]));
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), ON);
     const plain = payloadOf(customer);
     const [decoded] = await codec.decode([plain]);
     expect(decoded).toBe(plain);
+  });
+});
+
+/** A shipment's view as workflows pass it around: JSON whose field names repeat, line after line. */
+const shipmentView = {
+  shipmentId: 'SHP-20261130-0001',
+  shipTo: { ...customer, city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
+  lines: Array.from({ length: 6 }, (_, i) => ({ sku: `SKU-${1000 + i}`, quantity: 1 + i, weightGrams: 250, description: 'ceramic mug' })),
+  timeline: Array.from({ length: 8 }, (_, i) => ({ at: `2026-11-30T0${i}:00:00.000Z`, kind: 'stage', label: 'in transit', details: '' })),
+};
+
+const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
+
+/** How the release before compression opened a payload (nonce ‖ ciphertext ‖ tag, the key id as AAD): the rolling-upgrade reader. */
+function openAsPreviousRelease(payload: Payload, { id, key: secret }: PayloadKey): Payload {
+  const data = Buffer.from(payload.data ?? []);
+  const decipher = createDecipheriv('aes-256-gcm', secret, data.subarray(0, 12));
+  decipher.setAAD(new TextEncoder().encode(id));
+  decipher.setAuthTag(data.subarray(data.length - 16));
+  return PayloadMessage.decode(Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]));
+}
+
+/** Everything a reader without the key sees of a sealed payload, and what its data inflates to if it happens to. */
+function visibleWithoutKey(sealed: Payload): string {
+  const data = Buffer.from(sealed.data ?? []);
+  let inflated = '';
+  for (const start of [0, 12]) {
+    try {
+      inflated += inflateRawSync(data.subarray(start)).toString('utf8');
+    } catch {
+      // Ciphertext is not a deflate stream: nothing more to read.
+    }
+  }
+  return [data.toString('utf8'), inflated, ...Object.values(sealed.metadata ?? {}).map(text)].join('\n');
+}
+
+describe('payload compression before sealing', () => {
+  it('deflates a payload that shrinks, says so in its encoding, and opens it back to the same payload', async () => {
+    const k1 = key('k1');
+    const original = payloadOf(shipmentView);
+    const [deflated] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), ON).encode([original]);
+    const [uncompressed] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), OFF).encode([original]);
+    if (!deflated?.data || !uncompressed?.data) throw new Error('nothing encoded');
+    expect(text(deflated.metadata?.encoding)).toBe('binary/encrypted-deflate');
+    expect(deflated.data.length).toBeLessThan(uncompressed.data.length * 0.7);
+    const [opened] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), OFF).decode([deflated]);
+    expect(defaultPayloadConverter.fromPayload(opened as Payload)).toEqual(shipmentView);
+    expect(text(opened?.metadata?.encoding)).toBe(text(original.metadata?.encoding));
+  });
+
+  it('the deflated form is still encrypted: no name, e-mail or street in clear, nor in what its bytes inflate to', async () => {
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), ON);
+    const [sealed] = await codec.encode([payloadOf(shipmentView)]);
+    if (!sealed) throw new Error('nothing encoded');
+    expect(text(sealed.metadata?.encoding)).toBe('binary/encrypted-deflate');
+    const visible = visibleWithoutKey(sealed);
+    for (const secret of [...Object.values(customer), 'SKU-1000', 'ceramic mug', 'json/plain']) expect(visible).not.toContain(secret);
+  });
+
+  it('a payload that deflating would not shrink is sealed in the uncompressed form', async () => {
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), ON);
+    const noise = { data: randomBytes(300), metadata: { encoding: new TextEncoder().encode('binary/plain') } };
+    const [sealed] = await codec.encode([noise, payloadOf(1)]);
+    expect(text(sealed?.metadata?.encoding)).toBe('binary/encrypted');
+    const [opened] = await codec.decode([sealed as Payload]);
+    expect(Buffer.from(opened?.data ?? [])).toEqual(Buffer.from(noise.data));
+  });
+
+  it('compression off writes the form the release before it reads, byte for byte as that release opened it', async () => {
+    const k1 = key('k1');
+    const [sealed] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), OFF).encode([payloadOf(shipmentView)]);
+    if (!sealed) throw new Error('nothing encoded');
+    expect(text(sealed.metadata?.encoding)).toBe('binary/encrypted');
+    expect(defaultPayloadConverter.fromPayload(openAsPreviousRelease(sealed, k1))).toEqual(shipmentView);
+    // The deflated form is exactly what that release cannot open: hence the switch.
+    const [deflated] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), ON).encode([payloadOf(shipmentView)]);
+    expect(() => openAsPreviousRelease(deflated as Payload, k1)).toThrow();
+  });
+
+  it('payloads recorded before compression (a v3 order history, sealed with the development key) still open', async () => {
+    const history = JSON.parse(readFileSync(new URL('../workflows/histories/v3/happy-path.order.json', import.meta.url), 'utf8')) as {
+      events: {
+        workflowExecutionStartedEventAttributes?: { input?: { payloads?: { metadata: Record<string, string>; data: string }[] } };
+      }[];
+    };
+    const recorded = history.events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!recorded) throw new Error('the recorded history has no start input');
+    const payload: Payload = {
+      metadata: Object.fromEntries(Object.entries(recorded.metadata).map(([name, value]) => [name, Buffer.from(value, 'base64')])),
+      data: Buffer.from(recorded.data, 'base64'),
+    };
+    expect(text(payload.metadata?.encoding)).toBe('binary/encrypted');
+    const codec = new AesGcmPayloadCodec(payloadKeyRing(loadConfig({})), ON);
+    const [opened] = await codec.decode([payload]);
+    expect(defaultPayloadConverter.fromPayload<{ orderId: string }>(opened as Payload).orderId).toMatch(/^ORD-/);
+  });
+
+  it('refuses a tampered deflated payload, and one relabelled from either form to the other', async () => {
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), ON);
+    const [deflated] = await codec.encode([payloadOf(shipmentView)]);
+    const [plain] = await new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), OFF).encode([payloadOf(shipmentView)]);
+    if (!deflated?.data || !plain) throw new Error('nothing encoded');
+    const flipped = Uint8Array.from(deflated.data);
+    flipped[30] = (flipped[30] ?? 0) ^ 1;
+    await expect(codec.decode([{ ...deflated, data: flipped }])).rejects.toThrow(/does not authenticate/);
+    const encodingOf = (value: string) => new TextEncoder().encode(value);
+    const asUncompressed = { ...deflated, metadata: { ...deflated.metadata, encoding: encodingOf('binary/encrypted') } };
+    await expect(codec.decode([asUncompressed])).rejects.toThrow(/does not authenticate/);
+    const asDeflated = { ...plain, metadata: { ...plain.metadata, encoding: encodingOf('binary/encrypted-deflate') } };
+    await expect(codec.decode([asDeflated])).rejects.toThrow(PayloadDecryptionError);
+  });
+});
+
+describe('COLIS_PAYLOAD_COMPRESSION', () => {
+  it('is on by default, off with false or 0, and refuses anything else naming the variable', () => {
+    expect(payloadSealing(loadConfig({})).compress).toBe(true);
+    expect(payloadSealing(loadConfig({ COLIS_PAYLOAD_COMPRESSION: 'false' })).compress).toBe(false);
+    expect(payloadSealing(loadConfig({ COLIS_PAYLOAD_COMPRESSION: '0' })).compress).toBe(false);
+    expect(() => loadConfig({ COLIS_PAYLOAD_COMPRESSION: 'sometimes' })).toThrow(/COLIS_PAYLOAD_COMPRESSION/);
   });
 });
 

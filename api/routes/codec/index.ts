@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type CodecPayload, CodecPayloadsSchema, CodecQuerySchema, CodecSessionSchema } from '../../../domain/api';
-import { AesGcmPayloadCodec } from '../../../worker/payload-codec';
+import { payloadCodec as sealingCodec } from '../../../worker/data-converter';
 import { principalOf } from '../../plugins/app/auth';
 import { forbidden } from '../../errors';
 import { errorResponses } from '../responses';
@@ -23,7 +23,7 @@ const CODEC_BURST_FACTOR = 20;
 const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace, X-Api-Key';
 
 const codec: FastifyPluginAsyncZod = async (app) => {
-  const payloadCodec = new AesGcmPayloadCodec(app.config.payloadKeys);
+  const payloadCodec = sealingCodec(app.config.payloadSealing);
   const allowedOrigins = new Set(app.config.codecCorsOrigins);
 
   // onSend runs for every answer of these routes, refusals by the auth hook included, so the Web UI
