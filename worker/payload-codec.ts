@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { PAYLOAD_DICTIONARY_1 } from './payload-dictionary';
 
 /**
  * Encrypts every payload Colis hands to Temporal (workflow and activity inputs and results,
@@ -13,17 +14,18 @@ import proto from '@temporalio/proto';
  * adding one. Payloads written before encryption existed (no such encoding) pass through
  * untouched on decode, which keeps recorded histories and running workflows readable.
  *
- * Before sealing, the payload is deflated (raw deflate) when that makes it smaller: JSON with
- * repeated field names halves, and history bytes are what the server stores and bills. Ciphertext
- * does not compress, so it is done before the cipher or not at all. A deflated payload says so in its
- * encoding (`binary/encrypted-deflate`), which is also authenticated with the data, so a payload
- * cannot be relabelled from one form to the other. Decoding opens both forms, whatever the switch:
+ * Before sealing, the payload is deflated (raw deflate, from the preset dictionary of Colis's field
+ * names in worker/payload-dictionary.ts) when that makes it smaller: most payloads are under 200 bytes
+ * of JSON whose field names plain deflate has nothing earlier to point to, and history bytes are what
+ * the server stores and bills. Ciphertext does not compress, so it is done before the cipher or not at
+ * all. A deflated payload says so in its encoding (`binary/encrypted-z1`: deflate, dictionary 1), which
+ * is also authenticated with the data, so a payload cannot be relabelled from one form to the other. Decoding opens both forms, whatever the switch:
  * the switch (COLIS_PAYLOAD_COMPRESSION) only says whether this process writes the new form, for
  * rolling upgrades, since a process of an earlier release cannot open it (README, "Upgrading").
  */
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
-export const COMPRESSED_ENCRYPTED_ENCODING = 'binary/encrypted-deflate';
+export const COMPRESSED_ENCRYPTED_ENCODING = 'binary/encrypted-z1';
 export const KEY_ID_METADATA = 'encryption-key-id';
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
@@ -101,7 +103,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   private seal(payload: Payload): Payload {
     const { id, key } = this.keys.current;
     const plain = PayloadMessage.encode(payload).finish();
-    const deflated = this.options.compress ? deflateRawSync(plain) : undefined;
+    const deflated = this.options.compress ? deflateRawSync(plain, { dictionary: PAYLOAD_DICTIONARY_1 }) : undefined;
     const compressed = deflated !== undefined && deflated.length < plain.length;
     const encoding = compressed ? COMPRESSED_ENCRYPTED_ENCODING : ENCRYPTED_ENCODING;
     const nonce = randomBytes(NONCE_BYTES);
@@ -148,7 +150,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     if (encoding === ENCRYPTED_ENCODING) return PayloadMessage.decode(plain);
     let inflated: Buffer;
     try {
-      inflated = inflateRawSync(plain, { maxOutputLength: MAX_INFLATED_BYTES });
+      inflated = inflateRawSync(plain, { dictionary: PAYLOAD_DICTIONARY_1, maxOutputLength: MAX_INFLATED_BYTES });
     } catch (error) {
       // Authenticated, so written by a holder of the key: a bug or a bomb, never a payload to pass on.
       throw new PayloadDecryptionError(`compressed payload does not inflate: ${error instanceof Error ? error.message : String(error)}`);

@@ -46,7 +46,7 @@ describe('POST /codec/decode and /codec/encode', () => {
     const household = [customer, { ...customer, name: 'Jules Durand' }];
     const deflated = await encrypted(household);
     const uncompressed = await encrypted(household, testPayloadKeys, false);
-    expect(Buffer.from(deflated.metadata.encoding ?? '', 'base64').toString()).toBe('binary/encrypted-deflate');
+    expect(Buffer.from(deflated.metadata.encoding ?? '', 'base64').toString()).toBe('binary/encrypted-z1');
     expect(Buffer.from(uncompressed.metadata.encoding ?? '', 'base64').toString()).toBe('binary/encrypted');
     const response = await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [deflated, uncompressed] } });
     expect(response.statusCode).toBe(200);

@@ -1,12 +1,13 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
 import proto from '@temporalio/proto';
 import { payloadKeyRing, payloadSealing } from '../../worker/data-converter';
 import { AesGcmPayloadCodec, PayloadDecryptionError, type PayloadKey, PayloadKeyRing } from '../../worker/payload-codec';
+import { dictionaryHash, PAYLOAD_DICTIONARY_1 } from '../../worker/payload-dictionary';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 const customer = { name: 'Camille Durand', email: 'camille.durand@example.org', street: '12 rue des Lilas' };
@@ -118,7 +119,7 @@ describe('payload compression before sealing', () => {
     const [deflated] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), ON).encode([original]);
     const [uncompressed] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), OFF).encode([original]);
     if (!deflated?.data || !uncompressed?.data) throw new Error('nothing encoded');
-    expect(text(deflated.metadata?.encoding)).toBe('binary/encrypted-deflate');
+    expect(text(deflated.metadata?.encoding)).toBe('binary/encrypted-z1');
     expect(deflated.data.length).toBeLessThan(uncompressed.data.length * 0.7);
     const [opened] = await new AesGcmPayloadCodec(new PayloadKeyRing([k1]), OFF).decode([deflated]);
     expect(defaultPayloadConverter.fromPayload(opened as Payload)).toEqual(shipmentView);
@@ -129,7 +130,7 @@ describe('payload compression before sealing', () => {
     const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('k1')]), ON);
     const [sealed] = await codec.encode([payloadOf(shipmentView)]);
     if (!sealed) throw new Error('nothing encoded');
-    expect(text(sealed.metadata?.encoding)).toBe('binary/encrypted-deflate');
+    expect(text(sealed.metadata?.encoding)).toBe('binary/encrypted-z1');
     const visible = visibleWithoutKey(sealed);
     for (const secret of [...Object.values(customer), 'SKU-1000', 'ceramic mug', 'json/plain']) expect(visible).not.toContain(secret);
   });
@@ -183,8 +184,22 @@ describe('payload compression before sealing', () => {
     const encodingOf = (value: string) => new TextEncoder().encode(value);
     const asUncompressed = { ...deflated, metadata: { ...deflated.metadata, encoding: encodingOf('binary/encrypted') } };
     await expect(codec.decode([asUncompressed])).rejects.toThrow(/does not authenticate/);
-    const asDeflated = { ...plain, metadata: { ...plain.metadata, encoding: encodingOf('binary/encrypted-deflate') } };
+    const asDeflated = { ...plain, metadata: { ...plain.metadata, encoding: encodingOf('binary/encrypted-z1') } };
     await expect(codec.decode([asDeflated])).rejects.toThrow(PayloadDecryptionError);
+  });
+});
+
+describe('the preset dictionary of binary/encrypted-z1', () => {
+  it('is frozen: payloads sealed with it open only with the same bytes (a new dictionary gets a new encoding)', () => {
+    expect(dictionaryHash(PAYLOAD_DICTIONARY_1)).toBe('c0e3f0dc4cbd7bf2f64d0b1707aecf56f5fdda7431d79468b04e3d96dc9a76f0');
+  });
+
+  it('makes a small payload smaller than plain deflate could, and a deflated payload opens only with it', () => {
+    const small = PayloadMessage.encode(payloadOf({ shipmentId: 'SHP-1', stage: 'in_transit', carrierCode: 'ups' })).finish();
+    const withDictionary = deflateRawSync(small, { dictionary: PAYLOAD_DICTIONARY_1 });
+    expect(withDictionary.length).toBeLessThan(deflateRawSync(small).length * 0.8);
+    expect(withDictionary.length).toBeLessThan(small.length * 0.7);
+    expect(() => inflateRawSync(withDictionary)).toThrow();
   });
 });
 
