@@ -11,6 +11,7 @@ import {
 } from '../domain/carrier';
 import { convertMinor, DEFAULT_CURRENCY, type QuoteLeftOut, quotesIn } from '../domain/money';
 import { screenScans } from '../domain/scan-screening';
+import type { CarrierDecision, CarrierDecisionRequest } from './carrier-decision';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTracking } from './carriers/tracking-mode';
 import {
@@ -22,10 +23,13 @@ import {
   NOT_PROCESSED_STATUSES,
 } from './carriers/errors';
 import type { Db } from './db';
+import { type StageRecord, upsertStage } from './stage-timing';
 import { parcelOfTrackingNumber, storeUnmappedScans } from './unmapped-scans';
 
 export interface BookedLabel extends PurchasedLabel {
   attempt: number;
+  /** When the shipment entered `label_created`, as the purchase wrote it (`LabelPurchase.stage`); absent: not written. */
+  stageEnteredAt?: string;
 }
 
 export interface CarrierInfo {
@@ -43,6 +47,8 @@ export interface RateShop {
   unanswered: { carrierCode: string; reason: string }[];
   /** Quotes in another currency than the order's with no configured rate (COLIS_FX_RATES): not compared, and why. */
   leftOut?: QuoteLeftOut[];
+  /** The service to book among `quotes`, when the workflow asked for it (`choose`) and this worker could decide. */
+  choice?: CarrierDecision;
 }
 
 /** Each carrier gets a few quick attempts in one rate shop; one that stays down is left out of it. */
@@ -61,6 +67,12 @@ async function carrierCall<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The carrier decision (activities/carrier-decision.ts), when this worker can make it with the rate shop. */
+export type ChooseQuote = (input: CarrierDecisionRequest) => Promise<CarrierDecision>;
+
+/** What the rate shop needs to choose the service as well: the decision's request without what the shop itself finds. */
+export type RateShopChoice = Omit<CarrierDecisionRequest, 'shipmentId' | 'quotes' | 'reliability'>;
+
 export interface LabelPurchase {
   shipmentId: string;
   attempt: number;
@@ -78,6 +90,12 @@ export interface LabelPurchase {
    * attempt only: a later attempt cannot know whether an earlier one timed out after the carrier sold.
    */
   fallbackAfterRefusals?: number;
+  /**
+   * v3: the shipment's `label_created` status and its stage visits, written in the label's transaction instead of
+   * a bookkeeping task of the workflow's own: the visits ended and not yet written, then the visit in progress
+   * (booking), which the purchase ends where `label_created` begins.
+   */
+  stage?: { stages: StageRecord[] };
 }
 
 /** Pauses between unprocessed refusals within one purchase attempt, before giving the booking back. */
@@ -134,10 +152,31 @@ function receivedNowMs(): number {
 }
 
 /**
+ * The visits a label's purchase writes: those handed over, the last (booking) ended now, and `label_created`
+ * begun now. Now is never before the booking began: a time-skipping test server's workflow clock runs ahead
+ * of the wall clock, and a visit may not end before it starts. Without a visit in progress to end there is
+ * nothing to write: the workflow, told no stage was written, writes it itself.
+ */
+function labelStage(stages: readonly StageRecord[], nowMs: number): { visits: StageRecord[]; enteredAt: string } | undefined {
+  const booking = stages.at(-1);
+  if (!booking || booking.endedAt !== undefined) return undefined;
+  const enteredAt = new Date(Math.max(nowMs, Date.parse(booking.startedAt))).toISOString();
+  const { orderId, shipmentId } = booking;
+  return {
+    visits: [
+      ...stages.slice(0, -1),
+      { ...booking, endedAt: enteredAt, outcome: 'ok' },
+      { orderId, ...(shipmentId ? { shipmentId } : {}), stage: 'label_created', startedAt: enteredAt },
+    ],
+    enteredAt,
+  };
+}
+
+/**
  * Everything that talks to a carrier. These run on the `colis-carriers` task queue so a slow or
  * failing carrier API ties up carrier workers only.
  */
-export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistry }) {
+export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistry; chooseQuote?: ChooseQuote }) {
   const { db, carriers } = deps;
   /** The currency the order is kept in: quotes are compared, and label costs counted, in it. */
   const orderCurrencyOf = async (shipmentId: string): Promise<string> =>
@@ -182,6 +221,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
           labelUrl: existing.labelUrl ?? '',
           estimatedDeliveryAt: (shipment.estimatedDeliveryAt ?? shipment.promisedBy).toISOString(),
           purchasedAt: existing.purchasedAt.toISOString(),
+          ...(await stageWrittenWith(input)),
         };
       }
       const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
@@ -203,7 +243,9 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
       }
       const cost =
         costCents === undefined ? { amountCents: label.amountCents, currency: label.currency } : { amountCents: costCents, currency };
+      const stage = input.stage ? labelStage(input.stage.stages, receivedNowMs()) : undefined;
       await db.$transaction([
+        ...(stage ? stage.visits.map((visit) => upsertStage(db, visit)) : []),
         db.label.upsert({
           where: { idempotencyKey },
           create: {
@@ -230,7 +272,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
         db.shipment.update({
           where: { id: input.shipmentId },
           data: {
-            ...(v1Status ? { status: 'label_created' as const } : {}),
+            ...(v1Status || stage ? { status: 'label_created' as const } : {}),
             carrierCode: label.carrierCode,
             serviceCode: label.serviceCode,
             trackingNumber: label.trackingNumber,
@@ -243,8 +285,41 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
           },
         }),
       ]);
-      return { ...label, ...cost, attempt: input.attempt };
+      return { ...label, ...cost, attempt: input.attempt, ...(stage ? { stageEnteredAt: stage.enteredAt } : {}) };
     });
+
+  /** A retried purchase whose first attempt committed: the `label_created` visit it wrote, found again by its start. */
+  const stageWrittenWith = async (input: LabelPurchase): Promise<{ stageEnteredAt?: string }> => {
+    const booking = input.stage?.stages.at(-1);
+    if (!booking) return {};
+    const visit = await db.stageTiming.findFirst({
+      where: { shipmentId: input.shipmentId, stage: 'label_created', startedAt: { gte: new Date(booking.startedAt) } },
+      orderBy: { startedAt: 'asc' },
+      select: { startedAt: true },
+    });
+    return visit ? { stageEnteredAt: visit.startedAt.toISOString() } : {};
+  };
+
+  /**
+   * The service to book, decided with the quotes in hand (v3: one activity instead of a rate shop and a
+   * decision task of its own). A decision that fails leaves no choice: the workflow then asks
+   * `chooseCarrierQuote` itself, rather than this activity asking every carrier again on its retry.
+   */
+  const chooseWithShop = async (
+    shipmentId: string,
+    quotes: RateQuote[],
+    list: CarrierInfo[],
+    context: RateShopChoice,
+  ): Promise<CarrierDecision | undefined> => {
+    if (!deps.chooseQuote) return undefined;
+    const reliability = Object.fromEntries(list.map((c) => [c.code, c.reliability]));
+    try {
+      return await deps.chooseQuote({ shipmentId, quotes, reliability, ...context });
+    } catch (error) {
+      log.warn('carrier choice left to the workflow', { shipmentId, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  };
 
   return {
     /** v1: the carriers to ask, with the reliability the choice breaks ties on (v2 gets them with the rates). */
@@ -257,7 +332,7 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
      * (a 503 or a timeout is retried, a refusal is not), and one that stays down is reported in
      * `unanswered` instead of failing the rate shop. Only losing the carrier list fails it (and is retried).
      */
-    async quoteAllCarriers(input: { request: RateRequest }): Promise<RateShop> {
+    async quoteAllCarriers(input: { request: RateRequest; choose?: RateShopChoice }): Promise<RateShop> {
       const list = await activeCarriers();
       const unanswered: RateShop['unanswered'] = [];
       const answers = await Promise.all(
@@ -280,7 +355,14 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
       const currency = await orderCurrencyOf(input.request.shipmentId);
       const compared = quotesIn(currency, answers.flat(), carriers.fxRates);
       for (const left of compared.leftOut) log.warn('quote left out of the rate shop', { shipmentId: input.request.shipmentId, ...left });
-      return { carriers: list, quotes: compared.quotes, unanswered, ...(compared.leftOut.length > 0 ? { leftOut: compared.leftOut } : {}) };
+      const choice = input.choose ? await chooseWithShop(input.request.shipmentId, compared.quotes, list, input.choose) : undefined;
+      return {
+        carriers: list,
+        quotes: compared.quotes,
+        unanswered,
+        ...(compared.leftOut.length > 0 ? { leftOut: compared.leftOut } : {}),
+        ...(choice ? { choice } : {}),
+      };
     },
 
     /** v1: one carrier's rates, retried by the workflow's activity options; remove with v1. */

@@ -62,11 +62,21 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
 /** Activities of a `warehouse-<code>` queue. */
 export const createWarehouseQueueActivities = (deps: Pick<ActivityDeps, 'db'>) => createWarehouseActivities(deps.db);
 
-/** Activities of the `colis-carriers` queue. */
-export const createCarrierQueueActivities = (deps: Pick<ActivityDeps, 'db' | 'carriers'>) => ({
-  ...createCarrierActivities(deps),
-  ...createReturnLabelActivities(deps),
-});
+/**
+ * Activities of the `colis-carriers` queue. The rate shop also chooses the service to book, on the same
+ * learned facts and rules as the orders queue's `chooseCarrierQuote` (its own cache of them per process).
+ */
+export function createCarrierQueueActivities(deps: Pick<ActivityDeps, 'db' | 'carriers' | 'decisions'>) {
+  const { chooseCarrierQuote } = createCarrierDecisionActivities({
+    db: deps.db,
+    facts: new PlanningFacts(deps.db),
+    ...(deps.decisions ? { settings: deps.decisions } : {}),
+  });
+  return {
+    ...createCarrierActivities({ db: deps.db, carriers: deps.carriers, chooseQuote: chooseCarrierQuote }),
+    ...createReturnLabelActivities(deps),
+  };
+}
 
 export type OrderQueueActivities = ReturnType<typeof createOrderQueueActivities>;
 export type WarehouseQueueActivities = ReturnType<typeof createWarehouseQueueActivities>;

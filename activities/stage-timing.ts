@@ -20,25 +20,28 @@ export interface StageRecord {
 export const stageKey = (r: Pick<StageRecord, 'orderId' | 'shipmentId' | 'stage' | 'startedAt'>) =>
   `${r.shipmentId ?? r.orderId}:${r.stage}:${r.startedAt}`;
 
+/** One visit's row, keyed so a retried write lands on the same row (a query to await, alone or in a batch transaction). */
+function upsertStage(tx: Pick<Tx, 'stageTiming'>, s: StageRecord) {
+  const data = {
+    orderId: s.orderId,
+    shipmentId: s.shipmentId ?? null,
+    stage: s.stage,
+    startedAt: new Date(s.startedAt),
+    endedAt: s.endedAt ? new Date(s.endedAt) : null,
+    outcome: s.outcome ?? null,
+    costCents: s.costCents ?? null,
+  };
+  const dedupeKey = stageKey(s);
+  return tx.stageTiming.upsert({
+    where: { dedupeKey },
+    create: { id: dedupeKey, dedupeKey, ...data },
+    update: { endedAt: data.endedAt, outcome: data.outcome, costCents: data.costCents },
+  });
+}
+
 /** One row per visit, keyed so a retried write lands on the same row. */
 async function upsertStages(tx: Pick<Tx, 'stageTiming'>, stages: readonly StageRecord[]): Promise<void> {
-  for (const s of stages) {
-    const data = {
-      orderId: s.orderId,
-      shipmentId: s.shipmentId ?? null,
-      stage: s.stage,
-      startedAt: new Date(s.startedAt),
-      endedAt: s.endedAt ? new Date(s.endedAt) : null,
-      outcome: s.outcome ?? null,
-      costCents: s.costCents ?? null,
-    };
-    const dedupeKey = stageKey(s);
-    await tx.stageTiming.upsert({
-      where: { dedupeKey },
-      create: { id: dedupeKey, dedupeKey, ...data },
-      update: { endedAt: data.endedAt, outcome: data.outcome, costCents: data.costCents },
-    });
-  }
+  for (const s of stages) await upsertStage(tx, s);
 }
 
 export interface OrderStageChange {
@@ -102,4 +105,4 @@ export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayW
   };
 }
 
-export { upsertStages };
+export { upsertStage, upsertStages };

@@ -115,7 +115,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         namespace,
         dataConverter,
         taskQueue: TASK_QUEUES.carriers,
-        activities: createCarrierQueueActivities({ db, carriers }),
+        activities: createCarrierQueueActivities({ db, carriers, ...(options.decisions ? { decisions: options.decisions } : {}) }),
         maxConcurrentActivityTaskExecutions: 50,
         ...SHUTDOWN,
       }),

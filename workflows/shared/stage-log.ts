@@ -29,6 +29,11 @@ export class StageLog {
     this.pending.push({ ...this.owner, stage, startedAt, endedAt, outcome: 'ok' });
   }
 
+  /** What `take` would hand over, left in place: for an activity that writes them only if it succeeds. */
+  peek(): StageRecord[] {
+    return this.current ? [...this.pending, this.current] : [...this.pending];
+  }
+
   /** Every visit not yet written, the one in progress included (written again, by key, when it ends). */
   take(): StageRecord[] {
     const batch = this.pending;

@@ -27,7 +27,7 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       parcels: parcels.parcels,
       shipAt: new Date().toISOString(),
     };
-    const shop = await summarised(rateShop.quoteAllCarriers, `Rates from every carrier (${why})`, { request });
+    const shop = await shopForRates(j, request, parcels.origin.countryCode, why);
     const purchase = await buyFromBest(j, shop, request, parcels.origin.countryCode);
     if (purchase.kind === 'NoServiceAvailable') {
       const decision = await j.escalateAndWait(
@@ -60,7 +60,11 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
     });
     j.view.shippingCostCents += booked.amountCents;
     j.tracking = initialTrackingState();
-    await j.enterStage('label_created', `Label ${booked.trackingNumber} bought; waiting for the carrier to collect`);
+    const labelled = `Label ${booked.trackingNumber} bought; waiting for the carrier to collect`;
+    // The purchase wrote the status and the visits with the label (v3); a worker of the release before did not.
+    if (booked.stageEnteredAt !== undefined && j.unrecordedScans.length === 0)
+      j.enterWrittenStage('label_created', labelled, booked.stageEnteredAt);
+    else await j.enterStage('label_created', labelled);
     await j.onMilestone({
       kind: 'booked',
       shipmentId,
@@ -71,6 +75,23 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
     });
     return;
   }
+}
+
+/**
+ * The rate shop. A v3 shipment has it choose the service too (the late-risk decision, with the quotes in
+ * hand: one activity where there were an activity and a decision task); v2 shipments ask as they recorded.
+ */
+function shopForRates(j: ShipmentJourney, request: RateRequest, originCountryCode: string, why: string): Promise<RateShop> {
+  if (j.generation !== 'v3') return summarised(rateShop.quoteAllCarriers, `Rates from every carrier (${why})`, { request });
+  return summarised(rateShop.quoteAllCarriers, `Rates from every carrier, and the service to book (${why})`, {
+    request,
+    choose: {
+      promisedBy: j.view.promisedBy,
+      originCountryCode,
+      destinationCountryCode: j.shipTo.countryCode,
+      nowMs: Date.now(),
+    },
+  });
 }
 
 /** Unprocessed refusals in a row (503, 429) before a booking takes its next-best carrier instead. */
@@ -91,7 +112,10 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
   const turnedAway = new Set<string>();
   for (;;) {
     const open = shop.quotes.filter((q) => !turnedAway.has(q.carrierCode));
-    const choice = await chooseService(j, open, originCountryCode, reliabilityOf(shop.carriers));
+    // The rate shop's own choice holds for the quotes it saw; once a carrier turned the purchase away, or when it
+    // could not decide (a worker of the release before, a decision that failed), the choice is asked for here.
+    const choice =
+      turnedAway.size === 0 && shop.choice ? shop.choice : await chooseService(j, open, originCountryCode, reliabilityOf(shop.carriers));
     if (choice.kind === 'NoServiceAvailable') return choice;
     j.stopIfCancelled();
     const { quote } = choice;
@@ -115,6 +139,7 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
         ...(choice.riskPremiumCents !== undefined ? { riskPremiumCents: choice.riskPremiumCents } : {}),
         ...(choice.onTimeProbability !== undefined ? { onTimeProbability: choice.onTimeProbability } : {}),
         ...(fallback ? { fallbackAfterRefusals: REFUSALS_BEFORE_FALLBACK } : {}),
+        ...(j.generation === 'v3' ? { stage: { stages: j.stages.peek() } } : {}),
       });
       return { kind: 'Bought', choice, booked, attempt };
     } catch (error) {

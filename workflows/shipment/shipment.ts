@@ -183,15 +183,30 @@ export class ShipmentJourney {
     publication: StagePublication = SHIPMENT_STAGE_PUBLICATION[stage],
     withScans: ScanWork = {},
   ): Promise<StoredScans | undefined> {
-    const now = new Date().toISOString();
+    this.moveTo(stage, details, new Date().toISOString());
+    return this.announce(details, publication, withScans);
+  }
+
+  /**
+   * Moves to `stage` as an activity already wrote it, in its own transaction: its database status and every
+   * stage visit so far, `stage`'s beginning `at` (the label purchase, v3). Only the search attribute is left.
+   */
+  enterWrittenStage(stage: ShipmentStage, details: string, at: string): void {
+    this.moveTo(stage, details, at);
+    this.stages.take();
+    this.stageDetails = details;
+    this.showDetails();
+    if (SHIPMENT_STAGE_PUBLICATION[stage] === 'index') this.publishStatus();
+  }
+
+  private moveTo(stage: ShipmentStage, details: string, at: string): void {
     this.view.stage = stage;
     this.timeline.note('stage', SHIPMENT_STAGE_WORDS[stage].label, details);
     this.stages.enter(
       isFinalShipmentStage(stage) ? undefined : stage,
-      now,
+      at,
       isFinalShipmentStage(stage) ? FINAL_SHIPMENT_OUTCOME[stage] : 'ok',
     );
-    return this.announce(details, publication, withScans);
   }
 
   /** Says what the shipment is doing now, and writes its stage out as `publication` says (no new visit). */
