@@ -1,9 +1,12 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BookedLabel, createCarrierActivities, type LabelPurchase, type RateShop } from '../../activities/carrier-booking';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, SIMULATED_CARRIER_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
+import { decodedPayload } from '../support/temporal';
 import { firstShipmentId, shipmentView, simulator, untilShipmentStage } from './steps';
 
 describe('carrier APIs that fail, and tracking events that come twice or out of order', () => {
@@ -131,6 +134,55 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
     } finally {
       sim.clearQueuedFaults(preferred);
     }
+  });
+
+  it('a booking runs no bookkeeping task of its own: the rate shop chose the service, the purchase wrote label_created and its stage visits, and a retried purchase writes nothing twice', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const { db } = journey.database;
+    // What a user sees is as before: the status at once, and the process chart's visits with their timings.
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('label_created');
+    const visits = await db.stageTiming.findMany({ where: { shipmentId }, orderBy: { startedAt: 'asc' } });
+    const visit = (stage: string) => visits.find((v) => v.stage === stage);
+    const [rating, booking, label] = [visit('rating'), visit('booking'), visit('label_created')];
+    expect(rating?.endedAt?.getTime()).toBe(booking?.startedAt.getTime());
+    expect(booking?.endedAt?.getTime()).toBe(label?.startedAt.getTime());
+    expect(booking?.endedAt?.getTime()).toBeGreaterThanOrEqual(booking?.startedAt.getTime() ?? Number.NaN);
+    expect(label?.endedAt).toBeNull();
+
+    // What the workflow ran: no decision task after the rate shop, no status write after the label.
+    const history = await journey.env.client.workflow.getHandle(`shipment-${shipmentId}`).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = (type: string) => events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+    const completedAt = (type: string) =>
+      events.findIndex(
+        (e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(scheduled(type)?.eventId ?? ''),
+      );
+    const localActivities: string[] = [];
+    for (const event of events.slice(completedAt('quoteAllCarriers'))) {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_local_activity') continue;
+      localActivities.push(((await decodedPayload(marker.details?.data?.payloads?.[0])) as { activity_type: string }).activity_type);
+    }
+    expect(localActivities).toEqual([]);
+    const shop = (await decodedPayload(
+      events[completedAt('quoteAllCarriers')]?.activityTaskCompletedEventAttributes?.result?.payloads?.[0],
+    )) as RateShop;
+    expect(shop.choice).toEqual(
+      expect.objectContaining({ kind: 'Chosen', quote: expect.objectContaining({ serviceCode: booked.serviceCode }) }),
+    );
+
+    // The purchase retried as Temporal would, with the input it was scheduled with: the same stage, nothing written twice.
+    const input = (await decodedPayload(
+      scheduled('purchaseLabel')?.activityTaskScheduledEventAttributes?.input?.payloads?.[0],
+    )) as LabelPurchase;
+    expect(input.stage?.stages.at(-1)).toEqual(expect.objectContaining({ stage: 'booking', startedAt: booking?.startedAt.toISOString() }));
+    const purchase = createCarrierActivities({ db, carriers: journey.carriers }).purchaseLabel;
+    const retried: BookedLabel = await new MockActivityEnvironment().run(purchase, input);
+    expect(retried.stageEnteredAt).toBe(label?.startedAt.toISOString());
+    expect(await db.stageTiming.count({ where: { shipmentId } })).toBe(visits.length);
+    expect(await db.label.count({ where: { shipmentId } })).toBe(1);
   });
 
   // Last in the file: the faults queued on the carriers not chosen stay queued.

@@ -28,17 +28,21 @@ import {
  *   histories/v2/  orders started as `orderWorkflowV2` / `shipmentWorkflowV2`, the code of today's types in
  *                  its v2 generation (patches asked of history; workflows/shared/generation.ts), no longer
  *                  re-recorded; and `returnWorkflow` histories recorded before v3;
+ *   histories/v3-early/  `orderWorkflowV3` / `shipmentWorkflowV3` as they ran before their rate shop chose the
+ *                  service and their label purchase wrote its stage (each then a local activity of the workflow's
+ *                  own), payloads sealed uncompressed: v3 orders in flight at that upgrade; no longer re-recorded;
  *   histories/v3/  the current types, `orderWorkflowV3` / `shipmentWorkflowV3`, and `returnWorkflow`
  *                  (recorded by test/workflows/returns.test.ts, whose journeys go through the API).
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
- * (v1's and v2's are never re-recorded).
+ * (v1's, v2's and v3-early's are never re-recorded).
  */
 /** The workflow types each generation of histories must hold: a v1 history replaying on v2 code would prove nothing. */
 const GENERATIONS = {
   v1: ['orderWorkflow', 'shipmentWorkflow'],
   v2: ['orderWorkflowV2', 'shipmentWorkflowV2', 'returnWorkflow'],
+  'v3-early': ['orderWorkflowV3', 'shipmentWorkflowV3'],
   v3: ['orderWorkflowV3', 'shipmentWorkflowV3', 'returnWorkflow'],
 } as const;
 const RECORD = RECORD_HISTORIES;
