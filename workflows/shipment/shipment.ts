@@ -21,10 +21,10 @@ import {
 import { MILESTONES_FOR_THE_ORDER, type ShipmentMilestone } from '../../domain/milestones';
 import type { Address } from '../../domain/order';
 import { stallWindowHours } from '../../domain/promise';
-import { initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../../domain/tracking';
+import { initialTrackingState, type TrackingState } from '../../domain/tracking';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, warehouseAt } from '../activity-options';
-import type { StoredScans, StoreScansRequest } from '../activity-types';
+import type { StoredScans } from '../activity-types';
 import {
   cancelShipmentSignal,
   searchAttributes,
@@ -42,7 +42,9 @@ import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { Timeline } from '../shared/timeline';
 import { Saga } from './saga';
-import type { LabelInHand, Parcels, ShipmentInput, ShipmentOutcome, TrackingWatch } from './types';
+import type { LabelInHand, Parcels, PendingScans, ScanWork, ShipmentInput, ShipmentOutcome, TrackingWatch } from './types';
+
+export type { ScanWork } from './types';
 
 /** The order called the shipment off before it left, or ops ended it: compensate and end so. */
 export class StopShipment extends Error {
@@ -50,12 +52,6 @@ export class StopShipment extends Error {
     super(stage);
   }
 }
-
-/** Scans heard but not yet written: they are written with the next status change, or at the end. */
-export type PendingScans = { source: 'webhook' | 'poll'; events: NormalisedTrackingEvent[] }[];
-
-/** What a v3 shipment does in the same write as its scans: consume the reservations at the hand-over, judge the promise. */
-export type ScanWork = Pick<StoreScansRequest, 'consumeReservations' | 'judgePromise'>;
 
 /**
  * One shipment's state and the steps that change it. The journey itself (pick slot → pick → pack →
@@ -187,10 +183,7 @@ export class ShipmentJourney {
     return this.announce(details, publication, withScans);
   }
 
-  /**
-   * Moves to `stage` as an activity already wrote it, in its own transaction: its database status and every
-   * stage visit so far, `stage`'s beginning `at` (the label purchase, v3). Only the search attribute is left.
-   */
+  /** Moves to `stage` as an activity wrote it in its own transaction (status, every visit so far, `stage` from `at`). */
   enterWrittenStage(stage: ShipmentStage, details: string, at: string): void {
     this.moveTo(stage, details, at);
     this.stages.take();
@@ -202,11 +195,8 @@ export class ShipmentJourney {
   private moveTo(stage: ShipmentStage, details: string, at: string): void {
     this.view.stage = stage;
     this.timeline.note('stage', SHIPMENT_STAGE_WORDS[stage].label, details);
-    this.stages.enter(
-      isFinalShipmentStage(stage) ? undefined : stage,
-      at,
-      isFinalShipmentStage(stage) ? FINAL_SHIPMENT_OUTCOME[stage] : 'ok',
-    );
+    const final = isFinalShipmentStage(stage);
+    this.stages.enter(final ? undefined : stage, at, final ? FINAL_SHIPMENT_OUTCOME[stage] : 'ok');
   }
 
   /** Says what the shipment is doing now, and writes its stage out as `publication` says (no new visit). */
@@ -297,7 +287,6 @@ export class ShipmentJourney {
     }
   }
 
-  /** Runs what is left of the saga, in reverse, and ends the shipment as cancelled or refunded. */
   /** The last stage, written with every visit and scan still pending; waits for updates still writing. */
   async finish(stage: FinalShipmentStage): Promise<void> {
     if (this.view.stage !== stage) await this.enterStage(stage, `Shipment ${SHIPMENT_STAGE_WORDS[stage].label}`);

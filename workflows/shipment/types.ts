@@ -1,9 +1,9 @@
-import type { TrackingState } from '../../domain/tracking';
+import type { NormalisedTrackingEvent, TrackingState } from '../../domain/tracking';
 import type { EscalationView, ShipmentLine, ShipmentView } from '../../domain/journey';
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import type { ParcelLossCause } from '../../domain/parcel-loss';
 import type { Address, ServiceLevel } from '../../domain/order';
-import type { PackedShipment, StageRecord } from '../activity-types';
+import type { PackedShipment, StageRecord, StoreScansRequest } from '../activity-types';
 import type { EscalationState } from '../shared/escalation';
 import type { Compensation } from './saga';
 
@@ -79,3 +79,9 @@ export interface ShipmentCarryOver {
 }
 
 export type { EscalationView };
+
+/** Scans heard but not yet written: they are written with the next status change, or at the end. */
+export type PendingScans = { source: 'webhook' | 'poll'; events: NormalisedTrackingEvent[] }[];
+
+/** What a v3 shipment does in the same write as its scans: consume the reservations at the hand-over, judge the promise. */
+export type ScanWork = Pick<StoreScansRequest, 'consumeReservations' | 'judgePromise'>;
