@@ -183,6 +183,20 @@ describe('carrier APIs that fail, and tracking events that come twice or out of 
     expect(retried.stageEnteredAt).toBe(label?.startedAt.toISOString());
     expect(await db.stageTiming.count({ where: { shipmentId } })).toBe(visits.length);
     expect(await db.label.count({ where: { shipmentId } })).toBe(1);
+
+    // A rate shop that cannot decide (a worker of the release before, a decision that fails) answers the quotes
+    // without a choice, which sends the workflow to its own chooseCarrierQuote, instead of failing the rate shop.
+    const shopInput = (await decodedPayload(
+      scheduled('quoteAllCarriers')?.activityTaskScheduledEventAttributes?.input?.payloads?.[0],
+    )) as Parameters<ReturnType<typeof createCarrierActivities>['quoteAllCarriers']>[0];
+    expect(shopInput.choose?.promisedBy).toBe(booked.promisedBy);
+    const failing = () => Promise.reject(new Error('learned facts unreachable'));
+    for (const chooseQuote of [undefined, failing]) {
+      const { quoteAllCarriers } = createCarrierActivities({ db, carriers: journey.carriers, ...(chooseQuote ? { chooseQuote } : {}) });
+      const answer: RateShop = await new MockActivityEnvironment().run(quoteAllCarriers, shopInput);
+      expect(answer.quotes.length).toBeGreaterThan(0);
+      expect(answer.choice).toBeUndefined();
+    }
   });
 
   // Last in the file: the faults queued on the carriers not chosen stay queued.
