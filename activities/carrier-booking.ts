@@ -23,6 +23,7 @@ import {
   NOT_PROCESSED_STATUSES,
 } from './carriers/errors';
 import type { Db } from './db';
+import { ScanRhythms } from './scan-rhythm';
 import { type StageRecord, upsertStage } from './stage-timing';
 import { parcelOfTrackingNumber, storeUnmappedScans } from './unmapped-scans';
 
@@ -38,6 +39,11 @@ export interface CarrierInfo {
   supportsWebhooks: boolean;
   /** Set for carriers that push scans yet are polled too, every this fraction of the stall window (ShipEngine). */
   pollStallFraction?: number;
+  /**
+   * The carrier's learned stall windows (business hours) after a parcel's 1st, 2nd and later transit scans
+   * (domain/scan-rhythm.ts); null for a step not learned yet. Absent until enough parcels were delivered.
+   */
+  stallWindowHours?: (number | null)[];
 }
 
 export interface RateShop {
@@ -178,6 +184,7 @@ function labelStage(stages: readonly StageRecord[], nowMs: number): { visits: St
  */
 export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistry; chooseQuote?: ChooseQuote }) {
   const { db, carriers } = deps;
+  const rhythms = new ScanRhythms(db);
   /** The currency the order is kept in: quotes are compared, and label costs counted, in it. */
   const orderCurrencyOf = async (shipmentId: string): Promise<string> =>
     (await db.shipment.findUnique({ where: { id: shipmentId }, select: { order: { select: { currency: true } } } }))?.order.currency ??
@@ -333,7 +340,12 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
      * `unanswered` instead of failing the rate shop. Only losing the carrier list fails it (and is retried).
      */
     async quoteAllCarriers(input: { request: RateRequest; choose?: RateShopChoice }): Promise<RateShop> {
-      const list = await activeCarriers();
+      const list = await Promise.all(
+        (await activeCarriers()).map(async (carrier) => {
+          const rhythm = await rhythms.of(carrier.code);
+          return rhythm ? { ...carrier, stallWindowHours: rhythm.windowHours } : carrier;
+        }),
+      );
       const unanswered: RateShop['unanswered'] = [];
       const answers = await Promise.all(
         list.map(async (carrier) => {

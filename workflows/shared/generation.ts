@@ -19,6 +19,7 @@ export const PATCHES = {
   repromiseOnScan: 'repromise-on-scan',
   reshipRefulfils: 'reship-refulfils',
   replacementWaitEscalates: 'replacement-wait-escalates',
+  learnedStallWindow: 'learned-stall-window',
 } as const;
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
 

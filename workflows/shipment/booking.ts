@@ -48,6 +48,7 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       amountCents: booked.amountCents,
       supportsWebhooks: bookedCarrier?.supportsWebhooks ?? false,
       ...(bookedCarrier?.pollStallFraction === undefined ? {} : { pollStallFraction: bookedCarrier.pollStallFraction }),
+      ...(bookedCarrier?.stallWindowHours === undefined ? {} : { stallWindowHours: bookedCarrier.stallWindowHours }),
     };
     Object.assign(j.view, {
       labelAttempt: attempt,

@@ -2,9 +2,11 @@ import { allHandlersFinished, condition, log, makeContinueAsNewFunc, workflowInf
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { hoursToRealMs } from '../../domain/clock';
 import type { FinalShipmentStage } from '../../domain/lifecycle';
+import { stallWindowAfter } from '../../domain/scan-rhythm';
 import { isBroken, isTerminal } from '../../domain/tracking';
 import { carrier, stock, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
+import { PATCHES } from '../shared/generation';
 import { bookLabel, voidLabel } from './booking';
 import { repromiseIfAtRisk, repromiseIfScanShowsRisk } from './repromise';
 import { giveUpParcel, reshipRefulfils } from './reship';
@@ -128,7 +130,7 @@ async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise
   }
   if (stalled && !isTerminal(status)) {
     const since = j.tracking.lastScanAt ?? new Date(j.watch.stallBaseMs).toISOString();
-    await j.escalations.raise('stuck', `no scan since ${since.slice(0, 16).replace('T', ' ')} (stall window ${j.stallWindowHours} h)`);
+    await j.escalations.raise('stuck', `no scan since ${since.slice(0, 16).replace('T', ' ')} (stall window ${stallWindowNow(j)} h)`);
     await repromiseIfAtRisk(j, 'stall', `no scan since ${since.slice(0, 16).replace('T', ' ')}`);
   }
   if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status)) {
@@ -144,7 +146,19 @@ async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise
 function stallAtMs(j: ShipmentJourney): number | undefined {
   if (!j.label || isTerminal(j.tracking.status) || j.escalations.isOpen('stuck') || j.escalations.isOpen('broken')) return undefined;
   const lastScanMs = j.tracking.lastScanAt ? Date.parse(j.tracking.lastScanAt) : 0;
-  return Math.max(j.watch.stallBaseMs, lastScanMs) + hoursToRealMs(j.stallWindowHours, j.input.timeScale);
+  return Math.max(j.watch.stallBaseMs, lastScanMs) + hoursToRealMs(stallWindowNow(j), j.input.timeScale);
+}
+
+/**
+ * Business hours of silence that make the parcel stuck now: the carrier's learned rhythm at the parcel's step
+ * (domain/scan-rhythm.ts) when its label carries one, else the service level's fixed window. Labels booked
+ * before the rhythm existed carry none and replay on the fixed window; v2 takes it behind a patch.
+ */
+function stallWindowNow(j: ShipmentJourney): number {
+  const learned = j.label?.stallWindowHours;
+  if (learned === undefined || !j.takes(PATCHES.learnedStallWindow)) return j.stallWindowHours;
+  const transitScans = j.tracking.timeline.filter((scan) => scan.status !== 'label_created').length;
+  return stallWindowAfter(learned, transitScans, j.stallWindowHours);
 }
 
 /** A carrier that refuses the poll (it lost track of the number) is no reason to fail: no scans means stuck in time. */

@@ -46,6 +46,11 @@ export interface LabelInHand {
   supportsWebhooks: boolean;
   /** A carrier that pushes scans but is polled too once this fraction of the stall window passes without one (absent in histories recorded before). */
   pollStallFraction?: number;
+  /**
+   * The carrier's learned stall windows after the 1st, 2nd and later transit scans (domain/scan-rhythm.ts),
+   * as the rate shop read them; absent in histories recorded before, and until the carrier has delivered enough.
+   */
+  stallWindowHours?: (number | null)[];
 }
 
 /** What the parcel needs to be (re-)booked: its parcels and where they leave from. */

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOUR_MS } from '../../domain/clock';
+import { ids } from '../../domain/ids';
+import { STALL_WINDOW_HOURS } from '../../domain/promise';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { type Journey, startJourney } from '../support/journey';
+import { firstShipmentId, orderIdOf, recipient, shipmentView, untilEscalation } from './steps';
+
+/** Delivered parcels every carrier scanned every three hours: what the rhythm is learned from. */
+const HISTORY_PARCELS = 25;
+const HISTORY_GAP_HOURS = 3;
+
+async function deliveredHistory(journey: Journey): Promise<void> {
+  const db = journey.database.db;
+  const carriers = await db.carrier.findMany({ select: { code: true } });
+  const warehouse = await db.warehouse.findFirstOrThrow({ select: { code: true } });
+  await createCustomer(db, { customerId: 'CUST-RHYTHM', addressId: 'ADDR-RHYTHM', name: 'Rhythm History' });
+  const startMs = (await journey.env.currentTimeMs()) - 30 * 24 * HOUR_MS;
+  for (const [c, carrier] of carriers.entries()) {
+    const orderId = `ORD-RHYTHM-${c}`;
+    await insertOrder(db, { orderId, customerId: 'CUST-RHYTHM', addressId: 'ADDR-RHYTHM', skuCode: 'MUG-CER-350', quantity: 1 });
+    for (let seq = 1; seq <= HISTORY_PARCELS; seq++) {
+      const shipmentId = ids.shipmentId(orderId, seq);
+      const trackingNumber = `HIST-${carrier.code}-${seq}`;
+      const scans = [0, 1, 2, 3, 4].map((i) => new Date(startMs + seq * HOUR_MS + i * HISTORY_GAP_HOURS * HOUR_MS));
+      await db.shipment.create({
+        data: {
+          id: shipmentId,
+          orderId,
+          seq,
+          warehouseCode: warehouse.code,
+          workflowId: `history-${shipmentId}`,
+          status: 'delivered',
+          promisedBy: new Date(startMs + 10 * 24 * HOUR_MS),
+          carrierCode: carrier.code,
+          trackingNumber,
+          deliveredAt: scans[4],
+        },
+      });
+      await db.trackingEvent.createMany({
+        data: scans.map((occurredAt, i) => ({
+          id: `${trackingNumber}-E${i}`,
+          shipmentId,
+          carrierCode: carrier.code,
+          carrierEventId: `${trackingNumber}-E${i}`,
+          trackingNumber,
+          carrierStatusCode: 'history',
+          status: i === 4 ? 'delivered' : 'in_transit',
+          occurredAt,
+          source: 'webhook',
+        })),
+      });
+    }
+  }
+}
+
+/**
+ * A stall is called by the carrier's own rhythm, learned from the parcels it delivered, not by the fixed
+ * window of the service level: a carrier that scans every three hours has lost a parcel silent for five,
+ * and ops hear it in time to re-ship within a standard promise. Labels without a rhythm (histories recorded
+ * before it, carriers not learned yet) keep the fixed window: the replay test and the re-ship tests hold them.
+ */
+describe('stall detection from the carrier scan rhythm', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+    await deliveredHistory(journey);
+  });
+  afterAll(async () => {
+    await journey?.teardown();
+  });
+
+  it("a standard parcel silent after its collection scan is stuck once its carrier's longest usual silence has passed half again, not after 48 h", async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') });
+    const orderId = orderIdOf(handle);
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: HOUR_MS });
+    const learnedHours = Math.ceil(HISTORY_GAP_HOURS * 1.5);
+    expect(stuck.detail).toContain(`stall window ${learnedHours} h`);
+
+    const view = await shipmentView(journey, firstShipmentId(handle));
+    const lastScanMs = Date.parse(view.lastScanAt ?? '');
+    expect(Number.isFinite(lastScanMs)).toBe(true);
+    // Business time (the test server's clock) when the escalation showed: `until` skips an hour at a time.
+    const silenceHours = ((await journey.env.currentTimeMs()) - lastScanMs) / HOUR_MS;
+    expect(silenceHours).toBeGreaterThanOrEqual(learnedHours);
+    expect(silenceHours).toBeLessThan(learnedHours + 3);
+    expect(silenceHours).toBeLessThan(STALL_WINDOW_HOURS.standard);
+  });
+});
