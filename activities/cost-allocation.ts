@@ -34,13 +34,19 @@ export interface AllocationByCost {
   estimatedCostCents: number;
 }
 
+/**
+ * `against`: the order's current promise (a first reservation, a restock), or the one it was given at intake
+ * (a replacement for a lost parcel: sent to arrive by the date the customer was first told while that is
+ * still reachable, not by the later date its loss moved the promise to; when it is not, the earliest).
+ */
 export async function costContext(
   deps: { db: Db; facts: PlanningFacts; settings: DecisionSettings },
   orderId: string,
+  against: 'current' | 'intake' = 'current',
 ): Promise<CostContext | undefined> {
   const order = await deps.db.order.findUnique({
     where: { id: orderId },
-    select: { promisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true } } },
+    select: { promisedBy: true, originalPromisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true } } },
   });
   if (!order) return undefined;
   const nowMs = Date.now();
@@ -50,7 +56,7 @@ export async function costContext(
     clock,
     promisedByDay: await deps.facts.promisedByDay(clock, nowMs),
     destination: order.shippingAddress,
-    promisedByMs: order.promisedBy.getTime(),
+    promisedByMs: (against === 'intake' ? (order.originalPromisedBy ?? order.promisedBy) : order.promisedBy).getTime(),
     nowMs,
     onTimeTarget: deps.settings.onTimeTarget,
   };

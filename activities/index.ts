@@ -1,4 +1,5 @@
-import type { DecisionSettings } from '../domain/decision-rules';
+import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
+import { costContext } from './cost-allocation';
 import { createCarrierActivities } from './carrier-booking';
 import { createCarrierDecisionActivities } from './carrier-decision';
 import type { CarrierRegistry } from './carriers/registry';
@@ -34,6 +35,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
   // One set of planning facts per process: allocation and carrier choice read the same learned transit.
   const facts = new PlanningFacts(deps.db);
   const decisions = deps.decisions ? { decisions: deps.decisions } : {};
+  const settings = deps.decisions ?? DEFAULT_DECISION_SETTINGS;
   const inventory = createInventoryActivities(deps.db, { ...decisions, facts });
   const repromise = createRepromiseActivities({
     db: deps.db,
@@ -55,7 +57,9 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),
     ...createReturnActivities(deps.db, deps.carriers, deps.waker),
-    ...createReshipActivities(deps.db, deps.waker),
+    ...createReshipActivities(deps.db, deps.waker, (orderId) =>
+      settings.rules === 'promise' ? costContext({ db: deps.db, facts, settings }, orderId, 'intake') : Promise.resolve(undefined),
+    ),
   };
 }
 

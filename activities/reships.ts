@@ -2,6 +2,7 @@ import type { LineShortage } from '../domain/inventory';
 import { ids } from '../domain/ids';
 import { claimReasonFor, PARCEL_LOSS_WORDS, type ParcelLossCause } from '../domain/parcel-loss';
 import type { Milestone } from '../domain/notifications';
+import type { CostContext } from './cost-allocation';
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { allocateLocked, holdAllocation, lockOrder, type Tx } from './inventory';
@@ -39,7 +40,15 @@ export interface ReplacementPlan {
 
 export const claimIdFor = (shipmentId: string) => `claim-${shipmentId}`;
 
-export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker) {
+/**
+ * `costsFor`: under the promise rules, what a replacement's allocation weighs (activities/cost-allocation.ts,
+ * against the intake promise); absent (the baseline rules), the customer's country first, then the lowest code.
+ */
+export function createReshipActivities(
+  db: Db,
+  waker: RelayWaker = noRelayWaker,
+  costsFor: (orderId: string) => Promise<CostContext | undefined> = async () => undefined,
+) {
   return {
     /**
      * Writes the given-up parcel's goods off (they left stock when the carrier took them; the movement records
@@ -113,11 +122,13 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
       cause?: ParcelLossCause;
       shipAvailable?: boolean;
     }): Promise<ReplacementPlan> {
-      return asActivity(() =>
-        withMilestones(db, waker, async (tx) => {
+      return asActivity(async () => {
+        // Read before the transaction: it holds its locks on one pooled connection and must not wait for a second.
+        const costs = await costsFor(orderId);
+        return withMilestones(db, waker, async (tx) => {
           await lockOrder(tx, orderId);
           const lost = await tx.shipment.findUniqueOrThrow({ where: { id: lostShipmentId }, include: { lines: true } });
-          const plan = await planReplacement(tx, orderId, lost, shipAvailable);
+          const plan = await planReplacement(tx, orderId, lost, shipAvailable, costs);
           const promisedBy = plan.planned.length > 0 ? lost.promisedBy.toISOString() : undefined;
           const milestone: Milestone = {
             orderId,
@@ -145,8 +156,8 @@ export function createReshipActivities(db: Db, waker: RelayWaker = noRelayWaker)
             },
           };
           return { result: plan, milestones: [milestone] };
-        }),
-      );
+        });
+      });
     },
 
     /**
@@ -211,12 +222,18 @@ export type ReshipActivities = ReturnType<typeof createReshipActivities>;
 
 type LostShipment = { id: string; orderId: string; promisedBy: Date; lines: { orderLineId: string; skuCode: string; quantity: number }[] };
 
-async function planReplacement(tx: Tx, orderId: string, lost: LostShipment, shipAvailable: boolean): Promise<ReplacementPlan> {
+async function planReplacement(
+  tx: Tx,
+  orderId: string,
+  lost: LostShipment,
+  shipAvailable: boolean,
+  costs: CostContext | undefined,
+): Promise<ReplacementPlan> {
   const already = await tx.shipment.findMany({ where: { replacesShipmentId: lost.id }, orderBy: { seq: 'asc' }, include: { lines: true } });
   if (already.length > 0) return { planned: already.map(toPlanned), shortages: [] };
 
   const wanted = lost.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity }));
-  const allocation = await allocateLocked(tx, orderId, wanted, []);
+  const allocation = await allocateLocked(tx, orderId, wanted, [], costs);
   const shortages = allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing }));
   if (shortages.length > 0 && (!shipAvailable || allocation.shipments.length === 0)) return { planned: [], shortages };
   const reservationsSoFar = await tx.reservation.count({ where: { orderId } });
