@@ -13,7 +13,13 @@ import { z } from 'zod';
  * (rate shopping and booking included); the carrier collects the parcel at `shipBy`; transit ends by the
  * promised date.
  */
-export const SLACK_STAGES = ['pick_wait', 'pick_pack', 'hand_over', 'transit'] as const;
+const TIMED_STAGES = ['pick_wait', 'pick_pack', 'hand_over', 'transit'] as const;
+/**
+ * The timed stages, then `lost_parcel`: the order's last parcel replaces one its carrier lost (stalled, broken),
+ * so the lost one's journey, the wait to call it lost and the replacement's whole journey ate the slack — no
+ * stage of the replacement's own plan can be judged against a plan it was never part of.
+ */
+export const SLACK_STAGES = [...TIMED_STAGES, 'lost_parcel'] as const;
 export type SlackStage = (typeof SLACK_STAGES)[number];
 
 export const SLACK_STAGE_LABELS: Readonly<Record<SlackStage, string>> = {
@@ -21,6 +27,7 @@ export const SLACK_STAGE_LABELS: Readonly<Record<SlackStage, string>> = {
   pick_pack: 'Pick & pack',
   hand_over: 'Hand-over',
   transit: 'Transit',
+  lost_parcel: 'Lost parcel, re-shipped',
 };
 
 /** Instants (epoch ms, wall clock) of a late order's last-delivered shipment, as planned and as it went. */
@@ -40,6 +47,8 @@ export interface LateShipmentFacts {
   /** The carrier's first scan (that visit ended, else Shipment.shippedAt). */
   handedOverMs: number | null;
   deliveredMs: number;
+  /** The last-delivered shipment replaces a parcel the carrier lost. */
+  replacesLostParcel?: boolean;
 }
 
 export interface SlackVerdict {
@@ -55,12 +64,13 @@ export interface SlackVerdict {
  * first workflows has no pick row); an order with no stored plan cannot be judged at all.
  */
 export function slackConsumer(facts: LateShipmentFacts): SlackVerdict {
+  if (facts.replacesLostParcel) return { stage: 'lost_parcel', overrunMs: facts.deliveredMs - facts.promisedByMs };
   if (facts.plannedShipByMs === null) return { stage: null, overrunMs: null };
   const pickSlotMs = facts.plannedShipByMs - facts.packingMs;
   const planned = [facts.orderPlacedMs, pickSlotMs, facts.plannedShipByMs, facts.plannedShipByMs, facts.promisedByMs];
   const actual = [facts.orderPlacedMs, facts.pickStartedMs, facts.readyForCarrierMs, facts.handedOverMs, facts.deliveredMs];
   let best: SlackVerdict = { stage: null, overrunMs: null };
-  SLACK_STAGES.forEach((stage, i) => {
+  TIMED_STAGES.forEach((stage, i) => {
     const start = actual[i];
     const end = actual[i + 1];
     const planStart = planned[i];
@@ -149,7 +159,9 @@ export const SLACK_RULE =
   'An order is late when its last parcel arrived after the promise given at intake. Its journey is cut where the ' +
   "intake plan has a date: waiting until the pick slot (shipBy − the warehouse's packing time), pick and pack until " +
   'shipBy, hand-over to the first carrier scan (planned at shipBy), transit to delivery (planned by the promise). ' +
-  'The stage whose actual duration most exceeded its planned one consumed the slack.';
+  'The stage whose actual duration most exceeded its planned one consumed the slack; an order whose last parcel ' +
+  'replaces one its carrier lost counts under the lost parcel. A lost parcel that was re-shipped does not keep its ' +
+  'order out of the figures: the order is delivered when its other parcels and the replacements are.';
 
 export const HINDSIGHT_KNOWN =
   'Hindsight (the cheapest warehouse, boxes and service that would have kept the same promise, with perfect knowledge ' +

@@ -57,6 +57,7 @@ interface LateRow {
   ready_at: Date | null;
   handed_over: Date | null;
   delivered_at: Date;
+  replaces_lost: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -72,7 +73,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
         -- Only orders with a parcel delivered in the window can have their last one delivered there.
         WHERE o.id IN (SELECT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to})
         GROUP BY o.id
-        HAVING bool_and(s."deliveredAt" IS NOT NULL) AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
+        -- A lost parcel is never delivered: its replacement is (the order is counted once everything else arrived).
+        HAVING bool_and(s."deliveredAt" IS NOT NULL OR s.status = 'lost') AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
       )
       SELECT count(*)::int AS orders,
              (count(*) FILTER (WHERE od.delivered <= od.promised))::int AS on_time,
@@ -138,7 +140,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
         -- Only orders with a parcel delivered in the window can have their last one delivered there.
         WHERE o.id IN (SELECT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to})
         GROUP BY o.id
-        HAVING bool_and(s."deliveredAt" IS NOT NULL) AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
+        -- A lost parcel is never delivered: its replacement is (the order is counted once everything else arrived).
+        HAVING bool_and(s."deliveredAt" IS NOT NULL OR s.status = 'lost') AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
       )
       SELECT DISTINCT ON (od.id)
              od.id AS order_id, od."createdAt" AS placed_at, od.promised,
@@ -152,7 +155,8 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
               WHERE t."orderId" = od.id AND t."shipmentId" = s.id AND t.stage = 'picking') AS pick_started,
              lc."startedAt" AS ready_at,
              coalesce(lc."endedAt", s."shippedAt") AS handed_over,
-             s."deliveredAt" AS delivered_at
+             s."deliveredAt" AS delivered_at,
+             s."replacesShipmentId" IS NOT NULL AS replaces_lost
       FROM od
       JOIN "Shipment" s ON s."orderId" = od.id AND s."deliveredAt" = od.delivered
       JOIN "Warehouse" w ON w.code = s."warehouseCode"
@@ -225,5 +229,6 @@ function lateFacts(row: LateRow, timeScale: number): LateShipmentFacts {
     readyForCarrierMs: row.ready_at?.getTime() ?? null,
     handedOverMs: row.handed_over?.getTime() ?? null,
     deliveredMs: row.delivered_at.getTime(),
+    replacesLostParcel: row.replaces_lost,
   };
 }

@@ -214,6 +214,36 @@ describe('promise keeping from the database', () => {
     expect(empty.late).toMatchObject({ orders: 0, unattributed: 0 });
   });
 
+  it("counts an order whose lost parcel was re-shipped once its replacement arrives, its slack eaten by the lost parcel, both parcels' cost in its own", async () => {
+    // Collected on time, then never scanned again: written off, its goods sent again in S2, delivered weeks late.
+    await order({ id: 'PK-LOST', country: 'FR', carrier: 'swiftpost', pickStarted: 18, ready: 19.5, handedOver: 21, delivered: null });
+    await db.shipment.update({ where: { id: 'PK-LOST-S1' }, data: { status: 'lost' } });
+    await db.shipment.create({
+      data: {
+        id: 'PK-LOST-S2',
+        orderId: 'PK-LOST',
+        seq: 2,
+        warehouseCode: 'PAR1',
+        workflowId: 'shipment-PK-LOST-S2',
+        status: 'delivered',
+        promisedBy: new Date(T + 48 * HOUR),
+        replacesShipmentId: 'PK-LOST-S1',
+        carrierCode: 'swiftpost',
+        serviceCode: 'express',
+        packagingCostCents: 120,
+        shippingCostCents: 1490,
+        shippedAt: new Date(T + 800 * HOUR),
+        deliveredAt: new Date(T + 820 * HOUR),
+      },
+    });
+    const lost = await computePromiseKeeping(db, new Date(T + 790 * HOUR), new Date(T + 830 * HOUR), 1);
+    expect(lost).toMatchObject({ ordersDelivered: 1, onTime: 0, costPerOrderCents: 810 + 1610 });
+    const by = Object.fromEntries(lost.late.slackConsumedBy.map((s) => [s.stage, s]));
+    expect(lost.late.orders).toBe(1);
+    expect(by.lost_parcel).toMatchObject({ orders: 1, medianOverrunHours: 820 - 48 });
+    expect(by.pick_wait?.orders).toBe(0);
+  });
+
   it('reports tightness and overruns in business hours under a demo clock', async () => {
     const scaled = await computePromiseKeeping(db, FROM, TO, 10);
     expect(scaled.tightnessP50Hours).toBe(-140);

@@ -54,6 +54,14 @@ describe('slackConsumer', () => {
     expect(slackConsumer(facts({ pickStartedMs: null, handedOverMs: T + 21 * HOUR, deliveredMs: T + 70 * HOUR })).stage).toBe('transit');
   });
 
+  it("blames the lost parcel when the order's last parcel replaces one its carrier lost, however its own stages went", () => {
+    const replacement = facts({ pickStartedMs: T + 60 * HOUR, readyForCarrierMs: T + 62 * HOUR, handedOverMs: T + 63 * HOUR });
+    expect(slackConsumer({ ...replacement, deliveredMs: T + 80 * HOUR, replacesLostParcel: true })).toEqual({
+      stage: 'lost_parcel',
+      overrunMs: 32 * HOUR,
+    });
+  });
+
   it('cannot judge an order without a stored plan', () => {
     expect(slackConsumer(facts({ plannedShipByMs: null, deliveredMs: T + 70 * HOUR }))).toEqual({ stage: null, overrunMs: null });
   });
@@ -77,6 +85,7 @@ describe('slackSummary', () => {
       { stage: 'pick_pack', label: 'Pick & pack', orders: 0, medianOverrunHours: null },
       { stage: 'hand_over', label: 'Hand-over', orders: 0, medianOverrunHours: null },
       { stage: 'transit', label: 'Transit', orders: 2, medianOverrunHours: 10 },
+      { stage: 'lost_parcel', label: 'Lost parcel, re-shipped', orders: 0, medianOverrunHours: null },
     ]);
   });
 
