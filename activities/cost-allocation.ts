@@ -3,6 +3,7 @@ import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { type Destination, lastDeliveryDayBy, type NetworkFacts, ShipmentCosting, type ShipmentOption } from '../domain/fulfilment-plan';
 import { planForPromise } from '../domain/promise-engine';
+import { cutoffJudgedAt } from '../domain/warehouse-slot';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import type { PlanningFacts } from './planning-facts';
@@ -24,6 +25,8 @@ export interface CostContext {
   destination: Destination;
   promisedByMs: number;
   nowMs: number;
+  /** Real instant the order came in, for its first reservation: the cut-off is judged there, as its pick slot will be. */
+  receivedAtMs?: number;
   onTimeTarget: number;
 }
 
@@ -46,7 +49,13 @@ export async function costContext(
 ): Promise<CostContext | undefined> {
   const order = await deps.db.order.findUnique({
     where: { id: orderId },
-    select: { promisedBy: true, originalPromisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true } } },
+    select: {
+      promisedBy: true,
+      originalPromisedBy: true,
+      createdAt: true,
+      shippingAddress: { select: { countryCode: true, postalCode: true } },
+      _count: { select: { shipments: true } },
+    },
   });
   if (!order) return undefined;
   const nowMs = Date.now();
@@ -58,6 +67,8 @@ export async function costContext(
     destination: order.shippingAddress,
     promisedByMs: (against === 'intake' ? (order.originalPromisedBy ?? order.promisedBy) : order.promisedBy).getTime(),
     nowMs,
+    // Its first shipments' pick slots judge the cut-off at its arrival (activities/warehouse.ts): so does their allocation.
+    ...(order._count.shipments === 0 ? { receivedAtMs: order.createdAt.getTime() } : {}),
     onTimeTarget: deps.settings.onTimeTarget,
   };
 }
@@ -74,6 +85,7 @@ export function allocateByCost(
   const warehouses = new Map(network.warehouses.map((w) => [w.code, w]));
   const costing = new ShipmentCosting(network);
   const nowBusiness = toBusinessMs(clock, context.nowMs);
+  const receivedBusiness = context.receivedAtMs === undefined ? undefined : toBusinessMs(clock, context.receivedAtMs);
 
   const plans: ShipmentOption[][] = [];
   const allocations: Allocation[] = [];
@@ -81,7 +93,14 @@ export function allocateByCost(
     const options = allocation.shipments.flatMap((shipment) => {
       const warehouse = warehouses.get(shipment.warehouseCode);
       const option =
-        warehouse && costing.option(warehouse, shipment.lines, destination, nowBusiness, context.promisedByDay[warehouse.code] ?? {});
+        warehouse &&
+        costing.option(
+          warehouse,
+          shipment.lines,
+          destination,
+          cutoffJudgedAt(nowBusiness, receivedBusiness, warehouse.timeZone),
+          context.promisedByDay[warehouse.code] ?? {},
+        );
       return option ? [option] : [];
     });
     if (options.length !== allocation.shipments.length) continue;

@@ -5,8 +5,8 @@ import { DomainError } from '../domain/errors';
 import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
 import { DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES } from '../domain/decision-rules';
 import { isWorkingDayIn } from '../domain/calendar';
-import { localDay, localMidnightMs } from '../domain/local-time';
-import { nextPickSlot } from '../domain/warehouse-slot';
+import { localMidnightMs } from '../domain/local-time';
+import { cutoffJudgedAt, nextPickSlot } from '../domain/warehouse-slot';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
@@ -50,16 +50,6 @@ type SlotInput = {
   /** Workflow time the order came in (its first shipments only). */
   receivedAtMs?: number;
 };
-
-/**
- * The instant the cut-off is judged at: an order received before today's cut-off makes today's pick however
- * long Colis's own steps (reservation, allocation) took to reach the booking, as a warehouse's wave takes
- * every order received by its cut-off; an order received another day is judged now. Business time.
- */
-function cutoffJudgedAt(nowMs: number, receivedAtMs: number | undefined, timeZone: string): number {
-  if (receivedAtMs === undefined || receivedAtMs > nowMs) return nowMs;
-  return localDay(receivedAtMs, timeZone) === localDay(nowMs, timeZone) ? receivedAtMs : nowMs;
-}
 
 /**
  * Books a pick slot: today if before the cut-off and under the daily capacity, else the next

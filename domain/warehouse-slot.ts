@@ -1,4 +1,4 @@
-import { addDays, isoDay, isWeekend, localDateTime, localMidnightMs, parseLocalTime } from './local-time';
+import { addDays, isoDay, isWeekend, localDateTime, localDay, localMidnightMs, parseLocalTime } from './local-time';
 
 export { localDay } from './local-time';
 
@@ -60,6 +60,16 @@ export function nextPickSlot(request: PickSlotRequest): PickSlot | undefined {
     if (isPickDay(day) && hasRoom(day)) return { day, startsAtMs: localMidnightMs(day, timeZone) };
   }
   return undefined;
+}
+
+/**
+ * The instant the cut-off is judged at: an order received before today's cut-off makes today's pick however
+ * long Colis's own steps (reservation, allocation) took to reach the booking, as a warehouse's wave takes
+ * every order received by its cut-off; an order received another day is judged now. Business time.
+ */
+export function cutoffJudgedAt(nowMs: number, receivedAtMs: number | undefined, timeZone: string): number {
+  if (receivedAtMs === undefined || receivedAtMs > nowMs) return nowMs;
+  return localDay(receivedAtMs, timeZone) === localDay(nowMs, timeZone) ? receivedAtMs : nowMs;
 }
 
 /** Saturday and Sunday are not working days. `day` is a calendar date, so UTC arithmetic is exact. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWorkingDay, localDay, nextPickSlot, type PickSlotRequest } from '../../domain/warehouse-slot';
+import { cutoffJudgedAt, isWorkingDay, localDay, nextPickSlot, type PickSlotRequest } from '../../domain/warehouse-slot';
 
 const paris = (nowIso: string, overrides: Partial<PickSlotRequest> = {}): PickSlotRequest => ({
   nowMs: Date.parse(nowIso),
@@ -63,6 +63,26 @@ describe('nextPickSlot', () => {
     const full = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`2025-03-${String(5 + i).padStart(2, '0')}`, 10]));
     expect(nextPickSlot(paris('2025-03-05T08:00:00Z', { bookedByDay: full, horizonDays: 7 }))).toBeUndefined();
     expect(nextPickSlot(paris('2025-03-05T08:00:00Z', { bookedByDay: full, horizonDays: 12 }))?.day).toBe('2025-03-17');
+  });
+});
+
+describe('cutoffJudgedAt', () => {
+  const at = (iso: string) => Date.parse(iso);
+
+  it('judges the cut-off when the order came in, earlier the same local day: reaching the decision late does not cost the day', () => {
+    // Received 13:30 in Paris, decided at 17:00 after a 14:00 cut-off: still today's pick.
+    const judged = cutoffJudgedAt(at('2025-03-05T16:00:00Z'), at('2025-03-05T12:30:00Z'), 'Europe/Paris');
+    expect(judged).toBe(at('2025-03-05T12:30:00Z'));
+    expect(nextPickSlot(paris('2025-03-05T16:00:00Z', { nowMs: judged }))?.day).toBe('2025-03-05');
+  });
+
+  it('judges it now for an order received another local day, for one without a receipt, and for a receipt after now', () => {
+    const now = at('2025-03-05T16:00:00Z');
+    // 00:30 in Paris on the 5th is still the 4th in UTC terms, but the 5th locally: same local day.
+    expect(cutoffJudgedAt(now, at('2025-03-04T23:30:00Z'), 'Europe/Paris')).toBe(at('2025-03-04T23:30:00Z'));
+    expect(cutoffJudgedAt(now, at('2025-03-04T22:30:00Z'), 'Europe/Paris')).toBe(now);
+    expect(cutoffJudgedAt(now, undefined, 'Europe/Paris')).toBe(now);
+    expect(cutoffJudgedAt(now, now + 1, 'Europe/Paris')).toBe(now);
   });
 });
 
