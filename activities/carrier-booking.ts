@@ -41,7 +41,7 @@ export interface CarrierInfo {
   pollStallFraction?: number;
   /**
    * The carrier's learned stall windows (business hours) after a parcel's 1st, 2nd and later transit scans
-   * (domain/scan-rhythm.ts); null for a step not learned yet. Absent until enough parcels were delivered.
+   * (domain/scan-rhythm.ts); null for a step not learned yet. Absent until the carrier has scanned enough parcels.
    */
   stallWindowHours?: (number | null)[];
 }

@@ -4,13 +4,17 @@ import type { Db } from './db';
 
 /**
  * Each carrier's scan rhythm (domain/scan-rhythm.ts), learned from the transit scans of its most recently
- * delivered parcels and reused for a minute: a rate shop hands it to the label it books, so the journey
- * calls a silent parcel stalled by its own carrier's habits.
+ * scanned parcels and reused for a few seconds: a rate shop hands it to the label it books, so the journey
+ * calls a silent parcel stalled by its own carrier's habits. Parcels still on their way count too: every
+ * silence that a next scan has closed is one the carrier left, and a new deployment learns its carriers
+ * in a day rather than in the week its first parcels take to arrive. A silence still open is not counted.
  */
 
-/** Delivered parcels per carrier learned from: recent enough to follow a carrier that changes. */
+/** Parcels per carrier learned from: recent enough to follow a carrier that changes. */
 const RECENT_PARCELS = 200;
-const REUSE_MS = 60_000;
+/** Only scans this recent are read (real time). */
+const LOOKBACK_MS = 30 * 86_400_000;
+const REUSE_MS = 15_000;
 
 type ScanRow = { carrierCode: string; shipmentId: string; occurredAt: Date };
 
@@ -25,16 +29,20 @@ export class ScanRhythms {
   }
 
   private async load(nowMs: number): Promise<Map<string, ScanRhythm>> {
-    // The scans of the label that was delivered (a re-booked shipment's voided label is another parcel).
+    // The scans of each shipment's current label (a re-booked shipment's voided label was another parcel).
     const rows = await this.db.$queryRaw<ScanRow[]>`
-      WITH recent AS (
-        SELECT id, "carrierCode", "trackingNumber",
-               row_number() OVER (PARTITION BY "carrierCode" ORDER BY "deliveredAt" DESC) AS rank
-        FROM "Shipment" WHERE status = 'delivered' AND "deliveredAt" IS NOT NULL AND "trackingNumber" IS NOT NULL
+      WITH scans AS (
+        SELECT e."shipmentId", s."carrierCode", e."occurredAt"
+        FROM "TrackingEvent" e JOIN "Shipment" s ON s.id = e."shipmentId" AND s."trackingNumber" = e."trackingNumber"
+        WHERE e.status <> 'label_created' AND e."occurredAt" >= ${new Date(nowMs - LOOKBACK_MS)} AND s."carrierCode" IS NOT NULL
+      ),
+      recent AS (
+        SELECT "shipmentId", row_number() OVER (PARTITION BY "carrierCode" ORDER BY max("occurredAt") DESC) AS rank
+        FROM scans GROUP BY "shipmentId", "carrierCode" HAVING count(*) >= 2
       )
-      SELECT r."carrierCode", r.id AS "shipmentId", e."occurredAt"
-      FROM recent r JOIN "TrackingEvent" e ON e."shipmentId" = r.id AND e."trackingNumber" = r."trackingNumber"
-      WHERE r.rank <= ${RECENT_PARCELS} AND e.status <> 'label_created'`;
+      SELECT scans."carrierCode", scans."shipmentId", scans."occurredAt"
+      FROM scans JOIN recent ON recent."shipmentId" = scans."shipmentId"
+      WHERE recent.rank <= ${RECENT_PARCELS}`;
     const { scale } = await currentBusinessClock(this.db, nowMs);
     const parcels = new Map<string, Map<string, number[]>>();
     for (const row of rows) {

@@ -1,5 +1,5 @@
 /**
- * A carrier's scan rhythm, learned from the parcels it delivered: the longest silence it left between one
+ * A carrier's scan rhythm, learned from the parcels it scanned: the longest silence it left between one
  * transit scan and the next at each step of a journey (after the parcel's first scan, its second, and any
  * later one). A parcel silent for well over that is stalled, whatever its service level: a carrier that
  * scans the hub four hours after collection has lost a parcel it has not scanned for ten, long before a
@@ -7,13 +7,13 @@
  *
  * Steps are told apart because the silences are not alike: collection → hub is hours, line-haul scans
  * half a day apart. The label's own "created" scan is the shop's, not the carrier's, and is not a step.
- * Until a step has enough delivered parcels behind it, or when the learned window would be longer, the
+ * Until a step has enough parcels behind it, or when the learned window would be longer, the
  * fixed window of the service level holds.
  */
 
 /** Steps told apart: after the 1st transit scan, the 2nd, and the 3rd or any later one. */
 export const RHYTHM_STEPS = 3;
-/** Delivered parcels a step needs before its silence is trusted. */
+/** Parcels a step needs before its silence is trusted. */
 export const MIN_PARCELS_PER_STEP = 20;
 /** A stall is a silence this many times the longest the carrier left at that step. */
 export const SILENCE_MARGIN = 1.5;
@@ -23,15 +23,15 @@ export const MIN_WINDOW_HOURS = 4;
 export interface ScanRhythm {
   /** Per step (index 0 = after the 1st transit scan), the stall window in business hours; null: not enough parcels yet. */
   windowHours: (number | null)[];
-  /** Delivered parcels learned from. */
+  /** Parcels learned from. */
   parcels: number;
 }
 
 const HOUR_MS = 3_600_000;
 
 /**
- * The rhythm from delivered parcels' transit scans (business ms, any order, label-created scans left out
- * by the caller). Undefined when no step has enough parcels: the fixed windows hold.
+ * The rhythm from parcels' transit scans (business ms, any order, label-created scans left out by the
+ * caller; a silence counts once a next scan closed it). Undefined when no step has enough parcels: the fixed windows hold.
  */
 export function learnScanRhythm(parcels: readonly (readonly number[])[]): ScanRhythm | undefined {
   const longest = new Array<number>(RHYTHM_STEPS).fill(0);

@@ -15,7 +15,7 @@ async function deliveredHistory(journey: Journey): Promise<void> {
   const carriers = await db.carrier.findMany({ select: { code: true } });
   const warehouse = await db.warehouse.findFirstOrThrow({ select: { code: true } });
   await createCustomer(db, { customerId: 'CUST-RHYTHM', addressId: 'ADDR-RHYTHM', name: 'Rhythm History' });
-  const startMs = (await journey.env.currentTimeMs()) - 30 * 24 * HOUR_MS;
+  const startMs = (await journey.env.currentTimeMs()) - 10 * 24 * HOUR_MS;
   for (const [c, carrier] of carriers.entries()) {
     const orderId = `ORD-RHYTHM-${c}`;
     await insertOrder(db, { orderId, customerId: 'CUST-RHYTHM', addressId: 'ADDR-RHYTHM', skuCode: 'MUG-CER-350', quantity: 1 });
@@ -55,7 +55,7 @@ async function deliveredHistory(journey: Journey): Promise<void> {
 }
 
 /**
- * A stall is called by the carrier's own rhythm, learned from the parcels it delivered, not by the fixed
+ * A stall is called by the carrier's own rhythm, learned from the parcels it scanned, not by the fixed
  * window of the service level: a carrier that scans every three hours has lost a parcel silent for five,
  * and ops hear it in time to re-ship within a standard promise. Labels without a rhythm (histories recorded
  * before it, carriers not learned yet) keep the fixed window: the replay test and the re-ship tests hold them.
