@@ -19,7 +19,6 @@ export const PATCHES = {
   repromiseOnScan: 'repromise-on-scan',
   reshipRefulfils: 'reship-refulfils',
   replacementWaitEscalates: 'replacement-wait-escalates',
-  learnedStallWindow: 'learned-stall-window',
 } as const;
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
 
@@ -36,6 +35,7 @@ export function takes(generation: Generation, patchId: PatchId): boolean {
 export const LATER_PATCHES = {
   cancelClosesEscalations: 'cancel-closes-escalations',
   returnRestockWakesOrders: 'return-restock-wakes-orders',
+  learnedStallWindow: 'learned-stall-window',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -6,7 +6,7 @@ import { stallWindowAfter } from '../../domain/scan-rhythm';
 import { isBroken, isTerminal } from '../../domain/tracking';
 import { carrier, stock, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
-import { PATCHES } from '../shared/generation';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { bookLabel, voidLabel } from './booking';
 import { repromiseIfAtRisk, repromiseIfScanShowsRisk } from './repromise';
 import { giveUpParcel, reshipRefulfils } from './reship';
@@ -152,11 +152,11 @@ function stallAtMs(j: ShipmentJourney): number | undefined {
 /**
  * Business hours of silence that make the parcel stuck now: the carrier's learned rhythm at the parcel's step
  * (domain/scan-rhythm.ts) when its label carries one, else the service level's fixed window. Labels booked
- * before the rhythm existed carry none and replay on the fixed window; v2 takes it behind a patch.
+ * before the rhythm existed carry none and replay on the fixed window; every generation asks history too.
  */
 function stallWindowNow(j: ShipmentJourney): number {
   const learned = j.label?.stallWindowHours;
-  if (learned === undefined || !j.takes(PATCHES.learnedStallWindow)) return j.stallWindowHours;
+  if (learned === undefined || !takesLater(LATER_PATCHES.learnedStallWindow)) return j.stallWindowHours;
   const transitScans = j.tracking.timeline.filter((scan) => scan.status !== 'label_created').length;
   return stallWindowAfter(learned, transitScans, j.stallWindowHours);
 }
