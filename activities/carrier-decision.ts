@@ -75,9 +75,7 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
         const destination = { countryCode: input.destinationCountryCode };
         // The carrier takes the parcel the day its label is bought (the label follows packing).
         const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf(input.originCountryCode));
-        const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, toBusinessMs(clock, Date.parse(input.promisedBy)));
-        const workingDays = workingDaysBetween(destination, handoverDay, promisedDay);
-        const probability = (quote: RateQuote) =>
+        const probability = (quote: RateQuote, workingDays: number) =>
           probabilityWithin(
             network.transit.distribution(
               quote.carrierCode,
@@ -88,7 +86,11 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
             ),
             workingDays,
           );
-        const choice = chooseByLateRisk(input.quotes, probability, settings.onTimeTarget);
+        const choice = await aimAtIntakePromise(deps.db, input, (promisedBy) => {
+          const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, toBusinessMs(clock, Date.parse(promisedBy)));
+          const workingDays = workingDaysBetween(destination, handoverDay, promisedDay);
+          return chooseByLateRisk(input.quotes, (quote) => probability(quote, workingDays), settings.onTimeTarget);
+        });
         if (choice.kind === 'NoServiceAvailable') return choice;
         return {
           kind: 'Chosen',
@@ -107,3 +109,26 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
 }
 
 export type CarrierDecisionActivities = ReturnType<typeof createCarrierDecisionActivities>;
+
+/**
+ * A lost parcel's replacement aims at the date the customer was first given while a service can still keep it
+ * (its allocation already does: activities/reships.ts), not at the promise its stall or loss moved: the
+ * replacement is what can still make the order on time. Any other shipment, or a replacement no service can
+ * bring by then, is decided against the promise in force.
+ */
+async function aimAtIntakePromise(
+  db: Db,
+  input: CarrierDecisionRequest,
+  decideBy: (promisedBy: string) => ReturnType<typeof chooseByLateRisk>,
+): Promise<ReturnType<typeof chooseByLateRisk>> {
+  const shipment = await db.shipment.findUnique({
+    where: { id: input.shipmentId },
+    select: { replacesShipmentId: true, order: { select: { originalPromisedBy: true } } },
+  });
+  const intake = shipment?.replacesShipmentId ? shipment.order.originalPromisedBy : null;
+  if (intake && intake.getTime() < Date.parse(input.promisedBy)) {
+    const keepsIntake = decideBy(intake.toISOString());
+    if (keepsIntake.kind === 'Chosen' && !keepsIntake.promiseMiss) return keepsIntake;
+  }
+  return decideBy(input.promisedBy);
+}

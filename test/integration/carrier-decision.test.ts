@@ -8,6 +8,7 @@ import type { DecisionSettings } from '../../domain/decision-rules';
 import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
 import { localDay } from '../../domain/local-time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
 
 /**
  * Carrier choice by late risk on real PostgreSQL: the seeded carriers' published on-time shares are the
@@ -110,5 +111,33 @@ describe('carrier choice by late risk', () => {
 
   it('answers that no service is available when no carrier quoted', async () => {
     expect(await decide(PROMISE_RULES, { ...request(promiseIn(3)), quotes: [] })).toEqual({ kind: 'NoServiceAvailable' });
+  });
+  it("a lost parcel's replacement is booked to keep the date the customer was first given, when a service still can", async () => {
+    // Runs after the EcoRoute lateness above was learned: EcoRoute takes 4 working days where it quotes 2.
+    await createCustomer(db, { customerId: 'cust-repl', addressId: 'addr-repl', name: 'Replacement Test' });
+    const intake = new Date(promiseIn(3));
+    const moved = promiseIn(6);
+    await insertOrder(db, { orderId: 'ORD-REPL', customerId: 'cust-repl', addressId: 'addr-repl', skuCode: 'MUG-CER-350', quantity: 1 });
+    await db.order.update({ where: { id: 'ORD-REPL' }, data: { originalPromisedBy: intake, promisedBy: new Date(moved) } });
+    const shipment = (seq: number, replaces?: string) => ({
+      id: `ORD-REPL-S${seq}`,
+      orderId: 'ORD-REPL',
+      seq,
+      warehouseCode: 'PAR1',
+      workflowId: `shipment-ORD-REPL-S${seq}`,
+      promisedBy: new Date(moved),
+      ...(replaces ? { replacesShipmentId: replaces } : {}),
+    });
+    await db.shipment.create({ data: { ...shipment(1), status: 'lost' } });
+    await db.shipment.create({ data: shipment(2, 'ORD-REPL-S1') });
+
+    // Against the moved promise EcoRoute would do (and is cheaper); against the intake date only SwiftPost does.
+    const replacement = await decide(PROMISE_RULES, { ...request(moved), shipmentId: 'ORD-REPL-S2' });
+    expect(replacement).toMatchObject({ kind: 'Chosen', promiseMiss: false });
+    if (replacement.kind === 'Chosen') expect(replacement.quote.carrierCode).toBe('swiftpost');
+    // Any other shipment is decided against the promise in force.
+    const first = await decide(PROMISE_RULES, { ...request(moved), shipmentId: 'ORD-REPL-S1' });
+    if (first.kind === 'Chosen') expect(first.quote.carrierCode).toBe('ecoroute');
+    expect(first.kind).toBe('Chosen');
   });
 });
