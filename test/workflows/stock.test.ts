@@ -12,6 +12,19 @@ describe('stock on the order journey: split shipments, backorders and short ship
   });
   afterAll(() => journey?.teardown());
 
+  /** An order short of `sku` whose 24-hour backorder wait has passed: ops are asked, and the order knows it. */
+  async function pastBackorderDeadline(sku: string, quantity: number) {
+    const handle = await journey.placeOrder({ lines: [{ sku, quantity }], backorderPolicy: 'backorder', backorderWaitHours: 24 });
+    const escalation = await untilEscalation(
+      journey,
+      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
+      { stepMs: 6 * HOUR_MS },
+    );
+    // The row lands before the order knows the escalation: answer once its view lists it.
+    await untilWorkflowKnowsEscalation(journey, escalation);
+    return { handle, escalation };
+  }
+
   it('lines only different warehouses hold ship as one shipment per warehouse, both delivered', async () => {
     const handle = await journey.placeOrder({
       lines: [
@@ -63,18 +76,7 @@ describe('stock on the order journey: split shipments, backorders and short ship
   });
 
   it('at the backorder deadline ops are asked, and "ship_available" ships what is held', async () => {
-    const handle = await journey.placeOrder({
-      lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }],
-      backorderPolicy: 'backorder',
-      backorderWaitHours: 24,
-    });
-    const escalation = await untilEscalation(
-      journey,
-      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
-      { stepMs: 6 * HOUR_MS },
-    );
-    // The row lands before the order knows the escalation: answer once its view lists it.
-    await untilWorkflowKnowsEscalation(journey, escalation);
+    const { handle, escalation } = await pastBackorderDeadline('POT-CASTIRON-6L', 5);
     const resolved = await handle.executeUpdate(resolveEscalationUpdate, {
       args: [{ escalationId: escalation.id, decision: 'ship_available', resolvedBy: 'test' }],
     });
@@ -92,18 +94,7 @@ describe('stock on the order journey: split shipments, backorders and short ship
   it('at the backorder deadline "cancel" ends the order and gives every unit back', async () => {
     const inventory = createInventoryActivities(journey.database.db);
     const before = await stockSnapshot(journey, ['WATCH-STEEL-40']);
-    const handle = await journey.placeOrder({
-      lines: [{ sku: 'WATCH-STEEL-40', quantity: 3 }],
-      backorderPolicy: 'backorder',
-      backorderWaitHours: 24,
-    });
-    const escalation = await untilEscalation(
-      journey,
-      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
-      { stepMs: 6 * HOUR_MS },
-    );
-    // The row lands before the order knows the escalation: answer once its view lists it.
-    await untilWorkflowKnowsEscalation(journey, escalation);
+    const { handle, escalation } = await pastBackorderDeadline('WATCH-STEEL-40', 3);
     expect(
       await rejectionOf(
         handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'reship', resolvedBy: 'test' }] }),
@@ -123,17 +114,7 @@ describe('stock on the order journey: split shipments, backorders and short ship
   });
 
   it('a customer who cancels while ops are asked about the backorder closes the question: no escalation stays open', async () => {
-    const handle = await journey.placeOrder({
-      lines: [{ sku: 'WATCH-STEEL-40', quantity: 3 }],
-      backorderPolicy: 'backorder',
-      backorderWaitHours: 24,
-    });
-    const escalation = await untilEscalation(
-      journey,
-      { orderId: orderIdOf(handle), reason: 'backorder_deadline', status: 'open' },
-      { stepMs: 6 * HOUR_MS },
-    );
-    await untilWorkflowKnowsEscalation(journey, escalation);
+    const { handle, escalation } = await pastBackorderDeadline('WATCH-STEEL-40', 3);
     await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer found it elsewhere' }] });
 
     const outcome = await handle.result();
