@@ -53,28 +53,38 @@ const as = (
   headers: Record<string, string> = {},
 ) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
 
-/** An order (two mugs unless said) placed by shop-a through the API, delivered. */
-async function deliveredOrder(email: string, lines = [{ sku: 'MUG-CER-350', quantity: 2 }]): Promise<string> {
+/** An order of shop-a placed through the API (two mugs unless said), accepted. */
+async function placedOrder(email: string, extra: Record<string, unknown> = {}): Promise<{ orderId: string; workflowId: string }> {
   const placed = await as(
     KEYS.intake,
     'POST',
     '/orders',
     orderRequest({
       customer: { id: `CUST-${newKey('c')}`.slice(0, 60), name: 'Camille Durand', email },
-      lines,
+      lines: [{ sku: 'MUG-CER-350', quantity: 2 }],
+      ...extra,
     }),
     { 'idempotency-key': newKey('ret-order') },
   );
   expect(placed.statusCode, placed.body).toBe(202);
-  const { orderId, workflowId } = placed.json() as { orderId: string; workflowId: string };
-  await until(
+  return placed.json() as { orderId: string; workflowId: string };
+}
+
+function untilOrderCompleted({ orderId, workflowId }: { orderId: string; workflowId: string }) {
+  return until(
     journey,
     `order ${orderId} completed`,
     () => journey.env.client.workflow.getHandle(workflowId).query(orderStatusQuery),
     (view) => view.stage === 'completed',
     { stepMs: 6 * HOUR_MS },
   );
-  return orderId;
+}
+
+/** An order (two mugs unless said) placed by shop-a through the API, delivered. */
+async function deliveredOrder(email: string, lines = [{ sku: 'MUG-CER-350', quantity: 2 }]): Promise<string> {
+  const placed = await placedOrder(email, { lines });
+  await untilOrderCompleted(placed);
+  return placed.orderId;
 }
 
 function untilReturn(returnId: string, statuses: string[], stepMs = 6 * HOUR_MS) {
@@ -276,20 +286,12 @@ describe('returns', () => {
   it('a returned watch restocked at inspection wakes the order backordered on it: it ships without a restock by the API', async () => {
     // WATCH-STEEL-40: 1 at PAR1 only. The first customer takes it; the second waits for one.
     const returnedFrom = await deliveredOrder(uniqueAddress('watch-back'), [{ sku: 'WATCH-STEEL-40', quantity: 1 }]);
-    const waiting = await as(
-      KEYS.intake,
-      'POST',
-      '/orders',
-      orderRequest({
-        customer: { id: `CUST-${newKey('w')}`.slice(0, 60), name: 'Camille Durand', email: uniqueAddress('watch-wait') },
-        lines: [{ sku: 'WATCH-STEEL-40', quantity: 1 }],
-        backorderPolicy: 'backorder',
-        backorderWaitHours: 240,
-      }),
-      { 'idempotency-key': newKey('watch-wait') },
-    );
-    expect(waiting.statusCode, waiting.body).toBe(202);
-    const { orderId, workflowId } = waiting.json() as { orderId: string; workflowId: string };
+    const waiting = await placedOrder(uniqueAddress('watch-wait'), {
+      lines: [{ sku: 'WATCH-STEEL-40', quantity: 1 }],
+      backorderPolicy: 'backorder',
+      backorderWaitHours: 240,
+    });
+    const { orderId } = waiting;
     await until(
       journey,
       `order ${orderId} backordered`,
@@ -321,13 +323,7 @@ describe('returns', () => {
     expect(held, 'the backordered order reserved the returned watch').toBe(1);
     const view = await journey.env.client.workflow.getHandle(`return-${returnId}`).query(returnStatusQuery);
     expect(view.timeline.map((t) => `${t.label}: ${t.detail ?? ''}`).join('\n')).toContain(`returned stock offered: to ${orderId}`);
-    await until(
-      journey,
-      `order ${orderId} completed`,
-      () => journey.env.client.workflow.getHandle(workflowId).query(orderStatusQuery),
-      (o) => o.stage === 'completed',
-      { stepMs: 6 * HOUR_MS },
-    );
+    await untilOrderCompleted(waiting);
     const ledger = await journey.database.db.inventoryLevel.findUniqueOrThrow({
       where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: 'WATCH-STEEL-40' } },
     });
