@@ -50,30 +50,16 @@ export function createTrackingActivities(db: Db, waker: RelayWaker = noRelayWake
               promisedBy: true,
             },
           });
+          // The workflow heard these scans: a webhook retried later finds them and signals nothing.
           const stored = await tx.trackingEvent.createMany({
-            data: input.events.map((e) => ({
-              id: `${e.carrierCode}:${e.eventId}`,
-              shipmentId: input.shipmentId,
-              carrierCode: e.carrierCode,
-              carrierEventId: e.eventId,
-              trackingNumber: e.trackingNumber,
-              carrierStatusCode: e.carrierStatusCode,
-              status: e.status,
-              detail: e.detail ?? null,
-              location: e.location ?? null,
-              occurredAt: new Date(e.occurredAt),
-              source: input.source,
-            })),
+            data: trackingEventRows(input.shipmentId, input.source, input.events, new Date()),
             skipDuplicates: true,
           });
           await tx.shipment.update({
             where: { id: input.shipmentId },
-            data: {
-              status: input.status,
-              ...(input.lastScanAt ? { lastScanAt: new Date(input.lastScanAt) } : {}),
-              ...(deliveredMs !== undefined ? { deliveredAt: new Date(deliveredMs) } : {}),
-            },
+            data: { status: input.status, ...(deliveredMs !== undefined ? { deliveredAt: new Date(deliveredMs) } : {}) },
           });
+          if (input.lastScanAt) await advanceLastScanAt(tx, input.shipmentId, new Date(input.lastScanAt));
           let shipped = false;
           if (handedOverMs !== undefined) {
             // First hand-over only: later in-transit scans must not move the shipping time.
@@ -99,6 +85,42 @@ export function createTrackingActivities(db: Db, waker: RelayWaker = noRelayWake
       });
     },
   };
+}
+
+/** Scans as `TrackingEvent` rows, keyed by carrier and event id so every copy of a scan is one row. */
+export function trackingEventRows(
+  shipmentId: string,
+  source: 'webhook' | 'poll',
+  events: readonly NormalisedTrackingEvent[],
+  signalledAt: Date | null,
+) {
+  return events.map((e) => ({
+    id: trackingEventId(e),
+    shipmentId,
+    carrierCode: e.carrierCode,
+    carrierEventId: e.eventId,
+    trackingNumber: e.trackingNumber,
+    carrierStatusCode: e.carrierStatusCode,
+    status: e.status,
+    detail: e.detail ?? null,
+    location: e.location ?? null,
+    occurredAt: new Date(e.occurredAt),
+    source,
+    signalledAt,
+  }));
+}
+
+export const trackingEventId = (e: Pick<NormalisedTrackingEvent, 'carrierCode' | 'eventId'>): string => `${e.carrierCode}:${e.eventId}`;
+
+/**
+ * The newest scan's time, never moved back: the API stores pushed scans as they arrive and the workflow
+ * writes its own view of them, in either order.
+ */
+export async function advanceLastScanAt(tx: Tx, shipmentId: string, lastScanAt: Date): Promise<void> {
+  await tx.shipment.updateMany({
+    where: { id: shipmentId, OR: [{ lastScanAt: null }, { lastScanAt: { lt: lastScanAt } }] },
+    data: { lastScanAt },
+  });
 }
 
 /**

@@ -121,5 +121,11 @@ export type RestockedSignal = z.infer<typeof RestockedSignalSchema>;
 export const TrackingEventsSignalSchema = z.object({
   source: z.enum(['webhook', 'poll']),
   events: z.array(CarrierTrackingEventSchema),
+  /**
+   * The sender stored every scan of the batch as a tracking row already (the API, for a shipment's webhook
+   * scans): the workflow writes only those that change the status or call for work. Absent: the workflow
+   * stores them all, as batches signalled before the API stored scans (recorded histories) are.
+   */
+  stored: z.literal(true).optional(),
 });
 export type TrackingEventsSignal = z.infer<typeof TrackingEventsSignalSchema>;

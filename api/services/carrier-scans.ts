@@ -1,11 +1,15 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { markScansSignalled, storePushedScans } from '../../activities/pushed-scans';
 import { type ParcelOwner, storeUnmappedScans } from '../../activities/unmapped-scans';
 import type { WebhookAck } from '../../domain/api';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
+import { isFinalShipmentStage } from '../../domain/lifecycle';
 import { returnIds } from '../../domain/return-policy';
 import { screenScans } from '../../domain/scan-screening';
+import type { NormalisedTrackingEvent } from '../../domain/tracking';
+import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
@@ -14,8 +18,10 @@ import { ApiError } from '../errors';
  * One carrier's pushed scans, whatever the webhook they came by (the simulator's, ShipEngine's), taken
  * in the same way: screened once (dated on receipt beyond the clock-skew allowance; unmapped codes
  * stored for ops, never dropped), every tracking number known (404, nothing signalled), scans already
- * recorded acknowledged and dropped, the rest signalled to each shipment's (or return's) workflow,
- * which deduplicates again by event id and owns the recording.
+ * signalled acknowledged and dropped, the rest signalled to each shipment's (or return's) workflow,
+ * which deduplicates again by event id and owns the shipment's status. A travelling parcel's scans are
+ * stored here before the signal (activities/pushed-scans.ts), so a scan that moves nothing costs its
+ * workflow no write; a return's, and those of a voided label or an ended shipment, are left to the workflow.
  */
 
 export interface PushedScans {
@@ -33,9 +39,15 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   const trackingNumbers = [...new Set(events.map((event) => event.trackingNumber))];
   const labels = await app.db.label.findMany({
     where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers } },
-    select: { trackingNumber: true, shipmentId: true },
+    select: { trackingNumber: true, shipmentId: true, shipment: { select: { trackingNumber: true, status: true } } },
   });
   const shipmentOf = new Map(labels.map((label) => [label.trackingNumber, label.shipmentId]));
+  // The parcel a shipment is travelling as now: not a voided label's, not one of a shipment that has ended.
+  const travelling = new Set(
+    labels
+      .filter((label) => label.shipment.trackingNumber === label.trackingNumber && !isFinalShipmentStage(label.shipment.status))
+      .map((label) => label.trackingNumber),
+  );
   // A return parcel's scans go to its return's workflow.
   const returnLabels = await app.db.return.findMany({
     where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers.filter((n) => !shipmentOf.has(n)) } },
@@ -58,7 +70,8 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
 
   const known = { carrierCode: carrier, carrierEventId: { in: events.map((event) => event.eventId) } };
   const [recorded, recordedUnmapped, recordedReturnScans] = await Promise.all([
-    app.db.trackingEvent.findMany({ where: known, select: { carrierEventId: true } }),
+    // A scan stored here but never signalled (the API died in between) is not a duplicate: its retry signals it.
+    app.db.trackingEvent.findMany({ where: { ...known, signalledAt: { not: null } }, select: { carrierEventId: true } }),
     app.db.unmappedTrackingEvent.findMany({ where: known, select: { carrierEventId: true } }),
     app.db.returnScan.findMany({ where: known, select: { carrierEventId: true } }),
   ]);
@@ -106,16 +119,9 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   const shipments: string[] = [];
   let accepted = 0;
   for (const [shipmentId, batch] of fresh) {
-    try {
-      await app.temporal.workflow
-        .getHandle(ids.shipmentWorkflowId(shipmentId))
-        .signal(trackingEventsSignal, { source: 'webhook', events: batch });
+    if (await signalShipment(app, log, shipmentId, batch, travelling)) {
       shipments.push(shipmentId);
       accepted += batch.length;
-    } catch (error) {
-      // A shipment whose journey ended has nothing left to learn from a late scan.
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
     }
   }
   const acceptedReturns = [...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
@@ -124,4 +130,42 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   const duplicates = events.length - signalled - unmappedFresh.length;
   log.info({ carrier, received: events.length, accepted, duplicates, unmapped, redated }, 'tracking webhook');
   return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
+}
+
+/**
+ * One shipment's fresh scans to its workflow: stored first and marked so when every one is its travelling
+ * parcel's, signalled, then marked signalled. False when the shipment's journey has ended.
+ */
+async function signalShipment(
+  app: FastifyInstance,
+  log: FastifyBaseLogger,
+  shipmentId: string,
+  batch: CarrierTrackingEvent[],
+  travelling: ReadonlySet<string>,
+): Promise<boolean> {
+  const storable = batch.every((event) => travelling.has(event.trackingNumber)) ? understood(batch) : undefined;
+  if (storable) await storePushedScans(app.db, shipmentId, storable);
+  try {
+    await app.temporal.workflow
+      .getHandle(ids.shipmentWorkflowId(shipmentId))
+      .signal(trackingEventsSignal, { source: 'webhook', events: batch, ...(storable ? { stored: true as const } : {}) });
+  } catch (error) {
+    // A shipment whose journey ended has nothing left to learn from a late scan.
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
+    return false;
+  }
+  if (storable) await markScansSignalled(app.db, storable);
+  return true;
+}
+
+/** The batch in the tracking model's terms; undefined if any scan is not understood (those are stored apart). */
+function understood(batch: readonly CarrierTrackingEvent[]): NormalisedTrackingEvent[] | undefined {
+  const normalised: NormalisedTrackingEvent[] = [];
+  for (const event of batch) {
+    const result = normaliseCarrierEvent(event);
+    if (!result.ok) return undefined;
+    normalised.push(result.event);
+  }
+  return normalised;
 }

@@ -103,4 +103,71 @@ describe('carrier scans from the API to the shipment workflow', () => {
     expect(opened.shipmentId).toBe(shipmentId);
     expect((await shipmentView(journey, shipmentId)).escalations.map((e) => e.reason)).toContain('stuck');
   });
+
+  it('a scan that moves nothing, through the API: stored by the API, no write of the workflow, shown and counted as before; a status still written by the workflow', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const travelling = await untilShipmentStage(journey, shipmentId, ['in_transit'], { stepMs: 2 * HOUR_MS });
+    const carrier = travelling.carrierCode as SimulatedCarrierCode;
+    const trackingNumber = travelling.trackingNumber ?? '';
+    const db = journey.database.db;
+    const scan = (id: string, status: 'in_transit' | 'out_for_delivery', detail: string): CarrierTrackingEvent => ({
+      carrierCode: carrier,
+      eventId: `${id}-${shipmentId}`,
+      trackingNumber,
+      statusCode: CARRIER_STATUS_CODES[carrier][status],
+      detail,
+      location: 'Hub Nord',
+      occurredAt: new Date(Date.now() - HOUR_MS).toISOString(),
+    });
+    const writesBefore = await localActivityTasks(shipmentId);
+
+    const hub = scan('hub', 'in_transit', 'Arrived at sorting hub');
+    expect((await webhook(carrier, [hub])).json()).toMatchObject({ accepted: 1, shipments: [shipmentId] });
+    await until(
+      journey,
+      'the hub scan in the shipment view',
+      () => shipmentView(journey, shipmentId),
+      (view) => view.timeline.some((e) => e.detail === hub.detail),
+      { stepMs: 60_000 },
+    );
+    expect(await localActivityTasks(shipmentId)).toBe(writesBefore);
+    const row = await db.trackingEvent.findFirstOrThrow({ where: { carrierEventId: hub.eventId } });
+    expect(row).toMatchObject({ shipmentId, status: 'in_transit', source: 'webhook', location: 'Hub Nord' });
+    expect(row.signalledAt).not.toBeNull();
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('in_transit');
+    // Delivered again by the carrier: acknowledged, neither stored nor heard twice.
+    expect((await webhook(carrier, [hub])).json()).toMatchObject({ accepted: 0, duplicate: true });
+    expect(await db.trackingEvent.count({ where: { carrierEventId: hub.eventId } })).toBe(1);
+
+    const timeline = await app.inject({ method: 'GET', url: `/orders/${orderId}/timeline`, headers: { 'x-api-key': KEYS.ops.key } });
+    expect(timeline.json().entries).toContainEqual(expect.objectContaining({ kind: 'tracking', detail: hub.detail, shipmentId }));
+    // Still a parcel whose carrier went quiet: the stall window runs from the newest scan, as before.
+    await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+
+    const out = scan('out', 'out_for_delivery', 'Out for delivery');
+    expect((await webhook(carrier, [out])).json()).toMatchObject({ accepted: 1 });
+    await untilShipmentStage(journey, shipmentId, ['out_for_delivery'], { stepMs: 60_000 });
+    const stored = await until(
+      journey,
+      'out for delivery written by the workflow',
+      () => db.shipment.findUniqueOrThrow({ where: { id: shipmentId } }),
+      (shipment) => shipment.status === 'out_for_delivery',
+      { stepMs: 60_000 },
+    );
+    expect(stored.status).toBe('out_for_delivery');
+  });
 });
+
+/** Local-activity tasks of a shipment's workflow so far: its writes of scans, statuses and stage visits. */
+async function localActivityTasks(shipmentId: string): Promise<number> {
+  const history = await journey.env.client.workflow.getHandle(`shipment-${shipmentId}`).fetchHistory();
+  const tasks = new Set<number>();
+  let task = 0;
+  for (const event of history.events ?? []) {
+    if (event.workflowTaskCompletedEventAttributes) task += 1;
+    if (event.markerRecordedEventAttributes?.markerName === 'core_local_activity') tasks.add(task);
+  }
+  return tasks.size;
+}

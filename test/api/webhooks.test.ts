@@ -1,7 +1,9 @@
+import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
+import { buildApp } from '../../api/app';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
-import { createHarness, expectErrorShape, KEYS, WEBHOOK_SECRET, type Harness } from './harness';
+import { capturedLogs, createHarness, expectErrorShape, KEYS, WEBHOOK_SECRET, type Harness } from './harness';
 import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 
 let h: Harness;
@@ -36,6 +38,27 @@ function post(body: string, signature: string | undefined, headers: Record<strin
 
 const signed = (body: string, secret = WEBHOOK_SECRET, at = Date.now()) => post(body, signPayload(body, secret, at));
 
+const storedScans = (shipmentId: string) => h.db.trackingEvent.findMany({ where: { shipmentId }, orderBy: { occurredAt: 'asc' } });
+
+/** The API as it runs while Temporal cannot be reached: every signal fails after the scans are stored. */
+async function appWithFailingSignals() {
+  const temporalClient = new Client({
+    connection: h.client.connection,
+    namespace: h.client.options.namespace,
+    dataConverter: h.client.options.dataConverter,
+    interceptors: {
+      workflow: [
+        {
+          async signal() {
+            throw new Error('Temporal unreachable (connection reset)');
+          },
+        },
+      ],
+    },
+  });
+  return buildApp({ db: h.db, temporalClient, config: h.config, logStream: capturedLogs().stream });
+}
+
 async function shipmentWithWorkflow() {
   const orderId = await insertOrder(h.db);
   const shipment = await insertShipment(h.db, orderId);
@@ -44,7 +67,7 @@ async function shipmentWithWorkflow() {
 }
 
 describe('carrier webhooks', () => {
-  it('accepts a signed delivery and signals the events to the shipment workflow', async () => {
+  it('accepts a signed delivery, stores its scans and signals them to the shipment workflow as stored', async () => {
     const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
     const events = [scan(trackingNumber), scan(trackingNumber, { statusCode: 'OUT_FOR_DELIVERY' })];
     const response = await signed(JSON.stringify({ events }));
@@ -58,7 +81,83 @@ describe('carrier webhooks', () => {
       unmapped: 0,
       redated: 0,
     });
-    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([{ source: 'webhook', events }]);
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([
+      { source: 'webhook', events, stored: true },
+    ]);
+    const rows = await storedScans(shipmentId);
+    expect(rows.map((row) => [row.carrierEventId, row.status, row.source, row.signalledAt !== null])).toEqual([
+      [events[0]?.eventId, 'in_transit', 'webhook', true],
+      [events[1]?.eventId, 'out_for_delivery', 'webhook', true],
+    ]);
+    // Newest scan's time, but the status stays the workflow's to write.
+    const shipment = await h.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    expect(shipment.lastScanAt?.toISOString()).toBe(events[1]?.occurredAt);
+    expect(shipment.status).toBe('in_transit');
+  });
+
+  it('a scan stored whose signal failed is not a duplicate: the carrier retry signals it, once, and a third delivery changes nothing', async () => {
+    const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
+    const body = JSON.stringify({ events: [scan(trackingNumber)] });
+    const unreachable = await appWithFailingSignals();
+    try {
+      const failed = await unreachable.inject({
+        method: 'POST',
+        url: URL,
+        headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+        payload: body,
+      });
+      expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+    } finally {
+      await unreachable.close();
+    }
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([]);
+    expect((await storedScans(shipmentId)).map((row) => row.signalledAt)).toEqual([null]);
+
+    const retried = await signed(body);
+    expect(retried.json()).toMatchObject({ accepted: 1, duplicates: 0, shipments: [shipmentId] });
+    const [signal] = (await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')) as { stored?: boolean }[];
+    expect(signal?.stored).toBe(true);
+    const rows = await storedScans(shipmentId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.signalledAt).not.toBeNull();
+
+    const again = await signed(body);
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 1, duplicate: true, shipments: [] });
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toHaveLength(1);
+    expect(await storedScans(shipmentId)).toHaveLength(1);
+  });
+
+  it("leaves a voided label's scans and an ended shipment's to the workflow: signalled unmarked, nothing stored", async () => {
+    const { shipmentId } = await shipmentWithWorkflow();
+    const voided = uniqueId('SP');
+    await h.db.label.create({
+      data: {
+        id: `${shipmentId}-LBL0`,
+        shipmentId,
+        attempt: 0,
+        carrierCode: 'swiftpost',
+        serviceCode: 'standard',
+        carrierLabelId: `${voided}-L`,
+        trackingNumber: voided,
+        idempotencyKey: `${shipmentId}:0`,
+        amountCents: 690,
+        currency: 'EUR',
+        status: 'voided',
+      },
+    });
+    const response = await signed(JSON.stringify({ events: [scan(voided)] }));
+    expect(response.json()).toMatchObject({ accepted: 1, shipments: [shipmentId] });
+
+    const ended = await shipmentWithWorkflow();
+    await h.db.shipment.update({ where: { id: ended.shipmentId }, data: { status: 'delivered' } });
+    expect((await signed(JSON.stringify({ events: [scan(ended.trackingNumber)] }))).json()).toMatchObject({ accepted: 1 });
+
+    for (const id of [shipmentId, ended.shipmentId]) {
+      const signals = (await signalsReceived(h.client, `shipment-${id}`, 'trackingEvents')) as { stored?: boolean }[];
+      expect(signals).toHaveLength(1);
+      expect(signals[0]?.stored).toBeUndefined();
+      expect(await storedScans(id)).toEqual([]);
+    }
   });
 
   it('verifies the signature on the raw bytes: whitespace the JSON parser would ignore still counts', async () => {
@@ -81,11 +180,12 @@ describe('carrier webhooks', () => {
     expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([]);
   });
 
-  it('acknowledges a replayed event (already recorded) with 200 and signals nothing', async () => {
+  it('acknowledges a replayed event (already recorded by the workflow) with 200 and signals nothing', async () => {
     const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
     const event = scan(trackingNumber);
     await h.db.trackingEvent.create({
       data: {
+        signalledAt: new Date(),
         id: `${shipmentId}-${event.eventId}`,
         shipmentId,
         carrierCode: 'swiftpost',

@@ -36,6 +36,7 @@ export const LATER_PATCHES = {
   cancelClosesEscalations: 'cancel-closes-escalations',
   returnRestockWakesOrders: 'return-restock-wakes-orders',
   learnedStallWindow: 'learned-stall-window',
+  apiStoredScans: 'api-stored-scans',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -10,6 +10,8 @@ export type StageOutcome = NonNullable<StageRecord['outcome']>;
 export class StageLog {
   private current: StageRecord | undefined;
   private pending: StageRecord[] = [];
+  /** Whether the visit in progress has left with a write since it began (a resumed one is not known to have). */
+  private currentWritten = false;
 
   constructor(
     private readonly owner: { orderId: string; shipmentId?: string },
@@ -22,6 +24,7 @@ export class StageLog {
   enter(stage: string | undefined, at: string, outcome: StageOutcome = 'ok'): void {
     if (this.current) this.pending.push({ ...this.current, endedAt: at, outcome });
     this.current = stage === undefined ? undefined : { ...this.owner, stage, startedAt: at };
+    this.currentWritten = false;
   }
 
   /** A visit that began and ended before the workflow knew of it (intake, before the order's first task). */
@@ -38,7 +41,13 @@ export class StageLog {
   take(): StageRecord[] {
     const batch = this.pending;
     this.pending = [];
+    this.currentWritten = true;
     return this.current ? [...batch, this.current] : batch;
+  }
+
+  /** Every visit is written as it stands: a write now would carry nothing new. */
+  get allWritten(): boolean {
+    return this.pending.length === 0 && (this.current === undefined || this.currentWritten);
   }
 
   /** The visit in progress, carried over a continue-as-new. */

@@ -5,6 +5,7 @@ import { applyTrackingEvents, type NormalisedTrackingEvent } from '../../domain/
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { bookkeeping } from '../activity-options';
 import { searchAttributes } from '../definitions';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { heardRepromise, judgeAtScan } from './repromise';
 import type { ScanWork, ShipmentJourney } from './shipment';
 
@@ -13,9 +14,15 @@ import type { ScanWork, ShipmentJourney } from './shipment';
  * the one tracking status model (domain/tracking.ts). Fresh scans are stored at once, with the status
  * change they cause (one local activity); duplicates are dropped before they cost anything. A v3 shipment
  * does in that same local activity what the scans call for: consume the reservations at the hand-over,
- * judge the promise (re-promise from a scan).
+ * judge the promise (re-promise from a scan). Scans the sender `stored` already (the API, for webhooks)
+ * are written again only when there is more to write: a status, a stage visit, earlier scans, work.
  */
-export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll', raw: readonly CarrierTrackingEvent[]): Promise<void> {
+export async function absorbScans(
+  j: ShipmentJourney,
+  source: 'webhook' | 'poll',
+  raw: readonly CarrierTrackingEvent[],
+  stored = false,
+): Promise<void> {
   const label = j.label;
   if (!label || raw.length === 0) return;
   const normalised: NormalisedTrackingEvent[] = [];
@@ -34,7 +41,6 @@ export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll'
   const fresh = normalised.filter((e) => !duplicates.has(e));
   if (fresh.length === 0) return;
 
-  j.unrecordedScans.push({ source, events: fresh });
   const handedOver = !j.dispatched && j.tracking.status !== 'label_created';
   const status = j.tracking.status;
   // Set first, so the upsert that closes a stuck escalation carries the new status too: one upsert, not two.
@@ -42,11 +48,16 @@ export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll'
   await j.escalations.resolveByFacts('a new carrier scan arrived', ['stuck']);
   const work: ScanWork =
     j.generation === 'v3' ? { ...(handedOver ? { consumeReservations: true } : {}), ...judgeAtScan(j, j.dispatched || handedOver) } : {};
+  const nothingToWrite = stored && status === before && !handedOver && work.judgePromise === undefined && writtenSoFar(j);
+  // Asked last, so only a run that would skip the write records the marker (README, "Upgrading a running system").
+  if (!nothingToWrite || !takesLater(LATER_PATCHES.apiStoredScans)) j.unrecordedScans.push({ source, events: fresh });
   // Stored at once, in the same write as a status change.
-  const stored =
+  const written =
     status !== before
       ? await j.enterStage(shipmentStageOf(status), describeTracking(status, j.stallWindowHours), undefined, work)
-      : await j.recordStatus(work);
+      : j.unrecordedScans.length > 0
+        ? await j.recordStatus(work)
+        : undefined;
   // Shown once stored: whoever sees a scan in the view finds it in the database too (readers sort by time).
   for (const e of fresh)
     j.timeline.add({ at: e.occurredAt, kind: 'tracking', label: e.status.replace(/_/g, ' '), detail: e.detail, location: e.location });
@@ -64,9 +75,14 @@ export async function absorbScans(j: ShipmentJourney, source: 'webhook' | 'poll'
       trackingNumber: label.trackingNumber,
     });
   }
-  if (stored?.promise) await heardRepromise(j, stored.promise);
+  if (written?.promise) await heardRepromise(j, written.promise);
   if (status !== before && status === 'out_for_delivery') await j.onMilestone({ kind: 'out_for_delivery', shipmentId: j.input.shipmentId });
   if (status !== before && status === 'delivered') await j.onMilestone({ kind: 'delivered', shipmentId: j.input.shipmentId });
+}
+
+/** Nothing the shipment's row lacks: no scans, no stage visits waiting for the next write. */
+function writtenSoFar(j: ShipmentJourney): boolean {
+  return j.unrecordedScans.length === 0 && j.stages.allWritten;
 }
 
 function describeTracking(status: TrackingStatus, stallWindowHours: number): string {

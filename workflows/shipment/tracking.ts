@@ -63,7 +63,7 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
     const lastScanBefore = j.tracking.lastScanAt;
     while (j.inbox.length > 0) {
       const batch = j.inbox.shift();
-      if (batch) await absorbScans(j, batch.source, batch.events);
+      if (batch) await absorbScans(j, batch.source, batch.events, batch.stored === true);
     }
     // A carrier polled as a safety net is asked again only once the scans stop (the fraction counts from the newest).
     if (j.label?.pollStallFraction !== undefined && j.tracking.lastScanAt !== lastScanBefore) delete j.watch.nextPollMs;
