@@ -62,7 +62,11 @@ describe('a status code no mapping reads', () => {
     const response = await webhook([unknown, known]);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toMatchObject({ received: 2, accepted: 1, duplicates: 0, unmapped: 1, redated: 0 });
-    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([{ source: 'webhook', events: [known] }]);
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([
+      { source: 'webhook', events: [known], stored: true },
+    ]);
+    // The readable scan is stored as a tracking row by the API, the unreadable one apart.
+    expect((await h.db.trackingEvent.findMany({ where: { shipmentId } })).map((row) => row.carrierEventId)).toEqual([known.eventId]);
 
     const stored = await h.db.unmappedTrackingEvent.findMany({ where: { shipmentId } });
     expect(stored.map((row) => [row.carrierEventId, row.carrierStatusCode, row.source])).toEqual([[unknown.eventId, code, 'webhook']]);
@@ -126,8 +130,10 @@ describe('a scan dated in the future', () => {
     const slightlyAhead = scan(trackingNumber, { occurredAt: claimed });
     expect((await webhook([slightlyAhead])).json()).toMatchObject({ accepted: 1, redated: 0 });
     expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([
-      { source: 'webhook', events: [slightlyAhead] },
+      { source: 'webhook', events: [slightlyAhead], stored: true },
     ]);
+    const row = await h.db.trackingEvent.findFirstOrThrow({ where: { carrierEventId: slightlyAhead.eventId } });
+    expect(row.occurredAt.toISOString()).toBe(claimed);
   });
 });
 
