@@ -4,7 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { workflowBundle } from '../../worker/workers';
 import { createInventoryActivities } from '../../activities/inventory';
-import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
+import { storePushedScans } from '../../activities/pushed-scans';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import { CARRIER_STATUS_CODES, normaliseCarrierEvent, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal, trackingEventsSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { testDataConverter } from '../support/temporal';
 import { HISTORIES_ROOT, History, RECORD_HISTORIES, writeHistory } from './history-files';
@@ -12,7 +15,9 @@ import {
   firstShipmentId,
   orderIdOf,
   recipient,
+  shipmentView,
   simulator,
+  until,
   untilEscalation,
   untilShipmentStage,
   untilWorkflowKnowsEscalation,
@@ -32,7 +37,9 @@ import {
  *                  service and their label purchase wrote its stage (each then a local activity of the workflow's
  *                  own), payloads sealed uncompressed: v3 orders in flight at that upgrade; no longer re-recorded;
  *   histories/v3/  the current types, `orderWorkflowV3` / `shipmentWorkflowV3`, and `returnWorkflow`
- *                  (recorded by test/workflows/returns.test.ts, whose journeys go through the API).
+ *                  (recorded by test/workflows/returns.test.ts, whose journeys go through the API); and
+ *                  `stored-scans-by-the-release-before.*`, webhook scans marked stored by the API as a worker
+ *                  of the release before 'api-stored-scans' handled them (recorded once, never re-recorded).
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
@@ -128,6 +135,46 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
     });
     await handle.signal(restockedSignal, { warehouseCode: 'LYS1', skuCode: 'KETTLE-17L' });
     await record('replacement-escalated-restocked', handle, [shipmentId, replacementId]);
+  });
+
+  // histories/v3/stored-scans-by-the-release-before.* are the same journey as a worker of the release before
+  // 'api-stored-scans' ran it (the mark ignored, every scan written): recorded once on that code, never re-recorded.
+  it('webhook scans the API stored: the hub scan at the same status is not written again', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    const trackingNumber = booked.trackingNumber ?? '';
+    const t0 = await journey.env.currentTimeMs();
+    const scan = (id: string, status: 'in_transit' | 'delivered', hours: number, detail: string): CarrierTrackingEvent => ({
+      carrierCode: carrier,
+      eventId: `${shipmentId}-${id}`,
+      trackingNumber,
+      statusCode: CARRIER_STATUS_CODES[carrier][status],
+      detail,
+      occurredAt: new Date(t0 + hours * HOUR_MS).toISOString(),
+    });
+    // As the API takes a webhook (api/services/carrier-scans.ts): stored first, then signalled marked so.
+    const pushed = async (event: CarrierTrackingEvent) => {
+      const normalised = normaliseCarrierEvent(event);
+      if (!normalised.ok) throw new Error(`unmapped ${event.statusCode}`);
+      await storePushedScans(journey.database.db, shipmentId, [normalised.event]);
+      await journey.env.client.workflow
+        .getHandle(`shipment-${shipmentId}`)
+        .signal(trackingEventsSignal, { source: 'webhook', events: [event], stored: true });
+    };
+    await pushed(scan('picked', 'in_transit', 1, 'Parcel picked up'));
+    await untilShipmentStage(journey, shipmentId, ['in_transit'], { stepMs: 60_000 });
+    await pushed(scan('hub', 'in_transit', 3, 'Arrived at sorting hub'));
+    await until(
+      journey,
+      'the hub scan in the shipment view',
+      () => shipmentView(journey, shipmentId),
+      (view) => view.timeline.some((e) => e.detail === 'Arrived at sorting hub'),
+      { stepMs: 60_000 },
+    );
+    await pushed(scan('delivered', 'delivered', 6, 'Delivered'));
+    await record('api-stored-scans', handle, [shipmentId]);
   });
 
   it('a backorder deadline answered with ship_available', async () => {
