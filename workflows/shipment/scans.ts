@@ -41,6 +41,10 @@ export async function absorbScans(
   const fresh = normalised.filter((e) => !duplicates.has(e));
   if (fresh.length === 0) return;
 
+  // Scans the sender stored are written again only if there is more to write; histories from before (no
+  // marker, or no mark on the batch) take the old path, pending from here (README, "Upgrading a running system").
+  const storedBySender = stored && takesLater(LATER_PATCHES.apiStoredScans);
+  if (!storedBySender) j.unrecordedScans.push({ source, events: fresh });
   const handedOver = !j.dispatched && j.tracking.status !== 'label_created';
   const status = j.tracking.status;
   // Set first, so the upsert that closes a stuck escalation carries the new status too: one upsert, not two.
@@ -48,9 +52,8 @@ export async function absorbScans(
   await j.escalations.resolveByFacts('a new carrier scan arrived', ['stuck']);
   const work: ScanWork =
     j.generation === 'v3' ? { ...(handedOver ? { consumeReservations: true } : {}), ...judgeAtScan(j, j.dispatched || handedOver) } : {};
-  const nothingToWrite = stored && status === before && !handedOver && work.judgePromise === undefined && writtenSoFar(j);
-  // Asked last, so only a run that would skip the write records the marker (README, "Upgrading a running system").
-  if (!nothingToWrite || !takesLater(LATER_PATCHES.apiStoredScans)) j.unrecordedScans.push({ source, events: fresh });
+  const nothingNew = status === before && !handedOver && work.judgePromise === undefined && writtenSoFar(j);
+  if (storedBySender && !nothingNew) j.unrecordedScans.push({ source, events: fresh });
   // Stored at once, in the same write as a status change.
   const written =
     status !== before
