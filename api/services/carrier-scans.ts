@@ -39,13 +39,18 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   const trackingNumbers = [...new Set(events.map((event) => event.trackingNumber))];
   const labels = await app.db.label.findMany({
     where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers } },
-    select: { trackingNumber: true, shipmentId: true, shipment: { select: { trackingNumber: true, status: true } } },
+    select: { trackingNumber: true, shipmentId: true, status: true, shipment: { select: { trackingNumber: true, status: true } } },
   });
   const shipmentOf = new Map(labels.map((label) => [label.trackingNumber, label.shipmentId]));
   // The parcel a shipment is travelling as now: not a voided label's, not one of a shipment that has ended.
   const travelling = new Set(
     labels
-      .filter((label) => label.shipment.trackingNumber === label.trackingNumber && !isFinalShipmentStage(label.shipment.status))
+      .filter(
+        (label) =>
+          label.status === 'purchased' &&
+          label.shipment.trackingNumber === label.trackingNumber &&
+          !isFinalShipmentStage(label.shipment.status),
+      )
       .map((label) => label.trackingNumber),
   );
   // A return parcel's scans go to its return's workflow.

@@ -127,7 +127,7 @@ describe('carrier webhooks', () => {
     expect(await storedScans(shipmentId)).toHaveLength(1);
   });
 
-  it("leaves a voided label's scans and an ended shipment's to the workflow: signalled unmarked, nothing stored", async () => {
+  it("leaves a voided label's scans and an ended shipment's to the workflow: signalled unmarked, nothing stored here", async () => {
     const { shipmentId } = await shipmentWithWorkflow();
     const voided = uniqueId('SP');
     await h.db.label.create({
@@ -152,7 +152,12 @@ describe('carrier webhooks', () => {
     await h.db.shipment.update({ where: { id: ended.shipmentId }, data: { status: 'delivered' } });
     expect((await signed(JSON.stringify({ events: [scan(ended.trackingNumber)] }))).json()).toMatchObject({ accepted: 1 });
 
-    for (const id of [shipmentId, ended.shipmentId]) {
+    // Voided for a re-booking (an address change), before the shipment's row names the new label.
+    const rebooking = await shipmentWithWorkflow();
+    await h.db.label.updateMany({ where: { shipmentId: rebooking.shipmentId }, data: { status: 'voided', voidedAt: new Date() } });
+    expect((await signed(JSON.stringify({ events: [scan(rebooking.trackingNumber)] }))).json()).toMatchObject({ accepted: 1 });
+
+    for (const id of [shipmentId, ended.shipmentId, rebooking.shipmentId]) {
       const signals = (await signalsReceived(h.client, `shipment-${id}`, 'trackingEvents')) as { stored?: boolean }[];
       expect(signals).toHaveLength(1);
       expect(signals[0]?.stored).toBeUndefined();
