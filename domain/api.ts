@@ -257,7 +257,10 @@ export const WebhookAckSchema = z
   .object({
     received: z.number().int().nonnegative(),
     accepted: z.number().int().nonnegative(),
-    /** Events already recorded (same carrier event id): acknowledged and ignored. */
+    /**
+     * Events already recorded and heard by their workflow (same carrier event id): acknowledged and ignored. One
+     * stored by a delivery whose signal failed is not a duplicate: it is signalled again and counted as accepted.
+     */
     duplicates: z.number().int().nonnegative(),
     /** Every event in the delivery was already known. */
     duplicate: z.boolean(),
