@@ -37,6 +37,7 @@ export const LATER_PATCHES = {
   returnRestockWakesOrders: 'return-restock-wakes-orders',
   learnedStallWindow: 'learned-stall-window',
   apiStoredScans: 'api-stored-scans',
+  askRefusedCarrierAgain: 'ask-refused-carrier-again',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

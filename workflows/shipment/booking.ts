@@ -1,10 +1,11 @@
+import { condition } from '@temporalio/workflow';
 import type { RateQuote, RateRequest } from '../../domain/carrier';
 import { chooseCarrierService } from '../../domain/carrier-choice';
 import { initialTrackingState } from '../../domain/tracking';
 import { bookkeeping, carrier, rateShop, summarised } from '../activity-options';
 import type { BookedLabel, RateShop } from '../activity-types';
 import { rootFailure } from '../shared/failures';
-import { PATCHES } from '../shared/generation';
+import { LATER_PATCHES, PATCHES, takesLater } from '../shared/generation';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -103,21 +104,38 @@ type Purchase =
   | { kind: 'Bought'; choice: Extract<ServiceChoice, { kind: 'Chosen' }>; booked: BookedLabel; attempt: number };
 
 /**
+ * Business time a booking waits before asking a carrier that turned its purchase away again, when no other
+ * carrier keeps the promise: one entry per ask, so a parcel waits at the dock at most their sum (1 h 45 min),
+ * never the tens of hours a carrier retried until it sells could hold it.
+ */
+const ASK_REFUSED_CARRIER_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes * 60_000);
+
+/**
  * Buys the label of the best service in the rate shop. A carrier that turns the purchase away unprocessed
  * again and again (its API overloaded: nothing sold, activities/carrier-booking.ts) loses this booking to
- * the next-best service of another carrier, rather than holding the parcel at the dock while it recovers;
- * the last carrier left is retried until it sells.
+ * the cheapest service of another carrier that keeps the promise, rather than holding the parcel at the dock
+ * while it recovers. When no other carrier keeps the promise and the refused one did, the refused carrier is
+ * asked again after a short wait in business time (a few times), before a service that cannot keep it is
+ * booked; the last carrier left is retried until it sells.
  */
 async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequest, originCountryCode: string): Promise<Purchase> {
   const { shipmentId } = j.input;
   const turnedAway = new Set<string>();
-  for (;;) {
+  /** Turned-away carriers whose service kept the promise: the ones worth asking again. */
+  const keptThePromise = new Set<string>();
+  let asksAgain = 0;
+  for (let firstChoice = true; ; firstChoice = false) {
     const open = shop.quotes.filter((q) => !turnedAway.has(q.carrierCode));
     // The rate shop's own choice holds for the quotes it saw; once a carrier turned the purchase away, or when it
     // could not decide (a worker of the release before, a decision that failed), the choice is asked for here.
-    const choice =
-      turnedAway.size === 0 && shop.choice ? shop.choice : await chooseService(j, open, originCountryCode, reliabilityOf(shop.carriers));
+    const choice = firstChoice && shop.choice ? shop.choice : await chooseService(j, open, originCountryCode, reliabilityOf(shop.carriers));
     if (choice.kind === 'NoServiceAvailable') return choice;
+    if (choice.promiseMiss && (await askRefusedAgain(j, keptThePromise, asksAgain))) {
+      asksAgain += 1;
+      for (const code of keptThePromise) turnedAway.delete(code);
+      keptThePromise.clear();
+      continue;
+    }
     j.stopIfCancelled();
     const { quote } = choice;
     const attempt = j.view.labelAttempt + 1;
@@ -146,9 +164,32 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
     } catch (error) {
       if (!fallback || rootFailure(error)?.type !== 'CarrierUnavailable') throw error;
       turnedAway.add(quote.carrierCode);
+      if (!choice.promiseMiss) keptThePromise.add(quote.carrierCode);
       j.timeline.note('note', `${quote.carrierCode} unavailable: booking elsewhere`, rootFailure(error)?.message ?? '');
     }
   }
+}
+
+/**
+ * No carrier still open keeps the promise, and a carrier that turned the purchase away did: waits in business
+ * time (a cancel ends the wait) and says whether to ask it again. Shipments recorded before this change
+ * (patch `ask-refused-carrier-again`) booked the best of the others at once, and replay so.
+ */
+async function askRefusedAgain(j: ShipmentJourney, keptThePromise: ReadonlySet<string>, asked: number): Promise<boolean> {
+  const waitMs = ASK_REFUSED_CARRIER_AGAIN_AFTER_MS[asked];
+  if (keptThePromise.size === 0 || waitMs === undefined) return false;
+  if (!takesLater(LATER_PATCHES.askRefusedCarrierAgain)) return false;
+  const carriers = [...keptThePromise].join(', ');
+  j.timeline.note(
+    'note',
+    `no other carrier keeps the promise: asking ${carriers} again in ${waitMs / 60_000} min`,
+    `ask ${asked + 1} of ${ASK_REFUSED_CARRIER_AGAIN_AFTER_MS.length}`,
+  );
+  await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / j.input.timeScale)), {
+    summary: `Ask ${carriers} again`,
+  });
+  j.stopIfCancelled();
+  return true;
 }
 
 /**
