@@ -3,7 +3,9 @@ import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
 import type { Destination, NetworkFacts, ServiceFacts, SkuFacts, WarehouseFacts } from '../domain/fulfilment-plan';
 import type { InboundFacts, PromiseSituation } from '../domain/promise-engine';
 import type { BackorderPolicy, ServiceLevel } from '../domain/order';
-import { type TransitCount, TransitModel } from '../domain/transit';
+import { type InFlightCount, type TransitCount, TransitModel } from '../domain/transit';
+import { inFlightAtLeastDays } from '../domain/transit-observation';
+import { currentBusinessClock } from './business-clock';
 import { Prisma } from '../prisma/generated/client';
 import type { Db } from './db';
 
@@ -222,10 +224,43 @@ export class PlanningFacts {
   }
 
   private async loadTransit(onTimeShares: ReadonlyMap<string, number>, nowMs: number): Promise<TransitModel> {
-    const counts = await this.db.$queryRaw<TransitCount[]>`
-      SELECT "carrierCode", "serviceCode", "originCountry", "destinationCountry", "quotedDays", "deliveryDays", count(*)::int AS parcels
-      FROM "TransitObservation" WHERE "createdAt" >= ${new Date(nowMs - this.options.transitWindowMs)}
+    const since = new Date(nowMs - this.options.transitWindowMs);
+    const [counts, inFlight] = await Promise.all([
+      this.db.$queryRaw<TransitCount[]>`
+        SELECT "carrierCode", "serviceCode", "originCountry", "destinationCountry", "quotedDays", "deliveryDays", count(*)::int AS parcels
+        FROM "TransitObservation" WHERE "createdAt" >= ${since}
+        GROUP BY 1, 2, 3, 4, 5, 6`,
+      this.inFlight(since, nowMs),
+    ]);
+    return new TransitModel(onTimeShares, counts, inFlight);
+  }
+
+  /**
+   * Parcels the carriers took and have not delivered yet, by lane and hand-over day (on the business calendar,
+   * in the warehouse's time zone, as a delivered parcel's observation reads it): how long each will at least take.
+   */
+  private async inFlight(since: Date, nowMs: number): Promise<InFlightCount[]> {
+    const clock = await currentBusinessClock(this.db, nowMs);
+    const rows = await this.db.$queryRaw<
+      (Omit<InFlightCount, 'quotedDays' | 'atLeastDays'> & { quotedDomesticDays: number; handoverDay: string })[]
+    >`
+      SELECT s."carrierCode", s."serviceCode", w."countryCode" AS "originCountry", a."countryCode" AS "destinationCountry",
+             cs."transitDays" AS "quotedDomesticDays",
+             to_char(to_timestamp((${clock.businessOriginMs}::float8 + (extract(epoch FROM s."shippedAt") * 1000 - ${clock.realOriginMs}::float8)
+               * ${clock.scale}::float8) / 1000) AT TIME ZONE w."timeZone", 'YYYY-MM-DD') AS "handoverDay",
+             count(*)::int AS parcels
+      FROM "Shipment" s
+      JOIN "Warehouse" w ON w."code" = s."warehouseCode"
+      JOIN "Order" o ON o."id" = s."orderId"
+      JOIN "Address" a ON a."id" = o."shippingAddressId"
+      JOIN "CarrierService" cs ON cs."carrierCode" = s."carrierCode" AND cs."code" = s."serviceCode"
+      WHERE s."status" IN ('in_transit', 'out_for_delivery') AND s."deliveredAt" IS NULL AND s."shippedAt" >= ${since}
       GROUP BY 1, 2, 3, 4, 5, 6`;
-    return new TransitModel(onTimeShares, counts);
+    const businessNowMs = toBusinessMs(clock, nowMs);
+    return rows.map(({ quotedDomesticDays, handoverDay, ...lane }) => ({
+      ...lane,
+      quotedDays: quotedDomesticDays + (lane.originCountry === lane.destinationCountry ? 0 : 1),
+      atLeastDays: inFlightAtLeastDays(handoverDay, { countryCode: lane.destinationCountry }, businessNowMs),
+    }));
   }
 }

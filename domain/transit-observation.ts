@@ -1,6 +1,6 @@
 import { type BusinessClock, toBusinessMs } from './business-clock';
 import { type CalendarPlace, timeZoneOf, workingDaysBetween } from './calendar';
-import { localDay } from './local-time';
+import { addDays, localDay } from './local-time';
 import type { TransitObservationFacts } from './transit';
 
 /**
@@ -37,4 +37,15 @@ export function transitObservation(
     handoverDay,
     deliveredDay,
   };
+}
+
+/**
+ * The working days a parcel still travelling will at least take, counted as `transitObservation` counts a
+ * delivered one: every working day at the destination after its hand-over day that is over (past midnight
+ * there) without a delivery, plus one. A day counts only once it is over, so a delivery made late in the day,
+ * or reported hours later by a carrier that is polled, is never taken for a day without one.
+ */
+export function inFlightAtLeastDays(handoverDay: string, destination: CalendarPlace, businessNowMs: number): number {
+  const yesterday = addDays(localDay(businessNowMs, timeZoneOf(destination.countryCode)), -1);
+  return workingDaysBetween(destination, handoverDay, yesterday) + 1;
 }

@@ -1,5 +1,6 @@
 /**
- * Transit-time distributions per carrier, service and lane, learned from delivered shipments.
+ * Transit-time distributions per carrier, service and lane, learned from delivered shipments and from
+ * shipments still travelling past some of their working days (each will take at least that long).
  *
  * A parcel's transit is counted in the destination's working days after the hand-over day: 1 means
  * delivered on the first working day after the carrier collected it. What is learned is the *delay
@@ -11,7 +12,9 @@
  *   2. the service's parcels on every lane;
  *   3. the lane's own parcels, weighed against LANE_SHRINK parcels of layer 2.
  * A carrier that quotes faster than it delivers piles up positive delays and its probability of
- * arriving by a date falls with every parcel, so it loses the bookings that need that date.
+ * arriving by a date falls with every parcel, so it loses the bookings that need that date. Its parcels
+ * past their quoted day undelivered count from the day after it (censored: "at least this late"), so
+ * the first late ones weigh before they arrive, and the early arrivals alone do not make it look reliable.
  */
 
 /** Delays from MIN_DELAY to MAX_DELAY working days are told apart; anything beyond counts as MAX_DELAY. */
@@ -64,6 +67,21 @@ export interface TransitCount extends TransitObservationFacts {
 }
 
 /**
+ * Parcels still travelling whose lane's working days have passed `atLeastDays - 1` of them: each will take at
+ * least `atLeastDays` (a right-censored observation). Without them the model learns only from the parcels
+ * that already arrived, which are the fast ones while a slow carrier's late parcels are still on the road.
+ */
+export interface InFlightCount {
+  carrierCode: string;
+  serviceCode: string;
+  originCountry: string;
+  destinationCountry: string;
+  quotedDays: number;
+  atLeastDays: number;
+  parcels: number;
+}
+
+/**
  * What a carrier publishes about a service: the share delivered within the quote. The rest of the mass
  * is spread over the next two days (3:1), as carriers' own late-delivery statistics read.
  */
@@ -82,28 +100,81 @@ const serviceKey = (carrierCode: string, serviceCode: string) => `${carrierCode}
 
 const bucketOf = (delayDays: number) => Math.min(MAX_DELAY_DAYS, Math.max(MIN_DELAY_DAYS, delayDays)) - MIN_DELAY_DAYS;
 
+/**
+ * What one key (a service, or a lane) has seen: parcels delivered per delay bucket, and parcels in flight per
+ * the first bucket they may still arrive in (they came through every bucket before it without arriving).
+ */
+interface Seen {
+  delivered: number[];
+  inFlight: number[];
+}
+
+const emptySeen = (): Seen => ({ delivered: new Array<number>(DELAY_BUCKETS).fill(0), inFlight: new Array<number>(DELAY_BUCKETS).fill(0) });
+
+/**
+ * A distribution over delay buckets learned from what was seen on top of `prior`, worth `weight` parcels. Read
+ * as a discrete hazard (Kaplan–Meier with a prior): the share of the parcels still on the road at a bucket that
+ * arrive in it, among those seen there — delivered parcels, and parcels in flight that have come through it.
+ * With no parcel in flight this is exactly (weight × prior + delivered) / (weight + delivered parcels).
+ */
+function learned(prior: readonly number[], weight: number, seen: Seen | undefined): number[] {
+  if (!seen) return [...prior];
+  const pmf = new Array<number>(DELAY_BUCKETS).fill(0);
+  let priorLeft = 1;
+  let left = 1;
+  let deliveredFrom = sum(seen.delivered);
+  let inFlightPast = sum(seen.inFlight.slice(1));
+  for (let b = 0; b < DELAY_BUCKETS; b++) {
+    const p = prior[b] ?? 0;
+    const arrived = weight * p + (seen.delivered[b] ?? 0);
+    const onTheRoad = weight * priorLeft + deliveredFrom + inFlightPast;
+    // The last bucket takes whatever is still travelling ("this late or later").
+    const hazard = b === DELAY_BUCKETS - 1 || onTheRoad <= 0 ? 1 : Math.min(1, arrived / onTheRoad);
+    pmf[b] = left * hazard;
+    left -= pmf[b] ?? 0;
+    priorLeft = Math.max(0, priorLeft - p);
+    deliveredFrom -= seen.delivered[b] ?? 0;
+    inFlightPast -= seen.inFlight[b + 1] ?? 0;
+  }
+  return pmf;
+}
+
 export class TransitModel {
-  private readonly byService = new Map<string, number[]>();
-  private readonly byLane = new Map<string, number[]>();
+  private readonly byService = new Map<string, Seen>();
+  private readonly byLane = new Map<string, Seen>();
 
   /**
    * @param onTimeShares the carriers' published on-time share per `carrier:service` (the prior)
    * @param counts delivered parcels, aggregated by lane and delivery days
+   * @param inFlight parcels still travelling, aggregated by lane and the working days they will at least take
    */
   constructor(
     private readonly onTimeShares: ReadonlyMap<string, number>,
     counts: readonly TransitCount[],
+    inFlight: readonly InFlightCount[] = [],
   ) {
-    for (const count of counts) {
-      const bucket = bucketOf(count.deliveryDays - count.quotedDays);
-      for (const [map, key] of [
-        [this.byService, serviceKey(count.carrierCode, count.serviceCode)],
-        [this.byLane, laneKey(count.carrierCode, count.serviceCode, count.originCountry, count.destinationCountry)],
-      ] as const) {
-        const buckets = map.get(key) ?? new Array<number>(DELAY_BUCKETS).fill(0);
-        buckets[bucket] = (buckets[bucket] ?? 0) + count.parcels;
-        map.set(key, buckets);
-      }
+    for (const count of counts) this.add(count, 'delivered', count.deliveryDays - count.quotedDays, count.parcels);
+    for (const count of inFlight) {
+      // A parcel that may still arrive in the earliest bucket has taught nothing yet.
+      if (count.atLeastDays - count.quotedDays <= MIN_DELAY_DAYS) continue;
+      this.add(count, 'inFlight', count.atLeastDays - count.quotedDays, count.parcels);
+    }
+  }
+
+  private add(
+    lane: { carrierCode: string; serviceCode: string; originCountry: string; destinationCountry: string },
+    kind: keyof Seen,
+    delayDays: number,
+    parcels: number,
+  ): void {
+    for (const [map, key] of [
+      [this.byService, serviceKey(lane.carrierCode, lane.serviceCode)],
+      [this.byLane, laneKey(lane.carrierCode, lane.serviceCode, lane.originCountry, lane.destinationCountry)],
+    ] as const) {
+      const seen = map.get(key) ?? emptySeen();
+      const bucket = bucketOf(delayDays);
+      seen[kind][bucket] = (seen[kind][bucket] ?? 0) + parcels;
+      map.set(key, seen);
     }
   }
 
@@ -116,18 +187,15 @@ export class TransitModel {
     quotedDays: number,
   ): TransitDistribution {
     const prior = publishedDelayProfile(this.onTimeShares.get(serviceKey(carrierCode, serviceCode)) ?? 0.9);
-    const service = this.byService.get(serviceKey(carrierCode, serviceCode)) ?? [];
-    const lane = this.byLane.get(laneKey(carrierCode, serviceCode, originCountry, destinationCountry)) ?? [];
-    const serviceN = sum(service);
-    const laneN = sum(lane);
-    const serviceShare = prior.map((p, i) => (PRIOR_WEIGHT * p + (service[i] ?? 0)) / (PRIOR_WEIGHT + serviceN));
-    const delay = serviceShare.map((p, i) => (LANE_SHRINK * p + (lane[i] ?? 0)) / (LANE_SHRINK + laneN));
-    return { pmf: delayToDays(delay, quotedDays), observations: laneN, quotedDays };
+    const lane = this.byLane.get(laneKey(carrierCode, serviceCode, originCountry, destinationCountry));
+    const serviceShare = learned(prior, PRIOR_WEIGHT, this.byService.get(serviceKey(carrierCode, serviceCode)));
+    const delay = learned(serviceShare, LANE_SHRINK, lane);
+    return { pmf: delayToDays(delay, quotedDays), observations: lane ? sum(lane.delivered) : 0, quotedDays };
   }
 
-  /** Parcels learned from, per `carrier:service`: what a report shows next to the figures. */
+  /** Parcels learned from (delivered), per `carrier:service`: what a report shows next to the figures. */
   observationsByService(): Record<string, number> {
-    return Object.fromEntries([...this.byService].map(([key, buckets]) => [key, sum(buckets)]));
+    return Object.fromEntries([...this.byService].map(([key, seen]) => [key, sum(seen.delivered)]));
   }
 }
 
