@@ -9,5 +9,7 @@ export const ids = {
 export const TASK_QUEUES = {
   orders: 'colis-orders',
   carriers: 'colis-carriers',
+  /** The relays that send customer mails and shop webhooks (workflows/notify). */
+  notify: 'colis-notify',
   warehouse: (warehouseCode: string) => `warehouse-${warehouseCode}`,
 } as const;

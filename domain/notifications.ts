@@ -124,8 +124,6 @@ export const relayIds = {
   workflowId: (relayId: string) => `notify-${relayId.replace(':', '-')}`,
 } as const;
 
-export const NOTIFY_TASK_QUEUE = 'colis-notify';
-
 const HOUR_MS = 3_600_000;
 
 /**

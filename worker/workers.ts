@@ -9,7 +9,6 @@ import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notific
 import { MailRelay } from '../activities/notifications/mail-relay';
 import type { RelayWaker } from '../activities/notifications/outbox';
 import { WebhookRelay } from '../activities/notifications/webhook-relay';
-import { NOTIFY_TASK_QUEUE } from '../domain/notifications';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { TASK_QUEUES } from '../domain/ids';
@@ -132,7 +131,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
         namespace,
         // Relays are started by clients that encrypt: without the codec every workflow task fails.
         dataConverter,
-        taskQueue: NOTIFY_TASK_QUEUE,
+        taskQueue: TASK_QUEUES.notify,
         workflowBundle: await notifyWorkflowBundle(),
         activities: createNotifyActivities({ db, mail, webhooks: new WebhookRelay(db, settings.webhooks) }),
         maxConcurrentActivityTaskExecutions: 20,

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { NOTIFY_TASK_QUEUE, relayIds } from '../../domain/notifications';
+import { TASK_QUEUES } from '../../domain/ids';
+import { relayIds } from '../../domain/notifications';
 import { RELAY_WORKFLOW_TYPE, type RelayInput, wakeRelaySignal } from '../../workflows/notify/definitions';
 import type { RelayWaker } from './outbox';
 
@@ -11,7 +12,7 @@ export function temporalRelayWaker(client: Client): RelayWaker {
         ids.map((relayId) =>
           client.workflow.signalWithStart<(input: RelayInput) => Promise<void>, []>(RELAY_WORKFLOW_TYPE, {
             workflowId: relayIds.workflowId(relayId),
-            taskQueue: NOTIFY_TASK_QUEUE,
+            taskQueue: TASK_QUEUES.notify,
             args: [{ relayId }],
             signal: wakeRelaySignal,
             signalArgs: [],

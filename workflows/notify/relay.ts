@@ -1,6 +1,7 @@
 import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { NotifyQueueActivities } from '../activity-types';
-import { NOTIFY_TASK_QUEUE } from '../../domain/notifications';
+// domain/ids, not domain/notifications: the relays' bundle stays free of zod (the mail schemas' module imports it).
+import { TASK_QUEUES } from '../../domain/ids';
 import { type RelayInput, wakeRelaySignal } from './definitions';
 
 /**
@@ -11,7 +12,7 @@ import { type RelayInput, wakeRelaySignal } from './definitions';
  */
 
 const { drainRelay } = proxyActivities<NotifyQueueActivities>({
-  taskQueue: NOTIFY_TASK_QUEUE,
+  taskQueue: TASK_QUEUES.notify,
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '45 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
