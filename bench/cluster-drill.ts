@@ -17,6 +17,7 @@ import { checkIntegrity, integrityProblems } from './lib/integrity';
 import { postOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, writeResult } from './lib/report';
 import { type NodeProcess, sleep, spawnColisProcess, topUpStock } from './lib/stack';
+import { WORKER_NODE_FLAGS } from '../worker/node-flags';
 
 /**
  * `npm run drill -- cluster`: Colis on a self-hosted multi-service Temporal cluster (frontend,
@@ -93,6 +94,7 @@ export async function clusterDrill(options: BenchOptions): Promise<boolean> {
           dir,
           name,
           entry: 'worker/main.ts',
+          args: [...WORKER_NODE_FLAGS],
           env: {
             ...baseEnv,
             COLIS_WORKER_QUEUES: queues,

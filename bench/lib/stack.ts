@@ -14,6 +14,7 @@ import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
 import { colisDataConverter, payloadSealing } from '../../worker/data-converter';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 
 /**
@@ -228,11 +229,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const workerArgs = options.workerCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.workerCpuProfDir}`] : [];
   // As a deployment runs it (README, "Scaling out"): compiled, not transpiled at load by tsx (scripts/compiled.mjs).
   const spawnWorker = () =>
-    spawnProgram('worker', process.execPath, [...workerArgs, join(ROOT, 'scripts', 'compiled.mjs'), 'worker/main.ts'], {
-      cwd: ROOT,
-      env: { ...baseEnv, ...workerEnv() },
-      ready: / ready /,
-    });
+    spawnProgram(
+      'worker',
+      process.execPath,
+      [...WORKER_NODE_FLAGS, ...workerArgs, join(ROOT, 'scripts', 'compiled.mjs'), 'worker/main.ts'],
+      {
+        cwd: ROOT,
+        env: { ...baseEnv, ...workerEnv() },
+        ready: / ready /,
+      },
+    );
 
   const stack: Stack = {
     dir,

@@ -10,6 +10,7 @@ import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { demandOf, type SimulatedOrder } from './demand';
 import { measure, type SimulationResult } from './metrics';
 import type { Scenario } from './scenario';
+import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
 /**
  * One run of a scenario on the real stack — embedded PostgreSQL, the Temporal dev server, the API and the
@@ -83,16 +84,23 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   const startWarehouseWorker = async (code: string) => {
     warehouseWorkers.set(
       code,
-      await stack.spawnNode(`worker-${code}`, 'worker/main.ts', { ...workerEnv, COLIS_WORKER_QUEUES: `warehouse:${code}` }),
+      await stack.spawnNode(`worker-${code}`, 'worker/main.ts', { ...workerEnv, COLIS_WORKER_QUEUES: `warehouse:${code}` }, [
+        ...WORKER_NODE_FLAGS,
+      ]),
     );
   };
   await Promise.all([
     stack.spawnNode('api', 'api/main.ts', { COLIS_API_PORT: apiPort, COLIS_API_HOST: '127.0.0.1', ...decisionEnv }),
-    stack.spawnNode('worker', 'worker/main.ts', {
-      ...workerEnv,
-      COLIS_WORKER_QUEUES: ['orders', 'carriers', ...steady].join(','),
-      COLIS_SIMULATOR_STATE_FILE: stack.simulatorStateFile,
-    }),
+    stack.spawnNode(
+      'worker',
+      'worker/main.ts',
+      {
+        ...workerEnv,
+        COLIS_WORKER_QUEUES: ['orders', 'carriers', ...steady].join(','),
+        COLIS_SIMULATOR_STATE_FILE: stack.simulatorStateFile,
+      },
+      [...WORKER_NODE_FLAGS],
+    ),
     ...outageWarehouses.map(startWarehouseWorker),
   ]);
   const lateByMs = Date.now() - clock.realOriginMs;
