@@ -1,6 +1,6 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from './data-converter';
-import { type BundleName, writeBundle } from './workflow-bundles';
+import { asciiOnly, type BundleName, writeBundle } from './workflow-bundles';
 import { NOTIFY_WORKFLOWS_PATH, WORKFLOWS_PATH } from './workflow-paths';
 
 /**
@@ -17,4 +17,4 @@ const bundle =
     ? await bundleWorkflowCode({ workflowsPath: NOTIFY_WORKFLOWS_PATH, logger: quiet })
     : // The failure converter runs inside the workflow sandbox too: workflow failures are encoded like activity ones.
       await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quiet });
-writeBundle(base, bundle);
+writeBundle(base, { ...bundle, code: asciiOnly(bundle.code) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedWorkflowBundle } from '../../worker/workflow-bundles';
+import { asciiOnly, cachedWorkflowBundle } from '../../worker/workflow-bundles';
 
 /**
  * What a workflow bundle holds is what every cached workflow evaluates (the SDK's reusable V8 context
@@ -32,5 +32,22 @@ describe('the workflow bundles', () => {
     expect(ours).not.toContain('domain/notifications.ts');
     expect(libraries.filter((name) => !name.startsWith('@temporalio/'))).toEqual(['long', 'ms', 'nexus-rpc']);
     expect(ours).toContain('workflows/notify/relay.ts');
+  }, 60_000);
+});
+
+describe('a bundle written in ASCII', () => {
+  it('keeps every character, escaped, so V8 holds the text one byte per character', () => {
+    const source = "const reason = 'abîmé — perdu';\n// 2 × 3 → 6, Baagøe\nconst re = /[—→]/;\nconst smile = '😀';\n";
+    const ascii = asciiOnly(source);
+    expect(/[\u0080-\uffff]/.test(ascii)).toBe(false);
+    // Evaluated, the escaped text means the same values.
+    const evaluate = (code: string) => new Function(`${code}; return [reason, re.test('a→b'), smile];`)() as unknown[];
+    expect(evaluate(ascii)).toEqual(evaluate(source));
+    expect(ascii.split('\n').length).toBe(source.split('\n').length);
+  });
+
+  it('is how both workflow bundles are kept', async () => {
+    for (const name of ['workflows', 'notify'] as const)
+      expect(/[\u0080-\uffff]/.test((await cachedWorkflowBundle(name)).code)).toBe(false);
   }, 60_000);
 });
