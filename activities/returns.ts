@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { Milestone, WebhookEventType } from '../domain/notifications';
-import { FINAL_RETURN_STATUSES, type ReturnReason, type ReturnStatus, refundCents } from '../domain/return-policy';
+import {
+  CARRIER_RETURN_REASON,
+  type CustomerSettlingDecision,
+  FINAL_RETURN_STATUSES,
+  type ReturnReason,
+  type ReturnStatus,
+  refundCents,
+  returnIds,
+} from '../domain/return-policy';
 import type { NormalisedTrackingEvent } from '../domain/tracking';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTrackingOf } from './carriers/tracking-mode';
@@ -29,6 +38,8 @@ export interface ReturnFacts {
   carrierPushesScans: boolean;
   /** Set for a carrier polled although it pushes scans (ShipEngine): every this fraction of the stall window. */
   pollStallFraction?: number;
+  /** A carrier return: the carrier brought the parcel back, received already; only its inspection is left. */
+  broughtBackByCarrier?: true;
 }
 
 /** What ops found when the parcel was opened, per return line. */
@@ -37,6 +48,18 @@ export interface InspectionResult {
   inspectedBy: string;
   note?: string;
 }
+
+/** A parcel the carrier brought back to the warehouse, and how ops settled the customer for it (none: they waited). */
+export interface CarrierReturn {
+  shipmentId: string;
+  /** `reship`, `refund`, `cancel`: the customer is settled by that answer; absent: the inspection owes the refund. */
+  customerSettledBy?: CustomerSettlingDecision;
+  at: string;
+}
+
+/** One carrier return per parcel: its id follows from the shipment's, so a retry finds the one it made. */
+export const carrierReturnIdFor = (shipmentId: string) =>
+  `RMA-${createHash('sha256').update(`return:carrier:${shipmentId}`, 'utf8').digest('hex').slice(0, 12).toUpperCase()}`;
 
 export type ReturnSettlement = { kind: 'inspected'; inspection: InspectionResult } | { kind: 'refunded_without_goods'; decidedBy: string };
 
@@ -79,8 +102,85 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
           ...(row.labelExpiresAt ? { labelExpiresAt: row.labelExpiresAt.toISOString() } : {}),
           carrierPushesScans: tracking?.pushesScans ?? false,
           ...(tracking?.pollStallFraction === undefined ? {} : { pollStallFraction: tracking.pollStallFraction }),
+          ...(row.channel === 'carrier' ? { broughtBackByCarrier: true as const } : {}),
         };
       });
+    },
+
+    /**
+     * Opens the return of a parcel the carrier brought back to the warehouse that shipped it: already received (no
+     * label, no inbound tracking: the carrier's own scans brought it), its lines the shipment's, waiting for the
+     * inspection. The shop hears `return.created` and `return.received`; the customer, who started nothing, no mail.
+     * One per shipment: a retry answers the return it opened. The workflow starts `return-<id>` itself.
+     */
+    openCarrierReturn(input: CarrierReturn): Promise<{ returnId: string; workflowId: string }> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          const returnId = carrierReturnIdFor(input.shipmentId);
+          const workflowId = returnIds.workflowId(returnId);
+          const shipment = await tx.shipment.findUniqueOrThrow({
+            where: { id: input.shipmentId },
+            include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
+          });
+          await lockOrder(tx, shipment.orderId);
+          const known = await tx.return.findUnique({ where: { shipmentId: input.shipmentId }, select: { id: true, workflowId: true } });
+          if (known) return { result: { returnId: known.id, workflowId: known.workflowId }, milestones: [] };
+          const at = new Date(input.at);
+          const lines = [...shipment.lines]
+            .sort((a, b) => (a.orderLineId < b.orderLineId ? -1 : a.orderLineId > b.orderLineId ? 1 : 0))
+            .map((line, i) => ({
+              lineNo: i + 1,
+              orderLineId: line.orderLineId,
+              skuCode: line.skuCode,
+              quantity: line.quantity,
+              unitPriceCents: line.orderLine.sku.unitPriceCents,
+            }));
+          await tx.return.create({
+            data: {
+              id: returnId,
+              orderId: shipment.orderId,
+              idempotencyKey: `carrier:${input.shipmentId}`,
+              requestHash: createHash('sha256').update(`carrier:${input.shipmentId}`, 'utf8').digest('hex'),
+              channel: 'carrier',
+              requestedBy: 'colis',
+              reason: CARRIER_RETURN_REASON,
+              status: 'received',
+              warehouseCode: shipment.warehouseCode,
+              workflowId,
+              // The shipment's workflow starts it as its child right after this commits: no sweep needed.
+              startedAt: at,
+              receivedAt: at,
+              shipmentId: input.shipmentId,
+              customerSettledBy: input.customerSettledBy ?? null,
+              currency: shipment.lines[0]?.orderLine.sku.currency ?? 'EUR',
+              lines: { create: lines },
+            },
+          });
+          const parcel = {
+            returnId,
+            shipmentId: input.shipmentId,
+            carrierCode: shipment.carrierCode,
+            trackingNumber: shipment.trackingNumber,
+          };
+          const items = lines.map((l) => ({ lineNo: l.lineNo, skuCode: l.skuCode, quantity: l.quantity }));
+          const milestones: Milestone[] = [
+            {
+              orderId: shipment.orderId,
+              key: `return:${returnId}:created`,
+              webhook: {
+                type: 'return.created',
+                data: { ...parcel, channel: 'carrier', reason: CARRIER_RETURN_REASON, warehouseCode: shipment.warehouseCode, items },
+              },
+            },
+            {
+              orderId: shipment.orderId,
+              key: `return:${returnId}:received`,
+              webhook: { type: 'return.received', data: { ...parcel, status: 'received', reason: CARRIER_RETURN_REASON } },
+            },
+          ];
+          return { result: { returnId, workflowId }, milestones };
+        }),
+      );
     },
 
     /**
@@ -165,8 +265,11 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
             return { line, restocked: found?.restock ?? 0, writtenOff: found?.writeOff ?? 0 };
           });
           if (settled.kind === 'inspected') await moveReturnedStock(tx, row, outcome);
-          const refund =
-            settled.kind === 'refunded_without_goods'
+          // A carrier return ops answered with a re-ship, a refund or a cancel: the customer was settled then, never twice.
+          const owesRefund = row.customerSettledBy === null;
+          const refund = !owesRefund
+            ? 0
+            : settled.kind === 'refunded_without_goods'
               ? lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0)
               : refundCents(
                   row.reason as ReturnReason,
@@ -206,21 +309,22 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
               webhook: { type: 'return.inspected', data: { returnId: row.id, items, inspectedAt: input.at } },
             });
           }
-          milestones.push({
-            orderId: row.orderId,
-            key: `return:${row.id}:refund_due`,
-            webhook: {
-              type: 'refund.due',
-              data: {
-                returnId: row.id,
-                amountCents: refund,
-                currency: row.currency,
-                reason: row.reason,
-                basis: settled.kind,
-                items: items.map((i) => ({ ...i, unitPriceCents: lines.find((l) => l.lineNo === i.lineNo)?.unitPriceCents })),
+          if (owesRefund)
+            milestones.push({
+              orderId: row.orderId,
+              key: `return:${row.id}:refund_due`,
+              webhook: {
+                type: 'refund.due',
+                data: {
+                  returnId: row.id,
+                  amountCents: refund,
+                  currency: row.currency,
+                  reason: row.reason,
+                  basis: settled.kind,
+                  items: items.map((i) => ({ ...i, unitPriceCents: lines.find((l) => l.lineNo === i.lineNo)?.unitPriceCents })),
+                },
               },
-            },
-          });
+            });
           return { result: { refundCents: refund }, milestones };
         }),
       );
@@ -264,12 +368,13 @@ type ReturnRow = {
   trackingNumber: string | null;
   labelUrl: string | null;
   labelExpiresAt: Date | null;
+  customerSettledBy: string | null;
 };
 
 async function lockedReturn(tx: Tx, returnId: string): Promise<ReturnRow> {
   const [row] = await tx.$queryRaw<ReturnRow[]>`
     SELECT "id", "orderId", "status"::text AS "status", "warehouseCode", "reason"::text AS "reason", "currency", "refundCents",
-           "receivedAt", "carrierCode", "trackingNumber", "labelUrl", "labelExpiresAt"
+           "receivedAt", "carrierCode", "trackingNumber", "labelUrl", "labelExpiresAt", "customerSettledBy"
     FROM "Return" WHERE "id" = ${returnId} FOR UPDATE`;
   if (!row) throw new Error(`return ${returnId} does not exist`);
   return row;

@@ -12,11 +12,27 @@ export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 /** A return in one of these has ended: no label to buy, no scan to wait for, no inspection to make. */
 export const FINAL_RETURN_STATUSES: readonly ReturnStatus[] = ['completed', 'expired', 'cancelled'];
 
+/** The reasons a customer, a shop or ops give when they start a return. */
 export const RETURN_REASONS = ['damaged', 'defective', 'wrong_item', 'not_as_described', 'no_longer_needed', 'other'] as const;
-export type ReturnReason = (typeof RETURN_REASONS)[number];
 
-/** Reasons where the goods (or the shop) were at fault: the customer is refunded whatever the inspection finds. */
-const SHOP_AT_FAULT: ReadonlySet<ReturnReason> = new Set(['damaged', 'defective', 'wrong_item', 'not_as_described']);
+/**
+ * A carrier return's reason: the carrier brought the parcel back to the warehouse (it could not deliver it).
+ * Nobody asks for it; Colis opens the return itself, already received.
+ */
+export const CARRIER_RETURN_REASON = 'returned_to_sender' as const;
+/** Every reason a return can carry. */
+export const ALL_RETURN_REASONS = [...RETURN_REASONS, CARRIER_RETURN_REASON] as const;
+export type ReturnReason = (typeof ALL_RETURN_REASONS)[number];
+
+/** How ops settled the customer when the carrier brought a parcel back: the inspection then owes no refund. */
+export const CUSTOMER_SETTLING_DECISIONS = ['reship', 'refund', 'cancel'] as const;
+export type CustomerSettlingDecision = (typeof CUSTOMER_SETTLING_DECISIONS)[number];
+
+/**
+ * Reasons where the customer is not at fault: refunded whatever the inspection finds. A parcel the carrier brought
+ * back never reached the customer, so what it broke on the way is not theirs to bear.
+ */
+const SHOP_AT_FAULT: ReadonlySet<ReturnReason> = new Set(['damaged', 'defective', 'wrong_item', 'not_as_described', CARRIER_RETURN_REASON]);
 
 /** Days after delivery within which a customer may start a return, unless the shop sets its own. */
 export const DEFAULT_RETURN_WINDOW_DAYS = 30;

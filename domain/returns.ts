@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
-import { RETURN_REASONS, RETURN_STATUSES } from './return-policy';
+import { ALL_RETURN_REASONS, RETURN_REASONS, RETURN_STATUSES } from './return-policy';
 
 /**
  * The return (RMA) contract spoken over HTTP and across the return workflow's boundary: what a
@@ -9,10 +9,15 @@ import { RETURN_REASONS, RETURN_STATUSES } from './return-policy';
  * everyone reads back. The rules behind them are in return-policy.ts.
  */
 
+/** What a request may give; a return read back may also carry the carrier's `returned_to_sender`. */
 export const ReturnReasonSchema = z.enum(RETURN_REASONS);
+export const ReturnRecordReasonSchema = z.enum(ALL_RETURN_REASONS);
 export const ReturnStatusSchema = z.enum(RETURN_STATUSES);
+/** Who may start a return through the API or the tracking page. */
 export const ReturnChannelSchema = z.enum(['customer', 'shop', 'ops']);
 export type ReturnChannel = z.infer<typeof ReturnChannelSchema>;
+/** Who started a return as read back: also `carrier`, a parcel the carrier brought back (Colis opened the return). */
+export const ReturnRecordChannelSchema = z.enum([...ReturnChannelSchema.options, 'carrier']);
 
 export const MAX_RETURN_LINES = 100;
 
@@ -76,8 +81,8 @@ export const ReturnViewSchema = z
     orderId: z.string(),
     workflowId: z.string(),
     status: ReturnStatusSchema,
-    channel: ReturnChannelSchema,
-    reason: ReturnReasonSchema,
+    channel: ReturnRecordChannelSchema,
+    reason: ReturnRecordReasonSchema,
     warehouseCode: z.string(),
     lines: z.array(ReturnLineViewSchema),
     carrierCode: z.string().optional(),
@@ -90,6 +95,8 @@ export const ReturnViewSchema = z
     refundCents: z.number().int().optional(),
     currency: z.string(),
     closeReason: z.string().optional(),
+    /** A carrier return: the shipment whose parcel came back. */
+    shipmentId: z.string().optional(),
     createdAt: z.string(),
   })
   .meta({ id: 'Return' });

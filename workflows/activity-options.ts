@@ -83,9 +83,14 @@ export const stock =
   proxyActivities<Pick<OrderQueueActivities, 'reserveStock' | 'releaseReservations' | 'reallocateShipment' | 'declareWarehouseDown'>>(
     STOCK,
   );
-/** A re-ship's stock and ledger work: the lost parcel written off and claimed, its lines reserved again. */
+/**
+ * A re-ship's stock and ledger work: the lost parcel written off and claimed, its lines reserved again; a parcel the
+ * carrier brought back received for inspection instead.
+ */
 export const reships =
-  proxyActivities<Pick<OrderQueueActivities, 'settleLostParcel' | 'reserveReplacement' | 'announceReplacementShortfall'>>(STOCK);
+  proxyActivities<
+    Pick<OrderQueueActivities, 'settleLostParcel' | 'reserveReplacement' | 'announceReplacementShortfall' | 'openCarrierReturn'>
+  >(STOCK);
 export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalation'>>(ALERTS);
 export const warehouseAt = (warehouseCode: string, serveWithinMs?: number) =>
   proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode, serveWithinMs));

@@ -249,13 +249,19 @@ export async function returnOptions(
   const lines = returnableLines(order, shop?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS, timeScale).filter(
     (l) => l.returnable > 0 && l.closesAtMs !== undefined && now <= l.closesAtMs,
   );
-  return { lines, returns: await listReturns(db, { orderId }) };
+  // A carrier return is Colis's and the shop's business: the customer started none and never had the goods.
+  const returns = (await listReturns(db, { orderId })).filter((r) => r.channel !== 'carrier');
+  return { lines, returns };
 }
 
 const ORDER_FOR_RETURNS = {
   lines: { include: { sku: { select: { unitPriceCents: true, currency: true } } } },
   shipments: { where: { status: 'delivered' as const }, include: { lines: true }, orderBy: { seq: 'asc' as const } },
-  returns: { where: { status: { notIn: ['expired' as const, 'cancelled' as const] } }, include: { lines: true } },
+  // A carrier return brought back goods that were never delivered: they do not count against what was.
+  returns: {
+    where: { status: { notIn: ['expired' as const, 'cancelled' as const] }, channel: { not: 'carrier' as const } },
+    include: { lines: true },
+  },
 };
 
 /** Starts `return-<id>` once: a start that finds it running (or finished) is a success. */
@@ -361,6 +367,7 @@ function toReturnView(row: ReturnRow): ReturnView {
     ...optional('refundCents', row.refundCents),
     currency: row.currency,
     ...optional('closeReason', row.closeReason),
+    ...optional('shipmentId', row.shipmentId),
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -39,6 +39,7 @@ export class ReturnJourney {
   private lines: { lineNo: number; quantity: number }[] = [];
   private expiresAtMs = 0;
   private refundCents: number | undefined;
+  private broughtBackByCarrier = false;
   private readonly view: ReturnWorkflowView;
 
   constructor(private readonly input: ReturnWorkflowInput) {
@@ -96,7 +97,22 @@ export class ReturnJourney {
     this.lines = facts.lines;
     this.parcel.useLabel(facts);
     if (facts.labelExpiresAt) this.expiresAtMs = Date.parse(facts.labelExpiresAt);
-    this.moveTo(facts.status, 'loaded');
+    // Only returns opened by a shipment whose parcel came back carry it: every earlier history loads without it.
+    this.broughtBackByCarrier = facts.broughtBackByCarrier === true;
+    this.moveTo(facts.status, facts.broughtBackByCarrier ? 'brought back by the carrier' : 'loaded');
+  }
+
+  /** The carrier brought the parcel back to the warehouse: no label, no parcel to follow, only the inspection. */
+  get atWarehouseWithoutLabel(): boolean {
+    return this.broughtBackByCarrier && this.status === 'received';
+  }
+
+  /** Waits for the warehouse's inspection of goods that are already there, then settles it. */
+  async awaitInspection(): Promise<ReturnOutcome> {
+    setCurrentDetails('At the warehouse, brought back by the carrier: waiting for the inspection (restock or write off)');
+    await condition(() => this.inspection !== undefined);
+    if (!this.inspection) throw new Error('unreachable: no inspection');
+    return this.settleInspected(this.inspection);
   }
 
   get ended(): boolean {

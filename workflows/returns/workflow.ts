@@ -5,13 +5,15 @@ import { ReturnJourney } from './journey';
 /**
  * return-<returnId>: a customer's goods coming back. Label → drop-off (or expiry and void) → inbound
  * tracking with stall and late escalations → inspection at the warehouse (restock or write off) →
- * ledger movements and the refund due to the shop.
+ * ledger movements and the refund due to the shop. A carrier return starts received and waits for the inspection only.
  */
 export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnOutcome> {
   const journey = new ReturnJourney(input);
   journey.listen();
   await journey.load();
   let outcome: ReturnOutcome | undefined = journey.ended ? journey.outcome() : undefined;
+  // A parcel the carrier brought back (workflows/shipment/carrier-return.ts) is at the warehouse already.
+  if (!outcome && journey.atWarehouseWithoutLabel) outcome = await journey.awaitInspection();
   if (!outcome && !journey.hasLabel && !(await journey.bookLabel())) outcome = journey.outcome();
   outcome ??= await journey.followParcel();
   // An inspection or an ops answer may still be finishing its reply.

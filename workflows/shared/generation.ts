@@ -38,6 +38,7 @@ export const LATER_PATCHES = {
   learnedStallWindow: 'learned-stall-window',
   apiStoredScans: 'api-stored-scans',
   askRefusedCarrierAgain: 'ask-refused-carrier-again',
+  carrierReturnInspected: 'carrier-return-inspected',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

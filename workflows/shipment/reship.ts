@@ -4,6 +4,7 @@ import { bookkeeping, reships, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
 import { PATCHES } from '../shared/generation';
 import { voidLabel } from './booking';
+import { cameBackToSender, receiveCarrierReturn } from './carrier-return';
 import type { ShipmentJourney } from './shipment';
 
 /**
@@ -16,7 +17,8 @@ export const reshipRefulfils = (j: ShipmentJourney): boolean => j.takes(PATCHES.
  * Ops decided to re-ship a lost, damaged or late parcel: this shipment ends as lost, its goods written off
  * (claimed back from the carrier when it lost or broke them: domain/parcel-loss.ts), and the order
  * re-fulfils its lines as a replacement shipment (reserved again, picked, packed, booked and tracked like
- * any other; order/replacement.ts).
+ * any other; order/replacement.ts). A parcel the carrier brought back is not written off: its goods wait
+ * at the warehouse for inspection (carrier-return.ts); the replacement is sent all the same.
  */
 export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Promise<FinalShipmentStage> {
   const { shipmentId } = j.input;
@@ -24,6 +26,16 @@ export async function giveUpParcel(j: ShipmentJourney, { view }: Answered): Prom
   await voidLabel(j, 'reship');
   if (!j.dispatched) await bookkeeping.consumeReservations({ shipmentId });
   j.saga.clear();
+  if (cameBackToSender(j)) {
+    const returnId = await receiveCarrierReturn(j, 'reship');
+    j.timeline.note(
+      'note',
+      'parcel given up: re-shipped',
+      `${view.reason} escalation answered "reship" (${PARCEL_LOSS_WORDS.returned}); goods back for inspection in return ${returnId}, nothing written off or claimed`,
+    );
+    j.replacement = { reason: PARCEL_LOSS_WORDS.returned, cause: 'returned' };
+    return 'lost';
+  }
   // What the carrier said when the parcel broke (it may have scanned it moving since), and a late parcel that also
   // stalled is no longer only late.
   const reported = view.reason === 'broken' ? (j.watch.brokenEscalatedFor ?? j.tracking.status) : j.tracking.status;

@@ -8,6 +8,7 @@ import { carrier, stock, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { bookLabel, voidLabel } from './booking';
+import { cameBackToSender, receiveCarrierReturn } from './carrier-return';
 import { repromiseIfAtRisk, repromiseIfScanShowsRisk } from './repromise';
 import { giveUpParcel, reshipRefulfils } from './reship';
 import { absorbScans } from './scans';
@@ -180,7 +181,12 @@ async function applyDecision(j: ShipmentJourney, answered: Answered): Promise<Fi
   j.showDetails();
   switch (answer.decision) {
     case 'wait':
-      if (j.tracking.status === 'returned_to_sender' || j.tracking.status === 'lost') return j.tracking.status;
+      if (j.tracking.status === 'lost') return j.tracking.status;
+      if (j.tracking.status === 'returned_to_sender') {
+        // Ops let it end: the goods are back for inspection, and nobody has settled the customer yet.
+        if (j.dispatched && cameBackToSender(j)) await receiveCarrierReturn(j);
+        return j.tracking.status;
+      }
       j.watch.stallBaseMs = Date.now();
       return undefined;
     case 'reship':
@@ -198,6 +204,7 @@ async function applyDecision(j: ShipmentJourney, answered: Answered): Promise<Fi
       const { orderId, shipmentId } = j.input;
       if (!j.dispatched) await stock.releaseReservations({ orderId, shipmentId, reason: `ops ${answer.decision}` });
       j.saga.clear();
+      if (j.dispatched && cameBackToSender(j)) await receiveCarrierReturn(j, answer.decision);
       return answer.decision === 'refund' ? 'refunded' : 'cancelled';
     }
     case 'ship_available':

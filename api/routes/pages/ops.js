@@ -230,7 +230,10 @@
             el('td', { text: item.returnId }),
             el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
             el('td', { text: `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` }),
-            el('td', { text: `${item.warehouseCode} · ${item.trackingNumber || '–'}` }),
+            // A carrier return has no return label: it is the outbound parcel, brought back.
+            el('td', {
+              text: `${item.warehouseCode} · ${item.trackingNumber || (item.shipmentId ? `brought back: ${item.shipmentId}` : '–')}`,
+            }),
             action,
           ]);
           function inspect(kind) {
@@ -245,11 +248,16 @@
             }));
             api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
               (done) => {
-                action.replaceChildren(
-                  el('span', { class: 'done', text: `refund due ${(done.refundCents / 100).toFixed(2)} ${done.currency}` }),
-                );
+                // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
+                var settled = done.channel === 'carrier' && done.refundCents === 0;
+                var money = `${(done.refundCents / 100).toFixed(2)} ${done.currency}`;
+                action.replaceChildren(el('span', { class: 'done', text: settled ? 'no refund due' : `refund due ${money}` }));
                 row.setAttribute('data-inspected', kind);
-                setStatus(`Return ${item.returnId} inspected; the shop was told the refund due.`);
+                setStatus(
+                  settled
+                    ? `Return ${item.returnId} inspected; the customer was settled when ops answered the parcel's escalation.`
+                    : `Return ${item.returnId} inspected; the shop was told the refund due.`,
+                );
               },
               (error) => {
                 showChoices();
