@@ -10,6 +10,7 @@ import type { RelayWaker } from './notifications/outbox';
 import { createOrderActivities } from './orders';
 import { PlanningFacts } from './planning-facts';
 import { createReturnLabelActivities } from './return-labels';
+import type { ReturnStarter } from './return-starter';
 import { createReshipActivities } from './reships';
 import { createReturnActivities } from './returns';
 import { createReallocationActivities } from './reallocation';
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   waker?: RelayWaker;
   /** The decision layer's rules and targets (COLIS_DECISION_RULES …); the promise engine's by default. */
   decisions?: DecisionSettings;
+  /** Starts a carrier return's workflow once its row commits; none: the API's sweep starts it. */
+  returnStarter?: ReturnStarter;
 }
 
 /** Activities of the `colis-orders` queue: the order's and shipment's database work. */
@@ -56,7 +59,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),
-    ...createReturnActivities(deps.db, deps.carriers, deps.waker),
+    ...createReturnActivities(deps.db, deps.carriers, deps.waker, deps.returnStarter),
     ...createReshipActivities(deps.db, deps.waker, (orderId) =>
       settings.rules === 'promise' ? costContext({ db: deps.db, facts, settings }, orderId, 'intake') : Promise.resolve(undefined),
     ),

@@ -16,6 +16,7 @@ import type { Db } from './db';
 import { asActivity } from './failures';
 import { lockOrder, ordersAwaitingStock, type Tx } from './inventory';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+import type { ReturnStarter } from './return-starter';
 
 /**
  * The database side of a return (RMA): what the return workflow reads to resume, each status it
@@ -55,6 +56,8 @@ export interface CarrierReturn {
   /** `reship`, `refund`, `cancel`: the customer is settled by that answer; absent: the inspection owes the refund. */
   customerSettledBy?: CustomerSettlingDecision;
   at: string;
+  /** The shipment's time scale, for the return's workflow. */
+  timeScale: number;
 }
 
 /** One carrier return per parcel: its id follows from the shipment's, so a retry finds the one it made. */
@@ -82,7 +85,11 @@ const WEBHOOK_OF: Partial<Record<ReturnStatus, WebhookEventType>> = {
   cancelled: 'return.cancelled',
 };
 
-export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker = noRelayWaker) {
+/**
+ * `starter`: starts a carrier return's workflow right after its row commits; none (a worker without a Temporal client),
+ * the API's sweep of unstarted returns starts it, and so does the inspection's call.
+ */
+export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker = noRelayWaker, starter?: ReturnStarter) {
   return {
     loadReturn(input: { returnId: string }): Promise<ReturnFacts> {
       return asActivity(async () => {
@@ -111,11 +118,11 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
      * Opens the return of a parcel the carrier brought back to the warehouse that shipped it: already received (no
      * label, no inbound tracking: the carrier's own scans brought it), its lines the shipment's, waiting for the
      * inspection. The shop hears `return.created` and `return.received`; the customer, who started nothing, no mail.
-     * One per shipment: a retry answers the return it opened. The workflow starts `return-<id>` itself.
+     * One per shipment: a retry answers the return it opened, and starts its workflow if it is not yet.
      */
     openCarrierReturn(input: CarrierReturn): Promise<{ returnId: string; workflowId: string }> {
-      return asActivity(() =>
-        withMilestones(db, waker, async (tx) => {
+      return asActivity(async () => {
+        const opened = await withMilestones(db, waker, async (tx) => {
           const returnId = carrierReturnIdFor(input.shipmentId);
           const workflowId = returnIds.workflowId(returnId);
           const shipment = await tx.shipment.findUniqueOrThrow({
@@ -123,8 +130,11 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
             include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
           });
           await lockOrder(tx, shipment.orderId);
-          const known = await tx.return.findUnique({ where: { shipmentId: input.shipmentId }, select: { id: true, workflowId: true } });
-          if (known) return { result: { returnId: known.id, workflowId: known.workflowId }, milestones: [] };
+          const known = await tx.return.findUnique({
+            where: { shipmentId: input.shipmentId },
+            select: { id: true, workflowId: true, orderId: true },
+          });
+          if (known) return { result: { returnId: known.id, workflowId: known.workflowId, orderId: known.orderId }, milestones: [] };
           const at = new Date(input.at);
           const lines = [...shipment.lines]
             .sort((a, b) => (a.orderLineId < b.orderLineId ? -1 : a.orderLineId > b.orderLineId ? 1 : 0))
@@ -147,8 +157,6 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
               status: 'received',
               warehouseCode: shipment.warehouseCode,
               workflowId,
-              // The shipment's workflow starts it as its child right after this commits: no sweep needed.
-              startedAt: at,
               receivedAt: at,
               shipmentId: input.shipmentId,
               customerSettledBy: input.customerSettledBy ?? null,
@@ -178,9 +186,14 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
               webhook: { type: 'return.received', data: { ...parcel, status: 'received', reason: CARRIER_RETURN_REASON } },
             },
           ];
-          return { result: { returnId, workflowId }, milestones };
-        }),
-      );
+          return { result: { returnId, workflowId, orderId: shipment.orderId }, milestones };
+        });
+        if (starter) {
+          await starter.start({ returnId: opened.returnId, orderId: opened.orderId, timeScale: input.timeScale });
+          await db.return.updateMany({ where: { id: opened.returnId, startedAt: null }, data: { startedAt: new Date() } });
+        }
+        return { returnId: opened.returnId, workflowId: opened.workflowId };
+      });
     },
 
     /**

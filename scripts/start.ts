@@ -5,6 +5,7 @@ import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
 import { temporalRelayWaker } from '../activities/notifications/waker';
+import { temporalReturnStarter } from '../activities/return-starter';
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import type { Config } from '../config';
@@ -192,7 +193,8 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   life.started('carrier simulator', async () => carriers.close());
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
   life.started('worker connection', () => workerConnection.close());
-  const waker = temporalRelayWaker(new Client({ connection: workerConnection, namespace: target.namespace, dataConverter }));
+  const workerClient = new Client({ connection: workerConnection, namespace: target.namespace, dataConverter });
+  const waker = temporalRelayWaker(workerClient);
   const workers = await startColisWorkers({
     dataConverter,
     connection: workerConnection,
@@ -205,6 +207,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
     customerNotify,
     waker,
+    returnStarter: temporalReturnStarter(workerClient),
   });
   life.started('workers', () => workers.shutdown());
   if (workers.queues.notify) await wakeRelaysWithWork(db, waker);

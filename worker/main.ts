@@ -5,6 +5,7 @@ import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
 import { temporalRelayWaker } from '../activities/notifications/waker';
+import { temporalReturnStarter } from '../activities/return-starter';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);
   const dataConverter = colisDataConverter(payloadSealing(config));
-  const waker = temporalRelayWaker(new Client({ connection, namespace: target.namespace, dataConverter }));
+  const client = new Client({ connection, namespace: target.namespace, dataConverter });
+  const waker = temporalRelayWaker(client);
   const workers = await startColisWorkers({
     dataConverter,
     connection,
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
     customerNotify,
     waker,
+    returnStarter: temporalReturnStarter(client),
     ...(config.COLIS_WEBHOOK_TARGET_URL ? { webhookTargetUrl: config.COLIS_WEBHOOK_TARGET_URL } : {}),
   });
   const queues = workers.queues;

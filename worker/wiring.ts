@@ -4,6 +4,7 @@ import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
 import type { RelayWaker } from '../activities/notifications/outbox';
+import type { ReturnStarter } from '../activities/return-starter';
 import type { Carriers } from '../carriers/wiring';
 import { ALL_QUEUES, type QueueChoice } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
@@ -30,6 +31,8 @@ export interface ColisWorkerOptions {
   customerNotify?: CustomerNotifyConfig;
   /** Wakes the notification relays after the order queue's activities wrote to the outbox. */
   waker?: RelayWaker;
+  /** Starts a carrier return's workflow from the order queue's activities (none: the API's sweep starts it). */
+  returnStarter?: ReturnStarter;
   /** The decision layer's rules and targets (COLIS_DECISION_RULES, COLIS_PROMISE_CONFIDENCE, COLIS_ON_TIME_TARGET). */
   decisions?: DecisionSettings;
   maxCachedWorkflows?: number;
@@ -67,6 +70,7 @@ export async function startColisWorkers(options: ColisWorkerOptions): Promise<Co
     ...(options.notify ? { notify: options.notify } : {}),
     ...(options.customerNotify ? { customerNotify: options.customerNotify } : {}),
     ...(options.waker ? { waker: options.waker } : {}),
+    ...(options.returnStarter ? { returnStarter: options.returnStarter } : {}),
     ...(options.decisions ? { decisions: options.decisions } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });

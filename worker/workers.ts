@@ -8,6 +8,7 @@ import { createNotifyActivities } from '../activities/notifications';
 import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
 import { MailRelay } from '../activities/notifications/mail-relay';
 import type { RelayWaker } from '../activities/notifications/outbox';
+import type { ReturnStarter } from '../activities/return-starter';
 import { WebhookRelay } from '../activities/notifications/webhook-relay';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
@@ -40,6 +41,8 @@ export interface ColisWorkersOptions {
   customerNotify?: CustomerNotifyConfig;
   /** Wakes the notification relays from the order queue's activities (none: the relays' sweeps find the work). */
   waker?: RelayWaker;
+  /** Starts a carrier return's workflow from the order queue's activities (none: the API's sweep starts it). */
+  returnStarter?: ReturnStarter;
   decisions?: DecisionSettings;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
@@ -86,6 +89,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
           carriers,
           notify: options.notify,
           waker: options.waker,
+          ...(options.returnStarter ? { returnStarter: options.returnStarter } : {}),
           ...(options.decisions ? { decisions: options.decisions } : {}),
         }),
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,

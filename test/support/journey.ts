@@ -6,6 +6,7 @@ import type { SimulatorScript } from '../../scripts/carrier-simulator/script';
 import type { Clock } from '../../scripts/carrier-simulator/simulator';
 import { type NotifyConfig, notifyConfigFrom } from '../../activities/notifications/config';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
+import { temporalReturnStarter } from '../../activities/return-starter';
 import { loadConfig } from '../../config';
 import { DAY_MS } from '../../domain/clock';
 import type { FxRates } from '../../domain/money';
@@ -118,6 +119,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     carriers,
     queues: { orders: true, carriers: true, warehouses, notify: notify !== undefined },
     dataConverter: testDataConverter,
+    returnStarter: temporalReturnStarter(env.client),
     ...(notify ? { customerNotify: notify, waker: temporalRelayWaker(env.client) } : {}),
   });
   let seq = 0;

@@ -15,7 +15,15 @@ import { inspectReturnUpdate } from '../../../workflows/returns/definitions';
 import { ApiError, notFound, toApiError } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { runOpsAction } from '../../services/ops-actions';
-import { listReturns, mayReadReturnOf, readReturn, returnDepsOf, startReturn, sweepUnstartedReturns } from '../../services/returns';
+import {
+  listReturns,
+  mayReadReturnOf,
+  readReturn,
+  returnDepsOf,
+  startReturn,
+  startReturnWorkflow,
+  sweepUnstartedReturns,
+} from '../../services/returns';
 import { withinDeadline } from '../../services/workflows';
 import { errorResponses } from '../responses';
 
@@ -151,7 +159,9 @@ const returns: FastifyPluginAsyncZod = async (app) => {
           'as damaged (`writeOff`); together they must be what the line returned. The stock moves in the ledger and the shop gets ' +
           "`refund.due` with the amount before this answers. Recorded as made by the calling key (the inspector is that key's " +
           'name, never a body field). Repeating the same inspection answers the same; an Idempotency-Key makes a retry safe as for ' +
-          'cancel (another body under the same key, 409). 409 once the return has ended or before it has a label.',
+          'cancel (another body under the same key, 409). 409 once the return has ended or before it has a label. A carrier ' +
+          'return (`channel: carrier`, a parcel the carrier brought back) whose customer ops already settled (re-ship, refund, ' +
+          'cancel) owes nothing: no `refund.due`.',
         params: ReturnIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: ReturnInspectionSchema,
@@ -196,6 +206,8 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         `return ${returnId} is ${row.status.replace(/_/g, ' ')}: there is nothing to inspect`,
       );
     }
+    // A carrier return's workflow is started by the activity that opened it, else by the sweep: the inspection need not wait for either.
+    if (!row.startedAt) await startReturnWorkflow(deps, returnId, row.orderId);
     try {
       await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
         app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).executeUpdate(inspectReturnUpdate, {

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { buildApp } from '../../api/app';
+import { loadApiConfig } from '../../api/config';
+import { HOUR_MS } from '../../domain/clock';
+import type { EscalationDecision } from '../../domain/lifecycle';
+import { ids } from '../../domain/ids';
+import { resolveEscalationUpdate } from '../../workflows/definitions';
+import { returnStatusQuery } from '../../workflows/returns/definitions';
+import { KEYS, newKey } from '../api/harness';
+import { type Journey, startJourney } from '../support/journey';
+import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
+import {
+  firstShipmentId,
+  orderIdOf,
+  recipient,
+  simulator,
+  until,
+  untilEscalation,
+  untilShipmentStage,
+  untilWorkflowKnowsEscalation,
+} from './steps';
+
+/**
+ * A parcel the carrier returns to sender is back at the warehouse, not lost: whatever ops answer on its
+ * escalation, its goods wait there for the inspection as a customer return's do (a return opened already
+ * received, without label or inbound tracking), and the inspection moves them in the ledger once. The
+ * order's own decision stands: a re-ship sends the replacement, a refund ends the order.
+ */
+describe('a parcel returned to sender: its goods received back for inspection, not written off', () => {
+  let journey: Journey;
+  let app: FastifyInstance;
+  let shop: ShopReceiver;
+  beforeAll(async () => {
+    journey = await startJourney({ notify: true });
+    app = await buildApp({
+      db: journey.database.db,
+      temporalClient: journey.env.client,
+      config: loadApiConfig(
+        {},
+        { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 },
+      ),
+    });
+    shop = await startShopReceiver();
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    shop.secrets.push(secret);
+    await journey.database.db.webhookSubscription.create({ data: { id: 'whs-carrier-return-test', shopId: '*', url: shop.url, secret } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await shop?.close();
+    await journey?.teardown();
+  });
+
+  const db = () => journey.database.db;
+  const as = (
+    key: { key: string },
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
+
+  /** An order of two mugs whose parcel the carrier brings back; ops answer its broken escalation with `decision`. */
+  async function returnedParcel(name: string, decision: EscalationDecision) {
+    const handle = await journey.placeOrder({ shipTo: recipient(`${name} [scenario:return_to_sender]`) });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
+    await untilShipmentStage(journey, shipmentId, ['returned_to_sender'], { stepMs: 4 * HOUR_MS });
+    const broken = await untilEscalation(journey, { orderId, reason: 'broken', status: 'open' });
+    await untilWorkflowKnowsEscalation(journey, broken);
+    await journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: broken.id, decision, resolvedBy: 'ops-test', note: 'the carrier brought it back' }],
+    });
+    const outcome = await handle.result();
+    const { warehouseCode } = await db().shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    return { orderId, shipmentId, warehouseCode, outcome };
+  }
+
+  const mugsAt = async (warehouseCode: string) =>
+    (await db().inventoryLevel.findUniqueOrThrow({ where: { warehouseCode_skuCode: { warehouseCode, skuCode: 'MUG-CER-350' } } })).onHand;
+
+  const movementsOf = async (orderId: string, kinds: string[]) =>
+    (await db().inventoryMovement.findMany({ where: { orderId, kind: { in: kinds as never } }, orderBy: { id: 'asc' } })).map((m) => ({
+      kind: m.kind,
+      warehouseCode: m.warehouseCode,
+      onHandDelta: m.onHandDelta,
+    }));
+
+  const webhookTypes = async (orderId: string) =>
+    (await db().webhookEvent.findMany({ where: { orderId }, orderBy: { seq: 'asc' } })).map((e) => e.type);
+
+  /** The carrier return of `shipmentId`, once its workflow waits for the inspection. */
+  async function returnAwaitingInspection(shipmentId: string) {
+    const row = await db().return.findUniqueOrThrow({ where: { shipmentId }, include: { lines: { orderBy: { lineNo: 'asc' } } } });
+    const view = await until(
+      journey,
+      `return ${row.id} waiting for its inspection`,
+      () => journey.env.client.workflow.getHandle(row.workflowId).query(returnStatusQuery),
+      (v) => v.status === 'received',
+      { stepMs: 60_000 },
+    );
+    return { row, view };
+  }
+
+  it('re-shipped: the replacement ships, the returned goods wait for inspection (no write-off, no claim) and restock once', async () => {
+    const { orderId, shipmentId, warehouseCode, outcome } = await returnedParcel('Katherine Johnson', 'reship');
+    const replacementId = ids.shipmentId(orderId, 2);
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage, s.reshipped?.cause])).toEqual([
+      [shipmentId, 'lost', 'returned'],
+      [replacementId, 'delivered', undefined],
+    ]);
+
+    // Nothing written off, nothing claimed: the carrier neither lost nor broke the goods, it brought them back.
+    expect(await movementsOf(orderId, ['write_off', 'return_receipt'])).toEqual([]);
+    expect(await db().carrierClaim.count({ where: { orderId } })).toBe(0);
+
+    const { row, view } = await returnAwaitingInspection(shipmentId);
+    expect(row).toMatchObject({
+      orderId,
+      channel: 'carrier',
+      reason: 'returned_to_sender',
+      status: 'received',
+      warehouseCode,
+      customerSettledBy: 'reship',
+      trackingNumber: null,
+      labelUrl: null,
+    });
+    expect(row.receivedAt).not.toBeNull();
+    expect(row.lines.map((l) => [l.lineNo, l.skuCode, l.quantity])).toEqual([[1, 'MUG-CER-350', 2]]);
+    expect(view.timeline.map((t) => t.label)).not.toContain('label created');
+    // Ops find it with the other returns at the warehouse.
+    const listed = await as(KEYS.ops, 'GET', '/returns?status=received&limit=200');
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().items.find((r: { returnId: string }) => r.returnId === row.id)).toMatchObject({
+      channel: 'carrier',
+      reason: 'returned_to_sender',
+      shipmentId,
+    });
+
+    const before = await mugsAt(warehouseCode);
+    const inspection = { lines: [{ lineNo: 1, restock: 2, writeOff: 0 }] };
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${row.id}/inspection`, inspection);
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    // The customer has the replacement: the inspection owes nothing more.
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 0, lines: [{ restocked: 2, writtenOff: 0 }] });
+    expect(await mugsAt(warehouseCode)).toBe(before + 2);
+    expect(await movementsOf(orderId, ['write_off', 'return_receipt'])).toEqual([
+      { kind: 'return_receipt', warehouseCode, onHandDelta: 2 },
+    ]);
+
+    // A second inspection call (a retried click) answers the same and moves nothing.
+    const again = await as(KEYS.ops, 'POST', `/returns/${row.id}/inspection`, inspection);
+    expect(again.statusCode, again.body).toBe(200);
+    expect(again.json()).toMatchObject({ status: 'completed', refundCents: 0 });
+    expect(await mugsAt(warehouseCode)).toBe(before + 2);
+    expect(await movementsOf(orderId, ['write_off', 'return_receipt'])).toHaveLength(1);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+
+    // The shop hears of the return, its receipt and inspection; the customer, who started nothing, gets no return mail.
+    const types = await webhookTypes(orderId);
+    expect(types.filter((t) => t.startsWith('return.') || t === 'refund.due')).toEqual([
+      'return.created',
+      'return.received',
+      'return.inspected',
+    ]);
+    expect(await db().customerMail.count({ where: { orderId, milestone: 'return_started' } })).toBe(0);
+
+    // The replacement's delivered mugs can still be returned by the customer: the carrier return took nothing of theirs.
+    const customerReturn = await as(
+      KEYS.ops,
+      'POST',
+      `/orders/${orderId}/returns`,
+      { lines: [{ sku: 'MUG-CER-350', quantity: 2 }], reason: 'no_longer_needed' },
+      { 'idempotency-key': newKey('after-carrier-return') },
+    );
+    expect(customerReturn.statusCode, customerReturn.body).toBe(202);
+  });
+
+  it('refunded: the order ends, the returned goods wait for inspection, and the inspection owes no second refund', async () => {
+    const { orderId, shipmentId, warehouseCode, outcome } = await returnedParcel('Dorothy Vaughan', 'refund');
+    expect(outcome.stage).toBe('cancelled');
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([[shipmentId, 'refunded']]);
+    expect(await movementsOf(orderId, ['write_off', 'return_receipt'])).toEqual([]);
+
+    const { row } = await returnAwaitingInspection(shipmentId);
+    expect(row).toMatchObject({ channel: 'carrier', status: 'received', warehouseCode, customerSettledBy: 'refund' });
+    const before = await mugsAt(warehouseCode);
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${row.id}/inspection`, { lines: [{ lineNo: 1, restock: 1, writeOff: 1 }] });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 0 });
+    expect(await mugsAt(warehouseCode)).toBe(before + 1);
+    expect(await movementsOf(orderId, ['write_off', 'return_receipt'])).toEqual([
+      { kind: 'return_receipt', warehouseCode, onHandDelta: 2 },
+      { kind: 'write_off', warehouseCode, onHandDelta: -1 },
+    ]);
+    expect(await webhookTypes(orderId)).not.toContain('refund.due');
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+  });
+
+  it('let end ("wait"): the returned goods wait for inspection, which tells the shop the refund due for all of them, once', async () => {
+    const { orderId, shipmentId, warehouseCode, outcome } = await returnedParcel('Mary Jackson', 'wait');
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([[shipmentId, 'returned_to_sender']]);
+    const { row } = await returnAwaitingInspection(shipmentId);
+    expect(row).toMatchObject({ channel: 'carrier', status: 'received', warehouseCode, customerSettledBy: null });
+    const inspection = { lines: [{ lineNo: 1, restock: 1, writeOff: 1 }] };
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${row.id}/inspection`, inspection);
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    // The customer got neither the goods nor a decision: both units are owed, the broken one included.
+    const mug = await db().sku.findUniqueOrThrow({ where: { code: 'MUG-CER-350' } });
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 2 * mug.unitPriceCents });
+    expect((await as(KEYS.ops, 'POST', `/returns/${row.id}/inspection`, inspection)).statusCode).toBe(200);
+    const refunds = await db().webhookEvent.findMany({ where: { orderId, type: 'refund.due' } });
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0]?.payload).toMatchObject({
+      data: { returnId: row.id, amountCents: 2 * mug.unitPriceCents, reason: 'returned_to_sender' },
+    });
+  });
+});
