@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
@@ -8,6 +9,7 @@ import { storePushedScans } from '../../activities/pushed-scans';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { CARRIER_STATUS_CODES, normaliseCarrierEvent, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal, trackingEventsSignal } from '../../workflows/definitions';
+import { inspectReturnUpdate, returnStatusQuery } from '../../workflows/returns/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { testDataConverter } from '../support/temporal';
 import { HISTORIES_ROOT, History, RECORD_HISTORIES, writeHistory } from './history-files';
@@ -39,7 +41,9 @@ import {
  *   histories/v3/  the current types, `orderWorkflowV3` / `shipmentWorkflowV3`, and `returnWorkflow`
  *                  (recorded by test/workflows/returns.test.ts, whose journeys go through the API); and
  *                  `stored-scans-by-the-release-before.*`, webhook scans marked stored by the API as a worker
- *                  of the release before 'api-stored-scans' handled them (recorded once, never re-recorded).
+ *                  of the release before 'api-stored-scans' handled them (recorded once, never re-recorded), and
+ *                  `returned-to-sender-reshipped-before-carrier-returns.*`, a parcel returned to sender re-shipped
+ *                  before 'carrier-return-inspected' (its goods written off; recorded once, never re-recorded).
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
@@ -107,6 +111,41 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
       .getHandle(`shipment-${shipmentId}`)
       .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: stuck.id, decision: 'reship', resolvedBy: 'recorder' }] });
     await record('stuck-refulfilled', handle, [shipmentId, replacementId]);
+  });
+
+  // histories/v3/returned-to-sender-reshipped-before-carrier-returns.* are the same journey recorded before
+  // 'carrier-return-inspected' (its goods written off as lost): kept so that path keeps replaying; never re-recorded.
+  it('a parcel returned to sender, re-shipped: its goods received back for inspection, its lines sent again', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:return_to_sender]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const replacementId = `${orderId}-S2`;
+    simulator(journey).scriptShipment(replacementId, 'normal');
+    const broken = await untilEscalation(journey, { orderId, reason: 'broken', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, broken);
+    await journey.env.client.workflow
+      .getHandle(`shipment-${shipmentId}`)
+      .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: broken.id, decision: 'reship', resolvedBy: 'recorder' }] });
+    await record('returned-to-sender-reshipped', handle, [shipmentId, replacementId]);
+    // The carrier return the re-ship opened, inspected (the recording before the change opened none).
+    const carrierReturn = await journey.database.db.return.findUnique({ where: { shipmentId } });
+    if (!carrierReturn) return;
+    const returnHandle = journey.env.client.workflow.getHandle(carrierReturn.workflowId);
+    await until(
+      journey,
+      'the carrier return waiting for its inspection',
+      () => returnHandle.query(returnStatusQuery),
+      (view) => view.status === 'received',
+      { stepMs: 60_000 },
+    );
+    // Accepted is enough: the workflow's result says the inspection was settled (the test server may forget a
+    // completed update once its workflow has closed: "update … not found").
+    await returnHandle.startUpdate(inspectReturnUpdate, {
+      args: [{ lines: [{ lineNo: 1, restock: 2, writeOff: 0 }], inspectedBy: 'recorder' }],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await returnHandle.result();
+    await writeHistory(journey.env.client, carrierReturn.workflowId, 'returned-to-sender-reshipped.return');
   });
 
   it('a replacement short of stock escalated at the backorder wait, then woken by a restock', async () => {
