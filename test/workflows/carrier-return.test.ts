@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
+import { temporalReturnStarter } from '../../activities/return-starter';
+import { createReturnActivities } from '../../activities/returns';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { HOUR_MS } from '../../domain/clock';
@@ -55,6 +57,8 @@ describe('a parcel returned to sender: its goods received back for inspection, n
   });
 
   const db = () => journey.database.db;
+  /** The re-ship journey's order, once its carrier return is inspected. */
+  let reshipped: { orderId: string; shipmentId: string } | undefined;
   const as = (
     key: { key: string },
     method: 'GET' | 'POST',
@@ -179,6 +183,39 @@ describe('a parcel returned to sender: its goods received back for inspection, n
       { 'idempotency-key': newKey('after-carrier-return') },
     );
     expect(customerReturn.statusCode, customerReturn.body).toBe(202);
+    reshipped = { orderId, shipmentId };
+  });
+
+  it('the carrier return activity retried after it committed opens no second return and tells nobody twice; a settlement retried moves nothing', async () => {
+    if (!reshipped) throw new Error('runs after the re-ship journey');
+    const { orderId, shipmentId } = reshipped;
+    const row = await db().return.findUniqueOrThrow({ where: { shipmentId } });
+    // What the carrier return wrote (the customer's own return of the replacement, started after it, moves on its own).
+    const mentionsIt = (rows: { payload?: unknown; data?: unknown }[]) => rows.filter((r) => JSON.stringify(r).includes(row.id)).length;
+    const snapshot = async () => ({
+      returns: await db().return.count({ where: { shipmentId } }),
+      movements: await db().inventoryMovement.count({ where: { orderId } }),
+      events: mentionsIt(await db().webhookEvent.findMany({ where: { orderId } })),
+      mails: mentionsIt(await db().customerMail.findMany({ where: { orderId } })),
+      mugs: await db().inventoryLevel.findMany({ where: { skuCode: 'MUG-CER-350' }, orderBy: { warehouseCode: 'asc' } }),
+    });
+    const before = await snapshot();
+    expect(before).toMatchObject({ returns: 1, events: 3, mails: 0 });
+    const activities = createReturnActivities(db(), journey.carriers, undefined, temporalReturnStarter(journey.env.client));
+    const again = await activities.openCarrierReturn({
+      shipmentId,
+      customerSettledBy: 'reship',
+      at: new Date().toISOString(),
+      timeScale: 1,
+    });
+    expect(again.returnId).toBe(row.id);
+    const settled = await activities.settleReturn({
+      returnId: row.id,
+      settlement: { kind: 'inspected', inspection: { lines: [{ lineNo: 1, restock: 0, writeOff: 2 }], inspectedBy: 'ops-retry' } },
+      at: new Date().toISOString(),
+    });
+    expect(settled.refundCents).toBe(0);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('refunded: the order ends, the returned goods wait for inspection, and the inspection owes no second refund', async () => {
