@@ -1,7 +1,9 @@
+import { loadBusinessClock } from '../activities/business-clock';
 import { type CarrierRegistry, createCarrierRegistry, devWebhookSecret } from '../activities/carriers/registry';
 import { ShipEngineCarrier } from '../activities/carriers/shipengine/adapter';
 import { shipEngineAddressValidator } from '../activities/carriers/shipengine/address-validator';
 import { ShipEngineHttp } from '../activities/carriers/shipengine/http';
+import type { Db } from '../activities/db';
 import type { Config } from '../config';
 import { type BusinessClock, businessClock } from '../domain/business-clock';
 import type { AddressValidator } from '../domain/carrier';
@@ -134,4 +136,22 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
     close: () => simulator.close(),
   });
   return { ...registry, simulator };
+}
+
+/**
+ * A process's carriers as its configuration asks for them: `worker/main.ts` and `npm start` both build
+ * theirs here. Calendar transit (a simulation's script) delivers on the deployment's business calendar,
+ * read from the database so the simulated carriers and the workflows agree on what day it is.
+ */
+export async function carriersFromConfig(config: Config, db: Db, defaults: { stateFile?: string } = {}): Promise<Carriers> {
+  const stateFile = config.COLIS_SIMULATOR_STATE_FILE ?? defaults.stateFile;
+  return buildCarriers({
+    ...(config.COLIS_SIMULATOR_SCRIPT?.transit ? { businessClock: await loadBusinessClock(db, config.COLIS_TIME_SCALE) } : {}),
+    timeScale: config.COLIS_TIME_SCALE,
+    script: config.COLIS_SIMULATOR_SCRIPT,
+    ...(stateFile !== undefined ? { stateFile } : {}),
+    secrets: config.carrierSecrets,
+    shipEngine: shipEngineWiring(config),
+    ...(config.COLIS_FX_RATES ? { fxRates: config.COLIS_FX_RATES } : {}),
+  });
 }

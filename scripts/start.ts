@@ -4,8 +4,6 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
-import { temporalRelayWaker } from '../activities/notifications/waker';
-import { temporalReturnStarter } from '../activities/return-starter';
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import type { Config } from '../config';
@@ -16,8 +14,8 @@ import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { colisDataConverter, payloadSealing } from '../worker/data-converter';
 import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
-import { buildCarriers, shipEngineWiring } from '../carriers/wiring';
-import { startColisWorkers } from '../worker/wiring';
+import { carriersFromConfig } from '../carriers/wiring';
+import { startColisWorkers, workerOptionsFromConfig } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
 import { Lifecycle, StartInterrupted } from './lib/lifecycle';
@@ -28,7 +26,6 @@ import { portInUse } from './lib/ports';
 import { startPostgres, stopLeftoverPostgres } from './postgres';
 import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
-import { decisionSettingsOf } from '../api/config';
 
 /**
  * `npm start`: the whole product on its embedded defaults, in one terminal.
@@ -182,35 +179,23 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   life.checkpoint();
 
-  const carriers = buildCarriers({
-    timeScale,
-    script: config.COLIS_SIMULATOR_SCRIPT,
-    stateFile: config.COLIS_SIMULATOR_STATE_FILE ?? join(dir, 'carrier-simulator.json'),
-    secrets: config.carrierSecrets,
-    shipEngine: shipEngineWiring(config),
-    ...(config.COLIS_FX_RATES ? { fxRates: config.COLIS_FX_RATES } : {}),
-  });
+  const carriers = await carriersFromConfig(config, db, { stateFile: join(dir, 'carrier-simulator.json') });
   life.started('carrier simulator', async () => carriers.close());
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
   life.started('worker connection', () => workerConnection.close());
   const workerClient = new Client({ connection: workerConnection, namespace: target.namespace, dataConverter });
-  const waker = temporalRelayWaker(workerClient);
-  const workers = await startColisWorkers({
-    dataConverter,
+  const workerOptions = workerOptionsFromConfig(config, {
     connection: workerConnection,
     namespace: target.namespace,
     db,
     carriers,
-    queues: config.COLIS_WORKER_QUEUES,
-    notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
-    decisions: decisionSettingsOf(config),
-    maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
+    dataConverter,
+    client: workerClient,
     customerNotify,
-    waker,
-    returnStarter: temporalReturnStarter(workerClient),
   });
+  const workers = await startColisWorkers(workerOptions);
   life.started('workers', () => workers.shutdown());
-  if (workers.queues.notify) await wakeRelaysWithWork(db, waker);
+  if (workers.queues.notify) await wakeRelaysWithWork(db, workerOptions.waker);
   life.watch(
     'a worker',
     workers.done.then(

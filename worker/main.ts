@@ -1,19 +1,15 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
-import { loadBusinessClock } from '../activities/business-clock';
 import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
-import { temporalRelayWaker } from '../activities/notifications/waker';
-import { temporalReturnStarter } from '../activities/return-starter';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
-import { buildCarriers, shipEngineWiring } from '../carriers/wiring';
+import { carriersFromConfig } from '../carriers/wiring';
 import { runsWithWorkerFlags, WORKER_NODE_FLAGS } from './node-flags';
-import { startColisWorkers } from './wiring';
-import { decisionSettingsOf } from '../api/config';
+import { startColisWorkers, workerOptionsFromConfig } from './wiring';
 
 /**
  * A worker process on its own, for deployments that run workers apart from the API (and for the
@@ -29,39 +25,27 @@ async function main(): Promise<void> {
   const databaseUrl = requireDatabaseUrl(config);
   Runtime.install({ logger: new DefaultLogger(config.COLIS_WORKER_LOG_LEVEL), shutdownSignals: [] });
   const db = getDb(databaseUrl, config.COLIS_DB_POOL);
-  const carriers = buildCarriers({
-    // Calendar transit (a simulation's script) delivers on the deployment's business calendar.
-    ...(config.COLIS_SIMULATOR_SCRIPT?.transit ? { businessClock: await loadBusinessClock(db, config.COLIS_TIME_SCALE) } : {}),
-    timeScale: config.COLIS_TIME_SCALE,
-    script: config.COLIS_SIMULATOR_SCRIPT,
-    stateFile: config.COLIS_SIMULATOR_STATE_FILE,
-    secrets: config.carrierSecrets,
-    shipEngine: shipEngineWiring(config),
-    ...(config.COLIS_FX_RATES ? { fxRates: config.COLIS_FX_RATES } : {}),
-  });
+  const carriers = await carriersFromConfig(config, db);
   const connection = await NativeConnection.connect(connectionOptions(target));
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);
   const dataConverter = colisDataConverter(payloadSealing(config));
   const client = new Client({ connection, namespace: target.namespace, dataConverter });
-  const waker = temporalRelayWaker(client);
-  const workers = await startColisWorkers({
-    dataConverter,
+  const options = workerOptionsFromConfig(config, {
     connection,
     namespace: target.namespace,
     db,
     carriers,
-    queues: config.COLIS_WORKER_QUEUES,
-    notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
-    decisions: decisionSettingsOf(config),
-    maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
+    dataConverter,
+    client,
     customerNotify,
-    waker,
-    returnStarter: temporalReturnStarter(client),
+  });
+  const workers = await startColisWorkers({
+    ...options,
     ...(config.COLIS_WEBHOOK_TARGET_URL ? { webhookTargetUrl: config.COLIS_WEBHOOK_TARGET_URL } : {}),
   });
   const queues = workers.queues;
-  if (queues.notify) await wakeRelaysWithWork(db, waker);
+  if (queues.notify) await wakeRelaysWithWork(db, options.waker);
 
   let stopping = false;
   const stop = async (code: number) => {

@@ -1,12 +1,15 @@
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Db } from '../activities/db';
 import type { NotifyConfig } from '../activities/escalations';
 import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notifications/config';
 import type { RelayWaker } from '../activities/notifications/outbox';
-import type { ReturnStarter } from '../activities/return-starter';
+import { temporalRelayWaker } from '../activities/notifications/waker';
+import { type ReturnStarter, temporalReturnStarter } from '../activities/return-starter';
+import { decisionSettingsOf } from '../api/config';
 import type { Carriers } from '../carriers/wiring';
-import { ALL_QUEUES, type QueueChoice } from '../config';
+import { ALL_QUEUES, type Config, type QueueChoice } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
@@ -38,6 +41,36 @@ export interface ColisWorkerOptions {
   maxCachedWorkflows?: number;
   /** Where simulated carriers push tracking webhooks (the API); only the process serving the carriers queue pushes. */
   webhookTargetUrl?: string;
+}
+
+/** What a process has built before its workers: its connection, database, carriers and the client its activities start workflows with. */
+export interface WorkerParts {
+  connection: NativeConnection;
+  namespace: string;
+  db: Db;
+  carriers: Carriers;
+  dataConverter: DataConverter;
+  /** A client on the worker's connection: wakes notification relays and starts carrier returns. */
+  client: Client;
+  customerNotify: CustomerNotifyConfig;
+}
+
+/**
+ * The workers' options as the configuration asks for them, the same for `worker/main.ts` and `npm start`.
+ * Webhook pushes are left to the caller: a worker process pushes to COLIS_WEBHOOK_TARGET_URL from the
+ * start, `npm start` to its own API once it listens.
+ */
+export function workerOptionsFromConfig(config: Config, parts: WorkerParts): ColisWorkerOptions & { waker: RelayWaker } {
+  const { client, ...built } = parts;
+  return {
+    ...built,
+    queues: config.COLIS_WORKER_QUEUES,
+    notify: { webhookUrl: config.COLIS_ESCALATION_WEBHOOK_URL },
+    decisions: decisionSettingsOf(config),
+    maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
+    waker: temporalRelayWaker(client),
+    returnStarter: temporalReturnStarter(client),
+  };
 }
 
 export interface ColisWorkers extends RunningWorkers {

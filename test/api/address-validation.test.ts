@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { type Journey, startJourney } from '../support/journey';
-import { KEYS, newKey, orderRequest } from './harness';
+import { KEYS, newKey, orderRequest, journeyApi } from './harness';
 
 /**
  * Address validation through the carrier port (the simulated carriers' rules), before stock is
@@ -15,11 +13,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   journey = await startJourney();
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 });
 });
 afterAll(async () => {
   await app?.close();

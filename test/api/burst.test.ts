@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import type { OrderView } from '../../domain/journey';
 import { type Journey, startJourney } from '../support/journey';
-import { KEYS, newKey, orderRequest } from './harness';
+import { KEYS, newKey, orderRequest, journeyApi } from './harness';
 
 /**
  * A burst through the API onto real workers (time-skipping server): the adaptive start limit lets orders
@@ -16,11 +14,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   journey = await startJourney();
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000 });
 });
 afterAll(async () => {
   await app?.close();

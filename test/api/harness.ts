@@ -3,10 +3,11 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Db } from '../../activities/db';
-import { buildApp } from '../../api/app';
+import { type AppDeps, buildApp } from '../../api/app';
 import { loadApiConfig, type ApiConfig, type ConfiguredApiKey } from '../../api/config';
 import type { OrderRequest } from '../../domain/order';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { Journey } from '../support/journey';
 import { connectDevServer } from '../support/temporal';
 
 /**
@@ -131,6 +132,23 @@ export async function createHarness(overrides: Partial<ApiConfig> = {}): Promise
 
 let counter = 0;
 /** A distinct, valid Idempotency-Key per call. */
+/**
+ * The API in front of a journey's workers: every test key, quiet logs, and what each suite sets
+ * (call timeouts, whether intake waits for the workflow's start).
+ */
+export function journeyApi(
+  journey: Journey,
+  settings: Partial<ApiConfig> = {},
+  deps: Omit<AppDeps, 'db' | 'temporalClient' | 'config'> = {},
+): Promise<FastifyInstance> {
+  return buildApp({
+    db: journey.database.db,
+    temporalClient: journey.env.client,
+    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', ...settings }),
+    ...deps,
+  });
+}
+
 export const newKey = (label = 'k') => `${label}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 export function orderRequest(overrides: Partial<OrderRequest> = {}): Record<string, unknown> {

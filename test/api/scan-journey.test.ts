@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { startJourney, type Journey } from '../support/journey';
 import { firstShipmentId, orderIdOf, recipient, shipmentView, until, untilEscalation, untilShipmentStage } from '../workflows/steps';
-import { KEYS } from './harness';
+import { KEYS, journeyApi } from './harness';
 
 /**
  * Carrier scans through the real API into a real shipment workflow (time-skipping server): a scan
@@ -21,11 +19,7 @@ let journey: Journey;
 let app: FastifyInstance;
 beforeAll(async () => {
   journey = await startJourney();
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000 });
 });
 afterAll(async () => {
   await app?.close();

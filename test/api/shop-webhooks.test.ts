@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { HOUR_MS } from '../../domain/clock';
 import type { OrderView } from '../../domain/journey';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { startJourney, type Journey } from '../support/journey';
 import { until } from '../workflows/steps';
-import { expectErrorShape, KEYS, newKey, orderRequest } from './harness';
+import { expectErrorShape, KEYS, newKey, orderRequest, journeyApi } from './harness';
 
 /**
  * Signed status webhooks to a shop's endpoint, over the whole journey (time-skipping server, every
@@ -28,11 +26,7 @@ let receiver: ShopReceiver;
 
 beforeAll(async () => {
   journey = await startJourney({ notify: true });
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 });
   receiver = await startShopReceiver();
 });
 afterAll(async () => {
@@ -107,11 +101,7 @@ describe('shop webhooks', () => {
   });
 
   it('in production a URL to loopback or a private network is a 400 naming body.url', async () => {
-    const production = await buildApp({
-      db: journey.database.db,
-      temporalClient: journey.env.client,
-      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', allowPrivateWebhookUrls: false }),
-    });
+    const production = await journeyApi(journey, { allowPrivateWebhookUrls: false });
     try {
       for (const url of [receiver.url, 'https://127.0.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://10.0.0.8/x']) {
         const refused = await production.inject({

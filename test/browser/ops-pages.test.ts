@@ -6,7 +6,7 @@ import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
-import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from '../api/harness';
+import { capturedLogs, KEYS, logLeaks, newKey, orderRequest, journeyApi } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 import { startJourney, type Journey } from '../support/journey';
 import {
@@ -39,11 +39,7 @@ let abandonedEscalationId = '';
 beforeAll(async () => {
   browser = await launchChromium();
   journey = await startJourney();
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   page = await browser.context.newPage();

@@ -2,11 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
-import { KEYS } from '../api/harness';
+import { KEYS, journeyApi } from '../api/harness';
 import { launchChromium, type RunningBrowser, screenshotPath } from '../support/chromium';
 import { type Journey, startJourney } from '../support/journey';
 import { orderIdOf, until } from '../workflows/steps';
@@ -27,11 +25,7 @@ let base = '';
 beforeAll(async () => {
   browser = await launchChromium();
   journey = await startJourney();
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   page = await browser.context.newPage();

@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { HOUR_MS } from '../../domain/clock';
 import { WAREHOUSES } from '../../prisma/seed-data/warehouses';
-import { KEYS, newKey } from '../api/harness';
+import { KEYS, newKey, journeyApi } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
@@ -55,11 +53,7 @@ beforeAll(async () => {
       fetch: mock.fetch,
     },
   });
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 });
 });
 
 afterAll(async () => {

@@ -3,10 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { orderStatusQuery, resolveEscalationUpdate } from '../../workflows/definitions';
-import { KEYS } from '../api/harness';
+import { KEYS, journeyApi } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { JOURNEY_NAMESPACE } from '../support/namespaces';
 
@@ -28,11 +26,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
       simulatorScript: { default: 'stall' },
     });
     // Payloads and memos are encrypted: ops read them through the API's codec endpoint with their key.
-    api = await buildApp({
-      db: journey.database.db,
-      temporalClient: journey.env.client,
-      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn' }),
-    });
+    api = await journeyApi(journey);
     await api.listen({ host: '127.0.0.1', port: 0 });
     codecEndpoint = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/codec`;
   });

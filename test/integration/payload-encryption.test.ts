@@ -4,10 +4,8 @@ import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { orderStatusQuery } from '../../workflows/definitions';
-import { KEYS } from '../api/harness';
+import { KEYS, journeyApi } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { JOURNEY_NAMESPACE } from '../support/namespaces';
 
@@ -57,11 +55,7 @@ describe('payload encryption on a real Temporal server', () => {
 
   beforeAll(async () => {
     journey = await startJourney({ server: 'dev', timeScale: 86_400 });
-    api = await buildApp({
-      db: journey.database.db,
-      temporalClient: journey.env.client,
-      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn' }),
-    });
+    api = await journeyApi(journey);
     await api.listen({ host: '127.0.0.1', port: 0 });
     codecEndpoint = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/codec`;
 

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { Db } from '../../activities/db';
 
 /**
  * A shop's webhook endpoint on loopback, verifying every delivery with the `standardwebhooks`
@@ -85,4 +87,16 @@ export async function startShopReceiver(): Promise<ShopReceiver> {
         server.close(() => resolve());
       }),
   });
+}
+
+/**
+ * A receiver subscribed to every shop's events, written straight to the database (for suites that run
+ * no API): a fresh secret, which the receiver verifies with.
+ */
+export async function startSubscribedShopReceiver(db: Db, subscriptionId: string): Promise<ShopReceiver> {
+  const receiver = await startShopReceiver();
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  receiver.secrets.push(secret);
+  await db.webhookSubscription.create({ data: { id: subscriptionId, shopId: '*', url: receiver.url, secret } });
+  return receiver;
 }

@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { temporalReturnStarter } from '../../activities/return-starter';
 import { createReturnActivities } from '../../activities/returns';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { HOUR_MS } from '../../domain/clock';
 import type { EscalationDecision } from '../../domain/lifecycle';
 import { ids } from '../../domain/ids';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { returnStatusQuery } from '../../workflows/returns/definitions';
-import { KEYS, newKey } from '../api/harness';
+import { KEYS, newKey, journeyApi } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
-import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
+import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
 import {
   firstShipmentId,
   orderIdOf,
@@ -37,18 +34,8 @@ describe('a parcel returned to sender: its goods received back for inspection, n
   let shop: ShopReceiver;
   beforeAll(async () => {
     journey = await startJourney({ notify: true });
-    app = await buildApp({
-      db: journey.database.db,
-      temporalClient: journey.env.client,
-      config: loadApiConfig(
-        {},
-        { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 },
-      ),
-    });
-    shop = await startShopReceiver();
-    const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    shop.secrets.push(secret);
-    await journey.database.db.webhookSubscription.create({ data: { id: 'whs-carrier-return-test', shopId: '*', url: shop.url, secret } });
+    app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 });
+    shop = await startSubscribedShopReceiver(journey.database.db, 'whs-carrier-return-test');
   });
   afterAll(async () => {
     await app?.close();

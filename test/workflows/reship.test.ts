@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { createReshipActivities } from '../../activities/reships';
@@ -9,12 +8,10 @@ import type { OrderView } from '../../domain/journey';
 import type { OrderRequest } from '../../domain/order';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { cancelOrderUpdate, changeAddressUpdate, resolveEscalationUpdate, trackingEventsSignal } from '../../workflows/definitions';
-import { KEYS } from '../api/harness';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
+import { KEYS, journeyApi } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
-import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
+import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
 import {
   firstShipmentId,
   labelDestination,
@@ -75,10 +72,7 @@ describe('re-ship: a lost parcel is sent again from stock', () => {
   beforeAll(async () => {
     // Real relays: mails to the suite's MailDev, signed webhooks to a shop endpoint on loopback.
     journey = await startJourney({ notify: true });
-    shop = await startShopReceiver();
-    const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    shop.secrets.push(secret);
-    await journey.database.db.webhookSubscription.create({ data: { id: 'whs-reship-test', shopId: '*', url: shop.url, secret } });
+    shop = await startSubscribedShopReceiver(journey.database.db, 'whs-reship-test');
   });
   afterAll(async () => {
     await journey?.teardown();
@@ -260,11 +254,7 @@ describe('re-ship: the replacement goes where the stock is', () => {
 
   it('a replacement short of stock escalates past the backorder wait on the order; one restock through the API wakes it, once', async () => {
     // POT-CASTIRON-6L: 3 at LYS1 only. The lost parcel takes them all.
-    const app = await buildApp({
-      db: db(),
-      temporalClient: journey.env.client,
-      config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 10_000 }),
-    });
+    const app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000 });
     try {
       const { handle, orderId, lostId, stuck } = await stuckParcel(
         journey,

@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { loadApiConfig } from '../../api/config';
 import { deriveReturnId } from '../../api/services/returns';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
-import { KEYS, newKey, orderRequest } from '../api/harness';
+import { KEYS, newKey, orderRequest, journeyApi } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
@@ -24,11 +22,7 @@ let receiver: ShopReceiver;
 
 beforeAll(async () => {
   journey = await startJourney({ notify: true });
-  app = await buildApp({
-    db: journey.database.db,
-    temporalClient: journey.env.client,
-    config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 }),
-  });
+  app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 });
   receiver = await startShopReceiver();
   const subscribed = await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': newKey('sub') });
   expect(subscribed.statusCode, subscribed.body).toBe(201);
