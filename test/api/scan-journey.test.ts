@@ -53,7 +53,9 @@ describe('carrier scans from the API to the shipment workflow', () => {
       trackingNumber,
       statusCode: CARRIER_STATUS_CODES[carrier].in_transit,
       detail: 'Sorted',
-      occurredAt: new Date(serverNow + 365 * DAY_MS).toISOString(),
+      // A year ahead of the API's own (wall) clock, which dates it: the time-skipping server's lead on the wall
+      // clock (hours, more under load) would otherwise round into the days the note counts.
+      occurredAt: new Date(Date.now() + 365 * DAY_MS).toISOString(),
     };
     const unmapped: CarrierTrackingEvent = {
       carrierCode: carrier,

@@ -39,6 +39,7 @@ export const LATER_PATCHES = {
   apiStoredScans: 'api-stored-scans',
   askRefusedCarrierAgain: 'ask-refused-carrier-again',
   carrierReturnInspected: 'carrier-return-inspected',
+  askCarrierBeforeLate: 'ask-carrier-before-late',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

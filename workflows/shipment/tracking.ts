@@ -134,13 +134,24 @@ async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise
     await j.escalations.raise('stuck', `no scan since ${since.slice(0, 16).replace('T', ' ')} (stall window ${stallWindowNow(j)} h)`);
     await repromiseIfAtRisk(j, 'stall', `no scan since ${since.slice(0, 16).replace('T', ' ')}`);
   }
-  if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status)) {
+  if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status) && !(await deliveredAfterAll(j))) {
     j.watch.lateEscalated = true;
     const promised = j.view.promisedBy;
     // Ops hear the parcel is late, as before; the customer hears the new date when the promise moves.
     await j.escalations.raise('late', `promised by ${promised.slice(0, 16).replace('T', ' ')} and not delivered`);
     await repromiseIfAtRisk(j, 'late_scan', `not delivered by ${promised.slice(0, 16).replace('T', ' ')}`);
   }
+}
+
+/**
+ * At the promise, the carrier is asked once before the parcel is called late: its delivery scan may not have
+ * reached us yet (a lost webhook, a polled carrier between two polls), and a late alarm would re-promise a
+ * delivered parcel and tell its customer so. Histories from before ask nothing.
+ */
+async function deliveredAfterAll(j: ShipmentJourney): Promise<boolean> {
+  if (!takesLater(LATER_PATCHES.askCarrierBeforeLate)) return false;
+  await absorbScans(j, 'poll', await poll(j));
+  return isTerminal(j.tracking.status);
 }
 
 /** When the parcel counts as stuck; none while a stuck or broken escalation is open, or the parcel reached a final status. */
