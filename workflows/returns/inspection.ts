@@ -1,5 +1,6 @@
 import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import { ids } from '../../domain/ids';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { restockedSignal } from '../definitions';
 import { returnsDb } from './activity-options';
 import { FINAL_RETURN_STATUSES, inspectionProblems, type ReturnStatus } from '../../domain/return-policy';
@@ -45,4 +46,17 @@ export async function offerReturnedStock(returnId: string): Promise<string[]> {
     }
   }
   return [...woken];
+}
+
+/**
+ * Settles an inspected return in the ledger (restocked or written off, the refund due), then offers what went
+ * back on sale to the orders waiting for it (histories from before that patch offered nothing).
+ */
+export async function settleInspectedGoods(
+  returnId: string,
+  inspection: ReturnInspectionInput,
+): Promise<{ settled: { refundCents: number }; woken: string[] }> {
+  const settled = await returnsDb.settleReturn({ returnId, settlement: { kind: 'inspected', inspection }, at: new Date().toISOString() });
+  const woken = takesLater(LATER_PATCHES.returnRestockWakesOrders) ? await offerReturnedStock(returnId) : [];
+  return { settled, woken };
 }

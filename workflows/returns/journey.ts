@@ -10,7 +10,6 @@ import {
   stallWindowMs,
 } from '../../domain/return-policy';
 import { Escalations } from '../shared/escalation';
-import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
 import {
@@ -22,7 +21,8 @@ import {
   returnScansSignal,
   returnStatusQuery,
 } from './definitions';
-import { offerReturnedStock, validateInspection } from './inspection';
+import { followingDetails } from './details';
+import { settleInspectedGoods, validateInspection } from './inspection';
 import { ReturnParcelTracking } from './parcel-tracking';
 
 /**
@@ -170,7 +170,7 @@ export class ReturnJourney {
       deadlines.push(this.escalations.nextStepAtMs() ?? Number.POSITIVE_INFINITY);
       if (used && !arrived && !this.escalated) deadlines.push(stallAtMs, lateEscalated ? Number.POSITIVE_INFINITY : lateAtMs);
       const wakeAtMs = Math.min(...deadlines);
-      setCurrentDetails(this.details(wakeAtMs));
+      setCurrentDetails(followingDetails(this.status, this.parcel, this.expiresAtMs, this.escalations.views, wakeAtMs));
       await condition(
         () => this.parcel.hasNews || this.inspection !== undefined || this.escalations.hasAnswer(),
         Number.isFinite(wakeAtMs) ? Math.max(1, wakeAtMs - Date.now()) : undefined,
@@ -255,12 +255,7 @@ export class ReturnJourney {
   private async settleInspected(inspection: ReturnInspectionInput): Promise<ReturnOutcome> {
     setCurrentDetails('Moving the inspected goods in the ledger and telling the shop the refund due');
     await this.escalations.resolveByFacts('the goods were inspected at the warehouse');
-    const settled = await returnsDb.settleReturn({
-      returnId: this.input.returnId,
-      settlement: { kind: 'inspected', inspection },
-      at: new Date().toISOString(),
-    });
-    const woken = takesLater(LATER_PATCHES.returnRestockWakesOrders) ? await offerReturnedStock(this.input.returnId) : [];
+    const { settled, woken } = await settleInspectedGoods(this.input.returnId, inspection);
     if (woken.length > 0) this.note('note', 'returned stock offered', `to ${woken.join(', ')}, waiting for it`);
     return this.completed(settled.refundCents, `inspected by ${inspection.inspectedBy}`);
   }
@@ -300,15 +295,5 @@ export class ReturnJourney {
 
   private note(kind: TimelineEntry['kind'], label: string, detail?: string): void {
     this.view.timeline.push({ at: new Date().toISOString(), kind, label, ...(detail ? { detail } : {}) });
-  }
-
-  private details(wakeAtMs: number): string {
-    const at = Number.isFinite(wakeAtMs) ? ` (next check ${new Date(wakeAtMs).toISOString().slice(0, 16).replace('T', ' ')})` : '';
-    const open = this.escalations.views.find((v) => v.resolvedAt === undefined);
-    if (open) return `Escalated (${open.reason}, ${open.severity}): waiting for an ops decision${at}`;
-    if (this.status === 'received') return 'At the warehouse: waiting for the inspection (restock or write off)';
-    if (this.parcel.status === 'label_created')
-      return `Label ${this.parcel.trackingNumber ?? ''} sent to the customer; waiting for the parcel until ${new Date(this.expiresAtMs).toISOString().slice(0, 16)}${at}`;
-    return `Return parcel ${this.parcel.trackingNumber ?? ''} ${this.parcel.status.replace(/_/g, ' ')}${at}`;
   }
 }
