@@ -208,7 +208,8 @@ export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEF
       return asActivity(async () => {
         const clock = await currentBusinessClock(db, input.nowMs);
         const slot = await db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock));
-        return { ...slot, serveWithinMs: warehouseDownAfterMinutes * 60_000 };
+        // 0: the queue never declares the warehouse down (the workflow then waits for the pick as it did before outages).
+        return warehouseDownAfterMinutes > 0 ? { ...slot, serveWithinMs: warehouseDownAfterMinutes * 60_000 } : slot;
       });
     },
   };

@@ -38,11 +38,14 @@ for (const file of process.argv.slice(2)) {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  // Shares are of the time the thread was busy: a profile spanning a whole bench is mostly idle.
+  const idleUs = [...selfUs].filter(([id]) => byId.get(id)?.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
+  const busy = total - idleUs;
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
-    if (!node) continue;
+    if (!node || node.callFrame.functionName === '(idle)') continue;
     const fn = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/.*node_modules\//, '')}:${node.callFrame.lineNumber}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     const pkg = packageOf(node.callFrame.url);
@@ -52,8 +55,8 @@ for (const file of process.argv.slice(2)) {
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([k, us]) => `  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+      .map(([k, us]) => `  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / 1e6).toFixed(1).padStart(6)} s  ${k}`);
   process.stdout.write(
-    `\n${file}: ${(total / 1e6).toFixed(1)} s sampled\nby package:\n${top(byPackage, 12).join('\n')}\nby function (self):\n${top(byFunction, 15).join('\n')}\n`,
+    `\n${file}: ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s busy (shares below are of busy time)\nby package:\n${top(byPackage, Number(process.env.TOP_PACKAGES ?? 12)).join('\n')}\nby function (self):\n${top(byFunction, Number(process.env.TOP_FUNCTIONS ?? 15)).join('\n')}\n`,
   );
 }

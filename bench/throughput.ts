@@ -3,7 +3,9 @@ import { CEILING_QUEUE, CEILING_SHAPES } from './ceiling/shapes';
 import type { ceilingOrder } from './ceiling/workflows';
 import { type OrderShape, postOrders } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
+import { type CpuByRole, cpuByRole, cpuPerOrder } from './lib/process-cpu';
 import { type Stack, sleep, withStack } from './lib/stack';
+import { readStatements, resetStatements, type StatementCount } from './lib/statements';
 import type { BenchOptions } from './lib/cli';
 
 /**
@@ -19,70 +21,102 @@ export async function throughput(options: BenchOptions): Promise<void> {
   const counts: Record<OrderShape, number> = options.smoke
     ? { single: 10, split5: 5 }
     : { single: Number(options.args.single ?? 200), split5: Number(options.args.split ?? 100) };
-  await withStack({ timeScale: TIME_SCALE, extraStock: 100_000, workerCpuProfDir: options.args['cpu-prof'] }, async (stack) => {
-    await stack.spawnNode(
-      'ceiling-worker',
-      'bench/ceiling/worker.ts',
-      {},
-      options.args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${options.args['cpu-prof']}`] : [],
-    );
-    // Warm both sides up (bundles, caches, JIT, connection pools) before anything is measured.
-    await runOurs(stack, 'single', 3);
-    await runCeiling(stack, 'single', 3);
-    const table: Record<OrderShape, { ours: number[]; ceiling: number[]; ratio: number[]; notCompleted: number; escalations: number }> = {
-      single: { ours: [], ceiling: [], ratio: [], notCompleted: 0, escalations: 0 },
-      split5: { ours: [], ceiling: [], ratio: [], notCompleted: 0, escalations: 0 },
-    };
-    for (const shape of ['single', 'split5'] as const) {
-      for (let r = 0; r < runs; r++) {
-        const ours = await runOurs(stack, shape, counts[shape]);
-        const ceiling = await runCeiling(stack, shape, counts[shape]);
+  const profDir = options.args['cpu-prof'];
+  await withStack(
+    { timeScale: TIME_SCALE, extraStock: 100_000, workerCpuProfDir: profDir, apiCpuProfDir: profDir, statementStatistics: true },
+    async (stack) => {
+      await stack.spawnNode('ceiling-worker', 'bench/ceiling/worker.ts', {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+      // Warm both sides up (bundles, caches, JIT, connection pools) before anything is measured.
+      await runOurs(stack, 'single', 3);
+      await runCeiling(stack, 'single', 3);
+      const table: Record<OrderShape, { ours: number[]; ceiling: number[]; ratio: number[]; notCompleted: number; escalations: number }> = {
+        single: { ours: [], ceiling: [], ratio: [], notCompleted: 0, escalations: 0 },
+        split5: { ours: [], ceiling: [], ratio: [], notCompleted: 0, escalations: 0 },
+      };
+      // CPU per order by process, our runs only (the ceiling's runs are left out of the readings).
+      const cpu: Record<OrderShape, { before: CpuByRole; after: CpuByRole }[]> = { single: [], split5: [] };
+      const statements: Record<OrderShape, StatementCount[][]> = { single: [], split5: [] };
+      for (const shape of ['single', 'split5'] as const) {
+        for (let r = 0; r < runs; r++) {
+          await resetStatements(stack.db);
+          const before = cpuByRole();
+          const ours = await runOurs(stack, shape, counts[shape]);
+          cpu[shape].push({ before, after: cpuByRole() });
+          statements[shape].push(await readStatements(stack.db));
+          const ceiling = await runCeiling(stack, shape, counts[shape]);
+          const row = table[shape];
+          row.ours.push(ours.perSecond);
+          row.ceiling.push(ceiling.perSecond);
+          row.ratio.push(ours.perSecond / ceiling.perSecond);
+          row.notCompleted += ours.notCompleted;
+          process.stdout.write(
+            `  ${shape} run ${r + 1}/${runs}: ours ${fmt(ours.perSecond)} orders/s (${counts[shape]} in ${fmt(ours.seconds)} s), ceiling ${fmt(ceiling.perSecond)} orders/s, ratio ${fmt(ours.perSecond / ceiling.perSecond, 2)}\n`,
+          );
+        }
+      }
+      const escalations = await stack.db.escalation.count();
+      const rows = (['single', 'split5'] as const).map((shape) => {
         const row = table[shape];
-        row.ours.push(ours.perSecond);
-        row.ceiling.push(ceiling.perSecond);
-        row.ratio.push(ours.perSecond / ceiling.perSecond);
-        row.notCompleted += ours.notCompleted;
-        process.stdout.write(
-          `  ${shape} run ${r + 1}/${runs}: ours ${fmt(ours.perSecond)} orders/s (${counts[shape]} in ${fmt(ours.seconds)} s), ceiling ${fmt(ceiling.perSecond)} orders/s, ratio ${fmt(ours.perSecond / ceiling.perSecond, 2)}\n`,
+        return [
+          shape,
+          counts[shape],
+          fmtSpread(spread(row.ours)),
+          fmtSpread(spread(row.ceiling)),
+          fmtSpread(spread(row.ratio), 2),
+          row.notCompleted,
+        ];
+      });
+      printTable(
+        `end-to-end throughput, orders/s, median (min–max) of ${runs} run(s); COLIS_TIME_SCALE=${TIME_SCALE}`,
+        ['order shape', 'orders/run', 'Colis', 'ceiling', 'Colis / ceiling', 'not completed'],
+        rows,
+      );
+      const cpuRows = (['single', 'split5'] as const).flatMap((shape) => {
+        const perRun = cpu[shape].map(({ before, after }) => new Map(cpuPerOrder(before, after, counts[shape])));
+        const roles = [...new Set(perRun.flatMap((m) => [...m.keys()]))];
+        return roles
+          .map((role): [string, number[]] => [role, perRun.map((m) => m.get(role) ?? 0)])
+          .sort((a, b) => spread(b[1]).median - spread(a[1]).median)
+          .map(([role, ms]) => [shape, role, fmtSpread(spread(ms))]);
+      });
+      printTable(
+        'CPU ms per completed order by process (our runs; /proc utime+stime, every process of the stack)',
+        ['order shape', 'process', 'CPU ms / order, median (min–max)'],
+        cpuRows,
+      );
+      for (const shape of ['single', 'split5'] as const) {
+        const last = statements[shape].at(-1) ?? [];
+        const perOrder = (n: number) => fmt(n / counts[shape], 2);
+        const total = last.reduce((n, s) => n + s.calls, 0);
+        const totalMs = last.reduce((n, s) => n + s.totalMs, 0);
+        printTable(
+          `${shape}: SQL statements per order, last run (pg_stat_statements; ${perOrder(total)} statements, ${perOrder(totalMs)} ms executing per order)`,
+          ['calls / order', 'exec ms / order', 'statement'],
+          last.slice(0, 25).map((s) => [perOrder(s.calls), perOrder(s.totalMs), s.query.slice(0, 150)]),
         );
       }
-    }
-    const escalations = await stack.db.escalation.count();
-    const rows = (['single', 'split5'] as const).map((shape) => {
-      const row = table[shape];
-      return [
-        shape,
-        counts[shape],
-        fmtSpread(spread(row.ours)),
-        fmtSpread(spread(row.ceiling)),
-        fmtSpread(spread(row.ratio), 2),
-        row.notCompleted,
-      ];
-    });
-    printTable(
-      `end-to-end throughput, orders/s, median (min–max) of ${runs} run(s); COLIS_TIME_SCALE=${TIME_SCALE}`,
-      ['order shape', 'orders/run', 'Colis', 'ceiling', 'Colis / ceiling', 'not completed'],
-      rows,
-    );
-    process.stdout.write(`escalations opened during the runs: ${escalations}\n`);
-    writeResult(`throughput${options.smoke ? '-smoke' : ''}`, {
-      timeScale: TIME_SCALE,
-      runs,
-      counts,
-      escalations,
-      results: Object.fromEntries(
-        (['single', 'split5'] as const).map((s) => [
-          s,
-          {
-            ours: spread(table[s].ours),
-            ceiling: spread(table[s].ceiling),
-            ratio: spread(table[s].ratio),
-            notCompleted: table[s].notCompleted,
-          },
-        ]),
-      ),
-    });
-  });
+      process.stdout.write(`escalations opened during the runs: ${escalations}\n`);
+      writeResult(`throughput${options.smoke ? '-smoke' : ''}`, {
+        timeScale: TIME_SCALE,
+        runs,
+        counts,
+        escalations,
+        cpuMsPerOrder: cpuRows,
+        statementsLastRun: statements,
+        results: Object.fromEntries(
+          (['single', 'split5'] as const).map((s) => [
+            s,
+            {
+              ours: spread(table[s].ours),
+              ceiling: spread(table[s].ceiling),
+              ratio: spread(table[s].ratio),
+              notCompleted: table[s].notCompleted,
+            },
+          ]),
+        ),
+      });
+    },
+  );
 }
 
 /** Posts `count` orders through the API and waits for every order workflow's result. */

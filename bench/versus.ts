@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { historyCost } from './lib/actions';
-import { prepareCheckout, startCheckout } from './lib/base-checkout';
+import { acceptsOutageDetectorOff, prepareCheckout, startCheckout } from './lib/base-checkout';
 import type { BenchOptions } from './lib/cli';
 import type { OrderShape } from './lib/orders';
 import { startReferenceApp } from './lib/reference-app';
@@ -38,18 +38,23 @@ export async function versus(options: BenchOptions): Promise<void> {
   const log = (line: string) => process.stdout.write(line);
   const baseCheckout = base ? prepareCheckout(base, log) : undefined;
   const newCheckout = newCommit ? prepareCheckout(newCommit, log) : undefined;
+  // Every Colis side runs its outage detector alike: off (only ops declare outages) unless a side cannot turn it off.
+  const outageDetectorOff = [baseCheckout, newCheckout].every((c) => c === undefined || acceptsOutageDetectorOff(c));
+  log(`  warehouse outage detector: ${outageDetectorOff ? 'off on every side' : 'armed on every side (a checkout cannot turn it off)'}\n`);
   await withStack(
     {
       timeScale: INSTANT_CLOCK,
       extraStock: EXTRA_STOCK,
       extraNamespaces: ['colis-base', 'colis-new'],
       services: newCheckout ? 'none' : 'all',
+      ...(outageDetectorOff ? {} : { workerEnv: { COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: '' } }),
     },
     async (stack) => {
       const subjects: Subject[] = [];
-      if (newCheckout) subjects.push(await startCheckout(stack, newCheckout, `new ${newCommit}`, 'colis-new', EXTRA_STOCK));
+      const sides = { outageDetectorOff };
+      if (newCheckout) subjects.push(await startCheckout(stack, newCheckout, `new ${newCommit}`, 'colis-new', EXTRA_STOCK, sides));
       else subjects.push(colisSubject('new (this checkout)', stack.apiUrl, stack.client, stack.worker?.pid ?? -1));
-      if (baseCheckout) subjects.push(await startCheckout(stack, baseCheckout, `old ${base}`, 'colis-base', EXTRA_STOCK));
+      if (baseCheckout) subjects.push(await startCheckout(stack, baseCheckout, `old ${base}`, 'colis-base', EXTRA_STOCK, sides));
       if (referenceBin) subjects.push(await startReferenceApp(stack, referenceBin));
       await sleep(5_000);
       const idleRss = subjects.map((s) => rssMiB(s.workerPid));
@@ -120,6 +125,7 @@ export async function versus(options: BenchOptions): Promise<void> {
         base,
         new: newCommit ?? 'this checkout',
         referenceApp: referenceBin ? 'yes' : 'no',
+        outageDetectorOff,
         runs,
         counts,
         subjects: subjects.map((s, i) => ({

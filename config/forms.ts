@@ -40,6 +40,13 @@ export const positiveInteger = z
   .transform(Number)
   .pipe(z.number().int().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
 
+/** 0 or more, where 0 means "off". */
+export const wholeNumber = z
+  .string()
+  .regex(/^[0-9]+$/, 'not a whole number')
+  .transform(Number)
+  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+
 /** 0 asks the OS for a free port. */
 export const portOrZero = z
   .string()

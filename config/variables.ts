@@ -21,6 +21,7 @@ import {
   postgresUrl,
   probability,
   secret,
+  wholeNumber,
   withDefault,
 } from './forms';
 import { ALL_QUEUES, queueChoiceForm } from './queues';
@@ -498,12 +499,13 @@ export const VARIABLES = {
     meaning: 'carrier choice books the cheapest service whose learned probability of arriving by the promise reaches this',
   }),
   COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: variable({
-    schema: withDefault(positiveInteger.pipe(z.number().max(10_080, 'must be at most 10080 (a week)')), 120),
-    form: 'a whole number of business minutes, 1 to 10080',
+    schema: withDefault(wholeNumber.pipe(z.number().max(10_080, 'must be at most 10080 (a week)')), 120),
+    form: 'a whole number of business minutes, 0 to 10080',
     default: '`120`',
     meaning:
       'a warehouse whose queue leaves a pick unserved this long counts as down (as if ops declared it): its waiting shipments ' +
-      'move to another warehouse with the stock; scaled by the time scale like every business wait',
+      'move to another warehouse with the stock; scaled by the time scale like every business wait (never under 1 real ' +
+      'second); 0: only ops declare a warehouse down (e.g. at an instant clock, where a busy queue is no outage)',
   }),
   COLIS_LOG_LEVEL: variable({
     schema: withDefault(z.enum(LOG_LEVELS), 'info'),

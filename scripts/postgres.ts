@@ -44,6 +44,8 @@ export interface EmbeddedPostgresOptions {
   logFile?: string;
   /** Its own process group: a terminal's Ctrl-C then reaches only the parent, which stops it in order. */
   ownProcessGroup?: boolean;
+  /** More server settings (`-c name=value`), e.g. the benchmarks' statement statistics. */
+  settings?: Record<string, string>;
 }
 
 /** Why the embedded PostgreSQL cannot run here, in one line with the remedy. */
@@ -351,6 +353,7 @@ async function startServer(postgres: string, dataDir: string, options: EmbeddedP
     'unix_socket_directories=',
     '-c',
     'lc_messages=C',
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   const child: ChildProcess = spawn(postgres, args, {
     ...owner(user),

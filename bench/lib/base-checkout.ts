@@ -1,5 +1,5 @@
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
@@ -38,9 +38,18 @@ export function prepareCheckout(commit: string, log: (line: string) => void): st
  * Starts the checkout's API and worker on the stack's servers, in namespace and database `slot`
  * (one the stack created: see `extraNamespaces`); they stop with the stack.
  */
-export async function startCheckout(stack: Stack, checkout: string, name: string, slot: string, extraStock: number): Promise<Subject> {
+export async function startCheckout(
+  stack: Stack,
+  checkout: string,
+  name: string,
+  slot: string,
+  extraStock: number,
+  options: { outageDetectorOff: boolean },
+): Promise<Subject> {
   const databaseUrl = await createDatabase(stack.databaseUrl, slot.replace(/-/g, '_'));
-  const env = { DATABASE_URL: databaseUrl, TEMPORAL_NAMESPACE: slot };
+  const detector: Record<string, string> =
+    options.outageDetectorOff && acceptsOutageDetectorOff(checkout) ? {} : { COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: '' };
+  const env = { DATABASE_URL: databaseUrl, TEMPORAL_NAMESPACE: slot, ...detector };
   const provision = await stack.spawnNode(
     `${name}-provision`,
     'bench/lib/provision-checkout.ts',
@@ -76,6 +85,16 @@ export async function startCheckout(stack: Stack, checkout: string, name: string
   const dataConverter = colisDataConverter({ ...payloadSealing(defaultConfig()), compress: false });
   const client = new Client({ connection: stack.client.connection, namespace: slot, dataConverter });
   return colisSubject(name, apiUrl, client, worker.pid);
+}
+
+/**
+ * Whether a checkout takes COLIS_WAREHOUSE_DOWN_AFTER_MINUTES=0 (the stack's setting at an instant clock: only
+ * ops declare outages). A commit from before refuses it: it runs with its default, its detector armed (at an
+ * instant clock it fires when a pick waits a real second), and a fair comparison arms every side alike.
+ */
+export function acceptsOutageDetectorOff(checkout: string): boolean {
+  const variables = join(checkout, 'config', 'variables.ts');
+  return existsSync(variables) && readFileSync(variables, 'utf8').includes("'a whole number of business minutes, 0 to 10080'");
 }
 
 /** A fresh database on the stack's PostgreSQL server; its URL. */

@@ -85,3 +85,25 @@ describe('pick slot: the cut-off is judged when the order came in', () => {
     expect(slot.day).toBe(THURSDAY);
   });
 });
+
+describe('pick slot: how long the warehouse queue may leave the pick unserved', () => {
+  it('is the configured business wait, and none at all when the queue may not declare outages (0)', async () => {
+    const watched = await plannedShipment();
+    const slot = await createPickSlotActivities(db, 45).bookPickSlot({
+      shipmentId: watched.shipmentId,
+      warehouseCode: watched.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, watched.cutoffMinutes - 60, watched.timeZone),
+    });
+    expect(slot.serveWithinMs).toBe(45 * 60_000);
+
+    const unwatched = await plannedShipment();
+    const free = await createPickSlotActivities(db, 0).bookPickSlot({
+      shipmentId: unwatched.shipmentId,
+      warehouseCode: unwatched.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, unwatched.cutoffMinutes - 60, unwatched.timeZone),
+    });
+    expect(free.day).toBe(WEDNESDAY);
+    expect(free).not.toHaveProperty('serveWithinMs');
+  });
+});
+
