@@ -52,12 +52,23 @@ type SlotInput = {
 };
 
 /**
+ * Takes the warehouse's booking lock until the transaction ends: bookings at one warehouse wait for each
+ * other, so its capacity is never exceeded. `FOR NO KEY UPDATE`, not `FOR UPDATE`: every row written with a
+ * foreign key to the warehouse (stock movements, reservations, shipments) has PostgreSQL take `FOR KEY SHARE`
+ * on the warehouse row, which `FOR UPDATE` blocks; under load every order's writes at that warehouse queued
+ * behind each booking (40 such checks per single-item order, bench/RESULTS.md, issue 11).
+ */
+export async function lockWarehouseForBooking(tx: Tx, warehouseCode: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Warehouse" WHERE "code" = ${warehouseCode} FOR NO KEY UPDATE`;
+}
+
+/**
  * Books a pick slot: today if before the cut-off and under the daily capacity, else the next
- * working day with room. The warehouse row lock serialises concurrent bookings, so capacity
+ * working day with room. The warehouse's booking lock serialises concurrent bookings, so capacity
  * is never exceeded; a retried call finds its own booking and returns it.
  */
 async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: BusinessClock): Promise<PickSlot> {
-  await tx.$queryRaw`SELECT 1 FROM "Warehouse" WHERE "code" = ${input.warehouseCode} FOR UPDATE`;
+  await lockWarehouseForBooking(tx, input.warehouseCode);
   const warehouse = await tx.warehouse.findUniqueOrThrow({ where: { code: input.warehouseCode } });
   const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
   // Pick days are business days, the ones the promise engine counts, on the deployment's clock.

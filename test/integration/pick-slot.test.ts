@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createInventoryActivities } from '../../activities/inventory';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
-import { createPickSlotActivities } from '../../activities/warehouse';
+import { createPickSlotActivities, lockWarehouseForBooking } from '../../activities/warehouse';
 import { localTimeMs, parseLocalTime } from '../../domain/local-time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
@@ -107,3 +107,63 @@ describe('pick slot: how long the warehouse queue may leave the pick unserved', 
   });
 });
 
+describe('pick slot: the booking lock', () => {
+  /** Runs `body` while another transaction holds `code`'s booking lock; the holder ends after it. */
+  async function whileBookingHeld<T>(code: string, body: () => Promise<T>): Promise<T> {
+    let release = () => {};
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked = () => {};
+    const lockTaken = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = db.$transaction(
+      async (tx) => {
+        await lockWarehouseForBooking(tx, code);
+        locked();
+        await released;
+      },
+      { timeout: 20_000 },
+    );
+    await lockTaken;
+    try {
+      return await body();
+    } finally {
+      release();
+      await holder;
+    }
+  }
+  const rolledBack = new Error('rolled back on purpose');
+
+  it('holds off another booking at the warehouse, but not the stock movements written there meanwhile', async () => {
+    const level = await db.inventoryLevel.findFirstOrThrow({ orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }] });
+    const { movement, booking } = await whileBookingHeld(level.warehouseCode, async () => {
+      // A receipt at the same warehouse: its foreign key check must not wait for the booking (lock_timeout fails it if it does).
+      const movement = await db
+        .$transaction(async (tx) => {
+          await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '2s'`);
+          await tx.$executeRaw`
+            INSERT INTO "InventoryMovement" ("warehouseCode", "skuCode", "kind", "onHandDelta", "reservedDelta", "idempotencyKey", "note")
+            VALUES (${level.warehouseCode}, ${level.skuCode}, 'receipt'::"MovementKind", 1, 0, ${`test:booking-lock:${seq}`}, 'lock test')`;
+          throw rolledBack;
+        })
+        .then(
+          () => 'committed',
+          (error: unknown) => (error === rolledBack ? 'written' : String(error)),
+        );
+      const booking = await db
+        .$transaction(async (tx) => {
+          await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = '300ms'`);
+          await lockWarehouseForBooking(tx, level.warehouseCode);
+        })
+        .then(
+          () => 'not held off',
+          (error: unknown) => (/lock timeout/.test(String(error)) ? 'held off' : String(error)),
+        );
+      return { movement, booking };
+    });
+    expect(movement).toBe('written');
+    expect(booking).toBe('held off');
+  });
+});
