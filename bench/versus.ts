@@ -6,6 +6,7 @@ import type { OrderShape } from './lib/orders';
 import { startReferenceApp } from './lib/reference-app';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
 import { sleep, withStack } from './lib/stack';
+import { cpuByRole, cpuPerOrder } from './lib/process-cpu';
 import { colisSubject, type Subject } from './lib/subjects';
 import { INSTANT_CLOCK, type OrderCost, printMeans, means } from './cost';
 
@@ -81,12 +82,19 @@ export async function versus(options: BenchOptions): Promise<void> {
 
       const perSecond: Record<OrderShape, number[][]> = { single: subjects.map(() => []), split5: subjects.map(() => []) };
       const notCompleted = subjects.map(() => 0);
+      const cpuMs = subjects.map(() => new Map<string, number[]>());
       for (let r = 0; r < runs; r++) {
         for (const shape of ['single', 'split5'] as const) {
           const order = subjects.map((_, i) => (i + r) % subjects.length);
           for (const i of order) {
             const s = subjects[i]!;
+            const before = cpuByRole();
             const result = await s.journey(shape, counts[shape]);
+            // The servers are shared, but only this side works during its run: their CPU in it is this side's.
+            for (const [role, ms] of cpuPerOrder(before, cpuByRole(), counts[shape])) {
+              const key = `${shape}|${role}`;
+              cpuMs[i]!.set(key, [...(cpuMs[i]!.get(key) ?? []), ms]);
+            }
             perSecond[shape][i]!.push(result.perSecond);
             notCompleted[i]! += result.notCompleted;
             log(
@@ -121,6 +129,21 @@ export async function versus(options: BenchOptions): Promise<void> {
         ]),
       );
       printTable('throughput ratios (same run, neighbouring measurements)', ['shape', 'ratio', 'median (min–max)'], ratioRows);
+      const cpuRows = subjects.flatMap((s, i) =>
+        [...cpuMs[i]!.entries()]
+          .map(([key, ms]): [string, string, number] => {
+            const [shape = '', role = ''] = key.split('|');
+            return [shape, role, spread(ms).median];
+          })
+          .filter(([, , ms]) => ms >= 1)
+          .sort((a, b) => a[0].localeCompare(b[0]) || b[2] - a[2])
+          .map(([shape, role, ms]) => [s.name, shape, role, fmt(ms)]),
+      );
+      printTable(
+        'CPU ms per completed order by process during each side’s runs (/proc; median of the runs; the servers are shared)',
+        ['subject', 'shape', 'process', 'CPU ms / order'],
+        cpuRows,
+      );
       writeResult(`versus${options.smoke ? '-smoke' : ''}`, {
         base,
         new: newCommit ?? 'this checkout',
@@ -138,6 +161,7 @@ export async function versus(options: BenchOptions): Promise<void> {
           means: means(costs[i]!, s.name),
         })),
         ratios: ratioRows,
+        cpuMsPerOrder: cpuRows,
       });
     },
   );

@@ -44,7 +44,8 @@ function roleOf(pid: number): string {
   if (/ceiling/.test(cmdline)) return 'ceiling worker';
   if (/worker\/main\.ts/.test(cmdline)) return 'worker (+ carrier simulator)';
   if (/api\/main\.ts/.test(cmdline)) return 'api';
-  if (/\boms\b/.test(cmdline)) return 'reference app';
+  const oms = /\boms (\w+)/.exec(cmdline);
+  if (oms) return `reference app ${oms[1]}`;
   return 'other';
 }
 
