@@ -13,6 +13,7 @@ import { WebhookRelay } from '../activities/notifications/webhook-relay';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { TASK_QUEUES } from '../domain/ids';
+import { LegacyRelayServing } from './legacy-relays';
 import { cachedWorkflowBundle } from './workflow-bundles';
 
 /**
@@ -21,8 +22,9 @@ import { cachedWorkflowBundle } from './workflow-bundles';
  *   warehouse-<code>    pick slots, picking and packing, one queue per warehouse, so a warehouse
  *                       outage (its worker down) stalls only its own shipments;
  *   colis-carriers      rate quotes, labels, voids and tracking polls;
- *   colis-notify        the relays that send customer mails and shop webhooks (their own bundle), so a
- *                       slow mail server or shop endpoint ties up only these workers.
+ *   colis-notify        the deliveries of customer mails and shop webhooks, so a slow mail server or shop
+ *                       endpoint ties up only these workers (the relay workflows that schedule them run on
+ *                       colis-orders; those a release before started here are served until they move over).
  * A process may serve any subset (`COLIS_WORKER_QUEUES`); run more processes to scale out.
  */
 
@@ -47,6 +49,11 @@ export interface ColisWorkersOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
   maxCachedWorkflows?: number;
+  /**
+   * Whether relays a release before started on the notify queue are still running there
+   * (worker/legacy-relays.ts); none given: none are, no workflow worker on that queue.
+   */
+  relaysLeftOnTheNotifyQueue?: () => Promise<boolean>;
 }
 
 export interface RunningWorkers {
@@ -125,6 +132,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
     );
   }
   let mail: MailRelay | undefined;
+  let legacyRelays: LegacyRelayServing | undefined;
   if (queues.notify) {
     const settings = options.customerNotify;
     if (!settings) throw new Error('the notify queue needs customerNotify settings');
@@ -133,22 +141,39 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
       await Worker.create({
         connection,
         namespace,
-        // Relays are started by clients that encrypt: without the codec every workflow task fails.
         dataConverter,
         taskQueue: TASK_QUEUES.notify,
-        workflowBundle: await notifyWorkflowBundle(),
         activities: createNotifyActivities({ db, mail, webhooks: new WebhookRelay(db, settings.webhooks) }),
         maxConcurrentActivityTaskExecutions: 20,
         ...SHUTDOWN,
       }),
     );
+    if (options.relaysLeftOnTheNotifyQueue) {
+      legacyRelays = new LegacyRelayServing(
+        options.relaysLeftOnTheNotifyQueue,
+        async () =>
+          Worker.create({
+            connection,
+            namespace,
+            // Relays are started by clients that encrypt: without the codec every workflow task fails.
+            dataConverter,
+            taskQueue: TASK_QUEUES.notify,
+            workflowBundle: await notifyWorkflowBundle(),
+            ...SHUTDOWN,
+          }),
+        (message) => console.warn(`colis worker: ${message}`),
+      );
+      await legacyRelays.start();
+    }
   }
-  const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  const running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  const done = legacyRelays ? Promise.race([running, legacyRelays.failed]) : running;
   return {
     workers,
     done,
     shutdown: async () => {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await legacyRelays?.shutdown();
       await done.catch(() => {});
       mail?.close();
     },

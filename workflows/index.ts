@@ -8,3 +8,5 @@ export { orderWorkflow } from './v1/order';
 export { shipmentWorkflow } from './v1/shipment';
 // A return (RMA) of delivered goods: its own workflow, return-<id>.
 export { returnWorkflow } from './returns/workflow';
+// notify-<relay>: sends a relay's mails or webhooks from the outbox; its deliveries run on the notify queue.
+export { notificationRelayWorkflow } from './notify/relay';

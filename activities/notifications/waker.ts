@@ -4,7 +4,10 @@ import { relayIds } from '../../domain/notifications';
 import { RELAY_WORKFLOW_TYPE, type RelayInput, wakeRelaySignal } from '../../workflows/notify/definitions';
 import type { RelayWaker } from './outbox';
 
-/** Wakes relays with signal-with-start: the relay workflow starts if it is not running. */
+/**
+ * Wakes relays with signal-with-start: the relay workflow starts if it is not running, on the orders queue (its
+ * deliveries run on the notify queue; workflows/notify/relay.ts).
+ */
 export function temporalRelayWaker(client: Client): RelayWaker {
   return {
     async wake(ids) {
@@ -12,7 +15,7 @@ export function temporalRelayWaker(client: Client): RelayWaker {
         ids.map((relayId) =>
           client.workflow.signalWithStart<(input: RelayInput) => Promise<void>, []>(RELAY_WORKFLOW_TYPE, {
             workflowId: relayIds.workflowId(relayId),
-            taskQueue: TASK_QUEUES.notify,
+            taskQueue: TASK_QUEUES.orders,
             args: [{ relayId }],
             signal: wakeRelaySignal,
             signalArgs: [],

@@ -43,7 +43,9 @@ import {
  *                  `stored-scans-by-the-release-before.*`, webhook scans marked stored by the API as a worker
  *                  of the release before 'api-stored-scans' handled them (recorded once, never re-recorded), and
  *                  `returned-to-sender-reshipped-before-carrier-returns.*`, a parcel returned to sender re-shipped
- *                  before 'carrier-return-inspected' (its goods written off; recorded once, never re-recorded).
+ *                  before 'carrier-return-inspected' (its goods written off; recorded once, never re-recorded),
+ *                  and `mail-relay-on-the-notify-queue.relay`, the mail relay as it ran on the notify queue before
+ *                  'relays-on-the-orders-queue' (four mails; recorded once on bf34c24, never re-recorded).
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
@@ -54,7 +56,7 @@ const GENERATIONS = {
   v1: ['orderWorkflow', 'shipmentWorkflow'],
   v2: ['orderWorkflowV2', 'shipmentWorkflowV2', 'returnWorkflow'],
   'v3-early': ['orderWorkflowV3', 'shipmentWorkflowV3'],
-  v3: ['orderWorkflowV3', 'shipmentWorkflowV3', 'returnWorkflow'],
+  v3: ['orderWorkflowV3', 'shipmentWorkflowV3', 'returnWorkflow', 'notificationRelayWorkflow'],
 } as const;
 const RECORD = RECORD_HISTORIES;
 

@@ -1,3 +1,3 @@
-// The notify worker's workflow bundle: apart from the journey's, so a relay never shares a bundle
-// (nor a replay test) with the order and shipment workflows.
+// The notify queue's own workflow bundle, served only while a relay started there by a release before is
+// still running (worker/legacy-relays.ts); relays run on the orders queue's bundle (workflows/index.ts).
 export { notificationRelayWorkflow } from './relay';

@@ -1,4 +1,4 @@
-import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, makeContinueAsNewFunc, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { NotifyQueueActivities } from '../activity-types';
 // domain/ids, not domain/notifications: the relays' bundle stays free of zod (the mail schemas' module imports it).
 import { TASK_QUEUES } from '../../domain/ids';
@@ -37,6 +37,7 @@ export async function notificationRelayWorkflow(input: RelayInput): Promise<void
     woken = true;
   });
   for (let drains = 0; drains < DRAINS_PER_RUN; drains += 1) {
+    if (startedOnTheNotifyQueue() && patched(RELAYS_ON_THE_ORDERS_QUEUE)) return moveToTheOrdersQueue(input);
     woken = false;
     const outcome = await drainRelay({ relayId: input.relayId, nowMs: Date.now() });
     if (outcome.finished) return;
@@ -49,4 +50,20 @@ export async function notificationRelayWorkflow(input: RelayInput): Promise<void
     await condition(() => woken, waitMs);
   }
   await continueAsNew<typeof notificationRelayWorkflow>(input);
+}
+
+/**
+ * Relays' workflow tasks run on the orders queue (its worker's one workflow thread), their deliveries stay on the
+ * notify queue. A relay started on the notify queue by a release before moves over at its next wake-up (its
+ * recorded drains replay as they ran); the notify worker serves workflow tasks only while one is left there
+ * (worker/legacy-relays.ts). Nothing is lost on the way: the new run drains first, whatever woke it.
+ */
+const RELAYS_ON_THE_ORDERS_QUEUE = 'relays-on-the-orders-queue';
+
+function startedOnTheNotifyQueue(): boolean {
+  return workflowInfo().taskQueue === TASK_QUEUES.notify;
+}
+
+function moveToTheOrdersQueue(input: RelayInput): Promise<never> {
+  return makeContinueAsNewFunc<typeof notificationRelayWorkflow>({ taskQueue: TASK_QUEUES.orders })(input);
 }
