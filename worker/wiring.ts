@@ -13,6 +13,7 @@ import { ALL_QUEUES, type Config, type QueueChoice } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
+import { relaysLeftOnTheNotifyQueue } from './legacy-relays';
 import { createColisWorkers, type QueueSelection, type RunningWorkers, selectQueues } from './workers';
 
 /**
@@ -41,6 +42,8 @@ export interface ColisWorkerOptions {
   maxCachedWorkflows?: number;
   /** Where simulated carriers push tracking webhooks (the API); only the process serving the carriers queue pushes. */
   webhookTargetUrl?: string;
+  /** Whether relays of the release before still run on the notify queue (worker/legacy-relays.ts). */
+  relaysLeftOnTheNotifyQueue?: () => Promise<boolean>;
 }
 
 /** What a process has built before its workers: its connection, database, carriers and the client its activities start workflows with. */
@@ -70,6 +73,7 @@ export function workerOptionsFromConfig(config: Config, parts: WorkerParts): Col
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
     waker: temporalRelayWaker(client),
     returnStarter: temporalReturnStarter(client),
+    relaysLeftOnTheNotifyQueue: relaysLeftOnTheNotifyQueue(client, built.db),
   };
 }
 
@@ -106,6 +110,7 @@ export async function startColisWorkers(options: ColisWorkerOptions): Promise<Co
     ...(options.returnStarter ? { returnStarter: options.returnStarter } : {}),
     ...(options.decisions ? { decisions: options.decisions } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.relaysLeftOnTheNotifyQueue ? { relaysLeftOnTheNotifyQueue: options.relaysLeftOnTheNotifyQueue } : {}),
   });
 
   let dispatcher: WebhookDispatcher | undefined;
