@@ -23,6 +23,15 @@ describe('notification relays on the orders queue', () => {
   });
   afterAll(() => journey?.teardown());
 
+  /** What a worker of this release adds on the notify queue while relays of the release before run there. */
+  const notifyWorkflowWorker = async () =>
+    Worker.create({
+      connection: journey.env.nativeConnection,
+      namespace: 'default',
+      dataConverter: testDataConverter,
+      taskQueue: TASK_QUEUES.notify,
+      workflowBundle: await cachedWorkflowBundle('notify'),
+    });
   const mailRelay = () => journey.env.client.workflow.getHandle(relayIds.workflowId(relayIds.mail));
 
   it('a relay started on the notify queue by the release before moves to the orders queue, and its mails leave once', async () => {
@@ -37,18 +46,7 @@ describe('notification relays on the orders queue', () => {
     expect(await left()).toBe(true);
 
     const warnings: string[] = [];
-    const serving = new LegacyRelayServing(
-      left,
-      async () =>
-        Worker.create({
-          connection: journey.env.nativeConnection,
-          namespace: 'default',
-          dataConverter: testDataConverter,
-          taskQueue: TASK_QUEUES.notify,
-          workflowBundle: await cachedWorkflowBundle('notify'),
-        }),
-      (message) => warnings.push(message),
-    );
+    const serving = new LegacyRelayServing(left, notifyWorkflowWorker, (message) => warnings.push(message));
     try {
       await serving.start();
       expect(serving.serving).toBe(true);
@@ -90,13 +88,7 @@ describe('notification relays on the orders queue', () => {
       async () => found,
       async () => {
         created += 1;
-        return Worker.create({
-          connection: journey.env.nativeConnection,
-          namespace: 'default',
-          dataConverter: testDataConverter,
-          taskQueue: TASK_QUEUES.notify,
-          workflowBundle: await cachedWorkflowBundle('notify'),
-        });
+        return notifyWorkflowWorker();
       },
       () => {},
       50,
@@ -124,13 +116,7 @@ describe('notification relays on the orders queue', () => {
       },
       async () => {
         created += 1;
-        return Worker.create({
-          connection: journey.env.nativeConnection,
-          namespace: 'default',
-          dataConverter: testDataConverter,
-          taskQueue: TASK_QUEUES.notify,
-          workflowBundle: await cachedWorkflowBundle('notify'),
-        });
+        return notifyWorkflowWorker();
       },
       (message) => warnings.push(message),
     );
