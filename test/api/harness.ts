@@ -149,6 +149,18 @@ export function journeyApi(
   });
 }
 
+/** `as(key, method, url, payload?, headers?)`: a request to the app `app()` returns, made with `key`'s API key. */
+export function requestsAs(app: () => FastifyInstance) {
+  return (
+    key: { key: string },
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    payload?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> =>
+    app().inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
+}
+
 export const newKey = (label = 'k') => `${label}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 export function orderRequest(overrides: Partial<OrderRequest> = {}): Record<string, unknown> {

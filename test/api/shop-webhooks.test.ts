@@ -5,7 +5,7 @@ import type { OrderView } from '../../domain/journey';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { startJourney, type Journey } from '../support/journey';
 import { until } from '../workflows/steps';
-import { expectErrorShape, KEYS, newKey, orderRequest, journeyApi } from './harness';
+import { expectErrorShape, KEYS, newKey, orderRequest, journeyApi, requestsAs } from './harness';
 
 /**
  * Signed status webhooks to a shop's endpoint, over the whole journey (time-skipping server, every
@@ -35,13 +35,7 @@ afterAll(async () => {
   await journey?.teardown();
 });
 
-const as = (
-  key: { key: string },
-  method: 'GET' | 'POST' | 'DELETE',
-  url: string,
-  payload?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
+const as = requestsAs(() => app);
 
 async function placeAsShopA(): Promise<{ orderId: string; workflowId: string }> {
   const placed = await as(KEYS.intake, 'POST', '/orders', orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }), {

@@ -8,7 +8,7 @@ import type { EscalationDecision } from '../../domain/lifecycle';
 import { ids } from '../../domain/ids';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { returnStatusQuery } from '../../workflows/returns/definitions';
-import { KEYS, newKey, journeyApi } from '../api/harness';
+import { KEYS, newKey, journeyApi, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
 import {
@@ -46,13 +46,7 @@ describe('a parcel returned to sender: its goods received back for inspection, n
   const db = () => journey.database.db;
   /** The re-ship journey's order, once its carrier return is inspected. */
   let reshipped: { orderId: string; shipmentId: string } | undefined;
-  const as = (
-    key: { key: string },
-    method: 'GET' | 'POST',
-    url: string,
-    payload?: Record<string, unknown>,
-    headers: Record<string, string> = {},
-  ) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
+  const as = requestsAs(() => app);
 
   /** An order of two mugs whose parcel the carrier brings back; ops answer its broken escalation with `decision`. */
   async function returnedParcel(name: string, decision: EscalationDecision) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveReturnId } from '../../api/services/returns';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
-import { KEYS, newKey, orderRequest, journeyApi } from '../api/harness';
+import { KEYS, newKey, orderRequest, journeyApi, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
@@ -39,13 +39,7 @@ afterAll(async () => {
   await journey?.teardown();
 });
 
-const as = (
-  key: { key: string },
-  method: 'GET' | 'POST',
-  url: string,
-  payload?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-) => app.inject({ method, url, headers: { 'x-api-key': key.key, ...headers }, ...(payload ? { payload } : {}) });
+const as = requestsAs(() => app);
 
 /** An order of shop-a placed through the API (two mugs unless said), accepted. */
 async function placedOrder(email: string, extra: Record<string, unknown> = {}): Promise<{ orderId: string; workflowId: string }> {
