@@ -232,6 +232,35 @@ describe('returns', () => {
     await recordForReplay(returnId, 'return-expired');
   });
 
+  it('a cancel requested in Temporal (Web UI, CLI) before the label is used voids it and closes the return cancelled, once', async () => {
+    const orderId = await deliveredOrder(uniqueAddress('temporal-cancel'));
+    const key = newKey('ret-temporal-cancel');
+    const returnId = deriveReturnId(`${KEYS.intake.name}:${key}`);
+    simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
+    const started = await as(
+      KEYS.intake,
+      'POST',
+      `/orders/${orderId}/returns`,
+      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
+      { 'idempotency-key': key },
+    );
+    expect(started.statusCode, started.body).toBe(202);
+    await untilReturn(returnId, ['label_created'], HOUR_MS);
+
+    const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+    await handle.cancel();
+    expect(await handle.result()).toMatchObject({ returnId, status: 'cancelled', refundCents: 0 });
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    const cancelled = await untilReturn(returnId, ['cancelled'], HOUR_MS);
+    expect(cancelled.labelVoidedAt).not.toBeNull();
+    expect(simulator(journey).soldLabel(cancelled.trackingNumber ?? '')?.voidedAtMs).toBeDefined();
+    await untilWebhook(orderId, 'return.cancelled');
+    expect(receiver.received.filter((w) => w.orderId === orderId && w.type === 'return.cancelled').map((w) => w.data)).toEqual([
+      expect.objectContaining({ returnId, status: 'cancelled' }),
+    ]);
+    expect(await movementsOf(orderId)).toEqual([]);
+  });
+
   it('a return parcel that stops moving escalates; ops refund it without the goods and no stock moves', async () => {
     const orderId = await deliveredOrder(uniqueAddress('stall'));
     const key = newKey('ret-stall');

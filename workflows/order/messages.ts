@@ -1,4 +1,4 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, log, setHandler } from '@temporalio/workflow';
 import { isFinalOrderStage, isFinalShipmentStage, isWithCarrier, SHIPMENT_STAGE_WORDS } from '../../domain/lifecycle';
 import type { ShipmentMilestone } from '../../domain/milestones';
 import { bookkeeping, summarised } from '../activity-options';
@@ -12,6 +12,7 @@ import {
   shipmentAddressChangedSignal,
   shipmentMilestoneSignal,
 } from '../definitions';
+import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { refuse } from '../shared/failures';
 import type { OrderJourney } from './order';
 
@@ -28,37 +29,17 @@ export function answerMessages(o: OrderJourney): void {
   });
   setHandler(shipmentMilestoneSignal, (milestone) => heardFromShipment(o, milestone));
 
-  // A parcel given up and re-shipped no longer binds the order: its replacement may still be cancelled or re-addressed.
-  const withCarrier = () => [...o.shipments.values()].filter((s) => isWithCarrier(s.stage) && s.replacedBy === undefined);
-  const refuseWhenClosed = (what: string) => {
-    if (isFinalOrderStage(o.stage)) refuse(`order ${orderId} is already ${o.stage}`);
-    if (o.cancelReason !== undefined) refuse(`order ${orderId} is ${what}`);
-  };
-  const pendingChildren = () =>
-    [...o.children].filter(([shipmentId]) => {
-      const s = o.shipments.get(shipmentId);
-      return !(s && isFinalShipmentStage(s.stage));
-    });
-
   setHandler(
     cancelOrderUpdate,
     async ({ reason }) => {
-      o.cancelReason = reason;
-      o.timeline.note('note', 'cancellation requested', reason);
-      for (const [, child] of pendingChildren()) await child.signal(cancelShipmentSignal, { reason });
+      await callOff(o, reason);
       await condition(() => isFinalOrderStage(o.stage));
       return o.view();
     },
     {
       validator: (_request) => {
-        refuseWhenClosed('already being cancelled');
-        const gone = withCarrier();
-        if (gone.length > 0) {
-          refuse(
-            `order ${orderId} cannot be cancelled: shipment ${gone.map((s) => `${s.shipmentId} is ${SHIPMENT_STAGE_WORDS[s.stage].label}`).join(', ')}; ` +
-              'the carrier already has it (ask for a return instead)',
-          );
-        }
+        const refusal = cancelRefusal(o);
+        if (refusal !== undefined) refuse(refusal);
       },
     },
   );
@@ -74,13 +55,14 @@ export function answerMessages(o: OrderJourney): void {
       });
       o.shipTo = shipTo;
       o.timeline.note('note', 'shipping address changed', `${shipTo.city}, ${shipTo.countryCode}`);
-      for (const [, child] of pendingChildren()) await child.signal(shipmentAddressChangedSignal, shipTo);
+      for (const [, child] of pendingChildren(o)) await child.signal(shipmentAddressChangedSignal, shipTo);
       return o.view();
     },
     {
       validator: (_request) => {
-        refuseWhenClosed('being cancelled');
-        const gone = withCarrier();
+        const closed = closedRefusal(o, 'being cancelled');
+        if (closed !== undefined) refuse(closed);
+        const gone = withCarrier(o);
         if (gone.length > 0) {
           refuse(
             `the address of order ${orderId} can no longer change: shipment ${gone.map((s) => s.shipmentId).join(', ')} is already with the carrier`,
@@ -89,6 +71,63 @@ export function answerMessages(o: OrderJourney): void {
       },
     },
   );
+}
+
+/**
+ * Ops cancelled the order from Temporal itself (workflows/shared/cancel-request.ts): the API's cancel when
+ * the API would take it, else a refusal in the timeline and the journey goes on.
+ */
+export async function takeCancelRequest(o: OrderJourney): Promise<void> {
+  const refusal = cancelRefusal(o);
+  if (refusal !== undefined) {
+    o.timeline.note('note', 'cancellation in Temporal refused', refusal);
+    return;
+  }
+  try {
+    await callOff(o, CANCEL_REQUEST_REASON);
+  } catch (error) {
+    // A shipment that ended meanwhile cannot be signalled: it has nothing left to call off.
+    log.warn('a shipment could not be told to stop', { orderId: o.input.orderId, error: String(error) });
+  }
+}
+
+/** Why the order can no longer be cancelled; undefined when it can. */
+function cancelRefusal(o: OrderJourney): string | undefined {
+  const { orderId } = o.input;
+  const closed = closedRefusal(o, 'already being cancelled');
+  if (closed !== undefined) return closed;
+  const gone = withCarrier(o);
+  if (gone.length === 0) return undefined;
+  return (
+    `order ${orderId} cannot be cancelled: shipment ${gone.map((s) => `${s.shipmentId} is ${SHIPMENT_STAGE_WORDS[s.stage].label}`).join(', ')}; ` +
+    'the carrier already has it (ask for a return instead)'
+  );
+}
+
+/** The order's cancel: its reason, its timeline, and every shipment not yet ended told to stop. */
+async function callOff(o: OrderJourney, reason: string): Promise<void> {
+  o.cancelReason = reason;
+  o.timeline.note('note', 'cancellation requested', reason);
+  for (const [, child] of pendingChildren(o)) await child.signal(cancelShipmentSignal, { reason });
+}
+
+function closedRefusal(o: OrderJourney, what: string): string | undefined {
+  const { orderId } = o.input;
+  if (isFinalOrderStage(o.stage)) return `order ${orderId} is already ${o.stage}`;
+  if (o.cancelReason !== undefined) return `order ${orderId} is ${what}`;
+  return undefined;
+}
+
+// A parcel given up and re-shipped no longer binds the order: its replacement may still be cancelled or re-addressed.
+function withCarrier(o: OrderJourney) {
+  return [...o.shipments.values()].filter((s) => isWithCarrier(s.stage) && s.replacedBy === undefined);
+}
+
+function pendingChildren(o: OrderJourney) {
+  return [...o.children].filter(([shipmentId]) => {
+    const s = o.shipments.get(shipmentId);
+    return !(s && isFinalShipmentStage(s.stage));
+  });
 }
 
 /** A shipment's milestone: what the order shows of it, its Escalated and Carrier attributes, its current details. */

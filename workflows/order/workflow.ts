@@ -1,10 +1,11 @@
 import { isCancellation, log } from '@temporalio/workflow';
 import { stock, bookkeeping, summarised } from '../activity-options';
+import { shieldedFromCancelRequests } from '../shared/cancel-request';
 import { rootFailure } from '../shared/failures';
 import { type Generation, LATER_PATCHES, takesLater } from '../shared/generation';
 import { waitForStock } from './backorder';
 import { fulfil } from './fulfilment';
-import { answerMessages } from './messages';
+import { answerMessages, takeCancelRequest } from './messages';
 import { describeShortages, OrderCancelled, OrderJourney } from './order';
 import type { OrderInput, OrderOutcome } from './types';
 
@@ -27,6 +28,14 @@ export async function orderWorkflowV2(input: OrderInput): Promise<OrderOutcome> 
 async function runOrder(input: OrderInput, generation: Generation): Promise<OrderOutcome> {
   const order = new OrderJourney(input, generation);
   answerMessages(order);
+  return shieldedFromCancelRequests(
+    () => journey(order),
+    () => takeCancelRequest(order),
+  );
+}
+
+async function journey(order: OrderJourney): Promise<OrderOutcome> {
+  const { input } = order;
   try {
     if (!input.carriedOver) {
       if (!(await record(order))) return await order.finish('failed');

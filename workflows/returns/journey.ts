@@ -9,6 +9,7 @@ import {
   type ReturnStatus,
   stallWindowMs,
 } from '../../domain/return-policy';
+import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
@@ -38,6 +39,7 @@ export class ReturnJourney {
   private readonly escalations: Escalations;
   private lines: { lineNo: number; quantity: number }[] = [];
   private expiresAtMs = 0;
+  private cancelRequested = false;
   private refundCents: number | undefined;
   private broughtBackByCarrier = false;
   private readonly view: ReturnWorkflowView;
@@ -172,7 +174,7 @@ export class ReturnJourney {
       const wakeAtMs = Math.min(...deadlines);
       setCurrentDetails(followingDetails(this.status, this.parcel, this.expiresAtMs, this.escalations.views, wakeAtMs));
       await condition(
-        () => this.parcel.hasNews || this.inspection !== undefined || this.escalations.hasAnswer(),
+        () => this.parcel.hasNews || this.inspection !== undefined || this.escalations.hasAnswer() || this.cancelRequested,
         Number.isFinite(wakeAtMs) ? Math.max(1, wakeAtMs - Date.now()) : undefined,
       );
 
@@ -191,6 +193,7 @@ export class ReturnJourney {
         continue;
       }
       const now = Date.now();
+      if (this.cancelRequested && this.parcel.status === 'label_created') return this.callOff();
       if (this.parcel.status === 'label_created' && now >= this.expiresAtMs) return this.expire();
       if (this.status !== 'received' && now >= nextPollMs) {
         await this.parcel.poll();
@@ -238,6 +241,29 @@ export class ReturnJourney {
       await this.advance('in_transit');
     }
     if (this.parcel.status === 'in_transit') await this.escalations.resolveByFacts('a new carrier scan arrived', ['return_stuck']);
+  }
+
+  /**
+   * Ops cancelled the return from Temporal itself (shared/cancel-request.ts): taken while the label is
+   * unused (voided, the return closed cancelled), refused in the timeline once the goods are on their way.
+   */
+  takeCancelRequest(): void {
+    const unused = this.status === 'requested' || (this.status === 'label_created' && this.parcel.status === 'label_created');
+    if (unused && !this.ended) {
+      this.cancelRequested = true;
+      return;
+    }
+    this.note(
+      'note',
+      'cancellation in Temporal refused',
+      `the return is ${this.status.replace(/_/g, ' ')}: inspect the goods, or answer its escalation`,
+    );
+  }
+
+  private async callOff(): Promise<ReturnOutcome> {
+    await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
+    this.note('note', 'return label voided', CANCEL_REQUEST_REASON);
+    return this.close('cancelled', CANCEL_REQUEST_REASON);
   }
 
   private async expire(): Promise<ReturnOutcome> {

@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { shieldedFromCancelRequests } from '../shared/cancel-request';
 import type { ReturnOutcome, ReturnWorkflowInput } from './definitions';
 import { ReturnJourney } from './journey';
 
@@ -10,6 +11,13 @@ import { ReturnJourney } from './journey';
 export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnOutcome> {
   const journey = new ReturnJourney(input);
   journey.listen();
+  return shieldedFromCancelRequests(
+    () => bringBack(journey),
+    () => journey.takeCancelRequest(),
+  );
+}
+
+async function bringBack(journey: ReturnJourney): Promise<ReturnOutcome> {
   await journey.load();
   let outcome: ReturnOutcome | undefined = journey.ended ? journey.outcome() : undefined;
   // A parcel the carrier brought back (workflows/shipment/carrier-return.ts) is at the warehouse already.

@@ -40,6 +40,7 @@ export const LATER_PATCHES = {
   askRefusedCarrierAgain: 'ask-refused-carrier-again',
   carrierReturnInspected: 'carrier-return-inspected',
   askCarrierBeforeLate: 'ask-carrier-before-late',
+  cancelRequestTakenAsCancel: 'cancel-request-taken-as-cancel',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -40,6 +40,7 @@ import { type Generation, type PatchId, takes } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
+import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { Timeline } from '../shared/timeline';
 import { Saga } from './saga';
 import type { LabelInHand, Parcels, PendingScans, ScanWork, ShipmentInput, ShipmentOutcome, TrackingWatch } from './types';
@@ -146,6 +147,18 @@ export class ShipmentJourney {
       if (down) this.warehouseDown ??= reason ?? `${warehouseCode} was declared down`;
       else this.warehouseUp = true;
     });
+  }
+
+  /**
+   * Ops cancelled this shipment from Temporal itself (shared/cancel-request.ts): taken as its order's
+   * cancel would be (compensation in reverse) until the carrier has the parcel, refused in the timeline after.
+   */
+  takeCancelRequest(): void {
+    if (this.dispatched) {
+      this.timeline.note('note', 'cancellation in Temporal refused', 'the carrier already has the parcel (ask for a return instead)');
+      return;
+    }
+    this.cancelReason ??= CANCEL_REQUEST_REASON;
   }
 
   /** Whether this run takes a change that v2 keeps behind a patch (shared/generation.ts). */

@@ -1,4 +1,5 @@
 import type { FinalShipmentStage } from '../../domain/lifecycle';
+import { shieldedFromCancelRequests } from '../shared/cancel-request';
 import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
 import { compensate } from './compensation';
@@ -26,6 +27,14 @@ export async function shipmentWorkflowV2(input: ShipmentInput): Promise<Shipment
 
 async function runShipment(input: ShipmentInput, generation: Generation): Promise<ShipmentOutcome> {
   const journey = new ShipmentJourney(input, generation);
+  return shieldedFromCancelRequests(
+    () => travel(journey),
+    () => journey.takeCancelRequest(),
+  );
+}
+
+async function travel(journey: ShipmentJourney): Promise<ShipmentOutcome> {
+  const { input } = journey;
   let stage: FinalShipmentStage;
   try {
     if (!input.carriedOver) {
