@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRACKING_STATUSES } from './lifecycle';
+import { CARRIER_CODE_PATTERN, TRACKING_VOCABULARIES } from './message-shapes';
 import { type Address, AddressSchema, ServiceLevelSchema } from './order';
 
 /**
@@ -11,7 +12,7 @@ import { type Address, AddressSchema, ServiceLevelSchema } from './order';
 export const TrackingStatusSchema = z.enum(TRACKING_STATUSES);
 export type { TrackingStatus } from './lifecycle';
 
-export const CarrierCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{1,31}$/);
+export const CarrierCodeSchema = z.string().regex(CARRIER_CODE_PATTERN);
 export type CarrierCode = z.infer<typeof CarrierCodeSchema>;
 
 export const ParcelSchema = z.object({
@@ -76,7 +77,7 @@ export type PurchasedLabel = z.infer<typeof PurchasedLabelSchema>;
  * Whose status codes an event carries: the carrier's own (absent), or those of a multi-carrier API
  * through which Colis reaches the carrier (ShipEngine normalises every carrier's codes to its own).
  */
-export const TrackingVocabularySchema = z.enum(['shipengine']);
+export const TrackingVocabularySchema = z.enum(TRACKING_VOCABULARIES);
 export type TrackingVocabulary = z.infer<typeof TrackingVocabularySchema>;
 
 /** A scan as the carrier reports it, in the carrier's own status vocabulary. */

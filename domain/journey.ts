@@ -3,6 +3,7 @@ import { CarrierTrackingEventSchema, TrackingStatusSchema } from './carrier';
 import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, ORDER_STAGES, SHIPMENT_STAGES } from './lifecycle';
 import { AddressSchema, ServiceLevelSchema } from './order';
 import { DeliveryPromiseSchema } from './delivery-promise';
+import { SCAN_SOURCES } from './message-shapes';
 
 export type { EscalationDecision, EscalationReason, EscalationSeverity, OrderStage, ShipmentStage } from './lifecycle';
 
@@ -119,7 +120,7 @@ export const RestockedSignalSchema = z.object({
 export type RestockedSignal = z.infer<typeof RestockedSignalSchema>;
 
 export const TrackingEventsSignalSchema = z.object({
-  source: z.enum(['webhook', 'poll']),
+  source: z.enum(SCAN_SOURCES),
   events: z.array(CarrierTrackingEventSchema),
   /**
    * The sender stored every scan of the batch as a tracking row already (the API, for a shipment's webhook

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeliveryPromiseSchema } from './delivery-promise';
+import { COUNTRY_CODE_PATTERN } from './message-shapes';
 import { LocaleTagSchema } from './notifications';
 
 /**
@@ -25,7 +26,7 @@ export const AddressSchema = z.object({
   city: text(100),
   region: z.string().trim().max(100).optional(),
   postalCode: text(20),
-  countryCode: z.string().regex(/^[A-Z]{2}$/, 'countryCode is an ISO 3166-1 alpha-2 code such as "FR"'),
+  countryCode: z.string().regex(COUNTRY_CODE_PATTERN, 'countryCode is an ISO 3166-1 alpha-2 code such as "FR"'),
   phone: z.string().trim().max(40).optional(),
 });
 export type Address = z.infer<typeof AddressSchema>;

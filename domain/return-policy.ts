@@ -9,6 +9,9 @@ import { DAY_MS, HOUR_MS, realDurationMs } from './clock';
 export const RETURN_STATUSES = ['requested', 'label_created', 'in_transit', 'received', 'completed', 'expired', 'cancelled'] as const;
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];
 
+/** Lines one return (or one inspection of it) may list. */
+export const MAX_RETURN_LINES = 100;
+
 /** A return in one of these has ended: no label to buy, no scan to wait for, no inspection to make. */
 export const FINAL_RETURN_STATUSES: readonly ReturnStatus[] = ['completed', 'expired', 'cancelled'];
 

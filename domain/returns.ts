@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
-import { ALL_RETURN_REASONS, RETURN_REASONS, RETURN_STATUSES } from './return-policy';
+import { ALL_RETURN_REASONS, MAX_RETURN_LINES, RETURN_REASONS, RETURN_STATUSES } from './return-policy';
+
+export { MAX_RETURN_LINES } from './return-policy';
 
 /**
  * The return (RMA) contract spoken over HTTP and across the return workflow's boundary: what a
@@ -18,8 +20,6 @@ export const ReturnChannelSchema = z.enum(['customer', 'shop', 'ops']);
 export type ReturnChannel = z.infer<typeof ReturnChannelSchema>;
 /** Who started a return as read back: also `carrier`, a parcel the carrier brought back (Colis opened the return). */
 export const ReturnRecordChannelSchema = z.enum([...ReturnChannelSchema.options, 'carrier']);
-
-export const MAX_RETURN_LINES = 100;
 
 /** The body of `POST /orders/{id}/returns` (and of the tracking page's return form, once parsed). */
 export const ReturnRequestSchema = z

@@ -1,5 +1,6 @@
 import { condition, log, setHandler } from '@temporalio/workflow';
 import { isFinalOrderStage, isFinalShipmentStage, isWithCarrier, SHIPMENT_STAGE_WORDS } from '../../domain/lifecycle';
+import { CANCEL_ORDER_REQUEST, CHANGE_ADDRESS_REQUEST, RESTOCKED_SIGNAL, SHIPMENT_MILESTONE_SIGNAL } from '../../domain/message-shapes';
 import type { ShipmentMilestone } from '../../domain/milestones';
 import { bookkeeping, summarised } from '../activity-options';
 import {
@@ -14,20 +15,27 @@ import {
 } from '../definitions';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { refuse } from '../shared/failures';
+import { guardedSignal, refuseMalformed } from '../shared/message-guards';
 import type { OrderJourney } from './order';
 
 /**
  * What the order answers: its status query, restocks, its shipments' milestones, and the cancel and
- * address-change updates, each validated against what the order knows (a parcel the carrier has can
- * no longer be called back).
+ * address-change updates, each checked for its shape (shared/message-guards.ts), then validated against
+ * what the order knows (a parcel the carrier has can no longer be called back).
  */
 export function answerMessages(o: OrderJourney): void {
   const { orderId } = o.input;
   setHandler(orderStatusQuery, () => o.view());
-  setHandler(restockedSignal, () => {
-    o.restocks += 1;
-  });
-  setHandler(shipmentMilestoneSignal, (milestone) => heardFromShipment(o, milestone));
+  const dropped = (note: string) => o.timeline.note('note', 'message ignored', note);
+  guardedSignal(
+    restockedSignal,
+    RESTOCKED_SIGNAL,
+    () => {
+      o.restocks += 1;
+    },
+    dropped,
+  );
+  guardedSignal(shipmentMilestoneSignal, SHIPMENT_MILESTONE_SIGNAL, (milestone) => heardFromShipment(o, milestone), dropped);
 
   setHandler(
     cancelOrderUpdate,
@@ -37,7 +45,8 @@ export function answerMessages(o: OrderJourney): void {
       return o.view();
     },
     {
-      validator: (_request) => {
+      validator: (request) => {
+        refuseMalformed(cancelOrderUpdate.name, CANCEL_ORDER_REQUEST, request);
         const refusal = cancelRefusal(o);
         if (refusal !== undefined) refuse(refusal);
       },
@@ -59,7 +68,8 @@ export function answerMessages(o: OrderJourney): void {
       return o.view();
     },
     {
-      validator: (_request) => {
+      validator: (request) => {
+        refuseMalformed(changeAddressUpdate.name, CHANGE_ADDRESS_REQUEST, request);
         const closed = closedRefusal(o, 'being cancelled');
         if (closed !== undefined) refuse(closed);
         const gone = withCarrier(o);

@@ -2,9 +2,11 @@ import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/
 import { ids } from '../../domain/ids';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { restockedSignal } from '../definitions';
+import { RETURN_INSPECTION } from '../../domain/message-shapes';
+import { refuseMalformed } from '../shared/message-guards';
 import { returnsDb } from './activity-options';
 import { FINAL_RETURN_STATUSES, inspectionProblems, type ReturnStatus } from '../../domain/return-policy';
-import type { ReturnInspectionInput } from './definitions';
+import { inspectReturnUpdate, type ReturnInspectionInput } from './definitions';
 
 /** Where the return stands when the warehouse reports what it found in the parcel. */
 export interface InspectionGate {
@@ -15,10 +17,12 @@ export interface InspectionGate {
 }
 
 /**
- * The inspect update's validator: refuses, before anything is recorded in history, an inspection the
- * return cannot take now (already inspected, closed, or no label yet) or whose lines do not add up.
+ * The inspect update's validator: refuses, before anything is recorded in history, an inspection without
+ * its shape (sent from the CLI or the Web UI: whole units, who inspected), one the return cannot take now
+ * (already inspected, closed, or no label yet) or whose lines do not add up.
  */
 export function validateInspection(gate: InspectionGate, inspection: ReturnInspectionInput): void {
+  refuseMalformed(inspectReturnUpdate.name, RETURN_INSPECTION, inspection);
   if (gate.alreadyInspected || FINAL_RETURN_STATUSES.includes(gate.status)) {
     throw ApplicationFailure.nonRetryable(`return ${gate.returnId} is ${gate.status}: nothing to inspect`, 'ReturnStateConflict');
   }

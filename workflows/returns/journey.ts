@@ -9,8 +9,10 @@ import {
   type ReturnStatus,
   stallWindowMs,
 } from '../../domain/return-policy';
+import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
+import { guardedSignal } from '../shared/message-guards';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
 import {
@@ -73,9 +75,14 @@ export class ReturnJourney {
   /** Queries, scans, the inspection and ops' answers to an escalation. */
   listen(): void {
     setHandler(returnStatusQuery, () => ({ ...this.view, status: this.status }));
-    setHandler(returnScansSignal, (batch) => {
-      this.parcel.receive(batch.source, batch.events);
-    });
+    guardedSignal(
+      returnScansSignal,
+      TRACKING_EVENTS_SIGNAL,
+      (batch) => {
+        this.parcel.receive(batch.source, batch.events);
+      },
+      (note) => this.note('note', 'message ignored', note),
+    );
     setHandler(
       inspectReturnUpdate,
       async (inspection) => {

@@ -3,9 +3,11 @@ import { hoursToRealMs } from '../../domain/clock';
 import type { DomainErrorDetails } from '../../domain/errors';
 import type { EscalationView, ResolveEscalationRequest } from '../../domain/journey';
 import { DECISIONS_BY_REASON, ESCALATION_REASON_RULES, type EscalationReason, nextSeverity } from '../../domain/lifecycle';
+import { RESOLVE_ESCALATION_REQUEST } from '../../domain/message-shapes';
 import { alerts, bookkeeping, summarised } from '../activity-options';
 import type { OrderQueueActivities } from '../activity-types';
 import { resolveEscalationUpdate } from '../definitions';
+import { refuseMalformed } from './message-guards';
 import type { Timeline } from './timeline';
 
 /** Unanswered for this long, an escalation steps up one severity (business hours), up to critical. */
@@ -212,6 +214,7 @@ export class Escalations {
   }
 
   private validate(answer: ResolveEscalationRequest): void {
+    refuseMalformed(resolveEscalationUpdate.name, RESOLVE_ESCALATION_REQUEST, answer);
     this.refuseIfAnswered(answer.escalationId);
     const open = this.open.find((o) => o.view.escalationId === answer.escalationId && !o.answer);
     if (!open) {

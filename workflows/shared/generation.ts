@@ -41,6 +41,7 @@ export const LATER_PATCHES = {
   carrierReturnInspected: 'carrier-return-inspected',
   askCarrierBeforeLate: 'ask-carrier-before-late',
   cancelRequestTakenAsCancel: 'cancel-request-taken-as-cancel',
+  malformedSignalsDropped: 'malformed-signals-dropped',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

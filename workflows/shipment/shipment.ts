@@ -18,6 +18,7 @@ import {
   type ShipmentStage,
   type StagePublication,
 } from '../../domain/lifecycle';
+import { ADDRESS, CANCEL_SHIPMENT_SIGNAL, TRACKING_EVENTS_SIGNAL, WAREHOUSE_AVAILABILITY_SIGNAL } from '../../domain/message-shapes';
 import { MILESTONES_FOR_THE_ORDER, type ShipmentMilestone } from '../../domain/milestones';
 import type { Address } from '../../domain/order';
 import { stallWindowHours } from '../../domain/promise';
@@ -38,6 +39,7 @@ import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
 import { type Generation, type PatchId, takes } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
+import { guardedSignal } from '../shared/message-guards';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
@@ -133,20 +135,41 @@ export class ShipmentJourney {
     // One list: what the tracker opens and closes is what the view shows.
     this.view.escalations = this.escalations.views;
     setHandler(shipmentStatusQuery, () => this.view);
-    setHandler(trackingEventsSignal, (batch) => {
-      this.inbox.push(batch);
-    });
-    setHandler(shipmentAddressChangedSignal, (address) => {
-      this.pendingAddress = address;
-    });
-    setHandler(cancelShipmentSignal, ({ reason }) => {
-      this.cancelReason = reason;
-    });
-    setHandler(warehouseAvailabilitySignal, ({ warehouseCode, down, reason }) => {
-      if (warehouseCode !== this.warehouseCode) return;
-      if (down) this.warehouseDown ??= reason ?? `${warehouseCode} was declared down`;
-      else this.warehouseUp = true;
-    });
+    const dropped = (note: string) => this.timeline.note('note', 'message ignored', note);
+    guardedSignal(
+      trackingEventsSignal,
+      TRACKING_EVENTS_SIGNAL,
+      (batch) => {
+        this.inbox.push(batch);
+      },
+      dropped,
+    );
+    guardedSignal(
+      shipmentAddressChangedSignal,
+      ADDRESS,
+      (address) => {
+        this.pendingAddress = address;
+      },
+      dropped,
+    );
+    guardedSignal(
+      cancelShipmentSignal,
+      CANCEL_SHIPMENT_SIGNAL,
+      ({ reason }) => {
+        this.cancelReason = reason;
+      },
+      dropped,
+    );
+    guardedSignal(
+      warehouseAvailabilitySignal,
+      WAREHOUSE_AVAILABILITY_SIGNAL,
+      ({ warehouseCode, down, reason }) => {
+        if (warehouseCode !== this.warehouseCode) return;
+        if (down) this.warehouseDown ??= reason ?? `${warehouseCode} was declared down`;
+        else this.warehouseUp = true;
+      },
+      dropped,
+    );
   }
 
   /**

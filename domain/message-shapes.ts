@@ -1,0 +1,228 @@
+import type { CancelOrderRequest, ChangeAddressRequest, ResolveEscalationRequest, RestockedSignal, TrackingEventsSignal } from './journey';
+import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, FINAL_SHIPMENT_STAGES } from './lifecycle';
+import type { ShipmentMilestone } from './milestones';
+import type { Address } from './order';
+import { MAX_RETURN_LINES } from './return-policy';
+
+/**
+ * The shapes of the messages Colis's workflows take (signals and updates), checked at run time without zod,
+ * so the workflow bundle stays lean. The API validates with the zod schemas of `domain/journey.ts`,
+ * `domain/order.ts` and `domain/carrier.ts` before it sends; these catch what reaches a workflow by another
+ * road: the `temporal` CLI, the Web UI, a script. Each accepts exactly the values the zod schema accepts
+ * (`test/unit/message-shapes.test.ts` proves it on generated values), except where the workflow needs a
+ * field the API always fills in (`resolvedBy`, which zod defaults).
+ *
+ * A check answers what is wrong, naming the field (`shipTo.city: expected text of 1 to 100 characters`),
+ * or undefined when the value has the shape.
+ */
+export type Check = (value: unknown, field: string) => string | undefined;
+
+/** A check that also says which type a value that passes it has (the type comes from the zod schema). */
+export type Shape<T> = Check & { readonly __shapeOf?: T };
+
+// ---- patterns and enums the zod schemas read from here ----------------------------------------
+
+/** Carrier codes as the carrier port knows them: `swiftpost`, `stamps_com`. */
+export const CARRIER_CODE_PATTERN = /^[a-z][a-z0-9_]{1,31}$/;
+/** ISO 3166-1 alpha-2, upper case. */
+export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
+/** Whose status codes a scan carries when not the carrier's own (domain/carrier.ts). */
+export const TRACKING_VOCABULARIES = ['shipengine'] as const;
+/** The channels a scan arrives by. */
+export const SCAN_SOURCES = ['webhook', 'poll'] as const;
+
+// ---- the vocabulary of checks ----------------------------------------------------------------
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value;
+const at = (field: string, key: string | number) => (field === '' ? String(key) : `${field}.${key}`);
+const named = (field: string) => (field === '' ? 'the message' : field);
+
+/** Text of `min`..`max` characters; `trimmed`: counted without surrounding spaces (zod's `.trim()`). */
+export const text =
+  ({ min = 0, max, trimmed = false }: { min?: number; max?: number; trimmed?: boolean } = {}): Check =>
+  (value, field) => {
+    if (typeof value !== 'string') return `${named(field)}: expected text, got ${describe(value)}`;
+    const length = (trimmed ? value.trim() : value).length;
+    if (length < min || (max !== undefined && length > max)) {
+      const range = max === undefined ? `at least ${min}` : `${min} to ${max}`;
+      return `${named(field)}: expected text of ${range} characters${trimmed ? ' (spaces around not counted)' : ''}`;
+    }
+    return undefined;
+  };
+
+export const matching =
+  (pattern: RegExp, what: string): Check =>
+  (value, field) =>
+    typeof value === 'string' && pattern.test(value) ? undefined : `${named(field)}: expected ${what}`;
+
+export const oneOf =
+  (values: readonly (string | boolean | number)[]): Check =>
+  (value, field) =>
+    values.includes(value as string) ? undefined : `${named(field)}: expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+
+export const integer =
+  ({ min, max }: { min?: number; max?: number } = {}): Check =>
+  (value, field) => {
+    const fits =
+      Number.isSafeInteger(value) && (min === undefined || (value as number) >= min) && (max === undefined || (value as number) <= max);
+    if (fits) return undefined;
+    const bounds = [min !== undefined ? `≥ ${min}` : '', max !== undefined ? `≤ ${max}` : ''].filter(Boolean).join(' and ');
+    return `${named(field)}: expected a whole number${bounds ? ` ${bounds}` : ''}`;
+  };
+
+export const boolean: Check = (value, field) => (typeof value === 'boolean' ? undefined : `${named(field)}: expected true or false`);
+
+/** Absent (undefined), or passing `check`: zod's `.optional()`. */
+export const optional =
+  (check: Check): Check =>
+  (value, field) =>
+    value === undefined ? undefined : check(value, field);
+
+export const listOf =
+  (item: Check, { min = 0, max }: { min?: number; max?: number } = {}): Check =>
+  (value, field) => {
+    if (!Array.isArray(value)) return `${named(field)}: expected a list, got ${describe(value)}`;
+    if (value.length < min || (max !== undefined && value.length > max))
+      return `${named(field)}: expected ${max === undefined ? `at least ${min}` : `${min} to ${max}`} entries`;
+    for (const [i, entry] of value.entries()) {
+      const problem = item(entry, at(field, i));
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+
+/** An object with these fields (others are let through, as zod's `z.object` strips them). */
+export const object =
+  (fields: Record<string, Check>): Check =>
+  (value, field) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return `${named(field)}: expected an object, got ${describe(value)}`;
+    const record = value as Record<string, unknown>;
+    for (const [key, check] of Object.entries(fields)) {
+      const problem = check(record[key], at(field, key));
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+
+/** One object of several, told apart by `key` (zod's discriminated union). */
+export const variants =
+  (key: string, byKind: Record<string, Check>): Check =>
+  (value, field) => {
+    const kind = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    const check = typeof kind === 'string' && Object.hasOwn(byKind, kind) ? byKind[kind] : undefined;
+    return check ? check(value, field) : oneOf(Object.keys(byKind))(kind, at(field, key));
+  };
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+const daysIn = (year: number, month: number) =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+
+/** An ISO 8601 date and time with seconds and a zone (`2026-11-30T10:00:00Z`): zod's `z.iso.datetime({ offset: true })`. */
+export const dateTime: Check = (value, field) => {
+  const m = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  const [year, month, day] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])];
+  return m && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month)
+    ? undefined
+    : `${named(field)}: expected a date and time such as 2026-11-30T10:00:00Z`;
+};
+
+/** The shape is declared for `T`; that it accepts what T's zod schema accepts is what the unit tests prove. */
+const shapeOf = <T>(check: Check): Shape<T> => check;
+
+// ---- the messages -----------------------------------------------------------------------------
+
+export const ADDRESS = shapeOf<Address>(
+  object({
+    name: text({ min: 1, max: 120, trimmed: true }),
+    line1: text({ min: 1, max: 200, trimmed: true }),
+    line2: optional(text({ max: 200, trimmed: true })),
+    city: text({ min: 1, max: 100, trimmed: true }),
+    region: optional(text({ max: 100, trimmed: true })),
+    postalCode: text({ min: 1, max: 20, trimmed: true }),
+    countryCode: matching(COUNTRY_CODE_PATTERN, 'an ISO 3166-1 alpha-2 code such as "FR"'),
+    phone: optional(text({ max: 40, trimmed: true })),
+  }),
+);
+
+export const CARRIER_TRACKING_EVENT = object({
+  carrierCode: matching(CARRIER_CODE_PATTERN, 'a carrier code such as "swiftpost"'),
+  vocabulary: optional(oneOf(TRACKING_VOCABULARIES)),
+  eventId: text({ min: 1, max: 128 }),
+  trackingNumber: text({ min: 1, max: 64 }),
+  statusCode: text({ min: 1, max: 64 }),
+  detail: optional(text({ max: 500 })),
+  location: optional(text({ max: 200 })),
+  occurredAt: dateTime,
+});
+
+/** `trackingEvents` (shipment) and `returnScans` (return). */
+export const TRACKING_EVENTS_SIGNAL = shapeOf<TrackingEventsSignal>(
+  object({ source: oneOf(SCAN_SOURCES), events: listOf(CARRIER_TRACKING_EVENT), stored: optional(oneOf([true])) }),
+);
+
+export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text() }));
+
+export const CANCEL_ORDER_REQUEST = shapeOf<CancelOrderRequest>(object({ reason: text({ min: 1, max: 500, trimmed: true }) }));
+
+export const CHANGE_ADDRESS_REQUEST = shapeOf<ChangeAddressRequest>(object({ shipTo: ADDRESS }));
+
+/** `resolvedBy` is required here: the API fills it in (the key's name), and the escalation row records it. */
+export const RESOLVE_ESCALATION_REQUEST = shapeOf<ResolveEscalationRequest>(
+  object({
+    escalationId: text(),
+    decision: oneOf(ESCALATION_DECISIONS),
+    note: optional(text({ max: 1000, trimmed: true })),
+    resolvedBy: text({ min: 1, max: 120, trimmed: true }),
+  }),
+);
+
+/** The order tells its shipments why it calls them off: any reason it has, never an empty one. */
+export const CANCEL_SHIPMENT_SIGNAL = shapeOf<{ reason: string }>(object({ reason: text({ min: 1, trimmed: true }) }));
+
+export const WAREHOUSE_AVAILABILITY_SIGNAL = shapeOf<{ warehouseCode: string; down: boolean; reason?: string }>(
+  object({ warehouseCode: text({ min: 1 }), down: boolean, reason: optional(text()) }),
+);
+
+const ESCALATION_VIEW = object({
+  escalationId: text(),
+  reason: oneOf(ESCALATION_REASONS),
+  severity: oneOf(ESCALATION_SEVERITIES),
+  detail: text(),
+  openedAt: text(),
+  resolvedAt: optional(text()),
+  decision: optional(oneOf(ESCALATION_DECISIONS)),
+});
+
+const milestone = (fields: Record<string, Check>): Check => object({ shipmentId: text({ min: 1 }), ...fields });
+
+/** What a shipment tells its order (domain/milestones.ts): the kind, and the fields that kind carries. */
+export const SHIPMENT_MILESTONE_SIGNAL = shapeOf<ShipmentMilestone>(
+  variants('kind', {
+    booked: milestone({ carrierCode: text(), trackingNumber: text(), estimatedDeliveryAt: text(), promiseMiss: boolean }),
+    dispatched: milestone({ carrierCode: text(), trackingNumber: text() }),
+    out_for_delivery: milestone({}),
+    delivered: milestone({}),
+    escalated: milestone({ escalation: ESCALATION_VIEW }),
+    escalation_closed: milestone({ escalation: ESCALATION_VIEW }),
+    ended: milestone({ stage: oneOf(FINAL_SHIPMENT_STAGES) }),
+    repromised: milestone({ previousPromisedBy: dateTime, promisedBy: dateTime, reason: text(), wording: text() }),
+  }),
+);
+
+/** What the `inspect` update of a return takes (workflows/returns/definitions.ts; the API's body is ReturnInspectionSchema). */
+export const RETURN_INSPECTION = shapeOf<{
+  lines: { lineNo: number; restock: number; writeOff: number }[];
+  inspectedBy: string;
+  note?: string;
+}>(
+  object({
+    lines: listOf(object({ lineNo: integer({ min: 1 }), restock: integer({ min: 0 }), writeOff: integer({ min: 0 }) }), {
+      min: 1,
+      max: MAX_RETURN_LINES,
+    }),
+    inspectedBy: text({ min: 1, trimmed: true }),
+    note: optional(text({ max: 1000, trimmed: true })),
+  }),
+);

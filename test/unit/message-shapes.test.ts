@@ -1,0 +1,349 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  CancelOrderRequestSchema,
+  ChangeAddressRequestSchema,
+  ResolveEscalationRequestSchema,
+  RestockedSignalSchema,
+  TrackingEventsSignalSchema,
+} from '../../domain/journey';
+import {
+  ADDRESS,
+  CANCEL_ORDER_REQUEST,
+  CANCEL_SHIPMENT_SIGNAL,
+  CHANGE_ADDRESS_REQUEST,
+  dateTime,
+  RESOLVE_ESCALATION_REQUEST,
+  RESTOCKED_SIGNAL,
+  RETURN_INSPECTION,
+  type Shape,
+  SHIPMENT_MILESTONE_SIGNAL,
+  TRACKING_EVENTS_SIGNAL,
+  WAREHOUSE_AVAILABILITY_SIGNAL,
+} from '../../domain/message-shapes';
+import { AddressSchema } from '../../domain/order';
+import { ReturnInspectionSchema } from '../../domain/returns';
+import { HISTORIES_ROOT } from '../workflows/history-files';
+import { decodedPayload } from '../support/temporal';
+
+/**
+ * The workflows check every signal and update against these zod-free shapes; the API checks the same
+ * messages with zod first. A shape looser than its schema would let the CLI send what the API never could,
+ * a stricter one would refuse what the API sends: generated hostile variations of valid messages must get
+ * the same verdict from both.
+ */
+
+const PERSON = 'Camille Martin';
+
+/** Values a hostile sender tries: wrong types, blanks, limits ± 1, dates that are not, a name to leak. */
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.anything(),
+  fc.constantFrom(undefined, null, '', ' ', '   x  ', 0, -1, 1.5, Number.NaN, true, 'false', [], {}, PERSON),
+  fc.string({ maxLength: 4 }),
+  fc
+    .integer({ min: 0, max: 3 })
+    .chain((n) =>
+      fc.constantFrom(
+        ...[19, 20, 21, 40, 41, 64, 65, 99, 100, 101, 120, 121, 128, 129, 199, 200, 201, 500, 501, 1000, 1001].map(
+          (len) => `${' '.repeat(n)}${'x'.repeat(len)}`,
+        ),
+      ),
+    ),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  fc.constantFrom(
+    '2026-02-29T10:00:00Z',
+    '2028-02-29T10:00:00Z',
+    '2026-11-30T10:00Z',
+    '2026-11-30T10:00:00+01:00',
+    '2026-11-30 10:00:00Z',
+    'yesterday',
+    'FR',
+    'fr',
+    'FRA',
+    'webhook',
+    'shipengine',
+    'swiftpost',
+    'Swiftpost',
+  ),
+);
+
+type Path = (string | number)[];
+function pathsOf(value: unknown, prefix: Path = []): Path[] {
+  if (Array.isArray(value)) return [prefix, ...value.flatMap((v, i) => pathsOf(v, [...prefix, i]))];
+  if (typeof value === 'object' && value !== null)
+    return [prefix, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...prefix, k]))];
+  return [prefix];
+}
+
+function replaced(value: unknown, path: Path, by: unknown): unknown {
+  if (path.length === 0) return by;
+  const [head, ...rest] = path;
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>;
+  if (rest.length === 0 && by === undefined && !Array.isArray(value)) delete copy[head as string];
+  else copy[head as string] = replaced(copy[head as string], rest, by);
+  return copy;
+}
+
+/** A valid message with one to three of its fields (or new ones) replaced by hostile values. */
+function nearly(valid: readonly unknown[]): fc.Arbitrary<unknown> {
+  return fc.constantFrom(...valid).chain((base) =>
+    fc.oneof(
+      fc.constant(base),
+      fc.array(fc.tuple(fc.nat(), hostileValue, fc.boolean()), { minLength: 1, maxLength: 3 }).map((edits) =>
+        edits.reduce((message, [pick, by, extra]) => {
+          const paths = pathsOf(message);
+          const path = paths[pick % paths.length] ?? [];
+          return replaced(message, extra && path.length > 0 ? [...path.slice(0, -1), 'unexpected'] : path, by);
+        }, base),
+      ),
+      hostileValue,
+    ),
+  );
+}
+
+const accepts = (shape: Shape<unknown>, value: unknown) => shape(value, '') === undefined;
+
+const ADDRESSES = [
+  { name: PERSON, line1: '12 rue de la République', city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
+  { name: ' Camille ', line1: 'x', line2: '', city: 'Bordeaux', region: 'Gironde', postalCode: '33000', countryCode: 'FR', phone: '+33 6' },
+];
+const SCAN = {
+  carrierCode: 'swiftpost',
+  eventId: 'evt-1',
+  trackingNumber: 'SP123',
+  statusCode: 'IN_TRANSIT',
+  occurredAt: '2026-11-30T10:00:00.000Z',
+};
+const SCAN_BATCHES = [
+  { source: 'webhook', events: [SCAN], stored: true },
+  { source: 'poll', events: [] },
+  {
+    source: 'webhook',
+    events: [{ ...SCAN, vocabulary: 'shipengine', detail: 'hub', location: 'Lyon', occurredAt: '2026-11-30T11:00:00+01:00' }, SCAN],
+  },
+];
+const ANSWERS = [
+  { escalationId: 'esc-1', decision: 'wait', resolvedBy: 'ops' },
+  { escalationId: 'esc-1', decision: 'reship', resolvedBy: ' night shift ', note: 'carrier called' },
+];
+const INSPECTIONS = [
+  { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }], note: 'ok' },
+  {
+    lines: [
+      { lineNo: 1, restock: 0, writeOff: 2 },
+      { lineNo: 2, restock: 3, writeOff: 0 },
+    ],
+  },
+];
+
+/** The shape and the API's zod schema, on the same generated values. */
+const PAIRS: { message: string; shape: Shape<unknown>; schema: z.ZodType; valid: unknown[]; runs?: number }[] = [
+  { message: 'an address (addressChanged)', shape: ADDRESS, schema: AddressSchema, valid: ADDRESSES },
+  {
+    message: 'changeAddress',
+    shape: CHANGE_ADDRESS_REQUEST,
+    schema: ChangeAddressRequestSchema,
+    valid: ADDRESSES.map((shipTo) => ({ shipTo })),
+  },
+  {
+    message: 'cancel',
+    shape: CANCEL_ORDER_REQUEST,
+    schema: CancelOrderRequestSchema,
+    valid: [{ reason: 'customer changed their mind' }, { reason: ' x ' }],
+  },
+  {
+    message: 'restocked',
+    shape: RESTOCKED_SIGNAL,
+    schema: RestockedSignalSchema,
+    valid: [{ warehouseCode: 'LYS1', skuCode: 'MUG-CER-350' }],
+  },
+  {
+    message: 'trackingEvents / returnScans',
+    shape: TRACKING_EVENTS_SIGNAL,
+    schema: TrackingEventsSignalSchema,
+    valid: SCAN_BATCHES,
+    runs: 1500,
+  },
+  // zod defaults `resolvedBy` (the API always fills it in with the key's name); the workflow requires it.
+  {
+    message: 'resolveEscalation',
+    shape: RESOLVE_ESCALATION_REQUEST,
+    schema: ResolveEscalationRequestSchema.extend({ resolvedBy: ResolveEscalationRequestSchema.shape.resolvedBy.unwrap() }),
+    valid: ANSWERS,
+  },
+  // The API's body plus who inspected (the calling key's name, never a body field); extra fields let through as everywhere.
+  {
+    message: 'inspect',
+    shape: RETURN_INSPECTION,
+    schema: ReturnInspectionSchema.extend({ inspectedBy: z.string().trim().min(1) }).loose(),
+    valid: INSPECTIONS.map((i) => ({ ...i, inspectedBy: 'warehouse-key' })),
+  },
+];
+
+describe('the message shapes the workflows check without zod', () => {
+  for (const { message, shape, schema, valid, runs } of PAIRS) {
+    it(`accept exactly what the API's zod schema accepts: ${message}`, () => {
+      for (const v of valid) expect(shape(v, ''), JSON.stringify(v)).toBeUndefined();
+      fc.assert(
+        fc.property(nearly(valid), (value) => {
+          expect(accepts(shape, value), JSON.stringify(value)).toBe(schema.safeParse(value).success);
+        }),
+        { numRuns: runs ?? 800 },
+      );
+    });
+  }
+
+  it('read dates and times as zod.iso.datetime({ offset: true }) does: seconds and a zone, real calendar days', () => {
+    const zod = z.iso.datetime({ offset: true });
+    const dateLike = fc.oneof(
+      fc
+        .date({ noInvalidDate: true, min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') })
+        .map((d) => d.toISOString()),
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: 9999 }),
+          fc.integer({ min: 0, max: 13 }),
+          fc.integer({ min: 0, max: 32 }),
+          fc.integer({ min: 0, max: 25 }),
+          fc.constantFrom('Z', '+01:00', '-23:59', '+24:00', '', 'z', '+0100'),
+          fc.constantFrom(':00', ':59', ':60', '', ':00.1', ':00.123456'),
+        )
+        .map(
+          ([y, mo, d, h, zone, s]) =>
+            `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:30${s}${zone}`,
+        ),
+      fc.string({ maxLength: 30 }),
+    );
+    fc.assert(
+      fc.property(dateLike, (value) => {
+        expect(dateTime(value, 'at') === undefined, value).toBe(zod.safeParse(value).success);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('name the field at fault and never echo what was sent (a name or an address must not reach a log)', () => {
+    expect(CANCEL_ORDER_REQUEST(undefined, '')).toBe('the message: expected an object, got undefined');
+    expect(CANCEL_ORDER_REQUEST({ reason: 42 }, '')).toBe('reason: expected text, got number');
+    expect(CHANGE_ADDRESS_REQUEST({ shipTo: { ...ADDRESSES[0], city: '  ' } }, '')).toMatch(
+      /^shipTo\.city: expected text of 1 to 100 characters/,
+    );
+    expect(TRACKING_EVENTS_SIGNAL({ source: 'webhook', events: [{ ...SCAN, occurredAt: 'yesterday' }] }, '')).toMatch(
+      /^events\.0\.occurredAt: /,
+    );
+    expect(RETURN_INSPECTION({ lines: [{ lineNo: 1, restock: -1, writeOff: 2 }], inspectedBy: 'w' }, '')).toBe(
+      'lines.0.restock: expected a whole number ≥ 0',
+    );
+    expect(RESOLVE_ESCALATION_REQUEST({ escalationId: 'e', decision: 'teleport', resolvedBy: 'ops' }, '')).toMatch(
+      /^decision: expected one of "wait"/,
+    );
+    const shapes = [...PAIRS.map((p) => p.shape), CANCEL_SHIPMENT_SIGNAL, WAREHOUSE_AVAILABILITY_SIGNAL, SHIPMENT_MILESTONE_SIGNAL];
+    fc.assert(
+      fc.property(fc.constantFrom(...shapes), nearly([...ADDRESSES, ...SCAN_BATCHES, ...ANSWERS, ...INSPECTIONS]), (shape, value) => {
+        expect(shape(value, '') ?? '').not.toContain('Camille');
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('take the signals the workflows send each other, and refuse them broken', () => {
+    const escalation = {
+      escalationId: 'esc-1',
+      reason: 'stuck',
+      severity: 'medium',
+      detail: 'no scan',
+      openedAt: '2026-11-30T10:00:00.000Z',
+    };
+    const milestones = [
+      { kind: 'dispatched', shipmentId: 'ORD-1-S1', carrierCode: 'swiftpost', trackingNumber: 'SP1' },
+      { kind: 'escalated', shipmentId: 'ORD-1-S1', escalation },
+      {
+        kind: 'escalation_closed',
+        shipmentId: 'ORD-1-S1',
+        escalation: { ...escalation, decision: 'wait', resolvedAt: '2026-12-01T10:00:00.000Z' },
+      },
+      { kind: 'ended', shipmentId: 'ORD-1-S1', stage: 'delivered' },
+      {
+        kind: 'repromised',
+        shipmentId: 'ORD-1-S1',
+        previousPromisedBy: '2026-12-01T10:00:00.000Z',
+        promisedBy: '2026-12-03T10:00:00.000Z',
+        reason: 'stall',
+        wording: 'held up',
+      },
+    ];
+    for (const m of milestones) expect(SHIPMENT_MILESTONE_SIGNAL(m, '')).toBeUndefined();
+    expect(SHIPMENT_MILESTONE_SIGNAL(undefined, '')).toBe(
+      'kind: expected one of "booked", "dispatched", "out_for_delivery", "delivered", "escalated", "escalation_closed", "ended", "repromised"',
+    );
+    expect(SHIPMENT_MILESTONE_SIGNAL({ kind: 'escalated', shipmentId: 'ORD-1-S1' }, '')).toBe(
+      'escalation: expected an object, got undefined',
+    );
+    expect(SHIPMENT_MILESTONE_SIGNAL({ ...milestones[4], promisedBy: 'soon' }, '')).toMatch(/^promisedBy: expected a date/);
+    expect(CANCEL_SHIPMENT_SIGNAL({ reason: 'nothing in stock: MUG-CER-350 short by 2' }, '')).toBeUndefined();
+    expect(CANCEL_SHIPMENT_SIGNAL({ reason: '' }, '')).toMatch(/^reason: /);
+    expect(WAREHOUSE_AVAILABILITY_SIGNAL({ warehouseCode: 'LYS1', down: true, reason: 'flood' }, '')).toBeUndefined();
+    expect(WAREHOUSE_AVAILABILITY_SIGNAL({ warehouseCode: 'LYS1', down: 'no' }, '')).toBe('down: expected true or false');
+  });
+});
+
+/** Which shape guards each message a recorded workflow received (v1's `shipmentUpdated` and the relays' `wake` carry nothing checked). */
+const GUARDED: Record<string, Shape<unknown> | undefined> = {
+  trackingEvents: TRACKING_EVENTS_SIGNAL,
+  returnScans: TRACKING_EVENTS_SIGNAL,
+  addressChanged: ADDRESS,
+  cancelShipment: CANCEL_SHIPMENT_SIGNAL,
+  warehouseAvailability: WAREHOUSE_AVAILABILITY_SIGNAL,
+  restocked: RESTOCKED_SIGNAL,
+  shipmentMilestone: SHIPMENT_MILESTONE_SIGNAL,
+  cancel: CANCEL_ORDER_REQUEST,
+  changeAddress: CHANGE_ADDRESS_REQUEST,
+  resolveEscalation: RESOLVE_ESCALATION_REQUEST,
+  inspect: RETURN_INSPECTION,
+};
+
+interface JsonPayload {
+  metadata?: Record<string, string>;
+  data?: string;
+}
+const payloadOf = (p: JsonPayload) => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+
+describe('the recorded histories', () => {
+  it('hold only messages with their shape: the guards drop or refuse nothing a recorded workflow took, so none replays differently', async () => {
+    const seen: Record<string, number> = {};
+    for (const generation of readdirSync(HISTORIES_ROOT)) {
+      for (const file of readdirSync(`${HISTORIES_ROOT}${generation}`).filter((f) => f.endsWith('.json'))) {
+        const history = JSON.parse(readFileSync(`${HISTORIES_ROOT}${generation}/${file}`, 'utf8')) as { events: Record<string, unknown>[] };
+        for (const event of history.events) {
+          const signal = event.workflowExecutionSignaledEventAttributes as
+            | { signalName: string; input?: { payloads?: JsonPayload[] } }
+            | undefined;
+          const update = event.workflowExecutionUpdateAcceptedEventAttributes as
+            | { acceptedRequest: { input: { name: string; args?: { payloads?: JsonPayload[] } } } }
+            | undefined;
+          const name = signal?.signalName ?? update?.acceptedRequest.input.name;
+          const payloads = signal?.input?.payloads ?? update?.acceptedRequest.input.args?.payloads ?? [];
+          const shape = name === undefined ? undefined : GUARDED[name];
+          if (!name || !shape) continue;
+          const value = payloads[0] ? await decodedPayload(payloadOf(payloads[0]) as never) : undefined;
+          expect(shape(value, ''), `${generation}/${file}: ${name}`).toBeUndefined();
+          seen[name] = (seen[name] ?? 0) + 1;
+        }
+      }
+    }
+    expect(Object.keys(seen).sort()).toEqual([
+      'cancel',
+      'cancelShipment',
+      'inspect',
+      'resolveEscalation',
+      'restocked',
+      'shipmentMilestone',
+      'trackingEvents',
+    ]);
+  });
+});

@@ -1,0 +1,51 @@
+import { ApplicationFailure, log, type SignalDefinition, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Shape } from '../../domain/message-shapes';
+import { LATER_PATCHES, takesLater } from './generation';
+
+/**
+ * The guard at a workflow's door. The API validates every message with zod before it sends; ops steering
+ * from the `temporal` CLI or the Web UI, and anyone with access to the namespace, are not. A payload
+ * without its message's shape (domain/message-shapes.ts) is:
+ *  - refused by an update's validator, with the field at fault, before anything is recorded (`refuseMalformed`);
+ *  - dropped by a signal's handler, which never throws for it (a handler that throws fails the workflow
+ *    task, and every retry replays the same signal: the workflow would stand still for ever), with a
+ *    warning in the worker's log naming the signal and the field (never the value: it may hold an
+ *    address) and, where the workflow keeps a timeline, a note ops see there (`guardedSignal`).
+ * A message with its shape goes on exactly as before: no command is added for it.
+ */
+
+/** Refused in an update's validator: the caller (CLI, Web UI) gets the field at fault; the API never sends one. */
+export const MALFORMED_MESSAGE = 'MalformedMessage';
+
+/** An update validator's first step: a payload without the update's shape is refused, naming the field. */
+export function refuseMalformed<T>(update: string, shape: Shape<T>, value: unknown): asserts value is T {
+  const problem = shape(value, '');
+  if (problem !== undefined) throw ApplicationFailure.nonRetryable(`${update}: ${problem}`, MALFORMED_MESSAGE);
+}
+
+/** What a workflow does with a signal it drops, besides the log line: a note on its own timeline. */
+export type DroppedSignal = (note: string) => void;
+
+/**
+ * Registers `handler` for `signal`, behind its shape. A signal without its shape is dropped (a log line and
+ * `dropped`). Histories recorded before this guard may hold such a signal that the workflow then took
+ * (a `down: "no"` read as down, a reason of 42 as a cancel): they replay it as they ran, which
+ * `takesLater(LATER_PATCHES.malformedSignalsDropped)` tells apart. It is asked only for a malformed signal,
+ * so no well-formed message ever meets the marker.
+ */
+export function guardedSignal<T>(
+  signal: SignalDefinition<[T]>,
+  shape: Shape<T>,
+  handler: (value: T) => void | Promise<void>,
+  dropped?: DroppedSignal,
+): void {
+  setHandler(signal, (...args: unknown[]) => {
+    const value = args[0];
+    const problem = shape(value, '');
+    if (problem === undefined || !takesLater(LATER_PATCHES.malformedSignalsDropped)) return handler(value as T);
+    // The problem names a field and what it expects, never the value sent (domain/message-shapes.ts).
+    log.warn('malformed signal dropped', { signal: signal.name, workflowId: workflowInfo().workflowId, problem });
+    dropped?.(`${signal.name} ignored: ${problem}`);
+    return undefined;
+  });
+}
