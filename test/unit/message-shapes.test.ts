@@ -37,36 +37,46 @@ import { decodedPayload } from '../support/temporal';
 
 const PERSON = 'Camille Martin';
 
+/** The limits the messages' fields have: text one character either side of each, with spaces around or not. */
+const LENGTHS = [
+  0, 1, 2, 19, 20, 21, 31, 32, 33, 39, 40, 41, 63, 64, 65, 99, 100, 101, 119, 120, 121, 127, 128, 129, 199, 200, 201, 499, 500, 501, 999,
+  1000, 1001,
+];
+
 /** Values a hostile sender tries: wrong types, blanks, limits ± 1, dates that are not, a name to leak. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.anything(),
-  fc.constantFrom(undefined, null, '', ' ', '   x  ', 0, -1, 1.5, Number.NaN, true, 'false', [], {}, PERSON),
-  fc.string({ maxLength: 4 }),
-  fc
-    .integer({ min: 0, max: 3 })
-    .chain((n) =>
-      fc.constantFrom(
-        ...[19, 20, 21, 40, 41, 64, 65, 99, 100, 101, 120, 121, 128, 129, 199, 200, 201, 500, 501, 1000, 1001].map(
-          (len) => `${' '.repeat(n)}${'x'.repeat(len)}`,
-        ),
-      ),
+  { arbitrary: fc.anything(), weight: 1 },
+  { arbitrary: fc.constantFrom(undefined, null, '', ' ', 0, -1, 1.5, Number.NaN, true, 'false', [], {}, PERSON), weight: 2 },
+  {
+    arbitrary: fc
+      .tuple(fc.constantFrom(...LENGTHS), fc.constantFrom('', ' ', '  '), fc.constantFrom('x', 'a', 'A', '1'))
+      .map(([length, pad, c]) => `${pad}${c.repeat(length)}${pad}`),
+    weight: 4,
+  },
+  { arbitrary: fc.integer({ min: -2, max: 3 }), weight: 2 },
+  { arbitrary: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), weight: 1 },
+  {
+    arbitrary: fc.constantFrom(
+      '2026-02-29T10:00:00Z',
+      '2028-02-29T10:00:00Z',
+      '2026-11-30T10:00Z',
+      '2026-11-30T10:00:00+01:00',
+      '2026-11-30 10:00:00Z',
+      'yesterday',
+      'FR',
+      'fr',
+      'FRA',
+      'webhook',
+      'poll',
+      'shipengine',
+      'swiftpost',
+      'Swiftpost',
+      's',
+      'wait',
+      'teleport',
     ),
-  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-  fc.constantFrom(
-    '2026-02-29T10:00:00Z',
-    '2028-02-29T10:00:00Z',
-    '2026-11-30T10:00Z',
-    '2026-11-30T10:00:00+01:00',
-    '2026-11-30 10:00:00Z',
-    'yesterday',
-    'FR',
-    'fr',
-    'FRA',
-    'webhook',
-    'shipengine',
-    'swiftpost',
-    'Swiftpost',
-  ),
+    weight: 2,
+  },
 );
 
 type Path = (string | number)[];
@@ -86,21 +96,26 @@ function replaced(value: unknown, path: Path, by: unknown): unknown {
   return copy;
 }
 
-/** A valid message with one to three of its fields (or new ones) replaced by hostile values. */
+const leaves = (value: unknown) => pathsOf(value).filter((path) => path.length > 0);
+
+/** A valid message with one field (mostly), or up to three, replaced by hostile values or taken away, or an extra one. */
 function nearly(valid: readonly unknown[]): fc.Arbitrary<unknown> {
-  return fc.constantFrom(...valid).chain((base) =>
-    fc.oneof(
-      fc.constant(base),
-      fc.array(fc.tuple(fc.nat(), hostileValue, fc.boolean()), { minLength: 1, maxLength: 3 }).map((edits) =>
-        edits.reduce((message, [pick, by, extra]) => {
-          const paths = pathsOf(message);
-          const path = paths[pick % paths.length] ?? [];
-          return replaced(message, extra && path.length > 0 ? [...path.slice(0, -1), 'unexpected'] : path, by);
-        }, base),
+  const edit = (message: unknown, [pick, by, extra]: [number, unknown, boolean]) => {
+    const paths = leaves(message);
+    const path = paths[pick % Math.max(1, paths.length)] ?? [];
+    return replaced(message, extra && path.length > 0 ? [...path.slice(0, -1), 'unexpected'] : path, by);
+  };
+  const edits = (max: number) => fc.array(fc.tuple(fc.nat(), hostileValue, fc.boolean()), { minLength: 1, maxLength: max });
+  return fc
+    .constantFrom(...valid)
+    .chain((base) =>
+      fc.oneof(
+        { arbitrary: fc.constant(base), weight: 1 },
+        { arbitrary: edits(1).map((one) => one.reduce(edit, base)), weight: 8 },
+        { arbitrary: edits(3).map((some) => some.reduce(edit, base)), weight: 2 },
+        { arbitrary: hostileValue, weight: 1 },
       ),
-      hostileValue,
-    ),
-  );
+    );
 }
 
 const accepts = (shape: Shape<unknown>, value: unknown) => shape(value, '') === undefined;
@@ -190,7 +205,7 @@ describe('the message shapes the workflows check without zod', () => {
         fc.property(nearly(valid), (value) => {
           expect(accepts(shape, value), JSON.stringify(value)).toBe(schema.safeParse(value).success);
         }),
-        { numRuns: runs ?? 800 },
+        { numRuns: runs ?? 2500 },
       );
     });
   }
