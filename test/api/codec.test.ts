@@ -63,6 +63,14 @@ describe('POST /codec/decode and /codec/encode', () => {
     expect(fromJson((decoded.json() as { payloads: never[] }).payloads[0] ?? {})).toEqual(customer);
   });
 
+  it('answers no payloads for none, sent as the CLI sends a signal without input (an empty body: protobuf JSON drops the empty list)', async () => {
+    for (const direction of ['encode', 'decode']) {
+      const response = await h.as(KEYS.ops, { method: 'POST', url: `/codec/${direction}`, payload: {} });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toEqual({ payloads: [] });
+    }
+  });
+
   it('passes payloads that were never encrypted through unchanged', async () => {
     const plain = asJson(defaultPayloadConverter.toPayload(customer));
     const response = await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [plain] } });
