@@ -1,0 +1,243 @@
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { temporal as proto } from '@temporalio/proto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DAY_MS, HOUR_MS } from '../../domain/clock';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { returnStatusQuery } from '../../workflows/returns/definitions';
+import { KEYS, journeyApi, newKey, requestsAs } from '../api/harness';
+import { type Journey, startJourney } from '../support/journey';
+import { fillWarehouseForAWeek, firstShipmentId, orderView, shipmentView, until, untilShipmentStage } from './steps';
+
+const run = promisify(execFile);
+
+/**
+ * Ops steer orders with the `temporal` CLI and the Web UI, which send whatever is typed: no zod on that
+ * road. Each malformed message here once failed a workflow task for ever (a signal handler that throws is
+ * replayed by every retry), parked a local activity in endless retries, or was taken at its word (a
+ * `down: "no"` moved a shipment, a reason of 42 cancelled one). Sent with the real CLI, as plain JSON (it
+ * has no key to seal payloads), the signals must be dropped without a failed workflow task and the
+ * updates refused with the field at fault; then the same workflows still do what valid messages ask.
+ */
+let journey: Journey;
+let api: FastifyInstance;
+let codecEndpoint = '';
+
+beforeAll(async () => {
+  journey = await startJourney();
+  // The CLI reads refusals through the API's codec endpoint (failure messages are sealed), as ops do.
+  api = await journeyApi(journey, { workflowCallTimeoutMs: 20_000 });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  codecEndpoint = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/codec`;
+});
+afterAll(async () => {
+  await api?.close();
+  await journey?.teardown();
+});
+
+const as = requestsAs(() => api);
+
+async function temporal(args: string[]): Promise<{ ok: boolean; output: string }> {
+  const connection = ['--address', journey.env.address, '--namespace', 'default'];
+  const codec = ['--codec-endpoint', codecEndpoint, '--codec-auth', `Bearer ${KEYS.ops.key}`];
+  try {
+    const { stdout, stderr } = await run(inject('temporalCliPath'), [...args, ...connection, ...codec], { timeout: 30_000 });
+    return { ok: true, output: `${stdout}${stderr}` };
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? failed.message}` };
+  }
+}
+
+const input = (json: string | undefined) => (json === undefined ? [] : ['--input', json]);
+
+async function signal(workflowId: string, name: string, json?: string): Promise<void> {
+  const sent = await temporal(['workflow', 'signal', '--workflow-id', workflowId, '--name', name, ...input(json)]);
+  expect(sent.ok, sent.output).toBe(true);
+}
+
+/** An update the CLI must be refused, with the reason it prints. */
+async function refused(workflowId: string, name: string, json?: string): Promise<string> {
+  const answer = await temporal(['workflow', 'update', 'execute', '--workflow-id', workflowId, '--name', name, ...input(json)]);
+  expect(answer.ok, answer.output).toBe(false);
+  return answer.output;
+}
+
+const historyOf = async (workflowId: string) => (await journey.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+const { EventType } = proto.api.enums.v1;
+const busy = (type: unknown) =>
+  type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED;
+
+/**
+ * Waits, in real time (the clock stays put), until the workflow has taken everything sent (no workflow task
+ * scheduled or running: a failed one ends the history until its retry succeeds), then counts its failed tasks.
+ */
+async function failedTasksOnceSettled(workflowId: string): Promise<number> {
+  const giveUpAt = Date.now() + 30_000;
+  for (;;) {
+    const events = await historyOf(workflowId);
+    const last = events.at(-1);
+    if (last && !busy(last.eventType))
+      return events.filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).length;
+    if (Date.now() > giveUpAt) throw new Error(`${workflowId} still has a workflow task pending after 30 s: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('malformed messages from the temporal CLI', () => {
+  it('an order waiting at its pick slot drops malformed signals, refuses malformed updates naming the field, then cancels from the CLI', async () => {
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
+    try {
+      const handle = await journey.placeOrder({ lines: [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }] });
+      const shipmentId = firstShipmentId(handle);
+      const shipmentWorkflowId = `shipment-${shipmentId}`;
+      const before = await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
+      const orderBefore = await orderView(handle);
+
+      await signal(shipmentWorkflowId, 'cancelShipment');
+      await signal(shipmentWorkflowId, 'cancelShipment', '"x"');
+      await signal(shipmentWorkflowId, 'cancelShipment', '{"reason": 42}');
+      await signal(shipmentWorkflowId, 'addressChanged', '{}');
+      await signal(shipmentWorkflowId, 'warehouseAvailability');
+      await signal(shipmentWorkflowId, 'warehouseAvailability', '{"warehouseCode": "LYS1", "down": "no"}');
+      await signal(shipmentWorkflowId, 'trackingEvents', '{}');
+      await signal(handle.workflowId, 'shipmentMilestone');
+      await signal(handle.workflowId, 'shipmentMilestone', JSON.stringify({ kind: 'escalated', shipmentId }));
+      await signal(handle.workflowId, 'shipmentMilestone', JSON.stringify({ kind: 'repromised', shipmentId, promisedBy: 'soon' }));
+      await signal(handle.workflowId, 'restocked', '42');
+
+      expect(await refused(handle.workflowId, 'cancel', '{}')).toMatch(/cancel: reason: expected text, got undefined/);
+      expect(await refused(handle.workflowId, 'cancel', '42')).toMatch(/cancel: the message: expected an object, got number/);
+      expect(await refused(handle.workflowId, 'cancel', '{"reason": "   "}')).toMatch(
+        /cancel: reason: expected text of 1 to 500 characters/,
+      );
+      expect(await refused(handle.workflowId, 'changeAddress', '{}')).toMatch(/changeAddress: shipTo: expected an object/);
+      expect(await refused(handle.workflowId, 'changeAddress', '{"shipTo": {"name": "C", "line1": "3 quai", "city": "Bordeaux"}}')).toMatch(
+        /changeAddress: shipTo.postalCode: expected text/,
+      );
+      expect(await refused(handle.workflowId, 'resolveEscalation', '{}')).toMatch(/resolveEscalation: escalationId: expected text/);
+      expect(await refused(shipmentWorkflowId, 'resolveEscalation')).toMatch(/resolveEscalation: the message: expected an object/);
+
+      expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+      expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
+      // Nothing moved: same stage, same warehouse, same promise and address; ops see what was ignored, and why.
+      const after = await shipmentView(journey, shipmentId);
+      expect(after).toMatchObject({ stage: 'waiting_for_pick_slot', warehouseCode: before.warehouseCode });
+      const ignored = (timeline: { label: string; detail?: string }[]) =>
+        timeline.filter((e) => e.label === 'message ignored').map((e) => e.detail);
+      expect(ignored(after.timeline)).toEqual([
+        'cancelShipment ignored: the message: expected an object, got undefined',
+        'cancelShipment ignored: the message: expected an object, got string',
+        'cancelShipment ignored: reason: expected text, got number',
+        'addressChanged ignored: name: expected text, got undefined',
+        'warehouseAvailability ignored: the message: expected an object, got undefined',
+        'warehouseAvailability ignored: down: expected true or false',
+        'trackingEvents ignored: source: expected one of "webhook", "poll"',
+      ]);
+      const order = await orderView(handle);
+      expect(order).toMatchObject({ stage: orderBefore.stage, promisedBy: orderBefore.promisedBy, shipTo: orderBefore.shipTo });
+      expect(ignored(order.timeline)).toHaveLength(4);
+
+      // A well-formed cancel from the CLI still works: the CLI prints the cancelled order.
+      const cancelled = await temporal([
+        'workflow',
+        'update',
+        'execute',
+        '--workflow-id',
+        handle.workflowId,
+        '--name',
+        'cancel',
+        '--input',
+        '{"reason": "ops, from the CLI"}',
+      ]);
+      expect(cancelled.ok, cancelled.output).toBe(true);
+      expect((await handle.result()).stage).toBe('cancelled');
+      expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+    } finally {
+      await reopen();
+    }
+  });
+
+  it('a parcel on its way drops malformed scans (a "delivered" dated "yesterday" too) and answers, its order completes, and its return refuses a malformed inspection and takes a good one', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    const shipmentWorkflowId = `shipment-${shipmentId}`;
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    const scan = {
+      carrierCode: carrier,
+      eventId: 'cli-1',
+      trackingNumber: booked.trackingNumber,
+      statusCode: CARRIER_STATUS_CODES[carrier].delivered,
+    };
+
+    await signal(shipmentWorkflowId, 'trackingEvents');
+    await signal(shipmentWorkflowId, 'trackingEvents', '{}');
+    await signal(shipmentWorkflowId, 'trackingEvents', '{"source": "webhook", "events": "DELIVERED"}');
+    await signal(
+      shipmentWorkflowId,
+      'trackingEvents',
+      JSON.stringify({ source: 'webhook', events: [{ ...scan, occurredAt: 'yesterday' }] }),
+    );
+    expect(
+      await refused(shipmentWorkflowId, 'resolveEscalation', '{"escalationId": "ESC-1", "decision": "teleport", "resolvedBy": "ops"}'),
+    ).toMatch(/resolveEscalation: decision: expected one of "wait", "reship", "refund", "cancel", "ship_available"/);
+    expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+    expect((await shipmentView(journey, shipmentId)).trackingStatus).toBe('label_created');
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => s.stage)).toEqual(['delivered']);
+    expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+
+    const started = await as(
+      KEYS.ops,
+      'POST',
+      `/orders/${outcome.orderId}/returns`,
+      { lines: [{ sku: 'MUG-CER-350', quantity: 2 }], reason: 'defective' },
+      { 'idempotency-key': newKey('cli-return') },
+    );
+    expect(started.statusCode, started.body).toBe(202);
+    const returnWorkflowId = `return-${started.json().returnId as string}`;
+    const returnView = () => journey.env.client.workflow.getHandle(returnWorkflowId).query(returnStatusQuery);
+    await until(journey, `${returnWorkflowId} with its label`, returnView, (v) => v.status !== 'requested', {
+      stepMs: HOUR_MS,
+      maxBusinessMs: DAY_MS,
+    });
+
+    await signal(returnWorkflowId, 'returnScans');
+    await signal(returnWorkflowId, 'returnScans', '{"source": "poll", "events": [{}]}');
+    const inspect = (lines: unknown[], extra: Record<string, unknown> = { inspectedBy: 'ops-cli' }) => JSON.stringify({ lines, ...extra });
+    expect(await refused(returnWorkflowId, 'inspect', inspect([{ lineNo: 1, restock: -1, writeOff: 3 }]))).toMatch(
+      /inspect: lines.0.restock: expected a whole number ≥ 0/,
+    );
+    expect(await refused(returnWorkflowId, 'inspect', inspect([{ lineNo: 1, restock: 1.5, writeOff: 0.5 }]))).toMatch(
+      /inspect: lines.0.restock: expected a whole number/,
+    );
+    expect(await refused(returnWorkflowId, 'inspect', inspect([{ lineNo: 1, restock: 2, writeOff: 0 }], {}))).toMatch(
+      /inspect: inspectedBy: expected text/,
+    );
+    expect(await failedTasksOnceSettled(returnWorkflowId)).toBe(0);
+    expect((await returnView()).timeline.filter((e) => e.label === 'message ignored').map((e) => e.detail)).toEqual([
+      'returnScans ignored: the message: expected an object, got undefined',
+      'returnScans ignored: events.0.carrierCode: expected a carrier code such as "swiftpost"',
+    ]);
+
+    const inspected = await temporal([
+      'workflow',
+      'update',
+      'execute',
+      '--workflow-id',
+      returnWorkflowId,
+      '--name',
+      'inspect',
+      '--input',
+      inspect([{ lineNo: 1, restock: 2, writeOff: 0 }]),
+    ]);
+    expect(inspected.ok, inspected.output).toBe(true);
+    const settled = await journey.env.client.workflow.getHandle(returnWorkflowId).result();
+    expect(settled).toMatchObject({ status: 'completed' });
+  });
+});
