@@ -314,6 +314,8 @@ export type CodecPayload = z.infer<typeof CodecPayloadSchema>;
  * Body and answer of POST /codec/encode and /codec/decode (Temporal's remote codec protocol). No payloads
  * is an empty list: protobuf's JSON leaves an empty list out, as the CLI sends a signal without input.
  */
-export const CodecPayloadsSchema = z.object({ payloads: z.array(CodecPayloadSchema).max(10_000).default([]) }).meta({ id: 'CodecPayloads' });
+export const CodecPayloadsSchema = z
+  .object({ payloads: z.array(CodecPayloadSchema).max(10_000).default([]) })
+  .meta({ id: 'CodecPayloads' });
 export const CodecQuerySchema = z.looseObject({});
 export const CodecSessionSchema = z.object({ expiresAt: z.iso.datetime() }).meta({ id: 'CodecSession' });

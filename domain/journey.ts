@@ -3,7 +3,7 @@ import { CarrierTrackingEventSchema, TrackingStatusSchema } from './carrier';
 import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, ORDER_STAGES, SHIPMENT_STAGES } from './lifecycle';
 import { AddressSchema, ServiceLevelSchema } from './order';
 import { DeliveryPromiseSchema } from './delivery-promise';
-import { SCAN_SOURCES } from './message-shapes';
+import { SCAN_SOURCES, TIMELINE_ENTRY_KINDS } from './message-shapes';
 
 export type { EscalationDecision, EscalationReason, EscalationSeverity, OrderStage, ShipmentStage } from './lifecycle';
 
@@ -32,7 +32,7 @@ export type EscalationView = z.infer<typeof EscalationViewSchema>;
 
 export const TimelineEntrySchema = z.object({
   at: z.string(),
-  kind: z.enum(['stage', 'tracking', 'escalation', 'note']),
+  kind: z.enum(TIMELINE_ENTRY_KINDS),
   label: z.string(),
   detail: z.string().optional(),
   location: z.string().optional(),

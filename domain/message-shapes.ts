@@ -1,5 +1,19 @@
-import type { CancelOrderRequest, ChangeAddressRequest, ResolveEscalationRequest, RestockedSignal, TrackingEventsSignal } from './journey';
-import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, FINAL_SHIPMENT_STAGES } from './lifecycle';
+import type {
+  CancelOrderRequest,
+  ChangeAddressRequest,
+  ResolveEscalationRequest,
+  RestockedSignal,
+  ShipmentView,
+  TrackingEventsSignal,
+} from './journey';
+import {
+  ESCALATION_DECISIONS,
+  ESCALATION_REASONS,
+  ESCALATION_SEVERITIES,
+  FINAL_SHIPMENT_STAGES,
+  SHIPMENT_STAGES,
+  TRACKING_STATUSES,
+} from './lifecycle';
 import type { ShipmentMilestone } from './milestones';
 import type { Address } from './order';
 import { MAX_RETURN_LINES } from './return-policy';
@@ -194,6 +208,43 @@ const ESCALATION_VIEW = object({
   resolvedAt: optional(text()),
   decision: optional(oneOf(ESCALATION_DECISIONS)),
 });
+
+/** The kinds of timeline entry (domain/journey.ts's TimelineEntrySchema reads them from here). */
+export const TIMELINE_ENTRY_KINDS = ['stage', 'tracking', 'escalation', 'note'] as const;
+
+const TIMELINE_ENTRY = object({
+  at: text(),
+  kind: oneOf(TIMELINE_ENTRY_KINDS),
+  label: text(),
+  detail: optional(text()),
+  location: optional(text()),
+});
+
+/** v1's `shipmentUpdated`: a v1 shipment sends its order its whole view (domain/journey.ts's ShipmentViewSchema). */
+export const SHIPMENT_VIEW = shapeOf<ShipmentView>(
+  object({
+    shipmentId: text(),
+    workflowId: text(),
+    warehouseCode: text(),
+    stage: oneOf(SHIPMENT_STAGES),
+    lines: listOf(object({ orderLineId: text(), skuCode: text(), quantity: integer({ min: 1 }) })),
+    carrierCode: optional(text()),
+    serviceCode: optional(text()),
+    trackingNumber: optional(text()),
+    trackingStatus: optional(oneOf(TRACKING_STATUSES)),
+    estimatedDeliveryAt: optional(text()),
+    promisedBy: text(),
+    promiseMiss: boolean,
+    packagingCostCents: integer(),
+    shippingCostCents: integer(),
+    lastScanAt: optional(text()),
+    labelAttempt: integer(),
+    escalations: listOf(ESCALATION_VIEW),
+    timeline: listOf(TIMELINE_ENTRY),
+    replaces: optional(text()),
+    replacedBy: optional(listOf(text())),
+  }),
+);
 
 const milestone = (fields: Record<string, Check>): Check => object({ shipmentId: text({ min: 1 }), ...fields });
 

@@ -7,6 +7,7 @@ import {
   ChangeAddressRequestSchema,
   ResolveEscalationRequestSchema,
   RestockedSignalSchema,
+  ShipmentViewSchema,
   TrackingEventsSignalSchema,
 } from '../../domain/journey';
 import {
@@ -20,11 +21,13 @@ import {
   RETURN_INSPECTION,
   type Shape,
   SHIPMENT_MILESTONE_SIGNAL,
+  SHIPMENT_VIEW,
   TRACKING_EVENTS_SIGNAL,
   WAREHOUSE_AVAILABILITY_SIGNAL,
 } from '../../domain/message-shapes';
 import { AddressSchema } from '../../domain/order';
 import { ReturnInspectionSchema } from '../../domain/returns';
+import { plannedShipmentView } from '../../domain/views';
 import { HISTORIES_ROOT } from '../workflows/history-files';
 import { decodedPayload } from '../support/temporal';
 
@@ -153,6 +156,31 @@ const INSPECTIONS = [
   },
 ];
 
+const PLANNED = plannedShipmentView({
+  shipmentId: 'ORD-1-S1',
+  workflowId: 'shipment-ORD-1-S1',
+  warehouseCode: 'LYS1',
+  lines: [{ orderLineId: 'ORD-1-L1', skuCode: 'MUG-CER-350', quantity: 2 }],
+  promisedBy: '2026-12-03T10:00:00.000Z',
+});
+const SHIPMENT_VIEWS = [
+  PLANNED,
+  {
+    ...PLANNED,
+    stage: 'in_transit',
+    carrierCode: 'swiftpost',
+    serviceCode: 'sp-standard',
+    trackingNumber: 'SP1',
+    trackingStatus: 'in_transit',
+    estimatedDeliveryAt: '2026-12-02T10:00:00.000Z',
+    lastScanAt: '2026-12-01T10:00:00.000Z',
+    labelAttempt: 1,
+    escalations: [{ escalationId: 'esc-1', reason: 'stuck', severity: 'medium', detail: 'no scan', openedAt: '2026-11-30T10:00:00.000Z' }],
+    timeline: [{ at: '2026-11-30T10:00:00.000Z', kind: 'tracking', label: 'in transit', detail: 'hub', location: 'Lyon' }],
+    replacedBy: ['ORD-1-S2'],
+  },
+];
+
 /** The shape and the API's zod schema, on the same generated values. */
 const PAIRS: { message: string; shape: Shape<unknown>; schema: z.ZodType; valid: unknown[]; runs?: number }[] = [
   { message: 'an address (addressChanged)', shape: ADDRESS, schema: AddressSchema, valid: ADDRESSES },
@@ -180,6 +208,13 @@ const PAIRS: { message: string; shape: Shape<unknown>; schema: z.ZodType; valid:
     schema: TrackingEventsSignalSchema,
     valid: SCAN_BATCHES,
     runs: 1500,
+  },
+  {
+    message: "v1's shipmentUpdated (a shipment's view)",
+    shape: SHIPMENT_VIEW,
+    schema: ShipmentViewSchema,
+    valid: SHIPMENT_VIEWS,
+    runs: 4000,
   },
   // zod defaults `resolvedBy` (the API always fills it in with the key's name); the workflow requires it.
   {
@@ -256,9 +291,13 @@ describe('the message shapes the workflows check without zod', () => {
     );
     const shapes = [...PAIRS.map((p) => p.shape), CANCEL_SHIPMENT_SIGNAL, WAREHOUSE_AVAILABILITY_SIGNAL, SHIPMENT_MILESTONE_SIGNAL];
     fc.assert(
-      fc.property(fc.constantFrom(...shapes), nearly([...ADDRESSES, ...SCAN_BATCHES, ...ANSWERS, ...INSPECTIONS]), (shape, value) => {
-        expect(shape(value, '') ?? '').not.toContain('Camille');
-      }),
+      fc.property(
+        fc.constantFrom(...shapes),
+        nearly([...ADDRESSES, ...SCAN_BATCHES, ...ANSWERS, ...INSPECTIONS, ...SHIPMENT_VIEWS]),
+        (shape, value) => {
+          expect(shape(value, '') ?? '').not.toContain('Camille');
+        },
+      ),
       { numRuns: 1500 },
     );
   });
@@ -304,7 +343,7 @@ describe('the message shapes the workflows check without zod', () => {
   });
 });
 
-/** Which shape guards each message a recorded workflow received (v1's `shipmentUpdated` and the relays' `wake` carry nothing checked). */
+/** Which shape guards each message a recorded workflow received (the relays' `wake` carries nothing). */
 const GUARDED: Record<string, Shape<unknown> | undefined> = {
   trackingEvents: TRACKING_EVENTS_SIGNAL,
   returnScans: TRACKING_EVENTS_SIGNAL,
@@ -313,6 +352,7 @@ const GUARDED: Record<string, Shape<unknown> | undefined> = {
   warehouseAvailability: WAREHOUSE_AVAILABILITY_SIGNAL,
   restocked: RESTOCKED_SIGNAL,
   shipmentMilestone: SHIPMENT_MILESTONE_SIGNAL,
+  shipmentUpdated: SHIPMENT_VIEW,
   cancel: CANCEL_ORDER_REQUEST,
   changeAddress: CHANGE_ADDRESS_REQUEST,
   resolveEscalation: RESOLVE_ESCALATION_REQUEST,
@@ -358,6 +398,7 @@ describe('the recorded histories', () => {
       'resolveEscalation',
       'restocked',
       'shipmentMilestone',
+      'shipmentUpdated',
       'trackingEvents',
     ]);
   });

@@ -2,6 +2,8 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { EscalationView, ResolveEscalationRequest } from '../../domain/journey';
 import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import type { DomainErrorDetails } from '../../domain/errors';
+import { RESOLVE_ESCALATION_REQUEST } from '../../domain/message-shapes';
+import { refuseMalformed } from '../shared/message-guards';
 import { db } from './activity-options';
 import { resolveEscalationUpdate } from '../definitions';
 
@@ -37,6 +39,7 @@ export function answerEscalationsWith(current: () => OpenEscalation | undefined,
     },
     {
       validator: (answer) => {
+        refuseMalformed(resolveEscalationUpdate.name, RESOLVE_ESCALATION_REQUEST, answer);
         const open = current();
         if (!open || open.view.escalationId !== answer.escalationId || open.answer) {
           // Typed, so the API can tell "not open here" apart: its row may be open while this workflow is still opening it.

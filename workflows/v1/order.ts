@@ -16,7 +16,9 @@ import type { StageRecord } from '../activity-types';
 import { hoursToRealMs } from '../../domain/clock';
 import type { LineShortage } from '../../domain/inventory';
 import type { EscalationDecision, EscalationView, OrderStage, OrderView, ShipmentStage, ShipmentView } from '../../domain/journey';
+import { CANCEL_ORDER_REQUEST, CHANGE_ADDRESS_REQUEST, RESTOCKED_SIGNAL, SHIPMENT_VIEW } from '../../domain/message-shapes';
 import { plannedShipmentView } from '../../domain/views';
+import { guardedSignal, refuseMalformed } from '../shared/message-guards';
 import { TASK_QUEUES } from '../../domain/ids';
 import type { Address, OrderWorkflowInput } from '../../domain/order';
 import { db, summarised } from './activity-options';
@@ -109,18 +111,30 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
 
   // ---- messages ----------------------------------------------------------------------------
   setHandler(orderStatusQuery, view);
-  setHandler(shipmentUpdatedSignal, (shipment) => {
-    shipments.set(shipment.shipmentId, shipment);
-    const carriers = [...new Set([...shipments.values()].flatMap((s) => (s.carrierCode ? [s.carrierCode] : [])))];
-    const escalated = [...shipments.values()].some((s) => s.escalations.some((e) => !e.resolvedAt));
-    upsertSearchAttributes([
-      { key: searchAttributes.carrier, value: carriers },
-      { key: searchAttributes.escalated, value: escalated || (escalation !== undefined && !escalation.answer) },
-    ]);
-  });
-  setHandler(restockedSignal, () => {
-    restocks += 1;
-  });
+  // Frozen, but guarded: a malformed signal is dropped (shared/message-guards.ts); a well-formed one runs as it always did.
+  const dropped = (detail: string) => note('note', 'message ignored', detail);
+  guardedSignal(
+    shipmentUpdatedSignal,
+    SHIPMENT_VIEW,
+    (shipment) => {
+      shipments.set(shipment.shipmentId, shipment);
+      const carriers = [...new Set([...shipments.values()].flatMap((s) => (s.carrierCode ? [s.carrierCode] : [])))];
+      const escalated = [...shipments.values()].some((s) => s.escalations.some((e) => !e.resolvedAt));
+      upsertSearchAttributes([
+        { key: searchAttributes.carrier, value: carriers },
+        { key: searchAttributes.escalated, value: escalated || (escalation !== undefined && !escalation.answer) },
+      ]);
+    },
+    dropped,
+  );
+  guardedSignal(
+    restockedSignal,
+    RESTOCKED_SIGNAL,
+    () => {
+      restocks += 1;
+    },
+    dropped,
+  );
 
   setHandler(
     cancelOrderUpdate,
@@ -136,7 +150,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       return view();
     },
     {
-      validator: (_request) => {
+      validator: (request) => {
+        refuseMalformed(cancelOrderUpdate.name, CANCEL_ORDER_REQUEST, request);
         if (FINAL_ORDER_STAGES.has(stage)) throw new Error(`order ${orderId} is already ${stage}`);
         if (cancelReason !== undefined) throw new Error(`order ${orderId} is already being cancelled`);
         const gone = withCarrier();
@@ -165,7 +180,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       return view();
     },
     {
-      validator: (_request) => {
+      validator: (request) => {
+        refuseMalformed(changeAddressUpdate.name, CHANGE_ADDRESS_REQUEST, request);
         if (FINAL_ORDER_STAGES.has(stage)) throw new Error(`order ${orderId} is already ${stage}`);
         if (cancelReason !== undefined) throw new Error(`order ${orderId} is being cancelled`);
         const gone = withCarrier();

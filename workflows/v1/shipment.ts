@@ -23,7 +23,9 @@ import type {
   TimelineEntry,
 } from '../../domain/journey';
 import { ESCALATION_REASON_RULES } from '../../domain/lifecycle';
+import { ADDRESS, CANCEL_SHIPMENT_SIGNAL, TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { plannedShipmentView } from '../../domain/views';
+import { guardedSignal } from '../shared/message-guards';
 import type { Address, ServiceLevel } from '../../domain/order';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { applyTrackingEvents, initialTrackingState, isBroken, isTerminal, type NormalisedTrackingEvent } from '../../domain/tracking';
@@ -116,15 +118,33 @@ export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<Sh
 
   // ---- messages ----------------------------------------------------------------------------
   setHandler(shipmentStatusQuery, () => view);
-  setHandler(trackingEventsSignal, (batch) => {
-    inbox.push({ source: batch.source, events: batch.events });
-  });
-  setHandler(shipmentAddressChangedSignal, (address) => {
-    pendingAddress = address;
-  });
-  setHandler(cancelShipmentSignal, ({ reason }) => {
-    cancelReason = reason;
-  });
+  // Frozen, but guarded: a malformed signal is dropped (shared/message-guards.ts); a well-formed one runs as it always did.
+  // Not `note`, declared below: a signal buffered before the handlers exist is handled as they are set.
+  const dropped = (detail: string) => view.timeline.push({ at: new Date().toISOString(), kind: 'note', label: 'message ignored', detail });
+  guardedSignal(
+    trackingEventsSignal,
+    TRACKING_EVENTS_SIGNAL,
+    (batch) => {
+      inbox.push({ source: batch.source, events: batch.events });
+    },
+    dropped,
+  );
+  guardedSignal(
+    shipmentAddressChangedSignal,
+    ADDRESS,
+    (address) => {
+      pendingAddress = address;
+    },
+    dropped,
+  );
+  guardedSignal(
+    cancelShipmentSignal,
+    CANCEL_SHIPMENT_SIGNAL,
+    ({ reason }) => {
+      cancelReason = reason;
+    },
+    dropped,
+  );
   answerEscalationsWith(() => escalation, `shipment ${shipmentId}`);
 
   // ---- bookkeeping -------------------------------------------------------------------------
