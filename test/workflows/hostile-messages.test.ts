@@ -6,7 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { ids, TASK_QUEUES } from '../../domain/ids';
+import { orderStatusQuery } from '../../workflows/definitions';
 import { returnStatusQuery } from '../../workflows/returns/definitions';
+import { DEFAULT_ORDER } from '../support/journey';
 import { KEYS, journeyApi, newKey, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { fillWarehouseForAWeek, firstShipmentId, orderView, shipmentView, until, untilShipmentStage } from './steps';
@@ -239,5 +242,72 @@ describe('malformed messages from the temporal CLI', () => {
     expect(inspected.ok, inspected.output).toBe(true);
     const settled = await journey.env.client.workflow.getHandle(returnWorkflowId).result();
     expect(settled).toMatchObject({ status: 'completed' });
+  });
+
+  it('an order of the frozen v1 types, still run by every worker, drops malformed signals and refuses malformed updates too, then cancels', async () => {
+    const orderId = `ORD-V1${newKey('h')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(-10)
+      .toUpperCase()}`;
+    const now = await journey.env.currentTimeMs();
+    const handle = await journey.env.client.workflow.start('orderWorkflow', {
+      workflowId: ids.orderWorkflowId(orderId),
+      taskQueue: TASK_QUEUES.orders,
+      args: [
+        {
+          orderId,
+          idempotencyKey: `test-${orderId}`,
+          requestHash: orderId,
+          receivedAt: new Date(now).toISOString(),
+          promisedBy: new Date(now + 10 * DAY_MS).toISOString(),
+          request: DEFAULT_ORDER,
+          timeScale: 1,
+        },
+      ],
+    });
+    const shipmentWorkflowId = ids.shipmentWorkflowId(ids.shipmentId(orderId, 1));
+    // In real time: the v1 order reserves and starts its shipment without a timer, and the clock stays put meanwhile.
+    const started = () =>
+      journey.env.client.workflow
+        .getHandle(shipmentWorkflowId)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+    for (let tries = 0; !(await started()); tries += 1) {
+      if (tries > 300) throw new Error(`${orderId} started no shipment`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    await signal(shipmentWorkflowId, 'cancelShipment');
+    await signal(shipmentWorkflowId, 'trackingEvents', '{"source": "webhook"}');
+    await signal(shipmentWorkflowId, 'addressChanged', '"Bordeaux"');
+    await signal(handle.workflowId, 'shipmentUpdated', '{}');
+    await signal(handle.workflowId, 'restocked');
+    expect(await refused(handle.workflowId, 'cancel', '{"reason": 42}')).toMatch(/cancel: reason: expected text, got number/);
+    expect(await refused(handle.workflowId, 'changeAddress', '{"shipTo": null}')).toMatch(
+      /changeAddress: shipTo: expected an object, got null/,
+    );
+    expect(await refused(shipmentWorkflowId, 'resolveEscalation', '{"escalationId": "E", "decision": "wait"}')).toMatch(
+      /resolveEscalation: resolvedBy: expected text/,
+    );
+    expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+    expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
+    expect((await handle.query(orderStatusQuery)).timeline.filter((e) => e.label === 'message ignored')).toHaveLength(2);
+
+    const cancelled = await temporal([
+      'workflow',
+      'update',
+      'execute',
+      '--workflow-id',
+      handle.workflowId,
+      '--name',
+      'cancel',
+      '--input',
+      '{"reason": "ops, from the CLI"}',
+    ]);
+    expect(cancelled.ok, cancelled.output).toBe(true);
+    expect(((await handle.result()) as { stage: string }).stage).toBe('cancelled');
   });
 });
