@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, type SignalDefinition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, type SignalDefinition, setHandler } from '@temporalio/workflow';
 import type { Shape } from '../../domain/message-shapes';
 import { LATER_PATCHES, takesLater } from './generation';
 
@@ -27,8 +27,8 @@ export function refuseMalformed<T>(update: string, shape: Shape<T>, value: unkno
 export type DroppedSignal = (note: string) => void;
 
 /**
- * Registers `handler` for `signal`, behind its shape. A signal without its shape is dropped (a log line and
- * `dropped`). Histories recorded before this guard may hold such a signal that the workflow then took
+ * Registers `handler` for `signal`, behind its shape. A signal without its shape is dropped: a log line, and
+ * `dropped` notes it where ops look. Histories recorded before this guard may hold such a signal that the workflow then took
  * (a `down: "no"` read as down, a reason of 42 as a cancel): they replay it as they ran, which
  * `takesLater(LATER_PATCHES.malformedSignalsDropped)` tells apart. It is asked only for a malformed signal,
  * so no well-formed message ever meets the marker.
@@ -37,15 +37,16 @@ export function guardedSignal<T>(
   signal: SignalDefinition<[T]>,
   shape: Shape<T>,
   handler: (value: T) => void | Promise<void>,
-  dropped?: DroppedSignal,
+  dropped: DroppedSignal,
 ): void {
   setHandler(signal, (...args: unknown[]) => {
     const value = args[0];
     const problem = shape(value, '');
     if (problem === undefined || !takesLater(LATER_PATCHES.malformedSignalsDropped)) return handler(value as T);
     // The problem names a field and what it expects, never the value sent (domain/message-shapes.ts).
-    log.warn('malformed signal dropped', { signal: signal.name, workflowId: workflowInfo().workflowId, problem });
-    dropped?.(`${signal.name} ignored: ${problem}`);
+    // The SDK's logger adds the workflow's id, type and run.
+    log.warn('malformed signal dropped', { signal: signal.name, problem });
+    dropped(`${signal.name} ignored: ${problem}`);
     return undefined;
   });
 }
