@@ -73,7 +73,9 @@ export const matching =
 export const oneOf =
   (values: readonly (string | boolean | number)[]): Check =>
   (value, field) =>
-    values.includes(value as string) ? undefined : `${named(field)}: expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+    (values as readonly unknown[]).includes(value)
+      ? undefined
+      : `${named(field)}: expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
 
 export const integer =
   ({ min, max }: { min?: number; max?: number } = {}): Check =>
