@@ -2,17 +2,18 @@ import { z } from 'zod';
 import { DeliveryPromiseSchema } from './delivery-promise';
 import { COUNTRY_CODE_PATTERN } from './message-shapes';
 import { LocaleTagSchema } from './notifications';
+import { BACKORDER_POLICIES, SERVICE_LEVELS } from './workflow-input-shapes';
 
 /**
  * The order contract: one declaration serves the API's validation, the OpenAPI document,
  * the order workflow's input and the TypeScript types.
  */
 
-export const ServiceLevelSchema = z.enum(['economy', 'standard', 'express']);
+export const ServiceLevelSchema = z.enum(SERVICE_LEVELS);
 export type ServiceLevel = z.infer<typeof ServiceLevelSchema>;
 
 /** What to do when stock is short: wait for a restock until a deadline, or ship what is there. */
-export const BackorderPolicySchema = z.enum(['backorder', 'ship_available']);
+export const BackorderPolicySchema = z.enum(BACKORDER_POLICIES);
 export type BackorderPolicy = z.infer<typeof BackorderPolicySchema>;
 
 export const SkuCodeSchema = z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,39}$/, 'SKU codes are 2–40 upper-case letters, digits and dashes');

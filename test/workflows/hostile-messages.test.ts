@@ -311,3 +311,68 @@ describe('malformed messages from the temporal CLI', () => {
     expect(((await handle.result()) as { stage: string }).stage).toBe('cancelled');
   });
 });
+
+describe('journeys started by hand from the temporal CLI', () => {
+  /** Starts `type` with `json` as its input, as `temporal workflow start` does; answers the run's failure message. */
+  async function startedByHand(type: string, json: string): Promise<{ workflowId: string; failure: string }> {
+    const workflowId = `by-hand-${newKey(type)}`;
+    const started = await temporal([
+      'workflow',
+      'start',
+      '--type',
+      type,
+      '--task-queue',
+      TASK_QUEUES.orders,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      json,
+    ]);
+    expect(started.ok, started.output).toBe(true);
+    const ended = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
+    expect(ended.output).toMatch(/Status\s+FAILED/);
+    // The failure's message is sealed like every payload: read through the client, which holds the key.
+    const failure = await journey.env.client.workflow
+      .getHandle(workflowId)
+      .result()
+      .then(
+        () => 'completed',
+        (error: Error & { cause?: Error }) => error.cause?.message ?? error.message,
+      );
+    return { workflowId, failure };
+  }
+
+  it('an order, a shipment and a return started with a malformed input fail at once, naming the field, without a failed workflow task', async () => {
+    const order = { ...DEFAULT_ORDER, customer: { id: 'CUST-HAND' } };
+    const cases: [string, unknown, RegExp][] = [
+      ['orderWorkflowV3', {}, /order workflow \(v3\): input\.orderId: expected text/],
+      ['orderWorkflowV3', 'junk', /order workflow \(v3\): input: expected an object, got string/],
+      [
+        'orderWorkflowV3',
+        { orderId: 'ORD-HAND-1', receivedAt: '2026-11-30T10:00:00Z', promisedBy: '2026-12-04T22:59:00Z', request: { ...order, lines: [] } },
+        /input\.request\.lines: expected at least 1 entries/,
+      ],
+      [
+        'orderWorkflowV2',
+        { orderId: 'ORD-HAND-2', receivedAt: 'today' },
+        /order workflow \(v2\): input\.receivedAt: expected a date and time/,
+      ],
+      [
+        'shipmentWorkflowV3',
+        { orderId: 'ORD-HAND-3', shipmentId: 'ORD-HAND-3-S1' },
+        /shipment workflow \(v3\): input\.warehouseCode: expected text/,
+      ],
+      [
+        'returnWorkflow',
+        { returnId: 'RET-HAND', orderId: 'ORD-HAND-4', timeScale: 0 },
+        /return workflow: input\.timeScale: expected a number above 0/,
+      ],
+    ];
+    for (const [type, input, why] of cases) {
+      const { workflowId, failure } = await startedByHand(type, JSON.stringify(input));
+      expect(failure, type).toMatch(why);
+      expect((await journey.env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('FAILED');
+      expect(await failedTasksOnceSettled(workflowId)).toBe(0);
+    }
+  });
+});

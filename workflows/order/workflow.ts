@@ -1,6 +1,8 @@
 import { isCancellation, log } from '@temporalio/workflow';
 import { stock, bookkeeping, summarised } from '../activity-options';
+import { ORDER_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 import { shieldedFromCancelRequests } from '../shared/cancel-request';
+import { requireStartInput } from '../shared/message-guards';
 import { rootFailure } from '../shared/failures';
 import { type Generation, LATER_PATCHES, takesLater } from '../shared/generation';
 import { waitForStock } from './backorder';
@@ -26,6 +28,7 @@ export async function orderWorkflowV2(input: OrderInput): Promise<OrderOutcome> 
 }
 
 async function runOrder(input: OrderInput, generation: Generation): Promise<OrderOutcome> {
+  requireStartInput(`order workflow (${generation})`, ORDER_WORKFLOW_INPUT, input);
   const order = new OrderJourney(input, generation);
   answerMessages(order);
   return shieldedFromCancelRequests(

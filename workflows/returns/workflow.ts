@@ -1,5 +1,7 @@
 import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { RETURN_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 import { shieldedFromCancelRequests } from '../shared/cancel-request';
+import { requireStartInput } from '../shared/message-guards';
 import type { ReturnOutcome, ReturnWorkflowInput } from './definitions';
 import { ReturnJourney } from './journey';
 
@@ -9,6 +11,7 @@ import { ReturnJourney } from './journey';
  * ledger movements and the refund due to the shop. A carrier return starts received and waits for the inspection only.
  */
 export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnOutcome> {
+  requireStartInput('return workflow', RETURN_WORKFLOW_INPUT, input);
   const journey = new ReturnJourney(input);
   journey.listen();
   return shieldedFromCancelRequests(

@@ -50,3 +50,16 @@ export function guardedSignal<T>(
     return undefined;
   });
 }
+
+/** Fails a run started by hand without the input it needs (domain/workflow-input-shapes.ts). */
+export const MALFORMED_WORKFLOW_INPUT = 'MalformedWorkflowInput';
+
+/**
+ * A journey's first step: an input without its shape fails the run at once, naming the field, instead of
+ * failing its first workflow task for ever (a missing field read) or parking an activity in endless retries.
+ * A failure thrown from the workflow is the run's result: no command precedes it, so no history changes.
+ */
+export function requireStartInput(workflow: string, shape: Shape<unknown>, input: unknown): void {
+  const problem = shape(input, 'input');
+  if (problem !== undefined) throw ApplicationFailure.nonRetryable(`${workflow}: ${problem}`, MALFORMED_WORKFLOW_INPUT);
+}
