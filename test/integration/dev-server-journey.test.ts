@@ -62,7 +62,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
   };
 
   it('a stalled shipment is listed by `temporal workflow list --query "Escalated = true"` and leaves the list once ops decide', async () => {
-    const handle = await journey.placeOrder({}, { promiseDays: 30 });
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const escalation = await eventually(
       'a stuck escalation',

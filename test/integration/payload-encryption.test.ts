@@ -64,7 +64,7 @@ describe('payload encryption on a real Temporal server', () => {
         customer: { id: 'CUST-PRIVATE', name: CUSTOMER.name, email: CUSTOMER.email },
         shipTo: { name: CUSTOMER.name, line1: CUSTOMER.street, city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
       },
-      { promiseDays: 30 },
+      { promiseWorkingDays: 30 },
     );
     orderWorkflowId = handle.workflowId;
     const outcome = await handle.result();

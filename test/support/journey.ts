@@ -8,7 +8,10 @@ import { type NotifyConfig, notifyConfigFrom } from '../../activities/notificati
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { temporalReturnStarter } from '../../activities/return-starter';
 import { loadConfig } from '../../config';
+import { addWorkingDays, timeZoneOf } from '../../domain/calendar';
 import { DAY_MS } from '../../domain/clock';
+import { destinationPlace, endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
+import { localDay } from '../../domain/local-time';
 import type { FxRates } from '../../domain/money';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
@@ -37,13 +40,12 @@ export interface Journey {
   carriers: Carriers;
   workers: RunningWorkers;
   /**
+   * `promiseWorkingDays`: the order is promised by the end of that working day after today at its destination
+   * (`harnessPromise`), unless the request carries its own `promisedBy`.
    * `historyEventsPerRun`: continue-as-new much sooner than production does, to test the hand-over.
    * `shopId`: the intake key name the order is placed as (its idempotency key is scoped with it, as intake does).
    */
-  placeOrder(
-    request?: Partial<OrderRequest>,
-    options?: { promiseDays?: number; historyEventsPerRun?: number; shopId?: string },
-  ): Promise<WorkflowHandle<typeof orderWorkflowV3>>;
+  placeOrder(request?: Partial<OrderRequest>, options?: PlaceOrderOptions): Promise<WorkflowHandle<typeof orderWorkflowV3>>;
   teardown(): Promise<void>;
 }
 
@@ -64,6 +66,33 @@ export const DEFAULT_ORDER: OrderRequest = OrderRequestSchema.parse({
   lines: [{ sku: 'MUG-CER-350', quantity: 2 }],
   serviceLevel: 'standard',
 });
+
+export interface PlaceOrderOptions {
+  promiseWorkingDays?: number;
+  historyEventsPerRun?: number;
+  shopId?: string;
+}
+
+/**
+ * Far enough that a plain journey keeps it whatever the carrier: never sooner than the ten calendar days the
+ * harness promised before it promised in working days.
+ */
+export const DEFAULT_PROMISE_WORKING_DAYS = 8;
+
+/**
+ * The shape of the engine's promise (domain/promise-engine.ts): the last instant of a working day at the
+ * destination, in its time zone and calendar, here the `workingDays`-th after the order's local day. A promise to
+ * the minute would fall hours before a carrier's delivery on the same day, or after it, by the hour a test runs.
+ */
+export function harnessPromise(
+  nowMs: number,
+  shipTo: Pick<OrderRequest['shipTo'], 'countryCode' | 'postalCode'>,
+  workingDays: number,
+): string {
+  const destination = { countryCode: shipTo.countryCode, postalCode: shipTo.postalCode };
+  const today = localDay(nowMs, timeZoneOf(destination.countryCode));
+  return new Date(endOfDeliveryDayMs(destination, addWorkingDays(destinationPlace(destination), today, workingDays))).toISOString();
+}
 
 export interface JourneyOptions {
   simulatorScript?: SimulatorScript;
@@ -128,10 +157,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     database,
     carriers,
     workers,
-    async placeOrder(
-      overrides = {},
-      { promiseDays = 10, historyEventsPerRun, shopId }: { promiseDays?: number; historyEventsPerRun?: number; shopId?: string } = {},
-    ) {
+    async placeOrder(overrides = {}, { promiseWorkingDays = DEFAULT_PROMISE_WORKING_DAYS, historyEventsPerRun, shopId } = {}) {
       seq += 1;
       const orderId = `ORD-T${randomBytes(3).toString('hex').toUpperCase()}${seq}`;
       const request = OrderRequestSchema.parse({ ...DEFAULT_ORDER, ...overrides });
@@ -141,7 +167,12 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
         idempotencyKey: shopId ? `${shopId}:test-${orderId}` : `test-${orderId}`,
         requestHash: orderId,
         receivedAt: new Date(now).toISOString(),
-        promisedBy: request.promisedBy ?? new Date(now + (promiseDays * DAY_MS) / timeScale).toISOString(),
+        promisedBy:
+          request.promisedBy ??
+          // A demo clock has no business calendar here (the journey stores none): working days pass as scaled days.
+          (timeScale === 1
+            ? harnessPromise(now, request.shipTo, promiseWorkingDays)
+            : new Date(now + (promiseWorkingDays * DAY_MS) / timeScale).toISOString()),
         request,
         timeScale,
         ...(historyEventsPerRun !== undefined ? { historyEventsPerRun } : {}),

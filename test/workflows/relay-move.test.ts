@@ -68,7 +68,7 @@ describe('notification relays on the orders queue', () => {
 
     // Mails of an order placed now wake the moved relay, which the orders worker serves alone.
     const email = uniqueAddress('moved');
-    const order = await journey.placeOrder({ customer: { id: 'CUST-MOVED', name: 'Moved Relay', email } }, { promiseDays: 30 });
+    const order = await journey.placeOrder({ customer: { id: 'CUST-MOVED', name: 'Moved Relay', email } });
     await order.result();
     const mails = await until(
       journey,

@@ -478,7 +478,7 @@ describe('re-ship: the replacement goes where the stock is', () => {
     // escalation is the only one open when ops answer it. With the simulator's own pick-up scan, the judgement
     // at that scan could move the promise past the stall window, and a parcel that also stalled is presumed
     // lost (domain/parcel-loss.ts): that ordering depends on when the scan is heard, not on the rule under test.
-    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:unused]') }, { promiseDays: 1 });
+    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:unused]') }, { promiseWorkingDays: 1 });
     const orderId = orderIdOf(handle);
     const lostId = firstShipmentId(handle);
     simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');

@@ -135,7 +135,7 @@ describe('stock on the order journey: split shipments, backorders and short ship
         ],
         backorderPolicy: 'ship_available',
       },
-      { promiseDays: 14 },
+      { promiseWorkingDays: 10 },
     );
     const outcome = await handle.result();
     expect(outcome.stage).toBe('completed');

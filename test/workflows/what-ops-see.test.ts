@@ -35,7 +35,7 @@ describe('what ops see is current', () => {
   const shipmentHandle = (shipmentId: string) => journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
 
   it('a late parcel that also stalls has both escalations open, each in current details with its severity, and its order says which shipment and why', async () => {
-    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:stall]') }, { promiseDays: 1 });
+    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:stall]') }, { promiseWorkingDays: 1 });
     const orderId = orderIdOf(handle);
     const shipmentId = firstShipmentId(handle);
     const late = await untilEscalation(journey, { orderId, reason: 'late', status: 'open' }, { stepMs: 2 * HOUR_MS });
@@ -86,7 +86,7 @@ describe('what ops see is current', () => {
   });
 
   it('after a re-ship the replacement parcel is watched too: still no scan opens a stuck escalation on it', async () => {
-    const handle = await journey.placeOrder({ shipTo: recipient('Dorothy Vaughan [scenario:stall]') }, { promiseDays: 30 });
+    const handle = await journey.placeOrder({ shipTo: recipient('Dorothy Vaughan [scenario:stall]') }, { promiseWorkingDays: 30 });
     const orderId = orderIdOf(handle);
     const shipmentId = firstShipmentId(handle);
     const first = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
