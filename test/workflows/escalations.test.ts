@@ -12,10 +12,12 @@ import {
   shipmentView,
   simulator,
   skipBusinessTime,
+  skipToParisTime,
   until,
   untilEscalation,
   untilShipmentStage,
   untilWorkflowKnowsEscalation,
+  workingDayBeforeAnother,
 } from './steps';
 
 describe('escalations: stuck, late and broken shipments wait for an ops decision', () => {
@@ -172,6 +174,10 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
   });
 
   it('a parcel still travelling when the promised date passes opens a late escalation, unless the journey re-promised first', async () => {
+    // 09:00 on a working day (the parcel leaves that day), promised by the end of the next: the late scenario's
+    // parcel takes a day more than its service's quote (at least one), so it is still travelling at the promise. On
+    // a Friday evening the simulator's weekend transit would bring it before a Monday-night promise.
+    await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
     const handle = await journey.placeOrder({ shipTo: recipient('Alan Turing [scenario:late]') }, { promiseWorkingDays: 1 });
     const outcome = await handle.result();
     expect(outcome.stage).toBe('completed');
@@ -233,6 +239,24 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     // Nothing came back: the stock left with the carrier and stays consumed.
     const reservations = await journey.database.db.reservation.findMany({ where: { orderId } });
     expect(reservations.map((r) => r.status)).toEqual(['consumed']);
+  });
+
+  it('a shipment that waited over a weekend for its pick slot is not stuck once labelled: the wait for collection counts from the label', async () => {
+    // Friday 19:00 in Paris: past every warehouse's cut-off, the pick slot is after the weekend, over 48 h away.
+    await skipToParisTime(journey, 19 * 60, (day) => new Date(`${day}T12:00:00Z`).getUTCDay() === 5);
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:unused]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const labelled = await untilShipmentStage(journey, shipmentId, ['label_created'], { stepMs: 4 * HOUR_MS });
+    const labelledAtMs = Date.parse(labelled.timeline.find((e) => e.label === 'label created')?.at ?? '');
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    const view = await shipmentView(journey, shipmentId);
+    const escalatedAtMs = Date.parse(view.timeline.find((e) => e.label === 'escalated: stuck')?.at ?? '');
+    expect(escalatedAtMs - labelledAtMs).toBeGreaterThanOrEqual(48 * HOUR_MS);
+    expect(stuck.detail).toMatch(new RegExp(`^no scan since ${new Date(labelledAtMs).toISOString().slice(0, 10)} `));
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    await resolve(shipmentId, stuck.id, 'cancel');
+    expect((await handle.result()).shipments[0]?.stage).toBe('cancelled');
   });
 
   async function untilBroken(orderId: string) {

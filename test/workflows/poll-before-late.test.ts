@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addWorkingDays, type CalendarPlace, isWorkingDayIn } from '../../domain/calendar';
+import { addWorkingDays, type CalendarPlace } from '../../domain/calendar';
 import { HOUR_MS } from '../../domain/clock';
 import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
-import { addDays, localDay, localTimeMs } from '../../domain/local-time';
+import { addDays } from '../../domain/local-time';
 import { stallWindowHours } from '../../domain/promise';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { findCarrierSpec } from '../../scripts/carrier-simulator/catalogue';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, simulator, skipBusinessTime, untilShipmentStage } from './steps';
+import { firstShipmentId, isFrenchWorkingDay, orderIdOf, simulator, skipToParisTime, untilShipmentStage } from './steps';
 
 /**
  * The carrier has delivered, but its delivery scan never reached the workflow: no webhook (the harness pushes
@@ -19,7 +19,6 @@ import { firstShipmentId, orderIdOf, simulator, skipBusinessTime, untilShipmentS
  */
 
 const FRANCE: CalendarPlace = { countryCode: 'FR' };
-const PARIS = 'Europe/Paris';
 const LYON = { countryCode: 'FR', postalCode: '69002' };
 
 describe('the carrier is asked once before a parcel is called late', () => {
@@ -29,22 +28,10 @@ describe('the carrier is asked once before a parcel is called late', () => {
   });
   afterAll(() => journey?.teardown());
 
-  /**
-   * 09:00 in Paris on the next day whose two following days are working days too (before every cut-off: the
-   * parcel leaves that day, and its two transit days are not stretched by a weekend or a holiday).
-   */
-  async function morningBeforeTwoWorkingDays(): Promise<string> {
-    let day = localDay(await journey.env.currentTimeMs(), PARIS);
-    do day = addDays(day, 1);
-    while (![day, addDays(day, 1), addDays(day, 2)].every((d) => isWorkingDayIn(FRANCE, d)));
-    const morningMs = localTimeMs(day, 9 * 60, PARIS);
-    while ((await journey.env.currentTimeMs()) < morningMs)
-      await skipBusinessTime(journey, morningMs - (await journey.env.currentTimeMs()));
-    return day;
-  }
-
   it('a parcel the carrier delivered before its promise, with no scan heard, ends delivered on time: no late escalation, no re-promise, no mail about it', async () => {
-    const handoverDay = await morningBeforeTwoWorkingDays();
+    // 09:00 in Paris (before every cut-off: the parcel leaves that day) on a day whose next two days are working
+    // days too (its two transit days are not stretched by a weekend or a holiday).
+    const handoverDay = await skipToParisTime(journey, 9 * 60, (day) => [day, addDays(day, 1), addDays(day, 2)].every(isFrenchWorkingDay));
     // Economy: a 72 h stall window, so the carrier's first poll would come a day after the promise.
     const promisedByMs = endOfDeliveryDayMs(LYON, addWorkingDays(FRANCE, handoverDay, 2));
     const promisedBy = new Date(promisedByMs).toISOString();

@@ -1,6 +1,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CarrierSimulator } from '../../scripts/carrier-simulator/simulator';
+import { type CalendarPlace, isWorkingDayIn } from '../../domain/calendar';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
+import { addDays, localDay, localTimeMs } from '../../domain/local-time';
 import { DEFAULT_ORDER, type Journey } from '../support/journey';
 import type { OrderView, ShipmentView } from '../../domain/journey';
 import { ids } from '../../domain/ids';
@@ -95,6 +97,28 @@ export async function skipBusinessTime(journey: Journey, stepMs: number): Promis
   );
   await Promise.race([skip, realPause(20_000)]);
   if (!done) console.warn(`[until] a skip of ${stepMs / 60_000} min of business time is still under way after 20 s`);
+}
+
+const FRANCE: CalendarPlace = { countryCode: 'FR' };
+
+/** Working days in France: the warehouses' and the test orders' (Lyon) calendar. */
+export const isFrenchWorkingDay = (day: string): boolean => isWorkingDayIn(FRANCE, day);
+
+/** A working day whose next day is one too: a promise by the end of the next working day is ~39 h after 09:00. */
+export const workingDayBeforeAnother = (day: string): boolean => isFrenchWorkingDay(day) && isFrenchWorkingDay(addDays(day, 1));
+
+/**
+ * Moves business time forward to `minuteOfDay` in Paris on the first day after today that `accept` takes, and
+ * answers that day: a test whose scenario depends on the hour, the weekday or the calendar (a cut-off, a weekend
+ * in transit, a promise's day) pins them instead of taking the wall clock's, so it passes whenever it runs.
+ */
+export async function skipToParisTime(journey: Journey, minuteOfDay: number, accept: (day: string) => boolean): Promise<string> {
+  let day = localDay(await journey.env.currentTimeMs(), 'Europe/Paris');
+  do day = addDays(day, 1);
+  while (!accept(day));
+  const atMs = localTimeMs(day, minuteOfDay, 'Europe/Paris');
+  while ((await journey.env.currentTimeMs()) < atMs) await skipBusinessTime(journey, atMs - (await journey.env.currentTimeMs()));
+  return day;
 }
 
 /** A query can race a workflow that is just starting or a child not started yet: those read as "nothing yet". */

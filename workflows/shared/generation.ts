@@ -42,6 +42,7 @@ export const LATER_PATCHES = {
   askCarrierBeforeLate: 'ask-carrier-before-late',
   cancelRequestTakenAsCancel: 'cancel-request-taken-as-cancel',
   malformedSignalsDropped: 'malformed-signals-dropped',
+  stallFromLabel: 'stall-from-label',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
