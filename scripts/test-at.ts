@@ -75,10 +75,10 @@ async function main(): Promise<void> {
   const logDir = join(process.cwd(), '.data', 'test-at');
   mkdirSync(logDir, { recursive: true });
   let failed = 0;
-  for (const when of whens) {
+  for (const [index, when] of whens.entries()) {
     const atMs = instantOf(when, Date.now());
     const label = new Date(atMs).toISOString();
-    const logFile = join(logDir, `${label.replace(/[:.]/g, '-')}.log`);
+    const logFile = join(logDir, `${process.pid}-${index + 1}-${label.replace(/[:.]/g, '-')}.log`);
     const started = Date.now();
     const code = await runAt(atMs, vitestArgs, logFile, library);
     if (code !== 0) failed += 1;
