@@ -2,7 +2,7 @@
 // else loads. Plain Node with no dependencies, because node_modules may not exist yet.
 //   1. installs npm dependencies (`npm ci`) when node_modules is missing or older than the lock file;
 //   2. generates the Prisma client when it is missing or older than the schema;
-//   3. hands over to the real command (tsx scripts/start.ts, or vitest).
+//   3. hands over to the real command (node --import tsx scripts/start.ts, or vitest).
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -35,7 +35,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {
 const [command, ...rest] = process.argv.slice(2);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const commands = {
-  start: () => run(bin('tsx'), [join(root, 'scripts', 'start.ts'), ...rest]),
+  // One Node process with tsx as its loader, not tsx's launcher: the launcher relays Ctrl-C to its child only if
+  // the child acknowledges it within 30 ms, and SIGKILLs it otherwise; on a loaded machine the child, busy,
+  // acknowledged late, died mid-shutdown (its servers left running) and the start ended with 130.
+  start: () => run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts'), ...rest]),
   // The whole suite starts with the formatter, the linter and the type check (all part of "tests pass");
   // a run of chosen files (`npm test -- test/unit`) skips it for speed.
   test: () => {

@@ -252,8 +252,9 @@ async function main(): Promise<void> {
     lock.release();
     process.exit(code);
   });
-  // Only add listeners, never remove others': tsx's launcher listens too, and relays Ctrl-C to this
-  // process only while it sees it handled here (it kills the process otherwise).
+  // Only add listeners, never remove others'. Run through tsx's launcher (`tsx scripts/start.ts`) rather than
+  // `node --import tsx` (npm start), Ctrl-C reaches the launcher too, which kills this process unless it hears
+  // back within 30 ms: a busy machine loses that race (scripts/bootstrap.mjs).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => life.signal(signal));
   try {
     await run(startPlan, life, lock);

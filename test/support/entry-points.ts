@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The project's own entry points (`npm start`, the API, a worker), run as a user runs them: a Node process with tsx. */
 
@@ -23,8 +23,11 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
   };
 }
 
+/** Node with tsx as its loader, as `npm start` runs (scripts/bootstrap.mjs): one process, which owns its signals. */
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
 export function spawnEntry(entry: string, env: Record<string, string>, cwd = ROOT): ChildProcess {
-  return spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, entry)], {
+  return spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
