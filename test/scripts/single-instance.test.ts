@@ -178,6 +178,8 @@ describe('one npm start per data directory', () => {
       expect(inbox.status).toBe(200);
       await inbox.text();
 
+      // Ctrl-C reaches start.ts itself, not a launcher that would kill it if it answered late (a loaded machine).
+      expect(next.stdout).toContain(`Colis is running (pid ${next.child.pid})`);
       next.signalGroup('SIGINT');
       const { code } = await next.endWithin(60_000);
       expect(code).toBe(0);
