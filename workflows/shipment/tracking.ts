@@ -115,7 +115,7 @@ function schedulePolls(j: ShipmentJourney): void {
  */
 async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise<void> {
   const stallAt = stallAtMs(j);
-  let stalled = stallAt !== undefined && Date.now() >= stallAt;
+  let stalled = stallAt !== undefined && Date.now() >= stallAt && !stallBaseMovedToLabel(j);
   if (stalled && j.label?.supportsWebhooks) {
     const lastScanBefore = j.tracking.lastScanAt;
     await absorbScans(j, 'poll', await poll(j));
@@ -152,6 +152,20 @@ async function deliveredAfterAll(j: ShipmentJourney): Promise<boolean> {
   if (!takesLater(LATER_PATCHES.askCarrierBeforeLate)) return false;
   await absorbScans(j, 'poll', await poll(j));
   return isTerminal(j.tracking.status);
+}
+
+/**
+ * A parcel waits for collection from its label, not from its shipment's start: a Friday-evening order that
+ * waited the weekend for Monday's pick slot is not stuck the instant its label is bought. Asked only when the
+ * deadline counted from the start falls with no scan yet (where the paths part), so a shipment labelled soon
+ * enough never meets the marker; histories from before replay the deadline from the start.
+ */
+function stallBaseMovedToLabel(j: ShipmentJourney): boolean {
+  const { labelledAtMs, stallBaseMs } = j.watch;
+  if (labelledAtMs === undefined || labelledAtMs <= stallBaseMs || j.tracking.lastScanAt !== null) return false;
+  if (!takesLater(LATER_PATCHES.stallFromLabel)) return false;
+  j.watch.stallBaseMs = labelledAtMs;
+  return true;
 }
 
 /** When the parcel counts as stuck; none while a stuck or broken escalation is open, or the parcel reached a final status. */

@@ -64,6 +64,8 @@ export interface TrackingWatch {
   brokenEscalatedFor?: string;
   /** Next poll of a carrier without webhooks (webhook carriers are polled only before a stall is declared). */
   nextPollMs?: number;
+  /** When the first label was bought: the wait for collection counts from here (absent in histories recorded before). */
+  labelledAtMs?: number;
   /** The scan the promise was last judged at (re-promise from a scan). */
   riskCheckedAtScanMs?: number;
 }

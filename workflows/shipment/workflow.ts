@@ -1,9 +1,8 @@
-import { hoursToRealMs } from '../../domain/clock';
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import { SHIPMENT_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 import { shieldedFromCancelRequests } from '../shared/cancel-request';
 import { requireStartInput } from '../shared/message-guards';
-import { type Generation, LATER_PATCHES, takesLater } from '../shared/generation';
+import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
 import { compensate } from './compensation';
 import { ShipmentJourney, StopShipment } from './shipment';
@@ -12,9 +11,6 @@ import type { ShipmentInput, ShipmentOutcome } from './types';
 import { prepareInWarehouse } from './warehouse';
 
 export type { ShipmentInput, ShipmentOutcome } from './types';
-
-/** A shipment labelled within this many business hours of its start keeps the start as the beginning of its wait for collection. */
-const STALL_BASE_MOVES_AFTER_HOURS = 1;
 
 /**
  * shipment-<id>: one parcel group from one warehouse to the customer's door.
@@ -47,11 +43,8 @@ async function travel(journey: ShipmentJourney): Promise<ShipmentOutcome> {
     if (!input.carriedOver) {
       await prepareInWarehouse(journey);
       await bookLabel(journey, 'first booking');
-      // Waiting for collection counts from the label: a weekend spent waiting for the pick slot is not a stall.
-      // Asked only of a shipment that waited (the paths part there); one labelled at once keeps its start.
-      const waitedMs = Date.now() - journey.watch.stallBaseMs;
-      if (waitedMs >= hoursToRealMs(STALL_BASE_MOVES_AFTER_HOURS, input.timeScale) && takesLater(LATER_PATCHES.stallFromLabel))
-        journey.watch.stallBaseMs = Date.now();
+      // Waiting for collection counts from here (tracking.ts, stallBaseMovedToLabel): a weekend spent waiting for the pick slot is not a stall.
+      journey.watch.labelledAtMs = Date.now();
     }
     stage = await track(journey);
   } catch (error) {
