@@ -162,8 +162,15 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     const early = changes.find(judged);
     expect(early?.detail).toMatch(/^judged at the in transit scan of /);
     expect(early?.newPromisedBy.getTime()).toBeGreaterThan(promisedAtScan);
-    // Told at the scan (workflow time), before the promise passed and before any late escalation.
-    const view = await shipmentView(journey, shipmentId);
+    // Told at the scan (workflow time), before the promise passed and before any late escalation. The row is
+    // written by the re-promise's local activity, a moment before its workflow task takes the answer.
+    const view = await until(
+      journey,
+      'the re-promise in the shipment view',
+      () => shipmentView(journey, shipmentId),
+      (v) => v.promisedBy === early?.newPromisedBy.toISOString(),
+      { stepMs: 10 * 60_000 },
+    );
     const told = view.timeline.find((t) => t.label === `re-promised: ${early?.newPromisedBy.toISOString().slice(0, 16).replace('T', ' ')}`);
     expect(told?.detail).toMatch(/^the carrier is behind its schedule/);
     expect(Date.parse(told?.at ?? '')).toBeLessThan(promisedAtScan);

@@ -68,6 +68,22 @@ async function refused(workflowId: string, name: string, json?: string): Promise
   return answer.output;
 }
 
+/** A well-formed cancel from the CLI, as ops type it: it must be taken. */
+async function cancelFromTheCli(workflowId: string): Promise<void> {
+  const cancelled = await temporal([
+    'workflow',
+    'update',
+    'execute',
+    '--workflow-id',
+    workflowId,
+    '--name',
+    'cancel',
+    '--input',
+    '{"reason": "ops, from the CLI"}',
+  ]);
+  expect(cancelled.ok, cancelled.output).toBe(true);
+}
+
 const historyOf = async (workflowId: string) => (await journey.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
 const { EventType } = proto.api.enums.v1;
 const busy = (type: unknown) =>
@@ -144,18 +160,7 @@ describe('malformed messages from the temporal CLI', () => {
       expect(ignored(order.timeline)).toHaveLength(4);
 
       // A well-formed cancel from the CLI still works: the CLI prints the cancelled order.
-      const cancelled = await temporal([
-        'workflow',
-        'update',
-        'execute',
-        '--workflow-id',
-        handle.workflowId,
-        '--name',
-        'cancel',
-        '--input',
-        '{"reason": "ops, from the CLI"}',
-      ]);
-      expect(cancelled.ok, cancelled.output).toBe(true);
+      await cancelFromTheCli(handle.workflowId);
       expect((await handle.result()).stage).toBe('cancelled');
       expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
     } finally {
@@ -296,18 +301,7 @@ describe('malformed messages from the temporal CLI', () => {
     expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
     expect((await handle.query(orderStatusQuery)).timeline.filter((e) => e.label === 'message ignored')).toHaveLength(2);
 
-    const cancelled = await temporal([
-      'workflow',
-      'update',
-      'execute',
-      '--workflow-id',
-      handle.workflowId,
-      '--name',
-      'cancel',
-      '--input',
-      '{"reason": "ops, from the CLI"}',
-    ]);
-    expect(cancelled.ok, cancelled.output).toBe(true);
+    await cancelFromTheCli(handle.workflowId);
     expect(((await handle.result()) as { stage: string }).stage).toBe('cancelled');
   });
 });

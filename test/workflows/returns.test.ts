@@ -113,6 +113,23 @@ const movementsOf = (orderId: string) =>
     select: { kind: true, onHandDelta: true, warehouseCode: true, skuCode: true },
   });
 
+/** A delivered order of shop-a and a return of one mug it starts, whose customer never drops the parcel off. */
+async function returnNeverDroppedOff(name: string): Promise<{ orderId: string; returnId: string }> {
+  const orderId = await deliveredOrder(uniqueAddress(name));
+  const key = newKey(`ret-${name}`);
+  const returnId = deriveReturnId(`${KEYS.intake.name}:${key}`);
+  simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
+  const started = await as(
+    KEYS.intake,
+    'POST',
+    `/orders/${orderId}/returns`,
+    { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
+    { 'idempotency-key': key },
+  );
+  expect(started.statusCode, started.body).toBe(202);
+  return { orderId, returnId };
+}
+
 describe('returns', () => {
   it('a return started by the shop ends with the goods inspected at the warehouse, one mug restocked and one written off, once, and refund.due to the shop', async () => {
     const email = uniqueAddress('retour');
@@ -195,20 +212,7 @@ describe('returns', () => {
   });
 
   it('a return label never used expires: the carrier voids it and the shop hears the return was cancelled', async () => {
-    const orderId = await deliveredOrder(uniqueAddress('unused'));
-    const key = newKey('ret-unused');
-    const returnId = deriveReturnId(`${KEYS.intake.name}:${key}`);
-    simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
-    const started = await as(
-      KEYS.intake,
-      'POST',
-      `/orders/${orderId}/returns`,
-      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-      {
-        'idempotency-key': key,
-      },
-    );
-    expect(started.statusCode, started.body).toBe(202);
+    const { orderId, returnId } = await returnNeverDroppedOff('unused');
     const expired = await untilReturn(returnId, ['expired'], DAY_MS);
     expect(expired.labelVoidedAt).not.toBeNull();
     expect(simulator(journey).soldLabel(expired.trackingNumber ?? '')?.voidedAtMs).toBeDefined();
@@ -233,18 +237,7 @@ describe('returns', () => {
   });
 
   it('a cancel requested in Temporal (Web UI, CLI) before the label is used voids it and closes the return cancelled, once', async () => {
-    const orderId = await deliveredOrder(uniqueAddress('temporal-cancel'));
-    const key = newKey('ret-temporal-cancel');
-    const returnId = deriveReturnId(`${KEYS.intake.name}:${key}`);
-    simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
-    const started = await as(
-      KEYS.intake,
-      'POST',
-      `/orders/${orderId}/returns`,
-      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-      { 'idempotency-key': key },
-    );
-    expect(started.statusCode, started.body).toBe(202);
+    const { orderId, returnId } = await returnNeverDroppedOff('temporal-cancel');
     await untilReturn(returnId, ['label_created'], HOUR_MS);
 
     const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
