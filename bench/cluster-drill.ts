@@ -17,7 +17,7 @@ import { checkIntegrity, integrityProblems } from './lib/integrity';
 import { postOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, writeResult } from './lib/report';
 import { type NodeProcess, sleep, spawnColisProcess, topUpStock } from './lib/stack';
-import { WORKER_NODE_FLAGS } from '../worker/node-flags';
+import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../worker/node-flags';
 
 /**
  * `npm run drill -- cluster`: Colis on a self-hosted multi-service Temporal cluster (frontend,
@@ -97,6 +97,7 @@ export async function clusterDrill(options: BenchOptions): Promise<boolean> {
           args: [...WORKER_NODE_FLAGS],
           env: {
             ...baseEnv,
+            ...WORKER_ENVIRONMENT,
             COLIS_WORKER_QUEUES: queues,
             // Only the carriers' process pushes webhooks: to API 2, which survives the drill.
             ...(queues === 'carriers'

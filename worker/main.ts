@@ -8,7 +8,7 @@ import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
 import { carriersFromConfig } from '../carriers/wiring';
-import { runsWithWorkerFlags, WORKER_NODE_FLAGS } from './node-flags';
+import { missingWorkerSettings } from './node-flags';
 import { startColisWorkers, workerOptionsFromConfig } from './wiring';
 
 /**
@@ -65,8 +65,9 @@ async function main(): Promise<void> {
     void stop(1);
   });
   process.stderr.write(`colis worker: Temporal ${describeTarget(target)}\n`);
-  if (!runsWithWorkerFlags(process.execArgv, process.env.NODE_OPTIONS))
-    process.stderr.write(`colis worker: started without ${WORKER_NODE_FLAGS.join(' ')}: ~60 MiB more resident (README, "Scaling out")\n`);
+  const missing = missingWorkerSettings(process.execArgv, process.env);
+  if (missing.length > 0)
+    process.stderr.write(`colis worker: started without ${missing.join(' ')}: more resident memory (README, "Scaling out")\n`);
   process.stdout.write(`colis worker ready pid=${process.pid} queues=${JSON.stringify(queues)}\n`);
 }
 

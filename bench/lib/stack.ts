@@ -14,7 +14,7 @@ import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
 import { startTemporalDevServer, stopChild, type RunningDevServer } from '../../scripts/temporal-dev-server';
 import { colisDataConverter, payloadSealing } from '../../worker/data-converter';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../../worker/node-flags';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 
 /**
@@ -250,7 +250,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       [...WORKER_NODE_FLAGS, ...workerArgs, join(ROOT, 'scripts', 'compiled.mjs'), 'worker/main.ts'],
       {
         cwd: ROOT,
-        env: { ...baseEnv, ...workerEnv() },
+        env: { ...baseEnv, ...WORKER_ENVIRONMENT, ...workerEnv() },
         ready: / ready /,
       },
     );

@@ -10,7 +10,7 @@ import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { demandOf, type SimulatedOrder } from './demand';
 import { measure, type SimulationResult } from './metrics';
 import type { Scenario } from './scenario';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
 /**
  * One run of a scenario on the real stack — embedded PostgreSQL, the Temporal dev server, the API and the
@@ -75,6 +75,7 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   const allWarehouses = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
   const steady = allWarehouses.filter((code) => !outageWarehouses.includes(code)).map((code) => `warehouse:${code}`);
   const workerEnv = {
+    ...WORKER_ENVIRONMENT,
     ...decisionEnv,
     COLIS_SIMULATOR_SCRIPT: JSON.stringify(scenario.carriers),
     COLIS_WEBHOOK_TARGET_URL: stack.apiUrl,

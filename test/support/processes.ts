@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../../scripts/temporal-dev-server';
-import { WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
 /**
  * Colis's own entry points (`api/main.ts`, `worker/main.ts`) as separate Node processes, started
@@ -25,10 +25,11 @@ export async function startColisProcess(
   timeoutMs = 120_000,
 ): Promise<ColisProcess> {
   // A worker runs as deployments run it (README, "Scaling out"): with its V8 flags.
-  const flags = entry === 'worker/main.ts' ? WORKER_NODE_FLAGS : [];
+  const worker = entry === 'worker/main.ts';
+  const flags = worker ? WORKER_NODE_FLAGS : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, entry)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...(worker ? WORKER_ENVIRONMENT : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

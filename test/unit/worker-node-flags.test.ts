@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { runsWithWorkerFlags, WORKER_NODE_FLAGS } from '../../worker/node-flags';
+import { missingWorkerSettings, WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../../worker/node-flags';
 
-describe("a worker's Node flags", () => {
-  it('are found on the command line or in NODE_OPTIONS, whatever value an operator chose', () => {
-    expect(runsWithWorkerFlags([...WORKER_NODE_FLAGS])).toBe(true);
-    expect(runsWithWorkerFlags(['--max-semi-space-size=4'])).toBe(true);
-    expect(runsWithWorkerFlags([], '--enable-source-maps --max-semi-space-size=1')).toBe(true);
+describe("a worker's Node flags and environment", () => {
+  it('are found on the command line or in NODE_OPTIONS, and in the environment, whatever value an operator chose', () => {
+    expect(missingWorkerSettings([...WORKER_NODE_FLAGS], { ...WORKER_ENVIRONMENT })).toEqual([]);
+    expect(missingWorkerSettings(['--max-semi-space-size=4'], { MALLOC_ARENA_MAX: '4' })).toEqual([]);
+    expect(missingWorkerSettings([], { NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=1', MALLOC_ARENA_MAX: '1' })).toEqual([]);
   });
 
-  it('are missing from a plain start', () => {
-    expect(runsWithWorkerFlags([])).toBe(false);
-    expect(runsWithWorkerFlags(['--import', 'tsx'], '--max-old-space-size=2048')).toBe(false);
+  it('are named when missing from a plain start', () => {
+    expect(missingWorkerSettings([], {})).toEqual(['MALLOC_ARENA_MAX=2', '--max-semi-space-size=1']);
+    expect(missingWorkerSettings(['--import', 'tsx'], { NODE_OPTIONS: '--max-old-space-size=2048', MALLOC_ARENA_MAX: '' })).toEqual([
+      'MALLOC_ARENA_MAX=2',
+      '--max-semi-space-size=1',
+    ]);
+    expect(missingWorkerSettings(['--max-semi-space-size=1'], {})).toEqual(['MALLOC_ARENA_MAX=2']);
   });
 });
