@@ -7,7 +7,8 @@ import { runScenario } from './run';
 import { loadScenario } from './scenario';
 
 /**
- * `npm run simulate -- peak-week [--smoke] [--scenario file.json] [--rules=promise|baseline|both] [--time-scale=N]`
+ * `npm run simulate -- peak-week [--smoke] [--scenario file.json] [--rules=promise|baseline|both] [--time-scale=N]
+ *   [--promise-confidence=P] [--on-time-target=P]`
  *
  * Runs a scenario (scripts/simulate/scenarios/<name>.json, or any file) on the real stack at its accelerated
  * clock, under the promise engine's decision rules and under the baseline rules (COLIS_DECISION_RULES=baseline),
@@ -16,7 +17,15 @@ import { loadScenario } from './scenario';
  * minutes, a check that everything runs. Published figures come from full runs, one rule after the other.
  */
 
-function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules[]; together: boolean; timeScale?: number } {
+interface SimulateArgs {
+  scenarioPath: string;
+  rules: DecisionRules[];
+  together: boolean;
+  timeScale?: number;
+  targets: { promiseConfidence?: number; onTimeTarget?: number };
+}
+
+function parseArgs(argv: string[]): SimulateArgs {
   const flags = new Map<string, string>();
   const names: string[] = [];
   for (const arg of argv) {
@@ -25,10 +34,12 @@ function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules
       if (key) flags.set(key, value ?? 'true');
     } else names.push(arg);
   }
-  const known = new Set(['smoke', 'scenario', 'rules', 'time-scale']);
+  const known = new Set(['smoke', 'scenario', 'rules', 'time-scale', 'promise-confidence', 'on-time-target']);
   const unknown = [...flags.keys()].filter((key) => !known.has(key));
   if (unknown.length > 0)
-    throw new Error(`unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both, --time-scale=N)`);
+    throw new Error(
+      `unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both, --time-scale=N, --promise-confidence=P, --on-time-target=P)`,
+    );
   const name = names[0] ?? 'peak-week';
   const scenarioFlag = flags.get('scenario');
   const scenarioPath =
@@ -42,7 +53,15 @@ function parseArgs(argv: string[]): { scenarioPath: string; rules: DecisionRules
   const timeScale = scaleFlag === undefined ? undefined : Number(scaleFlag);
   if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale >= 1))
     throw new Error(`--time-scale must be a number ≥ 1 (business seconds per real second), not ${scaleFlag}`);
-  return { scenarioPath, rules, together: flags.get('smoke') === 'true', ...(timeScale ? { timeScale } : {}) };
+  const target = (key: string): { [k: string]: number } => {
+    const value = flags.get(key);
+    if (value === undefined) return {};
+    const p = Number(value);
+    if (!(p > 0 && p < 1)) throw new Error(`--${key} must be a probability strictly between 0 and 1, not ${value}`);
+    return { [key === 'promise-confidence' ? 'promiseConfidence' : 'onTimeTarget']: p };
+  };
+  const targets = { ...target('promise-confidence'), ...target('on-time-target') };
+  return { scenarioPath, rules, together: flags.get('smoke') === 'true', ...(timeScale ? { timeScale } : {}), targets };
 }
 
 function commitOf(): string {
@@ -95,9 +114,10 @@ function table(results: SimulationResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const { scenarioPath, rules, together, timeScale } = parseArgs(process.argv.slice(2));
+  const { scenarioPath, rules, together, timeScale, targets } = parseArgs(process.argv.slice(2));
   // A slower clock than the scenario's own gives the machine more real time per business hour.
-  const scenario = { ...loadScenario(scenarioPath), ...(timeScale ? { timeScale } : {}) };
+  const loaded = loadScenario(scenarioPath);
+  const scenario = { ...loaded, ...(timeScale ? { timeScale } : {}), targets: { ...loaded.targets, ...targets } };
   const started = Date.now();
   const run = async (rule: DecisionRules): Promise<SimulationResult> => {
     const runStarted = Date.now();
@@ -110,7 +130,7 @@ async function main(): Promise<void> {
   if (together) results.push(...(await Promise.all(rules.map(run))));
   else for (const rule of rules) results.push(await run(rule));
   process.stdout.write(
-    `\nscenario ${scenario.name} (${scenarioPath}) at ${scenario.timeScale}×, commit ${commitOf()}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
+    `\nscenario ${scenario.name} (${scenarioPath}) at ${scenario.timeScale}×, targets ${JSON.stringify(scenario.targets)}, commit ${commitOf()}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
   );
   process.stdout.write(`${table(results)}\n`);
   const [first, ...others] = results;

@@ -36,6 +36,8 @@ export interface SimulationResult {
   repromised: number;
   escalations: number;
   byCarrier: { carrierCode: string; shipments: number; delivered: number; onTime: number; averageCostCents: number }[];
+  /** The scenario's targets the run was made under (none: the product's defaults). */
+  targets?: { promiseConfidence?: number; onTimeTarget?: number };
 }
 
 export interface MetricsInput {

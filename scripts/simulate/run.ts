@@ -70,7 +70,11 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   const truth: TransitTruth = { clock, delays: scenario.carriers.transit?.delays ?? {} };
 
   const apiPort = new URL(stack.apiUrl).port;
-  const decisionEnv = { COLIS_DECISION_RULES: rules };
+  const decisionEnv = {
+    COLIS_DECISION_RULES: rules,
+    ...(scenario.targets.promiseConfidence ? { COLIS_PROMISE_CONFIDENCE: String(scenario.targets.promiseConfidence) } : {}),
+    ...(scenario.targets.onTimeTarget ? { COLIS_ON_TIME_TARGET: String(scenario.targets.onTimeTarget) } : {}),
+  };
   const outageWarehouses = [...new Set(scenario.outages.map((o) => o.warehouseCode))];
   const allWarehouses = (await db.warehouse.findMany({ where: { active: true }, select: { code: true } })).map((w) => w.code);
   const steady = allWarehouses.filter((code) => !outageWarehouses.includes(code)).map((code) => `warehouse:${code}`);
@@ -180,7 +184,7 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   });
   // measure() stored each order's hindsight: the API's report can now set cost against it.
   await saveFulfilmentReport(stack.apiUrl, scenario.name, rules, log);
-  return result;
+  return { ...result, targets: scenario.targets };
 }
 
 async function post(apiUrl: string, scenario: Scenario, order: SimulatedOrder): Promise<string | undefined> {

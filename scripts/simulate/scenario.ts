@@ -53,6 +53,13 @@ export const ScenarioSchema = z.strictObject({
     .default([]),
   /** Overrides per warehouse (daily pick capacity), to make a peak press on capacity. */
   warehouses: z.record(z.string(), z.strictObject({ dailyCapacity: z.number().int().positive().optional() })).default({}),
+  /**
+   * The shop's targets under the promise rules (COLIS_PROMISE_CONFIDENCE, COLIS_ON_TIME_TARGET); unset, the
+   * product's defaults. `--promise-confidence` and `--on-time-target` override them for one run.
+   */
+  targets: z
+    .strictObject({ promiseConfidence: z.number().gt(0).lt(1).optional(), onTimeTarget: z.number().gt(0).lt(1).optional() })
+    .default({}),
   /** Extra units added to every seeded stock level, so a peak does not turn into backorders only. */
   extraStock: z.number().int().nonnegative().default(0),
 });

@@ -34,6 +34,17 @@ describe('simulation scenarios', () => {
     expect(ScenarioSchema.safeParse({ ...week, outage: [] }).success).toBe(false);
   });
 
+  it("takes the shop's targets as probabilities, and runs on the product's defaults without them", () => {
+    const week = loadScenario(join(scenarios, 'peak-week.json'));
+    expect(week.targets).toEqual({});
+    expect(ScenarioSchema.parse({ ...week, targets: { promiseConfidence: 0.98, onTimeTarget: 0.98 } }).targets.promiseConfidence).toBe(
+      0.98,
+    );
+    const certain = ScenarioSchema.safeParse({ ...week, targets: { onTimeTarget: 1 } });
+    expect(certain.error?.issues[0]?.path).toEqual(['targets', 'onTimeTarget']);
+    expect(ScenarioSchema.safeParse({ ...week, targets: { confidence: 0.9 } }).success).toBe(false);
+  });
+
   it('draws the same orders for the same scenario, whichever rules serve them', () => {
     const week = loadScenario(join(scenarios, 'peak-week.json'));
     const a = demandOf(week);
