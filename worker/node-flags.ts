@@ -1,5 +1,5 @@
 /**
- * How a worker process is started: `MALLOC_ARENA_MAX=2 node ${WORKER_NODE_FLAGS} scripts/compiled.mjs worker/main.ts`.
+ * How a worker process is started: `MALLOC_ARENA_MAX=1 node ${WORKER_NODE_FLAGS} scripts/compiled.mjs worker/main.ts`.
  *
  * V8 lets each isolate's young generation grow to two 16 MiB semi-spaces and keeps them committed: a
  * worker holds three isolates (the main thread, one workflow thread for the order/shipment/return
@@ -14,11 +14,12 @@ export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
  * The environment a worker process starts with, on top of its configuration. glibc's allocator gives
  * threads that allocate at once arenas of their own, up to eight per core, and keeps what each arena
  * once held: a worker runs ~22 threads (the SDK's Rust core and its runtime, V8's platform and GC
- * threads, libuv's pool), and an idle one carried ~35 MiB of arenas it was not using. Two arenas are
- * enough for one JavaScript thread per isolate (bench/RESULTS.md, "Idle worker memory, pass 4"). glibc
- * reads the variable when the process starts, so it cannot be set from inside the worker.
+ * threads, libuv's pool), and an idle one carried 30–45 MiB of arenas it was not using. One arena is
+ * enough: V8 allocates its heaps outside malloc, and measured side by side one arena costs no orders/s
+ * against two or eight (bench/RESULTS.md, "Idle worker memory, pass 4"). glibc reads the variable when
+ * the process starts, so it cannot be set from inside the worker.
  */
-export const WORKER_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+export const WORKER_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
 /** What a worker started without its flags or environment is missing (worker/main.ts says so once). */
 export function missingWorkerSettings(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): string[] {

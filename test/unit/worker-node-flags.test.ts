@@ -9,11 +9,11 @@ describe("a worker's Node flags and environment", () => {
   });
 
   it('are named when missing from a plain start', () => {
-    expect(missingWorkerSettings([], {})).toEqual(['MALLOC_ARENA_MAX=2', '--max-semi-space-size=1']);
+    expect(missingWorkerSettings([], {})).toEqual(['MALLOC_ARENA_MAX=1', '--max-semi-space-size=1']);
     expect(missingWorkerSettings(['--import', 'tsx'], { NODE_OPTIONS: '--max-old-space-size=2048', MALLOC_ARENA_MAX: '' })).toEqual([
-      'MALLOC_ARENA_MAX=2',
+      'MALLOC_ARENA_MAX=1',
       '--max-semi-space-size=1',
     ]);
-    expect(missingWorkerSettings(['--max-semi-space-size=1'], {})).toEqual(['MALLOC_ARENA_MAX=2']);
+    expect(missingWorkerSettings(['--max-semi-space-size=1'], {})).toEqual(['MALLOC_ARENA_MAX=1']);
   });
 });
