@@ -13,6 +13,7 @@ import { createReturnLabelActivities } from './return-labels';
 import type { ReturnStarter } from './return-starter';
 import { createReshipActivities } from './reships';
 import { createReturnActivities } from './returns';
+import { createShipmentWatchActivities, type ShipmentWatcher } from './shipment-watch';
 import { createReallocationActivities } from './reallocation';
 import { createRepromiseActivities } from './repromise';
 import { createScanBookkeeping } from './scan-bookkeeping';
@@ -31,6 +32,8 @@ export interface ActivityDeps {
   decisions?: DecisionSettings;
   /** Starts a carrier return's workflow once its row commits; none: the API's sweep starts it. */
   returnStarter?: ReturnStarter;
+  /** Waits for shipments an order adopted after an operator's reset (activities/shipment-watch.ts). */
+  shipmentWatcher?: ShipmentWatcher;
 }
 
 /** Activities of the `colis-orders` queue: the order's and shipment's database work. */
@@ -60,6 +63,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),
     ...createReturnActivities(deps.db, deps.carriers, deps.waker, deps.returnStarter),
+    ...createShipmentWatchActivities(deps.shipmentWatcher),
     ...createReshipActivities(deps.db, deps.waker, (orderId) =>
       settings.rules === 'promise' ? costContext({ db: deps.db, facts, settings }, orderId, 'intake') : Promise.resolve(undefined),
     ),

@@ -314,7 +314,9 @@ async function reserveIn(
     .filter((line) => line.quantity > 0);
 
   const heldBefore = active.filter((r) => r.status === 'held').map(toHeld);
-  if (wanted.length === 0) return { held: heldBefore, shortages: [] };
+  // Every line covered already: a retried attempt, or a run of an order reset after its shipments took the stock
+  // (consumed): what the order holds is then with its shipments, which the new run adopts (workflows/order/adoption.ts).
+  if (wanted.length === 0) return { held: active.map(toHeld), shortages: [] };
   if (CLOSED_ORDER_STATES.has(order.status)) {
     throw new DomainError('OrderStateConflict', `order ${orderId} is ${order.status}: no stock is reserved for it`, {
       orderId,

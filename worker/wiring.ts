@@ -7,6 +7,7 @@ import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notific
 import type { RelayWaker } from '../activities/notifications/outbox';
 import { temporalRelayWaker } from '../activities/notifications/waker';
 import { type ReturnStarter, temporalReturnStarter } from '../activities/return-starter';
+import { type ShipmentWatcher, temporalShipmentWatcher } from '../activities/shipment-watch';
 import { decisionSettingsOf } from '../api/config';
 import type { Carriers } from '../carriers/wiring';
 import { ALL_QUEUES, type Config, type QueueChoice } from '../config';
@@ -37,6 +38,8 @@ export interface ColisWorkerOptions {
   waker?: RelayWaker;
   /** Starts a carrier return's workflow from the order queue's activities (none: the API's sweep starts it). */
   returnStarter?: ReturnStarter;
+  /** Waits for shipments an order adopted after an operator's reset (activities/shipment-watch.ts). */
+  shipmentWatcher?: ShipmentWatcher;
   /** The decision layer's rules and targets (COLIS_DECISION_RULES, COLIS_PROMISE_CONFIDENCE, COLIS_ON_TIME_TARGET). */
   decisions?: DecisionSettings;
   maxCachedWorkflows?: number;
@@ -73,6 +76,7 @@ export function workerOptionsFromConfig(config: Config, parts: WorkerParts): Col
     maxCachedWorkflows: config.COLIS_MAX_CACHED_WORKFLOWS,
     waker: temporalRelayWaker(client),
     returnStarter: temporalReturnStarter(client),
+    shipmentWatcher: temporalShipmentWatcher(client),
     relaysLeftOnTheNotifyQueue: relaysLeftOnTheNotifyQueue(client, built.db),
   };
 }
@@ -108,6 +112,7 @@ export async function startColisWorkers(options: ColisWorkerOptions): Promise<Co
     ...(options.customerNotify ? { customerNotify: options.customerNotify } : {}),
     ...(options.waker ? { waker: options.waker } : {}),
     ...(options.returnStarter ? { returnStarter: options.returnStarter } : {}),
+    ...(options.shipmentWatcher ? { shipmentWatcher: options.shipmentWatcher } : {}),
     ...(options.decisions ? { decisions: options.decisions } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.relaysLeftOnTheNotifyQueue ? { relaysLeftOnTheNotifyQueue: options.relaysLeftOnTheNotifyQueue } : {}),

@@ -9,6 +9,7 @@ import type { NotifyConfig as CustomerNotifyConfig } from '../activities/notific
 import { MailRelay } from '../activities/notifications/mail-relay';
 import type { RelayWaker } from '../activities/notifications/outbox';
 import type { ReturnStarter } from '../activities/return-starter';
+import type { ShipmentWatcher } from '../activities/shipment-watch';
 import { WebhookRelay } from '../activities/notifications/webhook-relay';
 import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
@@ -45,6 +46,8 @@ export interface ColisWorkersOptions {
   waker?: RelayWaker;
   /** Starts a carrier return's workflow from the order queue's activities (none: the API's sweep starts it). */
   returnStarter?: ReturnStarter;
+  /** Waits for shipments an order adopted after an operator's reset (activities/shipment-watch.ts). */
+  shipmentWatcher?: ShipmentWatcher;
   decisions?: DecisionSettings;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Sticky cache size: bounds memory however many shipments are waiting for scans. */
@@ -97,6 +100,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
           notify: options.notify,
           waker: options.waker,
           ...(options.returnStarter ? { returnStarter: options.returnStarter } : {}),
+          ...(options.shipmentWatcher ? { shipmentWatcher: options.shipmentWatcher } : {}),
           ...(options.decisions ? { decisions: options.decisions } : {}),
         }),
         maxCachedWorkflows: options.maxCachedWorkflows ?? 1000,

@@ -59,6 +59,17 @@ const CARRIER_COMMAND: ActivityOptions = {
   retry: { ...UNTIL_IT_WORKS, initialInterval: '1 second', maximumInterval: '1 minute' },
 };
 
+/**
+ * Waiting for a shipment an order adopted after an operator's reset (workflows/order/adoption.ts): as long
+ * as the shipment's journey, which a tracking wait can make weeks; heartbeats catch a dead worker.
+ */
+const ADOPTED_SHIPMENT: ActivityOptions = {
+  taskQueue: TASK_QUEUES.orders,
+  startToCloseTimeout: '365 days',
+  heartbeatTimeout: '1 minute',
+  retry: UNTIL_IT_WORKS,
+};
+
 type Bookkeeping = Pick<
   OrderQueueActivities,
   | 'recordOrder'
@@ -91,6 +102,7 @@ export const reships =
   proxyActivities<
     Pick<OrderQueueActivities, 'settleLostParcel' | 'reserveReplacement' | 'announceReplacementShortfall' | 'openCarrierReturn'>
   >(STOCK);
+export const adoption = proxyActivities<Pick<OrderQueueActivities, 'awaitShipmentOutcome'>>(ADOPTED_SHIPMENT);
 export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalation'>>(ALERTS);
 export const warehouseAt = (warehouseCode: string, serveWithinMs?: number) =>
   proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode, serveWithinMs));

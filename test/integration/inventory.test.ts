@@ -233,9 +233,14 @@ describe('inventory activities', () => {
     expect(await db.reservation.count({ where: { orderId: 'ord-ship', status: 'consumed' } })).toBe(2);
     expect(await inventory.ledgerBalances()).toEqual([]);
 
-    // Consumed units count as covered: reserving again holds nothing new.
+    // Consumed units count as covered: reserving again holds nothing new, and answers the order's units where they
+    // are (with its shipment), so the run of an order reset after shipping goes on to adopt its shipments.
     const again = await inventory.reserveStock({ orderId: 'ord-ship' });
-    expect(again).toEqual({ held: [], shortages: [] });
+    expect(again.shortages).toEqual([]);
+    expect(again.held.map((h) => h.reservationId).sort()).toEqual(['ord-ship-R1', 'ord-ship-R2']);
+    expect(await db.reservation.count({ where: { orderId: 'ord-ship' } })).toBe(2);
+    expect(await level(db, 'HAM1', 'LAMP-DESK-LED')).toEqual({ onHand: before.lamp.onHand - 2, reserved: before.lamp.reserved });
+    expect(await inventory.ledgerBalances()).toEqual([]);
   });
 
   it('cancel = release: stock is exactly as before the reservation, and a release retry changes nothing', async () => {

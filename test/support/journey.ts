@@ -7,6 +7,7 @@ import type { Clock } from '../../scripts/carrier-simulator/simulator';
 import { type NotifyConfig, notifyConfigFrom } from '../../activities/notifications/config';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { temporalReturnStarter } from '../../activities/return-starter';
+import { temporalShipmentWatcher } from '../../activities/shipment-watch';
 import { loadConfig } from '../../config';
 import { addWorkingDays, timeZoneOf } from '../../domain/calendar';
 import { DAY_MS } from '../../domain/clock';
@@ -149,6 +150,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     queues: { orders: true, carriers: true, warehouses, notify: notify !== undefined },
     dataConverter: testDataConverter,
     returnStarter: temporalReturnStarter(env.client),
+    shipmentWatcher: temporalShipmentWatcher(env.client),
     ...(notify ? { customerNotify: notify, waker: temporalRelayWaker(env.client) } : {}),
   });
   let seq = 0;

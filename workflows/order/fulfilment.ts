@@ -1,4 +1,4 @@
-import { type ChildWorkflowHandle, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { PlannedShipment } from '../activity-types';
 import { TASK_QUEUES } from '../../domain/ids';
 import { plannedShipmentView } from '../../domain/views';
@@ -6,10 +6,9 @@ import { bookkeeping, summarised } from '../activity-options';
 import { cancelShipmentSignal, searchAttributes, shipmentAddressChangedSignal } from '../definitions';
 import { shipmentWorkflowV2, shipmentWorkflowV3 } from '../shipment/workflow';
 import type { ShipmentOutcome } from '../shipment/types';
+import { type ShipmentChild, startOrAdopt } from './adoption';
 import { describeShortages, type OrderJourney } from './order';
 import { refulfil } from './replacement';
-
-type ShipmentChild = ChildWorkflowHandle<typeof shipmentWorkflowV2>;
 
 /**
  * One shipment per warehouse holding the order's stock: planned in the database, started as child
@@ -49,37 +48,41 @@ export async function startShipment(
   // A replacement says which shipment it replaces from its first query on, not once its child has started.
   o.shipments.set(p.shipmentId, { ...plannedShipmentView({ ...p, promisedBy }), ...(replaces ? { replaces } : {}) });
   const startedWith = o.shipTo;
-  const child = await startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
-    workflowId: p.workflowId,
-    taskQueue: TASK_QUEUES.orders,
-    args: [
-      {
-        orderId,
-        shipmentId: p.shipmentId,
-        warehouseCode: p.warehouseCode,
-        customerId: request.customer.id,
-        lines: p.lines,
-        shipTo: startedWith,
-        serviceLevel: request.serviceLevel,
-        promisedBy,
-        timeScale,
-        ...(receivedAt ? { orderReceivedAt: receivedAt } : {}),
-        ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
-      },
-    ],
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    staticSummary:
-      summary ??
-      `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${startedWith.city}`,
-    typedSearchAttributes: [
-      { key: searchAttributes.orderId, value: orderId },
-      { key: searchAttributes.customerId, value: request.customer.id },
-      { key: searchAttributes.warehouse, value: [p.warehouseCode] },
-      { key: searchAttributes.shipmentStatus, value: 'planned' },
-      { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
-      { key: searchAttributes.escalated, value: false },
-    ],
-  });
+  const startOne = () =>
+    startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
+      workflowId: p.workflowId,
+      // A shipment id runs one journey, ever: a start that finds it (after a reset) adopts it (order/adoption.ts).
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      taskQueue: TASK_QUEUES.orders,
+      args: [
+        {
+          orderId,
+          shipmentId: p.shipmentId,
+          warehouseCode: p.warehouseCode,
+          customerId: request.customer.id,
+          lines: p.lines,
+          shipTo: startedWith,
+          serviceLevel: request.serviceLevel,
+          promisedBy,
+          timeScale,
+          ...(receivedAt ? { orderReceivedAt: receivedAt } : {}),
+          ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary:
+        summary ??
+        `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${startedWith.city}`,
+      typedSearchAttributes: [
+        { key: searchAttributes.orderId, value: orderId },
+        { key: searchAttributes.customerId, value: request.customer.id },
+        { key: searchAttributes.warehouse, value: [p.warehouseCode] },
+        { key: searchAttributes.shipmentStatus, value: 'planned' },
+        { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
+        { key: searchAttributes.escalated, value: false },
+      ],
+    });
+  const child = await startOrAdopt(o, p.workflowId, startOne);
   o.children.set(p.shipmentId, child);
   // A cancel or address change accepted while this child was starting did not reach it: pass it on.
   if (o.shipTo !== startedWith) await child.signal(shipmentAddressChangedSignal, o.shipTo);

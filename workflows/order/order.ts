@@ -1,4 +1,4 @@
-import { allHandlersFinished, type ChildWorkflowHandle, condition, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { LineShortage } from '../../domain/inventory';
 import type { OrderView, ShipmentView, TimelineEntry } from '../../domain/journey';
 import {
@@ -20,8 +20,8 @@ import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { Timeline } from '../shared/timeline';
-import type { shipmentWorkflowV2 } from '../shipment/workflow';
 import type { ShipmentOutcome } from '../shipment/types';
+import type { ShipmentChild } from './adoption';
 import type { OrderInput, OrderOutcome } from './types';
 
 /** The order is called off (by a cancel, or by ops at the backorder deadline): release and end as cancelled. */
@@ -56,7 +56,7 @@ export class OrderJourney {
   backorderDeadlineMs: number | undefined;
   /** What the order knows of each shipment: planned lines, then the milestones it heard; the API reads the rest from the shipment. */
   readonly shipments = new Map<string, ShipmentView>();
-  readonly children = new Map<string, ChildWorkflowHandle<typeof shipmentWorkflowV2>>();
+  readonly children = new Map<string, ShipmentChild>();
   readonly outcomes: ShipmentOutcome[] = [];
   readonly timelineEntries: TimelineEntry[];
   readonly timeline: Timeline;

@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { ids } from '../../domain/ids';
+import { orderStatusQuery } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import { JOURNEY_NAMESPACE } from '../support/namespaces';
+
+const run = promisify(execFile);
+
+/** Stages of a shipment still on its journey: a reset then finds it running. */
+const RUNNING = ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking', 'label_created', 'in_transit', 'out_for_delivery'];
+
+/**
+ * Ops reset an order with the real CLI (what the Web UI's Reset does) while its shipment runs, or after it ended.
+ * The new run adopts the shipment its earlier run started instead of failing on its id, and ends as the journey
+ * does: one parcel, one label, the stock moved once.
+ */
+describe('an order reset from the temporal CLI', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney({ server: 'dev', timeScale: 5_760 });
+  });
+  afterAll(() => journey?.teardown());
+
+  const reset = (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
+    run(inject('temporalCliPath'), [
+      'workflow',
+      'reset',
+      '--address',
+      inject('temporalDevAddress'),
+      '--namespace',
+      JOURNEY_NAMESPACE,
+      '--workflow-id',
+      workflowId,
+      '--type',
+      type,
+      '--reason',
+      'ops retry',
+    ]);
+
+  const untilShipmentRow = async (shipmentId: string, statuses: readonly string[]) => {
+    for (let i = 0; i < 1_200; i++) {
+      const row = await journey.database.db.shipment.findUnique({ where: { id: shipmentId } });
+      if (row && statuses.includes(row.status)) return row.status;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${shipmentId} never reached ${statuses.join('/')}`);
+  };
+
+  const runsOf = async (workflowId: string) => {
+    const runs = [];
+    for await (const execution of journey.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
+    return runs;
+  };
+
+  /** Ends the latest run of the order and checks what one journey leaves: one shipment run, one label, a balanced ledger. */
+  const endsAsOneJourney = async (orderId: string) => {
+    const latest = journey.env.client.workflow.getHandle(ids.orderWorkflowId(orderId));
+    const outcome = await latest.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s: { stage: string }) => s.stage)).toEqual(['delivered']);
+    const shipmentId = ids.shipmentId(orderId, 1);
+    expect(await runsOf(ids.shipmentWorkflowId(shipmentId))).toHaveLength(1);
+    expect(await journey.database.db.shipment.count({ where: { orderId } })).toBe(1);
+    expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+    expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('completed');
+    return latest;
+  };
+
+  it('to its first workflow task while its shipment runs: the new run adopts the shipment and completes', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    await untilShipmentRow(ids.shipmentId(orderId, 1), RUNNING);
+    await reset(handle.workflowId, 'FirstWorkflowTask');
+
+    const latest = await endsAsOneJourney(orderId);
+    expect((await latest.query(orderStatusQuery)).timeline).toContainEqual(expect.objectContaining({ label: 'shipment adopted' }));
+    expect((await runsOf(handle.workflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+  });
+
+  it('to its last workflow task while its shipment runs: the new run keeps its child and completes', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    await untilShipmentRow(ids.shipmentId(orderId, 1), ['label_created', 'in_transit', 'out_for_delivery']);
+    await reset(handle.workflowId, 'LastWorkflowTask');
+    await endsAsOneJourney(orderId);
+  });
+
+  it('to its first workflow task once it completed: the new run adopts the finished shipment, nothing is shipped again', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    expect((await handle.result()).stage).toBe('completed');
+    await reset(handle.workflowId, 'FirstWorkflowTask');
+    const latest = await endsAsOneJourney(orderId);
+    expect((await latest.query(orderStatusQuery)).timeline).toContainEqual(expect.objectContaining({ label: 'shipment adopted' }));
+  });
+});

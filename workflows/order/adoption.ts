@@ -1,0 +1,40 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { type ChildWorkflowHandle, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { adoption, summarised } from '../activity-options';
+import type { shipmentWorkflowV2 } from '../shipment/workflow';
+import type { OrderJourney } from './order';
+
+/** What the order needs of a shipment it waits for: its id, its signals, its outcome. */
+export type ShipmentChild = Pick<ChildWorkflowHandle<typeof shipmentWorkflowV2>, 'workflowId' | 'signal' | 'result'>;
+
+/**
+ * Starts a shipment, or adopts it when an earlier run of this order started it: an operator who resets an
+ * order (`temporal workflow reset`, the Web UI's Reset) to a point before its shipments started gets a new
+ * run whose start finds them still running, or finished. Temporal keeps them (a reset does not apply the
+ * parent-close policy), with the stock, pick slot and label they hold; starting them again would fail the
+ * order, and a second journey would pick and label the parcel twice. The adopted shipment is signalled by
+ * its id like a child (its milestones reach this run: they are sent to the order's id) and its outcome is
+ * awaited through an activity (activities/shipment-watch.ts). Never taken by a run that was not reset.
+ */
+export async function startOrAdopt(o: OrderJourney, workflowId: string, start: () => Promise<ShipmentChild>): Promise<ShipmentChild> {
+  try {
+    return await start();
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    o.timeline.note(
+      'note',
+      'shipment adopted',
+      `${workflowId} was started by an earlier run of this order (a reset): waited for, not started again`,
+    );
+    return adoptedShipment(workflowId);
+  }
+}
+
+function adoptedShipment(workflowId: string): ShipmentChild {
+  const external = getExternalWorkflowHandle(workflowId);
+  return {
+    workflowId,
+    signal: (def, ...args) => external.signal(def, ...args),
+    result: () => summarised(adoption.awaitShipmentOutcome, `Wait for ${workflowId}, started before a reset`, { workflowId }),
+  };
+}
