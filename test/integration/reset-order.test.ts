@@ -20,7 +20,7 @@ const RUNNING = ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booki
 describe('an order reset from the temporal CLI', () => {
   let journey: Journey;
   beforeAll(async () => {
-    journey = await startJourney({ server: 'dev', timeScale: 5_760 });
+    journey = await startJourney({ server: 'dev', timeScale: 11_520 });
   });
   afterAll(() => journey?.teardown());
 
