@@ -178,160 +178,89 @@ function labelStage(stages: readonly StageRecord[], nowMs: number): { visits: St
   };
 }
 
-/**
- * Everything that talks to a carrier. These run on the `colis-carriers` task queue so a slow or
- * failing carrier API ties up carrier workers only.
- */
-export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistry; chooseQuote?: ChooseQuote }) {
-  const { db, carriers } = deps;
-  const rhythms = new ScanRhythms(db);
-  /** The currency the order is kept in: quotes are compared, and label costs counted, in it. */
-  const orderCurrencyOf = async (shipmentId: string): Promise<string> =>
+/** What the carrier activities work with: the database, the carriers' APIs, and the carrier decision when this worker makes it. */
+export interface CarrierActivityDeps {
+  db: Db;
+  carriers: CarrierRegistry;
+  chooseQuote?: ChooseQuote;
+}
+
+/** The currency the order is kept in: quotes are compared, and label costs counted, in it. */
+async function orderCurrencyOf(db: Db, shipmentId: string): Promise<string> {
+  return (
     (await db.shipment.findUnique({ where: { id: shipmentId }, select: { order: { select: { currency: true } } } }))?.order.currency ??
-    DEFAULT_CURRENCY;
-  const activeCarriers = async (): Promise<CarrierInfo[]> => {
-    const rows = await db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' } });
-    const configured = new Set(carriers.codes());
-    return rows
-      .filter((r) => configured.has(r.code))
-      .map((r) => {
-        const { pushesScans, pollStallFraction } = parcelTracking(carriers, r.code, r.supportsWebhooks);
-        return {
-          code: r.code,
-          reliability: r.reliability,
-          supportsWebhooks: pushesScans,
-          ...(pollStallFraction === undefined ? {} : { pollStallFraction }),
-        };
-      });
-  };
+    DEFAULT_CURRENCY
+  );
+}
 
-  /**
-   * Buys the label for one booking attempt. Two guards against a second label: our own row
-   * (unique per shipment and attempt) and the carrier's idempotency key, which makes a retry
-   * after a lost response return the label already bought instead of charging again.
-   */
-  const purchase = (input: LabelPurchase, v1Status: boolean): Promise<BookedLabel> =>
-    carrierCall(async () => {
-      const existing = await db.label.findUnique({
-        where: { shipmentId_attempt: { shipmentId: input.shipmentId, attempt: input.attempt } },
-      });
-      if (existing) {
-        const shipment = await db.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
-        return {
-          attempt: existing.attempt,
-          carrierCode: existing.carrierCode,
-          serviceCode: existing.serviceCode,
-          carrierLabelId: existing.carrierLabelId,
-          trackingNumber: existing.trackingNumber,
-          amountCents: existing.costCents ?? existing.amountCents,
-          currency: existing.costCents === null ? existing.currency : await orderCurrencyOf(input.shipmentId),
-          labelUrl: existing.labelUrl ?? '',
-          estimatedDeliveryAt: (shipment.estimatedDeliveryAt ?? shipment.promisedBy).toISOString(),
-          purchasedAt: existing.purchasedAt.toISOString(),
-          ...(await stageWrittenWith(input)),
-        };
-      }
-      const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
-      const api = carriers.get(input.carrierCode);
-      const giveUpAfter = Context.current().info.attempt === 1 ? input.fallbackAfterRefusals : undefined;
-      const label = await buyUnlessUnavailable(api, { ...input.request, idempotencyKey }, giveUpAfter);
-      heartbeat('label bought');
-      const documents = await fetchDocuments(api, label.carrierLabelId);
-      const labelId = `${input.shipmentId}-LBL${input.attempt}`;
-      // The shipment's cost is kept in the order's currency; a label charged in another is converted (the rate shop compared it so).
-      const currency = await orderCurrencyOf(input.shipmentId);
-      const costCents = convertMinor(label.amountCents, label.currency, currency, carriers.fxRates);
-      if (costCents === undefined) {
-        log.warn('label charged in a currency with no configured rate; its cost is counted as charged', {
-          shipmentId: input.shipmentId,
-          charged: label.currency,
-          orderCurrency: currency,
-        });
-      }
-      const cost =
-        costCents === undefined ? { amountCents: label.amountCents, currency: label.currency } : { amountCents: costCents, currency };
-      const stage = input.stage ? labelStage(input.stage.stages, receivedNowMs()) : undefined;
-      await db.$transaction([
-        ...(stage ? stage.visits.map((visit) => upsertStage(db, visit)) : []),
-        db.label.upsert({
-          where: { idempotencyKey },
-          create: {
-            id: labelId,
-            shipmentId: input.shipmentId,
-            attempt: input.attempt,
-            carrierCode: label.carrierCode,
-            serviceCode: label.serviceCode,
-            carrierLabelId: label.carrierLabelId,
-            trackingNumber: label.trackingNumber,
-            idempotencyKey,
-            amountCents: label.amountCents,
-            currency: label.currency,
-            ...(costCents === undefined ? {} : { costCents }),
-            labelUrl: label.labelUrl,
-            purchasedAt: new Date(label.purchasedAt),
-          },
-          update: {},
-        }),
-        db.labelDocument.createMany({
-          data: documents.map((document) => ({ labelId, format: document.format, content: new Uint8Array(document.content) })),
-          skipDuplicates: true,
-        }),
-        db.shipment.update({
-          where: { id: input.shipmentId },
-          data: {
-            ...(v1Status || stage ? { status: 'label_created' as const } : {}),
-            carrierCode: label.carrierCode,
-            serviceCode: label.serviceCode,
-            trackingNumber: label.trackingNumber,
-            estimatedDeliveryAt: new Date(label.estimatedDeliveryAt),
-            shippingCostCents: { increment: cost.amountCents },
-            promiseMiss: input.promiseMiss,
-            ...(input.fastestCostCents !== undefined ? { fastestCostCents: input.fastestCostCents } : {}),
-            ...(input.riskPremiumCents !== undefined ? { riskPremiumCents: { increment: input.riskPremiumCents } } : {}),
-            ...(input.onTimeProbability !== undefined ? { bookedOnTimeProbability: input.onTimeProbability } : {}),
-          },
-        }),
-      ]);
-      return { ...label, ...cost, attempt: input.attempt, ...(stage ? { stageEnteredAt: stage.enteredAt } : {}) };
+async function activeCarriers({ db, carriers }: CarrierActivityDeps): Promise<CarrierInfo[]> {
+  const rows = await db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' } });
+  const configured = new Set(carriers.codes());
+  return rows
+    .filter((r) => configured.has(r.code))
+    .map((r) => {
+      const { pushesScans, pollStallFraction } = parcelTracking(carriers, r.code, r.supportsWebhooks);
+      return {
+        code: r.code,
+        reliability: r.reliability,
+        supportsWebhooks: pushesScans,
+        ...(pollStallFraction === undefined ? {} : { pollStallFraction }),
+      };
     });
+}
 
-  /** A retried purchase whose first attempt committed: the `label_created` visit it wrote, found again by its start. */
-  const stageWrittenWith = async (input: LabelPurchase): Promise<{ stageEnteredAt?: string }> => {
-    const booking = input.stage?.stages.at(-1);
-    if (!booking) return {};
-    const visit = await db.stageTiming.findFirst({
-      where: { shipmentId: input.shipmentId, stage: 'label_created', startedAt: { gte: new Date(booking.startedAt) } },
-      orderBy: { startedAt: 'asc' },
-      select: { startedAt: true },
-    });
-    return visit ? { stageEnteredAt: visit.startedAt.toISOString() } : {};
-  };
-
-  /**
-   * The service to book, decided with the quotes in hand (v3: one activity instead of a rate shop and a
-   * decision task of its own). A decision that fails leaves no choice: the workflow then asks
-   * `chooseCarrierQuote` itself, rather than this activity asking every carrier again on its retry.
-   */
-  const chooseWithShop = async (
-    shipmentId: string,
-    quotes: RateQuote[],
-    list: CarrierInfo[],
-    context: RateShopChoice,
-  ): Promise<CarrierDecision | undefined> => {
-    if (!deps.chooseQuote) return undefined;
-    const reliability = Object.fromEntries(list.map((c) => [c.code, c.reliability]));
+/** One carrier's rates, asked up to QUOTE_ATTEMPTS times; a carrier that stays down or refuses is noted in `unanswered`. */
+async function quoteOneCarrier(
+  carriers: CarrierRegistry,
+  carrierCode: string,
+  request: RateRequest,
+  unanswered: RateShop['unanswered'],
+): Promise<RateQuote[]> {
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.chooseQuote({ shipmentId, quotes, reliability, ...context });
+      return await carriers.get(carrierCode).quote(request);
     } catch (error) {
-      log.warn('carrier choice left to the workflow', { shipmentId, error: error instanceof Error ? error.message : String(error) });
-      return undefined;
+      heartbeat(`${carrierCode} attempt ${attempt}`);
+      const retryable = !isCarrierError(error) || error.retryable;
+      if (!retryable || attempt >= QUOTE_ATTEMPTS) {
+        unanswered.push({ carrierCode, reason: error instanceof Error ? error.message : String(error) });
+        return [];
+      }
+      await pause(QUOTE_BACKOFF_MS[attempt - 1] ?? 2000);
     }
-  };
+  }
+}
 
+/**
+ * The service to book, decided with the quotes in hand (v3: one activity instead of a rate shop and a
+ * decision task of its own). A decision that fails leaves no choice: the workflow then asks
+ * `chooseCarrierQuote` itself, rather than this activity asking every carrier again on its retry.
+ */
+async function chooseWithShop(
+  chooseQuote: ChooseQuote | undefined,
+  shipmentId: string,
+  quotes: RateQuote[],
+  list: CarrierInfo[],
+  context: RateShopChoice,
+): Promise<CarrierDecision | undefined> {
+  if (!chooseQuote) return undefined;
+  const reliability = Object.fromEntries(list.map((c) => [c.code, c.reliability]));
+  try {
+    return await chooseQuote({ shipmentId, quotes, reliability, ...context });
+  } catch (error) {
+    log.warn('carrier choice left to the workflow', { shipmentId, error: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
+}
+
+/** Finding the carriers and their rates. */
+function createRateShopActivities(deps: CarrierActivityDeps) {
+  const { carriers } = deps;
+  const rhythms = new ScanRhythms(deps.db);
   return {
     /** v1: the carriers to ask, with the reliability the choice breaks ties on (v2 gets them with the rates). */
     listCarriers(): Promise<CarrierInfo[]> {
-      return activeCarriers();
+      return activeCarriers(deps);
     },
 
     /**
@@ -341,33 +270,19 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
      */
     async quoteAllCarriers(input: { request: RateRequest; choose?: RateShopChoice }): Promise<RateShop> {
       const list = await Promise.all(
-        (await activeCarriers()).map(async (carrier) => {
+        (await activeCarriers(deps)).map(async (carrier) => {
           const rhythm = await rhythms.of(carrier.code);
           return rhythm ? { ...carrier, stallWindowHours: rhythm.windowHours } : carrier;
         }),
       );
       const unanswered: RateShop['unanswered'] = [];
-      const answers = await Promise.all(
-        list.map(async (carrier) => {
-          for (let attempt = 1; ; attempt++) {
-            try {
-              return await carriers.get(carrier.code).quote(input.request);
-            } catch (error) {
-              heartbeat(`${carrier.code} attempt ${attempt}`);
-              const retryable = !isCarrierError(error) || error.retryable;
-              if (!retryable || attempt >= QUOTE_ATTEMPTS) {
-                unanswered.push({ carrierCode: carrier.code, reason: error instanceof Error ? error.message : String(error) });
-                return [];
-              }
-              await pause(QUOTE_BACKOFF_MS[attempt - 1] ?? 2000);
-            }
-          }
-        }),
-      );
-      const currency = await orderCurrencyOf(input.request.shipmentId);
+      const answers = await Promise.all(list.map((carrier) => quoteOneCarrier(carriers, carrier.code, input.request, unanswered)));
+      const currency = await orderCurrencyOf(deps.db, input.request.shipmentId);
       const compared = quotesIn(currency, answers.flat(), carriers.fxRates);
       for (const left of compared.leftOut) log.warn('quote left out of the rate shop', { shipmentId: input.request.shipmentId, ...left });
-      const choice = input.choose ? await chooseWithShop(input.request.shipmentId, compared.quotes, list, input.choose) : undefined;
+      const choice = input.choose
+        ? await chooseWithShop(deps.chooseQuote, input.request.shipmentId, compared.quotes, list, input.choose)
+        : undefined;
       return {
         carriers: list,
         quotes: compared.quotes,
@@ -381,14 +296,151 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
     quoteRates(input: { carrierCode: string; request: RateRequest }): Promise<RateQuote[]> {
       return carrierCall(() => carriers.get(input.carrierCode).quote(input.request));
     },
+  };
+}
 
+/** A retried purchase whose first attempt committed: the `label_created` visit it wrote, found again by its start. */
+async function stageWrittenWith(db: Db, input: LabelPurchase): Promise<{ stageEnteredAt?: string }> {
+  const booking = input.stage?.stages.at(-1);
+  if (!booking) return {};
+  const visit = await db.stageTiming.findFirst({
+    where: { shipmentId: input.shipmentId, stage: 'label_created', startedAt: { gte: new Date(booking.startedAt) } },
+    orderBy: { startedAt: 'asc' },
+    select: { startedAt: true },
+  });
+  return visit ? { stageEnteredAt: visit.startedAt.toISOString() } : {};
+}
+
+/** The label this booking attempt bought already (a retry after the purchase committed), as the purchase answered it. */
+async function labelBoughtBefore(db: Db, input: LabelPurchase): Promise<BookedLabel | undefined> {
+  const existing = await db.label.findUnique({
+    where: { shipmentId_attempt: { shipmentId: input.shipmentId, attempt: input.attempt } },
+  });
+  if (!existing) return undefined;
+  const shipment = await db.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
+  return {
+    attempt: existing.attempt,
+    carrierCode: existing.carrierCode,
+    serviceCode: existing.serviceCode,
+    carrierLabelId: existing.carrierLabelId,
+    trackingNumber: existing.trackingNumber,
+    amountCents: existing.costCents ?? existing.amountCents,
+    currency: existing.costCents === null ? existing.currency : await orderCurrencyOf(db, input.shipmentId),
+    labelUrl: existing.labelUrl ?? '',
+    estimatedDeliveryAt: (shipment.estimatedDeliveryAt ?? shipment.promisedBy).toISOString(),
+    purchasedAt: existing.purchasedAt.toISOString(),
+    ...(await stageWrittenWith(db, input)),
+  };
+}
+
+/** The label's cost in the order's currency (`costCents`), and the cost the shipment counts: converted, or as charged without a rate. */
+async function labelCost(deps: CarrierActivityDeps, shipmentId: string, label: PurchasedLabel) {
+  // The shipment's cost is kept in the order's currency; a label charged in another is converted (the rate shop compared it so).
+  const currency = await orderCurrencyOf(deps.db, shipmentId);
+  const costCents = convertMinor(label.amountCents, label.currency, currency, deps.carriers.fxRates);
+  if (costCents === undefined) {
+    log.warn('label charged in a currency with no configured rate; its cost is counted as charged', {
+      shipmentId,
+      charged: label.currency,
+      orderCurrency: currency,
+    });
+  }
+  const cost =
+    costCents === undefined ? { amountCents: label.amountCents, currency: label.currency } : { amountCents: costCents, currency };
+  return { costCents, cost };
+}
+
+/** What a bought label writes, in one transaction: the stage visits, the label, its documents, and the shipment booked on it. */
+interface LabelRecord {
+  input: LabelPurchase;
+  idempotencyKey: string;
+  label: PurchasedLabel;
+  documents: LabelDocument[];
+  costCents: number | undefined;
+  countedCents: number;
+  stage: ReturnType<typeof labelStage>;
+  v1Status: boolean;
+}
+
+async function recordLabel(db: Db, record: LabelRecord): Promise<void> {
+  const { input, idempotencyKey, label, documents, costCents, stage } = record;
+  const labelId = `${input.shipmentId}-LBL${input.attempt}`;
+  await db.$transaction([
+    ...(stage ? stage.visits.map((visit) => upsertStage(db, visit)) : []),
+    db.label.upsert({
+      where: { idempotencyKey },
+      create: {
+        id: labelId,
+        shipmentId: input.shipmentId,
+        attempt: input.attempt,
+        carrierCode: label.carrierCode,
+        serviceCode: label.serviceCode,
+        carrierLabelId: label.carrierLabelId,
+        trackingNumber: label.trackingNumber,
+        idempotencyKey,
+        amountCents: label.amountCents,
+        currency: label.currency,
+        ...(costCents === undefined ? {} : { costCents }),
+        labelUrl: label.labelUrl,
+        purchasedAt: new Date(label.purchasedAt),
+      },
+      update: {},
+    }),
+    db.labelDocument.createMany({
+      data: documents.map((document) => ({ labelId, format: document.format, content: new Uint8Array(document.content) })),
+      skipDuplicates: true,
+    }),
+    db.shipment.update({
+      where: { id: input.shipmentId },
+      data: {
+        ...(record.v1Status || stage ? { status: 'label_created' as const } : {}),
+        carrierCode: label.carrierCode,
+        serviceCode: label.serviceCode,
+        trackingNumber: label.trackingNumber,
+        estimatedDeliveryAt: new Date(label.estimatedDeliveryAt),
+        shippingCostCents: { increment: record.countedCents },
+        promiseMiss: input.promiseMiss,
+        ...(input.fastestCostCents !== undefined ? { fastestCostCents: input.fastestCostCents } : {}),
+        ...(input.riskPremiumCents !== undefined ? { riskPremiumCents: { increment: input.riskPremiumCents } } : {}),
+        ...(input.onTimeProbability !== undefined ? { bookedOnTimeProbability: input.onTimeProbability } : {}),
+      },
+    }),
+  ]);
+}
+
+/**
+ * Buys the label for one booking attempt. Two guards against a second label: our own row
+ * (unique per shipment and attempt) and the carrier's idempotency key, which makes a retry
+ * after a lost response return the label already bought instead of charging again.
+ */
+function purchase(deps: CarrierActivityDeps, input: LabelPurchase, v1Status: boolean): Promise<BookedLabel> {
+  return carrierCall(async () => {
+    const existing = await labelBoughtBefore(deps.db, input);
+    if (existing) return existing;
+    const idempotencyKey = `${input.shipmentId}:${input.attempt}`;
+    const api = deps.carriers.get(input.carrierCode);
+    const giveUpAfter = Context.current().info.attempt === 1 ? input.fallbackAfterRefusals : undefined;
+    const label = await buyUnlessUnavailable(api, { ...input.request, idempotencyKey }, giveUpAfter);
+    heartbeat('label bought');
+    const documents = await fetchDocuments(api, label.carrierLabelId);
+    const { costCents, cost } = await labelCost(deps, input.shipmentId, label);
+    const stage = input.stage ? labelStage(input.stage.stages, receivedNowMs()) : undefined;
+    await recordLabel(deps.db, { input, idempotencyKey, label, documents, costCents, countedCents: cost.amountCents, stage, v1Status });
+    return { ...label, ...cost, attempt: input.attempt, ...(stage ? { stageEnteredAt: stage.enteredAt } : {}) };
+  });
+}
+
+/** Buying and voiding labels. */
+function createLabelActivities(deps: CarrierActivityDeps) {
+  const { db, carriers } = deps;
+  return {
     purchaseLabel(input: LabelPurchase): Promise<BookedLabel> {
-      return purchase(input, false);
+      return purchase(deps, input, false);
     },
 
     /** v1 (workflows/v1): the same purchase, and the shipment's status set to label_created; remove with v1. */
     buyLabel(input: LabelPurchase): Promise<BookedLabel> {
-      return purchase(input, true);
+      return purchase(deps, input, true);
     },
 
     /** Voids a label that has not been used; voiding twice is harmless. The refund comes off the shipment's cost. */
@@ -410,7 +462,12 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
         return { voided: true };
       });
     },
+  };
+}
 
+/** Asking the carrier where a parcel is. */
+function createPollingActivities({ db, carriers }: CarrierActivityDeps) {
+  return {
     /** Polling, for carriers without webhooks and as the safety net when webhooks go missing. */
     pollTracking(input: { carrierCode: string; trackingNumber: string }): Promise<CarrierTrackingEvent[]> {
       return carrierCall(async () => {
@@ -426,5 +483,17 @@ export function createCarrierActivities(deps: { db: Db; carriers: CarrierRegistr
         return events.filter((event) => !unmapped.includes(event));
       });
     },
+  };
+}
+
+/**
+ * Everything that talks to a carrier. These run on the `colis-carriers` task queue so a slow or
+ * failing carrier API ties up carrier workers only.
+ */
+export function createCarrierActivities(deps: CarrierActivityDeps) {
+  return {
+    ...createRateShopActivities(deps),
+    ...createLabelActivities(deps),
+    ...createPollingActivities(deps),
   };
 }
