@@ -85,11 +85,8 @@ const WEBHOOK_OF: Partial<Record<ReturnStatus, WebhookEventType>> = {
   cancelled: 'return.cancelled',
 };
 
-/**
- * `starter`: starts a carrier return's workflow right after its row commits; none (a worker without a Temporal client),
- * the API's sweep of unstarted returns starts it, and so does the inspection's call.
- */
-export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker = noRelayWaker, starter?: ReturnStarter) {
+/** Reading a return, moving it forward, and keeping its inbound scans. */
+function createReturnProgressActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker) {
   return {
     loadReturn(input: { returnId: string }): Promise<ReturnFacts> {
       return asActivity(async () => {
@@ -114,6 +111,70 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
       });
     },
 
+    /**
+     * Moves the return to `status` if that is forward from where it is, and tells the shop (and, for
+     * the label, the customer: the return steps with the label link). Answers the status it is in.
+     */
+    advanceReturn(input: { returnId: string; status: ReturnStatus; at: string; reason?: string }): Promise<{ status: ReturnStatus }> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          const row = await lockedReturn(tx, input.returnId);
+          if (!FORWARD[row.status].includes(input.status)) return { result: { status: row.status }, milestones: [] };
+          const at = new Date(input.at);
+          await tx.return.update({
+            where: { id: row.id },
+            data: {
+              status: input.status,
+              ...(input.status === 'received' ? { receivedAt: at } : {}),
+              ...(input.status === 'expired' || input.status === 'cancelled'
+                ? { closedAt: at, closeReason: input.reason ?? input.status }
+                : {}),
+            },
+          });
+          const items =
+            input.status === 'label_created'
+              ? (await tx.returnLine.findMany({ where: { returnId: row.id }, orderBy: { lineNo: 'asc' } })).map((l) => ({
+                  skuCode: l.skuCode,
+                  quantity: l.quantity,
+                }))
+              : [];
+          return { result: { status: input.status }, milestones: statusMilestones(row, input.status, input.reason, items) };
+        }),
+      );
+    },
+
+    recordReturnScans(input: {
+      returnId: string;
+      source: 'webhook' | 'poll';
+      events: NormalisedTrackingEvent[];
+      lastScanAt: string | null;
+    }): Promise<{ stored: number }> {
+      return asActivity(async () => {
+        const stored = await db.returnScan.createMany({
+          data: input.events.map((e) => ({
+            id: `${e.carrierCode}:${e.eventId}`,
+            returnId: input.returnId,
+            carrierCode: e.carrierCode,
+            carrierEventId: e.eventId,
+            trackingNumber: e.trackingNumber,
+            status: e.status,
+            detail: e.detail ?? null,
+            location: e.location ?? null,
+            occurredAt: new Date(e.occurredAt),
+            source: input.source,
+          })),
+          skipDuplicates: true,
+        });
+        if (input.lastScanAt) await db.return.update({ where: { id: input.returnId }, data: { lastScanAt: new Date(input.lastScanAt) } });
+        return { stored: stored.count };
+      });
+    },
+  };
+}
+
+/** Opening the return of a parcel the carrier brought back. */
+function createCarrierReturnActivities(db: Db, waker: RelayWaker, starter: ReturnStarter | undefined) {
+  return {
     /**
      * Opens the return of a parcel the carrier brought back to the warehouse that shipped it: already received (no
      * label, no inbound tracking: the carrier's own scans brought it), its lines the shipment's, waiting for the
@@ -195,66 +256,12 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
         return { returnId: opened.returnId, workflowId: opened.workflowId };
       });
     },
+  };
+}
 
-    /**
-     * Moves the return to `status` if that is forward from where it is, and tells the shop (and, for
-     * the label, the customer: the return steps with the label link). Answers the status it is in.
-     */
-    advanceReturn(input: { returnId: string; status: ReturnStatus; at: string; reason?: string }): Promise<{ status: ReturnStatus }> {
-      return asActivity(() =>
-        withMilestones(db, waker, async (tx) => {
-          const row = await lockedReturn(tx, input.returnId);
-          if (!FORWARD[row.status].includes(input.status)) return { result: { status: row.status }, milestones: [] };
-          const at = new Date(input.at);
-          await tx.return.update({
-            where: { id: row.id },
-            data: {
-              status: input.status,
-              ...(input.status === 'received' ? { receivedAt: at } : {}),
-              ...(input.status === 'expired' || input.status === 'cancelled'
-                ? { closedAt: at, closeReason: input.reason ?? input.status }
-                : {}),
-            },
-          });
-          const items =
-            input.status === 'label_created'
-              ? (await tx.returnLine.findMany({ where: { returnId: row.id }, orderBy: { lineNo: 'asc' } })).map((l) => ({
-                  skuCode: l.skuCode,
-                  quantity: l.quantity,
-                }))
-              : [];
-          return { result: { status: input.status }, milestones: statusMilestones(row, input.status, input.reason, items) };
-        }),
-      );
-    },
-
-    recordReturnScans(input: {
-      returnId: string;
-      source: 'webhook' | 'poll';
-      events: NormalisedTrackingEvent[];
-      lastScanAt: string | null;
-    }): Promise<{ stored: number }> {
-      return asActivity(async () => {
-        const stored = await db.returnScan.createMany({
-          data: input.events.map((e) => ({
-            id: `${e.carrierCode}:${e.eventId}`,
-            returnId: input.returnId,
-            carrierCode: e.carrierCode,
-            carrierEventId: e.eventId,
-            trackingNumber: e.trackingNumber,
-            status: e.status,
-            detail: e.detail ?? null,
-            location: e.location ?? null,
-            occurredAt: new Date(e.occurredAt),
-            source: input.source,
-          })),
-          skipDuplicates: true,
-        });
-        if (input.lastScanAt) await db.return.update({ where: { id: input.returnId }, data: { lastScanAt: new Date(input.lastScanAt) } });
-        return { stored: stored.count };
-      });
-    },
-
+/** Ending a return: stock, refund, and the orders waiting for what came back. */
+function createReturnSettlementActivities(db: Db, waker: RelayWaker) {
+  return {
     /**
      * Ends a return: the inspected goods go back on sale or are written off (ledger movements keyed by
      * return and line, so they are made once), and the shop learns what it owes the customer
@@ -363,6 +370,18 @@ export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker:
         return wake;
       });
     },
+  };
+}
+
+/**
+ * `starter`: starts a carrier return's workflow right after its row commits; none (a worker without a Temporal client),
+ * the API's sweep of unstarted returns starts it, and so does the inspection's call.
+ */
+export function createReturnActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker = noRelayWaker, starter?: ReturnStarter) {
+  return {
+    ...createReturnProgressActivities(db, carriers, waker),
+    ...createCarrierReturnActivities(db, waker, starter),
+    ...createReturnSettlementActivities(db, waker),
   };
 }
 
