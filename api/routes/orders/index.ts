@@ -32,12 +32,25 @@ import { errorResponses } from '../responses';
 
 const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
 
-const orders: FastifyPluginAsyncZod = async (app) => {
-  const uiLink = (workflowId: string) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId);
-  const statusUrl = (orderId: string) => `${app.config.publicUrl ?? ''}/orders/${orderId}`;
-  const trackingSecretKey = app.config.trackingSecret;
-  const trackingUrl = (orderId: string) => `${app.config.publicUrl ?? ''}${trackingPath(orderId, trackingSecretKey)}`;
+type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
 
+/** The links an order's answers carry: its status, its workflow in Temporal's UI, its customer tracking page. */
+interface OrderLinks {
+  uiLink(workflowId: string): string;
+  statusUrl(orderId: string): string;
+  trackingUrl(orderId: string): string;
+}
+
+function orderLinks(app: OrdersApp): OrderLinks {
+  const trackingSecretKey = app.config.trackingSecret;
+  return {
+    uiLink: (workflowId) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId),
+    statusUrl: (orderId) => `${app.config.publicUrl ?? ''}/orders/${orderId}`,
+    trackingUrl: (orderId) => `${app.config.publicUrl ?? ''}${trackingPath(orderId, trackingSecretKey)}`,
+  };
+}
+
+function placeOrderRoute(app: OrdersApp, { uiLink, statusUrl, trackingUrl }: OrderLinks): void {
   app.post(
     '/orders',
     {
@@ -91,7 +104,9 @@ const orders: FastifyPluginAsyncZod = async (app) => {
         });
     },
   );
+}
 
+function listOrdersRoute(app: OrdersApp): void {
   app.get(
     '/orders',
     {
@@ -108,7 +123,9 @@ const orders: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => listOrders(app.db, principalOf(request), request.query),
   );
+}
 
+function orderStatusRoute(app: OrdersApp, { uiLink }: OrderLinks): void {
   app.get(
     '/orders/:id',
     {
@@ -127,7 +144,9 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       return { ...view, source, webUiUrl: uiLink(view.workflowId), ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
     },
   );
+}
 
+function orderTimelineRoute(app: OrdersApp): void {
   app.get(
     '/orders/:id/timeline',
     {
@@ -145,7 +164,10 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       return timelineOf(view, source);
     },
   );
+}
 
+/** Cancels and address changes: recorded as ops actions (idempotent under their key), then sent to the order as updates. */
+function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
   const cancelOrAddress = (
     request: FastifyRequest,
     target: { orderId: string; idempotencyKey: string | undefined; body: unknown },
@@ -200,8 +222,14 @@ const orders: FastifyPluginAsyncZod = async (app) => {
     }
   };
 
-  const mutating = { key: true, body: true, notFound: true, conflict: true, unavailable: true };
+  return cancelOrAddress;
+}
 
+type CancelOrAddress = ReturnType<typeof orderUpdates>;
+
+const mutating = { key: true, body: true, notFound: true, conflict: true, unavailable: true };
+
+function cancelOrderRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): void {
   app.post(
     '/orders/:id/cancel',
     {
@@ -228,7 +256,9 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       return body;
     },
   );
+}
 
+function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): void {
   app.post(
     '/orders/:id/address',
     {
@@ -262,6 +292,17 @@ const orders: FastifyPluginAsyncZod = async (app) => {
       return body;
     },
   );
+}
+
+const orders: FastifyPluginAsyncZod = async (app) => {
+  const links = orderLinks(app);
+  placeOrderRoute(app, links);
+  listOrdersRoute(app);
+  orderStatusRoute(app, links);
+  orderTimelineRoute(app);
+  const cancelOrAddress = orderUpdates(app, links);
+  cancelOrderRoute(app, cancelOrAddress);
+  changeAddressRoute(app, cancelOrAddress);
 };
 
 export function timelineOf(view: OrderView, source: TimelineResponse['source']): TimelineResponse {
