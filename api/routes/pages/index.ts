@@ -187,94 +187,88 @@ function returnRequestFromForm(form: Record<string, unknown>) {
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
 }
 
-const pages: FastifyPluginAsyncZod = async (app) => {
-  const secret = app.config.trackingSecret;
+type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
 
+/** An ops page: an empty frame that ops.js fills through the JSON API. */
+interface OpsPage {
+  path: string;
+  title: string;
+  nav: NonNullable<Parameters<typeof page>[0]['nav']>;
+  pageId: string;
+  body: string;
+}
+
+const OPS_PAGES: readonly OpsPage[] = [
+  {
+    path: '/ops',
+    title: 'Colis — process',
+    nav: 'ops',
+    pageId: 'process',
+    body:
+      '<h1>Process chart</h1><div class="toolbar"><label for="window">Window</label>' +
+      '<select id="window"><option value="hour">last hour</option><option value="day" selected>last day</option><option value="week">last week</option></select>' +
+      '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div><div id="chart" class="chart"></div>',
+  },
+  {
+    path: '/ops/escalations',
+    title: 'Colis — open escalations',
+    nav: 'escalations',
+    pageId: 'escalations',
+    body:
+      '<h1>Open escalations</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Severity</th><th>Reason</th><th>Order / shipment</th><th>Detail</th><th>Opened</th><th>Decide</th></tr></thead>' +
+      '<tbody id="escalations"></tbody></table>' +
+      '<section class="card" id="unmapped-section" hidden><h2>Carrier status codes not understood</h2>' +
+      '<p class="status">Stored and shown in their orders\' timelines, but they change no status: extend the mapping in domain/tracking-codes.ts.</p>' +
+      '<table><thead><tr><th>Carrier</th><th>Code</th><th>Scans</th><th>Shipments</th><th>Last seen</th><th>Example</th></tr></thead>' +
+      '<tbody id="unmapped"></tbody></table></section>',
+  },
+  {
+    path: '/ops/webhooks',
+    title: 'Colis — failed webhooks',
+    nav: 'webhooks',
+    pageId: 'webhooks',
+    body:
+      '<h1>Webhooks parked after three days of failures</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Order</th><th>Event</th><th>Subscription</th><th>Attempts</th><th>Last answer</th><th>Parked</th><th>Replay</th></tr></thead>' +
+      '<tbody id="deliveries"></tbody></table>',
+  },
+  {
+    path: '/ops/returns',
+    title: 'Colis — returns',
+    nav: 'returns',
+    pageId: 'returns',
+    body:
+      '<h1>Return parcels on their way or at a warehouse</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Order</th><th>Return</th><th>Items</th><th>Reason · status</th><th>Warehouse · parcel</th><th>Inspection</th></tr></thead>' +
+      '<tbody id="returns"></tbody></table>',
+  },
+  {
+    path: '/ops/claims',
+    title: 'Colis — carrier claims',
+    nav: 'claims',
+    pageId: 'claims',
+    body:
+      '<h1>Carrier claims for re-shipped parcels</h1><div class="toolbar"><label for="claim-status">Show</label>' +
+      '<select id="claim-status"><option value="">every claim</option><option value="open">open: to file</option>' +
+      '<option value="submitted">submitted: waiting for the carrier</option><option value="paid">paid</option><option value="refused">refused</option></select>' +
+      '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Claim</th><th>Order / shipment</th><th>Carrier · parcel</th><th>Reason</th><th>Amount</th><th>Status</th><th>Moved by</th><th>Next</th></tr></thead>' +
+      '<tbody id="claims"></tbody></table>',
+  },
+];
+
+/** The ops pages' script, the frames it fills, and the one order's page. */
+function opsPageRoutes(app: PagesApp): void {
   app.get('/ops/assets/ops.js', { config: publicAccess, schema: hidden }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),
   );
 
-  app.get('/ops', { config: publicAccess, schema: hidden }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      page({
-        title: 'Colis — process',
-        nav: 'ops',
-        script: true,
-        pageId: 'process',
-        body:
-          '<h1>Process chart</h1><div class="toolbar"><label for="window">Window</label>' +
-          '<select id="window"><option value="hour">last hour</option><option value="day" selected>last day</option><option value="week">last week</option></select>' +
-          '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div><div id="chart" class="chart"></div>',
-      }),
-    ),
-  );
-
-  app.get('/ops/escalations', { config: publicAccess, schema: hidden }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      page({
-        title: 'Colis — open escalations',
-        nav: 'escalations',
-        script: true,
-        pageId: 'escalations',
-        body:
-          '<h1>Open escalations</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
-          '<table><thead><tr><th>Severity</th><th>Reason</th><th>Order / shipment</th><th>Detail</th><th>Opened</th><th>Decide</th></tr></thead>' +
-          '<tbody id="escalations"></tbody></table>' +
-          '<section class="card" id="unmapped-section" hidden><h2>Carrier status codes not understood</h2>' +
-          '<p class="status">Stored and shown in their orders\' timelines, but they change no status: extend the mapping in domain/tracking-codes.ts.</p>' +
-          '<table><thead><tr><th>Carrier</th><th>Code</th><th>Scans</th><th>Shipments</th><th>Last seen</th><th>Example</th></tr></thead>' +
-          '<tbody id="unmapped"></tbody></table></section>',
-      }),
-    ),
-  );
-
-  app.get('/ops/webhooks', { config: publicAccess, schema: hidden }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      page({
-        title: 'Colis — failed webhooks',
-        nav: 'webhooks',
-        script: true,
-        pageId: 'webhooks',
-        body:
-          '<h1>Webhooks parked after three days of failures</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
-          '<table><thead><tr><th>Order</th><th>Event</th><th>Subscription</th><th>Attempts</th><th>Last answer</th><th>Parked</th><th>Replay</th></tr></thead>' +
-          '<tbody id="deliveries"></tbody></table>',
-      }),
-    ),
-  );
-
-  app.get('/ops/returns', { config: publicAccess, schema: hidden }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      page({
-        title: 'Colis — returns',
-        nav: 'returns',
-        script: true,
-        pageId: 'returns',
-        body:
-          '<h1>Return parcels on their way or at a warehouse</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
-          '<table><thead><tr><th>Order</th><th>Return</th><th>Items</th><th>Reason · status</th><th>Warehouse · parcel</th><th>Inspection</th></tr></thead>' +
-          '<tbody id="returns"></tbody></table>',
-      }),
-    ),
-  );
-
-  app.get('/ops/claims', { config: publicAccess, schema: hidden }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      page({
-        title: 'Colis — carrier claims',
-        nav: 'claims',
-        script: true,
-        pageId: 'claims',
-        body:
-          '<h1>Carrier claims for re-shipped parcels</h1><div class="toolbar"><label for="claim-status">Show</label>' +
-          '<select id="claim-status"><option value="">every claim</option><option value="open">open: to file</option>' +
-          '<option value="submitted">submitted: waiting for the carrier</option><option value="paid">paid</option><option value="refused">refused</option></select>' +
-          '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
-          '<table><thead><tr><th>Claim</th><th>Order / shipment</th><th>Carrier · parcel</th><th>Reason</th><th>Amount</th><th>Status</th><th>Moved by</th><th>Next</th></tr></thead>' +
-          '<tbody id="claims"></tbody></table>',
-      }),
-    ),
-  );
+  for (const { path, title, nav, pageId, body } of OPS_PAGES) {
+    app.get(path, { config: publicAccess, schema: hidden }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(page({ title, nav, script: true, pageId, body })),
+    );
+  }
 
   app.get(
     '/ops/orders/:id',
@@ -297,13 +291,13 @@ const pages: FastifyPluginAsyncZod = async (app) => {
       );
     },
   );
+}
 
-  // The return form posts as a browser does: application/x-www-form-urlencoded (this plugin's routes only).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
+type TrackingPage = (orderId: string, token: string, message?: string) => Promise<string>;
 
-  const trackingPage = async (orderId: string, token: string, message?: string) => {
+/** The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any). */
+function trackingPageOf(app: PagesApp): TrackingPage {
+  return async (orderId, token, message) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
     const options = await returnOptions(app.db, orderId, app.config.timeScale);
     return trackingHtml(view, {
@@ -313,7 +307,11 @@ const pages: FastifyPluginAsyncZod = async (app) => {
       ...(message ? { message } : {}),
     });
   };
+}
 
+/** The tracking page's return form, posted by the customer's browser. */
+function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
+  const secret = app.config.trackingSecret;
   app.post(
     '/track/:orderId/returns',
     {
@@ -358,7 +356,10 @@ const pages: FastifyPluginAsyncZod = async (app) => {
         .send();
     },
   );
+}
 
+function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
+  const secret = app.config.trackingSecret;
   app.get(
     '/track/:orderId',
     {
@@ -376,6 +377,17 @@ const pages: FastifyPluginAsyncZod = async (app) => {
         .send(await trackingPage(orderId, request.query.t ?? trackingToken(orderId, secret)));
     },
   );
+}
+
+const pages: FastifyPluginAsyncZod = async (app) => {
+  opsPageRoutes(app);
+  // The return form posts as a browser does: application/x-www-form-urlencoded (this plugin's routes only).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+  const trackingPage = trackingPageOf(app);
+  returnFormRoute(app, trackingPage);
+  trackingPageRoute(app, trackingPage);
 };
 
 export default pages;
