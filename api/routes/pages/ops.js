@@ -1,13 +1,15 @@
 // The ops pages' only script (served from /ops/assets/ops.js, so the CSP needs no inline script).
 // The ops key is typed once per tab, kept in sessionStorage and sent as X-Api-Key; it is never in the HTML.
-(() => {
-  var KEY = 'colis-ops-key';
-  var pageId = document.body.getAttribute('data-page');
+// A classic script whose names are all `const` inside the block below (a function declaration there would
+// land on `window` in a classic script), so none of them is a global.
+{
+  const KEY = 'colis-ops-key';
+  const pageId = document.body.getAttribute('data-page');
 
-  function key() {
+  const key = () => {
     return sessionStorage.getItem(KEY) || '';
-  }
-  function el(tag, attrs, children) {
+  };
+  const el = (tag, attrs, children) => {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach((name) => {
       if (name === 'text') node.textContent = attrs[name];
@@ -17,16 +19,16 @@
       node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
     });
     return node;
-  }
-  function setStatus(text, isError) {
+  };
+  const setStatus = (text, isError) => {
     var status = document.getElementById('status');
     if (!status) return;
     status.textContent = text;
     status.className = isError ? 'error' : 'status';
-  }
+  };
   // Decisions that cannot be undone: the page asks for a confirmation before sending them.
-  var DESTRUCTIVE = ['cancel', 'refund'];
-  function api(method, url, body, idempotencyKey) {
+  const DESTRUCTIVE = ['cancel', 'refund'];
+  const api = (method, url, body, idempotencyKey) => {
     if (!key()) {
       setStatus('Enter the ops key (top right) to load this page.', true);
       return Promise.reject(new Error('no key'));
@@ -49,18 +51,18 @@
         return data;
       });
     });
-  }
-  function when(iso) {
+  };
+  const when = (iso) => {
     if (!iso) return '–';
     return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-  }
-  function fail(error) {
+  };
+  const fail = (error) => {
     if (error && error.message !== 'no key') setStatus(error.message, true);
-  }
+  };
 
   // ---- key panel ---------------------------------------------------------------------------
-  var form = document.getElementById('key-panel');
-  var input = document.getElementById('ops-key');
+  const form = document.getElementById('key-panel');
+  const input = document.getElementById('ops-key');
   if (form && input) {
     if (key()) input.placeholder = 'key set for this tab';
     form.addEventListener('submit', (event) => {
@@ -75,7 +77,7 @@
   }
 
   // ---- process chart -----------------------------------------------------------------------
-  function loadChart() {
+  const loadChart = () => {
     var select = document.getElementById('window');
     var chart = document.getElementById('chart');
     var query = `window=${encodeURIComponent(select.value)}`;
@@ -87,10 +89,73 @@
       chart.setAttribute('data-loaded', 'true');
       setStatus(`Updated ${new Date().toLocaleTimeString()} · refreshes every 15 s`);
     }, fail);
-  }
+  };
 
   // ---- escalations -------------------------------------------------------------------------
-  function loadEscalations() {
+  const escalationRow = (item) => {
+    var actions = el('td', { class: 'actions' });
+    var row = el('tr', { 'data-escalation': item.escalationId }, [
+      el('td', {}, [el('span', { class: `sev sev-${item.severity}`, text: item.severity })]),
+      el('td', { text: item.reason.replace(/_/g, ' ') }),
+      el('td', {}, [
+        el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId }),
+        el('br'),
+        document.createTextNode(item.shipmentId || ''),
+      ]),
+      el('td', { text: item.detail }),
+      el('td', { text: when(item.openedAt) }),
+      actions,
+    ]);
+    // One Idempotency-Key per escalation shown: a double click or a retry after a lost answer applies the decision once.
+    var idempotencyKey = `ops-page-${item.escalationId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    function send(decision) {
+      Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
+        b.disabled = true;
+      });
+      setStatus(`Sending "${decision}" for ${item.escalationId}…`);
+      api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKey).then(
+        () => {
+          actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
+          row.setAttribute('data-resolved', decision);
+          setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
+        },
+        (error) => {
+          showDecisions();
+          fail(error);
+        },
+      );
+    }
+    // Cancel and refund cannot be undone: they ask once more, in the row, before anything is sent.
+    function confirmFirst(decision) {
+      var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': decision }, [
+        el('strong', {
+          text: `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. `,
+        }),
+      ]);
+      var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': decision, text: `Yes, ${decision}` });
+      var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': decision, text: 'Keep it' });
+      yes.addEventListener('click', () => send(decision));
+      no.addEventListener('click', () => {
+        showDecisions();
+        setStatus('Nothing was sent.');
+      });
+      question.append(yes, no);
+      actions.replaceChildren(question);
+      no.focus();
+    }
+    function showDecisions() {
+      actions.replaceChildren();
+      item.allowedDecisions.forEach((decision) => {
+        var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
+        button.addEventListener('click', () => (DESTRUCTIVE.indexOf(decision) >= 0 ? confirmFirst(decision) : send(decision)));
+        actions.appendChild(button);
+      });
+    }
+    showDecisions();
+    return row;
+  };
+
+  const loadEscalations = () => {
     var body = document.getElementById('escalations');
     setStatus('Loading…');
     return api('GET', '/escalations?open=true&limit=100').then((list) => {
@@ -98,75 +163,45 @@
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No open escalation. Everything is moving.' })]));
       }
-      list.items.forEach((item) => {
-        var actions = el('td', { class: 'actions' });
-        var row = el('tr', { 'data-escalation': item.escalationId }, [
-          el('td', {}, [el('span', { class: `sev sev-${item.severity}`, text: item.severity })]),
-          el('td', { text: item.reason.replace(/_/g, ' ') }),
-          el('td', {}, [
-            el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId }),
-            el('br'),
-            document.createTextNode(item.shipmentId || ''),
-          ]),
-          el('td', { text: item.detail }),
-          el('td', { text: when(item.openedAt) }),
-          actions,
-        ]);
-        // One Idempotency-Key per escalation shown: a double click or a retry after a lost answer applies the decision once.
-        var idempotencyKey = `ops-page-${item.escalationId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-        function send(decision) {
-          Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
-            b.disabled = true;
-          });
-          setStatus(`Sending "${decision}" for ${item.escalationId}…`);
-          api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKey).then(
-            () => {
-              actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
-              row.setAttribute('data-resolved', decision);
-              setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
-            },
-            (error) => {
-              showDecisions();
-              fail(error);
-            },
-          );
-        }
-        // Cancel and refund cannot be undone: they ask once more, in the row, before anything is sent.
-        function confirmFirst(decision) {
-          var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': decision }, [
-            el('strong', {
-              text: `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. `,
-            }),
-          ]);
-          var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': decision, text: `Yes, ${decision}` });
-          var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': decision, text: 'Keep it' });
-          yes.addEventListener('click', () => send(decision));
-          no.addEventListener('click', () => {
-            showDecisions();
-            setStatus('Nothing was sent.');
-          });
-          question.append(yes, no);
-          actions.replaceChildren(question);
-          no.focus();
-        }
-        function showDecisions() {
-          actions.replaceChildren();
-          item.allowedDecisions.forEach((decision) => {
-            var button = el('button', { class: 'decision', type: 'button', 'data-decision': decision, text: decision.replace(/_/g, ' ') });
-            button.addEventListener('click', () => (DESTRUCTIVE.indexOf(decision) >= 0 ? confirmFirst(decision) : send(decision)));
-            actions.appendChild(button);
-          });
-        }
-        showDecisions();
-        body.appendChild(row);
-      });
+      for (const item of list.items) body.appendChild(escalationRow(item));
       body.setAttribute('data-loaded', 'true');
       setStatus(`${list.items.length} open escalation(s) · ${new Date().toLocaleTimeString()}`);
     }, fail);
-  }
+  };
 
   // ---- parked webhooks ---------------------------------------------------------------------
-  function loadWebhooks() {
+  const parkedWebhookRow = (item) => {
+    var action = el('td', {});
+    var row = el('tr', { 'data-delivery': item.id }, [
+      el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
+      el('td', { text: `#${item.sequence} ${item.type}` }),
+      el('td', { text: item.subscriptionId }),
+      el('td', { text: String(item.attempts) }),
+      el('td', { text: item.lastError || (item.lastStatusCode ? `HTTP ${item.lastStatusCode}` : '–') }),
+      el('td', { text: when(item.failedAt) }),
+      action,
+    ]);
+    var button = el('button', { class: 'decision', type: 'button', 'data-replay': item.id, text: 'replay' });
+    button.addEventListener('click', () => {
+      button.disabled = true;
+      setStatus(`Replaying ${item.id}…`);
+      api('POST', `/webhooks/deliveries/${encodeURIComponent(item.id)}/replay`).then(
+        () => {
+          action.replaceChildren(el('span', { class: 'done', text: 'sent again' }));
+          row.setAttribute('data-replayed', 'true');
+          setStatus(`Delivery ${item.id} is being sent again; it retries for three more days if the shop still fails.`);
+        },
+        (error) => {
+          button.disabled = false;
+          fail(error);
+        },
+      );
+    });
+    action.appendChild(button);
+    return row;
+  };
+
+  const loadWebhooks = () => {
     var body = document.getElementById('deliveries');
     setStatus('Loading…');
     return api('GET', '/webhooks/deliveries?status=failed&limit=200').then((list) => {
@@ -174,45 +209,94 @@
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '7', text: 'No parked webhook. Every shop endpoint is answering.' })]));
       }
-      list.items.forEach((item) => {
-        var action = el('td', {});
-        var row = el('tr', { 'data-delivery': item.id }, [
-          el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
-          el('td', { text: `#${item.sequence} ${item.type}` }),
-          el('td', { text: item.subscriptionId }),
-          el('td', { text: String(item.attempts) }),
-          el('td', { text: item.lastError || (item.lastStatusCode ? `HTTP ${item.lastStatusCode}` : '–') }),
-          el('td', { text: when(item.failedAt) }),
-          action,
-        ]);
-        var button = el('button', { class: 'decision', type: 'button', 'data-replay': item.id, text: 'replay' });
-        button.addEventListener('click', () => {
-          button.disabled = true;
-          setStatus(`Replaying ${item.id}…`);
-          api('POST', `/webhooks/deliveries/${encodeURIComponent(item.id)}/replay`).then(
-            () => {
-              action.replaceChildren(el('span', { class: 'done', text: 'sent again' }));
-              row.setAttribute('data-replayed', 'true');
-              setStatus(`Delivery ${item.id} is being sent again; it retries for three more days if the shop still fails.`);
-            },
-            (error) => {
-              button.disabled = false;
-              fail(error);
-            },
-          );
-        });
-        action.appendChild(button);
-        body.appendChild(row);
-      });
+      for (const item of list.items) body.appendChild(parkedWebhookRow(item));
       body.setAttribute('data-loaded', 'true');
       setStatus(`${list.items.length} parked webhook(s) · ${new Date().toLocaleTimeString()}`);
     }, fail);
-  }
+  };
 
   // ---- returns at the warehouse --------------------------------------------------------------
   // One click per parcel: every unit back on sale, or every unit written off as damaged; a mixed
   // finding goes through POST /returns/{id}/inspection with the units per line.
-  function loadReturns() {
+  const returnRow = (item) => {
+    var action = el('td', {});
+    // One Idempotency-Key per return shown: a double click or a retry after a lost answer records one inspection.
+    var idempotencyKey = `ops-page-${item.returnId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    var row = el('tr', { 'data-return': item.returnId }, [
+      el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
+      el('td', { text: item.returnId }),
+      el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
+      el('td', { text: `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` }),
+      // A carrier return has no return label: it is the outbound parcel, brought back.
+      el('td', {
+        text: `${item.warehouseCode} · ${item.trackingNumber || (item.shipmentId ? `brought back: ${item.shipmentId}` : '–')}`,
+      }),
+      action,
+    ]);
+    function inspect(kind) {
+      action.querySelectorAll('button').forEach((b) => {
+        b.disabled = true;
+      });
+      setStatus(`Recording the inspection of ${item.returnId}…`);
+      var lines = item.lines.map((l) => ({
+        lineNo: l.lineNo,
+        restock: kind === 'restock' ? l.quantity : 0,
+        writeOff: kind === 'restock' ? 0 : l.quantity,
+      }));
+      api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
+        (done) => {
+          // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
+          var settled = done.channel === 'carrier' && done.refundCents === 0;
+          var money = `${(done.refundCents / 100).toFixed(2)} ${done.currency}`;
+          action.replaceChildren(el('span', { class: 'done', text: settled ? 'no refund due' : `refund due ${money}` }));
+          row.setAttribute('data-inspected', kind);
+          setStatus(
+            settled
+              ? `Return ${item.returnId} inspected; the customer was settled when ops answered the parcel's escalation.`
+              : `Return ${item.returnId} inspected; the shop was told the refund due.`,
+          );
+        },
+        (error) => {
+          showChoices();
+          fail(error);
+        },
+      );
+    }
+    // Writing every unit off cannot be undone (the goods never go back on sale): the row asks once more first.
+    function confirmWriteOff() {
+      var units = item.lines.reduce((n, l) => n + l.quantity, 0);
+      var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': 'write_off' }, [
+        el('strong', {
+          text: `Write off all ${units} unit(s) of ${item.returnId} as damaged? They never go back on sale. This cannot be undone. `,
+        }),
+      ]);
+      var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': 'write_off', text: 'Yes, write off' });
+      var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': 'write_off', text: 'Keep it' });
+      yes.addEventListener('click', () => inspect('write_off'));
+      no.addEventListener('click', () => {
+        showChoices();
+        setStatus('Nothing was sent.');
+      });
+      question.append(yes, no);
+      action.replaceChildren(question);
+      no.focus();
+    }
+    function showChoices() {
+      action.replaceChildren();
+      [
+        ['restock', 'restock all'],
+        ['write_off', 'write off all'],
+      ].forEach((choice) => {
+        var button = el('button', { class: 'decision', type: 'button', 'data-inspect': choice[0], text: choice[1] });
+        button.addEventListener('click', () => (choice[0] === 'write_off' ? confirmWriteOff() : inspect('restock')));
+        action.appendChild(button);
+      });
+    }
+    showChoices();
+    return row;
+  };
+
+  const loadReturns = () => {
     var body = document.getElementById('returns');
     setStatus('Loading…');
     return Promise.all([api('GET', '/returns?status=received&limit=200'), api('GET', '/returns?status=in_transit&limit=200')]).then(
@@ -221,103 +305,111 @@
         body.replaceChildren();
         if (items.length === 0)
           body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No return parcel is on its way or waiting.' })]));
-        items.forEach((item) => {
-          var action = el('td', {});
-          // One Idempotency-Key per return shown: a double click or a retry after a lost answer records one inspection.
-          var idempotencyKey = `ops-page-${item.returnId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-          var row = el('tr', { 'data-return': item.returnId }, [
-            el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
-            el('td', { text: item.returnId }),
-            el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
-            el('td', { text: `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` }),
-            // A carrier return has no return label: it is the outbound parcel, brought back.
-            el('td', {
-              text: `${item.warehouseCode} · ${item.trackingNumber || (item.shipmentId ? `brought back: ${item.shipmentId}` : '–')}`,
-            }),
-            action,
-          ]);
-          function inspect(kind) {
-            action.querySelectorAll('button').forEach((b) => {
-              b.disabled = true;
-            });
-            setStatus(`Recording the inspection of ${item.returnId}…`);
-            var lines = item.lines.map((l) => ({
-              lineNo: l.lineNo,
-              restock: kind === 'restock' ? l.quantity : 0,
-              writeOff: kind === 'restock' ? 0 : l.quantity,
-            }));
-            api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
-              (done) => {
-                // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
-                var settled = done.channel === 'carrier' && done.refundCents === 0;
-                var money = `${(done.refundCents / 100).toFixed(2)} ${done.currency}`;
-                action.replaceChildren(el('span', { class: 'done', text: settled ? 'no refund due' : `refund due ${money}` }));
-                row.setAttribute('data-inspected', kind);
-                setStatus(
-                  settled
-                    ? `Return ${item.returnId} inspected; the customer was settled when ops answered the parcel's escalation.`
-                    : `Return ${item.returnId} inspected; the shop was told the refund due.`,
-                );
-              },
-              (error) => {
-                showChoices();
-                fail(error);
-              },
-            );
-          }
-          // Writing every unit off cannot be undone (the goods never go back on sale): the row asks once more first.
-          function confirmWriteOff() {
-            var units = item.lines.reduce((n, l) => n + l.quantity, 0);
-            var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': 'write_off' }, [
-              el('strong', {
-                text: `Write off all ${units} unit(s) of ${item.returnId} as damaged? They never go back on sale. This cannot be undone. `,
-              }),
-            ]);
-            var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': 'write_off', text: 'Yes, write off' });
-            var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': 'write_off', text: 'Keep it' });
-            yes.addEventListener('click', () => inspect('write_off'));
-            no.addEventListener('click', () => {
-              showChoices();
-              setStatus('Nothing was sent.');
-            });
-            question.append(yes, no);
-            action.replaceChildren(question);
-            no.focus();
-          }
-          function showChoices() {
-            action.replaceChildren();
-            [
-              ['restock', 'restock all'],
-              ['write_off', 'write off all'],
-            ].forEach((choice) => {
-              var button = el('button', { class: 'decision', type: 'button', 'data-inspect': choice[0], text: choice[1] });
-              button.addEventListener('click', () => (choice[0] === 'write_off' ? confirmWriteOff() : inspect('restock')));
-              action.appendChild(button);
-            });
-          }
-          showChoices();
-          body.appendChild(row);
-        });
+        for (const item of items) body.appendChild(returnRow(item));
         body.setAttribute('data-loaded', 'true');
         setStatus(`${items.length} return parcel(s) · ${new Date().toLocaleTimeString()}`);
       },
       fail,
     );
-  }
+  };
 
   // ---- carrier claims ------------------------------------------------------------------------
   // A claim moves open → submitted (filed with the carrier) → paid or refused. Every move is final (no way
   // back), so each asks once more in the row, with an optional note, before it is sent; the calling key is
   // recorded as who moved it.
-  var CLAIM_MOVES = {
+  const CLAIM_MOVES = {
     submitted: { button: 'submit to carrier', ask: 'Mark as filed with the carrier', done: 'filed with the carrier' },
     paid: { button: 'settle: carrier paid', ask: 'Record that the carrier paid', done: 'settled: paid' },
     refused: { button: 'reject: carrier refused', ask: 'Record that the carrier refused', done: 'rejected: refused' },
   };
-  function money(cents, currency) {
+  const money = (cents, currency) => {
     return `${(cents / 100).toFixed(2)} ${currency}`;
-  }
-  function loadClaims() {
+  };
+  const claimRow = (claim) => {
+    var statusCell = el('td', {});
+    var byCell = el('td', {});
+    var actions = el('td', { class: 'actions' });
+    var row = el('tr', { 'data-claim': claim.claimId }, [
+      el('td', { text: claim.claimId }),
+      el('td', {}, [
+        el('a', { href: `/ops/orders/${encodeURIComponent(claim.orderId)}`, text: claim.orderId }),
+        el('br'),
+        document.createTextNode(claim.shipmentId),
+      ]),
+      el('td', { text: `${claim.carrierCode} · ${claim.trackingNumber}` }),
+      el('td', { text: claim.reason }),
+      el('td', { class: 'amount', text: money(claim.amountCents, claim.currency) }),
+      statusCell,
+      byCell,
+      actions,
+    ]);
+    function show(current) {
+      row.setAttribute('data-status', current.status);
+      statusCell.replaceChildren(el('span', { class: `claim claim-${current.status}`, text: current.status }));
+      byCell.replaceChildren(
+        document.createTextNode(`${current.updatedBy} · ${when(current.updatedAt)}`),
+        ...(current.note ? [el('br'), el('small', { text: current.note })] : []),
+      );
+      actions.replaceChildren();
+      current.nextStatuses.forEach((next) => {
+        var button = el('button', { class: 'decision', type: 'button', 'data-move': next, text: CLAIM_MOVES[next].button });
+        button.addEventListener('click', () => confirmMove(current, next));
+        actions.appendChild(button);
+      });
+      if (current.nextStatuses.length === 0) actions.appendChild(el('span', { class: 'done', text: 'final' }));
+    }
+    function confirmMove(current, next) {
+      var note = el('input', {
+        type: 'text',
+        maxlength: '500',
+        placeholder: 'note (optional)',
+        'aria-label': 'Note',
+        'data-note': next,
+      });
+      var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': next }, [
+        el('strong', { text: `${CLAIM_MOVES[next].ask} for ${money(current.amountCents, current.currency)}? This cannot be undone. ` }),
+        note,
+      ]);
+      var yes = el('button', {
+        class: 'decision danger',
+        type: 'button',
+        'data-confirm-yes': next,
+        text: `Yes, ${CLAIM_MOVES[next].button}`,
+      });
+      var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': next, text: 'Keep it' });
+      // One Idempotency-Key per move shown: a double click or a retry after a lost answer moves the claim once.
+      var idempotencyKey = `ops-page-${current.claimId}-${next}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+      yes.addEventListener('click', () => {
+        yes.disabled = true;
+        no.disabled = true;
+        setStatus(`Recording ${next} for ${current.claimId}…`);
+        var payload = { status: next };
+        if (note.value.trim() !== '') payload.note = note.value.trim();
+        api('POST', `/claims/${encodeURIComponent(current.claimId)}/status`, payload, idempotencyKey).then(
+          (moved) => {
+            show(moved);
+            row.setAttribute('data-moved', next);
+            setStatus(`Claim ${moved.claimId} ${CLAIM_MOVES[next].done}, recorded as ${moved.updatedBy}.`);
+          },
+          (error) => {
+            show(current);
+            fail(error);
+          },
+        );
+      });
+      no.addEventListener('click', () => {
+        show(current);
+        setStatus('Nothing was sent.');
+      });
+      question.append(yes, no);
+      actions.replaceChildren(question);
+      no.focus();
+    }
+    show(claim);
+    return row;
+  };
+
+  const loadClaims = () => {
     var body = document.getElementById('claims');
     var filter = document.getElementById('claim-status');
     var query = filter.value ? `&status=${encodeURIComponent(filter.value)}` : '';
@@ -325,97 +417,15 @@
     return api('GET', `/claims?limit=200${query}`).then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) body.appendChild(el('tr', {}, [el('td', { colspan: '8', text: 'No carrier claim here.' })]));
-      list.items.forEach((claim) => {
-        var statusCell = el('td', {});
-        var byCell = el('td', {});
-        var actions = el('td', { class: 'actions' });
-        var row = el('tr', { 'data-claim': claim.claimId }, [
-          el('td', { text: claim.claimId }),
-          el('td', {}, [
-            el('a', { href: `/ops/orders/${encodeURIComponent(claim.orderId)}`, text: claim.orderId }),
-            el('br'),
-            document.createTextNode(claim.shipmentId),
-          ]),
-          el('td', { text: `${claim.carrierCode} · ${claim.trackingNumber}` }),
-          el('td', { text: claim.reason }),
-          el('td', { class: 'amount', text: money(claim.amountCents, claim.currency) }),
-          statusCell,
-          byCell,
-          actions,
-        ]);
-        function show(current) {
-          row.setAttribute('data-status', current.status);
-          statusCell.replaceChildren(el('span', { class: `claim claim-${current.status}`, text: current.status }));
-          byCell.replaceChildren(
-            document.createTextNode(`${current.updatedBy} · ${when(current.updatedAt)}`),
-            ...(current.note ? [el('br'), el('small', { text: current.note })] : []),
-          );
-          actions.replaceChildren();
-          current.nextStatuses.forEach((next) => {
-            var button = el('button', { class: 'decision', type: 'button', 'data-move': next, text: CLAIM_MOVES[next].button });
-            button.addEventListener('click', () => confirmMove(current, next));
-            actions.appendChild(button);
-          });
-          if (current.nextStatuses.length === 0) actions.appendChild(el('span', { class: 'done', text: 'final' }));
-        }
-        function confirmMove(current, next) {
-          var note = el('input', {
-            type: 'text',
-            maxlength: '500',
-            placeholder: 'note (optional)',
-            'aria-label': 'Note',
-            'data-note': next,
-          });
-          var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': next }, [
-            el('strong', { text: `${CLAIM_MOVES[next].ask} for ${money(current.amountCents, current.currency)}? This cannot be undone. ` }),
-            note,
-          ]);
-          var yes = el('button', {
-            class: 'decision danger',
-            type: 'button',
-            'data-confirm-yes': next,
-            text: `Yes, ${CLAIM_MOVES[next].button}`,
-          });
-          var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': next, text: 'Keep it' });
-          // One Idempotency-Key per move shown: a double click or a retry after a lost answer moves the claim once.
-          var idempotencyKey = `ops-page-${current.claimId}-${next}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
-          yes.addEventListener('click', () => {
-            yes.disabled = true;
-            no.disabled = true;
-            setStatus(`Recording ${next} for ${current.claimId}…`);
-            var payload = { status: next };
-            if (note.value.trim() !== '') payload.note = note.value.trim();
-            api('POST', `/claims/${encodeURIComponent(current.claimId)}/status`, payload, idempotencyKey).then(
-              (moved) => {
-                show(moved);
-                row.setAttribute('data-moved', next);
-                setStatus(`Claim ${moved.claimId} ${CLAIM_MOVES[next].done}, recorded as ${moved.updatedBy}.`);
-              },
-              (error) => {
-                show(current);
-                fail(error);
-              },
-            );
-          });
-          no.addEventListener('click', () => {
-            show(current);
-            setStatus('Nothing was sent.');
-          });
-          question.append(yes, no);
-          actions.replaceChildren(question);
-          no.focus();
-        }
-        show(claim);
-        body.appendChild(row);
-      });
+      for (const claim of list.items) body.appendChild(claimRow(claim));
       body.setAttribute('data-loaded', 'true');
       var openCents = list.items.filter((c) => c.status === 'open' || c.status === 'submitted').reduce((n, c) => n + c.amountCents, 0);
       setStatus(`${list.items.length} claim(s) · ${(openCents / 100).toFixed(2)} still to recover · ${new Date().toLocaleTimeString()}`);
     }, fail);
-  }
+  };
 
   // Status codes a carrier sent that no mapping reads: ops extend the mapping from this list.
-  function loadUnmapped() {
+  const loadUnmapped = () => {
     var section = document.getElementById('unmapped-section');
     var body = document.getElementById('unmapped');
     return api('GET', '/carriers/unmapped-statuses').then((list) => {
@@ -441,10 +451,10 @@
       section.hidden = list.items.length === 0;
       body.setAttribute('data-loaded', 'true');
     }, fail);
-  }
+  };
 
   // ---- one order ---------------------------------------------------------------------------
-  function loadOrder() {
+  const loadOrder = () => {
     var orderId = document.body.getAttribute('data-order');
     setStatus('Loading…');
     return Promise.all([
@@ -510,9 +520,9 @@
       list.setAttribute('data-loaded', 'true');
       setStatus(`Updated ${new Date().toLocaleTimeString()}`);
     }, fail);
-  }
+  };
 
-  var ADDRESS_FIELD_NAMES = {
+  const ADDRESS_FIELD_NAMES = {
     line1: 'Street',
     line2: 'Street, second line',
     city: 'City',
@@ -522,7 +532,7 @@
   };
 
   // The fields the carrier changed, what the customer gave and what ships; the rest of the address is not repeated.
-  function showCorrections(corrections) {
+  const showCorrections = (corrections) => {
     var card = document.getElementById('corrections-card');
     var holder = document.getElementById('corrections');
     holder.replaceChildren.apply(
@@ -553,16 +563,16 @@
     );
     card.hidden = corrections.length === 0;
     holder.setAttribute('data-loaded', 'true');
-  }
+  };
 
-  function load() {
+  const load = () => {
     if (pageId === 'process') return loadChart();
     if (pageId === 'escalations') return Promise.all([loadEscalations(), loadUnmapped()]);
     if (pageId === 'webhooks') return loadWebhooks();
     if (pageId === 'returns') return loadReturns();
     if (pageId === 'claims') return loadClaims();
     if (pageId === 'order') return loadOrder();
-  }
+  };
 
   if (pageId === 'process') {
     document.getElementById('window').addEventListener('change', loadChart);
@@ -571,7 +581,7 @@
     }, 15000);
   }
   if (pageId === 'claims') document.getElementById('claim-status').addEventListener('change', loadClaims);
-  var refresh = document.getElementById('refresh');
+  const refresh = document.getElementById('refresh');
   if (refresh) refresh.addEventListener('click', load);
   void load();
-})();
+}
