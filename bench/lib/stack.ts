@@ -8,7 +8,7 @@ import { createDb, type Db } from '../../activities/db';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/ports';
-import { startEmbeddedPostgres } from '../../scripts/postgres';
+import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/postgres';
 import { defaultConfig } from '../../config';
 import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
@@ -115,6 +115,195 @@ function installExitHook(): void {
 }
 const pgPids = new Set<number>();
 
+/** The servers under a stack: replaced in place when a drill restarts one. */
+interface StackServers {
+  postgres: RunningPostgres;
+  pgPid: number;
+  temporal: RunningDevServer;
+  startPostgres(): Promise<{ pg: RunningPostgres; pid: number }>;
+  startTemporal(): Promise<RunningDevServer>;
+}
+
+/** The stack's PostgreSQL, in its folder on its port (the same again when a drill restarts it). */
+async function startStackPostgres(dir: string, port: number, options: StackOptions): Promise<{ pg: RunningPostgres; pid: number }> {
+  const pg = await startEmbeddedPostgres({
+    dataDir: join(dir, 'postgres'),
+    port,
+    database: 'colis',
+    quiet: true,
+    ...(options.statementStatistics
+      ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }
+      : {}),
+  });
+  const pid = pg.pid ?? -1;
+  if (pid > 0) pgPids.add(pid);
+  return { pg, pid };
+}
+
+/** Migrated and seeded, with the stock and warehouse hours the options ask for. */
+async function prepareDatabase(url: string, options: StackOptions): Promise<Db> {
+  await applyMigrations(url);
+  const db = createDb(url, 20);
+  if (options.statementStatistics) await db.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await seed(db);
+  if (options.extraStock) await topUpStock(db, options.extraStock);
+  if (options.openWarehouses) await db.warehouse.updateMany({ data: { dailyCapacityShipments: 1_000_000, cutoffLocalTime: '23:59' } });
+  return db;
+}
+
+async function connectTemporal(address: string): Promise<{ connection: Connection; client: Client }> {
+  const connection = await Connection.connect({ address });
+  await registerSearchAttributes(connection, 'default', () => {});
+  // The API and worker processes get no COLIS_PAYLOAD_KEYS either: all three use the development key ring.
+  const client = new Client({
+    connection,
+    namespace: 'default',
+    dataConverter: colisDataConverter(payloadSealing(defaultConfig())),
+  });
+  return { connection, client };
+}
+
+/** The environment every process of the stack starts with. */
+function stackEnv(servers: StackServers, options: StackOptions): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'development',
+    DATABASE_URL: servers.postgres.url,
+    TEMPORAL_ADDRESS: servers.temporal.address,
+    TEMPORAL_NAMESPACE: 'default',
+    COLIS_TIME_SCALE: String(options.timeScale),
+    COLIS_LOG_LEVEL: 'warn',
+    COLIS_RATE_LIMIT_PER_MINUTE: '100000000',
+    // At an accelerated clock the outage detector's business wait is under its floor of 1 real second (120
+    // business minutes are 7 ms at 1e6, a week 0.6 s): a pick queued a second on a loaded machine would
+    // "take a warehouse down" and leave the orders behind it backordered. No bench simulates that outage.
+    ...(options.timeScale > 1_000 ? { COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: '0' } : {}),
+  };
+}
+
+/** A program of the stack, its output in the stack's logs folder, resolved once that output matches `ready`. */
+async function spawnLoggedProgram(
+  dir: string,
+  name: string,
+  command: string,
+  args: string[],
+  { cwd, env, ready: readyLine }: { cwd: string; env: Record<string, string>; ready: RegExp },
+): Promise<NodeProcess> {
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const logFile = join(dir, 'logs', `${name}-${Date.now()}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  void exited.then(() => live.delete(child));
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 120 s; see ${logFile}`)), 120_000);
+    let seen = '';
+    const watch = (chunk: Buffer) => {
+      log.write(chunk);
+      if (seen.length < 10_000) seen += chunk.toString();
+      if (readyLine.test(seen)) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout?.on('data', watch);
+    child.stderr?.on('data', watch);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      // The folder (and its log) is removed when the stack stops: the error carries the log's end.
+      fail(new Error(`${name} exited with ${code} while starting; ${logFile} ends with:\n${seen.slice(-2000)}`));
+    });
+  });
+  return {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    logFile,
+    exited,
+    stop: () => stopChild(child, 20_000),
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** What a stack is made of, once its servers run. */
+interface StackParts {
+  dir: string;
+  keepDir: boolean;
+  servers: StackServers;
+  db: Db;
+  connection: Connection;
+  client: Client;
+  apiUrl: string;
+  simulatorStateFile: string;
+  spawnNode: Stack['spawnNode'];
+  spawnProgram: Stack['spawnProgram'];
+  spawnWorker(): Promise<NodeProcess>;
+}
+
+/** The stack's handle: its processes, the drills' restarts, and the stop that ends everything it started. */
+function assembleStack(parts: StackParts): Stack {
+  const { dir, servers, db, connection } = parts;
+  // Processes started through the handle (not the API or the worker) are stopped with the stack too.
+  const extra: NodeProcess[] = [];
+  const stack: Stack = {
+    dir,
+    databaseUrl: servers.postgres.url,
+    temporalAddress: servers.temporal.address,
+    apiUrl: parts.apiUrl,
+    db,
+    client: parts.client,
+    worker: undefined,
+    api: undefined,
+    simulatorStateFile: parts.simulatorStateFile,
+    async startWorker() {
+      stack.worker = await parts.spawnWorker();
+      return stack.worker;
+    },
+    async spawnNode(...args) {
+      const p = await parts.spawnNode(...args);
+      extra.push(p);
+      return p;
+    },
+    async spawnProgram(...args) {
+      const p = await parts.spawnProgram(...args);
+      extra.push(p);
+      return p;
+    },
+    async restartTemporal(downMs) {
+      await servers.temporal.stop();
+      live.delete(servers.temporal.process);
+      await sleep(downMs);
+      servers.temporal = await servers.startTemporal();
+      live.add(servers.temporal.process);
+    },
+    async restartPostgres(downMs) {
+      await servers.postgres.stop();
+      pgPids.delete(servers.pgPid);
+      await sleep(downMs);
+      ({ pg: servers.postgres, pid: servers.pgPid } = await servers.startPostgres());
+    },
+    async stop() {
+      const procs = [stack.api, stack.worker, ...extra].filter((p): p is NodeProcess => p !== undefined);
+      await Promise.all(procs.map((p) => p.stop()));
+      await connection.close().catch(() => {});
+      await db.$disconnect().catch(() => {});
+      await servers.temporal.stop();
+      live.delete(servers.temporal.process);
+      await servers.postgres.stop();
+      pgPids.delete(servers.pgPid);
+      if (!parts.keepDir) rmSync(dir, { recursive: true, force: true });
+      if (servers.postgres.dataDir && !servers.postgres.dataDir.startsWith(dir))
+        rmSync(servers.postgres.dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const config = loadConfigOrExit(process.env, 'bench');
   installExitHook();
@@ -122,20 +311,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // The embedded cluster runs as the `postgres` user when we are root: it must reach its folder.
   chmodSync(dir, 0o755);
   const pgPort = await freePort();
-  const startPg = async () => {
-    const pg = await startEmbeddedPostgres({
-      dataDir: join(dir, 'postgres'),
-      port: pgPort,
-      database: 'colis',
-      quiet: true,
-      ...(options.statementStatistics
-        ? { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }
-        : {}),
-    });
-    const pid = pg.pid ?? -1;
-    if (pid > 0) pgPids.add(pid);
-    return { pg, pid };
-  };
+  const startPostgres = () => startStackPostgres(dir, pgPort, options);
   const cli = resolveTemporalCli(config);
   const temporalPort = await freePort();
   const startTemporal = () =>
@@ -152,82 +328,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     live.add(server.process);
     return server;
   });
-  let { pg: postgres, pid: pgPid } = await startPg();
-  await applyMigrations(postgres.url);
-  const db = createDb(postgres.url, 20);
-  if (options.statementStatistics) await db.$executeRawUnsafe('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-  await seed(db);
-  if (options.extraStock) await topUpStock(db, options.extraStock);
-  if (options.openWarehouses) await db.warehouse.updateMany({ data: { dailyCapacityShipments: 1_000_000, cutoffLocalTime: '23:59' } });
-  let temporal: RunningDevServer = await temporalStarting;
-  const connection = await Connection.connect({ address: temporal.address });
-  await registerSearchAttributes(connection, 'default', () => {});
-  // The API and worker processes get no COLIS_PAYLOAD_KEYS either: all three use the development key ring.
-  const client = new Client({
-    connection,
-    namespace: 'default',
-    dataConverter: colisDataConverter(payloadSealing(defaultConfig())),
-  });
+  const { pg: postgres, pid: pgPid } = await startPostgres();
+  const db = await prepareDatabase(postgres.url, options);
+  const temporal = await temporalStarting;
+  const { connection, client } = await connectTemporal(temporal.address);
+  const servers: StackServers = { postgres, pgPid, temporal, startPostgres, startTemporal };
 
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const simulatorStateFile = join(dir, 'carrier-simulator.json');
-  const baseEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    NODE_ENV: 'development',
-    DATABASE_URL: postgres.url,
-    TEMPORAL_ADDRESS: temporal.address,
-    TEMPORAL_NAMESPACE: 'default',
-    COLIS_TIME_SCALE: String(options.timeScale),
-    COLIS_LOG_LEVEL: 'warn',
-    COLIS_RATE_LIMIT_PER_MINUTE: '100000000',
-    // At an accelerated clock the outage detector's business wait is under its floor of 1 real second (120
-    // business minutes are 7 ms at 1e6, a week 0.6 s): a pick queued a second on a loaded machine would
-    // "take a warehouse down" and leave the orders behind it backordered. No bench simulates that outage.
-    ...(options.timeScale > 1_000 ? { COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: '0' } : {}),
-  };
-
-  const spawnProgram: Stack['spawnProgram'] = async (name, command, args, { cwd, env, ready: readyLine }) => {
-    mkdirSync(join(dir, 'logs'), { recursive: true });
-    const logFile = join(dir, 'logs', `${name}-${Date.now()}.log`);
-    const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    void exited.then(() => live.delete(child));
-    await new Promise<void>((ready, fail) => {
-      const timer = setTimeout(() => fail(new Error(`${name} did not start within 120 s; see ${logFile}`)), 120_000);
-      let seen = '';
-      const watch = (chunk: Buffer) => {
-        log.write(chunk);
-        if (seen.length < 10_000) seen += chunk.toString();
-        if (readyLine.test(seen)) {
-          clearTimeout(timer);
-          ready();
-        }
-      };
-      child.stdout?.on('data', watch);
-      child.stderr?.on('data', watch);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        // The folder (and its log) is removed when the stack stops: the error carries the log's end.
-        fail(new Error(`${name} exited with ${code} while starting; ${logFile} ends with:\n${seen.slice(-2000)}`));
-      });
-    });
-    return {
-      name,
-      child,
-      pid: child.pid ?? -1,
-      logFile,
-      exited,
-      stop: () => stopChild(child, 20_000),
-      kill9: async () => {
-        child.kill('SIGKILL');
-        await exited;
-      },
-    };
-  };
+  const baseEnv = stackEnv(servers, options);
+  const spawnProgram: Stack['spawnProgram'] = (name, command, args, programOptions) =>
+    spawnLoggedProgram(dir, name, command, args, programOptions);
   const spawnNode: Stack['spawnNode'] = (name, entry, env = {}, args = [], root = ROOT) =>
     spawnProgram(name, process.execPath, [...args, '--import', 'tsx', join(root, entry)], {
       cwd: root,
@@ -255,60 +367,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
     );
 
-  const stack: Stack = {
+  const stack = assembleStack({
     dir,
-    databaseUrl: postgres.url,
-    temporalAddress: temporal.address,
-    apiUrl,
+    keepDir: config.COLIS_BENCH_KEEP,
+    servers,
     db,
+    connection,
     client,
-    worker: undefined,
-    api: undefined,
+    apiUrl,
     simulatorStateFile,
-    async startWorker() {
-      stack.worker = await spawnWorker();
-      return stack.worker;
-    },
     spawnNode,
     spawnProgram,
-    async restartTemporal(downMs) {
-      await temporal.stop();
-      live.delete(temporal.process);
-      await sleep(downMs);
-      temporal = await startTemporal();
-      live.add(temporal.process);
-    },
-    async restartPostgres(downMs) {
-      await postgres.stop();
-      pgPids.delete(pgPid);
-      await sleep(downMs);
-      ({ pg: postgres, pid: pgPid } = await startPg());
-    },
-    async stop() {
-      const procs = [stack.api, stack.worker, ...extra].filter((p): p is NodeProcess => p !== undefined);
-      await Promise.all(procs.map((p) => p.stop()));
-      await connection.close().catch(() => {});
-      await db.$disconnect().catch(() => {});
-      await temporal.stop();
-      live.delete(temporal.process);
-      await postgres.stop();
-      pgPids.delete(pgPid);
-      if (!config.COLIS_BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
-      if (postgres.dataDir && !postgres.dataDir.startsWith(dir)) rmSync(postgres.dataDir, { recursive: true, force: true });
-    },
-  };
-  const extra: NodeProcess[] = [];
-  const originalSpawn = stack.spawnNode;
-  stack.spawnNode = async (...args) => {
-    const p = await originalSpawn(...args);
-    extra.push(p);
-    return p;
-  };
-  stack.spawnProgram = async (...args) => {
-    const p = await spawnProgram(...args);
-    extra.push(p);
-    return p;
-  };
+    spawnWorker,
+  });
   const services = options.services ?? 'all';
   const [api, worker] = await Promise.all([
     services === 'none'
