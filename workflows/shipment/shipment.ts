@@ -1,11 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  getExternalWorkflowHandle,
-  setCurrentDetails,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { ShipmentView, TrackingEventsSignal } from '../../domain/journey';
 import {
   type EscalationDecision,
@@ -18,7 +11,6 @@ import {
   type ShipmentStage,
   type StagePublication,
 } from '../../domain/lifecycle';
-import { ADDRESS, CANCEL_SHIPMENT_SIGNAL, TRACKING_EVENTS_SIGNAL, WAREHOUSE_AVAILABILITY_SIGNAL } from '../../domain/message-shapes';
 import { MILESTONES_FOR_THE_ORDER, type ShipmentMilestone } from '../../domain/milestones';
 import type { Address } from '../../domain/order';
 import { stallWindowHours } from '../../domain/promise';
@@ -26,20 +18,11 @@ import { initialTrackingState, type TrackingState } from '../../domain/tracking'
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, warehouseAt } from '../activity-options';
 import type { StoredScans } from '../activity-types';
-import {
-  cancelShipmentSignal,
-  searchAttributes,
-  shipmentAddressChangedSignal,
-  shipmentMilestoneSignal,
-  shipmentStatusQuery,
-  trackingEventsSignal,
-  warehouseAvailabilitySignal,
-} from '../definitions';
+import { searchAttributes, shipmentMilestoneSignal } from '../definitions';
 import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
 import { type Generation, type PatchId, takes } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
-import { guardedSignal } from '../shared/message-guards';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
@@ -58,7 +41,8 @@ export class StopShipment extends Error {
 
 /**
  * One shipment's state and the steps that change it. The journey itself (pick slot → pick → pack →
- * booking → tracking) is in `run`; booking and tracking live in their own files and work on this state.
+ * booking → tracking) is in `run`; booking, tracking and the messages the shipment answers
+ * (messages.ts) live in their own files and work on this state.
  */
 export class ShipmentJourney {
   readonly view: ShipmentView;
@@ -134,42 +118,6 @@ export class ShipmentJourney {
     );
     // One list: what the tracker opens and closes is what the view shows.
     this.view.escalations = this.escalations.views;
-    setHandler(shipmentStatusQuery, () => this.view);
-    const dropped = (note: string) => this.timeline.note('note', 'message ignored', note);
-    guardedSignal(
-      trackingEventsSignal,
-      TRACKING_EVENTS_SIGNAL,
-      (batch) => {
-        this.inbox.push(batch);
-      },
-      dropped,
-    );
-    guardedSignal(
-      shipmentAddressChangedSignal,
-      ADDRESS,
-      (address) => {
-        this.pendingAddress = address;
-      },
-      dropped,
-    );
-    guardedSignal(
-      cancelShipmentSignal,
-      CANCEL_SHIPMENT_SIGNAL,
-      ({ reason }) => {
-        this.cancelReason = reason;
-      },
-      dropped,
-    );
-    guardedSignal(
-      warehouseAvailabilitySignal,
-      WAREHOUSE_AVAILABILITY_SIGNAL,
-      ({ warehouseCode, down, reason }) => {
-        if (warehouseCode !== this.warehouseCode) return;
-        if (down) this.warehouseDown ??= reason ?? `${warehouseCode} was declared down`;
-        else this.warehouseUp = true;
-      },
-      dropped,
-    );
   }
 
   /**

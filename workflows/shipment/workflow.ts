@@ -5,6 +5,7 @@ import { requireStartInput } from '../shared/message-guards';
 import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
 import { compensate } from './compensation';
+import { answerMessages } from './messages';
 import { ShipmentJourney, StopShipment } from './shipment';
 import { track } from './tracking';
 import type { ShipmentInput, ShipmentOutcome } from './types';
@@ -30,6 +31,7 @@ export async function shipmentWorkflowV2(input: ShipmentInput): Promise<Shipment
 async function runShipment(input: ShipmentInput, generation: Generation): Promise<ShipmentOutcome> {
   requireStartInput(`shipment workflow (${generation})`, SHIPMENT_WORKFLOW_INPUT, input);
   const journey = new ShipmentJourney(input, generation);
+  answerMessages(journey);
   return shieldedFromCancelRequests(
     () => travel(journey),
     () => journey.takeCancelRequest(),

@@ -1,0 +1,55 @@
+import { setHandler } from '@temporalio/workflow';
+import { ADDRESS, CANCEL_SHIPMENT_SIGNAL, TRACKING_EVENTS_SIGNAL, WAREHOUSE_AVAILABILITY_SIGNAL } from '../../domain/message-shapes';
+import {
+  cancelShipmentSignal,
+  shipmentAddressChangedSignal,
+  shipmentStatusQuery,
+  trackingEventsSignal,
+  warehouseAvailabilitySignal,
+} from '../definitions';
+import { guardedSignal } from '../shared/message-guards';
+import type { ShipmentJourney } from './shipment';
+
+/**
+ * What the shipment answers: its status query, and the signals it only notes for the journey to act on —
+ * carrier scans (the inbox tracking.ts drains), an address change, the order's cancel, a warehouse declared
+ * down or up. Each is checked for its shape (shared/message-guards.ts); one without it is dropped with a note.
+ */
+export function answerMessages(s: ShipmentJourney): void {
+  setHandler(shipmentStatusQuery, () => s.view);
+  const dropped = (note: string) => s.timeline.note('note', 'message ignored', note);
+  guardedSignal(
+    trackingEventsSignal,
+    TRACKING_EVENTS_SIGNAL,
+    (batch) => {
+      s.inbox.push(batch);
+    },
+    dropped,
+  );
+  guardedSignal(
+    shipmentAddressChangedSignal,
+    ADDRESS,
+    (address) => {
+      s.pendingAddress = address;
+    },
+    dropped,
+  );
+  guardedSignal(
+    cancelShipmentSignal,
+    CANCEL_SHIPMENT_SIGNAL,
+    ({ reason }) => {
+      s.cancelReason = reason;
+    },
+    dropped,
+  );
+  guardedSignal(
+    warehouseAvailabilitySignal,
+    WAREHOUSE_AVAILABILITY_SIGNAL,
+    ({ warehouseCode, down, reason }) => {
+      if (warehouseCode !== s.warehouseCode) return;
+      if (down) s.warehouseDown ??= reason ?? `${warehouseCode} was declared down`;
+      else s.warehouseUp = true;
+    },
+    dropped,
+  );
+}
