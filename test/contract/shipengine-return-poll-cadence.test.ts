@@ -14,7 +14,7 @@ import { returnScansSignal } from '../../workflows/returns/definitions';
  * scans (the return label is registered for its track webhook), and a parcel whose webhooks do not
  * come is polled once COLIS_SHIPENGINE_POLL_FRACTION of the return's stall window passes without a
  * scan — not every 4 hours like a carrier without webhooks, nor only after the 36-hour safety net
- * (workflows/returns/journey.ts polls again at the stall itself before calling it stuck). The fraction is set to 0.25 here so
+ * (workflows/returns/following.ts polls again at the stall itself before calling it stuck). The fraction is set to 0.25 here so
  * the poll (18 h into a 72 h window) can only come from it. Its own file: Prism answers every
  * purchase with the same label, so one journey books one outbound label and one return label.
  */

@@ -1,14 +1,6 @@
 import { condition, log, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { TimelineEntry } from '../../domain/journey';
-import {
-  arrivalDeadlineMs,
-  FINAL_RETURN_STATUSES,
-  labelExpiresAtMs,
-  RETURN_SEVERITY_STEP_HOURS,
-  RETURN_STALL_WINDOW_HOURS,
-  type ReturnStatus,
-  stallWindowMs,
-} from '../../domain/return-policy';
+import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, type ReturnStatus } from '../../domain/return-policy';
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
@@ -24,29 +16,29 @@ import {
   returnScansSignal,
   returnStatusQuery,
 } from './definitions';
-import { followingDetails } from './details';
 import { settleInspectedGoods, validateInspection } from './inspection';
 import { ReturnParcelTracking } from './parcel-tracking';
 
 /**
- * return-<id>: one return (RMA) from the label to the refund. Each stage is a method; the workflow
- * function runs them in order. Everything it knows is in the return's row (read by `loadReturn`), so it
- * carries no name or address; every side effect is an idempotent activity.
+ * return-<id>: one return (RMA) from the label to the refund. Each stage is a method, but the longest,
+ * following the parcel back, which is following.ts working on this state; the workflow function runs them
+ * in order. Everything it knows is in the return's row (read by `loadReturn`), so it carries no name or
+ * address; every side effect is an idempotent activity.
  */
 export class ReturnJourney {
-  private status: ReturnStatus = 'requested';
-  private readonly parcel: ReturnParcelTracking;
-  private inspection: ReturnInspectionInput | undefined;
+  status: ReturnStatus = 'requested';
+  readonly parcel: ReturnParcelTracking;
+  inspection: ReturnInspectionInput | undefined;
   /** The one escalation tracker every workflow shares (workflows/shared/escalation.ts); one open at a time here. */
-  private readonly escalations: Escalations;
+  readonly escalations: Escalations;
   private lines: { lineNo: number; quantity: number }[] = [];
-  private expiresAtMs = 0;
-  private cancelRequested = false;
+  expiresAtMs = 0;
+  cancelRequested = false;
   private refundCents: number | undefined;
   private broughtBackByCarrier = false;
   private readonly view: ReturnWorkflowView;
 
-  constructor(private readonly input: ReturnWorkflowInput) {
+  constructor(readonly input: ReturnWorkflowInput) {
     this.view = { returnId: input.returnId, orderId: input.orderId, status: 'requested', escalations: [], timeline: [] };
     this.escalations = new Escalations({
       orderId: input.orderId,
@@ -68,7 +60,7 @@ export class ReturnJourney {
   }
 
   /** An escalation is open, answered or not yet (an answer not acted on still holds the parcel's deadlines). */
-  private get escalated(): boolean {
+  get escalated(): boolean {
     return this.escalations.isOpen() || this.escalations.hasAnswer();
   }
 
@@ -157,88 +149,6 @@ export class ReturnJourney {
     return true;
   }
 
-  /**
-   * Follows the parcel back: waits for the customer to use the label (voided when it expires unused),
-   * then for its scans to the warehouse, escalating a parcel that stalls or is late, until the goods
-   * are inspected, or ops refund or close the return.
-   */
-  async followParcel(): Promise<ReturnOutcome> {
-    let stallBaseMs = Date.now();
-    let lateEscalated = false;
-    let firstScanMs: number | undefined;
-    let brokenEscalatedFor: string | undefined;
-    let nextPollMs = this.parcel.nextPollAfter(Date.now());
-    for (;;) {
-      const used = this.parcel.status !== 'label_created';
-      const arrived = this.status === 'received';
-      const lastScanMs = this.parcel.lastScanMs ?? 0;
-      const stallAtMs = Math.max(stallBaseMs, lastScanMs) + stallWindowMs(this.input.timeScale);
-      const lateAtMs = firstScanMs === undefined ? Number.POSITIVE_INFINITY : arrivalDeadlineMs(firstScanMs, this.input.timeScale);
-      const deadlines = [arrived ? Number.POSITIVE_INFINITY : nextPollMs];
-      if (!used) deadlines.push(this.expiresAtMs);
-      deadlines.push(this.escalations.nextStepAtMs() ?? Number.POSITIVE_INFINITY);
-      if (used && !arrived && !this.escalated) deadlines.push(stallAtMs, lateEscalated ? Number.POSITIVE_INFINITY : lateAtMs);
-      const wakeAtMs = Math.min(...deadlines);
-      setCurrentDetails(followingDetails(this.status, this.parcel, this.expiresAtMs, this.escalations.views, wakeAtMs));
-      await condition(
-        () => this.parcel.hasNews || this.inspection !== undefined || this.escalations.hasAnswer() || this.cancelRequested,
-        Number.isFinite(wakeAtMs) ? Math.max(1, wakeAtMs - Date.now()) : undefined,
-      );
-
-      const lastScanBefore = this.parcel.lastScanAt;
-      await this.parcel.absorbInbox();
-      // A carrier polled as a safety net is asked again only once its scans stop (the fraction counts from the newest).
-      if (this.parcel.pollsByFraction && this.parcel.lastScanAt !== lastScanBefore) nextPollMs = this.parcel.nextPollAfter(Date.now());
-      if (firstScanMs === undefined && this.parcel.status !== 'label_created') firstScanMs = this.parcel.lastScanMs ?? Date.now();
-      if (this.inspection) return this.settleInspected(this.inspection);
-      const answered = this.escalations.takeAnswered();
-      if (answered) {
-        const { decision, resolvedBy } = answered.answer;
-        if (decision === 'refund') return this.settleWithoutGoods(resolvedBy);
-        if (decision === 'cancel') return this.close('cancelled', `closed by ${resolvedBy}`);
-        stallBaseMs = Date.now();
-        continue;
-      }
-      const now = Date.now();
-      if (this.cancelRequested && this.parcel.status === 'label_created') return this.callOff();
-      if (this.parcel.status === 'label_created' && now >= this.expiresAtMs) return this.expire();
-      if (this.status !== 'received' && now >= nextPollMs) {
-        await this.parcel.poll();
-        nextPollMs = this.parcel.nextPollAfter(Date.now());
-        continue;
-      }
-      if (this.escalations.isOpen()) {
-        await this.escalations.stepUpDue();
-        continue;
-      }
-      if (this.status === 'received' || this.parcel.status === 'label_created') continue;
-      if (['lost', 'returned_to_sender', 'exception'].includes(this.parcel.status)) {
-        if (brokenEscalatedFor === this.parcel.status) continue;
-        brokenEscalatedFor = this.parcel.status;
-        await this.escalations.raise(
-          'return_stuck',
-          `carrier reports ${this.parcel.status.replace(/_/g, ' ')} for ${this.parcel.trackingNumber}`,
-        );
-      } else if (now >= stallAtMs) {
-        // Webhooks may have been lost: a carrier polled by fraction is asked once more before the parcel is called stuck.
-        if (this.parcel.pollsByFraction && (await this.parcel.pollFoundScan())) {
-          nextPollMs = this.parcel.nextPollAfter(Date.now());
-          continue;
-        }
-        await this.escalations.raise(
-          'return_stuck',
-          `no scan of return parcel ${this.parcel.trackingNumber} within ${RETURN_STALL_WINDOW_HOURS} h`,
-        );
-      } else if (!lateEscalated && now >= lateAtMs) {
-        lateEscalated = true;
-        await this.escalations.raise(
-          'return_late',
-          `return parcel ${this.parcel.trackingNumber} not at the warehouse within its transit allowance`,
-        );
-      }
-    }
-  }
-
   /** The first real scan means the label was used; delivered means the goods are at the warehouse. */
   private async scansTaken(): Promise<void> {
     if (this.parcel.status === 'delivered') {
@@ -267,25 +177,25 @@ export class ReturnJourney {
     );
   }
 
-  private async callOff(): Promise<ReturnOutcome> {
+  async callOff(): Promise<ReturnOutcome> {
     await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
     this.note('note', 'return label voided', CANCEL_REQUEST_REASON);
     return this.close('cancelled', CANCEL_REQUEST_REASON);
   }
 
-  private async expire(): Promise<ReturnOutcome> {
+  async expire(): Promise<ReturnOutcome> {
     await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
     this.note('note', 'return label voided', 'never used before it expired');
     return this.close('expired', 'the return label was not used before it expired');
   }
 
-  private async close(status: 'expired' | 'cancelled', reason: string): Promise<ReturnOutcome> {
+  async close(status: 'expired' | 'cancelled', reason: string): Promise<ReturnOutcome> {
     await this.escalations.resolveByFacts(reason);
     await this.advance(status, reason);
     return { returnId: this.input.returnId, status, refundCents: 0 };
   }
 
-  private async settleInspected(inspection: ReturnInspectionInput): Promise<ReturnOutcome> {
+  async settleInspected(inspection: ReturnInspectionInput): Promise<ReturnOutcome> {
     setCurrentDetails('Moving the inspected goods in the ledger and telling the shop the refund due');
     await this.escalations.resolveByFacts('the goods were inspected at the warehouse');
     const { settled, woken } = await settleInspectedGoods(this.input.returnId, inspection);
@@ -293,7 +203,7 @@ export class ReturnJourney {
     return this.completed(settled.refundCents, `inspected by ${inspection.inspectedBy}`);
   }
 
-  private async settleWithoutGoods(decidedBy: string): Promise<ReturnOutcome> {
+  async settleWithoutGoods(decidedBy: string): Promise<ReturnOutcome> {
     const settled = await returnsDb.settleReturn({
       returnId: this.input.returnId,
       settlement: { kind: 'refunded_without_goods', decidedBy },

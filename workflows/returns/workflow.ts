@@ -3,6 +3,7 @@ import { RETURN_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 import { shieldedFromCancelRequests } from '../shared/cancel-request';
 import { requireStartInput } from '../shared/message-guards';
 import type { ReturnOutcome, ReturnWorkflowInput } from './definitions';
+import { followParcel } from './following';
 import { ReturnJourney } from './journey';
 
 /**
@@ -26,7 +27,7 @@ async function bringBack(journey: ReturnJourney): Promise<ReturnOutcome> {
   // A parcel the carrier brought back (workflows/shipment/carrier-return.ts) is at the warehouse already.
   if (!outcome && journey.atWarehouseWithoutLabel) outcome = await journey.awaitInspection();
   if (!outcome && !journey.hasLabel && !(await journey.bookLabel())) outcome = journey.outcome();
-  outcome ??= await journey.followParcel();
+  outcome ??= await followParcel(journey);
   // An inspection or an ops answer may still be finishing its reply.
   await condition(allHandlersFinished);
   return outcome;
