@@ -41,7 +41,7 @@ export class StopShipment extends Error {
 
 /**
  * One shipment's state and the steps that change it. The journey itself (pick slot → pick → pack →
- * booking → tracking) is in `run`; booking, tracking and the messages the shipment answers
+ * booking → tracking) is `travel` in workflow.ts; booking, tracking and the messages the shipment answers
  * (messages.ts) live in their own files and work on this state.
  */
 export class ShipmentJourney {
