@@ -4,7 +4,16 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
 import { warehouseAvailabilitySignal } from '../../workflows/definitions';
 import { type Journey, startJourney } from '../support/journey';
-import { firstShipmentId, orderIdOf, shipmentView, skipBusinessTime, until, untilShipmentStage } from './steps';
+import {
+  firstShipmentId,
+  orderIdOf,
+  shipmentView,
+  skipBusinessTime,
+  skipToParisTime,
+  until,
+  untilShipmentStage,
+  workingDayBeforeAnother,
+} from './steps';
 
 /**
  * A warehouse goes down with shipments waiting at it: declared by ops while a shipment waits for its pick
@@ -52,6 +61,9 @@ describe('a warehouse down before the pick', () => {
     await db.warehouse.updateMany({ data: { cutoffLocalTime: '00:00' } });
     await declare('LYS1', true); // unserved here: keep this order off it
     try {
+      // 09:00 in Paris before another working day: the slot opens at midnight, 15 h away, whatever the hour the suite
+      // runs (placed at 23:10, the wait was under the hour the steps below skip, and the pick came first).
+      await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
       const handle = await journey.placeOrder();
       const shipmentId = firstShipmentId(handle);
       await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
