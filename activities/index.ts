@@ -56,7 +56,14 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...createCarrierDecisionActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...repromise,
     ...createReallocationActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
-    ...createShipmentPlanningActivities(deps.db),
+    ...createShipmentPlanningActivities(
+      deps.db,
+      {},
+      {
+        repromise,
+        ...(deps.decisions ? { warehouseDownAfterMinutes: deps.decisions.warehouseDownAfterMinutes } : {}),
+      },
+    ),
     ...tracking,
     ...createScanBookkeeping({ tracking, inventory, repromise }),
     ...createEscalationActivities(deps.db, deps.notify),

@@ -10,6 +10,7 @@ import { cutoffJudgedAt, nextPickSlot } from '../domain/warehouse-slot';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { type StageRecord, upsertStages } from './stage-timing';
 
 export interface PickSlot {
   /** Working day (YYYY-MM-DD, warehouse local, business calendar) whose capacity this shipment uses. */
@@ -42,7 +43,7 @@ export const PICK_SLOT_HORIZON_DAYS = 14;
 const V1_HORIZON_DAYS = 30;
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-type SlotInput = {
+export type SlotInput = {
   shipmentId: string;
   warehouseCode: string;
   /** Workflow time: keeps slot maths on the orchestrator's clock. */
@@ -67,7 +68,7 @@ export async function lockWarehouseForBooking(tx: Tx, warehouseCode: string): Pr
  * working day with room. The warehouse's booking lock serialises concurrent bookings, so capacity
  * is never exceeded; a retried call finds its own booking and returns it.
  */
-async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: BusinessClock): Promise<PickSlot> {
+export async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: BusinessClock): Promise<PickSlot> {
   await lockWarehouseForBooking(tx, input.warehouseCode);
   const warehouse = await tx.warehouse.findUniqueOrThrow({ where: { code: input.warehouseCode } });
   const shipment = await tx.shipment.findUniqueOrThrow({ where: { id: input.shipmentId } });
@@ -112,11 +113,25 @@ async function bookSlotIn(tx: Tx, input: SlotInput, horizonDays: number, clock: 
 }
 
 /**
+ * A shipment whose slot was booked with its plan has the pick write its `picking` status and its stage visits
+ * so far (the last one `picking` itself) in the pick's transaction: the workflow task that schedules the pick
+ * then carries no bookkeeping of its own. A pick refused or never served writes nothing.
+ */
+export interface PickStage {
+  stages: StageRecord[];
+}
+
+/**
  * The pick list is confirmed picked. Stock stays reserved until the carrier takes the parcel. Named by the
  * warehouse picking it, a pick is refused once the shipment was moved away or the warehouse is down: the
  * shipment row's lock orders it against the move (activities/reallocation.ts), so never both happen.
  */
-async function pick(db: Db, shipmentId: string, warehouseCode?: string): Promise<{ pickedAt: string; firstTime: boolean }> {
+async function pick(
+  db: Db,
+  shipmentId: string,
+  warehouseCode?: string,
+  stage?: PickStage,
+): Promise<{ pickedAt: string; firstTime: boolean }> {
   heartbeat('picking');
   return db.$transaction(async (tx) => {
     const [shipment] = await tx.$queryRaw<{ pickedAt: Date | null; warehouseCode: string; downSince: Date | null }[]>`
@@ -135,7 +150,8 @@ async function pick(db: Db, shipmentId: string, warehouseCode?: string): Promise
       throw new DomainError('WarehouseDown', `${warehouseCode} is down: shipment ${shipmentId} is not picked there`, { warehouseCode });
     }
     const pickedAt = new Date();
-    await tx.shipment.update({ where: { id: shipmentId }, data: { pickedAt } });
+    await tx.shipment.update({ where: { id: shipmentId }, data: { pickedAt, ...(stage ? { status: 'picking' as const } : {}) } });
+    if (stage) await upsertStages(tx, stage.stages);
     return { pickedAt: pickedAt.toISOString(), firstTime: true };
   });
 }
@@ -208,6 +224,11 @@ async function pack(db: Db, shipmentId: string, v1Status: boolean): Promise<Pack
   return { parcels: plan.packages.map(toParcel), packages: plan.packages, packagingCostCents: plan.totalBoxCostCents, origin };
 }
 
+/** 0: the queue never declares the warehouse down (the workflow then waits for the pick as it did before outages). */
+export function withServeWithin<S extends PickSlot>(slot: S, warehouseDownAfterMinutes: number): S {
+  return warehouseDownAfterMinutes > 0 ? { ...slot, serveWithinMs: warehouseDownAfterMinutes * 60_000 } : slot;
+}
+
 /**
  * Booking a slot is bookkeeping against the warehouses' capacity calendar, one short transaction the
  * workflow can simply retry: it runs as a local activity on the orders worker, in the same workflow
@@ -219,8 +240,7 @@ export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEF
       return asActivity(async () => {
         const clock = await currentBusinessClock(db, input.nowMs);
         const slot = await db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock));
-        // 0: the queue never declares the warehouse down (the workflow then waits for the pick as it did before outages).
-        return warehouseDownAfterMinutes > 0 ? { ...slot, serveWithinMs: warehouseDownAfterMinutes * 60_000 } : slot;
+        return withServeWithin(slot, warehouseDownAfterMinutes);
       });
     },
   };
@@ -229,8 +249,9 @@ export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEF
 /**
  * The warehouse's side of a shipment. These activities run on the warehouse's own task queue
  * (`warehouse-<code>`), so a warehouse outage stalls only its own shipments. None writes the
- * shipment's status: its workflow does, at each stage change (activities/stage-timing.ts) — except
- * the v1 variants below, which keep what the first workflows relied on.
+ * shipment's status of its own accord: its workflow does, at each stage change (activities/stage-timing.ts),
+ * or hands the pick the `picking` stage to write (`PickStage`) — except the v1 variants below, which keep
+ * what the first workflows relied on.
  */
 export function createWarehouseActivities(db: Db) {
   return {
@@ -252,8 +273,8 @@ export function createWarehouseActivities(db: Db) {
     },
 
     /** `warehouseCode`: the warehouse picking (absent from shipments started before outages were handled). */
-    pickItems(input: { shipmentId: string; warehouseCode?: string }): Promise<{ pickedAt: string }> {
-      return asActivity(async () => ({ pickedAt: (await pick(db, input.shipmentId, input.warehouseCode)).pickedAt }));
+    pickItems(input: { shipmentId: string; warehouseCode?: string; stage?: PickStage }): Promise<{ pickedAt: string }> {
+      return asActivity(async () => ({ pickedAt: (await pick(db, input.shipmentId, input.warehouseCode, input.stage)).pickedAt }));
     },
 
     packParcels(input: { shipmentId: string }): Promise<PackedShipment> {

@@ -14,6 +14,7 @@ export type BookedLabel = Result<CarrierQueueActivities['purchaseLabel']>;
 export type PackedShipment = Result<WarehouseQueueActivities['packParcels']>;
 export type RateShop = Result<CarrierQueueActivities['quoteAllCarriers']>;
 export type PlannedShipment = Result<OrderQueueActivities['planShipments']>[number];
+export type PlannedPickSlot = NonNullable<PlannedShipment['pickSlot']>;
 export type ReplacementPlan = Result<OrderQueueActivities['reserveReplacement']>;
 export type StoreScansRequest = Parameters<OrderQueueActivities['storeScans']>[0];
 export type StoredScans = Result<OrderQueueActivities['storeScans']>;

@@ -16,8 +16,12 @@ import { refulfil } from './replacement';
  * their outcomes. Starting a child passes its search attributes, so its first second costs no upsert.
  */
 export async function fulfil(o: OrderJourney): Promise<ShipmentOutcome[]> {
-  const { orderId, promisedBy } = o.input;
-  const planned = await summarised(bookkeeping.planShipments, 'Plan one shipment per warehouse', { orderId });
+  const { orderId, promisedBy, receivedAt } = o.input;
+  // Each shipment's pick slot is booked with the plan, so the shipment starts knowing it (and its wait).
+  const planned = await summarised(bookkeeping.planShipments, 'Plan one shipment per warehouse', {
+    orderId,
+    pickSlots: { nowMs: Date.now(), receivedAtMs: Date.parse(receivedAt) },
+  });
   const warehouses = [...new Set(planned.map((p) => p.warehouseCode))];
   o.searchAttributes.set({ key: searchAttributes.warehouse, value: warehouses });
   await o.enterStage(
@@ -46,7 +50,12 @@ export async function startShipment(
 ): Promise<ShipmentChild> {
   const { orderId, request, promisedBy, timeScale } = o.input;
   // A replacement says which shipment it replaces from its first query on, not once its child has started.
-  o.shipments.set(p.shipmentId, { ...plannedShipmentView({ ...p, promisedBy }), ...(replaces ? { replaces } : {}) });
+  const { pickSlot, ...shipment } = p;
+  o.shipments.set(p.shipmentId, {
+    ...plannedShipmentView({ ...shipment, promisedBy }),
+    ...(pickSlot?.waitingSince ? { stage: 'waiting_for_pick_slot' as const } : {}),
+    ...(replaces ? { replaces } : {}),
+  });
   const startedWith = o.shipTo;
   const startOne = () =>
     startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
@@ -66,6 +75,7 @@ export async function startShipment(
           promisedBy,
           timeScale,
           ...(receivedAt ? { orderReceivedAt: receivedAt } : {}),
+          ...(pickSlot ? { pickSlot } : {}),
           ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
         },
       ],
@@ -77,7 +87,7 @@ export async function startShipment(
         { key: searchAttributes.orderId, value: orderId },
         { key: searchAttributes.customerId, value: request.customer.id },
         { key: searchAttributes.warehouse, value: [p.warehouseCode] },
-        { key: searchAttributes.shipmentStatus, value: 'planned' },
+        { key: searchAttributes.shipmentStatus, value: pickSlot?.waitingSince ? 'waiting_for_pick_slot' : 'planned' },
         { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
         { key: searchAttributes.escalated, value: false },
       ],

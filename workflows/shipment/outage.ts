@@ -12,13 +12,20 @@ const RECHECK_MS = 60 * 60_000;
  * Picks at the shipment's warehouse, unless the warehouse turns out to be down: the pick refuses it (ops
  * declared it down, activities/warehouse.ts), or the warehouse's queue leaves the pick unserved for
  * `serveWithinMs` of business time — then the shipment declares the warehouse down for everyone (new
- * orders are no longer promised or allocated from it). True when picked.
+ * orders are no longer promised or allocated from it). True when picked. `writesStage`: the pick writes the
+ * shipment's `picking` status and stage visits in its own transaction (a slot booked with the plan).
  */
-export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number | undefined): Promise<boolean> {
+export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number | undefined, writesStage = false): Promise<boolean> {
   const at = j.warehouseCode;
   const serveWithin = serveWithinMs === undefined ? undefined : Math.max(1_000, Math.round(serveWithinMs / j.input.timeScale));
   try {
-    await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, { shipmentId: j.input.shipmentId, warehouseCode: at });
+    await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, {
+      shipmentId: j.input.shipmentId,
+      warehouseCode: at,
+      // `picking` and the visits so far, written by the pick; kept pending here until it succeeds.
+      ...(writesStage ? { stage: { stages: j.stages.peek() } } : {}),
+    });
+    if (writesStage) j.stages.take();
     return true;
   } catch (error) {
     if (rootFailure(error)?.type === 'WarehouseDown') {

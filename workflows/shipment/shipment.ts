@@ -167,13 +167,16 @@ export class ShipmentJourney {
     return this.announce(details, publication, withScans);
   }
 
-  /** Moves to `stage` as an activity wrote it in its own transaction (status, every visit so far, `stage` from `at`). */
-  enterWrittenStage(stage: ShipmentStage, details: string, at: string): void {
+  /**
+   * Moves to `stage` as an activity wrote it in its own transaction (status, every visit so far, `stage` from `at`);
+   * `indexed`: its search attribute is set already (by the shipment's start).
+   */
+  enterWrittenStage(stage: ShipmentStage, details: string, at: string, indexed = false): void {
     this.moveTo(stage, details, at);
     this.stages.take();
     this.stageDetails = details;
     this.showDetails();
-    if (SHIPMENT_STAGE_PUBLICATION[stage] === 'index') this.publishStatus();
+    if (!indexed && SHIPMENT_STAGE_PUBLICATION[stage] === 'index') this.publishStatus();
   }
 
   private moveTo(stage: ShipmentStage, details: string, at: string): void {

@@ -3,7 +3,7 @@ import type { EscalationView, ShipmentLine, ShipmentView } from '../../domain/jo
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import type { ParcelLossCause } from '../../domain/parcel-loss';
 import type { Address, ServiceLevel } from '../../domain/order';
-import type { PackedShipment, StageRecord, StoreScansRequest } from '../activity-types';
+import type { PackedShipment, PlannedPickSlot, StageRecord, StoreScansRequest } from '../activity-types';
 import type { EscalationState } from '../shared/escalation';
 import type { Compensation } from './saga';
 
@@ -20,6 +20,12 @@ export interface ShipmentInput {
   timeScale: number;
   /** When the order came in: an order received before the warehouse's cut-off makes that day's pick (absent: from the booking). */
   orderReceivedAt?: string;
+  /**
+   * The pick slot its order booked with the plan (order/fulfilment.ts): the shipment starts on it, its wait (if
+   * any) already written, and its pick writes the `picking` stage. Absent for replacements, for a warehouse with
+   * no capacity in sight, and in runs started before: the shipment books its own slot.
+   */
+  pickSlot?: PlannedPickSlot;
   /** Set by a continue-as-new during tracking: where the previous run left off. */
   carriedOver?: ShipmentCarryOver;
   /** Past this many history events, tracking continues as new (default 2,000; tests set it low). */

@@ -1,9 +1,10 @@
 import { condition } from '@temporalio/workflow';
 import { bookkeeping, summarised } from '../activity-options';
+import type { PlannedPickSlot } from '../activity-types';
 import { rootFailure } from '../shared/failures';
 import { PATCHES } from '../shared/generation';
 import { moveAway, pickUnlessDown, waitForAWarehouse } from './outage';
-import { repromiseIfAtRisk } from './repromise';
+import { heardRepromise, repromiseIfAtRisk } from './repromise';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -17,23 +18,30 @@ import { type ShipmentJourney, StopShipment } from './shipment';
 export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
   if (!j.takes(PATCHES.warehouseOutage)) return prepareWhereStarted(j);
   const { lines, timeScale } = j.input;
+  // The slot the order booked with its plan serves the planned warehouse; after a move the shipment books its own.
+  let planned = j.input.pickSlot;
   for (;;) {
     const at = j.warehouseCode;
-    await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${at}`, 'later');
-    const slot = await bookPickSlot(j);
+    const slot = planned ? await takePlannedSlot(j, planned) : await bookSlotHere(j);
     const waitMs = slot.startsAtMs - Date.now();
     if (waitMs > 0 && j.warehouseDown === undefined) {
-      await j.announce(`Waiting for the pick slot at ${at} on ${slot.day} (cut-off or daily capacity reached)`, 'index');
-      await repromiseIfAtRisk(j, 'missed_pick_slot', `pick slot at ${at} on ${slot.day}`);
+      // A wait planned with the slot was written and indexed before the shipment started.
+      const publication = planned?.waitingSince ? 'later' : 'index';
+      await j.announce(`Waiting for the pick slot at ${at} on ${slot.day} (cut-off or daily capacity reached)`, publication);
+      // The plan judged a planned wait's promise already; any other wait is judged here.
+      if (planned?.waitingSince) await heardRepromise(j, planned.repromised ?? { changed: false, promisedBy: j.view.promisedBy });
+      else await repromiseIfAtRisk(j, 'missed_pick_slot', `pick slot at ${at} on ${slot.day}`);
       await condition(() => j.cancelReason !== undefined || j.warehouseDown !== undefined, Math.max(1, Math.round(waitMs / timeScale)), {
         summary: `Pick slot at ${at} on ${slot.day}`,
       });
     }
     j.stopIfCancelled();
     if (j.warehouseDown === undefined) {
-      await j.enterStage('picking', `Picking ${lines.length} line(s) at ${at}`);
-      if (await pickUnlessDown(j, slot.serveWithinMs)) break;
+      // On a planned slot the pick itself writes the stage (activities/warehouse.ts, `PickStage`).
+      await j.enterStage('picking', `Picking ${lines.length} line(s) at ${at}`, planned ? 'later' : undefined);
+      if (await pickUnlessDown(j, slot.serveWithinMs, planned !== undefined)) break;
     }
+    planned = undefined;
     const moved = await moveAway(j);
     if (moved === 'picked') break;
     if (moved === 'no_stock') await waitForAWarehouse(j, slot.serveWithinMs);
@@ -74,6 +82,21 @@ async function packHere(j: ShipmentJourney): Promise<void> {
   j.parcels = { parcels: packed.parcels, origin: packed.origin };
   j.view.packagingCostCents = packed.packagingCostCents;
   j.timeline.note('note', `${packed.parcels.length} package(s)`, packed.packages.map((p) => p.boxCode ?? 'own packaging').join(', '));
+}
+
+/** The slot booked with the plan: its wait, if any, was written since `waitingSince`; its capacity is freed on a cancel. */
+async function takePlannedSlot(j: ShipmentJourney, slot: PlannedPickSlot): Promise<PlannedPickSlot> {
+  const details = `Pick slot at ${j.warehouseCode} on ${slot.day}, booked with the order's plan`;
+  if (slot.waitingSince) j.enterWrittenStage('waiting_for_pick_slot', details, slot.waitingSince, true);
+  else await j.enterStage('waiting_for_pick_slot', details, 'later');
+  j.saga.drop({ step: 'free pick slot' });
+  j.saga.add({ step: 'free pick slot' });
+  return slot;
+}
+
+async function bookSlotHere(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number; serveWithinMs?: number }> {
+  await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${j.warehouseCode}`, 'later');
+  return bookPickSlot(j);
 }
 
 async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number; serveWithinMs?: number }> {
