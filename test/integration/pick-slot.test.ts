@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createInventoryActivities } from '../../activities/inventory';
+import { PlanningFacts } from '../../activities/planning-facts';
+import { createRepromiseActivities } from '../../activities/repromise';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
 import { createPickSlotActivities, lockWarehouseForBooking } from '../../activities/warehouse';
 import { localTimeMs, parseLocalTime } from '../../domain/local-time';
@@ -165,5 +167,57 @@ describe('pick slot: the booking lock', () => {
     });
     expect(movement).toBe('written');
     expect(booking).toBe('held off');
+  });
+});
+
+describe('pick slot: booked with the order’s plan', () => {
+  const slotPlanning = () => ({ repromise: createRepromiseActivities({ db, facts: new PlanningFacts(db) }) });
+
+  async function reservedOrder(promisedBy: Date): Promise<string> {
+    seq += 1;
+    const orderId = `ORD-SLOT-${seq}`;
+    await insertOrder(db, { orderId, customerId: 'cust-slot', addressId: 'addr-slot', skuCode: 'MUG-CER-350', quantity: 1, promisedBy });
+    await createInventoryActivities(db).reserveStock({ orderId });
+    return orderId;
+  }
+
+  it('a slot after the cut-off: the shipment is planned waiting (status, one visit), its promise judged; a retry books nothing twice', async () => {
+    const orderId = await reservedOrder(new Date(`${WEDNESDAY}T22:00:00Z`));
+    // 21:00 in Paris (Wednesday still in every seeded warehouse's zone): past every cut-off, the slot is Thursday's.
+    const nowMs = Date.parse(`${WEDNESDAY}T20:00:00Z`);
+    const planning = createShipmentPlanningActivities(db, {}, slotPlanning());
+    const [planned] = await planning.planShipments({ orderId, pickSlots: { nowMs } });
+    expect(planned?.pickSlot).toMatchObject({ day: THURSDAY, waitingSince: new Date(nowMs).toISOString() });
+    expect(planned?.pickSlot?.startsAtMs).toBeGreaterThan(nowMs);
+    // Promised for Wednesday evening, picked on Thursday: the plan re-promised it, as the shipment would have.
+    expect(planned?.pickSlot?.repromised).toMatchObject({ changed: true, reason: 'missed_pick_slot' });
+    const shipmentId = planned?.shipmentId ?? '';
+    const row = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    expect(row.status).toBe('waiting_for_pick_slot');
+    const booked = async () =>
+      (
+        await db.warehouseCapacityDay.findUniqueOrThrow({
+          where: { warehouseCode_day: { warehouseCode: row.warehouseCode, day: new Date(`${THURSDAY}T00:00:00Z`) } },
+        })
+      ).booked;
+    const bookedOnce = await booked();
+
+    const [again] = await planning.planShipments({ orderId, pickSlots: { nowMs } });
+    expect(again?.pickSlot).toMatchObject({ day: THURSDAY, waitingSince: new Date(nowMs).toISOString() });
+    expect(again?.pickSlot?.repromised).toBeUndefined();
+    expect(await booked()).toBe(bookedOnce);
+    const visits = await db.stageTiming.findMany({ where: { shipmentId } });
+    expect(visits.map((v) => [v.stage, v.endedAt])).toEqual([['waiting_for_pick_slot', null]]);
+  });
+
+  it('a shipment already on its way is not booked again, and a plan without slot planning books none', async () => {
+    const orderId = await reservedOrder(new Date(Date.now() + 10 * 86_400_000));
+    const nowMs = Date.parse(`${WEDNESDAY}T20:00:00Z`);
+    const [bare] = await createShipmentPlanningActivities(db).planShipments({ orderId, pickSlots: { nowMs } });
+    expect(bare?.pickSlot).toBeUndefined();
+    await db.shipment.update({ where: { id: bare?.shipmentId ?? '' }, data: { status: 'packing', pickedAt: new Date() } });
+    const [planned] = await createShipmentPlanningActivities(db, {}, slotPlanning()).planShipments({ orderId, pickSlots: { nowMs } });
+    expect(planned?.pickSlot).toBeUndefined();
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: planned?.shipmentId ?? '' } })).status).toBe('packing');
   });
 });
