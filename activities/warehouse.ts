@@ -139,7 +139,11 @@ async function pick(
       FROM "Shipment" s JOIN "Warehouse" w ON w."code" = s."warehouseCode"
       WHERE s."id" = ${shipmentId} FOR UPDATE OF s`;
     if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
-    if (shipment.pickedAt) return { pickedAt: shipment.pickedAt.toISOString(), firstTime: false };
+    if (shipment.pickedAt) {
+      // A retry (the first attempt may have been a worker's that did not write stages): written again, by key.
+      if (stage) await writePickStage(tx, shipmentId, stage);
+      return { pickedAt: shipment.pickedAt.toISOString(), firstTime: false };
+    }
     if (warehouseCode !== undefined && shipment.warehouseCode !== warehouseCode) {
       throw new DomainError('WarehouseDown', `shipment ${shipmentId} left ${warehouseCode} for ${shipment.warehouseCode}`, {
         warehouseCode,
@@ -150,10 +154,19 @@ async function pick(
       throw new DomainError('WarehouseDown', `${warehouseCode} is down: shipment ${shipmentId} is not picked there`, { warehouseCode });
     }
     const pickedAt = new Date();
-    await tx.shipment.update({ where: { id: shipmentId }, data: { pickedAt, ...(stage ? { status: 'picking' as const } : {}) } });
-    if (stage) await upsertStages(tx, stage.stages);
+    await tx.shipment.update({ where: { id: shipmentId }, data: { pickedAt } });
+    if (stage) await writePickStage(tx, shipmentId, stage);
     return { pickedAt: pickedAt.toISOString(), firstTime: true };
   });
+}
+
+/** `picking`, unless the workflow has already written a later stage, and the stage visits (keyed: a rewrite lands on the same rows). */
+async function writePickStage(tx: Tx, shipmentId: string, stage: PickStage): Promise<void> {
+  await tx.shipment.updateMany({
+    where: { id: shipmentId, status: { in: ['planned', 'waiting_for_pick_slot', 'picking'] } },
+    data: { status: 'picking' },
+  });
+  await upsertStages(tx, stage.stages);
 }
 
 /**
@@ -273,8 +286,16 @@ export function createWarehouseActivities(db: Db) {
     },
 
     /** `warehouseCode`: the warehouse picking (absent from shipments started before outages were handled). */
-    pickItems(input: { shipmentId: string; warehouseCode?: string; stage?: PickStage }): Promise<{ pickedAt: string }> {
-      return asActivity(async () => ({ pickedAt: (await pick(db, input.shipmentId, input.warehouseCode, input.stage)).pickedAt }));
+    /** `stageWritten`: the pick wrote the `stage` it was given (a worker of the release before ignores it and says nothing). */
+    pickItems(input: {
+      shipmentId: string;
+      warehouseCode?: string;
+      stage?: PickStage;
+    }): Promise<{ pickedAt: string; stageWritten?: true }> {
+      return asActivity(async () => ({
+        pickedAt: (await pick(db, input.shipmentId, input.warehouseCode, input.stage)).pickedAt,
+        ...(input.stage ? { stageWritten: true as const } : {}),
+      }));
     },
 
     packParcels(input: { shipmentId: string }): Promise<PackedShipment> {

@@ -19,13 +19,15 @@ export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number |
   const at = j.warehouseCode;
   const serveWithin = serveWithinMs === undefined ? undefined : Math.max(1_000, Math.round(serveWithinMs / j.input.timeScale));
   try {
-    await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, {
+    const picked = await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, {
       shipmentId: j.input.shipmentId,
       warehouseCode: at,
-      // `picking` and the visits so far, written by the pick; kept pending here until it succeeds.
+      // `picking` and the visits so far, written by the pick; kept pending here until it says it wrote them.
       ...(writesStage ? { stage: { stages: j.stages.peek() } } : {}),
     });
-    if (writesStage) j.stages.take();
+    // A warehouse worker of the release before picks without writing them (a rolling upgrade): written here.
+    if (picked.stageWritten) j.stages.take();
+    else if (writesStage) await j.recordStatus();
     return true;
   } catch (error) {
     if (rootFailure(error)?.type === 'WarehouseDown') {
