@@ -52,6 +52,8 @@ export interface StackOptions {
    * (time scale 1) then measures its subject, not orders parked until tomorrow's pick slot.
    */
   openWarehouses?: boolean;
+  /** Every warehouse's cut-off ("00:00": no order makes the day's pick; each waits for the next working day's). */
+  cutoffLocalTime?: string;
   /** More Temporal namespaces to create at start-up (another checkout's workers run in their own). */
   extraNamespaces?: string[];
   /** PostgreSQL loads pg_stat_statements (and the extension is created), so a bench can count statements. */
@@ -148,6 +150,7 @@ async function prepareDatabase(url: string, options: StackOptions): Promise<Db> 
   await seed(db);
   if (options.extraStock) await topUpStock(db, options.extraStock);
   if (options.openWarehouses) await db.warehouse.updateMany({ data: { dailyCapacityShipments: 1_000_000, cutoffLocalTime: '23:59' } });
+  if (options.cutoffLocalTime) await db.warehouse.updateMany({ data: { cutoffLocalTime: options.cutoffLocalTime } });
   return db;
 }
 
