@@ -45,7 +45,9 @@ import {
  *                  `returned-to-sender-reshipped-before-carrier-returns.*`, a parcel returned to sender re-shipped
  *                  before 'carrier-return-inspected' (its goods written off; recorded once, never re-recorded),
  *                  and `mail-relay-on-the-notify-queue.relay`, the mail relay as it ran on the notify queue before
- *                  'relays-on-the-orders-queue' (four mails; recorded once on bf34c24, never re-recorded).
+ *                  'relays-on-the-orders-queue' (four mails; recorded once on bf34c24, never re-recorded), and
+ *                  `happy-path-slot-booked-by-shipment.*` / `split-slot-booked-by-shipment.*`, shipments that booked
+ *                  their own pick slot before the order's plan booked it (recorded on ef9631e, never re-recorded).
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
