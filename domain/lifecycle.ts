@@ -194,7 +194,9 @@ export function customerWords(label: string): string {
 /**
  * `Order.status` and `Shipment.status` store the stage itself: the database enums `OrderStatus` and
  * `ShipmentStatus` hold exactly ORDER_STAGES and SHIPMENT_STAGES, and `TrackingStatus` exactly
- * TRACKING_STATUSES. The shipment workflow is the only writer of a shipment's status.
+ * TRACKING_STATUSES. A shipment's status is written only where its journey decides it: by its workflow, or by an
+ * activity the workflow hands the stage to (the pick's `picking`, the label purchase's `label_created`), and once by
+ * its order, whose plan writes `waiting_for_pick_slot` for a shipment that will wait for the slot booked with it.
  */
 export const ORDER_DB_STATUSES: readonly OrderStage[] = ORDER_STAGES;
 export const SHIPMENT_DB_STATUSES: readonly ShipmentStage[] = SHIPMENT_STAGES;
