@@ -19,8 +19,8 @@ export interface PlannedPickSlot extends PickSlot {
  * the shipment's first workflow task: the shipment starts knowing its slot and, when it has to wait for it,
  * with its `waiting_for_pick_slot` status and stage visit already written (and its search attribute set by
  * its start), so neither the booking nor the wait costs it a task of bookkeeping (issue 11's actions).
- * One transaction per shipment; a retry finds the slot and the visit it booked (the visit is keyed by the
- * workflow time it was planned at, the same on every attempt). Undefined when the warehouse has no
+ * One transaction per shipment; a retry, or a plan read again after a reset, finds the slot and the open visit
+ * it booked. Undefined when the warehouse has no
  * capacity within the horizon: the shipment books, and escalates, itself.
  */
 export async function bookPlannedPickSlot(
@@ -33,13 +33,19 @@ export async function bookPlannedPickSlot(
     const slot = await db.$transaction(async (tx): Promise<PlannedPickSlot> => {
       const booked = await bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock);
       if (booked.startsAtMs <= input.nowMs) return booked;
-      const waitingSince = new Date(input.nowMs).toISOString();
       // Only a shipment nothing has moved on yet: a plan read again (a retried or reset order) never moves one back.
       const { count } = await tx.shipment.updateMany({
         where: { id: input.shipmentId, pickedAt: null, status: { in: ['planned', 'waiting_for_pick_slot'] } },
         data: { status: 'waiting_for_pick_slot' },
       });
       if (count === 0) return booked;
+      // A plan read again later (an order reset in Temporal) finds the wait it wrote: one visit, never a second one left open.
+      const open = await tx.stageTiming.findFirst({
+        where: { shipmentId: input.shipmentId, stage: 'waiting_for_pick_slot', endedAt: null },
+        orderBy: { startedAt: 'asc' },
+      });
+      if (open) return { ...booked, waitingSince: open.startedAt.toISOString() };
+      const waitingSince = new Date(input.nowMs).toISOString();
       await upsertStage(tx, {
         orderId: input.orderId,
         shipmentId: input.shipmentId,

@@ -208,6 +208,12 @@ describe('pick slot: booked with the order’s plan', () => {
     expect(await booked()).toBe(bookedOnce);
     const visits = await db.stageTiming.findMany({ where: { shipmentId } });
     expect(visits.map((v) => [v.stage, v.endedAt])).toEqual([['waiting_for_pick_slot', null]]);
+
+    // Read again an hour later (the order reset in Temporal to before its plan): the same slot and the same open wait.
+    const [reset] = await planning.planShipments({ orderId, pickSlots: { nowMs: nowMs + 3_600_000 } });
+    expect(reset?.pickSlot).toMatchObject({ day: THURSDAY, waitingSince: new Date(nowMs).toISOString() });
+    expect(await booked()).toBe(bookedOnce);
+    expect(await db.stageTiming.count({ where: { shipmentId } })).toBe(1);
   });
 
   it('a shipment already on its way is not booked again, and a plan without slot planning books none', async () => {
