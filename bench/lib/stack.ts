@@ -185,6 +185,22 @@ function stackEnv(servers: StackServers, options: StackOptions): Record<string, 
   };
 }
 
+/** A started process as the drills handle it: stopped gently, or killed -9 and awaited. */
+function runningProcess(name: string, child: ChildProcess, logFile: string, exited: Promise<void>): NodeProcess {
+  return {
+    name,
+    child,
+    pid: child.pid ?? -1,
+    logFile,
+    exited,
+    stop: () => stopChild(child, 20_000),
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
 /** A program of the stack, its output in the stack's logs folder, resolved once that output matches `ready`. */
 async function spawnLoggedProgram(
   dir: string,
@@ -219,18 +235,7 @@ async function spawnLoggedProgram(
       fail(new Error(`${name} exited with ${code} while starting; ${logFile} ends with:\n${seen.slice(-2000)}`));
     });
   });
-  return {
-    name,
-    child,
-    pid: child.pid ?? -1,
-    logFile,
-    exited,
-    stop: () => stopChild(child, 20_000),
-    kill9: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return runningProcess(name, child, logFile, exited);
 }
 
 /** What a stack is made of, once its servers run. */
@@ -438,18 +443,7 @@ export async function spawnColisProcess(options: {
       fail(new Error(`${name} exited with ${code} while starting; see ${logFile}`));
     });
   });
-  return {
-    name,
-    child,
-    pid: child.pid ?? -1,
-    logFile,
-    exited,
-    stop: () => stopChild(child, 20_000),
-    kill9: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return runningProcess(name, child, logFile, exited);
 }
 
 /** Runs `body` on a fresh stack and always stops it, also on Ctrl-C. */
