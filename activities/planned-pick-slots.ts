@@ -20,8 +20,8 @@ export interface PlannedPickSlot extends PickSlot {
  * with its `waiting_for_pick_slot` status and stage visit already written (and its search attribute set by
  * its start), so neither the booking nor the wait costs it a task of bookkeeping (issue 11's actions).
  * One transaction per shipment; a retry, or a plan read again after a reset, finds the slot and the open visit
- * it booked. Undefined when the warehouse has no
- * capacity within the horizon: the shipment books, and escalates, itself.
+ * it booked. Undefined when the warehouse has no capacity within the horizon: the shipment books, and escalates,
+ * itself.
  */
 export async function bookPlannedPickSlot(
   db: Db,

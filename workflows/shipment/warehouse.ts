@@ -29,8 +29,9 @@ export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
       const publication = planned?.waitingSince ? 'later' : 'index';
       await j.announce(`Waiting for the pick slot at ${at} on ${slot.day} (cut-off or daily capacity reached)`, publication);
       // The plan judged a planned wait's promise already; any other wait is judged here.
-      if (planned?.waitingSince) await heardRepromise(j, planned.repromised ?? { changed: false, promisedBy: j.view.promisedBy });
-      else await repromiseIfAtRisk(j, 'missed_pick_slot', `pick slot at ${at} on ${slot.day}`);
+      if (planned?.waitingSince) {
+        if (planned.repromised) await heardRepromise(j, planned.repromised);
+      } else await repromiseIfAtRisk(j, 'missed_pick_slot', `pick slot at ${at} on ${slot.day}`);
       await condition(() => j.cancelReason !== undefined || j.warehouseDown !== undefined, Math.max(1, Math.round(waitMs / timeScale)), {
         summary: `Pick slot at ${at} on ${slot.day}`,
       });
