@@ -1,22 +1,21 @@
 import { Context, heartbeat, log } from '@temporalio/activity';
-import {
-  type BuyLabelRequest,
-  type CarrierApi,
-  type CarrierTrackingEvent,
-  LABEL_FORMATS,
-  type LabelDocument,
-  type PurchasedLabel,
-  type RateQuote,
-  type RateRequest,
+import type {
+  BuyLabelRequest,
+  CarrierApi,
+  CarrierTrackingEvent,
+  LabelDocument,
+  PurchasedLabel,
+  RateQuote,
+  RateRequest,
 } from '../domain/carrier';
 import { convertMinor, DEFAULT_CURRENCY, type QuoteLeftOut, quotesIn } from '../domain/money';
 import { screenScans } from '../domain/scan-screening';
 import type { CarrierDecision, CarrierDecisionRequest } from './carrier-decision';
+import { fetchLabelDocuments } from './carriers/label-documents';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTracking } from './carriers/tracking-mode';
 import {
   CarrierApiError,
-  CarrierRejected,
   CarrierUnavailable,
   toApplicationFailure as carrierFailure,
   isCarrierError,
@@ -124,25 +123,6 @@ async function buyUnlessUnavailable(api: CarrierApi, request: BuyLabelRequest, g
       await pause(REFUSAL_BACKOFF_MS[refusals - 1] ?? 2000);
     }
   }
-}
-
-/**
- * The label's printable files, fetched once at purchase because carriers' links expire. A format the
- * carrier does not make (or refuses) is skipped; an outage fails the activity, whose retry finds the
- * same label under its idempotency key and fetches again.
- */
-async function fetchDocuments(api: CarrierApi, carrierLabelId: string): Promise<LabelDocument[]> {
-  if (!api.labelDocument) return [];
-  const documents: LabelDocument[] = [];
-  for (const format of LABEL_FORMATS) {
-    try {
-      const document = await api.labelDocument(carrierLabelId, format);
-      if (document) documents.push(document);
-    } catch (error) {
-      if (!(error instanceof CarrierRejected)) throw error;
-    }
-  }
-  return documents;
 }
 
 /**
@@ -422,7 +402,7 @@ function purchase(deps: CarrierActivityDeps, input: LabelPurchase, v1Status: boo
     const giveUpAfter = Context.current().info.attempt === 1 ? input.fallbackAfterRefusals : undefined;
     const label = await buyUnlessUnavailable(api, { ...input.request, idempotencyKey }, giveUpAfter);
     heartbeat('label bought');
-    const documents = await fetchDocuments(api, label.carrierLabelId);
+    const documents = await fetchLabelDocuments(api, label.carrierLabelId);
     const { costCents, cost } = await labelCost(deps, input.shipmentId, label);
     const stage = input.stage ? labelStage(input.stage.stages, receivedNowMs()) : undefined;
     await recordLabel(deps.db, { input, idempotencyKey, label, documents, costCents, countedCents: cost.amountCents, stage, v1Status });

@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { DomainError } from '../domain/errors';
 import { isCarrierError, toApplicationFailure as carrierFailure } from './carriers/errors';
+import { fetchLabelDocuments } from './carriers/label-documents';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTrackingOf } from './carriers/tracking-mode';
 import type { Db } from './db';
@@ -61,26 +62,34 @@ export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierReg
         const outbound = await outboundLabel(row.orderId, row.warehouseCode);
         const api = carriers.codes().includes(outbound.carrierCode) ? carriers.get(outbound.carrierCode) : undefined;
         const buy = api?.returnLabel?.bind(api);
-        if (!buy) {
+        if (!api || !buy) {
           throw new DomainError('NoServiceAvailable', `carrier ${outbound.carrierCode} sells no return label here`, {
             carriersAsked: [outbound.carrierCode],
           });
         }
         const label = await carrierCall(() => buy({ carrierLabelId: outbound.carrierLabelId, idempotencyKey: `return:${row.id}` }));
         heartbeat('return label bought');
-        await db.return.update({
-          where: { id: row.id },
-          data: {
-            carrierCode: label.carrierCode,
-            serviceCode: label.serviceCode,
-            carrierLabelId: label.carrierLabelId,
-            trackingNumber: label.trackingNumber,
-            labelUrl: label.labelUrl,
-            labelCostCents: label.amountCents,
-            labelPurchasedAt: new Date(label.purchasedAt),
-            labelExpiresAt: new Date(input.expiresAt),
-          },
-        });
+        // The customer prints the label from Colis (tracking page, return mail): its files are kept with the label.
+        const documents = await carrierCall(() => fetchLabelDocuments(api, label.carrierLabelId));
+        await db.$transaction([
+          db.return.update({
+            where: { id: row.id },
+            data: {
+              carrierCode: label.carrierCode,
+              serviceCode: label.serviceCode,
+              carrierLabelId: label.carrierLabelId,
+              trackingNumber: label.trackingNumber,
+              labelUrl: label.labelUrl,
+              labelCostCents: label.amountCents,
+              labelPurchasedAt: new Date(label.purchasedAt),
+              labelExpiresAt: new Date(input.expiresAt),
+            },
+          }),
+          db.returnLabelDocument.createMany({
+            data: documents.map((document) => ({ returnId: row.id, format: document.format, content: new Uint8Array(document.content) })),
+            skipDuplicates: true,
+          }),
+        ]);
         return {
           carrierCode: label.carrierCode,
           trackingNumber: label.trackingNumber,

@@ -1,5 +1,5 @@
 import { DEV_TRACKING_SECRET } from '../../api/config';
-import { trackingPath } from '../../api/routes/pages/tracking-token';
+import { returnLabelPath, trackingPath, trackingToken } from '../../api/routes/pages/tracking-token';
 import type { Config } from '../../config';
 import type { MailSettings } from './mail-relay';
 import type { WebhookSettings } from './webhook-relay';
@@ -41,6 +41,7 @@ export function notifyConfigFrom(config: NotifyVariables): NotifyConfig {
       fromAddress: config.COLIS_MAIL_FROM,
       publicUrl,
       trackingUrl: (orderId) => `${publicUrl}${trackingPath(orderId, secret)}`,
+      returnLabelUrl: (orderId, returnId) => `${publicUrl}${returnLabelPath(orderId, returnId, trackingToken(orderId, secret))}`,
     },
     webhooks: { allowPrivateUrls: config.NODE_ENV !== 'production', timeoutMs: config.COLIS_WEBHOOK_TIMEOUT_MS },
     ...(url && webhookSecret ? { envSubscription: { url, secret: webhookSecret } } : {}),

@@ -20,6 +20,8 @@ export interface MailSettings {
   /** Absolute base of the links in mails (the customer tracking page). */
   publicUrl: string;
   trackingUrl: (orderId: string) => string;
+  /** The return label the customer prints, served by Colis under the order's tracking token. */
+  returnLabelUrl: (orderId: string, returnId: string) => string;
 }
 
 const BATCH = 50;
@@ -77,7 +79,10 @@ export class MailRelay {
       const email = mail.order.customer.email;
       if (!email) throw new Error('the customer has no e-mail address');
       const transport = this.transporter();
-      const data = MailDataSchema.parse(mail.data);
+      const queued = MailDataSchema.parse(mail.data);
+      // The label link is Colis's own (the carrier's may be no address, or expire): the file kept at purchase.
+      const data =
+        queued.labelUrl && queued.returnId ? { ...queued, labelUrl: this.settings.returnLabelUrl(mail.orderId, queued.returnId) } : queued;
       const [shop, carrier] = await Promise.all([
         mail.order.shopId ? this.db.shop.findUnique({ where: { id: mail.order.shopId }, select: { displayName: true } }) : null,
         data.carrierCode ? this.db.carrier.findUnique({ where: { code: data.carrierCode }, select: { name: true } }) : null,

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
 import { KEYS, journeyApi } from '../api/harness';
@@ -64,6 +64,23 @@ describe('returns from the tracking page, in Chromium', () => {
     expect(await page.$$('#return-list li')).toHaveLength(1);
     expect(await page.getAttribute('input[name="qty.MUG-CER-350"]', 'max')).toBe('1');
     await page.screenshot({ path: screenshotPath('customer-return-started'), fullPage: true });
+
+    // The label the customer prints comes from Colis, a PDF under the page's token: the carrier's own link may be
+    // no address at all (the simulator's is not), and the mail links the same file.
+    await vi.waitFor(
+      async () => expect((await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } })).status).toBe('label_created'),
+      { timeout: 30_000, interval: 250 },
+    );
+    await page.goto(tracking);
+    const labelHref = (await page.getAttribute(`#return-list li[data-return="${returnId}"] a[data-fact="return-label"]`, 'href')) ?? '';
+    expect(labelHref).toMatch(new RegExp(`^/track/${orderId}/returns/${returnId}/label\\?t=`));
+    const label = await page.request.get(`${base}${labelHref}`);
+    expect(label.status()).toBe(200);
+    expect(label.headers()['content-type']).toBe('application/pdf');
+    expect((await label.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // Another token (or none) gets nothing, as the page itself.
+    expect((await page.request.get(`${base}${labelHref.replace(/t=[^&]+/, 't=not-the-token')}`)).status()).toBe(404);
+    expect((await page.request.get(`${base}${labelHref.replace(/\?t=[^&]+/, '')}`)).status()).toBe(404);
 
     await until(
       journey,

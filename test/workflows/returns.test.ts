@@ -165,7 +165,21 @@ describe('returns', () => {
     expect(steps).toHaveLength(1);
     expect(steps[0]?.subject).toContain(returnId);
     expect(steps[0]?.text).toContain('Imprimez l’étiquette retour');
-    expect(steps[0]?.text).toContain(received.labelUrl ?? 'no label url');
+    // The label link is Colis's own, under the tracking token (the simulated carrier's link is no address): the PDF
+    // the carrier made, kept at purchase; shops and ops read the same file, ZPL too, through the API.
+    const labelLink = new URL(/https?:\/\/\S+\/label\?t=\S+/.exec(steps[0]?.text ?? '')?.[0] ?? 'http://no-label-link/');
+    expect(labelLink.pathname).toBe(`/track/${orderId}/returns/${returnId}/label`);
+    const printed = await app.inject({ method: 'GET', url: `${labelLink.pathname}${labelLink.search}` });
+    expect(printed.statusCode, printed.body).toBe(200);
+    expect(printed.headers['content-type']).toBe('application/pdf');
+    expect(printed.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(printed.rawPayload.toString('latin1')).toContain(received.trackingNumber ?? 'no tracking number');
+    const zpl = await as(KEYS.ops, 'GET', `/returns/${returnId}/label?format=zpl`);
+    expect(zpl.statusCode, zpl.body).toBe(200);
+    expect(zpl.headers['content-type']).toBe('application/zpl');
+    expect(zpl.body.startsWith('^XA')).toBe(true);
+    const stored = await journey.database.db.returnLabelDocument.findMany({ where: { returnId }, select: { format: true } });
+    expect(stored.map((d) => d.format).sort()).toEqual(['pdf', 'zpl']);
 
     const level = () =>
       journey.database.db.inventoryLevel.findUniqueOrThrow({
@@ -216,6 +230,8 @@ describe('returns', () => {
     const expired = await untilReturn(returnId, ['expired'], DAY_MS);
     expect(expired.labelVoidedAt).not.toBeNull();
     expect(simulator(journey).soldLabel(expired.trackingNumber ?? '')?.voidedAtMs).toBeDefined();
+    // A voided label is printed no more, by the customer or the shop.
+    expect((await as(KEYS.intake, 'GET', `/returns/${returnId}/label`)).statusCode).toBe(404);
     await untilWebhook(orderId, 'return.cancelled');
     expect(receiver.received.find((w) => w.orderId === orderId && w.type === 'return.cancelled')?.data).toMatchObject({
       returnId,

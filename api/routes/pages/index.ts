@@ -15,7 +15,8 @@ import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/index';
 import { escapeHtml, page } from './layout';
-import { trackingToken, validTrackingToken } from './tracking-token';
+import { returnLabelRoute } from './return-label';
+import { returnLabelPath, trackingToken, validTrackingToken } from './tracking-token';
 
 /**
  * The pages people look at, served by the API: ops pages (the process chart, open escalations with
@@ -73,6 +74,8 @@ interface ReturnSection {
   lines: ReturnableLine[];
   returns: ReturnView[];
   formAction: string;
+  /** Where the customer downloads a return's label (under the page's token). */
+  labelPath: (returnId: string) => string;
   /** A fresh key per rendered form: a double submit starts one return. */
   formKey: string;
   message?: string;
@@ -87,7 +90,8 @@ function returnsHtml(section: ReturnSection): string {
         `<li data-return="${escapeHtml(r.returnId)}" data-status="${r.status}"><strong>${escapeHtml(r.returnId)}</strong> — ` +
         `${escapeHtml(RETURN_STATUS_LABEL[r.status])}: ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
         (r.labelUrl && r.status === 'label_created'
-          ? ` · <a href="${escapeHtml(r.labelUrl)}" rel="noopener">Return label</a>${r.labelExpiresAt ? ` (use it before ${when(r.labelExpiresAt)})` : ''}`
+          ? ` · <a href="${escapeHtml(section.labelPath(r.returnId))}" rel="noopener" data-fact="return-label">Return label (PDF)</a>` +
+            (r.labelExpiresAt ? ` (use it before ${when(r.labelExpiresAt)})` : '')
           : '') +
         (r.refundCents !== undefined ? ` · refund ${(r.refundCents / 100).toFixed(2)} ${escapeHtml(r.currency)}` : '') +
         `</li>`,
@@ -303,6 +307,7 @@ function trackingPageOf(app: PagesApp): TrackingPage {
     return trackingHtml(view, {
       ...options,
       formAction: `/track/${encodeURIComponent(orderId)}/returns?t=${encodeURIComponent(token)}`,
+      labelPath: (returnId) => returnLabelPath(orderId, returnId, token),
       formKey: randomBytes(18).toString('base64url'),
       ...(message ? { message } : {}),
     });
@@ -388,6 +393,7 @@ const pages: FastifyPluginAsyncZod = async (app) => {
   const trackingPage = trackingPageOf(app);
   returnFormRoute(app, trackingPage);
   trackingPageRoute(app, trackingPage);
+  returnLabelRoute(app);
 };
 
 export default pages;

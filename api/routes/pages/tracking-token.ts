@@ -19,3 +19,7 @@ export function validTrackingToken(orderId: string, token: string | undefined, s
 
 export const trackingPath = (orderId: string, secret: string) =>
   `/track/${encodeURIComponent(orderId)}?t=${trackingToken(orderId, secret)}`;
+
+/** The customer's return label (routes/pages/return-label.ts), linked from the tracking page and the return mail. */
+export const returnLabelPath = (orderId: string, returnId: string, token: string) =>
+  `/track/${encodeURIComponent(orderId)}/returns/${encodeURIComponent(returnId)}/label?t=${encodeURIComponent(token)}`;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { IntakeHeadersSchema, OptionalIdempotencyHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
+import { IntakeHeadersSchema, LabelDocumentQuerySchema, OptionalIdempotencyHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
 import { FINAL_RETURN_STATUSES, inspectionProblems, returnIds } from '../../../domain/return-policy';
 import {
   ReturnIdParamsSchema,
@@ -15,6 +15,7 @@ import { inspectReturnUpdate } from '../../../workflows/returns/definitions';
 import { ApiError, notFound, toApiError } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { runOpsAction } from '../../services/ops-actions';
+import { returnLabelFile } from '../../services/return-label';
 import {
   listReturns,
   mayReadReturnOf,
@@ -25,6 +26,7 @@ import {
   sweepUnstartedReturns,
 } from '../../services/returns';
 import { withinDeadline } from '../../services/workflows';
+import { LabelFileSchema, sendLabelFile } from '../label-file';
 import { errorResponses } from '../responses';
 
 /**
@@ -147,6 +149,8 @@ const returns: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  returnLabelRoute(app);
+
   app.post(
     '/returns/:id/inspection',
     {
@@ -223,5 +227,36 @@ const returns: FastifyPluginAsyncZod = async (app) => {
     return view;
   };
 };
+
+/** The return label's files, for the shop or ops to print or pass on (the customer's way: routes/pages/return-label.ts). */
+function returnLabelRoute(app: Parameters<FastifyPluginAsyncZod>[0]): void {
+  app.get(
+    '/returns/:id/label',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: "The return's printable label",
+        description:
+          'The return label as the carrier made it, kept at purchase, for the customer to print: `format=pdf` (default, ' +
+          '`application/pdf`) or `format=zpl` (`application/zpl`). The customer gets the same file from their tracking page and ' +
+          'the return mail. 404 before the label is bought, once it is voided (the return expired unused), or when the carrier ' +
+          'does not make that format.',
+        params: ReturnIdParamsSchema,
+        querystring: LabelDocumentQuerySchema,
+        response: { 200: LabelFileSchema, ...errorResponses({ key: true, notFound: true }) },
+      },
+    },
+    async (request, reply) => {
+      const returnId = request.params.id;
+      const row = await app.db.return.findUnique({ where: { id: returnId }, select: { order: { select: { shopId: true } } } });
+      if (!row || !mayReadReturnOf(request.principal, row.order.shopId)) throw notFound(`return ${returnId}`);
+      const file = await returnLabelFile(app.db, { returnId }, request.query.format);
+      // A carrier that keeps no files has only its own link: `labelUrl` in the return's view.
+      if (!file || 'carrierUrl' in file) throw notFound(`a ${request.query.format} label for return ${returnId}`);
+      return sendLabelFile(reply, file);
+    },
+  );
+}
 
 export default returns;

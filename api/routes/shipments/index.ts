@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { LabelDocumentQuerySchema, ShipmentIdParamsSchema, ShipmentStatusResponseSchema } from '../../../domain/api';
-import { LABEL_CONTENT_TYPES } from '../../../domain/carrier';
+import { LabelFileSchema, sendLabelFile } from '../label-file';
 import { errorResponses } from '../responses';
 import { ids } from '../../../domain/ids';
 import { shipmentStatusQuery } from '../../../workflows/definitions';
@@ -9,15 +8,6 @@ import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
 import { shipmentViewIn } from '../../services/views';
 import { describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
-
-/** The label file itself: Fastify sends a Buffer as it is, the schema only documents it. */
-const LabelFileSchema = z
-  .custom<Buffer>((value) => Buffer.isBuffer(value))
-  .meta({
-    description: 'the label file: application/pdf or application/zpl',
-    type: 'string',
-    format: 'binary',
-  });
 
 /** `<orderId>-S<seq>` (domain/journey.ts ids.shipmentId). */
 const orderIdOfShipment = (shipmentId: string) => /^(.+)-S\d+$/.exec(shipmentId)?.[1];
@@ -93,11 +83,7 @@ const shipments: FastifyPluginAsyncZod = async (app) => {
         select: { content: true },
       });
       if (!document) throw notFound(`a ${format} document for label ${label.trackingNumber}`);
-      return reply
-        .type(LABEL_CONTENT_TYPES[format])
-        .header('content-disposition', `inline; filename="${label.trackingNumber}.${format}"`)
-        .header('cache-control', 'private, no-store')
-        .send(Buffer.from(document.content));
+      return sendLabelFile(reply, { format, name: label.trackingNumber, content: document.content });
     },
   );
 };
