@@ -1,6 +1,6 @@
 import { Context, heartbeat } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
 import type { ShipmentOutcome } from '../workflows/shipment/types';
 
 /**
@@ -16,7 +16,21 @@ export interface ShipmentWatcher {
 export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
   return {
     // Follows the journey across continue-as-new to its last run, as a child's result would.
-    outcome: (workflowId) => client.workflow.getHandle(workflowId).result() as Promise<ShipmentOutcome>,
+    outcome: async (workflowId) => {
+      try {
+        return (await client.workflow.getHandle(workflowId).result()) as ShipmentOutcome;
+      } catch (error) {
+        // Terminated in Temporal and not reset yet (workflows/order/terminated-shipment.ts): say what ops can do;
+        // the retry finds the reset run.
+        if (error instanceof WorkflowFailedError && error.cause instanceof TerminatedFailure) {
+          throw ApplicationFailure.retryable(
+            `${workflowId} is terminated: reset it to resume (temporal workflow reset -w ${workflowId} --type LastWorkflowTask)`,
+            'ShipmentTerminated',
+          );
+        }
+        throw error;
+      }
+    },
   };
 }
 

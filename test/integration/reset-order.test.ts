@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
-import { orderStatusQuery } from '../../workflows/definitions';
+import { cancelOrderUpdate, orderStatusQuery } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { JOURNEY_NAMESPACE } from '../support/namespaces';
 
@@ -24,21 +24,10 @@ describe('an order reset from the temporal CLI', () => {
   });
   afterAll(() => journey?.teardown());
 
+  const cli = (...args: string[]) =>
+    run(inject('temporalCliPath'), [...args, '--address', inject('temporalDevAddress'), '--namespace', JOURNEY_NAMESPACE]);
   const reset = (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
-    run(inject('temporalCliPath'), [
-      'workflow',
-      'reset',
-      '--address',
-      inject('temporalDevAddress'),
-      '--namespace',
-      JOURNEY_NAMESPACE,
-      '--workflow-id',
-      workflowId,
-      '--type',
-      type,
-      '--reason',
-      'ops retry',
-    ]);
+    cli('workflow', 'reset', '--workflow-id', workflowId, '--type', type, '--reason', 'ops retry');
 
   const untilShipmentRow = async (shipmentId: string, statuses: readonly string[]) => {
     for (let i = 0; i < 1_200; i++) {
@@ -96,5 +85,38 @@ describe('an order reset from the temporal CLI', () => {
     await reset(handle.workflowId, 'FirstWorkflowTask');
     const latest = await endsAsOneJourney(orderId);
     expect((await latest.query(orderStatusQuery)).timeline).toContainEqual(expect.objectContaining({ label: 'shipment adopted' }));
+  });
+
+  it('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
+    await untilShipmentRow(shipmentId, RUNNING);
+    await cli('workflow', 'terminate', '--workflow-id', shipmentWorkflowId, '--reason', 'clicked by mistake');
+
+    const notes = async () => (await handle.query(orderStatusQuery)).timeline.map((entry) => entry.label);
+    for (let i = 0; i < 200 && !(await notes()).includes('shipment terminated in Temporal'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await notes()).toContain('shipment terminated in Temporal');
+    const described = await handle.describe();
+    expect(described.status.name).toBe('RUNNING');
+    expect(described.searchAttributes.Escalated).toEqual([true]);
+    // A cancel would be lost on the terminated run: refused, with what to do.
+    await expect(handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] })).rejects.toThrow();
+    expect(await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } })).not.toEqual({
+      status: 'cancelled',
+    });
+
+    await reset(shipmentWorkflowId, 'LastWorkflowTask');
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s: { stage: string }) => s.stage)).toEqual(['delivered']);
+    expect(await notes()).toContain('shipment resumed');
+    expect((await runsOf(shipmentWorkflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+    expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+    expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('completed');
+    expect((await handle.describe()).searchAttributes.Escalated).toEqual([false]);
   });
 });

@@ -30,11 +30,12 @@ export async function startOrAdopt(o: OrderJourney, workflowId: string, start: (
   }
 }
 
-function adoptedShipment(workflowId: string): ShipmentChild {
+/** A shipment this run did not start (or whose child handle ended with a termination): signalled by id, awaited by an activity. */
+export function adoptedShipment(workflowId: string, summary = `Wait for ${workflowId}, started before a reset`): ShipmentChild {
   const external = getExternalWorkflowHandle(workflowId);
   return {
     workflowId,
     signal: (def, ...args) => external.signal(def, ...args),
-    result: () => summarised(adoption.awaitShipmentOutcome, `Wait for ${workflowId}, started before a reset`, { workflowId }),
+    result: () => summarised(adoption.awaitShipmentOutcome, summary, { workflowId }),
   };
 }

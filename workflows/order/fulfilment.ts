@@ -9,6 +9,7 @@ import type { ShipmentOutcome } from '../shipment/types';
 import { type ShipmentChild, startOrAdopt } from './adoption';
 import { describeShortages, type OrderJourney } from './order';
 import { refulfil } from './replacement';
+import { shipmentOutcomeOf } from './terminated-shipment';
 
 /**
  * One shipment per warehouse holding the order's stock: planned in the database, started as child
@@ -102,7 +103,8 @@ export async function startShipment(
 
 /** A shipment's outcome, and its replacements' when ops re-shipped it (order/replacement.ts). */
 export async function shipmentOutcomes(o: OrderJourney, child: ShipmentChild): Promise<ShipmentOutcome[]> {
-  const outcome = await child.result();
+  const shipmentId = [...o.children].find(([, started]) => started === child)?.[0] ?? child.workflowId;
+  const outcome = await shipmentOutcomeOf(o, shipmentId, child);
   // The outcome is what the order keeps of a finished shipment; the API reads its details from the database.
   const shipment = o.shipments.get(outcome.shipmentId);
   if (shipment) Object.assign(shipment, outcome);

@@ -17,6 +17,7 @@ import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { refuse } from '../shared/failures';
 import { guardedSignal, refuseMalformed } from '../shared/message-guards';
 import type { OrderJourney } from './order';
+import { terminatedRefusal } from './terminated-shipment';
 
 /**
  * What the order answers: its status query, restocks, its shipments' milestones, and the cancel and
@@ -125,7 +126,7 @@ function closedRefusal(o: OrderJourney, what: string): string | undefined {
   const { orderId } = o.input;
   if (isFinalOrderStage(o.stage)) return `order ${orderId} is already ${o.stage}`;
   if (o.cancelReason !== undefined) return `order ${orderId} is ${what}`;
-  return undefined;
+  return terminatedRefusal(o);
 }
 
 // A parcel given up and re-shipped no longer binds the order: its replacement may still be cancelled or re-addressed.

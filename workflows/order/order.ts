@@ -57,6 +57,8 @@ export class OrderJourney {
   /** What the order knows of each shipment: planned lines, then the milestones it heard; the API reads the rest from the shipment. */
   readonly shipments = new Map<string, ShipmentView>();
   readonly children = new Map<string, ShipmentChild>();
+  /** Shipments terminated from Temporal that wait to be reset, by shipment id (order/terminated-shipment.ts). */
+  readonly terminatedShipments = new Map<string, string>();
   readonly outcomes: ShipmentOutcome[] = [];
   readonly timelineEntries: TimelineEntry[];
   readonly timeline: Timeline;
@@ -158,14 +160,16 @@ export class OrderJourney {
         ? [`Shipment ${s.shipmentId} ESCALATED ${open.map((e) => `${e.reason} (${e.severity}): ${e.detail}`).join('; ')}`]
         : [];
     });
-    const lines = [this.escalations.summary(), ...escalated].filter((line): line is string => line !== undefined);
+    const terminated = [...this.terminatedShipments.values()].map((id) => `Shipment ${id} TERMINATED in Temporal: reset it to resume`);
+    const lines = [this.escalations.summary(), ...escalated, ...terminated].filter((line): line is string => line !== undefined);
     setCurrentDetails([...lines, this.stageDetails].filter(Boolean).join('\n\n'));
     this.memo.show(lines.length > 0 ? lines.join('\n') : undefined);
   }
 
   publishEscalated(): void {
     const shipmentEscalated = [...this.shipments.values()].some((s) => s.escalations.some((e) => !e.resolvedAt));
-    this.searchAttributes.set({ key: searchAttributes.escalated, value: this.escalations.anyOpen || shipmentEscalated }).publish();
+    const escalated = this.escalations.anyOpen || shipmentEscalated || this.terminatedShipments.size > 0;
+    this.searchAttributes.set({ key: searchAttributes.escalated, value: escalated }).publish();
   }
 
   stopIfCancelled(): void {

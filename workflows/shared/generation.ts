@@ -43,6 +43,7 @@ export const LATER_PATCHES = {
   cancelRequestTakenAsCancel: 'cancel-request-taken-as-cancel',
   malformedSignalsDropped: 'malformed-signals-dropped',
   stallFromLabel: 'stall-from-label',
+  terminatedShipmentAwaited: 'terminated-shipment-awaited',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
