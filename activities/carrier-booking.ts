@@ -175,9 +175,9 @@ async function orderCurrencyOf(db: Db, shipmentId: string): Promise<string> {
 
 async function activeCarriers({ db, carriers }: CarrierActivityDeps): Promise<CarrierInfo[]> {
   const rows = await db.carrier.findMany({ where: { active: true }, orderBy: { code: 'asc' } });
-  const configured = new Set(carriers.codes());
+  const selling = new Set(carriers.sellingCodes());
   return rows
-    .filter((r) => configured.has(r.code))
+    .filter((r) => selling.has(r.code))
     .map((r) => {
       const { pushesScans, pollStallFraction } = parcelTracking(carriers, r.code, r.supportsWebhooks);
       return {

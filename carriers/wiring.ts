@@ -41,6 +41,12 @@ export interface CarrierOptions {
   /** Exchange rates for quotes in another currency than the order's (COLIS_FX_RATES). */
   fxRates?: FxRates;
   /**
+   * Whether the simulated carriers sell new labels beside ShipEngine's. By default they do only when no
+   * carrier is booked through ShipEngine: a deployment shipping real parcels must never buy a label from
+   * a carrier that does not exist. A demo or a test may mix them on purpose.
+   */
+  simulatedCarriersSell?: boolean;
+  /**
    * The deployment's business calendar: with a script that asks for calendar transit (`transit`), parcels are
    * delivered on its working days (the peak-week simulation's ground truth). Required then.
    */
@@ -107,7 +113,8 @@ export function buildAddressValidator(config: Config, transport?: typeof fetch):
 
 /**
  * The simulator serves every carrier code unless configuration books it through ShipEngine; the
- * simulated carriers keep running either way (their past labels still get scans).
+ * simulated carriers keep running either way (their past labels still get scans), but once ShipEngine
+ * books any code they sell no new label unless asked to (`simulatedCarriersSell`).
  */
 export function buildCarriers(options: CarrierOptions = {}): Carriers {
   const script = options.script ?? {};
@@ -130,8 +137,10 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
   const shipEngine = options.shipEngine ? buildShipEngineCarriers(options.shipEngine) : [];
   const booked = new Set(shipEngine.map((carrier) => carrier.code));
   const apis = [...simulator.carriers().filter((carrier) => !booked.has(carrier.code)), ...shipEngine];
+  const simulatedSell = options.simulatedCarriersSell ?? booked.size === 0;
   const registry = createCarrierRegistry(apis, {
     secrets,
+    ...(simulatedSell ? {} : { selling: booked }),
     ...(options.fxRates ? { fxRates: options.fxRates } : {}),
     close: () => simulator.close(),
   });

@@ -88,6 +88,10 @@ function crossChecks(config: Config, env: Env, problems: ConfigProblem[]): void 
   if (config.COLIS_SHIPENGINE_CARRIERS && !config.COLIS_SHIPENGINE_API_KEY) {
     require('COLIS_SHIPENGINE_API_KEY', VARIABLES.COLIS_SHIPENGINE_API_KEY, 'required when COLIS_SHIPENGINE_CARRIERS is set');
   }
+  // Without a ship-from, every ShipEngine rate is refused: the parcels would wait for ops, not ship.
+  if (config.COLIS_SHIPENGINE_CARRIERS && Object.keys(config.COLIS_SHIPENGINE_WAREHOUSES ?? {}).length === 0) {
+    require('COLIS_SHIPENGINE_WAREHOUSES', VARIABLES.COLIS_SHIPENGINE_WAREHOUSES, 'required when COLIS_SHIPENGINE_CARRIERS is set');
+  }
   if (Boolean(config.COLIS_SHOP_WEBHOOK_URL) !== Boolean(config.COLIS_SHOP_WEBHOOK_SECRET)) {
     const missing = config.COLIS_SHOP_WEBHOOK_URL ? 'COLIS_SHOP_WEBHOOK_SECRET' : 'COLIS_SHOP_WEBHOOK_URL';
     require(missing, VARIABLES[missing], 'the shop webhook needs both its URL and its secret');

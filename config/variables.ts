@@ -295,13 +295,14 @@ export const VARIABLES = {
     form: 'a list of <ShipEngine carrier id>=<carrier code>, e.g. se-123456=swiftpost,se-654321=ecoroute',
     default: '– (every carrier simulated)',
     meaning:
-      'carriers booked through ShipEngine instead of the simulator: `se-123456=swiftpost` books carrier code `swiftpost` on ShipEngine carrier account `se-123456`; a code not in the catalogue is added as a carrier',
+      'carriers booked through ShipEngine instead of the simulator: `se-123456=swiftpost` books carrier code `swiftpost` on ShipEngine carrier account `se-123456`; a code not in the catalogue is added as a carrier. Once set, only these carriers sell new labels (the simulated ones still serve the labels they sold)',
   }),
   COLIS_SHIPENGINE_WAREHOUSES: variable({
     schema: optional(shipEngineWarehousesForm),
     form: 'a list of <warehouse code>=<ShipEngine warehouse id>, e.g. PAR1=se-4567,LYO1=se-4568',
     default: '–',
-    meaning: "each warehouse's ShipEngine warehouse (its ship-from address); a warehouse without one gets no ShipEngine rates",
+    meaning:
+      "each warehouse's ShipEngine warehouse (its ship-from address); required with `COLIS_SHIPENGINE_CARRIERS`; a warehouse without one gets no ShipEngine rates",
   }),
   COLIS_SHIPENGINE_TIMEOUT_MS: variable({
     schema: withDefault(positiveInteger, 15_000),

@@ -14,6 +14,11 @@ export interface CarrierRegistry {
   get(carrierCode: CarrierCode): CarrierApi;
   all(): CarrierApi[];
   codes(): CarrierCode[];
+  /**
+   * The codes whose carrier sells new labels (asked for rates). The others only serve the labels they
+   * sold before (tracking, void, return labels): a simulated carrier beside real ones.
+   */
+  sellingCodes(): CarrierCode[];
   secretFor(carrierCode: CarrierCode): string;
   /** The exchange rates quotes in another currency than the order's are compared at (COLIS_FX_RATES); none by default. */
   readonly fxRates: FxRates;
@@ -22,9 +27,16 @@ export interface CarrierRegistry {
 
 export function createCarrierRegistry(
   apis: readonly CarrierApi[],
-  options: { secrets: ReadonlyMap<CarrierCode, string>; fxRates?: FxRates; close?: () => void },
+  options: {
+    secrets: ReadonlyMap<CarrierCode, string>;
+    fxRates?: FxRates;
+    /** Every carrier sells when not given. */
+    selling?: ReadonlySet<CarrierCode>;
+    close?: () => void;
+  },
 ): CarrierRegistry {
   const byCode = new Map(apis.map((api) => [api.code, api]));
+  const selling = options.selling;
   return {
     get(carrierCode) {
       const api = byCode.get(carrierCode);
@@ -33,6 +45,7 @@ export function createCarrierRegistry(
     },
     all: () => [...byCode.values()],
     codes: () => [...byCode.keys()],
+    sellingCodes: () => [...byCode.keys()].filter((code) => selling === undefined || selling.has(code)),
     secretFor(carrierCode) {
       const secret = options.secrets.get(carrierCode);
       if (secret === undefined) throw new Error(`no webhook secret for unknown carrier ${carrierCode}`);

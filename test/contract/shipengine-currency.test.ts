@@ -45,7 +45,8 @@ function registry(fxRates?: Record<string, number>): Carriers {
     warehouses: Object.fromEntries(WAREHOUSES.map((w) => [w.code, SE_ID])),
     fetch: mock.fetch,
   };
-  const carriers = buildCarriers({ shipEngine: wiring, ...(fxRates ? { fxRates } : {}) });
+  // Mixed on purpose: the simulated carriers quote in EUR beside the USD account.
+  const carriers = buildCarriers({ shipEngine: wiring, simulatedCarriersSell: true, ...(fxRates ? { fxRates } : {}) });
   registries.push(carriers);
   return carriers;
 }

@@ -144,6 +144,12 @@ describe('configuration, parsed once from the environment', () => {
       /^COLIS_SHIPENGINE_API_KEY=\(unset\) is invalid \(required when COLIS_SHIPENGINE_CARRIERS/,
     );
     const key = { COLIS_SHIPENGINE_API_KEY: 'TEST_abcdefghijklmnop' };
+    // Without a ship-from no ShipEngine rate can be had: the key and the carriers alone would ship nothing.
+    for (const warehouses of [{}, { COLIS_SHIPENGINE_WAREHOUSES: ' ' }] as Record<string, string>[]) {
+      expect(refusal({ ...key, COLIS_SHIPENGINE_CARRIERS: 'se-1=swiftpost', ...warehouses })).toMatch(
+        /^COLIS_SHIPENGINE_WAREHOUSES=.* is invalid \(required when COLIS_SHIPENGINE_CARRIERS is set\)/,
+      );
+    }
     expect(refusal({ ...key, COLIS_SHIPENGINE_CARRIERS: 'swiftpost=se-1' })).toContain('"swiftpost" is not a ShipEngine carrier id');
     expect(refusal({ ...key, COLIS_SHIPENGINE_CARRIERS: 'se-1=swiftpost,se-2=swiftpost' })).toContain(
       'carrier code "swiftpost" is mapped twice',
