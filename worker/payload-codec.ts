@@ -73,6 +73,17 @@ export class PayloadKeyRing {
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * Why no key opens a payload. The id comes from the payload, which the codec endpoint takes from its
+ * caller: one that no configuration could hold is described, never repeated (an error message is logged).
+ */
+function unknownKeyReason(id: string, held: readonly string[]): string {
+  if (id === '') return `encrypted payload names no key (metadata "${KEY_ID_METADATA}" missing or empty)`;
+  if (!KEY_ID.test(id))
+    return `encrypted payload names a key id no configuration can hold (${id.length} characters, not 1–64 of A-Z a-z 0-9 . _ -)`;
+  return `payload encrypted with key "${id}", which this process does not hold (it has ${held.join(', ')}): keep retired keys configured`;
+}
+
 /** Thrown on decode when a payload names a key this process does not hold, or fails authentication. */
 export class PayloadDecryptionError extends Error {
   constructor(message: string) {
@@ -129,11 +140,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const idBytes = payload.metadata?.[KEY_ID_METADATA];
     const id = idBytes ? readText.decode(idBytes) : '';
     const key = this.keys.key(id);
-    if (!key) {
-      throw new PayloadDecryptionError(
-        `payload encrypted with key "${id}", which this process does not hold (it has ${this.keys.ids().join(', ')}): keep retired keys configured`,
-      );
-    }
+    if (!key) throw new PayloadDecryptionError(unknownKeyReason(id, this.keys.ids()));
     const data = payload.data ?? new Uint8Array();
     if (data.length < NONCE_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload too short (${data.length} bytes)`);
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));

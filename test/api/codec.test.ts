@@ -87,9 +87,32 @@ describe('POST /codec/decode and /codec/encode', () => {
     expect(error.message).toContain('"someone-elses"');
   });
 
-  it('refuses callers without the ops role: 401 without a key, 403 for intake and carrier keys', async () => {
+  it('refuses a payload naming no key id, or a key id no configuration can hold, with a 400 that does not repeat it', async () => {
+    const sealed = await encrypted(customer);
+    const { 'encryption-key-id': _, ...withoutId } = sealed.metadata;
+    const noId = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [{ ...sealed, metadata: withoutId }] } }),
+      400,
+      'validation_failed',
+    );
+    expect(noId.message).toContain('names no key');
+    const hostileId = Buffer.from(`<img src=x>${'k'.repeat(50_000)}`).toString('base64');
+    const hostile = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/codec/decode',
+      payload: { payloads: [{ ...sealed, metadata: { ...sealed.metadata, 'encryption-key-id': hostileId } }] },
+    });
+    expect(expectErrorShape(hostile, 400, 'validation_failed').message).toContain('no configuration can hold');
+    expect(hostile.body).not.toContain('<img');
+    expect(hostile.body.length).toBeLessThan(1_000);
+  });
+
+  it('refuses callers without the ops role: 401 without a key or with a wrong one, 403 for intake and carrier keys', async () => {
     const body = { payloads: [await encrypted(customer)] };
     expectErrorShape(await h.as(undefined, { method: 'POST', url: '/codec/decode', payload: body }), 401, 'unauthorized');
+    for (const headers of [{ authorization: 'Bearer not-a-colis-key-0000' }, { 'x-api-key': 'not-a-colis-key-0000' }]) {
+      expectErrorShape(await h.app.inject({ method: 'POST', url: '/codec/decode', headers, payload: body }), 401, 'unauthorized');
+    }
     expectErrorShape(await h.as(KEYS.intake, { method: 'POST', url: '/codec/decode', payload: body }), 403, 'forbidden');
     expectErrorShape(await h.as(KEYS.swiftpost, { method: 'POST', url: '/codec/encode', payload: body }), 403, 'forbidden');
   });
@@ -104,6 +127,13 @@ describe('POST /codec/decode and /codec/encode', () => {
     expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: 'x' } }), 400, 'validation_failed');
     const many = { payloads: Array.from({ length: 10_001 }, () => ({})) };
     expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: many }), 400, 'validation_failed');
+  });
+
+  it('refuses a body over its 8 MiB limit with a 413, and asks for the key before reading one', async () => {
+    const oversized = JSON.stringify({ payloads: [{ data: randomBytes(7 * 1024 * 1024).toString('base64') }] });
+    const headers = { 'content-type': 'application/json' };
+    expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', headers, payload: oversized }), 413, 'payload_too_large');
+    expectErrorShape(await h.as(undefined, { method: 'POST', url: '/codec/decode', headers, payload: oversized }), 401, 'unauthorized');
   });
 });
 

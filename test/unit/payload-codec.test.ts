@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
 import proto from '@temporalio/proto';
 import { payloadKeyRing, payloadSealing } from '../../worker/data-converter';
-import { AesGcmPayloadCodec, PayloadDecryptionError, type PayloadKey, PayloadKeyRing } from '../../worker/payload-codec';
+import { AesGcmPayloadCodec, KEY_ID_METADATA, PayloadDecryptionError, type PayloadKey, PayloadKeyRing } from '../../worker/payload-codec';
 import { dictionaryHash, PAYLOAD_DICTIONARY_1 } from '../../worker/payload-dictionary';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
@@ -56,6 +56,26 @@ describe('the AES-256-GCM payload codec', () => {
     const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]), ON);
     await expect(codec.decode([old as Payload])).rejects.toThrow(PayloadDecryptionError);
     await expect(codec.decode([old as Payload])).rejects.toThrow(/"retired"/);
+  });
+
+  it('a payload naming no key id, or one no configuration can hold, is refused saying so, the id never repeated', async () => {
+    const [sealed] = await new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]), ON).encode([payloadOf(customer)]);
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]), ON);
+    const relabelled = (id: string | undefined): Payload => {
+      const metadata = { ...sealed?.metadata };
+      if (id === undefined) delete metadata[KEY_ID_METADATA];
+      else metadata[KEY_ID_METADATA] = Buffer.from(id);
+      return { ...sealed, metadata };
+    };
+    await expect(codec.decode([relabelled(undefined)])).rejects.toThrow(/names no key \(metadata "encryption-key-id" missing or empty\)/);
+    const hostile = `<script>${'x'.repeat(10_000)}`;
+    const refusal = await codec.decode([relabelled(hostile)]).then(
+      () => '',
+      (error: unknown) => (error instanceof PayloadDecryptionError ? error.message : String(error)),
+    );
+    expect(refusal).toMatch(/names a key id no configuration can hold \(10008 characters/);
+    expect(refusal).not.toContain('<script>');
+    expect(refusal.length).toBeLessThan(200);
   });
 
   it('a tampered payload, or one relabelled with another key id, does not authenticate', async () => {
