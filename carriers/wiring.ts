@@ -98,7 +98,10 @@ export function buildShipEngineCarriers(wiring: ShipEngineWiring): ShipEngineCar
   );
 }
 
-/** Who checks delivery addresses at intake and on an address change: ShipEngine when a key is configured, else the simulator's rules. */
+/**
+ * Who checks delivery addresses at intake and on an address change: ShipEngine when a key is configured,
+ * else the simulator's rules. When ShipEngine books the carriers it also asks for the recipient's phone.
+ */
 export function buildAddressValidator(config: Config, transport?: typeof fetch): AddressValidator {
   if (!config.COLIS_SHIPENGINE_API_KEY) return simulatedAddressValidator;
   return shipEngineAddressValidator(
@@ -108,6 +111,7 @@ export function buildAddressValidator(config: Config, transport?: typeof fetch):
       timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
       ...(transport ? { fetch: transport } : {}),
     }),
+    { recipientPhoneRequired: config.COLIS_SHIPENGINE_CARRIERS !== undefined },
   );
 }
 

@@ -160,7 +160,7 @@ export type AddressField = (typeof ADDRESS_FIELDS)[number];
 export type AddressVerdict =
   | { kind: 'deliverable' }
   | { kind: 'corrected'; address: Address; fields: AddressField[] }
-  | { kind: 'undeliverable'; field: AddressField; reason: string }
+  | { kind: 'undeliverable'; field: AddressField | 'phone'; reason: string }
   | { kind: 'unverified'; reason: string };
 
 /** The part of the carrier port the API uses before stock is reserved and on an address change. */

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
 import { shipEngineAddressValidator } from '../../activities/carriers/shipengine/address-validator';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
+import { buildAddressValidator } from '../../carriers/wiring';
+import { loadConfig } from '../../config';
 import { subscribeTrackWebhook } from '../../activities/carriers/shipengine/track-subscription';
 import { CarrierApiError, CarrierRejected, CarrierTimeout, isCarrierError } from '../../activities/carriers/errors';
 import type { BuyLabelRequest, RateRequest } from '../../domain/carrier';
@@ -286,6 +288,28 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
     keylessRequests += 1;
     const error = await failureOf(keyless.voidLabel('se-28529731'));
     expect(error).toMatchObject({ type: 'CarrierApiError', status: 401, retryable: true });
+  });
+
+  it('address check when ShipEngine books the carriers: a recipient without a phone is refused naming the phone, nothing sent', async () => {
+    const settings = { COLIS_SHIPENGINE_API_KEY: API_KEY, COLIS_SHIPENGINE_API_URL: mock.url };
+    const booking = buildAddressValidator(
+      loadConfig({ ...settings, COLIS_SHIPENGINE_CARRIERS: `${CARRIER_ID}=swiftpost`, COLIS_SHIPENGINE_WAREHOUSES: `PAR1=${CARRIER_ID}` }),
+      mock.fetch,
+    );
+    const { phone: _phone, ...noPhone } = request.to;
+    for (const to of [noPhone, { ...request.to, phone: '  ' }]) {
+      expect(await booking.validate(to)).toEqual({
+        kind: 'undeliverable',
+        field: 'phone',
+        reason: "ShipEngine's carriers need the recipient's phone",
+      });
+    }
+    expect(calls()).toEqual([]);
+    // Validating addresses only (no carrier booked through ShipEngine): a phone is nobody's business.
+    const validating = buildAddressValidator(loadConfig(settings), mock.fetch);
+    expect(await validating.validate(noPhone)).toMatchObject({ kind: 'corrected' });
+    expectConforming();
+    expect(calls()).toEqual(['POST /v1/addresses/validate']);
   });
 
   it('a recipient without the phone or region ShipEngine requires is refused by name, nothing sent', async () => {

@@ -10,7 +10,8 @@ import { type AddressAnswer, type AddressValidation, AddressValidationAnswerSche
  * ShipEngine's address validation (`POST /v1/addresses/validate`) as Colis's address check:
  * `verified`/`warning` with a matched address that differs is a correction, `error` is
  * undeliverable (the field named from ShipEngine's detail code), `unverified` and an unreachable
- * ShipEngine take the address as given.
+ * ShipEngine take the address as given. When ShipEngine books the carriers, a recipient without a
+ * phone is undeliverable too (no rate can be asked for without one).
  */
 
 const FIELD_OF_DETAIL: Readonly<Record<string, AddressField>> = {
@@ -66,10 +67,21 @@ export function toVerdict(given: Address, result: AddressValidation | undefined)
   return fields.length > 0 ? { kind: 'corrected', address: corrected, fields } : { kind: 'deliverable' };
 }
 
-export function shipEngineAddressValidator(http: ShipEngineHttp): AddressValidator {
+export interface ShipEngineAddressOptions {
+  /**
+   * Set when ShipEngine books the carriers: its definition refuses a recipient without a phone, so such an
+   * address is refused at the door (before stock is reserved) rather than left without any rate later.
+   */
+  recipientPhoneRequired?: boolean;
+}
+
+export function shipEngineAddressValidator(http: ShipEngineHttp, options: ShipEngineAddressOptions = {}): AddressValidator {
   return {
     name: 'shipengine',
     async validate(address) {
+      if (options.recipientPhoneRequired && text(address.phone) === '') {
+        return { kind: 'undeliverable', field: 'phone', reason: "ShipEngine's carriers need the recipient's phone" };
+      }
       try {
         const answer = await http.call('shipengine', {
           operation: 'address validation',
