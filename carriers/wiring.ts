@@ -99,6 +99,18 @@ export function buildShipEngineCarriers(wiring: ShipEngineWiring): ShipEngineCar
 }
 
 /**
+ * Active warehouses ShipEngine has no ship-from for. Once ShipEngine books the carriers nothing else
+ * sells, so every parcel of such a warehouse would wait for ops in a no_carrier escalation: the
+ * process says so at start. None without ShipEngine.
+ */
+export async function warehousesWithoutShipFrom(config: Config, db: Db): Promise<string[]> {
+  const wiring = shipEngineWiring(config);
+  if (!wiring) return [];
+  const active = await db.warehouse.findMany({ where: { active: true }, select: { code: true }, orderBy: { code: 'asc' } });
+  return active.map((w) => w.code).filter((code) => !Object.hasOwn(wiring.warehouses, code));
+}
+
+/**
  * Who checks delivery addresses at intake and on an address change: ShipEngine when a key is configured,
  * else the simulator's rules. When ShipEngine books the carriers it also asks for the recipient's phone.
  */

@@ -14,7 +14,7 @@ import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { colisDataConverter, payloadSealing } from '../worker/data-converter';
 import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
-import { carriersFromConfig } from '../carriers/wiring';
+import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
 import { startColisWorkers, workerOptionsFromConfig } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
@@ -181,6 +181,12 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
 
   const carriers = await carriersFromConfig(config, db, { stateFile: join(dir, 'carrier-simulator.json') });
   life.started('carrier simulator', async () => carriers.close());
+  const unshippable = await warehousesWithoutShipFrom(config, db);
+  if (unshippable.length > 0)
+    logLine(
+      'carriers',
+      `warehouses ${unshippable.join(', ')} have no ShipEngine warehouse in COLIS_SHIPENGINE_WAREHOUSES: their parcels get no carrier`,
+    );
   const workerConnection = await NativeConnection.connect(connectionOptions(target));
   life.started('worker connection', () => workerConnection.close());
   const workerClient = new Client({ connection: workerConnection, namespace: target.namespace, dataConverter });

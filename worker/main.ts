@@ -7,7 +7,7 @@ import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
-import { carriersFromConfig } from '../carriers/wiring';
+import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
 import { missingWorkerSettings } from './node-flags';
 import { startColisWorkers, workerOptionsFromConfig } from './wiring';
 
@@ -65,6 +65,11 @@ async function main(): Promise<void> {
     void stop(1);
   });
   process.stderr.write(`colis worker: Temporal ${describeTarget(target)}\n`);
+  const unshippable = await warehousesWithoutShipFrom(config, db);
+  if (unshippable.length > 0)
+    process.stderr.write(
+      `colis worker: warehouses ${unshippable.join(', ')} have no ShipEngine warehouse in COLIS_SHIPENGINE_WAREHOUSES: their parcels get no carrier\n`,
+    );
   const missing = missingWorkerSettings(process.execArgv, process.env);
   if (missing.length > 0)
     process.stderr.write(`colis worker: started without ${missing.join(' ')}: more resident memory (README, "Scaling out")\n`);

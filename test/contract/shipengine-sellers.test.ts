@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierActivities, type RateShop } from '../../activities/carrier-booking';
-import { buildCarriers, type Carriers, shipEngineWiring } from '../../carriers/wiring';
+import { buildCarriers, type Carriers, shipEngineWiring, warehousesWithoutShipFrom } from '../../carriers/wiring';
 import { loadConfig } from '../../config';
 import type { RateRequest } from '../../domain/carrier';
 import { WAREHOUSES } from '../../prisma/seed-data/warehouses';
@@ -71,6 +71,17 @@ describe('a deployment that books a carrier through ShipEngine', () => {
     expect(carriers.codes()).toEqual(expect.arrayContaining(['swiftpost', 'parcelnord', 'ecoroute']));
     expect(carriers.get('swiftpost').code).toBe('swiftpost');
     expect(mock.exchanges.flatMap((e) => e.requestViolations.map((v) => `${e.method} ${e.path}: ${v.message}`))).toEqual([]);
+  });
+
+  it('names the active warehouses ShipEngine has no ship-from for (their parcels would get no carrier), none without ShipEngine', async () => {
+    const [first, ...others] = WAREHOUSES.map((w) => w.code);
+    const settings = {
+      COLIS_SHIPENGINE_API_KEY: 'TEST_sellers-key-0123456789',
+      COLIS_SHIPENGINE_CARRIERS: `${SE_ID}=ecoroute`,
+      COLIS_SHIPENGINE_WAREHOUSES: `${first}=${SE_ID}`,
+    };
+    expect(await warehousesWithoutShipFrom(loadConfig(settings), database.db)).toEqual([...others].sort());
+    expect(await warehousesWithoutShipFrom(loadConfig({}), database.db)).toEqual([]);
   });
 
   it('without ShipEngine the simulated carriers are the default and sell', () => {
