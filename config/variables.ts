@@ -262,7 +262,8 @@ export const VARIABLES = {
     schema: withDefault(z.enum(['simulator']), 'simulator'),
     form: 'simulator',
     default: '`simulator`',
-    meaning: 'the carrier backend',
+    meaning:
+      'the backend of every carrier code not booked through ShipEngine (`COLIS_SHIPENGINE_CARRIERS` picks ShipEngine per code); `simulator` is the only value',
   }),
   COLIS_SIMULATOR_SCRIPT: variable({
     schema: optional(json(SimulatorScriptSchema)),
