@@ -103,6 +103,24 @@ describe('Temporal connection settings', () => {
     expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: config, TEMPORAL_PROFILE: 'missing' })).toThrow(/missing/);
   });
 
+  it("a profile shared with the CLI may name the codec endpoint (for the CLI's benefit): Colis's processes read it and ignore it", () => {
+    const config = file(
+      'with-codec.toml',
+      [
+        '[profile.ops]',
+        'address = "temporal.internal:7233"',
+        'namespace = "colis"',
+        '[profile.ops.codec]',
+        'endpoint = "https://colis.example.com/codec"',
+        'auth = "Bearer ops-desk-key"',
+        '',
+      ].join('\n'),
+    );
+    const target = temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: config, TEMPORAL_PROFILE: 'ops' });
+    expect(target).toEqual({ address: 'temporal.internal:7233', namespace: 'colis', embedded: false });
+    expect(JSON.stringify(connectionOptions(target))).not.toContain('ops-desk-key');
+  });
+
   it('the default config file is read from $HOME/.config/temporalio/temporal.toml, as the temporal CLI does', () => {
     const home = mkdtempSync(join(dir, 'home-'));
     const configDir = join(home, '.config', 'temporalio');
