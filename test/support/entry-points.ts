@@ -26,8 +26,8 @@ export function baseEnv(extra: Record<string, string> = {}): Record<string, stri
 /** Node with tsx as its loader, as `npm start` runs (scripts/bootstrap.mjs): one process, which owns its signals. */
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
-export function spawnEntry(entry: string, env: Record<string, string>, cwd = ROOT): ChildProcess {
-  return spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry)], {
+export function spawnEntry(entry: string, env: Record<string, string>, cwd = ROOT, args: readonly string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, entry), ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,8 +77,8 @@ export class RunningEntry {
     this.ended = new Promise((done) => child.once('close', (code, signal) => done({ code, signal })));
   }
 
-  static start(entry: string, env: Record<string, string>): RunningEntry {
-    return new RunningEntry(spawnEntry(entry, env));
+  static start(entry: string, env: Record<string, string>, args: readonly string[] = []): RunningEntry {
+    return new RunningEntry(spawnEntry(entry, env, ROOT, args));
   }
 
   /** Resolves when stdout matches, rejects when the process ends first or the time runs out. */
