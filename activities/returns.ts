@@ -173,7 +173,7 @@ function createReturnProgressActivities(db: Db, carriers: CarrierRegistry, waker
 }
 
 /** Opening the return of a parcel the carrier brought back. */
-function createCarrierReturnActivities(db: Db, waker: RelayWaker, starter: ReturnStarter | undefined) {
+export function createCarrierReturnActivities(db: Db, waker: RelayWaker, starter: ReturnStarter | undefined) {
   return {
     /**
      * Opens the return of a parcel the carrier brought back to the warehouse that shipped it: already received (no

@@ -13,6 +13,7 @@ import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
+import { receiveLateCarrierReturn } from './late-carrier-returns';
 
 /**
  * One carrier's pushed scans, whatever the webhook they came by (the simulator's, ShipEngine's), taken
@@ -21,7 +22,8 @@ import { ApiError } from '../errors';
  * signalled acknowledged and dropped, the rest signalled to each shipment's (or return's) workflow,
  * which deduplicates again by event id and owns the shipment's status. A travelling parcel's scans are
  * stored here before the signal (activities/pushed-scans.ts), so a scan that moves nothing costs its
- * workflow no write; a return's, and those of a voided label or an ended shipment, are left to the workflow.
+ * workflow no write; a return's, and those of a voided label or an ended shipment, are left to the workflow. A parcel
+ * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts).
  */
 
 export interface PushedScans {
@@ -139,7 +141,8 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
 
 /**
  * One shipment's fresh scans to its workflow: stored first and marked so when every one is its travelling
- * parcel's, signalled, then marked signalled. False when the shipment's journey has ended.
+ * parcel's, signalled, then marked signalled. False when the shipment's journey has ended, unless its parcel came
+ * back to the sender then (its carrier return is opened).
  */
 async function signalShipment(
   app: FastifyInstance,
@@ -155,8 +158,9 @@ async function signalShipment(
       .getHandle(ids.shipmentWorkflowId(shipmentId))
       .signal(trackingEventsSignal, { source: 'webhook', events: batch, ...(storable ? { stored: true as const } : {}) });
   } catch (error) {
-    // A shipment whose journey ended has nothing left to learn from a late scan.
+    // A shipment whose journey ended has nothing left to learn from a late scan, but its parcel may come back.
     if (!(error instanceof WorkflowNotFoundError)) throw error;
+    if (await receiveLateCarrierReturn(app, log, shipmentId, batch)) return true;
     log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
     return false;
   }

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { temporalReturnStarter } from '../../activities/return-starter';
 import { createReturnActivities } from '../../activities/returns';
+import { signPayload } from '../../activities/carriers/signature';
 import { HOUR_MS } from '../../domain/clock';
 import type { EscalationDecision } from '../../domain/lifecycle';
 import { ids } from '../../domain/ids';
-import { resolveEscalationUpdate } from '../../workflows/definitions';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { orderStatusQuery, resolveEscalationUpdate } from '../../workflows/definitions';
 import { returnStatusQuery } from '../../workflows/returns/definitions';
 import { KEYS, newKey, journeyApi, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
@@ -237,5 +239,112 @@ describe('a parcel returned to sender: its goods received back for inspection, n
     expect(refunds[0]?.payload).toMatchObject({
       data: { returnId: row.id, amountCents: 2 * mug.unitPriceCents, reason: 'returned_to_sender' },
     });
+  });
+  it('a stuck parcel re-shipped, then brought back by the carrier after its journey ended: the webhook opens its return, whose restock wakes the waiting replacement', async () => {
+    // POT-CASTIRON-6L: 3 at LYS1 only. The stuck parcel takes them all, so its replacement waits for stock.
+    const handle = await journey.placeOrder({
+      shipTo: recipient('Ada Lovelace [scenario:stall]'),
+      lines: [{ sku: 'POT-CASTIRON-6L', quantity: 3 }],
+      backorderWaitHours: 240,
+    });
+    const orderId = orderIdOf(handle);
+    const lostId = firstShipmentId(handle);
+    simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    await journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(lostId)).executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: stuck.id, decision: 'reship', resolvedBy: 'ops-test', note: 'send it again' }],
+    });
+    await until(
+      journey,
+      'the replacement waiting for stock',
+      () => handle.query(orderStatusQuery),
+      (v) => v.timeline.some((t) => t.label.includes('re-ship backordered')),
+      { stepMs: HOUR_MS },
+    );
+    const lost = await db().shipment.findUniqueOrThrow({ where: { id: lostId } });
+    expect(lost.status).toBe('lost');
+    expect((await journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(lostId)).describe()).status.name).toBe('COMPLETED');
+
+    // Weeks later the carrier finds the parcel and brings it back: its webhook reaches no running workflow.
+    const carrierCode = (lost.carrierCode ?? '') as SimulatedCarrierCode;
+    const body = JSON.stringify({
+      events: [
+        {
+          carrierCode,
+          eventId: `EVT-back-${lostId}`,
+          trackingNumber: lost.trackingNumber,
+          statusCode: CARRIER_STATUS_CODES[carrierCode].returned_to_sender,
+          detail: 'Returned to sender',
+          location: 'Lyon',
+          occurredAt: new Date().toISOString(),
+        },
+      ],
+    });
+    const pushBack = () =>
+      app.inject({
+        method: 'POST',
+        url: `/carriers/${carrierCode}/webhooks`,
+        headers: {
+          'content-type': 'application/json',
+          'colis-signature': signPayload(body, app.config.webhookSecretFor(carrierCode) ?? '', Date.now()),
+        },
+        payload: body,
+      });
+    const pushed = await pushBack();
+    expect(pushed.statusCode, pushed.body).toBe(200);
+    const { row, view } = await returnAwaitingInspection(lostId);
+    expect(row).toMatchObject({
+      orderId,
+      channel: 'carrier',
+      reason: 'returned_to_sender',
+      warehouseCode: 'LYS1',
+      customerSettledBy: 'reship',
+    });
+    expect(row.lines.map((l) => [l.skuCode, l.quantity])).toEqual([['POT-CASTIRON-6L', 3]]);
+    expect(view.status).toBe('received');
+    // The carrier's retry of the same webhook opens nothing more.
+    expect((await pushBack()).statusCode).toBe(200);
+    expect(await db().return.count({ where: { orderId } })).toBe(1);
+
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${row.id}/inspection`, { lines: [{ lineNo: 1, restock: 3, writeOff: 0 }] });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    // The customer has the replacement coming: nothing is owed.
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 0 });
+    // Without moving business time (the replacement's next try is hours away): only the return's news can wake it.
+    const giveUpAt = Date.now() + 30_000;
+    let replacement = null as Awaited<ReturnType<ReturnType<typeof db>['shipment']['findFirst']>>;
+    while (!replacement && Date.now() < giveUpAt) {
+      await new Promise((r) => setTimeout(r, 200));
+      replacement = await db().shipment.findFirst({ where: { replacesShipmentId: lostId } });
+    }
+    expect(replacement, 'the replacement planned from the returned stock').toMatchObject({ warehouseCode: 'LYS1', seq: 2 });
+    const returnView = await journey.env.client.workflow.getHandle(row.workflowId).query(returnStatusQuery);
+    expect(returnView.timeline.map((t) => `${t.label}: ${t.detail ?? ''}`).join('\n')).toContain(`returned stock offered: to ${orderId}`);
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage])).toEqual([
+      [lostId, 'lost'],
+      [replacement?.id, 'delivered'],
+    ]);
+    expect(
+      await db().inventoryLevel.findUniqueOrThrow({
+        where: { warehouseCode_skuCode: { warehouseCode: 'LYS1', skuCode: 'POT-CASTIRON-6L' } },
+      }),
+    ).toMatchObject({ onHand: 0, reserved: 0 });
+    expect(await movementsOf(orderId, ['ship', 'write_off', 'return_receipt'])).toEqual([
+      { kind: 'ship', warehouseCode: 'LYS1', onHandDelta: -3 },
+      { kind: 'write_off', warehouseCode: 'LYS1', onHandDelta: 0 },
+      { kind: 'return_receipt', warehouseCode: 'LYS1', onHandDelta: 3 },
+      { kind: 'ship', warehouseCode: 'LYS1', onHandDelta: -3 },
+    ]);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+    const types = await webhookTypes(orderId);
+    expect(types.filter((t) => t.startsWith('return.') || t === 'refund.due')).toEqual([
+      'return.created',
+      'return.received',
+      'return.inspected',
+    ]);
   });
 });

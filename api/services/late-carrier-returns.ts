@@ -1,0 +1,76 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { temporalRelayWaker } from '../../activities/notifications/waker';
+import { temporalReturnStarter } from '../../activities/return-starter';
+import { createCarrierReturnActivities } from '../../activities/returns';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import type { CustomerSettlingDecision } from '../../domain/return-policy';
+import { normaliseCarrierEvent } from '../../domain/tracking-codes';
+
+/**
+ * A parcel the carrier brings back after its shipment's journey ended: ops gave it up while it was stuck (re-shipped,
+ * refunded, cancelled) or let a lost parcel end, and then it turned up at the warehouse that shipped it. No workflow is
+ * left to hear the carrier's `returned_to_sender`, so the webhook that carries it opens the carrier return itself, as
+ * the shipment does for a parcel returned while it still follows it (workflows/shipment/carrier-return.ts): already
+ * received, waiting for the inspection, which restocks the goods or writes them off. Without it the goods stand in the
+ * warehouse uncounted.
+ */
+
+/** Shipment endings in which the goods were given up while still with the carrier. */
+const GIVEN_UP = ['lost', 'refunded', 'cancelled'] as const;
+type GivenUp = (typeof GIVEN_UP)[number];
+
+/** Who settled the customer when the shipment ended: the inspection owes them a refund only when nobody did. */
+function settledBy(status: GivenUp, reshipped: boolean): CustomerSettlingDecision | undefined {
+  if (status === 'refunded') return 'refund';
+  if (status === 'cancelled') return 'cancel';
+  return reshipped ? 'reship' : undefined;
+}
+
+const saysReturned = (event: CarrierTrackingEvent) => {
+  const normalised = normaliseCarrierEvent(event);
+  return normalised.ok && normalised.event.status === 'returned_to_sender';
+};
+
+/**
+ * Opens the carrier return of an ended shipment whose parcel `batch` says is back at the sender, once (the return's id
+ * follows from the shipment's); answers its id, or undefined when the scans ask for none: no return to sender, a
+ * shipment that did not end with its goods given up, goods that never left the shelf (no `ship` movement), or a
+ * parcel other than the one the shipment travelled as last.
+ */
+export async function receiveLateCarrierReturn(
+  app: FastifyInstance,
+  log: FastifyBaseLogger,
+  shipmentId: string,
+  batch: readonly CarrierTrackingEvent[],
+): Promise<string | undefined> {
+  const returned = batch.find(saysReturned);
+  if (!returned) return undefined;
+  const shipment = await app.db.shipment.findUnique({
+    where: { id: shipmentId },
+    select: { status: true, trackingNumber: true },
+  });
+  const status = GIVEN_UP.find((s) => s === shipment?.status);
+  if (!status || shipment?.trackingNumber !== returned.trackingNumber) return undefined;
+  const [shipped, reshipped] = await Promise.all([
+    app.db.inventoryMovement.count({ where: { shipmentId, kind: 'ship' } }),
+    // Ops' answer, not the replacement's row: a replacement short of stock has none yet, and the customer is settled all the same.
+    app.db.escalation.count({ where: { shipmentId, status: 'resolved', decision: 'reship' } }),
+  ]);
+  if (shipped === 0) return undefined;
+  const customerSettledBy = settledBy(status, reshipped > 0);
+  const opened = await createCarrierReturnActivities(
+    app.db,
+    temporalRelayWaker(app.temporal),
+    temporalReturnStarter(app.temporal),
+  ).openCarrierReturn({
+    shipmentId,
+    ...(customerSettledBy ? { customerSettledBy } : {}),
+    at: returned.occurredAt,
+    timeScale: app.config.timeScale,
+  });
+  log.info(
+    { shipmentId, returnId: opened.returnId, endedAs: status },
+    'parcel of an ended shipment back at the sender: carrier return opened',
+  );
+  return opened.returnId;
+}
