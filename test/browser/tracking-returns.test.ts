@@ -7,6 +7,8 @@ import { HOUR_MS } from '../../domain/clock';
 import { KEYS, journeyApi } from '../api/harness';
 import { launchChromium, type RunningBrowser, screenshotPath } from '../support/chromium';
 import { type Journey, startJourney } from '../support/journey';
+import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
+import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
 import { orderIdOf, until } from '../workflows/steps';
 
 /**
@@ -14,17 +16,21 @@ import { orderIdOf, until } from '../workflows/steps';
  * time-skipping server: the tracking page of a delivered order offers the return form (plain HTML),
  * a bad submit says what is wrong and starts nothing, a good one starts the return and shows its
  * label; once the parcel is at the warehouse, ops inspect it with one click on /ops/returns and the
- * customer's page shows the refund.
+ * customer's page shows the refund, the shop's endpoint receives `refund.due` (signed, after the return's
+ * other events) and the customer has had the return steps by mail, in their language.
  */
 let journey: Journey;
 let app: FastifyInstance;
 let browser: RunningBrowser;
 let page: Page;
+let shop: ShopReceiver;
 let base = '';
 
 beforeAll(async () => {
   browser = await launchChromium();
-  journey = await startJourney();
+  // With the notify queue and a shop's webhook endpoint: the return ends with the shop told the refund due.
+  journey = await startJourney({ notify: true });
+  shop = await startSubscribedShopReceiver(journey.database.db, 'whs-tracking-returns-test');
   app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -33,12 +39,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.close();
+  await shop?.close();
   await journey?.teardown();
 });
 
 describe('returns from the tracking page, in Chromium', () => {
   it('a customer returns one mug from the tracking page; ops restock it with one click and the page shows the refund', async () => {
-    const handle = await journey.placeOrder({ lines: [{ sku: 'MUG-CER-350', quantity: 2 }] });
+    const email = uniqueAddress('camille-returns');
+    const handle = await journey.placeOrder({
+      customer: { id: 'CUST-RETURNS', name: 'Camille Martin', email },
+      lines: [{ sku: 'MUG-CER-350', quantity: 2 }],
+    });
     expect((await handle.result()).stage).toBe('completed');
     const orderId = orderIdOf(handle);
     const tracking = `${base}${trackingPath(orderId, app.config.trackingSecret)}`;
@@ -111,6 +122,30 @@ describe('returns from the tracking page, in Chromium', () => {
     expect(await page.textContent(item)).toContain('refund 12.90 EUR');
     const movements = await journey.database.db.inventoryMovement.findMany({ where: { orderId, kind: 'return_receipt' } });
     expect(movements.map((m) => m.onHandDelta)).toEqual([1]);
+
+    // The shop hears the refund due, signed, after every step of the return, in the order's sequence.
+    const events = await until(
+      journey,
+      `refund.due for ${returnId} at the shop`,
+      async () => shop.received.filter((r) => r.orderId === orderId),
+      (got) => got.some((r) => r.type === 'refund.due'),
+      { stepMs: 60_000 },
+    );
+    expect(events.every((e) => e.verified)).toBe(true);
+    const returnEvents = events.filter((e) => e.type.startsWith('return.') || e.type === 'refund.due');
+    expect(returnEvents.map((e) => e.type)).toEqual([
+      'return.created',
+      'return.label_created',
+      'return.in_transit',
+      'return.received',
+      'return.inspected',
+      'refund.due',
+    ]);
+    expect(returnEvents.map((e) => e.sequence)).toEqual([...returnEvents.map((e) => e.sequence)].sort((a, b) => a - b));
+    expect(returnEvents.at(-1)?.data).toMatchObject({ returnId, amountCents: 1290, currency: 'EUR' });
+    // The customer, in Lyon, got the return steps once, in French.
+    const steps = (await mailsTo(email)).filter((m) => milestoneOf(m) === 'return_started');
+    expect(steps.map((m) => [m.headers['content-language'], m.subject.includes(returnId)])).toEqual([['fr', true]]);
   });
 
   it('"write off all" asks first: keeping it records nothing, confirming writes every unit off once', async () => {
