@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveReturnId } from '../../api/services/returns';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { KEYS, newKey, orderRequest, journeyApi, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { orderStatusQuery } from '../../workflows/definitions';
-import { returnStatusQuery } from '../../workflows/returns/definitions';
+import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
 import { RECORD_HISTORIES, writeHistory } from './history-files';
-import { simulator, until } from './steps';
+import { simulator, skipBusinessTime, until } from './steps';
 
 /**
  * Returns over the whole journey on real parts: the order and return workflows on the time-skipping
@@ -309,6 +310,62 @@ describe('returns', () => {
     expect(await movementsOf(orderId)).toEqual([]);
     await recordForReplay(returnId, 'return-refunded-without-goods');
   });
+  it('a return parcel that keeps moving but is not at the warehouse within its transit allowance escalates as late, once; its arrival closes that', async () => {
+    const orderId = await deliveredOrder(uniqueAddress('slow-back'));
+    const key = newKey('ret-late');
+    const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
+    // The carrier scans nothing by itself: the test scans the parcel every two days, inside the 72 h stall window.
+    simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
+    const started = await as(
+      KEYS.ops,
+      'POST',
+      `/orders/${orderId}/returns`,
+      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
+      { 'idempotency-key': key },
+    );
+    expect(started.statusCode, started.body).toBe(202);
+    const labelled = await untilReturn(returnId, ['label_created'], HOUR_MS);
+    const carrier = labelled.carrierCode as SimulatedCarrierCode;
+    const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+    const scan = async (n: number, status: 'in_transit' | 'delivered') =>
+      handle.signal(returnScansSignal, {
+        source: 'webhook',
+        events: [
+          {
+            carrierCode: carrier,
+            eventId: `${returnId}-scan-${n}`,
+            trackingNumber: labelled.trackingNumber ?? '',
+            statusCode: CARRIER_STATUS_CODES[carrier][status],
+            detail: status === 'delivered' ? 'Delivered to the returns dock' : 'Departed sorting hub',
+            occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+          },
+        ],
+      });
+    const escalationsOf = () => journey.database.db.escalation.findMany({ where: { returnId }, orderBy: { openedAt: 'asc' } });
+    for (let day = 0; day <= 6; day += 2) {
+      await scan(day, 'in_transit');
+      await skipBusinessTime(journey, 2 * DAY_MS);
+    }
+    // Eight days after the first scan: late (seven days), never stuck (two days between scans at most).
+    const late = await until(
+      journey,
+      `return_late escalation of ${returnId}`,
+      escalationsOf,
+      (rows) => rows.some((e) => e.reason === 'return_late' && e.status === 'open'),
+      { stepMs: HOUR_MS },
+    );
+    expect(late.map((e) => [e.reason, e.status])).toEqual([['return_late', 'open']]);
+    await scan(8, 'in_transit');
+    await skipBusinessTime(journey, DAY_MS);
+    await scan(9, 'delivered');
+    const received = await untilReturn(returnId, ['received'], HOUR_MS);
+    expect(received.status).toBe('received');
+    const after = await until(journey, `${returnId}'s escalation closed by the arrival`, escalationsOf, (rows) =>
+      rows.every((e) => e.status === 'resolved'),
+    );
+    expect(after.map((e) => [e.reason, e.resolvedBy])).toEqual([['return_late', 'colis']]);
+  });
+
   it('a returned watch restocked at inspection wakes the order backordered on it: it ships without a restock by the API', async () => {
     // WATCH-STEEL-40: 1 at PAR1 only. The first customer takes it; the second waits for one.
     const returnedFrom = await deliveredOrder(uniqueAddress('watch-back'), [{ sku: 'WATCH-STEEL-40', quantity: 1 }]);
