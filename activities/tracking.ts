@@ -1,5 +1,5 @@
-import type { ShipmentStage } from '../domain/lifecycle';
-import type { NormalisedTrackingEvent } from '../domain/tracking';
+import { type ShipmentStage, TRACKING_STATUSES, type TrackingStatus } from '../domain/lifecycle';
+import { type NormalisedTrackingEvent, statusChanges } from '../domain/tracking';
 import { transitObservation } from '../domain/transit-observation';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
@@ -125,8 +125,9 @@ export async function advanceLastScanAt(tx: Tx, shipmentId: string, lastScanAt: 
 
 /**
  * What a batch of scans tells the customer and the shop: the hand-over (shipped), every change of
- * status, and the ones that call for a mail (out for delivery, delivered, a failed attempt or a
- * parcel waiting at a pickup point). Keys carry the tracking number, so a re-shipped parcel is news again.
+ * status the batch passed through, in the order of the scans, and the ones that call for a mail (out
+ * for delivery, delivered, a failed attempt or a parcel waiting at a pickup point). Keys carry the
+ * tracking number, so a re-shipped parcel is news again.
  */
 function trackingMilestones(
   input: { shipmentId: string; events: NormalisedTrackingEvent[]; status: ShipmentProgressStatus },
@@ -158,18 +159,37 @@ function trackingMilestones(
       },
     });
   }
-  const status = input.status;
-  if (status === before.status) return milestones;
-  const scan = [...input.events].reverse().find((e) => e.status === status);
+  if (!isTrackingStatus(input.status)) return milestones;
+  // Every status the batch passed through, not only where it ended: a poll may bring an exception and its recovery at once.
+  const from = isTrackingStatus(before.status) ? before.status : 'label_created';
+  let previousStatus = before.status;
+  for (const { status, scan } of statusChanges(from, input.events, input.status)) {
+    milestones.push(...statusMilestones(orderId, parcel, status, previousStatus, scan));
+    previousStatus = status;
+  }
+  return milestones;
+}
+
+/** What one change of a parcel's status tells the shop (each change) and the customer (the ones that call for a mail). */
+function statusMilestones(
+  orderId: string,
+  parcel: { shipmentId: string; carrierCode: string | undefined; trackingNumber: string },
+  status: TrackingStatus,
+  previousStatus: string,
+  scan: NormalisedTrackingEvent | undefined,
+): Milestone[] {
+  const { shipmentId, carrierCode, trackingNumber } = parcel;
   const at = scan?.occurredAt ?? new Date().toISOString();
-  milestones.push({
-    orderId,
-    key: `tracking:${trackingNumber}:${status}:${at}`,
-    webhook: {
-      type: 'shipment.tracking_updated',
-      data: { ...parcel, status, previousStatus: before.status, occurredAt: at, location: scan?.location, detail: scan?.detail },
+  const milestones: Milestone[] = [
+    {
+      orderId,
+      key: `tracking:${trackingNumber}:${status}:${at}`,
+      webhook: {
+        type: 'shipment.tracking_updated',
+        data: { ...parcel, status, previousStatus, occurredAt: at, location: scan?.location, detail: scan?.detail },
+      },
     },
-  });
+  ];
   if (status === 'out_for_delivery') {
     milestones.push({
       orderId,
@@ -204,6 +224,8 @@ function trackingMilestones(
   }
   return milestones;
 }
+
+const isTrackingStatus = (status: string): status is TrackingStatus => (TRACKING_STATUSES as readonly string[]).includes(status);
 
 /** A delivered parcel teaches the transit model its lane's working days (once per shipment: the row's key). */
 async function observeTransit(tx: Tx, db: Db, shipmentId: string, deliveredMs: number): Promise<void> {

@@ -216,3 +216,33 @@ function sortLike<T extends { event: NormalisedTrackingEvent }>(events: readonly
   });
   return [...items].sort((a, b) => (position.get(a.event) ?? 0) - (position.get(b.event) ?? 0));
 }
+
+/** One status a batch of scans moved the parcel to, and the scan that did (absent when only the verdict says so). */
+export interface StatusChange {
+  status: TrackingStatus;
+  scan?: NormalisedTrackingEvent;
+}
+
+/**
+ * The statuses one batch of fresh scans moved a parcel through, in order, as the fold moves from `from`: what the
+ * customer and the shop hear of, one change each, also when a poll brings a day of scans at once (an exception the
+ * parcel recovered from, an attempt before the delivery, the van before the doorstep). `to` is the workflow's
+ * verdict over the whole history; when the batch alone folds elsewhere (a late scan the history absorbs), only that
+ * verdict is news.
+ */
+export function statusChanges(from: TrackingStatus, events: readonly NormalisedTrackingEvent[], to: TrackingStatus): StatusChange[] {
+  const changes: StatusChange[] = [];
+  let status = from;
+  for (const event of [...events].sort(byOccurrence)) {
+    if (event.status === status || judge(status, event.status) !== 'accepted') continue;
+    status = event.status;
+    changes.push({ status, scan: event });
+  }
+  if (status === to) return changes;
+  if (to === from) return [];
+  const scan = [...events]
+    .sort(byOccurrence)
+    .reverse()
+    .find((e) => e.status === to);
+  return [{ status: to, ...(scan ? { scan } : {}) }];
+}

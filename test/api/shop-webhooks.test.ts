@@ -1,8 +1,11 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
+import { temporalRelayWaker } from '../../activities/notifications/waker';
+import { createOrderActivities } from '../../activities/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import type { OrderView } from '../../domain/journey';
-import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
+import { type ReceivedWebhook, type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { startJourney, type Journey } from '../support/journey';
 import { until } from '../workflows/steps';
 import { expectErrorShape, KEYS, newKey, orderRequest, journeyApi, requestsAs } from './harness';
@@ -187,6 +190,82 @@ describe('shop webhooks', () => {
       );
       expect(delivered.find((d) => d.id === first?.id)?.attempts).toBe((first?.attempts ?? 0) + 1);
       expect(receiver.received.filter((r) => r.orderId === orderId && r.sequence === 1)).toHaveLength(1);
+    },
+    SLOW_UNDER_LOAD_MS,
+  );
+
+  it(
+    "a cancel by the shop's own key, a parcel in trouble and a moved promise reach the shop: order.cancelled, shipment.exception, order.promise_changed",
+    async () => {
+      receiver.mode = 'ok';
+      const cancelled = await placeAsShopA();
+      const answer = await as(KEYS.intake, 'POST', `/orders/${cancelled.orderId}/cancel`, { reason: 'the customer changed their mind' });
+      expect(answer.statusCode, answer.body).toBe(200);
+      expect(((await journey.env.client.workflow.getHandle(cancelled.workflowId).result()) as OrderView).stage).toBe('cancelled');
+
+      const troubled = await as(
+        KEYS.intake,
+        'POST',
+        '/orders',
+        orderRequest({
+          lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
+          shipTo: {
+            name: 'Camille Durand [scenario:exception_then_delivered]',
+            line1: '12 rue des Lilas',
+            city: 'Lyon',
+            postalCode: '69003',
+            countryCode: 'FR',
+          },
+        }),
+        { 'idempotency-key': newKey('wh-exception') },
+      );
+      expect(troubled.statusCode, troubled.body).toBe(202);
+      const { orderId, workflowId } = troubled.json() as { orderId: string; workflowId: string };
+      expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+      // A promise moved after the journey (as a late scan moves it): announced like the journey announces it.
+      const moved = {
+        orderId,
+        previousPromisedBy: '2026-12-07T12:00:00Z',
+        promisedBy: '2026-12-11T12:00:00Z',
+        reason: 'the carrier is behind its schedule',
+        reasonCode: 'late_scan',
+      };
+      await new MockActivityEnvironment().run(
+        createOrderActivities(journey.database.db, temporalRelayWaker(journey.env.client)).announcePromiseChange,
+        moved,
+      );
+
+      const eventsOf = (id: string, done: (e: ReceivedWebhook) => boolean) =>
+        until(
+          journey,
+          `the events of ${id} at the shop`,
+          async () => receiver.received.filter((r) => r.orderId === id),
+          (got) => got.some(done),
+          { stepMs: HOUR_MS },
+        );
+      const cancelEvents = await eventsOf(cancelled.orderId, (e) => e.type === 'order.cancelled');
+      expect(cancelEvents.map((e) => [e.sequence, e.type, e.verified])).toEqual([
+        [1, 'order.accepted', true],
+        [2, 'order.cancelled', true],
+      ]);
+      // The journey may re-promise on its own on the way (the exception delays the parcel): the moved date is the one sent here.
+      const troubleEvents = await eventsOf(orderId, (e) => e.type === 'order.promise_changed' && e.data.promisedBy === moved.promisedBy);
+      expect(troubleEvents.every((e) => e.verified)).toBe(true);
+      expect(troubleEvents.map((e) => e.sequence)).toEqual(troubleEvents.map((_, i) => i + 1));
+      const types = troubleEvents.map((e) => e.type);
+      expect(types.indexOf('shipment.exception')).toBeGreaterThan(types.indexOf('shipment.shipped'));
+      expect(types.indexOf('shipment.exception')).toBeLessThan(types.indexOf('shipment.delivered'));
+      expect(troubleEvents.find((e) => e.type === 'shipment.exception')?.data).toMatchObject({ status: 'exception' });
+      // Each change of status is told, the exception and the recovery from it included.
+      const statuses = troubleEvents.filter((e) => e.type === 'shipment.tracking_updated').map((e) => e.data.status);
+      expect(statuses.slice(statuses.indexOf('exception'))).toEqual(['exception', 'in_transit', 'out_for_delivery', 'delivered']);
+      expect(troubleEvents.at(-1)).toMatchObject({
+        type: 'order.promise_changed',
+        data: { promisedBy: moved.promisedBy, reasonCode: 'late_scan' },
+      });
+      // The shop reads its own deliveries of them.
+      const own = await deliveriesOf(cancelled.orderId, KEYS.intake);
+      expect(own.sort((a, b) => a.sequence - b.sequence).map((d) => d.type)).toEqual(['order.accepted', 'order.cancelled']);
     },
     SLOW_UNDER_LOAD_MS,
   );

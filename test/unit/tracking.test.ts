@@ -7,6 +7,7 @@ import {
   isBroken,
   isTerminal,
   type NormalisedTrackingEvent,
+  statusChanges,
   type TrackingState,
 } from '../../domain/tracking';
 
@@ -170,5 +171,37 @@ describe('status predicates', () => {
     expect(isBroken('lost')).toBe(true);
     expect(isBroken('delivery_failed')).toBe(false);
     expect(isBroken('delivered')).toBe(false);
+  });
+});
+
+describe('statusChanges: what one batch of scans is news of', () => {
+  const statuses = (changes: { status: TrackingStatus }[]) => changes.map((c) => c.status);
+
+  it('a day of scans brought by one poll tells every status it passed through, in the order they happened', () => {
+    const day = [
+      scan('d5', 'delivered', 40),
+      scan('d1', 'exception', 10),
+      scan('d2', 'in_transit', 20),
+      scan('d3', 'out_for_delivery', 30),
+      scan('d4', 'delivery_failed', 33),
+      scan('d6', 'out_for_delivery', 37),
+    ];
+    const changes = statusChanges('in_transit', day, 'delivered');
+    expect(statuses(changes)).toEqual(['exception', 'in_transit', 'out_for_delivery', 'delivery_failed', 'out_for_delivery', 'delivered']);
+    expect(changes.map((c) => c.scan?.eventId)).toEqual(['d1', 'd2', 'd3', 'd4', 'd6', 'd5']);
+  });
+
+  it('repeats of a status and scans the fold refuses are no news; a terminal status ends the story', () => {
+    const batch = [scan('r1', 'in_transit', 1), scan('r2', 'in_transit', 2), scan('r3', 'label_created', 3), scan('r4', 'delivered', 4)];
+    expect(statuses(statusChanges('label_created', batch, 'delivered'))).toEqual(['in_transit', 'delivered']);
+    expect(statusChanges('delivered', [scan('r5', 'in_transit', 5)], 'delivered')).toEqual([]);
+    // The van went back to the depot: the parcel is still out for delivery.
+    expect(statusChanges('out_for_delivery', [scan('r6', 'in_transit', 6)], 'out_for_delivery')).toEqual([]);
+  });
+
+  it('where the whole history decides otherwise than the batch alone, only that verdict is news', () => {
+    // A late in-transit scan the workflow absorbed into a history that is already out for delivery elsewhere.
+    expect(statusChanges('label_created', [scan('l1', 'in_transit', 1)], 'out_for_delivery')).toEqual([{ status: 'out_for_delivery' }]);
+    expect(statusChanges('in_transit', [scan('l2', 'exception', 1)], 'in_transit')).toEqual([]);
   });
 });
