@@ -204,6 +204,52 @@ describe('re-ship: a lost parcel is sent again from stock', () => {
     expect(again).toEqual({ planned: [expect.objectContaining({ shipmentId: ids.shipmentId(orderId, 2) })], shortages: [] });
     expect(await snapshot()).toEqual(before);
   });
+
+  it('a parcel the carrier reports damaged, re-shipped: its goods written off and claimed as damaged, the replacement delivered, the customer told why', async () => {
+    const email = uniqueAddress('grace-damaged');
+    const customer = { id: 'CUST-DAMAGED', name: 'Grace Hopper', email };
+    const handle = await journey.placeOrder({
+      customer,
+      shipTo: recipient('Grace Hopper [scenario:exception]'),
+      lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
+    });
+    const orderId = orderIdOf(handle);
+    const damagedId = firstShipmentId(handle);
+    simulator(journey).scriptShipment(ids.shipmentId(orderId, 2), 'normal');
+    const broken = await untilEscalation(journey, { orderId, reason: 'broken', status: 'open' }, { stepMs: 2 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, broken);
+    const label = await db().label.findFirstOrThrow({ where: { shipmentId: damagedId } });
+    await reship(journey, damagedId, broken.id);
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => [s.shipmentId, s.stage, s.reshipped?.cause])).toEqual([
+      [damagedId, 'lost', 'damaged'],
+      [ids.shipmentId(orderId, 2), 'delivered', undefined],
+    ]);
+    const writeOffs = await db().inventoryMovement.findMany({ where: { orderId, kind: 'write_off' } });
+    expect(writeOffs.map((m) => [m.shipmentId, m.onHandDelta, m.note?.startsWith('damaged in transit')])).toEqual([[damagedId, 0, true]]);
+    const mug = await db().sku.findUniqueOrThrow({ where: { code: 'MUG-CER-350' } });
+    expect(await db().carrierClaim.findMany({ where: { orderId } })).toEqual([
+      expect.objectContaining({
+        shipmentId: damagedId,
+        trackingNumber: label.trackingNumber,
+        reason: 'damaged',
+        status: 'open',
+        amountCents: mug.unitPriceCents,
+      }),
+    ]);
+    expect(await createInventoryActivities(db()).ledgerBalances()).toEqual([]);
+    const mails = await until(
+      journey,
+      "the mails of the damaged parcel's order",
+      () => mailsTo(email),
+      (m) => m.some((mail) => milestoneOf(mail) === 'delivered'),
+      { stepMs: HOUR_MS },
+    );
+    const told = mails.filter((mail) => milestoneOf(mail) === 'reshipped');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.text).toContain('abîmé pendant le transport');
+  });
 });
 
 /** Without the notification relays: the stock side of a re-ship that has to wait and move warehouse. */
