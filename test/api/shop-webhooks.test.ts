@@ -1,6 +1,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
+import { notifyConfigFrom } from '../../activities/notifications/config';
+import { ENV_SUBSCRIPTION_ID, syncEnvSubscription } from '../../activities/notifications/startup';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
+import { rotateSecret } from '../../api/routes/webhooks';
+import { loadConfig } from '../../config';
 import { createOrderActivities } from '../../activities/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
@@ -295,4 +299,41 @@ describe('shop webhooks', () => {
     },
     SLOW_UNDER_LOAD_MS,
   );
+  it('a rotation over a secret that changed meanwhile (two at once) is refused with 409 and stores nothing', async () => {
+    const before = await journey.database.db.webhookSubscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    const stale = { id: subscriptionId, secret: `whsec_${Buffer.from('a secret read before another rotation').toString('base64')}` };
+    const refused = await rotateSecret(journey.database.db, stale).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ statusCode: 409, code: 'order_state_conflict' });
+    expect(await journey.database.db.webhookSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).toEqual(before);
+  });
+
+  it("the subscription behind COLIS_SHOP_WEBHOOK_URL is its variables': the API neither rotates nor removes it (409 naming them)", async () => {
+    const db = journey.database.db;
+    const secret = `whsec_${Buffer.from('the operator secret of the env subscription').toString('base64')}`;
+    await syncEnvSubscription(
+      db,
+      notifyConfigFrom(loadConfig({ COLIS_SHOP_WEBHOOK_URL: receiver.url, COLIS_SHOP_WEBHOOK_SECRET: secret })),
+    );
+    try {
+      const listed = (await as(KEYS.ops, 'GET', '/webhooks/subscriptions')).json().items.map((s: { id: string }) => s.id);
+      expect(listed).toContain(ENV_SUBSCRIPTION_ID);
+      for (const [method, url] of [
+        ['POST', `/webhooks/subscriptions/${ENV_SUBSCRIPTION_ID}/rotate`],
+        ['DELETE', `/webhooks/subscriptions/${ENV_SUBSCRIPTION_ID}`],
+      ] as const) {
+        const error = expectErrorShape(await as(KEYS.ops, method, url), 409, 'order_state_conflict');
+        expect(error.message).toContain('COLIS_SHOP_WEBHOOK_URL');
+      }
+      expect(await db.webhookSubscription.findUniqueOrThrow({ where: { id: ENV_SUBSCRIPTION_ID } })).toMatchObject({
+        secret,
+        previousSecret: null,
+        active: true,
+      });
+    } finally {
+      await syncEnvSubscription(db, notifyConfigFrom(loadConfig({})));
+    }
+  });
 });

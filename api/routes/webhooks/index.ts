@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Db } from '../../../activities/db';
+import { ENV_SUBSCRIPTION_ID } from '../../../activities/notifications/startup';
 import { temporalRelayWaker } from '../../../activities/notifications/waker';
 import { newWebhookSecret } from '../../../activities/notifications/webhook-signature';
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
@@ -140,19 +142,18 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
         tags: ['webhooks'],
         summary: "Rotate a subscription's secret",
         description:
-          'Answers the new secret (once). For 24 hours deliveries carry two signatures, one per secret, so the receiver can switch without missing one.',
+          'Answers the new secret (once). For 24 hours deliveries carry two signatures, one per secret, so the receiver can switch without missing one. ' +
+          'A 409 when another rotation changed the secret meanwhile, and for the subscription behind COLIS_SHOP_WEBHOOK_URL (its variables set its secret).',
         params: SubscriptionIdParamsSchema,
         response: { 200: SubscriptionWithSecretSchema, ...errors },
       },
     },
     async (request) => {
       const current = await findOwned(principalOf(request), request.params.id);
+      refuseEnvSubscription(current.id);
       if (!current.active) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
-      const row = await app.db.webhookSubscription.update({
-        where: { id: current.id },
-        data: { secret: newWebhookSecret(), previousSecret: current.secret, previousSecretUntil: new Date(Date.now() + ROTATION_GRACE_MS) },
-      });
-      return { ...subscriptionView(row), secret: row.secret };
+      const { row, secret } = await rotateSecret(app.db, current);
+      return { ...subscriptionView(row), secret };
     },
   );
 
@@ -163,13 +164,15 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['webhooks'],
         summary: 'Remove a subscription',
-        description: 'Nothing more is sent to it; its log stays readable.',
+        description:
+          'Nothing more is sent to it; its log stays readable. The subscription behind COLIS_SHOP_WEBHOOK_URL is removed by unsetting it (409 here).',
         params: SubscriptionIdParamsSchema,
         response: { 200: SubscriptionSchema, ...errors },
       },
     },
     async (request) => {
       const current = await findOwned(principalOf(request), request.params.id);
+      refuseEnvSubscription(current.id);
       const row = await app.db.webhookSubscription.update({ where: { id: current.id }, data: { active: false } });
       return subscriptionView(row);
     },
@@ -240,6 +243,36 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
+
+/** The subscription behind COLIS_SHOP_WEBHOOK_URL is its variables' to change: each start writes them back over it. */
+function refuseEnvSubscription(id: string): void {
+  if (id !== ENV_SUBSCRIPTION_ID) return;
+  throw new ApiError(
+    409,
+    'order_state_conflict',
+    `webhook subscription ${id} is configured by COLIS_SHOP_WEBHOOK_URL and COLIS_SHOP_WEBHOOK_SECRET: change them and restart`,
+  );
+}
+
+/**
+ * A new secret over the one read: of two rotations at once one wins, and the other is refused rather than answered a
+ * secret that was never stored. The secret it replaces signs too for the grace period.
+ */
+export async function rotateSecret(db: Db, current: { id: string; secret: string }) {
+  const secret = newWebhookSecret();
+  const { count } = await db.webhookSubscription.updateMany({
+    where: { id: current.id, secret: current.secret, active: true },
+    data: { secret, previousSecret: current.secret, previousSecretUntil: new Date(Date.now() + ROTATION_GRACE_MS) },
+  });
+  if (count === 0) {
+    throw new ApiError(
+      409,
+      'order_state_conflict',
+      `webhook subscription ${current.id} changed meanwhile (another rotation): read it and retry`,
+    );
+  }
+  return { row: await db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }), secret };
+}
 
 function deliveryView(row: {
   id: string;
