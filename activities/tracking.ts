@@ -162,21 +162,27 @@ function trackingMilestones(
   if (!isTrackingStatus(input.status)) return milestones;
   // Every status the batch passed through, not only where it ended: a poll may bring an exception and its recovery at once.
   const from = isTrackingStatus(before.status) ? before.status : 'label_created';
+  const changes = statusChanges(from, input.events, input.status);
   let previousStatus = before.status;
-  for (const { status, scan } of statusChanges(from, input.events, input.status)) {
-    milestones.push(...statusMilestones(orderId, parcel, status, previousStatus, scan));
+  for (const [i, { status, scan }] of changes.entries()) {
+    // The shop hears every change; the customer only where the batch leaves the parcel, not news it already outran.
+    milestones.push(...statusMilestones(orderId, parcel, status, previousStatus, scan, i === changes.length - 1));
     previousStatus = status;
   }
   return milestones;
 }
 
-/** What one change of a parcel's status tells the shop (each change) and the customer (the ones that call for a mail). */
+/**
+ * What one change of a parcel's status tells the shop (each change) and, when `mailsCustomer` (the status the batch
+ * leaves the parcel in), the customer (the changes that call for a mail).
+ */
 function statusMilestones(
   orderId: string,
   parcel: { shipmentId: string; carrierCode: string | undefined; trackingNumber: string },
   status: TrackingStatus,
   previousStatus: string,
   scan: NormalisedTrackingEvent | undefined,
+  mailsCustomer: boolean,
 ): Milestone[] {
   const { shipmentId, carrierCode, trackingNumber } = parcel;
   const at = scan?.occurredAt ?? new Date().toISOString();
@@ -190,7 +196,7 @@ function statusMilestones(
       },
     },
   ];
-  if (status === 'out_for_delivery') {
+  if (status === 'out_for_delivery' && mailsCustomer) {
     milestones.push({
       orderId,
       key: `out_for_delivery:${trackingNumber}`,
@@ -201,11 +207,11 @@ function statusMilestones(
     milestones.push({
       orderId,
       key: `delivered:${shipmentId}`,
-      mail: { milestone: 'delivered', data: { carrierCode, trackingNumber } },
+      ...(mailsCustomer ? { mail: { milestone: 'delivered' as const, data: { carrierCode, trackingNumber } } } : {}),
       webhook: { type: 'shipment.delivered', data: { ...parcel, deliveredAt: at } },
     });
   }
-  if (status === 'delivery_failed' || status === 'available_for_pickup') {
+  if ((status === 'delivery_failed' || status === 'available_for_pickup') && mailsCustomer) {
     milestones.push({
       orderId,
       key: `action_needed:${trackingNumber}:${status}`,

@@ -9,7 +9,9 @@ import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { HOUR_MS } from '../../domain/clock';
 import { type CaughtMail, mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { startJourney, type Journey } from '../support/journey';
-import { orderIdOf, recipient, until } from './steps';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { trackingEventsSignal } from '../../workflows/definitions';
+import { orderIdOf, recipient, until, untilShipmentStage } from './steps';
 
 /**
  * Customer mails over the whole journey: real workers on the time-skipping server, mails sent over
@@ -106,6 +108,66 @@ describe('customer mails', () => {
     expect(mails.filter((m) => milestoneOf(m) === 'out_for_delivery')).toHaveLength(1);
     expect(await mailsTo(silentEmail)).toEqual([]);
     expect(await journey.database.db.customerMail.count({ where: { orderId: orderIdOf(silent) } })).toBe(0);
+  });
+
+  it('a parcel left at a pickup point tells the customer where, once; a poll that brings a whole day tells only where it ended', async () => {
+    const email = uniqueAddress('hugo');
+    // The carrier scans nothing by itself: the test brings the scans, two of them in one batch as a poll would.
+    const handle = await journey.placeOrder({
+      customer: customer(email, 'Hugo Dubois'),
+      shipTo: recipient('Hugo Dubois [scenario:unused]'),
+    });
+    const shipmentId = `${orderIdOf(handle)}-S1`;
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    const nowMs = await journey.env.currentTimeMs();
+    const scan = (n: number, status: 'in_transit' | 'available_for_pickup' | 'delivered', minutes: number, location?: string) => ({
+      carrierCode: carrier,
+      eventId: `${shipmentId}-pickup-${n}`,
+      trackingNumber: booked.trackingNumber ?? '',
+      statusCode: CARRIER_STATUS_CODES[carrier][status],
+      occurredAt: new Date(nowMs + minutes * 60_000).toISOString(),
+      ...(location ? { location } : {}),
+    });
+    const parcel = journey.env.client.workflow.getHandle(`shipment-${shipmentId}`);
+    await parcel.signal(trackingEventsSignal, {
+      source: 'poll',
+      events: [scan(1, 'in_transit', 1), scan(2, 'available_for_pickup', 2, 'Relais Tabac de la Gare, Lyon')],
+    });
+    await untilShipmentStage(journey, shipmentId, ['available_for_pickup']);
+    await parcel.signal(trackingEventsSignal, { source: 'poll', events: [scan(3, 'delivered', 3)] });
+    expect((await handle.result()).stage).toBe('completed');
+    const mails = await untilMails(email, ['shipped', 'action_needed', 'delivered']);
+    const waiting = mails.filter((m) => milestoneOf(m) === 'action_needed');
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.subject).toContain('votre colis vous attend en point relais');
+    expect(waiting[0]?.text).toContain('Relais Tabac de la Gare, Lyon');
+
+    // A poll that brings the whole last day at once: the customer is not told of the van after the doorstep.
+    const late = await journey.placeOrder({ customer: customer(email, 'Hugo Dubois'), shipTo: recipient('Hugo Dubois [scenario:unused]') });
+    const lateId = `${orderIdOf(late)}-S1`;
+    const lateLabel = await untilShipmentStage(journey, lateId, ['label_created']);
+    const lateCarrier = lateLabel.carrierCode as SimulatedCarrierCode;
+    const dayMs = await journey.env.currentTimeMs();
+    await journey.env.client.workflow.getHandle(`shipment-${lateId}`).signal(trackingEventsSignal, {
+      source: 'poll',
+      events: (['in_transit', 'out_for_delivery', 'delivered'] as const).map((status, n) => ({
+        carrierCode: lateCarrier,
+        eventId: `${lateId}-day-${n}`,
+        trackingNumber: lateLabel.trackingNumber ?? '',
+        statusCode: CARRIER_STATUS_CODES[lateCarrier][status],
+        occurredAt: new Date(dayMs + (n + 1) * 60_000).toISOString(),
+      })),
+    });
+    expect((await late.result()).stage).toBe('completed');
+    const lateMails = await until(
+      journey,
+      `the mails of ${lateId}`,
+      async () => (await mailsTo(email)).filter((m) => m.headers['x-colis-order'] === orderIdOf(late)),
+      (got) => got.some((m) => milestoneOf(m) === 'delivered'),
+      { stepMs: HOUR_MS },
+    );
+    expect(lateMails.map(milestoneOf).sort()).toEqual(['delivered', 'order_confirmed', 'shipped']);
   });
 
   it('recording a milestone twice and draining twice sends one mail (a retried activity, a replayed workflow)', async () => {
