@@ -72,6 +72,17 @@ describe('POST /orders/{id}/returns', () => {
     expect(described.type).toBe('returnWorkflow');
     expect((await h.as(KEYS.intake, { method: 'GET', url: `/returns/${view.returnId}` })).statusCode).toBe(200);
     expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}/returns` })).json().items).toHaveLength(1);
+    // Another shop's key finds neither the return nor a way to inspect it.
+    expectErrorShape(await h.as(KEYS.intakeB, { method: 'GET', url: `/returns/${view.returnId}` }), 404, 'not_found');
+    expectErrorShape(
+      await h.as(KEYS.intakeB, {
+        method: 'POST',
+        url: `/returns/${view.returnId}/inspection`,
+        payload: { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] },
+      }),
+      403,
+      'forbidden',
+    );
   });
 
   it("after the shop's return window a return is refused with 409 return_window_closed naming the date; a shop with a longer window accepts it", async () => {
