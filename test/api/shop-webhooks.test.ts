@@ -198,6 +198,47 @@ describe('shop webhooks', () => {
     SLOW_UNDER_LOAD_MS,
   );
 
+  it('a subscription to some event types gets only those, signed with its own secret; the full one still gets every event', async () => {
+    const picky = await startShopReceiver();
+    try {
+      const created = await as(
+        KEYS.intake,
+        'POST',
+        '/webhooks/subscriptions',
+        { url: picky.url, events: ['order.accepted', 'order.completed'] },
+        { 'idempotency-key': newKey('sub-picky') },
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      picky.secrets = [created.json().secret];
+      const { orderId, workflowId } = await placeAsShopA();
+      expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+      const got = await until(
+        journey,
+        `the picky subscription's events of ${orderId}`,
+        async () => picky.received.filter((r) => r.orderId === orderId),
+        (events) => events.some((e) => e.type === 'order.completed'),
+        { stepMs: HOUR_MS },
+      );
+      expect(got.map((e) => [e.type, e.verified])).toEqual([
+        ['order.accepted', true],
+        ['order.completed', true],
+      ]);
+      const all = await until(
+        journey,
+        `every event of ${orderId}`,
+        async () => receiver.received.filter((r) => r.orderId === orderId),
+        (events) => events.some((e) => e.type === 'order.completed'),
+        { stepMs: HOUR_MS },
+      );
+      // The order's sequence numbers: the picky receiver sees the first and the last of the full stream.
+      expect(got.map((e) => e.sequence)).toEqual([1, all.length]);
+      expect(all.length).toBeGreaterThan(2);
+      await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${created.json().id}`);
+    } finally {
+      await picky.close();
+    }
+  });
+
   it(
     "a cancel by the shop's own key, a parcel in trouble and a moved promise reach the shop: order.cancelled, shipment.exception, order.promise_changed",
     async () => {
