@@ -5,7 +5,7 @@ import { loadApiConfig } from '../../api/config';
 import type { OrderView } from '../../domain/journey';
 import { HOUR_MS } from '../../domain/clock';
 import { startJourney, type Journey } from '../support/journey';
-import { until, untilEscalation, untilWorkflowKnowsEscalation } from '../workflows/steps';
+import { labelDestination, until, untilEscalation, untilWorkflowKnowsEscalation } from '../workflows/steps';
 import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from './harness';
 
 /**
@@ -128,6 +128,31 @@ describe('the journey through the API', () => {
     expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('cancelled');
     const held = await journey.database.db.reservation.count({ where: { orderId, status: 'held' } });
     expect(held).toBe(0);
+  });
+
+  it("a shop's own key changes its order's address: the parcel is booked to the new one", async () => {
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('shop-address') },
+      payload: orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }),
+    });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const { orderId, workflowId } = accepted.json();
+    const moved = await app.inject({
+      method: 'POST',
+      url: `/orders/${orderId}/address`,
+      headers: { 'x-api-key': KEYS.intake.key },
+      payload: { shipTo: { name: 'Camille Durand', line1: '3 place Bellecour', city: 'Lyon', postalCode: '69002', countryCode: 'FR' } },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const outcome = (await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView;
+    expect(outcome.stage).toBe('completed');
+    const shipment = await journey.database.db.shipment.findFirstOrThrow({ where: { orderId } });
+    expect(labelDestination(journey, shipment.trackingNumber ?? '')).toMatchObject({ line1: '3 place Bellecour', postalCode: '69002' });
+    const labels = await journey.database.db.label.findMany({ where: { shipmentId: shipment.id } });
+    // Changed before or after the first label: one label in use, any earlier one voided.
+    expect(labels.filter((l) => l.status === 'purchased')).toHaveLength(1);
   });
 
   it('an escalation whose row is open but its workflow does not hold it yet answers 503 with a short Retry-After, changing nothing', async () => {
