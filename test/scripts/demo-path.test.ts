@@ -16,7 +16,8 @@ import type { CaughtMail } from '../support/mailbox';
  */
 
 const START_TIMEOUT_MS = 240_000;
-const WAIT_MS = 240_000;
+// A delivery at 1440× takes a few minutes of real time, longer on a loaded machine or over a weekend of the business calendar.
+const WAIT_MS = 420_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'colis-demo-path-'));
 const secret = `whsec_${randomBytes(32).toString('base64')}`;
 const running: RunningEntry[] = [];
