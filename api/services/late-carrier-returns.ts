@@ -68,6 +68,13 @@ export async function receiveLateCarrierReturn(
     at: returned.occurredAt,
     timeScale: app.config.timeScale,
   });
+  // A claim not filed yet would ask the carrier for goods it brought back: ops read why on /ops/claims before filing it.
+  await app.db.carrierClaim.updateMany({
+    where: { shipmentId, status: 'open', updatedBy: 'colis' },
+    data: {
+      note: `the carrier brought the parcel back (${returned.occurredAt.slice(0, 10)}, return ${opened.returnId}): nothing to claim`,
+    },
+  });
   log.info(
     { shipmentId, returnId: opened.returnId, endedAs: status },
     'parcel of an ended shipment back at the sender: carrier return opened',
