@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderStatusQuery, resolveEscalationUpdate } from '../../workflows/definitions';
 import { KEYS, journeyApi } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
-import { JOURNEY_NAMESPACE } from '../support/namespaces';
+import { OPS_CLI_NAMESPACE } from '../support/namespaces';
 
 const run = promisify(execFile);
 
@@ -22,6 +22,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
   beforeAll(async () => {
     journey = await startJourney({
       server: 'dev',
+      namespace: OPS_CLI_NAMESPACE,
       timeScale: 86_400,
       simulatorScript: { default: 'stall' },
     });
@@ -42,7 +43,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
       '--address',
       inject('temporalDevAddress'),
       '--namespace',
-      JOURNEY_NAMESPACE,
+      OPS_CLI_NAMESPACE,
       '--query',
       query,
       '--output',
@@ -91,7 +92,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
           '--address',
           inject('temporalDevAddress'),
           '--namespace',
-          JOURNEY_NAMESPACE,
+          OPS_CLI_NAMESPACE,
           '--workflow-id',
           workflowId,
           '--codec-endpoint',

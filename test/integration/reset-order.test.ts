@@ -5,7 +5,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
 import { cancelOrderUpdate, orderStatusQuery } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { JOURNEY_NAMESPACE } from '../support/namespaces';
+import { RESET_NAMESPACE } from '../support/namespaces';
 
 const run = promisify(execFile);
 
@@ -20,12 +20,12 @@ const RUNNING = ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booki
 describe('an order reset from the temporal CLI', () => {
   let journey: Journey;
   beforeAll(async () => {
-    journey = await startJourney({ server: 'dev', timeScale: 11_520 });
+    journey = await startJourney({ server: 'dev', namespace: RESET_NAMESPACE, timeScale: 11_520 });
   });
   afterAll(() => journey?.teardown());
 
   const cli = (...args: string[]) =>
-    run(inject('temporalCliPath'), [...args, '--address', inject('temporalDevAddress'), '--namespace', JOURNEY_NAMESPACE]);
+    run(inject('temporalCliPath'), [...args, '--address', inject('temporalDevAddress'), '--namespace', RESET_NAMESPACE]);
   const reset = (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
     cli('workflow', 'reset', '--workflow-id', workflowId, '--type', type, '--reason', 'ops retry');
 

@@ -13,7 +13,7 @@ import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
 import { registerSearchAttributes } from '../../worker/search-attributes';
-import { CONNECTION_NAMESPACE, JOURNEY_NAMESPACE } from './namespaces';
+import { CONNECTION_NAMESPACE, DEV_JOURNEY_NAMESPACES } from './namespaces';
 
 /**
  * Starts the real services the suite runs on, once per `npm test`:
@@ -68,13 +68,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cliPath: cli.path,
     port: await freePort(),
     namespace: 'default',
-    // `journey`: end-to-end tests run real workers there, away from the API tests' workflows in `default`.
-    extraNamespaces: [JOURNEY_NAMESPACE, CONNECTION_NAMESPACE],
+    // `journey…`: end-to-end tests run real workers there, away from the API tests' workflows in `default`.
+    extraNamespaces: [...DEV_JOURNEY_NAMESPACES, CONNECTION_NAMESPACE],
     logFile: join(runDir, 'temporal-dev-server.log'),
   });
   const connection = await Connection.connect({ address: temporal.address });
   await registerSearchAttributes(connection, 'default', (m) => console.log(m));
-  await registerSearchAttributes(connection, JOURNEY_NAMESPACE, (m) => console.log(m));
+  for (const namespace of DEV_JOURNEY_NAMESPACES) await registerSearchAttributes(connection, namespace, (m) => console.log(m));
   await registerSearchAttributes(connection, CONNECTION_NAMESPACE, (m) => console.log(m));
   await connection.close();
 

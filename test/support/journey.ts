@@ -103,6 +103,8 @@ export interface JourneyOptions {
    * visibility (list queries, search attributes); time then passes for real, scaled by `timeScale`.
    */
   server?: 'time-skipping' | 'dev';
+  /** On the dev server: the test file's own namespace (support/namespaces.ts), `journey` by default. */
+  namespace?: string;
   timeScale?: number;
   /** Carrier codes booked through ShipEngine (the contract tests point it at Prism). */
   shipEngine?: ShipEngineWiring;
@@ -120,7 +122,7 @@ export interface JourneyOptions {
 export async function startJourney(options: JourneyOptions = {}): Promise<Journey> {
   installQuietRuntime();
   const onDevServer = options.server === 'dev';
-  const namespace = onDevServer ? JOURNEY_NAMESPACE : 'default';
+  const namespace = onDevServer ? (options.namespace ?? JOURNEY_NAMESPACE) : 'default';
   const timeScale = options.timeScale ?? 1;
   const env = onDevServer ? await connectDevServer(namespace) : await createTimeSkippingEnv();
   if (!onDevServer) {
