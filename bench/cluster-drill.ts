@@ -22,10 +22,11 @@ import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../worker/node-flags';
 /**
  * `npm run drill -- cluster`: Colis on a self-hosted multi-service Temporal cluster (frontend,
  * history, matching and worker as separate processes, PostgreSQL persistence and visibility), as
- * a deployment runs it: 2 API processes behind the order source, 3 worker processes —
- *   worker-a  orders, warehouse:*        (workflows, database work, picking and packing)
- *   worker-b  orders, warehouse:*        (the same: either may die)
- *   worker-c  carriers                   (the simulated carriers stand for one external service)
+ * a deployment runs it: 2 API processes behind the order source, 3 worker processes, each with its
+ * own COLIS_WORKER_QUEUES and every queue but the carriers' served by two of them —
+ *   worker-a  orders, warehouse:*          (workflows, database work, picking and packing)
+ *   worker-b  orders, warehouse:*, notify  (the same, and customer mails and shop webhooks)
+ *   worker-c  carriers, notify             (the simulated carriers stand for one external service: one process)
  * Orders are posted to both APIs; once a tenth are complete, API 1 and worker-a are killed with -9
  * and stay dead. Every order must complete, each shipment with one label on both sides (our
  * database and the carriers' books), and the inventory ledger must balance.
@@ -33,8 +34,8 @@ import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../worker/node-flags';
 
 const TOPOLOGY = [
   { name: 'worker-a', queues: 'orders,warehouse:*' },
-  { name: 'worker-b', queues: 'orders,warehouse:*' },
-  { name: 'worker-c', queues: 'carriers' },
+  { name: 'worker-b', queues: 'orders,warehouse:*,notify' },
+  { name: 'worker-c', queues: 'carriers,notify' },
 ] as const;
 
 export async function clusterDrill(options: BenchOptions): Promise<boolean> {
@@ -100,7 +101,7 @@ export async function clusterDrill(options: BenchOptions): Promise<boolean> {
             ...WORKER_ENVIRONMENT,
             COLIS_WORKER_QUEUES: queues,
             // Only the carriers' process pushes webhooks: to API 2, which survives the drill.
-            ...(queues === 'carriers'
+            ...(queues.startsWith('carriers')
               ? { COLIS_SIMULATOR_STATE_FILE: simulatorStateFile, COLIS_WEBHOOK_TARGET_URL: apiUrls[1] ?? '' }
               : {}),
           },
