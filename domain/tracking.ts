@@ -246,3 +246,13 @@ export function statusChanges(from: TrackingStatus, events: readonly NormalisedT
     .find((e) => e.status === to);
   return [{ status: to, ...(scan ? { scan } : {}) }];
 }
+
+/**
+ * Whether a batch of scans can be news of nothing beyond where it leaves the parcel: one status throughout (a hub scan,
+ * another hub). From any status, such a batch moves the parcel once or not at all. Several statuses may take it
+ * somewhere and back (in transit, exception, in transit): no change at the end, yet each change on the way is news
+ * to the shop (`statusChanges`), told only by a write of the batch.
+ */
+export function holdsOneStatus(events: readonly NormalisedTrackingEvent[]): boolean {
+  return new Set(events.map((e) => e.status)).size <= 1;
+}

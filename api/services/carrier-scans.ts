@@ -8,7 +8,7 @@ import { ids } from '../../domain/ids';
 import { isFinalShipmentStage } from '../../domain/lifecycle';
 import { returnIds } from '../../domain/return-policy';
 import { screenScans } from '../../domain/scan-screening';
-import type { NormalisedTrackingEvent } from '../../domain/tracking';
+import { holdsOneStatus, type NormalisedTrackingEvent } from '../../domain/tracking';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { returnScansSignal } from '../../workflows/returns/definitions';
@@ -22,7 +22,8 @@ import { receiveLateCarrierReturn } from './late-carrier-returns';
  * signalled acknowledged and dropped, the rest signalled to each shipment's (or return's) workflow,
  * which deduplicates again by event id and owns the shipment's status. A travelling parcel's scans are
  * stored here before the signal (activities/pushed-scans.ts), so a scan that moves nothing costs its
- * workflow no write; a return's, and those of a voided label or an ended shipment, are left to the workflow. A parcel
+ * workflow no write; a return's, those of a voided label or an ended shipment, and a batch of several statuses (it may
+ * pass through one and come back, which only the workflow's write tells the shop) are left to the workflow. A parcel
  * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts).
  */
 
@@ -141,8 +142,8 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
 
 /**
  * One shipment's fresh scans to its workflow: stored first and marked so when every one is its travelling
- * parcel's, signalled, then marked signalled. False when the shipment's journey has ended, unless its parcel came
- * back to the sender then (its carrier return is opened).
+ * parcel's and they hold one status, signalled, then marked signalled. False when the shipment's journey has ended,
+ * unless its parcel came back to the sender then (its carrier return is opened).
  */
 async function signalShipment(
   app: FastifyInstance,
@@ -151,7 +152,10 @@ async function signalShipment(
   batch: CarrierTrackingEvent[],
   travelling: ReadonlySet<string>,
 ): Promise<boolean> {
-  const storable = batch.every((event) => travelling.has(event.trackingNumber)) ? understood(batch) : undefined;
+  const readable = batch.every((event) => travelling.has(event.trackingNumber)) ? understood(batch) : undefined;
+  // A workflow skips the write of a stored batch that leaves its status where it was: in transit, exception, in
+  // transit would tell the shop nothing. Only a batch of one status is sure to carry no change on the way.
+  const storable = readable && holdsOneStatus(readable) ? readable : undefined;
   if (storable) await storePushedScans(app.db, shipmentId, storable);
   try {
     await app.temporal.workflow

@@ -13,6 +13,13 @@ import { type ReceivedWebhook, type ShopReceiver, startShopReceiver } from '../s
 import { startJourney, type Journey } from '../support/journey';
 import { until } from '../workflows/steps';
 import { expectErrorShape, KEYS, newKey, orderRequest, journeyApi, requestsAs } from './harness';
+import { signPayload } from '../../activities/carriers/signature';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
+import { ids } from '../../domain/ids';
+import type { TrackingStatus } from '../../domain/lifecycle';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
+import { shipmentView, untilShipmentStage } from '../workflows/steps';
 
 /**
  * Signed status webhooks to a shop's endpoint, over the whole journey (time-skipping server, every
@@ -50,6 +57,20 @@ async function placeAsShopA(): Promise<{ orderId: string; workflowId: string }> 
   });
   expect(placed.statusCode, placed.body).toBe(202);
   return placed.json();
+}
+
+/** A carrier's signed webhook, as its carrier sends it to the API. */
+function carrierWebhook(carrier: string, events: CarrierTrackingEvent[]) {
+  const body = JSON.stringify({ events });
+  return app.inject({
+    method: 'POST',
+    url: `/carriers/${carrier}/webhooks`,
+    headers: {
+      'content-type': 'application/json',
+      'colis-signature': signPayload(body, app.config.webhookSecretFor(carrier) ?? '', Date.now()),
+    },
+    payload: body,
+  });
 }
 
 const deliveriesOf = async (orderId: string, key: { key: string } = KEYS.ops) =>
@@ -311,6 +332,122 @@ describe('shop webhooks', () => {
       // The shop reads its own deliveries of them.
       const own = await deliveriesOf(cancelled.orderId, KEYS.intake);
       expect(own.sort((a, b) => a.sequence - b.sequence).map((d) => d.type)).toEqual(['order.accepted', 'order.cancelled']);
+    },
+    SLOW_UNDER_LOAD_MS,
+  );
+
+  it(
+    'a carrier webhook whose scans go somewhere and back tells the shop every change (shipment.exception) and the customer where it ends, once',
+    async () => {
+      receiver.mode = 'ok';
+      const email = uniqueAddress('round-trip');
+      const placed = await as(
+        KEYS.intake,
+        'POST',
+        '/orders',
+        orderRequest({
+          customer: { id: 'CUST-ROUND-TRIP', name: 'Camille Durand', email },
+          lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
+          // The simulated carrier never scans the parcel: every scan is this test's webhook.
+          shipTo: {
+            name: 'Camille Durand [scenario:unused]',
+            line1: '12 rue des Lilas',
+            city: 'Lyon',
+            postalCode: '69003',
+            countryCode: 'FR',
+          },
+        }),
+        { 'idempotency-key': newKey('wh-round-trip') },
+      );
+      expect(placed.statusCode, placed.body).toBe(202);
+      const { orderId, workflowId } = placed.json() as { orderId: string; workflowId: string };
+      const shipmentId = ids.shipmentId(orderId, 1);
+      const labelled = await untilShipmentStage(journey, shipmentId, ['label_created'], { stepMs: HOUR_MS });
+      const carrier = labelled.carrierCode as SimulatedCarrierCode;
+      // The last hour on the API's (wall) clock, which the time-skipping server has left behind: the label's own scan,
+      // dated on the server's clock, sorts after these and is stale; a scan from beyond the API's clock would be redated.
+      const t0 = Date.now() - HOUR_MS;
+      const scan = (id: string, status: TrackingStatus, minutes: number, detail: string): CarrierTrackingEvent => ({
+        carrierCode: carrier,
+        eventId: `${id}-${shipmentId}`,
+        trackingNumber: labelled.trackingNumber ?? '',
+        statusCode: CARRIER_STATUS_CODES[carrier][status],
+        detail,
+        location: 'Lyon',
+        occurredAt: new Date(t0 + minutes * 60_000).toISOString(),
+      });
+      const pushed = async (events: CarrierTrackingEvent[], answer: Record<string, unknown>) => {
+        const response = await carrierWebhook(carrier, events);
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json()).toMatchObject(answer);
+        // One batch heard at a time, as a carrier's webhooks come: the next waits until this one is in the workflow.
+        const last = events.at(-1)?.detail;
+        await until(
+          journey,
+          `${last} in the shipment's timeline`,
+          () => shipmentView(journey, shipmentId),
+          (view) => view.timeline.some((e) => e.detail === last),
+          { stepMs: 60_000 },
+        );
+      };
+
+      await pushed([scan('pickup', 'in_transit', 0, 'Parcel picked up')], { accepted: 1 });
+      // Held at customs and released, in one webhook: in transit again, as before it.
+      await pushed([scan('held', 'exception', 10, 'Held at customs'), scan('released', 'in_transit', 20, 'Released by customs')], {
+        accepted: 2,
+      });
+      await pushed([scan('van', 'out_for_delivery', 30, 'Out for delivery')], { accepted: 1 });
+      // A missed attempt and the van's second round, in one webhook: out for delivery, as before it.
+      const secondRound = [scan('missed', 'delivery_failed', 40, 'Nobody at home'), scan('again', 'out_for_delivery', 45, 'Second round')];
+      await pushed(secondRound, { accepted: 2 });
+      // The carrier delivers that webhook again: a duplicate, news to nobody.
+      expect((await carrierWebhook(carrier, secondRound)).json()).toMatchObject({ accepted: 0, duplicate: true });
+      await pushed([scan('door', 'delivered', 50, 'Delivered')], { accepted: 1 });
+      expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
+
+      const events = await until(
+        journey,
+        `the events of ${orderId} at the shop`,
+        async () => receiver.received.filter((r) => r.orderId === orderId),
+        (got) => got.some((e) => e.type === 'order.completed'),
+        { stepMs: HOUR_MS },
+      );
+      expect(events.every((e) => e.verified)).toBe(true);
+      expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+      // Each change of status once, in the order of the scans; an exception for each trouble on the way.
+      const changes = events.flatMap((e) =>
+        e.type === 'shipment.tracking_updated'
+          ? [`${e.data.previousStatus} → ${e.data.status}`]
+          : e.type === 'shipment.exception'
+            ? [`exception: ${e.data.status}`]
+            : [],
+      );
+      expect(changes).toEqual([
+        'label_created → in_transit',
+        'in_transit → exception',
+        'exception: exception',
+        'exception → in_transit',
+        'in_transit → out_for_delivery',
+        'out_for_delivery → delivery_failed',
+        'exception: delivery_failed',
+        'delivery_failed → out_for_delivery',
+        'out_for_delivery → delivered',
+      ]);
+      expect(events.find((e) => e.type === 'shipment.exception')?.data).toMatchObject({ status: 'exception', detail: 'Held at customs' });
+      // The customer: the van once, the doorstep once; nothing for a trouble the carrier got over within the batch.
+      const mails = await until(
+        journey,
+        `the mails to ${email}`,
+        () => mailsTo(email),
+        (got) => got.some((m) => milestoneOf(m) === 'delivered'),
+        { stepMs: HOUR_MS },
+      );
+      const sent = (milestone: string) => mails.filter((m) => milestoneOf(m) === milestone).length;
+      expect({ outForDelivery: sent('out_for_delivery'), delivered: sent('delivered'), actionNeeded: sent('action_needed') }).toEqual({
+        outForDelivery: 1,
+        delivered: 1,
+        actionNeeded: 0,
+      });
     },
     SLOW_UNDER_LOAD_MS,
   );

@@ -69,7 +69,16 @@ async function shipmentWithWorkflow() {
 describe('carrier webhooks', () => {
   it('accepts a signed delivery, stores its scans and signals them to the shipment workflow as stored', async () => {
     const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
-    const events = [scan(trackingNumber), scan(trackingNumber, { statusCode: 'OUT_FOR_DELIVERY' })];
+    const at = Date.now();
+    // One status throughout, as most carrier webhooks are: the van loaded, then on its round.
+    const events = [
+      scan(trackingNumber, {
+        statusCode: 'OUT_FOR_DELIVERY',
+        detail: 'Loaded on the van',
+        occurredAt: new Date(at - 60_000).toISOString(),
+      }),
+      scan(trackingNumber, { statusCode: 'OUT_FOR_DELIVERY', detail: 'On its round', occurredAt: new Date(at).toISOString() }),
+    ];
     const response = await signed(JSON.stringify({ events }));
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({
@@ -86,13 +95,35 @@ describe('carrier webhooks', () => {
     ]);
     const rows = await storedScans(shipmentId);
     expect(rows.map((row) => [row.carrierEventId, row.status, row.source, row.signalledAt !== null])).toEqual([
-      [events[0]?.eventId, 'in_transit', 'webhook', true],
+      [events[0]?.eventId, 'out_for_delivery', 'webhook', true],
       [events[1]?.eventId, 'out_for_delivery', 'webhook', true],
     ]);
     // Newest scan's time, but the status stays the workflow's to write.
     const shipment = await h.db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
     expect(shipment.lastScanAt?.toISOString()).toBe(events[1]?.occurredAt);
     expect(shipment.status).toBe('in_transit');
+  });
+
+  it('leaves a batch of several statuses to the workflow, whose write tells the shop each change: signalled unmarked, nothing stored here', async () => {
+    const at = Date.now();
+    const batches = (trackingNumber: string) => ({
+      // Held and released in one delivery: the parcel ends where it was, so only the workflow's write tells the exception.
+      roundTrip: [
+        scan(trackingNumber, { statusCode: 'ERROR', detail: 'Held at customs', occurredAt: new Date(at - 120_000).toISOString() }),
+        scan(trackingNumber, { detail: 'Released by customs', occurredAt: new Date(at - 60_000).toISOString() }),
+      ],
+      onward: [
+        scan(trackingNumber, { occurredAt: new Date(at - 60_000).toISOString() }),
+        scan(trackingNumber, { statusCode: 'OUT_FOR_DELIVERY' }),
+      ],
+    });
+    for (const kind of ['roundTrip', 'onward'] as const) {
+      const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
+      const events = batches(trackingNumber)[kind];
+      expect((await signed(JSON.stringify({ events }))).json()).toMatchObject({ accepted: 2, shipments: [shipmentId] });
+      expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([{ source: 'webhook', events }]);
+      expect(await storedScans(shipmentId)).toEqual([]);
+    }
   });
 
   it('a scan stored whose signal failed is not a duplicate: the carrier retry signals it, once, and a third delivery changes nothing', async () => {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { TrackingStatus } from '../../domain/carrier';
+import { TRACKING_STATUSES } from '../../domain/lifecycle';
 import {
   MAX_TIMELINE_EVENTS,
   applyTrackingEvents,
   initialTrackingState,
   isBroken,
   isTerminal,
+  holdsOneStatus,
   type NormalisedTrackingEvent,
   statusChanges,
   type TrackingState,
@@ -203,5 +205,29 @@ describe('statusChanges: what one batch of scans is news of', () => {
     // A late in-transit scan the workflow absorbed into a history that is already out for delivery elsewhere.
     expect(statusChanges('label_created', [scan('l1', 'in_transit', 1)], 'out_for_delivery')).toEqual([{ status: 'out_for_delivery' }]);
     expect(statusChanges('in_transit', [scan('l2', 'exception', 1)], 'in_transit')).toEqual([]);
+  });
+});
+
+describe('holdsOneStatus: a batch the API may store without its workflow writing it again', () => {
+  const statuses = (changes: { status: TrackingStatus }[]) => changes.map((c) => c.status);
+
+  it('a batch of one status leaves a parcel where it was with no change on the way, from any status: no news to lose', () => {
+    for (const from of TRACKING_STATUSES) {
+      for (const status of TRACKING_STATUSES) {
+        const batch = [scan('o1', status, 1), scan('o2', status, 2)];
+        expect(holdsOneStatus(batch)).toBe(true);
+        expect(statusChanges(from, batch, from)).toEqual([]);
+      }
+    }
+  });
+
+  it('a batch of several statuses may go somewhere and back: news although the status ends where it was', () => {
+    const customs = [scan('c1', 'exception', 1), scan('c2', 'in_transit', 2)];
+    expect(holdsOneStatus(customs)).toBe(false);
+    expect(statuses(statusChanges('in_transit', customs, 'in_transit'))).toEqual(['exception', 'in_transit']);
+    const secondRound = [scan('a1', 'delivery_failed', 1), scan('a2', 'out_for_delivery', 2)];
+    expect(holdsOneStatus(secondRound)).toBe(false);
+    expect(statuses(statusChanges('out_for_delivery', secondRound, 'out_for_delivery'))).toEqual(['delivery_failed', 'out_for_delivery']);
+    expect(holdsOneStatus([])).toBe(true);
   });
 });
