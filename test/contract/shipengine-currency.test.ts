@@ -7,6 +7,7 @@ import { WAREHOUSES } from '../../prisma/seed-data/warehouses';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * One rate shop across a ShipEngine account that quotes in USD (Prism serving ShipEngine's own
@@ -23,15 +24,7 @@ const registries: Carriers[] = [];
 const request: RateRequest = {
   shipmentId: 'ORD-FX1-S1',
   from: { warehouseCode: WAREHOUSES[0]?.code ?? 'PAR1', postalCode: '75011', countryCode: 'FR' },
-  to: {
-    name: 'Camille Martin',
-    line1: '12 rue de la République',
-    city: 'Lyon',
-    region: 'Auvergne-Rhône-Alpes',
-    postalCode: '69002',
-    countryCode: 'FR',
-    phone: '+33 4 72 00 00 00',
-  },
+  to: SHIPENGINE_RECIPIENT,
   parcels: [{ lengthMm: 300, widthMm: 200, heightMm: 150, weightGrams: 1200 }],
   shipAt: new Date(Date.now() + 3_600_000).toISOString(),
 };

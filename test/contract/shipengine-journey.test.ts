@@ -9,6 +9,7 @@ import { WAREHOUSES } from '../../prisma/seed-data/warehouses';
 import { type Journey, startJourney } from '../support/journey';
 import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * An order ships end to end through the ShipEngine adapter, configured by the operator's variables: every worker on Temporal's
@@ -51,15 +52,7 @@ afterAll(async () => {
 describe('an order shipped through ShipEngine (Prism)', () => {
   it('is rated, labelled once from a rate, polled to delivered, and every request conforms to the definition', async () => {
     const handle = await journey.placeOrder({
-      shipTo: {
-        name: 'Camille Martin',
-        line1: '12 rue de la République',
-        city: 'Lyon',
-        region: 'Auvergne-Rhône-Alpes',
-        postalCode: '69002',
-        countryCode: 'FR',
-        phone: '+33 4 72 00 00 00',
-      },
+      shipTo: SHIPENGINE_RECIPIENT,
       lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
     });
     const outcome = (await handle.result()) as unknown as OrderView;

@@ -8,6 +8,7 @@ import { KEYS, journeyApi } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * A warehouse prints a ShipEngine label from Colis: the label bought through ShipEngine (Prism serving
@@ -71,15 +72,7 @@ afterAll(async () => {
 describe('a ShipEngine label printed from Colis', () => {
   it('its PDF and ZPL are fetched at purchase, kept, and served by GET /shipments/{id}/label', async () => {
     const handle = await journey.placeOrder({
-      shipTo: {
-        name: 'Camille Martin',
-        line1: '12 rue de la République',
-        city: 'Lyon',
-        region: 'Auvergne-Rhône-Alpes',
-        postalCode: '69002',
-        countryCode: 'FR',
-        phone: '+33 4 72 00 00 00',
-      },
+      shipTo: SHIPENGINE_RECIPIENT,
       lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
     });
     const outcome = (await handle.result()) as unknown as OrderView;

@@ -5,6 +5,7 @@ import { type Journey, startJourney } from '../support/journey';
 import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
 import { until } from '../workflows/steps';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * ShipEngine pushes scans, so its parcels are not polled every few hours like a carrier without
@@ -14,15 +15,6 @@ import { until } from '../workflows/steps';
  */
 
 const SE_ID = 'se-28529731';
-const SHIP_TO = {
-  name: 'Camille Martin',
-  line1: '12 rue de la République',
-  city: 'Lyon',
-  region: 'Auvergne-Rhône-Alpes',
-  postalCode: '69002',
-  countryCode: 'FR',
-  phone: '+33 4 72 00 00 00',
-};
 let mock: PrismMock;
 let journey: Journey;
 
@@ -53,7 +45,7 @@ afterAll(async () => {
 
 describe('polling a ShipEngine parcel whose webhooks do not come', () => {
   it('a parcel whose webhooks never come is polled at half its stall window, before it could be called stuck', async () => {
-    const handle = await journey.placeOrder({ shipTo: SHIP_TO, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
+    const handle = await journey.placeOrder({ shipTo: SHIPENGINE_RECIPIENT, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const db = journey.database.db;
     const label = await until(

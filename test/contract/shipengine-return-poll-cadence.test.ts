@@ -8,6 +8,7 @@ import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
 import { until } from '../workflows/steps';
 import { returnScansSignal } from '../../workflows/returns/definitions';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * A return parcel booked through ShipEngine is tracked as its outbound parcel was: ShipEngine pushes
@@ -21,15 +22,6 @@ import { returnScansSignal } from '../../workflows/returns/definitions';
 
 const SE_ID = 'se-28529731';
 const FRACTION = 0.3;
-const SHIP_TO = {
-  name: 'Camille Martin',
-  line1: '12 rue de la République',
-  city: 'Lyon',
-  region: 'Auvergne-Rhône-Alpes',
-  postalCode: '69002',
-  countryCode: 'FR',
-  phone: '+33 4 72 00 00 00',
-};
 let mock: PrismMock;
 let journey: Journey;
 let app: FastifyInstance;
@@ -64,7 +56,7 @@ afterAll(async () => {
 
 describe('polling a ShipEngine return parcel whose webhooks do not come', () => {
   it('the return parcel is polled at the configured fraction of its stall window, counted from its newest scan, and once more at the stall before it is called stuck', async () => {
-    const handle = await journey.placeOrder({ shipTo: SHIP_TO, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
+    const handle = await journey.placeOrder({ shipTo: SHIPENGINE_RECIPIENT, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
     await handle.result();
     const orderId = handle.workflowId.replace(/^order-/, '');
     const db = journey.database.db;

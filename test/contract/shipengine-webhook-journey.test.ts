@@ -12,6 +12,7 @@ import { type PrismMock, startPrism } from '../support/prism';
 import { correctedDefinition } from '../support/shipengine-definition';
 import { type JwksServer, type SigningKey, serveJwks, signedHeaders, signingKey } from '../support/shipengine-signer';
 import { until } from '../workflows/steps';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * A parcel booked through ShipEngine (Prism serving its definition) and delivered by ShipEngine's
@@ -21,15 +22,6 @@ import { until } from '../workflows/steps';
  */
 
 const SE_ID = 'se-28529731';
-const SHIP_TO = {
-  name: 'Camille Martin',
-  line1: '12 rue de la République',
-  city: 'Lyon',
-  region: 'Auvergne-Rhône-Alpes',
-  postalCode: '69002',
-  countryCode: 'FR',
-  phone: '+33 4 72 00 00 00',
-};
 const CARRIERS = { swiftpost: SE_ID, parcelnord: SE_ID, ecoroute: SE_ID };
 let mock: PrismMock;
 let journey: Journey;
@@ -108,7 +100,7 @@ function post(body: string, headers: Record<string, string>) {
 
 describe('an order shipped through ShipEngine, tracked by its signed track webhooks', () => {
   it('is registered for tracking when labelled, delivered by signed webhooks alone, and a forged webhook changes nothing', async () => {
-    const handle = await journey.placeOrder({ shipTo: SHIP_TO, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
+    const handle = await journey.placeOrder({ shipTo: SHIPENGINE_RECIPIENT, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const db = journey.database.db;
     const label = await until(

@@ -10,6 +10,7 @@ import type { BuyLabelRequest, RateRequest } from '../../domain/carrier';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { ERRATA, correctedDefinition, publishedDefinition } from '../support/shipengine-definition';
 import { type PrismMock, startPrism } from '../support/prism';
+import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 
 /**
  * Contract tests: every call the ShipEngine adapter makes goes to Prism serving ShipEngine's own
@@ -25,15 +26,7 @@ const CARRIER_ID = 'se-28529731';
 const request: RateRequest = {
   shipmentId: 'ORD-C1-S1',
   from: { warehouseCode: 'PAR1', postalCode: '75011', countryCode: 'FR' },
-  to: {
-    name: 'Camille Martin',
-    line1: '12 rue de la République',
-    city: 'Lyon',
-    region: 'Auvergne-Rhône-Alpes',
-    postalCode: '69002',
-    countryCode: 'FR',
-    phone: '+33 4 72 00 00 00',
-  },
+  to: SHIPENGINE_RECIPIENT,
   parcels: [
     { lengthMm: 300, widthMm: 200, heightMm: 150, weightGrams: 1200 },
     { lengthMm: 200, widthMm: 200, heightMm: 100, weightGrams: 400 },
