@@ -103,8 +103,7 @@ export async function startShipment(
 
 /** A shipment's outcome, and its replacements' when ops re-shipped it (order/replacement.ts). */
 export async function shipmentOutcomes(o: OrderJourney, child: ShipmentChild): Promise<ShipmentOutcome[]> {
-  const shipmentId = [...o.children].find(([, started]) => started === child)?.[0] ?? child.workflowId;
-  const outcome = await shipmentOutcomeOf(o, shipmentId, child);
+  const outcome = await shipmentOutcomeOf(o, child);
   // The outcome is what the order keeps of a finished shipment; the API reads its details from the database.
   const shipment = o.shipments.get(outcome.shipmentId);
   if (shipment) Object.assign(shipment, outcome);

@@ -14,13 +14,16 @@ import type { OrderJourney } from './order';
  * the order ends as the journey does. Until then the order refuses cancel and address changes (a signal
  * to a terminated run is lost) with the same instruction.
  */
-export async function shipmentOutcomeOf(o: OrderJourney, shipmentId: string, child: ShipmentChild): Promise<ShipmentOutcome> {
+export async function shipmentOutcomeOf(o: OrderJourney, child: ShipmentChild): Promise<ShipmentOutcome> {
   try {
     return await child.result();
   } catch (error) {
     if (!(error instanceof ChildWorkflowFailure && error.cause instanceof TerminatedFailure)) throw error;
     // Orders whose history holds the failure before this change failed with it: they replay so.
     if (!takesLater(LATER_PATCHES.terminatedShipmentAwaited)) throw error;
+    // Which shipment the handle is, looked up only now: the journey's own path pays nothing for it.
+    const shipmentId = [...o.children].find(([, started]) => started === child)?.[0];
+    if (shipmentId === undefined) throw error;
     return awaitResumed(o, shipmentId, child.workflowId, error.cause.message);
   }
 }
