@@ -25,6 +25,19 @@ const DELAY_BUCKETS = MAX_DELAY_DAYS - MIN_DELAY_DAYS + 1;
 export const PRIOR_WEIGHT = 20;
 export const LANE_SHRINK = 10;
 
+/**
+ * A carrier on probation: fewer than this many of its parcels have a known outcome (delivered, or still
+ * travelling past its quoted day) while another carrier has as many. Its published profile is then all the model
+ * has of it, a claim nobody has checked: a carrier whose first parcels are due four working days after it starts
+ * would otherwise take a whole peak on its word alone.
+ */
+export const PROBATION_PARCELS = 3;
+/**
+ * On probation, the late risk a carrier claims counts this many times: P(by day d) = 1 − 2 × (1 − claimed). At a
+ * 95 % target an unproven service must claim 97.5 %; a proven carrier's learned figures stand as they are.
+ */
+export const PROBATION_RISK_FACTOR = 2;
+
 export interface TransitDistribution {
   /** pmf[i] = P(delivered on working day i + 1 after the hand-over day). Sums to 1. */
   pmf: readonly number[];
@@ -142,6 +155,8 @@ function learned(prior: readonly number[], weight: number, seen: Seen | undefine
 export class TransitModel {
   private readonly byService = new Map<string, Seen>();
   private readonly byLane = new Map<string, Seen>();
+  /** Parcels with a known outcome per carrier: delivered, or past the quoted day in flight. */
+  private readonly knownByCarrier = new Map<string, number>();
 
   /**
    * @param onTimeShares the carriers' published on-time share per `carrier:service` (the prior)
@@ -153,12 +168,29 @@ export class TransitModel {
     counts: readonly TransitCount[],
     inFlight: readonly InFlightCount[] = [],
   ) {
-    for (const count of counts) this.add(count, 'delivered', count.deliveryDays - count.quotedDays, count.parcels);
+    for (const count of counts) {
+      this.add(count, 'delivered', count.deliveryDays - count.quotedDays, count.parcels);
+      this.know(count.carrierCode, count.parcels);
+    }
     for (const count of inFlight) {
       // A parcel that may still arrive in the earliest bucket has taught nothing yet.
       if (count.atLeastDays - count.quotedDays <= MIN_DELAY_DAYS) continue;
       this.add(count, 'inFlight', count.atLeastDays - count.quotedDays, count.parcels);
+      if (count.atLeastDays > count.quotedDays) this.know(count.carrierCode, count.parcels);
     }
+  }
+
+  private know(carrierCode: string, parcels: number): void {
+    this.knownByCarrier.set(carrierCode, (this.knownByCarrier.get(carrierCode) ?? 0) + parcels);
+  }
+
+  /**
+   * Whether the carrier is on probation (PROBATION_PARCELS): Colis has seen another carrier deliver, not this one.
+   * While no carrier has a record, every one is judged on its claim alike — there is nothing better to go by.
+   */
+  onProbation(carrierCode: string): boolean {
+    if ((this.knownByCarrier.get(carrierCode) ?? 0) >= PROBATION_PARCELS) return false;
+    return [...this.knownByCarrier.values()].some((known) => known >= PROBATION_PARCELS);
   }
 
   private add(
@@ -190,13 +222,36 @@ export class TransitModel {
     const lane = this.byLane.get(laneKey(carrierCode, serviceCode, originCountry, destinationCountry));
     const serviceShare = learned(prior, PRIOR_WEIGHT, this.byService.get(serviceKey(carrierCode, serviceCode)));
     const delay = learned(serviceShare, LANE_SHRINK, lane);
-    return { pmf: delayToDays(delay, quotedDays), observations: lane ? sum(lane.delivered) : 0, quotedDays };
+    const pmf = delayToDays(delay, quotedDays);
+    return {
+      pmf: this.onProbation(carrierCode) ? withLateRiskInflated(pmf, PROBATION_RISK_FACTOR) : pmf,
+      observations: lane ? sum(lane.delivered) : 0,
+      quotedDays,
+    };
   }
 
   /** Parcels learned from (delivered), per `carrier:service`: what a report shows next to the figures. */
   observationsByService(): Record<string, number> {
     return Object.fromEntries([...this.byService].map(([key, seen]) => [key, sum(seen.delivered)]));
   }
+}
+
+/**
+ * The same distribution with its late risk counted `factor` times at every day: P(within d) = 1 − factor × (1 −
+ * P(within d)), never below 0, so it still rises to 1 on the last day. Used for a claim nobody has checked yet.
+ */
+export function withLateRiskInflated(pmf: readonly number[], factor: number): number[] {
+  const inflated: number[] = [];
+  let within = 0;
+  let before = 0;
+  pmf.forEach((p, i) => {
+    within += p;
+    const last = i === pmf.length - 1;
+    const cdf = last ? 1 : Math.max(0, 1 - factor * (1 - within));
+    inflated.push(Math.max(0, cdf - before));
+    before = Math.max(before, cdf);
+  });
+  return inflated;
 }
 
 function delayToDays(delay: readonly number[], quotedDays: number): number[] {
