@@ -83,14 +83,36 @@ export const PROCESS_EDGES: readonly (readonly [string, string])[] = [
 export const ORDER_STATUS_STAGE: Readonly<Record<string, string>> = ORDER_STATUS_CHART_NODE;
 export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = SHIPMENT_STATUS_CHART_NODE;
 
+/** The instants PostgreSQL stores and ISO 8601 writes with four digits: years 1 to 9999 in UTC. */
+const EARLIEST_WINDOW_EDGE_MS = Date.parse('0001-01-01T00:00:00Z');
+const LATEST_WINDOW_EDGE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** `from`/`to` of a reporting window. An edge outside the years 1–9999 would reach the database as a 500, not a 400. */
+export const WindowEdgeSchema = z.iso.datetime({ offset: true }).refine(
+  (iso) => {
+    const at = Date.parse(iso);
+    return at >= EARLIEST_WINDOW_EDGE_MS && at <= LATEST_WINDOW_EDGE_MS;
+  },
+  { message: 'is outside the years 0001 to 9999 (UTC)' },
+);
+
+/** A window's edges in order: `from` before `to`; `from` alone runs to now, so it must be in the past. */
+export function checkWindowEdges(q: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
+    ctx.addIssue({ code: 'custom', message: 'from must be before to', path: ['from'] });
+  if (q.from && !q.to && Date.parse(q.from) >= Date.now()) {
+    ctx.addIssue({ code: 'custom', message: 'from without to runs to now, so it must be in the past', path: ['from'] });
+  }
+}
+
 export const ProcessWindowQuerySchema = z
   .object({
     window: z.enum(['hour', 'day', 'week']).optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    from: WindowEdgeSchema.optional(),
+    to: WindowEdgeSchema.optional(),
   })
   .refine((q) => !(q.window && (q.from || q.to)), { message: 'give either window or from/to, not both', path: ['window'] })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
+  .superRefine(checkWindowEdges);
 export type ProcessWindowQuery = z.infer<typeof ProcessWindowQuerySchema>;
 
 const WINDOW_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../activities/db';
 import { ORDER_STATUS_CHART_NODE } from '../../domain/lifecycle';
-import { PROCESS_NODES } from '../../domain/process';
+import { checkWindowEdges, PROCESS_NODES, WindowEdgeSchema } from '../../domain/process';
 import { PromiseKeepingSchema } from '../../domain/promise-keeping';
 import { carrierSpend } from './carrier-spend';
 import { computePromiseKeeping } from './promise-keeping';
@@ -16,11 +16,8 @@ import { computePromiseKeeping } from './promise-keeping';
  */
 
 export const FulfilmentReportQuerySchema = z
-  .object({
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-  })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['from'] });
+  .object({ from: WindowEdgeSchema.optional(), to: WindowEdgeSchema.optional() })
+  .superRefine(checkWindowEdges);
 
 export const FulfilmentReportSchema = z
   .object({

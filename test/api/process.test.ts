@@ -282,6 +282,29 @@ describe('GET /reports/fulfilment', () => {
     expect(malformed.details?.map((d) => d.path)).toContain('query.to');
     expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: '/reports/fulfilment' }), 403, 'forbidden');
   });
+
+  it('refuses a window edge PostgreSQL cannot store, or a from alone in the future, with a 400 naming the field, never a 5xx', async () => {
+    const cases: [string, string][] = [
+      ['from=0000-01-01T00:00:00Z', 'query.from'],
+      ['from=0000-01-01T00:00:00Z&to=9999-12-31T23:59:59Z', 'query.from'],
+      // Year 1 at +23:59 is year 0 in UTC; year 9999 at -23:59 is year 10000.
+      ['to=0001-01-01T00:00:00%2B23:59', 'query.to'],
+      ['to=9999-12-31T23:59:59-23:59', 'query.to'],
+      // Without `to` the window ends now: a `from` after now is a window that ends before it starts.
+      ['from=2999-01-01T00:00:00Z', 'query.from'],
+    ];
+    for (const path of ['/reports/fulfilment', '/process', '/process.svg']) {
+      for (const [query, field] of cases) {
+        const error = expectErrorShape(await ops(`${path}?${query}`), 400, 'validation_failed');
+        expect(
+          error.details?.map((d) => d.path),
+          `${path}?${query}`,
+        ).toContain(field);
+      }
+      // The widest window the database stores is a window like any other.
+      expect((await ops(`${path}?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z`)).statusCode).toBe(200);
+    }
+  });
 });
 
 describe('GET /metrics', () => {

@@ -8,7 +8,8 @@ import { errorResponses } from '../responses';
 const errors = errorResponses({ key: true });
 
 const windowHelp =
-  '`window=hour|day|week` counts back from now (default: day); or `from`/`to` (ISO 8601). Durations are business time ' +
+  '`window=hour|day|week` counts back from now (default: day); or `from`/`to` (ISO 8601 with offset, years 0001–9999 in UTC, ' +
+  '`from` before `to`; `from` alone runs to now, so it is in the past). Durations are business time ' +
   '(wall clock × the time scale). `bottleneckRule` says how the bottleneck is chosen.';
 
 const processChart: FastifyPluginAsyncZod = async (app) => {

@@ -17,7 +17,8 @@ const reports: FastifyPluginAsyncZod = async (app) => {
           'savings from carrier choice versus always-fastest; `promise`: on time against the promise given at intake, promise ' +
           'tightness (p50/p90 business hours), cost per order and against hindsight where a simulation stored it, by carrier, ' +
           'service, warehouse and lane, and which stage consumed the slack of the late orders (the same figures as the process ' +
-          "chart's `promise`). `from`/`to` ISO 8601 with offset, `from` before `to` (else 400 naming the field); default the last 7 days.",
+          "chart's `promise`). `from`/`to` ISO 8601 with offset, years 0001–9999 in UTC, `from` before `to`, `from` alone in the past " +
+          '(it runs to now); else 400 naming the field. Default: the last 7 days.',
         querystring: FulfilmentReportQuerySchema,
         response: { 200: FulfilmentReportSchema, ...errorResponses({ key: true }) },
       },
