@@ -120,14 +120,21 @@ async function moveShipment(tx: Tx, input: ReallocationRequest, costs: CostConte
   const [shipment] = await tx.$queryRaw<{ warehouseCode: string; pickedAt: Date | null; pickDay: Date | null }[]>`
     SELECT "warehouseCode", "pickedAt", "pickDay" FROM "Shipment" WHERE "id" = ${shipmentId} FOR UPDATE`;
   if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
-  const id = `${shipmentId}:${fromWarehouseCode}`;
-  const done = await tx.shipmentReallocation.findUnique({ where: { id } });
-  // A retry after the move committed: the same answer, nothing moved twice.
-  if (done) return { moved: true, warehouseCode: done.toWarehouseCode, fromWarehouseCode };
+  const moves = await tx.shipmentReallocation.findMany({ where: { shipmentId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const last = moves.at(-1);
+  // A retry after the move committed (the shipment still where it put it): the same answer, nothing moved twice.
+  if (last?.fromWarehouseCode === fromWarehouseCode && last.toWarehouseCode === shipment.warehouseCode) {
+    return { moved: true, warehouseCode: last.toWarehouseCode, fromWarehouseCode };
+  }
   if (shipment.pickedAt) return { moved: false, why: 'picked' };
   if (shipment.warehouseCode !== fromWarehouseCode) {
     throw new Error(`shipment ${shipmentId} is at ${shipment.warehouseCode}, not ${fromWarehouseCode}, and was not moved from it`);
   }
+  // A shipment sent back to a warehouse it left (that one up again, the other down) may have to leave it again:
+  // each move from the same warehouse has its own row and reservations, else the second would answer the first's.
+  const earlier = moves.filter((m) => m.fromWarehouseCode === fromWarehouseCode).length;
+  const leg = earlier === 0 ? '' : `~${earlier + 1}`;
+  const id = `${shipmentId}:${fromWarehouseCode}${leg}`;
 
   const lines = await tx.shipmentLine.findMany({ where: { shipmentId }, orderBy: { orderLineId: 'asc' } });
   const wanted: AllocationLine[] = lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity }));
@@ -136,7 +143,7 @@ async function moveShipment(tx: Tx, input: ReallocationRequest, costs: CostConte
 
   const held = await tx.reservation.findMany({ where: { shipmentId, status: 'held' }, orderBy: { id: 'asc' } });
   const taken = lines.map((l, i) => ({
-    id: `${shipmentId}-M${fromWarehouseCode}-${i + 1}`,
+    id: `${shipmentId}-M${fromWarehouseCode}${leg}-${i + 1}`,
     orderLineId: l.orderLineId,
     skuCode: l.skuCode,
     quantity: l.quantity,

@@ -145,4 +145,37 @@ describe('re-allocation away from a warehouse that is down', () => {
     ]);
     expect(await setWarehouseAvailability(db, { warehouseCode: 'NOPE', down: true, changedBy: 'ops-bob' })).toBeUndefined();
   });
+
+  it('a shipment moved back to a warehouse that then goes down again moves again, once, instead of being told it moved', async () => {
+    const { orderId, shipmentId, warehouseCode: first } = await plannedShipment('MUG-CER-350', 2);
+    const move = (fromWarehouseCode: string) => mover().reallocateShipment({ orderId, shipmentId, fromWarehouseCode, reason: 'test' });
+    const others = (await db.warehouse.findMany({ where: { code: { not: first } } })).map((w) => w.code);
+    const setDown = async (codes: readonly string[], down: boolean) => {
+      for (const warehouseCode of codes) await setWarehouseAvailability(db, { warehouseCode, down, changedBy: 'ops-test' });
+    };
+    try {
+      await setDown([first], true);
+      const away = await move(first);
+      const second = away.moved ? away.warehouseCode : '';
+      // The first warehouse is up again and the only one with room left: the second going down sends the shipment back.
+      await setDown([first], false);
+      await setDown(others, true);
+      expect(await move(second)).toMatchObject({ moved: true, warehouseCode: first });
+      await setDown(others, false);
+      await setDown([first], true);
+
+      const again = await move(first);
+      expect(again).toMatchObject({ moved: true, fromWarehouseCode: first });
+      const third = again.moved ? again.warehouseCode : '';
+      expect(third).not.toBe(first);
+      expect(await move(first)).toEqual(again);
+      expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode).toBe(third);
+      const held = await db.reservation.findMany({ where: { shipmentId, status: 'held' } });
+      expect(held.map((r) => [r.warehouseCode, r.quantity])).toEqual([[third, 2]]);
+      expect(await db.shipmentReallocation.count({ where: { shipmentId } })).toBe(3);
+      expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    } finally {
+      await setDown([first, ...others], false);
+    }
+  });
 });
