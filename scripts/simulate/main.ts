@@ -4,7 +4,7 @@ import { ROOT } from '../../bench/lib/stack';
 import type { DecisionRules } from '../../domain/decision-rules';
 import type { SimulationResult } from './metrics';
 import { runScenario } from './run';
-import { loadScenario } from './scenario';
+import { loadScenario, SimulationInputError } from './scenario';
 
 /**
  * `npm run simulate -- peak-week [--smoke] [--scenario file.json] [--rules=promise|baseline|both] [--time-scale=N]
@@ -25,19 +25,28 @@ interface SimulateArgs {
   targets: { promiseConfidence?: number; onTimeTarget?: number };
 }
 
+/** Options that take a value, written `--name=value` or `--name value`. */
+const VALUED = new Set(['scenario', 'rules', 'time-scale', 'promise-confidence', 'on-time-target']);
+
 function parseArgs(argv: string[]): SimulateArgs {
   const flags = new Map<string, string>();
   const names: string[] = [];
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
     if (arg.startsWith('--')) {
       const [key, value] = arg.slice(2).split('=', 2);
-      if (key) flags.set(key, value ?? 'true');
+      const next = argv[i + 1];
+      // `--scenario my.json` (as the README writes it) is the file, not a scenario named "my.json" beside a bare flag.
+      if (key && value === undefined && VALUED.has(key) && next !== undefined && !next.startsWith('--')) {
+        flags.set(key, next);
+        i += 1;
+      } else if (key) flags.set(key, value ?? 'true');
     } else names.push(arg);
   }
-  const known = new Set(['smoke', 'scenario', 'rules', 'time-scale', 'promise-confidence', 'on-time-target']);
+  const known = new Set(['smoke', ...VALUED]);
   const unknown = [...flags.keys()].filter((key) => !known.has(key));
   if (unknown.length > 0)
-    throw new Error(
+    throw new SimulationInputError(
       `unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both, --time-scale=N, --promise-confidence=P, --on-time-target=P)`,
     );
   const name = names[0] ?? 'peak-week';
@@ -47,17 +56,18 @@ function parseArgs(argv: string[]): SimulateArgs {
       ? scenarioFlag
       : join(ROOT, 'scripts', 'simulate', 'scenarios', `${name}${flags.get('smoke') === 'true' ? '-smoke' : ''}.json`);
   const rulesFlag = flags.get('rules') ?? 'both';
-  if (!['promise', 'baseline', 'both'].includes(rulesFlag)) throw new Error(`--rules must be promise, baseline or both, not ${rulesFlag}`);
+  if (!['promise', 'baseline', 'both'].includes(rulesFlag))
+    throw new SimulationInputError(`--rules must be promise, baseline or both, not ${rulesFlag}`);
   const rules: DecisionRules[] = rulesFlag === 'both' ? ['promise', 'baseline'] : [rulesFlag as DecisionRules];
   const scaleFlag = flags.get('time-scale');
   const timeScale = scaleFlag === undefined ? undefined : Number(scaleFlag);
   if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale >= 1))
-    throw new Error(`--time-scale must be a number ≥ 1 (business seconds per real second), not ${scaleFlag}`);
+    throw new SimulationInputError(`--time-scale must be a number ≥ 1 (business seconds per real second), not ${scaleFlag}`);
   const target = (key: string): { [k: string]: number } => {
     const value = flags.get(key);
     if (value === undefined) return {};
     const p = Number(value);
-    if (!(p > 0 && p < 1)) throw new Error(`--${key} must be a probability strictly between 0 and 1, not ${value}`);
+    if (!(p > 0 && p < 1)) throw new SimulationInputError(`--${key} must be a probability strictly between 0 and 1, not ${value}`);
     return { [key === 'promise-confidence' ? 'promiseConfidence' : 'onTimeTarget']: p };
   };
   const targets = { ...target('promise-confidence'), ...target('on-time-target') };
@@ -141,6 +151,11 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    // A refused scenario or option is the caller's to fix: one line, exit 2, as a refused configuration. Anything else is ours: its stack.
+    if (error instanceof SimulationInputError) {
+      process.stderr.write(`simulate: ${error.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`simulate: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   },

@@ -34,6 +34,20 @@ describe('simulation scenarios', () => {
     expect(ScenarioSchema.safeParse({ ...week, outage: [] }).success).toBe(false);
   });
 
+  it('refuses what would only fail once the stack is up: unknown warehouses and SKUs, an outage ending before it starts, absurd sizes', () => {
+    const week = loadScenario(join(scenarios, 'peak-week.json'));
+    const refused = (scenario: unknown) => ScenarioSchema.safeParse(scenario).error?.issues.map((i) => i.path.join('.'));
+    expect(refused({ ...week, outages: [{ warehouseCode: 'NOPE9', fromDay: 1, toDay: 2 }] })).toEqual(['outages.0.warehouseCode']);
+    expect(refused({ ...week, outages: [{ warehouseCode: 'MAD1', fromDay: 3, toDay: 2 }] })).toEqual(['outages.0.toDay']);
+    expect(refused({ ...week, warehouses: { XXX1: { dailyCapacity: 5 } } })).toEqual(['warehouses.XXX1']);
+    expect(refused({ ...week, skus: [{ sku: 'NO-SUCH-SKU', weight: 1 }] })).toEqual(['skus.0.sku']);
+    expect(refused({ ...week, ordersPerDay: [12, 1e12] })).toEqual(['ordersPerDay.1']);
+    expect(refused({ ...week, ordersPerDay: Array.from({ length: 400 }, () => 1) })).toEqual(['ordersPerDay']);
+    expect(refused({ ...week, skus: [{ sku: 'MUG-CER-350', weight: 1, maxQuantity: 1e6 }] })).toEqual(['skus.0.maxQuantity']);
+    expect(refused({ ...week, tailDays: 1e9 })).toEqual(['tailDays']);
+    expect(refused({ ...week, timeScale: 0.5 })).toEqual(['timeScale']);
+  });
+
   it("takes the shop's targets as probabilities, and runs on the product's defaults without them", () => {
     const week = loadScenario(join(scenarios, 'peak-week.json'));
     expect(week.targets).toEqual({});
