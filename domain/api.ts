@@ -13,6 +13,7 @@ import {
 } from './journey';
 import { DeliveryPromiseSchema } from './delivery-promise';
 import { AddressSchema, ServiceLevelSchema } from './order';
+import { WindowEdgeSchema } from './process';
 
 /**
  * Shapes only the HTTP API speaks: envelopes, query strings, path parameters and answers that wrap
@@ -159,8 +160,8 @@ export const OrderListQuerySchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
-  createdFrom: z.iso.datetime({ offset: true }).optional(),
-  createdTo: z.iso.datetime({ offset: true }).optional(),
+  createdFrom: WindowEdgeSchema.optional(),
+  createdTo: WindowEdgeSchema.optional(),
   /** true: orders with an open escalation; false: orders with none open. */
   escalated: booleanQuery.optional(),
   limit: limitQuery,

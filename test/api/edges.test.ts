@@ -86,6 +86,20 @@ describe('URLs and headers', () => {
     expect(path.statusCode).toBe(400);
   });
 
+  it('refuses an order-list date PostgreSQL cannot store (year 0, year 10000 in UTC) with a 400 naming it, never a 5xx', async () => {
+    for (const [query, field] of [
+      ['createdFrom=0000-01-01T00:00:00Z', 'query.createdFrom'],
+      ['createdTo=0001-01-01T00:00:00%2B23:59', 'query.createdTo'],
+      ['createdTo=9999-12-31T23:59:59-23:59', 'query.createdTo'],
+    ]) {
+      for (const key of [KEYS.ops, KEYS.intake]) {
+        const response = await h.as(key, { method: 'GET', url: `/orders?${query}` });
+        expect(response.statusCode, `${query}: ${response.body}`).toBe(400);
+        expect(paths(response)).toEqual([field]);
+      }
+    }
+  });
+
   it('treats duplicated headers as the refusal they deserve, never as a 5xx', async () => {
     const twoKeys = await intake(orderRequest(), { 'idempotency-key': ['dup-key-0001', 'dup-key-0002'] });
     expect(paths(twoKeys)).toEqual(['headers.idempotency-key']);
