@@ -56,7 +56,9 @@ export const OrderRequestSchema = z
     lines: z.array(OrderLineInputSchema).min(1, 'an order needs at least one line').max(MAX_LINES_PER_ORDER),
     serviceLevel: ServiceLevelSchema.default('standard'),
     /** The date the order source promised its customer: kept when the network can meet it, else refused in the answer's `promise`. */
-    promisedBy: z.iso.datetime({ offset: true }).optional(),
+    promisedBy: z.iso
+      .datetime({ offset: true, message: 'expected an ISO 8601 date and time with its UTC offset, e.g. "2026-12-04T18:00:00+01:00"' })
+      .optional(),
     backorderPolicy: BackorderPolicySchema.default('backorder'),
     /** How long a backordered order may wait for a restock before ops must decide. */
     backorderWaitHours: z

@@ -159,6 +159,14 @@ describe('domain rules at intake and on address change', () => {
     expect(paths(far)).toEqual(['body.promisedBy']);
   });
 
+  it('tells a shop that sends a promise as a date alone, or without its offset, what to send instead', async () => {
+    const day = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    for (const promisedBy of [day, `${day}T18:00:00`]) {
+      const error = expectErrorShape(await intake({ ...orderRequest(), promisedBy }), 400, 'validation_failed');
+      expect(error.details).toEqual([{ path: 'body.promisedBy', message: expect.stringMatching(/date and time with its UTC offset/) }]);
+    }
+  });
+
   it('applies the same address rules to an address change, before any workflow is asked', async () => {
     const orderId = await insertOrder(h.db);
     const response = await h.as(KEYS.ops, {
