@@ -63,14 +63,18 @@ export function addWorkingDays(place: CalendarPlace, day: string, n: number): st
 
 const betweenMemo = new Map<string, number>();
 
-/** Working days d with from < d ≤ to: how many delivery days a parcel handed over on `from` had by `to`. */
-export function workingDaysBetween(place: CalendarPlace, from: string, to: string): number {
-  if (to <= from) return 0;
-  const key = `${place.countryCode}:${place.region ?? ''}|${from}|${to}`;
+/**
+ * Working days d with from < d ≤ to: how many delivery days a parcel handed over on `from` had by `to`, counted up
+ * to `atMost` — a caller that only tells counts apart up to a transit's longest (a date years out under a demo
+ * clock) need not walk every day, and every year's holidays, to it.
+ */
+export function workingDaysBetween(place: CalendarPlace, from: string, to: string, atMost = Number.POSITIVE_INFINITY): number {
+  if (to <= from || atMost <= 0) return 0;
+  const key = `${place.countryCode}:${place.region ?? ''}|${from}|${to}|${atMost}`;
   let count = betweenMemo.get(key);
   if (count === undefined) {
     count = 0;
-    for (let day = addDays(from, 1); day <= to; day = addDays(day, 1)) if (isWorkingDayIn(place, day)) count += 1;
+    for (let day = addDays(from, 1); day <= to && count < atMost; day = addDays(day, 1)) if (isWorkingDayIn(place, day)) count += 1;
     if (betweenMemo.size > 100_000) betweenMemo.clear();
     betweenMemo.set(key, count);
   }

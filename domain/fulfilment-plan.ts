@@ -215,7 +215,12 @@ export function destinationPlace(destination: Destination): CalendarPlace {
  * calendar: the working days after the hand-over day up to and including it.
  */
 export function probabilityByDay(option: ShipmentOption, service: ServiceOption, destination: Destination, deliveryDay: string): number {
-  return probabilityWithin(service.distribution, workingDaysBetween(destinationPlace(destination), option.handoverDay, deliveryDay));
+  const { pmf } = service.distribution;
+  // Days past the distribution's last add nothing: the count stops there.
+  return probabilityWithin(
+    service.distribution,
+    workingDaysBetween(destinationPlace(destination), option.handoverDay, deliveryDay, pmf.length),
+  );
 }
 
 /** The last instant of a local day at the destination: what "delivered by Thursday" means. */

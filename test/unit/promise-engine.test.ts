@@ -177,4 +177,13 @@ describe('the promise engine: learned transit and the caller’s own date', () =
     expect(promise.requested).toMatchObject({ met: false, reason: expect.stringContaining('95 %') });
     expect(promise.requested?.confidence).toBeLessThan(0.95);
   });
+
+  it('judges a caller’s date centuries out (a year ahead under a 1440× demo clock) without walking the calendar to it', () => {
+    // Intake runs the engine on the API's event loop: a day-by-day walk over a thousand years of holidays stalled every request for seconds.
+    const started = performance.now();
+    const requestedByMs = at('3026-03-06T20:00:00Z');
+    const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'standard', requestedByMs }), network());
+    expect(promise.requested).toMatchObject({ met: true, confidence: 1 });
+    expect(performance.now() - started).toBeLessThan(500);
+  });
 });
