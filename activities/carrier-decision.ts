@@ -5,7 +5,7 @@ import { chooseByLateRisk, chooseCarrierService } from '../domain/carrier-choice
 import { DEFAULT_DECISION_SETTINGS, type DecisionRules, type DecisionSettings } from '../domain/decision-rules';
 import { lastDeliveryDayBy } from '../domain/fulfilment-plan';
 import { localDay } from '../domain/local-time';
-import { probabilityWithin } from '../domain/transit';
+import { MAX_DELAY_DAYS, probabilityWithin } from '../domain/transit';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
@@ -86,9 +86,12 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
             ),
             workingDays,
           );
+        const longestTransitDays = Math.max(1, ...input.quotes.map((quote) => quote.deliveryDays + MAX_DELAY_DAYS));
         const choice = await aimAtIntakePromise(deps.db, input, (promisedBy) => {
           const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, toBusinessMs(clock, Date.parse(promisedBy)));
-          const workingDays = workingDaysBetween(destination, handoverDay, promisedDay);
+          // Days past the longest transit any quote's distribution tells apart add nothing: the count stops there
+          // (a date a year out under the 1440× demo clock is a thousand business years of days to walk).
+          const workingDays = workingDaysBetween(destination, handoverDay, promisedDay, longestTransitDays);
           return chooseByLateRisk(input.quotes, (quote) => probability(quote, workingDays), settings.onTimeTarget);
         });
         if (choice.kind === 'NoServiceAvailable') return choice;

@@ -140,4 +140,16 @@ describe('carrier choice by late risk', () => {
     if (first.kind === 'Chosen') expect(first.quote.carrierCode).toBe('ecoroute');
     expect(first.kind).toBe('Chosen');
   });
+
+  it('judges a promise a thousand years out without walking every day to it', async () => {
+    // A year ahead under the 1440× demo clock is about a thousand business years: before, 4 s of a worker per booking.
+    const farOut = new Date(Date.now() + 1000 * 365.25 * 86_400_000).toISOString();
+    const decide = createCarrierDecisionActivities({ db, facts: new PlanningFacts(db), settings: PROMISE_RULES });
+    await decide.chooseCarrierQuote(request(promiseIn(3)));
+    const started = performance.now();
+    const decision = await decide.chooseCarrierQuote(request(farOut));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(decision).toMatchObject({ kind: 'Chosen', promiseMiss: false });
+    if (decision.kind === 'Chosen') expect(decision.onTimeProbability).toBeCloseTo(1, 9);
+  });
 });
