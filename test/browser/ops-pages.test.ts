@@ -204,7 +204,9 @@ describe('ops pages in Chromium', () => {
     const response = await page.goto(`${base}${trackingPath(orderId, app.config.trackingSecret)}`);
     expect(response?.status()).toBe(200);
     expect(await page.textContent('[data-fact="status"]')).toContain('Delivered');
-    expect(await page.textContent('[data-fact="promised"]')).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    // In the customer's own day and clock (the parcel goes to France), not a UTC timestamp.
+    expect(await page.textContent('[data-fact="promised"]')).toMatch(/^Promised by\w+day, \d{1,2} \w+ \d{4} at \d{2}:\d{2} CES?T/);
+    expect(await page.textContent('#timeline time')).toMatch(/\d{4} at \d{2}:\d{2} CES?T$/);
     const body = (await page.textContent('body')) ?? '';
     expect(body).toContain('On its way');
     for (const internal of ['escalat', 'stall', 'reship', 'EUR', 'cost', 'Ada Lovelace', 'République'])

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema } from '../../../domain/api';
+import { timeZoneOf } from '../../../domain/calendar';
 import { RETURN_REASONS } from '../../../domain/return-policy';
 import { ReturnRequestSchema, type ReturnView } from '../../../domain/returns';
 import { ApiError } from '../../errors';
@@ -124,9 +125,28 @@ function returnsHtml(section: ReturnSection): string {
   );
 }
 
+/**
+ * An instant as the customer reads it: a day and a clock of the place the parcel goes to, the zone named
+ * ("Friday, 4 December 2026 at 23:59 CET"), not a UTC timestamp (a promise by the end of a Paris day read "22:59 UTC").
+ */
+function customerTime(countryCode: string): (iso: string) => string {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+    timeZone: timeZoneOf(countryCode),
+  });
+  return (iso: string) => format.format(new Date(iso));
+}
+
 function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
-  const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  const when = customerTime(view.shipTo.countryCode);
   // Stages and carrier scans only: escalations, notes and their details are internal.
   // Each stage once (a re-book is ops' business), every carrier scan with its place.
   const seen = new Set<string>();
