@@ -2,11 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierDecisionActivities, type CarrierDecisionRequest } from '../../activities/carrier-decision';
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
-import { addWorkingDays } from '../../domain/calendar';
-import type { RateQuote } from '../../domain/carrier';
 import type { DecisionSettings } from '../../domain/decision-rules';
-import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
-import { localDay } from '../../domain/local-time';
+import { PROMISE_RULES, promiseIn, rateQuote } from '../support/carrier-quotes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 
@@ -25,39 +22,13 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-const PROMISE_RULES: DecisionSettings = { rules: 'promise', promiseConfidence: 0.95, onTimeTarget: 0.95 };
 const BASELINE_RULES: DecisionSettings = { ...PROMISE_RULES, rules: 'baseline' };
-
-function quote(
-  carrierCode: string,
-  serviceCode: string,
-  amountCents: number,
-  deliveryDays: number,
-  estimatedDeliveryAt: string,
-): RateQuote {
-  return {
-    carrierCode,
-    serviceCode,
-    serviceLevel: 'standard',
-    amountCents,
-    currency: 'EUR',
-    deliveryDays,
-    estimatedDeliveryAt,
-    guaranteed: false,
-  };
-}
-
-/** The end of the n-th working day after today in France: a promise with `n` days of transit in it. */
-function promiseIn(workingDays: number): string {
-  const day = addWorkingDays({ countryCode: 'FR' }, localDay(Date.now(), 'Europe/Paris'), workingDays);
-  return new Date(endOfDeliveryDayMs({ countryCode: 'FR', postalCode: '69002' }, day)).toISOString();
-}
 
 function request(promisedBy: string): CarrierDecisionRequest {
   const quotedBy = promiseIn(2);
   return {
     shipmentId: 'S-RISK',
-    quotes: [quote('ecoroute', 'er_standard', 550, 2, quotedBy), quote('swiftpost', 'sp_standard', 990, 2, quotedBy)],
+    quotes: [rateQuote('ecoroute', 'er_standard', 550, 2, quotedBy), rateQuote('swiftpost', 'sp_standard', 990, 2, quotedBy)],
     promisedBy,
     originCountryCode: 'FR',
     destinationCountryCode: 'FR',

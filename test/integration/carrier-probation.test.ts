@@ -2,12 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CarrierDecisionRequest, createCarrierDecisionActivities } from '../../activities/carrier-decision';
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
-import { addWorkingDays } from '../../domain/calendar';
-import type { RateQuote } from '../../domain/carrier';
-import type { DecisionSettings } from '../../domain/decision-rules';
-import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
-import { addDays, localDay } from '../../domain/local-time';
+import { addDays } from '../../domain/local-time';
 import { PROBATION_PARCELS } from '../../domain/transit';
+import { PROMISE_RULES, promiseIn, rateQuote, todayInParis } from '../support/carrier-quotes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -26,29 +23,13 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-const RULES: DecisionSettings = { rules: 'promise', promiseConfidence: 0.95, onTimeTarget: 0.95 };
-const FRANCE = { countryCode: 'FR' };
-const today = () => localDay(Date.now(), 'Europe/Paris');
-
-function promiseIn(workingDays: number): string {
-  const day = addWorkingDays(FRANCE, today(), workingDays);
-  return new Date(endOfDeliveryDayMs({ countryCode: 'FR', postalCode: '69002' }, day)).toISOString();
-}
-
-const quote = (carrierCode: string, serviceCode: string, amountCents: number, deliveryDays: number): RateQuote => ({
-  carrierCode,
-  serviceCode,
-  serviceLevel: serviceCode.endsWith('economy') ? 'economy' : 'standard',
-  amountCents,
-  currency: 'EUR',
-  deliveryDays,
-  estimatedDeliveryAt: promiseIn(deliveryDays),
-  guaranteed: false,
-});
-
 const request = (): CarrierDecisionRequest => ({
   shipmentId: 'S-PROBATION',
-  quotes: [quote('ecoroute', 'er_standard', 550, 4), quote('parcelnord', 'pn_economy', 590, 4), quote('swiftpost', 'sp_standard', 990, 2)],
+  quotes: [
+    rateQuote('ecoroute', 'er_standard', 550, 4),
+    rateQuote('parcelnord', 'pn_economy', 590, 4),
+    rateQuote('swiftpost', 'sp_standard', 990, 2),
+  ],
   promisedBy: promiseIn(5),
   originCountryCode: 'FR',
   destinationCountryCode: 'FR',
@@ -56,11 +37,12 @@ const request = (): CarrierDecisionRequest => ({
 });
 
 // A fresh PlanningFacts per decision: its transit cache would otherwise hide the rows just written.
-const decide = () => createCarrierDecisionActivities({ db, facts: new PlanningFacts(db), settings: RULES }).chooseCarrierQuote(request());
+const decide = () =>
+  createCarrierDecisionActivities({ db, facts: new PlanningFacts(db), settings: PROMISE_RULES }).chooseCarrierQuote(request());
 
 let observed = 0;
 async function deliveredOnTime(carrierCode: string, serviceCode: string, quotedDays: number, parcels: number): Promise<void> {
-  const handoverDay = addDays(today(), -10);
+  const handoverDay = addDays(todayInParis(), -10);
   await db.transitObservation.createMany({
     data: Array.from({ length: parcels }, () => ({
       shipmentId: `S-SEEN-${++observed}`,

@@ -2,11 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CarrierDecisionRequest, createCarrierDecisionActivities } from '../../activities/carrier-decision';
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
-import { addWorkingDays, workingDaysBetween } from '../../domain/calendar';
-import type { RateQuote } from '../../domain/carrier';
-import type { DecisionSettings } from '../../domain/decision-rules';
-import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
-import { addDays, localDay, localTimeMs } from '../../domain/local-time';
+import { workingDaysBetween } from '../../domain/calendar';
+import { addDays, localTimeMs } from '../../domain/local-time';
+import { FRANCE, PROMISE_RULES, promiseIn, rateQuote, todayInParis } from '../support/carrier-quotes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 
@@ -33,41 +31,22 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-const RULES: DecisionSettings = { rules: 'promise', promiseConfidence: 0.95, onTimeTarget: 0.95 };
-const FRANCE = { countryCode: 'FR' };
-const today = () => localDay(Date.now(), 'Europe/Paris');
-
-function promiseIn(workingDays: number): string {
-  const day = addWorkingDays(FRANCE, today(), workingDays);
-  return new Date(endOfDeliveryDayMs({ countryCode: 'FR', postalCode: '69002' }, day)).toISOString();
-}
-
-const quote = (carrierCode: string, serviceCode: string, amountCents: number, deliveryDays: number): RateQuote => ({
-  carrierCode,
-  serviceCode,
-  serviceLevel: 'standard',
-  amountCents,
-  currency: 'EUR',
-  deliveryDays,
-  estimatedDeliveryAt: promiseIn(deliveryDays),
-  guaranteed: false,
-});
-
 /** A promise five working days out from Paris to Lyon: EcoRoute's quote and a day of slack. */
 const request = (): CarrierDecisionRequest => ({
   shipmentId: 'S-FLIGHT',
-  quotes: [quote('ecoroute', 'er_standard', 550, 4), quote('swiftpost', 'sp_standard', 990, 2)],
+  quotes: [rateQuote('ecoroute', 'er_standard', 550, 4), rateQuote('swiftpost', 'sp_standard', 990, 2)],
   promisedBy: promiseIn(5),
   originCountryCode: 'FR',
   destinationCountryCode: 'FR',
   reliability: { ecoroute: 0.85, swiftpost: 0.97 },
 });
 
-const decide = () => createCarrierDecisionActivities({ db, facts: new PlanningFacts(db), settings: RULES }).chooseCarrierQuote(request());
+const decide = () =>
+  createCarrierDecisionActivities({ db, facts: new PlanningFacts(db), settings: PROMISE_RULES }).chooseCarrierQuote(request());
 
 /** 10:00 in Paris on the latest day with `workingDays` working days after it that are over (yesterday the last). */
 function handedOverWorkingDaysAgo(workingDays: number): Date {
-  const yesterday = addDays(today(), -1);
+  const yesterday = addDays(todayInParis(), -1);
   let day = yesterday;
   while (workingDaysBetween(FRANCE, day, yesterday) < workingDays) day = addDays(day, -1);
   return new Date(localTimeMs(day, 10 * 60, 'Europe/Paris'));
