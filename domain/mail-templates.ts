@@ -14,6 +14,8 @@ export interface MailContext {
   shopName: string;
   customerName: string;
   orderId: string;
+  /** The time zone of the address the parcel goes to: a date in a mail is the customer's own day. */
+  timeZone: string;
   /** The customer's tracking page (it carries the order's token). */
   trackingUrl: string;
   /** The page where the customer starts a return, when the order can still be returned. */
@@ -41,12 +43,13 @@ const whyEn = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING[d.reasonCode] :
 const lossFr = (d: MailData) => (d.lossCause ? PARCEL_LOSS_WORDS_FR[d.lossCause] : d.reason);
 const lossEn = (d: MailData) => (d.lossCause ? PARCEL_LOSS_WORDS[d.lossCause] : d.reason);
 
-/** Dates as a customer reads them, in Paris time: Colis ships from European warehouses. */
-function day(iso: string | undefined, locale: Locale): string {
+/**
+ * A date as the customer reads it: their language, and the day of the place the parcel goes to (a promise
+ * by the end of a London day is 00:59 the next day in Paris, and must not read as that next day).
+ */
+function day(iso: string | undefined, c: Pick<MailContext, 'locale' | 'timeZone'>): string {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'full', timeZone: 'Europe/Paris' }).format(
-    new Date(iso),
-  );
+  return new Intl.DateTimeFormat(c.locale === 'fr' ? 'fr-FR' : 'en-GB', { dateStyle: 'full', timeZone: c.timeZone }).format(new Date(iso));
 }
 
 /** An amount as the customer reads it (`12,90 €`, `€12.90`); empty without one. */
@@ -70,7 +73,7 @@ const french = (c: MailContext): Copy => {
         subject: `${c.shopName} : votre commande ${c.orderId} est confirmée`,
         paragraphs: [
           `Merci pour votre commande ${c.orderId} chez ${c.shopName}.`,
-          `Nous vous la livrons au plus tard le ${day(d.promisedBy, 'fr')}.`,
+          `Nous vous la livrons au plus tard le ${day(d.promisedBy, c)}.`,
           'Vous pouvez suivre chaque étape sur votre page de suivi.',
         ],
         link: { label: 'Suivre ma commande', url: c.trackingUrl },
@@ -80,7 +83,7 @@ const french = (c: MailContext): Copy => {
         subject: `${c.shopName} : votre commande ${c.orderId} est expédiée`,
         paragraphs: [
           `${parcel} a été remis au transporteur.`,
-          d.promisedBy ? `Livraison prévue au plus tard le ${day(d.promisedBy, 'fr')}.` : '',
+          d.promisedBy ? `Livraison prévue au plus tard le ${day(d.promisedBy, c)}.` : '',
         ],
         link: { label: 'Suivre mon colis', url: c.trackingUrl },
       };
@@ -88,8 +91,8 @@ const french = (c: MailContext): Copy => {
       return {
         subject: `${c.shopName} : nouvelle date de livraison pour la commande ${c.orderId}`,
         paragraphs: [
-          `La livraison de votre commande ${c.orderId} est désormais prévue le ${day(d.promisedBy, 'fr')}` +
-            (d.previousPromisedBy ? ` (au lieu du ${day(d.previousPromisedBy, 'fr')}).` : '.'),
+          `La livraison de votre commande ${c.orderId} est désormais prévue le ${day(d.promisedBy, c)}` +
+            (d.previousPromisedBy ? ` (au lieu du ${day(d.previousPromisedBy, c)}).` : '.'),
           whyFr(d) ? `Pourquoi : ${whyFr(d)}.` : '',
           'Nous sommes désolés pour ce changement.',
         ],
@@ -131,7 +134,7 @@ const french = (c: MailContext): Copy => {
         paragraphs: [
           `Nous avons enregistré le retour de ${items(d, 'fr')}.`,
           '1. Imprimez l’étiquette retour et collez-la sur le colis.',
-          `2. Déposez le colis chez le transporteur avant le ${day(d.returnBy, 'fr')}.`,
+          `2. Déposez le colis chez le transporteur avant le ${day(d.returnBy, c)}.`,
           '3. Dès réception et contrôle, nous informons la boutique pour votre remboursement.',
         ],
         ...(d.labelUrl ? { link: { label: 'Télécharger l’étiquette retour', url: d.labelUrl } } : {}),
@@ -168,7 +171,7 @@ const english = (c: MailContext): Copy => {
         subject: `${c.shopName}: your order ${c.orderId} is confirmed`,
         paragraphs: [
           `Thank you for your order ${c.orderId} at ${c.shopName}.`,
-          `We will deliver it by ${day(d.promisedBy, 'en')} at the latest.`,
+          `We will deliver it by ${day(d.promisedBy, c)} at the latest.`,
           'You can follow every step on your tracking page.',
         ],
         link: { label: 'Track my order', url: c.trackingUrl },
@@ -176,15 +179,15 @@ const english = (c: MailContext): Copy => {
     case 'shipped':
       return {
         subject: `${c.shopName}: your order ${c.orderId} has shipped`,
-        paragraphs: [`${parcel} is with the carrier.`, d.promisedBy ? `Expected by ${day(d.promisedBy, 'en')} at the latest.` : ''],
+        paragraphs: [`${parcel} is with the carrier.`, d.promisedBy ? `Expected by ${day(d.promisedBy, c)} at the latest.` : ''],
         link: { label: 'Track my parcel', url: c.trackingUrl },
       };
     case 'promise_changed':
       return {
         subject: `${c.shopName}: a new delivery date for order ${c.orderId}`,
         paragraphs: [
-          `Your order ${c.orderId} is now expected on ${day(d.promisedBy, 'en')}` +
-            (d.previousPromisedBy ? ` (instead of ${day(d.previousPromisedBy, 'en')}).` : '.'),
+          `Your order ${c.orderId} is now expected on ${day(d.promisedBy, c)}` +
+            (d.previousPromisedBy ? ` (instead of ${day(d.previousPromisedBy, c)}).` : '.'),
           whyEn(d) ? `Why: ${whyEn(d)}.` : '',
           'We are sorry for the change.',
         ],
@@ -226,7 +229,7 @@ const english = (c: MailContext): Copy => {
         paragraphs: [
           `We registered the return of ${items(d, 'en')}.`,
           '1. Print the return label and stick it on the parcel.',
-          `2. Hand the parcel to the carrier before ${day(d.returnBy, 'en')}.`,
+          `2. Hand the parcel to the carrier before ${day(d.returnBy, c)}.`,
           '3. Once it is received and checked, we tell the shop to refund you.',
         ],
         ...(d.labelUrl ? { link: { label: 'Download the return label', url: d.labelUrl } } : {}),

@@ -1,5 +1,6 @@
 import { heartbeat, log } from '@temporalio/activity';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { timeZoneOf } from '../../domain/calendar';
 import { renderMail } from '../../domain/mail-templates';
 import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
@@ -73,7 +74,16 @@ export class MailRelay {
     if (claimed.count === 0) return;
     const mail = await this.db.customerMail.findUniqueOrThrow({
       where: { id: mailId },
-      include: { order: { select: { id: true, shopId: true, customer: { select: { name: true, email: true } } } } },
+      include: {
+        order: {
+          select: {
+            id: true,
+            shopId: true,
+            customer: { select: { name: true, email: true } },
+            shippingAddress: { select: { countryCode: true } },
+          },
+        },
+      },
     });
     try {
       const email = mail.order.customer.email;
@@ -94,6 +104,7 @@ export class MailRelay {
         shopName,
         customerName: mail.order.customer.name,
         orderId: mail.orderId,
+        timeZone: timeZoneOf(mail.order.shippingAddress.countryCode),
         trackingUrl: this.settings.trackingUrl(mail.orderId),
         // A delivered order can be returned from its tracking page.
         ...(mail.milestone === 'delivered' ? { returnUrl: `${this.settings.trackingUrl(mail.orderId)}#returns` } : {}),

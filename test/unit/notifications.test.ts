@@ -24,6 +24,7 @@ describe('mail templates', () => {
     shopName: 'Atelier <Lumière>',
     customerName: 'Camille "C" Martin',
     orderId: 'ORD-ABC',
+    timeZone: 'Europe/Paris',
     trackingUrl: 'https://colis.example/track/ORD-ABC?t=token',
     data: { promisedBy: '2026-12-07T12:00:00Z', carrierCode: 'swiftpost', trackingNumber: 'SP123' },
   };
@@ -43,6 +44,17 @@ describe('mail templates', () => {
   it('dates read as a customer reads them, in their language', () => {
     expect(renderMail({ ...base, locale: 'fr', milestone: 'order_confirmed' }).text).toContain('lundi 7 décembre 2026');
     expect(renderMail({ ...base, locale: 'en', milestone: 'order_confirmed' }).text).toContain('Monday, 7 December 2026');
+  });
+  it('dates a promise by the customer’s own day: the end of a London Monday is Tuesday in Paris', () => {
+    const endOfLondonMonday = { ...base.data, promisedBy: '2026-12-07T23:59:59.999Z', previousPromisedBy: '2026-12-04T23:59:59.999Z' };
+    const london = { ...base, timeZone: 'Europe/London', data: endOfLondonMonday };
+    expect(renderMail({ ...london, locale: 'en', milestone: 'order_confirmed' }).text).toContain('by Monday, 7 December 2026');
+    expect(renderMail({ ...london, locale: 'en', milestone: 'promise_changed' }).text).toContain('(instead of Friday, 4 December 2026)');
+    expect(renderMail({ ...london, locale: 'fr', milestone: 'shipped' }).text).toContain('au plus tard le lundi 7 décembre 2026');
+    // Read in Paris the same instant is already the next day: what the mails said before.
+    expect(renderMail({ ...base, data: endOfLondonMonday, locale: 'en', milestone: 'order_confirmed' }).text).toContain(
+      'Tuesday, 8 December',
+    );
   });
   it('says what changed and why when the promise moves', () => {
     const mail = renderMail({
