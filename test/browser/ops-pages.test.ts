@@ -199,6 +199,30 @@ describe('ops pages in Chromium', () => {
     await page.screenshot({ path: screenshotPath('ops-order'), fullPage: true });
   });
 
+  it('the order page shows what the intake promise rested on and a date the shop asked for that was refused, with why', async () => {
+    const promisedBy = new Date(Date.now() + 2 * HOUR_MS).toISOString();
+    const placed = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('refused-date-page') },
+      payload: orderRequest({ promisedBy, serviceLevel: 'economy' }),
+    });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, promise } = placed.json() as { orderId: string; promise: { deliverBy: string; confidence: number } };
+    await page.goto(`${base}/ops/orders/${orderId}`);
+    await page.waitForSelector('#timeline[data-loaded]');
+    const intake = await page.textContent('[data-fact="Promise at intake"]');
+    expect(intake).toContain(`${promise.deliverBy.slice(0, 16).replace('T', ' ')} UTC`);
+    expect(intake).toContain(`${Math.round(promise.confidence * 100)} % sure · from stock`);
+    const asked = await page.textContent('[data-fact="Date asked for"]');
+    expect(asked).toContain(`${promisedBy.slice(0, 16).replace('T', ' ')} UTC · refused: `);
+    expect(asked).toMatch(/refused: .*(confidence|passed)/);
+    // The stalled order was placed without a date of its own: nothing was asked, nothing refused.
+    await page.goto(`${base}/ops/orders/${orderIdOf(stalled)}`);
+    await page.waitForSelector('#timeline[data-loaded]');
+    expect(await page.textContent('[data-fact="Date asked for"]')).toContain('–');
+  });
+
   it('the customer page shows status, promised date and timeline to the holder of the tracking link, and nothing internal', async () => {
     const orderId = orderIdOf(stalled);
     const response = await page.goto(`${base}${trackingPath(orderId, app.config.trackingSecret)}`);

@@ -454,6 +454,32 @@
   };
 
   // ---- one order ---------------------------------------------------------------------------
+  // What the intake promise rested on: on-time is measured against it, whatever was re-promised since.
+  const PROMISE_BASIS = {
+    in_stock: 'from stock',
+    backorder: 'dated from a restock on its way',
+    partial: 'what is on the shelf ships first',
+    restock_unknown: 'no restock to date it from',
+    fixed_days: 'fixed days (baseline rules)',
+  };
+  const intakePromise = (order) => {
+    var promise = order.promise;
+    if (!promise) return '–';
+    return [
+      when(promise.deliverBy),
+      promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : 'date to be confirmed',
+      PROMISE_BASIS[promise.basis] || promise.basis,
+      ...(promise.deliverBy === order.promisedBy ? [] : ['re-promised since']),
+    ].join(' · ');
+  };
+  // The shop's own promisedBy: kept, or refused and why (the customer may have been told that date).
+  const askedFor = (promise) => {
+    var requested = promise?.requested;
+    if (!requested) return '–';
+    return requested.met
+      ? `${when(requested.promisedBy)} · kept`
+      : `${when(requested.promisedBy)} · refused: ${requested.reason || 'cannot be met'} (${Math.round(requested.confidence * 100)} % sure)`;
+  };
   const loadOrder = () => {
     var orderId = document.body.getAttribute('data-order');
     setStatus('Loading…');
@@ -473,6 +499,8 @@
       var rows = [
         ['Status', order.stage],
         ['Promised by', when(order.promisedBy)],
+        ['Promise at intake', intakePromise(order)],
+        ['Date asked for', askedFor(order.promise)],
         ['Received', when(order.receivedAt)],
         ['Service', order.serviceLevel],
         ['Shipments', shipments.join(' · ') || '–'],
