@@ -44,8 +44,11 @@ export interface ReallocationRequest {
 
 export type ReallocationResult =
   | { moved: true; warehouseCode: string; fromWarehouseCode: string }
-  /** `picked`: too late, the goods are off the shelf; `no_stock`: no other warehouse holds all of it. */
-  | { moved: false; why: 'picked' | 'no_stock' };
+  /**
+   * `picked`: too late, the goods are off the shelf; `no_stock`: no other warehouse holds all of it;
+   * `up_again`: the warehouse is up by the time the move runs (ops brought it back, or its signals crossed).
+   */
+  | { moved: false; why: 'picked' | 'no_stock' | 'up_again' };
 
 /** Down or up, written once per change with who changed it; a repeat of the same state changes nothing. */
 export async function setWarehouseAvailability(db: Db, request: WarehouseAvailabilityRequest): Promise<WarehouseAvailability | undefined> {
@@ -130,6 +133,11 @@ async function moveShipment(tx: Tx, input: ReallocationRequest, costs: CostConte
   if (shipment.warehouseCode !== fromWarehouseCode) {
     throw new Error(`shipment ${shipmentId} is at ${shipment.warehouseCode}, not ${fromWarehouseCode}, and was not moved from it`);
   }
+  // The shipment heard "down", but the warehouse is up again: a down and an up toggled in quick succession can
+  // reach it in either order. It stays (locked against a toggle while the move is decided).
+  const [from] = await tx.$queryRaw<{ active: boolean; downSince: Date | null }[]>`
+    SELECT "active", "downSince" FROM "Warehouse" WHERE "code" = ${fromWarehouseCode} FOR SHARE`;
+  if (from?.active && from.downSince === null) return { moved: false, why: 'up_again' };
   // A shipment sent back to a warehouse it left (that one up again, the other down) may have to leave it again:
   // each move from the same warehouse has its own row and reservations, else the second would answer the first's.
   const earlier = moves.filter((m) => m.fromWarehouseCode === fromWarehouseCode).length;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
+import { ids } from '../../domain/ids';
 import { createInventoryActivities } from '../../activities/inventory';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
 import { warehouseAvailabilitySignal } from '../../workflows/definitions';
@@ -80,6 +81,37 @@ describe('a warehouse down before the pick', () => {
       expect(consumed.map((r) => r.warehouseCode)).toEqual([shipment.warehouseCode]);
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
       await declare(from, false);
+    } finally {
+      for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
+      await declare('LYS1', false);
+    }
+  });
+
+  it('a "down" that reaches the shipment after its warehouse is up again (crossed signals): it stays and picks there', async () => {
+    const db = journey.database.db;
+    const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
+    await db.warehouse.updateMany({ data: { cutoffLocalTime: '00:00' } });
+    await declare('LYS1', true); // unserved here: keep this order off it
+    try {
+      await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
+      const handle = await journey.placeOrder();
+      const shipmentId = firstShipmentId(handle);
+      await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
+      const from = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode;
+      // Ops toggled the warehouse down and straight back up; the "down" arrives last. The database says up.
+      await journey.env.client.workflow
+        .getHandle(ids.shipmentWorkflowId(shipmentId))
+        .signal(warehouseAvailabilitySignal, { warehouseCode: from, down: true, reason: 'test outage, already over' });
+      const outcome = await handle.result();
+      expect(outcome.stage).toBe('completed');
+      expect(outcome.shipments[0]?.stage).toBe('delivered');
+      expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode).toBe(from);
+      expect(await db.shipmentReallocation.findMany({ where: { shipmentId } })).toEqual([]);
+      const consumed = await db.reservation.findMany({ where: { orderId: orderIdOf(handle), status: 'consumed' } });
+      expect(consumed.map((r) => r.warehouseCode)).toEqual([from]);
+      const view = await shipmentView(journey, shipmentId).catch(() => undefined);
+      if (view) expect(view.timeline.map((t) => t.label).join('\n')).toContain(`stays at ${from}`);
+      expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
     } finally {
       for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
       await declare('LYS1', false);

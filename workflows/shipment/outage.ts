@@ -55,9 +55,9 @@ function isUnserved(error: unknown): boolean {
  * Moves the shipment to another warehouse holding all its stock (one transaction: reservations, slot,
  * shipment row; activities/reallocation.ts), re-points the journey at it and re-promises if the new
  * warehouse is later. `picked`: the goods were off the shelf already, the shipment stays; `no_stock`:
- * nowhere else to go.
+ * nowhere else to go; `up_again`: the warehouse is back, the shipment picks there after all.
  */
-export async function moveAway(j: ShipmentJourney): Promise<'moved' | 'picked' | 'no_stock'> {
+export async function moveAway(j: ShipmentJourney): Promise<'moved' | 'picked' | 'no_stock' | 'up_again'> {
   const from = j.warehouseCode;
   const reason = j.warehouseDown ?? `${from} is down`;
   const result = await summarised(stock.reallocateShipment, `Move the shipment away from ${from}`, {
@@ -66,6 +66,12 @@ export async function moveAway(j: ShipmentJourney): Promise<'moved' | 'picked' |
     fromWarehouseCode: from,
     reason,
   });
+  // Only an activity of this release answers `up_again`: no recorded history takes this branch (no patch needed).
+  if (!result.moved && result.why === 'up_again') {
+    j.timeline.note('note', `stays at ${from}`, `${reason}; ${from} is up again`);
+    j.warehouseDown = undefined;
+    return 'up_again';
+  }
   if (!result.moved) {
     j.timeline.note(
       'note',
