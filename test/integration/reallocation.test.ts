@@ -47,6 +47,23 @@ const level = (warehouseCode: string, skuCode: string) =>
 const mover = () => createReallocationActivities({ db, facts: new PlanningFacts(db) });
 
 describe('re-allocation away from a warehouse that is down', () => {
+  it('a move asked for after the warehouse came back up moves nothing: the shipment stays, its stock and slot untouched', async () => {
+    const { orderId, shipmentId, warehouseCode: from } = await plannedShipment('MUG-CER-350', 1);
+    const before = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+    await setWarehouseAvailability(db, { warehouseCode: from, down: true, reason: 'blip', changedBy: 'ops-test' });
+    await setWarehouseAvailability(db, { warehouseCode: from, down: false, reason: 'blip over', changedBy: 'ops-test' });
+    const answer = await mover().reallocateShipment({ orderId, shipmentId, fromWarehouseCode: from, reason: 'blip' });
+    expect(answer).toEqual({ moved: false, why: 'up_again' });
+    expect(await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).toMatchObject({
+      warehouseCode: from,
+      pickDay: before.pickDay,
+    });
+    const held = await db.reservation.findMany({ where: { shipmentId, status: 'held' } });
+    expect(held.map((r) => r.warehouseCode)).toEqual([from]);
+    expect(await db.inventoryMovement.count({ where: { shipmentId, kind: 'release' } })).toBe(0);
+    expect(await db.shipmentReallocation.count({ where: { shipmentId } })).toBe(0);
+  });
+
   it('moves a waiting shipment once: stock released at the old warehouse and reserved at the new one, the old slot given back', async () => {
     const { orderId, shipmentId, warehouseCode: from } = await plannedShipment('MUG-CER-350', 3);
     const { pickDay } = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
