@@ -36,10 +36,19 @@ export interface ActivityDeps {
   shipmentWatcher?: ShipmentWatcher;
 }
 
+/**
+ * The planning facts of a process whose carriers are `carriers`: when some of them only serve the labels they
+ * sold (ShipEngine books the others), decisions plan with the ones that sell.
+ */
+export function planningFactsFor(db: ActivityDeps['db'], carriers: CarrierRegistry): PlanningFacts {
+  const selling = carriers.sellingCodes();
+  return new PlanningFacts(db, selling.length < carriers.codes().length ? { sellingCarriers: selling } : {});
+}
+
 /** Activities of the `colis-orders` queue: the order's and shipment's database work. */
 export function createOrderQueueActivities(deps: ActivityDeps) {
   // One set of planning facts per process: allocation and carrier choice read the same learned transit.
-  const facts = new PlanningFacts(deps.db);
+  const facts = planningFactsFor(deps.db, deps.carriers);
   const decisions = deps.decisions ? { decisions: deps.decisions } : {};
   const settings = deps.decisions ?? DEFAULT_DECISION_SETTINGS;
   const inventory = createInventoryActivities(deps.db, { ...decisions, facts });
@@ -87,7 +96,7 @@ export const createWarehouseQueueActivities = (deps: Pick<ActivityDeps, 'db'>) =
 export function createCarrierQueueActivities(deps: Pick<ActivityDeps, 'db' | 'carriers' | 'decisions'>) {
   const { chooseCarrierQuote } = createCarrierDecisionActivities({
     db: deps.db,
-    facts: new PlanningFacts(deps.db),
+    facts: planningFactsFor(deps.db, deps.carriers),
     ...(deps.decisions ? { settings: deps.decisions } : {}),
   });
   return {

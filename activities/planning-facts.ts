@@ -27,6 +27,12 @@ export interface PlanningFactsOptions {
   transitWindowMs?: number;
   /** How long stock, restocks and promised capacity are reused between decisions (default 1 s; 0 reads every time). */
   situationTtlMs?: number;
+  /**
+   * The carriers that sell new labels, when not every active one does (ShipEngine books some codes and the
+   * simulated carriers only serve the labels they sold): promises and allocation count their services only,
+   * so no promise rests on a service nobody can book. Every active carrier when not given.
+   */
+  sellingCarriers?: readonly string[];
 }
 
 type LevelRow = { kind: string; warehouseCode: string; skuCode: string; quantity: number; at: Date | null };
@@ -52,13 +58,15 @@ export class PlanningFacts {
   private capacity: { rows: Promise<CapacityRow[]>; loadedAt: number; fromDay: number } | undefined;
   /** Promised pick days not yet in the database: added to what it says. */
   unwrittenPromises: () => ReadonlyMap<string, number> = () => new Map();
-  private readonly options: Required<PlanningFactsOptions>;
+  private readonly options: Required<Omit<PlanningFactsOptions, 'sellingCarriers'>>;
+  private readonly sellingCarriers: readonly string[] | undefined;
 
   constructor(
     readonly db: Db,
-    options: PlanningFactsOptions = {},
+    { sellingCarriers, ...options }: PlanningFactsOptions = {},
   ) {
     this.options = { networkTtlMs: 30_000, transitTtlMs: 10_000, transitWindowMs: 90 * 86_400_000, situationTtlMs: 1_000, ...options };
+    this.sellingCarriers = sellingCarriers;
   }
 
   /** Drops the cached facts: the next decision reads them again (after ops changed a warehouse). */
@@ -185,7 +193,11 @@ export class PlanningFacts {
     const [warehouses, skus, carriers] = await Promise.all([
       this.db.warehouse.findMany({ where: { active: true }, include: { boxTypes: { where: { active: true } } }, orderBy: { code: 'asc' } }),
       this.db.sku.findMany({ select: { code: true, weightGrams: true, lengthMm: true, widthMm: true, heightMm: true } }),
-      this.db.carrier.findMany({ where: { active: true }, include: { services: true }, orderBy: { code: 'asc' } }),
+      this.db.carrier.findMany({
+        where: { active: true, ...(this.sellingCarriers ? { code: { in: [...this.sellingCarriers] } } : {}) },
+        include: { services: true },
+        orderBy: { code: 'asc' },
+      }),
     ]);
     const warehouseFacts: WarehouseFacts[] = warehouses.map((w) => ({
       code: w.code,

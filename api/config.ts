@@ -48,6 +48,8 @@ export interface ApiConfig {
   logLevel: string;
   /** Promise engine or baseline rules, and their confidence targets. */
   decisions: DecisionSettings;
+  /** The carriers that sell new labels when not every one does (COLIS_SHIPENGINE_CARRIERS): promises count only theirs. */
+  sellingCarriers?: string[];
 }
 
 /** Predictable keys so `npm start` works without setup; production requires COLIS_API_KEYS (config refuses to start). */
@@ -91,6 +93,8 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     payloadSealing: payloadSealing(config),
     logLevel: config.COLIS_LOG_LEVEL,
     decisions: decisionSettingsOf(config),
+    // Once ShipEngine books any code, only those codes sell (carriers/wiring.ts, `buildCarriers`).
+    ...(config.COLIS_SHIPENGINE_CARRIERS ? { sellingCarriers: Object.keys(config.COLIS_SHIPENGINE_CARRIERS) } : {}),
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadApiConfig } from '../../api/config';
 import { createHarness, type Harness, KEYS, newKey, orderRequest } from './harness';
 
 /**
@@ -67,6 +68,32 @@ describe('the promise in the intake answer', () => {
     const promise = (await place(orderRequest({ promisedBy }))).json().promise as PromiseBody;
     expect(promise.deliverBy).toBe(promisedBy);
     expect(promise.requested).toMatchObject({ met: true });
+  });
+
+  it('when ShipEngine books only some carriers, the promise rests on the services that sell, not on the simulated ones', async () => {
+    const config = loadApiConfig({
+      COLIS_SHIPENGINE_API_KEY: 'TEST_sellers-key-0123456789',
+      COLIS_SHIPENGINE_CARRIERS: 'se-28529731=ecoroute',
+      COLIS_SHIPENGINE_WAREHOUSES: 'PAR1=se-28529731,LYS1=se-28529731,HAM1=se-28529731,MAD1=se-28529731',
+    });
+    expect(config.sellingCarriers).toEqual(['ecoroute']);
+    expect(loadApiConfig({}).sellingCarriers).toBeUndefined();
+    const ecorouteOnly = await h.rebuild({ sellingCarriers: ['ecoroute'] });
+    const body = orderRequest({ lines: [{ sku: 'BOOK-PB-POCKET', quantity: 1 }] });
+    const everyCarrier = (await place(body)).json().promise as PromiseBody;
+    const sold = await ecorouteOnly.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('promise-sellers') },
+      payload: body,
+    });
+    expect(sold.statusCode, sold.body).toBe(202);
+    const promise = sold.json().promise as PromiseBody;
+    expect(promise.shipments.map((s) => s.carrierCode)).toEqual(['ecoroute']);
+    expect(promise.shipments[0]?.serviceCode).toBe('er_standard');
+    expect(everyCarrier.shipments[0]?.carrierCode).not.toBe('ecoroute');
+    // EcoRoute's standard service takes four working days where the others take two or three.
+    expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(everyCarrier.deliverBy));
   });
 
   it('a repeat of the request answers the same promise, computed once', async () => {

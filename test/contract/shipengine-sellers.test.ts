@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierActivities, type RateShop } from '../../activities/carrier-booking';
+import { planningFactsFor } from '../../activities/index';
 import { buildCarriers, type Carriers, shipEngineWiring, warehousesWithoutShipFrom } from '../../carriers/wiring';
 import { loadConfig } from '../../config';
 import type { RateRequest } from '../../domain/carrier';
@@ -81,6 +82,18 @@ describe('a deployment that books a carrier through ShipEngine', () => {
     const simulated = buildCarriers();
     try {
       expect(simulated.sellingCodes().sort()).toEqual(['ecoroute', 'parcelnord', 'swiftpost']);
+    } finally {
+      simulated.close();
+    }
+  });
+
+  it("the workers' promises, allocation and carrier choice plan with the services of the carriers that sell", async () => {
+    const planned = await planningFactsFor(database.db, carriers).networkFacts();
+    expect(new Set(planned.services.map((s) => s.carrierCode))).toEqual(new Set(['ecoroute']));
+    const simulated = buildCarriers();
+    try {
+      const everyCarrier = await planningFactsFor(database.db, simulated).networkFacts();
+      expect(new Set(everyCarrier.services.map((s) => s.carrierCode))).toEqual(new Set(['ecoroute', 'parcelnord', 'swiftpost']));
     } finally {
       simulated.close();
     }

@@ -53,7 +53,7 @@ export default fp<ServicesOptions>(
     app.decorate('orderStarter', starter);
     const clock = await loadBusinessClock(options.db, options.config.timeScale);
     const promises = new PromiseService(
-      new PlanningFacts(options.db),
+      new PlanningFacts(options.db, options.config.sellingCarriers ? { sellingCarriers: options.config.sellingCarriers } : {}),
       clock,
       options.config.decisions,
       app.log.child({ component: 'promise' }),
