@@ -8,16 +8,21 @@ import { CLAIM_REASONS } from './parcel-loss';
  * back: domain/parcel-loss.ts); ops file it with the carrier and record its answer.
  */
 
-export const CLAIM_STATUSES = ['open', 'submitted', 'paid', 'refused'] as const;
+export const CLAIM_STATUSES = ['open', 'submitted', 'paid', 'refused', 'withdrawn'] as const;
 export const ClaimStatusSchema = z.enum(CLAIM_STATUSES);
 export type ClaimStatus = z.infer<typeof ClaimStatusSchema>;
 
-/** Opened → filed with the carrier → the carrier's answer; an answer is final. */
+/**
+ * Opened → filed with the carrier → the carrier's answer; an answer is final. A claim is withdrawn when the
+ * parcel turns up after all (the carrier brought it back): asking the carrier for goods it returned would be
+ * paid twice. Colis withdraws one not filed yet itself; a filed one ops withdraw once they told the carrier.
+ */
 export const CLAIM_NEXT_STATUSES: Readonly<Record<ClaimStatus, readonly ClaimStatus[]>> = {
-  open: ['submitted'],
-  submitted: ['paid', 'refused'],
+  open: ['submitted', 'withdrawn'],
+  submitted: ['paid', 'refused', 'withdrawn'],
   paid: [],
   refused: [],
+  withdrawn: [],
 };
 
 export const ClaimIdParamsSchema = z.object({ id: EntityIdSchema });

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Db } from '../../activities/db';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { temporalReturnStarter } from '../../activities/return-starter';
 import { createCarrierReturnActivities } from '../../activities/returns';
@@ -68,16 +69,36 @@ export async function receiveLateCarrierReturn(
     at: returned.occurredAt,
     timeScale: app.config.timeScale,
   });
-  // A claim not filed yet would ask the carrier for goods it brought back: ops read why on /ops/claims before filing it.
-  await app.db.carrierClaim.updateMany({
-    where: { shipmentId, status: 'open', updatedBy: 'colis' },
-    data: {
-      note: `the carrier brought the parcel back (${returned.occurredAt.slice(0, 10)}, return ${opened.returnId}): nothing to claim`,
-    },
-  });
+  await settleClaimOfReturnedParcel(
+    app.db,
+    shipmentId,
+    `the carrier brought the parcel back (${returned.occurredAt.slice(0, 10)}, return ${opened.returnId})`,
+  );
   log.info(
     { shipmentId, returnId: opened.returnId, endedAs: status },
     'parcel of an ended shipment back at the sender: carrier return opened',
   );
   return opened.returnId;
+}
+
+/**
+ * A claim for goods the carrier brought back would be paid for twice. One not filed yet is withdrawn here; one
+ * filed or already paid is ops' to settle with the carrier (withdraw it, or pay the money back): its note says so.
+ */
+export async function settleClaimOfReturnedParcel(db: Db, shipmentId: string, why: string): Promise<void> {
+  await db.carrierClaim.updateMany({
+    where: { shipmentId, status: 'open' },
+    data: { status: 'withdrawn', updatedBy: 'colis', note: `${why}: nothing to claim, withdrawn` },
+  });
+  // Added to what ops wrote (the carrier's claim reference, say), once however often the carrier repeats its scan.
+  const words = (status: string) =>
+    status === 'paid'
+      ? `${why}: the carrier paid for goods it brought back; the amount is owed back to it`
+      : `${why}: withdraw the claim with the carrier, then here`;
+  for (const status of ['submitted', 'paid'] as const) {
+    const note = words(status);
+    await db.$executeRaw`
+      UPDATE "CarrierClaim" SET "note" = CASE WHEN "note" IS NULL THEN ${note} ELSE "note" || ' · ' || ${note} END, "updatedAt" = now()
+      WHERE "shipmentId" = ${shipmentId} AND "status" = ${status}::"CarrierClaimStatus" AND ("note" IS NULL OR strpos("note", ${note}) = 0)`;
+  }
 }

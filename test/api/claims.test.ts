@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimIdFor, createReshipActivities } from '../../activities/reships';
+import { settleClaimOfReturnedParcel } from '../../api/services/late-carrier-returns';
 import { insertOrder, insertShipment } from './fixtures';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey } from './harness';
 
@@ -44,7 +45,7 @@ describe('carrier claims', () => {
         trackingNumber,
         reason: 'lost',
         status: 'open',
-        nextStatuses: ['submitted'],
+        nextStatuses: ['submitted', 'withdrawn'],
         updatedBy: 'colis',
       }),
     ]);
@@ -62,7 +63,7 @@ describe('carrier claims', () => {
       status: 'submitted',
       updatedBy: KEYS.ops.name,
       note: 'filed on the carrier portal',
-      nextStatuses: ['paid', 'refused'],
+      nextStatuses: ['paid', 'refused', 'withdrawn'],
     });
     expect((await move(claimId, { status: 'submitted' })).json()).toMatchObject({
       status: 'submitted',
@@ -90,10 +91,47 @@ describe('carrier claims', () => {
     expect(actions.map((a) => [a.actor, a.action, a.status])).toEqual([[KEYS.ops.name, 'move_claim', 200]]);
   });
 
+  it('a filed claim whose parcel turned up is withdrawn by ops, and stays withdrawn: no answer from the carrier moves it', async () => {
+    const { claimId } = await claimedParcel();
+    expect((await move(claimId, { status: 'submitted', note: 'carrier ref C-77' })).statusCode).toBe(200);
+    const withdrawn = await move(claimId, { status: 'withdrawn', note: 'parcel back at LYS1, told the carrier' });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect(withdrawn.json()).toMatchObject({ status: 'withdrawn', updatedBy: KEYS.ops.name, nextStatuses: [] });
+    const late = expectErrorShape(await move(claimId, { status: 'paid' }), 409, 'claim_state_conflict');
+    expect(late.message).toMatch(/is withdrawn: it can move to nothing \(final\), not paid/);
+    expect((await ops('GET', '/claims?status=withdrawn')).json().items.map((c: { claimId: string }) => c.claimId)).toContain(claimId);
+    // A paid claim cannot be withdrawn: the money is owed back, which is not a claim's move.
+    const paid = await claimedParcel();
+    await move(paid.claimId, { status: 'submitted' });
+    await move(paid.claimId, { status: 'paid' });
+    expectErrorShape(await move(paid.claimId, { status: 'withdrawn' }), 409, 'claim_state_conflict');
+  });
+
+  it('the carrier brings a claimed parcel back: an open claim is withdrawn; a filed one keeps ops’ note and gains why, once', async () => {
+    const open = await claimedParcel();
+    const filed = await claimedParcel();
+    expect((await move(filed.claimId, { status: 'submitted', note: 'carrier ref C-78' })).statusCode).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      // The carrier repeats its scan: the same words are not added twice.
+      await settleClaimOfReturnedParcel(h.db, open.shipmentId, 'the carrier brought the parcel back (2026-12-09, return R-1)');
+      await settleClaimOfReturnedParcel(h.db, filed.shipmentId, 'the carrier brought the parcel back (2026-12-09, return R-2)');
+    }
+    expect((await ops('GET', `/claims/${open.claimId}`)).json()).toMatchObject({
+      status: 'withdrawn',
+      updatedBy: 'colis',
+      note: 'the carrier brought the parcel back (2026-12-09, return R-1): nothing to claim, withdrawn',
+    });
+    expect((await ops('GET', `/claims/${filed.claimId}`)).json()).toMatchObject({
+      status: 'submitted',
+      updatedBy: KEYS.ops.name,
+      note: 'carrier ref C-78 · the carrier brought the parcel back (2026-12-09, return R-2): withdraw the claim with the carrier, then here',
+    });
+  });
+
   it('a claim cannot skip filing: open → paid is a 409 naming what it may move to', async () => {
     const { claimId } = await claimedParcel();
     const refused = expectErrorShape(await move(claimId, { status: 'paid' }), 409, 'claim_state_conflict');
-    expect(refused.details).toEqual([{ path: 'body.status', message: 'allowed from open: submitted' }]);
+    expect(refused.details).toEqual([{ path: 'body.status', message: 'allowed from open: submitted, withdrawn' }]);
     expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).status).toBe('open');
   });
 

@@ -303,10 +303,11 @@ describe('a parcel returned to sender: its goods received back for inspection, n
     });
     expect(row.lines.map((l) => [l.skuCode, l.quantity])).toEqual([['POT-CASTIRON-6L', 3]]);
     expect(view.status).toBe('received');
-    // The claim opened when the parcel was given up is not filed yet: ops read that the goods came back.
+    // The claim opened when the parcel was given up was not filed yet: withdrawn, saying why (the carrier would pay twice).
     expect(await db().carrierClaim.findUniqueOrThrow({ where: { shipmentId: lostId } })).toMatchObject({
-      status: 'open',
-      note: expect.stringContaining(`return ${row.id}): nothing to claim`),
+      status: 'withdrawn',
+      updatedBy: 'colis',
+      note: expect.stringContaining(`return ${row.id}): nothing to claim, withdrawn`),
     });
     // The carrier's retry of the same webhook opens nothing more.
     expect((await pushBack()).statusCode).toBe(200);

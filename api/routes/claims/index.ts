@@ -71,7 +71,8 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         tags: ['claims'],
         summary: "Record a claim's progress with its carrier",
         description:
-          'open → submitted → paid or refused; the key that moves it is recorded. Asking for the status the claim already has ' +
+          'open → submitted → paid or refused; open or submitted → withdrawn when the parcel turned up after all (the carrier ' +
+          'brought it back: Colis withdraws a claim not filed yet itself). The key that moves it is recorded. Asking for the status the claim already has ' +
           'answers it unchanged (a repeated request); any other move the claim cannot make answers 409 `claim_state_conflict`. ' +
           'Recorded as an ops action of the calling key; an Idempotency-Key makes a retry safe (another body under the same key, 409).',
         params: ClaimIdParamsSchema,

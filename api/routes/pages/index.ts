@@ -275,7 +275,7 @@ const OPS_PAGES: readonly OpsPage[] = [
     body:
       '<h1>Carrier claims for re-shipped parcels</h1><div class="toolbar"><label for="claim-status">Show</label>' +
       '<select id="claim-status"><option value="">every claim</option><option value="open">open: to file</option>' +
-      '<option value="submitted">submitted: waiting for the carrier</option><option value="paid">paid</option><option value="refused">refused</option></select>' +
+      '<option value="submitted">submitted: waiting for the carrier</option><option value="paid">paid</option><option value="refused">refused</option><option value="withdrawn">withdrawn: the parcel turned up</option></select>' +
       '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
       '<table><thead><tr><th>Claim</th><th>Order / shipment</th><th>Carrier · parcel</th><th>Reason</th><th>Amount</th><th>Status</th><th>Moved by</th><th>Next</th></tr></thead>' +
       '<tbody id="claims"></tbody></table>',

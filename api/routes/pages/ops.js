@@ -314,13 +314,14 @@
   };
 
   // ---- carrier claims ------------------------------------------------------------------------
-  // A claim moves open → submitted (filed with the carrier) → paid or refused. Every move is final (no way
-  // back), so each asks once more in the row, with an optional note, before it is sent; the calling key is
-  // recorded as who moved it.
+  // A claim moves open → submitted (filed with the carrier) → paid or refused, or is withdrawn (open or filed)
+  // when the parcel turned up after all. Every move is final (no way back), so each asks once more in the row,
+  // with an optional note, before it is sent; the calling key is recorded as who moved it.
   const CLAIM_MOVES = {
     submitted: { button: 'submit to carrier', ask: 'Mark as filed with the carrier', done: 'filed with the carrier' },
     paid: { button: 'settle: carrier paid', ask: 'Record that the carrier paid', done: 'settled: paid' },
     refused: { button: 'reject: carrier refused', ask: 'Record that the carrier refused', done: 'rejected: refused' },
+    withdrawn: { button: 'withdraw: parcel turned up', ask: 'Withdraw the claim', done: 'withdrawn' },
   };
   const money = (cents, currency) => {
     return `${(cents / 100).toFixed(2)} ${currency}`;
