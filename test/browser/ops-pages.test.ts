@@ -258,7 +258,10 @@ describe('the carrier claims page in Chromium', () => {
     const text = (await page.textContent(row)) ?? '';
     for (const fact of [orderIdOf(stalled), lostId, claim.trackingNumber, 'lost', (claim.amountCents / 100).toFixed(2), 'colis'])
       expect(text).toContain(fact);
-    expect(await page.$$eval(`${row} button[data-move]`, (b) => b.map((x) => x.getAttribute('data-move')))).toEqual(['submitted', 'withdrawn']);
+    expect(await page.$$eval(`${row} button[data-move]`, (b) => b.map((x) => x.getAttribute('data-move')))).toEqual([
+      'submitted',
+      'withdrawn',
+    ]);
 
     // Asked first; keeping it sends nothing.
     await page.click(`${row} button[data-move="submitted"]`);
@@ -275,7 +278,11 @@ describe('the carrier claims page in Chromium', () => {
     await page.screenshot({ path: screenshotPath('ops-claims-confirm'), fullPage: true });
     await page.click(`${row} button[data-confirm-yes="submitted"]`);
     await page.waitForSelector(`${row}[data-status="submitted"]`);
-    expect(await page.$$eval(`${row} button[data-move]`, (b) => b.map((x) => x.getAttribute('data-move')))).toEqual(['paid', 'refused', 'withdrawn']);
+    expect(await page.$$eval(`${row} button[data-move]`, (b) => b.map((x) => x.getAttribute('data-move')))).toEqual([
+      'paid',
+      'refused',
+      'withdrawn',
+    ]);
     expect(await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).toMatchObject({
       status: 'submitted',
       updatedBy: KEYS.ops.name,
