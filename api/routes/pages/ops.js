@@ -298,6 +298,8 @@
 
   const loadReturns = () => {
     var body = document.getElementById('returns');
+    // Set again once these rows are drawn: a test (or a script) waits for the rows of the latest load.
+    body.removeAttribute('data-loaded');
     setStatus('Loading…');
     return Promise.all([api('GET', '/returns?status=received&limit=200'), api('GET', '/returns?status=in_transit&limit=200')]).then(
       (lists) => {
@@ -594,13 +596,24 @@
     holder.setAttribute('data-loaded', 'true');
   };
 
-  const load = () => {
+  const loadPage = () => {
     if (pageId === 'process') return loadChart();
     if (pageId === 'escalations') return Promise.all([loadEscalations(), loadUnmapped()]);
     if (pageId === 'webhooks') return loadWebhooks();
     if (pageId === 'returns') return loadReturns();
     if (pageId === 'claims') return loadClaims();
     if (pageId === 'order') return loadOrder();
+  };
+  // One load at a time per key: the key entered again while the page's first load (the tab had the key already) is on
+  // its way must not draw the rows a second time, under a confirmation the user has just opened in them.
+  let loading;
+  const load = () => {
+    if (loading && loading.key === key()) return loading.promise;
+    var promise = Promise.resolve(loadPage()).finally(() => {
+      if (loading && loading.promise === promise) loading = undefined;
+    });
+    loading = { key: key(), promise: promise };
+    return promise;
   };
 
   if (pageId === 'process') {
