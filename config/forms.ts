@@ -18,8 +18,12 @@ export function optional<S extends z.ZodType<unknown, string>>(schema: S) {
   return z.preprocess(blankToUndefined, z.string().trim().pipe(schema).optional());
 }
 
-/** Plain decimal notation only: "1e3", "0x10" or "Infinity" are typos more often than intent. */
-const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
+/**
+ * Plain decimal notation only: "1e3", "0x10" or "Infinity" are typos more often than intent. A minus sign passes
+ * the form, so that "-5" is refused for its sign ("must be greater than 0"), not called "not a number".
+ */
+const DECIMAL = /^-?[0-9]+(\.[0-9]+)?$/;
+const WHOLE = /^-?[0-9]+$/;
 
 export const positiveNumber = z
   .string()
@@ -36,16 +40,16 @@ export const probability = z
 
 export const positiveInteger = z
   .string()
-  .regex(/^[0-9]+$/, 'not a whole number')
+  .regex(WHOLE, 'not a whole number')
   .transform(Number)
   .pipe(z.number().int().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
 
 /** 0 or more, where 0 means "off". */
 export const wholeNumber = z
   .string()
-  .regex(/^[0-9]+$/, 'not a whole number')
+  .regex(WHOLE, 'not a whole number')
   .transform(Number)
-  .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER));
+  .pipe(z.number().int().min(0, 'must be 0 or more').max(Number.MAX_SAFE_INTEGER));
 
 /** 0 asks the OS for a free port. */
 export const portOrZero = z

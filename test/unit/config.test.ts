@@ -55,6 +55,11 @@ describe('configuration, parsed once from the environment', () => {
   it.each([
     ['COLIS_TIME_SCALE', '0', /greater than 0/],
     ['COLIS_TIME_SCALE', '1e3', /not a number/],
+    // A negative value is a number: it is refused for its sign, not called "not a number".
+    ['COLIS_TIME_SCALE', '-5', /\(must be greater than 0\)/],
+    ['COLIS_PROMISE_CONFIDENCE', '-0.5', /\(must be greater than 0\)/],
+    ['COLIS_RATE_LIMIT_PER_MINUTE', '-600', /\(must be greater than 0\)/],
+    ['COLIS_WAREHOUSE_DOWN_AFTER_MINUTES', '-1', /\(must be 0 or more\)/],
     ['COLIS_API_PORT', '70000', /65535/],
     ['COLIS_PG_PORT', '0', /port 0/],
     ['DATABASE_URL', 'mysql://localhost/colis', /postgresql/],
