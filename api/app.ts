@@ -59,6 +59,8 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+/** The longest path parameter the router matches: every id of ours is at most 80 characters. */
+const MAX_PATH_SEGMENT = 100;
 
 /** A URL as logged: the path, and the names of its query parameters only (a tracking token is one). */
 export function loggedUrl(url: string): string {
@@ -92,17 +94,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
     },
     trustProxy: false,
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
     return503OnClosing: true,
-    // A URL the router cannot decode (bytes that are not UTF-8 in a path) gets the one error shape too.
+    // A URL the router cannot decode (bytes that are not UTF-8 in a path) or whose path segment is longer than the
+    // router matches gets the one error shape too, saying which of the two it is.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
+      const [message, detail] =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? [`the URL has a path segment longer than ${MAX_PATH_SEGMENT} characters`, 'has a segment longer than any id']
+          : error.code === 'FST_ERR_BAD_URL'
+            ? ['the URL is not valid (malformed percent-encoding)', 'is not a valid URL component']
+            : ['the URL is not valid', 'is invalid'];
       void (reply as unknown as { code(s: number): { send(b: unknown): unknown } })
         .code(400)
-        .send(
-          errorBody(request, 'validation_failed', 'the URL is not valid (malformed percent-encoding)', [
-            { path: 'url', message: error.code === 'FST_ERR_BAD_URL' ? 'is not a valid URL component' : 'is invalid' },
-          ]),
-        );
+        .send(errorBody(request, 'validation_failed', message, [{ path: 'url', message: detail }]));
     },
   }).withTypeProvider<ZodTypeProvider>();
 

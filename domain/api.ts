@@ -92,7 +92,7 @@ export const CarrierParamsSchema = z.object({ carrier: z.string().regex(/^[a-z][
 export const IdempotencyKeySchema = z
   .string({ error: 'the Idempotency-Key header is required' })
   .min(8, 'an Idempotency-Key has at least 8 characters')
-  .max(200)
+  .max(200, 'an Idempotency-Key has at most 200 characters')
   .regex(/^[\x21-\x7e]+$/, 'an Idempotency-Key is printable ASCII without spaces');
 
 export const IntakeHeadersSchema = z.looseObject({ 'idempotency-key': IdempotencyKeySchema });

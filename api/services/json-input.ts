@@ -98,6 +98,78 @@ export function bodyTextProblems(value: unknown, root = 'body'): ErrorDetail[] {
   return problems;
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The first key given twice in one object of valid JSON text, with its path, or undefined. JSON.parse keeps the
+ * last of two and says nothing, so a proxy or a log reading the first would see another request than ours acts on.
+ * One linear scan, no recursion; a key is compared as decoded ("a" and "\u0061" are the same key).
+ */
+export function duplicateKey(text: string): ErrorDetail | undefined {
+  type Frame = { keys: Set<string> | undefined; path: string; index: number; key: string | undefined };
+  const stack: Frame[] = [];
+  const pathHere = () => {
+    const top = stack.at(-1);
+    if (!top) return 'body';
+    return top.keys ? pathOf(top.path, top.key ?? '') : pathOf(top.path, top.index);
+  };
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i += 1; i < text.length && text.charCodeAt(i) !== 0x22; i += 1) {
+        if (text.charCodeAt(i) === 0x5c) {
+          escaped = true;
+          i += 1;
+        }
+      }
+      const top = stack.at(-1);
+      let next = i + 1;
+      while (next < text.length && /\s/.test(text.charAt(next))) next += 1;
+      if (!top?.keys || text.charCodeAt(next) !== 0x3a /* : */) continue;
+      const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      if (top.keys.has(key)) return { path: pathOf(top.path, key), message: 'is given more than once; send each field once' };
+      top.keys.add(key);
+      top.key = key;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      stack.push({ keys: c === 0x7b ? new Set() : undefined, path: pathHere(), index: 0, key: undefined });
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop();
+    } else if (c === 0x2c /* , */) {
+      const top = stack.at(-1);
+      if (top && !top.keys) top.index += 1;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Fields of a received body that the validated one no longer has: the schemas strip keys they do not declare, so a
+ * misspelt optional field (`notifycustomer`, `promisedby`) would otherwise be dropped in silence and the request run
+ * without it. Compares the two values side by side, iteratively; at most 20 reported.
+ */
+export function unknownFields(received: unknown, accepted: unknown, root = 'body'): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const stack: [unknown, unknown, string][] = [[received, accepted, root]];
+  while (stack.length > 0 && problems.length < 20) {
+    const [given, kept, path] = stack.pop() as [unknown, unknown, string];
+    if (Array.isArray(given) && Array.isArray(kept) && given.length === kept.length) {
+      for (let i = given.length - 1; i >= 0; i -= 1) stack.push([given[i], kept[i], pathOf(path, i)]);
+    } else if (isRecord(given) && isRecord(kept)) {
+      for (const [key, value] of Object.entries(given)) {
+        if (Object.hasOwn(kept, key)) stack.push([value, kept[key], pathOf(path, key)]);
+        else
+          problems.push({
+            path: pathOf(path, key),
+            message: 'is not a field of this request; check its spelling (OpenAPI: /openapi.json)',
+          });
+      }
+    }
+  }
+  return problems;
+}
+
 /** Raw body text to a value, or the reason it is refused (the caller answers 400). */
 export function parseJsonInput(text: string, limits: JsonLimits = JSON_LIMITS): JsonInput {
   if (text.trim() === '') return { ok: false, code: 'invalid_json', message: 'the body is empty; send a JSON document' };
@@ -111,6 +183,8 @@ export function parseJsonInput(text: string, limits: JsonLimits = JSON_LIMITS): 
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
     return { ok: false, code: 'invalid_json', message: `the body is not valid JSON${at ? ` (at character ${at})` : ''}` };
   }
+  const twice = duplicateKey(text);
+  if (twice) return { ok: false, code: 'validation_failed', message: 'the body gives a field more than once', details: [twice] };
   const problems = bodyTextProblems(value);
   if (problems.length > 0)
     return { ok: false, code: 'validation_failed', message: 'the body has text that cannot be accepted', details: problems };

@@ -70,6 +70,62 @@ describe('bodies are bounded before any recursive work', () => {
   });
 });
 
+describe('fields the API does not know, and fields given twice', () => {
+  const ops = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+    h.as(KEYS.ops, { method, url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+
+  it('refuses a field given twice in one object, naming it, however its name is escaped, and stores nothing', async () => {
+    const before = await h.db.orderIntake.count();
+    const text = JSON.stringify(orderRequest());
+    const twiceAtTop = await intake(text.replace('"lines":', '"lines":[],"lines":'));
+    expect(expectErrorShape(twiceAtTop, 400, 'validation_failed').message).toMatch(/more than once/);
+    expect(paths(twiceAtTop)).toEqual(['body.lines']);
+    const twiceInside = await intake(text.replace('"city":', '"city":"Paris","city":'));
+    expect(paths(twiceInside)).toEqual(['body.shipTo.city']);
+    const escaped = await intake(text.replace('"quantity":2', '"quantity":2,"\\u0071uantity":900'));
+    expect(paths(escaped)).toEqual(['body.lines.0.quantity']);
+    expect(await h.db.orderIntake.count()).toBe(before);
+    // The same name in two objects (a customer's and a recipient's `name`) is no repeat.
+    expect((await intake(orderRequest())).statusCode).toBe(202);
+  });
+
+  it('refuses a misspelt or unknown field anywhere in a body, naming it, instead of dropping it in silence', async () => {
+    const before = await h.db.orderIntake.count();
+    const request = orderRequest();
+    const misspelt = await intake({ ...request, notifycustomer: false });
+    expect(expectErrorShape(misspelt, 400, 'validation_failed').message).toMatch(/does not know/);
+    expect(paths(misspelt)).toEqual(['body.notifycustomer']);
+    const nested = await intake({
+      ...request,
+      shipTo: { ...(request.shipTo as object), line3: 'Bât. B' },
+      lines: [{ sku: 'MUG-CER-350', quantity: 2, colour: 'blue' }],
+    });
+    expect(paths(nested).sort()).toEqual(['body.lines.0.colour', 'body.shipTo.line3']);
+    expect(await h.db.orderIntake.count()).toBe(before);
+
+    const level = () =>
+      h.db.inventoryLevel.findUniqueOrThrow({ where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350' } } });
+    const stock = await level();
+    const restock = await ops('POST', '/inventory/restock', {
+      warehouseCode: 'PAR1',
+      skuCode: 'MUG-CER-350',
+      quantity: 5,
+      reference: newKey('typo'),
+      referance: 'PO-1',
+    });
+    expect(paths(restock)).toEqual(['body.referance']);
+    expect((await level()).onHand).toBe(stock.onHand);
+    const shop = await ops('PATCH', '/shops/edge-shop', { displayName: 'Edge', returnWindowdays: 0 });
+    expect(paths(shop)).toEqual(['body.returnWindowdays']);
+    expect(await h.db.shop.findUnique({ where: { id: 'edge-shop' } })).toBeNull();
+  });
+
+  it("still takes a field it does not know in the Temporal codec's payloads, a protocol it does not own", async () => {
+    const response = await ops('POST', '/codec/encode', { payloads: [], uiVersion: '2.54.1' });
+    expect(response.statusCode, response.body).toBe(200);
+  });
+});
+
 describe('URLs and headers', () => {
   it('refuses control characters in a query string or a path, naming them; never decodes invalid UTF-8 into text', async () => {
     for (const query of ['warehouseCode=PAR%001', 'warehouseCode=PAR%0A', 'warehouseCode=%09', 'warehouse%00Code=1']) {
@@ -105,6 +161,18 @@ describe('URLs and headers', () => {
     expect(paths(twoKeys)).toEqual(['headers.idempotency-key']);
     const twoApiKeys = await h.app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': [KEYS.ops.key, KEYS.intake.key] } });
     expectErrorShape(twoApiKeys, 401, 'unauthorized');
+  });
+
+  it('says what is wrong with an Idempotency-Key too long, and with a path segment longer than any id', async () => {
+    const long = await intake(orderRequest(), { 'idempotency-key': 'k'.repeat(201) });
+    expect(expectErrorShape(long, 400).details).toEqual([
+      { path: 'headers.idempotency-key', message: expect.stringMatching(/at most 200/) },
+    ]);
+    const segment = await h.as(KEYS.ops, { method: 'GET', url: `/orders/${'A'.repeat(101)}` });
+    expect(expectErrorShape(segment, 400, 'validation_failed').message).toMatch(/path segment longer than 100 characters/);
+    expect(segment.body).not.toMatch(/percent-encoding/);
+    const notUtf8 = await h.as(KEYS.ops, { method: 'GET', url: '/orders/%C0%AE' });
+    expect(expectErrorShape(notUtf8, 400).message).toMatch(/percent-encoding/);
   });
 
   it('answers 405 with Allow for a wrong method on an existing path, 404 for a path that does not exist', async () => {

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
-import { JSON_LIMITS, type JsonLimits, parseJsonInput, textProblem } from '../../services/json-input';
+import { JSON_LIMITS, type JsonLimits, parseJsonInput, textProblem, unknownFields } from '../../services/json-input';
 
 /**
  * Every error leaves the API in one shape, `{ error: { code, message, details? }, requestId }`:
@@ -68,8 +68,13 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** A route whose fields are legitimately bigger than ours (the codec's payloads) widens the body's bounds. */
     jsonLimits?: Partial<JsonLimits>;
+    /** A protocol we do not own (the Temporal codec's payloads) may grow fields: they are dropped rather than refused. */
+    acceptsUnknownFields?: boolean;
   }
 }
+
+/** Each JSON body as parsed, before its schema stripped the fields it does not declare. */
+const receivedBodies = new WeakMap<FastifyRequest, unknown>();
 
 export default fp(
   async function errors(app: FastifyInstance) {
@@ -77,8 +82,19 @@ export default fp(
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       const parsed = parseJsonInput(String(body), { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
-      if (parsed.ok) done(null, parsed.value);
-      else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
+      if (parsed.ok) {
+        receivedBodies.set(request, parsed.value);
+        done(null, parsed.value);
+      } else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
+    });
+
+    // After validation, before any handler: a field the route's schema does not declare is refused, never dropped in silence.
+    app.addHook('preHandler', async (request) => {
+      if (!request.routeOptions.schema?.body || request.routeOptions.config?.acceptsUnknownFields) return;
+      if (!receivedBodies.has(request)) return;
+      const unknown = unknownFields(receivedBodies.get(request), request.body);
+      if (unknown.length > 0)
+        throw new ApiError(400, 'validation_failed', 'the request body has fields this endpoint does not know', unknown);
     });
 
     app.addHook('preValidation', async (request) => {

@@ -15,7 +15,9 @@ export default fp(
           version: '0.1.0',
           description:
             'Order intake, live order and shipment state, ops actions and carrier webhooks. ' +
-            'Every error has the shape { error: { code, message, details? }, requestId }.',
+            'Every error has the shape { error: { code, message, details? }, requestId }. ' +
+            'A JSON body with a field the operation does not declare, or with a field given twice in one object, is a 400 ' +
+            '`validation_failed` naming the field (details[].path), and changes nothing (carrier webhooks and the codec excepted).',
         },
         tags: [
           { name: 'orders', description: 'Intake and the order journey' },

@@ -63,6 +63,8 @@ const codec: FastifyPluginAsyncZod = async (app) => {
           burstFactor: CODEC_BURST_FACTOR,
           // Payloads are base64 text as long as the body; the depth and value bounds hold as everywhere.
           jsonLimits: { maxStringLength: CODEC_BODY_LIMIT_BYTES },
+          // The Web UI's codec protocol is Temporal's, not ours: a field a later UI sends is not the caller's mistake.
+          acceptsUnknownFields: true,
         },
         schema: {
           tags: ['codec'],
