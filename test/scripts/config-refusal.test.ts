@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,5 +43,28 @@ describe('a bad configuration value stops start-up before anything starts', () =
     expect(readdirSync(dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('a second start refuses before it provisions anything', () => {
+  it('names the running instance even when this one could not find its Temporal CLI (which it would download)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-second-start-'));
+    // A live process whose command line is `npm start`'s entry point: the owner the lock names.
+    const owner = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)', join(dir, 'scripts', 'start.ts')], { stdio: 'ignore' });
+    try {
+      const lock = { pid: owner.pid, startedAt: new Date().toISOString(), dataDir: dir, urls: { API: 'http://127.0.0.1:3999' } };
+      writeFileSync(join(dir, 'colis.lock'), JSON.stringify(lock));
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({ COLIS_DATA_DIR: dir, TEMPORAL_CLI_PATH: join(dir, 'no-temporal-here') }),
+        60_000,
+      );
+      expect(result.code).toBe(3);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`Colis is already running on ${dir} (pid ${owner.pid}`)]);
+      expect(readdirSync(dir).sort()).toEqual(['colis.lock']);
+    } finally {
+      owner.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
