@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { WorkerLogger } from '../worker/logger';
 import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
@@ -182,7 +183,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   // shutdownSignals: [] — this script owns Ctrl-C and stops services in order; the SDK's own handler would re-raise the signal midway.
   // The workers' own metrics (task latencies, slots, polls) in Prometheus format; GET /metrics on the API appends them.
   Runtime.install({
-    logger: new DefaultLogger(config.COLIS_WORKER_LOG_LEVEL),
+    logger: new WorkerLogger(config.COLIS_WORKER_LOG_LEVEL),
     shutdownSignals: [],
     telemetryOptions: { metrics: { prometheus: { bindAddress: config.COLIS_TEMPORAL_METRICS_ADDRESS } } },
   });

@@ -1,4 +1,5 @@
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { WorkerLogger } from './logger';
 import { Client } from '@temporalio/client';
 import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, 'colis worker');
   const target = temporalTarget(config);
   const databaseUrl = requireDatabaseUrl(config);
-  Runtime.install({ logger: new DefaultLogger(config.COLIS_WORKER_LOG_LEVEL), shutdownSignals: [] });
+  Runtime.install({ logger: new WorkerLogger(config.COLIS_WORKER_LOG_LEVEL), shutdownSignals: [] });
   const db = getDb(databaseUrl, config.COLIS_DB_POOL);
   const carriers = await carriersFromConfig(config, db);
   const connection = await NativeConnection.connect(connectionOptions(target));
