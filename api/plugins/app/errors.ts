@@ -113,7 +113,10 @@ export default fp(
       if (isFastifyError(error)) {
         if (error.validation) {
           const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
-          return reply.code(400).send(errorBody(request, 'validation_failed', `the request ${where} is invalid`, validationDetails(error)));
+          const verb = where === 'headers' || where === 'params' ? 'are' : 'is';
+          return reply
+            .code(400)
+            .send(errorBody(request, 'validation_failed', `the request ${where} ${verb} invalid`, validationDetails(error)));
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) {
