@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
-import { cancelOrderUpdate, changeAddressUpdate } from '../../workflows/definitions';
+import { ids } from '../../domain/ids';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { cancelOrderUpdate, changeAddressUpdate, trackingEventsSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import {
   fillWarehouseForAWeek,
@@ -10,6 +12,7 @@ import {
   NEW_ADDRESS,
   orderIdOf,
   orderView,
+  recipient,
   rejectionOf,
   simulator,
   stockSnapshot,
@@ -113,6 +116,91 @@ describe('cancel and address change, validated against where the order is', () =
     expect(outcome.stage).toBe('completed');
     const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shippingAddress: true } });
     expect(order.shippingAddress.city).toBe('Lyon');
+  });
+
+  it('a cancel overtaken by the carrier (the parcel collected while the cancel was on its way) is refused, and the order takes cancels again', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+    const shipmentId = firstShipmentId(handle);
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    const scan = (status: 'in_transit' | 'delivered', at: number) => ({
+      carrierCode: carrier,
+      eventId: `${shipmentId}-overtaken-${status}`,
+      trackingNumber: booked.trackingNumber ?? '',
+      statusCode: CARRIER_STATUS_CODES[carrier][status],
+      occurredAt: new Date(at).toISOString(),
+    });
+    const shipmentHandle = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+
+    // The carrier's first scan reaches the shipment, whose write of it the test holds back (a lock on its row): the
+    // shipment is being dispatched, and its order, not told yet, takes the cancel and sends it on.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const locked = journey.database.db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT "id" FROM "Shipment" WHERE "id" = ${shipmentId} FOR UPDATE`;
+        await held;
+      },
+      { timeout: 60_000 },
+    );
+    let cancel: Promise<string> | undefined;
+    try {
+      await shipmentHandle.signal(trackingEventsSignal, {
+        source: 'webhook',
+        events: [scan('in_transit', await journey.env.currentTimeMs())],
+      });
+      await until(
+        journey,
+        'the shipment to wait on its row',
+        () => journey.database.db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
+        ([row]) => Number(row?.waiting ?? 0) > 0,
+        { stepMs: 0 },
+      );
+      cancel = rejectionOf(
+        Promise.race([
+          handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer changed their mind' }] }),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer to the cancel within 30 s')), 30_000)),
+        ]),
+      );
+      await until(
+        journey,
+        'the order to take the cancel',
+        () => orderView(handle),
+        (o) => o.cancelReason !== undefined,
+        { stepMs: 0 },
+      );
+    } finally {
+      release();
+      await locked;
+    }
+
+    expect(await cancel).toMatch(
+      new RegExp(`order ${orderIdOf(handle)} cannot be cancelled: shipment ${shipmentId} reached the carrier before the cancellation did`),
+    );
+    const view = await until(
+      journey,
+      'the order to see the carrier has it',
+      () => orderView(handle),
+      (o) => o.cancelReason === undefined,
+    );
+    expect(view.timeline.map((e) => e.label)).toContain('cancellation overtaken by the carrier');
+    // Refused for what it is now (the carrier has the parcel), not "already being cancelled" forever.
+    expect(await rejectionOf(handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'again' }] }))).toMatch(
+      /the carrier already has it/,
+    );
+    expect(await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] }))).toMatch(
+      /already with the carrier/,
+    );
+
+    await shipmentHandle.signal(trackingEventsSignal, {
+      source: 'webhook',
+      events: [scan('delivered', await journey.env.currentTimeMs())],
+    });
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments).toEqual([expect.objectContaining({ shipmentId, stage: 'delivered' })]);
   });
 
   it('an address change before booking books one label, to the new address', async () => {

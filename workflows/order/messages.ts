@@ -15,6 +15,7 @@ import {
 } from '../definitions';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { refuse } from '../shared/failures';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { guardedSignal, refuseMalformed } from '../shared/message-guards';
 import type { OrderJourney } from './order';
 import { terminatedRefusal } from './terminated-shipment';
@@ -42,7 +43,8 @@ export function answerMessages(o: OrderJourney): void {
     cancelOrderUpdate,
     async ({ reason }) => {
       await callOff(o, reason);
-      await condition(() => isFinalOrderStage(o.stage));
+      await condition(() => isFinalOrderStage(o.stage) || o.cancelOvertaken !== undefined);
+      if (!isFinalOrderStage(o.stage) && o.cancelOvertaken !== undefined) refuse(o.cancelOvertaken);
       return o.view();
     },
     {
@@ -118,8 +120,26 @@ function cancelRefusal(o: OrderJourney): string | undefined {
 /** The order's cancel: its reason, its timeline, and every shipment not yet ended told to stop. */
 async function callOff(o: OrderJourney, reason: string): Promise<void> {
   o.cancelReason = reason;
+  o.cancelOvertaken = undefined;
   o.timeline.note('note', 'cancellation requested', reason);
   for (const [, child] of pendingChildren(o)) await child.signal(cancelShipmentSignal, { reason });
+}
+
+/**
+ * A parcel reached the carrier while the order's cancel was on its way to its shipment: the validator took the cancel
+ * before this milestone arrived, and the shipment, already dispatched, ignores it (shipment/tracking.ts). The order
+ * is not being cancelled after all: it says so in its timeline, answers the cancel's caller with the refusal, and
+ * takes cancels and address changes again (refused by the carrier's hold, not by a cancel that will never come).
+ * Shipments not yet with the carrier were told to stop and still do.
+ */
+function cancelOvertaken(o: OrderJourney, shipmentId: string): void {
+  const others = o.shipments.size > 1 ? '; the shipments not yet with the carrier are still called off' : '';
+  const why =
+    `order ${o.input.orderId} cannot be cancelled: shipment ${shipmentId} reached the carrier before the cancellation did; ` +
+    `the carrier already has it (ask for a return instead)${others}`;
+  o.cancelReason = undefined;
+  o.cancelOvertaken = why;
+  o.timeline.note('note', 'cancellation overtaken by the carrier', why);
 }
 
 function closedRefusal(o: OrderJourney, what: string): string | undefined {
@@ -151,6 +171,8 @@ async function heardFromShipment(o: OrderJourney, milestone: ShipmentMilestone):
       const carriers = [...new Set([...o.shipments.values()].flatMap((s) => (s.carrierCode ? [s.carrierCode] : [])))];
       // Published with the order's next upsert (its end, or an escalation): the shipments carry theirs from booking.
       o.searchAttributes.set({ key: searchAttributes.carrier, value: carriers });
+      if (o.cancelReason !== undefined && !isFinalOrderStage(o.stage) && takesLater(LATER_PATCHES.cancelOvertakenByCarrier))
+        cancelOvertaken(o, shipment.shipmentId);
       break;
     }
     case 'escalated':

@@ -50,6 +50,8 @@ export class OrderJourney {
   shipTo: Address;
   addressVersion: number;
   cancelReason: string | undefined;
+  /** Why the cancel in progress could not be honoured: a parcel reached the carrier before it (order/messages.ts). */
+  cancelOvertaken: string | undefined;
   restocks = 0;
   shortages: LineShortage[] = [];
   held = 0;

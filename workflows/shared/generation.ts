@@ -44,6 +44,7 @@ export const LATER_PATCHES = {
   malformedSignalsDropped: 'malformed-signals-dropped',
   stallFromLabel: 'stall-from-label',
   terminatedShipmentAwaited: 'terminated-shipment-awaited',
+  cancelOvertakenByCarrier: 'cancel-overtaken-by-carrier',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
