@@ -14,6 +14,7 @@ import {
   orderView,
   recipient,
   rejectionOf,
+  type OrderHandle,
   simulator,
   stockSnapshot,
   until,
@@ -118,63 +119,103 @@ describe('cancel and address change, validated against where the order is', () =
     expect(order.shippingAddress.city).toBe('Lyon');
   });
 
-  it('a cancel overtaken by the carrier (the parcel collected while the cancel was on its way) is refused, and the order takes cancels again', async () => {
+  /** A stalled parcel with its label bought: the carrier scans only when the test says. */
+  async function labelledParcel() {
     const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
     const shipmentId = firstShipmentId(handle);
     const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
     const carrier = booked.carrierCode as SimulatedCarrierCode;
-    const scan = (status: 'in_transit' | 'delivered', at: number) => ({
-      carrierCode: carrier,
-      eventId: `${shipmentId}-overtaken-${status}`,
-      trackingNumber: booked.trackingNumber ?? '',
-      statusCode: CARRIER_STATUS_CODES[carrier][status],
-      occurredAt: new Date(at).toISOString(),
-    });
-    const shipmentHandle = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    const scan = async (status: 'label_created' | 'in_transit' | 'delivered') =>
+      shipment.signal(trackingEventsSignal, {
+        source: 'webhook',
+        events: [
+          {
+            carrierCode: carrier,
+            eventId: `${shipmentId}-race-${status}`,
+            trackingNumber: booked.trackingNumber ?? '',
+            statusCode: CARRIER_STATUS_CODES[carrier][status],
+            occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+          },
+        ],
+      });
+    return { handle, shipmentId, trackingNumber: booked.trackingNumber ?? '', scan };
+  }
 
-    // The carrier's first scan reaches the shipment, whose write of it the test holds back (a lock on its row): the
-    // shipment is being dispatched, and its order, not told yet, takes the cancel and sends it on.
+  /**
+   * Runs `meanwhile` while the shipment's next write of its row waits on a lock the test holds, released after:
+   * the shipment is mid-way through a scan, and what reaches it meanwhile waits for its next turn.
+   */
+  async function whileShipmentWrites(shipmentId: string, write: () => Promise<void>, meanwhile: () => Promise<void>): Promise<void> {
     let release = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
+    let taken = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
     const locked = journey.database.db.$transaction(
       async (tx) => {
         await tx.$queryRaw`SELECT "id" FROM "Shipment" WHERE "id" = ${shipmentId} FOR UPDATE`;
+        taken();
         await held;
       },
       { timeout: 60_000 },
     );
-    let cancel: Promise<string> | undefined;
+    let failure: unknown;
     try {
-      await shipmentHandle.signal(trackingEventsSignal, {
-        source: 'webhook',
-        events: [scan('in_transit', await journey.env.currentTimeMs())],
-      });
+      await Promise.race([lockTaken, locked]);
+      await write();
       await until(
         journey,
         'the shipment to wait on its row',
         () => journey.database.db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
-        ([row]) => Number(row?.waiting ?? 0) > 0,
+        ([row]) => (row?.waiting ?? 0) > 0,
         { stepMs: 0 },
       );
-      cancel = rejectionOf(
-        Promise.race([
-          handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer changed their mind' }] }),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('no answer to the cancel within 30 s')), 30_000)),
-        ]),
-      );
-      await until(
-        journey,
-        'the order to take the cancel',
-        () => orderView(handle),
-        (o) => o.cancelReason !== undefined,
-        { stepMs: 0 },
-      );
+      await meanwhile();
+    } catch (error) {
+      failure = error;
     } finally {
       release();
-      await locked;
     }
+    // A step that failed is the news, not the lock's transaction outliving its timeout because of it.
+    await locked.catch((error: unknown) => {
+      failure ??= error;
+    });
+    if (failure !== undefined) throw failure;
+  }
+
+  /** The order's cancel, sent and taken (the order says it is being cancelled); its answer, or its refusal, later. */
+  async function cancelTaken(handle: OrderHandle): Promise<{ answer: Promise<string> }> {
+    const answer = rejectionOf(
+      Promise.race([
+        handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer changed their mind' }] }),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer to the cancel within 30 s')), 30_000)),
+      ]),
+    );
+    await until(
+      journey,
+      'the order to take the cancel',
+      () => orderView(handle),
+      (o) => o.cancelReason !== undefined,
+      { stepMs: 0 },
+    );
+    return { answer };
+  }
+
+  it('a cancel overtaken by the carrier (the parcel collected while the cancel was on its way) is refused, and the order takes cancels again', async () => {
+    const { handle, shipmentId, scan } = await labelledParcel();
+    let cancel: Promise<string> | undefined;
+    // The carrier's first scan is being written by the shipment when the order, not told yet, takes the cancel.
+    await whileShipmentWrites(
+      shipmentId,
+      () => scan('in_transit'),
+      async () => {
+        cancel = (await cancelTaken(handle)).answer;
+      },
+    );
 
     expect(await cancel).toMatch(
       new RegExp(`order ${orderIdOf(handle)} cannot be cancelled: shipment ${shipmentId} reached the carrier before the cancellation did`),
@@ -194,13 +235,39 @@ describe('cancel and address change, validated against where the order is', () =
       /already with the carrier/,
     );
 
-    await shipmentHandle.signal(trackingEventsSignal, {
-      source: 'webhook',
-      events: [scan('delivered', await journey.env.currentTimeMs())],
-    });
+    await scan('delivered');
     const outcome = await handle.result();
     expect(outcome.stage).toBe('completed');
     expect(outcome.shipments).toEqual([expect.objectContaining({ shipmentId, stage: 'delivered' })]);
+  });
+
+  it("a cancel that reaches the shipment with the carrier's first scan is refused: the scan is taken first, the label and the stock stay out", async () => {
+    const { handle, shipmentId, trackingNumber, scan } = await labelledParcel();
+    const stockBefore = await stockSnapshot(journey, ['MUG-CER-350']);
+    let cancel: Promise<string> | undefined;
+    // The shipment is busy writing a first "label created" scan; the "collected" scan and the cancel both wait for it.
+    await whileShipmentWrites(
+      shipmentId,
+      () => scan('label_created'),
+      async () => {
+        await scan('in_transit');
+        cancel = (await cancelTaken(handle)).answer;
+      },
+    );
+
+    expect(await cancel).toMatch(new RegExp(`shipment ${shipmentId} reached the carrier before the cancellation did`));
+    expect(await labelsOf(orderIdOf(handle))).toEqual([expect.objectContaining({ attempt: 1, status: 'purchased', trackingNumber })]);
+    expect(simulator(journey).soldLabel(trackingNumber)?.voidedAtMs).toBeUndefined();
+    await scan('delivered');
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    // The goods left with the carrier: what was held for the parcel left the shelf, and nothing came back on it.
+    const total = (rows: { onHand: number; reserved: number }[]) =>
+      rows.reduce((sum, r) => ({ onHand: sum.onHand + r.onHand, reserved: sum.reserved + r.reserved }), { onHand: 0, reserved: 0 });
+    const [before, after] = [total(stockBefore), total(await stockSnapshot(journey, ['MUG-CER-350']))];
+    const held = before.reserved - after.reserved;
+    expect(held).toBeGreaterThan(0);
+    expect(after.onHand).toBe(before.onHand - held);
   });
 
   it('an address change before booking books one label, to the new address', async () => {

@@ -45,6 +45,7 @@ export const LATER_PATCHES = {
   stallFromLabel: 'stall-from-label',
   terminatedShipmentAwaited: 'terminated-shipment-awaited',
   cancelOvertakenByCarrier: 'cancel-overtaken-by-carrier',
+  scansBeforeCancel: 'scans-before-cancel',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

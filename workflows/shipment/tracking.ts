@@ -49,9 +49,14 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       'Next check: scan, poll, stall, promise or escalation deadline',
     );
 
+    const lastScanBefore = j.tracking.lastScanAt;
+    // Scans that came in with a cancel or an address change are the carrier's word, taken first: one that says the
+    // carrier has collected the parcel leaves no label to void, no stock to put back on the shelf.
+    const steered = j.cancelReason !== undefined || j.pendingAddress !== undefined;
+    if (steered && !j.dispatched && j.inbox.length > 0 && takesLater(LATER_PATCHES.scansBeforeCancel)) await absorbInbox(j);
     if (j.cancelReason !== undefined) {
       if (!j.dispatched) throw new StopShipment('cancelled');
-      j.cancelReason = undefined; // too late: the order's validator refuses this, but never act on it
+      j.cancelReason = undefined; // too late: the order learns it from the dispatched milestone and refuses the cancel
     }
     if (j.pendingAddress !== undefined && !j.dispatched) {
       await voidLabel(j, 'address changed');
@@ -61,11 +66,7 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       continue;
     }
     j.pendingAddress = undefined;
-    const lastScanBefore = j.tracking.lastScanAt;
-    while (j.inbox.length > 0) {
-      const batch = j.inbox.shift();
-      if (batch) await absorbScans(j, batch.source, batch.events, batch.stored === true);
-    }
+    await absorbInbox(j);
     // A carrier polled as a safety net is asked again only once the scans stop (the fraction counts from the newest).
     if (j.label?.pollStallFraction !== undefined && j.tracking.lastScanAt !== lastScanBefore) delete j.watch.nextPollMs;
     await repromiseIfScanShowsRisk(j);
@@ -84,6 +85,14 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
     }
     await j.escalations.stepUpDue();
     await detectProblems(j, promisedByMs);
+  }
+}
+
+/** Every scan batch waiting in the inbox, in the order it came. */
+async function absorbInbox(j: ShipmentJourney): Promise<void> {
+  while (j.inbox.length > 0) {
+    const batch = j.inbox.shift();
+    if (batch) await absorbScans(j, batch.source, batch.events, batch.stored === true);
   }
 }
 
