@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { answerClientError } from './client-errors';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -95,6 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     trustProxy: false,
     routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    clientErrorHandler: answerClientError,
     return503OnClosing: true,
     // A URL the router cannot decode (bytes that are not UTF-8 in a path) or whose path segment is longer than the
     // router matches gets the one error shape too, saying which of the two it is.

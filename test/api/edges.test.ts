@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { JSON_LIMITS } from '../../api/services/json-input';
@@ -174,6 +175,27 @@ describe('URLs and headers', () => {
     expect(segment.body).not.toMatch(/percent-encoding/);
     const notUtf8 = await h.as(KEYS.ops, { method: 'GET', url: '/orders/%C0%AE' });
     expect(expectErrorShape(notUtf8, 400).message).toMatch(/percent-encoding/);
+  });
+
+  it('answers a URL too long for the HTTP parser (431) in the one error shape, with a request id, never echoing it', async () => {
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const secret = 'T0KEN'.repeat(4_000);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(new URL(address).port), '127.0.0.1', () =>
+        socket.write(`GET /track/ORD-X?t=${secret} HTTP/1.1\r\nHost: colis\r\n\r\n`),
+      );
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { code: string }; requestId: string };
+    expect(body).toMatchObject({ error: { code: 'validation_failed', message: expect.stringMatching(/larger than the server reads/) } });
+    expect(answer).toContain(`X-Request-Id: ${body.requestId}`);
+    expect(answer).not.toContain('T0KEN');
   });
 
   it('answers 405 with Allow for a wrong method on an existing path, 404 for a path that does not exist', async () => {

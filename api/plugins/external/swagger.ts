@@ -17,7 +17,8 @@ export default fp(
             'Order intake, live order and shipment state, ops actions and carrier webhooks. ' +
             'Every error has the shape { error: { code, message, details? }, requestId }. ' +
             'A JSON body with a field the operation does not declare, or with a field given twice in one object, is a 400 ' +
-            '`validation_failed` naming the field (details[].path), and changes nothing (carrier webhooks and the codec excepted).',
+            '`validation_failed` naming the field (details[].path), and changes nothing (carrier webhooks and the codec excepted). ' +
+            'A request line and headers over 16 KiB are a 431 in the same shape.',
         },
         tags: [
           { name: 'orders', description: 'Intake and the order journey' },
