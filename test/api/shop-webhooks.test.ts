@@ -515,3 +515,17 @@ describe('shop webhooks', () => {
     }
   });
 });
+
+describe('a subscription requested twice at once under one Idempotency-Key', () => {
+  it('creates one subscription and answers every copy with it and its one secret, never a 409', async () => {
+    const key = newKey('sub-race');
+    const body = { url: 'http://127.0.0.1:9/race', shopId: 'shop-race' };
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => as(KEYS.ops, 'POST', '/webhooks/subscriptions', body, { 'idempotency-key': key })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array.from({ length: 11 }, () => 200), 201]);
+    expect(new Set(answers.map((a) => `${a.json().id} ${a.json().secret}`)).size).toBe(1);
+    expect(await journey.database.db.webhookSubscription.count({ where: { shopId: 'shop-race' } })).toBe(1);
+    await journey.database.db.webhookSubscription.deleteMany({ where: { shopId: 'shop-race' } });
+  });
+});

@@ -98,22 +98,9 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       const id = key
         ? `whsub_${createHash('sha256').update(`${principal.name}:${key}`).digest('base64url').slice(0, 24)}`
         : `whsub_${randomBytes(18).toString('base64url')}`;
-      const existing = await app.db.webhookSubscription.findUnique({ where: { id } });
-      if (existing) {
-        if (
-          existing.url !== check.url.href ||
-          existing.shopId !== shopId ||
-          subscribedEvents(existing.events).join(',') !== [...events].join(',')
-        ) {
-          throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${key}" was already used for a different subscription`);
-        }
-        return reply.code(200).send({ ...subscriptionView(existing), secret: existing.secret });
-      }
-      const row = await app.db.webhookSubscription.create({
-        data: { id, shopId, url: check.url.href, events: [...events], secret: newWebhookSecret() },
-      });
-      request.log.info({ subscriptionId: row.id, shopId }, 'webhook subscription created');
-      return reply.code(201).send({ ...subscriptionView(row), secret: row.secret });
+      const { status, row } = await createOrRepeat(app.db, { id, key, shopId, url: check.url.href, events: [...events] });
+      if (status === 201) request.log.info({ subscriptionId: row.id, shopId }, 'webhook subscription created');
+      return reply.code(status).send({ ...subscriptionView(row), secret: row.secret });
     },
   );
 
@@ -243,6 +230,41 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
+
+/**
+ * Creates the subscription, or answers the one an earlier request under the same Idempotency-Key created (a repeat
+ * with another URL, shop or event list is a conflict). Two such requests at once both miss it, and the second
+ * insert meets the first's row: it is answered as the repeat it is, not as a 409.
+ */
+async function createOrRepeat(
+  db: Db,
+  wanted: { id: string; key: string | undefined; shopId: string; url: string; events: string[] },
+): Promise<{ status: 200 | 201; row: SubscriptionRow }> {
+  const repeat = async () => {
+    const existing = await db.webhookSubscription.findUnique({ where: { id: wanted.id } });
+    if (!existing) return undefined;
+    if (
+      existing.url !== wanted.url ||
+      existing.shopId !== wanted.shopId ||
+      subscribedEvents(existing.events).join(',') !== wanted.events.join(',')
+    )
+      throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${wanted.key}" was already used for a different subscription`);
+    return { status: 200 as const, row: existing };
+  };
+  const repeated = await repeat();
+  if (repeated) return repeated;
+  try {
+    const row = await db.webhookSubscription.create({
+      data: { id: wanted.id, shopId: wanted.shopId, url: wanted.url, events: wanted.events, secret: newWebhookSecret() },
+    });
+    return { status: 201, row };
+  } catch (error) {
+    const raced =
+      wanted.key !== undefined && error instanceof Error && 'code' in error && error.code === 'P2002' ? await repeat() : undefined;
+    if (raced) return raced;
+    throw error;
+  }
+}
 
 /** The subscription behind COLIS_SHOP_WEBHOOK_URL is its variables' to change: each start writes them back over it. */
 function refuseEnvSubscription(id: string): void {
