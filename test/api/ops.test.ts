@@ -274,6 +274,36 @@ describe('inventory', () => {
     expect(await signalsReceived(h.client, `order-${waiting}`, 'restocked')).toContainEqual({ warehouseCode: 'PAR1', skuCode });
   });
 
+  it('takes a reference once per receipt: its repeat changes nothing, the same reference for other goods is a 409 naming it', async () => {
+    const reference = newKey('PO');
+    const level = async (warehouseCode: string, skuCode: string) =>
+      (await h.db.inventoryLevel.findUnique({ where: { warehouseCode_skuCode: { warehouseCode, skuCode } } }))?.onHand ?? 0;
+    const first = await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity: 4, reference });
+    expect(first.json()).toMatchObject({ applied: true });
+    const before = {
+      mugs: await level('PAR1', 'MUG-CER-350'),
+      kettles: await level('PAR1', 'KETTLE-17L'),
+      lyon: await level('LYS1', 'MUG-CER-350'),
+    };
+    const repeat = await ops('POST', '/inventory/restock', { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity: 4, reference });
+    expect(repeat.json()).toMatchObject({ applied: false });
+    for (const other of [
+      { warehouseCode: 'PAR1', skuCode: 'KETTLE-17L', quantity: 4 },
+      { warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 4 },
+      { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity: 6 },
+    ]) {
+      const refused = await ops('POST', '/inventory/restock', { ...other, reference });
+      expect(expectErrorShape(refused, 409, 'idempotency_conflict').details).toEqual([
+        { path: 'body.reference', message: 'already received for PAR1 / MUG-CER-350 × 4' },
+      ]);
+    }
+    expect({
+      mugs: await level('PAR1', 'MUG-CER-350'),
+      kettles: await level('PAR1', 'KETTLE-17L'),
+      lyon: await level('LYS1', 'MUG-CER-350'),
+    }).toEqual(before);
+  });
+
   it('rejects unknown warehouses and SKUs and absurd quantities', async () => {
     const unknown = await ops('POST', '/inventory/restock', { warehouseCode: 'NOWHERE', skuCode: 'NO-SKU', quantity: 1, reference: 'r1' });
     expect(expectErrorShape(unknown, 400, 'unknown_sku').details?.map((d) => d.path)).toEqual(['body.warehouseCode', 'body.skuCode']);

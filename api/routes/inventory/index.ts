@@ -47,7 +47,7 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
         summary: 'Receive stock',
         description:
           'Adds stock to a warehouse (idempotent per `reference`, and per Idempotency-Key: same key and body, the same answer; another ' +
-          'body, 409) and signals `restocked`, once each, to every order waiting for the SKU: backordered orders, and orders whose re-shipped parcel waits for stock for its replacement. Recorded as made by the calling key.',
+          'body, 409; the same `reference` for another warehouse, SKU or quantity, 409 `idempotency_conflict`, nothing added) and signals `restocked`, once each, to every order waiting for the SKU: backordered orders, and orders whose re-shipped parcel waits for stock for its replacement. Recorded as made by the calling key.',
         headers: OptionalIdempotencyHeadersSchema,
         body: RestockRequestSchema,
         response: { 200: RestockResponseSchema, ...errorResponses({ key: true, body: true, conflict: true, unavailable: true }) },
@@ -84,6 +84,7 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
       throw new ApiError(400, sku ? 'validation_failed' : 'unknown_sku', details.map((d) => d.message).join('; '), details);
     }
     const result = await stock.restock(request);
+    if (!result.applied) await sameReceipt(request);
     const waiting = await stock.ordersAwaitingStock({ skuCode });
     const signalled: string[] = [];
     for (const orderId of waiting) {
@@ -97,6 +98,26 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
     }
     log.info({ warehouseCode, skuCode, applied: result.applied, signalled: signalled.length }, 'restock');
     return { ...result, signalledOrders: signalled };
+  };
+
+  /**
+   * A reference names one receipt (one warehouse, one SKU, one quantity: an advance shipping notice's line). Its
+   * repeat is the same receipt and changes nothing; the same reference for other goods is a mistake to say out loud,
+   * not a 200 that quietly adds nothing (a purchase order's second SKU received under the first one's reference).
+   */
+  const sameReceipt = async ({ warehouseCode, skuCode, quantity, reference }: RestockRequest) => {
+    const first = await app.db.inventoryMovement.findUnique({
+      where: { idempotencyKey: `restock:${reference}` },
+      select: { warehouseCode: true, skuCode: true, onHandDelta: true },
+    });
+    if (!first || (first.warehouseCode === warehouseCode && first.skuCode === skuCode && first.onHandDelta === quantity)) return;
+    const received = `${first.warehouseCode} / ${first.skuCode} × ${first.onHandDelta}`;
+    throw new ApiError(
+      409,
+      'idempotency_conflict',
+      `reference ${reference} was already received for ${received}; give each receipt its own reference`,
+      [{ path: 'body.reference', message: `already received for ${received}` }],
+    );
   };
 };
 
