@@ -13,6 +13,7 @@ import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
+import { receiveLateDelivery } from './found-parcels';
 import { receiveLateCarrierReturn } from './late-carrier-returns';
 
 /**
@@ -24,7 +25,8 @@ import { receiveLateCarrierReturn } from './late-carrier-returns';
  * stored here before the signal (activities/pushed-scans.ts), so a scan that moves nothing costs its
  * workflow no write; a return's, those of a voided label or an ended shipment, and a batch of several statuses (it may
  * pass through one and come back, which only the workflow's write tells the shop) are left to the workflow. A parcel
- * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts).
+ * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts); one it
+ * delivers after its shipment ended lost has its carrier claim settled (found-parcels.ts).
  */
 
 export interface PushedScans {
@@ -165,6 +167,7 @@ async function signalShipment(
     // A shipment whose journey ended has nothing left to learn from a late scan, but its parcel may come back.
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     if (await receiveLateCarrierReturn(app, log, shipmentId, batch)) return true;
+    if (await receiveLateDelivery(app, log, shipmentId, batch)) return true;
     log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
     return false;
   }

@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { Db } from '../../activities/db';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { temporalReturnStarter } from '../../activities/return-starter';
 import { createCarrierReturnActivities } from '../../activities/returns';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import type { CustomerSettlingDecision } from '../../domain/return-policy';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
+import { settleClaimOfFoundParcel } from './found-parcels';
 
 /**
  * A parcel the carrier brings back after its shipment's journey ended: ops gave it up while it was stuck (re-shipped,
@@ -69,7 +69,7 @@ export async function receiveLateCarrierReturn(
     at: returned.occurredAt,
     timeScale: app.config.timeScale,
   });
-  await settleClaimOfReturnedParcel(
+  await settleClaimOfFoundParcel(
     app.db,
     shipmentId,
     `the carrier brought the parcel back (${returned.occurredAt.slice(0, 10)}, return ${opened.returnId})`,
@@ -79,26 +79,4 @@ export async function receiveLateCarrierReturn(
     'parcel of an ended shipment back at the sender: carrier return opened',
   );
   return opened.returnId;
-}
-
-/**
- * A claim for goods the carrier brought back would be paid for twice. One not filed yet is withdrawn here; one
- * filed or already paid is ops' to settle with the carrier (withdraw it, or pay the money back): its note says so.
- */
-export async function settleClaimOfReturnedParcel(db: Db, shipmentId: string, why: string): Promise<void> {
-  await db.carrierClaim.updateMany({
-    where: { shipmentId, status: 'open' },
-    data: { status: 'withdrawn', updatedBy: 'colis', note: `${why}: nothing to claim, withdrawn` },
-  });
-  // Added to what ops wrote (the carrier's claim reference, say), once however often the carrier repeats its scan.
-  const words = (status: string) =>
-    status === 'paid'
-      ? `${why}: the carrier paid for goods it brought back; the amount is owed back to it`
-      : `${why}: withdraw the claim with the carrier, then here`;
-  for (const status of ['submitted', 'paid'] as const) {
-    const note = words(status);
-    await db.$executeRaw`
-      UPDATE "CarrierClaim" SET "note" = CASE WHEN "note" IS NULL THEN ${note} ELSE "note" || ' · ' || ${note} END, "updatedAt" = now()
-      WHERE "shipmentId" = ${shipmentId} AND "status" = ${status}::"CarrierClaimStatus" AND ("note" IS NULL OR strpos("note", ${note}) = 0)`;
-  }
 }

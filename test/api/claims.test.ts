@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../activities/carriers/signature';
 import { claimIdFor, createReshipActivities } from '../../activities/reships';
-import { settleClaimOfReturnedParcel } from '../../api/services/late-carrier-returns';
+import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
+import { settleClaimOfFoundParcel } from '../../api/services/found-parcels';
 import { insertOrder, insertShipment } from './fixtures';
-import { createHarness, expectErrorShape, type Harness, KEYS, newKey } from './harness';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
 
 /**
  * Carrier claims as a hostile client would use them: only ops keys see or move them, every bad input
@@ -113,8 +115,8 @@ describe('carrier claims', () => {
     expect((await move(filed.claimId, { status: 'submitted', note: 'carrier ref C-78' })).statusCode).toBe(200);
     for (let i = 0; i < 2; i++) {
       // The carrier repeats its scan: the same words are not added twice.
-      await settleClaimOfReturnedParcel(h.db, open.shipmentId, 'the carrier brought the parcel back (2026-12-09, return R-1)');
-      await settleClaimOfReturnedParcel(h.db, filed.shipmentId, 'the carrier brought the parcel back (2026-12-09, return R-2)');
+      await settleClaimOfFoundParcel(h.db, open.shipmentId, 'the carrier brought the parcel back (2026-12-09, return R-1)');
+      await settleClaimOfFoundParcel(h.db, filed.shipmentId, 'the carrier brought the parcel back (2026-12-09, return R-2)');
     }
     expect((await ops('GET', `/claims/${open.claimId}`)).json()).toMatchObject({
       status: 'withdrawn',
@@ -126,6 +128,48 @@ describe('carrier claims', () => {
       updatedBy: KEYS.ops.name,
       note: 'carrier ref C-78 · the carrier brought the parcel back (2026-12-09, return R-2): withdraw the claim with the carrier, then here',
     });
+  });
+
+  it('the carrier delivers a parcel given up as lost: its open claim is withdrawn, once however often the scan comes', async () => {
+    const { claimId, shipmentId, trackingNumber } = await claimedParcel();
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'lost' } });
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    const delivered = JSON.stringify({
+      events: [
+        {
+          carrierCode: 'swiftpost',
+          eventId: newKey('EVT-found'),
+          trackingNumber,
+          statusCode: CARRIER_STATUS_CODES.swiftpost.delivered,
+          detail: 'Delivered',
+          location: 'Lyon',
+          occurredAt: yesterday,
+        },
+      ],
+    });
+    const push = () =>
+      h.app.inject({
+        method: 'POST',
+        url: '/carriers/swiftpost/webhooks',
+        headers: { 'content-type': 'application/json', 'colis-signature': signPayload(delivered, WEBHOOK_SECRET, Date.now()) },
+        payload: delivered,
+      });
+    for (let i = 0; i < 2; i++) expect((await push()).statusCode).toBe(200);
+    expect((await ops('GET', `/claims/${claimId}`)).json()).toMatchObject({
+      status: 'withdrawn',
+      updatedBy: 'colis',
+      note: `the carrier delivered the parcel after all (${yesterday.slice(0, 10)}): nothing to claim, withdrawn`,
+    });
+    // A shipment that did not end lost (still travelling, its workflow gone) keeps its claim as it is.
+    const other = await claimedParcel();
+    const body = delivered.replace(trackingNumber, other.trackingNumber).replace(/EVT-found[^"]*/, newKey('EVT-other'));
+    await h.app.inject({
+      method: 'POST',
+      url: '/carriers/swiftpost/webhooks',
+      headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+      payload: body,
+    });
+    expect((await ops('GET', `/claims/${other.claimId}`)).json()).toMatchObject({ status: 'open' });
   });
 
   it('a claim cannot skip filing: open → paid is a 409 naming what it may move to', async () => {
