@@ -8,7 +8,14 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { storePushedScans } from '../../activities/pushed-scans';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { CARRIER_STATUS_CODES, normaliseCarrierEvent, type SimulatedCarrierCode } from '../../domain/tracking-codes';
-import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal, trackingEventsSignal } from '../../workflows/definitions';
+import { setWarehouseAvailability } from '../../activities/reallocation';
+import {
+  cancelOrderUpdate,
+  resolveEscalationUpdate,
+  restockedSignal,
+  trackingEventsSignal,
+  warehouseAvailabilitySignal,
+} from '../../workflows/definitions';
 import { inspectReturnUpdate, returnStatusQuery } from '../../workflows/returns/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { testDataConverter } from '../support/temporal';
@@ -19,10 +26,12 @@ import {
   recipient,
   shipmentView,
   simulator,
+  skipToParisTime,
   until,
   untilEscalation,
   untilShipmentStage,
   untilWorkflowKnowsEscalation,
+  workingDayBeforeAnother,
   type OrderHandle,
 } from './steps';
 
@@ -47,7 +56,9 @@ import {
  *                  and `mail-relay-on-the-notify-queue.relay`, the mail relay as it ran on the notify queue before
  *                  'relays-on-the-orders-queue' (four mails; recorded once on bf34c24, never re-recorded), and
  *                  `happy-path-slot-booked-by-shipment.*` / `split-slot-booked-by-shipment.*`, shipments that booked
- *                  their own pick slot before the order's plan booked it (recorded on ef9631e, never re-recorded).
+ *                  their own pick slot before the order's plan booked it (recorded on ef9631e, never re-recorded);
+ *                  `warehouse-down-moved.*` and `warehouse-down-up-again.*`, a shipment told its warehouse is down
+ *                  while it waits for its slot: moved away, or staying because the warehouse is up again.
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
@@ -236,6 +247,41 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
       args: [{ escalationId: deadline.id, decision: 'ship_available', resolvedBy: 'recorder' }],
     });
     await record('backorder-ship-available', handle, [firstShipmentId(handle)]);
+  });
+
+  /**
+   * A shipment waiting for its pick slot hears its warehouse is down: with `down` in the database it moves to another
+   * warehouse (`moved`); with the warehouse up again by then (crossed signals) it stays and picks there (`up_again`).
+   */
+  async function warehouseDownWhileWaiting(name: string, downInDatabase: boolean) {
+    const db = journey.database.db;
+    const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
+    // Everything after the cut-off: the shipment waits for the next working day's slot, where the news reaches it.
+    await db.warehouse.updateMany({ data: { cutoffLocalTime: '00:00' } });
+    try {
+      await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
+      const handle = await journey.placeOrder();
+      const shipmentId = firstShipmentId(handle);
+      await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
+      const { warehouseCode } = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+      if (downInDatabase)
+        await setWarehouseAvailability(db, { warehouseCode, down: true, changedBy: 'recorder', reason: 'recorded outage' });
+      await journey.env.client.workflow
+        .getHandle(`shipment-${shipmentId}`)
+        .signal(warehouseAvailabilitySignal, { warehouseCode, down: true, reason: 'recorded outage' });
+      await record(name, handle, [shipmentId]);
+      if (downInDatabase) await setWarehouseAvailability(db, { warehouseCode, down: false, changedBy: 'recorder', reason: 'over' });
+    } finally {
+      for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
+    }
+  }
+
+  it('a warehouse down while its shipment waits for the pick slot: the shipment moves to another', async () => {
+    await warehouseDownWhileWaiting('warehouse-down-moved', true);
+  });
+
+  it('a "down" heard after the warehouse is up again: the shipment stays and picks there', async () => {
+    await warehouseDownWhileWaiting('warehouse-down-up-again', false);
   });
 });
 
