@@ -25,6 +25,25 @@ export interface MailSettings {
   returnLabelUrl: (orderId: string, returnId: string) => string;
 }
 
+/** The order a parcel's journey reaches the milestones in: mails one transaction wrote are sent in it. */
+const JOURNEY_ORDER: readonly MailMilestone[] = [
+  'order_confirmed',
+  'promise_changed',
+  'shipped',
+  'action_needed',
+  'out_for_delivery',
+  'delivered',
+  'reshipped',
+  'replacement_refunded',
+  'return_started',
+];
+
+/** Oldest first; mails written in the same instant in the order the journey reaches their milestones. */
+export function journeyOrder(a: { createdAt: Date; milestone: string }, b: { createdAt: Date; milestone: string }): number {
+  const rank = (milestone: string) => JOURNEY_ORDER.indexOf(milestone as MailMilestone);
+  return a.createdAt.getTime() - b.createdAt.getTime() || rank(a.milestone) - rank(b.milestone);
+}
+
 const BATCH = 50;
 const CONCURRENCY = 4;
 const LEASE_MS = 60_000;
@@ -49,11 +68,20 @@ export class MailRelay {
         },
         orderBy: { createdAt: 'asc' },
         take: BATCH,
-        select: { id: true },
+        select: { id: true, orderId: true, milestone: true, createdAt: true },
       });
       if (due.length === 0) break;
-      for (let i = 0; i < due.length; i += CONCURRENCY) {
-        await Promise.all(due.slice(i, i + CONCURRENCY).map((mail) => this.sendOne(mail.id, nowMs)));
+      // Orders side by side, each order's mails one after the other in the journey's order: the "shipped" and the
+      // "delivered" one poll brings together (written in one transaction, the same instant) reach the inbox in that order.
+      const byOrder = new Map<string, typeof due>();
+      for (const mail of [...due].sort(journeyOrder)) byOrder.set(mail.orderId, [...(byOrder.get(mail.orderId) ?? []), mail]);
+      const queues = [...byOrder.values()];
+      for (let i = 0; i < queues.length; i += CONCURRENCY) {
+        await Promise.all(
+          queues.slice(i, i + CONCURRENCY).map(async (mails) => {
+            for (const mail of mails) await this.sendOne(mail.id, nowMs);
+          }),
+        );
         heartbeat();
       }
       if (Date.now() - startedAt > budgetMs || due.length < BATCH) break;

@@ -400,6 +400,7 @@ describe('the recorded histories', () => {
       'shipmentMilestone',
       'shipmentUpdated',
       'trackingEvents',
+      'warehouseAvailability',
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { REPROMISE_REASONS, REPROMISE_WORDING_FR } from '../../domain/repromise-reasons';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { withoutAddresses } from '../../activities/notifications/mail-relay';
+import { journeyOrder, withoutAddresses } from '../../activities/notifications/mail-relay';
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { renderMail } from '../../domain/mail-templates';
@@ -16,6 +16,20 @@ describe('the language of customer mails', () => {
     expect(localeFor('fr', 'ES')).toBe('fr');
     expect(localeFor('de-DE', 'FR')).toBe('fr');
     expect(localeFor('de', 'DE')).toBe('en');
+  });
+});
+
+describe('the order mails go out in', () => {
+  it('oldest first; mails written in the same instant (one poll brought the whole day) in the order of the journey', () => {
+    const at = new Date('2026-12-07T10:00:00Z');
+    const later = new Date('2026-12-07T10:00:01Z');
+    const mails = [
+      { id: 'a', milestone: 'delivered', createdAt: at },
+      { id: 'b', milestone: 'action_needed', createdAt: at },
+      { id: 'c', milestone: 'order_confirmed', createdAt: later },
+      { id: 'd', milestone: 'shipped', createdAt: at },
+    ];
+    expect([...mails].sort(journeyOrder).map((m) => m.milestone)).toEqual(['shipped', 'action_needed', 'delivered', 'order_confirmed']);
   });
 });
 
