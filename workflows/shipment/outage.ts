@@ -66,7 +66,7 @@ export async function moveAway(j: ShipmentJourney): Promise<'moved' | 'picked' |
     fromWarehouseCode: from,
     reason,
   });
-  // Only an activity of this release answers `up_again`: no recorded history takes this branch (no patch needed).
+  // Only an activity of this release answers `up_again`: no history recorded before it takes this branch (no patch needed).
   if (!result.moved && result.why === 'up_again') {
     j.timeline.note('note', `stays at ${from}`, `${reason}; ${from} is up again`);
     j.warehouseDown = undefined;
