@@ -55,12 +55,18 @@ describe('a warehouse down before the pick', () => {
     return answer;
   };
 
-  it('ops declare the warehouse down while the shipment waits for its slot: it ships from another warehouse, its stock moved once', async () => {
+  /**
+   * An order whose shipment waits for its pick slot at `from` (every cut-off passed, LYS1 kept out: nobody serves it
+   * here), handed to `check`; the cut-offs and LYS1 put back after.
+   */
+  const whileWaitingForTheSlot = async (
+    check: (order: { handle: Awaited<ReturnType<Journey['placeOrder']>>; shipmentId: string; from: string }) => Promise<void>,
+  ) => {
     const db = journey.database.db;
     const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
     // Everything after the cut-off: the pick slot is the next working day, so the shipment waits for it.
     await db.warehouse.updateMany({ data: { cutoffLocalTime: '00:00' } });
-    await declare('LYS1', true); // unserved here: keep this order off it
+    await declare('LYS1', true);
     try {
       // 09:00 in Paris before another working day: the slot opens at midnight, 15 h away, whatever the hour the suite
       // runs (placed at 23:10, the wait was under the hour the steps below skip, and the pick came first).
@@ -69,6 +75,16 @@ describe('a warehouse down before the pick', () => {
       const shipmentId = firstShipmentId(handle);
       await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
       const from = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode;
+      await check({ handle, shipmentId, from });
+    } finally {
+      for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
+      await declare('LYS1', false);
+    }
+  };
+
+  it('ops declare the warehouse down while the shipment waits for its slot: it ships from another warehouse, its stock moved once', async () => {
+    const db = journey.database.db;
+    await whileWaitingForTheSlot(async ({ handle, shipmentId, from }) => {
       await declare(from, true);
       const outcome = await handle.result();
       expect(outcome.stage).toBe('completed');
@@ -81,23 +97,12 @@ describe('a warehouse down before the pick', () => {
       expect(consumed.map((r) => r.warehouseCode)).toEqual([shipment.warehouseCode]);
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
       await declare(from, false);
-    } finally {
-      for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
-      await declare('LYS1', false);
-    }
+    });
   });
 
   it('a "down" that reaches the shipment after its warehouse is up again (crossed signals): it stays and picks there', async () => {
     const db = journey.database.db;
-    const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
-    await db.warehouse.updateMany({ data: { cutoffLocalTime: '00:00' } });
-    await declare('LYS1', true); // unserved here: keep this order off it
-    try {
-      await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
-      const handle = await journey.placeOrder();
-      const shipmentId = firstShipmentId(handle);
-      await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
-      const from = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode;
+    await whileWaitingForTheSlot(async ({ handle, shipmentId, from }) => {
       // Ops toggled the warehouse down and straight back up; the "down" arrives last. The database says up.
       await journey.env.client.workflow
         .getHandle(ids.shipmentWorkflowId(shipmentId))
@@ -112,10 +117,7 @@ describe('a warehouse down before the pick', () => {
       const view = await shipmentView(journey, shipmentId).catch(() => undefined);
       if (view) expect(view.timeline.map((t) => t.label).join('\n')).toContain(`stays at ${from}`);
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
-    } finally {
-      for (const { code, cutoffLocalTime } of cutoffs) await db.warehouse.update({ where: { code }, data: { cutoffLocalTime } });
-      await declare('LYS1', false);
-    }
+    });
   });
 
   it('a warehouse whose queue leaves the pick unserved counts as down: the shipment moves and the warehouse is declared down by colis', async () => {
