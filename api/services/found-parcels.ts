@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../../activities/db';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
+import type { TrackingStatus } from '../../domain/lifecycle';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 
 /**
@@ -30,9 +31,10 @@ export async function settleClaimOfFoundParcel(db: Db, shipmentId: string, why: 
   }
 }
 
-const saysDelivered = (event: CarrierTrackingEvent) => {
+/** Whether a carrier scan, read in the tracking model's terms, says `status` (a code no mapping reads says nothing). */
+export const scanSays = (status: TrackingStatus) => (event: CarrierTrackingEvent) => {
   const normalised = normaliseCarrierEvent(event);
-  return normalised.ok && normalised.event.status === 'delivered';
+  return normalised.ok && normalised.event.status === status;
 };
 
 /**
@@ -46,7 +48,7 @@ export async function receiveLateDelivery(
   shipmentId: string,
   batch: readonly CarrierTrackingEvent[],
 ): Promise<boolean> {
-  const delivered = batch.find(saysDelivered);
+  const delivered = batch.find(scanSays('delivered'));
   if (!delivered) return false;
   const shipment = await app.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true, trackingNumber: true } });
   if (shipment?.status !== 'lost' || shipment.trackingNumber !== delivered.trackingNumber) return false;

@@ -4,8 +4,7 @@ import { temporalReturnStarter } from '../../activities/return-starter';
 import { createCarrierReturnActivities } from '../../activities/returns';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import type { CustomerSettlingDecision } from '../../domain/return-policy';
-import { normaliseCarrierEvent } from '../../domain/tracking-codes';
-import { settleClaimOfFoundParcel } from './found-parcels';
+import { scanSays, settleClaimOfFoundParcel } from './found-parcels';
 
 /**
  * A parcel the carrier brings back after its shipment's journey ended: ops gave it up while it was stuck (re-shipped,
@@ -27,11 +26,6 @@ function settledBy(status: GivenUp, reshipped: boolean): CustomerSettlingDecisio
   return reshipped ? 'reship' : undefined;
 }
 
-const saysReturned = (event: CarrierTrackingEvent) => {
-  const normalised = normaliseCarrierEvent(event);
-  return normalised.ok && normalised.event.status === 'returned_to_sender';
-};
-
 /**
  * Opens the carrier return of an ended shipment whose parcel `batch` says is back at the sender, once (the return's id
  * follows from the shipment's); answers its id, or undefined when the scans ask for none: no return to sender, a
@@ -44,7 +38,7 @@ export async function receiveLateCarrierReturn(
   shipmentId: string,
   batch: readonly CarrierTrackingEvent[],
 ): Promise<string | undefined> {
-  const returned = batch.find(saysReturned);
+  const returned = batch.find(scanSays('returned_to_sender'));
   if (!returned) return undefined;
   const shipment = await app.db.shipment.findUnique({
     where: { id: shipmentId },
