@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { PARCEL_LOSS_CAUSES } from './parcel-loss';
 import { REPROMISE_REASONS } from './repromise-reasons';
 
+/** The shop id of a webhook subscription for every shop's orders. */
+export const ALL_SHOPS = '*';
+
 /**
  * The vocabulary of telling people: the milestones a customer gets a mail for, the languages those
  * mails are written in, and the status events a shop can subscribe to as webhooks. Pure: shared by

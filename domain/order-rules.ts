@@ -1,13 +1,15 @@
 import countries from 'i18n-iso-countries';
 import { postcodeValidator, postcodeValidatorExistsForCountry } from 'postcode-validator';
 import type { z } from 'zod';
+import { invisibleTextProblem } from './human-text';
 import { ChangeAddressRequestSchema } from './journey';
 import { type Address, OrderRequestSchema } from './order';
 
 /**
  * The domain's rules on what a client sends, beyond its shape: a real country (ISO 3166-1 alpha-2),
  * a postal code in that country's format (postcode-validator; a country without postal codes takes
- * any), a promise date in the future and within a year. Applied by the API to intake and to an
+ * any), names and address lines that print as they read (domain/human-text.ts), a promise date in
+ * the future and within a year. Applied by the API to intake and to an
  * address change, so a refused request reserves nothing and picks nothing. The workflow contract
  * (order.ts) keeps only the shape: orders accepted before a rule existed still read and replay.
  */
@@ -30,6 +32,15 @@ export function addressIssues(address: Pick<Address, 'countryCode' | 'postalCode
   return [];
 }
 
+/** The text that is printed on the label and shown to people: nothing invisible, nothing that reorders it. */
+export function printedTextIssues(fields: Record<string, unknown> | undefined, at: (string | number)[]): Issue[] {
+  if (fields === null || typeof fields !== 'object') return [];
+  return Object.entries(fields).flatMap(([field, value]) => {
+    const problem = typeof value === 'string' ? invisibleTextProblem(value) : undefined;
+    return problem === undefined ? [] : [{ path: [...at, field], message: problem }];
+  });
+}
+
 export function promisedByIssues(promisedBy: string | undefined, nowMs: number): Issue[] {
   const at = typeof promisedBy === 'string' ? Date.parse(promisedBy) : Number.NaN;
   if (Number.isNaN(at)) return [];
@@ -44,10 +55,18 @@ const report = (issues: Issue[], ctx: z.RefinementCtx) => {
 
 /** The body of `POST /orders`: the order contract and the domain's rules. */
 export const PlaceOrderBodySchema = OrderRequestSchema.superRefine((order, ctx) => {
-  report([...addressIssues(order.shipTo, ['shipTo']), ...promisedByIssues(order.promisedBy, Date.now())], ctx);
+  report(
+    [
+      ...printedTextIssues({ name: order.customer?.name }, ['customer']),
+      ...printedTextIssues(order.shipTo, ['shipTo']),
+      ...addressIssues(order.shipTo, ['shipTo']),
+      ...promisedByIssues(order.promisedBy, Date.now()),
+    ],
+    ctx,
+  );
 });
 
 /** The body of `POST /orders/:id/address`: the same address rules as at intake. */
 export const ChangeAddressBodySchema = ChangeAddressRequestSchema.superRefine((change, ctx) => {
-  report(addressIssues(change.shipTo, ['shipTo']), ctx);
+  report([...printedTextIssues(change.shipTo, ['shipTo']), ...addressIssues(change.shipTo, ['shipTo'])], ctx);
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EntityIdSchema } from './api';
+import { invisibleTextProblem } from './human-text';
 import { LocaleSchema, WebhookEventTypeSchema } from './notifications';
 
 /** What the webhook and shop endpoints speak over HTTP. */
@@ -15,7 +16,7 @@ export const CreateSubscriptionSchema = z.object({
   url: z.string().trim().min(1).max(2000),
   /** Event types to receive; omitted or empty: all of them. */
   events: z.array(WebhookEventTypeSchema).max(50).optional(),
-  /** Ops only: the shop the subscription is for (`*` for every shop). A shop's own key subscribes for itself. */
+  /** Ops only: the shop the subscription is for (`*`, ALL_SHOPS, for every shop). A shop's own key subscribes for itself. */
   shopId: z
     .string()
     .regex(/^(\*|[A-Za-z0-9._-]{1,80})$/)
@@ -79,7 +80,17 @@ export const ShopParamsSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]
 export const ShopSchema = z.object({ id: z.string(), displayName: z.string(), returnWindowDays: z.number().int() }).meta({ id: 'Shop' });
 export const UpdateShopSchema = z
   .object({
-    displayName: z.string().trim().min(1).max(120).optional(),
+    /** Signs the shop's customer mails: printed text (domain/human-text.ts). */
+    displayName: z
+      .string()
+      .trim()
+      .min(1)
+      .max(120)
+      .superRefine((name, ctx) => {
+        const problem = invisibleTextProblem(name);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     returnWindowDays: z.number().int().min(0).max(365).optional(),
   })
   .refine((body) => body.displayName !== undefined || body.returnWindowDays !== undefined, 'give displayName or returnWindowDays');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Milestone, WebhookPayload } from '../../domain/notifications';
-import { relayIds, subscribedEvents } from '../../domain/notifications';
+import { ALL_SHOPS, relayIds, subscribedEvents } from '../../domain/notifications';
 import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../db';
 
@@ -84,7 +84,7 @@ async function recordWebhookEvent(tx: Tx, milestone: Milestone, shopId: string |
   const webhook = milestone.webhook;
   if (!webhook) return [];
   const subscriptions = await tx.webhookSubscription.findMany({
-    where: { active: true, shopId: { in: shopId ? [shopId, '*'] : ['*'] } },
+    where: { active: true, shopId: { in: shopId ? [shopId, ALL_SHOPS] : [ALL_SHOPS] } },
     select: { id: true, events: true },
   });
   const wanted = subscriptions.filter((s) => {

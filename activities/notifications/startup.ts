@@ -1,4 +1,4 @@
-import { relayIds } from '../../domain/notifications';
+import { ALL_SHOPS, relayIds } from '../../domain/notifications';
 import type { Db } from '../db';
 import type { NotifyConfig } from './config';
 import type { RelayWaker } from './outbox';
@@ -15,7 +15,7 @@ export async function syncEnvSubscription(db: Db, config: NotifyConfig): Promise
   const data = { url: env.url, secret: env.secret, active: true, events: [] as string[] };
   await db.webhookSubscription.upsert({
     where: { id: ENV_SUBSCRIPTION_ID },
-    create: { id: ENV_SUBSCRIPTION_ID, shopId: '*', ...data },
+    create: { id: ENV_SUBSCRIPTION_ID, shopId: ALL_SHOPS, ...data },
     update: data,
   });
 }

@@ -57,6 +57,44 @@ describe('bodies are bounded before any recursive work', () => {
     expect(expectErrorShape(key, 400).details?.[0]?.path).toBe('body.__proto__');
   });
 
+  it('refuses names and address lines that would not print as they read (direction overrides, invisible characters)', async () => {
+    const before = await h.db.orderIntake.count();
+    const request = orderRequest();
+    const shipTo = request.shipTo as Record<string, string>;
+    for (const [payload, field, message] of [
+      [
+        { ...request, shipTo: { ...shipTo, line1: '12 rue \u202Eelbuod' } },
+        'body.shipTo.line1',
+        /text-direction control character \(U\+202E\)/,
+      ],
+      [{ ...request, shipTo: { ...shipTo, city: 'Ly\u2066on' } }, 'body.shipTo.city', /U\+2066/],
+      [{ ...request, shipTo: { ...shipTo, name: 'Camille\u200BDurand' } }, 'body.shipTo.name', /invisible character \(U\+200B\)/],
+      [{ ...request, customer: { id: 'C1', name: '\u3164' } }, 'body.customer.name', /invisible character \(U\+3164\)/],
+      [{ ...request, customer: { id: 'C1', name: '\u200D\u200C' } }, 'body.customer.name', /no visible character/],
+      [{ ...request, shipTo: { ...shipTo, line2: '\u2060' } }, 'body.shipTo.line2', /invisible character/],
+    ] as const) {
+      const response = await intake(payload);
+      const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
+      expect(details.map((d) => d.path)).toEqual([field]);
+      expect(details[0]?.message).toMatch(message);
+    }
+    expect(await h.db.orderIntake.count()).toBe(before);
+    const change = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/orders/ORD-none/address',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ shipTo: { ...shipTo, line1: 'Rue \u202Dx' } }),
+    });
+    expect(paths(change)).toEqual(['body.shipTo.line1']);
+    // Scripts that need joiners inside words, and marks, are text: a Persian name with a ZWNJ, an emoji sequence.
+    const persian = await intake({
+      ...request,
+      shipTo: { ...shipTo, name: 'می\u200Cخواهم' },
+      customer: { id: 'C1', name: '👩\u200D🔧 Ana' },
+    });
+    expect(persian.statusCode, persian.body).toBe(202);
+  });
+
   it('refuses huge and non-finite numbers as a 400', async () => {
     for (const quantity of ['1e400', '-1e400', '1e308', '123456789012345678901234567890', '0.1e-400']) {
       const response = await intake(JSON.stringify(orderRequest()).replace('"quantity":2', `"quantity":${quantity}`));
@@ -141,6 +179,21 @@ describe('URLs and headers', () => {
     }
     const path = await h.as(KEYS.ops, { method: 'GET', url: '/orders/ORD%00X' });
     expect(path.statusCode).toBe(400);
+  });
+
+  it('refuses a query parameter given twice, naming it, on every kind of parameter', async () => {
+    for (const [url, field] of [
+      ['/orders?limit=1&limit=2', 'query.limit'],
+      ['/claims?limit=5&limit=5', 'query.limit'],
+      ['/escalations?open=true&open=false', 'query.open'],
+      ['/inventory?warehouseCode=PAR1&warehouseCode=HAM1', 'query.warehouseCode'],
+    ] as const) {
+      const response = await h.as(KEYS.ops, { method: 'GET', url });
+      expect(expectErrorShape(response, 400, 'validation_failed').details, `${url}: ${response.body}`).toEqual([
+        { path: field, message: 'is given more than once; give each query parameter once' },
+      ]);
+    }
+    expect((await h.as(KEYS.ops, { method: 'GET', url: '/orders?limit=1' })).statusCode).toBe(200);
   });
 
   it('refuses an order-list date PostgreSQL cannot store (year 0, year 10000 in UTC) with a 400 naming it, never a 5xx', async () => {

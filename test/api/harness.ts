@@ -153,7 +153,7 @@ export function journeyApi(
 export function requestsAs(app: () => FastifyInstance) {
   return (
     key: { key: string },
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     payload?: Record<string, unknown>,
     headers: Record<string, string> = {},

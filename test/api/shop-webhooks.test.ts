@@ -120,6 +120,13 @@ describe('shop webhooks', () => {
     expect(ftp.details?.[0]?.path).toBe('body.url');
     const ops = expectErrorShape(await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 400);
     expect(ops.details?.[0]?.path).toBe('body.shopId');
+    // Ops naming a shop Colis does not know (a typo): refused, nothing subscribed; a shop's key name is known before its first order.
+    const before = await journey.database.db.webhookSubscription.count();
+    const typo = expectErrorShape(await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url, shopId: 'shop-bb' }), 400);
+    expect(typo.details?.[0]?.path).toBe('body.shopId');
+    expect(await journey.database.db.webhookSubscription.count()).toBe(before);
+    expectErrorShape(await as(KEYS.ops, 'PATCH', '/shops/shop-bb', { returnWindowDays: 14 }), 404, 'not_found');
+    expect(await journey.database.db.shop.findUnique({ where: { id: 'shop-bb' } })).toBeNull();
   });
 
   it('in production a URL to loopback or a private network is a 400 naming body.url', async () => {
@@ -519,13 +526,13 @@ describe('shop webhooks', () => {
 describe('a subscription requested twice at once under one Idempotency-Key', () => {
   it('creates one subscription and answers every copy with it and its one secret, never a 409', async () => {
     const key = newKey('sub-race');
-    const body = { url: 'http://127.0.0.1:9/race', shopId: 'shop-race' };
+    const body = { url: 'http://127.0.0.1:9/race', shopId: KEYS.intakeB.name };
     const answers = await Promise.all(
       Array.from({ length: 12 }, () => as(KEYS.ops, 'POST', '/webhooks/subscriptions', body, { 'idempotency-key': key })),
     );
     expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array.from({ length: 11 }, () => 200), 201]);
     expect(new Set(answers.map((a) => `${a.json().id} ${a.json().secret}`)).size).toBe(1);
-    expect(await journey.database.db.webhookSubscription.count({ where: { shopId: 'shop-race' } })).toBe(1);
-    await journey.database.db.webhookSubscription.deleteMany({ where: { shopId: 'shop-race' } });
+    expect(await journey.database.db.webhookSubscription.count({ where: { shopId: KEYS.intakeB.name } })).toBe(1);
+    await journey.database.db.webhookSubscription.deleteMany({ where: { shopId: KEYS.intakeB.name } });
   });
 });

@@ -64,6 +64,19 @@ function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
   return problems;
 }
 
+/**
+ * A query parameter given twice (`?limit=1&limit=2`): no endpoint of ours takes a list in its query, and which of the two
+ * a proxy, a cache or a log reads is anyone's guess, so neither is believed (as a JSON key given twice is not).
+ */
+function repeatedQueryParameters(request: FastifyRequest): ErrorDetail[] {
+  const query = request.query;
+  if (query === null || typeof query !== 'object') return [];
+  return Object.entries(query)
+    .filter(([key, value]) => Array.isArray(value) && textProblem(key, 'url') === undefined)
+    .slice(0, 20)
+    .map(([key]) => ({ path: `query.${key.slice(0, 40)}`, message: 'is given more than once; give each query parameter once' }));
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** A route whose fields are legitimately bigger than ours (the codec's payloads) widens the body's bounds. */
@@ -100,6 +113,8 @@ export default fp(
     app.addHook('preValidation', async (request) => {
       const problems = urlTextProblems(request);
       if (problems.length > 0) throw new ApiError(400, 'validation_failed', 'the URL has text that cannot be accepted', problems);
+      const repeated = repeatedQueryParameters(request);
+      if (repeated.length > 0) throw new ApiError(400, 'validation_failed', 'the request query is invalid', repeated);
     });
 
     app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ShopParamsSchema, ShopSchema, UpdateShopSchema } from '../../../domain/webhooks-api';
 import { notFound } from '../../errors';
+import { isKnownShop } from '../../services/known-shops';
 import { principalOf } from '../../plugins/app/auth';
 import { errorResponses } from '../responses';
 
@@ -41,6 +42,7 @@ const shops: FastifyPluginAsyncZod = async (app) => {
       const principal = principalOf(request);
       const id = request.params.id;
       if (!mayTouch(principal.name, principal.role, id)) throw notFound(`shop ${id}`);
+      if (!(await isKnownShop(app.db, app.config.apiKeys, id))) throw notFound(`shop ${id}`);
       const data = {
         ...(request.body.displayName !== undefined ? { displayName: request.body.displayName } : {}),
         ...(request.body.returnWindowDays !== undefined ? { returnWindowDays: request.body.returnWindowDays } : {}),

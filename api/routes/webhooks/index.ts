@@ -7,7 +7,7 @@ import { newWebhookSecret } from '../../../activities/notifications/webhook-sign
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
 import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
-import { relayIds, subscribedEvents } from '../../../domain/notifications';
+import { ALL_SHOPS, relayIds, subscribedEvents } from '../../../domain/notifications';
 import {
   CreateSubscriptionSchema,
   DeliveryIdParamsSchema,
@@ -21,6 +21,7 @@ import {
 } from '../../../domain/webhooks-api';
 import type { Prisma } from '../../../prisma/generated/client';
 import { ApiError, forbidden, notFound } from '../../errors';
+import { isKnownShop } from '../../services/known-shops';
 import { type Principal, principalOf } from '../../plugins/app/auth';
 
 /**
@@ -90,6 +91,10 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       if (!shopId)
         throw new ApiError(400, 'validation_failed', 'ops must name the shop', [
           { path: 'body.shopId', message: 'required for ops keys (`*` for every shop)' },
+        ]);
+      if (shopId !== ALL_SHOPS && !(await isKnownShop(app.db, app.config.apiKeys, shopId)))
+        throw new ApiError(400, 'validation_failed', `no shop ${shopId}`, [
+          { path: 'body.shopId', message: "names no shop: neither an intake key's name nor a shop with orders (`*` for every shop)" },
         ]);
       const check = await checkWebhookUrl(url, { allowPrivate: app.config.allowPrivateWebhookUrls });
       if (!check.ok)
