@@ -123,7 +123,7 @@ export function buildAddressValidator(config: Config, transport?: typeof fetch):
       timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
       ...(transport ? { fetch: transport } : {}),
     }),
-    { recipientPhoneRequired: config.COLIS_SHIPENGINE_CARRIERS !== undefined },
+    { shipEngineBooks: config.COLIS_SHIPENGINE_CARRIERS !== undefined },
   );
 }
 

@@ -283,7 +283,7 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
     expect(error).toMatchObject({ type: 'CarrierApiError', status: 401, retryable: true });
   });
 
-  it('address check when ShipEngine books the carriers: a recipient without a phone is refused naming the phone, nothing sent', async () => {
+  it('address check when ShipEngine books the carriers: a recipient without a phone, or a region no match supplies, is refused by name', async () => {
     const settings = { COLIS_SHIPENGINE_API_KEY: API_KEY, COLIS_SHIPENGINE_API_URL: mock.url };
     const booking = buildAddressValidator(
       loadConfig({ ...settings, COLIS_SHIPENGINE_CARRIERS: `${CARRIER_ID}=swiftpost`, COLIS_SHIPENGINE_WAREHOUSES: `PAR1=${CARRIER_ID}` }),
@@ -298,11 +298,23 @@ describe("ShipEngine adapter against ShipEngine's definition", () => {
       });
     }
     expect(calls()).toEqual([]);
+    // No region: ShipEngine's match supplies one (the documented answer's, CA), else the address cannot be booked.
+    const { region: _region, ...noRegion } = request.to;
+    expect(await booking.validate(noRegion)).toMatchObject({ kind: 'corrected', address: { region: expect.any(String) } });
+    mock.steer([{ method: 'POST', path: /^\/v1\/addresses\/validate$/, prefer: 'code=500' }]);
+    expect(await booking.validate(noRegion)).toEqual({
+      kind: 'undeliverable',
+      field: 'region',
+      reason: "ShipEngine's carriers need the recipient's state or province (region)",
+    });
+    expect(await booking.validate(request.to)).toMatchObject({ kind: 'unverified' });
+    mock.steer([]);
+    expect(calls()).toEqual(['POST /v1/addresses/validate', 'POST /v1/addresses/validate', 'POST /v1/addresses/validate']);
     // Validating addresses only (no carrier booked through ShipEngine): a phone is nobody's business.
     const validating = buildAddressValidator(loadConfig(settings), mock.fetch);
     expect(await validating.validate(noPhone)).toMatchObject({ kind: 'corrected' });
     expectConforming();
-    expect(calls()).toEqual(['POST /v1/addresses/validate']);
+    expect(calls()).toEqual(Array.from({ length: 4 }, () => 'POST /v1/addresses/validate'));
   });
 
   it('a recipient without the phone or region ShipEngine requires is refused by name, nothing sent', async () => {

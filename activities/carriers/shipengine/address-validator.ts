@@ -11,7 +11,8 @@ import { type AddressAnswer, type AddressValidation, AddressValidationAnswerSche
  * `verified`/`warning` with a matched address that differs is a correction, `error` is
  * undeliverable (the field named from ShipEngine's detail code), `unverified` and an unreachable
  * ShipEngine take the address as given. When ShipEngine books the carriers, a recipient without a
- * phone is undeliverable too (no rate can be asked for without one).
+ * phone, or without a state/province that neither the customer nor ShipEngine's match supplied, is
+ * undeliverable too: ShipEngine's definition asks no rate without them.
  */
 
 const FIELD_OF_DETAIL: Readonly<Record<string, AddressField>> = {
@@ -67,35 +68,52 @@ export function toVerdict(given: Address, result: AddressValidation | undefined)
   return fields.length > 0 ? { kind: 'corrected', address: corrected, fields } : { kind: 'deliverable' };
 }
 
+/**
+ * The state/province the booking will send: the matched address's when ShipEngine corrected it, else the customer's.
+ * Without one, the address is undeliverable through ShipEngine whatever the check said (a region is never invented:
+ * the city standing in for it is good enough to ask whether a place exists, not to buy a label).
+ */
+function withRegionRequired(given: Address, verdict: AddressVerdict): AddressVerdict {
+  if (verdict.kind === 'undeliverable') return verdict;
+  const shipsTo = verdict.kind === 'corrected' ? verdict.address : given;
+  if (text(shipsTo.region) !== '') return verdict;
+  return { kind: 'undeliverable', field: 'region', reason: "ShipEngine's carriers need the recipient's state or province (region)" };
+}
+
 export interface ShipEngineAddressOptions {
   /**
-   * Set when ShipEngine books the carriers: its definition refuses a recipient without a phone, so such an
-   * address is refused at the door (before stock is reserved) rather than left without any rate later.
+   * Set when ShipEngine books the carriers: its definition refuses a recipient without a phone or a
+   * state/province, so such an address is refused at the door (before stock is reserved) rather than left
+   * without any rate later (the label booking would escalate `no_carrier`).
    */
-  recipientPhoneRequired?: boolean;
+  shipEngineBooks?: boolean;
 }
 
 export function shipEngineAddressValidator(http: ShipEngineHttp, options: ShipEngineAddressOptions = {}): AddressValidator {
+  const check = async (address: Address): Promise<AddressVerdict> => {
+    try {
+      const answer = await http.call('shipengine', {
+        operation: 'address validation',
+        method: 'POST',
+        path: '/v1/addresses/validate',
+        body: [addressToValidate(address)],
+        answer: AddressValidationAnswerSchema,
+      });
+      return toVerdict(address, answer[0]);
+    } catch (error) {
+      // ShipEngine down or refusing the request: intake goes on with the address as given; the carrier still checks at booking.
+      if (isCarrierError(error)) return { kind: 'unverified', reason: error.message };
+      throw error;
+    }
+  };
   return {
     name: 'shipengine',
     async validate(address) {
-      if (options.recipientPhoneRequired && text(address.phone) === '') {
+      if (options.shipEngineBooks && text(address.phone) === '') {
         return { kind: 'undeliverable', field: 'phone', reason: "ShipEngine's carriers need the recipient's phone" };
       }
-      try {
-        const answer = await http.call('shipengine', {
-          operation: 'address validation',
-          method: 'POST',
-          path: '/v1/addresses/validate',
-          body: [addressToValidate(address)],
-          answer: AddressValidationAnswerSchema,
-        });
-        return toVerdict(address, answer[0]);
-      } catch (error) {
-        // ShipEngine down or refusing the request: intake goes on with the address as given; the carrier still checks at booking.
-        if (isCarrierError(error)) return { kind: 'unverified', reason: error.message };
-        throw error;
-      }
+      const verdict = await check(address);
+      return options.shipEngineBooks ? withRegionRequired(address, verdict) : verdict;
     },
   };
 }
