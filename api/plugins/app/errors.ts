@@ -70,7 +70,8 @@ function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
  */
 function repeatedQueryParameters(request: FastifyRequest): ErrorDetail[] {
   const query = request.query;
-  if (query === null || typeof query !== 'object') return [];
+  // A route that reads no query (health, docs) ignores it, repeated or not.
+  if (!request.routeOptions.schema?.querystring || query === null || typeof query !== 'object') return [];
   return Object.entries(query)
     .filter(([key, value]) => Array.isArray(value) && textProblem(key, 'url') === undefined)
     .slice(0, 20)
