@@ -1,4 +1,5 @@
 import type { Locale, MailData, MailMilestone } from './notifications';
+import type { ParcelPlace } from './parcel-place';
 import { PARCEL_LOSS_WORDS, PARCEL_LOSS_WORDS_FR } from './parcel-loss';
 import { REPROMISE_WORDING, REPROMISE_WORDING_FR } from './repromise-reasons';
 
@@ -21,6 +22,8 @@ export interface MailContext {
   /** The page where the customer starts a return, when the order can still be returned. */
   returnUrl?: string;
   carrierName?: string;
+  /** The parcel's place in a split order (domain/parcel-place.ts); absent for an order of one parcel. */
+  parcel?: ParcelPlace;
   data: MailData;
 }
 
@@ -260,8 +263,38 @@ const english = (c: MailContext): Copy => {
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
+/** Milestones of one parcel: in a split order each says which parcel it is, so "delivered" never reads as the whole order. */
+const PARCEL_MILESTONES: ReadonlySet<MailMilestone> = new Set(['shipped', 'out_for_delivery', 'delivered', 'action_needed']);
+
+function withParcelPlace(copy: Copy, c: MailContext): Copy {
+  const place = c.parcel;
+  if (!place || !PARCEL_MILESTONES.has(c.milestone)) return copy;
+  const fr = c.locale === 'fr';
+  const which = fr
+    ? `C’est le colis ${place.position} sur ${place.count} de votre commande.`
+    : `This is parcel ${place.position} of ${place.count} of your order.`;
+  const rest =
+    c.milestone !== 'delivered'
+      ? ''
+      : place.othersDelivered
+        ? fr
+          ? 'Avec lui, toute votre commande est arrivée.'
+          : 'With it, your whole order has arrived.'
+        : fr
+          ? 'Le reste de votre commande est en route : nous vous écrirons à son arrivée.'
+          : 'The rest of your order is on its way: we will write when it arrives.';
+  const subject =
+    c.milestone === 'delivered' && !place.othersDelivered
+      ? fr
+        ? `${c.shopName} : un colis de votre commande ${c.orderId} a été livré`
+        : `${c.shopName}: a parcel of your order ${c.orderId} was delivered`
+      : copy.subject;
+  const [first = '', ...others] = copy.paragraphs;
+  return { ...copy, subject, paragraphs: [first, which, rest, ...others] };
+}
+
 export function renderMail(context: MailContext): RenderedMail {
-  const copy = context.locale === 'fr' ? french(context) : english(context);
+  const copy = withParcelPlace(context.locale === 'fr' ? french(context) : english(context), context);
   const greeting = context.locale === 'fr' ? `Bonjour ${context.customerName},` : `Hello ${context.customerName},`;
   const signature = context.locale === 'fr' ? `L’équipe ${context.shopName}` : `The ${context.shopName} team`;
   const paragraphs = copy.paragraphs.filter((p) => p !== '');

@@ -2,6 +2,7 @@ import { heartbeat, log } from '@temporalio/activity';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { timeZoneOf } from '../../domain/calendar';
 import { renderMail } from '../../domain/mail-templates';
+import { type ParcelPlace, parcelPlace } from '../../domain/parcel-place';
 import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
 
@@ -121,9 +122,10 @@ export class MailRelay {
       // The label link is Colis's own (the carrier's may be no address, or expire): the file kept at purchase.
       const data =
         queued.labelUrl && queued.returnId ? { ...queued, labelUrl: this.settings.returnLabelUrl(mail.orderId, queued.returnId) } : queued;
-      const [shop, carrier] = await Promise.all([
+      const [shop, carrier, parcel] = await Promise.all([
         mail.order.shopId ? this.db.shop.findUnique({ where: { id: mail.order.shopId }, select: { displayName: true } }) : null,
         data.carrierCode ? this.db.carrier.findUnique({ where: { code: data.carrierCode }, select: { name: true } }) : null,
+        data.trackingNumber ? this.placeOfParcel(mail.orderId, data.trackingNumber) : undefined,
       ]);
       const shopName = shop?.displayName ?? 'Colis';
       const rendered = renderMail({
@@ -137,6 +139,7 @@ export class MailRelay {
         // A delivered order can be returned from its tracking page.
         ...(mail.milestone === 'delivered' ? { returnUrl: `${this.settings.trackingUrl(mail.orderId)}#returns` } : {}),
         ...(carrier ? { carrierName: carrier.name } : {}),
+        ...(parcel ? { parcel } : {}),
         data,
       });
       await transport.sendMail({
@@ -168,6 +171,24 @@ export class MailRelay {
       });
       log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
     }
+  }
+
+  /** Read when the mail leaves, so "the rest is on its way" is what is true then, not when the scan came in. */
+  private async placeOfParcel(orderId: string, trackingNumber: string): Promise<ParcelPlace | undefined> {
+    const shipments = await this.db.shipment.findMany({
+      where: { orderId },
+      orderBy: [{ seq: 'asc' }, { id: 'asc' }],
+      select: { id: true, trackingNumber: true, status: true, replacesShipmentId: true },
+    });
+    return parcelPlace(
+      shipments.map((s) => ({
+        shipmentId: s.id,
+        trackingNumber: s.trackingNumber,
+        status: s.status,
+        replacesShipmentId: s.replacesShipmentId,
+      })),
+      trackingNumber,
+    );
   }
 
   private transporter(): Transporter {

@@ -5,6 +5,7 @@ import { journeyOrder, withoutAddresses } from '../../activities/notifications/m
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { renderMail } from '../../domain/mail-templates';
+import { parcelPlace } from '../../domain/parcel-place';
 import { localeFor, MAIL_MILESTONES, WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
 
 describe('the language of customer mails', () => {
@@ -112,6 +113,63 @@ describe('mail templates', () => {
     const en = renderMail({ ...base, locale: 'en', milestone: 'replacement_refunded', data: { ...data, partial: true } }).text;
     expect(en).toContain('refund you €119.80');
     expect(en).toContain('could not send every item');
+  });
+  it('says which parcel of a split order a mail is about, and never calls a first parcel delivered the whole order', () => {
+    const first = renderMail({ ...base, locale: 'en', milestone: 'delivered', parcel: { position: 1, count: 2, othersDelivered: false } });
+    expect(first.subject).toBe('Atelier <Lumière>: a parcel of your order ORD-ABC was delivered');
+    expect(first.text).toContain('This is parcel 1 of 2 of your order.');
+    expect(first.text).toContain('The rest of your order is on its way');
+    const last = renderMail({ ...base, locale: 'fr', milestone: 'delivered', parcel: { position: 2, count: 2, othersDelivered: true } });
+    expect(last.subject).toContain('votre commande ORD-ABC est livrée');
+    expect(last.text).toContain('C’est le colis 2 sur 2 de votre commande.');
+    expect(last.text).toContain('toute votre commande est arrivée');
+    const shipped = renderMail({ ...base, locale: 'en', milestone: 'shipped', parcel: { position: 2, count: 3, othersDelivered: false } });
+    expect(shipped.text).toContain('This is parcel 2 of 3 of your order.');
+    expect(shipped.text).not.toContain('on its way: we will write');
+    // Order-wide mails do not speak of parcels; a single parcel's mails are unchanged.
+    const confirmed = renderMail({
+      ...base,
+      locale: 'en',
+      milestone: 'order_confirmed',
+      parcel: { position: 1, count: 2, othersDelivered: false },
+    });
+    expect(confirmed.text).not.toContain('parcel 1 of 2');
+    expect(renderMail({ ...base, locale: 'en', milestone: 'delivered' }).subject).toBe(
+      'Atelier <Lumière>: your order ORD-ABC was delivered',
+    );
+  });
+});
+
+describe('where a parcel stands in its order', () => {
+  const parcel = (
+    shipmentId: string,
+    status: string,
+    trackingNumber: string | null = shipmentId,
+    replacesShipmentId: string | null = null,
+  ) => ({
+    shipmentId,
+    trackingNumber,
+    status,
+    replacesShipmentId,
+  });
+  it('counts the parcels that will arrive: not a cancelled, refunded or lost one, nor one a replacement stands in for', () => {
+    const parcels = [
+      parcel('S1', 'delivered'),
+      parcel('S2', 'lost'),
+      parcel('S3', 'in_transit', 'T3', 'S2'),
+      parcel('S4', 'cancelled'),
+      parcel('S5', 'planned', null),
+    ];
+    expect(parcelPlace(parcels, 'T3')).toEqual({ position: 2, count: 3, othersDelivered: false });
+    expect(parcelPlace(parcels, 'S1')).toEqual({ position: 1, count: 3, othersDelivered: false });
+    expect(parcelPlace([parcel('S1', 'delivered'), parcel('S2', 'delivered')], 'S2')).toEqual({
+      position: 2,
+      count: 2,
+      othersDelivered: true,
+    });
+    // One parcel, or a tracking number that is not among the arriving ones: nothing to say.
+    expect(parcelPlace([parcel('S1', 'delivered'), parcel('S2', 'cancelled')], 'S1')).toBeUndefined();
+    expect(parcelPlace(parcels, 'S2')).toBeUndefined();
   });
 });
 

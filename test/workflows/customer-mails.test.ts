@@ -170,6 +170,36 @@ describe('customer mails', () => {
     expect(lateMails.map(milestoneOf).sort()).toEqual(['delivered', 'order_confirmed', 'shipped']);
   });
 
+  it('an order split over two warehouses says which parcel each mail is about; only the last one delivered says the whole order arrived', async () => {
+    const email = uniqueAddress('split');
+    const handle = await journey.placeOrder({
+      customer: customer(email, 'Inès Moreau'),
+      lines: [
+        { sku: 'BOOK-COOK-XL', quantity: 1 },
+        { sku: 'TEA-GREEN-100G', quantity: 2 },
+      ],
+    });
+    expect((await handle.result()).stage).toBe('completed');
+    const orderId = orderIdOf(handle);
+    expect(await journey.database.db.shipment.count({ where: { orderId } })).toBe(2);
+    const mails = await until(
+      journey,
+      'two delivered mails',
+      () => mailsTo(email),
+      (all) => all.filter((mail) => milestoneOf(mail) === 'delivered').length === 2,
+      { stepMs: HOUR_MS },
+    );
+    const delivered = mails.filter((mail) => milestoneOf(mail) === 'delivered');
+    const shipped = mails.filter((mail) => milestoneOf(mail) === 'shipped');
+    expect(shipped.map((mail) => mail.text.match(/colis (\d) sur 2/)?.[1]).sort()).toEqual(['1', '2']);
+    // The mails leave one after the other in the journey's order: the first parcel delivered finds the other still on its way.
+    const wholeOrder = delivered.filter((mail) => mail.text.includes('toute votre commande est arrivée'));
+    const partOnly = delivered.filter((mail) => mail.text.includes('Le reste de votre commande est en route'));
+    expect(wholeOrder.length + partOnly.length).toBe(2);
+    expect(wholeOrder.length).toBeGreaterThanOrEqual(1);
+    for (const mail of partOnly) expect(mail.subject).toBe(`Colis : un colis de votre commande ${orderId} a été livré`);
+  });
+
   it('recording a milestone twice and draining twice sends one mail (a retried activity, a replayed workflow)', async () => {
     const email = uniqueAddress('ada');
     const handle = await journey.placeOrder({ customer: customer(email, 'Ada Lovelace') });
