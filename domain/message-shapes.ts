@@ -261,6 +261,7 @@ export const SHIPMENT_MILESTONE_SIGNAL = shapeOf<ShipmentMilestone>(
     escalation_closed: milestone({ escalation: ESCALATION_VIEW }),
     ended: milestone({ stage: oneOf(FINAL_SHIPMENT_STAGES) }),
     repromised: milestone({ previousPromisedBy: dateTime, promisedBy: dateTime, reason: text(), wording: text() }),
+    address_answered: milestone({ taken: boolean }),
   }),
 );
 

@@ -18,7 +18,12 @@ export type ShipmentMilestone =
   | { kind: 'escalation_closed'; shipmentId: string; escalation: EscalationView }
   | { kind: 'ended'; shipmentId: string; stage: FinalShipmentStage }
   /** The journey learnt the promise was at risk and moved it (activities/repromise.ts); the intake promise is kept. */
-  | { kind: 'repromised'; shipmentId: string; previousPromisedBy: string; promisedBy: string; reason: string; wording: string };
+  | { kind: 'repromised'; shipmentId: string; previousPromisedBy: string; promisedBy: string; reason: string; wording: string }
+  /**
+   * Whether the order's address change reached the parcel (`taken`), or the carrier had it first and it travels to the
+   * address it was labelled for: the order's `changeAddress` waits for this answer from each shipment it told.
+   */
+  | { kind: 'address_answered'; shipmentId: string; taken: boolean };
 
 export type OrderMilestone =
   /** Stock is reserved and the shipments are planned: what was promised will ship. */
@@ -40,4 +45,5 @@ export const MILESTONES_FOR_THE_ORDER: ReadonlySet<ShipmentMilestone['kind']> = 
   'escalated',
   'escalation_closed',
   'repromised',
+  'address_answered',
 ]);

@@ -327,10 +327,14 @@ describe('the message shapes the workflows check without zod', () => {
         reason: 'stall',
         wording: 'held up',
       },
+      { kind: 'address_answered', shipmentId: 'ORD-1-S1', taken: false },
     ];
     for (const m of milestones) expect(SHIPMENT_MILESTONE_SIGNAL(m, '')).toBeUndefined();
     expect(SHIPMENT_MILESTONE_SIGNAL(undefined, '')).toBe(
-      'kind: expected one of "booked", "dispatched", "out_for_delivery", "delivered", "escalated", "escalation_closed", "ended", "repromised"',
+      'kind: expected one of "booked", "dispatched", "out_for_delivery", "delivered", "escalated", "escalation_closed", "ended", "repromised", "address_answered"',
+    );
+    expect(SHIPMENT_MILESTONE_SIGNAL({ kind: 'address_answered', shipmentId: 'ORD-1-S1', taken: 'no' }, '')).toBe(
+      'taken: expected true or false',
     );
     expect(SHIPMENT_MILESTONE_SIGNAL({ kind: 'escalated', shipmentId: 'ORD-1-S1' }, '')).toBe(
       'escalation: expected an object, got undefined',

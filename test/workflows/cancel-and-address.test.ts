@@ -270,6 +270,129 @@ describe('cancel and address change, validated against where the order is', () =
     expect(after.onHand).toBe(before.onHand - held);
   });
 
+  /** The order's address change, sent and taken (the order shows the new address); its answer, or its refusal, later. */
+  async function addressChangeTaken(handle: OrderHandle): Promise<{ answer: Promise<string> }> {
+    const answer = rejectionOf(
+      Promise.race([
+        handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] }),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer to the address change within 30 s')), 30_000)),
+      ]),
+    );
+    await until(
+      journey,
+      'the order to take the address change',
+      () => orderView(handle),
+      (o) => o.shipTo.city === NEW_ADDRESS.city,
+      { stepMs: 0 },
+    );
+    return { answer };
+  }
+
+  it('an address change overtaken by the carrier is refused, and the order, its row and its view keep the address the parcel travels to', async () => {
+    const { handle, shipmentId, trackingNumber, scan } = await labelledParcel();
+    let change: Promise<string> | undefined;
+    // The carrier's first scan is being written by the shipment when the order, not told yet, takes the address change.
+    await whileShipmentWrites(
+      shipmentId,
+      () => scan('in_transit'),
+      async () => {
+        change = (await addressChangeTaken(handle)).answer;
+      },
+    );
+
+    expect(await change).toMatch(
+      new RegExp(
+        `the address of order ${orderIdOf(handle)} did not change: shipment ${shipmentId} reached the carrier before the address change did and travels to Lyon, FR`,
+      ),
+    );
+    const view = await orderView(handle);
+    expect(view.shipTo.city).toBe('Lyon');
+    expect(view.timeline.map((e) => e.label)).toEqual(
+      expect.arrayContaining(['shipping address changed', 'address change overtaken by the carrier']),
+    );
+    const order = await journey.database.db.order.findUniqueOrThrow({
+      where: { id: orderIdOf(handle) },
+      include: { shippingAddress: true },
+    });
+    expect(order.shippingAddress.city).toBe('Lyon');
+    // The parcel goes on under its one label, to the address it was labelled for.
+    expect(await labelsOf(orderIdOf(handle))).toEqual([expect.objectContaining({ attempt: 1, status: 'purchased', trackingNumber })]);
+    expect(labelDestination(journey, trackingNumber)?.city).toBe('Lyon');
+    // Refused for what it is now, not "already changing".
+    expect(await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] }))).toMatch(
+      /already with the carrier/,
+    );
+
+    await scan('delivered');
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const ended = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shippingAddress: true } });
+    expect(ended.shippingAddress.city).toBe('Lyon');
+  });
+
+  it('an address change overtaken for one shipment of a split order: the other takes it, and the refusal names the one that did not', async () => {
+    const handle = await journey.placeOrder({
+      shipTo: recipient('Ada Lovelace [scenario:stall]'),
+      lines: [
+        { sku: 'BOOK-COOK-XL', quantity: 1 },
+        { sku: 'TEA-GREEN-100G', quantity: 2 },
+      ],
+    });
+    const orderId = orderIdOf(handle);
+    const [first, second] = [firstShipmentId(handle), ids.shipmentId(orderId, 2)];
+    const booked = await untilShipmentStage(journey, first, ['label_created']);
+    const secondBooked = await untilShipmentStage(journey, second, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    const scanFirst = async (status: 'in_transit' | 'delivered') =>
+      journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(first)).signal(trackingEventsSignal, {
+        source: 'webhook',
+        events: [
+          {
+            carrierCode: carrier,
+            eventId: `${first}-race-${status}`,
+            trackingNumber: booked.trackingNumber ?? '',
+            statusCode: CARRIER_STATUS_CODES[carrier][status],
+            occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+          },
+        ],
+      });
+    let change: Promise<string> | undefined;
+    await whileShipmentWrites(
+      first,
+      () => scanFirst('in_transit'),
+      async () => {
+        change = (await addressChangeTaken(handle)).answer;
+      },
+    );
+
+    expect(await change).toMatch(
+      new RegExp(
+        `the address of order ${orderId} changed for shipment ${second} only: shipment ${first} reached the carrier before the address change did and travels to Lyon, FR`,
+      ),
+    );
+    const view = await orderView(handle);
+    expect(view.shipTo.city).toBe('Bordeaux');
+    expect(view.timeline.map((e) => e.label)).toContain('address change overtaken by the carrier');
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId }, include: { shippingAddress: true } });
+    expect(order.shippingAddress.city).toBe('Bordeaux');
+    // The shipment still in the warehouse is re-labelled to the new address; the collected one keeps its label.
+    const relabelled = await until(
+      journey,
+      'the second shipment to be re-labelled',
+      () => journey.database.db.label.findMany({ where: { shipmentId: second }, orderBy: { attempt: 'asc' } }),
+      (labels) => labels.some((l) => l.attempt === 2 && l.status === 'purchased'),
+    );
+    expect(relabelled[0]).toMatchObject({ status: 'voided', trackingNumber: secondBooked.trackingNumber });
+    expect(labelDestination(journey, relabelled[1]!.trackingNumber)?.city).toBe('Bordeaux');
+    const firstLabels = await journey.database.db.label.findMany({ where: { shipmentId: first } });
+    expect(firstLabels).toEqual([expect.objectContaining({ attempt: 1, status: 'purchased' })]);
+    expect(labelDestination(journey, booked.trackingNumber ?? '')?.city).toBe('Lyon');
+    await scanFirst('delivered');
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => s.stage)).toEqual(['delivered', 'delivered']);
+  });
+
   it('an address change before booking books one label, to the new address', async () => {
     const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
     let handle: Awaited<ReturnType<typeof journey.placeOrder>> | undefined;

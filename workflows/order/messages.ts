@@ -2,6 +2,7 @@ import { condition, log, setHandler } from '@temporalio/workflow';
 import { isFinalOrderStage, isFinalShipmentStage, isWithCarrier, SHIPMENT_STAGE_WORDS } from '../../domain/lifecycle';
 import { CANCEL_ORDER_REQUEST, CHANGE_ADDRESS_REQUEST, RESTOCKED_SIGNAL, SHIPMENT_MILESTONE_SIGNAL } from '../../domain/message-shapes';
 import type { ShipmentMilestone } from '../../domain/milestones';
+import type { Address } from '../../domain/order';
 import { bookkeeping, summarised } from '../activity-options';
 import {
   cancelOrderUpdate,
@@ -59,6 +60,7 @@ export function answerMessages(o: OrderJourney): void {
   setHandler(
     changeAddressUpdate,
     async ({ shipTo }) => {
+      const before = { shipTo: o.shipTo, version: o.addressVersion };
       o.addressVersion += 1;
       await summarised(bookkeeping.changeShippingAddress, `Address version ${o.addressVersion}`, {
         orderId,
@@ -67,7 +69,20 @@ export function answerMessages(o: OrderJourney): void {
       });
       o.shipTo = shipTo;
       o.timeline.note('note', 'shipping address changed', `${shipTo.city}, ${shipTo.countryCode}`);
-      for (const [, child] of pendingChildren(o)) await child.signal(shipmentAddressChangedSignal, shipTo);
+      const told = pendingChildren(o);
+      // Answers are kept from here on: a shipment may answer before the last of its siblings is told.
+      o.addressAnswers = new Map();
+      for (const [, child] of told) await child.signal(shipmentAddressChangedSignal, shipTo);
+      // Asked only when a shipment was told: an address change before any shipment exists meets no marker.
+      if (told.length === 0 || !takesLater(LATER_PATCHES.addressOvertakenByCarrier)) {
+        o.addressAnswers = undefined;
+        return o.view();
+      }
+      await addressReachedTheParcels(
+        o,
+        told.map(([shipmentId]) => shipmentId),
+        before,
+      );
       return o.view();
     },
     {
@@ -75,6 +90,8 @@ export function answerMessages(o: OrderJourney): void {
         refuseMalformed(changeAddressUpdate.name, CHANGE_ADDRESS_REQUEST, request);
         const closed = closedRefusal(o, 'being cancelled');
         if (closed !== undefined) refuse(closed);
+        if (o.addressAnswers !== undefined)
+          refuse(`the address of order ${orderId} is already changing: try again once that change is answered`);
         const gone = withCarrier(o);
         if (gone.length > 0) {
           refuse(
@@ -84,6 +101,49 @@ export function answerMessages(o: OrderJourney): void {
       },
     },
   );
+}
+
+/**
+ * Waits for each shipment told of the address change to say whether it reached its parcel (shipment/tracking.ts), or to
+ * end. A parcel the carrier collected while the change was on its way (the order had not heard its `dispatched`
+ * milestone, so the validator took the change) travels to the address on its label: the order says so in its timeline
+ * and refuses the update's caller. When no parcel took the new address, the address it travels to is put back (the
+ * order's row points at its earlier version again, and the view shows it); when some did (a split order), the order
+ * keeps the new one, and names the shipment that did not take it.
+ */
+async function addressReachedTheParcels(
+  o: OrderJourney,
+  told: readonly string[],
+  before: { shipTo: Address; version: number },
+): Promise<void> {
+  const answers = o.addressAnswers ?? new Map<string, boolean>();
+  // A shipment that ended (or was terminated in Temporal) without answering has no parcel on its way to re-address.
+  const ended = (shipmentId: string) => {
+    const shipment = o.shipments.get(shipmentId);
+    return (shipment !== undefined && isFinalShipmentStage(shipment.stage)) || o.terminatedShipments.has(shipmentId);
+  };
+  await condition(() => told.every((shipmentId) => answers.has(shipmentId) || ended(shipmentId)));
+  o.addressAnswers = undefined;
+  const missed = told.filter((shipmentId) => answers.get(shipmentId) === false);
+  if (missed.length === 0) return;
+  const { orderId } = o.input;
+  const old = `${before.shipTo.city}, ${before.shipTo.countryCode}`;
+  const gone = `shipment ${missed.join(', ')} reached the carrier before the address change did and travels to ${old}`;
+  const reached = told.filter((shipmentId) => answers.get(shipmentId) === true);
+  let why: string;
+  if (reached.length === 0) {
+    await summarised(bookkeeping.changeShippingAddress, `Address version ${before.version} again`, {
+      orderId,
+      version: before.version,
+      address: before.shipTo,
+    });
+    o.shipTo = before.shipTo;
+    why = `the address of order ${orderId} did not change: ${gone} (ask the carrier to redirect it)`;
+  } else {
+    why = `the address of order ${orderId} changed for shipment ${reached.join(', ')} only: ${gone} ` + '(ask the carrier to redirect it)';
+  }
+  o.timeline.note('note', 'address change overtaken by the carrier', why);
+  refuse(why);
 }
 
 /**
@@ -175,6 +235,10 @@ async function heardFromShipment(o: OrderJourney, milestone: ShipmentMilestone):
         cancelOvertaken(o, shipment.shipmentId);
       break;
     }
+    case 'address_answered':
+      // Kept only while an address change waits for it (addressReachedTheParcels).
+      o.addressAnswers?.set(shipment.shipmentId, milestone.taken);
+      break;
     case 'escalated':
     case 'escalation_closed': {
       const i = shipment.escalations.findIndex((e) => e.escalationId === milestone.escalation.escalationId);

@@ -52,6 +52,11 @@ export class OrderJourney {
   cancelReason: string | undefined;
   /** Why the cancel in progress could not be honoured: a parcel reached the carrier before it (order/messages.ts). */
   cancelOvertaken: string | undefined;
+  /**
+   * While an address change waits to hear from the shipments it told (order/messages.ts): whether each one's parcel took
+   * it (patch address-overtaken-by-carrier). Undefined when no change is waiting.
+   */
+  addressAnswers: Map<string, boolean> | undefined;
   restocks = 0;
   shortages: LineShortage[] = [];
   held = 0;

@@ -46,6 +46,7 @@ export const LATER_PATCHES = {
   terminatedShipmentAwaited: 'terminated-shipment-awaited',
   cancelOvertakenByCarrier: 'cancel-overtaken-by-carrier',
   scansBeforeCancel: 'scans-before-cancel',
+  addressOvertakenByCarrier: 'address-overtaken-by-carrier',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -20,6 +20,7 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
   for (;;) {
     j.stopIfCancelled();
     j.takePendingAddress();
+    await j.answerAddress(true);
     await j.enterStage('rating', `Asking every carrier for rates (${why})`);
     const request: RateRequest = {
       shipmentId,

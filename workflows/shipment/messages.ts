@@ -7,6 +7,7 @@ import {
   trackingEventsSignal,
   warehouseAvailabilitySignal,
 } from '../definitions';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { guardedSignal } from '../shared/message-guards';
 import type { ShipmentJourney } from './shipment';
 
@@ -29,8 +30,15 @@ export function answerMessages(s: ShipmentJourney): void {
   guardedSignal(
     shipmentAddressChangedSignal,
     ADDRESS,
-    (address) => {
+    async (address) => {
       s.pendingAddress = address;
+      // Asked only when an address change arrives: an ordinary shipment never meets the marker.
+      if (!takesLater(LATER_PATCHES.addressOvertakenByCarrier)) return;
+      s.addressOwed = true;
+      // No label in hand: no carrier can hold the parcel, and it is booked to the new address — by the next booking, or,
+      // for a label being bought right now to the old one, by tracking's re-booking on its first turn (a pickup scan
+      // cannot come before the label it scans is even in hand).
+      if (s.label === undefined) await s.answerAddress(true);
     },
     dropped,
   );

@@ -71,6 +71,11 @@ export class ShipmentJourney {
   watch: TrackingWatch;
   cancelReason: string | undefined;
   pendingAddress: Address | undefined;
+  /**
+   * The order waits to hear whether its address change reached the parcel (patch address-overtaken-by-carrier): answered
+   * once, where the shipment decides (answerAddress). False in runs that never met the marker: they answer nothing.
+   */
+  addressOwed = false;
   /** Set when ops re-shipped the parcel: the order re-fulfils it as a replacement shipment. */
   replacement: ShipmentOutcome['reshipped'];
   private stageDetails = '';
@@ -255,6 +260,15 @@ export class ShipmentJourney {
     this.pendingAddress = undefined;
   }
 
+  /** Tells the order whether its address change reached the parcel, when it waits for the answer (addressOwed). */
+  async answerAddress(taken: boolean): Promise<void> {
+    if (!this.addressOwed) return;
+    this.addressOwed = false;
+    if (!taken)
+      this.timeline.note('note', 'address change overtaken by the carrier', 'the carrier had the parcel before the new address came');
+    await this.onMilestone({ kind: 'address_answered', shipmentId: this.input.shipmentId, taken });
+  }
+
   /** Before tracking there is nothing else to do: open the escalation and wait for ops (or a cancel). */
   async escalateAndWait(reason: EscalationReason, detail: string): Promise<EscalationDecision> {
     await this.escalations.raise(reason, detail);
@@ -279,6 +293,9 @@ export class ShipmentJourney {
     if (this.view.stage !== stage) await this.enterStage(stage, `Shipment ${SHIPMENT_STAGE_WORDS[stage].label}`);
     else if (this.unrecordedScans.length > 0) await this.recordStatus();
     await this.escalations.resolveByFacts(`the shipment ended ${SHIPMENT_STAGE_WORDS[stage].label}`);
+    // An address change that came after the carrier's last word: the parcel went where its label said. Other ends
+    // (cancelled, refunded) leave the order to learn from the outcome that the parcel is not travelling at all.
+    if (this.pendingAddress !== undefined && this.dispatched) await this.answerAddress(false);
     this.publishStatus();
     // The decision that ended the shipment may still be closing its escalation in the database.
     await condition(allHandlersFinished);

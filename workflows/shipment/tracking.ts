@@ -33,8 +33,9 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
     // The promise in force: a re-promise moves it (and the late deadline with it).
     const promisedByMs = Date.parse(j.view.promisedBy);
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > (j.input.historyEventsPerRun ?? HISTORY_EVENTS_PER_RUN))
-      await continueTracking(j);
+    // An address change the order waits to hear about is answered first: a fresh run would not carry it.
+    const longRun = info.continueAsNewSuggested || info.historyLength > (j.input.historyEventsPerRun ?? HISTORY_EVENTS_PER_RUN);
+    if (longRun && !j.addressOwed) await continueTracking(j);
     if (delivered(j)) return 'delivered';
     schedulePolls(j);
     const wakeAtMs = earliest(
@@ -59,12 +60,15 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       j.cancelReason = undefined; // too late: the order learns it from the dispatched milestone and refuses the cancel
     }
     if (j.pendingAddress !== undefined && !j.dispatched) {
+      await j.answerAddress(true);
       await voidLabel(j, 'address changed');
       j.takePendingAddress();
       await bookLabel(j, 'address changed');
       j.watch.stallBaseMs = Date.now();
       continue;
     }
+    // Too late: the carrier has the parcel, labelled for the address it had. The order, when it waits to hear, is told.
+    if (j.pendingAddress !== undefined) await j.answerAddress(false);
     j.pendingAddress = undefined;
     await absorbInbox(j);
     // A carrier polled as a safety net is asked again only once the scans stop (the fraction counts from the newest).
