@@ -237,6 +237,7 @@ export const ESCALATION_REASONS = [
   'no_pick_slot',
   'return_stuck',
   'return_late',
+  'left_after_cancel',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
@@ -267,7 +268,14 @@ export const ESCALATION_REASON_RULES: Readonly<Record<EscalationReason, ReasonRu
   // A return parcel that stopped moving or is late: keep waiting, refund without the goods, or close the return.
   return_stuck: { label: 'Return stuck', initialSeverity: 'medium', decisions: ['wait', 'refund', 'cancel'] },
   return_late: { label: 'Return late', initialSeverity: 'low', decisions: ['wait', 'refund', 'cancel'] },
+  // A parcel cancelled before its pickup scan that the carrier scanned after all (api/services/left-after-cancel.ts): no
+  // workflow follows it. Ops recall or intercept it with the carrier and close it `cancel` (it comes back as a carrier
+  // return), or let it be delivered (`wait`). Answered in the database (api/services/escalation-answers.ts).
+  left_after_cancel: { label: 'Left after cancel', initialSeverity: 'high', decisions: ['wait', 'cancel'] },
 };
+
+/** Escalations no workflow follows: opened by the API for a journey already ended, answered in the database. */
+export const ANSWERED_IN_THE_DATABASE: ReadonlySet<EscalationReason> = new Set(['left_after_cancel']);
 
 export const DECISIONS_BY_REASON: Readonly<Record<EscalationReason, readonly EscalationDecision[]>> = Object.fromEntries(
   ESCALATION_REASONS.map((reason) => [reason, ESCALATION_REASON_RULES[reason].decisions]),

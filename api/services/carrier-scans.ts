@@ -15,6 +15,7 @@ import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
 import { receiveLateDelivery } from './found-parcels';
 import { receiveLateCarrierReturn } from './late-carrier-returns';
+import { receiveParcelLeftAfterCancel } from './left-after-cancel';
 
 /**
  * One carrier's pushed scans, whatever the webhook they came by (the simulator's, ShipEngine's), taken
@@ -26,7 +27,8 @@ import { receiveLateCarrierReturn } from './late-carrier-returns';
  * workflow no write; a return's, those of a voided label or an ended shipment, and a batch of several statuses (it may
  * pass through one and come back, which only the workflow's write tells the shop) are left to the workflow. A parcel
  * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts); one it
- * delivers after its shipment ended lost has its carrier claim settled (found-parcels.ts).
+ * delivers after its shipment ended lost has its carrier claim settled (found-parcels.ts); one whose shipment was cancelled
+ * before its pickup scan is taken back out of stock and escalated (left-after-cancel.ts).
  */
 
 export interface PushedScans {
@@ -168,6 +170,7 @@ async function signalShipment(
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     if (await receiveLateCarrierReturn(app, log, shipmentId, batch)) return true;
     if (await receiveLateDelivery(app, log, shipmentId, batch)) return true;
+    if (await receiveParcelLeftAfterCancel(app, log, shipmentId, batch)) return true;
     log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
     return false;
   }

@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../activities/db';
 import type { EscalationDecision, EscalationView } from '../../domain/journey';
-import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
+import { ANSWERED_IN_THE_DATABASE, DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import { ids } from '../../domain/ids';
 import { returnIds } from '../../domain/return-policy';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { ApiError, domainErrorTypeOf, notFound, toApiError, unavailable } from '../errors';
+import { escalationView } from './views';
 import { describeWorkflow, withinDeadline } from './workflows';
 
 /**
@@ -91,6 +92,7 @@ export async function answerEscalation(deps: AnswerDeps, request: AnswerRequest)
     : escalation.shipmentId
       ? ids.shipmentWorkflowId(escalation.shipmentId)
       : ids.orderWorkflowId(escalation.orderId);
+  if (ANSWERED_IN_THE_DATABASE.has(escalation.reason)) return answerInTheDatabase(db, request, workflowId);
   await claim(db, request);
   try {
     const view = await sendAnswer(deps, request, workflowId);
@@ -100,6 +102,30 @@ export async function answerEscalation(deps: AnswerDeps, request: AnswerRequest)
     await release(db, request);
     throw error;
   }
+}
+
+/**
+ * An escalation no workflow follows (the API opened it for a journey already ended: api/services/left-after-cancel.ts):
+ * claimed like any other, then closed in its row, where a workflow would have closed it.
+ */
+async function answerInTheDatabase(db: Db, request: AnswerRequest, workflowId: string): Promise<EscalationView & { workflowId: string }> {
+  await claim(db, request);
+  await db.escalation.updateMany({
+    where: { id: request.escalationId, status: 'open' },
+    data: {
+      status: 'resolved',
+      decision: request.decision,
+      resolvedBy: request.actor,
+      note: request.note ?? null,
+      resolvedAt: new Date(),
+    },
+  });
+  await db.escalationClaim.updateMany({
+    where: { escalationId: request.escalationId, actionId: request.actionId },
+    data: { appliedAt: new Date() },
+  });
+  const row = await db.escalation.findUniqueOrThrow({ where: { id: request.escalationId } });
+  return { ...escalationView(row), workflowId };
 }
 
 /** The update, once per escalation (its id is the escalation's), retried while the workflow has not learnt of the escalation yet. */
