@@ -71,10 +71,7 @@ export class ShipmentJourney {
   watch: TrackingWatch;
   cancelReason: string | undefined;
   pendingAddress: Address | undefined;
-  /**
-   * The order waits to hear whether its address change reached the parcel (patch address-overtaken-by-carrier): answered
-   * once, where the shipment decides (answerAddress). False in runs that never met the marker: they answer nothing.
-   */
+  /** The order waits to hear if its address change reached the parcel (answerAddress); never set before the patch. */
   addressOwed = false;
   /** Set when ops re-shipped the parcel: the order re-fulfils it as a replacement shipment. */
   replacement: ShipmentOutcome['reshipped'];
@@ -264,8 +261,7 @@ export class ShipmentJourney {
   async answerAddress(taken: boolean): Promise<void> {
     if (!this.addressOwed) return;
     this.addressOwed = false;
-    if (!taken)
-      this.timeline.note('note', 'address change overtaken by the carrier', 'the carrier had the parcel before the new address came');
+    if (!taken) this.timeline.note('note', 'address change overtaken by the carrier', 'the carrier had the parcel first');
     await this.onMilestone({ kind: 'address_answered', shipmentId: this.input.shipmentId, taken });
   }
 
