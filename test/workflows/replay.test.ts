@@ -11,6 +11,7 @@ import { CARRIER_STATUS_CODES, normaliseCarrierEvent, type SimulatedCarrierCode 
 import { setWarehouseAvailability } from '../../activities/reallocation';
 import {
   cancelOrderUpdate,
+  changeAddressUpdate,
   resolveEscalationUpdate,
   restockedSignal,
   trackingEventsSignal,
@@ -22,6 +23,7 @@ import { testDataConverter } from '../support/temporal';
 import { HISTORIES_ROOT, History, RECORD_HISTORIES, writeHistory } from './history-files';
 import {
   firstShipmentId,
+  NEW_ADDRESS,
   orderIdOf,
   recipient,
   shipmentView,
@@ -58,7 +60,9 @@ import {
  *                  `happy-path-slot-booked-by-shipment.*` / `split-slot-booked-by-shipment.*`, shipments that booked
  *                  their own pick slot before the order's plan booked it (recorded on ef9631e, never re-recorded);
  *                  `warehouse-down-moved.*` and `warehouse-down-up-again.*`, a shipment told its warehouse is down
- *                  while it waits for its slot: moved away, or staying because the warehouse is up again.
+ *                  while it waits for its slot: moved away, or staying because the warehouse is up again;
+ *                  `address-changed-after-booking.*`, an address change answered by the shipment
+ *                  ('address-overtaken-by-carrier').
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
@@ -108,6 +112,15 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
     await untilShipmentStage(journey, firstShipmentId(handle), ['label_created']);
     await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'recorded cancel' }] });
     await record('cancelled-after-booking', handle, [firstShipmentId(handle)]);
+  });
+
+  // The shipment answers with its address_answered milestone (patch 'address-overtaken-by-carrier'): recorded
+  // on the release that added it, so the patched branch replays too.
+  it('an address change after booking: the first label voided, the parcel sent to the new address', async () => {
+    const handle = await journey.placeOrder();
+    await untilShipmentStage(journey, firstShipmentId(handle), ['label_created']);
+    await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] });
+    await record('address-changed-after-booking', handle, [firstShipmentId(handle)]);
   });
 
   // histories/v2/stuck-reshipped.* were recorded before a re-ship re-fulfilled (a new label for the same
