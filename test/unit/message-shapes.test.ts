@@ -396,8 +396,10 @@ describe('the recorded histories', () => {
       }
     }
     expect(Object.keys(seen).sort()).toEqual([
+      'addressChanged',
       'cancel',
       'cancelShipment',
+      'changeAddress',
       'inspect',
       'resolveEscalation',
       'restocked',
