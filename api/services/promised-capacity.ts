@@ -39,12 +39,17 @@ export class PromisedCapacity {
     if (pickDays.length > 0 && !this.closed) this.timer ??= setTimeout(() => void this.flush(), this.flushEveryMs);
   }
 
-  /** Writes what is pending in one statement (rows in key order, so two API processes never deadlock). */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => {
+  /**
+   * Writes what is pending now in one statement (rows in key order, so two API processes never deadlock). A write
+   * under way carries only what was pending when it began: what was added since waits for it, then goes in the next.
+   */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    this.flushing = this.write().finally(() => {
       this.flushing = undefined;
     });
-    return this.flushing;
+    await this.flushing;
   }
 
   async close(): Promise<void> {
