@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
@@ -49,6 +49,12 @@ const commands = {
       console.log('[bootstrap] type-checking (tsc -p tsconfig.json)');
       const typecheck = run(bin('tsc'), ['-p', join(root, 'tsconfig.json')]);
       if (typecheck !== 0) return typecheck;
+      // Chromium for the browser tests, before any test runs: installed by apt in the middle of the suite, it took the
+      // CPU from the time-skipping servers of the files running then, and one of their workflows stalled. A machine
+      // where it cannot be installed goes on: the browser tests say what to do.
+      const chromium = join(root, 'test', 'support', 'chromium.ts');
+      const ensure = `import(${JSON.stringify(pathToFileURL(chromium).href)}).then((m) => m.ensureChromium())`;
+      if (run(process.execPath, ['--import', 'tsx', '-e', ensure]) !== 0) console.log('[bootstrap] going on without Chromium');
     }
     return run(bin('vitest'), ['run', ...rest]);
   },
