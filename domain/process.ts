@@ -87,14 +87,16 @@ export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = SHIPMENT_
 const EARLIEST_WINDOW_EDGE_MS = Date.parse('0001-01-01T00:00:00Z');
 const LATEST_WINDOW_EDGE_MS = Date.parse('9999-12-31T23:59:59.999Z');
 
+/** Whether PostgreSQL stores this instant (years 1 to 9999 in UTC): anything else reaches the database as a 500. */
+export const isStorableInstant = (ms: number): boolean => ms >= EARLIEST_WINDOW_EDGE_MS && ms <= LATEST_WINDOW_EDGE_MS;
+
+/** A window's start `spanMs` before its end, never before year 1 (a `to` alone in year 1 would start in year 0). */
+export const windowStartBefore = (to: Date, spanMs: number): Date => new Date(Math.max(EARLIEST_WINDOW_EDGE_MS, to.getTime() - spanMs));
+
 /** `from`/`to` of a reporting window. An edge outside the years 1–9999 would reach the database as a 500, not a 400. */
-export const WindowEdgeSchema = z.iso.datetime({ offset: true }).refine(
-  (iso) => {
-    const at = Date.parse(iso);
-    return at >= EARLIEST_WINDOW_EDGE_MS && at <= LATEST_WINDOW_EDGE_MS;
-  },
-  { message: 'is outside the years 0001 to 9999 (UTC)' },
-);
+export const WindowEdgeSchema = z.iso
+  .datetime({ offset: true })
+  .refine((iso) => isStorableInstant(Date.parse(iso)), { message: 'is outside the years 0001 to 9999 (UTC)' });
 
 /** A window's edges in order: `from` before `to`; `from` alone runs to now, so it must be in the past. */
 export function checkWindowEdges(q: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -127,7 +129,7 @@ export interface ProcessWindow {
 export function resolveWindow(query: ProcessWindowQuery, now: Date): ProcessWindow {
   if (query.from || query.to) {
     const to = query.to ? new Date(query.to) : now;
-    const from = query.from ? new Date(query.from) : new Date(to.getTime() - WINDOW_MS.day);
+    const from = query.from ? new Date(query.from) : windowStartBefore(to, WINDOW_MS.day);
     return { from, to, label: `${from.toISOString()} – ${to.toISOString()}` };
   }
   const window = query.window ?? 'day';
