@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EARLIEST_STORABLE_MS, isStorableInstant } from './clock';
 import { ORDER_STATUS_CHART_NODE, SHIPMENT_STATUS_CHART_NODE } from './lifecycle';
 import { PromiseKeepingSchema } from './promise-keeping';
 
@@ -83,15 +84,8 @@ export const PROCESS_EDGES: readonly (readonly [string, string])[] = [
 export const ORDER_STATUS_STAGE: Readonly<Record<string, string>> = ORDER_STATUS_CHART_NODE;
 export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = SHIPMENT_STATUS_CHART_NODE;
 
-/** The instants PostgreSQL stores and ISO 8601 writes with four digits: years 1 to 9999 in UTC. */
-const EARLIEST_WINDOW_EDGE_MS = Date.parse('0001-01-01T00:00:00Z');
-const LATEST_WINDOW_EDGE_MS = Date.parse('9999-12-31T23:59:59.999Z');
-
-/** Whether PostgreSQL stores this instant (years 1 to 9999 in UTC): anything else reaches the database as a 500. */
-export const isStorableInstant = (ms: number): boolean => ms >= EARLIEST_WINDOW_EDGE_MS && ms <= LATEST_WINDOW_EDGE_MS;
-
 /** A window's start `spanMs` before its end, never before year 1 (a `to` alone in year 1 would start in year 0). */
-export const windowStartBefore = (to: Date, spanMs: number): Date => new Date(Math.max(EARLIEST_WINDOW_EDGE_MS, to.getTime() - spanMs));
+export const windowStartBefore = (to: Date, spanMs: number): Date => new Date(Math.max(EARLIEST_STORABLE_MS, to.getTime() - spanMs));
 
 /** `from`/`to` of a reporting window. An edge outside the years 1–9999 would reach the database as a 500, not a 400. */
 export const WindowEdgeSchema = z.iso

@@ -1,4 +1,4 @@
-import { isStorableInstant } from '../../domain/process';
+import { isStorableInstant } from '../../domain/clock';
 import { ApiError } from '../errors';
 
 /** The ids a page ends on (orders, escalations) are letters, digits, "_" and "-"; the cursor's own length bounds theirs. */
