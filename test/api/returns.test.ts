@@ -186,6 +186,36 @@ describe('POST /returns/{id}/inspection', () => {
   });
 });
 
+describe('an inspection of a return already inspected', () => {
+  it('answers the same inspection with the settled return, and another one with a 409 saying what was recorded, changing nothing', async () => {
+    const orderId = await deliveredOrder();
+    const returnId = (await startReturn(KEYS.ops, orderId, MUG)).json().returnId as string;
+    // As the return's workflow leaves it once the warehouse restocked the mug.
+    await h.db.return.update({
+      where: { id: returnId },
+      data: {
+        status: 'completed',
+        inspectedAt: new Date(),
+        refundCents: 1290,
+        lines: { updateMany: { where: {}, data: { restocked: 1, writtenOff: 0 } } },
+      },
+    });
+    const inspect = (restock: number) =>
+      h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/returns/${returnId}/inspection`,
+        payload: { lines: [{ lineNo: 1, restock, writeOff: 1 - restock }] },
+      });
+    const same = await inspect(1);
+    expect(same.statusCode, same.body).toBe(200);
+    expect(same.json().lines[0]).toMatchObject({ restocked: 1, writtenOff: 0 });
+    const other = expectErrorShape(await inspect(0), 409, 'order_state_conflict');
+    expect(other.message).toMatch(/already inspected/);
+    expect(other.details?.map((d) => d.path)).toEqual(['body.lines.0']);
+    expect((await h.db.returnLine.findMany({ where: { returnId } })).map((l) => [l.restocked, l.writtenOff])).toEqual([[1, 0]]);
+  });
+});
+
 describe('the inspection as an ops action', () => {
   it('is made by the calling key: an inspectedBy in the body is refused (400 naming it), and nothing is recorded', async () => {
     const orderId = await deliveredOrder();
