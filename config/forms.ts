@@ -44,6 +44,16 @@ export const positiveInteger = z
   .transform(Number)
   .pipe(z.number().int().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
 
+/** Node fires a timer longer than 2^31-1 ms after 1 ms: a longer timeout would time every call out at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerMax = z.number().max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (about 24 days)`);
+
+/** A timeout or wait in whole milliseconds that a Node timer keeps. */
+export const timeoutMs = positiveInteger.pipe(timerMax);
+
+/** A wait in milliseconds, fractions allowed, that a Node timer keeps. */
+export const waitMs = positiveNumber.pipe(timerMax);
+
 /** 0 or more, where 0 means "off". */
 export const wholeNumber = z
   .string()

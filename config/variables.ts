@@ -21,6 +21,8 @@ import {
   postgresUrl,
   probability,
   secret,
+  timeoutMs,
+  waitMs,
   wholeNumber,
   withDefault,
 } from './forms';
@@ -306,7 +308,7 @@ export const VARIABLES = {
       "each warehouse's ShipEngine warehouse (its ship-from address); required with `COLIS_SHIPENGINE_CARRIERS`; a warehouse without one gets no ShipEngine rates",
   }),
   COLIS_SHIPENGINE_TIMEOUT_MS: variable({
-    schema: withDefault(positiveInteger, 15_000),
+    schema: withDefault(timeoutMs, 15_000),
     form: 'a whole number of milliseconds, e.g. 15000',
     default: '`15000`',
     meaning: 'how long one ShipEngine call may take before it counts as a (retried) timeout',
@@ -390,7 +392,7 @@ export const VARIABLES = {
     secret: true,
   }),
   COLIS_WEBHOOK_TIMEOUT_MS: variable({
-    schema: withDefault(positiveInteger, 10_000),
+    schema: withDefault(timeoutMs, 10_000),
     form: 'a whole number of milliseconds',
     default: '`10000`',
     meaning: 'how long a shop endpoint may take to answer a webhook before the attempt counts as failed',
@@ -450,13 +452,13 @@ export const VARIABLES = {
     meaning: 'largest request body the API reads',
   }),
   COLIS_WORKFLOW_CALL_TIMEOUT_MS: variable({
-    schema: withDefault(positiveInteger, 10_000),
+    schema: withDefault(timeoutMs, 10_000),
     form: 'a whole number of milliseconds, e.g. 10000',
     default: '`10000`',
     meaning: 'how long an API query or update waits for a workflow (no worker, stuck task) before answering 503',
   }),
   COLIS_INTAKE_START_WAIT_MS: variable({
-    schema: withDefault(positiveNumber, 25),
+    schema: withDefault(waitMs, 25),
     form: 'a positive number of milliseconds, e.g. 25',
     default: '`25`',
     meaning:

@@ -73,11 +73,20 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_SIMULATOR_SCRIPT', '{"bycarrier":{}}', /bycarrier/],
     ['COLIS_API_KEYS', 'shop:intake:short', /shorter than 16/],
     ['COLIS_CARRIER_SECRET_SWIFTPOST', 'short', /16/],
+    // Node fires a timer longer than 2^31-1 ms at once: a "very long" timeout would time every call out after 1 ms.
+    ['COLIS_WEBHOOK_TIMEOUT_MS', '3000000000', /\(must be at most 2147483647 ms/],
+    ['COLIS_SHIPENGINE_TIMEOUT_MS', '99999999999', /\(must be at most 2147483647 ms/],
+    ['COLIS_WORKFLOW_CALL_TIMEOUT_MS', '9007199254740991', /\(must be at most 2147483647 ms/],
+    ['COLIS_INTAKE_START_WAIT_MS', '2147483647.5', /\(must be at most 2147483647 ms/],
   ])('refuses %s=%s', (variable, value, why) => {
     const message = refusal({ [variable]: value });
     expect(message.startsWith(`${variable}=`)).toBe(true);
     expect(message).toMatch(why);
     expect(message).not.toContain('\n');
+  });
+
+  it('takes the longest timeout a Node timer keeps', () => {
+    expect(loadConfig({ COLIS_WEBHOOK_TIMEOUT_MS: '2147483647' }).COLIS_WEBHOOK_TIMEOUT_MS).toBe(2_147_483_647);
   });
 
   it('never echoes a secret value', () => {
