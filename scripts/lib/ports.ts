@@ -25,3 +25,22 @@ export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
     server.listen(port, host, () => server.close(() => resolve(false)));
   });
 }
+
+/** A port this instance would listen on, with the variable that names it. */
+export interface WantedPort {
+  variable: string;
+  port: number;
+  host: string;
+}
+
+/**
+ * Two variables naming one port (COLIS_API_PORT=5433 beside the embedded PostgreSQL's): each is free before the start,
+ * so only the second listener would find out, after the first had started. Named before anything starts instead.
+ */
+export function portClash(wanted: readonly WantedPort[]): string | undefined {
+  for (const [i, first] of wanted.entries()) {
+    const second = wanted.slice(i + 1).find((other) => other.port === first.port);
+    if (second) return `${first.variable} and ${second.variable} both name port ${first.port}; set one of them to another port`;
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/ports';
 import { baseEnv, runEntry } from '../support/entry-points';
 
 /**
@@ -43,6 +44,37 @@ describe('a bad configuration value stops start-up before anything starts', () =
     expect(readdirSync(dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('two variables naming one port', () => {
+  it('stop npm start before anything starts, naming both (the second would otherwise fail after the first had started)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-port-clash-'));
+    try {
+      const pgPort = String(await freePort());
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          COLIS_PG_PORT: pgPort,
+          COLIS_API_PORT: pgPort,
+          TEMPORAL_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
+          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+        }),
+        60_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `npm start: failed to start: COLIS_PG_PORT and COLIS_API_PORT both name port ${pgPort}; set one of them to another port`,
+      );
+      expect(existsSync(join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(join(dir, 'colis.lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
