@@ -23,7 +23,7 @@ import { Lifecycle, StartInterrupted } from './lib/lifecycle';
 import { logLine } from './lib/log';
 import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
-import { portClash, portInUse, type WantedPort } from './lib/ports';
+import { listenProblem, portClash, type WantedPort } from './lib/ports';
 import { startPostgres, stopLeftoverPostgres } from './postgres';
 import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
@@ -80,13 +80,14 @@ function withTools(configured: Configured, lock: InstanceLock): Plan {
 /** The ports this instance will listen on must be free and distinct: a port in use or named twice is named with its variables, before anything starts. */
 async function checkPorts({ config, target }: Plan): Promise<void> {
   const wanted: WantedPort[] = [];
-  const want = (variable: string, port: number, host = '127.0.0.1') => wanted.push({ variable, port, host });
+  const want = (variable: string, port: number, host = '127.0.0.1', hostVariable?: string) =>
+    wanted.push({ variable, port, host, ...(hostVariable ? { hostVariable } : {}) });
   if (!config.DATABASE_URL) want('COLIS_PG_PORT', config.COLIS_PG_PORT);
   if (target.embedded) {
     want('TEMPORAL_PORT', config.TEMPORAL_PORT);
     want('TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT);
   }
-  if (config.COLIS_API_PORT !== 0) want('COLIS_API_PORT', config.COLIS_API_PORT, config.COLIS_API_HOST);
+  if (config.COLIS_API_PORT !== 0) want('COLIS_API_PORT', config.COLIS_API_PORT, config.COLIS_API_HOST, 'COLIS_API_HOST');
   if (!config.COLIS_SMTP_URL) {
     want('COLIS_MAILDEV_SMTP_PORT', config.COLIS_MAILDEV_SMTP_PORT);
     want('COLIS_MAILDEV_WEB_PORT', config.COLIS_MAILDEV_WEB_PORT);
@@ -95,10 +96,17 @@ async function checkPorts({ config, target }: Plan): Promise<void> {
   want('COLIS_TEMPORAL_METRICS_ADDRESS', Number(metrics.slice(metrics.lastIndexOf(':') + 1)), metrics.slice(0, metrics.lastIndexOf(':')));
   const clash = portClash(wanted);
   if (clash) throw new Error(clash);
-  for (const { variable, port, host } of wanted) {
-    if (await portInUse(port, host)) {
+  for (const { variable, port, host, hostVariable } of wanted) {
+    const problem = await listenProblem(port, host);
+    if (problem === 'in use') {
       throw new Error(
         `port ${port} on ${host} (${variable}) is already in use by another program; stop it or set ${variable} to a free port`,
+      );
+    }
+    if (problem !== undefined) {
+      const named = hostVariable ? `${hostVariable}, ${variable}` : variable;
+      throw new Error(
+        `cannot listen on ${host} port ${port} (${named}): ${problem}; set ${hostVariable ?? variable} to an address of this machine`,
       );
     }
   }

@@ -17,12 +17,22 @@ export function freePort(): Promise<number> {
 }
 
 /** Whether something already listens on host:port (a bind attempt fails), checked before a service is started there. */
-export function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+export async function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return (await listenProblem(port, host)) === 'in use';
+}
+
+/**
+ * Why nothing could listen on host:port now: `in use` (another program has it), or the bind's error code when the host
+ * is no address of this machine (EADDRNOTAVAIL, ENOTFOUND); undefined when the port is free.
+ */
+export function listenProblem(port: number, host = '127.0.0.1'): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES'));
-    server.listen(port, host, () => server.close(() => resolve(false)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'in use' : (error.code ?? error.message)),
+    );
+    server.listen(port, host, () => server.close(() => resolve(undefined)));
   });
 }
 
@@ -31,6 +41,8 @@ export interface WantedPort {
   variable: string;
   port: number;
   host: string;
+  /** The variable that names the host, when another one does (COLIS_API_HOST). */
+  hostVariable?: string;
 }
 
 /**

@@ -78,6 +78,39 @@ describe('two variables naming one port', () => {
   });
 });
 
+describe('a host this machine cannot listen on', () => {
+  it('stops npm start before anything starts, naming the variable (was: everything started, then the API died)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-bad-host-'));
+    try {
+      const apiPort = await freePort();
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          // TEST-NET-1: an address no interface here has.
+          COLIS_API_HOST: '192.0.2.1',
+          COLIS_API_PORT: String(apiPort),
+          COLIS_PG_PORT: String(await freePort()),
+          TEMPORAL_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
+          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+        }),
+        60_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `npm start: failed to start: cannot listen on 192.0.2.1 port ${apiPort} (COLIS_API_HOST, COLIS_API_PORT): EADDRNOTAVAIL; ` +
+          'set COLIS_API_HOST to an address of this machine',
+      );
+      expect(existsSync(join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a second start refuses before it provisions anything', () => {
   it('names the running instance even when this one could not find its Temporal CLI (which it would download)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-second-start-'));
