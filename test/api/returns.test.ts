@@ -146,6 +146,23 @@ describe('POST /orders/{id}/returns', () => {
     expect(await returnsOf(orderId)).toBe(0);
   });
 
+  it('a cancelled order, an undelivered line and a closed window are 409s naming the line, and store nothing', async () => {
+    const cancelled = await insertOrder(h.db, { submittedBy: KEYS.intake.name, status: 'cancelled' });
+    await h.db.order.update({ where: { id: cancelled }, data: { shopId: KEYS.intake.name } });
+    const refused = expectErrorShape(await startReturn(KEYS.intake, cancelled, MUG), 409, 'order_state_conflict');
+    expect(refused.message).toMatch(/cancelled/);
+    expect(refused.details?.map((d) => d.path)).toEqual(['body.lines.0.sku']);
+    const inTransit = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+    await insertShipment(h.db, inTransit);
+    await h.db.order.update({ where: { id: inTransit }, data: { shopId: KEYS.intake.name } });
+    const undelivered = expectErrorShape(await startReturn(KEYS.intake, inTransit, MUG), 409, 'order_state_conflict');
+    expect(undelivered.details).toEqual([{ path: 'body.lines.0.sku', message: 'not delivered yet' }]);
+    const old = await deliveredOrder(400);
+    const closed = expectErrorShape(await startReturn(KEYS.intake, old, MUG), 409, 'return_window_closed');
+    expect(closed.details?.map((d) => d.path)).toEqual(['body.lines.0.sku']);
+    expect((await returnsOf(cancelled)) + (await returnsOf(inTransit)) + (await returnsOf(old))).toBe(0);
+  });
+
   it('two returns at once for the last unit: exactly one is started, the other is told how many are left', async () => {
     const orderId = await deliveredOrder();
     const answers = await Promise.all([startReturn(KEYS.intake, orderId, MUG), startReturn(KEYS.ops, orderId, MUG)]);
