@@ -111,6 +111,34 @@ describe('a host this machine cannot listen on', () => {
   });
 });
 
+describe('a service the configuration names that does not answer', () => {
+  it.each([
+    ['api/main.ts', 'colis api'],
+    ['worker/main.ts', 'colis worker'],
+  ])('%s ends with one line naming TEMPORAL_ADDRESS, not a stack trace', async (entry, program) => {
+    const port = await freePort();
+    const result = await runEntry(
+      entry,
+      baseEnv({
+        COLIS_DATA_DIR: dataDir,
+        DATABASE_URL: 'postgresql://u:p@127.0.0.1:1/x',
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        COLIS_API_PORT: '0',
+      }),
+      90_000,
+    );
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${program}: cannot reach Temporal at 127\\.0\\.0\\.1:${port} namespace default \\(plaintext\\) \\(TEMPORAL_ADDRESS\\): `,
+      ),
+    );
+    expect(result.stderr).not.toContain('    at ');
+  });
+});
+
 describe('a second start refuses before it provisions anything', () => {
   it('names the running instance even when this one could not find its Temporal CLI (which it would download)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-second-start-'));
