@@ -54,6 +54,15 @@ export const timeoutMs = positiveInteger.pipe(timerMax);
 /** A wait in milliseconds, fractions allowed, that a Node timer keeps. */
 export const waitMs = positiveNumber.pipe(timerMax);
 
+/**
+ * Business seconds per real second: 1 is real time, a demo runs 1440 (a day a minute). Below 1 a business wait outgrows
+ * the timers Temporal takes; far above a day a second, the business calendar leaves the years PostgreSQL stores within
+ * days of running.
+ */
+export const timeScale = positiveNumber.pipe(
+  z.number().min(1, 'must be at least 1 (real time)').max(86_400, 'must be at most 86400 (a business day per real second)'),
+);
+
 /** 0 or more, where 0 means "off". */
 export const wholeNumber = z
   .string()

@@ -22,6 +22,7 @@ import {
   probability,
   secret,
   timeoutMs,
+  timeScale,
   waitMs,
   wholeNumber,
   withDefault,
@@ -237,8 +238,8 @@ export const VARIABLES = {
     secret: true,
   }),
   COLIS_TIME_SCALE: variable({
-    schema: withDefault(positiveNumber, 1),
-    form: 'a positive number of business seconds per real second, e.g. 1440',
+    schema: withDefault(timeScale, 1),
+    form: 'a number of business seconds per real second from 1 to 86400, e.g. 1440',
     default: '`1440` under `npm start`, else `1`',
     meaning: 'business seconds per real second',
   }),

@@ -47,7 +47,7 @@ describe('configuration, parsed once from the environment', () => {
   it('refuses a bad value in one line naming the variable, the value and the accepted form', () => {
     const message = refusal({ COLIS_TIME_SCALE: 'fast' });
     expect(message).toBe(
-      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a positive number of business seconds per real second, e.g. 1440',
+      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a number of business seconds per real second from 1 to 86400, e.g. 1440',
     );
     expect(message).not.toContain('\n');
   });
@@ -73,6 +73,10 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_SIMULATOR_SCRIPT', '{"bycarrier":{}}', /bycarrier/],
     ['COLIS_API_KEYS', 'shop:intake:short', /shorter than 16/],
     ['COLIS_CARRIER_SECRET_SWIFTPOST', 'short', /16/],
+    // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above 86400 its
+    // calendar leaves the years PostgreSQL stores within days of running.
+    ['COLIS_TIME_SCALE', '0.0000001', /\(must be at least 1 \(real time\)\)/],
+    ['COLIS_TIME_SCALE', '999999999999999', /\(must be at most 86400 \(a business day per real second\)\)/],
     // Node fires a timer longer than 2^31-1 ms at once: a "very long" timeout would time every call out after 1 ms.
     ['COLIS_WEBHOOK_TIMEOUT_MS', '3000000000', /\(must be at most 2147483647 ms/],
     ['COLIS_SHIPENGINE_TIMEOUT_MS', '99999999999', /\(must be at most 2147483647 ms/],
