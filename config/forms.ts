@@ -83,6 +83,20 @@ export const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => 
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
 
+/**
+ * An http(s) URL that Colis joins paths to (`${COLIS_PUBLIC_URL}/track/…`, `${COLIS_TEMPORAL_UI_URL}/namespaces/…`): a query
+ * or a fragment would swallow every path joined after it, and a user or password would be copied into every link (the
+ * public URL goes into customer mails).
+ */
+export const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'not an http(s) URL' })
+  .refine((value) => !/[?#]/.test(value), 'a base URL has no query (?) or fragment (#): paths are joined after it')
+  .refine((value) => {
+    const url = new URL(value);
+    return url.username === '' && url.password === '';
+  }, 'a base URL has no user or password')
+  .transform((value) => value.replace(/\/+$/, ''));
+
 /** Browser origins (scheme, host, port), from URLs separated by commas. */
 export const originsForm = z
   .string()

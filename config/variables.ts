@@ -5,6 +5,7 @@ import { apiKeysForm } from './api-keys';
 import { fxRatesForm } from './fx';
 import { payloadKeysForm } from './payload-keys';
 import {
+  baseUrl,
   boolean,
   host,
   hostPort,
@@ -218,7 +219,7 @@ export const VARIABLES = {
     meaning: 'the address the API binds',
   }),
   COLIS_PUBLIC_URL: variable({
-    schema: optional(httpUrl),
+    schema: optional(baseUrl),
     form: 'an http(s) URL',
     default: 'relative links',
     meaning: 'absolute base of the status and tracking URLs the API returns',
@@ -282,7 +283,7 @@ export const VARIABLES = {
     meaning: "keeps the simulated carriers' labels across restarts",
   }),
   COLIS_SHIPENGINE_API_URL: variable({
-    schema: withDefault(httpUrl, 'https://api.shipengine.com'),
+    schema: withDefault(baseUrl, 'https://api.shipengine.com'),
     form: 'an http(s) URL',
     default: '`https://api.shipengine.com`',
     meaning: "ShipEngine's API (v1), for the carriers in `COLIS_SHIPENGINE_CARRIERS`",
@@ -399,7 +400,7 @@ export const VARIABLES = {
     meaning: 'how long a shop endpoint may take to answer a webhook before the attempt counts as failed',
   }),
   COLIS_TEMPORAL_UI_URL: variable({
-    schema: optional(httpUrl),
+    schema: optional(baseUrl),
     form: 'an http(s) URL',
     default: "the dev server's UI",
     meaning: 'base of the Web UI links the API returns',
@@ -531,7 +532,7 @@ export const VARIABLES = {
     meaning: "where the API's `/metrics` reads the workers' metrics",
   }),
   COLIS_API_URL: variable({
-    schema: withDefault(httpUrl, 'http://127.0.0.1:3000'),
+    schema: withDefault(baseUrl, 'http://127.0.0.1:3000'),
     form: 'an http(s) URL',
     default: '`http://127.0.0.1:3000`',
     meaning: '`npm run demo`: the API it places orders with',

@@ -73,6 +73,14 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_SIMULATOR_SCRIPT', '{"bycarrier":{}}', /bycarrier/],
     ['COLIS_API_KEYS', 'shop:intake:short', /shorter than 16/],
     ['COLIS_CARRIER_SECRET_SWIFTPOST', 'short', /16/],
+    // A base URL is joined with paths (`${COLIS_PUBLIC_URL}/track/…` in customer mails): a query or fragment would swallow
+    // them, credentials would be mailed to every customer.
+    ['COLIS_PUBLIC_URL', 'https://colis.example.com/?campaign=x', /\(a base URL has no query/],
+    ['COLIS_PUBLIC_URL', 'https://colis.example.com/#top', /\(a base URL has no query/],
+    ['COLIS_PUBLIC_URL', 'https://ops:hunter2@colis.example.com', /\(a base URL has no user or password\)/],
+    ['COLIS_TEMPORAL_UI_URL', 'http://localhost:8233/?x=1', /\(a base URL has no query/],
+    ['COLIS_SHIPENGINE_API_URL', 'https://api.shipengine.com?x', /\(a base URL has no query/],
+    ['COLIS_API_URL', 'http://127.0.0.1:3000/#', /\(a base URL has no query/],
     // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above 86400 its
     // calendar leaves the years PostgreSQL stores within days of running.
     ['COLIS_TIME_SCALE', '0.0000001', /\(must be at least 1 \(real time\)\)/],
@@ -87,6 +95,10 @@ describe('configuration, parsed once from the environment', () => {
     expect(message.startsWith(`${variable}=`)).toBe(true);
     expect(message).toMatch(why);
     expect(message).not.toContain('\n');
+  });
+
+  it('takes a base URL with a path', () => {
+    expect(loadConfig({ COLIS_PUBLIC_URL: 'https://example.com/colis/' }).COLIS_PUBLIC_URL).toBe('https://example.com/colis');
   });
 
   it('takes the longest timeout a Node timer keeps', () => {
