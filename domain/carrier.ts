@@ -94,7 +94,10 @@ export const CarrierTrackingEventSchema = z.object({
   /** An instant PostgreSQL stores: a scan dated in year 0 would reach the database as a 500 (the webhook) or fail its write for ever (a signal). */
   occurredAt: z.iso
     .datetime({ offset: true })
-    .refine((iso) => isStorableInstant(Date.parse(iso)), { message: 'is outside the years 0001 to 9999 (UTC)' }),
+    // Only a date and time is judged: a malformed one is named once, by the format above.
+    .refine((iso) => Number.isNaN(Date.parse(iso)) || isStorableInstant(Date.parse(iso)), {
+      message: 'is outside the years 0001 to 9999 (UTC)',
+    }),
 });
 export type CarrierTrackingEvent = z.infer<typeof CarrierTrackingEventSchema>;
 
