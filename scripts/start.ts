@@ -8,7 +8,7 @@ import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notificat
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import type { Config } from '../config';
-import { exitWithError, loadConfigOrExit } from '../config/process';
+import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
 import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
@@ -139,7 +139,9 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     postgres.embedded ? `embedded PostgreSQL on 127.0.0.1:${config.COLIS_PG_PORT}, cluster in ${postgres.dataDir}` : 'using DATABASE_URL',
   );
   life.checkpoint();
-  const migrations = await applyMigrations(postgres.url);
+  const migrations = postgres.embedded
+    ? await applyMigrations(postgres.url)
+    : await startupStep('cannot reach PostgreSQL at DATABASE_URL', () => applyMigrations(postgres.url));
   logLine('postgres', `migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already applied`);
   const db = getDb(postgres.url, config.COLIS_DB_POOL);
   life.started('database pool', () => closeAllDbs());

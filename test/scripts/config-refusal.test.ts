@@ -139,6 +139,35 @@ describe('a service the configuration names that does not answer', () => {
   });
 });
 
+describe('a DATABASE_URL where no PostgreSQL answers', () => {
+  it('stops npm start with one line naming DATABASE_URL, never its password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-no-database-'));
+    try {
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          DATABASE_URL: 'postgresql://colis:hunter2-password@127.0.0.1:1/colis',
+          COLIS_API_PORT: String(await freePort()),
+          TEMPORAL_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
+          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+        }),
+        60_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'npm start: failed to start: cannot reach PostgreSQL at DATABASE_URL: connect ECONNREFUSED 127.0.0.1:1',
+      );
+      expect(result.stdout + result.stderr).not.toContain('hunter2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a second start refuses before it provisions anything', () => {
   it('names the running instance even when this one could not find its Temporal CLI (which it would download)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-second-start-'));
