@@ -273,6 +273,21 @@ describe('the inspection as an ops action', () => {
 });
 
 describe('the tracking page return form', () => {
+  it('refuses a field given twice (two quantities for one item) with a 400 page naming it, and starts nothing', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const key = newKey('form').replace(/[^A-Za-z0-9_-]/g, '');
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: `/track/${orderId}/returns?t=${t}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `qty.MUG-CER-350=0&qty.MUG-CER-350=1&reason=defective&key=${key}`,
+    });
+    expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
+    expect(refused.body).toContain('qty.MUG-CER-350 is given more than once');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
   it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);
