@@ -16,14 +16,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Whether something already listens on host:port (a bind attempt fails), checked before a service is started there. */
-export async function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return (await listenProblem(port, host)) === 'in use';
-}
-
 /**
- * Why nothing could listen on host:port now: `in use` (another program has it), or the bind's error code when the host
- * is no address of this machine (EADDRNOTAVAIL, ENOTFOUND); undefined when the port is free.
+ * Checked before a service is started on host:port: why nothing could listen there now. `in use`: another program has
+ * it; else the bind's error code, when the host is no address of this machine (EADDRNOTAVAIL, ENOTFOUND). Undefined: free.
  */
 export function listenProblem(port: number, host = '127.0.0.1'): Promise<string | undefined> {
   return new Promise((resolve) => {
