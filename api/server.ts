@@ -4,7 +4,8 @@ import { getDb, type Db } from '../activities/db';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
 import { buildAddressValidator } from '../carriers/wiring';
-import { connectionOptions, temporalTarget } from '../worker/temporal-config';
+import { connectionOptions, describeTarget, temporalTarget } from '../worker/temporal-config';
+import { startupStep } from '../config/process';
 import { buildApp } from './app';
 import { apiConfigFrom, type ApiConfig } from './config';
 
@@ -37,7 +38,9 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   let temporalClient = options.temporalClient;
   if (!temporalClient) {
     const target = temporalTarget(config, 'localhost:7233');
-    ownConnection = await Connection.connect(connectionOptions(target));
+    ownConnection = await startupStep(`cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS)`, () =>
+      Connection.connect(connectionOptions(target)),
+    );
     temporalClient = new Client({
       connection: ownConnection,
       namespace: target.namespace,
@@ -45,7 +48,16 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     });
   }
   const app = await buildApp({ db, temporalClient, config: apiConfig, addressValidator: buildAddressValidator(config) });
-  const address = await app.listen({ host: config.COLIS_API_HOST, port: config.COLIS_API_PORT });
+  // Plugins load first: a bug there keeps its stack; only the bind below is the environment's doing.
+  await app.ready();
+  const address = await startupStep(
+    `cannot listen on ${config.COLIS_API_HOST} port ${config.COLIS_API_PORT} (COLIS_API_HOST, COLIS_API_PORT)`,
+    () => app.listen({ host: config.COLIS_API_HOST, port: config.COLIS_API_PORT }),
+  ).catch(async (error: unknown) => {
+    await app.close();
+    await ownConnection?.close();
+    throw error;
+  });
   const url = apiConfig.publicUrl ?? address;
   app.log.info({ url, docs: `${url}/docs` }, 'Colis API listening');
   return {

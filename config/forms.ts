@@ -44,6 +44,25 @@ export const positiveInteger = z
   .transform(Number)
   .pipe(z.number().int().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
 
+/** Node fires a timer longer than 2^31-1 ms after 1 ms: a longer timeout would time every call out at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerMax = z.number().max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (about 24 days)`);
+
+/** A timeout or wait in whole milliseconds that a Node timer keeps. */
+export const timeoutMs = positiveInteger.pipe(timerMax);
+
+/** A wait in milliseconds, fractions allowed, that a Node timer keeps. */
+export const waitMs = positiveNumber.pipe(timerMax);
+
+/**
+ * Business seconds per real second: 1 is real time, a demo runs 1440 (a day a minute). Below 1 a business wait outgrows
+ * the timers Temporal takes; far above a day a second, the business calendar leaves the years PostgreSQL stores within
+ * days of running.
+ */
+export const timeScale = positiveNumber.pipe(
+  z.number().min(1, 'must be at least 1 (real time)').max(86_400, 'must be at most 86400 (a business day per real second)'),
+);
+
 /** 0 or more, where 0 means "off". */
 export const wholeNumber = z
   .string()
@@ -63,6 +82,20 @@ export const port = portOrZero.pipe(z.number().min(1, 'port 0 is not allowed her
 export const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
+
+/**
+ * An http(s) URL that Colis joins paths to (`${COLIS_PUBLIC_URL}/track/…`, `${COLIS_TEMPORAL_UI_URL}/namespaces/…`): a query
+ * or a fragment would swallow every path joined after it, and a user or password would be copied into every link (the
+ * public URL goes into customer mails).
+ */
+export const baseUrl = z
+  .url({ protocol: /^https?$/, error: 'not an http(s) URL' })
+  .refine((value) => !/[?#]/.test(value), 'a base URL has no query (?) or fragment (#): paths are joined after it')
+  .refine((value) => {
+    const url = new URL(value);
+    return url.username === '' && url.password === '';
+  }, 'a base URL has no user or password')
+  .transform((value) => value.replace(/\/+$/, ''));
 
 /** Browser origins (scheme, host, port), from URLs separated by commas. */
 export const originsForm = z

@@ -15,11 +15,37 @@ export function loadConfigOrExit(env: Env, program: string): Config {
   }
 }
 
-/** The last words of an entry point that failed: one line for a configuration error, the stack for a bug. */
+/**
+ * A service the configuration names that cannot be used at start (Temporal does not answer at TEMPORAL_ADDRESS, the
+ * API's address cannot be listened on): the environment is at fault, not the code, so its message is the one line an
+ * operator needs, naming the variable, and no stack trace.
+ */
+export class StartupFailure extends Error {
+  override name = 'StartupFailure';
+}
+
+/** The first line of an error's message, for a StartupFailure's reason. */
+export const firstLine = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).split('\n')[0]?.slice(0, 300) ?? '';
+
+/** Runs a start-up step; its failure becomes a StartupFailure saying what could not be done and why. */
+export async function startupStep<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new StartupFailure(`${what}: ${firstLine(error)}`);
+  }
+}
+
+/** The last words of an entry point that failed: one line for a configuration error or a start-up failure, the stack for a bug. */
 export function exitWithError(program: string, error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`${program}: configuration refused: ${error.message}\n`);
     process.exit(CONFIG_EXIT_CODE);
+  }
+  if (error instanceof StartupFailure) {
+    process.stderr.write(`${program}: ${error.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`${program}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);

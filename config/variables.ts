@@ -5,6 +5,7 @@ import { apiKeysForm } from './api-keys';
 import { fxRatesForm } from './fx';
 import { payloadKeysForm } from './payload-keys';
 import {
+  baseUrl,
   boolean,
   host,
   hostPort,
@@ -21,6 +22,9 @@ import {
   postgresUrl,
   probability,
   secret,
+  timeoutMs,
+  timeScale,
+  waitMs,
   wholeNumber,
   withDefault,
 } from './forms';
@@ -215,7 +219,7 @@ export const VARIABLES = {
     meaning: 'the address the API binds',
   }),
   COLIS_PUBLIC_URL: variable({
-    schema: optional(httpUrl),
+    schema: optional(baseUrl),
     form: 'an http(s) URL',
     default: 'relative links',
     meaning: 'absolute base of the status and tracking URLs the API returns',
@@ -235,8 +239,8 @@ export const VARIABLES = {
     secret: true,
   }),
   COLIS_TIME_SCALE: variable({
-    schema: withDefault(positiveNumber, 1),
-    form: 'a positive number of business seconds per real second, e.g. 1440',
+    schema: withDefault(timeScale, 1),
+    form: 'a number of business seconds per real second from 1 to 86400, e.g. 1440',
     default: '`1440` under `npm start`, else `1`',
     meaning: 'business seconds per real second',
   }),
@@ -279,7 +283,7 @@ export const VARIABLES = {
     meaning: "keeps the simulated carriers' labels across restarts",
   }),
   COLIS_SHIPENGINE_API_URL: variable({
-    schema: withDefault(httpUrl, 'https://api.shipengine.com'),
+    schema: withDefault(baseUrl, 'https://api.shipengine.com'),
     form: 'an http(s) URL',
     default: '`https://api.shipengine.com`',
     meaning: "ShipEngine's API (v1), for the carriers in `COLIS_SHIPENGINE_CARRIERS`",
@@ -306,7 +310,7 @@ export const VARIABLES = {
       "each warehouse's ShipEngine warehouse (its ship-from address); required with `COLIS_SHIPENGINE_CARRIERS`; a warehouse without one gets no ShipEngine rates",
   }),
   COLIS_SHIPENGINE_TIMEOUT_MS: variable({
-    schema: withDefault(positiveInteger, 15_000),
+    schema: withDefault(timeoutMs, 15_000),
     form: 'a whole number of milliseconds, e.g. 15000',
     default: '`15000`',
     meaning: 'how long one ShipEngine call may take before it counts as a (retried) timeout',
@@ -390,13 +394,13 @@ export const VARIABLES = {
     secret: true,
   }),
   COLIS_WEBHOOK_TIMEOUT_MS: variable({
-    schema: withDefault(positiveInteger, 10_000),
+    schema: withDefault(timeoutMs, 10_000),
     form: 'a whole number of milliseconds',
     default: '`10000`',
     meaning: 'how long a shop endpoint may take to answer a webhook before the attempt counts as failed',
   }),
   COLIS_TEMPORAL_UI_URL: variable({
-    schema: optional(httpUrl),
+    schema: optional(baseUrl),
     form: 'an http(s) URL',
     default: "the dev server's UI",
     meaning: 'base of the Web UI links the API returns',
@@ -450,13 +454,13 @@ export const VARIABLES = {
     meaning: 'largest request body the API reads',
   }),
   COLIS_WORKFLOW_CALL_TIMEOUT_MS: variable({
-    schema: withDefault(positiveInteger, 10_000),
+    schema: withDefault(timeoutMs, 10_000),
     form: 'a whole number of milliseconds, e.g. 10000',
     default: '`10000`',
     meaning: 'how long an API query or update waits for a workflow (no worker, stuck task) before answering 503',
   }),
   COLIS_INTAKE_START_WAIT_MS: variable({
-    schema: withDefault(positiveNumber, 25),
+    schema: withDefault(waitMs, 25),
     form: 'a positive number of milliseconds, e.g. 25',
     default: '`25`',
     meaning:
@@ -528,7 +532,7 @@ export const VARIABLES = {
     meaning: "where the API's `/metrics` reads the workers' metrics",
   }),
   COLIS_API_URL: variable({
-    schema: withDefault(httpUrl, 'http://127.0.0.1:3000'),
+    schema: withDefault(baseUrl, 'http://127.0.0.1:3000'),
     form: 'an http(s) URL',
     default: '`http://127.0.0.1:3000`',
     meaning: '`npm run demo`: the API it places orders with',

@@ -154,19 +154,25 @@ export const ShipmentStatusResponseSchema = ShipmentViewSchema.extend({
 }).meta({ id: 'ShipmentStatus' });
 export type ShipmentStatusResponse = z.infer<typeof ShipmentStatusResponseSchema>;
 
-export const OrderListQuerySchema = z.object({
-  status: OrderStageSchema.optional(),
-  customerId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .optional(),
-  createdFrom: WindowEdgeSchema.optional(),
-  createdTo: WindowEdgeSchema.optional(),
-  /** true: orders with an open escalation; false: orders with none open. */
-  escalated: booleanQuery.optional(),
-  limit: limitQuery,
-  cursor: cursorQuery.optional(),
-});
+export const OrderListQuerySchema = z
+  .object({
+    status: OrderStageSchema.optional(),
+    customerId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+    createdFrom: WindowEdgeSchema.optional(),
+    createdTo: WindowEdgeSchema.optional(),
+    /** true: orders with an open escalation; false: orders with none open. */
+    escalated: booleanQuery.optional(),
+    limit: limitQuery,
+    cursor: cursorQuery.optional(),
+  })
+  // A reversed or empty window lists nothing: that is a mistake to name, not an empty page.
+  .refine((q) => !(q.createdFrom && q.createdTo && Date.parse(q.createdFrom) >= Date.parse(q.createdTo)), {
+    message: 'createdFrom must be before createdTo',
+    path: ['createdFrom'],
+  });
 export type OrderListQuery = z.infer<typeof OrderListQuerySchema>;
 
 export const OrderSummarySchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableInstant } from './clock';
 import { TRACKING_STATUSES } from './lifecycle';
 import { CARRIER_CODE_PATTERN, TRACKING_VOCABULARIES } from './message-shapes';
 import { type Address, AddressSchema, ServiceLevelSchema } from './order';
@@ -90,7 +91,13 @@ export const CarrierTrackingEventSchema = z.object({
   statusCode: z.string().min(1).max(64),
   detail: z.string().max(500).optional(),
   location: z.string().max(200).optional(),
-  occurredAt: z.iso.datetime({ offset: true }),
+  /** An instant PostgreSQL stores: a scan dated in year 0 would reach the database as a 500 (the webhook) or fail its write for ever (a signal). */
+  occurredAt: z.iso
+    .datetime({ offset: true })
+    // Only a date and time is judged: a malformed one is named once, by the format above.
+    .refine((iso) => Number.isNaN(Date.parse(iso)) || isStorableInstant(Date.parse(iso)), {
+      message: 'is outside the years 0001 to 9999 (UTC)',
+    }),
 });
 export type CarrierTrackingEvent = z.infer<typeof CarrierTrackingEventSchema>;
 

@@ -7,6 +7,13 @@
  */
 
 export const MINUTE_MS = 60_000;
+
+/** The instants PostgreSQL stores and ISO 8601 writes with four digits: years 1 to 9999 in UTC. */
+export const EARLIEST_STORABLE_MS = Date.parse('0001-01-01T00:00:00Z');
+export const LATEST_STORABLE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Whether PostgreSQL stores this instant: anything else (year 0, a NaN) would reach the database as an error. */
+export const isStorableInstant = (ms: number): boolean => ms >= EARLIEST_STORABLE_MS && ms <= LATEST_STORABLE_MS;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;
 

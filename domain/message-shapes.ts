@@ -6,6 +6,7 @@ import type {
   ShipmentView,
   TrackingEventsSignal,
 } from './journey';
+import { isStorableInstant } from './clock';
 import {
   ESCALATION_DECISIONS,
   ESCALATION_REASONS,
@@ -144,6 +145,11 @@ export const dateTime: Check = (value, field) => {
     : `${named(field)}: expected a date and time such as 2026-11-30T10:00:00Z`;
 };
 
+/** A date and time PostgreSQL stores (years 1 to 9999 in UTC): a scan's `occurredAt` (domain/carrier.ts). */
+export const storableDateTime: Check = (value, field) =>
+  dateTime(value, field) ??
+  (isStorableInstant(Date.parse(String(value))) ? undefined : `${named(field)}: expected a date and time in the years 0001 to 9999 (UTC)`);
+
 /** The shape is declared for `T`; that it accepts what T's zod schema accepts is what the unit tests prove. */
 const shapeOf = <T>(check: Check): Shape<T> => check;
 
@@ -170,7 +176,7 @@ export const CARRIER_TRACKING_EVENT = object({
   statusCode: text({ min: 1, max: 64 }),
   detail: optional(text({ max: 500 })),
   location: optional(text({ max: 200 })),
-  occurredAt: dateTime,
+  occurredAt: storableDateTime,
 });
 
 /** `trackingEvents` (shipment) and `returnScans` (return). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EARLIEST_STORABLE_MS, isStorableInstant } from './clock';
 import { ORDER_STATUS_CHART_NODE, SHIPMENT_STATUS_CHART_NODE } from './lifecycle';
 import { PromiseKeepingSchema } from './promise-keeping';
 
@@ -83,18 +84,13 @@ export const PROCESS_EDGES: readonly (readonly [string, string])[] = [
 export const ORDER_STATUS_STAGE: Readonly<Record<string, string>> = ORDER_STATUS_CHART_NODE;
 export const SHIPMENT_STATUS_STAGE: Readonly<Record<string, string>> = SHIPMENT_STATUS_CHART_NODE;
 
-/** The instants PostgreSQL stores and ISO 8601 writes with four digits: years 1 to 9999 in UTC. */
-const EARLIEST_WINDOW_EDGE_MS = Date.parse('0001-01-01T00:00:00Z');
-const LATEST_WINDOW_EDGE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+/** A window's start `spanMs` before its end, never before year 1 (a `to` alone in year 1 would start in year 0). */
+export const windowStartBefore = (to: Date, spanMs: number): Date => new Date(Math.max(EARLIEST_STORABLE_MS, to.getTime() - spanMs));
 
 /** `from`/`to` of a reporting window. An edge outside the years 1–9999 would reach the database as a 500, not a 400. */
-export const WindowEdgeSchema = z.iso.datetime({ offset: true }).refine(
-  (iso) => {
-    const at = Date.parse(iso);
-    return at >= EARLIEST_WINDOW_EDGE_MS && at <= LATEST_WINDOW_EDGE_MS;
-  },
-  { message: 'is outside the years 0001 to 9999 (UTC)' },
-);
+export const WindowEdgeSchema = z.iso
+  .datetime({ offset: true })
+  .refine((iso) => isStorableInstant(Date.parse(iso)), { message: 'is outside the years 0001 to 9999 (UTC)' });
 
 /** A window's edges in order: `from` before `to`; `from` alone runs to now, so it must be in the past. */
 export function checkWindowEdges(q: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
@@ -127,7 +123,7 @@ export interface ProcessWindow {
 export function resolveWindow(query: ProcessWindowQuery, now: Date): ProcessWindow {
   if (query.from || query.to) {
     const to = query.to ? new Date(query.to) : now;
-    const from = query.from ? new Date(query.from) : new Date(to.getTime() - WINDOW_MS.day);
+    const from = query.from ? new Date(query.from) : windowStartBefore(to, WINDOW_MS.day);
     return { from, to, label: `${from.toISOString()} – ${to.toISOString()}` };
   }
   const window = query.window ?? 'day';

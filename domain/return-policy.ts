@@ -86,6 +86,23 @@ export function refundCents(reason: ReturnReason, lines: readonly InspectedLine[
   return lines.reduce((sum, line) => sum + line.unitPriceCents * (line.restocked + (refundWrittenOff ? line.writtenOff : 0)), 0);
 }
 
+/**
+ * Where an inspection differs from the one the return recorded (an earlier call, or a twin that raced this one to
+ * the workflow): each line whose restocked and written-off units are not the ones asked for. Empty: the same inspection.
+ */
+export function inspectionDisagreements(
+  recorded: readonly { lineNo: number; restocked?: number | undefined; writtenOff?: number | undefined }[],
+  inspected: readonly { lineNo: number; restock: number; writeOff: number }[],
+): { index: number; message: string }[] {
+  const byLine = new Map(recorded.map((line) => [line.lineNo, line]));
+  return inspected.flatMap((line, index) => {
+    const was = byLine.get(line.lineNo);
+    if (was && was.restocked === line.restock && was.writtenOff === line.writeOff) return [];
+    const what = was ? `${was.restocked ?? 0} restocked and ${was.writtenOff ?? 0} written off` : 'nothing';
+    return [{ index, message: `line ${line.lineNo} was already inspected: ${what}` }];
+  });
+}
+
 /** Why an inspection does not fit the return: per line, restocked + written off must be what came back. */
 export function inspectionProblems(
   returned: readonly { lineNo: number; quantity: number }[],

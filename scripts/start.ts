@@ -8,7 +8,7 @@ import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notificat
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import type { Config } from '../config';
-import { exitWithError, loadConfigOrExit } from '../config/process';
+import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
 import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
@@ -23,7 +23,7 @@ import { Lifecycle, StartInterrupted } from './lib/lifecycle';
 import { logLine } from './lib/log';
 import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
-import { portInUse } from './lib/ports';
+import { listenProblem, portClash, type WantedPort } from './lib/ports';
 import { startPostgres, stopLeftoverPostgres } from './postgres';
 import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
@@ -77,28 +77,36 @@ function withTools(configured: Configured, lock: InstanceLock): Plan {
   }
 }
 
-/** The ports this instance will listen on must be free: a port in use is named with its variable, before anything starts. */
+/** The ports this instance will listen on must be free and distinct: a port in use or named twice is named with its variables, before anything starts. */
 async function checkPorts({ config, target }: Plan): Promise<void> {
-  const wanted: [string, number, string][] = [];
-  if (!config.DATABASE_URL) wanted.push(['COLIS_PG_PORT', config.COLIS_PG_PORT, '127.0.0.1']);
-  if (target.embedded)
-    wanted.push(['TEMPORAL_PORT', config.TEMPORAL_PORT, '127.0.0.1'], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT, '127.0.0.1']);
-  if (config.COLIS_API_PORT !== 0) wanted.push(['COLIS_API_PORT', config.COLIS_API_PORT, config.COLIS_API_HOST]);
-  if (!config.COLIS_SMTP_URL)
-    wanted.push(
-      ['COLIS_MAILDEV_SMTP_PORT', config.COLIS_MAILDEV_SMTP_PORT, '127.0.0.1'],
-      ['COLIS_MAILDEV_WEB_PORT', config.COLIS_MAILDEV_WEB_PORT, '127.0.0.1'],
-    );
+  const wanted: WantedPort[] = [];
+  const want = (variable: string, port: number, host = '127.0.0.1', hostVariable?: string) =>
+    wanted.push({ variable, port, host, ...(hostVariable ? { hostVariable } : {}) });
+  if (!config.DATABASE_URL) want('COLIS_PG_PORT', config.COLIS_PG_PORT);
+  if (target.embedded) {
+    want('TEMPORAL_PORT', config.TEMPORAL_PORT);
+    want('TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT);
+  }
+  if (config.COLIS_API_PORT !== 0) want('COLIS_API_PORT', config.COLIS_API_PORT, config.COLIS_API_HOST, 'COLIS_API_HOST');
+  if (!config.COLIS_SMTP_URL) {
+    want('COLIS_MAILDEV_SMTP_PORT', config.COLIS_MAILDEV_SMTP_PORT);
+    want('COLIS_MAILDEV_WEB_PORT', config.COLIS_MAILDEV_WEB_PORT);
+  }
   const metrics = config.COLIS_TEMPORAL_METRICS_ADDRESS;
-  wanted.push([
-    'COLIS_TEMPORAL_METRICS_ADDRESS',
-    Number(metrics.slice(metrics.lastIndexOf(':') + 1)),
-    metrics.slice(0, metrics.lastIndexOf(':')),
-  ]);
-  for (const [variable, port, host] of wanted) {
-    if (await portInUse(port, host)) {
+  want('COLIS_TEMPORAL_METRICS_ADDRESS', Number(metrics.slice(metrics.lastIndexOf(':') + 1)), metrics.slice(0, metrics.lastIndexOf(':')));
+  const clash = portClash(wanted);
+  if (clash) throw new Error(clash);
+  for (const { variable, port, host, hostVariable } of wanted) {
+    const problem = await listenProblem(port, host);
+    if (problem === 'in use') {
       throw new Error(
         `port ${port} on ${host} (${variable}) is already in use by another program; stop it or set ${variable} to a free port`,
+      );
+    }
+    if (problem !== undefined) {
+      const named = hostVariable ? `${hostVariable}, ${variable}` : variable;
+      throw new Error(
+        `cannot listen on ${host} port ${port} (${named}): ${problem}; set ${hostVariable ?? variable} to an address of this machine`,
       );
     }
   }
@@ -131,7 +139,9 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     postgres.embedded ? `embedded PostgreSQL on 127.0.0.1:${config.COLIS_PG_PORT}, cluster in ${postgres.dataDir}` : 'using DATABASE_URL',
   );
   life.checkpoint();
-  const migrations = await applyMigrations(postgres.url);
+  const migrations = postgres.embedded
+    ? await applyMigrations(postgres.url)
+    : await startupStep('cannot reach PostgreSQL at DATABASE_URL', () => applyMigrations(postgres.url));
   logLine('postgres', `migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already applied`);
   const db = getDb(postgres.url, config.COLIS_DB_POOL);
   life.started('database pool', () => closeAllDbs());

@@ -5,7 +5,7 @@ import { closeAllDbs, getDb } from '../activities/db';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
 import { requireDatabaseUrl } from '../config';
-import { exitWithError, loadConfigOrExit } from '../config/process';
+import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
 import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
 import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new WorkerLogger(config.COLIS_WORKER_LOG_LEVEL), shutdownSignals: [] });
   const db = getDb(databaseUrl, config.COLIS_DB_POOL);
   const carriers = await carriersFromConfig(config, db);
-  const connection = await NativeConnection.connect(connectionOptions(target));
+  const connection = await startupStep(`cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS)`, () =>
+    NativeConnection.connect(connectionOptions(target)),
+  );
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);
   const dataConverter = colisDataConverter(payloadSealing(config));

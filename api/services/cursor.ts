@@ -1,4 +1,8 @@
+import { isStorableInstant } from '../../domain/clock';
 import { ApiError } from '../errors';
+
+/** The ids a page ends on (orders, escalations) are letters, digits, "_" and "-"; the cursor's own length bounds theirs. */
+const ENTITY_ID = /^[A-Za-z0-9_-]+$/;
 
 /** Keyset pagination: the cursor is the (time, id) of the last item of a page, opaque to clients. */
 export function encodeCursor(at: Date, id: string): string {
@@ -10,7 +14,8 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
       const at = new Date(value[0]);
-      if (!Number.isNaN(at.getTime())) return { at, id: value[1] };
+      // A forged cursor reaches PostgreSQL as it is: an instant it cannot store or an id with a NUL byte would be a 500.
+      if (isStorableInstant(at.getTime()) && ENTITY_ID.test(value[1])) return { at, id: value[1] };
     }
   } catch {
     // falls through to the 400 below

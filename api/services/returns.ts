@@ -118,18 +118,25 @@ async function createReturn(
           { path: `body.lines.${i}.sku`, message: `not on order ${order.id}` },
         ]);
       }
+      const sku = `body.lines.${i}.sku`;
       if (line.delivered === 0 || line.closesAtMs === undefined) {
+        const cancelled = order.status === 'cancelled';
         throw new ApiError(
           409,
           'order_state_conflict',
-          `SKU ${wanted.sku} of order ${order.id} has not been delivered yet: nothing to return`,
+          cancelled
+            ? `order ${order.id} was cancelled: nothing was delivered, so nothing can be returned`
+            : `SKU ${wanted.sku} of order ${order.id} has not been delivered yet: nothing to return`,
+          [{ path: sku, message: cancelled ? 'the order was cancelled' : 'not delivered yet' }],
         );
       }
       if (now > line.closesAtMs) {
+        const closedOn = new Date(line.closesAtMs).toISOString().slice(0, 10);
         throw new ApiError(
           409,
           'return_window_closed',
-          `the return window of order ${order.id} closed on ${new Date(line.closesAtMs).toISOString().slice(0, 10)} (${windowDays} days after delivery): SKU ${wanted.sku} can no longer be returned`,
+          `the return window of order ${order.id} closed on ${closedOn} (${windowDays} days after delivery): SKU ${wanted.sku} can no longer be returned`,
+          [{ path: sku, message: `the return window closed on ${closedOn}` }],
         );
       }
       if (wanted.quantity > line.returnable) {

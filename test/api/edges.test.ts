@@ -196,6 +196,24 @@ describe('URLs and headers', () => {
     expect((await h.as(KEYS.ops, { method: 'GET', url: '/orders?limit=1' })).statusCode).toBe(200);
   });
 
+  it('refuses a query parameter the endpoint does not read, naming it: a misspelt filter would list everything', async () => {
+    for (const [url, field] of [
+      ['/inventory?sku=MUG-CER-350', 'query.sku'],
+      ['/orders?stauts=cancelled', 'query.stauts'],
+      ['/claims?cursor=abc', 'query.cursor'],
+      ['/escalations?open=true&offset=-1', 'query.offset'],
+    ] as const) {
+      const response = await h.as(KEYS.ops, { method: 'GET', url });
+      expect(expectErrorShape(response, 400, 'validation_failed').details, `${url}: ${response.body}`).toEqual([
+        { path: field, message: 'is not a query parameter of this endpoint' },
+      ]);
+    }
+    expect((await h.as(KEYS.ops, { method: 'GET', url: '/inventory?skuCode=MUG-CER-350' })).statusCode).toBe(200);
+    // Pages people reach by links keep working with what mail tools append; a route that reads no query ignores it.
+    expect((await h.as(undefined, { method: 'GET', url: '/track/ORD-NOPE?t=x&utm_source=mail' })).statusCode).toBe(404);
+    expect((await h.as(undefined, { method: 'GET', url: '/healthz?probe=1' })).statusCode).toBe(200);
+  });
+
   it('refuses an order-list date PostgreSQL cannot store (year 0, year 10000 in UTC) with a 400 naming it, never a 5xx', async () => {
     for (const [query, field] of [
       ['createdFrom=0000-01-01T00:00:00Z', 'query.createdFrom'],

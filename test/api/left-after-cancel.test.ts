@@ -94,7 +94,7 @@ describe('a parcel cancelled before its pickup scan, scanned by the carrier anyw
     );
 
     // Ops see it in their list, and the order's timeline says the parcel left after all.
-    const listed = (await ops('GET', '/escalations?reason=left_after_cancel&status=open')).json();
+    const listed = (await ops('GET', '/escalations?reason=left_after_cancel&open=true')).json();
     expect(listed.items.map((e: { escalationId: string }) => e.escalationId)).toContain(escalations[0]!.id);
     const timeline = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${orderId}/timeline` })).json();
     expect(timeline.entries).toEqual(

@@ -142,6 +142,31 @@ describe('order reads from the database', () => {
       expect(error.details?.[0]?.path).toMatch(/^query\./);
     }
   });
+
+  it('refuses a forged cursor the database cannot read (a NUL byte, a year it cannot store) with a 400 naming it, never a 5xx', async () => {
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    for (const cursor of [
+      forged(['2031-03-01T00:00:00.000Z', 'ORD-\u0000']),
+      forged(['-010000-01-01T00:00:00.000Z', 'ORD-1']),
+      forged(['+275760-09-13T00:00:00.000Z', 'ORD-1']),
+      forged(['2031-03-01T00:00:00.000Z', 'ORD 1']),
+    ]) {
+      for (const path of ['/orders', '/escalations']) {
+        const error = expectErrorShape(await ops('GET', `${path}?cursor=${cursor}`), 400, 'validation_failed');
+        expect(error.details?.map((d) => d.path)).toEqual(['query.cursor']);
+      }
+    }
+  });
+
+  it('refuses a reversed or empty creation window with a 400 naming createdFrom', async () => {
+    for (const query of [
+      'createdFrom=2031-03-02T00:00:00Z&createdTo=2031-03-01T00:00:00Z',
+      'createdFrom=2031-03-01T00:00:00Z&createdTo=2031-03-01T00:00:00Z',
+    ]) {
+      const error = expectErrorShape(await ops('GET', `/orders?${query}`), 400, 'validation_failed');
+      expect(error.details?.map((d) => d.path)).toEqual(['query.createdFrom']);
+    }
+  });
 });
 
 describe('ops actions', () => {

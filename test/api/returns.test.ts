@@ -146,6 +146,23 @@ describe('POST /orders/{id}/returns', () => {
     expect(await returnsOf(orderId)).toBe(0);
   });
 
+  it('a cancelled order, an undelivered line and a closed window are 409s naming the line, and store nothing', async () => {
+    const cancelled = await insertOrder(h.db, { submittedBy: KEYS.intake.name, status: 'cancelled' });
+    await h.db.order.update({ where: { id: cancelled }, data: { shopId: KEYS.intake.name } });
+    const refused = expectErrorShape(await startReturn(KEYS.intake, cancelled, MUG), 409, 'order_state_conflict');
+    expect(refused.message).toMatch(/cancelled/);
+    expect(refused.details?.map((d) => d.path)).toEqual(['body.lines.0.sku']);
+    const inTransit = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+    await insertShipment(h.db, inTransit);
+    await h.db.order.update({ where: { id: inTransit }, data: { shopId: KEYS.intake.name } });
+    const undelivered = expectErrorShape(await startReturn(KEYS.intake, inTransit, MUG), 409, 'order_state_conflict');
+    expect(undelivered.details).toEqual([{ path: 'body.lines.0.sku', message: 'not delivered yet' }]);
+    const old = await deliveredOrder(400);
+    const closed = expectErrorShape(await startReturn(KEYS.intake, old, MUG), 409, 'return_window_closed');
+    expect(closed.details?.map((d) => d.path)).toEqual(['body.lines.0.sku']);
+    expect((await returnsOf(cancelled)) + (await returnsOf(inTransit)) + (await returnsOf(old))).toBe(0);
+  });
+
   it('two returns at once for the last unit: exactly one is started, the other is told how many are left', async () => {
     const orderId = await deliveredOrder();
     const answers = await Promise.all([startReturn(KEYS.intake, orderId, MUG), startReturn(KEYS.ops, orderId, MUG)]);
@@ -183,6 +200,36 @@ describe('POST /returns/{id}/inspection', () => {
       404,
     );
     expect(await h.db.inventoryMovement.count({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } })).toBe(0);
+  });
+});
+
+describe('an inspection of a return already inspected', () => {
+  it('answers the same inspection with the settled return, and another one with a 409 saying what was recorded, changing nothing', async () => {
+    const orderId = await deliveredOrder();
+    const returnId = (await startReturn(KEYS.ops, orderId, MUG)).json().returnId as string;
+    // As the return's workflow leaves it once the warehouse restocked the mug.
+    await h.db.return.update({
+      where: { id: returnId },
+      data: {
+        status: 'completed',
+        inspectedAt: new Date(),
+        refundCents: 1290,
+        lines: { updateMany: { where: {}, data: { restocked: 1, writtenOff: 0 } } },
+      },
+    });
+    const inspect = (restock: number) =>
+      h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/returns/${returnId}/inspection`,
+        payload: { lines: [{ lineNo: 1, restock, writeOff: 1 - restock }] },
+      });
+    const same = await inspect(1);
+    expect(same.statusCode, same.body).toBe(200);
+    expect(same.json().lines[0]).toMatchObject({ restocked: 1, writtenOff: 0 });
+    const other = expectErrorShape(await inspect(0), 409, 'order_state_conflict');
+    expect(other.message).toMatch(/already inspected/);
+    expect(other.details?.map((d) => d.path)).toEqual(['body.lines.0']);
+    expect((await h.db.returnLine.findMany({ where: { returnId } })).map((l) => [l.restocked, l.writtenOff])).toEqual([[1, 0]]);
   });
 });
 
@@ -226,6 +273,21 @@ describe('the inspection as an ops action', () => {
 });
 
 describe('the tracking page return form', () => {
+  it('refuses a field given twice (two quantities for one item) with a 400 page naming it, and starts nothing', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const key = newKey('form').replace(/[^A-Za-z0-9_-]/g, '');
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: `/track/${orderId}/returns?t=${t}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `qty.MUG-CER-350=0&qty.MUG-CER-350=1&reason=defective&key=${key}`,
+    });
+    expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
+    expect(refused.body).toContain('qty.MUG-CER-350 is given more than once');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
   it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);

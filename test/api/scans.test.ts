@@ -104,6 +104,22 @@ describe('a status code no mapping reads', () => {
   });
 });
 
+describe('a scan dated before the year 1', () => {
+  it('is a 400 naming its occurredAt, signals nothing and stores nothing (PostgreSQL cannot store it: was a 500)', async () => {
+    const { shipmentId, trackingNumber } = await shipmentInTransit();
+    for (const occurredAt of ['0000-06-01T00:00:00Z', '0001-01-01T00:00:00+23:59']) {
+      for (const statusCode of ['IN_TRANSIT', 'TELEPORTED']) {
+        const response = await webhook([scan(trackingNumber), scan(trackingNumber, { occurredAt, statusCode })]);
+        expect(response.statusCode, response.body).toBe(400);
+        expect(response.json().error.details.map((d: { path: string }) => d.path)).toEqual(['body.events.1.occurredAt']);
+      }
+    }
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([]);
+    expect(await h.db.trackingEvent.count({ where: { shipmentId } })).toBe(0);
+    expect(await h.db.unmappedTrackingEvent.count({ where: { shipmentId } })).toBe(0);
+  });
+});
+
 describe('a scan dated in the future', () => {
   it('beyond the clock-skew allowance is dated on receipt, saying what the carrier claimed', async () => {
     const { shipmentId, trackingNumber } = await shipmentInTransit();

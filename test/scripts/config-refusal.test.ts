@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/ports';
 import { baseEnv, runEntry } from '../support/entry-points';
 
 /**
@@ -18,7 +19,7 @@ describe('a bad configuration value stops start-up before anything starts', () =
     [
       'scripts/start.ts',
       { COLIS_TIME_SCALE: 'fast' },
-      /^npm start: configuration refused: COLIS_TIME_SCALE="fast" is invalid \(not a number\): expected a positive number/,
+      /^npm start: configuration refused: COLIS_TIME_SCALE="fast" is invalid \(not a number\): expected a number of business seconds per real second from 1 to 86400/,
     ],
     ['scripts/start.ts', { COLIS_WORKER_QUEUES: 'orders,warehouse:XXX9' }, /COLIS_WORKER_QUEUES=.*no active warehouse XXX9/],
     [
@@ -43,6 +44,127 @@ describe('a bad configuration value stops start-up before anything starts', () =
     expect(readdirSync(dataDir)).toEqual([]);
     expect(existsSync(join(dataDir, 'postgres'))).toBe(false);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('two variables naming one port', () => {
+  it('stop npm start before anything starts, naming both (the second would otherwise fail after the first had started)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-port-clash-'));
+    try {
+      const pgPort = String(await freePort());
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          COLIS_PG_PORT: pgPort,
+          COLIS_API_PORT: pgPort,
+          TEMPORAL_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
+          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+        }),
+        60_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `npm start: failed to start: COLIS_PG_PORT and COLIS_API_PORT both name port ${pgPort}; set one of them to another port`,
+      );
+      expect(existsSync(join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(join(dir, 'colis.lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a host this machine cannot listen on', () => {
+  it('stops npm start before anything starts, naming the variable (was: everything started, then the API died)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-bad-host-'));
+    try {
+      const apiPort = await freePort();
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          // TEST-NET-1: an address no interface here has.
+          COLIS_API_HOST: '192.0.2.1',
+          COLIS_API_PORT: String(apiPort),
+          COLIS_PG_PORT: String(await freePort()),
+          TEMPORAL_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
+          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+        }),
+        60_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `npm start: failed to start: cannot listen on 192.0.2.1 port ${apiPort} (COLIS_API_HOST, COLIS_API_PORT): EADDRNOTAVAIL; ` +
+          'set COLIS_API_HOST to an address of this machine',
+      );
+      expect(existsSync(join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a service the configuration names that does not answer', () => {
+  it.each([
+    ['api/main.ts', 'colis api'],
+    ['worker/main.ts', 'colis worker'],
+  ])('%s ends with one line naming TEMPORAL_ADDRESS, not a stack trace', async (entry, program) => {
+    const port = await freePort();
+    const result = await runEntry(
+      entry,
+      baseEnv({
+        COLIS_DATA_DIR: dataDir,
+        DATABASE_URL: 'postgresql://u:p@127.0.0.1:1/x',
+        TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+        COLIS_API_PORT: '0',
+      }),
+      90_000,
+    );
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^${program}: cannot reach Temporal at 127\\.0\\.0\\.1:${port} namespace default \\(plaintext\\) \\(TEMPORAL_ADDRESS\\): `,
+      ),
+    );
+    expect(result.stderr).not.toContain('    at ');
+  });
+});
+
+describe('a DATABASE_URL where no PostgreSQL answers', () => {
+  it('stops npm start with one line naming DATABASE_URL, never its password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-no-database-'));
+    try {
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          DATABASE_URL: 'postgresql://colis:hunter2-password@127.0.0.1:1/colis',
+          COLIS_API_PORT: String(await freePort()),
+          TEMPORAL_PORT: String(await freePort()),
+          TEMPORAL_UI_PORT: String(await freePort()),
+          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
+          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
+          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+        }),
+        60_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        'npm start: failed to start: cannot reach PostgreSQL at DATABASE_URL: connect ECONNREFUSED 127.0.0.1:1',
+      );
+      expect(result.stdout + result.stderr).not.toContain('hunter2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -47,7 +47,7 @@ describe('configuration, parsed once from the environment', () => {
   it('refuses a bad value in one line naming the variable, the value and the accepted form', () => {
     const message = refusal({ COLIS_TIME_SCALE: 'fast' });
     expect(message).toBe(
-      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a positive number of business seconds per real second, e.g. 1440',
+      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a number of business seconds per real second from 1 to 86400, e.g. 1440',
     );
     expect(message).not.toContain('\n');
   });
@@ -73,11 +73,36 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_SIMULATOR_SCRIPT', '{"bycarrier":{}}', /bycarrier/],
     ['COLIS_API_KEYS', 'shop:intake:short', /shorter than 16/],
     ['COLIS_CARRIER_SECRET_SWIFTPOST', 'short', /16/],
+    // A base URL is joined with paths (`${COLIS_PUBLIC_URL}/track/…` in customer mails): a query or fragment would swallow
+    // them, credentials would be mailed to every customer.
+    ['COLIS_PUBLIC_URL', 'https://colis.example.com/?campaign=x', /\(a base URL has no query/],
+    ['COLIS_PUBLIC_URL', 'https://colis.example.com/#top', /\(a base URL has no query/],
+    ['COLIS_PUBLIC_URL', 'https://ops:hunter2@colis.example.com', /\(a base URL has no user or password\)/],
+    ['COLIS_TEMPORAL_UI_URL', 'http://localhost:8233/?x=1', /\(a base URL has no query/],
+    ['COLIS_SHIPENGINE_API_URL', 'https://api.shipengine.com?x', /\(a base URL has no query/],
+    ['COLIS_API_URL', 'http://127.0.0.1:3000/#', /\(a base URL has no query/],
+    // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above 86400 its
+    // calendar leaves the years PostgreSQL stores within days of running.
+    ['COLIS_TIME_SCALE', '0.0000001', /\(must be at least 1 \(real time\)\)/],
+    ['COLIS_TIME_SCALE', '999999999999999', /\(must be at most 86400 \(a business day per real second\)\)/],
+    // Node fires a timer longer than 2^31-1 ms at once: a "very long" timeout would time every call out after 1 ms.
+    ['COLIS_WEBHOOK_TIMEOUT_MS', '3000000000', /\(must be at most 2147483647 ms/],
+    ['COLIS_SHIPENGINE_TIMEOUT_MS', '99999999999', /\(must be at most 2147483647 ms/],
+    ['COLIS_WORKFLOW_CALL_TIMEOUT_MS', '9007199254740991', /\(must be at most 2147483647 ms/],
+    ['COLIS_INTAKE_START_WAIT_MS', '2147483647.5', /\(must be at most 2147483647 ms/],
   ])('refuses %s=%s', (variable, value, why) => {
     const message = refusal({ [variable]: value });
     expect(message.startsWith(`${variable}=`)).toBe(true);
     expect(message).toMatch(why);
     expect(message).not.toContain('\n');
+  });
+
+  it('takes a base URL with a path', () => {
+    expect(loadConfig({ COLIS_PUBLIC_URL: 'https://example.com/colis/' }).COLIS_PUBLIC_URL).toBe('https://example.com/colis');
+  });
+
+  it('takes the longest timeout a Node timer keeps', () => {
+    expect(loadConfig({ COLIS_WEBHOOK_TIMEOUT_MS: '2147483647' }).COLIS_WEBHOOK_TIMEOUT_MS).toBe(2_147_483_647);
   });
 
   it('never echoes a secret value', () => {

@@ -274,6 +274,18 @@ describe('the message shapes the workflows check without zod', () => {
     );
   });
 
+  it("refuse, as the carrier webhook's schema does, a scan dated where PostgreSQL stores no instant (before year 1, after 9999 in UTC)", () => {
+    const SCAN_AT = (occurredAt: string) => ({ source: 'webhook', events: [{ ...SCAN, occurredAt }] });
+    for (const occurredAt of ['0000-06-01T00:00:00Z', '0001-01-01T00:00:00+23:59', '9999-12-31T23:59:59-23:59']) {
+      expect(TRACKING_EVENTS_SIGNAL(SCAN_AT(occurredAt), ''), occurredAt).toMatch(/^events\.0\.occurredAt: /);
+      expect(TrackingEventsSignalSchema.safeParse(SCAN_AT(occurredAt)).success, occurredAt).toBe(false);
+    }
+    for (const occurredAt of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z']) {
+      expect(TRACKING_EVENTS_SIGNAL(SCAN_AT(occurredAt), ''), occurredAt).toBeUndefined();
+      expect(TrackingEventsSignalSchema.safeParse(SCAN_AT(occurredAt)).success, occurredAt).toBe(true);
+    }
+  });
+
   it('name the field at fault and never echo what was sent (a name or an address must not reach a log)', () => {
     expect(CANCEL_ORDER_REQUEST(undefined, '')).toBe('the message: expected an object, got undefined');
     expect(CANCEL_ORDER_REQUEST({ reason: 42 }, '')).toBe('reason: expected text, got number');

@@ -36,18 +36,27 @@ describe('ShipEngine timestamps', () => {
     ['2019-09-13t12:32:00z', '2019-09-13T12:32:00.000Z'],
     // Zoneless (as ShipEngine Connect writes estimates): UTC, never this server's zone.
     ['2021-08-11T00:00:00', '2021-08-11T00:00:00.000Z'],
+    // A year below 100 is that year, not 1900 and after (Date.UTC's two-digit rule).
+    ['0050-06-01T00:00:00Z', '0050-06-01T00:00:00.000Z'],
   ])('%s is %s', (given, instant) => {
     process.env.TZ = 'America/New_York';
     expect(shipEngineInstant(given)).toBe(instant);
   });
 
-  it.each(['09/23/2019', '2019-02-30', '2019-13-01T00:00:00Z', '2019-09-13T24:00:00Z', '2019-09-13T12:32:00+25:00', 'yesterday', ''])(
-    '%j is no time: refused, not guessed',
-    (given) => {
-      process.env.TZ = 'Europe/Paris';
-      expect(shipEngineInstantMs(given)).toBeUndefined();
-    },
-  );
+  it.each([
+    '09/23/2019',
+    '2019-02-30',
+    '2019-13-01T00:00:00Z',
+    '2019-09-13T24:00:00Z',
+    '2019-09-13T12:32:00+25:00',
+    'yesterday',
+    '',
+    '0000-06-01T00:00:00Z',
+    '0001-01-01T00:00:00+01:00',
+  ])('%j is no time: refused, not guessed', (given) => {
+    process.env.TZ = 'Europe/Paris';
+    expect(shipEngineInstantMs(given)).toBeUndefined();
+  });
 
   it("every date and date-time example in ShipEngine's definition reads as an instant", () => {
     const definitionPath = createRequire(import.meta.url).resolve('shipengine-openapi/openapi.json');

@@ -1,3 +1,5 @@
+import { isStorableInstant } from '../../../domain/clock';
+
 /**
  * ShipEngine's dates and times, read the same way wherever they appear. Its definition
  * (shipengine-openapi) has two kinds:
@@ -27,15 +29,20 @@ export function shipEngineInstantMs(value: string | null | undefined): number | 
   const parts = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
   const [y, mo, d, h, mi, s] = parts;
   if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59) return undefined;
-  const utcMs = Date.UTC(y, mo - 1, d, h, mi, s, Math.floor(Number(`0.${fraction || '0'}`) * 1000));
-  // Date.UTC rolls 30 February over into March: a date that does not exist is refused instead.
-  if (new Date(utcMs).getUTCDate() !== d) return undefined;
-  if (!sign) return utcMs;
-  const offsetH = Number(offsetHours);
-  const offsetM = Number(offsetMinutes);
+  // Not Date.UTC: it reads a year below 100 as 1900 and after (0050 would be 1950).
+  const at = new Date(0);
+  at.setUTCFullYear(y, mo - 1, d);
+  at.setUTCHours(h, mi, s, Math.floor(Number(`0.${fraction || '0'}`) * 1000));
+  const utcMs = at.getTime();
+  // 30 February rolls over into March: a date that does not exist is refused instead.
+  if (at.getUTCDate() !== d) return undefined;
+  const offsetH = Number(offsetHours ?? 0);
+  const offsetM = Number(offsetMinutes ?? 0);
   if (offsetH > 23 || offsetM > 59) return undefined;
   const offsetMs = (offsetH * 60 + offsetM) * 60_000;
-  return sign === '+' ? utcMs - offsetMs : utcMs + offsetMs;
+  const instant = sign === '-' ? utcMs + offsetMs : utcMs - (sign ? offsetMs : 0);
+  // An instant PostgreSQL cannot store (year 0) is no time either: stored as a scan, it would be a 500.
+  return isStorableInstant(instant) ? instant : undefined;
 }
 
 /** The same instant as Colis writes times everywhere (ISO 8601 in UTC), or undefined. */

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
 import { JSON_LIMITS, type JsonLimits, parseJsonInput, textProblem, unknownFields } from '../../services/json-input';
@@ -78,6 +79,28 @@ function repeatedQueryParameters(request: FastifyRequest): ErrorDetail[] {
     .map(([key]) => ({ path: `query.${key.slice(0, 40)}`, message: 'is given more than once; give each query parameter once' }));
 }
 
+/** The parameters a route's query schema declares; undefined when it takes any (a loose object: the codec's). */
+function declaredQueryParameters(schema: unknown): ReadonlySet<string> | undefined {
+  if (!(schema instanceof z.ZodObject) || schema.def.catchall !== undefined) return undefined;
+  return new Set(Object.keys(schema.shape));
+}
+
+/**
+ * A query parameter the route does not read (`/inventory?sku=…` for `skuCode`): refused as a body's unknown field is, since
+ * the filter it was meant to be would be dropped in silence and the answer would list everything. Pages people reach by
+ * links (the tracking page, hidden from the API's documentation) keep what mail tools append (`utm_source`).
+ */
+function unknownQueryParameters(request: FastifyRequest): ErrorDetail[] {
+  const schema = request.routeOptions.schema;
+  const declared = schema?.hide ? undefined : declaredQueryParameters(schema?.querystring);
+  const query = request.query;
+  if (!declared || query === null || typeof query !== 'object') return [];
+  return Object.keys(query)
+    .filter((key) => !declared.has(key))
+    .slice(0, 20)
+    .map((key) => ({ path: `query.${key.slice(0, 40)}`, message: 'is not a query parameter of this endpoint' }));
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** A route whose fields are legitimately bigger than ours (the codec's payloads) widens the body's bounds. */
@@ -116,6 +139,9 @@ export default fp(
       if (problems.length > 0) throw new ApiError(400, 'validation_failed', 'the URL has text that cannot be accepted', problems);
       const repeated = repeatedQueryParameters(request);
       if (repeated.length > 0) throw new ApiError(400, 'validation_failed', 'the request query is invalid', repeated);
+      const unknown = unknownQueryParameters(request);
+      if (unknown.length > 0)
+        throw new ApiError(400, 'validation_failed', 'the request query has parameters this endpoint does not read', unknown);
     });
 
     app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -195,6 +195,20 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   });
 }
 
+/** A posted form's fields; one given more than once keeps every value (a list), for the route to refuse, never the last one silently. */
+function formFields(body: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    const had = Object.hasOwn(fields, name) ? fields[name] : undefined;
+    fields[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  return fields;
+}
+
+/** The first field of a posted form given more than once: a browser's form never does, and which value counts would be a guess. */
+const repeatedField = (form: unknown): string | undefined =>
+  typeof form === 'object' && form !== null ? Object.entries(form).find(([, value]) => Array.isArray(value))?.[0] : undefined;
+
 /** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
 const ReturnFormSchema = z.looseObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
@@ -355,6 +369,8 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
       const badText = bodyTextProblems(request.body ?? {})[0];
       if (badText)
         return html(400, `The form has text that cannot be accepted (${badText.path.replace(/^body\./, '')}: ${badText.message})`);
+      const repeated = repeatedField(request.body);
+      if (repeated !== undefined) return html(400, `The form cannot be accepted: ${repeated.slice(0, 80)} is given more than once`);
       const form = ReturnFormSchema.safeParse(request.body ?? {});
       if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
       const parsed = returnRequestFromForm(form.data);
@@ -408,7 +424,7 @@ const pages: FastifyPluginAsyncZod = async (app) => {
   opsPageRoutes(app);
   // The return form posts as a browser does: application/x-www-form-urlencoded (this plugin's routes only).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    done(null, formFields(String(body)));
   });
   const trackingPage = trackingPageOf(app);
   returnFormRoute(app, trackingPage);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../responses';
 import { computeFulfilmentReport, FulfilmentReportQuerySchema, FulfilmentReportSchema } from '../../services/process-report';
+import { windowStartBefore } from '../../../domain/process';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -25,7 +26,7 @@ const reports: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const to = request.query.to ? new Date(request.query.to) : new Date();
-      const from = request.query.from ? new Date(request.query.from) : new Date(to.getTime() - WEEK_MS);
+      const from = request.query.from ? new Date(request.query.from) : windowStartBefore(to, WEEK_MS);
       return computeFulfilmentReport(app.db, from, to, app.config.timeScale);
     },
   );

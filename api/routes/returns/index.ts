@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IntakeHeadersSchema, LabelDocumentQuerySchema, OptionalIdempotencyHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
-import { FINAL_RETURN_STATUSES, inspectionProblems, returnIds } from '../../../domain/return-policy';
+import { FINAL_RETURN_STATUSES, inspectionDisagreements, inspectionProblems, returnIds } from '../../../domain/return-policy';
 import {
   ReturnIdParamsSchema,
   ReturnInspectionSchema,
@@ -203,7 +203,7 @@ const returns: FastifyPluginAsyncZod = async (app) => {
     }
     if (row.status === 'requested' || FINAL_RETURN_STATUSES.includes(row.status)) {
       const settled = row.status === 'completed' && row.inspectedAt ? await readReturn(app.db, returnId) : undefined;
-      if (settled) return settled;
+      if (settled) return sameInspection(settled, inspection);
       throw new ApiError(
         409,
         'order_state_conflict',
@@ -224,9 +224,22 @@ const returns: FastifyPluginAsyncZod = async (app) => {
     }
     const view = await readReturn(app.db, returnId);
     if (!view) throw notFound(`return ${returnId}`);
-    return view;
+    // The update is keyed by the return: a twin sent at the same moment with other figures gets the first one's outcome.
+    return sameInspection(view, inspection);
   };
 };
+
+/** The inspected return, when it recorded this inspection; another one is a 409 naming each line that differs. */
+function sameInspection(view: ReturnView, inspection: ReturnInspection): ReturnView {
+  const differs = inspectionDisagreements(view.lines, inspection.lines);
+  if (differs.length === 0) return view;
+  throw new ApiError(
+    409,
+    'order_state_conflict',
+    `return ${view.returnId} was already inspected with other figures: nothing was changed`,
+    differs.map((d) => ({ path: `body.lines.${d.index}`, message: d.message })),
+  );
+}
 
 /** The return label's files, for the shop or ops to print or pass on (the customer's way: routes/pages/return-label.ts). */
 function returnLabelRoute(app: Parameters<FastifyPluginAsyncZod>[0]): void {
