@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ConfiguredApiKey } from '../../config';
+import { describeWorkflow } from '../../api/services/workflows';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 
@@ -181,6 +182,29 @@ describe('ops actions', () => {
     await h.client.workflow.getHandle(workflowId).terminate('test');
     const ended = await ops('POST', `/orders/${orderId}/cancel`, { reason: 'customer asked' });
     expect(expectErrorShape(ended, 409, 'order_state_conflict').message).toMatch(/ended/);
+  });
+
+  it('cancel and address change of an order whose ended journey Temporal no longer holds: 409, and the journey is not run again', async () => {
+    const { orderId, workflowId } = (
+      await h.as(KEYS.ops, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: orderRequest() })
+    ).json();
+    await vi.waitFor(async () => expect((await h.db.orderIntake.findUniqueOrThrow({ where: { orderId } })).startedAt).not.toBeNull(), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    await h.client.workflow.getHandle(workflowId).terminate('test');
+    // What the namespace's retention does to a closed workflow.
+    await h.client.workflowService.deleteWorkflowExecution({
+      namespace: h.client.options.namespace,
+      workflowExecution: { workflowId },
+    });
+    const gone = () => describeWorkflow(h.client, workflowId);
+    await vi.waitFor(async () => expect(await gone()).toBeUndefined(), { timeout: 30_000, interval: 200 });
+    const cancel = await ops('POST', `/orders/${orderId}/cancel`, { reason: 'customer asked' });
+    expect(expectErrorShape(cancel, 409, 'order_state_conflict').message).toMatch(/ended .*retention/);
+    const address = await ops('POST', `/orders/${orderId}/address`, { shipTo: orderRequest().shipTo });
+    expect(expectErrorShape(address, 409, 'order_state_conflict').message).toMatch(/ended .*retention/);
+    expect(await gone()).toBeUndefined();
   });
 
   it('records every ops action against the calling key, and replays it for the same Idempotency-Key', async () => {

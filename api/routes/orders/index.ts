@@ -191,21 +191,24 @@ function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
     const workflowId = ids.orderWorkflowId(orderId);
     const [described, accepted] = await Promise.all([
       describeWorkflow(app.temporal, workflowId),
-      app.db.orderIntake.findUnique({ where: { orderId }, select: { input: true, submittedBy: true } }),
+      app.db.orderIntake.findUnique({ where: { orderId }, select: { input: true, submittedBy: true, startedAt: true } }),
     ]);
     let description = described;
     // A shop's key changes its own orders only; another shop's order looks like no order at all.
     const memo = description ? intakeMemoOf(description) : undefined;
     if (!mayReadOrderOf(principalOf(request), memo?.submittedBy ?? accepted?.submittedBy)) throw notFound(`order ${orderId}`);
+    const ended = (status: string) =>
+      new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${status.toLowerCase()})`);
     if (!description) {
       const input = OrderWorkflowInputSchema.safeParse(accepted?.input);
       if (!accepted || !input.success) throw notFound(`order ${orderId}`);
+      // Started once and unknown to Temporal now: its journey ended and the namespace's retention removed it. Starting
+      // it again would run a delivered order's journey a second time (stock, labels, mails).
+      if (accepted.startedAt !== null) throw ended('closed; its history is past retention');
       const outcome = await app.orderStarter.start(input.data, accepted.submittedBy);
       if (!outcome.started) throw unavailable(`${what}: order ${orderId} is accepted and its journey could not start yet; retry shortly`);
       description = await describeWorkflow(app.temporal, workflowId);
     }
-    const ended = (status: string) =>
-      new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${status.toLowerCase()})`);
     if (description && description.status.name !== 'RUNNING') throw ended(description.status.name);
     try {
       const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
