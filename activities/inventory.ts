@@ -18,6 +18,9 @@ import { Prisma } from '../prisma/generated/client';
 import type { Db } from './db';
 import { asActivity } from './failures';
 
+/** A stock level's `onHand` is a PostgreSQL integer: a receipt that would count past it is refused, not overflowed. */
+export const MOST_UNITS_A_LEVEL_COUNTS = 2_147_483_647;
+
 /**
  * The stock side of the journey. Every function may run twice, or concurrently with itself after a
  * timeout, and still change stock once:
@@ -203,8 +206,15 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
             VALUES (${warehouseCode}, ${skuCode}, ${quantity}, 0, now())
             ON CONFLICT ("warehouseCode", "skuCode")
             DO UPDATE SET "onHand" = "InventoryLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = now()
+            WHERE "InventoryLevel"."onHand"::bigint + EXCLUDED."onHand" <= ${MOST_UNITS_A_LEVEL_COUNTS}
             RETURNING "warehouseCode", "skuCode", "onHand", "reserved"`;
-          if (!level) throw new Error(`restock of ${warehouseCode}/${skuCode} returned no level`);
+          // No row: the level would count past its column's range. Thrown, so the receipt's movement is undone too.
+          if (!level) {
+            throw ApplicationFailure.nonRetryable(
+              `${quantity} more would take ${warehouseCode} / ${skuCode} past ${MOST_UNITS_A_LEVEL_COUNTS} units on hand, the most a stock level counts`,
+              'InvalidRestock',
+            );
+          }
           return { ...toLevelView(level), applied: true };
         });
       });

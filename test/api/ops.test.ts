@@ -323,6 +323,25 @@ describe('inventory', () => {
     expect(await signalsReceived(h.client, `order-${waiting}`, 'restocked')).toContainEqual({ warehouseCode: 'PAR1', skuCode });
   });
 
+  it('refuses a restock that would take a stock level past what it can count, naming the quantity; nothing is received', async () => {
+    const where = { warehouseCode_skuCode: { warehouseCode: 'MAD1', skuCode: 'MUG-CER-350' } };
+    const full = { warehouseCode: 'MAD1', skuCode: 'MUG-CER-350', onHand: 2_147_000_000, reserved: 0 };
+    await h.db.inventoryLevel.upsert({ where, create: full, update: { onHand: full.onHand } });
+    const reference = newKey('PO');
+    const refused = await ops('POST', '/inventory/restock', {
+      warehouseCode: 'MAD1',
+      skuCode: 'MUG-CER-350',
+      quantity: 1_000_000,
+      reference,
+    });
+    const { details } = expectErrorShape(refused, 400, 'validation_failed');
+    expect(details?.map((d) => d.path)).toEqual(['body.quantity']);
+    expect(details?.[0]?.message).toMatch(/2147483647/);
+    expect((await h.db.inventoryLevel.findUniqueOrThrow({ where })).onHand).toBe(2_147_000_000);
+    expect(await h.db.inventoryMovement.count({ where: { idempotencyKey: `restock:${reference}` } })).toBe(0);
+    await h.db.inventoryLevel.delete({ where });
+  });
+
   it('takes a reference once per receipt: its repeat changes nothing, the same reference for other goods is a 409 naming it', async () => {
     const reference = newKey('PO');
     const level = async (warehouseCode: string, skuCode: string) =>

@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createInventoryActivities } from '../../../activities/inventory';
@@ -83,7 +83,10 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
     if (details.length > 0) {
       throw new ApiError(400, sku ? 'validation_failed' : 'unknown_sku', details.map((d) => d.message).join('; '), details);
     }
-    const result = await stock.restock(request);
+    const result = await stock.restock(request).catch((error: unknown) => {
+      if (!(error instanceof ApplicationFailure && error.type === 'InvalidRestock')) throw error;
+      throw new ApiError(400, 'validation_failed', error.message, [{ path: 'body.quantity', message: error.message }]);
+    });
     if (!result.applied) await sameReceipt(request);
     const waiting = await stock.ordersAwaitingStock({ skuCode });
     const signalled: string[] = [];
