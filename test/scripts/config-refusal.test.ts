@@ -14,6 +14,21 @@ import { baseEnv, runEntry } from '../support/entry-points';
 const dataDir = mkdtempSync(join(tmpdir(), 'colis-config-refusal-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** Free ports for every service `npm start` runs, so a refusal under test is the only thing that can stop it. */
+async function servicePorts(): Promise<Record<string, string>> {
+  const names = [
+    'COLIS_API_PORT',
+    'COLIS_PG_PORT',
+    'TEMPORAL_PORT',
+    'TEMPORAL_UI_PORT',
+    'COLIS_MAILDEV_SMTP_PORT',
+    'COLIS_MAILDEV_WEB_PORT',
+  ];
+  const ports: Record<string, string> = {};
+  for (const name of names) ports[name] = String(await freePort());
+  return { ...ports, COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` };
+}
+
 describe('a bad configuration value stops start-up before anything starts', () => {
   it.each([
     [
@@ -55,14 +70,10 @@ describe('two variables naming one port', () => {
       const result = await runEntry(
         'scripts/start.ts',
         baseEnv({
+          ...(await servicePorts()),
           COLIS_DATA_DIR: dir,
           COLIS_PG_PORT: pgPort,
           COLIS_API_PORT: pgPort,
-          TEMPORAL_PORT: String(await freePort()),
-          TEMPORAL_UI_PORT: String(await freePort()),
-          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
-          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
-          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
         }),
         60_000,
       );
@@ -86,16 +97,11 @@ describe('a host this machine cannot listen on', () => {
       const result = await runEntry(
         'scripts/start.ts',
         baseEnv({
+          ...(await servicePorts()),
           COLIS_DATA_DIR: dir,
           // TEST-NET-1: an address no interface here has.
           COLIS_API_HOST: '192.0.2.1',
           COLIS_API_PORT: String(apiPort),
-          COLIS_PG_PORT: String(await freePort()),
-          TEMPORAL_PORT: String(await freePort()),
-          TEMPORAL_UI_PORT: String(await freePort()),
-          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
-          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
-          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
         }),
         60_000,
       );
@@ -148,12 +154,7 @@ describe('a DATABASE_URL where no PostgreSQL answers', () => {
         baseEnv({
           COLIS_DATA_DIR: dir,
           DATABASE_URL: 'postgresql://colis:hunter2-password@127.0.0.1:1/colis',
-          COLIS_API_PORT: String(await freePort()),
-          TEMPORAL_PORT: String(await freePort()),
-          TEMPORAL_UI_PORT: String(await freePort()),
-          COLIS_MAILDEV_SMTP_PORT: String(await freePort()),
-          COLIS_MAILDEV_WEB_PORT: String(await freePort()),
-          COLIS_TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+          ...(await servicePorts()),
         }),
         60_000,
       );
