@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { isRepromiseReason } from '../domain/repromise-reasons';
+import { ids } from '../domain/ids';
 import type { Address, OrderWorkflowInput } from '../domain/order';
 import type { Prisma } from '../prisma/generated/client';
 import { DomainError } from '../domain/errors';
@@ -26,6 +28,46 @@ const addressId = (orderId: string, version: number) => `${orderId}-A${version}`
 export const shopOf = (scopedIdempotencyKey: string): string | undefined =>
   scopedIdempotencyKey.includes(':') ? scopedIdempotencyKey.slice(0, scopedIdempotencyKey.indexOf(':')) : undefined;
 
+/** The workflow this activity runs for; undefined when a test calls the activity as a plain function. */
+function callingWorkflowId(): string | undefined {
+  try {
+    return Context.current().info.workflowExecution?.workflowId;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Only `order-<orderId>` runs order `<orderId>`'s journey. A workflow started by hand (Temporal CLI or Web UI)
+ * under another id with an existing order's input would run a second journey beside the real one: its stock,
+ * labels and mails again.
+ */
+function refuseForeignRun(orderId: string): void {
+  const workflowId = callingWorkflowId();
+  if (workflowId === undefined || workflowId === ids.orderWorkflowId(orderId)) return;
+  throw new DomainError('OrderStateConflict', `order ${orderId} is run by ${ids.orderWorkflowId(orderId)} only, not by ${workflowId}`, {
+    orderId,
+    state: `run by ${workflowId}`,
+    attempted: 'recordOrder',
+  });
+}
+
+/**
+ * An order whose journey ended is never run again: a new run of `order-<id>` after it closed (started by hand
+ * once the id was free, or a reset of the finished workflow to its start) would otherwise reserve, cancel and mail
+ * a delivered order. A retry, or a reset of a journey still under way, finds the order open and goes on.
+ */
+async function refuseEndedJourney(db: Db, orderId: string): Promise<void> {
+  const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+  const status = order?.status as OrderStage | undefined;
+  if (status === undefined || !isFinalOrderStage(status)) return;
+  throw new DomainError('OrderStateConflict', `order ${orderId}'s journey has ended (${status}); it is not run again`, {
+    orderId,
+    state: status,
+    attempted: 'recordOrder',
+  });
+}
+
 export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
     /** Intake's persistence: customer, address snapshot, order and lines, in one transaction. */
@@ -47,8 +89,10 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
             },
           },
         };
+        refuseForeignRun(orderId);
         const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
         if (existing.length > 0) {
+          await refuseEndedJourney(db, orderId);
           // Written by an earlier attempt whose relay wake-up may have failed: wake it again (writes nothing twice).
           await withMilestones(db, waker, async () => ({ result: undefined, milestones: [accepted] }));
           return {

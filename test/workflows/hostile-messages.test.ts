@@ -308,8 +308,11 @@ describe('malformed messages from the temporal CLI', () => {
 
 describe('journeys started by hand from the temporal CLI', () => {
   /** Starts `type` with `json` as its input, as `temporal workflow start` does; answers the run's failure message. */
-  async function startedByHand(type: string, json: string): Promise<{ workflowId: string; failure: string }> {
-    const workflowId = `by-hand-${newKey(type)}`;
+  async function startedByHand(
+    type: string,
+    json: string,
+    workflowId = `by-hand-${newKey(type)}`,
+  ): Promise<{ workflowId: string; failure: string }> {
     const started = await temporal([
       'workflow',
       'start',
@@ -368,5 +371,48 @@ describe('journeys started by hand from the temporal CLI', () => {
       expect((await journey.env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('FAILED');
       expect(await failedTasksOnceSettled(workflowId)).toBe(0);
     }
+  });
+
+  it("an existing order's input started under another workflow id, or again once its journey ended, fails at its first step and touches nothing", async () => {
+    const handle = await journey.placeOrder();
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const db = journey.database.db;
+    await until(
+      journey,
+      'the order holding its stock',
+      () => db.reservation.count({ where: { orderId } }),
+      (held) => held > 0,
+      { stepMs: 1_000 },
+    );
+    const footprint = async () => ({
+      order: await db.order.findUnique({ where: { id: orderId }, select: { status: true, promisedBy: true } }),
+      reservations: await db.reservation.count({ where: { orderId } }),
+      movements: await db.inventoryMovement.count({ where: { orderId } }),
+      mails: await db.customerMail.count({ where: { orderId } }),
+      webhooks: await db.webhookEvent.count({ where: { orderId } }),
+    });
+    const now = await journey.env.currentTimeMs();
+    const sameOrder = JSON.stringify({
+      orderId,
+      idempotencyKey: `test-${orderId}`,
+      requestHash: orderId,
+      receivedAt: new Date(now).toISOString(),
+      promisedBy: new Date(now + 10 * DAY_MS).toISOString(),
+      request: DEFAULT_ORDER,
+      timeScale: 1,
+    });
+
+    const beside = await startedByHand('orderWorkflowV3', sameOrder);
+    expect(beside.failure).toMatch(new RegExp(`order ${orderId} is run by order-${orderId} only, not by by-hand-`));
+    expect(await failedTasksOnceSettled(beside.workflowId)).toBe(0);
+
+    await cancelFromTheCli(handle.workflowId);
+    expect(((await handle.result()) as { stage: string }).stage).toBe('cancelled');
+    const ended = await footprint();
+    // Temporal lets a closed workflow's id be started again (the CLI's default policy): the order must not run again.
+    const again = await startedByHand('orderWorkflowV3', sameOrder, handle.workflowId);
+    expect(again.failure).toMatch(new RegExp(`order ${orderId}'s journey has ended \\(cancelled\\); it is not run again`));
+    expect(await footprint()).toEqual(ended);
+    expect(ended.order?.status).toBe('cancelled');
   });
 });
