@@ -44,6 +44,10 @@ export const positiveInteger = z
   .transform(Number)
   .pipe(z.number().int().positive('must be greater than 0').max(Number.MAX_SAFE_INTEGER));
 
+/** A positive whole number with a ceiling, `why` saying what a larger value would break (the refusal quotes it). */
+export const positiveIntegerAtMost = (max: number, why: string) =>
+  positiveInteger.pipe(z.number().max(max, `must be at most ${max}: ${why}`));
+
 /** Node fires a timer longer than 2^31-1 ms after 1 ms: a longer timeout would time every call out at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 const timerMax = z.number().max(MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (about 24 days)`);

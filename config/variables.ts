@@ -18,6 +18,7 @@ import {
   port,
   portOrZero,
   positiveInteger,
+  positiveIntegerAtMost,
   positiveNumber,
   postgresUrl,
   probability,
@@ -70,10 +71,10 @@ export const VARIABLES = {
     secret: true,
   }),
   COLIS_DB_POOL: variable({
-    schema: withDefault(positiveInteger, 10),
-    form: 'a whole number of connections, e.g. 10',
+    schema: withDefault(positiveIntegerAtMost(1000, 'more connections per process than a PostgreSQL server admits'), 10),
+    form: 'a whole number of connections, 1–1000, e.g. 10',
     default: '`10`',
-    meaning: 'PostgreSQL connections per process',
+    meaning: 'PostgreSQL connections per process (at most 1000)',
   }),
   COLIS_PG_PORT: variable({
     schema: withDefault(port, 5433),
@@ -251,10 +252,11 @@ export const VARIABLES = {
     meaning: 'which queues this process serves: `orders,carriers,notify,warehouse:PAR1,warehouse:*`',
   }),
   COLIS_MAX_CACHED_WORKFLOWS: variable({
-    schema: withDefault(positiveInteger, 1000),
-    form: 'a whole number of workflows, e.g. 1000',
+    // Each cached workflow holds its isolate's heap (bench/RESULTS.md, "Worker memory"): past this the cache outgrows any worker.
+    schema: withDefault(positiveIntegerAtMost(100_000, "the cache would outgrow the worker's memory"), 1000),
+    form: 'a whole number of workflows, 1–100000, e.g. 1000',
     default: '`1000`',
-    meaning: 'sticky cache size of the orders worker: bounds memory however many shipments wait for scans',
+    meaning: 'sticky cache size of the orders worker: bounds memory however many shipments wait for scans (at most 100000)',
   }),
   COLIS_WORKER_LOG_LEVEL: variable({
     schema: withDefault(z.enum(WORKER_LOG_LEVELS), 'WARN'),
@@ -323,10 +325,11 @@ export const VARIABLES = {
       'where ShipEngine publishes the public keys (JWKS) its webhooks are signed with; fetched by the API, cached, fetched again on an unknown key id',
   }),
   COLIS_SHIPENGINE_WEBHOOK_TOLERANCE_SECONDS: variable({
-    schema: withDefault(positiveInteger, 300),
-    form: 'a whole number of seconds, e.g. 300',
+    schema: withDefault(positiveIntegerAtMost(3600, 'a longer window lets a captured webhook be replayed'), 300),
+    form: 'a whole number of seconds, 1–3600, e.g. 300',
     default: '`300`',
-    meaning: "how far a ShipEngine webhook's `x-shipengine-timestamp` may be from our clock (either way) before it is refused as a replay",
+    meaning:
+      "how far a ShipEngine webhook's `x-shipengine-timestamp` may be from our clock (either way) before it is refused as a replay (at most 3600)",
   }),
   COLIS_SHIPENGINE_POLL_FRACTION: variable({
     schema: withDefault(stallFraction, 0.5),
@@ -448,10 +451,10 @@ export const VARIABLES = {
     meaning: 'signed (keyless) tracking webhooks per minute per carrier, counted apart from any other traffic',
   }),
   COLIS_BODY_LIMIT_BYTES: variable({
-    schema: withDefault(positiveInteger, 256 * 1024),
-    form: 'a whole number of bytes, e.g. 262144',
+    schema: withDefault(positiveIntegerAtMost(16 * 1024 * 1024, 'every request would be read into memory that large'), 256 * 1024),
+    form: 'a whole number of bytes, 1–16777216, e.g. 262144',
     default: '`262144`',
-    meaning: 'largest request body the API reads',
+    meaning: 'largest request body the API reads (at most 16 MiB)',
   }),
   COLIS_WORKFLOW_CALL_TIMEOUT_MS: variable({
     schema: withDefault(timeoutMs, 10_000),

@@ -90,6 +90,16 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_SHIPENGINE_TIMEOUT_MS', '99999999999', /\(must be at most 2147483647 ms/],
     ['COLIS_WORKFLOW_CALL_TIMEOUT_MS', '9007199254740991', /\(must be at most 2147483647 ms/],
     ['COLIS_INTAKE_START_WAIT_MS', '2147483647.5', /\(must be at most 2147483647 ms/],
+    // Valid numbers far past what they protect: a pool no PostgreSQL admits, a cache no worker holds, a body read
+    // whole into memory, a replay window of years.
+    ['COLIS_DB_POOL', '100000', /\(must be at most 1000: more connections per process than a PostgreSQL server admits\)/],
+    ['COLIS_MAX_CACHED_WORKFLOWS', '9007199254740991', /\(must be at most 100000: /],
+    ['COLIS_BODY_LIMIT_BYTES', '99999999999', /\(must be at most 16777216: /],
+    [
+      'COLIS_SHIPENGINE_WEBHOOK_TOLERANCE_SECONDS',
+      '31536000',
+      /\(must be at most 3600: a longer window lets a captured webhook be replayed\)/,
+    ],
   ])('refuses %s=%s', (variable, value, why) => {
     const message = refusal({ [variable]: value });
     expect(message.startsWith(`${variable}=`)).toBe(true);
