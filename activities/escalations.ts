@@ -1,3 +1,4 @@
+import { ids } from '../domain/ids';
 import { log } from '@temporalio/activity';
 import type { EscalationDecision, EscalationReason, EscalationSeverity } from '../domain/journey';
 import type { Db } from './db';
@@ -36,7 +37,7 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
         const row = await db.escalation.upsert({
           where: { dedupeKey: input.dedupeKey },
           create: {
-            id: `ESC-${input.dedupeKey.replace(/[^A-Za-z0-9-]/g, '-')}`,
+            id: ids.escalationId(input.dedupeKey),
             dedupeKey: input.dedupeKey,
             orderId: input.orderId,
             shipmentId: input.shipmentId ?? null,

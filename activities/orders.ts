@@ -52,22 +52,6 @@ function refuseForeignRun(orderId: string): void {
   });
 }
 
-/**
- * An order whose journey ended is never run again: a new run of `order-<id>` after it closed (started by hand
- * once the id was free, or a reset of the finished workflow to its start) would otherwise reserve, cancel and mail
- * a delivered order. A retry, or a reset of a journey still under way, finds the order open and goes on.
- */
-async function refuseEndedJourney(db: Db, orderId: string): Promise<void> {
-  const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
-  const status = order?.status as OrderStage | undefined;
-  if (status === undefined || !isFinalOrderStage(status)) return;
-  throw new DomainError('OrderStateConflict', `order ${orderId}'s journey has ended (${status}); it is not run again`, {
-    orderId,
-    state: status,
-    attempted: 'recordOrder',
-  });
-}
-
 export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
     /** Intake's persistence: customer, address snapshot, order and lines, in one transaction. */
@@ -92,7 +76,6 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
         refuseForeignRun(orderId);
         const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
         if (existing.length > 0) {
-          await refuseEndedJourney(db, orderId);
           // Written by an earlier attempt whose relay wake-up may have failed: wake it again (writes nothing twice).
           await withMilestones(db, waker, async () => ({ result: undefined, milestones: [accepted] }));
           return {
@@ -165,6 +148,8 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
         const final = isFinalOrderStage(input.status);
         await withMilestones(db, waker, async (tx) => {
           const before = await tx.order.findUnique({ where: { id: input.orderId }, select: { status: true } });
+          // Final is final, as in recordOrderStage (v2 runs write their stage here).
+          if (before && isFinalOrderStage(before.status)) return { result: undefined, milestones: [] };
           await tx.order.updateMany({
             where: { id: input.orderId },
             data: {

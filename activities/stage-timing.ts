@@ -72,6 +72,8 @@ export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayW
       return asActivity(() =>
         withMilestones(db, waker, async (tx) => {
           const before = await tx.order.findUnique({ where: { id: change.orderId }, select: { status: true } });
+          // Final is final: a run of an ended order (a reset to its start, a start by hand) writes nothing over how it ended.
+          if (before && isFinalOrderStage(before.status)) return { result: undefined, milestones: [] };
           const final = isFinalOrderStage(change.status);
           await tx.order.updateMany({
             where: { id: change.orderId },

@@ -4,6 +4,8 @@ export const ids = {
   orderWorkflowId: (orderId: string) => `order-${orderId}`,
   shipmentWorkflowId: (shipmentId: string) => `shipment-${shipmentId}`,
   shipmentId: (orderId: string, seq: number) => `${orderId}-S${seq}`,
+  /** An escalation's id from its dedupe key, in the characters a listing cursor admits (api/services/cursor.ts). */
+  escalationId: (dedupeKey: string) => `ESC-${dedupeKey.replace(/[^A-Za-z0-9-]/g, '-')}`,
 };
 
 export const TASK_QUEUES = {

@@ -1,3 +1,4 @@
+import { ids } from '../../domain/ids';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../../activities/db';
 import { lockLevels, lockOrder } from '../../activities/inventory';
@@ -70,7 +71,7 @@ export async function receiveParcelLeftAfterCancel(
   const { count } = await app.db.escalation.createMany({
     data: [
       {
-        id: `ESC-${dedupeKey.replace(/[^A-Za-z0-9-]/g, '-')}`,
+        id: ids.escalationId(dedupeKey),
         dedupeKey,
         orderId,
         shipmentId,

@@ -87,6 +87,32 @@ describe('an order reset from the temporal CLI', () => {
     expect((await latest.query(orderStatusQuery)).timeline).toContainEqual(expect.objectContaining({ label: 'shipment adopted' }));
   });
 
+  it('to its first workflow task once it was cancelled: the new run fails before reserving, nothing is shipped, the order stays cancelled', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    await untilShipmentRow(ids.shipmentId(orderId, 1), ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking']);
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect((await handle.result()).stage).toBe('cancelled');
+    const db = journey.database.db;
+    const ended = async () => ({
+      order: await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true, completedAt: true } }),
+      reservations: await db.reservation.findMany({ where: { orderId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
+      labels: await db.label.count({ where: { shipment: { orderId } } }),
+      mails: await db.customerMail.count({ where: { orderId } }),
+      webhooks: await db.webhookEvent.count({ where: { orderId } }),
+      stages: await db.stageTiming.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
+    });
+    const before = await ended();
+    expect(before.order.status).toBe('cancelled');
+
+    await reset(handle.workflowId, 'FirstWorkflowTask');
+    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
+    await expect(latest.result()).rejects.toThrow();
+    expect((await latest.describe()).status.name).toBe('FAILED');
+    expect(await ended()).toEqual(before);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
   it('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
