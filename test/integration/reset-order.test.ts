@@ -38,6 +38,21 @@ describe('an order reset from the temporal CLI', () => {
     throw new Error(`${shipmentId} never reached ${statuses.join('/')}`);
   };
 
+  const untilShipmentWorkflowStarted = async (workflowId: string) => {
+    for (let i = 0; i < 1_200; i++) {
+      const started = await journey.env.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (started) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${workflowId} never started`);
+  };
+
   const runsOf = async (workflowId: string) => {
     const runs = [];
     for await (const execution of journey.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
@@ -63,6 +78,8 @@ describe('an order reset from the temporal CLI', () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     await untilShipmentRow(ids.shipmentId(orderId, 1), RUNNING);
+    // The plan writes the shipment's row before its workflow starts: a reset in between finds no shipment to adopt.
+    await untilShipmentWorkflowStarted(ids.shipmentWorkflowId(ids.shipmentId(orderId, 1)));
     await reset(handle.workflowId, 'FirstWorkflowTask');
 
     const latest = await endsAsOneJourney(orderId);
