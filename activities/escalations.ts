@@ -52,12 +52,14 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
       });
     },
 
-    raiseEscalationSeverity(input: { escalationId: string; severity: EscalationSeverity }): Promise<void> {
+    /** False when the escalation is no longer open (answered): nothing to step up. */
+    raiseEscalationSeverity(input: { escalationId: string; severity: EscalationSeverity }): Promise<boolean> {
       return asActivity(async () => {
-        await db.escalation.updateMany({
+        const { count } = await db.escalation.updateMany({
           where: { id: input.escalationId, status: 'open' },
           data: { severity: input.severity, escalatedAt: new Date() },
         });
+        return count === 1;
       });
     },
 

@@ -6,6 +6,7 @@ export const ids = {
   shipmentId: (orderId: string, seq: number) => `${orderId}-S${seq}`,
   /** An escalation's id from its dedupe key, in the characters a listing cursor admits (api/services/cursor.ts). */
   escalationId: (dedupeKey: string) => `ESC-${dedupeKey.replace(/[^A-Za-z0-9-]/g, '-')}`,
+  escalationAlertWorkflowId: (escalationId: string) => `escalation-alert-${escalationId}`,
 };
 
 export const TASK_QUEUES = {

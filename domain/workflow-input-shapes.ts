@@ -1,3 +1,4 @@
+import { ESCALATION_SEVERITIES } from './lifecycle';
 import { type Check, dateTime, integer, listOf, object, oneOf, optional, type Shape, text } from './message-shapes';
 
 /**
@@ -49,3 +50,11 @@ export const SHIPMENT_WORKFLOW_INPUT: Shape<unknown> = object({
 });
 
 export const RETURN_WORKFLOW_INPUT: Shape<unknown> = object({ returnId: filled, orderId: filled, timeScale: positiveNumber });
+
+/** An escalation's alert, started by the API for an escalation it opened (workflows/escalations/alert.ts). */
+export const ESCALATION_ALERT_INPUT: Shape<unknown> = object({
+  escalationId: filled,
+  summary: filled,
+  severity: oneOf(ESCALATION_SEVERITIES),
+  timeScale: positiveNumber,
+});

@@ -10,3 +10,5 @@ export { shipmentWorkflow } from './v1/shipment';
 export { returnWorkflow } from './returns/workflow';
 // notify-<relay>: sends a relay's mails or webhooks from the outbox; its deliveries run on the notify queue.
 export { notificationRelayWorkflow } from './notify/relay';
+// escalation-alert-<id>: pages ops for an escalation the API opened (no journey holds it), stepping it up until answered.
+export { escalationAlertWorkflow } from './escalations/alert';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { createInventoryActivities } from '../../activities/inventory';
+import { ids, TASK_QUEUES } from '../../domain/ids';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { insertOrder, insertShipment } from './fixtures';
 import { createHarness, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
@@ -62,6 +63,13 @@ function push(trackingNumber: string, status: 'in_transit' | 'out_for_delivery',
   });
 }
 
+/** How many runs of `workflowId` Temporal holds, running or closed. */
+async function runsOf(workflowId: string): Promise<number> {
+  let runs = 0;
+  for await (const _ of h.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs++;
+  return runs;
+}
+
 const ops = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
   h.as(KEYS.ops, { method, url, ...(payload === undefined ? {} : { payload }) });
 
@@ -93,6 +101,13 @@ describe('a parcel cancelled before its pickup scan, scanned by the carrier anyw
       new RegExp(`Taken back out of stock, as restocked at the cancel: 1 × ${SKU} at ${warehouseCode}`),
     );
 
+    // Ops are paged as for a journey's escalation: one alert workflow, however often the carrier repeated the scan.
+    const alertId = ids.escalationAlertWorkflowId(escalations[0]!.id);
+    const alert = await h.client.workflow.getHandle(alertId).describe();
+    expect(alert.type).toBe('escalationAlertWorkflow');
+    expect(alert.taskQueue).toBe(TASK_QUEUES.orders);
+    expect(await runsOf(alertId)).toBe(1);
+
     // Ops see it in their list, and the order's timeline says the parcel left after all.
     const listed = (await ops('GET', '/escalations?reason=left_after_cancel&open=true')).json();
     expect(listed.items.map((e: { escalationId: string }) => e.escalationId)).toContain(escalations[0]!.id);
@@ -118,6 +133,8 @@ describe('a parcel cancelled before its pickup scan, scanned by the carrier anyw
     expect((await push(trackingNumber, 'in_transit')).statusCode).toBe(200);
     expect(await h.db.escalation.count({ where: { shipmentId } })).toBe(1);
     expect(await level(warehouseCode)).toMatchObject({ onHand: before.onHand - 1 });
+    expect(await runsOf(alertId)).toBe(1);
+    await h.client.workflow.getHandle(alertId).terminate('test over: no worker serves this namespace');
   });
 
   it('never takes a level below zero: what is not on hand is named in the escalation, and the ledger keeps balance', async () => {

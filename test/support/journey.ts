@@ -117,6 +117,8 @@ export interface JourneyOptions {
   notify?: boolean | Partial<NotifyConfig>;
   /** Warehouses whose queue no worker serves (an outage nobody declared). */
   unservedWarehouses?: string[];
+  /** Where escalations page ops (COLIS_ESCALATION_WEBHOOK_URL); unset, a page is a log line only. */
+  escalationWebhookUrl?: string;
 }
 
 export async function startJourney(options: JourneyOptions = {}): Promise<Journey> {
@@ -154,6 +156,7 @@ export async function startJourney(options: JourneyOptions = {}): Promise<Journe
     returnStarter: temporalReturnStarter(env.client),
     shipmentWatcher: temporalShipmentWatcher(env.client),
     ...(notify ? { customerNotify: notify, waker: temporalRelayWaker(env.client) } : {}),
+    ...(options.escalationWebhookUrl ? { notify: { webhookUrl: options.escalationWebhookUrl } } : {}),
   });
   let seq = 0;
   return {

@@ -62,10 +62,11 @@ import {
  *                  `warehouse-down-moved.*` and `warehouse-down-up-again.*`, a shipment told its warehouse is down
  *                  while it waits for its slot: moved away, or staying because the warehouse is up again;
  *                  `address-changed-after-booking.*`, an address change answered by the shipment
- *                  ('address-overtaken-by-carrier').
+ *                  ('address-overtaken-by-carrier'); `escalation-alert-*.alert`, the alert of an escalation the API
+ *                  opened (recorded by test/workflows/escalation-alert.test.ts).
  *
  * Re-record the current code's histories after an intended, versioned change with
- * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts`
+ * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts test/workflows/escalation-alert.test.ts`
  * (v1's, v2's and v3-early's are never re-recorded).
  */
 /** The workflow types each generation of histories must hold: a v1 history replaying on v2 code would prove nothing. */
@@ -73,7 +74,7 @@ const GENERATIONS = {
   v1: ['orderWorkflow', 'shipmentWorkflow'],
   v2: ['orderWorkflowV2', 'shipmentWorkflowV2', 'returnWorkflow'],
   'v3-early': ['orderWorkflowV3', 'shipmentWorkflowV3'],
-  v3: ['orderWorkflowV3', 'shipmentWorkflowV3', 'returnWorkflow', 'notificationRelayWorkflow'],
+  v3: ['orderWorkflowV3', 'shipmentWorkflowV3', 'returnWorkflow', 'notificationRelayWorkflow', 'escalationAlertWorkflow'],
 } as const;
 const RECORD = RECORD_HISTORIES;
 
