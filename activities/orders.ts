@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { isRepromiseReason } from '../domain/repromise-reasons';
 import { ids } from '../domain/ids';
 import type { Address, OrderWorkflowInput } from '../domain/order';
@@ -8,6 +7,7 @@ import { isFinalOrderStage, type OrderStage } from '../domain/lifecycle';
 import { localeFor, type Milestone } from '../domain/notifications';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { refuseForeignRun } from './workflow-owner';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 
 export interface RecordedOrder {
@@ -27,30 +27,6 @@ const addressId = (orderId: string, version: number) => `${orderId}-A${version}`
 /** The shop an order belongs to: the API key name intake scoped its idempotency key with (`<key name>:<key>`). */
 export const shopOf = (scopedIdempotencyKey: string): string | undefined =>
   scopedIdempotencyKey.includes(':') ? scopedIdempotencyKey.slice(0, scopedIdempotencyKey.indexOf(':')) : undefined;
-
-/** The workflow this activity runs for; undefined when a test calls the activity as a plain function. */
-function callingWorkflowId(): string | undefined {
-  try {
-    return Context.current().info.workflowExecution?.workflowId;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Only `order-<orderId>` runs order `<orderId>`'s journey. A workflow started by hand (Temporal CLI or Web UI)
- * under another id with an existing order's input would run a second journey beside the real one: its stock,
- * labels and mails again.
- */
-function refuseForeignRun(orderId: string): void {
-  const workflowId = callingWorkflowId();
-  if (workflowId === undefined || workflowId === ids.orderWorkflowId(orderId)) return;
-  throw new DomainError('OrderStateConflict', `order ${orderId} is run by ${ids.orderWorkflowId(orderId)} only, not by ${workflowId}`, {
-    orderId,
-    state: `run by ${workflowId}`,
-    attempted: 'recordOrder',
-  });
-}
 
 export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) {
   return {
@@ -73,7 +49,7 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
             },
           },
         };
-        refuseForeignRun(orderId);
+        refuseForeignRun({ kind: 'order', id: orderId, orderId }, ids.orderWorkflowId(orderId));
         const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
         if (existing.length > 0) {
           // Written by an earlier attempt whose relay wake-up may have failed: wake it again (writes nothing twice).

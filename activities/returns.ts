@@ -14,6 +14,7 @@ import type { CarrierRegistry } from './carriers/registry';
 import { parcelTrackingOf } from './carriers/tracking-mode';
 import type { Db } from './db';
 import { asActivity } from './failures';
+import { refuseForeignRun } from './workflow-owner';
 import { lockOrder, ordersAwaitingStock, type Tx } from './inventory';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 import type { ReturnStarter } from './return-starter';
@@ -94,6 +95,7 @@ function createReturnProgressActivities(db: Db, carriers: CarrierRegistry, waker
           where: { id: input.returnId },
           include: { lines: { orderBy: { lineNo: 'asc' } } },
         });
+        refuseForeignRun({ kind: 'return', id: row.id, orderId: row.orderId }, row.workflowId);
         const tracking = row.carrierCode ? await parcelTrackingOf(db, carriers, row.carrierCode) : undefined;
         return {
           returnId: row.id,

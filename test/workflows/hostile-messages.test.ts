@@ -105,6 +105,38 @@ async function failedTasksOnceSettled(workflowId: string): Promise<number> {
   }
 }
 
+/** Starts `type` with `json` as its input, as `temporal workflow start` does; answers the run's failure message. */
+async function startedByHand(
+  type: string,
+  json: string,
+  workflowId = `by-hand-${newKey(type)}`,
+): Promise<{ workflowId: string; failure: string }> {
+  const started = await temporal([
+    'workflow',
+    'start',
+    '--type',
+    type,
+    '--task-queue',
+    TASK_QUEUES.orders,
+    '--workflow-id',
+    workflowId,
+    '--input',
+    json,
+  ]);
+  expect(started.ok, started.output).toBe(true);
+  const ended = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
+  expect(ended.output).toMatch(/Status\s+FAILED/);
+  // The failure's message is sealed like every payload: read through the client, which holds the key.
+  const failure = await journey.env.client.workflow
+    .getHandle(workflowId)
+    .result()
+    .then(
+      () => 'completed',
+      (error: Error) => causes(error),
+    );
+  return { workflowId, failure };
+}
+
 describe('malformed messages from the temporal CLI', () => {
   it('an order waiting at its pick slot drops malformed signals, refuses malformed updates naming the field, then cancels from the CLI', async () => {
     const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
@@ -215,6 +247,13 @@ describe('malformed messages from the temporal CLI', () => {
       maxBusinessMs: DAY_MS,
     });
 
+    // The same return started by hand under another id fails at its first step: one workflow follows a return.
+    const beside = await startedByHand(
+      'returnWorkflow',
+      JSON.stringify({ returnId: started.json().returnId, orderId: outcome.orderId, timeScale: 1 }),
+    );
+    expect(beside.failure).toMatch(new RegExp(`return ${started.json().returnId} is run by ${returnWorkflowId} only, not by by-hand-`));
+
     await signal(returnWorkflowId, 'returnScans');
     await signal(returnWorkflowId, 'returnScans', '{"source": "poll", "events": [{}]}');
     const inspect = (lines: unknown[], extra: Record<string, unknown> = { inspectedBy: 'ops-cli' }) => JSON.stringify({ lines, ...extra });
@@ -314,38 +353,6 @@ function causes(error: Error): string {
 }
 
 describe('journeys started by hand from the temporal CLI', () => {
-  /** Starts `type` with `json` as its input, as `temporal workflow start` does; answers the run's failure message. */
-  async function startedByHand(
-    type: string,
-    json: string,
-    workflowId = `by-hand-${newKey(type)}`,
-  ): Promise<{ workflowId: string; failure: string }> {
-    const started = await temporal([
-      'workflow',
-      'start',
-      '--type',
-      type,
-      '--task-queue',
-      TASK_QUEUES.orders,
-      '--workflow-id',
-      workflowId,
-      '--input',
-      json,
-    ]);
-    expect(started.ok, started.output).toBe(true);
-    const ended = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
-    expect(ended.output).toMatch(/Status\s+FAILED/);
-    // The failure's message is sealed like every payload: read through the client, which holds the key.
-    const failure = await journey.env.client.workflow
-      .getHandle(workflowId)
-      .result()
-      .then(
-        () => 'completed',
-        (error: Error) => causes(error),
-      );
-    return { workflowId, failure };
-  }
-
   it('an order, a shipment and a return started with a malformed input fail at once, naming the field, without a failed workflow task', async () => {
     const order = { ...DEFAULT_ORDER, customer: { id: 'CUST-HAND' } };
     const cases: [string, unknown, RegExp][] = [
