@@ -20,7 +20,7 @@ const intake = (payload: unknown, headers: Record<string, string | string[]> = {
     method: 'POST',
     url: '/orders',
     headers: { 'content-type': 'application/json', 'idempotency-key': newKey('edge'), ...headers },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
 
 const paths = (response: { json(): unknown }) =>
@@ -106,6 +106,49 @@ describe('bodies are bounded before any recursive work', () => {
     expectErrorShape(await intake(''), 400, 'invalid_json');
     const broken = await intake('{"customer": "Camille Durand"');
     expect(expectErrorShape(broken, 400, 'invalid_json').message).not.toContain('Camille');
+  });
+});
+
+describe('bodies that are not UTF-8', () => {
+  const latin1Order = () => Buffer.from(JSON.stringify(orderRequest()).replace('Camille Durand', 'Ren\u00e9 Durand'), 'latin1');
+
+  it('refuses a JSON body whose bytes are not UTF-8 (Latin-1 "René") with a 400 naming the byte, instead of storing "Ren\ufffd"', async () => {
+    const before = await h.db.orderIntake.count();
+    const response = await intake(latin1Order());
+    const error = expectErrorShape(response, 400, 'invalid_json');
+    expect(error.message).toMatch(/not UTF-8 text \(byte \d+/);
+    expect(error.details?.[0]?.path).toBe('body');
+    expect(await h.db.orderIntake.count()).toBe(before);
+  });
+
+  it('refuses a JSON body that declares another charset with a 415 naming the header, and takes UTF-8 declared or not', async () => {
+    const before = await h.db.orderIntake.count();
+    for (const contentType of [
+      'application/json; charset=iso-8859-1',
+      'application/json;charset="UTF-16"',
+      'application/json; charset=latin1',
+    ]) {
+      const response = await intake(latin1Order(), { 'content-type': contentType });
+      const error = expectErrorShape(response, 415, 'unsupported_media_type');
+      expect(error.details?.[0]?.path, contentType).toBe('headers.content-type');
+    }
+    expect(await h.db.orderIntake.count()).toBe(before);
+    const utf8 = JSON.stringify(orderRequest()).replace('Camille Durand', 'Ren\u00e9 \ufffd Durand');
+    for (const contentType of ['application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json']) {
+      const response = await intake(utf8, { 'content-type': contentType });
+      expect(response.statusCode, response.body).toBe(202);
+    }
+  });
+
+  it('refuses a carrier webhook whose bytes are not UTF-8, before anything is read from it', async () => {
+    const body = Buffer.from('{"events":[{"eventId":"e-\u00e9","carrierCode":"swiftpost"}]}', 'latin1');
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/carriers/swiftpost/webhooks',
+      headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+      payload: body,
+    });
+    expect(expectErrorShape(response, 400, 'invalid_json').message).toMatch(/not UTF-8/);
   });
 });
 

@@ -288,6 +288,34 @@ describe('the tracking page return form', () => {
     expect(await returnsOf(orderId)).toBe(0);
   });
 
+  it('refuses a form whose bytes are not UTF-8 (a Latin-1 comment, raw or percent-encoded) with a 400 page, and starts nothing', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const post = (comment: string | Buffer, contentType = 'application/x-www-form-urlencoded') =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${t}`,
+        headers: { 'content-type': contentType },
+        payload: Buffer.concat([
+          Buffer.from('qty.MUG-CER-350=1&reason=defective&comment='),
+          Buffer.isBuffer(comment) ? comment : Buffer.from(comment),
+          Buffer.from(`&key=${newKey('form').replace(/[^A-Za-z0-9_-]/g, '')}`),
+        ]),
+      });
+    for (const comment of ['R%E9sum%E9', Buffer.from('R\u00e9sum\u00e9', 'latin1'), '%C3']) {
+      const refused = await post(comment);
+      expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
+      expect(refused.body).toContain('not UTF-8');
+    }
+    const declared = await post('R%C3%A9sum%C3%A9', 'application/x-www-form-urlencoded; charset=iso-8859-1');
+    expect(declared.statusCode, declared.body.slice(0, 300)).toBe(400);
+    expect(declared.body).toContain('charset=iso-8859-1 is not accepted');
+    expect(await returnsOf(orderId)).toBe(0);
+    expect((await post('R%C3%A9sum%C3%A9+%F0%9F%93%A6 \u{1F4E6}')).statusCode).toBe(303);
+    const stored = await h.db.return.findFirst({ where: { orderId }, select: { comment: true } });
+    expect(stored?.comment).toBe('R\u00e9sum\u00e9 \u{1F4E6} \u{1F4E6}');
+  });
+
   it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);

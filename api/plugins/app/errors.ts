@@ -4,7 +4,15 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
-import { JSON_LIMITS, type JsonLimits, parseJsonInput, textProblem, unknownFields } from '../../services/json-input';
+import {
+  charsetProblem,
+  JSON_LIMITS,
+  type JsonLimits,
+  parseJsonInput,
+  textProblem,
+  unknownFields,
+  utf8Text,
+} from '../../services/json-input';
 
 /**
  * Every error leaves the API in one shape, `{ error: { code, message, details? }, requestId }`:
@@ -110,6 +118,23 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A JSON body's bytes as text: refused, naming the header or the byte, when it declares another charset than UTF-8 (415) or
+ * is not UTF-8 (400), rather than read with U+FFFD in place of what the client sent.
+ */
+export function jsonBodyText(request: FastifyRequest, body: Buffer): { ok: true; text: string } | { ok: false; error: ApiError } {
+  const contentType = request.headers['content-type'];
+  const charset = charsetProblem(typeof contentType === 'string' ? contentType : undefined);
+  if (charset)
+    return {
+      ok: false,
+      error: new ApiError(415, 'unsupported_media_type', `the body's ${charset}`, [{ path: 'headers.content-type', message: charset }]),
+    };
+  const text = utf8Text(body);
+  if (!text.ok) return { ok: false, error: new ApiError(400, 'invalid_json', text.message, [{ path: 'body', message: text.message }]) };
+  return text;
+}
+
 /** Each JSON body as parsed, before its schema stripped the fields it does not declare. */
 const receivedBodies = new WeakMap<FastifyRequest, unknown>();
 
@@ -117,8 +142,10 @@ export default fp(
   async function errors(app: FastifyInstance) {
     // The one JSON parser: bounded before parsing, text checked after (a route may replace it, as the webhooks do, through parseJsonInput).
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      const parsed = parseJsonInput(String(body), { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      const text = jsonBodyText(request, body);
+      if (!text.ok) return done(text.error, undefined);
+      const parsed = parseJsonInput(text.text, { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
       if (parsed.ok) {
         receivedBodies.set(request, parsed.value);
         done(null, parsed.value);
