@@ -3,7 +3,7 @@ import type { ConfiguredApiKey } from '../../api/config';
 import { trackingToken } from '../../api/routes/pages/tracking-token';
 import { DAY_MS } from '../../domain/clock';
 import { insertOrder, insertShipment } from './fixtures';
-import { createHarness, expectErrorShape, type Harness, KEYS, newKey, TRACKING_SECRET } from './harness';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, orderRequest, TRACKING_SECRET } from './harness';
 
 /**
  * Starting a return as a hostile client would: every refusal is a 4xx naming what is wrong and
@@ -48,6 +48,25 @@ const MUG = { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'defective' 
 const returnsOf = (orderId: string) => h.db.return.count({ where: { orderId } });
 
 describe('POST /orders/{id}/returns', () => {
+  it('answers an order accepted whose journey has not begun (no worker yet) as an order that delivered nothing, not as no order', async () => {
+    const placed = await h.as(KEYS.intake, {
+      method: 'POST',
+      url: '/orders',
+      headers: { 'idempotency-key': newKey('unstarted') },
+      payload: orderRequest(),
+    });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId } = placed.json() as { orderId: string };
+    expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}` })).json()).toMatchObject({ stage: 'received' });
+    const refused = expectErrorShape(await startReturn(KEYS.intake, orderId, MUG), 409, 'order_state_conflict');
+    expect(refused.details).toEqual([{ path: 'body.lines.0.sku', message: 'not delivered yet' }]);
+    expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}/returns` })).json()).toEqual({ items: [] });
+    // Still another shop's order looks like no order at all.
+    expectErrorShape(await startReturn(KEYS.intakeB, orderId, MUG), 404, 'not_found');
+    expectErrorShape(await h.as(KEYS.intakeB, { method: 'GET', url: `/orders/${orderId}/returns` }), 404, 'not_found');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
   it('a shop starts a return of its delivered order; the same key answers the same return, another body with it is a conflict', async () => {
     const orderId = await deliveredOrder();
     const key = newKey('rma-same');
