@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
@@ -216,6 +217,28 @@ describe('customer mails', () => {
     for (let i = 0; i < 3; i++) await activity.run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
     expect((await mailsTo(email)).length).toBe(before + 1);
     expect(await db.customerMail.count({ where: { orderId, milestone: 'delivered' } })).toBe(2);
+  });
+});
+
+describe('a relay started by hand without its input', () => {
+  it("refuses to drain without a relay id, at once, and leaves every relay's wake-up mark as it was", async () => {
+    const { db } = journey.database;
+    const marked = ['webhooks:hand-started-a', 'webhooks:hand-started-b'];
+    for (const id of marked) await db.notificationRelay.create({ data: { id, wakePending: true } });
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: inject('smtpUrl') }));
+    const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
+    const activity = new MockActivityEnvironment();
+    for (const input of [{ nowMs: Date.now() }, { relayId: '', nowMs: Date.now() }, null]) {
+      const failure = await activity.run(relay.drainRelay, input as unknown as { relayId: string; nowMs: number }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect((failure as ApplicationFailure).nonRetryable).toBe(true);
+      expect((failure as ApplicationFailure).message).toMatch(/^drainRelay: relayId: expected text/);
+    }
+    const rows = await db.notificationRelay.findMany({ where: { id: { in: marked } } });
+    expect(rows.map((r) => r.wakePending)).toEqual([true, true]);
   });
 });
 
