@@ -335,6 +335,39 @@ describe('the tracking page return form', () => {
     expect(stored?.comment).toBe('R\u00e9sum\u00e9 \u{1F4E6} \u{1F4E6}');
   });
 
+  it('takes a form as a browser posts it: a JSON body is a 415 page, a quantity not in digits (0x1, 1e0) a 400 page; nothing starts', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const url = `/track/${orderId}/returns?t=${t}`;
+    const key = () => newKey('form').replace(/[^A-Za-z0-9_-]/g, '');
+    for (const quantity of [true, 1, '1']) {
+      const json = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ key: key(), reason: 'defective', 'qty.MUG-CER-350': quantity }),
+      });
+      expect(json.statusCode, json.body.slice(0, 300)).toBe(415);
+      expect(json.headers['content-type']).toMatch(/^text\/html/);
+      expect(json.body).toContain('application/x-www-form-urlencoded');
+    }
+    const form = (quantity: string) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=${quantity}&reason=defective&key=${key()}`,
+      });
+    for (const quantity of ['0x1', '1e0', '1.0', 'Infinity', '%2B1']) {
+      const refused = await form(quantity);
+      expect(refused.statusCode, `${quantity}: ${refused.body.slice(0, 300)}`).toBe(400);
+      expect(refused.body).toContain('Choose how many of each item to send back');
+    }
+    expect(await returnsOf(orderId)).toBe(0);
+    expect((await form('+1+')).statusCode).toBe(303);
+    expect(await returnsOf(orderId)).toBe(1);
+  });
+
   it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);

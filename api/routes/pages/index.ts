@@ -243,10 +243,16 @@ const ReturnFormSchema = z.looseObject({
   comment: z.string().max(1000).optional(),
 });
 
+/**
+ * A quantity as a browser's number field sends it: decimal digits, or nothing (read as 0). Anything else (`0x2`, `1e1`, JSON's
+ * `true`) is not a number a customer typed: NaN, which the request's schema refuses, rather than Number()'s reading of it.
+ */
+const formQuantity = (value: unknown): number => (typeof value === 'string' && /^\s*\d{0,9}\s*$/.test(value) ? Number(value) : Number.NaN);
+
 function returnRequestFromForm(form: Record<string, unknown>) {
   const lines = Object.entries(form)
     .filter(([name]) => name.startsWith('qty.'))
-    .map(([name, value]) => ({ sku: name.slice(4), quantity: Number(value) }))
+    .map(([name, value]) => ({ sku: name.slice(4), quantity: formQuantity(value) }))
     .filter((line) => line.quantity !== 0);
   const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
@@ -392,6 +398,13 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
         trackingPage(orderId, token, message).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
+      // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
+      const mediaType = String(request.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim()
+        .toLowerCase();
+      if (mediaType !== 'application/x-www-form-urlencoded')
+        return html(415, 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)');
       const unreadable = unreadableForms.get(request);
       if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
