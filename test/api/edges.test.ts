@@ -352,6 +352,17 @@ describe('domain rules at intake and on address change', () => {
 
   it('accepts a real postal code of another country, and any code where the country has no format', async () => {
     expect((await intake(withShipTo({ countryCode: 'GB', postalCode: 'SW1A 1AA' }))).statusCode).toBe(202);
+    // Postal codes are read without case, in every country: a Dutch "1234 ab" is as good as a British "sw1a 1aa".
+    for (const [countryCode, postalCode] of [
+      ['NL', '1234 ab'],
+      ['IE', 'd02 x285'],
+      ['LU', 'l-1111'],
+      ['GB', 'sw1a 1aa'],
+    ] as const) {
+      const response = await intake(withShipTo({ countryCode, postalCode }));
+      expect(response.statusCode, `${countryCode} ${postalCode}: ${response.body}`).toBe(202);
+    }
+    expect(paths(await intake(withShipTo({ countryCode: 'NL', postalCode: '1234 a1' })))).toEqual(['body.shipTo.postalCode']);
     // Hong Kong has no postal codes: the format rule lets any through; no carrier of ours delivers there, and the
     // carrier's address check (after the format rules) says so about the country, not the postal code.
     expect(paths(await intake(withShipTo({ countryCode: 'HK', postalCode: '000' })))).toEqual(['body.shipTo.countryCode']);
