@@ -72,6 +72,17 @@ describe('bodies are bounded before any recursive work', () => {
       [{ ...request, customer: { id: 'C1', name: '\u3164' } }, 'body.customer.name', /invisible character \(U\+3164\)/],
       [{ ...request, customer: { id: 'C1', name: '\u200D\u200C' } }, 'body.customer.name', /no visible character/],
       [{ ...request, shipTo: { ...shipTo, line2: '\u2060' } }, 'body.shipTo.line2', /invisible character/],
+      // A line break prints a second line on the label; hidden text rides in tag characters; a braille blank passes for a blank name.
+      [{ ...request, shipTo: { ...shipTo, name: 'Camille\n99 rue Fausse' } }, 'body.shipTo.name', /line break .*U\+000A/],
+      [{ ...request, shipTo: { ...shipTo, line1: '12 rue\u2028des Lilas' } }, 'body.shipTo.line1', /line break .*U\+2028/],
+      [{ ...request, shipTo: { ...shipTo, city: 'Lyon\u0085' } }, 'body.shipTo.city', /U\+0085/],
+      [{ ...request, shipTo: { ...shipTo, line2: 'Bât.\tB' } }, 'body.shipTo.line2', /U\+0009/],
+      [{ ...request, customer: { id: 'C1', name: 'Camille\u{E0041}\u{E0042}' } }, 'body.customer.name', /invisible character \(U\+E0041\)/],
+      [{ ...request, customer: { id: 'C1', name: '\u2800\u2800' } }, 'body.customer.name', /invisible character \(U\+2800\)/],
+      [{ ...request, shipTo: { ...shipTo, name: 'Ca\u00ADmille' } }, 'body.shipTo.name', /U\+00AD/],
+      [{ ...request, shipTo: { ...shipTo, city: 'Ly\uFFF9on\uFFFA\uFFFB' } }, 'body.shipTo.city', /U\+FFF9/],
+      [{ ...request, shipTo: { ...shipTo, name: 'a\u034Fb' } }, 'body.shipTo.name', /U\+034F/],
+      [{ ...request, shipTo: { ...shipTo, name: 'a\u206Ab' } }, 'body.shipTo.name', /U\+206A/],
     ] as const) {
       const response = await intake(payload);
       const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
@@ -93,6 +104,13 @@ describe('bodies are bounded before any recursive work', () => {
       customer: { id: 'C1', name: '👩\u200D🔧 Ana' },
     });
     expect(persian.statusCode, persian.body).toBe(202);
+    // Variation selectors (an emoji's, a Japanese name's ideographic variant) and the tags of a region's flag are text too.
+    const variants = await intake({
+      ...request,
+      shipTo: { ...shipTo, name: '葛\u{E0100}城 ❤\uFE0F' },
+      customer: { id: 'C1', name: 'Fiona 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}' },
+    });
+    expect(variants.statusCode, variants.body).toBe(202);
   });
 
   it('refuses huge and non-finite numbers as a 400', async () => {
