@@ -339,6 +339,41 @@ describe('URLs and headers', () => {
     expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/nowhere' }), 404, 'not_found');
   });
 
+  it('answers a call without a body to an endpoint that takes none whatever its Content-Type says; one that takes a body still needs it', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/no-body', shopId: '*' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json() as { id: string };
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded']) {
+      const rotated = await h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/webhooks/subscriptions/${id}/rotate`,
+        headers: { 'content-type': contentType },
+      });
+      expect(rotated.statusCode, `${contentType}: ${rotated.body}`).toBe(200);
+      const session = await h.as(KEYS.ops, { method: 'POST', url: '/codec/session', headers: { 'content-type': contentType } });
+      expect(session.statusCode, `${contentType}: ${session.body}`).toBe(200);
+    }
+    const removed = await h.as(KEYS.ops, {
+      method: 'DELETE',
+      url: `/webhooks/subscriptions/${id}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(removed.statusCode, removed.body).toBe(200);
+    // An endpoint that reads a body still says it is missing, and a body sent to one that reads none is still parsed as sent.
+    expectErrorShape(await intake('', { 'content-type': 'application/json' }), 400, 'invalid_json');
+    const broken = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/webhooks/subscriptions/${id}/rotate`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"oops"',
+    });
+    expectErrorShape(broken, 400, 'invalid_json');
+  });
+
   it('sends WWW-Authenticate with every 401', async () => {
     const missing = await h.app.inject({ method: 'GET', url: '/orders' });
     expectErrorShape(missing, 401, 'unauthorized');

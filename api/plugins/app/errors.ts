@@ -115,6 +115,8 @@ declare module 'fastify' {
     jsonLimits?: Partial<JsonLimits>;
     /** A protocol we do not own (the Temporal codec's payloads) may grow fields: they are dropped rather than refused. */
     acceptsUnknownFields?: boolean;
+    /** A route without a body schema that reads its body itself (the tracking page's form): its Content-Type is kept. */
+    parsesItsOwnBody?: boolean;
   }
 }
 
@@ -150,6 +152,17 @@ export default fp(
         receivedBodies.set(request, parsed.value);
         done(null, parsed.value);
       } else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
+    });
+
+    // A route that takes no body (a rotation, a replay, a session, a DELETE) answers a request with an empty body whatever
+    // its Content-Type says: clients that set `Content-Type: application/json` on every call send no document, and were
+    // told "the body is empty; send a JSON document" (or 415 for text/plain) by an endpoint that reads none.
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.schema?.body || request.routeOptions.config?.parsesItsOwnBody) return;
+      const { headers } = request;
+      const empty =
+        headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0');
+      if (empty && headers['content-type'] !== undefined) delete headers['content-type'];
     });
 
     // After validation, before any handler: a field the route's schema does not declare is refused, never dropped in silence.

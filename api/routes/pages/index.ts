@@ -387,7 +387,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
   app.post(
     '/track/:orderId/returns',
     {
-      config: publicAccess,
+      config: { ...publicAccess, parsesItsOwnBody: true },
       schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
     },
     async (request, reply) => {
