@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
+import { rotateSecret } from '../../api/routes/webhooks';
 import { JSON_LIMITS } from '../../api/services/json-input';
 import { createHarness, expectErrorShape, type Harness, KEYS, logLeaks, newKey, orderRequest, WEBHOOK_SECRET } from './harness';
 import { insertOrder, insertShipment, uniqueId } from './fixtures';
@@ -372,6 +373,22 @@ describe('URLs and headers', () => {
       payload: '{"oops"',
     });
     expectErrorShape(broken, 400, 'invalid_json');
+  });
+
+  it('a rotation that read a subscription a DELETE then removed answers 409 saying it was removed, not "another rotation"', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/raced', shopId: '*' },
+    });
+    const { id } = created.json() as { id: string };
+    const read = await h.db.webhookSubscription.findUniqueOrThrow({ where: { id } });
+    expect((await h.as(KEYS.ops, { method: 'DELETE', url: `/webhooks/subscriptions/${id}` })).statusCode).toBe(200);
+    const raced = await rotateSecret(h.db, read).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(raced).toMatchObject({ statusCode: 409, message: `webhook subscription ${id} was removed` });
   });
 
   it('sends WWW-Authenticate with every 401', async () => {
