@@ -368,6 +368,26 @@ describe('the tracking page return form', () => {
     expect(await returnsOf(orderId)).toBe(1);
   });
 
+  it('tells a customer who sends a form again with other choices (back, edit, send) in their words, and starts nothing more', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const key = newKey('form').replace(/[^A-Za-z0-9_-]/g, '');
+    const post = (reason: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${t}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=1&reason=${reason}&key=${key}`,
+      });
+    expect((await post('defective')).statusCode).toBe(303);
+    expect((await post('defective')).statusCode).toBe(303);
+    const again = await post('damaged');
+    expect(again.statusCode, again.body.slice(0, 300)).toBe(409);
+    expect(again.body).toContain('This form was already sent with other choices');
+    expect(again.body).not.toContain('Idempotency-Key');
+    expect(await returnsOf(orderId)).toBe(1);
+  });
+
   it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);

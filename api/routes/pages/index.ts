@@ -430,6 +430,13 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
           idempotencyKey: `${orderId}:${form.data.key}`,
         });
       } catch (error) {
+        // The form's key is an Idempotency-Key the customer never sees: a form sent again with other choices (back, edit, send)
+        // is told in their words, not as the API's `Idempotency-Key "ORD-…:…" was already used`.
+        if (error instanceof ApiError && error.code === 'idempotency_conflict')
+          return html(
+            409,
+            'This form was already sent with other choices, and that return is started: reload the page to start another one',
+          );
         if (error instanceof ApiError && error.statusCode < 500) return html(error.statusCode, error.message);
         throw error;
       }
