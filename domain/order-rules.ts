@@ -26,7 +26,10 @@ export function addressIssues(address: Pick<Address, 'countryCode' | 'postalCode
   if (!countries.isValid(address.countryCode)) {
     return [{ path: [...at, 'countryCode'], message: `"${address.countryCode}" is not an ISO 3166-1 alpha-2 country code` }];
   }
-  if (postcodeValidatorExistsForCountry(address.countryCode) && !postcodeValidator(address.postalCode, address.countryCode)) {
+  // Postal codes are read without case (PostNL reads "1234 ab" as "1234 AB"); the library's patterns for NL, IE, LU, MT and
+  // others match capitals only, so a Dutch customer who typed lower case was refused while a British one was not.
+  const postalCode = address.postalCode.toUpperCase();
+  if (postcodeValidatorExistsForCountry(address.countryCode) && !postcodeValidator(postalCode, address.countryCode)) {
     return [{ path: [...at, 'postalCode'], message: `is not a postal code of ${address.countryCode}` }];
   }
   return [];

@@ -1,4 +1,4 @@
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { relayIds } from '../../domain/notifications';
 import type { Db } from '../db';
 import { asActivity } from '../failures';
@@ -15,6 +15,7 @@ export function createNotifyActivities(deps: { db: Db; mail: MailRelay; webhooks
      */
     drainRelay(input: { relayId: string; nowMs: number }): Promise<DrainOutcome> {
       return asActivity(async () => {
+        refuseMalformedDrain(input);
         // Cleared before looking: anything written after this point wakes the relay again.
         await deps.db.notificationRelay.updateMany({ where: { id: input.relayId }, data: { wakePending: false } });
         heartbeat();
@@ -31,3 +32,17 @@ export function createNotifyActivities(deps: { db: Db; mail: MailRelay; webhooks
 }
 
 export type NotifyQueueActivities = ReturnType<typeof createNotifyActivities>;
+
+/**
+ * A relay started by hand (`temporal workflow start --type notificationRelayWorkflow --input '{}'`) drains without a relay id:
+ * refused at once, not retried for ever. Prisma reads `where: { id: undefined }` as no filter at all, so every attempt cleared
+ * the wake-up mark of every relay (the mark that re-sends a wake-up lost between a commit and its signal).
+ */
+function refuseMalformedDrain(input: unknown): void {
+  const relayId = typeof input === 'object' && input !== null ? (input as { relayId?: unknown }).relayId : undefined;
+  if (typeof relayId === 'string' && relayId !== '') return;
+  throw ApplicationFailure.nonRetryable(
+    `drainRelay: relayId: expected text, got ${relayId === '' ? 'empty text' : relayId === null ? 'null' : typeof relayId} (a relay started by hand without its input?)`,
+    'MalformedWorkflowInput',
+  );
+}

@@ -170,6 +170,55 @@ export function unknownFields(received: unknown, accepted: unknown, root = 'body
   return problems;
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The byte offset of the first sequence in `bytes` that is not UTF-8 (a single byte at a time is enough to find it). */
+function firstInvalidByte(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0 || i + length > bytes.length) return i;
+    try {
+      STRICT_UTF8.decode(bytes.subarray(i, i + length));
+    } catch {
+      return i;
+    }
+    i += length;
+  }
+  return bytes.length;
+}
+
+export type TextInput = { ok: true; text: string } | { ok: false; message: string };
+
+/**
+ * A body's bytes as text, only when they are UTF-8 (RFC 8259 §8.1: JSON between systems is UTF-8; a form a page of ours
+ * posts is too). Node's own decoding turns every byte that is not into U+FFFD in silence: "René" sent in Latin-1 would be
+ * stored and printed on a label as "Ren�".
+ */
+export function utf8Text(bytes: Uint8Array): TextInput {
+  try {
+    return { ok: true, text: STRICT_UTF8.decode(bytes) };
+  } catch {
+    return { ok: false, message: `the body is not UTF-8 text (byte ${firstInvalidByte(bytes)} is not UTF-8); send it in UTF-8` };
+  }
+}
+
+/** The charsets a body may declare: UTF-8, or US-ASCII, which is UTF-8 too. */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+
+/**
+ * Why a body's declared charset (`Content-Type: application/json; charset=iso-8859-1`) cannot be taken, or undefined: its
+ * bytes are read as UTF-8 only, so a body the client says is in another charset would be read as other text than it sent.
+ */
+export function charsetProblem(contentType: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*("?)([^";,\s]*)\1/i.exec(contentType ?? '');
+  if (!match) return undefined;
+  const charset = (match[2] ?? '').toLowerCase();
+  if (UTF8_CHARSETS.has(charset)) return undefined;
+  return `charset=${charset.slice(0, 40)} is not accepted: send the body in UTF-8 (charset=utf-8, or no charset)`;
+}
+
 /** Raw body text to a value, or the reason it is refused (the caller answers 400). */
 export function parseJsonInput(text: string, limits: JsonLimits = JSON_LIMITS): JsonInput {
   if (text.trim() === '') return { ok: false, code: 'invalid_json', message: 'the body is empty; send a JSON document' };

@@ -96,9 +96,14 @@ async function createReturn(
   await withMilestones(db, waker, async (tx) => {
     const exists = await tx.order.findUnique({ where: { id: args.orderId }, select: { shopId: true } });
     // Another shop's order looks exactly like no order at all.
-    if (!exists || (args.principal && args.principal.role !== 'ops' && exists.shopId !== args.principal.name)) {
+    const mine = (shopId: string | null) => !args.principal || mayReadReturnOf(args.principal, shopId);
+    if (!exists) {
+      // Accepted, but its journey has not recorded it yet (no worker has run it): an order that delivered nothing, not no order.
+      const accepted = await acceptedOnly(tx, args.orderId);
+      if (accepted && mine(accepted.shopId)) throw notDeliveredYet(args);
       throw notFound(`order ${args.orderId}`);
     }
+    if (!mine(exists.shopId)) throw notFound(`order ${args.orderId}`);
     await lockOrder(tx, args.orderId);
     const order = await tx.order.findUniqueOrThrow({
       where: { id: args.orderId },
@@ -270,6 +275,22 @@ const ORDER_FOR_RETURNS = {
     include: { lines: true },
   },
 };
+
+/** Whose an order accepted at intake is, when its journey has not recorded it yet (the API shows it as `received`); else undefined. */
+export async function acceptedOnly(db: Pick<Db, 'orderIntake'>, orderId: string): Promise<{ shopId: string } | undefined> {
+  const intake = await db.orderIntake.findUnique({ where: { orderId }, select: { submittedBy: true } });
+  return intake ? { shopId: intake.submittedBy } : undefined;
+}
+
+/** A return of an order whose journey has not begun: nothing was delivered, a 409 naming each line as for goods not delivered yet. */
+function notDeliveredYet(args: StartReturnArgs): ApiError {
+  return new ApiError(
+    409,
+    'order_state_conflict',
+    `order ${args.orderId} is accepted and its journey has not begun: nothing was delivered, so nothing can be returned yet`,
+    args.request.lines.map((_, i) => ({ path: `body.lines.${i}.sku`, message: 'not delivered yet' })),
+  );
+}
 
 /** Starts `return-<id>` once: a start that finds it running (or finished) is a success. */
 export async function startReturnWorkflow(

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
+import { rotateSecret } from '../../api/routes/webhooks';
 import { JSON_LIMITS } from '../../api/services/json-input';
 import { createHarness, expectErrorShape, type Harness, KEYS, logLeaks, newKey, orderRequest, WEBHOOK_SECRET } from './harness';
 import { insertOrder, insertShipment, uniqueId } from './fixtures';
@@ -20,7 +21,7 @@ const intake = (payload: unknown, headers: Record<string, string | string[]> = {
     method: 'POST',
     url: '/orders',
     headers: { 'content-type': 'application/json', 'idempotency-key': newKey('edge'), ...headers },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
 
 const paths = (response: { json(): unknown }) =>
@@ -72,6 +73,17 @@ describe('bodies are bounded before any recursive work', () => {
       [{ ...request, customer: { id: 'C1', name: '\u3164' } }, 'body.customer.name', /invisible character \(U\+3164\)/],
       [{ ...request, customer: { id: 'C1', name: '\u200D\u200C' } }, 'body.customer.name', /no visible character/],
       [{ ...request, shipTo: { ...shipTo, line2: '\u2060' } }, 'body.shipTo.line2', /invisible character/],
+      // A line break prints a second line on the label; hidden text rides in tag characters; a braille blank passes for a blank name.
+      [{ ...request, shipTo: { ...shipTo, name: 'Camille\n99 rue Fausse' } }, 'body.shipTo.name', /line break .*U\+000A/],
+      [{ ...request, shipTo: { ...shipTo, line1: '12 rue\u2028des Lilas' } }, 'body.shipTo.line1', /line break .*U\+2028/],
+      [{ ...request, shipTo: { ...shipTo, city: 'Lyon\u0085' } }, 'body.shipTo.city', /U\+0085/],
+      [{ ...request, shipTo: { ...shipTo, line2: 'Bât.\tB' } }, 'body.shipTo.line2', /U\+0009/],
+      [{ ...request, customer: { id: 'C1', name: 'Camille\u{E0041}\u{E0042}' } }, 'body.customer.name', /invisible character \(U\+E0041\)/],
+      [{ ...request, customer: { id: 'C1', name: '\u2800\u2800' } }, 'body.customer.name', /invisible character \(U\+2800\)/],
+      [{ ...request, shipTo: { ...shipTo, name: 'Ca\u00ADmille' } }, 'body.shipTo.name', /U\+00AD/],
+      [{ ...request, shipTo: { ...shipTo, city: 'Ly\uFFF9on\uFFFA\uFFFB' } }, 'body.shipTo.city', /U\+FFF9/],
+      [{ ...request, shipTo: { ...shipTo, name: 'a\u034Fb' } }, 'body.shipTo.name', /U\+034F/],
+      [{ ...request, shipTo: { ...shipTo, name: 'a\u206Ab' } }, 'body.shipTo.name', /U\+206A/],
     ] as const) {
       const response = await intake(payload);
       const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
@@ -93,6 +105,13 @@ describe('bodies are bounded before any recursive work', () => {
       customer: { id: 'C1', name: '👩\u200D🔧 Ana' },
     });
     expect(persian.statusCode, persian.body).toBe(202);
+    // Variation selectors (an emoji's, a Japanese name's ideographic variant) and the tags of a region's flag are text too.
+    const variants = await intake({
+      ...request,
+      shipTo: { ...shipTo, name: '葛\u{E0100}城 ❤\uFE0F' },
+      customer: { id: 'C1', name: 'Fiona 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}' },
+    });
+    expect(variants.statusCode, variants.body).toBe(202);
   });
 
   it('refuses huge and non-finite numbers as a 400', async () => {
@@ -106,6 +125,49 @@ describe('bodies are bounded before any recursive work', () => {
     expectErrorShape(await intake(''), 400, 'invalid_json');
     const broken = await intake('{"customer": "Camille Durand"');
     expect(expectErrorShape(broken, 400, 'invalid_json').message).not.toContain('Camille');
+  });
+});
+
+describe('bodies that are not UTF-8', () => {
+  const latin1Order = () => Buffer.from(JSON.stringify(orderRequest()).replace('Camille Durand', 'Ren\u00e9 Durand'), 'latin1');
+
+  it('refuses a JSON body whose bytes are not UTF-8 (Latin-1 "René") with a 400 naming the byte, instead of storing "Ren\ufffd"', async () => {
+    const before = await h.db.orderIntake.count();
+    const response = await intake(latin1Order());
+    const error = expectErrorShape(response, 400, 'invalid_json');
+    expect(error.message).toMatch(/not UTF-8 text \(byte \d+/);
+    expect(error.details?.[0]?.path).toBe('body');
+    expect(await h.db.orderIntake.count()).toBe(before);
+  });
+
+  it('refuses a JSON body that declares another charset with a 415 naming the header, and takes UTF-8 declared or not', async () => {
+    const before = await h.db.orderIntake.count();
+    for (const contentType of [
+      'application/json; charset=iso-8859-1',
+      'application/json;charset="UTF-16"',
+      'application/json; charset=latin1',
+    ]) {
+      const response = await intake(latin1Order(), { 'content-type': contentType });
+      const error = expectErrorShape(response, 415, 'unsupported_media_type');
+      expect(error.details?.[0]?.path, contentType).toBe('headers.content-type');
+    }
+    expect(await h.db.orderIntake.count()).toBe(before);
+    const utf8 = JSON.stringify(orderRequest()).replace('Camille Durand', 'Ren\u00e9 \ufffd Durand');
+    for (const contentType of ['application/json; charset=utf-8', 'application/json; charset="UTF-8"', 'application/json']) {
+      const response = await intake(utf8, { 'content-type': contentType });
+      expect(response.statusCode, response.body).toBe(202);
+    }
+  });
+
+  it('refuses a carrier webhook whose bytes are not UTF-8, before anything is read from it', async () => {
+    const body = Buffer.from('{"events":[{"eventId":"e-\u00e9","carrierCode":"swiftpost"}]}', 'latin1');
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/carriers/swiftpost/webhooks',
+      headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+      payload: body,
+    });
+    expect(expectErrorShape(response, 400, 'invalid_json').message).toMatch(/not UTF-8/);
   });
 });
 
@@ -278,6 +340,57 @@ describe('URLs and headers', () => {
     expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/nowhere' }), 404, 'not_found');
   });
 
+  it('answers a call without a body to an endpoint that takes none whatever its Content-Type says; one that takes a body still needs it', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/no-body', shopId: '*' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json() as { id: string };
+    for (const contentType of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded']) {
+      const rotated = await h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/webhooks/subscriptions/${id}/rotate`,
+        headers: { 'content-type': contentType },
+      });
+      expect(rotated.statusCode, `${contentType}: ${rotated.body}`).toBe(200);
+      const session = await h.as(KEYS.ops, { method: 'POST', url: '/codec/session', headers: { 'content-type': contentType } });
+      expect(session.statusCode, `${contentType}: ${session.body}`).toBe(200);
+    }
+    const removed = await h.as(KEYS.ops, {
+      method: 'DELETE',
+      url: `/webhooks/subscriptions/${id}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(removed.statusCode, removed.body).toBe(200);
+    // An endpoint that reads a body still says it is missing, and a body sent to one that reads none is still parsed as sent.
+    expectErrorShape(await intake('', { 'content-type': 'application/json' }), 400, 'invalid_json');
+    const broken = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/webhooks/subscriptions/${id}/rotate`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"oops"',
+    });
+    expectErrorShape(broken, 400, 'invalid_json');
+  });
+
+  it('a rotation that read a subscription a DELETE then removed answers 409 saying it was removed, not "another rotation"', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/raced', shopId: '*' },
+    });
+    const { id } = created.json() as { id: string };
+    const read = await h.db.webhookSubscription.findUniqueOrThrow({ where: { id } });
+    expect((await h.as(KEYS.ops, { method: 'DELETE', url: `/webhooks/subscriptions/${id}` })).statusCode).toBe(200);
+    const raced = await rotateSecret(h.db, read).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(raced).toMatchObject({ statusCode: 409, message: `webhook subscription ${id} was removed` });
+  });
+
   it('sends WWW-Authenticate with every 401', async () => {
     const missing = await h.app.inject({ method: 'GET', url: '/orders' });
     expectErrorShape(missing, 401, 'unauthorized');
@@ -309,6 +422,17 @@ describe('domain rules at intake and on address change', () => {
 
   it('accepts a real postal code of another country, and any code where the country has no format', async () => {
     expect((await intake(withShipTo({ countryCode: 'GB', postalCode: 'SW1A 1AA' }))).statusCode).toBe(202);
+    // Postal codes are read without case, in every country: a Dutch "1234 ab" is as good as a British "sw1a 1aa".
+    for (const [countryCode, postalCode] of [
+      ['NL', '1234 ab'],
+      ['IE', 'd02 x285'],
+      ['LU', 'l-1111'],
+      ['GB', 'sw1a 1aa'],
+    ] as const) {
+      const response = await intake(withShipTo({ countryCode, postalCode }));
+      expect(response.statusCode, `${countryCode} ${postalCode}: ${response.body}`).toBe(202);
+    }
+    expect(paths(await intake(withShipTo({ countryCode: 'NL', postalCode: '1234 a1' })))).toEqual(['body.shipTo.postalCode']);
     // Hong Kong has no postal codes: the format rule lets any through; no carrier of ours delivers there, and the
     // carrier's address check (after the format rules) says so about the country, not the postal code.
     expect(paths(await intake(withShipTo({ countryCode: 'HK', postalCode: '000' })))).toEqual(['body.shipTo.countryCode']);

@@ -5,7 +5,7 @@ import { loadApiConfig } from '../../api/config';
 import type { OrderView } from '../../domain/journey';
 import { HOUR_MS } from '../../domain/clock';
 import { startJourney, type Journey } from '../support/journey';
-import { labelDestination, until, untilEscalation, untilWorkflowKnowsEscalation } from '../workflows/steps';
+import { labelDestination, until, untilEscalation, untilShipmentStage, untilWorkflowKnowsEscalation } from '../workflows/steps';
 import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from './harness';
 
 /**
@@ -153,6 +153,35 @@ describe('the journey through the API', () => {
     const labels = await journey.database.db.label.findMany({ where: { shipmentId: shipment.id } });
     // Changed before or after the first label: one label in use, any earlier one voided.
     expect(labels.filter((l) => l.status === 'purchased')).toHaveLength(1);
+  });
+
+  it('an address change to the address the parcel is already labelled for voids nothing and buys no second label', async () => {
+    const shipTo = { name: 'Camille Durand', line1: '12 rue des Lilas', city: 'Lyon', postalCode: '69003', countryCode: 'FR' };
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('same-address') },
+      payload: orderRequest({ shipTo, lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }),
+    });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const { orderId, workflowId } = accepted.json();
+    const shipmentId = `${orderId}-S1`;
+    await untilShipmentStage(journey, shipmentId, ['label_created'], { stepMs: HOUR_MS });
+    // The shop's form saved twice, the same address each time (spelt with other spaces once): nothing changes.
+    for (const sent of [shipTo, { ...shipTo, line1: ' 12 rue des Lilas ' }]) {
+      const same = await app.inject({
+        method: 'POST',
+        url: `/orders/${orderId}/address`,
+        headers: { 'x-api-key': KEYS.intake.key },
+        payload: { shipTo: sent },
+      });
+      expect(same.statusCode, same.body).toBe(200);
+      expect(same.json()).toMatchObject({ orderId, shipTo });
+    }
+    const outcome = (await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView;
+    expect(outcome.stage).toBe('completed');
+    const labels = await journey.database.db.label.findMany({ where: { shipmentId } });
+    expect(labels.map((l) => l.status)).toEqual(['purchased']);
   });
 
   it('an escalation whose row is open but its workflow does not hold it yet answers 503 with a short Retry-After, changing nothing', async () => {

@@ -3,7 +3,7 @@ import type { ConfiguredApiKey } from '../../api/config';
 import { trackingToken } from '../../api/routes/pages/tracking-token';
 import { DAY_MS } from '../../domain/clock';
 import { insertOrder, insertShipment } from './fixtures';
-import { createHarness, expectErrorShape, type Harness, KEYS, newKey, TRACKING_SECRET } from './harness';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, orderRequest, TRACKING_SECRET } from './harness';
 
 /**
  * Starting a return as a hostile client would: every refusal is a 4xx naming what is wrong and
@@ -48,6 +48,25 @@ const MUG = { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'defective' 
 const returnsOf = (orderId: string) => h.db.return.count({ where: { orderId } });
 
 describe('POST /orders/{id}/returns', () => {
+  it('answers an order accepted whose journey has not begun (no worker yet) as an order that delivered nothing, not as no order', async () => {
+    const placed = await h.as(KEYS.intake, {
+      method: 'POST',
+      url: '/orders',
+      headers: { 'idempotency-key': newKey('unstarted') },
+      payload: orderRequest(),
+    });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId } = placed.json() as { orderId: string };
+    expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}` })).json()).toMatchObject({ stage: 'received' });
+    const refused = expectErrorShape(await startReturn(KEYS.intake, orderId, MUG), 409, 'order_state_conflict');
+    expect(refused.details).toEqual([{ path: 'body.lines.0.sku', message: 'not delivered yet' }]);
+    expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}/returns` })).json()).toEqual({ items: [] });
+    // Still another shop's order looks like no order at all.
+    expectErrorShape(await startReturn(KEYS.intakeB, orderId, MUG), 404, 'not_found');
+    expectErrorShape(await h.as(KEYS.intakeB, { method: 'GET', url: `/orders/${orderId}/returns` }), 404, 'not_found');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
   it('a shop starts a return of its delivered order; the same key answers the same return, another body with it is a conflict', async () => {
     const orderId = await deliveredOrder();
     const key = newKey('rma-same');
@@ -286,6 +305,87 @@ describe('the tracking page return form', () => {
     expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
     expect(refused.body).toContain('qty.MUG-CER-350 is given more than once');
     expect(await returnsOf(orderId)).toBe(0);
+  });
+
+  it('refuses a form whose bytes are not UTF-8 (a Latin-1 comment, raw or percent-encoded) with a 400 page, and starts nothing', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const post = (comment: string | Buffer, contentType = 'application/x-www-form-urlencoded') =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${t}`,
+        headers: { 'content-type': contentType },
+        payload: Buffer.concat([
+          Buffer.from('qty.MUG-CER-350=1&reason=defective&comment='),
+          Buffer.isBuffer(comment) ? comment : Buffer.from(comment),
+          Buffer.from(`&key=${newKey('form').replace(/[^A-Za-z0-9_-]/g, '')}`),
+        ]),
+      });
+    for (const comment of ['R%E9sum%E9', Buffer.from('R\u00e9sum\u00e9', 'latin1'), '%C3']) {
+      const refused = await post(comment);
+      expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
+      expect(refused.body).toContain('not UTF-8');
+    }
+    const declared = await post('R%C3%A9sum%C3%A9', 'application/x-www-form-urlencoded; charset=iso-8859-1');
+    expect(declared.statusCode, declared.body.slice(0, 300)).toBe(400);
+    expect(declared.body).toContain('charset=iso-8859-1 is not accepted');
+    expect(await returnsOf(orderId)).toBe(0);
+    expect((await post('R%C3%A9sum%C3%A9+%F0%9F%93%A6 \u{1F4E6}')).statusCode).toBe(303);
+    const stored = await h.db.return.findFirst({ where: { orderId }, select: { comment: true } });
+    expect(stored?.comment).toBe('R\u00e9sum\u00e9 \u{1F4E6} \u{1F4E6}');
+  });
+
+  it('takes a form as a browser posts it: a JSON body is a 415 page, a quantity not in digits (0x1, 1e0) a 400 page; nothing starts', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const url = `/track/${orderId}/returns?t=${t}`;
+    const key = () => newKey('form').replace(/[^A-Za-z0-9_-]/g, '');
+    for (const quantity of [true, 1, '1']) {
+      const json = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ key: key(), reason: 'defective', 'qty.MUG-CER-350': quantity }),
+      });
+      expect(json.statusCode, json.body.slice(0, 300)).toBe(415);
+      expect(json.headers['content-type']).toMatch(/^text\/html/);
+      expect(json.body).toContain('application/x-www-form-urlencoded');
+    }
+    const form = (quantity: string) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=${quantity}&reason=defective&key=${key()}`,
+      });
+    for (const quantity of ['0x1', '1e0', '1.0', 'Infinity', '%2B1']) {
+      const refused = await form(quantity);
+      expect(refused.statusCode, `${quantity}: ${refused.body.slice(0, 300)}`).toBe(400);
+      expect(refused.body).toContain('Choose how many of each item to send back');
+    }
+    expect(await returnsOf(orderId)).toBe(0);
+    expect((await form('+1+')).statusCode).toBe(303);
+    expect(await returnsOf(orderId)).toBe(1);
+  });
+
+  it('tells a customer who sends a form again with other choices (back, edit, send) in their words, and starts nothing more', async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const key = newKey('form').replace(/[^A-Za-z0-9_-]/g, '');
+    const post = (reason: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${t}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=1&reason=${reason}&key=${key}`,
+      });
+    expect((await post('defective')).statusCode).toBe(303);
+    expect((await post('defective')).statusCode).toBe(303);
+    const again = await post('damaged');
+    expect(again.statusCode, again.body.slice(0, 300)).toBe(409);
+    expect(again.body).toContain('This form was already sent with other choices');
+    expect(again.body).not.toContain('Idempotency-Key');
+    expect(await returnsOf(orderId)).toBe(1);
   });
 
   it('refuses text no field can hold (a NUL byte in the comment) with a 400 page, and starts nothing', async () => {

@@ -217,6 +217,12 @@ describe('ops pages in Chromium', () => {
     const asked = await page.textContent('[data-fact="Date asked for"]');
     expect(asked).toContain(`${promisedBy.slice(0, 16).replace('T', ' ')} UTC · refused: `);
     expect(asked).toMatch(/refused: .*(confidence|passed)/);
+    // The customer reads the same facts under the date, on a line of their own: never "… at 18:00 CET98 % sure".
+    await page.goto(`${base}${trackingPath(orderId, app.config.trackingSecret)}`);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as laid out (line breaks of block elements) is what is tested
+    const promised = (await page.innerText('[data-fact="promised"]')).split('\n').map((line) => line.trim());
+    expect(promised[1], promised.join(' | ')).toMatch(/at \d{2}:\d{2} [A-Z]{2,5}$/);
+    expect(promised[2], promised.join(' | ')).toMatch(/^\d+ % sure · .*the date first asked for could not be met/);
     // The stalled order was placed without a date of its own: nothing was asked, nothing refused.
     await page.goto(`${base}/ops/orders/${orderIdOf(stalled)}`);
     await page.waitForSelector('#timeline[data-loaded]');

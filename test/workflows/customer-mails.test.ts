@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
@@ -11,6 +12,9 @@ import { type CaughtMail, mailsTo, milestoneOf, uniqueAddress } from '../support
 import { startJourney, type Journey } from '../support/journey';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
+import { RELAY_WORKFLOW_TYPE } from '../../workflows/notify/definitions';
+import { TASK_QUEUES } from '../../domain/ids';
+import { temporal } from '@temporalio/proto';
 import { orderIdOf, recipient, until, untilShipmentStage } from './steps';
 
 /**
@@ -216,6 +220,50 @@ describe('customer mails', () => {
     for (let i = 0; i < 3; i++) await activity.run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
     expect((await mailsTo(email)).length).toBe(before + 1);
     expect(await db.customerMail.count({ where: { orderId, milestone: 'delivered' } })).toBe(2);
+  });
+});
+
+describe('a relay started by hand without its input', () => {
+  it("refuses to drain without a relay id, at once, and leaves every relay's wake-up mark as it was", async () => {
+    const { db } = journey.database;
+    const marked = ['webhooks:hand-started-a', 'webhooks:hand-started-b'];
+    for (const id of marked) await db.notificationRelay.create({ data: { id, wakePending: true } });
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: inject('smtpUrl') }));
+    const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
+    const activity = new MockActivityEnvironment();
+    for (const input of [{ nowMs: Date.now() }, { relayId: '', nowMs: Date.now() }, null]) {
+      const failure = await activity.run(relay.drainRelay, input as unknown as { relayId: string; nowMs: number }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ApplicationFailure);
+      expect((failure as ApplicationFailure).nonRetryable).toBe(true);
+      expect((failure as ApplicationFailure).message).toMatch(/^drainRelay: relayId: expected text/);
+    }
+    const rows = await db.notificationRelay.findMany({ where: { id: { in: marked } } });
+    expect(rows.map((r) => r.wakePending)).toEqual([true, true]);
+  });
+
+  it('a relay workflow started with no input or none of its id fails at its first drain, without a failed workflow task', async () => {
+    const { client } = journey.env;
+    for (const input of [null, {}, { relayId: '' }]) {
+      const workflowId = `relay-by-hand-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+      const handle = await client.workflow.start(RELAY_WORKFLOW_TYPE, { args: [input], taskQueue: TASK_QUEUES.orders, workflowId });
+      const stuck = new Promise<string>((resolve) => setTimeout(() => resolve('no result after 15 s'), 15_000).unref());
+      const ended = handle.result().then(
+        () => 'completed',
+        (error: Error) => {
+          const messages: string[] = [];
+          for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
+          return messages.join(' / ');
+        },
+      );
+      const failure = await Promise.race([ended, stuck]);
+      expect(failure, JSON.stringify(input)).toMatch(/drainRelay: relayId: expected text/);
+      const events = (await handle.fetchHistory()).events ?? [];
+      const failedTasks = events.filter((event) => event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+      expect(failedTasks, JSON.stringify(input)).toHaveLength(0);
+    }
   });
 });
 

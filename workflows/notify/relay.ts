@@ -39,7 +39,9 @@ export async function notificationRelayWorkflow(input: RelayInput): Promise<void
   for (let drains = 0; drains < DRAINS_PER_RUN; drains += 1) {
     if (startedOnTheNotifyQueue() && patched(RELAYS_ON_THE_ORDERS_QUEUE)) return moveToTheOrdersQueue(input);
     woken = false;
-    const outcome = await drainRelay({ relayId: input.relayId, nowMs: Date.now() });
+    // A relay started by hand with no input (`--input null`) fails at its first drain, which refuses a relay without its id,
+    // rather than failing this workflow task for ever on reading `null.relayId`. The same command as ever for a real relay.
+    const outcome = await drainRelay({ relayId: (input as RelayInput | null)?.relayId ?? '', nowMs: Date.now() });
     if (outcome.finished) return;
     // A minute of jitter on the sweep (Math.random is seeded, so it replays): relays woken by one commit
     // do not all sweep at the same instant, nor on the round hour the journeys' own timers fall on. On

@@ -4,7 +4,15 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
-import { JSON_LIMITS, type JsonLimits, parseJsonInput, textProblem, unknownFields } from '../../services/json-input';
+import {
+  charsetProblem,
+  JSON_LIMITS,
+  type JsonLimits,
+  parseJsonInput,
+  textProblem,
+  unknownFields,
+  utf8Text,
+} from '../../services/json-input';
 
 /**
  * Every error leaves the API in one shape, `{ error: { code, message, details? }, requestId }`:
@@ -107,7 +115,26 @@ declare module 'fastify' {
     jsonLimits?: Partial<JsonLimits>;
     /** A protocol we do not own (the Temporal codec's payloads) may grow fields: they are dropped rather than refused. */
     acceptsUnknownFields?: boolean;
+    /** A route without a body schema that reads its body itself (the tracking page's form): its Content-Type is kept. */
+    parsesItsOwnBody?: boolean;
   }
+}
+
+/**
+ * A JSON body's bytes as text: refused, naming the header or the byte, when it declares another charset than UTF-8 (415) or
+ * is not UTF-8 (400), rather than read with U+FFFD in place of what the client sent.
+ */
+export function jsonBodyText(request: FastifyRequest, body: Buffer): { ok: true; text: string } | { ok: false; error: ApiError } {
+  const contentType = request.headers['content-type'];
+  const charset = charsetProblem(typeof contentType === 'string' ? contentType : undefined);
+  if (charset)
+    return {
+      ok: false,
+      error: new ApiError(415, 'unsupported_media_type', `the body's ${charset}`, [{ path: 'headers.content-type', message: charset }]),
+    };
+  const text = utf8Text(body);
+  if (!text.ok) return { ok: false, error: new ApiError(400, 'invalid_json', text.message, [{ path: 'body', message: text.message }]) };
+  return text;
 }
 
 /** Each JSON body as parsed, before its schema stripped the fields it does not declare. */
@@ -117,12 +144,25 @@ export default fp(
   async function errors(app: FastifyInstance) {
     // The one JSON parser: bounded before parsing, text checked after (a route may replace it, as the webhooks do, through parseJsonInput).
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      const parsed = parseJsonInput(String(body), { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      const text = jsonBodyText(request, body);
+      if (!text.ok) return done(text.error, undefined);
+      const parsed = parseJsonInput(text.text, { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
       if (parsed.ok) {
         receivedBodies.set(request, parsed.value);
         done(null, parsed.value);
       } else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
+    });
+
+    // A route that takes no body (a rotation, a replay, a session, a DELETE) answers a request with an empty body whatever
+    // its Content-Type says: clients that set `Content-Type: application/json` on every call send no document, and were
+    // told "the body is empty; send a JSON document" (or 415 for text/plain) by an endpoint that reads none.
+    app.addHook('onRequest', async (request) => {
+      if (request.routeOptions.schema?.body || request.routeOptions.config?.parsesItsOwnBody) return;
+      const { headers } = request;
+      const empty =
+        headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0');
+      if (empty && headers['content-type'] !== undefined) delete headers['content-type'];
     });
 
     // After validation, before any handler: a field the route's schema does not declare is refused, never dropped in silence.

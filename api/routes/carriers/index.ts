@@ -6,6 +6,7 @@ import { errorResponses } from '../responses';
 import { TrackingWebhookSchema } from '../../../domain/carrier';
 import { ApiError, forbidden, notFound } from '../../errors';
 import { parseJsonInput } from '../../services/json-input';
+import { jsonBodyText } from '../../plugins/app/errors';
 import { shipEngineTrackRoute } from './shipengine-track';
 import { takePushedScans } from '../../services/carrier-scans';
 import { unmappedStatuses } from '../../services/unmapped-statuses';
@@ -31,7 +32,9 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
     request.rawBody = body;
-    const parsed = parseJsonInput(body.toString('utf8'));
+    const text = jsonBodyText(request, body);
+    if (!text.ok) return done(text.error, undefined);
+    const parsed = parseJsonInput(text.text);
     if (parsed.ok) done(null, parsed.value);
     else done(new ApiError(400, parsed.code, parsed.message, parsed.details), undefined);
   });

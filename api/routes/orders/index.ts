@@ -16,8 +16,8 @@ import {
 import { CancelOrderRequestSchema, type OrderView } from '../../../domain/journey';
 import { ids } from '../../../domain/ids';
 import { ChangeAddressBodySchema, PlaceOrderBodySchema } from '../../../domain/order-rules';
-import { OrderWorkflowInputSchema } from '../../../domain/order';
-import { cancelOrderUpdate, changeAddressUpdate } from '../../../workflows/definitions';
+import { type Address, OrderWorkflowInputSchema } from '../../../domain/order';
+import { cancelOrderUpdate, changeAddressUpdate, orderStatusQuery } from '../../../workflows/definitions';
 import { ApiError, notFound, toApiError, unavailable } from '../../errors';
 import { mayReadOrderOf, principalOf } from '../../plugins/app/auth';
 import { trackingPath } from '../pages/tracking-token';
@@ -286,6 +286,12 @@ function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): v
       const orderId = request.params.id;
       const target = { orderId, idempotencyKey: request.headers['idempotency-key'], body: request.body };
       const { body, replayed } = await cancelOrAddress(request, target, 'change_address', 'address change', async (handle, updateId) => {
+        // The address the order already ships to (a shop's form saved twice): nothing to change, so no label voided and bought again.
+        const current = await handle.query(orderStatusQuery);
+        if (sameAddress(current.shipTo, checked.address)) {
+          const addressCorrections = await correctionsOf(app.db, orderId);
+          return { ...current, ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
+        }
         const view = await handle.executeUpdate(changeAddressUpdate, { args: [{ ...request.body, shipTo: checked.address }], updateId });
         if (!correction) return view;
         await recordCorrection(app.db, orderId, `${orderId}:change:${updateId}`, 'address_change', correction);
@@ -295,6 +301,14 @@ function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): v
       return body;
     },
   );
+}
+
+/** Two addresses that print the same label: every field alike, an empty optional field as good as none. */
+function sameAddress(a: Address | undefined, b: Address): boolean {
+  // A view without an address (an order of an older release) is never "the same": the update decides, as before.
+  if (a === undefined || a === null) return false;
+  const fields = ['name', 'line1', 'line2', 'city', 'region', 'postalCode', 'countryCode', 'phone'] as const;
+  return fields.every((field) => (a[field] ?? '') === (b[field] ?? ''));
 }
 
 const orders: FastifyPluginAsyncZod = async (app) => {

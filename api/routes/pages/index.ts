@@ -8,7 +8,7 @@ import { RETURN_REASONS } from '../../../domain/return-policy';
 import { ReturnRequestSchema, type ReturnView } from '../../../domain/returns';
 import { ApiError } from '../../errors';
 import { type ReturnableLine, returnDepsOf, returnOptions, startReturn } from '../../services/returns';
-import { bodyTextProblems } from '../../services/json-input';
+import { bodyTextProblems, charsetProblem, utf8Text } from '../../services/json-input';
 import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { notFound } from '../../errors';
@@ -195,15 +195,42 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   });
 }
 
-/** A posted form's fields; one given more than once keeps every value (a list), for the route to refuse, never the last one silently. */
-function formFields(body: string): Record<string, string | string[]> {
-  const fields: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(body)) {
-    const had = Object.hasOwn(fields, name) ? fields[name] : undefined;
-    fields[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+/**
+ * A form's name or value as the browser encoded it (`+` a space, `%XX` a byte), or undefined when its bytes are not UTF-8:
+ * URLSearchParams would put U+FFFD in place of `%E9` in silence, and the comment would be stored as other text than sent.
+ */
+function formText(encoded: string): string | undefined {
+  const bytes: number[] = [];
+  for (const part of encoded.replace(/\+/g, ' ').split(/(%[0-9A-Fa-f]{2})/)) {
+    if (/^%[0-9A-Fa-f]{2}$/.test(part)) bytes.push(Number.parseInt(part.slice(1), 16));
+    else bytes.push(...Buffer.from(part, 'utf8'));
   }
-  return fields;
+  const text = utf8Text(Uint8Array.from(bytes));
+  return text.ok ? text.text : undefined;
 }
+
+/** A posted form's fields, or why its bytes are not a form of ours (kept for the route to answer with its page). */
+type PostedForm = { fields: Record<string, string | string[]> } | { unreadable: string };
+
+/** A posted form's fields; one given more than once keeps every value (a list), for the route to refuse, never the last one silently. */
+function formFields(body: string): PostedForm {
+  // A Map, then own properties: a field named `__proto__` stays a field (refused as a name), never the object's prototype.
+  const fields = new Map<string, string | string[]>();
+  for (const pair of body.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = formText(at < 0 ? pair : pair.slice(0, at));
+    const value = formText(at < 0 ? '' : pair.slice(at + 1));
+    if (name === undefined) return { unreadable: 'a field name is not UTF-8 text' };
+    if (value === undefined) return { unreadable: `${name.slice(0, 80)} is not UTF-8 text` };
+    const had = fields.get(name);
+    fields.set(name, had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value]);
+  }
+  return { fields: Object.fromEntries(fields) };
+}
+
+/** Why a posted form's bytes cannot be read (not UTF-8, another charset declared), by request: the route answers it with its page. */
+const unreadableForms = new WeakMap<object, string>();
 
 /** The first field of a posted form given more than once: a browser's form never does, and which value counts would be a guess. */
 const repeatedField = (form: unknown): string | undefined =>
@@ -216,10 +243,16 @@ const ReturnFormSchema = z.looseObject({
   comment: z.string().max(1000).optional(),
 });
 
+/**
+ * A quantity as a browser's number field sends it: decimal digits, or nothing (read as 0). Anything else (`0x2`, `1e1`, JSON's
+ * `true`) is not a number a customer typed: NaN, which the request's schema refuses, rather than Number()'s reading of it.
+ */
+const formQuantity = (value: unknown): number => (typeof value === 'string' && /^\s*\d{0,9}\s*$/.test(value) ? Number(value) : Number.NaN);
+
 function returnRequestFromForm(form: Record<string, unknown>) {
   const lines = Object.entries(form)
     .filter(([name]) => name.startsWith('qty.'))
-    .map(([name, value]) => ({ sku: name.slice(4), quantity: Number(value) }))
+    .map(([name, value]) => ({ sku: name.slice(4), quantity: formQuantity(value) }))
     .filter((line) => line.quantity !== 0);
   const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
@@ -354,7 +387,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
   app.post(
     '/track/:orderId/returns',
     {
-      config: publicAccess,
+      config: { ...publicAccess, parsesItsOwnBody: true },
       schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
     },
     async (request, reply) => {
@@ -365,6 +398,15 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
         trackingPage(orderId, token, message).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
+      // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
+      const mediaType = String(request.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim()
+        .toLowerCase();
+      if (mediaType !== 'application/x-www-form-urlencoded')
+        return html(415, 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)');
+      const unreadable = unreadableForms.get(request);
+      if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
       const badText = bodyTextProblems(request.body ?? {})[0];
       if (badText)
@@ -388,6 +430,13 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
           idempotencyKey: `${orderId}:${form.data.key}`,
         });
       } catch (error) {
+        // The form's key is an Idempotency-Key the customer never sees: a form sent again with other choices (back, edit, send)
+        // is told in their words, not as the API's `Idempotency-Key "ORD-…:…" was already used`.
+        if (error instanceof ApiError && error.code === 'idempotency_conflict')
+          return html(
+            409,
+            'This form was already sent with other choices, and that return is started: reload the page to start another one',
+          );
         if (error instanceof ApiError && error.statusCode < 500) return html(error.statusCode, error.message);
         throw error;
       }
@@ -423,8 +472,14 @@ function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
 const pages: FastifyPluginAsyncZod = async (app) => {
   opsPageRoutes(app);
   // The return form posts as a browser does: application/x-www-form-urlencoded (this plugin's routes only).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
-    done(null, formFields(String(body)));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 16_384 }, (request, body: Buffer, done) => {
+    const contentType = request.headers['content-type'];
+    const text = utf8Text(body);
+    const form = text.ok ? formFields(text.text) : { unreadable: 'the form is not UTF-8 text' };
+    const unreadable =
+      charsetProblem(typeof contentType === 'string' ? contentType : undefined) ?? ('unreadable' in form ? form.unreadable : undefined);
+    if (unreadable !== undefined) unreadableForms.set(request, unreadable);
+    done(null, 'fields' in form ? form.fields : {});
   });
   const trackingPage = trackingPageOf(app);
   returnFormRoute(app, trackingPage);

@@ -33,6 +33,7 @@ ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{padding:8px 0 8px 
 ol.timeline li::before{content:"";position:absolute;left:-8px;top:13px;width:13px;height:13px;border-radius:50%;background:#fff;border:3px solid #64748b}
 ol.timeline li.escalation::before{border-color:#ea580c}ol.timeline li.tracking::before{border-color:#2563eb}
 ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
+.facts small{display:block;margin-top:2px;color:#475569}
 .customer main{max-width:760px;margin:0 auto}.facts div span.big{font-size:28px;font-weight:800;color:#0f172a;text-transform:none;letter-spacing:0}
 `;
 

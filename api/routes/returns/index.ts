@@ -18,6 +18,7 @@ import { runOpsAction } from '../../services/ops-actions';
 import { returnLabelFile } from '../../services/return-label';
 import {
   listReturns,
+  acceptedOnly,
   mayReadReturnOf,
   readReturn,
   returnDepsOf,
@@ -106,7 +107,10 @@ const returns: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const order = await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } });
+      // An order accepted whose journey has not recorded it yet is shown (GET /orders/{id}: `received`): it has no returns.
+      const order =
+        (await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } })) ??
+        (await acceptedOnly(app.db, request.params.id));
       if (!order || !mayReadReturnOf(request.principal, order.shopId)) throw notFound(`order ${request.params.id}`);
       return { items: await listReturns(app.db, { orderId: request.params.id }) };
     },

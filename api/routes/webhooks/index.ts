@@ -292,6 +292,9 @@ export async function rotateSecret(db: Db, current: { id: string; secret: string
     data: { secret, previousSecret: current.secret, previousSecretUntil: new Date(Date.now() + ROTATION_GRACE_MS) },
   });
   if (count === 0) {
+    // Removed meanwhile (a DELETE racing this rotation) is said as such: a retry would be refused for that reason anyway.
+    const now = await db.webhookSubscription.findUnique({ where: { id: current.id }, select: { active: true } });
+    if (!now?.active) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
     throw new ApiError(
       409,
       'order_state_conflict',
