@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityIdSchema } from './api';
+import { EntityIdSchema, limitQuery } from './api';
 import { CLAIM_REASONS } from './parcel-loss';
 
 /**
@@ -34,7 +34,7 @@ export const ClaimListQuerySchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9_]{1,31}$/, 'carrier codes are lower-case')
     .optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: limitQuery,
 });
 export type ClaimListQuery = z.infer<typeof ClaimListQuerySchema>;
 

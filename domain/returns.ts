@@ -1,3 +1,4 @@
+import { limitQuery } from './api';
 import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
@@ -106,5 +107,5 @@ export const ReturnListSchema = z.object({ items: z.array(ReturnViewSchema) });
 
 export const ReturnListQuerySchema = z.object({
   status: ReturnStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: limitQuery,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityIdSchema } from './api';
+import { EntityIdSchema, limitQuery } from './api';
 import { invisibleTextProblem } from './human-text';
 import { LocaleSchema, WebhookEventTypeSchema } from './notifications';
 
@@ -44,7 +44,7 @@ export const DeliveryListQuerySchema = z.object({
   orderId: EntityIdSchema.optional(),
   subscriptionId: z.string().max(80).optional(),
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: limitQuery,
 });
 
 export const DeliverySchema = z

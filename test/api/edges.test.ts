@@ -258,6 +258,21 @@ describe('URLs and headers', () => {
     expect((await h.as(KEYS.ops, { method: 'GET', url: '/orders?limit=1' })).statusCode).toBe(200);
   });
 
+  it('reads a page size written in digits only: 0x10, 1e1, 16.0 and an empty value are refused naming query.limit', async () => {
+    for (const path of ['/orders', '/claims', '/returns', '/webhooks/deliveries', '/escalations']) {
+      for (const limit of ['0x10', '1e1', '16.0', '', ' 16', '+16', '0', '201']) {
+        const response = await h.as(KEYS.ops, { method: 'GET', url: `${path}?limit=${encodeURIComponent(limit)}` });
+        expect(
+          expectErrorShape(response, 400, 'validation_failed').details?.map((d) => d.path),
+          `${path}?limit=${limit}`,
+        ).toEqual(['query.limit']);
+      }
+      const page = await h.as(KEYS.ops, { method: 'GET', url: `${path}?limit=16` });
+      expect(page.statusCode, `${path}: ${page.body}`).toBe(200);
+      expect((await h.as(KEYS.ops, { method: 'GET', url: path })).statusCode).toBe(200);
+    }
+  });
+
   it('refuses a query parameter the endpoint does not read, naming it: a misspelt filter would list everything', async () => {
     for (const [url, field] of [
       ['/inventory?sku=MUG-CER-350', 'query.sku'],

@@ -162,6 +162,7 @@ describe('an order reset from the temporal CLI', () => {
     const shipmentId = ids.shipmentId(orderId, 1);
     const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
     await untilShipmentRow(shipmentId, RUNNING);
+    await untilShipmentWorkflowStarted(shipmentWorkflowId);
     await cli('workflow', 'terminate', '--workflow-id', shipmentWorkflowId, '--reason', 'clicked by mistake');
 
     const notes = async () => (await handle.query(orderStatusQuery)).timeline.map((entry) => entry.label);

@@ -387,6 +387,16 @@ describe('journeys started by hand from the temporal CLI', () => {
     }
   });
 
+  it('a workflow named like an order that Colis never took is no order to the API: 404 to read, cancel and re-address it', async () => {
+    const orderId = `ORD-HANDNONE${Date.now().toString(36).toUpperCase()}`;
+    const { failure } = await startedByHand('orderWorkflowV3', '{}', ids.orderWorkflowId(orderId));
+    expect(failure).toMatch(/input\.orderId: expected text/);
+    expect((await as(KEYS.ops, 'GET', `/orders/${orderId}`)).statusCode).toBe(404);
+    expect((await as(KEYS.ops, 'POST', `/orders/${orderId}/cancel`, { reason: 'customer asked' })).statusCode).toBe(404);
+    const address = await as(KEYS.ops, 'POST', `/orders/${orderId}/address`, { shipTo: DEFAULT_ORDER.shipTo });
+    expect(address.statusCode, address.body).toBe(404);
+  });
+
   it("an existing order's input started under another workflow id fails at its first step; started again under its own id once it was cancelled, it fails before reserving, and the order stays as it ended", async () => {
     const handle = await journey.placeOrder();
     const orderId = handle.workflowId.replace(/^order-/, '');

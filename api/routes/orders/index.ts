@@ -197,6 +197,10 @@ function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
     // A shop's key changes its own orders only; another shop's order looks like no order at all.
     const memo = description ? intakeMemoOf(description) : undefined;
     if (!mayReadOrderOf(principalOf(request), memo?.submittedBy ?? accepted?.submittedBy)) throw notFound(`order ${orderId}`);
+    // A workflow named like an order that Colis never took (started by hand, failed before recording anything) is no
+    // order: 404, as GET /orders/{id} answers, not "its journey has ended".
+    if (description && !accepted && !(await app.db.order.findUnique({ where: { id: orderId }, select: { id: true } })))
+      throw notFound(`order ${orderId}`);
     const ended = (status: string) =>
       new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${status.toLowerCase()})`);
     if (!description) {
