@@ -438,6 +438,50 @@ describe('domain rules at intake and on address change', () => {
     expect(paths(await intake(withShipTo({ countryCode: 'HK', postalCode: '000' })))).toEqual(['body.shipTo.countryCode']);
   });
 
+  it('refuses a phone number no carrier can dial, at intake and on an address change, and takes the ways people write one', async () => {
+    const key = newKey('phone');
+    for (const phone of [
+      'call me',
+      '+33 6',
+      '12345',
+      '06 12 34 56 78 ou 06 98 76 54 32',
+      '++33612345678',
+      '0612345678-',
+      '06\u00A012345678',
+      '０６１２３４５６７８',
+      '((06)) 12 34 56',
+    ]) {
+      const response = await intake(withShipTo({ phone }), { 'idempotency-key': key });
+      const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
+      expect(
+        details.map((d) => d.path),
+        phone,
+      ).toEqual(['body.shipTo.phone']);
+      expect(details[0]?.message).toMatch(/is not a phone number/);
+    }
+    expect(await h.db.orderIntake.count({ where: { idempotencyKey: `${KEYS.intake.name}:${key}` } })).toBe(0);
+    for (const phone of [
+      '+33 6 12 34 56 78',
+      '+1 204-253-9411 ext. 123',
+      '(020) 7946 0958',
+      '+44 (0)20 7946 0958',
+      '020.7946.0958',
+      '0612345678 x12',
+      '',
+    ]) {
+      const response = await intake(withShipTo({ phone }));
+      expect(response.statusCode, `${phone}: ${response.body}`).toBe(202);
+    }
+    const orderId = await insertOrder(h.db);
+    const change = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/orders/${orderId}/address`,
+      payload: { shipTo: { name: 'X', line1: 'B', city: 'Lyon', postalCode: '69001', countryCode: 'FR', phone: 'none' } },
+    });
+    expect(paths(change)).toEqual(['body.shipTo.phone']);
+    expect(await h.db.opsAction.count({ where: { targetId: orderId } })).toBe(0);
+  });
+
   it('refuses a promise in the past, or further than a year ahead', async () => {
     const past = await intake({ ...orderRequest(), promisedBy: new Date(Date.now() - 60_000).toISOString() });
     expect(paths(past)).toEqual(['body.promisedBy']);
