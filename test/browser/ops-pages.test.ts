@@ -278,6 +278,18 @@ describe('the carrier claims page in Chromium', () => {
     expect(await db.opsAction.count({ where: { targetId: claim.id } })).toBe(0);
     expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('open');
 
+    // A note longer than the API takes (the field's maxlength removed in devtools): the page says which field and why,
+    // the row is back as it was, nothing is recorded.
+    await page.click(`${row} button[data-move="submitted"]`);
+    await page.$eval(`${row} input[data-note="submitted"]`, (input) => input.removeAttribute('maxlength'));
+    await page.fill(`${row} input[data-note="submitted"]`, 'x'.repeat(501));
+    await page.click(`${row} button[data-confirm-yes="submitted"]`);
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toMatch(/body\.note .*500/);
+    await page.waitForSelector(`${row} button[data-move="submitted"]`);
+    expect(await db.opsAction.count({ where: { targetId: claim.id } })).toBe(0);
+    expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('open');
+
     // Filed with the carrier, with a note; then settled: the carrier paid.
     await page.click(`${row} button[data-move="submitted"]`);
     await page.fill(`${row} input[data-note="submitted"]`, 'filed on the carrier portal, ref SP-4411');

@@ -45,6 +45,9 @@
       return read.then((data) => {
         if (!response.ok) {
           let message = data?.error ? data.error.message : `HTTP ${response.status}`;
+          // "the request body is invalid" alone names nothing: the fields and what is wrong with them are in the details.
+          const details = Array.isArray(data?.error?.details) ? data.error.details : [];
+          if (details.length > 0) message += `: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`;
           if (response.status === 401 || response.status === 403) message = `The ops key was refused: ${message}`;
           throw new Error(message);
         }
