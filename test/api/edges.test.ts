@@ -391,6 +391,33 @@ describe('URLs and headers', () => {
     expect(raced).toMatchObject({ statusCode: 409, message: `webhook subscription ${id} was removed` });
   });
 
+  it('a parked delivery replayed twice at once (a double click, two ops) is put back once; the twin is told it is being tried', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/parked', shopId: 'shop-a' },
+    });
+    const subscriptionId = (created.json() as { id: string }).id;
+    const orderId = await insertOrder(h.db);
+    const eventId = `msg_${uniqueId('replay')}`;
+    await h.db.webhookEvent.create({
+      data: { id: eventId, orderId, shopId: 'shop-a', seq: 1, type: 'order.accepted', payload: {}, dedupeKey: `${orderId}:replay` },
+    });
+    const id = `${eventId}.${subscriptionId}`;
+    await h.db.webhookDelivery.create({
+      data: { id, eventId, subscriptionId, orderId, seq: 1, status: 'failed', attempts: 13, lastError: 'HTTP 503', failedAt: new Date() },
+    });
+    // Each twin reads the delivery parked; writing it back again would clear the lease of an attempt the relay began meanwhile.
+    const replays = await Promise.all(
+      Array.from({ length: 4 }, () => h.as(KEYS.ops, { method: 'POST', url: `/webhooks/deliveries/${id}/replay` })),
+    );
+    const statuses = replays.map((r) => r.statusCode).sort();
+    expect(statuses, replays.map((r) => r.body).join('\n')).toEqual([200, 409, 409, 409]);
+    for (const refused of replays.filter((r) => r.statusCode === 409)) {
+      expect(expectErrorShape(refused, 409, 'order_state_conflict').message).toMatch(/is still being tried/);
+    }
+  });
+
   it('sends WWW-Authenticate with every 401', async () => {
     const missing = await h.app.inject({ method: 'GET', url: '/orders' });
     expectErrorShape(missing, 401, 'unauthorized');
