@@ -123,10 +123,26 @@ describe('ops pages in Chromium', () => {
     expect(await journey.database.db.opsAction.count({ where: { targetId: escalationId } })).toBe(0);
     expect((await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).status).toBe('open');
 
+    // A second ops tab, open on the same escalation before it is answered.
+    const other = await browser.context.newPage();
+    await other.goto(`${base}/ops/escalations`);
+    await other.fill('#ops-key', KEYS.ops.key);
+    await other.click('#key-panel button[type=submit]');
+    await other.waitForSelector(`${row} button[data-decision="wait"]`);
+
     // The carrier behaves for the replacement parcel: reship should deliver.
     simulator(journey).scriptShipment(`${orderIdOf(stalled)}-S2`, 'normal');
     await page.click(`${row} button[data-decision="reship"]`);
     await page.waitForSelector(`${row}[data-resolved="reship"]`);
+
+    // The stale tab's decision is refused; its row then says who answered and how, and offers nothing more to send
+    // (it offered the decisions again, and a second one under the row's Idempotency-Key read "was already used for a different request").
+    await other.click(`${row} button[data-decision="wait"]`);
+    await other.waitForSelector(`${row}[data-resolved="reship"]`, { timeout: 10_000 });
+    expect(await other.textContent('#status')).toMatch(/already resolved: reship by ops-desk/);
+    expect(await other.textContent(row)).toMatch(/already resolved: reship by ops-desk/);
+    expect(await other.$$(`${row} button`)).toHaveLength(0);
+    await other.close();
     await page.screenshot({ path: screenshotPath('ops-escalations-resolved'), fullPage: true });
 
     expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({

@@ -45,11 +45,15 @@
       return read.then((data) => {
         if (!response.ok) {
           let message = data?.error ? data.error.message : `HTTP ${response.status}`;
-          // "the request body is invalid" alone names nothing: the fields and what is wrong with them are in the details.
           const details = Array.isArray(data?.error?.details) ? data.error.details : [];
-          if (details.length > 0) message += `: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`;
+          // "the request body is invalid" alone names nothing: the fields of the request and what is wrong with them are in the details.
+          const fields = details.filter((d) => /^(body|query|params|headers)\./.test(String(d.path)));
+          if (fields.length > 0) message += `: ${fields.map((d) => `${d.path} ${d.message}`).join('; ')}`;
           if (response.status === 401 || response.status === 403) message = `The ops key was refused: ${message}`;
-          throw new Error(message);
+          const failure = new Error(message);
+          failure.code = data?.error?.code;
+          failure.details = details;
+          throw failure;
         }
         return data;
       });
@@ -109,21 +113,33 @@
       el('td', { text: when(item.openedAt) }),
       actions,
     ]);
-    // One Idempotency-Key per escalation shown: a double click or a retry after a lost answer applies the decision once.
-    var idempotencyKey = `ops-page-${item.escalationId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    // One Idempotency-Key per decision shown: a double click or a retry after a lost answer applies the decision once, and
+    // another decision after a refusal is judged as itself, not refused as "the key was used for a different request".
+    var idempotencyKeys = {};
     function send(decision) {
       Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
         b.disabled = true;
       });
+      idempotencyKeys[decision] ||=
+        `ops-page-${item.escalationId}-${decision}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
       setStatus(`Sending "${decision}" for ${item.escalationId}…`);
-      api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKey).then(
+      api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKeys[decision]).then(
         () => {
           actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
           row.setAttribute('data-resolved', decision);
           setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
         },
         (error) => {
-          showDecisions();
+          // Answered meanwhile (another tab, another ops): the row says how, and offers no decision it would refuse.
+          if (error.code === 'escalation_resolved') {
+            const winner = (error.details || []).find((d) => d.path === 'escalation.decision');
+            const by = (error.details || []).find((d) => d.path === 'escalation.resolvedBy');
+            const decided = winner ? winner.message : 'closed';
+            actions.replaceChildren(
+              el('span', { class: 'done', text: `already resolved: ${decided.replace(/_/g, ' ')}${by ? ` by ${by.message}` : ''}` }),
+            );
+            row.setAttribute('data-resolved', decided);
+          } else showDecisions();
           fail(error);
         },
       );
