@@ -239,8 +239,9 @@
   // finding goes through POST /returns/{id}/inspection with the units per line.
   const returnRow = (item) => {
     var action = el('td', {});
-    // One Idempotency-Key per return shown: a double click or a retry after a lost answer records one inspection.
-    var idempotencyKey = `ops-page-${item.returnId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    // One Idempotency-Key per return and choice shown: a double click or a retry after a lost answer records one inspection,
+    // and the other choice after a refusal is judged as itself, not refused as "the key was used for a different request".
+    var idempotencyKeys = {};
     var row = el('tr', { 'data-return': item.returnId }, [
       el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
       el('td', { text: item.returnId }),
@@ -262,7 +263,8 @@
         restock: kind === 'restock' ? l.quantity : 0,
         writeOff: kind === 'restock' ? 0 : l.quantity,
       }));
-      api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
+      idempotencyKeys[kind] ||= `ops-page-${item.returnId}-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+      api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKeys[kind]).then(
         (done) => {
           // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
           var settled = done.channel === 'carrier' && done.refundCents === 0;
