@@ -58,7 +58,8 @@ const PHONE_MAIN = /^\+?(?:\d|\(\d)[\d ().-]*\d$/;
 export const PHONE_DIGITS = { min: 6, max: 20 } as const;
 
 export function phoneIssues(phone: unknown, at: (string | number)[]): Issue[] {
-  if (typeof phone !== 'string' || phone === '') return [];
+  // Text that would not print is named once, by printedTextIssues.
+  if (typeof phone !== 'string' || phone === '' || invisibleTextProblem(phone) !== undefined) return [];
   const main = PHONE_EXTENSION.exec(phone)?.[1] ?? phone;
   const digits = main.replace(/\D/g, '').length;
   const groups = main.replace(/[^()]/g, '');

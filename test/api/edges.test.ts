@@ -486,6 +486,9 @@ describe('domain rules at intake and on address change', () => {
       ).toEqual(['body.shipTo.phone']);
       expect(details[0]?.message).toMatch(/is not a phone number/);
     }
+    // A phone that would not print is named once, by what is wrong with its text.
+    const hidden = expectErrorShape(await intake(withShipTo({ phone: '06\u200B12345678' }), { 'idempotency-key': key }), 400);
+    expect(hidden.details).toEqual([{ path: 'body.shipTo.phone', message: expect.stringMatching(/invisible character \(U\+200B\)/) }]);
     expect(await h.db.orderIntake.count({ where: { idempotencyKey: `${KEYS.intake.name}:${key}` } })).toBe(0);
     for (const phone of [
       '+33 6 12 34 56 78',
