@@ -105,6 +105,26 @@ describe('ops pages in Chromium', () => {
     await page.screenshot({ path: screenshotPath('ops-process'), fullPage: true });
   });
 
+  it('a key pasted with an invisible or a non-ASCII character is refused by the page, naming it, and not kept', async () => {
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${base}/ops/escalations`);
+    for (const [typed, named] of [
+      [`${KEYS.ops.key}\u200B`, 'U+200B'],
+      [`${KEYS.ops.key.slice(0, 4)}\u00A0${KEYS.ops.key.slice(4)}`, 'U+00A0'],
+    ] as const) {
+      await fresh.fill('#ops-key', typed);
+      await fresh.click('#key-panel button[type=submit]');
+      await fresh.waitForSelector(`#status.error:has-text("${named}")`, { timeout: 5_000 });
+      expect(await fresh.textContent('#status')).toMatch(/not an ops key: keys are printable ASCII without spaces/);
+      // Evaluated in the page (this file compiles without the DOM's types).
+      expect(await fresh.evaluate("sessionStorage.getItem('colis-ops-key')")).toBeNull();
+    }
+    await fresh.fill('#ops-key', KEYS.ops.key);
+    await fresh.click('#key-panel button[type=submit]');
+    await fresh.waitForSelector('#escalations[data-loaded]');
+    await fresh.close();
+  });
+
   it('a click on a decision resolves the escalation, and the order moves on to completion', async () => {
     await page.goto(`${base}/ops/escalations`);
     await page.waitForSelector('#escalations[data-loaded]');

@@ -74,7 +74,16 @@
     if (key()) input.placeholder = 'key set for this tab';
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      if (input.value.trim() !== '') sessionStorage.setItem(KEY, input.value.trim());
+      const typed = input.value.trim();
+      // Keys are printable ASCII without spaces (config/api-keys.ts). A key pasted with an invisible character (a zero-width
+      // space from a chat) cannot go in a header: kept, it failed every request with the browser's "non ISO-8859-1 code point".
+      const stray = typed.match(/[^\x21-\x7e]/u);
+      if (stray) {
+        const code = `U+${stray[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        setStatus(`That is not an ops key: keys are printable ASCII without spaces, and this one has ${code}. Nothing was kept.`, true);
+        return;
+      }
+      if (typed !== '') sessionStorage.setItem(KEY, typed);
       input.value = '';
       input.placeholder = 'key set for this tab';
       // The same key lets this browser read decrypted payloads in the Temporal Web UI (an HttpOnly cookie for /codec).
