@@ -326,6 +326,13 @@ describe('the carrier claims page in Chromium', () => {
     expect(await db.opsAction.count({ where: { targetId: claim.id } })).toBe(0);
     expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('open');
 
+    // A second ops tab, open on the claim before it moves.
+    const other = await browser.context.newPage();
+    await other.goto(`${base}/ops/claims`);
+    await other.fill('#ops-key', KEYS.ops.key);
+    await other.click('#key-panel button[type=submit]');
+    await other.waitForSelector(`#claims[data-loaded] ${row}[data-status="open"] button[data-move="withdrawn"]`);
+
     // Filed with the carrier, with a note; then settled: the carrier paid.
     await page.click(`${row} button[data-move="submitted"]`);
     await page.fill(`${row} input[data-note="submitted"]`, 'filed on the carrier portal, ref SP-4411');
@@ -354,6 +361,17 @@ describe('the carrier claims page in Chromium', () => {
     ]);
     expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('paid');
     await page.screenshot({ path: screenshotPath('ops-claims-paid'), fullPage: true });
+
+    // The stale tab's move is refused; its row then shows the claim as it is (it offered the moves from 'open' again).
+    await other.click(`${row} button[data-move="withdrawn"]`);
+    await other.click(`${row} button[data-confirm-yes="withdrawn"]`);
+    await other.waitForSelector('#status.error');
+    expect(await other.textContent('#status')).toMatch(/is paid: it can move to nothing/);
+    await other.waitForSelector(`${row}[data-status="paid"]`, { timeout: 10_000 });
+    expect(await other.$$(`${row} button[data-move]`)).toHaveLength(0);
+    expect(await other.textContent(row)).toContain('final');
+    await other.close();
+    expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('paid');
 
     // The filter asks the API for one status: no claim is still open.
     await page.selectOption('#claim-status', 'open');

@@ -427,6 +427,10 @@
           (error) => {
             show(current);
             fail(error);
+            // Moved meanwhile (another tab, another ops): the row shows the claim as it is now, with the moves it can still make.
+            if (error.code === 'claim_state_conflict') {
+              api('GET', `/claims/${encodeURIComponent(current.claimId)}`).then(show, () => {});
+            }
           },
         );
       });
