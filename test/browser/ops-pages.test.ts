@@ -193,6 +193,33 @@ describe('ops pages in Chromium', () => {
     expect((await abandoned.result()).shipments[0]?.stage).toBe('cancelled');
   });
 
+  it('the escalations page lists every open escalation, the oldest included, when more than a page of them are open', async () => {
+    const db = journey.database.db;
+    const orderId = orderIdOf(delivered);
+    const opened = Date.now() - 3_600_000;
+    const rows = Array.from({ length: 130 }, (_, i) => ({
+      id: `ESC-BULK-${String(i).padStart(3, '0')}`,
+      orderId,
+      reason: 'late' as const,
+      severity: 'medium' as const,
+      detail: `bulk ${i}`,
+      dedupeKey: `bulk-${i}`,
+      openedAt: new Date(opened + i * 1_000),
+    }));
+    await db.escalation.createMany({ data: rows });
+    try {
+      const open = await db.escalation.count({ where: { status: 'open' } });
+      await page.goto(`${base}/ops/escalations`);
+      await page.waitForSelector('#escalations[data-loaded]');
+      // The oldest was past the first page of 100, newest first.
+      await page.waitForSelector('tr[data-escalation="ESC-BULK-000"]', { timeout: 5_000 });
+      expect(await page.$$('#escalations tr[data-escalation]')).toHaveLength(open);
+      expect(await page.textContent('#status')).toContain(`${open} open escalation(s)`);
+    } finally {
+      await db.escalation.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    }
+  });
+
   it('the escalations page lists the carrier status codes Colis stored but cannot read, linking an example order', async () => {
     const db = journey.database.db;
     const shipmentId = firstShipmentId(delivered);

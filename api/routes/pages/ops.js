@@ -183,17 +183,33 @@
     return row;
   };
 
+  // The API lists escalations newest first, 100 a page: a page alone hid the oldest open ones (the longest waiting) past
+  // the first 100 and counted 100. Pages are followed to the end, up to ESCALATION_PAGES; beyond, the page says so.
+  const ESCALATION_PAGES = 20;
+  const openEscalations = (cursor, items, pages) => {
+    var query = `/escalations?open=true&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    return api('GET', query).then((list) => {
+      var all = items.concat(list.items);
+      if (!list.nextCursor) return { items: all, more: false };
+      if (pages + 1 >= ESCALATION_PAGES) return { items: all, more: true };
+      return openEscalations(list.nextCursor, all, pages + 1);
+    });
+  };
+
   const loadEscalations = () => {
     var body = document.getElementById('escalations');
     setStatus('Loading…');
-    return api('GET', '/escalations?open=true&limit=100').then((list) => {
+    return openEscalations(undefined, [], 0).then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No open escalation. Everything is moving.' })]));
       }
       for (const item of list.items) body.appendChild(escalationRow(item));
       body.setAttribute('data-loaded', 'true');
-      setStatus(`${list.items.length} open escalation(s) · ${new Date().toLocaleTimeString()}`);
+      var count = list.more
+        ? `The newest ${list.items.length} open escalations (more are open: GET /escalations?open=true)`
+        : `${list.items.length} open escalation(s)`;
+      setStatus(`${count} · ${new Date().toLocaleTimeString()}`);
     }, fail);
   };
 
