@@ -8,7 +8,8 @@ import { type Address, OrderRequestSchema } from './order';
 /**
  * The domain's rules on what a client sends, beyond its shape: a real country (ISO 3166-1 alpha-2),
  * a postal code in that country's format (postcode-validator; a country without postal codes takes
- * any), names and address lines that print as they read (domain/human-text.ts), a promise date in
+ * any), names and address lines that print as they read (domain/human-text.ts), a phone number a carrier can
+ * dial (phoneIssues), a promise date in
  * the future and within a year. Applied by the API to intake and to an
  * address change, so a refused request reserves nothing and picks nothing. The workflow contract
  * (order.ts) keeps only the shape: orders accepted before a rule existed still read and replay.
@@ -44,6 +45,36 @@ export function printedTextIssues(fields: Record<string, unknown> | undefined, a
   });
 }
 
+/**
+ * A phone number as people write one for a carrier's label: digits grouped by spaces, "-", "." or one "( )" pair, an
+ * optional leading "+", an optional extension ("ext. 123", "x123", "#123"), 6 to 20 digits before the extension
+ * (E.164 has at most 15; an international prefix and a trunk 0 add a few). ShipEngine's definition types the phone as any
+ * text ("+1 204-253-9411 ext. 123" its example), but its carriers refuse a number they cannot dial when the label is
+ * bought, days after intake: the order then waits in a no_carrier escalation for a fault the shop could have fixed at once.
+ * An empty phone is no phone (the carrier's address check asks for one where a carrier needs it).
+ */
+const PHONE_EXTENSION = /^(.*?)(?: ?,? ?(?:ext\.?|extension|x|#) ?\d{1,6})$/i;
+const PHONE_MAIN = /^\+?(?:\d|\(\d)[\d ().-]*\d$/;
+export const PHONE_DIGITS = { min: 6, max: 20 } as const;
+
+export function phoneIssues(phone: unknown, at: (string | number)[]): Issue[] {
+  // Text that would not print is named once, by printedTextIssues.
+  if (typeof phone !== 'string' || phone === '' || invisibleTextProblem(phone) !== undefined) return [];
+  const main = PHONE_EXTENSION.exec(phone)?.[1] ?? phone;
+  const digits = main.replace(/\D/g, '').length;
+  const groups = main.replace(/[^()]/g, '');
+  const parentheses = groups === '' || (groups === '()' && /\(\d[\d .-]*\)/.test(main));
+  if (!PHONE_MAIN.test(main) || !parentheses || /[ .-]{2,}/.test(main) || digits < PHONE_DIGITS.min || digits > PHONE_DIGITS.max) {
+    return [
+      {
+        path: [...at, 'phone'],
+        message: `is not a phone number: ${PHONE_DIGITS.min} to ${PHONE_DIGITS.max} digits, grouped by spaces, "-", "." or "( )", an optional leading "+" and extension, e.g. "+33 6 12 34 56 78" or "+1 204-253-9411 ext. 123"`,
+      },
+    ];
+  }
+  return [];
+}
+
 export function promisedByIssues(promisedBy: string | undefined, nowMs: number): Issue[] {
   const at = typeof promisedBy === 'string' ? Date.parse(promisedBy) : Number.NaN;
   if (Number.isNaN(at)) return [];
@@ -63,6 +94,7 @@ export const PlaceOrderBodySchema = OrderRequestSchema.superRefine((order, ctx) 
       ...printedTextIssues({ name: order.customer?.name }, ['customer']),
       ...printedTextIssues(order.shipTo, ['shipTo']),
       ...addressIssues(order.shipTo, ['shipTo']),
+      ...phoneIssues(order.shipTo?.phone, ['shipTo']),
       ...promisedByIssues(order.promisedBy, Date.now()),
     ],
     ctx,
@@ -71,5 +103,12 @@ export const PlaceOrderBodySchema = OrderRequestSchema.superRefine((order, ctx) 
 
 /** The body of `POST /orders/:id/address`: the same address rules as at intake. */
 export const ChangeAddressBodySchema = ChangeAddressRequestSchema.superRefine((change, ctx) => {
-  report([...printedTextIssues(change.shipTo, ['shipTo']), ...addressIssues(change.shipTo, ['shipTo'])], ctx);
+  report(
+    [
+      ...printedTextIssues(change.shipTo, ['shipTo']),
+      ...addressIssues(change.shipTo, ['shipTo']),
+      ...phoneIssues(change.shipTo?.phone, ['shipTo']),
+    ],
+    ctx,
+  );
 });

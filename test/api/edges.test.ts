@@ -406,6 +406,33 @@ describe('URLs and headers', () => {
     expect(raced).toMatchObject({ statusCode: 409, message: `webhook subscription ${id} was removed` });
   });
 
+  it('a parked delivery replayed twice at once (a double click, two ops) is put back once; the twin is told it is being tried', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/parked', shopId: 'shop-a' },
+    });
+    const subscriptionId = (created.json() as { id: string }).id;
+    const orderId = await insertOrder(h.db);
+    const eventId = `msg_${uniqueId('replay')}`;
+    await h.db.webhookEvent.create({
+      data: { id: eventId, orderId, shopId: 'shop-a', seq: 1, type: 'order.accepted', payload: {}, dedupeKey: `${orderId}:replay` },
+    });
+    const id = `${eventId}.${subscriptionId}`;
+    await h.db.webhookDelivery.create({
+      data: { id, eventId, subscriptionId, orderId, seq: 1, status: 'failed', attempts: 13, lastError: 'HTTP 503', failedAt: new Date() },
+    });
+    // Each twin reads the delivery parked; writing it back again would clear the lease of an attempt the relay began meanwhile.
+    const replays = await Promise.all(
+      Array.from({ length: 4 }, () => h.as(KEYS.ops, { method: 'POST', url: `/webhooks/deliveries/${id}/replay` })),
+    );
+    const statuses = replays.map((r) => r.statusCode).sort();
+    expect(statuses, replays.map((r) => r.body).join('\n')).toEqual([200, 409, 409, 409]);
+    for (const refused of replays.filter((r) => r.statusCode === 409)) {
+      expect(expectErrorShape(refused, 409, 'order_state_conflict').message).toMatch(/is still being tried/);
+    }
+  });
+
   it('sends WWW-Authenticate with every 401', async () => {
     const missing = await h.app.inject({ method: 'GET', url: '/orders' });
     expectErrorShape(missing, 401, 'unauthorized');
@@ -451,6 +478,53 @@ describe('domain rules at intake and on address change', () => {
     // Hong Kong has no postal codes: the format rule lets any through; no carrier of ours delivers there, and the
     // carrier's address check (after the format rules) says so about the country, not the postal code.
     expect(paths(await intake(withShipTo({ countryCode: 'HK', postalCode: '000' })))).toEqual(['body.shipTo.countryCode']);
+  });
+
+  it('refuses a phone number no carrier can dial, at intake and on an address change, and takes the ways people write one', async () => {
+    const key = newKey('phone');
+    for (const phone of [
+      'call me',
+      '+33 6',
+      '12345',
+      '06 12 34 56 78 ou 06 98 76 54 32',
+      '++33612345678',
+      '0612345678-',
+      '06\u00A012345678',
+      '０６１２３４５６７８',
+      '((06)) 12 34 56',
+    ]) {
+      const response = await intake(withShipTo({ phone }), { 'idempotency-key': key });
+      const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
+      expect(
+        details.map((d) => d.path),
+        phone,
+      ).toEqual(['body.shipTo.phone']);
+      expect(details[0]?.message).toMatch(/is not a phone number/);
+    }
+    // A phone that would not print is named once, by what is wrong with its text.
+    const hidden = expectErrorShape(await intake(withShipTo({ phone: '06\u200B12345678' }), { 'idempotency-key': key }), 400);
+    expect(hidden.details).toEqual([{ path: 'body.shipTo.phone', message: expect.stringMatching(/invisible character \(U\+200B\)/) }]);
+    expect(await h.db.orderIntake.count({ where: { idempotencyKey: `${KEYS.intake.name}:${key}` } })).toBe(0);
+    for (const phone of [
+      '+33 6 12 34 56 78',
+      '+1 204-253-9411 ext. 123',
+      '(020) 7946 0958',
+      '+44 (0)20 7946 0958',
+      '020.7946.0958',
+      '0612345678 x12',
+      '',
+    ]) {
+      const response = await intake(withShipTo({ phone }));
+      expect(response.statusCode, `${phone}: ${response.body}`).toBe(202);
+    }
+    const orderId = await insertOrder(h.db);
+    const change = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: `/orders/${orderId}/address`,
+      payload: { shipTo: { name: 'X', line1: 'B', city: 'Lyon', postalCode: '69001', countryCode: 'FR', phone: 'none' } },
+    });
+    expect(paths(change)).toEqual(['body.shipTo.phone']);
+    expect(await h.db.opsAction.count({ where: { targetId: orderId } })).toBe(0);
   });
 
   it('refuses a promise in the past, or further than a year ahead', async () => {

@@ -105,6 +105,26 @@ describe('ops pages in Chromium', () => {
     await page.screenshot({ path: screenshotPath('ops-process'), fullPage: true });
   });
 
+  it('a key pasted with an invisible or a non-ASCII character is refused by the page, naming it, and not kept', async () => {
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${base}/ops/escalations`);
+    for (const [typed, named] of [
+      [`${KEYS.ops.key}\u200B`, 'U+200B'],
+      [`${KEYS.ops.key.slice(0, 4)}\u00A0${KEYS.ops.key.slice(4)}`, 'U+00A0'],
+    ] as const) {
+      await fresh.fill('#ops-key', typed);
+      await fresh.click('#key-panel button[type=submit]');
+      await fresh.waitForSelector(`#status.error:has-text("${named}")`, { timeout: 5_000 });
+      expect(await fresh.textContent('#status')).toMatch(/not an ops key: keys are printable ASCII without spaces/);
+      // Evaluated in the page (this file compiles without the DOM's types).
+      expect(await fresh.evaluate("sessionStorage.getItem('colis-ops-key')")).toBeNull();
+    }
+    await fresh.fill('#ops-key', KEYS.ops.key);
+    await fresh.click('#key-panel button[type=submit]');
+    await fresh.waitForSelector('#escalations[data-loaded]');
+    await fresh.close();
+  });
+
   it('a click on a decision resolves the escalation, and the order moves on to completion', async () => {
     await page.goto(`${base}/ops/escalations`);
     await page.waitForSelector('#escalations[data-loaded]');
@@ -123,10 +143,26 @@ describe('ops pages in Chromium', () => {
     expect(await journey.database.db.opsAction.count({ where: { targetId: escalationId } })).toBe(0);
     expect((await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).status).toBe('open');
 
+    // A second ops tab, open on the same escalation before it is answered.
+    const other = await browser.context.newPage();
+    await other.goto(`${base}/ops/escalations`);
+    await other.fill('#ops-key', KEYS.ops.key);
+    await other.click('#key-panel button[type=submit]');
+    await other.waitForSelector(`${row} button[data-decision="wait"]`);
+
     // The carrier behaves for the replacement parcel: reship should deliver.
     simulator(journey).scriptShipment(`${orderIdOf(stalled)}-S2`, 'normal');
     await page.click(`${row} button[data-decision="reship"]`);
     await page.waitForSelector(`${row}[data-resolved="reship"]`);
+
+    // The stale tab's decision is refused; its row then says who answered and how, and offers nothing more to send
+    // (it offered the decisions again, and a second one under the row's Idempotency-Key read "was already used for a different request").
+    await other.click(`${row} button[data-decision="wait"]`);
+    await other.waitForSelector(`${row}[data-resolved="reship"]`, { timeout: 10_000 });
+    expect(await other.textContent('#status')).toMatch(/already resolved: reship by ops-desk/);
+    expect(await other.textContent(row)).toMatch(/already resolved: reship by ops-desk/);
+    expect(await other.$$(`${row} button`)).toHaveLength(0);
+    await other.close();
     await page.screenshot({ path: screenshotPath('ops-escalations-resolved'), fullPage: true });
 
     expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({
@@ -155,6 +191,33 @@ describe('ops pages in Chromium', () => {
     const actions = await journey.database.db.opsAction.findMany({ where: { targetId: abandonedEscalationId } });
     expect(actions.map((a) => [a.actor, a.status, a.idempotencyKey?.startsWith('ops-page-')])).toEqual([[KEYS.ops.name, 200, true]]);
     expect((await abandoned.result()).shipments[0]?.stage).toBe('cancelled');
+  });
+
+  it('the escalations page lists every open escalation, the oldest included, when more than a page of them are open', async () => {
+    const db = journey.database.db;
+    const orderId = orderIdOf(delivered);
+    const opened = Date.now() - 3_600_000;
+    const rows = Array.from({ length: 130 }, (_, i) => ({
+      id: `ESC-BULK-${String(i).padStart(3, '0')}`,
+      orderId,
+      reason: 'late' as const,
+      severity: 'medium' as const,
+      detail: `bulk ${i}`,
+      dedupeKey: `bulk-${i}`,
+      openedAt: new Date(opened + i * 1_000),
+    }));
+    await db.escalation.createMany({ data: rows });
+    try {
+      const open = await db.escalation.count({ where: { status: 'open' } });
+      await page.goto(`${base}/ops/escalations`);
+      await page.waitForSelector('#escalations[data-loaded]');
+      // The oldest was past the first page of 100, newest first.
+      await page.waitForSelector('tr[data-escalation="ESC-BULK-000"]', { timeout: 5_000 });
+      expect(await page.$$('#escalations tr[data-escalation]')).toHaveLength(open);
+      expect(await page.textContent('#status')).toContain(`${open} open escalation(s)`);
+    } finally {
+      await db.escalation.deleteMany({ where: { id: { in: rows.map((r) => r.id) } } });
+    }
   });
 
   it('the escalations page lists the carrier status codes Colis stored but cannot read, linking an example order', async () => {
@@ -278,6 +341,25 @@ describe('the carrier claims page in Chromium', () => {
     expect(await db.opsAction.count({ where: { targetId: claim.id } })).toBe(0);
     expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('open');
 
+    // A note longer than the API takes (the field's maxlength removed in devtools): the page says which field and why,
+    // the row is back as it was, nothing is recorded.
+    await page.click(`${row} button[data-move="submitted"]`);
+    await page.$eval(`${row} input[data-note="submitted"]`, (input) => input.removeAttribute('maxlength'));
+    await page.fill(`${row} input[data-note="submitted"]`, 'x'.repeat(501));
+    await page.click(`${row} button[data-confirm-yes="submitted"]`);
+    await page.waitForSelector('#status.error');
+    expect(await page.textContent('#status')).toMatch(/body\.note .*500/);
+    await page.waitForSelector(`${row} button[data-move="submitted"]`);
+    expect(await db.opsAction.count({ where: { targetId: claim.id } })).toBe(0);
+    expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('open');
+
+    // A second ops tab, open on the claim before it moves.
+    const other = await browser.context.newPage();
+    await other.goto(`${base}/ops/claims`);
+    await other.fill('#ops-key', KEYS.ops.key);
+    await other.click('#key-panel button[type=submit]');
+    await other.waitForSelector(`#claims[data-loaded] ${row}[data-status="open"] button[data-move="withdrawn"]`);
+
     // Filed with the carrier, with a note; then settled: the carrier paid.
     await page.click(`${row} button[data-move="submitted"]`);
     await page.fill(`${row} input[data-note="submitted"]`, 'filed on the carrier portal, ref SP-4411');
@@ -306,6 +388,17 @@ describe('the carrier claims page in Chromium', () => {
     ]);
     expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('paid');
     await page.screenshot({ path: screenshotPath('ops-claims-paid'), fullPage: true });
+
+    // The stale tab's move is refused; its row then shows the claim as it is (it offered the moves from 'open' again).
+    await other.click(`${row} button[data-move="withdrawn"]`);
+    await other.click(`${row} button[data-confirm-yes="withdrawn"]`);
+    await other.waitForSelector('#status.error');
+    expect(await other.textContent('#status')).toMatch(/is paid: it can move to nothing/);
+    await other.waitForSelector(`${row}[data-status="paid"]`, { timeout: 10_000 });
+    expect(await other.$$(`${row} button[data-move]`)).toHaveLength(0);
+    expect(await other.textContent(row)).toContain('final');
+    await other.close();
+    expect((await db.carrierClaim.findUniqueOrThrow({ where: { id: claim.id } })).status).toBe('paid');
 
     // The filter asks the API for one status: no claim is still open.
     await page.selectOption('#claim-status', 'open');

@@ -184,11 +184,32 @@ describe('returns from the tracking page, in Chromium', () => {
     expect(await db.opsAction.count({ where: { targetId: returnId } })).toBe(0);
     expect((await db.return.findUniqueOrThrow({ where: { id: returnId } })).status).toBe('received');
 
+    // A second ops tab, open on the same parcel before it is inspected.
+    const other = await browser.context.newPage();
+    await other.goto(`${base}/ops/returns`);
+    await other.fill('#ops-key', KEYS.ops.key);
+    await other.click('#key-panel button[type=submit]');
+    await other.waitForSelector(`#returns[data-loaded] tr[data-return="${returnId}"] button[data-inspect="restock"]`);
+
     await page.click(`${row} button[data-inspect="write_off"]`);
     await page.click(`${row} button[data-confirm-yes="write_off"]`);
     await page.waitForSelector(`${row}[data-inspected="write_off"]`);
-    const actions = await db.opsAction.findMany({ where: { targetId: returnId, action: 'inspect_return' } });
-    expect(actions.map((a) => [a.actor, a.status])).toEqual([[KEYS.ops.name, 200]]);
+
+    // The stale tab's other finding is refused, naming what was recorded; the finding that was recorded then answers as
+    // recorded (it read "Idempotency-Key … was already used for a different request": one key for the row's two choices).
+    await other.click(`${row} button[data-inspect="restock"]`);
+    await other.waitForSelector('#status.error');
+    expect(await other.textContent('#status')).not.toMatch(/Idempotency-Key/);
+    await other.click(`${row} button[data-inspect="write_off"]`);
+    await other.click(`${row} button[data-confirm-yes="write_off"]`);
+    await other.waitForSelector(`${row}[data-inspected="write_off"]`, { timeout: 10_000 });
+    await other.close();
+    const actions = await db.opsAction.findMany({ where: { targetId: returnId, action: 'inspect_return' }, orderBy: { createdAt: 'asc' } });
+    expect(actions.map((a) => [a.actor, a.status])).toEqual([
+      [KEYS.ops.name, 200],
+      [KEYS.ops.name, 409],
+      [KEYS.ops.name, 200],
+    ]);
     const movements = await db.inventoryMovement.findMany({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } });
     expect(movements.filter((m) => m.kind === 'write_off').reduce((n, m) => n - m.onHandDelta, 0)).toBe(
       movements.filter((m) => m.kind === 'return_receipt').reduce((n, m) => n + m.onHandDelta, 0),

@@ -45,8 +45,15 @@
       return read.then((data) => {
         if (!response.ok) {
           let message = data?.error ? data.error.message : `HTTP ${response.status}`;
+          const details = Array.isArray(data?.error?.details) ? data.error.details : [];
+          // "the request body is invalid" alone names nothing: the fields of the request and what is wrong with them are in the details.
+          const fields = details.filter((d) => /^(body|query|params|headers)\./.test(String(d.path)));
+          if (fields.length > 0) message += `: ${fields.map((d) => `${d.path} ${d.message}`).join('; ')}`;
           if (response.status === 401 || response.status === 403) message = `The ops key was refused: ${message}`;
-          throw new Error(message);
+          const failure = new Error(message);
+          failure.code = data?.error?.code;
+          failure.details = details;
+          throw failure;
         }
         return data;
       });
@@ -67,7 +74,16 @@
     if (key()) input.placeholder = 'key set for this tab';
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      if (input.value.trim() !== '') sessionStorage.setItem(KEY, input.value.trim());
+      const typed = input.value.trim();
+      // Keys are printable ASCII without spaces (config/api-keys.ts). A key pasted with an invisible character (a zero-width
+      // space from a chat) cannot go in a header: kept, it failed every request with the browser's "non ISO-8859-1 code point".
+      const stray = typed.match(/[^\x21-\x7e]/u);
+      if (stray) {
+        const code = `U+${stray[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+        setStatus(`That is not an ops key: keys are printable ASCII without spaces, and this one has ${code}. Nothing was kept.`, true);
+        return;
+      }
+      if (typed !== '') sessionStorage.setItem(KEY, typed);
       input.value = '';
       input.placeholder = 'key set for this tab';
       // The same key lets this browser read decrypted payloads in the Temporal Web UI (an HttpOnly cookie for /codec).
@@ -106,21 +122,33 @@
       el('td', { text: when(item.openedAt) }),
       actions,
     ]);
-    // One Idempotency-Key per escalation shown: a double click or a retry after a lost answer applies the decision once.
-    var idempotencyKey = `ops-page-${item.escalationId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    // One Idempotency-Key per decision shown: a double click or a retry after a lost answer applies the decision once, and
+    // another decision after a refusal is judged as itself, not refused as "the key was used for a different request".
+    var idempotencyKeys = {};
     function send(decision) {
       Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
         b.disabled = true;
       });
+      idempotencyKeys[decision] ||=
+        `ops-page-${item.escalationId}-${decision}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
       setStatus(`Sending "${decision}" for ${item.escalationId}…`);
-      api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKey).then(
+      api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKeys[decision]).then(
         () => {
           actions.replaceChildren(el('span', { class: 'done', text: `resolved: ${decision}` }));
           row.setAttribute('data-resolved', decision);
           setStatus(`Escalation ${item.escalationId} resolved (${decision}); the workflow moves on.`);
         },
         (error) => {
-          showDecisions();
+          // Answered meanwhile (another tab, another ops): the row says how, and offers no decision it would refuse.
+          if (error.code === 'escalation_resolved') {
+            const winner = (error.details || []).find((d) => d.path === 'escalation.decision');
+            const by = (error.details || []).find((d) => d.path === 'escalation.resolvedBy');
+            const decided = winner ? winner.message : 'closed';
+            actions.replaceChildren(
+              el('span', { class: 'done', text: `already resolved: ${decided.replace(/_/g, ' ')}${by ? ` by ${by.message}` : ''}` }),
+            );
+            row.setAttribute('data-resolved', decided);
+          } else showDecisions();
           fail(error);
         },
       );
@@ -155,17 +183,33 @@
     return row;
   };
 
+  // The API lists escalations newest first, 100 a page: a page alone hid the oldest open ones (the longest waiting) past
+  // the first 100 and counted 100. Pages are followed to the end, up to ESCALATION_PAGES; beyond, the page says so.
+  const ESCALATION_PAGES = 20;
+  const openEscalations = (cursor, items, pages) => {
+    var query = `/escalations?open=true&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    return api('GET', query).then((list) => {
+      var all = items.concat(list.items);
+      if (!list.nextCursor) return { items: all, more: false };
+      if (pages + 1 >= ESCALATION_PAGES) return { items: all, more: true };
+      return openEscalations(list.nextCursor, all, pages + 1);
+    });
+  };
+
   const loadEscalations = () => {
     var body = document.getElementById('escalations');
     setStatus('Loading…');
-    return api('GET', '/escalations?open=true&limit=100').then((list) => {
+    return openEscalations(undefined, [], 0).then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No open escalation. Everything is moving.' })]));
       }
       for (const item of list.items) body.appendChild(escalationRow(item));
       body.setAttribute('data-loaded', 'true');
-      setStatus(`${list.items.length} open escalation(s) · ${new Date().toLocaleTimeString()}`);
+      var count = list.more
+        ? `The newest ${list.items.length} open escalations (more are open: GET /escalations?open=true)`
+        : `${list.items.length} open escalation(s)`;
+      setStatus(`${count} · ${new Date().toLocaleTimeString()}`);
     }, fail);
   };
 
@@ -220,8 +264,9 @@
   // finding goes through POST /returns/{id}/inspection with the units per line.
   const returnRow = (item) => {
     var action = el('td', {});
-    // One Idempotency-Key per return shown: a double click or a retry after a lost answer records one inspection.
-    var idempotencyKey = `ops-page-${item.returnId}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    // One Idempotency-Key per return and choice shown: a double click or a retry after a lost answer records one inspection,
+    // and the other choice after a refusal is judged as itself, not refused as "the key was used for a different request".
+    var idempotencyKeys = {};
     var row = el('tr', { 'data-return': item.returnId }, [
       el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
       el('td', { text: item.returnId }),
@@ -243,7 +288,8 @@
         restock: kind === 'restock' ? l.quantity : 0,
         writeOff: kind === 'restock' ? 0 : l.quantity,
       }));
-      api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKey).then(
+      idempotencyKeys[kind] ||= `ops-page-${item.returnId}-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+      api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKeys[kind]).then(
         (done) => {
           // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
           var settled = done.channel === 'carrier' && done.refundCents === 0;
@@ -397,6 +443,10 @@
           (error) => {
             show(current);
             fail(error);
+            // Moved meanwhile (another tab, another ops): the row shows the claim as it is now, with the moves it can still make.
+            if (error.code === 'claim_state_conflict') {
+              api('GET', `/claims/${encodeURIComponent(current.claimId)}`).then(show, () => {});
+            }
           },
         );
       });

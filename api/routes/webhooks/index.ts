@@ -209,7 +209,8 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
         tags: ['webhooks'],
         summary: 'Replay a delivery',
         description:
-          'Sends a failed (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id.',
+          'Sends a failed (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id. ' +
+          '409 while it is being tried (a replay sent twice at once puts it back once).',
         params: DeliveryIdParamsSchema,
         response: { 200: DeliverySchema, ...errors },
       },
@@ -221,10 +222,13 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
         throw new ApiError(409, 'order_state_conflict', `its subscription ${delivery.subscriptionId} was removed`);
       if (delivery.status === 'pending') throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
       const now = new Date();
-      await app.db.webhookDelivery.update({
-        where: { id: delivery.id },
+      // Only a delivery not being tried is put back: a twin replay (a double click, two ops) read it before this one wrote
+      // it, and writing again would clear the lease of the attempt the relay may have begun since, so it would be sent twice.
+      const replayed = await app.db.webhookDelivery.updateMany({
+        where: { id: delivery.id, status: { not: 'pending' } },
         data: { status: 'pending', nextAttemptAt: now, replayedAt: now, failedAt: null, leaseUntil: null },
       });
+      if (replayed.count === 0) throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
       await waker.wake([relayIds.webhooks(delivery.subscriptionId)]);
       request.log.info({ deliveryId: delivery.id, by: principalOf(request).name }, 'webhook delivery replayed');
       const row = await app.db.webhookDelivery.findUniqueOrThrow({
