@@ -82,7 +82,7 @@ export const limitQuery = z
   .transform(Number)
   .pipe(z.number().int().min(1).max(200))
   .default(50);
-const cursorQuery = z
+export const cursorQuery = z
   .string()
   .min(1)
   .max(200)

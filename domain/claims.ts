@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityIdSchema, limitQuery } from './api';
+import { cursorQuery, EntityIdSchema, limitQuery } from './api';
 import { CLAIM_REASONS } from './parcel-loss';
 
 /**
@@ -35,6 +35,7 @@ export const ClaimListQuerySchema = z.object({
     .regex(/^[a-z][a-z0-9_]{1,31}$/, 'carrier codes are lower-case')
     .optional(),
   limit: limitQuery,
+  cursor: cursorQuery.optional(),
 });
 export type ClaimListQuery = z.infer<typeof ClaimListQuerySchema>;
 
@@ -65,4 +66,4 @@ export const CarrierClaimSchema = z
   .meta({ id: 'CarrierClaim' });
 export type CarrierClaim = z.infer<typeof CarrierClaimSchema>;
 
-export const CarrierClaimListSchema = z.object({ items: z.array(CarrierClaimSchema) });
+export const CarrierClaimListSchema = z.object({ items: z.array(CarrierClaimSchema), nextCursor: z.string().optional() });

@@ -1,4 +1,4 @@
-import { limitQuery } from './api';
+import { cursorQuery, limitQuery } from './api';
 import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
@@ -103,9 +103,10 @@ export const ReturnViewSchema = z
   .meta({ id: 'Return' });
 export type ReturnView = z.infer<typeof ReturnViewSchema>;
 
-export const ReturnListSchema = z.object({ items: z.array(ReturnViewSchema) });
+export const ReturnListSchema = z.object({ items: z.array(ReturnViewSchema), nextCursor: z.string().optional() });
 
 export const ReturnListQuerySchema = z.object({
   status: ReturnStatusSchema.optional(),
   limit: limitQuery,
+  cursor: cursorQuery.optional(),
 });

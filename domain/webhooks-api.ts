@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EntityIdSchema, limitQuery } from './api';
+import { cursorQuery, EntityIdSchema, limitQuery } from './api';
 import { invisibleTextProblem } from './human-text';
 import { LocaleSchema, WebhookEventTypeSchema } from './notifications';
 
@@ -45,6 +45,7 @@ export const DeliveryListQuerySchema = z.object({
   subscriptionId: z.string().max(80).optional(),
   status: z.enum(['pending', 'delivered', 'failed']).optional(),
   limit: limitQuery,
+  cursor: cursorQuery.optional(),
 });
 
 export const DeliverySchema = z
@@ -74,7 +75,9 @@ export const DeliverySchema = z
     ),
   })
   .meta({ id: 'WebhookDelivery' });
-export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) }).meta({ id: 'WebhookDeliveryList' });
+export const DeliveryListSchema = z
+  .object({ items: z.array(DeliverySchema), nextCursor: z.string().optional() })
+  .meta({ id: 'WebhookDeliveryList' });
 
 export const ShopParamsSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/, 'shop ids are API key names') });
 export const ShopSchema = z.object({ id: z.string(), displayName: z.string(), returnWindowDays: z.number().int() }).meta({ id: 'Shop' });

@@ -1,8 +1,11 @@
 import { isStorableInstant } from '../../domain/clock';
 import { ApiError } from '../errors';
 
-/** The ids a page ends on (orders, escalations) are letters, digits, "_" and "-"; the cursor's own length bounds theirs. */
-const ENTITY_ID = /^[A-Za-z0-9_-]+$/;
+/**
+ * The ids a page ends on are letters, digits, "_", "-" and "." (a webhook delivery's `msg_….whsub_…`); the cursor's own
+ * length bounds theirs. Nothing else reaches PostgreSQL from a cursor.
+ */
+const ENTITY_ID = /^[A-Za-z0-9_.-]+$/;
 
 /** Keyset pagination: the cursor is the (time, id) of the last item of a page, opaque to clients. */
 export function encodeCursor(at: Date, id: string): string {
@@ -23,4 +26,15 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   throw new ApiError(400, 'validation_failed', 'the cursor is not one this API issued', [
     { path: 'query.cursor', message: 'unknown cursor' },
   ]);
+}
+
+/** The rows after a page's last, newest first by (createdAt, id): the condition a listing adds to its own filters. */
+export function createdBefore(cursor: { at: Date; id: string } | undefined) {
+  return cursor ? { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] } : {};
+}
+
+/** A page from the `limit + 1` rows a listing read: the first `limit`, and the next page's cursor when there is more. */
+export function keysetPage<R extends { createdAt: Date; id: string }>(rows: R[], limit: number): { rows: R[]; nextCursor?: string } {
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { rows: rows.slice(0, limit), ...(last ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}) };
 }

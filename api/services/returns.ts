@@ -12,6 +12,7 @@ import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/
 import { ApiError, notFound } from '../errors';
 import type { Principal } from '../plugins/app/auth';
 import { base32, canonicalJson } from './intake';
+import { createdBefore, decodeCursor, keysetPage } from './cursor';
 
 /**
  * Starting a return (RMA): the request is checked against what the order delivered, what is already
@@ -262,7 +263,7 @@ export async function returnOptions(
     (l) => l.returnable > 0 && l.closesAtMs !== undefined && now <= l.closesAtMs,
   );
   // A carrier return is Colis's and the shop's business: the customer started none and never had the goods.
-  const returns = (await listReturns(db, { orderId })).filter((r) => r.channel !== 'carrier');
+  const returns = (await listReturns(db, { orderId }, 200)).items.filter((r) => r.channel !== 'carrier');
   return { lines, returns };
 }
 
@@ -343,14 +344,26 @@ export async function readReturn(db: Db, returnId: string): Promise<ReturnView |
   return row ? toReturnView(row) : undefined;
 }
 
-export async function listReturns(db: Db, where: { orderId?: string; status?: ReturnView['status'] }, limit = 50): Promise<ReturnView[]> {
+/** Returns newest first, `limit` at a time; `cursor` is the `nextCursor` of the page before. */
+export async function listReturns(
+  db: Db,
+  where: { orderId?: string; status?: ReturnView['status'] },
+  limit = 50,
+  cursor?: string,
+): Promise<{ items: ReturnView[]; nextCursor?: string }> {
   const rows = await db.return.findMany({
-    where: { ...(where.orderId ? { orderId: where.orderId } : {}), ...(where.status ? { status: where.status } : {}) },
+    where: {
+      AND: [
+        { ...(where.orderId ? { orderId: where.orderId } : {}), ...(where.status ? { status: where.status } : {}) },
+        createdBefore(cursor === undefined ? undefined : decodeCursor(cursor)),
+      ],
+    },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: limit,
+    take: limit + 1,
     include: { lines: { orderBy: { lineNo: 'asc' } }, scans: { orderBy: { occurredAt: 'desc' }, take: 1 } },
   });
-  return rows.map(toReturnView);
+  const page = keysetPage(rows, limit);
+  return { items: page.rows.map(toReturnView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 type ReturnRow = NonNullable<Awaited<ReturnType<Db['return']['findUnique']>>> & {

@@ -277,7 +277,7 @@ describe('URLs and headers', () => {
     for (const [url, field] of [
       ['/inventory?sku=MUG-CER-350', 'query.sku'],
       ['/orders?stauts=cancelled', 'query.stauts'],
-      ['/claims?cursor=abc', 'query.cursor'],
+      ['/inventory?cursor=abc', 'query.cursor'],
       ['/escalations?open=true&offset=-1', 'query.offset'],
     ] as const) {
       const response = await h.as(KEYS.ops, { method: 'GET', url });

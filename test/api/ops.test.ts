@@ -152,7 +152,7 @@ describe('order reads from the database', () => {
       forged(['+275760-09-13T00:00:00.000Z', 'ORD-1']),
       forged(['2031-03-01T00:00:00.000Z', 'ORD 1']),
     ]) {
-      for (const path of ['/orders', '/escalations']) {
+      for (const path of ['/orders', '/escalations', '/claims', '/returns', '/webhooks/deliveries']) {
         const error = expectErrorShape(await ops('GET', `${path}?cursor=${cursor}`), 400, 'validation_failed');
         expect(error.details?.map((d) => d.path)).toEqual(['query.cursor']);
       }

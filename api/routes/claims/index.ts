@@ -13,6 +13,7 @@ import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import type { CarrierClaim as ClaimRow } from '../../../prisma/generated/client';
 import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
+import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
 import { runOpsAction } from '../../services/ops-actions';
 import { errorResponses } from '../responses';
 
@@ -25,23 +26,32 @@ const claims: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['claims'],
         summary: 'List carrier claims',
-        description: 'Newest first. Filters: status, orderId, carrierCode. One claim per parcel re-shipped after its carrier had it.',
+        description:
+          'Newest first. Filters: status, orderId, carrierCode. One claim per parcel re-shipped after its carrier had it.' +
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
         querystring: ClaimListQuerySchema,
         response: { 200: CarrierClaimListSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => {
       const q = request.query;
+      const after = createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor));
       const rows = await app.db.carrierClaim.findMany({
         where: {
-          ...(q.status ? { status: q.status } : {}),
-          ...(q.orderId ? { orderId: q.orderId } : {}),
-          ...(q.carrierCode ? { carrierCode: q.carrierCode } : {}),
+          AND: [
+            {
+              ...(q.status ? { status: q.status } : {}),
+              ...(q.orderId ? { orderId: q.orderId } : {}),
+              ...(q.carrierCode ? { carrierCode: q.carrierCode } : {}),
+            },
+            after,
+          ],
         },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: q.limit,
+        take: q.limit + 1,
       });
-      return { items: rows.map(claimRecord) };
+      const page = keysetPage(rows, q.limit);
+      return { items: page.rows.map(claimRecord), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     },
   );
 

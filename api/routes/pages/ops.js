@@ -183,23 +183,24 @@
     return row;
   };
 
-  // The API lists escalations newest first, 100 a page: a page alone hid the oldest open ones (the longest waiting) past
-  // the first 100 and counted 100. Pages are followed to the end, up to ESCALATION_PAGES; beyond, the page says so.
-  const ESCALATION_PAGES = 20;
-  const openEscalations = (cursor, items, pages) => {
-    var query = `/escalations?open=true&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+  // The API's listings go newest first, a page at a time: a page alone hid the oldest rows (the longest waiting
+  // escalations, the first parked webhooks) and counted a page. Pages are followed to the end, up to MAX_PAGES; beyond,
+  // `more` says so.
+  const MAX_PAGES = 20;
+  const allPages = (path, cursor, items, pages) => {
+    var query = `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     return api('GET', query).then((list) => {
-      var all = items.concat(list.items);
+      var all = (items || []).concat(list.items);
       if (!list.nextCursor) return { items: all, more: false };
-      if (pages + 1 >= ESCALATION_PAGES) return { items: all, more: true };
-      return openEscalations(list.nextCursor, all, pages + 1);
+      if ((pages || 0) + 1 >= MAX_PAGES) return { items: all, more: true };
+      return allPages(path, list.nextCursor, all, (pages || 0) + 1);
     });
   };
 
   const loadEscalations = () => {
     var body = document.getElementById('escalations');
     setStatus('Loading…');
-    return openEscalations(undefined, [], 0).then((list) => {
+    return allPages('/escalations?open=true&limit=100').then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No open escalation. Everything is moving.' })]));
@@ -248,7 +249,7 @@
   const loadWebhooks = () => {
     var body = document.getElementById('deliveries');
     setStatus('Loading…');
-    return api('GET', '/webhooks/deliveries?status=failed&limit=200').then((list) => {
+    return allPages('/webhooks/deliveries?status=failed&limit=200').then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) {
         body.appendChild(el('tr', {}, [el('td', { colspan: '7', text: 'No parked webhook. Every shop endpoint is answering.' })]));
@@ -347,18 +348,15 @@
     // Set again once these rows are drawn: a test (or a script) waits for the rows of the latest load.
     body.removeAttribute('data-loaded');
     setStatus('Loading…');
-    return Promise.all([api('GET', '/returns?status=received&limit=200'), api('GET', '/returns?status=in_transit&limit=200')]).then(
-      (lists) => {
-        var items = lists[0].items.concat(lists[1].items);
-        body.replaceChildren();
-        if (items.length === 0)
-          body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No return parcel is on its way or waiting.' })]));
-        for (const item of items) body.appendChild(returnRow(item));
-        body.setAttribute('data-loaded', 'true');
-        setStatus(`${items.length} return parcel(s) · ${new Date().toLocaleTimeString()}`);
-      },
-      fail,
-    );
+    return Promise.all([allPages('/returns?status=received&limit=200'), allPages('/returns?status=in_transit&limit=200')]).then((lists) => {
+      var items = lists[0].items.concat(lists[1].items);
+      body.replaceChildren();
+      if (items.length === 0)
+        body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No return parcel is on its way or waiting.' })]));
+      for (const item of items) body.appendChild(returnRow(item));
+      body.setAttribute('data-loaded', 'true');
+      setStatus(`${items.length} return parcel(s) · ${new Date().toLocaleTimeString()}`);
+    }, fail);
   };
 
   // ---- carrier claims ------------------------------------------------------------------------
@@ -467,7 +465,7 @@
     var filter = document.getElementById('claim-status');
     var query = filter.value ? `&status=${encodeURIComponent(filter.value)}` : '';
     setStatus('Loading…');
-    return api('GET', `/claims?limit=200${query}`).then((list) => {
+    return allPages(`/claims?limit=200${query}`).then((list) => {
       body.replaceChildren();
       if (list.items.length === 0) body.appendChild(el('tr', {}, [el('td', { colspan: '8', text: 'No carrier claim here.' })]));
       for (const claim of list.items) body.appendChild(claimRow(claim));

@@ -112,7 +112,7 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         (await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } })) ??
         (await acceptedOnly(app.db, request.params.id));
       if (!order || !mayReadReturnOf(request.principal, order.shopId)) throw notFound(`order ${request.params.id}`);
-      return { items: await listReturns(app.db, { orderId: request.params.id }) };
+      return listReturns(app.db, { orderId: request.params.id }, 200);
     },
   );
 
@@ -123,14 +123,15 @@ const returns: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['returns'],
         summary: 'List returns',
-        description: 'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.',
+        description:
+          'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.' +
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
         querystring: ReturnListQuerySchema,
         response: { 200: ReturnListSchema, ...errorResponses({ key: true }) },
       },
     },
-    async (request) => ({
-      items: await listReturns(app.db, { ...(request.query.status ? { status: request.query.status } : {}) }, request.query.limit),
-    }),
+    async (request) =>
+      listReturns(app.db, { ...(request.query.status ? { status: request.query.status } : {}) }, request.query.limit, request.query.cursor),
   );
 
   app.get(

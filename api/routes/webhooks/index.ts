@@ -23,6 +23,7 @@ import type { Prisma } from '../../../prisma/generated/client';
 import { ApiError, forbidden, notFound } from '../../errors';
 import { isKnownShop } from '../../services/known-shops';
 import { type Principal, principalOf } from '../../plugins/app/auth';
+import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
 
 /**
  * Shop webhooks: subscriptions (a shop's own key manages its own; ops manage any, `*` for every
@@ -178,7 +179,8 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
         tags: ['webhooks'],
         summary: 'Webhook deliveries and their attempts',
         description:
-          "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only.",
+          "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only." +
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
         querystring: DeliveryListQuerySchema,
         response: { 200: DeliveryListSchema, ...errors },
       },
@@ -188,16 +190,22 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       const q = request.query;
       const rows = await app.db.webhookDelivery.findMany({
         where: {
-          ...(q.orderId ? { orderId: q.orderId } : {}),
-          ...(q.subscriptionId ? { subscriptionId: q.subscriptionId } : {}),
-          ...(q.status ? { status: q.status } : {}),
-          ...(principal.role === 'ops' ? {} : { subscription: { shopId: principal.name } }),
+          AND: [
+            {
+              ...(q.orderId ? { orderId: q.orderId } : {}),
+              ...(q.subscriptionId ? { subscriptionId: q.subscriptionId } : {}),
+              ...(q.status ? { status: q.status } : {}),
+              ...(principal.role === 'ops' ? {} : { subscription: { shopId: principal.name } }),
+            },
+            createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor)),
+          ],
         },
         include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
-        orderBy: [{ createdAt: 'desc' }, { seq: 'desc' }],
-        take: q.limit,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
       });
-      return { items: rows.map(deliveryView) };
+      const page = keysetPage(rows, q.limit);
+      return { items: page.rows.map(deliveryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     },
   );
 
