@@ -95,44 +95,7 @@ const returns: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get(
-    '/orders/:id/returns',
-    {
-      config: { access: { roles: ['intake', 'ops'] } },
-      schema: {
-        tags: ['returns'],
-        summary: "An order's returns",
-        params: OrderIdParamsSchema,
-        response: { 200: ReturnListSchema, ...errorResponses({ key: true, notFound: true }) },
-      },
-    },
-    async (request) => {
-      // An order accepted whose journey has not recorded it yet is shown (GET /orders/{id}: `received`): it has no returns.
-      const order =
-        (await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } })) ??
-        (await acceptedOnly(app.db, request.params.id));
-      if (!order || !mayReadReturnOf(request.principal, order.shopId)) throw notFound(`order ${request.params.id}`);
-      return listReturns(app.db, { orderId: request.params.id }, 200);
-    },
-  );
-
-  app.get(
-    '/returns',
-    {
-      config: { access: { roles: ['ops'] } },
-      schema: {
-        tags: ['returns'],
-        summary: 'List returns',
-        description:
-          'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.' +
-          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
-        querystring: ReturnListQuerySchema,
-        response: { 200: ReturnListSchema, ...errorResponses({ key: true }) },
-      },
-    },
-    async (request) =>
-      listReturns(app.db, { ...(request.query.status ? { status: request.query.status } : {}) }, request.query.limit, request.query.cursor),
-  );
+  returnListRoutes(app);
 
   app.get(
     '/returns/:id',
@@ -247,6 +210,48 @@ function sameInspection(view: ReturnView, inspection: ReturnInspection): ReturnV
 }
 
 /** The return label's files, for the shop or ops to print or pass on (the customer's way: routes/pages/return-label.ts). */
+/** An order's returns (its shop or ops), and every return newest first, page by page (ops). */
+function returnListRoutes(app: Parameters<FastifyPluginAsyncZod>[0]): void {
+  app.get(
+    '/orders/:id/returns',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: "An order's returns",
+        params: OrderIdParamsSchema,
+        response: { 200: ReturnListSchema, ...errorResponses({ key: true, notFound: true }) },
+      },
+    },
+    async (request) => {
+      // An order accepted whose journey has not recorded it yet is shown (GET /orders/{id}: `received`): it has no returns.
+      const order =
+        (await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } })) ??
+        (await acceptedOnly(app.db, request.params.id));
+      if (!order || !mayReadReturnOf(request.principal, order.shopId)) throw notFound(`order ${request.params.id}`);
+      return listReturns(app.db, { orderId: request.params.id }, 200);
+    },
+  );
+
+  app.get(
+    '/returns',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['returns'],
+        summary: 'List returns',
+        description:
+          'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.' +
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
+        querystring: ReturnListQuerySchema,
+        response: { 200: ReturnListSchema, ...errorResponses({ key: true }) },
+      },
+    },
+    async (request) =>
+      listReturns(app.db, { ...(request.query.status ? { status: request.query.status } : {}) }, request.query.limit, request.query.cursor),
+  );
+}
+
 function returnLabelRoute(app: Parameters<FastifyPluginAsyncZod>[0]): void {
   app.get(
     '/returns/:id/label',
