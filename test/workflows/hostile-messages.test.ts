@@ -137,6 +137,17 @@ async function startedByHand(
   return { workflowId, failure };
 }
 
+/** An order workflow's start input as intake writes it, for a workflow a test starts itself. */
+const orderInput = (orderId: string, nowMs: number) => ({
+  orderId,
+  idempotencyKey: `test-${orderId}`,
+  requestHash: orderId,
+  receivedAt: new Date(nowMs).toISOString(),
+  promisedBy: new Date(nowMs + 10 * DAY_MS).toISOString(),
+  request: DEFAULT_ORDER,
+  timeScale: 1,
+});
+
 describe('malformed messages from the temporal CLI', () => {
   it('an order waiting at its pick slot drops malformed signals, refuses malformed updates naming the field, then cancels from the CLI', async () => {
     const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
@@ -297,17 +308,7 @@ describe('malformed messages from the temporal CLI', () => {
     const handle = await journey.env.client.workflow.start('orderWorkflow', {
       workflowId: ids.orderWorkflowId(orderId),
       taskQueue: TASK_QUEUES.orders,
-      args: [
-        {
-          orderId,
-          idempotencyKey: `test-${orderId}`,
-          requestHash: orderId,
-          receivedAt: new Date(now).toISOString(),
-          promisedBy: new Date(now + 10 * DAY_MS).toISOString(),
-          request: DEFAULT_ORDER,
-          timeScale: 1,
-        },
-      ],
+      args: [orderInput(orderId, now)],
     });
     const shipmentWorkflowId = ids.shipmentWorkflowId(ids.shipmentId(orderId, 1));
     // In real time: the v1 order reserves and starts its shipment without a timer, and the clock stays put meanwhile.
@@ -418,15 +419,7 @@ describe('journeys started by hand from the temporal CLI', () => {
       stages: await db.stageTiming.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
     });
     const now = await journey.env.currentTimeMs();
-    const sameOrder = JSON.stringify({
-      orderId,
-      idempotencyKey: `test-${orderId}`,
-      requestHash: orderId,
-      receivedAt: new Date(now).toISOString(),
-      promisedBy: new Date(now + 10 * DAY_MS).toISOString(),
-      request: DEFAULT_ORDER,
-      timeScale: 1,
-    });
+    const sameOrder = JSON.stringify(orderInput(orderId, now));
 
     const beside = await startedByHand('orderWorkflowV3', sameOrder);
     expect(beside.failure).toMatch(new RegExp(`order ${orderId} is run by order-${orderId} only, not by by-hand-`));
