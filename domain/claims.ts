@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursorQuery, EntityIdSchema, limitQuery } from './api';
 import { CLAIM_REASONS } from './parcel-loss';
+import { writtenNote } from './text-fields';
 
 /**
  * Carrier claims: the value of a parcel a carrier lost or damaged, asked back from it. Colis opens one
@@ -41,7 +42,7 @@ export type ClaimListQuery = z.infer<typeof ClaimListQuerySchema>;
 
 export const ClaimStatusChangeSchema = z.object({
   status: ClaimStatusSchema.exclude(['open']),
-  note: z.string().trim().min(1).max(500).optional(),
+  note: writtenNote(500).optional(),
 });
 export type ClaimStatusChange = z.infer<typeof ClaimStatusChangeSchema>;
 

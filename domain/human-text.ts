@@ -53,3 +53,12 @@ function hiddenCharacter(text: string): [string] | undefined {
   }
   return undefined;
 }
+
+/**
+ * A note a person wrote for others to read (ops' notes on claims and escalations, a cancellation reason, a customer's
+ * comment on a return): it may run over several lines (LF or CRLF) and hold tabs; otherwise it reads as it prints, for
+ * the same reasons as names do: a direction override in a claim note shows ops another amount than the one written.
+ */
+export function noteTextProblem(text: string): string | undefined {
+  return invisibleTextProblem(text.replace(/\r?\n|\t/g, ' '));
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SkuCodeSchema } from './order';
+import { printedLine } from './text-fields';
 
 /**
  * The stock side's contracts: what the inventory activities return to workflows and what the API
@@ -37,7 +38,7 @@ export const RestockRequestSchema = z.object({
   skuCode: SkuCodeSchema,
   quantity: z.number().int().positive().max(1_000_000),
   /** The receipt's reference (delivery note, ASN): replaying it changes nothing. */
-  reference: z.string().trim().min(1).max(200),
+  reference: printedLine(200),
 });
 export type RestockRequest = z.infer<typeof RestockRequestSchema>;
 

@@ -4,6 +4,7 @@ import { ESCALATION_DECISIONS, ESCALATION_REASONS, ESCALATION_SEVERITIES, ORDER_
 import { AddressSchema, ServiceLevelSchema } from './order';
 import { DeliveryPromiseSchema } from './delivery-promise';
 import { SCAN_SOURCES, TIMELINE_ENTRY_KINDS } from './message-shapes';
+import { printedLine, writtenNote } from './text-fields';
 
 export type { EscalationDecision, EscalationReason, EscalationSeverity, OrderStage, ShipmentStage } from './lifecycle';
 
@@ -96,7 +97,7 @@ export const OrderViewSchema = z.object({
 export type OrderView = z.infer<typeof OrderViewSchema>;
 
 export const CancelOrderRequestSchema = z.object({
-  reason: z.string().trim().min(1).max(500),
+  reason: writtenNote(500),
 });
 export type CancelOrderRequest = z.infer<typeof CancelOrderRequestSchema>;
 
@@ -108,8 +109,8 @@ export type ChangeAddressRequest = z.infer<typeof ChangeAddressRequestSchema>;
 export const ResolveEscalationRequestSchema = z.object({
   escalationId: z.string(),
   decision: EscalationDecisionSchema,
-  note: z.string().trim().max(1000).optional(),
-  resolvedBy: z.string().trim().min(1).max(120).default('ops'),
+  note: writtenNote(1000, 0).optional(),
+  resolvedBy: printedLine(120).default('ops'),
 });
 export type ResolveEscalationRequest = z.infer<typeof ResolveEscalationRequestSchema>;
 

@@ -7,6 +7,7 @@ import type {
   TrackingEventsSignal,
 } from './journey';
 import { isStorableInstant } from './clock';
+import { invisibleTextProblem, noteTextProblem } from './human-text';
 import {
   ESCALATION_DECISIONS,
   ESCALATION_REASONS,
@@ -54,16 +55,30 @@ const at = (field: string, key: string | number) => (field === '' ? String(key) 
 const named = (field: string) => (field === '' ? 'the message' : field);
 
 /** Text of `min`..`max` characters; `trimmed`: counted without surrounding spaces (zod's `.trim()`). */
+/** How free text written by people must print (domain/human-text.ts): one line, or a note over lines. */
+const PRINTED = { line: invisibleTextProblem, note: noteTextProblem } as const;
+
 export const text =
-  ({ min = 0, max, trimmed = false }: { min?: number; max?: number; trimmed?: boolean } = {}): Check =>
+  ({
+    min = 0,
+    max,
+    trimmed = false,
+    printed,
+  }: {
+    min?: number;
+    max?: number;
+    trimmed?: boolean;
+    printed?: keyof typeof PRINTED;
+  } = {}): Check =>
   (value, field) => {
     if (typeof value !== 'string') return `${named(field)}: expected text, got ${describe(value)}`;
-    const length = (trimmed ? value.trim() : value).length;
-    if (length < min || (max !== undefined && length > max)) {
+    const read = trimmed ? value.trim() : value;
+    if (read.length < min || (max !== undefined && read.length > max)) {
       const range = max === undefined ? `at least ${min}` : `${min} to ${max}`;
       return `${named(field)}: expected text of ${range} characters${trimmed ? ' (spaces around not counted)' : ''}`;
     }
-    return undefined;
+    const problem = printed === undefined ? undefined : PRINTED[printed](read);
+    return problem === undefined ? undefined : `${named(field)}: ${problem}`;
   };
 
 export const matching =
@@ -186,7 +201,9 @@ export const TRACKING_EVENTS_SIGNAL = shapeOf<TrackingEventsSignal>(
 
 export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text() }));
 
-export const CANCEL_ORDER_REQUEST = shapeOf<CancelOrderRequest>(object({ reason: text({ min: 1, max: 500, trimmed: true }) }));
+export const CANCEL_ORDER_REQUEST = shapeOf<CancelOrderRequest>(
+  object({ reason: text({ min: 1, max: 500, trimmed: true, printed: 'note' }) }),
+);
 
 export const CHANGE_ADDRESS_REQUEST = shapeOf<ChangeAddressRequest>(object({ shipTo: ADDRESS }));
 
@@ -195,8 +212,8 @@ export const RESOLVE_ESCALATION_REQUEST = shapeOf<ResolveEscalationRequest>(
   object({
     escalationId: text(),
     decision: oneOf(ESCALATION_DECISIONS),
-    note: optional(text({ max: 1000, trimmed: true })),
-    resolvedBy: text({ min: 1, max: 120, trimmed: true }),
+    note: optional(text({ max: 1000, trimmed: true, printed: 'note' })),
+    resolvedBy: text({ min: 1, max: 120, trimmed: true, printed: 'line' }),
   }),
 );
 
@@ -283,6 +300,6 @@ export const RETURN_INSPECTION = shapeOf<{
       max: MAX_RETURN_LINES,
     }),
     inspectedBy: text({ min: 1, trimmed: true }),
-    note: optional(text({ max: 1000, trimmed: true })),
+    note: optional(text({ max: 1000, trimmed: true, printed: 'note' })),
   }),
 );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
 import { ALL_RETURN_REASONS, MAX_RETURN_LINES, RETURN_REASONS, RETURN_STATUSES } from './return-policy';
+import { writtenNote } from './text-fields';
 
 export { MAX_RETURN_LINES } from './return-policy';
 
@@ -35,7 +36,7 @@ export const ReturnRequestSchema = z
       .min(1, 'a return needs at least one line')
       .max(MAX_RETURN_LINES),
     reason: ReturnReasonSchema,
-    comment: z.string().trim().max(1000).optional(),
+    comment: writtenNote(1000, 0).optional(),
   })
   .superRefine((request, ctx) => {
     const seen = new Set<string>();
@@ -61,7 +62,7 @@ export const ReturnInspectionSchema = z.strictObject({
     )
     .min(1)
     .max(MAX_RETURN_LINES),
-  note: z.string().trim().max(1000).optional(),
+  note: writtenNote(1000, 0).optional(),
 });
 export type ReturnInspection = z.infer<typeof ReturnInspectionSchema>;
 

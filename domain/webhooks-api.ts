@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cursorQuery, EntityIdSchema, limitQuery } from './api';
-import { invisibleTextProblem } from './human-text';
+import { printedLine } from './text-fields';
 import { LocaleSchema, WebhookEventTypeSchema } from './notifications';
 
 /** What the webhook and shop endpoints speak over HTTP. */
@@ -84,16 +84,7 @@ export const ShopSchema = z.object({ id: z.string(), displayName: z.string(), re
 export const UpdateShopSchema = z
   .object({
     /** Signs the shop's customer mails: printed text (domain/human-text.ts). */
-    displayName: z
-      .string()
-      .trim()
-      .min(1)
-      .max(120)
-      .superRefine((name, ctx) => {
-        const problem = invisibleTextProblem(name);
-        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-      })
-      .optional(),
+    displayName: printedLine(120).optional(),
     returnWindowDays: z.number().int().min(0).max(365).optional(),
   })
   .refine((body) => body.displayName !== undefined || body.returnWindowDays !== undefined, 'give displayName or returnWindowDays');

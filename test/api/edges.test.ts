@@ -114,6 +114,50 @@ describe('bodies are bounded before any recursive work', () => {
     expect(variants.statusCode, variants.body).toBe(202);
   });
 
+  it("refuses ops' and shops' free text that would not show as written (reasons, references, notes), naming the field", async () => {
+    const send = (key: (typeof KEYS)[keyof typeof KEYS], method: 'POST' | 'PUT', url: string, body: unknown) =>
+      h.as(key, {
+        method,
+        url,
+        headers: { 'content-type': 'application/json', 'idempotency-key': newKey('text') },
+        payload: JSON.stringify(body),
+      });
+    const restock = { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity: 1 };
+    const inspection = { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] };
+    const returnLines = [{ sku: 'MUG-CER-350', quantity: 1 }];
+    const cases = [
+      [KEYS.intake, 'POST', '/orders/ORD-none/cancel', { reason: 'customer \u202E01 EUR' }, 'body.reason', /U\+202E/],
+      [KEYS.ops, 'PUT', '/warehouses/PAR1/availability', { status: 'down', reason: 'flood\nall fine' }, 'body.reason', /U\+000A/],
+      [KEYS.ops, 'POST', '/inventory/restock', { ...restock, reference: 'ASN-1\u200B' }, 'body.reference', /U\+200B/],
+      [KEYS.ops, 'POST', '/claims/CLM-none/status', { status: 'submitted', note: 'paid \u2066999\u2069' }, 'body.note', /U\+2066/],
+      [KEYS.ops, 'POST', '/escalations/esc-none/resolve', { decision: 'wait', note: 'ok\u00AD' }, 'body.note', /U\+00AD/],
+      [KEYS.ops, 'POST', '/returns/RMA-NONE/inspection', { ...inspection, note: 'torn\u2028box' }, 'body.note', /U\+2028/],
+      [
+        KEYS.intake,
+        'POST',
+        '/orders/ORD-none/returns',
+        { lines: returnLines, reason: 'damaged', comment: 'box \u202Atorn' },
+        'body.comment',
+        /U\+202A/,
+      ],
+    ] as const;
+    for (const [key, method, url, body, field, message] of cases) {
+      const response = await send(key, method, url, body);
+      const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
+      expect(
+        details.map((d) => d.path),
+        `${url} ${response.body}`,
+      ).toEqual([field]);
+      expect(details[0]?.message).toMatch(message);
+    }
+    // A note may run over lines (LF, CRLF) and hold tabs: past validation, the unknown escalation is what is refused.
+    const multiline = await send(KEYS.ops, 'POST', '/escalations/esc-none/resolve', {
+      decision: 'wait',
+      note: 'called\r\n\tno answer\nretry',
+    });
+    expect(multiline.statusCode, multiline.body).toBe(404);
+  });
+
   it('refuses huge and non-finite numbers as a 400', async () => {
     for (const quantity of ['1e400', '-1e400', '1e308', '123456789012345678901234567890', '0.1e-400']) {
       const response = await intake(JSON.stringify(orderRequest()).replace('"quantity":2', `"quantity":${quantity}`));

@@ -56,6 +56,16 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
       .map(([length, pad, c]) => `${pad}${c.repeat(length)}${pad}`),
     weight: 4,
   },
+  {
+    // Free text that does not print as it reads (domain/human-text.ts), and the line breaks a note may hold.
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('\n', '\r\n', '\t', '\r', '\u202E', '\u2066', '\u200B', '\u2028', '\u0085', '\u00AD', '\uFEFF', '\u200D', 'é'),
+        fc.constantFrom('', ' ', '\n'),
+      )
+      .map(([odd, pad]) => `${pad}carrier${odd}called${pad}`),
+    weight: 3,
+  },
   { arbitrary: fc.integer({ min: -2, max: 3 }), weight: 2 },
   { arbitrary: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), weight: 1 },
   {

@@ -6,6 +6,7 @@ import { warehouseAvailabilitySignal } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { errorResponses } from '../responses';
+import { printedLine } from '../../../domain/text-fields';
 
 const WarehouseCodeParamsSchema = z.object({
   code: z.string().regex(/^[A-Z0-9]{2,12}$/, 'warehouse codes are 2–12 capital letters or digits'),
@@ -15,7 +16,7 @@ const AvailabilityRequestSchema = z
   .object({
     status: z.enum(['down', 'up']),
     /** Why (shown to ops and in the shipments' timelines); no personal data. */
-    reason: z.string().trim().min(1).max(200).optional(),
+    reason: printedLine(200).optional(),
   })
   .strict()
   .meta({ id: 'WarehouseAvailabilityRequest' });
