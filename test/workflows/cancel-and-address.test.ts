@@ -437,4 +437,36 @@ describe('cancel and address change, validated against where the order is', () =
     });
     expect(outcome.shippingCostCents).toBe(labels[1]!.amountCents);
   });
+
+  it('from the CLI, a change to the address the order already ships to, or a second change while one is taken, is refused: one label bought again, not three', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const { shipTo } = await orderView(handle);
+
+    // The same address, sent as `temporal workflow update execute --name changeAddress` would (the API answers it as is).
+    const same = await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: { ...shipTo } }] }));
+    expect(same).toMatch(/already ships to this address: nothing to change/);
+
+    // Two changes at once: the first is taken; the second, arriving while the first records its address, is refused.
+    const other = { ...NEW_ADDRESS, line1: '5 quai des Chartrons' };
+    const [first, second] = await Promise.allSettled([
+      handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] }),
+      handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: other }] }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status).toBe('rejected');
+    expect(await rejectionOf(Promise.reject((second as PromiseRejectedResult).reason))).toMatch(/is already changing/);
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    const labels = await labelsOf(outcome.orderId);
+    expect(labels.map((l) => [l.attempt, l.status])).toEqual([
+      [1, 'voided'],
+      [2, 'purchased'],
+    ]);
+    expect(labelDestination(journey, labels[1]!.trackingNumber)?.line1).toBe(NEW_ADDRESS.line1);
+    const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shippingAddress: true } });
+    expect(order.shippingAddress.line1).toBe(NEW_ADDRESS.line1);
+  });
 });

@@ -3,6 +3,7 @@ import { isFinalOrderStage, isFinalShipmentStage, isWithCarrier, SHIPMENT_STAGE_
 import { CANCEL_ORDER_REQUEST, CHANGE_ADDRESS_REQUEST, RESTOCKED_SIGNAL, SHIPMENT_MILESTONE_SIGNAL } from '../../domain/message-shapes';
 import type { ShipmentMilestone } from '../../domain/milestones';
 import type { Address } from '../../domain/order';
+import { sameAddress } from '../../domain/same-address';
 import { bookkeeping, summarised } from '../activity-options';
 import {
   cancelOrderUpdate,
@@ -60,38 +61,22 @@ export function answerMessages(o: OrderJourney): void {
   setHandler(
     changeAddressUpdate,
     async ({ shipTo }) => {
-      const before = { shipTo: o.shipTo, version: o.addressVersion };
-      o.addressVersion += 1;
-      await summarised(bookkeeping.changeShippingAddress, `Address version ${o.addressVersion}`, {
-        orderId,
-        version: o.addressVersion,
-        address: shipTo,
-      });
-      o.shipTo = shipTo;
-      o.timeline.note('note', 'shipping address changed', `${shipTo.city}, ${shipTo.countryCode}`);
-      const told = pendingChildren(o);
-      // Answers are kept from here on: a shipment may answer before the last of its siblings is told.
-      o.addressAnswers = new Map();
-      for (const [, child] of told) await child.signal(shipmentAddressChangedSignal, shipTo);
-      // Asked only when a shipment was told: an address change before any shipment exists meets no marker.
-      if (told.length === 0 || !takesLater(LATER_PATCHES.addressOvertakenByCarrier)) {
-        o.addressAnswers = undefined;
-        return o.view();
+      o.addressChanging = true;
+      try {
+        return await changeAddress(o, shipTo);
+      } finally {
+        o.addressChanging = false;
       }
-      await addressReachedTheParcels(
-        o,
-        told.map(([shipmentId]) => shipmentId),
-        before,
-      );
-      return o.view();
     },
     {
       validator: (request) => {
         refuseMalformed(changeAddressUpdate.name, CHANGE_ADDRESS_REQUEST, request);
         const closed = closedRefusal(o, 'being cancelled');
         if (closed !== undefined) refuse(closed);
-        if (o.addressAnswers !== undefined)
+        if (o.addressChanging || o.addressAnswers !== undefined)
           refuse(`the address of order ${orderId} is already changing: try again once that change is answered`);
+        if (sameAddress(o.shipTo, request.shipTo))
+          refuse(`order ${orderId} already ships to this address: nothing to change, no label voided or bought again`);
         const gone = withCarrier(o);
         if (gone.length > 0) {
           refuse(
@@ -101,6 +86,38 @@ export function answerMessages(o: OrderJourney): void {
       },
     },
   );
+}
+
+/**
+ * Records the new address (its version in the order's row), tells the shipments still to reach the carrier, and, under
+ * patch address-overtaken-by-carrier, waits for each to say whether its parcel took it.
+ */
+async function changeAddress(o: OrderJourney, shipTo: Address) {
+  const { orderId } = o.input;
+  const before = { shipTo: o.shipTo, version: o.addressVersion };
+  o.addressVersion += 1;
+  await summarised(bookkeeping.changeShippingAddress, `Address version ${o.addressVersion}`, {
+    orderId,
+    version: o.addressVersion,
+    address: shipTo,
+  });
+  o.shipTo = shipTo;
+  o.timeline.note('note', 'shipping address changed', `${shipTo.city}, ${shipTo.countryCode}`);
+  const told = pendingChildren(o);
+  // Answers are kept from here on: a shipment may answer before the last of its siblings is told.
+  o.addressAnswers = new Map();
+  for (const [, child] of told) await child.signal(shipmentAddressChangedSignal, shipTo);
+  // Asked only when a shipment was told: an address change before any shipment exists meets no marker.
+  if (told.length === 0 || !takesLater(LATER_PATCHES.addressOvertakenByCarrier)) {
+    o.addressAnswers = undefined;
+    return o.view();
+  }
+  await addressReachedTheParcels(
+    o,
+    told.map(([shipmentId]) => shipmentId),
+    before,
+  );
+  return o.view();
 }
 
 /**

@@ -57,6 +57,11 @@ export class OrderJourney {
    * it (patch address-overtaken-by-carrier). Undefined when no change is waiting.
    */
   addressAnswers: Map<string, boolean> | undefined;
+  /**
+   * True from the moment an address change is taken until it is answered: its validator refuses a second change meanwhile
+   * (two taken at once each voided and bought a label). Read by the validator only, which never runs on replay.
+   */
+  addressChanging = false;
   restocks = 0;
   shortages: LineShortage[] = [];
   held = 0;

@@ -16,7 +16,7 @@ import {
 import { CancelOrderRequestSchema, type OrderView } from '../../../domain/journey';
 import { ids } from '../../../domain/ids';
 import { ChangeAddressBodySchema, PlaceOrderBodySchema } from '../../../domain/order-rules';
-import { type Address, OrderWorkflowInputSchema } from '../../../domain/order';
+import { OrderWorkflowInputSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate, orderStatusQuery } from '../../../workflows/definitions';
 import { ApiError, notFound, toApiError, unavailable } from '../../errors';
 import { mayReadOrderOf, principalOf } from '../../plugins/app/auth';
@@ -29,6 +29,7 @@ import { readOrder } from '../../services/orders';
 import { runOpsAction } from '../../services/ops-actions';
 import { describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
 import { errorResponses } from '../responses';
+import { sameAddress } from '../../../domain/same-address';
 
 const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
 
@@ -305,14 +306,6 @@ function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): v
       return body;
     },
   );
-}
-
-/** Two addresses that print the same label: every field alike, an empty optional field as good as none. */
-function sameAddress(a: Address | undefined, b: Address): boolean {
-  // A view without an address (an order of an older release) is never "the same": the update decides, as before.
-  if (a === undefined || a === null) return false;
-  const fields = ['name', 'line1', 'line2', 'city', 'region', 'postalCode', 'countryCode', 'phone'] as const;
-  return fields.every((field) => (a[field] ?? '') === (b[field] ?? ''));
 }
 
 const orders: FastifyPluginAsyncZod = async (app) => {
