@@ -23,6 +23,11 @@ export interface WarehouseAvailabilityRequest {
   reason?: string;
   /** An ops key's name, or `colis` for a queue found unserved. */
   changedBy: string;
+  /**
+   * A queue found unserved: when the pick it left began to wait. Ops who declared the warehouse up since then looked at
+   * it after that evidence began, so their word stands and nothing is written (the shipment finds it up and picks there).
+   */
+  unservedSince?: string;
 }
 
 export interface WarehouseAvailability {
@@ -56,7 +61,8 @@ export async function setWarehouseAvailability(db: Db, request: WarehouseAvailab
     const [row] = await tx.$queryRaw<{ code: string; downSince: Date | null }[]>`
       SELECT "code", "downSince" FROM "Warehouse" WHERE "code" = ${request.warehouseCode} FOR UPDATE`;
     if (!row) return undefined;
-    const changed = (row.downSince !== null) !== request.down;
+    const overruled = request.unservedSince !== undefined && (await upDeclaredSince(tx, request.warehouseCode, request.unservedSince));
+    const changed = (row.downSince !== null) !== request.down && !overruled;
     if (changed) {
       const at = new Date();
       await tx.warehouse.update({
@@ -88,6 +94,17 @@ export async function setWarehouseAvailability(db: Db, request: WarehouseAvailab
   });
 }
 
+/** Whether ops declared the warehouse up at or after `since` (an ISO instant; one that is not reads as never). */
+async function upDeclaredSince(tx: Tx, warehouseCode: string, since: string): Promise<boolean> {
+  const at = new Date(since);
+  if (Number.isNaN(at.getTime())) return false;
+  const up = await tx.warehouseAvailabilityChange.findFirst({
+    where: { warehouseCode, down: false, changedBy: { not: 'colis' }, createdAt: { gte: at } },
+    select: { id: true },
+  });
+  return up !== null;
+}
+
 /** Shipments at the warehouse not picked yet and not finished: the ones a down warehouse must tell. */
 export async function shipmentsWaitingAt(db: Db, warehouseCode: string): Promise<{ shipmentId: string; workflowId: string }[]> {
   const rows = await db.shipment.findMany({
@@ -102,8 +119,15 @@ export function createReallocationActivities(deps: { db: Db; facts: PlanningFact
   const { db, facts } = deps;
   const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
   return {
-    /** The workflow found the warehouse's queue unserved: it counts as down until ops say otherwise. */
-    declareWarehouseDown(input: { warehouseCode: string; reason: string }): Promise<WarehouseAvailability | undefined> {
+    /**
+     * The workflow found the warehouse's queue unserved: it counts as down until ops say otherwise, unless they declared it up
+     * while the pick waited (a stale "down" would undo their word).
+     */
+    declareWarehouseDown(input: {
+      warehouseCode: string;
+      reason: string;
+      unservedSince?: string;
+    }): Promise<WarehouseAvailability | undefined> {
       return asActivity(() => setWarehouseAvailability(db, { ...input, down: true, changedBy: 'colis' }));
     },
 

@@ -163,6 +163,37 @@ describe('re-allocation away from a warehouse that is down', () => {
     expect(await setWarehouseAvailability(db, { warehouseCode: 'NOPE', down: true, changedBy: 'ops-bob' })).toBeUndefined();
   });
 
+  it("a queue found unserved does not undo ops' word: a pick that began waiting before they declared the warehouse up sets nothing down", async () => {
+    const activities = mover();
+    const declare = (unservedSince: string) =>
+      new MockActivityEnvironment().run(activities.declareWarehouseDown, {
+        warehouseCode: 'HAM1',
+        reason: 'the queue of HAM1 left a pick unserved for 120 business minutes',
+        unservedSince,
+      });
+    const testStart = new Date();
+    const waitedFrom = new Date(Date.now() - 60_000).toISOString();
+    await setWarehouseAvailability(db, { warehouseCode: 'HAM1', down: true, reason: 'power cut', changedBy: 'ops-anna' });
+    await setWarehouseAvailability(db, { warehouseCode: 'HAM1', down: false, reason: 'power back', changedBy: 'ops-anna' });
+    try {
+      // The pick waited from before ops' "up": stale evidence, nothing written.
+      expect(await declare(waitedFrom)).toMatchObject({ down: false, downBy: null, changed: false });
+      // A pick that began waiting after ops' "up" and was still left unserved: down, by colis.
+      expect(await declare(new Date(Date.now() + 1_000).toISOString())).toMatchObject({ down: true, downBy: 'colis', changed: true });
+      const trail = await db.warehouseAvailabilityChange.findMany({
+        where: { warehouseCode: 'HAM1', createdAt: { gte: testStart } },
+        orderBy: { createdAt: 'asc' },
+      });
+      expect(trail.map((t) => [t.down, t.changedBy])).toEqual([
+        [true, 'ops-anna'],
+        [false, 'ops-anna'],
+        [true, 'colis'],
+      ]);
+    } finally {
+      await setWarehouseAvailability(db, { warehouseCode: 'HAM1', down: false, changedBy: 'ops-test' });
+    }
+  });
+
   it('a shipment moved back to a warehouse that then goes down again moves again, once, instead of being told it moved', async () => {
     const { orderId, shipmentId, warehouseCode: first } = await plannedShipment('MUG-CER-350', 2);
     const move = (fromWarehouseCode: string) => mover().reallocateShipment({ orderId, shipmentId, fromWarehouseCode, reason: 'test' });

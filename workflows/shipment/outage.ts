@@ -18,6 +18,7 @@ const RECHECK_MS = 60 * 60_000;
 export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number | undefined, writesStage = false): Promise<boolean> {
   const at = j.warehouseCode;
   const serveWithin = serveWithinMs === undefined ? undefined : Math.max(1_000, Math.round(serveWithinMs / j.input.timeScale));
+  const unservedSince = new Date().toISOString();
   try {
     const picked = await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, {
       shipmentId: j.input.shipmentId,
@@ -36,7 +37,7 @@ export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number |
     }
     if (!isUnserved(error)) throw error;
     const reason = `the queue of ${at} left a pick unserved for ${Math.round((serveWithinMs ?? 0) / 60_000)} business minutes`;
-    await summarised(stock.declareWarehouseDown, `Declare ${at} down (queue unserved)`, { warehouseCode: at, reason });
+    await summarised(stock.declareWarehouseDown, `Declare ${at} down (queue unserved)`, { warehouseCode: at, reason, unservedSince });
     j.warehouseDown ??= reason;
     return false;
   }
