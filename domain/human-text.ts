@@ -62,3 +62,11 @@ function hiddenCharacter(text: string): [string] | undefined {
 export function noteTextProblem(text: string): string | undefined {
   return invisibleTextProblem(text.replace(/\r?\n|\t/g, ' '));
 }
+
+/**
+ * Text shown where Markdown is rendered (Temporal's Web UI renders workflow summaries): its Markdown punctuation escaped,
+ * so a city written "[Lyon](https://…)" reads as typed instead of becoming a link.
+ */
+export function markdownText(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, '\\$&');
+}

@@ -160,6 +160,16 @@ describe('payload encryption on a real Temporal server', () => {
         for (const secret of Object.values(CUSTOMER)) expect(visible).not.toContain(secret);
       }
     }
+    // The shipment's summary, which the Web UI shows (as Markdown, decoded through the codec): sealed like every payload,
+    // and naming the destination's country only, no part of the address.
+    const shipment = await journey.env.connection.workflowService.describeWorkflowExecution({
+      namespace: JOURNEY_NAMESPACE,
+      execution: { workflowId: shipmentWorkflowId },
+    });
+    const summary = shipment.executionConfig?.userMetadata?.summary;
+    expect(Buffer.from(summary?.metadata?.encoding ?? []).toString()).toMatch(/^binary\/encrypted(-z1)?$/);
+    const shown = Buffer.from(summary?.data ?? []).toString('latin1') + inflatedIfAny(summary?.data);
+    for (const part of ['Lyon', '69002', ...Object.values(CUSTOMER)]) expect(shown).not.toContain(part);
     // With the key, the same query answers in clear.
     const view = await journey.env.client.workflow.getHandle(orderWorkflowId).query(orderStatusQuery);
     expect(view.shipTo.line1).toBe(CUSTOMER.street);

@@ -10,6 +10,7 @@ import { type ShipmentChild, startOrAdopt } from './adoption';
 import { describeShortages, type OrderJourney } from './order';
 import { refulfil } from './replacement';
 import { shipmentOutcomeOf } from './terminated-shipment';
+import { markdownText } from '../../domain/human-text';
 
 /**
  * One shipment per warehouse holding the order's stock: planned in the database, started as child
@@ -81,9 +82,10 @@ export async function startShipment(
         },
       ],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      // Sealed like every payload; the Web UI shows it decoded, as Markdown: the city is escaped, so "[x](…)" stays text.
       staticSummary:
         summary ??
-        `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${startedWith.city}`,
+        `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${markdownText(startedWith.city)}`,
       typedSearchAttributes: [
         { key: searchAttributes.orderId, value: orderId },
         { key: searchAttributes.customerId, value: request.customer.id },
