@@ -92,6 +92,8 @@ export const PlaceOrderBodySchema = OrderRequestSchema.superRefine((order, ctx) 
   report(
     [
       ...printedTextIssues({ name: order.customer?.name }, ['customer']),
+      // Where the order came from (a shop's channel), shown to ops beside the order and in reports.
+      ...printedTextIssues({ source: order.source }, []),
       ...printedTextIssues(order.shipTo, ['shipTo']),
       ...addressIssues(order.shipTo, ['shipTo']),
       ...phoneIssues(order.shipTo?.phone, ['shipTo']),

@@ -84,6 +84,7 @@ describe('bodies are bounded before any recursive work', () => {
       [{ ...request, shipTo: { ...shipTo, city: 'Ly\uFFF9on\uFFFA\uFFFB' } }, 'body.shipTo.city', /U\+FFF9/],
       [{ ...request, shipTo: { ...shipTo, name: 'a\u034Fb' } }, 'body.shipTo.name', /U\+034F/],
       [{ ...request, shipTo: { ...shipTo, name: 'a\u206Ab' } }, 'body.shipTo.name', /U\+206A/],
+      [{ ...request, source: 'shop\u202Eppa' }, 'body.source', /U\+202E/],
     ] as const) {
       const response = await intake(payload);
       const details = expectErrorShape(response, 400, 'validation_failed').details ?? [];
