@@ -18,7 +18,7 @@ import type { LineShortage } from '../../domain/inventory';
 import type { EscalationDecision, EscalationView, OrderStage, OrderView, ShipmentStage, ShipmentView } from '../../domain/journey';
 import { CANCEL_ORDER_REQUEST, CHANGE_ADDRESS_REQUEST, RESTOCKED_SIGNAL, SHIPMENT_VIEW } from '../../domain/message-shapes';
 import { plannedShipmentView } from '../../domain/views';
-import { guardedSignal, refuseMalformed } from '../shared/message-guards';
+import { guardedSignal, refuseMalformed, requireStartInput } from '../shared/message-guards';
 import { TASK_QUEUES } from '../../domain/ids';
 import type { Address, OrderWorkflowInput } from '../../domain/order';
 import { db, summarised } from './activity-options';
@@ -34,6 +34,7 @@ import {
   shipmentUpdatedSignal,
 } from '../definitions';
 import { type ShipmentOutcome, shipmentWorkflow } from './shipment';
+import { ORDER_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 
 export interface OrderOutcome {
   orderId: string;
@@ -66,6 +67,8 @@ class OrderCancelled extends Error {}
  * Cancel and address change are updates validated against the order's state.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOutcome> {
+  // A run started by hand without its input (`{}`, `null`) fails at once, naming the field; a recorded run's input has it all.
+  requireStartInput('order workflow (v1)', ORDER_WORKFLOW_INPUT, input);
   const { orderId, request, timeScale } = input;
   const realHours = (h: number) => hoursToRealMs(h, timeScale);
 

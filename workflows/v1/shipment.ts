@@ -25,7 +25,7 @@ import type {
 import { ESCALATION_REASON_RULES } from '../../domain/lifecycle';
 import { ADDRESS, CANCEL_SHIPMENT_SIGNAL, TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { plannedShipmentView } from '../../domain/views';
-import { guardedSignal } from '../shared/message-guards';
+import { guardedSignal, requireStartInput } from '../shared/message-guards';
 import type { Address, ServiceLevel } from '../../domain/order';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { applyTrackingEvents, initialTrackingState, isBroken, isTerminal, type NormalisedTrackingEvent } from '../../domain/tracking';
@@ -39,6 +39,7 @@ import {
   shipmentUpdatedSignal,
   trackingEventsSignal,
 } from '../definitions';
+import { SHIPMENT_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 
 export interface ShipmentWorkflowInput {
   orderId: string;
@@ -87,6 +88,8 @@ class StopShipment extends Error {
  * order when the order cancels it.
  */
 export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<ShipmentOutcome> {
+  // A run started by hand without its input (`{}`, `null`) fails at once, naming the field; a recorded run's input has it all.
+  requireStartInput('shipment workflow (v1)', SHIPMENT_WORKFLOW_INPUT, input);
   const { shipmentId, orderId, timeScale } = input;
   const warehouse = warehouseAt(input.warehouseCode);
   const stallWindowHours = STALL_WINDOW_HOURS[input.serviceLevel];
