@@ -52,6 +52,7 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
         refuseForeignRun({ kind: 'order', id: orderId, orderId }, ids.orderWorkflowId(orderId));
         const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
         if (existing.length > 0) {
+          await refuseRerunOfCancelled(db, orderId);
           // Written by an earlier attempt whose relay wake-up may have failed: wake it again (writes nothing twice).
           await withMilestones(db, waker, async () => ({ result: undefined, milestones: [accepted] }));
           return {
@@ -178,6 +179,26 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
       });
     },
   };
+}
+
+/**
+ * A cancelled order's journey run again (`temporal workflow reset` to its first task, or its id started again once
+ * closed): refused at its first step, saying so, instead of running on to its reservation, which finds the order closed
+ * (its stage writes change nothing meanwhile: final is final). A completed order's reset runs on (it adopts its
+ * finished shipments and completes again).
+ */
+async function refuseRerunOfCancelled(db: Db, orderId: string): Promise<void> {
+  const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+  if (order?.status !== 'cancelled') return;
+  throw new DomainError(
+    'OrderStateConflict',
+    `order ${orderId} is cancelled: its journey does not run again, nothing is reserved or sent`,
+    {
+      orderId,
+      state: 'cancelled',
+      attempted: 'recordOrder',
+    },
+  );
 }
 
 /**

@@ -433,9 +433,9 @@ describe('journeys started by hand from the temporal CLI', () => {
     const ended = await footprint();
     expect(ended.order?.status).toBe('cancelled');
     // Temporal lets a closed workflow's id be started again (the CLI's default policy), as a reset to its first task
-    // runs it again: the run fails where it would reserve stock, and the order stays as it ended.
+    // runs it again: the run fails at its first step, and the order stays as it ended.
     const again = await startedByHand('orderWorkflowV3', sameOrder, handle.workflowId);
-    expect(again.failure).toMatch(new RegExp(`order ${orderId} is cancelled: no stock is reserved for it`));
+    expect(again.failure).toMatch(new RegExp(`order ${orderId} is cancelled: its journey does not run again`));
     expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
     expect(await footprint()).toEqual(ended);
   });
