@@ -5,15 +5,22 @@ import { normaliseCarrierEvent } from './tracking-codes';
  * What Colis does with a carrier's scans before anything trusts them, wherever they come from (a
  * webhook, a poll). Pure, so a workflow may use it as well as the API and the activities.
  *
- * A scan dated in the future beyond a small clock-skew allowance is dated on receipt instead, and
- * says so in its detail: a scanner whose clock runs a year ahead would otherwise make the newest scan
- * a year away, and stall detection (measured from the newest scan) would never fire. A scan whose
+ * A scan dated in the future beyond a small clock-skew allowance, or months in the past, is dated on
+ * receipt instead, and says so in its detail: a scanner whose clock runs a year ahead would otherwise make
+ * the newest scan a year away, and stall detection (measured from the newest scan) would never fire. A scan whose
  * status code the carrier's vocabulary does not have is kept apart as unmapped: stored and shown to
  * ops so the mapping can be extended, never guessed at and never dropped.
  */
 
 /** How far ahead of our clock a carrier's scan may be dated and still be taken at its word. */
 export const SCAN_CLOCK_SKEW_ALLOWANCE_MS = 5 * 60_000;
+
+/**
+ * How old a scan may be when it first reaches us and still be taken at its word: a scanner whose clock was reset
+ * (1970, year 1) would date the parcel's collection and delivery decades back, teach a 0-day transit to the lane and
+ * cost seconds of calendar walking. A parcel's real scans reach us within days; repeats of old ones are dropped by id.
+ */
+export const SCAN_AGE_LIMIT_MS = 90 * 24 * 60 * 60_000;
 
 const MAX_DETAIL = 500;
 
@@ -26,12 +33,13 @@ export interface ScreenedScans {
   unmapped: CarrierTrackingEvent[];
 }
 
-/** The scan as we can trust it: dated on receipt when its date is beyond the allowance. */
+/** The scan as we can trust it: dated on receipt when its date is beyond the allowance ahead, or past the age limit. */
 export function datedWithinSkew(event: CarrierTrackingEvent, receivedAtMs: number): CarrierTrackingEvent {
   const claimedMs = Date.parse(event.occurredAt);
-  if (!(claimedMs > receivedAtMs + SCAN_CLOCK_SKEW_ALLOWANCE_MS)) return event;
-  const aheadMinutes = Math.round((claimedMs - receivedAtMs) / 60_000);
-  const note = `dated on receipt: the carrier dated it ${event.occurredAt}, ${aheadLabel(aheadMinutes)} ahead of our clock`;
+  const ahead = claimedMs > receivedAtMs + SCAN_CLOCK_SKEW_ALLOWANCE_MS;
+  if (!ahead && !(claimedMs < receivedAtMs - SCAN_AGE_LIMIT_MS)) return event;
+  const offMinutes = Math.round(Math.abs(claimedMs - receivedAtMs) / 60_000);
+  const note = `dated on receipt: the carrier dated it ${event.occurredAt}, ${aheadLabel(offMinutes)} ${ahead ? 'ahead of' : 'behind'} our clock`;
   return {
     ...event,
     occurredAt: new Date(receivedAtMs).toISOString(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
-import { datedWithinSkew, SCAN_CLOCK_SKEW_ALLOWANCE_MS, screenScans } from '../../domain/scan-screening';
+import { datedWithinSkew, SCAN_AGE_LIMIT_MS, SCAN_CLOCK_SKEW_ALLOWANCE_MS, screenScans } from '../../domain/scan-screening';
 
 const NOW = Date.parse('2026-11-30T10:00:00.000Z');
 const scan = (overrides: Partial<CarrierTrackingEvent> = {}): CarrierTrackingEvent => ({
@@ -16,8 +16,18 @@ describe('screening carrier scans', () => {
   it('takes a scan up to the clock-skew allowance ahead at its word', () => {
     const atLimit = scan({ occurredAt: new Date(NOW + SCAN_CLOCK_SKEW_ALLOWANCE_MS).toISOString() });
     expect(datedWithinSkew(atLimit, NOW)).toBe(atLimit);
-    const past = scan({ occurredAt: '2020-01-01T00:00:00.000Z' });
-    expect(datedWithinSkew(past, NOW)).toBe(past);
+    // Late scans are normal (a carrier's batch after an outage): taken at their word up to the age limit.
+    const late = scan({ occurredAt: new Date(NOW - SCAN_AGE_LIMIT_MS).toISOString() });
+    expect(datedWithinSkew(late, NOW)).toBe(late);
+  });
+
+  it('dates a scan older than the age limit on receipt: a scanner whose clock was reset to 1970 or year 1', () => {
+    for (const claimed of ['1970-01-01T00:00:00.000Z', '0001-01-01T00:00:00.000Z', new Date(NOW - SCAN_AGE_LIMIT_MS - 1).toISOString()]) {
+      const screened = datedWithinSkew(scan({ occurredAt: claimed }), NOW);
+      expect(screened.occurredAt).toBe(new Date(NOW).toISOString());
+      expect(screened.detail).toMatch(new RegExp(`^dated on receipt: the carrier dated it ${claimed}, \\d+ days behind our clock$`));
+    }
+    expect(screenScans([scan({ occurredAt: '1970-01-01T00:00:00.000Z' })], NOW).redated).toBe(1);
   });
 
   it('dates a scan further ahead on receipt and keeps what the carrier claimed in its detail', () => {
