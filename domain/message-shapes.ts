@@ -54,10 +54,15 @@ const describe = (value: unknown): string =>
 const at = (field: string, key: string | number) => (field === '' ? String(key) : `${field}.${key}`);
 const named = (field: string) => (field === '' ? 'the message' : field);
 
-/** Text of `min`..`max` characters; `trimmed`: counted without surrounding spaces (zod's `.trim()`). */
 /** How free text written by people must print (domain/human-text.ts): one line, or a note over lines. */
 const PRINTED = { line: invisibleTextProblem, note: noteTextProblem } as const;
 
+/**
+ * Text of `min`..`max` characters; `trimmed`: counted without surrounding spaces (zod's `.trim()`). Never a NUL
+ * character: PostgreSQL stores no text holding one, so a scan, an address or a note carrying it made the write that
+ * follows fail on every retry (a local activity parked for ever, an update that never answers). The API never sends
+ * one: its JSON bodies refuse control characters before zod reads them (api/services/json-input.ts).
+ */
 export const text =
   ({
     min = 0,
@@ -72,6 +77,7 @@ export const text =
   } = {}): Check =>
   (value, field) => {
     if (typeof value !== 'string') return `${named(field)}: expected text, got ${describe(value)}`;
+    if (value.includes('\u0000')) return `${named(field)}: expected text without a NUL character (U+0000)`;
     const read = trimmed ? value.trim() : value;
     if (read.length < min || (max !== undefined && read.length > max)) {
       const range = max === undefined ? `at least ${min}` : `${min} to ${max}`;

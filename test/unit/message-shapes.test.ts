@@ -296,6 +296,19 @@ describe('the message shapes the workflows check without zod', () => {
     }
   });
 
+  it('refuse text with a NUL character, which PostgreSQL cannot store and the API refuses before zod reads a body', () => {
+    expect(TRACKING_EVENTS_SIGNAL({ source: 'webhook', events: [{ ...SCAN, detail: 'hub\u0000' }] }, '')).toBe(
+      'events.0.detail: expected text without a NUL character (U+0000)',
+    );
+    expect(CHANGE_ADDRESS_REQUEST({ shipTo: { ...ADDRESSES[0], name: 'C\u0000amille' } }, '')).toMatch(/^shipTo\.name: .*NUL/);
+    expect(CANCEL_ORDER_REQUEST({ reason: '\u0000' }, '')).toMatch(/^reason: .*NUL/);
+    expect(RETURN_INSPECTION({ lines: [{ lineNo: 1, restock: 1, writeOff: 0 }], inspectedBy: 'w', note: '\u0000' }, '')).toMatch(
+      /^note: .*NUL/,
+    );
+    // Tabs and line breaks stay text, as in a JSON body.
+    expect(CANCEL_ORDER_REQUEST({ reason: 'two\nlines\tand a tab' }, '')).toBeUndefined();
+  });
+
   it('name the field at fault and never echo what was sent (a name or an address must not reach a log)', () => {
     expect(CANCEL_ORDER_REQUEST(undefined, '')).toBe('the message: expected an object, got undefined');
     expect(CANCEL_ORDER_REQUEST({ reason: 42 }, '')).toBe('reason: expected text, got number');
