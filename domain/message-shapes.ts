@@ -6,7 +6,7 @@ import type {
   ShipmentView,
   TrackingEventsSignal,
 } from './journey';
-import { isStorableInstant } from './clock';
+import { DAY_MS, isStorableInstant } from './clock';
 import { invisibleTextProblem, noteTextProblem } from './human-text';
 import {
   ESCALATION_DECISIONS,
@@ -204,6 +204,21 @@ export const CARRIER_TRACKING_EVENT = object({
 export const TRACKING_EVENTS_SIGNAL = shapeOf<TrackingEventsSignal>(
   object({ source: oneOf(SCAN_SOURCES), events: listOf(CARRIER_TRACKING_EVENT), stored: optional(oneOf([true])) }),
 );
+
+/** How far past a workflow's clock a scan sent to it may be dated: beyond, it is dropped (`scanDatedAhead`). */
+export const SCAN_AHEAD_LIMIT_MS = DAY_MS;
+
+/**
+ * The first scan of a batch dated more than a day after `nowMs` (the workflow's clock), named by its field. The API dates
+ * a carrier's scan on receipt once it is 5 minutes ahead of its own clock (domain/scan-screening.ts), so only a batch sent
+ * by another road (the `temporal` CLI, the Web UI) meets this: a scan dated in year 9999 made the tracking model's newest
+ * scan centuries away (no stall ever detected) and the re-promise it triggers overflow the calendar, its write retried for
+ * ever. A day of margin leaves the API's batches alone whatever the skew between its clock and Temporal's.
+ */
+export function scanDatedAhead(batch: TrackingEventsSignal, nowMs: number): string | undefined {
+  const i = batch.events.findIndex((event) => Date.parse(event.occurredAt) > nowMs + SCAN_AHEAD_LIMIT_MS);
+  return i < 0 ? undefined : `events.${i}.occurredAt: expected a date and time at most a day after the workflow's clock`;
+}
 
 export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text() }));
 

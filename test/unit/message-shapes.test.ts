@@ -19,6 +19,7 @@ import {
   RESOLVE_ESCALATION_REQUEST,
   RESTOCKED_SIGNAL,
   RETURN_INSPECTION,
+  scanDatedAhead,
   type Shape,
   SHIPMENT_MILESTONE_SIGNAL,
   SHIPMENT_VIEW,
@@ -307,6 +308,16 @@ describe('the message shapes the workflows check without zod', () => {
     );
     // Tabs and line breaks stay text, as in a JSON body.
     expect(CANCEL_ORDER_REQUEST({ reason: 'two\nlines\tand a tab' }, '')).toBeUndefined();
+  });
+
+  it('find a scan dated more than a day after the workflow clock, naming it; a day ahead and the past pass', () => {
+    const now = Date.parse('2026-11-30T10:00:00Z');
+    const batch = (...dates: string[]) => ({ source: 'webhook' as const, events: dates.map((occurredAt) => ({ ...SCAN, occurredAt })) });
+    expect(scanDatedAhead(batch('2026-11-30T09:00:00Z', '9999-12-31T23:00:00Z'), now)).toBe(
+      "events.1.occurredAt: expected a date and time at most a day after the workflow's clock",
+    );
+    expect(scanDatedAhead(batch('2026-12-01T10:00:01Z'), now)).toMatch(/^events\.0\.occurredAt/);
+    expect(scanDatedAhead(batch('2026-12-01T10:00:00Z', '0001-01-01T00:00:00Z'), now)).toBeUndefined();
   });
 
   it('name the field at fault and never echo what was sent (a name or an address must not reach a log)', () => {

@@ -4,7 +4,7 @@ import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, ty
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
-import { guardedSignal } from '../shared/message-guards';
+import { guardedSignal, SCANS_DATED_AHEAD } from '../shared/message-guards';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
 import {
@@ -74,6 +74,7 @@ export class ReturnJourney {
         this.parcel.receive(batch.source, batch.events);
       },
       (note) => this.note('note', 'message ignored', note),
+      SCANS_DATED_AHEAD,
     );
     setHandler(
       inspectReturnUpdate,
