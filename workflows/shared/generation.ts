@@ -48,6 +48,7 @@ export const LATER_PATCHES = {
   scansBeforeCancel: 'scans-before-cancel',
   addressOvertakenByCarrier: 'address-overtaken-by-carrier',
   scansDatedAheadDropped: 'scans-dated-ahead-dropped',
+  orderGoneShipmentGoesOn: 'order-gone-shipment-goes-on',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
