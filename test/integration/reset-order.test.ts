@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
-import { cancelOrderUpdate, orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
+import { cancelOrderUpdate, orderStatusQuery, resolveEscalationUpdate, shipmentStatusQuery } from '../../workflows/definitions';
 import { DEFAULT_ORDER, startJourney, type Journey } from '../support/journey';
 import { RESET_NAMESPACE } from '../support/namespaces';
 
@@ -156,7 +156,7 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 
-  it('an order terminated from the CLI while the carrier has its parcel: the shipment refuses the cancel and goes on alone, its stuck escalation open for an answer', async () => {
+  it('an order terminated from the CLI while the carrier has its parcel: the shipment refuses the cancel, goes on alone, and takes the answer to its stuck escalation', async () => {
     const handle = await journey.placeOrder(
       { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
       { promiseWorkingDays: 30 },
@@ -180,10 +180,15 @@ describe('an order reset from the temporal CLI', () => {
     expect(await notes()).toEqual(expect.arrayContaining(['cancellation in Temporal refused', 'order workflow ended']));
     expect((await shipment.describe()).status.name).toBe('RUNNING');
 
-    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation?.id ?? '' } })).toMatchObject({
-      status: 'open',
+    // Its cancel request refused, the shipment still takes ops' answer.
+    await shipment.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
     });
-    await shipment.terminate('test over');
+    expect(await shipment.result()).toMatchObject({ stage: 'refunded' });
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation?.id ?? '' } })).toMatchObject({
+      status: 'resolved',
+      decision: 'refund',
+    });
     expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
   });

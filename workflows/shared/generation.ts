@@ -49,6 +49,7 @@ export const LATER_PATCHES = {
   addressOvertakenByCarrier: 'address-overtaken-by-carrier',
   scansDatedAheadDropped: 'scans-dated-ahead-dropped',
   orderGoneShipmentGoesOn: 'order-gone-shipment-goes-on',
+  handlersShieldedFromCancelRequest: 'handlers-shielded-from-cancel-request',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log, type SignalDefinition, setHandler } from '@temporalio/workflow';
 import type { TrackingEventsSignal } from '../../domain/journey';
 import { scanDatedAhead, type Shape } from '../../domain/message-shapes';
+import { outsideCancelledScope } from './cancel-request';
 import { LATER_PATCHES, type LaterPatchId, takesLater } from './generation';
 
 /**
@@ -50,13 +51,14 @@ export function guardedSignal<T>(
   setHandler(signal, (...args: unknown[]) => {
     const value = args[0];
     const problem = shape(value, '');
+    const handle = () => outsideCancelledScope(() => handler(value as T));
     if (problem !== undefined) {
-      if (!takesLater(LATER_PATCHES.malformedSignalsDropped)) return handler(value as T);
+      if (!takesLater(LATER_PATCHES.malformedSignalsDropped)) return handle();
       return drop(problem);
     }
     // Workflow time is part of its history: the same signal meets the same verdict on replay.
     const late = screen?.problem(value as T, Date.now());
-    if (late === undefined || screen === undefined || !takesLater(screen.patch)) return handler(value as T);
+    if (late === undefined || screen === undefined || !takesLater(screen.patch)) return handle();
     return drop(late);
   });
 }
