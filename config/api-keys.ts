@@ -17,6 +17,8 @@ const NAME = /^[A-Za-z0-9._-]{1,60}$/;
 export const apiKeysForm = z.string().transform((raw, ctx): ConfiguredApiKey[] => {
   const keys: ConfiguredApiKey[] = [];
   const names = new Set<string>();
+  // A key names one caller: the same key under two names (a copy and paste) gave whoever holds it the role of the last.
+  const owners = new Map<string, string>();
   const entries = raw
     .split(',')
     .map((entry) => entry.trim())
@@ -37,12 +39,15 @@ export const apiKeysForm = z.string().transform((raw, ctx): ConfiguredApiKey[] =
                 ? `carrier key "${name}" names no carrier`
                 : names.has(name)
                   ? `"${name}" appears twice`
-                  : undefined;
+                  : owners.has(key)
+                    ? `"${name}" has the key of "${owners.get(key)}": each name needs its own key`
+                    : undefined;
     if (problem !== undefined || !parsedRole.success || !name || !key) {
       ctx.addIssue({ code: 'custom', message: problem ?? `entry ${i + 1} is invalid` });
       return z.NEVER;
     }
     names.add(name);
+    owners.set(key, name);
     keys.push({ name, role: parsedRole.data, key, ...(carrierCode ? { carrierCode } : {}) });
   }
   if (keys.length === 0) {

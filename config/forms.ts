@@ -87,6 +87,14 @@ export const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => 
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
 
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * An http(s) URL that Colis joins paths to (`${COLIS_PUBLIC_URL}/track/…`, `${COLIS_TEMPORAL_UI_URL}/namespaces/…`): a query
  * or a fragment would swallow every path joined after it, and a user or password would be copied into every link (the
@@ -95,9 +103,11 @@ export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL'
 export const baseUrl = z
   .url({ protocol: /^https?$/, error: 'not an http(s) URL' })
   .refine((value) => !/[?#]/.test(value), 'a base URL has no query (?) or fragment (#): paths are joined after it')
+  // Zod runs this check after a failed URL check too: a value `new URL` cannot read (no scheme, port 99999) must not throw
+  // here, or it escapes as a bare "TypeError: Invalid URL" naming no variable; the URL check has named it already.
   .refine((value) => {
-    const url = new URL(value);
-    return url.username === '' && url.password === '';
+    const url = parsedUrl(value);
+    return url === undefined || (url.username === '' && url.password === '');
   }, 'a base URL has no user or password')
   .transform((value) => value.replace(/\/+$/, ''));
 

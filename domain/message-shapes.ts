@@ -6,7 +6,7 @@ import type {
   ShipmentView,
   TrackingEventsSignal,
 } from './journey';
-import { isStorableInstant } from './clock';
+import { DAY_MS, isStorableInstant } from './clock';
 import { invisibleTextProblem, noteTextProblem } from './human-text';
 import {
   ESCALATION_DECISIONS,
@@ -54,10 +54,15 @@ const describe = (value: unknown): string =>
 const at = (field: string, key: string | number) => (field === '' ? String(key) : `${field}.${key}`);
 const named = (field: string) => (field === '' ? 'the message' : field);
 
-/** Text of `min`..`max` characters; `trimmed`: counted without surrounding spaces (zod's `.trim()`). */
 /** How free text written by people must print (domain/human-text.ts): one line, or a note over lines. */
 const PRINTED = { line: invisibleTextProblem, note: noteTextProblem } as const;
 
+/**
+ * Text of `min`..`max` characters; `trimmed`: counted without surrounding spaces (zod's `.trim()`). Never a NUL
+ * character: PostgreSQL stores no text holding one, so a scan, an address or a note carrying it made the write that
+ * follows fail on every retry (a local activity parked for ever, an update that never answers). The API never sends
+ * one: its JSON bodies refuse control characters before zod reads them (api/services/json-input.ts).
+ */
 export const text =
   ({
     min = 0,
@@ -72,6 +77,7 @@ export const text =
   } = {}): Check =>
   (value, field) => {
     if (typeof value !== 'string') return `${named(field)}: expected text, got ${describe(value)}`;
+    if (value.includes('\u0000')) return `${named(field)}: expected text without a NUL character (U+0000)`;
     const read = trimmed ? value.trim() : value;
     if (read.length < min || (max !== undefined && read.length > max)) {
       const range = max === undefined ? `at least ${min}` : `${min} to ${max}`;
@@ -198,6 +204,21 @@ export const CARRIER_TRACKING_EVENT = object({
 export const TRACKING_EVENTS_SIGNAL = shapeOf<TrackingEventsSignal>(
   object({ source: oneOf(SCAN_SOURCES), events: listOf(CARRIER_TRACKING_EVENT), stored: optional(oneOf([true])) }),
 );
+
+/** How far past a workflow's clock a scan sent to it may be dated: beyond, it is dropped (`scanDatedAhead`). */
+export const SCAN_AHEAD_LIMIT_MS = DAY_MS;
+
+/**
+ * The first scan of a batch dated more than a day after `nowMs` (the workflow's clock), named by its field. The API dates
+ * a carrier's scan on receipt once it is 5 minutes ahead of its own clock (domain/scan-screening.ts), so only a batch sent
+ * by another road (the `temporal` CLI, the Web UI) meets this: a scan dated in year 9999 made the tracking model's newest
+ * scan centuries away (no stall ever detected) and the re-promise it triggers overflow the calendar, its write retried for
+ * ever. A day of margin leaves the API's batches alone whatever the skew between its clock and Temporal's.
+ */
+export function scanDatedAhead(batch: TrackingEventsSignal, nowMs: number): string | undefined {
+  const i = batch.events.findIndex((event) => Date.parse(event.occurredAt) > nowMs + SCAN_AHEAD_LIMIT_MS);
+  return i < 0 ? undefined : `events.${i}.occurredAt: expected a date and time at most a day after the workflow's clock`;
+}
 
 export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text() }));
 

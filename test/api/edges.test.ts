@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { rotateSecret } from '../../api/routes/webhooks';
 import { JSON_LIMITS } from '../../api/services/json-input';
-import { createHarness, expectErrorShape, type Harness, KEYS, logLeaks, newKey, orderRequest, WEBHOOK_SECRET } from './harness';
+import { trackingPath } from '../../api/routes/pages/tracking-token';
+import {
+  createHarness,
+  expectErrorShape,
+  type Harness,
+  KEYS,
+  logLeaks,
+  newKey,
+  orderRequest,
+  TRACKING_SECRET,
+  WEBHOOK_SECRET,
+} from './harness';
 import { insertOrder, insertShipment, uniqueId } from './fixtures';
 
 /**
@@ -611,6 +622,21 @@ describe('rate limits that hold', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expectErrorShape(await app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': KEYS.ops.key } }), 429, 'rate_limited');
     expectErrorShape(await app.inject({ method: 'GET', url: '/orders' }), 429, 'rate_limited');
+  });
+
+  it('counts wrong tracking tokens as failed authentications: 404 like an unknown order, then 429 even with the right token', async () => {
+    const app = await h.rebuild({ authFailuresPerMinute: 3 });
+    const orderId = await insertOrder(h.db);
+    // Before, a wrong token was a 404 counted only at the rate of public pages: guesses went on at that rate.
+    const guesses = [
+      `/track/${orderId}?t=${'A'.repeat(32)}`,
+      `/track/${orderId}`,
+      `/track/${orderId}/returns/RMA-GUESS1/label?t=${'B'.repeat(32)}`,
+    ];
+    for (const url of guesses) expectErrorShape(await app.inject({ method: 'GET', url }), 404, 'not_found');
+    const blocked = await app.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) });
+    expectErrorShape(blocked, 429, 'rate_limited');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('counts a key against one bucket whichever header carries it', async () => {

@@ -222,6 +222,29 @@ describe('POST /returns/{id}/inspection', () => {
   });
 });
 
+describe('an inspection of a return whose workflow was terminated in Temporal', () => {
+  it('is a 409 order_state_conflict saying the journey ended and what to do, not a 404 for a return that exists; nothing moves', async () => {
+    const orderId = await deliveredOrder();
+    const returnId = (await startReturn(KEYS.ops, orderId, MUG)).json().returnId as string;
+    await h.db.return.update({ where: { id: returnId }, data: { status: 'received', receivedAt: new Date() } });
+    await h.client.workflow.getHandle(`return-${returnId}`).terminate('ops, from the Web UI');
+    const inspect = () =>
+      h.as(KEYS.ops, {
+        method: 'POST',
+        url: `/returns/${returnId}/inspection`,
+        payload: { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] },
+      });
+    // Before: 404 'the workflow of this the inspection of return … was not found', for a return GET /returns/{id} shows.
+    const refused = expectErrorShape(await inspect(), 409, 'order_state_conflict');
+    expect(refused.message).toMatch(
+      new RegExp(`return ${returnId}: its workflow return-${returnId} has ended in Temporal \\(terminated\\)`),
+    );
+    expect(refused.message).toMatch(/temporal workflow reset/);
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/returns/${returnId}` })).json()).toMatchObject({ status: 'received' });
+    expect(await h.db.inventoryMovement.count({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } })).toBe(0);
+  });
+});
+
 describe('an inspection of a return already inspected', () => {
   it('answers the same inspection with the settled return, and another one with a 409 saying what was recorded, changing nothing', async () => {
     const orderId = await deliveredOrder();

@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
-import { cancelOrderUpdate, orderStatusQuery } from '../../workflows/definitions';
-import { startJourney, type Journey } from '../support/journey';
+import { cancelOrderUpdate, orderStatusQuery, resolveEscalationUpdate, shipmentStatusQuery } from '../../workflows/definitions';
+import { DEFAULT_ORDER, startJourney, type Journey } from '../support/journey';
 import { RESET_NAMESPACE } from '../support/namespaces';
 
 const run = promisify(execFile);
@@ -137,7 +137,9 @@ describe('an order reset from the temporal CLI', () => {
     const shipmentId = ids.shipmentId(orderId, 1);
     const db = journey.database.db;
     const ended = async () => ({
-      shipment: await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } }),
+      // Its row is written again with what it holds (updatedAt moves), never changed.
+      shipment: { ...(await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })), updatedAt: undefined },
+      capacity: await db.warehouseCapacityDay.findMany({ orderBy: [{ warehouseCode: 'asc' }, { day: 'asc' }] }),
       order: await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true, completedAt: true } }),
       reservations: await db.reservation.findMany({ where: { orderId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
       movements: await db.inventoryMovement.count({ where: { orderId } }),
@@ -150,10 +152,48 @@ describe('an order reset from the temporal CLI', () => {
 
     await reset(ids.shipmentWorkflowId(shipmentId), 'FirstWorkflowTask');
     const latest = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
-    // The new run fails at its first milestone, sent to an order that has ended; what matters is what it leaves.
-    await latest.result().catch(() => undefined);
+    // The new run goes on to the end even though its order ended (it used to fail at its first milestone for the order):
+    // every step finds its work done, and it ends delivered as the first run did.
+    expect(await latest.result()).toMatchObject({ stage: 'delivered' });
     expect(await ended()).toEqual(before);
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
+  it('an order terminated from the CLI while the carrier has its parcel: the shipment refuses the cancel, goes on alone, and takes the answer to its stuck escalation', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    await untilShipmentRow(shipmentId, ['in_transit']);
+    await cli('workflow', 'terminate', '--workflow-id', handle.workflowId, '--reason', 'clicked by mistake');
+
+    // The parcel stalls: the shipment opens its stuck escalation, whose milestone the gone order cannot hear. Before, that
+    // failed the shipment: the escalation stayed open with no workflow to take an answer, the parcel no longer followed.
+    let escalation: { id: string } | null = null;
+    for (let i = 0; i < 600 && !escalation; i++) {
+      escalation = await journey.database.db.escalation.findFirst({ where: { shipmentId, reason: 'stuck' }, select: { id: true } });
+      if (!escalation) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(escalation).not.toBeNull();
+    const notes = async () => (await shipment.query(shipmentStatusQuery)).timeline.map((entry) => entry.label);
+    for (let i = 0; i < 100 && !(await notes()).includes('order workflow ended'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await notes()).toEqual(expect.arrayContaining(['cancellation in Temporal refused', 'order workflow ended']));
+    expect((await shipment.describe()).status.name).toBe('RUNNING');
+
+    // Its cancel request refused, the shipment still takes ops' answer.
+    await shipment.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
+    });
+    expect(await shipment.result()).toMatchObject({ stage: 'refunded' });
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation?.id ?? '' } })).toMatchObject({
+      status: 'resolved',
+      decision: 'refund',
+    });
+    expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
   });
 
   it('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {

@@ -72,6 +72,17 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_SIMULATOR_SCRIPT', '{not json', /not valid JSON/],
     ['COLIS_SIMULATOR_SCRIPT', '{"bycarrier":{}}', /bycarrier/],
     ['COLIS_API_KEYS', 'shop:intake:short', /shorter than 16/],
+    // One key under two names: its holder got the role of whichever came last (a shop's intake key acting as ops).
+    [
+      'COLIS_API_KEYS',
+      'shop:intake:abcdefghijklmnop,desk:ops:abcdefghijklmnop',
+      /\("desk" has the key of "shop": each name needs its own key\)/,
+    ],
+    // A URL without a scheme, or one no URL parser reads, was a bare "TypeError: Invalid URL" naming no variable.
+    ['COLIS_PUBLIC_URL', 'colis.example.com', /\(not an http\(s\) URL\)/],
+    ['COLIS_PUBLIC_URL', 'https://colis.example.com:99999', /\(not an http\(s\) URL\)/],
+    ['COLIS_TEMPORAL_UI_URL', 'https://', /\(not an http\(s\) URL\)/],
+    ['COLIS_API_URL', '127.0.0.1:3000', /\(not an http\(s\) URL\)/],
     ['COLIS_CARRIER_SECRET_SWIFTPOST', 'short', /16/],
     // A base URL is joined with paths (`${COLIS_PUBLIC_URL}/track/…` in customer mails): a query or fragment would swallow
     // them, credentials would be mailed to every customer.

@@ -19,6 +19,7 @@ import {
   RESOLVE_ESCALATION_REQUEST,
   RESTOCKED_SIGNAL,
   RETURN_INSPECTION,
+  scanDatedAhead,
   type Shape,
   SHIPMENT_MILESTONE_SIGNAL,
   SHIPMENT_VIEW,
@@ -294,6 +295,29 @@ describe('the message shapes the workflows check without zod', () => {
       expect(TRACKING_EVENTS_SIGNAL(SCAN_AT(occurredAt), ''), occurredAt).toBeUndefined();
       expect(TrackingEventsSignalSchema.safeParse(SCAN_AT(occurredAt)).success, occurredAt).toBe(true);
     }
+  });
+
+  it('refuse text with a NUL character, which PostgreSQL cannot store and the API refuses before zod reads a body', () => {
+    expect(TRACKING_EVENTS_SIGNAL({ source: 'webhook', events: [{ ...SCAN, detail: 'hub\u0000' }] }, '')).toBe(
+      'events.0.detail: expected text without a NUL character (U+0000)',
+    );
+    expect(CHANGE_ADDRESS_REQUEST({ shipTo: { ...ADDRESSES[0], name: 'C\u0000amille' } }, '')).toMatch(/^shipTo\.name: .*NUL/);
+    expect(CANCEL_ORDER_REQUEST({ reason: '\u0000' }, '')).toMatch(/^reason: .*NUL/);
+    expect(RETURN_INSPECTION({ lines: [{ lineNo: 1, restock: 1, writeOff: 0 }], inspectedBy: 'w', note: '\u0000' }, '')).toMatch(
+      /^note: .*NUL/,
+    );
+    // Tabs and line breaks stay text, as in a JSON body.
+    expect(CANCEL_ORDER_REQUEST({ reason: 'two\nlines\tand a tab' }, '')).toBeUndefined();
+  });
+
+  it('find a scan dated more than a day after the workflow clock, naming it; a day ahead and the past pass', () => {
+    const now = Date.parse('2026-11-30T10:00:00Z');
+    const batch = (...dates: string[]) => ({ source: 'webhook' as const, events: dates.map((occurredAt) => ({ ...SCAN, occurredAt })) });
+    expect(scanDatedAhead(batch('2026-11-30T09:00:00Z', '9999-12-31T23:00:00Z'), now)).toBe(
+      "events.1.occurredAt: expected a date and time at most a day after the workflow's clock",
+    );
+    expect(scanDatedAhead(batch('2026-12-01T10:00:01Z'), now)).toMatch(/^events\.0\.occurredAt/);
+    expect(scanDatedAhead(batch('2026-12-01T10:00:00Z', '0001-01-01T00:00:00Z'), now)).toBeUndefined();
   });
 
   it('name the field at fault and never echo what was sent (a name or an address must not reach a log)', () => {

@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
+import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
+import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { CANCEL_REQUEST_REASON } from '../../workflows/shared/cancel-request';
 import { startJourney, type Journey } from '../support/journey';
 import {
@@ -10,10 +12,13 @@ import {
   firstShipmentId,
   orderIdOf,
   orderView,
+  recipient,
   shipmentView,
   stockSnapshot,
   until,
+  untilEscalation,
   untilShipmentStage,
+  untilWorkflowKnowsEscalation,
 } from './steps';
 
 const run = promisify(execFile);
@@ -112,5 +117,35 @@ describe('a cancel requested in Temporal itself (Web UI, CLI)', () => {
     expect((await orderView(handle)).timeline).toContainEqual(refused);
     expect((await shipmentView(journey, shipmentId)).timeline).toContainEqual(refused);
     expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } })).status).toBe('completed');
+  });
+
+  it('once refused, the shipment still takes answers: its stuck escalation answered "refund" ends it refunded', async () => {
+    const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    await untilShipmentStage(journey, shipmentId, ['in_transit']);
+    await cancelWithTheCli(shipment.workflowId);
+    await until(
+      journey,
+      'the refusal noted',
+      () => shipmentView(journey, shipmentId),
+      (v) => v.timeline.some((e) => e.label === 'cancellation in Temporal refused'),
+    );
+
+    const opened = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, opened);
+    // Before: every answer failed with "Workflow cancelled" (its handler ran in the cancelled workflow scope), so ops could
+    // never answer an escalation of a parcel whose cancel Temporal had been asked for.
+    const answered = await shipment.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: opened.id, decision: 'refund', resolvedBy: 'ops-test' }],
+    });
+    expect(answered).toMatchObject({ decision: 'refund' });
+    // A refunded single parcel ends its order cancelled, as without the cancel request (escalations.test.ts).
+    expect(await handle.result()).toMatchObject({ stage: 'cancelled', shipments: [{ stage: 'refunded' }] });
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: opened.id } })).toMatchObject({
+      status: 'resolved',
+      decision: 'refund',
+    });
   });
 });

@@ -12,7 +12,7 @@ import { returnStatusQuery } from '../../workflows/returns/definitions';
 import { DEFAULT_ORDER } from '../support/journey';
 import { KEYS, journeyApi, newKey, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
-import { fillWarehouseForAWeek, firstShipmentId, orderView, shipmentView, until, untilShipmentStage } from './steps';
+import { fillWarehouseForAWeek, firstShipmentId, NEW_ADDRESS, orderView, shipmentView, until, untilShipmentStage } from './steps';
 
 const run = promisify(execFile);
 
@@ -297,6 +297,52 @@ describe('malformed messages from the temporal CLI', () => {
     expect(inspected.ok, inspected.output).toBe(true);
     const settled = await journey.env.client.workflow.getHandle(returnWorkflowId).result();
     expect(settled).toMatchObject({ status: 'completed' });
+  });
+
+  it('a scan with a NUL character (PostgreSQL stores none) or dated in year 9999 is dropped, an update with one refused, naming the field; the parcel still delivers', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    const shipmentWorkflowId = `shipment-${shipmentId}`;
+    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const carrier = booked.carrierCode as SimulatedCarrierCode;
+    const scan = {
+      carrierCode: carrier,
+      eventId: 'cli-nul-1',
+      trackingNumber: booked.trackingNumber,
+      statusCode: CARRIER_STATUS_CODES[carrier].in_transit,
+      occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+    };
+    const orderBefore = await orderView(handle);
+
+    // Before, each was taken: the scan's write (a local activity) then failed on every retry, the shipment stood
+    // still for ever; the address change and the cancel never answered.
+    await signal(shipmentWorkflowId, 'trackingEvents', JSON.stringify({ source: 'webhook', events: [{ ...scan, detail: 'hub\u0000' }] }));
+    await signal(shipmentWorkflowId, 'addressChanged', JSON.stringify({ ...NEW_ADDRESS, line1: '3 quai\u0000' }));
+    // Before, taken as dated: the re-promise from it overflowed the calendar and its write was retried for ever.
+    await signal(
+      shipmentWorkflowId,
+      'trackingEvents',
+      JSON.stringify({ source: 'webhook', events: [{ ...scan, eventId: 'cli-ahead-1', occurredAt: '9999-12-31T23:00:00Z' }] }),
+    );
+    expect(await refused(handle.workflowId, 'changeAddress', JSON.stringify({ shipTo: { ...NEW_ADDRESS, name: 'C\u0000' } }))).toMatch(
+      /changeAddress: shipTo.name: expected text without a NUL character/,
+    );
+    expect(await refused(handle.workflowId, 'cancel', '{"reason": "ops\\u0000"}')).toMatch(/cancel: reason: expected text without a NUL/);
+    expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+    expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
+    const after = await shipmentView(journey, shipmentId);
+    expect(after.timeline.filter((e) => e.label === 'message ignored').map((e) => e.detail)).toEqual([
+      'trackingEvents ignored: events.0.detail: expected text without a NUL character (U+0000)',
+      'addressChanged ignored: line1: expected text without a NUL character (U+0000)',
+      "trackingEvents ignored: events.0.occurredAt: expected a date and time at most a day after the workflow's clock",
+    ]);
+    expect(after.trackingStatus).toBe('label_created');
+    expect((await orderView(handle)).shipTo).toEqual(orderBefore.shipTo);
+
+    const outcome = await handle.result();
+    expect(outcome.stage).toBe('completed');
+    expect(outcome.shipments.map((s) => s.stage)).toEqual(['delivered']);
+    expect(await journey.database.db.trackingEvent.count({ where: { carrierEventId: { in: ['cli-nul-1', 'cli-ahead-1'] } } })).toBe(0);
   });
 
   it('an order of the frozen v1 types, still run by every worker, drops malformed signals and refuses malformed updates too, then cancels', async () => {

@@ -271,6 +271,37 @@ describe('returns', () => {
     expect(await movementsOf(orderId)).toEqual([]);
   });
 
+  it('a cancel requested in Temporal once the return parcel is at the warehouse is refused, and the inspection is still taken', async () => {
+    const orderId = await deliveredOrder(uniqueAddress('temporal-cancel-late'));
+    const started = await as(
+      KEYS.intake,
+      'POST',
+      `/orders/${orderId}/returns`,
+      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'defective' },
+      { 'idempotency-key': newKey('ret-late-cancel') },
+    );
+    expect(started.statusCode, started.body).toBe(202);
+    const returnId = started.json().returnId as string;
+    await untilReturn(returnId, ['received']);
+    const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+    await handle.cancel();
+    await until(
+      journey,
+      'the refusal noted',
+      () => handle.query(returnStatusQuery),
+      (v) => v.timeline.some((e) => e.label === 'cancellation in Temporal refused'),
+    );
+    // Before: the inspection's update failed with "Workflow cancelled" (a 409 naming nothing), for good: the goods
+    // stood at the warehouse uncounted and the refund was never due.
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 1290 });
+    expect(await handle.result()).toMatchObject({ returnId, status: 'completed' });
+    expect(await movementsOf(orderId)).toEqual([
+      { kind: 'return_receipt', onHandDelta: 1, warehouseCode: expect.any(String), skuCode: 'MUG-CER-350' },
+    ]);
+  });
+
   it('a return parcel that stops moving escalates; ops refund it without the goods and no stock moves', async () => {
     const orderId = await deliveredOrder(uniqueAddress('stall'));
     const key = newKey('ret-stall');

@@ -15,7 +15,7 @@ import {
   shipmentAddressChangedSignal,
   shipmentMilestoneSignal,
 } from '../definitions';
-import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
+import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
 import { refuse } from '../shared/failures';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { guardedSignal, refuseMalformed } from '../shared/message-guards';
@@ -43,12 +43,13 @@ export function answerMessages(o: OrderJourney): void {
 
   setHandler(
     cancelOrderUpdate,
-    async ({ reason }) => {
-      await callOff(o, reason);
-      await condition(() => isFinalOrderStage(o.stage) || o.cancelOvertaken !== undefined);
-      if (!isFinalOrderStage(o.stage) && o.cancelOvertaken !== undefined) refuse(o.cancelOvertaken);
-      return o.view();
-    },
+    ({ reason }) =>
+      outsideCancelledScope(async () => {
+        await callOff(o, reason);
+        await condition(() => isFinalOrderStage(o.stage) || o.cancelOvertaken !== undefined);
+        if (!isFinalOrderStage(o.stage) && o.cancelOvertaken !== undefined) refuse(o.cancelOvertaken);
+        return o.view();
+      }),
     {
       validator: (request) => {
         refuseMalformed(cancelOrderUpdate.name, CANCEL_ORDER_REQUEST, request);
@@ -60,14 +61,15 @@ export function answerMessages(o: OrderJourney): void {
 
   setHandler(
     changeAddressUpdate,
-    async ({ shipTo }) => {
-      o.addressChanging = true;
-      try {
-        return await changeAddress(o, shipTo);
-      } finally {
-        o.addressChanging = false;
-      }
-    },
+    ({ shipTo }) =>
+      outsideCancelledScope(async () => {
+        o.addressChanging = true;
+        try {
+          return await changeAddress(o, shipTo);
+        } finally {
+          o.addressChanging = false;
+        }
+      }),
     {
       validator: (request) => {
         refuseMalformed(changeAddressUpdate.name, CHANGE_ADDRESS_REQUEST, request);

@@ -2,9 +2,9 @@ import { condition, log, setCurrentDetails, setHandler } from '@temporalio/workf
 import type { TimelineEntry } from '../../domain/journey';
 import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, type ReturnStatus } from '../../domain/return-policy';
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
-import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
+import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
-import { guardedSignal } from '../shared/message-guards';
+import { guardedSignal, SCANS_DATED_AHEAD } from '../shared/message-guards';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
 import {
@@ -74,14 +74,16 @@ export class ReturnJourney {
         this.parcel.receive(batch.source, batch.events);
       },
       (note) => this.note('note', 'message ignored', note),
+      SCANS_DATED_AHEAD,
     );
     setHandler(
       inspectReturnUpdate,
-      async (inspection) => {
-        this.inspection = inspection;
-        await condition(() => this.refundCents !== undefined || FINAL_RETURN_STATUSES.includes(this.status));
-        return { ...this.view, status: this.status };
-      },
+      (inspection) =>
+        outsideCancelledScope(async () => {
+          this.inspection = inspection;
+          await condition(() => this.refundCents !== undefined || FINAL_RETURN_STATUSES.includes(this.status));
+          return { ...this.view, status: this.status };
+        }),
       {
         validator: (inspection) =>
           validateInspection(

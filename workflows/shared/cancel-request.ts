@@ -32,3 +32,17 @@ export async function shieldedFromCancelRequests<T>(journey: () => Promise<T>, t
   });
   return journeyScope.run(journey);
 }
+
+/**
+ * Runs a signal's or an update's handler. Handlers run in the workflow's own scope, which a cancel request from Temporal
+ * cancels even when the journey refuses it (the carrier has the parcel, the return is on its way) and goes on: every
+ * activity, timer, signal or condition a handler awaited then failed at once with "Workflow cancelled", so ops could no
+ * longer answer the parcel's escalations, inspect the return, or cancel or re-address the order. Once the workflow's scope
+ * is cancelled, a handler runs shielded as the journey is. Patch `handlers-shielded-from-cancel-request`: asked only in a
+ * run that met a cancel request, so no other history meets the marker; one recorded before replays its failures.
+ */
+export function outsideCancelledScope<T>(handler: () => T | Promise<T>): T | Promise<T> {
+  if (!CancellationScope.current().consideredCancelled) return handler();
+  if (!takesLater(LATER_PATCHES.handlersShieldedFromCancelRequest)) return handler();
+  return CancellationScope.nonCancellable(async () => handler());
+}

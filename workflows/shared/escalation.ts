@@ -7,6 +7,7 @@ import { RESOLVE_ESCALATION_REQUEST } from '../../domain/message-shapes';
 import { alerts, bookkeeping, summarised } from '../activity-options';
 import type { OrderQueueActivities } from '../activity-types';
 import { resolveEscalationUpdate } from '../definitions';
+import { outsideCancelledScope } from './cancel-request';
 import { refuseMalformed } from './message-guards';
 import type { Timeline } from './timeline';
 
@@ -86,7 +87,9 @@ export class Escalations {
       const view = this.views.find((v) => v.escalationId === o.escalationId);
       return view ? [{ view, ...(o.nextStepAtMs !== undefined ? { nextStepAtMs: o.nextStepAtMs } : {}) }] : [];
     });
-    setHandler(resolveEscalationUpdate, (answer) => this.answer(answer), { validator: (answer) => this.validate(answer) });
+    setHandler(resolveEscalationUpdate, (answer) => outsideCancelledScope(() => this.answer(answer)), {
+      validator: (answer) => this.validate(answer),
+    });
   }
 
   async raise(reason: EscalationReason, detail: string): Promise<EscalationView> {

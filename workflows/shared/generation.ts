@@ -47,6 +47,9 @@ export const LATER_PATCHES = {
   cancelOvertakenByCarrier: 'cancel-overtaken-by-carrier',
   scansBeforeCancel: 'scans-before-cancel',
   addressOvertakenByCarrier: 'address-overtaken-by-carrier',
+  scansDatedAheadDropped: 'scans-dated-ahead-dropped',
+  orderGoneShipmentGoesOn: 'order-gone-shipment-goes-on',
+  handlersShieldedFromCancelRequest: 'handlers-shielded-from-cancel-request',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -1,6 +1,8 @@
 import { ApplicationFailure, log, type SignalDefinition, setHandler } from '@temporalio/workflow';
-import type { Shape } from '../../domain/message-shapes';
-import { LATER_PATCHES, takesLater } from './generation';
+import type { TrackingEventsSignal } from '../../domain/journey';
+import { scanDatedAhead, type Shape } from '../../domain/message-shapes';
+import { outsideCancelledScope } from './cancel-request';
+import { LATER_PATCHES, type LaterPatchId, takesLater } from './generation';
 
 /**
  * The guard at a workflow's door. The API validates every message with zod before it sends; ops steering
@@ -38,17 +40,36 @@ export function guardedSignal<T>(
   shape: Shape<T>,
   handler: (value: T) => void | Promise<void>,
   dropped: DroppedSignal,
+  screen?: SignalScreen<T>,
 ): void {
-  setHandler(signal, (...args: unknown[]) => {
-    const value = args[0];
-    const problem = shape(value, '');
-    if (problem === undefined || !takesLater(LATER_PATCHES.malformedSignalsDropped)) return handler(value as T);
+  const drop = (problem: string) => {
     // The problem names a field and what it expects, never the value sent (domain/message-shapes.ts).
     // The SDK's logger adds the workflow's id, type and run.
     log.warn('malformed signal dropped', { signal: signal.name, problem });
     dropped(`${signal.name} ignored: ${problem}`);
-    return undefined;
+  };
+  setHandler(signal, (...args: unknown[]) => {
+    const value = args[0];
+    const problem = shape(value, '');
+    const handle = () => outsideCancelledScope(() => handler(value as T));
+    if (problem !== undefined) {
+      if (!takesLater(LATER_PATCHES.malformedSignalsDropped)) return handle();
+      return drop(problem);
+    }
+    // Workflow time is part of its history: the same signal meets the same verdict on replay.
+    const late = screen?.problem(value as T, Date.now());
+    if (late === undefined || screen === undefined || !takesLater(screen.patch)) return handle();
+    return drop(late);
   });
+}
+
+/**
+ * A check a message with its shape may still fail against the workflow's clock (a scan dated years ahead), with the patch
+ * that introduced it: histories recorded before took such a message, and replay it so; asked only when it fails.
+ */
+export interface SignalScreen<T> {
+  patch: LaterPatchId;
+  problem(value: T, nowMs: number): string | undefined;
 }
 
 /** Fails a run started by hand without the input it needs (domain/workflow-input-shapes.ts). */
@@ -63,3 +84,9 @@ export function requireStartInput(workflow: string, shape: Shape<unknown>, input
   const problem = shape(input, 'input');
   if (problem !== undefined) throw ApplicationFailure.nonRetryable(`${workflow}: ${problem}`, MALFORMED_WORKFLOW_INPUT);
 }
+
+/** Scans (a shipment's `trackingEvents`, a return's `returnScans`) dated more than a day after the workflow's clock are dropped. */
+export const SCANS_DATED_AHEAD: SignalScreen<TrackingEventsSignal> = {
+  patch: LATER_PATCHES.scansDatedAheadDropped,
+  problem: scanDatedAhead,
+};

@@ -8,7 +8,7 @@ import {
   warehouseAvailabilitySignal,
 } from '../definitions';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
-import { guardedSignal } from '../shared/message-guards';
+import { guardedSignal, SCANS_DATED_AHEAD } from '../shared/message-guards';
 import type { ShipmentJourney } from './shipment';
 
 /**
@@ -26,6 +26,7 @@ export function answerMessages(s: ShipmentJourney): void {
       s.inbox.push(batch);
     },
     dropped,
+    SCANS_DATED_AHEAD,
   );
   guardedSignal(
     shipmentAddressChangedSignal,

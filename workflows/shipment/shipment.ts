@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, getExternalWorkflowHandle, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { ShipmentView, TrackingEventsSignal } from '../../domain/journey';
 import {
   type EscalationDecision,
@@ -11,14 +11,14 @@ import {
   type ShipmentStage,
   type StagePublication,
 } from '../../domain/lifecycle';
-import { MILESTONES_FOR_THE_ORDER, type ShipmentMilestone } from '../../domain/milestones';
+import type { ShipmentMilestone } from '../../domain/milestones';
 import type { Address } from '../../domain/order';
 import { stallWindowHours } from '../../domain/promise';
 import { initialTrackingState, type TrackingState } from '../../domain/tracking';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, warehouseAt } from '../activity-options';
 import type { StoredScans } from '../activity-types';
-import { searchAttributes, shipmentMilestoneSignal } from '../definitions';
+import { searchAttributes } from '../definitions';
 import { Alarm } from '../shared/alarm';
 import { Escalations } from '../shared/escalation';
 import { type Generation, type PatchId, takes } from '../shared/generation';
@@ -27,6 +27,7 @@ import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
 import { Timeline } from '../shared/timeline';
+import { OrderLink } from './order-link';
 import { Saga } from './saga';
 import type { LabelInHand, Parcels, PendingScans, ScanWork, ShipmentInput, ShipmentOutcome, TrackingWatch } from './types';
 
@@ -53,6 +54,7 @@ export class ShipmentJourney {
   readonly saga: Saga;
   readonly alarm = new Alarm();
   private readonly memo = new EscalationMemo();
+  private readonly orderLink: OrderLink;
   /** The warehouse the shipment leaves from: the one it was planned at until an outage moves it. */
   warehouseCode: string;
   warehouse: ReturnType<typeof warehouseAt>;
@@ -92,6 +94,7 @@ export class ShipmentJourney {
         promisedBy: input.promisedBy,
       });
     this.timeline = new Timeline(this.view.timeline);
+    this.orderLink = new OrderLink(this.timeline);
     this.stages = new StageLog({ orderId: input.orderId, shipmentId: input.shipmentId }, carried?.stageInProgress);
     this.saga = new Saga(carried?.saga ?? [{ step: 'release stock' }]);
     this.warehouseCode = carried?.view.warehouseCode ?? input.warehouseCode;
@@ -148,11 +151,8 @@ export class ShipmentJourney {
    * Every milestone of the shipment passes here: the hook for reactions to them (a customer mail, a shop
    * webhook, a re-promise). Today: the order hears those it acts on.
    */
-  async onMilestone(milestone: ShipmentMilestone): Promise<void> {
-    const parent = workflowInfo().parent;
-    if (parent && MILESTONES_FOR_THE_ORDER.has(milestone.kind)) {
-      await getExternalWorkflowHandle(parent.workflowId).signal(shipmentMilestoneSignal, milestone);
-    }
+  onMilestone(milestone: ShipmentMilestone): Promise<void> {
+    return this.orderLink.tell(milestone);
   }
 
   /**

@@ -11,13 +11,12 @@ import { type ReturnableLine, returnDepsOf, returnOptions, startReturn } from '.
 import { bodyTextProblems, charsetProblem, utf8Text } from '../../services/json-input';
 import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
-import { notFound } from '../../errors';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/index';
 import { escapeHtml, page } from './layout';
 import { returnLabelRoute } from './return-label';
-import { returnLabelPath, trackingToken, validTrackingToken } from './tracking-token';
+import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 
 /**
  * The pages people look at, served by the API: ops pages (the process chart, open escalations with
@@ -393,7 +392,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
     async (request, reply) => {
       const { orderId } = request.params;
       const token = request.query.t;
-      if (!validTrackingToken(orderId, token, secret) || token === undefined) throw notFound(`order ${orderId}`);
+      if (!validTrackingToken(orderId, token, secret) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
       const html = (status: number, message: string) =>
         trackingPage(orderId, token, message).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
@@ -459,7 +458,7 @@ function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
     async (request, reply) => {
       const { orderId } = request.params;
       // A wrong token and an unknown order look the same.
-      if (!validTrackingToken(orderId, request.query.t, secret)) throw notFound(`order ${orderId}`);
+      if (!validTrackingToken(orderId, request.query.t, secret)) throw wrongToken(app, request, `order ${orderId}`);
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')

@@ -5,7 +5,7 @@ import { ReturnIdParamsSchema } from '../../../domain/returns';
 import { notFound } from '../../errors';
 import { returnLabelFile } from '../../services/return-label';
 import { sendLabelFile } from '../label-file';
-import { validTrackingToken } from './tracking-token';
+import { validTrackingToken, wrongToken } from './tracking-token';
 
 type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
 
@@ -29,7 +29,7 @@ export function returnLabelRoute(app: PagesApp): void {
     async (request, reply) => {
       const { orderId, returnId } = request.params;
       // A wrong token, another order's return and an unknown return look the same.
-      if (!validTrackingToken(orderId, request.query.t, secret)) throw notFound(`return ${returnId}`);
+      if (!validTrackingToken(orderId, request.query.t, secret)) throw wrongToken(app, request, `return ${returnId}`);
       const file = await returnLabelFile(app.db, { returnId, orderId }, request.query.format);
       if (!file) throw notFound(`a label for return ${returnId}`);
       reply.header('referrer-policy', 'no-referrer');

@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type ApiError, notFound } from '../../errors';
 
 /**
  * A customer reaches their tracking page with a token instead of a key: the HMAC of the order id
@@ -23,3 +25,13 @@ export const trackingPath = (orderId: string, secret: string) =>
 /** The customer's return label (routes/pages/return-label.ts), linked from the tracking page and the return mail. */
 export const returnLabelPath = (orderId: string, returnId: string, token: string) =>
   `/track/${encodeURIComponent(orderId)}/returns/${encodeURIComponent(returnId)}/label?t=${encodeURIComponent(token)}`;
+
+/**
+ * The answer to a wrong or missing token: the 404 an unknown order gets, counted as a failed authentication against the
+ * client's address (COLIS_AUTH_FAILURES_PER_MINUTE), as a wrong key is, so a client guessing tokens is turned away with
+ * 429 once its allowance is spent instead of guessing at the rate of public pages.
+ */
+export function wrongToken(app: FastifyInstance, request: FastifyRequest, what: string): ApiError {
+  app.failedAuthentication(request);
+  return notFound(what);
+}

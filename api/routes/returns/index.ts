@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IntakeHeadersSchema, LabelDocumentQuerySchema, OptionalIdempotencyHeadersSchema, OrderIdParamsSchema } from '../../../domain/api';
 import { FINAL_RETURN_STATUSES, inspectionDisagreements, inspectionProblems, returnIds } from '../../../domain/return-policy';
@@ -26,7 +27,7 @@ import {
   startReturnWorkflow,
   sweepUnstartedReturns,
 } from '../../services/returns';
-import { withinDeadline } from '../../services/workflows';
+import { describeWorkflow, withinDeadline } from '../../services/workflows';
 import { LabelFileSchema, sendLabelFile } from '../label-file';
 import { errorResponses } from '../responses';
 
@@ -188,12 +189,31 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         }),
       );
     } catch (error) {
-      throw toApiError(error, `the inspection of return ${returnId}`) ?? error;
+      if (!(error instanceof WorkflowNotFoundError)) throw toApiError(error, `the inspection of return ${returnId}`) ?? error;
+      // Closed: settled by this inspection's twin a moment ago (its answer), or ended without one.
+      const settled = await readReturn(app.db, returnId);
+      if (settled?.status === 'completed' && settled.inspectedAt !== undefined) return sameInspection(settled, inspection);
+      throw await workflowEnded(returnId);
     }
     const view = await readReturn(app.db, returnId);
     if (!view) throw notFound(`return ${returnId}`);
     // The update is keyed by the return: a twin sent at the same moment with other figures gets the first one's outcome.
     return sameInspection(view, inspection);
+  };
+  /**
+   * The return's workflow is closed while its row waits for an inspection: terminated in Temporal (the Web UI's Terminate runs
+   * no workflow code, so the row stays as it was), or gone with the namespace's retention. The return exists, so not a 404:
+   * the journey's state is the obstacle, and only a running workflow settles the stock and the refund.
+   */
+  const workflowEnded = async (returnId: string): Promise<ApiError> => {
+    const workflowId = returnIds.workflowId(returnId);
+    const status = (await describeWorkflow(app.temporal, workflowId))?.status.name.toLowerCase() ?? 'no longer held by Temporal';
+    return new ApiError(
+      409,
+      'order_state_conflict',
+      `return ${returnId}: its workflow ${workflowId} has ended in Temporal (${status}) before an inspection; nothing was recorded. ` +
+        `Resume it with a reset (temporal workflow reset -w ${workflowId} --type LastWorkflowTask, or Reset in the Web UI), then inspect again`,
+    );
   };
 };
 
