@@ -6,7 +6,7 @@ import type { WebhookAck } from '../../domain/api';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
 import { isFinalShipmentStage } from '../../domain/lifecycle';
-import { returnIds } from '../../domain/return-policy';
+import { FINAL_RETURN_STATUSES, returnIds } from '../../domain/return-policy';
 import { screenScans } from '../../domain/scan-screening';
 import { holdsOneStatus, type NormalisedTrackingEvent } from '../../domain/tracking';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
@@ -15,6 +15,7 @@ import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
 import { receiveLateDelivery } from './found-parcels';
 import { receiveLateCarrierReturn } from './late-carrier-returns';
+import { receiveLateReturnArrival } from './late-return-arrivals';
 import { receiveParcelLeftAfterCancel } from './left-after-cancel';
 
 /**
@@ -28,7 +29,8 @@ import { receiveParcelLeftAfterCancel } from './left-after-cancel';
  * pass through one and come back, which only the workflow's write tells the shop) are left to the workflow. A parcel
  * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts); one it
  * delivers after its shipment ended lost has its carrier claim settled (found-parcels.ts); one whose shipment was cancelled
- * before its pickup scan is taken back out of stock and escalated (left-after-cancel.ts).
+ * before its pickup scan is taken back out of stock and escalated (left-after-cancel.ts). A return parcel delivered after
+ * its return ended without the goods is received again for inspection (late-return-arrivals.ts).
  */
 
 export interface PushedScans {
@@ -107,13 +109,9 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
     const shipmentId = shipmentOf.get(event.trackingNumber) ?? '';
     fresh.set(shipmentId, [...(fresh.get(shipmentId) ?? []), event]);
   }
+  let acceptedReturns = 0;
   for (const [returnId, batch] of freshReturns) {
-    try {
-      await app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).signal(returnScansSignal, { source: 'webhook', events: batch });
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      log.info({ returnId, events: batch.length }, 'late scans for a finished return ignored');
-    }
+    if (await signalReturn(app, log, returnId, batch)) acceptedReturns += batch.length;
   }
 
   const parcelOf = new Map<string, ParcelOwner>([
@@ -136,9 +134,8 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
       accepted += batch.length;
     }
   }
-  const acceptedReturns = [...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
   accepted += acceptedReturns;
-  const signalled = [...fresh.values()].reduce((n, batch) => n + batch.length, 0) + acceptedReturns;
+  const signalled = [...fresh.values(), ...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
   const duplicates = events.length - signalled - unmappedFresh.length;
   log.info({ carrier, received: events.length, accepted, duplicates, unmapped, redated }, 'tracking webhook');
   return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
@@ -176,6 +173,31 @@ async function signalShipment(
   }
   if (storable) await markScansSignalled(app.db, storable);
   return true;
+}
+
+/**
+ * One return's fresh scans to its workflow. A return that has ended (its row final: the workflow wrote it last, and
+ * folds no scan after it) or whose workflow is gone hears nothing: its parcel delivered to the warehouse then is
+ * received for inspection (late-return-arrivals.ts); any other scan is dropped, and false says it was not accepted.
+ */
+async function signalReturn(
+  app: FastifyInstance,
+  log: FastifyBaseLogger,
+  returnId: string,
+  batch: CarrierTrackingEvent[],
+): Promise<boolean> {
+  const row = await app.db.return.findUnique({ where: { id: returnId }, select: { status: true } });
+  if (row && !FINAL_RETURN_STATUSES.includes(row.status)) {
+    try {
+      await app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).signal(returnScansSignal, { source: 'webhook', events: batch });
+      return true;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+  if (await receiveLateReturnArrival(app, log, returnId, batch)) return true;
+  log.info({ returnId, events: batch.length }, 'late scans for a finished return ignored');
+  return false;
 }
 
 /** The batch in the tracking model's terms; undefined if any scan is not understood (those are stored apart). */

@@ -15,6 +15,7 @@ import {
 import { inspectReturnUpdate } from '../../../workflows/returns/definitions';
 import { ApiError, notFound, toApiError } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
+import { arrivedAfterClose, inspectArrivedAfterClose } from '../../services/late-return-arrivals';
 import { runOpsAction } from '../../services/ops-actions';
 import { returnLabelFile } from '../../services/return-label';
 import {
@@ -134,7 +135,9 @@ const returns: FastifyPluginAsyncZod = async (app) => {
           'name, never a body field). Repeating the same inspection answers the same; an Idempotency-Key makes a retry safe as for ' +
           'cancel (another body under the same key, 409). 409 once the return has ended or before it has a label. A carrier ' +
           'return (`channel: carrier`, a parcel the carrier brought back) whose customer ops already settled (re-ship, refund, ' +
-          'cancel) owes nothing: no `refund.due`.',
+          'cancel) owes nothing: no `refund.due`. A return whose parcel reached the warehouse after it had ended (refunded without ' +
+          'the goods, expired, cancelled) is `received` again and inspected here all the same: the goods move once; after a ' +
+          'refund without the goods nothing more is owed.',
         params: ReturnIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: ReturnInspectionSchema,
@@ -178,6 +181,13 @@ const returns: FastifyPluginAsyncZod = async (app) => {
         'order_state_conflict',
         `return ${returnId} is ${row.status.replace(/_/g, ' ')}: there is nothing to inspect`,
       );
+    }
+    // Received after it had closed (late-return-arrivals.ts): no workflow is left to settle it, the database does.
+    if (arrivedAfterClose(row)) {
+      await inspectArrivedAfterClose(app, returnId, inspection, inspectedBy);
+      const view = await readReturn(app.db, returnId);
+      if (!view) throw notFound(`return ${returnId}`);
+      return sameInspection(view, inspection);
     }
     // A carrier return's workflow is started by the activity that opened it, else by the sweep: the inspection need not wait for either.
     if (!row.startedAt) await startReturnWorkflow(deps, returnId, row.orderId);

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../activities/carriers/signature';
+import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
+import { insertOrder, insertShipment, uniqueId } from './fixtures';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
+
+/**
+ * A return that ended without its goods (refunded without them, expired, cancelled once its label was used), whose
+ * parcel the carrier delivers to the warehouse after all. No worker runs and the return's workflow is gone, as it is once
+ * a return has finished: the carrier's webhooks and ops' inspection reach the API alone.
+ */
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const SKU = 'MUG-CER-350';
+
+/** A delivered mug on its way back that ended as `ending` says, its workflow closed (never held by Temporal here). */
+async function finishedReturn(ending: { status: 'completed' | 'expired' | 'cancelled'; closeReason: string; refundCents?: number }) {
+  const orderId = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+  await insertShipment(h.db, orderId);
+  const returnId = `RMA-${uniqueId('L').replace(/[^A-Z0-9]/g, '')}`;
+  const trackingNumber = `SP-RET-${returnId.slice(4)}`;
+  await h.db.return.create({
+    data: {
+      id: returnId,
+      orderId,
+      idempotencyKey: `late:${returnId}`,
+      requestHash: 'h',
+      channel: 'shop',
+      requestedBy: KEYS.intake.name,
+      reason: 'defective',
+      status: ending.status,
+      warehouseCode: 'PAR1',
+      workflowId: `return-${returnId}`,
+      startedAt: new Date(),
+      carrierCode: 'swiftpost',
+      trackingNumber,
+      currency: 'EUR',
+      closedAt: new Date(Date.now() - 86_400_000),
+      closeReason: ending.closeReason,
+      ...(ending.refundCents === undefined ? {} : { refundCents: ending.refundCents }),
+      lines: { create: [{ lineNo: 1, orderLineId: `${orderId}-L1`, skuCode: SKU, quantity: 1, unitPriceCents: 1290 }] },
+    },
+  });
+  return { orderId, returnId, trackingNumber };
+}
+
+function push(trackingNumber: string, status: 'in_transit' | 'delivered', eventId = newKey('EVT-late-rma')) {
+  const body = JSON.stringify({
+    events: [
+      {
+        carrierCode: 'swiftpost',
+        eventId,
+        trackingNumber,
+        statusCode: CARRIER_STATUS_CODES.swiftpost[status],
+        detail: status === 'delivered' ? 'Delivered to the warehouse' : 'In transit',
+        location: 'Paris',
+        occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+      },
+    ],
+  });
+  return h.app.inject({
+    method: 'POST',
+    url: '/carriers/swiftpost/webhooks',
+    headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+    payload: body,
+  });
+}
+
+const inspect = (returnId: string, restock: number, idempotencyKey?: string) =>
+  h.as(KEYS.ops, {
+    method: 'POST',
+    url: `/returns/${returnId}/inspection`,
+    payload: { lines: [{ lineNo: 1, restock, writeOff: 1 - restock }] },
+    ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}),
+  });
+
+const onHand = async () =>
+  (await h.db.inventoryLevel.findUnique({ where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: SKU } } }))?.onHand ?? 0;
+const movements = (orderId: string) =>
+  h.db.inventoryMovement.findMany({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } }, orderBy: { kind: 'asc' } });
+
+describe('the parcel of a return refunded without its goods, delivered to the warehouse after all', () => {
+  it('is received again for inspection once, and its inspection counts the goods back into stock once, owing nothing more', async () => {
+    const { orderId, returnId, trackingNumber } = await finishedReturn({
+      status: 'completed',
+      closeReason: 'refunded_without_goods',
+      refundCents: 1290,
+    });
+    const eventId = newKey('EVT-late-delivered');
+    const first = await push(trackingNumber, 'delivered', eventId);
+    expect(first.statusCode, first.body).toBe(200);
+    // Before: acknowledged as accepted, then dropped ('late scans for a finished return ignored'); the mug never counted back.
+    expect(first.json()).toMatchObject({ received: 1, accepted: 1, duplicates: 0 });
+
+    const row = await h.db.return.findUniqueOrThrow({ where: { id: returnId } });
+    expect(row).toMatchObject({ status: 'received', customerSettledBy: 'refund', refundCents: 1290, inspectedAt: null });
+    expect(row.receivedAt).not.toBeNull();
+    expect(row.closedAt).not.toBeNull();
+    // Ops find it with the other parcels waiting at a warehouse (the /ops/returns page reads this list).
+    const waiting = (await h.as(KEYS.ops, { method: 'GET', url: '/returns?status=received&limit=200' })).json();
+    expect(waiting.items.map((r: { returnId: string }) => r.returnId)).toContain(returnId);
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/returns/${returnId}` })).json()).toMatchObject({
+      status: 'received',
+      trackingStatus: 'delivered',
+      closeReason: 'refunded_without_goods',
+    });
+
+    // The carrier repeats its scan: a duplicate; another scan of the parcel now received is not taken either.
+    expect((await push(trackingNumber, 'delivered', eventId)).json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 0 });
+    expect(await h.db.returnScan.count({ where: { returnId } })).toBe(1);
+
+    const before = await onHand();
+    const inspected = await inspect(returnId, 1);
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    // The refund made without the goods stands; nothing more is owed.
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 1290, lines: [{ restocked: 1, writtenOff: 0 }] });
+    expect(await onHand()).toBe(before + 1);
+    expect(await movements(orderId)).toEqual([expect.objectContaining({ kind: 'return_receipt', onHandDelta: 1 })]);
+
+    // The same inspection again answers the same; another one is a 409 and moves nothing.
+    expect((await inspect(returnId, 1)).statusCode).toBe(200);
+    expectErrorShape(await inspect(returnId, 0), 409, 'order_state_conflict');
+    expect(await onHand()).toBe(before + 1);
+    expect(await movements(orderId)).toHaveLength(1);
+    // Delivered again after its inspection: nothing.
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 0 });
+    expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'completed' });
+  });
+
+  it('two inspections at once with other figures: one settles the goods, the other is a 409; the stock moves once', async () => {
+    const { orderId, returnId, trackingNumber } = await finishedReturn({
+      status: 'completed',
+      closeReason: 'refunded_without_goods',
+      refundCents: 1290,
+    });
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 1 });
+    const before = await onHand();
+    const answers = await Promise.all([inspect(returnId, 1, newKey('a')), inspect(returnId, 0, newKey('b'))]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+    const won = answers.find((a) => a.statusCode === 200)?.json().lines[0].restocked as number;
+    expect(await onHand()).toBe(before + won);
+    expect(await movements(orderId)).toHaveLength(won === 1 ? 1 : 2);
+  });
+});
+
+describe('the parcel of a return that expired, delivered to the warehouse after all', () => {
+  it('is received again and inspected in the database: the refund the inspection finds is owed, the goods moved once', async () => {
+    const { orderId, returnId, trackingNumber } = await finishedReturn({
+      status: 'expired',
+      closeReason: 'the return label was not used before it expired',
+    });
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 1 });
+    expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({
+      status: 'received',
+      customerSettledBy: null,
+    });
+    const before = await onHand();
+    const inspected = await inspect(returnId, 0);
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    // A defective mug written off is refunded all the same (the goods were at fault).
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 1290, lines: [{ restocked: 0, writtenOff: 1 }] });
+    expect(await onHand()).toBe(before);
+    expect((await movements(orderId)).map((m) => [m.kind, m.onHandDelta])).toEqual([
+      ['return_receipt', 1],
+      ['write_off', -1],
+    ]);
+  });
+});
+
+describe('a scan of a finished return that does not say its parcel arrived', () => {
+  it('is dropped and not counted as accepted; the return stays as it ended', async () => {
+    const { returnId, trackingNumber } = await finishedReturn({ status: 'cancelled', closeReason: 'closed by ops' });
+    const answer = await push(trackingNumber, 'in_transit');
+    expect(answer.statusCode, answer.body).toBe(200);
+    // Before: counted as accepted although nothing took it.
+    expect(answer.json()).toMatchObject({ received: 1, accepted: 0, duplicates: 0 });
+    expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'cancelled', receivedAt: null });
+    expect(await h.db.returnScan.count({ where: { returnId } })).toBe(0);
+  });
+});
