@@ -104,3 +104,47 @@ export async function signalsReceived(client: Client, workflowId: string, signal
   // Histories hold ciphertext: read them as the workers do, through the payload codec.
   return Promise.all(signals.map((attributes) => decodedPayload(attributes?.input?.payloads?.[0])));
 }
+
+export interface FinishedReturnEnding {
+  status: 'completed' | 'expired' | 'cancelled';
+  closeReason: string;
+  refundCents?: number;
+}
+
+/**
+ * A delivered mug sent back on a swiftpost return label, the return ended as `ending` says (refunded without the goods,
+ * expired, cancelled) and its workflow closed: never held by Temporal here, and `startedAt` keeps the sweep from starting it.
+ */
+export async function insertFinishedReturn(
+  db: Db,
+  shop: string,
+  ending: FinishedReturnEnding,
+): Promise<{ orderId: string; returnId: string; trackingNumber: string }> {
+  const orderId = await insertOrder(db, { submittedBy: shop });
+  await insertShipment(db, orderId);
+  const returnId = `RMA-${uniqueId('L').replace(/[^A-Z0-9]/g, '')}`;
+  const trackingNumber = `SP-RET-${returnId.slice(4)}`;
+  await db.return.create({
+    data: {
+      id: returnId,
+      orderId,
+      idempotencyKey: `late:${returnId}`,
+      requestHash: 'h',
+      channel: 'shop',
+      requestedBy: shop,
+      reason: 'defective',
+      status: ending.status,
+      warehouseCode: 'PAR1',
+      workflowId: `return-${returnId}`,
+      startedAt: new Date(),
+      carrierCode: 'swiftpost',
+      trackingNumber,
+      currency: 'EUR',
+      closedAt: new Date(Date.now() - 86_400_000),
+      closeReason: ending.closeReason,
+      ...(ending.refundCents === undefined ? {} : { refundCents: ending.refundCents }),
+      lines: { create: [{ lineNo: 1, orderLineId: `${orderId}-L1`, skuCode: 'MUG-CER-350', quantity: 1, unitPriceCents: 1290 }] },
+    },
+  });
+  return { orderId, returnId, trackingNumber };
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
-import { insertOrder, insertShipment, uniqueId } from './fixtures';
+import { type FinishedReturnEnding, insertFinishedReturn } from './fixtures';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
 
 /**
@@ -20,36 +20,7 @@ afterAll(async () => {
 
 const SKU = 'MUG-CER-350';
 
-/** A delivered mug on its way back that ended as `ending` says, its workflow closed (never held by Temporal here). */
-async function finishedReturn(ending: { status: 'completed' | 'expired' | 'cancelled'; closeReason: string; refundCents?: number }) {
-  const orderId = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
-  await insertShipment(h.db, orderId);
-  const returnId = `RMA-${uniqueId('L').replace(/[^A-Z0-9]/g, '')}`;
-  const trackingNumber = `SP-RET-${returnId.slice(4)}`;
-  await h.db.return.create({
-    data: {
-      id: returnId,
-      orderId,
-      idempotencyKey: `late:${returnId}`,
-      requestHash: 'h',
-      channel: 'shop',
-      requestedBy: KEYS.intake.name,
-      reason: 'defective',
-      status: ending.status,
-      warehouseCode: 'PAR1',
-      workflowId: `return-${returnId}`,
-      startedAt: new Date(),
-      carrierCode: 'swiftpost',
-      trackingNumber,
-      currency: 'EUR',
-      closedAt: new Date(Date.now() - 86_400_000),
-      closeReason: ending.closeReason,
-      ...(ending.refundCents === undefined ? {} : { refundCents: ending.refundCents }),
-      lines: { create: [{ lineNo: 1, orderLineId: `${orderId}-L1`, skuCode: SKU, quantity: 1, unitPriceCents: 1290 }] },
-    },
-  });
-  return { orderId, returnId, trackingNumber };
-}
+const finishedReturn = (ending: FinishedReturnEnding) => insertFinishedReturn(h.db, KEYS.intake.name, ending);
 
 function push(trackingNumber: string, status: 'in_transit' | 'delivered', eventId = newKey('EVT-late-rma')) {
   const body = JSON.stringify({

@@ -272,7 +272,12 @@
       el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
       el('td', { text: item.returnId }),
       el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
-      el('td', { text: `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` }),
+      // A return received again after it had closed (its parcel delivered late) says how it had closed.
+      el('td', {
+        text:
+          `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` +
+          (item.status === 'received' && item.closeReason ? ` · arrived after it closed (${item.closeReason.replace(/_/g, ' ')})` : ''),
+      }),
       // A carrier return has no return label: it is the outbound parcel, brought back.
       el('td', {
         text: `${item.warehouseCode} · ${item.trackingNumber || (item.shipmentId ? `brought back: ${item.shipmentId}` : '–')}`,
@@ -293,7 +298,8 @@
       api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKeys[kind]).then(
         (done) => {
           // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
-          var settled = done.channel === 'carrier' && done.refundCents === 0;
+          // So does a return refunded without its goods whose parcel arrived later: its refund was made then.
+          var settled = (done.channel === 'carrier' && done.refundCents === 0) || item.closeReason === 'refunded_without_goods';
           var money = `${(done.refundCents / 100).toFixed(2)} ${done.currency}`;
           action.replaceChildren(el('span', { class: 'done', text: settled ? 'no refund due' : `refund due ${money}` }));
           row.setAttribute('data-inspected', kind);
