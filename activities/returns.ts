@@ -334,9 +334,13 @@ export function createReturnSettlementActivities(db: Db, waker: RelayWaker) {
           const row = await lockedReturn(tx, input.returnId);
           if (row.status === 'completed') return { result: { refundCents: row.refundCents ?? 0 }, milestones: [] };
           if (FINAL_RETURN_STATUSES.includes(row.status)) return { result: { refundCents: 0 }, milestones: [] };
+          const settled = input.settlement;
+          // Refunded without the goods once they were at the warehouse already (ops' answer and the delivery crossed): that
+          // refund stands, and a retry answers it; the goods stay received for their inspection (keptForInspection below).
+          if (settled.kind === 'refunded_without_goods' && row.refundCents !== null)
+            return { result: { refundCents: row.refundCents }, milestones: [] };
           const lines = await tx.returnLine.findMany({ where: { returnId: row.id }, orderBy: { lineNo: 'asc' } });
           const at = new Date(input.at);
-          const settled = input.settlement;
           const outcome = lines.map((line) => {
             if (settled.kind === 'refunded_without_goods') return { line, restocked: 0, writtenOff: 0 };
             const found = settled.inspection.lines.find((l) => l.lineNo === line.lineNo);
@@ -360,10 +364,14 @@ export function createReturnSettlementActivities(db: Db, waker: RelayWaker) {
               data: { restocked: o.restocked, writtenOff: o.writtenOff },
             });
           }
+          // Goods at the warehouse are never left uninspected: closed (closedAt), received, inspected in the database
+          // (api/services/late-return-arrivals.ts), their refund made already.
+          const keptForInspection = settled.kind === 'refunded_without_goods' && row.status === 'received';
           await tx.return.update({
             where: { id: row.id },
             data: {
-              status: 'completed',
+              status: keptForInspection ? 'received' : 'completed',
+              ...(keptForInspection ? { customerSettledBy: row.customerSettledBy ?? 'refund' } : {}),
               // A return refunded without its goods whose parcel arrived after all keeps the refund it was settled with.
               refundCents: (row.refundCents ?? 0) + refund,
               closedAt: at,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
+import { noRelayWaker } from '../../activities/notifications/outbox';
+import { createReturnSettlementActivities } from '../../activities/returns';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { type FinishedReturnEnding, insertFinishedReturn } from './fixtures';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
@@ -155,5 +157,41 @@ describe('a scan of a finished return that does not say its parcel arrived', () 
     expect(answer.json()).toMatchObject({ received: 1, accepted: 0, duplicates: 0 });
     expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'cancelled', receivedAt: null });
     expect(await h.db.returnScan.count({ where: { returnId } })).toBe(0);
+  });
+});
+
+describe('a return refunded without its goods when they had reached the warehouse already (the answer and the delivery crossed)', () => {
+  it('keeps the goods received for their inspection, the refund made once however often the settlement is retried', async () => {
+    const { orderId, returnId } = await finishedReturn({ status: 'completed', closeReason: 'refunded_without_goods' });
+    // As the workflow leaves it when its delivered scan is taken just before ops' `refund` answer on its escalation.
+    await h.db.return.update({
+      where: { id: returnId },
+      data: { status: 'received', receivedAt: new Date(), closedAt: null, closeReason: null },
+    });
+    const settlement = createReturnSettlementActivities(h.db, noRelayWaker);
+    const refund = {
+      returnId,
+      settlement: { kind: 'refunded_without_goods' as const, decidedBy: KEYS.ops.name },
+      at: new Date().toISOString(),
+    };
+    // The activity retried (a worker killed after its commit) answers the same refund and adds nothing.
+    expect(await settlement.settleReturn(refund)).toEqual({ refundCents: 1290 });
+    expect(await settlement.settleReturn(refund)).toEqual({ refundCents: 1290 });
+    const row = await h.db.return.findUniqueOrThrow({ where: { id: returnId } });
+    // Before: completed, and the mug at the warehouse never counted back into stock.
+    expect(row).toMatchObject({
+      status: 'received',
+      refundCents: 1290,
+      customerSettledBy: 'refund',
+      closeReason: 'refunded_without_goods',
+    });
+    expect(row.closedAt).not.toBeNull();
+
+    const before = await onHand();
+    const inspected = await inspect(returnId, 1);
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 1290, lines: [{ restocked: 1, writtenOff: 0 }] });
+    expect(await onHand()).toBe(before + 1);
+    expect(await movements(orderId)).toHaveLength(1);
   });
 });
