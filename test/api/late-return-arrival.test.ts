@@ -195,3 +195,25 @@ describe('a return refunded without its goods when they had reached the warehous
     expect(await movements(orderId)).toHaveLength(1);
   });
 });
+
+describe('the units of an expired return whose parcel arrived after all', () => {
+  it('count as returned again: the customer cannot start another return of them', async () => {
+    const { orderId, trackingNumber } = await finishedReturn({
+      status: 'expired',
+      closeReason: 'the return label was not used before it expired',
+    });
+    await h.db.order.update({ where: { id: orderId }, data: { shopId: KEYS.intake.name, status: 'completed' } });
+    await h.db.shipment.updateMany({ where: { orderId }, data: { status: 'delivered', deliveredAt: new Date() } });
+    const again = () =>
+      h.as(KEYS.intake, {
+        method: 'POST',
+        url: `/orders/${orderId}/returns`,
+        payload: { lines: [{ sku: SKU, quantity: 1 }], reason: 'defective' },
+        headers: { 'idempotency-key': newKey('again') },
+      });
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 1 });
+    const refused = expectErrorShape(await again(), 400, 'validation_failed');
+    expect(refused.details?.map((d) => d.path)).toEqual(['body.lines.0.quantity']);
+    expect(await h.db.return.count({ where: { orderId } })).toBe(1);
+  });
+});
