@@ -153,18 +153,7 @@ function createReturnProgressActivities(db: Db, carriers: CarrierRegistry, waker
     }): Promise<{ stored: number }> {
       return asActivity(async () => {
         const stored = await db.returnScan.createMany({
-          data: input.events.map((e) => ({
-            id: `${e.carrierCode}:${e.eventId}`,
-            returnId: input.returnId,
-            carrierCode: e.carrierCode,
-            carrierEventId: e.eventId,
-            trackingNumber: e.trackingNumber,
-            status: e.status,
-            detail: e.detail ?? null,
-            location: e.location ?? null,
-            occurredAt: new Date(e.occurredAt),
-            source: input.source,
-          })),
+          data: returnScanRows(input.returnId, input.source, input.events),
           skipDuplicates: true,
         });
         if (input.lastScanAt) await db.return.update({ where: { id: input.returnId }, data: { lastScanAt: new Date(input.lastScanAt) } });
@@ -261,6 +250,22 @@ export function createCarrierReturnActivities(db: Db, waker: RelayWaker, starter
   };
 }
 
+/** A return parcel's scans as rows, keyed by carrier and event id so a repeat is a duplicate. */
+function returnScanRows(returnId: string, source: 'webhook' | 'poll', events: readonly NormalisedTrackingEvent[]) {
+  return events.map((e) => ({
+    id: `${e.carrierCode}:${e.eventId}`,
+    returnId,
+    carrierCode: e.carrierCode,
+    carrierEventId: e.eventId,
+    trackingNumber: e.trackingNumber,
+    status: e.status,
+    detail: e.detail ?? null,
+    location: e.location ?? null,
+    occurredAt: new Date(e.occurredAt),
+    source,
+  }));
+}
+
 /** A finished return whose parcel the carrier delivered to the warehouse after all: what its webhook scan says. */
 export interface ArrivalAfterClose {
   returnId: string;
@@ -287,21 +292,7 @@ export async function receiveReturnAfterClose(db: Db, waker: RelayWaker, input: 
     const facts = await tx.return.findUniqueOrThrow({ where: { id: row.id }, select: { inspectedAt: true, closeReason: true } });
     const delivered = input.scans.some((scan) => scan.status === 'delivered' && scan.trackingNumber === row.trackingNumber);
     if (!FINAL_RETURN_STATUSES.includes(row.status) || facts.inspectedAt || !delivered) return { result: false, milestones: [] };
-    await tx.returnScan.createMany({
-      data: input.scans.map((e) => ({
-        id: `${e.carrierCode}:${e.eventId}`,
-        returnId: row.id,
-        carrierCode: e.carrierCode,
-        carrierEventId: e.eventId,
-        trackingNumber: e.trackingNumber,
-        status: e.status,
-        detail: e.detail ?? null,
-        location: e.location ?? null,
-        occurredAt: new Date(e.occurredAt),
-        source: 'webhook' as const,
-      })),
-      skipDuplicates: true,
-    });
+    await tx.returnScan.createMany({ data: returnScanRows(row.id, 'webhook', input.scans), skipDuplicates: true });
     const lastScanAt = new Date(Math.max(...input.scans.map((e) => Date.parse(e.occurredAt))));
     await tx.return.update({
       where: { id: row.id },
