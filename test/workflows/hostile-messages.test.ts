@@ -448,16 +448,11 @@ describe('journeys started by hand from the temporal CLI', () => {
   });
 
   it("an existing order's input started under another workflow id fails at its first step; started again under its own id once it was cancelled, it fails before reserving, and the order stays as it ended", async () => {
-    const handle = await journey.placeOrder();
+    // Held at its pick slot (LYS1 full for a week) so the CLI's cancel below always finds the parcel before the carrier.
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
+    const handle = await journey.placeOrder({ lines: [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }] });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const db = journey.database.db;
-    await until(
-      journey,
-      'the order holding its stock',
-      () => db.reservation.count({ where: { orderId } }),
-      (held) => held > 0,
-      { stepMs: 1_000 },
-    );
     const footprint = async () => ({
       order: await db.order.findUnique({ where: { id: orderId }, select: { status: true, promisedBy: true } }),
       reservations: await db.reservation.findMany({ where: { orderId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
@@ -469,12 +464,17 @@ describe('journeys started by hand from the temporal CLI', () => {
     });
     const now = await journey.env.currentTimeMs();
     const sameOrder = JSON.stringify(orderInput(orderId, now));
+    try {
+      await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);
 
-    const beside = await startedByHand('orderWorkflowV3', sameOrder);
-    expect(beside.failure).toMatch(new RegExp(`order ${orderId} is run by order-${orderId} only, not by by-hand-`));
-    expect(await failedTasksOnceSettled(beside.workflowId)).toBe(0);
+      const beside = await startedByHand('orderWorkflowV3', sameOrder);
+      expect(beside.failure).toMatch(new RegExp(`order ${orderId} is run by order-${orderId} only, not by by-hand-`));
+      expect(await failedTasksOnceSettled(beside.workflowId)).toBe(0);
 
-    await cancelFromTheCli(handle.workflowId);
+      await cancelFromTheCli(handle.workflowId);
+    } finally {
+      await reopen();
+    }
     expect(((await handle.result()) as { stage: string }).stage).toBe('cancelled');
     const ended = await footprint();
     expect(ended.order?.status).toBe('cancelled');
