@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../prisma/generated/client';
 
 export type Db = PrismaClient;
@@ -19,7 +20,26 @@ const clients = new Map<string, PrismaClient>();
 export const TRANSACTION_BUDGET = { maxWait: 10_000, timeout: 30_000 } as const;
 
 export function createDb(url: string, poolSize = 10): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }), transactionOptions: TRANSACTION_BUDGET });
+  const adapter = new PrismaPg(connectionPool(url, poolSize), { disposeExternalPool: true });
+  return new PrismaClient({ adapter, transactionOptions: TRANSACTION_BUDGET });
+}
+
+/**
+ * The `pg` pool under Prisma, with every connection it opens listening for its own end. When PostgreSQL ends a
+ * connection (a restart, a failover, the postmaster killed, pg_terminate_backend), `pg` raises an `error` event on
+ * it; a connection lent out with no statement running at that instant has no listener of the pool's or Prisma's, and
+ * Node would end the whole process (the API and the workers of `npm start` died with a stack trace). Nothing is
+ * lost by listening: a statement in flight fails on its own and its caller retries, and the pool drops a connection
+ * that can no longer query when it comes back.
+ */
+function connectionPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('connect', (connection) => connection.on('error', connectionEnded));
+  return pool;
+}
+
+function connectionEnded(): void {
+  // Heard so that it does not end the process; see connectionPool.
 }
 
 /** The process's shared client for `url` (pool size as the first caller asks, COLIS_DB_POOL in entry points). */

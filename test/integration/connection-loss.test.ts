@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/**
+ * PostgreSQL ends its connections under Colis: a restart, a failover, a kill -9 of the postmaster (every backend
+ * then says "terminating connection due to unexpected postmaster exit"), an operator's pg_terminate_backend. Each
+ * statement in flight fails and is retried by its caller (an activity, the outbox); the process itself must go on.
+ * A connection the pool had lent out and that had no statement running at that instant used to raise its error
+ * with nobody listening, and Node ended the whole process: `npm start` (API and workers) died with a stack trace.
+ */
+
+let database: TestDatabase;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  database = await createTestDatabase(8);
+  admin = new pg.Client({ connectionString: inject('postgresAdminUrl') });
+  await admin.connect();
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await database?.drop();
+});
+
+const databaseName = () => new URL(database.url).pathname.slice(1);
+
+/** Ends every connection to the test database but the admin's, as a restarting server does. */
+async function terminateBackends(): Promise<number> {
+  const result = await admin.query<{ ended: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [databaseName()],
+  );
+  return result.rows.length;
+}
+
+describe('connections ended by the server', () => {
+  it('fail the statements they carried, never the process, and the pool serves again afterwards', async () => {
+    const unhandled: unknown[] = [];
+    const onUncaught = (error: unknown) => unhandled.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      let stop = false;
+      const outcomes = { ok: 0, failed: 0 };
+      // Plain reads, and interactive transactions that hold their connection between statements (the window in
+      // which a lent connection has nothing running).
+      const load = async () => {
+        while (!stop) {
+          const work =
+            Math.random() < 0.5
+              ? database.db.warehouse.findMany()
+              : database.db.$transaction(async (tx) => {
+                  await tx.warehouse.findMany();
+                  await new Promise((r) => setTimeout(r, 5));
+                  return tx.carrier.findMany();
+                });
+          await work.then(
+            () => {
+              outcomes.ok += 1;
+            },
+            () => {
+              outcomes.failed += 1;
+            },
+          );
+        }
+      };
+      const workers = Array.from({ length: 8 }, load);
+      let ended = 0;
+      for (let round = 0; round < 25; round++) {
+        await new Promise((r) => setTimeout(r, 40));
+        ended += await terminateBackends();
+      }
+      stop = true;
+      await Promise.all(workers);
+      expect(ended).toBeGreaterThan(0);
+      expect(outcomes.failed).toBeGreaterThan(0);
+      expect(unhandled).toEqual([]);
+      // The pool replaced what it lost.
+      await expect(database.db.warehouse.count()).resolves.toBeGreaterThan(0);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+});
