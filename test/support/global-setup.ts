@@ -64,14 +64,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // A template database must have no open connections when it is cloned.
   await db.$disconnect();
 
-  const temporal = await startTemporalDevServer({
-    cliPath: cli.path,
-    port: await freePort(),
-    namespace: 'default',
-    // `journey…`: end-to-end tests run real workers there, away from the API tests' workflows in `default`.
-    extraNamespaces: [...DEV_JOURNEY_NAMESPACES, CONNECTION_NAMESPACE],
-    logFile: join(runDir, 'temporal-dev-server.log'),
-  });
+  const temporal = await onAFreePort((port) =>
+    startTemporalDevServer({
+      cliPath: cli.path,
+      port,
+      namespace: 'default',
+      // `journey…`: end-to-end tests run real workers there, away from the API tests' workflows in `default`.
+      extraNamespaces: [...DEV_JOURNEY_NAMESPACES, CONNECTION_NAMESPACE],
+      logFile: join(runDir, 'temporal-dev-server.log'),
+    }),
+  );
   const connection = await Connection.connect({ address: temporal.address });
   await registerSearchAttributes(connection, 'default', (m) => console.log(m));
   for (const namespace of DEV_JOURNEY_NAMESPACES) await registerSearchAttributes(connection, namespace, (m) => console.log(m));
@@ -112,5 +114,21 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * A port the OS called free can be taken before the server binds it: it comes from the range outgoing connections
+ * take their local ports from, and other test runs open many (seen once: "bind: address already in use", and the
+ * whole suite failed to start). Another free port is tried then.
+ */
+async function onAFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      const taken = error instanceof Error && error.message.includes('address already in use');
+      if (!taken || attempt >= attempts) throw error;
+    }
   }
 }
