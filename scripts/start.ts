@@ -19,7 +19,7 @@ import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wirin
 import { startColisWorkers, workerOptionsFromConfig } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
-import { Lifecycle, StartInterrupted } from './lib/lifecycle';
+import { Lifecycle, StartInterrupted, type SupervisedPart } from './lib/lifecycle';
 import { logLine } from './lib/log';
 import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
@@ -112,6 +112,23 @@ async function checkPorts({ config, target }: Plan): Promise<void> {
   }
 }
 
+/**
+ * The embedded PostgreSQL again after a crash. A killed postmaster's backends take a moment to notice and leave its
+ * shared memory, and until they have the new server refuses to start: it is asked again, five times over ~15 s.
+ */
+async function restartedPostgres(options: Parameters<typeof startPostgres>[0]): Promise<SupervisedPart> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const postgres = await startPostgres(options);
+      if (!postgres.ended) throw new Error('PostgreSQL is not embedded');
+      return { stop: postgres.stop, ended: postgres.ended };
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, attempt * 1_000));
+    }
+  }
+}
+
 async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<void> {
   const { config, target, cli } = plan;
   const dir = plan.dataDir;
@@ -121,17 +138,18 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   if (cli) await stopLeftoverDevServer(join(dir, 'temporal', 'temporal.db'));
   await checkPorts(plan);
 
-  const postgres = await startPostgres({
+  const postgresOptions = {
     externalUrl: config.DATABASE_URL,
     dataDir: join(dir, 'postgres'),
     port: config.COLIS_PG_PORT,
     database: 'colis',
     logFile: join(dir, 'logs', 'postgres.log'),
     ownProcessGroup: true,
-  });
-  if (postgres.embedded) {
-    life.started('PostgreSQL', () => postgres.stop());
-    if (postgres.ended) life.watch('PostgreSQL', postgres.ended);
+  };
+  const postgres = await startPostgres(postgresOptions);
+  if (postgres.embedded && postgres.ended) {
+    // Started again on the same cluster after a crash: PostgreSQL recovers from its write-ahead log.
+    life.supervise('PostgreSQL', { stop: postgres.stop, ended: postgres.ended }, () => restartedPostgres(postgresOptions));
     lock.update({ PostgreSQL: `127.0.0.1:${config.COLIS_PG_PORT}` });
   }
   logLine(
@@ -172,7 +190,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   let uiUrl = config.COLIS_TEMPORAL_UI_URL ?? 'https://cloud.temporal.io';
   if (cli) {
     logLine('temporal', describe(cli, 'Temporal CLI'));
-    const devServer = await startTemporalDevServer({
+    const devServerOptions = {
       cliPath: cli.path,
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
@@ -182,9 +200,10 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
       ownProcessGroup: true,
       // Same host name as the Web UI (localhost): the codec session cookie is then same-site and reaches /codec.
       uiCodecEndpoint: `http://localhost:${config.COLIS_API_PORT}/codec`,
-    });
-    life.started('Temporal dev server', () => devServer.stop());
-    life.watch('the Temporal dev server', devServer.ended);
+    };
+    const devServer = await startTemporalDevServer(devServerOptions);
+    // Started again on the same SQLite file after a crash: the workers' and the API's connections reconnect.
+    life.supervise('Temporal dev server', devServer, () => startTemporalDevServer(devServerOptions));
     uiUrl = config.COLIS_TEMPORAL_UI_URL ?? devServer.uiUrl ?? uiUrl;
     lock.update({ Temporal: target.address, 'Temporal UI': uiUrl });
   }

@@ -16,6 +16,15 @@ export class StartInterrupted extends Error {
 /** What a part's stop may answer: it had ended by itself before it was asked to stop. */
 export const ALREADY_ENDED = 'already ended';
 
+/** A server under supervision: its stop, and a promise that settles with why it ended ('stopped' when asked to). */
+export interface SupervisedPart {
+  stop(): Promise<unknown>;
+  ended: Promise<string>;
+}
+
+/** Three restarts within ten minutes: a crash now and then is survived, a crash loop is not hidden. */
+export const RESTART_POLICY = { restarts: 3, windowMs: 10 * 60_000 } as const;
+
 interface Part {
   name: string;
   stop: () => Promise<unknown>;
@@ -43,6 +52,42 @@ export class Lifecycle {
   nowRunning(): void {
     this.checkpoint();
     this.running = true;
+  }
+
+  /**
+   * A server of the instance that can crash (the embedded PostgreSQL, the Temporal dev server): when it ends without
+   * being asked to, it is started again on its own data, as a process manager would, and the orders go on (the
+   * workers and the API reconnect; what failed meanwhile is retried). A server that keeps crashing (`restarts`
+   * within `windowMs`) or cannot start again ends the instance, loudly, as before.
+   */
+  supervise(name: string, first: SupervisedPart, startAgain: () => Promise<SupervisedPart>, policy = RESTART_POLICY): void {
+    let current = first;
+    const restartedAt: number[] = [];
+    this.started(name, () => current.stop());
+    const follow = (part: SupervisedPart) => {
+      void part.ended.then(async (reason) => {
+        if (this.stopping || reason === 'stopped') return;
+        const now = Date.now();
+        while (restartedAt.length > 0 && now - (restartedAt[0] ?? now) > policy.windowMs) restartedAt.shift();
+        if (restartedAt.length >= policy.restarts) {
+          const window = `${Math.round(policy.windowMs / 60_000)} min`;
+          void this.shutdown(`${name} stopped unexpectedly ${policy.restarts + 1} times within ${window}: ${reason}`, 1);
+          return;
+        }
+        restartedAt.push(now);
+        logLine('colis', `${name} stopped unexpectedly: ${reason}; starting it again (${restartedAt.length} of ${policy.restarts})`);
+        try {
+          current = await startAgain();
+        } catch (error) {
+          void this.shutdown(`${name} could not start again: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 1);
+          return;
+        }
+        if (this.stopping) return; // the shutdown stops `current` with the other parts
+        logLine('colis', `${name} is running again`);
+        follow(current);
+      });
+    };
+    follow(first);
   }
 
   /** A part that can end by itself (a crashed server): its end ends the instance, loudly. */

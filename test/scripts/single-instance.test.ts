@@ -11,7 +11,7 @@ import { baseEnv, RunningEntry } from '../support/entry-points';
 
 /**
  * `npm start` as a user meets it, on free ports: one instance per data directory, a part that
- * fails or dies ends the instance loudly, Ctrl-C stops exactly what was started, and leftovers of a
+ * fails to start ends the instance loudly, a server killed while running is started again, Ctrl-C stops exactly what was started, and leftovers of a
  * killed run are stopped only once proved ours. As root, everything runs from a 0700 folder with a
  * 0700 temp folder, where the PostgreSQL OS user cannot go.
  */
@@ -144,16 +144,42 @@ describe('one npm start per data directory', () => {
     expect(isAlive(postgresPid)).toBe(true);
   });
 
-  it('a part that dies while running ends the instance, saying which, and stops the rest', async () => {
+  it('a server killed while running is started again on its data, the instance goes on, and Ctrl-C stops the new one', async () => {
+    const ready = async () => {
+      const answer = await fetch(`http://127.0.0.1:${ports.COLIS_API_PORT}/readyz`, { headers: { connection: 'close' } });
+      return answer.status;
+    };
     process.kill(temporalPid, 'SIGKILL');
-    const { code } = await first.endWithin(90_000);
-    expect(code).toBe(1);
-    expect(first.stdout).toMatch(/the Temporal dev server stopped unexpectedly: the Temporal dev server exited \(SIGKILL\)/);
-    expect(first.stdout).toMatch(/Temporal dev server had already ended/);
+    await first.waitFor(/Temporal dev server is running again/, 120_000);
+    expect(first.stdout).toMatch(
+      /Temporal dev server stopped unexpectedly: the Temporal dev server exited \(SIGKILL\); starting it again \(1 of 3\)/,
+    );
+    const restartedTemporal = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
+    expect(restartedTemporal).not.toBe(temporalPid);
+    expect(isAlive(restartedTemporal)).toBe(true);
+
+    // The postmaster killed: its backends end every connection of the API and the workers with an error.
+    process.kill(postgresPid, 'SIGKILL');
+    await first.waitFor(/PostgreSQL is running again/, 120_000);
+    expect(first.stdout).toMatch(/PostgreSQL stopped unexpectedly: PostgreSQL exited \(SIGKILL\)/);
+    const restartedPostgres = pidIn(join(clusterDirOf(first), 'postmaster.pid'));
+    expect(restartedPostgres).not.toBe(postgresPid);
+    let status = 0;
+    for (let tries = 0; tries < 40 && status !== 200; tries++) {
+      status = await ready().catch(() => 0);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(status).toBe(200);
+    expect(first.child.exitCode).toBeNull();
+
+    first.signalGroup('SIGINT');
+    const { code } = await first.endWithin(60_000);
+    expect(code).toBe(0);
+    expect(first.stdout).toMatch(/stopped Temporal dev server/);
     expect(first.stdout).toMatch(/stopped PostgreSQL/);
-    expect(isAlive(postgresPid)).toBe(false);
+    expect(isAlive(restartedPostgres) || isAlive(restartedTemporal)).toBe(false);
     expect(existsSync(join(dataDir, 'colis.lock'))).toBe(false);
-  });
+  }, 300_000);
 
   it(
     'leftovers of a killed start are stopped once proved ours, and Ctrl-C stops exactly what was started',
