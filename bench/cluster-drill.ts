@@ -1,3 +1,4 @@
+import { INSTANT_CLOCK } from './lib/clocks';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,7 +42,7 @@ const TOPOLOGY = [
 export async function clusterDrill(options: BenchOptions): Promise<boolean> {
   const config = loadConfigOrExit(process.env, 'drill cluster');
   const orders = options.smoke ? 20 : Number(options.args.orders ?? 200);
-  const timeScale = 1e6;
+  const timeScale = INSTANT_CLOCK;
   const dir = mkdtempSync(join(tmpdir(), 'colis-cluster-drill-'));
   // The embedded PostgreSQL clusters run as the `postgres` user when we are root: it must reach this folder.
   chmodSync(dir, 0o755);

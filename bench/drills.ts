@@ -1,3 +1,4 @@
+import { INSTANT_CLOCK } from './lib/clocks';
 import { type Integrity, checkIntegrity, integrityProblems } from './lib/integrity';
 import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders, unstartedOrders, waitForOrders } from './lib/orders';
 import { fmt, printTable, quantile, writeResult } from './lib/report';
@@ -132,7 +133,7 @@ async function whenShareCompleted(
   }
 }
 
-const INSTANT = 1e6;
+const INSTANT = INSTANT_CLOCK;
 
 /** Stops a service of the stack once a tenth of the orders completed, starts it again, and checks nothing was lost or doubled. */
 function restartDrill(

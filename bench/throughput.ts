@@ -1,3 +1,4 @@
+import { INSTANT_CLOCK } from './lib/clocks';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { CEILING_QUEUE, CEILING_SHAPES } from './ceiling/shapes';
 import type { ceilingOrder } from './ceiling/workflows';
@@ -14,7 +15,7 @@ import type { BenchOptions } from './lib/cli';
  * against the ceiling — the same Temporal work with nothing in it — in the same run, alternating.
  */
 
-const TIME_SCALE = 1e6;
+const TIME_SCALE = INSTANT_CLOCK;
 
 export async function throughput(options: BenchOptions): Promise<void> {
   const runs = options.smoke ? 1 : Number(options.args.runs ?? 3);

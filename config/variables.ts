@@ -241,7 +241,7 @@ export const VARIABLES = {
   }),
   COLIS_TIME_SCALE: variable({
     schema: withDefault(timeScale, 1),
-    form: 'a number of business seconds per real second from 1 to 86400, e.g. 1440',
+    form: 'a number of business seconds per real second from 1 to 1000000, e.g. 1440',
     default: '`1440` under `npm start`, else `1`',
     meaning: 'business seconds per real second',
   }),

@@ -34,7 +34,7 @@ describe('a bad configuration value stops start-up before anything starts', () =
     [
       'scripts/start.ts',
       { COLIS_TIME_SCALE: 'fast' },
-      /^npm start: configuration refused: COLIS_TIME_SCALE="fast" is invalid \(not a number\): expected a number of business seconds per real second from 1 to 86400/,
+      /^npm start: configuration refused: COLIS_TIME_SCALE="fast" is invalid \(not a number\): expected a number of business seconds per real second from 1 to 1000000/,
     ],
     ['scripts/start.ts', { COLIS_WORKER_QUEUES: 'orders,warehouse:XXX9' }, /COLIS_WORKER_QUEUES=.*no active warehouse XXX9/],
     [

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEMO_CLOCK, INSTANT_CLOCK } from '../../bench/lib/clocks';
 import { ConfigError, loadConfig } from '../../config';
 import { temporalTarget } from '../../worker/temporal-config';
 import { README_PATH, readmeConfigRows, renderConfigTable, tableRows } from '../../config/readme';
@@ -47,7 +48,7 @@ describe('configuration, parsed once from the environment', () => {
   it('refuses a bad value in one line naming the variable, the value and the accepted form', () => {
     const message = refusal({ COLIS_TIME_SCALE: 'fast' });
     expect(message).toBe(
-      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a number of business seconds per real second from 1 to 86400, e.g. 1440',
+      'COLIS_TIME_SCALE="fast" is invalid (not a number): expected a number of business seconds per real second from 1 to 1000000, e.g. 1440',
     );
     expect(message).not.toContain('\n');
   });
@@ -92,10 +93,10 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_TEMPORAL_UI_URL', 'http://localhost:8233/?x=1', /\(a base URL has no query/],
     ['COLIS_SHIPENGINE_API_URL', 'https://api.shipengine.com?x', /\(a base URL has no query/],
     ['COLIS_API_URL', 'http://127.0.0.1:3000/#', /\(a base URL has no query/],
-    // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above 86400 its
-    // calendar leaves the years PostgreSQL stores within days of running.
+    // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above instant
+    // (1000000, the drills' clock) its calendar leaves the years PostgreSQL stores within hours of running.
     ['COLIS_TIME_SCALE', '0.0000001', /\(must be at least 1 \(real time\)\)/],
-    ['COLIS_TIME_SCALE', '999999999999999', /\(must be at most 86400 \(a business day per real second\)\)/],
+    ['COLIS_TIME_SCALE', '999999999999999', /\(must be at most 1000000 \(instant: a business day in 86 ms, as the drills run\)\)/],
     // Node fires a timer longer than 2^31-1 ms at once: a "very long" timeout would time every call out after 1 ms.
     ['COLIS_WEBHOOK_TIMEOUT_MS', '3000000000', /\(must be at most 2147483647 ms/],
     ['COLIS_SHIPENGINE_TIMEOUT_MS', '99999999999', /\(must be at most 2147483647 ms/],
@@ -120,6 +121,10 @@ describe('configuration, parsed once from the environment', () => {
 
   it('takes a base URL with a path', () => {
     expect(loadConfig({ COLIS_PUBLIC_URL: 'https://example.com/colis/' }).COLIS_PUBLIC_URL).toBe('https://example.com/colis');
+  });
+
+  it('takes the clocks the demo, the drills and the benchmarks run', () => {
+    for (const clock of [DEMO_CLOCK, INSTANT_CLOCK]) expect(loadConfig({ COLIS_TIME_SCALE: String(clock) }).COLIS_TIME_SCALE).toBe(clock);
   });
 
   it('takes the longest timeout a Node timer keeps', () => {
