@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { INSTANT_CLOCK } from './lib/clocks';
 import { type Integrity, checkIntegrity, integrityProblems } from './lib/integrity';
 import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders, unstartedOrders, waitForOrders } from './lib/orders';
@@ -20,7 +21,9 @@ interface DrillSpec {
   /** Break something once orders are in flight; returns what it did, for the report. */
   disrupt?: (stack: Stack, progress: () => Promise<OrderCounts>) => Promise<Record<string, number | string>>;
   /** Replaces the default intake (post everything, closed loop). */
-  intake?: (stack: Stack) => Promise<{ orderIds: string[]; figures: Record<string, number | string>; refused: number }>;
+  intake?: (
+    stack: Stack,
+  ) => Promise<{ orderIds: string[]; figures: Record<string, number | string>; refused: number; problems?: string[] }>;
   drainTimeoutMs: number;
 }
 
@@ -30,6 +33,7 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
     let orderIds: string[];
     let refused: number;
     let intakeFigures: Record<string, number | string> = {};
+    let intakeProblems: string[] = [];
     const disruption = { ran: false, figures: {} as Record<string, number | string> };
     let disrupting: Promise<void> = Promise.resolve();
     const progress = () => waitForOrders(stack, orderIdsSoFar, 0).then((r) => r.counts);
@@ -39,6 +43,7 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
       orderIds = intake.orderIds;
       refused = intake.refused;
       intakeFigures = intake.figures;
+      intakeProblems = intake.problems ?? [];
     } else {
       const posted = await postOrders(stack.apiUrl, spec.shape ?? 'single', spec.orders, 16);
       orderIds = posted.flatMap((p) => (p.orderId ? [p.orderId] : []));
@@ -65,6 +70,7 @@ async function runDrill(spec: DrillSpec, options: BenchOptions): Promise<boolean
     const integrity = await checkIntegrity(stack, orderIds);
     const problems = integrityProblems(integrity);
     if (refused > 0) problems.push(`${refused} orders refused at intake`);
+    problems.push(...intakeProblems);
     if (spec.disrupt && !disruption.ran) problems.push('the disruption did not happen');
     const seconds = (performance.now() - started) / 1000;
     const starts = await stack.db.orderIntake.aggregate({ _min: { receivedAt: true }, _max: { startedAt: true } });
@@ -197,6 +203,39 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
   postgresRestart: (options) =>
     restartDrill('postgresRestart', 'PostgreSQL', 'PostgreSQL down s', (stack) => stack.restartPostgres(5_000), options),
 
+  /** The postmaster killed -9: every backend ends its connection at once, no shutdown checkpoint; recovery from WAL. */
+  postgresKill9: (options) =>
+    restartDrill('postgresKill9', 'PostgreSQL (kill -9)', 'PostgreSQL down s', (stack) => stack.restartPostgres(3_000, true), options),
+
+  /** The dev server killed -9 mid-write (SQLite in WAL mode). */
+  temporalKill9: (options) =>
+    restartDrill(
+      'temporalKill9',
+      'Temporal dev server (kill -9)',
+      'Temporal down s',
+      (stack) => stack.restartTemporal(3_000, true),
+      options,
+    ),
+
+  /**
+   * The API killed -9 while orders arrive: the order source retries each unanswered order with its Idempotency-Key
+   * (as a shop's client does), the API comes back, and every order exists once and completes; the carriers' tracking
+   * pushes of the outage are delivered again.
+   */
+  async apiKill9(options) {
+    const orders = options.smoke ? 24 : Number(options.args.orders ?? 200);
+    return runDrill(
+      {
+        name: 'apiKill9',
+        orders,
+        stack: { timeScale: INSTANT },
+        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+        intake: (stack) => intakeThroughAnApiKill(stack, orders),
+      },
+      options,
+    );
+  },
+
   async carrierFaults(options) {
     const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);
     const fault = { errorRate: 0.3, timeoutRate: 0.05, timeoutMs: 5_000 };
@@ -259,5 +298,71 @@ async function openLoopBurst(stack: Stack, count: number, windowMs: number) {
       'intake max ms': fmt(Math.max(...ms)),
       'workflow starts still queued after the last answer': queuedStarts,
     },
+  };
+}
+
+/**
+ * Posts `count` orders, each under its own Idempotency-Key and asked again with it until answered (status 0, 5xx:
+ * the connection died or the API could not say; 200 then names the order recorded before the kill), 8 at a time; once a third are accepted the API is killed -9 and
+ * started again 1.5 s later. The same key must give the same order: the order ids answered are counted distinct.
+ */
+async function intakeThroughAnApiKill(stack: Stack, count: number) {
+  const accepted = new Map<number, string>();
+  let asks = 0;
+  let refused = 0;
+  let killed: Promise<Record<string, number | string>> | undefined;
+  const killAndRestart = async () => {
+    const pid = stack.api?.pid ?? -1;
+    await stack.api?.kill9();
+    process.stdout.write(`  kill -9 API ${pid} with ${accepted.size}/${count} orders accepted\n`);
+    await sleep(1_500);
+    const api = await stack.startApi();
+    process.stdout.write(`  API restarted as ${api.pid}\n`);
+    return { 'accepted when killed': accepted.size, 'killed API pid': pid, 'restarted API pid': api.pid };
+  };
+  // Answers other than 202 and 4xx, by status (0: no answer), printed every 5 s while any come.
+  const answers = new Map<number, number>();
+  const watch = setInterval(() => {
+    if (answers.size > 0)
+      process.stdout.write(`  asked again after: ${[...answers].map(([s, n]) => `${n} × ${s || 'no answer'}`).join(', ')}\n`);
+  }, 5_000);
+  let next = 0;
+  const source = async () => {
+    while (next < count) {
+      const n = next++;
+      const key = randomUUID();
+      for (;;) {
+        asks += 1;
+        const answer = await postOrder(stack.apiUrl, orderRequest('single', n), key);
+        // 202: recorded now; 200: recorded before under this key (the answer the kill cut off), the same order.
+        if ((answer.status === 202 || answer.status === 200) && answer.orderId) {
+          accepted.set(n, answer.orderId);
+          if (!killed && accepted.size >= count / 3) killed = killAndRestart();
+          break;
+        }
+        if (answer.status >= 400 && answer.status < 500) {
+          refused += 1;
+          break;
+        }
+        answers.set(answer.status, (answers.get(answer.status) ?? 0) + 1);
+        await sleep(200);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, source)).finally(() => clearInterval(watch));
+  const figures = (await killed) ?? {};
+  const orderIds = [...accepted.values()];
+  // The intake's outbox: one row per order accepted (the order's own row is written later, by its workflow).
+  const inDatabase = await stack.db.orderIntake.count();
+  const distinct = new Set(orderIds).size;
+  const problems = [
+    ...(distinct !== orderIds.length ? [`${orderIds.length - distinct} orders answered with another order's id`] : []),
+    ...(inDatabase !== distinct ? [`${inDatabase} orders in the intake outbox for ${distinct} answered: an order doubled`] : []),
+  ];
+  return {
+    orderIds,
+    refused,
+    problems,
+    figures: { ...figures, 'asks (with retries)': asks, 'orders answered': distinct, 'orders in the intake outbox': inDatabase },
   };
 }

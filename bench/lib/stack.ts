@@ -81,6 +81,8 @@ export interface Stack {
   api: NodeProcess | undefined;
   simulatorStateFile: string;
   startWorker(): Promise<NodeProcess>;
+  /** Starts the API again (after a drill killed it), on the same port. */
+  startApi(): Promise<NodeProcess>;
   /**
    * Start another Node process with the stack's environment (e.g. the ceiling worker); `root` is the
    * checkout it runs from (another commit's, for old-versus-new runs), this one by default.
@@ -93,8 +95,9 @@ export interface Stack {
     args: string[],
     options: { cwd: string; env: Record<string, string>; ready: RegExp },
   ): Promise<NodeProcess>;
-  restartTemporal(downMs: number): Promise<void>;
-  restartPostgres(downMs: number): Promise<void>;
+  /** Stops the server (gently, or with kill -9 when `kill`), waits `downMs`, and starts it again on its data. */
+  restartTemporal(downMs: number, kill?: boolean): Promise<void>;
+  restartPostgres(downMs: number, kill?: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +127,21 @@ interface StackServers {
   temporal: RunningDevServer;
   startPostgres(): Promise<{ pg: RunningPostgres; pid: number }>;
   startTemporal(): Promise<RunningDevServer>;
+}
+
+/**
+ * A killed postmaster's backends take a moment to notice and leave its shared memory; until they have, a new server
+ * on the same cluster refuses to start. Asked again, five times over ~15 s.
+ */
+async function startAgain<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await sleep(attempt * 1_000);
+    }
+  }
 }
 
 /** The stack's PostgreSQL, in its folder on its port (the same again when a drill restarts it). */
@@ -251,6 +269,7 @@ interface StackParts {
   spawnNode: Stack['spawnNode'];
   spawnProgram: Stack['spawnProgram'];
   spawnWorker(): Promise<NodeProcess>;
+  spawnApi(): Promise<NodeProcess>;
 }
 
 /** The stack's handle: its processes, the drills' restarts, and the stop that ends everything it started. */
@@ -272,6 +291,10 @@ function assembleStack(parts: StackParts): Stack {
       stack.worker = await parts.spawnWorker();
       return stack.worker;
     },
+    async startApi() {
+      stack.api = await parts.spawnApi();
+      return stack.api;
+    },
     async spawnNode(...args) {
       const p = await parts.spawnNode(...args);
       extra.push(p);
@@ -282,18 +305,24 @@ function assembleStack(parts: StackParts): Stack {
       extra.push(p);
       return p;
     },
-    async restartTemporal(downMs) {
-      await servers.temporal.stop();
+    async restartTemporal(downMs, kill = false) {
+      if (kill) {
+        servers.temporal.process.kill('SIGKILL');
+        await servers.temporal.ended;
+      } else await servers.temporal.stop();
       live.delete(servers.temporal.process);
       await sleep(downMs);
       servers.temporal = await servers.startTemporal();
       live.add(servers.temporal.process);
     },
-    async restartPostgres(downMs) {
-      await servers.postgres.stop();
+    async restartPostgres(downMs, kill = false) {
+      if (kill) {
+        process.kill(servers.pgPid, 'SIGKILL');
+        await servers.postgres.ended;
+      } else await servers.postgres.stop();
       pgPids.delete(servers.pgPid);
       await sleep(downMs);
-      ({ pg: servers.postgres, pid: servers.pgPid } = await servers.startPostgres());
+      ({ pg: servers.postgres, pid: servers.pgPid } = await startAgain(servers.startPostgres));
     },
     async stop() {
       const procs = [stack.api, stack.worker, ...extra].filter((p): p is NodeProcess => p !== undefined);
@@ -375,6 +404,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
     );
 
+  const spawnApi = () =>
+    spawnNode(
+      'api',
+      'api/main.ts',
+      { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1', ...(options.apiEnv ?? {}) },
+      options.apiCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.apiCpuProfDir}`] : [],
+    );
+
   const stack = assembleStack({
     dir,
     keepDir: config.COLIS_BENCH_KEEP,
@@ -387,19 +424,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     spawnNode,
     spawnProgram,
     spawnWorker,
+    spawnApi,
   });
   const services = options.services ?? 'all';
-  const [api, worker] = await Promise.all([
-    services === 'none'
-      ? undefined
-      : spawnNode(
-          'api',
-          'api/main.ts',
-          { COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1', ...(options.apiEnv ?? {}) },
-          options.apiCpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.apiCpuProfDir}`] : [],
-        ),
-    services === 'all' ? spawnWorker() : undefined,
-  ]);
+  const [api, worker] = await Promise.all([services === 'none' ? undefined : spawnApi(), services === 'all' ? spawnWorker() : undefined]);
   stack.api = api;
   stack.worker = worker;
   return stack;
