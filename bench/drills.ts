@@ -253,15 +253,23 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
   async burst(options) {
     const orders = options.smoke ? 40 : Number(options.args.orders ?? 2000);
     const windowMs = options.smoke ? 4_000 : 10_000;
-    // Starts are metered at about what this machine journeys per second with tracking running
-    // (~1 order/s, measured in this drill), so the backlog waits in PostgreSQL; `--start-rate=0`
-    // lets all 2,000 into Temporal at once (measured: the sticky cache overflows, see RESULTS.md).
-    const startRate = Number(options.args['start-rate'] ?? 1);
+    // As deployed by default: the adaptive start limit alone (COLIS_INTAKE_ADAPTIVE_STARTS) holds the backlog in
+    // PostgreSQL and lets orders in at the rate the workers finish them. `--start-rate=N` adds the fixed metering
+    // measured before it existed (~1 order/s here); `--adaptive=false` without a rate lets all of them into Temporal at
+    // once (measured: the sticky cache overflows, see RESULTS.md).
+    const startRate = Number(options.args['start-rate'] ?? 0);
+    const adaptive = options.args.adaptive !== 'false';
     return runDrill(
       {
         name: 'burst',
         orders,
-        stack: { timeScale: INSTANT, ...(startRate > 0 ? { apiEnv: { COLIS_INTAKE_MAX_STARTS_PER_SECOND: String(startRate) } } : {}) },
+        stack: {
+          timeScale: INSTANT,
+          apiEnv: {
+            COLIS_INTAKE_ADAPTIVE_STARTS: String(adaptive),
+            ...(startRate > 0 ? { COLIS_INTAKE_MAX_STARTS_PER_SECOND: String(startRate) } : {}),
+          },
+        },
         drainTimeoutMs: options.smoke ? 60_000 : Number(options.args['drain-min'] ?? 50) * 60_000,
         intake: (stack) => openLoopBurst(stack, orders, windowMs),
       },
