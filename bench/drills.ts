@@ -141,6 +141,10 @@ async function whenShareCompleted(
 
 const INSTANT = INSTANT_CLOCK;
 
+/** How long a restart drill keeps its server down: `--down-s=N`, else the drill's own pause. */
+const downMs = (options: BenchOptions, fallbackMs: number) =>
+  options.args['down-s'] === undefined ? fallbackMs : Number(options.args['down-s']) * 1_000;
+
 /** Stops a service of the stack once a tenth of the orders completed, starts it again, and checks nothing was lost or doubled. */
 function restartDrill(
   name: string,
@@ -198,14 +202,26 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
   },
 
   temporalRestart: (options) =>
-    restartDrill('temporalRestart', 'Temporal dev server', 'Temporal down s', (stack) => stack.restartTemporal(3_000), options),
+    restartDrill(
+      'temporalRestart',
+      'Temporal dev server',
+      'Temporal down s',
+      (stack) => stack.restartTemporal(downMs(options, 3_000)),
+      options,
+    ),
 
   postgresRestart: (options) =>
-    restartDrill('postgresRestart', 'PostgreSQL', 'PostgreSQL down s', (stack) => stack.restartPostgres(5_000), options),
+    restartDrill('postgresRestart', 'PostgreSQL', 'PostgreSQL down s', (stack) => stack.restartPostgres(downMs(options, 5_000)), options),
 
   /** The postmaster killed -9: every backend ends its connection at once, no shutdown checkpoint; recovery from WAL. */
   postgresKill9: (options) =>
-    restartDrill('postgresKill9', 'PostgreSQL (kill -9)', 'PostgreSQL down s', (stack) => stack.restartPostgres(3_000, true), options),
+    restartDrill(
+      'postgresKill9',
+      'PostgreSQL (kill -9)',
+      'PostgreSQL down s',
+      (stack) => stack.restartPostgres(downMs(options, 3_000), true),
+      options,
+    ),
 
   /** The dev server killed -9 mid-write (SQLite in WAL mode). */
   temporalKill9: (options) =>
@@ -213,7 +229,7 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
       'temporalKill9',
       'Temporal dev server (kill -9)',
       'Temporal down s',
-      (stack) => stack.restartTemporal(3_000, true),
+      (stack) => stack.restartTemporal(downMs(options, 3_000), true),
       options,
     ),
 
