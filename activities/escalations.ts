@@ -80,10 +80,17 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
 
     /**
      * Tells people. Always a structured log line; plus a POST to the configured webhook, recorded
-     * in Notification so a retry after a successful delivery does not page anyone twice.
+     * in Notification so a retry after a successful delivery does not page anyone twice. Only an escalation that is
+     * recorded and still open pages: every journey records its escalation before it pages, so anything else is an
+     * alert started by hand with a made-up id (the Temporal CLI), or one ops answered before its page left.
      */
     notifyEscalation(input: { escalationId: string; dedupeKey: string; summary: string }): Promise<{ delivered: boolean }> {
       return asActivity(async () => {
+        const escalation = await db.escalation.findUnique({ where: { id: input.escalationId }, select: { status: true } });
+        if (escalation?.status !== 'open') {
+          log.info('escalation not paged', { escalationId: input.escalationId, why: escalation ? 'already answered' : 'not recorded' });
+          return { delivered: false };
+        }
         log.warn('escalation', { escalationId: input.escalationId, summary: input.summary });
         if (!notify.webhookUrl) return { delivered: false };
         const payload = { escalationId: input.escalationId, summary: input.summary };

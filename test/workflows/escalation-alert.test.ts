@@ -99,6 +99,14 @@ describe('the alert of an escalation the API opened', () => {
     if (RECORD_HISTORIES) await writeHistory(journey.env.client, alert.workflowId, 'escalation-alert-answered.alert');
   });
 
+  it('started by hand for an escalation nobody recorded, pages no one', async () => {
+    const escalationId = ids.escalationId(`made-up-${Date.now()}`);
+    const alert = await startAlert(escalationId, 'high');
+    expect(await alert.result()).toBe('answered');
+    expect(pagesOf(escalationId)).toEqual([]);
+    expect(await journey.database.db.notification.count({ where: { escalationId } })).toBe(0);
+  });
+
   it('started by hand with a malformed input, fails at once naming the field', async () => {
     const alert = await journey.env.client.workflow.start(ESCALATION_ALERT_WORKFLOW_TYPE, {
       workflowId: `escalation-alert-by-hand-${Date.now()}`,
