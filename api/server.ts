@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
+import { databaseReady } from '../activities/db-ready';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
 import { buildAddressValidator } from '../carriers/wiring';
@@ -47,6 +48,8 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       dataConverter: colisDataConverter(apiConfig.payloadSealing),
     });
   }
+  // Its own database only: a client handed in is the caller's to have checked.
+  if (!options.db) await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));
   const app = await buildApp({ db, temporalClient, config: apiConfig, addressValidator: buildAddressValidator(config) });
   // Plugins load first: a bug there keeps its stack; only the bind below is the environment's doing.
   await app.ready();

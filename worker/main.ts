@@ -2,6 +2,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { WorkerLogger } from './logger';
 import { Client } from '@temporalio/client';
 import { closeAllDbs, getDb } from '../activities/db';
+import { databaseReady } from '../activities/db-ready';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
 import { requireDatabaseUrl } from '../config';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   const connection = await startupStep(`cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS)`, () =>
     NativeConnection.connect(connectionOptions(target)),
   );
+  await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);
   const dataConverter = colisDataConverter(payloadSealing(config));
