@@ -84,7 +84,7 @@ function readable<T>(config: TemporalSettings, step: () => T): T {
   try {
     return step();
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = fileErrorReason(error);
     if (config.TEMPORAL_PROFILE && why.includes(config.TEMPORAL_PROFILE)) refuse('TEMPORAL_PROFILE', config.TEMPORAL_PROFILE, why);
     const code = (error as NodeJS.ErrnoException).code;
     const path = (error as NodeJS.ErrnoException).path;
@@ -94,6 +94,19 @@ function readable<T>(config: TemporalSettings, step: () => T): T {
     }
     refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE ?? '~/.config/temporalio/temporal.toml', why);
   }
+}
+
+/**
+ * Why a profile file could not be read, without its text: the TOML parser quotes the lines around a syntax error, and
+ * the line at fault may be `api_key = …` or an inline `client_key_data`, which would then be printed on stderr and
+ * kept by whatever collects it. Its reason and position are enough to find it.
+ */
+function fileErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const { line, column } = error as { line?: unknown; column?: unknown };
+  if (typeof line !== 'number') return message;
+  const reason = message.split('\n')[0] ?? message;
+  return `${reason} at line ${line}${typeof column === 'number' ? `, column ${column}` : ''} (the file's text is not repeated)`;
 }
 
 function refuse(variable: (typeof TEMPORAL_VARIABLES)[number], value: string | undefined, why: string): never {

@@ -79,6 +79,22 @@ describe('Temporal connection settings', () => {
     expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: profileFile })).toThrow(ConfigError);
   });
 
+  it('a profile file that is not TOML is refused by its reason and position, never quoting its text (an API key on the line at fault)', () => {
+    for (const line of ['api_key = sk-live-0123456789abcdef', 'api_key = "sk-live-0123456789abcdef']) {
+      const broken = file('broken.toml', `[profile.default]\naddress = "h:1"\n${line}\n`);
+      let refusal = '';
+      try {
+        temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: broken });
+      } catch (error) {
+        refusal = error instanceof Error ? error.message : String(error);
+      }
+      expect(refusal).toMatch(
+        /^TEMPORAL_CONFIG_FILE=".*broken\.toml" is invalid \(Invalid TOML document: .* at line 3, column \d+ \(the file's text is not repeated\)\)/,
+      );
+      expect(refusal).not.toContain('sk-live');
+    }
+  });
+
   it('a profile from TEMPORAL_CONFIG_FILE, chosen by TEMPORAL_PROFILE, with environment variables overriding its fields', () => {
     const config = file(
       'temporal.toml',
