@@ -5,7 +5,7 @@ import { databaseReady } from '../activities/db-ready';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
 import { buildAddressValidator } from '../carriers/wiring';
-import { connectionOptions, describeTarget, temporalTarget } from '../worker/temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from '../worker/temporal-config';
 import { startupStep } from '../config/process';
 import { buildApp } from './app';
 import { apiConfigFrom, type ApiConfig } from './config';
@@ -47,6 +47,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       namespace: target.namespace,
       dataConverter: colisDataConverter(apiConfig.payloadSealing),
     });
+    await namespaceExists(temporalClient.workflowService, target);
   }
   // Its own database only: a client handed in is the caller's to have checked.
   if (!options.db) await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));

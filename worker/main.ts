@@ -8,7 +8,7 @@ import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notificat
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
-import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from './temporal-config';
 import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
 import { missingWorkerSettings } from './node-flags';
 import { startColisWorkers, workerOptionsFromConfig } from './wiring';
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const connection = await startupStep(`cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS)`, () =>
     NativeConnection.connect(connectionOptions(target)),
   );
+  await namespaceExists(connection.workflowService, target);
   await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import type { TLSConfig } from '@temporalio/client';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { type Config, ConfigError, VARIABLES } from '../config';
+import { startupStep } from '../config/process';
 
 /**
  * Where Temporal is and how to reach it, by Temporal's own environment-configuration conventions
@@ -143,4 +144,19 @@ export function describeTarget(target: TemporalTarget): string {
 
 function tlsKind(tls: TLSConfig): string {
   return `${tls.clientCertPair ? 'mTLS' : 'TLS'}${tls.serverRootCACertificate ? ', custom CA' : ''}${tls.serverNameOverride ? `, server name ${tls.serverNameOverride}` : ''}`;
+}
+
+/** What both a client's and a native (worker) connection offer to ask the server about a namespace. */
+interface NamespaceLookup {
+  describeNamespace(request: { namespace: string }): Promise<unknown>;
+}
+
+/**
+ * The namespace TEMPORAL_NAMESPACE (or the profile) names exists: connecting does not ask, so a misspelt one let the API
+ * answer ready and accept orders whose workflows could never start, and a worker end with the SDK's gRPC status dump.
+ */
+export function namespaceExists(service: NamespaceLookup, target: TemporalTarget): Promise<unknown> {
+  return startupStep(`cannot use namespace ${target.namespace} at ${target.address} (TEMPORAL_NAMESPACE)`, () =>
+    service.describeNamespace({ namespace: target.namespace }),
+  );
 }

@@ -145,6 +145,31 @@ describe('a service the configuration names that does not answer', () => {
   });
 });
 
+describe('a TEMPORAL_NAMESPACE the Temporal server does not have', () => {
+  it.each([
+    ['api/main.ts', 'colis api'],
+    ['worker/main.ts', 'colis worker'],
+  ])('%s ends with one line naming TEMPORAL_NAMESPACE (the API answered ready, its orders never started)', async (entry, program) => {
+    const address = inject('temporalDevAddress');
+    const result = await runEntry(
+      entry,
+      baseEnv({
+        COLIS_DATA_DIR: dataDir,
+        DATABASE_URL: 'postgresql://u:p@127.0.0.1:1/x',
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: 'colis-no-such-namespace',
+        COLIS_API_PORT: '0',
+        COLIS_WORKER_QUEUES: 'notify',
+      }),
+      90_000,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${program}: cannot use namespace colis-no-such-namespace at ${address} (TEMPORAL_NAMESPACE): ${program === 'colis api' ? '5 NOT_FOUND: ' : ''}Namespace colis-no-such-namespace is not found.`,
+    ]);
+  });
+});
+
 describe('a DATABASE_URL where no PostgreSQL answers', () => {
   it('stops npm start with one line naming DATABASE_URL, never its password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-no-database-'));
