@@ -283,6 +283,19 @@ describe('fields the API does not know, and fields given twice', () => {
   });
 });
 
+describe("a shop's settings", () => {
+  it('a configured shop with no row yet reads its defaults, as PATCH would store them; another shop and an unknown one are 404', async () => {
+    expect(await h.db.shop.findUnique({ where: { id: KEYS.intakeB.name } })).toBeNull();
+    const own = await h.as(KEYS.intakeB, { method: 'GET', url: `/shops/${KEYS.intakeB.name}` });
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json()).toEqual({ id: KEYS.intakeB.name, displayName: KEYS.intakeB.name, returnWindowDays: 30 });
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/shops/${KEYS.intakeB.name}` })).json()).toEqual(own.json());
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: `/shops/${KEYS.intakeB.name}` }), 404, 'not_found');
+    expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/shops/no-such-shop' }), 404, 'not_found');
+    expect(await h.db.shop.findUnique({ where: { id: KEYS.intakeB.name } })).toBeNull();
+  });
+});
+
 describe('URLs and headers', () => {
   it('refuses control characters in a query string or a path, naming them; never decodes invalid UTF-8 into text', async () => {
     for (const query of ['warehouseCode=PAR%001', 'warehouseCode=PAR%0A', 'warehouseCode=%09', 'warehouse%00Code=1']) {
