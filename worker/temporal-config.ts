@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import type { TLSConfig } from '@temporalio/client';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { type Config, ConfigError, VARIABLES } from '../config';
-import { startupStep } from '../config/process';
+import { firstLine, StartupFailure } from '../config/process';
 
 /**
  * Where Temporal is and how to reach it, by Temporal's own environment-configuration conventions
@@ -151,12 +151,23 @@ interface NamespaceLookup {
   describeNamespace(request: { namespace: string }): Promise<unknown>;
 }
 
+/** gRPC's NOT_FOUND, as both connections report it. */
+const GRPC_NOT_FOUND = 5;
+
 /**
  * The namespace TEMPORAL_NAMESPACE (or the profile) names exists: connecting does not ask, so a misspelt one let the API
  * answer ready and accept orders whose workflows could never start, and a worker end with the SDK's gRPC status dump.
+ * Any other failure of the question is the address's: what answers there is no Temporal frontend (an HTTP server).
  */
-export function namespaceExists(service: NamespaceLookup, target: TemporalTarget): Promise<unknown> {
-  return startupStep(`cannot use namespace ${target.namespace} at ${target.address} (TEMPORAL_NAMESPACE)`, () =>
-    service.describeNamespace({ namespace: target.namespace }),
-  );
+export async function namespaceExists(service: NamespaceLookup, target: TemporalTarget): Promise<void> {
+  try {
+    await service.describeNamespace({ namespace: target.namespace });
+  } catch (error) {
+    const notFound = (error as { code?: unknown }).code === GRPC_NOT_FOUND;
+    throw new StartupFailure(
+      notFound
+        ? `cannot use namespace ${target.namespace} at ${target.address} (TEMPORAL_NAMESPACE): ${firstLine(error)}`
+        : `cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS): ${firstLine(error)}`,
+    );
+  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
-import { connectionOptions, describeTarget, temporalTarget } from '../../worker/temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from '../../worker/temporal-config';
 
 /** Temporal's environment-configuration conventions, as the API, the workers and the scripts read them. */
 describe('Temporal connection settings', () => {
@@ -93,6 +93,23 @@ describe('Temporal connection settings', () => {
       );
       expect(refusal).not.toContain('sk-live');
     }
+  });
+
+  it('at start, a namespace the server does not have names TEMPORAL_NAMESPACE; any other refusal of the question names the address', async () => {
+    const target = temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'orders-prod' });
+    const refusing = (code: number, message: string) => ({
+      describeNamespace: async () => {
+        throw Object.assign(new Error(message), { code });
+      },
+    });
+    await expect(namespaceExists({ describeNamespace: async () => ({}) }, target)).resolves.toBeUndefined();
+    await expect(namespaceExists(refusing(5, '5 NOT_FOUND: Namespace orders-prod is not found.'), target)).rejects.toThrow(
+      'cannot use namespace orders-prod at temporal.internal:7233 (TEMPORAL_NAMESPACE): 5 NOT_FOUND: Namespace orders-prod is not found.',
+    );
+    // An HTTP server, not a Temporal frontend, at the address: not the namespace's fault.
+    await expect(namespaceExists(refusing(12, '12 UNIMPLEMENTED: Received HTTP status code 404'), target)).rejects.toThrow(
+      'cannot reach Temporal at temporal.internal:7233 namespace orders-prod (plaintext) (TEMPORAL_ADDRESS): 12 UNIMPLEMENTED: Received HTTP status code 404',
+    );
   });
 
   it('a profile from TEMPORAL_CONFIG_FILE, chosen by TEMPORAL_PROFILE, with environment variables overriding its fields', () => {
