@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { TLSConfig } from '@temporalio/client';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { type Config, ConfigError, VARIABLES } from '../config';
+import { pem } from '../config/forms';
 import { firstLine, StartupFailure } from '../config/process';
 
 /**
@@ -77,7 +78,26 @@ function loadProfile(config: TemporalSettings, home: string): ClientConfigProfil
   if (config.TEMPORAL_CONFIG_FILE && !existsSync(config.TEMPORAL_CONFIG_FILE)) {
     refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE, 'cannot be read: ENOENT');
   }
+  for (const name of TLS_FILE_VARIABLES) tlsFileReadable(name, config[name]);
   return readable(config, () => loadClientConfigProfile({ overrideEnvVars: env }));
+}
+
+const TLS_FILE_VARIABLES = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'] as const;
+
+/**
+ * A TLS file a variable names is a PEM document, as its `_DATA` twin must be: read by envconfig, a directory's EISDIR
+ * carries no path and was blamed on TEMPORAL_CONFIG_FILE, and a file of something else (a JSON, a DER certificate) only
+ * failed the first connection, as "cannot reach Temporal at TEMPORAL_ADDRESS" with the TLS library's words.
+ */
+function tlsFileReadable(variable: (typeof TLS_FILE_VARIABLES)[number], path: string | undefined): void {
+  if (path === undefined) return;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    refuse(variable, path, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? firstLine(error)}`);
+  }
+  if (!pem.safeParse(text).success) refuse(variable, path, 'not a PEM document');
 }
 
 /** Runs a step that reads files; what it cannot read becomes a ConfigError naming the variable. */

@@ -20,6 +20,7 @@ describe('Temporal connection settings', () => {
     return temporalTarget(loadConfig(variables), defaultAddress, home ?? dir);
   };
   const HOME = dir;
+  const PEM = (label: string, body = 'MIIB') => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 
   it('nothing set: the embedded dev server, namespace default, plaintext', () => {
     const target = temporalTargetFromEnv({ HOME }, '127.0.0.1:7299');
@@ -45,9 +46,9 @@ describe('Temporal connection settings', () => {
   });
 
   it('mTLS files, CA and server name are read from the TEMPORAL_TLS_* variables', () => {
-    const crt = file('c.pem', 'CERT');
-    const key = file('c.key', 'KEY');
-    const ca = file('ca.pem', 'CA');
+    const crt = file('c.pem', PEM('CERTIFICATE'));
+    const key = file('c.key', PEM('PRIVATE KEY'));
+    const ca = file('ca.pem', PEM('CERTIFICATE', 'CA'));
     const target = temporalTargetFromEnv({
       HOME,
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
@@ -60,9 +61,9 @@ describe('Temporal connection settings', () => {
     if (typeof tls !== 'object') throw new Error(`expected a TLS configuration, got ${String(tls)}`);
     const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString();
     expect([text(tls.clientCertPair?.crt), text(tls.clientCertPair?.key), text(tls.serverRootCACertificate)]).toEqual([
-      'CERT',
-      'KEY',
-      'CA',
+      PEM('CERTIFICATE'),
+      PEM('PRIVATE KEY'),
+      PEM('CERTIFICATE', 'CA'),
     ]);
     expect(tls.serverNameOverride).toBe('frontend');
     expect(describeTarget(target)).toContain('mTLS, custom CA, server name frontend');
@@ -110,6 +111,18 @@ describe('Temporal connection settings', () => {
     await expect(namespaceExists(refusing(12, '12 UNIMPLEMENTED: Received HTTP status code 404'), target)).rejects.toThrow(
       'cannot reach Temporal at temporal.internal:7233 namespace orders-prod (plaintext) (TEMPORAL_ADDRESS): 12 UNIMPLEMENTED: Received HTTP status code 404',
     );
+  });
+
+  it('a TLS file variable naming a directory, or a file that is not PEM, is refused naming that variable', () => {
+    const folder = join(dir, 'certs');
+    mkdirSync(folder, { recursive: true });
+    const key = file('k.pem', PEM('PRIVATE KEY'));
+    expect(() =>
+      temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_CLIENT_CERT_PATH: folder, TEMPORAL_TLS_CLIENT_KEY_PATH: key }),
+    ).toThrow(/^TEMPORAL_TLS_CLIENT_CERT_PATH=".*certs" is invalid \(cannot be read: EISDIR\): expected the path of a PEM certificate/);
+    expect(() =>
+      temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('ca.json', '{"ca":1}') }),
+    ).toThrow(/^TEMPORAL_TLS_SERVER_CA_CERT_PATH=".*ca\.json" is invalid \(not a PEM document\)/);
   });
 
   it('a profile from TEMPORAL_CONFIG_FILE, chosen by TEMPORAL_PROFILE, with environment variables overriding its fields', () => {
