@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { rotateSecret } from '../../api/routes/webhooks';
@@ -213,6 +214,25 @@ describe('bodies that are not UTF-8', () => {
       const response = await intake(utf8, { 'content-type': contentType });
       expect(response.statusCode, response.body).toBe(202);
     }
+  });
+
+  it('refuses a body with a Content-Encoding (never decompressed) with a 415 naming the header; identity is no coding', async () => {
+    const before = await h.db.orderIntake.count();
+    const plain = JSON.stringify(orderRequest());
+    // A gzipped document was a 400 "byte 1 is not UTF-8"; a plain one labelled gzip was read as if it were not.
+    for (const [payload, coding] of [
+      [gzipSync(plain), 'gzip'],
+      [plain, 'gzip'],
+      [plain, 'br'],
+      [plain, 'identity, gzip'],
+    ] as const) {
+      const error = expectErrorShape(await intake(payload, { 'content-encoding': coding }), 415, 'unsupported_media_type');
+      expect(error.details, coding).toEqual([
+        { path: 'headers.content-encoding', message: expect.stringContaining('send the body uncompressed') },
+      ]);
+    }
+    expect(await h.db.orderIntake.count()).toBe(before);
+    expect((await intake(plain, { 'content-encoding': 'identity' })).statusCode).toBe(202);
   });
 
   it('refuses a carrier webhook whose bytes are not UTF-8, before anything is read from it', async () => {
