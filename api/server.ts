@@ -1,10 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { getDb, type Db } from '../activities/db';
+import { databaseReady } from '../activities/db-ready';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
 import { buildAddressValidator } from '../carriers/wiring';
-import { connectionOptions, describeTarget, temporalTarget } from '../worker/temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from '../worker/temporal-config';
 import { startupStep } from '../config/process';
 import { buildApp } from './app';
 import { apiConfigFrom, type ApiConfig } from './config';
@@ -46,7 +47,10 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       namespace: target.namespace,
       dataConverter: colisDataConverter(apiConfig.payloadSealing),
     });
+    await namespaceExists(temporalClient.workflowService, target);
   }
+  // Its own database only: a client handed in is the caller's to have checked.
+  if (!options.db) await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));
   const app = await buildApp({ db, temporalClient, config: apiConfig, addressValidator: buildAddressValidator(config) });
   // Plugins load first: a bug there keeps its stack; only the bind below is the environment's doing.
   await app.ready();

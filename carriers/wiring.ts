@@ -5,6 +5,7 @@ import { shipEngineAddressValidator } from '../activities/carriers/shipengine/ad
 import { ShipEngineHttp } from '../activities/carriers/shipengine/http';
 import type { Db } from '../activities/db';
 import type { Config } from '../config';
+import { firstLine, StartupFailure } from '../config/process';
 import { type BusinessClock, businessClock } from '../domain/business-clock';
 import type { AddressValidator } from '../domain/carrier';
 import type { FxRates } from '../domain/money';
@@ -170,6 +171,7 @@ export function buildCarriers(options: CarrierOptions = {}): Carriers {
  */
 export async function carriersFromConfig(config: Config, db: Db, defaults: { stateFile?: string } = {}): Promise<Carriers> {
   const stateFile = config.COLIS_SIMULATOR_STATE_FILE ?? defaults.stateFile;
+  if (stateFile !== undefined) simulatorStateUsable(stateFile);
   return buildCarriers({
     ...(config.COLIS_SIMULATOR_SCRIPT?.transit ? { businessClock: await loadBusinessClock(db, config.COLIS_TIME_SCALE) } : {}),
     timeScale: config.COLIS_TIME_SCALE,
@@ -179,4 +181,19 @@ export async function carriersFromConfig(config: Config, db: Db, defaults: { sta
     shipEngine: shipEngineWiring(config),
     ...(config.COLIS_FX_RATES ? { fxRates: config.COLIS_FX_RATES } : {}),
   });
+}
+
+/**
+ * The simulator's state file can be read and saved to: one line naming COLIS_SIMULATOR_STATE_FILE (which moves it, also
+ * from `npm start`'s data folder) and what is wrong with the file, where a corrupt one ended the process with a stack
+ * trace and one that cannot be written let it start and fail every label it sold.
+ */
+function simulatorStateUsable(stateFile: string): void {
+  const store = new FileSimulatorStore(stateFile);
+  try {
+    store.load();
+    store.checkWritable();
+  } catch (error) {
+    throw new StartupFailure(`cannot use the carrier simulator state (COLIS_SIMULATOR_STATE_FILE): ${firstLine(error)}`);
+  }
 }

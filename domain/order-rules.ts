@@ -76,7 +76,10 @@ export function phoneIssues(phone: unknown, at: (string | number)[]): Issue[] {
 }
 
 export function promisedByIssues(promisedBy: string | undefined, nowMs: number): Issue[] {
-  const at = typeof promisedBy === 'string' ? Date.parse(promisedBy) : Number.NaN;
+  // Only a date and time is judged: a malformed one is named once, by the contract's format. Date.parse rolls a day
+  // the calendar lacks over ("2026-02-30" is 2 March), which was then also called "in the past" or "too far ahead".
+  if (typeof promisedBy !== 'string' || !OrderRequestSchema.shape.promisedBy.safeParse(promisedBy).success) return [];
+  const at = Date.parse(promisedBy);
   if (Number.isNaN(at)) return [];
   if (at <= nowMs) return [{ path: ['promisedBy'], message: 'is in the past; a promise is a future date' }];
   if (at > nowMs + MAX_PROMISE_DAYS * 86_400_000) return [{ path: ['promisedBy'], message: `is more than ${MAX_PROMISE_DAYS} days ahead` }];

@@ -2,12 +2,13 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { WorkerLogger } from './logger';
 import { Client } from '@temporalio/client';
 import { closeAllDbs, getDb } from '../activities/db';
+import { databaseReady } from '../activities/db-ready';
 import { notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
-import { connectionOptions, describeTarget, temporalTarget } from './temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from './temporal-config';
 import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
 import { missingWorkerSettings } from './node-flags';
 import { startColisWorkers, workerOptionsFromConfig } from './wiring';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const connection = await startupStep(`cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS)`, () =>
     NativeConnection.connect(connectionOptions(target)),
   );
+  await namespaceExists(connection.workflowService, target);
+  await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);
   const dataConverter = colisDataConverter(payloadSealing(config));

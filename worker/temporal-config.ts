@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { TLSConfig } from '@temporalio/client';
 import { type ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import { type Config, ConfigError, VARIABLES } from '../config';
+import { pem } from '../config/forms';
+import { firstLine, StartupFailure } from '../config/process';
 
 /**
  * Where Temporal is and how to reach it, by Temporal's own environment-configuration conventions
@@ -76,7 +78,26 @@ function loadProfile(config: TemporalSettings, home: string): ClientConfigProfil
   if (config.TEMPORAL_CONFIG_FILE && !existsSync(config.TEMPORAL_CONFIG_FILE)) {
     refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE, 'cannot be read: ENOENT');
   }
+  for (const name of TLS_FILE_VARIABLES) tlsFileReadable(name, config[name]);
   return readable(config, () => loadClientConfigProfile({ overrideEnvVars: env }));
+}
+
+const TLS_FILE_VARIABLES = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'] as const;
+
+/**
+ * A TLS file a variable names is a PEM document, as its `_DATA` twin must be: read by envconfig, a directory's EISDIR
+ * carries no path and was blamed on TEMPORAL_CONFIG_FILE, and a file of something else (a JSON, a DER certificate) only
+ * failed the first connection, as "cannot reach Temporal at TEMPORAL_ADDRESS" with the TLS library's words.
+ */
+function tlsFileReadable(variable: (typeof TLS_FILE_VARIABLES)[number], path: string | undefined): void {
+  if (path === undefined) return;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    refuse(variable, path, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? firstLine(error)}`);
+  }
+  if (!pem.safeParse(text).success) refuse(variable, path, 'not a PEM document');
 }
 
 /** Runs a step that reads files; what it cannot read becomes a ConfigError naming the variable. */
@@ -84,7 +105,7 @@ function readable<T>(config: TemporalSettings, step: () => T): T {
   try {
     return step();
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = fileErrorReason(error);
     if (config.TEMPORAL_PROFILE && why.includes(config.TEMPORAL_PROFILE)) refuse('TEMPORAL_PROFILE', config.TEMPORAL_PROFILE, why);
     const code = (error as NodeJS.ErrnoException).code;
     const path = (error as NodeJS.ErrnoException).path;
@@ -94,6 +115,19 @@ function readable<T>(config: TemporalSettings, step: () => T): T {
     }
     refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE ?? '~/.config/temporalio/temporal.toml', why);
   }
+}
+
+/**
+ * Why a profile file could not be read, without its text: the TOML parser quotes the lines around a syntax error, and
+ * the line at fault may be `api_key = …` or an inline `client_key_data`, which would then be printed on stderr and
+ * kept by whatever collects it. Its reason and position are enough to find it.
+ */
+function fileErrorReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const { line, column } = error as { line?: unknown; column?: unknown };
+  if (typeof line !== 'number') return message;
+  const reason = message.split('\n')[0] ?? message;
+  return `${reason} at line ${line}${typeof column === 'number' ? `, column ${column}` : ''} (the file's text is not repeated)`;
 }
 
 function refuse(variable: (typeof TEMPORAL_VARIABLES)[number], value: string | undefined, why: string): never {
@@ -130,4 +164,30 @@ export function describeTarget(target: TemporalTarget): string {
 
 function tlsKind(tls: TLSConfig): string {
   return `${tls.clientCertPair ? 'mTLS' : 'TLS'}${tls.serverRootCACertificate ? ', custom CA' : ''}${tls.serverNameOverride ? `, server name ${tls.serverNameOverride}` : ''}`;
+}
+
+/** What both a client's and a native (worker) connection offer to ask the server about a namespace. */
+interface NamespaceLookup {
+  describeNamespace(request: { namespace: string }): Promise<unknown>;
+}
+
+/** gRPC's NOT_FOUND, as both connections report it. */
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * The namespace TEMPORAL_NAMESPACE (or the profile) names exists: connecting does not ask, so a misspelt one let the API
+ * answer ready and accept orders whose workflows could never start, and a worker end with the SDK's gRPC status dump.
+ * Any other failure of the question is the address's: what answers there is no Temporal frontend (an HTTP server).
+ */
+export async function namespaceExists(service: NamespaceLookup, target: TemporalTarget): Promise<void> {
+  try {
+    await service.describeNamespace({ namespace: target.namespace });
+  } catch (error) {
+    const notFound = (error as { code?: unknown }).code === GRPC_NOT_FOUND;
+    throw new StartupFailure(
+      notFound
+        ? `cannot use namespace ${target.namespace} at ${target.address} (TEMPORAL_NAMESPACE): ${firstLine(error)}`
+        : `cannot reach Temporal at ${describeTarget(target)} (TEMPORAL_ADDRESS): ${firstLine(error)}`,
+    );
+  }
 }

@@ -5,7 +5,7 @@ import { ANSWERED_IN_THE_DATABASE, DECISIONS_BY_REASON } from '../../domain/life
 import { ids } from '../../domain/ids';
 import { returnIds } from '../../domain/return-policy';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
-import { ApiError, domainErrorTypeOf, notFound, toApiError, unavailable } from '../errors';
+import { ApiError, domainErrorTypeOf, notFound, rootApplicationFailure, toApiError, unavailable } from '../errors';
 import { escalationView } from './views';
 import { describeWorkflow, withinDeadline } from './workflows';
 
@@ -158,6 +158,7 @@ async function sendAnswer(deps: AnswerDeps, request: AnswerRequest, workflowId: 
         }),
       );
     } catch (error) {
+      if (rootApplicationFailure(error)?.type === 'EscalationResolved') throw await resolvedOnItsWorkflow(db, request.escalationId, error);
       if (domainErrorTypeOf(error) !== 'EscalationNotOpen')
         throw toApiError(error, `resolving escalation ${request.escalationId}`) ?? error;
       // Refused as not open: closed already (answered, or resolved by the workflow itself), or not known to the workflow yet.
@@ -169,4 +170,18 @@ async function sendAnswer(deps: AnswerDeps, request: AnswerRequest, workflowId: 
       await sleep(250);
     }
   }
+}
+
+/**
+ * The workflow holds the escalation answered (workflows/shared/escalation.ts, `EscalationResolved`): by another answer, or by
+ * itself when its journey settled it (a refund decided on the same parcel closes its other escalations as `wait`). Its row
+ * may still say open for a moment (the workflow writes it next), so the decision comes from the row once written, else
+ * from the refusal: the 409 `escalation_resolved` every other lost answer gets, not an `order_state_conflict` without it.
+ */
+async function resolvedOnItsWorkflow(db: Db, escalationId: string, refusal: unknown): Promise<ApiError> {
+  const row = await db.escalation.findUnique({ where: { id: escalationId } });
+  if (row?.status === 'resolved') return alreadyResolved(escalationId, row.decision, row.resolvedBy, row.resolvedAt);
+  const [details] = rootApplicationFailure(refusal)?.details ?? [];
+  const decision = typeof details === 'object' && details !== null && 'decision' in details ? details.decision : undefined;
+  return alreadyResolved(escalationId, typeof decision === 'string' ? decision : null, null, null);
 }

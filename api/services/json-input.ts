@@ -219,6 +219,20 @@ export function charsetProblem(contentType: string | undefined): string | undefi
   return `charset=${charset.slice(0, 40)} is not accepted: send the body in UTF-8 (charset=utf-8, or no charset)`;
 }
 
+/**
+ * Why a body's declared content coding (`Content-Encoding: gzip`) cannot be taken, or undefined: bodies are read as sent,
+ * never decompressed, so a gzipped document was refused as "byte 1 is not UTF-8", and a plain one labelled gzip was read
+ * as the plain text it was said not to be. RFC 9110 §15.5.16: an unsupported coding is a 415.
+ */
+export function contentCodingProblem(contentEncoding: string | string[] | undefined): string | undefined {
+  const codings = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? ''))
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return undefined;
+  return `Content-Encoding ${codings.join(', ').slice(0, 40)} is not accepted: send the body uncompressed (no Content-Encoding)`;
+}
+
 /** Raw body text to a value, or the reason it is refused (the caller answers 400). */
 export function parseJsonInput(text: string, limits: JsonLimits = JSON_LIMITS): JsonInput {
   if (text.trim() === '') return { ok: false, code: 'invalid_json', message: 'the body is empty; send a JSON document' };

@@ -66,8 +66,7 @@ export async function startReturn(deps: ReturnDeps, args: StartReturnArgs): Prom
   let created = false;
   if (!known) {
     try {
-      await createReturn(deps, args, { returnId, scopedKey, hash });
-      created = true;
+      created = await createReturn(deps, args, { returnId, scopedKey, hash });
     } catch (error) {
       // A twin with the same key committed first: fall through to it.
       if (!(error instanceof Error && 'code' in error && (error as { code?: string }).code === 'P2002')) throw error;
@@ -87,14 +86,15 @@ export async function startReturn(deps: ReturnDeps, args: StartReturnArgs): Prom
   return { outcome: created ? 'created' : 'existing', view };
 }
 
+/** Creates the return; false when a twin with the same key created it first (then it is the answer). */
 async function createReturn(
   deps: ReturnDeps,
   args: StartReturnArgs,
   ids: { returnId: string; scopedKey: string; hash: string },
-): Promise<void> {
+): Promise<boolean> {
   const { db, waker } = deps;
   const now = Date.now();
-  await withMilestones(db, waker, async (tx) => {
+  return withMilestones(db, waker, async (tx) => {
     const exists = await tx.order.findUnique({ where: { id: args.orderId }, select: { shopId: true } });
     // Another shop's order looks exactly like no order at all.
     const mine = (shopId: string | null) => !args.principal || mayReadReturnOf(args.principal, shopId);
@@ -106,6 +106,10 @@ async function createReturn(
     }
     if (!mine(exists.shopId)) throw notFound(`order ${args.orderId}`);
     await lockOrder(tx, args.orderId);
+    // A twin with the same key (a double click on the tracking page's form, a retry racing its own timeout) committed while
+    // this one waited for the lock: its return is this request's answer, not "only 0 unit(s) can still be returned".
+    if (await tx.return.findUnique({ where: { idempotencyKey: ids.scopedKey }, select: { id: true } }))
+      return { result: false, milestones: [] };
     const order = await tx.order.findUniqueOrThrow({
       where: { id: args.orderId },
       include: ORDER_FOR_RETURNS,
@@ -181,7 +185,7 @@ async function createReturn(
       },
     });
     return {
-      result: undefined,
+      result: true,
       milestones: [
         {
           orderId: order.id,

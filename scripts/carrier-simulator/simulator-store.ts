@@ -1,4 +1,16 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { CarrierCodeSchema, CarrierTrackingEventSchema, PurchasedLabelSchema } from '../../domain/carrier';
@@ -100,6 +112,21 @@ export class FileSimulatorStore implements SimulatorStore {
     const parsed = SimulatorSnapshotSchema.safeParse(json);
     if (!parsed.success) throw new Error(`the carrier simulator state ${this.path} is invalid: ${z.prettifyError(parsed.error)}`);
     return parsed.data;
+  }
+
+  /**
+   * Throws unless `save` can write here: its folder can be made and written, and the file, if any, written. Asked at
+   * start (carriers/wiring.ts), so a path that can never be saved to (a read-only place, a path under a file) stops the process
+   * naming it, instead of every label sold failing its activity at its first save. Nothing is written.
+   */
+  checkWritable(): void {
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      accessSync(dirname(this.path), constants.W_OK);
+      if (existsSync(this.path)) accessSync(this.path, constants.W_OK);
+    } catch (error) {
+      throw new Error(`cannot save the carrier simulator state ${this.path}: ${messageOf(error)}`);
+    }
   }
 
   save(snapshot: SimulatorSnapshot): void {

@@ -129,6 +129,32 @@ describe('POST /codec/decode and /codec/encode', () => {
     expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: many }), 400, 'validation_failed');
   });
 
+  it('refuses payloads that open to more than 64 MiB together with a 413 naming the first over, not a 500 or an exhausted API', async () => {
+    // 4 MiB of zeros, sealed deflated: a few kB that open to 4 MiB each; 17 copies would answer 68 MiB (100 answered a 500).
+    const zeros = asJson(
+      (await new AesGcmPayloadCodec(testPayloadKeys, { compress: true }).encode([{ data: Buffer.alloc(4 * 1024 * 1024) }]))[0] ?? {},
+    );
+    expect(zeros.data.length).toBeLessThan(16_384);
+    const within = await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [zeros, zeros] } });
+    expect(within.statusCode).toBe(200);
+    const over = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: Array.from({ length: 17 }, () => zeros) } }),
+      413,
+      'payload_too_large',
+    );
+    expect(over.details).toEqual([{ path: 'body.payloads.16', message: expect.stringMatching(/more than 64 MiB together/) }]);
+  });
+
+  it('names the payload it cannot open among several', async () => {
+    const foreign = await encrypted(customer, new PayloadKeyRing([{ id: 'someone-elses', key: randomBytes(32) }]));
+    const error = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [await encrypted(customer), foreign] } }),
+      400,
+      'validation_failed',
+    );
+    expect(error.details?.map((detail) => detail.path)).toEqual(['body.payloads.1']);
+  });
+
   it('refuses a body over its 8 MiB limit with a 413, and asks for the key before reading one', async () => {
     const oversized = JSON.stringify({ payloads: [{ data: randomBytes(7 * 1024 * 1024).toString('base64') }] });
     const headers = { 'content-type': 'application/json' };

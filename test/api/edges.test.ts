@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { rotateSecret } from '../../api/routes/webhooks';
@@ -215,6 +216,25 @@ describe('bodies that are not UTF-8', () => {
     }
   });
 
+  it('refuses a body with a Content-Encoding (never decompressed) with a 415 naming the header; identity is no coding', async () => {
+    const before = await h.db.orderIntake.count();
+    const plain = JSON.stringify(orderRequest());
+    // A gzipped document was a 400 "byte 1 is not UTF-8"; a plain one labelled gzip was read as if it were not.
+    for (const [payload, coding] of [
+      [gzipSync(plain), 'gzip'],
+      [plain, 'gzip'],
+      [plain, 'br'],
+      [plain, 'identity, gzip'],
+    ] as const) {
+      const error = expectErrorShape(await intake(payload, { 'content-encoding': coding }), 415, 'unsupported_media_type');
+      expect(error.details, coding).toEqual([
+        { path: 'headers.content-encoding', message: expect.stringContaining('send the body uncompressed') },
+      ]);
+    }
+    expect(await h.db.orderIntake.count()).toBe(before);
+    expect((await intake(plain, { 'content-encoding': 'identity' })).statusCode).toBe(202);
+  });
+
   it('refuses a carrier webhook whose bytes are not UTF-8, before anything is read from it', async () => {
     const body = Buffer.from('{"events":[{"eventId":"e-\u00e9","carrierCode":"swiftpost"}]}', 'latin1');
     const response = await h.app.inject({
@@ -280,6 +300,19 @@ describe('fields the API does not know, and fields given twice', () => {
   it("still takes a field it does not know in the Temporal codec's payloads, a protocol it does not own", async () => {
     const response = await ops('POST', '/codec/encode', { payloads: [], uiVersion: '2.54.1' });
     expect(response.statusCode, response.body).toBe(200);
+  });
+});
+
+describe("a shop's settings", () => {
+  it('a configured shop with no row yet reads its defaults, as PATCH would store them; another shop and an unknown one are 404', async () => {
+    expect(await h.db.shop.findUnique({ where: { id: KEYS.intakeB.name } })).toBeNull();
+    const own = await h.as(KEYS.intakeB, { method: 'GET', url: `/shops/${KEYS.intakeB.name}` });
+    expect(own.statusCode, own.body).toBe(200);
+    expect(own.json()).toEqual({ id: KEYS.intakeB.name, displayName: KEYS.intakeB.name, returnWindowDays: 30 });
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/shops/${KEYS.intakeB.name}` })).json()).toEqual(own.json());
+    expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: `/shops/${KEYS.intakeB.name}` }), 404, 'not_found');
+    expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/shops/no-such-shop' }), 404, 'not_found');
+    expect(await h.db.shop.findUnique({ where: { id: KEYS.intakeB.name } })).toBeNull();
   });
 });
 

@@ -546,6 +546,17 @@ describe('intake validation', () => {
     expect(paths(details)).toEqual(expect.arrayContaining(['body.promisedBy', 'body.serviceLevel', 'body.backorderWaitHours']));
   });
 
+  it('names a promise on a day the calendar lacks once, as malformed, not also as in the past or too far ahead', async () => {
+    const nextYear = new Date().getUTCFullYear() + 1;
+    // Date.parse reads the 30th of February as the 2nd of March: last year's is past, one a year and more ahead is too far.
+    for (const promisedBy of [`${nextYear - 2}-02-30T10:00:00Z`, `${nextYear + 1}-02-30T10:00:00Z`, `${nextYear}-04-31T10:00:00+02:00`]) {
+      const details = await detailsOf({ ...orderRequest(), promisedBy });
+      expect(details, promisedBy).toEqual([
+        { path: 'body.promisedBy', message: expect.stringMatching(/^expected an ISO 8601 date and time/) },
+      ]);
+    }
+  });
+
   it('answers 400 invalid_json for a body that is not JSON, 415 for another media type, 413 for a huge body', async () => {
     const bad = await h.as(KEYS.intake, {
       method: 'POST',

@@ -4,6 +4,7 @@ import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import type { OrderView } from '../../domain/journey';
 import { HOUR_MS } from '../../domain/clock';
+import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { labelDestination, until, untilEscalation, untilShipmentStage, untilWorkflowKnowsEscalation } from '../workflows/steps';
 import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from './harness';
@@ -227,6 +228,42 @@ describe('the journey through the API', () => {
 
     await call('POST', `/orders/${orderId}/cancel`, { reason: 'test over' });
     expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('cancelled');
+  });
+
+  it('an answer its workflow refuses as already resolved (answered in the Web UI, or closed by its journey) is the 409 escalation_resolved naming the decision', async () => {
+    const placed = await call(
+      'POST',
+      '/orders',
+      orderRequest({ lines: [{ sku: 'WATCH-STEEL-40', quantity: 3 }], backorderPolicy: 'backorder', backorderWaitHours: 24 }),
+      { 'idempotency-key': newKey('e2e-settled') },
+    );
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, workflowId } = placed.json();
+    const escalation = await untilEscalation(journey, { orderId, reason: 'backorder_deadline', status: 'open' }, { stepMs: 6 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, escalation);
+    // Answered on the workflow itself, as the Web UI's update does (no claim of the API's).
+    await journey.env.client.workflow.getHandle(workflowId).executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation.id, decision: 'wait', resolvedBy: 'web-ui-user' }],
+      updateId: `web-ui-${escalation.id}`,
+    });
+    // The instant before the workflow's write of the row, which the API read as open (a refund decided on a parcel closes its
+    // other escalations as `wait` the same way): the workflow refuses the answer as already resolved.
+    const { db } = journey.database;
+    await db.escalation.update({
+      where: { id: escalation.id },
+      data: { status: 'open', decision: null, resolvedBy: null, resolvedAt: null },
+    });
+    const late = await call('POST', `/escalations/${escalation.id}/resolve`, { decision: 'cancel' });
+    expect(late.statusCode, late.body).toBe(409);
+    expect(late.json().error).toMatchObject({
+      code: 'escalation_resolved',
+      message: expect.stringContaining('was already resolved: wait'),
+      details: [{ path: 'escalation.decision', message: 'wait' }],
+    });
+    expect(await db.escalationClaim.findUnique({ where: { escalationId: escalation.id } })).toBeNull();
+
+    await call('POST', `/orders/${orderId}/cancel`, { reason: 'test over' });
+    await journey.env.client.workflow.getHandle(workflowId).result();
   });
 
   it('concurrent answers to one escalation: exactly one is applied, attributed to its key; the others get 409 naming it', async () => {

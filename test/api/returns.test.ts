@@ -193,6 +193,36 @@ describe('POST /orders/{id}/returns', () => {
   });
 });
 
+describe('the same return sent twice at once (a double click, a retry racing its own timeout)', () => {
+  it('with one Idempotency-Key: one return, every twin answered with it, none told the goods are gone', async () => {
+    const orderId = await deliveredOrder();
+    const key = newKey('twin');
+    const answers = await Promise.all([1, 2, 3].map(() => startReturn(KEYS.intake, orderId, MUG, key)));
+    expect(answers.map((a) => a.statusCode).sort(), answers.map((a) => a.body).join('\n')).toEqual([200, 200, 202]);
+    expect(new Set(answers.map((a) => (a.json() as { returnId: string }).returnId)).size).toBe(1);
+    expect(await returnsOf(orderId)).toBe(1);
+  });
+
+  it("the tracking page's form posted twice at once: both see the return started", async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const key = newKey('click').replace(/[^A-Za-z0-9_-]/g, '');
+    const post = () =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${t}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=1&reason=defective&key=${key}`,
+      });
+    const answers = await Promise.all([post(), post()]);
+    expect(
+      answers.map((a) => a.statusCode),
+      answers.map((a) => a.body.slice(0, 200)).join('\n'),
+    ).toEqual([303, 303]);
+    expect(await returnsOf(orderId)).toBe(1);
+  });
+});
+
 describe('POST /returns/{id}/inspection', () => {
   it('refuses an inspection that does not match the return (400 naming the line) and one before the label exists (409)', async () => {
     const orderId = await deliveredOrder();

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports';
 import { baseEnv, runEntry } from '../support/entry-points';
 
@@ -145,6 +145,31 @@ describe('a service the configuration names that does not answer', () => {
   });
 });
 
+describe('a TEMPORAL_NAMESPACE the Temporal server does not have', () => {
+  it.each([
+    ['api/main.ts', 'colis api'],
+    ['worker/main.ts', 'colis worker'],
+  ])('%s ends with one line naming TEMPORAL_NAMESPACE (the API answered ready, its orders never started)', async (entry, program) => {
+    const address = inject('temporalDevAddress');
+    const result = await runEntry(
+      entry,
+      baseEnv({
+        COLIS_DATA_DIR: dataDir,
+        DATABASE_URL: 'postgresql://u:p@127.0.0.1:1/x',
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: 'colis-no-such-namespace',
+        COLIS_API_PORT: '0',
+        COLIS_WORKER_QUEUES: 'notify',
+      }),
+      90_000,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `${program}: cannot use namespace colis-no-such-namespace at ${address} (TEMPORAL_NAMESPACE): ${program === 'colis api' ? '5 NOT_FOUND: ' : ''}Namespace colis-no-such-namespace is not found.`,
+    ]);
+  });
+});
+
 describe('a DATABASE_URL where no PostgreSQL answers', () => {
   it('stops npm start with one line naming DATABASE_URL, never its password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-no-database-'));
@@ -166,6 +191,35 @@ describe('a DATABASE_URL where no PostgreSQL answers', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a DATABASE_URL the API or a worker started on its own cannot use', () => {
+  const admin = new URL(inject('postgresAdminUrl'));
+  const wrongPassword = Object.assign(new URL(admin), { password: 'hunter2-wrong-password' }).href;
+  it.each([
+    ['api/main.ts', 'colis api', wrongPassword, /Authentication failed against the database server/],
+    ['worker/main.ts', 'colis worker', wrongPassword, /Authentication failed against the database server/],
+    // The server's own database: reachable, but no migration was ever applied to it.
+    ['api/main.ts', 'colis api', admin.href, /the database has no Colis schema: apply the migrations first \(npm run db:migrate\)$/],
+    ['worker/main.ts', 'colis worker', admin.href, /the database has no Colis schema/],
+  ])('%s ends with one line naming DATABASE_URL and why, not a stack trace (%#)', async (entry, program, url, why) => {
+    const result = await runEntry(
+      entry,
+      baseEnv({
+        COLIS_DATA_DIR: dataDir,
+        DATABASE_URL: url,
+        TEMPORAL_ADDRESS: inject('temporalDevAddress'),
+        COLIS_API_PORT: '0',
+        COLIS_WORKER_QUEUES: 'orders',
+      }),
+      90_000,
+    );
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^${program}: cannot use PostgreSQL at DATABASE_URL: `))]);
+    expect(lines[0]).toMatch(why);
+    expect(result.stdout + result.stderr).not.toContain('hunter2');
   });
 });
 

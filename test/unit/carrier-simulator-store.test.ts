@@ -1,11 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BuyLabelRequest, CarrierTrackingEvent } from '../../domain/carrier';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CarrierRejected } from '../../activities/carriers/errors';
-import { buildCarriers } from '../../carriers/wiring';
+import { buildCarriers, carriersFromConfig } from '../../carriers/wiring';
+import type { Db } from '../../activities/db';
+import { loadConfig } from '../../config';
+import { StartupFailure } from '../../config/process';
 import { CarrierSimulator, FileSimulatorStore, type CarrierSimulatorOptions } from '../../scripts/carrier-simulator/simulator';
 import { WebhookDispatcher, type WebhookSink } from '../../scripts/carrier-simulator/webhook-dispatcher';
 
@@ -168,6 +171,27 @@ describe('carrier simulator state across restarts', () => {
 
     writeFileSync(file, JSON.stringify({ version: 1, savedAt: new Date(START_MS).toISOString(), carriers: {}, labels: [{ label: {} }] }));
     expect(() => boot(clock)).toThrow(file);
+  });
+
+  it('a process starting on a state file it cannot use stops with one line naming COLIS_SIMULATOR_STATE_FILE', async () => {
+    // No calendar transit in the script: the database is never asked.
+    const noDatabase = {} as Db;
+    const start = (path: string) => carriersFromConfig(loadConfig({ COLIS_SIMULATOR_STATE_FILE: path }), noDatabase);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, '{"version":1,"labels":[');
+    await expect(start(file)).rejects.toThrow(StartupFailure);
+    await expect(start(file)).rejects.toThrow(
+      new RegExp(
+        `^cannot use the carrier simulator state \\(COLIS_SIMULATOR_STATE_FILE\\): the carrier simulator state ${file} is not valid JSON`,
+      ),
+    );
+    // Readable (none yet) but never writable: was a start, then every label sold failing its activity at its save.
+    await expect(start('/proc/sys/colis-carrier-simulator.json')).rejects.toThrow(
+      /^cannot use the carrier simulator state \(COLIS_SIMULATOR_STATE_FILE\): cannot save the carrier simulator state \/proc\/sys\/colis-carrier-simulator\.json: EACCES/,
+    );
+    rmSync(file);
+    const usable = await start(file);
+    usable.close();
   });
 
   it('the carriers keep their state in stateFile, else in memory', async () => {

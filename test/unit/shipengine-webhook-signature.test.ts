@@ -132,6 +132,35 @@ describe("ShipEngine's webhook signatures (RSA-SHA256 over timestamp.body, keys 
     expect(jwks.fetches).toBe(before);
   });
 
+  it('after a failed fetch, a key id not held yet is "keys unavailable" until the set is fetched again, not a forgery', async () => {
+    jwks.publish([current]);
+    let reachable = true;
+    let clockMs = Date.now();
+    const keys = new ShipEngineKeySet({
+      jwksUrl: jwks.url,
+      timeoutMs: 5_000,
+      refetchIntervalMs: 60_000,
+      now: () => clockMs,
+      fetch: (input, init) => (reachable ? fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
+    });
+    const verify = (key: SigningKey) => verifyShipEngineSignature(request(BODY, signedHeaders(BODY, key)), keys, Date.now(), TOLERANCE_S);
+    expect(await verify(current)).toEqual({ ok: true });
+    // ShipEngine rotates while its JWKS cannot be reached: the webhooks signed with the new key are ones to retry (503),
+    // the first (whose refetch failed) and those within the interval after it alike (these were refused as forged, 401).
+    reachable = false;
+    jwks.publish([current, rotated]);
+    clockMs += 61_000;
+    expect(await verify(rotated)).toEqual({ ok: false, reason: 'keys_unavailable' });
+    clockMs += 10_000;
+    expect(await verify(rotated)).toEqual({ ok: false, reason: 'keys_unavailable' });
+    // Once the set is fetched again, the rotated key verifies.
+    reachable = true;
+    clockMs += 61_000;
+    expect(await verify(rotated)).toEqual({ ok: true });
+    // A key held before the failure still verifies.
+    expect(await verify(current)).toEqual({ ok: true });
+  });
+
   it('an unreachable key set is "keys unavailable", not a verdict on the signature', async () => {
     const keys = new ShipEngineKeySet({ jwksUrl: 'http://127.0.0.1:9/jwks', timeoutMs: 2_000, refetchIntervalMs: 0 });
     expect(await verifyShipEngineSignature(request(BODY, signedHeaders(BODY, current)), keys, Date.now(), TOLERANCE_S)).toEqual({

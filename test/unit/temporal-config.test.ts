@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config';
-import { connectionOptions, describeTarget, temporalTarget } from '../../worker/temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from '../../worker/temporal-config';
 
 /** Temporal's environment-configuration conventions, as the API, the workers and the scripts read them. */
 describe('Temporal connection settings', () => {
@@ -20,6 +20,7 @@ describe('Temporal connection settings', () => {
     return temporalTarget(loadConfig(variables), defaultAddress, home ?? dir);
   };
   const HOME = dir;
+  const PEM = (label: string, body = 'MIIB') => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 
   it('nothing set: the embedded dev server, namespace default, plaintext', () => {
     const target = temporalTargetFromEnv({ HOME }, '127.0.0.1:7299');
@@ -45,9 +46,9 @@ describe('Temporal connection settings', () => {
   });
 
   it('mTLS files, CA and server name are read from the TEMPORAL_TLS_* variables', () => {
-    const crt = file('c.pem', 'CERT');
-    const key = file('c.key', 'KEY');
-    const ca = file('ca.pem', 'CA');
+    const crt = file('c.pem', PEM('CERTIFICATE'));
+    const key = file('c.key', PEM('PRIVATE KEY'));
+    const ca = file('ca.pem', PEM('CERTIFICATE', 'CA'));
     const target = temporalTargetFromEnv({
       HOME,
       TEMPORAL_ADDRESS: 'temporal.internal:7233',
@@ -60,9 +61,9 @@ describe('Temporal connection settings', () => {
     if (typeof tls !== 'object') throw new Error(`expected a TLS configuration, got ${String(tls)}`);
     const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString();
     expect([text(tls.clientCertPair?.crt), text(tls.clientCertPair?.key), text(tls.serverRootCACertificate)]).toEqual([
-      'CERT',
-      'KEY',
-      'CA',
+      PEM('CERTIFICATE'),
+      PEM('PRIVATE KEY'),
+      PEM('CERTIFICATE', 'CA'),
     ]);
     expect(tls.serverNameOverride).toBe('frontend');
     expect(describeTarget(target)).toContain('mTLS, custom CA, server name frontend');
@@ -77,6 +78,51 @@ describe('Temporal connection settings', () => {
       `[profile.default]\naddress = "h:1"\n[profile.default.tls]\nclient_cert_path = "${file('c2.pem', 'C')}"\n`,
     );
     expect(() => temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: profileFile })).toThrow(ConfigError);
+  });
+
+  it('a profile file that is not TOML is refused by its reason and position, never quoting its text (an API key on the line at fault)', () => {
+    for (const line of ['api_key = sk-live-0123456789abcdef', 'api_key = "sk-live-0123456789abcdef']) {
+      const broken = file('broken.toml', `[profile.default]\naddress = "h:1"\n${line}\n`);
+      let refusal = '';
+      try {
+        temporalTargetFromEnv({ HOME, TEMPORAL_CONFIG_FILE: broken });
+      } catch (error) {
+        refusal = error instanceof Error ? error.message : String(error);
+      }
+      expect(refusal).toMatch(
+        /^TEMPORAL_CONFIG_FILE=".*broken\.toml" is invalid \(Invalid TOML document: .* at line 3, column \d+ \(the file's text is not repeated\)\)/,
+      );
+      expect(refusal).not.toContain('sk-live');
+    }
+  });
+
+  it('at start, a namespace the server does not have names TEMPORAL_NAMESPACE; any other refusal of the question names the address', async () => {
+    const target = temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'orders-prod' });
+    const refusing = (code: number, message: string) => ({
+      describeNamespace: async () => {
+        throw Object.assign(new Error(message), { code });
+      },
+    });
+    await expect(namespaceExists({ describeNamespace: async () => ({}) }, target)).resolves.toBeUndefined();
+    await expect(namespaceExists(refusing(5, '5 NOT_FOUND: Namespace orders-prod is not found.'), target)).rejects.toThrow(
+      'cannot use namespace orders-prod at temporal.internal:7233 (TEMPORAL_NAMESPACE): 5 NOT_FOUND: Namespace orders-prod is not found.',
+    );
+    // An HTTP server, not a Temporal frontend, at the address: not the namespace's fault.
+    await expect(namespaceExists(refusing(12, '12 UNIMPLEMENTED: Received HTTP status code 404'), target)).rejects.toThrow(
+      'cannot reach Temporal at temporal.internal:7233 namespace orders-prod (plaintext) (TEMPORAL_ADDRESS): 12 UNIMPLEMENTED: Received HTTP status code 404',
+    );
+  });
+
+  it('a TLS file variable naming a directory, or a file that is not PEM, is refused naming that variable', () => {
+    const folder = join(dir, 'certs');
+    mkdirSync(folder, { recursive: true });
+    const key = file('k.pem', PEM('PRIVATE KEY'));
+    expect(() =>
+      temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_CLIENT_CERT_PATH: folder, TEMPORAL_TLS_CLIENT_KEY_PATH: key }),
+    ).toThrow(/^TEMPORAL_TLS_CLIENT_CERT_PATH=".*certs" is invalid \(cannot be read: EISDIR\): expected the path of a PEM certificate/);
+    expect(() =>
+      temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'h:1', TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('ca.json', '{"ca":1}') }),
+    ).toThrow(/^TEMPORAL_TLS_SERVER_CA_CERT_PATH=".*ca\.json" is invalid \(not a PEM document\)/);
   });
 
   it('a profile from TEMPORAL_CONFIG_FILE, chosen by TEMPORAL_PROFILE, with environment variables overriding its fields', () => {

@@ -42,6 +42,8 @@ export interface ShipEngineKeySetOptions {
 export class ShipEngineKeySet {
   private keys = new Map<string, KeyObject>();
   private lastFetchMs = Number.NEGATIVE_INFINITY;
+  /** Why the last fetch failed, while it is the last: a key id not held then is unknown for want of the set, not refused. */
+  private lastFetchError: Error | undefined;
   private inFlight: Promise<void> | undefined;
   private readonly send: typeof fetch;
   private readonly now: () => number;
@@ -57,7 +59,12 @@ export class ShipEngineKeySet {
   async key(keyId: string): Promise<KeyObject | undefined> {
     const known = this.keys.get(keyId);
     if (known) return known;
-    if (this.now() - this.lastFetchMs < this.refetchIntervalMs && this.inFlight === undefined) return undefined;
+    if (this.now() - this.lastFetchMs < this.refetchIntervalMs && this.inFlight === undefined) {
+      // Within the interval after a failed fetch, ShipEngine's keys are still unknown: a genuine webhook signed with a key
+      // rotated in meanwhile is told "retry later" (503), not refused as forged (401), which a sender does not retry.
+      if (this.lastFetchError) throw this.lastFetchError;
+      return undefined;
+    }
     this.inFlight ??= this.refresh().finally(() => {
       this.inFlight = undefined;
     });
@@ -67,6 +74,16 @@ export class ShipEngineKeySet {
 
   private async refresh(): Promise<void> {
     this.lastFetchMs = this.now();
+    try {
+      await this.fetchKeys();
+      this.lastFetchError = undefined;
+    } catch (error) {
+      this.lastFetchError = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+  }
+
+  private async fetchKeys(): Promise<void> {
     const response = await this.send(this.options.jwksUrl, {
       headers: { accept: 'application/json' },
       signal: AbortSignal.timeout(this.options.timeoutMs),

@@ -6,6 +6,7 @@ import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/a
 import { ApiError, toApiError } from '../../errors';
 import {
   charsetProblem,
+  contentCodingProblem,
   JSON_LIMITS,
   type JsonLimits,
   parseJsonInput,
@@ -121,10 +122,16 @@ declare module 'fastify' {
 }
 
 /**
- * A JSON body's bytes as text: refused, naming the header or the byte, when it declares another charset than UTF-8 (415) or
- * is not UTF-8 (400), rather than read with U+FFFD in place of what the client sent.
+ * A JSON body's bytes as text: refused, naming the header or the byte, when it declares a content coding or another charset
+ * than UTF-8 (415) or is not UTF-8 (400), rather than read with U+FFFD in place of what the client sent.
  */
 export function jsonBodyText(request: FastifyRequest, body: Buffer): { ok: true; text: string } | { ok: false; error: ApiError } {
+  const coding = contentCodingProblem(request.headers['content-encoding']);
+  if (coding)
+    return {
+      ok: false,
+      error: new ApiError(415, 'unsupported_media_type', `the body's ${coding}`, [{ path: 'headers.content-encoding', message: coding }]),
+    };
   const contentType = request.headers['content-type'];
   const charset = charsetProblem(typeof contentType === 'string' ? contentType : undefined);
   if (charset)

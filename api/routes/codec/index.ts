@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type CodecPayload, CodecPayloadsSchema, CodecQuerySchema, CodecSessionSchema } from '../../../domain/api';
 import { payloadCodec as sealingCodec } from '../../../worker/data-converter';
+import { type AesGcmPayloadCodec, PayloadDecryptionError } from '../../../worker/payload-codec';
 import { principalOf } from '../../plugins/app/auth';
-import { forbidden } from '../../errors';
+import { ApiError, forbidden } from '../../errors';
 import { errorResponses } from '../responses';
 import { CODEC_SESSION_COOKIE, CODEC_SESSION_HOURS, issueCodecSession } from '../../services/codec-session';
 
@@ -18,6 +19,10 @@ import { CODEC_SESSION_COOKIE, CODEC_SESSION_HOURS, issueCodecSession } from '..
  */
 
 const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+// What one decode call may open, all payloads together. A payload sealed deflated opens to up to 64 MiB (worker/payload-codec.ts),
+// so a few kB of copies of one made by /codec/encode would open to gigabytes: an answer no process can hold or serialize.
+// Temporal keeps each payload under 2 MiB (its blob size limit), so a history event's payloads fit many times over.
+export const CODEC_DECODED_LIMIT_BYTES = 64 * 1024 * 1024;
 // The Web UI decodes a history event by event: a long history is many calls in a second.
 const CODEC_BURST_FACTOR = 20;
 const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace, X-Api-Key';
@@ -81,7 +86,7 @@ const codec: FastifyPluginAsyncZod = async (app) => {
       },
       async (request) => {
         const payloads = request.body.payloads.map(fromJson);
-        const result = direction === 'decode' ? await payloadCodec.decode(payloads) : await payloadCodec.encode(payloads);
+        const result = direction === 'decode' ? await decodeWithinLimit(payloadCodec, payloads) : await payloadCodec.encode(payloads);
         request.log.info({ direction, payloads: payloads.length, namespace: request.headers['x-namespace'] }, 'codec');
         return { payloads: result.map(toJson) };
       },
@@ -134,6 +139,33 @@ function setSessionCookie(request: FastifyRequest, reply: FastifyReply, value: s
   // Strict: only pages of the same site (the Web UI on localhost and this API on localhost) ever send it.
   const secure = request.protocol === 'https' ? '; Secure' : '';
   reply.header('set-cookie', `${CODEC_SESSION_COOKIE}=${value}; Path=/codec; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`);
+}
+
+/**
+ * Opens the payloads one by one, so a refusal names the payload it is about (`body.payloads.<i>`) and the
+ * answer stops growing at CODEC_DECODED_LIMIT_BYTES (413) instead of exhausting the process (a 500, or worse).
+ */
+async function decodeWithinLimit(codec: AesGcmPayloadCodec, payloads: Payload[]): Promise<Payload[]> {
+  const opened: Payload[] = [];
+  let bytes = 0;
+  for (const [index, payload] of payloads.entries()) {
+    const path = `body.payloads.${index}`;
+    let plain: Payload | undefined;
+    try {
+      [plain] = await codec.decode([payload]);
+    } catch (error) {
+      if (!(error instanceof PayloadDecryptionError)) throw error;
+      throw new ApiError(400, 'validation_failed', error.message, [{ path, message: error.message }]);
+    }
+    if (!plain) continue;
+    bytes += (plain.data?.length ?? 0) + Object.values(plain.metadata ?? {}).reduce((sum, value) => sum + value.length, 0);
+    if (bytes > CODEC_DECODED_LIMIT_BYTES) {
+      const message = `the payloads open to more than ${CODEC_DECODED_LIMIT_BYTES / 1024 / 1024} MiB together: send fewer at a time`;
+      throw new ApiError(413, 'payload_too_large', message, [{ path, message }]);
+    }
+    opened.push(plain);
+  }
+  return opened;
 }
 
 function fromJson(payload: CodecPayload): Payload {

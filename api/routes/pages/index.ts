@@ -8,7 +8,7 @@ import { RETURN_REASONS } from '../../../domain/return-policy';
 import { ReturnRequestSchema, type ReturnView } from '../../../domain/returns';
 import { ApiError } from '../../errors';
 import { type ReturnableLine, returnDepsOf, returnOptions, startReturn } from '../../services/returns';
-import { bodyTextProblems, charsetProblem, utf8Text } from '../../services/json-input';
+import { bodyTextProblems, charsetProblem, contentCodingProblem, utf8Text } from '../../services/json-input';
 import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { readOrder } from '../../services/orders';
@@ -476,7 +476,9 @@ const pages: FastifyPluginAsyncZod = async (app) => {
     const text = utf8Text(body);
     const form = text.ok ? formFields(text.text) : { unreadable: 'the form is not UTF-8 text' };
     const unreadable =
-      charsetProblem(typeof contentType === 'string' ? contentType : undefined) ?? ('unreadable' in form ? form.unreadable : undefined);
+      contentCodingProblem(request.headers['content-encoding']) ??
+      charsetProblem(typeof contentType === 'string' ? contentType : undefined) ??
+      ('unreadable' in form ? form.unreadable : undefined);
     if (unreadable !== undefined) unreadableForms.set(request, unreadable);
     done(null, 'fields' in form ? form.fields : {});
   });
