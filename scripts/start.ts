@@ -14,7 +14,7 @@ import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { colisDataConverter, payloadSealing } from '../worker/data-converter';
-import { connectionOptions, describeTarget, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
+import { connectionOptions, describeTarget, namespaceExists, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
 import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
 import { startColisWorkers, workerOptionsFromConfig } from '../worker/wiring';
 import { selectQueues } from '../worker/workers';
@@ -218,6 +218,8 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   });
   const clientConnection = await Connection.connect(connectionOptions(target));
   life.started('Temporal client', () => clientConnection.close());
+  // Another cluster's namespace that does not exist would accept nothing: said at once, naming TEMPORAL_NAMESPACE.
+  await namespaceExists(clientConnection.workflowService, target);
   await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
   // Payloads are encrypted before they leave this process: the same data converter for the client and the workers.
   const dataConverter = colisDataConverter(payloadSealing(config));

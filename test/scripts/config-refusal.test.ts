@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports';
+import { createEmptyDatabase } from '../support/database';
 import { baseEnv, runEntry } from '../support/entry-points';
 
 /**
@@ -167,6 +168,36 @@ describe('a TEMPORAL_NAMESPACE the Temporal server does not have', () => {
     expect(result.stderr.trim().split('\n')).toEqual([
       `${program}: cannot use namespace colis-no-such-namespace at ${address} (TEMPORAL_NAMESPACE): ${program === 'colis api' ? '5 NOT_FOUND: ' : ''}Namespace colis-no-such-namespace is not found.`,
     ]);
+  });
+});
+
+describe('npm start on another cluster, in a namespace it does not have', () => {
+  it('stops with one line naming TEMPORAL_NAMESPACE, and stops what it had started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'colis-no-namespace-'));
+    const database = await createEmptyDatabase();
+    try {
+      const address = inject('temporalDevAddress');
+      const result = await runEntry(
+        'scripts/start.ts',
+        baseEnv({
+          COLIS_DATA_DIR: dir,
+          DATABASE_URL: database.url,
+          TEMPORAL_ADDRESS: address,
+          TEMPORAL_NAMESPACE: 'colis-no-such-namespace',
+          COLIS_SMTP_URL: 'smtp://127.0.0.1:1',
+          ...(await servicePorts()),
+        }),
+        120_000,
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `npm start: failed to start: cannot use namespace colis-no-such-namespace at ${address} (TEMPORAL_NAMESPACE): 5 NOT_FOUND: Namespace colis-no-such-namespace is not found.`,
+      );
+      expect(result.stdout).toMatch(/stopped Temporal client/);
+    } finally {
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
