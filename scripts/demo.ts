@@ -79,7 +79,8 @@ const RECIPES: Recipe[] = [
   },
 ];
 
-async function placeOrder(i: number): Promise<void> {
+/** Places demo order `i`; true when the API accepted it. */
+async function placeOrder(i: number): Promise<boolean> {
   const recipe = RECIPES[i % RECIPES.length]!;
   const who = i % CUSTOMERS.length;
   const { name, home } = CUSTOMERS[who]!;
@@ -111,15 +112,24 @@ async function placeOrder(i: number): Promise<void> {
     trackingUrl?: string;
     error?: { message: string; details?: { path: string; message: string }[] };
   };
+  // The key itself refused: every other order would be too, so the demo stops at the first, saying what to fix.
+  if (response.status === 401 || response.status === 403) {
+    console.error(
+      `the API at ${apiUrl} refused the intake key (HTTP ${response.status}: ${answer.error?.message ?? ''}); ` +
+        'set COLIS_INTAKE_KEY to an intake key of this API (`npm start` prints them)',
+    );
+    process.exit(1);
+  }
   if (!response.ok) {
     const details = answer.error?.details?.map((d) => `${d.path}: ${d.message}`).join('; ') ?? '';
     console.log(`order ${i + 1}: HTTP ${response.status} ${answer.error?.message ?? ''} ${details}`);
-    return;
+    return false;
   }
   const tag = recipe.scenario ? ` [${recipe.scenario}]` : recipe.backorderPolicy === 'backorder' ? ' [backorder]' : '';
   console.log(
     `order ${i + 1}: ${answer.orderId}${tag} → ${answer.webUiUrl ?? ''}\n  customer's tracking page (returns): ${answer.trackingUrl ? new URL(answer.trackingUrl, apiUrl).href : ''}`,
   );
+  return true;
 }
 
 async function main(): Promise<void> {
@@ -129,9 +139,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   await nameTheDemoShop();
-  for (let i = 0; i < count; i += 1) await placeOrder(i);
+  let placed = 0;
+  for (let i = 0; i < count; i += 1) if (await placeOrder(i)) placed += 1;
   console.log(
-    `\n${count} demo orders placed. Watch them in the Temporal Web UI; escalations: GET ${apiUrl}/escalations (ops key); ` +
+    `\n${placed} of ${count} demo orders placed. Watch them in the Temporal Web UI; escalations: GET ${apiUrl}/escalations (ops key); ` +
       "customers' mails (French to France, English elsewhere) in the mail inbox `npm start` printed.",
   );
 }

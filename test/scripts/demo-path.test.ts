@@ -158,4 +158,17 @@ describe('npm start, then npm run demo', () => {
     },
     WAIT_MS + 180_000,
   );
+
+  it('with a key the API does not know, stops at the first order saying which key to set', async () => {
+    const demo = await runEntry(
+      'scripts/demo.ts',
+      baseEnv({ COLIS_API_URL: apiUrl, COLIS_INTAKE_KEY: 'not-a-key-of-this-api', DEMO_ORDERS: '5' }),
+      60_000,
+    );
+    expect(demo.code).toBe(1);
+    expect(demo.stdout).not.toMatch(/^order \d+:/m);
+    expect(demo.stderr.trim().split('\n')).toHaveLength(1);
+    expect(demo.stderr).toMatch(/refused the intake key \(HTTP 401: .*\); set COLIS_INTAKE_KEY to an intake key of this API/);
+    expect(demo.stderr).not.toContain('not-a-key-of-this-api');
+  });
 });
