@@ -102,6 +102,8 @@ export const IdempotencyKeySchema = z
   .string({ error: 'the Idempotency-Key header is required' })
   .min(8, 'an Idempotency-Key has at least 8 characters')
   .max(200, 'an Idempotency-Key has at most 200 characters')
+  // Node joins a repeated header with ", ": two keys in one request would otherwise read as one key with a space.
+  .refine((key) => !key.includes(', '), { message: 'the Idempotency-Key header is given more than once: send one key', abort: true })
   .regex(/^[\x21-\x7e]+$/, 'an Idempotency-Key is printable ASCII without spaces');
 
 export const IntakeHeadersSchema = z.looseObject({ 'idempotency-key': IdempotencyKeySchema });
