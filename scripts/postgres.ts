@@ -124,6 +124,22 @@ export async function stopLeftoverPostgres(preferredDataDir: string, log: (m: st
   await stopLeftoverCluster(dir, log);
 }
 
+/**
+ * Starts the embedded server again after a crash. A killed postmaster's backends take a moment to notice and leave
+ * its shared memory, and until they have a new server on the same cluster refuses to start: it is asked again, five
+ * times over ~15 s.
+ */
+export async function startAfterCrash<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, attempt * 1_000));
+    }
+  }
+}
+
 /** An external database (DATABASE_URL) wins: then nothing embedded starts. */
 export async function startPostgres(options: EmbeddedPostgresOptions & { externalUrl: string | undefined }): Promise<RunningPostgres> {
   if (options.externalUrl) return { url: options.externalUrl, embedded: false, stop: async () => undefined };

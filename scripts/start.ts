@@ -24,7 +24,7 @@ import { logLine } from './lib/log';
 import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
 import { listenProblem, portClash, type WantedPort } from './lib/ports';
-import { startPostgres, stopLeftoverPostgres } from './postgres';
+import { startAfterCrash, startPostgres, stopLeftoverPostgres } from './postgres';
 import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
 import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
 
@@ -112,21 +112,11 @@ async function checkPorts({ config, target }: Plan): Promise<void> {
   }
 }
 
-/**
- * The embedded PostgreSQL again after a crash. A killed postmaster's backends take a moment to notice and leave its
- * shared memory, and until they have the new server refuses to start: it is asked again, five times over ~15 s.
- */
+/** The embedded PostgreSQL again after a crash, on the same cluster (it recovers from its write-ahead log). */
 async function restartedPostgres(options: Parameters<typeof startPostgres>[0]): Promise<SupervisedPart> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const postgres = await startPostgres(options);
-      if (!postgres.ended) throw new Error('PostgreSQL is not embedded');
-      return { stop: postgres.stop, ended: postgres.ended };
-    } catch (error) {
-      if (attempt >= 5) throw error;
-      await new Promise((r) => setTimeout(r, attempt * 1_000));
-    }
-  }
+  const postgres = await startAfterCrash(() => startPostgres(options));
+  if (!postgres.ended) throw new Error('PostgreSQL is not embedded');
+  return { stop: postgres.stop, ended: postgres.ended };
 }
 
 async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<void> {

@@ -8,7 +8,7 @@ import { createDb, type Db } from '../../activities/db';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/ports';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/postgres';
+import { type RunningPostgres, startAfterCrash, startEmbeddedPostgres } from '../../scripts/postgres';
 import { defaultConfig } from '../../config';
 import { loadConfigOrExit } from '../../config/process';
 import { resolveTemporalCli } from '../../scripts/provision-temporal';
@@ -127,21 +127,6 @@ interface StackServers {
   temporal: RunningDevServer;
   startPostgres(): Promise<{ pg: RunningPostgres; pid: number }>;
   startTemporal(): Promise<RunningDevServer>;
-}
-
-/**
- * A killed postmaster's backends take a moment to notice and leave its shared memory; until they have, a new server
- * on the same cluster refuses to start. Asked again, five times over ~15 s.
- */
-async function startAgain<T>(start: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      if (attempt >= 5) throw error;
-      await sleep(attempt * 1_000);
-    }
-  }
 }
 
 /** The stack's PostgreSQL, in its folder on its port (the same again when a drill restarts it). */
@@ -322,7 +307,7 @@ function assembleStack(parts: StackParts): Stack {
       } else await servers.postgres.stop();
       pgPids.delete(servers.pgPid);
       await sleep(downMs);
-      ({ pg: servers.postgres, pid: servers.pgPid } = await startAgain(servers.startPostgres));
+      ({ pg: servers.postgres, pid: servers.pgPid } = await startAfterCrash(servers.startPostgres));
     },
     async stop() {
       const procs = [stack.api, stack.worker, ...extra].filter((p): p is NodeProcess => p !== undefined);
