@@ -82,7 +82,11 @@ export class Lifecycle {
           void this.shutdown(`${name} could not start again: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 1);
           return;
         }
-        if (this.stopping) return; // the shutdown stops `current` with the other parts
+        if (this.stopping) {
+          // The shutdown came while it was starting, and found only the dead one to stop: this one is stopped here.
+          await current.stop().catch(() => undefined);
+          return;
+        }
         logLine('colis', `${name} is running again`);
         follow(current);
       });

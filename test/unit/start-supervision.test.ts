@@ -82,6 +82,20 @@ describe('a supervised server of npm start', () => {
     expect(exits).toEqual([1]);
   });
 
+  it('started again while the instance stops, is stopped too', async () => {
+    const first = new FakeServer();
+    const next = new FakeServer();
+    let started!: (server: FakeServer) => void;
+    life.supervise('PostgreSQL', first, () => new Promise<FakeServer>((resolve) => (started = resolve)));
+    first.crash();
+    await settle();
+    await life.shutdown('SIGINT', 0);
+    started(next);
+    await settle();
+    await settle();
+    expect(next.stops).toBe(1);
+  });
+
   it('is not started again when it was asked to stop', async () => {
     const first = new FakeServer();
     const startAgain = vi.fn(async () => new FakeServer());
