@@ -141,6 +141,9 @@ async function whenShareCompleted(
 
 const INSTANT = INSTANT_CLOCK;
 
+/** How long a drill waits for its orders to complete: `--drain=ms` in a smoke run, 15 min at full size. */
+const drainMs = (options: BenchOptions) => (options.smoke ? Number(options.args.drain ?? 90_000) : 900_000);
+
 /** How long a restart drill keeps its server down: `--down-s=N`, else the drill's own pause. */
 const downMs = (options: BenchOptions, fallbackMs: number) =>
   options.args['down-s'] === undefined ? fallbackMs : Number(options.args['down-s']) * 1_000;
@@ -159,7 +162,7 @@ function restartDrill(
       name,
       orders,
       stack: { timeScale: INSTANT },
-      drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+      drainTimeoutMs: drainMs(options),
       async disrupt(stack, progress) {
         const completedAtStop = await whenShareCompleted(progress, 0.1, orders);
         const t = performance.now();
@@ -184,7 +187,7 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
         name: 'kill9',
         orders,
         stack: { timeScale: INSTANT },
-        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+        drainTimeoutMs: drainMs(options),
         async disrupt(stack, progress) {
           const completedAtKill = await whenShareCompleted(progress, 0.1, orders);
           const pid = stack.worker?.pid ?? -1;
@@ -245,7 +248,7 @@ export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>>
         name: 'apiKill9',
         orders,
         stack: { timeScale: INSTANT },
-        drainTimeoutMs: options.smoke ? Number(options.args.drain ?? 90_000) : 900_000,
+        drainTimeoutMs: drainMs(options),
         intake: (stack) => intakeThroughAnApiKill(stack, orders),
       },
       options,
