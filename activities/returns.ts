@@ -428,6 +428,15 @@ export function createReturnSettlementActivities(db: Db, waker: RelayWaker) {
         return wake;
       });
     },
+
+    /**
+     * The parcel's `delivered` scan reached the return's workflow while it took its last step (the webhook read the row
+     * before that step made it final): the workflow hands it here before it closes, and the goods are received again
+     * for inspection as the webhook does for a return already closed. False when there is nothing to receive.
+     */
+    receiveReturnAfterClose(input: ArrivalAfterClose): Promise<boolean> {
+      return asActivity(() => receiveReturnAfterClose(db, waker, input));
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../../activities/carriers/signature';
 import { deriveReturnId } from '../../api/services/returns';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
@@ -113,6 +114,45 @@ const movementsOf = (orderId: string) =>
     orderBy: { id: 'asc' },
     select: { kind: true, onHandDelta: true, warehouseCode: true, skuCode: true },
   });
+
+/**
+ * Runs `act` while the return's row is held by the test (FOR UPDATE), and `meanwhile` once something waits on it
+ * (the workflow's settlement); the row is released after both, and `act` finished.
+ */
+async function whileReturnRowHeld(returnId: string, act: () => Promise<void>, meanwhile: () => Promise<void>): Promise<void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let taken = () => {};
+  const lockTaken = new Promise<void>((resolve) => {
+    taken = resolve;
+  });
+  const locked = journey.database.db.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT "id" FROM "Return" WHERE "id" = ${returnId} FOR UPDATE`;
+      taken();
+      await held;
+    },
+    { timeout: 60_000 },
+  );
+  await Promise.race([lockTaken, locked]);
+  const acted = act();
+  try {
+    await until(
+      journey,
+      'the settlement to wait on the return row',
+      () => journey.database.db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
+      ([row]) => (row?.waiting ?? 0) > 0,
+      { stepMs: 0 },
+    );
+    await meanwhile();
+  } finally {
+    release();
+    await locked;
+  }
+  await acted;
+}
 
 /** A delivered order of shop-a and a return of one mug it starts, whose customer never drops the parcel off. */
 async function returnNeverDroppedOff(name: string): Promise<{ orderId: string; returnId: string }> {
@@ -341,6 +381,94 @@ describe('returns', () => {
     expect(await movementsOf(orderId)).toEqual([]);
     await recordForReplay(returnId, 'return-refunded-without-goods');
   });
+  it('a return parcel delivered while ops refund it without the goods is received again for inspection, not lost with its workflow', async () => {
+    const orderId = await deliveredOrder(uniqueAddress('stall-then-found'));
+    const key = newKey('ret-found');
+    const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
+    simulator(journey).scriptShipment(`return:${returnId}`, 'stall');
+    const started = await as(
+      KEYS.ops,
+      'POST',
+      `/orders/${orderId}/returns`,
+      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
+      { 'idempotency-key': key },
+    );
+    expect(started.statusCode, started.body).toBe(202);
+    const escalation = await until(
+      journey,
+      `return_stuck escalation of ${returnId}`,
+      () => journey.database.db.escalation.findFirst({ where: { returnId, reason: 'return_stuck', status: 'open' } }),
+      (row) => row !== null,
+      { stepMs: 6 * HOUR_MS },
+    );
+    if (!escalation) throw new Error('unreachable');
+    const stuck = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } });
+    const carrier = stuck.carrierCode as SimulatedCarrierCode;
+    // The refund's settlement waits on the return's row, held here: the carrier's webhook then reads the row still open
+    // and signals the delivery to the workflow taking its last step.
+    await whileReturnRowHeld(
+      returnId,
+      async () => {
+        let answer = await as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, {
+          decision: 'refund',
+          note: 'lost on the way back',
+        });
+        for (let i = 0; i < 20 && answer.statusCode === 503; i += 1) {
+          await new Promise((r) => setTimeout(r, 250));
+          answer = await as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, {
+            decision: 'refund',
+            note: 'lost on the way back',
+          });
+        }
+        expect(answer.statusCode, answer.body).toBe(200);
+      },
+      async () => {
+        const body = JSON.stringify({
+          events: [
+            {
+              carrierCode: carrier,
+              eventId: `${returnId}-found`,
+              trackingNumber: stuck.trackingNumber ?? '',
+              statusCode: CARRIER_STATUS_CODES[carrier].delivered,
+              detail: 'Delivered to the returns dock',
+              occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+            },
+          ],
+        });
+        const pushed = await app.inject({
+          method: 'POST',
+          url: `/carriers/${carrier}/webhooks`,
+          headers: {
+            'content-type': 'application/json',
+            'colis-signature': signPayload(body, app.config.webhookSecretFor(carrier) ?? '', Date.now()),
+          },
+          payload: body,
+        });
+        expect(pushed.statusCode, pushed.body).toBe(200);
+        expect(pushed.json()).toMatchObject({ accepted: 1 });
+      },
+    );
+    const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+    expect(await handle.result()).toMatchObject({ status: 'completed', refundCents: 1290 });
+    // Before: the workflow closed with the scan unread, the row 'completed', the mug at the warehouse never counted.
+    const row = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } });
+    expect(row).toMatchObject({
+      status: 'received',
+      closeReason: 'refunded_without_goods',
+      customerSettledBy: 'refund',
+      refundCents: 1290,
+    });
+    expect(row.closedAt).not.toBeNull();
+    expect(row.receivedAt).not.toBeNull();
+    expect((await handle.query(returnStatusQuery)).timeline.map((e) => e.label)).toContain('received again');
+    expect(await movementsOf(orderId)).toEqual([]);
+    // Ops inspect it as any late arrival (api/services/late-return-arrivals.ts): the mug counted back once, no new refund.
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 1290 });
+    expect(await movementsOf(orderId)).toEqual([expect.objectContaining({ kind: 'return_receipt', onHandDelta: 1 })]);
+  });
+
   it('a return parcel that keeps moving but is not at the warehouse within its transit allowance escalates as late, once; its arrival closes that', async () => {
     const orderId = await deliveredOrder(uniqueAddress('slow-back'));
     const key = newKey('ret-late');

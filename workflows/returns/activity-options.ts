@@ -29,6 +29,7 @@ export const returnsDb =
       | 'recordReturnScans'
       | 'settleReturn'
       | 'ordersAwaitingReturnedStock'
+      | 'receiveReturnAfterClose'
       | 'openEscalation'
       | 'raiseEscalationSeverity'
       | 'closeEscalation'

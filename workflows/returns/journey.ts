@@ -4,6 +4,7 @@ import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, ty
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { guardedSignal, SCANS_DATED_AHEAD } from '../shared/message-guards';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
@@ -203,6 +204,21 @@ export class ReturnJourney {
     const { settled, woken } = await settleInspectedGoods(this.input.returnId, inspection);
     if (woken.length > 0) this.note('note', 'returned stock offered', `to ${woken.join(', ')}, waiting for it`);
     return this.completed(settled.refundCents, `inspected by ${inspection.inspectedBy}`);
+  }
+
+  /**
+   * A `delivered` scan signalled while the return took its last step (the webhook read the row before that step made it
+   * final) would close with the workflow, the goods at the warehouse never counted back: they are received again for
+   * inspection, as the webhook receives the parcel of a return closed already (api/services/late-return-arrivals.ts).
+   */
+  async receiveArrivalAfterClose(): Promise<void> {
+    if (!this.parcel.hasNews || this.inspection) return;
+    const scans = this.parcel.takeQueued();
+    const delivered = scans.find((scan) => scan.status === 'delivered');
+    // Asked only when such a scan waits: a history that never met one never meets the marker.
+    if (!delivered || !takesLater(LATER_PATCHES.arrivalAfterCloseReceived)) return;
+    const received = await returnsDb.receiveReturnAfterClose({ returnId: this.input.returnId, scans, at: delivered.occurredAt });
+    if (received) this.note('stage', 'received again', 'the parcel reached the warehouse as the return closed: waiting for its inspection');
   }
 
   async settleWithoutGoods(decidedBy: string): Promise<ReturnOutcome> {

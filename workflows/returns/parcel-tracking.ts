@@ -88,12 +88,7 @@ export class ReturnParcelTracking {
 
   /** Takes carrier scans in through the tracking status model; the first real scan means the label was used. */
   private async absorb(source: ScanSource, raw: CarrierTrackingEvent[]): Promise<void> {
-    const normalised: NormalisedTrackingEvent[] = [];
-    for (const event of raw) {
-      if (event.trackingNumber !== this.label.trackingNumber) continue;
-      const result = normaliseCarrierEvent(event);
-      if (result.ok) normalised.push(result.event);
-    }
+    const normalised = this.ofThisParcel(raw);
     const update = applyTrackingEvents(this.state, normalised);
     this.state = update.state;
     const duplicates = new Set(update.ignored.filter((i) => i.reason === 'duplicate').map((i) => i.event));
@@ -112,6 +107,21 @@ export class ReturnParcelTracking {
     view.trackingStatus = this.state.status;
     view.lastScanAt = this.state.lastScanAt ?? undefined;
     await this.owner.scansTaken();
+  }
+
+  /** The scans still queued when the return closes, this parcel's in the tracking model's terms, taken off the inbox. */
+  takeQueued(): NormalisedTrackingEvent[] {
+    return this.inbox.splice(0).flatMap((batch) => this.ofThisParcel(batch.events));
+  }
+
+  private ofThisParcel(raw: readonly CarrierTrackingEvent[]): NormalisedTrackingEvent[] {
+    const normalised: NormalisedTrackingEvent[] = [];
+    for (const event of raw) {
+      if (event.trackingNumber !== this.label.trackingNumber) continue;
+      const result = normaliseCarrierEvent(event);
+      if (result.ok) normalised.push(result.event);
+    }
+    return normalised;
   }
 
   /**

@@ -28,6 +28,7 @@ async function bringBack(journey: ReturnJourney): Promise<ReturnOutcome> {
   if (!outcome && journey.atWarehouseWithoutLabel) outcome = await journey.awaitInspection();
   if (!outcome && !journey.hasLabel && !(await journey.bookLabel())) outcome = journey.outcome();
   outcome ??= await followParcel(journey);
+  await journey.receiveArrivalAfterClose();
   // An inspection or an ops answer may still be finishing its reply.
   await condition(allHandlersFinished);
   return outcome;

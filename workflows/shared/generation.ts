@@ -50,6 +50,7 @@ export const LATER_PATCHES = {
   scansDatedAheadDropped: 'scans-dated-ahead-dropped',
   orderGoneShipmentGoesOn: 'order-gone-shipment-goes-on',
   handlersShieldedFromCancelRequest: 'handlers-shielded-from-cancel-request',
+  arrivalAfterCloseReceived: 'arrival-after-close-received',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
