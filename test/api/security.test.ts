@@ -32,6 +32,29 @@ describe('API keys and roles', () => {
     ).toBe(200);
   });
 
+  it('refuses two different keys in X-Api-Key and Authorization: Bearer (401 naming both), whichever is valid', async () => {
+    const both = (apiKey: string, bearer: string) =>
+      h.app.inject({ method: 'GET', url: '/escalations', headers: { 'x-api-key': apiKey, authorization: `Bearer ${bearer}` } });
+    // Before: X-Api-Key won silently; an intake key beside an ops bearer acted as intake, and the reverse as ops.
+    for (const [apiKey, bearer] of [
+      [KEYS.intake.key, KEYS.ops.key],
+      [KEYS.ops.key, KEYS.intake.key],
+      [KEYS.ops.key, 'not-a-key'],
+    ] as const) {
+      const answer = await both(apiKey, bearer);
+      expect(expectErrorShape(answer, 401, 'unauthorized').message).toContain('X-Api-Key and Authorization: Bearer');
+      expect(answer.body).not.toContain(apiKey);
+    }
+    // The same key in both is one key; a non-bearer Authorization (a proxy's Basic) leaves X-Api-Key alone.
+    expect((await both(KEYS.ops.key, KEYS.ops.key)).statusCode).toBe(200);
+    const basic = await h.app.inject({
+      method: 'GET',
+      url: '/escalations',
+      headers: { 'x-api-key': KEYS.ops.key, authorization: 'Basic b3BzOm9wcw==' },
+    });
+    expect(basic.statusCode).toBe(200);
+  });
+
   it('keeps intake keys to intake: 403 on ops endpoints', async () => {
     for (const [method, url] of [
       ['GET', '/escalations'],

@@ -96,15 +96,21 @@ export async function syncApiKeys(db: Db, keys: readonly ConfiguredApiKey[]): Pr
   );
 }
 
-/** The key a request presents: X-Api-Key, else `Authorization: Bearer <key>`; undefined when neither carries one. */
-function presentedKey(request: FastifyRequest): string | undefined {
+/**
+ * The key a request presents: X-Api-Key, else `Authorization: Bearer <key>`; undefined when neither carries one.
+ * Two different keys in the two headers are refused rather than one chosen: a client (or a proxy adding its own
+ * header) would otherwise act under a key it did not mean, and the answer would not say which one counted.
+ */
+const TWO_KEYS = Symbol('two different keys');
+
+function presentedKey(request: FastifyRequest): string | typeof TWO_KEYS | undefined {
   const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header !== '') return header;
   const authorization = request.headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return match ? match[1] : authorization;
+  const bearer = typeof authorization === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] : undefined;
+  if (typeof header === 'string' && header !== '') {
+    return bearer !== undefined && bearer !== header ? TWO_KEYS : header;
   }
+  if (typeof authorization === 'string') return bearer ?? authorization;
   return undefined;
 }
 
@@ -170,6 +176,10 @@ export default fp<AuthOptions>(
         return;
       }
       const key = presentedKey(request);
+      if (key === TWO_KEYS) {
+        failedAuthentication(request);
+        throw new ApiError(401, 'unauthorized', 'X-Api-Key and Authorization: Bearer carry different keys: send one of them');
+      }
       const principal = key === undefined ? codecSessionOwner(request, access) : principals.get(hashApiKey(key));
       if (!principal) {
         const sender = config?.webhookSender;

@@ -35,7 +35,11 @@ export default fp(
         components: {
           securitySchemes: {
             apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-            bearer: { type: 'http', scheme: 'bearer' },
+            bearer: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'The same API key as a bearer token; sent beside a different X-Api-Key, the request is a 401',
+            },
             webhookSignature: { type: 'apiKey', in: 'header', name: 'Colis-Signature' },
             shipEngineSignature: { type: 'apiKey', in: 'header', name: 'x-shipengine-rsa-sha256-signature' },
             codecSession: { type: 'apiKey', in: 'cookie', name: 'colis_codec_session' },
