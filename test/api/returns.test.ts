@@ -360,6 +360,25 @@ describe('the tracking page return form', () => {
     expect(await returnsOf(orderId)).toBe(0);
   });
 
+  it("answers a form over 16 KiB with a 413 page saying so (the API's JSON 413 without a valid token), and starts nothing", async () => {
+    const orderId = await deliveredOrder();
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const post = (token: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/track/${orderId}/returns?t=${token}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `qty.MUG-CER-350=1&reason=defective&comment=${'a'.repeat(20_000)}&key=${newKey('form').replace(/[^A-Za-z0-9_-]/g, '')}`,
+      });
+    const refused = await post(t);
+    // Before: the API's JSON 413 in the customer's browser.
+    expect(refused.statusCode, refused.body.slice(0, 300)).toBe(413);
+    expect(refused.headers['content-type']).toMatch(/^text\/html/);
+    expect(refused.body).toContain('The form is too long (over 16 KiB)');
+    expectErrorShape(await post('0'.repeat(64)), 413, 'payload_too_large');
+    expect(await returnsOf(orderId)).toBe(0);
+  });
+
   it('refuses a form whose bytes are not UTF-8 (a Latin-1 comment, raw or percent-encoded) with a 400 page, and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);

@@ -235,6 +235,9 @@ const unreadableForms = new WeakMap<object, string>();
 const repeatedField = (form: unknown): string | undefined =>
   typeof form === 'object' && form !== null ? Object.entries(form).find(([, value]) => Array.isArray(value))?.[0] : undefined;
 
+/** The return form's most bytes: its fields and a 1,000-character comment fit many times over. */
+const FORM_BODY_LIMIT_BYTES = 16_384;
+
 /** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
 const ReturnFormSchema = z.looseObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
@@ -388,6 +391,21 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
     {
       config: { ...publicAccess, parsesItsOwnBody: true },
       schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
+      // A form over the parser's limit (a pasted essay) is refused before the handler: the customer gets the form's page
+      // saying so, not the API's JSON. Anything else, or a wrong token, goes to the API's error handler.
+      errorHandler: async (error, request, reply) => {
+        const { orderId } = request.params as { orderId?: unknown };
+        const { t: token } = request.query as { t?: unknown };
+        const tooLarge = typeof error === 'object' && error !== null && 'code' in error && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+        if (!tooLarge || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret))
+          throw error;
+        const body = await trackingPage(
+          orderId,
+          token,
+          `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment`,
+        );
+        return reply.code(413).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+      },
     },
     async (request, reply) => {
       const { orderId } = request.params;
@@ -471,17 +489,21 @@ function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
 const pages: FastifyPluginAsyncZod = async (app) => {
   opsPageRoutes(app);
   // The return form posts as a browser does: application/x-www-form-urlencoded (this plugin's routes only).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: 16_384 }, (request, body: Buffer, done) => {
-    const contentType = request.headers['content-type'];
-    const text = utf8Text(body);
-    const form = text.ok ? formFields(text.text) : { unreadable: 'the form is not UTF-8 text' };
-    const unreadable =
-      contentCodingProblem(request.headers['content-encoding']) ??
-      charsetProblem(typeof contentType === 'string' ? contentType : undefined) ??
-      ('unreadable' in form ? form.unreadable : undefined);
-    if (unreadable !== undefined) unreadableForms.set(request, unreadable);
-    done(null, 'fields' in form ? form.fields : {});
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT_BYTES },
+    (request, body: Buffer, done) => {
+      const contentType = request.headers['content-type'];
+      const text = utf8Text(body);
+      const form = text.ok ? formFields(text.text) : { unreadable: 'the form is not UTF-8 text' };
+      const unreadable =
+        contentCodingProblem(request.headers['content-encoding']) ??
+        charsetProblem(typeof contentType === 'string' ? contentType : undefined) ??
+        ('unreadable' in form ? form.unreadable : undefined);
+      if (unreadable !== undefined) unreadableForms.set(request, unreadable);
+      done(null, 'fields' in form ? form.fields : {});
+    },
+  );
   const trackingPage = trackingPageOf(app);
   returnFormRoute(app, trackingPage);
   trackingPageRoute(app, trackingPage);
