@@ -46,6 +46,7 @@ type TemporalSettings = Pick<Config, (typeof TEMPORAL_VARIABLES)[number]>;
 /** Reads the profile file and the TLS files it or the variables name; a ConfigError names what to fix. */
 export function temporalTarget(config: TemporalSettings, defaultAddress = '127.0.0.1:7233', home = homedir()): TemporalTarget {
   const profile = loadProfile(config, home);
+  profileValuesValid(config, profile);
   const connect = readable(config, () => toClientOptions(profile));
   if (profile.tls && Boolean(profile.tls.clientCert) !== Boolean(profile.tls.clientKey)) {
     refuse(
@@ -80,6 +81,31 @@ function loadProfile(config: TemporalSettings, home: string): ClientConfigProfil
   }
   for (const name of TLS_FILE_VARIABLES) tlsFileReadable(name, config[name]);
   return readable(config, () => loadClientConfigProfile({ overrideEnvVars: env }));
+}
+
+/**
+ * The profile's fields pass the rules their variables do (config/variables.ts): a profile address that is no host:port
+ * failed only the first connection, blamed on TEMPORAL_ADDRESS, which was not set; a namespace with a space, only the
+ * namespace check at start. A field its variable overrides was checked as the variable already. The refusal names the
+ * profile and the field, never an API key's value.
+ */
+function profileValuesValid(config: TemporalSettings, profile: ClientConfigProfile): void {
+  const fields = [
+    { field: 'address', variable: 'TEMPORAL_ADDRESS', value: profile.address },
+    { field: 'namespace', variable: 'TEMPORAL_NAMESPACE', value: profile.namespace },
+    { field: 'api_key', variable: 'TEMPORAL_API_KEY', value: profile.apiKey },
+    { field: 'tls.server_name', variable: 'TEMPORAL_TLS_SERVER_NAME', value: profile.tls?.serverName },
+  ] as const;
+  for (const { field, variable, value } of fields) {
+    if (value === undefined || config[variable] !== undefined) continue;
+    const checked = VARIABLES[variable].schema.safeParse(value);
+    if (checked.success) continue;
+    const shown = VARIABLES[variable].secret ? '' : ` ${JSON.stringify(value)}`;
+    const issue = checked.error.issues[0]?.message ?? 'refused';
+    const why = `its ${field}${shown}: ${issue} (takes ${VARIABLES[variable].form})`;
+    if (config.TEMPORAL_PROFILE !== undefined) refuse('TEMPORAL_PROFILE', config.TEMPORAL_PROFILE, `the profile's ${why.slice(4)}`);
+    refuse('TEMPORAL_CONFIG_FILE', config.TEMPORAL_CONFIG_FILE ?? '~/.config/temporalio/temporal.toml', `profile "default", ${why}`);
+  }
 }
 
 const TLS_FILE_VARIABLES = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'] as const;

@@ -96,6 +96,53 @@ describe('Temporal connection settings', () => {
     }
   });
 
+  it("a profile's address, namespace, API key or server name is held to its variable's rules, naming the profile, never the key", () => {
+    const refusalOf = (env: Record<string, string>) => {
+      try {
+        temporalTargetFromEnv({ HOME, ...env });
+      } catch (error) {
+        return error instanceof ConfigError ? error.message : `not a ConfigError: ${String(error)}`;
+      }
+      return 'accepted';
+    };
+    const profiles = file(
+      'fields.toml',
+      [
+        '[profile.default]',
+        'address = "temporal.internal"',
+        '[profile.spaced]',
+        'address = "temporal.internal:7233"',
+        'namespace = "orders prod"',
+        '[profile.keyed]',
+        'address = "temporal.internal:7233"',
+        'api_key = "sk-live 0123456789abcdef"',
+        '[profile.named]',
+        'address = "temporal.internal:7233"',
+        '[profile.named.tls]',
+        'server_name = "temporal internal"',
+        '[profile.good]',
+        'address = "temporal.internal:7233"',
+        'namespace = "orders-prod"',
+      ].join('\n'),
+    );
+    // Before: accepted here; the first connection then failed as "cannot reach Temporal at … (TEMPORAL_ADDRESS)".
+    expect(refusalOf({ TEMPORAL_CONFIG_FILE: profiles })).toMatch(
+      /^TEMPORAL_CONFIG_FILE=".*fields\.toml" is invalid \(profile "default", its address "temporal\.internal": not host:port/,
+    );
+    expect(refusalOf({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'spaced' })).toMatch(
+      /^TEMPORAL_PROFILE="spaced" is invalid \(the profile's namespace "orders prod": not a namespace name/,
+    );
+    const keyed = refusalOf({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'keyed' });
+    expect(keyed).toMatch(/^TEMPORAL_PROFILE="keyed" is invalid \(the profile's api_key: contains spaces/);
+    expect(keyed).not.toContain('sk-live');
+    expect(refusalOf({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'named' })).toMatch(
+      /the profile's tls\.server_name "temporal internal"/,
+    );
+    // A variable over the field is what counts, and it was checked as a variable.
+    expect(refusalOf({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_ADDRESS: 'temporal.internal:7233' })).toBe('accepted');
+    expect(refusalOf({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'good' })).toBe('accepted');
+  });
+
   it('at start, a namespace the server does not have names TEMPORAL_NAMESPACE; any other refusal of the question names the address', async () => {
     const target = temporalTargetFromEnv({ HOME, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_NAMESPACE: 'orders-prod' });
     const refusing = (code: number, message: string) => ({
