@@ -30,6 +30,13 @@ export interface DomainErrorDetails {
   WarehouseDown: { warehouseCode: string; movedTo?: string };
 }
 
+/**
+ * An OrderStateConflict's `state` when the refusal is about timing, not the request: another change of the same kind is
+ * being made (ask again after it), or the order already is as asked (answer it as it stands).
+ */
+export const CONFLICT_STATES = { changeInProgress: 'change_in_progress', nothingToChange: 'nothing_to_change' } as const;
+export type ConflictState = (typeof CONFLICT_STATES)[keyof typeof CONFLICT_STATES];
+
 /** The discriminated union: `switch (error.type)` narrows `details`. */
 export type DomainErrorValue = {
   [T in DomainErrorType]: { type: T; message: string; details: DomainErrorDetails[T] };

@@ -185,6 +185,38 @@ describe('the journey through the API', () => {
     expect(labels.map((l) => l.status)).toEqual(['purchased']);
   });
 
+  it('the same new address sent twice at once under two keys (a form saved twice): both 200, one label bought again, not a 409', async () => {
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('twin-address') },
+      payload: orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }),
+    });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const { orderId, workflowId } = accepted.json();
+    const shipmentId = `${orderId}-S1`;
+    await untilShipmentStage(journey, shipmentId, ['label_created'], { stepMs: HOUR_MS });
+    const moveTo = { name: 'Camille Durand', line1: '3 place Bellecour', city: 'Lyon', postalCode: '69002', countryCode: 'FR' };
+    const move = () =>
+      app.inject({
+        method: 'POST',
+        url: `/orders/${orderId}/address`,
+        headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('twin-move') },
+        payload: { shipTo: moveTo },
+      });
+    // Before: the twin taken while the first was changing was a 409 "is already changing: try again".
+    const answers = await Promise.all([move(), move()]);
+    for (const answer of answers) {
+      expect(answer.statusCode, answer.body).toBe(200);
+      expect(answer.json()).toMatchObject({ orderId, shipTo: { line1: moveTo.line1, postalCode: moveTo.postalCode } });
+    }
+    const outcome = (await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView;
+    expect(outcome.stage).toBe('completed');
+    const labels = await journey.database.db.label.findMany({ where: { shipmentId }, orderBy: { attempt: 'asc' } });
+    expect(labels.map((l) => l.status)).toEqual(['voided', 'purchased']);
+    expect(labelDestination(journey, labels[1]?.trackingNumber ?? '')).toMatchObject({ line1: moveTo.line1 });
+  });
+
   it('an escalation whose row is open but its workflow does not hold it yet answers 503 with a short Retry-After, changing nothing', async () => {
     const placed = await call(
       'POST',

@@ -447,7 +447,7 @@ describe('cancel and address change, validated against where the order is', () =
 
     // The same address, sent as `temporal workflow update execute --name changeAddress` would (the API answers it as is).
     const same = await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: { ...shipTo } }] }));
-    expect(same).toMatch(/already ships to this address: nothing to change/);
+    expect(same).toMatch(/already ships to this address: no label voided or bought again/);
 
     // Two changes at once: the first is taken and records its address (held here on the order's row); the second,
     // arriving meanwhile, is refused. Before, it was taken too, and each voided a label and bought another. The record is
@@ -479,7 +479,7 @@ describe('cancel and address change, validated against where the order is', () =
       const second = rejectionOf(
         handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: { ...NEW_ADDRESS, line1: '5 quai des Chartrons' } }] }),
       );
-      expect(await second).toMatch(/is already changing: try again once that change is answered/);
+      expect(await second).toMatch(/is already changing: try again once it is answered/);
     } finally {
       release();
     }

@@ -16,7 +16,7 @@ import {
   shipmentMilestoneSignal,
 } from '../definitions';
 import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
-import { refuse } from '../shared/failures';
+import { refuse, refuseAs } from '../shared/failures';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { guardedSignal, refuseMalformed } from '../shared/message-guards';
 import type { OrderJourney } from './order';
@@ -75,10 +75,11 @@ export function answerMessages(o: OrderJourney): void {
         refuseMalformed(changeAddressUpdate.name, CHANGE_ADDRESS_REQUEST, request);
         const closed = closedRefusal(o, 'being cancelled');
         if (closed !== undefined) refuse(closed);
+        const conflict = { orderId, attempted: 'change_address' };
         if (o.addressChanging || o.addressAnswers !== undefined)
-          refuse(`the address of order ${orderId} is already changing: try again once that change is answered`);
+          refuseAs('change_in_progress', `the address of order ${orderId} is already changing: try again once it is answered`, conflict);
         if (sameAddress(o.shipTo, request.shipTo))
-          refuse(`order ${orderId} already ships to this address: nothing to change, no label voided or bought again`);
+          refuseAs('nothing_to_change', `order ${orderId} already ships to this address: no label voided or bought again`, conflict);
         const gone = withCarrier(o);
         if (gone.length > 0) {
           refuse(

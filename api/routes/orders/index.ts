@@ -13,7 +13,8 @@ import {
   TimelineResponseSchema,
   type TimelineResponse,
 } from '../../../domain/api';
-import { CancelOrderRequestSchema, type OrderView } from '../../../domain/journey';
+import { CancelOrderRequestSchema, type ChangeAddressRequest, type OrderView } from '../../../domain/journey';
+import { CONFLICT_STATES } from '../../../domain/errors';
 import { ids } from '../../../domain/ids';
 import { ChangeAddressBodySchema, PlaceOrderBodySchema } from '../../../domain/order-rules';
 import { OrderWorkflowInputSchema } from '../../../domain/order';
@@ -27,7 +28,7 @@ import { listOrders } from '../../services/order-list';
 import { intakeMemoOf } from '../../services/order-starter';
 import { readOrder } from '../../services/orders';
 import { runOpsAction } from '../../services/ops-actions';
-import { describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
+import { afterChangeInProgress, conflictStateOf, describeWorkflow, webUiUrl, withinDeadline } from '../../services/workflows';
 import { errorResponses } from '../responses';
 import { sameAddress } from '../../../domain/same-address';
 
@@ -277,6 +278,7 @@ function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): v
         description:
           "Through the workflow's `changeAddress` update, recorded as made by the calling key; a bought label is voided and re-booked. " +
           'The address is checked as at intake (country, postal code). 409 with the reason when refused. Idempotency-Key as for cancel. ' +
+          'The address the order already ships to answers 200 as it stands; a change sent while another is being made waits for it. ' +
           "A shop's key changes its own orders only.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
@@ -291,13 +293,27 @@ function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): v
       const orderId = request.params.id;
       const target = { orderId, idempotencyKey: request.headers['idempotency-key'], body: request.body };
       const { body, replayed } = await cancelOrAddress(request, target, 'change_address', 'address change', async (handle, updateId) => {
-        // The address the order already ships to (a shop's form saved twice): nothing to change, so no label voided and bought again.
-        const current = await handle.query(orderStatusQuery);
-        if (sameAddress(current.shipTo, checked.address)) {
+        const changed = await afterChangeInProgress<{ unchanged: boolean; view: OrderView }>(
+          app.config.workflowCallTimeoutMs / 2,
+          async () => {
+            // The address the order already ships to (a shop's form saved twice): nothing to change, so no label voided and bought again.
+            const current = await handle.query(orderStatusQuery);
+            if (sameAddress(current.shipTo, checked.address)) return { unchanged: true, view: current };
+            const args = [{ ...request.body, shipTo: checked.address }] as [ChangeAddressRequest];
+            try {
+              return { unchanged: false, view: await handle.executeUpdate(changeAddressUpdate, { args, updateId }) };
+            } catch (error) {
+              // A change to this address landed between the query and the update (the twin of this request).
+              if (conflictStateOf(error) !== CONFLICT_STATES.nothingToChange) throw error;
+              return { unchanged: true, view: await handle.query(orderStatusQuery) };
+            }
+          },
+        );
+        const { view } = changed;
+        if (changed.unchanged) {
           const addressCorrections = await correctionsOf(app.db, orderId);
-          return { ...current, ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
+          return { ...view, ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
         }
-        const view = await handle.executeUpdate(changeAddressUpdate, { args: [{ ...request.body, shipTo: checked.address }], updateId });
         if (!correction) return view;
         await recordCorrection(app.db, orderId, `${orderId}:change:${updateId}`, 'address_change', correction);
         return { ...view, addressCorrections: await correctionsOf(app.db, orderId) };
