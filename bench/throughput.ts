@@ -1,6 +1,6 @@
 import { INSTANT_CLOCK } from './lib/clocks';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { CEILING_QUEUE, CEILING_SHAPES } from './ceiling/shapes';
+import { CEILING_QUEUE, ceilingShape, ceilingShapeCount } from './ceiling/shapes';
 import type { ceilingOrder } from './ceiling/workflows';
 import { type OrderShape, postOrders } from './lib/orders';
 import { fmt, fmtSpread, printTable, spread, writeResult } from './lib/report';
@@ -8,6 +8,9 @@ import { type CpuByRole, cpuByRole, cpuPerOrder } from './lib/process-cpu';
 import { type Stack, sleep, withStack } from './lib/stack';
 import { readStatements, resetStatements, type StatementCount } from './lib/statements';
 import type { BenchOptions } from './lib/cli';
+import { historyCost } from './lib/actions';
+import { exportOrderHistories } from './lib/history-export';
+import { type MeanCost, means, printMeans } from './cost';
 
 /**
  * End-to-end throughput: orders fully journeyed per second (intake over HTTP → every parcel
@@ -37,6 +40,7 @@ export async function throughput(options: BenchOptions): Promise<void> {
       // CPU per order by process, our runs only (the ceiling's runs are left out of the readings).
       const cpu: Record<OrderShape, { before: CpuByRole; after: CpuByRole }[]> = { single: [], split5: [] };
       const statements: Record<OrderShape, StatementCount[][]> = { single: [], split5: [] };
+      const lastRuns: Partial<Record<OrderShape, { ours: string[]; ceiling: string[] }>> = {};
       for (const shape of ['single', 'split5'] as const) {
         for (let r = 0; r < runs; r++) {
           await resetStatements(stack.db);
@@ -45,6 +49,7 @@ export async function throughput(options: BenchOptions): Promise<void> {
           cpu[shape].push({ before, after: cpuByRole() });
           statements[shape].push(await readStatements(stack.db));
           const ceiling = await runCeiling(stack, shape, counts[shape]);
+          lastRuns[shape] = { ours: ours.workflowIds, ceiling: ceiling.workflowIds };
           const row = table[shape];
           row.ours.push(ours.perSecond);
           row.ceiling.push(ceiling.perSecond);
@@ -55,6 +60,7 @@ export async function throughput(options: BenchOptions): Promise<void> {
           );
         }
       }
+      const work = await sameWorkCheck(stack, lastRuns);
       const escalations = await stack.db.escalation.count();
       const rows = (['single', 'split5'] as const).map((shape) => {
         const row = table[shape];
@@ -102,6 +108,7 @@ export async function throughput(options: BenchOptions): Promise<void> {
         runs,
         counts,
         escalations,
+        workPerOrder: work,
         cpuMsPerOrder: cpuRows,
         statementsLastRun: statements,
         results: Object.fromEntries(
@@ -125,18 +132,21 @@ async function runOurs(
   stack: Stack,
   shape: OrderShape,
   count: number,
-): Promise<{ perSecond: number; seconds: number; notCompleted: number }> {
+): Promise<{ perSecond: number; seconds: number; notCompleted: number; workflowIds: string[] }> {
   const started = performance.now();
   const results: Promise<unknown>[] = [];
+  const workflowIds: string[] = [];
   const posted = await postOrders(stack.apiUrl, shape, count, 32);
   let notCompleted = posted.filter((p) => p.status !== 202 || !p.orderId).length;
   for (const p of posted) {
-    if (p.orderId) results.push(resultOnceStarted(stack, `order-${p.orderId}`));
+    if (!p.orderId) continue;
+    workflowIds.push(`order-${p.orderId}`);
+    results.push(resultOnceStarted(stack, `order-${p.orderId}`));
   }
   const outcomes = await Promise.allSettled(results);
   const seconds = (performance.now() - started) / 1000;
   notCompleted += outcomes.filter((o) => o.status === 'rejected' || (o.value as { stage?: string }).stage !== 'completed').length;
-  return { perSecond: count / seconds, seconds, notCompleted };
+  return { perSecond: count / seconds, seconds, notCompleted, workflowIds };
 }
 
 /** The workflow's result; intake may answer before the start (behind a backlog), so "not found" is waited out. */
@@ -152,19 +162,27 @@ async function resultOnceStarted(stack: Stack, workflowId: string): Promise<unkn
 }
 
 let ceilingSeq = 0;
-async function runCeiling(stack: Stack, shape: OrderShape, count: number): Promise<{ perSecond: number; seconds: number }> {
+async function runCeiling(
+  stack: Stack,
+  shape: OrderShape,
+  count: number,
+): Promise<{ perSecond: number; seconds: number; workflowIds: string[] }> {
   const started = performance.now();
   const handles: Promise<unknown>[] = [];
+  const workflowIds: string[] = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(32, count) }, async () => {
       while (next < count) {
+        const n = next;
         next += 1;
         ceilingSeq += 1;
+        const workflowId = `ceiling-${process.pid}-${ceilingSeq}`;
+        workflowIds[n] = workflowId;
         const handle = await stack.client.workflow.start<typeof ceilingOrder>('ceilingOrder', {
           taskQueue: CEILING_QUEUE,
-          workflowId: `ceiling-${process.pid}-${ceilingSeq}`,
-          args: [CEILING_SHAPES[shape]],
+          workflowId,
+          args: [ceilingShape(shape, n)],
         });
         handles.push(handle.result());
       }
@@ -172,5 +190,39 @@ async function runCeiling(stack: Stack, shape: OrderShape, count: number): Promi
   );
   await Promise.all(handles);
   const seconds = (performance.now() - started) / 1000;
-  return { perSecond: count / seconds, seconds };
+  return { perSecond: count / seconds, seconds, workflowIds };
+}
+
+/**
+ * The ratio means something only while the ceiling does Colis's Temporal work: both sides' billable
+ * actions and events per order, counted as the cost bench counts them, from the last run's histories
+ * (Colis's first orders, and the ceiling's first pass over its recorded shapes).
+ */
+async function sameWorkCheck(
+  stack: Stack,
+  lastRuns: Partial<Record<OrderShape, { ours: string[]; ceiling: string[] }>>,
+): Promise<MeanCost[]> {
+  const rows: MeanCost[] = [];
+  for (const [shape, ids] of Object.entries(lastRuns)) {
+    const take = ceilingShapeCount(shape as OrderShape);
+    for (const [subject, workflowIds] of [
+      ['Colis', ids.ours.slice(0, Math.max(take, 5))],
+      ['ceiling', ids.ceiling.slice(0, take)],
+    ] as const) {
+      const orders = [];
+      for (const workflowId of workflowIds) {
+        const exported = await exportOrderHistories(stack.client, workflowId);
+        orders.push({
+          clock: TIME_SCALE,
+          shape,
+          workflowId,
+          cost: historyCost(exported.runs),
+          serverHistoryBytes: exported.serverHistoryBytes,
+        });
+      }
+      rows.push(...means(orders, subject));
+    }
+  }
+  printMeans('Colis and the ceiling, same Temporal work? (last run)', rows);
+  return rows;
 }

@@ -3,6 +3,7 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   startChild,
@@ -13,28 +14,29 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { CeilingActivities } from './activities';
 
 /**
- * The engine's ceiling for Colis's journey: the same shape of Temporal work as an order and its
- * shipments (activities, parallel quotes, a timer, child workflows, signals to the parent, tracking
- * signals from outside, search-attribute upserts) and no work at all inside any of it. Counts come
- * from the histories of real orders (bench/probe-history.ts); see bench/README.md.
+ * The engine's ceiling for Colis's journey: the same Temporal work as an order and its shipments —
+ * the same count of each billable action (activities, local-activity workflow tasks, timers, child
+ * workflows, signals to the parent, tracking signals from outside, search-attribute upserts) — and
+ * no work at all inside any of it. The counts are read from Colis's own histories
+ * (bench/ceiling/derive-shapes.ts writes bench/ceiling/recorded-shapes.ts).
  */
 
 export interface CeilingShipmentShape {
-  /** Sequential activities before the rate shop (pick slot, pick, pack, list carriers). */
-  activitiesBeforeQuotes: number;
-  parallelQuotes: number;
-  /** The label purchase: it makes the "carrier" push `trackingSignals` signals from outside. */
+  timers: number;
+  /** Activity attempts before the first tracking signal arrives (the last one is the label: it makes the "carrier" push the scans). */
+  activitiesBeforeScans: number;
   trackingSignals: number;
-  /** Activities after the label (record stages, record tracking, consume stock…). */
-  activitiesAfterLabel: number;
+  activitiesAfterScans: number;
+  /** Workflow tasks that run local activities (billed once per task, whatever the count inside). */
+  localActivityTasks: number;
   signalsToParent: number;
   upserts: number;
-  timers: number;
 }
 
 export interface CeilingOrderShape {
-  activitiesBeforeChildren: number;
-  activitiesAfterChildren: number;
+  timers: number;
+  activities: number;
+  localActivityTasks: number;
   upserts: number;
   shipments: CeilingShipmentShape[];
 }
@@ -47,27 +49,51 @@ const acts = proxyActivities<CeilingActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+const local = proxyLocalActivities<CeilingActivities>({ startToCloseTimeout: '30 seconds' });
+
+/**
+ * Spends `count` of something, one at a time, at the points a workflow calls `next()`; `rest()` spends
+ * what is left. Local activities are spent at the start of a workflow task (after an activity, a
+ * timer, a signal), so each call lands in its own task while there are tasks to land in.
+ */
+function budget(count: number, spend: () => unknown) {
+  let left = count;
+  return {
+    async next(): Promise<void> {
+      if (left <= 0) return;
+      left -= 1;
+      await spend();
+    },
+    async rest(): Promise<void> {
+      while (left > 0) {
+        left -= 1;
+        await spend();
+      }
+    },
+  };
+}
 
 export async function ceilingOrder(shape: CeilingOrderShape): Promise<number> {
   let updates = 0;
-  const upsert = (value: string) => upsertSearchAttributes([{ key: status, value }]);
   setHandler(shipmentUpdated, () => {
     updates += 1;
-    upsert(`update-${updates}`);
   });
-  upsert('received');
-  const beforeUpserts = Math.max(0, shape.upserts - 2 - shape.shipments.reduce((n, s) => n + s.signalsToParent, 0));
-  for (let i = 0; i < shape.activitiesBeforeChildren; i++) {
+  const locals = budget(shape.localActivityTasks, () => local.noop());
+  const upserts = budget(shape.upserts, () => upsertSearchAttributes([{ key: status, value: `stage-${updates}` }]));
+  await locals.next();
+  for (let i = 0; i < shape.timers; i++) await sleep(1);
+  for (let i = 0; i < shape.activities; i++) {
     await acts.noop();
-    if (i < beforeUpserts) upsert(`stage-${i}`);
+    await locals.next();
   }
+  await upserts.next();
   const { workflowId } = workflowInfo();
   const children = await Promise.all(
     shape.shipments.map((child, i) => startChild(ceilingShipment, { workflowId: `${workflowId}-S${i + 1}`, args: [child] })),
   );
   await Promise.all(children.map((c) => c.result()));
-  upsert('completed');
-  for (let i = 0; i < shape.activitiesAfterChildren; i++) await acts.noop();
+  await locals.rest();
+  await upserts.rest();
   return updates;
 }
 
@@ -78,23 +104,25 @@ export async function ceilingShipment(shape: CeilingShipmentShape): Promise<numb
   setHandler(scanSignal, () => {
     scans += 1;
   });
-  let toParent = shape.signalsToParent;
-  let upserts = shape.upserts;
-  const publish = async () => {
-    if (upserts-- > 0) upsertSearchAttributes([{ key: status, value: `p${upserts}` }]);
-    if (toParent-- > 0) await parent.signal(shipmentUpdated, toParent);
-  };
-  await publish();
-  for (let i = 0; i < shape.activitiesBeforeQuotes; i++) {
+  const locals = budget(shape.localActivityTasks, () => local.noop());
+  const upserts = budget(shape.upserts, () => upsertSearchAttributes([{ key: status, value: `scans-${scans}` }]));
+  const toParent = budget(shape.signalsToParent, () => parent.signal(shipmentUpdated, scans));
+  await toParent.next();
+  for (let i = 0; i < shape.timers; i++) await sleep(1);
+  const pushesScans = shape.trackingSignals > 0;
+  for (let i = 0; i < shape.activitiesBeforeScans - (pushesScans ? 1 : 0); i++) {
     await acts.noop();
-    if (i === 0) for (let t = 0; t < shape.timers; t++) await sleep(1);
-    await publish();
+    await locals.next();
   }
-  await Promise.all(Array.from({ length: shape.parallelQuotes }, () => acts.noop()));
-  await publish();
-  await acts.pushScans({ workflowId, count: shape.trackingSignals });
+  if (pushesScans) await acts.pushScans({ workflowId, count: shape.trackingSignals });
+  await upserts.next();
   await condition(() => scans >= shape.trackingSignals);
-  for (let i = 0; i < shape.activitiesAfterLabel; i++) await acts.noop();
-  while (toParent > 0) await publish();
+  for (let i = 0; i < shape.activitiesAfterScans; i++) {
+    await acts.noop();
+    await locals.next();
+  }
+  await locals.rest();
+  await upserts.rest();
+  await toParent.rest();
   return scans;
 }
