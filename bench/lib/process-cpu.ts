@@ -41,7 +41,8 @@ function roleOf(pid: number): string {
   }
   if (/postgres/.test(cmdline)) return 'postgresql';
   if (/temporal/.test(cmdline) && !/\.ts|\.mjs/.test(cmdline)) return 'temporal server';
-  if (/ceiling/.test(cmdline)) return 'ceiling worker';
+  // The entry, not the word: a checkout under a directory named "ceiling" would label every process so.
+  if (/ceiling\/worker\.ts/.test(cmdline)) return 'ceiling worker';
   if (/worker\/main\.ts/.test(cmdline)) return 'worker (+ carrier simulator)';
   if (/api\/main\.ts/.test(cmdline)) return 'api';
   const oms = /\boms (\w+)/.exec(cmdline);
