@@ -3,7 +3,8 @@ import { parseCli } from './lib/cli';
 import { withStack } from './lib/stack';
 
 /**
- * Counts what one order of each shape does in Temporal: the ceiling workflow mirrors these numbers.
+ * Counts what one order of each shape does in Temporal, event by event (the ceiling takes its counts from
+ * the cost bench's saved histories instead: bench/ceiling/derive-shapes.ts).
  * `tsx bench/probe-history.ts [--scale=1e6] [--times]` (--times lists each event's offset).
  */
 async function main(): Promise<void> {
