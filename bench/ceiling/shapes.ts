@@ -18,3 +18,21 @@ export function ceilingShape(shape: OrderShape, n: number): CeilingOrderShape {
 }
 
 export const ceilingShapeCount = (shape: OrderShape): number => RECORDED_SHAPES[shape].length;
+
+/** The billable actions one ceiling order spends, counted as bench/lib/actions.ts counts them in a history. */
+export function ceilingActions(order: CeilingOrderShape): number {
+  const shipments = order.shipments.reduce(
+    (n, s) =>
+      n +
+      s.timers +
+      s.activitiesBeforeScans +
+      s.activitiesAfterScans +
+      s.trackingSignals +
+      s.localActivityTasks +
+      s.signalsToParent +
+      s.upserts,
+    0,
+  );
+  // The start, 2 per child (start + run), and the order's own work.
+  return 1 + 2 * order.shipments.length + order.timers + order.activities + order.localActivityTasks + order.upserts + shipments;
+}
