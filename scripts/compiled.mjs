@@ -40,7 +40,7 @@ export async function compiledEntry(entry) {
     plugins: [ownImportMetaUrl],
   });
   const inputs = Object.keys(result.metafile.inputs).map((file) => resolve(ROOT, file));
-  writeFileSync(`${manifestFile}${suffix}`, JSON.stringify({ esbuild: version, inputs: digests(inputs) }));
+  writeFileSync(`${manifestFile}${suffix}`, JSON.stringify({ esbuild: version, root: ROOT, inputs: digests(inputs) }));
   renameSync(`${outfile}${suffix}`, outfile);
   renameSync(`${manifestFile}${suffix}`, manifestFile);
   return outfile;
@@ -50,7 +50,8 @@ function fresh(outfile, manifestFile, version) {
   if (!existsSync(outfile) || !existsSync(manifestFile)) return false;
   try {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (manifest.esbuild !== version) return false;
+    // The bundle holds its sources' absolute URLs: a checkout moved (or another sharing node_modules) builds its own.
+    if (manifest.esbuild !== version || manifest.root !== ROOT) return false;
     const now = digests(Object.keys(manifest.inputs).map((file) => resolve(ROOT, file)));
     return Object.entries(manifest.inputs).every(([file, digest]) => now[file] === digest);
   } catch {
