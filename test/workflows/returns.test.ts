@@ -154,6 +154,42 @@ async function whileReturnRowHeld(returnId: string, act: () => Promise<void>, me
   await acted;
 }
 
+/** A return of one mug of `orderId` started by ops whose parcel stops moving, and its open `return_stuck` escalation. */
+async function stuckOpsReturn(orderId: string, name: string): Promise<{ returnId: string; escalationId: string }> {
+  const key = newKey(name);
+  const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
+  simulator(journey).scriptShipment(`return:${returnId}`, 'stall');
+  const started = await as(
+    KEYS.ops,
+    'POST',
+    `/orders/${orderId}/returns`,
+    { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
+    { 'idempotency-key': key },
+  );
+  expect(started.statusCode, started.body).toBe(202);
+  expect(started.json().channel).toBe('ops');
+  const escalation = await until(
+    journey,
+    `return_stuck escalation of ${returnId}`,
+    () => journey.database.db.escalation.findFirst({ where: { returnId, reason: 'return_stuck', status: 'open' } }),
+    (row) => row !== null,
+    { stepMs: 6 * HOUR_MS },
+  );
+  if (!escalation) throw new Error('unreachable');
+  return { returnId, escalationId: escalation.id };
+}
+
+/** Ops answer a stuck return `refund`; the row lands a moment before the workflow holds the escalation open (503: retry). */
+async function refundWithoutGoods(escalationId: string, note: string) {
+  const resolve = () => as(KEYS.ops, 'POST', `/escalations/${escalationId}/resolve`, { decision: 'refund', note });
+  let answer = await resolve();
+  for (let i = 0; i < 20 && answer.statusCode === 503; i += 1) {
+    await new Promise((r) => setTimeout(r, 250));
+    answer = await resolve();
+  }
+  return answer;
+}
+
 /** A delivered order of shop-a and a return of one mug it starts, whose customer never drops the parcel off. */
 async function returnNeverDroppedOff(name: string): Promise<{ orderId: string; returnId: string }> {
   const orderId = await deliveredOrder(uniqueAddress(name));
@@ -344,36 +380,8 @@ describe('returns', () => {
 
   it('a return parcel that stops moving escalates; ops refund it without the goods and no stock moves', async () => {
     const orderId = await deliveredOrder(uniqueAddress('stall'));
-    const key = newKey('ret-stall');
-    const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
-    simulator(journey).scriptShipment(`return:${returnId}`, 'stall');
-    const started = await as(
-      KEYS.ops,
-      'POST',
-      `/orders/${orderId}/returns`,
-      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-      {
-        'idempotency-key': key,
-      },
-    );
-    expect(started.statusCode, started.body).toBe(202);
-    expect(started.json().channel).toBe('ops');
-    const escalation = await until(
-      journey,
-      `return_stuck escalation of ${returnId}`,
-      () => journey.database.db.escalation.findFirst({ where: { returnId, reason: 'return_stuck', status: 'open' } }),
-      (row) => row !== null,
-      { stepMs: 6 * HOUR_MS },
-    );
-    if (!escalation) throw new Error('unreachable');
-    const resolve = () =>
-      as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, { decision: 'refund', note: 'parcel lost on the way back' });
-    let answer = await resolve();
-    // The row lands a moment before the workflow holds the escalation open: the API says to retry.
-    for (let i = 0; i < 20 && answer.statusCode === 503; i += 1) {
-      await new Promise((r) => setTimeout(r, 250));
-      answer = await resolve();
-    }
+    const { returnId, escalationId } = await stuckOpsReturn(orderId, 'ret-stall');
+    const answer = await refundWithoutGoods(escalationId, 'parcel lost on the way back');
     expect(answer.statusCode, answer.body).toBe(200);
     const completed = await untilReturn(returnId, ['completed'], HOUR_MS);
     expect(completed.refundCents).toBe(1290);
@@ -383,25 +391,7 @@ describe('returns', () => {
   });
   it('a return parcel delivered while ops refund it without the goods is received again for inspection, not lost with its workflow', async () => {
     const orderId = await deliveredOrder(uniqueAddress('stall-then-found'));
-    const key = newKey('ret-found');
-    const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
-    simulator(journey).scriptShipment(`return:${returnId}`, 'stall');
-    const started = await as(
-      KEYS.ops,
-      'POST',
-      `/orders/${orderId}/returns`,
-      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-      { 'idempotency-key': key },
-    );
-    expect(started.statusCode, started.body).toBe(202);
-    const escalation = await until(
-      journey,
-      `return_stuck escalation of ${returnId}`,
-      () => journey.database.db.escalation.findFirst({ where: { returnId, reason: 'return_stuck', status: 'open' } }),
-      (row) => row !== null,
-      { stepMs: 6 * HOUR_MS },
-    );
-    if (!escalation) throw new Error('unreachable');
+    const { returnId, escalationId } = await stuckOpsReturn(orderId, 'ret-found');
     const stuck = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } });
     const carrier = stuck.carrierCode as SimulatedCarrierCode;
     // The refund's settlement waits on the return's row, held here: the carrier's webhook then reads the row still open
@@ -409,17 +399,7 @@ describe('returns', () => {
     await whileReturnRowHeld(
       returnId,
       async () => {
-        let answer = await as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, {
-          decision: 'refund',
-          note: 'lost on the way back',
-        });
-        for (let i = 0; i < 20 && answer.statusCode === 503; i += 1) {
-          await new Promise((r) => setTimeout(r, 250));
-          answer = await as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, {
-            decision: 'refund',
-            note: 'lost on the way back',
-          });
-        }
+        const answer = await refundWithoutGoods(escalationId, 'lost on the way back');
         expect(answer.statusCode, answer.body).toBe(200);
       },
       async () => {
