@@ -154,20 +154,26 @@ async function whileReturnRowHeld(returnId: string, act: () => Promise<void>, me
   await acted;
 }
 
-/** A return of one mug of `orderId` started by ops whose parcel stops moving, and its open `return_stuck` escalation. */
-async function stuckOpsReturn(orderId: string, name: string): Promise<{ returnId: string; escalationId: string }> {
-  const key = newKey(name);
-  const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
-  simulator(journey).scriptShipment(`return:${returnId}`, 'stall');
+/** A return of one mug of `orderId` started by `key` (its channel: ops or the shop), its return parcel scripted. */
+async function returnOfOneMug(key: (typeof KEYS)['ops' | 'intake'], orderId: string, name: string, script: 'stall' | 'unused') {
+  const idempotencyKey = newKey(name);
+  const returnId = deriveReturnId(`${key.name}:${idempotencyKey}`);
+  simulator(journey).scriptShipment(`return:${returnId}`, script);
   const started = await as(
-    KEYS.ops,
+    key,
     'POST',
     `/orders/${orderId}/returns`,
     { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-    { 'idempotency-key': key },
+    { 'idempotency-key': idempotencyKey },
   );
   expect(started.statusCode, started.body).toBe(202);
-  expect(started.json().channel).toBe('ops');
+  expect(started.json().channel).toBe(key === KEYS.ops ? 'ops' : 'shop');
+  return returnId;
+}
+
+/** A return of one mug of `orderId` started by ops whose parcel stops moving, and its open `return_stuck` escalation. */
+async function stuckOpsReturn(orderId: string, name: string): Promise<{ returnId: string; escalationId: string }> {
+  const returnId = await returnOfOneMug(KEYS.ops, orderId, name, 'stall');
   const escalation = await until(
     journey,
     `return_stuck escalation of ${returnId}`,
@@ -193,17 +199,7 @@ async function refundWithoutGoods(escalationId: string, note: string) {
 /** A delivered order of shop-a and a return of one mug it starts, whose customer never drops the parcel off. */
 async function returnNeverDroppedOff(name: string): Promise<{ orderId: string; returnId: string }> {
   const orderId = await deliveredOrder(uniqueAddress(name));
-  const key = newKey(`ret-${name}`);
-  const returnId = deriveReturnId(`${KEYS.intake.name}:${key}`);
-  simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
-  const started = await as(
-    KEYS.intake,
-    'POST',
-    `/orders/${orderId}/returns`,
-    { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-    { 'idempotency-key': key },
-  );
-  expect(started.statusCode, started.body).toBe(202);
+  const returnId = await returnOfOneMug(KEYS.intake, orderId, `ret-${name}`, 'unused');
   return { orderId, returnId };
 }
 
@@ -451,18 +447,8 @@ describe('returns', () => {
 
   it('a return parcel that keeps moving but is not at the warehouse within its transit allowance escalates as late, once; its arrival closes that', async () => {
     const orderId = await deliveredOrder(uniqueAddress('slow-back'));
-    const key = newKey('ret-late');
-    const returnId = deriveReturnId(`${KEYS.ops.name}:${key}`);
     // The carrier scans nothing by itself: the test scans the parcel every two days, inside the 72 h stall window.
-    simulator(journey).scriptShipment(`return:${returnId}`, 'unused');
-    const started = await as(
-      KEYS.ops,
-      'POST',
-      `/orders/${orderId}/returns`,
-      { lines: [{ sku: 'MUG-CER-350', quantity: 1 }], reason: 'no_longer_needed' },
-      { 'idempotency-key': key },
-    );
-    expect(started.statusCode, started.body).toBe(202);
+    const returnId = await returnOfOneMug(KEYS.ops, orderId, 'ret-late', 'unused');
     const labelled = await untilReturn(returnId, ['label_created'], HOUR_MS);
     const carrier = labelled.carrierCode as SimulatedCarrierCode;
     const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
