@@ -97,6 +97,7 @@ const ROWS: [string, (r: SimulationResult) => string][] = [
   ['re-promised orders', (r) => String(r.repromised)],
   ['escalations', (r) => String(r.escalations)],
   ['lost', (r) => String(r.lost)],
+  ['unfinished (journey still running at the end)', (r) => String(r.unfinished)],
   ['oversold', (r) => String(r.oversold)],
   ['duplicate labels', (r) => String(r.duplicateLabels)],
   ['re-allocated', (r) => String(r.reallocated)],

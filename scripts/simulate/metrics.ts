@@ -29,7 +29,13 @@ export interface SimulationResult {
   /** The same without what re-shipping lost parcels cost (the carrier claim's business): first parcels only. */
   costVsHindsightFirstParcels: number | null;
   riskPremiumPerOrderCents: number | null;
+  /**
+   * Accepted orders Colis lost: no order row, or an order neither finished nor with its journey still running.
+   * An order whose journey still ran when the run stopped is `unfinished`, not lost (late once its promise passed).
+   */
   lost: number;
+  /** Orders whose journey was still running when the run stopped at its business deadline (a loaded machine's backlog). */
+  unfinished: number;
   oversold: number;
   duplicateLabels: number;
   reallocated: number;
@@ -54,6 +60,8 @@ export interface MetricsInput {
   isDown: HindsightContext['isDown'];
   /** Labels the simulated carriers sold (their own record): more than Colis recorded means a label bought twice. */
   labelsSoldByCarriers: number;
+  /** Orders not finished whose journey's workflow was still running when the run stopped (asked of Temporal). */
+  stillRunning: ReadonlySet<string>;
 }
 
 const FINAL_ORDER_STATES = new Set(['completed', 'cancelled', 'failed']);
@@ -185,8 +193,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     db.escalation.count({ where: { orderId: { in: ids } } }),
     db.shipmentReallocation.count({ where: { orderId: { in: ids } } }),
   ]);
-  const found = new Set(orders.map((o) => o.id));
-  const lost = ids.filter((id) => !found.has(id)).length + orders.filter((o) => !FINAL_ORDER_STATES.has(o.status)).length;
+  const { lost, unfinished } = lostAndUnfinished(ids, orders, input.stillRunning);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const costPerOrder = ratio(cost, costCounted);
   const hindsightPerOrder = ratio(hindsightCost, hindsightCounted);
@@ -206,6 +213,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
       costCounted > 0 && hindsightPerOrder ? round((cost - replacementCost) / costCounted / hindsightPerOrder, 3) : null,
     riskPremiumPerOrderCents: ids.length > 0 ? Math.round(premium / ids.length) : null,
     lost,
+    unfinished,
     oversold: oversold[0]?.n ?? 0,
     duplicateLabels: Math.max(0, input.labelsSoldByCarriers - labelsRecorded),
     // Shipments moved away from a warehouse that went down before they were picked.
@@ -222,6 +230,21 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
         averageCostCents: row.shipments > 0 ? Math.round(row.cost / row.shipments) : 0,
       })),
   };
+}
+
+/**
+ * An accepted order is lost when it has no row, or is neither finished nor still running in Temporal (its journey
+ * ended without finishing it, or never started); one still running when the run stopped is only unfinished.
+ */
+export function lostAndUnfinished(
+  acceptedIds: readonly string[],
+  orders: readonly { id: string; status: string }[],
+  stillRunning: ReadonlySet<string>,
+): { lost: number; unfinished: number } {
+  const found = new Set(orders.map((o) => o.id));
+  const open = orders.filter((o) => !FINAL_ORDER_STATES.has(o.status));
+  const unfinished = open.filter((o) => stillRunning.has(o.id)).length;
+  return { lost: acceptedIds.filter((id) => !found.has(id)).length + open.length - unfinished, unfinished };
 }
 
 function median(values: number[]): number | null {

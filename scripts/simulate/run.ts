@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { businessClock, type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { DecisionRules } from '../../domain/decision-rules';
+import { ids } from '../../domain/ids';
+import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import { localTimeMs } from '../../domain/local-time';
 import { setBusinessClock } from '../../activities/business-clock';
 import { cachedWorkflowBundle } from '../../worker/workflow-bundles';
@@ -161,11 +163,16 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
   log(`${accepted.length} orders accepted, ${refused} refused; waiting for the journeys to end`);
 
   for (;;) {
-    const open = await db.order.count({ where: { id: { in: accepted }, status: { notIn: ['completed', 'cancelled', 'failed'] } } });
+    const open = await db.order.count({ where: { id: { in: accepted }, status: { notIn: [...FINAL_ORDER_STAGES] } } });
     if (open === 0 || businessNow() >= deadlineMs) break;
     await new Promise((r) => setTimeout(r, 2_000));
   }
   running = false;
+  const stillRunning = await journeysStillRunning(stack, accepted);
+  if (stillRunning.size > 0)
+    log(
+      `${stillRunning.size} journeys still running at the business deadline: counted as unfinished (late once their promise passed), not lost`,
+    );
   await ops;
   // An outage still to end (the run ended first) has nothing left to do: the stack stops with everything.
   void outages.catch(() => undefined);
@@ -181,10 +188,31 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
     initialStock,
     isDown,
     labelsSoldByCarriers: labelsSold(stack.simulatorStateFile),
+    stillRunning,
   });
   // measure() stored each order's hindsight: the API's report can now set cost against it.
   await saveFulfilmentReport(stack.apiUrl, scenario.name, rules, log);
   return { ...result, targets: scenario.targets };
+}
+
+/**
+ * The accepted orders not finished whose journey Temporal still runs: behind (a loaded machine at an accelerated
+ * clock), not lost. One whose workflow is gone or closed without finishing the order is what `lost` counts.
+ */
+async function journeysStillRunning(stack: Stack, accepted: readonly string[]): Promise<Set<string>> {
+  const open = await stack.db.order.findMany({
+    where: { id: { in: [...accepted] }, status: { notIn: [...FINAL_ORDER_STAGES] } },
+    select: { id: true },
+  });
+  const running = new Set<string>();
+  for (const { id } of open) {
+    const description = await stack.client.workflow
+      .getHandle(ids.orderWorkflowId(id))
+      .describe()
+      .catch(() => undefined);
+    if (description?.status.name === 'RUNNING') running.add(id);
+  }
+  return running;
 }
 
 async function post(apiUrl: string, scenario: Scenario, order: SimulatedOrder): Promise<string | undefined> {

@@ -5,6 +5,7 @@ import type { ServiceLevel } from '../../domain/order';
 import { realizedDeliveryAtMs, type TransitTruth } from '../../scripts/carrier-simulator/transit-truth';
 import { demandOf } from '../../scripts/simulate/demand';
 import { hindsight, type HindsightContext } from '../../scripts/simulate/hindsight';
+import { lostAndUnfinished } from '../../scripts/simulate/metrics';
 import { loadScenario, ScenarioSchema } from '../../scripts/simulate/scenario';
 import { LYON, network } from './network-fixture';
 
@@ -67,6 +68,29 @@ describe('simulation scenarios', () => {
     expect(a).toHaveLength(week.ordersPerDay.reduce((sum, n) => sum + n, 0));
     expect(a.every((o, i) => i === 0 || o.atMs >= (a[i - 1]?.atMs ?? 0))).toBe(true);
     expect(demandOf({ ...week, seed: week.seed + 1 })).not.toEqual(a);
+  });
+});
+
+describe('the integrity counts', () => {
+  it('counts an order still running at the end as unfinished, and only a missing or abandoned one as lost', () => {
+    const orders = [
+      { id: 'A', status: 'completed' },
+      { id: 'B', status: 'fulfilling' },
+      { id: 'C', status: 'fulfilling' },
+      { id: 'D', status: 'cancelled' },
+    ];
+    // B's journey still runs (a loaded machine's backlog); C's workflow is gone; E was accepted and has no row.
+    expect(lostAndUnfinished(['A', 'B', 'C', 'D', 'E'], orders, new Set(['B']))).toEqual({ lost: 2, unfinished: 1 });
+    expect(
+      lostAndUnfinished(
+        ['A', 'D'],
+        orders.filter((o) => o.id === 'A' || o.id === 'D'),
+        new Set(),
+      ),
+    ).toEqual({
+      lost: 0,
+      unfinished: 0,
+    });
   });
 });
 
