@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { MailDev } from 'maildev';
+import { makeDirectory } from './lib/directories';
 
 /**
  * The embedded mail catcher of `npm start` and of the test suite: MailDev from npm, a real SMTP
@@ -17,7 +17,7 @@ export interface RunningMailCatcher {
 }
 
 export async function startMailCatcher(options: { smtpPort: number; webPort: number; mailDirectory: string }): Promise<RunningMailCatcher> {
-  mkdirSync(options.mailDirectory, { recursive: true, mode: 0o700 });
+  makeDirectory(options.mailDirectory, 0o700);
   const maildev = new MailDev({
     smtp: options.smtpPort,
     ip: '127.0.0.1',

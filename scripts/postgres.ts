@@ -6,7 +6,6 @@ import {
   cpSync,
   createWriteStream,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -20,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { logLine } from './lib/log';
 import { commandLine, isAlive, stopPid } from './lib/processes';
+import { makeDirectory } from './lib/directories';
 
 export interface RunningPostgres {
   url: string;
@@ -270,7 +270,7 @@ function reachableClusterDir(preferred: string, user: OsUser | undefined, log: (
         `set COLIS_DATA_DIR to a directory it can reach (e.g. /var/lib/colis) or run as a normal user`,
     );
   }
-  mkdirSync(home, { recursive: true, mode: 0o755 });
+  makeDirectory(home, 0o755);
   const fallback = join(home, 'postgres');
   log(`${blocked} is private; the ${user.name} user keeps the cluster in ${fallback}`);
   return fallback;
@@ -300,7 +300,7 @@ async function stopLeftoverCluster(dataDir: string, log: (m: string) => void): P
 
 /** initdb with the password in a private file (0600 in a 0700 folder beside the cluster), never in a shared temp folder. */
 async function initialiseCluster(initdb: string, dataDir: string, user: OsUser | undefined): Promise<void> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  makeDirectory(dataDir, 0o700);
   const secretDir = mkdtempSync(join(dirname(dataDir), '.pg-init-'));
   try {
     const passwordFile = join(secretDir, 'password');
@@ -379,7 +379,7 @@ async function startServer(postgres: string, dataDir: string, options: EmbeddedP
     detached: options.ownProcessGroup === true,
   });
   let recent = '';
-  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
+  if (options.logFile) makeDirectory(dirname(options.logFile));
   const file = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   child.stderr?.on('data', (chunk: Buffer) => {
     recent = (recent + chunk.toString()).slice(-4000);

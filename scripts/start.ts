@@ -8,7 +8,7 @@ import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notificat
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import type { Config } from '../config';
-import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
+import { exitWithError, firstLine, loadConfigOrExit, StartupFailure, startupStep } from '../config/process';
 import { applyMigrations } from '../prisma/migrate';
 import { seed } from '../prisma/seed';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
@@ -287,7 +287,10 @@ async function main(): Promise<void> {
   try {
     lock = acquireInstanceLock(configured.dataDir);
   } catch (error) {
-    if (!(error instanceof InstanceRunning)) throw error;
+    if (!(error instanceof InstanceRunning)) {
+      // The folder itself is refused (a file, a read-only or virtual filesystem): the operator's one line, nothing started.
+      throw new StartupFailure(`cannot use COLIS_DATA_DIR (${configured.dataDir}): ${firstLine(error)}`);
+    }
     process.stderr.write(`npm start: ${error.message}\n`);
     process.exit(ALREADY_RUNNING_EXIT_CODE);
   }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { commandLine, isAlive, stopPid } from './lib/processes';
+import { makeDirectory } from './lib/directories';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -46,7 +47,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   else args.push('--headless');
   if (options.uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
-    mkdirSync(dirname(options.dbFile), { recursive: true });
+    makeDirectory(dirname(options.dbFile));
     args.push('--db-filename', options.dbFile);
     // SQLite's defaults (rollback journal, fsync on every commit) serialise the server on its disk:
     // 42 workflow starts/s here against 94/s with a write-ahead log, within 20 % of in-memory.
@@ -54,7 +55,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     // on an OS crash or power cut, which a development server may accept.
     args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
-  mkdirSync(dirname(options.logFile), { recursive: true });
+  makeDirectory(dirname(options.logFile));
   // A dev server orphaned by a killed `npm start` still holds the port and the SQLite file.
   const pidFile = options.dbFile ? `${options.dbFile}.pid` : undefined;
   if (pidFile && options.dbFile) await stopLeftoverDevServer(options.dbFile, pidFile);

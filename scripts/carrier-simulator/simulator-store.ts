@@ -4,7 +4,6 @@ import {
   constants,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   readFileSync,
   renameSync,
@@ -16,6 +15,7 @@ import { z } from 'zod';
 import { CarrierCodeSchema, CarrierTrackingEventSchema, PurchasedLabelSchema } from '../../domain/carrier';
 import { SCENARIOS } from './scenarios';
 import type { SoldLabel } from './simulated-carrier';
+import { makeDirectory } from '../lib/directories';
 
 /**
  * Where the carrier simulator keeps its servers' state between our process restarts: the labels
@@ -121,7 +121,7 @@ export class FileSimulatorStore implements SimulatorStore {
    */
   checkWritable(): void {
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeDirectory(dirname(this.path));
       accessSync(dirname(this.path), constants.W_OK);
       if (existsSync(this.path)) accessSync(this.path, constants.W_OK);
     } catch (error) {
@@ -131,7 +131,7 @@ export class FileSimulatorStore implements SimulatorStore {
 
   save(snapshot: SimulatorSnapshot): void {
     if (!this.directoryReady) {
-      mkdirSync(dirname(this.path), { recursive: true });
+      makeDirectory(dirname(this.path));
       this.directoryReady = true;
     }
     const temporary = `${this.path}.tmp-${process.pid}`;

@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandLine, isAlive } from './processes';
+import { makeDirectory } from './directories';
 
 /**
  * One running `npm start` per data directory. The lock is a file created exclusively (O_EXCL) in the
@@ -74,7 +75,7 @@ function createExclusive(path: string, info: InstanceInfo): boolean {
 
 /** Takes the lock of `dataDir`, or throws InstanceRunning naming the live owner. */
 export function acquireInstanceLock(dataDir: string): InstanceLock {
-  mkdirSync(dataDir, { recursive: true });
+  makeDirectory(dataDir);
   const path = join(dataDir, LOCK_FILE);
   const mine: InstanceInfo = { pid: process.pid, startedAt: new Date().toISOString(), dataDir, urls: {} };
   for (let attempt = 0; attempt < 5; attempt += 1) {

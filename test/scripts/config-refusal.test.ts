@@ -63,6 +63,25 @@ describe('a bad configuration value stops start-up before anything starts', () =
   });
 });
 
+describe('a data directory that cannot be made', () => {
+  // A file where the folder should be: its own temp folder, the tests above expect theirs to stay empty.
+  const beside = mkdtempSync(join(tmpdir(), 'colis-data-file-'));
+  writeFileSync(join(beside, 'a-file'), '');
+  afterAll(() => rmSync(beside, { recursive: true, force: true }));
+  it.each([
+    ['/proc/colis-data', 'ENOENT'], // Node's recursive mkdir never returns there: the start hung
+    [join(beside, 'a-file', 'data'), 'ENOTDIR'],
+  ])('stops npm start at once with one line naming COLIS_DATA_DIR=%s, nothing started', async (dir, code) => {
+    const started = Date.now();
+    const result = await runEntry('scripts/start.ts', baseEnv({ ...(await servicePorts()), COLIS_DATA_DIR: dir }), 60_000);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^npm start: cannot use COLIS_DATA_DIR \\(${dir}\\): ${code}`)),
+    ]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
 describe('two variables naming one port', () => {
   it('stop npm start before anything starts, naming both (the second would otherwise fail after the first had started)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-port-clash-'));

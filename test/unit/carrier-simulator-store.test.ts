@@ -189,6 +189,10 @@ describe('carrier simulator state across restarts', () => {
     await expect(start('/proc/sys/colis-carrier-simulator.json')).rejects.toThrow(
       /^cannot use the carrier simulator state \(COLIS_SIMULATOR_STATE_FILE\): cannot save the carrier simulator state \/proc\/sys\/colis-carrier-simulator\.json: EACCES/,
     );
+    // Under /proc Node's recursive mkdir never returns: the worker hung at start.
+    await expect(start('/proc/colis/carrier-simulator.json')).rejects.toThrow(
+      /^cannot use the carrier simulator state \(COLIS_SIMULATOR_STATE_FILE\): cannot save the carrier simulator state \/proc\/colis\/carrier-simulator\.json: ENOENT/,
+    );
     rmSync(file);
     const usable = await start(file);
     usable.close();
