@@ -40,7 +40,7 @@ export const scanSays = (status: TrackingStatus) => (event: CarrierTrackingEvent
 /**
  * The carrier delivers a parcel whose shipment ended lost (ops had it re-shipped or refunded): the customer has
  * the goods, so nothing is owed by the carrier. True when the batch was such a delivery (its claim settled), else
- * false: no delivery, or a shipment that did not end lost, or a parcel other than the one it travelled as last.
+ * false: no delivery, or a shipment that did not end lost.
  */
 export async function receiveLateDelivery(
   app: FastifyInstance,
@@ -50,8 +50,9 @@ export async function receiveLateDelivery(
 ): Promise<boolean> {
   const delivered = batch.find(scanSays('delivered'));
   if (!delivered) return false;
-  const shipment = await app.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true, trackingNumber: true } });
-  if (shipment?.status !== 'lost' || shipment.trackingNumber !== delivered.trackingNumber) return false;
+  const shipment = await app.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true } });
+  // Under any of its labels: a parcel re-labelled before it left may travel under the label it was first given.
+  if (shipment?.status !== 'lost') return false;
   await settleClaimOfFoundParcel(app.db, shipmentId, `the carrier delivered the parcel after all (${delivered.occurredAt.slice(0, 10)})`);
   log.info({ shipmentId }, 'parcel of a shipment ended lost delivered after all: its claim settled');
   return true;

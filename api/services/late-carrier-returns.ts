@@ -29,8 +29,7 @@ function settledBy(status: GivenUp, reshipped: boolean): CustomerSettlingDecisio
 /**
  * Opens the carrier return of an ended shipment whose parcel `batch` says is back at the sender, once (the return's id
  * follows from the shipment's); answers its id, or undefined when the scans ask for none: no return to sender, a
- * shipment that did not end with its goods given up, goods that never left the shelf (no `ship` movement), or a
- * parcel other than the one the shipment travelled as last.
+ * shipment that did not end with its goods given up, or goods that never left the shelf (no `ship` movement).
  */
 export async function receiveLateCarrierReturn(
   app: FastifyInstance,
@@ -42,10 +41,12 @@ export async function receiveLateCarrierReturn(
   if (!returned) return undefined;
   const shipment = await app.db.shipment.findUnique({
     where: { id: shipmentId },
-    select: { status: true, trackingNumber: true },
+    select: { status: true },
   });
   const status = GIVEN_UP.find((s) => s === shipment?.status);
-  if (!status || shipment?.trackingNumber !== returned.trackingNumber) return undefined;
+  // Under any of its labels (the caller found the shipment by the scanned one): a parcel re-labelled before it left may
+  // travel, and come back, under the label it was first given.
+  if (!status) return undefined;
   const [shipped, reshipped] = await Promise.all([
     app.db.inventoryMovement.count({ where: { shipmentId, kind: 'ship' } }),
     // Ops' answer, not the replacement's row: a replacement short of stock has none yet, and the customer is settled all the same.

@@ -30,10 +30,10 @@ interface TakenOut {
 }
 
 /**
- * True when `batch` holds a carrier scan of the parcel of a shipment cancelled before its pickup scan (handled: stock
- * taken out once, escalation opened once, however often the carrier repeats it); false for anything else: no scan
- * saying the carrier has it, a shipment not cancelled, a parcel other than its last label, or goods that did leave
- * the shelf in Colis's books (a `ship` movement from before this scan, which a later cancel cannot have undone).
+ * True when `batch` holds a carrier scan of the parcel of a shipment cancelled before its pickup scan, under any of its
+ * labels (handled: stock taken out once, escalation opened once, however often the carrier repeats it); false for
+ * anything else: no scan saying the carrier has it, a shipment not cancelled, or goods that did leave the shelf in
+ * Colis's books (a `ship` movement from before this scan, which a later cancel cannot have undone).
  */
 export async function receiveParcelLeftAfterCancel(
   app: FastifyInstance,
@@ -47,7 +47,10 @@ export async function receiveParcelLeftAfterCancel(
     where: { id: shipmentId },
     select: { status: true, trackingNumber: true, orderId: true, warehouseCode: true, carrierCode: true },
   });
-  if (shipment?.status !== 'cancelled' || shipment.trackingNumber !== scan.trackingNumber) return false;
+  // Any of its labels: a parcel re-labelled before the cancel (an address change voids the first label and buys another)
+  // may leave the dock under the label it was first given; its goods are in it all the same.
+  if (shipment?.status !== 'cancelled') return false;
+  const earlierLabel = shipment.trackingNumber !== scan.trackingNumber;
   const dedupeKey = `${shipmentId}:left_after_cancel`;
   const [handedOver, opened] = await Promise.all([
     app.db.inventoryMovement.count({ where: { shipmentId, kind: 'ship', NOT: { idempotencyKey: { startsWith: 'left-after-cancel:' } } } }),
@@ -69,7 +72,11 @@ export async function receiveParcelLeftAfterCancel(
   );
   const detail =
     `parcel ${scan.trackingNumber} (${shipment.carrierCode ?? scan.carrierCode}) was scanned by the carrier on ${scanned}, after shipment ` +
-    `${shipmentId} was cancelled before its pickup: it travels on a voided label to a customer who cancelled. Intercept or recall it ` +
+    `${shipmentId} was cancelled before its pickup: it travels on a voided label to a customer who cancelled` +
+    (earlierLabel
+      ? ` (an earlier label, replaced by ${shipment.trackingNumber ?? 'none'} before the cancel: it goes to that label's address)`
+      : '') +
+    '. Intercept or recall it ' +
     `with the carrier, then close this escalation (cancel: recalled, it comes back as a carrier return; wait: let it be delivered). ` +
     stockWords(takenOut);
   const { count } = await app.db.escalation.createMany({

@@ -41,7 +41,7 @@ async function cancelledBeforePickup(): Promise<{ orderId: string; shipmentId: s
 const level = (warehouseCode: string) =>
   h.db.inventoryLevel.findUniqueOrThrow({ where: { warehouseCode_skuCode: { warehouseCode, skuCode: SKU } } });
 
-function push(trackingNumber: string, status: 'in_transit' | 'out_for_delivery', eventId = newKey('EVT-left')) {
+function push(trackingNumber: string, status: 'in_transit' | 'out_for_delivery' | 'returned_to_sender', eventId = newKey('EVT-left')) {
   const body = JSON.stringify({
     events: [
       {
@@ -177,6 +177,49 @@ describe('a parcel cancelled before its pickup scan, scanned by the carrier anyw
         data: { onHand: { increment: emptied.onHand } },
       });
     }
+  });
+
+  it('a parcel that leaves under the label its address change voided is escalated and counted out, and comes back as a carrier return', async () => {
+    // An address change voided the first label and bought a second; the order was cancelled before pickup; the dock
+    // handed the parcel over with the first label still on it.
+    const { orderId, shipmentId, trackingNumber: first, warehouseCode } = await cancelledBeforePickup();
+    const second = `${first}-B`;
+    await h.db.label.create({
+      data: {
+        id: `${shipmentId}-LBL2`,
+        shipmentId,
+        attempt: 2,
+        carrierCode: 'swiftpost',
+        serviceCode: 'standard',
+        carrierLabelId: `${second}-L`,
+        idempotencyKey: `${shipmentId}-label-2`,
+        trackingNumber: second,
+        amountCents: 600,
+        currency: 'EUR',
+        status: 'voided',
+        voidedAt: new Date(),
+      },
+    });
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { trackingNumber: second } });
+    const before = await level(warehouseCode);
+
+    expect((await push(first, 'in_transit')).statusCode).toBe(200);
+    expect(await level(warehouseCode)).toMatchObject({ onHand: before.onHand - 1 });
+    const [escalation] = await h.db.escalation.findMany({ where: { shipmentId } });
+    expect(escalation).toMatchObject({ orderId, reason: 'left_after_cancel', status: 'open' });
+    expect(escalation!.detail).toContain(`parcel ${first} (swiftpost) was scanned`);
+    expect(escalation!.detail).toContain(`(an earlier label, replaced by ${second} before the cancel: it goes to that label's address)`);
+
+    // Recalled, it comes back under the same first label: the goods are received for inspection, once.
+    expect((await push(first, 'returned_to_sender')).statusCode).toBe(200);
+    expect((await push(first, 'returned_to_sender')).statusCode).toBe(200);
+    const returns = await h.db.return.findMany({ where: { shipmentId } });
+    expect(returns).toEqual([expect.objectContaining({ orderId, status: 'received' })]);
+    for (const id of [ids.escalationAlertWorkflowId(escalation!.id), returns[0]!.workflowId])
+      await h.client.workflow
+        .getHandle(id)
+        .terminate('test over: no worker serves this namespace')
+        .catch(() => undefined);
   });
 
   it('a shipment cancelled after the carrier had it, or not cancelled at all, is left as it was', async () => {
