@@ -465,6 +465,15 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
   );
 }
 
+/** What a customer's browser shows for a tracking link that names no order (mistyped, cut by a mail tool): no JSON. */
+const UNKNOWN_TRACKING_PAGE = page({
+  title: 'Order not found',
+  customer: true,
+  body:
+    '<h1>We cannot find this order</h1><section class="card"><p>This tracking link is incomplete or not valid. ' +
+    'Open it again from your order confirmation mail, or contact the shop you ordered from.</p></section>',
+});
+
 function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
   app.get(
@@ -475,8 +484,15 @@ function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
     },
     async (request, reply) => {
       const { orderId } = request.params;
-      // A wrong token and an unknown order look the same.
-      if (!validTrackingToken(orderId, request.query.t, secret)) throw wrongToken(app, request, `order ${orderId}`);
+      // A wrong token and an unknown order look the same: a page in the customer's browser, not the API's JSON error.
+      if (!validTrackingToken(orderId, request.query.t, secret)) {
+        const refusal = wrongToken(app, request, `order ${orderId}`);
+        return reply
+          .code(refusal.statusCode)
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(UNKNOWN_TRACKING_PAGE);
+      }
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
