@@ -240,7 +240,7 @@ const FORM_BODY_LIMIT_BYTES = 16_384;
 
 /** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
 const ReturnFormSchema = z.looseObject({
-  key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
+  key: z.string({ error: 'the form expired: reload the page' }).regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
   reason: z.string(),
   comment: z.string().max(1000).optional(),
 });
@@ -258,6 +258,25 @@ function returnRequestFromForm(form: Record<string, unknown>) {
     .filter((line) => line.quantity !== 0);
   const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
+}
+
+/**
+ * What the customer is told about the field at fault, in their words: a comment's problem was announced as "Choose a
+ * reason", and a quantity that is not a whole number as zod's "expected number, received NaN".
+ */
+function returnFormProblem(issue: z.core.$ZodIssue | undefined): string {
+  switch (issue?.path[0]) {
+    case 'lines':
+      return issue.code === 'invalid_type'
+        ? 'Choose how many of each item to send back: enter a whole number (0 to keep an item)'
+        : `Choose how many of each item to send back: ${issue.message}`;
+    case 'reason':
+      return 'Choose a reason from the list';
+    case 'comment':
+      return `Your comment cannot be accepted: ${issue.message}`;
+    default:
+      return issue?.message ?? 'the form is incomplete';
+  }
 }
 
 type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
@@ -433,11 +452,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
       const form = ReturnFormSchema.safeParse(request.body ?? {});
       if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
       const parsed = returnRequestFromForm(form.data);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const what = issue?.path[0] === 'lines' ? 'Choose how many of each item to send back' : 'Choose a reason';
-        return html(400, `${what}: ${issue?.message ?? 'the form is incomplete'}`);
-      }
+      if (!parsed.success) return html(400, returnFormProblem(parsed.error.issues[0]));
       try {
         await startReturn(returnDepsOf(app), {
           orderId,
