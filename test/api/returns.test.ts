@@ -423,6 +423,15 @@ describe('the tracking page return form', () => {
       expect(json.headers['content-type']).toMatch(/^text\/html/);
       expect(json.body).toContain('application/x-www-form-urlencoded');
     }
+    // A page whose form says enctype="multipart/form-data": the same page, not the API's JSON telling it to send JSON.
+    const multipart = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      payload: `--x\r\nContent-Disposition: form-data; name="reason"\r\n\r\ndefective\r\n--x--\r\n`,
+    });
+    expect([multipart.statusCode, multipart.headers['content-type']]).toEqual([415, 'text/html; charset=utf-8']);
+    expect(multipart.body).toContain('send it as a browser does (application/x-www-form-urlencoded)');
     const form = (quantity: string) =>
       h.app.inject({
         method: 'POST',

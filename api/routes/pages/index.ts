@@ -402,6 +402,8 @@ function trackingPageOf(app: PagesApp): TrackingPage {
   };
 }
 
+const FORM_MEDIA_TYPE_REFUSAL = 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)';
+
 /** The tracking page's return form, posted by the customer's browser. */
 function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
@@ -415,15 +417,18 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
       errorHandler: async (error, request, reply) => {
         const { orderId } = request.params as { orderId?: unknown };
         const { t: token } = request.query as { t?: unknown };
-        const tooLarge = typeof error === 'object' && error !== null && 'code' in error && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-        if (!tooLarge || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret))
-          throw error;
-        const body = await trackingPage(
-          orderId,
-          token,
-          `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment`,
-        );
-        return reply.code(413).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+        const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+        // A form sent as multipart/form-data (a page's enctype) has no parser here: told on the page, like a JSON body, not
+        // as the API's "send application/json".
+        const told =
+          code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? { status: 413, message: `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment` }
+            : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? { status: 415, message: FORM_MEDIA_TYPE_REFUSAL }
+              : undefined;
+        if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret)) throw error;
+        const body = await trackingPage(orderId, token, told.message);
+        return reply.code(told.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
       },
     },
     async (request, reply) => {
@@ -439,8 +444,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
         .split(';')[0]
         ?.trim()
         .toLowerCase();
-      if (mediaType !== 'application/x-www-form-urlencoded')
-        return html(415, 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)');
+      if (mediaType !== 'application/x-www-form-urlencoded') return html(415, FORM_MEDIA_TYPE_REFUSAL);
       const unreadable = unreadableForms.get(request);
       if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
