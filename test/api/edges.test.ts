@@ -670,9 +670,9 @@ describe('rate limits that hold', () => {
     ];
     for (const url of guesses) {
       const guess = await app.inject({ method: 'GET', url });
-      // The tracking page answers the customer's browser with a page; the label's download with the API's error.
-      if (url.includes('/label')) expectErrorShape(guess, 404, 'not_found');
-      else expect([guess.statusCode, guess.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+      // Customers' links (the tracking page, the return label in the mail): their browser gets a page, not the API's JSON.
+      expect([guess.statusCode, guess.headers['content-type']], url).toEqual([404, 'text/html; charset=utf-8']);
+      expect(guess.body).toMatch(/We cannot find this (order|return label)/);
     }
     const blocked = await app.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) });
     expectErrorShape(blocked, 429, 'rate_limited');
