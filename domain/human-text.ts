@@ -34,6 +34,14 @@ const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
 
 const codePoint = (character: string) => `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
+/**
+ * `text` without its direction overrides, embeddings and isolates: for text Colis shows but cannot refuse (a carrier's
+ * scan detail or place, which a refused webhook would only send again), so it reads in the order it was written.
+ */
+export function withoutDirectionControls(text: string): string {
+  return text.replace(/[\u202A-\u202E\u2066-\u2069]/gu, '');
+}
+
 /** Why this text cannot be printed for people as it is, or undefined. */
 export function invisibleTextProblem(text: string): string | undefined {
   const direction = DIRECTION_CONTROL.exec(text);

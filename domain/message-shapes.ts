@@ -294,17 +294,27 @@ export const SHIPMENT_VIEW = shapeOf<ShipmentView>(
 
 const milestone = (fields: Record<string, Check>): Check => object({ shipmentId: text({ min: 1 }), ...fields });
 
+/**
+ * A carrier's code and a tracking number as a label carries them (domain/carrier.ts): the order publishes a dispatched
+ * parcel's carrier as its Carrier search attribute, and Temporal terminated the order whose value passed 2 KiB (a
+ * `dispatched` typed with the CLI), leaving its row `fulfilling` for ever.
+ */
+const CARRIER_CODE = matching(CARRIER_CODE_PATTERN, 'a carrier code such as "swiftpost"');
+const TRACKING_NUMBER = text({ min: 1, max: 64 });
+
 /** What a shipment tells its order (domain/milestones.ts): the kind, and the fields that kind carries. */
 export const SHIPMENT_MILESTONE_SIGNAL = shapeOf<ShipmentMilestone>(
   variants('kind', {
-    booked: milestone({ carrierCode: text(), trackingNumber: text(), estimatedDeliveryAt: text(), promiseMiss: boolean }),
-    dispatched: milestone({ carrierCode: text(), trackingNumber: text() }),
+    booked: milestone({ carrierCode: CARRIER_CODE, trackingNumber: TRACKING_NUMBER, estimatedDeliveryAt: text(), promiseMiss: boolean }),
+    dispatched: milestone({ carrierCode: CARRIER_CODE, trackingNumber: TRACKING_NUMBER }),
     out_for_delivery: milestone({}),
     delivered: milestone({}),
     escalated: milestone({ escalation: ESCALATION_VIEW }),
     escalation_closed: milestone({ escalation: ESCALATION_VIEW }),
     ended: milestone({ stage: oneOf(FINAL_SHIPMENT_STAGES) }),
-    repromised: milestone({ previousPromisedBy: dateTime, promisedBy: dateTime, reason: text(), wording: text() }),
+    // Storable dates only: the order publishes the new date as its PromisedBy search attribute, which Temporal refuses
+    // past year 9999 (a date typed with the CLI at `9999-12-31T23:59:59-14:00` failed the order's workflow task for ever).
+    repromised: milestone({ previousPromisedBy: storableDateTime, promisedBy: storableDateTime, reason: text(), wording: text() }),
     address_answered: milestone({ taken: boolean }),
   }),
 );

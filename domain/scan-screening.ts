@@ -1,4 +1,5 @@
 import type { CarrierTrackingEvent } from './carrier';
+import { withoutDirectionControls } from './human-text';
 import { normaliseCarrierEvent } from './tracking-codes';
 
 /**
@@ -57,9 +58,22 @@ export function isUnmappedScan(event: CarrierTrackingEvent): boolean {
   return !normaliseCarrierEvent(event).ok;
 }
 
+/**
+ * The scan's detail and place as people will read them: a carrier's text holding a direction override (U+202E) showed
+ * "Lyon" spelt backwards, or another place than the scanner's, on the ops timeline and the customer's tracking page.
+ * Refusing the scan would only make the carrier send it again; its words are kept, in the order they were written.
+ */
+export function readableScanText(event: CarrierTrackingEvent): CarrierTrackingEvent {
+  const detail = event.detail === undefined ? undefined : withoutDirectionControls(event.detail);
+  const location = event.location === undefined ? undefined : withoutDirectionControls(event.location);
+  if (detail === event.detail && location === event.location) return event;
+  return { ...event, ...(detail !== undefined ? { detail } : {}), ...(location !== undefined ? { location } : {}) };
+}
+
 export function screenScans(events: readonly CarrierTrackingEvent[], receivedAtMs: number): ScreenedScans {
   let redated = 0;
-  const screened = events.map((event) => {
+  const screened = events.map((raw) => {
+    const event = readableScanText(raw);
     const trusted = datedWithinSkew(event, receivedAtMs);
     if (trusted !== event) redated += 1;
     return trusted;

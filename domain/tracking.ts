@@ -256,3 +256,14 @@ export function statusChanges(from: TrackingStatus, events: readonly NormalisedT
 export function holdsOneStatus(events: readonly NormalisedTrackingEvent[]): boolean {
   return new Set(events.map((e) => e.status)).size <= 1;
 }
+
+/**
+ * The status the scans on record give a parcel, by the same fold as the journey's: for a view read from the database
+ * once the journey has ended. The newest scan is not the status: a `lost` or `in_transit` scan a carrier sends after
+ * the delivery changes no status, and showed "Lost by the carrier" beside "Delivered" on the customer's page.
+ * Undefined when there is no scan.
+ */
+export function statusOfScans(events: readonly NormalisedTrackingEvent[]): TrackingStatus | undefined {
+  if (events.length === 0) return undefined;
+  return applyTrackingEvents(initialTrackingState(), events).state.status;
+}

@@ -115,7 +115,7 @@ export class WebhookRelay {
       await response.body?.cancel().catch(() => {});
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
     } catch (caught) {
-      error = caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught);
+      error = attemptError(caught);
     }
     const attempt = delivery.attempts + 1;
     const firstAttemptAt = delivery.firstAttemptAt ?? new Date(nowMs);
@@ -153,4 +153,15 @@ export class WebhookRelay {
     }
     return true;
   }
+}
+
+/**
+ * What a failed attempt tells the shop (`lastError`, the attempt log): fetch's own "TypeError: fetch failed" hides why, so
+ * the cause is added (`connect ECONNREFUSED 127.0.0.1:9`, `getaddrinfo ENOTFOUND shop.example`, a TLS error).
+ */
+export function attemptError(caught: unknown): string {
+  if (!(caught instanceof Error)) return String(caught);
+  const cause = caught.cause instanceof Error ? caught.cause : undefined;
+  const why = cause ? `: ${cause.message || ('code' in cause ? String(cause.code) : cause.name)}` : '';
+  return `${caught.name}: ${caught.message}${why}`;
 }

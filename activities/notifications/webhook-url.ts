@@ -35,6 +35,16 @@ export function isPrivateAddress(address: string): boolean {
 
 export type WebhookUrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
 
+/**
+ * The ports fetch never calls (the Fetch standard's "bad ports": SMTP, IRC, SSH…): a subscription to one was taken and
+ * every delivery then failed for three days with "fetch failed" before it was parked.
+ */
+const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117,
+  119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636,
+  989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 export async function checkWebhookUrl(
   raw: string,
   options: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> },
@@ -47,6 +57,8 @@ export async function checkWebhookUrl(
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'must be an http or https URL' };
   if (url.username || url.password) return { ok: false, reason: 'must not carry credentials (the signature authenticates Colis)' };
+  if (url.port !== '' && FETCH_BAD_PORTS.has(Number(url.port)))
+    return { ok: false, reason: `uses port ${url.port}, which HTTP clients refuse to call (a mail, chat or system service's port)` };
   if (options.allowPrivate) return { ok: true, url };
   if (url.protocol !== 'https:') return { ok: false, reason: 'must be an https URL' };
   const host = url.hostname.replace(/^\[|\]$/g, '');

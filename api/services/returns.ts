@@ -7,12 +7,14 @@ import { type RelayWaker, withMilestones } from '../../activities/notifications/
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { TASK_QUEUES } from '../../domain/ids';
 import { DEFAULT_RETURN_WINDOW_DAYS, returnIds, returnWindowClosesAtMs } from '../../domain/return-policy';
+import type { TrackingStatus } from '../../domain/lifecycle';
 import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
 import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/returns/definitions';
 import { ApiError, notFound } from '../errors';
 import type { Principal } from '../plugins/app/auth';
 import { base32, canonicalJson } from './intake';
 import { createdBefore, decodeCursor, keysetPage } from './cursor';
+import { statusOfStoredScans } from './stored-scans';
 
 /**
  * Starting a return (RMA): the request is checked against what the order delivered, what is already
@@ -340,10 +342,16 @@ export async function sweepUnstartedReturns(
   return started;
 }
 
+/** Every scan of the return's parcel: its status is their fold, not the newest one (statusOfStoredScans). */
+const RETURN_SCANS = {
+  orderBy: { occurredAt: 'asc' },
+  select: { carrierCode: true, carrierEventId: true, trackingNumber: true, status: true, occurredAt: true },
+} as const;
+
 export async function readReturn(db: Db, returnId: string): Promise<ReturnView | undefined> {
   const row = await db.return.findUnique({
     where: { id: returnId },
-    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: { orderBy: { occurredAt: 'desc' }, take: 1 } },
+    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: RETURN_SCANS },
   });
   return row ? toReturnView(row) : undefined;
 }
@@ -364,7 +372,7 @@ export async function listReturns(
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
-    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: { orderBy: { occurredAt: 'desc' }, take: 1 } },
+    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: RETURN_SCANS },
   });
   const page = keysetPage(rows, limit);
   return { items: page.rows.map(toReturnView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
@@ -379,7 +387,7 @@ type ReturnRow = NonNullable<Awaited<ReturnType<Db['return']['findUnique']>>> & 
     restocked: number | null;
     writtenOff: number | null;
   }[];
-  scans: { status: ReturnView['trackingStatus'] }[];
+  scans: { carrierCode: string; carrierEventId: string; trackingNumber: string; status: TrackingStatus; occurredAt: Date }[];
 };
 
 function toReturnView(row: ReturnRow): ReturnView {
@@ -406,7 +414,7 @@ function toReturnView(row: ReturnRow): ReturnView {
     ...optional('trackingNumber', row.trackingNumber),
     ...optional('labelUrl', row.labelUrl),
     ...optional('labelExpiresAt', iso(row.labelExpiresAt)),
-    ...optional('trackingStatus', row.scans[0]?.status),
+    ...optional('trackingStatus', statusOfStoredScans(row.scans, row.trackingNumber ?? undefined)),
     ...optional('receivedAt', iso(row.receivedAt)),
     ...optional('inspectedAt', iso(row.inspectedAt)),
     ...optional('refundCents', row.refundCents),

@@ -1,5 +1,8 @@
 import type { Db } from '../../activities/db';
+import type { CarrierCode } from '../../domain/carrier';
 import type { OrderView, TimelineEntry } from '../../domain/journey';
+import type { TrackingStatus } from '../../domain/lifecycle';
+import { statusOfScans } from '../../domain/tracking';
 
 /**
  * Every scan Colis stored, as timeline entries: the ones the shipment's workflow folded into its
@@ -30,6 +33,36 @@ export function scanEntry(row: ScanRow & { status?: string; carrierStatusCode?: 
     ...(row.detail !== null ? { detail: row.detail } : {}),
     ...(row.location !== null ? { location: row.location } : {}),
   };
+}
+
+/** A stored scan as the tracking model reads it. */
+interface StoredScan {
+  carrierCode: string;
+  carrierEventId: string;
+  trackingNumber: string;
+  carrierStatusCode?: string;
+  status: TrackingStatus;
+  occurredAt: Date;
+}
+
+/**
+ * The status a parcel's stored scans give it, folded as its journey folds them (domain/tracking.ts), counting only the
+ * scans of `trackingNumber` when given (a re-booked shipment's voided label is history): not the newest scan, which a
+ * carrier may send after the delivery.
+ */
+export function statusOfStoredScans(rows: readonly StoredScan[], trackingNumber?: string): TrackingStatus | undefined {
+  return statusOfScans(
+    rows
+      .filter((row) => trackingNumber === undefined || row.trackingNumber === trackingNumber)
+      .map((row) => ({
+        carrierCode: row.carrierCode as CarrierCode,
+        eventId: row.carrierEventId,
+        trackingNumber: row.trackingNumber,
+        status: row.status,
+        carrierStatusCode: row.carrierStatusCode ?? '',
+        occurredAt: row.occurredAt.toISOString(),
+      })),
+  );
 }
 
 const byTime = (a: TimelineEntry, b: TimelineEntry) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0);

@@ -4,7 +4,7 @@ import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 import { DeliveryPromiseSchema } from '../../domain/delivery-promise';
-import { scanEntry } from './stored-scans';
+import { scanEntry, statusOfStoredScans } from './stored-scans';
 
 /**
  * The journey's views rebuilt from the database, for when the workflow that owns them has completed
@@ -107,7 +107,6 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
     return ids.length > 0 ? ids : undefined;
   };
   const shipments: ShipmentView[] = order.shipments.map((shipment) => {
-    const latestEvent = shipment.trackingEvents.at(-1);
     const labelAttempt = shipment.labels.reduce((max, label) => Math.max(max, label.attempt), 0);
     return defined({
       shipmentId: shipment.id,
@@ -118,7 +117,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
       carrierCode: shipment.carrierCode ?? undefined,
       serviceCode: shipment.serviceCode ?? undefined,
       trackingNumber: shipment.trackingNumber ?? undefined,
-      trackingStatus: latestEvent?.status,
+      trackingStatus: statusOfStoredScans(shipment.trackingEvents, shipment.trackingNumber ?? undefined),
       estimatedDeliveryAt: iso(shipment.estimatedDeliveryAt),
       promisedBy: shipment.promisedBy.toISOString(),
       promiseMiss: shipment.promiseMiss,

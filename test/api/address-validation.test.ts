@@ -71,6 +71,20 @@ describe('address validation at intake', () => {
 });
 
 describe('address validation on an address change', () => {
+  it('of a cancelled order: 409 saying the order is cancelled, not that its journey "completed"', async () => {
+    const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 2 }] }), {
+      'idempotency-key': newKey('cancelled'),
+    });
+    expect(placed.statusCode, placed.body).toBe(202);
+    const { orderId, workflowId } = placed.json();
+    const cancelled = await call('POST', `/orders/${orderId}/cancel`, { reason: 'customer asked' });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    await journey.env.client.workflow.getHandle(workflowId).result();
+    const address = await call('POST', `/orders/${orderId}/address`, { shipTo: { ...shipTo, line1: '1 rue Neuve' } });
+    expect(address.statusCode, address.body).toBe(409);
+    expect(address.json().error.message).toBe(`address change was refused: order ${orderId} is cancelled; its journey has ended`);
+  });
+
   it('an undeliverable new address is a 400 naming the field; a corrected one is applied and recorded', async () => {
     // A backordered line keeps the order waiting for a restock, so its address can still change.
     const placed = await call('POST', '/orders', orderRequest({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 2 }] }), {

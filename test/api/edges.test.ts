@@ -668,7 +668,12 @@ describe('rate limits that hold', () => {
       `/track/${orderId}`,
       `/track/${orderId}/returns/RMA-GUESS1/label?t=${'B'.repeat(32)}`,
     ];
-    for (const url of guesses) expectErrorShape(await app.inject({ method: 'GET', url }), 404, 'not_found');
+    for (const url of guesses) {
+      const guess = await app.inject({ method: 'GET', url });
+      // Customers' links (the tracking page, the return label in the mail): their browser gets a page, not the API's JSON.
+      expect([guess.statusCode, guess.headers['content-type']], url).toEqual([404, 'text/html; charset=utf-8']);
+      expect(guess.body).toMatch(/We cannot find this (order|return label)/);
+    }
     const blocked = await app.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) });
     expectErrorShape(blocked, 429, 'rate_limited');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);

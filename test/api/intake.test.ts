@@ -571,9 +571,18 @@ describe('intake validation', () => {
       headers: { 'idempotency-key': newKey(), 'content-type': 'text/plain' },
       payload: 'one mug please',
     });
-    expectErrorShape(text, 415, 'unsupported_media_type');
+    // Named like every other 4xx: the header at fault and what to send; the body and the limit it passed.
+    expect(expectErrorShape(text, 415, 'unsupported_media_type').details).toEqual([
+      { path: 'headers.content-type', message: "the body's Content-Type text/plain is not accepted: send application/json" },
+    ]);
+    const untyped = await h.as(KEYS.intake, { method: 'POST', url: '/orders', headers: { 'idempotency-key': newKey() }, payload: '{}' });
+    expect(expectErrorShape(untyped, 415, 'unsupported_media_type').message).toBe(
+      'the body has no Content-Type: send it as application/json',
+    );
     const huge = await place({ ...orderRequest(), source: 'x'.repeat(h.config.bodyLimitBytes + 10) });
-    expectErrorShape(huge, 413, 'payload_too_large');
+    expect(expectErrorShape(huge, 413, 'payload_too_large').details).toEqual([
+      { path: 'body', message: `the body is larger than this endpoint reads (${h.config.bodyLimitBytes} bytes)` },
+    ]);
   });
 
   it('never answers a 5xx or leaks a stack for malformed input', async () => {

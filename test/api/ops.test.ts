@@ -88,6 +88,41 @@ describe('order reads from the database', () => {
     expectErrorShape(await ops('GET', '/shipments/bogus'), 404, 'not_found');
   });
 
+  it("reads a parcel's status as its journey folds the scans: a carrier's scan after the delivery, or an old label's, changes nothing", async () => {
+    const orderId = await insertOrder(h.db, { status: 'completed' });
+    const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
+    const scan = (status: 'delivered' | 'in_transit' | 'lost', at: string, number = trackingNumber) =>
+      h.db.trackingEvent.create({
+        data: {
+          id: uniqueId('TE'),
+          shipmentId,
+          carrierCode: 'swiftpost',
+          carrierEventId: uniqueId('E'),
+          trackingNumber: number,
+          carrierStatusCode: status.toUpperCase(),
+          status,
+          occurredAt: new Date(at),
+          source: 'webhook',
+        },
+      });
+    await scan('in_transit', '2030-01-02T10:00:00Z');
+    await scan('delivered', '2030-01-03T10:00:00Z');
+    // Sent by the carrier after the delivery (a mis-scan, a reconciliation run), and a voided earlier label's late scan.
+    await scan('lost', '2030-01-04T10:00:00Z');
+    await scan('in_transit', '2030-01-05T10:00:00Z', 'SP-VOIDED-1');
+    const view = (await ops('GET', `/orders/${orderId}`)).json();
+    expect(view.shipments[0]).toMatchObject({ shipmentId, trackingStatus: 'delivered' });
+    const timeline = (await ops('GET', `/orders/${orderId}/timeline`)).json();
+    expect(timeline.trackingNumbers).toEqual([{ shipmentId, carrierCode: 'swiftpost', trackingNumber, status: 'delivered' }]);
+    // Every scan is still shown where it happened.
+    expect(timeline.entries.filter((e: { kind: string }) => e.kind === 'tracking').map((e: { label: string }) => e.label)).toEqual([
+      'in transit',
+      'delivered',
+      'lost',
+      'in transit',
+    ]);
+  });
+
   it("hides another shop's stored order from an intake key", async () => {
     const orderId = await insertOrder(h.db, { submittedBy: 'shop-b' });
     expectErrorShape(await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}` }), 404, 'not_found');

@@ -343,7 +343,11 @@ describe('the customer tracking link', () => {
     expect(placed.statusCode, placed.body).toBe(202);
     const { orderId, trackingUrl } = placed.json() as { orderId: string; trackingUrl: string };
     expect(trackingUrl).toMatch(new RegExp(`^/track/${orderId}\\?t=[A-Za-z0-9_-]{32}$`));
-    expect((await h.as(undefined, { method: 'GET', url: `/track/${orderId}?t=${'A'.repeat(32)}` })).statusCode).toBe(404);
+    const forged = await h.as(undefined, { method: 'GET', url: `/track/${orderId}?t=${'A'.repeat(32)}` });
+    expect(forged.statusCode).toBe(404);
+    // The customer's browser gets a page saying what to do, not the API's JSON error.
+    expect(forged.headers['content-type']).toMatch(/^text\/html/);
+    expect(forged.body).toContain('We cannot find this order');
     expect((await h.as(undefined, { method: 'GET', url: `/track/${orderIds[0]}?t=${trackingUrl.split('t=')[1]}` })).statusCode).toBe(404);
     const page = await h.as(undefined, { method: 'GET', url: trackingUrl });
     expect(page.statusCode).toBe(200);

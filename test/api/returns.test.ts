@@ -423,6 +423,15 @@ describe('the tracking page return form', () => {
       expect(json.headers['content-type']).toMatch(/^text\/html/);
       expect(json.body).toContain('application/x-www-form-urlencoded');
     }
+    // A page whose form says enctype="multipart/form-data": the same page, not the API's JSON telling it to send JSON.
+    const multipart = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      payload: `--x\r\nContent-Disposition: form-data; name="reason"\r\n\r\ndefective\r\n--x--\r\n`,
+    });
+    expect([multipart.statusCode, multipart.headers['content-type']]).toEqual([415, 'text/html; charset=utf-8']);
+    expect(multipart.body).toContain('send it as a browser does (application/x-www-form-urlencoded)');
     const form = (quantity: string) =>
       h.app.inject({
         method: 'POST',
@@ -433,8 +442,17 @@ describe('the tracking page return form', () => {
     for (const quantity of ['0x1', '1e0', '1.0', 'Infinity', '%2B1']) {
       const refused = await form(quantity);
       expect(refused.statusCode, `${quantity}: ${refused.body.slice(0, 300)}`).toBe(400);
-      expect(refused.body).toContain('Choose how many of each item to send back');
+      expect(refused.body).toContain('Choose how many of each item to send back: enter a whole number (0 to keep an item)');
+      expect(refused.body).not.toContain('NaN');
     }
+    // Each problem is told at its own field, in the customer's words: a comment's is not announced as "Choose a reason".
+    const told = async (payload: string) =>
+      (await h.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload })).body;
+    expect(await told(`qty.MUG-CER-350=1&reason=defective&comment=a%E2%80%AEb&key=${key()}`)).toContain(
+      'Your comment cannot be accepted: contains a text-direction control character',
+    );
+    expect(await told(`qty.MUG-CER-350=1&reason=evil&key=${key()}`)).toContain('Choose a reason from the list');
+    expect(await told('qty.MUG-CER-350=1&reason=defective')).toContain('the form expired: reload the page');
     expect(await returnsOf(orderId)).toBe(0);
     expect((await form('+1+')).statusCode).toBe(303);
     expect(await returnsOf(orderId)).toBe(1);

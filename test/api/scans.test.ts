@@ -140,6 +140,19 @@ describe('a scan dated in the future', () => {
     expect(delivered?.detail).toBe(`Arrived at depot (dated on receipt: the carrier dated it ${claimed}, 365 days ahead of our clock)`);
   });
 
+  it("a detail or place holding direction overrides is shown in the order it was written, on the ops timeline and the customer's page", async () => {
+    const { orderId, shipmentId, trackingNumber } = await shipmentInTransit();
+    const spoofed = scan(trackingNumber, { detail: 'Arrived at \u202Etoped\u202C hub', location: '\u2067noyL\u2069, FR' });
+    expect((await webhook([spoofed])).json()).toMatchObject({ accepted: 1 });
+    const [signal] = (await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')) as { events: CarrierTrackingEvent[] }[];
+    expect(signal?.events[0]).toMatchObject({ eventId: spoofed.eventId, detail: 'Arrived at toped hub', location: 'noyL, FR' });
+    const row = await h.db.trackingEvent.findFirstOrThrow({ where: { carrierEventId: spoofed.eventId } });
+    expect([row.detail, row.location]).toEqual(['Arrived at toped hub', 'noyL, FR']);
+    const page = await h.as(undefined, { method: 'GET', url: trackingPath(orderId, h.app.config.trackingSecret) });
+    expect(page.body).toContain('noyL, FR');
+    expect(page.body).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/u);
+  });
+
   it('within the allowance keeps its own date', async () => {
     const { shipmentId, trackingNumber } = await shipmentInTransit();
     const claimed = new Date(Date.now() + SCAN_CLOCK_SKEW_ALLOWANCE_MS - 30_000).toISOString();

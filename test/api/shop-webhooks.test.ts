@@ -118,6 +118,13 @@ describe('shop webhooks', () => {
     expect(bad.details?.[0]?.path).toBe('body.events.0');
     const ftp = expectErrorShape(await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: 'ftp://shop.example/x' }), 400);
     expect(ftp.details?.[0]?.path).toBe('body.url');
+    // A port HTTP clients never call (SMTP's, "discard"): every delivery would fail for three days before it was parked.
+    for (const url of ['http://127.0.0.1:9/hooks', 'https://shop.example:25/hooks']) {
+      const port = expectErrorShape(await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url }), 400);
+      expect(port.details, url).toEqual([
+        { path: 'body.url', message: expect.stringMatching(/^uses port (9|25), which HTTP clients refuse/) },
+      ]);
+    }
     const ops = expectErrorShape(await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 400);
     expect(ops.details?.[0]?.path).toBe('body.shopId');
     // Ops naming a shop Colis does not know (a typo): refused, nothing subscribed; a shop's key name is known before its first order.
@@ -526,7 +533,7 @@ describe('shop webhooks', () => {
 describe('a subscription requested twice at once under one Idempotency-Key', () => {
   it('creates one subscription and answers every copy with it and its one secret, never a 409', async () => {
     const key = newKey('sub-race');
-    const body = { url: 'http://127.0.0.1:9/race', shopId: KEYS.intakeB.name };
+    const body = { url: 'http://127.0.0.1:59999/race', shopId: KEYS.intakeB.name };
     const answers = await Promise.all(
       Array.from({ length: 12 }, () => as(KEYS.ops, 'POST', '/webhooks/subscriptions', body, { 'idempotency-key': key })),
     );

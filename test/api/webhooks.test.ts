@@ -211,6 +211,10 @@ describe('carrier webhooks', () => {
     expectErrorShape(await signed(body, 'some-other-secret'), 401, 'invalid_signature');
     const stale = await signed(body, WEBHOOK_SECRET, Date.now() - 10 * 60_000);
     expect(expectErrorShape(stale, 401, 'invalid_signature').message).toMatch(/too old/);
+    // Signed an hour ahead: a sender's clock, not a replay; the header at fault is named.
+    const ahead = expectErrorShape(await signed(body, WEBHOOK_SECRET, Date.now() + 3_600_000), 401, 'invalid_signature');
+    expect(ahead.message).toBe("the signature's timestamp is more than 300 s ahead of our clock (check the sender's clock)");
+    expect(ahead.details).toEqual([{ path: 'headers.colis-signature', message: ahead.message }]);
     expectErrorShape(await post(body, undefined), 401, 'invalid_signature');
     expectErrorShape(await post(body, 't=abc,v1=zz'), 401, 'invalid_signature');
     expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toEqual([]);

@@ -386,6 +386,18 @@ describe('the message shapes the workflows check without zod', () => {
       'escalation: expected an object, got undefined',
     );
     expect(SHIPMENT_MILESTONE_SIGNAL({ ...milestones[4], promisedBy: 'soon' }, '')).toMatch(/^promisedBy: expected a date/);
+    // Year 10000 in UTC: the order's PromisedBy search attribute would fail every workflow task that publishes it.
+    expect(SHIPMENT_MILESTONE_SIGNAL({ ...milestones[4], promisedBy: '9999-12-31T23:59:59-14:00' }, '')).toBe(
+      'promisedBy: expected a date and time in the years 0001 to 9999 (UTC)',
+    );
+    expect(SHIPMENT_MILESTONE_SIGNAL({ ...milestones[4], promisedBy: '9999-12-31T23:59:59Z' }, '')).toBeUndefined();
+    // A carrier code Temporal cannot index (over 2 KiB): the server terminated the order at its next upsert.
+    expect(SHIPMENT_MILESTONE_SIGNAL({ ...milestones[0], carrierCode: 'x'.repeat(3000) }, '')).toBe(
+      'carrierCode: expected a carrier code such as "swiftpost"',
+    );
+    expect(SHIPMENT_MILESTONE_SIGNAL({ ...milestones[0], trackingNumber: 'X'.repeat(65) }, '')).toBe(
+      'trackingNumber: expected text of 1 to 64 characters',
+    );
     expect(CANCEL_SHIPMENT_SIGNAL({ reason: 'nothing in stock: MUG-CER-350 short by 2' }, '')).toBeUndefined();
     expect(CANCEL_SHIPMENT_SIGNAL({ reason: '' }, '')).toMatch(/^reason: /);
     expect(WAREHOUSE_AVAILABILITY_SIGNAL({ warehouseCode: 'LYS1', down: true, reason: 'flood' }, '')).toBeUndefined();

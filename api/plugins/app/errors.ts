@@ -56,6 +56,27 @@ function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && ('statusCode' in error || 'code' in error || 'validation' in error);
 }
 
+/**
+ * Fastify's own refusals of a body, reworded to name what is at fault: its "Unsupported Media Type" and "Request body is
+ * too large" told a client neither which header nor what limit, where every other 4xx names the field.
+ */
+function bodyRefusal(request: FastifyRequest, error: FastifyError): ApiError | undefined {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const contentType = request.headers['content-type'];
+    const message =
+      typeof contentType === 'string' && contentType.trim() !== ''
+        ? `the body's Content-Type ${contentType.split(';')[0]?.trim().slice(0, 80)} is not accepted: send application/json`
+        : 'the body has no Content-Type: send it as application/json';
+    return new ApiError(415, 'unsupported_media_type', message, [{ path: 'headers.content-type', message }]);
+  }
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    const message = `the body is larger than this endpoint reads${limit ? ` (${limit} bytes)` : ''}`;
+    return new ApiError(413, 'payload_too_large', message, [{ path: 'body', message }]);
+  }
+  return undefined;
+}
+
 /** Query and path values: no control character, no invalid Unicode, whatever the route's schema says. */
 function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
@@ -200,6 +221,8 @@ export default fp(
         return reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details));
       }
       if (isFastifyError(error)) {
+        const refused = bodyRefusal(request, error);
+        if (refused) return reply.code(refused.statusCode).send(errorBody(request, refused.code, refused.message, refused.details));
         if (error.validation) {
           const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
           const verb = where === 'headers' || where === 'params' ? 'are' : 'is';

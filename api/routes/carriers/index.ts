@@ -74,12 +74,17 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         );
         if (!check.ok) {
           app.failedAuthentication(request);
+          // A timestamp ahead of our clock is no replay: a sender whose clock runs fast is told so, not "too old".
+          const ahead = check.reason === 'expired' && check.timestamp * 1000 > Date.now();
           const why = {
             malformed: `missing or malformed ${SIGNATURE_HEADER} header`,
             mismatch: 'the signature does not match the body',
-            expired: 'the signature is too old (replayed request?)',
+            expired: ahead
+              ? `the signature's timestamp is more than ${tolerance} s ahead of our clock (check the sender's clock)`
+              : 'the signature is too old (replayed request?)',
           };
-          throw new ApiError(401, 'invalid_signature', why[check.reason]);
+          const message = why[check.reason];
+          throw new ApiError(401, 'invalid_signature', message, [{ path: `headers.${SIGNATURE_HEADER_LC}`, message }]);
         }
       },
     },

@@ -16,6 +16,7 @@ import {
 import { CancelOrderRequestSchema, type ChangeAddressRequest, type OrderView } from '../../../domain/journey';
 import { CONFLICT_STATES } from '../../../domain/errors';
 import { ids } from '../../../domain/ids';
+import { isFinalOrderStage } from '../../../domain/lifecycle';
 import { ChangeAddressBodySchema, PlaceOrderBodySchema } from '../../../domain/order-rules';
 import { OrderWorkflowInputSchema } from '../../../domain/order';
 import { cancelOrderUpdate, changeAddressUpdate, orderStatusQuery } from '../../../workflows/definitions';
@@ -205,6 +206,15 @@ function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
       throw notFound(`order ${orderId}`);
     const ended = (status: string) =>
       new ApiError(409, 'order_state_conflict', `${what} was refused: the order's journey has ended (${status.toLowerCase()})`);
+    // A journey Temporal calls completed ended the order cancelled, failed or completed: the client is told which (a
+    // cancelled order's address change was refused as "ended (completed)").
+    const endedAs = async (status: string) => {
+      if (status !== 'COMPLETED') return ended(status);
+      const row = await app.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+      return row && isFinalOrderStage(row.status)
+        ? new ApiError(409, 'order_state_conflict', `${what} was refused: order ${orderId} is ${row.status}; its journey has ended`)
+        : ended(status);
+    };
     if (!description) {
       const input = OrderWorkflowInputSchema.safeParse(accepted?.input);
       if (!accepted || !input.success) throw notFound(`order ${orderId}`);
@@ -215,7 +225,7 @@ function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
       if (!outcome.started) throw unavailable(`${what}: order ${orderId} is accepted and its journey could not start yet; retry shortly`);
       description = await describeWorkflow(app.temporal, workflowId);
     }
-    if (description && description.status.name !== 'RUNNING') throw ended(description.status.name);
+    if (description && description.status.name !== 'RUNNING') throw await endedAs(description.status.name);
     try {
       const view = await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
         run(app.temporal.workflow.getHandle(workflowId)),
@@ -225,7 +235,7 @@ function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
       // The journey may end between the check and the update: the same answer as if it had ended before.
       if (error instanceof WorkflowNotFoundError) {
         const now = await describeWorkflow(app.temporal, workflowId);
-        if (now && now.status.name !== 'RUNNING') throw ended(now.status.name);
+        if (now && now.status.name !== 'RUNNING') throw await endedAs(now.status.name);
       }
       throw toApiError(error, what) ?? error;
     }

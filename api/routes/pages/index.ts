@@ -240,7 +240,7 @@ const FORM_BODY_LIMIT_BYTES = 16_384;
 
 /** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
 const ReturnFormSchema = z.looseObject({
-  key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
+  key: z.string({ error: 'the form expired: reload the page' }).regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
   reason: z.string(),
   comment: z.string().max(1000).optional(),
 });
@@ -258,6 +258,25 @@ function returnRequestFromForm(form: Record<string, unknown>) {
     .filter((line) => line.quantity !== 0);
   const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
+}
+
+/**
+ * What the customer is told about the field at fault, in their words: a comment's problem was announced as "Choose a
+ * reason", and a quantity that is not a whole number as zod's "expected number, received NaN".
+ */
+function returnFormProblem(issue: z.core.$ZodIssue | undefined): string {
+  switch (issue?.path[0]) {
+    case 'lines':
+      return issue.code === 'invalid_type'
+        ? 'Choose how many of each item to send back: enter a whole number (0 to keep an item)'
+        : `Choose how many of each item to send back: ${issue.message}`;
+    case 'reason':
+      return 'Choose a reason from the list';
+    case 'comment':
+      return `Your comment cannot be accepted: ${issue.message}`;
+    default:
+      return issue?.message ?? 'the form is incomplete';
+  }
 }
 
 type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
@@ -383,6 +402,8 @@ function trackingPageOf(app: PagesApp): TrackingPage {
   };
 }
 
+const FORM_MEDIA_TYPE_REFUSAL = 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)';
+
 /** The tracking page's return form, posted by the customer's browser. */
 function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
@@ -396,15 +417,18 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
       errorHandler: async (error, request, reply) => {
         const { orderId } = request.params as { orderId?: unknown };
         const { t: token } = request.query as { t?: unknown };
-        const tooLarge = typeof error === 'object' && error !== null && 'code' in error && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-        if (!tooLarge || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret))
-          throw error;
-        const body = await trackingPage(
-          orderId,
-          token,
-          `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment`,
-        );
-        return reply.code(413).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+        const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+        // A form sent as multipart/form-data (a page's enctype) has no parser here: told on the page, like a JSON body, not
+        // as the API's "send application/json".
+        const told =
+          code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? { status: 413, message: `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment` }
+            : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? { status: 415, message: FORM_MEDIA_TYPE_REFUSAL }
+              : undefined;
+        if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret)) throw error;
+        const body = await trackingPage(orderId, token, told.message);
+        return reply.code(told.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
       },
     },
     async (request, reply) => {
@@ -420,8 +444,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
         .split(';')[0]
         ?.trim()
         .toLowerCase();
-      if (mediaType !== 'application/x-www-form-urlencoded')
-        return html(415, 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)');
+      if (mediaType !== 'application/x-www-form-urlencoded') return html(415, FORM_MEDIA_TYPE_REFUSAL);
       const unreadable = unreadableForms.get(request);
       if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
@@ -433,11 +456,7 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
       const form = ReturnFormSchema.safeParse(request.body ?? {});
       if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
       const parsed = returnRequestFromForm(form.data);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const what = issue?.path[0] === 'lines' ? 'Choose how many of each item to send back' : 'Choose a reason';
-        return html(400, `${what}: ${issue?.message ?? 'the form is incomplete'}`);
-      }
+      if (!parsed.success) return html(400, returnFormProblem(parsed.error.issues[0]));
       try {
         await startReturn(returnDepsOf(app), {
           orderId,
@@ -465,6 +484,15 @@ function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
   );
 }
 
+/** What a customer's browser shows for a tracking link that names no order (mistyped, cut by a mail tool): no JSON. */
+const UNKNOWN_TRACKING_PAGE = page({
+  title: 'Order not found',
+  customer: true,
+  body:
+    '<h1>We cannot find this order</h1><section class="card"><p>This tracking link is incomplete or not valid. ' +
+    'Open it again from your order confirmation mail, or contact the shop you ordered from.</p></section>',
+});
+
 function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
   app.get(
@@ -475,8 +503,15 @@ function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
     },
     async (request, reply) => {
       const { orderId } = request.params;
-      // A wrong token and an unknown order look the same.
-      if (!validTrackingToken(orderId, request.query.t, secret)) throw wrongToken(app, request, `order ${orderId}`);
+      // A wrong token and an unknown order look the same: a page in the customer's browser, not the API's JSON error.
+      if (!validTrackingToken(orderId, request.query.t, secret)) {
+        const refusal = wrongToken(app, request, `order ${orderId}`);
+        return reply
+          .code(refusal.statusCode)
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(UNKNOWN_TRACKING_PAGE);
+      }
       return reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')

@@ -2,12 +2,21 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema, LabelDocumentQuerySchema } from '../../../domain/api';
 import { ReturnIdParamsSchema } from '../../../domain/returns';
-import { notFound } from '../../errors';
 import { returnLabelFile } from '../../services/return-label';
 import { sendLabelFile } from '../label-file';
+import { page } from './layout';
 import { validTrackingToken, wrongToken } from './tracking-token';
 
 type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+
+const LABEL_NOT_FOUND_PAGE = page({
+  title: 'Return label not found',
+  customer: true,
+  body:
+    '<h1>We cannot find this return label</h1><section class="card"><p>The link is incomplete, or the label is no longer ' +
+    'valid (a return not sent in time is cancelled). Open your order from its tracking link to see your returns, or ' +
+    'contact the shop you ordered from.</p></section>',
+});
 
 /**
  * The customer's return label, from their tracking page and the return mail, under the order's
@@ -28,10 +37,13 @@ export function returnLabelRoute(app: PagesApp): void {
     },
     async (request, reply) => {
       const { orderId, returnId } = request.params;
-      // A wrong token, another order's return and an unknown return look the same.
-      if (!validTrackingToken(orderId, request.query.t, secret)) throw wrongToken(app, request, `return ${returnId}`);
+      // A wrong token, another order's return and an unknown return look the same. The link is a customer's (the tracking
+      // page, the return mail): their browser gets a page saying what to do, not the API's JSON error.
+      const missing = (status: number) =>
+        reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(LABEL_NOT_FOUND_PAGE);
+      if (!validTrackingToken(orderId, request.query.t, secret)) return missing(wrongToken(app, request, `return ${returnId}`).statusCode);
       const file = await returnLabelFile(app.db, { returnId, orderId }, request.query.format);
-      if (!file) throw notFound(`a label for return ${returnId}`);
+      if (!file) return missing(404);
       reply.header('referrer-policy', 'no-referrer');
       return 'carrierUrl' in file ? reply.redirect(file.carrierUrl, 302) : sendLabelFile(reply, file);
     },
