@@ -8,19 +8,24 @@ import { scanSays, settleClaimOfFoundParcel } from './found-parcels';
 
 /**
  * A parcel the carrier brings back after its shipment's journey ended: ops gave it up while it was stuck (re-shipped,
- * refunded, cancelled) or let a lost parcel end, and then it turned up at the warehouse that shipped it. No workflow is
+ * refunded, cancelled) or let a lost parcel end, and then it turned up at the warehouse that shipped it; or the carrier
+ * scanned it delivered and then brought it back all the same (a delivery scanned in error, a parcel refused at the door
+ * after the scan). No workflow is
  * left to hear the carrier's `returned_to_sender`, so the webhook that carries it opens the carrier return itself, as
  * the shipment does for a parcel returned while it still follows it (workflows/shipment/carrier-return.ts): already
  * received, waiting for the inspection, which restocks the goods or writes them off. Without it the goods stand in the
  * warehouse uncounted.
  */
 
-/** Shipment endings in which the goods were given up while still with the carrier. */
-const GIVEN_UP = ['lost', 'refunded', 'cancelled'] as const;
-type GivenUp = (typeof GIVEN_UP)[number];
+/**
+ * Shipment endings after which the goods may still come back: given up while still with the carrier, or delivered by
+ * the carrier's word (the journey takes a delivery as final, so a return to sender after it reaches no workflow).
+ */
+const ENDED_WITH_GOODS_OUT = ['lost', 'refunded', 'cancelled', 'delivered'] as const;
+type EndedWithGoodsOut = (typeof ENDED_WITH_GOODS_OUT)[number];
 
 /** Who settled the customer when the shipment ended: the inspection owes them a refund only when nobody did. */
-function settledBy(status: GivenUp, reshipped: boolean): CustomerSettlingDecision | undefined {
+function settledBy(status: EndedWithGoodsOut, reshipped: boolean): CustomerSettlingDecision | undefined {
   if (status === 'refunded') return 'refund';
   if (status === 'cancelled') return 'cancel';
   return reshipped ? 'reship' : undefined;
@@ -29,7 +34,7 @@ function settledBy(status: GivenUp, reshipped: boolean): CustomerSettlingDecisio
 /**
  * Opens the carrier return of an ended shipment whose parcel `batch` says is back at the sender, once (the return's id
  * follows from the shipment's); answers its id, or undefined when the scans ask for none: no return to sender, a
- * shipment that did not end with its goods given up, or goods that never left the shelf (no `ship` movement).
+ * shipment that did not end with its goods out (given up, or delivered), or goods that never left the shelf (no `ship` movement).
  */
 export async function receiveLateCarrierReturn(
   app: FastifyInstance,
@@ -43,7 +48,7 @@ export async function receiveLateCarrierReturn(
     where: { id: shipmentId },
     select: { status: true },
   });
-  const status = GIVEN_UP.find((s) => s === shipment?.status);
+  const status = ENDED_WITH_GOODS_OUT.find((s) => s === shipment?.status);
   // Under any of its labels (the caller found the shipment by the scanned one): a parcel re-labelled before it left may
   // travel, and come back, under the label it was first given.
   if (!status) return undefined;

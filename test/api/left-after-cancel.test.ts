@@ -246,3 +246,32 @@ describe('a parcel cancelled before its pickup scan, scanned by the carrier anyw
     expect(await h.db.escalation.count({ where: { shipmentId: other.shipmentId } })).toBe(0);
   });
 });
+
+describe('a parcel the carrier brings back after scanning it delivered', () => {
+  it('is received for inspection once, the inspection owing the customer their refund (nobody settled them)', async () => {
+    const orderId = await insertOrder(h.db, { status: 'completed', submittedBy: KEYS.intake.name, skuCode: SKU });
+    const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date() } });
+    await h.db.inventoryMovement.create({
+      data: {
+        warehouseCode: 'PAR1',
+        skuCode: SKU,
+        kind: 'ship',
+        onHandDelta: 0,
+        reservedDelta: 0,
+        orderId,
+        shipmentId,
+        idempotencyKey: newKey('ship'),
+      },
+    });
+    const eventId = newKey('EVT-rts');
+    for (const id of [eventId, eventId, newKey('EVT-rts')])
+      expect((await push(trackingNumber, 'returned_to_sender', id)).statusCode).toBe(200);
+    const returns = await h.db.return.findMany({ where: { shipmentId } });
+    expect(returns).toEqual([expect.objectContaining({ orderId, status: 'received', customerSettledBy: null })]);
+    await h.client.workflow
+      .getHandle(returns[0]!.workflowId)
+      .terminate('test over: no worker serves this namespace')
+      .catch(() => undefined);
+  });
+});
