@@ -86,12 +86,17 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
      */
     notifyEscalation(input: { escalationId: string; dedupeKey: string; summary: string }): Promise<{ delivered: boolean }> {
       return asActivity(async () => {
-        const escalation = await db.escalation.findUnique({ where: { id: input.escalationId }, select: { status: true } });
+        const escalation = await db.escalation.findUnique({
+          where: { id: input.escalationId },
+          select: { status: true, reason: true, severity: true, orderId: true, shipmentId: true },
+        });
         if (escalation?.status !== 'open') {
           log.info('escalation not paged', { escalationId: input.escalationId, why: escalation ? 'already answered' : 'not recorded' });
           return { delivered: false };
         }
-        log.warn('escalation', { escalationId: input.escalationId, summary: input.summary });
+        // The summary goes to ops' pager only: its words may carry the customer's city or street (no carrier quoted … to Lyon).
+        const { reason, severity, orderId, shipmentId } = escalation;
+        log.warn('escalation', { escalationId: input.escalationId, reason, severity, orderId, ...(shipmentId ? { shipmentId } : {}) });
         if (!notify.webhookUrl) return { delivered: false };
         const payload = { escalationId: input.escalationId, summary: input.summary };
         const row = await db.notification.upsert({
