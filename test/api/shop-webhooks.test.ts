@@ -107,6 +107,14 @@ describe('shop webhooks', () => {
     expect(JSON.stringify(listed)).not.toContain('whsec_');
     expect((await as(KEYS.intakeB, 'GET', '/webhooks/subscriptions')).json().items).toEqual([]);
     expectErrorShape(await as(KEYS.intakeB, 'POST', `/webhooks/subscriptions/${subscriptionId}/rotate`), 404, 'not_found');
+    // An event type named twice is subscribed to once.
+    const twice = await as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', {
+      url: receiver.url,
+      events: ['shipment.shipped', 'shipment.shipped', 'shipment.delivered'],
+    });
+    expect(twice.statusCode, twice.body).toBe(201);
+    expect(twice.json().events).toEqual(['shipment.shipped', 'shipment.delivered']);
+    expect((await as(KEYS.intakeB, 'DELETE', `/webhooks/subscriptions/${twice.json().id}`)).statusCode).toBeLessThan(300);
   });
 
   it("refuses what a client cannot mean: another shop's subscription, an unknown event type, a URL that is not http", async () => {

@@ -104,7 +104,9 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       const id = key
         ? `whsub_${createHash('sha256').update(`${principal.name}:${key}`).digest('base64url').slice(0, 24)}`
         : `whsub_${randomBytes(18).toString('base64url')}`;
-      const { status, row } = await createOrRepeat(app.db, { id, key, shopId, url: check.url.href, events: [...events] });
+      // An event type named twice is one subscription to it (stored once, as a repeat of the request compares it).
+      const wanted = { id, key, shopId, url: check.url.href, events: [...new Set(events)] };
+      const { status, row } = await createOrRepeat(app.db, wanted);
       if (status === 201) request.log.info({ subscriptionId: row.id, shopId }, 'webhook subscription created');
       return reply.code(status).send({ ...subscriptionView(row), secret: row.secret });
     },
