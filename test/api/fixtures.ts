@@ -74,21 +74,33 @@ export async function insertShipment(
       lines: { create: [{ orderLineId: `${orderId}-L1`, skuCode: 'MUG-CER-350', quantity: 1 }] },
     },
   });
+  await insertLabel(db, shipmentId, { attempt: 1, carrierCode, trackingNumber });
+  return { shipmentId, trackingNumber };
+}
+
+/** A label of the shipment, bought (or voided) at `attempt`: a re-book after an address change, a voided earlier one. */
+export async function insertLabel(
+  db: Db,
+  shipmentId: string,
+  label: { attempt: number; trackingNumber: string; carrierCode?: string; status?: 'purchased' | 'voided' },
+): Promise<void> {
+  const { attempt, trackingNumber, carrierCode = 'swiftpost', status = 'purchased' } = label;
   await db.label.create({
     data: {
-      id: `${shipmentId}-LBL1`,
+      id: `${shipmentId}-LBL${attempt}`,
       shipmentId,
-      attempt: 1,
+      attempt,
       carrierCode,
       serviceCode: 'standard',
       carrierLabelId: `${trackingNumber}-L`,
       trackingNumber,
-      idempotencyKey: `${shipmentId}:1`,
+      idempotencyKey: `${shipmentId}:${attempt}`,
       amountCents: 690,
       currency: 'EUR',
+      status,
+      ...(status === 'voided' ? { voidedAt: new Date() } : {}),
     },
   });
-  return { shipmentId, trackingNumber };
 }
 
 /** A workflow that exists but that no worker runs: it records the signals and updates sent to it. */

@@ -3,7 +3,7 @@ import { signPayload } from '../../activities/carriers/signature';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
-import { insertOrder, insertShipment } from './fixtures';
+import { insertLabel, insertOrder, insertShipment } from './fixtures';
 import { createHarness, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
 
 /**
@@ -184,22 +184,7 @@ describe('a parcel cancelled before its pickup scan, scanned by the carrier anyw
     // handed the parcel over with the first label still on it.
     const { orderId, shipmentId, trackingNumber: first, warehouseCode } = await cancelledBeforePickup();
     const second = `${first}-B`;
-    await h.db.label.create({
-      data: {
-        id: `${shipmentId}-LBL2`,
-        shipmentId,
-        attempt: 2,
-        carrierCode: 'swiftpost',
-        serviceCode: 'standard',
-        carrierLabelId: `${second}-L`,
-        idempotencyKey: `${shipmentId}-label-2`,
-        trackingNumber: second,
-        amountCents: 600,
-        currency: 'EUR',
-        status: 'voided',
-        voidedAt: new Date(),
-      },
-    });
+    await insertLabel(h.db, shipmentId, { attempt: 2, trackingNumber: second, status: 'voided' });
     await h.db.shipment.update({ where: { id: shipmentId }, data: { trackingNumber: second } });
     const before = await level(warehouseCode);
 

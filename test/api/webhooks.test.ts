@@ -4,7 +4,7 @@ import { signPayload } from '../../activities/carriers/signature';
 import { buildApp } from '../../api/app';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { capturedLogs, createHarness, expectErrorShape, KEYS, WEBHOOK_SECRET, type Harness } from './harness';
-import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
+import { insertLabel, insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 
 let h: Harness;
 beforeAll(async () => {
@@ -161,21 +161,7 @@ describe('carrier webhooks', () => {
   it("leaves a voided label's scans and an ended shipment's to the workflow: signalled unmarked, nothing stored here", async () => {
     const { shipmentId } = await shipmentWithWorkflow();
     const voided = uniqueId('SP');
-    await h.db.label.create({
-      data: {
-        id: `${shipmentId}-LBL0`,
-        shipmentId,
-        attempt: 0,
-        carrierCode: 'swiftpost',
-        serviceCode: 'standard',
-        carrierLabelId: `${voided}-L`,
-        trackingNumber: voided,
-        idempotencyKey: `${shipmentId}:0`,
-        amountCents: 690,
-        currency: 'EUR',
-        status: 'voided',
-      },
-    });
+    await insertLabel(h.db, shipmentId, { attempt: 0, trackingNumber: voided, status: 'voided' });
     const response = await signed(JSON.stringify({ events: [scan(voided)] }));
     expect(response.json()).toMatchObject({ accepted: 1, shipments: [shipmentId] });
 
