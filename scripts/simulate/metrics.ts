@@ -1,6 +1,7 @@
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
+import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { type HindsightContext, hindsight } from './hindsight';
 
@@ -64,7 +65,7 @@ export interface MetricsInput {
   stillRunning: ReadonlySet<string>;
 }
 
-const FINAL_ORDER_STATES = new Set(['completed', 'cancelled', 'failed']);
+const FINAL_ORDER_STATES: ReadonlySet<string> = new Set(FINAL_ORDER_STAGES);
 
 export async function measure(input: MetricsInput): Promise<SimulationResult> {
   const { db } = input;
