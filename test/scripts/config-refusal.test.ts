@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports';
 import { createEmptyDatabase } from '../support/database';
@@ -79,6 +79,26 @@ describe('a data directory that cannot be made', () => {
       expect.stringMatching(new RegExp(`^npm start: cannot use COLIS_DATA_DIR \\(${dir}\\): ${code}`)),
     ]);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('a tools directory that cannot be made stops npm start with one line naming COLIS_TOOLS_DIR', async () => {
+    // No Temporal CLI given or on PATH (node's folder only): the start provisions one, into the tools folder.
+    const dir = mkdtempSync(join(tmpdir(), 'colis-tools-refusal-'));
+    try {
+      const { TEMPORAL_CLI_PATH: _given, ...env } = baseEnv({
+        ...(await servicePorts()),
+        COLIS_DATA_DIR: dir,
+        COLIS_TOOLS_DIR: '/proc/colis-tools',
+      });
+      const result = await runEntry('scripts/start.ts', { ...env, PATH: dirname(process.execPath) }, 60_000);
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^npm start: cannot use COLIS_TOOLS_DIR \(\/proc\/colis-tools\): ENOENT/),
+      ]);
+      expect(existsSync(join(dir, 'colis.lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
