@@ -373,6 +373,11 @@ describe('the customer tracking link', () => {
     expect([again.statusCode, again.headers.location]).toEqual([303, `${link}#returns`]);
   });
 
+  it('answers the browser asking every page for /favicon.ico without an error (a 404 logged a console error on each page)', async () => {
+    const icon = await h.as(undefined, { method: 'GET', url: '/favicon.ico' });
+    expect(icon.statusCode).toBe(204);
+  });
+
   it('serves the ops pages without any key in them, under the CSP (scripts only from the API itself)', async () => {
     for (const url of ['/ops', '/ops/escalations', `/ops/orders/${orderIds[0]}`]) {
       const response = await h.as(undefined, { method: 'GET', url });

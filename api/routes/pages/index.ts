@@ -357,6 +357,12 @@ function opsPageRoutes(app: PagesApp): void {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),
   );
 
+  // Every page a browser opens (ops pages, the tracking page, the chart) also asks for /favicon.ico: a 404 there put a
+  // console error on each page. No icon, said in a way the browser takes as an answer.
+  app.get('/favicon.ico', { config: publicAccess, schema: hidden }, async (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
+
   for (const { path, title, nav, pageId, body } of OPS_PAGES) {
     app.get(path, { config: publicAccess, schema: hidden }, async (_request, reply) =>
       reply.type('text/html; charset=utf-8').send(page({ title, nav, script: true, pageId, body })),
