@@ -368,6 +368,10 @@ describe('the customer tracking link', () => {
       expect([mangled.statusCode, mangled.headers['content-type']], url).toEqual([400, 'text/html; charset=utf-8']);
       expect(mangled.body).toContain('We cannot find this order');
     }
+    // The return label's link (tracking page, return mail), its token doubled: the label page saying what to do.
+    const label = await h.as(undefined, { method: 'GET', url: `/track/${orderId}/returns/RMA-GUESS1/label?t=a&t=b` });
+    expect([label.statusCode, label.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(label.body).toContain('We cannot find this return label');
     // The return form's address opened again (address bar after a refused form): the tracking page's form (was a JSON 405).
     const again = await h.as(undefined, { method: 'GET', url: `/track/${orderId}/returns?${link.split('?')[1]}` });
     expect([again.statusCode, again.headers.location]).toEqual([303, `${link}#returns`]);
