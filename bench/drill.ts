@@ -13,4 +13,6 @@ await runSuite(
     ]),
   ),
   process.argv.slice(2),
+  // Every --key=value some drill reads (options.args in bench/drills.ts, bench/cluster-drill.ts); any other is refused as a typo.
+  ['orders', 'adaptive', 'drain', 'down-s', 'drain-min', 'start-rate'],
 );

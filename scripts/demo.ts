@@ -10,6 +10,14 @@ import type { OrderRequest } from '../domain/order';
  * Configured by COLIS_API_URL, COLIS_INTAKE_KEY and DEMO_ORDERS (config/variables.ts).
  */
 
+// The demo is configured by variables only: `npm run demo -- --orders=5` placed 24 orders, the argument unread.
+const demoArguments = process.argv.slice(2);
+if (demoArguments.length > 0) {
+  console.error(
+    `demo: takes no arguments (got ${JSON.stringify(demoArguments[0]?.slice(0, 80))}); set DEMO_ORDERS, COLIS_API_URL or COLIS_INTAKE_KEY instead, e.g. DEMO_ORDERS=5 npm run demo`,
+  );
+  process.exit(2);
+}
 const config = loadConfigOrExit(process.env, 'demo');
 const apiUrl = config.COLIS_API_URL;
 const intakeKey = config.COLIS_INTAKE_KEY;

@@ -18,16 +18,34 @@ export function parseCli(argv: string[]): { names: string[]; options: BenchOptio
   return { names, options: { smoke: args.smoke === 'true', args } };
 }
 
+/**
+ * An option no entry of the suite reads, or `--smoke` given a value, is refused before anything starts: `--smok` ran the
+ * full (hours-long) benchmark with the typo unread. `known` lists every option some entry reads (besides `--smoke`).
+ */
+function optionProblem(kind: string, args: BenchOptions['args'], known: readonly string[]): string | undefined {
+  const unknown = Object.keys(args).filter((key) => key !== 'smoke' && !known.includes(key));
+  if (unknown.length > 0)
+    return `unknown option --${unknown[0]} for npm run ${kind}; known: --smoke, ${known.map((k) => `--${k}=…`).join(', ')}`;
+  if (args.smoke !== undefined && args.smoke !== 'true') return `--smoke takes no value, not --smoke=${args.smoke}`;
+  return undefined;
+}
+
 export async function runSuite(
   kind: string,
   suite: Record<string, (options: BenchOptions) => Promise<void>>,
   argv: string[],
+  known: readonly string[],
 ): Promise<void> {
   const { names, options } = parseCli(argv);
   const selected = names.length > 0 ? names : Object.keys(suite);
   const unknown = selected.filter((n) => !(n in suite));
   if (unknown.length > 0) {
     console.error(`unknown ${kind}: ${unknown.join(', ')}; choose from ${Object.keys(suite).join(', ')}`);
+    process.exit(2);
+  }
+  const problem = optionProblem(kind, options.args, known);
+  if (problem !== undefined) {
+    console.error(problem);
     process.exit(2);
   }
   let failed = false;

@@ -49,12 +49,18 @@ function parseArgs(argv: string[]): SimulateArgs {
     throw new SimulationInputError(
       `unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both, --time-scale=N, --promise-confidence=P, --on-time-target=P)`,
     );
-  const name = names[0] ?? 'peak-week';
+  // Each of these was read as "no such option" and started the full peak week, a run of hours, on a typo.
+  if (names.length > 1)
+    throw new SimulationInputError(`one scenario at a time: ${names.map((n) => JSON.stringify(n)).join(', ')} were named`);
+  const smoke = flags.get('smoke');
+  if (smoke !== undefined && smoke !== 'true') throw new SimulationInputError(`--smoke takes no value, not --smoke=${smoke}`);
   const scenarioFlag = flags.get('scenario');
-  const scenarioPath =
-    scenarioFlag && scenarioFlag !== 'true'
-      ? scenarioFlag
-      : join(ROOT, 'scripts', 'simulate', 'scenarios', `${name}${flags.get('smoke') === 'true' ? '-smoke' : ''}.json`);
+  if (scenarioFlag === 'true' || scenarioFlag === '')
+    throw new SimulationInputError('--scenario needs a file: --scenario=file.json or --scenario file.json');
+  if (scenarioFlag !== undefined && names.length > 0)
+    throw new SimulationInputError(`name a scenario or give --scenario=file.json, not both (${JSON.stringify(names[0])})`);
+  const name = names[0] ?? 'peak-week';
+  const scenarioPath = scenarioFlag ?? join(ROOT, 'scripts', 'simulate', 'scenarios', `${name}${smoke === 'true' ? '-smoke' : ''}.json`);
   const rulesFlag = flags.get('rules') ?? 'both';
   if (!['promise', 'baseline', 'both'].includes(rulesFlag))
     throw new SimulationInputError(`--rules must be promise, baseline or both, not ${rulesFlag}`);
@@ -71,7 +77,7 @@ function parseArgs(argv: string[]): SimulateArgs {
     return { [key === 'promise-confidence' ? 'promiseConfidence' : 'onTimeTarget']: p };
   };
   const targets = { ...target('promise-confidence'), ...target('on-time-target') };
-  return { scenarioPath, rules, together: flags.get('smoke') === 'true', ...(timeScale ? { timeScale } : {}), targets };
+  return { scenarioPath, rules, together: smoke === 'true', ...(timeScale ? { timeScale } : {}), targets };
 }
 
 function commitOf(): string {

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FulfilmentReport } from '../../api/services/process-report';
 import type { ProcessChart, ProcessNode } from '../../domain/process';
-import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
+import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, TRACKING_SECRET, type Harness } from './harness';
 import { insertOrder, insertShipment, uniqueId } from './fixtures';
+import { trackingPath } from '../../api/routes/pages/tracking-token';
 
 /**
  * The process chart from stage rows as the workflows write them: figures per stage (in SQL),
@@ -353,6 +354,32 @@ describe('the customer tracking link', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).not.toContain('Camille');
+  });
+
+  it('a link a mail tool mangled, or the return form opened again, shows the customer a page, never the API JSON', async () => {
+    const orderId = orderIds[0]!;
+    const link = trackingPath(orderId, TRACKING_SECRET);
+    // A link-rewriter that appends its utm_source to a link that had one: the page, as with one utm_source.
+    const tagged = await h.as(undefined, { method: 'GET', url: `${link}&utm_source=a&utm_source=b` });
+    expect([tagged.statusCode, tagged.headers['content-type']], tagged.body).toEqual([200, 'text/html; charset=utf-8']);
+    // A token doubled or run on: the page saying the link is not valid (was a JSON 400).
+    for (const url of [`${link}&${link.split('?')[1]}`, `${link}${'x'.repeat(64)}`]) {
+      const mangled = await h.as(undefined, { method: 'GET', url });
+      expect([mangled.statusCode, mangled.headers['content-type']], url).toEqual([400, 'text/html; charset=utf-8']);
+      expect(mangled.body).toContain('We cannot find this order');
+    }
+    // The return label's link (tracking page, return mail), its token doubled: the label page saying what to do.
+    const label = await h.as(undefined, { method: 'GET', url: `/track/${orderId}/returns/RMA-GUESS1/label?t=a&t=b` });
+    expect([label.statusCode, label.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(label.body).toContain('We cannot find this return label');
+    // The return form's address opened again (address bar after a refused form): the tracking page's form (was a JSON 405).
+    const again = await h.as(undefined, { method: 'GET', url: `/track/${orderId}/returns?${link.split('?')[1]}` });
+    expect([again.statusCode, again.headers.location]).toEqual([303, `${link}#returns`]);
+  });
+
+  it('answers the browser asking every page for /favicon.ico without an error (a 404 logged a console error on each page)', async () => {
+    const icon = await h.as(undefined, { method: 'GET', url: '/favicon.ico' });
+    expect(icon.statusCode).toBe(204);
   });
 
   it('serves the ops pages without any key in them, under the CSP (scripts only from the API itself)', async () => {

@@ -51,3 +51,20 @@ describe('npm run simulate refuses a scenario it cannot run, before starting any
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+describe('npm run simulate refuses arguments it would otherwise read as "the full peak week"', () => {
+  // Each of these started the hours-long peak week (an unknown spelling of a flag fell back to the default scenario).
+  it.each([
+    ['--scenario without its file', ['--scenario'], '--scenario needs a file'],
+    ['--smoke with a value', ['--smoke=no'], '--smoke takes no value'],
+    ['two scenario names', ['peak-week', 'peak-week-smoke', '--rules=promise'], 'one scenario at a time'],
+    ['a name beside --scenario', ['peak-week', '--scenario=x.json'], 'name a scenario or give --scenario'],
+  ])('%s', async (_name, args, message) => {
+    const started = Date.now();
+    const result = await collect(spawnEntry('scripts/simulate/main.ts', baseEnv(), ROOT, args), 60_000);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`simulate: ${message}`)]);
+    expect(result.stdout).toBe('');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});

@@ -101,10 +101,14 @@ function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
  */
 function repeatedQueryParameters(request: FastifyRequest): ErrorDetail[] {
   const query = request.query;
+  const schema = request.routeOptions.schema;
   // A route that reads no query (health, docs) ignores it, repeated or not.
-  if (!request.routeOptions.schema?.querystring || query === null || typeof query !== 'object') return [];
+  if (!schema?.querystring || query === null || typeof query !== 'object') return [];
+  // Pages people reach by links (the tracking page) ignore what they do not read, as unknownQueryParameters does: a mail
+  // tool that appends its `utm_source` to a link that had one made the customer's page a JSON 400.
+  const read = schema.hide ? declaredQueryParameters(schema.querystring) : undefined;
   return Object.entries(query)
-    .filter(([key, value]) => Array.isArray(value) && textProblem(key, 'url') === undefined)
+    .filter(([key, value]) => Array.isArray(value) && textProblem(key, 'url') === undefined && (!read || read.has(key)))
     .slice(0, 20)
     .map(([key]) => ({ path: `query.${key.slice(0, 40)}`, message: 'is given more than once; give each query parameter once' }));
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply } from 'fastify';
 import { EntityIdSchema } from '../../../domain/api';
 import { timeZoneOf } from '../../../domain/calendar';
 import { RETURN_REASONS } from '../../../domain/return-policy';
@@ -356,6 +357,12 @@ function opsPageRoutes(app: PagesApp): void {
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),
   );
 
+  // Every page a browser opens (ops pages, the tracking page, the chart) also asks for /favicon.ico: a 404 there put a
+  // console error on each page. No icon, said in a way the browser takes as an answer.
+  app.get('/favicon.ico', { config: publicAccess, schema: hidden }, async (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
+
   for (const { path, title, nav, pageId, body } of OPS_PAGES) {
     app.get(path, { config: publicAccess, schema: hidden }, async (_request, reply) =>
       reply.type('text/html; charset=utf-8').send(page({ title, nav, script: true, pageId, body })),
@@ -493,14 +500,41 @@ const UNKNOWN_TRACKING_PAGE = page({
     'Open it again from your order confirmation mail, or contact the shop you ordered from.</p></section>',
 });
 
+/**
+ * A tracking link the API cannot read (a token cut or doubled by a mail tool, an id with a stray character) answers the
+ * customer's browser with the page saying what to do, not the API's JSON 400. Other errors (429, 5xx) go to the API's handler.
+ */
+async function unreadableTrackingLink(error: unknown, _request: unknown, reply: FastifyReply): Promise<FastifyReply> {
+  const status = typeof error === 'object' && error !== null && 'statusCode' in error ? error.statusCode : undefined;
+  if (status !== 400) throw error;
+  return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(UNKNOWN_TRACKING_PAGE);
+}
+
+const trackingLinkSchema = {
+  ...hidden,
+  params: z.object({ orderId: EntityIdSchema }),
+  querystring: z.object({ t: z.string().max(64).optional() }),
+};
+
 function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
+  // The return form's address, opened again (the address bar after a refused form, the history): the tracking page and its
+  // form, not the API's JSON 405 (GET is not allowed here). The tracking page checks the token.
+  app.get(
+    '/track/:orderId/returns',
+    { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
+    async (request, reply) => {
+      const { t } = request.query;
+      const query = t === undefined ? '' : `?t=${encodeURIComponent(t)}`;
+      return reply
+        .code(303)
+        .header('location', `/track/${encodeURIComponent(request.params.orderId)}${query}#returns`)
+        .send();
+    },
+  );
   app.get(
     '/track/:orderId',
-    {
-      config: publicAccess,
-      schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
-    },
+    { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
     async (request, reply) => {
       const { orderId } = request.params;
       // A wrong token and an unknown order look the same: a page in the customer's browser, not the API's JSON error.

@@ -34,6 +34,11 @@ export function returnLabelRoute(app: PagesApp): void {
         params: z.object({ orderId: EntityIdSchema, returnId: ReturnIdParamsSchema.shape.id }),
         querystring: LabelDocumentQuerySchema.extend({ t: z.string().max(64).optional() }),
       },
+      // A link the API cannot read (a token doubled or run on by a mail tool): the page saying what to do, not a JSON 400.
+      errorHandler: async (error, _request, reply) => {
+        if (!(typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 400)) throw error;
+        return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(LABEL_NOT_FOUND_PAGE);
+      },
     },
     async (request, reply) => {
       const { orderId, returnId } = request.params;

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { baseEnv, collect, ROOT, spawnEntry } from '../support/entry-points';
+
+/**
+ * `npm run bench` and `npm run drill` refuse an option none of their entries reads (a typo) and `--smoke` given a value,
+ * in one line naming it, exit code 2, before any stack starts: `npm run bench -- packing --smok` ran the full benchmark.
+ */
+describe('npm run bench / drill refuse an option they do not read', () => {
+  it.each([
+    ['bench/bench.ts', ['packing', '--smok'], 'unknown option --smok for npm run benchmark'],
+    ['bench/bench.ts', ['packing', '--smoke=no'], '--smoke takes no value, not --smoke=no'],
+    ['bench/drill.ts', ['kill9', '--order=5'], 'unknown option --order for npm run drill'],
+  ])('%s %j', async (entry, args, message) => {
+    const started = Date.now();
+    const result = await collect(spawnEntry(entry, baseEnv(), ROOT, args), 60_000);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
+    expect(result.stdout).toBe('');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
