@@ -3,8 +3,10 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { Db } from '../../activities/db';
+import { signPayload } from '../../activities/carriers/signature';
 import { type AppDeps, buildApp } from '../../api/app';
 import { loadApiConfig, type ApiConfig, type ConfiguredApiKey } from '../../api/config';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
 import type { OrderRequest } from '../../domain/order';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import type { Journey } from '../support/journey';
@@ -193,4 +195,18 @@ export function expectErrorShape(
   if (code !== undefined && body.error.code !== code) throw new Error(`expected code ${code}, got ${body.error.code}: ${response.body}`);
   if (body.requestId !== response.headers['x-request-id']) throw new Error('requestId differs from the x-request-id header');
   return body.error;
+}
+
+/** A carrier's scans pushed to the API as the carrier sends them: its webhook, signed with its configured secret. */
+export function carrierWebhook(app: FastifyInstance, carrier: string, events: readonly CarrierTrackingEvent[]) {
+  const body = JSON.stringify({ events });
+  return app.inject({
+    method: 'POST',
+    url: `/carriers/${carrier}/webhooks`,
+    headers: {
+      'content-type': 'application/json',
+      'colis-signature': signPayload(body, app.config.webhookSecretFor(carrier) ?? '', Date.now()),
+    },
+    payload: body,
+  });
 }

@@ -12,8 +12,7 @@ import type { OrderView } from '../../domain/journey';
 import { type ReceivedWebhook, type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { startJourney, type Journey } from '../support/journey';
 import { until } from '../workflows/steps';
-import { expectErrorShape, KEYS, newKey, orderRequest, journeyApi, requestsAs } from './harness';
-import { signPayload } from '../../activities/carriers/signature';
+import { carrierWebhook, expectErrorShape, KEYS, newKey, orderRequest, journeyApi, requestsAs } from './harness';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
 import type { TrackingStatus } from '../../domain/lifecycle';
@@ -57,20 +56,6 @@ async function placeAsShopA(): Promise<{ orderId: string; workflowId: string }> 
   });
   expect(placed.statusCode, placed.body).toBe(202);
   return placed.json();
-}
-
-/** A carrier's signed webhook, as its carrier sends it to the API. */
-function carrierWebhook(carrier: string, events: CarrierTrackingEvent[]) {
-  const body = JSON.stringify({ events });
-  return app.inject({
-    method: 'POST',
-    url: `/carriers/${carrier}/webhooks`,
-    headers: {
-      'content-type': 'application/json',
-      'colis-signature': signPayload(body, app.config.webhookSecretFor(carrier) ?? '', Date.now()),
-    },
-    payload: body,
-  });
 }
 
 const deliveriesOf = async (orderId: string, key: { key: string } = KEYS.ops) =>
@@ -399,7 +384,7 @@ describe('shop webhooks', () => {
         occurredAt: new Date(t0 + minutes * 60_000).toISOString(),
       });
       const pushed = async (events: CarrierTrackingEvent[], answer: Record<string, unknown>) => {
-        const response = await carrierWebhook(carrier, events);
+        const response = await carrierWebhook(app, carrier, events);
         expect(response.statusCode, response.body).toBe(200);
         expect(response.json()).toMatchObject(answer);
         // One batch heard at a time, as a carrier's webhooks come: the next waits until this one is in the workflow.
@@ -423,7 +408,7 @@ describe('shop webhooks', () => {
       const secondRound = [scan('missed', 'delivery_failed', 40, 'Nobody at home'), scan('again', 'out_for_delivery', 45, 'Second round')];
       await pushed(secondRound, { accepted: 2 });
       // The carrier delivers that webhook again: a duplicate, news to nobody.
-      expect((await carrierWebhook(carrier, secondRound)).json()).toMatchObject({ accepted: 0, duplicate: true });
+      expect((await carrierWebhook(app, carrier, secondRound)).json()).toMatchObject({ accepted: 0, duplicate: true });
       await pushed([scan('door', 'delivered', 50, 'Delivered')], { accepted: 1 });
       expect(((await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView).stage).toBe('completed');
 

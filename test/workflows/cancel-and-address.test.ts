@@ -20,6 +20,7 @@ import {
   stockSnapshot,
   until,
   untilShipmentStage,
+  whileRowHeld,
 } from './steps';
 
 /** Orders of these SKUs come only from LYS1, whose cut-off the tests move to hold a shipment before booking. */
@@ -143,50 +144,9 @@ describe('cancel and address change, validated against where the order is', () =
     return { handle, shipmentId, trackingNumber: booked.trackingNumber ?? '', scan };
   }
 
-  /**
-   * Runs `meanwhile` while the shipment's next write of its row waits on a lock the test holds, released after:
-   * the shipment is mid-way through a scan, and what reaches it meanwhile waits for its next turn.
-   */
-  async function whileShipmentWrites(shipmentId: string, write: () => Promise<void>, meanwhile: () => Promise<void>): Promise<void> {
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let taken = () => {};
-    const lockTaken = new Promise<void>((resolve) => {
-      taken = resolve;
-    });
-    const locked = journey.database.db.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT "id" FROM "Shipment" WHERE "id" = ${shipmentId} FOR UPDATE`;
-        taken();
-        await held;
-      },
-      { timeout: 60_000 },
-    );
-    let failure: unknown;
-    try {
-      await Promise.race([lockTaken, locked]);
-      await write();
-      await until(
-        journey,
-        'the shipment to wait on its row',
-        () => journey.database.db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
-        ([row]) => (row?.waiting ?? 0) > 0,
-        { stepMs: 0 },
-      );
-      await meanwhile();
-    } catch (error) {
-      failure = error;
-    } finally {
-      release();
-    }
-    // A step that failed is the news, not the lock's transaction outliving its timeout because of it.
-    await locked.catch((error: unknown) => {
-      failure ??= error;
-    });
-    if (failure !== undefined) throw failure;
-  }
+  /** `write` (a scan) while the test holds the shipment's row; `meanwhile` once the shipment's write waits on it. */
+  const whileShipmentWrites = (shipmentId: string, write: () => Promise<void>, meanwhile: () => Promise<void>) =>
+    whileRowHeld(journey, { table: 'Shipment', id: shipmentId }, write, meanwhile);
 
   /** The order's cancel, sent and taken (the order says it is being cancelled); its answer, or its refusal, later. */
   async function cancelTaken(handle: OrderHandle): Promise<{ answer: Promise<string> }> {

@@ -1,17 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPayload } from '../../activities/carriers/signature';
 import { deriveReturnId } from '../../api/services/returns';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
-import { KEYS, newKey, orderRequest, journeyApi, requestsAs } from '../api/harness';
+import { carrierWebhook, KEYS, newKey, orderRequest, journeyApi, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { orderStatusQuery } from '../../workflows/definitions';
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
 import { RECORD_HISTORIES, writeHistory } from './history-files';
-import { simulator, skipBusinessTime, until } from './steps';
+import { simulator, skipBusinessTime, until, whileRowHeld } from './steps';
 
 /**
  * Returns over the whole journey on real parts: the order and return workflows on the time-skipping
@@ -114,45 +113,6 @@ const movementsOf = (orderId: string) =>
     orderBy: { id: 'asc' },
     select: { kind: true, onHandDelta: true, warehouseCode: true, skuCode: true },
   });
-
-/**
- * Runs `act` while the return's row is held by the test (FOR UPDATE), and `meanwhile` once something waits on it
- * (the workflow's settlement); the row is released after both, and `act` finished.
- */
-async function whileReturnRowHeld(returnId: string, act: () => Promise<void>, meanwhile: () => Promise<void>): Promise<void> {
-  let release = () => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let taken = () => {};
-  const lockTaken = new Promise<void>((resolve) => {
-    taken = resolve;
-  });
-  const locked = journey.database.db.$transaction(
-    async (tx) => {
-      await tx.$queryRaw`SELECT "id" FROM "Return" WHERE "id" = ${returnId} FOR UPDATE`;
-      taken();
-      await held;
-    },
-    { timeout: 60_000 },
-  );
-  await Promise.race([lockTaken, locked]);
-  const acted = act();
-  try {
-    await until(
-      journey,
-      'the settlement to wait on the return row',
-      () => journey.database.db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
-      ([row]) => (row?.waiting ?? 0) > 0,
-      { stepMs: 0 },
-    );
-    await meanwhile();
-  } finally {
-    release();
-    await locked;
-  }
-  await acted;
-}
 
 /** A return of one mug of `orderId` started by `key` (its channel: ops or the shop), its return parcel scripted. */
 async function returnOfOneMug(key: (typeof KEYS)['ops' | 'intake'], orderId: string, name: string, script: 'stall' | 'unused') {
@@ -392,34 +352,24 @@ describe('returns', () => {
     const carrier = stuck.carrierCode as SimulatedCarrierCode;
     // The refund's settlement waits on the return's row, held here: the carrier's webhook then reads the row still open
     // and signals the delivery to the workflow taking its last step.
-    await whileReturnRowHeld(
-      returnId,
+    await whileRowHeld(
+      journey,
+      { table: 'Return', id: returnId },
       async () => {
         const answer = await refundWithoutGoods(escalationId, 'lost on the way back');
         expect(answer.statusCode, answer.body).toBe(200);
       },
       async () => {
-        const body = JSON.stringify({
-          events: [
-            {
-              carrierCode: carrier,
-              eventId: `${returnId}-found`,
-              trackingNumber: stuck.trackingNumber ?? '',
-              statusCode: CARRIER_STATUS_CODES[carrier].delivered,
-              detail: 'Delivered to the returns dock',
-              occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
-            },
-          ],
-        });
-        const pushed = await app.inject({
-          method: 'POST',
-          url: `/carriers/${carrier}/webhooks`,
-          headers: {
-            'content-type': 'application/json',
-            'colis-signature': signPayload(body, app.config.webhookSecretFor(carrier) ?? '', Date.now()),
+        const pushed = await carrierWebhook(app, carrier, [
+          {
+            carrierCode: carrier,
+            eventId: `${returnId}-found`,
+            trackingNumber: stuck.trackingNumber ?? '',
+            statusCode: CARRIER_STATUS_CODES[carrier].delivered,
+            detail: 'Delivered to the returns dock',
+            occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
           },
-          payload: body,
-        });
+        ]);
         expect(pushed.statusCode, pushed.body).toBe(200);
         expect(pushed.json()).toMatchObject({ accepted: 1 });
       },

@@ -270,3 +270,58 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the update to be refused, but it was accepted');
 }
+
+/**
+ * Runs `act` while the test holds the row `id` of `table` (SELECT … FOR UPDATE), then `meanwhile` once a write waits on
+ * a lock (the journey's next write of that row); the row is released after both, and the answer comes once `act` has
+ * finished. A step that fails is the news, not the lock's transaction outliving its timeout because of it.
+ */
+export async function whileRowHeld(
+  journey: Journey,
+  row: { table: 'Return' | 'Shipment'; id: string },
+  act: () => Promise<void>,
+  meanwhile: () => Promise<void>,
+): Promise<void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let taken = () => {};
+  const lockTaken = new Promise<void>((resolve) => {
+    taken = resolve;
+  });
+  const { db } = journey.database;
+  const locked = db.$transaction(
+    async (tx) => {
+      // The table name comes from the union above, never from input.
+      await tx.$queryRawUnsafe(`SELECT "id" FROM "${row.table}" WHERE "id" = $1 FOR UPDATE`, row.id);
+      taken();
+      await held;
+    },
+    { timeout: 60_000 },
+  );
+  let failure: unknown;
+  let acted: Promise<void> = Promise.resolve();
+  try {
+    await Promise.race([lockTaken, locked]);
+    acted = act();
+    acted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    await until(
+      journey,
+      `a write to wait on the ${row.table} row`,
+      () => db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
+      ([waiting]) => (waiting?.waiting ?? 0) > 0,
+      { stepMs: 0 },
+    );
+    await meanwhile();
+  } catch (error) {
+    failure = error;
+  } finally {
+    release();
+  }
+  await locked.catch((error: unknown) => {
+    failure ??= error;
+  });
+  if (failure !== undefined) throw failure;
+  await acted;
+}
