@@ -80,14 +80,19 @@ export function writeBundle(base: string, bundle: WorkflowBundleWithSourceMap): 
   renameSync(`${base}.js${suffix}`, `${base}.js`);
 }
 
-function sourceDigest(name: BundleName): string {
-  const hash = createHash('sha256').update(name);
-  const sdk = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@temporalio', 'worker', 'package.json'), 'utf8')) as { version: string };
+/**
+ * The bundle's cache key: its sources, the SDK, the lock file, and the checkout it is built in. The bundle names its
+ * modules by their path from that checkout (`../../main/node_modules/…` from a second checkout sharing node_modules),
+ * so a checkout reuses only the bundles it built (as scripts/compiled.mjs does for its compiled entries).
+ */
+export function sourceDigest(name: BundleName, root = ROOT): string {
+  const hash = createHash('sha256').update(name).update(root);
+  const sdk = JSON.parse(readFileSync(join(root, 'node_modules', '@temporalio', 'worker', 'package.json'), 'utf8')) as { version: string };
   hash.update(sdk.version);
-  hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
   for (const dir of SOURCE_DIRS) {
-    for (const file of filesUnder(join(ROOT, dir))) {
-      hash.update(relative(ROOT, file));
+    for (const file of filesUnder(join(root, dir))) {
+      hash.update(relative(root, file));
       hash.update(readFileSync(file));
     }
   }

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { asciiOnly, cachedWorkflowBundle } from '../../worker/workflow-bundles';
+import { asciiOnly, cachedWorkflowBundle, sourceDigest } from '../../worker/workflow-bundles';
 
 /**
  * What a workflow bundle holds is what every cached workflow evaluates (the SDK's reusable V8 context
@@ -50,4 +53,21 @@ describe('a bundle written in ASCII', () => {
     for (const name of ['workflows', 'notify'] as const)
       expect(/[\u0080-\uffff]/.test((await cachedWorkflowBundle(name)).code)).toBe(false);
   }, 60_000);
+});
+
+describe('the bundle cache', () => {
+  it('is keyed by the checkout too: a second checkout of the same sources, sharing node_modules, builds its own', () => {
+    // Its modules are named by their path from the checkout (`../../main/node_modules/…`): reused elsewhere, a bundle
+    // read from another checkout's cache named them so in this one's workers (found by the bundle test above).
+    const root = resolve(__dirname, '..', '..');
+    const other = mkdtempSync(join(tmpdir(), 'colis-second-checkout-'));
+    try {
+      for (const entry of ['workflows', 'domain', 'worker', 'node_modules', 'package-lock.json'])
+        symlinkSync(join(root, entry), join(other, entry));
+      expect(sourceDigest('workflows', `${root}/`)).toBe(sourceDigest('workflows'));
+      expect(sourceDigest('workflows', other)).not.toBe(sourceDigest('workflows'));
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
