@@ -382,6 +382,31 @@ describe('the customer tracking link', () => {
     expect(icon.statusCode).toBe(204);
   });
 
+  it('a page address with a trailing slash, a stray character or nothing behind it answers a page or its address, never JSON', async () => {
+    const orderId = orderIds[0]!;
+    const link = trackingPath(orderId, TRACKING_SECRET);
+    // A trailing slash (a hand-typed address, a mail tool): sent to the page, the token kept (was a JSON 404).
+    const slashed = await h.as(undefined, { method: 'GET', url: link.replace('?', '/?') });
+    expect([slashed.statusCode, slashed.headers.location]).toEqual([308, link]);
+    const opsSlashed = await h.as(undefined, { method: 'GET', url: `/ops/orders/${orderId}/` });
+    expect([opsSlashed.statusCode, opsSlashed.headers.location]).toEqual([308, `/ops/orders/${orderId}`]);
+    // An order id no order can have under the ops page: its page saying so (was a JSON 400).
+    const stray = await h.as(undefined, { method: 'GET', url: `/ops/orders/${orderId}%21` });
+    expect([stray.statusCode, stray.headers['content-type']]).toEqual([400, 'text/html; charset=utf-8']);
+    expect(stray.body).toContain('No such order');
+    // Nothing at the address under the pages: a page (customer or ops), not JSON; the API's own 404 stays JSON.
+    const customer = await h.as(undefined, { method: 'GET', url: `/track/${orderId}/parcels?t=x` });
+    expect([customer.statusCode, customer.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+    expect(customer.body).toContain('We cannot find this page');
+    const ops = await h.as(undefined, { method: 'GET', url: '/ops/nothing-here' });
+    expect([ops.statusCode, ops.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+    const api = await h.as(undefined, { method: 'GET', url: '/nothing-here/' });
+    expect([api.statusCode, api.headers['content-type']]).toEqual([404, 'application/json; charset=utf-8']);
+    // Never a redirect off the site, nor for a method that carries a body.
+    expect((await h.as(undefined, { method: 'GET', url: '//ops/' })).statusCode).not.toBe(308);
+    expect((await h.as(undefined, { method: 'POST', url: `/orders/${orderId}/cancel/`, payload: {} })).statusCode).not.toBe(308);
+  });
+
   it('serves the ops pages without any key in them, under the CSP (scripts only from the API itself)', async () => {
     for (const url of ['/ops', '/ops/escalations', `/ops/orders/${orderIds[0]}`]) {
       const response = await h.as(undefined, { method: 'GET', url });

@@ -1,11 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { page } from '../../routes/pages/layout';
 import { errorBody } from './errors';
 
 /**
  * No route: 404, unless the path exists with other methods, then 405 with `Allow` (RFC 9110 §15.5.6).
  * Routes are collected as they are declared; a path pattern `/orders/:id/cancel` matches any one segment per parameter.
+ * A GET with a trailing slash (`/track/ORD-1/?t=…`, as a mail tool or a hand-typed address leaves it) is sent to the
+ * route without it (308); an unknown path under the pages people open in a browser answers a page, not the API's JSON.
  */
+
+/** Where a person's browser goes: the ops pages and the customer's tracking links (their 404 is a page). */
+const BROWSER_PATHS = /^\/(ops|track)(\/|$)/;
+
+const notFoundPage = (customer: boolean): string =>
+  page({
+    title: 'Page not found',
+    customer,
+    body: customer
+      ? '<h1>We cannot find this page</h1><section class="card"><p>This link is incomplete or not valid. Open it again ' +
+        'from your order confirmation mail, or contact the shop you ordered from.</p></section>'
+      : '<h1>No such page</h1><section class="card"><p>Nothing lives at this address. ' +
+        '<a href="/ops">Back to the process chart</a>.</p></section>',
+  });
 
 function patternOf(url: string): RegExp {
   const parts = url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
@@ -38,6 +55,17 @@ export default fp(
     app.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       const allowed = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
+      const slashless = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') : undefined;
+      if (
+        slashless !== undefined &&
+        slashless.startsWith('/') &&
+        !slashless.startsWith('//') &&
+        (request.method === 'GET' || request.method === 'HEAD') &&
+        routes.some((r) => r.methods.has('GET') && r.pattern.test(slashless))
+      ) {
+        const query = request.url.slice(path.length);
+        return reply.code(308).header('location', `${slashless}${query}`).send();
+      }
       if (allowed.size > 0) {
         const allow = [...allowed].sort().join(', ');
         return reply
@@ -45,6 +73,8 @@ export default fp(
           .header('allow', allow)
           .send(errorBody(request, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`));
       }
+      if (BROWSER_PATHS.test(path) && (request.method === 'GET' || request.method === 'HEAD'))
+        return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage(path.startsWith('/track')));
       return reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${path.slice(0, 200)}`));
     });
   },

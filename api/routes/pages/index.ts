@@ -351,6 +351,14 @@ const OPS_PAGES: readonly OpsPage[] = [
   },
 ];
 
+const NO_SUCH_ORDER_PAGE = page({
+  title: 'Colis — no such order',
+  nav: 'order',
+  body:
+    '<h1>No such order</h1><section class="card"><p>This address names no order: an order id is 1–80 letters, digits, ' +
+    '<code>-</code> or <code>_</code> (as <code>ORD-…</code>). <a href="/ops">Back to the process chart</a>.</p></section>',
+});
+
 /** The ops pages' script, the frames it fills, and the one order's page. */
 function opsPageRoutes(app: PagesApp): void {
   app.get('/ops/assets/ops.js', { config: publicAccess, schema: hidden }, async (_request, reply) =>
@@ -371,7 +379,15 @@ function opsPageRoutes(app: PagesApp): void {
 
   app.get(
     '/ops/orders/:id',
-    { config: publicAccess, schema: { ...hidden, params: z.object({ id: EntityIdSchema }) } },
+    {
+      config: publicAccess,
+      schema: { ...hidden, params: z.object({ id: EntityIdSchema }) },
+      // An id no order can have (a stray character, a truncated paste): a page saying so, not the API's JSON 400.
+      errorHandler: async (error, _request, reply) => {
+        if (error.statusCode !== 400) throw error;
+        return reply.code(400).type('text/html; charset=utf-8').send(NO_SUCH_ORDER_PAGE);
+      },
+    },
     async (request, reply) => {
       const orderId = escapeHtml(request.params.id);
       return reply.type('text/html; charset=utf-8').send(
