@@ -13,6 +13,7 @@ await runSuite(
     ]),
   ),
   process.argv.slice(2),
-  // Every --key=value some drill reads (options.args in bench/drills.ts, bench/cluster-drill.ts); any other is refused as a typo.
-  ['orders', 'adaptive', 'drain', 'down-s', 'drain-min', 'start-rate'],
+  // Every --key=value some drill reads (options.args in bench/drills.ts, bench/cluster-drill.ts), with the value it takes;
+  // any other is refused as a typo.
+  { orders: 'number', adaptive: 'text', drain: 'number', 'down-s': 'number', 'drain-min': 'number', 'start-rate': 'number' },
 );

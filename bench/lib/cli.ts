@@ -18,15 +18,29 @@ export function parseCli(argv: string[]): { names: string[]; options: BenchOptio
   return { names, options: { smoke: args.smoke === 'true', args } };
 }
 
+/** What an option's value must be: a number (`--runs=3`), numbers separated by commas (`--rates=100,300`), or any text. */
+export type OptionKind = 'number' | 'numbers' | 'text';
+
+const isNumber = (text: string) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) >= 0;
+
 /**
- * An option no entry of the suite reads, or `--smoke` given a value, is refused before anything starts: `--smok` ran the
- * full (hours-long) benchmark with the typo unread. `known` lists every option some entry reads (besides `--smoke`).
+ * An option no entry of the suite reads, `--smoke` given a value, or a number option given something else is refused
+ * before anything starts: `--smok` ran the full (hours-long) benchmark with the typo unread, `--runs=abc` printed NaN
+ * figures. `known` names every option some entry reads (besides `--smoke`) with the kind of value it takes.
  */
-function optionProblem(kind: string, args: BenchOptions['args'], known: readonly string[]): string | undefined {
-  const unknown = Object.keys(args).filter((key) => key !== 'smoke' && !known.includes(key));
+function optionProblem(kind: string, args: BenchOptions['args'], known: Readonly<Record<string, OptionKind>>): string | undefined {
+  const names = Object.keys(known);
+  const unknown = Object.keys(args).filter((key) => key !== 'smoke' && !(key in known));
   if (unknown.length > 0)
-    return `unknown option --${unknown[0]} for npm run ${kind}; known: --smoke, ${known.map((k) => `--${k}=…`).join(', ')}`;
+    return `unknown option --${unknown[0]} for npm run ${kind}; known: --smoke, ${names.map((k) => `--${k}=…`).join(', ')}`;
   if (args.smoke !== undefined && args.smoke !== 'true') return `--smoke takes no value, not --smoke=${args.smoke}`;
+  for (const [key, value] of Object.entries(args)) {
+    const expected = known[key];
+    if (value === undefined || expected === undefined || expected === 'text') continue;
+    if (expected === 'number' && !isNumber(value)) return `--${key} takes a number, not --${key}=${value}`;
+    if (expected === 'numbers' && !value.split(',').every(isNumber))
+      return `--${key} takes numbers separated by commas, not --${key}=${value}`;
+  }
   return undefined;
 }
 
@@ -34,7 +48,7 @@ export async function runSuite(
   kind: string,
   suite: Record<string, (options: BenchOptions) => Promise<void>>,
   argv: string[],
-  known: readonly string[],
+  known: Readonly<Record<string, OptionKind>>,
 ): Promise<void> {
   const { names, options } = parseCli(argv);
   const selected = names.length > 0 ? names : Object.keys(suite);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { baseEnv, collect, ROOT, spawnEntry } from '../support/entry-points';
 
 /**
- * `npm run bench` and `npm run drill` refuse an option none of their entries reads (a typo) and `--smoke` given a value,
+ * `npm run bench` and `npm run drill` refuse an option none of their entries reads (a typo), `--smoke` given a value and a number option given
+ * something else (`--runs=abc` printed NaN figures),
  * in one line naming it, exit code 2, before any stack starts: `npm run bench -- packing --smok` ran the full benchmark.
  */
 describe('npm run bench / drill refuse an option they do not read', () => {
@@ -10,6 +11,9 @@ describe('npm run bench / drill refuse an option they do not read', () => {
     ['bench/bench.ts', ['packing', '--smok'], 'unknown option --smok for npm run benchmark'],
     ['bench/bench.ts', ['packing', '--smoke=no'], '--smoke takes no value, not --smoke=no'],
     ['bench/drill.ts', ['kill9', '--order=5'], 'unknown option --order for npm run drill'],
+    ['bench/bench.ts', ['packing', '--runs=abc'], '--runs takes a number, not --runs=abc'],
+    ['bench/bench.ts', ['intake', '--rates=100,fast'], '--rates takes numbers separated by commas, not --rates=100,fast'],
+    ['bench/drill.ts', ['burst', '--orders='], '--orders takes a number, not --orders='],
   ])('%s %j', async (entry, args, message) => {
     const started = Date.now();
     const result = await collect(spawnEntry(entry, baseEnv(), ROOT, args), 60_000);
