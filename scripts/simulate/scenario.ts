@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MAX_QUANTITY_PER_LINE } from '../../domain/order';
+import { addressIssues } from '../../domain/order-rules';
 import { SKUS } from '../../prisma/seed-data/skus';
 import { WAREHOUSE_CODES } from '../../prisma/seed-data/warehouses';
 import { SimulatorScriptSchema } from '../carrier-simulator/script';
@@ -54,17 +55,22 @@ export const ScenarioSchema = z.strictObject({
     .min(1),
   /** How many different SKUs an order holds at most (drawn 1…maxLines). */
   maxLines: z.number().int().positive().default(2),
+  /** Where orders go: each an address intake accepts (a country, its postal code format), or every order to it is refused. */
   destinations: z
     .array(
       Weighted({
-        city: z.string(),
-        postalCode: z.string(),
-        countryCode: z.string().length(2),
-        line1: z.string().default('1 rue de la Gare'),
+        city: z.string().trim().min(1),
+        postalCode: z.string().trim().min(1),
+        countryCode: z.string().regex(/^[A-Z]{2}$/, 'is an ISO 3166-1 alpha-2 code such as "FR"'),
+        line1: z.string().trim().min(1).default('1 rue de la Gare'),
+      }).superRefine((destination, context) => {
+        for (const issue of addressIssues(destination, [])) context.addIssue({ code: 'custom', ...issue });
       }),
     )
     .min(1),
-  serviceLevels: z.strictObject({ economy: z.number().min(0), standard: z.number().min(0), express: z.number().min(0) }),
+  serviceLevels: z
+    .strictObject({ economy: z.number().min(0), standard: z.number().min(0), express: z.number().min(0) })
+    .refine((levels) => levels.economy + levels.standard + levels.express > 0, { message: 'needs one level with a positive weight' }),
   /** The carriers' side: faults, scenario shares (stalls), true transit (calendar mode). */
   carriers: SimulatorScriptSchema,
   /** Warehouses down from one business instant to another (ops mark them down; their queue stops being served). */

@@ -35,7 +35,7 @@ describe('simulation scenarios', () => {
     expect(ScenarioSchema.safeParse({ ...week, outage: [] }).success).toBe(false);
   });
 
-  it('refuses what would only fail once the stack is up: unknown warehouses and SKUs, an outage ending before it starts, absurd sizes', () => {
+  it('refuses what would only fail once the stack is up: unknown warehouses, SKUs and destinations, an outage ending before it starts, absurd sizes', () => {
     const week = loadScenario(join(scenarios, 'peak-week.json'));
     const refused = (scenario: unknown) => ScenarioSchema.safeParse(scenario).error?.issues.map((i) => i.path.join('.'));
     expect(refused({ ...week, outages: [{ warehouseCode: 'NOPE9', fromDay: 1, toDay: 2 }] })).toEqual(['outages.0.warehouseCode']);
@@ -47,6 +47,13 @@ describe('simulation scenarios', () => {
     expect(refused({ ...week, skus: [{ sku: 'MUG-CER-350', weight: 1, maxQuantity: 1e6 }] })).toEqual(['skus.0.maxQuantity']);
     expect(refused({ ...week, tailDays: 1e9 })).toEqual(['tailDays']);
     expect(refused({ ...week, timeScale: 0.5 })).toEqual(['timeScale']);
+    // Destinations intake would refuse (every order to them a 400) and a level mix with no weight (every order express).
+    const paris = { city: 'Paris', postalCode: '75002', countryCode: 'FR', weight: 1 };
+    expect(refused({ ...week, destinations: [{ ...paris, countryCode: 'ZZ' }] })).toEqual(['destinations.0.countryCode']);
+    expect(refused({ ...week, destinations: [{ ...paris, postalCode: 'ABCDE' }] })).toEqual(['destinations.0.postalCode']);
+    expect(refused({ ...week, destinations: [{ ...paris, city: ' ' }] })).toEqual(['destinations.0.city']);
+    expect(refused({ ...week, serviceLevels: { economy: 0, standard: 0, express: 0 } })).toEqual(['serviceLevels']);
+    expect(refused({ ...week, destinations: [paris] })).toBeUndefined();
   });
 
   it("takes the shop's targets as probabilities, and runs on the product's defaults without them", () => {
