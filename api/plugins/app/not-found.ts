@@ -36,6 +36,13 @@ declare module 'fastify' {
   }
 }
 
+/** The path without its trailing slashes, when it had some and is still a path of this site (never `//host`). */
+function withoutTrailingSlash(path: string): string | undefined {
+  if (path.length < 2 || !path.endsWith('/')) return undefined;
+  const meant = path.replace(/\/+$/, '');
+  return meant.startsWith('/') && !meant.startsWith('//') ? meant : undefined;
+}
+
 export default fp(
   async function notFound(app: FastifyInstance) {
     const routes: { pattern: RegExp; methods: Set<string> }[] = [];
@@ -55,17 +62,12 @@ export default fp(
     app.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       const allowed = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]));
-      const slashless = path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') : undefined;
-      if (
-        slashless !== undefined &&
-        slashless.startsWith('/') &&
-        !slashless.startsWith('//') &&
-        (request.method === 'GET' || request.method === 'HEAD') &&
-        routes.some((r) => r.methods.has('GET') && r.pattern.test(slashless))
-      ) {
-        const query = request.url.slice(path.length);
-        return reply.code(308).header('location', `${slashless}${query}`).send();
-      }
+      const meant = request.method === 'GET' || request.method === 'HEAD' ? withoutTrailingSlash(path) : undefined;
+      if (meant !== undefined && routes.some((r) => r.methods.has('GET') && r.pattern.test(meant)))
+        return reply
+          .code(308)
+          .header('location', `${meant}${request.url.slice(path.length)}`)
+          .send();
       if (allowed.size > 0) {
         const allow = [...allowed].sort().join(', ');
         return reply
@@ -74,7 +76,10 @@ export default fp(
           .send(errorBody(request, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`));
       }
       if (BROWSER_PATHS.test(path) && (request.method === 'GET' || request.method === 'HEAD'))
-        return reply.code(404).type('text/html; charset=utf-8').send(notFoundPage(path.startsWith('/track')));
+        return reply
+          .code(404)
+          .type('text/html; charset=utf-8')
+          .send(notFoundPage(path.startsWith('/track')));
       return reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${path.slice(0, 200)}`));
     });
   },
