@@ -1,12 +1,12 @@
-import countries from 'i18n-iso-countries';
 import { postcodeValidator, postcodeValidatorExistsForCountry } from 'postcode-validator';
 import type { z } from 'zod';
+import { isCountryCode } from './countries';
 import { invisibleTextProblem } from './human-text';
 import { ChangeAddressRequestSchema } from './journey';
 import { type Address, OrderRequestSchema } from './order';
 
 /**
- * The domain's rules on what a client sends, beyond its shape: a real country (ISO 3166-1 alpha-2),
+ * The domain's rules on what a client sends, beyond its shape: a real country (ISO 3166-1 alpha-2, domain/countries.ts),
  * a postal code in that country's format (postcode-validator; a country without postal codes takes
  * any), names and address lines that print as they read (domain/human-text.ts), a phone number a carrier can
  * dial (phoneIssues), a promise date in
@@ -24,7 +24,7 @@ export function addressIssues(address: Pick<Address, 'countryCode' | 'postalCode
   // Rules apply to what has the right shape; the shape's own issues are already reported.
   if (typeof address?.countryCode !== 'string' || !/^[A-Z]{2}$/.test(address.countryCode) || typeof address.postalCode !== 'string')
     return [];
-  if (!countries.isValid(address.countryCode)) {
+  if (!isCountryCode(address.countryCode)) {
     return [{ path: [...at, 'countryCode'], message: `"${address.countryCode}" is not an ISO 3166-1 alpha-2 country code` }];
   }
   // Postal codes are read without case (PostNL reads "1234 ab" as "1234 AB"); the library's patterns for NL, IE, LU, MT and

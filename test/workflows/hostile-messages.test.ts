@@ -179,6 +179,10 @@ describe('malformed messages from the temporal CLI', () => {
       expect(await refused(handle.workflowId, 'changeAddress', '{"shipTo": {"name": "C", "line1": "3 quai", "city": "Bordeaux"}}')).toMatch(
         /changeAddress: shipTo.postalCode: expected text/,
       );
+      // A country no address has (the API refuses it too; accepted here, it was booked nowhere: a no_carrier escalation).
+      expect(await refused(handle.workflowId, 'changeAddress', JSON.stringify({ shipTo: { ...NEW_ADDRESS, countryCode: 'ZZ' } }))).toMatch(
+        /changeAddress: shipTo.countryCode: expected an ISO 3166-1 alpha-2 country code such as "FR", not "ZZ"/,
+      );
       expect(await refused(handle.workflowId, 'resolveEscalation', '{}')).toMatch(/resolveEscalation: escalationId: expected text/);
       expect(await refused(shipmentWorkflowId, 'resolveEscalation')).toMatch(/resolveEscalation: the message: expected an object/);
 
