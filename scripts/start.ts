@@ -1,32 +1,29 @@
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
-import { WorkerLogger } from '../worker/logger';
-import { closeAllDbs, getDb } from '../activities/db';
-import { notifyConfigFrom } from '../activities/notifications/config';
-import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
+import type { NotifyConfig } from '../activities/notifications/config';
 import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
-import type { Config } from '../config';
-import { exitWithError, firstLine, loadConfigOrExit, StartupFailure, startupStep } from '../config/process';
-import { applyMigrations } from '../prisma/migrate';
-import { seed } from '../prisma/seed';
+import { exitWithError, firstLine, loadConfigOrExit, StartupFailure } from '../config/process';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
-import { registerSearchAttributes } from '../worker/search-attributes';
-import { colisDataConverter, payloadSealing } from '../worker/data-converter';
-import { connectionOptions, describeTarget, namespaceExists, type TemporalTarget, temporalTarget } from '../worker/temporal-config';
-import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
-import { startColisWorkers, workerOptionsFromConfig } from '../worker/wiring';
+import { describeTarget, temporalTarget } from '../worker/temporal-config';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
-import { Lifecycle, StartInterrupted, type SupervisedPart } from './lib/lifecycle';
+import { Lifecycle, StartInterrupted } from './lib/lifecycle';
 import { logLine } from './lib/log';
 import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
 import { listenProblem, portClash, type WantedPort } from './lib/ports';
-import { startAfterCrash, startPostgres, stopLeftoverPostgres } from './postgres';
-import { describe, type ResolvedTool, resolveTemporalCli } from './provision-temporal';
-import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-server';
+import { type RunningPostgres, stopLeftoverPostgres } from './postgres';
+import { resolveTemporalCli } from './provision-temporal';
+import {
+  type Configured,
+  connectTemporal,
+  type Plan,
+  startCustomerNotifications,
+  startDatabase,
+  startTemporal,
+  startWorkers,
+} from './start-parts';
+import { stopLeftoverDevServer } from './temporal-dev-server';
 
 /**
  * `npm start`: the whole product on its embedded defaults, in one terminal.
@@ -42,16 +39,6 @@ import { startTemporalDevServer, stopLeftoverDevServer } from './temporal-dev-se
 
 /** Exit code of a start refused because another instance runs on the data directory. */
 const ALREADY_RUNNING_EXIT_CODE = 3;
-
-interface Configured {
-  config: Config;
-  dataDir: string;
-  target: TemporalTarget;
-}
-
-interface Plan extends Configured {
-  cli: ResolvedTool | undefined;
-}
 
 /** Everything in the configuration that can be refused, checked before anything starts. */
 function configure(): Configured {
@@ -112,148 +99,45 @@ async function checkPorts({ config, target }: Plan): Promise<void> {
   }
 }
 
-/** The embedded PostgreSQL again after a crash, on the same cluster (it recovers from its write-ahead log). */
-async function restartedPostgres(options: Parameters<typeof startPostgres>[0]): Promise<SupervisedPart> {
-  const postgres = await startAfterCrash(() => startPostgres(options));
-  if (!postgres.ended) throw new Error('PostgreSQL is not embedded');
-  return { stop: postgres.stop, ended: postgres.ended };
-}
-
 async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<void> {
-  const { config, target, cli } = plan;
-  const dir = plan.dataDir;
-  const timeScale = config.COLIS_TIME_SCALE;
+  const { config, cli, dataDir: dir } = plan;
   // Leftovers of an earlier run of this data directory that ended without stopping them (proved ours first).
   if (!config.DATABASE_URL) await stopLeftoverPostgres(join(dir, 'postgres'), (m) => logLine('postgres', m));
   if (cli) await stopLeftoverDevServer(join(dir, 'temporal', 'temporal.db'));
   await checkPorts(plan);
 
-  const postgresOptions = {
-    externalUrl: config.DATABASE_URL,
-    dataDir: join(dir, 'postgres'),
-    port: config.COLIS_PG_PORT,
-    database: 'colis',
-    logFile: join(dir, 'logs', 'postgres.log'),
-    ownProcessGroup: true,
-  };
-  const postgres = await startPostgres(postgresOptions);
-  if (postgres.embedded && postgres.ended) {
-    // Started again on the same cluster after a crash: PostgreSQL recovers from its write-ahead log.
-    life.supervise('PostgreSQL', { stop: postgres.stop, ended: postgres.ended }, () => restartedPostgres(postgresOptions));
-    lock.update({ PostgreSQL: `127.0.0.1:${config.COLIS_PG_PORT}` });
-  }
-  logLine(
-    'postgres',
-    postgres.embedded ? `embedded PostgreSQL on 127.0.0.1:${config.COLIS_PG_PORT}, cluster in ${postgres.dataDir}` : 'using DATABASE_URL',
-  );
-  life.checkpoint();
-  const migrations = postgres.embedded
-    ? await applyMigrations(postgres.url)
-    : await startupStep('cannot reach PostgreSQL at DATABASE_URL', () => applyMigrations(postgres.url));
-  logLine('postgres', `migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already applied`);
-  const db = getDb(postgres.url, config.COLIS_DB_POOL);
-  life.started('database pool', () => closeAllDbs());
-  const seeded = await seed(db);
-  logLine(
-    'postgres',
-    `seed: ${seeded.warehouses} warehouses, ${seeded.skus} SKUs, ${seeded.carriers} carriers, ${seeded.stockLevelsCreated} stock levels created`,
-  );
-  life.checkpoint();
-
-  let mailCatcher: RunningMailCatcher | undefined;
-  if (!config.COLIS_SMTP_URL) {
-    // Loaded only when it runs: MailDev's web stack is heavy, and a refused start should stay instant.
-    const { startMailCatcher } = await import('./maildev');
-    const catcher = await startMailCatcher({
-      smtpPort: config.COLIS_MAILDEV_SMTP_PORT,
-      webPort: config.COLIS_MAILDEV_WEB_PORT,
-      mailDirectory: join(dir, 'maildev'),
-    });
-    mailCatcher = catcher;
-    life.started('MailDev', () => catcher.stop());
-    logLine('mail', `MailDev catching customer mails on ${catcher.smtpUrl}, inbox ${catcher.webUrl}`);
-  }
-  const customerNotify = notifyConfigFrom({ ...config, COLIS_SMTP_URL: config.COLIS_SMTP_URL ?? mailCatcher?.smtpUrl });
-  await syncEnvSubscription(db, customerNotify);
-  life.checkpoint();
-
-  let uiUrl = config.COLIS_TEMPORAL_UI_URL ?? 'https://cloud.temporal.io';
-  if (cli) {
-    logLine('temporal', describe(cli, 'Temporal CLI'));
-    const devServerOptions = {
-      cliPath: cli.path,
-      port: config.TEMPORAL_PORT,
-      uiPort: config.TEMPORAL_UI_PORT,
-      dbFile: join(dir, 'temporal', 'temporal.db'),
-      namespace: target.namespace,
-      logFile: join(dir, 'logs', 'temporal.log'),
-      ownProcessGroup: true,
-      // Same host name as the Web UI (localhost): the codec session cookie is then same-site and reaches /codec.
-      uiCodecEndpoint: `http://localhost:${config.COLIS_API_PORT}/codec`,
-    };
-    const devServer = await startTemporalDevServer(devServerOptions);
-    // Started again on the same SQLite file after a crash: the workers' and the API's connections reconnect.
-    life.supervise('Temporal dev server', devServer, () => startTemporalDevServer(devServerOptions));
-    uiUrl = config.COLIS_TEMPORAL_UI_URL ?? devServer.uiUrl ?? uiUrl;
-    lock.update({ Temporal: target.address, 'Temporal UI': uiUrl });
-  }
-  life.checkpoint();
-
-  // shutdownSignals: [] — this script owns Ctrl-C and stops services in order; the SDK's own handler would re-raise the signal midway.
-  // The workers' own metrics (task latencies, slots, polls) in Prometheus format; GET /metrics on the API appends them.
-  Runtime.install({
-    logger: new WorkerLogger(config.COLIS_WORKER_LOG_LEVEL),
-    shutdownSignals: [],
-    telemetryOptions: { metrics: { prometheus: { bindAddress: config.COLIS_TEMPORAL_METRICS_ADDRESS } } },
-  });
-  const clientConnection = await Connection.connect(connectionOptions(target));
-  life.started('Temporal client', () => clientConnection.close());
-  // Another cluster's namespace that does not exist would accept nothing: said at once, naming TEMPORAL_NAMESPACE.
-  await namespaceExists(clientConnection.workflowService, target);
-  await registerSearchAttributes(clientConnection, target.namespace, (m) => logLine('temporal', m));
-  // Payloads are encrypted before they leave this process: the same data converter for the client and the workers.
-  const dataConverter = colisDataConverter(payloadSealing(config));
-  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
-  life.checkpoint();
-
-  const carriers = await carriersFromConfig(config, db, { stateFile: join(dir, 'carrier-simulator.json') });
-  life.started('carrier simulator', async () => carriers.close());
-  const unshippable = await warehousesWithoutShipFrom(config, db);
-  if (unshippable.length > 0)
-    logLine(
-      'carriers',
-      `warehouses ${unshippable.join(', ')} have no ShipEngine warehouse in COLIS_SHIPENGINE_WAREHOUSES: their parcels get no carrier`,
-    );
-  const workerConnection = await NativeConnection.connect(connectionOptions(target));
-  life.started('worker connection', () => workerConnection.close());
-  const workerClient = new Client({ connection: workerConnection, namespace: target.namespace, dataConverter });
-  const workerOptions = workerOptionsFromConfig(config, {
-    connection: workerConnection,
-    namespace: target.namespace,
-    db,
-    carriers,
-    dataConverter,
-    client: workerClient,
-    customerNotify,
-  });
-  const workers = await startColisWorkers(workerOptions);
-  life.started('workers', () => workers.shutdown());
-  if (workers.queues.notify) await wakeRelaysWithWork(db, workerOptions.waker);
-  life.watch(
-    'a worker',
-    workers.done.then(
-      () => 'all workers stopped',
-      (error: unknown) => (error instanceof Error ? error.message : String(error)),
-    ),
-  );
-  life.checkpoint();
+  const { postgres, db } = await startDatabase(plan, life, lock);
+  const { mailCatcher, customerNotify } = await startCustomerNotifications(plan, life, db);
+  const uiUrl = await startTemporal(plan, life, lock);
+  const { client, dataConverter } = await connectTemporal(plan, life);
+  const { carriers, workers } = await startWorkers(plan, life, { db, dataConverter, customerNotify });
 
   const api = await startApi({ config, db, temporalClient: client, apiConfig: { temporalUiUrl: uiUrl } });
   life.started('API', () => api.close());
   lock.update({ API: api.url });
   if (carriers.simulator) life.started('webhook pushes', workers.pushWebhooksTo(config.COLIS_WEBHOOK_TARGET_URL ?? api.url));
   life.nowRunning();
+  process.stdout.write(runningBanner({ plan, api, uiUrl, postgres, mailCatcher, customerNotify }));
+}
 
+/** What the operator reads once everything runs: where each part is, and how to use it. */
+function runningBanner({
+  plan,
+  api,
+  uiUrl,
+  postgres,
+  mailCatcher,
+  customerNotify,
+}: {
+  plan: Plan;
+  api: { url: string };
+  uiUrl: string;
+  postgres: RunningPostgres;
+  mailCatcher: RunningMailCatcher | undefined;
+  customerNotify: NotifyConfig;
+}): string {
+  const { config, target, cli, dataDir: dir } = plan;
+  const timeScale = config.COLIS_TIME_SCALE;
   const keys = config.COLIS_API_KEYS
     ? '(from COLIS_API_KEYS)'
     : DEV_API_KEYS.filter((k) => k.role !== 'carrier')
@@ -278,7 +162,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
     '  stop           Ctrl-C',
     '',
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<void> {

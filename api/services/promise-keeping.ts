@@ -64,7 +64,18 @@ const HOUR_MS = 3_600_000;
 
 export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeScale: number): Promise<PromiseKeeping> {
   const [orderRows, groupRows, lateRows] = await Promise.all([
-    db.$queryRaw<OrderRow[]>`
+    readOrderFigures(db, from, to),
+    readGroupFigures(db, from, to),
+    readLateOrders(db, from, to),
+  ]);
+  const by = promiseGroups(groupRows, timeScale);
+  const verdicts = lateRows.map((row) => slackConsumer(lateFacts(row, timeScale)));
+  return { ...orderFigures(orderRows[0], timeScale), by, late: slackSummary(verdicts, timeScale) };
+}
+
+/** The orders whose last parcel was delivered in the window: on time, tightness and cost, with hindsight where known. */
+function readOrderFigures(db: Db, from: Date, to: Date) {
+  return db.$queryRaw<OrderRow[]>`
       WITH od AS (
         SELECT o.id, coalesce(o."originalPromisedBy", o."promisedBy") AS promised,
                max(s."deliveredAt") AS delivered,
@@ -86,8 +97,12 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
              sum(hs."costCents")::float8 AS hindsight_cost_sum,
              (sum(od.cost) FILTER (WHERE hs."orderId" IS NOT NULL))::float8 AS own_cost_sum,
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (od.promised - hs."earliestDeliveryAt")) * 1000))::float8 AS hindsight_p50_ms
-      FROM od LEFT JOIN "OrderHindsight" hs ON hs."orderId" = od.id`,
-    db.$queryRaw<GroupRow[]>`
+      FROM od LEFT JOIN "OrderHindsight" hs ON hs."orderId" = od.id`;
+}
+
+/** The shipments delivered in the window, grouped by carrier, service, warehouse and lane. */
+function readGroupFigures(db: Db, from: Date, to: Date) {
+  return db.$queryRaw<GroupRow[]>`
       WITH sh AS (
         SELECT s."orderId", s."deliveredAt" AS delivered, coalesce(o."originalPromisedBy", o."promisedBy") AS promised,
                s."packagingCostCents" + s."shippingCostCents" AS cost,
@@ -131,9 +146,12 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
       )
       SELECT p.*, coalesce(h.hindsight_orders, 0)::int AS hindsight_orders, h.own_cost_sum, h.hindsight_cost_sum
       FROM per_shipment p LEFT JOIN per_order h ON h.dimension = p.dimension AND h.key = p.key
-      ORDER BY p.dimension, p.delivered DESC, p.key`,
-    // Each late order through its last-delivered shipment: the instants its plan and its stage visits give.
-    db.$queryRaw<LateRow[]>`
+      ORDER BY p.dimension, p.delivered DESC, p.key`;
+}
+
+/** Each late order through its last-delivered shipment: the instants its plan and its stage visits give. */
+function readLateOrders(db: Db, from: Date, to: Date) {
+  return db.$queryRaw<LateRow[]>`
       WITH od AS (
         SELECT o.id, o."createdAt", o.promise, coalesce(o."originalPromisedBy", o."promisedBy") AS promised, max(s."deliveredAt") AS delivered
         FROM "Order" o JOIN "Shipment" s ON s."orderId" = o.id AND s.status NOT IN ('cancelled', 'refunded')
@@ -166,44 +184,28 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
         WHERE t."orderId" = od.id AND t."shipmentId" = s.id AND t.stage = 'label_created' ORDER BY t."startedAt" DESC LIMIT 1
       ) lc ON true
       WHERE od.delivered > od.promised
-      ORDER BY od.id, s.id`,
-  ]);
+      ORDER BY od.id, s.id`;
+}
 
-  const hours = (ms: number | null) => (ms === null ? null : Math.round(((ms * timeScale) / HOUR_MS) * 10) / 10);
-  const ratio = (a: number | null, b: number | null) => (a === null || b === null || b <= 0 ? null : Math.round((a / b) * 1000) / 1000);
-  const cents = (x: number | null) => (x === null ? null : Math.round(x));
-  const o = orderRows[0];
+const hours = (ms: number | null, timeScale: number) => (ms === null ? null : Math.round(((ms * timeScale) / HOUR_MS) * 10) / 10);
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || b <= 0 ? null : Math.round((a / b) * 1000) / 1000);
+const cents = (x: number | null) => (x === null ? null : Math.round(x));
+
+function orderFigures(o: OrderRow | undefined, timeScale: number): Omit<PromiseKeeping, 'by' | 'late'> {
   const orders = o?.orders ?? 0;
   const hindsightOrders = o?.hindsight_orders ?? 0;
-
-  const by = Object.fromEntries(PROMISE_DIMENSIONS.map((d) => [d, [] as PromiseGroup[]])) as Record<PromiseDimension, PromiseGroup[]>;
-  for (const row of groupRows) {
-    by[row.dimension]?.push({
-      key: row.key,
-      shipmentsDelivered: row.delivered,
-      onTime: row.on_time,
-      onTimeRate: row.delivered > 0 ? row.on_time / row.delivered : null,
-      tightnessP50Hours: hours(row.p50_ms),
-      tightnessP90Hours: hours(row.p90_ms),
-      averageCostCents: cents(row.cost),
-      hindsightOrders: row.hindsight_orders,
-      costVsHindsight: ratio(row.own_cost_sum, row.hindsight_cost_sum),
-    });
-  }
-
-  const verdicts = lateRows.map((row) => slackConsumer(lateFacts(row, timeScale)));
   return {
     ordersDelivered: orders,
     onTime: o?.on_time ?? 0,
     onTimeRate: orders > 0 ? (o?.on_time ?? 0) / orders : null,
-    tightnessP50Hours: hours(o?.p50_ms ?? null),
-    tightnessP90Hours: hours(o?.p90_ms ?? null),
+    tightnessP50Hours: hours(o?.p50_ms ?? null, timeScale),
+    tightnessP90Hours: hours(o?.p90_ms ?? null, timeScale),
     costPerOrderCents: cents(o?.cost ?? null),
     hindsight: {
       orders: hindsightOrders,
       costPerOrderCents: hindsightOrders > 0 ? cents(o?.hindsight_cost ?? null) : null,
       costVsHindsight: ratio(o?.own_cost_sum ?? null, o?.hindsight_cost_sum ?? null),
-      tightnessP50Hours: hours(o?.hindsight_p50_ms ?? null),
+      tightnessP50Hours: hours(o?.hindsight_p50_ms ?? null, timeScale),
       note:
         hindsightOrders === 0
           ? HINDSIGHT_UNKNOWN
@@ -211,9 +213,25 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
             ? `Known for ${hindsightOrders} of ${orders} delivered orders; costVsHindsight is over those. ${HINDSIGHT_KNOWN}`
             : HINDSIGHT_KNOWN,
     },
-    by,
-    late: slackSummary(verdicts, timeScale),
   };
+}
+
+function promiseGroups(groupRows: readonly GroupRow[], timeScale: number): Record<PromiseDimension, PromiseGroup[]> {
+  const by = Object.fromEntries(PROMISE_DIMENSIONS.map((d) => [d, [] as PromiseGroup[]])) as Record<PromiseDimension, PromiseGroup[]>;
+  for (const row of groupRows) {
+    by[row.dimension]?.push({
+      key: row.key,
+      shipmentsDelivered: row.delivered,
+      onTime: row.on_time,
+      onTimeRate: row.delivered > 0 ? row.on_time / row.delivered : null,
+      tightnessP50Hours: hours(row.p50_ms, timeScale),
+      tightnessP90Hours: hours(row.p90_ms, timeScale),
+      averageCostCents: cents(row.cost),
+      hindsightOrders: row.hindsight_orders,
+      costVsHindsight: ratio(row.own_cost_sum, row.hindsight_cost_sum),
+    });
+  }
+  return by;
 }
 
 /** The plan's packing allowance is business time; the instants are wall-clock. */

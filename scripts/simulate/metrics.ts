@@ -4,6 +4,7 @@ import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/busines
 import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { type HindsightContext, hindsight } from './hindsight';
+import { type IntegrityCounts, type MeasuredOrder, type MeasuredShipment, readIntegrityCounts, readOrders } from './run-records';
 
 /**
  * The figures of a simulation run, read from PostgreSQL once the week is over: on-time against the
@@ -70,32 +71,7 @@ const FINAL_ORDER_STATES: ReadonlySet<string> = new Set(FINAL_ORDER_STAGES);
 export async function measure(input: MetricsInput): Promise<SimulationResult> {
   const { db } = input;
   const ids = [...input.acceptedOrderIds];
-  const orders = await db.order.findMany({
-    where: { id: { in: ids } },
-    select: {
-      id: true,
-      status: true,
-      originalPromisedBy: true,
-      promisedBy: true,
-      serviceLevel: true,
-      shippingAddress: { select: { countryCode: true, postalCode: true } },
-      lines: { select: { id: true, skuCode: true, quantity: true } },
-      shipments: {
-        select: {
-          id: true,
-          warehouseCode: true,
-          status: true,
-          carrierCode: true,
-          deliveredAt: true,
-          packagingCostCents: true,
-          shippingCostCents: true,
-          riskPremiumCents: true,
-          replacesShipmentId: true,
-          lines: { select: { orderLineId: true, skuCode: true, quantity: true } },
-        },
-      },
-    },
-  });
+  const orders = await readOrders(db, ids);
   const facts = new PlanningFacts(db);
   const network = await facts.networkFacts();
   const context: HindsightContext = {
@@ -107,97 +83,146 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
   };
 
   const stoppedAtMs = Date.now();
-  let delivered = 0;
-  let overdue = 0;
-  let onTime = 0;
-  let cost = 0;
-  let premium = 0;
-  let hindsightCost = 0;
-  let hindsightCounted = 0;
-  let costCounted = 0;
-  let replacementCost = 0;
-  const tightness: number[] = [];
-  const tightnessAtLevel: number[] = [];
-  const known: { orderId: string; costCents: number; metPromise: boolean; earliestDeliveryAt: Date }[] = [];
-  const carriers = new Map<string, { shipments: number; delivered: number; onTime: number; cost: number }>();
+  const tally = tallyOrders(orders, input, context, stoppedAtMs);
+
+  // Stored so /reports/fulfilment and the process chart can set cost against hindsight where it is known.
+  await db.orderHindsight.createMany({ data: tally.known, skipDuplicates: true });
+
+  const counts = await readIntegrityCounts(db, ids);
+  return simulationResult(input, ids, tally, counts, lostAndUnfinished(ids, orders, input.stillRunning));
+}
+
+interface CarrierTally {
+  shipments: number;
+  delivered: number;
+  onTime: number;
+  cost: number;
+}
+
+/** Sums over the orders; the result's rates and per-order figures divide them. */
+interface Tally {
+  delivered: number;
+  overdue: number;
+  onTime: number;
+  cost: number;
+  premium: number;
+  hindsightCost: number;
+  hindsightCounted: number;
+  costCounted: number;
+  replacementCost: number;
+  tightness: number[];
+  tightnessAtLevel: number[];
+  known: { orderId: string; costCents: number; metPromise: boolean; earliestDeliveryAt: Date }[];
+  carriers: Map<string, CarrierTally>;
+}
+
+function tallyOrders(orders: readonly MeasuredOrder[], input: MetricsInput, context: HindsightContext, stoppedAtMs: number): Tally {
+  const tally: Tally = {
+    delivered: 0,
+    overdue: 0,
+    onTime: 0,
+    cost: 0,
+    premium: 0,
+    hindsightCost: 0,
+    hindsightCounted: 0,
+    costCounted: 0,
+    replacementCost: 0,
+    tightness: [],
+    tightnessAtLevel: [],
+    known: [],
+    carriers: new Map(),
+  };
   for (const order of orders) {
     const promised = order.originalPromisedBy ?? order.promisedBy;
     const shipments = order.shipments.filter((s) => s.status !== 'cancelled');
     const orderCost = shipments.reduce((sum, s) => sum + s.packagingCostCents + s.shippingCostCents, 0);
-    premium += shipments.reduce((sum, s) => sum + s.riskPremiumCents, 0);
+    tally.premium += shipments.reduce((sum, s) => sum + s.riskPremiumCents, 0);
     // A lost or damaged parcel re-shipped counts through its replacement (its cost stays in the order's).
     const replaced = new Set(shipments.flatMap((s) => (s.replacesShipmentId ? [s.replacesShipmentId] : [])));
     const toDeliver = shipments.filter((s) => !replaced.has(s.id));
     const allDelivered = toDeliver.length > 0 && toDeliver.every((s) => s.status === 'delivered' && s.deliveredAt);
-    for (const s of shipments) {
-      if (!s.carrierCode) continue;
-      const row = carriers.get(s.carrierCode) ?? { shipments: 0, delivered: 0, onTime: 0, cost: 0 };
-      row.shipments += 1;
-      row.cost += s.shippingCostCents;
-      if (s.deliveredAt) {
-        row.delivered += 1;
-        if (s.deliveredAt <= promised) row.onTime += 1;
-      }
-      carriers.set(s.carrierCode, row);
-    }
+    tallyCarriers(tally.carriers, shipments, promised);
     if (!allDelivered) {
-      if (!FINAL_ORDER_STATES.has(order.status) && promised.getTime() < stoppedAtMs) overdue += 1;
+      if (!FINAL_ORDER_STATES.has(order.status) && promised.getTime() < stoppedAtMs) tally.overdue += 1;
       continue;
     }
-    delivered += 1;
+    tally.delivered += 1;
     const lastDelivery = Math.max(...toDeliver.map((s) => s.deliveredAt?.getTime() ?? 0));
-    if (lastDelivery <= promised.getTime()) onTime += 1;
-    cost += orderCost;
-    costCounted += 1;
-    replacementCost += shipments
+    if (lastDelivery <= promised.getTime()) tally.onTime += 1;
+    tally.cost += orderCost;
+    tally.costCounted += 1;
+    tally.replacementCost += shipments
       .filter((s) => s.replacesShipmentId)
       .reduce((sum, s) => sum + s.packagingCostCents + s.shippingCostCents, 0);
-    const best = hindsight(
-      {
-        orderId: order.id,
-        placedAtMs: input.placedAtMs.get(order.id) ?? toBusinessMs(input.clock, promised.getTime()),
-        destination: order.shippingAddress,
-        promisedByMs: toBusinessMs(input.clock, promised.getTime()),
-        serviceLevel: order.serviceLevel,
-        lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
-        shipments: toDeliver.map((s) => ({
-          shipmentId: s.id,
-          warehouseCode: s.warehouseCode,
-          lines: s.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity })),
-        })),
-      },
-      context,
-    );
-    if (best) {
-      hindsightCost += best.costCents;
-      hindsightCounted += 1;
-      known.push({
-        orderId: order.id,
-        costCents: best.costCents,
-        metPromise: best.metPromise,
-        earliestDeliveryAt: new Date(toRealMs(input.clock, best.earliestDeliveryMs)),
-      });
-      const promisedBusinessMs = toBusinessMs(input.clock, promised.getTime());
-      tightness.push((promisedBusinessMs - best.earliestDeliveryMs) / 3_600_000);
-      if (best.earliestAtLevelMs !== undefined) tightnessAtLevel.push((promisedBusinessMs - best.earliestAtLevelMs) / 3_600_000);
-    }
+    tallyHindsight(tally, order, toDeliver, promised, input, context);
   }
+  return tally;
+}
 
-  // Stored so /reports/fulfilment and the process chart can set cost against hindsight where it is known.
-  await db.orderHindsight.createMany({ data: known, skipDuplicates: true });
+function tallyCarriers(carriers: Map<string, CarrierTally>, shipments: readonly MeasuredShipment[], promised: Date): void {
+  for (const s of shipments) {
+    if (!s.carrierCode) continue;
+    const row = carriers.get(s.carrierCode) ?? { shipments: 0, delivered: 0, onTime: 0, cost: 0 };
+    row.shipments += 1;
+    row.cost += s.shippingCostCents;
+    if (s.deliveredAt) {
+      row.delivered += 1;
+      if (s.deliveredAt <= promised) row.onTime += 1;
+    }
+    carriers.set(s.carrierCode, row);
+  }
+}
 
-  const [oversold, labelsRecorded, repromised, escalations, reallocated] = await Promise.all([
-    db.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM "InventoryLevel" WHERE "onHand" < 0 OR "reserved" < 0 OR "reserved" > "onHand"`,
-    db.label.count(),
-    db.promiseChange.groupBy({ by: ['orderId'], where: { orderId: { in: ids } } }),
-    db.escalation.count({ where: { orderId: { in: ids } } }),
-    db.shipmentReallocation.count({ where: { orderId: { in: ids } } }),
-  ]);
-  const { lost, unfinished } = lostAndUnfinished(ids, orders, input.stillRunning);
+/** The same delivered order with perfect knowledge (hindsight.ts): its cost, and how tight its promise was. */
+function tallyHindsight(
+  tally: Tally,
+  order: MeasuredOrder,
+  toDeliver: readonly MeasuredShipment[],
+  promised: Date,
+  input: MetricsInput,
+  context: HindsightContext,
+): void {
+  const best = hindsight(
+    {
+      orderId: order.id,
+      placedAtMs: input.placedAtMs.get(order.id) ?? toBusinessMs(input.clock, promised.getTime()),
+      destination: order.shippingAddress,
+      promisedByMs: toBusinessMs(input.clock, promised.getTime()),
+      serviceLevel: order.serviceLevel,
+      lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
+      shipments: toDeliver.map((s) => ({
+        shipmentId: s.id,
+        warehouseCode: s.warehouseCode,
+        lines: s.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity })),
+      })),
+    },
+    context,
+  );
+  if (!best) return;
+  tally.hindsightCost += best.costCents;
+  tally.hindsightCounted += 1;
+  tally.known.push({
+    orderId: order.id,
+    costCents: best.costCents,
+    metPromise: best.metPromise,
+    earliestDeliveryAt: new Date(toRealMs(input.clock, best.earliestDeliveryMs)),
+  });
+  const promisedBusinessMs = toBusinessMs(input.clock, promised.getTime());
+  tally.tightness.push((promisedBusinessMs - best.earliestDeliveryMs) / 3_600_000);
+  if (best.earliestAtLevelMs !== undefined) tally.tightnessAtLevel.push((promisedBusinessMs - best.earliestAtLevelMs) / 3_600_000);
+}
+
+function simulationResult(
+  input: MetricsInput,
+  ids: readonly string[],
+  tally: Tally,
+  [oversold, labelsRecorded, repromised, escalations, reallocated]: IntegrityCounts,
+  { lost, unfinished }: { lost: number; unfinished: number },
+): SimulationResult {
+  const { delivered, overdue, onTime, cost, costCounted, replacementCost, premium } = tally;
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const costPerOrder = ratio(cost, costCounted);
-  const hindsightPerOrder = ratio(hindsightCost, hindsightCounted);
+  const hindsightPerOrder = ratio(tally.hindsightCost, tally.hindsightCounted);
   return {
     scenario: input.scenario,
     rules: input.rules,
@@ -205,8 +230,8 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     delivered,
     overdue,
     onTimeRate: ratio(onTime, delivered + overdue),
-    promiseTightnessP50Hours: median(tightness),
-    promiseTightnessAtLevelP50Hours: median(tightnessAtLevel),
+    promiseTightnessP50Hours: median(tally.tightness),
+    promiseTightnessAtLevelP50Hours: median(tally.tightnessAtLevel),
     costPerOrderCents: costPerOrder === null ? null : Math.round(costPerOrder),
     hindsightCostPerOrderCents: hindsightPerOrder === null ? null : Math.round(hindsightPerOrder),
     costVsHindsight: costPerOrder !== null && hindsightPerOrder ? round(costPerOrder / hindsightPerOrder, 3) : null,
@@ -221,7 +246,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     reallocated,
     repromised: repromised.length,
     escalations,
-    byCarrier: [...carriers]
+    byCarrier: [...tally.carriers]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([carrierCode, row]) => ({
         carrierCode,

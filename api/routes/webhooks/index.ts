@@ -7,13 +7,9 @@ import { newWebhookSecret } from '../../../activities/notifications/webhook-sign
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
 import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
-import { ALL_SHOPS, relayIds, subscribedEvents } from '../../../domain/notifications';
+import { ALL_SHOPS, subscribedEvents } from '../../../domain/notifications';
 import {
   CreateSubscriptionSchema,
-  DeliveryIdParamsSchema,
-  DeliveryListQuerySchema,
-  DeliveryListSchema,
-  DeliverySchema,
   SubscriptionIdParamsSchema,
   SubscriptionListSchema,
   SubscriptionSchema,
@@ -23,7 +19,7 @@ import type { Prisma } from '../../../prisma/generated/client';
 import { ApiError, forbidden, notFound } from '../../errors';
 import { isKnownShop } from '../../services/known-shops';
 import { type Principal, principalOf } from '../../plugins/app/auth';
-import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
+import { registerDeliveryRoutes } from './deliveries';
 
 /**
  * Shop webhooks: subscriptions (a shop's own key manages its own; ops manage any, `*` for every
@@ -35,9 +31,9 @@ import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
 const errors = errorResponses({ key: true, body: true, notFound: true, conflict: true });
 const ROTATION_GRACE_MS = 24 * 3_600_000;
 
-type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
+type WebhooksApp = Parameters<FastifyPluginAsyncZod>[0];
 
-const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
+type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
 
 function subscriptionView(row: SubscriptionRow) {
   const grace = row.previousSecretUntil && row.previousSecretUntil.getTime() > Date.now() ? row.previousSecretUntil : undefined;
@@ -58,13 +54,20 @@ const ownedBy = (principal: Principal): Prisma.WebhookSubscriptionWhereInput =>
 
 const webhooks: FastifyPluginAsyncZod = async (app) => {
   const waker = temporalRelayWaker(app.temporal);
+  subscribeRoute(app);
+  listSubscriptionsRoute(app);
+  rotateSecretRoute(app);
+  removeSubscriptionRoute(app);
+  registerDeliveryRoutes(app, waker);
+};
 
-  const findOwned = async (principal: Principal, id: string) => {
-    const row = await app.db.webhookSubscription.findFirst({ where: { id, ...ownedBy(principal) } });
-    if (!row) throw notFound(`webhook subscription ${id}`);
-    return row;
-  };
+async function findOwned(app: WebhooksApp, principal: Principal, id: string) {
+  const row = await app.db.webhookSubscription.findFirst({ where: { id, ...ownedBy(principal) } });
+  if (!row) throw notFound(`webhook subscription ${id}`);
+  return row;
+}
 
+function subscribeRoute(app: WebhooksApp): void {
   app.post(
     '/webhooks/subscriptions',
     {
@@ -111,7 +114,9 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       return reply.code(status).send({ ...subscriptionView(row), secret: row.secret });
     },
   );
+}
 
+function listSubscriptionsRoute(app: WebhooksApp): void {
   app.get(
     '/webhooks/subscriptions',
     {
@@ -128,7 +133,9 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       return { items: rows.map(subscriptionView) };
     },
   );
+}
 
+function rotateSecretRoute(app: WebhooksApp): void {
   app.post(
     '/webhooks/subscriptions/:id/rotate',
     {
@@ -144,14 +151,16 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const current = await findOwned(principalOf(request), request.params.id);
+      const current = await findOwned(app, principalOf(request), request.params.id);
       refuseEnvSubscription(current.id);
       if (!current.active) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
       const { row, secret } = await rotateSecret(app.db, current);
       return { ...subscriptionView(row), secret };
     },
   );
+}
 
+function removeSubscriptionRoute(app: WebhooksApp): void {
   app.delete(
     '/webhooks/subscriptions/:id',
     {
@@ -166,89 +175,13 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const current = await findOwned(principalOf(request), request.params.id);
+      const current = await findOwned(app, principalOf(request), request.params.id);
       refuseEnvSubscription(current.id);
       const row = await app.db.webhookSubscription.update({ where: { id: current.id }, data: { active: false } });
       return subscriptionView(row);
     },
   );
-
-  app.get(
-    '/webhooks/deliveries',
-    {
-      config: { access: { roles: ['intake', 'ops'] } },
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Webhook deliveries and their attempts',
-        description:
-          "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only." +
-          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
-        querystring: DeliveryListQuerySchema,
-        response: { 200: DeliveryListSchema, ...errors },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      const q = request.query;
-      const rows = await app.db.webhookDelivery.findMany({
-        where: {
-          AND: [
-            {
-              ...(q.orderId ? { orderId: q.orderId } : {}),
-              ...(q.subscriptionId ? { subscriptionId: q.subscriptionId } : {}),
-              ...(q.status ? { status: q.status } : {}),
-              ...(principal.role === 'ops' ? {} : { subscription: { shopId: principal.name } }),
-            },
-            createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor)),
-          ],
-        },
-        include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: q.limit + 1,
-      });
-      const page = keysetPage(rows, q.limit);
-      return { items: page.rows.map(deliveryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
-    },
-  );
-
-  app.post(
-    '/webhooks/deliveries/:id/replay',
-    {
-      config: { access: { roles: ['ops'] } },
-      schema: {
-        tags: ['webhooks'],
-        summary: 'Replay a delivery',
-        description:
-          'Sends a failed (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id. ' +
-          '409 while it is being tried (a replay sent twice at once puts it back once).',
-        params: DeliveryIdParamsSchema,
-        response: { 200: DeliverySchema, ...errors },
-      },
-    },
-    async (request) => {
-      const delivery = await app.db.webhookDelivery.findUnique({ where: { id: request.params.id }, include: { subscription: true } });
-      if (!delivery) throw notFound(`webhook delivery ${request.params.id}`);
-      if (!delivery.subscription.active)
-        throw new ApiError(409, 'order_state_conflict', `its subscription ${delivery.subscriptionId} was removed`);
-      if (delivery.status === 'pending') throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
-      const now = new Date();
-      // Only a delivery not being tried is put back: a twin replay (a double click, two ops) read it before this one wrote
-      // it, and writing again would clear the lease of the attempt the relay may have begun since, so it would be sent twice.
-      const replayed = await app.db.webhookDelivery.updateMany({
-        where: { id: delivery.id, status: { not: 'pending' } },
-        data: { status: 'pending', nextAttemptAt: now, replayedAt: now, failedAt: null, leaseUntil: null },
-      });
-      if (replayed.count === 0) throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
-      await waker.wake([relayIds.webhooks(delivery.subscriptionId)]);
-      request.log.info({ deliveryId: delivery.id, by: principalOf(request).name }, 'webhook delivery replayed');
-      const row = await app.db.webhookDelivery.findUniqueOrThrow({
-        where: { id: delivery.id },
-        include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
-      });
-      return deliveryView(row);
-    },
-  );
-};
+}
 
 /**
  * Creates the subscription, or answers the one an earlier request under the same Idempotency-Key created (a repeat
@@ -316,48 +249,6 @@ export async function rotateSecret(db: Db, current: { id: string; secret: string
     );
   }
   return { row: await db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }), secret };
-}
-
-function deliveryView(row: {
-  id: string;
-  eventId: string;
-  subscriptionId: string;
-  orderId: string;
-  seq: number;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  nextAttemptAt: Date;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
-  failedAt: Date | null;
-  event: { type: string };
-  attemptLog: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number }[];
-}) {
-  return {
-    id: row.id,
-    eventId: row.eventId,
-    subscriptionId: row.subscriptionId,
-    orderId: row.orderId,
-    sequence: row.seq,
-    type: row.event.type,
-    status: row.status,
-    attempts: row.attempts,
-    ...(row.status === 'pending' ? { nextAttemptAt: row.nextAttemptAt.toISOString() } : {}),
-    ...(row.lastStatusCode !== null ? { lastStatusCode: row.lastStatusCode } : {}),
-    ...(row.lastError ? { lastError: row.lastError } : {}),
-    createdAt: row.createdAt.toISOString(),
-    ...(row.deliveredAt ? { deliveredAt: iso(row.deliveredAt) } : {}),
-    ...(row.failedAt ? { failedAt: iso(row.failedAt) } : {}),
-    attemptLog: row.attemptLog.map((a) => ({
-      attempt: a.attempt,
-      at: a.at.toISOString(),
-      ...(a.statusCode !== null ? { statusCode: a.statusCode } : {}),
-      ...(a.error ? { error: a.error } : {}),
-      durationMs: a.durationMs,
-    })),
-  };
 }
 
 export default webhooks;

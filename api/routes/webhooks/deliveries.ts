@@ -1,0 +1,144 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { RelayWaker } from '../../../activities/notifications/outbox';
+import { relayIds } from '../../../domain/notifications';
+import { DeliveryIdParamsSchema, DeliveryListQuerySchema, DeliveryListSchema, DeliverySchema } from '../../../domain/webhooks-api';
+import { ApiError, notFound } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
+import { errorResponses } from '../responses';
+
+/** The webhook delivery log a shop or ops reads, and the replay of a delivery ops put back on its way. */
+
+type WebhooksApp = Parameters<FastifyPluginAsyncZod>[0];
+
+// The same statuses as the subscription routes (index.ts), 413/415/429 included (the long fuzz run found an undocumented 415).
+const errors = errorResponses({ key: true, body: true, notFound: true, conflict: true });
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
+
+export function registerDeliveryRoutes(app: WebhooksApp, waker: RelayWaker): void {
+  listDeliveriesRoute(app);
+  replayDeliveryRoute(app, waker);
+}
+
+function listDeliveriesRoute(app: WebhooksApp): void {
+  app.get(
+    '/webhooks/deliveries',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Webhook deliveries and their attempts',
+        description:
+          "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only." +
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
+        querystring: DeliveryListQuerySchema,
+        response: { 200: DeliveryListSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const q = request.query;
+      const rows = await app.db.webhookDelivery.findMany({
+        where: {
+          AND: [
+            {
+              ...(q.orderId ? { orderId: q.orderId } : {}),
+              ...(q.subscriptionId ? { subscriptionId: q.subscriptionId } : {}),
+              ...(q.status ? { status: q.status } : {}),
+              ...(principal.role === 'ops' ? {} : { subscription: { shopId: principal.name } }),
+            },
+            createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor)),
+          ],
+        },
+        include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
+      });
+      const page = keysetPage(rows, q.limit);
+      return { items: page.rows.map(deliveryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    },
+  );
+}
+
+function replayDeliveryRoute(app: WebhooksApp, waker: RelayWaker): void {
+  app.post(
+    '/webhooks/deliveries/:id/replay',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Replay a delivery',
+        description:
+          'Sends a failed (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id. ' +
+          '409 while it is being tried (a replay sent twice at once puts it back once).',
+        params: DeliveryIdParamsSchema,
+        response: { 200: DeliverySchema, ...errors },
+      },
+    },
+    async (request) => {
+      const delivery = await app.db.webhookDelivery.findUnique({ where: { id: request.params.id }, include: { subscription: true } });
+      if (!delivery) throw notFound(`webhook delivery ${request.params.id}`);
+      if (!delivery.subscription.active)
+        throw new ApiError(409, 'order_state_conflict', `its subscription ${delivery.subscriptionId} was removed`);
+      if (delivery.status === 'pending') throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
+      const now = new Date();
+      // Only a delivery not being tried is put back: a twin replay (a double click, two ops) read it before this one wrote
+      // it, and writing again would clear the lease of the attempt the relay may have begun since, so it would be sent twice.
+      const replayed = await app.db.webhookDelivery.updateMany({
+        where: { id: delivery.id, status: { not: 'pending' } },
+        data: { status: 'pending', nextAttemptAt: now, replayedAt: now, failedAt: null, leaseUntil: null },
+      });
+      if (replayed.count === 0) throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
+      await waker.wake([relayIds.webhooks(delivery.subscriptionId)]);
+      request.log.info({ deliveryId: delivery.id, by: principalOf(request).name }, 'webhook delivery replayed');
+      const row = await app.db.webhookDelivery.findUniqueOrThrow({
+        where: { id: delivery.id },
+        include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
+      });
+      return deliveryView(row);
+    },
+  );
+}
+
+function deliveryView(row: {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  orderId: string;
+  seq: number;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  failedAt: Date | null;
+  event: { type: string };
+  attemptLog: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number }[];
+}) {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    subscriptionId: row.subscriptionId,
+    orderId: row.orderId,
+    sequence: row.seq,
+    type: row.event.type,
+    status: row.status,
+    attempts: row.attempts,
+    ...(row.status === 'pending' ? { nextAttemptAt: row.nextAttemptAt.toISOString() } : {}),
+    ...(row.lastStatusCode !== null ? { lastStatusCode: row.lastStatusCode } : {}),
+    ...(row.lastError ? { lastError: row.lastError } : {}),
+    createdAt: row.createdAt.toISOString(),
+    ...(row.deliveredAt ? { deliveredAt: iso(row.deliveredAt) } : {}),
+    ...(row.failedAt ? { failedAt: iso(row.failedAt) } : {}),
+    attemptLog: row.attemptLog.map((a) => ({
+      attempt: a.attempt,
+      at: a.at.toISOString(),
+      ...(a.statusCode !== null ? { statusCode: a.statusCode } : {}),
+      ...(a.error ? { error: a.error } : {}),
+      durationMs: a.durationMs,
+    })),
+  };
+}

@@ -1,0 +1,50 @@
+import type { Db } from '../../activities/db';
+
+/** What a finished simulation run left in PostgreSQL, read for its figures (metrics.ts). */
+
+/** The accepted orders with their shipments, as the run left them. */
+export function readOrders(db: Db, ids: string[]) {
+  return db.order.findMany({
+    where: { id: { in: ids } },
+    select: {
+      id: true,
+      status: true,
+      originalPromisedBy: true,
+      promisedBy: true,
+      serviceLevel: true,
+      shippingAddress: { select: { countryCode: true, postalCode: true } },
+      lines: { select: { id: true, skuCode: true, quantity: true } },
+      shipments: {
+        select: {
+          id: true,
+          warehouseCode: true,
+          status: true,
+          carrierCode: true,
+          deliveredAt: true,
+          packagingCostCents: true,
+          shippingCostCents: true,
+          riskPremiumCents: true,
+          replacesShipmentId: true,
+          lines: { select: { orderLineId: true, skuCode: true, quantity: true } },
+        },
+      },
+    },
+  });
+}
+
+export type MeasuredOrder = Awaited<ReturnType<typeof readOrders>>[number];
+export type MeasuredShipment = MeasuredOrder['shipments'][number];
+
+/** The integrity counts (stock oversold, labels Colis recorded), and the orders repromised, escalated or reallocated. */
+export function readIntegrityCounts(db: Db, ids: string[]) {
+  return Promise.all([
+    db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "InventoryLevel" WHERE "onHand" < 0 OR "reserved" < 0 OR "reserved" > "onHand"`,
+    db.label.count(),
+    db.promiseChange.groupBy({ by: ['orderId'], where: { orderId: { in: ids } } }),
+    db.escalation.count({ where: { orderId: { in: ids } } }),
+    db.shipmentReallocation.count({ where: { orderId: { in: ids } } }),
+  ]);
+}
+
+export type IntegrityCounts = Awaited<ReturnType<typeof readIntegrityCounts>>;
