@@ -80,9 +80,12 @@ function parseArgs(argv: string[]): SimulateArgs {
   return { scenarioPath, rules, together: smoke === 'true', ...(timeScale ? { timeScale } : {}), targets };
 }
 
+/** The commit the run's code is, marked `-dirty` when tracked files differ from it: figures are credited to what ran. */
 function commitOf(): string {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const git = (args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const changed = git(['status', '--porcelain', '--untracked-files=no']) !== '';
+    return `${git(['rev-parse', '--short', 'HEAD'])}${changed ? '-dirty' : ''}`;
   } catch {
     return 'unknown';
   }
