@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { EntityIdSchema } from '../../../domain/api';
+import { escapeHtml, page } from './layout';
+
+/**
+ * The ops pages (the process chart, open escalations with one-click decisions, parked webhooks, returns to inspect,
+ * carrier claims, one order): empty frames filled by /ops/assets/ops.js through the same JSON endpoints as any client,
+ * with the ops key the user types (kept in sessionStorage, never in the HTML).
+ */
+
+const OPS_SCRIPT = readFileSync(new URL('./ops.js', import.meta.url), 'utf8');
+
+const publicAccess = { access: { public: true as const } };
+const hidden = { hide: true };
+
+type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** An ops page: an empty frame that ops.js fills through the JSON API. */
+interface OpsPage {
+  path: string;
+  title: string;
+  nav: NonNullable<Parameters<typeof page>[0]['nav']>;
+  pageId: string;
+  body: string;
+}
+
+const OPS_PAGES: readonly OpsPage[] = [
+  {
+    path: '/ops',
+    title: 'Colis — process',
+    nav: 'ops',
+    pageId: 'process',
+    body:
+      '<h1>Process chart</h1><div class="toolbar"><label for="window">Window</label>' +
+      '<select id="window"><option value="hour">last hour</option><option value="day" selected>last day</option><option value="week">last week</option></select>' +
+      '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div><div id="chart" class="chart"></div>',
+  },
+  {
+    path: '/ops/escalations',
+    title: 'Colis — open escalations',
+    nav: 'escalations',
+    pageId: 'escalations',
+    body:
+      '<h1>Open escalations</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Severity</th><th>Reason</th><th>Order / shipment</th><th>Detail</th><th>Opened</th><th>Decide</th></tr></thead>' +
+      '<tbody id="escalations"></tbody></table>' +
+      '<section class="card" id="unmapped-section" hidden><h2>Carrier status codes not understood</h2>' +
+      '<p class="status">Stored and shown in their orders\' timelines, but they change no status: extend the mapping in domain/tracking-codes.ts.</p>' +
+      '<table><thead><tr><th>Carrier</th><th>Code</th><th>Scans</th><th>Shipments</th><th>Last seen</th><th>Example</th></tr></thead>' +
+      '<tbody id="unmapped"></tbody></table></section>',
+  },
+  {
+    path: '/ops/webhooks',
+    title: 'Colis — failed webhooks',
+    nav: 'webhooks',
+    pageId: 'webhooks',
+    body:
+      '<h1>Webhooks parked after three days of failures</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Order</th><th>Event</th><th>Subscription</th><th>Attempts</th><th>Last answer</th><th>Parked</th><th>Replay</th></tr></thead>' +
+      '<tbody id="deliveries"></tbody></table>',
+  },
+  {
+    path: '/ops/returns',
+    title: 'Colis — returns',
+    nav: 'returns',
+    pageId: 'returns',
+    body:
+      '<h1>Return parcels on their way or at a warehouse</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Order</th><th>Return</th><th>Items</th><th>Reason · status</th><th>Warehouse · parcel</th><th>Inspection</th></tr></thead>' +
+      '<tbody id="returns"></tbody></table>',
+  },
+  {
+    path: '/ops/claims',
+    title: 'Colis — carrier claims',
+    nav: 'claims',
+    pageId: 'claims',
+    body:
+      '<h1>Carrier claims for re-shipped parcels</h1><div class="toolbar"><label for="claim-status">Show</label>' +
+      '<select id="claim-status"><option value="">every claim</option><option value="open">open: to file</option>' +
+      '<option value="submitted">submitted: waiting for the carrier</option><option value="paid">paid</option><option value="refused">refused</option><option value="withdrawn">withdrawn: the parcel turned up</option></select>' +
+      '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Claim</th><th>Order / shipment</th><th>Carrier · parcel</th><th>Reason</th><th>Amount</th><th>Status</th><th>Moved by</th><th>Next</th></tr></thead>' +
+      '<tbody id="claims"></tbody></table>',
+  },
+];
+
+const NO_SUCH_ORDER_PAGE = page({
+  title: 'Colis — no such order',
+  nav: 'order',
+  body:
+    '<h1>No such order</h1><section class="card"><p>This address names no order: an order id is 1–80 letters, digits, ' +
+    '<code>-</code> or <code>_</code> (as <code>ORD-…</code>). <a href="/ops">Back to the process chart</a>.</p></section>',
+});
+
+/** The ops pages' script, the frames it fills, and the one order's page. */
+export function opsPageRoutes(app: PagesApp): void {
+  app.get('/ops/assets/ops.js', { config: publicAccess, schema: hidden }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),
+  );
+
+  // Every page a browser opens (ops pages, the tracking page, the chart) also asks for /favicon.ico: a 404 there put a
+  // console error on each page. No icon, said in a way the browser takes as an answer.
+  app.get('/favicon.ico', { config: publicAccess, schema: hidden }, async (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
+
+  for (const { path, title, nav, pageId, body } of OPS_PAGES) {
+    app.get(path, { config: publicAccess, schema: hidden }, async (_request, reply) =>
+      reply.type('text/html; charset=utf-8').send(page({ title, nav, script: true, pageId, body })),
+    );
+  }
+
+  app.get(
+    '/ops/orders/:id',
+    {
+      config: publicAccess,
+      schema: { ...hidden, params: z.object({ id: EntityIdSchema }) },
+      // An id no order can have (a stray character, a truncated paste): a page saying so, not the API's JSON 400.
+      errorHandler: async (error, _request, reply) => {
+        if (error.statusCode !== 400) throw error;
+        return reply.code(400).type('text/html; charset=utf-8').send(NO_SUCH_ORDER_PAGE);
+      },
+    },
+    async (request, reply) => {
+      const orderId = escapeHtml(request.params.id);
+      return reply.type('text/html; charset=utf-8').send(
+        page({
+          title: `Colis — order ${request.params.id}`,
+          nav: 'order',
+          script: true,
+          pageId: 'order',
+          body:
+            `<h1>Order ${orderId}</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button>` +
+            '<a id="web-ui" hidden target="_blank" rel="noopener">Open the workflow in the Temporal Web UI ↗</a><span id="status" class="status"></span></div>' +
+            '<section class="card"><div class="facts" id="facts"></div></section>' +
+            '<section class="card" id="corrections-card" hidden><h2>Address corrected by the carrier</h2><div id="corrections"></div></section>' +
+            '<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline"></ol></section>',
+        }).replace('data-page="order"', `data-page="order" data-order="${orderId}"`),
+      );
+    },
+  );
+}

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { EntityIdSchema } from '../../../domain/api';
+import { ReturnRequestSchema } from '../../../domain/returns';
+import { ApiError } from '../../errors';
+import { returnDepsOf, startReturn } from '../../services/returns';
+import { bodyTextProblems, utf8Text } from '../../services/json-input';
+import type { TrackingPage } from './tracking-page';
+import { validTrackingToken, wrongToken } from './tracking-token';
+
+/**
+ * The tracking page's return form, posted by the customer's browser as a browser posts a form: its bytes read into fields
+ * (by the content-type parser the pages plugin registers), checked, and a return started; every refusal is the page again
+ * with the reason in the customer's words.
+ */
+
+type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+
+const publicAccess = { access: { public: true as const } };
+const hidden = { hide: true };
+
+/**
+ * A form's name or value as the browser encoded it (`+` a space, `%XX` a byte), or undefined when its bytes are not UTF-8:
+ * URLSearchParams would put U+FFFD in place of `%E9` in silence, and the comment would be stored as other text than sent.
+ */
+function formText(encoded: string): string | undefined {
+  const bytes: number[] = [];
+  for (const part of encoded.replace(/\+/g, ' ').split(/(%[0-9A-Fa-f]{2})/)) {
+    if (/^%[0-9A-Fa-f]{2}$/.test(part)) bytes.push(Number.parseInt(part.slice(1), 16));
+    else bytes.push(...Buffer.from(part, 'utf8'));
+  }
+  const text = utf8Text(Uint8Array.from(bytes));
+  return text.ok ? text.text : undefined;
+}
+
+/** A posted form's fields, or why its bytes are not a form of ours (kept for the route to answer with its page). */
+type PostedForm = { fields: Record<string, string | string[]> } | { unreadable: string };
+
+/** A posted form's fields; one given more than once keeps every value (a list), for the route to refuse, never the last one silently. */
+export function formFields(body: string): PostedForm {
+  // A Map, then own properties: a field named `__proto__` stays a field (refused as a name), never the object's prototype.
+  const fields = new Map<string, string | string[]>();
+  for (const pair of body.split('&')) {
+    if (pair === '') continue;
+    const at = pair.indexOf('=');
+    const name = formText(at < 0 ? pair : pair.slice(0, at));
+    const value = formText(at < 0 ? '' : pair.slice(at + 1));
+    if (name === undefined) return { unreadable: 'a field name is not UTF-8 text' };
+    if (value === undefined) return { unreadable: `${name.slice(0, 80)} is not UTF-8 text` };
+    const had = fields.get(name);
+    fields.set(name, had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value]);
+  }
+  return { fields: Object.fromEntries(fields) };
+}
+
+/** Why a posted form's bytes cannot be read (not UTF-8, another charset declared), by request: the route answers it with its page. */
+export const unreadableForms = new WeakMap<object, string>();
+
+/** The first field of a posted form given more than once: a browser's form never does, and which value counts would be a guess. */
+const repeatedField = (form: unknown): string | undefined =>
+  typeof form === 'object' && form !== null ? Object.entries(form).find(([, value]) => Array.isArray(value))?.[0] : undefined;
+
+/** The return form's most bytes: its fields and a 1,000-character comment fit many times over. */
+export const FORM_BODY_LIMIT_BYTES = 16_384;
+
+/** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
+const ReturnFormSchema = z.looseObject({
+  key: z.string({ error: 'the form expired: reload the page' }).regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
+  reason: z.string(),
+  comment: z.string().max(1000).optional(),
+});
+
+/**
+ * A quantity as a browser's number field sends it: decimal digits, or nothing (read as 0). Anything else (`0x2`, `1e1`, JSON's
+ * `true`) is not a number a customer typed: NaN, which the request's schema refuses, rather than Number()'s reading of it.
+ */
+const formQuantity = (value: unknown): number => (typeof value === 'string' && /^\s*\d{0,9}\s*$/.test(value) ? Number(value) : Number.NaN);
+
+function returnRequestFromForm(form: Record<string, unknown>) {
+  const lines = Object.entries(form)
+    .filter(([name]) => name.startsWith('qty.'))
+    .map(([name, value]) => ({ sku: name.slice(4), quantity: formQuantity(value) }))
+    .filter((line) => line.quantity !== 0);
+  const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
+  return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
+}
+
+/**
+ * What the customer is told about the field at fault, in their words: a comment's problem was announced as "Choose a
+ * reason", and a quantity that is not a whole number as zod's "expected number, received NaN".
+ */
+function returnFormProblem(issue: z.core.$ZodIssue | undefined): string {
+  switch (issue?.path[0]) {
+    case 'lines':
+      return issue.code === 'invalid_type'
+        ? 'Choose how many of each item to send back: enter a whole number (0 to keep an item)'
+        : `Choose how many of each item to send back: ${issue.message}`;
+    case 'reason':
+      return 'Choose a reason from the list';
+    case 'comment':
+      return `Your comment cannot be accepted: ${issue.message}`;
+    default:
+      return issue?.message ?? 'the form is incomplete';
+  }
+}
+
+const FORM_MEDIA_TYPE_REFUSAL = 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)';
+
+/** The tracking page's return form, posted by the customer's browser. */
+export function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
+  const secret = app.config.trackingSecret;
+  app.post(
+    '/track/:orderId/returns',
+    {
+      config: { ...publicAccess, parsesItsOwnBody: true },
+      schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
+      // A form over the parser's limit (a pasted essay) is refused before the handler: the customer gets the form's page
+      // saying so, not the API's JSON. Anything else, or a wrong token, goes to the API's error handler.
+      errorHandler: async (error, request, reply) => {
+        const { orderId } = request.params as { orderId?: unknown };
+        const { t: token } = request.query as { t?: unknown };
+        const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+        // A form sent as multipart/form-data (a page's enctype) has no parser here: told on the page, like a JSON body, not
+        // as the API's "send application/json".
+        const told =
+          code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? { status: 413, message: `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment` }
+            : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? { status: 415, message: FORM_MEDIA_TYPE_REFUSAL }
+              : undefined;
+        if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret)) throw error;
+        const body = await trackingPage(orderId, token, told.message);
+        return reply.code(told.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+      },
+    },
+    async (request, reply) => {
+      const { orderId } = request.params;
+      const token = request.query.t;
+      if (!validTrackingToken(orderId, token, secret) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
+      const html = (status: number, message: string) =>
+        trackingPage(orderId, token, message).then((body) =>
+          reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
+        );
+      // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
+      const mediaType = String(request.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim()
+        .toLowerCase();
+      if (mediaType !== 'application/x-www-form-urlencoded') return html(415, FORM_MEDIA_TYPE_REFUSAL);
+      const unreadable = unreadableForms.get(request);
+      if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
+      // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
+      const badText = bodyTextProblems(request.body ?? {})[0];
+      if (badText)
+        return html(400, `The form has text that cannot be accepted (${badText.path.replace(/^body\./, '')}: ${badText.message})`);
+      const repeated = repeatedField(request.body);
+      if (repeated !== undefined) return html(400, `The form cannot be accepted: ${repeated.slice(0, 80)} is given more than once`);
+      const form = ReturnFormSchema.safeParse(request.body ?? {});
+      if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
+      const parsed = returnRequestFromForm(form.data);
+      if (!parsed.success) return html(400, returnFormProblem(parsed.error.issues[0]));
+      try {
+        await startReturn(returnDepsOf(app), {
+          orderId,
+          request: parsed.data,
+          channel: 'customer',
+          requestedBy: 'tracking-page',
+          idempotencyKey: `${orderId}:${form.data.key}`,
+        });
+      } catch (error) {
+        // The form's key is an Idempotency-Key the customer never sees: a form sent again with other choices (back, edit, send)
+        // is told in their words, not as the API's `Idempotency-Key "ORD-…:…" was already used`.
+        if (error instanceof ApiError && error.code === 'idempotency_conflict')
+          return html(
+            409,
+            'This form was already sent with other choices, and that return is started: reload the page to start another one',
+          );
+        if (error instanceof ApiError && error.statusCode < 500) return html(error.statusCode, error.message);
+        throw error;
+      }
+      return reply
+        .code(303)
+        .header('location', `/track/${encodeURIComponent(orderId)}?t=${encodeURIComponent(token)}#returns`)
+        .send();
+    },
+  );
+}

@@ -1,0 +1,79 @@
+import { RETURN_REASONS } from '../../../domain/return-policy';
+import type { ReturnView } from '../../../domain/returns';
+import type { ReturnableLine } from '../../services/returns';
+import { escapeHtml } from './layout';
+
+/** The tracking page's Returns card: the customer's returns and the form to start one. */
+
+const REASON_LABEL: Record<(typeof RETURN_REASONS)[number], string> = {
+  damaged: 'It arrived damaged',
+  defective: 'It does not work',
+  wrong_item: 'I received the wrong item',
+  not_as_described: 'It is not as described',
+  no_longer_needed: 'I changed my mind',
+  other: 'Another reason',
+};
+
+const RETURN_STATUS_LABEL: Record<ReturnView['status'], string> = {
+  requested: 'Registered: preparing your return label',
+  label_created: 'Label ready: hand the parcel to the carrier',
+  in_transit: 'On its way back to us',
+  received: 'Received at the warehouse: being checked',
+  completed: 'Checked: the shop refunds you',
+  expired: 'Expired: the label was not used in time',
+  cancelled: 'Closed',
+};
+
+export interface ReturnSection {
+  lines: ReturnableLine[];
+  returns: ReturnView[];
+  formAction: string;
+  /** Where the customer downloads a return's label (under the page's token). */
+  labelPath: (returnId: string) => string;
+  /** A fresh key per rendered form: a double submit starts one return. */
+  formKey: string;
+  message?: string;
+}
+
+/** The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). */
+export function returnsHtml(section: ReturnSection): string {
+  const when = (iso: string) => iso.slice(0, 10);
+  const existing = section.returns
+    .map(
+      (r) =>
+        `<li data-return="${escapeHtml(r.returnId)}" data-status="${r.status}"><strong>${escapeHtml(r.returnId)}</strong> — ` +
+        `${escapeHtml(RETURN_STATUS_LABEL[r.status])}: ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
+        (r.labelUrl && r.status === 'label_created'
+          ? ` · <a href="${escapeHtml(section.labelPath(r.returnId))}" rel="noopener" data-fact="return-label">Return label (PDF)</a>` +
+            (r.labelExpiresAt ? ` (use it before ${when(r.labelExpiresAt)})` : '')
+          : '') +
+        (r.refundCents !== undefined ? ` · refund ${(r.refundCents / 100).toFixed(2)} ${escapeHtml(r.currency)}` : '') +
+        `</li>`,
+    )
+    .join('');
+  const form =
+    section.lines.length === 0
+      ? ''
+      : `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}">` +
+        `<input type="hidden" name="key" value="${escapeHtml(section.formKey)}">` +
+        `<table><thead><tr><th>Item</th><th>Quantity to return</th><th>Return by</th></tr></thead><tbody>` +
+        section.lines
+          .map(
+            (l) =>
+              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="0" aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
+              `<td>${l.closesAtMs ? when(new Date(l.closesAtMs).toISOString()) : ''}</td></tr>`,
+          )
+          .join('') +
+        `</tbody></table><p><label for="reason">Why?</label> <select id="reason" name="reason">` +
+        RETURN_REASONS.map((r) => `<option value="${r}">${escapeHtml(REASON_LABEL[r])}</option>`).join('') +
+        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60"></textarea></p>` +
+        `<button class="primary" type="submit">Start the return</button></form>`;
+  if (!existing && !form && !section.message) return '';
+  return (
+    `<section class="card" id="returns"><h2>Returns</h2>` +
+    (section.message ? `<p class="error" id="return-message">${escapeHtml(section.message)}</p>` : '') +
+    (existing ? `<ul id="return-list">${existing}</ul>` : '') +
+    form +
+    `</section>`
+  );
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyReply } from 'fastify';
+import { EntityIdSchema } from '../../../domain/api';
+import { timeZoneOf } from '../../../domain/calendar';
+import type { OrderView } from '../../../domain/journey';
+import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
+import { returnOptions } from '../../services/returns';
+import { readOrder } from '../../services/orders';
+import { isUnmappedScanLabel } from '../../services/stored-scans';
+import { timelineOf } from '../orders/index';
+import { escapeHtml, page } from './layout';
+import { type ReturnSection, returnsHtml } from './returns-section';
+import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
+
+/**
+ * The customer tracking page, rendered on the server for the holder of the order's tracking token: the order's status,
+ * its promise, its parcels, a timeline of stages and carrier scans, and its returns. It shows no internal data.
+ */
+
+type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** Carrier stages: once the carrier has the parcel its scans tell the story. */
+const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
+
+const publicAccess = { access: { public: true as const } };
+const hidden = { hide: true };
+
+/** What the promise rests on, in the customer's words: how sure, from where, and a date the shop asked for that could not be met. */
+function promiseNote(view: OrderView): string {
+  const promise = view.promise;
+  if (!promise || promise.basis === 'fixed_days') return '';
+  const from = [...new Set(promise.shipments.map((s) => s.warehouseCode))].join(', ');
+  const parts = [
+    promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : 'date to be confirmed when the stock arrives',
+    ...(from ? [`ships from ${from}`] : []),
+    ...(promise.businessTime ? [`demo calendar: ${promise.businessTime.deliverBy.slice(0, 10)}`] : []),
+    ...(promise.requested && !promise.requested.met
+      ? [`the date first asked for could not be met: ${promise.requested.reason ?? ''}`]
+      : []),
+    ...(view.promise && view.promisedBy !== promise.deliverBy ? ['the date has changed since the order was placed'] : []),
+  ];
+  return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
+}
+
+/**
+ * An instant as the customer reads it: a day and a clock of the place the parcel goes to, the zone named
+ * ("Friday, 4 December 2026 at 23:59 CET"), not a UTC timestamp (a promise by the end of a Paris day read "22:59 UTC").
+ */
+function customerTime(countryCode: string): (iso: string) => string {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+    timeZone: timeZoneOf(countryCode),
+  });
+  return (iso: string) => format.format(new Date(iso));
+}
+
+function trackingHtml(view: OrderView, returns?: ReturnSection): string {
+  const timeline = timelineOf(view, 'database');
+  const when = customerTime(view.shipTo.countryCode);
+  // Stages and carrier scans only: escalations, notes and their details are internal.
+  // Each stage once (a re-book is ops' business), every carrier scan with its place.
+  const seen = new Set<string>();
+  const entries = timeline.entries
+    // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it.
+    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !CARRIER_STAGES.has(e.label.replace(/_/g, ' '))))
+    // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
+    .map((e) => ({
+      at: e.at,
+      label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? 'Carrier update' : customerWords(e.label),
+      location: e.kind === 'tracking' ? e.location : undefined,
+      kind: e.kind,
+    }))
+    .filter((e) => {
+      if (e.kind === 'tracking') return true;
+      if (seen.has(e.label)) return false;
+      seen.add(e.label);
+      return true;
+    });
+  const status = customerWords(view.stage);
+  const parcels = timeline.trackingNumbers
+    .map(
+      (t) =>
+        `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerWords(t.status))}` : ''}</li>`,
+    )
+    .join('');
+  return page({
+    title: `Order ${view.orderId}`,
+    customer: true,
+    body:
+      `<h1>Order ${escapeHtml(view.orderId)}</h1>` +
+      `<section class="card"><div class="facts">` +
+      `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span></div>` +
+      `<div data-fact="promised"><span>Promised by</span>${escapeHtml(when(view.promisedBy))}${promiseNote(view)}</div>` +
+      `<div><span>Parcels</span>${view.shipments.length || '–'}</div>` +
+      `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
+      `<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline">` +
+      entries
+        .map(
+          (e) =>
+            `<li class="${e.kind}"><time>${escapeHtml(when(e.at))}</time><strong>${escapeHtml(e.label)}</strong>${e.location ? ` · ${escapeHtml(e.location)}` : ''}</li>`,
+        )
+        .join('') +
+      `</ol></section>` +
+      (returns ? returnsHtml(returns) : ''),
+  });
+}
+
+export type TrackingPage = (orderId: string, token: string, message?: string) => Promise<string>;
+
+/** The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any). */
+export function trackingPageOf(app: PagesApp): TrackingPage {
+  return async (orderId, token, message) => {
+    const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
+    const options = await returnOptions(app.db, orderId, app.config.timeScale);
+    return trackingHtml(view, {
+      ...options,
+      formAction: `/track/${encodeURIComponent(orderId)}/returns?t=${encodeURIComponent(token)}`,
+      labelPath: (returnId) => returnLabelPath(orderId, returnId, token),
+      formKey: randomBytes(18).toString('base64url'),
+      ...(message ? { message } : {}),
+    });
+  };
+}
+
+/** What a customer's browser shows for a tracking link that names no order (mistyped, cut by a mail tool): no JSON. */
+const UNKNOWN_TRACKING_PAGE = page({
+  title: 'Order not found',
+  customer: true,
+  body:
+    '<h1>We cannot find this order</h1><section class="card"><p>This tracking link is incomplete or not valid. ' +
+    'Open it again from your order confirmation mail, or contact the shop you ordered from.</p></section>',
+});
+
+/**
+ * A tracking link the API cannot read (a token cut or doubled by a mail tool, an id with a stray character) answers the
+ * customer's browser with the page saying what to do, not the API's JSON 400. Other errors (429, 5xx) go to the API's handler.
+ */
+async function unreadableTrackingLink(error: unknown, _request: unknown, reply: FastifyReply): Promise<FastifyReply> {
+  const status = typeof error === 'object' && error !== null && 'statusCode' in error ? error.statusCode : undefined;
+  if (status !== 400) throw error;
+  return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(UNKNOWN_TRACKING_PAGE);
+}
+
+const trackingLinkSchema = {
+  ...hidden,
+  params: z.object({ orderId: EntityIdSchema }),
+  querystring: z.object({ t: z.string().max(64).optional() }),
+};
+
+export function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
+  const secret = app.config.trackingSecret;
+  // The return form's address, opened again (the address bar after a refused form, the history): the tracking page and its
+  // form, not the API's JSON 405 (GET is not allowed here). The tracking page checks the token.
+  app.get(
+    '/track/:orderId/returns',
+    { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
+    async (request, reply) => {
+      const { t } = request.query;
+      const query = t === undefined ? '' : `?t=${encodeURIComponent(t)}`;
+      return reply
+        .code(303)
+        .header('location', `/track/${encodeURIComponent(request.params.orderId)}${query}#returns`)
+        .send();
+    },
+  );
+  app.get(
+    '/track/:orderId',
+    { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
+    async (request, reply) => {
+      const { orderId } = request.params;
+      // A wrong token and an unknown order look the same: a page in the customer's browser, not the API's JSON error.
+      if (!validTrackingToken(orderId, request.query.t, secret)) {
+        const refusal = wrongToken(app, request, `order ${orderId}`);
+        return reply
+          .code(refusal.statusCode)
+          .type('text/html; charset=utf-8')
+          .header('cache-control', 'no-store')
+          .send(UNKNOWN_TRACKING_PAGE);
+      }
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send(await trackingPage(orderId, request.query.t ?? trackingToken(orderId, secret)));
+    },
+  );
+}
