@@ -9,7 +9,7 @@ import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../..
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
-import { timelineOf } from '../orders/index';
+import { timelineOf } from '../orders/timeline';
 import { escapeHtml, page } from './layout';
 import { type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';

@@ -1,0 +1,103 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { OptionalIdempotencyHeadersSchema, OrderIdParamsSchema, OrderStatusResponseSchema } from '../../../domain/api';
+import { CancelOrderRequestSchema, type ChangeAddressRequest, type OrderView } from '../../../domain/journey';
+import { CONFLICT_STATES } from '../../../domain/errors';
+import { ChangeAddressBodySchema } from '../../../domain/order-rules';
+import { sameAddress } from '../../../domain/same-address';
+import { cancelOrderUpdate, changeAddressUpdate, orderStatusQuery } from '../../../workflows/definitions';
+import { checkDeliveryAddress, correctionsOf, recordCorrection } from '../../services/address-check';
+import { afterChangeInProgress, conflictStateOf } from '../../services/workflows';
+import { errorResponses } from '../responses';
+import type { CancelOrAddress } from './order-update';
+
+/** The changes a client makes to a placed order: cancel it, change its shipping address (each an update to its workflow). */
+
+type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
+
+const mutating = { key: true, body: true, notFound: true, conflict: true, unavailable: true };
+
+export function cancelOrderRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): void {
+  app.post(
+    '/orders/:id/cancel',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'Cancel an order',
+        description:
+          "Through the workflow's `cancel` update, recorded as made by the calling key: 409 with the reason when the order's state " +
+          'refuses it (already delivered, already with the carrier, its journey ended). An Idempotency-Key makes a retry safe: ' +
+          "same key and body, the same answer; another body, 409. A shop's key cancels its own orders only.",
+        params: OrderIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
+        body: CancelOrderRequestSchema,
+        response: { 200: OrderStatusResponseSchema, ...errorResponses(mutating) },
+      },
+    },
+    async (request, reply) => {
+      const target = { orderId: request.params.id, idempotencyKey: request.headers['idempotency-key'], body: request.body };
+      const { body, replayed } = await cancelOrAddress(request, target, 'cancel', 'cancel', (handle, updateId) =>
+        handle.executeUpdate(cancelOrderUpdate, { args: [request.body], updateId }),
+      );
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return body;
+    },
+  );
+}
+
+export function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): void {
+  app.post(
+    '/orders/:id/address',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "Change an order's shipping address",
+        description:
+          "Through the workflow's `changeAddress` update, recorded as made by the calling key; a bought label is voided and re-booked. " +
+          'The address is checked as at intake (country, postal code). 409 with the reason when refused. Idempotency-Key as for cancel. ' +
+          'The address the order already ships to answers 200 as it stands; a change sent while another is being made waits for it. ' +
+          "A shop's key changes its own orders only.",
+        params: OrderIdParamsSchema,
+        headers: OptionalIdempotencyHeadersSchema,
+        body: ChangeAddressBodySchema,
+        response: { 200: OrderStatusResponseSchema, ...errorResponses(mutating) },
+      },
+    },
+    async (request, reply) => {
+      // Undeliverable is a 400 before anything is recorded or sent; a correction ships corrected and is recorded once per action.
+      const checked = await checkDeliveryAddress(app, request.log, request.body.shipTo, 'body.shipTo');
+      const { correction } = checked;
+      const orderId = request.params.id;
+      const target = { orderId, idempotencyKey: request.headers['idempotency-key'], body: request.body };
+      const { body, replayed } = await cancelOrAddress(request, target, 'change_address', 'address change', async (handle, updateId) => {
+        const changed = await afterChangeInProgress<{ unchanged: boolean; view: OrderView }>(
+          app.config.workflowCallTimeoutMs / 2,
+          async () => {
+            // The address the order already ships to (a shop's form saved twice): nothing to change, so no label voided and bought again.
+            const current = await handle.query(orderStatusQuery);
+            if (sameAddress(current.shipTo, checked.address)) return { unchanged: true, view: current };
+            const args = [{ ...request.body, shipTo: checked.address }] as [ChangeAddressRequest];
+            try {
+              return { unchanged: false, view: await handle.executeUpdate(changeAddressUpdate, { args, updateId }) };
+            } catch (error) {
+              // A change to this address landed between the query and the update (the twin of this request).
+              if (conflictStateOf(error) !== CONFLICT_STATES.nothingToChange) throw error;
+              return { unchanged: true, view: await handle.query(orderStatusQuery) };
+            }
+          },
+        );
+        const { view } = changed;
+        if (changed.unchanged) {
+          const addressCorrections = await correctionsOf(app.db, orderId);
+          return { ...view, ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
+        }
+        if (!correction) return view;
+        await recordCorrection(app.db, orderId, `${orderId}:change:${updateId}`, 'address_change', correction);
+        return { ...view, addressCorrections: await correctionsOf(app.db, orderId) };
+      });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return body;
+    },
+  );
+}

@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { IntakeHeadersSchema, OrderAcceptedSchema } from '../../../domain/api';
+import { PlaceOrderBodySchema } from '../../../domain/order-rules';
+import { ApiError } from '../../errors';
+import { principalOf } from '../../plugins/app/auth';
+import { checkDeliveryAddress, recordCorrection } from '../../services/address-check';
+import { placeOrder, unknownSkus } from '../../services/intake';
+import { errorResponses } from '../responses';
+import type { OrderLinks } from './links';
+
+/** Order intake: a shop places an order, accepted durably and answered at once while its journey starts. */
+
+type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
+
+export function placeOrderRoute(app: OrdersApp, { uiLink, statusUrl, trackingUrl }: OrderLinks): void {
+  app.post(
+    '/orders',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'Place an order',
+        description:
+          'Accepts the order durably and answers at once (202); its journey (the order workflow) starts within ' +
+          'milliseconds, or as soon as Temporal can take it under a burst. The Idempotency-Key makes retries safe: the same ' +
+          'key with the same body answers 200 with the same order, with a different body 409. Never starts a second workflow.',
+        headers: IntakeHeadersSchema,
+        body: PlaceOrderBodySchema,
+        response: { 202: OrderAcceptedSchema, 200: OrderAcceptedSchema, ...errorResponses({ key: true, body: true, conflict: true }) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const unknown = await unknownSkus(app.db, request.body);
+      if (unknown.length > 0) {
+        throw new ApiError(
+          400,
+          'unknown_sku',
+          `unknown SKU(s): ${unknown.map((u) => u.sku).join(', ')}`,
+          unknown.map((u) => ({ path: `body.lines.${u.index}.sku`, message: `SKU ${u.sku} does not exist` })),
+        );
+      }
+      const checked = await checkDeliveryAddress(app, request.log, request.body.shipTo, 'body.shipTo');
+      const result = await placeOrder({
+        db: app.db,
+        starter: app.orderStarter,
+        promises: app.promises,
+        request: checked.correction ? { ...request.body, shipTo: checked.address } : request.body,
+        requestAsSent: request.body,
+        apiKeyName: principal.name,
+        idempotencyKey: request.headers['idempotency-key'],
+        timeScale: app.config.timeScale,
+        startWaitMs: app.config.intakeStartWaitMs,
+      });
+      if (checked.correction) await recordCorrection(app.db, result.orderId, `${result.orderId}:intake`, 'intake', checked.correction);
+      request.log.info({ orderId: result.orderId, outcome: result.outcome, workflowStarted: result.workflowStarted }, 'order intake');
+      return reply
+        .code(result.outcome === 'created' ? 202 : 200)
+        .header('location', statusUrl(result.orderId))
+        .send({
+          ...result,
+          statusUrl: statusUrl(result.orderId),
+          webUiUrl: uiLink(result.workflowId),
+          trackingUrl: trackingUrl(result.orderId),
+          ...(checked.correction ? { addressCorrection: { fields: checked.correction.fields, shipTo: checked.address } } : {}),
+        });
+    },
+  );
+}

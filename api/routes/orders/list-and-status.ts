@@ -1,0 +1,54 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { OrderIdParamsSchema, OrderListQuerySchema, OrderListSchema, OrderStatusResponseSchema } from '../../../domain/api';
+import { principalOf } from '../../plugins/app/auth';
+import { correctionsOf } from '../../services/address-check';
+import { listOrders } from '../../services/order-list';
+import { readOrder } from '../../services/orders';
+import { errorResponses } from '../responses';
+import type { OrderLinks } from './links';
+
+/** Reading orders: the list, newest first, and one order's live state. */
+
+const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
+
+type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
+
+export function listOrdersRoute(app: OrdersApp): void {
+  app.get(
+    '/orders',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: 'List orders',
+        description:
+          'Newest first, from the database, including orders accepted whose journey has not begun yet (as `received`). ' +
+          'Intake keys see only their own orders. Pass `nextCursor` back as `cursor` for the next page.',
+        querystring: OrderListQuerySchema,
+        response: { 200: OrderListSchema, ...errorResponses({ key: true }) },
+      },
+    },
+    async (request) => listOrders(app.db, principalOf(request), request.query),
+  );
+}
+
+export function orderStatusRoute(app: OrdersApp, { uiLink }: OrderLinks): void {
+  app.get(
+    '/orders/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "An order's live state",
+        description: "From the running workflow's `status` query; from the database once the journey has completed.",
+        params: OrderIdParamsSchema,
+        response: { 200: OrderStatusResponseSchema, ...readErrors },
+      },
+    },
+    async (request) => {
+      const { view, source } = await readOrder(app, request.params.id, request.principal);
+      const addressCorrections = await correctionsOf(app.db, view.orderId);
+      return { ...view, source, webUiUrl: uiLink(view.workflowId), ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
+    },
+  );
+}

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { OrderIdParamsSchema, type TimelineResponse, TimelineResponseSchema } from '../../../domain/api';
+import type { OrderView } from '../../../domain/journey';
+import { readOrder } from '../../services/orders';
+import { errorResponses } from '../responses';
+
+/** An order's timeline: its stages, scans and escalations and its shipments', oldest first (also the tracking page's). */
+
+const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
+
+type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
+
+export function orderTimelineRoute(app: OrdersApp): void {
+  app.get(
+    '/orders/:id/timeline',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['orders'],
+        summary: "An order's timeline",
+        description: 'Every stage, tracking scan and escalation of the order and its shipments, oldest first: the customer tracking view.',
+        params: OrderIdParamsSchema,
+        response: { 200: TimelineResponseSchema, ...readErrors },
+      },
+    },
+    async (request) => {
+      const { view, source } = await readOrder(app, request.params.id, request.principal);
+      return timelineOf(view, source);
+    },
+  );
+}
+
+export function timelineOf(view: OrderView, source: TimelineResponse['source']): TimelineResponse {
+  const entries = [
+    ...view.timeline,
+    ...view.shipments.flatMap((shipment) => shipment.timeline.map((entry) => ({ ...entry, shipmentId: shipment.shipmentId }))),
+  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return {
+    orderId: view.orderId,
+    stage: view.stage,
+    promisedBy: view.promisedBy,
+    ...(view.promise ? { promise: view.promise } : {}),
+    source,
+    entries,
+    trackingNumbers: view.shipments.flatMap((shipment) =>
+      shipment.carrierCode && shipment.trackingNumber
+        ? [
+            {
+              shipmentId: shipment.shipmentId,
+              carrierCode: shipment.carrierCode,
+              trackingNumber: shipment.trackingNumber,
+              ...(shipment.trackingStatus ? { status: shipment.trackingStatus } : {}),
+            },
+          ]
+        : [],
+    ),
+  };
+}
