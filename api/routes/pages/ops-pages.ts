@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { escapeHtml, page } from './layout';
+import { type PagesApp, publicAccess, hidden } from './route-options';
 
 /**
  * The ops pages (the process chart, open escalations with one-click decisions, parked webhooks, returns to inspect,
@@ -11,11 +11,6 @@ import { escapeHtml, page } from './layout';
  */
 
 const OPS_SCRIPT = readFileSync(new URL('./ops.js', import.meta.url), 'utf8');
-
-const publicAccess = { access: { public: true as const } };
-const hidden = { hide: true };
-
-type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
 
 /** An ops page: an empty frame that ops.js fills through the JSON API. */
 interface OpsPage {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { ReturnRequestSchema } from '../../../domain/returns';
 import { ApiError } from '../../errors';
@@ -7,17 +6,13 @@ import { returnDepsOf, startReturn } from '../../services/returns';
 import { bodyTextProblems, utf8Text } from '../../services/json-input';
 import type { TrackingPage } from './tracking-page';
 import { validTrackingToken, wrongToken } from './tracking-token';
+import { type PagesApp, publicAccess, hidden } from './route-options';
 
 /**
  * The tracking page's return form, posted by the customer's browser as a browser posts a form: its bytes read into fields
  * (by the content-type parser the pages plugin registers), checked, and a return started; every refusal is the page again
  * with the reason in the customer's words.
  */
-
-type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
-
-const publicAccess = { access: { public: true as const } };
-const hidden = { hide: true };
 
 /**
  * A form's name or value as the browser encoded it (`+` a space, `%XX` a byte), or undefined when its bytes are not UTF-8:

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { EntityIdSchema, LabelDocumentQuerySchema } from '../../../domain/api';
 import { ReturnIdParamsSchema } from '../../../domain/returns';
 import { returnLabelFile } from '../../services/return-label';
 import { sendLabelFile } from '../label-file';
 import { page } from './layout';
 import { validTrackingToken, wrongToken } from './tracking-token';
-
-type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+import { hidden, type PagesApp, publicAccess } from './route-options';
 
 const LABEL_NOT_FOUND_PAGE = page({
   title: 'Return label not found',
@@ -28,9 +26,9 @@ export function returnLabelRoute(app: PagesApp): void {
   app.get(
     '/track/:orderId/returns/:returnId/label',
     {
-      config: { access: { public: true as const } },
+      config: publicAccess,
       schema: {
-        hide: true,
+        ...hidden,
         params: z.object({ orderId: EntityIdSchema, returnId: ReturnIdParamsSchema.shape.id }),
         querystring: LabelDocumentQuerySchema.extend({ t: z.string().max(64).optional() }),
       },

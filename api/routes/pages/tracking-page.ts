@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyReply } from 'fastify';
 import { EntityIdSchema } from '../../../domain/api';
 import { timeZoneOf } from '../../../domain/calendar';
@@ -13,19 +12,15 @@ import { timelineOf } from '../orders/timeline';
 import { escapeHtml, page } from './layout';
 import { type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
+import { type PagesApp, publicAccess, hidden } from './route-options';
 
 /**
  * The customer tracking page, rendered on the server for the holder of the order's tracking token: the order's status,
  * its promise, its parcels, a timeline of stages and carrier scans, and its returns. It shows no internal data.
  */
 
-type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
-
 /** Carrier stages: once the carrier has the parcel its scans tell the story. */
 const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
-
-const publicAccess = { access: { public: true as const } };
-const hidden = { hide: true };
 
 /** What the promise rests on, in the customer's words: how sure, from where, and a date the shop asked for that could not be met. */
 function promiseNote(view: OrderView): string {

@@ -1,0 +1,11 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
+/** What every page route shares: the app it registers on, and its options. */
+
+export type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+
+/** Pages open without an API key: the ops pages hold no data (their script asks with the key typed in), the customer's carry a token. */
+export const publicAccess = { access: { public: true as const } };
+
+/** Pages are HTML for people: not part of the API's OpenAPI document. */
+export const hidden = { hide: true };
