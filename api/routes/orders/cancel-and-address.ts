@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { OptionalIdempotencyHeadersSchema, OrderIdParamsSchema, OrderStatusResponseSchema } from '../../../domain/api';
 import { CancelOrderRequestSchema, type ChangeAddressRequest, type OrderView } from '../../../domain/journey';
 import { CONFLICT_STATES } from '../../../domain/errors';
@@ -9,14 +8,13 @@ import { checkDeliveryAddress, correctionsOf, recordCorrection } from '../../ser
 import { afterChangeInProgress, conflictStateOf } from '../../services/workflows';
 import { errorResponses } from '../responses';
 import type { CancelOrAddress } from './order-update';
+import type { RoutesApp } from '../route-app';
 
 /** The changes a client makes to a placed order: cancel it, change its shipping address (each an update to its workflow). */
 
-type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
-
 const mutating = { key: true, body: true, notFound: true, conflict: true, unavailable: true };
 
-export function cancelOrderRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): void {
+export function cancelOrderRoute(app: RoutesApp, cancelOrAddress: CancelOrAddress): void {
   app.post(
     '/orders/:id/cancel',
     {
@@ -45,7 +43,7 @@ export function cancelOrderRoute(app: OrdersApp, cancelOrAddress: CancelOrAddres
   );
 }
 
-export function changeAddressRoute(app: OrdersApp, cancelOrAddress: CancelOrAddress): void {
+export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddress): void {
   app.post(
     '/orders/:id/address',
     {

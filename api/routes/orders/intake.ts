@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IntakeHeadersSchema, OrderAcceptedSchema } from '../../../domain/api';
 import { PlaceOrderBodySchema } from '../../../domain/order-rules';
 import { ApiError } from '../../errors';
@@ -7,12 +6,11 @@ import { checkDeliveryAddress, recordCorrection } from '../../services/address-c
 import { placeOrder, unknownSkus } from '../../services/intake';
 import { errorResponses } from '../responses';
 import type { OrderLinks } from './links';
+import type { RoutesApp } from '../route-app';
 
 /** Order intake: a shop places an order, accepted durably and answered at once while its journey starts. */
 
-type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
-
-export function placeOrderRoute(app: OrdersApp, { uiLink, statusUrl, trackingUrl }: OrderLinks): void {
+export function placeOrderRoute(app: RoutesApp, { uiLink, statusUrl, trackingUrl }: OrderLinks): void {
   app.post(
     '/orders',
     {

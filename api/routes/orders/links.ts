@@ -1,8 +1,6 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { webUiUrl } from '../../services/workflows';
 import { trackingPath } from '../pages/tracking-token';
-
-type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
+import type { RoutesApp } from '../route-app';
 
 /** The links an order's answers carry: its status, its workflow in Temporal's UI, its customer tracking page. */
 export interface OrderLinks {
@@ -11,7 +9,7 @@ export interface OrderLinks {
   trackingUrl(orderId: string): string;
 }
 
-export function orderLinks(app: OrdersApp): OrderLinks {
+export function orderLinks(app: RoutesApp): OrderLinks {
   const trackingSecretKey = app.config.trackingSecret;
   return {
     uiLink: (workflowId) => webUiUrl(app.config.temporalUiUrl, app.temporal.options.namespace, workflowId),

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { OrderIdParamsSchema, OrderListQuerySchema, OrderListSchema, OrderStatusResponseSchema } from '../../../domain/api';
 import { principalOf } from '../../plugins/app/auth';
 import { correctionsOf } from '../../services/address-check';
@@ -6,14 +5,13 @@ import { listOrders } from '../../services/order-list';
 import { readOrder } from '../../services/orders';
 import { errorResponses } from '../responses';
 import type { OrderLinks } from './links';
+import type { RoutesApp } from '../route-app';
 
 /** Reading orders: the list, newest first, and one order's live state. */
 
 const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
 
-type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
-
-export function listOrdersRoute(app: OrdersApp): void {
+export function listOrdersRoute(app: RoutesApp): void {
   app.get(
     '/orders',
     {
@@ -32,7 +30,7 @@ export function listOrdersRoute(app: OrdersApp): void {
   );
 }
 
-export function orderStatusRoute(app: OrdersApp, { uiLink }: OrderLinks): void {
+export function orderStatusRoute(app: RoutesApp, { uiLink }: OrderLinks): void {
   app.get(
     '/orders/:id',
     {

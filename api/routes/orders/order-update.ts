@@ -1,6 +1,5 @@
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AddressCorrection } from '../../../domain/api';
 import type { OrderView } from '../../../domain/journey';
 import { ids } from '../../../domain/ids';
@@ -12,11 +11,10 @@ import { intakeMemoOf } from '../../services/order-starter';
 import { runOpsAction } from '../../services/ops-actions';
 import { describeWorkflow, withinDeadline } from '../../services/workflows';
 import type { OrderLinks } from './links';
-
-type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
+import type { RoutesApp } from '../route-app';
 
 /** Cancels and address changes: recorded as ops actions (idempotent under their key), then sent to the order as updates. */
-export function orderUpdates(app: OrdersApp, { uiLink }: OrderLinks) {
+export function orderUpdates(app: RoutesApp, { uiLink }: OrderLinks) {
   const cancelOrAddress = (
     request: FastifyRequest,
     target: { orderId: string; idempotencyKey: string | undefined; body: unknown },

@@ -1,16 +1,14 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { OrderIdParamsSchema, type TimelineResponse, TimelineResponseSchema } from '../../../domain/api';
 import type { OrderView } from '../../../domain/journey';
 import { readOrder } from '../../services/orders';
 import { errorResponses } from '../responses';
+import type { RoutesApp } from '../route-app';
 
 /** An order's timeline: its stages, scans and escalations and its shipments', oldest first (also the tracking page's). */
 
 const readErrors = errorResponses({ key: true, notFound: true, unavailable: true });
 
-type OrdersApp = Parameters<FastifyPluginAsyncZod>[0];
-
-export function orderTimelineRoute(app: OrdersApp): void {
+export function orderTimelineRoute(app: RoutesApp): void {
   app.get(
     '/orders/:id/timeline',
     {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { escapeHtml, page } from './layout';
-import { type PagesApp, publicAccess, hidden } from './route-options';
+import type { RoutesApp } from '../route-app';
+import { hidden, publicAccess } from './route-options';
 
 /**
  * The ops pages (the process chart, open escalations with one-click decisions, parked webhooks, returns to inspect,
@@ -90,7 +91,7 @@ const NO_SUCH_ORDER_PAGE = page({
 });
 
 /** The ops pages' script, the frames it fills, and the one order's page. */
-export function opsPageRoutes(app: PagesApp): void {
+export function opsPageRoutes(app: RoutesApp): void {
   app.get('/ops/assets/ops.js', { config: publicAccess, schema: hidden }, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),
   );

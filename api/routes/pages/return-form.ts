@@ -6,7 +6,8 @@ import { returnDepsOf, startReturn } from '../../services/returns';
 import { bodyTextProblems, utf8Text } from '../../services/json-input';
 import type { TrackingPage } from './tracking-page';
 import { validTrackingToken, wrongToken } from './tracking-token';
-import { type PagesApp, publicAccess, hidden } from './route-options';
+import type { RoutesApp } from '../route-app';
+import { hidden, publicAccess } from './route-options';
 
 /**
  * The tracking page's return form, posted by the customer's browser as a browser posts a form: its bytes read into fields
@@ -102,7 +103,7 @@ function returnFormProblem(issue: z.core.$ZodIssue | undefined): string {
 const FORM_MEDIA_TYPE_REFUSAL = 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)';
 
 /** The tracking page's return form, posted by the customer's browser. */
-export function returnFormRoute(app: PagesApp, trackingPage: TrackingPage): void {
+export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
   app.post(
     '/track/:orderId/returns',

@@ -5,7 +5,8 @@ import { returnLabelFile } from '../../services/return-label';
 import { sendLabelFile } from '../label-file';
 import { page } from './layout';
 import { validTrackingToken, wrongToken } from './tracking-token';
-import { hidden, type PagesApp, publicAccess } from './route-options';
+import type { RoutesApp } from '../route-app';
+import { hidden, publicAccess } from './route-options';
 
 const LABEL_NOT_FOUND_PAGE = page({
   title: 'Return label not found',
@@ -21,7 +22,7 @@ const LABEL_NOT_FOUND_PAGE = page({
  * tracking token: the file the carrier made, kept by Colis at purchase, so the link works whatever
  * the carrier's own link does (a simulated carrier's is no address; ShipEngine's expire).
  */
-export function returnLabelRoute(app: PagesApp): void {
+export function returnLabelRoute(app: RoutesApp): void {
   const secret = app.config.trackingSecret;
   app.get(
     '/track/:orderId/returns/:returnId/label',

@@ -1,8 +1,4 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-
-/** What every page route shares: the app it registers on, and its options. */
-
-export type PagesApp = Parameters<FastifyPluginAsyncZod>[0];
+/** What every page route's options share. */
 
 /** Pages open without an API key: the ops pages hold no data (their script asks with the key typed in), the customer's carry a token. */
 export const publicAccess = { access: { public: true as const } };

@@ -12,7 +12,8 @@ import { timelineOf } from '../orders/timeline';
 import { escapeHtml, page } from './layout';
 import { type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
-import { type PagesApp, publicAccess, hidden } from './route-options';
+import type { RoutesApp } from '../route-app';
+import { hidden, publicAccess } from './route-options';
 
 /**
  * The customer tracking page, rendered on the server for the holder of the order's tracking token: the order's status,
@@ -112,7 +113,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
 export type TrackingPage = (orderId: string, token: string, message?: string) => Promise<string>;
 
 /** The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any). */
-export function trackingPageOf(app: PagesApp): TrackingPage {
+export function trackingPageOf(app: RoutesApp): TrackingPage {
   return async (orderId, token, message) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
     const options = await returnOptions(app.db, orderId, app.config.timeScale);
@@ -151,7 +152,7 @@ const trackingLinkSchema = {
   querystring: z.object({ t: z.string().max(64).optional() }),
 };
 
-export function trackingPageRoute(app: PagesApp, trackingPage: TrackingPage): void {
+export function trackingPageRoute(app: RoutesApp, trackingPage: TrackingPage): void {
   const secret = app.config.trackingSecret;
   // The return form's address, opened again (the address bar after a refused form, the history): the tracking page and its
   // form, not the API's JSON 405 (GET is not allowed here). The tracking page checks the token.

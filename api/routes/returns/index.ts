@@ -23,14 +23,13 @@ import {
 import { LabelFileSchema, sendLabelFile } from '../label-file';
 import { errorResponses } from '../responses';
 import { inspectionRoute } from './inspection';
+import type { RoutesApp } from '../route-app';
 
 /**
  * Returns (RMA): shops (their own orders) and ops start them; anyone who may read the order reads
  * them; ops record the warehouse's inspection, which ends the return's workflow with the stock moved
  * and the refund due. The customer's way in is the tracking page (routes/pages).
  */
-
-type ReturnsApp = Parameters<FastifyPluginAsyncZod>[0];
 
 const returns: FastifyPluginAsyncZod = async (app) => {
   const deps = returnDepsOf(app);
@@ -43,7 +42,7 @@ const returns: FastifyPluginAsyncZod = async (app) => {
 };
 
 /** The sweep of returns left unstarted: a second after the API is ready, then ten seconds after each pass, until it closes. */
-function scheduleReturnSweep(app: ReturnsApp, deps: ReturnDeps): void {
+function scheduleReturnSweep(app: RoutesApp, deps: ReturnDeps): void {
   let sweepTimer: NodeJS.Timeout | undefined;
   app.addHook('onReady', async () => {
     const tick = () => {
@@ -62,7 +61,7 @@ function scheduleReturnSweep(app: ReturnsApp, deps: ReturnDeps): void {
   });
 }
 
-function startReturnRoute(app: ReturnsApp, deps: ReturnDeps): void {
+function startReturnRoute(app: RoutesApp, deps: ReturnDeps): void {
   app.post(
     '/orders/:id/returns',
     {
@@ -104,7 +103,7 @@ function startReturnRoute(app: ReturnsApp, deps: ReturnDeps): void {
   );
 }
 
-function readReturnRoute(app: ReturnsApp): void {
+function readReturnRoute(app: RoutesApp): void {
   app.get(
     '/returns/:id',
     {
@@ -127,7 +126,7 @@ function readReturnRoute(app: ReturnsApp): void {
 }
 
 /** An order's returns (its shop or ops), and every return newest first, page by page (ops). */
-function returnListRoutes(app: ReturnsApp): void {
+function returnListRoutes(app: RoutesApp): void {
   app.get(
     '/orders/:id/returns',
     {
@@ -169,7 +168,7 @@ function returnListRoutes(app: ReturnsApp): void {
 }
 
 /** The return label's files, for the shop or ops to print or pass on (the customer's way: routes/pages/return-label.ts). */
-function returnLabelRoute(app: ReturnsApp): void {
+function returnLabelRoute(app: RoutesApp): void {
   app.get(
     '/returns/:id/label',
     {

@@ -1,5 +1,4 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { FINAL_RETURN_STATUSES, inspectionDisagreements, inspectionProblems, returnIds } from '../../../domain/return-policy';
 import {
@@ -17,12 +16,11 @@ import { runOpsAction } from '../../services/ops-actions';
 import { type ReturnDeps, readReturn, startReturnWorkflow } from '../../services/returns';
 import { describeWorkflow, withinDeadline } from '../../services/workflows';
 import { errorResponses } from '../responses';
+import type { RoutesApp } from '../route-app';
 
 /** Ops record the warehouse's inspection of a returned parcel: it ends the return's workflow with the stock moved and the refund due. */
 
-type ReturnsApp = Parameters<FastifyPluginAsyncZod>[0];
-
-export function inspectionRoute(app: ReturnsApp, deps: ReturnDeps): void {
+export function inspectionRoute(app: RoutesApp, deps: ReturnDeps): void {
   app.post(
     '/returns/:id/inspection',
     {
@@ -65,7 +63,7 @@ export function inspectionRoute(app: ReturnsApp, deps: ReturnDeps): void {
 }
 
 async function inspectReturn(
-  app: ReturnsApp,
+  app: RoutesApp,
   deps: ReturnDeps,
   returnId: string,
   inspection: ReturnInspection,
@@ -121,7 +119,7 @@ async function inspectReturn(
  * no workflow code, so the row stays as it was), or gone with the namespace's retention. The return exists, so not a 404:
  * the journey's state is the obstacle, and only a running workflow settles the stock and the refund.
  */
-async function workflowEnded(app: ReturnsApp, returnId: string): Promise<ApiError> {
+async function workflowEnded(app: RoutesApp, returnId: string): Promise<ApiError> {
   const workflowId = returnIds.workflowId(returnId);
   const status = (await describeWorkflow(app.temporal, workflowId))?.status.name.toLowerCase() ?? 'no longer held by Temporal';
   return new ApiError(

@@ -1,4 +1,3 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { RelayWaker } from '../../../activities/notifications/outbox';
 import { relayIds } from '../../../domain/notifications';
 import { DeliveryIdParamsSchema, DeliveryListQuerySchema, DeliveryListSchema, DeliverySchema } from '../../../domain/webhooks-api';
@@ -6,22 +5,21 @@ import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
 import { errorResponses } from '../responses';
+import type { RoutesApp } from '../route-app';
 
 /** The webhook delivery log a shop or ops reads, and the replay of a delivery ops put back on its way. */
-
-type WebhooksApp = Parameters<FastifyPluginAsyncZod>[0];
 
 // The same statuses as the subscription routes (index.ts), 413/415/429 included (the long fuzz run found an undocumented 415).
 const errors = errorResponses({ key: true, body: true, notFound: true, conflict: true });
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : undefined);
 
-export function registerDeliveryRoutes(app: WebhooksApp, waker: RelayWaker): void {
+export function registerDeliveryRoutes(app: RoutesApp, waker: RelayWaker): void {
   listDeliveriesRoute(app);
   replayDeliveryRoute(app, waker);
 }
 
-function listDeliveriesRoute(app: WebhooksApp): void {
+function listDeliveriesRoute(app: RoutesApp): void {
   app.get(
     '/webhooks/deliveries',
     {
@@ -61,7 +59,7 @@ function listDeliveriesRoute(app: WebhooksApp): void {
   );
 }
 
-function replayDeliveryRoute(app: WebhooksApp, waker: RelayWaker): void {
+function replayDeliveryRoute(app: RoutesApp, waker: RelayWaker): void {
   app.post(
     '/webhooks/deliveries/:id/replay',
     {

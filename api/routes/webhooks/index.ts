@@ -20,6 +20,7 @@ import { ApiError, forbidden, notFound } from '../../errors';
 import { isKnownShop } from '../../services/known-shops';
 import { type Principal, principalOf } from '../../plugins/app/auth';
 import { registerDeliveryRoutes } from './deliveries';
+import type { RoutesApp } from '../route-app';
 
 /**
  * Shop webhooks: subscriptions (a shop's own key manages its own; ops manage any, `*` for every
@@ -30,8 +31,6 @@ import { registerDeliveryRoutes } from './deliveries';
 // Every status these routes can answer, 413/415/429 included (the long fuzz run found an undocumented 415).
 const errors = errorResponses({ key: true, body: true, notFound: true, conflict: true });
 const ROTATION_GRACE_MS = 24 * 3_600_000;
-
-type WebhooksApp = Parameters<FastifyPluginAsyncZod>[0];
 
 type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
 
@@ -61,13 +60,13 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
   registerDeliveryRoutes(app, waker);
 };
 
-async function findOwned(app: WebhooksApp, principal: Principal, id: string) {
+async function findOwned(app: RoutesApp, principal: Principal, id: string) {
   const row = await app.db.webhookSubscription.findFirst({ where: { id, ...ownedBy(principal) } });
   if (!row) throw notFound(`webhook subscription ${id}`);
   return row;
 }
 
-function subscribeRoute(app: WebhooksApp): void {
+function subscribeRoute(app: RoutesApp): void {
   app.post(
     '/webhooks/subscriptions',
     {
@@ -116,7 +115,7 @@ function subscribeRoute(app: WebhooksApp): void {
   );
 }
 
-function listSubscriptionsRoute(app: WebhooksApp): void {
+function listSubscriptionsRoute(app: RoutesApp): void {
   app.get(
     '/webhooks/subscriptions',
     {
@@ -135,7 +134,7 @@ function listSubscriptionsRoute(app: WebhooksApp): void {
   );
 }
 
-function rotateSecretRoute(app: WebhooksApp): void {
+function rotateSecretRoute(app: RoutesApp): void {
   app.post(
     '/webhooks/subscriptions/:id/rotate',
     {
@@ -160,7 +159,7 @@ function rotateSecretRoute(app: WebhooksApp): void {
   );
 }
 
-function removeSubscriptionRoute(app: WebhooksApp): void {
+function removeSubscriptionRoute(app: RoutesApp): void {
   app.delete(
     '/webhooks/subscriptions/:id',
     {
