@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
 import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
+import { ALL_SHOPS } from '../../domain/notifications';
 import { loadConfig } from '../../config';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
@@ -95,5 +97,50 @@ describe('a customer mail sent through a slow relay', () => {
     expect(smtp.accepted).toHaveLength(1);
     const row = await db.customerMail.findUniqueOrThrow({ where: { id: `${orderId}:delivered:slow` } });
     expect(row).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+});
+
+describe('a shop webhook posted to a slow endpoint', () => {
+  // The same with an endpoint given longer than the claim (COLIS_WEBHOOK_TIMEOUT_MS over a minute): posted again by the next drain.
+  it('is posted once, though the endpoint answers after the claim would have lapsed and another drain looks meanwhile', async () => {
+    const { db } = database;
+    const posted: string[] = [];
+    const endpoint = createHttpServer((request, response) => {
+      posted.push(String(request.headers['webhook-id']));
+      request.resume();
+      setTimeout(() => response.writeHead(204).end(), 1500);
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = endpoint.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const subscriptionId = 'whsub_slowendpoint';
+      await db.webhookSubscription.create({
+        data: { id: subscriptionId, shopId: ALL_SHOPS, url: `http://127.0.0.1:${port}/hooks`, secret: `whsec_${'A'.repeat(43)}=` },
+      });
+      await createCustomer(db, { customerId: 'cust-slow-hook', addressId: 'addr-slow-hook', name: 'Hugo Petit' });
+      const orderId = 'ORD-SLOWHOOK1';
+      await insertOrder(db, { orderId, customerId: 'cust-slow-hook', addressId: 'addr-slow-hook', skuCode: 'MUG-CER-350', quantity: 1 });
+      await withMilestones(db, noRelayWaker, async () => ({
+        result: undefined,
+        milestones: [{ orderId, key: 'order.completed', webhook: { type: 'order.completed' as const, data: {} } }],
+      }));
+      const settings = notifyConfigFrom(loadConfig({}));
+      const relay = createNotifyActivities({
+        db,
+        mail: new MailRelay(db, settings.mail),
+        webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: 10_000, leaseMs: 300 }),
+      });
+      const drain = () => new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() });
+      const first = drain();
+      await new Promise((r) => setTimeout(r, 800));
+      const second = drain();
+      await Promise.all([first, second]);
+      expect(posted).toHaveLength(1);
+      const delivery = await db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId } });
+      expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      endpoint.close();
+    }
   });
 });
