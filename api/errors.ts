@@ -114,9 +114,21 @@ function fromPrisma(error: Prisma.PrismaClientKnownRequestError): ApiError | und
     case 'P1017':
     case 'P2024':
       return unavailable('the database cannot be reached right now; retry later');
+    // PostgreSQL's own code, passed through as Prisma maps it to none of the above: a server starting up or shutting down
+    // (57P01-57P03, "the database system is starting up" for the seconds a restarted PostgreSQL replays its log) or a
+    // connection exception (class 08) is an outage too, not a bug: 503 with Retry-After, as above.
+    case 'P2010':
+    case 'P2039':
+      return isUnavailableServer(error.meta) ? unavailable('the database cannot be reached right now; retry later') : undefined;
     default:
       return undefined;
   }
+}
+
+function isUnavailableServer(meta: Record<string, unknown> | undefined): boolean {
+  const adapterError = meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined;
+  const code = adapterError?.cause?.originalCode;
+  return typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code));
 }
 
 export function isDeadlineExceeded(error: unknown): boolean {

@@ -381,17 +381,23 @@ async function startServer(postgres: string, dataDir: string, options: EmbeddedP
   let recent = '';
   if (options.logFile) makeDirectory(dirname(options.logFile));
   const file = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  // A log line that cannot be written is no reason to end the instance.
+  file?.on('error', () => {});
   child.stderr?.on('data', (chunk: Buffer) => {
     recent = (recent + chunk.toString()).slice(-4000);
     file?.write(chunk);
   });
+  // Closed once every writer has: after a kill -9 its backends outlive the postmaster for a moment and still write
+  // ("terminating connection due to unexpected postmaster exit"). Closed at the postmaster's exit, such a line raised
+  // ERR_STREAM_WRITE_AFTER_END with no listener, and npm start (API, workers) died instead of starting PostgreSQL again.
+  child.stderr?.once('close', () => file?.end());
   let stopping = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
     child.once('exit', (code, signal) => done({ code, signal }));
     child.once('error', () => done({ code: null, signal: null }));
   });
   const ended = exited.then(({ code, signal }) => {
-    file?.end();
+    if (!child.stderr) file?.end();
     return stopping ? 'stopped' : `PostgreSQL exited (${signal ?? `code ${code}`}): ${lastLines(recent, 2)}`;
   });
   const stop = async (): Promise<undefined | 'already ended'> => {

@@ -55,6 +55,7 @@ export class MailRelay {
   constructor(
     private readonly db: Db,
     private readonly settings: MailSettings,
+    private readonly leaseMs = LEASE_MS,
   ) {}
 
   /** Sends what is due at `nowMs`; answers when the next mail falls due (null: nothing waits). */
@@ -98,7 +99,7 @@ export class MailRelay {
   private async sendOne(mailId: string, nowMs: number): Promise<void> {
     const claimed = await this.db.customerMail.updateMany({
       where: { id: mailId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
-      data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
+      data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
     });
     if (claimed.count === 0) return;
     const mail = await this.db.customerMail.findUniqueOrThrow({
@@ -142,15 +143,17 @@ export class MailRelay {
         ...(parcel ? { parcel } : {}),
         data,
       });
-      await transport.sendMail({
-        from: { name: shopName, address: this.settings.fromAddress },
-        to: { name: mail.order.customer.name, address: email },
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        messageId: mail.messageId,
-        headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
-      });
+      await this.whileClaimed(mailId, () =>
+        transport.sendMail({
+          from: { name: shopName, address: this.settings.fromAddress },
+          to: { name: mail.order.customer.name, address: email },
+          subject: rendered.subject,
+          text: rendered.text,
+          html: rendered.html,
+          messageId: mail.messageId,
+          headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
+        }),
+      );
       await this.db.customerMail.update({
         where: { id: mailId },
         data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null, leaseUntil: null },
@@ -170,6 +173,24 @@ export class MailRelay {
         },
       });
       log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
+    }
+  }
+
+  /**
+   * Keeps the claim while the mail is being sent. A slow relay (each SMTP reply just within the 30 s socket timeout) takes
+   * longer than the lease: another drain (the activity's retry after a missed heartbeat) then claimed the mail and sent it
+   * again, with no crash at all. A drain that dies stops renewing, and its claim ends one lease later as before.
+   */
+  private async whileClaimed<T>(mailId: string, send: () => Promise<T>): Promise<T> {
+    const renew = setInterval(() => {
+      this.db.customerMail
+        .updateMany({ where: { id: mailId, status: 'pending' }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } })
+        .catch(() => {});
+    }, this.leaseMs / 3);
+    try {
+      return await send();
+    } finally {
+      clearInterval(renew);
     }
   }
 

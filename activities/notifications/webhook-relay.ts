@@ -18,6 +18,8 @@ export interface WebhookSettings {
   /** How long an endpoint may take to answer. */
   timeoutMs: number;
   fetchImpl?: typeof fetch;
+  /** How long a claim on a delivery lasts (renewed while it is being posted); tests shorten it. */
+  leaseMs?: number;
 }
 
 const HEADS = 200;
@@ -31,6 +33,10 @@ export class WebhookRelay {
     private readonly db: Db,
     private readonly settings: WebhookSettings,
   ) {}
+
+  private get leaseMs(): number {
+    return this.settings.leaseMs ?? LEASE_MS;
+  }
 
   async drain(subscriptionId: string, nowMs: number, budgetMs: number): Promise<DrainOutcome> {
     const subscription = await this.db.webhookSubscription.findUnique({ where: { id: subscriptionId } });
@@ -81,7 +87,7 @@ export class WebhookRelay {
   ): Promise<boolean> {
     const claimed = await this.db.webhookDelivery.updateMany({
       where: { id: deliveryId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
-      data: { leaseUntil: new Date(Date.now() + LEASE_MS) },
+      data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
     });
     if (claimed.count === 0) return false;
     const delivery = await this.db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true } });
@@ -95,6 +101,13 @@ export class WebhookRelay {
     const began = Date.now();
     let statusCode: number | undefined;
     let error: string | undefined;
+    // An endpoint given longer than the claim (COLIS_WEBHOOK_TIMEOUT_MS over a minute) was posted to again by the next drain
+    // while it still took its time: the claim is renewed until the answer, and lapses one lease after a drain that died.
+    const renew = setInterval(() => {
+      this.db.webhookDelivery
+        .updateMany({ where: { id: deliveryId, status: 'pending' }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } })
+        .catch(() => {});
+    }, this.leaseMs / 3);
     try {
       const check = await checkWebhookUrl(subscription.url, { allowPrivate: this.settings.allowPrivateUrls });
       if (!check.ok) throw new Error(`the URL ${check.reason}`);
@@ -116,6 +129,8 @@ export class WebhookRelay {
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
     } catch (caught) {
       error = attemptError(caught);
+    } finally {
+      clearInterval(renew);
     }
     const attempt = delivery.attempts + 1;
     const firstAttemptAt = delivery.firstAttemptAt ?? new Date(nowMs);

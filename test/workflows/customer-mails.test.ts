@@ -8,6 +8,7 @@ import { MailRelay } from '../../activities/notifications/mail-relay';
 import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { HOUR_MS } from '../../domain/clock';
+import { relayIds } from '../../domain/notifications';
 import { type CaughtMail, mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { startJourney, type Journey } from '../support/journey';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
@@ -264,6 +265,32 @@ describe('a relay started by hand without its input', () => {
       const failedTasks = events.filter((event) => event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
       expect(failedTasks, JSON.stringify(input)).toHaveLength(0);
     }
+  });
+
+  it("a relay started under one relay's id with another's input fails at its first drain and leaves both outboxes as they were", async () => {
+    const { client } = journey.env;
+    const { db } = journey.database;
+    // Under a webhook relay's id, with the mail relay's input: it drained the mail outbox while its own waited for ever.
+    const hijacked = relayIds.webhooks(`hijacked-${Date.now().toString(36)}`);
+    await db.notificationRelay.create({ data: { id: hijacked, wakePending: true } });
+    const handle = await client.workflow.start(RELAY_WORKFLOW_TYPE, {
+      args: [{ relayId: relayIds.mail }],
+      taskQueue: TASK_QUEUES.orders,
+      workflowId: relayIds.workflowId(hijacked),
+    });
+    const stuck = new Promise<string>((resolve) => setTimeout(() => resolve('no result after 15 s'), 15_000).unref());
+    const ended = handle.result().then(
+      () => 'completed',
+      (error: Error) => {
+        const messages: string[] = [];
+        for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
+        return messages.join(' / ');
+      },
+    );
+    expect(await Promise.race([ended, stuck])).toMatch(
+      /drainRelay: relay mail is drained by notify-mail only, not by notify-webhooks-hijacked-/,
+    );
+    expect((await db.notificationRelay.findUniqueOrThrow({ where: { id: hijacked } })).wakePending).toBe(true);
   });
 });
 

@@ -1,0 +1,146 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNotifyActivities } from '../../activities/notifications';
+import { notifyConfigFrom } from '../../activities/notifications/config';
+import { MailRelay } from '../../activities/notifications/mail-relay';
+import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
+import { WebhookRelay } from '../../activities/notifications/webhook-relay';
+import { ALL_SHOPS } from '../../domain/notifications';
+import { loadConfig } from '../../config';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
+
+/**
+ * A mail relay that answers slowly (a tarpit, an overloaded relay: each reply just within nodemailer's 30 s socket timeout)
+ * keeps a mail in flight longer than its claim. Another drain of the mail outbox (the activity's retry once a heartbeat is
+ * missed) then claimed it and sent it again, with no crash at all (probe3 on npm start: 25 s per SMTP reply, a delivered
+ * mail sent twice). Shortened here: a 300 ms claim, a relay that takes 1.5 s to accept the message.
+ */
+
+/** A minimal SMTP server that accepts every message `acceptAfterMs` after its data ends, and counts them. */
+function slowSmtp(acceptAfterMs: number): { server: Server; accepted: string[] } {
+  const accepted: string[] = [];
+  const server = createServer((socket) => {
+    let inData = false;
+    let buffer = '';
+    socket.write('220 slow.test ESMTP\r\n');
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          setTimeout(() => {
+            accepted.push(/^Message-ID: (.*)$/im.exec(message)?.[1]?.trim() ?? '?');
+            socket.write('250 queued\r\n');
+          }, acceptAfterMs);
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const command = buffer.slice(0, eol).toUpperCase();
+        buffer = buffer.slice(eol + 2);
+        if (command.startsWith('EHLO') || command.startsWith('HELO')) socket.write('250 slow.test\r\n');
+        else if (command.startsWith('DATA')) {
+          inData = true;
+          socket.write('354 go on\r\n');
+        } else if (command.startsWith('QUIT')) socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  return { server, accepted };
+}
+
+let database: TestDatabase;
+const smtp = slowSmtp(1500);
+
+beforeAll(async () => {
+  database = await createTestDatabase(4);
+  await new Promise<void>((resolve) => smtp.server.listen(0, '127.0.0.1', resolve));
+});
+afterAll(async () => {
+  smtp.server.close();
+  await database?.drop();
+});
+
+describe('a customer mail sent through a slow relay', () => {
+  it('is sent once, though it takes longer than its claim and another drain looks meanwhile', async () => {
+    const { db } = database;
+    await createCustomer(db, { customerId: 'cust-slow-relay', addressId: 'addr-slow-relay', name: 'Inès Moreau' });
+    await db.customer.update({ where: { id: 'cust-slow-relay' }, data: { email: 'ines@example.test' } });
+    const orderId = 'ORD-SLOWRELAY1';
+    await insertOrder(db, { orderId, customerId: 'cust-slow-relay', addressId: 'addr-slow-relay', skuCode: 'MUG-CER-350', quantity: 1 });
+    await withMilestones(db, noRelayWaker, async () => ({
+      result: undefined,
+      milestones: [{ orderId, key: 'delivered:slow', mail: { milestone: 'delivered' as const, data: {} } }],
+    }));
+    const address = smtp.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+    const relay = createNotifyActivities({
+      db,
+      mail: new MailRelay(db, settings.mail, 300),
+      webhooks: new WebhookRelay(db, settings.webhooks),
+    });
+    const drain = () => new MockActivityEnvironment().run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
+    const first = drain();
+    await new Promise((r) => setTimeout(r, 800));
+    const second = drain();
+    await Promise.all([first, second]);
+    expect(smtp.accepted).toHaveLength(1);
+    const row = await db.customerMail.findUniqueOrThrow({ where: { id: `${orderId}:delivered:slow` } });
+    expect(row).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+});
+
+describe('a shop webhook posted to a slow endpoint', () => {
+  // The same with an endpoint given longer than the claim (COLIS_WEBHOOK_TIMEOUT_MS over a minute): posted again by the next drain.
+  it('is posted once, though the endpoint answers after the claim would have lapsed and another drain looks meanwhile', async () => {
+    const { db } = database;
+    const posted: string[] = [];
+    const endpoint = createHttpServer((request, response) => {
+      posted.push(String(request.headers['webhook-id']));
+      request.resume();
+      setTimeout(() => response.writeHead(204).end(), 1500);
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = endpoint.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const subscriptionId = 'whsub_slowendpoint';
+      await db.webhookSubscription.create({
+        data: { id: subscriptionId, shopId: ALL_SHOPS, url: `http://127.0.0.1:${port}/hooks`, secret: `whsec_${'A'.repeat(43)}=` },
+      });
+      await createCustomer(db, { customerId: 'cust-slow-hook', addressId: 'addr-slow-hook', name: 'Hugo Petit' });
+      const orderId = 'ORD-SLOWHOOK1';
+      await insertOrder(db, { orderId, customerId: 'cust-slow-hook', addressId: 'addr-slow-hook', skuCode: 'MUG-CER-350', quantity: 1 });
+      await withMilestones(db, noRelayWaker, async () => ({
+        result: undefined,
+        milestones: [{ orderId, key: 'order.completed', webhook: { type: 'order.completed' as const, data: {} } }],
+      }));
+      const settings = notifyConfigFrom(loadConfig({}));
+      const relay = createNotifyActivities({
+        db,
+        mail: new MailRelay(db, settings.mail),
+        webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: 10_000, leaseMs: 300 }),
+      });
+      const drain = () => new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() });
+      const first = drain();
+      await new Promise((r) => setTimeout(r, 800));
+      const second = drain();
+      await Promise.all([first, second]);
+      expect(posted).toHaveLength(1);
+      const delivery = await db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId } });
+      expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      endpoint.close();
+    }
+  });
+});
