@@ -281,6 +281,10 @@ describe('malformed messages from the temporal CLI', () => {
     expect(await refused(returnWorkflowId, 'inspect', inspect([{ lineNo: 1, restock: 2, writeOff: 0 }], {}))).toMatch(
       /inspect: inspectedBy: expected text/,
     );
+    // A line the return does not hold, or figures that do not add up: refused as a malformed message, not a plain Error.
+    expect(await refused(returnWorkflowId, 'inspect', inspect([{ lineNo: 9, restock: 1, writeOff: 0 }]))).toMatch(
+      /inspect: .*line 9.*\(type: MalformedMessage, retryable: false\)/,
+    );
     expect(await failedTasksOnceSettled(returnWorkflowId)).toBe(0);
     expect((await returnView()).timeline.filter((e) => e.label === 'message ignored').map((e) => e.detail)).toEqual([
       'returnScans ignored: the message: expected an object, got undefined',

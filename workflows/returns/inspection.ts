@@ -3,7 +3,7 @@ import { ids } from '../../domain/ids';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { restockedSignal } from '../definitions';
 import { RETURN_INSPECTION } from '../../domain/message-shapes';
-import { refuseMalformed } from '../shared/message-guards';
+import { MALFORMED_MESSAGE, refuseMalformed } from '../shared/message-guards';
 import { returnsDb } from './activity-options';
 import { FINAL_RETURN_STATUSES, inspectionProblems, type ReturnStatus } from '../../domain/return-policy';
 import { inspectReturnUpdate, type ReturnInspectionInput } from './definitions';
@@ -30,7 +30,9 @@ export function validateInspection(gate: InspectionGate, inspection: ReturnInspe
     throw ApplicationFailure.nonRetryable(`return ${gate.returnId} has no label yet: nothing can have arrived`, 'ReturnStateConflict');
   }
   const problems = inspectionProblems(gate.lines, inspection.lines);
-  if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
+  // Typed as the shape's refusals are (the CLI printed a plain retryable Error for a line the return does not hold).
+  if (problems.length > 0)
+    throw ApplicationFailure.nonRetryable(`${inspectReturnUpdate.name}: ${problems.map((p) => p.message).join('; ')}`, MALFORMED_MESSAGE);
 }
 
 /**
