@@ -285,6 +285,25 @@ describe('returns', () => {
     await recordForReplay(returnId, 'return-expired');
   });
 
+  it('goods handed in at the warehouse without the return label ever scanned: inspected, refunded, and the unused label voided', async () => {
+    const { orderId, returnId } = await returnNeverDroppedOff('handed-in');
+    await untilReturn(returnId, ['label_created'], HOUR_MS);
+    const inspected = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] });
+    expect(inspected.statusCode, inspected.body).toBe(200);
+    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 1290 });
+    // Before, the label stayed bought: paid for a parcel the carrier never carried.
+    const completed = await untilReturn(returnId, ['completed'], HOUR_MS);
+    expect(completed.labelVoidedAt).not.toBeNull();
+    expect(simulator(journey).soldLabel(completed.trackingNumber ?? '')?.voidedAtMs).toBeDefined();
+    const view = await journey.env.client.workflow.getHandle(`return-${returnId}`).query(returnStatusQuery);
+    expect(view.timeline.filter((e) => e.label === 'return label voided').map((e) => e.detail)).toEqual([
+      'the goods came in without the carrier scanning it',
+    ]);
+    expect(await movementsOf(orderId)).toEqual([
+      { kind: 'return_receipt', onHandDelta: 1, warehouseCode: expect.any(String), skuCode: 'MUG-CER-350' },
+    ]);
+  });
+
   it('a cancel requested in Temporal (Web UI, CLI) before the label is used voids it and closes the return cancelled, once', async () => {
     const { orderId, returnId } = await returnNeverDroppedOff('temporal-cancel');
     await untilReturn(returnId, ['label_created'], HOUR_MS);

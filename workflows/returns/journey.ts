@@ -1,4 +1,4 @@
-import { condition, log, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { TimelineEntry } from '../../domain/journey';
 import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, type ReturnStatus } from '../../domain/return-policy';
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
@@ -201,9 +201,24 @@ export class ReturnJourney {
   async settleInspected(inspection: ReturnInspectionInput): Promise<ReturnOutcome> {
     setCurrentDetails('Moving the inspected goods in the ledger and telling the shop the refund due');
     await this.escalations.resolveByFacts('the goods were inspected at the warehouse');
+    const labelUnused = this.status === 'label_created' && this.parcel.status === 'label_created';
     const { settled, woken } = await settleInspectedGoods(this.input.returnId, inspection);
     if (woken.length > 0) this.note('note', 'returned stock offered', `to ${woken.join(', ')}, waiting for it`);
+    // The goods came in without the carrier ever scanning the label (handed in at the warehouse): its price is asked back,
+    // as for a label that expires. Asked only then: a return whose parcel travelled never meets the marker.
+    if (labelUnused && takesLater(LATER_PATCHES.unusedReturnLabelVoided)) await this.voidUnusedLabel();
     return this.completed(settled.refundCents, `inspected by ${inspection.inspectedBy}`);
+  }
+
+  /** A carrier that refuses the void (it scanned the label after all, unheard yet) leaves a note, not a failed return. */
+  private async voidUnusedLabel(): Promise<void> {
+    try {
+      await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
+      this.note('note', 'return label voided', 'the goods came in without the carrier scanning it');
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      this.note('note', 'return label not voided', error.cause?.message ?? error.message);
+    }
   }
 
   /**

@@ -51,6 +51,7 @@ export const LATER_PATCHES = {
   orderGoneShipmentGoesOn: 'order-gone-shipment-goes-on',
   handlersShieldedFromCancelRequest: 'handlers-shielded-from-cancel-request',
   arrivalAfterCloseReceived: 'arrival-after-close-received',
+  unusedReturnLabelVoided: 'unused-return-label-voided',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
