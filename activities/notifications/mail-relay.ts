@@ -5,6 +5,7 @@ import { renderMail } from '../../domain/mail-templates';
 import { type ParcelPlace, parcelPlace } from '../../domain/parcel-place';
 import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
+import { whileClaimRenewed } from './lease';
 
 /**
  * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
@@ -143,7 +144,12 @@ export class MailRelay {
         ...(parcel ? { parcel } : {}),
         data,
       });
-      await this.whileClaimed(mailId, () =>
+      const renewClaim = () =>
+        this.db.customerMail.updateMany({
+          where: { id: mailId, status: 'pending' },
+          data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
+        });
+      await whileClaimRenewed(renewClaim, this.leaseMs, () =>
         transport.sendMail({
           from: { name: shopName, address: this.settings.fromAddress },
           to: { name: mail.order.customer.name, address: email },
@@ -173,24 +179,6 @@ export class MailRelay {
         },
       });
       log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
-    }
-  }
-
-  /**
-   * Keeps the claim while the mail is being sent. A slow relay (each SMTP reply just within the 30 s socket timeout) takes
-   * longer than the lease: another drain (the activity's retry after a missed heartbeat) then claimed the mail and sent it
-   * again, with no crash at all. A drain that dies stops renewing, and its claim ends one lease later as before.
-   */
-  private async whileClaimed<T>(mailId: string, send: () => Promise<T>): Promise<T> {
-    const renew = setInterval(() => {
-      this.db.customerMail
-        .updateMany({ where: { id: mailId, status: 'pending' }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } })
-        .catch(() => {});
-    }, this.leaseMs / 3);
-    try {
-      return await send();
-    } finally {
-      clearInterval(renew);
     }
   }
 

@@ -3,6 +3,7 @@ import { WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/noti
 import type { Db } from '../db';
 import { signWebhook } from './webhook-signature';
 import { checkWebhookUrl } from './webhook-url';
+import { whileClaimRenewed } from './lease';
 
 /**
  * Delivers one subscription's webhooks. Per order, only the oldest undelivered event is tried: the
@@ -36,6 +37,35 @@ export class WebhookRelay {
 
   private get leaseMs(): number {
     return this.settings.leaseMs ?? LEASE_MS;
+  }
+
+  /** One POST of a signed event; what the endpoint answered, or why nothing was answered. */
+  private async post(
+    url: string,
+    event: { id: string; timestampSeconds: number; body: string; secrets: string[] },
+  ): Promise<{ statusCode?: number; error?: string }> {
+    try {
+      const check = await checkWebhookUrl(url, { allowPrivate: this.settings.allowPrivateUrls });
+      if (!check.ok) throw new Error(`the URL ${check.reason}`);
+      const response = await (this.settings.fetchImpl ?? fetch)(check.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Colis-Webhooks/1',
+          'webhook-id': event.id,
+          'webhook-timestamp': String(event.timestampSeconds),
+          'webhook-signature': signWebhook(event),
+        },
+        body: event.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.settings.timeoutMs),
+      });
+      await response.body?.cancel().catch(() => {});
+      const failed = response.status < 200 || response.status >= 300;
+      return { statusCode: response.status, ...(failed ? { error: `HTTP ${response.status}` } : {}) };
+    } catch (caught) {
+      return { error: attemptError(caught) };
+    }
   }
 
   async drain(subscriptionId: string, nowMs: number, budgetMs: number): Promise<DrainOutcome> {
@@ -99,39 +129,14 @@ export class WebhookRelay {
       secrets.push(subscription.previousSecret);
     }
     const began = Date.now();
-    let statusCode: number | undefined;
-    let error: string | undefined;
-    // An endpoint given longer than the claim (COLIS_WEBHOOK_TIMEOUT_MS over a minute) was posted to again by the next drain
-    // while it still took its time: the claim is renewed until the answer, and lapses one lease after a drain that died.
-    const renew = setInterval(() => {
-      this.db.webhookDelivery
-        .updateMany({ where: { id: deliveryId, status: 'pending' }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } })
-        .catch(() => {});
-    }, this.leaseMs / 3);
-    try {
-      const check = await checkWebhookUrl(subscription.url, { allowPrivate: this.settings.allowPrivateUrls });
-      if (!check.ok) throw new Error(`the URL ${check.reason}`);
-      const response = await (this.settings.fetchImpl ?? fetch)(check.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Colis-Webhooks/1',
-          'webhook-id': delivery.event.id,
-          'webhook-timestamp': String(timestampSeconds),
-          'webhook-signature': signWebhook({ id: delivery.event.id, timestampSeconds, body, secrets }),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
+    const renewClaim = () =>
+      this.db.webhookDelivery.updateMany({
+        where: { id: deliveryId, status: 'pending' },
+        data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
       });
-      statusCode = response.status;
-      await response.body?.cancel().catch(() => {});
-      if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
-    } catch (caught) {
-      error = attemptError(caught);
-    } finally {
-      clearInterval(renew);
-    }
+    const { statusCode, error } = await whileClaimRenewed(renewClaim, this.leaseMs, () =>
+      this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
+    );
     const attempt = delivery.attempts + 1;
     const firstAttemptAt = delivery.firstAttemptAt ?? new Date(nowMs);
     const windowStartMs = Math.max(firstAttemptAt.getTime(), delivery.replayedAt?.getTime() ?? 0);
