@@ -49,6 +49,20 @@ const customer = (email: string, name = 'Camille Martin') => ({
   email,
 });
 
+/** How a workflow the test started ended within 15 s: 'completed', its failure's messages down the causes, or that it had not. */
+function outcomeWithin15s(handle: { result(): Promise<unknown> }): Promise<string> {
+  const stuck = new Promise<string>((resolve) => setTimeout(() => resolve('no result after 15 s'), 15_000).unref());
+  const ended = handle.result().then(
+    () => 'completed',
+    (error: Error) => {
+      const messages: string[] = [];
+      for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
+      return messages.join(' / ');
+    },
+  );
+  return Promise.race([ended, stuck]);
+}
+
 describe('customer mails', () => {
   it('a delivered French order sends confirmed, shipped, out for delivery and delivered, once each, in French, with the shop name', async () => {
     const email = uniqueAddress('camille');
@@ -250,16 +264,7 @@ describe('a relay started by hand without its input', () => {
     for (const input of [null, {}, { relayId: '' }]) {
       const workflowId = `relay-by-hand-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
       const handle = await client.workflow.start(RELAY_WORKFLOW_TYPE, { args: [input], taskQueue: TASK_QUEUES.orders, workflowId });
-      const stuck = new Promise<string>((resolve) => setTimeout(() => resolve('no result after 15 s'), 15_000).unref());
-      const ended = handle.result().then(
-        () => 'completed',
-        (error: Error) => {
-          const messages: string[] = [];
-          for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
-          return messages.join(' / ');
-        },
-      );
-      const failure = await Promise.race([ended, stuck]);
+      const failure = await outcomeWithin15s(handle);
       expect(failure, JSON.stringify(input)).toMatch(/drainRelay: relayId: expected text/);
       const events = (await handle.fetchHistory()).events ?? [];
       const failedTasks = events.filter((event) => event.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
@@ -278,16 +283,7 @@ describe('a relay started by hand without its input', () => {
       taskQueue: TASK_QUEUES.orders,
       workflowId: relayIds.workflowId(hijacked),
     });
-    const stuck = new Promise<string>((resolve) => setTimeout(() => resolve('no result after 15 s'), 15_000).unref());
-    const ended = handle.result().then(
-      () => 'completed',
-      (error: Error) => {
-        const messages: string[] = [];
-        for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) messages.push(e.message);
-        return messages.join(' / ');
-      },
-    );
-    expect(await Promise.race([ended, stuck])).toMatch(
+    expect(await outcomeWithin15s(handle)).toMatch(
       /drainRelay: relay mail is drained by notify-mail only, not by notify-webhooks-hijacked-/,
     );
     expect((await db.notificationRelay.findUniqueOrThrow({ where: { id: hijacked } })).wakePending).toBe(true);
