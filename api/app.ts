@@ -94,7 +94,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const offered = request.headers['x-request-id'];
       return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
     },
-    trustProxy: false,
+    // Behind a load balancer the connecting address is the balancer's: its X-Forwarded-For names the client, and only its.
+    trustProxy: config.trustedProxies && config.trustedProxies.length > 0 ? config.trustedProxies : false,
     routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
     clientErrorHandler: answerClientError,
     return503OnClosing: true,

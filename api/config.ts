@@ -20,6 +20,8 @@ export interface ApiConfig {
   timeScale: number;
   rateLimitPerMinute: number;
   authFailuresPerMinute: number;
+  /** The proxies whose X-Forwarded-For names the client (COLIS_TRUSTED_PROXIES); none: the connecting address is the client. */
+  trustedProxies?: string[];
   webhooksPerMinute: number;
   bodyLimitBytes: number;
   /** POST /orders answers after the commit and at most this long waiting for the workflow start. */
@@ -78,6 +80,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     timeScale: config.COLIS_TIME_SCALE,
     rateLimitPerMinute: config.COLIS_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: config.COLIS_AUTH_FAILURES_PER_MINUTE,
+    ...(config.COLIS_TRUSTED_PROXIES ? { trustedProxies: config.COLIS_TRUSTED_PROXIES } : {}),
     webhooksPerMinute: config.COLIS_WEBHOOK_RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: config.COLIS_BODY_LIMIT_BYTES,
     intakeStartWaitMs: config.COLIS_INTAKE_START_WAIT_MS,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -126,6 +127,25 @@ export const originsForm = z
   )
   .pipe(z.array(z.url({ protocol: /^https?$/, error: 'not an http(s) URL' })).min(1, 'no origin'))
   .transform((urls) => urls.map((url) => new URL(url).origin));
+
+/** An IP address, or a CIDR range (`10.0.0.0/8`, `fd00::/8`). */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+
+/** IP addresses or CIDR ranges, comma-separated. */
+export const addressesForm = z
+  .string()
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .pipe(z.array(z.string().refine(isAddressOrRange, 'not an IP address or CIDR range')).min(1, 'no address'));
 
 export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'not a postgresql:// URL' });
 

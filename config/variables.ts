@@ -5,6 +5,7 @@ import { apiKeysForm } from './api-keys';
 import { fxRatesForm } from './fx';
 import { payloadKeysForm } from './payload-keys';
 import {
+  addressesForm,
   baseUrl,
   boolean,
   host,
@@ -430,6 +431,14 @@ export const VARIABLES = {
     form: 'a comma-separated list of http(s) origins, e.g. https://temporal.example.com',
     default: "the Web UI's origin (with its localhost / 127.0.0.1 twin)",
     meaning: 'browser origins (the Temporal Web UI) allowed to call `/codec` with credentials',
+  }),
+  COLIS_TRUSTED_PROXIES: variable({
+    schema: optional(addressesForm),
+    form: 'a comma-separated list of IP addresses or CIDR ranges, e.g. 10.0.0.0/8',
+    default: '– (the connecting address is the client)',
+    meaning:
+      'the load balancers or reverse proxies in front of the API: a request from one of them is counted against the client its `X-Forwarded-For` names (rate limits, failed authentications, logs). ' +
+      'Set it behind an HTTP load balancer: without it every client is the balancer, and 30 wrong tracking tokens from anyone turn everyone away for a minute',
   }),
   COLIS_RATE_LIMIT_PER_MINUTE: variable({
     schema: withDefault(positiveInteger, 600),

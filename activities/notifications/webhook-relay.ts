@@ -2,7 +2,8 @@ import { heartbeat, log } from '@temporalio/activity';
 import { WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
 import { signWebhook } from './webhook-signature';
-import { checkWebhookUrl } from './webhook-url';
+import { guardedLookup, postWebhook } from './webhook-post';
+import { checkWebhookUrl, isPrivateAddress } from './webhook-url';
 import { whileClaimRenewed } from './lease';
 
 /**
@@ -18,7 +19,6 @@ export interface WebhookSettings {
   allowPrivateUrls: boolean;
   /** How long an endpoint may take to answer. */
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
   /** How long a claim on a delivery lasts (renewed while it is being posted); tests shorten it. */
   leaseMs?: number;
 }
@@ -47,8 +47,9 @@ export class WebhookRelay {
     try {
       const check = await checkWebhookUrl(url, { allowPrivate: this.settings.allowPrivateUrls });
       if (!check.ok) throw new Error(`the URL ${check.reason}`);
-      const response = await (this.settings.fetchImpl ?? fetch)(check.url, {
-        method: 'POST',
+      // The connection resolves the host again: in production, to an address the check would allow, or not at all.
+      const allowPrivate = this.settings.allowPrivateUrls;
+      const statusCode = await postWebhook(check.url, {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Colis-Webhooks/1',
@@ -57,12 +58,11 @@ export class WebhookRelay {
           'webhook-signature': signWebhook(event),
         },
         body: event.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.settings.timeoutMs),
+        timeoutMs: this.settings.timeoutMs,
+        lookup: guardedLookup((address) => !allowPrivate && isPrivateAddress(address)),
       });
-      await response.body?.cancel().catch(() => {});
-      const failed = response.status < 200 || response.status >= 300;
-      return { statusCode: response.status, ...(failed ? { error: `HTTP ${response.status}` } : {}) };
+      const failed = statusCode < 200 || statusCode >= 300;
+      return { statusCode, ...(failed ? { error: `HTTP ${statusCode}` } : {}) };
     } catch (caught) {
       return { error: attemptError(caught) };
     }

@@ -2,11 +2,10 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Where Colis may POST a shop's webhooks. In production a URL that reaches the machine itself or
- * the private network behind it (loopback, link-local, private, unique-local, CGNAT, metadata
- * addresses) is refused, checked on every address its host name resolves to, so a subscription
- * cannot turn Colis into a proxy into its own network. Development and tests allow them: the
- * receiver runs on the same machine there.
+ * Where Colis may POST a shop's webhooks. In production a URL that reaches the machine itself or the private network
+ * behind it (loopback, link-local, private, unique-local, CGNAT, metadata addresses, and IPv6 addresses that carry one
+ * of those IPv4 addresses) is refused, checked on every address its host name resolves to, so a subscription cannot turn
+ * Colis into a proxy into its own network. Development and tests allow them: the receiver runs on the same machine there.
  */
 
 const blocked = new BlockList();
@@ -22,15 +21,46 @@ blocked.addSubnet('198.18.0.0', 15, 'ipv4');
 blocked.addSubnet('224.0.0.0', 3, 'ipv4');
 blocked.addAddress('::', 'ipv6');
 blocked.addAddress('::1', 'ipv6');
+blocked.addSubnet('64:ff9b:1::', 48, 'ipv6');
+blocked.addSubnet('100::', 64, 'ipv6');
 blocked.addSubnet('fc00::', 7, 'ipv6');
 blocked.addSubnet('fe80::', 10, 'ipv6');
+blocked.addSubnet('fec0::', 10, 'ipv6');
 blocked.addSubnet('ff00::', 8, 'ipv6');
+
+/** An IPv6 address's eight 16-bit groups: written as the URL standard serialises it (hex, no dotted tail), `::` expanded. */
+function ipv6Groups(address: string): number[] {
+  const hex = new URL(`http://[${address.replace(/%.*$/, '')}]/`).hostname.slice(1, -1);
+  const [head = '', tail] = hex.split('::');
+  const groupsOf = (part: string) => (part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16)));
+  if (tail === undefined) return groupsOf(head);
+  const zeros = 8 - groupsOf(head).length - groupsOf(tail).length;
+  return [...groupsOf(head), ...Array<number>(zeros).fill(0), ...groupsOf(tail)];
+}
+
+/**
+ * The IPv4 address an IPv6 one carries and reaches: IPv4-mapped (`::ffff:127.0.0.1`, which the URL standard writes
+ * `[::ffff:7f00:1]`: a dual-stack socket connects it to 127.0.0.1), IPv4-translated, IPv4-compatible, NAT64's well-known
+ * prefix (`64:ff9b::a9fe:a9fe`, the metadata address through a NAT64 gateway) and 6to4.
+ */
+function embeddedIpv4(address: string): string | undefined {
+  const g = ipv6Groups(address);
+  const v4 = (high: number, low: number) => [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  const zeroUpTo = (n: number) => g.slice(0, n).every((group) => group === 0);
+  if (zeroUpTo(5) && g[5] === 0xffff) return v4(g[6] ?? 0, g[7] ?? 0);
+  if (zeroUpTo(4) && g[4] === 0xffff && g[5] === 0) return v4(g[6] ?? 0, g[7] ?? 0);
+  if (zeroUpTo(6)) return v4(g[6] ?? 0, g[7] ?? 0);
+  if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((group) => group === 0)) return v4(g[6] ?? 0, g[7] ?? 0);
+  if (g[0] === 0x2002) return v4(g[1] ?? 0, g[2] ?? 0);
+  return undefined;
+}
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  if (family === 6 && /^::ffff:/i.test(address)) return isPrivateAddress(address.replace(/^::ffff:/i, ''));
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return blocked.check(address, 'ipv4');
+  const ipv4 = embeddedIpv4(address);
+  return blocked.check(address, 'ipv6') || (ipv4 !== undefined && blocked.check(ipv4, 'ipv4'));
 }
 
 export type WebhookUrlCheck = { ok: true; url: URL } | { ok: false; reason: string };

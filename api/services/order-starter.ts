@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../activities/db';
+import { markdownText } from '../../domain/human-text';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { OrderWorkflowInputSchema, type OrderWorkflowInput } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
@@ -375,7 +376,7 @@ export class OrderStarter {
 /** Orders whose `startedAt` one statement writes. */
 const RECORD_BATCH = 500;
 
-/** The order workflow's start: id from the order, searchable from its first second, described for the Web UI. */
+/** The order workflow's start: id from the order, searchable from its first second, described for the Web UI (Markdown: text escaped). */
 export async function startOrderWorkflow(client: Client, input: OrderWorkflowInput, submittedBy: string): Promise<void> {
   const { orderId, request, promisedBy } = input;
   const memo: IntakeMemo = { requestHash: input.requestHash, submittedBy };
@@ -394,9 +395,9 @@ export async function startOrderWorkflow(client: Client, input: OrderWorkflowInp
       { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
       { key: searchAttributes.escalated, value: false },
     ],
-    staticSummary: `Order ${orderId} · ${request.lines.reduce((n, l) => n + l.quantity, 0)} item(s) · ${request.serviceLevel} to ${request.shipTo.city}`,
+    staticSummary: `Order ${orderId} · ${request.lines.reduce((n, l) => n + l.quantity, 0)} item(s) · ${request.serviceLevel} to ${markdownText(request.shipTo.city)}`,
     staticDetails: [
-      `**Order** ${orderId} from ${request.source} (key ${submittedBy})`,
+      `**Order** ${orderId} from ${markdownText(request.source)} (key ${markdownText(submittedBy)})`,
       `**Promised by** ${promisedBy}${describePromise(input)}`,
       `**Lines** ${request.lines.map((line) => `${line.quantity} × ${line.sku}`).join(', ')}`,
     ].join('\n\n'),

@@ -679,6 +679,22 @@ describe('rate limits that hold', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('behind a trusted load balancer counts wrong tracking tokens against the client its X-Forwarded-For names, not everyone', async () => {
+    // Behind an HTTP load balancer every request came from the balancer's address: three wrong tokens from one outsider
+    // turned every customer, shop and carrier away with 429 for the rest of the minute (probe4). COLIS_TRUSTED_PROXIES.
+    const app = await h.rebuild({ authFailuresPerMinute: 3, trustedProxies: ['127.0.0.1'] });
+    const orderId = await insertOrder(h.db);
+    const from = (client: string, url: string) => app.inject({ method: 'GET', url, headers: { 'x-forwarded-for': client } });
+    for (let i = 0; i < 3; i += 1) expect((await from('203.0.113.7', `/track/${orderId}?t=${'A'.repeat(32)}`)).statusCode).toBe(404);
+    expectErrorShape(await from('203.0.113.7', trackingPath(orderId, TRACKING_SECRET)), 429, 'rate_limited');
+    expect((await from('203.0.113.8', trackingPath(orderId, TRACKING_SECRET))).statusCode).toBe(200);
+    // A header from a client that is no trusted proxy names nobody: the guesser cannot pose as another client.
+    const untrusted = await h.rebuild({ authFailuresPerMinute: 3 });
+    for (let i = 0; i < 3; i += 1)
+      await untrusted.inject({ method: 'GET', url: `/track/${orderId}`, headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+    expectErrorShape(await untrusted.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) }), 429, 'rate_limited');
+  });
+
   it('counts a key against one bucket whichever header carries it', async () => {
     const app = await h.rebuild({ rateLimitPerMinute: 4 });
     const viaHeader = () => app.inject({ method: 'GET', url: '/orders?limit=1', headers: { 'x-api-key': KEYS.ops.key } });

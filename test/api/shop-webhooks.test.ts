@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { notifyConfigFrom } from '../../activities/notifications/config';
 import { ENV_SUBSCRIPTION_ID, syncEnvSubscription } from '../../activities/notifications/startup';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
-import { rotateSecret } from '../../api/routes/webhooks';
+import { MAX_SHOP_SUBSCRIPTIONS, rotateSecret } from '../../api/routes/webhooks';
 import { loadConfig } from '../../config';
 import { createOrderActivities } from '../../activities/orders';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,29 @@ describe('shop webhooks', () => {
     expect(await journey.database.db.webhookSubscription.count()).toBe(before);
     expectErrorShape(await as(KEYS.ops, 'PATCH', '/shops/shop-bb', { returnWindowDays: 14 }), 404, 'not_found');
     expect(await journey.database.db.shop.findUnique({ where: { id: 'shop-bb' } })).toBeNull();
+  });
+
+  it("holds a shop's own key to a few active subscriptions, so one shop's dead endpoints cannot hold every notify slot", async () => {
+    // Each subscription's relay holds a colis-notify activity slot while it posts (20 per worker): 20 subscriptions to an
+    // endpoint that never answers held them all, and customer mails and other shops' webhooks waited (probe4).
+    const { db } = journey.database;
+    const keys = Array.from({ length: MAX_SHOP_SUBSCRIPTIONS }, () => newKey('cap'));
+    for (const key of keys) {
+      const created = await as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': key });
+      expect(created.statusCode, created.body).toBe(201);
+    }
+    const before = await db.webhookSubscription.count({ where: { shopId: 'shop-b' } });
+    const over = expectErrorShape(await as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 409, 'conflict');
+    expect(over.details).toEqual([
+      { path: 'body.url', message: expect.stringContaining(`already holds ${MAX_SHOP_SUBSCRIPTIONS} active`) },
+    ]);
+    expect(await db.webhookSubscription.count({ where: { shopId: 'shop-b' } })).toBe(before);
+    // A repeat of one already made still answers it; ops are not held to the cap.
+    const repeat = await as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': keys[0] ?? '' });
+    expect(repeat.statusCode, repeat.body).toBe(200);
+    const byOps = await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url, shopId: 'shop-b' });
+    expect(byOps.statusCode, byOps.body).toBe(201);
+    await db.webhookSubscription.deleteMany({ where: { shopId: 'shop-b' } });
   });
 
   it('in production a URL to loopback or a private network is a 400 naming body.url', async () => {

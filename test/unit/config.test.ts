@@ -107,6 +107,9 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_DB_POOL', '100000', /\(must be at most 1000: more connections per process than a PostgreSQL server admits\)/],
     ['COLIS_MAX_CACHED_WORKFLOWS', '9007199254740991', /\(must be at most 100000: /],
     ['COLIS_BODY_LIMIT_BYTES', '99999999999', /\(must be at most 16777216: /],
+    // The proxies whose X-Forwarded-For names the client: a host name or a range past its family's bits trusts nobody meant.
+    ['COLIS_TRUSTED_PROXIES', 'lb.internal', /not an IP address or CIDR range/],
+    ['COLIS_TRUSTED_PROXIES', '10.0.0.0/33', /not an IP address or CIDR range/],
     [
       'COLIS_SHIPENGINE_WEBHOOK_TOLERANCE_SECONDS',
       '31536000',
@@ -117,6 +120,14 @@ describe('configuration, parsed once from the environment', () => {
     expect(message.startsWith(`${variable}=`)).toBe(true);
     expect(message).toMatch(why);
     expect(message).not.toContain('\n');
+  });
+
+  it('takes the trusted proxies as addresses and ranges', () => {
+    expect(loadConfig({ COLIS_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.10,fd00::/8' }).COLIS_TRUSTED_PROXIES).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.10',
+      'fd00::/8',
+    ]);
   });
 
   it('takes a base URL with a path', () => {

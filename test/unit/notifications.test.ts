@@ -224,7 +224,27 @@ describe('webhook URLs (SSRF)', () => {
       '0.0.0.0',
     ])
       expect(isPrivateAddress(address), address).toBe(true);
-    for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) expect(isPrivateAddress(address), address).toBe(false);
+    for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946', '::ffff:5db8:d822', '64:ff9b::5db8:d822'])
+      expect(isPrivateAddress(address), address).toBe(false);
+  });
+  it('knows an IPv4 address inside IPv6 as the URL standard writes it: [::ffff:127.0.0.1] is [::ffff:7f00:1] once parsed', async () => {
+    // A dual-stack socket connects ::ffff:7f00:1 to 127.0.0.1: the subscription reached PostgreSQL's or Temporal's port.
+    for (const address of [
+      '::ffff:7f00:1',
+      '::ffff:a9fe:a9fe',
+      '::ffff:0:a00:7',
+      '::7f00:1',
+      '64:ff9b::a9fe:a9fe',
+      '2002:c0a8:101::1',
+      'fec0::1',
+    ])
+      expect(isPrivateAddress(address), address).toBe(true);
+    for (const url of [
+      'https://[::ffff:127.0.0.1]:5433/',
+      'https://[::ffff:169.254.169.254]/latest/meta-data/',
+      'https://[64:ff9b::10.0.0.7]/',
+    ])
+      expect(await checkWebhookUrl(url, { allowPrivate: false }), url).toMatchObject({ ok: false });
   });
   it('in production refuses a URL whose host resolves inside, plain http and credentials; allows them in development', async () => {
     const resolve = async (host: string) => (host === 'shop.example' ? ['93.184.216.34'] : ['10.0.0.7']);

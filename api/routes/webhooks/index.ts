@@ -31,6 +31,12 @@ import type { RoutesApp } from '../route-app';
 // Every status these routes can answer, 413/415/429 included (the long fuzz run found an undocumented 415).
 const errors = errorResponses({ key: true, body: true, notFound: true, conflict: true });
 const ROTATION_GRACE_MS = 24 * 3_600_000;
+/**
+ * Active subscriptions a shop's own key may hold. Each is a relay whose drain holds one of colis-notify's activity slots
+ * (20 per worker) while it posts: a shop with 20 subscriptions to an endpoint that never answers held them all, and
+ * every customer mail and every other shop's webhook waited behind it. Ops' keys are not held to it.
+ */
+export const MAX_SHOP_SUBSCRIPTIONS = 5;
 
 type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
 
@@ -77,7 +83,8 @@ function subscribeRoute(app: RoutesApp): void {
         description:
           'Signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`, ' +
           "key = the base64 after `whsec_`). The secret is in this answer only (and in a rotation's). A shop's key subscribes for its " +
-          'own orders; ops name the shop (`*`: every shop). In production a URL reaching a loopback, link-local or private address is refused. ' +
+          `own orders, at most ${MAX_SHOP_SUBSCRIPTIONS} active (ops are not held to it); ops name the shop (\`*\`: every shop). ` +
+          'In production a URL reaching a loopback, link-local or private address is refused. ' +
           'With an Idempotency-Key, a repeat answers the subscription already created.',
         headers: OptionalIdempotencyHeadersSchema,
         body: CreateSubscriptionSchema,
@@ -108,7 +115,7 @@ function subscribeRoute(app: RoutesApp): void {
         : `whsub_${randomBytes(18).toString('base64url')}`;
       // An event type named twice is one subscription to it (stored once, as a repeat of the request compares it).
       const wanted = { id, key, shopId, url: check.url.href, events: [...new Set(events)] };
-      const { status, row } = await createOrRepeat(app.db, wanted);
+      const { status, row } = await createOrRepeat(app.db, wanted, principal.role === 'ops' ? undefined : MAX_SHOP_SUBSCRIPTIONS);
       if (status === 201) request.log.info({ subscriptionId: row.id, shopId }, 'webhook subscription created');
       return reply.code(status).send({ ...subscriptionView(row), secret: row.secret });
     },
@@ -190,6 +197,7 @@ function removeSubscriptionRoute(app: RoutesApp): void {
 async function createOrRepeat(
   db: Db,
   wanted: { id: string; key: string | undefined; shopId: string; url: string; events: string[] },
+  maxActive?: number,
 ): Promise<{ status: 200 | 201; row: SubscriptionRow }> {
   const repeat = async () => {
     const existing = await db.webhookSubscription.findUnique({ where: { id: wanted.id } });
@@ -204,6 +212,10 @@ async function createOrRepeat(
   };
   const repeated = await repeat();
   if (repeated) return repeated;
+  if (maxActive !== undefined && (await db.webhookSubscription.count({ where: { shopId: wanted.shopId, active: true } })) >= maxActive) {
+    const why = `shop ${wanted.shopId} already holds ${maxActive} active subscriptions: remove one (DELETE) or subscribe one URL to more event types`;
+    throw new ApiError(409, 'conflict', why, [{ path: 'body.url', message: why }]);
+  }
   try {
     const row = await db.webhookSubscription.create({
       data: { id: wanted.id, shopId: wanted.shopId, url: wanted.url, events: wanted.events, secret: newWebhookSecret() },
