@@ -74,7 +74,7 @@ describe('an order reset from the temporal CLI', () => {
     return latest;
   };
 
-  it('to its first workflow task while its shipment runs: the new run adopts the shipment and completes', async () => {
+  it.concurrent('to its first workflow task while its shipment runs: the new run adopts the shipment and completes', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     await untilShipmentRow(ids.shipmentId(orderId, 1), RUNNING);
@@ -87,7 +87,7 @@ describe('an order reset from the temporal CLI', () => {
     expect((await runsOf(handle.workflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
   });
 
-  it('to its last workflow task while its shipment runs: the new run keeps its child and completes', async () => {
+  it.concurrent('to its last workflow task while its shipment runs: the new run keeps its child and completes', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     await untilShipmentRow(ids.shipmentId(orderId, 1), ['label_created', 'in_transit', 'out_for_delivery']);
@@ -95,7 +95,7 @@ describe('an order reset from the temporal CLI', () => {
     await endsAsOneJourney(orderId);
   });
 
-  it('to its first workflow task once it completed: the new run adopts the finished shipment, nothing is shipped again', async () => {
+  it.concurrent('to its first workflow task once it completed: the new run adopts the finished shipment, nothing is shipped again', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     expect((await handle.result()).stage).toBe('completed');
@@ -104,7 +104,7 @@ describe('an order reset from the temporal CLI', () => {
     expect((await latest.query(orderStatusQuery)).timeline).toContainEqual(expect.objectContaining({ label: 'shipment adopted' }));
   });
 
-  it('to its first workflow task once it was cancelled: the new run fails before reserving, nothing is shipped, the order stays cancelled', async () => {
+  it.concurrent('to its first workflow task once it was cancelled: the new run fails before reserving, nothing is shipped, the order stays cancelled', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     await untilShipmentRow(ids.shipmentId(orderId, 1), ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking']);
@@ -130,36 +130,7 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 
-  it('a delivered shipment reset to its first workflow task: nothing is picked, labelled, mailed or moved again', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
-    expect((await handle.result()).stage).toBe('completed');
-    const shipmentId = ids.shipmentId(orderId, 1);
-    const db = journey.database.db;
-    const ended = async () => ({
-      // Its row is written again with what it holds (updatedAt moves), never changed.
-      shipment: { ...(await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })), updatedAt: undefined },
-      capacity: await db.warehouseCapacityDay.findMany({ orderBy: [{ warehouseCode: 'asc' }, { day: 'asc' }] }),
-      order: await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true, completedAt: true } }),
-      reservations: await db.reservation.findMany({ where: { orderId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
-      movements: await db.inventoryMovement.count({ where: { orderId } }),
-      labels: await db.label.findMany({ where: { shipmentId }, select: { id: true, status: true } }),
-      mails: await db.customerMail.count({ where: { orderId } }),
-      webhooks: await db.webhookEvent.count({ where: { orderId } }),
-    });
-    const before = await ended();
-    expect(before.shipment.status).toBe('delivered');
-
-    await reset(ids.shipmentWorkflowId(shipmentId), 'FirstWorkflowTask');
-    const latest = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
-    // The new run goes on to the end even though its order ended (it used to fail at its first milestone for the order):
-    // every step finds its work done, and it ends delivered as the first run did.
-    expect(await latest.result()).toMatchObject({ stage: 'delivered' });
-    expect(await ended()).toEqual(before);
-    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
-  });
-
-  it('an order terminated from the CLI while the carrier has its parcel: the shipment refuses the cancel, goes on alone, and takes the answer to its stuck escalation', async () => {
+  it.concurrent('an order terminated from the CLI while the carrier has its parcel: the shipment refuses the cancel, goes on alone, and takes the answer to its stuck escalation', async () => {
     const handle = await journey.placeOrder(
       { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
       { promiseWorkingDays: 30 },
@@ -196,7 +167,7 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
   });
 
-  it('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {
+  it.concurrent('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const shipmentId = ids.shipmentId(orderId, 1);
@@ -228,5 +199,36 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
     expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('completed');
     expect((await handle.describe()).searchAttributes.Escalated).toEqual([false]);
+  });
+
+  // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above
+  // (run side by side, each its own order) would move.
+  it('a delivered shipment reset to its first workflow task: nothing is picked, labelled, mailed or moved again', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    expect((await handle.result()).stage).toBe('completed');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const db = journey.database.db;
+    const ended = async () => ({
+      // Its row is written again with what it holds (updatedAt moves), never changed.
+      shipment: { ...(await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })), updatedAt: undefined },
+      capacity: await db.warehouseCapacityDay.findMany({ orderBy: [{ warehouseCode: 'asc' }, { day: 'asc' }] }),
+      order: await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true, completedAt: true } }),
+      reservations: await db.reservation.findMany({ where: { orderId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
+      movements: await db.inventoryMovement.count({ where: { orderId } }),
+      labels: await db.label.findMany({ where: { shipmentId }, select: { id: true, status: true } }),
+      mails: await db.customerMail.count({ where: { orderId } }),
+      webhooks: await db.webhookEvent.count({ where: { orderId } }),
+    });
+    const before = await ended();
+    expect(before.shipment.status).toBe('delivered');
+
+    await reset(ids.shipmentWorkflowId(shipmentId), 'FirstWorkflowTask');
+    const latest = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    // The new run goes on to the end even though its order ended (it used to fail at its first milestone for the order):
+    // every step finds its work done, and it ends delivered as the first run did.
+    expect(await latest.result()).toMatchObject({ stage: 'delivered' });
+    expect(await ended()).toEqual(before);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 });
