@@ -451,7 +451,7 @@ export const VARIABLES = {
     form: 'a whole number of attempts, e.g. 30',
     default: '`30`',
     meaning:
-      'failed authentications (wrong or missing key, bad webhook signature, wrong tracking token) per minute per client address; then 429 with Retry-After',
+      'failed authentications (wrong key or codec session, bad webhook signature, wrong or missing tracking token) per minute per client address; then 429 with Retry-After. A request with no key at all guesses nothing and counts at COLIS_RATE_LIMIT_PER_MINUTE',
   }),
   COLIS_WEBHOOK_RATE_LIMIT_PER_MINUTE: variable({
     schema: withDefault(positiveInteger, 6000),

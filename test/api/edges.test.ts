@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { rotateSecret } from '../../api/routes/webhooks';
 import { JSON_LIMITS } from '../../api/services/json-input';
+import { CODEC_SESSION_COOKIE } from '../../api/services/codec-session';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import {
   createHarness,
@@ -657,6 +658,20 @@ describe('rate limits that hold', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expectErrorShape(await app.inject({ method: 'GET', url: '/orders', headers: { 'x-api-key': KEYS.ops.key } }), 429, 'rate_limited');
     expectErrorShape(await app.inject({ method: 'GET', url: '/orders' }), 429, 'rate_limited');
+  });
+
+  it("does not count a call with no key at all as a failed authentication: the Web UI's keyless codec calls lock no one out", async () => {
+    // The Temporal Web UI calls /codec without its session cookie until ops tick "include credentials": 86 keyless
+    // calls in one page view each counted as a failed authentication and locked ops' own address out of the API (probe4).
+    const app = await h.rebuild({ authFailuresPerMinute: 3 });
+    const keyless = { method: 'POST' as const, url: '/codec/decode', payload: { payloads: [] } };
+    for (let i = 0; i < 10; i++) expectErrorShape(await app.inject(keyless), 401, 'unauthorized');
+    expect((await app.inject({ ...keyless, headers: { 'x-api-key': KEYS.ops.key } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/orders?limit=1', headers: { 'x-api-key': KEYS.intake.key } })).statusCode).toBe(200);
+    // A cookie that is no session, or a wrong key, is a guess and still counts.
+    for (let i = 0; i < 3; i++)
+      expectErrorShape(await app.inject({ ...keyless, headers: { cookie: `${CODEC_SESSION_COOKIE}=forged-${i}` } }), 401, 'unauthorized');
+    expectErrorShape(await app.inject({ ...keyless, headers: { 'x-api-key': KEYS.ops.key } }), 429, 'rate_limited');
   });
 
   it('counts wrong tracking tokens as failed authentications: 404 like an unknown order, then 429 even with the right token', async () => {

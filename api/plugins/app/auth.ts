@@ -24,9 +24,10 @@ import { RateLimiter, type Verdict } from '../../services/rate-limiter';
  *
  * Rate limits, one bucket per caller: a key's requests count against its name whichever header
  * carried it; keyless webhooks against their carrier; anything else public against the client
- * address. A failed authentication (a wrong or missing key, a bad webhook signature, a wrong tracking
- * token) counts against the client address in a small bucket of its own: once it is spent the client
- * gets 429 with Retry-After instead of another guess.
+ * address. A failed authentication (a wrong key or codec session, a bad webhook signature, a wrong or
+ * missing tracking token) counts against the client address in a small bucket of its own: once it is
+ * spent the client gets 429 with Retry-After instead of another guess. A request with no key at all
+ * guesses nothing: its 401 counts at the client's usual rate.
  */
 
 export interface Principal {
@@ -137,9 +138,14 @@ function setLimitHeaders(reply: FastifyReply, verdict: Verdict): void {
   reply.header('x-ratelimit-reset', String(verdict.resetSeconds));
 }
 
+/** A codec session cookie came with the request, on a route that takes one (valid or not). */
+function codecSessionPresented(request: FastifyRequest, access: Exclude<RouteAccess, { public: true }>): boolean {
+  return access.codecSessionMayAuthenticate === true && cookieValue(request.headers.cookie, CODEC_SESSION_COOKIE) !== undefined;
+}
+
 function refusal(request: FastifyRequest, access: Exclude<RouteAccess, { public: true }>, key: string | undefined): string {
   if (key !== undefined) return 'the API key is not valid';
-  if (access.codecSessionMayAuthenticate && cookieValue(request.headers.cookie, CODEC_SESSION_COOKIE) !== undefined) {
+  if (codecSessionPresented(request, access)) {
     return 'the codec session is not valid or has expired: enter the ops key again';
   }
   return 'an API key is required (X-Api-Key header or Authorization: Bearer)';
@@ -194,7 +200,12 @@ export default fp<AuthOptions>(
           setLimitHeaders(reply, checked(limiter.take(bucket, limits.webhooksPerMinute), `webhooks of ${carrier}`));
           return;
         }
-        failedAuthentication(request);
+        // No credential at all guesses nothing: it counts at the client's usual rate, not as a failed authentication.
+        // The Temporal Web UI calls /codec without its session cookie until ops tick "include credentials": counted
+        // as failures, its calls (86 in one page view) locked ops' own address out of the whole API.
+        if (key === undefined && !codecSessionPresented(request, access))
+          checked(limiter.take(`client:${request.ip}`, limits.perMinute), 'request rate from this client');
+        else failedAuthentication(request);
         throw new ApiError(401, 'unauthorized', refusal(request, access, key));
       }
       request.principal = principal;
