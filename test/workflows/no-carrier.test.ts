@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, stockSnapshot, untilEscalation, untilWorkflowKnowsEscalation } from './steps';
+import { currentDetailsOf, firstShipmentId, orderIdOf, stockSnapshot, untilEscalation, untilWorkflowKnowsEscalation } from './steps';
 
 describe('no carrier serves the destination', () => {
   let journey: Journey;
@@ -14,9 +14,10 @@ describe('no carrier serves the destination', () => {
 
   it('opens a no_carrier escalation; "wait" rates again, "cancel" gives the stock back and buys no label', async () => {
     const before = await stockSnapshot(journey, ['MUG-CER-350']);
-    // None of the simulated carriers delivers to Japan: every quote is refused.
+    // None of the simulated carriers delivers to Japan: every quote is refused. The city is written as a Markdown link.
+    const city = 'Tokyo [map](https://evil.example/login)';
     const handle = await journey.placeOrder({
-      shipTo: { name: 'Haruki Sato', line1: '1-1 Marunouchi', city: 'Tokyo', postalCode: '100-0005', countryCode: 'JP' },
+      shipTo: { name: 'Haruki Sato', line1: '1-1 Marunouchi', city, postalCode: '100-0005', countryCode: 'JP' },
     });
     const orderId = orderIdOf(handle);
     const shipment = journey.env.client.workflow.getHandle(`shipment-${firstShipmentId(handle)}`);
@@ -25,9 +26,15 @@ describe('no carrier serves the destination', () => {
 
     const first = await untilEscalation(journey, { orderId, reason: 'no_carrier', status: 'open' }, { stepMs: HOUR_MS });
     expect(first.severity).toBe('high');
-    expect(first.detail).toMatch(/no carrier quoted .* to Tokyo \(3 of 3 failed\)/);
+    expect(first.detail).toMatch(/no carrier quoted .* to Tokyo \[map\]\(https:\/\/evil\.example\/login\) \(3 of 3 failed\)/);
     // The row lands before the shipment knows the escalation: answer once its view lists it.
     await untilWorkflowKnowsEscalation(journey, first);
+    // The Web UI renders current details as Markdown: the city reads as typed on the shipment and its order, no link.
+    for (const workflow of [shipment, handle]) {
+      const details = await currentDetailsOf(workflow);
+      expect(details.shown).toContain(`to ${city} (3 of 3 failed)`);
+      expect(details.markdown).not.toContain('[map](');
+    }
     await answer(first.id, 'wait');
     // Rated again, refused again: a second escalation, not a silent loop.
     const second = await untilEscalation(journey, { orderId, reason: 'no_carrier', status: 'open' }, { stepMs: HOUR_MS });

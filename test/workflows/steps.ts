@@ -325,3 +325,9 @@ export async function whileRowHeld(
   if (failure !== undefined) throw failure;
   await acted;
 }
+
+/** A workflow's current details as the Web UI gets them (Markdown), and as it shows them: each escaped character plain. */
+export async function currentDetailsOf(handle: WorkflowHandle): Promise<{ markdown: string; shown: string }> {
+  const markdown = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+  return { markdown, shown: markdown.replace(/\\([\\`*_{}[\]()#+!|<>~])/g, '$1') };
+}

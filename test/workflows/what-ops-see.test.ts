@@ -6,6 +6,7 @@ import { nextPickSlot } from '../../domain/warehouse-slot';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import {
+  currentDetailsOf,
   firstShipmentId,
   orderIdOf,
   orderView,
@@ -32,8 +33,7 @@ describe('what ops see is current', () => {
   });
   afterAll(() => journey?.teardown());
 
-  const currentDetails = async (handle: WorkflowHandle): Promise<string> =>
-    (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
+  const currentDetails = async (handle: WorkflowHandle): Promise<string> => (await currentDetailsOf(handle)).shown;
   const shipmentHandle = (shipmentId: string) => journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
 
   it('a late parcel that also stalls has both escalations open, each in current details with its severity, and its order says which shipment and why', async () => {

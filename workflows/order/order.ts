@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
 import type { LineShortage } from '../../domain/inventory';
 import type { OrderView, ShipmentView, TimelineEntry } from '../../domain/journey';
 import {
@@ -14,6 +14,7 @@ import type { Address } from '../../domain/order';
 import { bookkeeping, stock, summarised } from '../activity-options';
 import { searchAttributes } from '../definitions';
 import { Alarm } from '../shared/alarm';
+import { showCurrentDetails } from '../shared/current-details';
 import { Escalations } from '../shared/escalation';
 import { type Generation, type PatchId, takes } from '../shared/generation';
 import { EscalationMemo } from '../shared/memo';
@@ -174,7 +175,7 @@ export class OrderJourney {
     });
     const terminated = [...this.terminatedShipments.values()].map((id) => `Shipment ${id} TERMINATED in Temporal: reset it to resume`);
     const lines = [this.escalations.summary(), ...escalated, ...terminated].filter((line): line is string => line !== undefined);
-    setCurrentDetails([...lines, this.stageDetails].filter(Boolean).join('\n\n'));
+    showCurrentDetails([...lines, this.stageDetails]);
     this.memo.show(lines.length > 0 ? lines.join('\n') : undefined);
   }
 

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, workflowInfo } from '@temporalio/workflow';
 import type { ShipmentView, TrackingEventsSignal } from '../../domain/journey';
 import {
   type EscalationDecision,
@@ -26,6 +26,7 @@ import { EscalationMemo } from '../shared/memo';
 import { SearchAttributes } from '../shared/search-attributes';
 import { StageLog } from '../shared/stage-log';
 import { CANCEL_REQUEST_REASON } from '../shared/cancel-request';
+import { showCurrentDetails } from '../shared/current-details';
 import { Timeline } from '../shared/timeline';
 import { OrderLink } from './order-link';
 import { Saga } from './saga';
@@ -236,13 +237,10 @@ export class ShipmentJourney {
       .publish();
   }
 
-  /**
-   * Current details lead with what is escalated, so no later stage hides an open escalation; the memo
-   * carries the same line for `temporal workflow describe`.
-   */
+  /** Current details lead with what is escalated, so no stage hides it; the memo carries it for `workflow describe`. */
   showDetails(): void {
     const escalated = this.escalations.summary();
-    setCurrentDetails([escalated, this.stageDetails].filter(Boolean).join('\n\n'));
+    showCurrentDetails([escalated, this.stageDetails]);
     this.memo.show(escalated);
   }
 
