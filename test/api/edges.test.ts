@@ -674,6 +674,17 @@ describe('rate limits that hold', () => {
     expectErrorShape(await app.inject({ ...keyless, headers: { 'x-api-key': KEYS.ops.key } }), 429, 'rate_limited');
   });
 
+  it("counts an IPv6 client's failed authentications against its /64, not each address it can take", async () => {
+    // One IPv6 host is handed a whole /64: counted per address, it had 2^64 allowances for its guesses (probe4).
+    const app = await h.rebuild({ authFailuresPerMinute: 3 });
+    const orderId = await insertOrder(h.db);
+    const from = (remoteAddress: string, url: string) => app.inject({ method: 'GET', url, remoteAddress });
+    for (let i = 1; i <= 3; i += 1)
+      expect((await from(`2001:db8:0:42::${i}`, `/track/${orderId}?t=${'A'.repeat(32)}`)).statusCode).toBe(404);
+    expectErrorShape(await from('2001:db8:0:42::99', trackingPath(orderId, TRACKING_SECRET)), 429, 'rate_limited');
+    expect((await from('2001:db8:0:43::1', trackingPath(orderId, TRACKING_SECRET))).statusCode).toBe(200);
+  });
+
   it('counts wrong tracking tokens as failed authentications: 404 like an unknown order, then 429 even with the right token', async () => {
     const app = await h.rebuild({ authFailuresPerMinute: 3 });
     const orderId = await insertOrder(h.db);

@@ -5,6 +5,7 @@ import type { Db } from '../../../activities/db';
 import type { ApiRole } from '../../../domain/api';
 import type { ConfiguredApiKey } from '../../config';
 import { ApiError, forbidden } from '../../errors';
+import { clientOf } from '../../services/client-address';
 import { CODEC_SESSION_COOKIE, cookieValue, verifyCodecSession } from '../../services/codec-session';
 import { RateLimiter, type Verdict } from '../../services/rate-limiter';
 
@@ -24,7 +25,7 @@ import { RateLimiter, type Verdict } from '../../services/rate-limiter';
  *
  * Rate limits, one bucket per caller: a key's requests count against its name whichever header
  * carried it; keyless webhooks against their carrier; anything else public against the client
- * address. A failed authentication (a wrong key or codec session, a bad webhook signature, a wrong or
+ * address (an IPv6 client's /64: services/client-address.ts). A failed authentication (a wrong key or codec session, a bad webhook signature, a wrong or
  * missing tracking token) counts against the client address in a small bucket of its own: once it is
  * spent the client gets 429 with Retry-After instead of another guess. A request with no key at all
  * guesses nothing: its 401 counts at the client's usual rate.
@@ -159,7 +160,7 @@ export default fp<AuthOptions>(
     app.decorateRequest('principal', undefined);
 
     const failedAuthentication = (request: FastifyRequest) => {
-      const verdict = limiter.take(`auth-failures:${request.ip}`, limits.authFailuresPerMinute);
+      const verdict = limiter.take(`auth-failures:${clientOf(request.ip)}`, limits.authFailuresPerMinute);
       if (!verdict.allowed) throw tooMany(verdict, 'too many failed authentications from this client');
     };
     app.decorate('failedAuthentication', failedAuthentication);
@@ -167,8 +168,9 @@ export default fp<AuthOptions>(
     app.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       if (config?.unlimited) return;
+      const client = clientOf(request.ip);
       // A client that spent its failed-authentication allowance is refused everywhere until the window ends.
-      const lockedOut = limiter.exhausted(`auth-failures:${request.ip}`, limits.authFailuresPerMinute);
+      const lockedOut = limiter.exhausted(`auth-failures:${client}`, limits.authFailuresPerMinute);
       if (lockedOut) throw tooMany(lockedOut, 'too many failed authentications from this client');
       const routeUrl = request.routeOptions.url ?? '';
       const access: RouteAccess =
@@ -178,7 +180,7 @@ export default fp<AuthOptions>(
       const perMinute = burst === undefined ? limits.perMinute : burst * limits.perMinute;
       const bucket = (caller: string) => (burst === undefined ? caller : `${caller}:${routeUrl}`);
       if ('public' in access) {
-        setLimitHeaders(reply, checked(limiter.take(bucket(`client:${request.ip}`), perMinute), 'request rate from this client'));
+        setLimitHeaders(reply, checked(limiter.take(bucket(`client:${client}`), perMinute), 'request rate from this client'));
         return;
       }
       const key = presentedKey(request);
@@ -196,7 +198,7 @@ export default fp<AuthOptions>(
         const carrier = config?.webhookCarrierParam ? (request.params as Record<string, string>)[config.webhookCarrierParam] : undefined;
         if (key === undefined && access.signatureMayAuthenticate && carrier !== undefined) {
           // The signature, checked by the route, is the credential; the carrier's bucket is apart from everyone else's.
-          const bucket = options.knownCarrier(carrier) ? `webhooks:${carrier}` : `client:${request.ip}`;
+          const bucket = options.knownCarrier(carrier) ? `webhooks:${carrier}` : `client:${client}`;
           setLimitHeaders(reply, checked(limiter.take(bucket, limits.webhooksPerMinute), `webhooks of ${carrier}`));
           return;
         }
@@ -204,7 +206,7 @@ export default fp<AuthOptions>(
         // The Temporal Web UI calls /codec without its session cookie until ops tick "include credentials": counted
         // as failures, its calls (86 in one page view) locked ops' own address out of the whole API.
         if (key === undefined && !codecSessionPresented(request, access))
-          checked(limiter.take(`client:${request.ip}`, limits.perMinute), 'request rate from this client');
+          checked(limiter.take(`client:${client}`, limits.perMinute), 'request rate from this client');
         else failedAuthentication(request);
         throw new ApiError(401, 'unauthorized', refusal(request, access, key));
       }
