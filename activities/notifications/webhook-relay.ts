@@ -21,6 +21,8 @@ export interface WebhookSettings {
   timeoutMs: number;
   /** How long a claim on a delivery lasts (renewed while it is being posted); tests shorten it. */
   leaseMs?: number;
+  /** How the URL check resolves a host (the system's resolver unless said); tests answer as a rebinding name would. */
+  resolveHost?: (host: string) => Promise<string[]>;
 }
 
 const HEADS = 200;
@@ -45,7 +47,10 @@ export class WebhookRelay {
     event: { id: string; timestampSeconds: number; body: string; secrets: string[] },
   ): Promise<{ statusCode?: number; error?: string }> {
     try {
-      const check = await checkWebhookUrl(url, { allowPrivate: this.settings.allowPrivateUrls });
+      const check = await checkWebhookUrl(url, {
+        allowPrivate: this.settings.allowPrivateUrls,
+        ...(this.settings.resolveHost ? { resolve: this.settings.resolveHost } : {}),
+      });
       if (!check.ok) throw new Error(`the URL ${check.reason}`);
       // The connection resolves the host again: in production, to an address the check would allow, or not at all.
       const allowPrivate = this.settings.allowPrivateUrls;

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
 import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
@@ -13,11 +13,11 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 
 /**
- * DNS rebinding against the webhook relay in production: the URL check (checkWebhookUrl, node:dns/promises) is answered
- * a public address, as a rebinding name answers it first; the connection then resolves the name again and gets the
- * loopback (here: `localhost` through the system resolver). fetch resolved it on its own and connected inside (probe4).
+ * DNS rebinding against the webhook relay in production: the URL check (checkWebhookUrl) is answered a public address,
+ * as a rebinding name answers it first; the connection then resolves the name again and gets the loopback (here:
+ * `localhost` through the system resolver). fetch resolved it on its own and connected inside (probe4).
  */
-vi.mock('node:dns/promises', () => ({ lookup: async () => [{ address: '93.184.216.34', family: 4 }] }));
+const answeredOutside = async () => ['93.184.216.34'];
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -42,7 +42,7 @@ async function oneDelivery(subscriptionId: string, url: string, allowPrivateUrls
   const relay = createNotifyActivities({
     db,
     mail: new MailRelay(db, settings.mail),
-    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls, timeoutMs: 3_000 }),
+    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls, timeoutMs: 3_000, resolveHost: answeredOutside }),
   });
   await new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() });
   return db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId } });
