@@ -133,11 +133,13 @@ describe('shop webhooks', () => {
     // Each subscription's relay holds a colis-notify activity slot while it posts (20 per worker): 20 subscriptions to an
     // endpoint that never answers held them all, and customer mails and other shops' webhooks waited (probe4).
     const { db } = journey.database;
-    const keys = Array.from({ length: MAX_SHOP_SUBSCRIPTIONS }, () => newKey('cap'));
-    for (const key of keys) {
-      const created = await as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': key });
-      expect(created.statusCode, created.body).toBe(201);
-    }
+    // Sent at once: each request counted before any had inserted, and all eight were made.
+    const tries = Array.from({ length: MAX_SHOP_SUBSCRIPTIONS + 3 }, () => newKey('cap'));
+    const answers = await Promise.all(
+      tries.map((key) => as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': key })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([...Array(MAX_SHOP_SUBSCRIPTIONS).fill(201), 409, 409, 409]);
+    const keys = tries.filter((_, i) => answers[i]?.statusCode === 201);
     const before = await db.webhookSubscription.count({ where: { shopId: 'shop-b' } });
     const over = expectErrorShape(await as(KEYS.intakeB, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 409, 'conflict');
     expect(over.details).toEqual([

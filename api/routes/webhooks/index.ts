@@ -212,13 +212,12 @@ async function createOrRepeat(
   };
   const repeated = await repeat();
   if (repeated) return repeated;
-  if (maxActive !== undefined && (await db.webhookSubscription.count({ where: { shopId: wanted.shopId, active: true } })) >= maxActive) {
-    const why = `shop ${wanted.shopId} already holds ${maxActive} active subscriptions: remove one (DELETE) or subscribe one URL to more event types`;
-    throw new ApiError(409, 'conflict', why, [{ path: 'body.url', message: why }]);
-  }
   try {
-    const row = await db.webhookSubscription.create({
-      data: { id: wanted.id, shopId: wanted.shopId, url: wanted.url, events: wanted.events, secret: newWebhookSecret() },
+    const row = await db.$transaction(async (tx) => {
+      if (maxActive !== undefined) await refuseOverCap(tx, wanted.shopId, maxActive);
+      return tx.webhookSubscription.create({
+        data: { id: wanted.id, shopId: wanted.shopId, url: wanted.url, events: wanted.events, secret: newWebhookSecret() },
+      });
     });
     return { status: 201, row };
   } catch (error) {
@@ -227,6 +226,17 @@ async function createOrRepeat(
     if (raced) return raced;
     throw error;
   }
+}
+
+/**
+ * A shop's subscriptions are counted and added one request at a time (a lock per shop, held to the transaction's end):
+ * eight subscribes at once each counted before any had inserted, and all eight were made past the cap.
+ */
+async function refuseOverCap(tx: Prisma.TransactionClient, shopId: string, maxActive: number): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`colis:webhook-subscriptions:${shopId}`}))`;
+  if ((await tx.webhookSubscription.count({ where: { shopId, active: true } })) < maxActive) return;
+  const why = `shop ${shopId} already holds ${maxActive} active subscriptions: remove one (DELETE) or subscribe one URL to more event types`;
+  throw new ApiError(409, 'conflict', why, [{ path: 'body.url', message: why }]);
 }
 
 /** The subscription behind COLIS_SHOP_WEBHOOK_URL is its variables' to change: each start writes them back over it. */
