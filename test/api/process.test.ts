@@ -402,6 +402,14 @@ describe('the customer tracking link', () => {
     expect([ops.statusCode, ops.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
     const api = await h.as(undefined, { method: 'GET', url: '/nothing-here/' });
     expect([api.statusCode, api.headers['content-type']]).toEqual([404, 'application/json; charset=utf-8']);
+    // A segment longer than any id (an id pasted twice into a link): the page too (was the API's JSON 400); the API's stays JSON.
+    const pastedTwice = await h.as(undefined, { method: 'GET', url: `/track/${orderId.repeat(12)}?t=x` });
+    expect([pastedTwice.statusCode, pastedTwice.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+    expect(pastedTwice.body).toContain('We cannot find this page');
+    const longOps = await h.as(undefined, { method: 'GET', url: `/ops/orders/${'A'.repeat(101)}` });
+    expect([longOps.statusCode, longOps.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+    const longApi = await h.as(KEYS.ops, { method: 'GET', url: `/orders/${'A'.repeat(101)}` });
+    expect([longApi.statusCode, longApi.headers['content-type']]).toEqual([400, 'application/json; charset=utf-8']);
     // Never a redirect off the site, nor for a method that carries a body.
     expect((await h.as(undefined, { method: 'GET', url: '//ops/' })).statusCode).not.toBe(308);
     expect((await h.as(undefined, { method: 'POST', url: `/orders/${orderId}/cancel/`, payload: {} })).statusCode).not.toBe(308);

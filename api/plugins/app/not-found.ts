@@ -24,6 +24,13 @@ const notFoundPage = (customer: boolean): string =>
         '<a href="/ops">Back to the process chart</a>.</p></section>',
   });
 
+/** The "not found" page a browser's GET under /ops or /track gets (a customer's under /track), else undefined. */
+export function browserNotFoundPage(request: { method: string; url: string }): string | undefined {
+  const path = request.url.split('?')[0] ?? '';
+  if (!BROWSER_PATHS.test(path) || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
+  return notFoundPage(path.startsWith('/track'));
+}
+
 function patternOf(url: string): RegExp {
   const parts = url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   return new RegExp(`^${parts.join('/')}$`);
@@ -75,11 +82,8 @@ export default fp(
           .header('allow', allow)
           .send(errorBody(request, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`));
       }
-      if (BROWSER_PATHS.test(path) && (request.method === 'GET' || request.method === 'HEAD'))
-        return reply
-          .code(404)
-          .type('text/html; charset=utf-8')
-          .send(notFoundPage(path.startsWith('/track')));
+      const page = browserNotFoundPage(request);
+      if (page !== undefined) return reply.code(404).type('text/html; charset=utf-8').send(page);
       return reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${path.slice(0, 200)}`));
     });
   },
