@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import type { Parcel } from '../domain/carrier';
-import { type CartonItem, planPackages, type PlannedPackage } from '../domain/cartonization';
+import { planPackages } from '../domain/cartonization/plan-packages';
+import type { CartonItem, PlannedPackage } from '../domain/cartonization/shapes';
 import { DomainError } from '../domain/errors';
 import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
 import { DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES } from '../domain/decision-rules';

@@ -1,7 +1,8 @@
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import type { CarrierCode, RateQuote } from '../domain/carrier';
 import { chooseCarrierService } from '../domain/carrier-choice';
-import { type BoxSpec, type CartonItem, planPackages } from '../domain/cartonization';
+import { planPackages } from '../domain/cartonization/plan-packages';
+import type { BoxSpec, CartonItem } from '../domain/cartonization/shapes';
 import { BOX_TYPES } from '../prisma/seed-data/boxes';
 import { SKUS } from '../prisma/seed-data/skus';
 import type { BenchOptions } from './lib/cli';

@@ -1,7 +1,8 @@
 import type { AllocationLine } from './allocation';
 import { type CalendarPlace, isWorkingDayIn, timeZoneOf, workingDaysBetween } from './calendar';
 import type { Parcel } from './carrier';
-import { type BoxSpec, type CartonItem, planPackages } from './cartonization';
+import { planPackages } from './cartonization/plan-packages';
+import type { BoxSpec, CartonItem } from './cartonization/shapes';
 import { addDays, localDay, localMinuteOfDay, localTimeMs, parseLocalTime } from './local-time';
 import type { ServiceLevel } from './order';
 import { probabilityWithin, type TransitDistribution, type TransitModel } from './transit';

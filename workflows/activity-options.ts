@@ -44,7 +44,7 @@ const warehouse = (warehouseCode: string, serveWithinMs?: number): ActivityOptio
   ...(serveWithinMs !== undefined ? { scheduleToStartTimeout: serveWithinMs } : {}),
 });
 
-/** One rate shop asks every carrier in parallel, each with its own attempts (activities/carrier-booking.ts). */
+/** One rate shop asks every carrier in parallel, each with its own attempts (activities/carrier-booking/rate-shop.ts). */
 const RATE_SHOP: ActivityOptions = {
   taskQueue: TASK_QUEUES.carriers,
   startToCloseTimeout: '90 seconds',

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { temporalReturnStarter } from '../../activities/return-starter';
-import { createCarrierReturnActivities } from '../../activities/returns';
+import { createCarrierReturnActivities } from '../../activities/returns/carrier-return';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import type { CustomerSettlingDecision } from '../../domain/return-policy';
 import { scanSays, settleClaimOfFoundParcel } from './found-parcels';

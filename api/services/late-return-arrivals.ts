@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
-import { createReturnSettlementActivities, receiveReturnAfterClose } from '../../activities/returns';
+import { receiveReturnAfterClose } from '../../activities/returns/arrival-after-close';
+import { createReturnSettlementActivities } from '../../activities/returns/settlement';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
 import type { ReturnInspection } from '../../domain/returns';
@@ -12,11 +13,11 @@ import { restockedSignal } from '../../workflows/definitions';
 /**
  * A return parcel the carrier delivers to the warehouse after its return ended without the goods: ops refunded it
  * while it was stuck, or it expired or was cancelled once its label had been used. Its workflow has closed, so no one
- * hears the `delivered` scan: the webhook that carries it receives the return again (activities/returns.ts,
- * `receiveReturnAfterClose`), and it waits in `/ops/returns` like any parcel at a warehouse. Its inspection
- * (`POST /returns/{id}/inspection`) is settled here, in the database, as the workflow would have: the goods counted
- * back in or written off once, the restocked units offered to the orders waiting for them. Without it the goods stand
- * in the warehouse uncounted.
+ * hears the `delivered` scan: the webhook that carries it receives the return again
+ * (activities/returns/arrival-after-close.ts, `receiveReturnAfterClose`), and it waits in `/ops/returns` like any
+ * parcel at a warehouse. Its inspection (`POST /returns/{id}/inspection`) is settled here, in the database, as the
+ * workflow would have: the goods counted back in or written off once, the restocked units offered to the orders
+ * waiting for them. Without it the goods stand in the warehouse uncounted.
  */
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { noRelayWaker } from '../../activities/notifications/outbox';
-import { createReturnSettlementActivities } from '../../activities/returns';
+import { createReturnSettlementActivities } from '../../activities/returns/settlement';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { type FinishedReturnEnding, insertFinishedReturn } from './fixtures';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';

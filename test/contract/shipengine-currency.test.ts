@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCarrierActivities, type RateShop } from '../../activities/carrier-booking';
+import { createCarrierActivities } from '../../activities/carrier-booking';
+import type { RateShop } from '../../activities/carrier-booking/rate-shop';
 import { buildCarriers, type Carriers, type ShipEngineWiring } from '../../carriers/wiring';
 import type { RateRequest } from '../../domain/carrier';
 import { WAREHOUSES } from '../../prisma/seed-data/warehouses';

@@ -1,6 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCarrierActivities, type RateShop } from '../../activities/carrier-booking';
+import { createCarrierActivities } from '../../activities/carrier-booking';
+import type { RateShop } from '../../activities/carrier-booking/rate-shop';
 import { planningFactsFor } from '../../activities/index';
 import { buildCarriers, type Carriers, shipEngineWiring, warehousesWithoutShipFrom } from '../../carriers/wiring';
 import { loadConfig } from '../../config';

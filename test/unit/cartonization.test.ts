@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  billableWeightGrams,
-  defaultRateForBillableGrams,
-  dimensionalWeightGrams,
-  planPackages,
-  type BoxSpec,
-  type CartonItem,
-} from '../../domain/cartonization';
+import { billableWeightGrams, defaultRateForBillableGrams, dimensionalWeightGrams } from '../../domain/cartonization/billable-weight';
+import { planPackages } from '../../domain/cartonization/plan-packages';
+import type { BoxSpec, CartonItem } from '../../domain/cartonization/shapes';
 
 function box(
   code: string,

@@ -1,5 +1,5 @@
 import type { StockLevel } from '../../domain/allocation';
-import type { BoxSpec } from '../../domain/cartonization';
+import type { BoxSpec } from '../../domain/cartonization/shapes';
 import type { NetworkFacts, ServiceFacts, SkuFacts, WarehouseFacts } from '../../domain/fulfilment-plan';
 import type { PromiseSituation } from '../../domain/promise-engine';
 import { type TransitCount, TransitModel } from '../../domain/transit';

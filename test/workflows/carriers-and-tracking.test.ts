@@ -1,6 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BookedLabel, createCarrierActivities, type LabelPurchase, type RateShop } from '../../activities/carrier-booking';
+import { createCarrierActivities } from '../../activities/carrier-booking';
+import type { BookedLabel, LabelPurchase } from '../../activities/carrier-booking/label-purchase';
+import type { RateShop } from '../../activities/carrier-booking/rate-shop';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, SIMULATED_CARRIER_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';

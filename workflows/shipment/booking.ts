@@ -113,7 +113,7 @@ const ASK_REFUSED_CARRIER_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes
 
 /**
  * Buys the label of the best service in the rate shop. A carrier that turns the purchase away unprocessed
- * again and again (its API overloaded: nothing sold, activities/carrier-booking.ts) loses this booking to
+ * again and again (its API overloaded: nothing sold, activities/carrier-booking/label-purchase.ts) loses this booking to
  * the cheapest service of another carrier that keeps the promise, rather than holding the parcel at the dock
  * while it recovers. When no other carrier keeps the promise and the refused one did, the refused carrier is
  * asked again after a short wait in business time (a few times), before a service that cannot keep it is

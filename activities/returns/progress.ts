@@ -1,0 +1,116 @@
+import type { ReturnStatus } from '../../domain/return-policy';
+import type { NormalisedTrackingEvent } from '../../domain/tracking';
+import type { CarrierRegistry } from '../carriers/registry';
+import { parcelTrackingOf } from '../carriers/tracking-mode';
+import type { Db } from '../db';
+import { asActivity } from '../failures';
+import { type RelayWaker, withMilestones } from '../notifications/outbox';
+import { refuseForeignRun } from '../workflow-owner';
+import { lockedReturn, returnScanRows } from './return-rows';
+import { statusMilestones } from './status-milestones';
+
+/** What the workflow needs to know about its return; never a name or an address. */
+export interface ReturnFacts {
+  returnId: string;
+  orderId: string;
+  status: ReturnStatus;
+  warehouseCode: string;
+  lines: { lineNo: number; skuCode: string; quantity: number }[];
+  carrierCode?: string;
+  trackingNumber?: string;
+  labelExpiresAt?: string;
+  /** Whether the return's carrier pushes scans; when not, the workflow polls. */
+  carrierPushesScans: boolean;
+  /** Set for a carrier polled although it pushes scans (ShipEngine): every this fraction of the stall window. */
+  pollStallFraction?: number;
+  /** A carrier return: the carrier brought the parcel back, received already; only its inspection is left. */
+  broughtBackByCarrier?: true;
+}
+
+/** The moves a return's status makes after its label: forward only, so a retried or late write never turns it back. */
+const FORWARD: Record<ReturnStatus, readonly ReturnStatus[]> = {
+  requested: ['label_created', 'expired', 'cancelled'],
+  label_created: ['in_transit', 'received', 'expired', 'cancelled'],
+  in_transit: ['received', 'cancelled'],
+  received: [],
+  completed: [],
+  expired: [],
+  cancelled: [],
+};
+
+/** Reading a return, moving it forward, and keeping its inbound scans. */
+export function createReturnProgressActivities(db: Db, carriers: CarrierRegistry, waker: RelayWaker) {
+  return {
+    loadReturn(input: { returnId: string }): Promise<ReturnFacts> {
+      return asActivity(async () => {
+        const row = await db.return.findUniqueOrThrow({
+          where: { id: input.returnId },
+          include: { lines: { orderBy: { lineNo: 'asc' } } },
+        });
+        refuseForeignRun({ kind: 'return', id: row.id, orderId: row.orderId }, row.workflowId);
+        const tracking = row.carrierCode ? await parcelTrackingOf(db, carriers, row.carrierCode) : undefined;
+        return {
+          returnId: row.id,
+          orderId: row.orderId,
+          status: row.status,
+          warehouseCode: row.warehouseCode,
+          lines: row.lines.map((l) => ({ lineNo: l.lineNo, skuCode: l.skuCode, quantity: l.quantity })),
+          ...(row.carrierCode ? { carrierCode: row.carrierCode } : {}),
+          ...(row.trackingNumber ? { trackingNumber: row.trackingNumber } : {}),
+          ...(row.labelExpiresAt ? { labelExpiresAt: row.labelExpiresAt.toISOString() } : {}),
+          carrierPushesScans: tracking?.pushesScans ?? false,
+          ...(tracking?.pollStallFraction === undefined ? {} : { pollStallFraction: tracking.pollStallFraction }),
+          ...(row.channel === 'carrier' ? { broughtBackByCarrier: true as const } : {}),
+        };
+      });
+    },
+
+    /**
+     * Moves the return to `status` if that is forward from where it is, and tells the shop (and, for
+     * the label, the customer: the return steps with the label link). Answers the status it is in.
+     */
+    advanceReturn(input: { returnId: string; status: ReturnStatus; at: string; reason?: string }): Promise<{ status: ReturnStatus }> {
+      return asActivity(() =>
+        withMilestones(db, waker, async (tx) => {
+          const row = await lockedReturn(tx, input.returnId);
+          if (!FORWARD[row.status].includes(input.status)) return { result: { status: row.status }, milestones: [] };
+          const at = new Date(input.at);
+          await tx.return.update({
+            where: { id: row.id },
+            data: {
+              status: input.status,
+              ...(input.status === 'received' ? { receivedAt: at } : {}),
+              ...(input.status === 'expired' || input.status === 'cancelled'
+                ? { closedAt: at, closeReason: input.reason ?? input.status }
+                : {}),
+            },
+          });
+          const items =
+            input.status === 'label_created'
+              ? (await tx.returnLine.findMany({ where: { returnId: row.id }, orderBy: { lineNo: 'asc' } })).map((l) => ({
+                  skuCode: l.skuCode,
+                  quantity: l.quantity,
+                }))
+              : [];
+          return { result: { status: input.status }, milestones: statusMilestones(row, input.status, input.reason, items) };
+        }),
+      );
+    },
+
+    recordReturnScans(input: {
+      returnId: string;
+      source: 'webhook' | 'poll';
+      events: NormalisedTrackingEvent[];
+      lastScanAt: string | null;
+    }): Promise<{ stored: number }> {
+      return asActivity(async () => {
+        const stored = await db.returnScan.createMany({
+          data: returnScanRows(input.returnId, input.source, input.events),
+          skipDuplicates: true,
+        });
+        if (input.lastScanAt) await db.return.update({ where: { id: input.returnId }, data: { lastScanAt: new Date(input.lastScanAt) } });
+        return { stored: stored.count };
+      });
+    },
+  };
+}
