@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiRoleSchema, type ApiRole } from '../domain/api';
+import { listEntries } from './forms';
 
 export interface ConfiguredApiKey {
   name: string;
@@ -19,10 +20,7 @@ export const apiKeysForm = z.string().transform((raw, ctx): ConfiguredApiKey[] =
   const names = new Set<string>();
   // A key names one caller: the same key under two names (a copy and paste) gave whoever holds it the role of the last.
   const owners = new Map<string, string>();
-  const entries = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  const entries = listEntries(raw);
   for (const [i, entry] of entries.entries()) {
     const [name, role, key, carrierCode, ...rest] = entry.split(':');
     const parsedRole = ApiRoleSchema.safeParse(role);

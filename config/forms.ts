@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
+/** The entries of a comma-separated value, each trimmed; blank ones (`a,,b`, a trailing comma) are no entries. */
+export function listEntries(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
 /**
  * The forms an environment variable's value may take, each a zod schema from the raw string (or
  * undefined when unset) to a typed value. A blank value counts as unset: `FOO= npm start` is the
@@ -119,12 +127,7 @@ export const baseUrl = z
 /** Browser origins (scheme, host, port), from URLs separated by commas. */
 export const originsForm = z
   .string()
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ''),
-  )
+  .transform(listEntries)
   .pipe(z.array(z.url({ protocol: /^https?$/, error: 'not an http(s) URL' })).min(1, 'no origin'))
   .transform((urls) => urls.map((url) => new URL(url).origin));
 
@@ -139,12 +142,7 @@ function isAddressOrRange(entry: string): boolean {
 /** IP addresses or CIDR ranges, comma-separated. */
 export const addressesForm = z
   .string()
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== ''),
-  )
+  .transform(listEntries)
   .pipe(z.array(z.string().refine(isAddressOrRange, 'not an IP address or CIDR range')).min(1, 'no address'));
 
 export const postgresUrl = z.url({ protocol: /^postgres(ql)?$/, error: 'not a postgresql:// URL' });

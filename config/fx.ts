@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listEntries } from './forms';
 
 const CURRENCY = /^[A-Z]{3}$/;
 
@@ -8,10 +9,7 @@ const CURRENCY = /^[A-Z]{3}$/;
  */
 export const fxRatesForm = z.string().transform((raw, ctx): Record<string, number> => {
   const rates: Record<string, number> = {};
-  const entries = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  const entries = listEntries(raw);
   for (const [i, entry] of entries.entries()) {
     const match = /^([A-Za-z]{3}):([A-Za-z]{3})=([0-9]+(?:\.[0-9]+)?)$/.exec(entry);
     const from = match?.[1]?.toUpperCase() ?? '';

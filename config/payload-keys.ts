@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type PayloadKey, PayloadKeyRing } from '../worker/payload-codec';
+import { listEntries } from './forms';
 
 /**
  * `keyId:base64Key,…`: the Temporal payload codec's keys, newest last (it encrypts; all decrypt).
@@ -7,10 +8,7 @@ import { type PayloadKey, PayloadKeyRing } from '../worker/payload-codec';
  */
 export const payloadKeysForm = z.string().transform((raw, ctx): PayloadKeyRing => {
   const keys: PayloadKey[] = [];
-  const entries = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  const entries = listEntries(raw);
   for (const [i, entry] of entries.entries()) {
     const colon = entry.indexOf(':');
     const encoded = entry.slice(colon + 1);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listEntries } from './forms';
 
 /** Which task queues a worker process serves, as configured; `warehouses: '*'` is every active warehouse. */
 export interface QueueChoice {
@@ -15,10 +16,7 @@ const WAREHOUSE = /^warehouse:([A-Z0-9]{2,20}|\*)$/;
 
 /** `all`, or a list of `orders`, `carriers`, `notify`, `warehouse:<CODE>`, `warehouse:*`. */
 export const queueChoiceForm = z.string().transform((raw, ctx): QueueChoice => {
-  const parts = raw
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
+  const parts = listEntries(raw);
   if (parts.length === 1 && parts[0] === 'all') return ALL_QUEUES;
   const choice: QueueChoice = { orders: false, carriers: false, warehouses: [], notify: false };
   for (const part of parts) {

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { CarrierCodeSchema } from '../domain/carrier';
+import { listEntries } from './forms';
 
 /** ShipEngine's ids: "se-" then lower-case letters and digits in dash-separated groups (se-28529731). */
 const SE_ID = /^se(-[a-z0-9]+)+$/;
 const WAREHOUSE_CODE = /^[A-Z0-9][A-Z0-9_-]{0,31}$/;
 
 function pairs(raw: string): string[][] {
-  return raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => entry.split('=').map((part) => part.trim()));
+  return listEntries(raw).map((entry) => entry.split('=').map((part) => part.trim()));
 }
 
 /**
