@@ -7,10 +7,9 @@ import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
 import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
-import { ALL_SHOPS } from '../../domain/notifications';
 import { loadConfig } from '../../config';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { createCustomer, insertOrder, pendingWebhook } from '../support/orders-in-db';
 
 /**
  * A mail relay that answers slowly (a tarpit, an overloaded relay: each reply just within nodemailer's 30 s socket timeout)
@@ -115,16 +114,7 @@ describe('a shop webhook posted to a slow endpoint', () => {
       const address = endpoint.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       const subscriptionId = 'whsub_slowendpoint';
-      await db.webhookSubscription.create({
-        data: { id: subscriptionId, shopId: ALL_SHOPS, url: `http://127.0.0.1:${port}/hooks`, secret: `whsec_${'A'.repeat(43)}=` },
-      });
-      await createCustomer(db, { customerId: 'cust-slow-hook', addressId: 'addr-slow-hook', name: 'Hugo Petit' });
-      const orderId = 'ORD-SLOWHOOK1';
-      await insertOrder(db, { orderId, customerId: 'cust-slow-hook', addressId: 'addr-slow-hook', skuCode: 'MUG-CER-350', quantity: 1 });
-      await withMilestones(db, noRelayWaker, async () => ({
-        result: undefined,
-        milestones: [{ orderId, key: 'order.completed', webhook: { type: 'order.completed' as const, data: {} } }],
-      }));
+      await pendingWebhook(db, { subscriptionId, url: `http://127.0.0.1:${port}/hooks`, tag: 'slow-hook1', name: 'Hugo Petit' });
       const settings = notifyConfigFrom(loadConfig({}));
       const relay = createNotifyActivities({
         db,

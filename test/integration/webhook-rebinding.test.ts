@@ -5,12 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
 import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
-import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
-import { ALL_SHOPS } from '../../domain/notifications';
 import { loadConfig } from '../../config';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { pendingWebhook } from '../support/orders-in-db';
 
 /**
  * DNS rebinding against the webhook relay in production: the URL check (checkWebhookUrl) is answered a public address,
@@ -29,15 +27,8 @@ afterAll(async () => {
 
 async function oneDelivery(subscriptionId: string, url: string, allowPrivateUrls: boolean) {
   const { db } = database;
-  await db.webhookSubscription.create({ data: { id: subscriptionId, shopId: ALL_SHOPS, url, secret: `whsec_${'A'.repeat(43)}=` } });
   const n = subscriptionId.slice(-1);
-  await createCustomer(db, { customerId: `cust-rebind-${n}`, addressId: `addr-rebind-${n}`, name: 'Léa Roux' });
-  const orderId = `ORD-REBIND${n}`;
-  await insertOrder(db, { orderId, customerId: `cust-rebind-${n}`, addressId: `addr-rebind-${n}`, skuCode: 'MUG-CER-350', quantity: 1 });
-  await withMilestones(db, noRelayWaker, async () => ({
-    result: undefined,
-    milestones: [{ orderId, key: 'order.completed', webhook: { type: 'order.completed' as const, data: {} } }],
-  }));
+  await pendingWebhook(db, { subscriptionId, url, tag: `rebind-${n}`, name: 'Léa Roux' });
   const settings = notifyConfigFrom(loadConfig({}));
   const relay = createNotifyActivities({
     db,

@@ -1,5 +1,7 @@
 import type { Db } from '../../activities/db';
+import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { ids } from '../../domain/ids';
+import { ALL_SHOPS } from '../../domain/notifications';
 
 /**
  * Orders written straight into the database, as intake would store them, for integration tests of the
@@ -49,4 +51,22 @@ export async function insertOrder(
       lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode: order.skuCode, quantity: order.quantity }] },
     },
   });
+}
+
+/**
+ * A shop webhook waiting in the outbox: a subscription to every shop's events at `url`, and an order (its customer
+ * `name`) whose `order.completed` milestone was recorded for it. Answers the order's id.
+ */
+export async function pendingWebhook(db: Db, hook: { subscriptionId: string; url: string; tag: string; name: string }): Promise<string> {
+  await db.webhookSubscription.create({
+    data: { id: hook.subscriptionId, shopId: ALL_SHOPS, url: hook.url, secret: `whsec_${'A'.repeat(43)}=` },
+  });
+  await createCustomer(db, { customerId: `cust-${hook.tag}`, addressId: `addr-${hook.tag}`, name: hook.name });
+  const orderId = `ORD-${hook.tag.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
+  await insertOrder(db, { orderId, customerId: `cust-${hook.tag}`, addressId: `addr-${hook.tag}`, skuCode: 'MUG-CER-350', quantity: 1 });
+  await withMilestones(db, noRelayWaker, async () => ({
+    result: undefined,
+    milestones: [{ orderId, key: 'order.completed', webhook: { type: 'order.completed' as const, data: {} } }],
+  }));
+  return orderId;
 }
