@@ -51,3 +51,16 @@ describe('the shape of workflows/', () => {
     expect(overLong(typeScriptFiles(FROZEN), MAX_LINES)).toContain(`${FROZEN}shipment.ts (${lineCount(`${FROZEN}shipment.ts`)} lines)`);
   });
 });
+
+describe("what workflows show in the Web UI's current details", () => {
+  it('goes through showCurrentDetails, which escapes its Markdown: no workflow outside the frozen ones sets it itself', () => {
+    // The Web UI renders current details as Markdown and they hold outside text (a city, a tracking number): a workflow
+    // calling setCurrentDetails itself showed ops a customer's "[Lyon](https://…)" as a link.
+    const own = 'workflows/shared/current-details.ts';
+    const setting = typeScriptFiles('workflows').filter(
+      (file) => !file.startsWith(FROZEN) && file !== own && /\bsetCurrentDetails\s*\(/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(setting).toEqual([]);
+    expect(readFileSync(join(ROOT, own), 'utf8')).toMatch(/setCurrentDetails\(/);
+  });
+});

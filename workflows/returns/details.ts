@@ -2,7 +2,7 @@ import type { EscalationView } from '../../domain/journey';
 import type { ReturnStatus } from '../../domain/return-policy';
 
 /**
- * What the return's line in the Web UI says while its parcel is followed back (`setCurrentDetails`);
+ * What the return's line in the Web UI says while its parcel is followed back (`showCurrentDetails`, Markdown-escaped);
  * `wakeAtMs` is when the workflow checks again, infinite when only a signal wakes it.
  */
 export function followingDetails(

@@ -1,8 +1,9 @@
-import { condition, setCurrentDetails } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { arrivalDeadlineMs, RETURN_STALL_WINDOW_HOURS, stallWindowMs } from '../../domain/return-policy';
 import type { ReturnOutcome } from './definitions';
 import { followingDetails } from './details';
 import type { ReturnJourney } from './journey';
+import { showCurrentDetails } from '../shared/current-details';
 
 /**
  * Follows the parcel back: waits for the customer to use the label (voided when it expires unused),
@@ -26,7 +27,7 @@ export async function followParcel(journey: ReturnJourney): Promise<ReturnOutcom
     deadlines.push(journey.escalations.nextStepAtMs() ?? Number.POSITIVE_INFINITY);
     if (used && !arrived && !journey.escalated) deadlines.push(stallAtMs, lateEscalated ? Number.POSITIVE_INFINITY : lateAtMs);
     const wakeAtMs = Math.min(...deadlines);
-    setCurrentDetails(followingDetails(journey.status, journey.parcel, journey.expiresAtMs, journey.escalations.views, wakeAtMs));
+    showCurrentDetails([followingDetails(journey.status, journey.parcel, journey.expiresAtMs, journey.escalations.views, wakeAtMs)]);
     await condition(
       () => journey.parcel.hasNews || journey.inspection !== undefined || journey.escalations.hasAnswer() || journey.cancelRequested,
       Number.isFinite(wakeAtMs) ? Math.max(1, wakeAtMs - Date.now()) : undefined,

@@ -1,4 +1,4 @@
-import { ActivityFailure, condition, log, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { TimelineEntry } from '../../domain/journey';
 import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, type ReturnStatus } from '../../domain/return-policy';
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
@@ -19,6 +19,7 @@ import {
 } from './definitions';
 import { settleInspectedGoods, validateInspection } from './inspection';
 import { ReturnParcelTracking } from './parcel-tracking';
+import { showCurrentDetails } from '../shared/current-details';
 
 /**
  * return-<id>: one return (RMA) from the label to the refund. Each stage is a method, but the longest,
@@ -113,7 +114,7 @@ export class ReturnJourney {
 
   /** Waits for the warehouse's inspection of goods that are already there, then settles it. */
   async awaitInspection(): Promise<ReturnOutcome> {
-    setCurrentDetails('At the warehouse, brought back by the carrier: waiting for the inspection (restock or write off)');
+    showCurrentDetails(['At the warehouse, brought back by the carrier: waiting for the inspection (restock or write off)']);
     await condition(() => this.inspection !== undefined);
     if (!this.inspection) throw new Error('unreachable: no inspection');
     return this.settleInspected(this.inspection);
@@ -135,7 +136,7 @@ export class ReturnJourney {
 
   /** Buys the prepaid return label and sends the customer the return steps with it. */
   async bookLabel(): Promise<boolean> {
-    setCurrentDetails('Buying the return label');
+    showCurrentDetails(['Buying the return label']);
     const expiresAt = new Date(labelExpiresAtMs(Date.now(), this.input.timeScale)).toISOString();
     try {
       const label = await returnCarrier.buyReturnLabel({ returnId: this.input.returnId, expiresAt });
@@ -199,7 +200,7 @@ export class ReturnJourney {
   }
 
   async settleInspected(inspection: ReturnInspectionInput): Promise<ReturnOutcome> {
-    setCurrentDetails('Moving the inspected goods in the ledger and telling the shop the refund due');
+    showCurrentDetails(['Moving the inspected goods in the ledger and telling the shop the refund due']);
     await this.escalations.resolveByFacts('the goods were inspected at the warehouse');
     const labelUnused = this.status === 'label_created' && this.parcel.status === 'label_created';
     const { settled, woken } = await settleInspectedGoods(this.input.returnId, inspection);
