@@ -120,6 +120,36 @@ describe('the promise engine: where the stock is', () => {
     expect(promise.deliverByMs).toBeGreaterThan(at('2026-03-10T00:00:00Z'));
   });
 
+  it('goods on the shelf but no service of the order’s level to the destination: the refusal names that, not "no stock"', () => {
+    // Found probing POST /orders: an economy order to the US (only standard and express services go there) with every
+    // unit in stock was told "no stock and no restock expected". The fixture network has no economy service at all.
+    const promise = computePromise(
+      situation({ nowMs: at('2026-03-04T08:00:00Z'), serviceLevel: 'economy', requestedByMs: at('2026-03-12T17:00:00Z') }),
+      network(),
+    );
+    expect(promise).toMatchObject({ basis: 'in_stock', confidence: 0, choice: undefined });
+    expect(promise.requested).toMatchObject({
+      met: false,
+      reason: 'no economy service takes this order to FR; standard, express services do',
+    });
+  });
+
+  it('a ship-available order with nothing on the shelf is refused as such, and one without stock or restock as before', () => {
+    const kettle = {
+      nowMs: at('2026-03-04T08:00:00Z'),
+      lines: [{ lineId: 'L1', skuCode: 'KETTLE', quantity: 1 }],
+      requestedByMs: at('2026-03-12T17:00:00Z'),
+    };
+    const partial = computePromise(situation({ ...kettle, backorderPolicy: 'ship_available' }), network());
+    expect(partial).toMatchObject({
+      basis: 'partial',
+      confidence: 0,
+      requested: { met: false, reason: 'nothing of the order is in stock to ship now' },
+    });
+    const backorder = computePromise(situation(kettle), network());
+    expect(backorder).toMatchObject({ basis: 'restock_unknown', requested: { met: false, reason: 'no stock and no restock expected' } });
+  });
+
   it('ship-available orders are promised for what is on the shelf', () => {
     const promise = computePromise(
       situation({
