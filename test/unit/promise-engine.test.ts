@@ -150,6 +150,35 @@ describe('the promise engine: where the stock is', () => {
     expect(backorder).toMatchObject({ basis: 'restock_unknown', requested: { met: false, reason: 'no stock and no restock expected' } });
   });
 
+  it('fills a box no heavier than a carrier takes: 100 mugs in stock, a box rated 30 kg that weighs 850 g, still promised', () => {
+    // Found probing POST /orders: 100 of the seeded mugs (770 in stock) got confidence 0 and no plan. The packer filled
+    // PAR1's BOX-XL to its 30 kg rating, 30.85 kg with the box, and every carrier takes 30 kg at most (6 dumbbells too).
+    const xl = {
+      id: 'PAR1-XL',
+      code: 'BOX-XL',
+      innerLengthMm: 600,
+      innerWidthMm: 400,
+      innerHeightMm: 400,
+      maxWeightGrams: 30_000,
+      tareWeightGrams: 850,
+      costCents: 240,
+    };
+    const paris = warehouse({ code: 'PAR1', postalCode: '95500', boxes: [xl] });
+    const promise = computePromise(
+      situation({
+        nowMs: at('2026-03-04T08:00:00Z'),
+        lines: [{ lineId: 'L1', skuCode: 'MUG', quantity: 100 }],
+        stock: stock({ PAR1: { MUG: 200 } }),
+      }),
+      network({ warehouses: [paris] }),
+    );
+    expect(promise.basis).toBe('in_stock');
+    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
+    const parcels = promise.choice?.shipments.flatMap((s) => s.option.parcels) ?? [];
+    expect(parcels.length).toBeGreaterThanOrEqual(2);
+    for (const parcel of parcels) expect(parcel.weightGrams).toBeLessThanOrEqual(30_000);
+  });
+
   it('ship-available orders are promised for what is on the shelf', () => {
     const promise = computePromise(
       situation({
