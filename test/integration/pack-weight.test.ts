@@ -29,7 +29,9 @@ describe('packing a heavy shipment', () => {
     const [planned] = await createShipmentPlanningActivities(db).planShipments({ orderId });
     if (!planned) throw new Error('nothing planned');
     const warehouse = createWarehouseActivities(db);
-    const packed: PackedShipment = await new MockActivityEnvironment().run(() => warehouse.packShipment({ shipmentId: planned.shipmentId }));
+    const packed: PackedShipment = await new MockActivityEnvironment().run(() =>
+      warehouse.packShipment({ shipmentId: planned.shipmentId }),
+    );
     const heaviest = (await db.carrier.aggregate({ _max: { maxParcelWeightGrams: true } }))._max.maxParcelWeightGrams ?? 0;
     expect(heaviest).toBe(30_000);
     expect(packed.parcels.reduce((n, p) => n + p.weightGrams, 0)).toBeGreaterThan(38_000);
