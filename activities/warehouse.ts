@@ -212,8 +212,11 @@ async function pack(db: Db, shipmentId: string, v1Status: boolean): Promise<Pack
     };
   });
   const boxes = await db.boxType.findMany({ where: { warehouseCode: shipment.warehouseCode, active: true } });
+  // Boxes filled no heavier than a carrier takes, as the promise packed them (domain/fulfilment-plan.ts).
+  const heaviest = (await db.carrier.aggregate({ where: { active: true }, _max: { maxParcelWeightGrams: true } }))._max
+    .maxParcelWeightGrams;
   heartbeat('planning packages');
-  const plan = planPackages(items, boxes);
+  const plan = planPackages(items, boxes, heaviest ? { maxPackageGrams: heaviest } : {});
   await db.$transaction([
     db.package.createMany({
       data: plan.packages.map((p, i) => ({

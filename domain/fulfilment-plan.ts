@@ -118,7 +118,8 @@ export class ShipmentCosting {
       packings = new Map();
       packingsByCatalogue.set(warehouse.boxes, packings);
     }
-    const key = lines.map((l) => `${l.skuCode}x${l.quantity}`).join(',');
+    const maxPackageGrams = this.heaviestParcelGrams();
+    const key = `${maxPackageGrams}|${lines.map((l) => `${l.skuCode}x${l.quantity}`).join(',')}`;
     let packed = packings.get(key);
     if (!packed) {
       const items: CartonItem[] = lines.map((line) => {
@@ -126,7 +127,7 @@ export class ShipmentCosting {
         if (!sku) throw new RangeError(`unknown SKU ${line.skuCode}`);
         return { ...sku, skuCode: sku.code, quantity: line.quantity };
       });
-      const plan = planPackages(items, warehouse.boxes);
+      const plan = planPackages(items, warehouse.boxes, maxPackageGrams > 0 ? { maxPackageGrams } : {});
       packed = {
         packagingCents: plan.totalBoxCostCents,
         parcels: plan.packages.map((p) => ({
@@ -140,6 +141,11 @@ export class ShipmentCosting {
       packings.set(key, packed);
     }
     return packed;
+  }
+
+  /** No service takes a heavier parcel: boxes are filled so that none weighs more (0 when no service is known). */
+  private heaviestParcelGrams(): number {
+    return this.facts.services.reduce((max, service) => Math.max(max, service.maxParcelWeightGrams), 0);
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   type WarehouseFacts,
 } from './fulfilment-plan';
 import { localDay } from './local-time';
+import { undatedReason } from './promise-undated';
 import type { BackorderPolicy, ServiceLevel } from './order';
 
 /**
@@ -100,7 +101,12 @@ export function computePromise(
   const { plans, basis } = buildPlans(situation, facts, costing);
   const levels = new Set<ServiceLevel>([situation.serviceLevel]);
   const choice = earliestPlan(plans, situation.destination, levels, targets);
-  if (!choice) return unknownPromise(situation, basis === 'backorder' && plans.length === 0 ? 'restock_unknown' : basis);
+  if (!choice) {
+    const because =
+      plans.length > 0 ? undefined : basis === 'backorder' ? 'no_restock' : onShelf(situation) ? 'no_pick_slot' : 'nothing_on_shelf';
+    const reason = undatedReason(plans, because, situation.serviceLevel, situation.destination, targets.horizonDays);
+    return unknownPromise(situation, because === 'no_restock' ? 'restock_unknown' : basis, reason);
+  }
 
   const promise: EnginePromise = {
     basis,
@@ -313,11 +319,14 @@ function withRequestedDate(
   };
 }
 
+const onShelf = (situation: PromiseSituation) =>
+  situation.stock.some((level) => level.available > 0 && situation.lines.some((line) => line.skuCode === level.skuCode));
+
 /** How far out an order nothing can date is planned: two working weeks, re-promised when stock is known. */
 const UNKNOWN_RESTOCK_WORKING_DAYS = 10;
 
 /** Nothing can be dated (no stock, no restock expected): a date far enough to plan for, with confidence 0. */
-function unknownPromise(situation: PromiseSituation, basis: PromiseBasis): EnginePromise {
+function unknownPromise(situation: PromiseSituation, basis: PromiseBasis, reason: string): EnginePromise {
   const place = destinationPlace(situation.destination);
   const fallbackDay = addWorkingDays(
     place,
@@ -331,8 +340,6 @@ function unknownPromise(situation: PromiseSituation, basis: PromiseBasis): Engin
     shipByMs: deliverByMs,
     confidence: 0,
     choice: undefined,
-    ...(situation.requestedByMs !== undefined
-      ? { requested: { byMs: situation.requestedByMs, met: false, confidence: 0, reason: 'no stock and no restock expected' } }
-      : {}),
+    ...(situation.requestedByMs !== undefined ? { requested: { byMs: situation.requestedByMs, met: false, confidence: 0, reason } } : {}),
   };
 }

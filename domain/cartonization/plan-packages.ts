@@ -8,7 +8,8 @@ import { compareText, toBox, toUnits, unitFitsEmptyBox } from './units';
  * Cartonization: which boxes a shipment's items go in, so that the billed cost — box price plus the carrier's
  * charge on each package's billable weight (billable-weight.ts) — is lowest.
  *
- * A box's `maxWeightGrams` limits its contents (what the box is rated to carry); the tare comes on top.
+ * A box's `maxWeightGrams` limits its contents (what the box is rated to carry); the tare comes on top, and with
+ * `maxPackageGrams` contents and tare together stay within what a carrier takes.
  *
  * Packing inside one box is an extreme-point first-fit-decreasing heuristic (Crainic, Perboli & Tadei 2008)
  * trying all six orientations (box-fill.ts, extreme-points.ts). Several whole-shipment strategies are run
@@ -17,7 +18,15 @@ import { compareText, toBox, toUnits, unitFitsEmptyBox } from './units';
  */
 export function planPackages(items: readonly CartonItem[], boxSpecs: readonly BoxSpec[], options: PlanPackagesOptions = {}): PackingPlan {
   const pricing: Pricing = { rate: options.rateForBillableGrams ?? defaultRateForBillableGrams };
-  const boxes = [...boxSpecs]
+  const cap = options.maxPackageGrams;
+  // A box filled to its own rating can weigh more than any carrier takes (30 kg of mugs in a 850 g box): fill it less.
+  const usable =
+    cap === undefined
+      ? boxSpecs
+      : boxSpecs
+          .map((spec) => ({ ...spec, maxWeightGrams: Math.min(spec.maxWeightGrams, cap - spec.tareWeightGrams) }))
+          .filter((spec) => spec.maxWeightGrams > 0);
+  const boxes = usable
     .map(toBox)
     .sort((a, b) => a.volume - b.volume || a.spec.costCents - b.spec.costCents || compareText(a.spec.code, b.spec.code));
   const units = toUnits(items);

@@ -50,4 +50,6 @@ export type RateForBillableGrams = (billableWeightGrams: number) => number;
 
 export interface PlanPackagesOptions {
   rateForBillableGrams?: RateForBillableGrams;
+  /** The heaviest package a carrier takes, box included: a box is filled to at most this less its tare. */
+  maxPackageGrams?: number;
 }

@@ -120,6 +120,65 @@ describe('the promise engine: where the stock is', () => {
     expect(promise.deliverByMs).toBeGreaterThan(at('2026-03-10T00:00:00Z'));
   });
 
+  it('goods on the shelf but no service of the order’s level to the destination: the refusal names that, not "no stock"', () => {
+    // Found probing POST /orders: an economy order to the US (only standard and express services go there) with every
+    // unit in stock was told "no stock and no restock expected". The fixture network has no economy service at all.
+    const promise = computePromise(
+      situation({ nowMs: at('2026-03-04T08:00:00Z'), serviceLevel: 'economy', requestedByMs: at('2026-03-12T17:00:00Z') }),
+      network(),
+    );
+    expect(promise).toMatchObject({ basis: 'in_stock', confidence: 0, choice: undefined });
+    expect(promise.requested).toMatchObject({
+      met: false,
+      reason: 'no economy service takes this order to FR; standard, express services do',
+    });
+  });
+
+  it('a ship-available order with nothing on the shelf is refused as such, and one without stock or restock as before', () => {
+    const kettle = {
+      nowMs: at('2026-03-04T08:00:00Z'),
+      lines: [{ lineId: 'L1', skuCode: 'KETTLE', quantity: 1 }],
+      requestedByMs: at('2026-03-12T17:00:00Z'),
+    };
+    const partial = computePromise(situation({ ...kettle, backorderPolicy: 'ship_available' }), network());
+    expect(partial).toMatchObject({
+      basis: 'partial',
+      confidence: 0,
+      requested: { met: false, reason: 'nothing of the order is in stock to ship now' },
+    });
+    const backorder = computePromise(situation(kettle), network());
+    expect(backorder).toMatchObject({ basis: 'restock_unknown', requested: { met: false, reason: 'no stock and no restock expected' } });
+  });
+
+  it('fills a box no heavier than a carrier takes: 100 mugs in stock, a box rated 30 kg that weighs 850 g, still promised', () => {
+    // Found probing POST /orders: 100 of the seeded mugs (770 in stock) got confidence 0 and no plan. The packer filled
+    // PAR1's BOX-XL to its 30 kg rating, 30.85 kg with the box, and every carrier takes 30 kg at most (6 dumbbells too).
+    const xl = {
+      id: 'PAR1-XL',
+      code: 'BOX-XL',
+      innerLengthMm: 600,
+      innerWidthMm: 400,
+      innerHeightMm: 400,
+      maxWeightGrams: 30_000,
+      tareWeightGrams: 850,
+      costCents: 240,
+    };
+    const paris = warehouse({ code: 'PAR1', postalCode: '95500', boxes: [xl] });
+    const promise = computePromise(
+      situation({
+        nowMs: at('2026-03-04T08:00:00Z'),
+        lines: [{ lineId: 'L1', skuCode: 'MUG', quantity: 100 }],
+        stock: stock({ PAR1: { MUG: 200 } }),
+      }),
+      network({ warehouses: [paris] }),
+    );
+    expect(promise.basis).toBe('in_stock');
+    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
+    const parcels = promise.choice?.shipments.flatMap((s) => s.option.parcels) ?? [];
+    expect(parcels.length).toBeGreaterThanOrEqual(2);
+    for (const parcel of parcels) expect(parcel.weightGrams).toBeLessThanOrEqual(30_000);
+  });
+
   it('ship-available orders are promised for what is on the shelf', () => {
     const promise = computePromise(
       situation({
