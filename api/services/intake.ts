@@ -6,7 +6,7 @@ import { type OrderRequest, type OrderWorkflowInput, OrderWorkflowInputSchema } 
 import type { DeliveryPromise } from '../../domain/delivery-promise';
 import { ApiError } from '../errors';
 import type { OrderStarter } from './order-starter';
-import type { PromiseService } from './promise';
+import type { IntakePromise, PromiseService } from './promise';
 
 /**
  * Intake commits the order to PostgreSQL (`OrderIntake`) and answers; the order workflow is started
@@ -114,7 +114,16 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
   const orderId = deriveOrderId(apiKeyName, idempotencyKey);
   const workflowId = ids.orderWorkflowId(orderId);
   const hash = requestHash(args.requestAsSent ?? request);
-  const { promise, pickDays } = await promises.promiseFor(request, now.getTime());
+  let intake: IntakePromise;
+  try {
+    intake = await promises.promiseFor(request, now.getTime());
+  } catch (refusal) {
+    // A repeat of an order accepted before its service level was refused there answers as the first did.
+    const twin = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true, input: true } });
+    if (twin) return repeated(twin, { orderId, workflowId, hash, idempotencyKey });
+    throw refusal;
+  }
+  const { promise, pickDays } = intake;
   const input: OrderWorkflowInput = {
     orderId,
     idempotencyKey: scopedIdempotencyKey(apiKeyName, idempotencyKey),

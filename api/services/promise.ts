@@ -2,10 +2,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PlanningFacts } from '../../activities/planning-facts';
 import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { DecisionSettings } from '../../domain/decision-rules';
-import { lastDeliveryDayBy } from '../../domain/fulfilment-plan';
+import { lastDeliveryDayBy, type NetworkFacts } from '../../domain/fulfilment-plan';
 import type { OrderRequest } from '../../domain/order';
 import type { DeliveryPromise } from '../../domain/delivery-promise';
 import { promisedByFor } from '../../domain/promise';
+import { levelsServing } from '../../domain/served-levels';
+import { ApiError } from '../errors';
 import { buildPlans, computePromise, type EnginePromise, planForPromise } from '../../domain/promise-engine';
 import { PromisedCapacity } from './promised-capacity';
 
@@ -60,6 +62,9 @@ export class PromiseService {
   }
 
   async promiseFor(request: OrderRequest, receivedAtMs: number): Promise<IntakePromise> {
+    // Facts that cannot be read here are the engine's to fall back on below; only a level no service offers refuses.
+    const network = await this.facts.networkFacts(receivedAtMs).catch(() => undefined);
+    if (network) refuseUnservedLevel(request, network.services);
     try {
       return this.settings.rules === 'baseline' ? await this.baseline(request, receivedAtMs) : await this.engine(request, receivedAtMs);
     } catch (error) {
@@ -160,6 +165,18 @@ export class PromiseService {
       computedAt: new Date(receivedAtMs).toISOString(),
     };
   }
+}
+
+/**
+ * An order at a service level no carrier offers to its country (economy to the US) is refused naming the field, as an
+ * unserved country is: accepted, it got a far fallback date of confidence 0 and was then booked on another level.
+ */
+function refuseUnservedLevel(request: OrderRequest, services: NetworkFacts['services']): void {
+  const country = request.shipTo.countryCode;
+  const served = levelsServing(services, country);
+  if (served.length === 0 || served.includes(request.serviceLevel)) return;
+  const why = `no ${request.serviceLevel} service delivers to ${country}: ${served.join(', ')} do`;
+  throw new ApiError(400, 'validation_failed', why, [{ path: 'body.serviceLevel', message: why }]);
 }
 
 const round = (p: number) => Math.round(p * 10_000) / 10_000;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApiConfig } from '../../api/config';
-import { createHarness, type Harness, KEYS, newKey, orderRequest } from './harness';
+import { deriveOrderId, requestHash, scopedIdempotencyKey } from '../../api/services/intake';
+import { PlaceOrderBodySchema } from '../../domain/order-rules';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, orderRequest } from './harness';
 
 /**
  * The promise a shop gets from POST /orders: computed from where the stock is, the warehouses' pick
@@ -48,6 +50,48 @@ describe('the promise in the intake answer', () => {
     const standard = (await place(orderRequest({ lines, serviceLevel: 'standard' }))).json().promise as PromiseBody;
     expect(Date.parse(express.deliverBy)).toBeLessThanOrEqual(Date.parse(standard.deliverBy));
     expect(express.shipments[0]?.serviceCode).toMatch(/express/);
+  });
+
+  it('refuses a level no carrier offers to the country, naming serviceLevel and which levels do; nothing is stored', async () => {
+    // Only standard and express services go to the US: an economy order was accepted with a far date of confidence 0
+    // ("no stock and no restock expected" when the caller gave a date) and then booked on another level (probe5).
+    const toBoston = { name: 'Ada Park', line1: '1 Beacon St', city: 'Boston', region: 'MA', postalCode: '02108', countryCode: 'US' };
+    const before = await h.db.order.count();
+    const key = newKey('promise');
+    const refused = expectErrorShape(
+      await place(orderRequest({ shipTo: toBoston, serviceLevel: 'economy' }), key),
+      400,
+      'validation_failed',
+    );
+    expect(refused.details).toEqual([{ path: 'body.serviceLevel', message: 'no economy service delivers to US: standard, express do' }]);
+    expect(await h.db.order.count()).toBe(before);
+    // The same order at a level that goes there is taken, under the same key (the refusal stored nothing).
+    expect((await place(orderRequest({ shipTo: toBoston, serviceLevel: 'standard' }), key)).statusCode).toBe(202);
+  });
+
+  it('still answers a repeat of an order accepted at that level before the refusal existed, as it was answered', async () => {
+    // An upgrade window: the shop's retry of an economy order to the US accepted by the previous version.
+    const toBoston = { name: 'Ada Park', line1: '1 Beacon St', city: 'Boston', region: 'MA', postalCode: '02108', countryCode: 'US' };
+    const accepted = await place(orderRequest({ shipTo: toBoston, serviceLevel: 'standard' }));
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const row = await h.db.orderIntake.findUniqueOrThrow({ where: { orderId: accepted.json().orderId } });
+    const economy = orderRequest({ shipTo: toBoston, serviceLevel: 'economy' });
+    const key = newKey('promise');
+    const orderId = deriveOrderId(KEYS.intake.name, key);
+    const input = row.input as { request: Record<string, unknown> };
+    await h.db.orderIntake.create({
+      data: {
+        orderId,
+        workflowId: `order-${orderId}`,
+        idempotencyKey: scopedIdempotencyKey(KEYS.intake.name, key),
+        requestHash: requestHash(PlaceOrderBodySchema.parse(economy)),
+        submittedBy: KEYS.intake.name,
+        input: { ...input, orderId, request: { ...input.request, serviceLevel: 'economy' } },
+        receivedAt: row.receivedAt,
+      },
+    });
+    const repeat = await place(economy, key);
+    expect([repeat.statusCode, repeat.json().outcome, repeat.json().orderId], repeat.body).toEqual([200, 'existing', orderId]);
   });
 
   it('refuses a caller’s date the network cannot meet, says why, and the order keeps the refusal', async () => {
