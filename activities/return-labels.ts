@@ -1,6 +1,6 @@
 import { heartbeat } from '@temporalio/activity';
 import { DomainError } from '../domain/errors';
-import { isCarrierError, toApplicationFailure as carrierFailure } from './carriers/errors';
+import { carrierCall } from './carrier-booking/carrier-calls';
 import { fetchLabelDocuments } from './carriers/label-documents';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTrackingOf } from './carriers/tracking-mode';
@@ -114,16 +114,6 @@ export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierReg
       });
     },
   };
-}
-
-/** Carrier errors leave as typed failures: rejections non-retryable, outages and timeouts retried. */
-async function carrierCall<T>(body: () => Promise<T>): Promise<T> {
-  try {
-    return await body();
-  } catch (error) {
-    if (isCarrierError(error)) throw carrierFailure(error);
-    throw error;
-  }
 }
 
 export type ReturnLabelActivities = ReturnType<typeof createReturnLabelActivities>;
