@@ -12,6 +12,7 @@ import { freePort } from '../../scripts/lib/ports';
 import { type RunningDevServer, startTemporalDevServer } from '../../scripts/temporal-dev-server';
 import { KEYS } from '../api/harness';
 import { launchChromium, type RunningBrowser, screenshotPath } from '../support/chromium';
+import { onAFreePort } from '../support/free-port';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testDataConverter } from '../support/temporal';
 
@@ -36,20 +37,23 @@ let uiBase = '';
 let workflowId = '';
 
 beforeAll(async () => {
-  const [apiPort, uiPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, uiPort] = [await freePort(), await freePort()];
   apiBase = `http://localhost:${apiPort}`;
   uiBase = `http://localhost:${uiPort}`;
   [browser, database, devServer] = await Promise.all([
     launchChromium(),
     createTestDatabase(3),
-    startTemporalDevServer({
-      cliPath: inject('temporalCliPath'),
-      port: grpcPort,
-      uiPort,
-      namespace: 'default',
-      logFile: join(tmpdir(), `colis-web-ui-codec-${process.pid}.log`),
-      uiCodecEndpoint: `${apiBase}/codec`,
-    }),
+    // A port called free can be taken before the server binds it (seen once in a full run): another is tried.
+    onAFreePort((grpcPort) =>
+      startTemporalDevServer({
+        cliPath: inject('temporalCliPath'),
+        port: grpcPort,
+        uiPort,
+        namespace: 'default',
+        logFile: join(tmpdir(), `colis-web-ui-codec-${process.pid}.log`),
+        uiCodecEndpoint: `${apiBase}/codec`,
+      }),
+    ),
   ]);
   connection = await Connection.connect({ address: devServer.address });
   const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });

@@ -7,13 +7,14 @@ import { seed } from '../../prisma/seed';
 import { createDb } from '../../activities/db';
 import { loadConfig } from '../../config';
 import { dataDir } from '../../scripts/lib/paths';
-import { freePort } from '../../scripts/lib/ports';
 import { startMailCatcher } from '../../scripts/maildev';
 import { startEmbeddedPostgres } from '../../scripts/postgres';
 import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 import { CONNECTION_NAMESPACE, DEV_JOURNEY_NAMESPACES } from './namespaces';
+import { onAFreePort } from './free-port';
+import { freePort } from '../../scripts/lib/ports';
 
 /**
  * Starts the real services the suite runs on, once per `npm test`:
@@ -114,21 +115,5 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * A port the OS called free can be taken before the server binds it: it comes from the range outgoing connections
- * take their local ports from, and other test runs open many (seen once: "bind: address already in use", and the
- * whole suite failed to start). Another free port is tried then.
- */
-async function onAFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start(await freePort());
-    } catch (error) {
-      const taken = error instanceof Error && error.message.includes('address already in use');
-      if (!taken || attempt >= attempts) throw error;
-    }
   }
 }
