@@ -2,8 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PlanningFacts } from '../../activities/planning-facts';
 import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { DecisionSettings } from '../../domain/decision-rules';
-import { lastDeliveryDayBy, type NetworkFacts } from '../../domain/fulfilment-plan';
-import type { OrderRequest } from '../../domain/order';
+import { lastDeliveryDayBy } from '../../domain/fulfilment-plan';
+import type { OrderRequest, ServiceLevel } from '../../domain/order';
 import type { DeliveryPromise } from '../../domain/delivery-promise';
 import { promisedByFor } from '../../domain/promise';
 import { levelsServing } from '../../domain/served-levels';
@@ -61,10 +61,23 @@ export class PromiseService {
     this.facts.invalidate();
   }
 
+  /**
+   * An order at a service level no carrier offers to its country (economy to the US) is refused naming `field`: at
+   * intake it got a far fallback date of confidence 0 and was then booked on another level; an address change to such
+   * a country would book the parcel on a level the customer did not pay for. Facts that cannot be read refuse nothing
+   * (intake falls back on the engine's own answer); a country no carrier serves at all is the no-carrier escalation's.
+   */
+  async refuseUnservedLevel(level: ServiceLevel, countryCode: string, field: string, atMs: number): Promise<void> {
+    const network = await this.facts.networkFacts(atMs).catch(() => undefined);
+    const served = network ? levelsServing(network.services, countryCode) : [];
+    if (served.length === 0 || served.includes(level)) return;
+    const why = `no ${level} service delivers to ${countryCode}: ${served.join(', ')} do`;
+    throw new ApiError(400, 'validation_failed', why, [{ path: field, message: why }]);
+  }
+
   async promiseFor(request: OrderRequest, receivedAtMs: number): Promise<IntakePromise> {
     // Facts that cannot be read here are the engine's to fall back on below; only a level no service offers refuses.
-    const network = await this.facts.networkFacts(receivedAtMs).catch(() => undefined);
-    if (network) refuseUnservedLevel(request, network.services);
+    await this.refuseUnservedLevel(request.serviceLevel, request.shipTo.countryCode, 'body.serviceLevel', receivedAtMs);
     try {
       return this.settings.rules === 'baseline' ? await this.baseline(request, receivedAtMs) : await this.engine(request, receivedAtMs);
     } catch (error) {
@@ -165,18 +178,6 @@ export class PromiseService {
       computedAt: new Date(receivedAtMs).toISOString(),
     };
   }
-}
-
-/**
- * An order at a service level no carrier offers to its country (economy to the US) is refused naming the field, as an
- * unserved country is: accepted, it got a far fallback date of confidence 0 and was then booked on another level.
- */
-function refuseUnservedLevel(request: OrderRequest, services: NetworkFacts['services']): void {
-  const country = request.shipTo.countryCode;
-  const served = levelsServing(services, country);
-  if (served.length === 0 || served.includes(request.serviceLevel)) return;
-  const why = `no ${request.serviceLevel} service delivers to ${country}: ${served.join(', ')} do`;
-  throw new ApiError(400, 'validation_failed', why, [{ path: 'body.serviceLevel', message: why }]);
 }
 
 const round = (p: number) => Math.round(p * 10_000) / 10_000;

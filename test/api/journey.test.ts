@@ -7,7 +7,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import { labelDestination, until, untilEscalation, untilShipmentStage, untilWorkflowKnowsEscalation } from '../workflows/steps';
-import { capturedLogs, KEYS, logLeaks, newKey, orderRequest } from './harness';
+import { capturedLogs, expectErrorShape, KEYS, logLeaks, newKey, orderRequest } from './harness';
 
 /**
  * The API over the whole journey: every worker on Temporal's time-skipping server with the carrier
@@ -154,6 +154,32 @@ describe('the journey through the API', () => {
     const labels = await journey.database.db.label.findMany({ where: { shipmentId: shipment.id } });
     // Changed before or after the first label: one label in use, any earlier one voided.
     expect(labels.filter((l) => l.status === 'purchased')).toHaveLength(1);
+  });
+
+  it("an address change to a country with no service at the order's level is a 400 naming the country; the order ships as it was", async () => {
+    // Only standard and express services go to the US: an economy order moved there was booked on another level.
+    const accepted = await app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('unserved-move') },
+      payload: orderRequest({ serviceLevel: 'economy', lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }),
+    });
+    expect(accepted.statusCode, accepted.body).toBe(202);
+    const { orderId, workflowId } = accepted.json();
+    const toBoston = { name: 'Ada Park', line1: '1 Beacon St', city: 'Boston', region: 'MA', postalCode: '02108', countryCode: 'US' };
+    const refused = await app.inject({
+      method: 'POST',
+      url: `/orders/${orderId}/address`,
+      headers: { 'x-api-key': KEYS.intake.key },
+      payload: { shipTo: toBoston },
+    });
+    expect(expectErrorShape(refused, 400, 'validation_failed').details).toEqual([
+      { path: 'body.shipTo.countryCode', message: 'no economy service delivers to US: standard, express do' },
+    ]);
+    const outcome = (await journey.env.client.workflow.getHandle(workflowId).result()) as OrderView;
+    expect(outcome.stage).toBe('completed');
+    const shipment = await journey.database.db.shipment.findFirstOrThrow({ where: { orderId } });
+    expect(labelDestination(journey, shipment.trackingNumber ?? '')).toMatchObject({ countryCode: 'FR' });
   });
 
   it('an address change to the address the parcel is already labelled for voids nothing and buys no second label', async () => {

@@ -53,7 +53,7 @@ export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddr
         summary: "Change an order's shipping address",
         description:
           "Through the workflow's `changeAddress` update, recorded as made by the calling key; a bought label is voided and re-booked. " +
-          'The address is checked as at intake (country, postal code). 409 with the reason when refused. Idempotency-Key as for cancel. ' +
+          'The address is checked as at intake (country, postal code); a new country must have a service at the order level (400 naming `body.shipTo.countryCode`). 409 with the reason when refused. Idempotency-Key as for cancel. ' +
           'The address the order already ships to answers 200 as it stands; a change sent while another is being made waits for it. ' +
           "A shop's key changes its own orders only.",
         params: OrderIdParamsSchema,
@@ -75,6 +75,10 @@ export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddr
             // The address the order already ships to (a shop's form saved twice): nothing to change, so no label voided and bought again.
             const current = await handle.query(orderStatusQuery);
             if (sameAddress(current.shipTo, checked.address)) return { unchanged: true, view: current };
+            // Another country may have no service at the order's level: booked there, the parcel would go on a level not paid for.
+            const country = checked.address.countryCode;
+            if (country !== current.shipTo.countryCode)
+              await app.promises.refuseUnservedLevel(current.serviceLevel, country, 'body.shipTo.countryCode', Date.now());
             const args = [{ ...request.body, shipTo: checked.address }] as [ChangeAddressRequest];
             try {
               return { unchanged: false, view: await handle.executeUpdate(changeAddressUpdate, { args, updateId }) };
