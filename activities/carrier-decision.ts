@@ -71,10 +71,15 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
         }
         const realNowMs = Date.now();
         const nowMs = input.nowMs ?? realNowMs;
-        const [network, clock] = await Promise.all([deps.facts.networkFacts(realNowMs), currentBusinessClock(deps.db, realNowMs)]);
-        const destination = { countryCode: input.destinationCountryCode };
+        const [network, clock, shipment] = await Promise.all([
+          deps.facts.networkFacts(realNowMs),
+          currentBusinessClock(deps.db, realNowMs),
+          shipmentOf(deps.db, input.shipmentId),
+        ]);
+        // The region sets the destination's day and holidays where they differ inside the country (a state of the US).
+        const destination = { countryCode: input.destinationCountryCode, region: shipment?.order.shippingAddress.region };
         // The carrier takes the parcel the day its label is bought (the label follows packing).
-        const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf(input.originCountryCode));
+        const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf({ countryCode: input.originCountryCode }));
         const probability = (quote: RateQuote, workingDays: number) =>
           probabilityWithin(
             network.transit.distribution(
@@ -87,7 +92,7 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
             workingDays,
           );
         const longestTransitDays = Math.max(1, ...input.quotes.map((quote) => quote.deliveryDays + MAX_DELAY_DAYS));
-        const choice = await aimAtIntakePromise(deps.db, input, (promisedBy) => {
+        const choice = aimAtIntakePromise(shipment, input, (promisedBy) => {
           const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, toBusinessMs(clock, Date.parse(promisedBy)));
           // Days past the longest transit any quote's distribution tells apart add nothing: the count stops there
           // (a date a year out under the 1440× demo clock is a thousand business years of days to walk).
@@ -119,15 +124,11 @@ export type CarrierDecisionActivities = ReturnType<typeof createCarrierDecisionA
  * replacement is what can still make the order on time. Any other shipment, or a replacement no service can
  * bring by then, is decided against the promise in force.
  */
-async function aimAtIntakePromise(
-  db: Db,
+function aimAtIntakePromise(
+  shipment: ShipmentFacts | null,
   input: CarrierDecisionRequest,
   decideBy: (promisedBy: string) => ReturnType<typeof chooseByLateRisk>,
-): Promise<ReturnType<typeof chooseByLateRisk>> {
-  const shipment = await db.shipment.findUnique({
-    where: { id: input.shipmentId },
-    select: { replacesShipmentId: true, order: { select: { originalPromisedBy: true } } },
-  });
+): ReturnType<typeof chooseByLateRisk> {
   const intake = shipment?.replacesShipmentId ? shipment.order.originalPromisedBy : null;
   if (intake && intake.getTime() < Date.parse(input.promisedBy)) {
     const keepsIntake = decideBy(intake.toISOString());
@@ -135,3 +136,15 @@ async function aimAtIntakePromise(
   }
   return decideBy(input.promisedBy);
 }
+
+function shipmentOf(db: Db, shipmentId: string) {
+  return db.shipment.findUnique({
+    where: { id: shipmentId },
+    select: {
+      replacesShipmentId: true,
+      order: { select: { originalPromisedBy: true, shippingAddress: { select: { region: true } } } },
+    },
+  });
+}
+
+type ShipmentFacts = NonNullable<Awaited<ReturnType<typeof shipmentOf>>>;

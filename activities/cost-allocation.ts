@@ -53,7 +53,7 @@ export async function costContext(
       promisedBy: true,
       originalPromisedBy: true,
       createdAt: true,
-      shippingAddress: { select: { countryCode: true, postalCode: true } },
+      shippingAddress: { select: { countryCode: true, postalCode: true, region: true } },
       _count: { select: { shipments: true } },
     },
   });

@@ -64,7 +64,7 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
             shippedAt: true,
             deliveredAt: true,
             lines: { select: { orderLineId: true, skuCode: true, quantity: true } },
-            order: { select: { promisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true } } } },
+            order: { select: { promisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true, region: true } } } },
           },
         });
         const promisedBy = shipment.order.promisedBy;
@@ -159,7 +159,7 @@ async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situ
     if (!service) return undefined;
     const crossBorder = warehouse.countryCode !== destination.countryCode;
     const quotedDays = service.transitDays + (crossBorder ? 1 : 0);
-    const destinationZone = timeZoneOf(destination.countryCode);
+    const destinationZone = timeZoneOf(destination);
     return {
       kind: 'with_carrier',
       handoverDay: localDay(toBusinessMs(clock, shipment.shippedAt.getTime()), warehouse.timeZone),

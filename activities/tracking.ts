@@ -242,7 +242,7 @@ async function observeTransit(tx: Tx, db: Db, shipmentId: string, deliveredMs: n
       serviceCode: true,
       shippedAt: true,
       warehouse: { select: { countryCode: true, holidayRegion: true, timeZone: true } },
-      order: { select: { shippingAddress: { select: { countryCode: true } } } },
+      order: { select: { shippingAddress: { select: { countryCode: true, region: true } } } },
     },
   });
   if (!shipment?.carrierCode || !shipment.serviceCode || !shipment.shippedAt) return;
@@ -260,7 +260,7 @@ async function observeTransit(tx: Tx, db: Db, shipmentId: string, deliveredMs: n
         timeZone: shipment.warehouse.timeZone,
         ...(shipment.warehouse.holidayRegion ? { region: shipment.warehouse.holidayRegion } : {}),
       },
-      destination: { countryCode: shipment.order.shippingAddress.countryCode },
+      destination: shipment.order.shippingAddress,
       quotedDomesticDays: service.transitDays,
       handedOverAtMs: shipment.shippedAt.getTime(),
       deliveredAtMs: deliveredMs,

@@ -10,29 +10,55 @@ import { addDays, isWeekend } from './local-time';
 
 export interface CalendarPlace {
   countryCode: string;
-  /** Subdivision code as date-holidays knows it ("HH" for Hamburg), when holidays differ inside the country. */
-  region?: string;
+  /**
+   * The region as an address or a warehouse gives it: a subdivision date-holidays knows, by code ("HH", "US-CA") or
+   * by name ("California"), sets the holidays and the time zone where they differ inside the country; any other
+   * text (a county, a typo) counts as no region.
+   */
+  region?: string | null;
+}
+
+const subdivisions = new Map<string, string | undefined>();
+
+/**
+ * The date-holidays subdivision code a region names, or undefined. A shop sends whatever its customer typed in the
+ * region field: a state code for the US, Canada, Australia (what carriers ask), a name elsewhere, often nothing.
+ */
+export function subdivisionOf(countryCode: string, region: string | null | undefined): string | undefined {
+  const given = region?.trim();
+  if (!given) return undefined;
+  const key = `${countryCode}|${given}`;
+  if (subdivisions.has(key)) return subdivisions.get(key);
+  const known = new Holidays().getStates(countryCode) ?? {};
+  const code = given.toUpperCase().replace(new RegExp(`^${countryCode}-`), '');
+  const byName = (name: string) => name.localeCompare(given, 'en', { sensitivity: 'base' }) === 0;
+  const found = code in known ? code : Object.entries(known).find(([, name]) => byName(name))?.[0];
+  // Free text from every order: the memo is bounded, not a store of every string ever typed.
+  if (subdivisions.size > 10_000) subdivisions.clear();
+  subdivisions.set(key, found);
+  return found;
 }
 
 /** Holidays per place and year, computed once: date-holidays takes tens of milliseconds per year. */
 const holidayCache = new Map<string, ReadonlySet<string>>();
 
 export function publicHolidays(place: CalendarPlace, year: number): ReadonlySet<string> {
-  const key = `${place.countryCode}:${place.region ?? ''}:${year}`;
+  const region = subdivisionOf(place.countryCode, place.region);
+  const key = `${place.countryCode}:${region ?? ''}:${year}`;
   let days = holidayCache.get(key);
   if (!days) {
-    days = computeHolidays(place, year);
+    days = computeHolidays(place.countryCode, region, year);
     holidayCache.set(key, days);
   }
   return days;
 }
 
-function computeHolidays(place: CalendarPlace, year: number): ReadonlySet<string> {
+function computeHolidays(countryCode: string, region: string | undefined, year: number): ReadonlySet<string> {
   const calendar = new Holidays();
   // A country date-holidays does not know has no holidays we can name: weekends still apply.
-  if (!(place.countryCode in calendar.getCountries())) return new Set();
-  if (place.region) calendar.init(place.countryCode, place.region);
-  else calendar.init(place.countryCode);
+  if (!(countryCode in calendar.getCountries())) return new Set();
+  if (region) calendar.init(countryCode, region);
+  else calendar.init(countryCode);
   const holidays = calendar.getHolidays(year) || [];
   return new Set(holidays.filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
 }
@@ -70,7 +96,7 @@ const betweenMemo = new Map<string, number>();
  */
 export function workingDaysBetween(place: CalendarPlace, from: string, to: string, atMost = Number.POSITIVE_INFINITY): number {
   if (to <= from || atMost <= 0) return 0;
-  const key = `${place.countryCode}:${place.region ?? ''}|${from}|${to}|${atMost}`;
+  const key = `${place.countryCode}:${subdivisionOf(place.countryCode, place.region) ?? ''}|${from}|${to}|${atMost}`;
   let count = betweenMemo.get(key);
   if (count === undefined) {
     count = 0;
@@ -83,17 +109,23 @@ export function workingDaysBetween(place: CalendarPlace, from: string, to: strin
 
 const timeZones = new Map<string, string>();
 
-/** The main time zone of a country (date-holidays knows each country's zones), UTC for one it does not know. */
-export function timeZoneOf(countryCode: string): string {
-  let zone = timeZones.get(countryCode);
+/**
+ * The place's main time zone: its region's where date-holidays knows the region (California: Los Angeles, the
+ * Canary Islands: Atlantic/Canary), else its country's first (the US: New York), UTC for a country it does not know.
+ */
+export function timeZoneOf(place: CalendarPlace): string {
+  const region = subdivisionOf(place.countryCode, place.region);
+  const key = `${place.countryCode}:${region ?? ''}`;
+  let zone = timeZones.get(key);
   if (zone === undefined) {
     const calendar = new Holidays();
     zone = 'UTC';
-    if (countryCode in calendar.getCountries()) {
-      calendar.init(countryCode);
+    if (place.countryCode in calendar.getCountries()) {
+      if (region) calendar.init(place.countryCode, region);
+      else calendar.init(place.countryCode);
       zone = calendar.getTimezones()[0] ?? 'UTC';
     }
-    timeZones.set(countryCode, zone);
+    timeZones.set(key, zone);
   }
   return zone;
 }

@@ -67,7 +67,8 @@ export interface NetworkFacts {
 export interface Destination {
   countryCode: string;
   postalCode: string;
-  region?: string;
+  /** The address's region as given: its holidays and time zone where date-holidays knows it (calendar.ts). */
+  region?: string | null;
 }
 
 export interface ServiceOption {
@@ -232,12 +233,12 @@ export function probabilityByDay(option: ShipmentOption, service: ServiceOption,
 
 /** The last instant of a local day at the destination: what "delivered by Thursday" means. */
 export function endOfDeliveryDayMs(destination: Destination, day: string): number {
-  return localTimeMs(day, 24 * 60, timeZoneOf(destination.countryCode)) - 1;
+  return localTimeMs(day, 24 * 60, timeZoneOf(destination)) - 1;
 }
 
 /** The latest day whose deliveries all count as made by `deadlineMs` at the destination. */
 export function lastDeliveryDayBy(destination: Destination, deadlineMs: number): string {
-  const zone = timeZoneOf(destination.countryCode);
+  const zone = timeZoneOf(destination);
   const day = localDay(deadlineMs, zone);
   return localMinuteOfDay(deadlineMs, zone) >= DELIVERY_WINDOW_END_MINUTE ? day : addDays(day, -1);
 }

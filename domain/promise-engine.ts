@@ -328,11 +328,7 @@ const UNKNOWN_RESTOCK_WORKING_DAYS = 10;
 /** Nothing can be dated (no stock, no restock expected): a date far enough to plan for, with confidence 0. */
 function unknownPromise(situation: PromiseSituation, basis: PromiseBasis, reason: string): EnginePromise {
   const place = destinationPlace(situation.destination);
-  const fallbackDay = addWorkingDays(
-    place,
-    localDay(situation.nowMs, timeZoneOf(situation.destination.countryCode)),
-    UNKNOWN_RESTOCK_WORKING_DAYS,
-  );
+  const fallbackDay = addWorkingDays(place, localDay(situation.nowMs, timeZoneOf(situation.destination)), UNKNOWN_RESTOCK_WORKING_DAYS);
   const deliverByMs = endOfDeliveryDayMs(situation.destination, fallbackDay);
   return {
     basis,

@@ -25,7 +25,7 @@ export function transitObservation(
   clock: BusinessClock,
 ): TransitObservationFacts & { handoverDay: string; deliveredDay: string } {
   const handoverDay = localDay(toBusinessMs(clock, parcel.handedOverAtMs), parcel.origin.timeZone);
-  const deliveredDay = localDay(toBusinessMs(clock, parcel.deliveredAtMs), timeZoneOf(parcel.destination.countryCode));
+  const deliveredDay = localDay(toBusinessMs(clock, parcel.deliveredAtMs), timeZoneOf(parcel.destination));
   const crossBorder = parcel.origin.countryCode !== parcel.destination.countryCode;
   return {
     carrierCode: parcel.carrierCode,
@@ -46,6 +46,6 @@ export function transitObservation(
  * or reported hours later by a carrier that is polled, is never taken for a day without one.
  */
 export function inFlightAtLeastDays(handoverDay: string, destination: CalendarPlace, businessNowMs: number): number {
-  const yesterday = addDays(localDay(businessNowMs, timeZoneOf(destination.countryCode)), -1);
+  const yesterday = addDays(localDay(businessNowMs, timeZoneOf(destination)), -1);
   return workingDaysBetween(destination, handoverDay, yesterday) + 1;
 }

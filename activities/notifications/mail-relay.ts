@@ -111,7 +111,7 @@ export class MailRelay {
             id: true,
             shopId: true,
             customer: { select: { name: true, email: true } },
-            shippingAddress: { select: { countryCode: true } },
+            shippingAddress: { select: { countryCode: true, region: true } },
           },
         },
       },
@@ -136,7 +136,7 @@ export class MailRelay {
         shopName,
         customerName: mail.order.customer.name,
         orderId: mail.orderId,
-        timeZone: timeZoneOf(mail.order.shippingAddress.countryCode),
+        timeZone: timeZoneOf(mail.order.shippingAddress),
         trackingUrl: this.settings.trackingUrl(mail.orderId),
         // A delivered order can be returned from its tracking page.
         ...(mail.milestone === 'delivered' ? { returnUrl: `${this.settings.trackingUrl(mail.orderId)}#returns` } : {}),

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PlanningFacts } from '../../activities/planning-facts';
 import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { DecisionSettings } from '../../domain/decision-rules';
-import { lastDeliveryDayBy } from '../../domain/fulfilment-plan';
+import { type Destination, lastDeliveryDayBy } from '../../domain/fulfilment-plan';
 import type { OrderRequest, ServiceLevel } from '../../domain/order';
 import type { DeliveryPromise } from '../../domain/delivery-promise';
 import { promisedByFor } from '../../domain/promise';
@@ -186,8 +186,9 @@ function linesOf(request: OrderRequest) {
   return request.lines.map((line, i) => ({ lineId: `L${i + 1}`, skuCode: line.sku, quantity: line.quantity }));
 }
 
-function destinationOf(request: OrderRequest) {
-  return { countryCode: request.shipTo.countryCode, postalCode: request.shipTo.postalCode };
+function destinationOf(request: OrderRequest): Destination {
+  const { countryCode, postalCode, region } = request.shipTo;
+  return { countryCode, postalCode, ...(region ? { region } : {}) };
 }
 
 function pickDaysOf(answer: EnginePromise): IntakePromise['pickDays'] {

@@ -49,21 +49,25 @@ export function realizedDelayDays(truth: TransitTruth, transit: Pick<TransitCase
 
 /** The real instant this parcel is delivered. */
 export function realizedDeliveryAtMs(truth: TransitTruth, transit: TransitCase): number {
-  const handoverDay = localDay(toBusinessMs(truth.clock, transit.handoverAtMs), timeZoneOf(transit.originCountry));
+  const handoverDay = localDay(toBusinessMs(truth.clock, transit.handoverAtMs), timeZoneOf({ countryCode: transit.originCountry }));
   const days = Math.max(1, transit.quotedDays + realizedDelayDays(truth, transit));
   const deliveredDay = addWorkingDays({ countryCode: transit.destinationCountry }, handoverDay, days);
   const minute =
     DELIVERY_WINDOW_START_MINUTE +
     Math.floor(seededRandom(`${transit.shipmentId}:${transit.carrierCode}:${transit.serviceCode}:time`)() * DELIVERY_WINDOW_MINUTES);
-  return toRealMs(truth.clock, localTimeMs(deliveredDay, minute, timeZoneOf(transit.destinationCountry)));
+  return toRealMs(truth.clock, localTimeMs(deliveredDay, minute, timeZoneOf({ countryCode: transit.destinationCountry })));
 }
 
 /** What the carrier itself says: the end of the quoted working day, whatever it really delivers. */
 export function quotedDeliveryAtMs(truth: TransitTruth, transit: Omit<TransitCase, 'shipmentId' | 'carrierCode' | 'serviceCode'>): number {
-  const handoverDay = localDay(toBusinessMs(truth.clock, transit.handoverAtMs), timeZoneOf(transit.originCountry));
+  const handoverDay = localDay(toBusinessMs(truth.clock, transit.handoverAtMs), timeZoneOf({ countryCode: transit.originCountry }));
   const deliveredDay = addWorkingDays({ countryCode: transit.destinationCountry }, handoverDay, Math.max(1, transit.quotedDays));
   return toRealMs(
     truth.clock,
-    localTimeMs(deliveredDay, DELIVERY_WINDOW_START_MINUTE + DELIVERY_WINDOW_MINUTES, timeZoneOf(transit.destinationCountry)),
+    localTimeMs(
+      deliveredDay,
+      DELIVERY_WINDOW_START_MINUTE + DELIVERY_WINDOW_MINUTES,
+      timeZoneOf({ countryCode: transit.destinationCountry }),
+    ),
   );
 }

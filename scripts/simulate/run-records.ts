@@ -12,7 +12,7 @@ export function readOrders(db: Db, ids: string[]) {
       originalPromisedBy: true,
       promisedBy: true,
       serviceLevel: true,
-      shippingAddress: { select: { countryCode: true, postalCode: true } },
+      shippingAddress: { select: { countryCode: true, postalCode: true, region: true } },
       lines: { select: { id: true, skuCode: true, quantity: true } },
       shipments: {
         select: {

@@ -69,6 +69,26 @@ describe('the promise in the intake answer', () => {
     expect((await place(orderRequest({ shipTo: toBoston, serviceLevel: 'standard' }), key)).statusCode).toBe(202);
   });
 
+  it('dates the promise by the end of a day where the customer is: Los Angeles, not New York', async () => {
+    // The country's first time zone was every state's: a customer in Los Angeles was promised by 20:59 her time.
+    const toLosAngeles = {
+      name: 'Ada Park',
+      line1: '200 N Spring St',
+      city: 'Los Angeles',
+      region: 'CA',
+      postalCode: '90012',
+      countryCode: 'US',
+    };
+    const response = await place(orderRequest({ shipTo: toLosAngeles, serviceLevel: 'standard' }));
+    expect(response.statusCode, response.body).toBe(202);
+    const { deliverBy } = response.json().promise as PromiseBody;
+    const clock = (zone: string) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+        new Date(deliverBy),
+      );
+    expect([clock('America/Los_Angeles'), clock('America/New_York')]).toEqual(['23:59', '02:59']);
+  });
+
   it('still answers a repeat of an order accepted at that level before the refusal existed, as it was answered', async () => {
     // An upgrade window: the shop's retry of an economy order to the US accepted by the previous version.
     const toBoston = { name: 'Ada Park', line1: '1 Beacon St', city: 'Boston', region: 'MA', postalCode: '02108', countryCode: 'US' };

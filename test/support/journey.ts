@@ -91,7 +91,7 @@ export function harnessPromise(
   workingDays: number,
 ): string {
   const destination = { countryCode: shipTo.countryCode, postalCode: shipTo.postalCode };
-  const today = localDay(nowMs, timeZoneOf(destination.countryCode));
+  const today = localDay(nowMs, timeZoneOf(destination));
   return new Date(endOfDeliveryDayMs(destination, addWorkingDays(destinationPlace(destination), today, workingDays))).toISOString();
 }
 

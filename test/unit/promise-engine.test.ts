@@ -63,6 +63,17 @@ describe('the promise engine: cut-offs, days and time zones', () => {
     expect(iso(promise.deliverByMs)).toBe('2026-07-15T21:59:59.999Z');
   });
 
+  it("promises by the end of the delivery day in the destination's own region: the Canary Islands are an hour behind Madrid", () => {
+    // The country's first zone was every region's: a customer in Las Palmas was promised by 23:00 her time.
+    const toLasPalmas = { countryCode: 'ES', postalCode: '35001', region: 'Islas Canarias' };
+    const toMadrid = { countryCode: 'ES', postalCode: '28001' };
+    const now = at('2026-03-04T12:00:00Z');
+    const canary = computePromise(situation({ nowMs: now, serviceLevel: 'express', destination: toLasPalmas }), network());
+    const mainland = computePromise(situation({ nowMs: now, serviceLevel: 'express', destination: toMadrid }), network());
+    expect(iso(mainland.deliverByMs)).toBe('2026-03-06T22:59:59.999Z');
+    expect(iso(canary.deliverByMs)).toBe('2026-03-06T23:59:59.999Z');
+  });
+
   it('a day whose pick capacity is already promised pushes the promise to the next day with room', () => {
     const full = { '2026-03-04': 100 };
     const promise = computePromise(

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { FastifyReply } from 'fastify';
 import { EntityIdSchema } from '../../../domain/api';
-import { timeZoneOf } from '../../../domain/calendar';
+import { type CalendarPlace, timeZoneOf } from '../../../domain/calendar';
 import type { OrderView } from '../../../domain/journey';
 import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { returnOptions } from '../../services/returns';
@@ -44,7 +44,7 @@ function promiseNote(view: OrderView): string {
  * An instant as the customer reads it: a day and a clock of the place the parcel goes to, the zone named
  * ("Friday, 4 December 2026 at 23:59 CET"), not a UTC timestamp (a promise by the end of a Paris day read "22:59 UTC").
  */
-function customerTime(countryCode: string): (iso: string) => string {
+function customerTime(place: CalendarPlace): (iso: string) => string {
   const format = new Intl.DateTimeFormat('en-GB', {
     weekday: 'long',
     day: 'numeric',
@@ -54,14 +54,14 @@ function customerTime(countryCode: string): (iso: string) => string {
     minute: '2-digit',
     hourCycle: 'h23',
     timeZoneName: 'short',
-    timeZone: timeZoneOf(countryCode),
+    timeZone: timeZoneOf(place),
   });
   return (iso: string) => format.format(new Date(iso));
 }
 
 function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
-  const when = customerTime(view.shipTo.countryCode);
+  const when = customerTime(view.shipTo);
   // Stages and carrier scans only: escalations, notes and their details are internal.
   // Each stage once (a re-book is ops' business), every carrier scan with its place.
   const seen = new Set<string>();
