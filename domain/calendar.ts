@@ -30,9 +30,10 @@ export function subdivisionOf(countryCode: string, region: string | null | undef
   const key = `${countryCode}|${given}`;
   if (subdivisions.has(key)) return subdivisions.get(key);
   const known = new Holidays().getStates(countryCode) ?? {};
-  const code = given.toUpperCase().replace(new RegExp(`^${countryCode}-`), '');
+  const upper = given.toUpperCase();
+  const code = upper.startsWith(`${countryCode}-`) ? upper.slice(countryCode.length + 1) : upper;
   const byName = (name: string) => name.localeCompare(given, 'en', { sensitivity: 'base' }) === 0;
-  const found = code in known ? code : Object.entries(known).find(([, name]) => byName(name))?.[0];
+  const found = Object.hasOwn(known, code) ? code : Object.entries(known).find(([, name]) => byName(name))?.[0];
   // Free text from every order: the memo is bounded, not a store of every string ever typed.
   if (subdivisions.size > 10_000) subdivisions.clear();
   subdivisions.set(key, found);
