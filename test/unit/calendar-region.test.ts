@@ -13,7 +13,8 @@ describe('regions of a country', () => {
     expect(subdivisionOf('US', 'california')).toBe('CA');
     expect(subdivisionOf('ES', 'Islas Canarias')).toBe('CN');
     expect(subdivisionOf('DE', 'hh')).toBe('HH');
-    for (const text of ['Springfield County', '', '   ', 'CA-US', '.*', 'Île-de-France', 'constructor', '__proto__']) expect(subdivisionOf('US', text)).toBeUndefined();
+    for (const text of ['Springfield County', '', '   ', 'CA-US', '.*', 'Île-de-France', 'constructor', '__proto__'])
+      expect(subdivisionOf('US', text)).toBeUndefined();
     expect(subdivisionOf('FR', null)).toBeUndefined();
     expect(subdivisionOf('ZZ', 'CA')).toBeUndefined();
   });
