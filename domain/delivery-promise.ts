@@ -30,6 +30,8 @@ export const DeliveryPromiseSchema = z
     shipBy: z.iso.datetime({ offset: true }),
     /** P(every parcel delivered by `deliverBy`), 0–1; 0 when nothing can be dated (no stock, no restock expected). */
     confidence: z.number().min(0).max(1),
+    /** Why nothing could date the order, when `confidence` is 0 (no stock and no restock expected, no pick slot left…). */
+    reason: z.string().optional(),
     /** `in_stock`; `backorder` (dated from an expected restock); `partial` (ship-available: what is on the shelf);
      *  `restock_unknown` (nothing to date it from; re-promised once stock is known); `fixed_days` (baseline rules). */
     basis: z.enum(PROMISE_BASES),

@@ -88,6 +88,8 @@ export interface EnginePromise {
   shipByMs: number;
   confidence: number;
   choice: PlanChoice | undefined;
+  /** Why no delivery could be dated (confidence 0): what the shop reads, with or without a date of its own. */
+  undatedReason?: string;
   requested?: { byMs: number; met: boolean; confidence: number; reason?: string };
 }
 
@@ -336,6 +338,7 @@ function unknownPromise(situation: PromiseSituation, basis: PromiseBasis, reason
     shipByMs: deliverByMs,
     confidence: 0,
     choice: undefined,
+    undatedReason: reason,
     ...(situation.requestedByMs !== undefined ? { requested: { byMs: situation.requestedByMs, met: false, confidence: 0, reason } } : {}),
   };
 }

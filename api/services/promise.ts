@@ -83,7 +83,8 @@ export class PromiseService {
     } catch (error) {
       // Intake answers whatever happens: a promise the engine could not make falls back to the fixed rule, and says so.
       this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'promise engine failed; fixed-day promise given');
-      return { promise: this.fixedDays(request, receivedAtMs, 0), pickDays: [] };
+      const reason = 'no date could be computed; the fixed-day rule gave this one';
+      return { promise: { ...this.fixedDays(request, receivedAtMs, 0), reason }, pickDays: [] };
     }
   }
 
@@ -150,6 +151,7 @@ export class PromiseService {
       deliverBy: answer.requested?.met && request.promisedBy ? new Date(request.promisedBy).toISOString() : real(answer.deliverByMs),
       shipBy: real(answer.shipByMs),
       confidence: round(answer.confidence),
+      ...(answer.undatedReason ? { reason: answer.undatedReason } : {}),
       basis: answer.basis,
       shipments: (answer.choice?.shipments ?? []).map((s) => ({
         warehouseCode: s.option.warehouseCode,

@@ -22,6 +22,7 @@ interface PromiseBody {
   deliverBy: string;
   shipBy: string;
   confidence: number;
+  reason?: string;
   basis: string;
   shipments: { warehouseCode: string; carrierCode: string; serviceCode: string; onTimeProbability: number; lines: unknown[] }[];
   requested?: { promisedBy: string; met: boolean; confidence: number; reason?: string };
@@ -178,9 +179,17 @@ describe('the promise in the intake answer', () => {
     expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(promise.shipBy));
   });
 
-  it('an item nobody holds or expects is promised with confidence 0, not a made-up certainty', async () => {
-    const promise = (await place(orderRequest({ lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }] }))).json().promise as PromiseBody;
-    expect(promise).toMatchObject({ basis: 'restock_unknown', confidence: 0, shipments: [] });
+  it('an item nobody holds or expects is promised with confidence 0 and says why, not a made-up certainty', async () => {
+    // The reason was given only to a caller who asked for a date (requested.reason); the others read a bare 0.
+    const response = await place(orderRequest({ lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }] }));
+    const promise = response.json().promise as PromiseBody;
+    expect(promise).toMatchObject({ basis: 'restock_unknown', confidence: 0, shipments: [], reason: 'no stock and no restock expected' });
+    const view = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${response.json().orderId}` })).json();
+    expect(view.promise).toMatchObject({ confidence: 0, reason: 'no stock and no restock expected' });
+    // A dated promise carries no reason.
+    const dated = (await place(orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }))).json().promise as PromiseBody;
+    expect(dated.confidence).toBeGreaterThan(0);
+    expect(dated).not.toHaveProperty('reason');
   });
 
   it('counts the pick day a promise relies on, so a full day makes the next orders’ promises later, not broken', async () => {

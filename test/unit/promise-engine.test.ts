@@ -127,7 +127,12 @@ describe('the promise engine: where the stock is', () => {
       situation({ nowMs: at('2026-03-04T08:00:00Z'), lines: [{ lineId: 'L1', skuCode: 'KETTLE', quantity: 1 }] }),
       network(),
     );
-    expect(promise).toMatchObject({ basis: 'restock_unknown', confidence: 0, choice: undefined });
+    expect(promise).toMatchObject({
+      basis: 'restock_unknown',
+      confidence: 0,
+      choice: undefined,
+      undatedReason: 'no stock and no restock expected',
+    });
     expect(promise.deliverByMs).toBeGreaterThan(at('2026-03-10T00:00:00Z'));
   });
 

@@ -524,7 +524,7 @@
     if (!promise) return '–';
     return [
       when(promise.deliverBy),
-      promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : 'date to be confirmed',
+      promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : `date to be confirmed: ${promise.reason || 'not dated'}`,
       PROMISE_BASIS[promise.basis] || promise.basis,
       ...(promise.deliverBy === order.promisedBy ? [] : ['re-promised since']),
     ].join(' · ');

@@ -23,13 +23,18 @@ import { hidden, publicAccess } from './route-options';
 /** Carrier stages: once the carrier has the parcel its scans tell the story. */
 const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
 
+/** A promise nothing could date, in the customer's words: the stock is the usual cause, not the only one (the shop reads which). */
+function undatedNote(basis: string): string {
+  return basis === 'in_stock' ? 'date to be confirmed' : 'date to be confirmed when the stock arrives';
+}
+
 /** What the promise rests on, in the customer's words: how sure, from where, and a date the shop asked for that could not be met. */
 function promiseNote(view: OrderView): string {
   const promise = view.promise;
   if (!promise || promise.basis === 'fixed_days') return '';
   const from = [...new Set(promise.shipments.map((s) => s.warehouseCode))].join(', ');
   const parts = [
-    promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : 'date to be confirmed when the stock arrives',
+    promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : undatedNote(promise.basis),
     ...(from ? [`ships from ${from}`] : []),
     ...(promise.businessTime ? [`demo calendar: ${promise.businessTime.deliverBy.slice(0, 10)}`] : []),
     ...(promise.requested && !promise.requested.met
