@@ -1,6 +1,6 @@
 import { addWorkingDays, isWorkingDayIn, workingDaysBetween } from './calendar';
 import { type Destination, destinationPlace, endOfDeliveryDayMs, type ShipmentOption } from './fulfilment-plan';
-import { DEFAULT_PROMISE_TARGETS, earliestPlan, type PromiseTargets } from './promise-engine';
+import { DEFAULT_PROMISE_TARGETS, earliestPlan, type PromiseTargets } from './plan-choice';
 import type { TransitDistribution } from './transit';
 
 /**
