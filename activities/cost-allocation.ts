@@ -67,7 +67,7 @@ export async function costContext(
     destination: order.shippingAddress,
     promisedByMs: (against === 'intake' ? (order.originalPromisedBy ?? order.promisedBy) : order.promisedBy).getTime(),
     nowMs,
-    // Its first shipments' pick slots judge the cut-off at its arrival (activities/warehouse.ts): so does their allocation.
+    // Its first shipments' pick slots judge the cut-off at its arrival (activities/pick-slots.ts): so does their allocation.
     ...(order._count.shipments === 0 ? { receivedAtMs: order.createdAt.getTime() } : {}),
     onTimeTarget: deps.settings.onTimeTarget,
   };

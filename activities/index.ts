@@ -20,7 +20,8 @@ import { createScanBookkeeping } from './scan-bookkeeping';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
 import { createTrackingActivities } from './tracking';
-import { createPickSlotActivities, createWarehouseActivities } from './warehouse';
+import { createPickSlotActivities } from './pick-slots';
+import { createWarehouseActivities } from './warehouse';
 
 export interface ActivityDeps {
   db: Db;

@@ -3,7 +3,7 @@ import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import type { RepromiseAnswer } from './repromise';
 import { upsertStage } from './stage-timing';
-import { bookSlotIn, PICK_SLOT_HORIZON_DAYS, type PickSlot, type SlotInput, withServeWithin } from './warehouse';
+import { bookSlotIn, PICK_SLOT_HORIZON_DAYS, type PickSlot, type SlotInput, withServeWithin } from './pick-slots';
 
 /**
  * A pick slot booked with its shipment's plan; `waitingSince`: the shipment waits for it, its status written since

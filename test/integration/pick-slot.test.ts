@@ -4,7 +4,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createRepromiseActivities } from '../../activities/repromise';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
-import { createPickSlotActivities, lockWarehouseForBooking } from '../../activities/warehouse';
+import { createPickSlotActivities, lockWarehouseForBooking } from '../../activities/pick-slots';
 import { localTimeMs, parseLocalTime } from '../../domain/local-time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';

@@ -5,7 +5,8 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createReallocationActivities, setWarehouseAvailability } from '../../activities/reallocation';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
-import { createPickSlotActivities, createWarehouseActivities } from '../../activities/warehouse';
+import { createPickSlotActivities } from '../../activities/pick-slots';
+import { createWarehouseActivities } from '../../activities/warehouse';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 
