@@ -419,14 +419,26 @@ describe('the customer tracking link', () => {
     for (const url of ['/ops', '/ops/escalations', `/ops/orders/${orderIds[0]}`]) {
       const response = await h.as(undefined, { method: 'GET', url });
       expect(response.statusCode, url).toBe(200);
-      expect(response.body).toContain('<script src="/ops/assets/ops.js"></script>');
+      expect(response.body).toContain('<script type="module" src="/ops/assets/ops.js"></script>');
       expect(response.body).not.toMatch(/<script>/);
       expect(response.body).not.toContain(KEYS.ops.key);
       expect(response.headers['content-security-policy']).toContain("script-src 'self'");
     }
     const script = await h.as(undefined, { method: 'GET', url: '/ops/assets/ops.js' });
     expect(script.headers['content-type']).toMatch(/^text\/javascript/);
-    expect(script.body).toContain('sessionStorage');
+    // The entry imports one module per page; each of them is served the same way.
+    const imported = [...script.body.matchAll(/from '\.\/([a-z-]+\.js)'/g)].map((match) => match[1]);
+    expect(imported).toEqual(expect.arrayContaining(['common.js', 'escalations.js', 'order.js']));
+    for (const file of imported) {
+      const module = await h.as(undefined, { method: 'GET', url: `/ops/assets/${file}` });
+      expect([module.statusCode, module.headers['content-type']], file).toEqual([200, 'text/javascript; charset=utf-8']);
+    }
+    const common = await h.as(undefined, { method: 'GET', url: '/ops/assets/common.js' });
+    expect(common.body).toContain('sessionStorage');
+    // Only the pages' own scripts: not the server's source next to them, nor a path out of the folder.
+    for (const url of ['/ops/assets/ops-pages.ts', '/ops/assets/..%2Fops-pages.ts', '/ops/assets/nothing.js']) {
+      expect((await h.as(undefined, { method: 'GET', url })).statusCode, url).toBe(404);
+    }
   });
 });
 

@@ -59,7 +59,7 @@ export function page(options: {
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${escapeHtml(options.title)}</title><style>${STYLE}</style></head>` +
     `<body class="${options.customer ? 'customer' : 'ops'}"${options.pageId ? ` data-page="${options.pageId}"` : ''}>${nav}<main>${options.body}</main>` +
-    (options.script ? '<script src="/ops/assets/ops.js"></script>' : '') +
+    (options.script ? '<script type="module" src="/ops/assets/ops.js"></script>' : '') +
     '</body></html>'
   );
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { escapeHtml, page } from './layout';
@@ -7,13 +7,19 @@ import { hidden, publicAccess } from './route-options';
 
 /**
  * The ops pages (the process chart, open escalations with one-click decisions, parked webhooks, returns to inspect,
- * carrier claims, one order): empty frames filled by /ops/assets/ops.js through the same JSON endpoints as any client,
- * with the ops key the user types (kept in sessionStorage, never in the HTML).
+ * carrier claims, one order): empty frames filled by the ES modules of ./ops/ (entry /ops/assets/ops.js, one module per
+ * page) through the same JSON endpoints as any client, with the ops key the user types (kept in sessionStorage, never in
+ * the HTML).
  */
 
-const OPS_SCRIPT = readFileSync(new URL('./ops.js', import.meta.url), 'utf8');
+/** The pages' scripts by file name, read once at start. */
+const OPS_SCRIPTS: ReadonlyMap<string, string> = new Map(
+  readdirSync(new URL('./ops/', import.meta.url))
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => [name, readFileSync(new URL(`./ops/${name}`, import.meta.url), 'utf8')]),
+);
 
-/** An ops page: an empty frame that ops.js fills through the JSON API. */
+/** An ops page: an empty frame that its module fills through the JSON API. */
 interface OpsPage {
   path: string;
   title: string;
@@ -92,9 +98,12 @@ const NO_SUCH_ORDER_PAGE = page({
 
 /** The ops pages' script, the frames it fills, and the one order's page. */
 export function opsPageRoutes(app: RoutesApp): void {
-  app.get('/ops/assets/ops.js', { config: publicAccess, schema: hidden }, async (_request, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(OPS_SCRIPT),
-  );
+  // One route per script, no path parameter: any other name is the site's plain 404, never a file looked up.
+  for (const [name, script] of OPS_SCRIPTS) {
+    app.get(`/ops/assets/${name}`, { config: publicAccess, schema: hidden }, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script),
+    );
+  }
 
   // Every page a browser opens (ops pages, the tracking page, the chart) also asks for /favicon.ico: a 404 there put a
   // console error on each page. No icon, said in a way the browser takes as an answer.
