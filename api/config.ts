@@ -39,6 +39,8 @@ export interface ApiConfig {
   shipEngineTracking?: ShipEngineTracking;
   /** Signs customers' tracking links. */
   trackingSecret: string;
+  /** Former tracking secrets whose links still open (COLIS_TRACKING_SECRETS_RETIRED); none signs. */
+  retiredTrackingSecrets: readonly string[];
   /** The Temporal payload codec's keys and compression: the API's client seals with them and /codec serves them. */
   payloadSealing: PayloadSealing;
   /** Browser origins (the Temporal Web UI) that may call the codec endpoint with credentials. */
@@ -91,6 +93,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     webhookSecretFor: (carrierCode) => secrets.get(carrierCode),
     ...shipEngineTrackingFrom(config),
     trackingSecret: config.COLIS_TRACKING_SECRET ?? DEV_TRACKING_SECRET,
+    retiredTrackingSecrets: config.COLIS_TRACKING_SECRETS_RETIRED ?? [],
     allowPrivateWebhookUrls: config.NODE_ENV !== 'production',
     temporalMetricsUrl: config.COLIS_TEMPORAL_METRICS_URL,
     payloadSealing: payloadSealing(config),

@@ -166,6 +166,9 @@ export const secret = z
   .min(16, 'shorter than 16 characters')
   .regex(/^[\x21-\x7e]+$/, 'not printable ASCII without spaces');
 
+/** Secrets given as a comma-separated list, each a `secret`. */
+export const secretsForm = z.string().transform(listEntries).pipe(z.array(secret).min(1, 'no secret'));
+
 /** A JSON document checked against `schema`. */
 export function json<S extends z.ZodType>(schema: S) {
   return z

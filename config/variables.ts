@@ -24,6 +24,7 @@ import {
   postgresUrl,
   probability,
   secret,
+  secretsForm,
   timeoutMs,
   timeScale,
   waitMs,
@@ -238,6 +239,15 @@ export const VARIABLES = {
     form: '16+ printable characters without spaces',
     default: 'dev secret',
     meaning: "signs customers' tracking links; required in production",
+    secret: true,
+  }),
+  COLIS_TRACKING_SECRETS_RETIRED: variable({
+    schema: optional(secretsForm),
+    form: 'secret,… each 16+ printable characters without spaces',
+    default: 'none',
+    meaning:
+      'former `COLIS_TRACKING_SECRET`s whose links still open (never used to sign): rotate by moving the secret here and setting a new one, ' +
+      'then drop it once the links in mails already sent may expire',
     secret: true,
   }),
   COLIS_TIME_SCALE: variable({

@@ -705,6 +705,22 @@ describe('rate limits that hold', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('rotates the tracking secret without breaking the links already mailed: a retired secret opens the page, the current one still opens it', async () => {
+    // Before, a new COLIS_TRACKING_SECRET (a leaked one replaced) turned every link in every mail already sent into
+    // "We cannot find this order". The former secret now moves to COLIS_TRACKING_SECRETS_RETIRED.
+    const former = 'former-tracking-secret-0123456789';
+    const app = await h.rebuild({ retiredTrackingSecrets: [former] });
+    const orderId = await insertOrder(h.db);
+    const mailed = await app.inject({ method: 'GET', url: trackingPath(orderId, former) });
+    expect([mailed.statusCode, mailed.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(mailed.body).toContain(orderId);
+    expect((await app.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) })).statusCode).toBe(200);
+    // A secret never configured still opens nothing, and the retired one opens nothing once it is dropped.
+    expect((await app.inject({ method: 'GET', url: trackingPath(orderId, 'never-configured-secret-012345') })).statusCode).toBe(404);
+    const dropped = await h.rebuild({});
+    expect((await dropped.inject({ method: 'GET', url: trackingPath(orderId, former) })).statusCode).toBe(404);
+  });
+
   it('behind a trusted load balancer counts wrong tracking tokens against the client its X-Forwarded-For names, not everyone', async () => {
     // Behind an HTTP load balancer every request came from the balancer's address: three wrong tokens from one outsider
     // turned every customer, shop and carrier away with 429 for the rest of the minute (probe4). COLIS_TRUSTED_PROXIES.

@@ -130,6 +130,16 @@ describe('configuration, parsed once from the environment', () => {
     ]);
   });
 
+  it('takes retired tracking secrets as a list, each as long as a secret, and never echoes them', () => {
+    expect(
+      loadConfig({ COLIS_TRACKING_SECRETS_RETIRED: 'first-retired-secret-0001, second-retired-secret-0002' })
+        .COLIS_TRACKING_SECRETS_RETIRED,
+    ).toEqual(['first-retired-secret-0001', 'second-retired-secret-0002']);
+    const message = refusal({ COLIS_TRACKING_SECRETS_RETIRED: 'first-retired-secret-0001,tooshort' });
+    expect(message).toMatch(/^COLIS_TRACKING_SECRETS_RETIRED=\(\d+ characters, withheld\) is invalid/);
+    expect(message).not.toContain('first-retired-secret-0001');
+  });
+
   it('takes a base URL with a path', () => {
     expect(loadConfig({ COLIS_PUBLIC_URL: 'https://example.com/colis/' }).COLIS_PUBLIC_URL).toBe('https://example.com/colis');
   });

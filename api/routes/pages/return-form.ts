@@ -5,7 +5,7 @@ import { ApiError } from '../../errors';
 import { returnDepsOf, startReturn } from '../../services/returns';
 import { bodyTextProblems, utf8Text } from '../../services/json-input';
 import type { TrackingPage } from './tracking-page';
-import { validTrackingToken, wrongToken } from './tracking-token';
+import { trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
 
@@ -124,17 +124,18 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
             : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
               ? { status: 415, message: FORM_MEDIA_TYPE_REFUSAL }
               : undefined;
-        if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, secret)) throw error;
-        const body = await trackingPage(orderId, token, told.message);
+        if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, app.config))
+          throw error;
+        const body = await trackingPage(orderId, trackingToken(orderId, secret), told.message);
         return reply.code(told.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
       },
     },
     async (request, reply) => {
       const { orderId } = request.params;
       const token = request.query.t;
-      if (!validTrackingToken(orderId, token, secret) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
+      if (!validTrackingToken(orderId, token, app.config) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
       const html = (status: number, message: string) =>
-        trackingPage(orderId, token, message).then((body) =>
+        trackingPage(orderId, trackingToken(orderId, secret), message).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
       // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
@@ -176,7 +177,7 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       }
       return reply
         .code(303)
-        .header('location', `/track/${encodeURIComponent(orderId)}?t=${encodeURIComponent(token)}#returns`)
+        .header('location', `/track/${encodeURIComponent(orderId)}?t=${trackingToken(orderId, secret)}#returns`)
         .send();
     },
   );

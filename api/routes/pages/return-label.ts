@@ -23,7 +23,6 @@ const LABEL_NOT_FOUND_PAGE = page({
  * the carrier's own link does (a simulated carrier's is no address; ShipEngine's expire).
  */
 export function returnLabelRoute(app: RoutesApp): void {
-  const secret = app.config.trackingSecret;
   app.get(
     '/track/:orderId/returns/:returnId/label',
     {
@@ -45,7 +44,8 @@ export function returnLabelRoute(app: RoutesApp): void {
       // page, the return mail): their browser gets a page saying what to do, not the API's JSON error.
       const missing = (status: number) =>
         reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(LABEL_NOT_FOUND_PAGE);
-      if (!validTrackingToken(orderId, request.query.t, secret)) return missing(wrongToken(app, request, `return ${returnId}`).statusCode);
+      if (!validTrackingToken(orderId, request.query.t, app.config))
+        return missing(wrongToken(app, request, `return ${returnId}`).statusCode);
       const file = await returnLabelFile(app.db, { returnId, orderId }, request.query.format);
       if (!file) return missing(404);
       reply.header('referrer-policy', 'no-referrer');

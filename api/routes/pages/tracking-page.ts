@@ -178,8 +178,9 @@ export function trackingPageRoute(app: RoutesApp, trackingPage: TrackingPage): v
     { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
     async (request, reply) => {
       const { orderId } = request.params;
+      // The page's own links (the return form, the labels) carry the current secret's token, whichever opened it.
       // A wrong token and an unknown order look the same: a page in the customer's browser, not the API's JSON error.
-      if (!validTrackingToken(orderId, request.query.t, secret)) {
+      if (!validTrackingToken(orderId, request.query.t, app.config)) {
         const refusal = wrongToken(app, request, `order ${orderId}`);
         return reply
           .code(refusal.statusCode)
@@ -191,7 +192,7 @@ export function trackingPageRoute(app: RoutesApp, trackingPage: TrackingPage): v
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .send(await trackingPage(orderId, request.query.t ?? trackingToken(orderId, secret)));
+        .send(await trackingPage(orderId, trackingToken(orderId, secret)));
     },
   );
 }

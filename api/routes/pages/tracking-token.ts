@@ -5,18 +5,28 @@ import { type ApiError, notFound } from '../../errors';
 /**
  * A customer reaches their tracking page with a token instead of a key: the HMAC of the order id
  * under a server secret (COLIS_TRACKING_SECRET, ApiConfig.trackingSecret), so it cannot be guessed
- * for another order and needs no storage.
+ * for another order and needs no storage. A secret is rotated without breaking the links in mails
+ * already sent: the former one moves to COLIS_TRACKING_SECRETS_RETIRED, whose tokens still open the
+ * pages while every new link is signed with the current secret.
  */
 
 export function trackingToken(orderId: string, secret: string): string {
   return createHmac('sha256', secret).update(`track:${orderId}`, 'utf8').digest('base64url').slice(0, 32);
 }
 
-export function validTrackingToken(orderId: string, token: string | undefined, secret: string): boolean {
+/** The secrets whose tokens open a page: the current one, then the retired ones. */
+export interface TrackingSecrets {
+  trackingSecret: string;
+  retiredTrackingSecrets: readonly string[];
+}
+
+export function validTrackingToken(orderId: string, token: string | undefined, secrets: TrackingSecrets): boolean {
   if (!token) return false;
-  const expected = Buffer.from(trackingToken(orderId, secret));
   const given = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return [secrets.trackingSecret, ...secrets.retiredTrackingSecrets].some((secret) => {
+    const expected = Buffer.from(trackingToken(orderId, secret));
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 export const trackingPath = (orderId: string, secret: string) =>
