@@ -129,7 +129,10 @@ describe('npm start, then npm run demo', () => {
           email,
         ).toEqual(theirs.map(() => locale));
         for (const mail of theirs) {
-          expect(mail.subject, email).toMatch(locale === 'fr' ? /^Maison Colis \(démo\) : votre / : /^Maison Colis \(démo\): your /);
+          // The shop's name, then the language's own punctuation: a split order's parcel ("a parcel of your order…") and a
+          // new date ("a new delivery date…") are mails of the demo too, depending on the stock and the hour it runs at.
+          expect(mail.subject, email).toMatch(locale === 'fr' ? /^Maison Colis \(démo\) : [a-zé]/ : /^Maison Colis \(démo\): [a-z]/);
+          expect(mail.subject, email).toMatch(locale === 'fr' ? /\b(votre|vos|commande|colis|retour)\b/ : /\b(your|order|parcel|return)\b/);
           expect(mail.text.length).toBeGreaterThan(0);
           expect(mail.html).toContain('<');
         }
