@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
+import { localMidnightMs } from '../../domain/local-time';
 import { createInventoryActivities } from '../../activities/inventory';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
 import { warehouseAvailabilitySignal } from '../../workflows/definitions';
@@ -37,6 +38,16 @@ describe('a warehouse down before the pick', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`shipment ${shipmentId} was never planned`);
+  };
+
+  /** Polls the shipment's own timeline in real time (no business time passes) until it holds a note so labelled. */
+  const timelineNoted = async (shipmentId: string, label: string): Promise<void> => {
+    for (let i = 0; i < 600; i++) {
+      const view = await shipmentView(journey, shipmentId);
+      if (view.timeline.some((t) => t.label === label)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${shipmentId} never noted "${label}"`);
   };
 
   const declare = async (warehouseCode: string, down: boolean) => {
@@ -117,6 +128,37 @@ describe('a warehouse down before the pick', () => {
       const view = await shipmentView(journey, shipmentId).catch(() => undefined);
       if (view) expect(view.timeline.map((t) => t.label).join('\n')).toContain(`stays at ${from}`);
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    });
+  });
+
+  it('a shipment that books its slot again at a warehouse still down moves on at once, not at that slot', async () => {
+    const db = journey.database.db;
+    await whileWaitingForTheSlot(async ({ handle, shipmentId, from }) => {
+      const other = from === 'HAM1' ? 'PAR1' : 'HAM1';
+      const slotDay = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).pickDay?.toISOString().slice(0, 10);
+      if (slotDay === undefined) throw new Error(`${shipmentId} has no pick slot`);
+      const timezone = (await db.warehouse.findUniqueOrThrow({ where: { code: from } })).timeZone;
+      // No other warehouse up with the stock: the shipment hears its warehouse is down and waits for one.
+      await setWarehouseAvailability(db, { warehouseCode: other, down: true, changedBy: 'ops-test', reason: 'test outage' });
+      try {
+        await declare(from, true);
+        await timelineNoted(shipmentId, `waiting for ${from}`);
+      } finally {
+        // Up again, unannounced to this shipment (it waits at `from`): it finds it when it looks again in a business hour.
+        await setWarehouseAvailability(db, { warehouseCode: other, down: false, changedBy: 'ops-test' });
+      }
+      const outcome = await handle.result();
+      expect(outcome.shipments[0]?.stage).toBe('delivered');
+      const moves = await db.shipmentReallocation.findMany({ where: { shipmentId } });
+      expect(moves.map((m) => [m.fromWarehouseCode, m.toWarehouseCode])).toEqual([[from, other]]);
+      // Its look again books at `from` (the slot it holds), which says `from` is still down: it moves then, hours
+      // before that slot opens; before, it waited for the slot and moved only when the pick there was refused.
+      const view = await shipmentView(journey, shipmentId);
+      const moved = view.timeline.find((t) => t.label === `re-allocated to ${other}`);
+      expect(moved, view.timeline.map((t) => t.label).join('\n')).toBeDefined();
+      expect(Date.parse(moved?.at ?? '')).toBeLessThan(localMidnightMs(slotDay, timezone));
+      expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+      await declare(from, false);
     });
   });
 
