@@ -4,11 +4,12 @@ import { ids } from '../../domain/ids';
 import { localMidnightMs } from '../../domain/local-time';
 import { createInventoryActivities } from '../../activities/inventory';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
-import { warehouseAvailabilitySignal } from '../../workflows/definitions';
-import { type Journey, startJourney } from '../support/journey';
+import { searchAttributes, warehouseAvailabilitySignal } from '../../workflows/definitions';
+import { type Journey, type PlaceOrderOptions, startJourney } from '../support/journey';
 import {
   firstShipmentId,
   orderIdOf,
+  orderView,
   shipmentView,
   skipBusinessTime,
   skipToParisTime,
@@ -72,6 +73,7 @@ describe('a warehouse down before the pick', () => {
    */
   const whileWaitingForTheSlot = async (
     check: (order: { handle: Awaited<ReturnType<Journey['placeOrder']>>; shipmentId: string; from: string }) => Promise<void>,
+    placing: PlaceOrderOptions = {},
   ) => {
     const db = journey.database.db;
     const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
@@ -82,7 +84,7 @@ describe('a warehouse down before the pick', () => {
       // 09:00 in Paris before another working day: the slot opens at midnight, 15 h away, whatever the hour the suite
       // runs (placed at 23:10, the wait was under the hour the steps below skip, and the pick came first).
       await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
-      const handle = await journey.placeOrder();
+      const handle = await journey.placeOrder({}, placing);
       const shipmentId = firstShipmentId(handle);
       await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
       const from = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode;
@@ -160,6 +162,34 @@ describe('a warehouse down before the pick', () => {
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
       await declare(from, false);
     });
+  });
+
+  it("a re-promise moves the Web UI's PromisedBy of the order and of its shipment to the date their views show", async () => {
+    const db = journey.database.db;
+    // Promised for today while its slot is the next working day's: the plan re-promises it at once.
+    await whileWaitingForTheSlot(
+      async ({ handle, shipmentId }) => {
+        const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+        const order = await (async () => {
+          for (let i = 0; i < 600; i++) {
+            const view = await orderView(handle);
+            if (view.timeline.some((t) => t.label.startsWith('re-promised:'))) return view;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          throw new Error(`${handle.workflowId} was never re-promised`);
+        })();
+        const stored = await db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } });
+        expect(stored.promisedBy).not.toEqual(stored.originalPromisedBy);
+        expect(order.promisedBy).toBe(stored.promisedBy.toISOString());
+        // While both still run: before, the order published it only at its end and the shipment never did.
+        expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.promisedBy)).toEqual(stored.promisedBy);
+        const shipmentPromise = (await shipmentView(journey, shipmentId)).promisedBy;
+        expect(shipmentPromise).toBe(stored.promisedBy.toISOString());
+        expect((await shipment.describe()).typedSearchAttributes.get(searchAttributes.promisedBy)).toEqual(new Date(shipmentPromise));
+        expect((await handle.result()).stage).toBe('completed');
+      },
+      { promiseWorkingDays: 0 },
+    );
   });
 
   it('a warehouse whose queue leaves the pick unserved counts as down: the shipment moves and the warehouse is declared down by colis', async () => {
