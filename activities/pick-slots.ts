@@ -28,6 +28,16 @@ export interface PickSlot {
   serveWithinMs?: number;
 }
 
+/** A slot the shipment booked itself (`bookPickSlot`), with whether its warehouse was down at the booking. */
+export interface BookedPickSlot extends PickSlot {
+  /**
+   * Why the warehouse is down (its recorded reason, else a plain "down"), when ops or an unserved queue declared it so
+   * before the booking: the shipment moves on rather than wait for a slot nobody will pick. Absent while it is up, and
+   * in every result recorded before it was reported, which the workflow reads as up.
+   */
+  warehouseDown?: string;
+}
+
 /**
  * Days of capacity looked at when booking a slot. A backlog longer than this is an operations problem:
  * the shipment escalates (no_pick_slot) instead of waiting weeks for a slot nobody decided to give it.
@@ -115,10 +125,19 @@ export function withServeWithin<S extends PickSlot>(slot: S, warehouseDownAfterM
  */
 export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES) {
   return {
-    bookPickSlot(input: SlotInput): Promise<PickSlot> {
+    bookPickSlot(input: SlotInput): Promise<BookedPickSlot> {
       return asActivity(async () => {
         const clock = await currentBusinessClock(db, input.nowMs);
-        const slot = await db.$transaction((tx) => bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock));
+        const slot = await db.$transaction(async (tx): Promise<BookedPickSlot> => {
+          const booked = await bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock);
+          // Read under the booking lock, which a declaration down or up waits for: the answer and the row agree.
+          const warehouse = await tx.warehouse.findUniqueOrThrow({
+            where: { code: input.warehouseCode },
+            select: { downSince: true, downReason: true },
+          });
+          if (warehouse.downSince === null) return booked;
+          return { ...booked, warehouseDown: warehouse.downReason ?? `${input.warehouseCode} is down` };
+        });
         return withServeWithin(slot, warehouseDownAfterMinutes);
       });
     },

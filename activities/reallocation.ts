@@ -1,5 +1,6 @@
 import { type AllocationLine, allocateOrder, type StockLevel } from '../domain/allocation';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
+import { FINAL_ORDER_STAGES } from '../domain/lifecycle';
 import { Prisma } from '../prisma/generated/client';
 import { allocateByCost, type CostContext, costContext } from './cost-allocation';
 import type { Db } from './db';
@@ -113,6 +114,33 @@ export async function shipmentsWaitingAt(db: Db, warehouseCode: string): Promise
     orderBy: { id: 'asc' },
   });
   return rows.map((r) => ({ shipmentId: r.id, workflowId: r.workflowId }));
+}
+
+/**
+ * The orders a warehouse declared up again may unblock, each once with one SKU it holds free for them, oldest first:
+ * the ones `ordersAwaitingStock` names for a restock of that SKU (backordered orders with a line for it, a re-shipped
+ * parcel's replacement waiting for it). While it was down, allocation skipped its stock; its return is, to these
+ * orders, a restock of everything it holds free, so each is signalled `restocked` to try again.
+ */
+export async function ordersAwaitingStockAt(db: Db, warehouseCode: string): Promise<{ orderId: string; skuCode: string }[]> {
+  const rows = await db.$queryRaw<{ id: string; skuCode: string }[]>`
+    WITH held AS (
+      SELECT "skuCode" FROM "InventoryLevel" WHERE "warehouseCode" = ${warehouseCode} AND "onHand" > "reserved"
+    ), waiting AS (
+      SELECT o."id", o."createdAt", l."skuCode" FROM "Order" o JOIN "OrderLine" l ON l."orderId" = o."id"
+      WHERE o."status" = 'backordered' AND l."skuCode" IN (SELECT "skuCode" FROM held)
+      UNION
+      SELECT o."id", o."createdAt", sl."skuCode"
+      FROM "Shipment" s JOIN "Order" o ON o."id" = s."orderId" JOIN "ShipmentLine" sl ON sl."shipmentId" = s."id"
+      WHERE s."status" = 'lost' AND o."status"::text NOT IN (${Prisma.join(FINAL_ORDER_STAGES)})
+        AND sl."skuCode" IN (SELECT "skuCode" FROM held)
+        AND EXISTS (SELECT 1 FROM "InventoryMovement" m WHERE m."shipmentId" = s."id" AND m."kind" = 'write_off')
+        AND NOT EXISTS (SELECT 1 FROM "Shipment" r WHERE r."replacesShipmentId" = s."id")
+    ), one_each AS (
+      SELECT DISTINCT ON ("id") "id", "createdAt", "skuCode" FROM waiting ORDER BY "id", "skuCode"
+    )
+    SELECT "id", "skuCode" FROM one_each ORDER BY "createdAt", "id"`;
+  return rows.map((row) => ({ orderId: row.id, skuCode: row.skuCode }));
 }
 
 export function createReallocationActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings }) {

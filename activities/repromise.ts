@@ -84,6 +84,10 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
         if (!decision.changed) return { changed: false, promisedBy: promisedBy.toISOString() };
 
         const newPromisedBy = new Date(toRealMs(clock, decision.promisedByMs));
+        // Judged again in real time, what is stored: under a fast clock the promise in force, read back into business
+        // time, can fall a few hundred ms short of the day's end it was set to, which the engine then calls later.
+        // The same instant again is no change: nothing recorded, nobody told.
+        if (newPromisedBy.getTime() <= promisedBy.getTime()) return { changed: false, promisedBy: promisedBy.toISOString() };
         const wording = REPROMISE_WORDING[input.reason];
         const orderMoved = await withMilestones(db, waker, async (tx) => {
           await tx.promiseChange.createMany({

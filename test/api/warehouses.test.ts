@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow } from './fixtures';
+import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
 
 let h: Harness;
@@ -43,6 +43,34 @@ describe('PUT /warehouses/{code}/availability', () => {
       [true, 'ops-desk'],
       [false, 'ops-desk'],
     ]);
+  });
+
+  it('declared up, it tells the orders backordered for stock it holds free to try again, as a restock does', async () => {
+    // A SKU only this test knows: MAD1 holds two free, and one held with none free, so nothing else waits for them.
+    const sku = async (free: number) => {
+      const code = uniqueId('SKU-WH');
+      await h.db.sku.create({
+        data: { code, name: 'Fixture', weightGrams: 300, lengthMm: 100, widthMm: 100, heightMm: 100, unitPriceCents: 990, currency: 'EUR' },
+      });
+      await h.db.inventoryLevel.create({ data: { warehouseCode: 'MAD1', skuCode: code, onHand: 2, reserved: 2 - free } });
+      return code;
+    };
+    const [heldFree, heldTaken] = [await sku(2), await sku(0)];
+    const waiting = await insertOrder(h.db, { status: 'backordered', skuCode: heldFree });
+    const stillShort = await insertOrder(h.db, { status: 'backordered', skuCode: heldTaken });
+    for (const orderId of [waiting, stillShort]) await startIdleWorkflow(h.client, `order-${orderId}`);
+
+    const down = await availability(KEYS.ops, 'MAD1', { status: 'down', reason: 'flooded' });
+    expect(down.json()).toMatchObject({ changed: true, signalledOrders: 0 });
+    const up = await availability(KEYS.ops, 'MAD1', { status: 'up' });
+    expect(up.statusCode).toBe(200);
+    expect(up.json()).toMatchObject({ down: false, changed: true, signalledOrders: 1 });
+    expect(await signalsReceived(h.client, `order-${waiting}`, 'restocked')).toEqual([{ warehouseCode: 'MAD1', skuCode: heldFree }]);
+    expect(await signalsReceived(h.client, `order-${stillShort}`, 'restocked')).toEqual([]);
+
+    const again = await availability(KEYS.ops, 'MAD1', { status: 'up' });
+    expect(again.json()).toMatchObject({ changed: false, signalledOrders: 0 });
+    expect(await signalsReceived(h.client, `order-${waiting}`, 'restocked')).toHaveLength(1);
   });
 
   it('bad input is a 400 naming the field and changes nothing', async () => {

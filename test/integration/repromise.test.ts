@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../activities/db';
+import { setBusinessClock } from '../../activities/business-clock';
+import { createDb, type Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createRepromiseActivities } from '../../activities/repromise';
+import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { DecisionSettings } from '../../domain/decision-rules';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
- * Re-promise on real PostgreSQL (business time is real time here): a parcel handed over to ParcelNord
- * a week ago and still not delivered is re-dated from what is left of its carrier's learned transit; the
+ * Re-promise on real PostgreSQL (business time is real time here, but in the fast-clock test): a parcel handed over
+ * to ParcelNord a week ago and still not delivered is re-dated from what is left of its carrier's learned transit; the
  * change is recorded once with its reason, the order's and the shipment's promise move, the intake's stays.
  */
 let database: TestDatabase;
@@ -137,6 +139,51 @@ describe('re-promise', () => {
       promisedBy: promisedBy.toISOString(),
     });
     expect(await db.promiseChange.count({ where: { orderId } })).toBe(0);
+  });
+
+  it('under a fast clock, a re-promise to the date already promised records nothing and tells nobody', async () => {
+    // A day's end is a whole hour less 1 ms, so with this origin a 1440× clock maps it to a real instant that reads back
+    // 100 business ms earlier: the promise in force then looks earlier than the same day's end (a peak-week simulation
+    // recorded 50 such changes from one date to itself).
+    const HOUR = 3_600_000;
+    const realNowMs = Date.now();
+    const clock: BusinessClock = { scale: 1440, realOriginMs: realNowMs, businessOriginMs: Math.floor(realNowMs / HOUR) * HOUR - 101 };
+    const saved = await db.businessClock.findUnique({ where: { id: 1 } });
+    await setBusinessClock(db, clock);
+    // A client of its own: the others' cached clock (real time) stays theirs, this one reads the fast clock.
+    const fastDb = createDb(database.url, 2);
+    try {
+      const businessNow = toBusinessMs(clock, realNowMs);
+      const { orderId, shipmentId } = await shippedOrder(0, 0);
+      await db.shipment.update({ where: { id: shipmentId }, data: { shippedAt: new Date(toRealMs(clock, businessNow - 8 * DAY)) } });
+      const promisedBy = new Date(toRealMs(clock, businessNow - DAY));
+      await db.order.update({ where: { id: orderId }, data: { promisedBy, originalPromisedBy: promisedBy } });
+      await db.shipment.update({ where: { id: shipmentId }, data: { promisedBy } });
+      await db.customer.update({ where: { id: 'cust-rp' }, data: { email: 'repromise@example.test' } });
+      const fast = createRepromiseActivities({ db: fastDb, facts: new PlanningFacts(fastDb), settings: PROMISE_RULES });
+
+      const first = await fast.repromiseShipment({ orderId, shipmentId, reason: 'late_scan', nowMs: realNowMs, announce: true });
+      expect(first).toMatchObject({ changed: true, orderMoved: true });
+      if (!first.changed) return;
+      expect(toBusinessMs(clock, Date.parse(first.promisedBy)) % HOUR).not.toBe(HOUR - 1);
+
+      // The same shipment judged again from the same place (a stall now): the same day's end, so the same date.
+      const again = await fast.repromiseShipment({ orderId, shipmentId, reason: 'stall', nowMs: realNowMs, announce: true });
+      expect(again).toEqual({ changed: false, promisedBy: first.promisedBy });
+      const changes = await db.promiseChange.findMany({ where: { orderId } });
+      expect(changes.map((c) => [c.reason, c.newPromisedBy.getTime() > c.oldPromisedBy.getTime()])).toEqual([['late_scan', true]]);
+      // The mail and the shop's webhook event are written from the same milestone: one mail, the first change's.
+      expect(await db.customerMail.count({ where: { orderId, milestone: 'promise_changed' } })).toBe(1);
+    } finally {
+      await fastDb.$disconnect();
+      if (saved)
+        await setBusinessClock(db, {
+          scale: saved.scale,
+          realOriginMs: saved.realOrigin.getTime(),
+          businessOriginMs: saved.businessOrigin.getTime(),
+        });
+      else await db.businessClock.deleteMany({ where: { id: 1 } });
+    }
   });
 
   it('never re-promises under the baseline rules', async () => {

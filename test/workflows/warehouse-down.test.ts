@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
+import { localMidnightMs } from '../../domain/local-time';
 import { createInventoryActivities } from '../../activities/inventory';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
-import { warehouseAvailabilitySignal } from '../../workflows/definitions';
-import { type Journey, startJourney } from '../support/journey';
+import { searchAttributes, warehouseAvailabilitySignal } from '../../workflows/definitions';
+import { type Journey, type PlaceOrderOptions, startJourney } from '../support/journey';
 import {
   firstShipmentId,
   orderIdOf,
+  orderView,
   shipmentView,
   skipBusinessTime,
   skipToParisTime,
@@ -39,6 +41,16 @@ describe('a warehouse down before the pick', () => {
     throw new Error(`shipment ${shipmentId} was never planned`);
   };
 
+  /** Polls the shipment's own timeline in real time (no business time passes) until it holds a note so labelled. */
+  const timelineNoted = async (shipmentId: string, label: string): Promise<void> => {
+    for (let i = 0; i < 600; i++) {
+      const view = await shipmentView(journey, shipmentId);
+      if (view.timeline.some((t) => t.label === label)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${shipmentId} never noted "${label}"`);
+  };
+
   const declare = async (warehouseCode: string, down: boolean) => {
     const answer = await setWarehouseAvailability(journey.database.db, {
       warehouseCode,
@@ -61,6 +73,7 @@ describe('a warehouse down before the pick', () => {
    */
   const whileWaitingForTheSlot = async (
     check: (order: { handle: Awaited<ReturnType<Journey['placeOrder']>>; shipmentId: string; from: string }) => Promise<void>,
+    placing: PlaceOrderOptions = {},
   ) => {
     const db = journey.database.db;
     const cutoffs = await db.warehouse.findMany({ select: { code: true, cutoffLocalTime: true } });
@@ -71,7 +84,7 @@ describe('a warehouse down before the pick', () => {
       // 09:00 in Paris before another working day: the slot opens at midnight, 15 h away, whatever the hour the suite
       // runs (placed at 23:10, the wait was under the hour the steps below skip, and the pick came first).
       await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
-      const handle = await journey.placeOrder();
+      const handle = await journey.placeOrder({}, placing);
       const shipmentId = firstShipmentId(handle);
       await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
       const from = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).warehouseCode;
@@ -118,6 +131,65 @@ describe('a warehouse down before the pick', () => {
       if (view) expect(view.timeline.map((t) => t.label).join('\n')).toContain(`stays at ${from}`);
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
     });
+  });
+
+  it('a shipment that books its slot again at a warehouse still down moves on at once, not at that slot', async () => {
+    const db = journey.database.db;
+    await whileWaitingForTheSlot(async ({ handle, shipmentId, from }) => {
+      const other = from === 'HAM1' ? 'PAR1' : 'HAM1';
+      const slotDay = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).pickDay?.toISOString().slice(0, 10);
+      if (slotDay === undefined) throw new Error(`${shipmentId} has no pick slot`);
+      const timezone = (await db.warehouse.findUniqueOrThrow({ where: { code: from } })).timeZone;
+      // No other warehouse up with the stock: the shipment hears its warehouse is down and waits for one.
+      await setWarehouseAvailability(db, { warehouseCode: other, down: true, changedBy: 'ops-test', reason: 'test outage' });
+      try {
+        await declare(from, true);
+        await timelineNoted(shipmentId, `waiting for ${from}`);
+      } finally {
+        // Up again, unannounced to this shipment (it waits at `from`): it finds it when it looks again in a business hour.
+        await setWarehouseAvailability(db, { warehouseCode: other, down: false, changedBy: 'ops-test' });
+      }
+      const outcome = await handle.result();
+      expect(outcome.shipments[0]?.stage).toBe('delivered');
+      const moves = await db.shipmentReallocation.findMany({ where: { shipmentId } });
+      expect(moves.map((m) => [m.fromWarehouseCode, m.toWarehouseCode])).toEqual([[from, other]]);
+      // Its look again books at `from` (the slot it holds), which says `from` is still down: it moves then, hours
+      // before that slot opens; before, it waited for the slot and moved only when the pick there was refused.
+      const view = await shipmentView(journey, shipmentId);
+      const moved = view.timeline.find((t) => t.label === `re-allocated to ${other}`);
+      expect(moved, view.timeline.map((t) => t.label).join('\n')).toBeDefined();
+      expect(Date.parse(moved?.at ?? '')).toBeLessThan(localMidnightMs(slotDay, timezone));
+      expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+      await declare(from, false);
+    });
+  });
+
+  it("a re-promise moves the Web UI's PromisedBy of the order and of its shipment to the date their views show", async () => {
+    const db = journey.database.db;
+    // Promised for today while its slot is the next working day's: the plan re-promises it at once.
+    await whileWaitingForTheSlot(
+      async ({ handle, shipmentId }) => {
+        const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+        const order = await (async () => {
+          for (let i = 0; i < 600; i++) {
+            const view = await orderView(handle);
+            if (view.timeline.some((t) => t.label.startsWith('re-promised:'))) return view;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          throw new Error(`${handle.workflowId} was never re-promised`);
+        })();
+        const stored = await db.order.findUniqueOrThrow({ where: { id: orderIdOf(handle) } });
+        expect(stored.promisedBy).not.toEqual(stored.originalPromisedBy);
+        expect(order.promisedBy).toBe(stored.promisedBy.toISOString());
+        // While both still run: before, the order published it only at its end and the shipment never did.
+        expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.promisedBy)).toEqual(stored.promisedBy);
+        const shipmentPromise = (await shipmentView(journey, shipmentId)).promisedBy;
+        expect(shipmentPromise).toBe(stored.promisedBy.toISOString());
+        expect((await shipment.describe()).typedSearchAttributes.get(searchAttributes.promisedBy)).toEqual(new Date(shipmentPromise));
+        expect((await handle.result()).stage).toBe('completed');
+      },
+      { promiseWorkingDays: 0 },
+    );
   });
 
   it('a warehouse whose queue leaves the pick unserved counts as down: the shipment moves and the warehouse is declared down by colis', async () => {

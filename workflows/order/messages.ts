@@ -280,6 +280,8 @@ async function heardFromShipment(o: OrderJourney, milestone: ShipmentMilestone):
         `${milestone.wording} (was ${previousPromisedBy.slice(0, 16).replace('T', ' ')})`,
       );
       o.searchAttributes.set({ key: searchAttributes.promisedBy, value: new Date(milestone.promisedBy) });
+      // Ops search by it in the Web UI: the date the order view shows, now, not at the order's next upsert (its end).
+      if (takesLater(LATER_PATCHES.repromisePublishesPromisedBy)) o.searchAttributes.publish();
       await o.onMilestone({
         kind: 'repromised',
         orderId: o.input.orderId,

@@ -52,6 +52,7 @@ export const LATER_PATCHES = {
   handlersShieldedFromCancelRequest: 'handlers-shielded-from-cancel-request',
   arrivalAfterCloseReceived: 'arrival-after-close-received',
   unusedReturnLabelVoided: 'unused-return-label-voided',
+  repromisePublishesPromisedBy: 'repromise-publishes-promised-by',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -3,7 +3,8 @@ import type { RepromiseReason } from '../../domain/repromise';
 import { isTerminal } from '../../domain/tracking';
 import { bookkeeping, summarised } from '../activity-options';
 import type { RepromiseAnswer } from '../activity-types';
-import { PATCHES } from '../shared/generation';
+import { searchAttributes } from '../definitions';
+import { LATER_PATCHES, PATCHES, takesLater } from '../shared/generation';
 import type { ScanWork, ShipmentJourney } from './shipment';
 
 /** Scans at most this many business hours apart are judged once: a burst of hub scans costs one look. */
@@ -38,6 +39,10 @@ export async function repromiseIfAtRisk(j: ShipmentJourney, reason: RepromiseRea
 export async function heardRepromise(j: ShipmentJourney, answer: RepromiseAnswer): Promise<void> {
   if (!answer.changed) return;
   j.view.promisedBy = answer.promisedBy;
+  // The Web UI's PromisedBy: the new date, as the view says (it kept the start's, the intake promise, before).
+  if (takesLater(LATER_PATCHES.repromisePublishesPromisedBy)) {
+    j.searchAttributes.set({ key: searchAttributes.promisedBy, value: new Date(answer.promisedBy) }).publish();
+  }
   // A new promise gets its own late check.
   if (!j.escalations.isOpen('late')) j.watch.lateEscalated = false;
   j.timeline.note(

@@ -95,12 +95,21 @@ async function takePlannedSlot(j: ShipmentJourney, slot: PlannedPickSlot): Promi
   return slot;
 }
 
-async function bookSlotHere(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number; serveWithinMs?: number }> {
+type BookedSlot = { day: string; startsAtMs: number; serveWithinMs?: number; warehouseDown?: string };
+
+/**
+ * A warehouse found down at the booking is taken as down now, so the shipment moves on instead of waiting for a slot
+ * there (the pick would refuse it only at the slot). A result recorded before the booking said so has no
+ * `warehouseDown`: read as up, it replays the wait it ran (no patch, README "Upgrading").
+ */
+async function bookSlotHere(j: ShipmentJourney): Promise<BookedSlot> {
   await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${j.warehouseCode}`, 'later');
-  return bookPickSlot(j);
+  const slot = await bookPickSlot(j);
+  if (slot.warehouseDown !== undefined) j.warehouseDown ??= slot.warehouseDown;
+  return slot;
 }
 
-async function bookPickSlot(j: ShipmentJourney): Promise<{ day: string; startsAtMs: number; serveWithinMs?: number }> {
+async function bookPickSlot(j: ShipmentJourney): Promise<BookedSlot> {
   const { shipmentId } = j.input;
   const warehouseCode = j.warehouseCode;
   for (;;) {

@@ -1,8 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { setWarehouseAvailability, shipmentsWaitingAt } from '../../../activities/reallocation';
-import { warehouseAvailabilitySignal } from '../../../workflows/definitions';
+import { ordersAwaitingStockAt, setWarehouseAvailability, shipmentsWaitingAt } from '../../../activities/reallocation';
+import { ids } from '../../../domain/ids';
+import { restockedSignal, warehouseAvailabilitySignal } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { errorResponses } from '../responses';
@@ -37,6 +38,8 @@ const AvailabilityAnswerSchema = WarehouseAvailabilitySchema.extend({
   changed: z.boolean(),
   /** Shipments waiting there, not picked yet, told to move (down) or to try again (up). */
   signalledShipments: z.number().int(),
+  /** Up: orders backordered for stock it holds free (or a replacement waiting for it), told to try again as a restock would. */
+  signalledOrders: z.number().int(),
 }).meta({ id: 'WarehouseAvailabilityAnswer' });
 
 /**
@@ -81,8 +84,9 @@ const warehouses: FastifyPluginAsyncZod = async (app) => {
         summary: 'Declare a warehouse down or up',
         description:
           'Down: nothing is promised or allocated from it any more, and its shipments not picked yet move to another warehouse ' +
-          'holding their stock (released and reserved once, re-promised if later). Up: it is used again. Recorded with the ops key ' +
-          'that declared it. Repeating the current state changes nothing. 404 when no active warehouse has the code.',
+          'holding their stock (released and reserved once, re-promised if later). Up: it is used again, and the orders backordered ' +
+          'for stock it holds are told to try again, as a restock tells them. Recorded with the ops key that declared it. ' +
+          'Repeating the current state changes nothing. 404 when no active warehouse has the code.',
         params: WarehouseCodeParamsSchema,
         body: AvailabilityRequestSchema,
         response: { 200: AvailabilityAnswerSchema, ...errorResponses({ key: true, body: true, notFound: true }) },
@@ -115,10 +119,29 @@ const warehouses: FastifyPluginAsyncZod = async (app) => {
           }
         }
       }
-      request.log.info({ warehouseCode: code, down, changed: answer.changed, signalled }, 'warehouse availability');
-      return { ...answer, signalledShipments: signalled };
+      const signalledOrders = answer.changed && !down ? await wakeOrdersAwaitingStockAt(code) : 0;
+      request.log.info({ warehouseCode: code, down, changed: answer.changed, signalled, signalledOrders }, 'warehouse availability');
+      return { ...answer, signalledShipments: signalled, signalledOrders };
     },
   );
+
+  /**
+   * A warehouse up again: its stock, skipped by allocation while it was down, can serve the orders waiting for it. They
+   * hear it as a restock (`POST /inventory/restock` signals the same), else they would wait for the next real one.
+   */
+  const wakeOrdersAwaitingStockAt = async (warehouseCode: string): Promise<number> => {
+    let signalled = 0;
+    for (const { orderId, skuCode } of await ordersAwaitingStockAt(app.db, warehouseCode)) {
+      try {
+        await app.temporal.workflow.getHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
+        signalled += 1;
+      } catch (error) {
+        // An order that finished meanwhile needs no news; anything else is a real failure.
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      }
+    }
+    return signalled;
+  };
 };
 
 export default warehouses;
