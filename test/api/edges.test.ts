@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
@@ -36,6 +36,24 @@ const intake = (payload: unknown, headers: Record<string, string | string[]> = {
     headers: { 'content-type': 'application/json', 'idempotency-key': newKey('edge'), ...headers },
     payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
+
+/** One request written to the listening API as raw bytes (what inject() cannot send: no Host, a chunked empty body), and the raw answer. */
+async function rawExchange(request: string): Promise<{ status: number; headers: string; body: string }> {
+  const port = h.app.server.listening
+    ? (h.app.server.address() as AddressInfo).port
+    : Number(new URL(await h.app.listen({ port: 0, host: '127.0.0.1' })).port);
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  const split = answer.indexOf('\r\n\r\n');
+  return { status: Number(answer.slice(9, 12)), headers: answer.slice(0, split), body: answer.slice(split + 4) };
+}
 
 const paths = (response: { json(): unknown }) =>
   ((response.json() as { error: { details?: { path: string }[] } }).error.details ?? []).map((d) => d.path);
@@ -480,6 +498,34 @@ describe('URLs and headers', () => {
       payload: '{"oops"',
     });
     expectErrorShape(broken, 400, 'invalid_json');
+  });
+
+  it('answers an empty chunked body (Transfer-Encoding: chunked, then 0) to an endpoint that takes none as no body at all', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/chunked', shopId: '*' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json() as { id: string };
+    const emptyChunked = (method: string, url: string) =>
+      rawExchange(
+        `${method} ${url} HTTP/1.1\r\nHost: colis\r\nX-Api-Key: ${KEYS.ops.key}\r\nContent-Type: application/json\r\n` +
+          'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+      );
+    // Old: 400 invalid_json "the body is empty; send a JSON document" from each, though none reads a body.
+    for (const [method, url] of [
+      ['POST', `/webhooks/subscriptions/${id}/rotate`],
+      ['POST', '/codec/session'],
+      ['DELETE', `/webhooks/subscriptions/${id}`],
+    ] as const) {
+      const answer = await emptyChunked(method, url);
+      expect(answer.status, `${method} ${url}: ${answer.body}`).toBe(200);
+    }
+    // An endpoint that reads a body still says it is missing.
+    const order = await emptyChunked('POST', '/orders');
+    expect(order.status).toBe(400);
+    expect(JSON.parse(order.body)).toMatchObject({ error: { code: 'invalid_json', message: expect.stringMatching(/body is empty/) } });
   });
 
   it('a rotation that read a subscription a DELETE then removed answers 409 saying it was removed, not "another rotation"', async () => {

@@ -177,6 +177,9 @@ export default fp(
     // The one JSON parser: bounded before parsing, text checked after (a route may replace it, as the webhooks do, through parseJsonInput).
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      // The chunked twin of the empty-body case below: a route that takes no body answers an empty chunked one too
+      // (`Transfer-Encoding: chunked` then `0`, as streaming clients send), which the onRequest hook cannot see as empty.
+      if (body.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
       const text = jsonBodyText(request, body);
       if (!text.ok) return done(text.error, undefined);
       const parsed = parseJsonInput(text.text, { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });
