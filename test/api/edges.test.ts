@@ -500,6 +500,20 @@ describe('URLs and headers', () => {
     expectErrorShape(broken, 400, 'invalid_json');
   });
 
+  it('answers an HTTP/1.1 request without Host in the one error shape naming the header; HTTP/1.0 may omit it', async () => {
+    // Old: Node's own bare 400, no body and no request id, before the API saw the request.
+    const noHost = await rawExchange(`GET /orders HTTP/1.1\r\nX-Api-Key: ${KEYS.ops.key}\r\nConnection: close\r\n\r\n`);
+    expect(noHost.status).toBe(400);
+    const body = JSON.parse(noHost.body) as { error: { code: string; details: unknown[] }; requestId: string };
+    expect(body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'headers.host', message: 'is required in HTTP/1.1' }],
+    });
+    expect(noHost.headers.toLowerCase()).toContain(`x-request-id: ${body.requestId.toLowerCase()}`);
+    const old = await rawExchange(`GET /orders?limit=1 HTTP/1.0\r\nX-Api-Key: ${KEYS.ops.key}\r\n\r\n`);
+    expect(old.status, old.body).toBe(200);
+  });
+
   it('answers an empty chunked body (Transfer-Encoding: chunked, then 0) to an endpoint that takes none as no body at all', async () => {
     const created = await h.as(KEYS.ops, {
       method: 'POST',
