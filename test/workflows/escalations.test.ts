@@ -206,6 +206,30 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     expect(shipment.deliveredAt!.getTime()).toBeGreaterThan(order.originalPromisedBy!.getTime());
   });
 
+  it('two escalations of one shipment answered at once with two remedies: one is carried out, the other refused, never recorded and dropped', async () => {
+    // A stalled parcel past a one-day promise: stuck and late open together on one shipment.
+    await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
+    const handle = await journey.placeOrder({ shipTo: recipient('Mary Jackson [scenario:stall]') }, { promiseWorkingDays: 1 });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const late = await untilEscalation(journey, { orderId, reason: 'late', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, late);
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    simulator(journey).scriptShipment(`${orderId}-S2`, 'normal');
+    // Old: both answers accepted; the reship ended the shipment and the refund, stored as ops' decision, was never made.
+    const [reship, refund] = await Promise.allSettled([resolve(shipmentId, stuck.id, 'reship'), resolve(shipmentId, late.id, 'refund')]);
+    const accepted = [reship, refund].filter((r) => r.status === 'fulfilled');
+    expect(accepted).toHaveLength(1);
+    const refused = reship.status === 'rejected' ? reship.reason : refund.status === 'rejected' ? refund.reason : undefined;
+    // Refused while the other is acted on, or — arriving after — because acting on it closed this one by the facts.
+    expect(await rejectionOf(Promise.reject(refused))).toMatch(/is being acted on|is already resolved: wait/);
+    await handle.result();
+    const rows = await journey.database.db.escalation.findMany({ where: { id: { in: [stuck.id, late.id] } } });
+    // The refused one is not ops' decision: closed by the facts of the other, or answered later.
+    expect(rows.filter((r) => r.resolvedBy === 'ops-test')).toHaveLength(1);
+  });
+
   it('a parcel returned to sender opens a broken escalation, and "refund" ends the shipment and the order', async () => {
     const handle = await journey.placeOrder({ shipTo: recipient('Katherine Johnson [scenario:return_to_sender]') });
     const orderId = orderIdOf(handle);

@@ -219,6 +219,7 @@ export class Escalations {
   private validate(answer: ResolveEscalationRequest): void {
     refuseMalformed(resolveEscalationUpdate.name, RESOLVE_ESCALATION_REQUEST, answer);
     this.refuseIfAnswered(answer.escalationId);
+    this.refuseWhileActingOnAnother(answer.escalationId);
     const open = this.open.find((o) => o.view.escalationId === answer.escalationId && !o.answer);
     if (!open) {
       // Typed, so the API can tell "not open here" apart: its row may be open while this workflow is still opening it.
@@ -233,6 +234,22 @@ export class Escalations {
     if (!allowed.includes(answer.decision)) {
       throw ApplicationFailure.nonRetryable(
         `"${answer.decision}" does not answer a ${open.view.reason} escalation; choose one of ${allowed.join(', ')}`,
+        'OrderStateConflict',
+      );
+    }
+  }
+
+  /**
+   * Answers to two escalations of one workflow (a stuck and a late parcel) given at once: the workflow acts on one
+   * remedy (a reship, a refund, a cancel) and ends or moves on, and a second taken meanwhile would be recorded as ops'
+   * decision yet never carried out. Until the remedy taken is acted on, another answer is refused; "wait" acts on nothing.
+   */
+  private refuseWhileActingOnAnother(escalationId: string): void {
+    const pending = this.open.find((o) => o.answer !== undefined && o.answer.decision !== 'wait' && o.view.escalationId !== escalationId);
+    if (pending?.answer) {
+      throw ApplicationFailure.nonRetryable(
+        `escalation ${pending.view.escalationId} of ${this.owner.label} was just answered "${pending.answer.decision}" and is being acted on; ` +
+          'read the escalations again: this one is closed by it or still waits for a decision',
         'OrderStateConflict',
       );
     }
