@@ -11,6 +11,7 @@ import {
   type JsonLimits,
   parseJsonInput,
   textProblem,
+  UNKNOWN_FIELD,
   unknownFields,
   utf8Text,
 } from '../../services/json-input';
@@ -46,10 +47,15 @@ export function errorBody(request: FastifyRequest, code: ApiErrorCode, message: 
 function validationDetails(error: FastifyError): ErrorDetail[] {
   const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
   const issues = hasZodFastifySchemaValidationErrors(error) ? error.validation : (error.validation ?? []);
-  return issues.slice(0, 50).map((issue) => ({
-    path: [where, ...issue.instancePath.split('/').filter((segment) => segment !== '')].join('.'),
-    message: issue.message ?? 'is invalid',
-  }));
+  return issues.slice(0, 50).flatMap((issue) => {
+    const path = [where, ...issue.instancePath.split('/').filter((segment) => segment !== '')];
+    // A strict schema's unknown keys are reported on the object that holds them ("body: Unrecognized key"): each is
+    // named instead, as unknownFields names them on every other endpoint.
+    const keys = issue.keyword === 'unrecognized_keys' ? (issue.params as { keys?: unknown }).keys : undefined;
+    if (Array.isArray(keys) && keys.length > 0)
+      return keys.slice(0, 20).map((key) => ({ path: [...path, String(key)].join('.'), message: UNKNOWN_FIELD }));
+    return [{ path: path.join('.'), message: issue.message ?? 'is invalid' }];
+  });
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
