@@ -264,7 +264,10 @@ describe('ops actions', () => {
     const again = await cancel({ reason: 'customer asked' });
     expect(expectErrorShape(again, 409, 'order_state_conflict').message).toBe(first.json().error.message);
     // The same key for another request: refused as such.
-    expectErrorShape(await cancel({ reason: 'something else' }), 409, 'idempotency_conflict');
+    // The header is what the client must change: named like any refused field (old: no details).
+    expect(expectErrorShape(await cancel({ reason: 'something else' }), 409, 'idempotency_conflict').details).toEqual([
+      { path: 'headers.idempotency-key', message: expect.stringMatching(/^was already used for a different request \(cancel /) },
+    ]);
     // Keys are per caller: another ops key may use the same string for its own request.
     expectErrorShape(await cancel({ reason: 'something else' }, KEYS.opsNight), 409, 'order_state_conflict');
     const recorded = await h.db.opsAction.findMany({ where: { targetId: orderId }, orderBy: { createdAt: 'asc' } });
