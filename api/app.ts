@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import type { Db } from '../activities/db';
 import type { AddressValidator } from '../domain/carrier';
 import type { ApiConfig } from './config';
+import { ApiError } from './errors';
 import auth from './plugins/app/auth';
 import errors, { errorBody } from './plugins/app/errors';
 import metrics from './plugins/app/metrics';
@@ -104,6 +105,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Behind a load balancer the connecting address is the balancer's: its X-Forwarded-For names the client, and only its.
     trustProxy: config.trustedProxies && config.trustedProxies.length > 0 ? config.trustedProxies : false,
     routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // Node answers an HTTP/1.1 request without Host with a bare 400 (no body, no request id) before Fastify sees it;
+    // the onRequest hook below refuses it instead, in the one error shape naming the header.
+    http: { requireHostHeader: false },
     clientErrorHandler: answerClientError,
     return503OnClosing: true,
     // A URL the router cannot decode (bytes that are not UTF-8 in a path) or whose path segment is longer than the
@@ -134,6 +138,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // RFC 9112 §3.2: a server answers 400 to an HTTP/1.1 request without Host; HTTP/1.0 may omit it.
+    if (request.headers.host === undefined && request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1) {
+      throw new ApiError(400, 'validation_failed', 'an HTTP/1.1 request names its Host', [
+        { path: 'headers.host', message: 'is required in HTTP/1.1' },
+      ]);
+    }
   });
 
   await app.register(services, {

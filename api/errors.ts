@@ -30,6 +30,13 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A request whose Idempotency-Key was already used for another body (or is still being applied): the header is what
+ * the client must change or wait on, so the detail names it like any other refused field.
+ */
+export const idempotencyConflict = (message: string, detail: string, headers?: Record<string, string>) =>
+  new ApiError(409, 'idempotency_conflict', message, [{ path: 'headers.idempotency-key', message: detail }], headers);
+
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} was not found`);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 export const unavailable = (message: string, retryAfterSeconds = 5) =>

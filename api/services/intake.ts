@@ -4,7 +4,7 @@ import type { Db } from '../../activities/db';
 import { ids } from '../../domain/ids';
 import { type OrderRequest, type OrderWorkflowInput, OrderWorkflowInputSchema } from '../../domain/order';
 import type { DeliveryPromise } from '../../domain/delivery-promise';
-import { ApiError } from '../errors';
+import { idempotencyConflict } from '../errors';
 import type { OrderStarter } from './order-starter';
 import type { IntakePromise, PromiseService } from './promise';
 
@@ -173,10 +173,9 @@ function repeated(
   order: { orderId: string; workflowId: string; hash: string; idempotencyKey: string },
 ): IntakeResult {
   if (stored.requestHash !== order.hash) {
-    throw new ApiError(
-      409,
-      'idempotency_conflict',
+    throw idempotencyConflict(
       `Idempotency-Key "${order.idempotencyKey}" was already used for a different order request (order ${order.orderId})`,
+      `was already used for a different order request (order ${order.orderId})`,
     );
   }
   return {

@@ -144,6 +144,9 @@ export function duplicateKey(text: string): ErrorDetail | undefined {
   return undefined;
 }
 
+/** What an unknown field of a body is told, whichever check finds it. */
+export const UNKNOWN_FIELD = 'is not a field of this request; check its spelling (OpenAPI: /openapi.json)';
+
 /**
  * Fields of a received body that the validated one no longer has: the schemas strip keys they do not declare, so a
  * misspelt optional field (`notifycustomer`, `promisedby`) would otherwise be dropped in silence and the request run
@@ -162,7 +165,7 @@ export function unknownFields(received: unknown, accepted: unknown, root = 'body
         else
           problems.push({
             path: pathOf(path, key),
-            message: 'is not a field of this request; check its spelling (OpenAPI: /openapi.json)',
+            message: UNKNOWN_FIELD,
           });
       }
     }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../activities/db';
 import type { ApiErrorCode, ErrorDetail } from '../../domain/api';
 import type { Prisma } from '../../prisma/generated/client';
-import { ApiError, toApiError } from '../errors';
+import { ApiError, idempotencyConflict, toApiError } from '../errors';
 import { canonicalJson } from './intake';
 
 /**
@@ -62,10 +62,9 @@ async function claimRow(
   });
   if (!existing) return claimRow(db, input, requestHash); // deleted in between (its request failed): try again
   if (existing.requestHash !== requestHash) {
-    throw new ApiError(
-      409,
-      'idempotency_conflict',
+    throw idempotencyConflict(
       `Idempotency-Key "${input.idempotencyKey}" was already used by ${input.actor} for a different request (${existing.action} ${existing.targetId})`,
+      `was already used for a different request (${existing.action} ${existing.targetId})`,
     );
   }
   if (existing.status !== null) return { replay: { status: existing.status, response: existing.response } };
@@ -76,14 +75,10 @@ async function claimRow(
     });
     if (taken.count === 1) return { id: existing.id };
   }
-  throw new ApiError(
-    409,
-    'idempotency_conflict',
+  throw idempotencyConflict(
     `a request with Idempotency-Key "${input.idempotencyKey}" is being applied; retry in a moment`,
-    undefined,
-    {
-      'retry-after': '1',
-    },
+    'a request with this key is being applied; retry in a moment',
+    { 'retry-after': '1' },
   );
 }
 

@@ -10,7 +10,7 @@ import { DEFAULT_RETURN_WINDOW_DAYS, returnIds, returnWindowClosesAtMs } from '.
 import type { TrackingStatus } from '../../domain/lifecycle';
 import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
 import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/returns/definitions';
-import { ApiError, notFound } from '../errors';
+import { ApiError, idempotencyConflict, notFound } from '../errors';
 import type { Principal } from '../plugins/app/auth';
 import { base32, canonicalJson } from './intake';
 import { createdBefore, decodeCursor, keysetPage } from './cursor';
@@ -76,10 +76,9 @@ export async function startReturn(deps: ReturnDeps, args: StartReturnArgs): Prom
   }
   const stored = await db.return.findUnique({ where: { idempotencyKey: scopedKey }, select: { requestHash: true, orderId: true } });
   if (!stored || stored.requestHash !== hash || stored.orderId !== args.orderId) {
-    throw new ApiError(
-      409,
-      'idempotency_conflict',
+    throw idempotencyConflict(
       `Idempotency-Key "${args.idempotencyKey}" was already used for a different return request`,
+      'was already used for a different return request',
     );
   }
   await startReturnWorkflow(deps, returnId, args.orderId);

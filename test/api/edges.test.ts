@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
@@ -36,6 +36,24 @@ const intake = (payload: unknown, headers: Record<string, string | string[]> = {
     headers: { 'content-type': 'application/json', 'idempotency-key': newKey('edge'), ...headers },
     payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
+
+/** One request written to the listening API as raw bytes (what inject() cannot send: no Host, a chunked empty body), and the raw answer. */
+async function rawExchange(request: string): Promise<{ status: number; headers: string; body: string }> {
+  const port = h.app.server.listening
+    ? (h.app.server.address() as AddressInfo).port
+    : Number(new URL(await h.app.listen({ port: 0, host: '127.0.0.1' })).port);
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  const split = answer.indexOf('\r\n\r\n');
+  return { status: Number(answer.slice(9, 12)), headers: answer.slice(0, split), body: answer.slice(split + 4) };
+}
 
 const paths = (response: { json(): unknown }) =>
   ((response.json() as { error: { details?: { path: string }[] } }).error.details ?? []).map((d) => d.path);
@@ -249,7 +267,7 @@ describe('bodies that are not UTF-8', () => {
 });
 
 describe('fields the API does not know, and fields given twice', () => {
-  const ops = (method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+  const ops = (method: 'POST' | 'PATCH' | 'PUT', url: string, payload: unknown) =>
     h.as(KEYS.ops, { method, url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
 
   it('refuses a field given twice in one object, naming it, however its name is escaped, and stores nothing', async () => {
@@ -296,6 +314,19 @@ describe('fields the API does not know, and fields given twice', () => {
     const shop = await ops('PATCH', '/shops/edge-shop', { displayName: 'Edge', returnWindowdays: 0 });
     expect(paths(shop)).toEqual(['body.returnWindowdays']);
     expect(await h.db.shop.findUnique({ where: { id: 'edge-shop' } })).toBeNull();
+  });
+
+  it('names an unknown field on the endpoints whose schema is strict too (warehouse availability, escalation answer, inspection)', async () => {
+    // Old: one detail on the object that holds it, { path: 'body', message: 'Unrecognized key: "reasn"' }.
+    const warehouse = await ops('PUT', '/warehouses/PAR1/availability', { status: 'down', reasn: 'flood' });
+    expect(expectErrorShape(warehouse, 400, 'validation_failed').details).toEqual([
+      { path: 'body.reasn', message: expect.stringMatching(/is not a field of this request/) },
+    ]);
+    expect((await h.db.warehouse.findUniqueOrThrow({ where: { code: 'PAR1' } })).downSince).toBeNull();
+    const escalation = await ops('POST', '/escalations/ESC-EDGE-1/resolve', { decision: 'wait', notes: 'x', extra: 1 });
+    expect(paths(escalation).sort()).toEqual(['body.extra', 'body.notes']);
+    const inspection = await ops('POST', '/returns/RMA-EDGE1/inspection', { lines: [{ lineNo: 1, restock: 1, writeOff: 0, damaged: 1 }] });
+    expect(paths(inspection)).toEqual(['body.lines.0.damaged']);
   });
 
   it("still takes a field it does not know in the Temporal codec's payloads, a protocol it does not own", async () => {
@@ -480,6 +511,48 @@ describe('URLs and headers', () => {
       payload: '{"oops"',
     });
     expectErrorShape(broken, 400, 'invalid_json');
+  });
+
+  it('answers an HTTP/1.1 request without Host in the one error shape naming the header; HTTP/1.0 may omit it', async () => {
+    // Old: Node's own bare 400, no body and no request id, before the API saw the request.
+    const noHost = await rawExchange(`GET /orders HTTP/1.1\r\nX-Api-Key: ${KEYS.ops.key}\r\nConnection: close\r\n\r\n`);
+    expect(noHost.status).toBe(400);
+    const body = JSON.parse(noHost.body) as { error: { code: string; details: unknown[] }; requestId: string };
+    expect(body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'headers.host', message: 'is required in HTTP/1.1' }],
+    });
+    expect(noHost.headers.toLowerCase()).toContain(`x-request-id: ${body.requestId.toLowerCase()}`);
+    const old = await rawExchange(`GET /orders?limit=1 HTTP/1.0\r\nX-Api-Key: ${KEYS.ops.key}\r\n\r\n`);
+    expect(old.status, old.body).toBe(200);
+  });
+
+  it('answers an empty chunked body (Transfer-Encoding: chunked, then 0) to an endpoint that takes none as no body at all', async () => {
+    const created = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/webhooks/subscriptions',
+      payload: { url: 'https://example.com/chunked', shopId: '*' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json() as { id: string };
+    const emptyChunked = (method: string, url: string) =>
+      rawExchange(
+        `${method} ${url} HTTP/1.1\r\nHost: colis\r\nX-Api-Key: ${KEYS.ops.key}\r\nContent-Type: application/json\r\n` +
+          'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n',
+      );
+    // Old: 400 invalid_json "the body is empty; send a JSON document" from each, though none reads a body.
+    for (const [method, url] of [
+      ['POST', `/webhooks/subscriptions/${id}/rotate`],
+      ['POST', '/codec/session'],
+      ['DELETE', `/webhooks/subscriptions/${id}`],
+    ] as const) {
+      const answer = await emptyChunked(method, url);
+      expect(answer.status, `${method} ${url}: ${answer.body}`).toBe(200);
+    }
+    // An endpoint that reads a body still says it is missing.
+    const order = await emptyChunked('POST', '/orders');
+    expect(order.status).toBe(400);
+    expect(JSON.parse(order.body)).toMatchObject({ error: { code: 'invalid_json', message: expect.stringMatching(/body is empty/) } });
   });
 
   it('a rotation that read a subscription a DELETE then removed answers 409 saying it was removed, not "another rotation"', async () => {

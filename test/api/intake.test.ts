@@ -115,6 +115,10 @@ describe('intake', () => {
     const changed = await place(orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 3 }] }), key);
     const error = expectErrorShape(changed, 409, 'idempotency_conflict');
     expect(error.message).toContain(key);
+    // The header is what the client must change: named like any refused field (old: no details).
+    expect(error.details).toEqual([
+      { path: 'headers.idempotency-key', message: expect.stringMatching(/^was already used for a different order request/) },
+    ]);
   });
 
   it('starts exactly one workflow for concurrent duplicate submits', async () => {

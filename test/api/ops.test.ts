@@ -264,7 +264,10 @@ describe('ops actions', () => {
     const again = await cancel({ reason: 'customer asked' });
     expect(expectErrorShape(again, 409, 'order_state_conflict').message).toBe(first.json().error.message);
     // The same key for another request: refused as such.
-    expectErrorShape(await cancel({ reason: 'something else' }), 409, 'idempotency_conflict');
+    // The header is what the client must change: named like any refused field (old: no details).
+    expect(expectErrorShape(await cancel({ reason: 'something else' }), 409, 'idempotency_conflict').details).toEqual([
+      { path: 'headers.idempotency-key', message: expect.stringMatching(/^was already used for a different request \(cancel /) },
+    ]);
     // Keys are per caller: another ops key may use the same string for its own request.
     expectErrorShape(await cancel({ reason: 'something else' }, KEYS.opsNight), 409, 'order_state_conflict');
     const recorded = await h.db.opsAction.findMany({ where: { targetId: orderId }, orderBy: { createdAt: 'asc' } });
@@ -278,8 +281,8 @@ describe('ops actions', () => {
     const orderId = await insertOrder(h.db);
     const escalationId = await insertEscalation(orderId);
     const response = await ops('POST', `/escalations/${escalationId}/resolve`, { decision: 'wait', resolvedBy: 'somebody-else' });
-    expect(expectErrorShape(response, 400, 'validation_failed').details?.map((d) => d.path)).toEqual(['body']);
-    expect(response.json().error.details[0].message).toMatch(/resolvedBy/);
+    expect(expectErrorShape(response, 400, 'validation_failed').details?.map((d) => d.path)).toEqual(['body.resolvedBy']);
+    expect(response.json().error.details[0].message).toMatch(/is not a field of this request/);
   });
 
   it('answers 503 with Retry-After when no worker answers the update in time', async () => {

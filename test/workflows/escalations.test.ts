@@ -206,6 +206,45 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     expect(shipment.deliveredAt!.getTime()).toBeGreaterThan(order.originalPromisedBy!.getTime());
   });
 
+  /** A stalled parcel past a one-day promise: stuck and late open together on one shipment, both known to it. */
+  async function stuckAndLate(name: string) {
+    await skipToParisTime(journey, 9 * 60, workingDayBeforeAnother);
+    const handle = await journey.placeOrder({ shipTo: recipient(`${name} [scenario:stall]`) }, { promiseWorkingDays: 1 });
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    const late = await untilEscalation(journey, { orderId, reason: 'late', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    const stuck = await untilEscalation(journey, { orderId, reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
+    await untilWorkflowKnowsEscalation(journey, late);
+    await untilWorkflowKnowsEscalation(journey, stuck);
+    simulator(journey).scriptShipment(`${orderId}-S2`, 'normal');
+    return { handle, shipmentId, late, stuck };
+  }
+
+  it('two escalations of one shipment answered at once with two remedies: one is carried out, the other refused, never recorded and dropped', async () => {
+    const { handle, shipmentId, late, stuck } = await stuckAndLate('Mary Jackson');
+    // Old: both answers accepted; the reship ended the shipment and the refund, stored as ops' decision, was never made.
+    const [reship, refund] = await Promise.allSettled([resolve(shipmentId, stuck.id, 'reship'), resolve(shipmentId, late.id, 'refund')]);
+    const accepted = [reship, refund].filter((r) => r.status === 'fulfilled');
+    expect(accepted).toHaveLength(1);
+    const refused = reship.status === 'rejected' ? reship.reason : refund.status === 'rejected' ? refund.reason : undefined;
+    // Refused while the other is acted on, or — arriving after — because acting on it closed this one by the facts.
+    expect(await rejectionOf(Promise.reject(refused))).toMatch(/is being acted on|is already resolved: wait/);
+    await handle.result();
+    const rows = await journey.database.db.escalation.findMany({ where: { id: { in: [stuck.id, late.id] } } });
+    // The refused one is not ops' decision: closed by the facts of the other, or answered later.
+    expect(rows.filter((r) => r.resolvedBy === 'ops-test')).toHaveLength(1);
+  });
+
+  it('an answer to another escalation while the shipment carries out a reship is refused, not recorded and dropped', async () => {
+    const { handle, shipmentId, late, stuck } = await stuckAndLate('Dorothy Vaughan');
+    await resolve(shipmentId, stuck.id, 'reship');
+    // Old: accepted with the decision stored as ops', while the reship (already taken) ended the shipment without it.
+    expect(await rejectionOf(resolve(shipmentId, late.id, 'refund'))).toMatch(/is being acted on|is already resolved: wait/);
+    const outcome = await handle.result();
+    expect(outcome.shipments[0]?.stage).toBe('lost');
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: late.id } })).not.toMatchObject({ decision: 'refund' });
+  });
+
   it('a parcel returned to sender opens a broken escalation, and "refund" ends the shipment and the order', async () => {
     const handle = await journey.placeOrder({ shipTo: recipient('Katherine Johnson [scenario:return_to_sender]') });
     const orderId = orderIdOf(handle);

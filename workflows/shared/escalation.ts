@@ -75,6 +75,8 @@ export class Escalations {
   readonly views: EscalationView[];
   private readonly open: Open[];
   private readonly activities: EscalationActivities;
+  /** The answer the workflow is carrying out (actOn), if any. */
+  private acting?: ResolveEscalationRequest;
 
   constructor(
     private readonly owner: EscalationOwner,
@@ -219,6 +221,7 @@ export class Escalations {
   private validate(answer: ResolveEscalationRequest): void {
     refuseMalformed(resolveEscalationUpdate.name, RESOLVE_ESCALATION_REQUEST, answer);
     this.refuseIfAnswered(answer.escalationId);
+    this.refuseWhileActingOnAnother(answer.escalationId);
     const open = this.open.find((o) => o.view.escalationId === answer.escalationId && !o.answer);
     if (!open) {
       // Typed, so the API can tell "not open here" apart: its row may be open while this workflow is still opening it.
@@ -236,6 +239,36 @@ export class Escalations {
         'OrderStateConflict',
       );
     }
+  }
+
+  /**
+   * Answers to two escalations of one workflow (a stuck and a late parcel) given at once: the workflow acts on one
+   * remedy (a reship, a refund, a cancel) and ends or moves on, and a second taken meanwhile would be recorded as ops'
+   * decision yet never carried out. While another answer waits to be acted on (a pending "wait" acts on nothing) or is
+   * being acted on (actOn), this one is refused; ops read the escalations again and find it closed by the facts or open.
+   */
+  private refuseWhileActingOnAnother(escalationId: string): void {
+    const pending =
+      this.acting ??
+      this.open.find((o) => o.answer !== undefined && o.answer.decision !== 'wait' && o.view.escalationId !== escalationId)?.answer;
+    if (pending && pending.escalationId !== escalationId) {
+      throw ApplicationFailure.nonRetryable(
+        `escalation ${pending.escalationId} of ${this.owner.label} was just answered "${pending.decision}" and is being acted on; ` +
+          'read the escalations again: this one is closed by it or still waits for a decision',
+        'OrderStateConflict',
+      );
+    }
+  }
+
+  /**
+   * Carries out a taken answer; meanwhile another escalation's answer is refused. An outcome (the workflow ends: a
+   * reship that gives the parcel up, a refund, a lost parcel let go) leaves it refused, since nothing later is acted on.
+   */
+  async actOn<T>(answered: Answered, act: () => Promise<T | undefined>): Promise<T | undefined> {
+    this.acting = answered.answer;
+    const outcome = await act();
+    if (outcome === undefined) this.acting = undefined;
+    return outcome;
   }
 
   /** Two answers to one escalation: the first wins, the others learn its decision. */

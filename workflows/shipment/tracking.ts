@@ -76,7 +76,7 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
     await repromiseIfScanShowsRisk(j);
     const answered = j.escalations.takeAnswered();
     if (answered) {
-      const final = await applyDecision(j, answered);
+      const final = await j.escalations.actOn(answered, () => applyDecision(j, answered));
       if (final) return final;
       continue;
     }

@@ -11,6 +11,7 @@ import {
   type JsonLimits,
   parseJsonInput,
   textProblem,
+  UNKNOWN_FIELD,
   unknownFields,
   utf8Text,
 } from '../../services/json-input';
@@ -46,10 +47,15 @@ export function errorBody(request: FastifyRequest, code: ApiErrorCode, message: 
 function validationDetails(error: FastifyError): ErrorDetail[] {
   const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
   const issues = hasZodFastifySchemaValidationErrors(error) ? error.validation : (error.validation ?? []);
-  return issues.slice(0, 50).map((issue) => ({
-    path: [where, ...issue.instancePath.split('/').filter((segment) => segment !== '')].join('.'),
-    message: issue.message ?? 'is invalid',
-  }));
+  return issues.slice(0, 50).flatMap((issue) => {
+    const path = [where, ...issue.instancePath.split('/').filter((segment) => segment !== '')];
+    // A strict schema's unknown keys are reported on the object that holds them ("body: Unrecognized key"): each is
+    // named instead, as unknownFields names them on every other endpoint.
+    const keys = issue.keyword === 'unrecognized_keys' ? (issue.params as { keys?: unknown }).keys : undefined;
+    if (Array.isArray(keys) && keys.length > 0)
+      return keys.slice(0, 20).map((key) => ({ path: [...path, String(key)].join('.'), message: UNKNOWN_FIELD }));
+    return [{ path: path.join('.'), message: issue.message ?? 'is invalid' }];
+  });
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -177,6 +183,9 @@ export default fp(
     // The one JSON parser: bounded before parsing, text checked after (a route may replace it, as the webhooks do, through parseJsonInput).
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      // The chunked twin of the empty-body case below: a route that takes no body answers an empty chunked one too
+      // (`Transfer-Encoding: chunked` then `0`, as streaming clients send), which the onRequest hook cannot see as empty.
+      if (body.length === 0 && !request.routeOptions.schema?.body) return done(null, undefined);
       const text = jsonBodyText(request, body);
       if (!text.ok) return done(text.error, undefined);
       const parsed = parseJsonInput(text.text, { ...JSON_LIMITS, ...request.routeOptions.config?.jsonLimits });

@@ -16,7 +16,7 @@ import {
   SubscriptionWithSecretSchema,
 } from '../../../domain/webhooks-api';
 import type { Prisma } from '../../../prisma/generated/client';
-import { ApiError, forbidden, notFound } from '../../errors';
+import { ApiError, forbidden, idempotencyConflict, notFound } from '../../errors';
 import { isKnownShop } from '../../services/known-shops';
 import { type Principal, principalOf } from '../../plugins/app/auth';
 import { registerDeliveryRoutes } from './deliveries';
@@ -207,7 +207,10 @@ async function createOrRepeat(
       existing.shopId !== wanted.shopId ||
       subscribedEvents(existing.events).join(',') !== wanted.events.join(',')
     )
-      throw new ApiError(409, 'idempotency_conflict', `Idempotency-Key "${wanted.key}" was already used for a different subscription`);
+      throw idempotencyConflict(
+        `Idempotency-Key "${wanted.key}" was already used for a different subscription`,
+        'was already used for a different subscription',
+      );
     return { status: 200 as const, row: existing };
   };
   const repeated = await repeat();
