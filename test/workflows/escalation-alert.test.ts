@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import type { EscalationSeverity } from '../../domain/lifecycle';
-import { SEVERITY_STEP_HOURS } from '../../workflows/shared/escalation';
+import { SEVERITY_STEP_HOURS } from '../../workflows/shared/escalation-owner';
 import { ESCALATION_ALERT_WORKFLOW_TYPE, type EscalationAlertInput } from '../../workflows/escalations/definitions';
 import { insertOrder } from '../api/fixtures';
 import { RECORD_HISTORIES, writeHistory } from './history-files';

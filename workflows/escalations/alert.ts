@@ -3,7 +3,7 @@ import { hoursToRealMs } from '../../domain/clock';
 import { type EscalationSeverity, nextSeverity } from '../../domain/lifecycle';
 import { ESCALATION_ALERT_INPUT } from '../../domain/workflow-input-shapes';
 import { alerts, bookkeeping } from '../activity-options';
-import { SEVERITY_STEP_HOURS } from '../shared/escalation';
+import { SEVERITY_STEP_HOURS } from '../shared/escalation-owner';
 import { requireStartInput } from '../shared/message-guards';
 import type { EscalationAlertInput } from './definitions';
 

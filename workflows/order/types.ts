@@ -3,7 +3,7 @@ import type { TimelineEntry } from '../../domain/journey';
 import type { FinalOrderStage } from '../../domain/lifecycle';
 import type { Address, OrderWorkflowInput } from '../../domain/order';
 import type { StageRecord } from '../activity-types';
-import type { EscalationState } from '../shared/escalation';
+import type { EscalationState } from '../shared/escalation-owner';
 import type { ShipmentOutcome } from '../shipment/types';
 
 export interface OrderOutcome {

@@ -2,7 +2,7 @@ import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { CarrierQueueActivities, OrderQueueActivities } from '../activity-types';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../domain/errors';
 import { TASK_QUEUES } from '../../domain/ids';
-import type { EscalationActivities } from '../shared/escalation';
+import type { EscalationActivities } from '../shared/escalation-owner';
 
 /**
  * The activities a return calls: database work on the orders queue, carrier calls on the carriers

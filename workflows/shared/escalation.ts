@@ -4,63 +4,23 @@ import type { DomainErrorDetails } from '../../domain/errors';
 import type { EscalationView, ResolveEscalationRequest } from '../../domain/journey';
 import { DECISIONS_BY_REASON, ESCALATION_REASON_RULES, type EscalationReason, nextSeverity } from '../../domain/lifecycle';
 import { RESOLVE_ESCALATION_REQUEST } from '../../domain/message-shapes';
-import { alerts, bookkeeping, summarised } from '../activity-options';
-import type { OrderQueueActivities } from '../activity-types';
 import { resolveEscalationUpdate } from '../definitions';
 import { outsideCancelledScope } from './cancel-request';
 import { refuseMalformed } from './message-guards';
-import type { Timeline } from './timeline';
-
-/** Unanswered for this long, an escalation steps up one severity (business hours), up to critical. */
-export const SEVERITY_STEP_HOURS = 8;
-
-/** The escalation rows and the ops alert, as the owner's workflow calls them. */
-export interface EscalationActivities extends Pick<OrderQueueActivities, 'openEscalation' | 'raiseEscalationSeverity' | 'closeEscalation'> {
-  notifyEscalation(input: Parameters<OrderQueueActivities['notifyEscalation']>[0], summary: string): Promise<unknown>;
-}
-
-/** The order's and the shipment's: rows as local activities, the alert as an activity of its own. */
-const JOURNEY_ACTIVITIES: EscalationActivities = {
-  openEscalation: (input) => bookkeeping.openEscalation(input),
-  raiseEscalationSeverity: (input) => bookkeeping.raiseEscalationSeverity(input),
-  closeEscalation: (input) => bookkeeping.closeEscalation(input),
-  notifyEscalation: (input, summary) => summarised(alerts.notifyEscalation, summary, input),
-};
-
-/** Who holds the escalations: an order (backorder deadline, a replacement short of stock), a shipment, or a return. */
-export interface EscalationOwner {
-  orderId: string;
-  shipmentId?: string;
-  returnId?: string;
-  /** How refusals name the workflow: "shipment ORD-1-S1". */
-  label: string;
-  timeScale: number;
-  timeline: Timeline;
-  /** Business hours between severity steps (default SEVERITY_STEP_HOURS). */
-  severityStepHours?: number;
-  /** How the rows and alerts are written (default: the order's and shipment's activities). */
-  activities?: EscalationActivities;
-  /** After every change (opened, stepped up, answered, resolved by the facts): what ops see must follow. */
-  changed(change: { kind: 'escalated' | 'escalation_closed'; escalation: EscalationView }): Promise<void>;
-}
+import {
+  type Answered,
+  type EscalationActivities,
+  type EscalationOwner,
+  type EscalationState,
+  JOURNEY_ACTIVITIES,
+  SEVERITY_STEP_HOURS,
+} from './escalation-owner';
 
 interface Open {
   view: EscalationView;
   /** When the severity steps up next; none once critical. */
   nextStepAtMs?: number;
   answer?: ResolveEscalationRequest;
-}
-
-/** What a continued run needs to carry on: the open escalations and the numbering of the next ones. */
-export interface EscalationState {
-  seq: number;
-  views: EscalationView[];
-  open: { escalationId: string; nextStepAtMs?: number }[];
-}
-
-export interface Answered {
-  view: EscalationView;
-  answer: ResolveEscalationRequest;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import { PARCEL_LOSS_WORDS, parcelLossCause } from '../../domain/parcel-loss';
 import { bookkeeping, reships, summarised } from '../activity-options';
-import type { Answered } from '../shared/escalation';
+import type { Answered } from '../shared/escalation-owner';
 import { PATCHES } from '../shared/generation';
 import { voidLabel } from './booking';
 import { cameBackToSender, receiveCarrierReturn } from './carrier-return';

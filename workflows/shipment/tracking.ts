@@ -5,7 +5,7 @@ import type { FinalShipmentStage } from '../../domain/lifecycle';
 import { stallWindowAfter } from '../../domain/scan-rhythm';
 import { isBroken, isTerminal } from '../../domain/tracking';
 import { carrier, stock, summarised } from '../activity-options';
-import type { Answered } from '../shared/escalation';
+import type { Answered } from '../shared/escalation-owner';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { bookLabel, voidLabel } from './booking';
 import { cameBackToSender, receiveCarrierReturn } from './carrier-return';

@@ -4,7 +4,7 @@ import type { FinalShipmentStage } from '../../domain/lifecycle';
 import type { ParcelLossCause } from '../../domain/parcel-loss';
 import type { Address, ServiceLevel } from '../../domain/order';
 import type { PackedShipment, PlannedPickSlot, StageRecord, StoreScansRequest } from '../activity-types';
-import type { EscalationState } from '../shared/escalation';
+import type { EscalationState } from '../shared/escalation-owner';
 import type { Compensation } from './saga';
 
 export interface ShipmentInput {
