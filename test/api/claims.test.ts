@@ -57,7 +57,7 @@ describe('carrier claims', () => {
     expect((await ops('GET', `/claims/${claimId}`)).json()).toMatchObject({ claimId, status: 'open' });
   });
 
-  it('open → submitted → paid, each move attributed to the ops key; a repeated move answers the claim unchanged', async () => {
+  it('open → submitted → paid, each move attributed to the ops key; a repeated move answers the claim unchanged, one with another note is a 409', async () => {
     const { claimId } = await claimedParcel();
     const submitted = await move(claimId, { status: 'submitted', note: 'filed on the carrier portal' });
     expect(submitted.statusCode, submitted.body).toBe(200);
@@ -71,6 +71,12 @@ describe('carrier claims', () => {
       status: 'submitted',
       note: 'filed on the carrier portal',
     });
+    expect((await move(claimId, { status: 'submitted', note: 'filed on the carrier portal' })).statusCode).toBe(200);
+    // A repeat with another note is no repeat: answered 200, the note was dropped while the caller took it as recorded.
+    const noted = expectErrorShape(await move(claimId, { status: 'submitted', note: 'carrier ref 4411' }), 409, 'claim_state_conflict');
+    expect(noted.message).toMatch(/already submitted .*this one was not kept/);
+    expect(noted.details?.map((d) => d.path)).toEqual(['body.note']);
+    expect((await h.db.carrierClaim.findUniqueOrThrow({ where: { id: claimId } })).note).toBe('filed on the carrier portal');
     expect((await move(claimId, { status: 'paid' })).json()).toMatchObject({ status: 'paid', nextStatuses: [] });
     const final = expectErrorShape(await move(claimId, { status: 'refused' }), 409, 'claim_state_conflict');
     expect(final.message).toMatch(/is paid: it can move to nothing \(final\), not refused/);

@@ -83,7 +83,7 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         description:
           'open → submitted → paid or refused; open or submitted → withdrawn when the parcel turned up after all (the carrier ' +
           'brought it back: Colis withdraws a claim not filed yet itself). The key that moves it is recorded. Asking for the status the claim already has ' +
-          'answers it unchanged (a repeated request); any other move the claim cannot make answers 409 `claim_state_conflict`. ' +
+          'answers it unchanged (a repeated request; with a note other than the one recorded, 409 `claim_state_conflict`); any other move the claim cannot make answers 409 `claim_state_conflict`. ' +
           'Recorded as an ops action of the calling key; an Idempotency-Key makes a retry safe (another body under the same key, 409).',
         params: ClaimIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
@@ -110,7 +110,7 @@ const claims: FastifyPluginAsyncZod = async (app) => {
       const [current] = await tx.$queryRaw<{ status: ClaimRow['status'] }[]>`
         SELECT "status"::text AS "status" FROM "CarrierClaim" WHERE "id" = ${claimId} FOR UPDATE`;
       if (!current) throw notFound(`claim ${claimId}`);
-      if (current.status === status) return tx.carrierClaim.findUniqueOrThrow({ where: { id: claimId } });
+      if (current.status === status) return sameMove(await tx.carrierClaim.findUniqueOrThrow({ where: { id: claimId } }), note);
       const next = CLAIM_NEXT_STATUSES[current.status];
       if (!next.includes(status)) {
         throw new ApiError(
@@ -125,6 +125,20 @@ const claims: FastifyPluginAsyncZod = async (app) => {
     return claimRecord(row);
   };
 };
+
+/**
+ * The claim already has the status asked for: a repeat, answered unchanged. A note it does not hold is no repeat: a note is
+ * kept with the move it explains, and answering 200 while dropping it told the caller it was recorded (probe8).
+ */
+function sameMove(row: ClaimRow, note: string | undefined): ClaimRow {
+  if (note === undefined || note === row.note) return row;
+  throw new ApiError(
+    409,
+    'claim_state_conflict',
+    `claim ${row.id} is already ${row.status} (moved by ${row.updatedBy}): a note is recorded with a move, and this one was not kept`,
+    [{ path: 'body.note', message: `differs from the note of the move to ${row.status}` }],
+  );
+}
 
 function claimRecord(row: ClaimRow): CarrierClaim {
   return {
