@@ -349,6 +349,12 @@ describe("a shop's settings", () => {
 });
 
 describe('URLs and headers', () => {
+  /** A shop webhook subscription to `url`, created by ops; its id. */
+  const subscribe = async (url: string, shopId = '*'): Promise<string> => {
+    const created = await h.as(KEYS.ops, { method: 'POST', url: '/webhooks/subscriptions', payload: { url, shopId } });
+    expect(created.statusCode, created.body).toBe(201);
+    return (created.json() as { id: string }).id;
+  };
   it('refuses control characters in a query string or a path, naming them; never decodes invalid UTF-8 into text', async () => {
     for (const query of ['warehouseCode=PAR%001', 'warehouseCode=PAR%0A', 'warehouseCode=%09', 'warehouse%00Code=1']) {
       const response = await h.as(KEYS.ops, { method: 'GET', url: `/inventory?${query}` });
@@ -479,13 +485,7 @@ describe('URLs and headers', () => {
   });
 
   it('answers a call without a body to an endpoint that takes none whatever its Content-Type says; one that takes a body still needs it', async () => {
-    const created = await h.as(KEYS.ops, {
-      method: 'POST',
-      url: '/webhooks/subscriptions',
-      payload: { url: 'https://example.com/no-body', shopId: '*' },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const { id } = created.json() as { id: string };
+    const id = await subscribe('https://example.com/no-body');
     for (const contentType of ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded']) {
       const rotated = await h.as(KEYS.ops, {
         method: 'POST',
@@ -528,13 +528,7 @@ describe('URLs and headers', () => {
   });
 
   it('answers an empty chunked body (Transfer-Encoding: chunked, then 0) to an endpoint that takes none as no body at all', async () => {
-    const created = await h.as(KEYS.ops, {
-      method: 'POST',
-      url: '/webhooks/subscriptions',
-      payload: { url: 'https://example.com/chunked', shopId: '*' },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const { id } = created.json() as { id: string };
+    const id = await subscribe('https://example.com/chunked');
     const emptyChunked = (method: string, url: string) =>
       rawExchange(
         `${method} ${url} HTTP/1.1\r\nHost: colis\r\nX-Api-Key: ${KEYS.ops.key}\r\nContent-Type: application/json\r\n` +
@@ -556,12 +550,7 @@ describe('URLs and headers', () => {
   });
 
   it('a rotation that read a subscription a DELETE then removed answers 409 saying it was removed, not "another rotation"', async () => {
-    const created = await h.as(KEYS.ops, {
-      method: 'POST',
-      url: '/webhooks/subscriptions',
-      payload: { url: 'https://example.com/raced', shopId: '*' },
-    });
-    const { id } = created.json() as { id: string };
+    const id = await subscribe('https://example.com/raced');
     const read = await h.db.webhookSubscription.findUniqueOrThrow({ where: { id } });
     expect((await h.as(KEYS.ops, { method: 'DELETE', url: `/webhooks/subscriptions/${id}` })).statusCode).toBe(200);
     const raced = await rotateSecret(h.db, read).then(
@@ -572,12 +561,7 @@ describe('URLs and headers', () => {
   });
 
   it('a parked delivery replayed twice at once (a double click, two ops) is put back once; the twin is told it is being tried', async () => {
-    const created = await h.as(KEYS.ops, {
-      method: 'POST',
-      url: '/webhooks/subscriptions',
-      payload: { url: 'https://example.com/parked', shopId: 'shop-a' },
-    });
-    const subscriptionId = (created.json() as { id: string }).id;
+    const subscriptionId = await subscribe('https://example.com/parked', 'shop-a');
     const orderId = await insertOrder(h.db);
     const eventId = `msg_${uniqueId('replay')}`;
     await h.db.webhookEvent.create({
