@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
-import { localMidnightMs } from '../../domain/local-time';
+import { localDay, localMidnightMs } from '../../domain/local-time';
 import { createInventoryActivities } from '../../activities/inventory';
 import { setWarehouseAvailability, shipmentsWaitingAt } from '../../activities/reallocation';
 import { searchAttributes, warehouseAvailabilitySignal } from '../../workflows/definitions';
@@ -109,6 +109,32 @@ describe('a warehouse down before the pick', () => {
       const consumed = await db.reservation.findMany({ where: { orderId: orderIdOf(handle), status: 'consumed' } });
       expect(consumed.map((r) => r.warehouseCode)).toEqual([shipment.warehouseCode]);
       expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+      await declare(from, false);
+    });
+  });
+
+  it("a shipment moved after the new warehouse's cut-off makes its next pick, though the order came in before that cut-off", async () => {
+    const db = journey.database.db;
+    await whileWaitingForTheSlot(async ({ handle, shipmentId, from }) => {
+      const slotDay = (await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).pickDay?.toISOString().slice(0, 10);
+      // Placed at 09:00; every other warehouse's cut-off now 12:00 (the order came in before it), and the move at 13:00.
+      await db.warehouse.updateMany({ where: { code: { not: from } }, data: { cutoffLocalTime: '12:00' } });
+      await skipBusinessTime(journey, 4 * HOUR_MS);
+      const today = localDay(await journey.env.currentTimeMs(), 'Europe/Paris');
+      await declare(from, true);
+      const moved = async () => {
+        for (let i = 0; i < 600; i++) {
+          const row = await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } });
+          if (row.warehouseCode !== from && row.pickDay) return row;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`${shipmentId} never booked a slot after leaving ${from}`);
+      };
+      const shipment = await moved();
+      // Before, the booking judged the new warehouse's cut-off at the order's receipt: today's pick, its wave long gone.
+      expect(shipment.pickDay?.toISOString().slice(0, 10)).not.toBe(today);
+      expect(shipment.pickDay?.toISOString().slice(0, 10)).toBe(slotDay);
+      expect((await handle.result()).shipments[0]?.stage).toBe('delivered');
       await declare(from, false);
     });
   });

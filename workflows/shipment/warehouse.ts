@@ -20,9 +20,10 @@ export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
   const { lines, timeScale } = j.input;
   // The slot the order booked with its plan serves the planned warehouse; after a move the shipment books its own.
   let planned = j.input.pickSlot;
+  let movedAway = false;
   for (;;) {
     const at = j.warehouseCode;
-    const slot = planned ? await takePlannedSlot(j, planned) : await bookSlotHere(j);
+    const slot = planned ? await takePlannedSlot(j, planned) : await bookSlotHere(j, movedAway);
     const waitMs = slot.startsAtMs - Date.now();
     if (waitMs > 0 && j.warehouseDown === undefined) {
       // A wait planned with the slot was written and indexed before the shipment started.
@@ -44,6 +45,7 @@ export async function prepareInWarehouse(j: ShipmentJourney): Promise<void> {
     }
     planned = undefined;
     const moved = await moveAway(j);
+    movedAway ||= moved === 'moved';
     if (moved === 'picked') break;
     if (moved === 'no_stock') await waitForAWarehouse(j, slot.serveWithinMs);
   }
@@ -102,14 +104,20 @@ type BookedSlot = { day: string; startsAtMs: number; serveWithinMs?: number; war
  * there (the pick would refuse it only at the slot). A result recorded before the booking said so has no
  * `warehouseDown`: read as up, it replays the wait it ran (no patch, README "Upgrading").
  */
-async function bookSlotHere(j: ShipmentJourney): Promise<BookedSlot> {
+async function bookSlotHere(j: ShipmentJourney, movedAway: boolean): Promise<BookedSlot> {
   await j.enterStage('waiting_for_pick_slot', `Booking a pick slot at ${j.warehouseCode}`, 'later');
-  const slot = await bookPickSlot(j);
+  const slot = await bookPickSlot(j, !movedAway);
   if (slot.warehouseDown !== undefined) j.warehouseDown ??= slot.warehouseDown;
   return slot;
 }
 
-async function bookPickSlot(j: ShipmentJourney): Promise<BookedSlot> {
+/**
+ * `fromReceipt`: the cut-off is judged when the order came in (its warehouse's wave takes every order received by
+ * then). Not for a shipment moved from a warehouse that went down: the new warehouse never had it in that day's
+ * wave, so an order received at 13:49 and moved at 21:06 to a warehouse whose cut-off is 16:00 makes tomorrow's pick,
+ * not today's (which the carrier choice and the re-promise would then take for a hand-over already made).
+ */
+async function bookPickSlot(j: ShipmentJourney, fromReceipt = true): Promise<BookedSlot> {
   const { shipmentId } = j.input;
   const warehouseCode = j.warehouseCode;
   for (;;) {
@@ -119,7 +127,7 @@ async function bookPickSlot(j: ShipmentJourney): Promise<BookedSlot> {
         shipmentId,
         warehouseCode,
         nowMs: Date.now(),
-        ...(j.input.orderReceivedAt ? { receivedAtMs: Date.parse(j.input.orderReceivedAt) } : {}),
+        ...(fromReceipt && j.input.orderReceivedAt ? { receivedAtMs: Date.parse(j.input.orderReceivedAt) } : {}),
       });
       // One undo per booked slot: a rebooking after a move must not add a second.
       j.saga.drop({ step: 'free pick slot' });
