@@ -26,6 +26,8 @@ import { registerSearchAttributes } from '../../worker/search-attributes';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const INTAKE_KEY = 'colis-dev-intake-key';
+/** The name api/config.ts gives INTAKE_KEY: the caller an order id is derived with (api/services/intake.ts). */
+export const INTAKE_KEY_NAME = 'dev-intake';
 export const OPS_KEY = 'colis-dev-ops-key';
 
 export interface StackOptions {

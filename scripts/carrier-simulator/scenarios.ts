@@ -78,7 +78,7 @@ export function resolveScenario(
   );
 }
 
-function drawnScenario(shares: ScenarioScript['shares'], labelKey: string | undefined): ScenarioName | undefined {
+export function drawnScenario(shares: ScenarioScript['shares'], labelKey: string | undefined): ScenarioName | undefined {
   if (!shares || labelKey === undefined) return undefined;
   const u = seededRandom(`${labelKey}:scenario`)();
   let cumulative = 0;

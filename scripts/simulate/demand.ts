@@ -20,6 +20,10 @@ export interface SimulatedOrder {
 
 const ZONE = 'Europe/Paris';
 
+/** The Idempotency-Key an order of the scenario is posted with: the API derives the order id from it. */
+export const simulatedOrderKey = (scenario: Pick<Scenario, 'name' | 'seed'>, n: number): string =>
+  `sim-${scenario.name}-${scenario.seed}-${n}`;
+
 export function demandOf(scenario: Scenario): SimulatedOrder[] {
   const random = mulberry32(hashSeed(`${scenario.name}:${scenario.seed}:demand`));
   const [fromHour, toHour] = scenario.orderHours;

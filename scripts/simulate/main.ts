@@ -4,17 +4,21 @@ import { ROOT } from '../../bench/lib/stack';
 import type { DecisionRules } from '../../domain/decision-rules';
 import type { SimulationResult } from './metrics';
 import { runScenario } from './run';
-import { loadScenario, SimulationInputError } from './scenario';
+import { type StallDraw, stallDraw } from './draws';
+import { loadScenario, type Scenario, SimulationInputError } from './scenario';
 
 /**
  * `npm run simulate -- peak-week [--smoke] [--scenario file.json] [--rules=promise|baseline|both] [--time-scale=N]
- *   [--promise-confidence=P] [--on-time-target=P]`
+ *   [--promise-confidence=P] [--on-time-target=P] [--seed=N] [--draws=FROM-TO]`
  *
  * Runs a scenario (scripts/simulate/scenarios/<name>.json, or any file) on the real stack at its accelerated
  * clock, under the promise engine's decision rules and under the baseline rules (COLIS_DECISION_RULES=baseline),
  * one after the other on fresh stacks, prints a table side by side and, last, one line `RESULT {json}`.
  * `--smoke` runs the scenario's short twin (<name>-smoke.json), both rules at once on two stacks: a few
  * minutes, a check that everything runs. Published figures come from full runs, one rule after the other.
+ * `--seed=N` runs the scenario with another seed (other orders, other stalls). `--draws=1-500` runs nothing: it
+ * prints, for those seeds, how many first parcels the simulated carriers will stall (draws.ts), and where the
+ * scenario's own seed stands among them.
  */
 
 interface SimulateArgs {
@@ -22,11 +26,13 @@ interface SimulateArgs {
   rules: DecisionRules[];
   together: boolean;
   timeScale?: number;
+  seed?: number;
+  draws?: { from: number; to: number };
   targets: { promiseConfidence?: number; onTimeTarget?: number };
 }
 
 /** Options that take a value, written `--name=value` or `--name value`. */
-const VALUED = new Set(['scenario', 'rules', 'time-scale', 'promise-confidence', 'on-time-target']);
+const VALUED = new Set(['scenario', 'rules', 'time-scale', 'promise-confidence', 'on-time-target', 'seed', 'draws']);
 
 function parseArgs(argv: string[]): SimulateArgs {
   const flags = new Map<string, string>();
@@ -47,7 +53,7 @@ function parseArgs(argv: string[]): SimulateArgs {
   const unknown = [...flags.keys()].filter((key) => !known.has(key));
   if (unknown.length > 0)
     throw new SimulationInputError(
-      `unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both, --time-scale=N, --promise-confidence=P, --on-time-target=P)`,
+      `unknown option --${unknown[0]} (known: --smoke, --scenario=file.json, --rules=promise|baseline|both, --time-scale=N, --promise-confidence=P, --on-time-target=P, --seed=N, --draws=FROM-TO)`,
     );
   // Each of these was read as "no such option" and started the full peak week, a run of hours, on a typo.
   if (names.length > 1)
@@ -77,7 +83,57 @@ function parseArgs(argv: string[]): SimulateArgs {
     return { [key === 'promise-confidence' ? 'promiseConfidence' : 'onTimeTarget']: p };
   };
   const targets = { ...target('promise-confidence'), ...target('on-time-target') };
-  return { scenarioPath, rules, together: smoke === 'true', ...(timeScale ? { timeScale } : {}), targets };
+  const seed = seedOf(flags.get('seed'));
+  const draws = drawsOf(flags.get('draws'));
+  return {
+    scenarioPath,
+    rules,
+    together: smoke === 'true',
+    ...(timeScale ? { timeScale } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(draws ? { draws } : {}),
+    targets,
+  };
+}
+
+function seedOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seed = Number(value);
+  if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new SimulationInputError(`--seed must be a whole number ≥ 0, not ${value}`);
+  return seed;
+}
+
+function drawsOf(value: string | undefined): { from: number; to: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,6})-(\d{1,6})$/.exec(value);
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || from > to) throw new SimulationInputError(`--draws must be a range of seeds FROM-TO (e.g. 1-500), not ${value}`);
+  return { from, to };
+}
+
+/** `--draws`: the stall draw of each seed in the range, summed up, and the scenario's own seed among them. */
+function printDraws(scenario: Scenario, range: { from: number; to: number }): void {
+  const draws = Array.from({ length: range.to - range.from + 1 }, (_, i) => ({
+    seed: range.from + i,
+    ...stallDraw({ ...scenario, seed: range.from + i }),
+  }));
+  const own = stallDraw(scenario);
+  const mean = (pick: (d: StallDraw) => number) => (draws.reduce((sum, d) => sum + pick(d), 0) / draws.length).toFixed(2);
+  const atLeast = (pick: (d: StallDraw) => number, n: number) => draws.filter((d) => pick(d) >= n).length;
+  process.stdout.write(
+    [
+      `scenario ${scenario.name}, stall share ${own.share}, seeds ${range.from}-${range.to} (${draws.length}):`,
+      `  first parcels stalled per seed: mean ${mean((d) => d.stalled)} of ${own.orders} orders; ${atLeast((d) => d.stalled, own.stalled)} of them stall ${own.stalled} or more`,
+      `  express orders stalled per seed: mean ${mean((d) => d.expressStalled)}; ${atLeast((d) => d.expressStalled, own.expressStalled)} of them stall ${own.expressStalled} or more`,
+      `  seed ${scenario.seed} (the scenario's): ${own.stalled} first parcels stalled, ${own.expressStalled} of ${own.expressOrders} express orders`,
+      `  seeds whose draw is the share exactly (rounded, overall and express): ${draws
+        .filter((d) => d.stalled === Math.round(d.share * d.orders) && d.expressStalled === Math.round(d.share * d.expressOrders))
+        .slice(0, 10)
+        .map((d) => d.seed)
+        .join(', ')}`,
+    ].join('\n') + '\n',
+  );
 }
 
 /** The commit the run's code is, marked `-dirty` when tracked files differ from it: figures are credited to what ran. */
@@ -134,10 +190,17 @@ function table(results: SimulationResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const { scenarioPath, rules, together, timeScale, targets } = parseArgs(process.argv.slice(2));
+  const { scenarioPath, rules, together, timeScale, seed, draws, targets } = parseArgs(process.argv.slice(2));
   // A slower clock than the scenario's own gives the machine more real time per business hour.
   const loaded = loadScenario(scenarioPath);
-  const scenario = { ...loaded, ...(timeScale ? { timeScale } : {}), targets: { ...loaded.targets, ...targets } };
+  const scenario = {
+    ...loaded,
+    ...(timeScale ? { timeScale } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    targets: { ...loaded.targets, ...targets },
+  };
+  if (draws) return printDraws(scenario, draws);
+  const draw = stallDraw(scenario);
   const started = Date.now();
   const run = async (rule: DecisionRules): Promise<SimulationResult> => {
     const runStarted = Date.now();
@@ -150,11 +213,20 @@ async function main(): Promise<void> {
   if (together) results.push(...(await Promise.all(rules.map(run))));
   else for (const rule of rules) results.push(await run(rule));
   process.stdout.write(
-    `\nscenario ${scenario.name} (${scenarioPath}) at ${scenario.timeScale}×, targets ${JSON.stringify(scenario.targets)}, commit ${commitOf()}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
+    `\nscenario ${scenario.name} (${scenarioPath}), seed ${scenario.seed}, at ${scenario.timeScale}×, targets ${JSON.stringify(scenario.targets)}, commit ${commitOf()}, ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
+  );
+  process.stdout.write(
+    `the seed's draw: ${draw.stalled} of ${draw.orders} orders' first parcels stall (share ${draw.share}: ${(draw.share * draw.orders).toFixed(1)} expected), ${draw.expressStalled} of ${draw.expressOrders} express orders\n`,
   );
   process.stdout.write(`${table(results)}\n`);
   const [first, ...others] = results;
-  const summary = { ...first, commit: commitOf(), ...Object.fromEntries(others.map((r) => [r.rules, r])) };
+  const summary = {
+    ...first,
+    seed: scenario.seed,
+    stallDraw: draw,
+    commit: commitOf(),
+    ...Object.fromEntries(others.map((r) => [r.rules, r])),
+  };
   process.stdout.write(`RESULT ${JSON.stringify(summary)}\n`);
 }
 

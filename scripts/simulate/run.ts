@@ -9,7 +9,7 @@ import { cachedWorkflowBundle } from '../../worker/workflow-bundles';
 import { saveFulfilmentReport } from './fulfilment-report';
 import { INTAKE_KEY, type NodeProcess, OPS_KEY, type Stack, startStack } from '../../bench/lib/stack';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
-import { demandOf, type SimulatedOrder } from './demand';
+import { demandOf, type SimulatedOrder, simulatedOrderKey } from './demand';
 import { measure, type SimulationResult } from './metrics';
 import type { Scenario } from './scenario';
 import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../../worker/node-flags';
@@ -223,7 +223,7 @@ async function post(apiUrl: string, scenario: Scenario, order: SimulatedOrder): 
         headers: {
           'content-type': 'application/json',
           'x-api-key': INTAKE_KEY,
-          'idempotency-key': `sim-${scenario.name}-${scenario.seed}-${order.n}`,
+          'idempotency-key': simulatedOrderKey(scenario, order.n),
         },
         body: JSON.stringify(order.request),
       });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { REAL_TIME } from '../../domain/business-clock';
 import type { ServiceLevel } from '../../domain/order';
 import { realizedDeliveryAtMs, type TransitTruth } from '../../scripts/carrier-simulator/transit-truth';
-import { demandOf } from '../../scripts/simulate/demand';
+import { deriveOrderId } from '../../api/services/intake';
+import { INTAKE_KEY_NAME } from '../../bench/lib/stack';
+import { resolveScenario } from '../../scripts/carrier-simulator/scenarios';
+import { demandOf, simulatedOrderKey } from '../../scripts/simulate/demand';
+import { stallDraw } from '../../scripts/simulate/draws';
 import { hindsight, type HindsightContext } from '../../scripts/simulate/hindsight';
 import { lostAndUnfinished } from '../../scripts/simulate/metrics';
 import { loadScenario, ScenarioSchema } from '../../scripts/simulate/scenario';
@@ -75,6 +79,29 @@ describe('simulation scenarios', () => {
     expect(a).toHaveLength(week.ordersPerDay.reduce((sum, n) => sum + n, 0));
     expect(a.every((o, i) => i === 0 || o.atMs >= (a[i - 1]?.atMs ?? 0))).toBe(true);
     expect(demandOf({ ...week, seed: week.seed + 1 })).not.toEqual(a);
+  });
+});
+
+describe("a seed's stall draw", () => {
+  it('names the orders whose first parcel the simulated carriers stall, as the carriers draw it', () => {
+    const week = loadScenario(join(scenarios, 'peak-week.json'));
+    // The seed run until stop 36: 16 first parcels of 184 and 11 of 46 express orders, where 5 % would be 9 and 2;
+    // no other seed of 1-500 stalls 11 express orders. The scenario's seed now draws the share it states.
+    expect(stallDraw({ ...week, seed: 12 })).toEqual({ share: 0.05, orders: 184, stalled: 16, expressOrders: 46, expressStalled: 11 });
+    expect(stallDraw(week)).toMatchObject({ stalled: Math.round(0.05 * 184), expressStalled: 2 });
+    // The draw is the simulator's: the label keys the carriers are sent (`<shipment>:<attempt>`) resolve to as many stalls.
+    const stalledThere = demandOf(week).filter((order) => {
+      const shipmentId = `${deriveOrderId(INTAKE_KEY_NAME, simulatedOrderKey(week, order.n))}-S1`;
+      const label = {
+        carrierCode: 'swiftpost' as const,
+        shipmentId,
+        recipientName: order.request.shipTo.name,
+        labelKey: `${shipmentId}:1`,
+      };
+      return resolveScenario(week.carriers, label) === 'stall';
+    });
+    expect(stalledThere).toHaveLength(stallDraw(week).stalled);
+    expect(stallDraw({ ...week, carriers: { ...week.carriers, shares: { stall: 1 } } }).stalled).toBe(184);
   });
 });
 
