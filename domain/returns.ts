@@ -94,6 +94,8 @@ export const ReturnViewSchema = z
     trackingStatus: TrackingStatusSchema.optional(),
     receivedAt: z.string().optional(),
     inspectedAt: z.string().optional(),
+    /** What ops wrote with the inspection. */
+    inspectionNote: z.string().optional(),
     refundCents: z.number().int().optional(),
     currency: z.string(),
     closeReason: z.string().optional(),

@@ -77,7 +77,12 @@ export function createReturnSettlementActivities(db: Db, waker: RelayWaker) {
               closedAt: at,
               closeReason: settled.kind,
               ...(settled.kind === 'inspected'
-                ? { inspectedAt: at, inspectedBy: settled.inspection.inspectedBy, receivedAt: row.receivedAt ?? at }
+                ? {
+                    inspectedAt: at,
+                    inspectedBy: settled.inspection.inspectedBy,
+                    inspectionNote: settled.inspection.note ?? null,
+                    receivedAt: row.receivedAt ?? at,
+                  }
                 : {}),
             },
           });

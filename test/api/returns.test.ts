@@ -285,22 +285,29 @@ describe('an inspection of a return already inspected', () => {
       data: {
         status: 'completed',
         inspectedAt: new Date(),
+        inspectionNote: 'box dented, mug intact',
         refundCents: 1290,
         lines: { updateMany: { where: {}, data: { restocked: 1, writtenOff: 0 } } },
       },
     });
-    const inspect = (restock: number) =>
+    const inspect = (restock: number, note?: string) =>
       h.as(KEYS.ops, {
         method: 'POST',
         url: `/returns/${returnId}/inspection`,
-        payload: { lines: [{ lineNo: 1, restock, writeOff: 1 - restock }] },
+        payload: { lines: [{ lineNo: 1, restock, writeOff: 1 - restock }], ...(note === undefined ? {} : { note }) },
       });
     const same = await inspect(1);
     expect(same.statusCode, same.body).toBe(200);
     expect(same.json().lines[0]).toMatchObject({ restocked: 1, writtenOff: 0 });
+    expect(same.json().inspectionNote).toBe('box dented, mug intact');
+    expect((await inspect(1, 'box dented, mug intact')).statusCode).toBe(200);
     const other = expectErrorShape(await inspect(0), 409, 'order_state_conflict');
     expect(other.message).toMatch(/already inspected/);
     expect(other.details?.map((d) => d.path)).toEqual(['body.lines.0']);
+    // The same figures with other words: before, 200 and the note silently not kept.
+    const reworded = expectErrorShape(await inspect(1, 'mug chipped'), 409, 'order_state_conflict');
+    expect(reworded.details?.map((d) => d.path)).toEqual(['body.note']);
+    expect((await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).inspectionNote).toBe('box dented, mug intact');
     expect((await h.db.returnLine.findMany({ where: { returnId } })).map((l) => [l.restocked, l.writtenOff])).toEqual([[1, 0]]);
   });
 });

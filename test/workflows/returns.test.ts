@@ -220,13 +220,18 @@ describe('returns', () => {
       });
     const before = await level();
     // The inspector is the calling key, never a body field.
-    const inspection = { lines: [{ lineNo: 1, restock: 1, writeOff: 1 }] };
+    const inspection = { lines: [{ lineNo: 1, restock: 1, writeOff: 1 }], note: 'one mug cracked through the glaze' };
     const inspected = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, inspection);
     expect(inspected.statusCode, inspected.body).toBe(200);
     const row = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId }, select: { inspectedBy: true } });
     expect(row.inspectedBy).toBe(KEYS.ops.name);
-    // Defective goods are refunded whatever the inspection finds: 2 × 12.90.
-    expect(inspected.json()).toMatchObject({ status: 'completed', refundCents: 2580, lines: [{ restocked: 1, writtenOff: 1 }] });
+    // Defective goods are refunded whatever the inspection finds: 2 × 12.90. The note is kept with it (before: dropped).
+    expect(inspected.json()).toMatchObject({
+      status: 'completed',
+      refundCents: 2580,
+      lines: [{ restocked: 1, writtenOff: 1 }],
+      inspectionNote: 'one mug cracked through the glaze',
+    });
     // The same inspection again (a retried click) answers the same and moves nothing more.
     const again = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, inspection);
     expect(again.statusCode, again.body).toBe(200);

@@ -32,7 +32,8 @@ export function inspectionRoute(app: RoutesApp, deps: ReturnDeps): void {
           'The warehouse opened the parcel: per return line, how many units go back on sale (`restock`) and how many are written off ' +
           'as damaged (`writeOff`); together they must be what the line returned. The stock moves in the ledger and the shop gets ' +
           "`refund.due` with the amount before this answers. Recorded as made by the calling key (the inspector is that key's " +
-          'name, never a body field). Repeating the same inspection answers the same; an Idempotency-Key makes a retry safe as for ' +
+          'name, never a body field); its `note` is kept and shown as `inspectionNote`. Repeating the same inspection answers the same ' +
+          '(with other figures, or a note other than the one recorded, 409); an Idempotency-Key makes a retry safe as for ' +
           'cancel (another body under the same key, 409). 409 once the return has ended or before it has a label. A carrier ' +
           'return (`channel: carrier`, a parcel the carrier brought back) whose customer ops already settled (re-ship, refund, ' +
           'cancel) owes nothing: no `refund.due`. A return whose parcel reached the warehouse after it had ended (refunded without ' +
@@ -130,14 +131,27 @@ async function workflowEnded(app: RoutesApp, returnId: string): Promise<ApiError
   );
 }
 
-/** The inspected return, when it recorded this inspection; another one is a 409 naming each line that differs. */
+/**
+ * The inspected return, when it recorded this inspection; another one is a 409 naming each line that differs, or the note
+ * when the figures agree and the note is not the one recorded (answering 200 and dropping it told the caller it was kept).
+ */
 function sameInspection(view: ReturnView, inspection: ReturnInspection): ReturnView {
-  const differs = inspectionDisagreements(view.lines, inspection.lines);
-  if (differs.length === 0) return view;
+  const differs = inspectionDisagreements(view.lines, inspection.lines).map((d) => ({ path: `body.lines.${d.index}`, message: d.message }));
+  if (differs.length === 0 && (inspection.note === undefined || inspection.note === view.inspectionNote)) return view;
   throw new ApiError(
     409,
     'order_state_conflict',
-    `return ${view.returnId} was already inspected with other figures: nothing was changed`,
-    differs.map((d) => ({ path: `body.lines.${d.index}`, message: d.message })),
+    `return ${view.returnId} was already inspected with other ${differs.length > 0 ? 'figures' : 'words'}: nothing was changed`,
+    differs.length > 0
+      ? differs
+      : [
+          {
+            path: 'body.note',
+            message:
+              view.inspectionNote === undefined
+                ? 'the inspection was recorded without a note'
+                : 'differs from the note recorded with the inspection',
+          },
+        ],
   );
 }
