@@ -26,8 +26,11 @@ export interface CarrierInfo {
 export interface RateShop {
   carriers: CarrierInfo[];
   quotes: RateQuote[];
-  /** Carriers that did not answer (after their attempts) or refused the request, and why. */
-  unanswered: { carrierCode: string; reason: string }[];
+  /**
+   * Carriers that did not answer (after their attempts) or refused the request, and why. `down`: its attempts failed
+   * with errors worth retrying (503, timeout), so another shop a little later may find it up; absent for a refusal.
+   */
+  unanswered: { carrierCode: string; reason: string; down?: true }[];
   /** Quotes in another currency than the order's with no configured rate (COLIS_FX_RATES): not compared, and why. */
   leftOut?: QuoteLeftOut[];
   /** The service to book among `quotes`, when the workflow asked for it (`choose`) and this worker could decide. */
@@ -71,7 +74,11 @@ async function quoteOneCarrier(
       heartbeat(`${carrierCode} attempt ${attempt}`);
       const retryable = !isCarrierError(error) || error.retryable;
       if (!retryable || attempt >= QUOTE_ATTEMPTS) {
-        unanswered.push({ carrierCode, reason: error instanceof Error ? error.message : String(error) });
+        unanswered.push({
+          carrierCode,
+          reason: error instanceof Error ? error.message : String(error),
+          ...(retryable ? { down: true as const } : {}),
+        });
         return [];
       }
       await pause(QUOTE_BACKOFF_MS[attempt - 1] ?? 2000);

@@ -96,6 +96,28 @@ describe('a carrier that turns the label purchase away, and the promise', () => 
     }
   });
 
+  it('a carrier down for a whole rate shop, when no quoted service keeps the promise, is shopped again and books', async () => {
+    const sim = simulator(journey);
+    const handoverDay = await nextWorkingMorning();
+    // Every attempt of one rate shop (four) fails: SwiftPost is missing from it, and only SwiftPost keeps 2 days.
+    sim.queueFaults('swiftpost', ['error', 'error', 'error', 'error'], 'quote');
+    try {
+      const { shipmentId } = await orderPromisedWithin(handoverDay, 2);
+      const booked = await untilShipmentStage(journey, shipmentId, ['label_created'], { stepMs: 5 * MINUTE_MS });
+      // Before: ParcelNord express at once, the miss recorded, with SwiftPost back up minutes later.
+      expect([booked.carrierCode, booked.promiseMiss]).toEqual(['swiftpost', false]);
+      const view = await shipmentView(journey, shipmentId);
+      const shopsAgain = view.timeline.filter((e) => e.label.startsWith('swiftpost down and no quoted service keeps the promise'));
+      expect(shopsAgain.map((e) => [e.label, e.detail])).toEqual([
+        ['swiftpost down and no quoted service keeps the promise: shopping again in 15 min', 'shop 2 of 4'],
+      ]);
+      expect(await labelsOf(shipmentId)).toEqual([expect.objectContaining({ carrierCode: 'swiftpost', status: 'purchased' })]);
+      expect(localDay(Date.parse(booked.timeline.at(-1)?.at ?? ''), PARIS)).toBe(handoverDay);
+    } finally {
+      sim.clearQueuedFaults('swiftpost');
+    }
+  });
+
   it('a carrier that keeps refusing is asked again three times at most, then the most likely other service is booked, the miss recorded', async () => {
     const sim = simulator(journey);
     const handoverDay = await nextWorkingMorning();

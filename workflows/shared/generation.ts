@@ -53,6 +53,7 @@ export const LATER_PATCHES = {
   arrivalAfterCloseReceived: 'arrival-after-close-received',
   unusedReturnLabelVoided: 'unused-return-label-voided',
   repromisePublishesPromisedBy: 'repromise-publishes-promised-by',
+  shopAgainForDownCarrier: 'shop-again-for-down-carrier',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -29,7 +29,10 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       parcels: parcels.parcels,
       shipAt: new Date().toISOString(),
     };
-    const shop = await shopForRates(j, request, parcels.origin.countryCode, why);
+    let shop = await shopForRates(j, request, parcels.origin.countryCode, why);
+    for (let asked = 0; await shopAgainForDownCarrier(j, shop, asked); asked++) {
+      shop = await shopForRates(j, request, parcels.origin.countryCode, why);
+    }
     const purchase = await buyFromBest(j, shop, request, parcels.origin.countryCode);
     if (purchase.kind === 'NoServiceAvailable') {
       const decision = await j.escalateAndWait(
@@ -95,6 +98,37 @@ function shopForRates(j: ShipmentJourney, request: RateRequest, originCountryCod
       nowMs: Date.now(),
     },
   });
+}
+
+/**
+ * Business time a booking waits before shopping again when a carrier was down in the rate shop and no quoted service
+ * keeps the promise: one entry per new shop (1 h 45 min at most at the dock), as for a carrier that refused the purchase.
+ */
+const SHOP_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes * 60_000);
+
+/**
+ * A carrier down for the whole rate shop (every attempt a 503 or a timeout, not a refusal) may be the one that keeps
+ * the promise: when no quoted service does, the shop runs again after a short wait in business time, a few times,
+ * before a service that cannot keep it is booked. Before (and in histories recorded before, patch
+ * `shop-again-for-down-carrier`) the booking took the best of the quotes at once: in the peak week two express
+ * parcels of Thursday went on a two-day service, SwiftPost's quotes having failed their four attempts.
+ */
+async function shopAgainForDownCarrier(j: ShipmentJourney, shop: RateShop, asked: number): Promise<boolean> {
+  const waitMs = SHOP_AGAIN_AFTER_MS[asked];
+  const down = shop.unanswered.filter((u) => u.down).map((u) => u.carrierCode);
+  if (waitMs === undefined || down.length === 0 || shop.choice?.kind !== 'Chosen' || !shop.choice.promiseMiss) return false;
+  if (!takesLater(LATER_PATCHES.shopAgainForDownCarrier)) return false;
+  const carriers = down.join(', ');
+  j.timeline.note(
+    'note',
+    `${carriers} down and no quoted service keeps the promise: shopping again in ${waitMs / 60_000} min`,
+    `shop ${asked + 2} of ${SHOP_AGAIN_AFTER_MS.length + 1}`,
+  );
+  await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / j.input.timeScale)), {
+    summary: `Shop again (${carriers} down)`,
+  });
+  j.stopIfCancelled();
+  return true;
 }
 
 /** Unprocessed refusals in a row (503, 429) before a booking takes its next-best carrier instead. */
