@@ -121,19 +121,18 @@ function printDraws(scenario: Scenario, range: { from: number; to: number }): vo
   const own = stallDraw(scenario);
   const mean = (pick: (d: StallDraw) => number) => (draws.reduce((sum, d) => sum + pick(d), 0) / draws.length).toFixed(2);
   const atLeast = (pick: (d: StallDraw) => number, n: number) => draws.filter((d) => pick(d) >= n).length;
-  process.stdout.write(
-    [
-      `scenario ${scenario.name}, stall share ${own.share}, seeds ${range.from}-${range.to} (${draws.length}):`,
-      `  first parcels stalled per seed: mean ${mean((d) => d.stalled)} of ${own.orders} orders; ${atLeast((d) => d.stalled, own.stalled)} of them stall ${own.stalled} or more`,
-      `  express orders stalled per seed: mean ${mean((d) => d.expressStalled)}; ${atLeast((d) => d.expressStalled, own.expressStalled)} of them stall ${own.expressStalled} or more`,
-      `  seed ${scenario.seed} (the scenario's): ${own.stalled} first parcels stalled, ${own.expressStalled} of ${own.expressOrders} express orders`,
-      `  seeds whose draw is the share exactly (rounded, overall and express): ${draws
-        .filter((d) => d.stalled === Math.round(d.share * d.orders) && d.expressStalled === Math.round(d.share * d.expressOrders))
-        .slice(0, 10)
-        .map((d) => d.seed)
-        .join(', ')}`,
-    ].join('\n') + '\n',
-  );
+  const lines = [
+    `scenario ${scenario.name}, stall share ${own.share}, seeds ${range.from}-${range.to} (${draws.length}):`,
+    `  first parcels stalled per seed: mean ${mean((d) => d.stalled)} of ${own.orders} orders; ${atLeast((d) => d.stalled, own.stalled)} of them stall ${own.stalled} or more`,
+    `  express orders stalled per seed: mean ${mean((d) => d.expressStalled)}; ${atLeast((d) => d.expressStalled, own.expressStalled)} of them stall ${own.expressStalled} or more`,
+    `  seed ${scenario.seed} (the scenario's): ${own.stalled} first parcels stalled, ${own.expressStalled} of ${own.expressOrders} express orders`,
+    `  seeds whose draw is the share exactly (rounded, overall and express): ${draws
+      .filter((d) => d.stalled === Math.round(d.share * d.orders) && d.expressStalled === Math.round(d.share * d.expressOrders))
+      .slice(0, 10)
+      .map((d) => d.seed)
+      .join(', ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** The commit the run's code is, marked `-dirty` when tracked files differ from it: figures are credited to what ran. */
