@@ -103,12 +103,16 @@ function seedOf(value: string | undefined): number | undefined {
   return seed;
 }
 
+const MAX_DRAWS = 10_000;
+
 function drawsOf(value: string | undefined): { from: number; to: number } | undefined {
   if (value === undefined) return undefined;
   const match = /^(\d{1,6})-(\d{1,6})$/.exec(value);
   const from = Number(match?.[1]);
   const to = Number(match?.[2]);
   if (!match || from > to) throw new SimulationInputError(`--draws must be a range of seeds FROM-TO (e.g. 1-500), not ${value}`);
+  // Each seed is a week of orders to derive: ten thousand take about a minute.
+  if (to - from >= MAX_DRAWS) throw new SimulationInputError(`--draws covers ${MAX_DRAWS} seeds at most, not ${to - from + 1}`);
   return { from, to };
 }
 

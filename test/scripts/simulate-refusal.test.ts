@@ -59,12 +59,26 @@ describe('npm run simulate refuses arguments it would otherwise read as "the ful
     ['--smoke with a value', ['--smoke=no'], '--smoke takes no value'],
     ['two scenario names', ['peak-week', 'peak-week-smoke', '--rules=promise'], 'one scenario at a time'],
     ['a name beside --scenario', ['peak-week', '--scenario=x.json'], 'name a scenario or give --scenario'],
+    ['a seed that is not a whole number', ['--seed=1.5'], '--seed must be a whole number'],
+    ['draws that are not a range', ['--draws=500'], '--draws must be a range of seeds'],
+    ['draws over too many seeds', ['--draws=1-20000'], '--draws covers 10000 seeds at most'],
   ])('%s', async (_name, args, message) => {
     const started = Date.now();
     const result = await collect(spawnEntry('scripts/simulate/main.ts', baseEnv(), ROOT, args), 60_000);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(`simulate: ${message}`)]);
     expect(result.stdout).toBe('');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('npm run simulate -- --draws', () => {
+  it("lists the seeds' stall draws and starts nothing", async () => {
+    const started = Date.now();
+    const result = await collect(spawnEntry('scripts/simulate/main.ts', baseEnv(), ROOT, ['peak-week', '--draws=1-50']), 60_000);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("seed 8 (the scenario's): 9 first parcels stalled, 2 of 37 express orders");
+    expect(result.stdout).toContain('seeds 1-50 (50)');
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
