@@ -101,10 +101,17 @@ function shopForRates(j: ShipmentJourney, request: RateRequest, originCountryCod
 }
 
 /**
- * Business time a booking waits before shopping again when a carrier was down in the rate shop and no quoted service
- * keeps the promise: one entry per new shop (1 h 45 min at most at the dock), as for a carrier that refused the purchase.
+ * Business time a booking waits before asking a carrier again — one that turned its purchase away, or was down for the
+ * whole rate shop — when no other carrier keeps the promise: one entry per ask, so a parcel waits at the dock at most
+ * their sum (1 h 45 min), never the tens of hours a carrier retried until it sells could hold it.
  */
-const SHOP_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes * 60_000);
+const ASK_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes * 60_000);
+
+/** The wait before asking again, in business time; a cancel ends it (and the booking). */
+async function waitToAskAgain(j: ShipmentJourney, waitMs: number, summary: string): Promise<void> {
+  await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / j.input.timeScale)), { summary });
+  j.stopIfCancelled();
+}
 
 /**
  * A carrier down for the whole rate shop (every attempt a 503 or a timeout, not a refusal) may be the one that keeps
@@ -114,7 +121,7 @@ const SHOP_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes * 60_000);
  * parcels of Thursday went on a two-day service, SwiftPost's quotes having failed their four attempts.
  */
 async function shopAgainForDownCarrier(j: ShipmentJourney, shop: RateShop, asked: number): Promise<boolean> {
-  const waitMs = SHOP_AGAIN_AFTER_MS[asked];
+  const waitMs = ASK_AGAIN_AFTER_MS[asked];
   const down = shop.unanswered.filter((u) => u.down).map((u) => u.carrierCode);
   if (waitMs === undefined || down.length === 0 || shop.choice?.kind !== 'Chosen' || !shop.choice.promiseMiss) return false;
   if (!takesLater(LATER_PATCHES.shopAgainForDownCarrier)) return false;
@@ -122,12 +129,9 @@ async function shopAgainForDownCarrier(j: ShipmentJourney, shop: RateShop, asked
   j.timeline.note(
     'note',
     `${carriers} down and no quoted service keeps the promise: shopping again in ${waitMs / 60_000} min`,
-    `shop ${asked + 2} of ${SHOP_AGAIN_AFTER_MS.length + 1}`,
+    `shop ${asked + 2} of ${ASK_AGAIN_AFTER_MS.length + 1}`,
   );
-  await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / j.input.timeScale)), {
-    summary: `Shop again (${carriers} down)`,
-  });
-  j.stopIfCancelled();
+  await waitToAskAgain(j, waitMs, `Shop again (${carriers} down)`);
   return true;
 }
 
@@ -137,13 +141,6 @@ const REFUSALS_BEFORE_FALLBACK = 3;
 type Purchase =
   | { kind: 'NoServiceAvailable' }
   | { kind: 'Bought'; choice: Extract<ServiceChoice, { kind: 'Chosen' }>; booked: BookedLabel; attempt: number };
-
-/**
- * Business time a booking waits before asking a carrier that turned its purchase away again, when no other
- * carrier keeps the promise: one entry per ask, so a parcel waits at the dock at most their sum (1 h 45 min),
- * never the tens of hours a carrier retried until it sells could hold it.
- */
-const ASK_REFUSED_CARRIER_AGAIN_AFTER_MS = [15, 30, 60].map((minutes) => minutes * 60_000);
 
 /**
  * Buys the label of the best service in the rate shop. A carrier that turns the purchase away unprocessed
@@ -211,19 +208,16 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
  * (patch `ask-refused-carrier-again`) booked the best of the others at once, and replay so.
  */
 async function askRefusedAgain(j: ShipmentJourney, keptThePromise: ReadonlySet<string>, asked: number): Promise<boolean> {
-  const waitMs = ASK_REFUSED_CARRIER_AGAIN_AFTER_MS[asked];
+  const waitMs = ASK_AGAIN_AFTER_MS[asked];
   if (keptThePromise.size === 0 || waitMs === undefined) return false;
   if (!takesLater(LATER_PATCHES.askRefusedCarrierAgain)) return false;
   const carriers = [...keptThePromise].join(', ');
   j.timeline.note(
     'note',
     `no other carrier keeps the promise: asking ${carriers} again in ${waitMs / 60_000} min`,
-    `ask ${asked + 1} of ${ASK_REFUSED_CARRIER_AGAIN_AFTER_MS.length}`,
+    `ask ${asked + 1} of ${ASK_AGAIN_AFTER_MS.length}`,
   );
-  await condition(() => j.cancelReason !== undefined, Math.max(1, Math.round(waitMs / j.input.timeScale)), {
-    summary: `Ask ${carriers} again`,
-  });
-  j.stopIfCancelled();
+  await waitToAskAgain(j, waitMs, `Ask ${carriers} again`);
   return true;
 }
 
