@@ -57,9 +57,11 @@ export interface ApiConfig {
 }
 
 /** Predictable keys so `npm start` works without setup; production requires COLIS_API_KEYS (config refuses to start). */
+export const DEV_INTAKE_KEY = { name: 'dev-intake', role: 'intake', key: 'colis-dev-intake-key' } as const satisfies ConfiguredApiKey;
+export const DEV_OPS_KEY = { name: 'dev-ops', role: 'ops', key: 'colis-dev-ops-key' } as const satisfies ConfiguredApiKey;
 export const DEV_API_KEYS: readonly ConfiguredApiKey[] = [
-  { name: 'dev-intake', role: 'intake', key: 'colis-dev-intake-key' },
-  { name: 'dev-ops', role: 'ops', key: 'colis-dev-ops-key' },
+  DEV_INTAKE_KEY,
+  DEV_OPS_KEY,
   ...CARRIER_CATALOGUE.map((carrier) => ({
     name: `dev-${carrier.code}`,
     role: 'carrier' as const,

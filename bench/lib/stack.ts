@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../../activities/db';
+import { DEV_INTAKE_KEY, DEV_OPS_KEY } from '../../api/config';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed } from '../../prisma/seed';
 import { freePort } from '../../scripts/lib/ports';
@@ -25,10 +26,10 @@ import { registerSearchAttributes } from '../../worker/search-attributes';
  */
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const INTAKE_KEY = 'colis-dev-intake-key';
-/** The name api/config.ts gives INTAKE_KEY: the caller an order id is derived with (api/services/intake.ts). */
-export const INTAKE_KEY_NAME = 'dev-intake';
-export const OPS_KEY = 'colis-dev-ops-key';
+/** The stack runs on the development keys; the intake key's name is the caller an order id is derived with (api/services/intake.ts). */
+export const INTAKE_KEY = DEV_INTAKE_KEY.key;
+export const INTAKE_KEY_NAME = DEV_INTAKE_KEY.name;
+export const OPS_KEY = DEV_OPS_KEY.key;
 
 export interface StackOptions {
   /** Business seconds per real second for the API (new orders) and the simulator. */

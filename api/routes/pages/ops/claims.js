@@ -1,4 +1,4 @@
-import { allPages, api, el, fail, money, setStatus, when } from './common.js';
+import { allPages, api, el, fail, money, opsIdempotencyKey, setStatus, when } from './common.js';
 
 // ---- carrier claims ------------------------------------------------------------------------
 // A claim moves open → submitted (filed with the carrier) → paid or refused, or is withdrawn (open or filed)
@@ -63,7 +63,7 @@ const claimRow = (claim) => {
     });
     var no = el('button', { class: 'decision', type: 'button', 'data-confirm-no': next, text: 'Keep it' });
     // One Idempotency-Key per move shown: a double click or a retry after a lost answer moves the claim once.
-    var idempotencyKey = `ops-page-${current.claimId}-${next}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    var idempotencyKey = opsIdempotencyKey(current.claimId, next);
     yes.addEventListener('click', () => {
       yes.disabled = true;
       no.disabled = true;

@@ -23,6 +23,10 @@ export const setStatus = (text, isError) => {
   status.textContent = text;
   status.className = isError ? 'error' : 'status';
 };
+// The Idempotency-Key of one action shown on a page (an entity and what is done to it): made once per page view, so
+// a double click or a retry after a lost answer is the same request, and a reload is a new one.
+export const opsIdempotencyKey = (entityId, action) =>
+  `ops-page-${entityId}-${action}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 export const api = (method, url, body, idempotencyKey) => {
   if (!key()) {
     setStatus('Enter the ops key (top right) to load this page.', true);

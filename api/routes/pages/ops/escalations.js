@@ -1,4 +1,4 @@
-import { allPages, api, el, fail, setStatus, when } from './common.js';
+import { allPages, api, el, fail, opsIdempotencyKey, setStatus, when } from './common.js';
 
 // Decisions that cannot be undone: the page asks for a confirmation before sending them.
 const DESTRUCTIVE = ['cancel', 'refund'];
@@ -25,8 +25,7 @@ const escalationRow = (item) => {
     Array.prototype.forEach.call(actions.querySelectorAll('button'), (b) => {
       b.disabled = true;
     });
-    idempotencyKeys[decision] ||=
-      `ops-page-${item.escalationId}-${decision}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    idempotencyKeys[decision] ||= opsIdempotencyKey(item.escalationId, decision);
     setStatus(`Sending "${decision}" for ${item.escalationId}…`);
     api('POST', `/escalations/${encodeURIComponent(item.escalationId)}/resolve`, { decision: decision }, idempotencyKeys[decision]).then(
       () => {

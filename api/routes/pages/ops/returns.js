@@ -1,4 +1,4 @@
-import { allPages, api, el, fail, setStatus } from './common.js';
+import { allPages, api, el, fail, opsIdempotencyKey, setStatus } from './common.js';
 
 // ---- returns at the warehouse --------------------------------------------------------------
 // One click per parcel: every unit back on sale, or every unit written off as damaged; a mixed
@@ -34,7 +34,7 @@ const returnRow = (item) => {
       restock: kind === 'restock' ? l.quantity : 0,
       writeOff: kind === 'restock' ? 0 : l.quantity,
     }));
-    idempotencyKeys[kind] ||= `ops-page-${item.returnId}-${kind}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    idempotencyKeys[kind] ||= opsIdempotencyKey(item.returnId, kind);
     api('POST', `/returns/${encodeURIComponent(item.returnId)}/inspection`, { lines: lines }, idempotencyKeys[kind]).then(
       (done) => {
         // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
