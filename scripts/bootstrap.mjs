@@ -3,8 +3,9 @@
 //   1. installs npm dependencies (`npm ci`) when node_modules is missing or older than the lock file;
 //   2. generates the Prisma client when it is missing or older than the schema;
 //   3. hands over to the real command (node --import tsx scripts/start.ts, or vitest).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -15,6 +16,7 @@ const run = (cmd, args, extraEnv = {}) => {
   if (result.error) throw result.error;
   return result.status ?? 1;
 };
+const osSignals = constants.signals;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 const installed = join(root, 'node_modules', '.package-lock.json');
@@ -28,9 +30,27 @@ if (mtime(generated) < mtime(join(root, 'prisma', 'schema.prisma'))) {
   if (run(process.execPath, [join(root, 'scripts', 'prisma-generate.mjs')]) !== 0) process.exit(1);
 }
 
-// The child owns shutdown: Ctrl-C reaches it too (same process group) and it stops its services in
-// order. This process only waits for it, so it must not die first and cut the child's output.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
+// The child owns shutdown: it stops its services in order. This process must not die first (that would cut the child's
+// output and orphan it), so it takes every stop signal and hands it to the child: Ctrl-C reaches the child anyway (same
+// process group), but `kill <pid>` of `npm start` — a supervisor's stop, npm passing on its own SIGTERM — reaches this
+// process alone, and the child, never told, ran on with every service it started. A child told twice stops once.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+let current;
+let stoppedBy; // a stop signal taken before the command started (during npm ci, the lint): it does not start
+for (const signal of STOP_SIGNALS)
+  process.on(signal, () => {
+    if (current) current.kill(signal);
+    else stoppedBy ??= signal;
+  });
+
+/** The command itself, run so that this process can pass stop signals on; resolves to its exit code. */
+const handOver = (cmd, args, extraEnv = {}) =>
+  new Promise((resolve, reject) => {
+    if (stoppedBy) return resolve(128 + (osSignals[stoppedBy] ?? 0));
+    current = spawn(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+    current.once('error', reject);
+    current.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osSignals[signal] ?? 0) : 1)));
+  });
 
 const [command, ...rest] = process.argv.slice(2);
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -38,7 +58,7 @@ const commands = {
   // One Node process with tsx as its loader, not tsx's launcher: the launcher relays Ctrl-C to its child only if
   // the child acknowledges it within 30 ms, and SIGKILLs it otherwise; on a loaded machine the child, busy,
   // acknowledged late, died mid-shutdown (its servers left running) and the start ended with 130.
-  start: () => run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts'), ...rest]),
+  start: () => handOver(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts'), ...rest]),
   // The whole suite starts with the formatter, the linter and the type check (all part of "tests pass");
   // a run of chosen files (`npm test -- test/unit`) skips it for speed.
   test: () => {
@@ -56,14 +76,14 @@ const commands = {
       const ensure = `import(${JSON.stringify(pathToFileURL(chromium).href)}).then((m) => m.ensureChromium())`;
       if (run(process.execPath, ['--import', 'tsx', '-e', ensure]) !== 0) console.log('[bootstrap] going on without Chromium');
     }
-    return run(bin('vitest'), ['run', ...rest]);
+    return handOver(bin('vitest'), ['run', ...rest]);
   },
   // Thousands of generated requests against every route (test/fuzz/README.md); `npm test` runs a few per route.
-  fuzz: () => run(bin('vitest'), ['run', 'test/fuzz', ...rest], { COLIS_FUZZ_RUNS: process.env.COLIS_FUZZ_RUNS ?? '400' }),
+  fuzz: () => handOver(bin('vitest'), ['run', 'test/fuzz', ...rest], { COLIS_FUZZ_RUNS: process.env.COLIS_FUZZ_RUNS ?? '400' }),
 };
 const chosen = commands[command ?? ''];
 if (!chosen) {
   console.error(`usage: node scripts/bootstrap.mjs ${Object.keys(commands).join('|')} [args]`);
   process.exit(2);
 }
-process.exit(chosen());
+process.exit(await chosen());

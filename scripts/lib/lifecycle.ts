@@ -102,7 +102,8 @@ export class Lifecycle {
   }
 
   signal(signal: string): void {
-    if (this.stopping) return;
+    // Told twice (Ctrl-C reaches this process from the terminal and from npm start's bootstrap, which passes it on): once.
+    if (this.stopping || this.interruptedBy !== undefined) return;
     if (this.running) {
       void this.shutdown(signal, 0);
       return;

@@ -7,7 +7,7 @@ import { isAlive } from '../../scripts/lib/processes';
 import { freePort } from '../../scripts/lib/ports';
 import { osUser, reachableCopy, stopLeftoverPostgres } from '../../scripts/postgres';
 import { stopLeftoverDevServer } from '../../scripts/temporal-dev-server';
-import { baseEnv, RunningEntry } from '../support/entry-points';
+import { baseEnv, ROOT, RunningEntry } from '../support/entry-points';
 
 /**
  * `npm start` as a user meets it, on free ports: one instance per data directory, a part that
@@ -220,6 +220,34 @@ describe('one npm start per data directory', () => {
       expect(existsSync(join(dataDir, 'colis.lock'))).toBe(false);
     },
     2 * START_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    '`kill` of npm start stops the instance: the stop signal reaches start.ts through npm and the bootstrap',
+    async () => {
+      // As a supervisor stops it: SIGTERM to npm's own pid, not to the group. npm passes it to its script's process; that
+      // was a shell whose node child (the bootstrap) ignored stop signals, so start.ts and every server ran on, orphaned.
+      const npm = new RunningEntry(
+        spawn('npm', ['start', '--silent'], { cwd: ROOT, env: envFor(dataDir), stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+      );
+      running.push(npm);
+      await npm.waitFor(/Colis is running/, START_TIMEOUT_MS);
+      const postgres = pidIn(join(clusterDirOf(npm), 'postmaster.pid'));
+      const temporal = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
+      const startPid = Number(/Colis is running \(pid (\d+)\)/.exec(npm.stdout)?.[1]);
+      process.kill(npm.child.pid ?? -1, 'SIGTERM');
+      const deadline = Date.now() + 60_000;
+      while ((isAlive(startPid) || isAlive(postgres) || isAlive(temporal)) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 250));
+      expect({ startTs: isAlive(startPid), postgres: isAlive(postgres), temporal: isAlive(temporal) }).toEqual({
+        startTs: false,
+        postgres: false,
+        temporal: false,
+      });
+      expect(npm.stdout).toMatch(/SIGTERM: stopping[\s\S]*stopped \d+ parts this instance started/);
+      expect(existsSync(join(dataDir, 'colis.lock'))).toBe(false);
+    },
+    START_TIMEOUT_MS + 90_000,
   );
 });
 
