@@ -277,7 +277,8 @@ export const WebhookAckSchema = z
     accepted: z.number().int().nonnegative(),
     /**
      * Events already recorded and heard by their workflow (same carrier event id): acknowledged and ignored. One
-     * stored by a delivery whose signal failed is not a duplicate: it is signalled again and counted as accepted.
+     * stored by a delivery whose signal failed is not a duplicate: it is signalled again and counted as accepted. Of
+     * copies of one delivery posted at once, one counts a stored scan accepted and the others duplicate.
      */
     duplicates: z.number().int().nonnegative(),
     /** Every event in the delivery was already known. */

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { markScansSignalled, storePushedScans } from '../../activities/pushed-scans';
+import { claimStoredScans, markScansSignalled, releaseScanClaims, storePushedScans } from '../../activities/pushed-scans';
 import { type ParcelOwner, storeUnmappedScans } from '../../activities/unmapped-scans';
 import type { WebhookAck } from '../../domain/api';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
@@ -17,6 +19,7 @@ import { receiveLateDelivery } from './found-parcels';
 import { receiveLateCarrierReturn } from './late-carrier-returns';
 import { receiveLateReturnArrival } from './late-return-arrivals';
 import { receiveParcelLeftAfterCancel } from './left-after-cancel';
+import { withinDeadline } from './workflows';
 
 /**
  * One carrier's pushed scans, whatever the webhook they came by (the simulator's, ShipEngine's), taken
@@ -25,8 +28,11 @@ import { receiveParcelLeftAfterCancel } from './left-after-cancel';
  * signalled acknowledged and dropped, the rest signalled to each shipment's (or return's) workflow,
  * which deduplicates again by event id and owns the shipment's status. A travelling parcel's scans are
  * stored here before the signal (activities/pushed-scans.ts), so a scan that moves nothing costs its
- * workflow no write; a return's, those of a voided label or an ended shipment, and a batch of several statuses (it may
- * pass through one and come back, which only the workflow's write tells the shop) are left to the workflow. A parcel
+ * workflow no write, and claimed while signalled, so copies of one webhook posted at once signal such a scan
+ * once and one answer counts it accepted, the others duplicate. A return's, those of a voided label or an ended
+ * shipment, and a batch of several statuses (it may pass through one and come back, which only the workflow's write
+ * tells the shop) are left to the workflow: nothing here marks them heard before it writes them, so copies posted at
+ * once may each signal them and count them accepted, and the workflow drops all but one by event id. A parcel
  * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts); one it
  * delivers after its shipment ended lost has its carrier claim settled (found-parcels.ts); one whose shipment was cancelled
  * before its pickup scan is taken back out of stock and escalated (left-after-cancel.ts). A return parcel delivered after
@@ -128,23 +134,37 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
 
   const shipments: string[] = [];
   let accepted = 0;
+  // Fresh when read, signalled meanwhile by another copy of this webhook.
+  let signalledByAnotherCopy = 0;
   for (const [shipmentId, batch] of fresh) {
-    if (await signalShipment(app, log, shipmentId, batch, travelling)) {
-      shipments.push(shipmentId);
-      accepted += batch.length;
-    }
+    const outcome = await signalShipment(app, log, shipmentId, batch, travelling);
+    if (outcome.accepted > 0) shipments.push(shipmentId);
+    accepted += outcome.accepted;
+    signalledByAnotherCopy += outcome.duplicates;
   }
   accepted += acceptedReturns;
   const signalled = [...fresh.values(), ...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
-  const duplicates = events.length - signalled - unmappedFresh.length;
+  const duplicates = events.length - signalled - unmappedFresh.length + signalledByAnotherCopy;
   log.info({ carrier, received: events.length, accepted, duplicates, unmapped, redated }, 'tracking webhook');
   return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
 }
 
+/** What one shipment's fresh scans came to in the answer; those neither (an ended shipment's, ignored) are in neither count. */
+interface BatchOutcome {
+  accepted: number;
+  /** Signalled by another copy of the webhook between our read and our claim. */
+  duplicates: number;
+}
+
+/** How often a copy of the webhook looks again at scans another copy is signalling. */
+const CLAIM_POLL_MS = 50;
+/** A claim's lease beyond the signal's deadline: the claim's and the mark's writes. */
+const CLAIM_MARGIN_MS = 5_000;
+
 /**
- * One shipment's fresh scans to its workflow: stored first and marked so when every one is its travelling
- * parcel's and they hold one status, signalled, then marked signalled. False when the shipment's journey has ended,
- * unless its parcel came back to the sender then (its carrier return is opened).
+ * One shipment's fresh scans to its workflow: stored first and claimed when every one is its travelling
+ * parcel's and they hold one status, signalled, then marked signalled. None accepted when the shipment's journey has
+ * ended, unless its parcel came back to the sender then (its carrier return is opened).
  */
 async function signalShipment(
   app: FastifyInstance,
@@ -152,27 +172,88 @@ async function signalShipment(
   shipmentId: string,
   batch: CarrierTrackingEvent[],
   travelling: ReadonlySet<string>,
-): Promise<boolean> {
+): Promise<BatchOutcome> {
   const readable = batch.every((event) => travelling.has(event.trackingNumber)) ? understood(batch) : undefined;
   // A workflow skips the write of a stored batch that leaves its status where it was: in transit, exception, in
   // transit would tell the shop nothing. Only a batch of one status is sure to carry no change on the way.
   const storable = readable && holdsOneStatus(readable) ? readable : undefined;
-  if (storable) await storePushedScans(app.db, shipmentId, storable);
-  try {
-    await app.temporal.workflow
-      .getHandle(ids.shipmentWorkflowId(shipmentId))
-      .signal(trackingEventsSignal, { source: 'webhook', events: batch, ...(storable ? { stored: true as const } : {}) });
-  } catch (error) {
-    // A shipment whose journey ended has nothing left to learn from a late scan, but its parcel may come back.
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
-    if (await receiveLateCarrierReturn(app, log, shipmentId, batch)) return true;
-    if (await receiveLateDelivery(app, log, shipmentId, batch)) return true;
-    if (await receiveParcelLeftAfterCancel(app, log, shipmentId, batch)) return true;
-    log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
-    return false;
+  if (!storable) {
+    const delivery = await sendToShipment(app, log, shipmentId, batch, false);
+    return { accepted: delivery === 'ignored' ? 0 : batch.length, duplicates: 0 };
   }
-  if (storable) await markScansSignalled(app.db, storable);
-  return true;
+  await storePushedScans(app.db, shipmentId, storable);
+  return signalStoredScans(app, log, shipmentId, batch, storable);
+}
+
+/**
+ * A shipment's stored scans, signalled once however many copies of the webhook carry them at once: this copy signals
+ * those it claims, and waits on those another copy holds until that copy has signalled them (duplicates here) or let
+ * them go (its signal failed, or its claim lapsed with its API: claimed and signalled here). Answering duplicate only
+ * once the scan is signalled keeps a 200 from covering a scan no workflow heard. Past the lease, those still held
+ * count as duplicates: a live copy re-claimed them, and answers 5xx to its carrier should its signal fail.
+ */
+async function signalStoredScans(
+  app: FastifyInstance,
+  log: FastifyBaseLogger,
+  shipmentId: string,
+  batch: CarrierTrackingEvent[],
+  storable: readonly NormalisedTrackingEvent[],
+): Promise<BatchOutcome> {
+  // The signal is bounded by the workflow call deadline, so a claim outlives the signal of a copy that is alive.
+  const claim = { token: randomUUID(), leaseMs: app.config.workflowCallTimeoutMs + CLAIM_MARGIN_MS };
+  const giveUpAt = Date.now() + claim.leaseMs + CLAIM_POLL_MS;
+  let accepted = 0;
+  let duplicates = 0;
+  let pending = storable;
+  for (;;) {
+    const { claimed, signalled, inFlight } = await claimStoredScans(app.db, pending, claim);
+    duplicates += signalled.length;
+    if (claimed.length > 0) {
+      const claimedIds = new Set(claimed.map((event) => event.eventId));
+      const events = batch.filter((event) => claimedIds.has(event.eventId));
+      let delivery: Delivery;
+      try {
+        delivery = await sendToShipment(app, log, shipmentId, events, true);
+      } catch (error) {
+        // Left to the lease if even this fails: the carrier's retry (this copy answers 5xx) signals them after it.
+        await releaseScanClaims(app.db, claimed, claim.token).catch(() => undefined);
+        throw error;
+      }
+      if (delivery === 'signalled') await markScansSignalled(app.db, claimed);
+      else await releaseScanClaims(app.db, claimed, claim.token);
+      if (delivery !== 'ignored') accepted += claimed.length;
+    }
+    if (inFlight.length === 0 || Date.now() >= giveUpAt) return { accepted, duplicates: duplicates + inFlight.length };
+    pending = inFlight;
+    await sleep(CLAIM_POLL_MS);
+  }
+}
+
+type Delivery = 'signalled' | 'received late' | 'ignored';
+
+/** Scans to the shipment's workflow; a shipment whose journey ended has nothing left to learn from them, but its parcel may come back. */
+async function sendToShipment(
+  app: FastifyInstance,
+  log: FastifyBaseLogger,
+  shipmentId: string,
+  batch: CarrierTrackingEvent[],
+  stored: boolean,
+): Promise<Delivery> {
+  try {
+    await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
+      app.temporal.workflow
+        .getHandle(ids.shipmentWorkflowId(shipmentId))
+        .signal(trackingEventsSignal, { source: 'webhook', events: batch, ...(stored ? { stored: true as const } : {}) }),
+    );
+    return 'signalled';
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  if (await receiveLateCarrierReturn(app, log, shipmentId, batch)) return 'received late';
+  if (await receiveLateDelivery(app, log, shipmentId, batch)) return 'received late';
+  if (await receiveParcelLeftAfterCancel(app, log, shipmentId, batch)) return 'received late';
+  log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
+  return 'ignored';
 }
 
 /**

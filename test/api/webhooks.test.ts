@@ -40,8 +40,8 @@ const signed = (body: string, secret = WEBHOOK_SECRET, at = Date.now()) => post(
 
 const storedScans = (shipmentId: string) => h.db.trackingEvent.findMany({ where: { shipmentId }, orderBy: { occurredAt: 'asc' } });
 
-/** The API as it runs while Temporal cannot be reached: every signal fails after the scans are stored. */
-async function appWithFailingSignals() {
+/** The API as it runs while Temporal cannot be reached: every signal fails after the scans are stored (`afterMs` later). */
+async function appWithFailingSignals(afterMs = 0) {
   const temporalClient = new Client({
     connection: h.client.connection,
     namespace: h.client.options.namespace,
@@ -50,6 +50,7 @@ async function appWithFailingSignals() {
       workflow: [
         {
           async signal() {
+            await new Promise((resolve) => setTimeout(resolve, afterMs));
             throw new Error('Temporal unreachable (connection reset)');
           },
         },
@@ -156,6 +157,78 @@ describe('carrier webhooks', () => {
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 1, duplicate: true, shipments: [] });
     expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toHaveLength(1);
     expect(await storedScans(shipmentId)).toHaveLength(1);
+  });
+
+  it('counts a scan accepted in one answer only when a carrier posts the same webhook 20 times at once: one signal, one row', async () => {
+    const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
+    const body = JSON.stringify({ events: [scan(trackingNumber)] });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => signed(body)));
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(20).fill(200));
+    const acks = answers.map(
+      (answer) => answer.json() as { accepted: number; duplicates: number; duplicate: boolean; shipments: string[] },
+    );
+    const first = acks.filter((ack) => ack.accepted === 1);
+    expect(first).toEqual([
+      { received: 1, accepted: 1, duplicates: 0, duplicate: false, shipments: [shipmentId], unmapped: 0, redated: 0 },
+    ]);
+    expect(acks.filter((ack) => ack.accepted === 0 && ack.duplicates === 1 && ack.duplicate && ack.shipments.length === 0)).toHaveLength(
+      19,
+    );
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toHaveLength(1);
+    const rows = await storedScans(shipmentId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.signalledAt).not.toBeNull();
+  });
+
+  it('a copy posted while another signals the scan waits for it: that one failing (5xx), this one signals the scan and counts it', async () => {
+    const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
+    const body = JSON.stringify({ events: [scan(trackingNumber)] });
+    const unreachable = await appWithFailingSignals(400);
+    try {
+      const failing = unreachable.inject({
+        method: 'POST',
+        url: URL,
+        headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
+        payload: body,
+      });
+      await expect.poll(async () => (await storedScans(shipmentId))[0]?.claimedAt ?? null, { interval: 10 }).not.toBeNull();
+      const retried = signed(body);
+      expect((await failing).statusCode).toBeGreaterThanOrEqual(500);
+      expect((await retried).json()).toMatchObject({ accepted: 1, duplicates: 0, duplicate: false, shipments: [shipmentId] });
+    } finally {
+      await unreachable.close();
+    }
+    expect(await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')).toHaveLength(1);
+    const rows = await storedScans(shipmentId);
+    expect(rows.map((row) => [row.signalledAt !== null, row.claimedAt, row.claimToken])).toEqual([[true, null, null]]);
+  });
+
+  it("a claim left by a copy whose API died holds the scan only for its lease: the carrier's retry waits it out and signals", async () => {
+    const { shipmentId, trackingNumber } = await shipmentWithWorkflow();
+    const event = scan(trackingNumber);
+    const leaseMs = h.config.workflowCallTimeoutMs + 5_000;
+    await h.db.trackingEvent.create({
+      data: {
+        id: `swiftpost:${event.eventId}`,
+        shipmentId,
+        carrierCode: 'swiftpost',
+        carrierEventId: event.eventId,
+        trackingNumber,
+        carrierStatusCode: 'IN_TRANSIT',
+        status: 'in_transit',
+        occurredAt: new Date(event.occurredAt),
+        source: 'webhook',
+        claimedAt: new Date(Date.now() - leaseMs + 600),
+        claimToken: 'a-copy-whose-api-died',
+      },
+    });
+    const postedAt = Date.now();
+    const retried = await signed(JSON.stringify({ events: [event] }));
+    expect(Date.now() - postedAt).toBeGreaterThanOrEqual(500);
+    expect(retried.json()).toMatchObject({ accepted: 1, duplicates: 0, shipments: [shipmentId] });
+    const signals = (await signalsReceived(h.client, `shipment-${shipmentId}`, 'trackingEvents')) as { stored?: boolean }[];
+    expect(signals.map((signal) => signal.stored)).toEqual([true]);
+    expect((await storedScans(shipmentId))[0]?.signalledAt).not.toBeNull();
   });
 
   it("leaves a voided label's scans and an ended shipment's to the workflow: signalled unmarked, nothing stored here", async () => {
