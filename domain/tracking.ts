@@ -90,6 +90,11 @@ export function isTerminal(status: TrackingStatus): boolean {
   return TERMINAL.has(status);
 }
 
+/** The carrier's last word short of a delivery (lost, returned to sender): nothing more comes for this parcel. */
+export function endsUndelivered(status: TrackingStatus): boolean {
+  return isTerminal(status) && status !== 'delivered';
+}
+
 /** Statuses that need a human: they open a "broken" escalation. */
 export function isBroken(status: TrackingStatus): boolean {
   return BROKEN.has(status);

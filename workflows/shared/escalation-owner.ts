@@ -37,6 +37,12 @@ export interface EscalationOwner {
   severityStepHours?: number;
   /** How the rows and alerts are written (default: the order's and shipment's activities). */
   activities?: EscalationActivities;
+  /**
+   * Why a "wait" answered now would end the workflow rather than keep it waiting (a shipment whose parcel the carrier
+   * reports lost: tracking.ts applyDecision), or undefined when a wait is only a wait. Such a wait is a remedy like a
+   * refund for the guard against two answers at once (escalation.ts refuseWhileActingOnAnother). Default: never.
+   */
+  waitEnds?(): string | undefined;
   /** After every change (opened, stepped up, answered, resolved by the facts): what ops see must follow. */
   changed(change: { kind: 'escalated' | 'escalation_closed'; escalation: EscalationView }): Promise<void>;
 }

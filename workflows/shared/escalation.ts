@@ -203,21 +203,29 @@ export class Escalations {
 
   /**
    * Answers to two escalations of one workflow (a stuck and a late parcel) given at once: the workflow acts on one
-   * remedy (a reship, a refund, a cancel) and ends or moves on, and a second taken meanwhile would be recorded as ops'
-   * decision yet never carried out. While another answer waits to be acted on (a pending "wait" acts on nothing) or is
-   * being acted on (actOn), this one is refused; ops read the escalations again and find it closed by the facts or open.
+   * remedy (a reship, a refund, a cancel, or a "wait" that ends it: a lost parcel let go) and ends or moves on, and a
+   * second taken meanwhile would be recorded as ops' decision yet never carried out. While another remedy waits to be
+   * acted on (a pending plain "wait" acts on nothing) or any answer is being acted on (actOn), this one is refused; ops
+   * read the escalations again and find it closed by the facts or open.
    */
   private refuseWhileActingOnAnother(escalationId: string): void {
     const pending =
       this.acting ??
-      this.open.find((o) => o.answer !== undefined && o.answer.decision !== 'wait' && o.view.escalationId !== escalationId)?.answer;
+      this.open.find((o) => o.answer !== undefined && this.isRemedy(o.answer) && o.view.escalationId !== escalationId)?.answer;
     if (pending && pending.escalationId !== escalationId) {
+      const waitEnds = pending.decision === 'wait' ? this.owner.waitEnds?.() : undefined;
+      const answered = waitEnds === undefined ? `"${pending.decision}"` : `"wait", which ends ${this.owner.label} (${waitEnds}),`;
       throw ApplicationFailure.nonRetryable(
-        `escalation ${pending.escalationId} of ${this.owner.label} was just answered "${pending.decision}" and is being acted on; ` +
+        `escalation ${pending.escalationId} of ${this.owner.label} was just answered ${answered} and is being acted on; ` +
           'read the escalations again: this one is closed by it or still waits for a decision',
         'OrderStateConflict',
       );
     }
+  }
+
+  /** An answer the workflow acts on with more than waiting: any but "wait", and a wait that ends the workflow. */
+  private isRemedy(answer: ResolveEscalationRequest): boolean {
+    return answer.decision !== 'wait' || this.owner.waitEnds?.() !== undefined;
   }
 
   /**
