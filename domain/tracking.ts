@@ -90,9 +90,12 @@ export function isTerminal(status: TrackingStatus): boolean {
   return TERMINAL.has(status);
 }
 
-/** The carrier's last word short of a delivery (lost, returned to sender): nothing more comes for this parcel. */
-export function endsUndelivered(status: TrackingStatus): boolean {
-  return isTerminal(status) && status !== 'delivered';
+/**
+ * Why ops' "wait" would end the shipment now: the carrier's last word short of a delivery (lost, returned to sender),
+ * after which nothing more comes for this parcel (workflows/shipment/tracking.ts, applyDecision). Undefined otherwise.
+ */
+export function waitEndsParcel(status: TrackingStatus): string | undefined {
+  return isTerminal(status) && status !== 'delivered' ? `the carrier reports its parcel ${status.replace(/_/g, ' ')}` : undefined;
 }
 
 /** Statuses that need a human: they open a "broken" escalation. */

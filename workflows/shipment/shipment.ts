@@ -14,7 +14,7 @@ import {
 import type { ShipmentMilestone } from '../../domain/milestones';
 import type { Address } from '../../domain/order';
 import { stallWindowHours } from '../../domain/promise';
-import { endsUndelivered, initialTrackingState, type TrackingState } from '../../domain/tracking';
+import { initialTrackingState, type TrackingState, waitEndsParcel } from '../../domain/tracking';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, warehouseAt } from '../activity-options';
 import type { StoredScans } from '../activity-types';
@@ -114,9 +114,7 @@ export class ShipmentJourney {
         label: `shipment ${input.shipmentId}`,
         timeScale: input.timeScale,
         timeline: this.timeline,
-        // Ops' "wait" on a parcel the carrier lost or sent back lets the shipment end there (tracking.ts, applyDecision).
-        waitEnds: () =>
-          endsUndelivered(this.tracking.status) ? `the carrier reports its parcel ${this.tracking.status.replace(/_/g, ' ')}` : undefined,
+        waitEnds: () => waitEndsParcel(this.tracking.status),
         changed: async (change) => {
           this.showDetails();
           this.searchAttributes.set({ key: searchAttributes.escalated, value: this.escalations.anyOpen }).publish();
