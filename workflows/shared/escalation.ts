@@ -37,6 +37,11 @@ export class Escalations {
   private readonly activities: EscalationActivities;
   /** The answer the workflow is carrying out (actOn), if any. */
   private acting?: ResolveEscalationRequest;
+  /**
+   * The escalations open when that answer was taken: only answers to these wait for it. One the carrying out opens
+   * itself (a v2 re-ship re-books in place, and its booking waits for the answer to a no_carrier) must be answerable.
+   */
+  private actingOver = new Set<string>();
 
   constructor(
     private readonly owner: EscalationOwner,
@@ -205,12 +210,12 @@ export class Escalations {
    * Answers to two escalations of one workflow (a stuck and a late parcel) given at once: the workflow acts on one
    * remedy (a reship, a refund, a cancel, or a "wait" that ends it: a lost parcel let go) and ends or moves on, and a
    * second taken meanwhile would be recorded as ops' decision yet never carried out. While another remedy waits to be
-   * acted on (a pending plain "wait" acts on nothing) or any answer is being acted on (actOn), this one is refused; ops
-   * read the escalations again and find it closed by the facts or open.
+   * acted on (a pending plain "wait" acts on nothing) or an answer is being acted on (actOn) since before this one opened,
+   * this one is refused; ops read the escalations again and find it closed by the facts or open.
    */
   private refuseWhileActingOnAnother(escalationId: string): void {
     const pending =
-      this.acting ??
+      (this.acting && this.actingOver.has(escalationId) ? this.acting : undefined) ??
       this.open.find((o) => o.answer !== undefined && this.isRemedy(o.answer) && o.view.escalationId !== escalationId)?.answer;
     if (pending && pending.escalationId !== escalationId) {
       const waitEnds = pending.decision === 'wait' ? this.owner.waitEnds?.() : undefined;
@@ -234,6 +239,7 @@ export class Escalations {
    */
   async actOn<T>(answered: Answered, act: () => Promise<T | undefined>): Promise<T | undefined> {
     this.acting = answered.answer;
+    this.actingOver = new Set(this.open.map((o) => o.view.escalationId));
     const outcome = await act();
     if (outcome === undefined) this.acting = undefined;
     return outcome;
