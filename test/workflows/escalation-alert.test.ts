@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import { ids, TASK_QUEUES } from '../../domain/ids';
@@ -9,38 +7,23 @@ import { ESCALATION_ALERT_WORKFLOW_TYPE, type EscalationAlertInput } from '../..
 import { insertOrder } from '../api/fixtures';
 import { RECORD_HISTORIES, writeHistory } from './history-files';
 import { type Journey, startJourney } from '../support/journey';
+import { type Pager, startPager } from '../support/pager';
 
 /**
  * An escalation no journey holds (the API opens `left_after_cancel` for a cancelled parcel the carrier scanned after
  * all) pages ops through `escalation-alert-<id>` as a journey's escalation does: once when opened, then one severity
  * up every SEVERITY_STEP_HOURS business hours until answered or critical. Pages reach a real HTTP endpoint.
  */
-interface Page {
-  key: string | undefined;
-  body: { escalationId: string; summary: string };
-}
-
 let journey: Journey;
-let pager: Server;
-const pages: Page[] = [];
+let pager: Pager;
 
 beforeAll(async () => {
-  pager = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString('utf8');
-    });
-    request.on('end', () => {
-      pages.push({ key: request.headers['idempotency-key'] as string | undefined, body: JSON.parse(body) as Page['body'] });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => pager.listen(0, '127.0.0.1', resolve));
-  journey = await startJourney({ escalationWebhookUrl: `http://127.0.0.1:${(pager.address() as AddressInfo).port}/page` });
+  pager = await startPager();
+  journey = await startJourney({ escalationWebhookUrl: pager.url });
 });
 afterAll(async () => {
   await journey?.teardown();
-  await new Promise((resolve) => pager?.close(resolve));
+  await pager?.close();
 });
 
 async function openEscalation(severity: EscalationSeverity): Promise<string> {
@@ -62,7 +45,7 @@ function startAlert(escalationId: string, severity: EscalationSeverity) {
   });
 }
 
-const pagesOf = (escalationId: string) => pages.filter((p) => p.body.escalationId === escalationId).map((p) => p.key);
+const pagesOf = (escalationId: string) => pager.pages.filter((p) => p.body.escalationId === escalationId).map((p) => p.key);
 
 async function untilPaged(escalationId: string, count: number): Promise<void> {
   for (let i = 0; i < 300 && pagesOf(escalationId).length < count; i++) await new Promise((r) => setTimeout(r, 100));

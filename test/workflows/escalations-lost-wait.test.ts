@@ -1,11 +1,10 @@
-import { createServer, type ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import type { EscalationDecision } from '../../domain/journey';
 import { resolveEscalationUpdate } from '../../workflows/definitions';
 import { SEVERITY_STEP_HOURS } from '../../workflows/shared/escalation-owner';
 import { type Journey, startJourney } from '../support/journey';
+import { type Pager, startPager } from '../support/pager';
 import {
   firstShipmentId,
   orderIdOf,
@@ -24,47 +23,28 @@ import {
  * So it is one remedy among the others for the guard against two answers at once (shared/escalation.ts): while it waits
  * to be acted on, an answer to another escalation of the shipment is refused, and the reverse.
  *
- * "At once" made certain: the shipment is held where it pages ops about a severity step (the pager below keeps that
+ * "At once" made certain: the shipment is held where it pages ops about a severity step (the pager, told to hold, keeps that
  * page unanswered), so both answers reach it before it takes either; then the page is answered and it goes on.
  */
 let journey: Journey;
-let pager: Server;
-let holding: string | undefined;
-const held: ServerResponse[] = [];
+let pager: Pager;
 
 beforeAll(async () => {
-  pager = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString('utf8');
-    });
-    request.on('end', () => {
-      const { escalationId } = JSON.parse(body) as { escalationId: string };
-      if (holding !== undefined && escalationId.startsWith(holding)) held.push(response);
-      else response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => pager.listen(0, '127.0.0.1', resolve));
-  journey = await startJourney({ escalationWebhookUrl: `http://127.0.0.1:${(pager.address() as AddressInfo).port}/page` });
+  pager = await startPager();
+  journey = await startJourney({ escalationWebhookUrl: pager.url });
 });
 afterAll(async () => {
-  releasePages();
   await journey?.teardown();
-  await new Promise((resolve) => pager?.close(resolve));
+  await pager?.close();
 });
 
 // A test that fails while the shipment is held lets it go: the next test's clock would stay stopped.
-afterEach(() => releasePages());
-
-function releasePages(): void {
-  holding = undefined;
-  for (const response of held.splice(0)) response.writeHead(204).end();
-}
+afterEach(() => pager.release());
 
 /** Until the shipment waits on the held page (its notify activity runs a real HTTP call: real time, not skipped). */
 async function untilHeld(): Promise<void> {
-  for (let i = 0; i < 100 && held.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-  expect(held.length).toBeGreaterThan(0);
+  for (let i = 0; i < 100 && pager.held === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(pager.held).toBeGreaterThan(0);
 }
 
 const resolve = (shipmentId: string, escalationId: string, decision: EscalationDecision) =>
@@ -87,7 +67,7 @@ async function twoOpen(name: string, scenario: 'lost' | 'stall', second: 'broken
   await untilWorkflowKnowsEscalation(journey, late);
   await untilWorkflowKnowsEscalation(journey, other);
   // Held at the next severity step's page: the skip goes on once the page is answered (a running activity stops the clock).
-  holding = `ESC-${shipmentId}-`;
+  pager.hold = (page) => page.body.escalationId.startsWith(`ESC-${shipmentId}-`);
   const skip = skipBusinessTime(journey, (SEVERITY_STEP_HOURS + 1) * HOUR_MS);
   await untilHeld();
   return { handle, shipmentId, late, other, skip };
@@ -105,7 +85,7 @@ describe('"wait" on a lost parcel ends the shipment: one remedy among the others
       `escalation ${broken.id} of shipment ${shipmentId} was just answered "wait", which ends shipment ${shipmentId} ` +
         '(the carrier reports its parcel lost), and is being acted on',
     );
-    releasePages();
+    pager.release();
     await skip;
     expect((await handle.result()).shipments.map((s) => s.stage)).toEqual(['lost']);
     const rows = await journey.database.db.escalation.findMany({ where: { id: { in: [broken.id, late.id] } } });
@@ -118,7 +98,7 @@ describe('"wait" on a lost parcel ends the shipment: one remedy among the others
     expect(await rejectionOf(resolve(shipmentId, broken.id, 'wait'))).toMatch(
       `escalation ${late.id} of shipment ${shipmentId} was just answered "reship" and is being acted on`,
     );
-    releasePages();
+    pager.release();
     await skip;
     const outcome = await handle.result();
     expect(outcome.shipments.map((s) => s.stage)).toEqual(['lost', 'delivered']);
@@ -130,7 +110,7 @@ describe('"wait" on a lost parcel ends the shipment: one remedy among the others
     const { handle, shipmentId, late, skip, other: stuck } = await twoOpen('Annie Easley', 'stall', 'stuck');
     expect(await resolve(shipmentId, stuck.id, 'wait')).toMatchObject({ decision: 'wait' });
     expect(await resolve(shipmentId, late.id, 'refund')).toMatchObject({ decision: 'refund' });
-    releasePages();
+    pager.release();
     await skip;
     expect((await handle.result()).shipments.map((s) => s.stage)).toEqual(['refunded']);
   });
