@@ -1,7 +1,7 @@
 import { deriveOrderId } from '../../api/services/intake';
 import { ids } from '../../domain/ids';
 import { INTAKE_KEY_NAME } from '../../bench/lib/stack';
-import { drawnScenario } from '../carrier-simulator/scenarios';
+import { drawnScenario, SCENARIO_FINAL_STATUS } from '../carrier-simulator/scenarios';
 import { demandOf, simulatedOrderKey } from './demand';
 import type { Scenario } from './scenario';
 
@@ -21,6 +21,18 @@ export interface StallDraw {
   stalled: number;
   expressOrders: number;
   expressStalled: number;
+}
+
+/**
+ * Whether the carriers deal a shipment's first label a journey that never delivers it (a stall, a loss), whoever
+ * carries it: the draw is keyed by the label, not by the choice. The hindsight knows it (hindsight.ts).
+ */
+export function stalledFirstLabel(scenario: Scenario): (shipmentId: string) => boolean {
+  const shares = scenario.carriers.shares ?? {};
+  return (shipmentId) => {
+    const dealt = drawnScenario(shares, `${shipmentId}:1`);
+    return dealt !== undefined && SCENARIO_FINAL_STATUS[dealt] !== 'delivered';
+  };
 }
 
 export function stallDraw(scenario: Scenario): StallDraw {

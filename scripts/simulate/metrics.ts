@@ -26,9 +26,13 @@ export interface SimulationResult {
   /** Promised minus the earliest delivery by a service of the level the customer chose (what the promise may use). */
   promiseTightnessAtLevelP50Hours: number | null;
   costPerOrderCents: number | null;
+  /** With perfect knowledge, stalls included: a parcel a stall was dealt to is paid by any choice (hindsight.ts). */
   hindsightCostPerOrderCents: number | null;
   costVsHindsight: number | null;
-  /** The same without what re-shipping lost parcels cost (the carrier claim's business): first parcels only. */
+  /** The hindsight as published until stop 38: it knew transit, not stalls (no parcel of its plans stalled). */
+  stallBlindHindsightCostPerOrderCents: number | null;
+  costVsStallBlindHindsight: number | null;
+  /** Against the stall-blind hindsight, without what re-shipping stalled or lost parcels cost: first parcels only. */
   costVsHindsightFirstParcels: number | null;
   riskPremiumPerOrderCents: number | null;
   /**
@@ -60,6 +64,7 @@ export interface MetricsInput {
   placedAtMs: ReadonlyMap<string, number>;
   initialStock: HindsightContext['initialStock'];
   isDown: HindsightContext['isDown'];
+  stalledFirstLabel: NonNullable<HindsightContext['stalledFirstLabel']>;
   /** Labels the simulated carriers sold (their own record): more than Colis recorded means a label bought twice. */
   labelsSoldByCarriers: number;
   /** Orders not finished whose journey's workflow was still running when the run stopped (asked of Temporal). */
@@ -80,6 +85,7 @@ export async function measure(input: MetricsInput): Promise<SimulationResult> {
     clock: input.clock,
     initialStock: input.initialStock,
     isDown: input.isDown,
+    stalledFirstLabel: input.stalledFirstLabel,
   };
 
   const stoppedAtMs = Date.now();
@@ -107,6 +113,7 @@ interface Tally {
   cost: number;
   premium: number;
   hindsightCost: number;
+  stallBlindHindsightCost: number;
   hindsightCounted: number;
   costCounted: number;
   replacementCost: number;
@@ -124,6 +131,7 @@ function tallyOrders(orders: readonly MeasuredOrder[], input: MetricsInput, cont
     cost: 0,
     premium: 0,
     hindsightCost: 0,
+    stallBlindHindsightCost: 0,
     hindsightCounted: 0,
     costCounted: 0,
     replacementCost: 0,
@@ -182,24 +190,30 @@ function tallyHindsight(
   input: MetricsInput,
   context: HindsightContext,
 ): void {
-  const best = hindsight(
-    {
-      orderId: order.id,
-      placedAtMs: input.placedAtMs.get(order.id) ?? toBusinessMs(input.clock, promised.getTime()),
-      destination: order.shippingAddress,
-      promisedByMs: toBusinessMs(input.clock, promised.getTime()),
-      serviceLevel: order.serviceLevel,
-      lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
-      shipments: toDeliver.map((s) => ({
-        shipmentId: s.id,
-        warehouseCode: s.warehouseCode,
-        lines: s.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity })),
-      })),
-    },
-    context,
-  );
-  if (!best) return;
+  const firstOf = (s: MeasuredShipment): string => {
+    const replaced = s.replacesShipmentId ? order.shipments.find((o) => o.id === s.replacesShipmentId) : undefined;
+    return replaced ? firstOf(replaced) : s.id;
+  };
+  const asked = {
+    orderId: order.id,
+    placedAtMs: input.placedAtMs.get(order.id) ?? toBusinessMs(input.clock, promised.getTime()),
+    destination: order.shippingAddress,
+    promisedByMs: toBusinessMs(input.clock, promised.getTime()),
+    serviceLevel: order.serviceLevel,
+    lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
+    shipments: toDeliver.map((s) => ({
+      shipmentId: s.id,
+      firstShipmentId: firstOf(s),
+      warehouseCode: s.warehouseCode,
+      lines: s.lines.map((l) => ({ lineId: l.orderLineId, skuCode: l.skuCode, quantity: l.quantity })),
+    })),
+  };
+  const best = hindsight(asked, context);
+  const { stalledFirstLabel: _knowsStalls, ...stallBlind } = context;
+  const blind = hindsight(asked, stallBlind);
+  if (!best || !blind) return;
   tally.hindsightCost += best.costCents;
+  tally.stallBlindHindsightCost += blind.costCents;
   tally.hindsightCounted += 1;
   tally.known.push({
     orderId: order.id,
@@ -223,6 +237,7 @@ function simulationResult(
   const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
   const costPerOrder = ratio(cost, costCounted);
   const hindsightPerOrder = ratio(tally.hindsightCost, tally.hindsightCounted);
+  const stallBlindPerOrder = ratio(tally.stallBlindHindsightCost, tally.hindsightCounted);
   return {
     scenario: input.scenario,
     rules: input.rules,
@@ -235,8 +250,10 @@ function simulationResult(
     costPerOrderCents: costPerOrder === null ? null : Math.round(costPerOrder),
     hindsightCostPerOrderCents: hindsightPerOrder === null ? null : Math.round(hindsightPerOrder),
     costVsHindsight: costPerOrder !== null && hindsightPerOrder ? round(costPerOrder / hindsightPerOrder, 3) : null,
+    stallBlindHindsightCostPerOrderCents: stallBlindPerOrder === null ? null : Math.round(stallBlindPerOrder),
+    costVsStallBlindHindsight: costPerOrder !== null && stallBlindPerOrder ? round(costPerOrder / stallBlindPerOrder, 3) : null,
     costVsHindsightFirstParcels:
-      costCounted > 0 && hindsightPerOrder ? round((cost - replacementCost) / costCounted / hindsightPerOrder, 3) : null,
+      costCounted > 0 && stallBlindPerOrder ? round((cost - replacementCost) / costCounted / stallBlindPerOrder, 3) : null,
     riskPremiumPerOrderCents: ids.length > 0 ? Math.round(premium / ids.length) : null,
     lost,
     unfinished,

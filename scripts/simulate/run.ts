@@ -10,6 +10,7 @@ import { saveFulfilmentReport } from './fulfilment-report';
 import { INTAKE_KEY, type NodeProcess, OPS_KEY, type Stack, startStack } from '../../bench/lib/stack';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { demandOf, type SimulatedOrder, simulatedOrderKey } from './demand';
+import { stalledFirstLabel } from './draws';
 import { measure, type SimulationResult } from './metrics';
 import type { Scenario } from './scenario';
 import { WORKER_ENVIRONMENT, WORKER_NODE_FLAGS } from '../../worker/node-flags';
@@ -187,6 +188,7 @@ async function runOn(stack: Stack, { scenario, rules, log }: RunOptions): Promis
     placedAtMs: placedAt,
     initialStock,
     isDown,
+    stalledFirstLabel: stalledFirstLabel(scenario),
     labelsSoldByCarriers: labelsSold(stack.simulatorStateFile),
     stillRunning,
   });

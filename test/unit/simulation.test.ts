@@ -180,6 +180,29 @@ describe('hindsight', () => {
     expect(impossible?.metPromise).toBe(false);
   });
 
+  it('knowing stalls, pays the parcel a stall was dealt to — at its cheapest — beside the one that keeps the promise', () => {
+    const stalls: HindsightContext = { ...context, stalledFirstLabel: (shipmentId) => shipmentId === 'O-1-S1' };
+    const roomy = hindsight(order('2026-03-13T22:59:59Z'), context);
+    const tight = hindsight(order('2026-03-03T22:59:59Z'), context);
+    expect(roomy?.stalledParcelsCents).toBe(0);
+    // With ten days of slack the parcel that keeps the promise is the cheapest one too: twice its cost.
+    const roomyStalled = hindsight(order('2026-03-13T22:59:59Z'), stalls);
+    expect(roomyStalled?.stalledParcelsCents).toBe(roomy?.costCents);
+    expect(roomyStalled?.costCents).toBe(2 * (roomy?.costCents ?? 0));
+    // A tight promise: the dearer parcel that keeps it, and the cheapest one the stall takes.
+    const tightStalled = hindsight(order('2026-03-03T22:59:59Z'), stalls);
+    expect(tightStalled?.costCents).toBe((tight?.costCents ?? 0) + (tightStalled?.stalledParcelsCents ?? 0));
+    expect(tightStalled?.stalledParcelsCents).toBeLessThan(tight?.costCents ?? 0);
+    expect(tightStalled?.earliestDeliveryMs).toBe(tight?.earliestDeliveryMs);
+    // The order was delivered by a replacement (S2 for S1): its first shipment is the one the stall was dealt to.
+    const replaced = {
+      ...order('2026-03-13T22:59:59Z'),
+      shipments: [{ ...order('').shipments[0]!, shipmentId: 'O-1-S2', firstShipmentId: 'O-1-S1' }],
+    };
+    expect(hindsight(replaced, stalls)?.stalledParcelsCents).toBeGreaterThan(0);
+    expect(hindsight(replaced, { ...context, stalledFirstLabel: (id) => id === 'O-1-S2' })?.stalledParcelsCents).toBe(0);
+  });
+
   it('dates the earliest delivery twice: by any service, and by the services of the level the customer chose', () => {
     const standard = hindsight(order('2026-03-13T22:59:59Z', 'standard'), context);
     const express = hindsight(order('2026-03-13T22:59:59Z', 'express'), context);
