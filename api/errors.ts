@@ -104,8 +104,33 @@ export function toApiError(error: unknown, what?: string): ApiError | undefined 
   // A payload sent to the codec endpoint that no key of ours opens: the client's payload, named.
   if (error instanceof PayloadDecryptionError)
     return new ApiError(400, 'validation_failed', error.message, [{ path: 'body.payloads', message: error.message }]);
-  if (error instanceof Prisma.PrismaClientInitializationError) return unavailable('the database cannot be reached right now; retry later');
+  if (error instanceof Prisma.PrismaClientInitializationError || isLostConnection(error))
+    return unavailable('the database cannot be reached right now; retry later');
   return undefined;
+}
+
+/**
+ * What node-postgres throws, with no SQLSTATE, when PostgreSQL went away under a connection or could not be reached in
+ * time; Prisma's pg adapter passes these on untouched (within an interactive transaction, a statement after the
+ * connection died gets "…is not queryable"), and inside an interactive transaction its own DriverAdapterError (57P01
+ * "terminating connection…") is not wrapped either. An outage, not a bug: found by a drill that killed PostgreSQL -9
+ * while returns were asked for, each then answered 500.
+ */
+const PG_CONNECTION_LOST = [
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+];
+
+function isLostConnection(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  // Within an interactive transaction the adapter's own error comes through unwrapped (not as P2010/P2039).
+  if (error.name === 'DriverAdapterError' && isOutageCause(error.cause)) return true;
+  const message = error.message;
+  return PG_CONNECTION_LOST.some(
+    (lost) => message === lost || (error instanceof Prisma.PrismaClientUnknownRequestError && message.includes(lost)),
+  );
 }
 
 /** What PostgreSQL refuses of a value that passed validation is still the request's fault; a lost connection is not. */
@@ -133,8 +158,14 @@ function fromPrisma(error: Prisma.PrismaClientKnownRequestError): ApiError | und
 }
 
 function isUnavailableServer(meta: Record<string, unknown> | undefined): boolean {
-  const adapterError = meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined;
-  const code = adapterError?.cause?.originalCode;
+  return isOutageCause((meta?.driverAdapterError as { cause?: unknown } | undefined)?.cause);
+}
+
+/** A driver adapter error's cause that says the server went away or cannot be reached, not that the statement was wrong. */
+function isOutageCause(cause: unknown): boolean {
+  if (typeof cause !== 'object' || cause === null) return false;
+  const { originalCode: code, kind } = cause as { originalCode?: unknown; kind?: unknown };
+  if (typeof kind === 'string' && ['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'].includes(kind)) return true;
   return typeof code === 'string' && (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code));
 }
 

@@ -15,3 +15,25 @@ export async function whileClaimRenewed<T>(renewClaim: () => Promise<unknown>, l
     clearInterval(timer);
   }
 }
+
+/**
+ * Writes down what was just sent (a mail marked sent, a webhook's attempt), asked again while PostgreSQL does not answer,
+ * for at most `withinMs` (callers give half a lease: the claim, renewed a third of a lease ago at most, is still theirs).
+ * The send cannot be taken back; a record that gave up at the first error left the row claimed and pending, and the next
+ * drain once the claim lapsed sent the same mail or webhook again: a hostile drill that killed PostgreSQL -9 four times
+ * in a minute saw 8 mails and 5 webhooks delivered twice. Only a process that dies between the send and the record
+ * repeats it now (once, with the same Message-ID or webhook-id).
+ */
+export async function untilRecorded<T>(record: () => Promise<T>, withinMs: number, onPause: () => void = () => {}): Promise<T> {
+  const giveUpAt = Date.now() + withinMs;
+  for (let tries = 0; ; tries++) {
+    try {
+      return await record();
+    } catch (error) {
+      const pauseMs = Math.min(1_000, 50 * 2 ** tries);
+      if (Date.now() + pauseMs > giveUpAt) throw error;
+      onPause();
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { renderMail } from '../../domain/mail-templates';
 import { type ParcelPlace, parcelPlace } from '../../domain/parcel-place';
 import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
-import { whileClaimRenewed } from './lease';
+import { untilRecorded, whileClaimRenewed } from './lease';
 
 /**
  * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
@@ -160,11 +160,6 @@ export class MailRelay {
           headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
         }),
       );
-      await this.db.customerMail.update({
-        where: { id: mailId },
-        data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null, leaseUntil: null },
-      });
-      log.info('customer mail sent', { mailId, milestone: mail.milestone, locale: mail.locale });
     } catch (error) {
       const message = withoutAddresses(error instanceof Error ? error.message : String(error));
       const attempts = mail.attempts + 1;
@@ -179,7 +174,20 @@ export class MailRelay {
         },
       });
       log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
+      return;
     }
+    // Sent: a failure to write that down is no failure of the send (which would be retried), it is asked again.
+    const sentAt = new Date();
+    await untilRecorded(
+      () =>
+        this.db.customerMail.update({
+          where: { id: mailId },
+          data: { status: 'sent', sentAt, attempts: { increment: 1 }, lastError: null, leaseUntil: null },
+        }),
+      this.leaseMs / 2,
+      () => heartbeat(),
+    );
+    log.info('customer mail sent', { mailId, milestone: mail.milestone, locale: mail.locale });
   }
 
   /** Read when the mail leaves, so "the rest is on its way" is what is true then, not when the scan came in. */

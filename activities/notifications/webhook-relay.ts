@@ -4,7 +4,7 @@ import type { Db } from '../db';
 import { signWebhook } from './webhook-signature';
 import { guardedLookup, postWebhook } from './webhook-post';
 import { checkWebhookUrl, isPrivateAddress } from './webhook-url';
-import { whileClaimRenewed } from './lease';
+import { untilRecorded, whileClaimRenewed } from './lease';
 
 /**
  * Delivers one subscription's webhooks. Per order, only the oldest undelivered event is tried: the
@@ -142,11 +142,37 @@ export class WebhookRelay {
     const { statusCode, error } = await whileClaimRenewed(renewClaim, this.leaseMs, () =>
       this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
     );
+    // What the endpoint answered is recorded even through a database outage (untilRecorded): otherwise the delivery, left
+    // claimed and pending, was posted again once the claim lapsed.
+    const outcome = { began, durationMs: Date.now() - began, statusCode, error, nowMs };
+    await untilRecorded(
+      () => this.record(delivery, outcome),
+      this.leaseMs / 2,
+      () => heartbeat(),
+    );
+    if (error !== undefined) {
+      log.warn('webhook delivery failed', {
+        deliveryId,
+        subscriptionId: subscription.id,
+        attempt: delivery.attempts + 1,
+        error: error.slice(0, 200),
+      });
+    }
+    return true;
+  }
+
+  /** One attempt's outcome: its WebhookAttempt row, and the delivery delivered, parked as failed, or due again. */
+  private record(
+    delivery: { id: string; attempts: number; firstAttemptAt: Date | null; replayedAt: Date | null },
+    outcome: { began: number; durationMs: number; statusCode: number | undefined; error: string | undefined; nowMs: number },
+  ) {
+    const { began, durationMs, statusCode, error, nowMs } = outcome;
+    const deliveryId = delivery.id;
     const attempt = delivery.attempts + 1;
     const firstAttemptAt = delivery.firstAttemptAt ?? new Date(nowMs);
     const windowStartMs = Math.max(firstAttemptAt.getTime(), delivery.replayedAt?.getTime() ?? 0);
     const giveUp = error !== undefined && nowMs - windowStartMs >= WEBHOOK_GIVE_UP_AFTER_MS;
-    await this.db.$transaction([
+    return this.db.$transaction([
       this.db.webhookAttempt.create({
         data: {
           deliveryId,
@@ -154,7 +180,7 @@ export class WebhookRelay {
           at: new Date(began),
           statusCode: statusCode ?? null,
           error: error?.slice(0, 500) ?? null,
-          durationMs: Date.now() - began,
+          durationMs,
         },
       }),
       this.db.webhookDelivery.update({
@@ -173,10 +199,6 @@ export class WebhookRelay {
         },
       }),
     ]);
-    if (error !== undefined) {
-      log.warn('webhook delivery failed', { deliveryId, subscriptionId: subscription.id, attempt, giveUp, error: error.slice(0, 200) });
-    }
-    return true;
   }
 }
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { toApiError } from '../../api/errors';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -82,5 +83,43 @@ describe('connections ended by the server', () => {
     } finally {
       process.off('uncaughtException', onUncaught);
     }
+  });
+
+  // Found by a hostile crash drill (PostgreSQL killed -9 while returns were asked for): a connection ended in the middle of
+  // an interactive transaction (POST /orders/{id}/returns writes one) fails its next statement with pg's own error, no
+  // SQLSTATE ("Client has encountered a connection error and is not queryable", "Connection terminated unexpectedly"),
+  // which Prisma's adapter passes on untouched: the API answered 500 "internal" and logged an unhandled error, where
+  // every other outage is a 503 with Retry-After.
+  it('fail in a way the API answers 503 with Retry-After, never 500', async () => {
+    const failures: unknown[] = [];
+    let stop = false;
+    const load = async () => {
+      while (!stop) {
+        await database.db
+          .$transaction(async (tx) => {
+            await tx.warehouse.findMany();
+            await new Promise((r) => setTimeout(r, 5));
+            await tx.carrier.findMany();
+            await new Promise((r) => setTimeout(r, 5));
+            return tx.sku.count();
+          })
+          .catch((error: unknown) => failures.push(error));
+      }
+    };
+    const workers = Array.from({ length: 6 }, load);
+    for (let round = 0; round < 25; round++) {
+      await new Promise((r) => setTimeout(r, 30));
+      await terminateBackends();
+    }
+    stop = true;
+    await Promise.all(workers);
+    expect(failures.length).toBeGreaterThan(0);
+    const answers = failures.map((error) => {
+      const answer = toApiError(error);
+      if (answer) return `${answer.statusCode} ${answer.code}`;
+      const { name, code, message } = error as { name?: string; code?: string; message?: string };
+      return `500 for ${name} ${code ?? ''} ${message} ${JSON.stringify((error as { meta?: unknown }).meta ?? null)}`;
+    });
+    expect(new Set(answers)).toEqual(new Set(['503 unavailable']));
   });
 });

@@ -134,3 +134,120 @@ describe('a shop webhook posted to a slow endpoint', () => {
     }
   });
 });
+
+/**
+ * The database lost right after a send (PostgreSQL killed -9, restarted within seconds): the send is done, its record
+ * fails. The relay gave up at the first failed write, the row stayed claimed and pending, and the next drain once the
+ * claim lapsed sent the mail or the webhook again (a hostile drill, PostgreSQL killed -9 four times in a minute: 8 mails
+ * and 5 webhooks delivered twice). The outage is played by the relay's database failing its next writes as node-postgres
+ * does while the server is gone; the claim is 2 s, the second drain comes after it lapsed.
+ */
+const lost = () => new Error('Connection terminated unexpectedly');
+
+/** `db` whose `pick` operation fails its first `failures` calls as a lost connection does. */
+function failingFirst(
+  db: TestDatabase['db'],
+  failures: number,
+  pick: (prop: string) => 'model' | 'transaction' | undefined,
+  method = 'update',
+) {
+  let left = failures;
+  const failOnce = () => {
+    if (left > 0) {
+      left -= 1;
+      throw lost();
+    }
+  };
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      const kind = typeof prop === 'string' ? pick(prop) : undefined;
+      if (kind === 'transaction')
+        return (...args: unknown[]) => {
+          failOnce();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      if (kind === 'model')
+        return new Proxy(value as object, {
+          get(model, name, modelReceiver) {
+            const method2 = Reflect.get(model, name, modelReceiver);
+            if (name !== method || typeof method2 !== 'function') return method2;
+            return async (...args: unknown[]) => {
+              failOnce();
+              return method2.apply(model, args);
+            };
+          },
+        });
+      return value;
+    },
+  }) as TestDatabase['db'];
+}
+
+describe('a send whose record meets a database outage', () => {
+  it('sends a customer mail once: the relay records it once the database answers again', async () => {
+    const { db } = database;
+    const quick = slowSmtp(0);
+    await new Promise<void>((resolve) => quick.server.listen(0, '127.0.0.1', resolve));
+    try {
+      await createCustomer(db, { customerId: 'cust-pg-lost', addressId: 'addr-pg-lost', name: 'Léa Garnier' });
+      await db.customer.update({ where: { id: 'cust-pg-lost' }, data: { email: 'lea@example.test' } });
+      const orderId = 'ORD-PGLOSTMAIL1';
+      await insertOrder(db, { orderId, customerId: 'cust-pg-lost', addressId: 'addr-pg-lost', skuCode: 'MUG-CER-350', quantity: 1 });
+      await withMilestones(db, noRelayWaker, async () => ({
+        result: undefined,
+        milestones: [{ orderId, key: 'shipped:pg-lost', mail: { milestone: 'shipped' as const, data: {} } }],
+      }));
+      const address = quick.server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+      const outage = failingFirst(db, 2, (prop) => (prop === 'customerMail' ? 'model' : undefined));
+      const relay = createNotifyActivities({
+        db,
+        mail: new MailRelay(outage, settings.mail, 2_000),
+        webhooks: new WebhookRelay(db, settings.webhooks),
+      });
+      const drain = () => new MockActivityEnvironment().run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
+      await drain().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 2_300));
+      await drain().catch(() => undefined);
+      expect(quick.accepted).toHaveLength(1);
+      const row = await db.customerMail.findUniqueOrThrow({ where: { id: `${orderId}:shipped:pg-lost` } });
+      expect(row).toMatchObject({ status: 'sent', attempts: 1 });
+    } finally {
+      quick.server.close();
+    }
+  });
+
+  it('posts a shop webhook once: the relay records the answer once the database answers again', async () => {
+    const { db } = database;
+    const posted: string[] = [];
+    const endpoint = createHttpServer((request, response) => {
+      posted.push(String(request.headers['webhook-id']));
+      request.resume();
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = endpoint.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const subscriptionId = 'whsub_pglost';
+      await pendingWebhook(db, { subscriptionId, url: `http://127.0.0.1:${port}/hooks`, tag: 'pg-lost-hook1', name: 'Noé Lambert' });
+      const settings = notifyConfigFrom(loadConfig({}));
+      const outage = failingFirst(db, 2, (prop) => (prop === '$transaction' ? 'transaction' : undefined));
+      const relay = createNotifyActivities({
+        db,
+        mail: new MailRelay(db, settings.mail),
+        webhooks: new WebhookRelay(outage, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: 10_000, leaseMs: 2_000 }),
+      });
+      const drain = () => new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() });
+      await drain().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 2_300));
+      await drain().catch(() => undefined);
+      expect(posted).toHaveLength(1);
+      const delivery = await db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId } });
+      expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      endpoint.close();
+    }
+  });
+});
