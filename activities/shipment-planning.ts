@@ -75,7 +75,7 @@ export function createShipmentPlanningActivities(db: Db, options: InventoryActiv
   }
 
   return {
-    /** Every shipment of the order, earlier ones included, by sequence number. */
+    /** Every shipment of the order's plan, earlier ones included (a retry, a reset), by sequence number; no replacement. */
     async planShipments({ orderId, pickSlots }: ShipmentPlanRequest): Promise<PlannedShipmentView[]> {
       return asActivity(async () => {
         const shipments = await db.$transaction(
@@ -123,8 +123,10 @@ export function createShipmentPlanningActivities(db: Db, options: InventoryActiv
               });
             }
 
+            // Not the replacements ops re-shipped (order/replacement.ts waits for those, from the shipment they replace): a run
+            // reset to before its plan, given one as a shipment of its own, waited for it twice and named it twice in its outcome.
             const shipments = await tx.shipment.findMany({
-              where: { orderId },
+              where: { orderId, replacesShipmentId: null },
               orderBy: { seq: 'asc' },
               include: { lines: { include: { orderLine: { select: { lineNo: true } } } } },
             });

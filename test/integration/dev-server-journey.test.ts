@@ -1,9 +1,14 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { orderStatusQuery, resolveEscalationUpdate } from '../../workflows/definitions';
+import { ESCALATION_MEMO_MAX_CHARS } from '../../workflows/shared/memo';
 import { KEYS, journeyApi } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { OPS_CLI_NAMESPACE } from '../support/namespaces';
@@ -124,5 +129,69 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
       decision: 'refund',
       resolvedBy: 'ops-test',
     });
+  });
+
+  /** `n` random CJK characters, 3 bytes each in UTF-8: no compression shrinks them much. */
+  const incompressible = (n: number): string => {
+    const bytes = randomBytes(2 * n);
+    const chars: string[] = [];
+    for (let i = 0; i < n; i++) chars.push(String.fromCharCode(0x4e00 + (bytes.readUInt16LE(2 * i) % 0x5000)));
+    return chars.join('');
+  };
+
+  it("an order told from the CLI of escalations whose details run to megabytes keeps its memo short and goes on: before, its memo passed Temporal's 2 MB and failed every workflow task", async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const escalation = await eventually(
+      'a stuck escalation',
+      async () => (await journey.database.db.escalation.findFirst({ where: { orderId, reason: 'stuck', status: 'open' } })) ?? undefined,
+    );
+    const shipmentId = escalation.shipmentId ?? '';
+    const dir = await mkdtemp(join(tmpdir(), 'colis-oversized-'));
+    try {
+      // Each under the 2 MB a signal may carry, and of the milestone's shape: the order takes them.
+      for (let i = 1; i <= 3; i++) {
+        const file = join(dir, `escalated-${i}.json`);
+        const detail = incompressible(450_000);
+        const view = { escalationId: `ESC-CLI-${i}`, reason: 'stuck', severity: 'high', detail, openedAt: new Date().toISOString() };
+        await writeFile(file, JSON.stringify({ kind: 'escalated', shipmentId, escalation: view }));
+        await run(inject('temporalCliPath'), [
+          'workflow',
+          'signal',
+          '--address',
+          inject('temporalDevAddress'),
+          '--namespace',
+          OPS_CLI_NAMESPACE,
+          '--workflow-id',
+          handle.workflowId,
+          '--name',
+          'shipmentMilestone',
+          '--input-file',
+          file,
+        ]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // The order takes the three (its task failed with PayloadsTooLarge instead, and again at every retry, for ever).
+    const described = await eventually('the order settled or failing', async () => {
+      const now = await handle.describe();
+      const task = now.raw.pendingWorkflowTask;
+      return !task || (task.attempt ?? 1) > 1 ? now : undefined;
+    });
+    expect(described.raw.pendingWorkflowTask?.attempt ?? 0).toBe(0);
+    expect(described.searchAttributes.TemporalReportedProblems).toBeUndefined();
+    const memo = String((await handle.describe()).memo?.escalation ?? '');
+    // The shipment's own stuck escalation first (its severity steps up as time passes), then what the CLI sent, cut short.
+    expect(memo).toMatch(
+      new RegExp(`^Shipment ${shipmentId} ESCALATED stuck \\((medium|high|critical)\\): no scan since .*; stuck \\(high\\): .*…`),
+    );
+    expect(memo.length).toBeLessThanOrEqual(ESCALATION_MEMO_MAX_CHARS);
+
+    // The order still hears its shipment: ops' answer to the real escalation ends it.
+    await journey.env.client.workflow
+      .getHandle(`shipment-${shipmentId}`)
+      .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'refund', resolvedBy: 'ops-test' }] });
+    expect((await handle.result()).stage).toBe('cancelled');
   });
 });

@@ -167,6 +167,46 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
   });
 
+  it.concurrent('to its first workflow task after ops re-shipped a lost parcel: the new run waits for the replacement once, as a replacement, not as a shipment of its own plan', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const lostId = ids.shipmentId(orderId, 1);
+    const replacementId = ids.shipmentId(orderId, 2);
+    journey.carriers.simulator?.scriptShipment(replacementId, 'normal');
+    let stuck: { id: string } | null = null;
+    for (let i = 0; i < 600 && !stuck; i++) {
+      stuck = await journey.database.db.escalation.findFirst({
+        where: { shipmentId: lostId, reason: 'stuck', status: 'open' },
+        select: { id: true },
+      });
+      if (!stuck) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stuck).not.toBeNull();
+    await journey.env.client.workflow
+      .getHandle(ids.shipmentWorkflowId(lostId))
+      .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: stuck?.id ?? '', decision: 'reship', resolvedBy: 'ops-test' }] });
+    await untilShipmentRow(replacementId, RUNNING);
+    await untilShipmentWorkflowStarted(ids.shipmentWorkflowId(replacementId));
+    await reset(handle.workflowId, 'FirstWorkflowTask');
+
+    // Before, the new run's plan listed the replacement as a shipment of its own ("2 shipment(s)"), then re-shipping the
+    // lost one adopted it again: two watches of one shipment, and the order's outcome named it twice.
+    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
+    const outcome = await latest.result();
+    expect(outcome.shipments.map((s: { shipmentId: string; stage: string }) => [s.shipmentId, s.stage])).toEqual([
+      [lostId, 'lost'],
+      [replacementId, 'delivered'],
+    ]);
+    const fulfilling = (await latest.query(orderStatusQuery)).timeline.filter((entry) => entry.label === 'fulfilling');
+    expect(fulfilling.map((entry) => entry.detail)).toEqual(['1 shipment(s) from PAR1']);
+    expect(await runsOf(ids.shipmentWorkflowId(replacementId))).toHaveLength(1);
+    expect(await journey.database.db.label.count({ where: { shipmentId: replacementId } })).toBe(1);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+  });
+
   it.concurrent('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
