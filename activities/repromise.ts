@@ -3,6 +3,7 @@ import { timeZoneOf } from '../domain/calendar';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { DELIVERY_WINDOW_END_MINUTE, type Destination, type NetworkFacts, ShipmentCosting } from '../domain/fulfilment-plan';
 import { localDay, localMinuteOfDay } from '../domain/local-time';
+import { isFinalOrderStage } from '../domain/lifecycle';
 import { REPROMISE_WORDING, type RepromiseReason, repromise, type ShipmentPosition } from '../domain/repromise';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
@@ -64,12 +65,20 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
             shippedAt: true,
             deliveredAt: true,
             lines: { select: { orderLineId: true, skuCode: true, quantity: true } },
-            order: { select: { promisedBy: true, shippingAddress: { select: { countryCode: true, postalCode: true, region: true } } } },
+            order: {
+              select: {
+                status: true,
+                promisedBy: true,
+                shippingAddress: { select: { countryCode: true, postalCode: true, region: true } },
+              },
+            },
           },
         });
         const promisedBy = shipment.order.promisedBy;
-        // The baseline rules never re-promise: they are what "surprise" looks like.
-        if (settings.rules === 'baseline' || shipment.deliveredAt) return { changed: false, promisedBy: promisedBy.toISOString() };
+        // The baseline rules never re-promise: they are what "surprise" looks like. An ended order has no date left to
+        // move: a shipment run again after its order ended (`temporal workflow reset` of a closed shipment) tells no one.
+        if (settings.rules === 'baseline' || shipment.deliveredAt || isFinalOrderStage(shipment.order.status))
+          return { changed: false, promisedBy: promisedBy.toISOString() };
 
         const realNowMs = Date.now();
         const nowMs = input.nowMs ?? realNowMs;

@@ -125,6 +125,19 @@ describe('re-promise', () => {
     expect(await db.customerMail.count({ where: { orderId: quiet.orderId } })).toBe(0);
   });
 
+  it('an ended order is re-promised no more: a shipment run again after its order ended (a reset) records and tells nothing', async () => {
+    await db.customer.update({ where: { id: 'cust-rp' }, data: { email: 'repromise@example.test' } });
+    for (const status of ['completed', 'cancelled'] as const) {
+      const { orderId, shipmentId, promisedBy } = await shippedOrder(-DAY, 8 * DAY);
+      await db.order.update({ where: { id: orderId }, data: { status } });
+      const answer = await activities().repromiseShipment({ orderId, shipmentId, reason: 'stall', announce: true });
+      expect(answer).toEqual({ changed: false, promisedBy: promisedBy.toISOString() });
+      expect(await db.promiseChange.count({ where: { orderId } })).toBe(0);
+      expect(await db.customerMail.count({ where: { orderId } })).toBe(0);
+      expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).promisedBy.toISOString()).toBe(promisedBy.toISOString());
+    }
+  });
+
   it('re-dates a shipment that missed its pick slot from the warehouse’s next slot', async () => {
     const { orderId, shipmentId } = await shippedOrder(-DAY, null);
     const answer = await activities().repromiseShipment({ orderId, shipmentId, reason: 'missed_pick_slot' });
