@@ -1,5 +1,6 @@
 import type { EscalationView } from './journey';
 import type { FinalOrderStage, FinalShipmentStage } from './lifecycle';
+import { cutText } from './text-cut';
 
 /**
  * The moments of a journey that someone outside the workflow may act on: the customer (a mail), the shop
@@ -47,3 +48,77 @@ export const MILESTONES_FOR_THE_ORDER: ReadonlySet<ShipmentMilestone['kind']> = 
   'repromised',
   'address_answered',
 ]);
+
+/**
+ * The most characters an order keeps of each text field of a shipment's milestone: an escalation's id, detail and
+ * dates, a re-promise's reason, wording and dates. Our shipments' longest is a `no_carrier` detail ("no carrier quoted
+ * 2 parcel(s) to <city> (3 of 3 failed)", under 200 characters with a city of 100); a re-promise's wording is under 70
+ * and ids and dates under 50. A fifth of the limit, then: their text is never cut. The signal's shape bounds no text,
+ * and anyone with the namespace can send one (`temporal workflow signal`): a milestone holding megabytes of detail was
+ * kept whole in the order's state, its view and every continue-as-new after.
+ */
+export const MILESTONE_TEXT_MAX_CHARS = 1_000;
+
+/** The fields of an escalation's view (domain/journey.ts): the only ones an order keeps of a shipment's escalation. */
+const ESCALATION_FIELDS: ReadonlySet<string> = new Set([
+  'escalationId',
+  'reason',
+  'severity',
+  'detail',
+  'openedAt',
+  'resolvedAt',
+  'decision',
+]);
+
+/**
+ * `milestone` as the order keeps it, with the fields that were past their bounds (`escalation.detail`), or undefined
+ * when every field is within them (what our shipments send: the milestone is kept as it came). Text is cut to
+ * MILESTONE_TEXT_MAX_CHARS (domain/text-cut.ts); a date, which a cut would make no date, is written again in its
+ * shortest form (`2026-11-30T10:00:00.123Z`, same instant to the millisecond); fields an escalation's view has not are
+ * left out. Of the other kinds the order keeps nothing, or fields the signal's shape bounds already (a `dispatched`'s
+ * carrier code and tracking number).
+ */
+export function boundedMilestone(milestone: ShipmentMilestone): { bounded: ShipmentMilestone; cut: string[] } | undefined {
+  const cut: string[] = [];
+  const text = (field: string, value: string) => {
+    if (value.length <= MILESTONE_TEXT_MAX_CHARS) return value;
+    cut.push(field);
+    return cutText(value, MILESTONE_TEXT_MAX_CHARS);
+  };
+  const date = (field: string, value: string) => {
+    if (value.length <= MILESTONE_TEXT_MAX_CHARS) return value;
+    cut.push(field);
+    return new Date(Date.parse(value)).toISOString();
+  };
+  let bounded: ShipmentMilestone;
+  switch (milestone.kind) {
+    case 'escalated':
+    case 'escalation_closed': {
+      const e = milestone.escalation;
+      cut.push(...Object.keys(e).flatMap((key) => (ESCALATION_FIELDS.has(key) ? [] : [`escalation.${key}`])));
+      const escalation: EscalationView = {
+        escalationId: text('escalation.escalationId', e.escalationId),
+        reason: e.reason,
+        severity: e.severity,
+        detail: text('escalation.detail', e.detail),
+        openedAt: text('escalation.openedAt', e.openedAt),
+        ...(e.resolvedAt !== undefined ? { resolvedAt: text('escalation.resolvedAt', e.resolvedAt) } : {}),
+        ...(e.decision !== undefined ? { decision: e.decision } : {}),
+      };
+      bounded = { ...milestone, escalation };
+      break;
+    }
+    case 'repromised':
+      bounded = {
+        ...milestone,
+        previousPromisedBy: date('previousPromisedBy', milestone.previousPromisedBy),
+        promisedBy: date('promisedBy', milestone.promisedBy),
+        reason: text('reason', milestone.reason),
+        wording: text('wording', milestone.wording),
+      };
+      break;
+    default:
+      return undefined;
+  }
+  return cut.length === 0 ? undefined : { bounded, cut };
+}

@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { temporal as proto } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../domain/clock';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { ids, TASK_QUEUES } from '../../domain/ids';
+import { MILESTONE_TEXT_MAX_CHARS } from '../../domain/milestones';
 import { orderStatusQuery } from '../../workflows/definitions';
 import { returnStatusQuery } from '../../workflows/returns/definitions';
 import { DEFAULT_ORDER } from '../support/journey';
@@ -397,6 +401,92 @@ describe('malformed messages from the temporal CLI', () => {
 
     await cancelFromTheCli(handle.workflowId);
     expect(((await handle.result()) as { stage: string }).stage).toBe('cancelled');
+  });
+});
+
+/** The ids of the patches whose markers a workflow's history holds, once per marker. */
+async function patchMarkers(workflowId: string): Promise<string[]> {
+  return (await historyOf(workflowId)).flatMap((event) => {
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+  });
+}
+
+describe('well-formed messages from the temporal CLI whose text runs to megabytes', () => {
+  it("an order keeps a shipment milestone's text cut short, never through a surrogate pair, and goes on: before, it kept megabytes in its state and view", async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const before = await orderView(handle);
+    // The milestones our shipments send: none past the bounds, none asked the patch.
+    expect(await patchMarkers(handle.workflowId)).not.toContain('milestone-text-bounded');
+
+    // An emoji is a surrogate pair: a cut at a fixed length would split one in two, half the time.
+    const huge = (n: number) => `a${'😀'.repeat(n)}`;
+    const escalationId = `ESC-CLI-${'i'.repeat(5_000)}`;
+    const escalation = { escalationId, reason: 'stuck', severity: 'high', detail: huge(400_000), openedAt: new Date().toISOString() };
+    const later = new Date(Date.parse(before.promisedBy) + 30 * DAY_MS).toISOString();
+    const dir = await mkdtemp(join(tmpdir(), 'colis-milestone-'));
+    try {
+      // Each of the milestone's shape: the order took them whole. Too long for one argument: the CLI reads a file.
+      const milestones = [
+        { kind: 'escalated', shipmentId, escalation: { ...escalation, junk: 'j'.repeat(200_000) } },
+        {
+          kind: 'repromised',
+          shipmentId,
+          previousPromisedBy: before.promisedBy,
+          promisedBy: `${later.slice(0, 19)}.${'1'.repeat(20_000)}Z`,
+          reason: 'stall'.repeat(100_000),
+          wording: huge(300_000),
+        },
+      ];
+      for (const [i, milestone] of milestones.entries()) {
+        const file = join(dir, `milestone-${i}.json`);
+        await writeFile(file, JSON.stringify(milestone));
+        const sent = await temporal([
+          'workflow',
+          'signal',
+          '--workflow-id',
+          handle.workflowId,
+          '--name',
+          'shipmentMilestone',
+          '--input-file',
+          file,
+        ]);
+        expect(sent.ok, sent.output).toBe(true);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
+
+    const kept = async () => {
+      const view = await orderView(handle);
+      const cli = view.shipments[0]?.escalations.find((e) => e.escalationId.startsWith('ESC-CLI-'));
+      return { view, cli, repromised: view.timeline.find((e) => e.label.startsWith('re-promised:')) };
+    };
+    const { view, cli, repromised } = await kept();
+    // Kept, cut: the escalation (its id and detail, without the field no escalation has), the new date, its wording.
+    expect(cli).toBeDefined();
+    expect(Object.keys(cli ?? {}).sort()).toEqual(['detail', 'escalationId', 'openedAt', 'reason', 'severity']);
+    expect(cli?.escalationId).toBe(`${escalationId.slice(0, MILESTONE_TEXT_MAX_CHARS - 1)}…`);
+    expect(cli?.detail.length).toBeLessThanOrEqual(MILESTONE_TEXT_MAX_CHARS);
+    expect(cli?.detail).toMatch(/^a😀+…$/u);
+    expect(view.promisedBy).toBe(`${later.slice(0, 19)}.111Z`);
+    expect(repromised?.detail?.length).toBeLessThanOrEqual(MILESTONE_TEXT_MAX_CHARS + 40);
+    expect(repromised?.detail).toMatch(/^a😀+… \(was /u);
+    // No lone surrogate anywhere (JSON escapes one as \udXXX), and the whole view far from the megabytes sent.
+    const json = JSON.stringify(view);
+    expect(json).not.toMatch(/\\ud[89a-f]/i);
+    expect(json.length).toBeLessThan(50_000);
+    // One marker, recorded by the first milestone past its bounds (a re-promise heard records its own).
+    expect((await patchMarkers(handle.workflowId)).filter((id) => id === 'milestone-text-bounded')).toHaveLength(1);
+
+    // The order goes on: its parcel delivers and it completes; read again from its history, it keeps the same.
+    expect((await handle.result()).stage).toBe('completed');
+    expect((await kept()).cli).toEqual(cli);
+    expect((await kept()).view.promisedBy).toBe(view.promisedBy);
   });
 });
 

@@ -7,13 +7,16 @@ import { workflowBundle } from '../../worker/workers';
 import { createInventoryActivities } from '../../activities/inventory';
 import { storePushedScans } from '../../activities/pushed-scans';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
+import type { ShipmentMilestone } from '../../domain/milestones';
 import { CARRIER_STATUS_CODES, normaliseCarrierEvent, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { setWarehouseAvailability } from '../../activities/reallocation';
 import {
   cancelOrderUpdate,
   changeAddressUpdate,
+  orderStatusQuery,
   resolveEscalationUpdate,
   restockedSignal,
+  shipmentMilestoneSignal,
   trackingEventsSignal,
   warehouseAvailabilitySignal,
 } from '../../workflows/definitions';
@@ -63,7 +66,10 @@ import {
  *                  while it waits for its slot: moved away, or staying because the warehouse is up again;
  *                  `address-changed-after-booking.*`, an address change answered by the shipment
  *                  ('address-overtaken-by-carrier'); `escalation-alert-*.alert`, the alert of an escalation the API
- *                  opened (recorded by test/workflows/escalation-alert.test.ts).
+ *                  opened (recorded by test/workflows/escalation-alert.test.ts); `milestone-text-bounded.*` and
+ *                  `milestone-text-taken-whole-before.*`, shipment milestones sent by hand with text past their bounds,
+ *                  cut ('milestone-text-bounded'), or kept whole by the release before it (recorded once on fa049e2's
+ *                  code, never re-recorded).
  *
  * Re-record the current code's histories after an intended, versioned change with
  * `COLIS_RECORD_HISTORIES=1 npx vitest run test/workflows/replay.test.ts test/workflows/returns.test.ts test/workflows/escalation-alert.test.ts`
@@ -296,6 +302,38 @@ describe.runIf(RECORD)('recording journey histories for the replay test', () => 
 
   it('a "down" heard after the warehouse is up again: the shipment stays and picks there', async () => {
     await warehouseDownWhileWaiting('warehouse-down-up-again', false);
+  });
+
+  // histories/v3/milestone-text-taken-whole-before.* are the same journey as the release before 'milestone-text-bounded'
+  // ran it (each milestone kept whole): recorded once on that code, never re-recorded.
+  it('shipment milestones sent by hand with text past their bounds: kept cut short (patch milestone-text-bounded)', async () => {
+    const handle = await journey.placeOrder();
+    const shipmentId = firstShipmentId(handle);
+    await untilShipmentStage(journey, shipmentId, ['label_created']);
+    const { promisedBy } = await handle.query(orderStatusQuery);
+    const later = new Date(Date.parse(promisedBy) + 30 * 24 * HOUR_MS).toISOString();
+    const escalation = {
+      escalationId: 'ESC-CLI-1',
+      reason: 'stuck',
+      severity: 'high',
+      detail: `a${'😀'.repeat(1_500)}`,
+      openedAt: later,
+    } as const;
+    const milestones: ShipmentMilestone[] = [
+      { kind: 'escalated', shipmentId, escalation },
+      {
+        kind: 'repromised',
+        shipmentId,
+        previousPromisedBy: promisedBy,
+        promisedBy: `${later.slice(0, 19)}.${'1'.repeat(1_200)}Z`,
+        reason: 'stall',
+        wording: 'w'.repeat(2_000),
+      },
+      { kind: 'escalation_closed', shipmentId, escalation: { ...escalation, resolvedAt: later, decision: 'wait' } },
+    ];
+    for (const milestone of milestones) await handle.signal(shipmentMilestoneSignal, milestone);
+    // The order's history only: its shipment's is a happy path's.
+    await record('milestone-text-bounded', handle, []);
   });
 });
 

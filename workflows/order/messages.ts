@@ -18,7 +18,7 @@ import {
 import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
 import { refuse, refuseAs } from '../shared/failures';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
-import { guardedSignal, refuseMalformed } from '../shared/message-guards';
+import { guardedSignal, MILESTONE_TEXT_BOUNDED, refuseMalformed } from '../shared/message-guards';
 import type { OrderJourney } from './order';
 import { terminatedRefusal } from './terminated-shipment';
 
@@ -39,7 +39,7 @@ export function answerMessages(o: OrderJourney): void {
     },
     dropped,
   );
-  guardedSignal(shipmentMilestoneSignal, SHIPMENT_MILESTONE_SIGNAL, (milestone) => heardFromShipment(o, milestone), dropped);
+  guardedSignal(shipmentMilestoneSignal, SHIPMENT_MILESTONE_SIGNAL, (m) => heardFromShipment(o, m), dropped, MILESTONE_TEXT_BOUNDED);
 
   setHandler(
     cancelOrderUpdate,

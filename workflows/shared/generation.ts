@@ -54,6 +54,7 @@ export const LATER_PATCHES = {
   unusedReturnLabelVoided: 'unused-return-label-voided',
   repromisePublishesPromisedBy: 'repromise-publishes-promised-by',
   shopAgainForDownCarrier: 'shop-again-for-down-carrier',
+  milestoneTextBounded: 'milestone-text-bounded',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -1,4 +1,5 @@
 import { upsertMemo } from '@temporalio/workflow';
+import { cutText } from '../../domain/text-cut';
 
 /** The most of a line the memo carries: the whole description stays readable, and far under Temporal's 2 MB per payload. */
 export const ESCALATION_MEMO_MAX_CHARS = 2_000;
@@ -26,16 +27,9 @@ export class EscalationMemo {
   }
 }
 
-const cut = (text: string, max: number): string => {
-  if (text.length <= max) return text;
-  // Never half a surrogate pair: the memo is JSON, and a lone surrogate is no text.
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
-  return `${text.slice(0, end)}…`;
-};
-
 /** Each paragraph at most PARAGRAPH_MAX_CHARS, the whole at most ESCALATION_MEMO_MAX_CHARS; a short line unchanged. */
 export function memoText(line: string): string {
   if (line.length <= PARAGRAPH_MAX_CHARS) return line;
-  const paragraphs = line.split('\n').map((paragraph) => cut(paragraph, PARAGRAPH_MAX_CHARS));
-  return cut(paragraphs.join('\n'), ESCALATION_MEMO_MAX_CHARS);
+  const paragraphs = line.split('\n').map((paragraph) => cutText(paragraph, PARAGRAPH_MAX_CHARS));
+  return cutText(paragraphs.join('\n'), ESCALATION_MEMO_MAX_CHARS);
 }

@@ -1,6 +1,7 @@
 import { ApplicationFailure, log, type SignalDefinition, setHandler } from '@temporalio/workflow';
 import type { TrackingEventsSignal } from '../../domain/journey';
 import { scanDatedAhead, type Shape } from '../../domain/message-shapes';
+import { boundedMilestone, type ShipmentMilestone } from '../../domain/milestones';
 import { outsideCancelledScope } from './cancel-request';
 import { LATER_PATCHES, type LaterPatchId, takesLater } from './generation';
 
@@ -51,10 +52,16 @@ export function guardedSignal<T>(
   setHandler(signal, (...args: unknown[]) => {
     const value = args[0];
     const problem = shape(value, '');
-    const handle = () => outsideCancelledScope(() => handler(value as T));
+    const handle = (taken = value as T) => outsideCancelledScope(() => handler(taken));
     if (problem !== undefined) {
       if (!takesLater(LATER_PATCHES.malformedSignalsDropped)) return handle();
       return drop(problem);
+    }
+    if (screen !== undefined && 'trim' in screen) {
+      const trimmed = screen.trim(value as T);
+      if (trimmed === undefined || !takesLater(screen.patch)) return handle();
+      log.warn('signal cut to its bounds', { signal: signal.name, cut: trimmed.cut });
+      return handle(trimmed.bounded);
     }
     // Workflow time is part of its history: the same signal meets the same verdict on replay.
     const late = screen?.problem(value as T, Date.now());
@@ -64,13 +71,16 @@ export function guardedSignal<T>(
 }
 
 /**
- * A check a message with its shape may still fail against the workflow's clock (a scan dated years ahead), with the patch
- * that introduced it: histories recorded before took such a message, and replay it so; asked only when it fails.
+ * What a message with its shape may still meet, with the patch that introduced it: histories recorded before took such a
+ * message whole, and replay it so. The patch is asked only of a message the screen does not let through as it came, so
+ * no message our own workflows send ever meets its marker.
+ *  - `problem`: a check it may fail against the workflow's clock (a scan dated years ahead); failed, it is dropped.
+ *  - `trim`: its bounds (text of at most so many characters); past them, it is taken cut to them (`bounded`, with the
+ *    fields that were cut, for the log), so a legitimate message is never lost for a field it need not keep whole.
  */
-export interface SignalScreen<T> {
-  patch: LaterPatchId;
-  problem(value: T, nowMs: number): string | undefined;
-}
+export type SignalScreen<T> =
+  | { patch: LaterPatchId; problem(value: T, nowMs: number): string | undefined }
+  | { patch: LaterPatchId; trim(value: T): { bounded: T; cut: readonly string[] } | undefined };
 
 /** Fails a run started by hand without the input it needs (domain/workflow-input-shapes.ts). */
 export const MALFORMED_WORKFLOW_INPUT = 'MalformedWorkflowInput';
@@ -89,4 +99,13 @@ export function requireStartInput(workflow: string, shape: Shape<unknown>, input
 export const SCANS_DATED_AHEAD: SignalScreen<TrackingEventsSignal> = {
   patch: LATER_PATCHES.scansDatedAheadDropped,
   problem: scanDatedAhead,
+};
+
+/**
+ * A shipment's milestone keeps at most MILESTONE_TEXT_MAX_CHARS of each text field in its order (domain/milestones.ts):
+ * one typed with the CLI, megabytes of escalation detail in it, was kept whole in the order's state and view.
+ */
+export const MILESTONE_TEXT_BOUNDED: SignalScreen<ShipmentMilestone> = {
+  patch: LATER_PATCHES.milestoneTextBounded,
+  trim: boundedMilestone,
 };
