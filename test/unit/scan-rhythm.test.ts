@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { learnScanRhythm, MIN_PARCELS_PER_STEP, MIN_WINDOW_HOURS, stallWindowAfter } from '../../domain/scan-rhythm';
+import {
+  FIRST_PARCELS_PER_STEP,
+  learnScanRhythm,
+  MIN_PARCELS_PER_STEP,
+  MIN_WINDOW_HOURS,
+  stallMargin,
+  stallWindowAfter,
+} from '../../domain/scan-rhythm';
 
 const H = 3_600_000;
 
@@ -22,11 +29,25 @@ describe('learnScanRhythm', () => {
     expect(learnScanRhythm(shuffled)).toEqual(learnScanRhythm(inOrder));
   });
 
-  it('trusts no step before enough delivered parcels went through it', () => {
-    expect(learnScanRhythm(Array.from({ length: MIN_PARCELS_PER_STEP - 1 }, (_, i) => parcel(i * 100, 2, 6, 18)))).toBeUndefined();
+  it('trusts no step before enough parcels went through it', () => {
+    expect(learnScanRhythm(Array.from({ length: FIRST_PARCELS_PER_STEP - 1 }, (_, i) => parcel(i * 100, 2, 6, 18)))).toBeUndefined();
     // Enough parcels for the first step, too few reached a third scan.
     const parcels = Array.from({ length: MIN_PARCELS_PER_STEP }, (_, i) => (i < 3 ? parcel(i * 100, 2, 6, 18) : parcel(i * 100, 2, 6)));
     expect(learnScanRhythm(parcels)?.windowHours).toEqual([6, null, null]);
+  });
+
+  it('widens the margin as many times as the parcels behind a step are fewer than the plain margin needs', () => {
+    // The peak week's first days: SwiftPost scans 4 ± 2 hours after collection; 9 parcels seen, not 20.
+    const parcels = Array.from({ length: 9 }, (_, i) => parcel(i * 100, 2, 6 + (i % 3) - 1));
+    const window = learnScanRhythm(parcels)?.windowHours[0];
+    expect(window).toBe(Math.ceil(5 * 1.5 * (MIN_PARCELS_PER_STEP / 9)));
+    // Wider than the plain margin would make it, and still well inside the fixed 48 hours of a standard parcel.
+    expect(window).toBeGreaterThan(Math.ceil(5 * 1.5));
+    expect(stallWindowAfter(learnScanRhythm(parcels)?.windowHours, 1, 48)).toBe(window);
+    expect(stallMargin(FIRST_PARCELS_PER_STEP - 1)).toBeUndefined();
+    expect(stallMargin(FIRST_PARCELS_PER_STEP)).toBe(1.5 * (MIN_PARCELS_PER_STEP / FIRST_PARCELS_PER_STEP));
+    expect(stallMargin(MIN_PARCELS_PER_STEP)).toBe(1.5);
+    expect(stallMargin(500)).toBe(1.5);
   });
 
   it('never learns a window under the floor, however regular the carrier', () => {
