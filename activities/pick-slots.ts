@@ -6,6 +6,7 @@ import { localMidnightMs } from '../domain/local-time';
 import { cutoffJudgedAt, nextPickSlot } from '../domain/warehouse-slot';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
+import { type AlreadyEnded, alreadyEnded } from './ended-shipment';
 import { asActivity } from './failures';
 
 /**
@@ -125,8 +126,11 @@ export function withServeWithin<S extends PickSlot>(slot: S, warehouseDownAfterM
  */
 export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES) {
   return {
-    bookPickSlot(input: SlotInput): Promise<BookedPickSlot> {
+    /** A shipment that has ended already (a run reset to its start) books nothing: `alreadyEnded` (activities/ended-shipment.ts). */
+    bookPickSlot(input: SlotInput): Promise<BookedPickSlot | AlreadyEnded> {
       return asActivity(async () => {
+        const ended = await alreadyEnded(db, input.shipmentId);
+        if (ended) return ended;
         const clock = await currentBusinessClock(db, input.nowMs);
         const slot = await db.$transaction(async (tx): Promise<BookedPickSlot> => {
           const booked = await bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock);

@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors';
 import { currentBusinessClock } from './business-clock';
 import { bookSlotIn, type PickSlot, type SlotInput } from './pick-slots';
 import type { Db } from './db';
+import { type AlreadyEnded, alreadyEnded } from './ended-shipment';
 import { asActivity } from './failures';
 import { type StageRecord, upsertStages } from './stage-timing';
 
@@ -176,16 +177,24 @@ export function createWarehouseActivities(db: Db) {
     },
 
     /** `warehouseCode`: the warehouse picking (absent from shipments started before outages were handled). */
-    /** `stageWritten`: the pick wrote the `stage` it was given (a worker of the release before ignores it and says nothing). */
+    /**
+     * `stageWritten`: the pick wrote the `stage` it was given (a worker of the release before ignores it and says nothing).
+     * A shipment that has ended already (a run reset to its start, whose first step is this pick) is neither picked nor
+     * written: `alreadyEnded` (activities/ended-shipment.ts).
+     */
     pickItems(input: {
       shipmentId: string;
       warehouseCode?: string;
       stage?: PickStage;
-    }): Promise<{ pickedAt: string; stageWritten?: true }> {
-      return asActivity(async () => ({
-        pickedAt: (await pick(db, input.shipmentId, input.warehouseCode, input.stage)).pickedAt,
-        ...(input.stage ? { stageWritten: true as const } : {}),
-      }));
+    }): Promise<{ pickedAt: string; stageWritten?: true } | AlreadyEnded> {
+      return asActivity(async () => {
+        const ended = await alreadyEnded(db, input.shipmentId);
+        if (ended) return ended;
+        return {
+          pickedAt: (await pick(db, input.shipmentId, input.warehouseCode, input.stage)).pickedAt,
+          ...(input.stage ? { stageWritten: true as const } : {}),
+        };
+      });
     },
 
     packParcels(input: { shipmentId: string }): Promise<PackedShipment> {

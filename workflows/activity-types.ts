@@ -19,3 +19,6 @@ export type ReplacementPlan = Result<OrderQueueActivities['reserveReplacement']>
 export type StoreScansRequest = Parameters<OrderQueueActivities['storeScans']>[0];
 export type StoredScans = Result<OrderQueueActivities['storeScans']>;
 export type RepromiseAnswer = Result<OrderQueueActivities['repromiseShipment']>;
+/** A journey's first step answering for a shipment that has ended already (a reset run): activities/ended-shipment.ts. */
+export type AlreadyEnded = Extract<Result<OrderQueueActivities['bookPickSlot']>, { alreadyEnded: unknown }>;
+export type EndedShipment = AlreadyEnded['alreadyEnded'];

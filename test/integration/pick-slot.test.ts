@@ -1,10 +1,12 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createInventoryActivities } from '../../activities/inventory';
 import { PlanningFacts } from '../../activities/planning-facts';
+import { createWarehouseActivities } from '../../activities/warehouse';
 import { createRepromiseActivities } from '../../activities/repromise';
 import { createShipmentPlanningActivities } from '../../activities/shipment-planning';
-import { createPickSlotActivities, lockWarehouseForBooking } from '../../activities/pick-slots';
+import { type BookedPickSlot, createPickSlotActivities, lockWarehouseForBooking, type SlotInput } from '../../activities/pick-slots';
 import { localTimeMs, parseLocalTime } from '../../domain/local-time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
@@ -41,6 +43,13 @@ async function plannedShipment(): Promise<{ shipmentId: string; warehouseCode: s
   };
 }
 
+/** A booking for a shipment on its journey: never the answer for one that has ended (activities/ended-shipment.ts). */
+async function bookPickSlot(slots: ReturnType<typeof createPickSlotActivities>, input: SlotInput): Promise<BookedPickSlot> {
+  const slot = await slots.bookPickSlot(input);
+  if ('alreadyEnded' in slot) throw new Error(`${input.shipmentId} counts as ended`);
+  return slot;
+}
+
 // Wednesday 4 March 2026 (a working day in every seeded warehouse's country), and its next working day.
 const WEDNESDAY = '2026-03-04';
 const THURSDAY = '2026-03-05';
@@ -48,7 +57,7 @@ const THURSDAY = '2026-03-05';
 describe('pick slot: the cut-off is judged when the order came in', () => {
   it('an order received before the cut-off whose booking comes after it still makes the day’s pick', async () => {
     const s = await plannedShipment();
-    const slot = await createPickSlotActivities(db).bookPickSlot({
+    const slot = await bookPickSlot(createPickSlotActivities(db), {
       shipmentId: s.shipmentId,
       warehouseCode: s.warehouseCode,
       nowMs: localTimeMs(WEDNESDAY, s.cutoffMinutes + 20, s.timeZone),
@@ -59,7 +68,7 @@ describe('pick slot: the cut-off is judged when the order came in', () => {
 
   it('the same booking without the arrival time, or for an order received the day before, goes to the next working day', async () => {
     const late = await plannedShipment();
-    const unsaid = await createPickSlotActivities(db).bookPickSlot({
+    const unsaid = await bookPickSlot(createPickSlotActivities(db), {
       shipmentId: late.shipmentId,
       warehouseCode: late.warehouseCode,
       nowMs: localTimeMs(WEDNESDAY, late.cutoffMinutes + 20, late.timeZone),
@@ -67,7 +76,7 @@ describe('pick slot: the cut-off is judged when the order came in', () => {
     expect(unsaid.day).toBe(THURSDAY);
 
     const yesterday = await plannedShipment();
-    const slot = await createPickSlotActivities(db).bookPickSlot({
+    const slot = await bookPickSlot(createPickSlotActivities(db), {
       shipmentId: yesterday.shipmentId,
       warehouseCode: yesterday.warehouseCode,
       nowMs: localTimeMs(WEDNESDAY, yesterday.cutoffMinutes + 20, yesterday.timeZone),
@@ -78,7 +87,7 @@ describe('pick slot: the cut-off is judged when the order came in', () => {
 
   it('an order received after the cut-off is not helped by its arrival time', async () => {
     const s = await plannedShipment();
-    const slot = await createPickSlotActivities(db).bookPickSlot({
+    const slot = await bookPickSlot(createPickSlotActivities(db), {
       shipmentId: s.shipmentId,
       warehouseCode: s.warehouseCode,
       nowMs: localTimeMs(WEDNESDAY, s.cutoffMinutes + 20, s.timeZone),
@@ -91,7 +100,7 @@ describe('pick slot: the cut-off is judged when the order came in', () => {
 describe('pick slot: how long the warehouse queue may leave the pick unserved', () => {
   it('is the configured business wait, and none at all when the queue may not declare outages (0)', async () => {
     const watched = await plannedShipment();
-    const slot = await createPickSlotActivities(db, 45).bookPickSlot({
+    const slot = await bookPickSlot(createPickSlotActivities(db, 45), {
       shipmentId: watched.shipmentId,
       warehouseCode: watched.warehouseCode,
       nowMs: localTimeMs(WEDNESDAY, watched.cutoffMinutes - 60, watched.timeZone),
@@ -99,13 +108,71 @@ describe('pick slot: how long the warehouse queue may leave the pick unserved', 
     expect(slot.serveWithinMs).toBe(45 * 60_000);
 
     const unwatched = await plannedShipment();
-    const free = await createPickSlotActivities(db, 0).bookPickSlot({
+    const free = await bookPickSlot(createPickSlotActivities(db, 0), {
       shipmentId: unwatched.shipmentId,
       warehouseCode: unwatched.warehouseCode,
       nowMs: localTimeMs(WEDNESDAY, unwatched.cutoffMinutes - 60, unwatched.timeZone),
     });
     expect(free.day).toBe(WEDNESDAY);
     expect(free).not.toHaveProperty('serveWithinMs');
+  });
+});
+
+describe('the first step of a shipment that had ended before its run (a reset to its first workflow task)', () => {
+  const stuckOpen = (s: { shipmentId: string }, orderId: string) => ({
+    id: `ESC-${s.shipmentId}-broken-1`,
+    orderId,
+    shipmentId: s.shipmentId,
+    reason: 'broken' as const,
+    severity: 'medium' as const,
+    detail: 'carrier reports lost',
+    dedupeKey: `${s.shipmentId}:broken:1`,
+  });
+
+  it('books no slot and picks nothing: it answers the end, its row and the capacity untouched', async () => {
+    const s = await plannedShipment();
+    await db.shipment.update({
+      where: { id: s.shipmentId },
+      data: { status: 'delivered', shippingCostCents: 690, packagingCostCents: 45 },
+    });
+    const row = await db.shipment.findUniqueOrThrow({ where: { id: s.shipmentId } });
+    const capacity = await db.warehouseCapacityDay.findMany({ where: { warehouseCode: s.warehouseCode }, orderBy: { day: 'asc' } });
+    const input = {
+      shipmentId: s.shipmentId,
+      warehouseCode: s.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, s.cutoffMinutes - 60, s.timeZone),
+    };
+    const ended = { stage: 'delivered', packagingCostCents: 45, shippingCostCents: 690, promiseMiss: false, savingCents: 0 };
+    expect(await createPickSlotActivities(db).bookPickSlot(input)).toEqual({ alreadyEnded: ended });
+    const picked = await new MockActivityEnvironment().run(() =>
+      createWarehouseActivities(db).pickItems({ shipmentId: s.shipmentId, warehouseCode: s.warehouseCode, stage: { stages: [] } }),
+    );
+    expect(picked).toEqual({ alreadyEnded: ended });
+    expect(await db.shipment.findUniqueOrThrow({ where: { id: s.shipmentId } })).toEqual(row);
+    expect(await db.warehouseCapacityDay.findMany({ where: { warehouseCode: s.warehouseCode }, orderBy: { day: 'asc' } })).toEqual(
+      capacity,
+    );
+  });
+
+  it('a final status with an escalation of its own still open (a parcel reported lost, waiting for ops) is not an end: the step does its work', async () => {
+    const s = await plannedShipment();
+    const { orderId } = await db.shipment.findUniqueOrThrow({ where: { id: s.shipmentId } });
+    await db.shipment.update({ where: { id: s.shipmentId }, data: { status: 'lost' } });
+    await db.escalation.create({ data: stuckOpen(s, orderId) });
+    const input = {
+      shipmentId: s.shipmentId,
+      warehouseCode: s.warehouseCode,
+      nowMs: localTimeMs(WEDNESDAY, s.cutoffMinutes - 60, s.timeZone),
+    };
+    expect((await bookPickSlot(createPickSlotActivities(db), input)).day).toBe(WEDNESDAY);
+    // Answered "reship": the parcel was given up, the shipment ended lost, and its order re-fulfils it once more if it adopts it.
+    await db.escalation.update({
+      where: { id: stuckOpen(s, orderId).id },
+      data: { status: 'resolved', decision: 'reship', resolvedAt: new Date(), resolvedBy: 'ops-test' },
+    });
+    expect(await createPickSlotActivities(db).bookPickSlot(input)).toMatchObject({
+      alreadyEnded: { stage: 'lost', reshipped: { cause: 'lost', reason: 'lost by the carrier' } },
+    });
   });
 });
 

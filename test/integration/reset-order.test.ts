@@ -59,6 +59,22 @@ describe('an order reset from the temporal CLI', () => {
     return runs;
   };
 
+  /** What one run of a workflow did of its own: the activities it scheduled, and how many local activities it ran. */
+  const workOf = async (workflowId: string, runId: string) => {
+    const { events } = await journey.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return {
+      activities: (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+      localActivities: (events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    };
+  };
+
+  /** The latest run's outcome, or a failure once `ms` pass: a run that replays the journey waits on timers (or on ops). */
+  const resultWithin = <T>(handle: { result(): Promise<T> }, ms: number): Promise<T> =>
+    Promise.race([
+      handle.result(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms)),
+    ]);
+
   /** Ends the latest run of the order and checks what one journey leaves: one shipment run, one label, a balanced ledger. */
   const endsAsOneJourney = async (orderId: string) => {
     const latest = journey.env.client.workflow.getHandle(ids.orderWorkflowId(orderId));
@@ -241,17 +257,70 @@ describe('an order reset from the temporal CLI', () => {
     expect((await handle.describe()).searchAttributes.Escalated).toEqual([false]);
   });
 
+  it.concurrent('a shipment lost and re-shipped by ops, its order completed, reset to its first workflow task (--event-id 3): it ends lost at once, its row, escalations and stage visits untouched', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const lostId = ids.shipmentId(orderId, 1);
+    const replacementId = ids.shipmentId(orderId, 2);
+    journey.carriers.simulator?.scriptShipment(replacementId, 'normal');
+    let stuck: { id: string } | null = null;
+    for (let i = 0; i < 600 && !stuck; i++) {
+      stuck = await journey.database.db.escalation.findFirst({
+        where: { shipmentId: lostId, reason: 'stuck', status: 'open' },
+        select: { id: true },
+      });
+      if (!stuck) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(stuck).not.toBeNull();
+    const lost = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(lostId));
+    await lost.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: stuck?.id ?? '', decision: 'reship', resolvedBy: 'ops-test' }],
+    });
+    expect((await handle.result()).stage).toBe('completed');
+    const ended = await lost.result();
+    expect(ended).toMatchObject({ stage: 'lost', reshipped: { cause: 'lost' } });
+    const db = journey.database.db;
+    const written = async () => ({
+      shipment: await db.shipment.findUniqueOrThrow({ where: { id: lostId } }),
+      escalations: await db.escalation.findMany({ where: { orderId }, orderBy: { id: 'asc' } }),
+      stages: await db.stageTiming.findMany({ where: { shipmentId: lostId }, orderBy: { id: 'asc' } }),
+      events: await db.trackingEvent.count({ where: { shipmentId: lostId } }),
+      labels: await db.label.findMany({ where: { shipmentId: lostId }, select: { id: true, status: true } }),
+      mails: await db.customerMail.count({ where: { orderId } }),
+      promiseChanges: await db.promiseChange.count({ where: { orderId } }),
+    });
+    const before = await written();
+    expect(before.shipment.status).toBe('lost');
+
+    // The first workflow task's start, by its event id, as the hostile probe reset it.
+    await cli('workflow', 'reset', '--workflow-id', lost.workflowId, '--event-id', '3', '--reason', 'ops retry');
+    // Before, the new run replayed the journey: its row went back to in_transit, and the parcel, never scanned again,
+    // stalled into a new stuck escalation with nobody to end it but ops.
+    const latest = journey.env.client.workflow.getHandle(lost.workflowId);
+    expect(await resultWithin(latest, 30_000)).toEqual(ended);
+    expect(await written()).toEqual(before);
+    expect((await latest.describe()).searchAttributes).toMatchObject({ ShipmentStatus: ['lost'], Escalated: [false] });
+    const work = await workOf(lost.workflowId, (await latest.describe()).runId);
+    expect(work.activities.length + work.localActivities).toBe(1);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above
   // (run side by side, each its own order) would move.
-  it('a delivered shipment reset to its first workflow task: nothing is picked, labelled, mailed or moved again', async () => {
+  it('a delivered shipment reset to its first workflow task: it ends delivered at once, nothing is picked, labelled, mailed, moved or written again', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     expect((await handle.result()).stage).toBe('completed');
     const shipmentId = ids.shipmentId(orderId, 1);
     const db = journey.database.db;
     const ended = async () => ({
-      // Its row is written again with what it holds (updatedAt moves), never changed.
-      shipment: { ...(await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })), updatedAt: undefined },
+      // Before, its row was written again (updatedAt moved; its status went back through label_created and in_transit).
+      shipment: await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } }),
+      stages: await db.stageTiming.findMany({ where: { shipmentId }, orderBy: { id: 'asc' } }),
+      escalations: await db.escalation.count({ where: { orderId } }),
       capacity: await db.warehouseCapacityDay.findMany({ orderBy: [{ warehouseCode: 'asc' }, { day: 'asc' }] }),
       order: await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true, completedAt: true } }),
       reservations: await db.reservation.findMany({ where: { orderId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
@@ -263,12 +332,15 @@ describe('an order reset from the temporal CLI', () => {
     const before = await ended();
     expect(before.shipment.status).toBe('delivered');
 
+    const first = await journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).result();
     await reset(ids.shipmentWorkflowId(shipmentId), 'FirstWorkflowTask');
     const latest = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
-    // The new run goes on to the end even though its order ended (it used to fail at its first milestone for the order):
-    // every step finds its work done, and it ends delivered as the first run did.
-    expect(await latest.result()).toMatchObject({ stage: 'delivered' });
+    // Its first step (here the pick of the slot its plan booked) finds the shipment ended and the run ends so, with the
+    // outcome the first run had. Before, it replayed the journey: every step found its work done, but wrote it again.
+    expect(await resultWithin(latest, 30_000)).toEqual(first);
     expect(await ended()).toEqual(before);
+    const work = await workOf(latest.workflowId, (await latest.describe()).runId);
+    expect(work.activities.length + work.localActivities).toBe(1);
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 });

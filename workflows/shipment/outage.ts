@@ -2,6 +2,7 @@ import { condition, TimeoutFailure } from '@temporalio/workflow';
 import { stock, summarised, warehouseAt } from '../activity-options';
 import { searchAttributes } from '../definitions';
 import { rootFailure } from '../shared/failures';
+import { unlessEnded } from './ended';
 import { repromiseIfAtRisk } from './repromise';
 import type { ShipmentJourney } from './shipment';
 
@@ -20,12 +21,14 @@ export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number |
   const serveWithin = serveWithinMs === undefined ? undefined : Math.max(1_000, Math.round(serveWithinMs / j.input.timeScale));
   const unservedSince = new Date().toISOString();
   try {
-    const picked = await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, {
+    const answer = await summarised(warehouseAt(at, serveWithin).pickItems, `Pick at ${at}`, {
       shipmentId: j.input.shipmentId,
       warehouseCode: at,
       // `picking` and the visits so far, written by the pick; kept pending here until it says it wrote them.
       ...(writesStage ? { stage: { stages: j.stages.peek() } } : {}),
     });
+    // The first step of a slot booked with the plan: a shipment that had ended before this run (a reset) ends (./ended.ts).
+    const picked = unlessEnded(answer);
     // A warehouse worker of the release before picks without writing them (a rolling upgrade): written here.
     if (picked.stageWritten) j.stages.take();
     else if (writesStage) await j.recordStatus();

@@ -3,6 +3,7 @@ import { bookkeeping, summarised } from '../activity-options';
 import type { PlannedPickSlot } from '../activity-types';
 import { rootFailure } from '../shared/failures';
 import { PATCHES } from '../shared/generation';
+import { unlessEnded } from './ended';
 import { moveAway, pickUnlessDown, waitForAWarehouse } from './outage';
 import { heardRepromise, repromiseIfAtRisk } from './repromise';
 import { type ShipmentJourney, StopShipment } from './shipment';
@@ -72,7 +73,7 @@ async function prepareWhereStarted(j: ShipmentJourney): Promise<void> {
   }
   j.stopIfCancelled();
   await j.enterStage('picking', `Picking ${lines.length} line(s) at ${warehouseCode}`);
-  await summarised(j.warehouse.pickItems, `Pick at ${warehouseCode}`, { shipmentId });
+  unlessEnded(await summarised(j.warehouse.pickItems, `Pick at ${warehouseCode}`, { shipmentId }));
   j.saga.drop({ step: 'free pick slot' }); // the slot's capacity was used
   j.stopIfCancelled();
   await packHere(j);
@@ -123,12 +124,14 @@ async function bookPickSlot(j: ShipmentJourney, fromReceipt = true): Promise<Boo
   for (;;) {
     j.stopIfCancelled();
     try {
-      const slot = await summarised(bookkeeping.bookPickSlot, `Book a pick slot at ${warehouseCode}`, {
+      const booked = await summarised(bookkeeping.bookPickSlot, `Book a pick slot at ${warehouseCode}`, {
         shipmentId,
         warehouseCode,
         nowMs: Date.now(),
         ...(fromReceipt && j.input.orderReceivedAt ? { receivedAtMs: Date.parse(j.input.orderReceivedAt) } : {}),
       });
+      // A shipment that had ended before this run (a reset) books nothing and ends (./ended.ts).
+      const slot = unlessEnded(booked);
       // One undo per booked slot: a rebooking after a move must not add a second.
       j.saga.drop({ step: 'free pick slot' });
       j.saga.add({ step: 'free pick slot' });

@@ -5,6 +5,7 @@ import { requireStartInput } from '../shared/message-guards';
 import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
 import { compensate } from './compensation';
+import { EndedBeforeThisRun, endAsEndedBefore } from './ended';
 import { answerMessages } from './messages';
 import { ShipmentJourney, StopShipment } from './shipment';
 import { track } from './tracking';
@@ -50,6 +51,7 @@ async function travel(journey: ShipmentJourney): Promise<ShipmentOutcome> {
     }
     stage = await track(journey);
   } catch (error) {
+    if (error instanceof EndedBeforeThisRun) return endAsEndedBefore(journey, error.ended);
     if (!(error instanceof StopShipment)) throw error;
     stage = await compensate(journey, error.stage);
   }
