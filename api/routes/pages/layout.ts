@@ -3,6 +3,8 @@
 export const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
+// Text others wrote (notes, details, a shop's error) may hold no space at all (a pasted URL): `.free` cells, the
+// timeline and the facts break it anywhere, or one such note widened a page to thousands of pixels, its buttons off screen.
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#0f172a;background:#f8fafc}
@@ -34,6 +36,7 @@ ol.timeline li::before{content:"";position:absolute;left:-8px;top:13px;width:13p
 ol.timeline li.escalation::before{border-color:#ea580c}ol.timeline li.tracking::before{border-color:#2563eb}
 ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
 .facts small{display:block;margin-top:2px;color:#475569}
+ol.timeline li,.facts div,td.free{overflow-wrap:anywhere}.facts div{min-width:0}
 .customer main{max-width:760px;margin:0 auto}.facts div span.big{font-size:28px;font-weight:800;color:#0f172a;text-transform:none;letter-spacing:0}
 `;
 
