@@ -10,7 +10,7 @@ import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
 import { escapeHtml, page } from './layout';
-import { type ReturnSection, returnsHtml } from './returns-section';
+import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
@@ -115,11 +115,14 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   });
 }
 
-export type TrackingPage = (orderId: string, token: string, message?: string) => Promise<string>;
+export type TrackingPage = (orderId: string, token: string, message?: string, choices?: ReturnFormChoices) => Promise<string>;
 
-/** The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any). */
+/**
+ * The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any, with the
+ * choices made in it drawn back).
+ */
 export function trackingPageOf(app: RoutesApp): TrackingPage {
-  return async (orderId, token, message) => {
+  return async (orderId, token, message, choices) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
     const options = await returnOptions(app.db, orderId, app.config.timeScale);
     return trackingHtml(view, {
@@ -128,6 +131,7 @@ export function trackingPageOf(app: RoutesApp): TrackingPage {
       labelPath: (returnId) => returnLabelPath(orderId, returnId, token),
       formKey: randomBytes(18).toString('base64url'),
       ...(message ? { message } : {}),
+      ...(choices ? { choices } : {}),
     });
   };
 }
