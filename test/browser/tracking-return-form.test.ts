@@ -7,9 +7,10 @@ import { createHarness, type Harness, TRACKING_SECRET } from '../api/harness';
 import { launchChromium, type RunningBrowser } from '../support/chromium';
 
 /**
- * The tracking page's return form, refused, in a real headless Chromium: the page that says what to change shows the form as
+ * The tracking page's return form in a real headless Chromium. Refused: the page that says what to change shows the form as
  * the customer left it (quantities, reason, comment), the comment as text, never as markup. Before, every refusal drew an
- * empty form: a comment written at length was lost to "Choose how many of each item". No worker runs: nothing is started.
+ * empty form: a comment written at length was lost to "Choose how many of each item". On a phone: the page fits the screen.
+ * No worker runs: nothing is started.
  */
 const COMMENT = 'Le carton était ouvert\nsur le côté <b id="injected">abîmé</b> & mouillé 📦';
 
@@ -65,5 +66,19 @@ describe('a refused return form keeps what the customer chose', () => {
     expect(await page.inputValue('#reason')).toBe('wrong_item');
     expect(await page.inputValue('#comment')).toBe(refused);
     expect(await h.db.return.count()).toBe(0);
+  });
+});
+
+describe('the tracking page on a phone', () => {
+  it('fits a 375 px screen with its return form', async () => {
+    // Before: the comment's textarea (60 columns) made the page 537 px wide, the form running off its card.
+    const phone = await browser.context.newPage();
+    await phone.setViewportSize({ width: 375, height: 800 });
+    await phone.goto(tracking);
+    await phone.waitForSelector('#return-form');
+    expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    const box = await phone.locator('#comment').boundingBox();
+    expect((box?.x ?? 0) + (box?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(375);
+    await phone.close();
   });
 });
