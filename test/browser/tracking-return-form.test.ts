@@ -69,6 +69,18 @@ describe('a refused return form keeps what the customer chose', () => {
   });
 });
 
+describe('a cancelled order on its tracking page', () => {
+  it('promises no date any more', async () => {
+    // Before: "Cancelled" beside "Promised by Saturday, 5 January 2030 …" (and, with the intake promise, "99 % sure · ships from PAR1").
+    const orderId = await insertOrder(h.db, { status: 'cancelled' });
+    await page.goto(`${base}${trackingPath(orderId, TRACKING_SECRET)}`);
+    expect(await page.textContent('[data-fact="status"]')).toContain('Cancelled');
+    const promised = await page.textContent('[data-fact="promised"]');
+    expect(promised).toContain('No delivery date: the order was cancelled');
+    expect(promised).not.toMatch(/2030|sure/);
+  });
+});
+
 describe('the tracking page on a phone', () => {
   it('fits a 375 px screen with its return form', async () => {
     // Before: the comment's textarea (60 columns) made the page 537 px wide, the form running off its card.

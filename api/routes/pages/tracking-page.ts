@@ -46,6 +46,22 @@ function promiseNote(view: OrderView): string {
 }
 
 /**
+ * Orders that ended without delivering what the page promised: the date and how sure it was no longer hold. Before, a
+ * cancelled order read "Cancelled" beside "Promised by <date>, 99 % sure, ships from PAR1".
+ */
+const NO_DATE_ANY_MORE: Partial<Record<OrderView['stage'], string>> = {
+  cancelled: 'No delivery date: the order was cancelled',
+  failed: 'No delivery date: the order could not be processed',
+};
+
+/** The "Promised by" fact: the date and what it rests on, or why there is none any more. */
+function promisedHtml(view: OrderView, when: (iso: string) => string): string {
+  const ended = NO_DATE_ANY_MORE[view.stage];
+  if (ended) return `–<small data-fact="promise-detail">${escapeHtml(ended)}</small>`;
+  return `${escapeHtml(when(view.promisedBy))}${promiseNote(view)}`;
+}
+
+/**
  * An instant as the customer reads it: a day and a clock of the place the parcel goes to, the zone named
  * ("Friday, 4 December 2026 at 23:59 CET"), not a UTC timestamp (a promise by the end of a Paris day read "22:59 UTC").
  */
@@ -100,7 +116,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       `<h1>Order ${escapeHtml(view.orderId)}</h1>` +
       `<section class="card"><div class="facts">` +
       `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span></div>` +
-      `<div data-fact="promised"><span>Promised by</span>${escapeHtml(when(view.promisedBy))}${promiseNote(view)}</div>` +
+      `<div data-fact="promised"><span>Promised by</span>${promisedHtml(view, when)}</div>` +
       `<div><span>Parcels</span>${view.shipments.length || '–'}</div>` +
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
       `<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline">` +
