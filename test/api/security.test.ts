@@ -159,6 +159,28 @@ describe('transport', () => {
     expect(hostile.headers['x-request-id']).not.toContain('\n');
   });
 
+  it('marks what a key reads no-store, so no browser or shared cache keeps an order or its address', async () => {
+    // Before: no cache-control at all on GET /orders/{id} (the recipient's name and address) or on the ops pages' listings.
+    const placed = await h.as(KEYS.intake, {
+      method: 'POST',
+      url: '/orders',
+      headers: { 'idempotency-key': newKey('no-store') },
+      payload: orderRequest(),
+    });
+    expect(placed.statusCode).toBe(202);
+    expect(placed.headers['cache-control']).toBe('no-store');
+    const orderId = placed.json<{ orderId: string }>().orderId;
+    for (const url of [`/orders/${orderId}`, `/orders/${orderId}/timeline`, '/escalations', '/orders']) {
+      const read = await h.as(KEYS.ops, { method: 'GET', url });
+      expect(read.statusCode, url).toBe(200);
+      expect(read.headers['cache-control'], url).toBe('no-store');
+    }
+    // A refusal too: it says whether a key is valid.
+    expect((await h.as(undefined, { method: 'GET', url: `/orders/${orderId}` })).headers['cache-control']).toBe('no-store');
+    // Public pages and files keep their own rule.
+    expect((await h.app.inject({ method: 'GET', url: '/favicon.ico' })).headers['cache-control']).toBe('public, max-age=86400');
+  });
+
   it('answers unknown routes with the error shape', async () => {
     expectErrorShape(await h.as(KEYS.ops, { method: 'GET', url: '/nope' }), 404, 'not_found');
   });

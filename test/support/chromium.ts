@@ -41,7 +41,8 @@ export interface RunningBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<RunningBrowser> {
+/** `args`: more command-line switches (e.g. `--host-resolver-rules` to open the app under a host name that is not localhost). */
+export async function launchChromium(options: { args?: readonly string[] } = {}): Promise<RunningBrowser> {
   const executablePath = ensureChromium();
   const userDataDir = mkdtempSync(join(tmpdir(), 'colis-chromium-'));
   // Playwright takes the profile directory itself (it refuses --user-data-dir in args).
@@ -58,6 +59,7 @@ export async function launchChromium(): Promise<RunningBrowser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args ?? []),
     ],
   });
   return {

@@ -183,6 +183,9 @@ export default fp<AuthOptions>(
         setLimitHeaders(reply, checked(limiter.take(bucket(`client:${client}`), perMinute), 'request rate from this client'));
         return;
       }
+      // What a key reads is someone's order, address or stock: no browser or shared cache keeps it. A cache that keys on the
+      // URL alone (X-Api-Key is no Authorization header to it) would hand one caller's answer to the next. Routes may say more.
+      reply.header('cache-control', 'no-store');
       const key = presentedKey(request);
       if (key === TWO_KEYS) {
         failedAuthentication(request);

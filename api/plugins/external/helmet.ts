@@ -12,6 +12,10 @@ export default fp(
           imgSrc: ["'self'", 'data:', 'validator.swagger.io'],
           styleSrc: ["'self'", "'unsafe-inline'"],
           scriptSrc: ["'self'"],
+          // Helmet's default upgrade-insecure-requests made a browser fetch every script and post every form over https: an API
+          // served over plain HTTP under any name but localhost (COLIS_API_HOST on a LAN) showed ops pages whose script never
+          // loaded and a return form that could not be sent. Every URL the pages use is relative, so over HTTPS they stay on HTTPS.
+          upgradeInsecureRequests: null,
         },
       },
     });

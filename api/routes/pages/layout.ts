@@ -3,6 +3,9 @@
 export const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
+// Text others wrote (notes, details, a shop's error) may hold no space at all (a pasted URL): `.free` cells, the
+// timeline and the facts break it anywhere, or one such note widened a page to thousands of pixels, its buttons off screen.
+// A textarea takes its card's width, not its 60 columns: on a phone the return form's comment ran off the page.
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#0f172a;background:#f8fafc}
@@ -12,7 +15,7 @@ header .brand{font-weight:800;font-size:18px;color:#fff;margin-right:12px}
 main{padding:20px 24px;max-width:1760px}
 h1{font-size:22px;margin:0 0 12px}
 .toolbar{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:14px}
-button,select,input{font:inherit;padding:6px 12px;border-radius:8px;border:1px solid #94a3b8;background:#fff}
+button,select,input,textarea{font:inherit;padding:6px 12px;border-radius:8px;border:1px solid #94a3b8;background:#fff}textarea{width:100%}
 button{cursor:pointer;font-weight:600}button.primary{background:#0f172a;color:#fff;border-color:#0f172a}
 button.decision{margin:2px 4px 2px 0}button.decision:hover{background:#fff7ed;border-color:#ea580c}
 button:disabled{opacity:.5;cursor:default}button.danger{background:#b91c1c;color:#fff;border-color:#b91c1c}.confirm{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center}
@@ -34,6 +37,7 @@ ol.timeline li::before{content:"";position:absolute;left:-8px;top:13px;width:13p
 ol.timeline li.escalation::before{border-color:#ea580c}ol.timeline li.tracking::before{border-color:#2563eb}
 ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
 .facts small{display:block;margin-top:2px;color:#475569}
+ol.timeline li,.facts div,td.free{overflow-wrap:anywhere}.facts div{min-width:0}
 .customer main{max-width:760px;margin:0 auto}.facts div span.big{font-size:28px;font-weight:800;color:#0f172a;text-transform:none;letter-spacing:0}
 `;
 

@@ -4,6 +4,7 @@ import { ReturnRequestSchema } from '../../../domain/returns';
 import { ApiError } from '../../errors';
 import { returnDepsOf, startReturn } from '../../services/returns';
 import { bodyTextProblems, utf8Text } from '../../services/json-input';
+import type { ReturnFormChoices } from './returns-section';
 import type { TrackingPage } from './tracking-page';
 import { trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 import type { RoutesApp } from '../route-app';
@@ -100,6 +101,20 @@ function returnFormProblem(issue: z.core.$ZodIssue | undefined): string {
   }
 }
 
+/** What the customer chose on a posted form, to draw back on the page that refuses it (fields given once, as text, only). */
+function choicesOf(form: unknown): ReturnFormChoices | undefined {
+  if (typeof form !== 'object' || form === null) return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const quantities = new Map<string, string>();
+  for (const [name, value] of Object.entries(form)) {
+    const typed = text(value);
+    if (name.startsWith('qty.') && typed !== undefined) quantities.set(name.slice(4), typed);
+  }
+  const reason = 'reason' in form ? text(form.reason) : undefined;
+  const comment = 'comment' in form ? text(form.comment) : undefined;
+  return { quantities, ...(reason !== undefined ? { reason } : {}), ...(comment !== undefined ? { comment } : {}) };
+}
+
 const FORM_MEDIA_TYPE_REFUSAL = 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)';
 
 /** The tracking page's return form, posted by the customer's browser. */
@@ -134,8 +149,10 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       const { orderId } = request.params;
       const token = request.query.t;
       if (!validTrackingToken(orderId, token, app.config) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
+      // A refusal draws the form again as the customer left it: what they wrote is not lost to the one thing to change.
+      const choices = unreadableForms.has(request) ? undefined : choicesOf(request.body);
       const html = (status: number, message: string) =>
-        trackingPage(orderId, trackingToken(orderId, secret), message).then((body) =>
+        trackingPage(orderId, trackingToken(orderId, secret), message, choices).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
       // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.

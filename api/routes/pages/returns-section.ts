@@ -24,6 +24,17 @@ const RETURN_STATUS_LABEL: Record<ReturnView['status'], string> = {
   cancelled: 'Closed',
 };
 
+/**
+ * What the customer chose on a form the page refused: drawn again as they left it, so a comment written at length is not lost
+ * to a refusal (a quantity of 0 everywhere, a character the rules refuse) that names one thing to change.
+ */
+export interface ReturnFormChoices {
+  /** Per SKU, the quantity as typed (decimal digits only; anything else is drawn as 0). */
+  quantities: ReadonlyMap<string, string>;
+  reason?: string;
+  comment?: string;
+}
+
 export interface ReturnSection {
   lines: ReturnableLine[];
   returns: ReturnView[];
@@ -33,6 +44,14 @@ export interface ReturnSection {
   /** A fresh key per rendered form: a double submit starts one return. */
   formKey: string;
   message?: string;
+  /** The refused form's choices, drawn back into the new form. */
+  choices?: ReturnFormChoices;
+}
+
+/** A quantity typed into a refused form, as the number field shows it again: its digits, else 0. */
+function typedQuantity(choices: ReturnFormChoices | undefined, sku: string): string {
+  const typed = choices?.quantities.get(sku)?.trim();
+  return typed !== undefined && /^\d{1,9}$/.test(typed) ? String(Number(typed)) : '0';
 }
 
 /** The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). */
@@ -60,13 +79,17 @@ export function returnsHtml(section: ReturnSection): string {
         section.lines
           .map(
             (l) =>
-              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="0" aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
+              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="${typedQuantity(section.choices, l.skuCode)}" aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
               `<td>${l.closesAtMs ? when(new Date(l.closesAtMs).toISOString()) : ''}</td></tr>`,
           )
           .join('') +
         `</tbody></table><p><label for="reason">Why?</label> <select id="reason" name="reason">` +
-        RETURN_REASONS.map((r) => `<option value="${r}">${escapeHtml(REASON_LABEL[r])}</option>`).join('') +
-        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60"></textarea></p>` +
+        RETURN_REASONS.map(
+          (r) => `<option value="${r}"${section.choices?.reason === r ? ' selected' : ''}>${escapeHtml(REASON_LABEL[r])}</option>`,
+        ).join('') +
+        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60">` +
+        // A leading line break in a textarea is dropped by the HTML parser: one more keeps the customer's own.
+        `${section.choices?.comment?.startsWith('\n') ? '\n' : ''}${escapeHtml(section.choices?.comment ?? '')}</textarea></p>` +
         `<button class="primary" type="submit">Start the return</button></form>`;
   if (!existing && !form && !section.message) return '';
   return (

@@ -10,7 +10,7 @@ import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
 import { escapeHtml, page } from './layout';
-import { type ReturnSection, returnsHtml } from './returns-section';
+import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
@@ -43,6 +43,22 @@ function promiseNote(view: OrderView): string {
     ...(view.promise && view.promisedBy !== promise.deliverBy ? ['the date has changed since the order was placed'] : []),
   ];
   return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
+}
+
+/**
+ * Orders that ended without delivering what the page promised: the date and how sure it was no longer hold. Before, a
+ * cancelled order read "Cancelled" beside "Promised by <date>, 99 % sure, ships from PAR1".
+ */
+const NO_DATE_ANY_MORE: Partial<Record<OrderView['stage'], string>> = {
+  cancelled: 'No delivery date: the order was cancelled',
+  failed: 'No delivery date: the order could not be processed',
+};
+
+/** The "Promised by" fact: the date and what it rests on, or why there is none any more. */
+function promisedHtml(view: OrderView, when: (iso: string) => string): string {
+  const ended = NO_DATE_ANY_MORE[view.stage];
+  if (ended) return `–<small data-fact="promise-detail">${escapeHtml(ended)}</small>`;
+  return `${escapeHtml(when(view.promisedBy))}${promiseNote(view)}`;
 }
 
 /**
@@ -100,7 +116,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       `<h1>Order ${escapeHtml(view.orderId)}</h1>` +
       `<section class="card"><div class="facts">` +
       `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span></div>` +
-      `<div data-fact="promised"><span>Promised by</span>${escapeHtml(when(view.promisedBy))}${promiseNote(view)}</div>` +
+      `<div data-fact="promised"><span>Promised by</span>${promisedHtml(view, when)}</div>` +
       `<div><span>Parcels</span>${view.shipments.length || '–'}</div>` +
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
       `<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline">` +
@@ -115,11 +131,14 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   });
 }
 
-export type TrackingPage = (orderId: string, token: string, message?: string) => Promise<string>;
+export type TrackingPage = (orderId: string, token: string, message?: string, choices?: ReturnFormChoices) => Promise<string>;
 
-/** The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any). */
+/**
+ * The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any, with the
+ * choices made in it drawn back).
+ */
 export function trackingPageOf(app: RoutesApp): TrackingPage {
-  return async (orderId, token, message) => {
+  return async (orderId, token, message, choices) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
     const options = await returnOptions(app.db, orderId, app.config.timeScale);
     return trackingHtml(view, {
@@ -128,6 +147,7 @@ export function trackingPageOf(app: RoutesApp): TrackingPage {
       labelPath: (returnId) => returnLabelPath(orderId, returnId, token),
       formKey: randomBytes(18).toString('base64url'),
       ...(message ? { message } : {}),
+      ...(choices ? { choices } : {}),
     });
   };
 }

@@ -12,7 +12,7 @@ const CLAIM_MOVES = {
 };
 const claimRow = (claim) => {
   var statusCell = el('td', {});
-  var byCell = el('td', {});
+  var byCell = el('td', { class: 'free' });
   var actions = el('td', { class: 'actions' });
   var row = el('tr', { 'data-claim': claim.claimId }, [
     el('td', { text: claim.claimId }),

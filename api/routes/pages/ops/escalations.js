@@ -14,7 +14,7 @@ const escalationRow = (item) => {
       el('br'),
       document.createTextNode(item.shipmentId || ''),
     ]),
-    el('td', { text: item.detail }),
+    el('td', { class: 'free', text: item.detail }),
     el('td', { text: when(item.openedAt) }),
     actions,
   ]);
@@ -109,7 +109,7 @@ export const loadUnmapped = () => {
           el('td', { text: String(item.scans) }),
           el('td', { text: String(item.shipments) }),
           el('td', { text: when(item.lastSeenAt) }),
-          el('td', {}, [
+          el('td', { class: 'free' }, [
             el('a', {
               href: `/ops/orders/${encodeURIComponent(item.example.orderId)}`,
               text: item.example.shipmentId || `return ${item.example.returnId}`,

@@ -8,7 +8,7 @@ const parkedWebhookRow = (item) => {
     el('td', { text: `#${item.sequence} ${item.type}` }),
     el('td', { text: item.subscriptionId }),
     el('td', { text: String(item.attempts) }),
-    el('td', { text: item.lastError || (item.lastStatusCode ? `HTTP ${item.lastStatusCode}` : '–') }),
+    el('td', { class: 'free', text: item.lastError || (item.lastStatusCode ? `HTTP ${item.lastStatusCode}` : '–') }),
     el('td', { text: when(item.failedAt) }),
     action,
   ]);
