@@ -87,6 +87,9 @@ export async function checkWebhookUrl(
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'must be an http or https URL' };
   if (url.username || url.password) return { ok: false, reason: 'must not carry credentials (the signature authenticates Colis)' };
+  // Port 0 names no server (a connection to it is refused at once): a subscription to it was taken and each delivery failed
+  // ("connect ECONNREFUSED") until parked, as with a bad port.
+  if (url.port === '0') return { ok: false, reason: 'uses port 0, which no server listens on' };
   if (url.port !== '' && FETCH_BAD_PORTS.has(Number(url.port)))
     return { ok: false, reason: `uses port ${url.port}, which HTTP clients refuse to call (a mail, chat or system service's port)` };
   if (options.allowPrivate) return { ok: true, url };

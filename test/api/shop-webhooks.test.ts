@@ -118,6 +118,11 @@ describe('shop webhooks', () => {
         { path: 'body.url', message: expect.stringMatching(/^uses port (9|25), which HTTP clients refuse/) },
       ]);
     }
+    // Port 0 names no server: every delivery was refused by the network (ECONNREFUSED) until parked.
+    for (const url of ['http://127.0.0.1:0/hooks', 'https://shop.example:0/hooks', 'http://127.0.0.1:00/hooks']) {
+      const zero = expectErrorShape(await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url }), 400);
+      expect(zero.details, url).toEqual([{ path: 'body.url', message: 'uses port 0, which no server listens on' }]);
+    }
     const ops = expectErrorShape(await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 400);
     expect(ops.details?.[0]?.path).toBe('body.shopId');
     // Ops naming a shop Colis does not know (a typo): refused, nothing subscribed; a shop's key name is known before its first order.

@@ -1,10 +1,11 @@
 import { OptionalIdempotencyHeadersSchema, OrderIdParamsSchema, OrderStatusResponseSchema } from '../../../domain/api';
 import { CancelOrderRequestSchema, type ChangeAddressRequest, type OrderView } from '../../../domain/journey';
-import { CONFLICT_STATES } from '../../../domain/errors';
+import { CONFLICT_STATES, DomainError } from '../../../domain/errors';
 import { ChangeAddressBodySchema } from '../../../domain/order-rules';
 import { sameAddress } from '../../../domain/same-address';
 import { cancelOrderUpdate, changeAddressUpdate, orderStatusQuery } from '../../../workflows/definitions';
 import { checkDeliveryAddress, correctionsOf, recordCorrection } from '../../services/address-check';
+import { KeyedTurns } from '../../services/keyed-turns';
 import { afterChangeInProgress, conflictStateOf } from '../../services/workflows';
 import { errorResponses } from '../responses';
 import type { CancelOrAddress } from './order-update';
@@ -44,6 +45,14 @@ export function cancelOrderRoute(app: RoutesApp, cancelOrAddress: CancelOrAddres
 }
 
 export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddress): void {
+  // Changes to one order from this process ask its workflow one at a time (services/keyed-turns.ts says why).
+  const turns = new KeyedTurns();
+  const stillChanging = (orderId: string) => () =>
+    new DomainError('OrderStateConflict', `the address of order ${orderId} is already changing: try again once it is answered`, {
+      orderId,
+      state: CONFLICT_STATES.changeInProgress,
+      attempted: 'change_address',
+    });
   app.post(
     '/orders/:id/address',
     {
@@ -69,9 +78,11 @@ export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddr
       const orderId = request.params.id;
       const target = { orderId, idempotencyKey: request.headers['idempotency-key'], body: request.body };
       const { body, replayed } = await cancelOrAddress(request, target, 'change_address', 'address change', async (handle, updateId) => {
-        const changed = await afterChangeInProgress<{ unchanged: boolean; view: OrderView }>(
-          app.config.workflowCallTimeoutMs / 2,
-          async () => {
+        // Waiting for this process's earlier changes and for the workflow's share one budget: half the call's deadline,
+        // so the change that does start has the other half to be made.
+        const giveUpAt = Date.now() + app.config.workflowCallTimeoutMs / 2;
+        const changed = await turns.take(orderId, giveUpAt, stillChanging(orderId), () =>
+          afterChangeInProgress<{ unchanged: boolean; view: OrderView }>(Math.max(0, giveUpAt - Date.now()), async () => {
             // The address the order already ships to (a shop's form saved twice): nothing to change, so no label voided and bought again.
             const current = await handle.query(orderStatusQuery);
             if (sameAddress(current.shipTo, checked.address)) return { unchanged: true, view: current };
@@ -87,7 +98,7 @@ export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddr
               if (conflictStateOf(error) !== CONFLICT_STATES.nothingToChange) throw error;
               return { unchanged: true, view: await handle.query(orderStatusQuery) };
             }
-          },
+          }),
         );
         const { view } = changed;
         if (changed.unchanged) {
