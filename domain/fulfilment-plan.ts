@@ -231,9 +231,13 @@ export function probabilityByDay(option: ShipmentOption, service: ServiceOption,
   );
 }
 
-/** The last instant of a local day at the destination: what "delivered by Thursday" means. */
+/**
+ * The end of a local day's delivery window at the destination (18:00): what "delivered by Thursday" means. Parcels are
+ * delivered in the window only, so a promise to the day's last minute (as before) told the customer six hours more
+ * than any delivery takes: it loosened every promise by them and kept none more.
+ */
 export function endOfDeliveryDayMs(destination: Destination, day: string): number {
-  return localTimeMs(day, 24 * 60, timeZoneOf(destination)) - 1;
+  return localTimeMs(day, DELIVERY_WINDOW_END_MINUTE, timeZoneOf(destination));
 }
 
 /** The latest day whose deliveries all count as made by `deadlineMs` at the destination. */

@@ -87,7 +87,7 @@ describe('the promise in the intake answer', () => {
       new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
         new Date(deliverBy),
       );
-    expect([clock('America/Los_Angeles'), clock('America/New_York')]).toEqual(['23:59', '02:59']);
+    expect([clock('America/Los_Angeles'), clock('America/New_York')]).toEqual(['18:00', '21:00']);
   });
 
   it('still answers a repeat of an order accepted at that level before the refusal existed, as it was answered', async () => {

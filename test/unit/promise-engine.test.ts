@@ -10,7 +10,7 @@ describe('the promise engine: cut-offs, days and time zones', () => {
   it('an express order before the warehouse cut-off ships today and is promised for tomorrow evening', () => {
     // Wednesday 13:00 in Paris, PAR1's cut-off is 15:00.
     const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express' }), network());
-    expect(iso(promise.deliverByMs)).toBe('2026-03-05T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-05T17:00:00.000Z');
     expect(iso(promise.shipByMs)).toBe('2026-03-04T16:00:00.000Z');
     expect(promise.choice?.shipments.map((s) => [s.option.warehouseCode, s.service.serviceCode])).toEqual([['PAR1', 'sp_express']]);
     expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
@@ -19,19 +19,19 @@ describe('the promise engine: cut-offs, days and time zones', () => {
 
   it('after the cut-off the order is picked the next working day, so the promise moves by a day', () => {
     const promise = computePromise(situation({ nowMs: at('2026-03-04T15:00:00Z'), serviceLevel: 'express' }), network());
-    expect(iso(promise.deliverByMs)).toBe('2026-03-06T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-06T17:00:00.000Z');
   });
 
   it('a Friday evening order is picked on Monday and delivered on Tuesday, not over the weekend', () => {
     const promise = computePromise(situation({ nowMs: at('2026-03-06T15:00:00Z'), serviceLevel: 'express' }), network());
     expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-09');
-    expect(iso(promise.deliverByMs)).toBe('2026-03-10T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-10T17:00:00.000Z');
   });
 
   it('reads the day in the warehouse time zone: 23:30 UTC on Tuesday is already Wednesday morning in Paris', () => {
     const promise = computePromise(situation({ nowMs: at('2026-03-03T23:30:00Z'), serviceLevel: 'express' }), network());
     expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-04');
-    expect(iso(promise.deliverByMs)).toBe('2026-03-05T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-05T17:00:00.000Z');
   });
 
   it('reads the cut-off in the warehouse time zone: 14:30 UTC is before 15:00 in London though after it in Paris', () => {
@@ -54,13 +54,13 @@ describe('the promise engine: cut-offs, days and time zones', () => {
     // Ascension, Thursday 14 May 2026, is a public holiday in France.
     const promise = computePromise(situation({ nowMs: at('2026-05-13T14:00:00Z'), serviceLevel: 'express' }), network());
     expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-05-15');
-    expect(iso(promise.deliverByMs)).toBe('2026-05-18T21:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-05-18T16:00:00.000Z');
   });
 
   it('skips a public holiday of the destination: nothing is delivered in France on 14 July', () => {
     const promise = computePromise(situation({ nowMs: at('2026-07-13T08:00:00Z'), serviceLevel: 'express' }), network());
     expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-07-13');
-    expect(iso(promise.deliverByMs)).toBe('2026-07-15T21:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-07-15T16:00:00.000Z');
   });
 
   it("promises by the end of the delivery day in the destination's own region: the Canary Islands are an hour behind Madrid", () => {
@@ -70,8 +70,8 @@ describe('the promise engine: cut-offs, days and time zones', () => {
     const now = at('2026-03-04T12:00:00Z');
     const canary = computePromise(situation({ nowMs: now, serviceLevel: 'express', destination: toLasPalmas }), network());
     const mainland = computePromise(situation({ nowMs: now, serviceLevel: 'express', destination: toMadrid }), network());
-    expect(iso(mainland.deliverByMs)).toBe('2026-03-06T22:59:59.999Z');
-    expect(iso(canary.deliverByMs)).toBe('2026-03-06T23:59:59.999Z');
+    expect(iso(mainland.deliverByMs)).toBe('2026-03-06T17:00:00.000Z');
+    expect(iso(canary.deliverByMs)).toBe('2026-03-06T18:00:00.000Z');
   });
 
   it('a day whose pick capacity is already promised pushes the promise to the next day with room', () => {
@@ -81,7 +81,7 @@ describe('the promise engine: cut-offs, days and time zones', () => {
       network(),
     );
     expect(promise.choice?.shipments[0]?.option.handoverDay).toBe('2026-03-05');
-    expect(iso(promise.deliverByMs)).toBe('2026-03-06T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-06T17:00:00.000Z');
   });
 });
 
@@ -104,7 +104,7 @@ describe('the promise engine: where the stock is', () => {
     );
     expect(promise.basis).toBe('backorder');
     expect(promise.choice?.shipments[0]?.option).toMatchObject({ warehouseCode: 'LYS1', handoverDay: '2026-03-09' });
-    expect(iso(promise.deliverByMs)).toBe('2026-03-11T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-11T17:00:00.000Z');
   });
 
   it('a restock too small for the order does not date it: the next one that completes the quantity does', () => {
@@ -248,7 +248,7 @@ describe('the promise engine: learned transit and the caller’s own date', () =
   it('refuses a caller’s date the network cannot meet and promises its own, with the reason', () => {
     const requestedByMs = at('2026-03-05T10:00:00Z');
     const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express', requestedByMs }), network());
-    expect(iso(promise.deliverByMs)).toBe('2026-03-05T22:59:59.999Z');
+    expect(iso(promise.deliverByMs)).toBe('2026-03-05T17:00:00.000Z');
     expect(promise.requested).toMatchObject({ met: false, reason: expect.stringContaining('95 %') });
     expect(promise.requested?.confidence).toBeLessThan(0.95);
   });

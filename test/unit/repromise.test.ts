@@ -14,7 +14,7 @@ const standard = (counts: TransitCount[] = []) => network({ counts }).transit.di
 describe('re-promise: a parcel with the carrier', () => {
   it('keeps a promise the parcel can still make: a late scan the day after hand-over changes nothing', () => {
     // Handed over Monday 2 March, quoted 3 working days, 93 % on time: promised (95 %) by Friday evening.
-    const promisedByMs = at('2026-03-06T22:59:59.999Z');
+    const promisedByMs = at('2026-03-06T17:00:00.000Z');
     const position = {
       kind: 'with_carrier' as const,
       handoverDay: '2026-03-02',
@@ -26,7 +26,7 @@ describe('re-promise: a parcel with the carrier', () => {
   });
 
   it('moves the promise when the parcel is not delivered on the promised day, by what the carrier’s late parcels take', () => {
-    const promisedByMs = at('2026-03-06T22:59:59.999Z');
+    const promisedByMs = at('2026-03-06T17:00:00.000Z');
     // Friday evening, still no delivery: what is left of the distribution is Monday.
     const position = {
       kind: 'with_carrier' as const,
@@ -43,7 +43,7 @@ describe('re-promise: a parcel with the carrier', () => {
 
   it('keeps the promise at a morning scan on the quoted day: today is not over, the parcel may still arrive', () => {
     // Quoted for Thursday, promised (95 %) by Friday; scanned out for delivery Thursday morning.
-    const promisedByMs = at('2026-03-06T22:59:59.999Z');
+    const promisedByMs = at('2026-03-06T17:00:00.000Z');
     const morning = {
       kind: 'with_carrier' as const,
       handoverDay: '2026-03-02',
@@ -114,9 +114,9 @@ describe('re-promise: a shipment still in the warehouse', () => {
     );
     if (!option) throw new Error('no option');
     expect(option.handoverDay).toBe('2026-03-09');
-    const moved = repromise({ kind: 'in_warehouse', option }, LYON, at('2026-03-09T22:59:59.999Z'));
+    const moved = repromise({ kind: 'in_warehouse', option }, LYON, at('2026-03-09T17:00:00.000Z'));
     expect(moved.changed).toBe(true);
-    if (moved.changed) expect(iso(moved.promisedByMs)).toBe('2026-03-10T22:59:59.999Z');
+    if (moved.changed) expect(iso(moved.promisedByMs)).toBe('2026-03-10T17:00:00.000Z');
   });
 
   it('counts the capacity already promised: a full Monday pushes the re-promise to Tuesday’s slot', () => {
@@ -131,8 +131,8 @@ describe('re-promise: a shipment still in the warehouse', () => {
       },
     );
     if (!option) throw new Error('no option');
-    const moved = repromise({ kind: 'in_warehouse', option }, LYON, at('2026-03-09T22:59:59.999Z'));
-    if (moved.changed) expect(iso(moved.promisedByMs)).toBe('2026-03-11T22:59:59.999Z');
+    const moved = repromise({ kind: 'in_warehouse', option }, LYON, at('2026-03-09T17:00:00.000Z'));
+    if (moved.changed) expect(iso(moved.promisedByMs)).toBe('2026-03-11T17:00:00.000Z');
     expect(moved.changed).toBe(true);
   });
 
@@ -146,7 +146,7 @@ describe('re-promise: a shipment still in the warehouse', () => {
       {},
     );
     if (!option) throw new Error('no option');
-    const far = at('2026-03-20T22:59:59.999Z');
+    const far = at('2026-03-20T17:00:00.000Z');
     expect(repromise({ kind: 'in_warehouse', option }, LYON, far)).toEqual({ changed: false, promisedByMs: far });
   });
 });

@@ -63,7 +63,7 @@ function promisedHtml(view: OrderView, when: (iso: string) => string): string {
 
 /**
  * An instant as the customer reads it: a day and a clock of the place the parcel goes to, the zone named
- * ("Friday, 4 December 2026 at 23:59 CET"), not a UTC timestamp (a promise by the end of a Paris day read "22:59 UTC").
+ * ("Friday, 4 December 2026 at 18:00 CET"), not a UTC timestamp (a promise by the end of a Paris delivery day read "17:00 UTC").
  */
 function customerTime(place: CalendarPlace): (iso: string) => string {
   const format = new Intl.DateTimeFormat('en-GB', {
