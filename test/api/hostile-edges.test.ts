@@ -3,7 +3,8 @@ import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
 
 /**
  * What a hostile or careless client reaches at the API's edges, each found by probing every route: a listing that read no
- * query answered everything for `?limit=…`.
+ * query answered everything for `?limit=…`; a PATCH with only a misspelt field was told to "give displayName or
+ * returnWindowDays" without naming it.
  */
 
 let h: Harness;
@@ -34,5 +35,21 @@ describe('listings that read no query refuse one', () => {
       [KEYS.intake, '/webhooks/subscriptions'],
     ] as const)
       expect((await h.as(key, { method: 'GET', url })).statusCode, url).toBe(200);
+  });
+});
+
+describe('PATCH /shops/{id} with only fields it does not know', () => {
+  it('names each one, and changes nothing', async () => {
+    const before = (await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a' })).json();
+    const response = await h.as(KEYS.intake, {
+      method: 'PATCH',
+      url: '/shops/shop-a',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ displayname: 'Renamed', return_window_days: 5 }),
+    });
+    const error = expectErrorShape(response, 400, 'validation_failed');
+    expect(paths(response)).toEqual(expect.arrayContaining(['body.displayname', 'body.return_window_days']));
+    expect(error.details?.find((d) => d.path === 'body.displayname')?.message).toMatch(/not a field/);
+    expect((await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a' })).json()).toEqual(before);
   });
 });

@@ -58,6 +58,30 @@ function validationDetails(error: FastifyError): ErrorDetail[] {
   });
 }
 
+/**
+ * The top-level fields of a refused body that its schema does not declare. A body refused for another reason is answered
+ * before the unknown-field check runs (it needs the validated body): PATCH /shops/{id} with only `displayname` was told
+ * "give displayName or returnWindowDays" and never which field it had sent instead.
+ */
+function undeclaredBodyFields(request: FastifyRequest): ErrorDetail[] {
+  const schema = request.routeOptions.schema?.body;
+  const body = request.body;
+  if (request.routeOptions.config?.acceptsUnknownFields || !(schema instanceof z.ZodObject) || schema.def.catchall !== undefined) return [];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return [];
+  return Object.keys(body)
+    .filter((key) => !Object.hasOwn(schema.shape, key))
+    .slice(0, 20)
+    .map((key) => ({ path: `body.${key.slice(0, 40)}`, message: UNKNOWN_FIELD }));
+}
+
+/** A body's validation issues and its undeclared fields, each path once (a strict schema reports the latter itself). */
+function bodyValidationDetails(request: FastifyRequest, error: FastifyError): ErrorDetail[] {
+  const details = validationDetails(error);
+  if ((error.validationContext ?? 'body') !== 'body') return details;
+  const named = new Set(details.map((detail) => detail.path));
+  return [...details, ...undeclaredBodyFields(request).filter((detail) => !named.has(detail.path))];
+}
+
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && ('statusCode' in error || 'code' in error || 'validation' in error);
 }
@@ -241,7 +265,7 @@ export default fp(
           const verb = where === 'headers' || where === 'params' ? 'are' : 'is';
           return reply
             .code(400)
-            .send(errorBody(request, 'validation_failed', `the request ${where} ${verb} invalid`, validationDetails(error)));
+            .send(errorBody(request, 'validation_failed', `the request ${where} ${verb} invalid`, bodyValidationDetails(request, error)));
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) {
