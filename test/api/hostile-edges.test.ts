@@ -4,7 +4,8 @@ import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
 /**
  * What a hostile or careless client reaches at the API's edges, each found by probing every route: a listing that read no
  * query answered everything for `?limit=…`; a PATCH with only a misspelt field was told to "give displayName or
- * returnWindowDays" without naming it.
+ * returnWindowDays" without naming it; a URL the router cannot decode (`/track/%E0%A4%A`) or a path segment too long
+ * answered without the security headers every other answer carries, and the first as JSON to a person's browser.
  */
 
 let h: Harness;
@@ -15,6 +16,15 @@ afterAll(async () => h?.close());
 
 const paths = (response: { json(): unknown }) =>
   ((response.json() as { error: { details?: { path: string }[] } }).error.details ?? []).map((d) => d.path);
+
+/** The headers helmet gives every routed answer, and the one that keeps a customer's parcel out of search engines. */
+function expectSecurityHeaders(headers: Record<string, unknown>): void {
+  expect(headers['content-security-policy']).toContain("default-src 'self'");
+  expect(headers['x-content-type-options']).toBe('nosniff');
+  expect(headers['x-frame-options']).toBe('SAMEORIGIN');
+  expect(headers['referrer-policy']).toBe('no-referrer');
+  expect(headers['x-robots-tag']).toBe('noindex, nofollow');
+}
 
 describe('listings that read no query refuse one', () => {
   it.each([
@@ -51,5 +61,47 @@ describe('PATCH /shops/{id} with only fields it does not know', () => {
     expect(paths(response)).toEqual(expect.arrayContaining(['body.displayname', 'body.return_window_days']));
     expect(error.details?.find((d) => d.path === 'body.displayname')?.message).toMatch(/not a field/);
     expect((await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a' })).json()).toEqual(before);
+  });
+});
+
+describe('URLs the router refuses', () => {
+  it.each(['/track/%E0%A4%A', '/ops/%E0%A4%A', '/track/ORD-1%ZZ?t=abc'])(
+    '%s: a 400 page for the browser, with the security headers',
+    async (url) => {
+      const response = await h.app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.body).toContain('<!doctype html>');
+      expect(response.body).not.toContain('%E0');
+      expect(response.headers['x-request-id']).toBeTruthy();
+      expectSecurityHeaders(response.headers);
+    },
+  );
+
+  it('a malformed API URL stays JSON naming the URL, with the security headers', async () => {
+    const response = await h.as(KEYS.ops, { method: 'GET', url: '/orders/%E0%A4%A' });
+    expectErrorShape(response, 400, 'validation_failed');
+    expect(paths(response)).toEqual(['url']);
+    expectSecurityHeaders(response.headers);
+  });
+
+  it('a path segment longer than any id: the page (browser) or JSON (API), each with the security headers', async () => {
+    const long = 'A'.repeat(150);
+    const page = await h.app.inject({ method: 'GET', url: `/track/${long}?t=abc` });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expectSecurityHeaders(page.headers);
+    const api = await h.as(KEYS.ops, { method: 'GET', url: `/orders/${long}` });
+    expectErrorShape(api, 400, 'validation_failed');
+    expectSecurityHeaders(api.headers);
+  });
+});
+
+describe('pages are kept out of search engines', () => {
+  it.each(['/ops', '/ops/escalations', '/track/ORD-NOPE?t=abc', '/track/nope/more'])('%s carries X-Robots-Tag: noindex', async (url) => {
+    const response = await h.app.inject({ method: 'GET', url });
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expectSecurityHeaders(response.headers);
   });
 });

@@ -24,11 +24,37 @@ const notFoundPage = (customer: boolean): string =>
         '<a href="/ops">Back to the process chart</a>.</p></section>',
   });
 
-/** The "not found" page a browser's GET under /ops or /track gets (a customer's under /track), else undefined. */
-export function browserNotFoundPage(request: { method: string; url: string }): string | undefined {
+const badLinkPage = (customer: boolean): string =>
+  page({
+    title: 'Link not valid',
+    customer,
+    body: customer
+      ? '<h1>This link is damaged</h1><section class="card"><p>Part of the address was changed or cut on its way to you. ' +
+        'Open the link again from your order confirmation mail, or contact the shop you ordered from.</p></section>'
+      : '<h1>This address is not valid</h1><section class="card"><p>It holds an escape (<code>%</code>) that is not ' +
+        'valid UTF-8. <a href="/ops">Back to the process chart</a>.</p></section>',
+  });
+
+/** Whether a person's browser asked (a GET under /ops or /track); a customer's when under /track. */
+function browserAsked(request: { method: string; url: string }): { customer: boolean } | undefined {
   const path = request.url.split('?')[0] ?? '';
   if (!BROWSER_PATHS.test(path) || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
-  return notFoundPage(path.startsWith('/track'));
+  return { customer: path.startsWith('/track') };
+}
+
+/** The "not found" page a browser's GET under /ops or /track gets (a customer's under /track), else undefined. */
+export function browserNotFoundPage(request: { method: string; url: string }): string | undefined {
+  const asked = browserAsked(request);
+  return asked && notFoundPage(asked.customer);
+}
+
+/**
+ * The page a browser's GET under /ops or /track gets for a URL the router cannot decode (`/track/%E0%A4%A`, a link cut
+ * in a mail), else undefined: a person was shown the API's JSON. It echoes nothing of the URL (it may hold a token).
+ */
+export function browserBadUrlPage(request: { method: string; url: string }): string | undefined {
+  const asked = browserAsked(request);
+  return asked && badLinkPage(asked.customer);
 }
 
 function patternOf(url: string): RegExp {
