@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
 
@@ -103,5 +104,49 @@ describe('pages are kept out of search engines', () => {
     const response = await h.app.inject({ method: 'GET', url });
     expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
     expectSecurityHeaders(response.headers);
+  });
+});
+
+/** A request over 16 KiB written to the listening API (inject() skips Node's parser, which refuses it), and the raw answer. */
+async function oversize(path: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const address = h.app.server.listening ? '' : await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = address ? Number(new URL(address).port) : (h.app.server.address() as { port: number }).port;
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => socket.write(`GET ${path}${'T0KEN'.repeat(4_000)} HTTP/1.1\r\nHost: colis\r\n\r\n`));
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  const split = answer.indexOf('\r\n\r\n');
+  const headers = Object.fromEntries(
+    answer
+      .slice(0, split)
+      .split('\r\n')
+      .slice(1)
+      .map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
+  return { status: Number(answer.slice(9, 12)), headers, body: answer.slice(split + 4) };
+}
+
+describe('a URL over 16 KiB (refused by Node before Fastify)', () => {
+  it('a tracking link gets the page, with the security headers, echoing nothing', async () => {
+    const answer = await oversize('/track/ORD-X?t=');
+    expect(answer.status).toBe(431);
+    expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(answer.headers['cache-control']).toBe('no-store');
+    expect(answer.body).toContain('<!doctype html>');
+    expect(answer.body).not.toContain('T0KEN');
+    expectSecurityHeaders(answer.headers);
+  });
+
+  it('an API call keeps the JSON error shape, with the security headers', async () => {
+    const answer = await oversize('/orders?cursor=');
+    expect(answer.status).toBe(431);
+    expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'validation_failed' } });
+    expectSecurityHeaders(answer.headers);
   });
 });

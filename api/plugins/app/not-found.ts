@@ -31,8 +31,8 @@ const badLinkPage = (customer: boolean): string =>
     body: customer
       ? '<h1>This link is damaged</h1><section class="card"><p>Part of the address was changed or cut on its way to you. ' +
         'Open the link again from your order confirmation mail, or contact the shop you ordered from.</p></section>'
-      : '<h1>This address is not valid</h1><section class="card"><p>It holds an escape (<code>%</code>) that is not ' +
-        'valid UTF-8. <a href="/ops">Back to the process chart</a>.</p></section>',
+      : '<h1>This address is not valid</h1><section class="card"><p>It could not be read: an escape (<code>%</code>) that ' +
+        'is not UTF-8, or far longer than any address here. <a href="/ops">Back to the process chart</a>.</p></section>',
   });
 
 /** Whether a person's browser asked (a GET under /ops or /track); a customer's when under /track. */
@@ -49,8 +49,8 @@ export function browserNotFoundPage(request: { method: string; url: string }): s
 }
 
 /**
- * The page a browser's GET under /ops or /track gets for a URL the router cannot decode (`/track/%E0%A4%A`, a link cut
- * in a mail), else undefined: a person was shown the API's JSON. It echoes nothing of the URL (it may hold a token).
+ * The page a browser's GET under /ops or /track gets for a URL that cannot be read (`/track/%E0%A4%A`, a link cut in a
+ * mail; one over 16 KiB), else undefined: a person was shown the API's JSON. It echoes nothing of the URL (it may hold a token).
  */
 export function browserBadUrlPage(request: { method: string; url: string }): string | undefined {
   const asked = browserAsked(request);

@@ -39,6 +39,25 @@ export function setSecurityHeaders(request: IncomingMessage, response: ServerRes
   response.setHeader('x-robots-tag', ROBOTS_TAG);
 }
 
+/**
+ * The same headers as `Name: value` lines, for an answer written to the socket before any request object exists (what
+ * Node's HTTP parser refuses, client-errors.ts). Helmet's middleware only sets and removes headers: it is run once on a
+ * collector of them.
+ */
+export const SECURITY_HEADER_LINES: readonly string[] = (() => {
+  const headers = new Map<string, string>();
+  const collector = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.set(name, String(value));
+    },
+    removeHeader(name: string) {
+      headers.delete(name);
+    },
+  };
+  setSecurityHeaders({} as IncomingMessage, collector as unknown as ServerResponse);
+  return [...headers].map(([name, value]) => `${name}: ${value}`);
+})();
+
 /** Security headers on every routed response (helmet's), and X-Robots-Tag. */
 export default fp(
   async function securityHeaders(app: FastifyInstance) {
