@@ -150,3 +150,26 @@ describe('a URL over 16 KiB (refused by Node before Fastify)', () => {
     expectSecurityHeaders(answer.headers);
   });
 });
+
+describe('POST /inventory/restock for goods that do not exist', () => {
+  it('changes nothing: its Idempotency-Key stays free for the corrected receipt', async () => {
+    const key = `restock-typo-${Date.now().toString(36)}`;
+    const receipt = { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350', quantity: 3, reference: `ASN-${key}` };
+    const send = (body: Record<string, unknown>) =>
+      h.as(KEYS.ops, {
+        method: 'POST',
+        url: '/inventory/restock',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        payload: JSON.stringify(body),
+      });
+    for (const typo of [{ warehouseCode: 'PRA1' }, { skuCode: 'MUG-CER-530' }]) {
+      const refused = await send({ ...receipt, ...typo });
+      expectErrorShape(refused, 400);
+      expect(paths(refused)).toEqual([`body.${Object.keys(typo)[0]}`]);
+    }
+    expect(await h.db.opsAction.count({ where: { actor: KEYS.ops.name, idempotencyKey: key } })).toBe(0);
+    const corrected = await send(receipt);
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    expect(corrected.json()).toMatchObject({ applied: true, warehouseCode: 'PAR1', skuCode: 'MUG-CER-350' });
+  });
+});
