@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorResponse } from '../domain/api';
-import { browserBadUrlPage } from './plugins/app/not-found';
+import { browserBadUrlPage } from './plugins/app/browser-pages';
 import { SECURITY_HEADER_LINES } from './plugins/external/helmet';
 
 type Refusal = { status: number; message: string; detail: string };

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { errorBody } from './plugins/app/errors';
-import { browserBadUrlPage, browserNotFoundPage } from './plugins/app/not-found';
+import { browserBadUrlPage, browserNotFoundPage } from './plugins/app/browser-pages';
 import { setSecurityHeaders } from './plugins/external/helmet';
 
 /** The longest path parameter the router matches: every id of ours is at most 80 characters. */

@@ -80,6 +80,19 @@ describe('URLs the router refuses', () => {
     },
   );
 
+  it('an ops page whose query holds a control character: the page, not JSON; the API keeps JSON naming the parameter', async () => {
+    for (const url of ['/ops?x=%00', '/ops/escalations?view=%07']) {
+      const page = await h.app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+      expect(page.statusCode, url).toBe(400);
+      expect(page.headers['content-type'], url).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('This address is not valid');
+      expectSecurityHeaders(page.headers);
+    }
+    const api = await h.as(KEYS.ops, { method: 'GET', url: '/orders?limit=%00' });
+    expectErrorShape(api, 400, 'validation_failed');
+    expect(paths(api)).toEqual(['query.limit']);
+  });
+
   it('a malformed API URL stays JSON naming the URL, with the security headers', async () => {
     const response = await h.as(KEYS.ops, { method: 'GET', url: '/orders/%E0%A4%A' });
     expectErrorShape(response, 400, 'validation_failed');

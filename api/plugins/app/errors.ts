@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
+import { browserBadUrlPage } from './browser-pages';
 import {
   charsetProblem,
   contentCodingProblem,
@@ -80,6 +81,15 @@ function bodyValidationDetails(request: FastifyRequest, error: FastifyError): Er
   if ((error.validationContext ?? 'body') !== 'body') return details;
   const named = new Set(details.map((detail) => detail.path));
   return [...details, ...undeclaredBodyFields(request).filter((detail) => !named.has(detail.path))];
+}
+
+/**
+ * A 400 to a person's browser (a GET under /ops or /track whose URL holds a `%00`, say) is the "link not valid" page, not
+ * the API's JSON; the tracking pages answer theirs themselves (their route's errorHandler).
+ */
+function browserRefusal(request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply | undefined {
+  const html = status === 400 ? browserBadUrlPage(request) : undefined;
+  return html === undefined ? undefined : reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -255,12 +265,17 @@ export default fp(
         if (known.statusCode >= 500) request.log.warn({ code: known.code }, known.message);
         if (known.headers) reply.headers(known.headers);
         if (known.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', WWW_AUTHENTICATE);
-        return reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details));
+        return (
+          browserRefusal(request, reply, known.statusCode) ??
+          reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details))
+        );
       }
       if (isFastifyError(error)) {
         const refused = bodyRefusal(request, error);
         if (refused) return reply.code(refused.statusCode).send(errorBody(request, refused.code, refused.message, refused.details));
         if (error.validation) {
+          const page = browserRefusal(request, reply, 400);
+          if (page) return page;
           const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
           const verb = where === 'headers' || where === 'params' ? 'are' : 'is';
           return reply
