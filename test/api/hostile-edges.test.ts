@@ -49,6 +49,27 @@ describe('listings that read no query refuse one', () => {
   });
 });
 
+describe('a query parameter sent to an endpoint that changes something and reads none', () => {
+  it('is a 400 naming it, and nothing changes (it may be an option the client meant: ?dryRun=true)', async () => {
+    const before = (await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a' })).json();
+    const response = await h.as(KEYS.intake, {
+      method: 'PATCH',
+      url: '/shops/shop-a?dryRun=true',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ displayName: 'Renamed for real' }),
+    });
+    expectErrorShape(response, 400, 'validation_failed');
+    expect(paths(response)).toEqual(['query.dryRun']);
+    expect((await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a' })).json()).toEqual(before);
+    const rotate = await h.as(KEYS.ops, { method: 'POST', url: '/webhooks/subscriptions/whsub_nope/rotate?force=1' });
+    expect(paths(rotate)).toEqual(['query.force']);
+  });
+
+  it('a GET that reads none still ignores it (nothing to change)', async () => {
+    expect((await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a?fields=id' })).statusCode).toBe(200);
+  });
+});
+
 describe('PATCH /shops/{id} with only fields it does not know', () => {
   it('names each one, and changes nothing', async () => {
     const before = (await h.as(KEYS.intake, { method: 'GET', url: '/shops/shop-a' })).json();
