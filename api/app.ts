@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { answerClientError } from './client-errors';
+import { answerFrameworkError, MAX_PATH_SEGMENT } from './framework-errors';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -9,9 +10,9 @@ import type { AddressValidator } from '../domain/carrier';
 import type { ApiConfig } from './config';
 import { ApiError } from './errors';
 import auth from './plugins/app/auth';
-import errors, { errorBody } from './plugins/app/errors';
+import errors from './plugins/app/errors';
 import metrics from './plugins/app/metrics';
-import notFound, { browserNotFoundPage } from './plugins/app/not-found';
+import notFound from './plugins/app/not-found';
 import services from './plugins/app/services';
 import helmet from './plugins/external/helmet';
 import swagger from './plugins/external/swagger';
@@ -61,15 +62,6 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
-/** The longest path parameter the router matches: every id of ours is at most 80 characters. */
-const MAX_PATH_SEGMENT = 100;
-
-interface PlainReply {
-  header(name: string, value: string): PlainReply;
-  code(status: number): PlainReply;
-  type(contentType: string): PlainReply;
-  send(body: unknown): unknown;
-}
 
 /** A URL as logged: the path, and the names of its query parameters only (a tracking token is one). */
 export function loggedUrl(url: string): string {
@@ -110,26 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     http: { requireHostHeader: false },
     clientErrorHandler: answerClientError,
     return503OnClosing: true,
-    // A URL the router cannot decode (bytes that are not UTF-8 in a path) or whose path segment is longer than the
-    // router matches gets the one error shape too, saying which of the two it is.
-    frameworkErrors: (error, request, reply) => {
-      // The reply's type here is the schema-typed one; these answers are fixed and need none of it.
-      const plain = reply as unknown as PlainReply;
-      plain.header('x-request-id', request.id);
-      // A link a person opened (an id pasted twice into a tracking link) gets the page an unknown path gets.
-      const page = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? browserNotFoundPage(request) : undefined;
-      if (page !== undefined) {
-        plain.code(404).type('text/html; charset=utf-8').send(page);
-        return;
-      }
-      const [message, detail] =
-        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? [`the URL has a path segment longer than ${MAX_PATH_SEGMENT} characters`, 'has a segment longer than any id']
-          : error.code === 'FST_ERR_BAD_URL'
-            ? ['the URL is not valid (malformed percent-encoding)', 'is not a valid URL component']
-            : ['the URL is not valid', 'is invalid'];
-      plain.code(400).send(errorBody(request, 'validation_failed', message, [{ path: 'url', message: detail }]));
-    },
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: any other media type is a 415, not a string for the validator to puzzle over.

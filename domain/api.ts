@@ -88,6 +88,13 @@ export const cursorQuery = z
   .max(200)
   .regex(/^[A-Za-z0-9_-]+$/, 'cursor is an opaque token from a previous page');
 
+/**
+ * The query of a listing that takes no filter and no paging (`/warehouses`, `/webhooks/subscriptions`): declared empty,
+ * so a parameter sent to it (`?limit=5`, `?status=active`) is a 400 naming it rather than ignored while the answer lists
+ * everything (api/plugins/app/errors.ts refuses what a route's query schema does not declare).
+ */
+export const NoQuerySchema = z.object({});
+
 export const EntityIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'ids are 1–80 letters, digits, "_" or "-"');
 
 export const OrderIdParamsSchema = z.object({ id: EntityIdSchema });

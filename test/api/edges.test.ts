@@ -454,13 +454,13 @@ describe('URLs and headers', () => {
     expect(expectErrorShape(notUtf8, 400).message).toMatch(/percent-encoding/);
   });
 
-  it('answers a URL too long for the HTTP parser (431) in the one error shape, with a request id, never echoing it', async () => {
+  it('answers an API URL too long for the HTTP parser (431) in the one error shape, with a request id, never echoing it', async () => {
     const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
     const secret = 'T0KEN'.repeat(4_000);
     const answer = await new Promise<string>((resolve, reject) => {
       let text = '';
       const socket = connect(Number(new URL(address).port), '127.0.0.1', () =>
-        socket.write(`GET /track/ORD-X?t=${secret} HTTP/1.1\r\nHost: colis\r\n\r\n`),
+        socket.write(`GET /orders?cursor=${secret} HTTP/1.1\r\nHost: colis\r\n\r\n`),
       );
       socket.on('data', (chunk) => {
         text += chunk.toString();

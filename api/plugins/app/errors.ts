@@ -4,6 +4,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
+import { browserBadUrlPage } from './browser-pages';
+import { repeatedQueryParameters, unknownQueryParameters } from './query-checks';
 import {
   charsetProblem,
   contentCodingProblem,
@@ -58,6 +60,39 @@ function validationDetails(error: FastifyError): ErrorDetail[] {
   });
 }
 
+/**
+ * The top-level fields of a refused body that its schema does not declare. A body refused for another reason is answered
+ * before the unknown-field check runs (it needs the validated body): PATCH /shops/{id} with only `displayname` was told
+ * "give displayName or returnWindowDays" and never which field it had sent instead.
+ */
+function undeclaredBodyFields(request: FastifyRequest): ErrorDetail[] {
+  const schema = request.routeOptions.schema?.body;
+  const body = request.body;
+  if (request.routeOptions.config?.acceptsUnknownFields || !(schema instanceof z.ZodObject) || schema.def.catchall !== undefined) return [];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return [];
+  return Object.keys(body)
+    .filter((key) => !Object.hasOwn(schema.shape, key))
+    .slice(0, 20)
+    .map((key) => ({ path: `body.${key.slice(0, 40)}`, message: UNKNOWN_FIELD }));
+}
+
+/** A body's validation issues and its undeclared fields, each path once (a strict schema reports the latter itself). */
+function bodyValidationDetails(request: FastifyRequest, error: FastifyError): ErrorDetail[] {
+  const details = validationDetails(error);
+  if ((error.validationContext ?? 'body') !== 'body') return details;
+  const named = new Set(details.map((detail) => detail.path));
+  return [...details, ...undeclaredBodyFields(request).filter((detail) => !named.has(detail.path))];
+}
+
+/**
+ * A 400 to a person's browser (a GET under /ops or /track whose URL holds a `%00`, say) is the "link not valid" page, not
+ * the API's JSON; the tracking pages answer theirs themselves (their route's errorHandler).
+ */
+function browserRefusal(request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply | undefined {
+  const html = status === 400 ? browserBadUrlPage(request) : undefined;
+  return html === undefined ? undefined : reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+}
+
 function isFastifyError(error: unknown): error is FastifyError {
   return error instanceof Error && ('statusCode' in error || 'code' in error || 'validation' in error);
 }
@@ -99,46 +134,6 @@ function urlTextProblems(request: FastifyRequest): ErrorDetail[] {
   check('query', request.query);
   check('params', request.params);
   return problems;
-}
-
-/**
- * A query parameter given twice (`?limit=1&limit=2`): no endpoint of ours takes a list in its query, and which of the two
- * a proxy, a cache or a log reads is anyone's guess, so neither is believed (as a JSON key given twice is not).
- */
-function repeatedQueryParameters(request: FastifyRequest): ErrorDetail[] {
-  const query = request.query;
-  const schema = request.routeOptions.schema;
-  // A route that reads no query (health, docs) ignores it, repeated or not.
-  if (!schema?.querystring || query === null || typeof query !== 'object') return [];
-  // Pages people reach by links (the tracking page) ignore what they do not read, as unknownQueryParameters does: a mail
-  // tool that appends its `utm_source` to a link that had one made the customer's page a JSON 400.
-  const read = schema.hide ? declaredQueryParameters(schema.querystring) : undefined;
-  return Object.entries(query)
-    .filter(([key, value]) => Array.isArray(value) && textProblem(key, 'url') === undefined && (!read || read.has(key)))
-    .slice(0, 20)
-    .map(([key]) => ({ path: `query.${key.slice(0, 40)}`, message: 'is given more than once; give each query parameter once' }));
-}
-
-/** The parameters a route's query schema declares; undefined when it takes any (a loose object: the codec's). */
-function declaredQueryParameters(schema: unknown): ReadonlySet<string> | undefined {
-  if (!(schema instanceof z.ZodObject) || schema.def.catchall !== undefined) return undefined;
-  return new Set(Object.keys(schema.shape));
-}
-
-/**
- * A query parameter the route does not read (`/inventory?sku=…` for `skuCode`): refused as a body's unknown field is, since
- * the filter it was meant to be would be dropped in silence and the answer would list everything. Pages people reach by
- * links (the tracking page, hidden from the API's documentation) keep what mail tools append (`utm_source`).
- */
-function unknownQueryParameters(request: FastifyRequest): ErrorDetail[] {
-  const schema = request.routeOptions.schema;
-  const declared = schema?.hide ? undefined : declaredQueryParameters(schema?.querystring);
-  const query = request.query;
-  if (!declared || query === null || typeof query !== 'object') return [];
-  return Object.keys(query)
-    .filter((key) => !declared.has(key))
-    .slice(0, 20)
-    .map((key) => ({ path: `query.${key.slice(0, 40)}`, message: 'is not a query parameter of this endpoint' }));
 }
 
 declare module 'fastify' {
@@ -231,17 +226,22 @@ export default fp(
         if (known.statusCode >= 500) request.log.warn({ code: known.code }, known.message);
         if (known.headers) reply.headers(known.headers);
         if (known.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', WWW_AUTHENTICATE);
-        return reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details));
+        return (
+          browserRefusal(request, reply, known.statusCode) ??
+          reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details))
+        );
       }
       if (isFastifyError(error)) {
         const refused = bodyRefusal(request, error);
         if (refused) return reply.code(refused.statusCode).send(errorBody(request, refused.code, refused.message, refused.details));
         if (error.validation) {
+          const page = browserRefusal(request, reply, 400);
+          if (page) return page;
           const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
           const verb = where === 'headers' || where === 'params' ? 'are' : 'is';
           return reply
             .code(400)
-            .send(errorBody(request, 'validation_failed', `the request ${where} ${verb} invalid`, validationDetails(error)));
+            .send(errorBody(request, 'validation_failed', `the request ${where} ${verb} invalid`, bodyValidationDetails(request, error)));
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) {

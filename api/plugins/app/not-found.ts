@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { page } from '../../routes/pages/layout';
+import { browserNotFoundPage } from './browser-pages';
 import { errorBody } from './errors';
 
 /**
@@ -9,27 +9,6 @@ import { errorBody } from './errors';
  * A GET with a trailing slash (`/track/ORD-1/?t=…`, as a mail tool or a hand-typed address leaves it) is sent to the
  * route without it (308); an unknown path under the pages people open in a browser answers a page, not the API's JSON.
  */
-
-/** Where a person's browser goes: the ops pages and the customer's tracking links (their 404 is a page). */
-const BROWSER_PATHS = /^\/(ops|track)(\/|$)/;
-
-const notFoundPage = (customer: boolean): string =>
-  page({
-    title: 'Page not found',
-    customer,
-    body: customer
-      ? '<h1>We cannot find this page</h1><section class="card"><p>This link is incomplete or not valid. Open it again ' +
-        'from your order confirmation mail, or contact the shop you ordered from.</p></section>'
-      : '<h1>No such page</h1><section class="card"><p>Nothing lives at this address. ' +
-        '<a href="/ops">Back to the process chart</a>.</p></section>',
-  });
-
-/** The "not found" page a browser's GET under /ops or /track gets (a customer's under /track), else undefined. */
-export function browserNotFoundPage(request: { method: string; url: string }): string | undefined {
-  const path = request.url.split('?')[0] ?? '';
-  if (!BROWSER_PATHS.test(path) || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
-  return notFoundPage(path.startsWith('/track'));
-}
 
 function patternOf(url: string): RegExp {
   const parts = url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));

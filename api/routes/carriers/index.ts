@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
-import { CarrierParamsSchema, UnmappedStatusListSchema, WebhookAckSchema } from '../../../domain/api';
+import { CarrierParamsSchema, NoQuerySchema, UnmappedStatusListSchema, WebhookAckSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
 import { TrackingWebhookSchema } from '../../../domain/carrier';
 import { ApiError, forbidden, notFound } from '../../errors';
@@ -111,6 +111,7 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
         summary: 'Carrier status codes Colis cannot read yet',
         description:
           "Scans whose status code is in no mapping (domain/tracking-codes.ts) are stored, shown in their order's timeline and listed here by carrier and code, so the mapping can be extended. They do not change a shipment's status.",
+        querystring: NoQuerySchema,
         response: { 200: UnmappedStatusListSchema, ...errorResponses({ key: true }) },
       },
     },

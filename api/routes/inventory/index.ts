@@ -54,6 +54,10 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      // Checked before the Idempotency-Key is claimed, as intake checks its SKUs: a receipt for a warehouse or SKU that does
+      // not exist changes nothing, so its key stays free for the corrected receipt (it was stored with the 400, and the
+      // corrected retry under the same key was a 409 "already used for a different request").
+      await refuseUnknownGoods(request.body);
       const { body, replayed } = await runOpsAction(
         app.db,
         {
@@ -70,8 +74,7 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const restock = async (request: RestockRequest, log: FastifyBaseLogger) => {
-    const { warehouseCode, skuCode } = request;
+  const refuseUnknownGoods = async ({ warehouseCode, skuCode }: RestockRequest) => {
     const [warehouse, sku] = await Promise.all([
       app.db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
       app.db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
@@ -83,6 +86,10 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
     if (details.length > 0) {
       throw new ApiError(400, sku ? 'validation_failed' : 'unknown_sku', details.map((d) => d.message).join('; '), details);
     }
+  };
+
+  const restock = async (request: RestockRequest, log: FastifyBaseLogger) => {
+    const { warehouseCode, skuCode } = request;
     const result = await stock.restock(request).catch((error: unknown) => {
       if (!(error instanceof ApplicationFailure && error.type === 'InvalidRestock')) throw error;
       throw new ApiError(400, 'validation_failed', error.message, [{ path: 'body.quantity', message: error.message }]);

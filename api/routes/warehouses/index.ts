@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ordersAwaitingStockAt, setWarehouseAvailability, shipmentsWaitingAt } from '../../../activities/reallocation';
+import { NoQuerySchema } from '../../../domain/api';
 import { ids } from '../../../domain/ids';
 import { restockedSignal, warehouseAvailabilitySignal } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
@@ -55,6 +56,7 @@ const warehouses: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['warehouses'],
         summary: 'Warehouses and whether they are down',
+        querystring: NoQuerySchema,
         response: {
           200: z.object({ items: z.array(WarehouseAvailabilitySchema) }).meta({ id: 'WarehouseList' }),
           ...errorResponses({ key: true }),

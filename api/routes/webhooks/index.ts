@@ -5,7 +5,7 @@ import { ENV_SUBSCRIPTION_ID } from '../../../activities/notifications/startup';
 import { temporalRelayWaker } from '../../../activities/notifications/waker';
 import { newWebhookSecret } from '../../../activities/notifications/webhook-signature';
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
-import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
+import { NoQuerySchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
 import { ALL_SHOPS, subscribedEvents } from '../../../domain/notifications';
 import {
@@ -131,6 +131,7 @@ function listSubscriptionsRoute(app: RoutesApp): void {
         tags: ['webhooks'],
         summary: 'List webhook subscriptions',
         description: 'A shop sees its own; ops see all. Secrets are never listed.',
+        querystring: NoQuerySchema,
         response: { 200: SubscriptionListSchema, ...errors },
       },
     },
