@@ -1,5 +1,6 @@
-import { type FinalShipmentStage, isFinalShipmentStage } from '../domain/lifecycle';
+import { isFinalShipmentStage } from '../domain/lifecycle';
 import { PARCEL_LOSS_WORDS, type ParcelLossCause, parcelLossCause } from '../domain/parcel-loss';
+import type { ShipmentOutcome } from '../workflows/shipment/types';
 import type { Tx } from './inventory';
 
 /**
@@ -10,16 +11,7 @@ import type { Tx } from './inventory';
  * replaying the journey against the database (the row's status written back to `in_transit`, escalations paging ops
  * for a parcel delivered or given up long ago). Histories recorded before never carry it: they replay as they ran.
  */
-export interface EndedShipment {
-  stage: FinalShipmentStage;
-  packagingCostCents: number;
-  shippingCostCents: number;
-  promiseMiss: boolean;
-  /** What the rate shop saved against the fastest service, as near as the row says it (its last label's saving). */
-  savingCents: number;
-  /** Ops re-shipped the parcel (their last decision on it): an order that adopts this shipment re-fulfils it again, once. */
-  reshipped?: { reason: string; cause?: ParcelLossCause };
-}
+export type EndedShipment = Omit<ShipmentOutcome, 'shipmentId'>;
 
 /**
  * The shipment's outcome when it has ended: its row's status is final and no escalation of its own workflow is open.
