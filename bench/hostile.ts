@@ -18,6 +18,10 @@ import { INTAKE_KEY, type Stack, sleep, withStack } from './lib/stack';
 const ORDERS = Number(process.env.HOSTILE_ORDERS ?? 80);
 const CHAOS_S = Number(process.env.HOSTILE_CHAOS_S ?? 60);
 const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 100000);
+/** `term`: the worker is stopped as a deployment stops it (SIGTERM, its graceful shutdown), not killed -9. */
+const WORKER_STOP = process.env.HOSTILE_WORKER_STOP === 'term' ? 'term' : 'kill9';
+/** The processes the chaos hits (comma-separated among worker, api, postgres): all three unless said. */
+const TARGETS = (process.env.HOSTILE_TARGETS ?? 'worker,api,postgres').split(',').map((t) => t.trim());
 let rnd = SEED;
 const random = () => {
   rnd = (rnd * 1103515245 + 12345) % 2147483648;
@@ -28,12 +32,12 @@ const smtpPort = await freePort();
 const webPort = await freePort();
 const mail = await startMailCatcher({ smtpPort, webPort, mailDirectory: `/tmp/hostile-mail-${process.pid}` });
 const hookPort = await freePort();
-const webhookHits: { id: string; body: string }[] = [];
+const webhookHits: { id: string; body: string; at: number }[] = [];
 const hooks = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (c: Buffer) => chunks.push(c));
   request.on('end', () => {
-    webhookHits.push({ id: String(request.headers['webhook-id']), body: Buffer.concat(chunks).toString('utf8') });
+    webhookHits.push({ id: String(request.headers['webhook-id']), body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
     response.writeHead(204).end();
   });
 });
@@ -89,22 +93,23 @@ await withStack({ timeScale: INSTANT_CLOCK, extraStock: 100_000, workerEnv: noti
     const until = Date.now() + CHAOS_S * 1000;
     while (chaosOn && Date.now() < until) {
       await sleep(1500 + random() * 3500);
-      const pick = random();
+      const target = TARGETS[Math.floor(random() * TARGETS.length)];
       try {
-        if (pick < 0.45) {
+        if (target === 'worker') {
           const pid = stack.worker?.pid;
-          await stack.worker?.kill9();
+          if (WORKER_STOP === 'term') await stack.worker?.stop();
+          else await stack.worker?.kill9();
           kills.push('worker');
-          log(`kill -9 worker ${pid}`);
+          log(`${WORKER_STOP === 'term' ? 'SIGTERM (graceful stop)' : 'kill -9'} worker ${pid}`);
           await stack.startWorker();
-        } else if (pick < 0.8) {
+        } else if (target === 'api') {
           const pid = stack.api?.pid;
           await stack.api?.kill9();
           kills.push('api');
           log(`kill -9 api ${pid}`);
           await sleep(300);
           await stack.startApi();
-        } else {
+        } else if (target === 'postgres') {
           kills.push('postgres');
           log('kill -9 postgres');
           await stack.restartPostgres(800, true);
@@ -239,6 +244,18 @@ async function report(stack: Stack, orderIds: string[], returnIds: string[]): Pr
     `webhooks: ${webhookHits.length} posts, ${hookIds.size} distinct ids, ${hookDupes} posted more than once; ${events} events; deliveries ${JSON.stringify(deliveries)}`,
   );
   if (hookDupes > 0) problems.push(`${hookDupes} webhook events posted more than once (same webhook-id)`);
+  // Each repeated event: when the receiver got it, against the attempts its delivery recorded (why it was sent again).
+  for (const [id] of [...hookIds].filter(([, n]) => n > 1).slice(0, 10)) {
+    const hits = webhookHits.filter((h) => h.id === id).map((h) => new Date(h.at).toISOString().slice(11, 23));
+    const attempts = await stack.db.webhookAttempt.findMany({
+      where: { delivery: { eventId: id } },
+      orderBy: { attempt: 'asc' },
+      select: { attempt: true, at: true, statusCode: true, error: true, durationMs: true },
+    });
+    log(
+      `  repeated ${id}: received ${hits.join(', ')}; attempts ${attempts.map((a) => `#${a.attempt} ${a.at.toISOString().slice(11, 23)} ${a.statusCode ?? a.error?.slice(0, 60)} ${a.durationMs} ms`).join('; ')}`,
+    );
+  }
   if (hookIds.size !== events) problems.push(`${hookIds.size} distinct webhooks received for ${events} events`);
   // Order sequence per order, as a shop sees them.
   const seqs = new Map<string, number[]>();
