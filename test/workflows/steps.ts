@@ -273,7 +273,7 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<string> {
 
 /**
  * Runs `act` while the test holds the row `id` of `table` (SELECT … FOR UPDATE), then `meanwhile` once a write waits on
- * a lock (the journey's next write of that row); the row is released after both, and the answer comes once `act` has
+ * that row (the journey's next write of it); the row is released after both, and the answer comes once `act` has
  * finished. A step that fails is the news, not the lock's transaction outliving its timeout because of it.
  */
 export async function whileRowHeld(
@@ -291,10 +291,13 @@ export async function whileRowHeld(
     taken = resolve;
   });
   const { db } = journey.database;
+  let holder = 0;
   const locked = db.$transaction(
     async (tx) => {
       // The table name comes from the union above, never from input.
       await tx.$queryRawUnsafe(`SELECT "id" FROM "${row.table}" WHERE "id" = $1 FOR UPDATE`, row.id);
+      const [backend] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS "pid"`;
+      holder = backend?.pid ?? 0;
       taken();
       await held;
     },
@@ -306,10 +309,14 @@ export async function whileRowHeld(
     await Promise.race([lockTaken, locked]);
     acted = act();
     acted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    // A backend blocked by this transaction, which holds nothing but the row: not any lock not granted in pg_locks, which
+    // lists the whole PostgreSQL every test file's database lives in (another file's wait would pass for this one's).
     await until(
       journey,
       `a write to wait on the ${row.table} row`,
-      () => db.$queryRaw<{ waiting: number }[]>`SELECT count(*)::int AS "waiting" FROM pg_locks WHERE NOT granted`,
+      () =>
+        db.$queryRaw<{ waiting: number }[]>`
+          SELECT count(*)::int AS "waiting" FROM pg_stat_activity WHERE ${holder}::int = ANY(pg_blocking_pids("pid"))`,
       ([waiting]) => (waiting?.waiting ?? 0) > 0,
       { stepMs: 0 },
     );
