@@ -22,6 +22,9 @@ const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 100000);
 const WORKER_STOP = process.env.HOSTILE_WORKER_STOP === 'term' ? 'term' : 'kill9';
 /** The processes the chaos hits (comma-separated among worker, api, postgres): all three unless said. */
 const TARGETS = (process.env.HOSTILE_TARGETS ?? 'worker,api,postgres').split(',').map((t) => t.trim());
+const unknownTargets = TARGETS.filter((t) => !['worker', 'api', 'postgres'].includes(t));
+// A misspelt target would be drawn and hit nothing: the run would pass having killed less than it says.
+if (unknownTargets.length > 0) throw new Error(`HOSTILE_TARGETS: ${unknownTargets.join(', ')} is not worker, api or postgres`);
 let rnd = SEED;
 const random = () => {
   rnd = (rnd * 1103515245 + 12345) % 2147483648;
