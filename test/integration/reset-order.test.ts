@@ -111,6 +111,53 @@ describe('an order reset from the temporal CLI', () => {
     await endsAsOneJourney(orderId);
   });
 
+  it.concurrent('to its last workflow task while its shipment runs, then cancelled: the kept shipment takes the cancel, its label voided, its stock put back', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:unused]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    await untilShipmentRow(shipmentId, ['label_created']);
+    await reset(handle.workflowId, 'LastWorkflowTask');
+
+    // Before, the new run signalled its kept shipment as its own child, which Temporal refuses (the shipment's parent is
+    // the run the reset replaced): the cancel was a 409 "Unable to signal external workflow … not found", and the order
+    // stayed "being cancelled" for good.
+    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
+    await latest.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect(await resultWithin(latest, 60_000)).toMatchObject({ stage: 'cancelled' });
+    const db = journey.database.db;
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('cancelled');
+    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
+    expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('cancelled');
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
+  it.concurrent('terminated from the CLI, its shipment then cancelled, reset to its last workflow task: the new run hears the shipment ended and ends cancelled', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:unused]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    await untilShipmentRow(shipmentId, ['label_created']);
+    await cli('workflow', 'terminate', '--workflow-id', handle.workflowId, '--reason', 'clicked by mistake');
+    // The terminated order's cancel request reaches its shipment, which voids its label and ends cancelled.
+    expect(await resultWithin(shipment, 60_000)).toMatchObject({ stage: 'cancelled' });
+
+    // Before, the shipment's end went to the terminated run: the new run waited for it for good, "fulfilling".
+    await reset(handle.workflowId, 'LastWorkflowTask');
+    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
+    expect(await resultWithin(latest, 60_000)).toMatchObject({ stage: 'cancelled', shipments: [{ shipmentId, stage: 'cancelled' }] });
+    const db = journey.database.db;
+    expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('cancelled');
+    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
+    expect(await runsOf(shipment.workflowId)).toHaveLength(1);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
   it.concurrent('to its first workflow task once it completed: the new run adopts the finished shipment, nothing is shipped again', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');

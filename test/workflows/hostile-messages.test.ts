@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { decodeFromPayloadsAtIndex, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal as proto } from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,6 +17,7 @@ import { returnStatusQuery } from '../../workflows/returns/definitions';
 import { DEFAULT_ORDER } from '../support/journey';
 import { KEYS, journeyApi, newKey, requestsAs } from '../api/harness';
 import { type Journey, startJourney } from '../support/journey';
+import { testDataConverter } from '../support/temporal';
 import { fillWarehouseForAWeek, firstShipmentId, NEW_ADDRESS, orderView, shipmentView, until, untilShipmentStage } from './steps';
 
 const run = promisify(execFile);
@@ -582,5 +584,39 @@ describe('journeys started by hand from the temporal CLI', () => {
     expect(again.failure).toMatch(new RegExp(`order ${orderId} is cancelled: its journey does not run again`));
     expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
     expect(await footprint()).toEqual(ended);
+  });
+
+  it("an existing shipment's input started under another workflow id fails at once, before any command: the real shipment's row, label and stock stay as they were", async () => {
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
+    try {
+      const handle = await journey.placeOrder({ lines: [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }] });
+      const shipmentId = firstShipmentId(handle);
+      await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
+      const db = journey.database.db;
+      const footprint = async () => ({
+        shipment: await db.shipment.findUnique({ where: { id: shipmentId } }),
+        labels: await db.label.count({ where: { shipmentId } }),
+        reservations: await db.reservation.findMany({ where: { shipmentId }, select: { id: true, status: true }, orderBy: { id: 'asc' } }),
+        stages: await db.stageTiming.count({ where: { shipmentId } }),
+      });
+      const before = await footprint();
+      // The real shipment's own input, as an operator would copy it from the Web UI.
+      const { events } = await journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).fetchHistory();
+      const sameShipment = await decodeFromPayloadsAtIndex<unknown>(
+        loadDataConverter(testDataConverter),
+        0,
+        events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads,
+      );
+      // Before, the run under `shipment-FAKE-…` rewrote the real row as its own journey went, and a cancel from the CLI
+      // voided the real label and put the stock back while the real journey went on.
+      const beside = await startedByHand('shipmentWorkflowV3', JSON.stringify(sameShipment), `shipment-FAKE-${newKey('ship')}`);
+      expect(beside.failure).toMatch(new RegExp(`shipment ${shipmentId} is run by shipment-${shipmentId} only, not by shipment-FAKE-`));
+      expect(await failedTasksOnceSettled(beside.workflowId)).toBe(0);
+      const { events: hers } = await journey.env.client.workflow.getHandle(beside.workflowId).fetchHistory();
+      expect((hers ?? []).filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes)).toEqual([]);
+      expect(await footprint()).toEqual(before);
+    } finally {
+      await reopen();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { type ChildWorkflowHandle, getExternalWorkflowHandle } from '@temporalio
 import { adoption, summarised } from '../activity-options';
 import type { shipmentWorkflowV2 } from '../shipment/workflow';
 import type { OrderJourney } from './order';
+import { reachableChild } from './reset-children';
 
 /** What the order needs of a shipment it waits for: its id, its signals, its outcome. */
 export type ShipmentChild = Pick<ChildWorkflowHandle<typeof shipmentWorkflowV2>, 'workflowId' | 'signal' | 'result'>;
@@ -18,7 +19,8 @@ export type ShipmentChild = Pick<ChildWorkflowHandle<typeof shipmentWorkflowV2>,
  */
 export async function startOrAdopt(o: OrderJourney, workflowId: string, start: () => Promise<ShipmentChild>): Promise<ShipmentChild> {
   try {
-    return await start();
+    // Started by this run, or kept by Temporal through a reset to a point after its start (order/reset-children.ts).
+    return reachableChild(await start());
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     o.timeline.note(

@@ -55,6 +55,7 @@ export const LATER_PATCHES = {
   repromisePublishesPromisedBy: 'repromise-publishes-promised-by',
   shopAgainForDownCarrier: 'shop-again-for-down-carrier',
   milestoneTextBounded: 'milestone-text-bounded',
+  resetRunReachesKeptShipments: 'reset-run-reaches-kept-shipments',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, type SignalDefinition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, log, type SignalDefinition, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TrackingEventsSignal } from '../../domain/journey';
 import { scanDatedAhead, type Shape } from '../../domain/message-shapes';
 import { boundedMilestone, type ShipmentMilestone } from '../../domain/milestones';
@@ -93,6 +93,21 @@ export const MALFORMED_WORKFLOW_INPUT = 'MalformedWorkflowInput';
 export function requireStartInput(workflow: string, shape: Shape<unknown>, input: unknown): void {
   const problem = shape(input, 'input');
   if (problem !== undefined) throw ApplicationFailure.nonRetryable(`${workflow}: ${problem}`, MALFORMED_WORKFLOW_INPUT);
+}
+
+/** A journey started by hand under an id that is not its own. */
+export const FOREIGN_WORKFLOW_ID = 'ForeignWorkflowId';
+
+/**
+ * A shipment runs under its own id only (`shipment-<shipmentId>`). Started by hand (CLI, Web UI) under another id
+ * with a real shipment's input, a run wrote over the real shipment's row and, cancelled, voided its label and put
+ * its stock back while the real journey went on. Refused before any command, like a malformed input: a history
+ * recorded under the right id (every one the product starts) replays unchanged.
+ */
+export function requireOwnWorkflowId(subject: string, ownId: string): void {
+  const { workflowId } = workflowInfo();
+  if (workflowId !== ownId)
+    throw ApplicationFailure.nonRetryable(`${subject} is run by ${ownId} only, not by ${workflowId}`, FOREIGN_WORKFLOW_ID);
 }
 
 /** Scans (a shipment's `trackingEvents`, a return's `returnScans`) dated more than a day after the workflow's clock are dropped. */

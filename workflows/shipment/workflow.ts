@@ -1,7 +1,8 @@
 import type { FinalShipmentStage } from '../../domain/lifecycle';
 import { SHIPMENT_WORKFLOW_INPUT } from '../../domain/workflow-input-shapes';
 import { shieldedFromCancelRequests } from '../shared/cancel-request';
-import { requireStartInput } from '../shared/message-guards';
+import { ids } from '../../domain/ids';
+import { requireOwnWorkflowId, requireStartInput } from '../shared/message-guards';
 import type { Generation } from '../shared/generation';
 import { bookLabel } from './booking';
 import { compensate } from './compensation';
@@ -31,6 +32,7 @@ export async function shipmentWorkflowV2(input: ShipmentInput): Promise<Shipment
 
 async function runShipment(input: ShipmentInput, generation: Generation): Promise<ShipmentOutcome> {
   requireStartInput(`shipment workflow (${generation})`, SHIPMENT_WORKFLOW_INPUT, input);
+  requireOwnWorkflowId(`shipment ${input.shipmentId}`, ids.shipmentWorkflowId(input.shipmentId));
   const journey = new ShipmentJourney(input, generation);
   answerMessages(journey);
   return shieldedFromCancelRequests(
