@@ -355,6 +355,20 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 
+  it.concurrent('a shipment reset to its first workflow task once labelled: it completes with one label, the stock moved once', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const workflowId = ids.shipmentWorkflowId(shipmentId);
+    await untilShipmentRow(shipmentId, ['label_created']);
+    const db = journey.database.db;
+    await reset(workflowId, 'FirstWorkflowTask');
+    const outcome = await resultWithin(handle, 60_000);
+    expect(outcome).toMatchObject({ stage: 'completed', shipments: [{ shipmentId, stage: 'delivered' }] });
+    expect(await db.label.count({ where: { shipmentId } })).toBe(1);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above
   // (run side by side, each its own order) would move.
   it('a delivered shipment reset to its first workflow task: it ends delivered at once, nothing is picked, labelled, mailed, moved or written again', async () => {
