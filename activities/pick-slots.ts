@@ -6,7 +6,8 @@ import { localMidnightMs } from '../domain/local-time';
 import { cutoffJudgedAt, nextPickSlot } from '../domain/warehouse-slot';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
-import { type AlreadyEnded, alreadyEnded } from './ended-shipment';
+import type { AlreadyEnded } from './ended-shipment';
+import { type AlreadyLabelled, alreadyDone } from './labelled-shipment';
 import { asActivity } from './failures';
 
 /**
@@ -126,11 +127,14 @@ export function withServeWithin<S extends PickSlot>(slot: S, warehouseDownAfterM
  */
 export function createPickSlotActivities(db: Db, warehouseDownAfterMinutes = DEFAULT_WAREHOUSE_DOWN_AFTER_MINUTES) {
   return {
-    /** A shipment that has ended already (a run reset to its start) books nothing: `alreadyEnded` (activities/ended-shipment.ts). */
-    bookPickSlot(input: SlotInput): Promise<BookedPickSlot | AlreadyEnded> {
+    /**
+     * A shipment that has ended already (a run reset to its start) books nothing: `alreadyEnded` (activities/ended-shipment.ts);
+     * nor one labelled before, when the run can go on from its label (`resumeAtLabel`): `alreadyLabelled` (./labelled-shipment.ts).
+     */
+    bookPickSlot(input: SlotInput & { resumeAtLabel?: true }): Promise<BookedPickSlot | AlreadyEnded | AlreadyLabelled> {
       return asActivity(async () => {
-        const ended = await alreadyEnded(db, input.shipmentId);
-        if (ended) return ended;
+        const done = await alreadyDone(db, input.shipmentId, input.resumeAtLabel);
+        if (done) return done;
         const clock = await currentBusinessClock(db, input.nowMs);
         const slot = await db.$transaction(async (tx): Promise<BookedPickSlot> => {
           const booked = await bookSlotIn(tx, input, PICK_SLOT_HORIZON_DAYS, clock);

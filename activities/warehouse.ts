@@ -6,8 +6,10 @@ import { DomainError } from '../domain/errors';
 import { currentBusinessClock } from './business-clock';
 import { bookSlotIn, type PickSlot, type SlotInput } from './pick-slots';
 import type { Db } from './db';
-import { type AlreadyEnded, alreadyEnded } from './ended-shipment';
+import type { AlreadyEnded } from './ended-shipment';
 import { asActivity } from './failures';
+import { type AlreadyLabelled, alreadyDone } from './labelled-shipment';
+import { toParcel } from './parcels';
 import { type StageRecord, upsertStages } from './stage-timing';
 
 export interface PackedShipment {
@@ -180,16 +182,18 @@ export function createWarehouseActivities(db: Db) {
     /**
      * `stageWritten`: the pick wrote the `stage` it was given (a worker of the release before ignores it and says nothing).
      * A shipment that has ended already (a run reset to its start, whose first step is this pick) is neither picked nor
-     * written: `alreadyEnded` (activities/ended-shipment.ts).
+     * written: `alreadyEnded` (activities/ended-shipment.ts); nor one labelled before, when the run can go on from its label
+     * (`resumeAtLabel`): `alreadyLabelled` (activities/labelled-shipment.ts).
      */
     pickItems(input: {
       shipmentId: string;
       warehouseCode?: string;
       stage?: PickStage;
-    }): Promise<{ pickedAt: string; stageWritten?: true } | AlreadyEnded> {
+      resumeAtLabel?: true;
+    }): Promise<{ pickedAt: string; stageWritten?: true } | AlreadyEnded | AlreadyLabelled> {
       return asActivity(async () => {
-        const ended = await alreadyEnded(db, input.shipmentId);
-        if (ended) return ended;
+        const done = await alreadyDone(db, input.shipmentId, input.resumeAtLabel);
+        if (done) return done;
         return {
           pickedAt: (await pick(db, input.shipmentId, input.warehouseCode, input.stage)).pickedAt,
           ...(input.stage ? { stageWritten: true as const } : {}),
@@ -232,8 +236,4 @@ export function createWarehouseActivities(db: Db) {
       return asActivity(() => pack(db, input.shipmentId, true));
     },
   };
-}
-
-function toParcel(p: Pick<PlannedPackage, 'lengthMm' | 'widthMm' | 'heightMm' | 'weightGrams'>): Parcel {
-  return { lengthMm: p.lengthMm, widthMm: p.widthMm, heightMm: p.heightMm, weightGrams: Math.max(1, p.weightGrams) };
 }

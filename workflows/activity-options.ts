@@ -107,7 +107,8 @@ export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalati
 export const warehouseAt = (warehouseCode: string, serveWithinMs?: number) =>
   proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode, serveWithinMs));
 export const rateShop = proxyActivities<Pick<CarrierQueueActivities, 'quoteAllCarriers'>>(RATE_SHOP);
-export const carrier = proxyActivities<Pick<CarrierQueueActivities, 'purchaseLabel' | 'voidLabel' | 'pollTracking'>>(CARRIER_COMMAND);
+export const carrier =
+  proxyActivities<Pick<CarrierQueueActivities, 'purchaseLabel' | 'voidLabel' | 'pollTracking' | 'labelTracking'>>(CARRIER_COMMAND);
 
 /** Call an activity with a one-line summary shown next to it in the Web UI's event history. */
 export function summarised<A extends unknown[], R>(

@@ -22,3 +22,7 @@ export type RepromiseAnswer = Result<OrderQueueActivities['repromiseShipment']>;
 /** A journey's first step answering for a shipment that has ended already (a reset run): activities/ended-shipment.ts. */
 export type AlreadyEnded = Extract<Result<OrderQueueActivities['bookPickSlot']>, { alreadyEnded: unknown }>;
 export type EndedShipment = AlreadyEnded['alreadyEnded'];
+/** A journey's first step answering for a shipment labelled before this run (a reset run): activities/labelled-shipment.ts. */
+export type AlreadyLabelled = Extract<Result<OrderQueueActivities['bookPickSlot']>, { alreadyLabelled: unknown }>;
+export type LabelledShipment = AlreadyLabelled['alreadyLabelled'];
+export type LabelTracking = Result<CarrierQueueActivities['labelTracking']>;

@@ -4,7 +4,7 @@ import { type QuoteLeftOut, quotesIn } from '../../domain/money';
 import type { CarrierDecision, CarrierDecisionRequest } from '../carrier-decision';
 import { isCarrierError } from '../carriers/errors';
 import type { CarrierRegistry } from '../carriers/registry';
-import { parcelTracking } from '../carriers/tracking-mode';
+import { parcelTracking, parcelTrackingOf } from '../carriers/tracking-mode';
 import { ScanRhythms } from '../scan-rhythm';
 import { carrierCall, pause } from './carrier-calls';
 import type { CarrierActivityDeps, ChooseQuote } from './deps';
@@ -113,6 +113,21 @@ export function createRateShopActivities(deps: CarrierActivityDeps) {
   const { carriers } = deps;
   const rhythms = new ScanRhythms(deps.db);
   return {
+    /**
+     * How a label of `carrierCode` is tracked, as the rate shop tells the booking (`CarrierInfo` less the reliability): for
+     * a journey that resumes at a label bought before its run (workflows/shipment/resume.ts). The learned stall windows
+     * are the carrier's rhythm now; the label's run read them at its rate shop, which no row keeps.
+     */
+    async labelTracking(input: { carrierCode: string }): Promise<Omit<CarrierInfo, 'code' | 'reliability'>> {
+      const { pushesScans, pollStallFraction } = await parcelTrackingOf(deps.db, carriers, input.carrierCode);
+      const rhythm = await rhythms.of(input.carrierCode);
+      return {
+        supportsWebhooks: pushesScans,
+        ...(pollStallFraction === undefined ? {} : { pollStallFraction }),
+        ...(rhythm ? { stallWindowHours: rhythm.windowHours } : {}),
+      };
+    },
+
     /** v1: the carriers to ask, with the reliability the choice breaks ties on (v2 gets them with the rates). */
     listCarriers(): Promise<CarrierInfo[]> {
       return activeCarriers(deps);

@@ -46,7 +46,7 @@ async function plannedShipment(): Promise<{ shipmentId: string; warehouseCode: s
 /** A booking for a shipment on its journey: never the answer for one that has ended (activities/ended-shipment.ts). */
 async function bookPickSlot(slots: ReturnType<typeof createPickSlotActivities>, input: SlotInput): Promise<BookedPickSlot> {
   const slot = await slots.bookPickSlot(input);
-  if ('alreadyEnded' in slot) throw new Error(`${input.shipmentId} counts as ended`);
+  if ('alreadyEnded' in slot || 'alreadyLabelled' in slot) throw new Error(`${input.shipmentId} counts as ended`);
   return slot;
 }
 

@@ -355,18 +355,91 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 
-  it.concurrent('a shipment reset to its first workflow task once labelled: it completes with one label, the stock moved once', async () => {
+  /** Stages the row's status passes before its label: a run that replays the journey writes them back. */
+  const BEFORE_LABEL = ['planned', 'waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking'];
+
+  /** Watches a shipment's row until `stop` says so; every status it was seen in, in order. */
+  const watchStatuses = (shipmentId: string) => {
+    const seen: string[] = [];
+    let stopped = false;
+    const watching = (async () => {
+      while (!stopped) {
+        const row = await journey.database.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true } });
+        if (row && seen.at(-1) !== row.status) seen.push(row.status);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await watching;
+      return seen;
+    };
+  };
+
+  /** Each stage visit of the shipment, counted by stage. */
+  const visitsOf = async (shipmentId: string) => {
+    const rows = await journey.database.db.stageTiming.findMany({ where: { shipmentId }, select: { stage: true } });
+    const counts: Record<string, number> = {};
+    for (const { stage } of rows) counts[stage] = (counts[stage] ?? 0) + 1;
+    return counts;
+  };
+
+  it.concurrent('a shipment reset to its first workflow task once labelled: it resumes at its label, each stage visited once, its row never written back, delivered with one label, the stock moved once', async () => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     const shipmentId = ids.shipmentId(orderId, 1);
     const workflowId = ids.shipmentWorkflowId(shipmentId);
     await untilShipmentRow(shipmentId, ['label_created']);
     const db = journey.database.db;
+    const stopWatching = watchStatuses(shipmentId);
     await reset(workflowId, 'FirstWorkflowTask');
     const outcome = await resultWithin(handle, 60_000);
+    const statuses = await stopWatching();
     expect(outcome).toMatchObject({ stage: 'completed', shipments: [{ shipmentId, stage: 'delivered' }] });
+    // Before, the new run wrote its row back through picking, packing, rating and booking, and visited each again.
+    expect(statuses.filter((s) => BEFORE_LABEL.includes(s))).toEqual([]);
+    const visits = await visitsOf(shipmentId);
+    expect(Object.entries(visits).filter(([, n]) => n !== 1)).toEqual([]);
+    expect(Object.keys(visits)).toEqual(expect.arrayContaining(['picking', 'packing', 'rating', 'booking', 'label_created']));
+    // The visit the reset run went on from (label_created) ended under its own key when the parcel moved on.
+    expect(await db.stageTiming.count({ where: { shipmentId, endedAt: null } })).toBe(0);
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('delivered');
     expect(await db.label.count({ where: { shipmentId } })).toBe(1);
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    const latest = journey.env.client.workflow.getHandle(workflowId);
+    const timeline = (await latest.query(shipmentStatusQuery)).timeline;
+    expect(timeline.filter((e: { label: string }) => e.label === 'resumed at its label after a reset')).toHaveLength(1);
+  });
+
+  it.concurrent('a shipment reset to its first workflow task once labelled, then its order cancelled: the label voided and the stock put back once', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:unused]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const workflowId = ids.shipmentWorkflowId(shipmentId);
+    await untilShipmentRow(shipmentId, ['label_created']);
+    const db = journey.database.db;
+    const stopWatching = watchStatuses(shipmentId);
+    await reset(workflowId, 'FirstWorkflowTask');
+    const shipment = journey.env.client.workflow.getHandle(workflowId);
+    // The reset run has taken its first step (resumed at the label, or, before, bought it again).
+    for (let i = 0; i < 600; i++) {
+      const timeline = (await shipment.query(shipmentStatusQuery).catch(() => undefined))?.timeline ?? [];
+      if (timeline.some((e: { label: string }) => e.label === 'resumed at its label after a reset')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect(await resultWithin(handle, 60_000)).toMatchObject({ stage: 'cancelled' });
+    expect(await resultWithin(shipment, 30_000)).toMatchObject({ stage: 'cancelled' });
+    const statuses = await stopWatching();
+    expect(statuses.filter((s) => BEFORE_LABEL.includes(s))).toEqual([]);
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('cancelled');
+    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    const visits = await visitsOf(shipmentId);
+    expect(Object.entries(visits).filter(([, n]) => n !== 1)).toEqual([]);
   });
 
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above

@@ -1,6 +1,7 @@
-import { CancellationScope, condition, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, getExternalWorkflowHandle } from '@temporalio/workflow';
 import { adoption, summarised } from '../activity-options';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
+import { isResetRun } from '../shared/reset-run';
 import type { ShipmentChild } from './adoption';
 
 /**
@@ -13,11 +14,6 @@ import type { ShipmentChild } from './adoption';
  * workflow id once the run is live, and its outcome also read through the worker's client (awaitShipmentOutcome,
  * as an adopted shipment's is, order/adoption.ts), whichever comes first. Every other run pays nothing for this.
  */
-export function isResetRun(): boolean {
-  const { originalExecutionRunId, runId } = workflowInfo();
-  // The started event is copied by a reset (its run id stays the replaced run's); continue-as-new writes its own.
-  return originalExecutionRunId !== '' && originalExecutionRunId !== runId;
-}
 
 /**
  * True once this reset run is live: `patched()` is false while the replayed history runs (no marker there),

@@ -27,6 +27,16 @@ export class StageLog {
     this.currentWritten = false;
   }
 
+  /**
+   * Goes on from the visit in progress as the database holds it (a run that resumes a journey an earlier run took
+   * this far): the visits this run began and did not write are dropped, and `recorded` ends under its own key.
+   */
+  resumeRecorded(recorded: StageRecord | undefined): void {
+    this.pending = [];
+    this.current = recorded;
+    this.currentWritten = true;
+  }
+
   /** A visit that began and ended before the workflow knew of it (intake, before the order's first task). */
   visited(stage: string, startedAt: string, endedAt: string): void {
     this.pending.push({ ...this.owner, stage, startedAt, endedAt, outcome: 'ok' });

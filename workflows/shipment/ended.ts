@@ -1,5 +1,6 @@
 import { SHIPMENT_STAGE_WORDS } from '../../domain/lifecycle';
-import type { AlreadyEnded, EndedShipment } from '../activity-types';
+import type { AlreadyEnded, AlreadyLabelled, EndedShipment } from '../activity-types';
+import { LabelledBeforeThisRun } from './resume';
 import type { ShipmentJourney } from './shipment';
 import type { ShipmentOutcome } from './types';
 
@@ -19,9 +20,13 @@ export class EndedBeforeThisRun extends Error {
   }
 }
 
-/** The step's own answer, or the end of the journey when the shipment had ended before this run. */
-export function unlessEnded<T extends object>(answer: T | AlreadyEnded): T {
+/**
+ * The step's own answer, or the end of the journey when the shipment had ended before this run; or, when it had been
+ * labelled before this run (a v3 run asks, ./resume.ts), the way on to tracking from its label.
+ */
+export function unlessEnded<T extends object>(answer: T | AlreadyEnded | AlreadyLabelled): T {
   if ('alreadyEnded' in answer) throw new EndedBeforeThisRun(answer.alreadyEnded);
+  if ('alreadyLabelled' in answer) throw new LabelledBeforeThisRun(answer.alreadyLabelled);
   return answer;
 }
 

@@ -4,6 +4,7 @@ import { searchAttributes } from '../definitions';
 import { rootFailure } from '../shared/failures';
 import { unlessEnded } from './ended';
 import { repromiseIfAtRisk } from './repromise';
+import { resumable } from './resume';
 import type { ShipmentJourney } from './shipment';
 
 /** Business time between two looks for a warehouse when none other holds the stock (and none was declared up). */
@@ -26,8 +27,10 @@ export async function pickUnlessDown(j: ShipmentJourney, serveWithinMs: number |
       warehouseCode: at,
       // `picking` and the visits so far, written by the pick; kept pending here until it says it wrote them.
       ...(writesStage ? { stage: { stages: j.stages.peek() } } : {}),
+      ...resumable(j),
     });
-    // The first step of a slot booked with the plan: a shipment that had ended before this run (a reset) ends (./ended.ts).
+    // The first step of a slot booked with the plan: a shipment that had ended before this run (a reset) ends (./ended.ts),
+    // one labelled before it goes on from its label (./resume.ts).
     const picked = unlessEnded(answer);
     // A warehouse worker of the release before picks without writing them (a rolling upgrade): written here.
     if (picked.stageWritten) j.stages.take();

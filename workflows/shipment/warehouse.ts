@@ -6,6 +6,7 @@ import { PATCHES } from '../shared/generation';
 import { unlessEnded } from './ended';
 import { moveAway, pickUnlessDown, waitForAWarehouse } from './outage';
 import { heardRepromise, repromiseIfAtRisk } from './repromise';
+import { resumable } from './resume';
 import { type ShipmentJourney, StopShipment } from './shipment';
 
 /**
@@ -129,8 +130,10 @@ async function bookPickSlot(j: ShipmentJourney, fromReceipt = true): Promise<Boo
         warehouseCode,
         nowMs: Date.now(),
         ...(fromReceipt && j.input.orderReceivedAt ? { receivedAtMs: Date.parse(j.input.orderReceivedAt) } : {}),
+        ...resumable(j),
       });
-      // A shipment that had ended before this run (a reset) books nothing and ends (./ended.ts).
+      // A shipment that had ended before this run (a reset) books nothing and ends (./ended.ts); one labelled before it
+      // goes on from its label (./resume.ts).
       const slot = unlessEnded(booked);
       // One undo per booked slot: a rebooking after a move must not add a second.
       j.saga.drop({ step: 'free pick slot' });

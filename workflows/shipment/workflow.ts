@@ -8,6 +8,7 @@ import { bookLabel } from './booking';
 import { compensate } from './compensation';
 import { EndedBeforeThisRun, endAsEndedBefore } from './ended';
 import { answerMessages } from './messages';
+import { LabelledBeforeThisRun, resumeAtLabel } from './resume';
 import { ShipmentJourney, StopShipment } from './shipment';
 import { track } from './tracking';
 import type { ShipmentInput, ShipmentOutcome } from './types';
@@ -45,12 +46,7 @@ async function travel(journey: ShipmentJourney): Promise<ShipmentOutcome> {
   const { input } = journey;
   let stage: FinalShipmentStage;
   try {
-    if (!input.carriedOver) {
-      await prepareInWarehouse(journey);
-      await bookLabel(journey, 'first booking');
-      // Waiting for collection counts from here (tracking.ts, stallBaseMovedToLabel): a weekend spent waiting for the pick slot is not a stall.
-      journey.watch.labelledAtMs = Date.now();
-    }
+    if (!input.carriedOver) await prepareAndBook(journey);
     stage = await track(journey);
   } catch (error) {
     if (error instanceof EndedBeforeThisRun) return endAsEndedBefore(journey, error.ended);
@@ -68,4 +64,17 @@ async function travel(journey: ShipmentJourney): Promise<ShipmentOutcome> {
     savingCents: journey.savingCents,
     ...(journey.replacement ? { reshipped: journey.replacement } : {}),
   };
+}
+
+/** Warehouse and booking; a run reset after the label was bought goes on from it instead (./resume.ts). */
+async function prepareAndBook(journey: ShipmentJourney): Promise<void> {
+  try {
+    await prepareInWarehouse(journey);
+  } catch (error) {
+    if (error instanceof LabelledBeforeThisRun) return resumeAtLabel(journey, error.labelled);
+    throw error;
+  }
+  await bookLabel(journey, 'first booking');
+  // Waiting for collection counts from here (tracking.ts, stallBaseMovedToLabel): a weekend spent waiting for the pick slot is not a stall.
+  journey.watch.labelledAtMs = Date.now();
 }
