@@ -374,7 +374,7 @@ describe.skipIf(RECORD)('replaying recorded histories against the current workfl
 /** The id a recorded workflow ran under: a shipment's is `shipment-<its input's shipmentId>`; others are named by their file. */
 async function ranAs(file: string, history: ReturnType<typeof History.fromObject>): Promise<string> {
   const started = history.events[0]?.workflowExecutionStartedEventAttributes;
-  if (!/^shipmentWorkflowV[23]$/.test(started?.workflowType?.name ?? '')) return file.replace(/\.json$/, '');
+  if (!/^shipmentWorkflow(V[23])?$/.test(started?.workflowType?.name ?? '')) return file.replace(/\.json$/, '');
   const input = await decodeFromPayloadsAtIndex<{ shipmentId: string }>(loadDataConverter(testDataConverter), 0, started?.input?.payloads);
   return ids.shipmentWorkflowId(input.shipmentId);
 }

@@ -25,7 +25,8 @@ import type {
 import { ESCALATION_REASON_RULES } from '../../domain/lifecycle';
 import { ADDRESS, CANCEL_SHIPMENT_SIGNAL, TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { plannedShipmentView } from '../../domain/views';
-import { guardedSignal, requireStartInput } from '../shared/message-guards';
+import { guardedSignal, requireOwnWorkflowId, requireStartInput } from '../shared/message-guards';
+import { ids } from '../../domain/ids';
 import type { Address, ServiceLevel } from '../../domain/order';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { applyTrackingEvents, initialTrackingState, isBroken, isTerminal, type NormalisedTrackingEvent } from '../../domain/tracking';
@@ -90,6 +91,8 @@ class StopShipment extends Error {
 export async function shipmentWorkflow(input: ShipmentWorkflowInput): Promise<ShipmentOutcome> {
   // A run started by hand without its input (`{}`, `null`) fails at once, naming the field; a recorded run's input has it all.
   requireStartInput('shipment workflow (v1)', SHIPMENT_WORKFLOW_INPUT, input);
+  // Frozen, but still registered: started by hand under another id it would act on a real shipment as v3 would.
+  requireOwnWorkflowId(`shipment ${input.shipmentId}`, ids.shipmentWorkflowId(input.shipmentId));
   const { shipmentId, orderId, timeScale } = input;
   const warehouse = warehouseAt(input.warehouseCode);
   const stallWindowHours = STALL_WINDOW_HOURS[input.serviceLevel];
