@@ -609,7 +609,9 @@ describe('journeys started by hand from the temporal CLI', () => {
       // Every registered shipment type, the frozen v1 one too.
       for (const type of ['shipmentWorkflowV3', 'shipmentWorkflowV2', 'shipmentWorkflow']) {
         const beside = await startedByHand(type, JSON.stringify(sameShipment), `shipment-FAKE-${newKey('ship')}`);
-        expect(beside.failure, type).toMatch(new RegExp(`shipment ${shipmentId} is run by shipment-${shipmentId} only, not by shipment-FAKE-`));
+        expect(beside.failure, type).toMatch(
+          new RegExp(`shipment ${shipmentId} is run by shipment-${shipmentId} only, not by shipment-FAKE-`),
+        );
         expect(await failedTasksOnceSettled(beside.workflowId)).toBe(0);
         const { events: hers } = await journey.env.client.workflow.getHandle(beside.workflowId).fetchHistory();
         expect((hers ?? []).filter((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes)).toEqual([]);
