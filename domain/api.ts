@@ -157,11 +157,35 @@ export type OrderAccepted = z.infer<typeof OrderAcceptedSchema>;
 export const ViewSourceSchema = z.enum(['workflow', 'database', 'intake']);
 export type ViewSource = z.infer<typeof ViewSourceSchema>;
 
+/** How Temporal closed an order's workflow, as the API names it (Temporal's TERMINATED, FAILED, TIMED_OUT, CANCELLED, COMPLETED). */
+export const WORKFLOW_END_STATUSES = ['terminated', 'failed', 'timed_out', 'cancelled', 'completed'] as const;
+
+/**
+ * An order whose row says its journey is not over while no workflow runs it any more (terminated from the CLI or the
+ * Web UI, say): without this, its view read from the database looks like a journey under way. Only what Temporal
+ * says of the run and the order's workflow id: never the termination reason, which ops type freely.
+ */
+export const WorkflowEndedSchema = z
+  .object({
+    status: z.enum(WORKFLOW_END_STATUSES),
+    /** When Temporal closed the run (ISO 8601); Temporal gives it for every closed run. */
+    at: z.string().optional(),
+    /** What ops can do, in plain words, with the command to run. */
+    hint: z.string(),
+  })
+  .meta({
+    id: 'WorkflowEnded',
+    description: "The order's workflow has ended although its stage is not final: nothing moves the order until ops reset it",
+  });
+export type WorkflowEnded = z.infer<typeof WorkflowEndedSchema>;
+
 export const OrderStatusResponseSchema = OrderViewSchema.extend({
   source: ViewSourceSchema,
   webUiUrl: z.string(),
   /** Corrections the carrier made to the delivery address, oldest first. */
   addressCorrections: z.array(AddressCorrectionSchema).optional(),
+  /** Present only when the order's workflow has ended while its stage is not final. */
+  workflowEnded: WorkflowEndedSchema.optional(),
 }).meta({ id: 'OrderStatus' });
 export type OrderStatusResponse = z.infer<typeof OrderStatusResponseSchema>;
 
@@ -218,6 +242,8 @@ export const TimelineResponseSchema = z
     promisedBy: z.string(),
     promise: DeliveryPromiseSchema.optional(),
     source: ViewSourceSchema,
+    /** As in OrderStatus: present only when the order's workflow has ended while its stage is not final. */
+    workflowEnded: WorkflowEndedSchema.optional(),
     entries: z.array(TimelineEntrySchema.extend({ shipmentId: z.string().optional() })),
     trackingNumbers: z.array(
       z.object({ shipmentId: z.string(), carrierCode: z.string(), trackingNumber: z.string(), status: TrackingStatusSchema.optional() }),

@@ -1,6 +1,7 @@
+import type { WorkflowExecutionDescription } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { OrderView } from '../../domain/journey';
-import type { ViewSource } from '../../domain/api';
+import type { ViewSource, WorkflowEnded } from '../../domain/api';
 import { ids } from '../../domain/ids';
 import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
 import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
@@ -8,6 +9,7 @@ import { notFound } from '../errors';
 import { intakeMemoOf } from './order-starter';
 import { withStoredScans } from './stored-scans';
 import { orderViewFromDb, orderViewFromIntake, promiseOfOrder } from './views';
+import { workflowEndedOf } from './workflow-ended';
 import { describeWorkflow, withinDeadline } from './workflows';
 
 /**
@@ -50,12 +52,15 @@ export interface OrderRead {
   view: OrderView;
   source: ViewSource;
   running: boolean;
+  /** Read from the database or the intake record while no workflow runs the order and its stage is not final. */
+  workflowEnded?: WorkflowEnded;
 }
 
 /**
  * An order's state: the workflow's `status` query while it runs, the database once it has completed
  * (or when the query cannot be answered), and the intake row before the workflow has written one (it
- * may not even be started yet: intake answers once the row is committed).
+ * may not even be started yet: intake answers once the row is committed). Either of those, read while Temporal has
+ * closed the workflow short of a final stage (terminated from the CLI, say), carries `workflowEnded`.
  * A caller that may not read the order gets the same 404 as for an order that does not exist.
  */
 export async function readOrder(app: FastifyInstance, orderId: string, principal: Principal | undefined): Promise<OrderRead> {
@@ -87,9 +92,20 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
   const stored = await orderViewFromDb(app.db, orderId);
   if (stored) {
     if (!mayReadOrderOf(principal, memo?.submittedBy ?? stored.submittedBy)) throw notFound(`order ${orderId}`);
-    return { view: stored.view, source: 'database', running };
+    return withEnd({ view: stored.view, source: 'database', running }, description);
   }
   const accepted = await orderViewFromIntake(app.db, orderId);
-  if (accepted && mayReadOrderOf(principal, accepted.submittedBy)) return { view: accepted.view, source: 'intake', running };
+  if (accepted && mayReadOrderOf(principal, accepted.submittedBy)) {
+    return withEnd({ view: accepted.view, source: 'intake', running }, description);
+  }
   throw notFound(`order ${orderId}`);
+}
+
+/**
+ * The order's stored view with, when its workflow has ended short of a final stage, how it ended: otherwise that view
+ * reads as a journey under way. From the description readOrder already has: no further call to Temporal.
+ */
+function withEnd(read: OrderRead, description: WorkflowExecutionDescription | undefined): OrderRead {
+  const workflowEnded = description ? workflowEndedOf(description, read.view) : undefined;
+  return workflowEnded ? { ...read, workflowEnded } : read;
 }

@@ -1,11 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
+import { ids } from '../../domain/ids';
 import { capturedLogs, KEYS, logLeaks, newKey, orderRequest, journeyApi } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 import { startJourney, type Journey } from '../support/journey';
@@ -15,6 +16,7 @@ import {
   recipient,
   simulator,
   untilEscalation,
+  untilShipmentStage,
   untilWorkflowKnowsEscalation,
   type OrderHandle,
 } from '../workflows/steps';
@@ -260,6 +262,34 @@ describe('ops pages in Chromium', () => {
     expect(await page.textContent('[data-fact="Shipments"]')).toContain(`re-shipped as ${orderId}-S2`);
     expect(await page.textContent('[data-fact="Shipments"]')).toContain(`replaces ${orderId}-S1`);
     await page.screenshot({ path: screenshotPath('ops-order'), fullPage: true });
+  });
+
+  it('the order page of an order terminated in Temporal says its workflow ended and how to resume it; a completed one does not', async () => {
+    const handle = await journey.placeOrder();
+    const orderId = orderIdOf(handle);
+    const shipmentId = firstShipmentId(handle);
+    // Its parcel goes on alone; completing, it would stop the time-skipping server's clock (test/api/workflow-ended.test.ts).
+    onTestFinished(() =>
+      journey.env.client.workflow
+        .getHandle(ids.shipmentWorkflowId(shipmentId))
+        .terminate('test over')
+        .then(
+          () => undefined,
+          () => undefined,
+        ),
+    );
+    await untilShipmentStage(journey, shipmentId, ['in_transit'], { stepMs: 2 * HOUR_MS });
+    await handle.terminate('test: ops pressed Terminate');
+    await page.goto(`${base}/ops/orders/${orderId}`);
+    await page.waitForSelector('#timeline[data-loaded]');
+    const ended = await page.textContent('[data-fact="Workflow ended"]');
+    expect(ended).toContain('terminated');
+    expect(ended).toContain(`temporal workflow reset -w order-${orderId} --type LastWorkflowTask`);
+
+    await page.goto(`${base}/ops/orders/${orderIdOf(delivered)}`);
+    await page.waitForSelector('#timeline[data-loaded]');
+    expect(await page.textContent('[data-fact="Status"]')).toContain('completed');
+    expect(await page.$('[data-fact="Workflow ended"]')).toBeNull();
   });
 
   it('the order page shows what the intake promise rested on and a date the shop asked for that was refused, with why', async () => {

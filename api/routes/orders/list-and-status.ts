@@ -38,15 +38,25 @@ export function orderStatusRoute(app: RoutesApp, { uiLink }: OrderLinks): void {
       schema: {
         tags: ['orders'],
         summary: "An order's live state",
-        description: "From the running workflow's `status` query; from the database once the journey has completed.",
+        description:
+          "From the running workflow's `status` query; from the database once the journey has completed. " +
+          'When the workflow has ended in Temporal (terminated, failed, timed out, cancelled; or completed) while the ' +
+          'stage is not final, `workflowEnded` says how and when, and `hint` what ops can do (the reset command ' +
+          "with the order's workflow id): nothing moves the order until then. Absent otherwise.",
         params: OrderIdParamsSchema,
         response: { 200: OrderStatusResponseSchema, ...readErrors },
       },
     },
     async (request) => {
-      const { view, source } = await readOrder(app, request.params.id, request.principal);
+      const { view, source, workflowEnded } = await readOrder(app, request.params.id, request.principal);
       const addressCorrections = await correctionsOf(app.db, view.orderId);
-      return { ...view, source, webUiUrl: uiLink(view.workflowId), ...(addressCorrections.length > 0 ? { addressCorrections } : {}) };
+      return {
+        ...view,
+        source,
+        webUiUrl: uiLink(view.workflowId),
+        ...(addressCorrections.length > 0 ? { addressCorrections } : {}),
+        ...(workflowEnded ? { workflowEnded } : {}),
+      };
     },
   );
 }

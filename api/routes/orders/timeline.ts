@@ -16,19 +16,25 @@ export function orderTimelineRoute(app: RoutesApp): void {
       schema: {
         tags: ['orders'],
         summary: "An order's timeline",
-        description: 'Every stage, tracking scan and escalation of the order and its shipments, oldest first: the customer tracking view.',
+        description:
+          'Every stage, tracking scan and escalation of the order and its shipments, oldest first: the customer tracking view. ' +
+          "`workflowEnded` as in `GET /orders/{id}`: the order's workflow has ended while its stage is not final.",
         params: OrderIdParamsSchema,
         response: { 200: TimelineResponseSchema, ...readErrors },
       },
     },
     async (request) => {
-      const { view, source } = await readOrder(app, request.params.id, request.principal);
-      return timelineOf(view, source);
+      const { view, source, workflowEnded } = await readOrder(app, request.params.id, request.principal);
+      return timelineOf(view, source, workflowEnded);
     },
   );
 }
 
-export function timelineOf(view: OrderView, source: TimelineResponse['source']): TimelineResponse {
+export function timelineOf(
+  view: OrderView,
+  source: TimelineResponse['source'],
+  workflowEnded?: TimelineResponse['workflowEnded'],
+): TimelineResponse {
   const entries = [
     ...view.timeline,
     ...view.shipments.flatMap((shipment) => shipment.timeline.map((entry) => ({ ...entry, shipmentId: shipment.shipmentId }))),
@@ -39,6 +45,7 @@ export function timelineOf(view: OrderView, source: TimelineResponse['source']):
     promisedBy: view.promisedBy,
     ...(view.promise ? { promise: view.promise } : {}),
     source,
+    ...(workflowEnded ? { workflowEnded } : {}),
     entries,
     trackingNumbers: view.shipments.flatMap((shipment) =>
       shipment.carrierCode && shipment.trackingNumber

@@ -27,6 +27,7 @@ const askedFor = (promise) => {
     ? `${when(requested.promisedBy)} · kept`
     : `${when(requested.promisedBy)} · refused: ${requested.reason || 'cannot be met'} (${Math.round(requested.confidence * 100)} % sure)`;
 };
+const workflowEnded = (ended) => `${ended.status.replace(/_/g, ' ')}${ended.at ? ` ${when(ended.at)}` : ''} — ${ended.hint}`;
 export const loadOrder = () => {
   var orderId = document.body.getAttribute('data-order');
   setStatus('Loading…');
@@ -45,6 +46,8 @@ export const loadOrder = () => {
     );
     var rows = [
       ['Status', order.stage],
+      // The stage above is the row's, and no workflow moves it any more: say so, and how to resume the order.
+      ...(order.workflowEnded ? [['Workflow ended', workflowEnded(order.workflowEnded)]] : []),
       ['Promised by', when(order.promisedBy)],
       ['Promise at intake', intakePromise(order)],
       ['Date asked for', askedFor(order.promise)],

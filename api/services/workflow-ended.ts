@@ -1,0 +1,64 @@
+import type { WorkflowExecutionDescription, WorkflowExecutionStatusName } from '@temporalio/client';
+import type { WorkflowEnded } from '../../domain/api';
+import type { OrderView } from '../../domain/journey';
+import { isFinalOrderStage } from '../../domain/lifecycle';
+
+/**
+ * Temporal's closed statuses only: RUNNING and CONTINUED_AS_NEW (a describe by workflow id reads the newest run),
+ * PAUSED and the unknown ones still have, or may have, a run that moves the order.
+ */
+const ENDED: Partial<Record<WorkflowExecutionStatusName, WorkflowEnded['status']>> = {
+  TERMINATED: 'terminated',
+  FAILED: 'failed',
+  TIMED_OUT: 'timed_out',
+  CANCELLED: 'cancelled',
+  COMPLETED: 'completed',
+};
+
+/**
+ * Why a view read from the database or the intake record is not a journey under way: its stage is not final but
+ * Temporal has closed the order's workflow, so nothing will move it until ops reset it. Undefined otherwise (a
+ * final stage is the journey's own end, whatever became of the run afterwards).
+ */
+export function workflowEndedOf(
+  description: Pick<WorkflowExecutionDescription, 'workflowId' | 'status' | 'closeTime'>,
+  view: Pick<OrderView, 'stage'>,
+): WorkflowEnded | undefined {
+  const status = ENDED[description.status.name];
+  if (status === undefined || isFinalOrderStage(view.stage)) return undefined;
+  return {
+    status,
+    ...(description.closeTime ? { at: description.closeTime.toISOString() } : {}),
+    hint: hintFor(status, description.workflowId),
+  };
+}
+
+/**
+ * Built from the status and the workflow id alone, never from the termination reason or the failure message:
+ * those are typed freely (by ops, by an activity) and may name the customer.
+ */
+function hintFor(status: WorkflowEnded['status'], workflowId: string): string {
+  // A completed run wrote its end but the row missed it: a reset from the start re-runs the journey, which adopts the
+  // shipments it started (nothing reserved or shipped twice) and writes the end again (README "Resetting an order").
+  if (status === 'completed') {
+    return (
+      `Workflow ${workflowId} completed but the order's stage was not written as final. To write its end again, reset it ` +
+      `from the start: temporal workflow reset -w ${workflowId} --type FirstWorkflowTask (or Reset in the Web UI).`
+    );
+  }
+  // The run's children are started with the REQUEST_CANCEL parent-close policy: any close of it asks them to cancel.
+  // Not those a reset run kept or adopted: they are another run's children, or none's (README "Resetting an order").
+  return (
+    `Workflow ${workflowId} ${ENDED_WORDS[status]} in Temporal: nothing moves this order any more. The shipments this ` +
+    'run started and that were still running were asked to cancel (one the carrier already has goes on alone). To ' +
+    `resume the order, reset it: temporal workflow reset -w ${workflowId} --type LastWorkflowTask (or Reset in the Web ` +
+    'UI); the new run hears the shipments it keeps.'
+  );
+}
+
+const ENDED_WORDS: Record<Exclude<WorkflowEnded['status'], 'completed'>, string> = {
+  terminated: 'was terminated',
+  failed: 'failed',
+  timed_out: 'timed out',
+  cancelled: 'was cancelled',
+};

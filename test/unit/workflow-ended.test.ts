@@ -1,0 +1,43 @@
+import type { WorkflowExecutionStatusName } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { workflowEndedOf } from '../../api/services/workflow-ended';
+import { WorkflowEndedSchema } from '../../domain/api';
+import type { OrderStage } from '../../domain/lifecycle';
+
+/** Which closed runs an order's view names, by Temporal's status and the order's stored stage. */
+
+const closeTime = new Date('2025-03-04T10:00:00.000Z');
+const described = (name: WorkflowExecutionStatusName) => ({
+  workflowId: 'order-ORD-1',
+  status: { code: 0, name },
+  closeTime: name === 'RUNNING' ? undefined : closeTime,
+});
+const stage = (value: OrderStage) => ({ stage: value });
+
+describe('workflowEndedOf', () => {
+  it.each([
+    ['TERMINATED', 'terminated'],
+    ['FAILED', 'failed'],
+    ['TIMED_OUT', 'timed_out'],
+    ['CANCELLED', 'cancelled'],
+    ['COMPLETED', 'completed'],
+  ] as const)('a %s run of an order still fulfilling is named %s, with when and the reset command', (name, status) => {
+    const ended = workflowEndedOf(described(name), stage('fulfilling'));
+    expect(WorkflowEndedSchema.parse(ended)).toEqual(ended);
+    expect(ended).toMatchObject({ status, at: closeTime.toISOString() });
+    expect(ended?.hint).toContain('temporal workflow reset -w order-ORD-1 --type');
+  });
+
+  it('a run that has not ended, or may not have, is not named', () => {
+    for (const name of ['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED', 'UNKNOWN', 'UNSPECIFIED'] as const) {
+      expect(workflowEndedOf(described(name), stage('fulfilling'))).toBeUndefined();
+    }
+  });
+
+  it('an order at a final stage is over whatever became of its run', () => {
+    for (const final of ['completed', 'cancelled', 'failed'] as const) {
+      expect(workflowEndedOf(described('TERMINATED'), stage(final))).toBeUndefined();
+    }
+    expect(workflowEndedOf(described('TERMINATED'), stage('received'))).toMatchObject({ status: 'terminated' });
+  });
+});
