@@ -25,6 +25,11 @@ export interface ReturnFacts {
   pollStallFraction?: number;
   /** A carrier return: the carrier brought the parcel back, received already; only its inspection is left. */
   broughtBackByCarrier?: true;
+  /**
+   * The refund a completed return settled, for a run that starts on it (an operator's reset to the first workflow task)
+   * to end with the outcome the return had. Absent for a return not completed, and in every result recorded before it.
+   */
+  refundCents?: number;
 }
 
 /** The moves a return's status makes after its label: forward only, so a retried or late write never turns it back. */
@@ -61,6 +66,7 @@ export function createReturnProgressActivities(db: Db, carriers: CarrierRegistry
           carrierPushesScans: tracking?.pushesScans ?? false,
           ...(tracking?.pollStallFraction === undefined ? {} : { pollStallFraction: tracking.pollStallFraction }),
           ...(row.channel === 'carrier' ? { broughtBackByCarrier: true as const } : {}),
+          ...(row.status === 'completed' ? { refundCents: row.refundCents ?? 0 } : {}),
         };
       });
     },

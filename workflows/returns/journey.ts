@@ -104,6 +104,8 @@ export class ReturnJourney {
     if (facts.labelExpiresAt) this.expiresAtMs = Date.parse(facts.labelExpiresAt);
     // Only returns opened by a shipment whose parcel came back carry it: every earlier history loads without it.
     this.broughtBackByCarrier = facts.broughtBackByCarrier === true;
+    // Completed before this run (only a reset run starts on it): the run ends with the refund it was settled with.
+    if (facts.refundCents !== undefined) this.view.refundCents = this.refundCents = facts.refundCents;
     this.moveTo(facts.status, facts.broughtBackByCarrier ? 'brought back by the carrier' : 'loaded');
   }
 
