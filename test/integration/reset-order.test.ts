@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
 import { cancelOrderUpdate, orderStatusQuery, resolveEscalationUpdate, shipmentStatusQuery } from '../../workflows/definitions';
 import { DEFAULT_ORDER, startJourney, type Journey } from '../support/journey';
+import { opsCli, resultWithin, runsOf as runsOfWorkflow, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_NAMESPACE } from '../support/namespaces';
-
-const run = promisify(execFile);
 
 /** Stages of a shipment still on its journey: a reset then finds it running. */
 const RUNNING = ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking', 'label_created', 'in_transit', 'out_for_delivery'];
@@ -24,10 +21,7 @@ describe('an order reset from the temporal CLI', () => {
   });
   afterAll(() => journey?.teardown());
 
-  const cli = (...args: string[]) =>
-    run(inject('temporalCliPath'), [...args, '--address', inject('temporalDevAddress'), '--namespace', RESET_NAMESPACE]);
-  const reset = (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
-    cli('workflow', 'reset', '--workflow-id', workflowId, '--type', type, '--reason', 'ops retry');
+  const { cli, reset } = opsCli(RESET_NAMESPACE);
 
   const untilShipmentRow = async (shipmentId: string, statuses: readonly string[]) => {
     for (let i = 0; i < 1_200; i++) {
@@ -53,27 +47,9 @@ describe('an order reset from the temporal CLI', () => {
     throw new Error(`${workflowId} never started`);
   };
 
-  const runsOf = async (workflowId: string) => {
-    const runs = [];
-    for await (const execution of journey.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
-    return runs;
-  };
+  const runsOf = (workflowId: string) => runsOfWorkflow(journey.env.client, workflowId);
 
-  /** What one run of a workflow did of its own: the activities it scheduled, and how many local activities it ran. */
-  const workOf = async (workflowId: string, runId: string) => {
-    const { events } = await journey.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    return {
-      activities: (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
-      localActivities: (events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
-    };
-  };
-
-  /** The latest run's outcome, or a failure once `ms` pass: a run that replays the journey waits on timers (or on ops). */
-  const resultWithin = <T>(handle: { result(): Promise<T> }, ms: number): Promise<T> =>
-    Promise.race([
-      handle.result(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms)),
-    ]);
+  const workOf = (workflowId: string, runId: string) => workOfRun(journey.env.client, workflowId, runId);
 
   /** Ends the latest run of the order and checks what one journey leaves: one shipment run, one label, a balanced ledger. */
   const endsAsOneJourney = async (orderId: string) => {

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { deriveReturnId } from '../../api/services/returns';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
 import { journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
+import { opsCli, resultWithin, runsOf as runsOfWorkflow, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_RETURN_NAMESPACE } from '../support/namespaces';
-
-const run = promisify(execFile);
 
 /**
  * Ops reset a return (`return-<returnId>`) with the real CLI (what the Web UI's Reset does), once it completed or while
@@ -30,32 +27,11 @@ describe('a return reset from the temporal CLI', () => {
   });
 
   const as = requestsAs(() => app);
-  const cli = (...args: string[]) =>
-    run(inject('temporalCliPath'), [...args, '--address', inject('temporalDevAddress'), '--namespace', RESET_RETURN_NAMESPACE]);
-  const reset = (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
-    cli('workflow', 'reset', '--workflow-id', workflowId, '--type', type, '--reason', 'ops retry');
+  const { reset } = opsCli(RESET_RETURN_NAMESPACE);
 
-  const runsOf = async (workflowId: string) => {
-    const runs = [];
-    for await (const execution of journey.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
-    return runs;
-  };
+  const runsOf = (workflowId: string) => runsOfWorkflow(journey.env.client, workflowId);
 
-  /** What one run of a workflow did of its own: the activities it scheduled, and how many local activities it ran. */
-  const workOf = async (workflowId: string, runId: string) => {
-    const { events } = await journey.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    return {
-      activities: (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
-      localActivities: (events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
-    };
-  };
-
-  /** The latest run's outcome, or a failure once `ms` pass: a run that replays the journey waits on timers (or on ops). */
-  const resultWithin = <T>(handle: { result(): Promise<T> }, ms: number): Promise<T> =>
-    Promise.race([
-      handle.result(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms)),
-    ]);
+  const workOf = (workflowId: string, runId: string) => workOfRun(journey.env.client, workflowId, runId);
 
   const untilReturnRow = async (returnId: string, statuses: readonly string[]) => {
     for (let i = 0; i < 1_200; i++) {

@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { inject } from 'vitest';
+
+const run = promisify(execFile);
+
+/**
+ * What ops do from the real `temporal` CLI against the dev server (what the Web UI's buttons do), and what the tests
+ * that follow them read back: the runs of a workflow id, the work one run did of its own, an outcome awaited with a
+ * deadline (a run that replays a journey waits on timers, or on ops).
+ */
+export function opsCli(namespace: string) {
+  const cli = (...args: string[]) =>
+    run(inject('temporalCliPath'), [...args, '--address', inject('temporalDevAddress'), '--namespace', namespace]);
+  return {
+    cli,
+    reset: (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
+      cli('workflow', 'reset', '--workflow-id', workflowId, '--type', type, '--reason', 'ops retry'),
+  };
+}
+
+/** Every run of `workflowId`, the reset ones included. */
+export async function runsOf(client: Client, workflowId: string) {
+  const runs = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(execution);
+  return runs;
+}
+
+/** What one run of a workflow did of its own: the activities it scheduled, and how many local activities it ran. */
+export async function workOf(client: Client, workflowId: string, runId: string) {
+  const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  return {
+    activities: (events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+    localActivities: (events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
+}
+
+/** The latest run's outcome, or a failure once `ms` pass. */
+export function resultWithin<T>(handle: { result(): Promise<T> }, ms: number): Promise<T> {
+  return Promise.race([
+    handle.result(),
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms)),
+  ]);
+}
