@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
-import { ids } from '../../domain/ids';
 import { startJourney, type Journey } from '../support/journey';
-import { firstShipmentId, orderIdOf, until, untilShipmentStage } from '../workflows/steps';
+import { firstShipmentId, orderIdOf, stopLeftAloneShipmentAfterTest, until, untilShipmentStage } from '../workflows/steps';
 import { KEYS, journeyApi, requestsAs } from './harness';
 
 /**
@@ -34,19 +33,8 @@ describe("an order's workflow ended short of a final stage", () => {
     const handle = await journey.placeOrder();
     const orderId = orderIdOf(handle);
     const shipmentId = firstShipmentId(handle);
-    // The parcel, with the carrier, goes on alone once its order is terminated. Left to complete, its end reaches the
-    // time-skipping test server's terminated parent and that server's clock stops there (seen: the next test's journey
-    // stood still at that instant for good). A real server has no such clock; the shipment has nothing more to show.
-    onTestFinished(() =>
-      journey.env.client.workflow
-        .getHandle(ids.shipmentWorkflowId(shipmentId))
-        .terminate('test over')
-        // Already over, or never started (the test failed before): nothing to stop.
-        .then(
-          () => undefined,
-          () => undefined,
-        ),
-    );
+    // The parcel, with the carrier, goes on alone once its order is terminated: stopped once the test is over.
+    stopLeftAloneShipmentAfterTest(journey, shipmentId);
     await untilShipmentStage(journey, shipmentId, ['in_transit'], { stepMs: 2 * HOUR_MS });
     await until(
       journey,

@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../api/app';
 import { loadApiConfig } from '../../api/config';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { HOUR_MS } from '../../domain/clock';
-import { ids } from '../../domain/ids';
 import { capturedLogs, KEYS, logLeaks, newKey, orderRequest, journeyApi } from '../api/harness';
 import { launchChromium, screenshotPath, type RunningBrowser } from '../support/chromium';
 import { startJourney, type Journey } from '../support/journey';
@@ -15,6 +14,7 @@ import {
   orderIdOf,
   recipient,
   simulator,
+  stopLeftAloneShipmentAfterTest,
   untilEscalation,
   untilShipmentStage,
   untilWorkflowKnowsEscalation,
@@ -268,16 +268,8 @@ describe('ops pages in Chromium', () => {
     const handle = await journey.placeOrder();
     const orderId = orderIdOf(handle);
     const shipmentId = firstShipmentId(handle);
-    // Its parcel goes on alone; completing, it would stop the time-skipping server's clock (test/api/workflow-ended.test.ts).
-    onTestFinished(() =>
-      journey.env.client.workflow
-        .getHandle(ids.shipmentWorkflowId(shipmentId))
-        .terminate('test over')
-        .then(
-          () => undefined,
-          () => undefined,
-        ),
-    );
+    // Its parcel goes on alone once the order is terminated: stopped once the test is over.
+    stopLeftAloneShipmentAfterTest(journey, shipmentId);
     await untilShipmentStage(journey, shipmentId, ['in_transit'], { stepMs: 2 * HOUR_MS });
     await handle.terminate('test: ops pressed Terminate');
     await page.goto(`${base}/ops/orders/${orderId}`);

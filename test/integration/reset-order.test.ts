@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
 import { cancelOrderUpdate, orderStatusQuery, resolveEscalationUpdate, shipmentStatusQuery } from '../../workflows/definitions';
 import { DEFAULT_ORDER, startJourney, type Journey } from '../support/journey';
-import { opsCli, resultWithin, runsOf as runsOfWorkflow, workOf as workOfRun } from '../support/ops-cli';
+import { opsCli, resultWithin, runsOf as runsOfWorkflow, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_NAMESPACE } from '../support/namespaces';
 
 /** Stages of a shipment still on its journey: a reset then finds it running. */
@@ -335,22 +335,8 @@ describe('an order reset from the temporal CLI', () => {
   const BEFORE_LABEL = ['planned', 'waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking'];
 
   /** Watches a shipment's row until `stop` says so; every status it was seen in, in order. */
-  const watchStatuses = (shipmentId: string) => {
-    const seen: string[] = [];
-    let stopped = false;
-    const watching = (async () => {
-      while (!stopped) {
-        const row = await journey.database.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true } });
-        if (row && seen.at(-1) !== row.status) seen.push(row.status);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    return async () => {
-      stopped = true;
-      await watching;
-      return seen;
-    };
-  };
+  const watchStatuses = (shipmentId: string) =>
+    watchRowStatuses(() => journey.database.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true } }));
 
   /** Each stage visit of the shipment, counted by stage. */
   const visitsOf = async (shipmentId: string) => {

@@ -6,7 +6,7 @@ import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tr
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
 import { journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
-import { opsCli, resultWithin, runsOf as runsOfWorkflow, workOf as workOfRun } from '../support/ops-cli';
+import { opsCli, resultWithin, runsOf as runsOfWorkflow, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_RETURN_NAMESPACE } from '../support/namespaces';
 
 /**
@@ -86,22 +86,8 @@ describe('a return reset from the temporal CLI', () => {
   };
 
   /** Watches a return's row until the returned function is called; every status it was seen in, in order. */
-  const watchStatuses = (returnId: string) => {
-    const seen: string[] = [];
-    let stopped = false;
-    const watching = (async () => {
-      while (!stopped) {
-        const row = await journey.database.db.return.findUnique({ where: { id: returnId }, select: { status: true } });
-        if (row && seen.at(-1) !== row.status) seen.push(row.status);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    return async () => {
-      stopped = true;
-      await watching;
-      return seen;
-    };
-  };
+  const watchStatuses = (returnId: string) =>
+    watchRowStatuses(() => journey.database.db.return.findUnique({ where: { id: returnId }, select: { status: true } }));
 
   /** The carrier's scans of the return parcel, as its webhook would signal them: picked up, then at the returns dock. */
   const parcelArrives = async (returnId: string, workflowId: string) => {

@@ -43,3 +43,24 @@ export function resultWithin<T>(handle: { result(): Promise<T> }, ms: number): P
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms)),
   ]);
 }
+
+/**
+ * Watches a row's status until the returned function is called; every status it was seen in, in order (polled every
+ * 20 ms: a run that replays a journey writes its earlier statuses back within that).
+ */
+export function watchStatuses(read: () => Promise<{ status: string } | null>): () => Promise<string[]> {
+  const seen: string[] = [];
+  let stopped = false;
+  const watching = (async () => {
+    while (!stopped) {
+      const row = await read();
+      if (row && seen.at(-1) !== row.status) seen.push(row.status);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await watching;
+    return seen;
+  };
+}

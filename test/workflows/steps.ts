@@ -1,3 +1,4 @@
+import { onTestFinished } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CarrierSimulator } from '../../scripts/carrier-simulator/simulator';
 import { type CalendarPlace, isWorkingDayIn } from '../../domain/calendar';
@@ -337,4 +338,22 @@ export async function whileRowHeld(
 export async function currentDetailsOf(handle: WorkflowHandle): Promise<{ markdown: string; shown: string }> {
   const markdown = (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails ?? '';
   return { markdown, shown: markdown.replace(/\\([\\`*_{}[\]()#+!|<>~])/g, '$1') };
+}
+
+/**
+ * Once the test is over, terminates the shipment its order's termination left going on alone (the carrier has the
+ * parcel). Left to complete, its end reaches the time-skipping test server's terminated parent and that server's clock
+ * stops there (seen: the next test's journey stood still at that instant for good). A real server has no such clock.
+ */
+export function stopLeftAloneShipmentAfterTest(journey: Journey, shipmentId: string): void {
+  onTestFinished(() =>
+    journey.env.client.workflow
+      .getHandle(ids.shipmentWorkflowId(shipmentId))
+      .terminate('test over')
+      // Already over, or never started (the test failed before): nothing to stop.
+      .then(
+        () => undefined,
+        () => undefined,
+      ),
+  );
 }
