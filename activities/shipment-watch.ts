@@ -1,7 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
-import type { ShipmentOutcome } from '../workflows/shipment/types';
+import { SHIPMENT_TERMINATED, type ShipmentOutcome, type TerminatedAnswer } from '../workflows/shipment/types';
 
 /**
  * The outcome of a shipment journey its order did not start in this run. An operator who resets an order
@@ -10,25 +10,28 @@ import type { ShipmentOutcome } from '../workflows/shipment/types';
  * failing (workflows/order/adoption.ts). Not the new run's children, so their outcome comes through the client.
  */
 export interface ShipmentWatcher {
-  outcome(workflowId: string): Promise<ShipmentOutcome>;
+  outcome(workflowId: string, whenTerminated: TerminatedAnswer): Promise<ShipmentOutcome>;
 }
 
 export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
   return {
     // Follows the journey across continue-as-new to its last run, as a child's result would.
-    outcome: async (workflowId) => {
-      try {
-        return (await client.workflow.getHandle(workflowId).result()) as ShipmentOutcome;
-      } catch (error) {
-        // Terminated in Temporal and not reset yet (workflows/order/terminated-shipment.ts): say what ops can do;
-        // the retry finds the reset run.
-        if (error instanceof WorkflowFailedError && error.cause instanceof TerminatedFailure) {
-          throw ApplicationFailure.retryable(
-            `${workflowId} is terminated: reset it to resume (temporal workflow reset -w ${workflowId} --type LastWorkflowTask)`,
-            'ShipmentTerminated',
-          );
+    outcome: async (workflowId, whenTerminated) => {
+      const journey = () => client.workflow.getHandle(workflowId);
+      for (;;) {
+        try {
+          return (await journey().result()) as ShipmentOutcome;
+        } catch (error) {
+          if (!(error instanceof WorkflowFailedError && error.cause instanceof TerminatedFailure)) throw error;
+          // A reset ends the run it replaces as terminated: the journey goes on in the new run, follow it.
+          if ((await journey().describe()).status.name !== 'TERMINATED') continue;
+          // Terminated in Temporal and not reset yet (workflows/order/terminated-shipment.ts): say what ops can do.
+          // Not the termination's reason: ops type it freely, and it is in the shipment's own history already.
+          const message = `${workflowId} is terminated: reset it to resume (temporal workflow reset -w ${workflowId} --type LastWorkflowTask)`;
+          throw whenTerminated === 'report'
+            ? ApplicationFailure.nonRetryable(message, SHIPMENT_TERMINATED)
+            : ApplicationFailure.retryable(message, SHIPMENT_TERMINATED);
         }
-        throw error;
       }
     },
   };
@@ -39,12 +42,21 @@ const HEARTBEAT_EVERY_MS = 10_000;
 
 export function createShipmentWatchActivities(watcher?: ShipmentWatcher) {
   return {
-    async awaitShipmentOutcome({ workflowId }: { workflowId: string }): Promise<ShipmentOutcome> {
+    /**
+     * `whenTerminated` is absent from watches scheduled before it existed: they retry, as they always did.
+     */
+    async awaitShipmentOutcome({
+      workflowId,
+      whenTerminated = 'retry',
+    }: {
+      workflowId: string;
+      whenTerminated?: TerminatedAnswer;
+    }): Promise<ShipmentOutcome> {
       if (!watcher) throw ApplicationFailure.retryable('this worker has no Temporal client to watch shipments with', 'NoShipmentWatcher');
       const beat = setInterval(() => heartbeat(workflowId), HEARTBEAT_EVERY_MS);
       try {
         // The order ending (a cancel that called the shipment off settles it first) cancels the wait.
-        return await Promise.race([watcher.outcome(workflowId), Context.current().cancelled]);
+        return await Promise.race([watcher.outcome(workflowId, whenTerminated), Context.current().cancelled]);
       } finally {
         clearInterval(beat);
       }

@@ -404,6 +404,50 @@ describe('an order reset from the temporal CLI', () => {
     expect(Object.entries(visits).filter(([, n]) => n !== 1)).toEqual([]);
   });
 
+  it.concurrent.each(['FirstWorkflowTask', 'LastWorkflowTask'] as const)(
+    'reset to its %s while its shipment runs, then the shipment terminated from the CLI: the new run notes it, shows Escalated, refuses a cancel, and completes once ops reset the shipment',
+    async (type) => {
+      // Scans three quarters of a stall window apart: the parcel is still on its way when the shipment is terminated.
+      const handle = await journey.placeOrder(
+        { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:slow_scans]' } },
+        { promiseWorkingDays: 30 },
+      );
+      const orderId = handle.workflowId.replace(/^order-/, '');
+      const shipmentId = ids.shipmentId(orderId, 1);
+      const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
+      await untilShipmentRow(shipmentId, ['label_created', 'in_transit']);
+      await reset(handle.workflowId, type);
+      const latest = journey.env.client.workflow.getHandle(handle.workflowId);
+      // The new run watches the shipment it adopted (first task) or kept through the reset (last task).
+      const watching = async () =>
+        ((await latest.describe()).raw.pendingActivities ?? []).some((a) => a.activityType?.name === 'awaitShipmentOutcome');
+      for (let i = 0; i < 300 && !(await watching()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await watching()).toBe(true);
+      await cli('workflow', 'terminate', '--workflow-id', shipmentWorkflowId, '--reason', 'Ada Lovelace called');
+
+      // Before, the watch retried "terminated: reset it" out of sight: the order showed nothing and took a cancel
+      // it could not pass on.
+      const notes = async () => (await latest.query(orderStatusQuery)).timeline;
+      for (let i = 0; i < 300 && !(await notes()).some((e) => e.label === 'shipment terminated in Temporal'); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      const terminated = (await notes()).filter((e) => e.label === 'shipment terminated in Temporal');
+      expect(terminated).toHaveLength(1);
+      expect(terminated[0]?.detail).toContain(`temporal workflow reset -w ${shipmentWorkflowId}`);
+      expect(terminated[0]?.detail).not.toContain('Ada');
+      expect((await latest.describe()).searchAttributes.Escalated).toEqual([true]);
+      const refused = await latest.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] }).catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).cause).toMatchObject({ message: expect.stringContaining('was terminated in Temporal') });
+
+      await reset(shipmentWorkflowId, 'LastWorkflowTask');
+      expect(await resultWithin(latest, 90_000)).toMatchObject({ stage: 'completed', shipments: [{ shipmentId, stage: 'delivered' }] });
+      expect((await notes()).map((e) => e.label)).toContain('shipment resumed');
+      expect((await latest.describe()).searchAttributes.Escalated).toEqual([false]);
+      expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
+      expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+    },
+  );
+
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above
   // (run side by side, each its own order) would move.
   it('a delivered shipment reset to its first workflow task: it ends delivered at once, nothing is picked, labelled, mailed, moved or written again', async () => {

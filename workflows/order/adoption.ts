@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { type ChildWorkflowHandle, getExternalWorkflowHandle } from '@temporalio/workflow';
 import { adoption, summarised } from '../activity-options';
+import type { TerminatedAnswer } from '../shipment/types';
 import type { shipmentWorkflowV2 } from '../shipment/workflow';
 import type { OrderJourney } from './order';
 import { reachableChild } from './reset-children';
@@ -32,12 +33,19 @@ export async function startOrAdopt(o: OrderJourney, workflowId: string, start: (
   }
 }
 
-/** A shipment this run did not start (or whose child handle ended with a termination): signalled by id, awaited by an activity. */
-export function adoptedShipment(workflowId: string, summary = `Wait for ${workflowId}, started before a reset`): ShipmentChild {
+/**
+ * A shipment this run did not start (or whose child handle ended with a termination): signalled by id, awaited by an
+ * activity. A termination is reported to the order (terminated-shipment.ts) unless the order already knows of it.
+ */
+export function adoptedShipment(
+  workflowId: string,
+  summary = `Wait for ${workflowId}, started before a reset`,
+  whenTerminated: TerminatedAnswer = 'report',
+): ShipmentChild {
   const external = getExternalWorkflowHandle(workflowId);
   return {
     workflowId,
     signal: (def, ...args) => external.signal(def, ...args),
-    result: () => summarised(adoption.awaitShipmentOutcome, summary, { workflowId }),
+    result: () => summarised(adoption.awaitShipmentOutcome, summary, { workflowId, whenTerminated }),
   };
 }

@@ -1,5 +1,5 @@
-import { ChildWorkflowFailure, TerminatedFailure } from '@temporalio/workflow';
-import type { ShipmentOutcome } from '../shipment/types';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TerminatedFailure } from '@temporalio/workflow';
+import { SHIPMENT_TERMINATED, type ShipmentOutcome } from '../shipment/types';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { adoptedShipment, type ShipmentChild } from './adoption';
 import type { OrderJourney } from './order';
@@ -18,14 +18,29 @@ export async function shipmentOutcomeOf(o: OrderJourney, child: ShipmentChild): 
   try {
     return await child.result();
   } catch (error) {
-    if (!(error instanceof ChildWorkflowFailure && error.cause instanceof TerminatedFailure)) throw error;
-    // Orders whose history holds the failure before this change failed with it: they replay so.
-    if (!takesLater(LATER_PATCHES.terminatedShipmentAwaited)) throw error;
+    const reason = terminationOf(error);
+    if (reason === undefined) throw error;
     // Which shipment the handle is, looked up only now: the journey's own path pays nothing for it.
     const shipmentId = [...o.children].find(([, started]) => started === child)?.[0];
     if (shipmentId === undefined) throw error;
-    return awaitResumed(o, shipmentId, child.workflowId, error.cause.message);
+    return awaitResumed(o, shipmentId, child.workflowId, reason);
   }
+}
+
+/**
+ * The reason to note when `error` says the shipment was terminated, else undefined. A child of this run reports it
+ * as its failure; a shipment it adopted, or kept through a reset, through the watch's report (adoption.ts).
+ */
+function terminationOf(error: unknown): string | undefined {
+  if (error instanceof ChildWorkflowFailure && error.cause instanceof TerminatedFailure) {
+    // Orders whose history holds the failure before this change failed with it: they replay so.
+    return takesLater(LATER_PATCHES.terminatedShipmentAwaited) ? error.cause.message : undefined;
+  }
+  // Only watches that report a termination (asked since) fail so: no earlier history holds this failure.
+  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === SHIPMENT_TERMINATED) {
+    return 'terminated (the reason is in its own history)';
+  }
+  return undefined;
 }
 
 async function awaitResumed(o: OrderJourney, shipmentId: string, workflowId: string, reason: string): Promise<ShipmentOutcome> {
@@ -37,7 +52,7 @@ async function awaitResumed(o: OrderJourney, shipmentId: string, workflowId: str
   );
   o.publishEscalated();
   o.showDetails();
-  const resumed = adoptedShipment(workflowId, `Wait for ${workflowId} to be reset (it was terminated)`);
+  const resumed = adoptedShipment(workflowId, `Wait for ${workflowId} to be reset (it was terminated)`, 'retry');
   o.children.set(shipmentId, resumed);
   const outcome = await resumed.result();
   o.terminatedShipments.delete(shipmentId);

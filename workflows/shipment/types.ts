@@ -98,3 +98,13 @@ export type PendingScans = { source: 'webhook' | 'poll'; events: NormalisedTrack
 
 /** What a v3 shipment does in the same write as its scans: consume the reservations at the hand-over, judge the promise. */
 export type ScanWork = Pick<StoreScansRequest, 'consumeReservations' | 'judgePromise'>;
+
+/**
+ * What a watch of a shipment the order did not start itself (activities/shipment-watch.ts) does when that shipment is
+ * terminated in Temporal: `retry` until ops reset it (the order already knows and shows it), or `report` it at once,
+ * so the order notes the termination and shows itself escalated before it waits (workflows/order/terminated-shipment.ts).
+ */
+export type TerminatedAnswer = 'retry' | 'report';
+
+/** The failure type a `report` watch ends with. */
+export const SHIPMENT_TERMINATED = 'ShipmentTerminated';
