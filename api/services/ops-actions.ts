@@ -2,14 +2,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../../activities/db';
 import type { ApiErrorCode, ErrorDetail } from '../../domain/api';
 import type { Prisma } from '../../prisma/generated/client';
+import { CONFLICT_STATES, isDomainError } from '../../domain/errors';
 import { ApiError, idempotencyConflict, toApiError } from '../errors';
 import { canonicalJson } from './intake';
+import { conflictStateOf } from './workflows';
 
 /**
  * Every mutating ops request goes through here: it is recorded against the API key that made it
  * (OpsAction: the audit trail), and an Idempotency-Key makes it safe to repeat, as at intake: the
  * same key with the same request answers what the first answered without applying it again; with a
- * different request, 409. A request that failed for a reason that may pass (5xx) leaves its key free.
+ * different request, 409. A request that failed for a reason that may pass (5xx, 429, or a refusal only because
+ * another change of the same kind is being made, which says to try again) leaves its key free.
  */
 
 export type OpsActionKind = 'cancel' | 'change_address' | 'resolve_escalation' | 'restock' | 'inspect_return' | 'move_claim';
@@ -82,6 +85,15 @@ async function claimRow(
   );
 }
 
+/**
+ * A refusal about timing, not the request ("already changing: try again once it is answered"), from this API's own
+ * turn-taking or from the workflow: the retry it asks for must be applied, not answered the refusal again.
+ */
+function refusedForNow(error: unknown): boolean {
+  const state = isDomainError(error) && 'state' in error.details ? error.details.state : conflictStateOf(error);
+  return state === CONFLICT_STATES.changeInProgress;
+}
+
 /** Applies `apply` once per Idempotency-Key (see the module comment); `apply` gets the action's id, a stable id for the update it sends. */
 export async function runOpsAction<T>(db: Db, input: OpsActionRequest, apply: (actionId: string) => Promise<T>): Promise<Answered<T>> {
   const requestHash = hashOf(input.action, input.targetId, input.request);
@@ -103,7 +115,7 @@ export async function runOpsAction<T>(db: Db, input: OpsActionRequest, apply: (a
     return { body, replayed: false };
   } catch (error) {
     const answer = toApiError(error, undefined);
-    const final = answer !== undefined && answer.statusCode < 500 && answer.statusCode !== 429;
+    const final = answer !== undefined && answer.statusCode < 500 && answer.statusCode !== 429 && !refusedForNow(error);
     if (final || input.idempotencyKey === undefined) {
       const stored: StoredError = {
         error: {
