@@ -157,8 +157,12 @@ export type OrderAccepted = z.infer<typeof OrderAcceptedSchema>;
 export const ViewSourceSchema = z.enum(['workflow', 'database', 'intake']);
 export type ViewSource = z.infer<typeof ViewSourceSchema>;
 
-/** How Temporal closed an order's workflow, as the API names it (Temporal's TERMINATED, FAILED, TIMED_OUT, CANCELLED, COMPLETED). */
-export const WORKFLOW_END_STATUSES = ['terminated', 'failed', 'timed_out', 'cancelled', 'completed'] as const;
+/**
+ * How Temporal closed an order's workflow, as the API names it (Temporal's TERMINATED, FAILED, TIMED_OUT, CANCELLED,
+ * COMPLETED), or `deleted`: Temporal no longer knows it (`temporal workflow delete`, or the namespace's retention once
+ * it closed) while the order's rows, written by it, say its journey is not over.
+ */
+export const WORKFLOW_END_STATUSES = ['terminated', 'failed', 'timed_out', 'cancelled', 'completed', 'deleted'] as const;
 
 /**
  * An order whose row says its journey is not over while no workflow runs it any more (terminated from the CLI or the
@@ -168,7 +172,7 @@ export const WORKFLOW_END_STATUSES = ['terminated', 'failed', 'timed_out', 'canc
 export const WorkflowEndedSchema = z
   .object({
     status: z.enum(WORKFLOW_END_STATUSES),
-    /** When Temporal closed the run (ISO 8601); Temporal gives it for every closed run. */
+    /** When Temporal closed the run (ISO 8601); Temporal gives it for every closed run it still knows. */
     at: z.string().optional(),
     /** What ops can do, in plain words, with the command to run. */
     hint: z.string(),

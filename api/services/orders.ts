@@ -9,7 +9,7 @@ import { notFound } from '../errors';
 import { intakeMemoOf } from './order-starter';
 import { withStoredScans } from './stored-scans';
 import { orderViewFromDb, orderViewFromIntake, promiseOfOrder } from './views';
-import { workflowEndedOf } from './workflow-ended';
+import { workflowDeletedOf, workflowEndedOf } from './workflow-ended';
 import { describeWorkflow, withinDeadline } from './workflows';
 
 /**
@@ -92,11 +92,11 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
   const stored = await orderViewFromDb(app.db, orderId);
   if (stored) {
     if (!mayReadOrderOf(principal, memo?.submittedBy ?? stored.submittedBy)) throw notFound(`order ${orderId}`);
-    return withEnd({ view: stored.view, source: 'database', running }, description);
+    return withEnd({ view: stored.view, source: 'database', running }, description, workflowId);
   }
   const accepted = await orderViewFromIntake(app.db, orderId);
   if (accepted && mayReadOrderOf(principal, accepted.submittedBy)) {
-    return withEnd({ view: accepted.view, source: 'intake', running }, description);
+    return withEnd({ view: accepted.view, source: 'intake', running }, description, workflowId);
   }
   throw notFound(`order ${orderId}`);
 }
@@ -105,7 +105,11 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
  * The order's stored view with, when its workflow has ended short of a final stage, how it ended: otherwise that view
  * reads as a journey under way. From the description readOrder already has: no further call to Temporal.
  */
-function withEnd(read: OrderRead, description: WorkflowExecutionDescription | undefined): OrderRead {
-  const workflowEnded = description ? workflowEndedOf(description, read.view) : undefined;
+function withEnd(read: OrderRead, description: WorkflowExecutionDescription | undefined, workflowId: string): OrderRead {
+  const workflowEnded = description
+    ? workflowEndedOf(description, read.view)
+    : read.source === 'database'
+      ? workflowDeletedOf(workflowId, read.view)
+      : undefined;
   return workflowEnded ? { ...read, workflowEnded } : read;
 }

@@ -7,7 +7,7 @@ import { isFinalOrderStage } from '../../domain/lifecycle';
  * Temporal's closed statuses only: RUNNING and CONTINUED_AS_NEW (a describe by workflow id reads the newest run),
  * PAUSED and the unknown ones still have, or may have, a run that moves the order.
  */
-const ENDED: Partial<Record<WorkflowExecutionStatusName, WorkflowEnded['status']>> = {
+const ENDED: Partial<Record<WorkflowExecutionStatusName, Exclude<WorkflowEnded['status'], 'deleted'>>> = {
   TERMINATED: 'terminated',
   FAILED: 'failed',
   TIMED_OUT: 'timed_out',
@@ -34,10 +34,27 @@ export function workflowEndedOf(
 }
 
 /**
+ * An order whose rows its workflow wrote (so it was started) while Temporal knows no workflow by its id any more: it
+ * was deleted (`temporal workflow delete`; a running one is terminated first) or, closed, removed by the namespace's
+ * retention. Undefined when its stage is final (its end was written). Not for an order read from its intake record
+ * alone: its start may still be on its way (the intake outbox).
+ */
+export function workflowDeletedOf(workflowId: string, view: Pick<OrderView, 'stage'>): WorkflowEnded | undefined {
+  if (isFinalOrderStage(view.stage)) return undefined;
+  return {
+    status: 'deleted',
+    hint:
+      `Temporal no longer knows workflow ${workflowId}: it was deleted (a running workflow is terminated first, and the ` +
+      'shipments it started that were still running were asked to cancel) or, once closed, removed by the retention ' +
+      "of its namespace. Nothing moves this order any more and it cannot be reset: its rows stay as its workflow left them.",
+  };
+}
+
+/**
  * Built from the status and the workflow id alone, never from the termination reason or the failure message:
  * those are typed freely (by ops, by an activity) and may name the customer.
  */
-function hintFor(status: WorkflowEnded['status'], workflowId: string): string {
+function hintFor(status: Exclude<WorkflowEnded['status'], 'deleted'>, workflowId: string): string {
   // A completed run wrote its end but the row missed it: a reset from the start re-runs the journey, which adopts the
   // shipments it started (nothing reserved or shipped twice) and writes the end again (README "Resetting an order").
   if (status === 'completed') {
@@ -56,7 +73,7 @@ function hintFor(status: WorkflowEnded['status'], workflowId: string): string {
   );
 }
 
-const ENDED_WORDS: Record<Exclude<WorkflowEnded['status'], 'completed'>, string> = {
+const ENDED_WORDS: Record<Exclude<WorkflowEnded['status'], 'completed' | 'deleted'>, string> = {
   terminated: 'was terminated',
   failed: 'failed',
   timed_out: 'timed out',

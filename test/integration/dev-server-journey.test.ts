@@ -194,4 +194,51 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
       .executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'refund', resolvedBy: 'ops-test' }] });
     expect((await handle.result()).stage).toBe('cancelled');
   });
+
+  it('an order deleted with `temporal workflow delete` while its parcel travels: its answer says Temporal no longer knows its workflow and that it cannot be reset', async () => {
+    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentWorkflowId = `shipment-${orderId}-S1`;
+    await eventually(
+      'the parcel with the carrier',
+      async () => (await journey.database.db.shipment.findFirst({ where: { orderId, status: 'in_transit' } })) ?? undefined,
+    );
+    const read = async () => {
+      const response = await api?.inject({ method: 'GET', url: `/orders/${orderId}`, headers: { 'x-api-key': KEYS.ops.key } });
+      expect(response?.statusCode, response?.body).toBe(200);
+      return response?.json() as { source: string; stage: string; workflowEnded?: { status: string; at?: string; hint: string } };
+    };
+    expect((await read()).workflowEnded).toBeUndefined();
+
+    await run(inject('temporalCliPath'), [
+      'workflow',
+      'delete',
+      '--address',
+      inject('temporalDevAddress'),
+      '--namespace',
+      OPS_CLI_NAMESPACE,
+      '--workflow-id',
+      handle.workflowId,
+      '--yes',
+    ]);
+    try {
+      // Deletion is asynchronous: the answer changes once Temporal has forgotten the workflow.
+      // Before, the order read `fulfilling` from its rows for good, as a journey under way.
+      const gone = await eventually('the order read as deleted', async () => {
+        const view = await read();
+        return view.workflowEnded ? view : undefined;
+      });
+      expect(gone).toMatchObject({ source: 'database', workflowEnded: { status: 'deleted' } });
+      expect(['completed', 'cancelled', 'failed']).not.toContain(gone.stage);
+      expect(gone.workflowEnded?.hint).toContain(`Temporal no longer knows workflow ${handle.workflowId}`);
+      expect(gone.workflowEnded?.hint).toContain('cannot be reset');
+      expect(gone.workflowEnded).not.toHaveProperty('at');
+    } finally {
+      // Its shipment, whose parcel the carrier has, refused the cancel and goes on alone: stopped with the test.
+      await journey.env.client.workflow
+        .getHandle(shipmentWorkflowId)
+        .terminate('test over')
+        .catch(() => undefined);
+    }
+  });
 });

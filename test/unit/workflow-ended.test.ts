@@ -1,6 +1,6 @@
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { workflowEndedOf } from '../../api/services/workflow-ended';
+import { workflowDeletedOf, workflowEndedOf } from '../../api/services/workflow-ended';
 import { WorkflowEndedSchema } from '../../domain/api';
 import type { OrderStage } from '../../domain/lifecycle';
 
@@ -39,5 +39,21 @@ describe('workflowEndedOf', () => {
       expect(workflowEndedOf(described('TERMINATED'), stage(final))).toBeUndefined();
     }
     expect(workflowEndedOf(described('TERMINATED'), stage('received'))).toMatchObject({ status: 'terminated' });
+  });
+});
+
+describe('workflowDeletedOf', () => {
+  it('an order still fulfilling whose workflow Temporal no longer knows is named deleted, without a time and with no reset to offer', () => {
+    const deleted = workflowDeletedOf('order-ORD-1', stage('fulfilling'));
+    expect(WorkflowEndedSchema.parse(deleted)).toEqual(deleted);
+    expect(deleted).toMatchObject({ status: 'deleted' });
+    expect(deleted).not.toHaveProperty('at');
+    expect(deleted?.hint).toContain('Temporal no longer knows workflow order-ORD-1');
+    expect(deleted?.hint).not.toContain('temporal workflow reset');
+  });
+
+  it('an order at a final stage wrote its end: nothing to say', () => {
+    for (const final of ['completed', 'cancelled', 'failed'] as const)
+      expect(workflowDeletedOf('order-ORD-1', stage(final))).toBeUndefined();
   });
 });
