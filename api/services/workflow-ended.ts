@@ -46,7 +46,7 @@ export function workflowDeletedOf(workflowId: string, view: Pick<OrderView, 'sta
     hint:
       `Temporal no longer knows workflow ${workflowId}: it was deleted (a running workflow is terminated first, and the ` +
       'shipments it started that were still running were asked to cancel) or, once closed, removed by the retention ' +
-      "of its namespace. Nothing moves this order any more and it cannot be reset: its rows stay as its workflow left them.",
+      'of its namespace. Nothing moves this order any more and it cannot be reset: its rows stay as its workflow left them.',
   };
 }
 
