@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorResponse } from '../domain/api';
-import { browserBadUrlPage } from './plugins/app/browser-pages';
+import { requestLinePage } from './error-pages';
 import { SECURITY_HEADER_LINES } from './plugins/external/helmet';
 
 type Refusal = { status: number; message: string; detail: string };
@@ -37,7 +37,7 @@ export function answerClientError(error: Error & { code?: string; rawPacket?: un
   const requestId = randomUUID();
   // A tracking link grown past 16 KiB (a mail tool's wrapping, a pasted page) opened in a browser gets a page, not JSON.
   const line = requestLineOf(error);
-  const page = line && browserBadUrlPage(line);
+  const page = line && requestLinePage(line, status);
   const body: ErrorResponse = { error: { code: 'validation_failed', message, details: [{ path: 'request', message: detail }] }, requestId };
   const [type, text] = page ? ['text/html; charset=utf-8', page] : ['application/json; charset=utf-8', JSON.stringify(body)];
   if (socket.writable) {

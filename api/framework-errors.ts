@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { errorBody } from './plugins/app/errors';
-import { browserBadUrlPage, browserNotFoundPage } from './plugins/app/browser-pages';
+import { errorPageFor } from './error-pages';
 import { setSecurityHeaders } from './plugins/external/helmet';
 
 /** The longest path parameter the router matches: every id of ours is at most 80 characters. */
@@ -17,8 +17,8 @@ interface PlainReply {
 
 /**
  * A URL the router cannot decode (bytes that are not UTF-8 in a path) or whose path segment is longer than the router
- * matches: Fastify answers it here, before any hook, so the security headers are set here too. A person's browser (a GET
- * under /ops or /track) gets a page; an API client the one error shape, saying which of the two it is.
+ * matches: Fastify answers it here, before any hook, so the security headers are set here too. A person's browser gets its
+ * page (api/error-pages.ts); an API client the one error shape, saying which of the two it is.
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: unknown): void {
   // The reply's type here is the schema-typed one; these answers are fixed and need none of it.
@@ -28,7 +28,7 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
   // A link a person opened (an id pasted twice into a tracking link, a link cut in a mail) gets a page, never cached:
   // its URL may carry a tracking token.
-  const page = tooLong ? browserNotFoundPage(request) : browserBadUrlPage(request);
+  const page = errorPageFor(request, tooLong ? 404 : 400);
   if (page !== undefined) {
     plain
       .code(tooLong ? 404 : 400)

@@ -735,7 +735,9 @@ describe('rate limits that hold', () => {
     // One IPv6 host is handed a whole /64: counted per address, it had 2^64 allowances for its guesses (probe4).
     const app = await h.rebuild({ authFailuresPerMinute: 3 });
     const orderId = await insertOrder(h.db);
-    const from = (remoteAddress: string, url: string) => app.inject({ method: 'GET', url, remoteAddress });
+    // A JSON client (the error shape); a browser gets the same statuses as pages (test/api/page-errors.test.ts).
+    const from = (remoteAddress: string, url: string) =>
+      app.inject({ method: 'GET', url, remoteAddress, headers: { accept: 'application/json' } });
     for (let i = 1; i <= 3; i += 1)
       expect((await from(`2001:db8:0:42::${i}`, `/track/${orderId}?t=${'A'.repeat(32)}`)).statusCode).toBe(404);
     expectErrorShape(await from('2001:db8:0:42::99', trackingPath(orderId, TRACKING_SECRET)), 429, 'rate_limited');
@@ -757,7 +759,15 @@ describe('rate limits that hold', () => {
       expect([guess.statusCode, guess.headers['content-type']], url).toEqual([404, 'text/html; charset=utf-8']);
       expect(guess.body).toMatch(/We cannot find this (order|return label)/);
     }
-    const blocked = await app.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) });
+    // A browser is told on a page (api/error-pages.ts); a JSON client in the error shape.
+    const page = await app.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) });
+    expect([page.statusCode, page.headers['content-type']]).toEqual([429, 'text/html; charset=utf-8']);
+    expect(Number(page.headers['retry-after'])).toBeGreaterThan(0);
+    const blocked = await app.inject({
+      method: 'GET',
+      url: trackingPath(orderId, TRACKING_SECRET),
+      headers: { accept: 'application/json' },
+    });
     expectErrorShape(blocked, 429, 'rate_limited');
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
@@ -783,7 +793,8 @@ describe('rate limits that hold', () => {
     // turned every customer, shop and carrier away with 429 for the rest of the minute (probe4). COLIS_TRUSTED_PROXIES.
     const app = await h.rebuild({ authFailuresPerMinute: 3, trustedProxies: ['127.0.0.1'] });
     const orderId = await insertOrder(h.db);
-    const from = (client: string, url: string) => app.inject({ method: 'GET', url, headers: { 'x-forwarded-for': client } });
+    const from = (client: string, url: string) =>
+      app.inject({ method: 'GET', url, headers: { 'x-forwarded-for': client, accept: 'application/json' } });
     for (let i = 0; i < 3; i += 1) expect((await from('203.0.113.7', `/track/${orderId}?t=${'A'.repeat(32)}`)).statusCode).toBe(404);
     expectErrorShape(await from('203.0.113.7', trackingPath(orderId, TRACKING_SECRET)), 429, 'rate_limited');
     expect((await from('203.0.113.8', trackingPath(orderId, TRACKING_SECRET))).statusCode).toBe(200);
@@ -791,7 +802,11 @@ describe('rate limits that hold', () => {
     const untrusted = await h.rebuild({ authFailuresPerMinute: 3 });
     for (let i = 0; i < 3; i += 1)
       await untrusted.inject({ method: 'GET', url: `/track/${orderId}`, headers: { 'x-forwarded-for': `198.51.100.${i}` } });
-    expectErrorShape(await untrusted.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET) }), 429, 'rate_limited');
+    expectErrorShape(
+      await untrusted.inject({ method: 'GET', url: trackingPath(orderId, TRACKING_SECRET), headers: { accept: 'application/json' } }),
+      429,
+      'rate_limited',
+    );
   });
 
   it('counts a key against one bucket whichever header carries it', async () => {

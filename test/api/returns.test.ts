@@ -367,14 +367,14 @@ describe('the tracking page return form', () => {
     expect(await returnsOf(orderId)).toBe(0);
   });
 
-  it("answers a form over 16 KiB with a 413 page saying so (the API's JSON 413 without a valid token), and starts nothing", async () => {
+  it('answers a form over 16 KiB with a 413 page saying so (without a valid token: the 413 page, or the JSON 413 to a JSON client), and starts nothing', async () => {
     const orderId = await deliveredOrder();
     const t = trackingToken(orderId, TRACKING_SECRET);
-    const post = (token: string) =>
+    const post = (token: string, accept?: string) =>
       h.app.inject({
         method: 'POST',
         url: `/track/${orderId}/returns?t=${token}`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(accept ? { accept } : {}) },
         payload: `qty.MUG-CER-350=1&reason=defective&comment=${'a'.repeat(20_000)}&key=${newKey('form').replace(/[^A-Za-z0-9_-]/g, '')}`,
       });
     const refused = await post(t);
@@ -382,7 +382,10 @@ describe('the tracking page return form', () => {
     expect(refused.statusCode, refused.body.slice(0, 300)).toBe(413);
     expect(refused.headers['content-type']).toMatch(/^text\/html/);
     expect(refused.body).toContain('The form is too long (over 16 KiB)');
-    expectErrorShape(await post('0'.repeat(64)), 413, 'payload_too_large');
+    const tampered = await post('0'.repeat(64));
+    expect([tampered.statusCode, tampered.headers['content-type']]).toEqual([413, 'text/html; charset=utf-8']);
+    expect(tampered.body).toContain('What you sent is too large');
+    expectErrorShape(await post('0'.repeat(64), 'application/json'), 413, 'payload_too_large');
     expect(await returnsOf(orderId)).toBe(0);
   });
 

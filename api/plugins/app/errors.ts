@@ -4,7 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
-import { browserBadUrlPage } from './browser-pages';
+import { sendErrorPage } from '../../error-pages';
 import { repeatedQueryParameters, unknownQueryParameters } from './query-checks';
 import {
   charsetProblem,
@@ -22,7 +22,8 @@ import {
  * Every error leaves the API in one shape, `{ error: { code, message, details? }, requestId }`:
  * our own ApiErrors, the typed failures `toApiError` knows (domain, Temporal, PostgreSQL), schema
  * validation, Fastify's parser errors (too large, wrong media type) and the rate limiter's. Anything
- * unexpected is logged with its stack and answered with a bare 500 that reveals nothing.
+ * unexpected is logged with its stack and answered with a bare 500 that reveals nothing. A person's browser gets each
+ * of these as a page instead (api/error-pages.ts).
  * Bodies are parsed here (bounded before any recursive work, see services/json-input.ts), and a query
  * or path parameter with a control character or invalid Unicode is refused before any handler.
  */
@@ -82,15 +83,6 @@ function bodyValidationDetails(request: FastifyRequest, error: FastifyError): Er
   if ((error.validationContext ?? 'body') !== 'body') return details;
   const named = new Set(details.map((detail) => detail.path));
   return [...details, ...undeclaredBodyFields(request).filter((detail) => !named.has(detail.path))];
-}
-
-/**
- * A 400 to a person's browser (a GET under /ops or /track whose URL holds a `%00`, say) is the "link not valid" page, not
- * the API's JSON; the tracking pages answer theirs themselves (their route's errorHandler).
- */
-function browserRefusal(request: FastifyRequest, reply: FastifyReply, status: number): FastifyReply | undefined {
-  const html = status === 400 ? browserBadUrlPage(request) : undefined;
-  return html === undefined ? undefined : reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -220,38 +212,48 @@ export default fp(
         throw new ApiError(400, 'validation_failed', 'the request query has parameters this endpoint does not read', unknown);
     });
 
+    // One answer per refusal: the error page to a person's browser (api/error-pages.ts), the error shape to an API client.
+    const answer = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      code: ApiErrorCode,
+      message: string,
+      details?: ErrorDetail[],
+    ) => sendErrorPage(request, reply, status, details) ?? reply.code(status).send(errorBody(request, code, message, details));
+
     app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const known = toApiError(error);
       if (known) {
         if (known.statusCode >= 500) request.log.warn({ code: known.code }, known.message);
         if (known.headers) reply.headers(known.headers);
         if (known.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', WWW_AUTHENTICATE);
-        return (
-          browserRefusal(request, reply, known.statusCode) ??
-          reply.code(known.statusCode).send(errorBody(request, known.code, known.message, known.details))
-        );
+        return answer(request, reply, known.statusCode, known.code, known.message, known.details);
       }
       if (isFastifyError(error)) {
         const refused = bodyRefusal(request, error);
-        if (refused) return reply.code(refused.statusCode).send(errorBody(request, refused.code, refused.message, refused.details));
+        if (refused) return answer(request, reply, refused.statusCode, refused.code, refused.message, refused.details);
         if (error.validation) {
-          const page = browserRefusal(request, reply, 400);
-          if (page) return page;
           const where = LOCATION[error.validationContext ?? 'body'] ?? 'body';
           const verb = where === 'headers' || where === 'params' ? 'are' : 'is';
-          return reply
-            .code(400)
-            .send(errorBody(request, 'validation_failed', `the request ${where} ${verb} invalid`, bodyValidationDetails(request, error)));
+          return answer(
+            request,
+            reply,
+            400,
+            'validation_failed',
+            `the request ${where} ${verb} invalid`,
+            bodyValidationDetails(request, error),
+          );
         }
         const status = error.statusCode ?? 500;
         if (status >= 400 && status < 500) {
           const code = CODE_BY_STATUS[status] ?? 'validation_failed';
           // Fastify's own messages name the limit or the media type, never the body.
-          return reply.code(status in CODE_BY_STATUS ? status : 400).send(errorBody(request, code, error.message));
+          return answer(request, reply, status in CODE_BY_STATUS ? status : 400, code, error.message);
         }
       }
       request.log.error({ err: error }, 'unhandled error');
-      return reply.code(500).send(errorBody(request, 'internal', 'an internal error occurred; quote the request id when reporting it'));
+      return answer(request, reply, 500, 'internal', 'an internal error occurred; quote the request id when reporting it');
     });
   },
   { name: 'colis-errors' },

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { browserNotFoundPage } from './browser-pages';
+import { sendErrorPage } from '../../error-pages';
 import { errorBody } from './errors';
 
 /**
  * No route: 404, unless the path exists with other methods, then 405 with `Allow` (RFC 9110 §15.5.6).
  * Routes are collected as they are declared; a path pattern `/orders/:id/cancel` matches any one segment per parameter.
  * A GET with a trailing slash (`/track/ORD-1/?t=…`, as a mail tool or a hand-typed address leaves it) is sent to the
- * route without it (308); an unknown path under the pages people open in a browser answers a page, not the API's JSON.
+ * route without it (308); a browser's 404 or 405 is a page, not the API's JSON (api/error-pages.ts).
  */
 
 function patternOf(url: string): RegExp {
@@ -56,14 +56,16 @@ export default fp(
           .send();
       if (allowed.size > 0) {
         const allow = [...allowed].sort().join(', ');
-        return reply
-          .code(405)
-          .header('allow', allow)
-          .send(errorBody(request, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`));
+        reply.header('allow', allow);
+        return (
+          sendErrorPage(request, reply, 405) ??
+          reply.code(405).send(errorBody(request, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`))
+        );
       }
-      const page = browserNotFoundPage(request);
-      if (page !== undefined) return reply.code(404).type('text/html; charset=utf-8').send(page);
-      return reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${path.slice(0, 200)}`));
+      return (
+        sendErrorPage(request, reply, 404) ??
+        reply.code(404).send(errorBody(request, 'not_found', `no route ${request.method} ${path.slice(0, 200)}`))
+      );
     });
   },
   { name: 'colis-not-found' },

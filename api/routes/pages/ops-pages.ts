@@ -88,14 +88,6 @@ const OPS_PAGES: readonly OpsPage[] = [
   },
 ];
 
-const NO_SUCH_ORDER_PAGE = page({
-  title: 'Colis — no such order',
-  nav: 'order',
-  body:
-    '<h1>No such order</h1><section class="card"><p>This address names no order: an order id is 1–80 letters, digits, ' +
-    '<code>-</code> or <code>_</code> (as <code>ORD-…</code>). <a href="/ops">Back to the process chart</a>.</p></section>',
-});
-
 /** The ops pages' script, the frames it fills, and the one order's page. */
 export function opsPageRoutes(app: RoutesApp): void {
   // One route per script, no path parameter: any other name is the site's plain 404, never a file looked up.
@@ -120,13 +112,9 @@ export function opsPageRoutes(app: RoutesApp): void {
   app.get(
     '/ops/orders/:id',
     {
-      config: publicAccess,
+      // An id no order can have (a stray character, a truncated paste): the page "No such order" (api/error-pages.ts).
+      config: { ...publicAccess, errorPage: 'ops-order' },
       schema: { ...hidden, params: z.object({ id: EntityIdSchema }) },
-      // An id no order can have (a stray character, a truncated paste): a page saying so, not the API's JSON 400.
-      errorHandler: async (error, _request, reply) => {
-        if (error.statusCode !== 400) throw error;
-        return reply.code(400).type('text/html; charset=utf-8').send(NO_SUCH_ORDER_PAGE);
-      },
     },
     async (request, reply) => {
       const orderId = escapeHtml(request.params.id);

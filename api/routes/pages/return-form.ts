@@ -73,33 +73,63 @@ const ReturnFormSchema = z.looseObject({
  */
 const formQuantity = (value: unknown): number => (typeof value === 'string' && /^\s*\d{0,9}\s*$/.test(value) ? Number(value) : Number.NaN);
 
-function returnRequestFromForm(form: Record<string, unknown>) {
-  const lines = Object.entries(form)
+/** The form's items and quantities, as the return request lists them (items kept are not listed). */
+const returnLinesOf = (form: Record<string, unknown>) =>
+  Object.entries(form)
     .filter(([name]) => name.startsWith('qty.'))
     .map(([name, value]) => ({ sku: name.slice(4), quantity: formQuantity(value) }))
     .filter((line) => line.quantity !== 0);
+
+function returnRequestFromForm(form: Record<string, unknown>) {
+  const lines = returnLinesOf(form);
   const comment = typeof form.comment === 'string' && form.comment.trim() !== '' ? form.comment : undefined;
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
 }
 
+/** What the customer is told about a refused form, and the field it is about (marked on the page; returns-section.ts). */
+interface FormProblem {
+  message: string;
+  field?: string;
+}
+
 /**
- * What the customer is told about the field at fault, in their words: a comment's problem was announced as "Choose a
- * reason", and a quantity that is not a whole number as zod's "expected number, received NaN".
+ * What the customer is told about the field at fault, in their words, naming it: a comment's problem was announced as
+ * "Choose a reason", a quantity that is not a whole number as zod's "expected number, received NaN", and a comment over
+ * its length (a form not sent by the page) as zod's "Too big: expected string to have <=1000 characters".
+ * `lines`: the request's lines, to name the item a quantity's issue is about.
  */
-function returnFormProblem(issue: z.core.$ZodIssue | undefined): string {
+function returnFormProblem(issue: z.core.$ZodIssue | undefined, lines: readonly { sku: string }[] = []): FormProblem {
   switch (issue?.path[0]) {
-    case 'lines':
+    case 'lines': {
+      const index = issue.path[1];
+      const sku = typeof index === 'number' ? lines[index]?.sku : undefined;
+      const field = sku === undefined ? 'qty' : `qty.${sku}`;
+      const item = sku === undefined ? '' : ` for ${sku.slice(0, 80)}`;
       return issue.code === 'invalid_type'
-        ? 'Choose how many of each item to send back: enter a whole number (0 to keep an item)'
-        : `Choose how many of each item to send back: ${issue.message}`;
+        ? { message: `Choose how many of each item to send back: enter a whole number (0 to keep an item)${item}`, field }
+        : { message: `Choose how many of each item to send back: ${issue.message}${item}`, field };
+    }
     case 'reason':
-      return 'Choose a reason from the list';
+      return { message: 'Choose a reason from the list', field: 'reason' };
     case 'comment':
-      return `Your comment cannot be accepted: ${issue.message}`;
+      return { message: `Your comment cannot be accepted: ${issue.message}`, field: 'comment' };
     default:
-      return issue?.message ?? 'the form is incomplete';
+      return { message: issue?.message ?? 'the form is incomplete' };
   }
 }
+
+/** The page's field an API detail's path is about (`body.comment`, `body.lines.0.sku`), or undefined. */
+function fieldOf(path: string | undefined, lines: readonly { sku: string }[]): string | undefined {
+  const [, name, index] = (path ?? '').split('.');
+  if (name === 'reason' || name === 'comment') return name;
+  if (name !== 'lines') return undefined;
+  const sku = index === undefined ? undefined : lines[Number(index)]?.sku;
+  return sku === undefined ? 'qty' : `qty.${sku}`;
+}
+
+/** A repeated or unreadable field's name, when it is one of the page's fields. */
+const pageField = (name: string): string | undefined =>
+  name === 'reason' || name === 'comment' || name.startsWith('qty.') ? name : undefined;
 
 /** What the customer chose on a posted form, to draw back on the page that refuses it (fields given once, as text, only). */
 function choicesOf(form: unknown): ReturnFormChoices | undefined {
@@ -123,10 +153,11 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
   app.post(
     '/track/:orderId/returns',
     {
-      config: { ...publicAccess, parsesItsOwnBody: true },
+      // A wrong token, or a link that cannot be read: the 404 or 400 page "We cannot find this order" (api/error-pages.ts).
+      config: { ...publicAccess, parsesItsOwnBody: true, errorPage: 'order' },
       schema: { ...hidden, params: z.object({ orderId: EntityIdSchema }), querystring: z.object({ t: z.string().max(64).optional() }) },
       // A form over the parser's limit (a pasted essay) is refused before the handler: the customer gets the form's page
-      // saying so, not the API's JSON. Anything else, or a wrong token, goes to the API's error handler.
+      // saying so. Anything else, or a wrong token, goes to the API's error handler, which answers a browser with its page.
       errorHandler: async (error, request, reply) => {
         const { orderId } = request.params as { orderId?: unknown };
         const { t: token } = request.query as { t?: unknown };
@@ -151,8 +182,8 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       if (!validTrackingToken(orderId, token, app.config) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
       // A refusal draws the form again as the customer left it: what they wrote is not lost to the one thing to change.
       const choices = unreadableForms.has(request) ? undefined : choicesOf(request.body);
-      const html = (status: number, message: string) =>
-        trackingPage(orderId, trackingToken(orderId, secret), message, choices).then((body) =>
+      const html = (status: number, message: string, field?: string) =>
+        trackingPage(orderId, trackingToken(orderId, secret), message, choices, field).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
       // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
@@ -165,14 +196,24 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
       const badText = bodyTextProblems(request.body ?? {})[0];
-      if (badText)
-        return html(400, `The form has text that cannot be accepted (${badText.path.replace(/^body\./, '')}: ${badText.message})`);
+      if (badText) {
+        const name = badText.path.replace(/^body\./, '');
+        return html(400, `The form has text that cannot be accepted (${name}: ${badText.message})`, pageField(name));
+      }
       const repeated = repeatedField(request.body);
-      if (repeated !== undefined) return html(400, `The form cannot be accepted: ${repeated.slice(0, 80)} is given more than once`);
+      if (repeated !== undefined)
+        return html(400, `The form cannot be accepted: ${repeated.slice(0, 80)} is given more than once`, pageField(repeated));
       const form = ReturnFormSchema.safeParse(request.body ?? {});
-      if (!form.success) return html(400, form.error.issues[0]?.message ?? 'the form is incomplete');
+      if (!form.success) {
+        const told = returnFormProblem(form.error.issues[0]);
+        return html(400, told.message, told.field);
+      }
       const parsed = returnRequestFromForm(form.data);
-      if (!parsed.success) return html(400, returnFormProblem(parsed.error.issues[0]));
+      if (!parsed.success) {
+        const lines = returnLinesOf(form.data);
+        const told = returnFormProblem(parsed.error.issues[0], lines);
+        return html(400, told.message, told.field);
+      }
       try {
         await startReturn(returnDepsOf(app), {
           orderId,
@@ -189,7 +230,8 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
             409,
             'This form was already sent with other choices, and that return is started: reload the page to start another one',
           );
-        if (error instanceof ApiError && error.statusCode < 500) return html(error.statusCode, error.message);
+        if (error instanceof ApiError && error.statusCode < 500)
+          return html(error.statusCode, error.message, fieldOf(error.details?.[0]?.path, parsed.data.lines));
         throw error;
       }
       return reply

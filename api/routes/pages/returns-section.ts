@@ -44,6 +44,11 @@ export interface ReturnSection {
   /** A fresh key per rendered form: a double submit starts one return. */
   formKey: string;
   message?: string;
+  /**
+   * The field the message is about (`reason`, `comment`, `qty.<SKU>`, or `qty` for every quantity): marked for the browser
+   * (`aria-invalid`, described by the message), so a screen reader and the eye find what to change.
+   */
+  invalidField?: string;
   /** The refused form's choices, drawn back into the new form. */
   choices?: ReturnFormChoices;
 }
@@ -52,6 +57,13 @@ export interface ReturnSection {
 function typedQuantity(choices: ReturnFormChoices | undefined, sku: string): string {
   const typed = choices?.quantities.get(sku)?.trim();
   return typed !== undefined && /^\d{1,9}$/.test(typed) ? String(Number(typed)) : '0';
+}
+
+/** The attributes that mark the field a refusal is about. */
+function refusedMark(section: ReturnSection, name: string): string {
+  const field = section.message === undefined ? undefined : section.invalidField;
+  const refused = field !== undefined && (field === name || (field === 'qty' && name.startsWith('qty.')));
+  return refused ? ' aria-invalid="true" aria-describedby="return-message"' : '';
 }
 
 /** The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). */
@@ -79,15 +91,15 @@ export function returnsHtml(section: ReturnSection): string {
         section.lines
           .map(
             (l) =>
-              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="${typedQuantity(section.choices, l.skuCode)}" aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
+              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="${typedQuantity(section.choices, l.skuCode)}"${refusedMark(section, `qty.${l.skuCode}`)} aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
               `<td>${l.closesAtMs ? when(new Date(l.closesAtMs).toISOString()) : ''}</td></tr>`,
           )
           .join('') +
-        `</tbody></table><p><label for="reason">Why?</label> <select id="reason" name="reason">` +
+        `</tbody></table><p><label for="reason">Why?</label> <select id="reason" name="reason"${refusedMark(section, 'reason')}>` +
         RETURN_REASONS.map(
           (r) => `<option value="${r}"${section.choices?.reason === r ? ' selected' : ''}>${escapeHtml(REASON_LABEL[r])}</option>`,
         ).join('') +
-        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60">` +
+        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60"${refusedMark(section, 'comment')}>` +
         // A leading line break in a textarea is dropped by the HTML parser: one more keeps the customer's own.
         `${section.choices?.comment?.startsWith('\n') ? '\n' : ''}${escapeHtml(section.choices?.comment ?? '')}</textarea></p>` +
         `<button class="primary" type="submit">Start the return</button></form>`;

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { FastifyReply } from 'fastify';
 import { EntityIdSchema } from '../../../domain/api';
 import { type CalendarPlace, timeZoneOf } from '../../../domain/calendar';
 import type { OrderView } from '../../../domain/journey';
@@ -131,14 +130,21 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   });
 }
 
-export type TrackingPage = (orderId: string, token: string, message?: string, choices?: ReturnFormChoices) => Promise<string>;
+/** `field`: the form's field the message is about, marked on the page (returns-section.ts). */
+export type TrackingPage = (
+  orderId: string,
+  token: string,
+  message?: string,
+  choices?: ReturnFormChoices,
+  field?: string,
+) => Promise<string>;
 
 /**
  * The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any, with the
  * choices made in it drawn back).
  */
 export function trackingPageOf(app: RoutesApp): TrackingPage {
-  return async (orderId, token, message, choices) => {
+  return async (orderId, token, message, choices, field) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
     const options = await returnOptions(app.db, orderId, app.config.timeScale);
     return trackingHtml(view, {
@@ -148,27 +154,9 @@ export function trackingPageOf(app: RoutesApp): TrackingPage {
       formKey: randomBytes(18).toString('base64url'),
       ...(message ? { message } : {}),
       ...(choices ? { choices } : {}),
+      ...(message && field ? { invalidField: field } : {}),
     });
   };
-}
-
-/** What a customer's browser shows for a tracking link that names no order (mistyped, cut by a mail tool): no JSON. */
-const UNKNOWN_TRACKING_PAGE = page({
-  title: 'Order not found',
-  customer: true,
-  body:
-    '<h1>We cannot find this order</h1><section class="card"><p>This tracking link is incomplete or not valid. ' +
-    'Open it again from your order confirmation mail, or contact the shop you ordered from.</p></section>',
-});
-
-/**
- * A tracking link the API cannot read (a token cut or doubled by a mail tool, an id with a stray character) answers the
- * customer's browser with the page saying what to do, not the API's JSON 400. Other errors (429, 5xx) go to the API's handler.
- */
-async function unreadableTrackingLink(error: unknown, _request: unknown, reply: FastifyReply): Promise<FastifyReply> {
-  const status = typeof error === 'object' && error !== null && 'statusCode' in error ? error.statusCode : undefined;
-  if (status !== 400) throw error;
-  return reply.code(400).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(UNKNOWN_TRACKING_PAGE);
 }
 
 const trackingLinkSchema = {
@@ -183,7 +171,7 @@ export function trackingPageRoute(app: RoutesApp, trackingPage: TrackingPage): v
   // form, not the API's JSON 405 (GET is not allowed here). The tracking page checks the token.
   app.get(
     '/track/:orderId/returns',
-    { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
+    { config: { ...publicAccess, errorPage: 'order' }, schema: trackingLinkSchema },
     async (request, reply) => {
       const { t } = request.query;
       const query = t === undefined ? '' : `?t=${encodeURIComponent(t)}`;
@@ -193,26 +181,15 @@ export function trackingPageRoute(app: RoutesApp, trackingPage: TrackingPage): v
         .send();
     },
   );
-  app.get(
-    '/track/:orderId',
-    { config: publicAccess, schema: trackingLinkSchema, errorHandler: unreadableTrackingLink },
-    async (request, reply) => {
-      const { orderId } = request.params;
-      // The page's own links (the return form, the labels) carry the current secret's token, whichever opened it.
-      // A wrong token and an unknown order look the same: a page in the customer's browser, not the API's JSON error.
-      if (!validTrackingToken(orderId, request.query.t, app.config)) {
-        const refusal = wrongToken(app, request, `order ${orderId}`);
-        return reply
-          .code(refusal.statusCode)
-          .type('text/html; charset=utf-8')
-          .header('cache-control', 'no-store')
-          .send(UNKNOWN_TRACKING_PAGE);
-      }
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .send(await trackingPage(orderId, trackingToken(orderId, secret)));
-    },
-  );
+  app.get('/track/:orderId', { config: { ...publicAccess, errorPage: 'order' }, schema: trackingLinkSchema }, async (request, reply) => {
+    const { orderId } = request.params;
+    // The page's own links (the return form, the labels) carry the current secret's token, whichever opened it.
+    // A wrong token and an unknown order look the same: the 404 page "We cannot find this order" (api/error-pages.ts).
+    if (!validTrackingToken(orderId, request.query.t, app.config)) throw wrongToken(app, request, `order ${orderId}`);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .send(await trackingPage(orderId, trackingToken(orderId, secret)));
+  });
 }
