@@ -1,7 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
-import { type Client, WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
-import { SHIPMENT_TERMINATED, type ShipmentOutcome, type TerminatedAnswer } from '../workflows/shipment/types';
+import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome, type TerminatedAnswer } from '../workflows/shipment/types';
 
 /**
  * The outcome of a shipment journey its order did not start in this run. An operator who resets an order
@@ -10,21 +10,30 @@ import { SHIPMENT_TERMINATED, type ShipmentOutcome, type TerminatedAnswer } from
  * failing (workflows/order/adoption.ts). Not the new run's children, so their outcome comes through the client.
  */
 export interface ShipmentWatcher {
-  outcome(workflowId: string, whenTerminated: TerminatedAnswer): Promise<ShipmentOutcome>;
+  outcome(workflowId: string, whenTerminated: TerminatedAnswer, reportDeleted: boolean): Promise<ShipmentOutcome>;
 }
 
 export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
   return {
     // Follows the journey across continue-as-new to its last run, as a child's result would.
-    outcome: async (workflowId, whenTerminated) => {
+    outcome: async (workflowId, whenTerminated, reportDeleted) => {
       const journey = () => client.workflow.getHandle(workflowId);
       for (;;) {
         try {
           return (await journey().result()) as ShipmentOutcome;
         } catch (error) {
+          // Deleted from Temporal (a running one is terminated first): nothing to reset, the order starts it again.
+          if (error instanceof WorkflowNotFoundError && reportDeleted) throw deleted(workflowId);
           if (!(error instanceof WorkflowFailedError && error.cause instanceof TerminatedFailure)) throw error;
           // A reset ends the run it replaces as terminated: the journey goes on in the new run, follow it.
-          if ((await journey().describe()).status.name !== 'TERMINATED') continue;
+          const latest = await journey()
+            .describe()
+            .catch((gone: unknown) => {
+              if (gone instanceof WorkflowNotFoundError && reportDeleted) return undefined;
+              throw gone;
+            });
+          if (latest === undefined) throw deleted(workflowId);
+          if (latest.status.name !== 'TERMINATED') continue;
           // Terminated in Temporal and not reset yet (workflows/order/terminated-shipment.ts): say what ops can do.
           // Not the termination's reason: ops type it freely, and it is in the shipment's own history already.
           const message = `${workflowId} is terminated: reset it to resume (temporal workflow reset -w ${workflowId} --type LastWorkflowTask)`;
@@ -37,26 +46,31 @@ export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
   };
 }
 
+const deleted = (workflowId: string) => ApplicationFailure.nonRetryable(`${workflowId} was deleted from Temporal`, SHIPMENT_DELETED);
+
 /** Heartbeats while waiting: a worker that dies mid-wait is noticed and the wait resumed on another. */
 const HEARTBEAT_EVERY_MS = 10_000;
 
 export function createShipmentWatchActivities(watcher?: ShipmentWatcher) {
   return {
     /**
-     * `whenTerminated` is absent from watches scheduled before it existed: they retry, as they always did.
+     * `whenTerminated` and `reportDeleted` are absent from watches scheduled before they existed: those retry, as they
+     * always did.
      */
     async awaitShipmentOutcome({
       workflowId,
       whenTerminated = 'retry',
+      reportDeleted = false,
     }: {
       workflowId: string;
       whenTerminated?: TerminatedAnswer;
+      reportDeleted?: boolean;
     }): Promise<ShipmentOutcome> {
       if (!watcher) throw ApplicationFailure.retryable('this worker has no Temporal client to watch shipments with', 'NoShipmentWatcher');
       const beat = setInterval(() => heartbeat(workflowId), HEARTBEAT_EVERY_MS);
       try {
         // The order ending (a cancel that called the shipment off settles it first) cancels the wait.
-        return await Promise.race([watcher.outcome(workflowId, whenTerminated), Context.current().cancelled]);
+        return await Promise.race([watcher.outcome(workflowId, whenTerminated, reportDeleted), Context.current().cancelled]);
       } finally {
         clearInterval(beat);
       }

@@ -448,6 +448,38 @@ describe('an order reset from the temporal CLI', () => {
     },
   );
 
+  it.concurrent('a shipment deleted from the CLI while its parcel travels: the order starts its journey again, which goes on from its label and delivers, one label, the stock moved once', async () => {
+    const handle = await journey.placeOrder(
+      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:slow_scans]' } },
+      { promiseWorkingDays: 30 },
+    );
+    const orderId = handle.workflowId.replace(/^order-/, '');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
+    await untilShipmentRow(shipmentId, ['in_transit']);
+    const [first] = await runsOf(shipmentWorkflowId);
+    await cli('workflow', 'delete', '--workflow-id', shipmentWorkflowId, '--yes');
+
+    // Before, the order heard the termination that comes first, then waited for good for a reset of a workflow
+    // Temporal no longer had, escalated, refusing every cancel.
+    expect(await resultWithin(handle, 90_000)).toMatchObject({ stage: 'completed', shipments: [{ shipmentId, stage: 'delivered' }] });
+    const notes = (await handle.query(orderStatusQuery)).timeline.map((e) => e.label);
+    expect(notes).toContain('shipment workflow deleted');
+    expect((await handle.describe()).searchAttributes.Escalated).toEqual([false]);
+    const runs = await runsOf(shipmentWorkflowId);
+    expect(runs.map((r) => r.status.name)).toEqual(['COMPLETED']);
+    expect(runs[0]?.runId).not.toBe(first?.runId);
+    const db = journey.database.db;
+    expect(await db.label.count({ where: { shipmentId } })).toBe(1);
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('delivered');
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    // The run started again went on from its label: no stage visited twice, no second rate shop.
+    const visits = await visitsOf(shipmentId);
+    expect(Object.entries(visits).filter(([, n]) => n !== 1)).toEqual([]);
+    const timeline = (await journey.env.client.workflow.getHandle(shipmentWorkflowId).query(shipmentStatusQuery)).timeline;
+    expect(timeline.filter((e: { label: string }) => e.label === 'resumed at its label after a reset')).toHaveLength(1);
+  });
+
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above
   // (run side by side, each its own order) would move.
   it('a delivered shipment reset to its first workflow task: it ends delivered at once, nothing is picked, labelled, mailed, moved or written again', async () => {

@@ -46,6 +46,6 @@ export function adoptedShipment(
   return {
     workflowId,
     signal: (def, ...args) => external.signal(def, ...args),
-    result: () => summarised(adoption.awaitShipmentOutcome, summary, { workflowId, whenTerminated }),
+    result: () => summarised(adoption.awaitShipmentOutcome, summary, { workflowId, whenTerminated, reportDeleted: true }),
   };
 }

@@ -1,5 +1,6 @@
 import { ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { PlannedShipment } from '../activity-types';
+import type { Address } from '../../domain/order';
 import { TASK_QUEUES } from '../../domain/ids';
 import { plannedShipmentView } from '../../domain/views';
 import { bookkeeping, summarised } from '../activity-options';
@@ -59,47 +60,57 @@ export async function startShipment(
     ...(replaces ? { replaces } : {}),
   });
   const startedWith = o.shipTo;
-  const startOne = () =>
-    startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
-      workflowId: p.workflowId,
-      // A shipment id runs one journey, ever: a start that finds it (after a reset) adopts it (order/adoption.ts).
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      taskQueue: TASK_QUEUES.orders,
-      args: [
-        {
-          orderId,
-          shipmentId: p.shipmentId,
-          warehouseCode: p.warehouseCode,
-          customerId: request.customer.id,
-          lines: p.lines,
-          shipTo: startedWith,
-          serviceLevel: request.serviceLevel,
-          promisedBy,
-          timeScale,
-          ...(receivedAt ? { orderReceivedAt: receivedAt } : {}),
-          ...(pickSlot ? { pickSlot } : {}),
-          ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      // Sealed like every payload; the Web UI shows it decoded, as Markdown: the city is escaped, so "[x](…)" stays text.
-      staticSummary:
-        summary ??
-        `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${markdownText(startedWith.city)}`,
-      typedSearchAttributes: [
-        { key: searchAttributes.orderId, value: orderId },
-        { key: searchAttributes.customerId, value: request.customer.id },
-        { key: searchAttributes.warehouse, value: [p.warehouseCode] },
-        { key: searchAttributes.shipmentStatus, value: pickSlot?.waitingSince ? 'waiting_for_pick_slot' : 'planned' },
-        { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
-        { key: searchAttributes.escalated, value: false },
-      ],
-    });
-  const child = await startOrAdopt(o, p.workflowId, startOne);
+  const startOne =
+    (shipTo: Address, startedAgain = false) =>
+    () =>
+      startChild(o.generation === 'v3' ? shipmentWorkflowV3 : shipmentWorkflowV2, {
+        workflowId: p.workflowId,
+        // A shipment id runs one journey, ever: a start that finds it (after a reset) adopts it (order/adoption.ts).
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        taskQueue: TASK_QUEUES.orders,
+        args: [
+          {
+            orderId,
+            shipmentId: p.shipmentId,
+            warehouseCode: p.warehouseCode,
+            customerId: request.customer.id,
+            lines: p.lines,
+            shipTo,
+            serviceLevel: request.serviceLevel,
+            promisedBy,
+            timeScale,
+            ...(receivedAt ? { orderReceivedAt: receivedAt } : {}),
+            ...(pickSlot ? { pickSlot } : {}),
+            ...(o.input.historyEventsPerRun !== undefined ? { historyEventsPerRun: o.input.historyEventsPerRun } : {}),
+            ...(startedAgain ? { startedAgain: true as const } : {}),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        // Sealed like every payload; the Web UI shows it decoded, as Markdown: the city is escaped, so "[x](…)" stays text.
+        staticSummary:
+          summary ??
+          `Shipment ${p.shipmentId} · ${p.lines.reduce((n, l) => n + l.quantity, 0)} item(s) from ${p.warehouseCode} to ${markdownText(shipTo.city)}`,
+        typedSearchAttributes: [
+          { key: searchAttributes.orderId, value: orderId },
+          { key: searchAttributes.customerId, value: request.customer.id },
+          { key: searchAttributes.warehouse, value: [p.warehouseCode] },
+          { key: searchAttributes.shipmentStatus, value: pickSlot?.waitingSince ? 'waiting_for_pick_slot' : 'planned' },
+          { key: searchAttributes.promisedBy, value: new Date(promisedBy) },
+          { key: searchAttributes.escalated, value: false },
+        ],
+      });
+  const child = await startOrAdopt(o, p.workflowId, startOne(startedWith));
   o.children.set(p.shipmentId, child);
   // A cancel or address change accepted while this child was starting did not reach it: pass it on.
   if (o.shipTo !== startedWith) await child.signal(shipmentAddressChangedSignal, o.shipTo);
   if (o.cancelReason !== undefined) await child.signal(cancelShipmentSignal, { reason: o.cancelReason });
+  // Its journey again, should Temporal lose it (order/terminated-shipment.ts): to the address the order ships to now.
+  o.restarts.set(p.shipmentId, async () => {
+    const again = await startOrAdopt(o, p.workflowId, startOne(o.shipTo, true));
+    o.children.set(p.shipmentId, again);
+    if (o.cancelReason !== undefined) await again.signal(cancelShipmentSignal, { reason: o.cancelReason });
+    return again;
+  });
   return child;
 }
 

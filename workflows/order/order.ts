@@ -72,6 +72,8 @@ export class OrderJourney {
   readonly children = new Map<string, ShipmentChild>();
   /** Shipments terminated from Temporal that wait to be reset, by shipment id (order/terminated-shipment.ts). */
   readonly terminatedShipments = new Map<string, string>();
+  /** How to start each shipment's journey again, should Temporal lose it (deleted: order/terminated-shipment.ts). */
+  readonly restarts = new Map<string, () => Promise<ShipmentChild>>();
   readonly outcomes: ShipmentOutcome[] = [];
   readonly timelineEntries: TimelineEntry[];
   readonly timeline: Timeline;

@@ -40,6 +40,7 @@ export function reachableChild(child: ShipmentChild): ShipmentChild {
     return summarised(adoption.awaitShipmentOutcome, `Wait for ${child.workflowId}, kept through a reset`, {
       workflowId: child.workflowId,
       whenTerminated: 'report',
+      reportDeleted: true,
     });
   });
   // Nothing waits on it until the order does: its failure (a cancelled watch) surfaces through `result` or not at all.

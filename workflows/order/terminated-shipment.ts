@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TerminatedFailure } from '@temporalio/workflow';
-import { SHIPMENT_TERMINATED, type ShipmentOutcome } from '../shipment/types';
+import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome } from '../shipment/types';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { adoptedShipment, type ShipmentChild } from './adoption';
 import type { OrderJourney } from './order';
@@ -12,19 +12,47 @@ import type { OrderJourney } from './order';
  * waits for one it adopted after a reset. Ops resume the shipment with a reset (`temporal workflow
  * reset -w shipment-… --type LastWorkflowTask`, the Web UI's Reset): it carries on where it stopped and
  * the order ends as the journey does. Until then the order refuses cancel and address changes (a signal
- * to a terminated run is lost) with the same instruction.
+ * to a terminated run is lost) with the same instruction. A shipment **deleted** from Temporal (`temporal workflow
+ * delete`: a running one is terminated first, then its history is gone) cannot be reset: the order starts its journey
+ * again under the same id, which goes on from its work as recorded (each step finds it done: nothing bought or moved
+ * twice), and notes it.
  */
 export async function shipmentOutcomeOf(o: OrderJourney, child: ShipmentChild): Promise<ShipmentOutcome> {
   try {
     return await child.result();
   } catch (error) {
     const reason = terminationOf(error);
-    if (reason === undefined) throw error;
+    if (reason === undefined && !isDeletion(error)) throw error;
     // Which shipment the handle is, looked up only now: the journey's own path pays nothing for it.
     const shipmentId = [...o.children].find(([, started]) => started === child)?.[0];
     if (shipmentId === undefined) throw error;
-    return awaitResumed(o, shipmentId, child.workflowId, reason);
+    if (reason !== undefined) return awaitResumed(o, shipmentId, child.workflowId, reason);
+    const restart = o.restarts.get(shipmentId);
+    if (restart === undefined) throw error;
+    return startedAgain(o, shipmentId, child.workflowId, restart);
   }
+}
+
+/** Only watches asked to report a deleted shipment (since) fail so: no earlier history holds this failure. */
+const isDeletion = (error: unknown) =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === SHIPMENT_DELETED;
+
+async function startedAgain(
+  o: OrderJourney,
+  shipmentId: string,
+  workflowId: string,
+  restart: () => Promise<ShipmentChild>,
+): Promise<ShipmentOutcome> {
+  // It no longer waits to be reset (if it did): cancels and address changes reach the new run.
+  o.terminatedShipments.delete(shipmentId);
+  o.timeline.note(
+    'note',
+    'shipment workflow deleted',
+    `${workflowId} was deleted from Temporal: its journey is started again and goes on from its work as recorded (nothing bought or moved twice)`,
+  );
+  o.publishEscalated();
+  o.showDetails();
+  return shipmentOutcomeOf(o, await restart());
 }
 
 /**
@@ -54,8 +82,9 @@ async function awaitResumed(o: OrderJourney, shipmentId: string, workflowId: str
   o.showDetails();
   const resumed = adoptedShipment(workflowId, `Wait for ${workflowId} to be reset (it was terminated)`, 'retry');
   o.children.set(shipmentId, resumed);
-  const outcome = await resumed.result();
-  o.terminatedShipments.delete(shipmentId);
+  // Deleted while it waited: started again (startedAgain), which no longer waits for a reset.
+  const outcome = await shipmentOutcomeOf(o, resumed);
+  if (!o.terminatedShipments.delete(shipmentId)) return outcome;
   o.timeline.note('note', 'shipment resumed', `${workflowId} was reset and ended ${outcome.stage.replace(/_/g, ' ')}`);
   o.publishEscalated();
   o.showDetails();

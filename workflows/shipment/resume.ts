@@ -24,11 +24,11 @@ export class LabelledBeforeThisRun extends Error {
 }
 
 /**
- * What a first step is asked with: a v3 run an operator's reset made goes on from a label bought before it. Only such a
- * run asks (the question costs the first step a read of the label, its packages and scans): no other run can meet one.
+ * What a first step is asked with: a v3 run an operator's reset made, or one its order started again after Temporal lost
+ * the journey (`startedAgain`), goes on from a label bought before it. Only such a run asks (the question costs the first step a read of the label, its packages and scans): no other run can meet one.
  */
 export const resumable = (j: ShipmentJourney): { resumeAtLabel?: true } =>
-  j.generation === 'v3' && isResetRun() ? { resumeAtLabel: true } : {};
+  j.generation === 'v3' && (isResetRun() || j.input.startedAgain === true) ? { resumeAtLabel: true } : {};
 
 /**
  * Sets the journey's state as the booking that bought the label would have left it (booking.ts `bookLabel`, then the

@@ -30,6 +30,11 @@ export interface ShipmentInput {
   carriedOver?: ShipmentCarryOver;
   /** Past this many history events, tracking continues as new (default 2,000; tests set it low). */
   historyEventsPerRun?: number;
+  /**
+   * Started again by its order after Temporal lost the journey (deleted: order/terminated-shipment.ts): like a reset
+   * run, it goes on from a label bought before it (shipment/resume.ts) rather than replaying the journey.
+   */
+  startedAgain?: true;
 }
 
 export interface ShipmentOutcome {
@@ -108,3 +113,9 @@ export type TerminatedAnswer = 'retry' | 'report';
 
 /** The failure type a `report` watch ends with. */
 export const SHIPMENT_TERMINATED = 'ShipmentTerminated';
+
+/**
+ * The failure type a watch asked to report a deleted shipment ends with (`temporal workflow delete -w shipment-…`: its
+ * history gone, it cannot be reset); the order starts its journey again.
+ */
+export const SHIPMENT_DELETED = 'ShipmentDeleted';
