@@ -12,6 +12,7 @@ import { ESCALATION_MEMO_MAX_CHARS } from '../../workflows/shared/memo';
 import { KEYS, journeyApi } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { OPS_CLI_NAMESPACE } from '../support/namespaces';
+import { opsCli } from '../support/ops-cli';
 
 const run = promisify(execFile);
 
@@ -40,6 +41,8 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
     await api?.close();
     await journey?.teardown();
   });
+
+  const { cli } = opsCli(OPS_CLI_NAMESPACE);
 
   const listWorkflows = async (query: string): Promise<string[]> => {
     const { stdout } = await run(inject('temporalCliPath'), [
@@ -155,20 +158,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
         const detail = incompressible(450_000);
         const view = { escalationId: `ESC-CLI-${i}`, reason: 'stuck', severity: 'high', detail, openedAt: new Date().toISOString() };
         await writeFile(file, JSON.stringify({ kind: 'escalated', shipmentId, escalation: view }));
-        await run(inject('temporalCliPath'), [
-          'workflow',
-          'signal',
-          '--address',
-          inject('temporalDevAddress'),
-          '--namespace',
-          OPS_CLI_NAMESPACE,
-          '--workflow-id',
-          handle.workflowId,
-          '--name',
-          'shipmentMilestone',
-          '--input-file',
-          file,
-        ]);
+        await cli('workflow', 'signal', '--workflow-id', handle.workflowId, '--name', 'shipmentMilestone', '--input-file', file);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -210,17 +200,7 @@ describe('ops find escalated parcels with the real temporal CLI', () => {
     };
     expect((await read()).workflowEnded).toBeUndefined();
 
-    await run(inject('temporalCliPath'), [
-      'workflow',
-      'delete',
-      '--address',
-      inject('temporalDevAddress'),
-      '--namespace',
-      OPS_CLI_NAMESPACE,
-      '--workflow-id',
-      handle.workflowId,
-      '--yes',
-    ]);
+    await cli('workflow', 'delete', '--workflow-id', handle.workflowId, '--yes');
     try {
       // Deletion is asynchronous: the answer changes once Temporal has forgotten the workflow.
       // Before, the order read `fulfilling` from its rows for good, as a journey under way.

@@ -23,6 +23,13 @@ describe('an order reset from the temporal CLI', () => {
 
   const { cli, reset } = opsCli(RESET_NAMESPACE);
 
+  /** An order whose parcel plays `scenario` at the simulated carrier (none: a normal journey), due in 30 working days. */
+  const placeOrder = async (scenario?: string) => {
+    const shipTo = scenario ? { ...DEFAULT_ORDER.shipTo, name: `Ada Lovelace [scenario:${scenario}]` } : undefined;
+    const handle = await journey.placeOrder(shipTo ? { shipTo } : {}, { promiseWorkingDays: 30 });
+    return { handle, orderId: handle.workflowId.replace(/^order-/, '') };
+  };
+
   const untilShipmentRow = async (shipmentId: string, statuses: readonly string[]) => {
     for (let i = 0; i < 1_200; i++) {
       const row = await journey.database.db.shipment.findUnique({ where: { id: shipmentId } });
@@ -67,8 +74,7 @@ describe('an order reset from the temporal CLI', () => {
   };
 
   it.concurrent('to its first workflow task while its shipment runs: the new run adopts the shipment and completes', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     await untilShipmentRow(ids.shipmentId(orderId, 1), RUNNING);
     // The plan writes the shipment's row before its workflow starts: a reset in between finds no shipment to adopt.
     await untilShipmentWorkflowStarted(ids.shipmentWorkflowId(ids.shipmentId(orderId, 1)));
@@ -80,19 +86,14 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('to its last workflow task while its shipment runs: the new run keeps its child and completes', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     await untilShipmentRow(ids.shipmentId(orderId, 1), ['label_created', 'in_transit', 'out_for_delivery']);
     await reset(handle.workflowId, 'LastWorkflowTask');
     await endsAsOneJourney(orderId);
   });
 
   it.concurrent('to its last workflow task while its shipment runs, then cancelled: the kept shipment takes the cancel, its label voided, its stock put back', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:unused]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('unused');
     const shipmentId = ids.shipmentId(orderId, 1);
     await untilShipmentRow(shipmentId, ['label_created']);
     await reset(handle.workflowId, 'LastWorkflowTask');
@@ -111,11 +112,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('terminated from the CLI, its shipment then cancelled, reset to its last workflow task: the new run hears the shipment ended and ends cancelled', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:unused]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('unused');
     const shipmentId = ids.shipmentId(orderId, 1);
     const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
     await untilShipmentRow(shipmentId, ['label_created']);
@@ -135,8 +132,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('to its first workflow task once it completed: the new run adopts the finished shipment, nothing is shipped again', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     expect((await handle.result()).stage).toBe('completed');
     await reset(handle.workflowId, 'FirstWorkflowTask');
     const latest = await endsAsOneJourney(orderId);
@@ -144,8 +140,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('to its first workflow task once it was cancelled: the new run fails before reserving, nothing is shipped, the order stays cancelled', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     await untilShipmentRow(ids.shipmentId(orderId, 1), ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking']);
     await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
     expect((await handle.result()).stage).toBe('cancelled');
@@ -170,11 +165,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('an order terminated from the CLI while the carrier has its parcel: the shipment refuses the cancel, goes on alone, and takes the answer to its stuck escalation', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('stall');
     const shipmentId = ids.shipmentId(orderId, 1);
     const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
     await untilShipmentRow(shipmentId, ['in_transit']);
@@ -207,11 +198,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('to its first workflow task after ops re-shipped a lost parcel: the new run waits for the replacement once, as a replacement, not as a shipment of its own plan', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('stall');
     const lostId = ids.shipmentId(orderId, 1);
     const replacementId = ids.shipmentId(orderId, 2);
     journey.carriers.simulator?.scriptShipment(replacementId, 'normal');
@@ -247,8 +234,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('a shipment terminated from the CLI does not fail its order: the order waits, escalated, refuses a cancel saying why, and completes once ops reset the shipment', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     const shipmentId = ids.shipmentId(orderId, 1);
     const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
     await untilShipmentRow(shipmentId, RUNNING);
@@ -281,11 +267,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('a shipment lost and re-shipped by ops, its order completed, reset to its first workflow task (--event-id 3): it ends lost at once, its row, escalations and stage visits untouched', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:stall]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('stall');
     const lostId = ids.shipmentId(orderId, 1);
     const replacementId = ids.shipmentId(orderId, 2);
     journey.carriers.simulator?.scriptShipment(replacementId, 'normal');
@@ -347,8 +329,7 @@ describe('an order reset from the temporal CLI', () => {
   };
 
   it.concurrent('a shipment reset to its first workflow task once labelled: it resumes at its label, each stage visited once, its row never written back, delivered with one label, the stock moved once', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     const shipmentId = ids.shipmentId(orderId, 1);
     const workflowId = ids.shipmentWorkflowId(shipmentId);
     await untilShipmentRow(shipmentId, ['label_created']);
@@ -374,11 +355,7 @@ describe('an order reset from the temporal CLI', () => {
   });
 
   it.concurrent('a shipment reset to its first workflow task once labelled, then its order cancelled: the label voided and the stock put back once', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:unused]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('unused');
     const shipmentId = ids.shipmentId(orderId, 1);
     const workflowId = ids.shipmentWorkflowId(shipmentId);
     await untilShipmentRow(shipmentId, ['label_created']);
@@ -408,11 +385,7 @@ describe('an order reset from the temporal CLI', () => {
     'reset to its %s while its shipment runs, then the shipment terminated from the CLI: the new run notes it, shows Escalated, refuses a cancel, and completes once ops reset the shipment',
     async (type) => {
       // Scans three quarters of a stall window apart: the parcel is still on its way when the shipment is terminated.
-      const handle = await journey.placeOrder(
-        { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:slow_scans]' } },
-        { promiseWorkingDays: 30 },
-      );
-      const orderId = handle.workflowId.replace(/^order-/, '');
+      const { handle, orderId } = await placeOrder('slow_scans');
       const shipmentId = ids.shipmentId(orderId, 1);
       const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
       await untilShipmentRow(shipmentId, ['label_created', 'in_transit']);
@@ -449,11 +422,7 @@ describe('an order reset from the temporal CLI', () => {
   );
 
   it.concurrent('a shipment deleted from the CLI while its parcel travels: the order starts its journey again, which goes on from its label and delivers, one label, the stock moved once', async () => {
-    const handle = await journey.placeOrder(
-      { shipTo: { ...DEFAULT_ORDER.shipTo, name: 'Ada Lovelace [scenario:slow_scans]' } },
-      { promiseWorkingDays: 30 },
-    );
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder('slow_scans');
     const shipmentId = ids.shipmentId(orderId, 1);
     const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
     await untilShipmentRow(shipmentId, ['in_transit']);
@@ -483,8 +452,7 @@ describe('an order reset from the temporal CLI', () => {
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above
   // (run side by side, each its own order) would move.
   it('a delivered shipment reset to its first workflow task: it ends delivered at once, nothing is picked, labelled, mailed, moved or written again', async () => {
-    const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
-    const orderId = handle.workflowId.replace(/^order-/, '');
+    const { handle, orderId } = await placeOrder();
     expect((await handle.result()).stage).toBe('completed');
     const shipmentId = ids.shipmentId(orderId, 1);
     const db = journey.database.db;
