@@ -37,6 +37,9 @@ export type CustomerSettlingDecision = (typeof CUSTOMER_SETTLING_DECISIONS)[numb
  */
 const SHOP_AT_FAULT: ReadonlySet<ReturnReason> = new Set(['damaged', 'defective', 'wrong_item', 'not_as_described', CARRIER_RETURN_REASON]);
 
+/** Why a return whose label was never used closed (`closeReason` of an expired return). */
+export const RETURN_EXPIRED_REASON = 'the return label was not used before it expired';
+
 /** Days after delivery within which a customer may start a return, unless the shop sets its own. */
 export const DEFAULT_RETURN_WINDOW_DAYS = 30;
 /** A return label unused for this long (business days) is voided and the return expires. */

@@ -1,7 +1,8 @@
-import type { ReturnStatus } from '../../domain/return-policy';
+import { RETURN_EXPIRED_REASON, type ReturnStatus } from '../../domain/return-policy';
 import type { NormalisedTrackingEvent } from '../../domain/tracking';
 import type { CarrierRegistry } from '../carriers/registry';
 import { parcelTrackingOf } from '../carriers/tracking-mode';
+import type { EscalationView } from '../../domain/journey';
 import type { Db } from '../db';
 import { asActivity } from '../failures';
 import { type RelayWaker, withMilestones } from '../notifications/outbox';
@@ -30,6 +31,36 @@ export interface ReturnFacts {
    * to end with the outcome the return had. Absent for a return not completed, and in every result recorded before it.
    */
   refundCents?: number;
+  /**
+   * A return that ended without its goods (refunded without them, expired, cancelled) and was received again once they
+   * arrived: its workflow had closed, so the API inspects them in the database (api/services/late-return-arrivals.ts).
+   * How it ended, for a run that starts on it (a reset) to end so at once; with `refundCents` when it was refunded.
+   * Absent for any other return, and in every result recorded before it.
+   */
+  endedAs?: 'completed' | 'expired' | 'cancelled';
+  /**
+   * The escalations the return's workflow had opened, for a run that starts on them (a reset): how many (the number in
+   * their keys) and those still open. Absent for a return that never escalated, and in every result recorded before it.
+   */
+  escalations?: { seq: number; open: EscalationView[] };
+}
+
+/** The escalations a return's workflow opened (keyed `<returnId>:<reason>:<n>`, workflows/shared/escalation.ts). */
+async function escalationsOf(db: Db, returnId: string): Promise<ReturnFacts['escalations']> {
+  const rows = await db.escalation.findMany({ where: { returnId }, orderBy: { openedAt: 'asc' } });
+  if (rows.length === 0) return undefined;
+  const seq = Math.max(0, ...rows.map((r) => Number(r.dedupeKey.split(':').at(-1)) || 0));
+  const open = rows
+    .filter((r) => r.status === 'open')
+    .map((r) => ({ escalationId: r.id, reason: r.reason, severity: r.severity, detail: r.detail, openedAt: r.openedAt.toISOString() }));
+  return { seq, open };
+}
+
+/** How a return received again after it had ended (`closedAt` kept, api/services/late-return-arrivals.ts) had ended. */
+function endedBeforeItsGoods(row: { status: ReturnStatus; closedAt: Date | null; closeReason: string | null }): ReturnFacts['endedAs'] {
+  if (row.status !== 'received' || row.closedAt === null) return undefined;
+  if (row.closeReason === 'refunded_without_goods') return 'completed';
+  return row.closeReason === RETURN_EXPIRED_REASON || row.closeReason === 'expired' ? 'expired' : 'cancelled';
 }
 
 /** The moves a return's status makes after its label: forward only, so a retried or late write never turns it back. */
@@ -54,6 +85,8 @@ export function createReturnProgressActivities(db: Db, carriers: CarrierRegistry
         });
         refuseForeignRun({ kind: 'return', id: row.id, orderId: row.orderId }, row.workflowId);
         const tracking = row.carrierCode ? await parcelTrackingOf(db, carriers, row.carrierCode) : undefined;
+        const endedAs = endedBeforeItsGoods(row);
+        const escalations = await escalationsOf(db, row.id);
         return {
           returnId: row.id,
           orderId: row.orderId,
@@ -66,7 +99,9 @@ export function createReturnProgressActivities(db: Db, carriers: CarrierRegistry
           carrierPushesScans: tracking?.pushesScans ?? false,
           ...(tracking?.pollStallFraction === undefined ? {} : { pollStallFraction: tracking.pollStallFraction }),
           ...(row.channel === 'carrier' ? { broughtBackByCarrier: true as const } : {}),
-          ...(row.status === 'completed' ? { refundCents: row.refundCents ?? 0 } : {}),
+          ...(row.status === 'completed' || endedAs === 'completed' ? { refundCents: row.refundCents ?? 0 } : {}),
+          ...(endedAs ? { endedAs } : {}),
+          ...(escalations ? { escalations } : {}),
         };
       });
     },

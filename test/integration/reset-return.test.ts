@@ -4,22 +4,24 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { deriveReturnId } from '../../api/services/returns';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
-import { journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
+import { carrierWebhook, journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { opsCli, resultWithin, runsOf as runsOfWorkflow, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_RETURN_NAMESPACE } from '../support/namespaces';
 
 /**
- * Ops reset a return (`return-<returnId>`) with the real CLI (what the Web UI's Reset does), once it completed or while
- * its label waits for the parcel. A return that ended ends again at once with the outcome it had, nothing written; one
- * in flight goes on from its row (its label kept, never bought again) and completes once the parcel arrives.
+ * Ops reset a return (`return-<returnId>`) with the real CLI (what the Web UI's Reset does), once it ended (completed,
+ * expired, cancelled, refunded without its goods whose parcel came in after all) or while its label waits for the parcel
+ * or the parcel travels. A return that ended ends again at once with the outcome it had, nothing written; one in flight
+ * goes on from its row (its label kept, never bought again nor voided, its open escalation its own) and completes once
+ * the parcel arrives.
  */
 describe('a return reset from the temporal CLI', () => {
   let journey: Journey;
   let app: FastifyInstance;
   beforeAll(async () => {
     journey = await startJourney({ server: 'dev', namespace: RESET_RETURN_NAMESPACE, timeScale: 11_520 });
-    app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000 });
+    app = await journeyApi(journey, { workflowCallTimeoutMs: 20_000, intakeStartWaitMs: 30_000, timeScale: 11_520 });
   });
   afterAll(async () => {
     await app?.close();
@@ -27,14 +29,14 @@ describe('a return reset from the temporal CLI', () => {
   });
 
   const as = requestsAs(() => app);
-  const { reset } = opsCli(RESET_RETURN_NAMESPACE);
+  const { cli, reset } = opsCli(RESET_RETURN_NAMESPACE);
 
   const runsOf = (workflowId: string) => runsOfWorkflow(journey.env.client, workflowId);
 
   const workOf = (workflowId: string, runId: string) => workOfRun(journey.env.client, workflowId, runId);
 
-  const untilReturnRow = async (returnId: string, statuses: readonly string[]) => {
-    for (let i = 0; i < 1_200; i++) {
+  const untilReturnRow = async (returnId: string, statuses: readonly string[], withinMs = 120_000) => {
+    for (const until = Date.now() + withinMs; Date.now() < until; ) {
       const row = await journey.database.db.return.findUnique({ where: { id: returnId } });
       if (row && statuses.includes(row.status)) return row;
       await new Promise((r) => setTimeout(r, 100));
@@ -43,7 +45,7 @@ describe('a return reset from the temporal CLI', () => {
   };
 
   /** A delivered order and a return of one of its two mugs started by ops, its return parcel playing `scenario` (its scans signalled here). */
-  const deliveredOrderReturning = async (scenario: 'unused') => {
+  const deliveredOrderReturning = async (scenario: 'unused' | 'stall') => {
     const handle = await journey.placeOrder({}, { promiseWorkingDays: 30 });
     const orderId = handle.workflowId.replace(/^order-/, '');
     expect((await handle.result()).stage).toBe('completed');
@@ -89,39 +91,50 @@ describe('a return reset from the temporal CLI', () => {
   const watchStatuses = (returnId: string) =>
     watchRowStatuses(() => journey.database.db.return.findUnique({ where: { id: returnId }, select: { status: true } }));
 
+  /** One carrier scan of the return parcel (`n`th), as its webhook would signal it to the return's workflow. */
+  const signalScan = async (returnId: string, workflowId: string, n: number, status: 'in_transit' | 'delivered') => {
+    const row = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } });
+    await journey.env.client.workflow
+      .getHandle(workflowId)
+      .signal(returnScansSignal, { source: 'webhook', events: [scanOf(row, n, status)] });
+  };
+
+  const scanOf = (
+    row: { id: string; carrierCode: string | null; trackingNumber: string | null },
+    n: number,
+    status: 'in_transit' | 'delivered',
+  ) => {
+    const carrier = row.carrierCode as SimulatedCarrierCode;
+    return {
+      carrierCode: carrier,
+      eventId: `${row.id}-scan-${n}`,
+      trackingNumber: row.trackingNumber ?? '',
+      statusCode: CARRIER_STATUS_CODES[carrier][status],
+      detail: status === 'delivered' ? 'Delivered to the returns dock' : 'Departed sorting hub',
+      occurredAt: new Date().toISOString(),
+    };
+  };
+
   /** The carrier's scans of the return parcel, as its webhook would signal them: picked up, then at the returns dock. */
   const parcelArrives = async (returnId: string, workflowId: string) => {
-    const row = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } });
-    const carrier = row.carrierCode as SimulatedCarrierCode;
-    const handle = journey.env.client.workflow.getHandle(workflowId);
-    for (const [n, status] of [
-      [1, 'in_transit'],
-      [2, 'delivered'],
-    ] as const) {
-      await handle.signal(returnScansSignal, {
-        source: 'webhook',
-        events: [
-          {
-            carrierCode: carrier,
-            eventId: `${returnId}-scan-${n}`,
-            trackingNumber: row.trackingNumber ?? '',
-            statusCode: CARRIER_STATUS_CODES[carrier][status],
-            detail: status === 'delivered' ? 'Delivered to the returns dock' : 'Departed sorting hub',
-            occurredAt: new Date().toISOString(),
-          },
-        ],
-      });
+    await signalScan(returnId, workflowId, 1, 'in_transit');
+    await signalScan(returnId, workflowId, 2, 'delivered');
+  };
+
+  /** The reset run has read its row (its first step): its view left `requested`. */
+  const untilLoaded = async (workflowId: string) => {
+    const latest = journey.env.client.workflow.getHandle(workflowId);
+    for (let i = 0; i < 300; i++) {
+      const view = await latest.query(returnStatusQuery).catch(() => undefined);
+      if (view && view.status !== 'requested') return latest;
+      await new Promise((r) => setTimeout(r, 100));
     }
+    throw new Error(`${workflowId} never loaded its row`);
   };
 
   /** Once the reset run has read its row (its first step), the parcel arrives, is inspected, and the return completes. */
   const completesOnceTheParcelArrives = async (returnId: string, workflowId: string) => {
-    const latest = journey.env.client.workflow.getHandle(workflowId);
-    for (let i = 0; i < 300; i++) {
-      const view = await latest.query(returnStatusQuery).catch(() => undefined);
-      if (view && view.status !== 'requested') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const latest = await untilLoaded(workflowId);
     await parcelArrives(returnId, workflowId);
     await untilReturnRow(returnId, ['received']);
     const inspected = await inspect(returnId);
@@ -146,6 +159,81 @@ describe('a return reset from the temporal CLI', () => {
     expect(await db.inventoryMovement.count({ where: { orderId, kind: 'return_receipt' } })).toBe(1);
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   };
+
+  /** A reset run that ends at once with the outcome the return had: only its row read (and scans Temporal hands it), nothing written. */
+  const endsAsItEnded = async (orderId: string, returnId: string, workflowId: string, first: unknown, runs: string[]) => {
+    const before = await footprint(orderId, returnId);
+    const labelsBefore = journey.carriers.simulator?.soldLabels().filter((l) => l.idempotencyKey === `return:${returnId}`);
+    await reset(workflowId, 'FirstWorkflowTask');
+    const latest = journey.env.client.workflow.getHandle(workflowId);
+    expect(await resultWithin(latest, 30_000)).toEqual(first);
+    expect(await footprint(orderId, returnId)).toEqual(before);
+    expect(journey.carriers.simulator?.soldLabels().filter((l) => l.idempotencyKey === `return:${returnId}`)).toEqual(labelsBefore);
+    const work = await workOf(workflowId, (await latest.describe()).runId);
+    expect(work.activities.filter((a) => !['loadReturn', 'receiveReturnAfterClose'].includes(a))).toEqual([]);
+    expect(work.localActivities).toBe(0);
+    expect((await runsOf(workflowId)).map((r) => r.status.name).sort()).toEqual(runs);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+    return latest;
+  };
+
+  // The two that wait for a return label to expire (14 business days, ~105 s) first: they start in the first wave.
+  it.concurrent('an expired return reset to its first workflow task: it ends expired at once; no label bought, voided, mailed or written again', async () => {
+    const { orderId, returnId, workflowId } = await deliveredOrderReturning('unused');
+    await untilReturnRow(returnId, ['label_created']);
+    // The label lives 14 business days (~105 s at this time scale); unused, it is voided and the return expires.
+    const expired = await untilReturnRow(returnId, ['expired'], 150_000);
+    expect(expired.labelVoidedAt).not.toBeNull();
+    const first = await journey.env.client.workflow.getHandle(workflowId).result();
+    expect(first).toEqual({ returnId, status: 'expired', refundCents: 0 });
+    const latest = await endsAsItEnded(orderId, returnId, workflowId, first, ['COMPLETED', 'COMPLETED']);
+    expect(await latest.query(returnStatusQuery)).toMatchObject({ status: 'expired' });
+  }, 200_000);
+
+  it.concurrent('a return whose parcel travels, its scans polled, reset to its first workflow task once its label would have expired: the run never voids the used label nor ends it expired; it completes once the parcel arrives', async () => {
+    // The carrier picks the parcel up and says no more; its scan reaches the return by a poll (no webhook), so Temporal
+    // has no signal to hand the reset run.
+    const { orderId, returnId, workflowId } = await deliveredOrderReturning('stall');
+    const travelling = await untilReturnRow(returnId, ['in_transit'], 60_000);
+    const expiresAtMs = travelling.labelExpiresAt?.getTime() ?? 0;
+    await new Promise((r) => setTimeout(r, Math.max(0, expiresAtMs - Date.now() + 1_000)));
+    const before = await footprint(orderId, returnId);
+    expect(before.row).toMatchObject({ status: 'in_transit', labelVoidedAt: null });
+    const polled = await journey.database.db.returnScan.findMany({ where: { returnId }, select: { source: true } });
+    expect(polled.length).toBeGreaterThan(0);
+    expect(polled.every((scan) => scan.source === 'poll')).toBe(true);
+    const stopWatching = watchStatuses(returnId);
+    await reset(workflowId, 'FirstWorkflowTask');
+    const latest = await untilLoaded(workflowId);
+    // Before: the run read the row, took the label as unused and past its date, voided it and ended `expired`.
+    const settling = new Promise((r) => setTimeout(() => r('still running'), 3_000));
+    expect(await Promise.race([latest.result(), settling])).toBe('still running');
+    expect(await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({
+      status: 'in_transit',
+      labelVoidedAt: null,
+    });
+    await signalScan(returnId, workflowId, 2, 'delivered');
+    await untilReturnRow(returnId, ['received']);
+    const inspected = await inspect(returnId);
+    expect(inspected).toMatchObject({ status: 'completed' });
+    expect(await resultWithin(latest, 60_000)).toEqual({ returnId, status: 'completed', refundCents: inspected.refundCents });
+    expect(await stopWatching()).toEqual(['in_transit', 'received', 'completed']);
+    const after = await footprint(orderId, returnId);
+    expect(after.row).toMatchObject({ trackingNumber: before.row.trackingNumber, labelVoidedAt: null, refundCents: inspected.refundCents });
+    expect(
+      journey.carriers.simulator
+        ?.soldLabels()
+        .filter((l) => l.idempotencyKey === `return:${returnId}`)
+        .map((l) => l.voidedAtMs),
+    ).toEqual([undefined]);
+    // The stuck parcel's escalation the replaced run opened is the reset run's: closed by the arrival, none opened again.
+    // Before, it stayed open (stepped up to critical by the replaced run) on a completed return, its workflow deaf to it.
+    expect(before.escalations.map((e) => [e.reason, e.status])).toEqual([['return_stuck', 'open']]);
+    expect(after.escalations.map((e) => [e.id, e.status, e.decision, e.resolvedBy])).toEqual([
+      [before.escalations[0]?.id, 'resolved', 'wait', 'colis'],
+    ]);
+    await boughtOneLabel(orderId, returnId, (await latest.describe()).runId, 0);
+  }, 200_000);
 
   it.concurrent('a completed return reset to its first workflow task: it ends completed at once with its refund; nothing bought, refunded, mailed, moved or written again', async () => {
     const { orderId, returnId, workflowId } = await deliveredOrderReturning('unused');
@@ -213,5 +301,100 @@ describe('a return reset from the temporal CLI', () => {
     expect(after.escalations).toEqual([]);
     await boughtOneLabel(orderId, returnId, (await latest.describe()).runId, 1);
     expect((await runsOf(workflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+  });
+
+  it.concurrent('a return cancelled from the temporal CLI reset to its first workflow task: it ends cancelled at once; nothing voided, mailed or written again', async () => {
+    const { orderId, returnId, workflowId } = await deliveredOrderReturning('unused');
+    await untilReturnRow(returnId, ['label_created']);
+    await cli('workflow', 'cancel', '--workflow-id', workflowId);
+    const first = await resultWithin(journey.env.client.workflow.getHandle(workflowId), 30_000);
+    expect(first).toEqual({ returnId, status: 'cancelled', refundCents: 0 });
+    expect((await untilReturnRow(returnId, ['cancelled'])).labelVoidedAt).not.toBeNull();
+    const latest = await endsAsItEnded(orderId, returnId, workflowId, first, ['COMPLETED', 'COMPLETED']);
+    expect(await latest.query(returnStatusQuery)).toMatchObject({ status: 'cancelled' });
+  });
+
+  for (const type of ['FirstWorkflowTask', 'LastWorkflowTask'] as const) {
+    it.concurrent(`a return whose parcel travels reset to ${type}: it keeps its label and its scans, its row never goes back, and it completes once the parcel arrives, refunded once`, async () => {
+      const { orderId, returnId, workflowId } = await deliveredOrderReturning('unused');
+      await untilReturnRow(returnId, ['label_created']);
+      await signalScan(returnId, workflowId, 1, 'in_transit');
+      await untilReturnRow(returnId, ['in_transit']);
+      const before = await footprint(orderId, returnId);
+      expect(before.scans).toHaveLength(1);
+      const stopWatching = watchStatuses(returnId);
+      await reset(workflowId, type);
+      const latest = await untilLoaded(workflowId);
+      // The reset run knows the parcel travels: it waits for it, and would not expire or void its used label.
+      expect(await latest.query(returnStatusQuery)).toMatchObject({ status: 'in_transit' });
+      await signalScan(returnId, workflowId, 2, 'delivered');
+      await untilReturnRow(returnId, ['received']);
+      const inspected = await inspect(returnId);
+      expect(inspected).toMatchObject({ status: 'completed' });
+      expect(inspected.refundCents).toBeGreaterThan(0);
+      expect(await resultWithin(latest, 60_000)).toEqual({ returnId, status: 'completed', refundCents: inspected.refundCents });
+      expect(await stopWatching()).toEqual(['in_transit', 'received', 'completed']);
+      const after = await footprint(orderId, returnId);
+      expect(after.row).toMatchObject({
+        carrierCode: before.row.carrierCode,
+        trackingNumber: before.row.trackingNumber,
+        labelPurchasedAt: before.row.labelPurchasedAt,
+        labelVoidedAt: null,
+        refundCents: inspected.refundCents,
+      });
+      expect(after.labelDocuments).toEqual(before.labelDocuments);
+      expect(after.scans).toHaveLength(2);
+      expect(after.escalations).toEqual([]);
+      await boughtOneLabel(orderId, returnId, (await latest.describe()).runId, type === 'FirstWorkflowTask' ? 0 : 1);
+      expect((await runsOf(workflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+    });
+  }
+
+  it.concurrent('a return refunded without its goods whose parcel arrives afterwards, reset to its first workflow task before and after the inspection: it ends as it ended, refunded once, the goods counted back once', async () => {
+    const { orderId, returnId, workflowId } = await deliveredOrderReturning('unused');
+    await untilReturnRow(returnId, ['label_created']);
+    await signalScan(returnId, workflowId, 1, 'in_transit');
+    // No scan for the stall window (72 business hours, ~23 s here): the parcel is stuck and ops are asked.
+    let escalation = null;
+    for (const until = Date.now() + 90_000; !escalation && Date.now() < until; ) {
+      escalation = await journey.database.db.escalation.findFirst({ where: { returnId, reason: 'return_stuck', status: 'open' } });
+      if (!escalation) await new Promise((r) => setTimeout(r, 250));
+    }
+    if (!escalation) {
+      throw new Error(`${returnId} never escalated as stuck`);
+    }
+    let answer = await as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, { decision: 'refund', note: 'lost on the way back' });
+    for (let i = 0; i < 20 && answer.statusCode === 503; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      answer = await as(KEYS.ops, 'POST', `/escalations/${escalation.id}/resolve`, { decision: 'refund', note: 'lost on the way back' });
+    }
+    expect(answer.statusCode, answer.body).toBe(200);
+    const first = await resultWithin(journey.env.client.workflow.getHandle(workflowId), 30_000);
+    expect(first).toMatchObject({ returnId, status: 'completed' });
+    expect(first.refundCents).toBeGreaterThan(0);
+    const refunded = await untilReturnRow(returnId, ['completed']);
+    expect(refunded).toMatchObject({ closeReason: 'refunded_without_goods', refundCents: first.refundCents });
+
+    // The parcel reaches the warehouse after all: the carrier's webhook receives the closed return again for inspection.
+    const pushed = await carrierWebhook(app, refunded.carrierCode ?? '', [scanOf(refunded, 2, 'delivered')]);
+    expect(pushed.statusCode, pushed.body).toBe(200);
+    expect(pushed.json()).toMatchObject({ accepted: 1 });
+    const received = await untilReturnRow(returnId, ['received']);
+    expect(received).toMatchObject({ customerSettledBy: 'refund', refundCents: first.refundCents });
+    expect(received.closedAt).not.toBeNull();
+
+    // Reset while the goods wait for their inspection (in the database: the return had ended): the run ends as it ended.
+    await endsAsItEnded(orderId, returnId, workflowId, first, ['COMPLETED', 'COMPLETED']);
+    const inspected = await inspect(returnId);
+    expect(inspected).toMatchObject({ status: 'completed', refundCents: first.refundCents });
+    const settled = await footprint(orderId, returnId);
+    expect(settled.movements.filter((m) => m.kind === 'return_receipt')).toHaveLength(1);
+    expect(settled.scans.filter((scan) => scan.id.endsWith(`:${returnId}-scan-2`))).toHaveLength(1);
+    expect(settled.row).toMatchObject({ status: 'completed', refundCents: first.refundCents, customerSettledBy: 'refund' });
+    expect(settled.row.receivedAt).not.toBeNull();
+    expect(settled.row.inspectedAt).not.toBeNull();
+
+    // And reset once more, inspected: it ends as it ended, nothing written.
+    await endsAsItEnded(orderId, returnId, workflowId, first, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
   });
 });

@@ -16,6 +16,9 @@ export async function followParcel(journey: ReturnJourney): Promise<ReturnOutcom
   let firstScanMs: number | undefined;
   let brokenEscalatedFor: string | undefined;
   let nextPollMs = journey.parcel.nextPollAfter(Date.now());
+  // The row may say the label was used before this run saw a scan (a reset run, its scans polled: no signal to hand it
+  // over): never expired then. In any other run the row moves only on this run's scans, so this agrees with them.
+  const unused = () => journey.parcel.status === 'label_created' && journey.status === 'label_created';
   for (;;) {
     const used = journey.parcel.status !== 'label_created';
     const arrived = journey.status === 'received';
@@ -23,7 +26,7 @@ export async function followParcel(journey: ReturnJourney): Promise<ReturnOutcom
     const stallAtMs = Math.max(stallBaseMs, lastScanMs) + stallWindowMs(journey.input.timeScale);
     const lateAtMs = firstScanMs === undefined ? Number.POSITIVE_INFINITY : arrivalDeadlineMs(firstScanMs, journey.input.timeScale);
     const deadlines = [arrived ? Number.POSITIVE_INFINITY : nextPollMs];
-    if (!used) deadlines.push(journey.expiresAtMs);
+    if (unused()) deadlines.push(journey.expiresAtMs);
     deadlines.push(journey.escalations.nextStepAtMs() ?? Number.POSITIVE_INFINITY);
     if (used && !arrived && !journey.escalated) deadlines.push(stallAtMs, lateEscalated ? Number.POSITIVE_INFINITY : lateAtMs);
     const wakeAtMs = Math.min(...deadlines);
@@ -50,7 +53,7 @@ export async function followParcel(journey: ReturnJourney): Promise<ReturnOutcom
     }
     const now = Date.now();
     if (journey.cancelRequested && journey.parcel.status === 'label_created') return journey.callOff();
-    if (journey.parcel.status === 'label_created' && now >= journey.expiresAtMs) return journey.expire();
+    if (unused() && now >= journey.expiresAtMs) return journey.expire();
     if (journey.status !== 'received' && now >= nextPollMs) {
       await journey.parcel.poll();
       nextPollMs = journey.parcel.nextPollAfter(Date.now());

@@ -1,6 +1,12 @@
 import { ActivityFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { TimelineEntry } from '../../domain/journey';
-import { FINAL_RETURN_STATUSES, labelExpiresAtMs, RETURN_SEVERITY_STEP_HOURS, type ReturnStatus } from '../../domain/return-policy';
+import {
+  FINAL_RETURN_STATUSES,
+  labelExpiresAtMs,
+  RETURN_EXPIRED_REASON,
+  RETURN_SEVERITY_STEP_HOURS,
+  type ReturnStatus,
+} from '../../domain/return-policy';
 import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
@@ -38,6 +44,8 @@ export class ReturnJourney {
   cancelRequested = false;
   private refundCents: number | undefined;
   private broughtBackByCarrier = false;
+  /** The return had ended before this run, its goods received again after (only a reset run starts on it). */
+  private endedAs: ReturnOutcome['status'] | undefined;
   private readonly view: ReturnWorkflowView;
 
   constructor(readonly input: ReturnWorkflowInput) {
@@ -89,7 +97,12 @@ export class ReturnJourney {
       {
         validator: (inspection) =>
           validateInspection(
-            { returnId: this.input.returnId, status: this.status, alreadyInspected: this.inspection !== undefined, lines: this.lines },
+            {
+              returnId: this.input.returnId,
+              status: this.endedAs ?? this.status,
+              alreadyInspected: this.inspection !== undefined,
+              lines: this.lines,
+            },
             inspection,
           ),
       },
@@ -107,6 +120,11 @@ export class ReturnJourney {
     // Completed before this run (only a reset run starts on it): the run ends with the refund it was settled with.
     if (facts.refundCents !== undefined) this.view.refundCents = this.refundCents = facts.refundCents;
     this.moveTo(facts.status, facts.broughtBackByCarrier ? 'brought back by the carrier' : 'loaded');
+    // Ended, then its goods arrived: the API inspects them in the database (api/services/late-return-arrivals.ts).
+    this.endedAs = facts.endedAs;
+    // Escalations a run it replaced opened (a reset run): answered, stepped up and closed here.
+    if (facts.escalations) this.escalations.adopt(facts.escalations.seq, facts.escalations.open);
+    if (facts.endedAs) this.note('note', `${facts.endedAs} before its goods arrived`, 'their inspection is recorded in the database');
   }
 
   /** The carrier brought the parcel back to the warehouse: no label, no parcel to follow, only the inspection. */
@@ -123,12 +141,12 @@ export class ReturnJourney {
   }
 
   get ended(): boolean {
-    return FINAL_RETURN_STATUSES.includes(this.status);
+    return this.endedAs !== undefined || FINAL_RETURN_STATUSES.includes(this.status);
   }
 
   /** Where the return stands, as the workflow's result. */
   outcome(): ReturnOutcome {
-    const status = this.status === 'completed' || this.status === 'expired' ? this.status : 'cancelled';
+    const status = this.endedAs ?? (this.status === 'completed' || this.status === 'expired' ? this.status : 'cancelled');
     return { returnId: this.input.returnId, status, refundCents: this.refundCents ?? 0 };
   }
 
@@ -192,7 +210,7 @@ export class ReturnJourney {
   async expire(): Promise<ReturnOutcome> {
     await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
     this.note('note', 'return label voided', 'never used before it expired');
-    return this.close('expired', 'the return label was not used before it expired');
+    return this.close('expired', RETURN_EXPIRED_REASON);
   }
 
   async close(status: 'expired' | 'cancelled', reason: string): Promise<ReturnOutcome> {

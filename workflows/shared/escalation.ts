@@ -85,6 +85,20 @@ export class Escalations {
     return view;
   }
 
+  /**
+   * What a run that starts on stored facts (a return's reset run) finds its workflow had opened: those still open are
+   * tracked as this run's (stepped up, answered, closed by the facts), and the next one is numbered after every one
+   * opened (its key would name a resolved escalation, handed back by `openEscalation`, otherwise).
+   */
+  adopt(seq: number, open: readonly EscalationView[]): void {
+    this.seq = Math.max(this.seq, seq);
+    for (const view of open) {
+      if (this.views.some((v) => v.escalationId === view.escalationId)) continue;
+      this.views.push(view);
+      this.open.push({ view, ...(view.severity === 'critical' ? {} : { nextStepAtMs: Date.now() + this.stepMs }) });
+    }
+  }
+
   /** The workflow the escalations are about, in keys and alerts. */
   private get ownerId(): string {
     return this.owner.returnId ?? this.owner.shipmentId ?? this.owner.orderId;
