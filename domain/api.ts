@@ -179,7 +179,9 @@ export const WorkflowEndedSchema = z
   })
   .meta({
     id: 'WorkflowEnded',
-    description: "The order's workflow has ended although its stage is not final: nothing moves the order until ops reset it",
+    description:
+      "The order's (or the return's) workflow has ended although its stage is not final: nothing moves it until ops reset it, " +
+      'or Temporal no longer knows it (`deleted`): then it cannot be reset',
   });
 export type WorkflowEnded = z.infer<typeof WorkflowEndedSchema>;
 

@@ -1,4 +1,4 @@
-import { cursorQuery, limitQuery } from './api';
+import { cursorQuery, limitQuery, WorkflowEndedSchema } from './api';
 import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
@@ -105,6 +105,12 @@ export const ReturnViewSchema = z
   })
   .meta({ id: 'Return' });
 export type ReturnView = z.infer<typeof ReturnViewSchema>;
+
+/** `GET /returns/{id}`: the return, and whether its workflow has ended (or is gone from Temporal) while its row is not final. */
+export const ReturnStatusResponseSchema = ReturnViewSchema.extend({
+  /** Present only when the return's row is not final and Temporal has closed its workflow, or no longer knows it. */
+  workflowEnded: WorkflowEndedSchema.optional(),
+}).meta({ id: 'ReturnStatus' });
 
 export const ReturnListSchema = z.object({ items: z.array(ReturnViewSchema), nextCursor: z.string().optional() });
 

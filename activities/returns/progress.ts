@@ -149,7 +149,16 @@ export function createReturnProgressActivities(db: Db, carriers: CarrierRegistry
           data: returnScanRows(input.returnId, input.source, input.events),
           skipDuplicates: true,
         });
-        if (input.lastScanAt) await db.return.update({ where: { id: input.returnId }, data: { lastScanAt: new Date(input.lastScanAt) } });
+        // Only forward (the workflow's fold only moves it forward): a run reset to its first task takes in again, batch by
+        // batch, the scans Temporal hands it over from the run it replaced, and a return waiting for its inspection is left
+        // as it was (before, its row was set back to the first batch's scan, then forward again).
+        if (input.lastScanAt) {
+          const lastScanAt = new Date(input.lastScanAt);
+          await db.return.updateMany({
+            where: { id: input.returnId, OR: [{ lastScanAt: null }, { lastScanAt: { lt: lastScanAt } }] },
+            data: { lastScanAt },
+          });
+        }
         return { stored: stored.count };
       });
     },

@@ -6,7 +6,8 @@ import { lockOrder } from '../../activities/inventory';
 import { type RelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { TASK_QUEUES } from '../../domain/ids';
-import { DEFAULT_RETURN_WINDOW_DAYS, returnIds, returnWindowClosesAtMs } from '../../domain/return-policy';
+import { DEFAULT_RETURN_WINDOW_DAYS, FINAL_RETURN_STATUSES, returnIds, returnWindowClosesAtMs } from '../../domain/return-policy';
+import type { WorkflowEnded } from '../../domain/api';
 import type { TrackingStatus } from '../../domain/lifecycle';
 import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
 import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/returns/definitions';
@@ -15,6 +16,9 @@ import type { Principal } from '../plugins/app/auth';
 import { base32, canonicalJson } from './intake';
 import { createdBefore, decodeCursor, keysetPage } from './cursor';
 import { statusOfStoredScans } from './stored-scans';
+import { arrivedAfterClose } from './late-return-arrivals';
+import { returnWorkflowDeletedOf, returnWorkflowEndedOf } from './workflow-ended';
+import { describeWorkflow, withinDeadline } from './workflows';
 
 /**
  * Starting a return (RMA): the request is checked against what the order delivered, what is already
@@ -423,6 +427,26 @@ function toReturnView(row: ReturnRow): ReturnView {
     ...optional('shipmentId', row.shipmentId),
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/**
+ * Why a return's row that is not final is no return under way: Temporal closed its workflow short of its end, or no
+ * longer knows it (deleted). Undefined for a final row, one not started yet (its start, or the sweep, is on its way), one
+ * received again after it had ended (the API inspects those in the database: no workflow is wanted), a workflow that
+ * runs, and when Temporal cannot answer in time (the row is the answer then, as before).
+ */
+export async function returnWorkflowEnd(
+  client: Client,
+  timeoutMs: number,
+  row: { status: ReturnView['status']; workflowId: string; startedAt: Date | null; closedAt: Date | null },
+): Promise<WorkflowEnded | undefined> {
+  if (FINAL_RETURN_STATUSES.includes(row.status) || row.startedAt === null || arrivedAfterClose(row)) return undefined;
+  try {
+    const description = await withinDeadline(client, timeoutMs, () => describeWorkflow(client, row.workflowId));
+    return description ? returnWorkflowEndedOf(description) : returnWorkflowDeletedOf(row.workflowId);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Intake keys see their own orders' returns only; ops see all. */

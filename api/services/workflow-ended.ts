@@ -51,6 +51,42 @@ export function workflowDeletedOf(workflowId: string, view: Pick<OrderView, 'sta
 }
 
 /**
+ * A return's row that is not final while Temporal has closed its workflow (terminated from the CLI, say): nothing moves the
+ * return until ops reset it. Undefined for a run that still runs, and for a row the caller knows needs no workflow (final,
+ * not started yet, or received again after it had ended: the API inspects those in the database).
+ */
+export function returnWorkflowEndedOf(
+  description: Pick<WorkflowExecutionDescription, 'workflowId' | 'status' | 'closeTime'>,
+): WorkflowEnded | undefined {
+  const status = ENDED[description.status.name];
+  if (status === undefined) return undefined;
+  const workflowId = description.workflowId;
+  return {
+    status,
+    ...(description.closeTime ? { at: description.closeTime.toISOString() } : {}),
+    // A reset run reads the return's row first and goes on from it (README "Resetting a return").
+    hint:
+      status === 'completed'
+        ? `Workflow ${workflowId} completed but the return's row was not written as final. To go on from the row, reset it ` +
+          `from the start: temporal workflow reset -w ${workflowId} --type FirstWorkflowTask (or Reset in the Web UI).`
+        : `Workflow ${workflowId} ${ENDED_WORDS[status]} in Temporal: nothing moves this return any more. To resume it, reset ` +
+          `it: temporal workflow reset -w ${workflowId} --type LastWorkflowTask (or Reset in the Web UI); the new run goes on ` +
+          'from its row.',
+  };
+}
+
+/** A return's row that is not final (and needs its workflow) while Temporal no longer knows that workflow at all. */
+export function returnWorkflowDeletedOf(workflowId: string): WorkflowEnded {
+  return {
+    status: 'deleted',
+    hint:
+      `Temporal no longer knows workflow ${workflowId}: it was deleted (a running workflow is terminated first) or, once ` +
+      'closed, removed by the retention of its namespace. Nothing moves this return any more and it cannot be reset: its ' +
+      'row stays as its workflow left it, and no inspection can be recorded for it.',
+  };
+}
+
+/**
  * Built from the status and the workflow id alone, never from the termination reason or the failure message:
  * those are typed freely (by ops, by an activity) and may name the customer.
  */

@@ -270,7 +270,11 @@ describe('an inspection of a return whose workflow was terminated in Temporal', 
       new RegExp(`return ${returnId}: its workflow return-${returnId} has ended in Temporal \\(terminated\\)`),
     );
     expect(refused.message).toMatch(/temporal workflow reset/);
-    expect((await h.as(KEYS.ops, { method: 'GET', url: `/returns/${returnId}` })).json()).toMatchObject({ status: 'received' });
+    // Its view says nothing moves it any more, and how to resume it (as GET /orders/{id} does for an order).
+    const view = (await h.as(KEYS.ops, { method: 'GET', url: `/returns/${returnId}` })).json();
+    expect(view).toMatchObject({ status: 'received', workflowEnded: { status: 'terminated' } });
+    expect(view.workflowEnded.at).toEqual(expect.any(String));
+    expect(view.workflowEnded.hint).toContain(`temporal workflow reset -w return-${returnId} --type LastWorkflowTask`);
     expect(await h.db.inventoryMovement.count({ where: { orderId, kind: { in: ['return_receipt', 'write_off'] } } })).toBe(0);
   });
 });

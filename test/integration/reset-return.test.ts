@@ -4,7 +4,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { deriveReturnId } from '../../api/services/returns';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
-import { carrierWebhook, journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
+import { carrierWebhook, expectErrorShape, journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { opsCli, resultWithin, runsOf as runsOfWorkflow, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_RETURN_NAMESPACE } from '../support/namespaces';
@@ -14,7 +14,8 @@ import { RESET_RETURN_NAMESPACE } from '../support/namespaces';
  * expired, cancelled, refunded without its goods whose parcel came in after all) or while its label waits for the parcel
  * or the parcel travels. A return that ended ends again at once with the outcome it had, nothing written; one in flight
  * goes on from its row (its label kept, never bought again nor voided, its open escalation its own) and completes once
- * the parcel arrives.
+ * the parcel arrives; one received waits for its inspection. A return whose workflow ops deleted says so, and refuses its
+ * inspection saying so.
  */
 describe('a return reset from the temporal CLI', () => {
   let journey: Journey;
@@ -396,5 +397,97 @@ describe('a return reset from the temporal CLI', () => {
 
     // And reset once more, inspected: it ends as it ended, nothing written.
     await endsAsItEnded(orderId, returnId, workflowId, first, ['COMPLETED', 'COMPLETED', 'COMPLETED']);
+  });
+
+  for (const type of ['FirstWorkflowTask', 'LastWorkflowTask'] as const) {
+    it.concurrent(`a return received and waiting for its inspection reset to ${type}: its row never goes back, nothing bought, voided, mailed, sent or escalated again; it waits for the inspection, which completes it once`, async () => {
+      const { orderId, returnId, workflowId } = await deliveredOrderReturning('unused');
+      await untilReturnRow(returnId, ['label_created']);
+      await parcelArrives(returnId, workflowId);
+      await untilReturnRow(returnId, ['received']);
+      const labelsOf = () => journey.carriers.simulator?.soldLabels().filter((l) => l.idempotencyKey === `return:${returnId}`);
+      const before = await footprint(orderId, returnId);
+      const labelsBefore = labelsOf();
+      expect(labelsBefore?.map((l) => l.voidedAtMs)).toEqual([undefined]);
+      const stopWatching = watchStatuses(returnId);
+      await reset(workflowId, type);
+      const latest = await untilLoaded(workflowId);
+      // The reset run knows the goods are at the warehouse: it waits for their inspection, writing nothing meanwhile.
+      expect(await latest.query(returnStatusQuery)).toMatchObject({ status: 'received' });
+      const settling = new Promise((r) => setTimeout(() => r('still running'), 2_000));
+      expect(await Promise.race([latest.result(), settling])).toBe('still running');
+      expect(await footprint(orderId, returnId)).toEqual(before);
+      expect(labelsOf()).toEqual(labelsBefore);
+
+      const inspected = await inspect(returnId);
+      expect(inspected).toMatchObject({ status: 'completed' });
+      expect(inspected.refundCents).toBeGreaterThan(0);
+      expect(await resultWithin(latest, 60_000)).toEqual({ returnId, status: 'completed', refundCents: inspected.refundCents });
+      expect(await stopWatching()).toEqual(['received', 'completed']);
+      const after = await footprint(orderId, returnId);
+      expect(after.row).toMatchObject({
+        status: 'completed',
+        trackingNumber: before.row.trackingNumber,
+        labelPurchasedAt: before.row.labelPurchasedAt,
+        receivedAt: before.row.receivedAt,
+        labelVoidedAt: null,
+        refundCents: inspected.refundCents,
+      });
+      expect(after.labelDocuments).toEqual(before.labelDocuments);
+      expect(after.scans).toEqual(before.scans);
+      expect(after.mails).toEqual(before.mails);
+      expect(after.escalations).toEqual([]);
+      expect(after.movements.filter((m) => m.kind === 'return_receipt')).toHaveLength(1);
+      expect(labelsOf()).toEqual(labelsBefore);
+      await boughtOneLabel(orderId, returnId, (await latest.describe()).runId, type === 'FirstWorkflowTask' ? 0 : 1);
+      expect((await runsOf(workflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+    });
+  }
+
+  it.concurrent('a return whose workflow was deleted (temporal workflow delete) while it waited for its parcel, or for its inspection: its view says Temporal no longer knows the workflow; the inspection is a 409 saying so, nothing recorded', async () => {
+    const [waiting, received] = await Promise.all([deliveredOrderReturning('unused'), deliveredOrderReturning('unused')]);
+    await untilReturnRow(waiting.returnId, ['label_created']);
+    await untilReturnRow(received.returnId, ['label_created']);
+    await parcelArrives(received.returnId, received.workflowId);
+    await untilReturnRow(received.returnId, ['received']);
+    type Read = { status: string; workflowEnded?: { status: string; at?: string; hint: string } };
+    const read = async (returnId: string) => {
+      const answer = await as(KEYS.ops, 'GET', `/returns/${returnId}`);
+      expect(answer.statusCode, answer.body).toBe(200);
+      return answer.json() as Read;
+    };
+    for (const { orderId, returnId, workflowId } of [waiting, received]) {
+      const status = (await read(returnId)).status;
+      expect(await read(returnId)).not.toHaveProperty('workflowEnded');
+      await cli('workflow', 'delete', '--workflow-id', workflowId, '--yes');
+      // Deletion is asynchronous: Temporal forgets the workflow a moment later.
+      for (
+        let i = 0;
+        i < 100 &&
+        (await journey.env.client.workflow
+          .getHandle(workflowId)
+          .describe()
+          .then(
+            () => true,
+            () => false,
+          ));
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
+      const before = await footprint(orderId, returnId);
+      // Before: its row read as a return under way, nothing said its workflow was gone.
+      const gone = await read(returnId);
+      expect(gone).toMatchObject({ status, workflowEnded: { status: 'deleted' } });
+      expect(gone.workflowEnded).not.toHaveProperty('at');
+      expect(gone.workflowEnded?.hint).toContain(`Temporal no longer knows workflow ${workflowId}`);
+      expect(gone.workflowEnded?.hint).toContain('cannot be reset');
+      const refused = await as(KEYS.ops, 'POST', `/returns/${returnId}/inspection`, { lines: [{ lineNo: 1, restock: 1, writeOff: 0 }] });
+      const { message } = expectErrorShape(refused, 409, 'order_state_conflict');
+      // Before: "(no longer held by Temporal) … Resume it with a reset", a reset Temporal cannot make of a workflow it no longer has.
+      expect(message).toContain(`Temporal no longer knows workflow ${workflowId}`);
+      expect(message).toContain('nothing was recorded');
+      expect(message).not.toContain('reset -w');
+      expect(await footprint(orderId, returnId)).toEqual(before);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { workflowDeletedOf, workflowEndedOf } from '../../api/services/workflow-ended';
+import { returnWorkflowDeletedOf, returnWorkflowEndedOf, workflowDeletedOf, workflowEndedOf } from '../../api/services/workflow-ended';
 import { WorkflowEndedSchema } from '../../domain/api';
 import type { OrderStage } from '../../domain/lifecycle';
 
@@ -55,5 +55,28 @@ describe('workflowDeletedOf', () => {
   it('an order at a final stage wrote its end: nothing to say', () => {
     for (const final of ['completed', 'cancelled', 'failed'] as const)
       expect(workflowDeletedOf('order-ORD-1', stage(final))).toBeUndefined();
+  });
+});
+
+describe('returnWorkflowEndedOf and returnWorkflowDeletedOf', () => {
+  const ofReturn = (name: WorkflowExecutionStatusName) => ({ ...described(name), workflowId: 'return-RMA-1' });
+
+  it('a closed run of a return is named by how it closed, with when and the reset command; a running one is not named', () => {
+    const ended = returnWorkflowEndedOf(ofReturn('TERMINATED'));
+    expect(WorkflowEndedSchema.parse(ended)).toEqual(ended);
+    expect(ended).toMatchObject({ status: 'terminated', at: closeTime.toISOString() });
+    expect(ended?.hint).toContain('temporal workflow reset -w return-RMA-1 --type LastWorkflowTask');
+    expect(ended?.hint).not.toContain('shipments');
+    expect(returnWorkflowEndedOf(ofReturn('COMPLETED'))?.hint).toContain('--type FirstWorkflowTask');
+    for (const name of ['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED'] as const) expect(returnWorkflowEndedOf(ofReturn(name))).toBeUndefined();
+  });
+
+  it('a return whose workflow Temporal no longer knows is named deleted, without a time and with no reset to offer', () => {
+    const deleted = returnWorkflowDeletedOf('return-RMA-1');
+    expect(WorkflowEndedSchema.parse(deleted)).toEqual(deleted);
+    expect(deleted).not.toHaveProperty('at');
+    expect(deleted.hint).toContain('Temporal no longer knows workflow return-RMA-1');
+    expect(deleted.hint).toContain('cannot be reset');
+    expect(deleted.hint).not.toContain('temporal workflow reset');
   });
 });

@@ -5,6 +5,7 @@ import {
   ReturnListQuerySchema,
   ReturnListSchema,
   ReturnRequestSchema,
+  ReturnStatusResponseSchema,
   ReturnViewSchema,
 } from '../../../domain/returns';
 import { notFound } from '../../errors';
@@ -17,6 +18,7 @@ import {
   readReturn,
   type ReturnDeps,
   returnDepsOf,
+  returnWorkflowEnd,
   startReturn,
   sweepUnstartedReturns,
 } from '../../services/returns';
@@ -111,16 +113,24 @@ function readReturnRoute(app: RoutesApp): void {
       schema: {
         tags: ['returns'],
         summary: 'A return',
+        description:
+          "Read from the return's row. A return whose row is not final while its workflow has ended in Temporal (terminated, " +
+          'say) or is no longer known to it (deleted) carries `workflowEnded`, as `GET /orders/{id}` does: how, when, and what ' +
+          'ops can do (the reset command; a deleted one cannot be reset).',
         params: ReturnIdParamsSchema,
-        response: { 200: ReturnViewSchema, ...errorResponses({ key: true, notFound: true }) },
+        response: { 200: ReturnStatusResponseSchema, ...errorResponses({ key: true, notFound: true }) },
       },
     },
     async (request) => {
-      const row = await app.db.return.findUnique({ where: { id: request.params.id }, select: { order: { select: { shopId: true } } } });
+      const row = await app.db.return.findUnique({
+        where: { id: request.params.id },
+        select: { status: true, workflowId: true, startedAt: true, closedAt: true, order: { select: { shopId: true } } },
+      });
       if (!row || !mayReadReturnOf(request.principal, row.order.shopId)) throw notFound(`return ${request.params.id}`);
       const view = await readReturn(app.db, request.params.id);
       if (!view) throw notFound(`return ${request.params.id}`);
-      return view;
+      const workflowEnded = await returnWorkflowEnd(app.temporal, app.config.workflowCallTimeoutMs, row);
+      return workflowEnded ? { ...view, workflowEnded } : view;
     },
   );
 }

@@ -14,6 +14,7 @@ import { principalOf } from '../../plugins/app/auth';
 import { arrivedAfterClose, inspectArrivedAfterClose } from '../../services/late-return-arrivals';
 import { runOpsAction } from '../../services/ops-actions';
 import { type ReturnDeps, readReturn, startReturnWorkflow } from '../../services/returns';
+import { returnWorkflowDeletedOf } from '../../services/workflow-ended';
 import { describeWorkflow, withinDeadline } from '../../services/workflows';
 import { errorResponses } from '../responses';
 import type { RoutesApp } from '../route-app';
@@ -117,16 +118,25 @@ async function inspectReturn(
 
 /**
  * The return's workflow is closed while its row waits for an inspection: terminated in Temporal (the Web UI's Terminate runs
- * no workflow code, so the row stays as it was), or gone with the namespace's retention. The return exists, so not a 404:
- * the journey's state is the obstacle, and only a running workflow settles the stock and the refund.
+ * no workflow code, so the row stays as it was), or deleted (`temporal workflow delete`) or gone with the namespace's retention.
+ * The return exists, so not a 404: the journey's state is the obstacle, and only a running workflow settles the stock and the
+ * refund. One Temporal no longer knows cannot be reset: the answer says so rather than ask for a reset.
  */
 async function workflowEnded(app: RoutesApp, returnId: string): Promise<ApiError> {
   const workflowId = returnIds.workflowId(returnId);
-  const status = (await describeWorkflow(app.temporal, workflowId))?.status.name.toLowerCase() ?? 'no longer held by Temporal';
+  const description = await describeWorkflow(app.temporal, workflowId);
+  // Deleted (a running one terminated first) or gone with the retention: there is no run left to reset.
+  if (!description) {
+    return new ApiError(
+      409,
+      'order_state_conflict',
+      `return ${returnId}: nothing was recorded. ${returnWorkflowDeletedOf(workflowId).hint}`,
+    );
+  }
   return new ApiError(
     409,
     'order_state_conflict',
-    `return ${returnId}: its workflow ${workflowId} has ended in Temporal (${status}) before an inspection; nothing was recorded. ` +
+    `return ${returnId}: its workflow ${workflowId} has ended in Temporal (${description.status.name.toLowerCase()}) before an inspection; nothing was recorded. ` +
       `Resume it with a reset (temporal workflow reset -w ${workflowId} --type LastWorkflowTask, or Reset in the Web UI), then inspect again`,
   );
 }
