@@ -446,7 +446,7 @@ describe('an order reset from the temporal CLI', () => {
     const visits = await visitsOf(shipmentId);
     expect(Object.entries(visits).filter(([, n]) => n !== 1)).toEqual([]);
     const timeline = (await journey.env.client.workflow.getHandle(shipmentWorkflowId).query(shipmentStatusQuery)).timeline;
-    expect(timeline.filter((e: { label: string }) => e.label === 'resumed at its label after a reset')).toHaveLength(1);
+    expect(timeline.filter((e: { label: string }) => e.label === 'resumed at its label after its workflow was deleted')).toHaveLength(1);
   });
 
   // Last and alone: it compares every warehouse's booked pick capacity before and after, which the journeys above

@@ -58,12 +58,17 @@ export async function resumeAtLabel(j: ShipmentJourney, labelled: LabelledShipme
   // Waiting for collection counts from the label (workflow.ts), later silences from the last scan (tracking.ts).
   j.watch = { stallBaseMs: labelledAtMs, lateEscalated: false, labelledAtMs };
   showLabel(j, labelled);
+  // Started again by its order after Temporal lost the journey (order/terminated-shipment.ts), else an operator's reset.
+  const after = j.input.startedAgain ? 'its workflow was deleted' : 'a reset';
   j.timeline.note(
     'note',
-    'resumed at its label after a reset',
+    `resumed at its label after ${after}`,
     `label ${label.trackingNumber} (${label.carrierCode} ${label.serviceCode}) bought before this run: nothing picked, packed, quoted or bought again`,
   );
-  await j.announce(`Tracking ${label.trackingNumber}, labelled before this run (reset)`, 'later');
+  await j.announce(
+    `Tracking ${label.trackingNumber}, labelled before this run (${j.input.startedAgain ? 'started again' : 'reset'})`,
+    'later',
+  );
   j.publishStatus();
 }
 
