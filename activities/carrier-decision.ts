@@ -1,4 +1,4 @@
-import { toBusinessMs } from '../domain/business-clock';
+import { deadlineToBusinessMs, toBusinessMs } from '../domain/business-clock';
 import { timeZoneOf, workingDaysBetween } from '../domain/calendar';
 import type { RateQuote } from '../domain/carrier';
 import { chooseByLateRisk, chooseCarrierService } from '../domain/carrier-choice';
@@ -93,7 +93,7 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
           );
         const longestTransitDays = Math.max(1, ...input.quotes.map((quote) => quote.deliveryDays + MAX_DELAY_DAYS));
         const choice = aimAtIntakePromise(shipment, input, (promisedBy) => {
-          const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, toBusinessMs(clock, Date.parse(promisedBy)));
+          const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, deadlineToBusinessMs(clock, Date.parse(promisedBy)));
           // Days past the longest transit any quote's distribution tells apart add nothing: the count stops there
           // (a date a year out under the 1440× demo clock is a thousand business years of days to walk).
           const workingDays = workingDaysBetween(destination, handoverDay, promisedDay, longestTransitDays);

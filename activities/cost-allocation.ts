@@ -1,5 +1,5 @@
 import { type Allocation, type AllocationLine, candidateAllocations, type StockLevel } from '../domain/allocation';
-import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
+import { type BusinessClock, deadlineToBusinessMs, toBusinessMs } from '../domain/business-clock';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { type Destination, lastDeliveryDayBy, type NetworkFacts, ShipmentCosting, type ShipmentOption } from '../domain/fulfilment-plan';
 import { planForPromise } from '../domain/promise-engine';
@@ -107,7 +107,7 @@ export function allocateByCost(
     plans.push(options);
     allocations.push(allocation);
   }
-  const promisedDay = lastDeliveryDayBy(destination, toBusinessMs(clock, context.promisedByMs));
+  const promisedDay = lastDeliveryDayBy(destination, deadlineToBusinessMs(clock, context.promisedByMs));
   const chosen = planForPromise(plans, destination, promisedDay, { confidence: context.onTimeTarget, horizonDays: 30 });
   // The choice holds the very options of one plan: that plan's allocation is the one to reserve.
   const first = chosen?.choice.shipments[0]?.option;

@@ -1,5 +1,5 @@
 import type { AllocationLine } from '../domain/allocation';
-import { type BusinessClock, toBusinessMs } from '../domain/business-clock';
+import { type BusinessClock, deadlineToBusinessMs, toBusinessMs } from '../domain/business-clock';
 import type { Destination, NetworkFacts, ServiceFacts, SkuFacts, WarehouseFacts } from '../domain/fulfilment-plan';
 import type { InboundFacts, PromiseSituation } from '../domain/promise-engine';
 import type { BackorderPolicy, ServiceLevel } from '../domain/order';
@@ -130,7 +130,7 @@ export class PlanningFacts {
         .map((row) => ({ warehouseCode: row.warehouseCode, skuCode: row.skuCode, available: row.quantity })),
       inbound,
       promisedByDay,
-      ...(request.requestedBy !== undefined ? { requestedByMs: toBusinessMs(request.clock, request.requestedBy) } : {}),
+      ...(request.requestedBy !== undefined ? { requestedByMs: deadlineToBusinessMs(request.clock, request.requestedBy) } : {}),
     };
   }
 

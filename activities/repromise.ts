@@ -1,4 +1,4 @@
-import { type BusinessClock, toBusinessMs, toRealMs } from '../domain/business-clock';
+import { type BusinessClock, deadlineToBusinessMs, toBusinessMs, toRealMs } from '../domain/business-clock';
 import { timeZoneOf } from '../domain/calendar';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { DELIVERY_WINDOW_END_MINUTE, type Destination, type NetworkFacts, ShipmentCosting } from '../domain/fulfilment-plan';
@@ -86,7 +86,7 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
         const destination: Destination = shipment.order.shippingAddress;
         const position = await positionOf(shipment, input.reason, { network, clock, destination, nowMs, facts });
         if (!position) return { changed: false, promisedBy: promisedBy.toISOString() };
-        const decision = repromise(position, destination, toBusinessMs(clock, promisedBy.getTime()), {
+        const decision = repromise(position, destination, deadlineToBusinessMs(clock, promisedBy.getTime()), {
           confidence: settings.promiseConfidence,
           horizonDays: 30,
         });

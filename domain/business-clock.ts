@@ -29,6 +29,18 @@ export function toBusinessMs(clock: BusinessClock, realMs: number): number {
   return clock.businessOriginMs + (realMs - clock.realOriginMs) * clock.scale;
 }
 
+/**
+ * The business instant a real deadline stands for. A promise made in business time ("Thursday, 18:00") is stored as a
+ * real instant rounded to the millisecond, and one real millisecond is `scale` business ones: read back, it can fall up
+ * to half of them short of the business instant it was set to, "Thursday 17:59:59.6" under the 1440× demo clock, a
+ * deadline whose day ends before the delivery window does, so the booking aimed at Wednesday and bought express for a
+ * standard parcel. Read as the end of its millisecond it reaches the instant it was set to (never a whole day more),
+ * and in real time (scale 1) it is the instant itself.
+ */
+export function deadlineToBusinessMs(clock: BusinessClock, realDeadlineMs: number): number {
+  return toBusinessMs(clock, realDeadlineMs) + (clock.scale === 1 ? 0 : clock.scale / 2);
+}
+
 export function toRealMs(clock: BusinessClock, businessMs: number): number {
   return Math.round(clock.realOriginMs + (businessMs - clock.businessOriginMs) / clock.scale);
 }

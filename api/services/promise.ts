@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { PlanningFacts } from '../../activities/planning-facts';
-import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
+import { type BusinessClock, deadlineToBusinessMs, toRealMs } from '../../domain/business-clock';
 import type { DecisionSettings } from '../../domain/decision-rules';
 import { type Destination, lastDeliveryDayBy } from '../../domain/fulfilment-plan';
 import type { OrderRequest, ServiceLevel } from '../../domain/order';
@@ -120,7 +120,7 @@ export class PromiseService {
       }),
     ]);
     const { plans } = buildPlans(situation, network);
-    const day = lastDeliveryDayBy(situation.destination, toBusinessMs(this.clock, Date.parse(promisedBy)));
+    const day = lastDeliveryDayBy(situation.destination, deadlineToBusinessMs(this.clock, Date.parse(promisedBy)));
     const kept = planForPromise(plans, situation.destination, day, { confidence: 0.5, horizonDays: 30 });
     const confidence = kept?.keepsPromise ? kept.choice.confidence : 0;
     return {

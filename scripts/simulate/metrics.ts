@@ -1,6 +1,6 @@
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
-import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
+import { type BusinessClock, deadlineToBusinessMs, toBusinessMs, toRealMs } from '../../domain/business-clock';
 import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import type { TransitTruth } from '../carrier-simulator/transit-truth';
 import { type HindsightContext, hindsight } from './hindsight';
@@ -198,7 +198,7 @@ function tallyHindsight(
     orderId: order.id,
     placedAtMs: input.placedAtMs.get(order.id) ?? toBusinessMs(input.clock, promised.getTime()),
     destination: order.shippingAddress,
-    promisedByMs: toBusinessMs(input.clock, promised.getTime()),
+    promisedByMs: deadlineToBusinessMs(input.clock, promised.getTime()),
     serviceLevel: order.serviceLevel,
     lines: order.lines.map((l) => ({ lineId: l.id, skuCode: l.skuCode, quantity: l.quantity })),
     shipments: toDeliver.map((s) => ({
