@@ -163,6 +163,23 @@ describe('order reads from the database', () => {
     expect(own.items.map((o: { orderId: string }) => o.orderId)).toEqual([ids[3], ids[1]]);
   });
 
+  it('an intake key whose name holds "_" lists its own orders only, not those of a shop named alike', async () => {
+    // Key names may hold "_" (config/api-keys.ts), a LIKE wildcard: "shop_a" listed the orders of "shop-a" and "shop.a".
+    const shopUnderscore = { name: 'shop_a', role: 'intake', key: 'shop-underscore-secret-0006' } as const;
+    const app = await h.rebuild({ apiKeys: [...Object.values(KEYS), shopUnderscore] });
+    const customerId = uniqueId('CUST');
+    const theirs = await insertOrder(h.db, { customerId, submittedBy: 'shop-a' });
+    const own = await insertOrder(h.db, { customerId, submittedBy: 'shop_a' });
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/orders?customerId=${customerId}`,
+      headers: { 'x-api-key': shopUnderscore.key },
+    });
+    expect(listed.json().items.map((o: { orderId: string }) => o.orderId)).toEqual([own]);
+    const listedByShopA = (await h.as(KEYS.intake, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
+    expect(listedByShopA.items.map((o: { orderId: string }) => o.orderId)).toEqual([theirs]);
+  });
+
   it('validates list queries', async () => {
     for (const query of [
       'limit=0',
