@@ -85,6 +85,18 @@ export async function unknownSkus(db: Db, request: OrderRequest): Promise<{ inde
   return request.lines.flatMap((line, index) => (known.has(line.sku) ? [] : [{ index, sku: line.sku }]));
 }
 
+/**
+ * Whether this caller already placed exactly this request under this key. A rule that depends on the hour (a promise
+ * date that has since passed) refuses new requests only: the retry of an accepted one is answered as the first was.
+ */
+export async function isAcceptedRequest(db: Db, apiKeyName: string, idempotencyKey: string, request: OrderRequest): Promise<boolean> {
+  const stored = await db.orderIntake.findUnique({
+    where: { orderId: deriveOrderId(apiKeyName, idempotencyKey) },
+    select: { requestHash: true },
+  });
+  return stored?.requestHash === requestHash(request);
+}
+
 export interface IntakeResult {
   orderId: string;
   workflowId: string;

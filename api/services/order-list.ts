@@ -44,7 +44,7 @@ async function recordedOrders(db: Db, principal: Principal, q: OrderListQuery, c
       : {}),
     ...(q.escalated === true ? { escalations: { some: { status: 'open' } } } : {}),
     ...(q.escalated === false ? { escalations: { none: { status: 'open' } } } : {}),
-    ...(principal.role === 'ops' ? {} : { idempotencyKey: { startsWith: `${principal.name}:` } }),
+    ...(principal.role === 'ops' ? {} : { idempotencyKey: { startsWith: `${likeLiteral(principal.name)}:` } }),
   };
   const rows = await db.order.findMany({
     where: cursor ? { AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }] } : where,
@@ -65,6 +65,12 @@ async function recordedOrders(db: Db, principal: Principal, q: OrderListQuery, c
     shipmentCount: order._count.shipments,
   }));
 }
+
+/**
+ * Text matched literally by Prisma's `startsWith`, which PostgreSQL reads as a LIKE pattern with the text as given: a key
+ * name may hold "_" (config/api-keys.ts), and "shop_a" listed the orders of "shop-a" and "shop.a" too.
+ */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (wildcard) => `\\${wildcard}`);
 
 interface IntakeRow {
   orderId: string;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OrderView } from '../../domain/journey';
 import type { ViewSource, WorkflowEnded } from '../../domain/api';
 import { ids } from '../../domain/ids';
+import { isFinalOrderStage } from '../../domain/lifecycle';
 import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
 import { mayReadOrderOf, type Principal } from '../plugins/app/auth';
 import { notFound } from '../errors';
@@ -92,7 +93,10 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
   const stored = await orderViewFromDb(app.db, orderId);
   if (stored) {
     if (!mayReadOrderOf(principal, memo?.submittedBy ?? stored.submittedBy)) throw notFound(`order ${orderId}`);
-    return withEnd({ view: stored.view, source: 'database', running }, description, workflowId);
+    // Temporal was asked before the database: a journey that started in between wrote these rows, and only a second
+    // describe sees it (the first read it as a deleted workflow). A final stage is said as it is, with no second call.
+    const current = description ?? (isFinalOrderStage(stored.view.stage) ? undefined : await describeWorkflow(app.temporal, workflowId));
+    return withEnd({ view: stored.view, source: 'database', running: current?.status.name === 'RUNNING' }, current, workflowId);
   }
   const accepted = await orderViewFromIntake(app.db, orderId);
   if (accepted && mayReadOrderOf(principal, accepted.submittedBy)) {

@@ -1,7 +1,9 @@
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildApp } from '../../api/app';
 import type { ConfiguredApiKey } from '../../config';
 import { describeWorkflow } from '../../api/services/workflows';
-import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
+import { capturedLogs, createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 
 let h: Harness;
@@ -12,6 +14,46 @@ afterAll(async () => h?.close());
 
 const ops = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
   h.as(KEYS.ops, { method, url, ...(payload ? { payload } : {}) });
+
+/**
+ * The API whose first describe of `workflowId` is answered as Temporal answered it a moment before the workflow started:
+ * the start (and what it wrote to the database) then lands between that describe and the API's database read.
+ */
+function appWhoseDescribeMissesTheStart(workflowId: string) {
+  let missed = false;
+  const temporalClient = new Client({
+    connection: h.client.connection,
+    namespace: h.client.options.namespace,
+    dataConverter: h.client.options.dataConverter,
+    interceptors: {
+      workflow: [
+        {
+          async describe(input, next) {
+            if (missed || input.workflowExecution.workflowId !== workflowId) return next(input);
+            missed = true;
+            throw new WorkflowNotFoundError('workflow not found', workflowId, undefined);
+          },
+        },
+      ],
+    },
+  });
+  return buildApp({ db: h.db, temporalClient, config: h.config, logStream: capturedLogs().stream });
+}
+
+async function startedOrder(): Promise<{ orderId: string; workflowId: string }> {
+  const placed = await h.as(KEYS.ops, {
+    method: 'POST',
+    url: '/orders',
+    headers: { 'idempotency-key': newKey() },
+    payload: orderRequest(),
+  });
+  const { orderId, workflowId } = placed.json();
+  await vi.waitFor(async () => expect((await h.db.orderIntake.findUniqueOrThrow({ where: { orderId } })).startedAt).not.toBeNull(), {
+    timeout: 30_000,
+    interval: 100,
+  });
+  return { orderId, workflowId };
+}
 
 async function insertEscalation(
   orderId: string,
@@ -163,6 +205,23 @@ describe('order reads from the database', () => {
     expect(own.items.map((o: { orderId: string }) => o.orderId)).toEqual([ids[3], ids[1]]);
   });
 
+  it('an intake key whose name holds "_" lists its own orders only, not those of a shop named alike', async () => {
+    // Key names may hold "_" (config/api-keys.ts), a LIKE wildcard: "shop_a" listed the orders of "shop-a" and "shop.a".
+    const shopUnderscore = { name: 'shop_a', role: 'intake', key: 'shop-underscore-secret-0006' } as const;
+    const app = await h.rebuild({ apiKeys: [...Object.values(KEYS), shopUnderscore] });
+    const customerId = uniqueId('CUST');
+    const theirs = await insertOrder(h.db, { customerId, submittedBy: 'shop-a' });
+    const own = await insertOrder(h.db, { customerId, submittedBy: 'shop_a' });
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/orders?customerId=${customerId}`,
+      headers: { 'x-api-key': shopUnderscore.key },
+    });
+    expect(listed.json().items.map((o: { orderId: string }) => o.orderId)).toEqual([own]);
+    const listedByShopA = (await h.as(KEYS.intake, { method: 'GET', url: `/orders?customerId=${customerId}` })).json();
+    expect(listedByShopA.items.map((o: { orderId: string }) => o.orderId)).toEqual([theirs]);
+  });
+
   it('validates list queries', async () => {
     for (const query of [
       'limit=0',
@@ -248,6 +307,38 @@ describe('ops actions', () => {
     const address = await ops('POST', `/orders/${purged}/address`, { shipTo: orderRequest().shipTo });
     expect(expectErrorShape(address, 409, 'order_state_conflict').message).toMatch(/ended .*retention/);
     expect(await gone()).toBeUndefined();
+  });
+
+  it('a cancel whose describe came just before the start is sent to the running journey, not refused as ended', async () => {
+    // Sent right after the 202: the describe found nothing, the start then landed and was recorded before the intake row was
+    // read, and the cancel was refused "the order's journey has ended (closed; its history is past retention)" (a 409 kept
+    // under its Idempotency-Key, so the retry was refused too) while the order ran on.
+    const { orderId, workflowId } = await startedOrder();
+    const app = await appWhoseDescribeMissesTheStart(workflowId);
+    const key = newKey('cancel-after-start');
+    const cancel = await app.inject({
+      method: 'POST',
+      url: `/orders/${orderId}/cancel`,
+      headers: { 'x-api-key': KEYS.ops.key, 'idempotency-key': key },
+      payload: { reason: 'customer asked' },
+    });
+    await app.close();
+    // No worker runs here: the update reaches the running workflow and waits for one until the call's deadline.
+    expect(expectErrorShape(cancel, 503, 'unavailable').message).not.toMatch(/ended|retention/);
+    expect(await h.db.opsAction.count({ where: { idempotencyKey: key } })).toBe(0);
+    await h.client.workflow.getHandle(workflowId).terminate('test');
+  });
+
+  it('an order whose describe came just before its journey wrote its rows is not called deleted', async () => {
+    const { orderId, workflowId } = await startedOrder();
+    // What the journey's first step writes (no worker runs here): the order's rows, its stage not final.
+    await insertOrder(h.db, { orderId, status: 'reserving', submittedBy: KEYS.ops.name });
+    const app = await appWhoseDescribeMissesTheStart(workflowId);
+    const read = await app.inject({ method: 'GET', url: `/orders/${orderId}`, headers: { 'x-api-key': KEYS.ops.key } });
+    await app.close();
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json().workflowEnded).toBeUndefined();
+    await h.client.workflow.getHandle(workflowId).terminate('test');
   });
 
   it('records every ops action against the calling key, and replays it for the same Idempotency-Key', async () => {

@@ -161,6 +161,28 @@ describe('the promise in the intake answer', () => {
     expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(everyCarrier.deliverBy));
   });
 
+  it('a retry of an accepted order answers it after the caller’s date has passed; a new order with that date is refused', async () => {
+    // The shop's retry of an order whose answer it lost was refused "promisedBy is in the past" (400) while the order ran:
+    // the shop took it as not placed.
+    const key = newKey('promise-late-retry');
+    const body = orderRequest({ promisedBy: new Date(Date.now() + 1_500).toISOString() });
+    const first = await place(body, key);
+    expect(first.statusCode, first.body).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const again = await place(body, key);
+    expect([again.statusCode, again.json().outcome, again.json().orderId], again.body).toEqual([200, 'existing', first.json().orderId]);
+    expect(again.json().promise).toEqual(first.json().promise);
+    // Another body under that key, or the same body under a new key, is judged on its date as before.
+    const other = { ...body, lines: [{ sku: 'MUG-CER-350', quantity: 2 }] };
+    for (const [refusedBody, refusedKey] of [
+      [other, key],
+      [body, newKey('promise-late-new')],
+    ] as const) {
+      const refused = expectErrorShape(await place(refusedBody, refusedKey), 400, 'validation_failed');
+      expect(refused.details).toEqual([{ path: 'body.promisedBy', message: 'is in the past; a promise is a future date' }]);
+    }
+  });
+
   it('a repeat of the request answers the same promise, computed once', async () => {
     const key = newKey('promise-repeat');
     const first = await place(orderRequest(), key);

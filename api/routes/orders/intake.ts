@@ -1,9 +1,9 @@
 import { IntakeHeadersSchema, OrderAcceptedSchema } from '../../../domain/api';
-import { PlaceOrderBodySchema } from '../../../domain/order-rules';
+import { PlaceOrderBodySchema, promisedByIssues } from '../../../domain/order-rules';
 import { ApiError } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { checkDeliveryAddress, recordCorrection } from '../../services/address-check';
-import { placeOrder, unknownSkus } from '../../services/intake';
+import { isAcceptedRequest, placeOrder, unknownSkus } from '../../services/intake';
 import { errorResponses } from '../responses';
 import type { OrderLinks } from './links';
 import type { RoutesApp } from '../route-app';
@@ -29,6 +29,17 @@ export function placeOrderRoute(app: RoutesApp, { uiLink, statusUrl, trackingUrl
     },
     async (request, reply) => {
       const principal = principalOf(request);
+      const idempotencyKey = request.headers['idempotency-key'];
+      // A date in the past (or over a year ahead) refuses a new order, not the retry of one accepted while it was ahead.
+      const misdated = promisedByIssues(request.body.promisedBy, Date.now());
+      if (misdated.length > 0 && !(await isAcceptedRequest(app.db, principal.name, idempotencyKey, request.body))) {
+        throw new ApiError(
+          400,
+          'validation_failed',
+          'the request body is invalid',
+          misdated.map((issue) => ({ path: ['body', ...issue.path].join('.'), message: issue.message })),
+        );
+      }
       const unknown = await unknownSkus(app.db, request.body);
       if (unknown.length > 0) {
         throw new ApiError(
@@ -46,7 +57,7 @@ export function placeOrderRoute(app: RoutesApp, { uiLink, statusUrl, trackingUrl
         request: checked.correction ? { ...request.body, shipTo: checked.address } : request.body,
         requestAsSent: request.body,
         apiKeyName: principal.name,
-        idempotencyKey: request.headers['idempotency-key'],
+        idempotencyKey,
         timeScale: app.config.timeScale,
         startWaitMs: app.config.intakeStartWaitMs,
       });
