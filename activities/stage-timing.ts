@@ -52,6 +52,8 @@ export interface OrderStageChange {
   backorderDeadline?: string;
   /** Set once the order ends. */
   packagingCostCents?: number;
+  /** Why a cancelled or failed order ended (absent in histories recorded before it was sent). */
+  endReason?: string;
   shippingCostCents?: number;
 }
 
@@ -83,6 +85,7 @@ export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayW
               ...(change.packagingCostCents !== undefined ? { packagingCostCents: change.packagingCostCents } : {}),
               ...(change.shippingCostCents !== undefined ? { shippingCostCents: change.shippingCostCents } : {}),
               ...(final ? { completedAt: new Date() } : {}),
+              ...(change.endReason !== undefined ? { endReason: change.endReason } : {}),
             },
           });
           await upsertStages(tx, change.stages);

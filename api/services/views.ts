@@ -164,6 +164,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
     timeline: [...stageEntries(timings.filter((t) => t.shipmentId === null)), ...escalationEntries(orderEscalations)].sort(byTime),
     packagingCostCents: order.packagingCostCents,
     shippingCostCents: order.shippingCostCents,
+    cancelReason: order.status === 'cancelled' ? (order.endReason ?? undefined) : undefined,
   });
   return { view, submittedBy: submitterOf(order.idempotencyKey) };
 }

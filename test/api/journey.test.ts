@@ -104,6 +104,9 @@ describe('the journey through the API', () => {
     expect(outcome.stage).toBe('cancelled');
     const again = await call('POST', `/orders/${orderId}/cancel`, { reason: 'twice' });
     expect(again.statusCode).toBe(409);
+    // Once its workflow has closed the order is read from the database, which keeps why it ended (it said nothing).
+    const read = await call('GET', `/orders/${orderId}`);
+    expect(read.json()).toMatchObject({ source: 'database', stage: 'cancelled', cancelReason: 'customer changed their mind' });
   });
 
   it("a shop's own key cancels its order with the same compensation as ops (stock released), and never another shop's", async () => {

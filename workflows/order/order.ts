@@ -162,6 +162,8 @@ export class OrderJourney {
       stages: this.stages.take(),
       ...extra,
       ...(view ? { packagingCostCents: view.packagingCostCents, shippingCostCents: view.shippingCostCents } : {}),
+      // Activity input only (no command): the reason outlives the workflow in the order's row.
+      ...(stage === 'cancelled' || stage === 'failed' ? { endReason: this.cancelReason ?? details } : {}),
     });
     if (ORDER_STAGE_PUBLICATION[stage] === 'index')
       this.searchAttributes.set({ key: searchAttributes.orderStatus, value: stage }).publish();
