@@ -23,6 +23,7 @@ import {
   toPurchasedLabel,
   toQuote,
   toTrackingEvents,
+  unusableLabel,
 } from './requests';
 import {
   CreateShipmentsAnswerSchema,
@@ -112,7 +113,30 @@ export class ShipEngineCarrier implements CarrierApi {
       body: { label_format: PURCHASE_FORMAT, label_layout: '4x6', label_download_type: 'url' },
       answer: LabelSchema,
     });
+    await this.refuseUnusable(label, parsed);
     return this.tracked(toPurchasedLabel(this.options.account, label, quote, this.now));
+  }
+
+  /**
+   * A label Colis cannot use (`unusableLabel`) is voided and refused: retrying the purchase would only find it
+   * again, for ever, while a refusal lets the booking go to another service or to ops. A void that fails for
+   * now is retried with the purchase, which finds the label again; one ShipEngine refuses is said in the refusal.
+   */
+  private async refuseUnusable(label: Label, request: BuyLabelRequest): Promise<void> {
+    const why = unusableLabel(label);
+    if (!why) return;
+    let outcome = 'voided';
+    try {
+      await this.voidLabel(label.label_id);
+    } catch (error) {
+      if (!(error instanceof CarrierRejected)) throw error;
+      outcome = 'ShipEngine refused to void it';
+    }
+    throw new CarrierRejected(
+      this.code,
+      'invalid_request',
+      `ShipEngine label ${label.label_id} under key ${request.idempotencyKey} ${why}: ${outcome}`,
+    );
   }
 
   /**
@@ -261,6 +285,7 @@ export class ShipEngineCarrier implements CarrierApi {
         `a ShipEngine label already exists under key ${request.idempotencyKey} for another carrier or service`,
       );
     }
+    await this.refuseUnusable(label, request);
     // The estimate is asked again; a service ShipEngine no longer rates still leaves the label bought.
     const estimate = label.shipment_id
       ? (
