@@ -284,17 +284,3 @@ async function chooseService(
 
 const reliabilityOf = (carriers: readonly { code: string; reliability: number }[]) =>
   Object.fromEntries(carriers.map((c) => [c.code, c.reliability]));
-
-/** Voids the label in hand unless the carrier already has the parcel; its price comes off the shipment's cost. */
-export async function voidLabel(j: ShipmentJourney, why: string): Promise<void> {
-  const current = j.label;
-  if (!current || j.dispatched) return;
-  await summarised(carrier.voidLabel, `Void label #${current.attempt} (${why})`, {
-    shipmentId: j.input.shipmentId,
-    attempt: current.attempt,
-  });
-  j.view.shippingCostCents -= current.amountCents;
-  j.saga.drop({ step: 'void label', attempt: current.attempt });
-  j.timeline.note('note', `label ${current.trackingNumber} voided`, why);
-  j.label = undefined;
-}
