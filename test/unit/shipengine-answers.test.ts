@@ -59,7 +59,14 @@ interface Scripted {
 }
 
 /** ShipEngine as scripted: `answers` by "METHOD path" prefix; the label lookup finds `bought` once a label was sold. */
-function scripted(answers: { rates: unknown[]; label: Record<string, unknown>; boughtBefore?: Record<string, unknown> }): Scripted {
+function scripted(answers: {
+  rates: unknown[];
+  label: Record<string, unknown>;
+  boughtBefore?: Record<string, unknown>;
+  rateResponse?: Record<string, unknown>;
+  /** The label lookup's answer instead of the label bought (or 404). */
+  lookup?: { status: number; body: unknown };
+}): Scripted {
   const calls: string[] = [];
   let bought = answers.boughtBefore;
   const json = (status: number, body: unknown) =>
@@ -70,11 +77,15 @@ function scripted(answers: { rates: unknown[]; label: Record<string, unknown>; b
     const url = new URL(String(input));
     const call = `${init?.method ?? 'GET'} ${url.pathname}`;
     calls.push(call);
-    if (call.startsWith('GET /v1/labels/external_shipment_id/')) return bought ? json(200, bought) : notFound();
+    if (call.startsWith('GET /v1/labels/external_shipment_id/')) {
+      if (answers.lookup) return json(answers.lookup.status, answers.lookup.body);
+      return bought ? json(200, bought) : notFound();
+    }
     if (call.startsWith('GET /v1/shipments/external_shipment_id/')) return notFound();
     if (call.startsWith('GET /v1/warehouses/')) return json(200, { warehouse_id: 'se-wh', origin_address: { name: 'PAR1' } });
     if (call === 'POST /v1/shipments') return json(200, { has_errors: false, shipments: [{ shipment_id: 'se-shipment-1' }] });
-    if (call === 'POST /v1/rates') return json(200, { shipment_id: 'se-shipment-1', rate_response: { rates: answers.rates } });
+    if (call === 'POST /v1/rates')
+      return json(200, { shipment_id: 'se-shipment-1', rate_response: { rates: answers.rates, ...answers.rateResponse } });
     if (call.startsWith('POST /v1/labels/rates/')) {
       bought = answers.label;
       return json(200, bought);
@@ -139,5 +150,53 @@ describe('ShipEngine answers the definition allows', () => {
     expect(await failureOf(carrier.buyLabel(request))).toMatchObject({ type: 'CarrierRejected', retryable: false });
     expect(calls).toContain('PUT /v1/labels/se-label-1/void');
     expect(calls.filter((c) => c.startsWith('POST /v1/labels/rates/'))).toEqual([]);
+  });
+
+  it("a rate answer with no rate and ShipEngine's errors says why (its codes, never its text), refused or retried as its errors are", async () => {
+    const carrierError = (error_type: string, error_code: string) => ({
+      error_source: 'carrier',
+      error_type,
+      error_code,
+      message: `the carrier cannot deliver to ${SHIPENGINE_RECIPIENT.line1}`,
+    });
+    const refused = scripted({
+      rates: [],
+      label: label(),
+      rateResponse: {
+        status: 'error',
+        errors: [carrierError('validation', 'invalid_address')],
+        invalid_rates: [rate({ validation_status: 'invalid', error_messages: [`bad ${SHIPENGINE_RECIPIENT.line1}`] })],
+      },
+    });
+    const rejection = await failureOf(refused.carrier.quote(request));
+    expect(rejection).toMatchObject({ type: 'CarrierRejected', reason: 'invalid_address', retryable: false });
+    expect(String((rejection as Error).message)).toContain('invalid_address');
+    expect(`${String(rejection)} ${JSON.stringify(rejection)}`).not.toContain(SHIPENGINE_RECIPIENT.line1);
+    const overloaded = scripted({
+      rates: [],
+      label: label(),
+      rateResponse: { status: 'error', errors: [carrierError('system', 'unspecified')] },
+    });
+    expect(await failureOf(overloaded.carrier.quote(request))).toMatchObject({ type: 'CarrierApiError', retryable: true });
+    // Some rates and some errors (a partial answer): the rates count, the errors do not refuse them.
+    const partial = scripted({
+      rates: [rate()],
+      label: label(),
+      rateResponse: { status: 'partial', errors: [carrierError('validation', 'invalid_address')] },
+    });
+    expect(await partial.carrier.quote(request)).toHaveLength(1);
+    // No rate and no error: simply no rate (the booking asks the other carriers, then ops).
+    expect(await scripted({ rates: [], label: label() }).carrier.quote(request)).toEqual([]);
+  });
+
+  it('a label lookup ShipEngine refuses (a 400, not a 404) leaves unknown whether a label was bought: retried, nothing bought', async () => {
+    const refusedLookup = {
+      status: 400,
+      body: { request_id: 'req-2', errors: [{ error_source: 'shipengine', error_type: 'validation', error_code: 'invalid_field_value' }] },
+    };
+    const { carrier, calls } = scripted({ rates: [rate()], label: label(), lookup: refusedLookup });
+    // Refused (non-retryable), the booking would take another carrier while a label bought by an earlier attempt may exist.
+    expect(await failureOf(carrier.buyLabel(request))).toMatchObject({ type: 'CarrierApiError', retryable: true });
+    expect(calls.filter((c) => !c.startsWith('GET /v1/labels/external_shipment_id/'))).toEqual([]);
   });
 });

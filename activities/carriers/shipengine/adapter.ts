@@ -13,8 +13,8 @@ import {
   RateRequestSchema,
   type ReturnLabelRequest,
 } from '../../../domain/carrier';
-import { CarrierRejected } from '../errors';
-import type { ShipEngineHttp } from './http';
+import { CarrierApiError, CarrierRejected } from '../errors';
+import { errorsInAnswer, type ShipEngineHttp } from './http';
 import {
   externalShipmentId,
   type ShipEngineAccount,
@@ -88,20 +88,31 @@ export class ShipEngineCarrier implements CarrierApi {
       },
       answer: RatesAnswerSchema,
     });
-    return (answer.rate_response.rates ?? [])
+    const quotes = (answer.rate_response.rates ?? [])
       .filter((rate) => !rate.carrier_id || rate.carrier_id === this.options.account.carrierId)
       .flatMap((rate) => toQuote(this.options.account, parsed, rate) ?? []);
+    // No rate, and ShipEngine says why (an address the carrier refuses, the carrier down): the rate shop reports it.
+    const errors = answer.rate_response.errors ?? [];
+    if (quotes.length === 0 && errors.length > 0) throw errorsInAnswer(this.code, 'rates: no rate', { errors });
+    return quotes;
   }
 
   async buyLabel(request: BuyLabelRequest): Promise<PurchasedLabel> {
     const parsed = this.accept(BuyLabelRequestSchema, request);
     const externalId = externalShipmentId(parsed.idempotencyKey);
-    const bought = await this.http.find(this.code, {
-      operation: 'label lookup',
-      method: 'GET',
-      path: `/v1/labels/external_shipment_id/${encodeURIComponent(externalId)}`,
-      answer: LabelSchema,
-    });
+    const bought = await this.http
+      .find(this.code, {
+        operation: 'label lookup',
+        method: 'GET',
+        path: `/v1/labels/external_shipment_id/${encodeURIComponent(externalId)}`,
+        answer: LabelSchema,
+      })
+      .catch((error: unknown) => {
+        // Refused, the lookup leaves unknown whether an earlier attempt bought under the key: a refusal would send the
+        // booking to another carrier (a second label), so it is retried, never taken for "none".
+        if (error instanceof CarrierRejected) throw new CarrierApiError(this.code, 400, `${error.message}; the purchase is retried`);
+        throw error;
+      });
     if (bought) return this.tracked(await this.alreadyBought(bought, parsed));
 
     const shipmentId = await this.shipmentFor(parsed, externalId);
