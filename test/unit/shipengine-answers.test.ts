@@ -66,6 +66,8 @@ function scripted(answers: {
   rateResponse?: Record<string, unknown>;
   /** The label lookup's answer instead of the label bought (or 404). */
   lookup?: { status: number; body: unknown };
+  /** What `POST /v1/labels/{outbound}/return` sells. */
+  returnLabel?: Record<string, unknown>;
 }): Scripted {
   const calls: string[] = [];
   let bought = answers.boughtBefore;
@@ -90,6 +92,9 @@ function scripted(answers: {
       bought = answers.label;
       return json(200, bought);
     }
+    if (call === 'GET /v1/labels/se-outbound') return json(200, label({ label_id: 'se-outbound' }));
+    if (call === 'GET /v1/labels') return json(200, { labels: [] });
+    if (call === 'POST /v1/labels/se-outbound/return' && answers.returnLabel) return json(200, answers.returnLabel);
     if (call.startsWith('PUT /v1/labels/') && call.endsWith('/void')) {
       if (bought) bought = { ...bought, voided: true, status: 'voided' };
       return json(200, { approved: true, message: 'voided' });
@@ -198,5 +203,14 @@ describe('ShipEngine answers the definition allows', () => {
     // Refused (non-retryable), the booking would take another carrier while a label bought by an earlier attempt may exist.
     expect(await failureOf(carrier.buyLabel(request))).toMatchObject({ type: 'CarrierApiError', retryable: true });
     expect(calls.filter((c) => !c.startsWith('GET /v1/labels/external_shipment_id/'))).toEqual([]);
+  });
+
+  it('a return label sold without a tracking number is voided and refused too (the return is then called off with its reason)', async () => {
+    const returned = label({ label_id: 'se-return-1', tracking_number: null, is_return_label: true, outbound_label_id: 'se-outbound' });
+    const { carrier, calls } = scripted({ rates: [rate()], label: label(), returnLabel: returned });
+    const refused = await failureOf(carrier.returnLabel({ carrierLabelId: 'se-outbound', idempotencyKey: 'ORD-A1-S1:return:1' }));
+    expect(refused).toMatchObject({ type: 'CarrierRejected', retryable: false });
+    expect(String((refused as Error).message)).toMatch(/no tracking number.*voided/);
+    expect(calls).toContain('PUT /v1/labels/se-return-1/void');
   });
 });

@@ -124,16 +124,16 @@ export class ShipEngineCarrier implements CarrierApi {
       body: { label_format: PURCHASE_FORMAT, label_layout: '4x6', label_download_type: 'url' },
       answer: LabelSchema,
     });
-    await this.refuseUnusable(label, parsed);
+    await this.refuseUnusable(label, parsed.idempotencyKey);
     return this.tracked(toPurchasedLabel(this.options.account, label, quote, this.now));
   }
 
   /**
    * A label Colis cannot use (`unusableLabel`) is voided and refused: retrying the purchase would only find it
-   * again, for ever, while a refusal lets the booking go to another service or to ops. A void that fails for
+   * again, for ever, while a refusal lets the booking go to another carrier or to ops (a return: called off, saying why). A void that fails for
    * now is retried with the purchase, which finds the label again; one ShipEngine refuses is said in the refusal.
    */
-  private async refuseUnusable(label: Label, request: BuyLabelRequest): Promise<void> {
+  private async refuseUnusable(label: Label, idempotencyKey: string): Promise<void> {
     const why = unusableLabel(label);
     if (!why) return;
     let outcome = 'voided';
@@ -146,7 +146,7 @@ export class ShipEngineCarrier implements CarrierApi {
     throw new CarrierRejected(
       this.code,
       'invalid_request',
-      `ShipEngine label ${label.label_id} under key ${request.idempotencyKey} ${why}: ${outcome}`,
+      `ShipEngine label ${label.label_id} under key ${idempotencyKey} ${why}: ${outcome}`,
     );
   }
 
@@ -227,7 +227,10 @@ export class ShipEngineCarrier implements CarrierApi {
       const previous = existing.labels.find(
         (label) => label.is_return_label && label.outbound_label_id === request.carrierLabelId && !label.voided,
       );
-      if (previous) return this.tracked(toPurchasedLabel(this.options.account, previous, this.estimateNow(), this.now));
+      if (previous) {
+        await this.refuseUnusable(previous, request.idempotencyKey);
+        return this.tracked(toPurchasedLabel(this.options.account, previous, this.estimateNow(), this.now));
+      }
     }
     const label = await this.http.call(this.code, {
       operation: 'return label',
@@ -237,6 +240,7 @@ export class ShipEngineCarrier implements CarrierApi {
       answer: LabelSchema,
       notFound: 'unknown_label',
     });
+    await this.refuseUnusable(label, request.idempotencyKey);
     return this.tracked(toPurchasedLabel(this.options.account, label, this.estimateNow(), this.now));
   }
 
@@ -296,7 +300,7 @@ export class ShipEngineCarrier implements CarrierApi {
         `a ShipEngine label already exists under key ${request.idempotencyKey} for another carrier or service`,
       );
     }
-    await this.refuseUnusable(label, request);
+    await this.refuseUnusable(label, request.idempotencyKey);
     // The estimate is asked again; a service ShipEngine no longer rates still leaves the label bought.
     const estimate = label.shipment_id
       ? (
