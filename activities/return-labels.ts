@@ -1,6 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { DomainError } from '../domain/errors';
 import { carrierCall } from './carrier-booking/carrier-calls';
+import { CarrierRejected } from './carriers/errors';
 import { fetchLabelDocuments } from './carriers/label-documents';
 import type { CarrierRegistry } from './carriers/registry';
 import { parcelTrackingOf } from './carriers/tracking-mode';
@@ -101,14 +102,30 @@ export function createReturnLabelActivities(deps: { db: Db; carriers: CarrierReg
     },
 
     /** Voids a return label nobody used; voiding twice is harmless. */
-    voidReturnLabel(input: { returnId: string }): Promise<{ voided: boolean }> {
+    /**
+     * The carrier's refusal (it scanned the label, its void window passed) is answered, not thrown: asking again cannot
+     * change it, and a failure would fail the return's cancel or expiry. The label stays bought.
+     */
+    voidReturnLabel(input: { returnId: string }): Promise<{ voided: boolean; refused?: string }> {
       return asActivity(async () => {
         const row = await db.return.findUniqueOrThrow({ where: { id: input.returnId } });
         if (!row.carrierCode || !row.carrierLabelId) return { voided: false };
         if (row.labelVoidedAt) return { voided: true };
         const carrierCode = row.carrierCode;
         const labelId = row.carrierLabelId;
-        await carrierCall(() => carriers.get(carrierCode).voidLabel(labelId));
+        const refused = await carrierCall(() =>
+          carriers
+            .get(carrierCode)
+            .voidLabel(labelId)
+            .then(
+              () => undefined,
+              (error: unknown) => {
+                if (error instanceof CarrierRejected) return error.message;
+                throw error;
+              },
+            ),
+        );
+        if (refused !== undefined) return { voided: false, refused };
         await db.return.update({ where: { id: row.id }, data: { labelVoidedAt: new Date() } });
         return { voided: true };
       });

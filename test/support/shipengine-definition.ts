@@ -74,3 +74,26 @@ export async function correctedDefinition(): Promise<Json> {
   for (const erratum of ERRATA) erratum.apply(definition);
   return definition;
 }
+
+/**
+ * The corrected definition for Prism's dynamic mode (`Prefer: dynamic=true`: answers generated at random, valid per
+ * the definition). Prism's generator crashes on a `date-time` string that its own pattern lets be a date alone (the
+ * answer is then Prism's 500, not ShipEngine's), so its dates and times are generated from their patterns instead of
+ * their formats: values as odd as the patterns allow (a month 87), which the adapter must survive too.
+ */
+export async function dynamicDefinition(): Promise<Json> {
+  const definition = await correctedDefinition();
+  const ISO_INSTANT = '^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T[01][0-9]:[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?Z$';
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const schema = node as Json;
+    if (schema.format === 'date-time' || schema.format === 'date') {
+      delete schema.format;
+      delete schema.minLength;
+      if (typeof schema.pattern !== 'string' && schema.allOf === undefined) schema.pattern = ISO_INSTANT;
+    }
+    for (const child of Object.values(schema)) visit(child);
+  };
+  visit(definition);
+  return definition;
+}

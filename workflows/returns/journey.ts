@@ -202,16 +202,20 @@ export class ReturnJourney {
   }
 
   async callOff(): Promise<ReturnOutcome> {
-    await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
-    this.note('note', 'return label voided', CANCEL_REQUEST_REASON);
+    this.noteVoid(await returnCarrier.voidReturnLabel({ returnId: this.input.returnId }), CANCEL_REQUEST_REASON);
     return this.close('cancelled', CANCEL_REQUEST_REASON);
   }
 
   async expire(): Promise<ReturnOutcome> {
-    await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
-    this.note('note', 'return label voided', 'never used before it expired');
+    this.noteVoid(await returnCarrier.voidReturnLabel({ returnId: this.input.returnId }), 'never used before it expired');
     return this.close('expired', RETURN_EXPIRED_REASON);
   }
+
+  /** A carrier that refuses the void (it scanned the label after all, unheard yet) is answered: a note, the return goes on. */
+  private noteVoid = (answer: { refused?: string }, why: string): void =>
+    answer.refused === undefined
+      ? this.note('note', 'return label voided', why)
+      : this.note('note', 'return label not voided', answer.refused);
 
   async close(status: 'expired' | 'cancelled', reason: string): Promise<ReturnOutcome> {
     await this.escalations.resolveByFacts(reason);
@@ -231,11 +235,11 @@ export class ReturnJourney {
     return this.completed(settled.refundCents, `inspected by ${inspection.inspectedBy}`);
   }
 
-  /** A carrier that refuses the void (it scanned the label after all, unheard yet) leaves a note, not a failed return. */
+  /** A void refused in an activity failure (workers of the release before threw the carrier's refusal) leaves a note too. */
   private async voidUnusedLabel(): Promise<void> {
+    const why = 'the goods came in without the carrier scanning it';
     try {
-      await returnCarrier.voidReturnLabel({ returnId: this.input.returnId });
-      this.note('note', 'return label voided', 'the goods came in without the carrier scanning it');
+      this.noteVoid(await returnCarrier.voidReturnLabel({ returnId: this.input.returnId }), why);
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       this.note('note', 'return label not voided', error.cause?.message ?? error.message);

@@ -56,6 +56,7 @@ export const LATER_PATCHES = {
   shopAgainForDownCarrier: 'shop-again-for-down-carrier',
   milestoneTextBounded: 'milestone-text-bounded',
   resetRunReachesKeptShipments: 'reset-run-reaches-kept-shipments',
+  refusedPurchaseBooksElsewhere: 'refused-purchase-books-elsewhere',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -37,7 +37,9 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
     if (purchase.kind === 'NoServiceAvailable') {
       const decision = await j.escalateAndWait(
         'no_carrier',
-        `no carrier quoted ${parcels.parcels.length} parcel(s) to ${j.shipTo.city} (${shop.unanswered.length} of ${shop.carriers.length} failed)`,
+        purchase.refused.length > 0
+          ? `every carrier quoted refused the label purchase: ${purchase.refused.join('; ')}`
+          : `no carrier quoted ${parcels.parcels.length} parcel(s) to ${j.shipTo.city} (${shop.unanswered.length} of ${shop.carriers.length} failed)`,
       );
       if (decision === 'wait') continue;
       throw new StopShipment(decision === 'refund' ? 'refunded' : 'cancelled');
@@ -139,7 +141,8 @@ async function shopAgainForDownCarrier(j: ShipmentJourney, shop: RateShop, asked
 const REFUSALS_BEFORE_FALLBACK = 3;
 
 type Purchase =
-  | { kind: 'NoServiceAvailable' }
+  /** `refused`: the carriers that refused the purchase itself (a business no), and why. */
+  | { kind: 'NoServiceAvailable'; refused: string[] }
   | { kind: 'Bought'; choice: Extract<ServiceChoice, { kind: 'Chosen' }>; booked: BookedLabel; attempt: number };
 
 /**
@@ -156,12 +159,13 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
   /** Turned-away carriers whose service kept the promise: the ones worth asking again. */
   const keptThePromise = new Set<string>();
   let asksAgain = 0;
+  const refused: string[] = [];
   for (let firstChoice = true; ; firstChoice = false) {
     const open = shop.quotes.filter((q) => !turnedAway.has(q.carrierCode));
     // The rate shop's own choice holds for the quotes it saw; once a carrier turned the purchase away, or when it
     // could not decide (a worker of the release before, a decision that failed), the choice is asked for here.
     const choice = firstChoice && shop.choice ? shop.choice : await chooseService(j, open, originCountryCode, reliabilityOf(shop.carriers));
-    if (choice.kind === 'NoServiceAvailable') return choice;
+    if (choice.kind === 'NoServiceAvailable') return { kind: 'NoServiceAvailable', refused };
     if (choice.promiseMiss && (await askRefusedAgain(j, keptThePromise, asksAgain))) {
       asksAgain += 1;
       for (const code of keptThePromise) turnedAway.delete(code);
@@ -194,12 +198,33 @@ async function buyFromBest(j: ShipmentJourney, shop: RateShop, request: RateRequ
       });
       return { kind: 'Bought', choice, booked, attempt };
     } catch (error) {
+      if (refusedPurchase(j, error, quote.carrierCode, attempt, refused)) {
+        turnedAway.add(quote.carrierCode);
+        continue;
+      }
       if (!fallback || rootFailure(error)?.type !== 'CarrierUnavailable') throw error;
       turnedAway.add(quote.carrierCode);
       if (!choice.promiseMiss) keptThePromise.add(quote.carrierCode);
       j.timeline.note('note', `${quote.carrierCode} unavailable: booking elsewhere`, rootFailure(error)?.message ?? '');
     }
   }
+}
+
+/**
+ * A carrier that refused the purchase itself (CarrierRejected: the request, the service or the label it sold was
+ * no use, nothing left bought) is no use asked again: the booking goes to the next-best carrier, and with none left
+ * to ops (`no_carrier`, saying why). The next purchase takes a fresh attempt, so a fresh idempotency key. Before
+ * (and in histories recorded before, patch `refused-purchase-books-elsewhere`) the refusal failed the shipment, and
+ * its order with it, with the goods packed at the dock.
+ */
+function refusedPurchase(j: ShipmentJourney, error: unknown, carrierCode: string, attempt: number, refused: string[]): boolean {
+  const failure = rootFailure(error);
+  if (failure?.type !== 'CarrierRejected' || !takesLater(LATER_PATCHES.refusedPurchaseBooksElsewhere)) return false;
+  const why = failure.message.slice(0, 300);
+  refused.push(`${carrierCode}: ${why}`);
+  j.view.labelAttempt = attempt;
+  j.timeline.note('note', `${carrierCode} refused the label purchase: booking elsewhere`, why);
+  return true;
 }
 
 /**
@@ -259,17 +284,3 @@ async function chooseService(
 
 const reliabilityOf = (carriers: readonly { code: string; reliability: number }[]) =>
   Object.fromEntries(carriers.map((c) => [c.code, c.reliability]));
-
-/** Voids the label in hand unless the carrier already has the parcel; its price comes off the shipment's cost. */
-export async function voidLabel(j: ShipmentJourney, why: string): Promise<void> {
-  const current = j.label;
-  if (!current || j.dispatched) return;
-  await summarised(carrier.voidLabel, `Void label #${current.attempt} (${why})`, {
-    shipmentId: j.input.shipmentId,
-    attempt: current.attempt,
-  });
-  j.view.shippingCostCents -= current.amountCents;
-  j.saga.drop({ step: 'void label', attempt: current.attempt });
-  j.timeline.note('note', `label ${current.trackingNumber} voided`, why);
-  j.label = undefined;
-}

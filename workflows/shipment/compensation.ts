@@ -10,6 +10,8 @@ import type { ShipmentJourney, StopShipment } from './shipment';
  */
 export async function compensate(j: ShipmentJourney, stage: StopShipment['stage']): Promise<FinalShipmentStage> {
   const { orderId, shipmentId } = j.input;
+  /** The carrier's refusal to void the label (./label-void.ts): the cancel goes on, the label's cost stays. */
+  let voidRefused: string | undefined;
   const undo = (step: Compensation): Promise<unknown> => {
     switch (step.step) {
       case 'release stock':
@@ -17,10 +19,14 @@ export async function compensate(j: ShipmentJourney, stage: StopShipment['stage'
       case 'free pick slot':
         return j.warehouse.releasePickSlot({ shipmentId });
       case 'void label':
-        return carrier.voidLabel({ shipmentId, attempt: step.attempt });
+        return carrier.voidLabel({ shipmentId, attempt: step.attempt }).then((answer) => {
+          voidRefused ??= answer.refused;
+        });
     }
   };
   await j.saga.compensate(undo, shipmentId);
-  if (j.label && !j.dispatched) j.view.shippingCostCents -= j.label.amountCents;
+  if (j.label && !j.dispatched && voidRefused === undefined) j.view.shippingCostCents -= j.label.amountCents;
+  if (j.label && voidRefused !== undefined)
+    j.timeline.note('note', `label ${j.label.trackingNumber} could not be voided`, `${stage}: ${voidRefused}; its cost stays`);
   return stage;
 }

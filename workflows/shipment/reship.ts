@@ -3,7 +3,7 @@ import { PARCEL_LOSS_WORDS, parcelLossCause } from '../../domain/parcel-loss';
 import { bookkeeping, reships, summarised } from '../activity-options';
 import type { Answered } from '../shared/escalation-owner';
 import { PATCHES } from '../shared/generation';
-import { voidLabel } from './booking';
+import { voidLabel } from './label-void';
 import { cameBackToSender, receiveCarrierReturn } from './carrier-return';
 import type { ShipmentJourney } from './shipment';
 

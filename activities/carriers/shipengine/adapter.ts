@@ -13,8 +13,8 @@ import {
   RateRequestSchema,
   type ReturnLabelRequest,
 } from '../../../domain/carrier';
-import { CarrierRejected } from '../errors';
-import type { ShipEngineHttp } from './http';
+import { CarrierApiError, CarrierRejected } from '../errors';
+import { errorsInAnswer, type ShipEngineHttp } from './http';
 import {
   externalShipmentId,
   type ShipEngineAccount,
@@ -23,6 +23,7 @@ import {
   toPurchasedLabel,
   toQuote,
   toTrackingEvents,
+  unusableLabel,
 } from './requests';
 import {
   CreateShipmentsAnswerSchema,
@@ -87,20 +88,31 @@ export class ShipEngineCarrier implements CarrierApi {
       },
       answer: RatesAnswerSchema,
     });
-    return (answer.rate_response.rates ?? [])
+    const quotes = (answer.rate_response.rates ?? [])
       .filter((rate) => !rate.carrier_id || rate.carrier_id === this.options.account.carrierId)
       .flatMap((rate) => toQuote(this.options.account, parsed, rate) ?? []);
+    // No rate, and ShipEngine says why (an address the carrier refuses, the carrier down): the rate shop reports it.
+    const errors = answer.rate_response.errors ?? [];
+    if (quotes.length === 0 && errors.length > 0) throw errorsInAnswer(this.code, 'rates: no rate', { errors });
+    return quotes;
   }
 
   async buyLabel(request: BuyLabelRequest): Promise<PurchasedLabel> {
     const parsed = this.accept(BuyLabelRequestSchema, request);
     const externalId = externalShipmentId(parsed.idempotencyKey);
-    const bought = await this.http.find(this.code, {
-      operation: 'label lookup',
-      method: 'GET',
-      path: `/v1/labels/external_shipment_id/${encodeURIComponent(externalId)}`,
-      answer: LabelSchema,
-    });
+    const bought = await this.http
+      .find(this.code, {
+        operation: 'label lookup',
+        method: 'GET',
+        path: `/v1/labels/external_shipment_id/${encodeURIComponent(externalId)}`,
+        answer: LabelSchema,
+      })
+      .catch((error: unknown) => {
+        // Refused, the lookup leaves unknown whether an earlier attempt bought under the key: a refusal would send the
+        // booking to another carrier (a second label), so it is retried, never taken for "none".
+        if (error instanceof CarrierRejected) throw new CarrierApiError(this.code, 400, `${error.message}; the purchase is retried`);
+        throw error;
+      });
     if (bought) return this.tracked(await this.alreadyBought(bought, parsed));
 
     const shipmentId = await this.shipmentFor(parsed, externalId);
@@ -112,7 +124,30 @@ export class ShipEngineCarrier implements CarrierApi {
       body: { label_format: PURCHASE_FORMAT, label_layout: '4x6', label_download_type: 'url' },
       answer: LabelSchema,
     });
+    await this.refuseUnusable(label, parsed.idempotencyKey);
     return this.tracked(toPurchasedLabel(this.options.account, label, quote, this.now));
+  }
+
+  /**
+   * A label Colis cannot use (`unusableLabel`) is voided and refused: retrying the purchase would only find it
+   * again, for ever, while a refusal lets the booking go to another carrier or to ops (a return: called off, saying why). A void that fails for
+   * now is retried with the purchase, which finds the label again; one ShipEngine refuses is said in the refusal.
+   */
+  private async refuseUnusable(label: Label, idempotencyKey: string): Promise<void> {
+    const why = unusableLabel(label);
+    if (!why) return;
+    let outcome = 'voided';
+    try {
+      await this.voidLabel(label.label_id);
+    } catch (error) {
+      if (!(error instanceof CarrierRejected)) throw error;
+      outcome = 'ShipEngine refused to void it';
+    }
+    throw new CarrierRejected(
+      this.code,
+      'invalid_request',
+      `ShipEngine label ${label.label_id} under key ${idempotencyKey} ${why}: ${outcome}`,
+    );
   }
 
   /**
@@ -192,7 +227,10 @@ export class ShipEngineCarrier implements CarrierApi {
       const previous = existing.labels.find(
         (label) => label.is_return_label && label.outbound_label_id === request.carrierLabelId && !label.voided,
       );
-      if (previous) return this.tracked(toPurchasedLabel(this.options.account, previous, this.estimateNow(), this.now));
+      if (previous) {
+        await this.refuseUnusable(previous, request.idempotencyKey);
+        return this.tracked(toPurchasedLabel(this.options.account, previous, this.estimateNow(), this.now));
+      }
     }
     const label = await this.http.call(this.code, {
       operation: 'return label',
@@ -202,6 +240,7 @@ export class ShipEngineCarrier implements CarrierApi {
       answer: LabelSchema,
       notFound: 'unknown_label',
     });
+    await this.refuseUnusable(label, request.idempotencyKey);
     return this.tracked(toPurchasedLabel(this.options.account, label, this.estimateNow(), this.now));
   }
 
@@ -261,6 +300,7 @@ export class ShipEngineCarrier implements CarrierApi {
         `a ShipEngine label already exists under key ${request.idempotencyKey} for another carrier or service`,
       );
     }
+    await this.refuseUnusable(label, request.idempotencyKey);
     // The estimate is asked again; a service ShipEngine no longer rates still leaves the label bought.
     const estimate = label.shipment_id
       ? (

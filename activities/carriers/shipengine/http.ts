@@ -148,15 +148,31 @@ function failure(
   status: number,
   body: ErrorBody | undefined,
 ): CarrierError {
-  const errors = body?.errors ?? [];
-  const codes = errors.map((e) => e.error_code ?? e.error_type ?? 'unknown').join(', ');
-  const message = `ShipEngine ${call.operation} answered ${status}${codes ? ` (${codes})` : ''}${body?.request_id ? ` request ${body.request_id}` : ''}`;
+  const message = `ShipEngine ${call.operation} answered ${status}${described(body)}`;
   if (status === 404 && call.notFound) return new NotFound(carrierCode, call.notFound, message);
   if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403) {
     return new CarrierApiError(carrierCode, status, message);
   }
+  return refusal(carrierCode, status, message, body?.errors ?? []);
+}
+
+/** ShipEngine's error codes and request id, for messages: never its free text. */
+function described(body: ErrorBody | undefined): string {
+  const codes = (body?.errors ?? []).map((e) => e.error_code ?? e.error_type ?? 'unknown').join(', ');
+  return `${codes ? ` (${codes})` : ''}${body?.request_id ? ` request ${body.request_id}` : ''}`;
+}
+
+function refusal(carrierCode: CarrierCode, status: number, message: string, errors: NonNullable<ErrorBody['errors']>): CarrierError {
   const retryable = errors.some((e) => RETRYABLE_ERROR_TYPES.has(e.error_type ?? '') || RETRYABLE_ERROR_CODES.has(e.error_code ?? ''));
   if (retryable) return new CarrierApiError(carrierCode, status, message);
   const reason: RejectionReason = errors.some((e) => e.error_code === 'invalid_address') ? 'invalid_address' : 'invalid_request';
   return new CarrierRejected(carrierCode, reason, message);
+}
+
+/**
+ * Errors ShipEngine reports inside an answer (a rate response with no rate, `status: error`): read as a refused
+ * request's errors are, retried or final, and said by their codes (`what`: "rates: no rate").
+ */
+export function errorsInAnswer(carrierCode: CarrierCode, what: string, body: ErrorBody): CarrierError {
+  return refusal(carrierCode, 200, `ShipEngine ${what}${described(body)}`, body.errors ?? []);
 }

@@ -102,14 +102,18 @@ export function toMinorUnits(money: Money): { amountCents: number; currency: str
   return { amountCents: Math.round(money.amount * 10 ** minorDigits(currency)), currency };
 }
 
-function total(carrierCode: CarrierCode, amounts: readonly (Money | null | undefined)[]): { amountCents: number; currency: string } {
+/**
+ * What a rate or a label costs, in minor units of the currency it is charged in. ShipEngine sends every amount
+ * with its own currency, and an amount of nothing may name another (insurance `usd 0` beside a charge in `eur`):
+ * nothing in any currency adds nothing, so only amounts above zero must agree. Undefined when there is no amount
+ * or several currencies are charged: no total Colis can honestly state.
+ */
+function total(amounts: readonly (Money | null | undefined)[]): { amountCents: number; currency: string } | undefined {
   const present = amounts.filter((m): m is Money => m != null).map(toMinorUnits);
-  const first = present[0];
-  if (!first) throw new CarrierApiError(carrierCode, 200, 'ShipEngine answered a rate without an amount');
-  if (present.some((m) => m.currency !== first.currency)) {
-    throw new CarrierApiError(carrierCode, 200, 'ShipEngine answered a rate in several currencies');
-  }
-  return { amountCents: present.reduce((sum, m) => sum + m.amountCents, 0), currency: first.currency };
+  const charged = present.filter((m) => m.amountCents > 0);
+  const currency = (charged[0] ?? present[0])?.currency;
+  if (currency === undefined || charged.some((m) => m.currency !== currency)) return undefined;
+  return { amountCents: charged.reduce((sum, m) => sum + m.amountCents, 0), currency };
 }
 
 /** Colis's three service levels from the carrier's transit time: next day is express, up to three days standard. */
@@ -118,8 +122,8 @@ export function serviceLevelOf(deliveryDays: number): ServiceLevel {
 }
 
 /**
- * A rate Colis can choose: valid, and with a delivery estimate (a promise cannot be checked against
- * a rate that does not say when it arrives). Others are dropped, not guessed at. An estimated date
+ * A rate Colis can choose: valid, priced in one currency, and with a delivery estimate (a promise cannot be
+ * checked against a rate that does not say when it arrives). Others are dropped, not guessed at. An estimated date
  * before the ship date is a carrier's stale estimate: the transit days count instead.
  */
 export function toQuote(account: ShipEngineAccount, request: RateRequest, rate: Rate): RateQuote | undefined {
@@ -133,8 +137,8 @@ export function toQuote(account: ShipEngineAccount, request: RateRequest, rate: 
       : Number.isFinite(estimatedMs)
         ? Math.max(1, Math.ceil((estimatedMs - shipAtMs) / DAY_MS))
         : undefined;
-  if (days === undefined) return undefined;
-  const money = total(account.carrierCode, [rate.shipping_amount, rate.insurance_amount, rate.confirmation_amount, rate.other_amount]);
+  const money = total([rate.shipping_amount, rate.insurance_amount, rate.confirmation_amount, rate.other_amount]);
+  if (days === undefined || money === undefined) return undefined;
   return {
     carrierCode: account.carrierCode,
     serviceCode: rate.service_code,
@@ -146,6 +150,16 @@ export function toQuote(account: ShipEngineAccount, request: RateRequest, rate: 
   };
 }
 
+/**
+ * Why Colis cannot use a label ShipEngine sold, or undefined when it can: without a tracking number the parcel
+ * cannot be followed, and a charge in several currencies has no cost to record. Asking again returns the same label.
+ */
+export function unusableLabel(label: Label): string | undefined {
+  if (!label.tracking_number?.trim()) return 'has no tracking number';
+  if (!total([label.shipment_cost, label.insurance_cost])) return 'is charged in several currencies';
+  return undefined;
+}
+
 export function toPurchasedLabel(
   account: ShipEngineAccount,
   label: Label,
@@ -154,7 +168,8 @@ export function toPurchasedLabel(
 ): PurchasedLabel {
   if (!label.tracking_number)
     throw new CarrierApiError(account.carrierCode, 200, `ShipEngine label ${label.label_id} has no tracking number`);
-  const money = total(account.carrierCode, [label.shipment_cost, label.insurance_cost]);
+  const money = total([label.shipment_cost, label.insurance_cost]);
+  if (!money) throw new CarrierApiError(account.carrierCode, 200, `ShipEngine label ${label.label_id} is charged in several currencies`);
   const created = shipEngineInstantMs(label.created_at);
   return {
     carrierCode: account.carrierCode,

@@ -27,11 +27,21 @@ export const RateSchema = z.looseObject({
 });
 export type Rate = z.infer<typeof RateSchema>;
 
+export const ErrorBodySchema = z.looseObject({
+  request_id: z.string().nullish(),
+  errors: z
+    .array(z.looseObject({ error_source: z.string().nullish(), error_type: z.string().nullish(), error_code: z.string().nullish() }))
+    .nullish(),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** `errors`: why there are no rates (or not all), in the error shape of a refused request. */
 export const RatesAnswerSchema = z.looseObject({
   shipment_id: z.string().nullish(),
   rate_response: z.looseObject({
     rates: z.array(RateSchema).nullish(),
     status: z.string().nullish(),
+    errors: ErrorBodySchema.shape.errors,
   }),
 });
 
@@ -105,14 +115,6 @@ export const AddressValidationSchema = z.looseObject({
 });
 export const AddressValidationAnswerSchema = z.array(AddressValidationSchema);
 export type AddressValidation = z.infer<typeof AddressValidationSchema>;
-
-export const ErrorBodySchema = z.looseObject({
-  request_id: z.string().nullish(),
-  errors: z
-    .array(z.looseObject({ error_source: z.string().nullish(), error_type: z.string().nullish(), error_code: z.string().nullish() }))
-    .nullish(),
-});
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 /** A ShipEngine warehouse: its origin address is where parcels are collected (passed through as ShipEngine gave it). */
 export const WarehouseSchema = z.looseObject({
