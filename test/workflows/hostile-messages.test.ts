@@ -456,6 +456,7 @@ describe('payloads no workflow can read, from the temporal CLI', () => {
         '{"reason": "ops"}',
       ]);
       expect(update.ok, update.output).toBe(false);
+      expect(update.output).toMatch(/cancel: the message: unreadable \(an encoding no Colis process writes\)/);
 
       expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
       expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
