@@ -111,12 +111,14 @@ export interface PayloadCodecOptions {
   /** Deflate payloads before sealing them when that makes them smaller. Decoding opens both forms either way. */
   compress: boolean;
   /**
-   * What decoding does with a payload no Colis process could have sealed (UnsealablePayloadError): `throw` (the
-   * codec endpoint answers a 400 naming it), or `mark` it unreadable (encoding `colis/unreadable`, the reason as
-   * its data) for the workflows' payload converter (worker/payload-converter.ts), so the message guards drop such
-   * a signal instead of the worker failing the workflow task on every retry. Every other failure throws either way.
+   * What decoding does with a payload no Colis process could have sealed (UnsealablePayloadError): `throw`; `mark` it
+   * unreadable (encoding `colis/unreadable`, the reason as its data) for the workflows' payload converter
+   * (worker/payload-converter.ts), so the message guards drop such a signal instead of the worker failing the workflow
+   * task on every retry; or `pass` it back unchanged, as the codec endpoint does, so the rest of the history it sits in
+   * still opens (a 400 failed the whole call). Every other failure (a key not held, a payload that does not
+   * authenticate) throws whatever this says.
    */
-  unsealable?: 'throw' | 'mark';
+  unsealable?: 'throw' | 'mark' | 'pass';
 }
 
 export class AesGcmPayloadCodec implements PayloadCodec {
@@ -137,7 +139,9 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     try {
       return this.open(payload);
     } catch (error) {
-      if (this.options.unsealable !== 'mark' || !(error instanceof UnsealablePayloadError)) throw error;
+      const unsealable = this.options.unsealable ?? 'throw';
+      if (unsealable === 'throw' || !(error instanceof UnsealablePayloadError)) throw error;
+      if (unsealable === 'pass') return payload;
       return { metadata: { encoding: text.encode(UNREADABLE_ENCODING) }, data: text.encode(error.reason) };
     }
   }
