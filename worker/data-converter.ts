@@ -13,6 +13,8 @@ import { AesGcmPayloadCodec, developmentKeyRing, type PayloadCodecOptions, type 
 
 /** The workflow bundle and every client and worker load the failure converter from this file. */
 export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));
+/** The workflow bundles' payload converter: reads a payload no Colis process writes as unreadable, for the message guards. */
+export const PAYLOAD_CONVERTER_PATH = fileURLToPath(new URL('./payload-converter.ts', import.meta.url));
 
 export function payloadKeyRing(config: Pick<Config, 'COLIS_PAYLOAD_KEYS'>): PayloadKeyRing {
   return config.COLIS_PAYLOAD_KEYS ?? developmentKeyRing();
@@ -31,6 +33,10 @@ export function payloadCodec({ keys, ...options }: PayloadSealing): AesGcmPayloa
   return new AesGcmPayloadCodec(keys, options);
 }
 
+/**
+ * A payload typed with the CLI to look sealed under no key is handed on marked unreadable (`unsealable: 'mark'`), for the
+ * workflows' payload converter to read (PAYLOAD_CONVERTER_PATH, in the bundles): the codec endpoint keeps refusing it.
+ */
 export function colisDataConverter(sealing: PayloadSealing): DataConverter {
-  return { payloadCodecs: [payloadCodec(sealing)], failureConverterPath: FAILURE_CONVERTER_PATH };
+  return { payloadCodecs: [payloadCodec({ ...sealing, unsealable: 'mark' })], failureConverterPath: FAILURE_CONVERTER_PATH };
 }

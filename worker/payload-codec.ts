@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { UNREADABLE_ENCODING, UNREADABLE_REASONS, type UnreadableReason } from '../domain/unreadable-payload';
 import { PAYLOAD_DICTIONARY_1 } from './payload-dictionary';
 
 /**
@@ -92,9 +93,32 @@ export class PayloadDecryptionError extends Error {
   }
 }
 
+/**
+ * A payload that looks sealed but that no Colis process could have sealed (no key named, a key id no configuration can
+ * hold, too short to hold a nonce and tag): typed with the CLI (`--input-meta encoding=binary/encrypted`), never a
+ * key missing from this process's configuration, which stays a PayloadDecryptionError to retry until the key is there.
+ */
+class UnsealablePayloadError extends PayloadDecryptionError {
+  constructor(
+    message: string,
+    readonly reason: UnreadableReason,
+  ) {
+    super(message);
+  }
+}
+
 export interface PayloadCodecOptions {
   /** Deflate payloads before sealing them when that makes them smaller. Decoding opens both forms either way. */
   compress: boolean;
+  /**
+   * What decoding does with a payload no Colis process could have sealed (UnsealablePayloadError): `throw`; `mark` it
+   * unreadable (encoding `colis/unreadable`, the reason as its data) for the workflows' payload converter
+   * (worker/payload-converter.ts), so the message guards drop such a signal instead of the worker failing the workflow
+   * task on every retry; or `pass` it back unchanged, as the codec endpoint does, so the rest of the history it sits in
+   * still opens (a 400 failed the whole call). Every other failure (a key not held, a payload that does not
+   * authenticate) throws whatever this says.
+   */
+  unsealable?: 'throw' | 'mark' | 'pass';
 }
 
 export class AesGcmPayloadCodec implements PayloadCodec {
@@ -108,7 +132,18 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => this.open(payload));
+    return payloads.map((payload) => this.openOrMark(payload));
+  }
+
+  private openOrMark(payload: Payload): Payload {
+    try {
+      return this.open(payload);
+    } catch (error) {
+      const unsealable = this.options.unsealable ?? 'throw';
+      if (unsealable === 'throw' || !(error instanceof UnsealablePayloadError)) throw error;
+      if (unsealable === 'pass') return payload;
+      return { metadata: { encoding: text.encode(UNREADABLE_ENCODING) }, data: text.encode(error.reason) };
+    }
   }
 
   private seal(payload: Payload): Payload {
@@ -139,10 +174,13 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     if (encoding !== ENCRYPTED_ENCODING && encoding !== COMPRESSED_ENCRYPTED_ENCODING) return payload;
     const idBytes = payload.metadata?.[KEY_ID_METADATA];
     const id = idBytes ? readText.decode(idBytes) : '';
+    if (id === '') throw new UnsealablePayloadError(unknownKeyReason(id, []), UNREADABLE_REASONS.noKey);
+    if (!KEY_ID.test(id)) throw new UnsealablePayloadError(unknownKeyReason(id, []), UNREADABLE_REASONS.keyIdImpossible);
+    const data = payload.data ?? new Uint8Array();
+    if (data.length < NONCE_BYTES + TAG_BYTES)
+      throw new UnsealablePayloadError(`encrypted payload too short (${data.length} bytes)`, UNREADABLE_REASONS.tooShort);
     const key = this.keys.key(id);
     if (!key) throw new PayloadDecryptionError(unknownKeyReason(id, this.keys.ids()));
-    const data = payload.data ?? new Uint8Array();
-    if (data.length < NONCE_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`encrypted payload too short (${data.length} bytes)`);
     const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_BYTES));
     decipher.setAAD(additionalData(id, encoding));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));

@@ -8,6 +8,8 @@ import proto from '@temporalio/proto';
 import { payloadKeyRing, payloadSealing } from '../../worker/data-converter';
 import { AesGcmPayloadCodec, KEY_ID_METADATA, PayloadDecryptionError, type PayloadKey, PayloadKeyRing } from '../../worker/payload-codec';
 import { dictionaryHash, PAYLOAD_DICTIONARY_1 } from '../../worker/payload-dictionary';
+import { payloadConverter } from '../../worker/payload-converter';
+import { UNREADABLE_REASONS, unreadablePayload } from '../../domain/unreadable-payload';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 const customer = { name: 'Camille Durand', email: 'camille.durand@example.org', street: '12 rue des Lilas' };
@@ -76,6 +78,43 @@ describe('the AES-256-GCM payload codec', () => {
     expect(refusal).toMatch(/names a key id no configuration can hold \(10008 characters/);
     expect(refusal).not.toContain('<script>');
     expect(refusal.length).toBeLessThan(200);
+  });
+
+  it("marked unreadable for the workers (`unsealable: 'mark'`) when no Colis process could have sealed it, read so by the workflows' converter; a key not held still throws, to be retried", async () => {
+    const codec = new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]), { ...ON, unsealable: 'mark' });
+    const typed = (metadata: Record<string, string>, data: string): Payload => ({
+      metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v)])),
+      data: Buffer.from(data),
+    });
+    const marked = await codec.decode([
+      typed({ encoding: 'binary/encrypted-z1' }, '{"x":1}'),
+      typed({ encoding: 'binary/encrypted', [KEY_ID_METADATA]: 'no such id!' }, '{"x":1}'),
+      typed({ encoding: 'binary/encrypted', [KEY_ID_METADATA]: 'current' }, 'short'),
+    ]);
+    expect(marked.map((p) => payloadConverter.fromPayload(p))).toEqual([
+      unreadablePayload(UNREADABLE_REASONS.noKey),
+      unreadablePayload(UNREADABLE_REASONS.keyIdImpossible),
+      unreadablePayload(UNREADABLE_REASONS.tooShort),
+    ]);
+    // Another environment's key, or one missing from this process: thrown, so the task waits for the key, nothing dropped.
+    const [foreign] = await new AesGcmPayloadCodec(new PayloadKeyRing([key('staging')]), ON).encode([payloadOf(customer)]);
+    await expect(codec.decode([foreign as Payload])).rejects.toThrow(/"staging", which this process does not hold/);
+    // The codec endpoint's codec (no option) refuses all three, as before.
+    await expect(
+      new AesGcmPayloadCodec(new PayloadKeyRing([key('current')]), ON).decode([typed({ encoding: 'binary/encrypted' }, 'x')]),
+    ).rejects.toThrow(/names no key/);
+  });
+
+  it("the workflows' converter reads an encoding no Colis process writes, and json/plain that is no JSON, as unreadable; every payload we write reads as before", () => {
+    const typed = (encoding: string, data: string): Payload => ({ metadata: { encoding: Buffer.from(encoding) }, data: Buffer.from(data) });
+    expect(payloadConverter.fromPayload(typed('foo/bar', '{"reason":"x"}'))).toEqual(unreadablePayload(UNREADABLE_REASONS.unknownEncoding));
+    expect(payloadConverter.fromPayload(typed('json/protobuf', '{}'))).toEqual(unreadablePayload(UNREADABLE_REASONS.unknownEncoding));
+    expect(payloadConverter.fromPayload(typed('json/plain', 'not json {'))).toEqual(unreadablePayload(UNREADABLE_REASONS.notJson));
+    for (const value of [customer, 'text', 42, null, undefined, new Uint8Array([1, 2])]) {
+      const written = payloadConverter.toPayload(value);
+      expect(written).toEqual(defaultPayloadConverter.toPayload(value));
+      expect(payloadConverter.fromPayload(written)).toEqual(value);
+    }
   });
 
   it('a tampered payload, or one relabelled with another key id, does not authenticate', async () => {

@@ -52,9 +52,10 @@ afterAll(async () => {
 
 const as = requestsAs(() => api);
 
-async function temporal(args: string[]): Promise<{ ok: boolean; output: string }> {
+/** `sealed: false` sends the payload as typed, without the codec endpoint: the worker meets it as the server holds it. */
+async function temporal(args: string[], { sealed = true } = {}): Promise<{ ok: boolean; output: string }> {
   const connection = ['--address', journey.env.address, '--namespace', 'default'];
-  const codec = ['--codec-endpoint', codecEndpoint, '--codec-auth', `Bearer ${KEYS.ops.key}`];
+  const codec = sealed ? ['--codec-endpoint', codecEndpoint, '--codec-auth', `Bearer ${KEYS.ops.key}`] : [];
   try {
     const { stdout, stderr } = await run(inject('temporalCliPath'), [...args, ...connection, ...codec], { timeout: 30_000 });
     return { ok: true, output: `${stdout}${stderr}` };
@@ -120,6 +121,7 @@ async function startedByHand(
   type: string,
   json: string,
   workflowId = `by-hand-${newKey(type)}`,
+  encoding?: string,
 ): Promise<{ workflowId: string; failure: string }> {
   const started = await temporal([
     'workflow',
@@ -132,6 +134,7 @@ async function startedByHand(
     workflowId,
     '--input',
     json,
+    ...(encoding === undefined ? [] : ['--input-meta', `encoding=${encoding}`]),
   ]);
   expect(started.ok, started.output).toBe(true);
   const ended = await temporal(['workflow', 'result', '--workflow-id', workflowId]);
@@ -419,6 +422,68 @@ async function patchMarkers(workflowId: string): Promise<string[]> {
   });
 }
 
+describe('payloads no workflow can read, from the temporal CLI', () => {
+  /** A signal whose payload says how it is written (`--input-meta encoding=…`), as the CLI lets anyone type it. */
+  async function signalWritten(workflowId: string, name: string, encoding: string, data: string, sealed = true): Promise<void> {
+    const args = ['workflow', 'signal', '--workflow-id', workflowId, '--name', name, '--input-meta', `encoding=${encoding}`];
+    const sent = await temporal([...args, '--input', data], { sealed });
+    expect(sent.ok, sent.output).toBe(true);
+  }
+
+  it('an order and its shipment drop a signal in an encoding no Colis process writes or sealed under no key, refuse such an update, and still cancel from the CLI', async () => {
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
+    try {
+      const handle = await journey.placeOrder({ lines: [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }] });
+      const shipmentId = firstShipmentId(handle);
+      const shipmentWorkflowId = `shipment-${shipmentId}`;
+      await untilShipmentStage(journey, shipmentId, ['waiting_for_pick_slot']);
+
+      // Each of these once failed the workflow task on every retry: the order or shipment stood still for ever.
+      await signalWritten(handle.workflowId, 'restocked', 'foo/bar', '{"skuCodes": ["CUTTING-BOARD-OAK"]}');
+      await signalWritten(shipmentWorkflowId, 'cancelShipment', 'json/protobuf', '{"reason": "ops"}');
+      // Looks sealed, but names no key: the worker's codec cannot open it (sent past the codec endpoint, as the server keeps it).
+      await signalWritten(handle.workflowId, 'restocked', 'binary/encrypted-z1', '"garbage that no key opens"', false);
+      await signalWritten(shipmentWorkflowId, 'trackingEvents', 'binary/encrypted', '"garbage that no key opens"', false);
+      const update = await temporal([
+        'workflow',
+        'update',
+        'execute',
+        '--workflow-id',
+        handle.workflowId,
+        '--name',
+        'cancel',
+        '--input-meta',
+        'encoding=foo/bar',
+        '--input',
+        '{"reason": "ops"}',
+      ]);
+      expect(update.ok, update.output).toBe(false);
+      expect(update.output).toMatch(/cancel: the message: unreadable \(an encoding no Colis process writes\)/);
+
+      expect(await failedTasksOnceSettled(handle.workflowId)).toBe(0);
+      expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+      const ignored = (timeline: { label: string; detail?: string }[]) =>
+        timeline.filter((e) => e.label === 'message ignored').map((e) => e.detail);
+      expect(ignored((await orderView(handle)).timeline)).toEqual([
+        'restocked ignored: the message: unreadable (an encoding no Colis process writes)',
+        'restocked ignored: the message: unreadable (sealed, but names no key)',
+      ]);
+      const shipment = await shipmentView(journey, shipmentId);
+      expect(shipment.stage).toBe('waiting_for_pick_slot');
+      expect(ignored(shipment.timeline)).toEqual([
+        'cancelShipment ignored: the message: unreadable (an encoding no Colis process writes)',
+        'trackingEvents ignored: the message: unreadable (sealed, but names no key)',
+      ]);
+
+      await cancelFromTheCli(handle.workflowId);
+      expect((await handle.result()).stage).toBe('cancelled');
+      expect(await failedTasksOnceSettled(shipmentWorkflowId)).toBe(0);
+    } finally {
+      await reopen();
+    }
+  });
+});
+
 describe('well-formed messages from the temporal CLI whose text runs to megabytes', () => {
   it("an order keeps a shipment milestone's text cut short, never through a surrogate pair, and goes on: before, it kept megabytes in its state and view", async () => {
     const handle = await journey.placeOrder();
@@ -530,6 +595,16 @@ describe('journeys started by hand from the temporal CLI', () => {
       const { workflowId, failure } = await startedByHand(type, JSON.stringify(input));
       expect(failure, type).toMatch(why);
       expect((await journey.env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('FAILED');
+      expect(await failedTasksOnceSettled(workflowId)).toBe(0);
+    }
+    // An input in an encoding we never write: before, reading it failed the first workflow task for ever.
+    for (const [type, why] of [
+      ['orderWorkflowV3', /order workflow \(v3\): input: unreadable \(an encoding no Colis process writes\)/],
+      ['shipmentWorkflowV3', /shipment workflow \(v3\): input: unreadable/],
+      ['returnWorkflow', /return workflow: input: unreadable/],
+    ] as const) {
+      const { workflowId, failure } = await startedByHand(type, '{"orderId": "ORD-HAND-5"}', undefined, 'foo/bar');
+      expect(failure, type).toMatch(why);
       expect(await failedTasksOnceSettled(workflowId)).toBe(0);
     }
   });

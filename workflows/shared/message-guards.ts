@@ -2,6 +2,7 @@ import { ApplicationFailure, log, type SignalDefinition, setHandler, workflowInf
 import type { TrackingEventsSignal } from '../../domain/journey';
 import { scanDatedAhead, type Shape } from '../../domain/message-shapes';
 import { boundedMilestone, type ShipmentMilestone } from '../../domain/milestones';
+import { unreadableProblem } from '../../domain/unreadable-payload';
 import { outsideCancelledScope } from './cancel-request';
 import { LATER_PATCHES, type LaterPatchId, takesLater } from './generation';
 
@@ -17,12 +18,20 @@ import { LATER_PATCHES, type LaterPatchId, takesLater } from './generation';
  * A message with its shape goes on exactly as before: no command is added for it.
  */
 
+/**
+ * What is wrong with a message: a payload no Colis process writes (an encoding typed with the CLI, read as unreadable by
+ * worker/payload-converter.ts) says so, else its shape answers. Before, such a payload failed the workflow task for ever.
+ */
+function problemWith(shape: Shape<unknown>, value: unknown, field: string): string | undefined {
+  return unreadableProblem(value, field) ?? shape(value, field);
+}
+
 /** Refused in an update's validator: the caller (CLI, Web UI) gets the field at fault; the API never sends one. */
 export const MALFORMED_MESSAGE = 'MalformedMessage';
 
 /** An update validator's first step: a payload without the update's shape is refused, naming the field. */
 export function refuseMalformed<T>(update: string, shape: Shape<T>, value: unknown): asserts value is T {
-  const problem = shape(value, '');
+  const problem = problemWith(shape, value, '');
   if (problem !== undefined) throw ApplicationFailure.nonRetryable(`${update}: ${problem}`, MALFORMED_MESSAGE);
 }
 
@@ -51,7 +60,7 @@ export function guardedSignal<T>(
   };
   setHandler(signal, (...args: unknown[]) => {
     const value = args[0];
-    const problem = shape(value, '');
+    const problem = problemWith(shape, value, '');
     const handle = (taken = value as T) => outsideCancelledScope(() => handler(taken));
     if (problem !== undefined) {
       if (!takesLater(LATER_PATCHES.malformedSignalsDropped)) return handle();
@@ -91,7 +100,7 @@ export const MALFORMED_WORKFLOW_INPUT = 'MalformedWorkflowInput';
  * A failure thrown from the workflow is the run's result: no command precedes it, so no history changes.
  */
 export function requireStartInput(workflow: string, shape: Shape<unknown>, input: unknown): void {
-  const problem = shape(input, 'input');
+  const problem = problemWith(shape, input, 'input');
   if (problem !== undefined) throw ApplicationFailure.nonRetryable(`${workflow}: ${problem}`, MALFORMED_WORKFLOW_INPUT);
 }
 
