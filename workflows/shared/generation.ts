@@ -56,6 +56,7 @@ export const LATER_PATCHES = {
   shopAgainForDownCarrier: 'shop-again-for-down-carrier',
   milestoneTextBounded: 'milestone-text-bounded',
   resetRunReachesKeptShipments: 'reset-run-reaches-kept-shipments',
+  backorderRepromised: 'backorder-repromised',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
