@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { cancelOrderUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { orderIdOf, orderView, until, untilOrderStage } from './steps';
+import { orderIdOf, orderView, shipmentView, until, untilOrderStage } from './steps';
 
 /**
  * Re-promise, never surprise, at the reservation: two orders promised from the same last units both got an in-stock date
@@ -89,6 +89,8 @@ describe('a backorder re-promises against the expected restock', () => {
     expect(await db().webhookEvent.count({ where: { orderId, type: 'order.promise_changed' } })).toBe(1);
     const shipment = await db().shipment.findFirstOrThrow({ where: { orderId } });
     expect(shipment.promisedBy.toISOString()).toBe(moved.promisedBy);
+    // Its journey judges lateness against that date, not the intake's out-of-reach one.
+    expect((await shipmentView(journey, shipment.id)).promisedBy).toBe(moved.promisedBy);
     // The winner kept its promise.
     expect(await db().promiseChange.count({ where: { orderId: orderIdOf(winner) } })).toBe(0);
     await winner.result();
