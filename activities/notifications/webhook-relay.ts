@@ -82,7 +82,9 @@ export class WebhookRelay {
       const due = heads.filter((h) => h.nextAttemptAt.getTime() <= nowMs);
       if (due.length === 0 || !subscription.active) break;
       let attempted = 0;
-      for (let i = 0; i < due.length; i += CONCURRENCY) {
+      // The budget is looked at after every batch, not once all the heads are through: a dead endpoint that lets each POST
+      // run to its timeout would otherwise keep the drain for 25 rounds of it, past the activity's own timeout.
+      for (let i = 0; i < due.length && Date.now() - startedAt <= budgetMs; i += CONCURRENCY) {
         const tried = await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.deliver(d.id, nowMs)));
         attempted += tried.filter(Boolean).length;
         heartbeat();

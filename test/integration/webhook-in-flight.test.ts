@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
@@ -92,13 +93,14 @@ async function subscribe(id: string, url: string): Promise<string> {
   return secret;
 }
 
-function drainer(subscriptionId: string) {
+function drainer(subscriptionId: string, limits: { timeoutMs: number; budgetMs?: number } = { timeoutMs: 5_000 }) {
   const { db } = database;
   const settings = notifyConfigFrom(loadConfig({}));
   const relay = createNotifyActivities({
     db,
     mail: new MailRelay(db, settings.mail),
-    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: 5_000 }),
+    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: limits.timeoutMs }),
+    ...(limits.budgetMs ? { budgetMs: limits.budgetMs } : {}),
   });
   return () => new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() });
 }
@@ -180,6 +182,40 @@ describe('a subscription changed while its relay is draining it', () => {
       expect(sequences).toEqual([1, 2]);
     } finally {
       endpoint.close();
+    }
+  });
+});
+
+/**
+ * An endpoint that takes every connection and never answers (a firewall dropping packets, a hung load balancer), with a
+ * backlog of orders: the drain went through every order's head (up to 200, eight at a time, each waiting its timeout)
+ * before it looked at its budget. 25 rounds of 10 s is over four minutes: each drain outlived its 2-minute activity
+ * timeout, was retried while it still posted, and one dead shop's relay held several of the notify worker's slots.
+ */
+describe("a dead endpoint's backlog", () => {
+  it('is drained a batch at a time within the budget, the rest left due for the next drain', async () => {
+    const subscriptionId = 'whsub_deadbacklog';
+    const sockets: Socket[] = [];
+    const blackhole = createTcpServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = blackhole.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      await subscribe(subscriptionId, `http://127.0.0.1:${port}/hooks`);
+      for (let n = 1; n <= 40; n += 1) await orderWithEvents(`dead-backlog${n}`, ['order.accepted']);
+      const started = Date.now();
+      await drainer(subscriptionId, { timeoutMs: 400, budgetMs: 500 })();
+      const tookMs = Date.now() - started;
+      const tried = await database.db.webhookDelivery.count({ where: { subscriptionId, attempts: { gt: 0 } } });
+      // A batch of eight starts while the budget lasts (one or two of them here), none after it; the rest wait for the next drain.
+      expect([8, 16]).toContain(tried);
+      expect(tookMs).toBeLessThan(1_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      blackhole.close();
     }
   });
 });
