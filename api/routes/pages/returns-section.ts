@@ -66,9 +66,11 @@ function refusedMark(section: ReturnSection, name: string): string {
   return refused ? ' aria-invalid="true" aria-describedby="return-message"' : '';
 }
 
-/** The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). */
-export function returnsHtml(section: ReturnSection): string {
-  const when = (iso: string) => iso.slice(0, 10);
+/**
+ * The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). `when`: a day in
+ * the customer's words and time zone, as the return mail writes it.
+ */
+export function returnsHtml(section: ReturnSection, when: (iso: string) => string): string {
   const existing = section.returns
     .map(
       (r) =>

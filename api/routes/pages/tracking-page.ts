@@ -8,6 +8,7 @@ import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
+import { customerStatus } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
@@ -79,6 +80,15 @@ function customerTime(place: CalendarPlace): (iso: string) => string {
   return (iso: string) => format.format(new Date(iso));
 }
 
+/**
+ * A day as the customer reads it, of the place the parcel goes to, as the mails write it ("Sunday, 20 December 2026"): a return's
+ * last day read as its UTC date ("2026-12-21") was a day later than the mail's for a New York customer, a day earlier for Paris.
+ */
+function customerDay(place: CalendarPlace): (iso: string) => string {
+  const format = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: timeZoneOf(place) });
+  return (iso: string) => format.format(new Date(iso));
+}
+
 function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
   const when = customerTime(view.shipTo);
@@ -101,7 +111,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       seen.add(e.label);
       return true;
     });
-  const status = customerWords(view.stage);
+  const status = customerStatus(view);
   const parcels = timeline.trackingNumbers
     .map(
       (t) =>
@@ -126,7 +136,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
         )
         .join('') +
       `</ol></section>` +
-      (returns ? returnsHtml(returns) : ''),
+      (returns ? returnsHtml(returns, customerDay(view.shipTo)) : ''),
   });
 }
 

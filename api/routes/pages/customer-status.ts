@@ -1,0 +1,39 @@
+import type { OrderView } from '../../../domain/journey';
+import { customerWords, SHIPMENT_STAGE_WORDS, type ShipmentStage } from '../../../domain/lifecycle';
+
+/**
+ * The tracking page's big "Status", in the customer's words. An order being fulfilled is where its parcels are: before, it
+ * read "Being prepared" from the order's stage while its parcel was out for delivery, delivered (one of two), or lost by the
+ * carrier. A parcel sent again replaces the one it re-ships, and a cancelled parcel is no parcel of the customer's.
+ */
+
+/** Parcels still at the warehouse, their label included: to the customer the order is being prepared. */
+const AT_THE_WAREHOUSE = new Set<ShipmentStage>([
+  'planned',
+  'waiting_for_pick_slot',
+  'picking',
+  'packing',
+  'rating',
+  'booking',
+  'label_created',
+]);
+
+export function customerStatus(view: OrderView): string {
+  const preparing = customerWords(view.stage);
+  if (view.stage !== 'fulfilling') return preparing;
+  const parcels = view.shipments.filter((s) => s.stage !== 'cancelled' && (s.replacedBy ?? []).length === 0);
+  if (parcels.length === 0) return preparing;
+  const words = (stage: ShipmentStage) => (AT_THE_WAREHOUSE.has(stage) ? preparing : SHIPMENT_STAGE_WORDS[stage].customer);
+  const told = new Set(parcels.map((s) => words(s.stage)));
+  const [only] = told;
+  if (told.size === 1 && only !== undefined) return only;
+  const of = (count: number) => `${count} of ${parcels.length} parcels`;
+  const delivered = parcels.filter((s) => s.stage === 'delivered').length;
+  if (delivered > 0) return `Partly delivered (${of(delivered)})`;
+  // A refunded parcel was never sent: the others are what the customer waits for.
+  const shipped = parcels.filter((s) => !AT_THE_WAREHOUSE.has(s.stage) && s.stage !== 'refunded').length;
+  if (shipped === 0) return preparing;
+  if (parcels.some((s) => AT_THE_WAREHOUSE.has(s.stage))) return `Partly shipped (${of(shipped)})`;
+  // Every parcel is with the carrier, each at its own step: each one's is in the list of parcels below.
+  return SHIPMENT_STAGE_WORDS.in_transit.customer;
+}
