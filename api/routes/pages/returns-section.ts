@@ -87,7 +87,9 @@ export function returnsHtml(section: ReturnSection, when: (iso: string) => strin
   const form =
     section.lines.length === 0
       ? ''
-      : `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}">` +
+      : // autocomplete="off": a page drawn again by Back gets no choices restored by the browser under its fresh key, so one
+        // more click does not start a second return of what the first already takes back (a refused form's are drawn above).
+        `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}" autocomplete="off">` +
         `<input type="hidden" name="key" value="${escapeHtml(section.formKey)}">` +
         `<table><thead><tr><th>Item</th><th>Quantity to return</th><th>Return by</th></tr></thead><tbody>` +
         section.lines
