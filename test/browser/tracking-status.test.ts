@@ -72,6 +72,31 @@ describe("an order's status on its tracking page is where its parcels are", () =
   });
 });
 
+describe("each parcel's line on the tracking page", () => {
+  it('a parcel given up and sent again reads as lost, not as on its way with its last scan', async () => {
+    // Before: a stuck parcel re-shipped by ops (written off as lost) kept its last scan's "On its way" beside its replacement's.
+    await statusWithParcels(['lost', 'in_transit'], { 2: 1 });
+    const orderId = /\/track\/([^?]+)/.exec(page.url())?.[1] ?? '';
+    const given = await h.db.shipment.findUniqueOrThrow({ where: { id: `${orderId}-S1` } });
+    await h.db.trackingEvent.create({
+      data: {
+        id: `${given.id}-E1`,
+        shipmentId: given.id,
+        carrierCode: 'swiftpost',
+        carrierEventId: `${given.id}-E1`,
+        trackingNumber: given.trackingNumber ?? '',
+        carrierStatusCode: 'IT',
+        status: 'in_transit',
+        occurredAt: new Date(),
+        source: 'poll',
+      },
+    });
+    await page.reload();
+    const parcels = await page.$$eval('section.card ul li', (items) => items.map((li) => li.textContent ?? ''));
+    expect(parcels.find((line) => line.includes(given.trackingNumber ?? '-'))).toMatch(/Lost by the carrier$/);
+  });
+});
+
 describe("a return's last day on the tracking page is the customer's day", () => {
   it('a New York customer reads the day the mail writes, not the UTC date', async () => {
     const orderId = await insertOrder(h.db, { status: 'completed' });

@@ -37,3 +37,16 @@ export function customerStatus(view: OrderView): string {
   // Every parcel is with the carrier, each at its own step: each one's is in the list of parcels below.
   return SHIPMENT_STAGE_WORDS.in_transit.customer;
 }
+
+/** Parcels Colis gave up on (written off and sent again, refunded, cancelled): their last scan no longer tells their story. */
+const GIVEN_UP = new Set<ShipmentStage>(['lost', 'returned_to_sender', 'refunded', 'cancelled']);
+
+/**
+ * A parcel's line in the customer's words: its last carrier scan, unless Colis gave it up. Before, a stuck parcel ops re-shipped
+ * (written off as lost) read "On its way" from its last scan, beside its replacement also on its way.
+ */
+export function parcelWords(view: OrderView, parcel: { shipmentId: string; status?: string }): string | undefined {
+  const stage = view.shipments.find((s) => s.shipmentId === parcel.shipmentId)?.stage;
+  if (stage !== undefined && GIVEN_UP.has(stage)) return SHIPMENT_STAGE_WORDS[stage].customer;
+  return parcel.status === undefined ? undefined : customerWords(parcel.status);
+}

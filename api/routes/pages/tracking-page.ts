@@ -8,7 +8,7 @@ import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
-import { customerStatus } from './customer-status';
+import { customerStatus, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
@@ -113,10 +113,10 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
     });
   const status = customerStatus(view);
   const parcels = timeline.trackingNumbers
-    .map(
-      (t) =>
-        `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerWords(t.status))}` : ''}</li>`,
-    )
+    .map((t) => {
+      const words = parcelWords(view, t);
+      return `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${words ? ` — ${escapeHtml(words)}` : ''}</li>`;
+    })
     .join('');
   return page({
     title: `Order ${view.orderId}`,
