@@ -97,6 +97,45 @@ describe("each parcel's line on the tracking page", () => {
   });
 });
 
+describe("the tracking page's timeline", () => {
+  it('says when a parcel no scan called lost was given up, and repeats no scan', async () => {
+    // Before: the stage "lost" (a stuck parcel ops re-shipped) was dropped as a carrier stage the scans would tell, but no scan
+    // told it: the timeline went "On its way", then the replacement's "On its way", and never said the first was lost.
+    await statusWithParcels(['lost', 'in_transit'], { 2: 1 });
+    const orderId = /\/track\/([^?]+)/.exec(page.url())?.[1] ?? '';
+    const given = await h.db.shipment.findUniqueOrThrow({ where: { id: `${orderId}-S1` } });
+    const scannedAt = new Date(Date.now() - 3 * 3_600_000);
+    await h.db.trackingEvent.create({
+      data: {
+        id: `${given.id}-E1`,
+        shipmentId: given.id,
+        carrierCode: 'swiftpost',
+        carrierEventId: `${given.id}-E1`,
+        trackingNumber: given.trackingNumber ?? '',
+        carrierStatusCode: 'IT',
+        status: 'in_transit',
+        occurredAt: scannedAt,
+        source: 'poll',
+      },
+    });
+    const stage = (name: string, at: Date) => ({
+      id: `${given.id}-${name}`,
+      orderId,
+      shipmentId: given.id,
+      stage: name,
+      startedAt: at,
+      dedupeKey: `${given.id}-${name}`,
+    });
+    await h.db.stageTiming.createMany({
+      data: [stage('in_transit', new Date(scannedAt.getTime() + 1000)), stage('lost', new Date(Date.now() - 3_600_000))],
+    });
+    await page.reload();
+    const entries = await page.$$eval('#timeline li strong', (items) => items.map((li) => li.textContent ?? ''));
+    expect(entries.filter((label) => label === 'Lost by the carrier')).toHaveLength(1);
+    expect(entries.filter((label) => label === 'On its way')).toHaveLength(1);
+  });
+});
+
 describe("a return's last day on the tracking page is the customer's day", () => {
   it('a New York customer reads the day the mail writes, not the UTC date', async () => {
     const orderId = await insertOrder(h.db, { status: 'completed' });

@@ -95,9 +95,14 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   // Stages and carrier scans only: escalations, notes and their details are internal.
   // Each stage once (a re-book is ops' business), every carrier scan with its place.
   const seen = new Set<string>();
+  // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it. A carrier stage
+  // no scan of that parcel tells (a stuck parcel given up as lost by ops) is the only word of it the customer gets.
+  const told = (e: { shipmentId?: string; label: string }) => `${e.shipmentId ?? ''}|${e.label.replace(/_/g, ' ')}`;
+  const scanned = new Set(timeline.entries.filter((e) => e.kind === 'tracking').map(told));
+  const repeatsAScan = (e: { shipmentId?: string; label: string }) =>
+    CARRIER_STAGES.has(e.label.replace(/_/g, ' ')) && scanned.has(told(e));
   const entries = timeline.entries
-    // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it.
-    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !CARRIER_STAGES.has(e.label.replace(/_/g, ' '))))
+    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
     // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
     .map((e) => ({
       at: e.at,
