@@ -94,3 +94,30 @@ describe('the tracking page on a phone', () => {
     await phone.close();
   });
 });
+
+describe('back after a return is started', () => {
+  it('draws an empty form: sending it again starts no second return', async () => {
+    // Before: Chromium restored the quantity, reason and comment into the page drawn again, under a fresh form key: one more
+    // click on "Start the return" started a second return of the same mug.
+    const orderId = await insertOrder(h.db, { status: 'completed' });
+    await h.db.orderLine.update({ where: { id: `${orderId}-L1` }, data: { quantity: 2 } });
+    const { shipmentId } = await insertShipment(h.db, orderId);
+    await h.db.shipmentLine.updateMany({ where: { shipmentId }, data: { quantity: 2 } });
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date() } });
+    await page.goto(`${base}${trackingPath(orderId, TRACKING_SECRET)}`);
+    await page.fill(quantityField, '1');
+    await page.selectOption('#reason', 'wrong_item');
+    await page.fill('#comment', 'Pas la bonne couleur');
+    await Promise.all([page.waitForNavigation(), page.click('#return-form button[type=submit]')]);
+    await page.waitForSelector('#return-list li[data-return]');
+    expect(await h.db.return.count({ where: { orderId } })).toBe(1);
+
+    await page.goBack();
+    await page.waitForSelector('#return-form');
+    expect(await page.inputValue(quantityField)).toBe('0');
+    expect(await page.inputValue('#comment')).toBe('');
+    const [again] = await Promise.all([page.waitForNavigation(), page.click('#return-form button[type=submit]')]);
+    expect(again?.status()).toBe(400);
+    expect(await h.db.return.count({ where: { orderId } })).toBe(1);
+  });
+});

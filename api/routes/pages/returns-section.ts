@@ -66,9 +66,11 @@ function refusedMark(section: ReturnSection, name: string): string {
   return refused ? ' aria-invalid="true" aria-describedby="return-message"' : '';
 }
 
-/** The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). */
-export function returnsHtml(section: ReturnSection): string {
-  const when = (iso: string) => iso.slice(0, 10);
+/**
+ * The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). `when`: a day in
+ * the customer's words and time zone, as the return mail writes it.
+ */
+export function returnsHtml(section: ReturnSection, when: (iso: string) => string): string {
   const existing = section.returns
     .map(
       (r) =>
@@ -85,7 +87,9 @@ export function returnsHtml(section: ReturnSection): string {
   const form =
     section.lines.length === 0
       ? ''
-      : `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}">` +
+      : // autocomplete="off": a page drawn again by Back gets no choices restored by the browser under its fresh key, so one
+        // more click does not start a second return of what the first already takes back (a refused form's are drawn above).
+        `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}" autocomplete="off">` +
         `<input type="hidden" name="key" value="${escapeHtml(section.formKey)}">` +
         `<table><thead><tr><th>Item</th><th>Quantity to return</th><th>Return by</th></tr></thead><tbody>` +
         section.lines

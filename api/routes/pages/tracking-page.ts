@@ -8,6 +8,7 @@ import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
+import { customerStatus, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
@@ -79,15 +80,29 @@ function customerTime(place: CalendarPlace): (iso: string) => string {
   return (iso: string) => format.format(new Date(iso));
 }
 
+/**
+ * A day as the customer reads it, of the place the parcel goes to, as the mails write it ("Sunday, 20 December 2026"): a return's
+ * last day read as its UTC date ("2026-12-21") was a day later than the mail's for a New York customer, a day earlier for Paris.
+ */
+function customerDay(place: CalendarPlace): (iso: string) => string {
+  const format = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: timeZoneOf(place) });
+  return (iso: string) => format.format(new Date(iso));
+}
+
 function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
   const when = customerTime(view.shipTo);
   // Stages and carrier scans only: escalations, notes and their details are internal.
   // Each stage once (a re-book is ops' business), every carrier scan with its place.
   const seen = new Set<string>();
+  // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it. A carrier stage
+  // no scan of that parcel tells (a stuck parcel given up as lost by ops) is the only word of it the customer gets.
+  const told = (e: { shipmentId?: string; label: string }) => `${e.shipmentId ?? ''}|${e.label.replace(/_/g, ' ')}`;
+  const scanned = new Set(timeline.entries.filter((e) => e.kind === 'tracking').map(told));
+  const repeatsAScan = (e: { shipmentId?: string; label: string }) =>
+    CARRIER_STAGES.has(e.label.replace(/_/g, ' ')) && scanned.has(told(e));
   const entries = timeline.entries
-    // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it.
-    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !CARRIER_STAGES.has(e.label.replace(/_/g, ' '))))
+    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
     // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
     .map((e) => ({
       at: e.at,
@@ -101,12 +116,12 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       seen.add(e.label);
       return true;
     });
-  const status = customerWords(view.stage);
+  const status = customerStatus(view);
   const parcels = timeline.trackingNumbers
-    .map(
-      (t) =>
-        `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${t.status ? ` — ${escapeHtml(customerWords(t.status))}` : ''}</li>`,
-    )
+    .map((t) => {
+      const words = parcelWords(view, t);
+      return `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${words ? ` — ${escapeHtml(words)}` : ''}</li>`;
+    })
     .join('');
   return page({
     title: `Order ${view.orderId}`,
@@ -126,7 +141,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
         )
         .join('') +
       `</ol></section>` +
-      (returns ? returnsHtml(returns) : ''),
+      (returns ? returnsHtml(returns, customerDay(view.shipTo)) : ''),
   });
 }
 

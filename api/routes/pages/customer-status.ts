@@ -1,0 +1,52 @@
+import type { OrderView } from '../../../domain/journey';
+import { customerWords, SHIPMENT_STAGE_WORDS, type ShipmentStage } from '../../../domain/lifecycle';
+
+/**
+ * The tracking page's big "Status", in the customer's words. An order being fulfilled is where its parcels are: before, it
+ * read "Being prepared" from the order's stage while its parcel was out for delivery, delivered (one of two), or lost by the
+ * carrier. A parcel sent again replaces the one it re-ships, and a cancelled parcel is no parcel of the customer's.
+ */
+
+/** Parcels still at the warehouse, their label included: to the customer the order is being prepared. */
+const AT_THE_WAREHOUSE = new Set<ShipmentStage>([
+  'planned',
+  'waiting_for_pick_slot',
+  'picking',
+  'packing',
+  'rating',
+  'booking',
+  'label_created',
+]);
+
+export function customerStatus(view: OrderView): string {
+  const preparing = customerWords(view.stage);
+  if (view.stage !== 'fulfilling') return preparing;
+  const parcels = view.shipments.filter((s) => s.stage !== 'cancelled' && (s.replacedBy ?? []).length === 0);
+  if (parcels.length === 0) return preparing;
+  const words = (stage: ShipmentStage) => (AT_THE_WAREHOUSE.has(stage) ? preparing : SHIPMENT_STAGE_WORDS[stage].customer);
+  const told = new Set(parcels.map((s) => words(s.stage)));
+  const [only] = told;
+  if (told.size === 1 && only !== undefined) return only;
+  const of = (count: number) => `${count} of ${parcels.length} parcels`;
+  const delivered = parcels.filter((s) => s.stage === 'delivered').length;
+  if (delivered > 0) return `Partly delivered (${of(delivered)})`;
+  // A refunded parcel was never sent: the others are what the customer waits for.
+  const shipped = parcels.filter((s) => !AT_THE_WAREHOUSE.has(s.stage) && s.stage !== 'refunded').length;
+  if (shipped === 0) return preparing;
+  if (parcels.some((s) => AT_THE_WAREHOUSE.has(s.stage))) return `Partly shipped (${of(shipped)})`;
+  // Every parcel is with the carrier, each at its own step: each one's is in the list of parcels below.
+  return SHIPMENT_STAGE_WORDS.in_transit.customer;
+}
+
+/** Parcels Colis gave up on (written off and sent again, refunded, cancelled): their last scan no longer tells their story. */
+const GIVEN_UP = new Set<ShipmentStage>(['lost', 'returned_to_sender', 'refunded', 'cancelled']);
+
+/**
+ * A parcel's line in the customer's words: its last carrier scan, unless Colis gave it up. Before, a stuck parcel ops re-shipped
+ * (written off as lost) read "On its way" from its last scan, beside its replacement also on its way.
+ */
+export function parcelWords(view: OrderView, parcel: { shipmentId: string; status?: string }): string | undefined {
+  const stage = view.shipments.find((s) => s.shipmentId === parcel.shipmentId)?.stage;
+  if (stage !== undefined && GIVEN_UP.has(stage)) return SHIPMENT_STAGE_WORDS[stage].customer;
+  return parcel.status === undefined ? undefined : customerWords(parcel.status);
+}
