@@ -16,6 +16,7 @@ import { createReturnActivities } from './returns';
 import { createShipmentWatchActivities, type ShipmentWatcher } from './shipment-watch';
 import { createReallocationActivities } from './reallocation';
 import { createRepromiseActivities } from './repromise';
+import { createBackorderPromiseActivities } from './backorder-promise';
 import { createScanBookkeeping } from './scan-bookkeeping';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
@@ -65,6 +66,12 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
     ...inventory,
     ...createCarrierDecisionActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...repromise,
+    ...createBackorderPromiseActivities({
+      db: deps.db,
+      facts,
+      ...(deps.decisions ? { settings: deps.decisions } : {}),
+      ...(deps.waker ? { waker: deps.waker } : {}),
+    }),
     ...createReallocationActivities({ db: deps.db, facts, ...(deps.decisions ? { settings: deps.decisions } : {}) }),
     ...createShipmentPlanningActivities(
       deps.db,

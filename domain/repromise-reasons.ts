@@ -3,7 +3,7 @@
  * tiny: the workflows, the activities and the mail templates share it.
  */
 
-export const REPROMISE_REASONS = ['missed_pick_slot', 'late_scan', 'stall', 'reship', 'warehouse_down', 'restock'] as const;
+export const REPROMISE_REASONS = ['missed_pick_slot', 'late_scan', 'stall', 'reship', 'warehouse_down', 'restock', 'backordered'] as const;
 export type RepromiseReason = (typeof REPROMISE_REASONS)[number];
 
 export const isRepromiseReason = (value: unknown): value is RepromiseReason =>
@@ -17,6 +17,7 @@ export const REPROMISE_WORDING: Readonly<Record<RepromiseReason, string>> = {
   reship: 'the parcel is being sent again',
   warehouse_down: 'the parcel now leaves from another warehouse',
   restock: 'an item arrives later than planned',
+  backordered: 'an item sold out before your order could be prepared and ships when the next delivery arrives',
 };
 
 /** The same, for customers who read French. */
@@ -27,4 +28,5 @@ export const REPROMISE_WORDING_FR: Readonly<Record<RepromiseReason, string>> = {
   reship: 'le colis est réexpédié',
   warehouse_down: 'le colis part désormais d’un autre entrepôt',
   restock: 'un article arrive plus tard que prévu',
+  backordered: "un article a été épuisé avant la préparation de votre commande et part dès l'arrivée du prochain réassort",
 };

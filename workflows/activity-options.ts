@@ -86,6 +86,7 @@ type Bookkeeping = Pick<
   | 'closeEscalation'
   | 'chooseCarrierQuote'
   | 'repromiseShipment'
+  | 'repromiseBackorder'
   | 'announcePromiseChange'
 >;
 

@@ -82,8 +82,10 @@ export class WebhookRelay {
       const due = heads.filter((h) => h.nextAttemptAt.getTime() <= nowMs);
       if (due.length === 0 || !subscription.active) break;
       let attempted = 0;
-      for (let i = 0; i < due.length; i += CONCURRENCY) {
-        const tried = await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.deliver(d.id, subscription, nowMs)));
+      // The budget is looked at after every batch, not once all the heads are through: a dead endpoint that lets each POST
+      // run to its timeout would otherwise keep the drain for 25 rounds of it, past the activity's own timeout.
+      for (let i = 0; i < due.length && Date.now() - startedAt <= budgetMs; i += CONCURRENCY) {
+        const tried = await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => this.deliver(d.id, nowMs)));
         attempted += tried.filter(Boolean).length;
         heartbeat();
       }
@@ -115,17 +117,14 @@ export class WebhookRelay {
       ORDER BY "nextAttemptAt", "id" LIMIT ${HEADS}`;
   }
 
-  private async deliver(
-    deliveryId: string,
-    subscription: { id: string; url: string; secret: string; previousSecret: string | null; previousSecretUntil: Date | null },
-    nowMs: number,
-  ): Promise<boolean> {
-    const claimed = await this.db.webhookDelivery.updateMany({
-      where: { id: deliveryId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
-      data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
+  private async deliver(deliveryId: string, nowMs: number): Promise<boolean> {
+    if (!(await this.claim(deliveryId))) return false;
+    const delivery = await this.db.webhookDelivery.findUniqueOrThrow({
+      where: { id: deliveryId },
+      include: { event: true, subscription: true },
     });
-    if (claimed.count === 0) return false;
-    const delivery = await this.db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, include: { event: true } });
+    // Read with the claim, not at the drain's start: a rotation meanwhile signs with the new secret too.
+    const subscription = delivery.subscription;
     const body = JSON.stringify(delivery.event.payload);
     // The send instant, on the wall clock: what the receiver compares with its own clock.
     const timestampSeconds = Math.floor(Date.now() / 1000);
@@ -159,6 +158,26 @@ export class WebhookRelay {
       });
     }
     return true;
+  }
+
+  /**
+   * Claims a delivery for one POST (a lease), when it is still what the drain picked: pending and unclaimed, its
+   * subscription still active, and still its order's oldest pending event. The drain picks every order's oldest event
+   * before it posts a batch: a subscription removed meanwhile was still posted the order's next events, and a parked
+   * delivery replayed meanwhile (ops' replay) was overtaken by its order's next event, picked before the replay.
+   */
+  private async claim(deliveryId: string): Promise<boolean> {
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + this.leaseMs);
+    const claimed = await this.db.$executeRaw`
+      UPDATE "WebhookDelivery" AS "d" SET "leaseUntil" = ${leaseUntil}
+      WHERE "d"."id" = ${deliveryId} AND "d"."status" = 'pending' AND ("d"."leaseUntil" IS NULL OR "d"."leaseUntil" < ${now})
+        AND EXISTS (SELECT 1 FROM "WebhookSubscription" AS "s" WHERE "s"."id" = "d"."subscriptionId" AND "s"."active")
+        AND NOT EXISTS (
+          SELECT 1 FROM "WebhookDelivery" AS "older"
+          WHERE "older"."subscriptionId" = "d"."subscriptionId" AND "older"."orderId" = "d"."orderId"
+            AND "older"."status" = 'pending' AND "older"."seq" < "d"."seq")`;
+    return claimed > 0;
   }
 
   /** One attempt's outcome: its WebhookAttempt row, and the delivery delivered, parked as failed, or due again. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBusinessClock } from '../../activities/business-clock';
+import { createBackorderPromiseActivities } from '../../activities/backorder-promise';
 import { createDb, type Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createRepromiseActivities } from '../../activities/repromise';
@@ -203,5 +204,65 @@ describe('re-promise', () => {
     const { orderId, shipmentId } = await shippedOrder(-DAY, 8 * DAY);
     const baseline = activities({ ...PROMISE_RULES, rules: 'baseline' });
     expect((await baseline.repromiseShipment({ orderId, shipmentId, reason: 'stall' })).changed).toBe(false);
+  });
+});
+
+/** An order for `sku` promised `promisedInMs` from now, nothing reserved yet: it lost the race for the stock. */
+async function waitingOrder(sku: string, promisedInMs: number): Promise<{ orderId: string; promisedBy: Date }> {
+  seq += 1;
+  const orderId = `ORD-RPB-${seq}`;
+  const promisedBy = new Date(Date.now() + promisedInMs);
+  await db.order.create({
+    data: {
+      id: orderId,
+      idempotencyKey: `idem-${orderId}`,
+      requestHash: `hash-${orderId}`,
+      source: 'test',
+      customerId: 'cust-rp',
+      shippingAddressId: 'addr-rp',
+      serviceLevel: 'standard',
+      backorderPolicy: 'backorder',
+      status: 'backordered',
+      promisedBy,
+      originalPromisedBy: promisedBy,
+      workflowId: ids.orderWorkflowId(orderId),
+      currency: 'EUR',
+      lines: { create: [{ id: `${orderId}-L1`, lineNo: 1, skuCode: sku, quantity: 1 }] },
+    },
+  });
+  return { orderId, promisedBy };
+}
+
+describe('re-promise of a backorder against its restock', () => {
+  const backorders = (settings: DecisionSettings = PROMISE_RULES) =>
+    createBackorderPromiseActivities({ db, facts: new PlanningFacts(db), settings });
+
+  it('dates the order from the expected restock, once: a retry after the change committed answers the same change', async () => {
+    await db.customer.update({ where: { id: 'cust-rp' }, data: { email: 'repromise@example.test' } });
+    // The seed expects SPEAKER-BT-MINI at HAM1 three days after it ran; none on any shelf.
+    const { orderId, promisedBy } = await waitingOrder('SPEAKER-BT-MINI', DAY);
+    const first = await backorders().repromiseBackorder({ orderId, detail: '1 × SPEAKER-BT-MINI short' });
+    expect(first).toMatchObject({ kind: 'repromised', previousPromisedBy: promisedBy.toISOString() });
+    if (first.kind !== 'repromised') return;
+    expect(Date.parse(first.promisedBy)).toBeGreaterThan(Date.now() + 2 * DAY);
+
+    const again = await backorders().repromiseBackorder({ orderId });
+    expect(again).toEqual(first);
+    const changes = await db.promiseChange.findMany({ where: { orderId } });
+    expect(changes).toEqual([expect.objectContaining({ reason: 'backordered', shipmentId: null, detail: '1 × SPEAKER-BT-MINI short' })]);
+    expect(await db.customerMail.count({ where: { orderId, milestone: 'promise_changed' } })).toBe(1);
+    const order = await db.order.findUniqueOrThrow({ where: { id: orderId } });
+    expect(order.promisedBy.toISOString()).toBe(first.promisedBy);
+    expect(order.originalPromisedBy?.toISOString()).toBe(promisedBy.toISOString());
+  });
+
+  it('keeps a promise the restock still meets, says why one no restock can date is at risk, and moves nothing under the baseline', async () => {
+    const far = await waitingOrder('SPEAKER-BT-MINI', 30 * DAY);
+    expect(await backorders().repromiseBackorder(far)).toEqual({ kind: 'kept', promisedBy: far.promisedBy.toISOString() });
+    const soldOut = await waitingOrder('HEADPHONES-BT-ANC', DAY);
+    expect(await backorders().repromiseBackorder(soldOut)).toMatchObject({ kind: 'at_risk', why: expect.stringMatching(/restock/) });
+    const baseline = await waitingOrder('SPEAKER-BT-MINI', DAY);
+    expect((await backorders({ ...PROMISE_RULES, rules: 'baseline' }).repromiseBackorder(baseline)).kind).toBe('kept');
+    for (const { orderId } of [far, soldOut, baseline]) expect(await db.promiseChange.count({ where: { orderId } })).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { ids } from '../../domain/ids';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
-import { resolveEscalationUpdate, restockedSignal, trackingEventsSignal } from '../../workflows/definitions';
+import { orderStatusQuery, resolveEscalationUpdate, restockedSignal, trackingEventsSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
 import {
   firstShipmentId,
@@ -88,11 +88,29 @@ describe('continue-as-new on long waits', () => {
 
   it('a backordered order woken by many restocks continues as new and ships once the stock is there', async () => {
     const inventory = createInventoryActivities(journey.database.db);
+    // A restock expected in ten days, later than the promise: the order is re-promised to it when it starts waiting.
+    const now = await journey.env.currentTimeMs();
+    await journey.database.db.inboundStock.create({
+      data: {
+        reference: `ASN-CAN-${now}`,
+        warehouseCode: 'LYS1',
+        skuCode: 'KETTLE-17L',
+        quantity: 5,
+        expectedAt: new Date(now + 10 * 86_400_000),
+      },
+    });
     const handle = await journey.placeOrder(
       { lines: [{ sku: 'KETTLE-17L', quantity: 6 }], backorderPolicy: 'backorder', backorderWaitHours: 24 * 30 },
       { historyEventsPerRun: 40 },
     );
     await untilOrderStage(journey, handle, ['backordered']);
+    const repromised = await until(
+      journey,
+      `${handle.workflowId} re-promised`,
+      () => journey.database.db.promiseChange.findFirst({ where: { orderId: orderIdOf(handle) } }),
+      (change) => change !== null,
+      { stepMs: 1_000 },
+    );
     const firstRunId = (await handle.describe()).runId;
     // Restocks of other goods wake the order; each is a reservation attempt that finds nothing new.
     for (let i = 0; i < 8; i++) {
@@ -107,14 +125,22 @@ describe('continue-as-new on long waits', () => {
       { stepMs: 60_000 },
     );
     expect(secondRun).not.toBe(firstRunId);
-    expect((await untilOrderStage(journey, handle, ['backordered'])).shortages).toEqual([
-      expect.objectContaining({ skuCode: 'KETTLE-17L', missing: 2 }),
-    ]);
+    const carried = await untilOrderStage(journey, handle, ['backordered']);
+    expect(carried.shortages).toEqual([expect.objectContaining({ skuCode: 'KETTLE-17L', missing: 2 })]);
+    // The fresh run keeps the date the order was re-promised to, and its shipment starts with it.
+    expect(carried.promisedBy).toBe(repromised?.newPromisedBy.toISOString());
 
     await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'KETTLE-17L', quantity: 5, reference: `ASN-CAN-${orderIdOf(handle)}` });
     await handle.signal(restockedSignal, { warehouseCode: 'LYS1', skuCode: 'KETTLE-17L' });
     const outcome = await journey.env.client.workflow.getHandle(handle.workflowId).result();
     expect(outcome).toMatchObject({ stage: 'completed', shortages: [] });
+    const shipment = await journey.database.db.shipment.findFirstOrThrow({ where: { orderId: orderIdOf(handle) } });
+    expect(shipment.promisedBy.toISOString()).toBe(repromised?.newPromisedBy.toISOString());
+    expect(await journey.database.db.promiseChange.count({ where: { orderId: orderIdOf(handle) } })).toBe(1);
+    // Told once: the fresh run knew the date already, and the shipment's own journey ran against it.
+    const finalView = await journey.env.client.workflow.getHandle(handle.workflowId).query(orderStatusQuery);
+    expect(finalView.timeline.filter((e) => e.label.startsWith('re-promised'))).toHaveLength(1);
+    expect((await shipmentView(journey, shipment.id)).promisedBy).toBe(repromised?.newPromisedBy.toISOString());
     expect(await continuedAsNew(handle.workflowId, firstRunId)).toBe(true);
     expect(await inventory.ledgerBalances()).toEqual([]);
   });

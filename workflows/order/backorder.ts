@@ -1,6 +1,8 @@
 import { allHandlersFinished, condition, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
 import { hoursToRealMs } from '../../domain/clock';
-import { stock, summarised } from '../activity-options';
+import { bookkeeping, stock, summarised } from '../activity-options';
+import { searchAttributes } from '../definitions';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { describeShortages, OrderCancelled, type OrderJourney } from './order';
 import type { OrderInput } from './types';
 
@@ -21,6 +23,7 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
       backorderDeadline: new Date(o.backorderDeadlineMs).toISOString(),
     });
     await o.onMilestone({ kind: 'backordered', orderId, until: new Date(o.backorderDeadlineMs).toISOString() });
+    if (takesLater(LATER_PATCHES.backorderRepromised)) await repromiseForRestock(o);
   }
   let seenRestocks = o.restocks;
   while (o.shortages.length > 0) {
@@ -44,6 +47,8 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
         'restock received',
         o.shortages.length > 0 ? describeShortages(o.shortages, 'still short') : 'fully reserved',
       );
+      // Still short after a restock smaller than it needs: dated again from the restocks still expected.
+      if (o.shortages.length > 0 && takesLater(LATER_PATCHES.backorderRepromised)) await repromiseForRestock(o);
       continue;
     }
     const answered = o.escalations.takeAnswered();
@@ -63,6 +68,36 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
   }
 }
 
+/**
+ * Re-promise, never surprise: the order lost the race for stock its promise counted on (the engine holds none), so its
+ * date is computed again against the expected restocks (activities/backorder-promise.ts: the `backordered` change, the
+ * customer's mail and the shop's webhook). The new date goes to the view, `PromisedBy` and the shipments it starts
+ * later; a restock nobody expects leaves the date, and the timeline says it is at risk and why.
+ */
+async function repromiseForRestock(o: OrderJourney): Promise<void> {
+  const detail = describeShortages(o.shortages, 'short');
+  const answer = await summarised(bookkeeping.repromiseBackorder, 'Re-promise against the expected restock', {
+    orderId: o.input.orderId,
+    detail,
+    nowMs: Date.now(),
+  });
+  if (answer.kind === 'at_risk') {
+    o.timeline.note('note', 'promise at risk', `${detail}: ${answer.why}; the backorder deadline decides`);
+    return;
+  }
+  // Only ever later: a retry answers the change it made already, which this run may have taken.
+  if (answer.kind !== 'repromised' || Date.parse(answer.promisedBy) <= Date.parse(o.promisedBy)) return;
+  const previous = o.promisedBy;
+  o.promisedBy = answer.promisedBy;
+  o.backorderPromisedBy = answer.promisedBy;
+  o.timeline.note(
+    'note',
+    `re-promised: ${answer.promisedBy.slice(0, 16).replace('T', ' ')}`,
+    `${answer.wording} (was ${previous.slice(0, 16).replace('T', ' ')})`,
+  );
+  o.searchAttributes.set({ key: searchAttributes.promisedBy, value: new Date(answer.promisedBy) }).publish();
+}
+
 /** Hands the waiting order over to a fresh run with its state, once no update is still writing. */
 async function continueWaiting(o: OrderJourney): Promise<never> {
   await condition(allHandlersFinished);
@@ -75,6 +110,7 @@ async function continueWaiting(o: OrderJourney): Promise<never> {
       shortages: o.shortages,
       held: o.held,
       backorderDeadlineMs: o.backorderDeadlineMs ?? Date.now(),
+      ...(o.backorderPromisedBy ? { promisedBy: o.backorderPromisedBy } : {}),
       restocksSeen: o.restocks,
       shipTo: o.shipTo,
       addressVersion: o.addressVersion,

@@ -51,7 +51,8 @@ export async function startShipment(
   p: PlannedShipment,
   { summary, receivedAt, replaces }: { summary?: string; receivedAt?: string; replaces?: string } = {},
 ): Promise<ShipmentChild> {
-  const { orderId, request, promisedBy, timeScale } = o.input;
+  const { orderId, request, timeScale } = o.input;
+  const promisedBy = o.backorderPromisedBy ?? o.input.promisedBy;
   // A replacement says which shipment it replaces from its first query on, not once its child has started.
   const { pickSlot, ...shipment } = p;
   o.shipments.set(p.shipmentId, {

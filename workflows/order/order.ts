@@ -67,6 +67,11 @@ export class OrderJourney {
   shortages: LineShortage[] = [];
   held = 0;
   backorderDeadlineMs: number | undefined;
+  /**
+   * The date a backorder was re-promised to against its restock (order/backorder.ts): the shipments it starts carry it
+   * instead of the intake's. Undefined otherwise, so runs recorded before it start theirs as they did.
+   */
+  backorderPromisedBy: string | undefined;
   /** What the order knows of each shipment: planned lines, then the milestones it heard; the API reads the rest from the shipment. */
   readonly shipments = new Map<string, ShipmentView>();
   readonly children = new Map<string, ShipmentChild>();
@@ -116,6 +121,10 @@ export class OrderJourney {
       this.held = carried.held;
       this.backorderDeadlineMs = carried.backorderDeadlineMs;
       this.restocks = carried.restocksSeen;
+      if (carried.promisedBy) {
+        this.promisedBy = carried.promisedBy;
+        this.backorderPromisedBy = carried.promisedBy;
+      }
     }
   }
 

@@ -21,6 +21,8 @@ export interface BackorderCarryOver {
   /** Reservations held so far: none left means nothing to ship. */
   held: number;
   backorderDeadlineMs: number;
+  /** The date the order was re-promised to against its restock (order/backorder.ts), when it was. */
+  promisedBy?: string;
   restocksSeen: number;
   shipTo: Address;
   addressVersion: number;

@@ -57,6 +57,7 @@ export const LATER_PATCHES = {
   milestoneTextBounded: 'milestone-text-bounded',
   resetRunReachesKeptShipments: 'reset-run-reaches-kept-shipments',
   refusedPurchaseBooksElsewhere: 'refused-purchase-books-elsewhere',
+  backorderRepromised: 'backorder-repromised',
   returnPublishesEscalated: 'return-publishes-escalated',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];

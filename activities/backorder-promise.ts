@@ -1,0 +1,134 @@
+import { toRealMs } from '../domain/business-clock';
+import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
+import { isFinalOrderStage } from '../domain/lifecycle';
+import { computePromise } from '../domain/promise-engine';
+import { REPROMISE_WORDING } from '../domain/repromise';
+import { currentBusinessClock } from './business-clock';
+import type { Db } from './db';
+import { asActivity } from './failures';
+import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
+import { promiseChangedMilestone } from './orders';
+import type { PlanningFacts } from './planning-facts';
+
+/**
+ * Re-promise, never surprise, at the reservation: the promise engine holds no stock, so two orders promised from the
+ * same last units both got an in-stock date, and the one that lost the reservation now waits for a restock. Its date is
+ * computed again by the same engine on the order's backorder basis (the stock it holds, the expected restocks, the pick
+ * slot, packing and transit after them) and, when that is later than the promise in force, the order's promise moves
+ * with a `backordered` PromiseChange, the customer's mail and the shop's `order.promise_changed` in one transaction; the
+ * intake's stays (Order.originalPromisedBy). No restock expected: the date stays (the backorder deadline's escalation
+ * takes it from there) and the answer says why it is at risk. Keyed by order and new date: a retry records one change,
+ * and a call after it (a restock that still leaves the order short) finds the promise moved already.
+ */
+
+export interface BackorderPromiseRequest {
+  orderId: string;
+  /** What the order is short of, for the timeline and ops (no personal data). */
+  detail?: string;
+  /** Workflow time: the order is dated on the orchestrator's clock (absent: now). */
+  nowMs?: number;
+}
+
+export type BackorderPromise =
+  /** The promise in force still holds (the restock comes in time), or there is nothing to move (an ended order). */
+  | { kind: 'kept'; promisedBy: string }
+  | { kind: 'repromised'; previousPromisedBy: string; promisedBy: string; wording: string }
+  /** No restock can date the order: the promise stays, at risk for this reason. */
+  | { kind: 'at_risk'; promisedBy: string; why: string };
+
+export function createBackorderPromiseActivities(deps: { db: Db; facts: PlanningFacts; settings?: DecisionSettings; waker?: RelayWaker }) {
+  const { db, facts } = deps;
+  const waker = deps.waker ?? noRelayWaker;
+  const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
+  return {
+    repromiseBackorder(input: BackorderPromiseRequest): Promise<BackorderPromise> {
+      return asActivity(async () => {
+        const order = await db.order.findUniqueOrThrow({
+          where: { id: input.orderId },
+          select: {
+            status: true,
+            promisedBy: true,
+            serviceLevel: true,
+            lines: { select: { id: true, skuCode: true, quantity: true }, orderBy: { lineNo: 'asc' } },
+            shippingAddress: { select: { countryCode: true, postalCode: true, region: true } },
+          },
+        });
+        const kept = { kind: 'kept' as const, promisedBy: order.promisedBy.toISOString() };
+        // The baseline rules never re-promise (they are what "surprise" looks like); an ended order has no date to move.
+        if (settings.rules === 'baseline' || isFinalOrderStage(order.status)) return kept;
+
+        const realNowMs = Date.now();
+        const nowMs = input.nowMs ?? realNowMs;
+        const clock = await currentBusinessClock(db, realNowMs);
+        const destination = order.shippingAddress;
+        const [network, situation] = await Promise.all([
+          facts.networkFacts(realNowMs),
+          facts.situation({
+            clock,
+            nowMs,
+            serviceLevel: order.serviceLevel,
+            backorderPolicy: 'backorder',
+            lines: order.lines.map((line) => ({ lineId: line.id, skuCode: line.skuCode, quantity: line.quantity })),
+            destination,
+            heldForOrder: input.orderId,
+          }),
+        ]);
+        const answer = computePromise(situation, network, { confidence: settings.promiseConfidence, horizonDays: 30 });
+        if (!answer.choice) return { kind: 'at_risk', promisedBy: kept.promisedBy, why: answer.undatedReason ?? 'no restock expected' };
+        const newPromisedBy = new Date(toRealMs(clock, answer.deliverByMs));
+        if (newPromisedBy.getTime() <= order.promisedBy.getTime())
+          return (await earlierAttempt(db, input.orderId, order.promisedBy)) ?? kept;
+
+        const wording = REPROMISE_WORDING.backordered;
+        const previousPromisedBy = order.promisedBy.toISOString();
+        await withMilestones(db, waker, async (tx) => {
+          await tx.promiseChange.createMany({
+            data: [
+              {
+                id: `${input.orderId}:backordered:${newPromisedBy.toISOString()}`,
+                orderId: input.orderId,
+                shipmentId: null,
+                reason: 'backordered',
+                detail: input.detail ?? null,
+                oldPromisedBy: order.promisedBy,
+                newPromisedBy,
+              },
+            ],
+            skipDuplicates: true,
+          });
+          // Only later: a concurrent attempt may have moved it already (and told the customer: the mail is keyed by date).
+          const updated = await tx.order.updateMany({
+            where: { id: input.orderId, promisedBy: { lt: newPromisedBy } },
+            data: { promisedBy: newPromisedBy },
+          });
+          const announcement = {
+            orderId: input.orderId,
+            previousPromisedBy,
+            promisedBy: newPromisedBy.toISOString(),
+            reason: wording,
+            reasonCode: 'backordered',
+          };
+          return { result: undefined, milestones: updated.count === 1 ? [promiseChangedMilestone(announcement)] : [] };
+        });
+        return { kind: 'repromised', previousPromisedBy, promisedBy: newPromisedBy.toISOString(), wording };
+      });
+    },
+  };
+}
+
+/**
+ * The change an earlier attempt of this call committed (its answer lost to a timeout): the order's promise is that
+ * change's date, so the retry answers it again, and the workflow, which never heard it, takes it.
+ */
+async function earlierAttempt(db: Db, orderId: string, promisedBy: Date): Promise<BackorderPromise | undefined> {
+  const change = await db.promiseChange.findFirst({ where: { orderId, reason: 'backordered', newPromisedBy: promisedBy } });
+  if (!change) return undefined;
+  return {
+    kind: 'repromised',
+    previousPromisedBy: change.oldPromisedBy.toISOString(),
+    promisedBy: change.newPromisedBy.toISOString(),
+    wording: REPROMISE_WORDING.backordered,
+  };
+}
+
+export type BackorderPromiseActivities = ReturnType<typeof createBackorderPromiseActivities>;

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInventoryActivities } from '../../activities/inventory';
+import { cancelOrderUpdate, restockedSignal } from '../../workflows/definitions';
+import { startJourney, type Journey } from '../support/journey';
+import { orderIdOf, orderView, shipmentView, until, untilOrderStage } from './steps';
+
+/**
+ * Re-promise, never surprise, at the reservation: two orders promised from the same last units both got an in-stock date
+ * (the promise engine holds no stock); the one that loses the reservation waits for a restock, and its date moves at once
+ * to what the expected restock allows (with its reason, the customer's mail and the shop's webhook), not at the backorder
+ * deadline or never. An unknown restock leaves the date but says it is at risk. The restock then re-promises nothing.
+ */
+describe('a backorder re-promises against the expected restock', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  const db = () => journey.database.db;
+
+  /** The first order takes the last `quantity` units; answers once its reservation holds them. */
+  async function takeTheLastUnits(sku: string, quantity: number) {
+    const first = await journey.placeOrder({ lines: [{ sku, quantity }], backorderPolicy: 'backorder' });
+    await until(
+      journey,
+      `${orderIdOf(first)} holds ${sku}`,
+      () => db().reservation.count({ where: { orderId: orderIdOf(first), skuCode: sku } }),
+      (n) => n > 0,
+      { stepMs: 1_000 },
+    );
+    return first;
+  }
+
+  it('the loser of the race for the last units is re-promised to the restock at once, once; the restock moves it no more', async () => {
+    const sku = 'WATCH-STEEL-40';
+    const now = await journey.env.currentTimeMs();
+    // A restock on its way to the one warehouse that holds the watch, ten days out: later than the in-stock promise.
+    await db().inboundStock.create({
+      data: { reference: `ASN-RP-${now}`, warehouseCode: 'PAR1', skuCode: sku, quantity: 5, expectedAt: new Date(now + 10 * 86_400_000) },
+    });
+    // The loser's shop hears of its new date.
+    await db().shop.create({ data: { id: 'shop-rp', displayName: 'shop-rp' } });
+    await db().webhookSubscription.create({
+      data: { id: 'sub-rp', shopId: 'shop-rp', url: 'http://127.0.0.1:9/hooks', events: ['order.promise_changed'], secret: 'whsec_test' },
+    });
+    const winner = await takeTheLastUnits(sku, 1);
+    const loser = await journey.placeOrder({ lines: [{ sku, quantity: 1 }], backorderPolicy: 'backorder' }, { shopId: 'shop-rp' });
+    const orderId = orderIdOf(loser);
+    const waiting = await untilOrderStage(journey, loser, ['backordered']);
+    const intake = (await db().order.findUniqueOrThrow({ where: { id: orderId } })).originalPromisedBy ?? new Date(0);
+    const moved = await until(
+      journey,
+      `${orderId} re-promised`,
+      () => orderView(loser),
+      (v) => v.promisedBy !== intake.toISOString(),
+      { stepMs: 1_000 },
+    );
+    expect(waiting.shortages).toEqual([expect.objectContaining({ skuCode: sku, missing: 1 })]);
+    const newDate = Date.parse(moved.promisedBy);
+    // Not before the goods are on the shelf.
+    expect(newDate).toBeGreaterThan(now + 10 * 86_400_000);
+    expect(moved.timeline).toContainEqual(expect.objectContaining({ kind: 'note', label: expect.stringMatching(/^re-promised/) }));
+
+    const row = await db().order.findUniqueOrThrow({ where: { id: orderId } });
+    expect(row.promisedBy.toISOString()).toBe(moved.promisedBy);
+    expect(row.originalPromisedBy?.toISOString()).toBe(intake.toISOString());
+    const changes = await db().promiseChange.findMany({ where: { orderId } });
+    expect(changes).toEqual([
+      expect.objectContaining({ reason: 'backordered', shipmentId: null, oldPromisedBy: intake, newPromisedBy: row.promisedBy }),
+    ]);
+    const mails = await db().customerMail.findMany({ where: { orderId, milestone: 'promise_changed' } });
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.data).toMatchObject({ promisedBy: moved.promisedBy, reasonCode: 'backordered' });
+    const hooks = await db().webhookEvent.findMany({ where: { orderId, type: 'order.promise_changed' } });
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]?.payload).toMatchObject({ data: { promisedBy: moved.promisedBy, reasonCode: 'backordered' } });
+    const described = await loser.describe();
+    expect(described.typedSearchAttributes.getAll().find((p) => p.key.name === 'PromisedBy')?.value).toEqual(new Date(moved.promisedBy));
+
+    // The restock comes: the order goes on, its shipment carries the new date, nothing is re-promised again.
+    const inventory = createInventoryActivities(db());
+    await inventory.restock({ warehouseCode: 'PAR1', skuCode: sku, quantity: 5, reference: `ASN-RP-IN-${orderId}` });
+    await loser.signal(restockedSignal, { warehouseCode: 'PAR1', skuCode: sku });
+    const outcome = await loser.result();
+    expect(outcome.stage).toBe('completed');
+    expect(await db().promiseChange.count({ where: { orderId } })).toBe(1);
+    expect(await db().customerMail.count({ where: { orderId, milestone: 'promise_changed' } })).toBe(1);
+    expect(await db().webhookEvent.count({ where: { orderId, type: 'order.promise_changed' } })).toBe(1);
+    const shipment = await db().shipment.findFirstOrThrow({ where: { orderId } });
+    expect(shipment.promisedBy.toISOString()).toBe(moved.promisedBy);
+    // Its journey judges lateness against that date, not the intake's out-of-reach one.
+    expect((await shipmentView(journey, shipment.id)).promisedBy).toBe(moved.promisedBy);
+    // The winner kept its promise.
+    expect(await db().promiseChange.count({ where: { orderId: orderIdOf(winner) } })).toBe(0);
+    await winner.result();
+  });
+
+  it('no restock known: the date stays (the deadline escalation handles it) and the timeline says it is at risk and why', async () => {
+    const sku = 'BIKE-CITY-28';
+    const winner = await takeTheLastUnits(sku, 2);
+    const loser = await journey.placeOrder({ lines: [{ sku, quantity: 1 }], backorderPolicy: 'backorder' });
+    const orderId = orderIdOf(loser);
+    await untilOrderStage(journey, loser, ['backordered']);
+    const intake = (await db().order.findUniqueOrThrow({ where: { id: orderId } })).originalPromisedBy?.toISOString();
+    const view = await until(
+      journey,
+      `${orderId} says its date is at risk`,
+      () => orderView(loser),
+      (v) => v.timeline.some((e) => e.label === 'promise at risk'),
+      { stepMs: 1_000 },
+    );
+    expect(view.promisedBy).toBe(intake);
+    expect(view.timeline.find((e) => e.label === 'promise at risk')?.detail).toMatch(/no restock/);
+    expect(await db().promiseChange.count({ where: { orderId } })).toBe(0);
+    expect(await db().customerMail.count({ where: { orderId, milestone: 'promise_changed' } })).toBe(0);
+    await loser.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'test over' }] });
+    await loser.result();
+    await winner.result();
+  });
+
+  it('ship_available: a part short-shipped keeps its date, a part cancelled for nothing in stock is not re-promised', async () => {
+    const partial = await journey.placeOrder({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 5 }], backorderPolicy: 'ship_available' });
+    expect((await partial.result()).stage).toBe('completed');
+    const nothing = await journey.placeOrder({ lines: [{ sku: 'POT-CASTIRON-6L', quantity: 1 }], backorderPolicy: 'ship_available' });
+    expect((await nothing.result()).stage).toBe('cancelled');
+    for (const handle of [partial, nothing]) {
+      const orderId = orderIdOf(handle);
+      expect(await db().promiseChange.count({ where: { orderId } })).toBe(0);
+      expect(await db().customerMail.count({ where: { orderId, milestone: 'promise_changed' } })).toBe(0);
+    }
+  });
+});
