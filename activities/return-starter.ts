@@ -1,7 +1,7 @@
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { TASK_QUEUES } from '../domain/ids';
 import { returnIds } from '../domain/return-policy';
-import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../workflows/returns/definitions';
+import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput, returnStartAttributes } from '../workflows/returns/definitions';
 
 /**
  * Starts a return's workflow from an activity (a carrier return, opened by the shipment's workflow). Not a child
@@ -20,6 +20,7 @@ export function temporalReturnStarter(client: Client): ReturnStarter {
           workflowId: returnIds.workflowId(input.returnId),
           taskQueue: TASK_QUEUES.orders,
           args: [input],
+          typedSearchAttributes: returnStartAttributes(input),
           staticSummary: `Return ${input.returnId} of order ${input.orderId}: brought back by the carrier`,
         });
       } catch (error) {

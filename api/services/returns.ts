@@ -10,7 +10,7 @@ import { DEFAULT_RETURN_WINDOW_DAYS, FINAL_RETURN_STATUSES, returnIds, returnWin
 import type { WorkflowEnded } from '../../domain/api';
 import type { TrackingStatus } from '../../domain/lifecycle';
 import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
-import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput } from '../../workflows/returns/definitions';
+import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput, returnStartAttributes } from '../../workflows/returns/definitions';
 import { ApiError, idempotencyConflict, notFound } from '../errors';
 import type { Principal } from '../plugins/app/auth';
 import { base32, canonicalJson } from './intake';
@@ -314,6 +314,7 @@ export async function startReturnWorkflow(
       workflowId: returnIds.workflowId(returnId),
       taskQueue: TASK_QUEUES.orders,
       args: [input],
+      typedSearchAttributes: returnStartAttributes(input),
       staticSummary: `Return ${returnId} of order ${orderId}`,
     });
   } catch (error) {

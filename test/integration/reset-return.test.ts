@@ -30,7 +30,16 @@ describe('a return reset from the temporal CLI', () => {
   });
 
   const as = requestsAs(() => app);
-  const { cli, reset } = opsCli(RESET_RETURN_NAMESPACE);
+  const { cli, reset, list } = opsCli(RESET_RETURN_NAMESPACE);
+
+  /** The runs a `temporal workflow list --query` finds once the dev server's visibility store caught up (`want` says so). */
+  const untilListed = async (query: string, want: (runs: { workflowId: string; runId: string }[]) => boolean) => {
+    let runs = await list(query);
+    for (const until = Date.now() + 30_000; !want(runs) && Date.now() < until; runs = await list(query)) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return runs;
+  };
 
   const runsOf = (workflowId: string) => runsOfWorkflow(journey.env.client, workflowId);
 
@@ -200,12 +209,20 @@ describe('a return reset from the temporal CLI', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, expiresAtMs - Date.now() + 1_000)));
     const before = await footprint(orderId, returnId);
     expect(before.row).toMatchObject({ status: 'in_transit', labelVoidedAt: null });
+    // Ops find the stuck parcel as the README says, by `Escalated = true` and its order's id (README, "Search attributes").
+    const stuck = `WorkflowType = 'returnWorkflow' AND Escalated = true AND OrderId = '${orderId}' AND ExecutionStatus = 'Running'`;
+    const firstRunId = (await journey.env.client.workflow.getHandle(workflowId).describe()).runId;
+    const listedStuck = await untilListed(stuck, (runs) => runs.length > 0);
+    expect(listedStuck).toEqual([{ workflowId, runId: firstRunId }]);
     const polled = await journey.database.db.returnScan.findMany({ where: { returnId }, select: { source: true } });
     expect(polled.length).toBeGreaterThan(0);
     expect(polled.every((scan) => scan.source === 'poll')).toBe(true);
     const stopWatching = watchStatuses(returnId);
     await reset(workflowId, 'FirstWorkflowTask');
     const latest = await untilLoaded(workflowId);
+    // The reset run adopts the open escalation: it is the one listed as stuck now.
+    const latestRunId = (await latest.describe()).runId;
+    expect(await untilListed(stuck, (runs) => runs.some((r) => r.runId === latestRunId))).toEqual([{ workflowId, runId: latestRunId }]);
     // Before: the run read the row, took the label as unused and past its date, voided it and ended `expired`.
     const settling = new Promise((r) => setTimeout(() => r('still running'), 3_000));
     expect(await Promise.race([latest.result(), settling])).toBe('still running');
@@ -219,6 +236,10 @@ describe('a return reset from the temporal CLI', () => {
     expect(inspected).toMatchObject({ status: 'completed' });
     expect(await resultWithin(latest, 60_000)).toEqual({ returnId, status: 'completed', refundCents: inspected.refundCents });
     expect(await stopWatching()).toEqual(['in_transit', 'received', 'completed']);
+    // The arrival closed the escalation: the return left the list.
+    expect(await untilListed(stuck, (runs) => runs.length === 0)).toEqual([]);
+    const closed = `WorkflowType = 'returnWorkflow' AND Escalated = false AND OrderId = '${orderId}'`;
+    expect(await untilListed(closed, (runs) => runs.length > 0)).toEqual([{ workflowId, runId: latestRunId }]);
     const after = await footprint(orderId, returnId);
     expect(after.row).toMatchObject({ trackingNumber: before.row.trackingNumber, labelVoidedAt: null, refundCents: inspected.refundCents });
     expect(

@@ -17,6 +17,12 @@ export function opsCli(namespace: string) {
     cli,
     reset: (workflowId: string, type: 'FirstWorkflowTask' | 'LastWorkflowTask') =>
       cli('workflow', 'reset', '--workflow-id', workflowId, '--type', type, '--reason', 'ops retry'),
+    /** The runs `temporal workflow list --query` finds (the dev server's visibility store: search attributes). */
+    list: async (query: string): Promise<{ workflowId: string; runId: string }[]> => {
+      const { stdout } = await cli('workflow', 'list', '--query', query, '--output', 'json');
+      const rows = JSON.parse(stdout.trim() === '' ? '[]' : stdout) as { execution?: { workflowId?: string; runId?: string } }[];
+      return rows.flatMap(({ execution: e }) => (e?.workflowId && e.runId ? [{ workflowId: e.workflowId, runId: e.runId }] : []));
+    },
   };
 }
 

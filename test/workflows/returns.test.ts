@@ -7,7 +7,7 @@ import { carrierWebhook, KEYS, newKey, orderRequest, journeyApi, requestsAs } fr
 import { type Journey, startJourney } from '../support/journey';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
 import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
-import { orderStatusQuery } from '../../workflows/definitions';
+import { orderStatusQuery, searchAttributes } from '../../workflows/definitions';
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
 import { RECORD_HISTORIES, writeHistory } from './history-files';
 import { simulator, skipBusinessTime, until, whileRowHeld } from './steps';
@@ -369,9 +369,20 @@ describe('returns', () => {
   it('a return parcel that stops moving escalates; ops refund it without the goods and no stock moves', async () => {
     const orderId = await deliveredOrder(uniqueAddress('stall'));
     const { returnId, escalationId } = await stuckOpsReturn(orderId, 'ret-stall');
+    // Ops find it as they find a stuck shipment (README, "Search attributes"): `Escalated = true`, `OrderId = '<order>'`.
+    const handle = journey.env.client.workflow.getHandle(`return-${returnId}`);
+    const published = () => handle.describe().then((d) => d.typedSearchAttributes);
+    const escalated = await until(
+      journey,
+      `return ${returnId} published Escalated`,
+      published,
+      (attributes) => attributes.get(searchAttributes.escalated) === true,
+    );
+    expect(escalated.get(searchAttributes.orderId)).toBe(orderId);
     const answer = await refundWithoutGoods(escalationId, 'parcel lost on the way back');
     expect(answer.statusCode, answer.body).toBe(200);
     const completed = await untilReturn(returnId, ['completed'], HOUR_MS);
+    expect((await published()).get(searchAttributes.escalated)).toBe(false);
     expect(completed.refundCents).toBe(1290);
     expect(completed.closeReason).toBe('refunded_without_goods');
     expect(await movementsOf(orderId)).toEqual([]);

@@ -1,7 +1,9 @@
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { EscalationView, TimelineEntry, TrackingEventsSignal } from '../../domain/journey';
 import type { ReturnStatus } from '../../domain/return-policy';
 import type { TrackingStatus } from '../../domain/carrier';
+import { searchAttributes } from '../definitions';
 
 /**
  * The messages of `return-<returnId>`: clients (the API, tests, ops tooling) import these instead of
@@ -15,6 +17,17 @@ export interface ReturnWorkflowInput {
   orderId: string;
   /** Business seconds per real second (see domain/clock.ts). */
   timeScale: number;
+}
+
+/**
+ * The search attributes a return starts with, from its start options (the API, a carrier return's activity): ops
+ * list it by `OrderId` and `Escalated` (README, "Search attributes") and the workflow upserts only what changes.
+ */
+export function returnStartAttributes(input: ReturnWorkflowInput): SearchAttributePair[] {
+  return [
+    { key: searchAttributes.orderId, value: input.orderId },
+    { key: searchAttributes.escalated, value: false },
+  ];
 }
 
 export interface ReturnOutcome {

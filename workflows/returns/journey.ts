@@ -25,6 +25,7 @@ import {
 } from './definitions';
 import { settleInspectedGoods, validateInspection } from './inspection';
 import { ReturnParcelTracking } from './parcel-tracking';
+import { ReturnSearchAttributes } from './search-attributes';
 import { showCurrentDetails } from '../shared/current-details';
 
 /**
@@ -47,9 +48,11 @@ export class ReturnJourney {
   /** The return had ended before this run, its goods received again after (only a reset run starts on it). */
   private endedAs: ReturnOutcome['status'] | undefined;
   private readonly view: ReturnWorkflowView;
+  private readonly attributes: ReturnSearchAttributes;
 
   constructor(readonly input: ReturnWorkflowInput) {
     this.view = { returnId: input.returnId, orderId: input.orderId, status: 'requested', escalations: [], timeline: [] };
+    this.attributes = new ReturnSearchAttributes(input.orderId);
     this.escalations = new Escalations({
       orderId: input.orderId,
       returnId: input.returnId,
@@ -58,7 +61,7 @@ export class ReturnJourney {
       timeline: new Timeline(this.view.timeline),
       severityStepHours: RETURN_SEVERITY_STEP_HOURS,
       activities: RETURN_ESCALATION_ACTIVITIES,
-      changed: async () => {},
+      changed: async () => this.attributes.escalated(this.escalations.anyOpen),
     });
     this.view.escalations = this.escalations.views;
     this.parcel = new ReturnParcelTracking({
@@ -122,8 +125,9 @@ export class ReturnJourney {
     this.moveTo(facts.status, facts.broughtBackByCarrier ? 'brought back by the carrier' : 'loaded');
     // Ended, then its goods arrived: the API inspects them in the database (api/services/late-return-arrivals.ts).
     this.endedAs = facts.endedAs;
-    // Escalations a run it replaced opened (a reset run): answered, stepped up and closed here.
+    // Escalations a run it replaced opened (a reset run): answered, stepped up and closed here, and shown as open.
     if (facts.escalations) this.escalations.adopt(facts.escalations.seq, facts.escalations.open);
+    if (facts.escalations) this.attributes.escalated(this.escalations.anyOpen);
     if (facts.endedAs) this.note('note', `${facts.endedAs} before its goods arrived`, 'their inspection is recorded in the database');
   }
 
@@ -278,12 +282,8 @@ export class ReturnJourney {
   }
 
   private async advance(status: ReturnStatus, reason?: string): Promise<void> {
-    const moved = await returnsDb.advanceReturn({
-      returnId: this.input.returnId,
-      status,
-      at: new Date().toISOString(),
-      ...(reason ? { reason } : {}),
-    });
+    const at = new Date().toISOString();
+    const moved = await returnsDb.advanceReturn({ returnId: this.input.returnId, status, at, ...(reason ? { reason } : {}) });
     this.moveTo(moved.status, reason);
   }
 

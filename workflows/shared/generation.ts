@@ -58,6 +58,7 @@ export const LATER_PATCHES = {
   resetRunReachesKeptShipments: 'reset-run-reaches-kept-shipments',
   refusedPurchaseBooksElsewhere: 'refused-purchase-books-elsewhere',
   backorderRepromised: 'backorder-repromised',
+  returnPublishesEscalated: 'return-publishes-escalated',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -19,11 +19,15 @@ export class SearchAttributes {
     return this;
   }
 
-  /** Upserts every attribute whose wanted value differs from the published one; nothing when none does. */
-  publish(): void {
+  /**
+   * Upserts every attribute whose wanted value differs from the published one; nothing when none does. `allowed` is
+   * asked only when one does (a patch guarding the upsert: a run with nothing to publish never meets its marker);
+   * refused, nothing is published and the values stay unpublished, to be offered again.
+   */
+  publish(allowed: () => boolean = () => true): void {
     const changed = [...this.wanted.values()].filter((pair) => this.published.get(pair.key.name) !== fingerprint(pair.value));
     this.wanted.clear();
-    if (changed.length === 0) return;
+    if (changed.length === 0 || !allowed()) return;
     upsertSearchAttributes(changed);
     for (const pair of changed) this.published.set(pair.key.name, fingerprint(pair.value));
   }
