@@ -50,11 +50,18 @@ function describeProblems(problems: readonly ConfigProblem[]): string {
 
 const MAX_SHOWN = 80;
 
+/**
+ * A URL or address given with a user and password (`https://ops:pw@host`, `ops:pw@host:7233`) shows its user and host but
+ * not its password: a value refused for carrying credentials, or for anything else, must not put them in a log.
+ */
+const USER_PASSWORD = /^((?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\/)?([^\s/@:]*):[^\s/@]*@/;
+const withoutPassword = (value: string): string => value.replace(USER_PASSWORD, '$1$2:***@');
+
 /** JSON quoting shows control characters and stray spaces; long values are cut so the line stays one line. */
 function show(value: string | undefined, spec: Pick<Variable, 'secret'>): string {
   if (value === undefined) return '(unset)';
   if (spec.secret) return `(${value.length} characters, withheld)`;
-  const quoted = JSON.stringify(value);
+  const quoted = JSON.stringify(withoutPassword(value));
   return quoted.length > MAX_SHOWN ? `${quoted.slice(0, MAX_SHOWN - 4)}…"` : quoted;
 }
 

@@ -1,18 +1,16 @@
 import { join } from 'node:path';
-import type { NotifyConfig } from '../activities/notifications/config';
-import { DEV_API_KEYS } from '../api/config';
 import { startApi } from '../api/server';
 import { exitWithError, firstLine, loadConfigOrExit, StartupFailure } from '../config/process';
 import { WAREHOUSE_CODES } from '../prisma/seed-data/warehouses';
-import { describeTarget, temporalTarget } from '../worker/temporal-config';
+import { temporalTarget } from '../worker/temporal-config';
 import { selectQueues } from '../worker/workers';
 import { acquireInstanceLock, type InstanceLock, InstanceRunning } from './lib/instance-lock';
 import { Lifecycle, StartInterrupted } from './lib/lifecycle';
+import { runningBanner } from './lib/banner';
 import { logLine } from './lib/log';
-import type { RunningMailCatcher } from './maildev';
 import { dataDir } from './lib/paths';
 import { listenProblem, portClash, type WantedPort } from './lib/ports';
-import { type RunningPostgres, stopLeftoverPostgres } from './postgres';
+import { stopLeftoverPostgres } from './postgres';
 import { resolveTemporalCli } from './provision-temporal';
 import {
   type Configured,
@@ -118,51 +116,6 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   if (carriers.simulator) life.started('webhook pushes', workers.pushWebhooksTo(config.COLIS_WEBHOOK_TARGET_URL ?? api.url));
   life.nowRunning();
   process.stdout.write(runningBanner({ plan, api, uiUrl, postgres, mailCatcher, customerNotify }));
-}
-
-/** What the operator reads once everything runs: where each part is, and how to use it. */
-function runningBanner({
-  plan,
-  api,
-  uiUrl,
-  postgres,
-  mailCatcher,
-  customerNotify,
-}: {
-  plan: Plan;
-  api: { url: string };
-  uiUrl: string;
-  postgres: RunningPostgres;
-  mailCatcher: RunningMailCatcher | undefined;
-  customerNotify: NotifyConfig;
-}): string {
-  const { config, target, cli, dataDir: dir } = plan;
-  const timeScale = config.COLIS_TIME_SCALE;
-  const keys = config.COLIS_API_KEYS
-    ? '(from COLIS_API_KEYS)'
-    : DEV_API_KEYS.filter((k) => k.role !== 'carrier')
-        .map((k) => `${k.role}: ${k.key}`)
-        .join(', ');
-  const apiPort = new URL(api.url).port;
-  const lines = [
-    '',
-    `Colis is running (pid ${process.pid})`,
-    `  API            ${api.url}   (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
-    `  ops pages      ${api.url}/ops   (escalations, webhooks, returns, claims; enter the ops key in the header)`,
-    `  Temporal UI    ${uiUrl}/namespaces/${target.namespace}/workflows`,
-    `  decrypted UI   enter the ops key at http://localhost:${apiPort}/ops, then tick "Include cross-origin credentials"`,
-    `                 in the Web UI's codec settings (endpoint http://localhost:${apiPort}/codec)`,
-    `  Temporal       ${describeTarget(target)}${cli ? ` (dev server, ${join(dir, 'temporal', 'temporal.db')})` : ''}`,
-    `  PostgreSQL     ${postgres.embedded ? `embedded, 127.0.0.1:${config.COLIS_PG_PORT}, ${postgres.dataDir}` : 'DATABASE_URL'}`,
-    `  mail inbox     ${mailCatcher ? `${mailCatcher.webUrl}   (MailDev; SMTP ${mailCatcher.smtpUrl})` : 'COLIS_SMTP_URL (your relay)'}`,
-    `  shop webhooks  ${customerNotify.envSubscription ? customerNotify.envSubscription.url : 'none (COLIS_SHOP_WEBHOOK_URL, or POST /webhooks/subscriptions)'}`,
-    `  time scale     ${timeScale} business seconds per second (COLIS_TIME_SCALE)`,
-    `  API keys       ${keys}`,
-    '  demo orders    npm run demo   (in another terminal)',
-    '  stop           Ctrl-C',
-    '',
-  ];
-  return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<void> {

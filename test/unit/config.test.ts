@@ -159,6 +159,20 @@ describe('configuration, parsed once from the environment', () => {
     expect(refusal({ DATABASE_URL: 'mysql://colis:hunter2-password@db/colis' })).not.toContain('hunter2');
   });
 
+  // A URL refused for carrying credentials (or for another reason) was echoed whole, its password with it, into the
+  // terminal and the supervisor's log.
+  it.each([
+    ['COLIS_PUBLIC_URL', 'https://ops:hunter2-password@colis.example.com'],
+    ['COLIS_SHOP_WEBHOOK_URL', 'ftp://shop:hunter2-password@shop.example.com/hooks'],
+    ['COLIS_ESCALATION_WEBHOOK_URL', 'https://ops:hunter2-password@'],
+    ['TEMPORAL_ADDRESS', 'ops:hunter2-password@temporal.example.com:7233'],
+  ])('never echoes the password of a refused %s, naming the user and the host', (variable, value) => {
+    const message = refusal({ [variable]: value });
+    expect(message).toMatch(new RegExp(`^${variable}=".*ops|^${variable}=".*shop`));
+    expect(message).not.toContain('hunter2');
+    expect(message).toContain(':***@');
+  });
+
   it('shows control characters and cuts long values so the error stays one line', () => {
     const message = refusal({ COLIS_API_HOST: `bad\nhost${'x'.repeat(200)}` });
     expect(message).toContain('"bad\\nhost');
