@@ -1,5 +1,5 @@
 import type { OrderView } from '../../../domain/journey';
-import { customerWords, SHIPMENT_STAGE_WORDS, type ShipmentStage } from '../../../domain/lifecycle';
+import { customerWords, SHIPMENT_STAGE_WORDS, SHIPMENT_STAGES, type ShipmentStage } from '../../../domain/lifecycle';
 
 /**
  * The tracking page's big "Status", in the customer's words. An order being fulfilled is where its parcels are: before, it
@@ -8,15 +8,7 @@ import { customerWords, SHIPMENT_STAGE_WORDS, type ShipmentStage } from '../../.
  */
 
 /** Parcels still at the warehouse, their label included: to the customer the order is being prepared. */
-const AT_THE_WAREHOUSE = new Set<ShipmentStage>([
-  'planned',
-  'waiting_for_pick_slot',
-  'picking',
-  'packing',
-  'rating',
-  'booking',
-  'label_created',
-]);
+const AT_THE_WAREHOUSE = new Set<ShipmentStage>(SHIPMENT_STAGES.slice(0, SHIPMENT_STAGES.indexOf('label_created') + 1));
 
 export function customerStatus(view: OrderView): string {
   const preparing = customerWords(view.stage);
