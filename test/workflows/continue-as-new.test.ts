@@ -88,7 +88,14 @@ describe('continue-as-new on long waits', () => {
 
   it('a backordered order woken by many restocks continues as new and ships once the stock is there', async () => {
     const inventory = createInventoryActivities(journey.database.db);
-    // A restock expected in ten days, later than the promise: the order is re-promised to it when it starts waiting.
+    const handle = await journey.placeOrder(
+      { lines: [{ sku: 'KETTLE-17L', quantity: 6 }], backorderPolicy: 'backorder', backorderWaitHours: 24 * 30 },
+      { historyEventsPerRun: 40 },
+    );
+    await untilOrderStage(journey, handle, ['backordered']);
+    // A restock announced once the order waits, ten days out on the workflows' clock: the next wake-up (a restock of
+    // other goods) re-promises the order to it. Announced before the order, it dated the intake promise or not depending
+    // on how far earlier tests had skipped the test server's clock ahead of the API's (a flaky re-promise).
     const now = await journey.env.currentTimeMs();
     await journey.database.db.inboundStock.create({
       data: {
@@ -99,11 +106,7 @@ describe('continue-as-new on long waits', () => {
         expectedAt: new Date(now + 10 * 86_400_000),
       },
     });
-    const handle = await journey.placeOrder(
-      { lines: [{ sku: 'KETTLE-17L', quantity: 6 }], backorderPolicy: 'backorder', backorderWaitHours: 24 * 30 },
-      { historyEventsPerRun: 40 },
-    );
-    await untilOrderStage(journey, handle, ['backordered']);
+    await handle.signal(restockedSignal, { warehouseCode: 'PAR1', skuCode: 'MUG-CER-350' });
     const repromised = await until(
       journey,
       `${handle.workflowId} re-promised`,
