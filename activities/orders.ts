@@ -4,7 +4,8 @@ import type { Address, OrderWorkflowInput } from '../domain/order';
 import type { Prisma } from '../prisma/generated/client';
 import { DomainError } from '../domain/errors';
 import { isFinalOrderStage, type OrderStage } from '../domain/lifecycle';
-import { localeFor, type Milestone } from '../domain/notifications';
+import { localeFor, type Milestone, WEBHOOK_TEXT_MAX_CHARS } from '../domain/notifications';
+import { cutText } from '../domain/text-cut';
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { refuseForeignRun } from './workflow-owner';
@@ -235,9 +236,16 @@ function addressColumns(a: Address) {
   };
 }
 
-/** An order that ends (completed or cancelled) tells the shop once: keyed by the event type. */
-export function orderEndMilestones(orderId: string, before: string | undefined, status: OrderStage): Milestone[] {
+/**
+ * An order that ends (completed or cancelled) tells the shop once, keyed by the event type; a cancelled one tells the
+ * customer too, keyed by its mail's milestone. The shop's `order.cancelled` carries why (the stored end reason, cut to
+ * WEBHOOK_TEXT_MAX_CHARS); the customer's mail carries nothing of it: the reason may be ops' own words.
+ */
+export function orderEndMilestones(orderId: string, before: string | undefined, status: OrderStage, reason?: string): Milestone[] {
   const type = status === 'cancelled' ? 'order.cancelled' : status === 'completed' ? 'order.completed' : undefined;
   if (before === undefined || before === status || !type) return [];
-  return [{ orderId, key: type, webhook: { type, data: { orderId, status } } }];
+  const why = status === 'cancelled' && reason ? { reason: cutText(reason, WEBHOOK_TEXT_MAX_CHARS) } : {};
+  const ended: Milestone = { orderId, key: type, webhook: { type, data: { orderId, status, ...why } } };
+  if (status !== 'cancelled') return [ended];
+  return [ended, { orderId, key: 'order_cancelled', mail: { milestone: 'order_cancelled', data: {} } }];
 }

@@ -89,7 +89,7 @@ export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayW
             },
           });
           await upsertStages(tx, change.stages);
-          return { result: undefined, milestones: orderEndMilestones(change.orderId, before?.status, change.status) };
+          return { result: undefined, milestones: orderEndMilestones(change.orderId, before?.status, change.status, change.endReason) };
         }),
       );
     },

@@ -162,6 +162,16 @@ const french = (c: MailContext): Copy => {
         ],
         link: { label: 'Voir ma commande', url: c.trackingUrl },
       };
+    case 'order_cancelled':
+      return {
+        subject: `${c.shopName} : votre commande ${c.orderId} est annulée`,
+        paragraphs: [
+          `Votre commande ${c.orderId} chez ${c.shopName} a été annulée.`,
+          'Aucun colis ne vous sera envoyé pour cette commande.',
+          `Pour toute question sur votre paiement, adressez-vous à ${c.shopName}.`,
+        ],
+        link: { label: 'Voir ma commande', url: c.trackingUrl },
+      };
   }
 };
 
@@ -254,6 +264,16 @@ const english = (c: MailContext): Copy => {
             ? `We could not send every item of your parcel again: ${items(d, 'en')} will not be shipped.`
             : `We could not send ${items(d, 'en')} again: these items are no longer available.`,
           money(d, 'en') ? `The shop will refund you ${money(d, 'en')}.` : 'The shop will refund them to you.',
+        ],
+        link: { label: 'View my order', url: c.trackingUrl },
+      };
+    case 'order_cancelled':
+      return {
+        subject: `${c.shopName}: your order ${c.orderId} has been cancelled`,
+        paragraphs: [
+          `Your order ${c.orderId} at ${c.shopName} has been cancelled.`,
+          'No parcel will be sent to you for this order.',
+          `For any question about your payment, please contact ${c.shopName}.`,
         ],
         link: { label: 'View my order', url: c.trackingUrl },
       };

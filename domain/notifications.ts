@@ -45,6 +45,8 @@ export const MAIL_MILESTONES = [
   'return_started',
   'reshipped',
   'replacement_refunded',
+  /** The order ended cancelled: nothing of it will be sent. Says nothing of why (the reason may be ops' own words). */
+  'order_cancelled',
 ] as const;
 export const MailMilestoneSchema = z.enum(MAIL_MILESTONES);
 export type MailMilestone = z.infer<typeof MailMilestoneSchema>;
@@ -119,6 +121,13 @@ export interface Milestone {
   mail?: { milestone: MailMilestone; data: MailData };
   webhook?: { type: WebhookEventType; data: Record<string, unknown> };
 }
+
+/**
+ * The most characters of free text (a cancelled order's reason) a webhook's data carries: the cancel request's own bound
+ * (domain/journey.ts), so a shop's or ops' reason arrives whole; the workflow's own words for an order it ended (the
+ * shortages it could not fill) are cut there (domain/text-cut.ts).
+ */
+export const WEBHOOK_TEXT_MAX_CHARS = 500;
 
 /** Which relay sends what: one for customer mail, one per webhook subscription. */
 export const relayIds = {

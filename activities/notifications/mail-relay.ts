@@ -37,6 +37,7 @@ const JOURNEY_ORDER: readonly MailMilestone[] = [
   'delivered',
   'reshipped',
   'replacement_refunded',
+  'order_cancelled',
   'return_started',
 ];
 

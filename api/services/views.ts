@@ -1,6 +1,6 @@
 import type { Db } from '../../activities/db';
 import type { EscalationView, OrderView, ShipmentView, TimelineEntry } from '../../domain/journey';
-import { DECISIONS_BY_REASON } from '../../domain/lifecycle';
+import { DECISIONS_BY_REASON, ORDER_STAGE_WORDS } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 import { DeliveryPromiseSchema } from '../../domain/delivery-promise';
@@ -95,6 +95,16 @@ function stageEntries(rows: StageTimingRow[]): TimelineEntry[] {
   );
 }
 
+/**
+ * A cancelled order's end, as its workflow's own timeline writes it (`cancelled`, when the order's row was closed): its
+ * stage visits stop at the stage it left, so read from them alone the order ended nowhere, and the tracking page the
+ * customer opens from the cancel mail gave no word of when.
+ */
+function cancelledEntries(order: { status: string; completedAt: Date | null }): TimelineEntry[] {
+  if (order.status !== 'cancelled' || !order.completedAt) return [];
+  return [{ at: order.completedAt.toISOString(), kind: 'stage', label: ORDER_STAGE_WORDS.cancelled.label }];
+}
+
 const byTime = (a: TimelineEntry, b: TimelineEntry) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0);
 
 export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: OrderView; submittedBy: string | undefined } | undefined> {
@@ -161,7 +171,11 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
     backorderDeadline: iso(order.backorderDeadline),
     shipments,
     escalations: orderEscalations.map(escalationView),
-    timeline: [...stageEntries(timings.filter((t) => t.shipmentId === null)), ...escalationEntries(orderEscalations)].sort(byTime),
+    timeline: [
+      ...stageEntries(timings.filter((t) => t.shipmentId === null)),
+      ...cancelledEntries(order),
+      ...escalationEntries(orderEscalations),
+    ].sort(byTime),
     packagingCostCents: order.packagingCostCents,
     shippingCostCents: order.shippingCostCents,
     cancelReason: order.status === 'cancelled' ? (order.endReason ?? undefined) : undefined,

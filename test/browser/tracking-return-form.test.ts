@@ -79,6 +79,20 @@ describe('a cancelled order on its tracking page', () => {
     expect(promised).toContain('No delivery date: the order was cancelled');
     expect(promised).not.toMatch(/2030|sure/);
   });
+
+  it('says when it was cancelled, beside its status and last in its timeline', async () => {
+    // Before: "Cancelled" alone, over a timeline whose stages stopped with no word of the cancel.
+    const orderId = await insertOrder(h.db, { status: 'cancelled' });
+    await h.db.order.update({
+      where: { id: orderId },
+      data: { completedAt: new Date('2026-12-04T17:00:00Z'), endReason: 'ops: fraud check' },
+    });
+    await page.goto(`${base}${trackingPath(orderId, TRACKING_SECRET)}`);
+    expect(await page.textContent('[data-fact="ended-at"]')).toBe('on Friday, 4 December 2026 at 18:00 CET');
+    const entries = await page.locator('#timeline li').allTextContents();
+    expect(entries.at(-1)).toBe('Friday, 4 December 2026 at 18:00 CETCancelled');
+    expect(await page.textContent('body')).not.toContain('fraud');
+  });
 });
 
 describe('the tracking page on a phone', () => {

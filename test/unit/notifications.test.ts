@@ -4,9 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { journeyOrder, withoutAddresses } from '../../activities/notifications/mail-relay';
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
+import { orderEndMilestones } from '../../activities/orders';
 import { renderMail } from '../../domain/mail-templates';
 import { parcelPlace } from '../../domain/parcel-place';
-import { localeFor, MAIL_MILESTONES, WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
+import {
+  localeFor,
+  MAIL_MILESTONES,
+  WEBHOOK_GIVE_UP_AFTER_MS,
+  WEBHOOK_TEXT_MAX_CHARS,
+  webhookRetryDelayMs,
+} from '../../domain/notifications';
 
 describe('the language of customer mails', () => {
   it('follows the order when Colis writes that language, else the destination country, else English', () => {
@@ -114,6 +121,23 @@ describe('mail templates', () => {
     expect(en).toContain('refund you €119.80');
     expect(en).toContain('could not send every item');
   });
+  it('tells the customer a cancelled order sends nothing, in their language, and never why (the reason may be ops’ words)', () => {
+    const data = { ...base.data, reason: 'fraud check failed: card flagged by ops' };
+    const fr = renderMail({ ...base, locale: 'fr', milestone: 'order_cancelled', data });
+    expect(fr.subject).toBe('Atelier <Lumière> : votre commande ORD-ABC est annulée');
+    expect(fr.text).toContain('Votre commande ORD-ABC chez Atelier <Lumière> a été annulée.');
+    expect(fr.text).toContain('Aucun colis ne vous sera envoyé pour cette commande.');
+    expect(fr.text).toContain(`Voir ma commande: ${base.trackingUrl}`);
+    const en = renderMail({ ...base, locale: 'en', milestone: 'order_cancelled', data });
+    expect(en.subject).toBe('Atelier <Lumière>: your order ORD-ABC has been cancelled');
+    expect(en.text).toContain('No parcel will be sent to you for this order.');
+    expect(en.html).toContain('has been cancelled.');
+    for (const mail of [fr, en]) {
+      expect(`${mail.subject}${mail.text}${mail.html}`).not.toMatch(/fraud|flagged|SP123/);
+      // Colis sends parcels, the shop takes payments: the mail promises no refund it cannot see through.
+      expect(mail.text).not.toMatch(/rembours|refund/i);
+    }
+  });
   it('says which parcel of a split order a mail is about, and never calls a first parcel delivered the whole order', () => {
     const first = renderMail({ ...base, locale: 'en', milestone: 'delivered', parcel: { position: 1, count: 2, othersDelivered: false } });
     expect(first.subject).toBe('Atelier <Lumière>: a parcel of your order ORD-ABC was delivered');
@@ -137,6 +161,32 @@ describe('mail templates', () => {
     expect(renderMail({ ...base, locale: 'en', milestone: 'delivered' }).subject).toBe(
       'Atelier <Lumière>: your order ORD-ABC was delivered',
     );
+  });
+});
+
+describe('the end of an order, as the outbox records it', () => {
+  it('a cancel tells the shop why (cut to a bound) and the customer that it is cancelled (never why), each under its own key', () => {
+    const long = `${'x'.repeat(WEBHOOK_TEXT_MAX_CHARS)} and more`;
+    const [shop, customer, ...rest] = orderEndMilestones('ORD-1', 'fulfilling', 'cancelled', long);
+    expect(rest).toEqual([]);
+    expect(shop).toEqual({
+      orderId: 'ORD-1',
+      key: 'order.cancelled',
+      webhook: {
+        type: 'order.cancelled',
+        data: { orderId: 'ORD-1', status: 'cancelled', reason: `${'x'.repeat(WEBHOOK_TEXT_MAX_CHARS - 1)}…` },
+      },
+    });
+    expect(customer).toEqual({ orderId: 'ORD-1', key: 'order_cancelled', mail: { milestone: 'order_cancelled', data: {} } });
+    // No reason recorded (a first-version run): the event without one.
+    expect(orderEndMilestones('ORD-1', 'reserving', 'cancelled')[0]?.webhook?.data).toEqual({ orderId: 'ORD-1', status: 'cancelled' });
+  });
+  it('a completed order mails nothing here, and an order already ended (or never recorded) tells nobody again', () => {
+    expect(orderEndMilestones('ORD-1', 'fulfilling', 'completed', 'done').map((m) => [m.key, m.mail, m.webhook?.data])).toEqual([
+      ['order.completed', undefined, { orderId: 'ORD-1', status: 'completed' }],
+    ]);
+    expect(orderEndMilestones('ORD-1', 'cancelled', 'cancelled', 'again')).toEqual([]);
+    expect(orderEndMilestones('ORD-1', undefined, 'cancelled', 'no row')).toEqual([]);
   });
 });
 

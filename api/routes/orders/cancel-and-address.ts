@@ -26,7 +26,9 @@ export function cancelOrderRoute(app: RoutesApp, cancelOrAddress: CancelOrAddres
         description:
           "Through the workflow's `cancel` update, recorded as made by the calling key: 409 with the reason when the order's state " +
           'refuses it (already delivered, already with the carrier, its journey ended). An Idempotency-Key makes a retry safe: ' +
-          "same key and body, the same answer; another body, 409. A shop's key cancels its own orders only.",
+          "same key and body, the same answer; another body, 409. A shop's key cancels its own orders only. Once the order " +
+          "has ended cancelled, the shop's webhook subscriptions get `order.cancelled` with this `reason`, and the customer " +
+          '(unless the order opted out of mails) an `order_cancelled` mail that does not quote it.',
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
         body: CancelOrderRequestSchema,

@@ -1,5 +1,5 @@
 import type { OrderView } from '../../../domain/journey';
-import { customerWords, SHIPMENT_STAGE_WORDS, SHIPMENT_STAGES, type ShipmentStage } from '../../../domain/lifecycle';
+import { customerWords, ORDER_STAGE_WORDS, SHIPMENT_STAGE_WORDS, SHIPMENT_STAGES, type ShipmentStage } from '../../../domain/lifecycle';
 
 /**
  * The tracking page's big "Status", in the customer's words. An order being fulfilled is where its parcels are: before, it
@@ -41,4 +41,13 @@ export function parcelWords(view: OrderView, parcel: { shipmentId: string; statu
   const stage = view.shipments.find((s) => s.shipmentId === parcel.shipmentId)?.stage;
   if (stage !== undefined && GIVEN_UP.has(stage)) return SHIPMENT_STAGE_WORDS[stage].customer;
   return parcel.status === undefined ? undefined : customerWords(parcel.status);
+}
+
+/**
+ * When a cancelled order was cancelled: its `cancelled` stage in its own timeline (the workflow's, or the one the database
+ * rebuilds: api/services/views.ts). Said beside "Cancelled", which before stood alone, unexplained, over stages that stopped.
+ */
+export function cancelledAt(view: OrderView): string | undefined {
+  if (view.stage !== 'cancelled') return undefined;
+  return view.timeline.findLast((e) => e.kind === 'stage' && e.label === ORDER_STAGE_WORDS.cancelled.label)?.at;
 }

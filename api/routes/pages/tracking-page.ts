@@ -8,7 +8,7 @@ import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
-import { customerStatus, parcelWords } from './customer-status';
+import { cancelledAt, customerStatus, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
@@ -117,6 +117,7 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       return true;
     });
   const status = customerStatus(view);
+  const ended = cancelledAt(view);
   const parcels = timeline.trackingNumbers
     .map((t) => {
       const words = parcelWords(view, t);
@@ -129,7 +130,8 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
     body:
       `<h1>Order ${escapeHtml(view.orderId)}</h1>` +
       `<section class="card"><div class="facts">` +
-      `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span></div>` +
+      `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span>` +
+      `${ended ? `<small data-fact="ended-at">on ${escapeHtml(when(ended))}</small>` : ''}</div>` +
       `<div data-fact="promised"><span>Promised by</span>${promisedHtml(view, when)}</div>` +
       `<div><span>Parcels</span>${view.shipments.length || '–'}</div>` +
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
