@@ -318,9 +318,10 @@ export function renderMail(context: MailContext): RenderedMail {
   const greeting = context.locale === 'fr' ? `Bonjour ${context.customerName},` : `Hello ${context.customerName},`;
   const signature = context.locale === 'fr' ? `L’équipe ${context.shopName}` : `The ${context.shopName} team`;
   const paragraphs = copy.paragraphs.filter((p) => p !== '');
-  const text = [greeting, '', ...paragraphs, ...(copy.link ? ['', `${copy.link.label}: ${copy.link.url}`] : []), '', signature, ''].join(
-    '\n',
-  );
+  // French puts a space before a colon, as the subjects do.
+  const colon = context.locale === 'fr' ? ' :' : ':';
+  const link = copy.link ? ['', `${copy.link.label}${colon} ${copy.link.url}`] : [];
+  const text = [greeting, '', ...paragraphs, ...link, '', signature, ''].join('\n');
   const html =
     `<!doctype html><html lang="${context.locale}"><head><meta charset="utf-8"><title>${escapeHtml(copy.subject)}</title></head>` +
     '<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#0f172a;max-width:560px;margin:0 auto;padding:24px">' +

@@ -127,7 +127,7 @@ describe('mail templates', () => {
     expect(fr.subject).toBe('Atelier <Lumière> : votre commande ORD-ABC est annulée');
     expect(fr.text).toContain('Votre commande ORD-ABC chez Atelier <Lumière> a été annulée.');
     expect(fr.text).toContain('Aucun colis ne vous sera envoyé pour cette commande.');
-    expect(fr.text).toContain(`Voir ma commande: ${base.trackingUrl}`);
+    expect(fr.text).toContain(`Voir ma commande : ${base.trackingUrl}`);
     const en = renderMail({ ...base, locale: 'en', milestone: 'order_cancelled', data });
     expect(en.subject).toBe('Atelier <Lumière>: your order ORD-ABC has been cancelled');
     expect(en.text).toContain('No parcel will be sent to you for this order.');
