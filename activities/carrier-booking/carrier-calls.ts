@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CarrierApiError, toApplicationFailure as carrierFailure, isCarrierError } from '../carriers/errors';
-import { RETRY_AFTER_CEILING_MS } from '../carriers/retry-after';
+import { RETRY_AFTER_CEILING_MS, spreadWaitMs } from '../carriers/retry-after';
 
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,13 +38,13 @@ function policyMaximumIntervalMs(): number {
 export const WAIT_WITHIN_ATTEMPT_CEILING_MS = 5_000;
 
 /**
- * The pause before asking a carrier again within one attempt: our backoff, or the wait the carrier asked for when
- * longer; undefined when it asked for more than an attempt sits out (WAIT_WITHIN_ATTEMPT_CEILING_MS).
+ * The pause before asking a carrier again within one attempt: our backoff, or the wait the carrier asked for (spread)
+ * when longer; undefined when it asked for more than an attempt sits out (WAIT_WITHIN_ATTEMPT_CEILING_MS).
  */
 export function pauseBeforeAskingAgain(error: unknown, backoffMs: number): number | undefined {
   const askedMs = error instanceof CarrierApiError ? (error.retryAfterMs ?? 0) : 0;
   if (askedMs > WAIT_WITHIN_ATTEMPT_CEILING_MS) return undefined;
-  return Math.max(backoffMs, askedMs);
+  return askedMs > backoffMs ? spreadWaitMs(askedMs) : backoffMs;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CarrierCode } from '../../domain/carrier';
-import { RETRY_AFTER_CEILING_MS } from './retry-after';
+import { RETRY_AFTER_CEILING_MS, spreadWaitMs } from './retry-after';
 
 /**
  * What can go wrong when talking to a carrier. Every error says whether retrying can help, and
@@ -123,8 +123,9 @@ export function isCarrierError(error: unknown): error is CarrierError {
 /**
  * The one mapping from carrier errors to Temporal failures, for the activities that call carriers.
  * Unknown errors pass through unchanged so Temporal's default (retry) applies. A carrier that asked for
- * a wait gets it as `nextRetryDelay`, which replaces the retry policy's backoff for that one attempt:
- * at most `maxRetryDelayMs` (the running activity's maximum interval), so an ask never outwaits the policy.
+ * a wait gets it (spread: ./retry-after.ts) as `nextRetryDelay`, which replaces the retry policy's backoff for
+ * that one attempt: at most `maxRetryDelayMs` (the running activity's maximum interval), so an ask never
+ * outwaits the policy.
  */
 export function toApplicationFailure(error: unknown, maxRetryDelayMs = RETRY_AFTER_CEILING_MS): unknown {
   if (!isCarrierError(error)) return error;
@@ -137,6 +138,6 @@ export function toApplicationFailure(error: unknown, maxRetryDelayMs = RETRY_AFT
     nonRetryable: !error.retryable,
     details,
     cause: error,
-    ...(askedMs === undefined ? {} : { nextRetryDelay: Math.min(askedMs, maxRetryDelayMs) }),
+    ...(askedMs === undefined ? {} : { nextRetryDelay: Math.min(spreadWaitMs(askedMs), maxRetryDelayMs) }),
   });
 }

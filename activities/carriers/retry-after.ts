@@ -11,6 +11,18 @@
  */
 export const RETRY_AFTER_CEILING_MS = 60_000;
 
+/**
+ * Up to this share of the wait is added at random before calling again. ShipEngine's limit counts every request
+ * of the account, and it warns that callers all retrying at the moment it named are all limited again: the
+ * activities refused together come back spread over a fifth of the wait, never sooner than asked.
+ */
+export const RETRY_AFTER_SPREAD = 0.2;
+
+/** `waitMs` and a random part of RETRY_AFTER_SPREAD of it: when to call a carrier again that asked for `waitMs`. */
+export function spreadWaitMs(waitMs: number, random: () => number = Math.random): number {
+  return waitMs + Math.floor(random() * waitMs * RETRY_AFTER_SPREAD);
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CarrierApiError, toApplicationFailure } from '../../activities/carriers/errors';
-import { RETRY_AFTER_CEILING_MS, retryAfterMs } from '../../activities/carriers/retry-after';
+import { RETRY_AFTER_CEILING_MS, retryAfterMs, spreadWaitMs } from '../../activities/carriers/retry-after';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
 
@@ -57,6 +57,8 @@ function carrier(): ShipEngineCarrier {
   });
 }
 
+const nextRetryDelayOf = (failure: unknown) => (failure as ApplicationFailure).nextRetryDelay;
+
 async function failureOf(attempt: Promise<unknown>): Promise<unknown> {
   try {
     await attempt;
@@ -75,7 +77,10 @@ describe('a carrier that asks to be called back later (Retry-After)', () => {
 
     const failure = toApplicationFailure(refused);
     expect(failure).toBeInstanceOf(ApplicationFailure);
-    expect(failure).toMatchObject({ type: 'CarrierApiError', nonRetryable: false, nextRetryDelay: 3_000 });
+    expect(failure).toMatchObject({ type: 'CarrierApiError', nonRetryable: false });
+    // Never sooner than asked, spread over up to a fifth more so the refused do not all come back at once.
+    expect(nextRetryDelayOf(failure)).toBeGreaterThanOrEqual(3_000);
+    expect(nextRetryDelayOf(failure)).toBeLessThanOrEqual(3_600);
 
     expect(await carrier().voidLabel('se-label-1')).toEqual({ voided: true });
     expect(requests).toEqual(['PUT /v1/labels/se-label-1/void', 'PUT /v1/labels/se-label-1/void']);
@@ -89,7 +94,7 @@ describe('a carrier that asks to be called back later (Retry-After)', () => {
     // The date has whole seconds: up to one less than asked, never more.
     expect(waitMs).toBeGreaterThan(18_000);
     expect(waitMs).toBeLessThanOrEqual(20_000);
-    expect(toApplicationFailure(refused)).toMatchObject({ nextRetryDelay: waitMs });
+    expect(nextRetryDelayOf(toApplicationFailure(refused))).toBeGreaterThanOrEqual(waitMs);
   });
 
   it.each(['soon', '-3', '1.5', '3 s', '', '0', 'Thu, 31 Foo 2026 10:00:00 GMT', new Date(Date.now() - 60_000).toUTCString()])(
@@ -99,7 +104,7 @@ describe('a carrier that asks to be called back later (Retry-After)', () => {
       const refused = await failureOf(carrier().voidLabel('se-label-3'));
       expect(refused).toMatchObject({ status: 429, retryable: true });
       expect((refused as CarrierApiError).retryAfterMs).toBeUndefined();
-      expect((toApplicationFailure(refused) as ApplicationFailure).nextRetryDelay).toBeUndefined();
+      expect(nextRetryDelayOf(toApplicationFailure(refused))).toBeUndefined();
     },
   );
 
@@ -133,6 +138,11 @@ describe('reading Retry-After (RFC 9110 §10.2.3)', () => {
     ['99999999999999999999', RETRY_AFTER_CEILING_MS],
   ])('%j is %i ms', (header, ms) => {
     expect(retryAfterMs(header, now)).toBe(ms);
+  });
+
+  it('a wait is spread over up to a fifth more, never less', () => {
+    expect(spreadWaitMs(3_000, () => 0)).toBe(3_000);
+    expect(spreadWaitMs(3_000, () => 0.999)).toBe(3_599);
   });
 
   it.each([null, 'soon', '+7', '7.0', ' ', 'Sun, 06 Nov 1994 08:49:37 CET', 'Sun, 31 Feb 1994 08:49:37 GMT'])(
