@@ -5,7 +5,7 @@ import { CarrierApiError, CarrierUnavailable, NOT_PROCESSED_STATUSES } from '../
 import { fetchLabelDocuments } from '../carriers/label-documents';
 import type { Db } from '../db';
 import type { StageRecord } from '../stage-timing';
-import { carrierCall, pause, receivedNowMs } from './carrier-calls';
+import { carrierCall, pause, pauseBeforeAskingAgain, receivedNowMs } from './carrier-calls';
 import type { CarrierActivityDeps } from './deps';
 import { labelStage, recordLabel } from './label-record';
 import { orderCurrencyOf } from './order-currency';
@@ -46,8 +46,9 @@ const REFUSAL_BACKOFF_MS = [500, 1000, 2000];
 
 /**
  * The carrier's buyLabel, asked again after an unprocessed refusal (503, 429) up to `giveUpAfter` times,
- * then CarrierUnavailable. Anything else — a timeout, a 500, a refusal of the request itself — leaves at
- * once for Temporal's retry with the same idempotency key.
+ * then CarrierUnavailable; between refusals, the longer of our backoff and the carrier's Retry-After, and
+ * CarrierUnavailable at once when it asks for more than an attempt waits. Anything else — a timeout, a 500,
+ * a refusal of the request itself — leaves at once for Temporal's retry with the same idempotency key.
  */
 async function buyUnlessUnavailable(api: CarrierApi, request: BuyLabelRequest, giveUpAfter: number | undefined) {
   for (let refusals = 1; ; refusals++) {
@@ -56,9 +57,11 @@ async function buyUnlessUnavailable(api: CarrierApi, request: BuyLabelRequest, g
     } catch (error) {
       const unprocessed = error instanceof CarrierApiError && NOT_PROCESSED_STATUSES.includes(error.status);
       if (giveUpAfter === undefined || !unprocessed) throw error;
-      if (refusals >= giveUpAfter) throw new CarrierUnavailable(error.carrierCode, refusals, error);
+      // Asked for a longer wait than an attempt sits out, the carrier is unavailable now: nothing was bought.
+      const pauseMs = pauseBeforeAskingAgain(error, REFUSAL_BACKOFF_MS[refusals - 1] ?? 2000);
+      if (refusals >= giveUpAfter || pauseMs === undefined) throw new CarrierUnavailable(error.carrierCode, refusals, error);
       heartbeat(`${error.carrierCode} refusal ${refusals}`);
-      await pause(REFUSAL_BACKOFF_MS[refusals - 1] ?? 2000);
+      await pause(pauseMs);
     }
   }
 }

@@ -6,7 +6,7 @@ import { isCarrierError } from '../carriers/errors';
 import type { CarrierRegistry } from '../carriers/registry';
 import { parcelTracking, parcelTrackingOf } from '../carriers/tracking-mode';
 import { ScanRhythms } from '../scan-rhythm';
-import { carrierCall, pause } from './carrier-calls';
+import { carrierCall, pause, pauseBeforeAskingAgain } from './carrier-calls';
 import type { CarrierActivityDeps, ChooseQuote } from './deps';
 import { orderCurrencyOf } from './order-currency';
 
@@ -37,7 +37,7 @@ export interface RateShop {
   choice?: CarrierDecision;
 }
 
-/** Each carrier gets a few quick attempts in one rate shop; one that stays down is left out of it. */
+/** Each carrier gets a few quick attempts in one rate shop, no sooner than it asks (Retry-After); one that stays down is left out of it. */
 const QUOTE_ATTEMPTS = 4;
 const QUOTE_BACKOFF_MS = [500, 1000, 2000];
 
@@ -73,7 +73,9 @@ async function quoteOneCarrier(
     } catch (error) {
       heartbeat(`${carrierCode} attempt ${attempt}`);
       const retryable = !isCarrierError(error) || error.retryable;
-      if (!retryable || attempt >= QUOTE_ATTEMPTS) {
+      // A carrier asking for a longer wait than the shop's quick attempts (Retry-After) is left out of this shop now.
+      const pauseMs = pauseBeforeAskingAgain(error, QUOTE_BACKOFF_MS[attempt - 1] ?? 2000);
+      if (!retryable || attempt >= QUOTE_ATTEMPTS || pauseMs === undefined) {
         unanswered.push({
           carrierCode,
           reason: error instanceof Error ? error.message : String(error),
@@ -81,7 +83,7 @@ async function quoteOneCarrier(
         });
         return [];
       }
-      await pause(QUOTE_BACKOFF_MS[attempt - 1] ?? 2000);
+      await pause(pauseMs);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CarrierCode } from '../../domain/carrier';
+import { RETRY_AFTER_CEILING_MS, spreadWaitMs } from './retry-after';
 
 /**
  * What can go wrong when talking to a carrier. Every error says whether retrying can help, and
@@ -26,7 +27,11 @@ export abstract class CarrierError extends Error {
   }
 }
 
-/** The carrier answered with a server-side failure (5xx, 429): the same request may succeed later. */
+/**
+ * The carrier answered with a server-side failure (5xx, 429): the same request may succeed later. `retryAfterMs`:
+ * the wait the carrier asked for before the next call (its Retry-After on a 429 or 503, read by ./retry-after.ts),
+ * which the activity failure hands to Temporal as the next attempt's delay.
+ */
 export class CarrierApiError extends CarrierError {
   readonly type = 'CarrierApiError';
   readonly retryable = true;
@@ -35,6 +40,7 @@ export class CarrierApiError extends CarrierError {
     carrierCode: CarrierCode,
     readonly status: number,
     message = `${carrierCode} answered ${status}`,
+    readonly retryAfterMs?: number,
   ) {
     super(carrierCode, message);
   }
@@ -116,17 +122,22 @@ export function isCarrierError(error: unknown): error is CarrierError {
 
 /**
  * The one mapping from carrier errors to Temporal failures, for the activities that call carriers.
- * Unknown errors pass through unchanged so Temporal's default (retry) applies.
+ * Unknown errors pass through unchanged so Temporal's default (retry) applies. A carrier that asked for
+ * a wait gets it (spread: ./retry-after.ts) as `nextRetryDelay`, which replaces the retry policy's backoff for
+ * that one attempt: at most `maxRetryDelayMs` (the running activity's maximum interval), so an ask never
+ * outwaits the policy.
  */
-export function toApplicationFailure(error: unknown): unknown {
+export function toApplicationFailure(error: unknown, maxRetryDelayMs = RETRY_AFTER_CEILING_MS): unknown {
   if (!isCarrierError(error)) return error;
   const details =
     error instanceof CarrierRejected ? [{ carrierCode: error.carrierCode, reason: error.reason }] : [{ carrierCode: error.carrierCode }];
+  const askedMs = error instanceof CarrierApiError ? error.retryAfterMs : undefined;
   return ApplicationFailure.create({
     type: error.type,
     message: error.message,
     nonRetryable: !error.retryable,
     details,
     cause: error,
+    ...(askedMs === undefined ? {} : { nextRetryDelay: Math.min(spreadWaitMs(askedMs), maxRetryDelayMs) }),
   });
 }

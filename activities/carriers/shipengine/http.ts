@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import type { CarrierCode } from '../../../domain/carrier';
-import { CarrierApiError, type CarrierError, CarrierRejected, CarrierTimeout, type RejectionReason } from '../errors';
+import {
+  CarrierApiError,
+  type CarrierError,
+  CarrierRejected,
+  CarrierTimeout,
+  NOT_PROCESSED_STATUSES,
+  type RejectionReason,
+} from '../errors';
+import { retryAfterMs } from '../retry-after';
 import { type ErrorBody, ErrorBodySchema } from './schemas';
 
 /**
@@ -58,7 +66,7 @@ export class ShipEngineHttp {
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
     });
     const text = await this.readText(carrierCode, call.operation, response);
-    if (!response.ok) throw failure(carrierCode, call, response.status, parseError(text));
+    if (!response.ok) throw failure(carrierCode, call, response, parseError(text));
     const parsed = call.answer.safeParse(parseJson(text));
     if (!parsed.success) throw new CarrierApiError(carrierCode, response.status, `ShipEngine ${call.operation}: unexpected answer`);
     return parsed.data;
@@ -91,7 +99,7 @@ export class ShipEngineHttp {
     });
     if (!response.ok) {
       const text = await this.readText(carrierCode, 'label download', response);
-      throw failure(carrierCode, { operation: 'label download', notFound: 'unknown_label' }, response.status, parseError(text));
+      throw failure(carrierCode, { operation: 'label download', notFound: 'unknown_label' }, response, parseError(text));
     }
     return Buffer.from(await response.arrayBuffer());
   }
@@ -145,12 +153,19 @@ function parseError(text: string): ErrorBody | undefined {
 function failure(
   carrierCode: CarrierCode,
   call: Pick<Call<unknown>, 'operation' | 'notFound'>,
-  status: number,
+  response: Pick<Response, 'status' | 'headers'>,
   body: ErrorBody | undefined,
 ): CarrierError {
+  const { status } = response;
   const message = `ShipEngine ${call.operation} answered ${status}${described(body)}`;
   if (status === 404 && call.notFound) return new NotFound(carrierCode, call.notFound, message);
-  if (status === 408 || status === 429 || status >= 500 || status === 401 || status === 403) {
+  if (NOT_PROCESSED_STATUSES.includes(status)) {
+    // ShipEngine's rate limit sends Retry-After on its 429 (in seconds); RFC 9110 gives it the same sense on a 503.
+    const waitMs = retryAfterMs(response.headers.get('retry-after'), Date.now());
+    const asked = waitMs === undefined ? '' : `; asked to wait ${Math.ceil(waitMs / 1_000)} s`;
+    return new CarrierApiError(carrierCode, status, `${message}${asked}`, waitMs);
+  }
+  if (status === 408 || status >= 500 || status === 401 || status === 403) {
     return new CarrierApiError(carrierCode, status, message);
   }
   return refusal(carrierCode, status, message, body?.errors ?? []);
