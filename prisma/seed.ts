@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
+import { currentBusinessClock } from '../activities/business-clock';
 import { createDb } from '../activities/db';
+import { type BusinessClock, REAL_TIME, toBusinessMs, toRealMs } from '../domain/business-clock';
+import { DAY_MS } from '../domain/clock';
 import type { Prisma, PrismaClient } from './generated/client';
 import { BOX_TYPES } from './seed-data/boxes';
 import { SKUS } from './seed-data/skus';
@@ -31,11 +34,16 @@ export interface SeedReport {
   stockLevelsKept: number;
 }
 
-export async function seed(db: PrismaClient): Promise<SeedReport> {
-  return db.$transaction(seedIn, { timeout: 60_000, maxWait: 10_000 });
+/**
+ * `clock`: the deployment's business clock, which dates the expected restocks in business days (real time when not
+ * given). Under `npm start`'s fast clock a day passes in a real minute: a restock dated three real days ahead was
+ * twelve business years away, and a backorder of it was promised for then.
+ */
+export async function seed(db: PrismaClient, clock: BusinessClock = REAL_TIME): Promise<SeedReport> {
+  return db.$transaction((tx) => seedIn(tx, clock), { timeout: 60_000, maxWait: 10_000 });
 }
 
-async function seedIn(tx: Prisma.TransactionClient): Promise<SeedReport> {
+async function seedIn(tx: Prisma.TransactionClient, clock: BusinessClock): Promise<SeedReport> {
   for (const { code, ...fields } of WAREHOUSES) {
     await tx.warehouse.upsert({ where: { code }, create: { code, ...fields }, update: fields });
   }
@@ -97,18 +105,7 @@ async function seedIn(tx: Prisma.TransactionClient): Promise<SeedReport> {
     skipDuplicates: true,
   });
 
-  // Expected restocks (advance shipping notices), dated from the first seed: backorders are promised from them.
-  const seededAt = Date.now();
-  await tx.inboundStock.createMany({
-    data: INBOUND_STOCK.map((inbound) => ({
-      reference: inbound.reference,
-      warehouseCode: inbound.warehouseCode,
-      skuCode: inbound.skuCode,
-      quantity: inbound.quantity,
-      expectedAt: new Date(seededAt + inbound.expectedInDays * 86_400_000),
-    })),
-    skipDuplicates: true,
-  });
+  await seedInboundStock(tx, clock);
 
   return {
     warehouses: WAREHOUSES.length,
@@ -119,6 +116,21 @@ async function seedIn(tx: Prisma.TransactionClient): Promise<SeedReport> {
     stockLevelsCreated: created.length,
     stockLevelsKept: STOCK_LEVELS.length - created.length,
   };
+}
+
+/**
+ * Expected restocks (advance shipping notices), dated `expectedInDays` business days after the seed: backorders are
+ * promised from them. One still not received (POST /inventory/restock with its reference) whose date has passed is
+ * dated again from this seed: a demo started again days later shows a backorder with a date ahead, not one long overdue.
+ */
+async function seedInboundStock(tx: Prisma.TransactionClient, clock: BusinessClock, nowMs = Date.now()): Promise<void> {
+  const businessNowMs = toBusinessMs(clock, nowMs);
+  for (const inbound of INBOUND_STOCK) {
+    const expectedAt = new Date(toRealMs(clock, businessNowMs + inbound.expectedInDays * DAY_MS));
+    const { reference, warehouseCode, skuCode, quantity } = inbound;
+    await tx.inboundStock.createMany({ data: [{ reference, warehouseCode, skuCode, quantity, expectedAt }], skipDuplicates: true });
+    await tx.inboundStock.updateMany({ where: { reference, receivedAt: null, expectedAt: { lt: new Date(nowMs) } }, data: { expectedAt } });
+  }
 }
 
 export function describeSeed(report: SeedReport): string {
@@ -133,7 +145,7 @@ async function main(): Promise<void> {
   const url = requireDatabaseUrl(loadConfigOrExit(process.env, 'db:seed'));
   const db = createDb(url, 2);
   try {
-    console.log(describeSeed(await seed(db)));
+    console.log(describeSeed(await seed(db, await currentBusinessClock(db))));
   } finally {
     await db.$disconnect();
   }

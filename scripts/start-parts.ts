@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { WorkerLogger } from '../worker/logger';
 import { closeAllDbs, type Db, getDb } from '../activities/db';
+import { loadBusinessClock } from '../activities/business-clock';
 import { type NotifyConfig, notifyConfigFrom } from '../activities/notifications/config';
 import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notifications/startup';
 import type { Config } from '../config';
@@ -74,7 +75,8 @@ export async function startDatabase(plan: Plan, life: Lifecycle, lock: InstanceL
   logLine('postgres', `migrations: ${migrations.applied.length} applied, ${migrations.alreadyApplied.length} already applied`);
   const db = getDb(postgres.url, config.COLIS_DB_POOL);
   life.started('database pool', () => closeAllDbs());
-  const seeded = await seed(db);
+  // The deployment's clock first: the seed dates its expected restocks in business days.
+  const seeded = await seed(db, await loadBusinessClock(db, config.COLIS_TIME_SCALE));
   logLine(
     'postgres',
     `seed: ${seeded.warehouses} warehouses, ${seeded.skus} SKUs, ${seeded.carriers} carriers, ${seeded.stockLevelsCreated} stock levels created`,

@@ -5,6 +5,9 @@ import { SkuCodeSchema } from '../../domain/order';
 import { applyMigrations } from '../../prisma/migrate';
 import { seed, type SeedReport } from '../../prisma/seed';
 import { OVERSIZE_SKU_CODES } from '../../prisma/seed-data/skus';
+import { INBOUND_STOCK } from '../../prisma/seed-data/stock';
+import { businessClock, toBusinessMs } from '../../domain/business-clock';
+import { DAY_MS } from '../../domain/clock';
 import { createEmptyDatabase, createTestDatabase } from '../support/database';
 
 // A freshly migrated, never seeded database: the run's shared template is seeded already.
@@ -208,5 +211,38 @@ describe('seed', () => {
     } finally {
       await shared.drop();
     }
+  });
+});
+
+describe('the seeded restock', () => {
+  const reference = INBOUND_STOCK[0]!.reference;
+  const expectedAt = async () => (await db.inboundStock.findUniqueOrThrow({ where: { reference } })).expectedAt.getTime();
+
+  it('is dated in business days on a fast clock, and dated again once its date has passed unreceived, never once received', async () => {
+    // npm start's clock: a business day a real minute. The restock is three business days ahead: three real minutes.
+    await db.inboundStock.deleteMany({ where: { reference } });
+    const fast = businessClock(1440, Date.now());
+    const before = Date.now();
+    await seed(db, fast);
+    const dated = await expectedAt();
+    const aheadMs = toBusinessMs(fast, dated) - toBusinessMs(fast, before);
+    // Three business days from the seed's own now, a few real seconds (hours of business time) after `before`.
+    expect(aheadMs).toBeGreaterThanOrEqual(3 * DAY_MS);
+    expect(aheadMs).toBeLessThan(3 * DAY_MS + 6 * 3_600_000);
+    expect(dated - before).toBeLessThan(4 * 60_000);
+
+    // A later start finds it overdue and unreceived: it is dated ahead again; one that is not overdue is left alone.
+    await db.inboundStock.update({ where: { reference }, data: { expectedAt: new Date(Date.now() - 60_000) } });
+    await seed(db, fast);
+    expect(await expectedAt()).toBeGreaterThan(Date.now());
+    const kept = await expectedAt();
+    await seed(db, fast);
+    expect(await expectedAt()).toBe(kept);
+
+    // Received (POST /inventory/restock with its reference), it is history: never moved.
+    const past = new Date(Date.now() - 60_000);
+    await db.inboundStock.update({ where: { reference }, data: { expectedAt: past, receivedAt: past } });
+    await seed(db, fast);
+    expect(await expectedAt()).toBe(past.getTime());
   });
 });
