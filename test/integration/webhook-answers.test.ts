@@ -1,0 +1,185 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNotifyActivities } from '../../activities/notifications';
+import { notifyConfigFrom } from '../../activities/notifications/config';
+import { MailRelay } from '../../activities/notifications/mail-relay';
+import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
+import { WebhookRelay } from '../../activities/notifications/webhook-relay';
+import { loadConfig } from '../../config';
+import { HOUR_MS } from '../../domain/clock';
+import { WEBHOOK_GIVE_UP_AFTER_MS, WEBHOOK_RETRY_AFTER_CAP_MS } from '../../domain/notifications';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
+
+/**
+ * What a shop's endpoint says beyond "no": a 429 or 503 with `Retry-After` (wait at least this long), and a 410 Gone (this
+ * endpoint is gone for good, Standard Webhooks' way of unsubscribing). The relay is drained at instants the test picks
+ * (`nowMs`, the relay workflow's clock), so the due dates it stores are read, never waited for.
+ */
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase(4);
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+const FIRST_RETRY_MS = 5_000;
+let orders = 0;
+
+async function orderWithEvents(types: readonly ('order.accepted' | 'order.completed')[]): Promise<string> {
+  const { db } = database;
+  orders += 1;
+  const tag = `answers${orders}`;
+  await createCustomer(db, { customerId: `cust-${tag}`, addressId: `addr-${tag}`, name: 'Inès Morel' });
+  const orderId = `ORD-${tag.toUpperCase()}`;
+  await insertOrder(db, { orderId, customerId: `cust-${tag}`, addressId: `addr-${tag}`, skuCode: 'MUG-CER-350', quantity: 1 });
+  for (const type of types) {
+    await withMilestones(db, noRelayWaker, async () => ({
+      result: undefined,
+      milestones: [{ orderId, key: type, webhook: { type, data: {} } }],
+    }));
+  }
+  return orderId;
+}
+
+function drainer(subscriptionId: string) {
+  const { db } = database;
+  const settings = notifyConfigFrom(loadConfig({}));
+  const relay = createNotifyActivities({
+    db,
+    mail: new MailRelay(db, settings.mail),
+    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: 5_000 }),
+  });
+  return (nowMs: number) => new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs });
+}
+
+let subscriptions = 0;
+async function subscribedReceiver(): Promise<{ receiver: ShopReceiver; subscriptionId: string }> {
+  subscriptions += 1;
+  const subscriptionId = `whsub_answers${subscriptions}`;
+  return { receiver: await startSubscribedShopReceiver(database.db, subscriptionId), subscriptionId };
+}
+
+/** One event refused with `answer` by a drain at t0 (just after the event is recorded); the delivery as stored after it. */
+async function refusedOnce(
+  answer: { answer: number; retryAfter?: string },
+  before?: { firstAttemptAt: (t0: number) => Date; attempts: number },
+) {
+  const { receiver, subscriptionId } = await subscribedReceiver();
+  try {
+    receiver.mode = answer;
+    const orderId = await orderWithEvents(['order.accepted']);
+    const t0 = Date.now();
+    if (before)
+      await database.db.webhookDelivery.updateMany({
+        where: { subscriptionId, orderId },
+        data: { firstAttemptAt: before.firstAttemptAt(t0), attempts: before.attempts },
+      });
+    await drainer(subscriptionId)(t0);
+    expect(receiver.refused).toBe(1);
+    return { t0, delivery: await database.db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId, orderId } }) };
+  } finally {
+    await receiver.close();
+  }
+}
+
+describe('a receiver asking for a pause (429 or 503 with Retry-After)', () => {
+  it('is not tried again before the seconds it asked for, then is', async () => {
+    const { receiver, subscriptionId } = await subscribedReceiver();
+    try {
+      receiver.mode = { answer: 429, retryAfter: '120' };
+      const orderId = await orderWithEvents(['order.accepted']);
+      const drain = drainer(subscriptionId);
+      const t0 = Date.now();
+      await drain(t0);
+      const delivery = await database.db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId, orderId } });
+      expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 429 });
+      expect(delivery.nextAttemptAt.getTime()).toBe(t0 + 120_000);
+      // Our own schedule would have tried at t0 + 5 s: nothing is posted then, nor a minute later.
+      await drain(t0 + FIRST_RETRY_MS);
+      await drain(t0 + 60_000);
+      expect(receiver.refused).toBe(1);
+      receiver.mode = 'ok';
+      await drain(t0 + 120_000);
+      expect(receiver.received.map((r) => r.orderId)).toEqual([orderId]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('Retry-After: 2 waits at least 2 s, and no less than our own first retry (5 s)', async () => {
+    const { t0, delivery } = await refusedOnce({ answer: 429, retryAfter: '2' });
+    expect(delivery.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(t0 + 2_000);
+    expect(delivery.nextAttemptAt.getTime()).toBe(t0 + FIRST_RETRY_MS);
+  });
+
+  it('a 503 with an HTTP-date waits until that date', async () => {
+    const at = new Date(Date.now() + 90_000);
+    const { delivery } = await refusedOnce({ answer: 503, retryAfter: at.toUTCString() });
+    // An HTTP-date has whole seconds: the date asked for, to the second, less the moment between t0 and the answer.
+    expect(delivery.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(at.getTime() - 5_000);
+    expect(delivery.nextAttemptAt.getTime()).toBeLessThanOrEqual(at.getTime());
+  });
+
+  it('garbage, a date in the past, and a Retry-After on another status leave our own schedule', async () => {
+    for (const answer of [
+      { answer: 429, retryAfter: 'soon' },
+      { answer: 429, retryAfter: '-30' },
+      { answer: 503, retryAfter: '1.5' },
+      { answer: 503, retryAfter: 'Wed, 99 Foo 2026 99:00:00 GMT' },
+      { answer: 503, retryAfter: new Date(Date.now() - HOUR_MS).toUTCString() },
+      { answer: 500, retryAfter: '120' },
+    ]) {
+      const { t0, delivery } = await refusedOnce(answer);
+      expect(delivery.nextAttemptAt.getTime(), JSON.stringify(answer)).toBe(t0 + FIRST_RETRY_MS);
+    }
+  });
+
+  it('an absurd pause is capped at 24 h, and never carried past the three days of retries', async () => {
+    const absurd = await refusedOnce({ answer: 429, retryAfter: '999999999999' });
+    expect(WEBHOOK_RETRY_AFTER_CAP_MS).toBe(24 * HOUR_MS);
+    expect(absurd.delivery.nextAttemptAt.getTime()).toBe(absurd.t0 + WEBHOOK_RETRY_AFTER_CAP_MS);
+    // First tried 71 hours ago: the window of retries closes in an hour, and the delivery is tried once more then.
+    const late = await refusedOnce(
+      { answer: 503, retryAfter: String(5 * 3_600) },
+      {
+        firstAttemptAt: (t0) => new Date(t0 - 71 * HOUR_MS),
+        attempts: 1,
+      },
+    );
+    expect(late.delivery.status).toBe('pending');
+    expect(late.delivery.nextAttemptAt.getTime()).toBe(late.t0 - 71 * HOUR_MS + WEBHOOK_GIVE_UP_AFTER_MS);
+  });
+});
+
+describe('a receiver answering 410 Gone', () => {
+  it('disables its subscription, parks every pending delivery of it, and queues nothing more for it until it is enabled', async () => {
+    const { db } = database;
+    const { receiver, subscriptionId } = await subscribedReceiver();
+    try {
+      receiver.mode = { answer: 410 };
+      const orderId = await orderWithEvents(['order.accepted', 'order.completed']);
+      const outcome = await drainer(subscriptionId)(Date.now());
+      expect(receiver.refused).toBe(1);
+      // The relay ends: nothing is left for it to try.
+      expect(outcome).toEqual({ nextDueAtMs: null, finished: true });
+      const subscription = await db.webhookSubscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+      expect(subscription).toMatchObject({ active: false, disabledReason: 'endpoint_gone', removedAt: null });
+      expect(subscription.disabledAt).toBeInstanceOf(Date);
+      const deliveries = await db.webhookDelivery.findMany({ where: { subscriptionId, orderId }, orderBy: { seq: 'asc' } });
+      expect(deliveries.map((d) => [d.seq, d.status, d.attempts, d.lastStatusCode, d.parkedReason])).toEqual([
+        [1, 'parked', 1, 410, 'endpoint_gone'],
+        [2, 'parked', 0, null, 'endpoint_gone'],
+      ]);
+      expect(deliveries.every((d) => d.parkedAt instanceof Date)).toBe(true);
+      // An event recorded while it is disabled is not queued for it.
+      const later = await orderWithEvents(['order.accepted']);
+      expect(await db.webhookDelivery.count({ where: { subscriptionId, orderId: later } })).toBe(0);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
