@@ -214,13 +214,24 @@ export class WebhookRelay {
       error === undefined
         ? { status: 'delivered' as const, deliveredAt: now }
         : gone
-          ? { status: 'parked' as const, parkedAt: now, parkedReason: 'endpoint_gone' }
+          ? {} // parked below with the subscription's other pending deliveries; one parked meanwhile keeps its reason
           : {
               nextAttemptAt: new Date(
                 webhookNextAttemptAtMs({ attempt, nowMs, windowStartMs, ...(pauseMs !== undefined ? { pauseMs } : {}) }),
               ),
             };
+    // A 410 takes the subscription's row first, as a DELETE or PATCH does before it parks deliveries: taking this
+    // delivery's row first, one of them racing this record would wait for the other (a deadlock).
+    const disable = gone
+      ? [
+          this.db.webhookSubscription.updateMany({
+            where: { id: delivery.subscriptionId, active: true, removedAt: null },
+            data: { active: false, disabledAt: now, disabledReason: 'endpoint_gone' },
+          }),
+        ]
+      : [];
     return this.db.$transaction([
+      ...disable,
       this.db.webhookAttempt.create({
         data: {
           deliveryId,
@@ -246,15 +257,7 @@ export class WebhookRelay {
       ...(giveUp
         ? [this.db.webhookDelivery.updateMany({ where: { id: deliveryId, status: 'pending' }, data: { status: 'failed', failedAt: now } })]
         : []),
-      ...(gone
-        ? [
-            this.db.webhookSubscription.updateMany({
-              where: { id: delivery.subscriptionId, active: true, removedAt: null },
-              data: { active: false, disabledAt: now, disabledReason: 'endpoint_gone' },
-            }),
-            parkPendingDeliveries(this.db, delivery.subscriptionId, 'endpoint_gone', now),
-          ]
-        : []),
+      ...(gone ? [parkPendingDeliveries(this.db, delivery.subscriptionId, 'endpoint_gone', now)] : []),
     ]);
   }
 }

@@ -612,6 +612,12 @@ describe('shop webhooks', () => {
         expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
         // The first order's parked deliveries stay parked: enabling sends what is recorded from then on.
         expect(gone.received.filter((r) => r.orderId === first.orderId)).toEqual([]);
+        // The shop may disable it too, and asking twice changes nothing.
+        for (let i = 0; i < 2; i += 1) {
+          const off = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: false });
+          expect(off.statusCode, off.body).toBe(200);
+          expect(off.json()).toMatchObject({ active: false, status: 'disabled', disabledReason: 'disabled_by_shop' });
+        }
         await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
       } finally {
         await gone.close();
@@ -651,9 +657,11 @@ describe('shop webhooks', () => {
         const pending = (await as(KEYS.intake, 'GET', `/webhooks/deliveries?subscriptionId=${id}&status=pending`)).json().items;
         expect(pending.map((d: { id: string; status: string }) => d.status)).toEqual([]);
         expect(removed.json()).toMatchObject({ id, active: false, status: 'removed', removedAt: expect.any(String) });
-        const parked = (await deliveriesOf(orderId)).filter((d) => d.subscriptionId === id);
-        expect(parked.length).toBeGreaterThan(1);
-        expect(parked.every((d) => d.status === 'parked' && d.parkedReason === 'subscription_removed')).toBe(true);
+        const settled = (await deliveriesOf(orderId)).filter((d) => d.subscriptionId === id);
+        // The order's journey may have taken the three days after which its first delivery was given up on (failed).
+        const parked = settled.filter((d) => d.status !== 'failed');
+        expect(parked.length).toBeGreaterThan(0);
+        expect(parked.filter((d) => d.status !== 'parked' || d.parkedReason !== 'subscription_removed')).toEqual([]);
         const tried = down.refused;
         await skipBusinessTime(journey, 12 * HOUR_MS);
         expect(down.refused).toBe(tried);

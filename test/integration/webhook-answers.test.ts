@@ -1,14 +1,20 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
 import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
-import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
+import { noRelayWaker, recordMilestones, withMilestones } from '../../activities/notifications/outbox';
+import { removeSubscription } from '../../activities/notifications/subscription-state';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { loadConfig } from '../../config';
 import { HOUR_MS } from '../../domain/clock';
 import { WEBHOOK_GIVE_UP_AFTER_MS, WEBHOOK_RETRY_AFTER_CAP_MS } from '../../domain/notifications';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { applyMigrations, MIGRATIONS_DIR } from '../../prisma/migrate';
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
 
@@ -180,6 +186,88 @@ describe('a receiver answering 410 Gone', () => {
       expect(await db.webhookDelivery.count({ where: { subscriptionId, orderId: later } })).toBe(0);
     } finally {
       await receiver.close();
+    }
+  });
+});
+
+describe('a subscription removed while an event for it is being recorded', () => {
+  it('waits for the event, then parks its delivery with the rest: nothing is left pending for it', async () => {
+    const { db } = database;
+    const { receiver, subscriptionId } = await subscribedReceiver();
+    try {
+      const orderId = await orderWithEvents([]);
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let recorded = () => {};
+      const written = new Promise<void>((resolve) => {
+        recorded = resolve;
+      });
+      // The milestone's transaction has written the delivery and not committed yet when the removal comes.
+      const recording = db.$transaction(async (tx) => {
+        await recordMilestones(tx, [{ orderId, key: 'order.accepted', webhook: { type: 'order.accepted', data: {} } }]);
+        recorded();
+        await gate;
+      });
+      await written;
+      let removedFirst = false;
+      const removing = removeSubscription(db, subscriptionId).then(() => {
+        removedFirst = true;
+      });
+      // Without waiting for the recording, the removal parks what it sees at once, and the delivery committed after it
+      // stays pending for good; waiting, it cannot finish before the recording commits.
+      await Promise.race([removing, new Promise((resolve) => setTimeout(resolve, 300))]);
+      const finishedBeforeCommit = removedFirst;
+      release();
+      await recording;
+      await removing;
+      expect(
+        await db.webhookDelivery.findMany({ where: { subscriptionId, orderId }, select: { status: true, parkedReason: true } }),
+      ).toEqual([{ status: 'parked', parkedReason: 'subscription_removed' }]);
+      expect(finishedBeforeCommit).toBe(false);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('a database migrated from the release before', () => {
+  it("parks what a removed subscription had left pending, and says when it was removed; an active one's stay pending", async () => {
+    const empty = await createEmptyDatabase();
+    const before = mkdtempSync(join(tmpdir(), 'colis-migrations-'));
+    const client = new pg.Client({ connectionString: empty.url });
+    try {
+      cpSync(MIGRATIONS_DIR, before, { recursive: true });
+      for (const name of ['20261206180000_webhook_subscription_states', '20261206180100_park_removed_deliveries'])
+        rmSync(join(before, name), { recursive: true });
+      await applyMigrations(empty.url, before);
+      await client.connect();
+      // Rows as the release before left them; their order and event are beside the point (foreign keys off for the session).
+      await client.query(`SET session_replication_role = replica`);
+      await client.query(`
+        INSERT INTO "WebhookSubscription" ("id", "shopId", "url", "secret", "active", "updatedAt") VALUES
+          ('whsub_gone', 'shop-a', 'https://shop.example/a', 'whsec_x', false, '2026-12-01T10:00:00Z'),
+          ('whsub_live', 'shop-a', 'https://shop.example/b', 'whsec_y', true, '2026-12-01T10:00:00Z')`);
+      await client.query(`
+        INSERT INTO "WebhookDelivery" ("id", "eventId", "subscriptionId", "orderId", "seq") VALUES
+          ('msg_1.whsub_gone', 'msg_1', 'whsub_gone', 'ORD-1', 1),
+          ('msg_1.whsub_live', 'msg_1', 'whsub_live', 'ORD-1', 1)`);
+      await applyMigrations(empty.url);
+      const subscriptions = await client.query(`SELECT "id", "removedAt" FROM "WebhookSubscription" ORDER BY "id"`);
+      expect(subscriptions.rows).toEqual([
+        { id: 'whsub_gone', removedAt: new Date('2026-12-01T10:00:00Z') },
+        { id: 'whsub_live', removedAt: null },
+      ]);
+      const deliveries = await client.query(`SELECT "id", "status", "parkedReason" FROM "WebhookDelivery" ORDER BY "id"`);
+      expect(deliveries.rows).toEqual([
+        { id: 'msg_1.whsub_gone', status: 'parked', parkedReason: 'subscription_removed' },
+        { id: 'msg_1.whsub_live', status: 'pending', parkedReason: null },
+      ]);
+    } finally {
+      await client.end().catch(() => {});
+      rmSync(before, { recursive: true, force: true });
+      await empty.drop();
     }
   });
 });
