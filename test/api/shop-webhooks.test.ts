@@ -595,6 +595,11 @@ describe('shop webhooks', () => {
         expectErrorShape(await as(KEYS.intakeB, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true }), 404, 'not_found');
         expect((await subscriptionAs(KEYS.intake, id))?.status).toBe('disabled');
 
+        // A parked delivery is not replayed into a disabled subscription.
+        const firstParked = [...parked].sort((a, b) => a.sequence - b.sequence)[0];
+        const early = expectErrorShape(await as(KEYS.ops, 'POST', `/webhooks/deliveries/${firstParked?.id}/replay`), 409);
+        expect(early.message).toContain('is disabled');
+
         gone.mode = 'ok';
         const enabled = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true });
         expect(enabled.statusCode, enabled.body).toBe(200);
@@ -612,6 +617,17 @@ describe('shop webhooks', () => {
         expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
         // The first order's parked deliveries stay parked: enabling sends what is recorded from then on.
         expect(gone.received.filter((r) => r.orderId === first.orderId)).toEqual([]);
+        // Ops may replay one once the subscription is active again.
+        const replayed = await as(KEYS.ops, 'POST', `/webhooks/deliveries/${firstParked?.id}/replay`);
+        expect(replayed.statusCode, replayed.body).toBe(200);
+        const again = await until(
+          journey,
+          `${first.orderId}'s replayed delivery at the endpoint`,
+          async () => gone.received.filter((r) => r.orderId === first.orderId),
+          (got) => got.length > 0,
+          { stepMs: 60_000 },
+        );
+        expect(again.map((r) => r.sequence)).toEqual([firstParked?.sequence]);
         // The shop may disable it too, and asking twice changes nothing.
         for (let i = 0; i < 2; i += 1) {
           const off = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: false });
@@ -625,6 +641,38 @@ describe('shop webhooks', () => {
     },
     SLOW_UNDER_LOAD_MS,
   );
+
+  it("enabling a subscription again counts towards a shop key's cap of active ones (409 naming body.active)", async () => {
+    const { db } = journey.database;
+    const made: string[] = [];
+    for (let i = 0; i < MAX_SHOP_SUBSCRIPTIONS; i += 1) {
+      const created = await as(
+        KEYS.intakeB,
+        'POST',
+        '/webhooks/subscriptions',
+        { url: receiver.url },
+        { 'idempotency-key': newKey('cap-on') },
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      made.push(created.json().id);
+    }
+    const [off] = made;
+    expect((await as(KEYS.intakeB, 'PATCH', `/webhooks/subscriptions/${off}`, { active: false })).json().status).toBe('disabled');
+    const another = await as(
+      KEYS.intakeB,
+      'POST',
+      '/webhooks/subscriptions',
+      { url: receiver.url },
+      { 'idempotency-key': newKey('cap-on') },
+    );
+    expect(another.statusCode, another.body).toBe(201);
+    const over = expectErrorShape(await as(KEYS.intakeB, 'PATCH', `/webhooks/subscriptions/${off}`, { active: true }), 409, 'conflict');
+    expect(over.details?.map((d) => d.path)).toEqual(['body.active']);
+    expect((await subscriptionAs(KEYS.intakeB, off ?? ''))?.status).toBe('disabled');
+    // Ops are not held to it.
+    expect((await as(KEYS.ops, 'PATCH', `/webhooks/subscriptions/${off}`, { active: true })).json().status).toBe('active');
+    await db.webhookSubscription.deleteMany({ where: { shopId: 'shop-b' } });
+  });
 
   it(
     'removing a subscription parks its pending deliveries: nothing is tried for it again, nothing lingers as pending',
