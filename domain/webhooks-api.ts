@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cursorQuery, EntityIdSchema, limitQuery } from './api';
 import { printedLine } from './text-fields';
-import { LocaleSchema, WebhookEventTypeSchema } from './notifications';
+import { DELIVERY_PARKED_REASONS, LocaleSchema, SUBSCRIPTION_DISABLED_REASONS, WebhookEventTypeSchema } from './notifications';
 
 /** What the webhook and shop endpoints speak over HTTP. */
 
@@ -23,13 +23,30 @@ export const CreateSubscriptionSchema = z.object({
     .optional(),
 });
 
+/**
+ * Enables or disables a subscription (PATCH). Disabled, it receives nothing and its pending deliveries are parked; enabled
+ * again, it receives the events recorded from then on.
+ */
+export const UpdateSubscriptionSchema = z.strictObject({
+  active: z.boolean().describe('true: enabled (again); false: disabled, as a 410 Gone from its endpoint disables it'),
+});
+
+export const SUBSCRIPTION_STATUSES = ['active', 'disabled', 'removed'] as const;
+
 export const SubscriptionSchema = z
   .object({
     id: z.string(),
     shopId: z.string(),
     url: z.string(),
     events: z.array(z.string()),
+    /** Receives events: status `active`. */
     active: z.boolean(),
+    status: z.enum(SUBSCRIPTION_STATUSES),
+    /** Status `disabled`: since when, and why (its endpoint answered 410 Gone, or the shop disabled it). */
+    disabledAt: z.string().optional(),
+    disabledReason: z.enum(SUBSCRIPTION_DISABLED_REASONS).optional(),
+    /** Status `removed`: since when. */
+    removedAt: z.string().optional(),
     createdAt: z.string(),
     /** Until then, deliveries also carry a signature with the secret before the last rotation. */
     previousSecretValidUntil: z.string().optional(),
@@ -40,10 +57,12 @@ export const SubscriptionSchema = z
 export const SubscriptionWithSecretSchema = SubscriptionSchema.extend({ secret: z.string() }).meta({ id: 'WebhookSubscriptionWithSecret' });
 export const SubscriptionListSchema = z.object({ items: z.array(SubscriptionSchema) }).meta({ id: 'WebhookSubscriptionList' });
 
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'parked'] as const;
+
 export const DeliveryListQuerySchema = z.object({
   orderId: EntityIdSchema.optional(),
   subscriptionId: z.string().max(80).optional(),
-  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  status: z.enum(DELIVERY_STATUSES).optional(),
   limit: limitQuery,
   cursor: cursorQuery.optional(),
 });
@@ -56,7 +75,7 @@ export const DeliverySchema = z
     orderId: z.string(),
     sequence: z.number().int(),
     type: z.string(),
-    status: z.enum(['pending', 'delivered', 'failed']),
+    status: z.enum(DELIVERY_STATUSES),
     attempts: z.number().int(),
     nextAttemptAt: z.string().optional(),
     lastStatusCode: z.number().int().optional(),
@@ -64,6 +83,9 @@ export const DeliverySchema = z
     createdAt: z.string(),
     deliveredAt: z.string().optional(),
     failedAt: z.string().optional(),
+    /** Status `parked`: not tried any more since then, because its subscription was disabled or removed. */
+    parkedAt: z.string().optional(),
+    parkedReason: z.enum(DELIVERY_PARKED_REASONS).optional(),
     attemptLog: z.array(
       z.object({
         attempt: z.number().int(),

@@ -83,10 +83,13 @@ export async function recordMilestones(tx: Tx, milestones: readonly Milestone[],
 async function recordWebhookEvent(tx: Tx, milestone: Milestone, shopId: string | null, now: Date): Promise<string[]> {
   const webhook = milestone.webhook;
   if (!webhook) return [];
-  const subscriptions = await tx.webhookSubscription.findMany({
-    where: { active: true, shopId: { in: shopId ? [shopId, ALL_SHOPS] : [ALL_SHOPS] } },
-    select: { id: true, events: true },
-  });
+  // FOR SHARE until this transaction ends: a subscription removed or disabled meanwhile (DELETE, PATCH, a 410 Gone) waits
+  // for these deliveries to commit and then parks them with the rest. Read without it, a removal committed between this
+  // read and the insert below parked what it saw, and the delivery inserted after stayed pending for good.
+  const shops = shopId ? [shopId, ALL_SHOPS] : [ALL_SHOPS];
+  const subscriptions = await tx.$queryRaw<{ id: string; events: unknown }[]>`
+    SELECT "id", "events" FROM "WebhookSubscription" WHERE "active" AND "shopId" = ANY(${shops}::text[])
+    ORDER BY "id" FOR SHARE`;
   const wanted = subscriptions.filter((s) => {
     const events = subscribedEvents(s.events);
     return events.length === 0 || events.includes(webhook.type);

@@ -2,17 +2,29 @@ import { ALL_SHOPS, relayIds } from '../../domain/notifications';
 import type { Db } from '../db';
 import type { NotifyConfig } from './config';
 import type { RelayWaker } from './outbox';
+import { removeSubscription } from './subscription-state';
 
-/** The subscription behind COLIS_SHOP_WEBHOOK_URL: every shop's events; deactivated when the variable goes. */
+/**
+ * The subscription behind COLIS_SHOP_WEBHOOK_URL: every shop's events; removed (its pending deliveries parked) when the
+ * variable goes. Each start with the variable set makes it active again, one disabled by a 410 Gone or by PATCH included.
+ */
 export const ENV_SUBSCRIPTION_ID = 'whsub_env';
 
 export async function syncEnvSubscription(db: Db, config: NotifyConfig): Promise<void> {
   const env = config.envSubscription;
   if (!env) {
-    await db.webhookSubscription.updateMany({ where: { id: ENV_SUBSCRIPTION_ID, active: true }, data: { active: false } });
+    await removeSubscription(db, ENV_SUBSCRIPTION_ID);
     return;
   }
-  const data = { url: env.url, secret: env.secret, active: true, events: [] as string[] };
+  const data = {
+    url: env.url,
+    secret: env.secret,
+    active: true,
+    events: [] as string[],
+    disabledAt: null,
+    disabledReason: null,
+    removedAt: null,
+  };
   await db.webhookSubscription.upsert({
     where: { id: ENV_SUBSCRIPTION_ID },
     create: { id: ENV_SUBSCRIPTION_ID, shopId: ALL_SHOPS, ...data },

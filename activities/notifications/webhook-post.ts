@@ -33,11 +33,17 @@ export function guardedLookup(refused: (address: string) => boolean, resolve: Re
   };
 }
 
-/** POSTs `body` and answers the status code once the headers are in; the answer's body is not read. */
+/** What an endpoint answered: its status, and its `Retry-After` header when it sent one (read by the relay for 429/503). */
+export interface WebhookAnswer {
+  statusCode: number;
+  retryAfter?: string;
+}
+
+/** POSTs `body` and answers the status code (and Retry-After) once the headers are in; the answer's body is not read. */
 export function postWebhook(
   url: URL,
   options: { headers: Record<string, string>; body: string; timeoutMs: number; lookup: LookupFunction },
-): Promise<number> {
+): Promise<WebhookAnswer> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const request = send(
@@ -51,7 +57,8 @@ export function postWebhook(
       },
       (response) => {
         response.destroy();
-        resolve(response.statusCode ?? 0);
+        const retryAfter = response.headers['retry-after'];
+        resolve({ statusCode: response.statusCode ?? 0, ...(retryAfter !== undefined ? { retryAfter } : {}) });
       },
     );
     request.on('error', reject);

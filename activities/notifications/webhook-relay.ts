@@ -1,10 +1,11 @@
 import { heartbeat, log } from '@temporalio/activity';
-import { WEBHOOK_GIVE_UP_AFTER_MS, webhookRetryDelayMs } from '../../domain/notifications';
+import { retryAfterMs, WEBHOOK_GIVE_UP_AFTER_MS, WEBHOOK_PAUSE_STATUSES, webhookNextAttemptAtMs } from '../../domain/notifications';
 import type { Db } from '../db';
 import { signWebhook } from './webhook-signature';
 import { guardedLookup, postWebhook } from './webhook-post';
 import { checkWebhookUrl, isPrivateAddress } from './webhook-url';
 import { untilRecorded, whileClaimRenewed } from './lease';
+import { parkPendingDeliveries } from './subscription-state';
 
 /**
  * Delivers one subscription's webhooks. Per order, only the oldest undelivered event is tried: the
@@ -12,6 +13,10 @@ import { untilRecorded, whileClaimRenewed } from './lease';
  * order's events in sequence. Orders are independent: a failing one never holds the others back.
  * Every POST is recorded as a WebhookAttempt; a delivery is claimed (lease) while it is posted, so
  * two overlapping relay attempts never post it twice.
+ *
+ * What a refusal says is heeded: a 429 or 503 with `Retry-After` is not tried again before the pause it asks for
+ * (domain/notifications.ts `webhookNextAttemptAtMs`: capped at a day, within the three days); a 410 Gone disables the
+ * subscription and parks its pending deliveries (subscription-state.ts), in the transaction that records the attempt.
  */
 
 export interface WebhookSettings {
@@ -31,6 +36,13 @@ const LEASE_MS = 60_000;
 
 export type DrainOutcome = { nextDueAtMs: number | null; finished: boolean };
 
+/** One POST's outcome: the status the endpoint answered (none when it did not), the error, the pause it asked for. */
+interface PostOutcome {
+  statusCode?: number;
+  error?: string;
+  pauseMs?: number;
+}
+
 export class WebhookRelay {
   constructor(
     private readonly db: Db,
@@ -42,10 +54,7 @@ export class WebhookRelay {
   }
 
   /** One POST of a signed event; what the endpoint answered, or why nothing was answered. */
-  private async post(
-    url: string,
-    event: { id: string; timestampSeconds: number; body: string; secrets: string[] },
-  ): Promise<{ statusCode?: number; error?: string }> {
+  private async post(url: string, event: { id: string; timestampSeconds: number; body: string; secrets: string[] }): Promise<PostOutcome> {
     try {
       const check = await checkWebhookUrl(url, {
         allowPrivate: this.settings.allowPrivateUrls,
@@ -54,7 +63,7 @@ export class WebhookRelay {
       if (!check.ok) throw new Error(`the URL ${check.reason}`);
       // The connection resolves the host again: in production, to an address the check would allow, or not at all.
       const allowPrivate = this.settings.allowPrivateUrls;
-      const statusCode = await postWebhook(check.url, {
+      const { statusCode, retryAfter } = await postWebhook(check.url, {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Colis-Webhooks/1',
@@ -67,7 +76,9 @@ export class WebhookRelay {
         lookup: guardedLookup((address) => !allowPrivate && isPrivateAddress(address)),
       });
       const failed = statusCode < 200 || statusCode >= 300;
-      return { statusCode, ...(failed ? { error: `HTTP ${statusCode}` } : {}) };
+      // An HTTP-date is on the wall clock: read as a pause from now, it is added to the relay's clock when recorded.
+      const pauseMs = WEBHOOK_PAUSE_STATUSES.includes(statusCode) ? retryAfterMs(retryAfter, Date.now()) : undefined;
+      return { statusCode, ...(failed ? { error: `HTTP ${statusCode}` } : {}), ...(pauseMs !== undefined ? { pauseMs } : {}) };
     } catch (caught) {
       return { error: attemptError(caught) };
     }
@@ -98,8 +109,10 @@ export class WebhookRelay {
       (min, h) => (min === null || h.nextAttemptAt.getTime() < min ? h.nextAttemptAt.getTime() : min),
       null,
     );
-    // A removed subscription's relay ends once nothing is left for it.
-    return { nextDueAtMs: subscription.active ? next : null, finished: !subscription.active };
+    // Read again: a 410 during this drain disabled it. A removed or disabled subscription's relay ends (its pending
+    // deliveries are parked); re-enabling it wakes a new one with the next event.
+    const active = (await this.db.webhookSubscription.findUnique({ where: { id: subscriptionId }, select: { active: true } }))?.active;
+    return { nextDueAtMs: active ? next : null, finished: !active };
   }
 
   /**
@@ -138,12 +151,12 @@ export class WebhookRelay {
         where: { id: deliveryId, status: 'pending' },
         data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
       });
-    const { statusCode, error } = await whileClaimRenewed(renewClaim, this.leaseMs, () =>
+    const { statusCode, error, pauseMs } = await whileClaimRenewed(renewClaim, this.leaseMs, () =>
       this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
     );
     // What the endpoint answered is recorded even through a database outage (untilRecorded): otherwise the delivery, left
     // claimed and pending, was posted again once the claim lapsed.
-    const outcome = { began, durationMs: Date.now() - began, statusCode, error, nowMs };
+    const outcome = { began, durationMs: Date.now() - began, statusCode, error, pauseMs, nowMs };
     await untilRecorded(
       () => this.record(delivery, outcome),
       this.leaseMs / 2,
@@ -157,6 +170,7 @@ export class WebhookRelay {
         error: error.slice(0, 200),
       });
     }
+    if (statusCode === 410) log.warn('webhook endpoint gone (410): subscription disabled', { subscriptionId: subscription.id });
     return true;
   }
 
@@ -180,18 +194,44 @@ export class WebhookRelay {
     return claimed > 0;
   }
 
-  /** One attempt's outcome: its WebhookAttempt row, and the delivery delivered, parked as failed, or due again. */
+  /**
+   * One attempt's outcome: its WebhookAttempt row, and the delivery delivered, due again, given up on (failed), or, for a
+   * 410 Gone, parked with every pending delivery of its subscription, which is disabled.
+   */
   private record(
-    delivery: { id: string; attempts: number; firstAttemptAt: Date | null; replayedAt: Date | null },
-    outcome: { began: number; durationMs: number; statusCode: number | undefined; error: string | undefined; nowMs: number },
+    delivery: { id: string; subscriptionId: string; attempts: number; firstAttemptAt: Date | null; replayedAt: Date | null },
+    outcome: { began: number; durationMs: number; statusCode?: number; error?: string; pauseMs?: number; nowMs: number },
   ) {
-    const { began, durationMs, statusCode, error, nowMs } = outcome;
+    const { began, durationMs, statusCode, error, pauseMs, nowMs } = outcome;
     const deliveryId = delivery.id;
     const attempt = delivery.attempts + 1;
     const firstAttemptAt = delivery.firstAttemptAt ?? new Date(nowMs);
     const windowStartMs = Math.max(firstAttemptAt.getTime(), delivery.replayedAt?.getTime() ?? 0);
-    const giveUp = error !== undefined && nowMs - windowStartMs >= WEBHOOK_GIVE_UP_AFTER_MS;
+    const gone = statusCode === 410;
+    const giveUp = error !== undefined && !gone && nowMs - windowStartMs >= WEBHOOK_GIVE_UP_AFTER_MS;
+    const now = new Date();
+    const settled =
+      error === undefined
+        ? { status: 'delivered' as const, deliveredAt: now }
+        : gone
+          ? {} // parked below with the subscription's other pending deliveries; one parked meanwhile keeps its reason
+          : {
+              nextAttemptAt: new Date(
+                webhookNextAttemptAtMs({ attempt, nowMs, windowStartMs, ...(pauseMs !== undefined ? { pauseMs } : {}) }),
+              ),
+            };
+    // A 410 takes the subscription's row first, as a DELETE or PATCH does before it parks deliveries: taking this
+    // delivery's row first, one of them racing this record would wait for the other (a deadlock).
+    const disable = gone
+      ? [
+          this.db.webhookSubscription.updateMany({
+            where: { id: delivery.subscriptionId, active: true, removedAt: null },
+            data: { active: false, disabledAt: now, disabledReason: 'endpoint_gone' },
+          }),
+        ]
+      : [];
     return this.db.$transaction([
+      ...disable,
       this.db.webhookAttempt.create({
         data: {
           deliveryId,
@@ -210,13 +250,14 @@ export class WebhookRelay {
           lastStatusCode: statusCode ?? null,
           lastError: error?.slice(0, 500) ?? null,
           leaseUntil: null,
-          ...(error === undefined
-            ? { status: 'delivered', deliveredAt: new Date() }
-            : giveUp
-              ? { status: 'failed', failedAt: new Date() }
-              : { nextAttemptAt: new Date(nowMs + webhookRetryDelayMs(attempt)) }),
+          ...settled,
         },
       }),
+      // Only a delivery still pending is given up on: one parked meanwhile (its subscription removed) stays parked.
+      ...(giveUp
+        ? [this.db.webhookDelivery.updateMany({ where: { id: deliveryId, status: 'pending' }, data: { status: 'failed', failedAt: now } })]
+        : []),
+      ...(gone ? [parkPendingDeliveries(this.db, delivery.subscriptionId, 'endpoint_gone', now)] : []),
     ]);
   }
 }

@@ -18,7 +18,7 @@ import { ids } from '../../domain/ids';
 import type { TrackingStatus } from '../../domain/lifecycle';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
-import { shipmentView, untilShipmentStage } from '../workflows/steps';
+import { shipmentView, skipBusinessTime, untilShipmentStage } from '../workflows/steps';
 
 /**
  * Signed status webhooks to a shop's endpoint, over the whole journey (time-skipping server, every
@@ -61,12 +61,17 @@ async function placeAsShopA(): Promise<{ orderId: string; workflowId: string }> 
 const deliveriesOf = async (orderId: string, key: { key: string } = KEYS.ops) =>
   (await as(key, 'GET', `/webhooks/deliveries?orderId=${orderId}&limit=200`)).json().items as {
     id: string;
+    subscriptionId: string;
     status: string;
     sequence: number;
     type: string;
     attempts: number;
+    parkedReason?: string;
     attemptLog: { statusCode?: number }[];
   }[];
+
+const subscriptionAs = async (key: { key: string }, id: string) =>
+  ((await as(key, 'GET', '/webhooks/subscriptions')).json().items as { id: string; status: string }[]).find((s) => s.id === id);
 
 describe('shop webhooks', () => {
   let subscriptionId = '';
@@ -524,6 +529,202 @@ describe('shop webhooks', () => {
     expect(refused).toMatchObject({ statusCode: 409, code: 'order_state_conflict' });
     expect(await journey.database.db.webhookSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).toEqual(before);
   });
+
+  it(
+    'an endpoint answering 410 Gone disables its subscription and its deliveries stop; enabled again, it gets the new events',
+    async () => {
+      receiver.mode = 'ok';
+      const gone = await startShopReceiver();
+      try {
+        gone.mode = { answer: 410 };
+        const created = await as(
+          KEYS.intake,
+          'POST',
+          '/webhooks/subscriptions',
+          { url: gone.url },
+          { 'idempotency-key': newKey('sub-gone') },
+        );
+        expect(created.statusCode, created.body).toBe(201);
+        const { id } = created.json() as { id: string };
+        gone.secrets = [created.json().secret];
+        const first = await placeAsShopA();
+        // Read from the database while waiting: the shop key's rate limit is not for polling.
+        await until(
+          journey,
+          `subscription ${id} disabled by its endpoint`,
+          () => journey.database.db.webhookSubscription.findUniqueOrThrow({ where: { id } }),
+          (sub) => !sub.active,
+          { stepMs: 60_000 },
+        );
+        const disabled = await subscriptionAs(KEYS.intake, id);
+        expect(disabled).toMatchObject({
+          active: false,
+          status: 'disabled',
+          disabledReason: 'endpoint_gone',
+          disabledAt: expect.any(String),
+        });
+        expect(created.json()).toMatchObject({ active: true, status: 'active' });
+        await journey.env.client.workflow.getHandle(first.workflowId).result();
+        // One POST was answered 410; nothing is tried after it, nothing waits as pending, and the order's later events
+        // were not queued for the disabled subscription (or, recorded before the 410, were parked with the rest).
+        const parked = await until(
+          journey,
+          `${first.orderId}'s deliveries to the gone endpoint settled`,
+          async () => (await deliveriesOf(first.orderId)).filter((d) => d.subscriptionId === id),
+          (list) => list.length > 0 && list.every((d) => d.status === 'parked'),
+          { stepMs: HOUR_MS },
+        );
+        expect(parked.every((d) => d.parkedReason === 'endpoint_gone')).toBe(true);
+        expect(parked.reduce((sum, d) => sum + d.attempts, 0)).toBe(1);
+        expect(gone.refused).toBe(1);
+        const all = (await as(KEYS.intake, 'GET', `/webhooks/deliveries?orderId=${first.orderId}`)).json().items as { type: string }[];
+        expect(parked.length).toBeLessThanOrEqual(all.length);
+
+        // Bad input names the field and changes nothing; another shop's key does not find it.
+        for (const [body, path] of [
+          [{}, 'body.active'],
+          [{ active: 'yes' }, 'body.active'],
+          [{ active: true, url: 'http://127.0.0.1:1/x' }, 'body.url'],
+        ] as const) {
+          const bad = expectErrorShape(await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, body), 400, 'validation_failed');
+          expect(
+            bad.details?.map((d) => d.path),
+            JSON.stringify(body),
+          ).toEqual([path]);
+        }
+        expectErrorShape(await as(KEYS.intakeB, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true }), 404, 'not_found');
+        expect((await subscriptionAs(KEYS.intake, id))?.status).toBe('disabled');
+
+        // A parked delivery is not replayed into a disabled subscription.
+        const firstParked = [...parked].sort((a, b) => a.sequence - b.sequence)[0];
+        const early = expectErrorShape(await as(KEYS.ops, 'POST', `/webhooks/deliveries/${firstParked?.id}/replay`), 409);
+        expect(early.message).toContain('is disabled');
+
+        gone.mode = 'ok';
+        const enabled = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true });
+        expect(enabled.statusCode, enabled.body).toBe(200);
+        expect(enabled.json()).toMatchObject({ id, active: true, status: 'active' });
+        expect(enabled.json().disabledReason).toBeUndefined();
+        const second = await placeAsShopA();
+        const events = await until(
+          journey,
+          `${second.orderId}'s events at the endpoint enabled again`,
+          async () => gone.received.filter((r) => r.orderId === second.orderId),
+          (got) => got.some((r) => r.type === 'order.completed'),
+          { stepMs: HOUR_MS },
+        );
+        expect(events.every((e) => e.verified)).toBe(true);
+        expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+        // The first order's parked deliveries stay parked: enabling sends what is recorded from then on.
+        expect(gone.received.filter((r) => r.orderId === first.orderId)).toEqual([]);
+        // Ops may replay one once the subscription is active again.
+        const replayed = await as(KEYS.ops, 'POST', `/webhooks/deliveries/${firstParked?.id}/replay`);
+        expect(replayed.statusCode, replayed.body).toBe(200);
+        const again = await until(
+          journey,
+          `${first.orderId}'s replayed delivery at the endpoint`,
+          async () => gone.received.filter((r) => r.orderId === first.orderId),
+          (got) => got.length > 0,
+          { stepMs: 60_000 },
+        );
+        expect(again.map((r) => r.sequence)).toEqual([firstParked?.sequence]);
+        // The shop may disable it too, and asking twice changes nothing.
+        for (let i = 0; i < 2; i += 1) {
+          const off = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: false });
+          expect(off.statusCode, off.body).toBe(200);
+          expect(off.json()).toMatchObject({ active: false, status: 'disabled', disabledReason: 'disabled_by_shop' });
+        }
+        await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
+      } finally {
+        await gone.close();
+      }
+    },
+    SLOW_UNDER_LOAD_MS,
+  );
+
+  it("enabling a subscription again counts towards a shop key's cap of active ones (409 naming body.active)", async () => {
+    const { db } = journey.database;
+    const made: string[] = [];
+    for (let i = 0; i < MAX_SHOP_SUBSCRIPTIONS; i += 1) {
+      const created = await as(
+        KEYS.intakeB,
+        'POST',
+        '/webhooks/subscriptions',
+        { url: receiver.url },
+        { 'idempotency-key': newKey('cap-on') },
+      );
+      expect(created.statusCode, created.body).toBe(201);
+      made.push(created.json().id);
+    }
+    const [off] = made;
+    expect((await as(KEYS.intakeB, 'PATCH', `/webhooks/subscriptions/${off}`, { active: false })).json().status).toBe('disabled');
+    const another = await as(
+      KEYS.intakeB,
+      'POST',
+      '/webhooks/subscriptions',
+      { url: receiver.url },
+      { 'idempotency-key': newKey('cap-on') },
+    );
+    expect(another.statusCode, another.body).toBe(201);
+    const over = expectErrorShape(await as(KEYS.intakeB, 'PATCH', `/webhooks/subscriptions/${off}`, { active: true }), 409, 'conflict');
+    expect(over.details?.map((d) => d.path)).toEqual(['body.active']);
+    expect((await subscriptionAs(KEYS.intakeB, off ?? ''))?.status).toBe('disabled');
+    // Ops are not held to it.
+    expect((await as(KEYS.ops, 'PATCH', `/webhooks/subscriptions/${off}`, { active: true })).json().status).toBe('active');
+    await db.webhookSubscription.deleteMany({ where: { shopId: 'shop-b' } });
+  });
+
+  it(
+    'removing a subscription parks its pending deliveries: nothing is tried for it again, nothing lingers as pending',
+    async () => {
+      receiver.mode = 'ok';
+      const down = await startShopReceiver();
+      try {
+        down.mode = 'fail';
+        const created = await as(
+          KEYS.intake,
+          'POST',
+          '/webhooks/subscriptions',
+          { url: down.url },
+          { 'idempotency-key': newKey('sub-down') },
+        );
+        expect(created.statusCode, created.body).toBe(201);
+        const { id } = created.json() as { id: string };
+        const { orderId, workflowId } = await placeAsShopA();
+        await journey.env.client.workflow.getHandle(workflowId).result();
+        // Tried at least once and waiting for its next try, as a dead endpoint's deliveries wait.
+        await until(
+          journey,
+          `${orderId}'s first delivery to the dead endpoint tried`,
+          async () => (await deliveriesOf(orderId)).filter((d) => d.subscriptionId === id),
+          (list) => list.some((d) => d.attempts > 0 && d.status === 'pending'),
+          { stepMs: 60_000 },
+        );
+        const removed = await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
+        expect(removed.statusCode, removed.body).toBe(200);
+        const pending = (await as(KEYS.intake, 'GET', `/webhooks/deliveries?subscriptionId=${id}&status=pending`)).json().items;
+        expect(pending.map((d: { id: string; status: string }) => d.status)).toEqual([]);
+        expect(removed.json()).toMatchObject({ id, active: false, status: 'removed', removedAt: expect.any(String) });
+        const settled = (await deliveriesOf(orderId)).filter((d) => d.subscriptionId === id);
+        // The order's journey may have taken the three days after which its first delivery was given up on (failed).
+        const parked = settled.filter((d) => d.status !== 'failed');
+        expect(parked.length).toBeGreaterThan(0);
+        expect(parked.filter((d) => d.status !== 'parked' || d.parkedReason !== 'subscription_removed')).toEqual([]);
+        const tried = down.refused;
+        await skipBusinessTime(journey, 12 * HOUR_MS);
+        expect(down.refused).toBe(tried);
+        // Removed for good: it cannot be enabled again, nor its deliveries replayed.
+        expectErrorShape(await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true }), 409, 'order_state_conflict');
+        expectErrorShape(await as(KEYS.ops, 'POST', `/webhooks/deliveries/${parked[0]?.id}/replay`), 409, 'order_state_conflict');
+        // A second removal answers it as it is.
+        const again = await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
+        expect(again.json().removedAt).toBe(removed.json().removedAt);
+      } finally {
+        await down.close();
+      }
+    },
+    SLOW_UNDER_LOAD_MS,
+  );
 
   it("the subscription behind COLIS_SHOP_WEBHOOK_URL is its variables': the API neither rotates nor removes it (409 naming them)", async () => {
     const db = journey.database.db;

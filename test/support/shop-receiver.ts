@@ -25,10 +25,13 @@ export interface ReceivedWebhook {
 export interface ShopReceiver {
   url: string;
   received: ReceivedWebhook[];
-  /** Deliveries refused with 500 (they do not land in `received`). */
+  /** Deliveries refused with 500 or a status of `answer` (they do not land in `received`). */
   refused: number;
-  /** `ok` answers 204, `fail` 500, `slow` waits this many ms before 204. */
-  mode: 'ok' | 'fail' | { slowMs: number };
+  /**
+   * `ok` answers 204, `fail` 500, `slow` waits this many ms before 204; `answer` refuses with that status and, when given,
+   * that `Retry-After` header (429 or 503 asking for a pause, 410 saying the endpoint is gone for good).
+   */
+  mode: 'ok' | 'fail' | { slowMs: number } | { answer: number; retryAfter?: string };
   secrets: string[];
   close(): Promise<void>;
 }
@@ -49,6 +52,11 @@ export async function startShopReceiver(): Promise<ShopReceiver> {
       if (mode === 'fail') {
         receiver.refused += 1;
         response.writeHead(500).end('down');
+        return;
+      }
+      if (typeof mode === 'object' && 'answer' in mode) {
+        receiver.refused += 1;
+        response.writeHead(mode.answer, mode.retryAfter === undefined ? {} : { 'retry-after': mode.retryAfter }).end();
         return;
       }
       const verified = receiver.secrets.some((secret) => {
@@ -73,7 +81,7 @@ export async function startShopReceiver(): Promise<ShopReceiver> {
         });
         response.writeHead(verified ? 204 : 401).end();
       };
-      if (typeof mode === 'object') setTimeout(answer, mode.slowMs);
+      if (typeof mode === 'object' && 'slowMs' in mode) setTimeout(answer, mode.slowMs);
       else answer();
     });
   });

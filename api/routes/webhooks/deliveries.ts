@@ -1,6 +1,12 @@
 import type { RelayWaker } from '../../../activities/notifications/outbox';
-import { relayIds } from '../../../domain/notifications';
-import { DeliveryIdParamsSchema, DeliveryListQuerySchema, DeliveryListSchema, DeliverySchema } from '../../../domain/webhooks-api';
+import { DELIVERY_PARKED_REASONS, relayIds } from '../../../domain/notifications';
+import {
+  type DELIVERY_STATUSES,
+  DeliveryIdParamsSchema,
+  DeliveryListQuerySchema,
+  DeliveryListSchema,
+  DeliverySchema,
+} from '../../../domain/webhooks-api';
 import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
@@ -29,6 +35,8 @@ function listDeliveriesRoute(app: RoutesApp): void {
         summary: 'Webhook deliveries and their attempts',
         description:
           "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only." +
+          ' `status`: pending (being tried), delivered, failed (given up after three days of retries), parked (not tried any more: its' +
+          ' subscription was disabled, by a 410 Gone or PATCH, or removed; `parkedReason` says which).' +
           ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
         querystring: DeliveryListQuerySchema,
         response: { 200: DeliveryListSchema, ...errors },
@@ -68,7 +76,8 @@ function replayDeliveryRoute(app: RoutesApp, waker: RelayWaker): void {
         tags: ['webhooks'],
         summary: 'Replay a delivery',
         description:
-          'Sends a failed (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id. ' +
+          'Sends a failed, parked (or delivered) delivery again now, with three more days of retries; the receiver sees the same webhook-id. ' +
+          'Its subscription must be active (409 while it is disabled or removed). ' +
           '409 while it is being tried (a replay sent twice at once puts it back once).',
         params: DeliveryIdParamsSchema,
         response: { 200: DeliverySchema, ...errors },
@@ -78,14 +87,26 @@ function replayDeliveryRoute(app: RoutesApp, waker: RelayWaker): void {
       const delivery = await app.db.webhookDelivery.findUnique({ where: { id: request.params.id }, include: { subscription: true } });
       if (!delivery) throw notFound(`webhook delivery ${request.params.id}`);
       if (!delivery.subscription.active)
-        throw new ApiError(409, 'order_state_conflict', `its subscription ${delivery.subscriptionId} was removed`);
+        throw new ApiError(
+          409,
+          'order_state_conflict',
+          `its subscription ${delivery.subscriptionId} ${delivery.subscription.removedAt ? 'was removed' : 'is disabled: enable it first (PATCH)'}`,
+        );
       if (delivery.status === 'pending') throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
       const now = new Date();
       // Only a delivery not being tried is put back: a twin replay (a double click, two ops) read it before this one wrote
       // it, and writing again would clear the lease of the attempt the relay may have begun since, so it would be sent twice.
       const replayed = await app.db.webhookDelivery.updateMany({
         where: { id: delivery.id, status: { not: 'pending' } },
-        data: { status: 'pending', nextAttemptAt: now, replayedAt: now, failedAt: null, leaseUntil: null },
+        data: {
+          status: 'pending',
+          nextAttemptAt: now,
+          replayedAt: now,
+          failedAt: null,
+          parkedAt: null,
+          parkedReason: null,
+          leaseUntil: null,
+        },
       });
       if (replayed.count === 0) throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
       await waker.wake([relayIds.webhooks(delivery.subscriptionId)]);
@@ -105,7 +126,7 @@ function deliveryView(row: {
   subscriptionId: string;
   orderId: string;
   seq: number;
-  status: 'pending' | 'delivered' | 'failed';
+  status: (typeof DELIVERY_STATUSES)[number];
   attempts: number;
   nextAttemptAt: Date;
   lastStatusCode: number | null;
@@ -113,6 +134,8 @@ function deliveryView(row: {
   createdAt: Date;
   deliveredAt: Date | null;
   failedAt: Date | null;
+  parkedAt: Date | null;
+  parkedReason: string | null;
   event: { type: string };
   attemptLog: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number }[];
 }) {
@@ -131,6 +154,8 @@ function deliveryView(row: {
     createdAt: row.createdAt.toISOString(),
     ...(row.deliveredAt ? { deliveredAt: iso(row.deliveredAt) } : {}),
     ...(row.failedAt ? { failedAt: iso(row.failedAt) } : {}),
+    ...(row.status === 'parked' && row.parkedAt ? { parkedAt: iso(row.parkedAt) } : {}),
+    ...(row.status === 'parked' ? parkedReasonOf(row.parkedReason) : {}),
     attemptLog: row.attemptLog.map((a) => ({
       attempt: a.attempt,
       at: a.at.toISOString(),
@@ -139,4 +164,10 @@ function deliveryView(row: {
       durationMs: a.durationMs,
     })),
   };
+}
+
+/** A reason written by another release (or by hand) is not one the schema knows: it is shown as none. */
+function parkedReasonOf(stored: string | null) {
+  const parkedReason = DELIVERY_PARKED_REASONS.find((r) => r === stored);
+  return parkedReason ? { parkedReason } : {};
 }

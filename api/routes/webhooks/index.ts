@@ -2,18 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../activities/db';
 import { ENV_SUBSCRIPTION_ID } from '../../../activities/notifications/startup';
+import { disableSubscription, removeSubscription, subscriptionStatus } from '../../../activities/notifications/subscription-state';
 import { temporalRelayWaker } from '../../../activities/notifications/waker';
 import { newWebhookSecret } from '../../../activities/notifications/webhook-signature';
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
 import { NoQuerySchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { errorResponses } from '../responses';
-import { ALL_SHOPS, subscribedEvents } from '../../../domain/notifications';
+import { ALL_SHOPS, relayIds, SUBSCRIPTION_DISABLED_REASONS, subscribedEvents } from '../../../domain/notifications';
+import type { RelayWaker } from '../../../activities/notifications/outbox';
 import {
   CreateSubscriptionSchema,
   SubscriptionIdParamsSchema,
   SubscriptionListSchema,
   SubscriptionSchema,
   SubscriptionWithSecretSchema,
+  UpdateSubscriptionSchema,
 } from '../../../domain/webhooks-api';
 import type { Prisma } from '../../../prisma/generated/client';
 import { ApiError, forbidden, idempotencyConflict, notFound } from '../../errors';
@@ -25,7 +28,9 @@ import type { RoutesApp } from '../route-app';
 /**
  * Shop webhooks: subscriptions (a shop's own key manages its own; ops manage any, `*` for every
  * shop), their delivery log, and the one-click replay of a delivery parked after three days of
- * failures. Signing and delivery are the notify relays' (activities/notifications).
+ * failures. Signing and delivery are the notify relays' (activities/notifications). A subscription is
+ * active, disabled (its endpoint answered 410 Gone, or PATCH; enabled again by PATCH) or removed
+ * (DELETE, for good): activities/notifications/subscription-state.ts.
  */
 
 // Every status these routes can answer, 413/415/429 included (the long fuzz run found an undocumented 415).
@@ -40,14 +45,23 @@ export const MAX_SHOP_SUBSCRIPTIONS = 5;
 
 type SubscriptionRow = Awaited<ReturnType<Prisma.TransactionClient['webhookSubscription']['findUniqueOrThrow']>>;
 
+/** A disable reason written by another release (or by hand) is not one the schema knows: it is shown as none. */
+const disabledReasonOf = (stored: string | null) => SUBSCRIPTION_DISABLED_REASONS.find((r) => r === stored);
+
 function subscriptionView(row: SubscriptionRow) {
   const grace = row.previousSecretUntil && row.previousSecretUntil.getTime() > Date.now() ? row.previousSecretUntil : undefined;
+  const status = subscriptionStatus(row);
+  const disabledReason = status === 'disabled' ? disabledReasonOf(row.disabledReason) : undefined;
   return {
     id: row.id,
     shopId: row.shopId,
     url: row.url,
     events: subscribedEvents(row.events),
     active: row.active,
+    status,
+    ...(status === 'disabled' && row.disabledAt ? { disabledAt: row.disabledAt.toISOString() } : {}),
+    ...(disabledReason ? { disabledReason } : {}),
+    ...(row.removedAt ? { removedAt: row.removedAt.toISOString() } : {}),
     createdAt: row.createdAt.toISOString(),
     ...(grace ? { previousSecretValidUntil: grace.toISOString() } : {}),
   };
@@ -62,6 +76,7 @@ const webhooks: FastifyPluginAsyncZod = async (app) => {
   subscribeRoute(app);
   listSubscriptionsRoute(app);
   rotateSecretRoute(app);
+  updateSubscriptionRoute(app, waker);
   removeSubscriptionRoute(app);
   registerDeliveryRoutes(app, waker);
 };
@@ -152,6 +167,7 @@ function rotateSecretRoute(app: RoutesApp): void {
         summary: "Rotate a subscription's secret",
         description:
           'Answers the new secret (once). For 24 hours deliveries carry two signatures, one per secret, so the receiver can switch without missing one. ' +
+          'A disabled subscription can be rotated (before it is enabled again); a removed one cannot (409). ' +
           'A 409 when another rotation changed the secret meanwhile, and for the subscription behind COLIS_SHOP_WEBHOOK_URL (its variables set its secret).',
         params: SubscriptionIdParamsSchema,
         response: { 200: SubscriptionWithSecretSchema, ...errors },
@@ -160,7 +176,7 @@ function rotateSecretRoute(app: RoutesApp): void {
     async (request) => {
       const current = await findOwned(app, principalOf(request), request.params.id);
       refuseEnvSubscription(current.id);
-      if (!current.active) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+      if (current.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
       const { row, secret } = await rotateSecret(app.db, current);
       return { ...subscriptionView(row), secret };
     },
@@ -176,7 +192,9 @@ function removeSubscriptionRoute(app: RoutesApp): void {
         tags: ['webhooks'],
         summary: 'Remove a subscription',
         description:
-          'Nothing more is sent to it; its log stays readable. The subscription behind COLIS_SHOP_WEBHOOK_URL is removed by unsetting it (409 here).',
+          'For good: nothing more is sent to it, and its deliveries still pending are parked (status `parked`, reason ' +
+          '`subscription_removed`), never tried again. Its log stays readable. Removing it again answers it as it is. ' +
+          'The subscription behind COLIS_SHOP_WEBHOOK_URL is removed by unsetting it (409 here).',
         params: SubscriptionIdParamsSchema,
         response: { 200: SubscriptionSchema, ...errors },
       },
@@ -184,10 +202,63 @@ function removeSubscriptionRoute(app: RoutesApp): void {
     async (request) => {
       const current = await findOwned(app, principalOf(request), request.params.id);
       refuseEnvSubscription(current.id);
-      const row = await app.db.webhookSubscription.update({ where: { id: current.id }, data: { active: false } });
-      return subscriptionView(row);
+      await removeSubscription(app.db, current.id);
+      return subscriptionView(await app.db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }));
     },
   );
+}
+
+function updateSubscriptionRoute(app: RoutesApp, waker: RelayWaker): void {
+  app.patch(
+    '/webhooks/subscriptions/:id',
+    {
+      config: { access: { roles: ['intake', 'ops'] } },
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Enable or disable a subscription',
+        description:
+          '`{"active": false}` disables it as a 410 Gone from its endpoint does: nothing is sent, no event is queued for it, and its ' +
+          'pending deliveries are parked (status `parked`). `{"active": true}` enables it again: the events recorded from then on are ' +
+          "sent; parked deliveries stay parked (ops may replay one). Enabling counts towards a shop key's " +
+          `${MAX_SHOP_SUBSCRIPTIONS} active subscriptions (409 over it). A removed subscription cannot be enabled (409). ` +
+          'Asking for the state it is already in answers it unchanged.',
+        params: SubscriptionIdParamsSchema,
+        body: UpdateSubscriptionSchema,
+        response: { 200: SubscriptionSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const current = await findOwned(app, principal, request.params.id);
+      if (current.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+      if (request.body.active && !current.active) {
+        const enabled = await enableSubscription(app.db, current, principal.role === 'ops' ? undefined : MAX_SHOP_SUBSCRIPTIONS);
+        // A relay ends once its subscription is disabled: this one starts it again (the next event would as well).
+        if (enabled) await waker.wake([relayIds.webhooks(current.id)]);
+        request.log.info({ subscriptionId: current.id, by: principal.name }, 'webhook subscription enabled');
+      } else if (!request.body.active && current.active) {
+        await disableSubscription(app.db, current.id, 'disabled_by_shop');
+        request.log.info({ subscriptionId: current.id, by: principal.name }, 'webhook subscription disabled');
+      }
+      return subscriptionView(await app.db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }));
+    },
+  );
+}
+
+/**
+ * Enables a disabled subscription, held to the shop's cap of active ones like a new subscription (under the same lock):
+ * otherwise a shop could hold any number active by disabling and subscribing again. False when it was enabled or removed
+ * meanwhile.
+ */
+async function enableSubscription(db: Db, current: { id: string; shopId: string }, maxActive?: number): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    if (maxActive !== undefined) await refuseOverCap(tx, current.shopId, maxActive, 'body.active');
+    const { count } = await tx.webhookSubscription.updateMany({
+      where: { id: current.id, active: false, removedAt: null },
+      data: { active: true, disabledAt: null, disabledReason: null },
+    });
+    return count > 0;
+  });
 }
 
 /**
@@ -236,11 +307,11 @@ async function createOrRepeat(
  * A shop's subscriptions are counted and added one request at a time (a lock per shop, held to the transaction's end):
  * eight subscribes at once each counted before any had inserted, and all eight were made past the cap.
  */
-async function refuseOverCap(tx: Prisma.TransactionClient, shopId: string, maxActive: number): Promise<void> {
+async function refuseOverCap(tx: Prisma.TransactionClient, shopId: string, maxActive: number, path = 'body.url'): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`colis:webhook-subscriptions:${shopId}`}))`;
   if ((await tx.webhookSubscription.count({ where: { shopId, active: true } })) < maxActive) return;
   const why = `shop ${shopId} already holds ${maxActive} active subscriptions: remove one (DELETE) or subscribe one URL to more event types`;
-  throw new ApiError(409, 'conflict', why, [{ path: 'body.url', message: why }]);
+  throw new ApiError(409, 'conflict', why, [{ path, message: why }]);
 }
 
 /** The subscription behind COLIS_SHOP_WEBHOOK_URL is its variables' to change: each start writes them back over it. */
@@ -260,13 +331,13 @@ function refuseEnvSubscription(id: string): void {
 export async function rotateSecret(db: Db, current: { id: string; secret: string }) {
   const secret = newWebhookSecret();
   const { count } = await db.webhookSubscription.updateMany({
-    where: { id: current.id, secret: current.secret, active: true },
+    where: { id: current.id, secret: current.secret, removedAt: null },
     data: { secret, previousSecret: current.secret, previousSecretUntil: new Date(Date.now() + ROTATION_GRACE_MS) },
   });
   if (count === 0) {
     // Removed meanwhile (a DELETE racing this rotation) is said as such: a retry would be refused for that reason anyway.
-    const now = await db.webhookSubscription.findUnique({ where: { id: current.id }, select: { active: true } });
-    if (!now?.active) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+    const now = await db.webhookSubscription.findUnique({ where: { id: current.id }, select: { removedAt: true } });
+    if (!now || now.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
     throw new ApiError(
       409,
       'order_state_conflict',
