@@ -52,36 +52,6 @@ export function earliestPlan(
   return undefined;
 }
 
-/**
- * Economy is bought to pay the least: its promise may wait this many working days past the earliest day some plan
- * reaches the target, when a later day lets a cheaper plan reach it (a slower, cheaper carrier kept at the same
- * confidence). Two days cover the slowest economy carrier's spread past its quote; the customer who wants the
- * earliest date buys standard.
- */
-export const ECONOMY_WAIT_DAYS = 2;
-
-/**
- * The cheapest plan over `earliest.deliveryDay` and the `waitDays` working days after it, on its earliest day at that
- * cost: `earliest` itself unless a later day costs strictly less.
- */
-export function cheapestPlanWithin(
-  plans: readonly (readonly ShipmentOption[])[],
-  destination: Destination,
-  levels: ReadonlySet<ServiceLevel> | undefined,
-  targets: PromiseTargets,
-  earliest: PlanChoice,
-  waitDays: number,
-): PlanChoice {
-  const place = destinationPlace(destination);
-  let best = earliest;
-  for (let n = 1; n <= waitDays; n++) {
-    const day = addWorkingDays(place, earliest.deliveryDay, n);
-    const later = cheapestPlanByDay(plans, day, destination, levels, targets.confidence);
-    if (later && later.costCents < best.costCents) best = later;
-  }
-  return best;
-}
-
 /** Past this many service combinations per plan, each shipment takes its own share of the target. */
 const MAX_COMBINATIONS = 625;
 

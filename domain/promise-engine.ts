@@ -11,15 +11,7 @@ import {
   type WarehouseFacts,
 } from './fulfilment-plan';
 import { localDay } from './local-time';
-import {
-  cheapestPlanByDay,
-  cheapestPlanWithin,
-  DEFAULT_PROMISE_TARGETS,
-  ECONOMY_WAIT_DAYS,
-  earliestPlan,
-  type PlanChoice,
-  type PromiseTargets,
-} from './plan-choice';
+import { cheapestPlanByDay, DEFAULT_PROMISE_TARGETS, earliestPlan, type PlanChoice, type PromiseTargets } from './plan-choice';
 import { undatedReason } from './promise-undated';
 import type { BackorderPolicy, ServiceLevel } from './order';
 
@@ -33,8 +25,7 @@ import type { BackorderPolicy, ServiceLevel } from './order';
  * service combination that costs least while P(every shipment delivered by the end of D) reaches the
  * target; the first D where some plan can is the promise, and the cheapest such plan is how to keep it.
  * The promise uses the services of the order's own level (an express order is promised what express
- * services achieve); keeping it may use any service that gets there in time. An economy order is promised the
- * cheapest plan's day within ECONOMY_WAIT_DAYS of the earliest (plan-choice.ts): the customer bought the lowest price.
+ * services achieve); keeping it may use any service that gets there in time.
  */
 
 export interface InboundFacts {
@@ -85,11 +76,7 @@ export function computePromise(
   const costing = new ShipmentCosting(facts);
   const { plans, basis } = buildPlans(situation, facts, costing);
   const levels = new Set<ServiceLevel>([situation.serviceLevel]);
-  const earliest = earliestPlan(plans, situation.destination, levels, targets);
-  const choice =
-    earliest && situation.serviceLevel === 'economy'
-      ? cheapestPlanWithin(plans, situation.destination, levels, targets, earliest, ECONOMY_WAIT_DAYS)
-      : earliest;
+  const choice = earliestPlan(plans, situation.destination, levels, targets);
   if (!choice) {
     const because =
       plans.length > 0 ? undefined : basis === 'backorder' ? 'no_restock' : onShelf(situation) ? 'no_pick_slot' : 'nothing_on_shelf';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computePromise } from '../../domain/promise-engine';
 import type { TransitCount } from '../../domain/transit';
-import type { ServiceFacts } from '../../domain/fulfilment-plan';
-import { HAMBURG, network, SERVICES, situation, stock, WAREHOUSES, warehouse } from './network-fixture';
+import { HAMBURG, network, situation, stock, WAREHOUSES, warehouse } from './network-fixture';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -261,47 +260,5 @@ describe('the promise engine: learned transit and the caller’s own date', () =
     const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'standard', requestedByMs }), network());
     expect(promise.requested).toMatchObject({ met: true, confidence: 1 });
     expect(performance.now() - started).toBeLessThan(2000);
-  });
-});
-
-describe('the promise engine: economy is promised at its lowest price', () => {
-  const economy = (overrides: Partial<ServiceFacts> & Pick<ServiceFacts, 'carrierCode' | 'serviceCode' | 'transitDays'>): ServiceFacts => ({
-    ...SERVICES.find((s) => s.serviceCode === 'pn_standard')!,
-    level: 'economy',
-    ...overrides,
-  });
-  const wednesday = at('2026-03-04T08:00:00Z');
-  const promiseWith = (ecoRouteTransitDays: number, serviceLevel: 'economy' | 'standard' = 'economy') =>
-    computePromise(
-      situation({ nowMs: wednesday, serviceLevel }),
-      network({
-        services: [
-          ...SERVICES,
-          economy({ carrierCode: 'parcelnord', serviceCode: 'pn_economy', baseCents: 700, transitDays: 3 }),
-          economy({ carrierCode: 'ecoroute', serviceCode: 'er_economy', baseCents: 500, transitDays: ecoRouteTransitDays }),
-        ],
-      }),
-    );
-
-  it('waits up to two working days past the earliest date for a cheaper carrier kept at the same confidence', () => {
-    // ParcelNord's economy keeps Tuesday 10 March at 95 % (a day past its quote); EcoRoute, 2 EUR cheaper and a day
-    // slower, keeps Wednesday 11 March, and two days slower, Thursday 12 March.
-    const promise = promiseWith(4);
-    expect(iso(promise.deliverByMs)).toBe('2026-03-11T17:00:00.000Z');
-    expect(promise.choice?.shipments.map((s) => s.service.serviceCode)).toEqual(['er_economy']);
-    expect(iso(promiseWith(5).deliverByMs)).toBe('2026-03-12T17:00:00.000Z');
-    expect(promise.confidence).toBeGreaterThanOrEqual(0.95);
-  });
-
-  it('not three: a cheaper carrier three days slower leaves the earliest date and its carrier', () => {
-    const promise = promiseWith(6);
-    expect(iso(promise.deliverByMs)).toBe('2026-03-10T17:00:00.000Z');
-    expect(promise.choice?.shipments.map((s) => s.service.serviceCode)).toEqual(['pn_economy']);
-  });
-
-  it('a standard order is promised its earliest date whatever a later day would save', () => {
-    const promise = promiseWith(4, 'standard');
-    expect(iso(promise.deliverByMs)).toBe('2026-03-06T17:00:00.000Z');
-    expect(promise.choice?.shipments.map((s) => s.service.serviceCode)).toEqual(['sp_standard']);
   });
 });
