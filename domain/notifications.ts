@@ -158,51 +158,6 @@ export const WEBHOOK_RETRY_AFTER_CAP_MS = 24 * HOUR_MS;
 /** The answers whose `Retry-After` is heeded: too many requests, and unavailable for a while (RFC 9110 §10.2.3). */
 export const WEBHOOK_PAUSE_STATUSES: readonly number[] = [429, 503];
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAY_NAME = '(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*';
-const MONTH_NAME = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)';
-const TIME = '(\\d{2}):(\\d{2}):(\\d{2})';
-/** The three forms of an HTTP-date a recipient must read (RFC 9110 §5.6.7): IMF-fixdate, RFC 850's, asctime's. */
-const HTTP_DATES: readonly { pattern: RegExp; order: 'dmy' | 'mdy' }[] = [
-  { pattern: new RegExp(`^${DAY_NAME}, (\\d{2}) ${MONTH_NAME} (\\d{4}) ${TIME} GMT$`, 'i'), order: 'dmy' },
-  { pattern: new RegExp(`^${DAY_NAME}, (\\d{2})-${MONTH_NAME}-(\\d{2}) ${TIME} GMT$`, 'i'), order: 'dmy' },
-  { pattern: new RegExp(`^${DAY_NAME} ${MONTH_NAME} +(\\d{1,2}) ${TIME} (\\d{4})$`, 'i'), order: 'mdy' },
-];
-
-/** An HTTP-date as epoch ms; undefined for anything else (Date.parse reads "2" or "tomorrow 5pm" too, and local times). */
-function httpDateMs(text: string): number | undefined {
-  for (const { pattern, order } of HTTP_DATES) {
-    const m = pattern.exec(text);
-    if (!m) continue;
-    const [day, month, year, hh, mm, ss] = order === 'dmy' ? [m[1], m[2], m[3], m[4], m[5], m[6]] : [m[2], m[1], m[6], m[3], m[4], m[5]];
-    const monthIndex = MONTHS.indexOf((month ?? '').toLowerCase());
-    // RFC 850's two-digit year: read as the nearest past century's, as 7231 recipients do for a date not far ahead.
-    const fullYear = (year ?? '').length === 2 ? 1900 + Number(year) + (Number(year) < 70 ? 100 : 0) : Number(year);
-    const [d, h, min, s] = [Number(day), Number(hh), Number(mm), Number(ss)];
-    if (d < 1 || d > 31 || h > 23 || min > 59 || s > 60) return undefined;
-    const ms = Date.UTC(fullYear, monthIndex, d, h, min, s);
-    // 31 February rolls over to March in Date.UTC: a date that is not one is garbage.
-    return new Date(ms).getUTCDate() === d ? ms : undefined;
-  }
-  return undefined;
-}
-
-/**
- * How long a receiver's `Retry-After` asks us to wait, in ms from `answeredAtMs` (the wall clock when it answered):
- * delta-seconds or an HTTP-date. Undefined for garbage, a negative or fractional number, or a date already past.
- */
-export function retryAfterMs(header: string | undefined, answeredAtMs: number): number | undefined {
-  const text = header?.trim();
-  if (!text) return undefined;
-  if (/^\d+$/.test(text)) {
-    // Digits beyond what any cap needs: read as "very long", without a float that has lost its precision.
-    const seconds = text.length > 12 ? Number.MAX_SAFE_INTEGER / 1000 : Number(text);
-    return seconds > 0 ? seconds * 1000 : undefined;
-  }
-  const at = httpDateMs(text);
-  return at !== undefined && at > answeredAtMs ? at - answeredAtMs : undefined;
-}
-
 /**
  * When a failed delivery is tried again: our schedule (`webhookRetryDelayMs`), or later when the receiver asked for a
  * pause, that pause capped at WEBHOOK_RETRY_AFTER_CAP_MS and never past the end of its three days of retries (then it is

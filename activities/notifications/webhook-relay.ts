@@ -1,5 +1,6 @@
 import { heartbeat, log } from '@temporalio/activity';
-import { retryAfterMs, WEBHOOK_GIVE_UP_AFTER_MS, WEBHOOK_PAUSE_STATUSES, webhookNextAttemptAtMs } from '../../domain/notifications';
+import { WEBHOOK_GIVE_UP_AFTER_MS, WEBHOOK_PAUSE_STATUSES, webhookNextAttemptAtMs } from '../../domain/notifications';
+import { retryAfterMs } from '../../domain/retry-after';
 import type { Db } from '../db';
 import { signWebhook } from './webhook-signature';
 import { guardedLookup, postWebhook } from './webhook-post';

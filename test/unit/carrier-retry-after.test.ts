@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CarrierApiError, toApplicationFailure } from '../../activities/carriers/errors';
-import { RETRY_AFTER_CEILING_MS, retryAfterMs, spreadWaitMs } from '../../activities/carriers/retry-after';
+import { carrierWaitMs, RETRY_AFTER_CEILING_MS, spreadWaitMs } from '../../activities/carriers/retry-after';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
 
@@ -137,7 +137,7 @@ describe('reading Retry-After (RFC 9110 §10.2.3)', () => {
     // Larger than any wait is honoured (RFC 9111 §1.2.2 would read it as 2^31 s): the ceiling.
     ['99999999999999999999', RETRY_AFTER_CEILING_MS],
   ])('%j is %i ms', (header, ms) => {
-    expect(retryAfterMs(header, now)).toBe(ms);
+    expect(carrierWaitMs(header, now)).toBe(ms);
   });
 
   it('a wait is spread over up to a fifth more, never less', () => {
@@ -148,7 +148,7 @@ describe('reading Retry-After (RFC 9110 §10.2.3)', () => {
   it.each([null, 'soon', '+7', '7.0', ' ', 'Sun, 06 Nov 1994 08:49:37 CET', 'Sun, 31 Feb 1994 08:49:37 GMT'])(
     '%j asks for nothing',
     (header) => {
-      expect(retryAfterMs(header, now)).toBeUndefined();
+      expect(carrierWaitMs(header, now)).toBeUndefined();
     },
   );
 });

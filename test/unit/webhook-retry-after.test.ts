@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
-import { retryAfterMs, WEBHOOK_GIVE_UP_AFTER_MS, webhookNextAttemptAtMs } from '../../domain/notifications';
+import { WEBHOOK_GIVE_UP_AFTER_MS, webhookNextAttemptAtMs } from '../../domain/notifications';
+import { retryAfterMs } from '../../domain/retry-after';
 
 /** A receiver's Retry-After (RFC 9110 §10.2.3) as the webhook relay reads it: a pause in ms, or nothing for garbage. */
 

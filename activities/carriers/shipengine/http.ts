@@ -8,7 +8,7 @@ import {
   NOT_PROCESSED_STATUSES,
   type RejectionReason,
 } from '../errors';
-import { retryAfterMs } from '../retry-after';
+import { carrierWaitMs } from '../retry-after';
 import { type ErrorBody, ErrorBodySchema } from './schemas';
 
 /**
@@ -161,7 +161,7 @@ function failure(
   if (status === 404 && call.notFound) return new NotFound(carrierCode, call.notFound, message);
   if (NOT_PROCESSED_STATUSES.includes(status)) {
     // ShipEngine's rate limit sends Retry-After on its 429 (in seconds); RFC 9110 gives it the same sense on a 503.
-    const waitMs = retryAfterMs(response.headers.get('retry-after'), Date.now());
+    const waitMs = carrierWaitMs(response.headers.get('retry-after'), Date.now());
     const asked = waitMs === undefined ? '' : `; asked to wait ${Math.ceil(waitMs / 1_000)} s`;
     return new CarrierApiError(carrierCode, status, `${message}${asked}`, waitMs);
   }
