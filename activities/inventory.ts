@@ -313,6 +313,9 @@ async function reserveIn(
   costs: CostContext | undefined,
 ): Promise<ReservationResult> {
   const order = await lockOrder(tx, orderId);
+  // What intake's promise held for this order is now what it reserves (or what it waits for): the next promises read
+  // it from the levels, not from the hold (domain/promised-stock.ts).
+  await tx.$executeRaw`DELETE FROM "PromisedStock" WHERE "orderId" = ${orderId}`;
   // Sequential: one transaction is one connection.
   const lines = await tx.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
   const existing = await tx.reservation.findMany({ where: { orderId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });

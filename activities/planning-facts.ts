@@ -5,6 +5,7 @@ import type { InboundFacts, PromiseSituation } from '../domain/promise-engine';
 import type { BackorderPolicy, ServiceLevel } from '../domain/order';
 import { type InFlightCount, type TransitCount, TransitModel } from '../domain/transit';
 import { inFlightAtLeastDays } from '../domain/transit-observation';
+import { netOfHolds, STOCK_HOLD_TTL_MS, type StockHold } from '../domain/promised-stock';
 import { currentBusinessClock } from './business-clock';
 import { Prisma } from '../prisma/generated/client';
 import type { Db } from './db';
@@ -15,7 +16,8 @@ import type { Db } from './db';
  * the moving parts (stock, expected restocks, pick capacity already promised, warehouses down). Under a
  * burst the moving parts are reused for `situationTtlMs` (default 1 s): intake then costs one query, and a
  * promise reads stock at most a second old (reservation, later, reads it under lock). Pick days promised
- * by this process and not yet written (see `PromisedCapacity`) are added to what the database says.
+ * by this process and not yet written (see `PromisedCapacity`) are added to what the database says; so is stock
+ * promised to orders that have not reserved it yet (`PromisedStock`, and this process's holds a read predates).
  */
 
 export interface PlanningFactsOptions {
@@ -35,7 +37,8 @@ export interface PlanningFactsOptions {
   sellingCarriers?: readonly string[];
 }
 
-type LevelRow = { kind: string; warehouseCode: string; skuCode: string; quantity: number; at: Date | null };
+type LevelRow = { kind: 'stock' | 'inbound' | 'held'; warehouseCode: string; skuCode: string; quantity: number; at: Date | null };
+type LevelRead = { rows: Promise<LevelRow[]>; readAtMs: number };
 type CapacityRow = { warehouseCode: string; day: Date; load: number };
 
 export interface SituationRequest {
@@ -54,10 +57,12 @@ export interface SituationRequest {
 export class PlanningFacts {
   private network: { facts: NetworkFacts; onTimeShares: ReadonlyMap<string, number>; loadedAt: number } | undefined;
   private transit: { model: TransitModel; loadedAt: number } | undefined;
-  private readonly levels = new Map<string, { rows: Promise<LevelRow[]>; loadedAt: number }>();
+  private readonly levels = new Map<string, LevelRead & { loadedAt: number }>();
   private capacity: { rows: Promise<CapacityRow[]>; loadedAt: number; fromDay: number } | undefined;
   /** Promised pick days not yet in the database: added to what it says. */
   unwrittenPromises: () => ReadonlyMap<string, number> = () => new Map();
+  /** Stock this process promised that a read begun at `readAtMs` (real time) cannot have seen in `PromisedStock`. */
+  unseenHolds: (readAtMs: number) => readonly StockHold[] = () => [];
   private readonly options: Required<Omit<PlanningFactsOptions, 'sellingCarriers'>>;
   private readonly sellingCarriers: readonly string[] | undefined;
 
@@ -96,10 +101,8 @@ export class PlanningFacts {
   async situation(request: SituationRequest): Promise<PromiseSituation> {
     const skuCodes = [...new Set(request.lines.map((line) => line.skuCode))].sort();
     const fromDay = toBusinessMs(request.clock, request.nowMs) - 2 * 86_400_000;
-    const [levels, capacity] = await Promise.all([
-      this.levelsOf(skuCodes, request.heldForOrder, request.nowMs),
-      this.capacityFrom(fromDay, request.nowMs),
-    ]);
+    const read = this.levelsOf(skuCodes, request.heldForOrder, request.nowMs);
+    const [levels, capacity] = await Promise.all([read.rows, this.capacityFrom(fromDay, request.nowMs)]);
     const promisedByDay: Record<string, Record<string, number>> = {};
     const add = (warehouseCode: string, day: string, load: number) => {
       const days = promisedByDay[warehouseCode] ?? {};
@@ -111,37 +114,48 @@ export class PlanningFacts {
       const [warehouseCode = '', day = ''] = key.split('|');
       add(warehouseCode, day, count);
     }
-    const inbound: InboundFacts[] = levels
-      .filter((row) => row.kind === 'inbound' && row.at)
-      .map((row) => ({
-        warehouseCode: row.warehouseCode,
-        skuCode: row.skuCode,
-        quantity: row.quantity,
-        expectedAtMs: toBusinessMs(request.clock, row.at?.getTime() ?? request.nowMs),
-      }));
+    const holds = [...levels.filter((row) => row.kind === 'held'), ...this.unseenHolds(read.readAtMs)];
+    const { stock, restocks: inbound } = netOfHolds(
+      levels
+        .filter((row) => row.kind === 'stock')
+        .map((row) => ({ warehouseCode: row.warehouseCode, skuCode: row.skuCode, available: row.quantity })),
+      levels
+        .filter((row) => row.kind === 'inbound' && row.at)
+        .map(
+          (row): InboundFacts => ({
+            warehouseCode: row.warehouseCode,
+            skuCode: row.skuCode,
+            quantity: row.quantity,
+            expectedAtMs: toBusinessMs(request.clock, row.at?.getTime() ?? request.nowMs),
+          }),
+        ),
+      holds,
+    );
     return {
       nowMs: toBusinessMs(request.clock, request.nowMs),
       serviceLevel: request.serviceLevel,
       backorderPolicy: request.backorderPolicy,
       lines: request.lines,
       destination: request.destination,
-      stock: levels
-        .filter((row) => row.kind === 'stock')
-        .map((row) => ({ warehouseCode: row.warehouseCode, skuCode: row.skuCode, available: row.quantity })),
+      stock,
       inbound,
       promisedByDay,
       ...(request.requestedBy !== undefined ? { requestedByMs: deadlineToBusinessMs(request.clock, request.requestedBy) } : {}),
     };
   }
 
-  /** Stock (what this order already holds counts as its own) and restocks on the way, for these SKUs. */
-  private levelsOf(skuCodes: readonly string[], heldForOrder: string | undefined, nowMs: number): Promise<LevelRow[]> {
+  /**
+   * Stock (what this order already holds counts as its own), restocks on the way and what other orders were promised
+   * and have not reserved yet, for these SKUs.
+   */
+  private levelsOf(skuCodes: readonly string[], heldForOrder: string | undefined, nowMs: number): LevelRead {
     // An order's own reservations make its view of stock its own: never shared.
     const cacheable = heldForOrder === undefined && this.options.situationTtlMs > 0;
     const key = skuCodes.join(',');
     const hit = cacheable ? this.levels.get(key) : undefined;
-    if (hit && nowMs - hit.loadedAt <= this.options.situationTtlMs) return hit.rows;
+    if (hit && nowMs - hit.loadedAt <= this.options.situationTtlMs) return hit;
     const heldFor = heldForOrder ?? '';
+    const readAtMs = Date.now();
     const rows = this.db.$queryRaw<LevelRow[]>`
         SELECT 'stock' AS kind, l."warehouseCode", l."skuCode",
                (l."onHand" - l."reserved" + COALESCE((SELECT sum(r."quantity") FROM "Reservation" r
@@ -153,14 +167,20 @@ export class PlanningFacts {
         UNION ALL
         SELECT 'inbound', i."warehouseCode", i."skuCode", i."quantity", i."expectedAt"
         FROM "InboundStock" i JOIN "Warehouse" w ON w."code" = i."warehouseCode"
-        WHERE i."skuCode" IN (${Prisma.join(skuCodes)}) AND i."receivedAt" IS NULL AND w."active" AND w."downSince" IS NULL`;
+        WHERE i."skuCode" IN (${Prisma.join(skuCodes)}) AND i."receivedAt" IS NULL AND w."active" AND w."downSince" IS NULL
+        UNION ALL
+        SELECT 'held', p."warehouseCode", p."skuCode", sum(p."quantity")::int, NULL
+        FROM "PromisedStock" p
+        WHERE p."skuCode" IN (${Prisma.join(skuCodes)}) AND p."orderId" <> ${heldFor}
+          AND p."promisedAt" > now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})
+        GROUP BY p."warehouseCode", p."skuCode"`;
     if (cacheable) {
-      this.levels.set(key, { rows, loadedAt: nowMs });
+      this.levels.set(key, { rows, readAtMs, loadedAt: nowMs });
       // A failed read must not be served from the cache.
       rows.catch(() => this.levels.delete(key));
       if (this.levels.size > 5_000) this.levels.clear();
     }
-    return rows;
+    return { rows, readAtMs };
   }
 
   /** Pick capacity already booked or promised per warehouse and business day, as a decision at `nowMs` sees it. */

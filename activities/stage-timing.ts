@@ -89,6 +89,8 @@ export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayW
             },
           });
           await upsertStages(tx, change.stages);
+          // An order that ends before it reserved (cancelled while queued) no longer holds what it was promised.
+          if (final) await tx.$executeRaw`DELETE FROM "PromisedStock" WHERE "orderId" = ${change.orderId}`;
           return { result: undefined, milestones: orderEndMilestones(change.orderId, before?.status, change.status, change.endReason) };
         }),
       );

@@ -21,7 +21,8 @@ import type { IntakePromise, PromiseService } from './promise';
  * Temporal sustains.
  *
  * The promise (api/services/promise.ts) is computed before the commit and goes with it in the workflow's
- * input; the pick days it counts on are then added to the promised capacity (written in batches).
+ * input; the pick days it counts on are then added to the promised capacity (written in batches) and the
+ * stock it counts on is held until the order reserves (`PromisedStock`).
  */
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -135,7 +136,7 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
     if (twin) return repeated(twin, { orderId, workflowId, hash, idempotencyKey });
     throw refusal;
   }
-  const { promise, pickDays } = intake;
+  const { promise } = intake;
   const input: OrderWorkflowInput = {
     orderId,
     idempotencyKey: scopedIdempotencyKey(apiKeyName, idempotencyKey),
@@ -148,8 +149,9 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
     businessClock: promises.businessClock,
   };
 
-  // ON CONFLICT DO NOTHING: of concurrent twins exactly one inserts (and counts its pick days); the others read its row.
-  const { count } = await db.orderIntake.createMany({
+  // ON CONFLICT DO NOTHING: of concurrent twins exactly one inserts (and counts its pick days and stock); the others
+  // read its row.
+  const inserted = db.orderIntake.createMany({
     data: [
       {
         orderId,
@@ -163,8 +165,12 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
     ],
     skipDuplicates: true,
   });
+  const { count } = await inserted.catch((error: unknown) => {
+    promises.discarded(intake);
+    throw error;
+  });
   if (count === 1) {
-    promises.committed(pickDays);
+    await promises.committed(orderId, intake);
     // Behind a backlog the start cannot finish within the wait: answer at once instead of after it.
     const backlogged = starter.backlogged;
     const starting = starter.start(input, apiKeyName).then((outcome) => outcome.started);
@@ -173,6 +179,7 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
       : await Promise.race([starting, new Promise<false>((resolve) => setTimeout(resolve, startWaitMs, false).unref())]);
     return { orderId, workflowId, outcome: 'created', workflowStarted: started, promise };
   }
+  promises.discarded(intake);
 
   const twin = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true, input: true } });
   if (!twin) throw new Error(`order ${orderId} was neither inserted nor found`);

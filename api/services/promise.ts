@@ -10,11 +10,14 @@ import { levelsServing } from '../../domain/served-levels';
 import { ApiError } from '../errors';
 import { buildPlans, computePromise, type EnginePromise, planForPromise } from '../../domain/promise-engine';
 import { PromisedCapacity } from './promised-capacity';
+import { type PendingHold, PromisedStockHolds } from './promised-stock';
+import { stockHoldsOf } from '../../domain/promised-stock';
 
 /**
  * Intake's promise: the engine's answer (domain/promise-engine.ts) on the facts of the moment, turned from
- * business time into the real instants the journey's timers use, and the pick days it counts on (booked
- * against capacity with the order, so a burst makes later promises instead of broken ones).
+ * business time into the real instants the journey's timers use, the pick days it counts on (booked
+ * against capacity with the order, so a burst makes later promises instead of broken ones) and the stock it
+ * counts on (held until the order reserves, so the last unit is promised once).
  * Under `COLIS_DECISION_RULES=baseline`, the fixed-day promise Colis made before, for comparison.
  */
 
@@ -22,10 +25,15 @@ export interface IntakePromise {
   promise: DeliveryPromise;
   /** Pick days the promise relies on, one per planned shipment: counted as promised capacity. */
   pickDays: { warehouseCode: string; day: string }[];
+  /** Stock the promise counts on, held in this process from the moment it was computed. */
+  stockHold: PendingHold;
 }
+
+const NOTHING_HELD: PendingHold = { holds: [] };
 
 export class PromiseService {
   private readonly capacity: PromisedCapacity;
+  private readonly stock: PromisedStockHolds;
 
   constructor(
     private readonly facts: PlanningFacts,
@@ -35,11 +43,19 @@ export class PromiseService {
   ) {
     this.capacity = new PromisedCapacity(facts.db, () => facts.invalidateCapacity(), log);
     facts.unwrittenPromises = () => this.capacity.unwritten();
+    this.stock = new PromisedStockHolds(facts.db, log);
+    facts.unseenHolds = (readAtMs) => this.stock.unseen(readAtMs);
   }
 
-  /** An accepted order's promise counts on these pick days: later promises see them. */
-  committed(pickDays: IntakePromise['pickDays']): void {
-    this.capacity.add(pickDays);
+  /** An accepted order's promise counts on these pick days and this stock: later promises see them. */
+  async committed(orderId: string, intake: IntakePromise): Promise<void> {
+    this.capacity.add(intake.pickDays);
+    await this.stock.write(orderId, intake.stockHold);
+  }
+
+  /** The promise was not used (the order was a twin, or not committed): it holds no stock. */
+  discarded(intake: IntakePromise): void {
+    this.stock.drop(intake.stockHold);
   }
 
   /** Writes the pick days promised so far now rather than with the next batch. */
@@ -84,7 +100,7 @@ export class PromiseService {
       // Intake answers whatever happens: a promise the engine could not make falls back to the fixed rule, and says so.
       this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'promise engine failed; fixed-day promise given');
       const reason = 'no date could be computed; the fixed-day rule gave this one';
-      return { promise: { ...this.fixedDays(request, receivedAtMs, 0), reason }, pickDays: [] };
+      return { promise: { ...this.fixedDays(request, receivedAtMs, 0), reason }, pickDays: [], stockHold: NOTHING_HELD };
     }
   }
 
@@ -102,7 +118,9 @@ export class PromiseService {
       }),
     ]);
     const answer = computePromise(situation, network, { confidence: this.settings.promiseConfidence, horizonDays: 30 });
-    return { promise: this.toDeliveryPromise(answer, request, receivedAtMs), pickDays: pickDaysOf(answer) };
+    const promise = this.toDeliveryPromise(answer, request, receivedAtMs);
+    // Held before anything else is awaited: a promise computed next in this process already counts it.
+    return { promise, pickDays: pickDaysOf(answer), stockHold: this.stock.pend(stockHoldsOf(answer.choice)) };
   }
 
   /** Today's rules: a fixed number of days (or the caller's date, accepted as given); its odds still measured. */
@@ -126,6 +144,7 @@ export class PromiseService {
     return {
       promise: { ...this.fixedDays(request, receivedAtMs, confidence), deliverBy: new Date(promisedBy).toISOString() },
       pickDays: [],
+      stockHold: NOTHING_HELD,
     };
   }
 

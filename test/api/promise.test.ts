@@ -232,6 +232,53 @@ describe('the promise in the intake answer', () => {
     h.app.promises.invalidateFacts();
   });
 
+  it('promises the last unit once: a second order placed before the first reserves is not promised it, from this API or another', async () => {
+    // A SKU only this test knows, one unit at PAR1 and none expected: before holds, every order placed before the first
+    // reserved (no worker runs here: none ever does) was promised from that unit.
+    const sku = `HOLD-${newKey('sku').slice(-8).toUpperCase()}`;
+    await h.db.sku.create({
+      data: {
+        code: sku,
+        name: 'Last unit',
+        weightGrams: 300,
+        lengthMm: 100,
+        widthMm: 100,
+        heightMm: 100,
+        unitPriceCents: 990,
+        currency: 'EUR',
+      },
+    });
+    await h.db.inventoryLevel.create({ data: { warehouseCode: 'PAR1', skuCode: sku, onHand: 1, reserved: 0 } });
+    const lines = [{ sku, quantity: 1 }];
+    const firstKey = newKey('last-unit');
+    const first = await place(orderRequest({ lines }), firstKey);
+    expect((first.json().promise as PromiseBody).basis).toBe('in_stock');
+    const held = await h.db.promisedStock.findMany({ where: { skuCode: sku } });
+    expect(held).toMatchObject([{ orderId: first.json().orderId, warehouseCode: 'PAR1', quantity: 1 }]);
+
+    // Within the second the first order's stock read is reused: the hold in this process counts.
+    const second = (await place(orderRequest({ lines }))).json().promise as PromiseBody;
+    expect(second).toMatchObject({ basis: 'restock_unknown', confidence: 0, shipments: [] });
+    // Another API process reads the hold from the database.
+    const other = await h.rebuild({});
+    const third = await other.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('last-unit-other') },
+      payload: orderRequest({ lines }),
+    });
+    expect((third.json().promise as PromiseBody).basis).toBe('restock_unknown');
+
+    // A repeat of the first order holds nothing more: with a second unit on the shelf the next order gets it.
+    expect((await place(orderRequest({ lines }), firstKey)).statusCode).toBe(200);
+    await h.db.inventoryLevel.update({ where: { warehouseCode_skuCode: { warehouseCode: 'PAR1', skuCode: sku } }, data: { onHand: 2 } });
+    h.app.promises.invalidateFacts();
+    const fourth = await place(orderRequest({ lines }));
+    expect((fourth.json().promise as PromiseBody).basis).toBe('in_stock');
+    expect((await place(orderRequest({ lines }))).json().promise).toMatchObject({ basis: 'restock_unknown' });
+    expect(await h.db.promisedStock.count({ where: { skuCode: sku } })).toBe(2);
+  });
+
   it('under the baseline rules promises the fixed three days of a standard order, as Colis did before', async () => {
     const baseline = await h.rebuild({ decisions: { rules: 'baseline', promiseConfidence: 0.95, onTimeTarget: 0.95 } });
     const response = await baseline.inject({

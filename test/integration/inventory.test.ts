@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createInventoryActivities, type InventoryActivities } from '../../activities/inventory';
 import { createShipmentPlanningActivities, type ShipmentPlanningActivities } from '../../activities/shipment-planning';
+import { createStageTimingActivities } from '../../activities/stage-timing';
 import type { ReservationResult } from '../../domain/inventory';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -112,6 +113,36 @@ describe('inventory activities', () => {
     expect(result.held[0]?.warehouseCode).toBe('LYS1');
     expect(await level(db, 'LYS1', 'MUG-CER-350')).toEqual({ onHand: before.onHand, reserved: before.reserved + 3 });
     expect(await inventory.ledgerBalances()).toEqual([]);
+  });
+
+  it("reserving takes over what the promise held for the order: its hold is gone, other orders' holds stay", async () => {
+    await createOrder(db, 'ord-held', [['MUG-CER-350', 1]]);
+    await db.promisedStock.createMany({
+      data: [
+        { orderId: 'ord-held', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 1 },
+        { orderId: 'ord-not-yet-started', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 2 },
+      ],
+    });
+    await inventory.reserveStock({ orderId: 'ord-held' });
+    expect(await db.promisedStock.findMany({ select: { orderId: true } })).toEqual([{ orderId: 'ord-not-yet-started' }]);
+    await db.promisedStock.deleteMany({});
+  });
+
+  it('an order that ends before it reserves (cancelled while its start was queued) holds nothing any more', async () => {
+    await createOrder(db, 'ord-cancelled-queued', [['MUG-CER-350', 1]]);
+    await db.promisedStock.create({
+      data: { orderId: 'ord-cancelled-queued', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 1 },
+    });
+    const stages = createStageTimingActivities(db);
+    await stages.recordOrderStage({ orderId: 'ord-cancelled-queued', status: 'received', stages: [] });
+    expect(await db.promisedStock.count({ where: { orderId: 'ord-cancelled-queued' } })).toBe(1);
+    await stages.recordOrderStage({
+      orderId: 'ord-cancelled-queued',
+      status: 'cancelled',
+      stages: [],
+      endReason: 'customer changed their mind',
+    });
+    expect(await db.promisedStock.count({ where: { orderId: 'ord-cancelled-queued' } })).toBe(0);
   });
 
   it('splits an order no single warehouse can fill and plans one shipment per warehouse', async () => {
