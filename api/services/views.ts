@@ -1,6 +1,6 @@
 import type { Db } from '../../activities/db';
 import type { EscalationView, OrderView, ShipmentView, TimelineEntry } from '../../domain/journey';
-import { DECISIONS_BY_REASON, ORDER_STAGE_WORDS } from '../../domain/lifecycle';
+import { DECISIONS_BY_REASON, isFinalOrderStage, ORDER_STAGE_WORDS, type OrderStage } from '../../domain/lifecycle';
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 import { DeliveryPromiseSchema } from '../../domain/delivery-promise';
@@ -96,13 +96,14 @@ function stageEntries(rows: StageTimingRow[]): TimelineEntry[] {
 }
 
 /**
- * A cancelled order's end, as its workflow's own timeline writes it (`cancelled`, when the order's row was closed): its
- * stage visits stop at the stage it left, so read from them alone the order ended nowhere, and the tracking page the
- * customer opens from the cancel mail gave no word of when.
+ * An ended order's end, as its workflow's own timeline writes it (`completed`, `cancelled`, `failed`, when the order's
+ * row was closed): its stage visits stop at the stage it left, so read from them alone the order ended nowhere, and the
+ * tracking page the customer opens from the cancel mail gave no word of when. No reason is given here: the timeline is
+ * also the customer's, and a cancel or failure reason may be ops' own words.
  */
-function cancelledEntries(order: { status: string; completedAt: Date | null }): TimelineEntry[] {
-  if (order.status !== 'cancelled' || !order.completedAt) return [];
-  return [{ at: order.completedAt.toISOString(), kind: 'stage', label: ORDER_STAGE_WORDS.cancelled.label }];
+function endEntries(order: { status: OrderStage; completedAt: Date | null }): TimelineEntry[] {
+  if (!isFinalOrderStage(order.status) || !order.completedAt) return [];
+  return [{ at: order.completedAt.toISOString(), kind: 'stage', label: ORDER_STAGE_WORDS[order.status].label }];
 }
 
 const byTime = (a: TimelineEntry, b: TimelineEntry) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0);
@@ -173,7 +174,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
     escalations: orderEscalations.map(escalationView),
     timeline: [
       ...stageEntries(timings.filter((t) => t.shipmentId === null)),
-      ...cancelledEntries(order),
+      ...endEntries(order),
       ...escalationEntries(orderEscalations),
     ].sort(byTime),
     packagingCostCents: order.packagingCostCents,
