@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { allocateOrder } from '../domain/allocation';
+import { allocateOrder, type StockLevel } from '../domain/allocation';
+import { netOfHolds, STOCK_HOLD_TTL_MS, type StockHold } from '../domain/promised-stock';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
-import { allocateByCost, type CostContext, costContext } from './cost-allocation';
+import { type AllocationByCost, allocateByCost, type CostContext, costContext } from './cost-allocation';
 import { PlanningFacts } from './planning-facts';
 import { DomainError } from '../domain/errors';
 import { FINAL_ORDER_STAGES } from '../domain/lifecycle';
@@ -375,10 +376,38 @@ export async function allocateLocked(
   // cost. The first reservation of an order goes to the cheapest warehouses to the door that keep its
   // promise (a domestic warehouse is cheaper and nearer there already); otherwise (a restock's remainder,
   // a re-ship's replacement, the baseline rules) the customer's country comes before the lowest code.
-  const cheapest = preferred.length === 0 && costs ? allocateByCost(costs, wanted, stock) : undefined;
+  const cheapest = preferred.length === 0 && costs ? await allocateAroundHolds(tx, orderId, costs, wanted, stock) : undefined;
   if (cheapest) return cheapest.allocation;
   const preference = [...preferred, ...(await domesticWarehouses(tx, orderId))];
   return allocateOrder(wanted, stock, { warehousePreference: [...new Set(preference)] });
+}
+
+/**
+ * The cheapest allocation to the door that keeps the promise, leaving alone the stock other orders were promised and
+ * have not reserved yet (domain/promised-stock.ts) when that still fills the order and keeps its promise as well as
+ * taking it would: an order promised from LYS1 because PAR1's last unit was promised to another no longer takes that
+ * unit for being cheaper, only to send the other order elsewhere or into a backorder. When the order cannot be filled
+ * around the holds, it takes what is there, as before holds: first to reserve, first served (the other re-promises).
+ */
+async function allocateAroundHolds(
+  tx: Tx,
+  orderId: string,
+  costs: CostContext,
+  wanted: readonly { lineId: string; skuCode: string; quantity: number }[],
+  stock: readonly StockLevel[],
+): Promise<AllocationByCost | undefined> {
+  const anyStock = allocateByCost(costs, wanted, stock);
+  const skuCodes = [...new Set(wanted.map((line) => line.skuCode))];
+  const holds = await tx.$queryRaw<StockHold[]>`
+    SELECT "warehouseCode", "skuCode", sum("quantity")::int AS quantity
+    FROM "PromisedStock"
+    WHERE "skuCode" IN (${Prisma.join(skuCodes)}) AND "orderId" <> ${orderId}
+      AND "promisedAt" > now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})
+    GROUP BY "warehouseCode", "skuCode"`;
+  if (holds.length === 0) return anyStock;
+  const aroundHolds = allocateByCost(costs, wanted, netOfHolds(stock, [], holds).stock);
+  const fills = aroundHolds !== undefined && aroundHolds.allocation.shortages.length === 0;
+  return fills && (aroundHolds.keepsPromise || !anyStock?.keepsPromise) ? aroundHolds : anyStock;
 }
 
 /**

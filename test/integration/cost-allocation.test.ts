@@ -49,6 +49,38 @@ describe('allocation by cost to the door', () => {
     expect(warehousesOf(hamburg)).toEqual(['HAM1']);
   });
 
+  it('leaves the mugs another order was promised at HAM1 to it when a French warehouse still keeps the promise; takes them when nothing else can', async () => {
+    const byCost = createInventoryActivities(db);
+    const free = async (warehouseCode: string) => {
+      const level = await db.inventoryLevel.findUniqueOrThrow({
+        where: { warehouseCode_skuCode: { warehouseCode, skuCode: 'MUG-CER-350' } },
+      });
+      return level.onHand - level.reserved;
+    };
+    // Promised at intake, not reserved yet: every free mug at HAM1.
+    await db.promisedStock.create({
+      data: { orderId: 'ORD-PROMISED-HAM1', warehouseCode: 'HAM1', skuCode: 'MUG-CER-350', quantity: await free('HAM1') },
+    });
+    try {
+      const around = await byCost.reserveStock({ orderId: await order('addr-hamburg', 'MUG-CER-350', 1) });
+      expect(['PAR1', 'LYS1']).toContain(warehousesOf(around)[0]);
+      // Every mug anywhere promised to others: first to reserve, first served, as before holds (the others re-promise).
+      const others = await Promise.all(['PAR1', 'LYS1'].map(async (code) => ({ code, quantity: await free(code) })));
+      await db.promisedStock.createMany({
+        data: others.map(({ code, quantity }) => ({
+          orderId: `ORD-PROMISED-${code}`,
+          warehouseCode: code,
+          skuCode: 'MUG-CER-350',
+          quantity,
+        })),
+      });
+      const taken = await byCost.reserveStock({ orderId: await order('addr-hamburg', 'MUG-CER-350', 1) });
+      expect(warehousesOf(taken)).toEqual(['HAM1']);
+    } finally {
+      await db.promisedStock.deleteMany({});
+    }
+  });
+
   it('reserves nothing at a warehouse ops marked down, and the retry of a reservation reserves nothing twice', async () => {
     const byCost = createInventoryActivities(db);
     await db.warehouse.update({ where: { code: 'HAM1' }, data: { downSince: new Date(), downReason: 'test outage' } });
