@@ -151,26 +151,14 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
 
   // ON CONFLICT DO NOTHING: of concurrent twins exactly one inserts (and counts its pick days and stock); the others
   // read its row.
-  const inserted = db.orderIntake.createMany({
-    data: [
-      {
-        orderId,
-        workflowId,
-        idempotencyKey: input.idempotencyKey,
-        requestHash: hash,
-        submittedBy: apiKeyName,
-        input: input as unknown as Prisma.InputJsonValue,
-        receivedAt: now,
-      },
-    ],
-    skipDuplicates: true,
-  });
-  const { count } = await inserted.catch((error: unknown) => {
-    promises.discarded(intake);
-    throw error;
-  });
-  if (count === 1) {
-    await promises.committed(orderId, intake);
+  const inserted = await recordIntake(db, { orderId, workflowId, submittedBy: apiKeyName, input, receivedAt: now }, intake).catch(
+    (error: unknown) => {
+      promises.discarded(intake);
+      throw error;
+    },
+  );
+  if (inserted) {
+    promises.committed(intake);
     // Behind a backlog the start cannot finish within the wait: answer at once instead of after it.
     const backlogged = starter.backlogged;
     const starting = starter.start(input, apiKeyName).then((outcome) => outcome.started);
@@ -184,6 +172,34 @@ export async function placeOrder(args: PlaceOrderArgs): Promise<IntakeResult> {
   const twin = await db.orderIntake.findUnique({ where: { orderId }, select: { requestHash: true, startedAt: true, input: true } });
   if (!twin) throw new Error(`order ${orderId} was neither inserted nor found`);
   return repeated(twin, { orderId, workflowId, hash, idempotencyKey });
+}
+
+/**
+ * Commits the order's intake row and, in the same statement, the stock its promise holds (`PromisedStock`): written
+ * after the row, a hold could land after the order had already reserved (a start sweep picking the row up in between)
+ * and count its units twice for its whole lifetime. Answers whether this call inserted the row (false: a twin had).
+ */
+async function recordIntake(
+  db: Db,
+  row: { orderId: string; workflowId: string; submittedBy: string; input: OrderWorkflowInput; receivedAt: Date },
+  intake: IntakePromise,
+): Promise<boolean> {
+  const holds = intake.stockHold.holds;
+  const [result] = await db.$queryRaw<{ inserted: number }[]>`
+    WITH intake AS (
+      INSERT INTO "OrderIntake" ("orderId", "workflowId", "idempotencyKey", "requestHash", "submittedBy", "input", "receivedAt")
+      VALUES (${row.orderId}, ${row.workflowId}, ${row.input.idempotencyKey}, ${row.input.requestHash}, ${row.submittedBy},
+              ${JSON.stringify(row.input)}::jsonb, ${row.receivedAt})
+      ON CONFLICT DO NOTHING
+      RETURNING "orderId"
+    ), held AS (
+      INSERT INTO "PromisedStock" ("orderId", "warehouseCode", "skuCode", "quantity")
+      SELECT intake."orderId", h."warehouseCode", h."skuCode", h."quantity"
+      FROM intake CROSS JOIN unnest(${holds.map((h) => h.warehouseCode)}::text[], ${holds.map((h) => h.skuCode)}::text[],
+                                    ${holds.map((h) => h.quantity)}::int[]) AS h("warehouseCode", "skuCode", "quantity")
+    )
+    SELECT count(*)::int AS inserted FROM intake`;
+  return result?.inserted === 1;
 }
 
 /** A repeat of an accepted request answers as the first did (its promise included); another body under the key is a 409. */

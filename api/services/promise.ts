@@ -47,10 +47,10 @@ export class PromiseService {
     facts.unseenHolds = (readAtMs) => this.stock.unseen(readAtMs);
   }
 
-  /** An accepted order's promise counts on these pick days and this stock: later promises see them. */
-  async committed(orderId: string, intake: IntakePromise): Promise<void> {
+  /** An accepted order's promise counts on these pick days and this stock (committed with it): later promises see them. */
+  committed(intake: IntakePromise): void {
     this.capacity.add(intake.pickDays);
-    await this.stock.write(orderId, intake.stockHold);
+    this.stock.written(intake.stockHold);
   }
 
   /** The promise was not used (the order was a twin, or not committed): it holds no stock. */
@@ -64,8 +64,8 @@ export class PromiseService {
   }
 
   /** Writes the pick days still pending (the API is closing). */
-  close(): Promise<void> {
-    return this.capacity.close();
+  async close(): Promise<void> {
+    await Promise.all([this.capacity.close(), this.stock.close()]);
   }
 
   get businessClock(): BusinessClock {

@@ -5,12 +5,11 @@ import { STOCK_HOLD_TTL_MS, type StockHold } from '../../domain/promised-stock';
 /**
  * The stock intake's promises hold until their orders reserve it (domain/promised-stock.ts). A hold exists in this
  * process from the moment its promise is computed, so the next promise computed here sees it even before the order
- * is committed; it is written to `PromisedStock` once the order's row is, and forgotten if the order was not
- * accepted after all (a twin of a request already placed). A promise whose stock read began before the hold's row
+ * is committed; it is written to `PromisedStock` in the statement that commits the order's row, and forgotten if the
+ * order was not accepted after all (a twin of a request already placed). A promise whose stock read began before the hold's row
  * was written (reads are reused for up to a second) subtracts it itself: `unseen(readAtMs)`.
  *
- * A hold not written (the API killed between the order's commit and the hold's, or PostgreSQL refusing it) makes
- * the next promises a little optimistic, as before holds existed: reservation, under lock, is what never oversells.
+ * Reservation, under lock, is what never oversells: holds only keep promises from counting the same units twice.
  */
 export interface PendingHold {
   readonly holds: readonly StockHold[];
@@ -32,6 +31,7 @@ const EXPIRY_EVERY_MS = 60_000;
 export class PromisedStockHolds {
   private entries = new Set<Entry>();
   private lastExpiryMs = 0;
+  private expiring: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -50,27 +50,15 @@ export class PromisedStockHolds {
     this.entries.delete(pending as Entry);
   }
 
-  /** The order is committed: its holds go to `PromisedStock` for every process's promises. Never throws. */
-  async write(orderId: string, pending: PendingHold): Promise<void> {
+  /**
+   * The order's intake row committed with its holds' rows (api/services/intake.ts writes both in one statement, so no
+   * reservation can come before them): reads begun from now on find them in the database.
+   */
+  written(pending: PendingHold): void {
     const entry = pending as Entry;
     if (entry.holds.length === 0) return;
-    const holds = [...entry.holds].sort((a, b) => compare(a.warehouseCode, b.warehouseCode) || compare(a.skuCode, b.skuCode));
-    try {
-      await this.db.$executeRaw`
-        INSERT INTO "PromisedStock" ("orderId", "warehouseCode", "skuCode", "quantity")
-        SELECT ${orderId}, h."warehouseCode", h."skuCode", h."quantity"
-        FROM unnest(${holds.map((h) => h.warehouseCode)}::text[], ${holds.map((h) => h.skuCode)}::text[],
-                    ${holds.map((h) => h.quantity)}::int[]) AS h("warehouseCode", "skuCode", "quantity")
-        ON CONFLICT DO NOTHING`;
-      entry.writtenAtMs = Date.now();
-    } catch (error) {
-      this.entries.delete(entry);
-      this.log.warn(
-        { orderId, err: error instanceof Error ? error.message : String(error) },
-        'could not record the stock an order was promised',
-      );
-    }
-    await this.expireOld();
+    entry.writtenAtMs = Date.now();
+    this.expireOld();
   }
 
   /** Holds a stock read begun at `readAtMs` cannot have found in `PromisedStock`. */
@@ -88,16 +76,25 @@ export class PromisedStockHolds {
     return unseen;
   }
 
+  /** Waits for an expiry under way (the API is closing). */
+  async close(): Promise<void> {
+    await this.expiring;
+  }
+
   /** Deletes holds whose orders never reserved (reads ignore them already): keeps the table to recent orders. */
-  private async expireOld(): Promise<void> {
+  private expireOld(): void {
     const nowMs = Date.now();
-    if (nowMs - this.lastExpiryMs < EXPIRY_EVERY_MS) return;
+    if (this.expiring || nowMs - this.lastExpiryMs < EXPIRY_EVERY_MS) return;
     this.lastExpiryMs = nowMs;
-    await this.db.$executeRaw`
-      DELETE FROM "PromisedStock" WHERE "promisedAt" < now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})`.catch((error: unknown) =>
-      this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not expire old stock holds'),
-    );
+    this.expiring = this.db.$executeRaw`
+      DELETE FROM "PromisedStock" WHERE "promisedAt" < now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})`
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not expire old stock holds'),
+      )
+      .finally(() => {
+        this.expiring = undefined;
+      });
   }
 }
-
-const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
