@@ -58,6 +58,8 @@ export interface ShipEngineWiring {
   apiUrl: string;
   apiKey: string;
   timeoutMs: number;
+  /** This process's share of the account's request rate (COLIS_SHIPENGINE_REQUESTS_PER_MINUTE). */
+  requestsPerMinute?: number;
   /** Polls of ShipEngine parcels, every this fraction of a stall window (COLIS_SHIPENGINE_POLL_FRACTION); 0.5 by default. */
   pollStallFraction?: number;
   /** Colis carrier code → ShipEngine carrier id. */
@@ -75,6 +77,7 @@ export function shipEngineWiring(config: Config): ShipEngineWiring | undefined {
     apiUrl: config.COLIS_SHIPENGINE_API_URL,
     apiKey: config.COLIS_SHIPENGINE_API_KEY,
     timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
+    requestsPerMinute: config.COLIS_SHIPENGINE_REQUESTS_PER_MINUTE,
     pollStallFraction: config.COLIS_SHIPENGINE_POLL_FRACTION,
     carriers: config.COLIS_SHIPENGINE_CARRIERS,
     warehouses: config.COLIS_SHIPENGINE_WAREHOUSES ?? {},
@@ -86,6 +89,7 @@ export function buildShipEngineCarriers(wiring: ShipEngineWiring): ShipEngineCar
     apiUrl: wiring.apiUrl,
     apiKey: wiring.apiKey,
     timeoutMs: wiring.timeoutMs,
+    ...(wiring.requestsPerMinute === undefined ? {} : { requestsPerMinute: wiring.requestsPerMinute }),
     ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
   });
   return Object.entries(wiring.carriers).map(
@@ -122,6 +126,7 @@ export function buildAddressValidator(config: Config, transport?: typeof fetch):
       apiUrl: config.COLIS_SHIPENGINE_API_URL,
       apiKey: config.COLIS_SHIPENGINE_API_KEY,
       timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
+      requestsPerMinute: config.COLIS_SHIPENGINE_REQUESTS_PER_MINUTE,
       ...(transport ? { fetch: transport } : {}),
     }),
     { shipEngineBooks: config.COLIS_SHIPENGINE_CARRIERS !== undefined },

@@ -328,6 +328,13 @@ export const VARIABLES = {
     default: '`15000`',
     meaning: 'how long one ShipEngine call may take before it counts as a (retried) timeout',
   }),
+  COLIS_SHIPENGINE_REQUESTS_PER_MINUTE: variable({
+    schema: withDefault(positiveIntegerAtMost(100_000, 'more than any ShipEngine account is granted'), 200),
+    form: 'a whole number, 1–100000, e.g. 200',
+    default: '`200`',
+    meaning:
+      "how many ShipEngine requests each process sends at most in any minute (ShipEngine's default account limit is 200, the sandbox's 20; give each process sharing a key its share). A request whose turn is more than 5 s off, or asked to wait by a 429/503 `Retry-After` (which holds every request of the process), is not sent: the activity comes back when it may",
+  }),
   COLIS_SHIPENGINE_JWKS_URL: variable({
     schema: optional(httpUrl),
     form: 'an http(s) URL',

@@ -10,6 +10,7 @@ import {
 } from '../errors';
 import { carrierWaitMs } from '../retry-after';
 import { type ErrorBody, ErrorBodySchema } from './schemas';
+import { ShipEngineThrottle, ThrottleWait } from './throttle';
 
 /**
  * One HTTP exchange with ShipEngine, and the one mapping of its failures onto the typed carrier
@@ -22,6 +23,8 @@ export interface ShipEngineHttpOptions {
   apiUrl: string;
   apiKey: string;
   timeoutMs: number;
+  /** This process's share of the account's request rate (./throttle.ts); unthrottled when not given. */
+  requestsPerMinute?: number;
   /** The transport; the contract tests wrap it to steer the validating mock (`Prefer` headers). */
   fetch?: typeof fetch;
 }
@@ -48,10 +51,13 @@ const RETRYABLE_ERROR_CODES = new Set(['rate_limit_exceeded', 'insufficient_fund
 export class ShipEngineHttp {
   private readonly send: typeof fetch;
   private readonly base: URL;
+  private readonly throttle: ShipEngineThrottle | undefined;
 
   constructor(private readonly options: ShipEngineHttpOptions) {
     this.send = options.fetch ?? fetch;
     this.base = new URL(`${options.apiUrl.replace(/\/+$/, '')}/`);
+    this.throttle =
+      options.requestsPerMinute === undefined ? undefined : new ShipEngineThrottle({ requestsPerMinute: options.requestsPerMinute });
   }
 
   /** The answer, or undefined when the call allows a 404 (`notFound: undefined` is not enough: pass `missingIsUndefined`). */
@@ -111,10 +117,29 @@ export class ShipEngineHttp {
   }
 
   private async exchange(carrierCode: CarrierCode, operation: string, url: URL, init: RequestInit): Promise<Response> {
+    await this.turn(carrierCode, operation);
+    let response: Response;
     try {
-      return await this.send(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      response = await this.send(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs) });
     } catch (error) {
       throw transportFailure(carrierCode, operation, this.options.timeoutMs, error);
+    }
+    if (NOT_PROCESSED_STATUSES.includes(response.status)) {
+      // The account is told to wait, not this request: every request of the process waits with it.
+      const waitMs = carrierWaitMs(response.headers.get('retry-after'), Date.now());
+      if (waitMs !== undefined) this.throttle?.pause(waitMs);
+    }
+    return response;
+  }
+
+  /** This request's turn within the account's rate; a turn too far off is a refusal nothing was sent for. */
+  private async turn(carrierCode: CarrierCode, operation: string): Promise<void> {
+    try {
+      await this.throttle?.turn();
+    } catch (error) {
+      if (!(error instanceof ThrottleWait)) throw error;
+      const message = `ShipEngine ${operation} not sent: ${error.message}`;
+      throw new CarrierApiError(carrierCode, 429, message, error.waitMs);
     }
   }
 
