@@ -127,6 +127,8 @@ export function buildAddressValidator(config: Config, transport?: typeof fetch):
       apiKey: config.COLIS_SHIPENGINE_API_KEY,
       timeoutMs: config.COLIS_SHIPENGINE_TIMEOUT_MS,
       requestsPerMinute: config.COLIS_SHIPENGINE_REQUESTS_PER_MINUTE,
+      // An order waits for its answer: over the account's rate its address is taken as given (unverified) at once.
+      maxTurnWaitMs: 250,
       ...(transport ? { fetch: transport } : {}),
     }),
     { shipEngineBooks: config.COLIS_SHIPENGINE_CARRIERS !== undefined },

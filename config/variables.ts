@@ -333,7 +333,7 @@ export const VARIABLES = {
     form: 'a whole number, 1–100000, e.g. 200',
     default: '`200`',
     meaning:
-      "how many ShipEngine requests each process sends at most in any minute (ShipEngine's default account limit is 200, the sandbox's 20; give each process sharing a key its share). A request whose turn is more than 5 s off, or asked to wait by a 429/503 `Retry-After` (which holds every request of the process), is not sent: the activity comes back when it may",
+      "how many ShipEngine requests each process sends at most in any minute (ShipEngine's default account limit is 200, the sandbox's 20; give each process sharing a key its share). A request whose turn is more than 5 s off (an address check at intake: 250 ms), or asked to wait by a 429/503 `Retry-After` (which holds every request of the process), is not sent: the activity comes back when it may, the address is taken as given",
   }),
   COLIS_SHIPENGINE_JWKS_URL: variable({
     schema: optional(httpUrl),

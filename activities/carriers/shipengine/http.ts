@@ -25,6 +25,8 @@ export interface ShipEngineHttpOptions {
   timeoutMs: number;
   /** This process's share of the account's request rate (./throttle.ts); unthrottled when not given. */
   requestsPerMinute?: number;
+  /** The longest a request waits for its turn before it is not sent (default 5 s, as long as an attempt sits out an ask). */
+  maxTurnWaitMs?: number;
   /** The transport; the contract tests wrap it to steer the validating mock (`Prefer` headers). */
   fetch?: typeof fetch;
 }
@@ -57,7 +59,12 @@ export class ShipEngineHttp {
     this.send = options.fetch ?? fetch;
     this.base = new URL(`${options.apiUrl.replace(/\/+$/, '')}/`);
     this.throttle =
-      options.requestsPerMinute === undefined ? undefined : new ShipEngineThrottle({ requestsPerMinute: options.requestsPerMinute });
+      options.requestsPerMinute === undefined
+        ? undefined
+        : new ShipEngineThrottle({
+            requestsPerMinute: options.requestsPerMinute,
+            ...(options.maxTurnWaitMs === undefined ? {} : { maxWaitMs: options.maxTurnWaitMs }),
+          });
   }
 
   /** The answer, or undefined when the call allows a 404 (`notFound: undefined` is not enough: pass `missingIsUndefined`). */
