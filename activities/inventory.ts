@@ -11,6 +11,7 @@ import type {
   InventoryLevelView,
   LedgerMismatch,
   LineShortage,
+  ListedInventoryLevel,
   ReservationResult,
   RestockRequest,
   RestockResult,
@@ -231,13 +232,22 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
       return asActivity(() => ordersAwaitingStock(db, skuCode));
     },
 
-    async inventoryLevels({ warehouseCode, skuCode }: { warehouseCode?: string; skuCode?: string } = {}): Promise<InventoryLevelView[]> {
+    async inventoryLevels({ warehouseCode, skuCode }: { warehouseCode?: string; skuCode?: string } = {}): Promise<ListedInventoryLevel[]> {
       return asActivity(async () => {
-        const levels = await db.inventoryLevel.findMany({
-          where: { ...(warehouseCode === undefined ? {} : { warehouseCode }), ...(skuCode === undefined ? {} : { skuCode }) },
-          orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }],
-        });
-        return levels.map(toLevelView);
+        const where = { ...(warehouseCode === undefined ? {} : { warehouseCode }), ...(skuCode === undefined ? {} : { skuCode }) };
+        const [levels, held] = await Promise.all([
+          db.inventoryLevel.findMany({ where, orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }] }),
+          db.promisedStock.groupBy({
+            by: ['warehouseCode', 'skuCode'],
+            where: { ...where, promisedAt: { gt: new Date(Date.now() - STOCK_HOLD_TTL_MS) } },
+            _sum: { quantity: true },
+          }),
+        ]);
+        const promised = new Map(held.map((row) => [`${row.warehouseCode}\u0000${row.skuCode}`, row._sum.quantity ?? 0]));
+        return levels.map((level) => ({
+          ...toLevelView(level),
+          promised: promised.get(`${level.warehouseCode}\u0000${level.skuCode}`) ?? 0,
+        }));
       });
     },
 

@@ -51,6 +51,15 @@ export const InventoryLevelViewSchema = z.object({
 });
 export type InventoryLevelView = z.infer<typeof InventoryLevelViewSchema>;
 
+/** A level as ops list it: with what accepted orders were promised from it and have not reserved yet. */
+export const ListedInventoryLevelSchema = InventoryLevelViewSchema.extend({
+  promised: z
+    .number()
+    .int()
+    .describe('Units accepted orders were promised from here and have not reserved yet: new promises count them as taken'),
+});
+export type ListedInventoryLevel = z.infer<typeof ListedInventoryLevelSchema>;
+
 export const RestockResultSchema = InventoryLevelViewSchema.extend({
   /** False when the reference was already received: the level is returned as it stands. */
   applied: z.boolean(),

@@ -255,6 +255,9 @@ describe('the promise in the intake answer', () => {
     expect((first.json().promise as PromiseBody).basis).toBe('in_stock');
     const held = await h.db.promisedStock.findMany({ where: { skuCode: sku } });
     expect(held).toMatchObject([{ orderId: first.json().orderId, warehouseCode: 'PAR1', quantity: 1 }]);
+    // Ops see why the next orders are not promised from it.
+    const levels = await h.as(KEYS.ops, { method: 'GET', url: `/inventory?skuCode=${sku}` });
+    expect(levels.json().items).toEqual([{ warehouseCode: 'PAR1', skuCode: sku, onHand: 1, reserved: 0, available: 1, promised: 1 }]);
 
     // Within the second the first order's stock read is reused: the hold in this process counts.
     const second = (await place(orderRequest({ lines }))).json().promise as PromiseBody;

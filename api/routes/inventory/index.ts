@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createInventoryActivities } from '../../../activities/inventory';
 import type { FastifyBaseLogger } from 'fastify';
 import { InventoryQuerySchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
-import { InventoryLevelViewSchema, type RestockRequest, RestockRequestSchema, RestockResultSchema } from '../../../domain/inventory';
+import { ListedInventoryLevelSchema, type RestockRequest, RestockRequestSchema, RestockResultSchema } from '../../../domain/inventory';
 import { ids } from '../../../domain/ids';
 import { restockedSignal } from '../../../workflows/definitions';
 import { ApiError } from '../../errors';
@@ -27,10 +27,12 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['inventory'],
         summary: 'Stock levels',
-        description: 'Per warehouse and SKU: on hand, reserved, available. Optional filters: warehouseCode, skuCode.',
+        description:
+          'Per warehouse and SKU: on hand, reserved, available (on hand − reserved), and promised (units accepted orders were promised ' +
+          'from there and have not reserved yet: new promises count them as taken). Optional filters: warehouseCode, skuCode.',
         querystring: InventoryQuerySchema,
         response: {
-          200: z.object({ items: z.array(InventoryLevelViewSchema) }).meta({ id: 'InventoryLevels' }),
+          200: z.object({ items: z.array(ListedInventoryLevelSchema) }).meta({ id: 'InventoryLevels' }),
           ...errorResponses({ key: true }),
         },
       },
