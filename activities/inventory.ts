@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { allocateOrder, type StockLevel } from '../domain/allocation';
-import { netOfHolds, STOCK_HOLD_TTL_MS, type StockHold } from '../domain/promised-stock';
+import { BACKORDER_HOLD_MS, holdsAfterReservation, netOfHolds, type StockHold } from '../domain/promised-stock';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { type AllocationByCost, allocateByCost, type CostContext, costContext } from './cost-allocation';
 import { PlanningFacts } from './planning-facts';
@@ -239,7 +239,7 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
           db.inventoryLevel.findMany({ where, orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }] }),
           db.promisedStock.groupBy({
             by: ['warehouseCode', 'skuCode'],
-            where: { ...where, promisedAt: { gt: new Date(Date.now() - STOCK_HOLD_TTL_MS) } },
+            where: { ...where, holdUntil: { gt: new Date() } },
             _sum: { quantity: true },
           }),
         ]);
@@ -285,9 +285,9 @@ interface LevelRow {
 }
 
 /** Locks the order row: every stock change of one order runs after the previous one committed. */
-export async function lockOrder(tx: Tx, orderId: string): Promise<{ id: string; status: string }> {
-  const [order] = await tx.$queryRaw<{ id: string; status: string }[]>`
-    SELECT "id", "status"::text AS "status" FROM "Order" WHERE "id" = ${orderId} FOR UPDATE`;
+export async function lockOrder(tx: Tx, orderId: string): Promise<{ id: string; status: string; backorderPolicy: string }> {
+  const [order] = await tx.$queryRaw<{ id: string; status: string; backorderPolicy: string }[]>`
+    SELECT "id", "status"::text AS "status", "backorderPolicy"::text AS "backorderPolicy" FROM "Order" WHERE "id" = ${orderId} FOR UPDATE`;
   // An unknown order is a bug upstream (the workflow is started after the row is written): retryable.
   if (!order) throw new Error(`order ${orderId} does not exist`);
   return order;
@@ -324,9 +324,10 @@ async function reserveIn(
   costs: CostContext | undefined,
 ): Promise<ReservationResult> {
   const order = await lockOrder(tx, orderId);
-  // What intake's promise held for this order is now what it reserves (or what it waits for): the next promises read
-  // it from the levels, not from the hold (domain/promised-stock.ts).
-  await tx.$executeRaw`DELETE FROM "PromisedStock" WHERE "orderId" = ${orderId}`;
+  // What the order's promise held becomes what it reserves, read from the levels from now on; what it still waits for
+  // as a backorder stays held (below), so the next promises do not count that restock for themselves.
+  const promised = await tx.$queryRaw<StockHold[]>`
+    DELETE FROM "PromisedStock" WHERE "orderId" = ${orderId} RETURNING "warehouseCode", "skuCode", "quantity"`;
   // Sequential: one transaction is one connection.
   const lines = await tx.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
   const existing = await tx.reservation.findMany({ where: { orderId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
@@ -354,6 +355,7 @@ async function reserveIn(
   const created = await holdAllocation(tx, orderId, allocation, existing.length);
 
   const shortages: LineShortage[] = allocation.shortages.map((s) => ({ orderLineId: s.lineId, skuCode: s.skuCode, missing: s.missing }));
+  if (order.backorderPolicy === 'backorder') await keepHolding(tx, orderId, holdsAfterReservation(promised, shortages));
   return { held: [...heldBefore, ...created], shortages };
 }
 
@@ -392,6 +394,16 @@ export async function allocateLocked(
   return allocateOrder(wanted, stock, { warehousePreference: [...new Set(preference)] });
 }
 
+/** A backorder's hold on the restock it waits for, until it reserves it or ends (BACKORDER_HOLD_MS at most). */
+async function keepHolding(tx: Tx, orderId: string, holds: readonly StockHold[]): Promise<void> {
+  if (holds.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO "PromisedStock" ("orderId", "warehouseCode", "skuCode", "quantity", "holdUntil")
+    SELECT ${orderId}, h."warehouseCode", h."skuCode", h."quantity", now() + make_interval(secs => ${BACKORDER_HOLD_MS / 1000})
+    FROM unnest(${holds.map((h) => h.warehouseCode)}::text[], ${holds.map((h) => h.skuCode)}::text[],
+                ${holds.map((h) => h.quantity)}::int[]) AS h("warehouseCode", "skuCode", "quantity")`;
+}
+
 /**
  * The cheapest allocation to the door that keeps the promise, leaving alone the stock other orders were promised and
  * have not reserved yet (domain/promised-stock.ts) when that still fills the order and keeps its promise as well as
@@ -412,7 +424,7 @@ async function allocateAroundHolds(
     SELECT "warehouseCode", "skuCode", sum("quantity")::int AS quantity
     FROM "PromisedStock"
     WHERE "skuCode" IN (${Prisma.join(skuCodes)}) AND "orderId" <> ${orderId}
-      AND "promisedAt" > now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})
+      AND "holdUntil" > now()
     GROUP BY "warehouseCode", "skuCode"`;
   if (holds.length === 0) return anyStock;
   const aroundHolds = allocateByCost(costs, wanted, netOfHolds(stock, [], holds).stock);

@@ -5,7 +5,7 @@ import type { InboundFacts, PromiseSituation } from '../domain/promise-engine';
 import type { BackorderPolicy, ServiceLevel } from '../domain/order';
 import { type InFlightCount, type TransitCount, TransitModel } from '../domain/transit';
 import { inFlightAtLeastDays } from '../domain/transit-observation';
-import { netOfHolds, STOCK_HOLD_TTL_MS, type StockHold } from '../domain/promised-stock';
+import { netOfHolds, type StockHold } from '../domain/promised-stock';
 import { currentBusinessClock } from './business-clock';
 import { Prisma } from '../prisma/generated/client';
 import type { Db } from './db';
@@ -172,7 +172,7 @@ export class PlanningFacts {
         SELECT 'held', p."warehouseCode", p."skuCode", sum(p."quantity")::int, NULL
         FROM "PromisedStock" p
         WHERE p."skuCode" IN (${Prisma.join(skuCodes)}) AND p."orderId" <> ${heldFor}
-          AND p."promisedAt" > now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})
+          AND p."holdUntil" > now()
         GROUP BY p."warehouseCode", p."skuCode"`;
     if (cacheable) {
       this.levels.set(key, { rows, readAtMs, loadedAt: nowMs });

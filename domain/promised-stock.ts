@@ -16,11 +16,17 @@ export interface StockHold {
 }
 
 /**
- * How long a hold counts when its order never reserves (a workflow terminated by hand before its first step, an
- * API killed between commit and start): long enough for a start queued behind a burst, short enough that a lost
+ * How long an intake hold counts when its order never reserves (a workflow terminated by hand before its first step,
+ * an API killed between commit and start): long enough for a start queued behind a burst, short enough that a lost
  * hold only makes promises pessimistic for minutes. Real time, whatever the business clock's scale.
  */
-export const STOCK_HOLD_TTL_MS = 15 * 60_000;
+export const INTAKE_HOLD_MS = 15 * 60_000;
+
+/**
+ * How long a backorder's hold on the restock it waits for counts: the promise engine's horizon (30 working days) and
+ * more. The order's reservation or end lets it go first; this only bounds a hold whose workflow was terminated by hand.
+ */
+export const BACKORDER_HOLD_MS = 60 * 86_400_000;
 
 /** What a promise's plan takes, per warehouse and SKU (a restock it waits for included: see `netOfHolds`). */
 export function stockHoldsOf(choice: PlanChoice | undefined): StockHold[] {
@@ -71,4 +77,25 @@ export function netOfHolds<S extends StockLevel, R extends Restock>(
     .sort((a, b) => a.expectedAtMs - b.expectedAtMs)
     .map((restock) => ({ ...restock, quantity: take(restock.warehouseCode, restock.skuCode, restock.quantity) }));
   return { stock: netStock, restocks: netRestocks.filter((restock) => restock.quantity > 0) };
+}
+
+/**
+ * What an order still holds after a reservation: of what its promise held, the units it waits for (its shortages, when it
+ * backorders them), at the warehouses the promise counted on, in the order they were held; nothing else.
+ */
+export function holdsAfterReservation(
+  held: readonly StockHold[],
+  shortages: readonly { skuCode: string; missing: number }[],
+): StockHold[] {
+  const waiting = new Map<string, number>();
+  for (const shortage of shortages) waiting.set(shortage.skuCode, (waiting.get(shortage.skuCode) ?? 0) + Math.max(0, shortage.missing));
+  const kept: StockHold[] = [];
+  for (const hold of held) {
+    const missing = waiting.get(hold.skuCode) ?? 0;
+    const quantity = Math.min(missing, hold.quantity);
+    if (quantity <= 0) continue;
+    waiting.set(hold.skuCode, missing - quantity);
+    kept.push({ warehouseCode: hold.warehouseCode, skuCode: hold.skuCode, quantity });
+  }
+  return kept;
 }

@@ -4,6 +4,7 @@ import type { Db } from '../../activities/db';
 import { ids } from '../../domain/ids';
 import { type OrderRequest, type OrderWorkflowInput, OrderWorkflowInputSchema } from '../../domain/order';
 import type { DeliveryPromise } from '../../domain/delivery-promise';
+import { INTAKE_HOLD_MS } from '../../domain/promised-stock';
 import { idempotencyConflict } from '../errors';
 import type { OrderStarter } from './order-starter';
 import type { IntakePromise, PromiseService } from './promise';
@@ -193,8 +194,8 @@ async function recordIntake(
       ON CONFLICT DO NOTHING
       RETURNING "orderId"
     ), held AS (
-      INSERT INTO "PromisedStock" ("orderId", "warehouseCode", "skuCode", "quantity")
-      SELECT intake."orderId", h."warehouseCode", h."skuCode", h."quantity"
+      INSERT INTO "PromisedStock" ("orderId", "warehouseCode", "skuCode", "quantity", "holdUntil")
+      SELECT intake."orderId", h."warehouseCode", h."skuCode", h."quantity", now() + make_interval(secs => ${INTAKE_HOLD_MS / 1000})
       FROM intake CROSS JOIN unnest(${holds.map((h) => h.warehouseCode)}::text[], ${holds.map((h) => h.skuCode)}::text[],
                                     ${holds.map((h) => h.quantity)}::int[]) AS h("warehouseCode", "skuCode", "quantity")
     )

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../../activities/db';
-import { STOCK_HOLD_TTL_MS, type StockHold } from '../../domain/promised-stock';
+import type { StockHold } from '../../domain/promised-stock';
 
 /**
  * The stock intake's promises hold until their orders reserve it (domain/promised-stock.ts). A hold exists in this
@@ -81,13 +81,13 @@ export class PromisedStockHolds {
     await this.expiring;
   }
 
-  /** Deletes holds whose orders never reserved (reads ignore them already): keeps the table to recent orders. */
+  /** Deletes holds past their end (reads ignore them already): keeps the table to orders under way. */
   private expireOld(): void {
     const nowMs = Date.now();
     if (this.expiring || nowMs - this.lastExpiryMs < EXPIRY_EVERY_MS) return;
     this.lastExpiryMs = nowMs;
     this.expiring = this.db.$executeRaw`
-      DELETE FROM "PromisedStock" WHERE "promisedAt" < now() - make_interval(secs => ${STOCK_HOLD_TTL_MS / 1000})`
+      DELETE FROM "PromisedStock" WHERE "holdUntil" < now()`
       .then(
         () => undefined,
         (error: unknown) =>

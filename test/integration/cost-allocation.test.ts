@@ -58,8 +58,9 @@ describe('allocation by cost to the door', () => {
       return level.onHand - level.reserved;
     };
     // Promised at intake, not reserved yet: every free mug at HAM1.
+    const holdUntil = new Date(Date.now() + 3_600_000);
     await db.promisedStock.create({
-      data: { orderId: 'ORD-PROMISED-HAM1', warehouseCode: 'HAM1', skuCode: 'MUG-CER-350', quantity: await free('HAM1') },
+      data: { orderId: 'ORD-PROMISED-HAM1', warehouseCode: 'HAM1', skuCode: 'MUG-CER-350', quantity: await free('HAM1'), holdUntil },
     });
     try {
       const around = await byCost.reserveStock({ orderId: await order('addr-hamburg', 'MUG-CER-350', 1) });
@@ -72,6 +73,7 @@ describe('allocation by cost to the door', () => {
           warehouseCode: code,
           skuCode: 'MUG-CER-350',
           quantity,
+          holdUntil,
         })),
       });
       const taken = await byCost.reserveStock({ orderId: await order('addr-hamburg', 'MUG-CER-350', 1) });

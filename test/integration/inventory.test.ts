@@ -4,6 +4,8 @@ import type { Db } from '../../activities/db';
 import { createInventoryActivities, type InventoryActivities } from '../../activities/inventory';
 import { createShipmentPlanningActivities, type ShipmentPlanningActivities } from '../../activities/shipment-planning';
 import { createStageTimingActivities } from '../../activities/stage-timing';
+import { PlanningFacts } from '../../activities/planning-facts';
+import { businessClock } from '../../domain/business-clock';
 import type { ReservationResult } from '../../domain/inventory';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -12,6 +14,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
  * The stock mechanics (locks, idempotency, ledger) under the lowest-code rule, whose choices the expectations
  * below name; the choice by cost to the door has its own tests (cost-allocation.test.ts).
  */
+/** A hold that outlives the test. */
+const SOON = new Date(Date.now() + 3_600_000);
+
 const LOWEST_CODE = { decisions: { rules: 'baseline', promiseConfidence: 0.95, onTimeTarget: 0.95 } } as const;
 
 const CUSTOMER_ID = 'cust-inventory';
@@ -119,8 +124,8 @@ describe('inventory activities', () => {
     await createOrder(db, 'ord-held', [['MUG-CER-350', 1]]);
     await db.promisedStock.createMany({
       data: [
-        { orderId: 'ord-held', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 1 },
-        { orderId: 'ord-not-yet-started', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 2 },
+        { orderId: 'ord-held', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 1, holdUntil: SOON },
+        { orderId: 'ord-not-yet-started', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 2, holdUntil: SOON },
       ],
     });
     await inventory.reserveStock({ orderId: 'ord-held' });
@@ -128,10 +133,72 @@ describe('inventory activities', () => {
     await db.promisedStock.deleteMany({});
   });
 
+  it('a backorder keeps holding the restock it waits for, so the next promise does not count it; reserved, nothing is held', async () => {
+    // A SKU only this test knows: 2 on the shelf at LYS1, 10 on their way there.
+    await db.sku.create({
+      data: {
+        code: 'HOLD-BO',
+        name: 'Fixture',
+        weightGrams: 300,
+        lengthMm: 100,
+        widthMm: 100,
+        heightMm: 100,
+        unitPriceCents: 990,
+        currency: 'EUR',
+      },
+    });
+    await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'HOLD-BO', quantity: 2, reference: 'asn-hold-bo-first' });
+    await db.inboundStock.create({
+      data: {
+        reference: 'asn-hold-bo',
+        warehouseCode: 'LYS1',
+        skuCode: 'HOLD-BO',
+        quantity: 10,
+        expectedAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+    // Promised at intake from the 2 on the shelf and 3 of the restock.
+    await createOrder(db, 'ord-backorder-held', [['HOLD-BO', 5]]);
+    await db.promisedStock.create({
+      data: { orderId: 'ord-backorder-held', warehouseCode: 'LYS1', skuCode: 'HOLD-BO', quantity: 5, holdUntil: SOON },
+    });
+    const facts = new PlanningFacts(db, { situationTtlMs: 0 });
+    const seenByTheNextOrder = async () => {
+      const situation = await facts.situation({
+        clock: businessClock(1, 0),
+        nowMs: Date.now(),
+        serviceLevel: 'standard',
+        backorderPolicy: 'backorder',
+        lines: [{ lineId: 'L1', skuCode: 'HOLD-BO', quantity: 1 }],
+        destination: { countryCode: 'FR', postalCode: '69002' },
+      });
+      return { shelf: situation.stock.map((l) => l.available), restock: situation.inbound.map((i) => i.quantity) };
+    };
+    expect(await seenByTheNextOrder()).toEqual({ shelf: [0], restock: [7] });
+
+    const reserved = await inventory.reserveStock({ orderId: 'ord-backorder-held' });
+    expect(reserved.shortages).toMatchObject([{ skuCode: 'HOLD-BO', missing: 3 }]);
+    // The 2 reserved are read from the level now; the 3 waited for are still held, for weeks rather than minutes.
+    const held = await db.promisedStock.findMany({ where: { orderId: 'ord-backorder-held' } });
+    expect(held).toMatchObject([{ warehouseCode: 'LYS1', skuCode: 'HOLD-BO', quantity: 3 }]);
+    expect(held[0]?.holdUntil.getTime()).toBeGreaterThan(Date.now() + 30 * 86_400_000);
+    expect(await seenByTheNextOrder()).toEqual({ shelf: [0], restock: [7] });
+    // A retried reservation holds the same.
+    await inventory.reserveStock({ orderId: 'ord-backorder-held' });
+    expect(await db.promisedStock.findMany({ where: { orderId: 'ord-backorder-held' } })).toMatchObject([{ quantity: 3 }]);
+
+    await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'HOLD-BO', quantity: 10, reference: 'asn-hold-bo' });
+    await db.inboundStock.update({ where: { reference: 'asn-hold-bo' }, data: { receivedAt: new Date() } });
+    const completed = await inventory.reserveStock({ orderId: 'ord-backorder-held' });
+    expect(completed.shortages).toEqual([]);
+    expect(await db.promisedStock.count({ where: { orderId: 'ord-backorder-held' } })).toBe(0);
+    expect(await seenByTheNextOrder()).toEqual({ shelf: [7], restock: [] });
+  });
+
   it('an order that ends before it reserves (cancelled while its start was queued) holds nothing any more', async () => {
     await createOrder(db, 'ord-cancelled-queued', [['MUG-CER-350', 1]]);
     await db.promisedStock.create({
-      data: { orderId: 'ord-cancelled-queued', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 1 },
+      data: { orderId: 'ord-cancelled-queued', warehouseCode: 'LYS1', skuCode: 'MUG-CER-350', quantity: 1, holdUntil: SOON },
     });
     const stages = createStageTimingActivities(db);
     await stages.recordOrderStage({ orderId: 'ord-cancelled-queued', status: 'received', stages: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { netOfHolds, stockHoldsOf } from '../../domain/promised-stock';
+import { holdsAfterReservation, netOfHolds, stockHoldsOf } from '../../domain/promised-stock';
 import type { PlanChoice } from '../../domain/plan-choice';
 
 const shelf = (warehouseCode: string, skuCode: string, available: number) => ({ warehouseCode, skuCode, available });
@@ -59,5 +59,22 @@ describe('stock held by promises not yet reserved', () => {
       { warehouseCode: 'HAM1', skuCode: 'BOOK', quantity: 1 },
     ]);
     expect(stockHoldsOf(undefined)).toEqual([]);
+  });
+
+  it('after a reservation, an order holds only what it still waits for, where its promise counted on it', () => {
+    const held = [
+      { warehouseCode: 'HAM1', skuCode: 'MUG', quantity: 2 },
+      { warehouseCode: 'PAR1', skuCode: 'MUG', quantity: 4 },
+      { warehouseCode: 'PAR1', skuCode: 'BOOK', quantity: 1 },
+    ];
+    expect(holdsAfterReservation(held, [{ skuCode: 'MUG', missing: 3 }])).toEqual([
+      { warehouseCode: 'HAM1', skuCode: 'MUG', quantity: 2 },
+      { warehouseCode: 'PAR1', skuCode: 'MUG', quantity: 1 },
+    ]);
+    // Short of more than was promised (the promise was made before a loss): no more than it held.
+    expect(holdsAfterReservation(held, [{ skuCode: 'BOOK', missing: 5 }])).toEqual([
+      { warehouseCode: 'PAR1', skuCode: 'BOOK', quantity: 1 },
+    ]);
+    expect(holdsAfterReservation(held, [])).toEqual([]);
   });
 });
