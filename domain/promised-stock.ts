@@ -83,10 +83,7 @@ export function netOfHolds<S extends StockLevel, R extends Restock>(
  * What an order still holds after a reservation: of what its promise held, the units it waits for (its shortages, when it
  * backorders them), at the warehouses the promise counted on, in the order they were held; nothing else.
  */
-export function holdsAfterReservation(
-  held: readonly StockHold[],
-  shortages: readonly { skuCode: string; missing: number }[],
-): StockHold[] {
+export function holdsAfterReservation(held: readonly StockHold[], shortages: readonly { skuCode: string; missing: number }[]): StockHold[] {
   const waiting = new Map<string, number>();
   for (const shortage of shortages) waiting.set(shortage.skuCode, (waiting.get(shortage.skuCode) ?? 0) + Math.max(0, shortage.missing));
   const kept: StockHold[] = [];
