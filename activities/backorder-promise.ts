@@ -1,7 +1,9 @@
 import { toRealMs } from '../domain/business-clock';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { isFinalOrderStage } from '../domain/lifecycle';
+import type { PlanChoice } from '../domain/plan-choice';
 import { computePromise } from '../domain/promise-engine';
+import { BACKORDER_HOLD_MS, holdsBeyondReserved, stockHoldsOf } from '../domain/promised-stock';
 import { REPROMISE_WORDING } from '../domain/repromise';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
@@ -74,6 +76,8 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
           }),
         ]);
         const answer = computePromise(situation, network, { confidence: settings.promiseConfidence, horizonDays: 30 });
+        // Whatever the date does, the order now counts on these restock units: no later promise may count them too.
+        await holdForBackorder(db, input.orderId, answer.choice);
         if (!answer.choice) return { kind: 'at_risk', promisedBy: kept.promisedBy, why: answer.undatedReason ?? 'no restock expected' };
         const newPromisedBy = new Date(toRealMs(clock, answer.deliverByMs));
         if (newPromisedBy.getTime() <= order.promisedBy.getTime())
@@ -114,6 +118,24 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
       });
     },
   };
+}
+
+/**
+ * The restock units a backorder's plan counts on (beyond what it has reserved), held in place of what it held before
+ * (domain/promised-stock.ts); none when no restock can date it. One transaction: a retry writes the same.
+ */
+async function holdForBackorder(db: Db, orderId: string, choice: PlanChoice | undefined): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const reserved = await tx.reservation.findMany({
+      where: { orderId, status: 'held' },
+      select: { warehouseCode: true, skuCode: true, quantity: true },
+    });
+    const holds = holdsBeyondReserved(stockHoldsOf(choice), reserved);
+    await tx.promisedStock.deleteMany({ where: { orderId } });
+    if (holds.length === 0) return;
+    const holdUntil = new Date(Date.now() + BACKORDER_HOLD_MS);
+    await tx.promisedStock.createMany({ data: holds.map((hold) => ({ orderId, ...hold, holdUntil })) });
+  });
 }
 
 /**

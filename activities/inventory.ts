@@ -217,6 +217,11 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
               'InvalidRestock',
             );
           }
+          // The receipt of an announced restock: it is on the shelf now, no longer on its way (a partial delivery too).
+          await tx.inboundStock.updateMany({
+            where: { reference, warehouseCode, skuCode, receivedAt: null },
+            data: { receivedAt: new Date() },
+          });
           return { ...toLevelView(level), applied: true };
         });
       });

@@ -167,7 +167,7 @@ export class PlanningFacts {
         UNION ALL
         SELECT 'inbound', i."warehouseCode", i."skuCode", i."quantity", i."expectedAt"
         FROM "InboundStock" i JOIN "Warehouse" w ON w."code" = i."warehouseCode"
-        WHERE i."skuCode" IN (${Prisma.join(skuCodes)}) AND i."receivedAt" IS NULL AND w."active" AND w."downSince" IS NULL
+        WHERE i."skuCode" IN (${Prisma.join(skuCodes)}) AND i."receivedAt" IS NULL AND i."cancelledAt" IS NULL AND w."active" AND w."downSince" IS NULL
         UNION ALL
         SELECT 'held', p."warehouseCode", p."skuCode", sum(p."quantity")::int, NULL
         FROM "PromisedStock" p

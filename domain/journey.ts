@@ -117,6 +117,8 @@ export type ResolveEscalationRequest = z.infer<typeof ResolveEscalationRequestSc
 export const RestockedSignalSchema = z.object({
   warehouseCode: z.string(),
   skuCode: z.string(),
+  /** The goods were announced (an expected restock, or its new date), not received: the order re-dates its promise. */
+  expected: z.boolean().optional(),
 });
 export type RestockedSignal = z.infer<typeof RestockedSignalSchema>;
 

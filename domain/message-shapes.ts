@@ -235,7 +235,7 @@ export function scanDatedAhead(batch: TrackingEventsSignal, nowMs: number): stri
   return i < 0 ? undefined : `events.${i}.occurredAt: expected a date and time at most a day after the workflow's clock`;
 }
 
-export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text() }));
+export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text(), expected: optional(boolean) }));
 
 export const CANCEL_ORDER_REQUEST = shapeOf<CancelOrderRequest>(
   object({ reason: text({ min: 1, max: 500, trimmed: true, printed: 'note' }) }),

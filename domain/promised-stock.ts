@@ -80,6 +80,20 @@ export function netOfHolds<S extends StockLevel, R extends Restock>(
 }
 
 /**
+ * What a backorder's plan counts on beyond what the order has reserved already: the restock units (or shelf units
+ * freed since) it waits for, per warehouse and SKU.
+ */
+export function holdsBeyondReserved(planned: readonly StockHold[], reserved: readonly StockHold[]): StockHold[] {
+  const have = new Map<string, number>();
+  for (const r of reserved)
+    have.set(`${r.warehouseCode}\u0000${r.skuCode}`, (have.get(`${r.warehouseCode}\u0000${r.skuCode}`) ?? 0) + r.quantity);
+  return planned.flatMap((hold) => {
+    const quantity = hold.quantity - (have.get(`${hold.warehouseCode}\u0000${hold.skuCode}`) ?? 0);
+    return quantity > 0 ? [{ ...hold, quantity }] : [];
+  });
+}
+
+/**
  * What an order still holds after a reservation: of what its promise held, the units it waits for (its shortages, when it
  * backorders them), at the warehouses the promise counted on, in the order they were held; nothing else.
  */

@@ -1,14 +1,12 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { receiveReturnAfterClose } from '../../activities/returns/arrival-after-close';
 import { createReturnSettlementActivities } from '../../activities/returns/settlement';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
-import { ids } from '../../domain/ids';
 import type { ReturnInspection } from '../../domain/returns';
 import type { NormalisedTrackingEvent } from '../../domain/tracking';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
-import { restockedSignal } from '../../workflows/definitions';
+import { tellOrdersRestocked } from './restock-news';
 
 /**
  * A return parcel the carrier delivers to the warehouse after its return ended without the goods: ops refunded it
@@ -69,11 +67,6 @@ export async function inspectArrivedAfterClose(
     at: new Date().toISOString(),
   });
   for (const { orderId, warehouseCode, skuCode } of await settlement.ordersAwaitingReturnedStock({ returnId })) {
-    try {
-      await app.temporal.workflow.getHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
-    } catch (error) {
-      // An order that finished meanwhile needs no news.
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
+    await tellOrdersRestocked(app, [orderId], () => ({ warehouseCode, skuCode }));
   }
 }

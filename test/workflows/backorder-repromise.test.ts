@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { cancelOrderUpdate, restockedSignal } from '../../workflows/definitions';
+import type { OrderView } from '../../domain/journey';
+import { journeyApi, KEYS } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
 import { orderIdOf, orderView, shipmentView, until, untilOrderStage } from './steps';
 
@@ -31,6 +33,61 @@ describe('a backorder re-promises against the expected restock', () => {
     );
     return first;
   }
+
+  it('a restock announced over the API (PUT /inventory/inbound) re-dates an order waiting at risk, which then holds what it waits for; received, it ships', async () => {
+    // Nobody holds or expects it. First in this file: the time-skipping server's clock is still near the API's, which
+    // refuses an arrival more than a year ahead of its own.
+    const sku = 'HEADPHONES-BT-ANC';
+    const app = await journeyApi(journey);
+    try {
+      const waiting = await journey.placeOrder({ lines: [{ sku, quantity: 1 }], backorderPolicy: 'backorder' });
+      const orderId = orderIdOf(waiting);
+      const atRisk = (v: OrderView) => v.timeline.some((e) => e.label === 'promise at risk');
+      const before = await until(journey, `${orderId} at risk`, () => orderView(waiting), atRisk, { stepMs: 1_000 });
+      const now = await journey.env.currentTimeMs();
+      const expectedAt = new Date(now + 12 * 86_400_000).toISOString();
+      const announced = await app.inject({
+        method: 'PUT',
+        url: `/inventory/inbound/${encodeURIComponent('PO 2026/77 line 1')}`,
+        headers: { 'x-api-key': KEYS.ops.key },
+        payload: { warehouseCode: 'LYS1', skuCode: sku, quantity: 4, expectedAt },
+      });
+      expect(announced.statusCode, announced.body).toBe(201);
+      expect(announced.json()).toMatchObject({ reference: 'PO 2026/77 line 1', status: 'expected', signalledOrders: [orderId] });
+      const moved = await until(
+        journey,
+        `${orderId} re-promised to the announced restock`,
+        () => orderView(waiting),
+        (v) => v.promisedBy !== before.promisedBy,
+        { stepMs: 1_000 },
+      );
+      expect(Date.parse(moved.promisedBy)).toBeGreaterThan(Date.parse(expectedAt));
+      // Announced, not received: the timeline says which.
+      expect(moved.timeline).toContainEqual(expect.objectContaining({ kind: 'note', label: 'restock announced' }));
+      expect(moved.timeline).not.toContainEqual(expect.objectContaining({ label: 'restock received' }));
+      expect(await db().promiseChange.findMany({ where: { orderId } })).toEqual([
+        expect.objectContaining({ reason: 'backordered', newPromisedBy: new Date(moved.promisedBy) }),
+      ]);
+      // The order holds 1 of the 4 expected: the next promise counts 3.
+      expect(await db().promisedStock.findMany({ where: { orderId } })).toMatchObject([
+        { warehouseCode: 'LYS1', skuCode: sku, quantity: 1 },
+      ]);
+
+      // Received under its reference: on the shelf, no longer expected; the order goes on.
+      const received = await app.inject({
+        method: 'POST',
+        url: '/inventory/restock',
+        headers: { 'x-api-key': KEYS.ops.key },
+        payload: { warehouseCode: 'LYS1', skuCode: sku, quantity: 4, reference: 'PO 2026/77 line 1' },
+      });
+      expect(received.statusCode, received.body).toBe(200);
+      expect((await db().inboundStock.findUniqueOrThrow({ where: { reference: 'PO 2026/77 line 1' } })).receivedAt).not.toBeNull();
+      expect((await waiting.result()).stage).toBe('completed');
+      expect(await db().promisedStock.count({ where: { orderId } })).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
 
   it('the loser of the race for the last units is re-promised to the restock at once, once; the restock moves it no more', async () => {
     const sku = 'WATCH-STEEL-40';

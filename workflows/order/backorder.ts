@@ -26,6 +26,7 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
     if (takesLater(LATER_PATCHES.backorderRepromised)) await repromiseForRestock(o);
   }
   let seenRestocks = o.restocks;
+  let seenReceived = o.restocksReceived;
   while (o.shortages.length > 0) {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > (o.input.historyEventsPerRun ?? HISTORY_EVENTS_PER_RUN))
@@ -39,12 +40,14 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
     o.stopIfCancelled();
     if (o.restocks > seenRestocks) {
       seenRestocks = o.restocks;
+      const received = o.restocksReceived > seenReceived;
+      seenReceived = o.restocksReceived;
       const reservation = await summarised(stock.reserveStock, 'Reserve restocked stock', { orderId });
       o.shortages = reservation.shortages;
       o.held = reservation.held.length;
       o.timeline.note(
         'note',
-        'restock received',
+        received ? 'restock received' : 'restock announced',
         o.shortages.length > 0 ? describeShortages(o.shortages, 'still short') : 'fully reserved',
       );
       // Still short after a restock smaller than it needs: dated again from the restocks still expected.

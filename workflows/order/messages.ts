@@ -34,8 +34,9 @@ export function answerMessages(o: OrderJourney): void {
   guardedSignal(
     restockedSignal,
     RESTOCKED_SIGNAL,
-    () => {
+    (restock) => {
       o.restocks += 1;
+      if (restock.expected !== true) o.restocksReceived += 1;
     },
     dropped,
   );

@@ -64,6 +64,8 @@ export class OrderJourney {
    */
   addressChanging = false;
   restocks = 0;
+  /** Of `restocks`, the goods received (the others were announced): said in the timeline. State only, no command. */
+  restocksReceived = 0;
   shortages: LineShortage[] = [];
   held = 0;
   backorderDeadlineMs: number | undefined;

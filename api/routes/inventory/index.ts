@@ -1,15 +1,17 @@
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createInventoryActivities } from '../../../activities/inventory';
 import type { FastifyBaseLogger } from 'fastify';
 import { InventoryQuerySchema, OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { ListedInventoryLevelSchema, type RestockRequest, RestockRequestSchema, RestockResultSchema } from '../../../domain/inventory';
-import { ids } from '../../../domain/ids';
-import { restockedSignal } from '../../../workflows/definitions';
 import { ApiError } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { runOpsAction } from '../../services/ops-actions';
+import { tellOrdersRestocked } from '../../services/restock-news';
+import { refuseReceiptOfOtherGoods } from '../../services/expected-restocks';
+import { registerExpectedRestockRoutes } from './expected-restocks';
+import { refuseUnknownGoods } from './goods';
 import { errorResponses } from '../responses';
 
 const RestockResponseSchema = RestockResultSchema.extend({
@@ -19,6 +21,7 @@ const RestockResponseSchema = RestockResultSchema.extend({
 
 const inventory: FastifyPluginAsyncZod = async (app) => {
   const stock = createInventoryActivities(app.db);
+  registerExpectedRestockRoutes(app);
 
   app.get(
     '/inventory',
@@ -59,7 +62,8 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
       // Checked before the Idempotency-Key is claimed, as intake checks its SKUs: a receipt for a warehouse or SKU that does
       // not exist changes nothing, so its key stays free for the corrected receipt (it was stored with the 400, and the
       // corrected retry under the same key was a 409 "already used for a different request").
-      await refuseUnknownGoods(request.body);
+      await refuseUnknownGoods(app.db, request.body);
+      await refuseReceiptOfOtherGoods(app.db, request.body);
       const { body, replayed } = await runOpsAction(
         app.db,
         {
@@ -76,20 +80,6 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  const refuseUnknownGoods = async ({ warehouseCode, skuCode }: RestockRequest) => {
-    const [warehouse, sku] = await Promise.all([
-      app.db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
-      app.db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
-    ]);
-    const details = [
-      ...(warehouse ? [] : [{ path: 'body.warehouseCode', message: `warehouse ${warehouseCode} does not exist` }]),
-      ...(sku ? [] : [{ path: 'body.skuCode', message: `SKU ${skuCode} does not exist` }]),
-    ];
-    if (details.length > 0) {
-      throw new ApiError(400, sku ? 'validation_failed' : 'unknown_sku', details.map((d) => d.message).join('; '), details);
-    }
-  };
-
   const restock = async (request: RestockRequest, log: FastifyBaseLogger) => {
     const { warehouseCode, skuCode } = request;
     const result = await stock.restock(request).catch((error: unknown) => {
@@ -97,17 +87,7 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
       throw new ApiError(400, 'validation_failed', error.message, [{ path: 'body.quantity', message: error.message }]);
     });
     if (!result.applied) await sameReceipt(request);
-    const waiting = await stock.ordersAwaitingStock({ skuCode });
-    const signalled: string[] = [];
-    for (const orderId of waiting) {
-      try {
-        await app.temporal.workflow.getHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
-        signalled.push(orderId);
-      } catch (error) {
-        // An order that finished meanwhile needs no news; anything else is a real failure.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
+    const signalled = await tellOrdersRestocked(app, await stock.ordersAwaitingStock({ skuCode }), () => ({ warehouseCode, skuCode }));
     log.info({ warehouseCode, skuCode, applied: result.applied, signalled: signalled.length }, 'restock');
     return { ...result, signalledOrders: signalled };
   };

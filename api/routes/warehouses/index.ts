@@ -3,11 +3,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ordersAwaitingStockAt, setWarehouseAvailability, shipmentsWaitingAt } from '../../../activities/reallocation';
 import { NoQuerySchema } from '../../../domain/api';
-import { ids } from '../../../domain/ids';
-import { restockedSignal, warehouseAvailabilitySignal } from '../../../workflows/definitions';
+import { warehouseAvailabilitySignal } from '../../../workflows/definitions';
 import { notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { errorResponses } from '../responses';
+import { tellOrdersRestocked } from '../../services/restock-news';
 import { printedLine } from '../../../domain/text-fields';
 
 const WarehouseCodeParamsSchema = z.object({
@@ -132,17 +132,14 @@ const warehouses: FastifyPluginAsyncZod = async (app) => {
    * hear it as a restock (`POST /inventory/restock` signals the same), else they would wait for the next real one.
    */
   const wakeOrdersAwaitingStockAt = async (warehouseCode: string): Promise<number> => {
-    let signalled = 0;
-    for (const { orderId, skuCode } of await ordersAwaitingStockAt(app.db, warehouseCode)) {
-      try {
-        await app.temporal.workflow.getHandle(ids.orderWorkflowId(orderId)).signal(restockedSignal, { warehouseCode, skuCode });
-        signalled += 1;
-      } catch (error) {
-        // An order that finished meanwhile needs no news; anything else is a real failure.
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
-    return signalled;
+    const waiting = await ordersAwaitingStockAt(app.db, warehouseCode);
+    const skuOf = new Map(waiting.map(({ orderId, skuCode }) => [orderId, skuCode]));
+    const told = await tellOrdersRestocked(
+      app,
+      waiting.map((w) => w.orderId),
+      (orderId: string) => ({ warehouseCode, skuCode: skuOf.get(orderId) ?? '' }),
+    );
+    return told.length;
   };
 };
 
