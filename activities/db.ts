@@ -33,9 +33,28 @@ export function createDb(url: string, poolSize = 10): PrismaClient {
  * that can no longer query when it comes back.
  */
 function connectionPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = new pg.Pool({ connectionString: inUtc(url), max });
   pool.on('connect', (connection) => connection.on('error', connectionEnded));
   return pool;
+}
+
+/**
+ * The URL with every session in UTC (`options=-c TimeZone=UTC`, after any options it gives). Prisma's `pg` adapter sends
+ * a Date as a timestamp with no offset, which PostgreSQL reads in the session's time zone (prisma/orm#26786): on a server
+ * whose `timezone` is not UTC (initdb takes the host's; a Paris server's is Europe/Paris) every instant Colis wrote was
+ * off by that zone's offset — promises, deadlines, leases. A URL that is not a URL is left to `pg` to refuse.
+ */
+export function inUtc(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url;
+  }
+  const given = parsed.searchParams.get('options');
+  // Last: a time zone the URL sets itself is overridden (a later -c wins), as Colis cannot work in any other.
+  parsed.searchParams.set('options', `${given ? `${given} ` : ''}-c TimeZone=UTC`);
+  return parsed.toString();
 }
 
 function connectionEnded(): void {
