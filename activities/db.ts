@@ -33,29 +33,22 @@ export function createDb(url: string, poolSize = 10): PrismaClient {
  * that can no longer query when it comes back.
  */
 function connectionPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: inUtc(url), max });
-  pool.on('connect', (connection) => connection.on('error', connectionEnded));
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('connect', (connection) => {
+    connection.on('error', connectionEnded);
+    // Queued first on the new connection, so it runs before any statement it is lent for: see IN_UTC.
+    connection.query(IN_UTC).catch(connectionEnded);
+  });
   return pool;
 }
 
 /**
- * The URL with every session in UTC (`options=-c TimeZone=UTC`, after any options it gives). Prisma's `pg` adapter sends
- * a Date as a timestamp with no offset, which PostgreSQL reads in the session's time zone (prisma/orm#26786): on a server
- * whose `timezone` is not UTC (initdb takes the host's; a Paris server's is Europe/Paris) every instant Colis wrote was
- * off by that zone's offset — promises, deadlines, leases. A URL that is not a URL is left to `pg` to refuse.
+ * Every session in UTC, whatever the server's `timezone`. Prisma's `pg` adapter sends a Date as a timestamp with no
+ * offset, which PostgreSQL reads in the session's zone (prisma/orm#26786): on a server set to its host's zone (initdb's
+ * default; a Paris server runs Europe/Paris) every instant Colis wrote was off by that zone's offset — promises,
+ * deadlines, leases. A SET rather than a startup option, which poolers such as PgBouncer refuse by default.
  */
-export function inUtc(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url;
-  }
-  const given = parsed.searchParams.get('options');
-  // Last: a time zone the URL sets itself is overridden (a later -c wins), as Colis cannot work in any other.
-  parsed.searchParams.set('options', `${given ? `${given} ` : ''}-c TimeZone=UTC`);
-  return parsed.toString();
-}
+const IN_UTC = "SET TIME ZONE 'UTC'";
 
 function connectionEnded(): void {
   // Heard so that it does not end the process; see connectionPool.

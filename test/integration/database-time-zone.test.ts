@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createDb, type Db, inUtc } from '../../activities/db';
+import { createDb, type Db } from '../../activities/db';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -49,13 +49,5 @@ describe('a database whose time zone is not UTC', () => {
       await other.end();
     }
     expect((await db.warehouse.findUniqueOrThrow({ where: { code: 'PAR1' } })).downSince?.toISOString()).toBe(at.toISOString());
-  });
-
-  it('keeps the options a URL gives, UTC last', () => {
-    expect(inUtc('postgresql://u:p@db:5432/colis')).toBe('postgresql://u:p@db:5432/colis?options=-c+TimeZone%3DUTC');
-    expect(new URL(inUtc('postgresql://u:p@db/colis?sslmode=require&options=-c%20search_path%3Dcolis')).searchParams.get('options')).toBe(
-      '-c search_path=colis -c TimeZone=UTC',
-    );
-    expect(inUtc('not a url')).toBe('not a url');
   });
 });
