@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey, orderRequest } from './harness';
+import { createFixtureSku } from '../support/skus';
 
 /**
  * Expected restocks over the API: an ERP or ops announce goods on their way (PUT by reference), re-date them, call them
@@ -31,9 +32,7 @@ const promiseFor = async (sku: string) =>
 /** A SKU only one test knows, with nothing on any shelf. */
 async function newSku(label: string): Promise<string> {
   const code = `${label}-${newKey('s').slice(-6).toUpperCase()}`;
-  await h.db.sku.create({
-    data: { code, name: 'Fixture', weightGrams: 300, lengthMm: 100, widthMm: 100, heightMm: 100, unitPriceCents: 990, currency: 'EUR' },
-  });
+  await createFixtureSku(h.db, code);
   return code;
 }
 

@@ -3,6 +3,7 @@ import { loadApiConfig } from '../../api/config';
 import { deriveOrderId, requestHash, scopedIdempotencyKey } from '../../api/services/intake';
 import { PlaceOrderBodySchema } from '../../domain/order-rules';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey, orderRequest } from './harness';
+import { createFixtureSku } from '../support/skus';
 
 /**
  * The promise a shop gets from POST /orders: computed from where the stock is, the warehouses' pick
@@ -236,18 +237,7 @@ describe('the promise in the intake answer', () => {
     // A SKU only this test knows, one unit at PAR1 and none expected: before holds, every order placed before the first
     // reserved (no worker runs here: none ever does) was promised from that unit.
     const sku = `HOLD-${newKey('sku').slice(-8).toUpperCase()}`;
-    await h.db.sku.create({
-      data: {
-        code: sku,
-        name: 'Last unit',
-        weightGrams: 300,
-        lengthMm: 100,
-        widthMm: 100,
-        heightMm: 100,
-        unitPriceCents: 990,
-        currency: 'EUR',
-      },
-    });
+    await createFixtureSku(h.db, sku, 'Last unit');
     await h.db.inventoryLevel.create({ data: { warehouseCode: 'PAR1', skuCode: sku, onHand: 1, reserved: 0 } });
     const lines = [{ sku, quantity: 1 }];
     const firstKey = newKey('last-unit');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 import { createHarness, expectErrorShape, type Harness, KEYS } from './harness';
+import { createFixtureSku } from '../support/skus';
 
 let h: Harness;
 beforeAll(async () => {
@@ -48,10 +49,7 @@ describe('PUT /warehouses/{code}/availability', () => {
   it('declared up, it tells the orders backordered for stock it holds free to try again, as a restock does', async () => {
     // A SKU only this test knows: MAD1 holds two free, and one held with none free, so nothing else waits for them.
     const sku = async (free: number) => {
-      const code = uniqueId('SKU-WH');
-      await h.db.sku.create({
-        data: { code, name: 'Fixture', weightGrams: 300, lengthMm: 100, widthMm: 100, heightMm: 100, unitPriceCents: 990, currency: 'EUR' },
-      });
+      const code = await createFixtureSku(h.db, uniqueId('SKU-WH'));
       await h.db.inventoryLevel.create({ data: { warehouseCode: 'MAD1', skuCode: code, onHand: 2, reserved: 2 - free } });
       return code;
     };

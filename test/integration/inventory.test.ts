@@ -9,6 +9,7 @@ import { businessClock } from '../../domain/business-clock';
 import type { ReservationResult } from '../../domain/inventory';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createFixtureSku } from '../support/skus';
 
 /**
  * The stock mechanics (locks, idempotency, ledger) under the lowest-code rule, whose choices the expectations
@@ -135,18 +136,7 @@ describe('inventory activities', () => {
 
   it('a backorder keeps holding the restock it waits for, so the next promise does not count it; reserved, nothing is held', async () => {
     // A SKU only this test knows: 2 on the shelf at LYS1, 10 on their way there.
-    await db.sku.create({
-      data: {
-        code: 'HOLD-BO',
-        name: 'Fixture',
-        weightGrams: 300,
-        lengthMm: 100,
-        widthMm: 100,
-        heightMm: 100,
-        unitPriceCents: 990,
-        currency: 'EUR',
-      },
-    });
+    await createFixtureSku(db, 'HOLD-BO');
     await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'HOLD-BO', quantity: 2, reference: 'asn-hold-bo-first' });
     await db.inboundStock.create({
       data: {
