@@ -29,6 +29,12 @@ export const CreateSubscriptionSchema = z.object({
  */
 export const UpdateSubscriptionSchema = z.strictObject({
   active: z.boolean().describe('true: enabled (again); false: disabled, as a 410 Gone from its endpoint disables it'),
+  resendParked: z
+    .boolean()
+    .optional()
+    .describe(
+      'With active: true, the deliveries parked when it was disabled (by a 410 Gone or by PATCH) are sent again, in order, with the same webhook-id',
+    ),
 });
 
 export const SUBSCRIPTION_STATUSES = ['active', 'disabled', 'removed'] as const;
@@ -52,6 +58,11 @@ export const SubscriptionSchema = z
     previousSecretValidUntil: z.string().optional(),
   })
   .meta({ id: 'WebhookSubscription' });
+
+/** The subscription as a PATCH left it, with how many parked deliveries it put back on their way. */
+export const UpdatedSubscriptionSchema = SubscriptionSchema.extend({ resentDeliveries: z.number().int().optional() }).meta({
+  id: 'WebhookSubscriptionUpdated',
+});
 
 /** Shown once: when the subscription is created and when its secret is rotated. */
 export const SubscriptionWithSecretSchema = SubscriptionSchema.extend({ secret: z.string() }).meta({ id: 'WebhookSubscriptionWithSecret' });

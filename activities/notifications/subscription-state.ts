@@ -1,4 +1,4 @@
-import type { DeliveryParkedReason, SubscriptionDisabledReason } from '../../domain/notifications';
+import { type DeliveryParkedReason, SUBSCRIPTION_DISABLED_REASONS, type SubscriptionDisabledReason } from '../../domain/notifications';
 import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../db';
 
@@ -40,6 +40,25 @@ export async function disableSubscription(db: Db, subscriptionId: string, reason
     });
     if (count > 0) await parkPendingDeliveries(tx, subscriptionId, reason, at);
     return { count };
+  });
+}
+
+/**
+ * Puts back on their way the deliveries parked when the subscription was disabled (not those of a removal, which cannot
+ * be enabled again): pending now, their three days of retries counted from now (`replayedAt`), the relay sending each
+ * order's in sequence. Answers how many.
+ */
+export async function resendParkedDeliveries(db: Db, subscriptionId: string, at = new Date()): Promise<number> {
+  return db.$transaction(async (tx) => {
+    // Only while it is active (held so until commit): a disabling at the same instant parks them again after this.
+    const active = await tx.$queryRaw<unknown[]>`
+      SELECT 1 FROM "WebhookSubscription" WHERE "id" = ${subscriptionId} AND "active" AND "removedAt" IS NULL FOR SHARE`;
+    if (active.length === 0) return 0;
+    const { count } = await tx.webhookDelivery.updateMany({
+      where: { subscriptionId, status: 'parked', parkedReason: { in: [...SUBSCRIPTION_DISABLED_REASONS] } },
+      data: { status: 'pending', nextAttemptAt: at, replayedAt: at, parkedAt: null, parkedReason: null, failedAt: null, leaseUntil: null },
+    });
+    return count;
   });
 }
 

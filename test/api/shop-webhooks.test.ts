@@ -531,7 +531,7 @@ describe('shop webhooks', () => {
   });
 
   it(
-    'an endpoint answering 410 Gone disables its subscription and its deliveries stop; enabled again, it gets the new events',
+    'an endpoint answering 410 Gone disables its subscription and its deliveries stop; enabled again, it gets the new events, and the parked ones when asked',
     async () => {
       receiver.mode = 'ok';
       const gone = await startShopReceiver();
@@ -634,6 +634,26 @@ describe('shop webhooks', () => {
           expect(off.statusCode, off.body).toBe(200);
           expect(off.json()).toMatchObject({ active: false, status: 'disabled', disabledReason: 'disabled_by_shop' });
         }
+        // Enabled again with resendParked, the rest of what the 410 parked goes out, in order, each once.
+        const refused = expectErrorShape(
+          await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: false, resendParked: true }),
+          400,
+          'validation_failed',
+        );
+        expect(refused.details?.map((d) => d.path)).toEqual(['body.resendParked']);
+        const resent = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true, resendParked: true });
+        expect(resent.statusCode, resent.body).toBe(200);
+        expect(resent.json()).toMatchObject({ status: 'active', resentDeliveries: parked.length - 1 });
+        const caughtUp = await until(
+          journey,
+          `${first.orderId}'s parked deliveries sent again`,
+          async () => gone.received.filter((r) => r.orderId === first.orderId),
+          (got) => got.length >= parked.length,
+          { stepMs: 60_000 },
+        );
+        expect(caughtUp.map((r) => r.sequence)).toEqual(parked.map((d) => d.sequence).sort((a, b) => a - b));
+        const again2 = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true, resendParked: true });
+        expect(again2.json()).toMatchObject({ resentDeliveries: 0 });
         await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
       } finally {
         await gone.close();

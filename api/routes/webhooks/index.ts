@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Db } from '../../../activities/db';
 import { ENV_SUBSCRIPTION_ID } from '../../../activities/notifications/startup';
-import { disableSubscription, removeSubscription, subscriptionStatus } from '../../../activities/notifications/subscription-state';
+import {
+  disableSubscription,
+  removeSubscription,
+  resendParkedDeliveries,
+  subscriptionStatus,
+} from '../../../activities/notifications/subscription-state';
 import { temporalRelayWaker } from '../../../activities/notifications/waker';
 import { newWebhookSecret } from '../../../activities/notifications/webhook-signature';
 import { checkWebhookUrl } from '../../../activities/notifications/webhook-url';
@@ -16,6 +21,7 @@ import {
   SubscriptionListSchema,
   SubscriptionSchema,
   SubscriptionWithSecretSchema,
+  UpdatedSubscriptionSchema,
   UpdateSubscriptionSchema,
 } from '../../../domain/webhooks-api';
 import type { Prisma } from '../../../prisma/generated/client';
@@ -219,18 +225,24 @@ function updateSubscriptionRoute(app: RoutesApp, waker: RelayWaker): void {
         description:
           '`{"active": false}` disables it as a 410 Gone from its endpoint does: nothing is sent, no event is queued for it, and its ' +
           'pending deliveries are parked (status `parked`). `{"active": true}` enables it again: the events recorded from then on are ' +
-          "sent; parked deliveries stay parked (ops may replay one). Enabling counts towards a shop key's " +
+          'sent; the deliveries parked by the disabling stay parked unless `resendParked` is true, which sends them again in order ' +
+          "(`resentDeliveries` says how many; also on a subscription already active; ops may replay one). Enabling counts towards a shop key's " +
           `${MAX_SHOP_SUBSCRIPTIONS} active subscriptions (409 over it). A removed subscription cannot be enabled (409). ` +
           'Asking for the state it is already in answers it unchanged.',
         params: SubscriptionIdParamsSchema,
         body: UpdateSubscriptionSchema,
-        response: { 200: SubscriptionSchema, ...errors },
+        response: { 200: UpdatedSubscriptionSchema, ...errors },
       },
     },
     async (request) => {
       const principal = principalOf(request);
       const current = await findOwned(app, principal, request.params.id);
       if (current.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+      if (request.body.resendParked && !request.body.active) {
+        throw new ApiError(400, 'validation_failed', 'parked deliveries are sent again only to a subscription enabled', [
+          { path: 'body.resendParked', message: 'only with active: true' },
+        ]);
+      }
       if (request.body.active && !current.active) {
         const enabled = await enableSubscription(app.db, current, principal.role === 'ops' ? undefined : MAX_SHOP_SUBSCRIPTIONS);
         // A relay ends once its subscription is disabled: this one starts it again (the next event would as well).
@@ -240,7 +252,12 @@ function updateSubscriptionRoute(app: RoutesApp, waker: RelayWaker): void {
         await disableSubscription(app.db, current.id, 'disabled_by_shop');
         request.log.info({ subscriptionId: current.id, by: principal.name }, 'webhook subscription disabled');
       }
-      return subscriptionView(await app.db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }));
+      const view = subscriptionView(await app.db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }));
+      if (!request.body.resendParked || view.status !== 'active') return view;
+      const resentDeliveries = await resendParkedDeliveries(app.db, current.id);
+      if (resentDeliveries > 0) await waker.wake([relayIds.webhooks(current.id)]);
+      request.log.info({ subscriptionId: current.id, resentDeliveries, by: principal.name }, 'parked webhook deliveries sent again');
+      return { ...view, resentDeliveries };
     },
   );
 }
