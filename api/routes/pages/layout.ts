@@ -44,7 +44,7 @@ ol.timeline li,.facts div,td.free{overflow-wrap:anywhere}.facts div{min-width:0}
 export function page(options: {
   title: string;
   body: string;
-  nav?: 'ops' | 'escalations' | 'order' | 'webhooks' | 'returns' | 'claims';
+  nav?: 'ops' | 'escalations' | 'order' | 'webhooks' | 'returns' | 'claims' | 'stock';
   script?: boolean;
   pageId?: string;
   customer?: boolean;
@@ -57,6 +57,7 @@ export function page(options: {
       `<a href="/ops/webhooks"${options.nav === 'webhooks' ? ' aria-current="page"' : ''}>Webhooks</a>` +
       `<a href="/ops/returns"${options.nav === 'returns' ? ' aria-current="page"' : ''}>Returns</a>` +
       `<a href="/ops/claims"${options.nav === 'claims' ? ' aria-current="page"' : ''}>Claims</a>` +
+      `<a href="/ops/stock"${options.nav === 'stock' ? ' aria-current="page"' : ''}>Stock</a>` +
       `<form id="key-panel"><label for="ops-key">Ops key</label><input id="ops-key" type="password" autocomplete="off" placeholder="X-Api-Key (kept in this tab only)"><button class="primary" type="submit">Use key</button></form>` +
       `</header>`;
   return (

@@ -7,7 +7,7 @@ import { hidden, publicAccess } from './route-options';
 
 /**
  * The ops pages (the process chart, open escalations with one-click decisions, parked webhooks, returns to inspect,
- * carrier claims, one order): empty frames filled by the ES modules of ./ops/ (entry /ops/assets/ops.js, one module per
+ * carrier claims, stock and expected restocks, one order): empty frames filled by the ES modules of ./ops/ (entry /ops/assets/ops.js, one module per
  * page) through the same JSON endpoints as any client, with the ops key the user types (kept in sessionStorage, never in
  * the HTML).
  */
@@ -85,6 +85,26 @@ const OPS_PAGES: readonly OpsPage[] = [
       '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
       '<table><thead><tr><th>Claim</th><th>Order / shipment</th><th>Carrier · parcel</th><th>Reason</th><th>Amount</th><th>Status</th><th>Moved by</th><th>Next</th></tr></thead>' +
       '<tbody id="claims"></tbody></table>',
+  },
+  {
+    path: '/ops/stock',
+    title: 'Colis — stock',
+    nav: 'stock',
+    pageId: 'stock',
+    body:
+      '<h1>Stock and expected restocks</h1><div class="toolbar"><label for="sku-filter">SKU</label>' +
+      '<input id="sku-filter" placeholder="every SKU" autocomplete="off"><button id="refresh" type="button">Refresh</button>' +
+      '<span id="status" class="status"></span></div>' +
+      '<table><thead><tr><th>Warehouse</th><th>SKU</th><th>On hand</th><th>Reserved</th><th>Promised, not reserved</th><th>Free to promise</th></tr></thead>' +
+      '<tbody id="levels"></tbody></table>' +
+      '<section class="card"><h2>Expected restocks</h2>' +
+      '<p class="status">What backorders are promised from. Orders waiting for the SKU are told of every change and re-date their promise; the receipt (POST /inventory/restock) under the same reference marks it received.</p>' +
+      '<table><thead><tr><th>Reference</th><th>Warehouse</th><th>SKU</th><th>Quantity</th><th>Expected</th><th>Call off</th></tr></thead>' +
+      '<tbody id="restocks"></tbody></table>' +
+      '<form id="announce" class="toolbar"><input id="restock-reference" placeholder="reference (ASN, PO line)" required maxlength="200">' +
+      '<input id="restock-warehouse" placeholder="warehouse" required maxlength="20"><input id="restock-sku" placeholder="SKU" required maxlength="40">' +
+      '<input id="restock-quantity" type="number" min="1" max="1000000" placeholder="quantity" required>' +
+      '<input id="restock-expected" type="datetime-local" required><button class="primary" type="submit">Announce or re-date</button></form></section>',
   },
 ];
 

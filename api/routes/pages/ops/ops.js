@@ -7,6 +7,7 @@ import { api, fail, key, rememberKey, setStatus } from './common.js';
 import { loadEscalations, loadUnmapped } from './escalations.js';
 import { loadOrder } from './order.js';
 import { loadReturns } from './returns.js';
+import { loadStock, watchAnnounceForm } from './stock.js';
 import { loadWebhooks } from './webhooks.js';
 
 const pageId = document.body.getAttribute('data-page');
@@ -42,6 +43,7 @@ const loadPage = () => {
   if (pageId === 'webhooks') return loadWebhooks();
   if (pageId === 'returns') return loadReturns();
   if (pageId === 'claims') return loadClaims();
+  if (pageId === 'stock') return loadStock();
   if (pageId === 'order') return loadOrder();
 };
 // One load at a time per key: the key entered again while the page's first load (the tab had the key already) is on
@@ -63,6 +65,10 @@ if (pageId === 'process') {
   }, 15000);
 }
 if (pageId === 'claims') document.getElementById('claim-status').addEventListener('change', loadClaims);
+if (pageId === 'stock') {
+  document.getElementById('sku-filter').addEventListener('change', loadStock);
+  watchAnnounceForm();
+}
 const refresh = document.getElementById('refresh');
 if (refresh) refresh.addEventListener('click', load);
 void load();
