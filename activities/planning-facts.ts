@@ -115,7 +115,11 @@ export class PlanningFacts {
       add(warehouseCode, day, count);
     }
     const holds = [...levels.filter((row) => row.kind === 'held'), ...this.unseenHolds(read.readAtMs)];
-    const { stock, restocks: inbound } = netOfHolds(
+    const {
+      stock,
+      restocks: inbound,
+      tookAny,
+    } = netOfHolds(
       levels
         .filter((row) => row.kind === 'stock')
         .map((row) => ({ warehouseCode: row.warehouseCode, skuCode: row.skuCode, available: row.quantity })),
@@ -140,6 +144,7 @@ export class PlanningFacts {
       stock,
       inbound,
       promisedByDay,
+      ...(tookAny ? { heldForOthers: true } : {}),
       ...(request.requestedBy !== undefined ? { requestedByMs: deadlineToBusinessMs(request.clock, request.requestedBy) } : {}),
     };
   }

@@ -50,6 +50,8 @@ export interface PromiseSituation {
   promisedByDay: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** The caller's own deadline (business time), to be kept or refused. */
   requestedByMs?: number;
+  /** Some of the stock or restocks of these SKUs is promised to earlier orders (domain/promised-stock.ts): said when nothing is left. */
+  heldForOthers?: boolean;
 }
 
 /** Where the dates come from: stock on the shelf, a restock, only part of the order, or nothing known. */
@@ -80,7 +82,14 @@ export function computePromise(
   if (!choice) {
     const because =
       plans.length > 0 ? undefined : basis === 'backorder' ? 'no_restock' : onShelf(situation) ? 'no_pick_slot' : 'nothing_on_shelf';
-    const reason = undatedReason(plans, because, situation.serviceLevel, situation.destination, targets.horizonDays);
+    const reason = undatedReason(
+      plans,
+      because,
+      situation.serviceLevel,
+      situation.destination,
+      targets.horizonDays,
+      situation.heldForOthers,
+    );
     return unknownPromise(situation, because === 'no_restock' ? 'restock_unknown' : basis, reason);
   }
 

@@ -58,25 +58,29 @@ export function netOfHolds<S extends StockLevel, R extends Restock>(
   stock: readonly S[],
   restocks: readonly R[],
   holds: readonly StockHold[],
-): { stock: S[]; restocks: R[] } {
+): { stock: S[]; restocks: R[]; tookAny: boolean } {
   const owed = new Map<string, number>();
   for (const hold of holds) {
     const key = `${hold.warehouseCode}\u0000${hold.skuCode}`;
     owed.set(key, (owed.get(key) ?? 0) + Math.max(0, hold.quantity));
   }
-  if (owed.size === 0) return { stock: [...stock], restocks: [...restocks] };
+  if (owed.size === 0) return { stock: [...stock], restocks: [...restocks], tookAny: false };
+  let tookAny = false;
   const take = (warehouseCode: string, skuCode: string, available: number): number => {
     const key = `${warehouseCode}\u0000${skuCode}`;
     const due = owed.get(key) ?? 0;
     const taken = Math.min(due, Math.max(0, available));
-    if (taken > 0) owed.set(key, due - taken);
+    if (taken > 0) {
+      owed.set(key, due - taken);
+      tookAny = true;
+    }
     return available - taken;
   };
   const netStock = stock.map((level) => ({ ...level, available: take(level.warehouseCode, level.skuCode, level.available) }));
   const netRestocks = [...restocks]
     .sort((a, b) => a.expectedAtMs - b.expectedAtMs)
     .map((restock) => ({ ...restock, quantity: take(restock.warehouseCode, restock.skuCode, restock.quantity) }));
-  return { stock: netStock, restocks: netRestocks.filter((restock) => restock.quantity > 0) };
+  return { stock: netStock, restocks: netRestocks.filter((restock) => restock.quantity > 0), tookAny };
 }
 
 /**

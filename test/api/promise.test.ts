@@ -251,7 +251,12 @@ describe('the promise in the intake answer', () => {
 
     // Within the second the first order's stock read is reused: the hold in this process counts.
     const second = (await place(orderRequest({ lines }))).json().promise as PromiseBody;
-    expect(second).toMatchObject({ basis: 'restock_unknown', confidence: 0, shipments: [] });
+    expect(second).toMatchObject({
+      basis: 'restock_unknown',
+      confidence: 0,
+      shipments: [],
+      reason: 'what is in stock or expected is promised to earlier orders',
+    });
     // Another API process reads the hold from the database.
     const other = await h.rebuild({});
     const third = await other.inject({

@@ -36,6 +36,10 @@ describe('stock held by promises not yet reserved', () => {
     );
     expect(stock).toEqual([shelf('PAR1', 'MUG', 0), shelf('PAR1', 'BOOK', 4)]);
     expect(restocks).toEqual([]);
+    // Whether a hold took anything: what the engine says when nothing is left ("promised to earlier orders").
+    expect(netOfHolds([shelf('PAR1', 'MUG', 1)], [], [{ warehouseCode: 'PAR1', skuCode: 'MUG', quantity: 1 }]).tookAny).toBe(true);
+    expect(netOfHolds([shelf('PAR1', 'MUG', 0)], [], [{ warehouseCode: 'PAR1', skuCode: 'MUG', quantity: 1 }]).tookAny).toBe(false);
+    expect(netOfHolds([shelf('PAR1', 'MUG', 1)], [], []).tookAny).toBe(false);
   });
 
   it('a plan holds the sum of its lines per warehouse and SKU; no plan holds nothing', () => {
