@@ -43,7 +43,7 @@ export function runningBanner({
     '',
     `Colis is running (pid ${process.pid})`,
     `  API            ${api.url}   (docs ${api.url}/docs, OpenAPI ${api.url}/openapi.json)`,
-    `  ops pages      ${api.url}/ops   (escalations, webhooks, returns, claims; enter the ops key in the header)`,
+    `  ops pages      ${api.url}/ops   (escalations, webhooks, returns, claims, stock; enter the ops key in the header)`,
     `  Temporal UI    ${uiUrl}/namespaces/${target.namespace}/workflows`,
     `  decrypted UI   enter the ops key at http://localhost:${apiPort}/ops, then tick "Include cross-origin credentials"`,
     `                 in the Web UI's codec settings (endpoint http://localhost:${apiPort}/codec)`,
