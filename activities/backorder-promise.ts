@@ -13,8 +13,9 @@ import { promiseChangedMilestone } from './orders';
 import type { PlanningFacts } from './planning-facts';
 
 /**
- * Re-promise, never surprise, at the reservation: the promise engine holds no stock, so two orders promised from the
- * same last units both got an in-stock date, and the one that lost the reservation now waits for a restock. Its date is
+ * Re-promise, never surprise, at the reservation: an order whose promised stock went to another (its hold lost with a
+ * killed API, or taken by a reservation that could not do without it) now waits for a restock, and so does one told its
+ * restock moved or was called off. Its date is
  * computed again by the same engine on the order's backorder basis (the stock it holds, the expected restocks, the pick
  * slot, packing and transit after them) and, when that is later than the promise in force, the order's promise moves
  * with a `backordered` PromiseChange, the customer's mail and the shop's `order.promise_changed` in one transaction; the

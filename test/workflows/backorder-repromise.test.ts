@@ -8,7 +8,7 @@ import { orderIdOf, orderView, shipmentView, until, untilOrderStage } from './st
 
 /**
  * Re-promise, never surprise, at the reservation: two orders promised from the same last units both got an in-stock date
- * (the promise engine holds no stock); the one that loses the reservation waits for a restock, and its date moves at once
+ * (here placed straight as workflows, past intake's holds); the one that loses the reservation waits for a restock, and its date moves at once
  * to what the expected restock allows (with its reason, the customer's mail and the shop's webhook), not at the backorder
  * deadline or never. An unknown restock leaves the date but says it is at risk. The restock then re-promises nothing.
  */

@@ -72,7 +72,7 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
 }
 
 /**
- * Re-promise, never surprise: the order lost the race for stock its promise counted on (the engine holds none), so its
+ * Re-promise, never surprise: the order lost the race for stock its promise counted on (a hold lost, or taken first), so its
  * date is computed again against the expected restocks (activities/backorder-promise.ts: the `backordered` change, the
  * customer's mail and the shop's webhook). The new date goes to the view, `PromisedBy` and the shipments it starts
  * later; a restock nobody expects leaves the date, and the timeline says it is at risk and why.
