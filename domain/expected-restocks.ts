@@ -37,6 +37,8 @@ export const ExpectedRestockSchema = z
     quantity: z.number().int(),
     expectedAt: z.string(),
     status: z.enum(RESTOCK_STATUSES),
+    /** Still expected after its date: promises still count it as arriving now; ops should chase or re-date it. */
+    overdue: z.boolean(),
     announcedAt: z.string(),
     receivedAt: z.string().optional(),
     cancelledAt: z.string().optional(),

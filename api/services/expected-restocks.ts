@@ -21,7 +21,8 @@ type Row = {
 
 export type AnnounceOutcome = 'created' | 'updated' | 'unchanged';
 
-export function restockView(row: Row): ExpectedRestock {
+export function restockView(row: Row, nowMs = Date.now()): ExpectedRestock {
+  const expected = !row.receivedAt && !row.cancelledAt;
   return {
     reference: row.reference,
     warehouseCode: row.warehouseCode,
@@ -29,6 +30,7 @@ export function restockView(row: Row): ExpectedRestock {
     quantity: row.quantity,
     expectedAt: row.expectedAt.toISOString(),
     status: row.receivedAt ? 'received' : row.cancelledAt ? 'cancelled' : 'expected',
+    overdue: expected && row.expectedAt.getTime() < nowMs,
     announcedAt: row.createdAt.toISOString(),
     ...(row.receivedAt ? { receivedAt: row.receivedAt.toISOString() } : {}),
     ...(row.cancelledAt ? { cancelledAt: row.cancelledAt.toISOString() } : {}),
@@ -137,5 +139,5 @@ export async function listRestocks(
           : [{ cancelledAt: 'desc' }, { reference: 'asc' }],
     take: query.limit,
   });
-  return rows.map(restockView);
+  return rows.map((row) => restockView(row));
 }

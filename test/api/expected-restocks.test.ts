@@ -49,6 +49,7 @@ describe('expected restocks', () => {
       skuCode: sku,
       quantity: 20,
       status: 'expected',
+      overdue: false,
       signalledOrders: [],
     });
     h.app.promises.invalidateFacts();
@@ -95,6 +96,9 @@ describe('expected restocks', () => {
     expect(expectErrorShape(wrong, 409, 'idempotency_conflict').details?.map((d) => d.path)).toEqual(['body.reference']);
     expect(await h.db.inventoryLevel.count({ where: { skuCode: other } })).toBe(0);
 
+    // Late: still expected, flagged for ops to chase or re-date.
+    await h.db.inboundStock.update({ where: { reference }, data: { expectedAt: new Date(Date.now() - 3_600_000) } });
+    expect((await list(`?skuCode=${sku}`)).json().items).toMatchObject([{ reference, status: 'expected', overdue: true }]);
     const receipt = await h.as(KEYS.ops, {
       method: 'POST',
       url: '/inventory/restock',

@@ -87,7 +87,8 @@ function listRoute(app: RoutesApp): void {
         tags: ['inventory'],
         summary: 'Expected restocks',
         description:
-          '`status` expected (default: soonest first), received or cancelled (latest first); optional warehouseCode and skuCode; at most ' +
+          '`status` expected (default: soonest first; `overdue` when its date has passed: promises count it as arriving now, so chase or re-date it), ' +
+          'received or cancelled (latest first); optional warehouseCode and skuCode; at most ' +
           '`limit` (1–200, default 50).',
         querystring: ExpectedRestockQuerySchema,
         response: { 200: z.object({ items: z.array(ExpectedRestockSchema) }).meta({ id: 'ExpectedRestocks' }), ...errors },

@@ -26,7 +26,12 @@ const restockRow = (restock) => {
     el('td', { text: restock.warehouseCode }),
     el('td', { text: restock.skuCode }),
     el('td', { text: String(restock.quantity) }),
-    el('td', { text: when(restock.expectedAt) }),
+    el(
+      'td',
+      restock.overdue
+        ? { class: 'error', 'data-overdue': 'true', text: `${when(restock.expectedAt)} · overdue` }
+        : { text: when(restock.expectedAt) },
+    ),
     action,
   ]);
   var button = el('button', { class: 'decision', type: 'button', 'data-call-off': restock.reference, text: 'call off' });
