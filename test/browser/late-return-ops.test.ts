@@ -1,36 +1,21 @@
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signPayload } from '../../activities/carriers/signature';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { insertFinishedReturn } from '../api/fixtures';
-import { createHarness, type Harness, KEYS, newKey, WEBHOOK_SECRET } from '../api/harness';
-import { launchChromium, type RunningBrowser, screenshotPath } from '../support/chromium';
+import { KEYS, newKey, WEBHOOK_SECRET } from '../api/harness';
+import { servedInChromium } from '../support/browser-harness';
+import { screenshotPath } from '../support/chromium';
 
 /**
  * A return refunded without its goods whose parcel the carrier delivered after all, on /ops/returns in a real headless
  * Chromium: the row says how the return had ended, and its one-click inspection says no refund is due (the customer was
  * refunded then). No worker runs: the return's workflow is gone, the API settles the inspection in the database.
  */
-let h: Harness;
-let browser: RunningBrowser;
-let page: Page;
-let base = '';
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  h = await createHarness();
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  page = await browser.context.newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const served = servedInChromium();
 
 describe('/ops/returns, a return parcel that arrived after its return was refunded without it', () => {
   it('shows the parcel as arrived after its close, and a click restocks it with no refund due', async () => {
+    const { h, page, base } = served;
     const { orderId, returnId, trackingNumber } = await insertFinishedReturn(h.db, KEYS.intake.name, {
       status: 'completed',
       closeReason: 'refunded_without_goods',

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, KEYS, newKey, orderRequest } from '../api/harness';
-import { launchChromium, type RunningBrowser, screenshotPath } from '../support/chromium';
+import { describe, expect, it } from 'vitest';
+import { KEYS, newKey, orderRequest } from '../api/harness';
+import { servedInChromium } from '../support/browser-harness';
+import { screenshotPath } from '../support/chromium';
 import { createFixtureSku } from '../support/skus';
 
 /**
@@ -10,25 +9,11 @@ import { createFixtureSku } from '../support/skus';
  * restocks ops announce, re-date and call off from the page. No worker runs: the orders placed here never reserve, so
  * their promises hold the stock they count on.
  */
-let h: Harness;
-let browser: RunningBrowser;
-let page: Page;
-let base = '';
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  h = await createHarness();
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  page = await browser.context.newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const served = servedInChromium();
 
 describe('/ops/stock', () => {
   it('shows what promises hold, and announces, re-dates and calls off a restock', async () => {
+    const { h, page, base } = served;
     const sku = await createFixtureSku(h.db, `PAGE-${newKey('s').slice(-6).toUpperCase()}`);
     await h.db.inventoryLevel.create({ data: { warehouseCode: 'PAR1', skuCode: sku, onHand: 3, reserved: 0 } });
     const placed = await h.as(KEYS.intake, {
