@@ -242,8 +242,17 @@ function addressColumns(a: Address) {
  * WEBHOOK_TEXT_MAX_CHARS); the customer's mail carries nothing of it: the reason may be ops' own words.
  */
 export function orderEndMilestones(orderId: string, before: string | undefined, status: OrderStage, reason?: string): Milestone[] {
+  if (before === undefined || before === status) return [];
+  return endMilestones(orderId, status, reason);
+}
+
+/**
+ * What an order's end tells the shop and the customer, whoever records it: keyed by order and kind, so recording it
+ * again writes nothing twice and only finds the relays still to wake (a retry after a wake-up lost to a Temporal outage).
+ */
+export function endMilestones(orderId: string, status: OrderStage, reason?: string): Milestone[] {
   const type = status === 'cancelled' ? 'order.cancelled' : status === 'completed' ? 'order.completed' : undefined;
-  if (before === undefined || before === status || !type) return [];
+  if (!type) return [];
   const why = status === 'cancelled' && reason ? { reason: cutText(reason, WEBHOOK_TEXT_MAX_CHARS) } : {};
   const ended: Milestone = { orderId, key: type, webhook: { type, data: { orderId, status, ...why } } };
   if (status !== 'cancelled') return [ended];

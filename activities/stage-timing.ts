@@ -2,7 +2,7 @@ import { isFinalOrderStage, type OrderStage, type ShipmentStage } from '../domai
 import type { Db } from './db';
 import { asActivity } from './failures';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
-import { orderEndMilestones } from './orders';
+import { endMilestones, orderEndMilestones } from './orders';
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
@@ -75,7 +75,12 @@ export function createStageTimingActivities(db: Db, waker: RelayWaker = noRelayW
         withMilestones(db, waker, async (tx) => {
           const before = await tx.order.findUnique({ where: { id: change.orderId }, select: { status: true } });
           // Final is final: a run of an ended order (a reset to its start, a start by hand) writes nothing over how it ended.
-          if (before && isFinalOrderStage(before.status)) return { result: undefined, milestones: [] };
+          // The same end again is this write's retry, after a wake-up Temporal did not take: its milestones, already
+          // recorded, are offered again so that their relays are woken now rather than at the next sweep.
+          if (before && isFinalOrderStage(before.status)) {
+            const again = before.status === change.status ? endMilestones(change.orderId, change.status, change.endReason) : [];
+            return { result: undefined, milestones: again };
+          }
           const final = isFinalOrderStage(change.status);
           await tx.order.updateMany({
             where: { id: change.orderId },
