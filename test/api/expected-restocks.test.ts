@@ -124,6 +124,24 @@ describe('expected restocks', () => {
     expect((await put(plain, { warehouseCode: 'PAR1', skuCode: sku, quantity: 1, expectedAt: at(3) })).statusCode).toBe(409);
   });
 
+  it('announced five times at once: one 201, four 200, one row; for other goods at once: the later ones 409', async () => {
+    const sku = await newSku('CONC');
+    const body = { warehouseCode: 'MAD1', skuCode: sku, quantity: 8, expectedAt: at(2) };
+    const answers = await Promise.all(Array.from({ length: 5 }, () => put(`CONC-${sku}`, body)));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(await h.db.inboundStock.count({ where: { reference: `CONC-${sku}` } })).toBe(1);
+    const mixed = await Promise.all(['MAD1', 'HAM1', 'HAM1'].map((warehouseCode) => put(`MIX-${sku}`, { ...body, warehouseCode })));
+    const statuses = mixed.map((a) => a.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.every((s) => s === 201 || s === 200 || s === 409)).toBe(true);
+    const kept = await h.db.inboundStock.findUniqueOrThrow({ where: { reference: `MIX-${sku}` } });
+    // Whoever won, the others for other goods were refused, never written over it.
+    for (const [i, answer] of mixed.entries()) {
+      const asked = ['MAD1', 'HAM1', 'HAM1'][i];
+      expect(answer.statusCode === 409).toBe(asked !== kept.warehouseCode);
+    }
+  });
+
   it('refuses what it cannot be, naming the field, and changes nothing', async () => {
     const sku = await newSku('BAD');
     const good = { warehouseCode: 'PAR1', skuCode: sku, quantity: 3, expectedAt: at(4) };
