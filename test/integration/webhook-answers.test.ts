@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
 import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
-import { noRelayWaker, recordMilestones, withMilestones } from '../../activities/notifications/outbox';
+import { recordMilestones } from '../../activities/notifications/outbox';
 import { removeSubscription } from '../../activities/notifications/subscription-state';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { loadConfig } from '../../config';
@@ -15,7 +15,7 @@ import { HOUR_MS } from '../../domain/clock';
 import { WEBHOOK_GIVE_UP_AFTER_MS, WEBHOOK_RETRY_AFTER_CAP_MS } from '../../domain/notifications';
 import { applyMigrations, MIGRATIONS_DIR } from '../../prisma/migrate';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/database';
-import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { orderWithWebhookEvents } from '../support/orders-in-db';
 import { type ShopReceiver, startSubscribedShopReceiver } from '../support/shop-receiver';
 
 /**
@@ -36,19 +36,8 @@ const FIRST_RETRY_MS = 5_000;
 let orders = 0;
 
 async function orderWithEvents(types: readonly ('order.accepted' | 'order.completed')[]): Promise<string> {
-  const { db } = database;
   orders += 1;
-  const tag = `answers${orders}`;
-  await createCustomer(db, { customerId: `cust-${tag}`, addressId: `addr-${tag}`, name: 'Inès Morel' });
-  const orderId = `ORD-${tag.toUpperCase()}`;
-  await insertOrder(db, { orderId, customerId: `cust-${tag}`, addressId: `addr-${tag}`, skuCode: 'MUG-CER-350', quantity: 1 });
-  for (const type of types) {
-    await withMilestones(db, noRelayWaker, async () => ({
-      result: undefined,
-      milestones: [{ orderId, key: type, webhook: { type, data: {} } }],
-    }));
-  }
-  return orderId;
+  return orderWithWebhookEvents(database.db, { tag: `answers${orders}`, name: 'Inès Morel', types });
 }
 
 function drainer(subscriptionId: string) {

@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
 import { notifyConfigFrom } from '../../activities/notifications/config';
 import { MailRelay } from '../../activities/notifications/mail-relay';
-import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { rotateSecret } from '../../api/routes/webhooks';
 import { loadConfig } from '../../config';
 import { ALL_SHOPS } from '../../domain/notifications';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { orderWithWebhookEvents } from '../support/orders-in-db';
 
 /**
  * What a shop does to its subscription while the relay is draining it (a probe on npm start, a hostile receiver): the
@@ -73,19 +72,8 @@ function expectedSignature(secret: string, posted: Posted): string {
   return `v1,${createHmac('sha256', key).update(`${posted.id}.${posted.timestamp}.${posted.body}`).digest('base64')}`;
 }
 
-async function orderWithEvents(tag: string, types: readonly ('order.accepted' | 'order.completed')[]): Promise<string> {
-  const { db } = database;
-  await createCustomer(db, { customerId: `cust-${tag}`, addressId: `addr-${tag}`, name: 'Camille Girard' });
-  const orderId = `ORD-${tag.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
-  await insertOrder(db, { orderId, customerId: `cust-${tag}`, addressId: `addr-${tag}`, skuCode: 'MUG-CER-350', quantity: 1 });
-  for (const type of types) {
-    await withMilestones(db, noRelayWaker, async () => ({
-      result: undefined,
-      milestones: [{ orderId, key: type, webhook: { type, data: {} } }],
-    }));
-  }
-  return orderId;
-}
+const orderWithEvents = (tag: string, types: readonly ('order.accepted' | 'order.completed')[]) =>
+  orderWithWebhookEvents(database.db, { tag, name: 'Camille Girard', types });
 
 async function subscribe(id: string, url: string): Promise<string> {
   const secret = `whsec_${Buffer.alloc(32, id).toString('base64')}`;

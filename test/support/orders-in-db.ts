@@ -61,12 +61,26 @@ export async function pendingWebhook(db: Db, hook: { subscriptionId: string; url
   await db.webhookSubscription.create({
     data: { id: hook.subscriptionId, shopId: ALL_SHOPS, url: hook.url, secret: `whsec_${'A'.repeat(43)}=` },
   });
-  await createCustomer(db, { customerId: `cust-${hook.tag}`, addressId: `addr-${hook.tag}`, name: hook.name });
-  const orderId = `ORD-${hook.tag.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
-  await insertOrder(db, { orderId, customerId: `cust-${hook.tag}`, addressId: `addr-${hook.tag}`, skuCode: 'MUG-CER-350', quantity: 1 });
-  await withMilestones(db, noRelayWaker, async () => ({
-    result: undefined,
-    milestones: [{ orderId, key: 'order.completed', webhook: { type: 'order.completed' as const, data: {} } }],
-  }));
+  return orderWithWebhookEvents(db, { tag: hook.tag, name: hook.name, types: ['order.completed'] });
+}
+
+/**
+ * An order (its customer `name`, ids from `tag`) whose webhook milestones of `types` were recorded, in that order, for
+ * every active subscription that wants them. Answers the order's id.
+ */
+export async function orderWithWebhookEvents(
+  db: Db,
+  order: { tag: string; name: string; types: readonly ('order.accepted' | 'order.completed')[] },
+): Promise<string> {
+  const { tag } = order;
+  await createCustomer(db, { customerId: `cust-${tag}`, addressId: `addr-${tag}`, name: order.name });
+  const orderId = `ORD-${tag.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`;
+  await insertOrder(db, { orderId, customerId: `cust-${tag}`, addressId: `addr-${tag}`, skuCode: 'MUG-CER-350', quantity: 1 });
+  for (const type of order.types) {
+    await withMilestones(db, noRelayWaker, async () => ({
+      result: undefined,
+      milestones: [{ orderId, key: type, webhook: { type, data: {} } }],
+    }));
+  }
   return orderId;
 }
