@@ -9,7 +9,8 @@ import { loadApiConfig, type ApiConfig, type ConfiguredApiKey } from '../../api/
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import type { OrderRequest } from '../../domain/order';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import type { Journey } from '../support/journey';
+import { type Journey, startJourney } from '../support/journey';
+import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
 import { connectDevServer } from '../support/temporal';
 
 /**
@@ -149,6 +150,25 @@ export function journeyApi(
     config: loadApiConfig({}, { apiKeys: Object.values(KEYS), logLevel: 'warn', ...settings }),
     ...deps,
   });
+}
+
+/** The whole journey with its notify relays, the API over it, and a shop's webhook endpoint: what a shop sees of an order. */
+export interface ShopJourney {
+  journey: Journey;
+  app: FastifyInstance;
+  receiver: ShopReceiver;
+}
+
+export async function startShopJourney(): Promise<ShopJourney> {
+  const journey = await startJourney({ notify: true });
+  const app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 });
+  return { journey, app, receiver: await startShopReceiver() };
+}
+
+export async function stopShopJourney(parts: Partial<ShopJourney>): Promise<void> {
+  await parts.app?.close();
+  await parts.receiver?.close();
+  await parts.journey?.teardown();
 }
 
 /** `as(key, method, url, payload?, headers?)`: a request to the app `app()` returns, made with `key`'s API key. */

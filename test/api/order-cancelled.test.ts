@@ -8,10 +8,10 @@ import { createStageTimingActivities } from '../../activities/stage-timing';
 import { HOUR_MS } from '../../domain/clock';
 import type { OrderView } from '../../domain/journey';
 import { type CaughtMail, mailsTo, milestoneOf, uniqueAddress } from '../support/mailbox';
-import { startJourney, type Journey } from '../support/journey';
-import { type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
+import type { Journey } from '../support/journey';
+import type { ShopReceiver } from '../support/shop-receiver';
 import { until } from '../workflows/steps';
-import { KEYS, journeyApi, newKey, orderRequest, requestsAs } from './harness';
+import { KEYS, newKey, orderRequest, requestsAs, startShopJourney, stopShopJourney } from './harness';
 
 /**
  * A cancelled order tells the people outside, over the whole journey (time-skipping server, every worker, the notify
@@ -24,18 +24,12 @@ let app: FastifyInstance;
 let receiver: ShopReceiver;
 
 beforeAll(async () => {
-  journey = await startJourney({ notify: true });
-  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 });
-  receiver = await startShopReceiver();
+  ({ journey, app, receiver } = await startShopJourney());
   const subscribed = await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: receiver.url }, { 'idempotency-key': newKey('sub') });
   expect(subscribed.statusCode, subscribed.body).toBe(201);
   receiver.secrets = [subscribed.json().secret];
 });
-afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await journey?.teardown();
-});
+afterAll(() => stopShopJourney({ app, receiver, journey }));
 
 const as = requestsAs(() => app);
 

@@ -10,9 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
 import type { OrderView } from '../../domain/journey';
 import { type ReceivedWebhook, type ShopReceiver, startShopReceiver } from '../support/shop-receiver';
-import { startJourney, type Journey } from '../support/journey';
+import type { Journey } from '../support/journey';
 import { until } from '../workflows/steps';
-import { carrierWebhook, expectErrorShape, KEYS, newKey, orderRequest, journeyApi, requestsAs } from './harness';
+import {
+  carrierWebhook,
+  expectErrorShape,
+  KEYS,
+  newKey,
+  orderRequest,
+  journeyApi,
+  requestsAs,
+  startShopJourney,
+  stopShopJourney,
+} from './harness';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
 import type { TrackingStatus } from '../../domain/lifecycle';
@@ -38,15 +48,9 @@ let app: FastifyInstance;
 let receiver: ShopReceiver;
 
 beforeAll(async () => {
-  journey = await startJourney({ notify: true });
-  app = await journeyApi(journey, { workflowCallTimeoutMs: 10_000, intakeStartWaitMs: 30_000 });
-  receiver = await startShopReceiver();
+  ({ journey, app, receiver } = await startShopJourney());
 });
-afterAll(async () => {
-  await app?.close();
-  await receiver?.close();
-  await journey?.teardown();
-});
+afterAll(() => stopShopJourney({ app, receiver, journey }));
 
 const as = requestsAs(() => app);
 

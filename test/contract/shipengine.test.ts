@@ -11,6 +11,7 @@ import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { ERRATA, correctedDefinition, publishedDefinition } from '../support/shipengine-definition';
 import { type PrismMock, startPrism } from '../support/prism';
 import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
+import { failureOf } from '../support/failure-of';
 
 /**
  * Contract tests: every call the ShipEngine adapter makes goes to Prism serving ShipEngine's own
@@ -58,15 +59,6 @@ function expectConforming() {
   const sent = exchanges();
   expect(sent.length).toBeGreaterThan(0);
   expect(sent.flatMap((e) => e.requestViolations.map((v) => `${e.method} ${e.path}: ${v.message}`))).toEqual([]);
-}
-
-async function failureOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
 }
 
 beforeAll(async () => {

@@ -17,6 +17,7 @@ import { TASK_QUEUES } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
 import { createTimeSkippingEnv, testDataConverter } from '../support/temporal';
+import { failureOf } from '../support/failure-of';
 
 /**
  * ShipEngine over its rate limit answers 429 with `Retry-After` in seconds. The carrier activities, run for real
@@ -146,14 +147,6 @@ describe('a rate-limited carrier within one attempt', () => {
       promiseMiss: false,
       fallbackAfterRefusals: 3,
     });
-  const failureOf = async (attempt: Promise<unknown>) => {
-    try {
-      await attempt;
-    } catch (error) {
-      return error;
-    }
-    throw new Error('expected a failure');
-  };
   const rateShop = (): Promise<RateShop> => {
     const activities = createRateShopActivities({ db: database.db, carriers });
     return new MockActivityEnvironment().run(() => activities.quoteAllCarriers({ request }));

@@ -6,6 +6,7 @@ import { CarrierApiError, toApplicationFailure } from '../../activities/carriers
 import { carrierWaitMs, RETRY_AFTER_CEILING_MS, spreadWaitMs } from '../../activities/carriers/retry-after';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
+import { failureOf } from '../support/failure-of';
 
 /**
  * ShipEngine answers a caller over its rate limit with 429 and `Retry-After` in seconds (its "Usage & Rate
@@ -58,15 +59,6 @@ function carrier(): ShipEngineCarrier {
 }
 
 const nextRetryDelayOf = (failure: unknown) => (failure as ApplicationFailure).nextRetryDelay;
-
-async function failureOf(attempt: Promise<unknown>): Promise<unknown> {
-  try {
-    await attempt;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('a carrier that asks to be called back later (Retry-After)', () => {
   it('429 with Retry-After: 3 fails with a 3 s wait, and the activity failure has Temporal retry in 3 s; the next call is served', async () => {

@@ -3,6 +3,7 @@ import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter'
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
 import type { BuyLabelRequest } from '../../domain/carrier';
 import { SHIPENGINE_RECIPIENT } from '../support/shipengine-recipient';
+import { failureOf } from '../support/failure-of';
 
 /**
  * Answers ShipEngine's definition allows and its documented examples do not show (Prism's dynamic mode
@@ -110,15 +111,6 @@ function scripted(answers: {
     now: () => Date.parse('2026-12-01T10:00:00.000Z'),
   });
   return { carrier, calls };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('ShipEngine answers the definition allows', () => {

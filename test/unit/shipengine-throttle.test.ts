@@ -5,6 +5,7 @@ import { CarrierApiError } from '../../activities/carriers/errors';
 import { ShipEngineCarrier } from '../../activities/carriers/shipengine/adapter';
 import { ShipEngineHttp } from '../../activities/carriers/shipengine/http';
 import { ShipEngineThrottle, ThrottleWait } from '../../activities/carriers/shipengine/throttle';
+import { failureOf } from '../support/failure-of';
 
 /**
  * One ShipEngine account's request rate, shared by every activity of a process: no minute holds more than the
@@ -104,12 +105,7 @@ describe('ShipEngine calls through the throttle', () => {
     arrivals.length = 0;
     answers.push({ status: 429, headers: { 'retry-after': '30' } });
     await expect(carrierOn(http).voidLabel('se-label-3')).rejects.toMatchObject({ status: 429 });
-    const held = await carrierOn(http)
-      .voidLabel('se-label-4')
-      .then(
-        () => undefined,
-        (error: unknown) => error,
-      );
+    const held = await failureOf(carrierOn(http).voidLabel('se-label-4'));
     expect(held).toBeInstanceOf(CarrierApiError);
     expect(held).toMatchObject({ status: 429, message: expect.stringContaining('not sent') });
     expect((held as CarrierApiError).retryAfterMs).toBeGreaterThan(25_000);
