@@ -5,6 +5,7 @@ import { databaseReady } from '../activities/db-ready';
 import { type Config, requireDatabaseUrl } from '../config';
 import { colisDataConverter } from '../worker/data-converter';
 import { buildAddressValidator } from '../carriers/wiring';
+import { registerSearchAttributes } from '../worker/search-attributes';
 import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from '../worker/temporal-config';
 import { startupStep } from '../config/process';
 import { buildApp } from './app';
@@ -48,6 +49,8 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
       dataConverter: colisDataConverter(apiConfig.payloadSealing),
     });
     await namespaceExists(temporalClient.workflowService, target);
+    // Orders start with their search attributes set: a namespace lacking one would refuse every start.
+    await registerSearchAttributes(ownConnection, target.namespace, (m) => process.stderr.write(`colis api: ${m}\n`));
   }
   // Its own database only: a client handed in is the caller's to have checked.
   if (!options.db) await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));

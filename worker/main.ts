@@ -8,6 +8,7 @@ import { syncEnvSubscription, wakeRelaysWithWork } from '../activities/notificat
 import { requireDatabaseUrl } from '../config';
 import { exitWithError, loadConfigOrExit, startupStep } from '../config/process';
 import { colisDataConverter, payloadSealing } from './data-converter';
+import { registerSearchAttributes } from './search-attributes';
 import { connectionOptions, describeTarget, namespaceExists, temporalTarget } from './temporal-config';
 import { carriersFromConfig, warehousesWithoutShipFrom } from '../carriers/wiring';
 import { missingWorkerSettings } from './node-flags';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
     NativeConnection.connect(connectionOptions(target)),
   );
   await namespaceExists(connection.workflowService, target);
+  // The workflows upsert Colis's search attributes: a namespace lacking one would fail their tasks.
+  await registerSearchAttributes(connection, target.namespace, (m) => process.stderr.write(`colis worker: ${m}\n`));
   await startupStep('cannot use PostgreSQL at DATABASE_URL', () => databaseReady(db));
   const customerNotify = notifyConfigFrom(config);
   await syncEnvSubscription(db, customerNotify);

@@ -4,6 +4,7 @@ import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../config';
 import { connectionOptions, temporalTarget } from '../../worker/temporal-config';
+import { searchAttributes } from '../../workflows/definitions';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { CONNECTION_NAMESPACE } from '../support/namespaces';
 import { type ColisProcess, startColisProcess } from '../support/processes';
@@ -40,6 +41,16 @@ describe('API and worker processes behind a TLS-only Temporal front', () => {
     tls?.remove();
   });
 
+  const customAttributes = async (): Promise<string[]> => {
+    const connection = await Connection.connect({ address: inject('temporalDevAddress') });
+    try {
+      const listed = await connection.operatorService.listSearchAttributes({ namespace: CONNECTION_NAMESPACE });
+      return Object.keys(listed.customAttributes ?? {});
+    } finally {
+      await connection.close();
+    }
+  };
+
   const tlsEnv = () => ({
     TEMPORAL_ADDRESS: proxy.address,
     TEMPORAL_NAMESPACE: CONNECTION_NAMESPACE,
@@ -73,6 +84,9 @@ describe('API and worker processes behind a TLS-only Temporal front', () => {
   });
 
   it('node api/main.ts with TEMPORAL_TLS_* variables is ready and starts orders; a worker configured by a TOML profile runs them', async () => {
+    // The namespace is fresh (test/support/global-setup.ts registers nothing in it): the API process
+    // registers the search attributes its order starts carry, or no order could start.
+    expect(await customAttributes()).not.toContain('OrderId');
     api = await startColisProcess('api/main.ts', {
       ...tlsEnv(),
       HOME: tls.dir,
@@ -98,6 +112,7 @@ describe('API and worker processes behind a TLS-only Temporal front', () => {
     expect(placed.status).toBe(202);
     const { orderId, workflowStarted } = (await placed.json()) as { orderId: string; workflowStarted: boolean };
     expect(workflowStarted).toBe(true);
+    expect(await customAttributes()).toEqual(expect.arrayContaining(Object.values(searchAttributes).map((key) => key.name)));
 
     // The worker takes the same connection from a profile instead: TEMPORAL_CONFIG_FILE + TEMPORAL_PROFILE.
     const configFile = join(tls.dir, 'temporal.toml');

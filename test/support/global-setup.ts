@@ -78,7 +78,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const connection = await Connection.connect({ address: temporal.address });
   await registerSearchAttributes(connection, 'default', (m) => console.log(m));
   for (const namespace of DEV_JOURNEY_NAMESPACES) await registerSearchAttributes(connection, namespace, (m) => console.log(m));
-  await registerSearchAttributes(connection, CONNECTION_NAMESPACE, (m) => console.log(m));
+  // Not CONNECTION_NAMESPACE: its test proves the API and worker processes register them themselves.
   await connection.close();
 
   const mail = await startMailCatcher({ smtpPort: await freePort(), webPort: await freePort(), mailDirectory: join(runDir, 'maildev') });
