@@ -33,13 +33,16 @@ export function createDb(url: string, poolSize = 10): PrismaClient {
  * that can no longer query when it comes back.
  */
 function connectionPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max });
-  pool.on('connect', (connection) => {
-    connection.on('error', connectionEnded);
-    // Queued first on the new connection, so it runs before any statement it is lent for: see IN_UTC.
-    connection.query(IN_UTC).catch(connectionEnded);
+  return new pg.Pool({
+    connectionString: url,
+    max,
+    // Awaited by the pool before the new connection is lent for anything (see IN_UTC); if it fails, the pool ends that
+    // connection and the borrower's statement fails and is retried, as for a connection that could not open.
+    onConnect: async (connection) => {
+      connection.on('error', connectionEnded);
+      await connection.query(IN_UTC);
+    },
   });
-  return pool;
 }
 
 /**
