@@ -658,6 +658,22 @@ describe('shop webhooks', () => {
         expect(caughtUp.map((r) => r.sequence)).toEqual(parked.map((d) => d.sequence).sort((a, b) => a - b));
         const again2 = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true, resendParked: true });
         expect(again2.json()).toMatchObject({ resentDeliveries: 0 });
+        // A resend committed whose relay wake-up Temporal refused (the PATCH answered 503): its deliveries are pending
+        // and the drained relay sleeps for hours. The client's repeat finds nothing to change and still wakes it.
+        const before = gone.received.length;
+        await journey.database.db.webhookDelivery.updateMany({
+          where: { subscriptionId: id, orderId: first.orderId, seq: caughtUp[0]?.sequence },
+          data: { status: 'pending', nextAttemptAt: new Date(), deliveredAt: null },
+        });
+        const repeat = await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true, resendParked: true });
+        expect(repeat.json()).toMatchObject({ status: 'active', resentDeliveries: 0 });
+        await until(
+          journey,
+          'the pending delivery sent once its repeat woke the relay',
+          async () => gone.received.length,
+          (count) => count > before,
+          { stepMs: 60_000, maxBusinessMs: 30 * 60_000 },
+        );
         await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
       } finally {
         await gone.close();

@@ -244,22 +244,29 @@ function updateSubscriptionRoute(app: RoutesApp, waker: RelayWaker): void {
         ]);
       }
       if (request.body.active && !current.active) {
-        const enabled = await enableSubscription(app.db, current, principal.role === 'ops' ? undefined : MAX_SHOP_SUBSCRIPTIONS);
-        // A relay ends once its subscription is disabled: this one starts it again (the next event would as well).
-        if (enabled) await waker.wake([relayIds.webhooks(current.id)]);
+        await enableSubscription(app.db, current, principal.role === 'ops' ? undefined : MAX_SHOP_SUBSCRIPTIONS);
         request.log.info({ subscriptionId: current.id, by: principal.name }, 'webhook subscription enabled');
       } else if (!request.body.active && current.active) {
         await disableSubscription(app.db, current.id, 'disabled_by_shop');
         request.log.info({ subscriptionId: current.id, by: principal.name }, 'webhook subscription disabled');
       }
       const view = subscriptionView(await app.db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }));
-      if (!request.body.resendParked || view.status !== 'active') return view;
-      const resentDeliveries = await resendParkedDeliveries(app.db, current.id);
-      if (resentDeliveries > 0) await waker.wake([relayIds.webhooks(current.id)]);
-      request.log.info({ subscriptionId: current.id, resentDeliveries, by: principal.name }, 'parked webhook deliveries sent again');
-      return { ...view, resentDeliveries };
+      if (view.status !== 'active') return view;
+      const resentDeliveries = request.body.resendParked ? await resendParkedDeliveries(app.db, current.id) : undefined;
+      if (resentDeliveries) {
+        request.log.info({ subscriptionId: current.id, resentDeliveries, by: principal.name }, 'parked webhook deliveries sent again');
+      }
+      // A relay ends once its subscription is disabled, and sleeps hours once drained. Woken whenever this active subscription
+      // has deliveries to send, not only when this request changed something: if Temporal refused the wake-up of an earlier
+      // PATCH (its 503 came after the change was committed), its repeat finds nothing to change and must still wake it.
+      if (await hasPendingDeliveries(app.db, current.id)) await waker.wake([relayIds.webhooks(current.id)]);
+      return resentDeliveries === undefined ? view : { ...view, resentDeliveries };
     },
   );
+}
+
+async function hasPendingDeliveries(db: Db, subscriptionId: string): Promise<boolean> {
+  return (await db.webhookDelivery.findFirst({ where: { subscriptionId, status: 'pending' }, select: { id: true } })) !== null;
 }
 
 /**
