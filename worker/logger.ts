@@ -7,8 +7,13 @@ import { DefaultLogger } from '@temporalio/worker';
  * fail or heartbeat that activity in its worker's place, so it is a credential and stays out of log files and
  * log shippers. The workflow and activity ids on the same line already say which activity spoke.
  */
+const ACTIVITY_ONLY_WORKER = 'No workflows registered, not polling for workflow tasks';
+
 export class WorkerLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    // Colis runs activity-only workers on purpose (carriers, notify, one per warehouse): the SDK warns about each at
+    // every start-up as if something were missing. Kept at debug, where it is true and harmless.
+    if (level === 'WARN' && message.startsWith(ACTIVITY_ONLY_WORKER)) level = 'DEBUG';
     if (meta === undefined || !Object.hasOwn(meta, 'taskToken')) {
       super.log(level, message, meta);
       return;

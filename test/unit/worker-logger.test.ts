@@ -34,4 +34,15 @@ describe("the workers' log", () => {
     expect(entry?.meta).toMatchObject({ activityId: '8', workflowId: 'shipment-ORD-1-S1', escalationId: 'ESC-1' });
     expect(entry?.meta).not.toHaveProperty('taskToken');
   });
+
+  it('keeps the SDK warning about an activity-only worker out of a start-up at the default level; other warnings stay', () => {
+    const entries: LogEntry[] = [];
+    const logger = new WorkerLogger('WARN', (entry) => entries.push(entry));
+    logger.warn('No workflows registered, not polling for workflow tasks', { sdkComponent: 'worker', taskQueue: 'colis-carriers' });
+    logger.warn('Activity failed', { activityId: '3' });
+    expect(entries.map((e) => e.message)).toEqual(['Activity failed']);
+    const debug: LogEntry[] = [];
+    new WorkerLogger('DEBUG', (entry) => debug.push(entry)).warn('No workflows registered, not polling for workflow tasks');
+    expect(debug.map((e) => e.level)).toEqual(['DEBUG']);
+  });
 });
