@@ -99,10 +99,29 @@ export class PlanningFacts {
 
   /** Stock, restocks, promised capacity and outages for one decision, as business-time facts. */
   async situation(request: SituationRequest): Promise<PromiseSituation> {
+    return (await this.readSituation(request))();
+  }
+
+  /**
+   * Reads the situation's facts and answers how to settle them: the settling adds what this process promised and has
+   * not written yet, as of the instant it is called. A caller that holds what it promises (intake) settles, decides and
+   * holds with nothing awaited in between: a burst's requests all wait on one shared read, and each must count the
+   * holds of those that decided before it (with the settling done before the await returned, all of them counted none).
+   */
+  async readSituation(request: SituationRequest): Promise<() => PromiseSituation> {
     const skuCodes = [...new Set(request.lines.map((line) => line.skuCode))].sort();
     const fromDay = toBusinessMs(request.clock, request.nowMs) - 2 * 86_400_000;
     const read = this.levelsOf(skuCodes, request.heldForOrder, request.nowMs);
     const [levels, capacity] = await Promise.all([read.rows, this.capacityFrom(fromDay, request.nowMs)]);
+    return () => this.settle(request, levels, capacity, read.readAtMs);
+  }
+
+  private settle(
+    request: SituationRequest,
+    levels: readonly LevelRow[],
+    capacity: readonly CapacityRow[],
+    readAtMs: number,
+  ): PromiseSituation {
     const promisedByDay: Record<string, Record<string, number>> = {};
     const add = (warehouseCode: string, day: string, load: number) => {
       const days = promisedByDay[warehouseCode] ?? {};
@@ -114,7 +133,7 @@ export class PlanningFacts {
       const [warehouseCode = '', day = ''] = key.split('|');
       add(warehouseCode, day, count);
     }
-    const holds = [...levels.filter((row) => row.kind === 'held'), ...this.unseenHolds(read.readAtMs)];
+    const holds = [...levels.filter((row) => row.kind === 'held'), ...this.unseenHolds(readAtMs)];
     const {
       stock,
       restocks: inbound,

@@ -9,7 +9,7 @@ import { promisedByFor } from '../../domain/promise';
 import { levelsServing } from '../../domain/served-levels';
 import { ApiError } from '../errors';
 import { buildPlans, computePromise, type EnginePromise, planForPromise } from '../../domain/promise-engine';
-import { PromisedCapacity } from './promised-capacity';
+import { type PendingPickDays, type PickDay, PromisedCapacity } from './promised-capacity';
 import { type PendingHold, PromisedStockHolds } from './promised-stock';
 import { stockHoldsOf } from '../../domain/promised-stock';
 
@@ -23,13 +23,14 @@ import { stockHoldsOf } from '../../domain/promised-stock';
 
 export interface IntakePromise {
   promise: DeliveryPromise;
-  /** Pick days the promise relies on, one per planned shipment: counted as promised capacity. */
-  pickDays: { warehouseCode: string; day: string }[];
+  /** Pick days the promise relies on, one per planned shipment: counted as promised capacity from the moment it was computed. */
+  pickDays: PendingPickDays;
   /** Stock the promise counts on, held in this process from the moment it was computed. */
   stockHold: PendingHold;
 }
 
 const NOTHING_HELD: PendingHold = { holds: [] };
+const NO_PICK_DAYS: PendingPickDays = { pickDays: [] };
 
 export class PromiseService {
   private readonly capacity: PromisedCapacity;
@@ -49,12 +50,13 @@ export class PromiseService {
 
   /** An accepted order's promise counts on these pick days and this stock (committed with it): later promises see them. */
   committed(intake: IntakePromise): void {
-    this.capacity.add(intake.pickDays);
+    this.capacity.commit(intake.pickDays);
     this.stock.written(intake.stockHold);
   }
 
   /** The promise was not used (the order was a twin, or not committed): it holds no stock. */
   discarded(intake: IntakePromise): void {
+    this.capacity.drop(intake.pickDays);
     this.stock.drop(intake.stockHold);
   }
 
@@ -100,14 +102,14 @@ export class PromiseService {
       // Intake answers whatever happens: a promise the engine could not make falls back to the fixed rule, and says so.
       this.log.error({ err: error instanceof Error ? error.message : String(error) }, 'promise engine failed; fixed-day promise given');
       const reason = 'no date could be computed; the fixed-day rule gave this one';
-      return { promise: { ...this.fixedDays(request, receivedAtMs, 0), reason }, pickDays: [], stockHold: NOTHING_HELD };
+      return { promise: { ...this.fixedDays(request, receivedAtMs, 0), reason }, pickDays: NO_PICK_DAYS, stockHold: NOTHING_HELD };
     }
   }
 
   private async engine(request: OrderRequest, receivedAtMs: number): Promise<IntakePromise> {
-    const [network, situation] = await Promise.all([
+    const [network, settle] = await Promise.all([
       this.facts.networkFacts(receivedAtMs),
-      this.facts.situation({
+      this.facts.readSituation({
         clock: this.clock,
         nowMs: receivedAtMs,
         serviceLevel: request.serviceLevel,
@@ -117,10 +119,15 @@ export class PromiseService {
         ...(request.promisedBy ? { requestedBy: Date.parse(request.promisedBy) } : {}),
       }),
     ]);
-    const answer = computePromise(situation, network, { confidence: this.settings.promiseConfidence, horizonDays: 30 });
+    // From the settling to the holds nothing is awaited: the promise counts every hold made before it in this process,
+    // and the one computed next counts this one's (PlanningFacts.readSituation).
+    const answer = computePromise(settle(), network, { confidence: this.settings.promiseConfidence, horizonDays: 30 });
     const promise = this.toDeliveryPromise(answer, request, receivedAtMs);
-    // Held before anything else is awaited: a promise computed next in this process already counts it.
-    return { promise, pickDays: pickDaysOf(answer), stockHold: this.stock.pend(stockHoldsOf(answer.choice)) };
+    return {
+      promise,
+      pickDays: this.capacity.pend(pickDaysOf(answer)),
+      stockHold: this.stock.pend(stockHoldsOf(answer.choice)),
+    };
   }
 
   /** Today's rules: a fixed number of days (or the caller's date, accepted as given); its odds still measured. */
@@ -143,7 +150,7 @@ export class PromiseService {
     const confidence = kept?.keepsPromise ? kept.choice.confidence : 0;
     return {
       promise: { ...this.fixedDays(request, receivedAtMs, confidence), deliverBy: new Date(promisedBy).toISOString() },
-      pickDays: [],
+      pickDays: NO_PICK_DAYS,
       stockHold: NOTHING_HELD,
     };
   }
@@ -212,7 +219,7 @@ function destinationOf(request: OrderRequest): Destination {
   return { countryCode, postalCode, ...(region ? { region } : {}) };
 }
 
-function pickDaysOf(answer: EnginePromise): IntakePromise['pickDays'] {
+function pickDaysOf(answer: EnginePromise): PickDay[] {
   return (answer.choice?.shipments ?? [])
     .map((s) => ({ warehouseCode: s.option.warehouseCode, day: s.option.handoverDay }))
     .sort((a, b) => (a.warehouseCode < b.warehouseCode ? -1 : a.warehouseCode > b.warehouseCode ? 1 : a.day < b.day ? -1 : 1));

@@ -9,7 +9,19 @@ import type { Db } from '../../activities/db';
  * next promises would only be a few orders more optimistic — the slot each shipment really books
  * (`booked`) is exact either way.
  */
+export type PickDay = { warehouseCode: string; day: string };
+
+/** Pick days a promise computed in this process counts on, before its order is committed (see `pend`). */
+export interface PendingPickDays {
+  readonly pickDays: readonly PickDay[];
+}
+
+/** A promise neither committed nor dropped (a request that failed in between) stops counting after this. */
+const FORGET_UNCOMMITTED_MS = 60_000;
+
 export class PromisedCapacity {
+  /** Promised here and not committed yet: counted, never written (a twin's promise is dropped). */
+  private readonly tentative = new Map<PendingPickDays, number>();
   private pending = new Map<string, number>();
   private writing = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -25,13 +37,42 @@ export class PromisedCapacity {
 
   /** Promised and not yet in the database, per `warehouse|day`. */
   unwritten(): ReadonlyMap<string, number> {
-    if (this.writing.size === 0) return this.pending;
+    if (this.writing.size === 0 && this.tentative.size === 0) return this.pending;
     const all = new Map(this.writing);
     for (const [key, count] of this.pending) all.set(key, (all.get(key) ?? 0) + count);
+    const forgetBefore = Date.now() - FORGET_UNCOMMITTED_MS;
+    for (const [entry, sinceMs] of this.tentative) {
+      if (sinceMs < forgetBefore) this.tentative.delete(entry);
+      else
+        for (const { warehouseCode, day } of entry.pickDays)
+          all.set(`${warehouseCode}|${day}`, (all.get(`${warehouseCode}|${day}`) ?? 0) + 1);
+    }
     return all;
   }
 
-  add(pickDays: readonly { warehouseCode: string; day: string }[]): void {
+  /**
+   * Counts a promise's pick days from the instant it is computed, as stock holds do: the requests of a burst decide one
+   * after the other on one shared read, and each must see the days the ones before it took, though none is committed yet.
+   */
+  pend(pickDays: readonly PickDay[]): PendingPickDays {
+    const entry: PendingPickDays = { pickDays };
+    if (pickDays.length > 0) this.tentative.set(entry, Date.now());
+    return entry;
+  }
+
+  /** Its order was committed: the days are written with the next batch. */
+  commit(entry: PendingPickDays): void {
+    // Written even when forgotten meanwhile (a commit slower than a minute): the order was accepted with these days.
+    this.tentative.delete(entry);
+    this.add(entry.pickDays);
+  }
+
+  /** Its order was not accepted (a twin, a failed commit): the days are promised to nobody. */
+  drop(entry: PendingPickDays): void {
+    this.tentative.delete(entry);
+  }
+
+  add(pickDays: readonly PickDay[]): void {
     for (const { warehouseCode, day } of pickDays) {
       const key = `${warehouseCode}|${day}`;
       this.pending.set(key, (this.pending.get(key) ?? 0) + 1);

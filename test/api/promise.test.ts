@@ -277,6 +277,23 @@ describe('the promise in the intake answer', () => {
     expect(await h.db.promisedStock.count({ where: { skuCode: sku } })).toBe(2);
   });
 
+  it('promises the last units once to orders placed at the same instant, however many wait on the same stock read', async () => {
+    // A dozen requests at once wait on one stock read (a burst reuses it); each promise computed after it counts the
+    // holds of those computed before it. Before, every one of them was promised the two units.
+    const sku = `BURST-${newKey('sku').slice(-8).toUpperCase()}`;
+    await createFixtureSku(h.db, sku, 'Two units');
+    await h.db.inventoryLevel.create({ data: { warehouseCode: 'LYS1', skuCode: sku, onHand: 2, reserved: 0 } });
+    h.app.promises.invalidateFacts();
+    const lines = [{ sku, quantity: 1 }];
+    const answers = await Promise.all(Array.from({ length: 12 }, () => place(orderRequest({ lines }))));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(12).fill(202));
+    const bases = answers.map((a) => (a.json().promise as PromiseBody).basis);
+    expect(bases.filter((b) => b === 'in_stock')).toHaveLength(2);
+    expect(bases.filter((b) => b === 'restock_unknown')).toHaveLength(10);
+    const held = await h.db.promisedStock.aggregate({ where: { skuCode: sku }, _sum: { quantity: true } });
+    expect(held._sum.quantity).toBe(2);
+  });
+
   it('under the baseline rules promises the fixed three days of a standard order, as Colis did before', async () => {
     const baseline = await h.rebuild({ decisions: { rules: 'baseline', promiseConfidence: 0.95, onTimeTarget: 0.95 } });
     const response = await baseline.inject({

@@ -61,4 +61,22 @@ describe('promised pick days, written in batches', () => {
     await closed;
     expect(writes.map((w) => [...w])).toEqual([[['LYS1|2026-12-03', 1]], [['LYS1|2026-12-03', 2]]]);
   });
+
+  it("counts a promise's pick days from the moment it is computed; a twin's are dropped and never written", async () => {
+    const { db, writes, releaseNext } = recordingDb();
+    const capacity = new PromisedCapacity(db, () => {}, quiet, 60_000);
+    const day = { warehouseCode: 'LYS1', day: '2026-12-03' };
+    const accepted = capacity.pend([day]);
+    const twin = capacity.pend([day]);
+    expect([...capacity.unwritten()]).toEqual([['LYS1|2026-12-03', 2]]);
+    capacity.drop(twin);
+    capacity.commit(accepted);
+    expect([...capacity.unwritten()]).toEqual([['LYS1|2026-12-03', 1]]);
+    const flushed = capacity.flush();
+    await tick();
+    releaseNext();
+    await flushed;
+    expect(writes.map((w) => [...w])).toEqual([[['LYS1|2026-12-03', 1]]]);
+    expect(capacity.unwritten().size).toBe(0);
+  });
 });
