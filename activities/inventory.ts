@@ -94,136 +94,18 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
       });
     },
 
-    async releaseReservations({ orderId, shipmentId, reason }: ReservationScope): Promise<ReleaseResult> {
-      return asActivity(() =>
-        inTransaction(async (tx) => {
-          await lockOrder(tx, orderId);
-          const reservations = await tx.reservation.findMany({
-            where: { orderId, status: 'held', ...(shipmentId === undefined ? {} : { shipmentId }) },
-            orderBy: { id: 'asc' },
-          });
-          await lockLevels(tx, reservations);
-          for (const r of reservations) {
-            const changed = await tx.$executeRaw`
-              UPDATE "InventoryLevel" SET "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
-              WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode} AND "reserved" >= ${r.quantity}`;
-            if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
-          }
-          await tx.inventoryMovement.createMany({
-            data: reservations.map((r) => ({
-              warehouseCode: r.warehouseCode,
-              skuCode: r.skuCode,
-              kind: 'release' as const,
-              onHandDelta: 0,
-              reservedDelta: -r.quantity,
-              orderId,
-              shipmentId: r.shipmentId,
-              idempotencyKey: `release:${r.id}`,
-              note: reason,
-            })),
-          });
-          await tx.reservation.updateMany({
-            where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
-            data: { status: 'released', releasedAt: new Date() },
-          });
-          return { released: reservations.map(toHeld) };
-        }),
-      );
+    async releaseReservations(scope: ReservationScope): Promise<ReleaseResult> {
+      return asActivity(() => inTransaction((tx) => releaseIn(tx, scope)));
     },
 
     async consumeReservations({ shipmentId }: { shipmentId: string }): Promise<ConsumeResult> {
-      return asActivity(() =>
-        inTransaction(async (tx) => {
-          const shipment = await tx.shipment.findUnique({ where: { id: shipmentId }, select: { orderId: true } });
-          if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
-          await lockOrder(tx, shipment.orderId);
-          const reservations = await tx.reservation.findMany({
-            where: { shipmentId, status: 'held' },
-            orderBy: { id: 'asc' },
-          });
-          await lockLevels(tx, reservations);
-          for (const r of reservations) {
-            const changed = await tx.$executeRaw`
-              UPDATE "InventoryLevel"
-              SET "onHand" = "onHand" - ${r.quantity}, "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
-              WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode}
-                AND "reserved" >= ${r.quantity} AND "onHand" >= ${r.quantity}`;
-            if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
-          }
-          await tx.inventoryMovement.createMany({
-            data: reservations.map((r) => ({
-              warehouseCode: r.warehouseCode,
-              skuCode: r.skuCode,
-              kind: 'ship' as const,
-              onHandDelta: -r.quantity,
-              reservedDelta: -r.quantity,
-              orderId: shipment.orderId,
-              shipmentId,
-              idempotencyKey: `ship:${r.id}`,
-            })),
-          });
-          await tx.reservation.updateMany({
-            where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
-            data: { status: 'consumed' },
-          });
-          return { consumed: reservations.map(toHeld) };
-        }),
-      );
+      return asActivity(() => inTransaction((tx) => consumeIn(tx, shipmentId)));
     },
 
-    async restock({ warehouseCode, skuCode, quantity, reference }: RestockRequest): Promise<RestockResult> {
+    async restock(request: RestockRequest): Promise<RestockResult> {
       return asActivity(async () => {
-        if (!Number.isInteger(quantity) || quantity <= 0) {
-          throw ApplicationFailure.nonRetryable(`restock quantity must be a positive integer, got ${quantity}`, 'InvalidRestock');
-        }
-        const [warehouse, sku] = await Promise.all([
-          db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
-          db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
-        ]);
-        if (!sku) throw new DomainError('UnknownSku', `unknown SKU ${skuCode}`, { skuCodes: [skuCode] });
-        if (!warehouse) throw ApplicationFailure.nonRetryable(`unknown warehouse ${warehouseCode}`, 'UnknownWarehouse');
-
-        return inTransaction(async (tx) => {
-          // The movement goes first: a concurrent replay of the reference waits on its unique key, then skips.
-          const { count } = await tx.inventoryMovement.createMany({
-            data: [
-              {
-                warehouseCode,
-                skuCode,
-                kind: 'receipt',
-                onHandDelta: quantity,
-                reservedDelta: 0,
-                idempotencyKey: `restock:${reference}`,
-                note: reference,
-              },
-            ],
-            skipDuplicates: true,
-          });
-          if (count === 0) {
-            const level = await tx.inventoryLevel.findUnique({ where: { warehouseCode_skuCode: { warehouseCode, skuCode } } });
-            return { ...toLevelView(level ?? { warehouseCode, skuCode, onHand: 0, reserved: 0 }), applied: false };
-          }
-          const [level] = await tx.$queryRaw<LevelRow[]>`
-            INSERT INTO "InventoryLevel" ("warehouseCode", "skuCode", "onHand", "reserved", "updatedAt")
-            VALUES (${warehouseCode}, ${skuCode}, ${quantity}, 0, now())
-            ON CONFLICT ("warehouseCode", "skuCode")
-            DO UPDATE SET "onHand" = "InventoryLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = now()
-            WHERE "InventoryLevel"."onHand"::bigint + EXCLUDED."onHand" <= ${MOST_UNITS_A_LEVEL_COUNTS}
-            RETURNING "warehouseCode", "skuCode", "onHand", "reserved"`;
-          // No row: the level would count past its column's range. Thrown, so the receipt's movement is undone too.
-          if (!level) {
-            throw ApplicationFailure.nonRetryable(
-              `${quantity} more would take ${warehouseCode} / ${skuCode} past ${MOST_UNITS_A_LEVEL_COUNTS} units on hand, the most a stock level counts`,
-              'InvalidRestock',
-            );
-          }
-          // The receipt of an announced restock: it is on the shelf now, no longer on its way (a partial delivery too).
-          await tx.inboundStock.updateMany({
-            where: { reference, warehouseCode, skuCode, receivedAt: null },
-            data: { receivedAt: new Date() },
-          });
-          return { ...toLevelView(level), applied: true };
-        });
+        await refuseBadReceipt(db, request);
+        return inTransaction((tx) => receiveIn(tx, request));
       });
     },
 
@@ -237,50 +119,181 @@ export function createInventoryActivities(db: Db, options: InventoryActivityOpti
       return asActivity(() => ordersAwaitingStock(db, skuCode));
     },
 
-    async inventoryLevels({ warehouseCode, skuCode }: { warehouseCode?: string; skuCode?: string } = {}): Promise<ListedInventoryLevel[]> {
-      return asActivity(async () => {
-        const where = { ...(warehouseCode === undefined ? {} : { warehouseCode }), ...(skuCode === undefined ? {} : { skuCode }) };
-        const [levels, held] = await Promise.all([
-          db.inventoryLevel.findMany({ where, orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }] }),
-          db.promisedStock.groupBy({
-            by: ['warehouseCode', 'skuCode'],
-            where: { ...where, holdUntil: { gt: new Date() } },
-            _sum: { quantity: true },
-          }),
-        ]);
-        const promised = new Map(held.map((row) => [`${row.warehouseCode}\u0000${row.skuCode}`, row._sum.quantity ?? 0]));
-        return levels.map((level) => ({
-          ...toLevelView(level),
-          promised: promised.get(`${level.warehouseCode}\u0000${level.skuCode}`) ?? 0,
-        }));
-      });
+    async inventoryLevels(filter: { warehouseCode?: string; skuCode?: string } = {}): Promise<ListedInventoryLevel[]> {
+      return asActivity(() => levelsWithPromised(db, filter));
     },
 
     /** Levels that disagree with the sum of their movements (either side missing counts as 0). Empty = balanced. */
     async ledgerBalances(): Promise<LedgerMismatch[]> {
-      return asActivity(
-        () =>
-          db.$queryRaw<LedgerMismatch[]>`
-          WITH ledger AS (
-            SELECT "warehouseCode", "skuCode",
-                   SUM("onHandDelta")::int AS "ledgerOnHand", SUM("reservedDelta")::int AS "ledgerReserved"
-            FROM "InventoryMovement" GROUP BY "warehouseCode", "skuCode"
-          )
-          SELECT COALESCE(l."warehouseCode", m."warehouseCode") AS "warehouseCode",
-                 COALESCE(l."skuCode", m."skuCode") AS "skuCode",
-                 COALESCE(l."onHand", 0) AS "onHand", COALESCE(l."reserved", 0) AS "reserved",
-                 COALESCE(m."ledgerOnHand", 0) AS "ledgerOnHand", COALESCE(m."ledgerReserved", 0) AS "ledgerReserved"
-          FROM "InventoryLevel" l
-          FULL OUTER JOIN ledger m ON m."warehouseCode" = l."warehouseCode" AND m."skuCode" = l."skuCode"
-          WHERE COALESCE(l."onHand", 0) <> COALESCE(m."ledgerOnHand", 0)
-             OR COALESCE(l."reserved", 0) <> COALESCE(m."ledgerReserved", 0)
-          ORDER BY 1, 2`,
-      );
+      return asActivity(() => ledgerMismatches(db));
     },
   };
 }
 
 export type InventoryActivities = ReturnType<typeof createInventoryActivities>;
+
+/** Gives back an order's (or one shipment's) held reservations, under the order's lock: a retry releases nothing twice. */
+async function releaseIn(tx: Tx, { orderId, shipmentId, reason }: ReservationScope): Promise<ReleaseResult> {
+  await lockOrder(tx, orderId);
+  const reservations = await tx.reservation.findMany({
+    where: { orderId, status: 'held', ...(shipmentId === undefined ? {} : { shipmentId }) },
+    orderBy: { id: 'asc' },
+  });
+  await lockLevels(tx, reservations);
+  for (const r of reservations) {
+    const changed = await tx.$executeRaw`
+      UPDATE "InventoryLevel" SET "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
+      WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode} AND "reserved" >= ${r.quantity}`;
+    if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
+  }
+  await tx.inventoryMovement.createMany({
+    data: reservations.map((r) => ({
+      warehouseCode: r.warehouseCode,
+      skuCode: r.skuCode,
+      kind: 'release' as const,
+      onHandDelta: 0,
+      reservedDelta: -r.quantity,
+      orderId,
+      shipmentId: r.shipmentId,
+      idempotencyKey: `release:${r.id}`,
+      note: reason,
+    })),
+  });
+  await tx.reservation.updateMany({
+    where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
+    data: { status: 'released', releasedAt: new Date() },
+  });
+  return { released: reservations.map(toHeld) };
+}
+
+/** Takes a shipment's held reservations out of stock as it leaves the warehouse; a retry of a completed consume takes nothing. */
+async function consumeIn(tx: Tx, shipmentId: string): Promise<ConsumeResult> {
+  const shipment = await tx.shipment.findUnique({ where: { id: shipmentId }, select: { orderId: true } });
+  if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
+  await lockOrder(tx, shipment.orderId);
+  const reservations = await tx.reservation.findMany({
+    where: { shipmentId, status: 'held' },
+    orderBy: { id: 'asc' },
+  });
+  await lockLevels(tx, reservations);
+  for (const r of reservations) {
+    const changed = await tx.$executeRaw`
+      UPDATE "InventoryLevel"
+      SET "onHand" = "onHand" - ${r.quantity}, "reserved" = "reserved" - ${r.quantity}, "updatedAt" = now()
+      WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode}
+        AND "reserved" >= ${r.quantity} AND "onHand" >= ${r.quantity}`;
+    if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
+  }
+  await tx.inventoryMovement.createMany({
+    data: reservations.map((r) => ({
+      warehouseCode: r.warehouseCode,
+      skuCode: r.skuCode,
+      kind: 'ship' as const,
+      onHandDelta: -r.quantity,
+      reservedDelta: -r.quantity,
+      orderId: shipment.orderId,
+      shipmentId,
+      idempotencyKey: `ship:${r.id}`,
+    })),
+  });
+  await tx.reservation.updateMany({
+    where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
+    data: { status: 'consumed' },
+  });
+  return { consumed: reservations.map(toHeld) };
+}
+
+async function refuseBadReceipt(db: Db, { warehouseCode, skuCode, quantity }: RestockRequest): Promise<void> {
+  if (!Number.isInteger(quantity) || quantity <= 0) {
+    throw ApplicationFailure.nonRetryable(`restock quantity must be a positive integer, got ${quantity}`, 'InvalidRestock');
+  }
+  const [warehouse, sku] = await Promise.all([
+    db.warehouse.findUnique({ where: { code: warehouseCode }, select: { code: true } }),
+    db.sku.findUnique({ where: { code: skuCode }, select: { code: true } }),
+  ]);
+  if (!sku) throw new DomainError('UnknownSku', `unknown SKU ${skuCode}`, { skuCodes: [skuCode] });
+  if (!warehouse) throw ApplicationFailure.nonRetryable(`unknown warehouse ${warehouseCode}`, 'UnknownWarehouse');
+}
+
+/** Puts a receipt on the shelf once per reference (a replay answers the level, `applied: false`). */
+async function receiveIn(tx: Tx, { warehouseCode, skuCode, quantity, reference }: RestockRequest): Promise<RestockResult> {
+  // The movement goes first: a concurrent replay of the reference waits on its unique key, then skips.
+  const { count } = await tx.inventoryMovement.createMany({
+    data: [
+      {
+        warehouseCode,
+        skuCode,
+        kind: 'receipt',
+        onHandDelta: quantity,
+        reservedDelta: 0,
+        idempotencyKey: `restock:${reference}`,
+        note: reference,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (count === 0) {
+    const level = await tx.inventoryLevel.findUnique({ where: { warehouseCode_skuCode: { warehouseCode, skuCode } } });
+    return { ...toLevelView(level ?? { warehouseCode, skuCode, onHand: 0, reserved: 0 }), applied: false };
+  }
+  const [level] = await tx.$queryRaw<LevelRow[]>`
+    INSERT INTO "InventoryLevel" ("warehouseCode", "skuCode", "onHand", "reserved", "updatedAt")
+    VALUES (${warehouseCode}, ${skuCode}, ${quantity}, 0, now())
+    ON CONFLICT ("warehouseCode", "skuCode")
+    DO UPDATE SET "onHand" = "InventoryLevel"."onHand" + EXCLUDED."onHand", "updatedAt" = now()
+    WHERE "InventoryLevel"."onHand"::bigint + EXCLUDED."onHand" <= ${MOST_UNITS_A_LEVEL_COUNTS}
+    RETURNING "warehouseCode", "skuCode", "onHand", "reserved"`;
+  // No row: the level would count past its column's range. Thrown, so the receipt's movement is undone too.
+  if (!level) {
+    throw ApplicationFailure.nonRetryable(
+      `${quantity} more would take ${warehouseCode} / ${skuCode} past ${MOST_UNITS_A_LEVEL_COUNTS} units on hand, the most a stock level counts`,
+      'InvalidRestock',
+    );
+  }
+  // The receipt of an announced restock: it is on the shelf now, no longer on its way (a partial delivery too).
+  await tx.inboundStock.updateMany({
+    where: { reference, warehouseCode, skuCode, receivedAt: null },
+    data: { receivedAt: new Date() },
+  });
+  return { ...toLevelView(level), applied: true };
+}
+
+/** Stock levels with what is promised of each to orders that have not reserved it yet. */
+async function levelsWithPromised(db: Db, filter: { warehouseCode?: string; skuCode?: string }): Promise<ListedInventoryLevel[]> {
+  const { warehouseCode, skuCode } = filter;
+  const where = { ...(warehouseCode === undefined ? {} : { warehouseCode }), ...(skuCode === undefined ? {} : { skuCode }) };
+  const [levels, held] = await Promise.all([
+    db.inventoryLevel.findMany({ where, orderBy: [{ warehouseCode: 'asc' }, { skuCode: 'asc' }] }),
+    db.promisedStock.groupBy({
+      by: ['warehouseCode', 'skuCode'],
+      where: { ...where, holdUntil: { gt: new Date() } },
+      _sum: { quantity: true },
+    }),
+  ]);
+  const promised = new Map(held.map((row) => [`${row.warehouseCode}\u0000${row.skuCode}`, row._sum.quantity ?? 0]));
+  return levels.map((level) => ({
+    ...toLevelView(level),
+    promised: promised.get(`${level.warehouseCode}\u0000${level.skuCode}`) ?? 0,
+  }));
+}
+
+function ledgerMismatches(db: Db): Promise<LedgerMismatch[]> {
+  return db.$queryRaw<LedgerMismatch[]>`
+    WITH ledger AS (
+      SELECT "warehouseCode", "skuCode",
+             SUM("onHandDelta")::int AS "ledgerOnHand", SUM("reservedDelta")::int AS "ledgerReserved"
+      FROM "InventoryMovement" GROUP BY "warehouseCode", "skuCode"
+    )
+    SELECT COALESCE(l."warehouseCode", m."warehouseCode") AS "warehouseCode",
+           COALESCE(l."skuCode", m."skuCode") AS "skuCode",
+           COALESCE(l."onHand", 0) AS "onHand", COALESCE(l."reserved", 0) AS "reserved",
+           COALESCE(m."ledgerOnHand", 0) AS "ledgerOnHand", COALESCE(m."ledgerReserved", 0) AS "ledgerReserved"
+    FROM "InventoryLevel" l
+    FULL OUTER JOIN ledger m ON m."warehouseCode" = l."warehouseCode" AND m."skuCode" = l."skuCode"
+    WHERE COALESCE(l."onHand", 0) <> COALESCE(m."ledgerOnHand", 0)
+       OR COALESCE(l."reserved", 0) <> COALESCE(m."ledgerReserved", 0)
+    ORDER BY 1, 2`;
+}
 
 interface LevelRow {
   warehouseCode: string;

@@ -55,51 +55,7 @@ export function createReshipActivities(
      * why they will not come back) and, when the carrier lost or broke them, opens a claim for their value.
      */
     async settleLostParcel({ shipmentId, damaged, cause = damaged ? 'damaged' : 'lost' }: LostParcel): Promise<LostParcelSettlement> {
-      return asActivity(() =>
-        db.$transaction(async (tx) => {
-          const shipment = await tx.shipment.findUniqueOrThrow({
-            where: { id: shipmentId },
-            include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
-          });
-          const why = `${PARCEL_LOSS_WORDS[cause]}${shipment.trackingNumber ? ` (${shipment.carrierCode} ${shipment.trackingNumber})` : ''}: re-shipped`;
-          const { count } = await tx.inventoryMovement.createMany({
-            data: shipment.lines.map((line) => ({
-              warehouseCode: shipment.warehouseCode,
-              skuCode: line.skuCode,
-              kind: 'write_off' as const,
-              // The goods left on-hand with the parcel (its `ship` movement): nothing is left to count down.
-              onHandDelta: 0,
-              reservedDelta: 0,
-              orderId: shipment.orderId,
-              shipmentId,
-              idempotencyKey: `write_off:reship:${shipmentId}:${line.orderLineId}`,
-              note: why,
-            })),
-            skipDuplicates: true,
-          });
-          const writtenOff = count === 0 ? 0 : shipment.lines.reduce((n, l) => n + l.quantity, 0);
-          const reason = claimReasonFor(cause);
-          if (!shipment.carrierCode || !shipment.trackingNumber || !reason) return { writtenOff };
-          const amountCents = shipment.lines.reduce((sum, l) => sum + l.quantity * l.orderLine.sku.unitPriceCents, 0);
-          await tx.carrierClaim.createMany({
-            data: [
-              {
-                id: claimIdFor(shipmentId),
-                shipmentId,
-                orderId: shipment.orderId,
-                carrierCode: shipment.carrierCode,
-                trackingNumber: shipment.trackingNumber,
-                reason,
-                amountCents,
-                currency: shipment.lines[0]?.orderLine.sku.currency ?? 'EUR',
-                updatedBy: 'colis',
-              },
-            ],
-            skipDuplicates: true,
-          });
-          return { writtenOff, claimId: claimIdFor(shipmentId) };
-        }),
-      );
+      return asActivity(() => db.$transaction((tx) => settleLostParcelIn(tx, shipmentId, cause)));
     },
 
     /**
@@ -129,33 +85,7 @@ export function createReshipActivities(
           await lockOrder(tx, orderId);
           const lost = await tx.shipment.findUniqueOrThrow({ where: { id: lostShipmentId }, include: { lines: true } });
           const plan = await planReplacement(tx, orderId, lost, shipAvailable, costs);
-          const promisedBy = plan.planned.length > 0 ? lost.promisedBy.toISOString() : undefined;
-          const milestone: Milestone = {
-            orderId,
-            key: `reshipped:${lostShipmentId}`,
-            mail: {
-              milestone: 'reshipped',
-              data: {
-                reason,
-                ...(cause ? { lossCause: cause } : {}),
-                ...(promisedBy ? { promisedBy } : {}),
-                items: lost.lines.map((l) => ({ skuCode: l.skuCode, quantity: l.quantity })),
-              },
-            },
-            webhook: {
-              type: 'shipment.reshipped',
-              data: {
-                shipmentId: lostShipmentId,
-                carrierCode: lost.carrierCode,
-                trackingNumber: lost.trackingNumber,
-                reason,
-                ...(cause ? { cause } : {}),
-                replacedBy: plan.planned.map((p) => p.shipmentId),
-                ...(promisedBy ? { promisedBy } : {}),
-              },
-            },
-          };
-          return { result: plan, milestones: [milestone] };
+          return { result: plan, milestones: [reshippedMilestone(orderId, lost, plan, reason, cause)] };
         });
       });
     },
@@ -180,38 +110,8 @@ export function createReshipActivities(
             where: { id: lostShipmentId },
             include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
           });
-          const owed = lost.lines.flatMap((line) => {
-            const quantity = shortages
-              ? shortages.filter((s) => s.orderLineId === line.orderLineId).reduce((n, s) => n + s.missing, 0)
-              : line.quantity;
-            return quantity > 0 ? [{ sku: line.skuCode, quantity, unitPriceCents: line.orderLine.sku.unitPriceCents }] : [];
-          });
-          const amountCents = owed.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0);
-          const currency = lost.lines[0]?.orderLine.sku.currency ?? 'EUR';
-          const milestone: Milestone = {
-            orderId,
-            key: `reship:${lostShipmentId}:refund_due`,
-            mail: {
-              milestone: 'replacement_refunded',
-              data: {
-                items: owed.map((i) => ({ skuCode: i.sku, quantity: i.quantity })),
-                amountCents,
-                currency,
-                ...(shortages ? { partial: true } : {}),
-              },
-            },
-            webhook: {
-              type: 'refund.due',
-              data: {
-                shipmentId: lostShipmentId,
-                amountCents,
-                currency,
-                basis: shortages ? 'replacement_short_shipped' : 'replacement_called_off',
-                items: owed,
-              },
-            },
-          };
-          return { result: { amountCents }, milestones: owed.length > 0 ? [milestone] : [] };
+          const { amountCents, milestones } = shortfallMilestone(orderId, lost, shortages);
+          return { result: { amountCents }, milestones };
         }),
       );
     },
@@ -221,6 +121,131 @@ export function createReshipActivities(
 export type ReshipActivities = ReturnType<typeof createReshipActivities>;
 
 type LostShipment = { id: string; orderId: string; promisedBy: Date; lines: { orderLineId: string; skuCode: string; quantity: number }[] };
+
+/** The write-off (once per line) and, when the carrier lost or broke the parcel, its claim (once per shipment). */
+async function settleLostParcelIn(tx: Tx, shipmentId: string, cause: ParcelLossCause): Promise<LostParcelSettlement> {
+  const shipment = await tx.shipment.findUniqueOrThrow({
+    where: { id: shipmentId },
+    include: { lines: { include: { orderLine: { include: { sku: { select: { unitPriceCents: true, currency: true } } } } } } },
+  });
+  const why = `${PARCEL_LOSS_WORDS[cause]}${shipment.trackingNumber ? ` (${shipment.carrierCode} ${shipment.trackingNumber})` : ''}: re-shipped`;
+  const { count } = await tx.inventoryMovement.createMany({
+    data: shipment.lines.map((line) => ({
+      warehouseCode: shipment.warehouseCode,
+      skuCode: line.skuCode,
+      kind: 'write_off' as const,
+      // The goods left on-hand with the parcel (its `ship` movement): nothing is left to count down.
+      onHandDelta: 0,
+      reservedDelta: 0,
+      orderId: shipment.orderId,
+      shipmentId,
+      idempotencyKey: `write_off:reship:${shipmentId}:${line.orderLineId}`,
+      note: why,
+    })),
+    skipDuplicates: true,
+  });
+  const writtenOff = count === 0 ? 0 : shipment.lines.reduce((n, l) => n + l.quantity, 0);
+  const reason = claimReasonFor(cause);
+  if (!shipment.carrierCode || !shipment.trackingNumber || !reason) return { writtenOff };
+  const amountCents = shipment.lines.reduce((sum, l) => sum + l.quantity * l.orderLine.sku.unitPriceCents, 0);
+  await tx.carrierClaim.createMany({
+    data: [
+      {
+        id: claimIdFor(shipmentId),
+        shipmentId,
+        orderId: shipment.orderId,
+        carrierCode: shipment.carrierCode,
+        trackingNumber: shipment.trackingNumber,
+        reason,
+        amountCents,
+        currency: shipment.lines[0]?.orderLine.sku.currency ?? 'EUR',
+        updatedBy: 'colis',
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return { writtenOff, claimId: claimIdFor(shipmentId) };
+}
+
+/** The customer's mail and the shop's webhook for a re-ship, keyed by the lost parcel: told once. */
+function reshippedMilestone(
+  orderId: string,
+  lost: LostShipment & { carrierCode: string | null; trackingNumber: string | null },
+  plan: ReplacementPlan,
+  reason: string,
+  cause: ParcelLossCause | undefined,
+): Milestone {
+  const promisedBy = plan.planned.length > 0 ? lost.promisedBy.toISOString() : undefined;
+  return {
+    orderId,
+    key: `reshipped:${lost.id}`,
+    mail: {
+      milestone: 'reshipped',
+      data: {
+        reason,
+        ...(cause ? { lossCause: cause } : {}),
+        ...(promisedBy ? { promisedBy } : {}),
+        items: lost.lines.map((l) => ({ skuCode: l.skuCode, quantity: l.quantity })),
+      },
+    },
+    webhook: {
+      type: 'shipment.reshipped',
+      data: {
+        shipmentId: lost.id,
+        carrierCode: lost.carrierCode,
+        trackingNumber: lost.trackingNumber,
+        reason,
+        ...(cause ? { cause } : {}),
+        replacedBy: plan.planned.map((p) => p.shipmentId),
+        ...(promisedBy ? { promisedBy } : {}),
+      },
+    },
+  };
+}
+
+/** What the shop owes the customer for goods a re-ship will not send, and the milestone that tells it (none when nothing is owed). */
+function shortfallMilestone(
+  orderId: string,
+  lost: {
+    id: string;
+    lines: { orderLineId: string; skuCode: string; quantity: number; orderLine: { sku: { unitPriceCents: number; currency: string } } }[];
+  },
+  shortages: LineShortage[] | undefined,
+): { amountCents: number; milestones: Milestone[] } {
+  const lostShipmentId = lost.id;
+  const owed = lost.lines.flatMap((line) => {
+    const quantity = shortages
+      ? shortages.filter((s) => s.orderLineId === line.orderLineId).reduce((n, s) => n + s.missing, 0)
+      : line.quantity;
+    return quantity > 0 ? [{ sku: line.skuCode, quantity, unitPriceCents: line.orderLine.sku.unitPriceCents }] : [];
+  });
+  const amountCents = owed.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0);
+  const currency = lost.lines[0]?.orderLine.sku.currency ?? 'EUR';
+  const milestone: Milestone = {
+    orderId,
+    key: `reship:${lostShipmentId}:refund_due`,
+    mail: {
+      milestone: 'replacement_refunded',
+      data: {
+        items: owed.map((i) => ({ skuCode: i.sku, quantity: i.quantity })),
+        amountCents,
+        currency,
+        ...(shortages ? { partial: true } : {}),
+      },
+    },
+    webhook: {
+      type: 'refund.due',
+      data: {
+        shipmentId: lostShipmentId,
+        amountCents,
+        currency,
+        basis: shortages ? 'replacement_short_shipped' : 'replacement_called_off',
+        items: owed,
+      },
+    },
+  };
+  return { amountCents, milestones: owed.length > 0 ? [milestone] : [] };
+}
 
 async function planReplacement(
   tx: Tx,
