@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { WorkerLogger } from '../../worker/logger';
 import { exitWithError, loadConfigOrExit } from '../../config/process';
 import { colisDataConverter, FAILURE_CONVERTER_PATH, payloadSealing } from '../../worker/data-converter';
 import { connectionOptions, temporalTarget } from '../../worker/temporal-config';
@@ -10,7 +11,7 @@ import { CEILING_QUEUE } from './shapes';
 
 /** The ceiling's worker: its own process and task queue, the same worker settings as Colis's orders worker. */
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new WorkerLogger('WARN'), shutdownSignals: [] });
   const config = loadConfigOrExit(process.env, 'ceiling worker');
   const target = temporalTarget(config);
   // The same payload encryption as Colis's own workers, so the ceiling carries the same codec cost.

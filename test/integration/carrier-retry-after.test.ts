@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
+import { WorkerLogger } from '../../worker/logger';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLabelActivities } from '../../activities/carrier-booking/labels';
 import { createRateShopActivities, type RateShop } from '../../activities/carrier-booking/rate-shop';
@@ -49,7 +50,7 @@ const rateLimited = (retryAfterSeconds: number): Answer => ({
 
 beforeAll(async () => {
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({ logger: new WorkerLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   } catch {
     // Installed already by another test file in this process.
   }

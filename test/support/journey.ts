@@ -16,7 +16,8 @@ import { localDay } from '../../domain/local-time';
 import type { FxRates } from '../../domain/money';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import { WorkerLogger } from '../../worker/logger';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 import { searchAttributes } from '../../workflows/definitions';
 import { buildCarriers, type Carriers, type ShipEngineWiring } from '../../carriers/wiring';
@@ -213,7 +214,7 @@ function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    Runtime.install({ logger: new WorkerLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   } catch {
     // Already installed by another helper in this process.
   }
