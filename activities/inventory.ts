@@ -146,19 +146,7 @@ async function releaseIn(tx: Tx, { orderId, shipmentId, reason }: ReservationSco
       WHERE "warehouseCode" = ${r.warehouseCode} AND "skuCode" = ${r.skuCode} AND "reserved" >= ${r.quantity}`;
     if (changed !== 1) throw new Error(`level ${r.warehouseCode}/${r.skuCode} holds less than reservation ${r.id}`);
   }
-  await tx.inventoryMovement.createMany({
-    data: reservations.map((r) => ({
-      warehouseCode: r.warehouseCode,
-      skuCode: r.skuCode,
-      kind: 'release' as const,
-      onHandDelta: 0,
-      reservedDelta: -r.quantity,
-      orderId,
-      shipmentId: r.shipmentId,
-      idempotencyKey: `release:${r.id}`,
-      note: reason,
-    })),
-  });
+  await tx.inventoryMovement.createMany({ data: reservations.map((r) => releaseMovement(r, orderId, reason)) });
   await tx.reservation.updateMany({
     where: { id: { in: reservations.map((r) => r.id) }, status: 'held' },
     data: { status: 'released', releasedAt: new Date() },
@@ -300,6 +288,25 @@ interface LevelRow {
   skuCode: string;
   onHand: number;
   reserved: number;
+}
+
+/** The ledger line of a held reservation given back to stock: keyed by the reservation, so it is written once. */
+export function releaseMovement(
+  reservation: { id: string; warehouseCode: string; skuCode: string; quantity: number; shipmentId: string | null },
+  orderId: string,
+  note?: string,
+) {
+  return {
+    warehouseCode: reservation.warehouseCode,
+    skuCode: reservation.skuCode,
+    kind: 'release' as const,
+    onHandDelta: 0,
+    reservedDelta: -reservation.quantity,
+    orderId,
+    shipmentId: reservation.shipmentId,
+    idempotencyKey: `release:${reservation.id}`,
+    ...(note === undefined ? {} : { note }),
+  };
 }
 
 /** Locks the order row: every stock change of one order runs after the previous one committed. */

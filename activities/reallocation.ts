@@ -5,7 +5,7 @@ import { Prisma } from '../prisma/generated/client';
 import { allocateByCost, type CostContext, costContext } from './cost-allocation';
 import type { Db } from './db';
 import { asActivity } from './failures';
-import { domesticWarehouses, lockLevels, lockOrder, type Tx } from './inventory';
+import { domesticWarehouses, lockLevels, lockOrder, releaseMovement, type Tx } from './inventory';
 import type { PlanningFacts } from './planning-facts';
 
 /**
@@ -238,17 +238,7 @@ async function moveShipment(tx: Tx, input: ReallocationRequest, costs: CostConte
   const note = `moved to ${to}: ${input.reason}`;
   await tx.inventoryMovement.createMany({
     data: [
-      ...held.map((r) => ({
-        warehouseCode: r.warehouseCode,
-        skuCode: r.skuCode,
-        kind: 'release' as const,
-        onHandDelta: 0,
-        reservedDelta: -r.quantity,
-        orderId,
-        shipmentId,
-        idempotencyKey: `release:${r.id}`,
-        note,
-      })),
+      ...held.map((r) => releaseMovement({ ...r, shipmentId }, orderId, note)),
       ...taken.map((t) => ({
         warehouseCode: to,
         skuCode: t.skuCode,
