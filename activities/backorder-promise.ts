@@ -6,7 +6,8 @@ import { computePromise } from '../domain/promise-engine';
 import { BACKORDER_HOLD_MS, holdsBeyondReserved, stockHoldsOf } from '../domain/promised-stock';
 import { REPROMISE_WORDING } from '../domain/repromise';
 import { currentBusinessClock } from './business-clock';
-import type { Db } from './db';
+import { type Db, TRANSACTION_BUDGET } from './db';
+import type { Tx } from './inventory';
 import { asActivity } from './failures';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 import { promiseChangedMilestone } from './orders';
@@ -43,6 +44,14 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
   const { db, facts } = deps;
   const waker = deps.waker ?? noRelayWaker;
   const settings = deps.settings ?? DEFAULT_DECISION_SETTINGS;
+  // One decision at a time in this process: the SKU locks order them across processes, and this keeps the ones an
+  // announcement woke together from each holding a pooled connection while they wait for those locks.
+  let turn: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = turn.then(work, work);
+    turn = run.catch(() => undefined);
+    return run;
+  };
   return {
     repromiseBackorder(input: BackorderPromiseRequest): Promise<BackorderPromise> {
       return asActivity(async () => {
@@ -63,22 +72,30 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
         const realNowMs = Date.now();
         const nowMs = input.nowMs ?? realNowMs;
         const clock = await currentBusinessClock(db, realNowMs);
-        const destination = order.shippingAddress;
-        const [network, situation] = await Promise.all([
-          facts.networkFacts(realNowMs),
-          facts.situation({
-            clock,
-            nowMs,
-            serviceLevel: order.serviceLevel,
-            backorderPolicy: 'backorder',
-            lines: order.lines.map((line) => ({ lineId: line.id, skuCode: line.skuCode, quantity: line.quantity })),
-            destination,
-            heldForOrder: input.orderId,
-          }),
-        ]);
-        const answer = computePromise(situation, network, { confidence: settings.promiseConfidence, horizonDays: 30 });
-        // Whatever the date does, the order now counts on these restock units: no later promise may count them too.
-        await holdForBackorder(db, input.orderId, answer.choice);
+        const network = await facts.networkFacts(realNowMs);
+        const lines = order.lines.map((line) => ({ lineId: line.id, skuCode: line.skuCode, quantity: line.quantity }));
+        // Read, decided and held under the SKUs' promise locks: backorders woken together by one announcement are
+        // dated one after the other, each counting the restock units the ones before it now hold (before, four orders
+        // were all dated from the same two units).
+        const answer = await oneAtATime(() =>
+          db.$transaction(async (tx) => {
+            await lockPromisesOf(tx, lines);
+            const situation = await facts.situation({
+              clock,
+              nowMs,
+              serviceLevel: order.serviceLevel,
+              backorderPolicy: 'backorder',
+              lines,
+              destination: order.shippingAddress,
+              heldForOrder: input.orderId,
+              reader: tx,
+            });
+            const decided = computePromise(situation, network, { confidence: settings.promiseConfidence, horizonDays: 30 });
+            // Whatever the date does, the order now counts on these restock units: no later promise may count them too.
+            await holdForBackorder(tx, input.orderId, decided.choice);
+            return decided;
+          }, TRANSACTION_BUDGET),
+        );
         if (!answer.choice) return { kind: 'at_risk', promisedBy: kept.promisedBy, why: answer.undatedReason ?? 'no restock expected' };
         const newPromisedBy = new Date(toRealMs(clock, answer.deliverByMs));
         if (newPromisedBy.getTime() <= order.promisedBy.getTime())
@@ -122,21 +139,30 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
 }
 
 /**
- * The restock units a backorder's plan counts on (beyond what it has reserved), held in place of what it held before
- * (domain/promised-stock.ts); none when no restock can date it. One transaction: a retry writes the same.
+ * Serialises the backorder re-promises of these SKUs across every worker process (transaction-scoped advisory locks,
+ * taken in SKU order so two orders sharing SKUs never wait on each other crosswise). Intake does not take them: its
+ * promises hold in-process first and are written with the order (api/services/promised-stock.ts).
  */
-async function holdForBackorder(db: Db, orderId: string, choice: PlanChoice | undefined): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const reserved = await tx.reservation.findMany({
-      where: { orderId, status: 'held' },
-      select: { warehouseCode: true, skuCode: true, quantity: true },
-    });
-    const holds = holdsBeyondReserved(stockHoldsOf(choice), reserved);
-    await tx.promisedStock.deleteMany({ where: { orderId } });
-    if (holds.length === 0) return;
-    const holdUntil = new Date(Date.now() + BACKORDER_HOLD_MS);
-    await tx.promisedStock.createMany({ data: holds.map((hold) => ({ orderId, ...hold, holdUntil })) });
+export async function lockPromisesOf(tx: Tx, lines: readonly { skuCode: string }[]): Promise<void> {
+  for (const skuCode of [...new Set(lines.map((line) => line.skuCode))].sort()) {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`colis:promise:${skuCode}`}, 0))`;
+  }
+}
+
+/**
+ * The restock units a backorder's plan counts on (beyond what it has reserved), held in place of what it held before
+ * (domain/promised-stock.ts); none when no restock can date it. In the deciding transaction: a retry writes the same.
+ */
+async function holdForBackorder(tx: Tx, orderId: string, choice: PlanChoice | undefined): Promise<void> {
+  const reserved = await tx.reservation.findMany({
+    where: { orderId, status: 'held' },
+    select: { warehouseCode: true, skuCode: true, quantity: true },
   });
+  const holds = holdsBeyondReserved(stockHoldsOf(choice), reserved);
+  await tx.promisedStock.deleteMany({ where: { orderId } });
+  if (holds.length === 0) return;
+  const holdUntil = new Date(Date.now() + BACKORDER_HOLD_MS);
+  await tx.promisedStock.createMany({ data: holds.map((hold) => ({ orderId, ...hold, holdUntil })) });
 }
 
 /**

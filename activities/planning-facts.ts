@@ -37,6 +37,9 @@ export interface PlanningFactsOptions {
   sellingCarriers?: readonly string[];
 }
 
+/** What a situation read needs of a client: the pool's or a transaction's. */
+export type SituationReader = Pick<Db, '$queryRaw'>;
+
 type LevelRow = { kind: 'stock' | 'inbound' | 'held'; warehouseCode: string; skuCode: string; quantity: number; at: Date | null };
 type LevelRead = { rows: Promise<LevelRow[]>; readAtMs: number };
 type CapacityRow = { warehouseCode: string; day: Date; load: number };
@@ -52,6 +55,11 @@ export interface SituationRequest {
   requestedBy?: number;
   /** Reservations of this order, held already: they count as available to it. */
   heldForOrder?: string;
+  /**
+   * Reads through this transaction instead of the pool, uncached: a caller that decides and holds under its own locks
+   * (a backorder's re-promise) reads what the holders before it committed, on the one connection it already has.
+   */
+  reader?: SituationReader;
 }
 
 export class PlanningFacts {
@@ -111,8 +119,11 @@ export class PlanningFacts {
   async readSituation(request: SituationRequest): Promise<() => PromiseSituation> {
     const skuCodes = [...new Set(request.lines.map((line) => line.skuCode))].sort();
     const fromDay = toBusinessMs(request.clock, request.nowMs) - 2 * 86_400_000;
-    const read = this.levelsOf(skuCodes, request.heldForOrder, request.nowMs);
-    const [levels, capacity] = await Promise.all([read.rows, this.capacityFrom(fromDay, request.nowMs)]);
+    const read = this.levelsOf(skuCodes, request.heldForOrder, request.nowMs, request.reader);
+    // One after the other through a transaction (its one connection runs one statement at a time).
+    const [levels, capacity] = request.reader
+      ? [await read.rows, await this.capacityFrom(fromDay, request.nowMs, request.reader)]
+      : await Promise.all([read.rows, this.capacityFrom(fromDay, request.nowMs)]);
     return () => this.settle(request, levels, capacity, read.readAtMs);
   }
 
@@ -172,15 +183,15 @@ export class PlanningFacts {
    * Stock (what this order already holds counts as its own), restocks on the way and what other orders were promised
    * and have not reserved yet, for these SKUs.
    */
-  private levelsOf(skuCodes: readonly string[], heldForOrder: string | undefined, nowMs: number): LevelRead {
-    // An order's own reservations make its view of stock its own: never shared.
-    const cacheable = heldForOrder === undefined && this.options.situationTtlMs > 0;
+  private levelsOf(skuCodes: readonly string[], heldForOrder: string | undefined, nowMs: number, reader?: SituationReader): LevelRead {
+    // An order's own reservations make its view of stock its own: never shared; nor is a transaction's read.
+    const cacheable = heldForOrder === undefined && reader === undefined && this.options.situationTtlMs > 0;
     const key = skuCodes.join(',');
     const hit = cacheable ? this.levels.get(key) : undefined;
     if (hit && nowMs - hit.loadedAt <= this.options.situationTtlMs) return hit;
     const heldFor = heldForOrder ?? '';
     const readAtMs = Date.now();
-    const rows = this.db.$queryRaw<LevelRow[]>`
+    const rows = (reader ?? this.db).$queryRaw<LevelRow[]>`
         SELECT 'stock' AS kind, l."warehouseCode", l."skuCode",
                (l."onHand" - l."reserved" + COALESCE((SELECT sum(r."quantity") FROM "Reservation" r
                   WHERE r."orderId" = ${heldFor} AND r."status" = 'held'
@@ -220,12 +231,13 @@ export class PlanningFacts {
   }
 
   /** Pick capacity already booked or promised, per warehouse and business day, from `fromDay` on. */
-  private capacityFrom(fromDay: number, nowMs: number): Promise<CapacityRow[]> {
+  private capacityFrom(fromDay: number, nowMs: number, reader?: SituationReader): Promise<CapacityRow[]> {
     const hit = this.capacity;
-    if (hit && nowMs - hit.loadedAt <= this.options.situationTtlMs && hit.fromDay <= fromDay) return hit.rows;
-    const rows = this.db.$queryRaw<CapacityRow[]>`
+    if (!reader && hit && nowMs - hit.loadedAt <= this.options.situationTtlMs && hit.fromDay <= fromDay) return hit.rows;
+    const rows = (reader ?? this.db).$queryRaw<CapacityRow[]>`
       SELECT "warehouseCode", "day", GREATEST("booked", "promised")::int AS load
       FROM "WarehouseCapacityDay" WHERE "day" >= ${new Date(fromDay)}::date`;
+    if (reader) return rows;
     this.capacity = { rows, loadedAt: nowMs, fromDay };
     rows.catch(() => {
       if (this.capacity?.rows === rows) this.capacity = undefined;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setBusinessClock } from '../../activities/business-clock';
-import { createBackorderPromiseActivities } from '../../activities/backorder-promise';
+import { createBackorderPromiseActivities, lockPromisesOf } from '../../activities/backorder-promise';
 import { createDb, type Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createRepromiseActivities } from '../../activities/repromise';
@@ -8,6 +8,7 @@ import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/busines
 import type { DecisionSettings } from '../../domain/decision-rules';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createFixtureSku } from '../support/skus';
 
 /**
  * Re-promise on real PostgreSQL (business time is real time here, but in the fast-clock test): a parcel handed over
@@ -264,5 +265,51 @@ describe('re-promise of a backorder against its restock', () => {
     const baseline = await waitingOrder('SPEAKER-BT-MINI', DAY);
     expect((await backorders({ ...PROMISE_RULES, rules: 'baseline' }).repromiseBackorder(baseline)).kind).toBe('kept');
     for (const { orderId } of [far, soldOut, baseline]) expect(await db.promiseChange.count({ where: { orderId } })).toBe(0);
+  });
+
+  it('backorders re-dated at the same time share a restock as it allows: two of four for two units, never all four', async () => {
+    // An announcement wakes every order waiting for the SKU at once; their re-promises run side by side.
+    const sku = await createFixtureSku(db, `SHARE-${Date.now().toString(36).toUpperCase()}`, 'Shared restock');
+    await db.inboundStock.create({
+      data: { reference: `ASN-${sku}`, warehouseCode: 'HAM1', skuCode: sku, quantity: 2, expectedAt: new Date(Date.now() + 3 * DAY) },
+    });
+    const waiting = [];
+    for (let i = 0; i < 4; i += 1) waiting.push(await waitingOrder(sku, DAY));
+    // Two worker processes, each running two of them: one at a time within a process, the SKU's lock between them.
+    const workers = [backorders(), backorders()];
+    const answers = await Promise.all(waiting.map(({ orderId }, i) => workers[i % 2]?.repromiseBackorder({ orderId })));
+    expect(answers.filter((a) => a?.kind === 'repromised')).toHaveLength(2);
+    expect(answers.filter((a) => a?.kind === 'at_risk')).toEqual([
+      expect.objectContaining({ why: 'what is in stock or expected is promised to earlier orders' }),
+      expect.objectContaining({ why: 'what is in stock or expected is promised to earlier orders' }),
+    ]);
+    const held = await db.promisedStock.aggregate({ where: { skuCode: sku }, _sum: { quantity: true } });
+    expect(held._sum.quantity).toBe(2);
+  });
+
+  it('a re-promise in another process waits for the one deciding on the same SKU, and counts what it held', async () => {
+    const sku = await createFixtureSku(db, `LOCK-${Date.now().toString(36).toUpperCase()}`, 'Locked restock');
+    await db.inboundStock.create({
+      data: { reference: `ASN-${sku}`, warehouseCode: 'HAM1', skuCode: sku, quantity: 2, expectedAt: new Date(Date.now() + 3 * DAY) },
+    });
+    const [first, second] = [await waitingOrder(sku, DAY), await waitingOrder(sku, DAY)];
+    let locked = () => {};
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // Another process's decision in flight: it holds the SKU's lock and both units, and commits half a second later.
+    const other = db.$transaction(async (tx) => {
+      await lockPromisesOf(tx, [{ skuCode: sku }]);
+      locked();
+      await tx.promisedStock.create({
+        data: { orderId: first.orderId, warehouseCode: 'HAM1', skuCode: sku, quantity: 2, holdUntil: new Date(Date.now() + DAY) },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    });
+    await lockTaken;
+    const answer = await backorders().repromiseBackorder({ orderId: second.orderId });
+    await other;
+    expect(answer).toMatchObject({ kind: 'at_risk', why: 'what is in stock or expected is promised to earlier orders' });
+    expect(await db.promisedStock.count({ where: { orderId: second.orderId } })).toBe(0);
   });
 });
