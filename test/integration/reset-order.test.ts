@@ -111,6 +111,28 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   });
 
+  it.concurrent("reset to the very workflow task that took its shipment's start, then cancelled: the shipment is the replaced run's, reached by its id", async () => {
+    const { handle, orderId } = await placeOrder('unused');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    await untilShipmentRow(shipmentId, ['label_created']);
+    // The workflow task after the shipment's ChildWorkflowExecutionStarted: the new run replays the start's command and
+    // takes its resolution live. A LastWorkflowTask reset lands there whenever nothing reached the order since.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const childStarted = events.findIndex((event) => event.childWorkflowExecutionStartedEventAttributes);
+    const taskAfter = events.slice(childStarted).find((event) => event.workflowTaskStartedEventAttributes);
+    expect(taskAfter?.eventId).toBeDefined();
+    await cli('workflow', 'reset', '--workflow-id', handle.workflowId, '--event-id', String(taskAfter?.eventId), '--reason', 'ops retry');
+
+    // Before, the new run kept the child handle: the cancel was refused ("Unable to signal external workflow … not found").
+    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
+    await latest.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect(await resultWithin(latest, 60_000)).toMatchObject({ stage: 'cancelled' });
+    const db = journey.database.db;
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('cancelled');
+    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  });
+
   it.concurrent('terminated from the CLI, its shipment then cancelled, reset to its last workflow task: the new run hears the shipment ended and ends cancelled', async () => {
     const { handle, orderId } = await placeOrder('unused');
     const shipmentId = ids.shipmentId(orderId, 1);

@@ -27,11 +27,18 @@ function livePoint(): Promise<void> {
 }
 
 /**
- * A shipment started by this run, seen through what a reset run needs (in any other run, or once the run is
- * live and started it itself, the child handle as it is).
+ * A shipment started by this run, seen through what a reset run needs (in any other run, the child handle as it is).
+ *
+ * Whether a reset run or the run it replaced started the shipment is not known where its start resolves: a reset to
+ * the workflow task that took the shipment's start (the last one, when nothing reached the order since) replays the
+ * start's command but takes its resolution live, and that shipment is the replaced run's. So once live, every start
+ * resolved is reached by id and watched too (`reset-run-watches-live-started-shipments`): one activity more in a
+ * reset run for a shipment it did start itself, whose own end then comes first. A history recorded before that patch
+ * keeps the child handle it took then.
  */
 export function reachableChild(child: ShipmentChild): ShipmentChild {
-  if (!isResetRun() || live()) return child;
+  if (!isResetRun()) return child;
+  if (live() && !takesLater(LATER_PATCHES.resetRunWatchesLiveStartedShipments)) return child;
   const external = getExternalWorkflowHandle(child.workflowId);
   // Its own scope, so the watch stops once the child's own result comes (it ended after the reset).
   const watch = new CancellationScope();

@@ -59,6 +59,7 @@ export const LATER_PATCHES = {
   refusedPurchaseBooksElsewhere: 'refused-purchase-books-elsewhere',
   backorderRepromised: 'backorder-repromised',
   returnPublishesEscalated: 'return-publishes-escalated',
+  resetRunWatchesLiveStartedShipments: 'reset-run-watches-live-started-shipments',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
