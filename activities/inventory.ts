@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { allocateOrder, type StockLevel } from '../domain/allocation';
-import { BACKORDER_HOLD_MS, holdsAfterReservation, netOfHolds, type StockHold } from '../domain/promised-stock';
+import { BACKORDER_HOLD_AT_LEAST_MS, BACKORDER_HOLD_MS, holdsAfterReservation, netOfHolds, type StockHold } from '../domain/promised-stock';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { type AllocationByCost, allocateByCost, type CostContext, costContext } from './cost-allocation';
 import { PlanningFacts } from './planning-facts';
@@ -404,16 +404,20 @@ export async function allocateLocked(
     WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL
     ORDER BY l."warehouseCode", l."skuCode"
     FOR UPDATE OF l`;
-  const stock = levels.map((level) => ({
+  const onShelf = levels.map((level) => ({
     warehouseCode: level.warehouseCode,
     skuCode: level.skuCode,
     available: level.onHand - level.reserved,
   }));
+  const { waiting, promised } = await holdsOfOthers(tx, orderId, skuCodes);
+  // What backorders were dated from is theirs when it arrives: a restock wakes every order waiting for the SKU at once,
+  // and the one that reserves first is not always the one that was promised it.
+  const stock = netOfHolds(onShelf, [], waiting).stock;
   // A restock completes the shipment the order already holds stock for (`preferred`): that rule beats
   // cost. The first reservation of an order goes to the cheapest warehouses to the door that keep its
   // promise (a domestic warehouse is cheaper and nearer there already); otherwise (a restock's remainder,
   // a re-ship's replacement, the baseline rules) the customer's country comes before the lowest code.
-  const cheapest = preferred.length === 0 && costs ? await allocateAroundHolds(tx, orderId, costs, wanted, stock) : undefined;
+  const cheapest = preferred.length === 0 && costs ? allocateAroundHolds(costs, wanted, stock, promised) : undefined;
   if (cheapest) return cheapest.allocation;
   const preference = [...preferred, ...(await domesticWarehouses(tx, orderId))];
   return allocateOrder(wanted, stock, { warehousePreference: [...new Set(preference)] });
@@ -430,27 +434,39 @@ async function keepHolding(tx: Tx, orderId: string, holds: readonly StockHold[])
 }
 
 /**
+ * Other orders' live holds on these SKUs, in two kinds: `waiting`, the restock units a backorder was dated from (kept
+ * for weeks after its reservation, domain/promised-stock.ts), never taken by another reservation; `promised`, what
+ * intake promised an order that has not reserved yet (minutes), left alone only when the order can do without it.
+ */
+async function holdsOfOthers(
+  tx: Tx,
+  orderId: string,
+  skuCodes: readonly string[],
+): Promise<{ waiting: StockHold[]; promised: StockHold[] }> {
+  const rows = await tx.$queryRaw<(StockHold & { waiting: boolean })[]>`
+    SELECT "warehouseCode", "skuCode", sum("quantity")::int AS quantity,
+           "holdUntil" > now() + make_interval(secs => ${BACKORDER_HOLD_AT_LEAST_MS / 1000}) AS waiting
+    FROM "PromisedStock"
+    WHERE "skuCode" IN (${Prisma.join(skuCodes)}) AND "orderId" <> ${orderId} AND "holdUntil" > now()
+    GROUP BY "warehouseCode", "skuCode", 4`;
+  const hold = ({ warehouseCode, skuCode, quantity }: StockHold): StockHold => ({ warehouseCode, skuCode, quantity });
+  return { waiting: rows.filter((row) => row.waiting).map(hold), promised: rows.filter((row) => !row.waiting).map(hold) };
+}
+
+/**
  * The cheapest allocation to the door that keeps the promise, leaving alone the stock other orders were promised and
  * have not reserved yet (domain/promised-stock.ts) when that still fills the order and keeps its promise as well as
  * taking it would: an order promised from LYS1 because PAR1's last unit was promised to another no longer takes that
  * unit for being cheaper, only to send the other order elsewhere or into a backorder. When the order cannot be filled
  * around the holds, it takes what is there, as before holds: first to reserve, first served (the other re-promises).
  */
-async function allocateAroundHolds(
-  tx: Tx,
-  orderId: string,
+function allocateAroundHolds(
   costs: CostContext,
   wanted: readonly { lineId: string; skuCode: string; quantity: number }[],
   stock: readonly StockLevel[],
-): Promise<AllocationByCost | undefined> {
+  holds: readonly StockHold[],
+): AllocationByCost | undefined {
   const anyStock = allocateByCost(costs, wanted, stock);
-  const skuCodes = [...new Set(wanted.map((line) => line.skuCode))];
-  const holds = await tx.$queryRaw<StockHold[]>`
-    SELECT "warehouseCode", "skuCode", sum("quantity")::int AS quantity
-    FROM "PromisedStock"
-    WHERE "skuCode" IN (${Prisma.join(skuCodes)}) AND "orderId" <> ${orderId}
-      AND "holdUntil" > now()
-    GROUP BY "warehouseCode", "skuCode"`;
   if (holds.length === 0) return anyStock;
   const aroundHolds = allocateByCost(costs, wanted, netOfHolds(stock, [], holds).stock);
   const fills = aroundHolds !== undefined && aroundHolds.allocation.shortages.length === 0;

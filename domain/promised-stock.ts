@@ -28,6 +28,12 @@ export const INTAKE_HOLD_MS = 15 * 60_000;
  */
 export const BACKORDER_HOLD_MS = 60 * 86_400_000;
 
+/**
+ * Intake holds last minutes and a backorder's weeks: a hold with more than this left to run is a backorder's, the
+ * restock units it was dated from, which no other order's reservation takes (activities/inventory.ts).
+ */
+export const BACKORDER_HOLD_AT_LEAST_MS = 86_400_000;
+
 /** What a promise's plan takes, per warehouse and SKU (a restock it waits for included: see `netOfHolds`). */
 export function stockHoldsOf(choice: PlanChoice | undefined): StockHold[] {
   const byKey = new Map<string, StockHold>();

@@ -185,6 +185,36 @@ describe('inventory activities', () => {
     expect(await seenByTheNextOrder()).toEqual({ shelf: [7], restock: [] });
   });
 
+  it('a restock goes to the backorders that hold it first: an order woken by it without a hold takes only what is left', async () => {
+    // Two backorders wait for units at LYS1: one was dated from the restock and holds 2 of it, the other was told they
+    // are promised to earlier orders. The 3 arrive and wake both; the one without a hold happens to reserve first.
+    await createFixtureSku(db, 'HOLD-FIFO');
+    await createOrders(db, [
+      { orderId: 'ord-fifo-held', lines: [['HOLD-FIFO', 2]] },
+      { orderId: 'ord-fifo-late', lines: [['HOLD-FIFO', 2]] },
+    ]);
+    await inventory.reserveStock({ orderId: 'ord-fifo-held' });
+    await inventory.reserveStock({ orderId: 'ord-fifo-late' });
+    await db.promisedStock.create({
+      data: {
+        orderId: 'ord-fifo-held',
+        warehouseCode: 'LYS1',
+        skuCode: 'HOLD-FIFO',
+        quantity: 2,
+        holdUntil: new Date(Date.now() + 30 * 86_400_000),
+      },
+    });
+    await inventory.restock({ warehouseCode: 'LYS1', skuCode: 'HOLD-FIFO', quantity: 3, reference: 'asn-hold-fifo' });
+
+    const late = await inventory.reserveStock({ orderId: 'ord-fifo-late' });
+    expect(units(late)).toBe(1);
+    expect(late.shortages).toMatchObject([{ skuCode: 'HOLD-FIFO', missing: 1 }]);
+    const held = await inventory.reserveStock({ orderId: 'ord-fifo-held' });
+    expect(held.shortages).toEqual([]);
+    expect(units(held)).toBe(2);
+    expect(await level(db, 'LYS1', 'HOLD-FIFO')).toEqual({ onHand: 3, reserved: 3 });
+  });
+
   it('an order that ends before it reserves (cancelled while its start was queued) holds nothing any more', async () => {
     await createOrder(db, 'ord-cancelled-queued', [['MUG-CER-350', 1]]);
     await db.promisedStock.create({
