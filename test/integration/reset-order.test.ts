@@ -73,6 +73,19 @@ describe('an order reset from the temporal CLI', () => {
     return latest;
   };
 
+  /** A cancel of the order's latest run reaches the shipment it kept through a reset: cancelled, its label voided, its stock put back. */
+  const cancelsKeptShipment = async (workflowId: string, orderId: string) => {
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const latest = journey.env.client.workflow.getHandle(workflowId);
+    await latest.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
+    expect(await resultWithin(latest, 60_000)).toMatchObject({ stage: 'cancelled' });
+    const db = journey.database.db;
+    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('cancelled');
+    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
+    expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('cancelled');
+    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+  };
+
   it.concurrent('to its first workflow task while its shipment runs: the new run adopts the shipment and completes', async () => {
     const { handle, orderId } = await placeOrder();
     await untilShipmentRow(ids.shipmentId(orderId, 1), RUNNING);
@@ -101,14 +114,7 @@ describe('an order reset from the temporal CLI', () => {
     // Before, the new run signalled its kept shipment as its own child, which Temporal refuses (the shipment's parent is
     // the run the reset replaced): the cancel was a 409 "Unable to signal external workflow … not found", and the order
     // stayed "being cancelled" for good.
-    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
-    await latest.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
-    expect(await resultWithin(latest, 60_000)).toMatchObject({ stage: 'cancelled' });
-    const db = journey.database.db;
-    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('cancelled');
-    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
-    expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('cancelled');
-    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    await cancelsKeptShipment(handle.workflowId, orderId);
   });
 
   it.concurrent("reset to the very workflow task that took its shipment's start, then cancelled: the shipment is the replaced run's, reached by its id", async () => {
@@ -124,13 +130,7 @@ describe('an order reset from the temporal CLI', () => {
     await cli('workflow', 'reset', '--workflow-id', handle.workflowId, '--event-id', String(taskAfter?.eventId), '--reason', 'ops retry');
 
     // Before, the new run kept the child handle: the cancel was refused ("Unable to signal external workflow … not found").
-    const latest = journey.env.client.workflow.getHandle(handle.workflowId);
-    await latest.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] });
-    expect(await resultWithin(latest, 60_000)).toMatchObject({ stage: 'cancelled' });
-    const db = journey.database.db;
-    expect((await db.shipment.findUniqueOrThrow({ where: { id: shipmentId } })).status).toBe('cancelled');
-    expect(await db.label.findMany({ where: { shipmentId }, select: { status: true } })).toEqual([{ status: 'voided' }]);
-    expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
+    await cancelsKeptShipment(handle.workflowId, orderId);
   });
 
   it.concurrent('terminated from the CLI, its shipment then cancelled, reset to its last workflow task: the new run hears the shipment ended and ends cancelled', async () => {
