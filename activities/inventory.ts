@@ -438,7 +438,7 @@ async function keepHolding(tx: Tx, orderId: string, holds: readonly StockHold[])
  * for weeks after its reservation, domain/promised-stock.ts), never taken by another reservation; `promised`, what
  * intake promised an order that has not reserved yet (minutes), left alone only when the order can do without it.
  */
-async function holdsOfOthers(
+export async function holdsOfOthers(
   tx: Tx,
   orderId: string,
   skuCodes: readonly string[],

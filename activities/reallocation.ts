@@ -1,11 +1,12 @@
 import { type AllocationLine, allocateOrder, type StockLevel } from '../domain/allocation';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { FINAL_ORDER_STAGES } from '../domain/lifecycle';
+import { netOfHolds } from '../domain/promised-stock';
 import { Prisma } from '../prisma/generated/client';
 import { allocateByCost, type CostContext, costContext } from './cost-allocation';
 import type { Db } from './db';
 import { asActivity } from './failures';
-import { domesticWarehouses, lockLevels, lockOrder, releaseMovement, type Tx } from './inventory';
+import { domesticWarehouses, holdsOfOthers, lockLevels, lockOrder, releaseMovement, type Tx } from './inventory';
 import type { PlanningFacts } from './planning-facts';
 
 /**
@@ -285,18 +286,24 @@ async function chooseWarehouse(
     WHERE l."skuCode" IN (${Prisma.join(skuCodes)}) AND w."active" AND w."downSince" IS NULL AND w."code" <> ${from}
     ORDER BY l."warehouseCode", l."skuCode"
     FOR UPDATE OF l`;
+  // The restock units backorders were dated from are theirs, as at a reservation (activities/inventory.ts): a shipment
+  // leaving a down warehouse does not take them and leave the order that was promised them short again.
+  const { waiting } = await holdsOfOthers(tx, orderId, skuCodes);
+  const free = netOfHolds(
+    levels.map((l) => ({ warehouseCode: l.warehouseCode, skuCode: l.skuCode, available: l.onHand - l.reserved })),
+    [],
+    waiting,
+  ).stock;
   const needed = new Map<string, number>();
   for (const line of wanted) needed.set(line.skuCode, (needed.get(line.skuCode) ?? 0) + line.quantity);
-  const covering = [...new Set(levels.map((l) => l.warehouseCode))].filter((code) =>
+  const covering = [...new Set(free.map((l) => l.warehouseCode))].filter((code) =>
     [...needed].every(([sku, quantity]) => {
-      const level = levels.find((l) => l.warehouseCode === code && l.skuCode === sku);
-      return level !== undefined && level.onHand - level.reserved >= quantity;
+      const level = free.find((l) => l.warehouseCode === code && l.skuCode === sku);
+      return level !== undefined && level.available >= quantity;
     }),
   );
   if (covering.length === 0) return undefined;
-  const stock: StockLevel[] = levels
-    .filter((l) => covering.includes(l.warehouseCode))
-    .map((l) => ({ warehouseCode: l.warehouseCode, skuCode: l.skuCode, available: l.onHand - l.reserved }));
+  const stock: StockLevel[] = free.filter((l) => covering.includes(l.warehouseCode));
   const byCost = costs ? allocateByCost(costs, wanted, stock) : undefined;
   const single = byCost?.allocation.shipments.length === 1 ? byCost.allocation.shipments[0]?.warehouseCode : undefined;
   if (single) return single;

@@ -120,6 +120,36 @@ describe('re-allocation away from a warehouse that is down', () => {
     }
   });
 
+  it("does not take the units another order's backorder was dated from: with those held, the shipment stays", async () => {
+    const { orderId, shipmentId, warehouseCode: from } = await plannedShipment('MUG-CER-350', 2);
+    const others = await db.inventoryLevel.findMany({ where: { skuCode: 'MUG-CER-350', warehouseCode: { not: from } } });
+    // A backorder's hold (weeks to run) on all that is free elsewhere, and one unit short of that on the last warehouse.
+    const holds = others.map((l, i) => ({
+      orderId: `ORD-WAITING-${seq}`,
+      warehouseCode: l.warehouseCode,
+      skuCode: l.skuCode,
+      quantity: Math.max(0, l.onHand - l.reserved - (i === 0 ? 1 : 0)),
+      holdUntil: new Date(Date.now() + 30 * 86_400_000),
+    }));
+    await db.promisedStock.createMany({ data: holds });
+    await setWarehouseAvailability(db, { warehouseCode: from, down: true, changedBy: 'ops-test' });
+    try {
+      const result = await mover().reallocateShipment({ orderId, shipmentId, fromWarehouseCode: from, reason: 'test' });
+      expect(result).toEqual({ moved: false, why: 'no_stock' });
+      expect(await db.reservation.findMany({ where: { shipmentId, status: 'held' }, select: { warehouseCode: true } })).toEqual([
+        { warehouseCode: from },
+      ]);
+      // An intake hold (minutes) does not stop the move: the order it was promised to can still be served elsewhere.
+      await db.promisedStock.updateMany({ where: { orderId: `ORD-WAITING-${seq}` }, data: { holdUntil: new Date(Date.now() + 600_000) } });
+      expect(await mover().reallocateShipment({ orderId, shipmentId, fromWarehouseCode: from, reason: 'test' })).toMatchObject({
+        moved: true,
+      });
+    } finally {
+      await db.promisedStock.deleteMany({ where: { orderId: `ORD-WAITING-${seq}` } });
+      await setWarehouseAvailability(db, { warehouseCode: from, down: false, changedBy: 'ops-test' });
+    }
+  });
+
   it('a pick and a move never both happen: the pick at a down warehouse is refused, a picked shipment is not moved', async () => {
     // The pick heartbeats: it runs in an activity context, as on a warehouse worker.
     const warehouse = createWarehouseActivities(db);
