@@ -82,7 +82,11 @@ export function judgeAtScan(j: ShipmentJourney, dispatched: boolean): ScanWork {
   if (!scanJudgementDue(j, dispatched) || !lastScanAt) return {};
   j.watch.riskCheckedAtScanMs = Date.parse(lastScanAt);
   const { orderId, shipmentId } = j.input;
-  return { judgePromise: { orderId, shipmentId, reason: 'late_scan', detail: scanDetail(status, lastScanAt), nowMs: Date.now() } };
+  // Judged at the scan's instant, as its detail says, not at the worker's: a worker seconds behind its scans judged a
+  // parcel hours later than it was scanned on a fast clock (past the day's last delivery: late by a day). A carrier's
+  // clock ahead of ours does not judge the future.
+  const nowMs = Math.min(Date.parse(lastScanAt), Date.now());
+  return { judgePromise: { orderId, shipmentId, reason: 'late_scan', detail: scanDetail(status, lastScanAt), nowMs } };
 }
 
 function scanJudgementDue(j: ShipmentJourney, dispatched: boolean): boolean {
