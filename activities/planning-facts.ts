@@ -1,5 +1,6 @@
 import type { AllocationLine } from '../domain/allocation';
 import { type BusinessClock, deadlineToBusinessMs, toBusinessMs } from '../domain/business-clock';
+import { restockArrivalForPromise } from '../domain/expected-restocks';
 import type { Destination, NetworkFacts, ServiceFacts, SkuFacts, WarehouseFacts } from '../domain/fulfilment-plan';
 import type { InboundFacts, PromiseSituation } from '../domain/promise-engine';
 import type { BackorderPolicy, ServiceLevel } from '../domain/order';
@@ -145,6 +146,15 @@ export class PlanningFacts {
       add(warehouseCode, day, count);
     }
     const holds = [...levels.filter((row) => row.kind === 'held'), ...this.unseenHolds(readAtMs)];
+    const nowMs = toBusinessMs(request.clock, request.nowMs);
+    const restocks = levels.flatMap((row): InboundFacts[] => {
+      if (row.kind !== 'inbound' || !row.at) return [];
+      const expectedAtMs = restockArrivalForPromise(toBusinessMs(request.clock, row.at.getTime()), nowMs);
+      return expectedAtMs === undefined
+        ? []
+        : [{ warehouseCode: row.warehouseCode, skuCode: row.skuCode, quantity: row.quantity, expectedAtMs }];
+    });
+    const overdueRestocks = restocks.length < levels.filter((row) => row.kind === 'inbound' && row.at).length;
     const {
       stock,
       restocks: inbound,
@@ -153,20 +163,11 @@ export class PlanningFacts {
       levels
         .filter((row) => row.kind === 'stock')
         .map((row) => ({ warehouseCode: row.warehouseCode, skuCode: row.skuCode, available: row.quantity })),
-      levels
-        .filter((row) => row.kind === 'inbound' && row.at)
-        .map(
-          (row): InboundFacts => ({
-            warehouseCode: row.warehouseCode,
-            skuCode: row.skuCode,
-            quantity: row.quantity,
-            expectedAtMs: toBusinessMs(request.clock, row.at?.getTime() ?? request.nowMs),
-          }),
-        ),
+      restocks,
       holds,
     );
     return {
-      nowMs: toBusinessMs(request.clock, request.nowMs),
+      nowMs,
       serviceLevel: request.serviceLevel,
       backorderPolicy: request.backorderPolicy,
       lines: request.lines,
@@ -175,6 +176,7 @@ export class PlanningFacts {
       inbound,
       promisedByDay,
       ...(tookAny ? { heldForOthers: true } : {}),
+      ...(overdueRestocks ? { overdueRestocks: true } : {}),
       ...(request.requestedBy !== undefined ? { requestedByMs: deadlineToBusinessMs(request.clock, request.requestedBy) } : {}),
     };
   }

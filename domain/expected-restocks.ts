@@ -37,7 +37,10 @@ export const ExpectedRestockSchema = z
     quantity: z.number().int(),
     expectedAt: z.string(),
     status: z.enum(RESTOCK_STATUSES),
-    /** Still expected after its date: promises still count it as arriving now; ops should chase or re-date it. */
+    /**
+     * Still expected after its date: promises count it as arriving as late again as it is (a day from now at the
+     * soonest), and not at all once two weeks late; ops should chase or re-date it.
+     */
     overdue: z.boolean(),
     announcedAt: z.string(),
     receivedAt: z.string().optional(),
@@ -57,6 +60,22 @@ export const ExpectedRestockQuerySchema = z.object({
   status: z.enum(RESTOCK_STATUSES).default('expected'),
   limit: limitQuery,
 });
+
+/**
+ * A restock still expected after its date is late, and late goods are rarely on the shelf the next minute: a promise
+ * counts it as arriving as late again as it already is, a business day from now at the soonest. Past two weeks it
+ * dates no promise at all (the supplier is not coming, or nobody received it): ops re-date or cancel it.
+ */
+export const OVERDUE_RESTOCK_SOONEST_MS = 86_400_000;
+export const OVERDUE_RESTOCK_DATES_NOTHING_AFTER_MS = 14 * 86_400_000;
+
+/** When a promise counts a restock expected at `expectedAtMs` as arriving, at `nowMs` (business time); undefined: not at all. */
+export function restockArrivalForPromise(expectedAtMs: number, nowMs: number): number | undefined {
+  const late = nowMs - expectedAtMs;
+  if (late <= 0) return expectedAtMs;
+  if (late > OVERDUE_RESTOCK_DATES_NOTHING_AFTER_MS) return undefined;
+  return nowMs + Math.max(OVERDUE_RESTOCK_SOONEST_MS, late);
+}
 
 /** Issues with an announced arrival date at `nowMs`: in the past, or too far ahead. */
 export function expectedAtIssues(expectedAt: string, nowMs: number): string | undefined {

@@ -52,6 +52,8 @@ export interface PromiseSituation {
   requestedByMs?: number;
   /** Some of the stock or restocks of these SKUs is promised to earlier orders (domain/promised-stock.ts): said when nothing is left. */
   heldForOthers?: boolean;
+  /** A restock of these SKUs is too long overdue to date anything (domain/expected-restocks.ts): said when nothing is left. */
+  overdueRestocks?: boolean;
 }
 
 /** Where the dates come from: stock on the shelf, a restock, only part of the order, or nothing known. */
@@ -89,6 +91,7 @@ export function computePromise(
       situation.destination,
       targets.horizonDays,
       situation.heldForOthers,
+      situation.overdueRestocks,
     );
     return unknownPromise(situation, because === 'no_restock' ? 'restock_unknown' : basis, reason);
   }

@@ -15,10 +15,13 @@ export function undatedReason(
   destination: Destination,
   horizonDays: number,
   heldForOthers = false,
+  overdueRestocks = false,
 ): string {
   // What is there or on its way went to earlier orders: "nothing expected" would send ops looking for a missing ASN.
-  if (noPlanBecause === 'no_restock')
-    return heldForOthers ? 'what is in stock or expected is promised to earlier orders' : 'no stock and no restock expected';
+  if (noPlanBecause === 'no_restock') {
+    if (heldForOthers) return 'what is in stock or expected is promised to earlier orders';
+    return overdueRestocks ? 'no stock, and its restock is more than two weeks overdue' : 'no stock and no restock expected';
+  }
   if (noPlanBecause === 'nothing_on_shelf')
     return heldForOthers ? 'what is in stock is promised to earlier orders' : 'nothing of the order is in stock to ship now';
   if (noPlanBecause === 'no_pick_slot' || plans.length === 0) return 'no warehouse holding the goods has a pick slot left';

@@ -202,6 +202,38 @@ describe('the promise in the intake answer', () => {
     expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(promise.shipBy));
   });
 
+  it('counts an overdue restock as late again as it is, and one two weeks overdue not at all, saying so', async () => {
+    const DAY = 86_400_000;
+    const promiseFor = async (sku: string, daysLate: number) => {
+      await createFixtureSku(h.db, sku);
+      await h.db.inboundStock.create({
+        data: {
+          reference: `ASN-${sku}`,
+          warehouseCode: 'HAM1',
+          skuCode: sku,
+          quantity: 10,
+          expectedAt: new Date(Date.now() - daysLate * DAY),
+        },
+      });
+      h.app.promises.invalidateFacts();
+      return (await place(orderRequest({ lines: [{ sku, quantity: 1 }] }))).json().promise as PromiseBody;
+    };
+    // Three days late: not on the shelf now (as it was counted before), three days from now at the soonest.
+    const late = await promiseFor(`LATE-ASN-${Date.now()}`, 3);
+    expect(late.basis).toBe('backorder');
+    expect(Date.parse(late.shipBy)).toBeGreaterThan(Date.now() + 3 * DAY - 60_000);
+    // Hours late: a day from now at the soonest.
+    const hours = await promiseFor(`HOURS-ASN-${Date.now()}`, 0.25);
+    expect(Date.parse(hours.shipBy)).toBeGreaterThan(Date.now() + DAY - 60_000);
+    // Three weeks late: it dates nothing, and the answer says why (not "no restock expected": one is, on paper).
+    const stale = await promiseFor(`STALE-ASN-${Date.now()}`, 21);
+    expect(stale).toMatchObject({
+      basis: 'restock_unknown',
+      confidence: 0,
+      reason: 'no stock, and its restock is more than two weeks overdue',
+    });
+  });
+
   it('an item nobody holds or expects is promised with confidence 0 and says why, not a made-up certainty', async () => {
     // The reason was given only to a caller who asked for a date (requested.reason); the others read a bare 0.
     const response = await place(orderRequest({ lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }] }));

@@ -87,7 +87,7 @@ function listRoute(app: RoutesApp): void {
         tags: ['inventory'],
         summary: 'Expected restocks',
         description:
-          '`status` expected (default: soonest first; `overdue` when its date has passed: promises count it as arriving now, so chase or re-date it), ' +
+          '`status` expected (default: soonest first; `overdue` when its date has passed: promises count it as arriving as late again as it is, a day from now at the soonest, and not at all past two weeks late, so chase or re-date it), ' +
           'received or cancelled (latest first); optional warehouseCode and skuCode; at most ' +
           '`limit` (1–200, default 50).',
         querystring: ExpectedRestockQuerySchema,
