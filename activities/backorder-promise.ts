@@ -1,4 +1,5 @@
-import { toRealMs } from '../domain/business-clock';
+import { type BusinessClock, toBusinessMs, toRealMs } from '../domain/business-clock';
+import { RESTOCK_RECHECK_AFTER_MS } from '../domain/expected-restocks';
 import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/decision-rules';
 import { isFinalOrderStage } from '../domain/lifecycle';
 import type { PlanChoice } from '../domain/plan-choice';
@@ -33,10 +34,14 @@ export interface BackorderPromiseRequest {
   nowMs?: number;
 }
 
+/**
+ * `recheckAtMs` (workflow time): when the restock the date rests on is overdue enough to date the order again unless it
+ * arrived (domain/expected-restocks.ts); absent when the date rests on no restock.
+ */
 export type BackorderPromise =
   /** The promise in force still holds (the restock comes in time), or there is nothing to move (an ended order). */
-  | { kind: 'kept'; promisedBy: string }
-  | { kind: 'repromised'; previousPromisedBy: string; promisedBy: string; wording: string }
+  | { kind: 'kept'; promisedBy: string; recheckAtMs?: number }
+  | { kind: 'repromised'; previousPromisedBy: string; promisedBy: string; wording: string; recheckAtMs?: number }
   /** No restock can date the order: the promise stays, at risk for this reason. */
   | { kind: 'at_risk'; promisedBy: string; why: string };
 
@@ -97,9 +102,10 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
           }, TRANSACTION_BUDGET),
         );
         if (!answer.choice) return { kind: 'at_risk', promisedBy: kept.promisedBy, why: answer.undatedReason ?? 'no restock expected' };
+        const recheck = recheckOf(answer.choice, toBusinessMs(clock, nowMs), clock);
         const newPromisedBy = new Date(toRealMs(clock, answer.deliverByMs));
         if (newPromisedBy.getTime() <= order.promisedBy.getTime())
-          return (await earlierAttempt(db, input.orderId, order.promisedBy)) ?? kept;
+          return { ...((await earlierAttempt(db, input.orderId, order.promisedBy)) ?? kept), ...recheck };
 
         const wording = REPROMISE_WORDING.backordered;
         const previousPromisedBy = order.promisedBy.toISOString();
@@ -132,10 +138,17 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
           };
           return { result: undefined, milestones: updated.count === 1 ? [promiseChangedMilestone(announcement)] : [] };
         });
-        return { kind: 'repromised', previousPromisedBy, promisedBy: newPromisedBy.toISOString(), wording };
+        return { kind: 'repromised', previousPromisedBy, promisedBy: newPromisedBy.toISOString(), wording, ...recheck };
       });
     },
   };
+}
+
+/** When the latest restock a plan waits for is overdue enough to look again (workflow time); nothing if it waits for none. */
+function recheckOf(choice: PlanChoice, nowBusinessMs: number, clock: BusinessClock): { recheckAtMs?: number } {
+  const readyAtMs = Math.max(...choice.shipments.map((shipment) => shipment.option.readyAtMs));
+  if (!(readyAtMs > nowBusinessMs)) return {};
+  return { recheckAtMs: toRealMs(clock, readyAtMs + RESTOCK_RECHECK_AFTER_MS) };
 }
 
 /**

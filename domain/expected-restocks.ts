@@ -69,6 +69,13 @@ export const ExpectedRestockQuerySchema = z.object({
 export const OVERDUE_RESTOCK_SOONEST_MS = 86_400_000;
 export const OVERDUE_RESTOCK_DATES_NOTHING_AFTER_MS = 14 * 86_400_000;
 
+/**
+ * A backorder dated from a restock looks again this long after the restock was due, if it has not been received by
+ * then (the workflow's timer): a receipt booked the same day is not a late restock; one still missing is, and the
+ * order is re-dated by the rule above, with its mail and webhook, instead of keeping a date the goods already missed.
+ */
+export const RESTOCK_RECHECK_AFTER_MS = 12 * 3_600_000;
+
 /** When a promise counts a restock expected at `expectedAtMs` as arriving, at `nowMs` (business time); undefined: not at all. */
 export function restockArrivalForPromise(expectedAtMs: number, nowMs: number): number | undefined {
   const late = nowMs - expectedAtMs;

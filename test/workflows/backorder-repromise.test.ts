@@ -45,7 +45,9 @@ describe('a backorder re-promises against the expected restock', () => {
       const atRisk = (v: OrderView) => v.timeline.some((e) => e.label === 'promise at risk');
       const before = await until(journey, `${orderId} at risk`, () => orderView(waiting), atRisk, { stepMs: 1_000 });
       const now = await journey.env.currentTimeMs();
-      const expectedAt = new Date(now + 12 * 86_400_000).toISOString();
+      // Three weeks out: always later than the order's eight working days (ten or twelve days were not, from a Friday or
+      // over Christmas, and the re-promise then rightly kept the date: the test server's clock runs years ahead by here).
+      const expectedAt = new Date(now + 21 * 86_400_000).toISOString();
       const announced = await app.inject({
         method: 'PUT',
         url: `/inventory/inbound/${encodeURIComponent('PO 2026/77 line 1')}`,
@@ -92,9 +94,10 @@ describe('a backorder re-promises against the expected restock', () => {
   it('the loser of the race for the last units is re-promised to the restock at once, once; the restock moves it no more', async () => {
     const sku = 'WATCH-STEEL-40';
     const now = await journey.env.currentTimeMs();
-    // A restock on its way to the one warehouse that holds the watch, ten days out: later than the in-stock promise.
+    // A restock on its way to the one warehouse that holds the watch, three weeks out: later than the in-stock promise of
+    // eight working days whatever the weekday (ten days out, the re-promise kept a promise made on a Friday).
     await db().inboundStock.create({
-      data: { reference: `ASN-RP-${now}`, warehouseCode: 'PAR1', skuCode: sku, quantity: 5, expectedAt: new Date(now + 10 * 86_400_000) },
+      data: { reference: `ASN-RP-${now}`, warehouseCode: 'PAR1', skuCode: sku, quantity: 5, expectedAt: new Date(now + 21 * 86_400_000) },
     });
     // The loser's shop hears of its new date.
     await db().shop.create({ data: { id: 'shop-rp', displayName: 'shop-rp' } });
@@ -116,7 +119,7 @@ describe('a backorder re-promises against the expected restock', () => {
     expect(waiting.shortages).toEqual([expect.objectContaining({ skuCode: sku, missing: 1 })]);
     const newDate = Date.parse(moved.promisedBy);
     // Not before the goods are on the shelf.
-    expect(newDate).toBeGreaterThan(now + 10 * 86_400_000);
+    expect(newDate).toBeGreaterThan(now + 21 * 86_400_000);
     expect(moved.timeline).toContainEqual(expect.objectContaining({ kind: 'note', label: expect.stringMatching(/^re-promised/) }));
 
     const row = await db().order.findUniqueOrThrow({ where: { id: orderId } });
@@ -151,6 +154,48 @@ describe('a backorder re-promises against the expected restock', () => {
     // The winner kept its promise.
     expect(await db().promiseChange.count({ where: { orderId: orderIdOf(winner) } })).toBe(0);
     await winner.result();
+  });
+
+  it('a restock that does not come when due re-dates the order waiting for it, told once per new date; received, it ships', async () => {
+    // RUG-ROLL-120X170: 12 at PAR1 only. The order wants 20 and waits for 8 of the 10 due at PAR1 in two days: its
+    // date of five working days holds, until the restock is half a day overdue and still missing.
+    const sku = 'RUG-ROLL-120X170';
+    const now = await journey.env.currentTimeMs();
+    const reference = `ASN-LATE-${now}`;
+    await db().inboundStock.create({
+      data: { reference, warehouseCode: 'PAR1', skuCode: sku, quantity: 10, expectedAt: new Date(now + 2 * 86_400_000) },
+    });
+    const waiting = await journey.placeOrder(
+      { lines: [{ sku, quantity: 20 }], backorderPolicy: 'backorder', backorderWaitHours: 24 * 40 },
+      { promiseWorkingDays: 5 },
+    );
+    const orderId = orderIdOf(waiting);
+    await untilOrderStage(journey, waiting, ['backordered']);
+    const intake = (await db().order.findUniqueOrThrow({ where: { id: orderId } })).originalPromisedBy ?? new Date(0);
+    // Nothing moves while the restock may still come.
+    expect(await db().promiseChange.count({ where: { orderId } })).toBe(0);
+    const moved = await until(
+      journey,
+      `${orderId} re-dated once its restock is overdue`,
+      () => orderView(waiting),
+      (v) => v.promisedBy !== intake.toISOString(),
+      { stepMs: 3 * 3_600_000 },
+    );
+    // Not before the restock was overdue, and said so in the timeline.
+    const overdueAt = now + 2 * 86_400_000 + 12 * 3_600_000;
+    expect(await journey.env.currentTimeMs()).toBeGreaterThanOrEqual(overdueAt);
+    expect(moved.timeline).toContainEqual(expect.objectContaining({ kind: 'note', label: 'restock overdue' }));
+    expect(Date.parse(moved.promisedBy)).toBeGreaterThan(intake.getTime());
+    const changes = await db().promiseChange.findMany({ where: { orderId } });
+    expect(changes.length).toBeGreaterThanOrEqual(1);
+    expect(changes.every((c) => c.reason === 'backordered')).toBe(true);
+    expect(await db().customerMail.count({ where: { orderId, milestone: 'promise_changed' } })).toBe(changes.length);
+
+    // The goods come after all: the order ships, and nothing is re-dated for it any more.
+    await createInventoryActivities(db()).restock({ warehouseCode: 'PAR1', skuCode: sku, quantity: 10, reference });
+    await waiting.signal(restockedSignal, { warehouseCode: 'PAR1', skuCode: sku });
+    expect((await waiting.result()).stage).toBe('completed');
+    expect(await db().promiseChange.count({ where: { orderId } })).toBe(changes.length);
   });
 
   it('no restock known: the date stays (the deadline escalation handles it) and the timeline says it is at risk and why', async () => {

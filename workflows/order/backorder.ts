@@ -34,7 +34,7 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
     const deadline = o.escalations.isOpen('backorder_deadline') ? o.escalations.nextStepAtMs() : o.backorderDeadlineMs;
     const woke = await o.alarm.wait(
       () => o.restocks > seenRestocks || o.cancelReason !== undefined || o.escalations.hasAnswer(),
-      deadline,
+      earliest(deadline, o.restockRecheckAtMs),
       o.escalations.isOpen() ? 'Waiting for ops: backorder deadline passed' : 'Backorder: waiting for a restock',
     );
     o.stopIfCancelled();
@@ -66,6 +66,10 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
       throw new OrderCancelled();
     }
     if (woke) continue;
+    if (o.restockRecheckAtMs !== undefined && Date.now() >= o.restockRecheckAtMs) {
+      await redateForOverdueRestock(o);
+      continue;
+    }
     if (o.escalations.isOpen('backorder_deadline')) await o.escalations.stepUpDue();
     else await o.escalations.raise('backorder_deadline', describeShortages(o.shortages, 'no restock before the deadline'));
   }
@@ -78,6 +82,7 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
  * later; a restock nobody expects leaves the date, and the timeline says it is at risk and why.
  */
 async function repromiseForRestock(o: OrderJourney): Promise<void> {
+  o.restockRecheckAtMs = undefined;
   const detail = describeShortages(o.shortages, 'short');
   const answer = await summarised(bookkeeping.repromiseBackorder, 'Re-promise against the expected restock', {
     orderId: o.input.orderId,
@@ -88,6 +93,8 @@ async function repromiseForRestock(o: OrderJourney): Promise<void> {
     o.timeline.note('note', 'promise at risk', `${detail}: ${answer.why}; the backorder deadline decides`);
     return;
   }
+  // Looked at again once the restock it rests on is overdue (runs recorded before this change do not).
+  if (answer.recheckAtMs !== undefined && takesLater(LATER_PATCHES.overdueRestockRedates)) o.restockRecheckAtMs = answer.recheckAtMs;
   // Only ever later: a retry answers the change it made already, which this run may have taken.
   if (answer.kind !== 'repromised' || Date.parse(answer.promisedBy) <= Date.parse(o.promisedBy)) return;
   const previous = o.promisedBy;
@@ -100,6 +107,19 @@ async function repromiseForRestock(o: OrderJourney): Promise<void> {
   );
   o.searchAttributes.set({ key: searchAttributes.promisedBy, value: new Date(answer.promisedBy) }).publish();
 }
+
+/**
+ * The restock the order's date rests on was due and has not come (a receipt wakes the order, so none came): its date
+ * is computed again, which counts the restock as late again as it is (domain/expected-restocks.ts), and moves with its
+ * mail and webhook when later. Before, the order kept a date the goods had already missed until the backorder deadline.
+ */
+async function redateForOverdueRestock(o: OrderJourney): Promise<void> {
+  o.timeline.note('note', 'restock overdue', describeShortages(o.shortages, 'still short, the restock they wait for not received'));
+  await repromiseForRestock(o);
+}
+
+const earliest = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
 /** Hands the waiting order over to a fresh run with its state, once no update is still writing. */
 async function continueWaiting(o: OrderJourney): Promise<never> {
@@ -114,6 +134,7 @@ async function continueWaiting(o: OrderJourney): Promise<never> {
       held: o.held,
       backorderDeadlineMs: o.backorderDeadlineMs ?? Date.now(),
       ...(o.backorderPromisedBy ? { promisedBy: o.backorderPromisedBy } : {}),
+      ...(o.restockRecheckAtMs !== undefined ? { restockRecheckAtMs: o.restockRecheckAtMs } : {}),
       restocksSeen: o.restocks,
       shipTo: o.shipTo,
       addressVersion: o.addressVersion,

@@ -74,6 +74,8 @@ export class OrderJourney {
    * instead of the intake's. Undefined otherwise, so runs recorded before it start theirs as they did.
    */
   backorderPromisedBy: string | undefined;
+  /** When the restock the backorder's date rests on is overdue enough to date it again, unless it came (order/backorder.ts). */
+  restockRecheckAtMs: number | undefined;
   /** What the order knows of each shipment: planned lines, then the milestones it heard; the API reads the rest from the shipment. */
   readonly shipments = new Map<string, ShipmentView>();
   readonly children = new Map<string, ShipmentChild>();
@@ -123,6 +125,7 @@ export class OrderJourney {
       this.held = carried.held;
       this.backorderDeadlineMs = carried.backorderDeadlineMs;
       this.restocks = carried.restocksSeen;
+      this.restockRecheckAtMs = carried.restockRecheckAtMs;
       if (carried.promisedBy) {
         this.promisedBy = carried.promisedBy;
         this.backorderPromisedBy = carried.promisedBy;

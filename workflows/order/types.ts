@@ -23,6 +23,8 @@ export interface BackorderCarryOver {
   backorderDeadlineMs: number;
   /** The date the order was re-promised to against its restock (order/backorder.ts), when it was. */
   promisedBy?: string;
+  /** When the restock that date rests on is overdue enough to date the order again (order/backorder.ts). */
+  restockRecheckAtMs?: number;
   restocksSeen: number;
   shipTo: Address;
   addressVersion: number;

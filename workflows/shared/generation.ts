@@ -60,6 +60,7 @@ export const LATER_PATCHES = {
   backorderRepromised: 'backorder-repromised',
   returnPublishesEscalated: 'return-publishes-escalated',
   resetRunWatchesLiveStartedShipments: 'reset-run-watches-live-started-shipments',
+  overdueRestockRedates: 'overdue-restock-redates',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
