@@ -20,7 +20,8 @@ export function temporalReturnStarter(client: Client): ReturnStarter {
           workflowId: returnIds.workflowId(input.returnId),
           taskQueue: TASK_QUEUES.orders,
           args: [input],
-          typedSearchAttributes: returnStartAttributes(input),
+          // A carrier return is opened received: the parcel is back at the warehouse (activities/returns/carrier-return.ts).
+          typedSearchAttributes: returnStartAttributes(input, 'received'),
           staticSummary: `Return ${input.returnId} of order ${input.orderId}: brought back by the carrier`,
         });
       } catch (error) {

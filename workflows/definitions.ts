@@ -49,6 +49,8 @@ export const searchAttributes = {
   warehouse: defineSearchAttributeKey('Warehouse', SearchAttributeType.KEYWORD_LIST),
   promisedBy: defineSearchAttributeKey('PromisedBy', SearchAttributeType.DATETIME),
   escalated: defineSearchAttributeKey('Escalated', SearchAttributeType.BOOL),
+  /** A return's status (domain/return-policy.ts, `RETURN_STATUSES`); returns only. */
+  returnStatus: defineSearchAttributeKey('ReturnStatus', SearchAttributeType.KEYWORD),
 } as const;
 
 // --- v2 (workflows/order, workflows/shipment) ---

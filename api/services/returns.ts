@@ -6,7 +6,13 @@ import { lockOrder } from '../../activities/inventory';
 import { type RelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { temporalRelayWaker } from '../../activities/notifications/waker';
 import { TASK_QUEUES } from '../../domain/ids';
-import { DEFAULT_RETURN_WINDOW_DAYS, FINAL_RETURN_STATUSES, returnIds, returnWindowClosesAtMs } from '../../domain/return-policy';
+import {
+  DEFAULT_RETURN_WINDOW_DAYS,
+  FINAL_RETURN_STATUSES,
+  type ReturnStatus,
+  returnIds,
+  returnWindowClosesAtMs,
+} from '../../domain/return-policy';
 import type { WorkflowEnded } from '../../domain/api';
 import type { TrackingStatus } from '../../domain/lifecycle';
 import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
@@ -85,7 +91,7 @@ export async function startReturn(deps: ReturnDeps, args: StartReturnArgs): Prom
       'was already used for a different return request',
     );
   }
-  await startReturnWorkflow(deps, returnId, args.orderId);
+  await startReturnWorkflow(deps, returnId, args.orderId, 'requested');
   const view = await readReturn(db, returnId);
   if (!view) throw new Error(`return ${returnId} vanished`);
   return { outcome: created ? 'created' : 'existing', view };
@@ -307,6 +313,7 @@ export async function startReturnWorkflow(
   deps: Pick<ReturnDeps, 'db' | 'client' | 'timeScale' | 'log'>,
   returnId: string,
   orderId: string,
+  status: ReturnStatus,
 ): Promise<boolean> {
   const input: ReturnWorkflowInput = { returnId, orderId, timeScale: deps.timeScale };
   try {
@@ -314,7 +321,8 @@ export async function startReturnWorkflow(
       workflowId: returnIds.workflowId(returnId),
       taskQueue: TASK_QUEUES.orders,
       args: [input],
-      typedSearchAttributes: returnStartAttributes(input),
+      // As its row stands (a customer's return is requested, a carrier's received); the workflow upserts any move since.
+      typedSearchAttributes: returnStartAttributes(input, status),
       staticSummary: `Return ${returnId} of order ${orderId}`,
     });
   } catch (error) {
@@ -339,10 +347,10 @@ export async function sweepUnstartedReturns(
     where: { startedAt: null, createdAt: { lt: new Date(Date.now() - olderThanMs) } },
     orderBy: { createdAt: 'asc' },
     take: 100,
-    select: { id: true, orderId: true },
+    select: { id: true, orderId: true, status: true },
   });
   let started = 0;
-  for (const row of rows) if (await startReturnWorkflow(deps, row.id, row.orderId)) started += 1;
+  for (const row of rows) if (await startReturnWorkflow(deps, row.id, row.orderId, row.status)) started += 1;
   return started;
 }
 

@@ -379,10 +379,14 @@ describe('returns', () => {
       (attributes) => attributes.get(searchAttributes.escalated) === true,
     );
     expect(escalated.get(searchAttributes.orderId)).toBe(orderId);
+    // And by where it stands (`ReturnStatus = 'in_transit'`), as its row says.
+    const row = await journey.database.db.return.findUniqueOrThrow({ where: { id: returnId } });
+    expect(escalated.get(searchAttributes.returnStatus)).toBe(row.status);
     const answer = await refundWithoutGoods(escalationId, 'parcel lost on the way back');
     expect(answer.statusCode, answer.body).toBe(200);
     const completed = await untilReturn(returnId, ['completed'], HOUR_MS);
     expect((await published()).get(searchAttributes.escalated)).toBe(false);
+    expect((await published()).get(searchAttributes.returnStatus)).toBe('completed');
     expect(completed.refundCents).toBe(1290);
     expect(completed.closeReason).toBe('refunded_without_goods');
     expect(await movementsOf(orderId)).toEqual([]);

@@ -21,11 +21,13 @@ export interface ReturnWorkflowInput {
 
 /**
  * The search attributes a return starts with, from its start options (the API, a carrier return's activity): ops
- * list it by `OrderId` and `Escalated` (README, "Search attributes") and the workflow upserts only what changes.
+ * list it by `OrderId`, `ReturnStatus` and `Escalated` (README, "Search attributes") and the workflow upserts only what
+ * changes. `status`: the status its row was opened with (a customer's return is requested, a carrier's received).
  */
-export function returnStartAttributes(input: ReturnWorkflowInput): SearchAttributePair[] {
+export function returnStartAttributes(input: ReturnWorkflowInput, status: ReturnStatus): SearchAttributePair[] {
   return [
     { key: searchAttributes.orderId, value: input.orderId },
+    { key: searchAttributes.returnStatus, value: status },
     { key: searchAttributes.escalated, value: false },
   ];
 }

@@ -291,6 +291,7 @@ export class ReturnJourney {
     if (status === this.status && this.view.timeline.length > 0) return;
     this.status = status;
     this.view.status = status;
+    this.attributes.status(status);
     this.note('stage', status.replace(/_/g, ' '), detail);
   }
 

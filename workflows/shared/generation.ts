@@ -61,6 +61,7 @@ export const LATER_PATCHES = {
   returnPublishesEscalated: 'return-publishes-escalated',
   resetRunWatchesLiveStartedShipments: 'reset-run-watches-live-started-shipments',
   overdueRestockRedates: 'overdue-restock-redates',
+  returnPublishesStatus: 'return-publishes-status',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -95,7 +95,7 @@ async function inspectReturn(
     return sameInspection(view, inspection);
   }
   // A carrier return's workflow is started by the activity that opened it, else by the sweep: the inspection need not wait for either.
-  if (!row.startedAt) await startReturnWorkflow(deps, returnId, row.orderId);
+  if (!row.startedAt) await startReturnWorkflow(deps, returnId, row.orderId, row.status);
   try {
     await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
       app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).executeUpdate(inspectReturnUpdate, {
