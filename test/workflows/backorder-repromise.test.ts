@@ -198,6 +198,52 @@ describe('a backorder re-promises against the expected restock', () => {
     expect(await db().promiseChange.count({ where: { orderId } })).toBe(changes.length);
   });
 
+  it('a restock called off for a later one moves the recheck with it: the earlier alarm rings, and nothing escalates', async () => {
+    // FRAME-OAK-30X40: 38 at PAR1 only; the order wants 40 and waits for 2.
+    const sku = 'FRAME-OAK-30X40';
+    const now = await journey.env.currentTimeMs();
+    const first = `ASN-SOON-${now}`;
+    await db().inboundStock.create({
+      data: { reference: first, warehouseCode: 'PAR1', skuCode: sku, quantity: 5, expectedAt: new Date(now + 2 * 86_400_000) },
+    });
+    const waiting = await journey.placeOrder({ lines: [{ sku, quantity: 40 }], backorderPolicy: 'backorder', backorderWaitHours: 24 * 40 });
+    const orderId = orderIdOf(waiting);
+    await untilOrderStage(journey, waiting, ['backordered']);
+    await until(
+      journey,
+      `${orderId} holds the first restock`,
+      () => db().promisedStock.count({ where: { orderId } }),
+      (n) => n > 0,
+      { stepMs: 1_000 },
+    );
+    // The supplier moves it out: the first is called off, a later one announced, and the order told (as the API does).
+    await db().inboundStock.update({ where: { reference: first }, data: { cancelledAt: new Date(now) } });
+    await db().inboundStock.create({
+      data: { reference: `ASN-LATER-${now}`, warehouseCode: 'PAR1', skuCode: sku, quantity: 5, expectedAt: new Date(now + 9 * 86_400_000) },
+    });
+    await waiting.signal(restockedSignal, { warehouseCode: 'PAR1', skuCode: sku });
+    await until(
+      journey,
+      `${orderId} looked at the later restock`,
+      () => orderView(waiting),
+      (v) => v.timeline.some((e) => e.label.startsWith('restock ')),
+      { stepMs: 1_000 },
+    );
+    // Past the first restock's recheck (two and a half days), well before the later one's and the deadline.
+    const view = await until(
+      journey,
+      `${orderId} past the first restock's date`,
+      async () => ({ past: (await journey.env.currentTimeMs()) > now + 4 * 86_400_000, view: await orderView(waiting) }),
+      (s) => s.past,
+      { stepMs: 6 * 3_600_000 },
+    );
+    expect(view.view.escalations).toEqual([]);
+    expect(view.view.timeline.map((e) => e.label)).not.toContain('restock overdue');
+    expect(await db().escalation.count({ where: { orderId } })).toBe(0);
+    await waiting.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'test over' }] });
+    await waiting.result();
+  });
+
   it('no restock known: the date stays (the deadline escalation handles it) and the timeline says it is at risk and why', async () => {
     const sku = 'BIKE-CITY-28';
     const winner = await takeTheLastUnits(sku, 2);

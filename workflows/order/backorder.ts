@@ -70,6 +70,9 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
       await redateForOverdueRestock(o);
       continue;
     }
+    // The alarm rang for a recheck since moved later or dropped (a restock re-dated the order meanwhile): the deadline
+    // is not due yet. Only runs that armed a recheck can ring early.
+    if (o.armedRestockRecheck && deadline !== undefined && Date.now() < deadline) continue;
     if (o.escalations.isOpen('backorder_deadline')) await o.escalations.stepUpDue();
     else await o.escalations.raise('backorder_deadline', describeShortages(o.shortages, 'no restock before the deadline'));
   }
@@ -94,7 +97,10 @@ async function repromiseForRestock(o: OrderJourney): Promise<void> {
     return;
   }
   // Looked at again once the restock it rests on is overdue (runs recorded before this change do not).
-  if (answer.recheckAtMs !== undefined && takesLater(LATER_PATCHES.overdueRestockRedates)) o.restockRecheckAtMs = answer.recheckAtMs;
+  if (answer.recheckAtMs !== undefined && takesLater(LATER_PATCHES.overdueRestockRedates)) {
+    o.restockRecheckAtMs = answer.recheckAtMs;
+    o.armedRestockRecheck = true;
+  }
   // Only ever later: a retry answers the change it made already, which this run may have taken.
   if (answer.kind !== 'repromised' || Date.parse(answer.promisedBy) <= Date.parse(o.promisedBy)) return;
   const previous = o.promisedBy;

@@ -76,6 +76,8 @@ export class OrderJourney {
   backorderPromisedBy: string | undefined;
   /** When the restock the backorder's date rests on is overdue enough to date it again, unless it came (order/backorder.ts). */
   restockRecheckAtMs: number | undefined;
+  /** Whether this run ever waited for such a recheck: its alarm may then ring before the backorder deadline. */
+  armedRestockRecheck = false;
   /** What the order knows of each shipment: planned lines, then the milestones it heard; the API reads the rest from the shipment. */
   readonly shipments = new Map<string, ShipmentView>();
   readonly children = new Map<string, ShipmentChild>();
@@ -126,6 +128,7 @@ export class OrderJourney {
       this.backorderDeadlineMs = carried.backorderDeadlineMs;
       this.restocks = carried.restocksSeen;
       this.restockRecheckAtMs = carried.restockRecheckAtMs;
+      this.armedRestockRecheck = carried.restockRecheckAtMs !== undefined;
       if (carried.promisedBy) {
         this.promisedBy = carried.promisedBy;
         this.backorderPromisedBy = carried.promisedBy;

@@ -289,8 +289,7 @@ export class ReturnJourney {
 
   private moveTo(status: ReturnStatus, detail?: string): void {
     if (status === this.status && this.view.timeline.length > 0) return;
-    this.status = status;
-    this.view.status = status;
+    this.status = this.view.status = status;
     this.attributes.status(status);
     this.note('stage', status.replace(/_/g, ' '), detail);
   }
