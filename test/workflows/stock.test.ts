@@ -3,7 +3,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { orderIdOf, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage, untilWorkflowKnowsEscalation } from './steps';
+import { orderIdOf, orderView, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage, untilWorkflowKnowsEscalation } from './steps';
 
 describe('stock on the order journey: split shipments, backorders and short shipping', () => {
   let journey: Journey;
@@ -111,6 +111,27 @@ describe('stock on the order journey: split shipments, backorders and short ship
     expect(await stockSnapshot(journey, ['WATCH-STEEL-40'])).toEqual(before);
     expect(await inventory.ledgerBalances()).toEqual([]);
     expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId } })).status).toBe('cancelled');
+  });
+
+  it('"wait" at the backorder deadline waits the whole wait again before ops are asked again', async () => {
+    const { handle, escalation } = await pastBackorderDeadline('WATCH-STEEL-40', 3);
+    await handle.executeUpdate(resolveEscalationUpdate, { args: [{ escalationId: escalation.id, decision: 'wait', resolvedBy: 'test' }] });
+    const answeredAt = await journey.env.currentTimeMs();
+    const next = await until(
+      journey,
+      'the backorder deadline escalated again',
+      () => journey.database.db.escalation.findFirst({ where: { orderId: orderIdOf(handle), id: { not: escalation.id } } }),
+      (e) => e !== null,
+      { stepMs: 2 * HOUR_MS },
+    );
+    // Asked again a full wait (24 h) after the answer, not at the step-up the answered escalation had armed (the
+    // timeline is on the workflow's clock; the rows on the activities').
+    expect(next?.reason).toBe('backorder_deadline');
+    const asked = (await orderView(handle)).timeline.filter((e) => e.label === 'escalated: backorder_deadline');
+    expect(asked).toHaveLength(2);
+    expect(Date.parse(asked[1]?.at ?? '')).toBeGreaterThanOrEqual(answeredAt + 24 * HOUR_MS - 60_000);
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'test over' }] });
+    await handle.result();
   });
 
   it('a customer who cancels while ops are asked about the backorder closes the question: no escalation stays open', async () => {

@@ -70,9 +70,11 @@ export async function waitForStock(o: OrderJourney): Promise<void> {
       await redateForOverdueRestock(o);
       continue;
     }
-    // The alarm rang for a recheck since moved later or dropped (a restock re-dated the order meanwhile): the deadline
-    // is not due yet. Only runs that armed a recheck can ring early.
-    if (o.armedRestockRecheck && deadline !== undefined && Date.now() < deadline) continue;
+    // The alarm rang before anything is due: for the step-up of an escalation ops since answered "wait", or for a
+    // recheck since moved later or dropped. Wait on; before, that ring asked ops again hours into the wait they had
+    // just granted (asked of history: runs recorded before raised the escalation there; a recheck's runs are newer).
+    if (deadline !== undefined && Date.now() < deadline && (o.armedRestockRecheck || takesLater(LATER_PATCHES.backorderWaitsItsDeadline)))
+      continue;
     if (o.escalations.isOpen('backorder_deadline')) await o.escalations.stepUpDue();
     else await o.escalations.raise('backorder_deadline', describeShortages(o.shortages, 'no restock before the deadline'));
   }

@@ -62,6 +62,7 @@ export const LATER_PATCHES = {
   resetRunWatchesLiveStartedShipments: 'reset-run-watches-live-started-shipments',
   overdueRestockRedates: 'overdue-restock-redates',
   returnPublishesStatus: 'return-publishes-status',
+  backorderWaitsItsDeadline: 'backorder-waits-its-deadline',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
