@@ -121,10 +121,8 @@ async function createReturn(
     // this one waited for the lock: its return is this request's answer, not "only 0 unit(s) can still be returned".
     if (await tx.return.findUnique({ where: { idempotencyKey: ids.scopedKey }, select: { id: true } }))
       return { result: false, milestones: [] };
-    const order = await tx.order.findUniqueOrThrow({
-      where: { id: args.orderId },
-      include: ORDER_FOR_RETURNS,
-    });
+    const order = await orderForReturns(tx, args.orderId);
+    if (!order) throw notFound(`order ${args.orderId}`);
     const shop = order.shopId ? await tx.shop.findUnique({ where: { id: order.shopId }, select: { returnWindowDays: true } }) : null;
     const windowDays = shop?.returnWindowDays ?? DEFAULT_RETURN_WINDOW_DAYS;
 
@@ -270,7 +268,7 @@ export async function returnOptions(
   orderId: string,
   timeScale: number,
 ): Promise<{ lines: ReturnableLine[]; returns: ReturnView[] }> {
-  const order = await db.order.findUnique({ where: { id: orderId }, include: ORDER_FOR_RETURNS });
+  const order = await orderForReturns(db, orderId);
   if (!order) return { lines: [], returns: [] };
   const shop = order.shopId ? await db.shop.findUnique({ where: { id: order.shopId }, select: { returnWindowDays: true } }) : null;
   const now = Date.now();
@@ -282,15 +280,30 @@ export async function returnOptions(
   return { lines, returns };
 }
 
-const ORDER_FOR_RETURNS = {
-  lines: { include: { sku: { select: { unitPriceCents: true, currency: true } } } },
-  shipments: { where: { status: 'delivered' as const }, include: { lines: true }, orderBy: { seq: 'asc' as const } },
-  // A carrier return brought back goods that were never delivered: they do not count against what was.
-  returns: {
-    where: { status: { notIn: ['expired' as const, 'cancelled' as const] }, channel: { not: 'carrier' as const } },
+/**
+ * An order with what returns are counted against, one relation at a time: an `include` of several relations runs
+ * their queries side by side, which inside a transaction means on its one connection at once (pg deprecates it).
+ */
+async function orderForReturns(reader: Pick<Db, 'order' | 'orderLine' | 'shipment' | 'return'>, orderId: string) {
+  const order = await reader.order.findUnique({ where: { id: orderId }, select: { id: true, shopId: true, status: true, currency: true } });
+  if (!order) return null;
+  const lines = await reader.orderLine.findMany({
+    where: { orderId },
+    orderBy: { lineNo: 'asc' },
+    include: { sku: { select: { unitPriceCents: true, currency: true } } },
+  });
+  const shipments = await reader.shipment.findMany({
+    where: { orderId, status: 'delivered' },
     include: { lines: true },
-  },
-};
+    orderBy: { seq: 'asc' },
+  });
+  // A carrier return brought back goods that were never delivered: they do not count against what was.
+  const returns = await reader.return.findMany({
+    where: { orderId, status: { notIn: ['expired', 'cancelled'] }, channel: { not: 'carrier' } },
+    include: { lines: true },
+  });
+  return { ...order, lines, shipments, returns };
+}
 
 /** Whose an order accepted at intake is, when its journey has not recorded it yet (the API shows it as `received`); else undefined. */
 export async function acceptedOnly(db: Pick<Db, 'orderIntake'>, orderId: string): Promise<{ shopId: string } | undefined> {
