@@ -4,7 +4,13 @@ import { DEFAULT_DECISION_SETTINGS, type DecisionSettings } from '../domain/deci
 import { DELIVERY_WINDOW_END_MINUTE, type Destination, type NetworkFacts, ShipmentCosting } from '../domain/fulfilment-plan';
 import { localDay, localMinuteOfDay } from '../domain/local-time';
 import { isFinalOrderStage } from '../domain/lifecycle';
-import { REPROMISE_WORDING, type RepromiseReason, repromise, type ShipmentPosition } from '../domain/repromise';
+import {
+  REPROMISE_WHEN_ON_TIME_BELOW,
+  REPROMISE_WORDING,
+  type RepromiseReason,
+  repromise,
+  type ShipmentPosition,
+} from '../domain/repromise';
 import { currentBusinessClock } from './business-clock';
 import type { Db } from './db';
 import { asActivity } from './failures';
@@ -86,10 +92,14 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
         const destination: Destination = shipment.order.shippingAddress;
         const position = await positionOf(shipment, input.reason, { network, clock, destination, nowMs, facts });
         if (!position) return { changed: false, promisedBy: promisedBy.toISOString() };
-        const decision = repromise(position, destination, deadlineToBusinessMs(clock, promisedBy.getTime()), {
-          confidence: settings.promiseConfidence,
-          horizonDays: 30,
-        });
+        const decision = repromise(
+          position,
+          destination,
+          deadlineToBusinessMs(clock, promisedBy.getTime()),
+          { confidence: settings.promiseConfidence, horizonDays: 30 },
+          // A scan that finds the parcel merely less sure than the promise was is no news for the customer.
+          input.reason === 'late_scan' ? REPROMISE_WHEN_ON_TIME_BELOW : undefined,
+        );
         if (!decision.changed) return { changed: false, promisedBy: promisedBy.toISOString() };
 
         const newPromisedBy = new Date(toRealMs(clock, decision.promisedByMs));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ShipmentCosting } from '../../domain/fulfilment-plan';
-import { expectedDeliveryDay, repromise } from '../../domain/repromise';
+import { expectedDeliveryDay, onTimeProbability, REPROMISE_WHEN_ON_TIME_BELOW, repromise } from '../../domain/repromise';
 import type { TransitCount } from '../../domain/transit';
 import { LYON, network, WAREHOUSES } from './network-fixture';
 
@@ -54,6 +54,30 @@ describe('re-promise: a parcel with the carrier', () => {
     expect(repromise(morning, LYON, promisedByMs)).toEqual({ changed: false, promisedByMs });
     // The same scan once the delivery window has closed moves it.
     expect(repromise({ ...morning, todayIsOver: true }, LYON, promisedByMs).changed).toBe(true);
+  });
+
+  it('a scan moves the date only once it is more likely missed than kept: not for a parcel a day behind its quote', () => {
+    // Quoted for Thursday (93 %), promised (95 %) by Friday; Thursday evening, no delivery: 75 % for Friday still.
+    const promisedByMs = at('2026-03-06T17:00:00.000Z');
+    const thursdayEvening = {
+      kind: 'with_carrier' as const,
+      handoverDay: '2026-03-02',
+      today: '2026-03-05',
+      todayIsOver: true,
+      distribution: standard(),
+    };
+    expect(onTimeProbability(thursdayEvening, LYON, '2026-03-06')).toBeCloseTo(0.75, 2);
+    expect(repromise(thursdayEvening, LYON, promisedByMs, undefined, REPROMISE_WHEN_ON_TIME_BELOW)).toEqual({
+      changed: false,
+      promisedByMs,
+    });
+    // Friday evening it is missed: moved, to a day kept with the promise's confidence.
+    const fridayEvening = { ...thursdayEvening, today: '2026-03-06' };
+    expect(onTimeProbability(fridayEvening, LYON, '2026-03-06')).toBe(0);
+    expect(repromise(fridayEvening, LYON, promisedByMs, undefined, REPROMISE_WHEN_ON_TIME_BELOW)).toMatchObject({
+      changed: true,
+      deliveryDay: '2026-03-09',
+    });
   });
 
   it('counts a weekend day as over: a Saturday scan judges from Monday, not from Friday again', () => {
