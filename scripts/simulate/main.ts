@@ -167,6 +167,8 @@ const ROWS: [string, (r: SimulationResult) => string][] = [
   ['cost vs stall-blind hindsight, first parcels', (r) => String(r.costVsHindsightFirstParcels ?? '–')],
   ['premium paid for risk per order (EUR)', (r) => euros(r.riskPremiumPerOrderCents)],
   ['re-promised orders', (r) => String(r.repromised)],
+  ['  of which delivered by their old date (needless)', (r) => String(r.repromisedNeedlessly)],
+  ['late orders not told before their promise passed', (r) => String(r.lateUnannounced)],
   ['escalations', (r) => String(r.escalations)],
   ['lost', (r) => String(r.lost)],
   ['unfinished (journey still running at the end)', (r) => String(r.unfinished)],

@@ -46,6 +46,10 @@ export interface SimulationResult {
   duplicateLabels: number;
   reallocated: number;
   repromised: number;
+  /** Re-promised orders delivered by the date they had before their first change: told "late" for nothing. */
+  repromisedNeedlessly: number;
+  /** Orders delivered after their intake promise that no change announced before it passed: surprised. */
+  lateUnannounced: number;
   escalations: number;
   byCarrier: { carrierCode: string; shipments: number; delivered: number; onTime: number; averageCostCents: number }[];
   /** The scenario's targets the run was made under (none: the product's defaults). */
@@ -230,7 +234,7 @@ function simulationResult(
   input: MetricsInput,
   ids: readonly string[],
   tally: Tally,
-  [oversold, labelsRecorded, repromised, escalations, reallocated]: IntegrityCounts,
+  [oversold, labelsRecorded, repromised, escalations, reallocated, needless, surprised]: IntegrityCounts,
   { lost, unfinished }: { lost: number; unfinished: number },
 ): SimulationResult {
   const { delivered, overdue, onTime, cost, costCounted, replacementCost, premium } = tally;
@@ -262,6 +266,8 @@ function simulationResult(
     // Shipments moved away from a warehouse that went down before they were picked.
     reallocated,
     repromised: repromised.length,
+    repromisedNeedlessly: needless[0]?.n ?? 0,
+    lateUnannounced: surprised[0]?.n ?? 0,
     escalations,
     byCarrier: [...tally.carriers]
       .sort(([a], [b]) => (a < b ? -1 : 1))

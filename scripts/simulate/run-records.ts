@@ -44,6 +44,21 @@ export function readIntegrityCounts(db: Db, ids: string[]) {
     db.promiseChange.groupBy({ by: ['orderId'], where: { orderId: { in: ids } } }),
     db.escalation.count({ where: { orderId: { in: ids } } }),
     db.shipmentReallocation.count({ where: { orderId: { in: ids } } }),
+    // Told "late" needlessly: delivered by the date the order had before its first change.
+    db.$queryRaw<{ n: number }[]>`
+      WITH first AS (
+        SELECT DISTINCT ON ("orderId") "orderId", "oldPromisedBy" FROM "PromiseChange"
+        WHERE "orderId" = ANY(${ids}) ORDER BY "orderId", "createdAt", "id")
+      SELECT count(*)::int AS n FROM first f
+      WHERE (SELECT max(s."deliveredAt") FROM "Shipment" s WHERE s."orderId" = f."orderId" AND s."status" = 'delivered')
+            <= f."oldPromisedBy"`,
+    // Surprised: delivered after the intake promise with no change made before that promise passed.
+    db.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "Order" o
+      WHERE o."id" = ANY(${ids}) AND o."originalPromisedBy" IS NOT NULL
+        AND (SELECT max(s."deliveredAt") FROM "Shipment" s WHERE s."orderId" = o."id" AND s."status" = 'delivered')
+            > o."originalPromisedBy"
+        AND NOT EXISTS (SELECT 1 FROM "PromiseChange" pc WHERE pc."orderId" = o."id" AND pc."createdAt" < o."originalPromisedBy")`,
   ]);
 }
 
