@@ -10,19 +10,20 @@ const PAR1 = WAREHOUSES.find((w) => w.code === 'PAR1');
 if (!PAR1) throw new Error('fixture without PAR1');
 
 const standard = (counts: TransitCount[] = []) => network({ counts }).transit.distribution('parcelnord', 'pn_standard', 'FR', 'FR', 3);
+/** A ParcelNord standard parcel handed over on Monday 2 March, not delivered by `today`. */
+const handedOverMonday = (today: string, todayIsOver: boolean) => ({
+  kind: 'with_carrier' as const,
+  handoverDay: '2026-03-02',
+  today,
+  todayIsOver,
+  distribution: standard(),
+});
 
 describe('re-promise: a parcel with the carrier', () => {
   it('keeps a promise the parcel can still make: a late scan the day after hand-over changes nothing', () => {
     // Handed over Monday 2 March, quoted 3 working days, 93 % on time: promised (95 %) by Friday evening.
     const promisedByMs = at('2026-03-06T17:00:00.000Z');
-    const position = {
-      kind: 'with_carrier' as const,
-      handoverDay: '2026-03-02',
-      today: '2026-03-03',
-      todayIsOver: false,
-      distribution: standard(),
-    };
-    expect(repromise(position, LYON, promisedByMs)).toEqual({ changed: false, promisedByMs });
+    expect(repromise(handedOverMonday('2026-03-03', false), LYON, promisedByMs)).toEqual({ changed: false, promisedByMs });
   });
 
   it('moves the promise when the parcel is not delivered on the promised day, by what the carrier’s late parcels take', () => {
@@ -59,13 +60,7 @@ describe('re-promise: a parcel with the carrier', () => {
   it('a scan moves the date only once it is more likely missed than kept: not for a parcel a day behind its quote', () => {
     // Quoted for Thursday (93 %), promised (95 %) by Friday; Thursday evening, no delivery: 75 % for Friday still.
     const promisedByMs = at('2026-03-06T17:00:00.000Z');
-    const thursdayEvening = {
-      kind: 'with_carrier' as const,
-      handoverDay: '2026-03-02',
-      today: '2026-03-05',
-      todayIsOver: true,
-      distribution: standard(),
-    };
+    const thursdayEvening = handedOverMonday('2026-03-05', true);
     expect(onTimeProbability(thursdayEvening, LYON, '2026-03-06')).toBeCloseTo(0.75, 2);
     expect(repromise(thursdayEvening, LYON, promisedByMs, undefined, REPROMISE_WHEN_ON_TIME_BELOW)).toEqual({
       changed: false,
