@@ -3,7 +3,16 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { HOUR_MS } from '../../domain/clock';
 import { cancelOrderUpdate, resolveEscalationUpdate, restockedSignal } from '../../workflows/definitions';
 import { startJourney, type Journey } from '../support/journey';
-import { orderIdOf, orderView, rejectionOf, stockSnapshot, until, untilEscalation, untilOrderStage, untilWorkflowKnowsEscalation } from './steps';
+import {
+  orderIdOf,
+  orderView,
+  rejectionOf,
+  stockSnapshot,
+  until,
+  untilEscalation,
+  untilOrderStage,
+  untilWorkflowKnowsEscalation,
+} from './steps';
 
 describe('stock on the order journey: split shipments, backorders and short shipping', () => {
   let journey: Journey;
