@@ -6,7 +6,7 @@ import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tr
 import { returnScansSignal, returnStatusQuery } from '../../workflows/returns/definitions';
 import { carrierWebhook, expectErrorShape, journeyApi, KEYS, newKey, requestsAs } from '../api/harness';
 import { startJourney, type Journey } from '../support/journey';
-import { opsCli, resultWithin, runsOf as runsOfWorkflow, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
+import { closedRunsOf, opsCli, resultWithin, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
 import { RESET_RETURN_NAMESPACE } from '../support/namespaces';
 
 /**
@@ -41,7 +41,8 @@ describe('a return reset from the temporal CLI', () => {
     return runs;
   };
 
-  const runsOf = (workflowId: string) => runsOfWorkflow(journey.env.client, workflowId);
+  // Every run once closed in the list: each assertion on them follows a result (see closedRunsOf).
+  const runsOf = (workflowId: string) => closedRunsOf(journey.env.client, workflowId);
 
   const workOf = (workflowId: string, runId: string) => workOfRun(journey.env.client, workflowId, runId);
 

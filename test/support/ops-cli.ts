@@ -33,6 +33,19 @@ export async function runsOf(client: Client, workflowId: string) {
   return runs;
 }
 
+/**
+ * Every run of `workflowId` once visibility shows none running (at most `withinMs`): a run's result comes before its
+ * close reaches the list, and a workflow that upserts search attributes queues more behind it (a return at each move).
+ */
+export async function closedRunsOf(client: Client, workflowId: string, withinMs = 15_000) {
+  const giveUpAt = Date.now() + withinMs;
+  for (;;) {
+    const runs = await runsOf(client, workflowId);
+    if (runs.every((run) => run.status.name !== 'RUNNING') || Date.now() > giveUpAt) return runs;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** What one run of a workflow did of its own: the activities it scheduled, and how many local activities it ran. */
 export async function workOf(client: Client, workflowId: string, runId: string) {
   const { events } = await client.workflow.getHandle(workflowId, runId).fetchHistory();
