@@ -84,7 +84,7 @@ export function onTimeProbability(
  * A scan re-promises a parcel once its date has become more likely missed than kept. Not at the promise's own
  * confidence: a promise made at 95 % dips under it the evening before most on-time deliveries (a day of the
  * distribution ruled out leaves its tail heavier: a parcel 93 % on its quoted day is 75 % on the next once it missed
- * it), and customers were told "late" of parcels that came in time (28 of 34 scan re-promises in stop 48's peak week).
+ * it), and customers were told "late" of parcels that came in time (28 of 34 scan re-promises in a peak week: RESULTS, stop 49).
  * The new date is still one kept with the promise's confidence. A stall is judged as before: it is news the
  * distribution does not hold (a parcel gone quiet is likelier lost).
  */
