@@ -3,7 +3,14 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
 import { cancelOrderUpdate, orderStatusQuery, resolveEscalationUpdate, shipmentStatusQuery } from '../../workflows/definitions';
 import { DEFAULT_ORDER, startJourney, type Journey } from '../support/journey';
-import { opsCli, resultWithin, runsOf as runsOfWorkflow, watchStatuses as watchRowStatuses, workOf as workOfRun } from '../support/ops-cli';
+import {
+  closedRunsOf,
+  opsCli,
+  resultWithin,
+  runsOf as runsOfWorkflow,
+  watchStatuses as watchRowStatuses,
+  workOf as workOfRun,
+} from '../support/ops-cli';
 import { RESET_NAMESPACE } from '../support/namespaces';
 
 /** Stages of a shipment still on its journey: a reset then finds it running. */
@@ -95,7 +102,10 @@ describe('an order reset from the temporal CLI', () => {
 
     const latest = await endsAsOneJourney(orderId);
     expect((await latest.query(orderStatusQuery)).timeline).toContainEqual(expect.objectContaining({ label: 'shipment adopted' }));
-    expect((await runsOf(handle.workflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+    expect((await closedRunsOf(journey.env.client, handle.workflowId)).map((r) => r.status.name).sort()).toEqual([
+      'COMPLETED',
+      'TERMINATED',
+    ]);
   });
 
   it.concurrent('to its last workflow task while its shipment runs: the new run keeps its child and completes', async () => {
@@ -281,7 +291,10 @@ describe('an order reset from the temporal CLI', () => {
     expect(outcome.stage).toBe('completed');
     expect(outcome.shipments.map((s: { stage: string }) => s.stage)).toEqual(['delivered']);
     expect(await notes()).toContain('shipment resumed');
-    expect((await runsOf(shipmentWorkflowId)).map((r) => r.status.name).sort()).toEqual(['COMPLETED', 'TERMINATED']);
+    expect((await closedRunsOf(journey.env.client, shipmentWorkflowId)).map((r) => r.status.name).sort()).toEqual([
+      'COMPLETED',
+      'TERMINATED',
+    ]);
     expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
     expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('completed');
