@@ -187,7 +187,8 @@ async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situ
       kind: 'with_carrier',
       handoverDay: localDay(toBusinessMs(clock, shipment.shippedAt.getTime()), warehouse.timeZone),
       today: localDay(nowBusiness, destinationZone),
-      todayIsOver: localMinuteOfDay(nowBusiness, destinationZone) >= DELIVERY_WINDOW_END_MINUTE,
+      // A parcel that missed the day's delivery round gets nothing more today, whatever the hour.
+      todayIsOver: reason === 'not_out_for_delivery' || localMinuteOfDay(nowBusiness, destinationZone) >= DELIVERY_WINDOW_END_MINUTE,
       distribution: network.transit.distribution(
         service.carrierCode,
         service.serviceCode,

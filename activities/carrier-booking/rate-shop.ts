@@ -5,6 +5,7 @@ import type { CarrierDecision, CarrierDecisionRequest } from '../carrier-decisio
 import { isCarrierError } from '../carriers/errors';
 import type { CarrierRegistry } from '../carriers/registry';
 import { parcelTracking, parcelTrackingOf } from '../carriers/tracking-mode';
+import { DeliveryRounds } from '../delivery-rounds';
 import { ScanRhythms } from '../scan-rhythm';
 import { carrierCall, pause, pauseBeforeAskingAgain } from './carrier-calls';
 import type { CarrierActivityDeps, ChooseQuote } from './deps';
@@ -21,6 +22,11 @@ export interface CarrierInfo {
    * (domain/scan-rhythm.ts); null for a step not learned yet. Absent until the carrier has scanned enough parcels.
    */
   stallWindowHours?: (number | null)[];
+  /**
+   * The carrier's learned delivery round (domain/delivery-round.ts): business hours before the delivery window closes
+   * by which a parcel it delivers that day is out for delivery. Absent until it has delivered enough parcels so.
+   */
+  outForDeliveryByHours?: number;
 }
 
 export interface RateShop {
@@ -114,19 +120,27 @@ async function chooseWithShop(
 export function createRateShopActivities(deps: CarrierActivityDeps) {
   const { carriers } = deps;
   const rhythms = new ScanRhythms(deps.db);
+  const rounds = new DeliveryRounds(deps.db);
+  /** What the carrier's parcels taught so far: its scan rhythm and its delivery round. */
+  const learnedHabits = async (carrierCode: string): Promise<Pick<CarrierInfo, 'stallWindowHours' | 'outForDeliveryByHours'>> => {
+    const [rhythm, round] = await Promise.all([rhythms.of(carrierCode), rounds.of(carrierCode)]);
+    return {
+      ...(rhythm ? { stallWindowHours: rhythm.windowHours } : {}),
+      ...(round ? { outForDeliveryByHours: round.outByHoursBeforeClose } : {}),
+    };
+  };
   return {
     /**
      * How a label of `carrierCode` is tracked, as the rate shop tells the booking (`CarrierInfo` less the reliability): for
      * a journey that resumes at a label bought before its run (workflows/shipment/resume.ts). The learned stall windows
-     * are the carrier's rhythm now; the label's run read them at its rate shop, which no row keeps.
+     * and round are the carrier's habits now; the label's run read them at its rate shop, which no row keeps.
      */
     async labelTracking(input: { carrierCode: string }): Promise<Omit<CarrierInfo, 'code' | 'reliability'>> {
       const { pushesScans, pollStallFraction } = await parcelTrackingOf(deps.db, carriers, input.carrierCode);
-      const rhythm = await rhythms.of(input.carrierCode);
       return {
         supportsWebhooks: pushesScans,
         ...(pollStallFraction === undefined ? {} : { pollStallFraction }),
-        ...(rhythm ? { stallWindowHours: rhythm.windowHours } : {}),
+        ...(await learnedHabits(input.carrierCode)),
       };
     },
 
@@ -142,10 +156,7 @@ export function createRateShopActivities(deps: CarrierActivityDeps) {
      */
     async quoteAllCarriers(input: { request: RateRequest; choose?: RateShopChoice }): Promise<RateShop> {
       const list = await Promise.all(
-        (await activeCarriers(deps)).map(async (carrier) => {
-          const rhythm = await rhythms.of(carrier.code);
-          return rhythm ? { ...carrier, stallWindowHours: rhythm.windowHours } : carrier;
-        }),
+        (await activeCarriers(deps)).map(async (carrier) => ({ ...carrier, ...(await learnedHabits(carrier.code)) })),
       );
       const unanswered: RateShop['unanswered'] = [];
       const answers = await Promise.all(list.map((carrier) => quoteOneCarrier(carriers, carrier.code, input.request, unanswered)));

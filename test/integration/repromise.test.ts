@@ -5,8 +5,10 @@ import { createDb, type Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
 import { createRepromiseActivities } from '../../activities/repromise';
 import { type BusinessClock, toBusinessMs, toRealMs } from '../../domain/business-clock';
+import { isWorkingDayIn } from '../../domain/calendar';
 import type { DecisionSettings } from '../../domain/decision-rules';
 import { ids } from '../../domain/ids';
+import { addDays, localDay, localTimeMs } from '../../domain/local-time';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createFixtureSku } from '../support/skus';
 
@@ -138,6 +140,37 @@ describe('re-promise', () => {
       expect(await db.customerMail.count({ where: { orderId } })).toBe(0);
       expect((await db.order.findUniqueOrThrow({ where: { id: orderId } })).promisedBy.toISOString()).toBe(promisedBy.toISOString());
     }
+  });
+
+  it('a parcel that missed its delivery round is dated from tomorrow, at midday on its promise day', async () => {
+    // A past French working day after three others: handed over three days before at 15:00 (ParcelNord Standard's
+    // quote is three days: today is its likeliest day), judged at 11:00, due at 18:00.
+    const working = (day: string) => isWorkingDayIn({ countryCode: 'FR' }, day);
+    let day = addDays(localDay(Date.now(), 'Europe/Paris'), -3);
+    while (![0, -1, -2, -3].every((offset) => working(addDays(day, offset)))) day = addDays(day, -1);
+    const paris = (d: string, hour: number) => new Date(localTimeMs(d, hour * 60, 'Europe/Paris'));
+    const { orderId, shipmentId } = await shippedOrder(0, 0);
+    const promisedBy = paris(day, 18);
+    await db.order.update({ where: { id: orderId }, data: { promisedBy, originalPromisedBy: promisedBy } });
+    await db.shipment.update({ where: { id: shipmentId }, data: { promisedBy, shippedAt: paris(addDays(day, -3), 15) } });
+
+    // Dated at 50 % confidence, today is still the likeliest day for a parcel merely not delivered yet; not for one that
+    // missed today's round.
+    const answer = await activities({ ...PROMISE_RULES, promiseConfidence: 0.5 }).repromiseShipment({
+      orderId,
+      shipmentId,
+      reason: 'not_out_for_delivery',
+      detail: 'not out for delivery by 11:00',
+      nowMs: paris(day, 11).getTime(),
+    });
+    expect(answer).toMatchObject({ changed: true, reason: 'not_out_for_delivery', previousPromisedBy: promisedBy.toISOString() });
+    if (!answer.changed) return;
+    // Nothing more comes today, whatever the hour: the end of a later working day.
+    expect(localDay(Date.parse(answer.promisedBy), 'Europe/Paris') > day).toBe(true);
+    expect(answer.wording).toBe("the parcel did not go out on the carrier's delivery round today");
+    expect(await db.promiseChange.findMany({ where: { orderId } })).toMatchObject([
+      { reason: 'not_out_for_delivery', detail: 'not out for delivery by 11:00' },
+    ]);
   });
 
   it('re-dates a shipment that missed its pick slot from the warehouse’s next slot', async () => {

@@ -63,6 +63,7 @@ export const LATER_PATCHES = {
   overdueRestockRedates: 'overdue-restock-redates',
   returnPublishesStatus: 'return-publishes-status',
   backorderWaitsItsDeadline: 'backorder-waits-its-deadline',
+  missedRoundRepromises: 'missed-round-repromises',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -56,6 +56,7 @@ export async function bookLabel(j: ShipmentJourney, why: string): Promise<void> 
       supportsWebhooks: bookedCarrier?.supportsWebhooks ?? false,
       ...(bookedCarrier?.pollStallFraction === undefined ? {} : { pollStallFraction: bookedCarrier.pollStallFraction }),
       ...(bookedCarrier?.stallWindowHours === undefined ? {} : { stallWindowHours: bookedCarrier.stallWindowHours }),
+      ...(bookedCarrier?.outForDeliveryByHours === undefined ? {} : { outForDeliveryByHours: bookedCarrier.outForDeliveryByHours }),
     };
     Object.assign(j.view, {
       labelAttempt: attempt,

@@ -81,6 +81,7 @@ function labelInHand({ label }: LabelledShipment, mode: LabelTracking): LabelInH
     supportsWebhooks: mode.supportsWebhooks,
     ...(mode.pollStallFraction === undefined ? {} : { pollStallFraction: mode.pollStallFraction }),
     ...(mode.stallWindowHours === undefined ? {} : { stallWindowHours: mode.stallWindowHours }),
+    ...(mode.outForDeliveryByHours === undefined ? {} : { outForDeliveryByHours: mode.outForDeliveryByHours }),
   };
 }
 

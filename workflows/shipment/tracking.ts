@@ -10,6 +10,7 @@ import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { bookLabel } from './booking';
 import { voidLabel } from './label-void';
 import { cameBackToSender, receiveCarrierReturn } from './carrier-return';
+import { checkDeliveryRound, roundCheckAtMs } from './delivery-round';
 import { repromiseIfAtRisk, repromiseIfScanShowsRisk } from './repromise';
 import { giveUpParcel, reshipRefulfils } from './reship';
 import { absorbScans } from './scans';
@@ -25,8 +26,8 @@ const TIMELINE_CARRIED_OVER = 50;
 
 /**
  * Tracking: carrier scans (webhooks, or polls for carriers without them) until a final status, watching
- * three deadlines on one timer — the stall window (no scan: stuck), the promise (late), and the severity
- * steps of open escalations. Stall detection keeps running while a "late" escalation is open and after
+ * four deadlines on one timer — the stall window (no scan: stuck), the promise's delivery round (not out for
+ * delivery on its day: re-promised), the promise (late), and the severity steps of open escalations. Stall detection keeps running while a "late" escalation is open and after
  * a re-ship; weeks of tracking continue as new runs instead of growing one history without bound.
  */
 export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
@@ -43,12 +44,13 @@ export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
       j.watch.nextPollMs,
       stallAtMs(j),
       j.watch.lateEscalated ? undefined : promisedByMs,
+      roundCheckAtMs(j, promisedByMs),
       j.escalations.nextStepAtMs(),
     );
     await j.alarm.wait(
       () => j.inbox.length > 0 || j.cancelReason !== undefined || j.pendingAddress !== undefined || j.escalations.hasAnswer(),
       wakeAtMs,
-      'Next check: scan, poll, stall, promise or escalation deadline',
+      'Next check: scan, poll, stall, delivery round, promise or escalation deadline',
     );
 
     const lastScanBefore = j.tracking.lastScanAt;
@@ -148,6 +150,7 @@ async function detectProblems(j: ShipmentJourney, promisedByMs: number): Promise
     await j.escalations.raise('stuck', `no scan since ${since.slice(0, 16).replace('T', ' ')} (stall window ${stallWindowNow(j)} h)`);
     await repromiseIfAtRisk(j, 'stall', `no scan since ${since.slice(0, 16).replace('T', ' ')}`);
   }
+  await checkDeliveryRound(j, promisedByMs);
   if (!j.watch.lateEscalated && Date.now() >= promisedByMs && !isTerminal(status) && !(await deliveredAfterAll(j))) {
     j.watch.lateEscalated = true;
     const promised = j.view.promisedBy;

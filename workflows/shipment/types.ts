@@ -62,6 +62,11 @@ export interface LabelInHand {
    * as the rate shop read them; absent in histories recorded before, and until the carrier has delivered enough.
    */
   stallWindowHours?: (number | null)[];
+  /**
+   * The carrier's learned delivery round (domain/delivery-round.ts): business hours before the promise's close by which
+   * a parcel due that day is out for delivery; absent in histories recorded before, and until the carrier has delivered enough.
+   */
+  outForDeliveryByHours?: number;
 }
 
 /** What the parcel needs to be (re-)booked: its parcels and where they leave from. */
@@ -79,6 +84,8 @@ export interface TrackingWatch {
   labelledAtMs?: number;
   /** The scan the promise was last judged at (re-promise from a scan). */
   riskCheckedAtScanMs?: number;
+  /** The promise (real ms) whose delivery round was last checked: a parcel not out for delivery by then is re-promised once. */
+  roundCheckedForMs?: number;
 }
 
 /** Everything a tracking shipment needs to go on in a fresh run (continue-as-new). */
