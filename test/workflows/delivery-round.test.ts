@@ -5,6 +5,7 @@ import { addDays, localDay, localTimeMs } from '../../domain/local-time';
 import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { type Journey, startJourney } from '../support/journey';
+import { RECORD_HISTORIES, writeHistory } from './history-files';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 import { firstShipmentId, recipient, shipmentView, skipBusinessTime, until, untilShipmentStage } from './steps';
 
@@ -138,6 +139,11 @@ describe('a parcel missing its delivery round on its promise day', () => {
     await scan('delivered', 'delivered');
     expect((await handle.result()).shipments[0]?.stage).toBe('delivered');
     expect(await journey.database.db.promiseChange.count({ where: { shipmentId, reason: 'not_out_for_delivery' } })).toBe(1);
+    // With COLIS_RECORD_HISTORIES=1, kept for the replay test (test/workflows/replay.test.ts): the patch's marker path.
+    if (RECORD_HISTORIES) {
+      await writeHistory(journey.env.client, handle.workflowId, 'missed-delivery-round.order');
+      await writeHistory(journey.env.client, `shipment-${shipmentId}`, 'missed-delivery-round.shipment-1');
+    }
   });
 
   it('a parcel out for delivery on its promise day before its round keeps its date', async () => {
