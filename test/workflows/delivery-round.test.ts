@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
-import { ids } from '../../domain/ids';
 import { addDays, localDay, localTimeMs } from '../../domain/local-time';
-import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
-import { trackingEventsSignal } from '../../workflows/definitions';
 import { type Journey, startJourney } from '../support/journey';
 import { RECORD_HISTORIES, writeHistory } from './history-files';
+import { insertDeliveredParcel } from '../support/delivered-parcels';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
-import { firstShipmentId, recipient, shipmentView, skipBusinessTime, until, untilShipmentStage } from './steps';
+import { firstShipmentId, recipient, scanSender, shipmentView, skipBusinessTime, until, untilShipmentStage } from './steps';
 
 const PARIS = 'Europe/Paris';
 /** Delivered parcels every carrier put out for delivery at 10:00 and delivered by 12:00 (Lyon): what the round is learned from. */
@@ -26,40 +24,13 @@ async function deliveredHistory(journey: Journey): Promise<void> {
     await insertOrder(db, { orderId, customerId: 'CUST-ROUND', addressId: 'ADDR-ROUND', skuCode: 'MUG-CER-350', quantity: 1 });
     for (let seq = 1; seq <= HISTORY_PARCELS; seq++) {
       const day = addDays(today, -seq - 1);
-      const shipmentId = ids.shipmentId(orderId, seq);
-      const trackingNumber = `ROUND-${carrier.code}-${seq}`;
       const scans = [
-        { status: 'in_transit' as const, at: localTimeMs(addDays(day, -1), 14 * 60, PARIS) },
-        { status: 'out_for_delivery' as const, at: localTimeMs(day, 10 * 60, PARIS) },
-        { status: 'delivered' as const, at: localTimeMs(day, 12 * 60, PARIS) },
+        { status: 'in_transit' as const, at: new Date(localTimeMs(addDays(day, -1), 14 * 60, PARIS)) },
+        { status: 'out_for_delivery' as const, at: new Date(localTimeMs(day, 10 * 60, PARIS)) },
+        { status: 'delivered' as const, at: new Date(localTimeMs(day, 12 * 60, PARIS)) },
       ];
-      await db.shipment.create({
-        data: {
-          id: shipmentId,
-          orderId,
-          seq,
-          warehouseCode: warehouse.code,
-          workflowId: `history-${shipmentId}`,
-          status: 'delivered',
-          promisedBy: new Date(localTimeMs(day, 18 * 60, PARIS)),
-          carrierCode: carrier.code,
-          trackingNumber,
-          deliveredAt: new Date(localTimeMs(day, 12 * 60, PARIS)),
-        },
-      });
-      await db.trackingEvent.createMany({
-        data: scans.map((scan, i) => ({
-          id: `${trackingNumber}-E${i}`,
-          shipmentId,
-          carrierCode: carrier.code,
-          carrierEventId: `${trackingNumber}-E${i}`,
-          trackingNumber,
-          carrierStatusCode: 'history',
-          status: scan.status,
-          occurredAt: new Date(scan.at),
-          source: 'webhook',
-        })),
-      });
+      const promisedBy = new Date(localTimeMs(day, 18 * 60, PARIS));
+      await insertDeliveredParcel(db, { orderId, seq, warehouseCode: warehouse.code, carrierCode: carrier.code, promisedBy, scans });
     }
   }
 }
@@ -78,27 +49,12 @@ describe('a parcel missing its delivery round on its promise day', () => {
   });
   afterAll(() => journey?.teardown());
 
-  const shipmentHandle = (shipmentId: string) => journey.env.client.workflow.getHandle(`shipment-${shipmentId}`);
-
   /** An order whose carrier sends nothing by itself ([scenario:unused]): the test scans it. */
   async function labelledOrder(name: string) {
     const handle = await journey.placeOrder({ shipTo: recipient(`${name} [scenario:unused]`) }, { promiseWorkingDays: 2 });
     const shipmentId = firstShipmentId(handle);
     const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
-    const carrier = booked.carrierCode as SimulatedCarrierCode;
-    const scan = async (eventId: string, status: 'in_transit' | 'out_for_delivery' | 'delivered') =>
-      shipmentHandle(shipmentId).signal(trackingEventsSignal, {
-        source: 'webhook',
-        events: [
-          {
-            carrierCode: carrier,
-            eventId: `${shipmentId}-${eventId}`,
-            trackingNumber: booked.trackingNumber ?? '',
-            statusCode: CARRIER_STATUS_CODES[carrier][status],
-            occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
-          },
-        ],
-      });
+    const scan = scanSender(journey, booked);
     await scan('pickup', 'in_transit');
     return { handle, shipmentId, scan };
   }

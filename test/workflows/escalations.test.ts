@@ -9,6 +9,7 @@ import {
   orderIdOf,
   recipient,
   rejectionOf,
+  scanSender,
   shipmentView,
   simulator,
   skipBusinessTime,
@@ -122,20 +123,7 @@ describe('escalations: stuck, late and broken shipments wait for an ops decision
     const handle = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:unused]') }, { promiseWorkingDays: 1 });
     const shipmentId = firstShipmentId(handle);
     const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
-    const carrier = booked.carrierCode as SimulatedCarrierCode;
-    const scan = async (eventId: string, status: 'in_transit' | 'delivered') =>
-      shipmentHandle(shipmentId).signal(trackingEventsSignal, {
-        source: 'webhook',
-        events: [
-          {
-            carrierCode: carrier,
-            eventId: `${shipmentId}-${eventId}`,
-            trackingNumber: booked.trackingNumber ?? '',
-            statusCode: CARRIER_STATUS_CODES[carrier][status],
-            occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
-          },
-        ],
-      });
+    const scan = scanSender(journey, booked);
     // Picked up 4 business hours before the promise in force, on the promise's own day: a parcel is never
     // expected before the working day after its hand-over (domain/repromise.ts). The promise is read again after
     // each skip: waiting for collection can move it (a 48 h stall window, reason "stall"), and a scan judged

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS } from '../../domain/clock';
-import { ids } from '../../domain/ids';
 import { STALL_WINDOW_HOURS } from '../../domain/promise';
+import { insertDeliveredParcel } from '../support/delivered-parcels';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 import { type Journey, startJourney } from '../support/journey';
 import { firstShipmentId, orderIdOf, recipient, shipmentView, untilEscalation } from './steps';
@@ -20,36 +20,12 @@ async function deliveredHistory(journey: Journey): Promise<void> {
     const orderId = `ORD-RHYTHM-${c}`;
     await insertOrder(db, { orderId, customerId: 'CUST-RHYTHM', addressId: 'ADDR-RHYTHM', skuCode: 'MUG-CER-350', quantity: 1 });
     for (let seq = 1; seq <= HISTORY_PARCELS; seq++) {
-      const shipmentId = ids.shipmentId(orderId, seq);
-      const trackingNumber = `HIST-${carrier.code}-${seq}`;
-      const scans = [0, 1, 2, 3, 4].map((i) => new Date(startMs + seq * HOUR_MS + i * HISTORY_GAP_HOURS * HOUR_MS));
-      await db.shipment.create({
-        data: {
-          id: shipmentId,
-          orderId,
-          seq,
-          warehouseCode: warehouse.code,
-          workflowId: `history-${shipmentId}`,
-          status: 'delivered',
-          promisedBy: new Date(startMs + 10 * 24 * HOUR_MS),
-          carrierCode: carrier.code,
-          trackingNumber,
-          deliveredAt: scans[4],
-        },
-      });
-      await db.trackingEvent.createMany({
-        data: scans.map((occurredAt, i) => ({
-          id: `${trackingNumber}-E${i}`,
-          shipmentId,
-          carrierCode: carrier.code,
-          carrierEventId: `${trackingNumber}-E${i}`,
-          trackingNumber,
-          carrierStatusCode: 'history',
-          status: i === 4 ? 'delivered' : 'in_transit',
-          occurredAt,
-          source: 'webhook',
-        })),
-      });
+      const scans = [0, 1, 2, 3, 4].map((i) => ({
+        status: i === 4 ? ('delivered' as const) : ('in_transit' as const),
+        at: new Date(startMs + seq * HOUR_MS + i * HISTORY_GAP_HOURS * HOUR_MS),
+      }));
+      const promisedBy = new Date(startMs + 10 * 24 * HOUR_MS);
+      await insertDeliveredParcel(db, { orderId, seq, warehouseCode: warehouse.code, carrierCode: carrier.code, promisedBy, scans });
     }
   }
 }

@@ -8,7 +8,9 @@ import { DEFAULT_ORDER, type Journey } from '../support/journey';
 import type { OrderView, ShipmentView } from '../../domain/journey';
 import { ids } from '../../domain/ids';
 import type { Address } from '../../domain/order';
-import { orderStatusQuery, shipmentStatusQuery } from '../../workflows/definitions';
+import type { TrackingStatus } from '../../domain/lifecycle';
+import { CARRIER_STATUS_CODES, type SimulatedCarrierCode } from '../../domain/tracking-codes';
+import { orderStatusQuery, shipmentStatusQuery, trackingEventsSignal } from '../../workflows/definitions';
 import type { orderWorkflowV3 } from '../../workflows/order/workflow';
 
 /**
@@ -356,4 +358,26 @@ export function stopLeftAloneShipmentAfterTest(journey: Journey, shipmentId: str
         () => undefined,
       ),
   );
+}
+
+/**
+ * A sender of carrier scans to a labelled shipment, as its carrier's webhook would: one scan of `status` per call,
+ * dated now on the test server's clock (for a carrier that sends nothing by itself, `[scenario:unused]`).
+ */
+export function scanSender(journey: Journey, labelled: Pick<ShipmentView, 'shipmentId' | 'carrierCode' | 'trackingNumber'>) {
+  const carrier = labelled.carrierCode as SimulatedCarrierCode;
+  const { shipmentId } = labelled;
+  return async (eventId: string, status: Exclude<TrackingStatus, 'label_created'>): Promise<void> =>
+    journey.env.client.workflow.getHandle(`shipment-${shipmentId}`).signal(trackingEventsSignal, {
+      source: 'webhook',
+      events: [
+        {
+          carrierCode: carrier,
+          eventId: `${shipmentId}-${eventId}`,
+          trackingNumber: labelled.trackingNumber ?? '',
+          statusCode: CARRIER_STATUS_CODES[carrier][status],
+          occurredAt: new Date(await journey.env.currentTimeMs()).toISOString(),
+        },
+      ],
+    });
 }
