@@ -17,6 +17,7 @@ import { createShipmentWatchActivities, type ShipmentWatcher } from './shipment-
 import { createReallocationActivities } from './reallocation';
 import { createRepromiseActivities } from './repromise';
 import { createBackorderPromiseActivities } from './backorder-promise';
+import { DeliveryRounds } from './delivery-rounds';
 import { createScanBookkeeping } from './scan-bookkeeping';
 import { createShipmentPlanningActivities } from './shipment-planning';
 import { createStageTimingActivities } from './stage-timing';
@@ -82,7 +83,7 @@ export function createOrderQueueActivities(deps: ActivityDeps) {
       },
     ),
     ...tracking,
-    ...createScanBookkeeping({ tracking, inventory, repromise }),
+    ...createScanBookkeeping({ tracking, inventory, repromise, rounds: new DeliveryRounds(deps.db) }),
     ...createEscalationActivities(deps.db, deps.notify),
     ...createStageTimingActivities(deps.db, deps.waker),
     ...createPickSlotActivities(deps.db, deps.decisions?.warehouseDownAfterMinutes),

@@ -10,11 +10,18 @@ import { localDay, localMinuteOfDay } from './local-time';
  *
  * Learned only from a carrier whose deliveries are scanned out for delivery the same day nearly always: one that
  * often delivers without that scan says nothing by its absence. The round's end is the latest such scan seen, a
- * margin later; a round that ends within MIN_LEAD_HOURS of the window's close is not worth a check.
+ * margin later (wider while the parcels are few); a round that ends within MIN_LEAD_HOURS of the window's close is not
+ * worth a check.
  */
 
-/** Delivered parcels a carrier needs before its round is trusted. */
+/** Delivered parcels a carrier needs before its round is trusted with the plain margin. */
 export const MIN_ROUND_PARCELS = 20;
+/**
+ * Delivered parcels a carrier needs before its round is used at all, with a margin as many times wider as the parcels
+ * are fewer: the next parcel goes out later than the latest of n seen with probability 1/(n + 1) whatever the carrier,
+ * and by a little more the fewer were seen. A peak week books most of its parcels before twenty have arrived.
+ */
+export const FIRST_ROUND_PARCELS = 8;
 /** Share of those parcels that must have been out for delivery on their delivery day, before the delivery. */
 export const MIN_SCANNED_SHARE = 0.98;
 /** Business hours after the latest out-for-delivery scan seen before a parcel's absence from the round counts. */
@@ -40,7 +47,7 @@ export interface DeliveryRound {
 
 /** The round from a carrier's delivered parcels; undefined while they are too few or too often unscanned. */
 export function learnDeliveryRound(parcels: readonly DeliveredParcel[]): DeliveryRound | undefined {
-  if (parcels.length < MIN_ROUND_PARCELS) return undefined;
+  if (parcels.length < FIRST_ROUND_PARCELS) return undefined;
   let scanned = 0;
   let latestMinute = Number.NEGATIVE_INFINITY;
   for (const parcel of parcels) {
@@ -51,7 +58,8 @@ export function learnDeliveryRound(parcels: readonly DeliveredParcel[]): Deliver
     latestMinute = Math.max(latestMinute, localMinuteOfDay(out, parcel.timeZone));
   }
   if (scanned < MIN_SCANNED_SHARE * parcels.length) return undefined;
-  const leadHours = (DELIVERY_WINDOW_END_MINUTE - latestMinute) / 60 - ROUND_MARGIN_HOURS;
+  const margin = ROUND_MARGIN_HOURS * Math.max(1, MIN_ROUND_PARCELS / parcels.length);
+  const leadHours = (DELIVERY_WINDOW_END_MINUTE - latestMinute) / 60 - margin;
   if (leadHours < MIN_LEAD_HOURS) return undefined;
   // Whole quarters of an hour, rounded towards the close: the check never comes earlier than the data allow.
   return { outByHoursBeforeClose: Math.floor(leadHours * 4) / 4, parcels: parcels.length };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DeliveredParcel, learnDeliveryRound, MIN_ROUND_PARCELS } from '../../domain/delivery-round';
+import { type DeliveredParcel, FIRST_ROUND_PARCELS, learnDeliveryRound } from '../../domain/delivery-round';
 import { addDays, localTimeMs } from '../../domain/local-time';
 
 const PARIS = 'Europe/Paris';
@@ -23,10 +23,13 @@ describe('a carrier delivery round learned from its delivered parcels', () => {
     expect(learnDeliveryRound(parcels)).toEqual({ outByHoursBeforeClose: 7, parcels: 30 });
   });
 
-  it('is not learned from too few parcels', () => {
-    const parcels = days(MIN_ROUND_PARCELS - 1).map((day) => parcel(day, 14 * 60, 9 * 60));
+  it('is not learned from too few parcels, and with a wider margin from fewer than twenty', () => {
+    const parcels = days(FIRST_ROUND_PARCELS - 1).map((day) => parcel(day, 14 * 60, 9 * 60));
     expect(learnDeliveryRound(parcels)).toBeUndefined();
-    expect(learnDeliveryRound([...parcels, parcel('2026-04-01', 14 * 60, 9 * 60)])).toBeDefined();
+    // Eight parcels: 2.5 times the hour's margin, out by 11:30, 6.5 h before the close; ten: twice, 7 h.
+    expect(learnDeliveryRound([...parcels, parcel('2026-04-01', 14 * 60, 9 * 60)])?.outByHoursBeforeClose).toBe(6.5);
+    expect(learnDeliveryRound(days(10).map((day) => parcel(day, 14 * 60, 9 * 60)))?.outByHoursBeforeClose).toBe(7);
+    expect(learnDeliveryRound(days(40).map((day) => parcel(day, 14 * 60, 9 * 60)))?.outByHoursBeforeClose).toBe(8);
   });
 
   it('is not learned from a carrier that often delivers without the scan: its absence would say nothing', () => {

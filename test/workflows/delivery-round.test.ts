@@ -35,6 +35,24 @@ async function deliveredHistory(journey: Journey): Promise<void> {
   }
 }
 
+/** An order whose carrier sends nothing by itself ([scenario:unused]), labelled: the test scans it. */
+async function labelledOrder(journey: Journey, name: string) {
+  const handle = await journey.placeOrder({ shipTo: recipient(`${name} [scenario:unused]`) }, { promiseWorkingDays: 2 });
+  const shipmentId = firstShipmentId(handle);
+  const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
+  return { handle, shipmentId, scan: scanSender(journey, booked) };
+}
+
+/** Waits for the shipment's re-promise at its delivery round (a business hour at a time). */
+const roundRepromise = (journey: Journey, shipmentId: string) =>
+  until(
+    journey,
+    'a re-promise at the delivery round',
+    () => journey.database.db.promiseChange.findMany({ where: { shipmentId, reason: 'not_out_for_delivery' } }),
+    (rows) => rows.length > 0,
+    { stepMs: HOUR_MS },
+  );
+
 /**
  * Re-promise, never surprise, on the promise's own day: a carrier that puts its parcels out for delivery by 10:00 will
  * not deliver today a parcel that is not out by 11:00. Its customer hears the new date then, seven hours before the
@@ -49,25 +67,10 @@ describe('a parcel missing its delivery round on its promise day', () => {
   });
   afterAll(() => journey?.teardown());
 
-  /** An order whose carrier sends nothing by itself ([scenario:unused]): the test scans it. */
-  async function labelledOrder(name: string) {
-    const handle = await journey.placeOrder({ shipTo: recipient(`${name} [scenario:unused]`) }, { promiseWorkingDays: 2 });
-    const shipmentId = firstShipmentId(handle);
-    const booked = await untilShipmentStage(journey, shipmentId, ['label_created']);
-    const scan = scanSender(journey, booked);
-    await scan('pickup', 'in_transit');
-    return { handle, shipmentId, scan };
-  }
-
   it('is re-promised once its round has passed, hours before its promise does, with the reason the customer reads', async () => {
-    const { handle, shipmentId, scan } = await labelledOrder('Ada Lovelace');
-    const changes = await until(
-      journey,
-      'a re-promise at the delivery round',
-      () => journey.database.db.promiseChange.findMany({ where: { shipmentId, reason: 'not_out_for_delivery' } }),
-      (rows) => rows.length > 0,
-      { stepMs: HOUR_MS },
-    );
+    const { handle, shipmentId, scan } = await labelledOrder(journey, 'Ada Lovelace');
+    await scan('pickup', 'in_transit');
+    const changes = await roundRepromise(journey, shipmentId);
     expect(changes).toHaveLength(1);
     const change = changes[0]!;
     expect(change.detail).toMatch(/^not out for delivery by \d{4}-\d\d-\d\d \d\d:\d\d, promised by /);
@@ -103,7 +106,8 @@ describe('a parcel missing its delivery round on its promise day', () => {
   });
 
   it('a parcel out for delivery on its promise day before its round keeps its date', async () => {
-    const { handle, shipmentId, scan } = await labelledOrder('Grace Hopper');
+    const { handle, shipmentId, scan } = await labelledOrder(journey, 'Grace Hopper');
+    await scan('pickup', 'in_transit');
     // Out for delivery 8 h before the promise (the round ends 7 h before it), read again after each skip: a scan's
     // judgement may have moved the promise in force.
     for (;;) {
@@ -118,5 +122,29 @@ describe('a parcel missing its delivery round on its promise day', () => {
     await scan('delivered', 'delivered');
     expect((await handle.result()).shipments[0]?.stage).toBe('delivered');
     expect(await journey.database.db.promiseChange.count({ where: { shipmentId, reason: 'not_out_for_delivery' } })).toBe(0);
+  });
+});
+
+/**
+ * A peak week books most of its parcels before their carrier has delivered enough to learn its round from: a label
+ * booked then learns it at its scans (the judgement's write answers the round as learned by then), in time for its
+ * promise day.
+ */
+describe('a label booked before its carrier round was learned', () => {
+  let journey: Journey;
+  beforeAll(async () => {
+    journey = await startJourney();
+  });
+  afterAll(() => journey?.teardown());
+
+  it('learns the round at its first judged scan and is re-promised when it misses it', async () => {
+    const { handle, shipmentId, scan } = await labelledOrder(journey, 'Katherine Johnson');
+    await deliveredHistory(journey);
+    await scan('pickup', 'in_transit');
+    const [change] = await roundRepromise(journey, shipmentId);
+    expect(change?.newPromisedBy.getTime()).toBeGreaterThan(change?.oldPromisedBy.getTime() ?? Number.POSITIVE_INFINITY);
+    await scan('out', 'out_for_delivery');
+    await scan('delivered', 'delivered');
+    expect((await handle.result()).shipments[0]?.stage).toBe('delivered');
   });
 });

@@ -86,7 +86,11 @@ export function judgeAtScan(j: ShipmentJourney, dispatched: boolean): ScanWork {
   // parcel hours later than it was scanned on a fast clock (past the day's last delivery: late by a day). A carrier's
   // clock ahead of ours does not judge the future.
   const nowMs = Math.min(Date.parse(lastScanAt), Date.now());
-  return { judgePromise: { orderId, shipmentId, reason: 'late_scan', detail: scanDetail(status, lastScanAt), nowMs } };
+  return {
+    judgePromise: { orderId, shipmentId, reason: 'late_scan', detail: scanDetail(status, lastScanAt), nowMs },
+    // The carrier's delivery round as learned by now, for the label's promise day (delivery-round.ts).
+    ...(j.label ? { roundOf: j.label.carrierCode } : {}),
+  };
 }
 
 function scanJudgementDue(j: ShipmentJourney, dispatched: boolean): boolean {

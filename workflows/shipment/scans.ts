@@ -78,6 +78,8 @@ export async function absorbScans(
       trackingNumber: label.trackingNumber,
     });
   }
+  // A label booked before its carrier's round was learned gets it now, in time for its promise day.
+  if (written?.outForDeliveryByHours !== undefined && j.label) j.label.outForDeliveryByHours = written.outForDeliveryByHours;
   if (written?.promise) await heardRepromise(j, written.promise);
   if (status !== before && status === 'out_for_delivery') await j.onMilestone({ kind: 'out_for_delivery', shipmentId: j.input.shipmentId });
   if (status !== before && status === 'delivered') await j.onMilestone({ kind: 'delivered', shipmentId: j.input.shipmentId });

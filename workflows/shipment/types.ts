@@ -108,8 +108,8 @@ export type { EscalationView };
 /** Scans heard but not yet written: they are written with the next status change, or at the end. */
 export type PendingScans = { source: 'webhook' | 'poll'; events: NormalisedTrackingEvent[] }[];
 
-/** What a v3 shipment does in the same write as its scans: consume the reservations at the hand-over, judge the promise. */
-export type ScanWork = Pick<StoreScansRequest, 'consumeReservations' | 'judgePromise'>;
+/** What a v3 shipment does in the same write as its scans: consume the reservations at the hand-over, judge the promise (and learn its carrier's round). */
+export type ScanWork = Pick<StoreScansRequest, 'consumeReservations' | 'judgePromise' | 'roundOf'>;
 
 /**
  * What a watch of a shipment the order did not start itself (activities/shipment-watch.ts) does when that shipment is
