@@ -35,22 +35,23 @@ export class DeliveryRounds {
   }
 
   private async load(nowMs: number): Promise<Map<string, DeliveryRound>> {
-    // The current label's scans only: a re-booked shipment's voided label was another parcel.
+    // The current label's scans only (a re-booked shipment's voided label was another parcel).
+    // Each carrier's latest deliveries from its own index range, not a month of every carrier's shipments.
     const rows = await this.db.$queryRaw<DeliveredRow[]>`
-      WITH delivered AS (
-        SELECT s.id, s."carrierCode", s."trackingNumber", s."deliveredAt", a."countryCode", a."region",
-               row_number() OVER (PARTITION BY s."carrierCode" ORDER BY s."deliveredAt" DESC) AS rank
-        FROM "Shipment" s
-        JOIN "Order" o ON o.id = s."orderId"
-        JOIN "Address" a ON a.id = o."shippingAddressId"
-        WHERE s."deliveredAt" >= ${new Date(nowMs - LOOKBACK_MS)} AND s."carrierCode" IS NOT NULL AND s."trackingNumber" IS NOT NULL
-      )
-      SELECT d."carrierCode", d."countryCode", d."region", d."deliveredAt",
+      SELECT d."carrierCode", a."countryCode", a."region", d."deliveredAt",
              (SELECT max(e."occurredAt") FROM "TrackingEvent" e
               WHERE e."shipmentId" = d.id AND e."trackingNumber" = d."trackingNumber"
                 AND e.status = 'out_for_delivery' AND e."occurredAt" <= d."deliveredAt") AS "outForDeliveryAt"
-      FROM delivered d
-      WHERE d.rank <= ${RECENT_PARCELS}`;
+      FROM "Carrier" c
+      CROSS JOIN LATERAL (
+        SELECT s.id, s."orderId", s."carrierCode", s."trackingNumber", s."deliveredAt"
+        FROM "Shipment" s
+        WHERE s."carrierCode" = c.code AND s."deliveredAt" >= ${new Date(nowMs - LOOKBACK_MS)} AND s."trackingNumber" IS NOT NULL
+        ORDER BY s."deliveredAt" DESC
+        LIMIT ${RECENT_PARCELS}
+      ) d
+      JOIN "Order" o ON o.id = d."orderId"
+      JOIN "Address" a ON a.id = o."shippingAddressId"`;
     const clock = await currentBusinessClock(this.db, nowMs);
     const parcels = new Map<string, DeliveredParcel[]>();
     for (const row of rows) {
