@@ -40,6 +40,12 @@ export interface RepromiseRequest {
   nowMs?: number;
   /** Tell the customer and the shop when the order's date moves (v3); v2 orders announce it themselves. */
   announce?: boolean;
+  /**
+   * `not_out_for_delivery`: the carrier's round as the label has it (business hours before the delivery window closes).
+   * The parcel counts as getting nothing more today only once the round has ended in the destination's local day: a
+   * promise set for earlier in the day than the window's close (a shop's own `promisedBy`) is checked before it.
+   */
+  outForDeliveryByHours?: number;
 }
 
 export type RepromiseAnswer =
@@ -90,7 +96,7 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
         const nowMs = input.nowMs ?? realNowMs;
         const [network, clock] = await Promise.all([facts.networkFacts(realNowMs), currentBusinessClock(db, realNowMs)]);
         const destination: Destination = shipment.order.shippingAddress;
-        const position = await positionOf(shipment, input.reason, { network, clock, destination, nowMs, facts });
+        const position = await positionOf(shipment, input, { network, clock, destination, nowMs, facts });
         if (!position) return { changed: false, promisedBy: promisedBy.toISOString() };
         const decision = repromise(
           position,
@@ -98,7 +104,10 @@ export function createRepromiseActivities(deps: { db: Db; facts: PlanningFacts; 
           deadlineToBusinessMs(clock, promisedBy.getTime()),
           { confidence: settings.promiseConfidence, horizonDays: 30 },
           // A scan that finds the parcel merely less sure than the promise was is no news for the customer.
-          input.reason === 'late_scan' ? REPROMISE_WHEN_ON_TIME_BELOW : undefined,
+          // A parcel checked before its round ended is judged as at a scan.
+          input.reason === 'late_scan' || (input.reason === 'not_out_for_delivery' && !missedRound(position))
+            ? REPROMISE_WHEN_ON_TIME_BELOW
+            : undefined,
         );
         if (!decision.changed) return { changed: false, promisedBy: promisedBy.toISOString() };
 
@@ -172,7 +181,12 @@ interface ShipmentFacts {
 }
 
 /** Where the shipment is: with the carrier once handed over (unless it is being sent again), else in its warehouse. */
-async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situation: Situation): Promise<ShipmentPosition | undefined> {
+async function positionOf(
+  shipment: ShipmentFacts,
+  request: Pick<RepromiseRequest, 'reason' | 'outForDeliveryByHours'>,
+  situation: Situation,
+): Promise<ShipmentPosition | undefined> {
+  const { reason } = request;
   const { network, clock, destination, nowMs } = situation;
   const warehouse = network.warehouses.find((w) => w.code === shipment.warehouseCode);
   if (!warehouse) return undefined;
@@ -183,12 +197,13 @@ async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situ
     const crossBorder = warehouse.countryCode !== destination.countryCode;
     const quotedDays = service.transitDays + (crossBorder ? 1 : 0);
     const destinationZone = timeZoneOf(destination);
+    const minute = localMinuteOfDay(nowBusiness, destinationZone);
     return {
       kind: 'with_carrier',
       handoverDay: localDay(toBusinessMs(clock, shipment.shippedAt.getTime()), warehouse.timeZone),
       today: localDay(nowBusiness, destinationZone),
       // A parcel that missed the day's delivery round gets nothing more today, whatever the hour.
-      todayIsOver: reason === 'not_out_for_delivery' || localMinuteOfDay(nowBusiness, destinationZone) >= DELIVERY_WINDOW_END_MINUTE,
+      todayIsOver: minute >= DELIVERY_WINDOW_END_MINUTE || (reason === 'not_out_for_delivery' && roundEnded(request, minute)),
       distribution: network.transit.distribution(
         service.carrierCode,
         service.serviceCode,
@@ -203,5 +218,13 @@ async function positionOf(shipment: ShipmentFacts, reason: RepromiseReason, situ
   const option = new ShipmentCosting(network).option(warehouse, lines, destination, nowBusiness, promisedByDay[warehouse.code] ?? {});
   return option ? { kind: 'in_warehouse', option } : undefined;
 }
+
+/** Whether the carrier's round has ended at this minute of the destination's day (a label without one: taken as ended). */
+function roundEnded({ outForDeliveryByHours }: Pick<RepromiseRequest, 'outForDeliveryByHours'>, minute: number): boolean {
+  return outForDeliveryByHours === undefined || minute >= DELIVERY_WINDOW_END_MINUTE - outForDeliveryByHours * 60;
+}
+
+/** A parcel with the carrier that has no delivery left today because it missed the round. */
+const missedRound = (position: ShipmentPosition): boolean => position.kind === 'with_carrier' && position.todayIsOver;
 
 export type RepromiseActivities = ReturnType<typeof createRepromiseActivities>;

@@ -19,6 +19,7 @@ export type ReplacementPlan = Result<OrderQueueActivities['reserveReplacement']>
 export type StoreScansRequest = Parameters<OrderQueueActivities['storeScans']>[0];
 export type StoredScans = Result<OrderQueueActivities['storeScans']>;
 export type RepromiseAnswer = Result<OrderQueueActivities['repromiseShipment']>;
+export type RepromiseRequest = Parameters<OrderQueueActivities['repromiseShipment']>[0];
 export type BackorderPromise = Result<OrderQueueActivities['repromiseBackorder']>;
 /** A journey's first step answering for a shipment that has ended already (a reset run): activities/ended-shipment.ts. */
 export type AlreadyEnded = Extract<Result<OrderQueueActivities['bookPickSlot']>, { alreadyEnded: unknown }>;

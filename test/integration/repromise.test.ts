@@ -142,34 +142,44 @@ describe('re-promise', () => {
     }
   });
 
-  it('a parcel that missed its delivery round is dated from tomorrow, at midday on its promise day', async () => {
-    // A past French working day after three others: handed over three days before at 15:00 (ParcelNord Standard's
-    // quote is three days: today is its likeliest day), judged at 11:00, due at 18:00.
+  it('a parcel that missed its delivery round is dated from tomorrow once the round has ended in its destination’s day', async () => {
+    // A past French working day after two others: handed over to SwiftPost Standard two days before at 15:00 (its quote
+    // is two days: today is its likeliest day; no other test here ships with it, whose parcels still travelling would
+    // teach its transit), due at 18:00; its carrier's round ends at 14:00 (4 h before).
     const working = (day: string) => isWorkingDayIn({ countryCode: 'FR' }, day);
     let day = addDays(localDay(Date.now(), 'Europe/Paris'), -3);
-    while (![0, -1, -2, -3].every((offset) => working(addDays(day, offset)))) day = addDays(day, -1);
+    while (![0, -1, -2].every((offset) => working(addDays(day, offset)))) day = addDays(day, -1);
     const paris = (d: string, hour: number) => new Date(localTimeMs(d, hour * 60, 'Europe/Paris'));
     const { orderId, shipmentId } = await shippedOrder(0, 0);
     const promisedBy = paris(day, 18);
     await db.order.update({ where: { id: orderId }, data: { promisedBy, originalPromisedBy: promisedBy } });
-    await db.shipment.update({ where: { id: shipmentId }, data: { promisedBy, shippedAt: paris(addDays(day, -3), 15) } });
-
+    await db.shipment.update({
+      where: { id: shipmentId },
+      data: { promisedBy, carrierCode: 'swiftpost', serviceCode: 'sp_standard', shippedAt: paris(addDays(day, -2), 15) },
+    });
     // Dated at 50 % confidence, today is still the likeliest day for a parcel merely not delivered yet; not for one that
     // missed today's round.
-    const answer = await activities({ ...PROMISE_RULES, promiseConfidence: 0.5 }).repromiseShipment({
-      orderId,
-      shipmentId,
-      reason: 'not_out_for_delivery',
-      detail: 'not out for delivery by 11:00',
-      nowMs: paris(day, 11).getTime(),
-    });
+    const check = (hour: number) =>
+      activities({ ...PROMISE_RULES, promiseConfidence: 0.5 }).repromiseShipment({
+        orderId,
+        shipmentId,
+        reason: 'not_out_for_delivery',
+        detail: `not out for delivery by ${hour}:00`,
+        nowMs: paris(day, hour).getTime(),
+        outForDeliveryByHours: 4,
+      });
+
+    // Checked at 09:00 (a promise set earlier in the day than the window's close would be): the round is still on,
+    // the parcel is judged as at a scan and keeps its date.
+    expect(await check(9)).toEqual({ changed: false, promisedBy: promisedBy.toISOString() });
+    const answer = await check(15);
     expect(answer).toMatchObject({ changed: true, reason: 'not_out_for_delivery', previousPromisedBy: promisedBy.toISOString() });
     if (!answer.changed) return;
     // Nothing more comes today, whatever the hour: the end of a later working day.
     expect(localDay(Date.parse(answer.promisedBy), 'Europe/Paris') > day).toBe(true);
     expect(answer.wording).toBe("the parcel did not go out on the carrier's delivery round today");
     expect(await db.promiseChange.findMany({ where: { orderId } })).toMatchObject([
-      { reason: 'not_out_for_delivery', detail: 'not out for delivery by 11:00' },
+      { reason: 'not_out_for_delivery', detail: 'not out for delivery by 15:00' },
     ]);
   });
 

@@ -38,7 +38,12 @@ export async function checkDeliveryRound(j: ShipmentJourney, promisedByMs: numbe
   if (!takesLater(LATER_PATCHES.missedRoundRepromises)) return;
   const promised = j.view.promisedBy.slice(0, 16).replace('T', ' ');
   const round = new Date(checkAtMs).toISOString().slice(0, 16).replace('T', ' ');
-  await repromiseIfAtRisk(j, 'not_out_for_delivery', `not out for delivery by ${round}, promised by ${promised}`);
+  // The activity checks the round has ended in the destination's day: a shop's promise set before the window's close
+  // (a noon `promisedBy`) is checked before the round ends, and the parcel is then judged as at a scan.
+  const outForDeliveryByHours = j.label?.outForDeliveryByHours;
+  await repromiseIfAtRisk(j, 'not_out_for_delivery', `not out for delivery by ${round}, promised by ${promised}`, {
+    ...(outForDeliveryByHours === undefined ? {} : { outForDeliveryByHours }),
+  });
 }
 
 /** Out for delivery on the promise's day: the scan within the business day before the promise, not a round days ago. */

@@ -2,7 +2,7 @@ import { hoursToRealMs } from '../../domain/clock';
 import type { RepromiseReason } from '../../domain/repromise';
 import { isTerminal } from '../../domain/tracking';
 import { bookkeeping, summarised } from '../activity-options';
-import type { RepromiseAnswer } from '../activity-types';
+import type { RepromiseAnswer, RepromiseRequest } from '../activity-types';
 import { searchAttributes } from '../definitions';
 import { LATER_PATCHES, PATCHES, takesLater } from '../shared/generation';
 import type { ScanWork, ShipmentJourney } from './shipment';
@@ -15,7 +15,12 @@ const SCAN_CHECK_EVERY_HOURS = 12;
  * parcel, a re-ship). The activity dates the shipment from where it is now and moves the promise only when
  * that date is later (activities/repromise.ts); see `heardRepromise` for what follows. The intake promise is kept.
  */
-export async function repromiseIfAtRisk(j: ShipmentJourney, reason: RepromiseReason, detail: string): Promise<void> {
+export async function repromiseIfAtRisk(
+  j: ShipmentJourney,
+  reason: RepromiseReason,
+  detail: string,
+  round: Pick<RepromiseRequest, 'outForDeliveryByHours'> = {},
+): Promise<void> {
   // v2 shipments started before re-promising existed replay as they ran (README, "Upgrading").
   if (!j.takes(PATCHES.repromiseAtRisk)) return;
   const { orderId, shipmentId } = j.input;
@@ -26,6 +31,7 @@ export async function repromiseIfAtRisk(j: ShipmentJourney, reason: RepromiseRea
     detail,
     nowMs: Date.now(),
     ...(j.generation === 'v3' ? { announce: true } : {}),
+    ...round,
   });
   await heardRepromise(j, answer);
 }
