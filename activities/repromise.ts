@@ -219,9 +219,13 @@ async function positionOf(
   return option ? { kind: 'in_warehouse', option } : undefined;
 }
 
-/** Whether the carrier's round has ended at this minute of the destination's day (a label without one: taken as ended). */
+/**
+ * Whether the carrier's round has ended at this minute of the destination's day (a label without one: taken as ended).
+ * A minute's slack: the check is timed at the round's end in real time, which under a fast clock reads back in business
+ * time a second or two either side of it.
+ */
 function roundEnded({ outForDeliveryByHours }: Pick<RepromiseRequest, 'outForDeliveryByHours'>, minute: number): boolean {
-  return outForDeliveryByHours === undefined || minute >= DELIVERY_WINDOW_END_MINUTE - outForDeliveryByHours * 60;
+  return outForDeliveryByHours === undefined || minute >= DELIVERY_WINDOW_END_MINUTE - outForDeliveryByHours * 60 - 1;
 }
 
 /** A parcel with the carrier that has no delivery left today because it missed the round. */
