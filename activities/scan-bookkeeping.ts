@@ -37,11 +37,11 @@ export interface StoredScans {
 
 /**
  * The bookkeeping a v3 shipment does when scans arrive, as one local activity: store them with the status
- * they lead to and the stage visits, consume the reservations at the hand-over, and judge the promise from
- * the scan (re-promise, announced when the order's date moves), and answer the carrier's delivery round as learned
- * now. Each part is idempotent (scans by carrier
- * event id, reservations consumed once, promise changes keyed by date), so a retry of the whole is safe;
- * the judgement runs after the scans are stored because it dates the parcel from its hand-over.
+ * they lead to and the stage visits, consume the reservations at the hand-over, judge the promise from the
+ * scan (re-promise, announced when the order's date moves) and answer the carrier's delivery round as learned
+ * now. Each part is idempotent (scans by carrier event id, reservations consumed once, promise changes keyed
+ * by date), so a retry of the whole is safe; the judgement runs after the scans are stored because it dates
+ * the parcel from its hand-over.
  */
 export function createScanBookkeeping(deps: {
   tracking: Pick<TrackingActivities, 'recordTrackingEvents'>;

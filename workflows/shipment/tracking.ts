@@ -27,8 +27,9 @@ const TIMELINE_CARRIED_OVER = 50;
 /**
  * Tracking: carrier scans (webhooks, or polls for carriers without them) until a final status, watching
  * four deadlines on one timer — the stall window (no scan: stuck), the promise's delivery round (not out for
- * delivery on its day: re-promised), the promise (late), and the severity steps of open escalations. Stall detection keeps running while a "late" escalation is open and after
- * a re-ship; weeks of tracking continue as new runs instead of growing one history without bound.
+ * delivery on its day: re-promised), the promise (late), and the severity steps of open escalations. Stall
+ * detection keeps running while a "late" escalation is open and after a re-ship; weeks of tracking continue
+ * as new runs instead of growing one history without bound.
  */
 export async function track(j: ShipmentJourney): Promise<FinalShipmentStage> {
   for (;;) {
