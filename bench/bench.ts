@@ -1,4 +1,5 @@
 import { cost } from './cost';
+import { habits } from './habits';
 import { intake } from './intake';
 import { runSuite } from './lib/cli';
 import { memory } from './memory';
@@ -12,7 +13,7 @@ import { workflowMemory } from './workflow-memory';
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
 await runSuite(
   'benchmark',
-  { throughput, intake, reservation, packing, memory, 'workflow-memory': workflowMemory, cost, versus, report },
+  { throughput, intake, reservation, packing, memory, 'workflow-memory': workflowMemory, cost, versus, report, habits },
   process.argv.slice(2),
   // Every --key=value some benchmark reads (options.args in bench/*.ts), with the value it takes; any other is refused as a typo.
   {
