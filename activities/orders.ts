@@ -109,6 +109,7 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
               },
             },
           });
+          await tx.orderIntake.updateMany({ where: { orderId, recordedAt: null }, data: { recordedAt: new Date() } });
           return { result: undefined, milestones: [accepted] };
         });
         return { orderId, lines, alreadyRecorded: false };

@@ -57,7 +57,10 @@ export class ScanRhythms {
                max(e."occurredAt") OVER (PARTITION BY k."shipmentId") AS "lastScanAt",
                count(*) OVER (PARTITION BY k."shipmentId") AS "scanCount"
         FROM candidates k
-        JOIN "Shipment" s ON s.id = k."shipmentId" AND s."carrierCode" = k."carrierCode"
+        -- Each candidate's shipment by its key (LIMIT 1 keeps the planner from hashing every shipment in history).
+        CROSS JOIN LATERAL (
+          SELECT s.id, s."trackingNumber" FROM "Shipment" s WHERE s.id = k."shipmentId" AND s."carrierCode" = k."carrierCode" LIMIT 1
+        ) s
         JOIN "TrackingEvent" e ON e."shipmentId" = s.id AND e."trackingNumber" = s."trackingNumber"
         WHERE e.status <> 'label_created' AND e."occurredAt" >= ${since}
       ),

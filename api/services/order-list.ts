@@ -50,8 +50,15 @@ async function recordedOrders(db: Db, principal: Principal, q: OrderListQuery, c
     where: cursor ? { AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }] } : where,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: q.limit + 1,
-    include: { _count: { select: { shipments: true, escalations: { where: { status: 'open' } } } } },
   });
+  // Counted for the page's orders only: Prisma's `_count` include aggregates every shipment in history before the LIMIT.
+  const ids = rows.map((order) => order.id);
+  const [shipmentCounts, escalationCounts] = await Promise.all([
+    db.shipment.groupBy({ by: ['orderId'], where: { orderId: { in: ids } }, _count: { _all: true } }),
+    db.escalation.groupBy({ by: ['orderId'], where: { orderId: { in: ids }, status: 'open' }, _count: { _all: true } }),
+  ]);
+  const shipmentsOf = new Map(shipmentCounts.map((row) => [row.orderId, row._count._all]));
+  const escalationsOf = new Map(escalationCounts.map((row) => [row.orderId, row._count._all]));
   return rows.map((order) => ({
     orderId: order.id,
     workflowId: order.workflowId,
@@ -61,8 +68,8 @@ async function recordedOrders(db: Db, principal: Principal, q: OrderListQuery, c
     promisedBy: order.promisedBy.toISOString(),
     createdAt: order.createdAt.toISOString(),
     ...(order.completedAt ? { completedAt: order.completedAt.toISOString() } : {}),
-    openEscalations: order._count.escalations,
-    shipmentCount: order._count.shipments,
+    openEscalations: escalationsOf.get(order.id) ?? 0,
+    shipmentCount: shipmentsOf.get(order.id) ?? 0,
   }));
 }
 
@@ -81,7 +88,11 @@ interface IntakeRow {
 /** Accepted orders without an Order row yet: all `received`, none escalated, no shipments. */
 async function acceptedOnly(db: Db, principal: Principal, q: OrderListQuery, cursor: Cursor | undefined): Promise<OrderSummary[]> {
   if ((q.status && q.status !== 'received') || q.escalated === true) return [];
-  const conditions: Prisma.Sql[] = [Prisma.sql`NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."id" = i."orderId")`];
+  // `recordedAt` narrows the read to the intakes not recorded yet (an index range); the order's own row decides.
+  const conditions: Prisma.Sql[] = [
+    Prisma.sql`i."recordedAt" IS NULL`,
+    Prisma.sql`NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."id" = i."orderId")`,
+  ];
   if (q.customerId) conditions.push(Prisma.sql`i."input"->'request'->'customer'->>'id' = ${q.customerId}`);
   if (q.createdFrom) conditions.push(Prisma.sql`i."receivedAt" >= ${new Date(q.createdFrom)}`);
   if (q.createdTo) conditions.push(Prisma.sql`i."receivedAt" < ${new Date(q.createdTo)}`);

@@ -113,7 +113,7 @@ export async function computeFulfilmentReport(db: Db, from: Date, to: Date, time
     carrierSpend(db, from, to),
     db.$queryRaw<{ spend: number }[]>`
       SELECT coalesce(sum("packagingCostCents"), 0)::int AS spend FROM "Shipment" WHERE "packedAt" >= ${from} AND "packedAt" < ${to}`,
-    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Order" WHERE status::text = ANY(${waitingStatuses}::text[])`,
+    db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "Order" WHERE status = ANY(${waitingStatuses}::"OrderStatus"[])`,
     db.$queryRaw<{ shipments: number; paid: number }[]>`
       SELECT (count(*) FILTER (WHERE "riskPremiumCents" > 0))::int AS shipments, coalesce(sum("riskPremiumCents"), 0)::int AS paid
       FROM "Shipment" WHERE "shippedAt" >= ${from} AND "shippedAt" < ${to}`,

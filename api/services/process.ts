@@ -159,12 +159,15 @@ function inStageNow(db: Db, now: Date, budgets: Budgets) {
     live AS (
       SELECT omap.stage, o."updatedAt" AS since
       FROM "Order" o JOIN omap ON omap.status = o.status::text
+      -- The same statuses again, on the column itself: the join on text alone read every order ever placed.
+      WHERE o.status = ANY(${orderStatuses}::"OrderStatus"[])
       UNION ALL
       -- Shipments of the first workflows (workflows/v1) read "picking" from their slot booking on; today's
       -- write waiting_for_pick_slot themselves. Remove with v1.
       SELECT CASE WHEN s.status = 'picking' AND s."pickDay" > ${now}::date THEN 'waiting_for_pick_slot' ELSE smap.stage END,
              s."updatedAt"
       FROM "Shipment" s JOIN smap ON smap.status = s.status::text
+      WHERE s.status = ANY(${shipmentStatuses}::"ShipmentStatus"[])
     )
     SELECT live.stage, count(*)::int AS n,
            coalesce(sum(greatest(0, EXTRACT(EPOCH FROM (${now}::timestamptz - live.since)) * 1000 - budget.ms)), 0)::float8 AS over_budget_ms

@@ -10,7 +10,7 @@ import { freePort } from '../../scripts/lib/ports';
 import { MAX_LINES_PER_ORDER } from '../../domain/order';
 import { searchAttributes } from '../../workflows/definitions';
 import { decodedPayload } from '../support/temporal';
-import { insertOrder, uniqueId } from './fixtures';
+import { insertOrder, insertShipment, uniqueId } from './fixtures';
 import { createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
 
 let h: Harness;
@@ -289,6 +289,25 @@ describe('intake when the workflow cannot start at once', () => {
       expect.objectContaining({ orderId: older }),
     ]);
     expect((await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&escalated=true` })).json().items).toEqual([]);
+
+    // A recorded order's counts are its own: two shipments, one of its two escalations still open.
+    const { shipmentId } = await insertShipment(h.db, older, { seq: 1 });
+    await insertShipment(h.db, older, { seq: 2 });
+    await h.db.escalation.createMany({
+      data: ['open', 'resolved'].map((status, i) => ({
+        id: `${shipmentId}:stuck:${i}`,
+        orderId: older,
+        shipmentId,
+        reason: 'stuck' as const,
+        severity: 'medium' as const,
+        status: status as 'open' | 'resolved',
+        detail: 'no scan',
+        dedupeKey: `${shipmentId}:stuck:${i}`,
+      })),
+    });
+    expect((await h.as(KEYS.ops, { method: 'GET', url: `/orders?customerId=${customerId}&escalated=true` })).json().items).toEqual([
+      expect.objectContaining({ orderId: older, shipmentCount: 2, openEscalations: 1 }),
+    ]);
 
     // Once started, each is listed once, from wherever it is by then.
     const survivor = new OrderStarter({ db: h.db, client: h.client, log: silent, sweepAfterMs: 0 });

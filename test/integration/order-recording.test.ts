@@ -53,4 +53,25 @@ describe('recording orders', () => {
     expect(await db.customer.count({ where: { id: 'CUST-SAME' } })).toBe(1);
     expect(await db.order.count({ where: { customerId: 'CUST-SAME' } })).toBe(8);
   });
+  it('marks its intake recorded: the list of orders stops reading it as accepted only', async () => {
+    const orders = createOrderActivities(db);
+    const order = input('ORD-REC-INTAKE', 'shop-intake', 'CUST-REC-INTAKE');
+    await db.orderIntake.create({
+      data: {
+        orderId: order.orderId,
+        workflowId: `order-${order.orderId}`,
+        idempotencyKey: order.idempotencyKey,
+        requestHash: order.requestHash,
+        submittedBy: 'shop-intake',
+        input: JSON.parse(JSON.stringify(order)),
+        receivedAt: new Date(order.receivedAt),
+      },
+    });
+    await orders.recordOrder(order);
+    // A retried recording finds the order and leaves the mark as it was.
+    const { recordedAt } = await db.orderIntake.findUniqueOrThrow({ where: { orderId: order.orderId } });
+    expect(recordedAt).toBeInstanceOf(Date);
+    expect(await orders.recordOrder(order)).toMatchObject({ alreadyRecorded: true });
+    expect((await db.orderIntake.findUniqueOrThrow({ where: { orderId: order.orderId } })).recordedAt).toEqual(recordedAt);
+  });
 });
