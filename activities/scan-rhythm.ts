@@ -13,10 +13,11 @@ import type { Db } from './db';
 /** Parcels per carrier learned from: recent enough to follow a carrier that changes. */
 const RECENT_PARCELS = 200;
 /**
- * The newest scans per carrier whose parcels are read: enough for RECENT_PARCELS parcels of up to 50 scans each. A
- * carrier's parcels are seldom scanned more than 10 times; one scanned more leaves fewer parcels to learn from.
+ * The newest scans per carrier whose parcels are read: enough for RECENT_PARCELS parcels of up to 20 scans each. A
+ * carrier that scans more still leaves well over the 20 parcels a step needs (domain/scan-rhythm.ts); a wider window
+ * costs every read (at 2,000 parcels a day, 174 ms a read with 50 per parcel, 82 ms with 20: bench/RESULTS.md).
  */
-const SCANS_PER_PARCEL = 50;
+const SCANS_PER_PARCEL = 20;
 /** Only scans this recent are read (real time). */
 const LOOKBACK_MS = 30 * 86_400_000;
 const REUSE_MS = 15_000;
