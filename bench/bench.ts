@@ -1,5 +1,6 @@
 import { cost } from './cost';
 import { habits } from './habits';
+import { history } from './history';
 import { intake } from './intake';
 import { runSuite } from './lib/cli';
 import { memory } from './memory';
@@ -13,7 +14,7 @@ import { workflowMemory } from './workflow-memory';
 /** `npm run bench [-- <name>…] [--smoke]`: every benchmark, or the ones named. */
 await runSuite(
   'benchmark',
-  { throughput, intake, reservation, packing, memory, 'workflow-memory': workflowMemory, cost, versus, report, habits },
+  { throughput, intake, reservation, packing, memory, 'workflow-memory': workflowMemory, cost, versus, report, habits, history },
   process.argv.slice(2),
   // Every --key=value some benchmark reads (options.args in bench/*.ts), with the value it takes; any other is refused as a typo.
   {
@@ -44,5 +45,6 @@ await runSuite(
     new: 'text',
     'reference-app-bin': 'text',
     calls: 'number',
+    months: 'number',
   },
 );
