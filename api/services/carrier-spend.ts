@@ -21,8 +21,12 @@ export async function carrierSpend(db: Db, from: Date, to: Date): Promise<Carrie
            count(DISTINCT l."shipmentId")::int AS shipments,
            coalesce(sum(coalesce(l."costCents", l."amountCents")), 0)::int AS spend,
            coalesce(sum(s."fastestCostCents" - coalesce(l."costCents", l."amountCents")) FILTER (WHERE s."fastestCostCents" IS NOT NULL), 0)::int AS saved,
-           min(o.currency) AS currency
-    FROM "Label" l JOIN "Shipment" s ON s.id = l."shipmentId" JOIN "Order" o ON o.id = s."orderId"
+           min(s.currency) AS currency
+    FROM "Label" l
+    -- Each label's shipment and order by key: joined by hash, the planner read every shipment and order in history.
+    CROSS JOIN LATERAL (
+      SELECT s."fastestCostCents", o.currency FROM "Shipment" s JOIN "Order" o ON o.id = s."orderId" WHERE s.id = l."shipmentId" LIMIT 1
+    ) s
     WHERE l.status = 'purchased' AND l."purchasedAt" >= ${from} AND l."purchasedAt" < ${to}`;
   const row = rows[0];
   return {

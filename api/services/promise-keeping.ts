@@ -1,4 +1,5 @@
 import type { Db } from '../../activities/db';
+import { Prisma } from '../../prisma/generated/client';
 import {
   HINDSIGHT_KNOWN,
   HINDSIGHT_UNKNOWN,
@@ -76,17 +77,7 @@ export async function computePromiseKeeping(db: Db, from: Date, to: Date, timeSc
 /** The orders whose last parcel was delivered in the window: on time, tightness and cost, with hindsight where known. */
 function readOrderFigures(db: Db, from: Date, to: Date) {
   return db.$queryRaw<OrderRow[]>`
-      WITH od AS (
-        SELECT o.id, coalesce(o."originalPromisedBy", o."promisedBy") AS promised,
-               max(s."deliveredAt") AS delivered,
-               sum(s."packagingCostCents" + s."shippingCostCents") AS cost
-        FROM "Order" o JOIN "Shipment" s ON s."orderId" = o.id AND s.status NOT IN ('cancelled', 'refunded')
-        -- Only orders with a parcel delivered in the window can have their last one delivered there.
-        WHERE o.id IN (SELECT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to})
-        GROUP BY o.id
-        -- A lost parcel is never delivered: its replacement is (the order is counted once everything else arrived).
-        HAVING bool_and(s."deliveredAt" IS NOT NULL OR s.status = 'lost') AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
-      )
+      WITH ${ordersDeliveredIn(from, to)}
       SELECT count(*)::int AS orders,
              (count(*) FILTER (WHERE od.delivered <= od.promised))::int AS on_time,
              (percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (od.promised - od.delivered)) * 1000))::float8 AS p50_ms,
@@ -100,20 +91,48 @@ function readOrderFigures(db: Db, from: Date, to: Date) {
       FROM od LEFT JOIN "OrderHindsight" hs ON hs."orderId" = od.id`;
 }
 
+/**
+ * `od`: the orders whose last parcel was delivered in the window, each with its intake promise, when its last parcel
+ * arrived and what its parcels cost. Read from the window's deliveries outwards, each order and its parcels by key: a
+ * join the planner may make by hash read every order in history (an order count that grows with every month kept).
+ */
+function ordersDeliveredIn(from: Date, to: Date): Prisma.Sql {
+  return Prisma.sql`
+      touched AS (SELECT DISTINCT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to}),
+      od AS (
+        SELECT o.id, o."createdAt", o.promise, o.promised, parcels.delivered, parcels.cost
+        FROM touched t
+        CROSS JOIN LATERAL (
+          SELECT o.id, o."createdAt", o.promise, coalesce(o."originalPromisedBy", o."promisedBy") AS promised
+          FROM "Order" o WHERE o.id = t."orderId" LIMIT 1
+        ) o
+        CROSS JOIN LATERAL (
+          SELECT max(s."deliveredAt") AS delivered, sum(s."packagingCostCents" + s."shippingCostCents") AS cost,
+                 -- A lost parcel is never delivered: its replacement is (the order is counted once everything else arrived).
+                 bool_and(s."deliveredAt" IS NOT NULL OR s.status = 'lost') AS complete
+          FROM "Shipment" s WHERE s."orderId" = t."orderId" AND s.status NOT IN ('cancelled', 'refunded')
+        ) parcels
+        WHERE parcels.complete AND parcels.delivered >= ${from} AND parcels.delivered < ${to}
+      )`;
+}
+
 /** The shipments delivered in the window, grouped by carrier, service, warehouse and lane. */
 function readGroupFigures(db: Db, from: Date, to: Date) {
   return db.$queryRaw<GroupRow[]>`
       WITH sh AS (
-        SELECT s."orderId", s."deliveredAt" AS delivered, coalesce(o."originalPromisedBy", o."promisedBy") AS promised,
+        SELECT s."orderId", s."deliveredAt" AS delivered, o.promised,
                s."packagingCostCents" + s."shippingCostCents" AS cost,
                coalesce(s."carrierCode", '–') AS carrier,
                coalesce(s."carrierCode", '–') || ' ' || coalesce(s."serviceCode", '–') AS service,
                s."warehouseCode" AS warehouse,
-               w."countryCode" || '→' || a."countryCode" AS lane
+               w."countryCode" || '→' || o."countryCode" AS lane
         FROM "Shipment" s
-        JOIN "Order" o ON o.id = s."orderId"
         JOIN "Warehouse" w ON w.code = s."warehouseCode"
-        JOIN "Address" a ON a.id = o."shippingAddressId"
+        -- Each parcel's order and address by key (see ordersDeliveredIn).
+        CROSS JOIN LATERAL (
+          SELECT coalesce(o."originalPromisedBy", o."promisedBy") AS promised, a."countryCode"
+          FROM "Order" o JOIN "Address" a ON a.id = o."shippingAddressId" WHERE o.id = s."orderId" LIMIT 1
+        ) o
         WHERE s."deliveredAt" >= ${from} AND s."deliveredAt" < ${to}
       ),
       keyed AS (
@@ -131,9 +150,12 @@ function readGroupFigures(db: Db, from: Date, to: Date) {
         FROM keyed GROUP BY dimension, key
       ),
       order_cost AS (
-        SELECT s."orderId", sum(s."packagingCostCents" + s."shippingCostCents") AS cost FROM "Shipment" s
-        WHERE s."orderId" IN (SELECT "orderId" FROM sh) AND s.status NOT IN ('cancelled', 'refunded')
-        GROUP BY s."orderId"
+        SELECT t."orderId", parcels.cost FROM (SELECT DISTINCT "orderId" FROM sh) t
+        CROSS JOIN LATERAL (
+          SELECT sum(s."packagingCostCents" + s."shippingCostCents") AS cost FROM "Shipment" s
+          WHERE s."orderId" = t."orderId" AND s.status NOT IN ('cancelled', 'refunded')
+        ) parcels
+        WHERE parcels.cost IS NOT NULL
       ),
       -- An order with a shipment in a group counts there once, with its whole cost (hindsight is per order).
       per_order AS (
@@ -152,15 +174,7 @@ function readGroupFigures(db: Db, from: Date, to: Date) {
 /** Each late order through its last-delivered shipment: the instants its plan and its stage visits give. */
 function readLateOrders(db: Db, from: Date, to: Date) {
   return db.$queryRaw<LateRow[]>`
-      WITH od AS (
-        SELECT o.id, o."createdAt", o.promise, coalesce(o."originalPromisedBy", o."promisedBy") AS promised, max(s."deliveredAt") AS delivered
-        FROM "Order" o JOIN "Shipment" s ON s."orderId" = o.id AND s.status NOT IN ('cancelled', 'refunded')
-        -- Only orders with a parcel delivered in the window can have their last one delivered there.
-        WHERE o.id IN (SELECT d."orderId" FROM "Shipment" d WHERE d."deliveredAt" >= ${from} AND d."deliveredAt" < ${to})
-        GROUP BY o.id
-        -- A lost parcel is never delivered: its replacement is (the order is counted once everything else arrived).
-        HAVING bool_and(s."deliveredAt" IS NOT NULL OR s.status = 'lost') AND max(s."deliveredAt") >= ${from} AND max(s."deliveredAt") < ${to}
-      )
+      WITH ${ordersDeliveredIn(from, to)}
       SELECT DISTINCT ON (od.id)
              od.id AS order_id, od."createdAt" AS placed_at, od.promised,
              coalesce(
