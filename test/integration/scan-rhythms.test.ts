@@ -3,6 +3,7 @@ import type { Db } from '../../activities/db';
 import { ScanRhythms } from '../../activities/scan-rhythm';
 import { ids } from '../../domain/ids';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createCustomer, insertOrder } from '../support/orders-in-db';
 import { insertDeliveredParcel, type PastScan } from '../support/delivered-parcels';
 
 /**
@@ -19,18 +20,7 @@ const NOW = Date.now();
 beforeAll(async () => {
   database = await createTestDatabase();
   db = database.db;
-  await db.customer.create({ data: { id: 'cust-sr', name: 'Rhythm Test' } });
-  await db.address.create({
-    data: {
-      id: 'addr-sr',
-      customerId: 'cust-sr',
-      name: 'Rhythm Test',
-      line1: '1 rue',
-      city: 'Lyon',
-      postalCode: '69002',
-      countryCode: 'FR',
-    },
-  });
+  await createCustomer(db, { customerId: 'cust-sr', addressId: 'addr-sr', name: 'Rhythm Test' });
 });
 afterAll(() => database?.drop());
 
@@ -44,23 +34,9 @@ async function scannedParcel(carrierCode: string, transitScans: number, gapHours
     { status: 'label_created', at: new Date(firstMs - 30 * HOUR) },
     ...Array.from({ length: transitScans }, (_, i) => ({ status: 'in_transit' as const, at: new Date(firstMs + i * gapHours * HOUR) })),
   ];
-  await db.order.create({
-    data: {
-      id: orderId,
-      idempotencyKey: `idem-${orderId}`,
-      requestHash: `hash-${orderId}`,
-      source: 'test',
-      customerId: 'cust-sr',
-      shippingAddressId: 'addr-sr',
-      status: 'fulfilling',
-      serviceLevel: 'standard',
-      backorderPolicy: 'backorder',
-      promisedBy: new Date(NOW + 48 * HOUR),
-      workflowId: `order-${orderId}`,
-      currency: 'EUR',
-    },
-  });
-  await insertDeliveredParcel(db, { orderId, seq: 1, warehouseCode: 'PAR1', carrierCode, promisedBy: new Date(NOW + 48 * HOUR), scans });
+  const promisedBy = new Date(NOW + 48 * HOUR);
+  await insertOrder(db, { orderId, customerId: 'cust-sr', addressId: 'addr-sr', skuCode: 'MUG-CER-350', quantity: 1, promisedBy });
+  await insertDeliveredParcel(db, { orderId, seq: 1, warehouseCode: 'PAR1', carrierCode, promisedBy, scans });
   return ids.shipmentId(orderId, 1);
 }
 
