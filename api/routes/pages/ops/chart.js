@@ -11,6 +11,6 @@ export const loadChart = () => {
     var doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
     chart.replaceChildren(document.importNode(doc.documentElement, true));
     chart.setAttribute('data-loaded', 'true');
-    setStatus(`Updated ${new Date().toLocaleTimeString()} · refreshes every 15 s`);
+    setStatus(`Updated ${new Date().toLocaleTimeString()} · refreshes every 15 s while shown`);
   }, fail);
 };
