@@ -1,7 +1,25 @@
 import { createServer } from 'node:net';
 
-/** A TCP port free right now on loopback (the OS picks it). */
-export function freePort(): Promise<number> {
+/**
+ * Ports this process has handed out. The OS may offer a port again as soon as the probe that found it closed: callers
+ * that ask for several ports before starting anything (npm start's seven services in a test) were once given the same
+ * one twice, and the start refused ("COLIS_API_PORT and COLIS_MAILDEV_WEB_PORT both name port 37965").
+ */
+const handedOut = new Set<number>();
+
+/** A TCP port free right now on loopback (the OS picks it), never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await probeFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+    if (attempt >= 100) throw new Error(`no port this process has not handed out yet, after ${attempt} tries`);
+  }
+}
+
+function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
