@@ -40,9 +40,13 @@ let ports: Ports;
 const envFor = (dir: string, overrides: Partial<Ports> = {}) =>
   baseEnv({ COLIS_DATA_DIR: dir, TMPDIR: privateTmp, COLIS_LOG_LEVEL: 'warn', ...ports, ...overrides });
 
+/** Every data directory an instance was started on: its servers are stopped after the tests, whatever they left. */
+const startedDirs = new Set<string>();
+
 function start(dir = dataDir, overrides: Partial<Ports> = {}): RunningEntry {
   const entry = RunningEntry.start('scripts/start.ts', envFor(dir, overrides));
   running.push(entry);
+  startedDirs.add(dir);
   return entry;
 }
 
@@ -71,6 +75,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const entry of running) entry.signalGroup('SIGKILL');
+  // PostgreSQL and the Temporal dev server run in process groups of their own: a test that failed before stopping its
+  // instance left them running (seen once, after a port collision failed the first start and every test after it).
+  // Each cluster as its start named it (read back, not worked out again: the lookup would make the /var/tmp home).
+  for (const entry of running) {
+    for (const [, cluster] of entry.stdout.matchAll(/cluster in (\S+)/g)) {
+      if (!cluster) continue;
+      clusterHomes.add(join(cluster, '..'));
+      await stopLeftoverPostgres(cluster, () => {}).catch(() => {});
+    }
+  }
+  for (const dir of startedDirs) await stopLeftoverDevServer(join(dir, 'temporal', 'temporal.db')).catch(() => {});
   for (const home of clusterHomes) if (home.startsWith('/var/tmp/')) rmSync(home, { recursive: true, force: true });
   rmSync(privateDir, { recursive: true, force: true });
 });
