@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/postgres';
@@ -28,6 +28,9 @@ const folder = mkdtempSync(join(tmpdir(), 'colis-pg-kill-'));
 let postgres: RunningPostgres | undefined;
 afterAll(async () => {
   await postgres?.stop();
+  // As root the cluster is not in `folder` but in a /var/tmp home of its own (the postgres user cannot enter `folder`).
+  const home = postgres?.dataDir ? dirname(postgres.dataDir) : undefined;
+  if (home?.startsWith('/var/tmp/colis-')) rmSync(home, { recursive: true, force: true });
   rmSync(folder, { recursive: true, force: true });
 });
 

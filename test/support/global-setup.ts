@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../prisma/migrate';
@@ -96,7 +96,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await temporal.stop();
     await postgres.stop();
     rmSync(runDir, { recursive: true, force: true });
-    if (postgres.dataDir) rmSync(postgres.dataDir, { recursive: true, force: true });
+    if (postgres.dataDir) {
+      rmSync(postgres.dataDir, { recursive: true, force: true });
+      // As root, the /var/tmp home the cluster was kept in (the postgres user cannot enter the run's folder).
+      const home = dirname(postgres.dataDir);
+      if (home.startsWith('/var/tmp/colis-')) rmSync(home, { recursive: true, force: true });
+    }
   };
 }
 
