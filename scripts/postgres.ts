@@ -263,6 +263,7 @@ function reachableClusterDir(preferred: string, user: OsUser | undefined, log: (
   const blocked = firstBlockedDir(dirname(preferred), user);
   if (blocked === undefined) return preferred;
   const home = resolve('/var/tmp', `colis-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
+  // removeCluster recognises a home by this name.
   const fallbackBlocked = firstBlockedDir('/var/tmp', user);
   if (fallbackBlocked !== undefined) {
     throw new PostgresSetupError(
@@ -274,6 +275,16 @@ function reachableClusterDir(preferred: string, user: OsUser | undefined, log: (
   const fallback = join(home, 'postgres');
   log(`${blocked} is private; the ${user.name} user keeps the cluster in ${fallback}`);
   return fallback;
+}
+
+/** A home reachableClusterDir made under /var/tmp for a cluster the postgres user could not keep where it was asked. */
+const CLUSTER_HOME = /^\/var\/tmp\/colis-[0-9a-f]{12}$/;
+
+/** Deletes a stopped cluster's files and, when reachableClusterDir made one for it, its /var/tmp home. */
+export function removeCluster(clusterDir: string): void {
+  rmSync(clusterDir, { recursive: true, force: true });
+  const home = dirname(clusterDir);
+  if (CLUSTER_HOME.test(home)) rmSync(home, { recursive: true, force: true });
 }
 
 /**

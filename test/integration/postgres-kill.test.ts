@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../scripts/postgres';
+import { removeCluster, type RunningPostgres, startEmbeddedPostgres } from '../../scripts/postgres';
 
 /**
  * `npm start`'s PostgreSQL killed with kill -9 (the OOM killer): its backends outlive the postmaster for a moment and
@@ -29,8 +29,7 @@ let postgres: RunningPostgres | undefined;
 afterAll(async () => {
   await postgres?.stop();
   // As root the cluster is not in `folder` but in a /var/tmp home of its own (the postgres user cannot enter `folder`).
-  const home = postgres?.dataDir ? dirname(postgres.dataDir) : undefined;
-  if (home?.startsWith('/var/tmp/colis-')) rmSync(home, { recursive: true, force: true });
+  if (postgres?.dataDir) removeCluster(postgres.dataDir);
   rmSync(folder, { recursive: true, force: true });
 });
 

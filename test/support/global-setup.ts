@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../prisma/migrate';
@@ -8,7 +8,7 @@ import { createDb } from '../../activities/db';
 import { loadConfig } from '../../config';
 import { dataDir } from '../../scripts/lib/paths';
 import { startMailCatcher } from '../../scripts/maildev';
-import { startEmbeddedPostgres } from '../../scripts/postgres';
+import { removeCluster, startEmbeddedPostgres } from '../../scripts/postgres';
 import { describe, resolveTemporalCli, resolveTestServer } from '../../scripts/provision-temporal';
 import { startTemporalDevServer } from '../../scripts/temporal-dev-server';
 import { registerSearchAttributes } from '../../worker/search-attributes';
@@ -96,12 +96,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await temporal.stop();
     await postgres.stop();
     rmSync(runDir, { recursive: true, force: true });
-    if (postgres.dataDir) {
-      rmSync(postgres.dataDir, { recursive: true, force: true });
-      // As root, the /var/tmp home the cluster was kept in (the postgres user cannot enter the run's folder).
-      const home = dirname(postgres.dataDir);
-      if (home.startsWith('/var/tmp/colis-')) rmSync(home, { recursive: true, force: true });
-    }
+    // As root, with the /var/tmp home the cluster was kept in (the postgres user cannot enter the run's folder).
+    if (postgres.dataDir) removeCluster(postgres.dataDir);
   };
 }
 
