@@ -77,7 +77,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!options.quiet) logLine('postgres', m);
   };
   const runAs = clusterOsUser();
-  const dataDir = reachableClusterDir(resolve(options.dataDir), runAs, log);
+  const place = clusterPlace(resolve(options.dataDir), runAs);
+  if (place.home !== undefined) {
+    makeDirectory(place.home, 0o755);
+    log(`${place.blocked} is private; the ${runAs?.name} user keeps the cluster in ${place.dataDir}`);
+  }
+  const dataDir = place.dataDir;
   await stopLeftoverCluster(dataDir, log);
   const binaries = await postgresBinaries(runAs, log);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
@@ -120,8 +125,8 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
  * its port is free before anything checks it. The caller holds the data directory's instance lock.
  */
 export async function stopLeftoverPostgres(preferredDataDir: string, log: (m: string) => void): Promise<void> {
-  const dir = reachableClusterDir(resolve(preferredDataDir), clusterOsUser(), () => {});
-  await stopLeftoverCluster(dir, log);
+  // Only looks: a start refused after this (a port in use) leaves no /var/tmp home behind.
+  await stopLeftoverCluster(clusterPlace(resolve(preferredDataDir), clusterOsUser()).dataDir, log);
 }
 
 /**
@@ -253,17 +258,26 @@ function firstBlockedDir(path: string, user: OsUser): string | undefined {
   return undefined;
 }
 
+/** Where a cluster lives: `dataDir`, and the /var/tmp `home` holding it when the asked place is out of the user's reach. */
+export interface ClusterPlace {
+  dataDir: string;
+  home?: string;
+  /** The private directory on the way to the asked place, when there is one. */
+  blocked?: string;
+}
+
 /**
  * The cluster's directory. The `postgres` user must be able to walk down to it: a checkout under a
  * private home (/root is 0700) is out of its reach, so the cluster then lives under
- * /var/tmp/colis-<hash of the path>, still one stable place per data directory.
+ * /var/tmp/colis-<hash of the path>, still one stable place per data directory. Makes nothing: the home is made
+ * only by a start that goes on to run the cluster.
  */
-function reachableClusterDir(preferred: string, user: OsUser | undefined, log: (m: string) => void): string {
-  if (!user) return preferred;
+export function clusterPlace(preferred: string, user = clusterOsUser()): ClusterPlace {
+  if (!user) return { dataDir: preferred };
   const blocked = firstBlockedDir(dirname(preferred), user);
-  if (blocked === undefined) return preferred;
-  const home = resolve('/var/tmp', `colis-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
+  if (blocked === undefined) return { dataDir: preferred };
   // removeCluster recognises a home by this name.
+  const home = resolve('/var/tmp', `colis-${createHash('sha256').update(preferred).digest('hex').slice(0, 12)}`);
   const fallbackBlocked = firstBlockedDir('/var/tmp', user);
   if (fallbackBlocked !== undefined) {
     throw new PostgresSetupError(
@@ -271,16 +285,13 @@ function reachableClusterDir(preferred: string, user: OsUser | undefined, log: (
         `set COLIS_DATA_DIR to a directory it can reach (e.g. /var/lib/colis) or run as a normal user`,
     );
   }
-  makeDirectory(home, 0o755);
-  const fallback = join(home, 'postgres');
-  log(`${blocked} is private; the ${user.name} user keeps the cluster in ${fallback}`);
-  return fallback;
+  return { dataDir: join(home, 'postgres'), home, blocked };
 }
 
-/** A home reachableClusterDir made under /var/tmp for a cluster the postgres user could not keep where it was asked. */
+/** A home clusterPlace names under /var/tmp for a cluster the postgres user could not keep where it was asked. */
 const CLUSTER_HOME = /^\/var\/tmp\/colis-[0-9a-f]{12}$/;
 
-/** Deletes a stopped cluster's files and, when reachableClusterDir made one for it, its /var/tmp home. */
+/** Deletes a stopped cluster's files and, when clusterPlace named one for it, its /var/tmp home. */
 export function removeCluster(clusterDir: string): void {
   rmSync(clusterDir, { recursive: true, force: true });
   const home = dirname(clusterDir);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports';
+import { clusterPlace } from '../../scripts/postgres';
 import { createEmptyDatabase } from '../support/database';
 import { baseEnv, runEntry } from '../support/entry-points';
 
@@ -123,6 +124,9 @@ describe('two variables naming one port', () => {
       );
       expect(existsSync(join(dir, 'postgres', 'postmaster.pid'))).toBe(false);
       expect(existsSync(join(dir, 'colis.lock'))).toBe(false);
+      // As root the cluster of a private folder would live in a /var/tmp home: a refused start makes none (it did).
+      const { home } = clusterPlace(join(dir, 'postgres'));
+      if (home !== undefined) expect(existsSync(home)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
