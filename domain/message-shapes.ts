@@ -20,6 +20,7 @@ import {
 import type { ShipmentMilestone } from './milestones';
 import type { Address } from './order';
 import { MAX_RETURN_LINES } from './return-policy';
+import { SCAN_AGE_LIMIT_MS } from './scan-screening';
 
 /**
  * The shapes of the messages Colis's workflows take (signals and updates), checked at run time without zod,
@@ -233,6 +234,26 @@ export const SCAN_AHEAD_LIMIT_MS = DAY_MS;
 export function scanDatedAhead(batch: TrackingEventsSignal, nowMs: number): string | undefined {
   const i = batch.events.findIndex((event) => Date.parse(event.occurredAt) > nowMs + SCAN_AHEAD_LIMIT_MS);
   return i < 0 ? undefined : `events.${i}.occurredAt: expected a date and time at most a day after the workflow's clock`;
+}
+
+/**
+ * How long before a workflow's clock a scan sent to it may be dated: beyond, it is dropped (`scanDatedLongAgo`). Twice the
+ * age at which the API dates a carrier's scan on receipt (domain/scan-screening.ts), so an API batch meets it only after
+ * waiting three months for a worker.
+ */
+export const SCAN_BEHIND_LIMIT_MS = 2 * SCAN_AGE_LIMIT_MS;
+
+/**
+ * The first scan of a batch dated more than SCAN_BEHIND_LIMIT_MS before `nowMs`, named by its field. A scan dated in
+ * year 1 or 1800, typed with the `temporal` CLI, dated the parcel's hand-over so far back that the business clock (which
+ * runs the demo 1440× faster) could not hold it: the write that stores scans failed on every retry and the shipment
+ * stood still, its later scans and its cancel unheard.
+ */
+export function scanDatedLongAgo(batch: TrackingEventsSignal, nowMs: number): string | undefined {
+  const i = batch.events.findIndex((event) => Date.parse(event.occurredAt) < nowMs - SCAN_BEHIND_LIMIT_MS);
+  return i < 0
+    ? undefined
+    : `events.${i}.occurredAt: expected a date and time at most ${SCAN_BEHIND_LIMIT_MS / DAY_MS} days before the workflow's clock`;
 }
 
 export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text(), expected: optional(boolean) }));

@@ -20,6 +20,7 @@ import {
   RESTOCKED_SIGNAL,
   RETURN_INSPECTION,
   scanDatedAhead,
+  scanDatedLongAgo,
   type Shape,
   SHIPMENT_MILESTONE_SIGNAL,
   SHIPMENT_VIEW,
@@ -323,6 +324,16 @@ describe('the message shapes the workflows check without zod', () => {
     );
     expect(scanDatedAhead(batch('2026-12-01T10:00:01Z'), now)).toMatch(/^events\.0\.occurredAt/);
     expect(scanDatedAhead(batch('2026-12-01T10:00:00Z', '0001-01-01T00:00:00Z'), now)).toBeUndefined();
+  });
+
+  it('find a scan dated more than 180 days before the workflow clock, naming it; 180 days back and the future pass', () => {
+    const now = Date.parse('2026-11-30T10:00:00Z');
+    const batch = (...dates: string[]) => ({ source: 'webhook' as const, events: dates.map((occurredAt) => ({ ...SCAN, occurredAt })) });
+    expect(scanDatedLongAgo(batch('2026-11-30T09:00:00Z', '0001-01-01T00:00:00Z'), now)).toBe(
+      "events.1.occurredAt: expected a date and time at most 180 days before the workflow's clock",
+    );
+    expect(scanDatedLongAgo(batch('2026-06-03T09:59:59Z'), now)).toMatch(/^events\.0\.occurredAt/);
+    expect(scanDatedLongAgo(batch('2026-06-03T10:00:00Z', '9999-12-31T23:00:00Z'), now)).toBeUndefined();
   });
 
   it('name the field at fault and never echo what was sent (a name or an address must not reach a log)', () => {

@@ -40,7 +40,7 @@ export function answerMessages(o: OrderJourney): void {
     },
     dropped,
   );
-  guardedSignal(shipmentMilestoneSignal, SHIPMENT_MILESTONE_SIGNAL, (m) => heardFromShipment(o, m), dropped, MILESTONE_TEXT_BOUNDED);
+  guardedSignal(shipmentMilestoneSignal, SHIPMENT_MILESTONE_SIGNAL, (m) => heardFromShipment(o, m), dropped, [MILESTONE_TEXT_BOUNDED]);
 
   setHandler(
     cancelOrderUpdate,

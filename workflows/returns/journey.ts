@@ -11,7 +11,7 @@ import { TRACKING_EVENTS_SIGNAL } from '../../domain/message-shapes';
 import { CANCEL_REQUEST_REASON, outsideCancelledScope } from '../shared/cancel-request';
 import { Escalations } from '../shared/escalation';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
-import { guardedSignal, SCANS_DATED_AHEAD } from '../shared/message-guards';
+import { guardedSignal, SCAN_SCREENS } from '../shared/message-guards';
 import { Timeline } from '../shared/timeline';
 import { RETURN_ESCALATION_ACTIVITIES, returnCarrier, returnsDb } from './activity-options';
 import {
@@ -87,7 +87,7 @@ export class ReturnJourney {
         this.parcel.receive(batch.source, batch.events);
       },
       (note) => this.note('note', 'message ignored', note),
-      SCANS_DATED_AHEAD,
+      SCAN_SCREENS,
     );
     setHandler(
       inspectReturnUpdate,

@@ -64,6 +64,7 @@ export const LATER_PATCHES = {
   returnPublishesStatus: 'return-publishes-status',
   backorderWaitsItsDeadline: 'backorder-waits-its-deadline',
   missedRoundRepromises: 'missed-round-repromises',
+  scansDatedLongAgoDropped: 'scans-dated-long-ago-dropped',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure, log, type SignalDefinition, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { TrackingEventsSignal } from '../../domain/journey';
-import { scanDatedAhead, type Shape } from '../../domain/message-shapes';
+import { scanDatedAhead, scanDatedLongAgo, type Shape } from '../../domain/message-shapes';
 import { boundedMilestone, type ShipmentMilestone } from '../../domain/milestones';
 import { unreadableProblem } from '../../domain/unreadable-payload';
 import { outsideCancelledScope } from './cancel-request';
@@ -50,7 +50,7 @@ export function guardedSignal<T>(
   shape: Shape<T>,
   handler: (value: T) => void | Promise<void>,
   dropped: DroppedSignal,
-  screen?: SignalScreen<T>,
+  screens: readonly SignalScreen<T>[] = [],
 ): void {
   const drop = (problem: string) => {
     // The problem names a field and what it expects, never the value sent (domain/message-shapes.ts).
@@ -66,16 +66,21 @@ export function guardedSignal<T>(
       if (!takesLater(LATER_PATCHES.malformedSignalsDropped)) return handle();
       return drop(problem);
     }
-    if (screen !== undefined && 'trim' in screen) {
-      const trimmed = screen.trim(value as T);
-      if (trimmed === undefined || !takesLater(screen.patch)) return handle();
-      log.warn('signal cut to its bounds', { signal: signal.name, cut: trimmed.cut });
-      return handle(trimmed.bounded);
+    let taken = value as T;
+    // In their order, each behind its own patch: a history recorded before a screen replays the message as it took it.
+    for (const screen of screens) {
+      if ('trim' in screen) {
+        const trimmed = screen.trim(taken);
+        if (trimmed === undefined || !takesLater(screen.patch)) continue;
+        log.warn('signal cut to its bounds', { signal: signal.name, cut: trimmed.cut });
+        taken = trimmed.bounded;
+        continue;
+      }
+      // Workflow time is part of its history: the same signal meets the same verdict on replay.
+      const problem = screen.problem(taken, Date.now());
+      if (problem !== undefined && takesLater(screen.patch)) return drop(problem);
     }
-    // Workflow time is part of its history: the same signal meets the same verdict on replay.
-    const late = screen?.problem(value as T, Date.now());
-    if (late === undefined || screen === undefined || !takesLater(screen.patch)) return handle();
-    return drop(late);
+    return handle(taken);
   });
 }
 
@@ -119,11 +124,14 @@ export function requireOwnWorkflowId(subject: string, ownId: string): void {
     throw ApplicationFailure.nonRetryable(`${subject} is run by ${ownId} only, not by ${workflowId}`, FOREIGN_WORKFLOW_ID);
 }
 
-/** Scans (a shipment's `trackingEvents`, a return's `returnScans`) dated more than a day after the workflow's clock are dropped. */
-export const SCANS_DATED_AHEAD: SignalScreen<TrackingEventsSignal> = {
-  patch: LATER_PATCHES.scansDatedAheadDropped,
-  problem: scanDatedAhead,
-};
+/**
+ * Scans (a shipment's `trackingEvents`, a return's `returnScans`) dated more than a day after the workflow's clock, or
+ * more than 180 days before it, are dropped.
+ */
+export const SCAN_SCREENS: readonly SignalScreen<TrackingEventsSignal>[] = [
+  { patch: LATER_PATCHES.scansDatedAheadDropped, problem: scanDatedAhead },
+  { patch: LATER_PATCHES.scansDatedLongAgoDropped, problem: scanDatedLongAgo },
+];
 
 /**
  * A shipment's milestone keeps at most MILESTONE_TEXT_MAX_CHARS of each text field in its order (domain/milestones.ts):

@@ -8,7 +8,7 @@ import {
   warehouseAvailabilitySignal,
 } from '../definitions';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
-import { guardedSignal, SCANS_DATED_AHEAD } from '../shared/message-guards';
+import { guardedSignal, SCAN_SCREENS } from '../shared/message-guards';
 import type { ShipmentJourney } from './shipment';
 
 /**
@@ -26,7 +26,7 @@ export function answerMessages(s: ShipmentJourney): void {
       s.inbox.push(batch);
     },
     dropped,
-    SCANS_DATED_AHEAD,
+    SCAN_SCREENS,
   );
   guardedSignal(
     shipmentAddressChangedSignal,
