@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { limitQuery } from './api';
 import { SkuCodeSchema } from './order';
-import { printedLine } from './text-fields';
+import { pathSegmentLine } from './text-fields';
 
 /**
  * Expected restocks (advance shipping notices): goods on their way to a warehouse, announced by the ERP or ops so that
@@ -13,7 +13,7 @@ export const MAX_EXPECTED_RESTOCK_DAYS = 366;
 
 export const RESTOCK_STATUSES = ['expected', 'received', 'cancelled'] as const;
 
-export const ExpectedRestockReferenceSchema = printedLine(200);
+export const ExpectedRestockReferenceSchema = pathSegmentLine(200);
 
 export const ExpectedRestockParamsSchema = z.object({ reference: ExpectedRestockReferenceSchema });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SkuCodeSchema } from './order';
-import { printedLine } from './text-fields';
+import { pathSegmentLine } from './text-fields';
 
 /**
  * The stock side's contracts: what the inventory activities return to workflows and what the API
@@ -37,8 +37,8 @@ export const RestockRequestSchema = z.object({
   warehouseCode: z.string().trim().min(1).max(20),
   skuCode: SkuCodeSchema,
   quantity: z.number().int().positive().max(1_000_000),
-  /** The receipt's reference (delivery note, ASN): replaying it changes nothing. */
-  reference: printedLine(200),
+  /** The receipt's reference (delivery note, ASN): replaying it changes nothing. The expected restock's, when announced. */
+  reference: pathSegmentLine(200),
 });
 export type RestockRequest = z.infer<typeof RestockRequestSchema>;
 

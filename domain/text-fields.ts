@@ -11,5 +11,15 @@ const refusing = (problemOf: (text: string) => string | undefined) => (text: str
 /** One line of text for people (a reason, a receipt's reference, a display name): trimmed, 1–`max` characters. */
 export const printedLine = (max: number) => z.string().trim().min(1).max(max).superRefine(refusing(invisibleTextProblem));
 
+/**
+ * A printed line that names a resource in a URL path (`/inventory/inbound/:reference`): never "." or "..", which every
+ * browser's URL parser reads as a path step, percent-encoded or not (`/inventory/inbound/..` is `/inventory/`), so the
+ * ops pages could announce such a restock and never call it off.
+ */
+export const pathSegmentLine = (max: number) =>
+  printedLine(max).refine((text) => text !== '.' && text !== '..', {
+    message: 'expected more than dots: "." and ".." name no resource in a URL',
+  });
+
 /** A note for people, over lines if need be: trimmed, `min`–`max` characters. */
 export const writtenNote = (max: number, min = 1) => z.string().trim().min(min).max(max).superRefine(refusing(noteTextProblem));

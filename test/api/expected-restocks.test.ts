@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExpectedRestockParamsSchema } from '../../domain/expected-restocks';
 import { createHarness, expectErrorShape, type Harness, KEYS, newKey, orderRequest } from './harness';
 import { createFixtureSku } from '../support/skus';
 
@@ -169,6 +170,20 @@ describe('expected restocks', () => {
     // Ops only; a reference too long; one never announced.
     expect((await put(`REF2-${sku}`, good, KEYS.intake)).statusCode).toBe(403);
     expect((await put('x'.repeat(201), good)).statusCode).toBe(400);
+    // "." and "..": a browser's URL parser reads them as path steps (so does this harness's: `%2E%2E` reaches the API only
+    // from clients that send the path as is, such as curl), so /ops/stock could never call such a restock off.
+    for (const reference of ['.', '..']) {
+      expect(ExpectedRestockParamsSchema.safeParse({ reference }).error?.issues.map((i) => i.message)).toEqual([
+        'expected more than dots: "." and ".." name no resource in a URL',
+      ]);
+      const receipt = await h.as(KEYS.ops, {
+        method: 'POST',
+        url: '/inventory/restock',
+        headers: { 'idempotency-key': newKey('dots') },
+        payload: { warehouseCode: 'PAR1', skuCode: sku, quantity: 1, reference },
+      });
+      expect(expectErrorShape(receipt, 400, 'validation_failed').details?.map((d) => d.path)).toEqual(['body.reference']);
+    }
     expect((await h.as(KEYS.ops, { method: 'DELETE', url: '/inventory/inbound/NEVER-ANNOUNCED' })).statusCode).toBe(404);
     expect((await list('?status=lost')).statusCode).toBe(400);
     expect((await list('?limit=0')).statusCode).toBe(400);
