@@ -92,12 +92,20 @@ export const WindowEdgeSchema = z.iso
   .datetime({ offset: true })
   .refine((iso) => isStorableInstant(Date.parse(iso)), { message: 'is outside the years 0001 to 9999 (UTC)' });
 
-/** A window's edges in order: `from` before `to`; `from` alone runs to now, so it must be in the past. */
+/** A window's edges in order: `from` before `to`; `from` alone runs to now, so it must be in the past; `to` alone, after year 1 began. */
 export function checkWindowEdges(q: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
   if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to))
     ctx.addIssue({ code: 'custom', message: 'from must be before to', path: ['from'] });
   if (q.from && !q.to && Date.parse(q.from) >= Date.now()) {
     ctx.addIssue({ code: 'custom', message: 'from without to runs to now, so it must be in the past', path: ['from'] });
+  }
+  // Its day back stops at year 1 (windowStartBefore): a `to` of 0001-01-01T00:00Z alone was an empty window, answered 200.
+  if (q.to && !q.from && Date.parse(q.to) <= EARLIEST_STORABLE_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'to without from starts a day before it, so it must be after 0001-01-01T00:00:00Z',
+      path: ['to'],
+    });
   }
 }
 

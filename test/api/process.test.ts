@@ -293,6 +293,8 @@ describe('GET /reports/fulfilment', () => {
       ['to=9999-12-31T23:59:59-23:59', 'query.to'],
       // Without `to` the window ends now: a `from` after now is a window that ends before it starts.
       ['from=2999-01-01T00:00:00Z', 'query.from'],
+      // A `to` alone at the first storable instant: its day back stops there, an empty window (it was a 200).
+      ['to=0001-01-01T00:00:00Z', 'query.to'],
     ];
     for (const path of ['/reports/fulfilment', '/process', '/process.svg']) {
       for (const [query, field] of cases) {
