@@ -362,8 +362,17 @@ export const ReadinessSchema = z.object({
 const Base64Schema = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'bytes are base64');
 
 /** One Temporal payload in its JSON form, as the Web UI and `temporal --codec-endpoint` send it. */
+/** How many payloads one codec call may carry, and metadata entries each: Temporal's own payloads carry two or three. */
+export const CODEC_MAX_PAYLOADS = 10_000;
+export const CODEC_MAX_METADATA_ENTRIES = 32;
+
 export const CodecPayloadSchema = z.object({
-  metadata: z.record(z.string().min(1).max(256), Base64Schema).optional(),
+  metadata: z
+    .record(z.string().min(1).max(256), Base64Schema)
+    .refine((metadata) => Object.keys(metadata).length <= CODEC_MAX_METADATA_ENTRIES, {
+      message: `expected at most ${CODEC_MAX_METADATA_ENTRIES} metadata entries`,
+    })
+    .optional(),
   data: Base64Schema.optional(),
 });
 export type CodecPayload = z.infer<typeof CodecPayloadSchema>;
@@ -373,7 +382,7 @@ export type CodecPayload = z.infer<typeof CodecPayloadSchema>;
  * is an empty list: protobuf's JSON leaves an empty list out, as the CLI sends a signal without input.
  */
 export const CodecPayloadsSchema = z
-  .object({ payloads: z.array(CodecPayloadSchema).max(10_000).default([]) })
+  .object({ payloads: z.array(CodecPayloadSchema).max(CODEC_MAX_PAYLOADS).default([]) })
   .meta({ id: 'CodecPayloads' });
 export const CodecQuerySchema = z.looseObject({});
 export const CodecSessionSchema = z.object({ expiresAt: z.iso.datetime() }).meta({ id: 'CodecSession' });

@@ -124,7 +124,30 @@ describe('POST /codec/decode and /codec/encode', () => {
     expect(notBase64.details?.[0]?.path).toBe('body.payloads.0.data');
     expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: 'x' } }), 400, 'validation_failed');
     const many = { payloads: Array.from({ length: 10_001 }, () => ({})) };
-    expectErrorShape(await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: many }), 400, 'validation_failed');
+    const tooMany = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: many }),
+      400,
+      'validation_failed',
+    );
+    expect(tooMany.details?.[0]?.path).toBe('body.payloads');
+    const labels = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`label-${i}`, 'eA==']));
+    const labelled = expectErrorShape(
+      await h.as(KEYS.ops, { method: 'POST', url: '/codec/decode', payload: { payloads: [{ metadata: labels }] } }),
+      400,
+      'validation_failed',
+    );
+    expect(labelled.details?.[0]?.path).toBe('body.payloads.0.metadata');
+  });
+
+  it('decodes as many payloads as its schema admits, each with its metadata (2,500 were refused as "more than 10000 values")', async () => {
+    const payload = asJson(defaultPayloadConverter.toPayload({ sku: 'MUG-CER-350' }));
+    const answer = await h.as(KEYS.ops, {
+      method: 'POST',
+      url: '/codec/decode',
+      payload: { payloads: Array.from({ length: 10_000 }, () => payload) },
+    });
+    expect(answer.statusCode, answer.body.slice(0, 300)).toBe(200);
+    expect(answer.json().payloads).toHaveLength(10_000);
   });
 
   it('refuses payloads that open to more than 64 MiB together with a 413 naming the first over, not a 500 or an exhausted API', async () => {

@@ -2,7 +2,14 @@ import type { Payload } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type CodecPayload, CodecPayloadsSchema, CodecQuerySchema, CodecSessionSchema } from '../../../domain/api';
+import {
+  CODEC_MAX_METADATA_ENTRIES,
+  CODEC_MAX_PAYLOADS,
+  type CodecPayload,
+  CodecPayloadsSchema,
+  CodecQuerySchema,
+  CodecSessionSchema,
+} from '../../../domain/api';
 import { payloadCodec as sealingCodec } from '../../../worker/data-converter';
 import { type AesGcmPayloadCodec, PayloadDecryptionError } from '../../../worker/payload-codec';
 import { principalOf } from '../../plugins/app/auth';
@@ -23,6 +30,10 @@ const CODEC_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 // so a few kB of copies of one made by /codec/encode would open to gigabytes: an answer no process can hold or serialize.
 // Temporal keeps each payload under 2 MiB (its blob size limit), so a history event's payloads fit many times over.
 export const CODEC_DECODED_LIMIT_BYTES = 64 * 1024 * 1024;
+// What the body's one-pass scan may count (api/services/json-input.ts: every string, bracket and comma): the most
+// payloads a call may carry, each with its most metadata entries (3 per entry, a dozen around them). The default
+// bound (10,000) refused a call of 2,500 payloads that the schema's 10,000 admitted.
+const CODEC_MAX_VALUES = CODEC_MAX_PAYLOADS * (CODEC_MAX_METADATA_ENTRIES * 3 + 12) + 16;
 // The Web UI decodes a history event by event: a long history is many calls in a second.
 const CODEC_BURST_FACTOR = 20;
 const ALLOWED_HEADERS = 'Authorization, Authorization-Extras, Content-Type, X-Namespace, X-Api-Key';
@@ -68,8 +79,8 @@ const codec: FastifyPluginAsyncZod = async (app) => {
         config: {
           access: { roles: ['ops'], codecSessionMayAuthenticate: true },
           burstFactor: CODEC_BURST_FACTOR,
-          // Payloads are base64 text as long as the body; the depth and value bounds hold as everywhere.
-          jsonLimits: { maxStringLength: CODEC_BODY_LIMIT_BYTES },
+          // Payloads are base64 text as long as the body; the depth bound holds as everywhere.
+          jsonLimits: { maxStringLength: CODEC_BODY_LIMIT_BYTES, maxValues: CODEC_MAX_VALUES },
           // The Web UI's codec protocol is Temporal's, not ours: a field a later UI sends is not the caller's mistake.
           acceptsUnknownFields: true,
         },
