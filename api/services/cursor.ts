@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isStorableInstant } from '../../domain/clock';
 import { ApiError } from '../errors';
 
@@ -7,23 +8,45 @@ import { ApiError } from '../errors';
  */
 const ENTITY_ID = /^[A-Za-z0-9_.-]+$/;
 
-/** Keyset pagination: the cursor is the (time, id) of the last item of a page, opaque to clients. */
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id]), 'utf8').toString('base64url');
+/**
+ * Which listing a cursor belongs to: the listing's name, who reads it and its filters (`limit` aside: a page size may change
+ * between pages), hashed. A cursor carries its scope and is refused by any other listing or set of filters: a cursor of
+ * `/orders?status=delivered` given to `/escalations`, or to `/orders?status=failed`, was read as a position in them.
+ */
+export function cursorScope(listing: string, reader: string, filters: Readonly<Record<string, unknown>>): string {
+  const kept = Object.entries(filters)
+    .filter(([key, value]) => key !== 'cursor' && key !== 'limit' && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256')
+    .update(JSON.stringify([listing, reader, kept]))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
-export function decodeCursor(cursor: string): { at: Date; id: string } {
+/** Keyset pagination: the cursor is the (time, id) of the last item of a page, under its listing's scope; opaque to clients. */
+export function encodeCursor(scope: string, at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([scope, at.toISOString(), id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, scope: string): { at: Date; id: string } {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      const at = new Date(value[0]);
-      // A forged cursor reaches PostgreSQL as it is: an instant it cannot store or an id with a NUL byte would be a 500.
-      if (isStorableInstant(at.getTime()) && ENTITY_ID.test(value[1])) return { at, id: value[1] };
-    }
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     // falls through to the 400 below
   }
-  throw new ApiError(400, 'validation_failed', 'the cursor is not one this API issued', [
+  if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string')) {
+    const [issuedFor, iso, id] = value as [string, string, string];
+    if (issuedFor !== scope) {
+      throw new ApiError(400, 'validation_failed', 'the cursor is from another listing or other filters: ask for the first page again', [
+        { path: 'query.cursor', message: 'a cursor of another listing or other filters' },
+      ]);
+    }
+    const at = new Date(iso);
+    // A forged cursor reaches PostgreSQL as it is: an instant it cannot store or an id with a NUL byte would be a 500.
+    if (isStorableInstant(at.getTime()) && ENTITY_ID.test(id)) return { at, id };
+  }
+  throw new ApiError(400, 'validation_failed', 'the cursor is not a nextCursor this API gave', [
     { path: 'query.cursor', message: 'unknown cursor' },
   ]);
 }
@@ -34,7 +57,11 @@ export function createdBefore(cursor: { at: Date; id: string } | undefined) {
 }
 
 /** A page from the `limit + 1` rows a listing read: the first `limit`, and the next page's cursor when there is more. */
-export function keysetPage<R extends { createdAt: Date; id: string }>(rows: R[], limit: number): { rows: R[]; nextCursor?: string } {
+export function keysetPage<R extends { createdAt: Date; id: string }>(
+  rows: R[],
+  limit: number,
+  scope: string,
+): { rows: R[]; nextCursor?: string } {
   const last = rows.length > limit ? rows[limit - 1] : undefined;
-  return { rows: rows.slice(0, limit), ...(last ? { nextCursor: encodeCursor(last.createdAt, last.id) } : {}) };
+  return { rows: rows.slice(0, limit), ...(last ? { nextCursor: encodeCursor(scope, last.createdAt, last.id) } : {}) };
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../activities/db';
 import type { OrderListQuery, OrderSummary } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 import type { Principal } from '../plugins/app/auth';
-import { decodeCursor, encodeCursor } from './cursor';
+import { cursorScope, decodeCursor, encodeCursor } from './cursor';
 
 export interface OrderListPage {
   items: OrderSummary[];
@@ -23,7 +23,8 @@ interface Cursor {
  * `received`, and moves to its Order row without changing place: `createdAt` is the intake time.
  */
 export async function listOrders(db: Db, principal: Principal, q: OrderListQuery): Promise<OrderListPage> {
-  const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const scope = cursorScope('orders', principal.role === 'ops' ? 'ops' : principal.name, q);
+  const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope);
   const [recorded, accepted] = await Promise.all([recordedOrders(db, principal, q, cursor), acceptedOnly(db, principal, q, cursor)]);
   const seen = new Set<string>();
   const merged = [...recorded, ...accepted]
@@ -32,7 +33,7 @@ export async function listOrders(db: Db, principal: Principal, q: OrderListQuery
     .filter((order) => !seen.has(order.orderId) && seen.add(order.orderId));
   const items = merged.slice(0, q.limit);
   const last = merged.length > q.limit ? items[items.length - 1] : undefined;
-  return { items, ...(last ? { nextCursor: encodeCursor(new Date(last.createdAt), last.orderId) } : {}) };
+  return { items, ...(last ? { nextCursor: encodeCursor(scope, new Date(last.createdAt), last.orderId) } : {}) };
 }
 
 async function recordedOrders(db: Db, principal: Principal, q: OrderListQuery, cursor: Cursor | undefined): Promise<OrderSummary[]> {

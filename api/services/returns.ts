@@ -20,7 +20,7 @@ import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput, returnStartAttributes }
 import { ApiError, idempotencyConflict, notFound } from '../errors';
 import type { Principal } from '../plugins/app/auth';
 import { base32, canonicalJson } from './intake';
-import { createdBefore, decodeCursor, keysetPage } from './cursor';
+import { createdBefore, cursorScope, decodeCursor, keysetPage } from './cursor';
 import { statusOfStoredScans } from './stored-scans';
 import { arrivedAfterClose } from './late-return-arrivals';
 import { returnWorkflowDeletedOf, returnWorkflowEndedOf } from './workflow-ended';
@@ -388,18 +388,19 @@ export async function listReturns(
   limit = 50,
   cursor?: string,
 ): Promise<{ items: ReturnView[]; nextCursor?: string }> {
+  const scope = cursorScope('returns', 'ops', where);
   const rows = await db.return.findMany({
     where: {
       AND: [
         { ...(where.orderId ? { orderId: where.orderId } : {}), ...(where.status ? { status: where.status } : {}) },
-        createdBefore(cursor === undefined ? undefined : decodeCursor(cursor)),
+        createdBefore(cursor === undefined ? undefined : decodeCursor(cursor, scope)),
       ],
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
     include: { lines: { orderBy: { lineNo: 'asc' } }, scans: RETURN_SCANS },
   });
-  const page = keysetPage(rows, limit);
+  const page = keysetPage(rows, limit, scope);
   return { items: page.rows.map(toReturnView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 

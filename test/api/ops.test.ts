@@ -194,6 +194,17 @@ describe('order reads from the database', () => {
     const pageThree = (await ops('GET', `/orders?customerId=${customerId}&limit=2&cursor=${pageTwo.nextCursor}`)).json();
     expect([...pageTwo.items, ...pageThree.items].map((o: { orderId: string }) => o.orderId)).toEqual([ids[2], ids[1], ids[0]]);
     expect(pageThree.nextCursor).toBeUndefined();
+    // A page size may change between pages; the listing and its filters may not: another's cursor was read as a position.
+    expect((await ops('GET', `/orders?customerId=${customerId}&limit=5&cursor=${pageOne.nextCursor}`)).statusCode).toBe(200);
+    for (const elsewhere of [`/orders?customerId=${customerId}&status=backordered`, '/orders', '/escalations', '/claims', '/returns']) {
+      const refused = expectErrorShape(
+        await ops('GET', `${elsewhere}${elsewhere.includes('?') ? '&' : '?'}cursor=${pageOne.nextCursor}`),
+        400,
+        'validation_failed',
+      );
+      expect(refused.message, elsewhere).toBe('the cursor is from another listing or other filters: ask for the first page again');
+      expect(refused.details?.map((d) => d.path)).toEqual(['query.cursor']);
+    }
 
     const list = async (query: string) =>
       (await ops('GET', `/orders?customerId=${customerId}&${query}`)).json().items.map((o: { orderId: string }) => o.orderId);

@@ -13,7 +13,7 @@ import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import type { CarrierClaim as ClaimRow } from '../../../prisma/generated/client';
 import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
-import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
+import { createdBefore, cursorScope, decodeCursor, keysetPage } from '../../services/cursor';
 import { runOpsAction } from '../../services/ops-actions';
 import { errorResponses } from '../responses';
 
@@ -28,14 +28,15 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         summary: 'List carrier claims',
         description:
           'Newest first. Filters: status, orderId, carrierCode. One claim per parcel re-shipped after its carrier had it.' +
-          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before, under the same filters (a cursor of another listing or of other filters is a 400).',
         querystring: ClaimListQuerySchema,
         response: { 200: CarrierClaimListSchema, ...errorResponses({ key: true }) },
       },
     },
     async (request) => {
       const q = request.query;
-      const after = createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor));
+      const scope = cursorScope('claims', 'ops', q);
+      const after = createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope));
       const rows = await app.db.carrierClaim.findMany({
         where: {
           AND: [
@@ -50,7 +51,7 @@ const claims: FastifyPluginAsyncZod = async (app) => {
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: q.limit + 1,
       });
-      const page = keysetPage(rows, q.limit);
+      const page = keysetPage(rows, q.limit, scope);
       return { items: page.rows.map(claimRecord), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     },
   );

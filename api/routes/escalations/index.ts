@@ -9,7 +9,7 @@ import {
   ResolveEscalationBodySchema,
 } from '../../../domain/api';
 import { principalOf } from '../../plugins/app/auth';
-import { decodeCursor, encodeCursor } from '../../services/cursor';
+import { cursorScope, decodeCursor, encodeCursor } from '../../services/cursor';
 import { answerEscalation } from '../../services/escalation-answers';
 import { runOpsAction } from '../../services/ops-actions';
 import { escalationRecord } from '../../services/views';
@@ -30,7 +30,8 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      const scope = cursorScope('escalations', 'ops', q);
+      const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope);
       const where: Prisma.EscalationWhereInput = {
         ...(q.open === undefined ? {} : { status: q.open ? 'open' : 'resolved' }),
         ...(q.severity ? { severity: q.severity } : {}),
@@ -43,7 +44,10 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
         take: q.limit + 1,
       });
       const last = page.length > q.limit ? page[q.limit - 1] : undefined;
-      return { items: page.slice(0, q.limit).map(escalationRecord), ...(last ? { nextCursor: encodeCursor(last.openedAt, last.id) } : {}) };
+      return {
+        items: page.slice(0, q.limit).map(escalationRecord),
+        ...(last ? { nextCursor: encodeCursor(scope, last.openedAt, last.id) } : {}),
+      };
     },
   );
 

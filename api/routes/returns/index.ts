@@ -167,7 +167,7 @@ function returnListRoutes(app: RoutesApp): void {
         summary: 'List returns',
         description:
           'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.' +
-          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before, under the same filters (a cursor of another listing or of other filters is a 400).',
         querystring: ReturnListQuerySchema,
         response: { 200: ReturnListSchema, ...errorResponses({ key: true }) },
       },

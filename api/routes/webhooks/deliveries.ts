@@ -9,7 +9,7 @@ import {
 } from '../../../domain/webhooks-api';
 import { ApiError, notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
-import { createdBefore, decodeCursor, keysetPage } from '../../services/cursor';
+import { createdBefore, cursorScope, decodeCursor, keysetPage } from '../../services/cursor';
 import { errorResponses } from '../responses';
 import type { RoutesApp } from '../route-app';
 
@@ -37,7 +37,7 @@ function listDeliveriesRoute(app: RoutesApp): void {
           "Newest first, each with every POST made and what the endpoint answered. A shop sees its own subscriptions' deliveries only." +
           ' `status`: pending (being tried), delivered, failed (given up after three days of retries), parked (not tried any more: its' +
           ' subscription was disabled, by a 410 Gone or PATCH, or removed; `parkedReason` says which).' +
-          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before.',
+          ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before, under the same filters (a cursor of another listing or of other filters is a 400).',
         querystring: DeliveryListQuerySchema,
         response: { 200: DeliveryListSchema, ...errors },
       },
@@ -45,6 +45,7 @@ function listDeliveriesRoute(app: RoutesApp): void {
     async (request) => {
       const principal = principalOf(request);
       const q = request.query;
+      const scope = cursorScope('webhook-deliveries', principal.role === 'ops' ? 'ops' : principal.name, q);
       const rows = await app.db.webhookDelivery.findMany({
         where: {
           AND: [
@@ -54,14 +55,14 @@ function listDeliveriesRoute(app: RoutesApp): void {
               ...(q.status ? { status: q.status } : {}),
               ...(principal.role === 'ops' ? {} : { subscription: { shopId: principal.name } }),
             },
-            createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor)),
+            createdBefore(q.cursor === undefined ? undefined : decodeCursor(q.cursor, scope)),
           ],
         },
         include: { event: { select: { type: true } }, attemptLog: { orderBy: { attempt: 'asc' } } },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
         take: q.limit + 1,
       });
-      const page = keysetPage(rows, q.limit);
+      const page = keysetPage(rows, q.limit, scope);
       return { items: page.rows.map(deliveryView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
     },
   );
