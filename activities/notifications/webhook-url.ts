@@ -83,6 +83,9 @@ export async function checkWebhookUrl(
   try {
     url = new URL(raw);
   } catch {
+    // A port past 65535 is what most often makes an otherwise absolute URL unparsable: say so rather than "not absolute".
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(raw)?.[1];
+    if (port !== undefined && Number(port) > 65_535) return { ok: false, reason: `uses port ${port}, past the last port (65535)` };
     return { ok: false, reason: 'is not an absolute URL' };
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'must be an http or https URL' };

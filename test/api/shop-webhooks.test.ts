@@ -132,6 +132,12 @@ describe('shop webhooks', () => {
       const zero = expectErrorShape(await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url }), 400);
       expect(zero.details, url).toEqual([{ path: 'body.url', message: 'uses port 0, which no server listens on' }]);
     }
+    // Past the last port: the URL does not parse, and the refusal says why (it said "is not an absolute URL").
+    const past = expectErrorShape(
+      await as(KEYS.intake, 'POST', '/webhooks/subscriptions', { url: 'https://shop.example:99999/hooks' }),
+      400,
+    );
+    expect(past.details).toEqual([{ path: 'body.url', message: 'uses port 99999, past the last port (65535)' }]);
     const ops = expectErrorShape(await as(KEYS.ops, 'POST', '/webhooks/subscriptions', { url: receiver.url }), 400);
     expect(ops.details?.[0]?.path).toBe('body.shopId');
     // Ops naming a shop Colis does not know (a typo): refused, nothing subscribed; a shop's key name is known before its first order.
@@ -530,7 +536,7 @@ describe('shop webhooks', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    expect(refused).toMatchObject({ statusCode: 409, code: 'order_state_conflict' });
+    expect(refused).toMatchObject({ statusCode: 409, code: 'conflict' });
     expect(await journey.database.db.webhookSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).toEqual(before);
   });
 
@@ -754,8 +760,8 @@ describe('shop webhooks', () => {
         await skipBusinessTime(journey, 12 * HOUR_MS);
         expect(down.refused).toBe(tried);
         // Removed for good: it cannot be enabled again, nor its deliveries replayed.
-        expectErrorShape(await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true }), 409, 'order_state_conflict');
-        expectErrorShape(await as(KEYS.ops, 'POST', `/webhooks/deliveries/${parked[0]?.id}/replay`), 409, 'order_state_conflict');
+        expectErrorShape(await as(KEYS.intake, 'PATCH', `/webhooks/subscriptions/${id}`, { active: true }), 409, 'conflict');
+        expectErrorShape(await as(KEYS.ops, 'POST', `/webhooks/deliveries/${parked[0]?.id}/replay`), 409, 'conflict');
         // A second removal answers it as it is.
         const again = await as(KEYS.intake, 'DELETE', `/webhooks/subscriptions/${id}`);
         expect(again.json().removedAt).toBe(removed.json().removedAt);
@@ -780,7 +786,7 @@ describe('shop webhooks', () => {
         ['POST', `/webhooks/subscriptions/${ENV_SUBSCRIPTION_ID}/rotate`],
         ['DELETE', `/webhooks/subscriptions/${ENV_SUBSCRIPTION_ID}`],
       ] as const) {
-        const error = expectErrorShape(await as(KEYS.ops, method, url), 409, 'order_state_conflict');
+        const error = expectErrorShape(await as(KEYS.ops, method, url), 409, 'conflict');
         expect(error.message).toContain('COLIS_SHOP_WEBHOOK_URL');
       }
       expect(await db.webhookSubscription.findUniqueOrThrow({ where: { id: ENV_SUBSCRIPTION_ID } })).toMatchObject({

@@ -90,10 +90,10 @@ function replayDeliveryRoute(app: RoutesApp, waker: RelayWaker): void {
       if (!delivery.subscription.active)
         throw new ApiError(
           409,
-          'order_state_conflict',
+          'conflict',
           `its subscription ${delivery.subscriptionId} ${delivery.subscription.removedAt ? 'was removed' : 'is disabled: enable it first (PATCH)'}`,
         );
-      if (delivery.status === 'pending') throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
+      if (delivery.status === 'pending') throw new ApiError(409, 'conflict', `delivery ${delivery.id} is still being tried`);
       const now = new Date();
       // Only a delivery not being tried is put back: a twin replay (a double click, two ops) read it before this one wrote
       // it, and writing again would clear the lease of the attempt the relay may have begun since, so it would be sent twice.
@@ -109,7 +109,7 @@ function replayDeliveryRoute(app: RoutesApp, waker: RelayWaker): void {
           leaseUntil: null,
         },
       });
-      if (replayed.count === 0) throw new ApiError(409, 'order_state_conflict', `delivery ${delivery.id} is still being tried`);
+      if (replayed.count === 0) throw new ApiError(409, 'conflict', `delivery ${delivery.id} is still being tried`);
       await waker.wake([relayIds.webhooks(delivery.subscriptionId)]);
       request.log.info({ deliveryId: delivery.id, by: principalOf(request).name }, 'webhook delivery replayed');
       const row = await app.db.webhookDelivery.findUniqueOrThrow({

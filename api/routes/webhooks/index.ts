@@ -182,7 +182,7 @@ function rotateSecretRoute(app: RoutesApp): void {
     async (request) => {
       const current = await findOwned(app, principalOf(request), request.params.id);
       refuseEnvSubscription(current.id);
-      if (current.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+      if (current.removedAt) throw new ApiError(409, 'conflict', `webhook subscription ${current.id} was removed`);
       const { row, secret } = await rotateSecret(app.db, current);
       return { ...subscriptionView(row), secret };
     },
@@ -237,7 +237,7 @@ function updateSubscriptionRoute(app: RoutesApp, waker: RelayWaker): void {
     async (request) => {
       const principal = principalOf(request);
       const current = await findOwned(app, principal, request.params.id);
-      if (current.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
+      if (current.removedAt) throw new ApiError(409, 'conflict', `webhook subscription ${current.id} was removed`);
       if (request.body.resendParked && !request.body.active) {
         throw new ApiError(400, 'validation_failed', 'parked deliveries are sent again only to a subscription enabled', [
           { path: 'body.resendParked', message: 'only with active: true' },
@@ -343,7 +343,7 @@ function refuseEnvSubscription(id: string): void {
   if (id !== ENV_SUBSCRIPTION_ID) return;
   throw new ApiError(
     409,
-    'order_state_conflict',
+    'conflict',
     `webhook subscription ${id} is configured by COLIS_SHOP_WEBHOOK_URL and COLIS_SHOP_WEBHOOK_SECRET: change them and restart`,
   );
 }
@@ -361,12 +361,8 @@ export async function rotateSecret(db: Db, current: { id: string; secret: string
   if (count === 0) {
     // Removed meanwhile (a DELETE racing this rotation) is said as such: a retry would be refused for that reason anyway.
     const now = await db.webhookSubscription.findUnique({ where: { id: current.id }, select: { removedAt: true } });
-    if (!now || now.removedAt) throw new ApiError(409, 'order_state_conflict', `webhook subscription ${current.id} was removed`);
-    throw new ApiError(
-      409,
-      'order_state_conflict',
-      `webhook subscription ${current.id} changed meanwhile (another rotation): read it and retry`,
-    );
+    if (!now || now.removedAt) throw new ApiError(409, 'conflict', `webhook subscription ${current.id} was removed`);
+    throw new ApiError(409, 'conflict', `webhook subscription ${current.id} changed meanwhile (another rotation): read it and retry`);
   }
   return { row: await db.webhookSubscription.findUniqueOrThrow({ where: { id: current.id } }), secret };
 }
