@@ -578,7 +578,7 @@ describe('URLs and headers', () => {
     const statuses = replays.map((r) => r.statusCode).sort();
     expect(statuses, replays.map((r) => r.body).join('\n')).toEqual([200, 409, 409, 409]);
     for (const refused of replays.filter((r) => r.statusCode === 409)) {
-      expect(expectErrorShape(refused, 409, 'order_state_conflict').message).toMatch(/is still being tried/);
+      expect(expectErrorShape(refused, 409, 'conflict').message).toMatch(/is still being tried/);
     }
   });
 
