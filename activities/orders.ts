@@ -8,7 +8,7 @@ import { localeFor, type Milestone, WEBHOOK_TEXT_MAX_CHARS } from '../domain/not
 import { cutText } from '../domain/text-cut';
 import type { Db } from './db';
 import { asActivity } from './failures';
-import { refuseForeignRun } from './workflow-owner';
+import { calledByFrozenV1, refuseForeignRun } from './workflow-owner';
 import { noRelayWaker, type RelayWaker, withMilestones } from './notifications/outbox';
 
 export interface RecordedOrder {
@@ -54,6 +54,7 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
         const existing = await db.orderLine.findMany({ where: { orderId }, orderBy: { lineNo: 'asc' } });
         if (existing.length > 0) {
           await refuseRerunOfCancelled(db, orderId);
+          if (calledByFrozenV1()) await refuseV1RerunOfEnded(db, orderId);
           // Written by an earlier attempt whose relay wake-up may have failed: wake it again (writes nothing twice).
           await withMilestones(db, waker, async () => ({ result: undefined, milestones: [accepted] }));
           return {
@@ -201,6 +202,22 @@ async function refuseRerunOfCancelled(db: Db, orderId: string): Promise<void> {
       attempted: 'recordOrder',
     },
   );
+}
+
+/**
+ * A v1 order run started on an order that has ended (by hand, `temporal workflow start --type orderWorkflow`, or a reset
+ * to its first task) went through the whole v1 journey again: its shipments' rows went back from delivered to picking
+ * and a `late` escalation paged ops for parcels delivered on time. v2 and v3 adopt an ended order instead; v1's code is
+ * frozen, so its first activity refuses. An order still running (a v1 run recorded before) never calls it again.
+ */
+async function refuseV1RerunOfEnded(db: Db, orderId: string): Promise<void> {
+  const order = await db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+  if (order?.status !== 'completed' && order?.status !== 'failed') return;
+  throw new DomainError('OrderStateConflict', `order ${orderId} is ${order.status}: a v1 run does not take its journey again`, {
+    orderId,
+    state: order.status,
+    attempted: 'recordOrder',
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors';
 import { currentBusinessClock } from './business-clock';
 import { bookSlotIn, type PickSlot, type SlotInput } from './pick-slots';
 import type { Db } from './db';
-import type { AlreadyEnded } from './ended-shipment';
+import { type AlreadyEnded, endedShipment } from './ended-shipment';
 import { asActivity } from './failures';
 import { type AlreadyLabelled, alreadyDone } from './labelled-shipment';
 import { toParcel } from './parcels';
@@ -207,9 +207,27 @@ export function createWarehouseActivities(db: Db) {
 
     // ---- v1 only (workflows/v1): the same work, plus the status writes those workflows relied on; remove with v1.
 
-    /** v1: books with a 30-day horizon (a full warehouse is retried until a slot frees up) and marks the shipment picking. */
+    /**
+     * v1: books with a 30-day horizon (a full warehouse is retried until a slot frees up) and marks the shipment picking.
+     * A shipment that has ended is refused: a v1 run started on it by hand (or reset to its first task) went on to pick,
+     * pack and buy a real label for a cancelled order, and set a delivered parcel back to picking. v2 and v3 end such a
+     * run with the outcome (`alreadyEnded`); v1's code is frozen, so its first step refuses.
+     */
     reservePickSlot(input: SlotInput): Promise<PickSlot> {
       return asActivity(async () => {
+        const ended = await endedShipment(db, input.shipmentId);
+        if (ended) {
+          const { orderId } = await db.shipment.findUniqueOrThrow({ where: { id: input.shipmentId }, select: { orderId: true } });
+          throw new DomainError(
+            'OrderStateConflict',
+            `shipment ${input.shipmentId} is ${ended.stage}: a v1 run does not take its journey again`,
+            {
+              orderId,
+              state: ended.stage,
+              attempted: 'reservePickSlot',
+            },
+          );
+        }
         const clock = await currentBusinessClock(db, input.nowMs);
         return db.$transaction(async (tx) => {
           const slot = await bookSlotIn(tx, input, V1_HORIZON_DAYS, clock).catch((error: unknown) => {

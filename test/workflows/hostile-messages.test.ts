@@ -706,4 +706,60 @@ describe('journeys started by hand from the temporal CLI', () => {
       await reopen();
     }
   });
+  /** A workflow's own start input, as an operator would copy it from the Web UI. */
+  const ownInput = async (workflowId: string): Promise<string> => {
+    const { events } = await journey.env.client.workflow.getHandle(workflowId).fetchHistory();
+    const input = await decodeFromPayloadsAtIndex<unknown>(
+      loadDataConverter(testDataConverter),
+      0,
+      events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads,
+    );
+    return JSON.stringify(input);
+  };
+
+  it('the frozen v1 types started by hand on an ended order or shipment fail at their first step: no label, no row set back, no page', async () => {
+    const db = journey.database.db;
+    const footprint = async (orderId: string) => ({
+      order: await db.order.findUnique({ where: { id: orderId }, select: { status: true, updatedAt: true } }),
+      shipments: await db.shipment.findMany({
+        where: { orderId },
+        select: { id: true, status: true, updatedAt: true },
+        orderBy: { id: 'asc' },
+      }),
+      labels: await db.label.count({ where: { shipment: { orderId } } }),
+      movements: await db.inventoryMovement.count({ where: { orderId } }),
+      escalations: await db.escalation.count({ where: { orderId } }),
+      mails: await db.customerMail.count({ where: { orderId } }),
+    });
+    // Delivered: before, the v1 order ran its journey again, set the parcel back to picking and paged ops "late".
+    const delivered = await journey.placeOrder();
+    expect(((await delivered.result()) as { stage: string }).stage).toBe('completed');
+    const deliveredId = delivered.workflowId.replace(/^order-/, '');
+    const deliveredShipment = ids.shipmentWorkflowId(firstShipmentId(delivered));
+    const atEnd = await footprint(deliveredId);
+    const order = await startedByHand('orderWorkflow', await ownInput(delivered.workflowId), delivered.workflowId);
+    expect(order.failure).toMatch(new RegExp(`order ${deliveredId} is completed: a v1 run does not take its journey again`));
+    const shipment = await startedByHand('shipmentWorkflow', await ownInput(deliveredShipment), deliveredShipment);
+    expect(shipment.failure).toMatch(/is delivered: a v1 run does not take its journey again/);
+    expect(await footprint(deliveredId)).toEqual(atEnd);
+
+    // Cancelled before its label: before, the v1 shipment picked, packed and bought a real label, and told the customer
+    // "shipped" and "delivered" after "cancelled".
+    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
+    try {
+      const cancelled = await journey.placeOrder({ lines: [{ sku: 'CUTTING-BOARD-OAK', quantity: 1 }] });
+      await untilShipmentStage(journey, firstShipmentId(cancelled), ['waiting_for_pick_slot']);
+      await cancelFromTheCli(cancelled.workflowId);
+      expect(((await cancelled.result()) as { stage: string }).stage).toBe('cancelled');
+      const cancelledId = cancelled.workflowId.replace(/^order-/, '');
+      const cancelledShipment = ids.shipmentWorkflowId(firstShipmentId(cancelled));
+      const asCancelled = await footprint(cancelledId);
+      const again = await startedByHand('shipmentWorkflow', await ownInput(cancelledShipment), cancelledShipment);
+      expect(again.failure).toMatch(/is cancelled: a v1 run does not take its journey again/);
+      expect(await failedTasksOnceSettled(cancelledShipment)).toBe(0);
+      expect(await footprint(cancelledId)).toEqual(asCancelled);
+    } finally {
+      await reopen();
+    }
+  });
 });
