@@ -70,8 +70,7 @@ export function returnWorkflowEndedOf(
         ? `Workflow ${workflowId} completed but the return's row was not written as final. To go on from the row, reset it ` +
           `from the start: temporal workflow reset -w ${workflowId} --type FirstWorkflowTask (or Reset in the Web UI).`
         : `Workflow ${workflowId} ${ENDED_WORDS[status]} in Temporal: nothing moves this return any more. To resume it, reset ` +
-          `it: temporal workflow reset -w ${workflowId} --type LastWorkflowTask (or Reset in the Web UI); the new run goes on ` +
-          'from its row.',
+          `it: ${resumeCommand(status, workflowId)} (or Reset in the Web UI); the new run goes on from its row.`,
   };
 }
 
@@ -104,9 +103,21 @@ function hintFor(status: Exclude<WorkflowEnded['status'], 'deleted'>, workflowId
   return (
     `Workflow ${workflowId} ${ENDED_WORDS[status]} in Temporal: nothing moves this order any more. The shipments this ` +
     'run started and that were still running were asked to cancel (one the carrier already has goes on alone). To ' +
-    `resume the order, reset it: temporal workflow reset -w ${workflowId} --type LastWorkflowTask (or Reset in the Web ` +
-    'UI); the new run hears the shipments it keeps.'
+    `resume the order, reset it: ${resumeCommand(status, workflowId)} (or Reset in the Web UI); the new run hears the ` +
+    'shipments it keeps.'
   );
+}
+
+/**
+ * The reset that resumes a closed run. A failed run failed in its last workflow task (an activity failure it took, a
+ * `temporal activity fail`): reset there, the new run takes the same failure and fails again, so it starts from the
+ * first and goes on from the rows (it adopts what they say was done). A run terminated, cancelled or timed out had
+ * finished its last task normally: it goes on from there.
+ */
+function resumeCommand(status: Exclude<WorkflowEnded['status'], 'completed' | 'deleted'>, workflowId: string): string {
+  return status === 'failed'
+    ? `temporal workflow reset -w ${workflowId} --type FirstWorkflowTask (its last task is the one that failed it)`
+    : `temporal workflow reset -w ${workflowId} --type LastWorkflowTask`;
 }
 
 const ENDED_WORDS: Record<Exclude<WorkflowEnded['status'], 'completed' | 'deleted'>, string> = {

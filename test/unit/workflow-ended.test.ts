@@ -28,6 +28,16 @@ describe('workflowEndedOf', () => {
     expect(ended?.hint).toContain('temporal workflow reset -w order-ORD-1 --type');
   });
 
+  it('a failed run is resumed from its first task (reset to its last, it takes the same failure again); the others from their last', () => {
+    expect(workflowEndedOf(described('FAILED'), stage('fulfilling'))?.hint).toContain(
+      'temporal workflow reset -w order-ORD-1 --type FirstWorkflowTask (its last task is the one that failed it)',
+    );
+    expect(returnWorkflowEndedOf({ ...described('FAILED'), workflowId: 'return-RMA-1' })?.hint).toContain('--type FirstWorkflowTask');
+    for (const name of ['TERMINATED', 'TIMED_OUT', 'CANCELLED'] as const) {
+      expect(workflowEndedOf(described(name), stage('fulfilling'))?.hint).toContain('--type LastWorkflowTask');
+    }
+  });
+
   it('a run that has not ended, or may not have, is not named', () => {
     for (const name of ['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED', 'UNKNOWN', 'UNSPECIFIED'] as const) {
       expect(workflowEndedOf(described(name), stage('fulfilling'))).toBeUndefined();
