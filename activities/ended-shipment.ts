@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { isFinalShipmentStage } from '../domain/lifecycle';
 import { PARCEL_LOSS_WORDS, type ParcelLossCause, parcelLossCause } from '../domain/parcel-loss';
 import type { ShipmentOutcome } from '../workflows/shipment/types';
@@ -18,14 +19,15 @@ export type EndedShipment = Omit<ShipmentOutcome, 'shipmentId'>;
  * A final status with one open is a journey still waiting for ops (a parcel the carrier reported lost or sent back,
  * which a later scan or ops' answer moves on): that run is not over, so its shipment is not ended. Escalations a
  * return's workflow opened, and those no workflow follows (`left_after_cancel`, answered in the database), are not
- * the shipment workflow's and do not keep it open.
+ * the shipment workflow's and do not keep it open. A shipment without a row is refused (`unknownShipment`).
  */
 export async function endedShipment(db: Tx, shipmentId: string): Promise<EndedShipment | undefined> {
   const row = await db.shipment.findUnique({
     where: { id: shipmentId },
     select: { status: true, packagingCostCents: true, shippingCostCents: true, promiseMiss: true, fastestCostCents: true },
   });
-  if (!row || !isFinalShipmentStage(row.status)) return undefined;
+  if (!row) throw unknownShipment(shipmentId);
+  if (!isFinalShipmentStage(row.status)) return undefined;
   const escalations = await db.escalation.findMany({
     where: { shipmentId, returnId: null, reason: { not: 'left_after_cancel' } },
     select: { status: true, reason: true, decision: true, resolvedAt: true },
@@ -56,6 +58,18 @@ async function lossCause(db: Tx, shipmentId: string, escalationReason: Parameter
   if (claim) return claim.reason;
   const lastScan = await db.trackingEvent.findFirst({ where: { shipmentId }, orderBy: { occurredAt: 'desc' }, select: { status: true } });
   return parcelLossCause(escalationReason, lastScan?.status ?? 'in_transit');
+}
+
+/**
+ * A journey's first step for a shipment no order planned: its row is written before its workflow starts (the order's
+ * plan, a re-ship), so a run without one was started by hand (`temporal workflow start` with a made-up id). Retried, its
+ * first step failed for ever; refused, the run fails at once, naming it.
+ */
+export function unknownShipment(shipmentId: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `shipment ${shipmentId} does not exist: no order planned it, so no journey runs for it`,
+    'UnknownShipment',
+  );
 }
 
 /** The answer of a journey's first step for a shipment that has ended (`endedShipment`): nothing done, nothing written. */

@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors';
 import { currentBusinessClock } from './business-clock';
 import { bookSlotIn, type PickSlot, type SlotInput } from './pick-slots';
 import type { Db } from './db';
-import { type AlreadyEnded, endedShipment } from './ended-shipment';
+import { type AlreadyEnded, endedShipment, unknownShipment } from './ended-shipment';
 import { asActivity } from './failures';
 import { type AlreadyLabelled, alreadyDone } from './labelled-shipment';
 import { toParcel } from './parcels';
@@ -50,7 +50,7 @@ async function pick(
       SELECT s."pickedAt", s."warehouseCode", w."downSince"
       FROM "Shipment" s JOIN "Warehouse" w ON w."code" = s."warehouseCode"
       WHERE s."id" = ${shipmentId} FOR UPDATE OF s`;
-    if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
+    if (!shipment) throw unknownShipment(shipmentId);
     if (shipment.pickedAt) {
       // A retry (the first attempt may have been a worker's that did not write stages): written again, by key.
       if (stage) await writePickStage(tx, shipmentId, stage);

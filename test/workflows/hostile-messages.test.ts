@@ -717,7 +717,7 @@ describe('journeys started by hand from the temporal CLI', () => {
     return JSON.stringify(input);
   };
 
-  it('the frozen v1 types started by hand on an ended order or shipment fail at their first step: no label, no row set back, no page', async () => {
+  it('the frozen v1 types started by hand on an ended order or shipment, and any shipment type on a shipment no order planned, fail at their first step: no label, no row set back, no page', async () => {
     const db = journey.database.db;
     const footprint = async (orderId: string) => ({
       order: await db.order.findUnique({ where: { id: orderId }, select: { status: true, updatedAt: true } }),
@@ -741,6 +741,14 @@ describe('journeys started by hand from the temporal CLI', () => {
     expect(order.failure).toMatch(new RegExp(`order ${deliveredId} is completed: a v1 run does not take its journey again`));
     const shipment = await startedByHand('shipmentWorkflow', await ownInput(deliveredShipment), deliveredShipment);
     expect(shipment.failure).toMatch(/is delivered: a v1 run does not take its journey again/);
+    expect(await footprint(deliveredId)).toEqual(atEnd);
+    // A shipment no order planned (its input copied, another number): before, its first step was retried for ever.
+    const copied = JSON.parse(await ownInput(deliveredShipment)) as { shipmentId: string };
+    const madeUp = `${deliveredId}-S9`;
+    for (const type of ['shipmentWorkflowV3', 'shipmentWorkflow']) {
+      const none = await startedByHand(type, JSON.stringify({ ...copied, shipmentId: madeUp }), ids.shipmentWorkflowId(madeUp));
+      expect(none.failure, type).toMatch(new RegExp(`shipment ${madeUp} does not exist: no order planned it`));
+    }
     expect(await footprint(deliveredId)).toEqual(atEnd);
 
     // Cancelled before its label: before, the v1 shipment picked, packed and bought a real label, and told the customer
