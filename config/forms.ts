@@ -153,6 +153,20 @@ export const hostPort = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/, 'not host:port')
   .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65_535, 'ports end at 65535');
 
+/**
+ * An IP address and port to listen on (`127.0.0.1:9464`, `[::1]:9464`): the worker runtime's metrics exporter takes a
+ * socket address, not a host name. `localhost:9477` passed as host:port, started PostgreSQL and Temporal, then failed
+ * the start naming no variable ("invalid socket address syntax").
+ */
+export const socketAddress = z
+  .string()
+  .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]):[0-9]{1,5}$/, 'not an IP address and port (127.0.0.1:9464, [::1]:9464)')
+  .refine((value) => isIP(value.slice(0, value.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')) !== 0, 'not an IP address')
+  .refine((value) => {
+    const port = Number(value.slice(value.lastIndexOf(':') + 1));
+    return port >= 1 && port <= 65_535;
+  }, 'ports run from 1 to 65535');
+
 export const host = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/, 'not a host name or IP address');
 
 export const path = z.string().min(1);

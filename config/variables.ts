@@ -10,6 +10,7 @@ import {
   boolean,
   host,
   hostPort,
+  socketAddress,
   httpUrl,
   json,
   optional,
@@ -549,8 +550,8 @@ export const VARIABLES = {
     meaning: "the API's log level",
   }),
   COLIS_TEMPORAL_METRICS_ADDRESS: variable({
-    schema: withDefault(hostPort, '127.0.0.1:9464'),
-    form: 'host:port',
+    schema: withDefault(socketAddress, '127.0.0.1:9464'),
+    form: 'IP address:port (`[::1]:9464` for IPv6)',
     default: '`127.0.0.1:9464`',
     meaning: 'where the worker runtime exports Prometheus metrics',
   }),

@@ -78,7 +78,9 @@ async function checkPorts({ config, target }: Plan): Promise<void> {
     want('COLIS_MAILDEV_WEB_PORT', config.COLIS_MAILDEV_WEB_PORT);
   }
   const metrics = config.COLIS_TEMPORAL_METRICS_ADDRESS;
-  want('COLIS_TEMPORAL_METRICS_ADDRESS', Number(metrics.slice(metrics.lastIndexOf(':') + 1)), metrics.slice(0, metrics.lastIndexOf(':')));
+  // `[::1]:9464` listens on ::1: the brackets are the address's notation, not part of the host.
+  const metricsHost = metrics.slice(0, metrics.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  want('COLIS_TEMPORAL_METRICS_ADDRESS', Number(metrics.slice(metrics.lastIndexOf(':') + 1)), metricsHost);
   const clash = portClash(wanted);
   if (clash) throw new Error(clash);
   for (const { variable, port, host, hostVariable } of wanted) {

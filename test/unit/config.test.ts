@@ -65,6 +65,10 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_PG_PORT', '0', /port 0/],
     ['DATABASE_URL', 'mysql://localhost/colis', /postgresql/],
     ['TEMPORAL_ADDRESS', 'localhost', /host:port/],
+    // The metrics exporter takes a socket address: a host name passed this check, then failed the start naming no variable.
+    ['COLIS_TEMPORAL_METRICS_ADDRESS', 'localhost:9477', /\(not an IP address and port/],
+    ['COLIS_TEMPORAL_METRICS_ADDRESS', '127.0.0.1:0', /\(ports run from 1 to 65535\)/],
+    ['COLIS_TEMPORAL_METRICS_ADDRESS', '300.1.1.1:9477', /\(not an IP address\)/],
     ['COLIS_PUBLIC_URL', 'javascript:alert(1)', /http/],
     ['COLIS_WORKER_QUEUES', 'orders,invoices', /unknown queue "invoices"/],
     ['COLIS_LOG_LEVEL', 'verbose', /COLIS_LOG_LEVEL/],
@@ -146,6 +150,11 @@ describe('configuration, parsed once from the environment', () => {
 
   it('takes the clocks the demo, the drills and the benchmarks run', () => {
     for (const clock of [DEMO_CLOCK, INSTANT_CLOCK]) expect(loadConfig({ COLIS_TIME_SCALE: String(clock) }).COLIS_TIME_SCALE).toBe(clock);
+  });
+
+  it('takes a metrics address in IPv4 or bracketed IPv6', () => {
+    for (const address of ['0.0.0.0:9464', '[::1]:9477'])
+      expect(loadConfig({ COLIS_TEMPORAL_METRICS_ADDRESS: address }).COLIS_TEMPORAL_METRICS_ADDRESS).toBe(address);
   });
 
   it('takes the longest timeout a Node timer keeps', () => {
