@@ -103,7 +103,7 @@ async function run(plan: Plan, life: Lifecycle, lock: InstanceLock): Promise<voi
   const { config, cli, dataDir: dir } = plan;
   // Leftovers of an earlier run of this data directory that ended without stopping them (proved ours first).
   if (!config.DATABASE_URL) await stopLeftoverPostgres(join(dir, 'postgres'), (m) => logLine('postgres', m));
-  if (cli) await stopLeftoverDevServer(join(dir, 'temporal', 'temporal.db'));
+  if (cli) await stopLeftoverDevServer(join(dir, 'temporal', 'temporal.db'), undefined, (m) => logLine('temporal', m));
   await checkPorts(plan);
 
   const { postgres, db } = await startDatabase(plan, life, lock);

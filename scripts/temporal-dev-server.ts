@@ -131,7 +131,11 @@ export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> 
  * to be `temporal server start-dev` on exactly this SQLite file is stopped; the instance lock
  * (scripts/lib/instance-lock.ts) has already proved that no live Colis owns the data directory.
  */
-export async function stopLeftoverDevServer(dbFile: string, pidFile = `${dbFile}.pid`): Promise<void> {
+export async function stopLeftoverDevServer(
+  dbFile: string,
+  pidFile = `${dbFile}.pid`,
+  log: (message: string) => void = () => {},
+): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   rmSync(pidFile, { force: true });
@@ -139,6 +143,7 @@ export async function stopLeftoverDevServer(dbFile: string, pidFile = `${dbFile}
   const argv = commandLine(pid);
   const proved = argv?.includes('start-dev') === true && argv[argv.indexOf('--db-filename') + 1] === dbFile;
   if (!proved) return;
+  log(`stopping the Temporal dev server ${pid}, left running on ${dbFile} by an earlier run`);
   if (!(await stopPid(pid, 'SIGTERM', 10_000)))
     throw new Error(`the Temporal dev server ${pid} on ${dbFile} does not stop; stop it (kill ${pid}) and start again`);
 }

@@ -210,6 +210,8 @@ describe('one npm start per data directory', () => {
       const next = start();
       await next.waitFor(/Colis is running/, START_TIMEOUT_MS);
       expect(next.stdout).toContain(`stopping PostgreSQL ${orphanPostgres}, left running`);
+      // Said as the PostgreSQL one is: it was stopped without a line.
+      expect(next.stdout).toContain(`stopping the Temporal dev server ${orphanTemporal}, left running`);
       expect(isAlive(orphanPostgres) || isAlive(orphanTemporal)).toBe(false);
       const postgres = pidIn(join(clusterDirOf(next), 'postmaster.pid'));
       const temporal = pidIn(join(dataDir, 'temporal', 'temporal.db.pid'));
