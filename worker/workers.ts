@@ -15,6 +15,7 @@ import { ConfigError, type QueueChoice, VARIABLES } from '../config';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { TASK_QUEUES } from '../domain/ids';
 import { LegacyRelayServing } from './legacy-relays';
+import { watchStalledRelays } from '../activities/notifications/stalled-relays';
 import { cachedWorkflowBundle } from './workflow-bundles';
 
 /**
@@ -137,10 +138,13 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
   }
   let mail: MailRelay | undefined;
   let legacyRelays: LegacyRelayServing | undefined;
+  let stalledRelays: { stop(): void } | undefined;
   if (queues.notify) {
     const settings = options.customerNotify;
     if (!settings) throw new Error('the notify queue needs customerNotify settings');
     mail = new MailRelay(db, settings.mail);
+    // A relay terminated in Temporal is started again by the worker that delivers its sends, not by the next event.
+    if (options.waker) stalledRelays = watchStalledRelays(db, options.waker, (message) => console.warn(`colis worker: ${message}`));
     workers.push(
       await Worker.create({
         connection,
@@ -176,6 +180,7 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
     workers,
     done,
     shutdown: async () => {
+      stalledRelays?.stop();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await legacyRelays?.shutdown();
       await done.catch(() => {});
