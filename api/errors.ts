@@ -97,7 +97,9 @@ export function toApiError(error: unknown, what?: string): ApiError | undefined 
   }
   if (error instanceof WorkflowNotFoundError) return notFound(what ? `the workflow of this ${what}` : 'the workflow');
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineExceeded(error)) {
-    return unavailable(`${what ?? 'the call'} got no answer from the workflow in time; no worker may be running — retry later`);
+    return unavailable(
+      `${what ?? 'the call'} got no answer from the workflow in time; no worker may be running, or its workflow tasks fail (temporal workflow show says why) — retry later`,
+    );
   }
   if (error instanceof ServiceError) return unavailable('Temporal cannot be reached right now; retry later');
   if (error instanceof Prisma.PrismaClientKnownRequestError) return fromPrisma(error);
