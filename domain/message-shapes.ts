@@ -256,6 +256,22 @@ export function scanDatedLongAgo(batch: TrackingEventsSignal, nowMs: number): st
     : `events.${i}.occurredAt: expected a date and time at most ${SCAN_BEHIND_LIMIT_MS / DAY_MS} days before the workflow's clock`;
 }
 
+/**
+ * What a shipment journey's end says to its order (workflows/shipment/types.ts `ShipmentOutcome`): the fields the order
+ * reads. A shipment watched by an activity (an order reset while it ran) answers through that activity, which ops can
+ * also complete by hand (`temporal activity complete --result …`): an answer without this shape failed every workflow
+ * task of the order.
+ */
+export const SHIPMENT_OUTCOME = object({
+  shipmentId: text({ min: 1 }),
+  stage: oneOf(FINAL_SHIPMENT_STAGES),
+  packagingCostCents: integer(),
+  shippingCostCents: integer(),
+  promiseMiss: boolean,
+  savingCents: integer(),
+  reshipped: optional(object({ reason: text() })),
+});
+
 export const RESTOCKED_SIGNAL = shapeOf<RestockedSignal>(object({ warehouseCode: text(), skuCode: text(), expected: optional(boolean) }));
 
 export const CANCEL_ORDER_REQUEST = shapeOf<CancelOrderRequest>(

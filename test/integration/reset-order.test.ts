@@ -1,3 +1,4 @@
+import { temporal as proto } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids } from '../../domain/ids';
@@ -12,6 +13,8 @@ import {
   workOf as workOfRun,
 } from '../support/ops-cli';
 import { RESET_NAMESPACE } from '../support/namespaces';
+
+const RESET_WORKFLOW = proto.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW;
 
 /** Stages of a shipment still on its journey: a reset then finds it running. */
 const RUNNING = ['waiting_for_pick_slot', 'picking', 'packing', 'rating', 'booking', 'label_created', 'in_transit', 'out_for_delivery'];
@@ -227,6 +230,51 @@ describe('an order reset from the temporal CLI', () => {
     });
     expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
+  });
+
+  it.concurrent('to its first workflow task, its adopted shipment watched by an activity ops answer by hand (a made-up result, then a failure): the order watches again, never fails a task, and ends as its shipment does', async () => {
+    const { handle, orderId } = await placeOrder('stall');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
+    await untilShipmentRow(shipmentId, ['in_transit']);
+    await reset(handle.workflowId, 'FirstWorkflowTask');
+    const order = journey.env.client.workflow.getHandle(handle.workflowId);
+    /** The order's pending shipment watch, once it is another than `not`. */
+    const watchOtherThan = async (not?: string) => {
+      for (let i = 0; i < 600; i++) {
+        const { raw } = await order.describe();
+        const watch = raw.pendingActivities?.find((a) => a.activityType?.name === 'awaitShipmentOutcome');
+        if (watch?.activityId && watch.activityId !== not) return watch.activityId;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${handle.workflowId} has no new shipment watch`);
+    };
+    const first = await watchOtherThan();
+    // Before: every workflow task of the order failed reading the result's stage, for ever.
+    await cli('activity', 'complete', '--workflow-id', handle.workflowId, '--activity-id', first, '--result', '{"outcome":"delivered"}');
+    const second = await watchOtherThan(first);
+    // Before: the order failed, its shipment going on alone.
+    await cli('activity', 'fail', '--workflow-id', handle.workflowId, '--activity-id', second, '--reason', 'ops pressed fail');
+    await watchOtherThan(second);
+    expect((await order.describe()).status.name).toBe('RUNNING');
+
+    // The parcel stalls; ops refund it: the shipment ends refunded, and the order, watching still, ends with it.
+    let escalation: { id: string } | null = null;
+    for (let i = 0; i < 600 && !escalation; i++) {
+      escalation = await journey.database.db.escalation.findFirst({ where: { shipmentId, reason: 'stuck' }, select: { id: true } });
+      if (!escalation) await new Promise((r) => setTimeout(r, 100));
+    }
+    await shipment.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
+    });
+    expect(await resultWithin(order, 60_000)).toMatchObject({ stage: 'cancelled' });
+    const { events } = await order.fetchHistory();
+    // The reset itself is written as a failed workflow task (cause RESET_WORKFLOW): the only one there may be.
+    const failedTasks = (events ?? []).filter(
+      (e) => e.workflowTaskFailedEventAttributes && e.workflowTaskFailedEventAttributes.cause !== RESET_WORKFLOW,
+    );
+    expect(failedTasks, JSON.stringify(failedTasks.map((e) => e.workflowTaskFailedEventAttributes?.failure?.message))).toEqual([]);
+    expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
   });
 
   it.concurrent('to its first workflow task after ops re-shipped a lost parcel: the new run waits for the replacement once, as a replacement, not as a shipment of its own plan', async () => {

@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { type ChildWorkflowHandle, getExternalWorkflowHandle } from '@temporalio/workflow';
-import { adoption, summarised } from '../activity-options';
+import { watchShipment } from './shipment-watch';
 import type { TerminatedAnswer } from '../shipment/types';
 import type { shipmentWorkflowV2 } from '../shipment/workflow';
 import type { OrderJourney } from './order';
@@ -46,6 +46,6 @@ export function adoptedShipment(
   return {
     workflowId,
     signal: (def, ...args) => external.signal(def, ...args),
-    result: () => summarised(adoption.awaitShipmentOutcome, summary, { workflowId, whenTerminated, reportDeleted: true }),
+    result: () => watchShipment(summary, { workflowId, whenTerminated, reportDeleted: true }),
   };
 }

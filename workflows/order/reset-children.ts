@@ -1,5 +1,5 @@
 import { CancellationScope, condition, getExternalWorkflowHandle } from '@temporalio/workflow';
-import { adoption, summarised } from '../activity-options';
+import { watchShipment } from './shipment-watch';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
 import { isResetRun } from '../shared/reset-run';
 import type { ShipmentChild } from './adoption';
@@ -44,7 +44,7 @@ export function reachableChild(child: ShipmentChild): ShipmentChild {
   const watch = new CancellationScope();
   const watched = watch.run(async () => {
     await livePoint();
-    return summarised(adoption.awaitShipmentOutcome, `Wait for ${child.workflowId}, kept through a reset`, {
+    return watchShipment(`Wait for ${child.workflowId}, kept through a reset`, {
       workflowId: child.workflowId,
       whenTerminated: 'report',
       reportDeleted: true,

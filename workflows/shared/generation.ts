@@ -65,6 +65,7 @@ export const LATER_PATCHES = {
   backorderWaitsItsDeadline: 'backorder-waits-its-deadline',
   missedRoundRepromises: 'missed-round-repromises',
   scansDatedLongAgoDropped: 'scans-dated-long-ago-dropped',
+  shipmentWatchOutlivesHandAnswers: 'shipment-watch-outlives-hand-answers',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 

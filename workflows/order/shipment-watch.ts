@@ -1,0 +1,40 @@
+import { ActivityFailure, ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
+import { SHIPMENT_OUTCOME } from '../../domain/message-shapes';
+import { adoption, summarised } from '../activity-options';
+import { LATER_PATCHES, takesLater } from '../shared/generation';
+import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome, type TerminatedAnswer } from '../shipment/types';
+
+/**
+ * The outcome of a shipment this run did not start (an order reset while it ran), read by the `awaitShipmentOutcome`
+ * activity. That activity answers only with the shipment's own outcome or one of its typed failures (terminated,
+ * deleted); an answer ops gave by hand (`temporal activity complete --result '{"outcome":"delivered"}'`, `temporal
+ * activity fail`) is none of those: the order failed every workflow task on a result without a stage, and failed
+ * outright on the failure, while its shipment went on. Such an answer is logged and the shipment watched again
+ * (patch `shipment-watch-outlives-hand-answers`, asked only when one comes: a history that took one replays as it ran).
+ */
+export async function watchShipment(
+  summary: string,
+  watch: { workflowId: string; whenTerminated: TerminatedAnswer; reportDeleted: true },
+): Promise<ShipmentOutcome> {
+  for (;;) {
+    let outcome: ShipmentOutcome;
+    try {
+      outcome = await summarised(adoption.awaitShipmentOutcome, summary, watch);
+    } catch (error) {
+      if (!isHandMadeFailure(error) || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) throw error;
+      log.warn('shipment watch failed by hand; watching again', { workflowId: watch.workflowId });
+      continue;
+    }
+    const problem = SHIPMENT_OUTCOME(outcome, 'result');
+    if (problem === undefined || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) return outcome;
+    // The problem names a field, never a value: what ops typed may name anyone.
+    log.warn('shipment watch answered without an outcome; watching again', { workflowId: watch.workflowId, problem });
+  }
+}
+
+/** A failure the watch activity itself never raises: not a cancellation, a timeout or one of its typed failures. */
+function isHandMadeFailure(error: unknown): boolean {
+  if (isCancellation(error) || !(error instanceof ActivityFailure)) return false;
+  const cause = error.cause;
+  return cause instanceof ApplicationFailure && cause.type !== SHIPMENT_TERMINATED && cause.type !== SHIPMENT_DELETED;
+}
