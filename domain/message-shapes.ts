@@ -111,6 +111,10 @@ export const integer =
     return `${named(field)}: expected a whole number${bounds ? ` ${bounds}` : ''}`;
   };
 
+/** Any finite number (a cost in cents a carrier's amount converted to, which need not be whole). */
+export const finiteNumber: Check = (value, field) =>
+  typeof value === 'number' && Number.isFinite(value) ? undefined : `${named(field)}: expected a number`;
+
 export const boolean: Check = (value, field) => (typeof value === 'boolean' ? undefined : `${named(field)}: expected true or false`);
 
 /** Absent (undefined), or passing `check`: zod's `.optional()`. */
@@ -265,10 +269,11 @@ export function scanDatedLongAgo(batch: TrackingEventsSignal, nowMs: number): st
 export const SHIPMENT_OUTCOME = object({
   shipmentId: text({ min: 1 }),
   stage: oneOf(FINAL_SHIPMENT_STAGES),
-  packagingCostCents: integer(),
-  shippingCostCents: integer(),
-  promiseMiss: boolean,
-  savingCents: integer(),
+  packagingCostCents: finiteNumber,
+  shippingCostCents: finiteNumber,
+  // Optional: outcomes of shipments started by earlier releases may lack them, and the order reads them as absent.
+  promiseMiss: optional(boolean),
+  savingCents: optional(finiteNumber),
   reshipped: optional(object({ reason: text() })),
 });
 

@@ -16,21 +16,26 @@ export async function watchShipment(
   summary: string,
   watch: { workflowId: string; whenTerminated: TerminatedAnswer; reportDeleted: true },
 ): Promise<ShipmentOutcome> {
-  for (;;) {
+  // Ops answer by hand once in a while; an answer without an outcome every time would be a bug of ours, which a loop of
+  // watches would hide while it filled the history: past a few in a row, the order takes it as before.
+  for (let handMade = 1; ; handMade++) {
+    const watchAgain = handMade <= MAX_HAND_ANSWERS_IN_A_ROW;
     let outcome: ShipmentOutcome;
     try {
       outcome = await summarised(adoption.awaitShipmentOutcome, summary, watch);
     } catch (error) {
-      if (!isHandMadeFailure(error) || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) throw error;
+      if (!watchAgain || !isHandMadeFailure(error) || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) throw error;
       log.warn('shipment watch failed by hand; watching again', { workflowId: watch.workflowId });
       continue;
     }
     const problem = SHIPMENT_OUTCOME(outcome, 'result');
-    if (problem === undefined || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) return outcome;
+    if (!watchAgain || problem === undefined || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) return outcome;
     // The problem names a field, never a value: what ops typed may name anyone.
     log.warn('shipment watch answered without an outcome; watching again', { workflowId: watch.workflowId, problem });
   }
 }
+
+const MAX_HAND_ANSWERS_IN_A_ROW = 5;
 
 /** A failure the watch activity itself never raises: not a cancellation, a timeout or one of its typed failures. */
 function isHandMadeFailure(error: unknown): boolean {
