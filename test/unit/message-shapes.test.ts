@@ -316,9 +316,11 @@ describe('the message shapes the workflows check without zod', () => {
     expect(CANCEL_ORDER_REQUEST({ reason: 'two\nlines\tand a tab' }, '')).toBeUndefined();
   });
 
+  /** A scan batch dated as given, judged at `now` (the workflow's clock). */
+  const now = Date.parse('2026-11-30T10:00:00Z');
+  const batch = (...dates: string[]) => ({ source: 'webhook' as const, events: dates.map((occurredAt) => ({ ...SCAN, occurredAt })) });
+
   it('find a scan dated more than a day after the workflow clock, naming it; a day ahead and the past pass', () => {
-    const now = Date.parse('2026-11-30T10:00:00Z');
-    const batch = (...dates: string[]) => ({ source: 'webhook' as const, events: dates.map((occurredAt) => ({ ...SCAN, occurredAt })) });
     expect(scanDatedAhead(batch('2026-11-30T09:00:00Z', '9999-12-31T23:00:00Z'), now)).toBe(
       "events.1.occurredAt: expected a date and time at most a day after the workflow's clock",
     );
@@ -327,8 +329,6 @@ describe('the message shapes the workflows check without zod', () => {
   });
 
   it('find a scan dated more than 180 days before the workflow clock, naming it; 180 days back and the future pass', () => {
-    const now = Date.parse('2026-11-30T10:00:00Z');
-    const batch = (...dates: string[]) => ({ source: 'webhook' as const, events: dates.map((occurredAt) => ({ ...SCAN, occurredAt })) });
     expect(scanDatedLongAgo(batch('2026-11-30T09:00:00Z', '0001-01-01T00:00:00Z'), now)).toBe(
       "events.1.occurredAt: expected a date and time at most 180 days before the workflow's clock",
     );
