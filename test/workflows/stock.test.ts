@@ -156,6 +156,41 @@ describe('stock on the order journey: split shipments, backorders and short ship
     expect(await journey.database.db.reservation.count({ where: { orderId: outcome.orderId, status: 'held' } })).toBe(0);
   });
 
+  it('an answer to the backorder question given after the customer cancelled is refused, not recorded as ops decision', async () => {
+    const { handle, escalation } = await pastBackorderDeadline('WATCH-STEEL-40', 3);
+    const orderId = orderIdOf(handle);
+    // Hold the cancel between its stage and its escalations' close: the release of the order's stock locks the order
+    // row FOR UPDATE, which waits for this KEY SHARE lock; the stage write (a plain UPDATE) does not.
+    let letGo = () => {};
+    const gate = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    const held = journey.database.db.$transaction(
+      async (tx) => {
+        await tx.$queryRaw`SELECT id FROM "Order" WHERE id = ${orderId} FOR KEY SHARE`;
+        await gate;
+      },
+      { timeout: 60_000 },
+    );
+    try {
+      // The cancel answers once the order's stage is cancelled, before its stock is released and its questions closed.
+      await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'customer found it elsewhere' }] });
+      const late = handle.executeUpdate(resolveEscalationUpdate, {
+        args: [{ escalationId: escalation.id, decision: 'ship_available', resolvedBy: 'test' }],
+      });
+      expect(await rejectionOf(late)).toMatch(/order .* is being cancelled: its escalations close with it/);
+    } finally {
+      letGo();
+      await held;
+    }
+    expect((await handle.result()).stage).toBe('cancelled');
+    const stored = await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalation.id } });
+    expect(stored).toMatchObject({ status: 'resolved', resolvedBy: 'colis' });
+    expect(stored.decision).not.toBe('ship_available');
+    const labels = (await orderView(handle)).timeline.map((e) => e.label);
+    expect(labels).not.toContain('escalation resolved: ship_available');
+  });
+
   it('the ship_available policy short-ships at once and records the shortage', async () => {
     const handle = await journey.placeOrder(
       {

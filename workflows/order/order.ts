@@ -113,6 +113,7 @@ export class OrderJourney {
         label: `order ${input.orderId}`,
         timeScale: input.timeScale,
         timeline: this.timeline,
+        endingBecause: () => (this.cancelReason === undefined ? undefined : 'being cancelled'),
         changed: async (change) => {
           this.showDetails();
           this.publishEscalated();

@@ -61,6 +61,7 @@ export class ReturnJourney {
       timeline: new Timeline(this.view.timeline),
       severityStepHours: RETURN_SEVERITY_STEP_HOURS,
       activities: RETURN_ESCALATION_ACTIVITIES,
+      endingBecause: () => (this.cancelRequested ? 'being cancelled' : undefined),
       changed: async () => this.attributes.escalated(this.escalations.anyOpen),
     });
     this.view.escalations = this.escalations.views;

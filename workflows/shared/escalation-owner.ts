@@ -43,6 +43,12 @@ export interface EscalationOwner {
    * refund for the guard against two answers at once (escalation.ts refuseWhileActingOnAnother). Default: never.
    */
   waitEnds?(): string | undefined;
+  /**
+   * Why the workflow takes no answer now, or undefined when it does: it is being cancelled, and its escalations close
+   * with it (escalation.ts refuseWhileEnding). An answer taken then was recorded as ops' decision and never carried out.
+   * Default: answers are always taken.
+   */
+  endingBecause?(): string | undefined;
   /** After every change (opened, stepped up, answered, resolved by the facts): what ops see must follow. */
   changed(change: { kind: 'escalated' | 'escalation_closed'; escalation: EscalationView }): Promise<void>;
 }

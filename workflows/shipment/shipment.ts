@@ -115,6 +115,8 @@ export class ShipmentJourney {
         timeScale: input.timeScale,
         timeline: this.timeline,
         waitEnds: () => waitEndsParcel(this.tracking.status),
+        // Once the carrier has the parcel a cancel is dropped (tracking.ts): its escalations are answered as before.
+        endingBecause: () => (this.cancelReason === undefined || this.dispatched ? undefined : 'being cancelled'),
         changed: async (change) => {
           this.showDetails();
           this.searchAttributes.set({ key: searchAttributes.escalated, value: this.escalations.anyOpen }).publish();
