@@ -205,6 +205,9 @@ async function refuseBadReceipt(db: Db, { warehouseCode, skuCode, quantity }: Re
 
 /** Puts a receipt on the shelf once per reference (a replay answers the level, `applied: false`). */
 async function receiveIn(tx: Tx, { warehouseCode, skuCode, quantity, reference }: RestockRequest): Promise<RestockResult> {
+  // One reference at a time with its announcement (api/services/expected-restocks.ts): a receipt whose update of the
+  // InboundStock row ran before an announcement racing it had committed left that announcement `expected` for good.
+  await lockRestockReference(tx, reference);
   // The movement goes first: a concurrent replay of the reference waits on its unique key, then skips.
   const { count } = await tx.inventoryMovement.createMany({
     data: [
@@ -307,6 +310,16 @@ export function releaseMovement(
     idempotencyKey: `release:${reservation.id}`,
     ...(note === undefined ? {} : { note }),
   };
+}
+
+/**
+ * Serialises what is written under one restock reference (its receipt here, its announcement, re-dating and calling off
+ * in api/services/expected-restocks.ts), held to the transaction's end: each then reads what the other committed. Before,
+ * an announcement and the receipt of the same reference sent at once could each miss the other, and the announcement
+ * stayed `expected` after the goods were on the shelf, so promises counted the same units twice.
+ */
+export async function lockRestockReference(tx: Tx, reference: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`colis:restock-reference:${reference}`}))`;
 }
 
 /** Locks the order row: every stock change of one order runs after the previous one committed. */

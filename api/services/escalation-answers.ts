@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../activities/db';
 import type { EscalationDecision, EscalationView } from '../../domain/journey';
+import { CONFLICT_STATES, DomainError } from '../../domain/errors';
 import { ANSWERED_IN_THE_DATABASE, DECISIONS_BY_REASON } from '../../domain/lifecycle';
 import { ids } from '../../domain/ids';
 import { returnIds } from '../../domain/return-policy';
@@ -38,6 +39,8 @@ export interface AnswerDeps {
 const NOT_YET_KNOWN_PATIENCE_MS = 5_000;
 /** A claim whose request never finished (its API process died) may be taken over after this. */
 const CLAIM_ABANDONED_AFTER_MS = 60_000;
+/** How often an answer looks again at a claim another answer holds and has not applied yet. */
+const CLAIM_POLL_MS = 100;
 
 function alreadyResolved(escalationId: string, decision: string | null, by: string | null, at: Date | null): ApiError {
   return new ApiError(
@@ -52,21 +55,40 @@ function alreadyResolved(escalationId: string, decision: string | null, by: stri
   );
 }
 
-async function claim(db: Db, request: AnswerRequest): Promise<void> {
+/**
+ * Another answer holds the escalation's claim and has not been applied yet: its update may still be refused (a sibling
+ * escalation being acted on, the workflow gone), and then it releases the claim and the escalation stays open. So this
+ * answer is not told "already resolved" with a decision that may never apply: it waits for that answer's outcome, and
+ * past its patience is refused for now, its Idempotency-Key left free (api/services/ops-actions.ts).
+ */
+function beingAnswered(escalationId: string, orderId: string, other: { decision: string; actor: string }): DomainError {
+  return new DomainError(
+    'OrderStateConflict',
+    `escalation ${escalationId} is being answered (${other.decision} by ${other.actor}): try again once it is answered`,
+    { orderId, state: CONFLICT_STATES.changeInProgress, attempted: 'resolve_escalation' },
+  );
+}
+
+async function claim(db: Db, request: AnswerRequest, orderId: string, giveUpAt: number): Promise<void> {
   const row = { escalationId: request.escalationId, actionId: request.actionId, decision: request.decision, actor: request.actor };
-  const { count } = await db.escalationClaim.createMany({ data: [row], skipDuplicates: true });
-  if (count === 1) return;
-  const existing = await db.escalationClaim.findUnique({ where: { escalationId: request.escalationId } });
-  if (!existing) return claim(db, request);
-  if (existing.actionId === request.actionId) return; // this same action, taken over after its process died
-  if (!existing.appliedAt && Date.now() - existing.claimedAt.getTime() > CLAIM_ABANDONED_AFTER_MS) {
-    const taken = await db.escalationClaim.updateMany({
-      where: { escalationId: request.escalationId, claimedAt: existing.claimedAt },
-      data: { ...row, claimedAt: new Date() },
-    });
-    if (taken.count === 1) return;
+  for (;;) {
+    const { count } = await db.escalationClaim.createMany({ data: [row], skipDuplicates: true });
+    if (count === 1) return;
+    const existing = await db.escalationClaim.findUnique({ where: { escalationId: request.escalationId } });
+    if (!existing) continue; // released in between (its answer was refused): claim it again
+    if (existing.actionId === request.actionId) return; // this same action, taken over after its process died
+    if (existing.appliedAt) throw alreadyResolved(request.escalationId, existing.decision, existing.actor, existing.appliedAt);
+    if (Date.now() - existing.claimedAt.getTime() > CLAIM_ABANDONED_AFTER_MS) {
+      const taken = await db.escalationClaim.updateMany({
+        where: { escalationId: request.escalationId, claimedAt: existing.claimedAt },
+        data: { ...row, claimedAt: new Date() },
+      });
+      if (taken.count === 1) return;
+      continue;
+    }
+    if (Date.now() >= giveUpAt) throw beingAnswered(request.escalationId, orderId, existing);
+    await sleep(CLAIM_POLL_MS);
   }
-  throw alreadyResolved(request.escalationId, existing.decision, existing.actor, existing.claimedAt);
 }
 
 const release = (db: Db, request: AnswerRequest) =>
@@ -92,8 +114,10 @@ export async function answerEscalation(deps: AnswerDeps, request: AnswerRequest)
     : escalation.shipmentId
       ? ids.shipmentWorkflowId(escalation.shipmentId)
       : ids.orderWorkflowId(escalation.orderId);
-  if (ANSWERED_IN_THE_DATABASE.has(escalation.reason)) return answerInTheDatabase(db, request, workflowId);
-  await claim(db, request);
+  // How long an answer waits for a concurrent one to be applied or refused: the update's own deadline, at most.
+  const giveUpAt = Date.now() + deps.callTimeoutMs;
+  if (ANSWERED_IN_THE_DATABASE.has(escalation.reason)) return answerInTheDatabase(db, request, workflowId, escalation.orderId, giveUpAt);
+  await claim(db, request, escalation.orderId, giveUpAt);
   try {
     const view = await sendAnswer(deps, request, workflowId);
     await db.escalationClaim.updateMany({ where: { escalationId, actionId: request.actionId }, data: { appliedAt: new Date() } });
@@ -108,8 +132,14 @@ export async function answerEscalation(deps: AnswerDeps, request: AnswerRequest)
  * An escalation no workflow follows (the API opened it for a journey already ended: api/services/left-after-cancel.ts):
  * claimed like any other, then closed in its row, where a workflow would have closed it.
  */
-async function answerInTheDatabase(db: Db, request: AnswerRequest, workflowId: string): Promise<EscalationView & { workflowId: string }> {
-  await claim(db, request);
+async function answerInTheDatabase(
+  db: Db,
+  request: AnswerRequest,
+  workflowId: string,
+  orderId: string,
+  giveUpAt: number,
+): Promise<EscalationView & { workflowId: string }> {
+  await claim(db, request, orderId, giveUpAt);
   await db.escalation.updateMany({
     where: { id: request.escalationId, status: 'open' },
     data: {

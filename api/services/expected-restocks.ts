@@ -1,5 +1,7 @@
 import type { Db } from '../../activities/db';
+import { lockRestockReference } from '../../activities/inventory';
 import type { ExpectedRestock, ExpectedRestockBody } from '../../domain/expected-restocks';
+import type { Prisma } from '../../prisma/generated/client';
 import { ApiError, notFound } from '../errors';
 
 /**
@@ -46,10 +48,13 @@ export async function announceRestock(
   reference: string,
   body: ExpectedRestockBody,
 ): Promise<{ outcome: AnnounceOutcome; restock: ExpectedRestock }> {
-  const received = await db.inventoryMovement.findUnique({ where: { idempotencyKey: `restock:${reference}` }, select: { note: true } });
-  if (received) throw alreadyReceived(reference);
   const expectedAt = new Date(body.expectedAt);
   return db.$transaction(async (tx) => {
+    // Under the reference's lock, as its receipt: a receipt racing this announcement has either committed (and is seen
+    // here) or waits for this commit and then marks the row received. Read outside it, the receipt could commit between
+    // the read and the insert, and the announcement stayed `expected` with the goods on the shelf.
+    await lockRestockReference(tx, reference);
+    if (await receiptOf(tx, reference)) throw alreadyReceived(reference);
     const { count } = await tx.inboundStock.createMany({
       data: [{ reference, warehouseCode: body.warehouseCode, skuCode: body.skuCode, quantity: body.quantity, expectedAt }],
       skipDuplicates: true,
@@ -73,15 +78,25 @@ export async function announceRestock(
 
 /** Calls off an expected restock that has not arrived: kept, no longer counted. Calling it off again answers it. */
 export async function cancelRestock(db: Db, reference: string): Promise<{ changed: boolean; restock: ExpectedRestock }> {
-  const now = new Date();
-  const { count } = await db.inboundStock.updateMany({
-    where: { reference, receivedAt: null, cancelledAt: null },
-    data: { cancelledAt: now },
+  return db.$transaction(async (tx) => {
+    // Under the reference's lock, as its receipt: a 409 for goods received meanwhile writes nothing (it marked the row
+    // called off, then answered that it was received).
+    await lockRestockReference(tx, reference);
+    const { count } = await tx.inboundStock.updateMany({
+      where: { reference, receivedAt: null, cancelledAt: null },
+      data: { cancelledAt: new Date() },
+    });
+    const row = await tx.inboundStock.findUnique({ where: { reference } });
+    if (!row) throw notFound(`expected restock ${reference}`);
+    if (row.receivedAt) throw alreadyReceived(reference);
+    return { changed: count === 1, restock: restockView(row) };
   });
-  const row = await db.inboundStock.findUnique({ where: { reference } });
-  if (!row) throw notFound(`expected restock ${reference}`);
-  if (row.receivedAt) throw alreadyReceived(reference);
-  return { changed: count === 1, restock: restockView(row) };
+}
+
+/** Whether goods were received under the reference (its receipt's movement), announced or not. */
+async function receiptOf(tx: Prisma.TransactionClient, reference: string): Promise<boolean> {
+  const movement = await tx.inventoryMovement.findUnique({ where: { idempotencyKey: `restock:${reference}` }, select: { id: true } });
+  return movement !== null;
 }
 
 /**

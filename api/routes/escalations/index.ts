@@ -62,7 +62,9 @@ const escalations: FastifyPluginAsyncZod = async (app) => {
           'Answers the workflow that opened it (the shipment, else the order) through its `resolveEscalation` update, recorded as ' +
           "made by the calling key's name. The decision must be one the escalation allows (`allowedDecisions`). Of concurrent answers " +
           'exactly one is applied; the others, and any answer to a resolved escalation, get 409 `escalation_resolved` naming the ' +
-          'winning decision in `details`. While the same workflow acts on an answer to another of its escalations (a reship, refund or ' +
+          'winning decision in `details`. An answer meeting another still being applied waits for it: named once applied, taken in its ' +
+          'place if it was refused; still pending at the call\'s deadline, a 409 `order_state_conflict` "being answered: try again" ' +
+          'that leaves the Idempotency-Key free. While the same workflow acts on an answer to another of its escalations (a reship, refund or ' +
           'cancel, or a wait that ends a shipment whose parcel the carrier reports lost or returned), this answer gets 409 ' +
           '`order_state_conflict` naming that escalation and its decision; nothing is recorded, read the escalations again. ' +
           'An Idempotency-Key makes a retry safe: same key and body, the same answer; another body, 409. ' +
