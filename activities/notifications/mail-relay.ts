@@ -6,13 +6,14 @@ import { type ParcelPlace, parcelPlace } from '../../domain/parcel-place';
 import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
 import { untilRecorded, whileClaimRenewed } from './lease';
+import { recipientOf } from './outbox';
 
 /**
  * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
  * claimed (a lease) before it is sent and marked sent right after, with the Message-ID derived from
  * its row: a retry finds it sent; a crash between the send and the mark repeats it at most once, with
  * the same Message-ID, which mail systems use to drop the duplicate. The customer's address is read
- * here, at send time, from the Customer row: it never crosses Temporal.
+ * here, at send time, from the order's row (the one it was placed with): it never crosses Temporal.
  */
 
 export interface MailSettings {
@@ -183,6 +184,8 @@ export class MailRelay {
           select: {
             id: true,
             shopId: true,
+            customerName: true,
+            customerEmail: true,
             customer: { select: { name: true, email: true } },
             shippingAddress: { select: { countryCode: true, region: true } },
           },
@@ -190,7 +193,8 @@ export class MailRelay {
       },
     });
     try {
-      const email = mail.order.customer.email;
+      const recipient = recipientOf(mail.order);
+      const email = recipient.email;
       if (!email) throw new Error('the customer has no e-mail address');
       const transport = this.transporter();
       const queued = MailDataSchema.parse(mail.data);
@@ -207,7 +211,7 @@ export class MailRelay {
         locale: mail.locale,
         milestone: mail.milestone as MailMilestone,
         shopName,
-        customerName: mail.order.customer.name,
+        customerName: recipient.name,
         orderId: mail.orderId,
         timeZone: timeZoneOf(mail.order.shippingAddress),
         trackingUrl: this.settings.trackingUrl(mail.orderId),
@@ -225,7 +229,7 @@ export class MailRelay {
       await whileClaimRenewed(renewClaim, this.leaseMs, () =>
         transport.sendMail({
           from: { name: shopName, address: this.settings.fromAddress },
-          to: { name: mail.order.customer.name, address: email },
+          to: { name: recipient.name, address: email },
           subject: rendered.subject,
           text: rendered.text,
           html: rendered.html,
