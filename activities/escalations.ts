@@ -105,10 +105,13 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
           update: {},
         });
         if (row.deliveredAt) return { delivered: true };
+        // A redirect is the endpoint's answer, never followed (as for shop webhooks): fetch re-POSTs the summary, with its
+        // city or street, to wherever a 307/308 points, another host or an address inside (127.0.0.1, the cloud's metadata).
         const response = await send(notify.webhookUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': input.dedupeKey },
           body: JSON.stringify(payload),
+          redirect: 'manual',
           signal: AbortSignal.timeout(10_000),
         });
         if (!response.ok) {

@@ -92,6 +92,10 @@ export function createOrderActivities(db: Db, waker: RelayWaker = noRelayWaker) 
               requestHash: input.requestHash,
               source: request.source,
               customerId: request.customer.id,
+              // The order's own copy: its mails go to the address it was placed with, whatever a later order under the
+              // same customer id (another shop's) writes to the Customer row.
+              customerName: request.customer.name,
+              customerEmail: request.customer.email ?? null,
               shippingAddressId: addressId(orderId, 1),
               status: 'received',
               serviceLevel: request.serviceLevel,

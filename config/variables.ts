@@ -374,7 +374,7 @@ export const VARIABLES = {
     schema: optional(httpUrl),
     form: 'an http(s) URL',
     default: '–',
-    meaning: 'escalations are POSTed here (besides the log)',
+    meaning: 'escalations are POSTed here (besides the log); a 3xx answer is a failed attempt, its redirect not followed',
   }),
   COLIS_SMTP_URL: variable({
     schema: optional(z.url({ protocol: /^smtps?$/, error: 'not an smtp:// or smtps:// URL' })),

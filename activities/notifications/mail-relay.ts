@@ -6,13 +6,14 @@ import { type ParcelPlace, parcelPlace } from '../../domain/parcel-place';
 import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
 import type { Db } from '../db';
 import { untilRecorded, whileClaimRenewed } from './lease';
+import { recipientOf } from './outbox';
 
 /**
  * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
  * claimed (a lease) before it is sent and marked sent right after, with the Message-ID derived from
  * its row: a retry finds it sent; a crash between the send and the mark repeats it at most once, with
  * the same Message-ID, which mail systems use to drop the duplicate. The customer's address is read
- * here, at send time, from the Customer row: it never crosses Temporal.
+ * here, at send time, from the order's row (the one it was placed with): it never crosses Temporal.
  */
 
 export interface MailSettings {
@@ -47,9 +48,21 @@ export function journeyOrder(a: { createdAt: Date; milestone: string }, b: { cre
   return a.createdAt.getTime() - b.createdAt.getTime() || rank(a.milestone) - rank(b.milestone);
 }
 
+/** A mail the drain picked: enough to put an order's mails in the journey's order. */
+interface QueuedMail {
+  id: string;
+  orderId: string;
+  milestone: string;
+  createdAt: Date;
+}
+
+/** What became of one send: sent, given up on (a day of retries), due again `at`, or claimed by another drain meanwhile. */
+type SendOutcome = { kind: 'sent' } | { kind: 'given_up' } | { kind: 'retry'; at: Date } | { kind: 'not_claimed' };
+
 const BATCH = 50;
 const CONCURRENCY = 4;
 const LEASE_MS = 60_000;
+const IN_FLIGHT_POLL_MS = 100;
 
 export class MailRelay {
   private transport: Transporter | undefined;
@@ -63,12 +76,15 @@ export class MailRelay {
   /** Sends what is due at `nowMs`; answers when the next mail falls due (null: nothing waits). */
   async drain(nowMs: number, budgetMs: number): Promise<number | null> {
     const startedAt = Date.now();
+    // Mails held back behind an earlier one of their order still in flight elsewhere: not picked again by this drain.
+    const held = new Set<string>();
     for (;;) {
       const due = await this.db.customerMail.findMany({
         where: {
           status: 'pending',
           nextAttemptAt: { lte: new Date(nowMs) },
           OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }],
+          ...(held.size > 0 ? { id: { notIn: [...held] } } : {}),
         },
         orderBy: { createdAt: 'asc' },
         take: BATCH,
@@ -77,15 +93,10 @@ export class MailRelay {
       if (due.length === 0) break;
       // Orders side by side, each order's mails one after the other in the journey's order: the "shipped" and the
       // "delivered" one poll brings together (written in one transaction, the same instant) reach the inbox in that order.
-      const byOrder = new Map<string, typeof due>();
-      for (const mail of [...due].sort(journeyOrder)) byOrder.set(mail.orderId, [...(byOrder.get(mail.orderId) ?? []), mail]);
-      const queues = [...byOrder.values()];
+      const queues = await this.orderQueues(due);
       for (let i = 0; i < queues.length; i += CONCURRENCY) {
-        await Promise.all(
-          queues.slice(i, i + CONCURRENCY).map(async (mails) => {
-            for (const mail of mails) await this.sendOne(mail.id, nowMs);
-          }),
-        );
+        const heldBack = await Promise.all(queues.slice(i, i + CONCURRENCY).map((mails) => this.sendInOrder(mails, nowMs)));
+        for (const id of heldBack.flat()) held.add(id);
         heartbeat();
       }
       if (Date.now() - startedAt > budgetMs || due.length < BATCH) break;
@@ -98,12 +109,74 @@ export class MailRelay {
     return next ? next.nextAttemptAt.getTime() : null;
   }
 
-  private async sendOne(mailId: string, nowMs: number): Promise<void> {
+  /**
+   * Each order's mails to send now, in the journey's order: its due mails, after the order's earlier mails still pending
+   * (a retry not due yet, after the mail relay refused or was down). Picked by due time alone, the "delivered" mail written
+   * while "confirmed" and "shipped" waited for their retry reached the customer first, and those two after it.
+   */
+  private async orderQueues(due: readonly QueuedMail[]): Promise<QueuedMail[][]> {
+    const dueIds = new Set(due.map((mail) => mail.id));
+    const waiting = await this.db.customerMail.findMany({
+      where: { status: 'pending', orderId: { in: [...new Set(due.map((mail) => mail.orderId))] }, id: { notIn: [...dueIds] } },
+      select: { id: true, orderId: true, milestone: true, createdAt: true },
+    });
+    const byOrder = new Map<string, QueuedMail[]>();
+    for (const mail of [...due, ...waiting].sort(journeyOrder)) byOrder.set(mail.orderId, [...(byOrder.get(mail.orderId) ?? []), mail]);
+    // A pending mail after the order's last due one waits for its own turn.
+    return [...byOrder.values()].map((mails) => mails.slice(0, mails.findLastIndex((mail) => dueIds.has(mail.id)) + 1));
+  }
+
+  /**
+   * One order's mails, one after the other: one not sent holds back the rest, due again with it. Answers the ids held back
+   * because an earlier mail is still in flight in another drain (they stay due, for the relay's next look).
+   */
+  private async sendInOrder(mails: readonly QueuedMail[], nowMs: number): Promise<string[]> {
+    for (const [i, mail] of mails.entries()) {
+      let outcome = await this.sendOne(mail.id, nowMs);
+      if (outcome.kind === 'not_claimed') outcome = await this.sentElsewhere(mail.id, nowMs);
+      if (outcome.kind === 'sent' || outcome.kind === 'given_up') continue;
+      const rest = mails.slice(i + 1).map((later) => later.id);
+      if (outcome.kind === 'not_claimed') return rest;
+      if (rest.length > 0) {
+        await this.db.customerMail.updateMany({
+          where: { id: { in: rest }, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
+          data: { nextAttemptAt: outcome.at },
+        });
+      }
+      return [];
+    }
+    return [];
+  }
+
+  /**
+   * A mail another drain claimed meanwhile (an overlapping retry of this activity): what became of it there, waited for
+   * while it is in flight, at most one claim's length; `not_claimed` when it is still in flight then.
+   */
+  private async sentElsewhere(mailId: string, nowMs: number): Promise<SendOutcome> {
+    const deadline = Date.now() + this.leaseMs;
+    for (;;) {
+      const row = await this.db.customerMail.findUnique({
+        where: { id: mailId },
+        select: { status: true, leaseUntil: true, nextAttemptAt: true },
+      });
+      if (!row || row.status === 'sent') return { kind: 'sent' };
+      if (row.status !== 'pending') return { kind: 'given_up' };
+      if (!row.leaseUntil || row.leaseUntil.getTime() < Date.now()) {
+        // Released: failed there (due again later), or its claim lapsed (a crash), when it is this drain's to send.
+        return row.nextAttemptAt.getTime() > nowMs ? { kind: 'retry', at: row.nextAttemptAt } : this.sendOne(mailId, nowMs);
+      }
+      if (Date.now() >= deadline) return { kind: 'not_claimed' };
+      await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_POLL_MS));
+      heartbeat();
+    }
+  }
+
+  private async sendOne(mailId: string, nowMs: number): Promise<SendOutcome> {
     const claimed = await this.db.customerMail.updateMany({
       where: { id: mailId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
       data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
     });
-    if (claimed.count === 0) return;
+    if (claimed.count === 0) return { kind: 'not_claimed' };
     const mail = await this.db.customerMail.findUniqueOrThrow({
       where: { id: mailId },
       include: {
@@ -111,6 +184,8 @@ export class MailRelay {
           select: {
             id: true,
             shopId: true,
+            customerName: true,
+            customerEmail: true,
             customer: { select: { name: true, email: true } },
             shippingAddress: { select: { countryCode: true, region: true } },
           },
@@ -118,7 +193,8 @@ export class MailRelay {
       },
     });
     try {
-      const email = mail.order.customer.email;
+      const recipient = recipientOf(mail.order);
+      const email = recipient.email;
       if (!email) throw new Error('the customer has no e-mail address');
       const transport = this.transporter();
       const queued = MailDataSchema.parse(mail.data);
@@ -135,7 +211,7 @@ export class MailRelay {
         locale: mail.locale,
         milestone: mail.milestone as MailMilestone,
         shopName,
-        customerName: mail.order.customer.name,
+        customerName: recipient.name,
         orderId: mail.orderId,
         timeZone: timeZoneOf(mail.order.shippingAddress),
         trackingUrl: this.settings.trackingUrl(mail.orderId),
@@ -153,7 +229,7 @@ export class MailRelay {
       await whileClaimRenewed(renewClaim, this.leaseMs, () =>
         transport.sendMail({
           from: { name: shopName, address: this.settings.fromAddress },
-          to: { name: mail.order.customer.name, address: email },
+          to: { name: recipient.name, address: email },
           subject: rendered.subject,
           text: rendered.text,
           html: rendered.html,
@@ -165,17 +241,18 @@ export class MailRelay {
       const message = withoutAddresses(error instanceof Error ? error.message : String(error));
       const attempts = mail.attempts + 1;
       const giveUp = nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
+      const retryAt = new Date(nowMs + mailRetryDelayMs(attempts));
       await this.db.customerMail.update({
         where: { id: mailId },
         data: {
           attempts,
           lastError: message.slice(0, 500),
           leaseUntil: null,
-          ...(giveUp ? { status: 'failed' } : { nextAttemptAt: new Date(nowMs + mailRetryDelayMs(attempts)) }),
+          ...(giveUp ? { status: 'failed' } : { nextAttemptAt: retryAt }),
         },
       });
       log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
-      return;
+      return giveUp ? { kind: 'given_up' } : { kind: 'retry', at: retryAt };
     }
     // Sent: a failure to write that down is no failure of the send (which would be retried), it is asked again.
     const sentAt = new Date();
@@ -189,6 +266,7 @@ export class MailRelay {
       () => heartbeat(),
     );
     log.info('customer mail sent', { mailId, milestone: mail.milestone, locale: mail.locale });
+    return { kind: 'sent' };
   }
 
   /** Read when the mail leaves, so "the rest is on its way" is what is true then, not when the scan came in. */

@@ -38,6 +38,18 @@ interface OrderFacts {
   hasEmail: boolean;
 }
 
+/**
+ * Whom an order's mails go to: the name and e-mail the order was placed with. An order written by a release before it kept
+ * them (no name of its own) reads its Customer row, as that release did.
+ */
+export function recipientOf(order: {
+  customerName: string | null;
+  customerEmail: string | null;
+  customer: { name: string; email: string | null };
+}): { name: string; email: string | null } {
+  return order.customerName === null ? order.customer : { name: order.customerName, email: order.customerEmail };
+}
+
 /** Writes what the milestones call for; returns the relays to wake once the transaction commits. */
 export async function recordMilestones(tx: Tx, milestones: readonly Milestone[], now: Date = new Date()): Promise<string[]> {
   const facts = new Map<string, OrderFacts | null>();
@@ -47,9 +59,16 @@ export async function recordMilestones(tx: Tx, milestones: readonly Milestone[],
     if (order === undefined) {
       const row = await tx.order.findUnique({
         where: { id: milestone.orderId },
-        select: { shopId: true, locale: true, customerMails: true, customer: { select: { email: true } } },
+        select: {
+          shopId: true,
+          locale: true,
+          customerMails: true,
+          customerName: true,
+          customerEmail: true,
+          customer: { select: { name: true, email: true } },
+        },
       });
-      order = row ? { shopId: row.shopId, locale: row.locale, customerMails: row.customerMails, hasEmail: !!row.customer.email } : null;
+      order = row ? { shopId: row.shopId, locale: row.locale, customerMails: row.customerMails, hasEmail: !!recipientOf(row).email } : null;
       facts.set(milestone.orderId, order);
     }
     if (!order) continue;

@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:net';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../activities/db';
+import { createNotifyActivities } from '../../activities/notifications';
+import { notifyConfigFrom } from '../../activities/notifications/config';
+import { MailRelay } from '../../activities/notifications/mail-relay';
+import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
+import { WebhookRelay } from '../../activities/notifications/webhook-relay';
+import { createOrderActivities } from '../../activities/orders';
+import { loadConfig } from '../../config';
+import type { OrderWorkflowInput } from '../../domain/order';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { DEFAULT_ORDER } from '../support/journey';
+
+/**
+ * An order's mails go to the customer it was placed for. They were addressed from the Customer row, keyed by the shop's own
+ * customer id and rewritten by every order under that id: seen on npm start, a second order under the same id
+ * ("CUST-SHARED", with another name and e-mail and `notifyCustomer: false`) got the first order's "shipped" and
+ * "out for delivery" mails, its tracking link and token included. Two shops both numbering customers "CUST-1" meet the same.
+ */
+
+/** A minimal SMTP server that accepts every message and records its envelope recipient and greeting line. */
+function recordingSmtp(): { server: Server; sent: { to: string; greeting: string; milestone: string }[] } {
+  const sent: { to: string; greeting: string; milestone: string }[] = [];
+  const server = createServer((socket) => {
+    let inData = false;
+    let buffer = '';
+    let to = '';
+    socket.write('220 test ESMTP\r\n');
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf('\r\n.\r\n');
+          if (end < 0) return;
+          const message = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          sent.push({
+            to,
+            greeting: /^(Hello|Bonjour) [^\r\n]*,$/m.exec(message)?.[0] ?? '?',
+            milestone: /^X-Colis-Milestone: (.*)$/im.exec(message)?.[1]?.trim() ?? '?',
+          });
+          socket.write('250 queued\r\n');
+          continue;
+        }
+        const eol = buffer.indexOf('\r\n');
+        if (eol < 0) return;
+        const line = buffer.slice(0, eol);
+        buffer = buffer.slice(eol + 2);
+        const command = line.toUpperCase();
+        if (command.startsWith('EHLO') || command.startsWith('HELO')) socket.write('250 test\r\n');
+        else if (command.startsWith('RCPT TO:')) {
+          to = /<([^>]*)>/.exec(line)?.[1] ?? '';
+          socket.write('250 ok\r\n');
+        } else if (command.startsWith('DATA')) {
+          inData = true;
+          socket.write('354 go on\r\n');
+        } else if (command.startsWith('QUIT')) socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  return { server, sent };
+}
+
+let database: TestDatabase;
+let db: Db;
+const smtp = recordingSmtp();
+
+beforeAll(async () => {
+  database = await createTestDatabase(4);
+  db = database.db;
+  await new Promise<void>((resolve) => smtp.server.listen(0, '127.0.0.1', resolve));
+});
+afterAll(async () => {
+  smtp.server.close();
+  await database?.drop();
+});
+
+function order(
+  orderId: string,
+  shop: string,
+  customer: { id: string; name: string; email?: string },
+  notifyCustomer?: boolean,
+): OrderWorkflowInput {
+  const now = new Date();
+  return {
+    orderId,
+    idempotencyKey: `${shop}:${orderId}`,
+    requestHash: `hash-${orderId}`,
+    receivedAt: now.toISOString(),
+    promisedBy: new Date(now.getTime() + 5 * 86_400_000).toISOString(),
+    request: {
+      ...DEFAULT_ORDER,
+      customer,
+      shipTo: { ...DEFAULT_ORDER.shipTo, name: customer.name },
+      locale: 'en',
+      ...(notifyCustomer === undefined ? {} : { notifyCustomer }),
+    },
+    timeScale: 1,
+  };
+}
+
+async function drainMails(): Promise<void> {
+  const address = smtp.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+  const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
+  await new MockActivityEnvironment().run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
+}
+
+const shipped = (orderId: string) =>
+  withMilestones(db, noRelayWaker, async () => ({
+    result: undefined,
+    milestones: [{ orderId, key: 'shipped:T1', mail: { milestone: 'shipped' as const, data: {} } }],
+  }));
+
+describe("an order's customer mails", () => {
+  it('go to the name and address the order was placed with, though another shop places an order under the same customer id', async () => {
+    const orders = createOrderActivities(db);
+    await orders.recordOrder(order('ORD-RCPT-A', 'shop-a', { id: 'CUST-1', name: 'Alice Martin', email: 'alice@a.test' }));
+    await orders.recordOrder(order('ORD-RCPT-B', 'shop-b', { id: 'CUST-1', name: 'Mallory', email: 'mallory@b.test' }, false));
+    await shipped('ORD-RCPT-A');
+    await drainMails();
+
+    const toA = smtp.sent.filter((mail) => mail.to === 'alice@a.test');
+    expect(toA.map((mail) => [mail.milestone, mail.greeting])).toEqual([
+      ['order_confirmed', 'Hello Alice Martin,'],
+      ['shipped', 'Hello Alice Martin,'],
+    ]);
+    expect(smtp.sent.filter((mail) => mail.to === 'mallory@b.test')).toEqual([]);
+  });
+
+  it('are still written and sent when a later order under the same customer id gives no e-mail', async () => {
+    const orders = createOrderActivities(db);
+    await orders.recordOrder(order('ORD-RCPT-C', 'shop-c', { id: 'CUST-2', name: 'Chloé Petit', email: 'chloe@c.test' }));
+    await orders.recordOrder(order('ORD-RCPT-D', 'shop-d', { id: 'CUST-2', name: 'Chloé Petit' }));
+    await shipped('ORD-RCPT-C');
+    await drainMails();
+
+    expect(smtp.sent.filter((mail) => mail.to === 'chloe@c.test').map((mail) => mail.milestone)).toEqual(['order_confirmed', 'shipped']);
+    expect(await db.customerMail.findMany({ where: { orderId: 'ORD-RCPT-C', status: { not: 'sent' } } })).toEqual([]);
+  });
+});
