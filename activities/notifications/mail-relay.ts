@@ -228,8 +228,8 @@ export class MailRelay {
         });
       await whileClaimRenewed(renewClaim, this.leaseMs, () =>
         transport.sendMail({
-          from: { name: shopName, address: this.settings.fromAddress },
-          to: { name: recipient.name, address: email },
+          from: withDisplayName(shopName, this.settings.fromAddress),
+          to: withDisplayName(recipient.name, email),
           subject: rendered.subject,
           text: rendered.text,
           html: rendered.html,
@@ -304,4 +304,14 @@ export class MailRelay {
 }
 
 /** SMTP errors quote the recipient ("550 <x@y> rejected"): never into logs or rows. */
+/**
+ * An address with its display name for a From or To header. A name holding an RFC 2047 encoded word ("=?utf-8?q?…?=") is
+ * shown by mail programs as that word decoded, even inside the quotes nodemailer puts around it: a customer (or a shop)
+ * so named showed as "Service client <support@bank.example>", or with line breaks. Such a name is left out of the header,
+ * the address alone; the mail's greeting still shows it, as text.
+ */
+export function withDisplayName(name: string, address: string): { name: string; address: string } | string {
+  return name.includes('=?') ? address : { name, address };
+}
+
 export const withoutAddresses = (text: string) => text.replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '[address]');

@@ -1,7 +1,8 @@
 import { REPROMISE_REASONS, REPROMISE_WORDING_FR } from '../../domain/repromise-reasons';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { journeyOrder, withoutAddresses } from '../../activities/notifications/mail-relay';
+import nodemailer from 'nodemailer';
+import { journeyOrder, withDisplayName, withoutAddresses } from '../../activities/notifications/mail-relay';
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { orderEndMilestones } from '../../activities/orders';
@@ -314,5 +315,30 @@ describe('mail errors in logs', () => {
     expect(withoutAddresses('550 5.1.1 <camille.martin@example.org>: Recipient address rejected')).toBe(
       '550 5.1.1 <[address]>: Recipient address rejected',
     );
+  });
+});
+
+describe('mail headers', () => {
+  /** The raw message nodemailer writes for these From and To, as a mail server receives it. */
+  async function headersOf(from: ReturnType<typeof withDisplayName>, to: ReturnType<typeof withDisplayName>): Promise<string> {
+    const transport = nodemailer.createTransport({ streamTransport: true, buffer: true });
+    const sent = await transport.sendMail({ from, to, subject: 'Votre commande', text: 'Bonjour' });
+    const raw = sent.message.toString();
+    return raw.slice(0, raw.indexOf('\r\n\r\n'));
+  }
+
+  it('carry the customer and shop names, but never one a mail program would decode into another name or address', async () => {
+    const plain = await headersOf(
+      withDisplayName('Boutique Lumière', 'no-reply@colis.localhost'),
+      withDisplayName('Camille', 'c@example.org'),
+    );
+    expect(plain).toMatch(/^To: Camille <c@example.org>$/m);
+    expect(plain).toMatch(/^From: =\?UTF-8\?Q\?Boutique_Lumi=C3=A8re\?= <no-reply@colis.localhost>$/m);
+    // The sweep's spoof: MailDev showed this To as "Service client <support@bank.example>".
+    const spoof = '=?utf-8?q?Service_client_<support@bank.example>?=';
+    const headers = await headersOf(withDisplayName(spoof, 'no-reply@colis.localhost'), withDisplayName(spoof, 'alice@example.org'));
+    expect(headers).toMatch(/^To: alice@example.org$/m);
+    expect(headers).toMatch(/^From: no-reply@colis.localhost$/m);
+    expect(headers).not.toContain('bank.example');
   });
 });
