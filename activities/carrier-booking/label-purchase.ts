@@ -1,7 +1,7 @@
 import { Context, heartbeat, log } from '@temporalio/activity';
 import type { BuyLabelRequest, CarrierApi, PurchasedLabel } from '../../domain/carrier';
 import { convertMinor } from '../../domain/money';
-import { CarrierApiError, CarrierUnavailable, NOT_PROCESSED_STATUSES } from '../carriers/errors';
+import { CarrierApiError, CarrierUnavailable } from '../carriers/errors';
 import { fetchLabelDocuments } from '../carriers/label-documents';
 import type { Db } from '../db';
 import type { StageRecord } from '../stage-timing';
@@ -55,7 +55,8 @@ async function buyUnlessUnavailable(api: CarrierApi, request: BuyLabelRequest, g
     try {
       return await api.buyLabel(request);
     } catch (error) {
-      const unprocessed = error instanceof CarrierApiError && NOT_PROCESSED_STATUSES.includes(error.status);
+      // A 429 or 503 after the carrier sold the label (ShipEngine's tracking registration) is no refusal of the purchase.
+      const unprocessed = error instanceof CarrierApiError && error.nothingBought;
       if (giveUpAfter === undefined || !unprocessed) throw error;
       // Asked for a longer wait than an attempt sits out, the carrier is unavailable now: nothing was bought.
       const pauseMs = pauseBeforeAskingAgain(error, REFUSAL_BACKOFF_MS[refusals - 1] ?? 2000);

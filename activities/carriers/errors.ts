@@ -41,9 +41,31 @@ export class CarrierApiError extends CarrierError {
     readonly status: number,
     message = `${carrierCode} answered ${status}`,
     readonly retryAfterMs?: number,
+    /**
+     * A request made after the carrier sold the label it failed in (ShipEngine: the tracking registration, the
+     * estimate of a label found again): its 429 or 503 says that request was not processed, not that nothing was bought.
+     */
+    readonly afterSale = false,
   ) {
     super(carrierCode, message);
   }
+
+  /** The carrier turned the call away unprocessed (NOT_PROCESSED_STATUSES) and no label was bought by it: it may go elsewhere. */
+  get nothingBought(): boolean {
+    return NOT_PROCESSED_STATUSES.includes(this.status) && !this.afterSale;
+  }
+}
+
+/** The same failure, of a request made once the label was bought: retried with the purchase's key, never given away. */
+export function failedAfterSale(error: unknown, carrierLabelId: string): unknown {
+  if (!(error instanceof CarrierApiError) || error.afterSale) return error;
+  return new CarrierApiError(
+    error.carrierCode,
+    error.status,
+    `${error.message} (label ${carrierLabelId} bought)`,
+    error.retryAfterMs,
+    true,
+  );
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   RateRequestSchema,
   type ReturnLabelRequest,
 } from '../../../domain/carrier';
-import { CarrierApiError, CarrierRejected } from '../errors';
+import { CarrierApiError, CarrierRejected, failedAfterSale } from '../errors';
 import { errorsInAnswer, type ShipEngineHttp } from './http';
 import {
   externalShipmentId,
@@ -113,7 +113,7 @@ export class ShipEngineCarrier implements CarrierApi {
         if (error instanceof CarrierRejected) throw new CarrierApiError(this.code, 400, `${error.message}; the purchase is retried`);
         throw error;
       });
-    if (bought) return this.tracked(await this.alreadyBought(bought, parsed));
+    if (bought) return this.afterSale(bought.label_id, async () => this.tracked(await this.alreadyBought(bought, parsed)));
 
     const shipmentId = await this.shipmentFor(parsed, externalId);
     const { rate, quote } = await this.rateFor(shipmentId, parsed);
@@ -124,8 +124,23 @@ export class ShipEngineCarrier implements CarrierApi {
       body: { label_format: PURCHASE_FORMAT, label_layout: '4x6', label_download_type: 'url' },
       answer: LabelSchema,
     });
-    await this.refuseUnusable(label, parsed.idempotencyKey);
-    return this.tracked(toPurchasedLabel(this.options.account, label, quote, this.now));
+    return this.afterSale(label.label_id, async () => {
+      await this.refuseUnusable(label, parsed.idempotencyKey);
+      return this.tracked(toPurchasedLabel(this.options.account, label, quote, this.now));
+    });
+  }
+
+  /**
+   * What a purchase asks once its label is bought (or found bought): a 429 or 503 there refuses that request, not the
+   * purchase. Said so (`afterSale`), so the purchase is retried under its key, which finds the label, instead of
+   * taken for "turned away, nothing bought" and booked with another carrier: a second label, the first never voided.
+   */
+  private async afterSale<T>(carrierLabelId: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      throw failedAfterSale(error, carrierLabelId);
+    }
   }
 
   /**
