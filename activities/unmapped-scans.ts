@@ -41,8 +41,18 @@ export async function storeUnmappedScans(
 
 /** The parcel a polled tracking number belongs to: a shipment's label first, else a return's label. */
 export async function parcelOfTrackingNumber(db: Db, carrierCode: string, trackingNumber: string): Promise<ParcelOwner | undefined> {
-  const label = await db.label.findFirst({ where: { carrierCode, trackingNumber }, select: { shipmentId: true } });
+  // The newest label under a number the carrier gave again (carrier-scans.ts takes the travelling one first, as a rule
+  // the newest).
+  const label = await db.label.findFirst({
+    where: { carrierCode, trackingNumber },
+    select: { shipmentId: true },
+    orderBy: [{ purchasedAt: 'desc' }, { id: 'desc' }],
+  });
   if (label) return { shipmentId: label.shipmentId };
-  const parcel = await db.return.findFirst({ where: { carrierCode, trackingNumber }, select: { id: true } });
+  const parcel = await db.return.findFirst({
+    where: { carrierCode, trackingNumber },
+    select: { id: true },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
   return parcel ? { returnId: parcel.id } : undefined;
 }

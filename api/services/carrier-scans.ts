@@ -55,23 +55,24 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   const labels = await app.db.label.findMany({
     where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers } },
     select: { trackingNumber: true, shipmentId: true, status: true, shipment: { select: { trackingNumber: true, status: true } } },
+    orderBy: [{ purchasedAt: 'asc' }, { id: 'asc' }],
   });
-  const shipmentOf = new Map(labels.map((label) => [label.trackingNumber, label.shipmentId]));
   // The parcel a shipment is travelling as now: not a voided label's, not one of a shipment that has ended.
-  const travelling = new Set(
-    labels
-      .filter(
-        (label) =>
-          label.status === 'purchased' &&
-          label.shipment.trackingNumber === label.trackingNumber &&
-          !isFinalShipmentStage(label.shipment.status),
-      )
-      .map((label) => label.trackingNumber),
-  );
+  const isTravelling = (label: (typeof labels)[number]) =>
+    label.status === 'purchased' && label.shipment.trackingNumber === label.trackingNumber && !isFinalShipmentStage(label.shipment.status);
+  const travelling = new Set(labels.filter(isTravelling).map((label) => label.trackingNumber));
+  // A number the carrier gave again (recycled, or another carrier's): its scans are the travelling parcel's, else the
+  // newest label's. Labels come oldest first, so a later one takes the number over.
+  const shipmentOf = new Map<string, string>();
+  for (const label of labels) {
+    if (!travelling.has(label.trackingNumber) || isTravelling(label)) shipmentOf.set(label.trackingNumber, label.shipmentId);
+  }
   // A return parcel's scans go to its return's workflow.
   const returnLabels = await app.db.return.findMany({
     where: { carrierCode: carrier, trackingNumber: { in: trackingNumbers.filter((n) => !shipmentOf.has(n)) } },
     select: { trackingNumber: true, id: true },
+    // The newest return under a number given again takes it over.
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   const returnOf = new Map(returnLabels.map((r) => [r.trackingNumber ?? '', r.id]));
   const unknown = trackingNumbers.filter((number) => !shipmentOf.has(number) && !returnOf.has(number));

@@ -53,6 +53,31 @@ async function shipmentInTransit() {
   return { orderId, ...shipment };
 }
 
+describe('a tracking number the carrier gave again', () => {
+  it('is stored for the new parcel too, and its scans go to the parcel travelling under it, not the delivered one', async () => {
+    // A delivered parcel of last year, and today's parcel the carrier numbered alike (recycled, or another carrier's).
+    const trackingNumber = uniqueId('SP-RECYCLED');
+    const earlier = await insertShipment(h.db, await insertOrder(h.db), { trackingNumber });
+    await h.db.shipment.update({ where: { id: earlier.shipmentId }, data: { status: 'delivered', deliveredAt: new Date() } });
+    await h.db.label.update({ where: { id: `${earlier.shipmentId}-LBL1` }, data: { purchasedAt: new Date(Date.now() - 400 * DAY_MS) } });
+    // Before: the second label's write failed (unique tracking number) on every retry, its shipment stuck in booking.
+    const later = await insertShipment(h.db, await insertOrder(h.db), { trackingNumber });
+    await startIdleWorkflow(h.client, `shipment-${later.shipmentId}`);
+    await insertShipment(h.db, await insertOrder(h.db), { trackingNumber, carrierCode: 'parcelnord' });
+
+    const hub = scan(trackingNumber);
+    const response = await webhook([hub]);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toMatchObject({ received: 1, accepted: 1, shipments: [later.shipmentId] });
+    expect(await signalsReceived(h.client, `shipment-${later.shipmentId}`, 'trackingEvents')).toEqual([
+      { source: 'webhook', events: [hub], stored: true },
+    ]);
+    expect((await h.db.trackingEvent.findMany({ where: { carrierEventId: hub.eventId } })).map((row) => row.shipmentId)).toEqual([
+      later.shipmentId,
+    ]);
+  });
+});
+
 describe('a status code no mapping reads', () => {
   it('is stored, acknowledged as unmapped, not signalled, and listed for ops by carrier and code', async () => {
     const { orderId, shipmentId, trackingNumber } = await shipmentInTransit();
