@@ -29,10 +29,9 @@ import { ReturnSearchAttributes } from './search-attributes';
 import { showCurrentDetails } from '../shared/current-details';
 
 /**
- * return-<id>: one return (RMA) from the label to the refund. Each stage is a method, but the longest,
- * following the parcel back, which is following.ts working on this state; the workflow function runs them
- * in order. Everything it knows is in the return's row (read by `loadReturn`), so it carries no name or
- * address; every side effect is an idempotent activity.
+ * return-<id>: one return (RMA) from the label to the refund. Each stage is a method, but the longest, following the
+ * parcel back (following.ts, working on this state); the workflow function runs them in order. Everything it knows is in
+ * the return's row (read by `loadReturn`), so it carries no name or address; every side effect is an idempotent activity.
  */
 export class ReturnJourney {
   status: ReturnStatus = 'requested';

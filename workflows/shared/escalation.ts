@@ -200,7 +200,13 @@ export class Escalations {
   private validate(answer: ResolveEscalationRequest): void {
     refuseMalformed(resolveEscalationUpdate.name, RESOLVE_ESCALATION_REQUEST, answer);
     this.refuseIfAnswered(answer.escalationId);
-    this.refuseWhileEnding();
+    // A cancel taken, the escalations close with it: an answer given meanwhile was recorded and never carried out.
+    const ending = this.owner.endingBecause?.();
+    if (ending !== undefined)
+      throw ApplicationFailure.nonRetryable(
+        `${this.owner.label} is ${ending}: its escalations close with it; read them again`,
+        'OrderStateConflict',
+      );
     this.refuseWhileActingOnAnother(answer.escalationId);
     const open = this.open.find((o) => o.view.escalationId === answer.escalationId && !o.answer);
     if (!open) {
@@ -219,20 +225,6 @@ export class Escalations {
         'OrderStateConflict',
       );
     }
-  }
-
-  /**
-   * A customer's cancel taken, the escalations still open until the workflow closes them (order/workflow.ts): an answer
-   * given meanwhile (ship_available at a backorder deadline) was recorded as ops' decision, after the cancel, and never
-   * carried out. Only the validator changes: a validator does not run on replay, so recorded histories are untouched.
-   */
-  private refuseWhileEnding(): void {
-    const why = this.owner.endingBecause?.();
-    if (why === undefined) return;
-    throw ApplicationFailure.nonRetryable(
-      `${this.owner.label} is ${why}: its escalations close with it; read the escalations again`,
-      'OrderStateConflict',
-    );
   }
 
   /**

@@ -115,7 +115,6 @@ export class ShipmentJourney {
         timeScale: input.timeScale,
         timeline: this.timeline,
         waitEnds: () => waitEndsParcel(this.tracking.status),
-        // Once the carrier has the parcel a cancel is dropped (tracking.ts): its escalations are answered as before.
         endingBecause: () => (this.cancelReason === undefined || this.dispatched ? undefined : 'being cancelled'),
         changed: async (change) => {
           this.showDetails();
