@@ -94,6 +94,11 @@ export const ReturnViewSchema = z
     trackingStatus: TrackingStatusSchema.optional(),
     receivedAt: z.string().optional(),
     inspectedAt: z.string().optional(),
+    /**
+     * The customer's own words with the request (the return form's comment, or the shop's): what the inspector reads before
+     * restocking or writing the goods off. Before, it was stored and shown nowhere. Never in a webhook or in Temporal.
+     */
+    comment: z.string().optional(),
     /** What ops wrote with the inspection. */
     inspectionNote: z.string().optional(),
     refundCents: z.number().int().optional(),

@@ -443,6 +443,7 @@ function toReturnView(row: ReturnRow): ReturnView {
     ...optional('trackingStatus', statusOfStoredScans(row.scans, row.trackingNumber ?? undefined)),
     ...optional('receivedAt', iso(row.receivedAt)),
     ...optional('inspectedAt', iso(row.inspectedAt)),
+    ...optional('comment', row.comment),
     ...optional('inspectionNote', row.inspectionNote),
     ...optional('refundCents', row.refundCents),
     currency: row.currency,

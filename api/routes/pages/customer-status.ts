@@ -38,9 +38,21 @@ const GIVEN_UP = new Set<ShipmentStage>(['lost', 'returned_to_sender', 'refunded
  * (written off as lost) read "On its way" from its last scan, beside its replacement also on its way.
  */
 export function parcelWords(view: OrderView, parcel: { shipmentId: string; status?: string }): string | undefined {
-  const stage = view.shipments.find((s) => s.shipmentId === parcel.shipmentId)?.stage;
-  if (stage !== undefined && GIVEN_UP.has(stage)) return SHIPMENT_STAGE_WORDS[stage].customer;
+  const stage = givenUpStage(view, parcel.shipmentId);
+  if (stage !== undefined) return SHIPMENT_STAGE_WORDS[stage].customer;
   return parcel.status === undefined ? undefined : customerWords(parcel.status);
+}
+
+/**
+ * The stage a parcel Colis gave up on ended in, as the customer is told it, or undefined for a parcel not given up. A parcel
+ * the carrier brought back and ops sent again ends its journey `lost` (the re-ship gives it up), but it was never lost: it is
+ * back at the warehouse as a carrier return (README, "Returns (RMA)"), and its mail says "sent back by the carrier". Before,
+ * its line and its timeline said "Lost by the carrier" right under the carrier's own "Returned" scan.
+ */
+export function givenUpStage(view: OrderView, shipmentId: string | undefined): ShipmentStage | undefined {
+  const shipment = view.shipments.find((s) => s.shipmentId === shipmentId);
+  if (shipment === undefined || !GIVEN_UP.has(shipment.stage)) return undefined;
+  return shipment.stage === 'lost' && shipment.trackingStatus === 'returned_to_sender' ? 'returned_to_sender' : shipment.stage;
 }
 
 /**

@@ -6,10 +6,12 @@ export const escapeHtml = (text: string) =>
 // Text others wrote (notes, details, a shop's error) may hold no space at all (a pasted URL): `.free` cells, the
 // timeline and the facts break it anywhere, or one such note widened a page to thousands of pixels, its buttons off screen.
 // A textarea takes its card's width, not its 60 columns: on a phone the return form's comment ran off the page.
+// The ops header wraps on a narrow screen: as one row, on a phone its links and the key field ran past its dark band, white
+// on the page's near-white background, and the page scrolled sideways to reach "Use key".
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#0f172a;background:#f8fafc}
-header{display:flex;align-items:center;gap:24px;padding:12px 24px;background:#0f172a;color:#fff}
+header{display:flex;flex-wrap:wrap;align-items:center;gap:8px 24px;padding:12px 24px;background:#0f172a;color:#fff}
 header a{color:#cbd5e1;text-decoration:none;font-weight:600}header a[aria-current=page]{color:#fff;border-bottom:2px solid #fb923c}
 header .brand{font-weight:800;font-size:18px;color:#fff;margin-right:12px}
 main{padding:20px 24px;max-width:1760px}
@@ -19,7 +21,7 @@ button,select,input,textarea{font:inherit;padding:6px 12px;border-radius:8px;bor
 button{cursor:pointer;font-weight:600}button.primary{background:#0f172a;color:#fff;border-color:#0f172a}
 button.decision{margin:2px 4px 2px 0}button.decision:hover{background:#fff7ed;border-color:#ea580c}
 button:disabled{opacity:.5;cursor:default}button.danger{background:#b91c1c;color:#fff;border-color:#b91c1c}.confirm{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center}
-#key-panel{display:flex;gap:8px;align-items:center;margin-left:auto}#key-panel input{width:230px}
+#key-panel{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-left:auto;max-width:100%}#key-panel input{width:230px;max-width:100%}
 .status{color:#475569}.error{color:#b91c1c;font-weight:600}
 .chart{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:8px;overflow:auto}.chart svg{width:100%;min-width:1100px;height:auto;display:block}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #e2e8f0;border-radius:12px}

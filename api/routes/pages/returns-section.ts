@@ -25,6 +25,14 @@ const RETURN_STATUS_LABEL: Record<ReturnView['status'], string> = {
 };
 
 /**
+ * A return's state in the customer's words. A return checked with nothing owed (its units written off, the goods not at
+ * fault: README, "Returns (RMA)") read "Checked: the shop refunds you · refund 0.00 EUR", a refund the shop will not make.
+ */
+function returnStatusWords(r: ReturnView): string {
+  return r.status === 'completed' && r.refundCents === 0 ? 'Checked: no refund is due for these items' : RETURN_STATUS_LABEL[r.status];
+}
+
+/**
  * What the customer chose on a form the page refused: drawn again as they left it, so a comment written at length is not lost
  * to a refusal (a quantity of 0 everywhere, a character the rules refuse) that names one thing to change.
  */
@@ -75,12 +83,14 @@ export function returnsHtml(section: ReturnSection, when: (iso: string) => strin
     .map(
       (r) =>
         `<li data-return="${escapeHtml(r.returnId)}" data-status="${r.status}"><strong>${escapeHtml(r.returnId)}</strong> — ` +
-        `${escapeHtml(RETURN_STATUS_LABEL[r.status])}: ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
+        `${escapeHtml(returnStatusWords(r))}: ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
         (r.labelUrl && r.status === 'label_created'
           ? ` · <a href="${escapeHtml(section.labelPath(r.returnId))}" rel="noopener" data-fact="return-label">Return label (PDF)</a>` +
             (r.labelExpiresAt ? ` (use it before ${when(r.labelExpiresAt)})` : '')
           : '') +
-        (r.refundCents !== undefined ? ` · refund ${(r.refundCents / 100).toFixed(2)} ${escapeHtml(r.currency)}` : '') +
+        (r.refundCents !== undefined && r.refundCents > 0
+          ? ` · refund ${(r.refundCents / 100).toFixed(2)} ${escapeHtml(r.currency)}`
+          : '') +
         `</li>`,
     )
     .join('');

@@ -8,7 +8,7 @@ import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
-import { cancelledAt, customerStatus, parcelWords } from './customer-status';
+import { cancelledAt, customerStatus, givenUpStage, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
@@ -93,7 +93,11 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
   const when = customerTime(view.shipTo);
   // Stages and carrier scans only: escalations, notes and their details are internal.
-  // Each stage once (a re-book is ops' business), every carrier scan with its place.
+  // Each stage once (a re-book is ops' business), every carrier scan with its place. Once for the parcels first sent and once
+  // more for those sending a given-up parcel again: a replacement's "Scheduled at the warehouse", "Being picked"… were hidden
+  // behind the lost parcel's, and the timeline of an order being sent again ended on "Lost by the carrier" under a status
+  // "Being prepared".
+  const sentAgain = new Map(view.shipments.map((s) => [s.shipmentId, s.replaces ?? '']));
   const seen = new Set<string>();
   // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it. A carrier stage
   // no scan of that parcel tells (a stuck parcel given up as lost by ops) is the only word of it the customer gets.
@@ -101,7 +105,13 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
   const scanned = new Set(timeline.entries.filter((e) => e.kind === 'tracking').map(told));
   const repeatsAScan = (e: { shipmentId?: string; label: string }) =>
     CARRIER_STAGES.has(e.label.replace(/_/g, ' ')) && scanned.has(told(e));
+  // A given-up parcel's last stage in the customer's words: one the carrier brought back was not lost (customer-status.ts).
+  const asTold = <E extends { kind: string; shipmentId?: string; label: string }>(e: E): E =>
+    e.kind === 'stage' && e.label === 'lost' && givenUpStage(view, e.shipmentId) === 'returned_to_sender'
+      ? { ...e, label: SHIPMENT_STAGE_WORDS.returned_to_sender.label }
+      : e;
   const entries = timeline.entries
+    .map(asTold)
     .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
     // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
     .map((e) => ({
@@ -109,11 +119,13 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? 'Carrier update' : customerWords(e.label),
       location: e.kind === 'tracking' ? e.location : undefined,
       kind: e.kind,
+      shipmentId: e.shipmentId,
     }))
     .filter((e) => {
       if (e.kind === 'tracking') return true;
-      if (seen.has(e.label)) return false;
-      seen.add(e.label);
+      const key = `${sentAgain.get(e.shipmentId ?? '') ?? ''}|${e.label}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
       return true;
     });
   const status = customerStatus(view);

@@ -12,12 +12,16 @@ const returnRow = (item) => {
     el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
     el('td', { text: item.returnId }),
     el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
-    // A return received again after it had closed (its parcel delivered late) says how it had closed.
-    el('td', {
-      text:
+    // A return received again after it had closed (its parcel delivered late) says how it had closed. The customer's own
+    // words follow, as text: what the inspector reads before restocking or writing off.
+    el(
+      'td',
+      { class: 'free' },
+      [
         `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` +
-        (item.status === 'received' && item.closeReason ? ` · arrived after it closed (${item.closeReason.replace(/_/g, ' ')})` : ''),
-    }),
+          (item.status === 'received' && item.closeReason ? ` · arrived after it closed (${item.closeReason.replace(/_/g, ' ')})` : ''),
+      ].concat(item.comment ? [el('br'), el('q', { 'data-fact': 'comment', style: 'white-space:pre-line', text: item.comment })] : []),
+    ),
     // A carrier return has no return label: it is the outbound parcel, brought back.
     el('td', {
       text: `${item.warehouseCode} · ${item.trackingNumber || (item.shipmentId ? `brought back: ${item.shipmentId}` : '–')}`,
