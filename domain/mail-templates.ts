@@ -39,6 +39,22 @@ interface Copy {
   link?: { label: string; url: string };
 }
 
+/**
+ * Why the carrier could not deliver, in its own words, as a mail quotes them: without markup or links. The HTML part
+ * escapes them, but the text part carried them as sent, and mail programs turn a URL there into a link: a scan's detail
+ * "<a href=https://…/pay>Pay 2€ customs fee here</a>" reached the customer as an offer to pay from their own shop.
+ */
+export function carrierWordsForMail(text: string | undefined): string | undefined {
+  const words = (text ?? '')
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/\S*(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*/gi, ' ')
+    .replace(/\S+\.[a-z]{2,}\/\S*/gi, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return words === '' ? undefined : words;
+}
+const carrierReason = (d: MailData) => carrierWordsForMail(d.reason);
+
 /** Why the promise moved, in the mail's language; a mail queued before reasons had codes has the English words only. */
 const whyFr = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING_FR[d.reasonCode] : d.reason);
 const whyEn = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING[d.reasonCode] : d.reason);
@@ -126,7 +142,7 @@ const french = (c: MailContext): Copy => {
         : {
             subject: `${c.shopName} : la livraison de votre colis a échoué`,
             paragraphs: [
-              `Le transporteur n’a pas pu livrer ${parcel.replace('Votre colis', 'votre colis')}${d.reason ? ` : ${d.reason}` : ''}.`,
+              `Le transporteur n’a pas pu livrer ${parcel.replace('Votre colis', 'votre colis')}${carrierReason(d) ? ` : ${carrierReason(d)}` : ''}.`,
               'Une nouvelle tentative est prévue ; vérifiez votre adresse sur la page de suivi.',
             ],
             link: { label: 'Voir les détails', url: c.trackingUrl },
@@ -231,7 +247,7 @@ const english = (c: MailContext): Copy => {
         : {
             subject: `${c.shopName}: we could not deliver your parcel`,
             paragraphs: [
-              `The carrier could not deliver ${parcel.replace('Your parcel', 'your parcel').replace('Your ', 'your ')}${d.reason ? `: ${d.reason}` : ''}.`,
+              `The carrier could not deliver ${parcel.replace('Your parcel', 'your parcel').replace('Your ', 'your ')}${carrierReason(d) ? `: ${carrierReason(d)}` : ''}.`,
               'Another attempt is planned; please check your address on the tracking page.',
             ],
             link: { label: 'See the details', url: c.trackingUrl },

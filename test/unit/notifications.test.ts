@@ -6,7 +6,7 @@ import { journeyOrder, withDisplayName, withoutAddresses } from '../../activitie
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { orderEndMilestones } from '../../activities/orders';
-import { renderMail } from '../../domain/mail-templates';
+import { carrierWordsForMail, renderMail } from '../../domain/mail-templates';
 import { parcelPlace } from '../../domain/parcel-place';
 import {
   localeFor,
@@ -63,6 +63,24 @@ describe('mail templates', () => {
         expect(mail.text).not.toMatch(/undefined|NaN|\[object/);
       }
     }
+  });
+  it('quote why the carrier could not deliver without its links or markup, in both parts of the mail', () => {
+    const phishing = 'Address incomplete <a href="https://evil.example/pay">Pay 2€ customs fee here</a> or www.evil.example now';
+    for (const locale of ['en', 'fr'] as const) {
+      const mail = renderMail({
+        ...base,
+        locale,
+        milestone: 'action_needed',
+        data: { ...base.data, problem: 'delivery_failed', reason: phishing },
+      });
+      for (const part of [mail.text, mail.html]) {
+        expect(part).toContain('Address incomplete Pay 2€ customs fee here or now');
+        expect(part).not.toMatch(/evil\.example|href="https:\/\/evil/);
+      }
+    }
+    expect(carrierWordsForMail('Recipient absent, notice left')).toBe('Recipient absent, notice left');
+    expect(carrierWordsForMail('see track.example/abc123')).toBe('see');
+    expect(carrierWordsForMail('<b></b> https://x.example')).toBeUndefined();
   });
   it('dates read as a customer reads them, in their language', () => {
     expect(renderMail({ ...base, locale: 'fr', milestone: 'order_confirmed' }).text).toContain('lundi 7 décembre 2026');
