@@ -77,7 +77,11 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
           shipmentOf(deps.db, input.shipmentId),
         ]);
         // The region sets the destination's day and holidays where they differ inside the country (a state of the US).
-        const destination = { countryCode: input.destinationCountryCode, region: shipment?.order.shippingAddress.region };
+        const destination = {
+          countryCode: input.destinationCountryCode,
+          region: shipment?.order.shippingAddress.region,
+          postalCode: shipment?.order.shippingAddress.postalCode,
+        };
         // The carrier takes the parcel the day its label is bought (the label follows packing).
         const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf({ countryCode: input.originCountryCode }));
         const probability = (quote: RateQuote, workingDays: number) =>
@@ -142,7 +146,7 @@ function shipmentOf(db: Db, shipmentId: string) {
     where: { id: shipmentId },
     select: {
       replacesShipmentId: true,
-      order: { select: { originalPromisedBy: true, shippingAddress: { select: { region: true } } } },
+      order: { select: { originalPromisedBy: true, shippingAddress: { select: { region: true, postalCode: true } } } },
     },
   });
 }

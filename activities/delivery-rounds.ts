@@ -20,6 +20,7 @@ type DeliveredRow = {
   carrierCode: string;
   countryCode: string;
   region: string | null;
+  postalCode: string;
   deliveredAt: Date;
   outForDeliveryAt: Date | null;
 };
@@ -38,7 +39,7 @@ export class DeliveryRounds {
     // The current label's scans only (a re-booked shipment's voided label was another parcel).
     // Each carrier's latest deliveries from its own index range, not a month of every carrier's shipments.
     const rows = await this.db.$queryRaw<DeliveredRow[]>`
-      SELECT d."carrierCode", a."countryCode", a."region", d."deliveredAt",
+      SELECT d."carrierCode", a."countryCode", a."region", a."postalCode", d."deliveredAt",
              (SELECT max(e."occurredAt") FROM "TrackingEvent" e
               WHERE e."shipmentId" = d.id AND e."trackingNumber" = d."trackingNumber"
                 AND e.status = 'out_for_delivery' AND e."occurredAt" <= d."deliveredAt") AS "outForDeliveryAt"
@@ -57,7 +58,7 @@ export class DeliveryRounds {
     for (const row of rows) {
       const ofCarrier = parcels.get(row.carrierCode) ?? [];
       parcels.set(row.carrierCode, ofCarrier);
-      const timeZone = timeZoneOf({ countryCode: row.countryCode, ...(row.region ? { region: row.region } : {}) });
+      const timeZone = timeZoneOf(row);
       // The round is a time of the destination's business day: instants are read on the business clock.
       ofCarrier.push({
         timeZone,

@@ -242,7 +242,7 @@ async function observeTransit(tx: Tx, db: Db, shipmentId: string, deliveredMs: n
       serviceCode: true,
       shippedAt: true,
       warehouse: { select: { countryCode: true, holidayRegion: true, timeZone: true } },
-      order: { select: { shippingAddress: { select: { countryCode: true, region: true } } } },
+      order: { select: { shippingAddress: { select: { countryCode: true, region: true, postalCode: true } } } },
     },
   });
   if (!shipment?.carrierCode || !shipment.serviceCode || !shipment.shippedAt) return;

@@ -16,6 +16,39 @@ export interface CalendarPlace {
    * text (a county, a typo) counts as no region.
    */
   region?: string | null;
+  /**
+   * The postal code, read where the region names no subdivision: an address in Martinique is French with a postal code
+   * 972xx and, as often, no region; one in the Canaries Spanish with 35xxx or 38xxx. Without it their promises and pages
+   * ran on Paris or Madrid time and holidays.
+   */
+  postalCode?: string | null;
+}
+
+/** Subdivisions whose own time zone or holidays a postal code tells, by country and the code's first digits. */
+const SUBDIVISION_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [prefix: string, subdivision: string])[]>> = {
+  // Saint-Barthélemy and Saint-Martin share Guadeloupe's 971: their own codes first.
+  FR: [
+    ['97133', 'BL'],
+    ['97150', 'MF'],
+    ['971', 'GP'],
+    ['972', 'MQ'],
+    ['973', 'GF'],
+    ['974', 'RE'],
+    ['976', 'YT'],
+  ],
+  ES: [
+    ['35', 'CN'],
+    ['38', 'CN'],
+  ],
+};
+
+/** The place's date-holidays subdivision: its region's, else the one its postal code tells, else none. */
+export function subdivisionOfPlace(place: CalendarPlace): string | undefined {
+  const byRegion = subdivisionOf(place.countryCode, place.region);
+  if (byRegion !== undefined) return byRegion;
+  const code = place.postalCode?.replace(/\s/g, '');
+  if (!code) return undefined;
+  return SUBDIVISION_BY_POSTAL_PREFIX[place.countryCode]?.find(([prefix]) => code.startsWith(prefix))?.[1];
 }
 
 const subdivisions = new Map<string, string | undefined>();
@@ -44,7 +77,7 @@ export function subdivisionOf(countryCode: string, region: string | null | undef
 const holidayCache = new Map<string, ReadonlySet<string>>();
 
 export function publicHolidays(place: CalendarPlace, year: number): ReadonlySet<string> {
-  const region = subdivisionOf(place.countryCode, place.region);
+  const region = subdivisionOfPlace(place);
   const key = `${place.countryCode}:${region ?? ''}:${year}`;
   let days = holidayCache.get(key);
   if (!days) {
@@ -97,7 +130,7 @@ const betweenMemo = new Map<string, number>();
  */
 export function workingDaysBetween(place: CalendarPlace, from: string, to: string, atMost = Number.POSITIVE_INFINITY): number {
   if (to <= from || atMost <= 0) return 0;
-  const key = `${place.countryCode}:${subdivisionOf(place.countryCode, place.region) ?? ''}|${from}|${to}|${atMost}`;
+  const key = `${place.countryCode}:${subdivisionOfPlace(place) ?? ''}|${from}|${to}|${atMost}`;
   let count = betweenMemo.get(key);
   if (count === undefined) {
     count = 0;
@@ -115,7 +148,7 @@ const timeZones = new Map<string, string>();
  * Canary Islands: Atlantic/Canary), else its country's first (the US: New York), UTC for a country it does not know.
  */
 export function timeZoneOf(place: CalendarPlace): string {
-  const region = subdivisionOf(place.countryCode, place.region);
+  const region = subdivisionOfPlace(place);
   const key = `${place.countryCode}:${region ?? ''}`;
   let zone = timeZones.get(key);
   if (zone === undefined) {

@@ -215,7 +215,11 @@ export function ratePriceCents(service: ServiceFacts, parcels: readonly Parcel[]
 }
 
 export function destinationPlace(destination: Destination): CalendarPlace {
-  return { countryCode: destination.countryCode, ...(destination.region ? { region: destination.region } : {}) };
+  return {
+    countryCode: destination.countryCode,
+    postalCode: destination.postalCode,
+    ...(destination.region ? { region: destination.region } : {}),
+  };
 }
 
 /**

@@ -187,7 +187,7 @@ export class MailRelay {
             customerName: true,
             customerEmail: true,
             customer: { select: { name: true, email: true } },
-            shippingAddress: { select: { countryCode: true, region: true } },
+            shippingAddress: { select: { countryCode: true, region: true, postalCode: true } },
           },
         },
       },
