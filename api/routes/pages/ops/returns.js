@@ -44,13 +44,17 @@ const returnRow = (item) => {
         // A carrier return ops settled with the customer already (re-ship, refund, cancel) owes nothing more.
         // So does a return refunded without its goods whose parcel arrived later: its refund was made then.
         var settled = (done.channel === 'carrier' && done.refundCents === 0) || item.closeReason === 'refunded_without_goods';
+        // Goods written off for no fault of theirs owe nothing: said so, not "refund due 0.00 EUR".
+        var nothingOwed = !settled && done.refundCents === 0;
         var money = `${(done.refundCents / 100).toFixed(2)} ${done.currency}`;
-        action.replaceChildren(el('span', { class: 'done', text: settled ? 'no refund due' : `refund due ${money}` }));
+        action.replaceChildren(el('span', { class: 'done', text: settled || nothingOwed ? 'no refund due' : `refund due ${money}` }));
         row.setAttribute('data-inspected', kind);
         setStatus(
           settled
             ? `Return ${item.returnId} inspected; the customer was settled when ops answered the parcel's escalation.`
-            : `Return ${item.returnId} inspected; the shop was told the refund due.`,
+            : nothingOwed
+              ? `Return ${item.returnId} inspected; no refund is due for these items.`
+              : `Return ${item.returnId} inspected; the shop was told the refund due.`,
         );
       },
       (error) => {
