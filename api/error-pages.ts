@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { ErrorDetail } from '../domain/api';
+import { type ErrorPageWords, TRACKING_PAGE_WORDS_EN, type TrackingPageWords } from '../domain/tracking-page-words';
 import { escapeHtml, page } from './routes/pages/layout';
 
 /**
@@ -30,7 +31,19 @@ export interface Audience {
   /** A customer (under /track), else ops. */
   customer: boolean;
   subject?: PageSubject;
+  /** A customer's page words, in their order's language once its link's token is known good; English otherwise. */
+  words?: TrackingPageWords;
 }
+
+/**
+ * The language of a customer's request, recorded by the routes of `/track/…` once the link's token has proven the order (its
+ * `Order.locale`, as its mails': routes/pages/tracking-page.ts): an error after that, a return label no longer valid, is told
+ * in the order's language. A wrong or unreadable link stays English: its language would tell a stranger the order exists.
+ */
+const customerLanguages = new WeakMap<object, TrackingPageWords>();
+export const speakToCustomerIn = (request: object, words: TrackingPageWords): void => {
+  customerLanguages.set(request, words);
+};
 
 /** Where people's browsers go: the ops pages and the customer's tracking links (not the pages' scripts). */
 const PAGE_PATHS = /^\/(ops|track)(\/|$)/;
@@ -69,63 +82,43 @@ export function pageAudience(request: AskingRequest): Audience | undefined {
   const pageRoute = PAGE_PATHS.test(path) && !SCRIPT_PATHS.test(path);
   if (json > html || !(html > json || pageRoute)) return undefined;
   const subject = request.routeOptions?.config?.errorPage;
-  return { customer: path.startsWith('/track'), ...(subject ? { subject } : {}) };
+  const words = customerLanguages.get(request);
+  return { customer: path.startsWith('/track'), ...(subject ? { subject } : {}), ...(words ? { words } : {}) };
 }
 
-const CUSTOMER_WAY_BACK = 'Open the link again from your order confirmation mail, or contact the shop you ordered from.';
 const OPS_WAY_BACK = '<a href="/ops">Back to the process chart</a>.';
 
 /** A page's heading and what to do, per status, for a customer and for ops. */
-function told(audience: Audience, status: number, retryAfter: string | undefined): { title: string; heading: string; text: string } {
+function told(audience: Audience, status: number, retryAfter: string | undefined): ErrorPageWords {
   const { customer, subject } = audience;
-  const wait = retryAfter && /^\d{1,6}$/.test(retryAfter) ? `${retryAfter} seconds` : 'a minute';
+  const seconds = retryAfter && /^\d{1,6}$/.test(retryAfter) ? retryAfter : undefined;
+  if (status === 401 || status === 403)
+    return {
+      title: 'Not allowed',
+      heading: status === 401 ? 'This address needs an API key' : 'Your key may not open this',
+      text: 'It is part of the Colis API, which programs call with a key. People use the ops pages, which ask for the key.',
+    };
+  if (customer) return toldCustomer(audience.words ?? TRACKING_PAGE_WORDS_EN, subject, status, seconds);
+  const wait = seconds === undefined ? 'a minute' : `${seconds} seconds`;
   if (status === 400 || status === 404 || status === 408 || status === 431) {
-    if (subject === 'order')
-      return {
-        title: 'Order not found',
-        heading: 'We cannot find this order',
-        text: 'This tracking link is incomplete or not valid. Open it again from your order confirmation mail, or contact the shop you ordered from.',
-      };
-    if (subject === 'return-label')
-      return {
-        title: 'Return label not found',
-        heading: 'We cannot find this return label',
-        text:
-          'The link is incomplete, or the label is no longer valid (a return not sent in time is cancelled). Open your order ' +
-          'from its tracking link to see your returns, or contact the shop you ordered from.',
-      };
     if (subject === 'ops-order' && status === 400)
       return {
         title: 'Colis — no such order',
         heading: 'No such order',
         text: 'This address names no order: an order id is 1–80 letters, digits, <code>-</code> or <code>_</code> (as <code>ORD-…</code>).',
       };
-    if (status === 404)
-      return customer
-        ? { title: 'Page not found', heading: 'We cannot find this page', text: 'This link is incomplete or not valid.' }
-        : { title: 'Page not found', heading: 'No such page', text: 'Nothing lives at this address.' };
-    return customer
-      ? { title: 'Link not valid', heading: 'This link is damaged', text: 'Part of the address was changed or cut on its way to you.' }
-      : {
-          title: 'Link not valid',
-          heading: 'This address is not valid',
-          text:
-            'It could not be read: an escape (<code>%</code>) that is not UTF-8, a control character, a value this address ' +
-            'does not take, or far longer than any address here.',
-        };
+    if (status === 404) return { title: 'Page not found', heading: 'No such page', text: 'Nothing lives at this address.' };
+    return {
+      title: 'Link not valid',
+      heading: 'This address is not valid',
+      text:
+        'It could not be read: an escape (<code>%</code>) that is not UTF-8, a control character, a value this address ' +
+        'does not take, or far longer than any address here.',
+    };
   }
   switch (status) {
-    case 401:
-    case 403:
-      return {
-        title: 'Not allowed',
-        heading: status === 401 ? 'This address needs an API key' : 'Your key may not open this',
-        text: 'It is part of the Colis API, which programs call with a key. People use the ops pages, which ask for the key.',
-      };
     case 405:
-      return customer
-        ? { title: 'Not available', heading: 'This page cannot be used that way', text: 'Open the page from its link instead.' }
-        : { title: 'Not available', heading: 'This address cannot be used that way', text: 'Open the page from its link instead.' };
+      return { title: 'Not available', heading: 'This address cannot be used that way', text: 'Open the page from its link instead.' };
     case 409:
       return {
         title: 'Not done',
@@ -163,6 +156,38 @@ function told(audience: Audience, status: number, retryAfter: string | undefined
   }
 }
 
+/**
+ * A customer's page for a status, in their order's language once its link's token is known good (domain/tracking-page-words.ts,
+ * `errors`): plain text, escaped here.
+ */
+function toldCustomer(w: TrackingPageWords, subject: PageSubject | undefined, status: number, seconds: string | undefined): ErrorPageWords {
+  const e = w.errors;
+  const chosen = ((): ErrorPageWords => {
+    if (status === 400 || status === 404 || status === 408 || status === 431) {
+      if (subject === 'order') return e.orderNotFound;
+      if (subject === 'return-label') return e.labelNotFound;
+      return status === 404 ? e.pageNotFound : e.linkDamaged;
+    }
+    switch (status) {
+      case 405:
+        return e.notThatWay;
+      case 409:
+        return e.conflict;
+      case 413:
+        return e.tooLarge;
+      case 415:
+        return e.unreadable;
+      case 429:
+        return e.tooMany(e.wait(seconds));
+      case 503:
+        return e.unavailable(e.wait(seconds));
+      default:
+        return status >= 500 ? e.wentWrong : e.notDone;
+    }
+  })();
+  return { title: chosen.title, heading: escapeHtml(chosen.heading), text: escapeHtml(chosen.text) };
+}
+
 /** The refused fields an ops page names (their paths only, never the values sent). */
 const fieldList = (details: readonly ErrorDetail[] | undefined): string => {
   const paths = [...new Set((details ?? []).map((detail) => detail.path))].slice(0, 10);
@@ -177,11 +202,15 @@ export function errorPageHtml(
 ): string {
   const { title, heading, text } = told(audience, status, info.retryAfter);
   const fields = audience.customer ? '' : fieldList(info.details);
-  const reference = info.requestId ? `<p class="status">Reference: <code>${escapeHtml(info.requestId.slice(0, 128))}</code></p>` : '';
-  const wayBack = audience.customer ? (/mail|shop/.test(text) ? '' : ` ${CUSTOMER_WAY_BACK}`) : ` ${OPS_WAY_BACK}`;
+  const words = audience.words ?? TRACKING_PAGE_WORDS_EN;
+  const said = audience.customer ? words.errors.reference : 'Reference:';
+  const reference = info.requestId
+    ? `<p class="status">${escapeHtml(said)} <code>${escapeHtml(info.requestId.slice(0, 128))}</code></p>`
+    : '';
+  const wayBack = audience.customer ? (/mail|shop|boutique/.test(text) ? '' : ` ${escapeHtml(words.errors.wayBack)}`) : ` ${OPS_WAY_BACK}`;
   return page({
     title,
-    customer: audience.customer,
+    customer: audience.customer && words,
     body: `<h1>${heading}</h1><section class="card" data-status="${status}"><p>${text}${wayBack}</p>${fields}${reference}</section>`,
   });
 }

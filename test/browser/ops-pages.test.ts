@@ -48,7 +48,8 @@ beforeAll(async () => {
 
   delivered = await journey.placeOrder({ shipTo: recipient('Camille Martin') });
   expect((await delivered.result()).stage).toBe('completed');
-  stalled = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]') });
+  // In English: the customer page's English words are read below (a French order's page is French: tracking-language.test.ts).
+  stalled = await journey.placeOrder({ shipTo: recipient('Ada Lovelace [scenario:stall]'), locale: 'en' });
   abandoned = await journey.placeOrder({ shipTo: recipient('Grace Hopper [scenario:stall]') });
   const opened = await untilEscalation(journey, { orderId: orderIdOf(stalled), reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
   const other = await untilEscalation(journey, { orderId: orderIdOf(abandoned), reason: 'stuck', status: 'open' }, { stepMs: 4 * HOUR_MS });
@@ -290,7 +291,7 @@ describe('ops pages in Chromium', () => {
       method: 'POST',
       url: '/orders',
       headers: { 'x-api-key': KEYS.intake.key, 'idempotency-key': newKey('refused-date-page') },
-      payload: orderRequest({ promisedBy, serviceLevel: 'economy' }),
+      payload: orderRequest({ promisedBy, serviceLevel: 'economy', locale: 'en' }),
     });
     expect(placed.statusCode, placed.body).toBe(202);
     const { orderId, promise } = placed.json() as { orderId: string; promise: { deliverBy: string; confidence: number } };

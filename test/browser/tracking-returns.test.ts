@@ -61,7 +61,8 @@ describe('returns from the tracking page, in Chromium', () => {
     // Nothing chosen: the page says so, with a 400, and no return exists.
     const [empty] = await Promise.all([page.waitForNavigation(), page.click('#return-form button[type=submit]')]);
     expect(empty?.status()).toBe(400);
-    expect(await page.textContent('#return-message')).toMatch(/how many/i);
+    // The order goes to France: its page is French, as its mails are (below).
+    expect(await page.textContent('#return-message')).toMatch(/Indiquez combien de chaque article/);
     expect(await journey.database.db.return.count({ where: { orderId } })).toBe(0);
 
     await page.fill('input[name="qty.MUG-CER-350"]', '1');
@@ -119,7 +120,7 @@ describe('returns from the tracking page, in Chromium', () => {
     await page.goto(tracking);
     const item = `#return-list li[data-return="${returnId}"]`;
     expect(await page.getAttribute(item, 'data-status')).toBe('completed');
-    expect(await page.textContent(item)).toContain('refund 12.90 EUR');
+    expect(await page.textContent(item)).toContain('remboursement 12,90\u00a0€');
     const movements = await journey.database.db.inventoryMovement.findMany({ where: { orderId, kind: 'return_receipt' } });
     expect(movements.map((m) => m.onHandDelta)).toEqual([1]);
 

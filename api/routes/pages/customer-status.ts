@@ -1,5 +1,6 @@
 import type { OrderView } from '../../../domain/journey';
-import { customerWords, ORDER_STAGE_WORDS, SHIPMENT_STAGE_WORDS, SHIPMENT_STAGES, type ShipmentStage } from '../../../domain/lifecycle';
+import { ORDER_STAGE_WORDS, SHIPMENT_STAGES, type ShipmentStage } from '../../../domain/lifecycle';
+import { stageWords, type TrackingPageWords } from '../../../domain/tracking-page-words';
 
 /**
  * The tracking page's big "Status", in the customer's words. An order being fulfilled is where its parcels are: before, it
@@ -10,24 +11,23 @@ import { customerWords, ORDER_STAGE_WORDS, SHIPMENT_STAGE_WORDS, SHIPMENT_STAGES
 /** Parcels still at the warehouse, their label included: to the customer the order is being prepared. */
 const AT_THE_WAREHOUSE = new Set<ShipmentStage>(SHIPMENT_STAGES.slice(0, SHIPMENT_STAGES.indexOf('label_created') + 1));
 
-export function customerStatus(view: OrderView): string {
-  const preparing = customerWords(view.stage);
+export function customerStatus(view: OrderView, w: TrackingPageWords): string {
+  const preparing = w.orderStages[view.stage];
   if (view.stage !== 'fulfilling') return preparing;
   const parcels = view.shipments.filter((s) => s.stage !== 'cancelled' && (s.replacedBy ?? []).length === 0);
   if (parcels.length === 0) return preparing;
-  const words = (stage: ShipmentStage) => (AT_THE_WAREHOUSE.has(stage) ? preparing : SHIPMENT_STAGE_WORDS[stage].customer);
+  const words = (stage: ShipmentStage) => (AT_THE_WAREHOUSE.has(stage) ? preparing : w.shipmentStages[stage]);
   const told = new Set(parcels.map((s) => words(s.stage)));
   const [only] = told;
   if (told.size === 1 && only !== undefined) return only;
-  const of = (count: number) => `${count} of ${parcels.length} parcels`;
   const delivered = parcels.filter((s) => s.stage === 'delivered').length;
-  if (delivered > 0) return `Partly delivered (${of(delivered)})`;
+  if (delivered > 0) return w.partlyDelivered(delivered, parcels.length);
   // A refunded parcel was never sent: the others are what the customer waits for.
   const shipped = parcels.filter((s) => !AT_THE_WAREHOUSE.has(s.stage) && s.stage !== 'refunded').length;
   if (shipped === 0) return preparing;
-  if (parcels.some((s) => AT_THE_WAREHOUSE.has(s.stage))) return `Partly shipped (${of(shipped)})`;
+  if (parcels.some((s) => AT_THE_WAREHOUSE.has(s.stage))) return w.partlyShipped(shipped, parcels.length);
   // Every parcel is with the carrier, each at its own step: each one's is in the list of parcels below.
-  return SHIPMENT_STAGE_WORDS.in_transit.customer;
+  return w.shipmentStages.in_transit;
 }
 
 /** Parcels Colis gave up on (written off and sent again, refunded, cancelled): their last scan no longer tells their story. */
@@ -37,10 +37,10 @@ const GIVEN_UP = new Set<ShipmentStage>(['lost', 'returned_to_sender', 'refunded
  * A parcel's line in the customer's words: its last carrier scan, unless Colis gave it up. Before, a stuck parcel ops re-shipped
  * (written off as lost) read "On its way" from its last scan, beside its replacement also on its way.
  */
-export function parcelWords(view: OrderView, parcel: { shipmentId: string; status?: string }): string | undefined {
+export function parcelWords(view: OrderView, parcel: { shipmentId: string; status?: string }, w: TrackingPageWords): string | undefined {
   const stage = givenUpStage(view, parcel.shipmentId);
-  if (stage !== undefined) return SHIPMENT_STAGE_WORDS[stage].customer;
-  return parcel.status === undefined ? undefined : customerWords(parcel.status);
+  if (stage !== undefined) return w.shipmentStages[stage];
+  return parcel.status === undefined ? undefined : stageWords(w, parcel.status);
 }
 
 /**

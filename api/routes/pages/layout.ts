@@ -49,10 +49,12 @@ export function page(options: {
   nav?: 'ops' | 'escalations' | 'order' | 'webhooks' | 'returns' | 'claims' | 'stock';
   script?: boolean;
   pageId?: string;
-  customer?: boolean;
+  /** A customer's page; its language and header words when not English (domain/tracking-page-words.ts). */
+  customer?: boolean | { lang: string; header: string };
 }): string {
+  const words = typeof options.customer === 'object' ? options.customer : { lang: 'en', header: 'Your order' };
   const nav = options.customer
-    ? '<header><span class="brand">Colis</span><span>Your order</span></header>'
+    ? `<header><span class="brand">Colis</span><span>${escapeHtml(words.header)}</span></header>`
     : `<header><span class="brand">Colis ops</span>` +
       `<a href="/ops"${options.nav === 'ops' ? ' aria-current="page"' : ''}>Process</a>` +
       `<a href="/ops/escalations"${options.nav === 'escalations' ? ' aria-current="page"' : ''}>Escalations</a>` +
@@ -63,7 +65,7 @@ export function page(options: {
       `<form id="key-panel"><label for="ops-key">Ops key</label><input id="ops-key" type="password" autocomplete="off" placeholder="X-Api-Key (kept in this tab only)"><button class="primary" type="submit">Use key</button></form>` +
       `</header>`;
   return (
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<!doctype html><html lang="${escapeHtml(words.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${escapeHtml(options.title)}</title><style>${STYLE}</style></head>` +
     `<body class="${options.customer ? 'customer' : 'ops'}"${options.pageId ? ` data-page="${options.pageId}"` : ''}>${nav}<main>${options.body}</main>` +
     (options.script ? '<script type="module" src="/ops/assets/ops.js"></script>' : '') +

@@ -5,7 +5,7 @@ import { ApiError } from '../../errors';
 import { returnDepsOf, startReturn } from '../../services/returns';
 import { bodyTextProblems, utf8Text } from '../../services/json-input';
 import type { ReturnFormChoices } from './returns-section';
-import type { TrackingPage } from './tracking-page';
+import { orderPageWords, type Told, type TrackingPage } from './tracking-page';
 import { trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
@@ -86,9 +86,12 @@ function returnRequestFromForm(form: Record<string, unknown>) {
   return ReturnRequestSchema.safeParse({ lines, reason: form.reason, ...(comment ? { comment } : {}) });
 }
 
-/** What the customer is told about a refused form, and the field it is about (marked on the page; returns-section.ts). */
+/**
+ * What the customer is told about a refused form, in the page's language (domain/tracking-page-words.ts, `refusals`), and the
+ * field it is about (marked on the page; returns-section.ts).
+ */
 interface FormProblem {
-  message: string;
+  message: Told;
   field?: string;
 }
 
@@ -104,17 +107,19 @@ function returnFormProblem(issue: z.core.$ZodIssue | undefined, lines: readonly 
       const index = issue.path[1];
       const sku = typeof index === 'number' ? lines[index]?.sku : undefined;
       const field = sku === undefined ? 'qty' : `qty.${sku}`;
-      const item = sku === undefined ? '' : ` for ${sku.slice(0, 80)}`;
+      const cause = { code: issue.code, message: issue.message, sku };
       return issue.code === 'invalid_type'
-        ? { message: `Choose how many of each item to send back: enter a whole number (0 to keep an item)${item}`, field }
-        : { message: `Choose how many of each item to send back: ${issue.message}${item}`, field };
+        ? { message: (w) => w.refusals.notWhole(sku), field }
+        : { message: (w) => w.refusals.quantities(cause), field };
     }
     case 'reason':
-      return { message: 'Choose a reason from the list', field: 'reason' };
+      return { message: (w) => w.refusals.reason, field: 'reason' };
     case 'comment':
-      return { message: `Your comment cannot be accepted: ${issue.message}`, field: 'comment' };
+      return { message: (w) => w.refusals.comment(issue.message), field: 'comment' };
+    case 'key':
+      return { message: (w) => w.refusals.formExpired };
     default:
-      return { message: issue?.message ?? 'the form is incomplete' };
+      return { message: (w) => (issue === undefined ? w.refusals.incomplete : issue.message) };
   }
 }
 
@@ -125,6 +130,12 @@ function fieldOf(path: string | undefined, lines: readonly { sku: string }[]): s
   if (name !== 'lines') return undefined;
   const sku = index === undefined ? undefined : lines[Number(index)]?.sku;
   return sku === undefined ? 'qty' : `qty.${sku}`;
+}
+
+/** The item an API detail's path is about (`body.lines.0.sku`), or undefined. */
+function skuOf(path: string | undefined, lines: readonly { sku: string }[]): string | undefined {
+  const [, name, index] = (path ?? '').split('.');
+  return name === 'lines' && index !== undefined ? lines[Number(index)]?.sku : undefined;
 }
 
 /** A repeated or unreadable field's name, when it is one of the page's fields. */
@@ -145,7 +156,7 @@ function choicesOf(form: unknown): ReturnFormChoices | undefined {
   return { quantities, ...(reason !== undefined ? { reason } : {}), ...(comment !== undefined ? { comment } : {}) };
 }
 
-const FORM_MEDIA_TYPE_REFUSAL = 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)';
+const FORM_MEDIA_TYPE_REFUSAL: Told = (w) => w.refusals.mediaType;
 
 /** The tracking page's return form, posted by the customer's browser. */
 export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): void {
@@ -166,13 +177,14 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
         // as the API's "send application/json".
         const told =
           code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? { status: 413, message: `The form is too long (over ${FORM_BODY_LIMIT_BYTES / 1024} KiB): shorten the comment` }
+            ? { status: 413, message: ((w) => w.refusals.tooLong(FORM_BODY_LIMIT_BYTES / 1024)) satisfies Told }
             : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
               ? { status: 415, message: FORM_MEDIA_TYPE_REFUSAL }
               : undefined;
         if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, app.config))
           throw error;
-        const body = await trackingPage(orderId, trackingToken(orderId, secret), told.message);
+        const words = await orderPageWords(app, request, orderId);
+        const body = await trackingPage(orderId, trackingToken(orderId, secret), words, told.message);
         return reply.code(told.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
       },
     },
@@ -180,10 +192,11 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       const { orderId } = request.params;
       const token = request.query.t;
       if (!validTrackingToken(orderId, token, app.config) || token === undefined) throw wrongToken(app, request, `order ${orderId}`);
+      const words = await orderPageWords(app, request, orderId);
       // A refusal draws the form again as the customer left it: what they wrote is not lost to the one thing to change.
       const choices = unreadableForms.has(request) ? undefined : choicesOf(request.body);
-      const html = (status: number, message: string, field?: string) =>
-        trackingPage(orderId, trackingToken(orderId, secret), message, choices, field).then((body) =>
+      const html = (status: number, message: Told, field?: string) =>
+        trackingPage(orderId, trackingToken(orderId, secret), words, message, choices, field).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
       // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
@@ -193,16 +206,15 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
         .toLowerCase();
       if (mediaType !== 'application/x-www-form-urlencoded') return html(415, FORM_MEDIA_TYPE_REFUSAL);
       const unreadable = unreadableForms.get(request);
-      if (unreadable !== undefined) return html(400, `The form cannot be accepted: ${unreadable}`);
+      if (unreadable !== undefined) return html(400, (w) => w.refusals.unreadable(unreadable));
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
       const badText = bodyTextProblems(request.body ?? {})[0];
       if (badText) {
         const name = badText.path.replace(/^body\./, '');
-        return html(400, `The form has text that cannot be accepted (${name}: ${badText.message})`, pageField(name));
+        return html(400, (w) => w.refusals.badText(name, badText.message), pageField(name));
       }
       const repeated = repeatedField(request.body);
-      if (repeated !== undefined)
-        return html(400, `The form cannot be accepted: ${repeated.slice(0, 80)} is given more than once`, pageField(repeated));
+      if (repeated !== undefined) return html(400, (w) => w.refusals.repeated(repeated), pageField(repeated));
       const form = ReturnFormSchema.safeParse(request.body ?? {});
       if (!form.success) {
         const told = returnFormProblem(form.error.issues[0]);
@@ -225,13 +237,11 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       } catch (error) {
         // The form's key is an Idempotency-Key the customer never sees: a form sent again with other choices (back, edit, send)
         // is told in their words, not as the API's `Idempotency-Key "ORD-…:…" was already used`.
-        if (error instanceof ApiError && error.code === 'idempotency_conflict')
-          return html(
-            409,
-            'This form was already sent with other choices, and that return is started: reload the page to start another one',
-          );
-        if (error instanceof ApiError && error.statusCode < 500)
-          return html(error.statusCode, error.message, fieldOf(error.details?.[0]?.path, parsed.data.lines));
+        if (error instanceof ApiError && error.code === 'idempotency_conflict') return html(409, (w) => w.refusals.alreadySent);
+        if (error instanceof ApiError && error.statusCode < 500) {
+          const cause = { code: error.code, message: error.message, sku: skuOf(error.details?.[0]?.path, parsed.data.lines) };
+          return html(error.statusCode, (w) => w.refusals.refused(cause), fieldOf(error.details?.[0]?.path, parsed.data.lines));
+        }
         throw error;
       }
       return reply

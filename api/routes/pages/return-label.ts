@@ -4,6 +4,7 @@ import { ReturnIdParamsSchema } from '../../../domain/returns';
 import { returnLabelFile } from '../../services/return-label';
 import { sendLabelFile } from '../label-file';
 import { notFound } from '../../errors';
+import { orderPageWords } from './tracking-page';
 import { validTrackingToken, wrongToken } from './tracking-token';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
@@ -29,6 +30,8 @@ export function returnLabelRoute(app: RoutesApp): void {
     async (request, reply) => {
       const { orderId, returnId } = request.params;
       if (!validTrackingToken(orderId, request.query.t, app.config)) throw wrongToken(app, request, `return ${returnId}`);
+      // A label no longer valid (a return not sent in time) is told in the order's language (api/error-pages.ts).
+      await orderPageWords(app, request, orderId);
       const file = await returnLabelFile(app.db, { returnId, orderId }, request.query.format);
       if (!file) throw notFound(`return ${returnId}`);
       reply.header('referrer-policy', 'no-referrer');

@@ -1,35 +1,17 @@
 import { RETURN_REASONS } from '../../../domain/return-policy';
 import type { ReturnView } from '../../../domain/returns';
 import type { ReturnableLine } from '../../services/returns';
+import type { TrackingPageWords } from '../../../domain/tracking-page-words';
 import { escapeHtml } from './layout';
 
 /** The tracking page's Returns card: the customer's returns and the form to start one. */
-
-const REASON_LABEL: Record<(typeof RETURN_REASONS)[number], string> = {
-  damaged: 'It arrived damaged',
-  defective: 'It does not work',
-  wrong_item: 'I received the wrong item',
-  not_as_described: 'It is not as described',
-  no_longer_needed: 'I changed my mind',
-  other: 'Another reason',
-};
-
-const RETURN_STATUS_LABEL: Record<ReturnView['status'], string> = {
-  requested: 'Registered: preparing your return label',
-  label_created: 'Label ready: hand the parcel to the carrier',
-  in_transit: 'On its way back to us',
-  received: 'Received at the warehouse: being checked',
-  completed: 'Checked: the shop refunds you',
-  expired: 'Expired: the label was not used in time',
-  cancelled: 'Closed',
-};
 
 /**
  * A return's state in the customer's words. A return checked with nothing owed (its units written off, the goods not at
  * fault: README, "Returns (RMA)") read "Checked: the shop refunds you · refund 0.00 EUR", a refund the shop will not make.
  */
-function returnStatusWords(r: ReturnView): string {
-  return r.status === 'completed' && r.refundCents === 0 ? 'Checked: no refund is due for these items' : RETURN_STATUS_LABEL[r.status];
+function returnStatusWords(r: ReturnView, w: TrackingPageWords['returns']): string {
+  return r.status === 'completed' && r.refundCents === 0 ? w.nothingDue : w.statuses[r.status];
 }
 
 /**
@@ -76,21 +58,20 @@ function refusedMark(section: ReturnSection, name: string): string {
 
 /**
  * The customer's returns and, while the window is open, the form to start one (plain HTML: no script needed). `when`: a day in
- * the customer's words and time zone, as the return mail writes it.
+ * the customer's words and time zone, as the return mail writes it; `page`: the page's words, in the order's language.
  */
-export function returnsHtml(section: ReturnSection, when: (iso: string) => string): string {
+export function returnsHtml(section: ReturnSection, when: (iso: string) => string, page: TrackingPageWords): string {
+  const w = page.returns;
   const existing = section.returns
     .map(
       (r) =>
         `<li data-return="${escapeHtml(r.returnId)}" data-status="${r.status}"><strong>${escapeHtml(r.returnId)}</strong> — ` +
-        `${escapeHtml(returnStatusWords(r))}: ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
+        `${escapeHtml(returnStatusWords(r, w))}${page.colon} ${r.lines.map((l) => `${l.quantity} × ${escapeHtml(l.sku)}`).join(', ')}` +
         (r.labelUrl && r.status === 'label_created'
-          ? ` · <a href="${escapeHtml(section.labelPath(r.returnId))}" rel="noopener" data-fact="return-label">Return label (PDF)</a>` +
-            (r.labelExpiresAt ? ` (use it before ${when(r.labelExpiresAt)})` : '')
+          ? ` · <a href="${escapeHtml(section.labelPath(r.returnId))}" rel="noopener" data-fact="return-label">${escapeHtml(w.label)}</a>` +
+            (r.labelExpiresAt ? ` ${escapeHtml(w.useBefore(when(r.labelExpiresAt)))}` : '')
           : '') +
-        (r.refundCents !== undefined && r.refundCents > 0
-          ? ` · refund ${(r.refundCents / 100).toFixed(2)} ${escapeHtml(r.currency)}`
-          : '') +
+        (r.refundCents !== undefined && r.refundCents > 0 ? ` · ${escapeHtml(w.refund(r.refundCents, r.currency))}` : '') +
         `</li>`,
     )
     .join('');
@@ -101,25 +82,25 @@ export function returnsHtml(section: ReturnSection, when: (iso: string) => strin
         // more click does not start a second return of what the first already takes back (a refused form's are drawn above).
         `<form id="return-form" method="post" action="${escapeHtml(section.formAction)}" autocomplete="off">` +
         `<input type="hidden" name="key" value="${escapeHtml(section.formKey)}">` +
-        `<table><thead><tr><th>Item</th><th>Quantity to return</th><th>Return by</th></tr></thead><tbody>` +
+        `<table><thead><tr><th>${escapeHtml(w.item)}</th><th>${escapeHtml(w.quantity)}</th><th>${escapeHtml(w.returnBy)}</th></tr></thead><tbody>` +
         section.lines
           .map(
             (l) =>
-              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="${typedQuantity(section.choices, l.skuCode)}"${refusedMark(section, `qty.${l.skuCode}`)} aria-label="Quantity of ${escapeHtml(l.skuCode)} to return"> of ${l.returnable}</td>` +
+              `<tr><td>${escapeHtml(l.skuCode)}</td><td><input type="number" name="qty.${escapeHtml(l.skuCode)}" min="0" max="${l.returnable}" value="${typedQuantity(section.choices, l.skuCode)}"${refusedMark(section, `qty.${l.skuCode}`)} aria-label="${escapeHtml(w.quantityOf(l.skuCode))}"> ${escapeHtml(w.outOf(l.returnable))}</td>` +
               `<td>${l.closesAtMs ? when(new Date(l.closesAtMs).toISOString()) : ''}</td></tr>`,
           )
           .join('') +
-        `</tbody></table><p><label for="reason">Why?</label> <select id="reason" name="reason"${refusedMark(section, 'reason')}>` +
+        `</tbody></table><p><label for="reason">${escapeHtml(w.why)}</label> <select id="reason" name="reason"${refusedMark(section, 'reason')}>` +
         RETURN_REASONS.map(
-          (r) => `<option value="${r}"${section.choices?.reason === r ? ' selected' : ''}>${escapeHtml(REASON_LABEL[r])}</option>`,
+          (r) => `<option value="${r}"${section.choices?.reason === r ? ' selected' : ''}>${escapeHtml(w.reasons[r])}</option>`,
         ).join('') +
-        `</select></p><p><label for="comment">Anything to add? (optional)</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60"${refusedMark(section, 'comment')}>` +
+        `</select></p><p><label for="comment">${escapeHtml(w.comment)}</label><br><textarea id="comment" name="comment" maxlength="1000" rows="2" cols="60"${refusedMark(section, 'comment')}>` +
         // A leading line break in a textarea is dropped by the HTML parser: one more keeps the customer's own.
         `${section.choices?.comment?.startsWith('\n') ? '\n' : ''}${escapeHtml(section.choices?.comment ?? '')}</textarea></p>` +
-        `<button class="primary" type="submit">Start the return</button></form>`;
+        `<button class="primary" type="submit">${escapeHtml(w.submit)}</button></form>`;
   if (!existing && !form && !section.message) return '';
   return (
-    `<section class="card" id="returns"><h2>Returns</h2>` +
+    `<section class="card" id="returns"><h2>${escapeHtml(w.title)}</h2>` +
     (section.message ? `<p class="error" id="return-message">${escapeHtml(section.message)}</p>` : '') +
     (existing ? `<ul id="return-list">${existing}</ul>` : '') +
     form +

@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { type CalendarPlace, timeZoneOf } from '../../../domain/calendar';
 import type { OrderView } from '../../../domain/journey';
-import { customerWords, SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
+import { localeFor } from '../../../domain/notifications';
+import { OrderWorkflowInputSchema } from '../../../domain/order';
+import { SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
+import { stageWords, type TrackingPageWords, trackingPageWords } from '../../../domain/tracking-page-words';
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
@@ -12,6 +15,8 @@ import { cancelledAt, customerStatus, givenUpStage, parcelWords } from './custom
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
+import type { FastifyRequest } from 'fastify';
+import { speakToCustomerIn } from '../../error-pages';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
 
@@ -24,49 +29,42 @@ import { hidden, publicAccess } from './route-options';
 const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
 
 /** A promise nothing could date, in the customer's words: the stock is the usual cause, not the only one (the shop reads which). */
-function undatedNote(basis: string): string {
-  return basis === 'in_stock' ? 'date to be confirmed' : 'date to be confirmed when the stock arrives';
+function undatedNote(basis: string, w: TrackingPageWords): string {
+  return basis === 'in_stock' ? w.undated.inStock : w.undated.waitingForStock;
 }
 
 /** What the promise rests on, in the customer's words: how sure, from where, and a date the shop asked for that could not be met. */
-function promiseNote(view: OrderView): string {
+function promiseNote(view: OrderView, w: TrackingPageWords): string {
   const promise = view.promise;
   if (!promise || promise.basis === 'fixed_days') return '';
   const from = [...new Set(promise.shipments.map((s) => s.warehouseCode))].join(', ');
   const parts = [
-    promise.confidence > 0 ? `${Math.round(promise.confidence * 100)} % sure` : undatedNote(promise.basis),
-    ...(from ? [`ships from ${from}`] : []),
-    ...(promise.businessTime ? [`demo calendar: ${promise.businessTime.deliverBy.slice(0, 10)}`] : []),
-    ...(promise.requested && !promise.requested.met
-      ? [`the date first asked for could not be met: ${promise.requested.reason ?? ''}`]
-      : []),
-    ...(view.promise && view.promisedBy !== promise.deliverBy ? ['the date has changed since the order was placed'] : []),
+    promise.confidence > 0 ? w.sure(Math.round(promise.confidence * 100)) : undatedNote(promise.basis, w),
+    ...(from ? [w.shipsFrom(from)] : []),
+    ...(promise.businessTime ? [w.demoCalendar(promise.businessTime.deliverBy.slice(0, 10))] : []),
+    ...(promise.requested && !promise.requested.met ? [w.requestedNotMet(promise.requested.reason ?? '')] : []),
+    ...(view.promise && view.promisedBy !== promise.deliverBy ? [w.dateChanged] : []),
   ];
   return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
 }
 
 /**
- * Orders that ended without delivering what the page promised: the date and how sure it was no longer hold. Before, a
- * cancelled order read "Cancelled" beside "Promised by <date>, 99 % sure, ships from PAR1".
+ * The "Promised by" fact: the date and what it rests on, or why there is none any more. Orders that ended without delivering
+ * what the page promised (`noDateAnyMore`): the date and how sure it was no longer hold. Before, a cancelled order read
+ * "Cancelled" beside "Promised by <date>, 99 % sure, ships from PAR1".
  */
-const NO_DATE_ANY_MORE: Partial<Record<OrderView['stage'], string>> = {
-  cancelled: 'No delivery date: the order was cancelled',
-  failed: 'No delivery date: the order could not be processed',
-};
-
-/** The "Promised by" fact: the date and what it rests on, or why there is none any more. */
-function promisedHtml(view: OrderView, when: (iso: string) => string): string {
-  const ended = NO_DATE_ANY_MORE[view.stage];
+function promisedHtml(view: OrderView, when: (iso: string) => string, w: TrackingPageWords): string {
+  const ended = w.noDateAnyMore[view.stage];
   if (ended) return `–<small data-fact="promise-detail">${escapeHtml(ended)}</small>`;
-  return `${escapeHtml(when(view.promisedBy))}${promiseNote(view)}`;
+  return `${escapeHtml(when(view.promisedBy))}${promiseNote(view, w)}`;
 }
 
 /**
  * An instant as the customer reads it: a day and a clock of the place the parcel goes to, the zone named
  * ("Friday, 4 December 2026 at 18:00 CET"), not a UTC timestamp (a promise by the end of a Paris delivery day read "17:00 UTC").
  */
-function customerTime(place: CalendarPlace): (iso: string) => string {
-  const format = new Intl.DateTimeFormat('en-GB', {
+function customerTime(place: CalendarPlace, w: TrackingPageWords): (iso: string) => string {
+  const format = new Intl.DateTimeFormat(w.intl, {
     weekday: 'long',
     day: 'numeric',
     month: 'long',
@@ -84,14 +82,15 @@ function customerTime(place: CalendarPlace): (iso: string) => string {
  * A day as the customer reads it, of the place the parcel goes to, as the mails write it ("Sunday, 20 December 2026"): a return's
  * last day read as its UTC date ("2026-12-21") was a day later than the mail's for a New York customer, a day earlier for Paris.
  */
-function customerDay(place: CalendarPlace): (iso: string) => string {
-  const format = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: timeZoneOf(place) });
+function customerDay(place: CalendarPlace, w: TrackingPageWords): (iso: string) => string {
+  const format = new Intl.DateTimeFormat(w.intl, { dateStyle: 'full', timeZone: timeZoneOf(place) });
   return (iso: string) => format.format(new Date(iso));
 }
 
-function trackingHtml(view: OrderView, returns?: ReturnSection): string {
+/** `w`: the page's words, in the order's language (domain/tracking-page-words.ts). */
+function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
-  const when = customerTime(view.shipTo);
+  const when = customerTime(view.shipTo, w);
   // Stages and carrier scans only: escalations, notes and their details are internal.
   // Each stage once (a re-book is ops' business), every carrier scan with its place. Once for the parcels first sent and once
   // more for those sending a given-up parcel again: a replacement's "Scheduled at the warehouse", "Being picked"… were hidden
@@ -110,13 +109,16 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
     e.kind === 'stage' && e.label === 'lost' && givenUpStage(view, e.shipmentId) === 'returned_to_sender'
       ? { ...e, label: SHIPMENT_STAGE_WORDS.returned_to_sender.label }
       : e;
+  // An order's own stage (no parcel's) in its words: French tells an order (`Annulée`) from a parcel (`Annulé`).
+  const entryWords = (e: { kind: string; shipmentId?: string; label: string }) =>
+    stageWords(w, e.label, e.kind === 'stage' && e.shipmentId === undefined ? 'order' : 'parcel');
   const entries = timeline.entries
     .map(asTold)
     .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
     // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
     .map((e) => ({
       at: e.at,
-      label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? 'Carrier update' : customerWords(e.label),
+      label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? w.carrierUpdate : entryWords(e),
       location: e.kind === 'tracking' ? e.location : undefined,
       kind: e.kind,
       shipmentId: e.shipmentId,
@@ -128,26 +130,26 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
       seen.add(key);
       return true;
     });
-  const status = customerStatus(view);
+  const status = customerStatus(view, w);
   const ended = cancelledAt(view);
   const parcels = timeline.trackingNumbers
     .map((t) => {
-      const words = parcelWords(view, t);
+      const words = parcelWords(view, t, w);
       return `<li>${escapeHtml(t.carrierCode)} ${escapeHtml(t.trackingNumber)}${words ? ` — ${escapeHtml(words)}` : ''}</li>`;
     })
     .join('');
   return page({
-    title: `Order ${view.orderId}`,
-    customer: true,
+    title: w.order(view.orderId),
+    customer: w,
     body:
-      `<h1>Order ${escapeHtml(view.orderId)}</h1>` +
+      `<h1>${escapeHtml(w.order(view.orderId))}</h1>` +
       `<section class="card"><div class="facts">` +
-      `<div data-fact="status"><span>Status</span><span class="big">${escapeHtml(status)}</span>` +
-      `${ended ? `<small data-fact="ended-at">on ${escapeHtml(when(ended))}</small>` : ''}</div>` +
-      `<div data-fact="promised"><span>Promised by</span>${promisedHtml(view, when)}</div>` +
-      `<div><span>Parcels</span>${view.shipments.length || '–'}</div>` +
+      `<div data-fact="status"><span>${escapeHtml(w.status)}</span><span class="big">${escapeHtml(status)}</span>` +
+      `${ended ? `<small data-fact="ended-at">${escapeHtml(w.endedOn(when(ended)))}</small>` : ''}</div>` +
+      `<div data-fact="promised"><span>${escapeHtml(w.promisedBy)}</span>${promisedHtml(view, when, w)}</div>` +
+      `<div><span>${escapeHtml(w.parcels)}</span>${view.shipments.length || '–'}</div>` +
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
-      `<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline">` +
+      `<section class="card"><h2>${escapeHtml(w.timeline)}</h2><ol class="timeline" id="timeline">` +
       entries
         .map(
           (e) =>
@@ -155,33 +157,55 @@ function trackingHtml(view: OrderView, returns?: ReturnSection): string {
         )
         .join('') +
       `</ol></section>` +
-      (returns ? returnsHtml(returns, customerDay(view.shipTo)) : ''),
+      (returns ? returnsHtml(returns, customerDay(view.shipTo, w), w) : ''),
   });
 }
 
-/** `field`: the form's field the message is about, marked on the page (returns-section.ts). */
+/** A message for the customer, written in the page's language (the return form's refusals: return-form.ts). */
+export type Told = (words: TrackingPageWords) => string;
+
+/** `words`: the order's (orderPageWords); `field`: the form's field the message is about, marked on the page (returns-section.ts). */
 export type TrackingPage = (
   orderId: string,
   token: string,
-  message?: string,
+  words: TrackingPageWords,
+  message?: Told,
   choices?: ReturnFormChoices,
   field?: string,
 ) => Promise<string>;
+
+/**
+ * The words of an order's pages, in its language, chosen as its mails' is (`Order.locale`, README "Telling customers and
+ * shops"; an order accepted whose journey has not recorded it yet has the language its mails will have, from its intake).
+ * Asked once the link's token is known good, and recorded on the request: its error pages speak that language too.
+ */
+export async function orderPageWords(app: RoutesApp, request: FastifyRequest, orderId: string): Promise<TrackingPageWords> {
+  const order = await app.db.order.findUnique({ where: { id: orderId }, select: { locale: true } });
+  let locale: string | undefined = order?.locale;
+  if (locale === undefined) {
+    const intake = await app.db.orderIntake.findUnique({ where: { orderId }, select: { input: true } });
+    const input = OrderWorkflowInputSchema.safeParse(intake?.input);
+    if (input.success) locale = localeFor(input.data.request.locale, input.data.request.shipTo.countryCode);
+  }
+  const words = trackingPageWords(locale);
+  speakToCustomerIn(request, words);
+  return words;
+}
 
 /**
  * The customer tracking page's HTML, with a fresh return form (and a message about the last one posted, if any, with the
  * choices made in it drawn back).
  */
 export function trackingPageOf(app: RoutesApp): TrackingPage {
-  return async (orderId, token, message, choices, field) => {
+  return async (orderId, token, words, message, choices, field) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
     const options = await returnOptions(app.db, orderId, app.config.timeScale);
-    return trackingHtml(view, {
+    return trackingHtml(view, words, {
       ...options,
       formAction: `/track/${encodeURIComponent(orderId)}/returns?t=${encodeURIComponent(token)}`,
       labelPath: (returnId) => returnLabelPath(orderId, returnId, token),
       formKey: randomBytes(18).toString('base64url'),
-      ...(message ? { message } : {}),
+      ...(message ? { message: message(words) } : {}),
       ...(choices ? { choices } : {}),
       ...(message && field ? { invalidField: field } : {}),
     });
@@ -215,10 +239,11 @@ export function trackingPageRoute(app: RoutesApp, trackingPage: TrackingPage): v
     // The page's own links (the return form, the labels) carry the current secret's token, whichever opened it.
     // A wrong token and an unknown order look the same: the 404 page "We cannot find this order" (api/error-pages.ts).
     if (!validTrackingToken(orderId, request.query.t, app.config)) throw wrongToken(app, request, `order ${orderId}`);
+    const words = await orderPageWords(app, request, orderId);
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer')
-      .send(await trackingPage(orderId, trackingToken(orderId, secret)));
+      .send(await trackingPage(orderId, trackingToken(orderId, secret), words));
   });
 }

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { trackingPath } from '../../api/routes/pages/tracking-token';
+import { insertOrder, insertShipment } from '../api/fixtures';
+import { TRACKING_SECRET } from '../api/harness';
+import { servedInChromium } from '../support/browser-harness';
+
+/**
+ * The tracking page speaks the order's language, as its mails do (`Order.locale`): a French order's page is French, from
+ * `<html lang>` to its status, timeline, dates (in the customer's time zone), return form and the form's refusals; every other
+ * order's page is the English page it always was. Before, every page was English, a French order's too. No worker runs.
+ */
+const served = servedInChromium();
+
+/** A delivered order with one parcel (its return form open), in `locale`; returns its tracking page's address. */
+async function deliveredOrder(locale: 'fr' | 'en'): Promise<string> {
+  const orderId = await insertOrder(served.h.db, { status: 'completed' });
+  await served.h.db.order.update({ where: { id: orderId }, data: { locale } });
+  const { shipmentId } = await insertShipment(served.h.db, orderId);
+  await served.h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered', deliveredAt: new Date() } });
+  return `${served.base}${trackingPath(orderId, TRACKING_SECRET)}`;
+}
+
+/** An order being fulfilled, its one parcel on its way with a carrier scan, in `locale`. */
+async function orderOnItsWay(locale: 'fr' | 'en'): Promise<{ url: string; scannedAt: Date }> {
+  const { h } = served;
+  const orderId = await insertOrder(h.db, { status: 'fulfilling' });
+  await h.db.order.update({ where: { id: orderId }, data: { locale } });
+  const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
+  await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'in_transit' } });
+  const scannedAt = new Date('2029-12-31T16:30:00Z');
+  await h.db.trackingEvent.create({
+    data: {
+      id: `${shipmentId}-E1`,
+      shipmentId,
+      carrierCode: 'swiftpost',
+      carrierEventId: `${shipmentId}-E1`,
+      trackingNumber,
+      carrierStatusCode: 'IT',
+      status: 'in_transit',
+      occurredAt: scannedAt,
+      source: 'poll',
+    },
+  });
+  return { url: `${served.base}${trackingPath(orderId, TRACKING_SECRET)}`, scannedAt };
+}
+
+const text = async (selector: string) => (await served.page.textContent(selector)) ?? '';
+const fullDay = (locale: string, iso: Date, timeZone = 'Europe/Paris') =>
+  new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeZone }).format(iso);
+
+describe("a French order's tracking page", () => {
+  it('is French: its language, header, status, promise, parcels and timeline, dates in French in the Paris time zone', async () => {
+    const { page } = served;
+    const { url, scannedAt } = await orderOnItsWay('fr');
+    expect((await page.goto(url))?.status()).toBe(200);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('header')).toContain('Votre commande');
+    expect(await text('h1')).toMatch(/^Commande ORD/);
+    expect(await page.title()).toMatch(/^Commande ORD/);
+    expect(await text('[data-fact="status"]')).toBe('StatutEn route');
+    const promised = await text('[data-fact="promised"]');
+    expect(promised).toMatch(/^Livraison promise le/);
+    // The fixture's promise: 2030-01-05T12:00Z, 13:00 in Paris.
+    expect(promised).toContain(`${fullDay('fr-FR', new Date('2030-01-05T12:00:00Z'))} à 13:00`);
+    expect(await text('section.card ul li')).toMatch(/ — En route$/);
+    expect(await text('#timeline')).toContain('En route');
+    // The scan at 16:30 UTC on New Year's Eve is 17:30 in Paris, written in French.
+    expect(await text('#timeline time')).toContain(`${fullDay('fr-FR', scannedAt)} à 17:30`);
+    const english = /Status|Promised by|Timeline|On its way|Order |Saturday|January|Monday|December/;
+    expect(await text('main')).not.toMatch(english);
+  });
+
+  it('a cancelled order reads "Annulée", without a date', async () => {
+    const { h, page, base } = served;
+    const orderId = await insertOrder(h.db, { status: 'cancelled' });
+    await h.db.order.update({ where: { id: orderId }, data: { locale: 'fr' } });
+    await page.goto(`${base}${trackingPath(orderId, TRACKING_SECRET)}`);
+    expect(await text('[data-fact="status"] .big')).toBe('Annulée');
+    expect(await text('[data-fact="promised"]')).toContain('Pas de date de livraison : la commande a été annulée');
+  });
+
+  it('its return form is French, the last day French, and a refused form is told in French', async () => {
+    const { page } = served;
+    const url = await deliveredOrder('fr');
+    await page.goto(url);
+    expect(await text('#returns h2')).toBe('Retours');
+    expect(await page.$$eval('#return-form th', (cells) => cells.map((c) => c.textContent))).toEqual([
+      'Article',
+      'Quantité à retourner',
+      'À retourner avant le',
+    ]);
+    const closesAt = new Date(Date.now() + 30 * 86_400_000);
+    const row = await text('#return-form tbody tr');
+    expect(row).toContain('sur 1');
+    // Today's delivery closes 30 days on: the day in French (a minute either way of midnight may move it, not the language).
+    expect(row).toMatch(/(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} \S+ \d{4}/);
+    expect([fullDay('fr-FR', closesAt), fullDay('fr-FR', new Date(closesAt.getTime() - 60_000))].some((d) => row.includes(d))).toBe(true);
+    expect(await text('label[for="reason"]')).toBe('Pourquoi ?');
+    expect(await page.$$eval('#reason option', (options) => options.map((o) => o.textContent))).toContain('Il est arrivé abîmé');
+    expect(await text('label[for="comment"]')).toBe('Autre chose à nous dire ? (facultatif)');
+    expect(await text('#return-form button[type=submit]')).toBe('Commencer le retour');
+    expect(await page.getAttribute('input[name="qty.MUG-CER-350"]', 'aria-label')).toBe('Quantité de MUG-CER-350 à retourner');
+
+    // Nothing chosen: the refusal is the French page, its message in French, the field marked.
+    await page.selectOption('#reason', 'damaged');
+    await page.click('#return-form button[type=submit]');
+    await page.waitForSelector('#return-message');
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('#return-message')).toBe('Indiquez combien de chaque article renvoyer : choisissez au moins un article');
+    expect(await page.getAttribute('input[name="qty.MUG-CER-350"]', 'aria-invalid')).toBe('true');
+    expect(await page.inputValue('#reason')).toBe('damaged');
+  });
+});
+
+describe("a French order's error pages", () => {
+  it('a return label no longer there is told in French once the link is good; a wrong link stays English', async () => {
+    const { page, base } = served;
+    const url = await deliveredOrder('fr');
+    const orderId = /\/track\/([^?]+)/.exec(url)?.[1] ?? '';
+    const token = url.split('t=')[1] ?? '';
+    const gone = await page.goto(`${base}/track/${orderId}/returns/RMA-GONE1/label?t=${token}`);
+    expect(gone?.status()).toBe(404);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('h1')).toBe('Nous ne trouvons pas cette étiquette retour');
+    expect(await text('header')).toContain('Votre commande');
+    expect(await text('main')).toContain('Référence :');
+    // A wrong token proves nothing: the page does not tell a stranger the order exists, nor its language.
+    const wrong = await page.goto(`${base}/track/${orderId}?t=${'A'.repeat(32)}`);
+    expect(wrong?.status()).toBe(404);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await text('h1')).toBe('We cannot find this order');
+  });
+});
+
+describe("an English order's tracking page is the page it always was", () => {
+  it('English words and English dates', async () => {
+    const { page } = served;
+    const { url } = await orderOnItsWay('en');
+    await page.goto(url);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await text('header')).toContain('Your order');
+    expect(await text('[data-fact="status"]')).toBe('StatusOn its way');
+    const promised = await text('[data-fact="promised"]');
+    expect(promised).toMatch(/^Promised by/);
+    expect(promised).toContain(`${fullDay('en-GB', new Date('2030-01-05T12:00:00Z'))} at 13:00`);
+    expect(await text('#timeline')).toContain('On its way');
+  });
+
+  it('its return form and refusals are English', async () => {
+    const { page } = served;
+    await page.goto(await deliveredOrder('en'));
+    expect(await page.$$eval('#return-form th', (cells) => cells.map((c) => c.textContent))).toEqual([
+      'Item',
+      'Quantity to return',
+      'Return by',
+    ]);
+    expect(await text('#return-form button[type=submit]')).toBe('Start the return');
+    await page.click('#return-form button[type=submit]');
+    await page.waitForSelector('#return-message');
+    expect(await text('#return-message')).toBe('Choose how many of each item to send back: a return needs at least one line');
+  });
+});
