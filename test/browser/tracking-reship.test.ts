@@ -1,11 +1,9 @@
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import type { ShipmentStage, TrackingStatus } from '../../domain/lifecycle';
 import { insertOrder, insertShipment } from '../api/fixtures';
-import { createHarness, type Harness, TRACKING_SECRET } from '../api/harness';
-import { launchChromium, type RunningBrowser } from '../support/chromium';
+import { TRACKING_SECRET } from '../api/harness';
+import { servedInChromium } from '../support/browser-harness';
 
 /**
  * A parcel given up and sent again, on the customer's tracking page in a real headless Chromium, against the rows a journey
@@ -14,35 +12,20 @@ import { launchChromium, type RunningBrowser } from '../support/chromium';
  * timeline, right under the carrier's "Returned"; and the replacement's stages at the warehouse were hidden behind the first
  * parcel's, so the timeline ended on "Lost by the carrier" while the status said "Being prepared". No worker runs.
  */
-let h: Harness;
-let browser: RunningBrowser;
-let page: Page;
-let base = '';
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  h = await createHarness();
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  page = await browser.context.newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const served = servedInChromium();
 
 const MINUTE = 60_000;
 
 /**
  * An order whose first parcel S1 went through the warehouse, was scanned by the carrier up to `lastScan` and was then given
- * up as `lost` by a re-ship; its replacement S2 is at `replacementStage`, with the warehouse stages up to it. Opens its page.
+ * up as `lost` by a re-ship; its replacement S2 is at `replacementStage`, with the warehouse stages up to it. Opens its served.page.
  */
 async function reshippedOrder(lastScan: TrackingStatus, replacementStage: ShipmentStage): Promise<{ orderId: string; first: string }> {
-  const orderId = await insertOrder(h.db, { status: 'fulfilling' });
-  const first = await insertShipment(h.db, orderId, { seq: 1 });
-  const second = await insertShipment(h.db, orderId, { seq: 2 });
-  await h.db.shipment.update({ where: { id: first.shipmentId }, data: { status: 'lost' } });
-  await h.db.shipment.update({
+  const orderId = await insertOrder(served.h.db, { status: 'fulfilling' });
+  const first = await insertShipment(served.h.db, orderId, { seq: 1 });
+  const second = await insertShipment(served.h.db, orderId, { seq: 2 });
+  await served.h.db.shipment.update({ where: { id: first.shipmentId }, data: { status: 'lost' } });
+  await served.h.db.shipment.update({
     where: { id: second.shipmentId },
     data: { status: replacementStage, replacesShipmentId: first.shipmentId },
   });
@@ -67,7 +50,7 @@ async function reshippedOrder(lastScan: TrackingStatus, replacementStage: Shipme
     occurredAt: at(minutes),
     source: 'webhook' as const,
   });
-  await h.db.stageTiming.createMany({
+  await served.h.db.stageTiming.createMany({
     data: [
       stage(first.shipmentId, 'waiting_for_pick_slot', 1),
       stage(first.shipmentId, 'picking', 2),
@@ -77,20 +60,20 @@ async function reshippedOrder(lastScan: TrackingStatus, replacementStage: Shipme
       ...(replacementStage === 'picking' ? [stage(second.shipmentId, 'picking', 62)] : []),
     ],
   });
-  await h.db.trackingEvent.createMany({
+  await served.h.db.trackingEvent.createMany({
     data: [
       scan(first.shipmentId, first.trackingNumber, 'in_transit', 10),
       ...(lastScan === 'in_transit' ? [] : [scan(first.shipmentId, first.trackingNumber, lastScan, 40)]),
     ],
   });
-  const response = await page.goto(`${base}${trackingPath(orderId, TRACKING_SECRET)}`);
+  const response = await served.page.goto(`${served.base}${trackingPath(orderId, TRACKING_SECRET)}`);
   expect(response?.status()).toBe(200);
   return { orderId, first: first.trackingNumber };
 }
 
-const timeline = () => page.$$eval('#timeline li strong', (items) => items.map((li) => li.textContent ?? ''));
+const timeline = () => served.page.$$eval('#timeline li strong', (items) => items.map((li) => li.textContent ?? ''));
 const parcelLine = async (trackingNumber: string) =>
-  (await page.$$eval('section.card ul li', (items) => items.map((li) => li.textContent ?? ''))).find((line) =>
+  (await served.page.$$eval('section.card ul li', (items) => items.map((li) => li.textContent ?? ''))).find((line) =>
     line.includes(trackingNumber),
   );
 

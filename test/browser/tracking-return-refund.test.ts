@@ -1,38 +1,25 @@
-import type { AddressInfo } from 'node:net';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { insertFinishedReturn } from '../api/fixtures';
-import { createHarness, type Harness, TRACKING_SECRET } from '../api/harness';
-import { launchChromium, type RunningBrowser } from '../support/chromium';
+import { TRACKING_SECRET } from '../api/harness';
+import { servedInChromium } from '../support/browser-harness';
 
 /**
  * What a checked return tells the customer on their tracking page, in a real headless Chromium. Before: a return whose units
  * ops wrote off while the goods were not at fault (nothing owed) read "Checked: the shop refunds you · refund 0.00 EUR". No
  * worker runs: the returns are rows as a settled return leaves them.
  */
-let h: Harness;
-let browser: RunningBrowser;
-let page: Page;
-let base = '';
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  h = await createHarness();
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  page = await browser.context.newPage();
-});
-afterAll(async () => {
-  await browser?.close();
-  await h?.close();
-});
+const served = servedInChromium();
 
 async function returnLine(refundCents: number): Promise<string> {
-  const { orderId, returnId } = await insertFinishedReturn(h.db, 'shop-a', { status: 'completed', closeReason: 'inspected', refundCents });
-  const response = await page.goto(`${base}${trackingPath(orderId, TRACKING_SECRET)}`);
+  const { orderId, returnId } = await insertFinishedReturn(served.h.db, 'shop-a', {
+    status: 'completed',
+    closeReason: 'inspected',
+    refundCents,
+  });
+  const response = await served.page.goto(`${served.base}${trackingPath(orderId, TRACKING_SECRET)}`);
   expect(response?.status()).toBe(200);
-  return (await page.textContent(`#return-list li[data-return="${returnId}"]`)) ?? '';
+  return (await served.page.textContent(`#return-list li[data-return="${returnId}"]`)) ?? '';
 }
 
 describe('a checked return on the tracking page', () => {
