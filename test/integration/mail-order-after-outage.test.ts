@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
@@ -10,6 +9,7 @@ import { loadConfig } from '../../config';
 import type { Milestone } from '../../domain/notifications';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
+import { headerOf, smtpStub } from '../support/smtp-stub';
 
 /**
  * An order's mails reach the customer in the journey's order, also across a mail relay outage. Seen on npm start with the
@@ -18,49 +18,8 @@ import { createCustomer, insertOrder } from '../support/orders-in-db';
  * the customer read "delivered" before "confirmed".
  */
 
-/** A minimal SMTP server that refuses every connection while `down`, and otherwise accepts and records each message's subject. */
-function switchableSmtp(): { server: Server; subjects: string[]; down: boolean } {
-  const state = { server: undefined as unknown as Server, subjects: [] as string[], down: false };
-  state.server = createServer((socket) => {
-    socket.on('error', () => {});
-    if (state.down) {
-      socket.end('421 closing, try later\r\n');
-      return;
-    }
-    let inData = false;
-    let buffer = '';
-    socket.write('220 test ESMTP\r\n');
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          state.subjects.push(/^X-Colis-Milestone: (.*)$/im.exec(message)?.[1]?.trim() ?? '?');
-          socket.write('250 queued\r\n');
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const command = buffer.slice(0, eol).toUpperCase();
-        buffer = buffer.slice(eol + 2);
-        if (command.startsWith('EHLO') || command.startsWith('HELO')) socket.write('250 test\r\n');
-        else if (command.startsWith('DATA')) {
-          inData = true;
-          socket.write('354 go on\r\n');
-        } else if (command.startsWith('QUIT')) socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-  });
-  return state;
-}
-
 let database: TestDatabase;
-const smtp = switchableSmtp();
+const smtp = smtpStub();
 
 beforeAll(async () => {
   database = await createTestDatabase(4);
@@ -78,9 +37,8 @@ describe("an order's customer mails across a mail relay outage", () => {
     await db.customer.update({ where: { id: 'cust-outage' }, data: { email: 'ines@example.test' } });
     const orderId = 'ORD-MAILOUTAGE1';
     await insertOrder(db, { orderId, customerId: 'cust-outage', addressId: 'addr-outage', skuCode: 'MUG-CER-350', quantity: 1 });
-    const address = smtp.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+    const smtpUrl = smtp.url();
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: smtpUrl }));
     const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
     const drain = (nowMs: number) => new MockActivityEnvironment().run(relay.drainRelay, { relayId: 'mail', nowMs });
     const write = (milestones: Milestone[]) => withMilestones(db, noRelayWaker, async () => ({ result: undefined, milestones }));
@@ -100,7 +58,7 @@ describe("an order's customer mails across a mail relay outage", () => {
     await drain(Date.now());
     await drain(Date.now() + 24 * 60 * 60_000);
 
-    expect(smtp.subjects).toEqual(['order_confirmed', 'shipped', 'delivered']);
+    expect(smtp.received.map((mail) => headerOf(mail, 'X-Colis-Milestone'))).toEqual(['order_confirmed', 'shipped', 'delivered']);
     const rows = await db.customerMail.findMany({ where: { orderId }, orderBy: { createdAt: 'asc' } });
     expect(rows.map((mail) => mail.status)).toEqual(['sent', 'sent', 'sent']);
   });

@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
@@ -12,6 +11,7 @@ import { loadConfig } from '../../config';
 import type { OrderWorkflowInput } from '../../domain/order';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { DEFAULT_ORDER } from '../support/journey';
+import { headerOf, smtpStub } from '../support/smtp-stub';
 
 /**
  * An order's mails go to the customer it was placed for. They were addressed from the Customer row, keyed by the shop's own
@@ -20,55 +20,16 @@ import { DEFAULT_ORDER } from '../support/journey';
  * "out for delivery" mails, its tracking link and token included. Two shops both numbering customers "CUST-1" meet the same.
  */
 
-/** A minimal SMTP server that accepts every message and records its envelope recipient and greeting line. */
-function recordingSmtp(): { server: Server; sent: { to: string; greeting: string; milestone: string }[] } {
-  const sent: { to: string; greeting: string; milestone: string }[] = [];
-  const server = createServer((socket) => {
-    let inData = false;
-    let buffer = '';
-    let to = '';
-    socket.write('220 test ESMTP\r\n');
-    socket.on('error', () => {});
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          sent.push({
-            to,
-            greeting: /^(Hello|Bonjour) [^\r\n]*,$/m.exec(message)?.[0] ?? '?',
-            milestone: /^X-Colis-Milestone: (.*)$/im.exec(message)?.[1]?.trim() ?? '?',
-          });
-          socket.write('250 queued\r\n');
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buffer.slice(0, eol);
-        buffer = buffer.slice(eol + 2);
-        const command = line.toUpperCase();
-        if (command.startsWith('EHLO') || command.startsWith('HELO')) socket.write('250 test\r\n');
-        else if (command.startsWith('RCPT TO:')) {
-          to = /<([^>]*)>/.exec(line)?.[1] ?? '';
-          socket.write('250 ok\r\n');
-        } else if (command.startsWith('DATA')) {
-          inData = true;
-          socket.write('354 go on\r\n');
-        } else if (command.startsWith('QUIT')) socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-  });
-  return { server, sent };
-}
-
 let database: TestDatabase;
 let db: Db;
-const smtp = recordingSmtp();
+const smtp = smtpStub();
+/** What each accepted mail was: its envelope recipient, its greeting line, its milestone. */
+const sent = () =>
+  smtp.received.map((mail) => ({
+    to: mail.to,
+    greeting: /^(Hello|Bonjour) [^\r\n]*,$/m.exec(mail.message)?.[0] ?? '?',
+    milestone: headerOf(mail, 'X-Colis-Milestone'),
+  }));
 
 beforeAll(async () => {
   database = await createTestDatabase(4);
@@ -105,9 +66,8 @@ function order(
 }
 
 async function drainMails(): Promise<void> {
-  const address = smtp.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+  const smtpUrl = smtp.url();
+  const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: smtpUrl }));
   const relay = createNotifyActivities({ db, mail: new MailRelay(db, settings.mail), webhooks: new WebhookRelay(db, settings.webhooks) });
   await new MockActivityEnvironment().run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
 }
@@ -126,12 +86,12 @@ describe("an order's customer mails", () => {
     await shipped('ORD-RCPT-A');
     await drainMails();
 
-    const toA = smtp.sent.filter((mail) => mail.to === 'alice@a.test');
+    const toA = sent().filter((mail) => mail.to === 'alice@a.test');
     expect(toA.map((mail) => [mail.milestone, mail.greeting])).toEqual([
       ['order_confirmed', 'Hello Alice Martin,'],
       ['shipped', 'Hello Alice Martin,'],
     ]);
-    expect(smtp.sent.filter((mail) => mail.to === 'mallory@b.test')).toEqual([]);
+    expect(sent().filter((mail) => mail.to === 'mallory@b.test')).toEqual([]);
   });
 
   it('are still written and sent when a later order under the same customer id gives no e-mail', async () => {
@@ -141,7 +101,11 @@ describe("an order's customer mails", () => {
     await shipped('ORD-RCPT-C');
     await drainMails();
 
-    expect(smtp.sent.filter((mail) => mail.to === 'chloe@c.test').map((mail) => mail.milestone)).toEqual(['order_confirmed', 'shipped']);
+    expect(
+      sent()
+        .filter((mail) => mail.to === 'chloe@c.test')
+        .map((mail) => mail.milestone),
+    ).toEqual(['order_confirmed', 'shipped']);
     expect(await db.customerMail.findMany({ where: { orderId: 'ORD-RCPT-C', status: { not: 'sent' } } })).toEqual([]);
   });
 });

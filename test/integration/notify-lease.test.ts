@@ -1,5 +1,4 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNotifyActivities } from '../../activities/notifications';
@@ -10,6 +9,7 @@ import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { loadConfig } from '../../config';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder, pendingWebhook } from '../support/orders-in-db';
+import { smtpStub } from '../support/smtp-stub';
 
 /**
  * A mail relay that answers slowly (a tarpit, an overloaded relay: each reply just within nodemailer's 30 s socket timeout)
@@ -18,47 +18,8 @@ import { createCustomer, insertOrder, pendingWebhook } from '../support/orders-i
  * mail sent twice). Shortened here: a 300 ms claim, a relay that takes 1.5 s to accept the message.
  */
 
-/** A minimal SMTP server that accepts every message `acceptAfterMs` after its data ends, and counts them. */
-function slowSmtp(acceptAfterMs: number): { server: Server; accepted: string[] } {
-  const accepted: string[] = [];
-  const server = createServer((socket) => {
-    let inData = false;
-    let buffer = '';
-    socket.write('220 slow.test ESMTP\r\n');
-    socket.on('error', () => {});
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      for (;;) {
-        if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          const message = buffer.slice(0, end);
-          buffer = buffer.slice(end + 5);
-          inData = false;
-          setTimeout(() => {
-            accepted.push(/^Message-ID: (.*)$/im.exec(message)?.[1]?.trim() ?? '?');
-            socket.write('250 queued\r\n');
-          }, acceptAfterMs);
-          continue;
-        }
-        const eol = buffer.indexOf('\r\n');
-        if (eol < 0) return;
-        const command = buffer.slice(0, eol).toUpperCase();
-        buffer = buffer.slice(eol + 2);
-        if (command.startsWith('EHLO') || command.startsWith('HELO')) socket.write('250 slow.test\r\n');
-        else if (command.startsWith('DATA')) {
-          inData = true;
-          socket.write('354 go on\r\n');
-        } else if (command.startsWith('QUIT')) socket.end('221 bye\r\n');
-        else socket.write('250 ok\r\n');
-      }
-    });
-  });
-  return { server, accepted };
-}
-
 let database: TestDatabase;
-const smtp = slowSmtp(1500);
+const smtp = smtpStub({ acceptAfterMs: 1500 });
 
 beforeAll(async () => {
   database = await createTestDatabase(4);
@@ -80,9 +41,8 @@ describe('a customer mail sent through a slow relay', () => {
       result: undefined,
       milestones: [{ orderId, key: 'delivered:slow', mail: { milestone: 'delivered' as const, data: {} } }],
     }));
-    const address = smtp.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+    const smtpUrl = smtp.url();
+    const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: smtpUrl }));
     const relay = createNotifyActivities({
       db,
       mail: new MailRelay(db, settings.mail, 300),
@@ -93,7 +53,7 @@ describe('a customer mail sent through a slow relay', () => {
     await new Promise((r) => setTimeout(r, 800));
     const second = drain();
     await Promise.all([first, second]);
-    expect(smtp.accepted).toHaveLength(1);
+    expect(smtp.received).toHaveLength(1);
     const row = await db.customerMail.findUniqueOrThrow({ where: { id: `${orderId}:delivered:slow` } });
     expect(row).toMatchObject({ status: 'sent', attempts: 1 });
   });
@@ -186,7 +146,7 @@ function failingFirst(
 describe('a send whose record meets a database outage', () => {
   it('sends a customer mail once: the relay records it once the database answers again', async () => {
     const { db } = database;
-    const quick = slowSmtp(0);
+    const quick = smtpStub();
     await new Promise<void>((resolve) => quick.server.listen(0, '127.0.0.1', resolve));
     try {
       await createCustomer(db, { customerId: 'cust-pg-lost', addressId: 'addr-pg-lost', name: 'Léa Garnier' });
@@ -197,9 +157,8 @@ describe('a send whose record meets a database outage', () => {
         result: undefined,
         milestones: [{ orderId, key: 'shipped:pg-lost', mail: { milestone: 'shipped' as const, data: {} } }],
       }));
-      const address = quick.server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: `smtp://127.0.0.1:${port}` }));
+      const smtpUrl = quick.url();
+      const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: smtpUrl }));
       const outage = failingFirst(db, 2, (prop) => (prop === 'customerMail' ? 'model' : undefined));
       const relay = createNotifyActivities({
         db,
@@ -210,7 +169,7 @@ describe('a send whose record meets a database outage', () => {
       await drain().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 2_300));
       await drain().catch(() => undefined);
-      expect(quick.accepted).toHaveLength(1);
+      expect(quick.received).toHaveLength(1);
       const row = await db.customerMail.findUniqueOrThrow({ where: { id: `${orderId}:shipped:pg-lost` } });
       expect(row).toMatchObject({ status: 'sent', attempts: 1 });
     } finally {
