@@ -2,6 +2,7 @@ import { decodedPayload } from '../support/temporal';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../activities/db';
 import type { OrderStage } from '../../domain/journey';
+import { ids } from '../../domain/ids';
 
 /**
  * Rows as the workflows' activities would have written them, for reads that do not need a worker
@@ -159,4 +160,18 @@ export async function insertFinishedReturn(
     },
   });
   return { orderId, returnId, trackingNumber };
+}
+
+/**
+ * An order with an open `no_carrier` escalation whose detail names the customer's city (Lyon), as a journey writes it:
+ * what paging ops sends, and what its logs must not repeat.
+ */
+export async function insertNoCarrierEscalation(db: Db): Promise<{ orderId: string; escalationId: string }> {
+  const orderId = await insertOrder(db, { submittedBy: 'shop-test' });
+  const dedupeKey = `${orderId}:no_carrier`;
+  const escalationId = ids.escalationId(dedupeKey);
+  await db.escalation.create({
+    data: { id: escalationId, dedupeKey, orderId, reason: 'no_carrier', severity: 'high', detail: 'no carrier quoted 1 parcel(s) to Lyon' },
+  });
+  return { orderId, escalationId };
 }

@@ -2,8 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEscalationActivities } from '../../activities/escalations';
-import { ids } from '../../domain/ids';
-import { insertOrder } from '../api/fixtures';
+import { insertNoCarrierEscalation } from '../api/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -32,19 +31,7 @@ class Lines implements Logger {
 describe('paging ops for an escalation', () => {
   it('logs its id, reason, severity and order, never its summary', async () => {
     const { db } = database;
-    const orderId = await insertOrder(db, { submittedBy: 'shop-test' });
-    const dedupeKey = `${orderId}:no_carrier`;
-    const escalationId = ids.escalationId(dedupeKey);
-    await db.escalation.create({
-      data: {
-        id: escalationId,
-        dedupeKey,
-        orderId,
-        reason: 'no_carrier',
-        severity: 'high',
-        detail: 'no carrier quoted 1 parcel(s) to Lyon',
-      },
-    });
+    const { orderId, escalationId } = await insertNoCarrierEscalation(db);
     const lines = new Lines();
     const summary = `order ${orderId} no_carrier (high): no carrier quoted 1 parcel(s) to Lyon (3 of 3 failed)`;
     const paged = await new MockActivityEnvironment(undefined, { logger: lines }).run(createEscalationActivities(db).notifyEscalation, {

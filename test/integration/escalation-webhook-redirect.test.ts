@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEscalationActivities } from '../../activities/escalations';
-import { ids } from '../../domain/ids';
-import { insertOrder } from '../api/fixtures';
+import { insertNoCarrierEscalation } from '../api/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /**
@@ -44,19 +43,7 @@ afterAll(async () => {
 describe('paging ops through a webhook that answers a redirect', () => {
   it('posts the page to the configured URL only, and records the 3xx as a failed attempt', async () => {
     const { db } = database;
-    const orderId = await insertOrder(db, { submittedBy: 'shop-test' });
-    const dedupeKey = `${orderId}:no_carrier`;
-    const escalationId = ids.escalationId(dedupeKey);
-    await db.escalation.create({
-      data: {
-        id: escalationId,
-        dedupeKey,
-        orderId,
-        reason: 'no_carrier',
-        severity: 'high',
-        detail: 'no carrier quoted 1 parcel(s) to Lyon',
-      },
-    });
+    const { orderId, escalationId } = await insertNoCarrierEscalation(db);
     const activities = createEscalationActivities(db, { webhookUrl: `${base}/page` });
     const page = new MockActivityEnvironment().run(activities.notifyEscalation, {
       escalationId,
