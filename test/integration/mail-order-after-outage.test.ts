@@ -23,10 +23,10 @@ const smtp = smtpStub();
 
 beforeAll(async () => {
   database = await createTestDatabase(4);
-  await new Promise<void>((resolve) => smtp.server.listen(0, '127.0.0.1', resolve));
+  await smtp.listen();
 });
 afterAll(async () => {
-  smtp.server.close();
+  smtp.close();
   await database?.drop();
 });
 

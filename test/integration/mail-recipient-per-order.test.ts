@@ -8,9 +8,8 @@ import { noRelayWaker, withMilestones } from '../../activities/notifications/out
 import { WebhookRelay } from '../../activities/notifications/webhook-relay';
 import { createOrderActivities } from '../../activities/orders';
 import { loadConfig } from '../../config';
-import type { OrderWorkflowInput } from '../../domain/order';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { DEFAULT_ORDER } from '../support/journey';
+import { DEFAULT_ORDER, orderInputFor } from '../support/journey';
 import { headerOf, smtpStub } from '../support/smtp-stub';
 
 /**
@@ -34,36 +33,20 @@ const sent = () =>
 beforeAll(async () => {
   database = await createTestDatabase(4);
   db = database.db;
-  await new Promise<void>((resolve) => smtp.server.listen(0, '127.0.0.1', resolve));
+  await smtp.listen();
 });
 afterAll(async () => {
-  smtp.server.close();
+  smtp.close();
   await database?.drop();
 });
 
-function order(
-  orderId: string,
-  shop: string,
-  customer: { id: string; name: string; email?: string },
-  notifyCustomer?: boolean,
-): OrderWorkflowInput {
-  const now = new Date();
-  return {
-    orderId,
-    idempotencyKey: `${shop}:${orderId}`,
-    requestHash: `hash-${orderId}`,
-    receivedAt: now.toISOString(),
-    promisedBy: new Date(now.getTime() + 5 * 86_400_000).toISOString(),
-    request: {
-      ...DEFAULT_ORDER,
-      customer,
-      shipTo: { ...DEFAULT_ORDER.shipTo, name: customer.name },
-      locale: 'en',
-      ...(notifyCustomer === undefined ? {} : { notifyCustomer }),
-    },
-    timeScale: 1,
-  };
-}
+const order = (orderId: string, shop: string, customer: { id: string; name: string; email?: string }, notifyCustomer?: boolean) =>
+  orderInputFor(orderId, shop, {
+    customer,
+    shipTo: { ...DEFAULT_ORDER.shipTo, name: customer.name },
+    locale: 'en',
+    ...(notifyCustomer === undefined ? {} : { notifyCustomer }),
+  });
 
 async function drainMails(): Promise<void> {
   const smtpUrl = smtp.url();

@@ -23,10 +23,10 @@ const smtp = smtpStub({ acceptAfterMs: 1500 });
 
 beforeAll(async () => {
   database = await createTestDatabase(4);
-  await new Promise<void>((resolve) => smtp.server.listen(0, '127.0.0.1', resolve));
+  await smtp.listen();
 });
 afterAll(async () => {
-  smtp.server.close();
+  smtp.close();
   await database?.drop();
 });
 
@@ -147,7 +147,7 @@ describe('a send whose record meets a database outage', () => {
   it('sends a customer mail once: the relay records it once the database answers again', async () => {
     const { db } = database;
     const quick = smtpStub();
-    await new Promise<void>((resolve) => quick.server.listen(0, '127.0.0.1', resolve));
+    await quick.listen();
     try {
       await createCustomer(db, { customerId: 'cust-pg-lost', addressId: 'addr-pg-lost', name: 'Léa Garnier' });
       await db.customer.update({ where: { id: 'cust-pg-lost' }, data: { email: 'lea@example.test' } });
@@ -173,7 +173,7 @@ describe('a send whose record meets a database outage', () => {
       const row = await db.customerMail.findUniqueOrThrow({ where: { id: `${orderId}:shipped:pg-lost` } });
       expect(row).toMatchObject({ status: 'sent', attempts: 1 });
     } finally {
-      quick.server.close();
+      quick.close();
     }
   });
 

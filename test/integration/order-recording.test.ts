@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { createOrderActivities } from '../../activities/orders';
-import type { OrderWorkflowInput } from '../../domain/order';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { DEFAULT_ORDER } from '../support/journey';
+import { DEFAULT_ORDER, orderInputFor } from '../support/journey';
 
 /**
  * The order workflow's first write, as a shop's first orders reach it: together. The shop's row is created by
@@ -19,18 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-function input(orderId: string, shop: string, customerId: string): OrderWorkflowInput {
-  const now = new Date();
-  return {
-    orderId,
-    idempotencyKey: `${shop}:${orderId}`,
-    requestHash: `hash-${orderId}`,
-    receivedAt: now.toISOString(),
-    promisedBy: new Date(now.getTime() + 5 * 86_400_000).toISOString(),
-    request: { ...DEFAULT_ORDER, customer: { ...DEFAULT_ORDER.customer, id: customerId } },
-    timeScale: 1,
-  };
-}
+const input = (orderId: string, shop: string, customerId: string) =>
+  orderInputFor(orderId, shop, { customer: { ...DEFAULT_ORDER.customer, id: customerId } });
 
 describe('recording orders', () => {
   it("a new shop's first orders recorded at the same instant all succeed, and the shop exists once", async () => {

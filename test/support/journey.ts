@@ -15,7 +15,7 @@ import { destinationPlace, endOfDeliveryDayMs } from '../../domain/fulfilment-pl
 import { localDay } from '../../domain/local-time';
 import type { FxRates } from '../../domain/money';
 import { ids, TASK_QUEUES } from '../../domain/ids';
-import { type OrderRequest, OrderRequestSchema } from '../../domain/order';
+import { type OrderRequest, OrderRequestSchema, type OrderWorkflowInput } from '../../domain/order';
 import { Runtime } from '@temporalio/worker';
 import { WorkerLogger } from '../../worker/logger';
 import { registerSearchAttributes } from '../../worker/search-attributes';
@@ -218,4 +218,18 @@ function installQuietRuntime(): void {
   } catch {
     // Already installed by another helper in this process.
   }
+}
+
+/** An order's workflow input as intake hands it to `recordOrder`: placed through `shop`, promised five days out. */
+export function orderInputFor(orderId: string, shop: string, request: Partial<OrderRequest> = {}): OrderWorkflowInput {
+  const now = new Date();
+  return {
+    orderId,
+    idempotencyKey: `${shop}:${orderId}`,
+    requestHash: `hash-${orderId}`,
+    receivedAt: now.toISOString(),
+    promisedBy: new Date(now.getTime() + 5 * DAY_MS).toISOString(),
+    request: { ...DEFAULT_ORDER, ...request },
+    timeScale: 1,
+  };
 }

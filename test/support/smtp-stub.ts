@@ -12,6 +12,10 @@ export interface SmtpStub {
   received: StubbedMail[];
   /** While true, every connection is refused with a 421, as a relay down or overloaded. */
   down: boolean;
+  /** Listens on a free port of 127.0.0.1. */
+  listen(): Promise<void>;
+  /** Stops listening; connections still open end on their own (nodemailer's QUIT). */
+  close(): void;
   /** `smtp://127.0.0.1:<port>` once listening. */
   url(): string;
 }
@@ -70,6 +74,10 @@ export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
     }),
     received: [],
     down: false,
+    listen: () => new Promise<void>((resolve) => stub.server.listen(0, '127.0.0.1', resolve)),
+    close: () => {
+      stub.server.close();
+    },
     url() {
       const address = stub.server.address();
       return `smtp://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
