@@ -208,6 +208,7 @@ async function receiveIn(tx: Tx, { warehouseCode, skuCode, quantity, reference }
   // One reference at a time with its announcement (api/services/expected-restocks.ts): a receipt whose update of the
   // InboundStock row ran before an announcement racing it had committed left that announcement `expected` for good.
   await lockRestockReference(tx, reference);
+  await refuseOtherGoodsAnnounced(tx, { warehouseCode, skuCode, reference });
   // The movement goes first: a concurrent replay of the reference waits on its unique key, then skips.
   const { count } = await tx.inventoryMovement.createMany({
     data: [
@@ -247,6 +248,24 @@ async function receiveIn(tx: Tx, { warehouseCode, skuCode, quantity, reference }
     data: { receivedAt: new Date() },
   });
   return { ...toLevelView(level), applied: true };
+}
+
+/**
+ * The route refuses a receipt under a reference announced for other goods before it claims its Idempotency-Key; an
+ * announcement committed after that check and before this lock would still let the receipt through, and then neither
+ * would mark the other (the announcement stayed `expected`, the goods on the shelf under its reference). Read again
+ * here, under the reference's lock, nothing written.
+ */
+async function refuseOtherGoodsAnnounced(tx: Tx, receipt: { warehouseCode: string; skuCode: string; reference: string }): Promise<void> {
+  const announced = await tx.inboundStock.findUnique({
+    where: { reference: receipt.reference },
+    select: { warehouseCode: true, skuCode: true },
+  });
+  if (!announced || (announced.warehouseCode === receipt.warehouseCode && announced.skuCode === receipt.skuCode)) return;
+  throw ApplicationFailure.nonRetryable(
+    `reference ${receipt.reference} announces ${announced.skuCode} at ${announced.warehouseCode}`,
+    'ReceiptOfOtherGoods',
+  );
 }
 
 /** Stock levels with what is promised of each to orders that have not reserved it yet. */

@@ -440,6 +440,31 @@ describe('inventory activities', () => {
     expect(await inventory.ledgerBalances()).toEqual([]);
   });
 
+  it('a receipt under a reference announced for other goods adds nothing, however late the announcement came', async () => {
+    // The route checks the announcement before it claims its Idempotency-Key; this one committed after that check.
+    await db.inboundStock.create({
+      data: {
+        reference: 'asn-other-goods',
+        warehouseCode: 'LYS1',
+        skuCode: 'RUG-ROLL-120X170',
+        quantity: 3,
+        expectedAt: new Date(Date.now() + 86_400_000),
+      },
+    });
+    const before = await level(db, 'PAR1', 'RUG-ROLL-120X170');
+
+    const refused = await inventory
+      .restock({ warehouseCode: 'PAR1', skuCode: 'RUG-ROLL-120X170', quantity: 5, reference: 'asn-other-goods' })
+      .catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(ApplicationFailure);
+    expect((refused as ApplicationFailure).type).toBe('ReceiptOfOtherGoods');
+    expect((refused as ApplicationFailure).nonRetryable).toBe(true);
+    expect(await level(db, 'PAR1', 'RUG-ROLL-120X170')).toEqual(before);
+    expect(await db.inventoryMovement.count({ where: { idempotencyKey: 'restock:asn-other-goods' } })).toBe(0);
+    expect(await db.inboundStock.findUnique({ where: { reference: 'asn-other-goods' } })).toMatchObject({ receivedAt: null });
+  });
+
   it('lists levels with availability, filtered by warehouse or SKU', async () => {
     const kettles = await inventory.inventoryLevels({ skuCode: 'KETTLE-17L' });
     expect(kettles.map((l) => l.warehouseCode)).toEqual(['LYS1', 'PAR1']);

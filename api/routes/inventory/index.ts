@@ -82,7 +82,9 @@ const inventory: FastifyPluginAsyncZod = async (app) => {
 
   const restock = async (request: RestockRequest, log: FastifyBaseLogger) => {
     const { warehouseCode, skuCode } = request;
-    const result = await stock.restock(request).catch((error: unknown) => {
+    const result = await stock.restock(request).catch(async (error: unknown) => {
+      // Announced for other goods after the route's check: the same 409 as that check's, read again.
+      if (error instanceof ApplicationFailure && error.type === 'ReceiptOfOtherGoods') await refuseReceiptOfOtherGoods(app.db, request);
       if (!(error instanceof ApplicationFailure && error.type === 'InvalidRestock')) throw error;
       throw new ApiError(400, 'validation_failed', error.message, [{ path: 'body.quantity', message: error.message }]);
     });
