@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { MAX_RETURN_LINES } from '../../../domain/return-policy';
-import { ReturnRequestSchema } from '../../../domain/returns';
+import { RETURN_COMMENT_MAX_CHARS, ReturnRequestSchema } from '../../../domain/returns';
 import { type FormRefusal, refusalText } from '../../../domain/tracking-page-words';
 import { ApiError } from '../../errors';
 import { returnDepsOf, returnOptions, startReturn } from '../../services/returns';
@@ -59,9 +59,6 @@ export const unreadableForms = new WeakMap<object, string>();
 const repeatedField = (form: unknown): string | undefined =>
   typeof form === 'object' && form !== null ? Object.entries(form).find(([, value]) => Array.isArray(value))?.[0] : undefined;
 
-/** A return comment's most characters (ReturnRequestSchema's). */
-const RETURN_COMMENT_MAX = 1000;
-
 /** The return form's most bytes: its fields and a 1,000-character comment fit many times over. */
 export const FORM_BODY_LIMIT_BYTES = 16_384;
 
@@ -69,7 +66,7 @@ export const FORM_BODY_LIMIT_BYTES = 16_384;
 const ReturnFormSchema = z.looseObject({
   key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   reason: z.string(),
-  comment: z.string().max(RETURN_COMMENT_MAX).optional(),
+  comment: z.string().max(RETURN_COMMENT_MAX_CHARS).optional(),
 });
 
 /**
@@ -136,7 +133,7 @@ function returnFormProblem(issue: z.core.$ZodIssue | undefined, lines: readonly 
       return { refusal: { kind: 'reason' }, field: 'reason' };
     case 'comment':
       return issue.code === 'too_big'
-        ? { refusal: { kind: 'commentTooLong', max: RETURN_COMMENT_MAX }, field: 'comment' }
+        ? { refusal: { kind: 'commentTooLong', max: RETURN_COMMENT_MAX_CHARS }, field: 'comment' }
         : { refusal: { kind: 'badCharacter', field: 'comment' }, field: 'comment' };
     case 'key':
       return { refusal: { kind: 'formExpired' } };
