@@ -44,6 +44,9 @@ const customerLanguages = new WeakMap<object, TrackingPageWords>();
 export const speakToCustomerIn = (request: object, words: TrackingPageWords): void => {
   customerLanguages.set(request, words);
 };
+/** Whether a customer's request already has its order's language (or is not a customer's page). */
+export const speaksCustomerLanguage = (request: AskingRequest): boolean =>
+  customerLanguages.has(request) || pageAudience(request)?.customer !== true;
 
 /** Where people's browsers go: the ops pages and the customer's tracking links (not the pages' scripts). */
 const PAGE_PATHS = /^\/(ops|track)(\/|$)/;

@@ -55,12 +55,34 @@ export function carrierWordsForMail(text: string | undefined): string | undefine
 }
 const carrierReason = (d: MailData) => carrierWordsForMail(d.reason);
 
-/** Why the promise moved, in the mail's language; a mail queued before reasons had codes has the English words only. */
-const whyFr = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING_FR[d.reasonCode] : d.reason);
-const whyEn = (d: MailData) => (d.reasonCode ? REPROMISE_WORDING[d.reasonCode] : d.reason);
-/** Why a parcel was re-shipped, in the mail's language; a mail queued before causes had codes has the English words only. */
-const lossFr = (d: MailData) => (d.lossCause ? PARCEL_LOSS_WORDS_FR[d.lossCause] : d.reason);
-const lossEn = (d: MailData) => (d.lossCause ? PARCEL_LOSS_WORDS[d.lossCause] : d.reason);
+/**
+ * The code of a cause given in English words only (a mail queued before causes had codes): its words are one of the table's.
+ * Words no table holds (a reason written by hand) have no code: an English mail quotes them, a French one leaves them out
+ * rather than write English to a customer who reads French.
+ */
+const codeOf = <C extends string>(words: Readonly<Record<C, string>>, text: string | undefined): C | undefined =>
+  (Object.keys(words) as C[]).find((code) => words[code] === text);
+const repromiseCode = (d: MailData) => d.reasonCode ?? codeOf(REPROMISE_WORDING, d.reason);
+const lossCode = (d: MailData) => d.lossCause ?? codeOf(PARCEL_LOSS_WORDS, d.reason);
+
+/** Why the promise moved, in the mail's language. */
+const whyFr = (d: MailData) => {
+  const code = repromiseCode(d);
+  return code === undefined ? undefined : REPROMISE_WORDING_FR[code];
+};
+const whyEn = (d: MailData) => {
+  const code = repromiseCode(d);
+  return code === undefined ? d.reason : REPROMISE_WORDING[code];
+};
+/** Why a parcel was re-shipped, in the mail's language. */
+const lossFr = (d: MailData) => {
+  const code = lossCode(d);
+  return code === undefined ? undefined : PARCEL_LOSS_WORDS_FR[code];
+};
+const lossEn = (d: MailData) => {
+  const code = lossCode(d);
+  return code === undefined ? d.reason : PARCEL_LOSS_WORDS[code];
+};
 
 /**
  * A date as the customer reads it: their language, and the day of the place the parcel goes to (a promise
@@ -142,7 +164,9 @@ const french = (c: MailContext): Copy => {
         : {
             subject: `${c.shopName} : la livraison de votre colis a échoué`,
             paragraphs: [
-              `Le transporteur n’a pas pu livrer ${parcel.replace('Votre colis', 'votre colis')}${carrierReason(d) ? ` : ${carrierReason(d)}` : ''}.`,
+              // The carrier's words, in whatever language it wrote them: quoted as its own, never as ours.
+              `Le transporteur n’a pas pu livrer ${parcel.replace('Votre colis', 'votre colis')}.` +
+                (carrierReason(d) ? ` Message du transporteur, tel qu’il l’a écrit : « ${carrierReason(d)} ».` : ''),
               'Une nouvelle tentative est prévue ; vérifiez votre adresse sur la page de suivi.',
             ],
             link: { label: 'Voir les détails', url: c.trackingUrl },
@@ -247,7 +271,8 @@ const english = (c: MailContext): Copy => {
         : {
             subject: `${c.shopName}: we could not deliver your parcel`,
             paragraphs: [
-              `The carrier could not deliver ${parcel.replace('Your parcel', 'your parcel').replace('Your ', 'your ')}${carrierReason(d) ? `: ${carrierReason(d)}` : ''}.`,
+              `The carrier could not deliver ${parcel.replace('Your parcel', 'your parcel').replace('Your ', 'your ')}.` +
+                (carrierReason(d) ? ` The carrier's words: “${carrierReason(d)}”.` : ''),
               'Another attempt is planned; please check your address on the tracking page.',
             ],
             link: { label: 'See the details', url: c.trackingUrl },

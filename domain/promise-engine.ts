@@ -12,7 +12,7 @@ import {
 } from './fulfilment-plan';
 import { localDay } from './local-time';
 import { cheapestPlanByDay, DEFAULT_PROMISE_TARGETS, earliestPlan, type PlanChoice, type PromiseTargets } from './plan-choice';
-import { undatedReason } from './promise-undated';
+import { notByRequestedDate, REQUESTED_DATE_PASSED, undatedReason } from './promise-undated';
 import type { BackorderPolicy, ServiceLevel } from './order';
 
 /**
@@ -214,10 +214,7 @@ function withRequestedDate(
       byMs: requestedByMs,
       met: false,
       confidence: best?.confidence ?? 0,
-      reason:
-        requestedByMs <= situation.nowMs
-          ? 'the requested date has already passed'
-          : `no warehouse and ${situation.serviceLevel} service delivers by then with ${Math.round(targets.confidence * 100)} % confidence`,
+      reason: requestedByMs <= situation.nowMs ? REQUESTED_DATE_PASSED : notByRequestedDate(situation.serviceLevel, targets.confidence),
     },
   };
 }

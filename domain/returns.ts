@@ -24,6 +24,9 @@ export type ReturnChannel = z.infer<typeof ReturnChannelSchema>;
 export const ReturnRecordChannelSchema = z.enum([...ReturnChannelSchema.options, 'carrier']);
 
 /** The body of `POST /orders/{id}/returns` (and of the tracking page's return form, once parsed). */
+/** A return's comment, as the customer may write it (the tracking page's form says so in its words). */
+export const RETURN_COMMENT_MAX_CHARS = 1000;
+
 export const ReturnRequestSchema = z
   .object({
     lines: z
@@ -36,7 +39,7 @@ export const ReturnRequestSchema = z
       .min(1, 'a return needs at least one line')
       .max(MAX_RETURN_LINES),
     reason: ReturnReasonSchema,
-    comment: writtenNote(1000, 0).optional(),
+    comment: writtenNote(RETURN_COMMENT_MAX_CHARS, 0).optional(),
   })
   .superRefine((request, ctx) => {
     const seen = new Set<string>();

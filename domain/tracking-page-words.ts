@@ -8,6 +8,7 @@ import {
   TIMING_WORDS,
 } from './lifecycle';
 import type { Locale } from './notifications';
+import type { UndatedReason } from './promise-undated';
 import type { RETURN_REASONS, RETURN_STATUSES } from './return-policy';
 
 /**
@@ -20,12 +21,35 @@ import type { RETURN_REASONS, RETURN_STATUSES } from './return-policy';
 type ReturnStatus = (typeof RETURN_STATUSES)[number];
 type FormReason = (typeof RETURN_REASONS)[number];
 
-/** A refusal of the return form, as the service or a schema gave it: its code, English message and the item at fault. */
-export interface RefusalCause {
-  code: string;
-  message: string;
-  sku?: string | undefined;
-}
+/**
+ * Why the return form was refused, as data: what the page's code knows (which item, how many at most), never a validator's or
+ * the API's English message. Each language's table below says it in the customer's words, naming the field in their terms.
+ * `field`: a form field's name (`comment`, `reason`, `qty.<SKU>`, or another name a form not sent by the page carried).
+ */
+export type FormRefusal =
+  | { kind: 'formExpired' }
+  | { kind: 'incomplete' }
+  | { kind: 'noneChosen' }
+  | { kind: 'notWhole'; sku?: string | undefined }
+  | { kind: 'tooMany'; sku?: string | undefined; atMost?: number | undefined }
+  | { kind: 'notOnOrder'; sku?: string | undefined }
+  | { kind: 'listedTwice'; sku?: string | undefined }
+  | { kind: 'tooManyItems'; max: number }
+  | { kind: 'reason' }
+  | { kind: 'commentTooLong'; max: number }
+  | { kind: 'badCharacter'; field: string }
+  | { kind: 'repeated'; field: string }
+  | { kind: 'unreadable' }
+  | { kind: 'mediaType' }
+  | { kind: 'tooLarge' }
+  | { kind: 'alreadySent' }
+  | { kind: 'windowClosed'; sku?: string | undefined }
+  | { kind: 'notDelivered'; sku?: string | undefined }
+  | { kind: 'orderCancelled' }
+  | { kind: 'notDone' };
+
+/** Each refusal's words in one language: one entry per kind, so a kind added without its words does not compile. */
+export type RefusalWords = { readonly [K in FormRefusal['kind']]: (refusal: Extract<FormRefusal, { kind: K }>) => string };
 
 /** An error page: its title, heading and what to do (plain text). */
 export interface ErrorPageWords {
@@ -84,6 +108,8 @@ export interface TrackingPageWords {
   timingStages: Readonly<Record<string, string>>;
   /** A carrier scan whose code no mapping reads yet. */
   carrierUpdate: string;
+  /** A scan's free text, quoted as the carrier wrote it (in whatever language it wrote), labelled as its words. */
+  carrierSaid: (text: string) => string;
   partlyDelivered: (count: number, total: number) => string;
   partlyShipped: (count: number, total: number) => string;
   /** Why an order that ended has no delivery date any more. */
@@ -92,7 +118,8 @@ export interface TrackingPageWords {
   undated: { inStock: string; waitingForStock: string };
   shipsFrom: (warehouses: string) => string;
   demoCalendar: (day: string) => string;
-  requestedNotMet: (reason: string) => string;
+  /** A date the shop asked for that could not be met, and why (the engine's code; undefined: a reason no code reads). */
+  requestedNotMet: (reason: UndatedReason | undefined) => string;
   dateChanged: string;
   returns: {
     title: string;
@@ -114,24 +141,7 @@ export interface TrackingPageWords {
   };
   errors: CustomerErrorWords;
   /** The return form's refusals, as the page shows them. */
-  refusals: {
-    formExpired: string;
-    /** A quantity that is not a whole number; `sku` when the item is known. */
-    notWhole: (sku: string | undefined) => string;
-    /** Another problem with the quantities (none chosen, too many): the schema's issue. */
-    quantities: (cause: RefusalCause) => string;
-    reason: string;
-    comment: (detail: string) => string;
-    incomplete: string;
-    mediaType: string;
-    tooLong: (kib: number) => string;
-    unreadable: (detail: string) => string;
-    badText: (field: string, detail: string) => string;
-    repeated: (field: string) => string;
-    alreadySent: string;
-    /** A return the service refused (window closed, nothing delivered, too many units). */
-    refused: (cause: RefusalCause) => string;
-  };
+  refusals: RefusalWords;
 }
 
 const of = <K extends string>(keys: readonly K[], word: (key: K) => string): Record<K, string> =>
@@ -139,8 +149,46 @@ const of = <K extends string>(keys: readonly K[], word: (key: K) => string): Rec
 
 const isOneOf = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
 
-const forItem = (sku: string | undefined) => (sku === undefined ? '' : ` for ${sku.slice(0, 80)}`);
-const pourArticle = (sku: string | undefined) => (sku === undefined ? '' : ` pour ${sku.slice(0, 80)}`);
+/** An item as the form names it (its code, as its row shows it), cut to a line. */
+const item = (sku: string | undefined): string | undefined => (sku === undefined || sku.trim() === '' ? undefined : sku.slice(0, 80));
+const forItem = (sku: string | undefined) => (item(sku) === undefined ? '' : ` for ${item(sku)}`);
+const pourArticle = (sku: string | undefined) => (item(sku) === undefined ? '' : ` pour ${item(sku)}`);
+
+/** A form field in the customer's terms, as the object of a sentence ("we cannot accept your comment"). */
+function fieldEn(field: string): string {
+  if (field === 'comment') return 'your comment';
+  if (field === 'reason') return 'the reason';
+  return field.startsWith('qty.') ? `the quantity of ${item(field.slice(4)) ?? 'an item'}` : 'the form';
+}
+function fieldFr(field: string): string {
+  if (field === 'comment') return 'votre commentaire';
+  if (field === 'reason') return 'le motif';
+  return field.startsWith('qty.') ? `la quantité de ${item(field.slice(4)) ?? 'un article'}` : 'le formulaire';
+}
+
+/** Why a date the shop asked for could not be met, as the customer reads it (codes: domain/promise-undated.ts). */
+const UNDATED_WORDS_EN: Readonly<Record<UndatedReason, string>> = {
+  promised_to_others: 'the items in stock are already promised to earlier orders',
+  restock_overdue: 'the items are out of stock and their restock is late',
+  no_restock: 'the items are out of stock and no restock date is known yet',
+  not_in_stock: 'the items are not in stock yet',
+  no_pick_slot: 'the warehouse cannot prepare the order before then',
+  no_service_level: 'the delivery service chosen does not reach this address',
+  beyond_horizon: 'no delivery can be planned in the coming weeks',
+  requested_date_passed: 'that date had already passed',
+  not_by_requested_date: 'no delivery can reach you by then',
+};
+const UNDATED_WORDS_FR: Readonly<Record<UndatedReason, string>> = {
+  promised_to_others: 'les articles en stock sont déjà promis à des commandes précédentes',
+  restock_overdue: 'les articles sont en rupture de stock et leur réassort est en retard',
+  no_restock: 'les articles sont en rupture de stock et aucune date de réassort n’est encore connue',
+  not_in_stock: 'les articles ne sont pas encore en stock',
+  no_pick_slot: 'l’entrepôt ne peut pas préparer la commande d’ici là',
+  no_service_level: 'le mode de livraison choisi ne dessert pas cette adresse',
+  beyond_horizon: 'aucune livraison ne peut être planifiée dans les semaines à venir',
+  requested_date_passed: 'cette date était déjà passée',
+  not_by_requested_date: 'aucune livraison ne peut vous parvenir d’ici là',
+};
 
 export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
   lang: 'en',
@@ -157,6 +205,7 @@ export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
   shipmentStages: of(SHIPMENT_STAGES, (stage) => SHIPMENT_STAGE_WORDS[stage].customer),
   timingStages: of(Object.keys(TIMING_WORDS), (stage) => TIMING_WORDS[stage]?.customer ?? stage),
   carrierUpdate: 'Carrier update',
+  carrierSaid: (text) => `the carrier's words: “${text}”`,
   partlyDelivered: (count, total) => `Partly delivered (${count} of ${total} parcels)`,
   partlyShipped: (count, total) => `Partly shipped (${count} of ${total} parcels)`,
   noDateAnyMore: {
@@ -167,7 +216,7 @@ export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
   undated: { inStock: 'date to be confirmed', waitingForStock: 'date to be confirmed when the stock arrives' },
   shipsFrom: (warehouses) => `ships from ${warehouses}`,
   demoCalendar: (day) => `demo calendar: ${day}`,
-  requestedNotMet: (reason) => `the date first asked for could not be met: ${reason}`,
+  requestedNotMet: (reason) => `the date first asked for could not be met${reason === undefined ? '' : `: ${UNDATED_WORDS_EN[reason]}`}`,
   dateChanged: 'the date has changed since the order was placed',
   returns: {
     title: 'Returns',
@@ -253,19 +302,33 @@ export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
     reference: 'Reference:',
   },
   refusals: {
-    formExpired: 'the form expired: reload the page',
-    notWhole: (sku) => `Choose how many of each item to send back: enter a whole number (0 to keep an item)${forItem(sku)}`,
-    quantities: (cause) => `Choose how many of each item to send back: ${cause.message}${forItem(cause.sku)}`,
-    reason: 'Choose a reason from the list',
-    comment: (detail) => `Your comment cannot be accepted: ${detail}`,
-    incomplete: 'the form is incomplete',
-    mediaType: 'The form cannot be accepted: send it as a browser does (application/x-www-form-urlencoded)',
-    tooLong: (kib) => `The form is too long (over ${kib} KiB): shorten the comment`,
-    unreadable: (detail) => `The form cannot be accepted: ${detail}`,
-    badText: (field, detail) => `The form has text that cannot be accepted (${field}: ${detail})`,
-    repeated: (field) => `The form cannot be accepted: ${field.slice(0, 80)} is given more than once`,
-    alreadySent: 'This form was already sent with other choices, and that return is started: reload the page to start another one',
-    refused: (cause) => cause.message,
+    formExpired: () => 'This form had expired: check your choices below and send it again',
+    incomplete: () => 'The form is incomplete: reload the page and fill it in again',
+    noneChosen: () => 'Choose how many of each item to send back: at least one item',
+    notWhole: ({ sku }) => `Choose how many of each item to send back: enter a whole number (0 to keep an item)${forItem(sku)}`,
+    tooMany: ({ sku, atMost }) =>
+      atMost === undefined
+        ? `That is more than you can return${forItem(sku)}`
+        : atMost === 0
+          ? `Nothing more can be returned${forItem(sku)}: it is all on a return already`
+          : `You can return at most ${atMost} of ${item(sku) ?? 'this item'}`,
+    notOnOrder: ({ sku }) =>
+      `${item(sku) === undefined ? 'An item of the form' : item(sku)} is not an item of this order: choose among the items listed`,
+    listedTwice: ({ sku }) => `${item(sku) ?? 'An item'} is listed twice: give its quantity once`,
+    tooManyItems: ({ max }) => `A return takes at most ${max} different items: return the others in another one`,
+    reason: () => 'Choose a reason from the list',
+    commentTooLong: ({ max }) => `Your comment is too long: shorten it to ${max} characters or fewer`,
+    badCharacter: ({ field }) =>
+      `We cannot accept ${fieldEn(field)}: it contains an invisible or control character. Remove it and send the form again`,
+    repeated: ({ field }) => `Your browser sent ${fieldEn(field)} twice: send the form again from this page`,
+    unreadable: () => 'We could not read the form your browser sent: send it again from this page',
+    mediaType: () => 'We could not read the form as it was sent: send it from this page, with its button',
+    tooLarge: () => 'The form is too long: shorten your comment and send it again',
+    alreadySent: () => 'This form was already sent with other choices, and that return is started: reload the page to start another one',
+    windowClosed: ({ sku }) => `The time to return ${item(sku) ?? 'this item'} is over: it can no longer be returned`,
+    notDelivered: ({ sku }) => `${item(sku) ?? 'This item'} has not been delivered yet: there is nothing to return`,
+    orderCancelled: () => 'This order was cancelled: nothing was delivered, so there is nothing to return',
+    notDone: () => 'This return could not be started: reload the page and try again',
   },
 };
 
@@ -311,6 +374,7 @@ export const TRACKING_PAGE_WORDS_FR: TrackingPageWords = {
   },
   timingStages: { intake: 'Commande reçue', fulfilment: 'En préparation' },
   carrierUpdate: 'Information du transporteur',
+  carrierSaid: (text) => `message du transporteur, tel qu’il l’a écrit : « ${text} »`,
   partlyDelivered: (count, total) => `Livrée en partie (${count} colis sur ${total})`,
   partlyShipped: (count, total) => `Expédiée en partie (${count} colis sur ${total})`,
   noDateAnyMore: {
@@ -321,7 +385,7 @@ export const TRACKING_PAGE_WORDS_FR: TrackingPageWords = {
   undated: { inStock: 'date à confirmer', waitingForStock: 'date à confirmer à l’arrivée du stock' },
   shipsFrom: (warehouses) => `part de ${warehouses}`,
   demoCalendar: (day) => `calendrier de démonstration : ${day}`,
-  requestedNotMet: (reason) => `la date demandée n’a pas pu être tenue : ${reason}`,
+  requestedNotMet: (reason) => `la date demandée n’a pas pu être tenue${reason === undefined ? '' : ` : ${UNDATED_WORDS_FR[reason]}`}`,
   dateChanged: 'la date a changé depuis la commande',
   returns: {
     title: 'Retours',
@@ -419,40 +483,35 @@ export const TRACKING_PAGE_WORDS_FR: TrackingPageWords = {
     reference: 'Référence :',
   },
   refusals: {
-    formExpired: 'le formulaire a expiré : rechargez la page',
-    notWhole: (sku) =>
+    formExpired: () => 'Ce formulaire avait expiré : vérifiez vos choix ci-dessous et renvoyez-le',
+    incomplete: () => 'Le formulaire est incomplet : rechargez la page et remplissez-le à nouveau',
+    noneChosen: () => 'Indiquez combien de chaque article renvoyer : choisissez au moins un article',
+    notWhole: ({ sku }) =>
       `Indiquez combien de chaque article renvoyer : saisissez un nombre entier (0 pour garder un article)${pourArticle(sku)}`,
-    quantities: (cause) =>
-      `Indiquez combien de chaque article renvoyer : ${
-        cause.code === 'too_small'
-          ? cause.sku === undefined
-            ? 'choisissez au moins un article'
-            : 'au moins 1'
-          : cause.code === 'too_big'
-            ? 'cette quantité est trop grande'
-            : 'un article est indiqué deux fois'
-      }${pourArticle(cause.sku)}`,
-    reason: 'Choisissez un motif dans la liste',
-    comment: (detail) => `Votre commentaire ne peut pas être accepté : ${detail}`,
-    incomplete: 'le formulaire est incomplet',
-    mediaType: 'Le formulaire ne peut pas être accepté : envoyez-le comme le fait un navigateur (application/x-www-form-urlencoded)',
-    tooLong: (kib) => `Le formulaire est trop long (plus de ${kib} Kio) : raccourcissez le commentaire`,
-    unreadable: (detail) => `Le formulaire ne peut pas être accepté : ${detail}`,
-    badText: (field, detail) => `Le formulaire contient un texte qui ne peut pas être accepté (${field} : ${detail})`,
-    repeated: (field) => `Le formulaire ne peut pas être accepté : ${field.slice(0, 80)} est donné plus d’une fois`,
-    alreadySent:
+    tooMany: ({ sku, atMost }) =>
+      atMost === undefined
+        ? `C’est plus que ce que vous pouvez retourner${pourArticle(sku)}`
+        : atMost === 0
+          ? `Plus rien ne peut être retourné${pourArticle(sku)} : tout est déjà dans un retour`
+          : `Vous pouvez retourner au plus ${atMost} exemplaire${atMost > 1 ? 's' : ''} de ${item(sku) ?? 'cet article'}`,
+    notOnOrder: ({ sku }) =>
+      `${item(sku) === undefined ? 'Un article du formulaire' : item(sku)} ne fait pas partie de cette commande : choisissez parmi les articles listés`,
+    listedTwice: ({ sku }) => `${item(sku) ?? 'Un article'} est indiqué deux fois : donnez sa quantité une seule fois`,
+    tooManyItems: ({ max }) => `Un retour compte au plus ${max} articles différents : retournez les autres dans un autre retour`,
+    reason: () => 'Choisissez un motif dans la liste',
+    commentTooLong: ({ max }) => `Votre commentaire est trop long : raccourcissez-le à ${max} caractères au plus`,
+    badCharacter: ({ field }) =>
+      `Nous ne pouvons pas accepter ${fieldFr(field)} : il contient un caractère invisible ou de contrôle. Supprimez-le et renvoyez le formulaire`,
+    repeated: ({ field }) => `Votre navigateur a envoyé ${fieldFr(field)} deux fois : renvoyez le formulaire depuis cette page`,
+    unreadable: () => 'Nous n’avons pas pu lire le formulaire envoyé par votre navigateur : renvoyez-le depuis cette page',
+    mediaType: () => 'Nous n’avons pas pu lire le formulaire tel qu’il a été envoyé : envoyez-le depuis cette page, avec son bouton',
+    tooLarge: () => 'Le formulaire est trop long : raccourcissez votre commentaire et renvoyez-le',
+    alreadySent: () =>
       'Ce formulaire a déjà été envoyé avec d’autres choix, et ce retour est commencé : rechargez la page pour en commencer un autre',
-    refused: (cause) => {
-      const item = cause.sku === undefined ? 'cet article' : cause.sku.slice(0, 80);
-      switch (cause.code) {
-        case 'return_window_closed':
-          return `Le délai de retour est dépassé : ${item} ne peut plus être retourné`;
-        case 'order_state_conflict':
-          return `Rien n’a encore été livré pour ${item} : il n’y a rien à retourner`;
-        default:
-          return `Ce retour ne peut pas être accepté pour ${item} : vérifiez les quantités (au plus ce qui reste à retourner)`;
-      }
-    },
+    windowClosed: ({ sku }) => `Le délai de retour est dépassé : ${item(sku) ?? 'cet article'} ne peut plus être retourné`,
+    notDelivered: ({ sku }) => `Rien n’a encore été livré pour ${item(sku) ?? 'cet article'} : il n’y a rien à retourner`,
+    orderCancelled: () => 'Cette commande a été annulée : rien n’a été livré, il n’y a donc rien à retourner',
+    notDone: () => 'Ce retour n’a pas pu être commencé : rechargez la page et réessayez',
   },
 };
 
@@ -473,4 +532,11 @@ export function stageWords(words: TrackingPageWords, label: string, of: 'order' 
   if (isOneOf(SHIPMENT_STAGES, id)) return words.shipmentStages[id];
   if (isOneOf(ORDER_STAGES, id)) return words.orderStages[id];
   return words.timingStages[label] ?? label.replace(/_/g, ' ');
+}
+
+/** A refusal of the return form in `words`' language. */
+export function refusalText(words: TrackingPageWords, refusal: FormRefusal): string {
+  // Each kind's words take that kind (RefusalWords): the lookup by the refusal's own kind is that pairing.
+  const say = words.refusals[refusal.kind] as (refusal: FormRefusal) => string;
+  return say(refusal);
 }

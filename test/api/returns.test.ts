@@ -367,7 +367,7 @@ describe('the tracking page return form', () => {
       payload: `qty.MUG-CER-350=0&qty.MUG-CER-350=1&reason=defective&key=${key}`,
     });
     expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
-    expect(refused.body).toContain('qty.MUG-CER-350 is given more than once');
+    expect(refused.body).toContain('Your browser sent the quantity of MUG-CER-350 twice');
     expect(await returnsOf(orderId)).toBe(0);
   });
 
@@ -385,7 +385,7 @@ describe('the tracking page return form', () => {
     // Before: the API's JSON 413 in the customer's browser.
     expect(refused.statusCode, refused.body.slice(0, 300)).toBe(413);
     expect(refused.headers['content-type']).toMatch(/^text\/html/);
-    expect(refused.body).toContain('The form is too long (over 16 KiB)');
+    expect(refused.body).toContain('The form is too long: shorten your comment');
     const tampered = await post('0'.repeat(64));
     expect([tampered.statusCode, tampered.headers['content-type']]).toEqual([413, 'text/html; charset=utf-8']);
     expect(tampered.body).toContain('What you sent is too large');
@@ -410,11 +410,12 @@ describe('the tracking page return form', () => {
     for (const comment of ['R%E9sum%E9', Buffer.from('R\u00e9sum\u00e9', 'latin1'), '%C3']) {
       const refused = await post(comment);
       expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
-      expect(refused.body).toContain('not UTF-8');
+      expect(refused.body).toContain('We could not read the form your browser sent');
     }
     const declared = await post('R%C3%A9sum%C3%A9', 'application/x-www-form-urlencoded; charset=iso-8859-1');
     expect(declared.statusCode, declared.body.slice(0, 300)).toBe(400);
-    expect(declared.body).toContain('charset=iso-8859-1 is not accepted');
+    expect(declared.body).toContain('We could not read the form your browser sent');
+    expect(declared.body).not.toContain('iso-8859-1 is not accepted');
     expect(await returnsOf(orderId)).toBe(0);
     expect((await post('R%C3%A9sum%C3%A9+%F0%9F%93%A6 \u{1F4E6}')).statusCode).toBe(303);
     const stored = await h.db.return.findFirst({ where: { orderId }, select: { comment: true } });
@@ -435,7 +436,7 @@ describe('the tracking page return form', () => {
       });
       expect(json.statusCode, json.body.slice(0, 300)).toBe(415);
       expect(json.headers['content-type']).toMatch(/^text\/html/);
-      expect(json.body).toContain('application/x-www-form-urlencoded');
+      expect(json.body).toContain('We could not read the form as it was sent');
     }
     // A page whose form says enctype="multipart/form-data": the same page, not the API's JSON telling it to send JSON.
     const multipart = await h.app.inject({
@@ -445,7 +446,7 @@ describe('the tracking page return form', () => {
       payload: `--x\r\nContent-Disposition: form-data; name="reason"\r\n\r\ndefective\r\n--x--\r\n`,
     });
     expect([multipart.statusCode, multipart.headers['content-type']]).toEqual([415, 'text/html; charset=utf-8']);
-    expect(multipart.body).toContain('send it as a browser does (application/x-www-form-urlencoded)');
+    expect(multipart.body).toContain('send it from this page, with its button');
     const form = (quantity: string) =>
       h.app.inject({
         method: 'POST',
@@ -463,10 +464,10 @@ describe('the tracking page return form', () => {
     const told = async (payload: string) =>
       (await h.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload })).body;
     expect(await told(`qty.MUG-CER-350=1&reason=defective&comment=a%E2%80%AEb&key=${key()}`)).toContain(
-      'Your comment cannot be accepted: contains a text-direction control character',
+      'We cannot accept your comment: it contains an invisible or control character',
     );
     expect(await told(`qty.MUG-CER-350=1&reason=evil&key=${key()}`)).toContain('Choose a reason from the list');
-    expect(await told('qty.MUG-CER-350=1&reason=defective')).toContain('the form expired: reload the page');
+    expect(await told('qty.MUG-CER-350=1&reason=defective')).toContain('This form had expired: check your choices below');
     expect(await returnsOf(orderId)).toBe(0);
     expect((await form('+1+')).statusCode).toBe(303);
     expect(await returnsOf(orderId)).toBe(1);
@@ -505,7 +506,7 @@ describe('the tracking page return form', () => {
     for (const comment of ['a%00b', '%1B%5B31m']) {
       const refused = await post(comment);
       expect(refused.statusCode, refused.body.slice(0, 300)).toBe(400);
-      expect(refused.body).toContain('cannot be accepted');
+      expect(refused.body).toContain('We cannot accept your comment');
     }
     expect(await returnsOf(orderId)).toBe(0);
     expect((await post('too%20small')).statusCode).toBe(303);

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import { insertOrder, insertShipment } from '../api/fixtures';
@@ -112,6 +113,60 @@ describe("a French order's tracking page", () => {
   });
 });
 
+describe("a French order's details in French", () => {
+  it("a date the shop asked for that could not be met says why in French; a failed delivery's carrier text is quoted as the carrier's", async () => {
+    const { h, page } = served;
+    const { url } = await orderOnItsWay('fr');
+    const orderId = /\/track\/([^?]+)/.exec(url)?.[1] ?? '';
+    await h.db.order.update({
+      where: { id: orderId },
+      data: {
+        promise: {
+          deliverBy: '2030-01-05T12:00:00.000Z',
+          shipBy: '2030-01-03T12:00:00.000Z',
+          confidence: 0.9,
+          basis: 'in_stock',
+          shipments: [],
+          estimatedCostCents: 0,
+          currency: 'EUR',
+          requested: {
+            promisedBy: '2030-01-02T12:00:00.000Z',
+            met: false,
+            confidence: 0.2,
+            reason: 'no warehouse and standard service delivers by then with 95 % confidence',
+          },
+          computedAt: '2029-12-30T12:00:00.000Z',
+        },
+      },
+    });
+    const shipment = await h.db.shipment.findFirstOrThrow({ where: { orderId } });
+    await h.db.trackingEvent.create({
+      data: {
+        id: `${shipment.id}-E2`,
+        shipmentId: shipment.id,
+        carrierCode: 'swiftpost',
+        carrierEventId: `${shipment.id}-E2`,
+        trackingNumber: shipment.trackingNumber ?? '',
+        carrierStatusCode: 'DF',
+        status: 'delivery_failed',
+        detail: 'Recipient absent <a href="https://pay.example/x">pay here</a>',
+        location: 'Lyon',
+        occurredAt: new Date('2030-01-01T09:00:00Z'),
+        source: 'poll',
+      },
+    });
+    await page.goto(url);
+    expect(await text('[data-fact="promise-detail"]')).toContain(
+      'la date demandée n’a pas pu être tenue : aucune livraison ne peut vous parvenir d’ici là',
+    );
+    expect(await text('[data-fact="promise-detail"]')).not.toMatch(/warehouse|service|confidence/);
+    const failed = await text('#timeline li:has([data-fact="carrier-words"])');
+    expect(failed).toContain('Tentative de livraison échouée');
+    expect(await text('[data-fact="carrier-words"]')).toBe('message du transporteur, tel qu’il l’a écrit : « Recipient absent pay here »');
+    expect(await page.$('#timeline a')).toBeNull();
+  });
+});
+
 describe("a French order's error pages", () => {
   it('a return label no longer there is told in French once the link is good; a wrong link stays English', async () => {
     const { page, base } = served;
@@ -129,6 +184,28 @@ describe("a French order's error pages", () => {
     expect(wrong?.status()).toBe(404);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await text('h1')).toBe('We cannot find this order');
+  });
+});
+
+describe("a French order's rate-limited page", () => {
+  it('is French once the link is good: "Trop de demandes", how long to wait in French; a wrong link stays English', async () => {
+    const { h, page } = served;
+    const url = await deliveredOrder('fr');
+    const limited = await h.rebuild({ authFailuresPerMinute: 2 });
+    await limited.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(limited.server.address() as AddressInfo).port}`;
+    const path = url.slice(served.base.length);
+    const orderId = /\/track\/([^?]+)/.exec(path)?.[1] ?? '';
+    for (let i = 0; i < 2; i += 1) await page.goto(`${base}/track/${orderId}?t=${'A'.repeat(32)}`);
+    const response = await page.goto(`${base}${path}`);
+    expect(response?.status()).toBe(429);
+    const retryAfter = response?.headers()['retry-after'];
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('h1')).toBe('Trop de demandes');
+    expect(await text('main')).toContain(`Attendez ${retryAfter} secondes, puis rechargez la page.`);
+    expect(await text('main')).not.toMatch(/Too many|seconds|Wait/);
+    await page.goto(`${base}/track/${orderId}?t=${'B'.repeat(32)}`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
   });
 });
 
@@ -157,6 +234,6 @@ describe("an English order's tracking page is the page it always was", () => {
     expect(await text('#return-form button[type=submit]')).toBe('Start the return');
     await page.click('#return-form button[type=submit]');
     await page.waitForSelector('#return-message');
-    expect(await text('#return-message')).toBe('Choose how many of each item to send back: a return needs at least one line');
+    expect(await text('#return-message')).toBe('Choose how many of each item to send back: at least one item');
   });
 });

@@ -1,4 +1,4 @@
-import { REPROMISE_REASONS, REPROMISE_WORDING_FR } from '../../domain/repromise-reasons';
+import { REPROMISE_REASONS, REPROMISE_WORDING, REPROMISE_WORDING_FR } from '../../domain/repromise-reasons';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
@@ -126,9 +126,41 @@ describe('mail templates', () => {
     expect(fr).toContain('(en retard chez le transporteur)');
     expect(fr).not.toContain('late in transit');
     expect(renderMail({ ...base, locale: 'en', milestone: 'reshipped', data }).text).toContain('(late in transit)');
-    expect(renderMail({ ...base, locale: 'fr', milestone: 'reshipped', data: { reason: 'stuck in transit' } }).text).toContain(
+    // Queued before causes had codes: its English words read back as their cause, in French; words no table holds are left
+    // out of a French mail (before, "(stuck in transit)" in the middle of French), kept in an English one.
+    const queued = renderMail({ ...base, locale: 'fr', milestone: 'reshipped', data: { reason: 'late in transit' } }).text;
+    expect(queued).toContain('Votre colis a eu un problème chez le transporteur (en retard chez le transporteur).');
+    const unknown = renderMail({ ...base, locale: 'fr', milestone: 'reshipped', data: { reason: 'stuck in transit' } }).text;
+    expect(unknown).toContain('Votre colis a eu un problème chez le transporteur.');
+    expect(unknown).not.toContain('stuck in transit');
+    expect(renderMail({ ...base, locale: 'en', milestone: 'reshipped', data: { reason: 'stuck in transit' } }).text).toContain(
       '(stuck in transit)',
     );
+  });
+  it('a promise change queued before reasons had codes is told in French from its English words, never in English', () => {
+    const queued = { promisedBy: '2026-12-09T12:00:00Z', reason: REPROMISE_WORDING.late_scan };
+    const fr = renderMail({ ...base, locale: 'fr', milestone: 'promise_changed', data: queued }).text;
+    expect(fr).toContain(`Pourquoi : ${REPROMISE_WORDING_FR.late_scan}.`);
+    expect(fr).not.toContain(REPROMISE_WORDING.late_scan);
+    const handWritten = renderMail({
+      ...base,
+      locale: 'fr',
+      milestone: 'promise_changed',
+      data: { ...queued, reason: 'the van broke down' },
+    });
+    expect(handWritten.text).not.toMatch(/Pourquoi|van broke/);
+    expect(
+      renderMail({ ...base, locale: 'en', milestone: 'promise_changed', data: { ...queued, reason: 'the van broke down' } }).text,
+    ).toContain('Why: the van broke down.');
+  });
+  it("quotes the carrier's words of a failed delivery as the carrier's, beside our own words in the customer's language", () => {
+    const data = { ...base.data, problem: 'delivery_failed' as const, reason: 'Recipient absent, notice left' };
+    const fr = renderMail({ ...base, locale: 'fr', milestone: 'action_needed', data }).text;
+    expect(fr).toMatch(
+      /Le transporteur n’a pas pu livrer votre colis[^.]*\. Message du transporteur, tel qu’il l’a écrit : « Recipient absent, notice left »\./,
+    );
+    const en = renderMail({ ...base, locale: 'en', milestone: 'action_needed', data }).text;
+    expect(en).toMatch(/The carrier could not deliver your[^.]*\. The carrier's words: “Recipient absent, notice left”\./);
   });
   it('tells the customer what a called-off replacement refunds, in their language and currency, and says so when part of it shipped', () => {
     const data = { items: [{ skuCode: 'KETTLE-17L', quantity: 2 }], amountCents: 11980, currency: 'EUR' };

@@ -4,7 +4,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiErrorCode, ErrorDetail, ErrorResponse } from '../../../domain/api';
 import { ApiError, toApiError } from '../../errors';
-import { sendErrorPage } from '../../error-pages';
+import { sendErrorPage, speaksCustomerLanguage } from '../../error-pages';
+import { learnLinkLanguage } from '../../services/customer-language';
 import { repeatedQueryParameters, unknownQueryParameters } from './query-checks';
 import {
   charsetProblem,
@@ -223,6 +224,8 @@ export default fp(
     ) => sendErrorPage(request, reply, status, details) ?? reply.code(status).send(errorBody(request, code, message, details));
 
     app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      // A customer's link refused before its route ran (429, a query its schema refuses): its page in the order's language.
+      if (!speaksCustomerLanguage(request)) await learnLinkLanguage(app, request);
       const known = toApiError(error);
       if (known) {
         if (known.statusCode >= 500) request.log.warn({ code: known.code }, known.message);

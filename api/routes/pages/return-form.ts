@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { EntityIdSchema } from '../../../domain/api';
-import { ReturnRequestSchema } from '../../../domain/returns';
+import { MAX_RETURN_LINES } from '../../../domain/return-policy';
+import { RETURN_COMMENT_MAX_CHARS, ReturnRequestSchema } from '../../../domain/returns';
+import { type FormRefusal, refusalText } from '../../../domain/tracking-page-words';
 import { ApiError } from '../../errors';
-import { returnDepsOf, startReturn } from '../../services/returns';
+import { returnDepsOf, returnOptions, startReturn } from '../../services/returns';
 import { bodyTextProblems, utf8Text } from '../../services/json-input';
 import type { ReturnFormChoices } from './returns-section';
 import { orderPageWords, type Told, type TrackingPage } from './tracking-page';
@@ -62,9 +64,9 @@ export const FORM_BODY_LIMIT_BYTES = 16_384;
 
 /** The tracking page's return form, as posted: `qty.<SKU>` per item, the reason, a comment, the form's key. */
 const ReturnFormSchema = z.looseObject({
-  key: z.string({ error: 'the form expired: reload the page' }).regex(/^[A-Za-z0-9_-]{16,64}$/, 'the form expired: reload the page'),
+  key: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   reason: z.string(),
-  comment: z.string().max(1000).optional(),
+  comment: z.string().max(RETURN_COMMENT_MAX_CHARS).optional(),
 });
 
 /**
@@ -87,56 +89,93 @@ function returnRequestFromForm(form: Record<string, unknown>) {
 }
 
 /**
- * What the customer is told about a refused form, in the page's language (domain/tracking-page-words.ts, `refusals`), and the
- * field it is about (marked on the page; returns-section.ts).
+ * A refused form: why (as data, told in the page's language: domain/tracking-page-words.ts, `refusals`) and the field it is
+ * about (marked on the page; returns-section.ts).
  */
 interface FormProblem {
-  message: Told;
+  refusal: FormRefusal;
   field?: string;
 }
 
+/** The item a request line's issue is about (`lines.<i>…`), from the lines the form asked for. */
+const skuAt = (path: readonly PropertyKey[], lines: readonly { sku: string }[]): string | undefined =>
+  typeof path[1] === 'number' ? lines[path[1]]?.sku : undefined;
+
+/** A quantity's issue (`lines`, `lines.<i>.quantity`, `lines.<i>.sku`), in the customer's terms: never zod's message. */
+function quantityProblem(issue: z.core.$ZodIssue, lines: readonly { sku: string }[]): FormProblem {
+  const sku = skuAt(issue.path, lines);
+  const field = sku === undefined ? 'qty' : `qty.${sku}`;
+  if (issue.path.length === 1) {
+    // The list itself: nothing chosen, or more items than a return takes (a form not sent by the page).
+    return issue.code === 'too_big'
+      ? { refusal: { kind: 'tooManyItems', max: MAX_RETURN_LINES }, field }
+      : { refusal: { kind: 'noneChosen' }, field };
+  }
+  if (issue.path[2] === 'sku') {
+    // An item code no order has (`qty.bad sku!`), or one listed twice.
+    return { refusal: { kind: issue.code === 'custom' ? 'listedTwice' : 'notOnOrder', sku }, field };
+  }
+  if (issue.code === 'too_big') return { refusal: { kind: 'tooMany', sku }, field };
+  return { refusal: { kind: 'notWhole', sku }, field };
+}
+
 /**
- * What the customer is told about the field at fault, in their words, naming it: a comment's problem was announced as
- * "Choose a reason", a quantity that is not a whole number as zod's "expected number, received NaN", and a comment over
- * its length (a form not sent by the page) as zod's "Too big: expected string to have <=1000 characters".
+ * What the customer is told about the field at fault, in their words, naming it: before, a comment's problem was announced as
+ * "Choose a reason", a quantity that is not a whole number as zod's "expected number, received NaN", a quantity over 1,000
+ * as "Too big: expected number to be <=1000" and a comment over its length as "Too big: expected string to have <=1000 characters".
  * `lines`: the request's lines, to name the item a quantity's issue is about.
  */
 function returnFormProblem(issue: z.core.$ZodIssue | undefined, lines: readonly { sku: string }[] = []): FormProblem {
   switch (issue?.path[0]) {
-    case 'lines': {
-      const index = issue.path[1];
-      const sku = typeof index === 'number' ? lines[index]?.sku : undefined;
-      const field = sku === undefined ? 'qty' : `qty.${sku}`;
-      const cause = { code: issue.code, message: issue.message, sku };
-      return issue.code === 'invalid_type'
-        ? { message: (w) => w.refusals.notWhole(sku), field }
-        : { message: (w) => w.refusals.quantities(cause), field };
-    }
+    case 'lines':
+      return quantityProblem(issue, lines);
     case 'reason':
-      return { message: (w) => w.refusals.reason, field: 'reason' };
+      return { refusal: { kind: 'reason' }, field: 'reason' };
     case 'comment':
-      return { message: (w) => w.refusals.comment(issue.message), field: 'comment' };
+      return issue.code === 'too_big'
+        ? { refusal: { kind: 'commentTooLong', max: RETURN_COMMENT_MAX_CHARS }, field: 'comment' }
+        : { refusal: { kind: 'badCharacter', field: 'comment' }, field: 'comment' };
     case 'key':
-      return { message: (w) => w.refusals.formExpired };
+      return { refusal: { kind: 'formExpired' } };
     default:
-      return { message: (w) => (issue === undefined ? w.refusals.incomplete : issue.message) };
+      return { refusal: { kind: 'incomplete' } };
   }
 }
 
-/** The page's field an API detail's path is about (`body.comment`, `body.lines.0.sku`), or undefined. */
-function fieldOf(path: string | undefined, lines: readonly { sku: string }[]): string | undefined {
-  const [, name, index] = (path ?? '').split('.');
-  if (name === 'reason' || name === 'comment') return name;
-  if (name !== 'lines') return undefined;
-  const sku = index === undefined ? undefined : lines[Number(index)]?.sku;
-  return sku === undefined ? 'qty' : `qty.${sku}`;
+/**
+ * A return the service refused (api/services/returns.ts), in the customer's terms: the API's message names the order and
+ * the SKU for a shop's developer ("only 1 unit(s) of SKU MUG-CER-350 can still be returned"); the page says what the
+ * customer can do, from the refusal's code and the item its detail points at.
+ */
+function serviceProblem(error: ApiError, lines: readonly { sku: string }[]): FormProblem {
+  const detail = error.details?.[0];
+  const [, name, index, part] = (detail?.path ?? '').split('.');
+  const sku = name === 'lines' && index !== undefined ? lines[Number(index)]?.sku : undefined;
+  const field = sku === undefined ? undefined : `qty.${sku}`;
+  const at = (refusal: FormRefusal): FormProblem => (field === undefined ? { refusal } : { refusal, field });
+  if (error.code === 'return_window_closed') return at({ kind: 'windowClosed', sku });
+  if (error.code === 'order_state_conflict')
+    return detail?.message === 'the order was cancelled' ? at({ kind: 'orderCancelled' }) : at({ kind: 'notDelivered', sku });
+  if (error.code === 'validation_failed' && part === 'quantity') return at({ kind: 'tooMany', sku });
+  if (error.code === 'validation_failed' && part === 'sku') return at({ kind: 'notOnOrder', sku });
+  return at({ kind: 'notDone' });
 }
 
-/** The item an API detail's path is about (`body.lines.0.sku`), or undefined. */
-function skuOf(path: string | undefined, lines: readonly { sku: string }[]): string | undefined {
-  const [, name, index] = (path ?? '').split('.');
-  return name === 'lines' && index !== undefined ? lines[Number(index)]?.sku : undefined;
+/**
+ * How many of `sku` the customer may still return, for a refusal of too many (the form shows it beside the item): 0 for an
+ * item with nothing left to return.
+ */
+async function returnableOf(app: RoutesApp, orderId: string, problem: FormProblem): Promise<FormProblem> {
+  const { refusal } = problem;
+  if (refusal.kind !== 'tooMany' || refusal.sku === undefined) return problem;
+  const { lines } = await returnOptions(app.db, orderId, app.config.timeScale);
+  const atMost = lines.find((line) => line.skuCode === refusal.sku)?.returnable ?? 0;
+  return { ...problem, refusal: { ...refusal, atMost } };
 }
+
+/** A refusal about a field, marked when the field is one of the page's. */
+const withField = (refusal: FormRefusal, field: string | undefined): FormProblem =>
+  field === undefined ? { refusal } : { refusal, field };
 
 /** A repeated or unreadable field's name, when it is one of the page's fields. */
 const pageField = (name: string): string | undefined =>
@@ -156,7 +195,11 @@ function choicesOf(form: unknown): ReturnFormChoices | undefined {
   return { quantities, ...(reason !== undefined ? { reason } : {}), ...(comment !== undefined ? { comment } : {}) };
 }
 
-const FORM_MEDIA_TYPE_REFUSAL: Told = (w) => w.refusals.mediaType;
+/** A refusal's words, in the page's language. */
+const told =
+  (refusal: FormRefusal): Told =>
+  (words) =>
+    refusalText(words, refusal);
 
 /** The tracking page's return form, posted by the customer's browser. */
 export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): void {
@@ -175,17 +218,17 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
         const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
         // A form sent as multipart/form-data (a page's enctype) has no parser here: told on the page, like a JSON body, not
         // as the API's "send application/json".
-        const told =
+        const refused =
           code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-            ? { status: 413, message: ((w) => w.refusals.tooLong(FORM_BODY_LIMIT_BYTES / 1024)) satisfies Told }
+            ? { status: 413, message: told({ kind: 'tooLarge' }) }
             : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-              ? { status: 415, message: FORM_MEDIA_TYPE_REFUSAL }
+              ? { status: 415, message: told({ kind: 'mediaType' }) }
               : undefined;
-        if (!told || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, app.config))
+        if (!refused || typeof orderId !== 'string' || typeof token !== 'string' || !validTrackingToken(orderId, token, app.config))
           throw error;
         const words = await orderPageWords(app, request, orderId);
-        const body = await trackingPage(orderId, trackingToken(orderId, secret), words, told.message);
-        return reply.code(told.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+        const body = await trackingPage(orderId, trackingToken(orderId, secret), words, refused.message);
+        return reply.code(refused.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
       },
     },
     async (request, reply) => {
@@ -195,8 +238,8 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       const words = await orderPageWords(app, request, orderId);
       // A refusal draws the form again as the customer left it: what they wrote is not lost to the one thing to change.
       const choices = unreadableForms.has(request) ? undefined : choicesOf(request.body);
-      const html = (status: number, message: Told, field?: string) =>
-        trackingPage(orderId, trackingToken(orderId, secret), words, message, choices, field).then((body) =>
+      const html = (status: number, problem: FormProblem) =>
+        trackingPage(orderId, trackingToken(orderId, secret), words, told(problem.refusal), choices, problem.field).then((body) =>
           reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body),
         );
       // A browser posts this form as a form; a JSON body (`"qty.MUG-CER-350": true`) is no form of ours.
@@ -204,27 +247,23 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
         .split(';')[0]
         ?.trim()
         .toLowerCase();
-      if (mediaType !== 'application/x-www-form-urlencoded') return html(415, FORM_MEDIA_TYPE_REFUSAL);
-      const unreadable = unreadableForms.get(request);
-      if (unreadable !== undefined) return html(400, (w) => w.refusals.unreadable(unreadable));
+      if (mediaType !== 'application/x-www-form-urlencoded') return html(415, { refusal: { kind: 'mediaType' } });
+      // Why the bytes could not be read (not UTF-8, another charset) is for a developer: the customer is told to send it again.
+      if (unreadableForms.has(request)) return html(400, { refusal: { kind: 'unreadable' } });
       // Form text is checked as JSON text is (services/json-input.ts): a NUL byte cannot reach PostgreSQL as a comment.
       const badText = bodyTextProblems(request.body ?? {})[0];
       if (badText) {
         const name = badText.path.replace(/^body\./, '');
-        return html(400, (w) => w.refusals.badText(name, badText.message), pageField(name));
+        return html(400, withField({ kind: 'badCharacter', field: name }, pageField(name)));
       }
       const repeated = repeatedField(request.body);
-      if (repeated !== undefined) return html(400, (w) => w.refusals.repeated(repeated), pageField(repeated));
+      if (repeated !== undefined) return html(400, withField({ kind: 'repeated', field: repeated }, pageField(repeated)));
       const form = ReturnFormSchema.safeParse(request.body ?? {});
-      if (!form.success) {
-        const told = returnFormProblem(form.error.issues[0]);
-        return html(400, told.message, told.field);
-      }
+      if (!form.success) return html(400, returnFormProblem(form.error.issues[0]));
       const parsed = returnRequestFromForm(form.data);
       if (!parsed.success) {
-        const lines = returnLinesOf(form.data);
-        const told = returnFormProblem(parsed.error.issues[0], lines);
-        return html(400, told.message, told.field);
+        const problem = returnFormProblem(parsed.error.issues[0], returnLinesOf(form.data));
+        return html(400, await returnableOf(app, orderId, problem));
       }
       try {
         await startReturn(returnDepsOf(app), {
@@ -237,11 +276,9 @@ export function returnFormRoute(app: RoutesApp, trackingPage: TrackingPage): voi
       } catch (error) {
         // The form's key is an Idempotency-Key the customer never sees: a form sent again with other choices (back, edit, send)
         // is told in their words, not as the API's `Idempotency-Key "ORD-…:…" was already used`.
-        if (error instanceof ApiError && error.code === 'idempotency_conflict') return html(409, (w) => w.refusals.alreadySent);
-        if (error instanceof ApiError && error.statusCode < 500) {
-          const cause = { code: error.code, message: error.message, sku: skuOf(error.details?.[0]?.path, parsed.data.lines) };
-          return html(error.statusCode, (w) => w.refusals.refused(cause), fieldOf(error.details?.[0]?.path, parsed.data.lines));
-        }
+        if (error instanceof ApiError && error.code === 'idempotency_conflict') return html(409, { refusal: { kind: 'alreadySent' } });
+        if (error instanceof ApiError && error.statusCode < 500)
+          return html(error.statusCode, await returnableOf(app, orderId, serviceProblem(error, parsed.data.lines)));
         throw error;
       }
       return reply

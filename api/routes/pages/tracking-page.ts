@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { EntityIdSchema } from '../../../domain/api';
 import { type CalendarPlace, timeZoneOf } from '../../../domain/calendar';
 import type { OrderView } from '../../../domain/journey';
-import { localeFor } from '../../../domain/notifications';
-import { OrderWorkflowInputSchema } from '../../../domain/order';
+import { undatedReasonCode } from '../../../domain/promise-undated';
+import { carrierWordsForMail } from '../../../domain/mail-templates';
+import { cutText } from '../../../domain/text-cut';
 import { SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
-import { stageWords, type TrackingPageWords, trackingPageWords } from '../../../domain/tracking-page-words';
+import { stageWords, type TrackingPageWords } from '../../../domain/tracking-page-words';
+import { orderLanguageWords } from '../../services/customer-language';
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
@@ -42,7 +44,7 @@ function promiseNote(view: OrderView, w: TrackingPageWords): string {
     promise.confidence > 0 ? w.sure(Math.round(promise.confidence * 100)) : undatedNote(promise.basis, w),
     ...(from ? [w.shipsFrom(from)] : []),
     ...(promise.businessTime ? [w.demoCalendar(promise.businessTime.deliverBy.slice(0, 10))] : []),
-    ...(promise.requested && !promise.requested.met ? [w.requestedNotMet(promise.requested.reason ?? '')] : []),
+    ...(promise.requested && !promise.requested.met ? [w.requestedNotMet(undatedReasonCode(promise.requested.reason))] : []),
     ...(view.promise && view.promisedBy !== promise.deliverBy ? [w.dateChanged] : []),
   ];
   return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
@@ -87,6 +89,23 @@ function customerDay(place: CalendarPlace, w: TrackingPageWords): (iso: string) 
   return (iso: string) => format.format(new Date(iso));
 }
 
+/**
+ * A scan's free text (a failed delivery's "Recipient absent, left at the post office"), as the carrier wrote it, in whatever
+ * language: quoted and labelled as the carrier's words beside the status in the page's language, without markup or links (as
+ * the mails quote it), cut to a line.
+ */
+const carrierWords = (detail: string | undefined): string | undefined => {
+  const words = carrierWordsForMail(detail);
+  return words === undefined ? undefined : cutText(words, 200);
+};
+
+/**
+ * Scans whose status alone does not tell the customer what happened: one no mapping reads yet ("Carrier update"), a failed
+ * attempt or a delay (why, and what to do, is in the carrier's text). The others' text repeats their status.
+ */
+const toldInCarrierWords = (label: string): boolean =>
+  isUnmappedScanLabel(label) || ['delivery_failed', 'exception'].includes(label.replace(/ /g, '_'));
+
 /** `w`: the page's words, in the order's language (domain/tracking-page-words.ts). */
 function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
@@ -120,6 +139,7 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
       at: e.at,
       label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? w.carrierUpdate : entryWords(e),
       location: e.kind === 'tracking' ? e.location : undefined,
+      carrierWords: e.kind === 'tracking' && toldInCarrierWords(e.label) ? carrierWords(e.detail) : undefined,
       kind: e.kind,
       shipmentId: e.shipmentId,
     }))
@@ -153,7 +173,8 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
       entries
         .map(
           (e) =>
-            `<li class="${e.kind}"><time>${escapeHtml(when(e.at))}</time><strong>${escapeHtml(e.label)}</strong>${e.location ? ` · ${escapeHtml(e.location)}` : ''}</li>`,
+            `<li class="${e.kind}"><time>${escapeHtml(when(e.at))}</time><strong>${escapeHtml(e.label)}</strong>${e.location ? ` · ${escapeHtml(e.location)}` : ''}` +
+            `${e.carrierWords ? ` <small data-fact="carrier-words">${escapeHtml(w.carrierSaid(e.carrierWords))}</small>` : ''}</li>`,
         )
         .join('') +
       `</ol></section>` +
@@ -180,14 +201,7 @@ export type TrackingPage = (
  * Asked once the link's token is known good, and recorded on the request: its error pages speak that language too.
  */
 export async function orderPageWords(app: RoutesApp, request: FastifyRequest, orderId: string): Promise<TrackingPageWords> {
-  const order = await app.db.order.findUnique({ where: { id: orderId }, select: { locale: true } });
-  let locale: string | undefined = order?.locale;
-  if (locale === undefined) {
-    const intake = await app.db.orderIntake.findUnique({ where: { orderId }, select: { input: true } });
-    const input = OrderWorkflowInputSchema.safeParse(intake?.input);
-    if (input.success) locale = localeFor(input.data.request.locale, input.data.request.shipTo.countryCode);
-  }
-  const words = trackingPageWords(locale);
+  const words = await orderLanguageWords(app.db, orderId);
   speakToCustomerIn(request, words);
   return words;
 }
