@@ -84,6 +84,8 @@ export interface TrackingPageWords {
   timingStages: Readonly<Record<string, string>>;
   /** A carrier scan whose code no mapping reads yet. */
   carrierUpdate: string;
+  /** A parcel given up (lost, refunded) that the carrier delivered after all: its line and its delivery scan. */
+  deliveredAfterAll: string;
   partlyDelivered: (count: number, total: number) => string;
   partlyShipped: (count: number, total: number) => string;
   /** Why an order that ended has no delivery date any more. */
@@ -157,6 +159,7 @@ export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
   shipmentStages: of(SHIPMENT_STAGES, (stage) => SHIPMENT_STAGE_WORDS[stage].customer),
   timingStages: of(Object.keys(TIMING_WORDS), (stage) => TIMING_WORDS[stage]?.customer ?? stage),
   carrierUpdate: 'Carrier update',
+  deliveredAfterAll: 'Delivered after all',
   partlyDelivered: (count, total) => `Partly delivered (${count} of ${total} parcels)`,
   partlyShipped: (count, total) => `Partly shipped (${count} of ${total} parcels)`,
   noDateAnyMore: {
@@ -311,6 +314,7 @@ export const TRACKING_PAGE_WORDS_FR: TrackingPageWords = {
   },
   timingStages: { intake: 'Commande reçue', fulfilment: 'En préparation' },
   carrierUpdate: 'Information du transporteur',
+  deliveredAfterAll: 'Livré finalement',
   partlyDelivered: (count, total) => `Livrée en partie (${count} colis sur ${total})`,
   partlyShipped: (count, total) => `Expédiée en partie (${count} colis sur ${total})`,
   noDateAnyMore: {
