@@ -80,6 +80,8 @@ export async function receiveLateDelivery(
   const dedupeKey = `${shipmentId}:delivered_after_all`;
   const parcel = { shipmentId, carrierCode: shipment.carrierCode ?? delivered.carrierCode, trackingNumber: delivered.trackingNumber };
   const detail = await deliveredAfterAllDetail(app.db, { ...parcel, endedAs, day, lines: shipment.lines });
+  // The escalation's insert holds its key until this transaction commits: a twin handled at once waits there, inserts
+  // nothing, and then finds the shop's event recorded (the outbox is keyed by the milestone's key).
   const opened = await withMilestones(app.db, temporalRelayWaker(app.temporal), async (tx) => {
     const { count } = await tx.escalation.createMany({
       data: [

@@ -3,6 +3,8 @@ import { signPayload } from '../../activities/carriers/signature';
 import { ALL_SHOPS } from '../../domain/notifications';
 import { createReshipActivities } from '../../activities/reships';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
+import { receiveLateDelivery } from '../../api/services/found-parcels';
+import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
 import type { TrackingStatus } from '../../domain/lifecycle';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
@@ -49,6 +51,14 @@ function push(trackingNumber: string, status: TrackingStatus, eventId: string, o
     payload: body,
   });
 }
+
+const delivered = (trackingNumber: string, eventId: string): CarrierTrackingEvent => ({
+  carrierCode: 'swiftpost',
+  eventId,
+  trackingNumber,
+  statusCode: CARRIER_STATUS_CODES.swiftpost.delivered,
+  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+});
 
 const ops = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
   h.as(KEYS.ops, { method, url, ...(payload === undefined ? {} : { payload }) });
@@ -157,6 +167,25 @@ describe('a parcel given up as lost that the carrier delivers after all', () => 
     expect(await h.db.escalation.count({ where: { shipmentId } })).toBe(1);
     expect(await h.db.webhookEvent.count({ where: { orderId, type: 'shipment.delivered' } })).toBe(1);
     await alert.terminate('test over: no worker serves this namespace').catch(() => undefined);
+  });
+
+  it('deliveries of one parcel handled at once (the scan and its twins) open one escalation and tell the shop once', async () => {
+    for (let round = 0; round < 4; round++) {
+      const parcel = await givenUpParcel('lost');
+      const twins = Array.from({ length: 4 }, () => newKey('EVT-twin'));
+      // The carrier's scan and its twins under other event ids, each in its own webhook, reach the API together.
+      const handled = await Promise.all(
+        twins.map((eventId) => receiveLateDelivery(h.app, h.app.log, parcel.shipmentId, [delivered(parcel.trackingNumber, eventId)])),
+      );
+      expect(handled).toEqual([true, true, true, true]);
+      expect(await h.db.escalation.count({ where: { shipmentId: parcel.shipmentId, reason: 'delivered_after_all' } })).toBe(1);
+      expect(await h.db.webhookEvent.count({ where: { orderId: parcel.orderId, type: 'shipment.delivered' } })).toBe(1);
+      const escalation = await h.db.escalation.findFirstOrThrow({ where: { shipmentId: parcel.shipmentId } });
+      await h.client.workflow
+        .getHandle(ids.escalationAlertWorkflowId(escalation.id))
+        .terminate('test over')
+        .catch(() => undefined);
+    }
   });
 
   it('a refunded parcel delivered after all tells ops the customer holds refunded goods', async () => {
