@@ -35,8 +35,8 @@ import { withinDeadline } from './workflows';
  * (scans-after-end.ts): a parcel the carrier brings back then is received for inspection (late-carrier-returns.ts); one
  * it delivers after its shipment ended lost or refunded is put in front of ops and its carrier claim settled
  * (found-parcels.ts); one whose shipment was cancelled before its pickup scan is taken back out of stock and escalated
- * (left-after-cancel.ts). A return parcel delivered after
- * its return ended without the goods is received again for inspection (late-return-arrivals.ts).
+ * (left-after-cancel.ts). A return parcel delivered after its return ended without the goods is received again for
+ * inspection (late-return-arrivals.ts).
  */
 
 export interface PushedScans {
@@ -135,7 +135,7 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
 
   const shipments: string[] = [];
   let accepted = 0;
-  // Fresh when read, signalled meanwhile by another copy of this webhook.
+  // Fresh when read, signalled meanwhile by another copy of this webhook (or an ended shipment's, stored before).
   let signalledByAnotherCopy = 0;
   for (const [shipmentId, batch] of fresh) {
     const outcome = await signalShipment(app, log, shipmentId, batch, travelling);
@@ -156,7 +156,7 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
  */
 interface BatchOutcome {
   accepted: number;
-  /** Signalled by another copy of the webhook between our read and our claim. */
+  /** Signalled by another copy of the webhook between our read and our claim, or stored after the end before. */
   duplicates: number;
 }
 

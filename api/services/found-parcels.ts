@@ -136,7 +136,7 @@ async function deliveredAfterAllDetail(
     holds =
       replacements.length > 0
         ? `its goods twice (${goods}: sent again as ${replacements.map((r) => r.id).join(', ')})`
-        : `goods given up as lost (${goods}; a replacement not sent yet can be called off)`;
+        : `goods given up as lost (${goods}; no replacement sent yet)`;
   }
   return (
     `parcel ${parcel.trackingNumber} (${parcel.carrierCode}) of shipment ${parcel.shipmentId}, given up as ${parcel.endedAs}, ` +
