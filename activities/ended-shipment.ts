@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { isFinalShipmentStage } from '../domain/lifecycle';
+import { ANSWERED_IN_THE_DATABASE, isFinalShipmentStage } from '../domain/lifecycle';
 import { PARCEL_LOSS_WORDS, type ParcelLossCause, parcelLossCause } from '../domain/parcel-loss';
 import type { ShipmentOutcome } from '../workflows/shipment/types';
 import type { Tx } from './inventory';
@@ -18,7 +18,7 @@ export type EndedShipment = Omit<ShipmentOutcome, 'shipmentId'>;
  * The shipment's outcome when it has ended: its row's status is final and no escalation of its own workflow is open.
  * A final status with one open is a journey still waiting for ops (a parcel the carrier reported lost or sent back,
  * which a later scan or ops' answer moves on): that run is not over, so its shipment is not ended. Escalations a
- * return's workflow opened, and those no workflow follows (`left_after_cancel`, answered in the database), are not
+ * return's workflow opened, and those no workflow follows (`left_after_cancel`, `delivered_after_all`: answered in the database), are not
  * the shipment workflow's and do not keep it open. A shipment without a row is refused (`unknownShipment`).
  */
 export async function endedShipment(db: Tx, shipmentId: string): Promise<EndedShipment | undefined> {
@@ -29,7 +29,7 @@ export async function endedShipment(db: Tx, shipmentId: string): Promise<EndedSh
   if (!row) throw unknownShipment(shipmentId);
   if (!isFinalShipmentStage(row.status)) return undefined;
   const escalations = await db.escalation.findMany({
-    where: { shipmentId, returnId: null, reason: { not: 'left_after_cancel' } },
+    where: { shipmentId, returnId: null, reason: { notIn: [...ANSWERED_IN_THE_DATABASE] } },
     select: { status: true, reason: true, decision: true, resolvedAt: true },
   });
   if (escalations.some((e) => e.status === 'open')) return undefined;

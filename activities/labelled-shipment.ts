@@ -1,5 +1,5 @@
 import type { Parcel } from '../domain/carrier';
-import { isFinalShipmentStage, shipmentStageOf, type ShipmentStage } from '../domain/lifecycle';
+import { ANSWERED_IN_THE_DATABASE, isFinalShipmentStage, shipmentStageOf, type ShipmentStage } from '../domain/lifecycle';
 import type { Address } from '../domain/order';
 import { applyTrackingEvents, initialTrackingState, type NormalisedTrackingEvent, type TrackingState } from '../domain/tracking';
 import { type AlreadyEnded, alreadyEnded } from './ended-shipment';
@@ -82,7 +82,9 @@ export async function labelledShipment(db: Tx, shipmentId: string): Promise<Labe
   const label = row?.labels[0];
   if (!row || !label || BEFORE_LABEL.includes(row.status) || isFinalShipmentStage(row.status)) return undefined;
   if (label.status !== 'purchased' || label.trackingNumber !== row.trackingNumber || row.packages.length === 0) return undefined;
-  const escalations = await db.escalation.count({ where: { shipmentId, returnId: null, reason: { not: 'left_after_cancel' } } });
+  const escalations = await db.escalation.count({
+    where: { shipmentId, returnId: null, reason: { notIn: [...ANSWERED_IN_THE_DATABASE] } },
+  });
   if (escalations > 0) return undefined;
   const tracking = await scansOf(db, shipmentId, label.trackingNumber);
   if (shipmentStageOf(tracking.status) !== row.status) return undefined;

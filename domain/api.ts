@@ -8,6 +8,7 @@ import {
   OrderStageSchema,
   OrderViewSchema,
   ResolveEscalationRequestSchema,
+  ShipmentStageSchema,
   ShipmentViewSchema,
   TimelineEntrySchema,
 } from './journey';
@@ -315,9 +316,10 @@ export const WebhookAckSchema = z
     received: z.number().int().nonnegative(),
     accepted: z.number().int().nonnegative(),
     /**
-     * Events already recorded and heard by their workflow (same carrier event id): acknowledged and ignored. One
-     * stored by a delivery whose signal failed is not a duplicate: it is signalled again and counted as accepted. Of
-     * copies of one delivery posted at once, one counts a stored scan accepted and the others duplicate.
+     * Events already recorded and heard by their workflow, or stored after their shipment ended (same carrier event id):
+     * acknowledged and ignored. One stored by a delivery whose signal failed is not a duplicate: it is signalled again and
+     * counted as accepted. Of copies of one delivery posted at once, one counts a stored scan accepted and the others
+     * duplicate.
      */
     duplicates: z.number().int().nonnegative(),
     /** Every event in the delivery was already known. */
@@ -350,6 +352,27 @@ export const UnmappedStatusListSchema = z
   .object({ items: z.array(UnmappedStatusSchema) })
   .meta({ id: 'UnmappedStatusList', description: 'Carrier status codes Colis stored but cannot read yet, most recent first' });
 export type UnmappedStatusList = z.infer<typeof UnmappedStatusListSchema>;
+
+export const ScanAfterEndSchema = z.object({
+  carrierCode: z.string(),
+  trackingNumber: z.string(),
+  /** What the scan says, in the tracking model's terms. */
+  status: TrackingStatusSchema,
+  carrierStatusCode: z.string(),
+  orderId: z.string(),
+  shipmentId: z.string(),
+  /** How the shipment had ended when the scan came. */
+  shipmentStatus: ShipmentStageSchema,
+  occurredAt: z.string(),
+  receivedAt: z.string(),
+  detail: z.string().optional(),
+  location: z.string().optional(),
+});
+export const ScanAfterEndListSchema = z.object({ items: z.array(ScanAfterEndSchema) }).meta({
+  id: 'ScanAfterEndList',
+  description: "Carrier scans that came after their shipment's journey had ended (no workflow heard them), newest first",
+});
+export type ScanAfterEndList = z.infer<typeof ScanAfterEndListSchema>;
 export type WebhookAck = z.infer<typeof WebhookAckSchema>;
 
 export const HealthSchema = z.object({ status: z.literal('ok') });

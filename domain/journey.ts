@@ -70,6 +70,11 @@ export const ShipmentViewSchema = z.object({
   replaces: z.string().optional(),
   /** A re-shipped shipment: the replacements that send its lines again (none yet while they wait for stock). */
   replacedBy: z.array(z.string()).optional(),
+  /**
+   * A parcel given up (ended lost or refunded) that the carrier delivered after its journey had ended: when. Read from
+   * the database (api/services/stored-scans.ts), never set by a workflow.
+   */
+  deliveredAfterAll: z.string().optional(),
 });
 export type ShipmentView = z.infer<typeof ShipmentViewSchema>;
 

@@ -238,6 +238,7 @@ export const ESCALATION_REASONS = [
   'return_stuck',
   'return_late',
   'left_after_cancel',
+  'delivered_after_all',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
@@ -272,10 +273,14 @@ export const ESCALATION_REASON_RULES: Readonly<Record<EscalationReason, ReasonRu
   // workflow follows it. Ops recall or intercept it with the carrier and close it `cancel` (it comes back as a carrier
   // return), or let it be delivered (`wait`). Answered in the database (api/services/escalation-answers.ts).
   left_after_cancel: { label: 'Left after cancel', initialSeverity: 'high', decisions: ['wait', 'cancel'] },
+  // A parcel given up (ended lost or refunded) that the carrier delivered after all (api/services/found-parcels.ts): the
+  // customer holds goods sent again or refunded. Ops ask them to send the extra goods back and close it `wait` (the goods
+  // come back as a return), or write the goods off and close it `cancel` (the customer keeps them). Answered in the database.
+  delivered_after_all: { label: 'Delivered after all', initialSeverity: 'medium', decisions: ['wait', 'cancel'] },
 };
 
 /** Escalations no workflow follows: opened by the API for a journey already ended, answered in the database. */
-export const ANSWERED_IN_THE_DATABASE: ReadonlySet<EscalationReason> = new Set(['left_after_cancel']);
+export const ANSWERED_IN_THE_DATABASE: ReadonlySet<EscalationReason> = new Set(['left_after_cancel', 'delivered_after_all']);
 
 export const DECISIONS_BY_REASON: Readonly<Record<EscalationReason, readonly EscalationDecision[]>> = Object.fromEntries(
   ESCALATION_REASONS.map((reason) => [reason, ESCALATION_REASON_RULES[reason].decisions]),

@@ -110,6 +110,8 @@ export interface TrackingPageWords {
   carrierUpdate: string;
   /** A scan's free text, quoted as the carrier wrote it (in whatever language it wrote), labelled as its words. */
   carrierSaid: (text: string) => string;
+  /** A parcel given up (lost, refunded) that the carrier delivered after all: its line and its delivery scan. */
+  deliveredAfterAll: string;
   partlyDelivered: (count: number, total: number) => string;
   partlyShipped: (count: number, total: number) => string;
   /** Why an order that ended has no delivery date any more. */
@@ -206,6 +208,7 @@ export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
   timingStages: of(Object.keys(TIMING_WORDS), (stage) => TIMING_WORDS[stage]?.customer ?? stage),
   carrierUpdate: 'Carrier update',
   carrierSaid: (text) => `the carrier's words: “${text}”`,
+  deliveredAfterAll: 'Delivered after all',
   partlyDelivered: (count, total) => `Partly delivered (${count} of ${total} parcels)`,
   partlyShipped: (count, total) => `Partly shipped (${count} of ${total} parcels)`,
   noDateAnyMore: {
@@ -375,6 +378,7 @@ export const TRACKING_PAGE_WORDS_FR: TrackingPageWords = {
   timingStages: { intake: 'Commande reçue', fulfilment: 'En préparation' },
   carrierUpdate: 'Information du transporteur',
   carrierSaid: (text) => `message du transporteur, tel qu’il l’a écrit : « ${text} »`,
+  deliveredAfterAll: 'Livré finalement',
   partlyDelivered: (count, total) => `Livrée en partie (${count} colis sur ${total})`,
   partlyShipped: (count, total) => `Expédiée en partie (${count} colis sur ${total})`,
   noDateAnyMore: {

@@ -15,10 +15,8 @@ import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { trackingEventsSignal } from '../../workflows/definitions';
 import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
-import { receiveLateDelivery } from './found-parcels';
-import { receiveLateCarrierReturn } from './late-carrier-returns';
 import { receiveLateReturnArrival } from './late-return-arrivals';
-import { receiveParcelLeftAfterCancel } from './left-after-cancel';
+import { actOnScansAfterEnd, receiveScansAfterEnd } from './scans-after-end';
 import { withinDeadline } from './workflows';
 
 /**
@@ -32,11 +30,13 @@ import { withinDeadline } from './workflows';
  * once and one answer counts it accepted, the others duplicate. A return's, those of a voided label or an ended
  * shipment, and a batch of several statuses (it may pass through one and come back, which only the workflow's write
  * tells the shop) are left to the workflow: nothing here marks them heard before it writes them, so copies posted at
- * once may each signal them and count them accepted, and the workflow drops all but one by event id. A parcel
- * the carrier brings back after its shipment ended is received for inspection here (late-carrier-returns.ts); one it
- * delivers after its shipment ended lost has its carrier claim settled (found-parcels.ts); one whose shipment was cancelled
- * before its pickup scan is taken back out of stock and escalated (left-after-cancel.ts). A return parcel delivered after
- * its return ended without the goods is received again for inspection (late-return-arrivals.ts).
+ * once may each signal them and count them accepted, and the workflow drops all but one by event id. A shipment's
+ * scans that no workflow hears (its journey ended) are stored once, for its order's timeline and ops, and acted on
+ * (scans-after-end.ts): a parcel the carrier brings back then is received for inspection (late-carrier-returns.ts); one
+ * it delivers after its shipment ended lost or refunded is put in front of ops and its carrier claim settled
+ * (found-parcels.ts); one whose shipment was cancelled before its pickup scan is taken back out of stock and escalated
+ * (left-after-cancel.ts). A return parcel delivered after its return ended without the goods is received again for
+ * inspection (late-return-arrivals.ts).
  */
 
 export interface PushedScans {
@@ -135,7 +135,7 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
 
   const shipments: string[] = [];
   let accepted = 0;
-  // Fresh when read, signalled meanwhile by another copy of this webhook.
+  // Fresh when read, signalled meanwhile by another copy of this webhook (or an ended shipment's, stored before).
   let signalledByAnotherCopy = 0;
   for (const [shipmentId, batch] of fresh) {
     const outcome = await signalShipment(app, log, shipmentId, batch, travelling);
@@ -150,10 +150,13 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
 }
 
-/** What one shipment's fresh scans came to in the answer; those neither (an ended shipment's, ignored) are in neither count. */
+/**
+ * What one shipment's fresh scans came to in the answer. An ended shipment's count accepted when stored now, duplicates
+ * when stored before; a terminated workflow's stored scans that nothing acted on are in neither count.
+ */
 interface BatchOutcome {
   accepted: number;
-  /** Signalled by another copy of the webhook between our read and our claim. */
+  /** Signalled by another copy of the webhook between our read and our claim, or stored after the end before. */
   duplicates: number;
 }
 
@@ -164,8 +167,8 @@ const CLAIM_MARGIN_MS = 5_000;
 
 /**
  * One shipment's fresh scans to its workflow: stored first and claimed when every one is its travelling
- * parcel's and they hold one status, signalled, then marked signalled. None accepted when the shipment's journey has
- * ended, unless its parcel came back to the sender then (its carrier return is opened).
+ * parcel's and they hold one status, signalled, then marked signalled. When the shipment's journey has ended (its
+ * workflow gone) they are stored as scans after the end, once, and acted on (scans-after-end.ts).
  */
 async function signalShipment(
   app: FastifyInstance,
@@ -179,8 +182,10 @@ async function signalShipment(
   // transit would tell the shop nothing. Only a batch of one status is sure to carry no change on the way.
   const storable = readable && holdsOneStatus(readable) ? readable : undefined;
   if (!storable) {
-    const delivery = await sendToShipment(app, log, shipmentId, batch, false);
-    return { accepted: delivery === 'ignored' ? 0 : batch.length, duplicates: 0 };
+    if (await signalWorkflow(app, shipmentId, batch, false)) return { accepted: batch.length, duplicates: 0 };
+    // No workflow heard them: stored once for the order's timeline and ops, a repeat a duplicate.
+    const { fresh } = await receiveScansAfterEnd(app, log, shipmentId, batch);
+    return { accepted: fresh, duplicates: batch.length - fresh };
   }
   await storePushedScans(app.db, shipmentId, storable);
   return signalStoredScans(app, log, shipmentId, batch, storable);
@@ -214,7 +219,7 @@ async function signalStoredScans(
       const events = batch.filter((event) => claimedIds.has(event.eventId));
       let delivery: Delivery;
       try {
-        delivery = await sendToShipment(app, log, shipmentId, events, true);
+        delivery = await sendToShipment(app, log, shipmentId, events);
       } catch (error) {
         // Left to the lease if even this fails: the carrier's retry (this copy answers 5xx) signals them after it.
         await releaseScanClaims(app.db, claimed, claim.token).catch(() => undefined);
@@ -232,29 +237,35 @@ async function signalStoredScans(
 
 type Delivery = 'signalled' | 'received late' | 'ignored';
 
-/** Scans to the shipment's workflow; a shipment whose journey ended has nothing left to learn from them, but its parcel may come back. */
+/**
+ * Stored scans to the shipment's workflow. One whose workflow is gone (its journey ended since the labels were read, or
+ * it was terminated) hears nothing: the scans stay stored, and one that asks for something of an ended shipment is acted on.
+ */
 async function sendToShipment(
   app: FastifyInstance,
   log: FastifyBaseLogger,
   shipmentId: string,
   batch: CarrierTrackingEvent[],
-  stored: boolean,
 ): Promise<Delivery> {
+  if (await signalWorkflow(app, shipmentId, batch, true)) return 'signalled';
+  if (await actOnScansAfterEnd(app, log, shipmentId, batch)) return 'received late';
+  log.info({ shipmentId, events: batch.length }, 'stored scans for a shipment whose workflow is gone: not signalled');
+  return 'ignored';
+}
+
+/** Scans to the shipment's workflow; false when it is gone (a shipment whose journey ended has nothing left to learn). */
+async function signalWorkflow(app: FastifyInstance, shipmentId: string, batch: CarrierTrackingEvent[], stored: boolean): Promise<boolean> {
   try {
     await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () =>
       app.temporal.workflow
         .getHandle(ids.shipmentWorkflowId(shipmentId))
         .signal(trackingEventsSignal, { source: 'webhook', events: batch, ...(stored ? { stored: true as const } : {}) }),
     );
-    return 'signalled';
+    return true;
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
+    return false;
   }
-  if (await receiveLateCarrierReturn(app, log, shipmentId, batch)) return 'received late';
-  if (await receiveLateDelivery(app, log, shipmentId, batch)) return 'received late';
-  if (await receiveParcelLeftAfterCancel(app, log, shipmentId, batch)) return 'received late';
-  log.info({ shipmentId, events: batch.length }, 'late scans for a finished shipment ignored');
-  return 'ignored';
 }
 
 /**

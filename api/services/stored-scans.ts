@@ -6,8 +6,8 @@ import { statusOfScans } from '../../domain/tracking';
 
 /**
  * Every scan Colis stored, as timeline entries: the ones the shipment's workflow folded into its
- * status (whether or not they moved it: a late scan, one after delivery) and the ones whose status
- * code no mapping reads yet. The database keeps every scan while a workflow's view keeps a bounded
+ * status (whether or not they moved it: a late scan, one after delivery), the ones whose status
+ * code no mapping reads yet, and those that came after the shipment's workflow had ended (scans-after-end.ts). The database keeps every scan while a workflow's view keeps a bounded
  * window and only what it understood, so the timeline's scans always come from here.
  */
 
@@ -33,6 +33,40 @@ export function scanEntry(row: ScanRow & { status?: string; carrierStatusCode?: 
     ...(row.detail !== null ? { detail: row.detail } : {}),
     ...(row.location !== null ? { location: row.location } : {}),
   };
+}
+
+/** How a given-up parcel's delivery after its end reads in the timeline (the tracking page says it in the order's language). */
+export const DELIVERED_AFTER_ALL_LABEL = 'delivered after all';
+
+/** Ended stages after which a delivery is news: the customer was settled without the parcel (sent again, refunded). */
+const GIVEN_UP_STAGES: readonly string[] = ['lost', 'refunded'];
+
+interface AfterEndRow extends ScanRow {
+  status: TrackingStatus;
+  shipmentStatus: string;
+}
+
+const deliversAfterAll = (row: AfterEndRow) => row.status === 'delivered' && GIVEN_UP_STAGES.includes(row.shipmentStatus);
+
+/** A scan stored after its shipment's end (scans-after-end.ts), as a timeline entry: a given-up parcel's delivery says so. */
+export function afterEndEntry(row: AfterEndRow): TimelineEntry {
+  const entry = scanEntry(row);
+  return deliversAfterAll(row) ? { ...entry, label: DELIVERED_AFTER_ALL_LABEL } : entry;
+}
+
+/** When the carrier delivered a given-up parcel after its end (the first such scan), if it did. */
+export function deliveredAfterAllAt(rows: readonly AfterEndRow[]): string | undefined {
+  const times = rows.filter(deliversAfterAll).map((row) => row.occurredAt.toISOString());
+  return times.length > 0 ? times.sort()[0] : undefined;
+}
+
+/** The shipment's view with a delivery after its end: it reads delivered, and says when. */
+export function withDeliveryAfterAll<S extends { trackingStatus?: TrackingStatus | undefined }>(
+  shipment: S,
+  rows: readonly AfterEndRow[],
+): S & { deliveredAfterAll?: string } {
+  const at = deliveredAfterAllAt(rows);
+  return at === undefined ? shipment : { ...shipment, trackingStatus: 'delivered', deliveredAfterAll: at };
 }
 
 /** A stored scan as the tracking model reads it. */
@@ -73,19 +107,28 @@ export async function withStoredScans(db: Db, view: OrderView): Promise<OrderVie
   if (shipmentIds.length === 0) return view;
   const where = { shipmentId: { in: shipmentIds } };
   const select = { shipmentId: true, occurredAt: true, detail: true, location: true } as const;
-  const [understood, unmapped] = await Promise.all([
+  const [understood, unmapped, afterEnd] = await Promise.all([
     db.trackingEvent.findMany({ where, select: { ...select, status: true } }),
     db.unmappedTrackingEvent.findMany({ where, select: { ...select, carrierStatusCode: true } }),
+    db.trackingEventAfterEnd.findMany({ where, select: { ...select, status: true, shipmentStatus: true } }),
   ]);
   const scans = new Map<string, TimelineEntry[]>();
   const add = (shipmentId: string, entry: TimelineEntry) => scans.set(shipmentId, [...(scans.get(shipmentId) ?? []), entry]);
   for (const row of understood) add(row.shipmentId, scanEntry(row));
   for (const row of unmapped) if (row.shipmentId !== null) add(row.shipmentId, scanEntry(row, true));
+  for (const row of afterEnd) add(row.shipmentId, afterEndEntry(row));
   return {
     ...view,
-    shipments: view.shipments.map((shipment) => ({
-      ...shipment,
-      timeline: [...shipment.timeline.filter((entry) => entry.kind !== 'tracking'), ...(scans.get(shipment.shipmentId) ?? [])].sort(byTime),
-    })),
+    shipments: view.shipments.map((shipment) =>
+      withDeliveryAfterAll(
+        {
+          ...shipment,
+          timeline: [...shipment.timeline.filter((entry) => entry.kind !== 'tracking'), ...(scans.get(shipment.shipmentId) ?? [])].sort(
+            byTime,
+          ),
+        },
+        afterEnd.filter((row) => row.shipmentId === shipment.shipmentId),
+      ),
+    ),
   };
 }

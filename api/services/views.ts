@@ -4,7 +4,7 @@ import { DECISIONS_BY_REASON, isFinalOrderStage, ORDER_STAGE_WORDS, type OrderSt
 import type { EscalationRecord } from '../../domain/api';
 import { OrderWorkflowInputSchema } from '../../domain/order';
 import { DeliveryPromiseSchema } from '../../domain/delivery-promise';
-import { scanEntry, statusOfStoredScans } from './stored-scans';
+import { afterEndEntry, scanEntry, statusOfStoredScans, withDeliveryAfterAll } from './stored-scans';
 
 /**
  * The journey's views rebuilt from the database, for when the workflow that owns them has completed
@@ -23,6 +23,7 @@ const orderInclude = {
       labels: true,
       trackingEvents: { orderBy: { occurredAt: 'asc' } },
       unmappedTrackingEvents: true,
+      trackingEventsAfterEnd: true,
       escalations: true,
     },
     orderBy: { seq: 'asc' },
@@ -119,7 +120,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
   };
   const shipments: ShipmentView[] = order.shipments.map((shipment) => {
     const labelAttempt = shipment.labels.reduce((max, label) => Math.max(max, label.attempt), 0);
-    return defined({
+    const view: ShipmentView = defined({
       shipmentId: shipment.id,
       workflowId: shipment.workflowId,
       warehouseCode: shipment.warehouseCode,
@@ -143,9 +144,11 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
         ...stageEntries(timings.filter((t) => t.shipmentId === shipment.id)),
         ...shipment.trackingEvents.map((event) => scanEntry(event)),
         ...shipment.unmappedTrackingEvents.map((event) => scanEntry(event, true)),
+        ...shipment.trackingEventsAfterEnd.map(afterEndEntry),
         ...escalationEntries(shipment.escalations),
       ].sort(byTime),
     });
+    return withDeliveryAfterAll(view, shipment.trackingEventsAfterEnd);
   });
   const orderEscalations = order.escalations.filter((e) => e.shipmentId === null);
   const address = order.shippingAddress;

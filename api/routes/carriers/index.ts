@@ -1,7 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../../../activities/carriers/signature';
-import { CarrierParamsSchema, NoQuerySchema, UnmappedStatusListSchema, WebhookAckSchema } from '../../../domain/api';
+import {
+  CarrierParamsSchema,
+  NoQuerySchema,
+  ScanAfterEndListSchema,
+  UnmappedStatusListSchema,
+  WebhookAckSchema,
+} from '../../../domain/api';
 import { errorResponses } from '../responses';
 import { TrackingWebhookSchema } from '../../../domain/carrier';
 import { ApiError, forbidden, notFound } from '../../errors';
@@ -9,6 +15,7 @@ import { parseJsonInput } from '../../services/json-input';
 import { jsonBodyText } from '../../plugins/app/errors';
 import { shipEngineTrackRoute } from './shipengine-track';
 import { takePushedScans } from '../../services/carrier-scans';
+import { scansAfterEnd } from '../../services/scans-after-end';
 import { unmappedStatuses } from '../../services/unmapped-statuses';
 
 declare module 'fastify' {
@@ -116,6 +123,23 @@ const carriers: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async () => ({ items: await unmappedStatuses(app.db) }),
+  );
+  app.get(
+    '/carriers/scans-after-end',
+    {
+      config: { access: { roles: ['ops'] } },
+      schema: {
+        tags: ['carriers'],
+        summary: "Carrier scans that came after their shipment's journey ended",
+        description:
+          "A scan of a shipment's parcel that no workflow heard, its journey having ended (an exception after the delivery, a scan on a " +
+          "cancelled shipment's label, a given-up parcel delivered after all), is stored once, shown in its order's timeline and " +
+          'listed here, the newest 200 first, with how the shipment had ended. It changes no status; the webhook that brought it was answered 2xx.',
+        querystring: NoQuerySchema,
+        response: { 200: ScanAfterEndListSchema, ...errorResponses({ key: true }) },
+      },
+    },
+    async () => ({ items: await scansAfterEnd(app.db) }),
   );
 };
 

@@ -14,7 +14,10 @@ const AT_THE_WAREHOUSE = new Set<ShipmentStage>(SHIPMENT_STAGES.slice(0, SHIPMEN
 export function customerStatus(view: OrderView, w: TrackingPageWords): string {
   const preparing = w.orderStages[view.stage];
   if (view.stage !== 'fulfilling') return preparing;
-  const parcels = view.shipments.filter((s) => s.stage !== 'cancelled' && (s.replacedBy ?? []).length === 0);
+  const parcels = view.shipments
+    .filter((s) => s.stage !== 'cancelled' && (s.replacedBy ?? []).length === 0)
+    // A given-up parcel the carrier delivered after all is a delivered one to the customer.
+    .map((s) => (s.deliveredAfterAll === undefined ? s : { ...s, stage: 'delivered' as const }));
   if (parcels.length === 0) return preparing;
   const words = (stage: ShipmentStage) => (AT_THE_WAREHOUSE.has(stage) ? preparing : w.shipmentStages[stage]);
   const told = new Set(parcels.map((s) => words(s.stage)));
@@ -34,10 +37,12 @@ export function customerStatus(view: OrderView, w: TrackingPageWords): string {
 const GIVEN_UP = new Set<ShipmentStage>(['lost', 'returned_to_sender', 'refunded', 'cancelled']);
 
 /**
- * A parcel's line in the customer's words: its last carrier scan, unless Colis gave it up. Before, a stuck parcel ops re-shipped
+ * A parcel's line in the customer's words: its last carrier scan, unless Colis gave it up (then its end, or "Delivered after
+ * all" when the carrier delivered it after that: before, it read "Lost by the carrier" with the goods at the door). Before, a stuck parcel ops re-shipped
  * (written off as lost) read "On its way" from its last scan, beside its replacement also on its way.
  */
 export function parcelWords(view: OrderView, parcel: { shipmentId: string; status?: string }, w: TrackingPageWords): string | undefined {
+  if (view.shipments.some((s) => s.shipmentId === parcel.shipmentId && s.deliveredAfterAll !== undefined)) return w.deliveredAfterAll;
   const stage = givenUpStage(view, parcel.shipmentId);
   if (stage !== undefined) return w.shipmentStages[stage];
   return parcel.status === undefined ? undefined : stageWords(w, parcel.status);

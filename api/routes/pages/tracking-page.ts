@@ -11,7 +11,7 @@ import { stageWords, type TrackingPageWords } from '../../../domain/tracking-pag
 import { orderLanguageWords } from '../../services/customer-language';
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
-import { isUnmappedScanLabel } from '../../services/stored-scans';
+import { DELIVERED_AFTER_ALL_LABEL, isUnmappedScanLabel } from '../../services/stored-scans';
 import { timelineOf } from '../orders/timeline';
 import { cancelledAt, customerStatus, givenUpStage, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
@@ -131,13 +131,16 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
   // An order's own stage (no parcel's) in its words: French tells an order (`Annulée`) from a parcel (`Annulé`).
   const entryWords = (e: { kind: string; shipmentId?: string; label: string }) =>
     stageWords(w, e.label, e.kind === 'stage' && e.shipmentId === undefined ? 'order' : 'parcel');
+  // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel; a given-up parcel
+  // delivered after its end says so (before, the page ended on "Lost by the carrier" with the goods at the door).
+  const scanWords = (label: string) =>
+    isUnmappedScanLabel(label) ? w.carrierUpdate : label === DELIVERED_AFTER_ALL_LABEL ? w.deliveredAfterAll : stageWords(w, label);
   const entries = timeline.entries
     .map(asTold)
     .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
-    // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
     .map((e) => ({
       at: e.at,
-      label: e.kind === 'tracking' && isUnmappedScanLabel(e.label) ? w.carrierUpdate : entryWords(e),
+      label: e.kind === 'tracking' ? scanWords(e.label) : entryWords(e),
       location: e.kind === 'tracking' ? e.location : undefined,
       carrierWords: e.kind === 'tracking' && toldInCarrierWords(e.label) ? carrierWords(e.detail) : undefined,
       kind: e.kind,

@@ -52,7 +52,10 @@ const escalationRow = (item) => {
   function confirmFirst(decision) {
     var question = el('span', { class: 'confirm', role: 'alertdialog', 'data-confirm': decision }, [
       el('strong', {
-        text: `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. `,
+        text:
+          item.reason === 'delivered_after_all'
+            ? 'Write the goods off (the customer keeps them)? This cannot be undone. '
+            : `${decision === 'cancel' ? 'Cancel' : 'Refund'} this ${item.shipmentId ? 'shipment' : 'order'}? This cannot be undone. `,
       }),
     ]);
     var yes = el('button', { class: 'decision danger', type: 'button', 'data-confirm-yes': decision, text: `Yes, ${decision}` });
@@ -115,6 +118,32 @@ export const loadUnmapped = () => {
               text: item.example.shipmentId || `return ${item.example.returnId}`,
             }),
             document.createTextNode(item.example.detail ? ` — ${item.example.detail}` : ''),
+          ]),
+        ]),
+      ),
+    );
+    section.hidden = list.items.length === 0;
+    body.setAttribute('data-loaded', 'true');
+  }, fail);
+};
+
+// Scans no workflow heard, their shipment's journey having ended: stored for ops, not dropped.
+export const loadScansAfterEnd = () => {
+  var section = document.getElementById('after-end-section');
+  var body = document.getElementById('after-end');
+  return api('GET', '/carriers/scans-after-end').then((list) => {
+    body.replaceChildren.apply(
+      body,
+      list.items.map((item) =>
+        el('tr', { 'data-after-end': `${item.carrierCode}:${item.trackingNumber}:${item.occurredAt}` }, [
+          el('td', { text: item.carrierCode }),
+          el('td', {}, [el('code', { text: item.trackingNumber })]),
+          el('td', { text: item.status.replace(/_/g, ' ') }),
+          el('td', { text: item.shipmentStatus.replace(/_/g, ' ') }),
+          el('td', { text: when(item.occurredAt) }),
+          el('td', { class: 'free' }, [
+            el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId }),
+            document.createTextNode(` ${item.shipmentId}${item.detail ? ` — ${item.detail}` : ''}`),
           ]),
         ]),
       ),

@@ -4,7 +4,7 @@
 import { loadChart } from './chart.js';
 import { loadClaims } from './claims.js';
 import { api, fail, key, rememberKey, setStatus } from './common.js';
-import { loadEscalations, loadUnmapped } from './escalations.js';
+import { loadEscalations, loadScansAfterEnd, loadUnmapped } from './escalations.js';
 import { loadOrder } from './order.js';
 import { loadReturns } from './returns.js';
 import { loadStock, watchAnnounceForm } from './stock.js';
@@ -39,7 +39,7 @@ if (form && input) {
 
 const loadPage = () => {
   if (pageId === 'process') return loadChart();
-  if (pageId === 'escalations') return Promise.all([loadEscalations(), loadUnmapped()]);
+  if (pageId === 'escalations') return Promise.all([loadEscalations(), loadUnmapped(), loadScansAfterEnd()]);
   if (pageId === 'webhooks') return loadWebhooks();
   if (pageId === 'returns') return loadReturns();
   if (pageId === 'claims') return loadClaims();
