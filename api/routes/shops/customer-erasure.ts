@@ -33,7 +33,7 @@ export function customerErasureRoute(app: RoutesApp): void {
           'request are erased COLIS_PERSONAL_DATA_RETENTION_DAYS after they are over.',
         params: CustomerErasureParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
-        response: { 200: CustomerErasureSchema, ...errorResponses({ key: true, notFound: true, conflict: true }) },
+        response: { 200: CustomerErasureSchema, ...errorResponses({ key: true, body: true, notFound: true, conflict: true }) },
       },
     },
     async (request, reply) => {
