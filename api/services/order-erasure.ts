@@ -62,11 +62,18 @@ async function eraseCustomerRow(
                           AND o."personalDataErasedAt" IS NULL))`;
 }
 
-/** Every address the order shipped to (`<orderId>-A<n>`, one per change), kept as a coarse destination. */
+/**
+ * Every address the order shipped to: `<orderId>-A1` … `-A<n>`, one per change, the order pointing at the last one (and that
+ * one whatever its id), read by key. Kept as a coarse destination.
+ */
 async function eraseAddresses(tx: Tx, orderId: string): Promise<number> {
-  const rows = await tx.$queryRaw<{ id: string; countryCode: string; region: string | null; postalCode: string }[]>`
-    SELECT "id", "countryCode", "region", "postalCode" FROM "Address"
-    WHERE left("id", length(${orderId}) + 2) = ${`${orderId}-A`} AND substr("id", length(${orderId}) + 3) ~ '^[0-9]+$'`;
+  const order = await tx.order.findUniqueOrThrow({ where: { id: orderId }, select: { shippingAddressId: true } });
+  const version = Number(/-A([0-9]{1,4})$/.exec(order.shippingAddressId)?.[1] ?? 0);
+  const ids = [order.shippingAddressId, ...Array.from({ length: version }, (_, i) => `${orderId}-A${i + 1}`)];
+  const rows = await tx.address.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, countryCode: true, region: true, postalCode: true },
+  });
   for (const row of rows) {
     const coarse = coarseDestination(row);
     await tx.address.update({

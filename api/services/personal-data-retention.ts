@@ -27,6 +27,8 @@ export interface RetentionPass {
   ordersErased: number;
   answersDropped: number;
   webhookEventsCleaned: number;
+  /** A kind of work filled every batch the pass allowed: more is left (a backlog), the next pass comes soon. */
+  more: boolean;
 }
 
 const DEFAULT_BATCH = 50;
@@ -36,22 +38,25 @@ const DEFAULT_MAX_BATCHES = 20;
 export async function sweepPersonalData(db: Db, settings: RetentionSettings, now = new Date()): Promise<RetentionPass> {
   const batchSize = settings.batchSize ?? DEFAULT_BATCH;
   const maxBatches = settings.maxBatches ?? DEFAULT_MAX_BATCHES;
-  const pass: RetentionPass = { ordersErased: 0, answersDropped: 0, webhookEventsCleaned: 0 };
+  const pass: RetentionPass = { ordersErased: 0, answersDropped: 0, webhookEventsCleaned: 0, more: false };
   for (let batch = 0; batch < maxBatches; batch++) {
     const erased = await eraseExpiredOrders(db, settings, batchSize, now);
     pass.ordersErased += erased;
     if (erased < batchSize) break;
+    if (batch === maxBatches - 1) pass.more = true;
   }
   const replayCutoff = new Date(now.getTime() - OPS_ANSWER_REPLAY_DAYS * DAY_MS);
   for (let batch = 0; batch < maxBatches; batch++) {
     const dropped = await dropOldOpsAnswers(db, replayCutoff, batchSize * 10, now);
     pass.answersDropped += dropped;
     if (dropped < batchSize * 10) break;
+    if (batch === maxBatches - 1) pass.more = true;
   }
   for (let batch = 0; batch < maxBatches; batch++) {
     const cleaned = await cleanDeliveredWebhookEvents(db, replayCutoff, batchSize * 10);
     pass.webhookEventsCleaned += cleaned;
     if (cleaned < batchSize * 10) break;
+    if (batch === maxBatches - 1) pass.more = true;
   }
   return pass;
 }

@@ -4,12 +4,14 @@ import { sweepPersonalData } from '../../services/personal-data-retention';
 
 /**
  * Runs the retention sweep (services/personal-data-retention.ts) from every API process, as the intake and return sweeps
- * run: a minute after the app is ready, then an hour after each pass ends, until it closes. Processes sweeping together
+ * run: a minute after the app is ready, then an hour after each pass ends (a minute while a backlog is left, as when
+ * retention is first enabled on years of orders), until it closes. Processes sweeping together
  * share the batches (SKIP LOCKED); a pass cut short by a crash is finished by the next one, here or in another process.
  */
 
 const FIRST_PASS_AFTER_MS = 60_000;
 const PASS_EVERY_MS = 60 * 60_000;
+const BACKLOG_PASS_AFTER_MS = 60_000;
 
 export default fp(
   async function personalDataRetention(app: FastifyInstance) {
@@ -18,8 +20,10 @@ export default fp(
     const log = app.log.child({ component: 'personal-data-retention' });
     const settings = { retentionDays: app.config.personalDataRetentionDays, timeScale: app.config.timeScale };
     const pass = () => {
+      let next = PASS_EVERY_MS;
       sweepPersonalData(app.db, settings)
         .then((done) => {
+          if (done.more) next = BACKLOG_PASS_AFTER_MS;
           if (done.ordersErased + done.answersDropped + done.webhookEventsCleaned > 0) log.info(done, 'personal data retention pass');
         })
         .catch((error: unknown) =>
@@ -27,7 +31,7 @@ export default fp(
         )
         .finally(() => {
           if (closed) return;
-          timer = setTimeout(pass, PASS_EVERY_MS);
+          timer = setTimeout(pass, next);
           timer.unref();
         });
     };

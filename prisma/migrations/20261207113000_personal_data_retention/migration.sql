@@ -9,3 +9,5 @@ ALTER TABLE "OpsAction" ADD COLUMN "responseDroppedAt" TIMESTAMPTZ(3);
 -- CreateIndex: the retention sweep's candidates (not erased yet, over for long enough), oldest first.
 CREATE INDEX "Order_personalDataErasedAt_completedAt_idx" ON "Order"("personalDataErasedAt", "completedAt");
 CREATE INDEX "OpsAction_responseDroppedAt_completedAt_idx" ON "OpsAction"("responseDroppedAt", "completedAt");
+-- CreateIndex: an order's escalation pages, whose summaries name its city or street, found by key when it is erased.
+CREATE INDEX "Notification_escalationId_idx" ON "Notification"("escalationId");
