@@ -134,6 +134,24 @@ describe('an erased order', () => {
       expect({ url, found: items.length > 0, personal: personalDataIn(JSON.stringify(items)) }).toEqual({ url, found: true, personal: [] });
     }
     expect((await h.as(KEYS.intake, { method: 'GET', url: `/orders/${orderId}` })).statusCode).toBe(200);
+    const shipment = await ops(`/shipments/${orderId}-S1`);
+    expect(shipment.statusCode).toBe(200);
+    expect(personalDataIn(shipment.body)).toEqual([]);
+    expect((await ops(`/orders/${orderId}/returns`)).statusCode).toBe(200);
+    // The label files printed the address: gone, as for a label never kept.
+    expect((await ops(`/shipments/${orderId}-S1/label`)).statusCode).toBe(404);
+    expect((await ops(`/returns/${returnIdOf(orderId)}/label`)).statusCode).toBe(404);
+    // Changes to it are refused as for any order whose journey has ended, never with a 5xx.
+    for (const [url, payload] of [
+      [`/orders/${orderId}/cancel`, { reason: 'asked by the customer' }],
+      [
+        `/orders/${orderId}/address`,
+        { shipTo: { name: 'Someone', line1: '1 rue X', city: 'Lyon', postalCode: '69001', countryCode: 'FR' } },
+      ],
+    ] as const) {
+      const answer = await h.as(KEYS.ops, { method: 'POST', url, payload, headers: { 'idempotency-key': newKey('change') } });
+      expect({ url, status: answer.statusCode }).toEqual({ url, status: 409 });
+    }
   });
 
   it('leaves the reports and the process figures as they were', async () => {
