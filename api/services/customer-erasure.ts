@@ -1,6 +1,7 @@
 import type { Db } from '../../activities/db';
 import type { CustomerErasure, CustomerErasureParams } from '../../domain/erasure-api';
 import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
+import { FINAL_RETURN_STATUSES } from '../../domain/return-policy';
 import { ApiError, notFound } from '../errors';
 import { eraseOrderPersonalData } from './order-erasure';
 
@@ -76,7 +77,7 @@ async function ordersUnderWay(tx: Tx, orders: readonly ShopOrder[]): Promise<str
     .map((o) => `${o.id} (${o.status})`);
   const returns = await tx.$queryRaw<{ orderId: string; status: string }[]>`
     SELECT DISTINCT "orderId", "status"::text AS "status" FROM "Return"
-    WHERE "orderId" = ANY(${ids}::text[]) AND "status" NOT IN ('completed', 'expired', 'cancelled')`;
+    WHERE "orderId" = ANY(${ids}::text[]) AND "status"::text <> ALL(${[...FINAL_RETURN_STATUSES]}::text[])`;
   const escalations = await tx.$queryRaw<{ orderId: string }[]>`
     SELECT DISTINCT "orderId" FROM "Escalation" WHERE "orderId" = ANY(${ids}::text[]) AND "status" = 'open'`;
   return [

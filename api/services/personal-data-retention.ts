@@ -1,6 +1,7 @@
 import type { Db } from '../../activities/db';
 import { DAY_MS } from '../../domain/clock';
-import { DEFAULT_RETURN_WINDOW_DAYS } from '../../domain/return-policy';
+import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
+import { DEFAULT_RETURN_WINDOW_DAYS, FINAL_RETURN_STATUSES } from '../../domain/return-policy';
 import { FREE_TEXT_REASON_EVENTS, OPS_ANSWER_REPLAY_DAYS, PERSONAL_DATA_KEYS } from '../../domain/personal-data';
 import { CUSTOMER_ERASURE_ACTION, eraseOrderPersonalData } from './order-erasure';
 
@@ -32,6 +33,8 @@ export interface RetentionPass {
 }
 
 const DEFAULT_BATCH = 50;
+const finalOrderStages: string[] = [...FINAL_ORDER_STAGES];
+const finalReturnStatuses: string[] = [...FINAL_RETURN_STATUSES];
 const DEFAULT_MAX_BATCHES = 20;
 
 /** One pass: as many batches as there is work for, up to `maxBatches` of each kind. */
@@ -73,7 +76,7 @@ async function eraseExpiredOrders(db: Db, settings: RetentionSettings, batchSize
     const rows = await tx.$queryRaw<{ id: string }[]>`
       SELECT o."id" FROM "Order" o
       WHERE o."personalDataErasedAt" IS NULL AND o."completedAt" < ${cutoff}
-        AND o."status" IN ('completed', 'cancelled', 'failed')
+        AND o."status"::text = ANY(${finalOrderStages}::text[])
         AND NOT EXISTS (
           SELECT 1 FROM "Shipment" s LEFT JOIN "Shop" sh ON sh."id" = o."shopId"
           WHERE s."orderId" = o."id" AND s."deliveredAt" IS NOT NULL
@@ -81,7 +84,7 @@ async function eraseExpiredOrders(db: Db, settings: RetentionSettings, batchSize
                 >= ${cutoff})
         AND NOT EXISTS (
           SELECT 1 FROM "Return" r WHERE r."orderId" = o."id"
-            AND (r."status" NOT IN ('completed', 'expired', 'cancelled') OR coalesce(r."closedAt", r."updatedAt") >= ${cutoff}))
+            AND (r."status"::text <> ALL(${finalReturnStatuses}::text[]) OR coalesce(r."closedAt", r."updatedAt") >= ${cutoff}))
         AND NOT EXISTS (
           SELECT 1 FROM "Escalation" e WHERE e."orderId" = o."id" AND (e."status" = 'open' OR e."resolvedAt" >= ${cutoff}))
         AND NOT EXISTS (
