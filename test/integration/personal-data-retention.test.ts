@@ -103,6 +103,27 @@ describe('the retention sweep', () => {
     expect((await sweepPersonalData(db, settings)).ordersErased).toBe(0);
   });
 
+  it('leaves a batch cut short whole (as a kill -9 would): nothing of it half-erased, and the next pass erases it', async () => {
+    const orders = [ids('CUT'), ids('CUT')];
+    for (const order of orders) await insertOrderWithPersonalData(db, { shopId: 'shop-ret', ...order, overDaysAgo: 500 });
+    const [first, last] = orders as [(typeof orders)[0], (typeof orders)[0]];
+    // The second order's erasure fails half-way (its escalation cannot be written), after the first order's was done.
+    await db.$executeRawUnsafe(`
+      CREATE FUNCTION refuse_escalation_update() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'cut short'; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER cut_short BEFORE UPDATE ON "Escalation" FOR EACH ROW WHEN (OLD."orderId" = '${last.orderId}')
+        EXECUTE FUNCTION refuse_escalation_update();`);
+
+    await expect(sweepPersonalData(db, { ...settings, batchSize: 50 })).rejects.toThrow(/cut short/);
+
+    for (const order of orders) {
+      expect((await db.order.findUniqueOrThrow({ where: { id: order.orderId } })).personalDataErasedAt).toBeNull();
+      expect(personalDataIn(await everythingStoredFor(db, order.orderId, order.customerId))).toEqual(Object.values(PERSONAL));
+    }
+    await db.$executeRawUnsafe('DROP TRIGGER cut_short ON "Escalation"; DROP FUNCTION refuse_escalation_update();');
+    expect((await sweepPersonalData(db, settings)).ordersErased).toBe(2);
+    expect(personalDataIn(await everythingStoredFor(db, first.orderId, first.customerId))).toEqual([]);
+  });
+
   it("drops ops actions' answers after their replay window: a repeat of the key is a 409, never a second application", async () => {
     const key = `restock-${Date.now()}`;
     let applied = 0;
