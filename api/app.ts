@@ -11,6 +11,7 @@ import type { ApiConfig } from './config';
 import { ApiError } from './errors';
 import auth from './plugins/app/auth';
 import errors from './plugins/app/errors';
+import personalDataRetention from './plugins/app/personal-data-retention';
 import metrics from './plugins/app/metrics';
 import notFound from './plugins/app/not-found';
 import services from './plugins/app/services';
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swagger);
   await app.register(metrics, { temporalMetricsUrl: config.temporalMetricsUrl });
+  await app.register(personalDataRetention);
 
   await app.register(health);
   await app.register(orders);

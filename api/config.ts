@@ -54,6 +54,8 @@ export interface ApiConfig {
   decisions: DecisionSettings;
   /** The carriers that sell new labels when not every one does (COLIS_SHIPENGINE_CARRIERS): promises count only theirs. */
   sellingCarriers?: string[];
+  /** Days an order's personal data is kept once the order is over (COLIS_PERSONAL_DATA_RETENTION_DAYS). */
+  personalDataRetentionDays: number;
 }
 
 /** Predictable keys so `npm start` works without setup; production requires COLIS_API_KEYS (config refuses to start). */
@@ -101,6 +103,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     payloadSealing: payloadSealing(config),
     logLevel: config.COLIS_LOG_LEVEL,
     decisions: decisionSettingsOf(config),
+    personalDataRetentionDays: config.COLIS_PERSONAL_DATA_RETENTION_DAYS,
     // Once ShipEngine books any code, only those codes sell (carriers/wiring.ts, `buildCarriers`).
     ...(config.COLIS_SHIPENGINE_CARRIERS ? { sellingCarriers: Object.keys(config.COLIS_SHIPENGINE_CARRIERS) } : {}),
     ...overrides,

@@ -543,6 +543,15 @@ export const VARIABLES = {
       'move to another warehouse with the stock; scaled by the time scale like every business wait (never under 1 real ' +
       'second); 0: only ops declare a warehouse down (e.g. at an instant clock, where a busy queue is no outage)',
   }),
+  COLIS_PERSONAL_DATA_RETENTION_DAYS: variable({
+    schema: withDefault(positiveIntegerAtMost(3650, "ten years is past any legal need to keep an order's personal data"), 180),
+    form: 'a whole number of days, 1–3650, e.g. 180',
+    default: '`180`',
+    meaning:
+      "days an order's personal data (names, street, e-mail, phone, free texts, label files) is kept once the order is over: " +
+      'final, its return window closed, no return, escalation or carrier claim open; then erased, keeping what the reports ' +
+      'need (README "Personal data: what is kept, for how long, and erasure")',
+  }),
   COLIS_LOG_LEVEL: variable({
     schema: withDefault(z.enum(LOG_LEVELS), 'info'),
     form: LOG_LEVELS.join(', '),

@@ -35,6 +35,7 @@ export const API_ERROR_CODES = [
   'escalation_resolved',
   'claim_state_conflict',
   'return_window_closed',
+  'orders_under_way',
   'escalation_not_open',
   'out_of_stock',
   'no_service_available',

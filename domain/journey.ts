@@ -98,6 +98,8 @@ export const OrderViewSchema = z.object({
   packagingCostCents: z.number().int(),
   shippingCostCents: z.number().int(),
   cancelReason: z.string().optional(),
+  /** When the order's personal data was erased (retention, or the customer's request): `shipTo` keeps its country, region and postal code prefix only. */
+  personalDataErasedAt: z.string().optional(),
 });
 export type OrderView = z.infer<typeof OrderViewSchema>;
 

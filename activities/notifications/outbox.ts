@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Milestone, WebhookPayload } from '../../domain/notifications';
 import { ALL_SHOPS, relayIds, subscribedEvents } from '../../domain/notifications';
+import { webhookDataWithoutPersonalData } from '../../domain/personal-data';
 import type { Prisma } from '../../prisma/generated/client';
 import type { Db } from '../db';
 
@@ -36,6 +37,8 @@ interface OrderFacts {
   locale: 'fr' | 'en';
   customerMails: boolean;
   hasEmail: boolean;
+  /** Its personal data was erased: no mail (no address is left), webhooks without personal texts. */
+  erased: boolean;
 }
 
 /**
@@ -66,9 +69,18 @@ export async function recordMilestones(tx: Tx, milestones: readonly Milestone[],
           customerName: true,
           customerEmail: true,
           customer: { select: { name: true, email: true } },
+          personalDataErasedAt: true,
         },
       });
-      order = row ? { shopId: row.shopId, locale: row.locale, customerMails: row.customerMails, hasEmail: !!recipientOf(row).email } : null;
+      order = row
+        ? {
+            shopId: row.shopId,
+            locale: row.locale,
+            customerMails: row.customerMails && row.personalDataErasedAt === null,
+            hasEmail: !!recipientOf(row).email,
+            erased: row.personalDataErasedAt !== null,
+          }
+        : null;
       facts.set(milestone.orderId, order);
     }
     if (!order) continue;
@@ -93,7 +105,10 @@ export async function recordMilestones(tx: Tx, milestones: readonly Milestone[],
       if (unsent) relays.add(relayIds.mail);
     }
     if (milestone.webhook) {
-      for (const relay of await recordWebhookEvent(tx, milestone, order.shopId, now)) relays.add(relay);
+      const told = order.erased
+        ? { ...milestone.webhook, data: webhookDataWithoutPersonalData(milestone.webhook.type, milestone.webhook.data) }
+        : milestone.webhook;
+      for (const relay of await recordWebhookEvent(tx, { ...milestone, webhook: told }, order.shopId, now)) relays.add(relay);
     }
   }
   return flagRelays(tx, [...relays]);

@@ -3,6 +3,7 @@ import type { Db } from '../../activities/db';
 import type { ApiErrorCode, ErrorDetail } from '../../domain/api';
 import type { Prisma } from '../../prisma/generated/client';
 import { CONFLICT_STATES, isDomainError } from '../../domain/errors';
+import { OPS_ANSWER_REPLAY_DAYS } from '../../domain/personal-data';
 import { ApiError, idempotencyConflict, toApiError } from '../errors';
 import { canonicalJson } from './intake';
 import { conflictStateOf } from './workflows';
@@ -15,7 +16,14 @@ import { conflictStateOf } from './workflows';
  * another change of the same kind is being made, which says to try again) leaves its key free.
  */
 
-export type OpsActionKind = 'cancel' | 'change_address' | 'resolve_escalation' | 'restock' | 'inspect_return' | 'move_claim';
+export type OpsActionKind =
+  | 'cancel'
+  | 'change_address'
+  | 'resolve_escalation'
+  | 'restock'
+  | 'inspect_return'
+  | 'move_claim'
+  | 'erase_customer';
 
 export interface OpsActionRequest {
   actor: string;
@@ -70,6 +78,14 @@ async function claimRow(
       `was already used for a different request (${existing.action} ${existing.targetId})`,
     );
   }
+  if (existing.responseDroppedAt !== null) {
+    // Its answer outlived its replay window (or its order's personal data was erased): the key still applies nothing twice.
+    throw idempotencyConflict(
+      `Idempotency-Key "${input.idempotencyKey}" was already used by ${input.actor} for this request on ${existing.createdAt.toISOString()}; ` +
+        `its answer is no longer kept (answers replay for ${OPS_ANSWER_REPLAY_DAYS} days): read the ${existing.action} target's state instead`,
+      'was already used for this request; its answer is no longer kept',
+    );
+  }
   if (existing.status !== null) return { replay: { status: existing.status, response: existing.response } };
   if (Date.now() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) {
     const taken = await db.opsAction.updateMany({
@@ -90,6 +106,8 @@ async function claimRow(
  * turn-taking or from the workflow: the retry it asks for must be applied, not answered the refusal again.
  */
 function refusedForNow(error: unknown): boolean {
+  // An erasure refused while the customer's orders are under way is asked again once they are over, under the same key.
+  if (error instanceof ApiError && error.code === 'orders_under_way') return true;
   const state = isDomainError(error) && 'state' in error.details ? error.details.state : conflictStateOf(error);
   return state === CONFLICT_STATES.changeInProgress;
 }

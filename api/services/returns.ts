@@ -117,6 +117,17 @@ async function createReturn(
     }
     if (!mine(exists.shopId)) throw notFound(`order ${args.orderId}`);
     await lockOrder(tx, args.orderId);
+    // Read under the order's lock, which an erasure takes too: no return starts on an order erased meanwhile.
+    const erased = await tx.order.findUnique({ where: { id: args.orderId }, select: { personalDataErasedAt: true } });
+    if (erased?.personalDataErasedAt) {
+      // No address is left to buy a return label from, nor to mail it to.
+      throw new ApiError(
+        409,
+        'order_state_conflict',
+        `the personal data of order ${args.orderId} was erased: it can no longer be returned`,
+        [{ path: 'params.id', message: 'its personal data was erased' }],
+      );
+    }
     // A twin with the same key (a double click on the tracking page's form, a retry racing its own timeout) committed while
     // this one waited for the lock: its return is this request's answer, not "only 0 unit(s) can still be returned".
     if (await tx.return.findUnique({ where: { idempotencyKey: ids.scopedKey }, select: { id: true } }))

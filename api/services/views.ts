@@ -183,6 +183,7 @@ export async function orderViewFromDb(db: Db, orderId: string): Promise<{ view: 
     packagingCostCents: order.packagingCostCents,
     shippingCostCents: order.shippingCostCents,
     cancelReason: order.status === 'cancelled' ? (order.endReason ?? undefined) : undefined,
+    personalDataErasedAt: iso(order.personalDataErasedAt),
   });
   return { view, submittedBy: submitterOf(order.idempotencyKey) };
 }

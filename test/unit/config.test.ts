@@ -24,6 +24,7 @@ describe('configuration, parsed once from the environment', () => {
     expect(config.COLIS_WORKER_QUEUES).toEqual({ orders: true, carriers: true, warehouses: '*', notify: true });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.carrierSecrets.swiftpost).toMatch(/^dev-/);
+    expect(config.COLIS_PERSONAL_DATA_RETENTION_DAYS).toBe(180);
   });
 
   it('types the values it parses, and a blank value counts as unset', () => {
@@ -61,6 +62,9 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_PROMISE_CONFIDENCE', '-0.5', /\(must be greater than 0\)/],
     ['COLIS_RATE_LIMIT_PER_MINUTE', '-600', /\(must be greater than 0\)/],
     ['COLIS_WAREHOUSE_DOWN_AFTER_MINUTES', '-1', /\(must be 0 or more\)/],
+    ['COLIS_PERSONAL_DATA_RETENTION_DAYS', '0', /\(must be greater than 0\)/],
+    ['COLIS_PERSONAL_DATA_RETENTION_DAYS', '90d', /\(not a whole number\)/],
+    ['COLIS_PERSONAL_DATA_RETENTION_DAYS', '5000', /\(must be at most 3650: /],
     ['COLIS_API_PORT', '70000', /65535/],
     ['COLIS_PG_PORT', '0', /port 0/],
     ['DATABASE_URL', 'mysql://localhost/colis', /postgresql/],

@@ -21,7 +21,10 @@ export function placeOrderRoute(app: RoutesApp, { uiLink, statusUrl, trackingUrl
         description:
           'Accepts the order durably and answers at once (202); its journey (the order workflow) starts within ' +
           'milliseconds, or as soon as Temporal can take it under a burst. The Idempotency-Key makes retries safe: the same ' +
-          'key with the same body answers 200 with the same order, with a different body 409. Never starts a second workflow.',
+          'key with the same body answers 200 with the same order, with a different body 409. Never starts a second workflow. ' +
+          "This holds for as long as the order's row is kept, which is for good: once the order's personal data is erased " +
+          '(COLIS_PERSONAL_DATA_RETENTION_DAYS after it is over, or on request), the key and a hash of the request stay, and a ' +
+          'repeat still answers 200 with the same order and its promise.',
         headers: IntakeHeadersSchema,
         body: PlaceOrderBodySchema,
         response: { 202: OrderAcceptedSchema, 200: OrderAcceptedSchema, ...errorResponses({ key: true, body: true, conflict: true }) },

@@ -19,6 +19,7 @@ import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './retur
 import { returnLabelPath, trackingToken, validTrackingToken, wrongToken } from './tracking-token';
 import type { FastifyRequest } from 'fastify';
 import { speakToCustomerIn } from '../../error-pages';
+import { notFound } from '../../errors';
 import type { RoutesApp } from '../route-app';
 import { hidden, publicAccess } from './route-options';
 
@@ -204,6 +205,9 @@ export type TrackingPage = (
  * Asked once the link's token is known good, and recorded on the request: its error pages speak that language too.
  */
 export async function orderPageWords(app: RoutesApp, request: FastifyRequest, orderId: string): Promise<TrackingPageWords> {
+  const erased = await app.db.order.findUnique({ where: { id: orderId }, select: { personalDataErasedAt: true } });
+  // An order whose personal data was erased has no page any more: its link, in old mails, opens nothing.
+  if (erased?.personalDataErasedAt) throw notFound(`order ${orderId}`);
   const words = await orderLanguageWords(app.db, orderId);
   speakToCustomerIn(request, words);
   return words;

@@ -5,6 +5,7 @@ import { notFound } from '../../errors';
 import { isKnownShop } from '../../services/known-shops';
 import { principalOf } from '../../plugins/app/auth';
 import { errorResponses } from '../responses';
+import { customerErasureRoute } from './customer-erasure';
 
 /** A shop's settings as customers see them: the name on its mails, its return window. A shop's key reads and sets its own. */
 const shops: FastifyPluginAsyncZod = async (app) => {
@@ -60,6 +61,8 @@ const shops: FastifyPluginAsyncZod = async (app) => {
       return { id: shop.id, displayName: shop.displayName, returnWindowDays: shop.returnWindowDays };
     },
   );
+
+  customerErasureRoute(app);
 };
 
 export default shops;
