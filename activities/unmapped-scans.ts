@@ -1,3 +1,4 @@
+import { parcelsOfErasedOrders } from './erased-orders';
 import type { CarrierTrackingEvent } from '../domain/carrier';
 import type { Db } from './db';
 
@@ -35,8 +36,16 @@ export async function storeUnmappedScans(
     ];
   });
   if (rows.length === 0) return 0;
-  const stored = await db.unmappedTrackingEvent.createMany({ data: rows, skipDuplicates: true });
-  return stored.count;
+  const shipmentIds = rows.flatMap((row) => ('shipmentId' in row ? [row.shipmentId] : []));
+  const returnIds = rows.flatMap((row) => ('returnId' in row ? [row.returnId] : []));
+  return db.$transaction(async (tx) => {
+    const erased = await parcelsOfErasedOrders(tx, { shipmentIds, returnIds });
+    const data = rows.map((row) =>
+      erased.has('shipmentId' in row ? row.shipmentId : row.returnId) ? { ...row, detail: null, location: null } : row,
+    );
+    const stored = await tx.unmappedTrackingEvent.createMany({ data, skipDuplicates: true });
+    return stored.count;
+  });
 }
 
 /** The parcel a polled tracking number belongs to: a shipment's label first, else a return's label. */

@@ -1,3 +1,4 @@
+import { parcelsOfErasedOrders } from '../../activities/erased-orders';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../../activities/db';
 import type { ScanAfterEndList } from '../../domain/api';
@@ -81,8 +82,12 @@ export async function storeScansAfterEnd(
     ];
   });
   if (rows.length === 0) return 0;
-  const stored = await db.trackingEventAfterEnd.createMany({ data: rows, skipDuplicates: true });
-  return stored.count;
+  return db.$transaction(async (tx) => {
+    const erased = await parcelsOfErasedOrders(tx, { shipmentIds: [input.shipmentId], returnIds: [] });
+    const data = erased.size === 0 ? rows : rows.map((row) => ({ ...row, detail: null, location: null }));
+    const stored = await tx.trackingEventAfterEnd.createMany({ data, skipDuplicates: true });
+    return stored.count;
+  });
 }
 
 /** The newest scans after the end, for ops: what the carrier said, of which parcel, and how its shipment had ended. */

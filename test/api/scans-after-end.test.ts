@@ -258,4 +258,14 @@ describe('any other scan after the end', () => {
         .catch(() => undefined);
     }
   });
+  it("a scan after the end of an order whose personal data was erased keeps none of the carrier's words or place", async () => {
+    const orderId = await insertOrder(h.db, { submittedBy: KEYS.intake.name });
+    const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
+    await h.db.shipment.update({ where: { id: shipmentId }, data: { status: 'delivered' } });
+    await h.db.order.update({ where: { id: orderId }, data: { personalDataErasedAt: new Date() } });
+    expect((await push(trackingNumber, 'exception', newKey('EVT-erased'))).statusCode).toBe(200);
+    expect(await h.db.trackingEventAfterEnd.findMany({ where: { shipmentId } })).toEqual([
+      expect.objectContaining({ status: 'exception', detail: null, location: null }),
+    ]);
+  });
 });
