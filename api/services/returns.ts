@@ -381,20 +381,37 @@ export async function readReturn(db: Db, returnId: string): Promise<ReturnView |
   return row ? toReturnView(row) : undefined;
 }
 
-/** Returns newest first, `limit` at a time; `cursor` is the `nextCursor` of the page before. */
+/** Which returns a listing reads: one order's, one status, or those still open (`open: true`) or ended (`open: false`). */
+export interface ReturnFilter {
+  orderId?: string;
+  status?: ReturnView['status'];
+  open?: boolean;
+}
+
+function returnWhere(filter: ReturnFilter) {
+  const finalStatuses = [...FINAL_RETURN_STATUSES];
+  return {
+    ...(filter.orderId ? { orderId: filter.orderId } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.open === undefined ? {} : { status: filter.open ? { notIn: finalStatuses } : { in: finalStatuses } }),
+  };
+}
+
+/**
+ * Returns newest first, `limit` at a time; `cursor` is the `nextCursor` of the page before. Keyset pages on
+ * (createdAt, id), each read from an index (`Return_createdAt_id_idx`, `Return_status_createdAt_idx`): a page costs the
+ * same at the thousandth return as at the first.
+ */
 export async function listReturns(
   db: Db,
-  where: { orderId?: string; status?: ReturnView['status'] },
+  filter: ReturnFilter,
   limit = 50,
   cursor?: string,
 ): Promise<{ items: ReturnView[]; nextCursor?: string }> {
-  const scope = cursorScope('returns', 'ops', where);
+  const scope = cursorScope('returns', 'ops', { ...filter });
   const rows = await db.return.findMany({
     where: {
-      AND: [
-        { ...(where.orderId ? { orderId: where.orderId } : {}), ...(where.status ? { status: where.status } : {}) },
-        createdBefore(cursor === undefined ? undefined : decodeCursor(cursor, scope)),
-      ],
+      AND: [returnWhere(filter), createdBefore(cursor === undefined ? undefined : decodeCursor(cursor, scope))],
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
