@@ -37,14 +37,17 @@ const CARRIER_STEPS = new Set<string>(TRACKING_STATUSES.map((status) => SHIPMENT
 const stepOf = (label: string) => label.replace(/_/g, ' ');
 
 /**
- * A shipment's entries with each carrier step told once. A scan moves the shipment to the stage it reports, and both were
- * listed: a delivered parcel read "delivered" (its stage) next to "delivered" (the carrier's scan). The scan stays, with
- * the carrier's detail and place and the time the carrier gave; the stage entry it repeats goes. A carrier stage no scan
- * of that parcel tells (a stuck parcel given up as lost by ops) stays: it is the only word of it.
+ * Timeline entries with each carrier step of a parcel told once. A scan moves the shipment to the stage it reports, and
+ * both were listed: a delivered parcel read "delivered" (its stage) next to "delivered" (the carrier's scan). The scan
+ * stays, with the carrier's detail and place and the time the carrier gave; the stage entry of the same parcel it repeats
+ * goes. A carrier stage no scan of that parcel tells (a stuck parcel given up as lost by ops) stays: it is the only word of it.
  */
-export function withoutScannedStages<E extends { kind: string; label: string }>(entries: readonly E[]): E[] {
-  const scanned = new Set(entries.filter((e) => e.kind === 'tracking').map((e) => stepOf(e.label)));
-  return entries.filter((e) => !(e.kind === 'stage' && CARRIER_STEPS.has(stepOf(e.label)) && scanned.has(stepOf(e.label))));
+export function withoutScannedStages<E extends { kind: string; label: string; shipmentId?: string | undefined }>(
+  entries: readonly E[],
+): E[] {
+  const step = (e: E) => `${e.shipmentId ?? ''}|${stepOf(e.label)}`;
+  const scanned = new Set(entries.filter((e) => e.kind === 'tracking').map(step));
+  return entries.filter((e) => !(e.kind === 'stage' && CARRIER_STEPS.has(stepOf(e.label)) && scanned.has(step(e))));
 }
 
 export function timelineOf(
@@ -52,12 +55,10 @@ export function timelineOf(
   source: TimelineResponse['source'],
   workflowEnded?: TimelineResponse['workflowEnded'],
 ): TimelineResponse {
-  const entries = [
+  const entries = withoutScannedStages([
     ...view.timeline,
-    ...view.shipments.flatMap((shipment) =>
-      withoutScannedStages(shipment.timeline).map((entry) => ({ ...entry, shipmentId: shipment.shipmentId })),
-    ),
-  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    ...view.shipments.flatMap((shipment) => shipment.timeline.map((entry) => ({ ...entry, shipmentId: shipment.shipmentId }))),
+  ]).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return {
     orderId: view.orderId,
     stage: view.stage,

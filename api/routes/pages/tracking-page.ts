@@ -5,12 +5,12 @@ import { type CalendarPlace, timeZoneOf } from '../../../domain/calendar';
 import type { OrderView } from '../../../domain/journey';
 import { localeFor } from '../../../domain/notifications';
 import { OrderWorkflowInputSchema } from '../../../domain/order';
-import { SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
+import { SHIPMENT_STAGE_WORDS } from '../../../domain/lifecycle';
 import { stageWords, type TrackingPageWords, trackingPageWords } from '../../../domain/tracking-page-words';
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { isUnmappedScanLabel } from '../../services/stored-scans';
-import { timelineOf } from '../orders/timeline';
+import { timelineOf, withoutScannedStages } from '../orders/timeline';
 import { cancelledAt, customerStatus, givenUpStage, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
@@ -24,9 +24,6 @@ import { hidden, publicAccess } from './route-options';
  * The customer tracking page, rendered on the server for the holder of the order's tracking token: the order's status,
  * its promise, its parcels, a timeline of stages and carrier scans, and its returns. It shows no internal data.
  */
-
-/** Carrier stages: once the carrier has the parcel its scans tell the story. */
-const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
 
 /** A promise nothing could date, in the customer's words: the stock is the usual cause, not the only one (the shop reads which). */
 function undatedNote(basis: string, w: TrackingPageWords): string {
@@ -96,14 +93,10 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
   // more for those sending a given-up parcel again: a replacement's "Scheduled at the warehouse", "Being picked"… were hidden
   // behind the lost parcel's, and the timeline of an order being sent again ended on "Lost by the carrier" under a status
   // "Being prepared".
+  // Once the carrier has the parcel its scans tell the story: the timeline lists no stage a scan of that parcel repeats
+  // (orders/timeline.ts), and neither does this page once a given-up parcel's stage is in the customer's words (below).
   const sentAgain = new Map(view.shipments.map((s) => [s.shipmentId, s.replaces ?? '']));
   const seen = new Set<string>();
-  // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it. A carrier stage
-  // no scan of that parcel tells (a stuck parcel given up as lost by ops) is the only word of it the customer gets.
-  const told = (e: { shipmentId?: string; label: string }) => `${e.shipmentId ?? ''}|${e.label.replace(/_/g, ' ')}`;
-  const scanned = new Set(timeline.entries.filter((e) => e.kind === 'tracking').map(told));
-  const repeatsAScan = (e: { shipmentId?: string; label: string }) =>
-    CARRIER_STAGES.has(e.label.replace(/_/g, ' ')) && scanned.has(told(e));
   // A given-up parcel's last stage in the customer's words: one the carrier brought back was not lost (customer-status.ts).
   const asTold = <E extends { kind: string; shipmentId?: string; label: string }>(e: E): E =>
     e.kind === 'stage' && e.label === 'lost' && givenUpStage(view, e.shipmentId) === 'returned_to_sender'
@@ -112,9 +105,8 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
   // An order's own stage (no parcel's) in its words: French tells an order (`Annulée`) from a parcel (`Annulé`).
   const entryWords = (e: { kind: string; shipmentId?: string; label: string }) =>
     stageWords(w, e.label, e.kind === 'stage' && e.shipmentId === undefined ? 'order' : 'parcel');
-  const entries = timeline.entries
-    .map(asTold)
-    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
+  const worded = withoutScannedStages(timeline.entries.map(asTold))
+    .filter((e) => e.kind === 'tracking' || e.kind === 'stage')
     // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel.
     .map((e) => ({
       at: e.at,
@@ -122,7 +114,12 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
       location: e.kind === 'tracking' ? e.location : undefined,
       kind: e.kind,
       shipmentId: e.shipmentId,
-    }))
+    }));
+  // The order's own stage in the words of a carrier's scan on the list is that step again: a delivered order read
+  // "Delivered" (the carrier's scan, with its place) and "Delivered" (the order's `completed`) one under the other.
+  const scanWords = new Set(worded.filter((e) => e.kind === 'tracking').map((e) => e.label));
+  const entries = worded
+    .filter((e) => e.kind === 'tracking' || e.shipmentId !== undefined || !scanWords.has(e.label))
     .filter((e) => {
       if (e.kind === 'tracking') return true;
       const key = `${sentAgain.get(e.shipmentId ?? '') ?? ''}|${e.label}`;
