@@ -9,6 +9,7 @@ import { TASK_QUEUES } from '../../domain/ids';
 import {
   DEFAULT_RETURN_WINDOW_DAYS,
   FINAL_RETURN_STATUSES,
+  RETURN_STATUSES,
   type ReturnStatus,
   returnIds,
   returnWindowClosesAtMs,
@@ -388,12 +389,14 @@ export interface ReturnFilter {
   open?: boolean;
 }
 
+/** The statuses of a return under way: `in` them, not `notIn` the final ones, so a page reads the index of each status. */
+const OPEN_RETURN_STATUSES = RETURN_STATUSES.filter((status) => !FINAL_RETURN_STATUSES.includes(status));
+
 function returnWhere(filter: ReturnFilter) {
-  const finalStatuses = [...FINAL_RETURN_STATUSES];
   return {
     ...(filter.orderId ? { orderId: filter.orderId } : {}),
     ...(filter.status ? { status: filter.status } : {}),
-    ...(filter.open === undefined ? {} : { status: filter.open ? { notIn: finalStatuses } : { in: finalStatuses } }),
+    ...(filter.open === undefined ? {} : { status: { in: filter.open ? OPEN_RETURN_STATUSES : [...FINAL_RETURN_STATUSES] } }),
   };
 }
 
