@@ -35,11 +35,12 @@ export const loadOrder = () => {
   return Promise.all([
     api('GET', `/orders/${encodeURIComponent(orderId)}`),
     api('GET', `/orders/${encodeURIComponent(orderId)}/timeline`),
-    allPages(`/orders/${encodeURIComponent(orderId)}/returns?limit=200`),
+    // The order and its timeline are the page: returns that cannot be read are said in their card, the rest still drawn.
+    allPages(`/orders/${encodeURIComponent(orderId)}/returns?limit=200`).catch((error) => ({ items: [], error: error })),
   ]).then((all) => {
     var order = all[0];
     var timeline = all[1];
-    showReturns(orderId, all[2].items);
+    showReturns(orderId, all[2]);
     var facts = document.getElementById('facts');
     var shipments = order.shipments.map(
       (s) =>
@@ -159,7 +160,9 @@ const refundOf = (item) => {
 };
 
 // The order's returns, newest first, each linked to its row on /ops/returns (where a parcel at a warehouse is inspected).
-const showReturns = (orderId, items) => {
+const showReturns = (orderId, list) => {
+  var items = list.items;
+  var none = document.getElementById('returns-none');
   var body = document.getElementById('order-returns');
   body.replaceChildren.apply(
     body,
@@ -180,6 +183,8 @@ const showReturns = (orderId, items) => {
     ),
   );
   document.getElementById('returns-table').hidden = items.length === 0;
-  document.getElementById('returns-none').hidden = items.length > 0;
+  none.textContent = list.error ? `The returns could not be read: ${list.error.message}` : 'No return of this order.';
+  none.className = list.error ? 'error' : 'status';
+  none.hidden = items.length > 0;
   body.setAttribute('data-loaded', 'true');
 };
