@@ -73,17 +73,19 @@ export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 export const ApiRoleSchema = z.enum(['intake', 'ops', 'carrier']);
 export type ApiRole = z.infer<typeof ApiRoleSchema>;
 
-const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+export const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 /**
  * A page size as a URL writes it: decimal digits, 1–200. Not `z.coerce.number`, which read `0x10` as 16, `1e1` as 10
  * and an empty `limit=` as 0.
  */
-export const limitQuery = z
-  .string()
-  .regex(/^[0-9]+$/, 'expected a whole number written in digits, 1–200')
-  .transform(Number)
-  .pipe(z.number().int().min(1).max(200))
-  .default(50);
+export const pageSizeQuery = (defaultSize: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'expected a whole number written in digits, 1–200')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(200))
+    .default(defaultSize);
+export const limitQuery = pageSizeQuery(50);
 export const cursorQuery = z
   .string()
   .min(1)

@@ -1,4 +1,4 @@
-import { cursorQuery, limitQuery, WorkflowEndedSchema } from './api';
+import { booleanQuery, cursorQuery, EntityIdSchema, limitQuery, pageSizeQuery, WorkflowEndedSchema } from './api';
 import { z } from 'zod';
 import { TrackingStatusSchema } from './carrier';
 import { SkuCodeSchema } from './order';
@@ -122,8 +122,23 @@ export const ReturnStatusResponseSchema = ReturnViewSchema.extend({
 
 export const ReturnListSchema = z.object({ items: z.array(ReturnViewSchema), nextCursor: z.string().optional() });
 
-export const ReturnListQuerySchema = z.object({
-  status: ReturnStatusSchema.optional(),
-  limit: limitQuery,
-  cursor: cursorQuery.optional(),
-});
+/**
+ * `GET /returns`: by status, or every return still open (`open=true`: requested, label issued, on its way back, at the
+ * warehouse) or ended (`open=false`), of every order or one (`orderId`). A status and `open` together would say the
+ * same thing twice, or contradict each other: a 400 naming `open`.
+ */
+export const ReturnListQuerySchema = z
+  .object({
+    status: ReturnStatusSchema.optional(),
+    open: booleanQuery.optional(),
+    orderId: EntityIdSchema.optional(),
+    limit: limitQuery,
+    cursor: cursorQuery.optional(),
+  })
+  .superRefine((query, ctx) => {
+    if (query.status !== undefined && query.open !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['open'], message: 'give either status or open, not both' });
+  });
+
+/** `GET /orders/{id}/returns`: the order's returns, newest first, a page at a time (200 unless asked: as before it paged). */
+export const OrderReturnListQuerySchema = z.object({ limit: pageSizeQuery(200), cursor: cursorQuery.optional() });

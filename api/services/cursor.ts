@@ -51,9 +51,15 @@ export function decodeCursor(cursor: string, scope: string): { at: Date; id: str
   ]);
 }
 
-/** The rows after a page's last, newest first by (createdAt, id): the condition a listing adds to its own filters. */
+/**
+ * The rows after a page's last, newest first by (createdAt, id): the condition a listing adds to its own filters. The
+ * `lte` bound says nothing the OR does not, but PostgreSQL starts its index scan there: with the OR alone it read the
+ * index from the newest row and filtered every row of the pages before (a page deep in 200,000 returns read them all).
+ */
 export function createdBefore(cursor: { at: Date; id: string } | undefined) {
-  return cursor ? { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] } : {};
+  return cursor
+    ? { createdAt: { lte: cursor.at }, OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }
+    : {};
 }
 
 /** A page from the `limit + 1` rows a listing read: the first `limit`, and the next page's cursor when there is more. */

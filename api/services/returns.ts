@@ -9,6 +9,7 @@ import { TASK_QUEUES } from '../../domain/ids';
 import {
   DEFAULT_RETURN_WINDOW_DAYS,
   FINAL_RETURN_STATUSES,
+  RETURN_STATUSES,
   type ReturnStatus,
   returnIds,
   returnWindowClosesAtMs,
@@ -392,20 +393,39 @@ export async function readReturn(db: Db, returnId: string): Promise<ReturnView |
   return row ? toReturnView(row) : undefined;
 }
 
-/** Returns newest first, `limit` at a time; `cursor` is the `nextCursor` of the page before. */
+/** Which returns a listing reads: one order's, one status, or those still open (`open: true`) or ended (`open: false`). */
+export interface ReturnFilter {
+  orderId?: string;
+  status?: ReturnView['status'];
+  open?: boolean;
+}
+
+/** The statuses of a return under way: `in` them, not `notIn` the final ones, so a page reads the index of each status. */
+const OPEN_RETURN_STATUSES = RETURN_STATUSES.filter((status) => !FINAL_RETURN_STATUSES.includes(status));
+
+function returnWhere(filter: ReturnFilter) {
+  return {
+    ...(filter.orderId ? { orderId: filter.orderId } : {}),
+    ...(filter.status ? { status: filter.status } : {}),
+    ...(filter.open === undefined ? {} : { status: { in: filter.open ? OPEN_RETURN_STATUSES : [...FINAL_RETURN_STATUSES] } }),
+  };
+}
+
+/**
+ * Returns newest first, `limit` at a time; `cursor` is the `nextCursor` of the page before. Keyset pages on
+ * (createdAt, id), each read from an index (`Return_createdAt_id_idx`, `Return_status_createdAt_idx`): a page costs the
+ * same at the thousandth return as at the first.
+ */
 export async function listReturns(
   db: Db,
-  where: { orderId?: string; status?: ReturnView['status'] },
+  filter: ReturnFilter,
   limit = 50,
   cursor?: string,
 ): Promise<{ items: ReturnView[]; nextCursor?: string }> {
-  const scope = cursorScope('returns', 'ops', where);
+  const scope = cursorScope('returns', 'ops', { ...filter });
   const rows = await db.return.findMany({
     where: {
-      AND: [
-        { ...(where.orderId ? { orderId: where.orderId } : {}), ...(where.status ? { status: where.status } : {}) },
-        createdBefore(cursor === undefined ? undefined : decodeCursor(cursor, scope)),
-      ],
+      AND: [returnWhere(filter), createdBefore(cursor === undefined ? undefined : decodeCursor(cursor, scope))],
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,

@@ -175,3 +175,54 @@ export async function insertNoCarrierEscalation(db: Db): Promise<{ orderId: stri
   });
   return { orderId, escalationId };
 }
+
+/** A return row as its workflow leaves it at `status`: what each state of the ops listing is read from. */
+export interface ReturnRowOptions {
+  status: 'requested' | 'label_created' | 'in_transit' | 'received' | 'completed' | 'expired' | 'cancelled';
+  returnId?: string;
+  createdAt?: Date;
+  closeReason?: string;
+  refundCents?: number;
+  channel?: 'customer' | 'shop' | 'ops' | 'carrier';
+}
+
+/** The data of one return of `orderId` (its one line: the order's mug), for `create` or, without lines, `createMany`. */
+export function returnRowData(orderId: string, options: ReturnRowOptions) {
+  const returnId = options.returnId ?? `RMA-${uniqueId('R').replace(/[^A-Z0-9]/g, '')}`;
+  const labelled = options.status !== 'requested';
+  const ended = options.status === 'completed' || options.status === 'expired' || options.status === 'cancelled';
+  return {
+    id: returnId,
+    orderId,
+    idempotencyKey: `fixture:${returnId}`,
+    requestHash: 'h',
+    channel: options.channel ?? 'shop',
+    requestedBy: 'shop-a',
+    reason: options.channel === 'carrier' ? ('returned_to_sender' as const) : ('defective' as const),
+    status: options.status,
+    warehouseCode: 'PAR1',
+    workflowId: `return-${returnId}`,
+    startedAt: new Date(),
+    currency: 'EUR',
+    ...(labelled
+      ? { carrierCode: 'swiftpost', trackingNumber: `SP-RET-${returnId.slice(4)}`, labelExpiresAt: new Date(Date.now() + 14 * 86_400_000) }
+      : {}),
+    ...(options.status === 'received' || options.status === 'completed' ? { receivedAt: new Date() } : {}),
+    ...(options.status === 'completed' && options.closeReason !== 'refunded_without_goods' ? { inspectedAt: new Date() } : {}),
+    ...(ended ? { closedAt: new Date(), closeReason: options.closeReason ?? options.status } : {}),
+    ...(options.refundCents === undefined ? {} : { refundCents: options.refundCents }),
+    ...(options.createdAt ? { createdAt: options.createdAt } : {}),
+  };
+}
+
+/** A return of `orderId` at `options.status`, its one line the order's mug at 12.90 EUR; answers its id. */
+export async function insertReturn(db: Db, orderId: string, options: ReturnRowOptions): Promise<string> {
+  const data = returnRowData(orderId, options);
+  await db.return.create({
+    data: {
+      ...data,
+      lines: { create: [{ lineNo: 1, orderLineId: `${orderId}-L1`, skuCode: 'MUG-CER-350', quantity: 1, unitPriceCents: 1290 }] },
+    },
+  });
+  return data.id;
+}

@@ -1,5 +1,6 @@
 import { OrderIdParamsSchema, type TimelineResponse, TimelineResponseSchema } from '../../../domain/api';
 import type { OrderView } from '../../../domain/journey';
+import { SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
 import { readOrder } from '../../services/orders';
 import { errorResponses } from '../responses';
 import type { RoutesApp } from '../route-app';
@@ -18,6 +19,7 @@ export function orderTimelineRoute(app: RoutesApp): void {
         summary: "An order's timeline",
         description:
           'Every stage, tracking scan and escalation of the order and its shipments, oldest first: the customer tracking view. ' +
+          "A carrier's step is listed once: its scan (with the carrier's detail and place), not also the shipment's stage it moved to. " +
           "`workflowEnded` as in `GET /orders/{id}`: the order's workflow has ended while its stage is not final.",
         params: OrderIdParamsSchema,
         response: { 200: TimelineResponseSchema, ...readErrors },
@@ -30,15 +32,33 @@ export function orderTimelineRoute(app: RoutesApp): void {
   );
 }
 
+/** The carrier's steps, as a shipment's stage entries write them (`label created`, or `label_created` read from the database). */
+const CARRIER_STEPS = new Set<string>(TRACKING_STATUSES.map((status) => SHIPMENT_STAGE_WORDS[status].label));
+const stepOf = (label: string) => label.replace(/_/g, ' ');
+
+/**
+ * Timeline entries with each carrier step of a parcel told once. A scan moves the shipment to the stage it reports, and
+ * both were listed: a delivered parcel read "delivered" (its stage) next to "delivered" (the carrier's scan). The scan
+ * stays, with the carrier's detail and place and the time the carrier gave; the stage entry of the same parcel it repeats
+ * goes. A carrier stage no scan of that parcel tells (a stuck parcel given up as lost by ops) stays: it is the only word of it.
+ */
+export function withoutScannedStages<E extends { kind: string; label: string; shipmentId?: string | undefined }>(
+  entries: readonly E[],
+): E[] {
+  const step = (e: E) => `${e.shipmentId ?? ''}|${stepOf(e.label)}`;
+  const scanned = new Set(entries.filter((e) => e.kind === 'tracking').map(step));
+  return entries.filter((e) => !(e.kind === 'stage' && CARRIER_STEPS.has(stepOf(e.label)) && scanned.has(step(e))));
+}
+
 export function timelineOf(
   view: OrderView,
   source: TimelineResponse['source'],
   workflowEnded?: TimelineResponse['workflowEnded'],
 ): TimelineResponse {
-  const entries = [
+  const entries = withoutScannedStages([
     ...view.timeline,
     ...view.shipments.flatMap((shipment) => shipment.timeline.map((entry) => ({ ...entry, shipmentId: shipment.shipmentId }))),
-  ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  ]).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return {
     orderId: view.orderId,
     stage: view.stage,

@@ -7,7 +7,8 @@ export const escapeHtml = (text: string) =>
 // timeline and the facts break it anywhere, or one such note widened a page to thousands of pixels, its buttons off screen.
 // A textarea takes its card's width, not its 60 columns: on a phone the return form's comment ran off the page.
 // The ops header wraps on a narrow screen: as one row, on a phone its links and the key field ran past its dark band, white
-// on the page's near-white background, and the page scrolled sideways to reach "Use key".
+// on the page's near-white background, and the page scrolled sideways to reach "Use key". A table of many columns (the
+// returns) scrolls in its own box on a phone: the page keeps the screen's width.
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#0f172a;background:#f8fafc}
@@ -17,7 +18,7 @@ header .brand{font-weight:800;font-size:18px;color:#fff;margin-right:12px}
 main{padding:20px 24px;max-width:1760px}
 h1{font-size:22px;margin:0 0 12px}
 .toolbar{display:flex;flex-wrap:wrap;gap:10px;align-items:center;margin-bottom:14px}
-button,select,input,textarea{font:inherit;padding:6px 12px;border-radius:8px;border:1px solid #94a3b8;background:#fff}textarea{width:100%}
+button,select,input,textarea{font:inherit;padding:6px 12px;border-radius:8px;border:1px solid #94a3b8;background:#fff}textarea{width:100%}select{max-width:100%}
 button{cursor:pointer;font-weight:600}button.primary{background:#0f172a;color:#fff;border-color:#0f172a}
 button.decision{margin:2px 4px 2px 0}button.decision:hover{background:#fff7ed;border-color:#ea580c}
 button:disabled{opacity:.5;cursor:default}button.danger{background:#b91c1c;color:#fff;border-color:#b91c1c}.confirm{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center}
@@ -40,6 +41,7 @@ ol.timeline li.escalation::before{border-color:#ea580c}ol.timeline li.tracking::
 ol.timeline time{color:#64748b;font-size:13px;margin-right:8px}
 .facts small{display:block;margin-top:2px;color:#475569}
 ol.timeline li,.facts div,td.free{overflow-wrap:anywhere}.facts div{min-width:0}
+td small{color:#64748b}.scroll{overflow-x:auto;max-width:100%}.scroll>table{min-width:720px}.scroll td.free{min-width:10em}tr.picked td{background:#fff7ed}
 .customer main{max-width:760px;margin:0 auto}.facts div span.big{font-size:28px;font-weight:800;color:#0f172a;text-transform:none;letter-spacing:0}
 `;
 

@@ -73,9 +73,16 @@ const OPS_PAGES: readonly OpsPage[] = [
     nav: 'returns',
     pageId: 'returns',
     body:
-      '<h1>Return parcels on their way or at a warehouse</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
-      '<table><thead><tr><th>Order</th><th>Return</th><th>Items</th><th>Reason · status</th><th>Warehouse · parcel</th><th>Inspection</th></tr></thead>' +
-      '<tbody id="returns"></tbody></table>',
+      '<h1>Returns</h1><div class="toolbar"><label for="return-status">Show</label>' +
+      '<select id="return-status"><option value="open">every open return</option><option value="requested">requested: label being bought</option>' +
+      '<option value="label_created">label issued, not handed to the carrier yet</option><option value="in_transit">on its way back</option>' +
+      '<option value="received">at a warehouse: to inspect</option><option value="completed">inspected, or refunded without goods</option>' +
+      '<option value="expired">expired: label never used</option><option value="cancelled">cancelled</option><option value="all">every return</option></select>' +
+      '<button id="refresh" type="button">Refresh</button><span id="status" class="status"></span></div>' +
+      '<p id="return-order" class="status" hidden></p>' +
+      '<div class="scroll"><table><thead><tr><th>Order</th><th>Return</th><th>Items</th><th>Reason</th><th>State</th><th>Warehouse · parcel</th><th>Inspection</th></tr></thead>' +
+      '<tbody id="returns"></tbody></table></div>' +
+      '<div class="toolbar"><button id="more-returns" type="button" hidden>Show older returns</button></div>',
   },
   {
     path: '/ops/claims',
@@ -153,6 +160,9 @@ export function opsPageRoutes(app: RoutesApp): void {
             '<a id="web-ui" hidden target="_blank" rel="noopener">Open the workflow in the Temporal Web UI ↗</a><span id="status" class="status"></span></div>' +
             '<section class="card"><div class="facts" id="facts"></div></section>' +
             '<section class="card" id="corrections-card" hidden><h2>Address corrected by the carrier</h2><div id="corrections"></div></section>' +
+            '<section class="card" id="returns-card"><h2>Returns</h2><p id="returns-none" class="status" hidden>No return of this order.</p>' +
+            '<div class="scroll"><table id="returns-table" hidden><thead><tr><th>Return</th><th>State</th><th>Items</th><th>Refund</th></tr></thead>' +
+            '<tbody id="order-returns"></tbody></table></div></section>' +
             '<section class="card"><h2>Timeline</h2><ol class="timeline" id="timeline"></ol></section>',
         }).replace('data-page="order"', `data-page="order" data-order="${orderId}"`),
       );

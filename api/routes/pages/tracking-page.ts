@@ -6,13 +6,13 @@ import type { OrderView } from '../../../domain/journey';
 import { undatedReasonCode } from '../../../domain/promise-undated';
 import { carrierWordsForMail } from '../../../domain/mail-templates';
 import { cutText } from '../../../domain/text-cut';
-import { SHIPMENT_STAGE_WORDS, TRACKING_STATUSES } from '../../../domain/lifecycle';
+import { SHIPMENT_STAGE_WORDS } from '../../../domain/lifecycle';
 import { stageWords, type TrackingPageWords } from '../../../domain/tracking-page-words';
 import { orderLanguageWords } from '../../services/customer-language';
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { DELIVERED_AFTER_ALL_LABEL, isUnmappedScanLabel } from '../../services/stored-scans';
-import { timelineOf } from '../orders/timeline';
+import { timelineOf, withoutScannedStages } from '../orders/timeline';
 import { cancelledAt, customerStatus, givenUpStage, parcelWords } from './customer-status';
 import { escapeHtml, page } from './layout';
 import { type ReturnFormChoices, type ReturnSection, returnsHtml } from './returns-section';
@@ -27,9 +27,6 @@ import { hidden, publicAccess } from './route-options';
  * The customer tracking page, rendered on the server for the holder of the order's tracking token: the order's status,
  * its promise, its parcels, a timeline of stages and carrier scans, and its returns. It shows no internal data.
  */
-
-/** Carrier stages: once the carrier has the parcel its scans tell the story. */
-const CARRIER_STAGES = new Set<string>([...TRACKING_STATUSES].map((status) => SHIPMENT_STAGE_WORDS[status].label));
 
 /** A promise nothing could date, in the customer's words: the stock is the usual cause, not the only one (the shop reads which). */
 function undatedNote(basis: string, w: TrackingPageWords): string {
@@ -116,14 +113,10 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
   // more for those sending a given-up parcel again: a replacement's "Scheduled at the warehouse", "Being picked"… were hidden
   // behind the lost parcel's, and the timeline of an order being sent again ended on "Lost by the carrier" under a status
   // "Being prepared".
+  // Once the carrier has the parcel its scans tell the story: the timeline lists no stage a scan of that parcel repeats
+  // (orders/timeline.ts), and neither does this page once a given-up parcel's stage is in the customer's words (below).
   const sentAgain = new Map(view.shipments.map((s) => [s.shipmentId, s.replaces ?? '']));
   const seen = new Set<string>();
-  // Once the carrier has the parcel its scans tell the story; the workflow's copies of them would repeat it. A carrier stage
-  // no scan of that parcel tells (a stuck parcel given up as lost by ops) is the only word of it the customer gets.
-  const told = (e: { shipmentId?: string; label: string }) => `${e.shipmentId ?? ''}|${e.label.replace(/_/g, ' ')}`;
-  const scanned = new Set(timeline.entries.filter((e) => e.kind === 'tracking').map(told));
-  const repeatsAScan = (e: { shipmentId?: string; label: string }) =>
-    CARRIER_STAGES.has(e.label.replace(/_/g, ' ')) && scanned.has(told(e));
   // A given-up parcel's last stage in the customer's words: one the carrier brought back was not lost (customer-status.ts).
   const asTold = <E extends { kind: string; shipmentId?: string; label: string }>(e: E): E =>
     e.kind === 'stage' && e.label === 'lost' && givenUpStage(view, e.shipmentId) === 'returned_to_sender'
@@ -134,19 +127,23 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
     stageWords(w, e.label, e.kind === 'stage' && e.shipmentId === undefined ? 'order' : 'parcel');
   // A scan whose code no mapping reads yet still tells the customer the carrier has news of the parcel; a given-up parcel
   // delivered after its end says so (before, the page ended on "Lost by the carrier" with the goods at the door).
-  const scanWords = (label: string) =>
+  const scanLabel = (label: string) =>
     isUnmappedScanLabel(label) ? w.carrierUpdate : label === DELIVERED_AFTER_ALL_LABEL ? w.deliveredAfterAll : stageWords(w, label);
-  const entries = timeline.entries
-    .map(asTold)
-    .filter((e) => e.kind === 'tracking' || (e.kind === 'stage' && !repeatsAScan(e)))
+  const worded = withoutScannedStages(timeline.entries.map(asTold))
+    .filter((e) => e.kind === 'tracking' || e.kind === 'stage')
     .map((e) => ({
       at: e.at,
-      label: e.kind === 'tracking' ? scanWords(e.label) : entryWords(e),
+      label: e.kind === 'tracking' ? scanLabel(e.label) : entryWords(e),
       location: e.kind === 'tracking' ? e.location : undefined,
       carrierWords: e.kind === 'tracking' && toldInCarrierWords(e.label) ? carrierWords(e.detail) : undefined,
       kind: e.kind,
       shipmentId: e.shipmentId,
-    }))
+    }));
+  // The order's own stage in the words of a carrier's scan on the list is that step again: a delivered order read
+  // "Delivered" (the carrier's scan, with its place) and "Delivered" (the order's `completed`) one under the other.
+  const scannedWords = new Set(worded.filter((e) => e.kind === 'tracking').map((e) => e.label));
+  const entries = worded
+    .filter((e) => e.kind === 'tracking' || e.shipmentId !== undefined || !scannedWords.has(e.label))
     .filter((e) => {
       if (e.kind === 'tracking') return true;
       const key = `${sentAgain.get(e.shipmentId ?? '') ?? ''}|${e.label}`;

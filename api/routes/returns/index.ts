@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { IntakeHeadersSchema, LabelDocumentQuerySchema, OrderIdParamsSchema } from '../../../domain/api';
 import {
+  OrderReturnListQuerySchema,
   ReturnIdParamsSchema,
   ReturnListQuerySchema,
   ReturnListSchema,
@@ -144,7 +145,10 @@ function returnListRoutes(app: RoutesApp): void {
       schema: {
         tags: ['returns'],
         summary: "An order's returns",
+        description:
+          'Newest first, in pages of `limit` (1–200, default 200); the next page with `cursor` set to the `nextCursor` of the one before.',
         params: OrderIdParamsSchema,
+        querystring: OrderReturnListQuerySchema,
         response: { 200: ReturnListSchema, ...errorResponses({ key: true, notFound: true }) },
       },
     },
@@ -154,7 +158,7 @@ function returnListRoutes(app: RoutesApp): void {
         (await app.db.order.findUnique({ where: { id: request.params.id }, select: { shopId: true } })) ??
         (await acceptedOnly(app.db, request.params.id));
       if (!order || !mayReadReturnOf(request.principal, order.shopId)) throw notFound(`order ${request.params.id}`);
-      return listReturns(app.db, { orderId: request.params.id }, 200);
+      return listReturns(app.db, { orderId: request.params.id }, request.query.limit, request.query.cursor);
     },
   );
 
@@ -166,14 +170,19 @@ function returnListRoutes(app: RoutesApp): void {
         tags: ['returns'],
         summary: 'List returns',
         description:
-          'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse.' +
+          'Newest first; `status=received` lists the parcels waiting for inspection at a warehouse; `open=true` every return not ' +
+          'ended yet (requested, its label issued and not yet handed to the carrier, on its way back, at the warehouse), ' +
+          "`open=false` those ended; `orderId` one order's. `status` and `open` are not given together." +
           ' Pages of `limit` (1–200, default 50); the next page with `cursor` set to the `nextCursor` of the one before, under the same filters (a cursor of another listing or of other filters is a 400).',
         querystring: ReturnListQuerySchema,
         response: { 200: ReturnListSchema, ...errorResponses({ key: true }) },
       },
     },
-    async (request) =>
-      listReturns(app.db, { ...(request.query.status ? { status: request.query.status } : {}) }, request.query.limit, request.query.cursor),
+    async (request) => {
+      const { status, open, orderId, limit, cursor } = request.query;
+      const filter = { ...(status ? { status } : {}), ...(open === undefined ? {} : { open }), ...(orderId ? { orderId } : {}) };
+      return listReturns(app.db, filter, limit, cursor);
+    },
   );
 }
 

@@ -6,7 +6,7 @@ import { loadClaims } from './claims.js';
 import { api, fail, key, rememberKey, setStatus } from './common.js';
 import { loadEscalations, loadScansAfterEnd, loadUnmapped } from './escalations.js';
 import { loadOrder } from './order.js';
-import { loadReturns } from './returns.js';
+import { loadOlderReturns, loadReturns, showReturnsOrder } from './returns.js';
 import { loadStock, watchAnnounceForm } from './stock.js';
 import { loadWebhooks } from './webhooks.js';
 
@@ -71,6 +71,11 @@ if (pageId === 'process') {
   });
 }
 if (pageId === 'claims') document.getElementById('claim-status').addEventListener('change', loadClaims);
+if (pageId === 'returns') {
+  showReturnsOrder();
+  document.getElementById('return-status').addEventListener('change', loadReturns);
+  document.getElementById('more-returns').addEventListener('click', loadOlderReturns);
+}
 if (pageId === 'stock') {
   document.getElementById('sku-filter').addEventListener('change', loadStock);
   watchAnnounceForm();

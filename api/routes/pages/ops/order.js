@@ -1,4 +1,5 @@
-import { api, el, fail, setStatus, when } from './common.js';
+import { allPages, api, el, fail, money, setStatus, when } from './common.js';
+import { returnState } from './returns.js';
 
 // ---- one order ---------------------------------------------------------------------------
 // What the intake promise rested on: on-time is measured against it, whatever was re-promised since.
@@ -34,9 +35,12 @@ export const loadOrder = () => {
   return Promise.all([
     api('GET', `/orders/${encodeURIComponent(orderId)}`),
     api('GET', `/orders/${encodeURIComponent(orderId)}/timeline`),
-  ]).then((both) => {
-    var order = both[0];
-    var timeline = both[1];
+    // The order and its timeline are the page: returns that cannot be read are said in their card, the rest still drawn.
+    allPages(`/orders/${encodeURIComponent(orderId)}/returns?limit=200`).catch((error) => ({ items: [], error: error })),
+  ]).then((all) => {
+    var order = all[0];
+    var timeline = all[1];
+    showReturns(orderId, all[2]);
     var facts = document.getElementById('facts');
     var shipments = order.shipments.map(
       (s) =>
@@ -141,4 +145,46 @@ const showCorrections = (corrections) => {
   );
   card.hidden = corrections.length === 0;
   holder.setAttribute('data-loaded', 'true');
+};
+
+// A line of a return, with what its inspection found once it was inspected.
+const returnLine = (l) => {
+  var found = [...(l.restocked ? [`${l.restocked} restocked`] : []), ...(l.writtenOff ? [`${l.writtenOff} written off`] : [])];
+  return `${l.quantity} × ${l.sku}${found.length > 0 ? ` (${found.join(', ')})` : ''}`;
+};
+
+// What is owed: not known before the inspection (or a refund without the goods), "none due" when nothing is.
+const refundOf = (item) => {
+  if (item.refundCents === undefined) return '–';
+  return item.refundCents === 0 ? 'none due' : money(item.refundCents, item.currency);
+};
+
+// The order's returns, newest first, each linked to its row on /ops/returns (where a parcel at a warehouse is inspected).
+const showReturns = (orderId, list) => {
+  var items = list.items;
+  var none = document.getElementById('returns-none');
+  var body = document.getElementById('order-returns');
+  body.replaceChildren.apply(
+    body,
+    items.map((item) =>
+      el('tr', { 'data-return': item.returnId, 'data-status': item.status }, [
+        el('td', {}, [
+          el('a', {
+            href: `/ops/returns?order=${encodeURIComponent(orderId)}#return-${encodeURIComponent(item.returnId)}`,
+            text: item.returnId,
+          }),
+          el('br'),
+          el('small', { text: `${item.channel} · ${when(item.createdAt)}` }),
+        ]),
+        el('td', { class: 'free', 'data-fact': 'state', text: returnState(item) }),
+        el('td', { text: item.lines.map(returnLine).join(', ') }),
+        el('td', { class: 'amount', 'data-fact': 'refund', text: refundOf(item) }),
+      ]),
+    ),
+  );
+  document.getElementById('returns-table').hidden = items.length === 0;
+  none.textContent = list.error ? `The returns could not be read: ${list.error.message}` : 'No return of this order.';
+  none.className = list.error ? 'error' : 'status';
+  none.hidden = items.length > 0;
+  body.setAttribute('data-loaded', 'true');
 };

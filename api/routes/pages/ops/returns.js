@@ -1,27 +1,55 @@
-import { allPages, api, el, fail, opsIdempotencyKey, setStatus } from './common.js';
+import { api, el, fail, money, opsIdempotencyKey, setStatus, when } from './common.js';
 
-// ---- returns at the warehouse --------------------------------------------------------------
-// One click per parcel: every unit back on sale, or every unit written off as damaged; a mixed
-// finding goes through POST /returns/{id}/inspection with the units per line.
+// ---- returns -----------------------------------------------------------------------------------
+// Every return, newest first, from its request to its end: a label issued and not yet handed to the carrier was on no
+// page before (the page listed parcels on their way or at a warehouse only). Parcels at a warehouse are inspected with
+// one click: every unit back on sale, or every unit written off as damaged; a mixed finding goes through
+// POST /returns/{id}/inspection with the units per line.
+
+const withoutUnderscores = (text) => text.replace(/_/g, ' ');
+
+/** Where a return is, or how it ended and what is owed, in ops' words (also the order page's returns card). */
+export const returnState = (item) => {
+  const owed = item.refundCents === undefined ? '' : money(item.refundCents, item.currency);
+  switch (item.status) {
+    case 'requested':
+      return 'requested: label being bought';
+    case 'label_created':
+      return `label issued, not handed to the carrier yet${item.labelExpiresAt ? ` · valid until ${when(item.labelExpiresAt)}` : ''}`;
+    case 'in_transit':
+      return `on its way back${item.trackingStatus && item.trackingStatus !== 'in_transit' ? ` · ${withoutUnderscores(item.trackingStatus)}` : ''}`;
+    case 'received':
+      // A return received again after it had closed (its parcel delivered late) says how it had closed.
+      return `at the warehouse: to inspect${item.closeReason ? ` · arrived after it closed (${withoutUnderscores(item.closeReason)})` : ''}`;
+    case 'completed':
+      if (item.closeReason === 'refunded_without_goods') return `ended without goods: refunded ${owed}`;
+      return item.refundCents ? `inspected · refund due ${owed}` : 'inspected · no refund due';
+    case 'expired':
+      return 'ended without goods: the label expired unused';
+    default:
+      return `ended without goods: cancelled${item.closeReason && item.closeReason !== 'cancelled' ? ` (${item.closeReason})` : ''}`;
+  }
+};
+
 const returnRow = (item) => {
   var action = el('td', {});
+  var state = el('td', { class: 'free', 'data-fact': 'state', text: returnState(item) });
   // One Idempotency-Key per return and choice shown: a double click or a retry after a lost answer records one inspection,
   // and the other choice after a refusal is judged as itself, not refused as "the key was used for a different request".
   var idempotencyKeys = {};
-  var row = el('tr', { 'data-return': item.returnId }, [
+  var row = el('tr', { 'data-return': item.returnId, 'data-status': item.status, id: `return-${item.returnId}` }, [
     el('td', {}, [el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId })]),
-    el('td', { text: item.returnId }),
+    el('td', {}, [document.createTextNode(item.returnId), el('br'), el('small', { text: when(item.createdAt) })]),
     el('td', { text: item.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ') }),
-    // A return received again after it had closed (its parcel delivered late) says how it had closed. The customer's own
-    // words follow, as text: what the inspector reads before restocking or writing off.
+    // The customer's own words follow the reason, as text: what the inspector reads before restocking or writing off.
     el(
       'td',
       { class: 'free' },
-      [
-        `${item.reason.replace(/_/g, ' ')} · ${item.status.replace(/_/g, ' ')}` +
-          (item.status === 'received' && item.closeReason ? ` · arrived after it closed (${item.closeReason.replace(/_/g, ' ')})` : ''),
-      ].concat(item.comment ? [el('br'), el('q', { 'data-fact': 'comment', style: 'white-space:pre-line', text: item.comment })] : []),
+      [withoutUnderscores(item.reason)].concat(
+        item.comment ? [el('br'), el('q', { 'data-fact': 'comment', style: 'white-space:pre-line', text: item.comment })] : [],
+      ),
     ),
+    state,
     // A carrier return has no return label: it is the outbound parcel, brought back.
     el('td', {
       text: `${item.warehouseCode} · ${item.trackingNumber || (item.shipmentId ? `brought back: ${item.shipmentId}` : '–')}`,
@@ -46,8 +74,10 @@ const returnRow = (item) => {
         var settled = (done.channel === 'carrier' && done.refundCents === 0) || item.closeReason === 'refunded_without_goods';
         // Goods written off for no fault of theirs owe nothing: said so, not "refund due 0.00 EUR".
         var nothingOwed = !settled && done.refundCents === 0;
-        var money = `${(done.refundCents / 100).toFixed(2)} ${done.currency}`;
-        action.replaceChildren(el('span', { class: 'done', text: settled || nothingOwed ? 'no refund due' : `refund due ${money}` }));
+        var due = money(done.refundCents, done.currency);
+        action.replaceChildren(el('span', { class: 'done', text: settled || nothingOwed ? 'no refund due' : `refund due ${due}` }));
+        state.textContent = returnState(done);
+        row.setAttribute('data-status', done.status);
         row.setAttribute('data-inspected', kind);
         setStatus(
           settled
@@ -93,22 +123,91 @@ const returnRow = (item) => {
       action.appendChild(button);
     });
   }
-  showChoices();
+  // Only a parcel at a warehouse is inspected; the others say where they are in their state.
+  if (item.status === 'received') showChoices();
+  else action.appendChild(el('span', { class: 'status', text: '–' }));
   return row;
+};
+
+// The filter's values: a status of GET /returns, `open` (the default: every return not ended) or `all`.
+const FILTERS = { open: 'open=true', all: '' };
+const PAGE_SIZE = 100;
+
+// Which load is drawn: a refresh or a new filter while a page is on its way makes the older answer stale.
+var generation = 0;
+var nextCursor;
+
+/** The API query of the page's filter and, from a link of the order page (`?order=<id>`), the one order. */
+const listQuery = () => {
+  var filter = document.getElementById('return-status').value;
+  var orderId = new URLSearchParams(location.search).get('order');
+  var parts = [`limit=${PAGE_SIZE}`];
+  var byFilter = filter in FILTERS ? FILTERS[filter] : `status=${encodeURIComponent(filter)}`;
+  if (byFilter) parts.push(byFilter);
+  if (orderId) parts.push(`orderId=${encodeURIComponent(orderId)}`);
+  return `/returns?${parts.join('&')}`;
+};
+
+/** Draws one page: the first replaces the rows, an older one is added under them. */
+const drawPage = (list, first) => {
+  var body = document.getElementById('returns');
+  var more = document.getElementById('more-returns');
+  if (first) body.replaceChildren();
+  for (const item of list.items) body.appendChild(returnRow(item));
+  var shown = body.querySelectorAll('tr[data-return]').length;
+  if (shown === 0) body.replaceChildren(el('tr', {}, [el('td', { colspan: '7', text: 'No return here.' })]));
+  nextCursor = list.nextCursor;
+  more.hidden = !nextCursor;
+  body.setAttribute('data-loaded', 'true');
+  setStatus(`${shown} return(s)${nextCursor ? ', older ones on the next page' : ''} · ${new Date().toLocaleTimeString()}`);
+  // Opened from the order page's link to one return: that row, brought into view and marked.
+  var picked = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+  if (first && picked) {
+    picked.classList.add('picked');
+    picked.scrollIntoView({ block: 'center' });
+  }
 };
 
 export const loadReturns = () => {
   var body = document.getElementById('returns');
+  var mine = ++generation;
   // Set again once these rows are drawn: a test (or a script) waits for the rows of the latest load.
   body.removeAttribute('data-loaded');
   setStatus('Loading…');
-  return Promise.all([allPages('/returns?status=received&limit=200'), allPages('/returns?status=in_transit&limit=200')]).then((lists) => {
-    var items = lists[0].items.concat(lists[1].items);
-    body.replaceChildren();
-    if (items.length === 0)
-      body.appendChild(el('tr', {}, [el('td', { colspan: '6', text: 'No return parcel is on its way or waiting.' })]));
-    for (const item of items) body.appendChild(returnRow(item));
-    body.setAttribute('data-loaded', 'true');
-    setStatus(`${items.length} return parcel(s) · ${new Date().toLocaleTimeString()}`);
+  return api('GET', listQuery()).then((list) => {
+    if (mine === generation) drawPage(list, true);
   }, fail);
+};
+
+/** The next page, older returns under the same filter (a keyset cursor: as fast at the thousandth row as at the first). */
+export const loadOlderReturns = () => {
+  var body = document.getElementById('returns');
+  var more = document.getElementById('more-returns');
+  var mine = generation;
+  if (!nextCursor) return Promise.resolve();
+  more.disabled = true;
+  body.removeAttribute('data-loaded');
+  setStatus('Loading older returns…');
+  return api('GET', `${listQuery()}&cursor=${encodeURIComponent(nextCursor)}`)
+    .then((list) => {
+      if (mine === generation) drawPage(list, false);
+    }, fail)
+    .finally(() => {
+      more.disabled = false;
+    });
+};
+
+/** The order a link narrowed the page to, said above the rows with the way back to every order's returns. */
+export const showReturnsOrder = () => {
+  var orderId = new URLSearchParams(location.search).get('order');
+  var note = document.getElementById('return-order');
+  if (!orderId) return;
+  document.getElementById('return-status').value = 'all';
+  note.replaceChildren(
+    document.createTextNode('Returns of order '),
+    el('a', { href: `/ops/orders/${encodeURIComponent(orderId)}`, text: orderId }),
+    document.createTextNode(' · '),
+    el('a', { href: '/ops/returns', text: "every order's returns" }),
+  );
+  note.hidden = false;
 };
