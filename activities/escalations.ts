@@ -1,8 +1,36 @@
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ids } from '../domain/ids';
-import { log } from '@temporalio/activity';
+import { ANSWERED_IN_THE_DATABASE } from '../domain/lifecycle';
+import { ESCALATION_ALERT_WORKFLOW_TYPE } from '../workflows/escalations/definitions';
 import type { EscalationDecision, EscalationReason, EscalationSeverity } from '../domain/journey';
 import type { Db } from './db';
 import { asActivity } from './failures';
+
+/** An alert workflow asked to page or step up an escalation a journey holds (started by hand on a journey's escalation id). */
+export const ESCALATION_HELD_BY_JOURNEY = 'EscalationHeldByJourney';
+
+/**
+ * The API starts an alert (`escalation-alert-<id>`, workflows/escalations/alert.ts) only for an escalation no journey holds
+ * (answered in the database: `left_after_cancel`). One started by hand (`temporal workflow start --type
+ * escalationAlertWorkflow`) with a journey's escalation id paged ops a second time, with whatever summary was typed (its
+ * key is not the journey's), then set the row's severity from its own count: a `critical` escalation went back to
+ * `medium` in the ops list while its journey stepped it no more. Refused before either, failing the alert (not retried).
+ */
+function refuseAlertOnJourneyEscalation(escalationId: string, reason: EscalationReason): void {
+  if (!calledByAlert() || ANSWERED_IN_THE_DATABASE.has(reason)) return;
+  throw ApplicationFailure.nonRetryable(
+    `escalation ${escalationId} is held by the workflow that opened it, which pages and steps it up: an alert takes only an escalation no journey holds (started by hand?)`,
+    ESCALATION_HELD_BY_JOURNEY,
+  );
+}
+
+function calledByAlert(): boolean {
+  try {
+    return Context.current().info.workflowType === ESCALATION_ALERT_WORKFLOW_TYPE;
+  } catch {
+    return false; // called as a plain function (tests)
+  }
+}
 
 export interface OpenedEscalation {
   escalationId: string;
@@ -55,6 +83,10 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
     /** False when the escalation is no longer open (answered): nothing to step up. */
     raiseEscalationSeverity(input: { escalationId: string; severity: EscalationSeverity }): Promise<boolean> {
       return asActivity(async () => {
+        if (calledByAlert()) {
+          const held = await db.escalation.findUnique({ where: { id: input.escalationId }, select: { reason: true } });
+          if (held) refuseAlertOnJourneyEscalation(input.escalationId, held.reason);
+        }
         const { count } = await db.escalation.updateMany({
           where: { id: input.escalationId, status: 'open' },
           data: { severity: input.severity, escalatedAt: new Date() },
@@ -94,6 +126,7 @@ export function createEscalationActivities(db: Db, notify: NotifyConfig = {}) {
           log.info('escalation not paged', { escalationId: input.escalationId, why: escalation ? 'already answered' : 'not recorded' });
           return { delivered: false };
         }
+        refuseAlertOnJourneyEscalation(input.escalationId, escalation.reason);
         // The summary goes to ops' pager only: its words may carry the customer's city or street (no carrier quoted … to Lyon).
         const { reason, severity, orderId, shipmentId } = escalation;
         log.warn('escalation', { escalationId: input.escalationId, reason, severity, orderId, ...(shipmentId ? { shipmentId } : {}) });

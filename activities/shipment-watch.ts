@@ -1,6 +1,8 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { type Client, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure, TerminatedFailure } from '@temporalio/common';
+import { FAILED_ON_ITS_INPUT } from '../domain/workflow-input-shapes';
+import { handStartedRunOf } from './hand-started-run';
 import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome, type TerminatedAnswer } from '../workflows/shipment/types';
 
 /**
@@ -24,6 +26,7 @@ export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
         } catch (error) {
           // Deleted from Temporal (a running one is terminated first): nothing to reset, the order starts it again.
           if (error instanceof WorkflowNotFoundError && reportDeleted) throw deleted(workflowId);
+          if (error instanceof WorkflowFailedError && failedOnItsInput(error)) throw await startedByHand(client, workflowId);
           if (!(error instanceof WorkflowFailedError && error.cause instanceof TerminatedFailure)) throw error;
           // A reset ends the run it replaces as terminated: the journey goes on in the new run, follow it.
           const latest = await journey()
@@ -45,6 +48,32 @@ export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
     },
   };
 }
+
+const failedOnItsInput = (error: WorkflowFailedError) =>
+  error.cause instanceof ApplicationFailure && (FAILED_ON_ITS_INPUT as readonly (string | null | undefined)[]).includes(error.cause.type);
+
+/**
+ * The shipment's newest run was started by hand with an input it cannot take (`temporal workflow start
+ * --id-conflict-policy TerminateExisting --input '{}'`, which terminated the run that carried the parcel) and failed at
+ * once. Retried, as a terminated run is while ops have not reset it: once they reset the run before it, the next attempt
+ * follows the new run. Says which run to reset, by its id: the order's own note says to reset the workflow, and a reset
+ * by workflow id alone takes the newest run, which fails again (before, each attempt failed with the bare
+ * `WorkflowFailedError`, and nothing said why).
+ */
+async function startedByHand(client: Client, workflowId: string): Promise<ApplicationFailure> {
+  const latest = await client.workflow.getHandle(workflowId).describe();
+  const found = await handStartedRunOf(client, latest);
+  const resume = found?.replaced
+    ? `reset the run before it to resume: temporal workflow reset -w ${workflowId} -r ${found.replaced.runId} --type ${found.replaced.status === 'FAILED' ? 'FirstWorkflowTask' : 'LastWorkflowTask'}`
+    : 'no earlier run of it is left to reset';
+  return ApplicationFailure.retryable(
+    `${workflowId}'s newest run (${latest.runId}) was started by hand with an input it cannot take and failed: a reset of that run fails again; ${resume}`,
+    SHIPMENT_STARTED_BY_HAND,
+  );
+}
+
+/** The watch's failure while a shipment's newest run is one started by hand that failed on its input (retried). */
+export const SHIPMENT_STARTED_BY_HAND = 'ShipmentStartedByHand';
 
 const deleted = (workflowId: string) => ApplicationFailure.nonRetryable(`${workflowId} was deleted from Temporal`, SHIPMENT_DELETED);
 

@@ -58,3 +58,11 @@ export const ESCALATION_ALERT_INPUT: Shape<unknown> = object({
   severity: oneOf(ESCALATION_SEVERITIES),
   timeScale: positiveNumber,
 });
+
+/**
+ * The failure types of a journey run started by hand that its own input failed before it did anything: an input without
+ * its shape (`requireStartInput`) or a shipment's input under another shipment's id (`requireOwnWorkflowId`), both in
+ * workflows/shared/message-guards.ts, which keeps its own copies (test/unit/hand-started-run.test.ts holds them equal).
+ * A reset of such a run replays the same input and fails the same way.
+ */
+export const FAILED_ON_ITS_INPUT = ['MalformedWorkflowInput', 'ForeignWorkflowId'] as const;

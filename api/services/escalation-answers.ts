@@ -194,12 +194,51 @@ async function sendAnswer(deps: AnswerDeps, request: AnswerRequest, workflowId: 
       // Refused as not open: closed already (answered, or resolved by the workflow itself), or not known to the workflow yet.
       const row = await db.escalation.findUnique({ where: { id: request.escalationId } });
       if (row?.status === 'resolved') throw alreadyResolved(request.escalationId, row.decision, row.resolvedBy, row.resolvedAt);
+      // Opened before the running run started: that run will not learn it (waiting for it was a 503 for ever).
+      if (row && row.openedAt.getTime() < description.startTime.getTime())
+        throw await heldByNoRun(deps, row, workflowId, description.startTime);
       if (Date.now() > deadline) {
         throw unavailable(`escalation ${request.escalationId} is not open on its workflow yet; retry in a moment`, 1);
       }
       await sleep(250);
     }
   }
+}
+
+/**
+ * An escalation opened by a run of its workflow that Temporal has replaced since (a reset to a point before it opened, a
+ * shipment started by hand on its id with its input): the running run does not hold it and never will, unless it opens the
+ * same one again. Before, every answer to it waited, then was a 503 "not open on its workflow yet; retry in a moment",
+ * for ever. When the running run holds an open escalation of the same reason (it opened its own for the same trouble),
+ * this one is superseded: closed in its row as its workflow would close it (`wait`, by `colis`, the successor named),
+ * and the answer is a 409 naming the one to answer. Otherwise a 409 saying why, nothing recorded: the running run may
+ * open the same escalation again as it replays the journey, and then takes the answer.
+ */
+async function heldByNoRun(
+  deps: AnswerDeps,
+  row: { id: string; reason: string },
+  workflowId: string,
+  runStartedAt: Date,
+): Promise<ApiError> {
+  const why =
+    `escalation ${row.id} was opened by an earlier run of ${workflowId}, which Temporal replaced at ` +
+    `${runStartedAt.toISOString()} (a reset, or a start by hand on its id): the running run does not hold it`;
+  const view = await withinDeadline(deps.temporal, deps.callTimeoutMs, () =>
+    deps.temporal.workflow.getHandle(workflowId).query<{ escalations?: EscalationView[] }>('status'),
+  ).catch(() => undefined);
+  const successor = view?.escalations?.find((e) => e.reason === row.reason && e.resolvedAt === undefined && e.escalationId !== row.id);
+  if (successor === undefined) return new ApiError(409, 'order_state_conflict', `${why}; nothing was recorded`);
+  const note = `superseded by ${successor.escalationId}, which the running run of ${workflowId} opened for the same ${row.reason}`;
+  await deps.db.escalation.updateMany({
+    where: { id: row.id, status: 'open' },
+    data: { status: 'resolved', decision: 'wait', resolvedBy: 'colis', note, resolvedAt: new Date() },
+  });
+  return new ApiError(
+    409,
+    'escalation_resolved',
+    `${why}, and holds ${successor.escalationId} for the same ${row.reason}: ${row.id} is closed unanswered; answer ${successor.escalationId}`,
+    [{ path: 'escalation.supersededBy', message: successor.escalationId }],
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { notFound } from '../errors';
 import { intakeMemoOf } from './order-starter';
 import { withStoredScans } from './stored-scans';
 import { orderViewFromDb, orderViewFromIntake, promiseOfOrder } from './views';
+import { handStartedRunOf } from '../../activities/hand-started-run';
 import { workflowDeletedOf, workflowEndedOf } from './workflow-ended';
 import { describeWorkflow, withinDeadline } from './workflows';
 
@@ -96,24 +97,44 @@ export async function readOrder(app: FastifyInstance, orderId: string, principal
     // Temporal was asked before the database: a journey that started in between wrote these rows, and only a second
     // describe sees it (the first read it as a deleted workflow). A final stage is said as it is, with no second call.
     const current = description ?? (isFinalOrderStage(stored.view.stage) ? undefined : await describeWorkflow(app.temporal, workflowId));
-    return withEnd({ view: stored.view, source: 'database', running: current?.status.name === 'RUNNING' }, current, workflowId);
+    return withEnd(app, { view: stored.view, source: 'database', running: current?.status.name === 'RUNNING' }, current, workflowId);
   }
   const accepted = await orderViewFromIntake(app.db, orderId);
   if (accepted && mayReadOrderOf(principal, accepted.submittedBy)) {
-    return withEnd({ view: accepted.view, source: 'intake', running }, description, workflowId);
+    return withEnd(app, { view: accepted.view, source: 'intake', running }, description, workflowId);
   }
   throw notFound(`order ${orderId}`);
 }
 
 /**
  * The order's stored view with, when its workflow has ended short of a final stage, how it ended: otherwise that view
- * reads as a journey under way. From the description readOrder already has: no further call to Temporal.
+ * reads as a journey under way. From the description readOrder already has; Temporal is asked further only of a run that
+ * failed (was it started by hand on an input it cannot take? Then the run to resume is the one before it).
  */
-function withEnd(read: OrderRead, description: WorkflowExecutionDescription | undefined, workflowId: string): OrderRead {
+async function withEnd(
+  app: FastifyInstance,
+  read: OrderRead,
+  description: WorkflowExecutionDescription | undefined,
+  workflowId: string,
+): Promise<OrderRead> {
   const workflowEnded = description
-    ? workflowEndedOf(description, read.view)
+    ? workflowEndedOf(description, read.view, await handStartedRun(app, description, read.view))
     : read.source === 'database'
       ? workflowDeletedOf(workflowId, read.view)
       : undefined;
   return workflowEnded ? { ...read, workflowEnded } : read;
+}
+
+/** The run to resume instead of a failed newest run started by hand; undefined otherwise, or when Temporal is slow to say. */
+async function handStartedRun(app: FastifyInstance, description: WorkflowExecutionDescription, view: Pick<OrderView, 'stage'>) {
+  if (description.status.name !== 'FAILED' || isFinalOrderStage(view.stage)) return undefined;
+  try {
+    return await withinDeadline(app.temporal, app.config.workflowCallTimeoutMs, () => handStartedRunOf(app.temporal, description));
+  } catch (error) {
+    app.log.warn(
+      { workflowId: description.workflowId, err: error instanceof Error ? error.message : String(error) },
+      'runs of a failed order workflow not read',
+    );
+    return undefined;
+  }
 }

@@ -24,6 +24,7 @@ import { base32, canonicalJson } from './intake';
 import { createdBefore, cursorScope, decodeCursor, keysetPage } from './cursor';
 import { statusOfStoredScans } from './stored-scans';
 import { arrivedAfterClose } from './late-return-arrivals';
+import { handStartedRunOf } from '../../activities/hand-started-run';
 import { returnWorkflowDeletedOf, returnWorkflowEndedOf } from './workflow-ended';
 import { describeWorkflow, withinDeadline } from './workflows';
 
@@ -498,7 +499,10 @@ export async function returnWorkflowEnd(
   if (FINAL_RETURN_STATUSES.includes(row.status) || row.startedAt === null || arrivedAfterClose(row)) return undefined;
   try {
     const description = await withinDeadline(client, timeoutMs, () => describeWorkflow(client, row.workflowId));
-    return description ? returnWorkflowEndedOf(description) : returnWorkflowDeletedOf(row.workflowId);
+    if (!description) return returnWorkflowDeletedOf(row.workflowId);
+    // A failed newest run may be a start by hand on an input it cannot take: the run to resume is the one before it.
+    const handStarted = await withinDeadline(client, timeoutMs, () => handStartedRunOf(client, description)).catch(() => undefined);
+    return returnWorkflowEndedOf(description, handStarted);
   } catch {
     return undefined;
   }

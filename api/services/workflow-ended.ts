@@ -2,6 +2,7 @@ import type { WorkflowExecutionDescription, WorkflowExecutionStatusName } from '
 import type { WorkflowEnded } from '../../domain/api';
 import type { OrderView } from '../../domain/journey';
 import { isFinalOrderStage } from '../../domain/lifecycle';
+import type { HandStartedRun } from '../../activities/hand-started-run';
 
 /**
  * Temporal's closed statuses only: RUNNING and CONTINUED_AS_NEW (a describe by workflow id reads the newest run),
@@ -23,13 +24,14 @@ const ENDED: Partial<Record<WorkflowExecutionStatusName, Exclude<WorkflowEnded['
 export function workflowEndedOf(
   description: Pick<WorkflowExecutionDescription, 'workflowId' | 'status' | 'closeTime'>,
   view: Pick<OrderView, 'stage'>,
+  handStarted?: HandStartedRun,
 ): WorkflowEnded | undefined {
   const status = ENDED[description.status.name];
   if (status === undefined || isFinalOrderStage(view.stage)) return undefined;
   return {
     status,
     ...(description.closeTime ? { at: description.closeTime.toISOString() } : {}),
-    hint: hintFor(status, description.workflowId),
+    hint: handStarted ? handStartedHint('order', description.workflowId, handStarted) : hintFor(status, description.workflowId),
   };
 }
 
@@ -57,6 +59,7 @@ export function workflowDeletedOf(workflowId: string, view: Pick<OrderView, 'sta
  */
 export function returnWorkflowEndedOf(
   description: Pick<WorkflowExecutionDescription, 'workflowId' | 'status' | 'closeTime'>,
+  handStarted?: HandStartedRun,
 ): WorkflowEnded | undefined {
   const status = ENDED[description.status.name];
   if (status === undefined) return undefined;
@@ -65,8 +68,9 @@ export function returnWorkflowEndedOf(
     status,
     ...(description.closeTime ? { at: description.closeTime.toISOString() } : {}),
     // A reset run reads the return's row first and goes on from it (README "Resetting a return").
-    hint:
-      status === 'completed'
+    hint: handStarted
+      ? handStartedHint('return', workflowId, handStarted)
+      : status === 'completed'
         ? `Workflow ${workflowId} completed but the return's row was not written as final. To go on from the row, reset it ` +
           `from the start: temporal workflow reset -w ${workflowId} --type FirstWorkflowTask (or Reset in the Web UI).`
         : `Workflow ${workflowId} ${ENDED_WORDS[status]} in Temporal: nothing moves this return any more. To resume it, reset ` +
@@ -119,6 +123,40 @@ function resumeCommand(status: Exclude<WorkflowEnded['status'], 'completed' | 'd
     ? `temporal workflow reset -w ${workflowId} --type FirstWorkflowTask (its last task is the one that failed it)`
     : `temporal workflow reset -w ${workflowId} --type LastWorkflowTask`;
 }
+
+/**
+ * The newest run was started by hand with an input the journey cannot take (api/services/hand-started-run.ts): resetting
+ * it fails again (before, the hint said to, and ops who followed it got one more failed run). The run to resume is the
+ * one before it, named by its run id: a reset by workflow id alone takes the newest run.
+ */
+function handStartedHint(subject: 'order' | 'return', workflowId: string, { runId, replaced }: HandStartedRun): string {
+  const failed =
+    `The newest run of workflow ${workflowId} (${runId}) was started by hand with an input it cannot take and failed at ` +
+    'once: a reset of that run fails the same way.';
+  if (replaced === undefined) {
+    return `${failed} Temporal holds no earlier run of it to resume from (deleted, or past retention): nothing moves this ${subject} any more.`;
+  }
+  const words = REPLACED_WORDS[replaced.status] ?? 'ended';
+  // A failed run failed in its last task and a completed one wrote its end: both resume from the first (resumeCommand).
+  const type = replaced.status === 'FAILED' || replaced.status === 'COMPLETED' ? 'FirstWorkflowTask' : 'LastWorkflowTask';
+  const shipments =
+    subject === 'order'
+      ? ' The shipments that run started and that were still running when it closed were asked to cancel (one the carrier already has goes on alone); the new run hears the shipments it keeps.'
+      : ' The new run goes on from its row.';
+  return (
+    `${failed} The run before it (${replaced.runId}) ${words}: resume the ${subject} from that run: temporal workflow ` +
+    `reset -w ${workflowId} -r ${replaced.runId} --type ${type} (or Reset on that run in the Web UI).${shipments}`
+  );
+}
+
+const REPLACED_WORDS: Partial<Record<WorkflowExecutionStatusName, string>> = {
+  TERMINATED: 'was terminated (a start that replaces a running workflow terminates it)',
+  FAILED: 'failed',
+  TIMED_OUT: 'timed out',
+  CANCELLED: 'was cancelled',
+  COMPLETED: 'completed',
+  CONTINUED_AS_NEW: 'continued as new',
+};
 
 const ENDED_WORDS: Record<Exclude<WorkflowEnded['status'], 'completed' | 'deleted'>, string> = {
   terminated: 'was terminated',

@@ -90,6 +90,27 @@ describe('the alert of an escalation the API opened', () => {
     expect(await journey.database.db.notification.count({ where: { escalationId } })).toBe(0);
   });
 
+  it("started by hand on a journey's escalation, fails at once: no second page, the row's severity as its journey left it", async () => {
+    // A shipment's stuck parcel, critical, paged by its journey (its own keys): an alert typed with the CLI on its id.
+    // Before, the alert paged it again (another key), then set its row back to `medium` from its own count.
+    const orderId = await insertOrder(journey.database.db, { status: 'fulfilling' });
+    const dedupeKey = `shipment-${orderId}-S1:stuck:1`;
+    const escalationId = ids.escalationId(dedupeKey);
+    await journey.database.db.escalation.create({
+      data: { id: escalationId, dedupeKey, orderId, reason: 'stuck', severity: 'critical', detail: 'no scan for 3 days' },
+    });
+    const alert = await startAlert(escalationId, 'low');
+    await expect(alert.result()).rejects.toThrow();
+    const failure = await alert.result().catch((error: Error) => String((error.cause as Error | undefined)?.cause));
+    expect(failure).toMatch(/held by the workflow that opened it/);
+    expect(pagesOf(escalationId)).toEqual([]);
+    expect(await journey.database.db.notification.count({ where: { escalationId } })).toBe(0);
+    expect(await journey.database.db.escalation.findUniqueOrThrow({ where: { id: escalationId } })).toMatchObject({
+      severity: 'critical',
+      status: 'open',
+    });
+  });
+
   it('started by hand with a malformed input, fails at once naming the field', async () => {
     const alert = await journey.env.client.workflow.start(ESCALATION_ALERT_WORKFLOW_TYPE, {
       workflowId: `escalation-alert-by-hand-${Date.now()}`,
