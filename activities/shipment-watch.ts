@@ -13,7 +13,15 @@ import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome, type Termi
  */
 export interface ShipmentWatcher {
   outcome(workflowId: string, whenTerminated: TerminatedAnswer, reportDeleted: boolean): Promise<ShipmentOutcome>;
+  /** Resolves once the shipment's newest run is no longer one waiting to be reset (see `awaitShipmentResumed`). */
+  resumed(workflowId: string): Promise<ShipmentResumed>;
 }
+
+/** How a terminated shipment came back: a run carries it again (or has already ended), or it was deleted from Temporal. */
+export type ShipmentResumed = 'resumed' | 'deleted';
+
+/** How often a terminated shipment's newest run is read while ops have not reset it. */
+const RESUME_LOOK_EVERY_MS = 5_000;
 
 export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
   return {
@@ -46,7 +54,28 @@ export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
         }
       }
     },
+    resumed: (workflowId) => untilResumed(client, workflowId),
   };
+}
+
+/**
+ * Waits while the shipment's newest run is the terminated one (or a run started by hand that failed on its input, which
+ * replaced it): ops have not reset it yet. Any other run (running, or ended since) carries the journey again.
+ */
+async function untilResumed(client: Client, workflowId: string): Promise<ShipmentResumed> {
+  for (;;) {
+    const latest = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch((gone: unknown) => {
+        if (gone instanceof WorkflowNotFoundError) return undefined;
+        throw gone;
+      });
+    if (latest === undefined) return 'deleted';
+    const waiting = latest.status.name === 'TERMINATED' || (await handStartedRunOf(client, latest)) !== undefined;
+    if (!waiting) return 'resumed';
+    await new Promise((resolve) => setTimeout(resolve, RESUME_LOOK_EVERY_MS));
+  }
 }
 
 const failedOnItsInput = (error: WorkflowFailedError) =>
@@ -100,6 +129,21 @@ export function createShipmentWatchActivities(watcher?: ShipmentWatcher) {
       try {
         // The order ending (a cancel that called the shipment off settles it first) cancels the wait.
         return await Promise.race([watcher.outcome(workflowId, whenTerminated, reportDeleted), Context.current().cancelled]);
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /**
+     * Waits for ops to reset a shipment terminated in Temporal (workflows/order/terminated-shipment.ts): the order then
+     * says so at once, and takes cancels and address changes again, instead of showing it terminated until the resumed
+     * journey ends.
+     */
+    async awaitShipmentResumed({ workflowId }: { workflowId: string }): Promise<ShipmentResumed> {
+      if (!watcher) throw ApplicationFailure.retryable('this worker has no Temporal client to watch shipments with', 'NoShipmentWatcher');
+      const beat = setInterval(() => heartbeat(workflowId), HEARTBEAT_EVERY_MS);
+      try {
+        return await Promise.race([watcher.resumed(workflowId), Context.current().cancelled]);
       } finally {
         clearInterval(beat);
       }

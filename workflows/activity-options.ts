@@ -103,7 +103,7 @@ export const reships =
   proxyActivities<
     Pick<OrderQueueActivities, 'settleLostParcel' | 'reserveReplacement' | 'announceReplacementShortfall' | 'openCarrierReturn'>
   >(STOCK);
-export const adoption = proxyActivities<Pick<OrderQueueActivities, 'awaitShipmentOutcome'>>(ADOPTED_SHIPMENT);
+export const adoption = proxyActivities<Pick<OrderQueueActivities, 'awaitShipmentOutcome' | 'awaitShipmentResumed'>>(ADOPTED_SHIPMENT);
 export const alerts = proxyActivities<Pick<OrderQueueActivities, 'notifyEscalation'>>(ALERTS);
 export const warehouseAt = (warehouseCode: string, serveWithinMs?: number) =>
   proxyActivities<Pick<WarehouseQueueActivities, 'releasePickSlot' | 'pickItems' | 'packParcels'>>(warehouse(warehouseCode, serveWithinMs));

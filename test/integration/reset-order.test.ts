@@ -232,7 +232,7 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
   });
 
-  it.concurrent('to its first workflow task, its adopted shipment watched by an activity ops answer by hand (a made-up result, then a failure): the order watches again, never fails a task, and ends as its shipment does', async () => {
+  it.concurrent('to its first workflow task, its adopted shipment watched by an activity ops answer by hand (a made-up result, a failure, then a timeout ops set): the order watches again, never fails a task, and ends as its shipment does', async () => {
     const { handle, orderId } = await placeOrder('stall');
     const shipmentId = ids.shipmentId(orderId, 1);
     const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
@@ -255,7 +255,19 @@ describe('an order reset from the temporal CLI', () => {
     const second = await watchOtherThan(first);
     // Before: the order failed, its shipment going on alone.
     await cli('activity', 'fail', '--workflow-id', handle.workflowId, '--activity-id', second, '--reason', 'ops pressed fail');
-    await watchOtherThan(second);
+    const third = await watchOtherThan(second);
+    // Before: the order failed on the watch's timeout, its shipment going on alone.
+    await cli(
+      'activity',
+      'update-options',
+      '--workflow-id',
+      handle.workflowId,
+      '--activity-id',
+      third,
+      '--schedule-to-close-timeout',
+      '1s',
+    );
+    await watchOtherThan(third);
     expect((await order.describe()).status.name).toBe('RUNNING');
 
     // The parcel stalls; ops refund it: the shipment ends refunded, and the order, watching still, ends with it.
@@ -347,6 +359,41 @@ describe('an order reset from the temporal CLI', () => {
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
     expect((await journey.database.db.order.findUniqueOrThrow({ where: { id: orderId } })).status).toBe('completed');
     expect((await handle.describe()).searchAttributes.Escalated).toEqual([false]);
+  });
+
+  it.concurrent('a terminated shipment reset while its parcel is stuck: the order follows it again at once and judges a cancel on the parcel, not once the parcel ends', async () => {
+    const { handle, orderId } = await placeOrder('stall');
+    const shipmentId = ids.shipmentId(orderId, 1);
+    const shipmentWorkflowId = ids.shipmentWorkflowId(shipmentId);
+    await untilShipmentRow(shipmentId, ['in_transit']);
+    await cli('workflow', 'terminate', '--workflow-id', shipmentWorkflowId, '--reason', 'clicked by mistake');
+    const notes = async () => (await handle.query(orderStatusQuery)).timeline.map((entry) => entry.label);
+    for (let i = 0; i < 200 && !(await notes()).includes('shipment terminated in Temporal'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+
+    await reset(shipmentWorkflowId, 'LastWorkflowTask');
+    // Before: "shipment resumed" came only with the parcel's end, and until then a cancel was refused with "reset it".
+    for (let i = 0; i < 300 && !(await notes()).includes('shipment resumed'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await notes()).toContain('shipment resumed');
+    const shipment = journey.env.client.workflow.getHandle(shipmentWorkflowId);
+    expect((await shipment.describe()).status.name).toBe('RUNNING');
+    // The cancel is judged on the parcel again (the carrier has it), no longer refused with "reset it".
+    const refused = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind' }] }).catch((e: unknown) => e);
+    expect(JSON.stringify(refused)).toContain('the carrier already has it');
+    expect(JSON.stringify(refused)).not.toContain('terminated');
+
+    // The parcel stalls; ops refund it: the order, following the resumed shipment, ends with it.
+    let escalation: { id: string } | null = null;
+    for (let i = 0; i < 600 && !escalation; i++) {
+      escalation = await journey.database.db.escalation.findFirst({ where: { shipmentId, reason: 'stuck' }, select: { id: true } });
+      if (!escalation) await new Promise((r) => setTimeout(r, 100));
+    }
+    await shipment.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
+    });
+    expect(await resultWithin(handle, 60_000)).toMatchObject({ stage: 'cancelled' });
+    expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
+    expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
   });
 
   it.concurrent('a shipment lost and re-shipped by ops, its order completed, reset to its first workflow task (--event-id 3): it ends lost at once, its row, escalations and stage visits untouched', async () => {

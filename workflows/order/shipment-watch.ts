@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, log } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, log, TimeoutFailure } from '@temporalio/workflow';
 import { SHIPMENT_OUTCOME } from '../../domain/message-shapes';
 import { adoption, summarised } from '../activity-options';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
@@ -11,6 +11,8 @@ import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome, type Termi
  * activity fail`) is none of those: the order failed every workflow task on a result without a stage, and failed
  * outright on the failure, while its shipment went on. Such an answer is logged and the shipment watched again
  * (patch `shipment-watch-outlives-hand-answers`, asked only when one comes: a history that took one replays as it ran).
+ * So is a timeout ops gave the watch (`temporal activity update-options --schedule-to-close-timeout 3s`): the watch has
+ * none that ends it otherwise, so its timing out is theirs (patch `shipment-watch-outlives-hand-timeouts`).
  */
 export async function watchShipment(
   summary: string,
@@ -24,8 +26,9 @@ export async function watchShipment(
     try {
       outcome = await summarised(adoption.awaitShipmentOutcome, summary, watch);
     } catch (error) {
-      if (!watchAgain || !isHandMadeFailure(error) || !takesLater(LATER_PATCHES.shipmentWatchOutlivesHandAnswers)) throw error;
-      log.warn('shipment watch failed by hand; watching again', { workflowId: watch.workflowId });
+      const made = handMadeFailure(error);
+      if (!watchAgain || made === undefined || !takesLater(HAND_MADE_PATCH[made])) throw error;
+      log.warn(`shipment watch ${made === 'timeout' ? 'timed out' : 'failed'} by hand; watching again`, { workflowId: watch.workflowId });
       continue;
     }
     const problem = SHIPMENT_OUTCOME(outcome, 'result');
@@ -37,9 +40,19 @@ export async function watchShipment(
 
 const MAX_HAND_ANSWERS_IN_A_ROW = 5;
 
-/** A failure the watch activity itself never raises: not a cancellation, a timeout or one of its typed failures. */
-function isHandMadeFailure(error: unknown): boolean {
-  if (isCancellation(error) || !(error instanceof ActivityFailure)) return false;
+const HAND_MADE_PATCH = {
+  failure: LATER_PATCHES.shipmentWatchOutlivesHandAnswers,
+  timeout: LATER_PATCHES.shipmentWatchOutlivesHandTimeouts,
+} as const;
+
+/**
+ * A failure the watch activity itself never raises: not a cancellation or one of its typed failures. A timeout is one too:
+ * the watch's options (activity-options.ts) set none that ends it, and retry its start-to-close and heartbeat timeouts.
+ */
+function handMadeFailure(error: unknown): keyof typeof HAND_MADE_PATCH | undefined {
+  if (isCancellation(error) || !(error instanceof ActivityFailure)) return undefined;
   const cause = error.cause;
-  return cause instanceof ApplicationFailure && cause.type !== SHIPMENT_TERMINATED && cause.type !== SHIPMENT_DELETED;
+  if (cause instanceof TimeoutFailure) return 'timeout';
+  const typed = cause instanceof ApplicationFailure && cause.type !== SHIPMENT_TERMINATED && cause.type !== SHIPMENT_DELETED;
+  return typed ? 'failure' : undefined;
 }

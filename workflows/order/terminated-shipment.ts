@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, TerminatedFailure } from '@temporalio/workflow';
 import { SHIPMENT_DELETED, SHIPMENT_TERMINATED, type ShipmentOutcome } from '../shipment/types';
 import { LATER_PATCHES, takesLater } from '../shared/generation';
+import { adoption, summarised } from '../activity-options';
 import { adoptedShipment, type ShipmentChild } from './adoption';
 import type { OrderJourney } from './order';
 
@@ -82,6 +83,7 @@ async function awaitResumed(o: OrderJourney, shipmentId: string, workflowId: str
   o.showDetails();
   const resumed = adoptedShipment(workflowId, `Wait for ${workflowId} to be reset (it was terminated)`, 'retry');
   o.children.set(shipmentId, resumed);
+  if (takesLater(LATER_PATCHES.terminatedShipmentResumedAtReset)) await untilReset(o, shipmentId, workflowId);
   // Deleted while it waited: started again (startedAgain), which no longer waits for a reset.
   const outcome = await shipmentOutcomeOf(o, resumed);
   if (!o.terminatedShipments.delete(shipmentId)) return outcome;
@@ -89,6 +91,19 @@ async function awaitResumed(o: OrderJourney, shipmentId: string, workflowId: str
   o.publishEscalated();
   o.showDetails();
   return outcome;
+}
+
+/**
+ * The order takes the shipment as resumed once ops reset it, not once the resumed journey ends: before, it showed the
+ * shipment terminated (and escalated) and refused cancels and address changes with "reset it" for the rest of the parcel's
+ * journey, days after the reset. One deleted meanwhile is left to the watch, which starts it again (startedAgain).
+ */
+async function untilReset(o: OrderJourney, shipmentId: string, workflowId: string): Promise<void> {
+  const came = await summarised(adoption.awaitShipmentResumed, `Wait for ${workflowId} to be reset (it was terminated)`, { workflowId });
+  if (came === 'deleted' || !o.terminatedShipments.delete(shipmentId)) return;
+  o.timeline.note('note', 'shipment resumed', `${workflowId} was reset: the order follows it again`);
+  o.publishEscalated();
+  o.showDetails();
 }
 
 export const resumeHint = (workflowId: string) =>

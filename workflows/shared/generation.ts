@@ -66,6 +66,8 @@ export const LATER_PATCHES = {
   missedRoundRepromises: 'missed-round-repromises',
   scansDatedLongAgoDropped: 'scans-dated-long-ago-dropped',
   shipmentWatchOutlivesHandAnswers: 'shipment-watch-outlives-hand-answers',
+  shipmentWatchOutlivesHandTimeouts: 'shipment-watch-outlives-hand-timeouts',
+  terminatedShipmentResumedAtReset: 'terminated-shipment-resumed-at-reset',
 } as const;
 export type LaterPatchId = (typeof LATER_PATCHES)[keyof typeof LATER_PATCHES];
 
