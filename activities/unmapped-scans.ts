@@ -10,6 +10,21 @@ import type { Db } from './db';
  * The (carrier, event id) key absorbs duplicates as it does for every scan.
  */
 
+/** What a stored scan row holds of the carrier's event, whichever table keeps it: keyed by carrier and event id. */
+export function scanRowFields(event: CarrierTrackingEvent, source: 'webhook' | 'poll') {
+  return {
+    id: `${event.carrierCode}:${event.eventId}`,
+    carrierCode: event.carrierCode,
+    carrierEventId: event.eventId,
+    trackingNumber: event.trackingNumber,
+    carrierStatusCode: event.statusCode,
+    detail: event.detail ?? null,
+    location: event.location ?? null,
+    occurredAt: new Date(event.occurredAt),
+    source,
+  };
+}
+
 /** Whose parcel a tracking number is: a shipment's (its label) or a return's (its return label). */
 export type ParcelOwner = { shipmentId: string } | { returnId: string };
 
@@ -22,16 +37,8 @@ export async function storeUnmappedScans(
     if (owner === undefined) return [];
     return [
       {
-        id: `${event.carrierCode}:${event.eventId}`,
+        ...scanRowFields(event, input.source),
         ...('shipmentId' in owner ? { shipmentId: owner.shipmentId } : { returnId: owner.returnId }),
-        carrierCode: event.carrierCode,
-        carrierEventId: event.eventId,
-        trackingNumber: event.trackingNumber,
-        carrierStatusCode: event.statusCode,
-        detail: event.detail ?? null,
-        location: event.location ?? null,
-        occurredAt: new Date(event.occurredAt),
-        source: input.source,
       },
     ];
   });

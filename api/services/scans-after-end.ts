@@ -1,4 +1,5 @@
 import { parcelsOfErasedOrders } from '../../activities/erased-orders';
+import { scanRowFields } from '../../activities/unmapped-scans';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../../activities/db';
 import type { ScanAfterEndList } from '../../domain/api';
@@ -64,22 +65,8 @@ export async function storeScansAfterEnd(
   const rows = input.events.flatMap((event) => {
     const normalised = normaliseCarrierEvent(event);
     if (!normalised.ok) return [];
-    return [
-      {
-        id: `${event.carrierCode}:${event.eventId}`,
-        shipmentId: input.shipmentId,
-        carrierCode: event.carrierCode,
-        carrierEventId: event.eventId,
-        trackingNumber: event.trackingNumber,
-        carrierStatusCode: event.statusCode,
-        status: normalised.event.status,
-        shipmentStatus: input.shipmentStatus,
-        detail: event.detail ?? null,
-        location: event.location ?? null,
-        occurredAt: new Date(event.occurredAt),
-        source: input.source,
-      },
-    ];
+    const row = { shipmentId: input.shipmentId, status: normalised.event.status, shipmentStatus: input.shipmentStatus };
+    return [{ ...scanRowFields(event, input.source), ...row }];
   });
   if (rows.length === 0) return 0;
   return db.$transaction(async (tx) => {

@@ -104,6 +104,28 @@ export async function insertLabel(
   });
 }
 
+/** A carrier's scan stored for a shipment's parcel, as the API stores a webhook's (SwiftPost's codes). */
+export async function insertScan(
+  db: Db,
+  parcel: { shipmentId: string; trackingNumber: string },
+  scan: { status: 'in_transit' | 'delivered'; occurredAt: string; detail?: string; location?: string },
+): Promise<void> {
+  await db.trackingEvent.create({
+    data: {
+      id: uniqueId('TE'),
+      ...parcel,
+      carrierCode: 'swiftpost',
+      carrierEventId: uniqueId('E'),
+      carrierStatusCode: scan.status === 'delivered' ? 'DL' : 'IT',
+      status: scan.status,
+      ...(scan.detail === undefined ? {} : { detail: scan.detail }),
+      ...(scan.location === undefined ? {} : { location: scan.location }),
+      occurredAt: new Date(scan.occurredAt),
+      source: 'webhook',
+    },
+  });
+}
+
 /** A workflow that exists but that no worker runs: it records the signals and updates sent to it. */
 export async function startIdleWorkflow(client: Client, workflowId: string, type = 'idleWorkflow'): Promise<void> {
   await client.workflow.start(type, { workflowId, taskQueue: 'colis-api-test-idle', args: [] });

@@ -4,7 +4,7 @@ import { buildApp } from '../../api/app';
 import type { ConfiguredApiKey } from '../../config';
 import { describeWorkflow } from '../../api/services/workflows';
 import { capturedLogs, createHarness, expectErrorShape, KEYS, newKey, orderRequest, type Harness } from './harness';
-import { insertOrder, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
+import { insertOrder, insertScan, insertShipment, signalsReceived, startIdleWorkflow, uniqueId } from './fixtures';
 
 let h: Harness;
 beforeAll(async () => {
@@ -86,20 +86,7 @@ describe('order reads from the database', () => {
   it('shows a completed order, its shipments and its timeline from the database', async () => {
     const orderId = await insertOrder(h.db, { status: 'completed' });
     const { shipmentId, trackingNumber } = await insertShipment(h.db, orderId);
-    await h.db.trackingEvent.create({
-      data: {
-        id: uniqueId('TE'),
-        shipmentId,
-        carrierCode: 'swiftpost',
-        carrierEventId: uniqueId('E'),
-        trackingNumber,
-        carrierStatusCode: 'DL',
-        status: 'delivered',
-        occurredAt: new Date('2030-01-03T10:00:00Z'),
-        source: 'webhook',
-        location: 'Paris',
-      },
-    });
+    await insertScan(h.db, { shipmentId, trackingNumber }, { status: 'delivered', occurredAt: '2030-01-03T10:00:00Z', location: 'Paris' });
     await h.db.stageTiming.create({
       data: {
         id: uniqueId('ST'),

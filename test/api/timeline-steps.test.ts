@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertOrder, insertShipment, uniqueId } from './fixtures';
+import { insertOrder, insertScan, insertShipment, uniqueId } from './fixtures';
 import { createHarness, type Harness, KEYS } from './harness';
 
 /**
@@ -49,21 +49,16 @@ async function deliveredOrder(scanned: readonly ('in_transit' | 'delivered')[]):
   await visit('delivered', '2030-01-03T10:00:30Z', null, shipmentId);
   const times = { in_transit: '2030-01-02T09:00:00Z', delivered: '2030-01-03T10:00:00Z' };
   for (const status of scanned) {
-    await h.db.trackingEvent.create({
-      data: {
-        id: uniqueId('TE'),
-        shipmentId,
-        carrierCode: 'swiftpost',
-        carrierEventId: uniqueId('E'),
-        trackingNumber,
-        carrierStatusCode: status === 'delivered' ? 'DL' : 'IT',
+    await insertScan(
+      h.db,
+      { shipmentId, trackingNumber },
+      {
         status,
         detail: status === 'delivered' ? 'Left with the neighbour at no. 3' : 'Departed sorting centre',
         location: status === 'delivered' ? 'Paris' : 'Lyon hub',
-        occurredAt: new Date(times[status]),
-        source: 'webhook',
+        occurredAt: times[status],
       },
-    });
+    );
   }
   return { orderId, shipmentId };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
-import { insertOrder, insertReturn, insertShipment, uniqueId } from '../api/fixtures';
+import { insertOrder, insertReturn, insertScan, insertShipment, uniqueId } from '../api/fixtures';
 import { KEYS, TRACKING_SECRET } from '../api/harness';
 import { servedInChromium } from '../support/browser-harness';
 import { screenshotPath } from '../support/chromium';
@@ -29,25 +29,11 @@ async function deliveredOrder(): Promise<{ orderId: string; shipmentId: string }
       data: { id: uniqueId('ST'), orderId, shipmentId, stage, startedAt: new Date(startedAt), dedupeKey: uniqueId('D') },
     });
   }
-  for (const [status, code, detail, location, at] of [
-    ['in_transit', 'IT', 'Departed sorting centre', 'Lyon hub', '2030-01-02T09:00:00Z'],
-    ['delivered', 'DL', 'Left with the neighbour at no. 3', 'Paris', '2030-01-03T10:00:00Z'],
+  for (const [status, detail, location, at] of [
+    ['in_transit', 'Departed sorting centre', 'Lyon hub', '2030-01-02T09:00:00Z'],
+    ['delivered', 'Left with the neighbour at no. 3', 'Paris', '2030-01-03T10:00:00Z'],
   ] as const) {
-    await h.db.trackingEvent.create({
-      data: {
-        id: uniqueId('TE'),
-        shipmentId,
-        carrierCode: 'swiftpost',
-        carrierEventId: uniqueId('E'),
-        trackingNumber,
-        carrierStatusCode: code,
-        status,
-        detail,
-        location,
-        occurredAt: new Date(at),
-        source: 'webhook',
-      },
-    });
+    await insertScan(h.db, { shipmentId, trackingNumber }, { status, detail, location, occurredAt: at });
   }
   return { orderId, shipmentId };
 }

@@ -49,6 +49,18 @@ describe('an order reset from the temporal CLI', () => {
     throw new Error(`${shipmentId} never reached ${statuses.join('/')}`);
   };
 
+  /** Ops answer the stuck escalation of a stalled parcel with a refund: the shipment ends refunded. */
+  const refundStuckParcel = async (shipmentId: string) => {
+    let escalation: { id: string } | null = null;
+    for (let i = 0; i < 600 && !escalation; i++) {
+      escalation = await journey.database.db.escalation.findFirst({ where: { shipmentId, reason: 'stuck' }, select: { id: true } });
+      if (!escalation) await new Promise((r) => setTimeout(r, 100));
+    }
+    await journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId)).executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
+    });
+  };
+
   const untilShipmentWorkflowStarted = async (workflowId: string) => {
     for (let i = 0; i < 1_200; i++) {
       const started = await journey.env.client.workflow
@@ -235,7 +247,6 @@ describe('an order reset from the temporal CLI', () => {
   it.concurrent('to its first workflow task, its adopted shipment watched by an activity ops answer by hand (a made-up result, a failure, then a timeout ops set): the order watches again, never fails a task, and ends as its shipment does', async () => {
     const { handle, orderId } = await placeOrder('stall');
     const shipmentId = ids.shipmentId(orderId, 1);
-    const shipment = journey.env.client.workflow.getHandle(ids.shipmentWorkflowId(shipmentId));
     await untilShipmentRow(shipmentId, ['in_transit']);
     await reset(handle.workflowId, 'FirstWorkflowTask');
     const order = journey.env.client.workflow.getHandle(handle.workflowId);
@@ -271,14 +282,7 @@ describe('an order reset from the temporal CLI', () => {
     expect((await order.describe()).status.name).toBe('RUNNING');
 
     // The parcel stalls; ops refund it: the shipment ends refunded, and the order, watching still, ends with it.
-    let escalation: { id: string } | null = null;
-    for (let i = 0; i < 600 && !escalation; i++) {
-      escalation = await journey.database.db.escalation.findFirst({ where: { shipmentId, reason: 'stuck' }, select: { id: true } });
-      if (!escalation) await new Promise((r) => setTimeout(r, 100));
-    }
-    await shipment.executeUpdate(resolveEscalationUpdate, {
-      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
-    });
+    await refundStuckParcel(shipmentId);
     expect(await resultWithin(order, 60_000)).toMatchObject({ stage: 'cancelled' });
     const { events } = await order.fetchHistory();
     // The reset itself is written as a failed workflow task (cause RESET_WORKFLOW): the only one there may be.
@@ -383,14 +387,7 @@ describe('an order reset from the temporal CLI', () => {
     expect(JSON.stringify(refused)).not.toContain('terminated');
 
     // The parcel stalls; ops refund it: the order, following the resumed shipment, ends with it.
-    let escalation: { id: string } | null = null;
-    for (let i = 0; i < 600 && !escalation; i++) {
-      escalation = await journey.database.db.escalation.findFirst({ where: { shipmentId, reason: 'stuck' }, select: { id: true } });
-      if (!escalation) await new Promise((r) => setTimeout(r, 100));
-    }
-    await shipment.executeUpdate(resolveEscalationUpdate, {
-      args: [{ escalationId: escalation?.id ?? '', decision: 'refund', resolvedBy: 'ops-desk' }],
-    });
+    await refundStuckParcel(shipmentId);
     expect(await resultWithin(handle, 60_000)).toMatchObject({ stage: 'cancelled' });
     expect(await journey.database.db.label.count({ where: { shipmentId } })).toBe(1);
     expect(await createInventoryActivities(journey.database.db).ledgerBalances()).toEqual([]);
