@@ -59,8 +59,8 @@ export function temporalShipmentWatcher(client: Client): ShipmentWatcher {
 }
 
 /**
- * Waits while the shipment's newest run is the terminated one (or a run started by hand that failed on its input, which
- * replaced it): ops have not reset it yet. Any other run (running, or ended since) carries the journey again.
+ * Waits while the shipment's newest run is the terminated one, or a run started by hand that failed on its input, which
+ * replaced it: ops have not reset it yet. Any other run (running, or ended since) carries the journey again.
  */
 async function untilResumed(client: Client, workflowId: string): Promise<ShipmentResumed> {
   for (;;) {
@@ -72,8 +72,10 @@ async function untilResumed(client: Client, workflowId: string): Promise<Shipmen
         throw gone;
       });
     if (latest === undefined) return 'deleted';
-    const waiting = latest.status.name === 'TERMINATED' || (await handStartedRunOf(client, latest)) !== undefined;
-    if (!waiting) return 'resumed';
+    // Replaced by a run started by hand: this attempt fails saying which run to reset (the order's pending activity shows
+    // it), and the next one looks again.
+    if ((await handStartedRunOf(client, latest)) !== undefined) throw await startedByHand(client, workflowId);
+    if (latest.status.name !== 'TERMINATED') return 'resumed';
     await new Promise((resolve) => setTimeout(resolve, RESUME_LOOK_EVERY_MS));
   }
 }

@@ -112,9 +112,10 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
     const replaced = await runIdOf(shipmentWorkflowId);
     await startByHand('shipmentWorkflowV3', shipmentWorkflowId);
 
-    // The order hears its child terminated and watches for the shipment's next run: the hand-started one, failed.
+    // The order hears its child terminated and waits for the shipment's reset: its next run is the hand-started one, failed.
+    const watches = ['awaitShipmentResumed', 'awaitShipmentOutcome'];
     const watchFailure = async () =>
-      ((await handle.describe()).raw.pendingActivities ?? []).find((a) => a.activityType?.name === 'awaitShipmentOutcome')?.lastFailure;
+      ((await handle.describe()).raw.pendingActivities ?? []).find((a) => watches.includes(a.activityType?.name ?? ''))?.lastFailure;
     let failure = await watchFailure();
     for (let i = 0; i < 600 && failure?.applicationFailureInfo?.type !== SHIPMENT_STARTED_BY_HAND; i++) {
       await new Promise((r) => setTimeout(r, 100));
