@@ -2,6 +2,7 @@ import { decodedPayload } from '../support/temporal';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../activities/db';
 import type { OrderStage } from '../../domain/journey';
+import type { TrackingStatus } from '../../domain/lifecycle';
 import { ids } from '../../domain/ids';
 
 /**
@@ -103,6 +104,19 @@ export async function insertLabel(
     },
   });
 }
+
+/** A scan row of a shipment's parcel for `createMany`, keyed by parcel and status (one of each per parcel). */
+export const scanRowData = (shipmentId: string, trackingNumber: string, status: TrackingStatus, occurredAt: Date) => ({
+  id: `${shipmentId}-${status}`,
+  shipmentId,
+  carrierCode: 'swiftpost',
+  carrierEventId: `${shipmentId}-${status}`,
+  trackingNumber,
+  carrierStatusCode: status.toUpperCase(),
+  status,
+  occurredAt,
+  source: 'webhook' as const,
+});
 
 /** A carrier's scan stored for a shipment's parcel, as the API stores a webhook's (SwiftPost's codes). */
 export async function insertScan(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import type { TrackingStatus } from '../../domain/lifecycle';
-import { insertOrder, insertShipment } from '../api/fixtures';
+import { insertOrder, insertShipment, scanRowData } from '../api/fixtures';
 import { KEYS, TRACKING_SECRET } from '../api/harness';
 import { servedInChromium } from '../support/browser-harness';
 
@@ -27,17 +27,8 @@ async function deliveredAfterAll(locale: 'en' | 'fr'): Promise<{ orderId: string
   await db.shipment.update({ where: { id: second.shipmentId }, data: { status: 'in_transit', replacesShipmentId: first.shipmentId } });
   const start = Date.now() - 240 * MINUTE;
   const at = (minutes: number) => new Date(start + minutes * MINUTE);
-  const scan = (shipmentId: string, trackingNumber: string, status: TrackingStatus, minutes: number) => ({
-    id: `${shipmentId}-${status}`,
-    shipmentId,
-    carrierCode: 'swiftpost',
-    carrierEventId: `${shipmentId}-${status}`,
-    trackingNumber,
-    carrierStatusCode: status.toUpperCase(),
-    status,
-    occurredAt: at(minutes),
-    source: 'webhook' as const,
-  });
+  const scan = (shipmentId: string, trackingNumber: string, status: TrackingStatus, minutes: number) =>
+    scanRowData(shipmentId, trackingNumber, status, at(minutes));
   await db.stageTiming.createMany({
     data: [
       {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
 import type { ShipmentStage, TrackingStatus } from '../../domain/lifecycle';
-import { insertOrder, insertShipment } from '../api/fixtures';
+import { insertOrder, insertShipment, scanRowData } from '../api/fixtures';
 import { TRACKING_SECRET } from '../api/harness';
 import { servedInChromium } from '../support/browser-harness';
 
@@ -39,17 +39,8 @@ async function reshippedOrder(lastScan: TrackingStatus, replacementStage: Shipme
     startedAt: at(minutes),
     dedupeKey: `${shipmentId}-${name}`,
   });
-  const scan = (shipmentId: string, trackingNumber: string, status: TrackingStatus, minutes: number) => ({
-    id: `${shipmentId}-${status}`,
-    shipmentId,
-    carrierCode: 'swiftpost',
-    carrierEventId: `${shipmentId}-${status}`,
-    trackingNumber,
-    carrierStatusCode: status.toUpperCase(),
-    status,
-    occurredAt: at(minutes),
-    source: 'webhook' as const,
-  });
+  const scan = (shipmentId: string, trackingNumber: string, status: TrackingStatus, minutes: number) =>
+    scanRowData(shipmentId, trackingNumber, status, at(minutes));
   await served.h.db.stageTiming.createMany({
     data: [
       stage(first.shipmentId, 'waiting_for_pick_slot', 1),
