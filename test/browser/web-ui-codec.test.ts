@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
@@ -26,6 +27,8 @@ import { testDataConverter } from '../support/temporal';
 const CUSTOMER_NAME = 'Zoé Confidentielle';
 const STREET = '7 impasse des Secrets';
 
+/** The dev server's log; a start-up failure quotes its last lines, so it is removed after the run. */
+const devServerLog = join(tmpdir(), `colis-web-ui-codec-${process.pid}.log`);
 let database: TestDatabase;
 let devServer: RunningDevServer;
 let connection: Connection;
@@ -50,7 +53,7 @@ beforeAll(async () => {
         port: grpcPort,
         uiPort,
         namespace: 'default',
-        logFile: join(tmpdir(), `colis-web-ui-codec-${process.pid}.log`),
+        logFile: devServerLog,
         uiCodecEndpoint: `${apiBase}/codec`,
       }),
     ),
@@ -91,6 +94,7 @@ afterAll(async () => {
   await connection?.close();
   await devServer?.stop();
   await database?.drop();
+  rmSync(devServerLog, { force: true });
 });
 
 const workflowPage = () => `${uiBase}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;

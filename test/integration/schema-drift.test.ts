@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync, cpSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -56,7 +56,9 @@ describe('the migrated database matches schema.prisma', () => {
     const dir = mkdtempSync(join(tmpdir(), 'colis-schema-'));
     const edited = readFileSync(SCHEMA_PATH, 'utf8').replace('model Carrier {\n', 'model Carrier {\n  contactEmail     String\n');
     writeFileSync(join(dir, 'schema.prisma'), edited);
-    const drift = await findSchemaDrift(database.url, loadDataModel(join(dir, 'schema.prisma')));
+    const drift = await findSchemaDrift(database.url, loadDataModel(join(dir, 'schema.prisma'))).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
     expect(drift).toEqual(['column "Carrier"."contactEmail" (TEXT NOT NULL) is missing from the database']);
   });
 
@@ -112,6 +114,7 @@ describe('the offline migration runner keeps Prisma Migrate’s bookkeeping', ()
       writeFileSync(join(dir, first.name, 'migration.sql'), `${first.sql}\n-- edited\n`);
       await expect(applyMigrations(empty.url, dir)).rejects.toBeInstanceOf(MigrationError);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       await empty.drop();
     }
   });
@@ -131,6 +134,7 @@ describe('the offline migration runner keeps Prisma Migrate’s bookkeeping', ()
       writeFileSync(join(broken, 'migration.sql'), 'CREATE TABLE "Half" (id INT);\n');
       expect((await applyMigrations(empty.url, dir)).applied).toEqual(['29991231000000_broken']);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       await empty.drop();
     }
   });
