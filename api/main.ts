@@ -1,6 +1,4 @@
-import { closeAllDbs } from '../activities/db';
 import { exitWithError, loadConfigOrExit } from '../config/process';
-import { startApi } from './server';
 
 /**
  * The API as a process of its own (DATABASE_URL, TEMPORAL_ADDRESS, COLIS_API_PORT, COLIS_API_HOST
@@ -8,6 +6,9 @@ import { startApi } from './server';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env, 'colis api');
+  // Loaded once the configuration is accepted: Fastify, Prisma and the Temporal client take seconds to load, which a
+  // refused configuration does not wait for.
+  const [{ startApi }, { closeAllDbs }] = await Promise.all([import('./server'), import('../activities/db')]);
   const api = await startApi({ config });
   let stopping = false;
   const stop = async () => {

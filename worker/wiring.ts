@@ -15,7 +15,8 @@ import type { DecisionSettings } from '../domain/decision-rules';
 import { HttpWebhookSink } from '../scripts/carrier-simulator/http-webhook-sink';
 import { WebhookDispatcher } from '../scripts/carrier-simulator/webhook-dispatcher';
 import { relaysLeftOnTheNotifyQueue } from './legacy-relays';
-import { createColisWorkers, type QueueSelection, type RunningWorkers, selectQueues } from './workers';
+import { type QueueSelection, selectQueues } from './queue-selection';
+import { createColisWorkers, type RunningWorkers } from './workers';
 
 /**
  * Wires the carriers a process talks to (built once in `carriers/wiring.ts`) to the workers it

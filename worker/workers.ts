@@ -11,7 +11,7 @@ import type { RelayWaker } from '../activities/notifications/outbox';
 import type { ReturnStarter } from '../activities/return-starter';
 import type { ShipmentWatcher } from '../activities/shipment-watch';
 import { WebhookRelay } from '../activities/notifications/webhook-relay';
-import { ConfigError, type QueueChoice, VARIABLES } from '../config';
+import type { QueueSelection } from './queue-selection';
 import type { DecisionSettings } from '../domain/decision-rules';
 import { TASK_QUEUES } from '../domain/ids';
 import { LegacyRelayServing } from './legacy-relays';
@@ -29,8 +29,6 @@ import { cachedWorkflowBundle } from './workflow-bundles';
  *                       colis-orders; those a release before started here are served until they move over).
  * A process may serve any subset (`COLIS_WORKER_QUEUES`); run more processes to scale out.
  */
-
-export type QueueSelection = { orders: boolean; carriers: boolean; warehouses: string[]; notify: boolean };
 
 export interface ColisWorkersOptions {
   connection: NativeConnection;
@@ -187,25 +185,4 @@ export async function createColisWorkers(options: ColisWorkersOptions): Promise<
       mail?.close();
     },
   };
-}
-
-/**
- * The queues to serve, from COLIS_WORKER_QUEUES (parsed by config) and the active warehouses: a
- * warehouse that does not exist is a configuration error, not a worker that polls a queue nobody uses.
- */
-export function selectQueues(choice: QueueChoice, activeWarehouses: readonly string[]): QueueSelection {
-  if (choice.warehouses === '*')
-    return { orders: choice.orders, carriers: choice.carriers, warehouses: [...activeWarehouses], notify: choice.notify };
-  const unknown = choice.warehouses.filter((code) => !activeWarehouses.includes(code));
-  if (unknown.length > 0) {
-    throw new ConfigError([
-      {
-        variable: 'COLIS_WORKER_QUEUES',
-        shown: JSON.stringify(unknown.map((code) => `warehouse:${code}`).join(',')),
-        why: `no active warehouse ${unknown.join(', ')}`,
-        form: `${VARIABLES.COLIS_WORKER_QUEUES.form}, with CODE one of ${activeWarehouses.join(', ')}`,
-      },
-    ]);
-  }
-  return { orders: choice.orders, carriers: choice.carriers, warehouses: choice.warehouses, notify: choice.notify };
 }

@@ -5,11 +5,12 @@ import { describe, expect, it } from 'vitest';
 /**
  * The API is deployed as its own process (README, "Running on a self-hosted Temporal cluster"): it must
  * not pull in worker code. The carriers and the address validator it needs come from `carriers/wiring.ts`,
- * which workers use too. This walks the API's static imports from its entry point.
+ * which workers use too. This walks the API's imports from its entry point.
  */
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+// Static imports, and dynamic ones: the entry points load their parts only once the configuration is accepted.
+const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 function resolveModule(from: string, specifier: string): string | undefined {
   const base = resolve(dirname(from), specifier);
@@ -26,7 +27,7 @@ function importGraph(entry: string): { files: Set<string>; packages: Set<string>
     if (!file || files.has(file)) continue;
     files.add(file);
     for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
-      const specifier = match[1] ?? match[2] ?? '';
+      const specifier = match[1] ?? match[2] ?? match[3] ?? '';
       if (!specifier.startsWith('.')) {
         packages.add(specifier);
         continue;
