@@ -209,6 +209,28 @@ describe("a French order's rate-limited page", () => {
   });
 });
 
+describe("a French order's good link with a wrong sub-path or method", () => {
+  it('is refused in French (404 and 405); the same address with a wrong token stays English', async () => {
+    const { page, base } = served;
+    const url = await deliveredOrder('fr');
+    const [path = '', query = ''] = url.slice(base.length).split('?');
+    // Before: "We cannot find this page" in English, a French order's link all the same.
+    const missing = await page.goto(`${base}${path}/suivi?${query}`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('h1')).toBe('Nous ne trouvons pas cette page');
+    // A form a customer's mail tool or an old bookmark posts to the page itself: it takes GET only.
+    await page.setContent(`<form method="post" action="${base}${path}?${query}"><button>go</button></form>`);
+    const [posted] = await Promise.all([page.waitForNavigation(), page.click('button')]);
+    expect(posted?.status()).toBe(405);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('h1')).toBe('Cette page ne peut pas être utilisée ainsi');
+    await page.goto(`${base}${path}/suivi?t=${'A'.repeat(32)}`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await text('h1')).toBe('We cannot find this page');
+  });
+});
+
 describe("an English order's tracking page is the page it always was", () => {
   it('English words and English dates', async () => {
     const { page } = served;
