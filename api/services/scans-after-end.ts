@@ -19,7 +19,10 @@ import { receiveParcelLeftAfterCancel } from './left-after-cancel';
  * back at the sender is received for inspection (late-carrier-returns.ts), a given-up parcel delivered after all is put
  * in front of ops (found-parcels.ts), a parcel cancelled before its pickup scan is taken back out of stock
  * (left-after-cancel.ts). Every one of those is idempotent, so a repeated scan runs them again and changes nothing: an
- * API stopped between the row and the action is made good by the carrier's retry.
+ * API stopped between the row and the action is made good by the carrier's retry. A return parcel's scans that no
+ * workflow hears (its return ended) are kept in the same table, by `returnId` with the status the return had ended in,
+ * shown with the return (`scansAfterEnd` of its view) and in the same ops list; a late arrival at the warehouse is
+ * received instead (late-return-arrivals.ts).
  */
 
 /** What came of one shipment's scans after its end: how many were stored now (the others were stored before). */
