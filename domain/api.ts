@@ -15,6 +15,7 @@ import {
 import { DeliveryPromiseSchema } from './delivery-promise';
 import { AddressSchema, ServiceLevelSchema } from './order';
 import { WindowEdgeSchema } from './process';
+import { RETURN_STATUSES } from './return-policy';
 
 /**
  * Shapes only the HTTP API speaks: envelopes, query strings, path parameters and answers that wrap
@@ -363,9 +364,12 @@ export const ScanAfterEndSchema = z.object({
   status: TrackingStatusSchema,
   carrierStatusCode: z.string(),
   orderId: z.string(),
-  shipmentId: z.string(),
-  /** How the shipment had ended when the scan came. */
-  shipmentStatus: ShipmentStageSchema,
+  /** A shipment's parcel: the shipment, and how it had ended when the scan came. */
+  shipmentId: z.string().optional(),
+  shipmentStatus: ShipmentStageSchema.optional(),
+  /** Or a return parcel: the return, and how it had ended when the scan came. */
+  returnId: z.string().optional(),
+  returnStatus: z.enum(RETURN_STATUSES).optional(),
   occurredAt: z.string(),
   receivedAt: z.string(),
   detail: z.string().optional(),
@@ -373,7 +377,8 @@ export const ScanAfterEndSchema = z.object({
 });
 export const ScanAfterEndListSchema = z.object({ items: z.array(ScanAfterEndSchema) }).meta({
   id: 'ScanAfterEndList',
-  description: "Carrier scans that came after their shipment's journey had ended (no workflow heard them), newest first",
+  description:
+    "Carrier scans that came after their parcel's journey had ended, a shipment's or a return's (no workflow heard them), newest first",
 });
 export type ScanAfterEndList = z.infer<typeof ScanAfterEndListSchema>;
 export type WebhookAck = z.infer<typeof WebhookAckSchema>;

@@ -80,6 +80,19 @@ export const ReturnLineViewSchema = z.object({
   writtenOff: z.number().int().optional(),
 });
 
+/** A carrier scan of the return's parcel that came after its return had ended: no workflow heard it, it moves nothing. */
+export const ReturnScanAfterEndSchema = z.object({
+  occurredAt: z.string(),
+  /** What the scan says, in the tracking model's terms. */
+  status: TrackingStatusSchema,
+  carrierStatusCode: z.string(),
+  /** How the return had ended when the scan came. */
+  returnStatus: ReturnStatusSchema,
+  detail: z.string().optional(),
+  location: z.string().optional(),
+});
+export type ReturnScanAfterEnd = z.infer<typeof ReturnScanAfterEndSchema>;
+
 export const ReturnViewSchema = z
   .object({
     returnId: z.string(),
@@ -109,6 +122,8 @@ export const ReturnViewSchema = z
     closeReason: z.string().optional(),
     /** A carrier return: the shipment whose parcel came back. */
     shipmentId: z.string().optional(),
+    /** What the carrier said of the parcel after the return had ended, oldest first; absent when it said nothing. */
+    scansAfterEnd: z.array(ReturnScanAfterEndSchema).optional(),
     createdAt: z.string(),
   })
   .meta({ id: 'Return' });

@@ -9,6 +9,7 @@ import {
 } from './lifecycle';
 import type { Locale } from './notifications';
 import type { UndatedReason } from './promise-undated';
+import { REPROMISE_WORDING, REPROMISE_WORDING_FR, type RepromiseReason } from './repromise-reasons';
 import type { RETURN_REASONS, RETURN_STATUSES } from './return-policy';
 
 /**
@@ -123,6 +124,8 @@ export interface TrackingPageWords {
   /** A date the shop asked for that could not be met, and why (the engine's code; undefined: a reason no code reads). */
   requestedNotMet: (reason: UndatedReason | undefined) => string;
   dateChanged: string;
+  /** The date in force was moved, and why (the re-promise's code, recorded with the move: api/services/promise-moves.ts). */
+  dateMoved: (reason: RepromiseReason) => string;
   returns: {
     title: string;
     reasons: Readonly<Record<FormReason, string>>;
@@ -221,6 +224,7 @@ export const TRACKING_PAGE_WORDS_EN: TrackingPageWords = {
   demoCalendar: (day) => `demo calendar: ${day}`,
   requestedNotMet: (reason) => `the date first asked for could not be met${reason === undefined ? '' : `: ${UNDATED_WORDS_EN[reason]}`}`,
   dateChanged: 'the date has changed since the order was placed',
+  dateMoved: (reason) => `the date has changed since the order was placed: ${REPROMISE_WORDING[reason]}`,
   returns: {
     title: 'Returns',
     reasons: {
@@ -391,6 +395,7 @@ export const TRACKING_PAGE_WORDS_FR: TrackingPageWords = {
   demoCalendar: (day) => `calendrier de démonstration : ${day}`,
   requestedNotMet: (reason) => `la date demandée n’a pas pu être tenue${reason === undefined ? '' : ` : ${UNDATED_WORDS_FR[reason]}`}`,
   dateChanged: 'la date a changé depuis la commande',
+  dateMoved: (reason) => `la date a changé depuis la commande : ${REPROMISE_WORDING_FR[reason]}`,
   returns: {
     title: 'Retours',
     reasons: {

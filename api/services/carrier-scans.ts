@@ -16,7 +16,7 @@ import { trackingEventsSignal } from '../../workflows/definitions';
 import { returnScansSignal } from '../../workflows/returns/definitions';
 import { ApiError } from '../errors';
 import { receiveLateReturnArrival } from './late-return-arrivals';
-import { actOnScansAfterEnd, receiveScansAfterEnd } from './scans-after-end';
+import { actOnScansAfterEnd, receiveReturnScansAfterEnd, receiveScansAfterEnd } from './scans-after-end';
 import { withinDeadline } from './workflows';
 
 /**
@@ -36,7 +36,8 @@ import { withinDeadline } from './workflows';
  * it delivers after its shipment ended lost or refunded is put in front of ops and its carrier claim settled
  * (found-parcels.ts); one whose shipment was cancelled before its pickup scan is taken back out of stock and escalated
  * (left-after-cancel.ts). A return parcel delivered after its return ended without the goods is received again for
- * inspection (late-return-arrivals.ts).
+ * inspection (late-return-arrivals.ts); a return parcel's other scans after its return ended are stored once as an ended
+ * shipment's are, for the return's view and ops (scans-after-end.ts).
  */
 
 export interface PushedScans {
@@ -117,8 +118,12 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
     fresh.set(shipmentId, [...(fresh.get(shipmentId) ?? []), event]);
   }
   let acceptedReturns = 0;
+  // A return's scans stored after its end before: duplicates, as an ended shipment's.
+  let returnScansStoredBefore = 0;
   for (const [returnId, batch] of freshReturns) {
-    if (await signalReturn(app, log, returnId, batch)) acceptedReturns += batch.length;
+    const outcome = await signalReturn(app, log, returnId, batch);
+    acceptedReturns += outcome.accepted;
+    returnScansStoredBefore += outcome.duplicates;
   }
 
   const parcelOf = new Map<string, ParcelOwner>([
@@ -145,7 +150,7 @@ export async function takePushedScans(app: FastifyInstance, log: FastifyBaseLogg
   }
   accepted += acceptedReturns;
   const signalled = [...fresh.values(), ...freshReturns.values()].reduce((n, batch) => n + batch.length, 0);
-  const duplicates = events.length - signalled - unmappedFresh.length + signalledByAnotherCopy;
+  const duplicates = events.length - signalled - unmappedFresh.length + signalledByAnotherCopy + returnScansStoredBefore;
   log.info({ carrier, received: events.length, accepted, duplicates, unmapped, redated }, 'tracking webhook');
   return { received: events.length, accepted, duplicates, duplicate: duplicates === events.length, shipments, unmapped, redated };
 }
@@ -271,26 +276,27 @@ async function signalWorkflow(app: FastifyInstance, shipmentId: string, batch: C
 /**
  * One return's fresh scans to its workflow. A return that has ended (its row final: the workflow wrote it last, and
  * folds no scan after it) or whose workflow is gone hears nothing: its parcel delivered to the warehouse then is
- * received for inspection (late-return-arrivals.ts); any other scan is dropped, and false says it was not accepted.
+ * received for inspection (late-return-arrivals.ts); any other scan is stored once after the end, for the return's view
+ * and ops (scans-after-end.ts), counted accepted the first time and a duplicate after, as an ended shipment's.
  */
 async function signalReturn(
   app: FastifyInstance,
   log: FastifyBaseLogger,
   returnId: string,
   batch: CarrierTrackingEvent[],
-): Promise<boolean> {
+): Promise<BatchOutcome> {
   const row = await app.db.return.findUnique({ where: { id: returnId }, select: { status: true } });
   if (row && !FINAL_RETURN_STATUSES.includes(row.status)) {
     try {
       await app.temporal.workflow.getHandle(returnIds.workflowId(returnId)).signal(returnScansSignal, { source: 'webhook', events: batch });
-      return true;
+      return { accepted: batch.length, duplicates: 0 };
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
   }
-  if (await receiveLateReturnArrival(app, log, returnId, batch)) return true;
-  log.info({ returnId, events: batch.length }, 'late scans for a finished return ignored');
-  return false;
+  if (await receiveLateReturnArrival(app, log, returnId, batch)) return { accepted: batch.length, duplicates: 0 };
+  const { fresh } = await receiveReturnScansAfterEnd(app, log, returnId, batch);
+  return { accepted: fresh, duplicates: batch.length - fresh };
 }
 
 /** The batch in the tracking model's terms; undefined if any scan is not understood (those are stored apart). */

@@ -26,14 +26,30 @@ const REFUSED_LINK_LANGUAGES = new Map<string, TrackingPageWords>();
 const REFUSED_LINKS_KEPT = 1000;
 
 /**
+ * The order a customer's link names: its route's parameter, or, when no route took the request (a 404 for a wrong
+ * sub-path, a 405 for a wrong method: plugins/app/not-found.ts), the path's segment after `/track/`.
+ */
+function linkOrderId(request: FastifyRequest): unknown {
+  const { orderId } = (request.params ?? {}) as { orderId?: unknown };
+  if (orderId !== undefined) return orderId;
+  const segment = /^\/track\/([^/?#]+)/.exec(request.url)?.[1];
+  if (segment === undefined) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * For a customer's link refused before its route could tell the order's language (a 429 once the client's allowance is spent,
- * a query the route's schema refuses): the order's language, when the link's token is good for its order. A wrong token
- * proves nothing and stays English (its language would tell a stranger the order exists). Never throws: a page in English
- * is the answer when the language cannot be read.
+ * a query the route's schema refuses, a sub-path or method no route under /track takes): the order's language, when the
+ * link's token is good for its order. A wrong token proves nothing and stays English (its language would tell a stranger
+ * the order exists). Never throws: a page in English is the answer when the language cannot be read.
  */
 export async function learnLinkLanguage(app: FastifyInstance, request: FastifyRequest): Promise<void> {
   if (!request.url.startsWith('/track/')) return;
-  const { orderId } = (request.params ?? {}) as { orderId?: unknown };
+  const orderId = linkOrderId(request);
   const { t } = (request.query ?? {}) as { t?: unknown };
   if (typeof orderId !== 'string' || typeof t !== 'string' || !validTrackingToken(orderId, t, app.config)) return;
   let words = REFUSED_LINK_LANGUAGES.get(orderId);

@@ -130,7 +130,9 @@ async function eraseScanTexts(tx: Tx, orderId: string): Promise<void> {
     WHERE "shipmentId" IN (SELECT "id" FROM "Shipment" WHERE "orderId" = ${orderId}) AND ("detail" IS NOT NULL OR "location" IS NOT NULL)`;
   await tx.$executeRaw`
     UPDATE "TrackingEventAfterEnd" SET "detail" = NULL, "location" = NULL
-    WHERE "shipmentId" IN (SELECT "id" FROM "Shipment" WHERE "orderId" = ${orderId}) AND ("detail" IS NOT NULL OR "location" IS NOT NULL)`;
+    WHERE ("shipmentId" IN (SELECT "id" FROM "Shipment" WHERE "orderId" = ${orderId})
+           OR "returnId" IN (SELECT "id" FROM "Return" WHERE "orderId" = ${orderId}))
+      AND ("detail" IS NOT NULL OR "location" IS NOT NULL)`;
   await tx.$executeRaw`
     UPDATE "UnmappedTrackingEvent" SET "detail" = NULL, "location" = NULL
     WHERE ("shipmentId" IN (SELECT "id" FROM "Shipment" WHERE "orderId" = ${orderId})

@@ -16,7 +16,7 @@ import {
 } from '../../domain/return-policy';
 import type { WorkflowEnded } from '../../domain/api';
 import type { TrackingStatus } from '../../domain/lifecycle';
-import type { ReturnChannel, ReturnRequest, ReturnView } from '../../domain/returns';
+import type { ReturnChannel, ReturnRequest, ReturnScanAfterEnd, ReturnView } from '../../domain/returns';
 import { RETURN_WORKFLOW_TYPE, type ReturnWorkflowInput, returnStartAttributes } from '../../workflows/returns/definitions';
 import { ApiError, idempotencyConflict, notFound } from '../errors';
 import type { Principal } from '../plugins/app/auth';
@@ -386,10 +386,18 @@ const RETURN_SCANS = {
   select: { carrierCode: true, carrierEventId: true, trackingNumber: true, status: true, occurredAt: true },
 } as const;
 
+/** The parcel's scans after the return had ended (scans-after-end.ts): shown with it, folded into nothing. */
+const SCANS_AFTER_END = {
+  orderBy: { occurredAt: 'asc' },
+  select: { occurredAt: true, status: true, carrierStatusCode: true, returnStatus: true, detail: true, location: true },
+} as const;
+
+const RETURN_INCLUDE = { lines: { orderBy: { lineNo: 'asc' } }, scans: RETURN_SCANS, scansAfterEnd: SCANS_AFTER_END } as const;
+
 export async function readReturn(db: Db, returnId: string): Promise<ReturnView | undefined> {
   const row = await db.return.findUnique({
     where: { id: returnId },
-    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: RETURN_SCANS },
+    include: RETURN_INCLUDE,
   });
   return row ? toReturnView(row) : undefined;
 }
@@ -430,7 +438,7 @@ export async function listReturns(
     },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: limit + 1,
-    include: { lines: { orderBy: { lineNo: 'asc' } }, scans: RETURN_SCANS },
+    include: RETURN_INCLUDE,
   });
   const page = keysetPage(rows, limit, scope);
   return { items: page.rows.map(toReturnView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
@@ -446,6 +454,14 @@ type ReturnRow = NonNullable<Awaited<ReturnType<Db['return']['findUnique']>>> & 
     writtenOff: number | null;
   }[];
   scans: { carrierCode: string; carrierEventId: string; trackingNumber: string; status: TrackingStatus; occurredAt: Date }[];
+  scansAfterEnd: {
+    occurredAt: Date;
+    status: TrackingStatus;
+    carrierStatusCode: string;
+    returnStatus: ReturnView['status'] | null;
+    detail: string | null;
+    location: string | null;
+  }[];
 };
 
 function toReturnView(row: ReturnRow): ReturnView {
@@ -481,8 +497,24 @@ function toReturnView(row: ReturnRow): ReturnView {
     currency: row.currency,
     ...optional('closeReason', row.closeReason),
     ...optional('shipmentId', row.shipmentId),
+    ...(row.scansAfterEnd.length > 0 ? { scansAfterEnd: row.scansAfterEnd.flatMap(returnScanAfterEnd) } : {}),
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** A stored scan after the return's end; every such row says how the return had ended (the table's CHECK). */
+function returnScanAfterEnd(row: ReturnRow['scansAfterEnd'][number]): ReturnScanAfterEnd[] {
+  if (row.returnStatus === null) return [];
+  return [
+    {
+      occurredAt: row.occurredAt.toISOString(),
+      status: row.status,
+      carrierStatusCode: row.carrierStatusCode,
+      returnStatus: row.returnStatus,
+      ...(row.detail !== null ? { detail: row.detail } : {}),
+      ...(row.location !== null ? { location: row.location } : {}),
+    },
+  ];
 }
 
 /**

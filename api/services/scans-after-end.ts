@@ -1,10 +1,10 @@
 import { parcelsOfErasedOrders } from '../../activities/erased-orders';
-import { scanRowFields } from '../../activities/unmapped-scans';
+import { type ParcelOwner, scanRowFields } from '../../activities/unmapped-scans';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Db } from '../../activities/db';
 import type { ScanAfterEndList } from '../../domain/api';
 import type { CarrierTrackingEvent } from '../../domain/carrier';
-import type { ShipmentStage } from '../../domain/lifecycle';
+import type { Prisma } from '../../prisma/generated/client';
 import { normaliseCarrierEvent } from '../../domain/tracking-codes';
 import { receiveLateDelivery } from './found-parcels';
 import { receiveLateCarrierReturn } from './late-carrier-returns';
@@ -19,7 +19,10 @@ import { receiveParcelLeftAfterCancel } from './left-after-cancel';
  * back at the sender is received for inspection (late-carrier-returns.ts), a given-up parcel delivered after all is put
  * in front of ops (found-parcels.ts), a parcel cancelled before its pickup scan is taken back out of stock
  * (left-after-cancel.ts). Every one of those is idempotent, so a repeated scan runs them again and changes nothing: an
- * API stopped between the row and the action is made good by the carrier's retry.
+ * API stopped between the row and the action is made good by the carrier's retry. A return parcel's scans that no
+ * workflow hears (its return ended) are kept in the same table, by `returnId` with the status the return had ended in,
+ * shown with the return (`scansAfterEnd` of its view) and in the same ops list; a late arrival at the warehouse is
+ * received instead (late-return-arrivals.ts).
  */
 
 /** What came of one shipment's scans after its end: how many were stored now (the others were stored before). */
@@ -35,11 +38,27 @@ export async function receiveScansAfterEnd(
 ): Promise<AfterEnd> {
   const shipment = await app.db.shipment.findUnique({ where: { id: shipmentId }, select: { status: true } });
   if (!shipment) return { fresh: 0 };
-  const fresh = await storeScansAfterEnd(app.db, { source: 'webhook', shipmentId, shipmentStatus: shipment.status, events: batch });
+  const fresh = await storeScansAfterEnd(app.db, { source: 'webhook', parcel: { shipmentId }, events: batch });
   const acted = await actOnScansAfterEnd(app, log, shipmentId, batch);
   if (!acted && fresh > 0) {
     log.info({ shipmentId, endedAs: shipment.status, events: batch.length, fresh }, 'scans after the shipment ended: stored for ops');
   }
+  return { fresh };
+}
+
+/**
+ * A return parcel's scans that no workflow hears (its return has ended, or its workflow is gone), a late arrival at the
+ * warehouse aside (late-return-arrivals.ts, which stores its scans with the return): stored once, for the return's view
+ * and the ops list. Before, they were dropped with a log line.
+ */
+export async function receiveReturnScansAfterEnd(
+  app: FastifyInstance,
+  log: FastifyBaseLogger,
+  returnId: string,
+  batch: readonly CarrierTrackingEvent[],
+): Promise<AfterEnd> {
+  const fresh = await storeScansAfterEnd(app.db, { source: 'webhook', parcel: { returnId }, events: batch });
+  if (fresh > 0) log.info({ returnId, events: batch.length, fresh }, 'scans after the return ended: stored for ops');
   return { fresh };
 }
 
@@ -57,41 +76,70 @@ export async function actOnScansAfterEnd(
   );
 }
 
-/** Stores the scans Colis can read (those it cannot are stored apart: unmapped-scans.ts); answers how many were new. */
+/**
+ * Stores the scans Colis can read (those it cannot are stored apart: unmapped-scans.ts) with how their parcel's journey
+ * had ended, read under the order's lock; answers how many were new. A return parcel's scan its late arrival stored with
+ * the return (late-return-arrivals.ts: a copy of the webhook received it meanwhile) is not stored twice.
+ */
 export async function storeScansAfterEnd(
   db: Db,
-  input: { source: 'webhook' | 'poll'; shipmentId: string; shipmentStatus: ShipmentStage; events: readonly CarrierTrackingEvent[] },
+  input: { source: 'webhook' | 'poll'; parcel: ParcelOwner; events: readonly CarrierTrackingEvent[] },
 ): Promise<number> {
-  const rows = input.events.flatMap((event) => {
+  const scans = input.events.flatMap((event) => {
     const normalised = normaliseCarrierEvent(event);
-    if (!normalised.ok) return [];
-    const row = { shipmentId: input.shipmentId, status: normalised.event.status, shipmentStatus: input.shipmentStatus };
-    return [{ ...scanRowFields(event, input.source), ...row }];
+    return normalised.ok ? [{ ...scanRowFields(event, input.source), status: normalised.event.status }] : [];
   });
-  if (rows.length === 0) return 0;
+  if (scans.length === 0) return 0;
+  const { parcel } = input;
   return db.$transaction(async (tx) => {
-    const erased = await parcelsOfErasedOrders(tx, { shipmentIds: [input.shipmentId], returnIds: [] });
-    const data = erased.size === 0 ? rows : rows.map((row) => ({ ...row, detail: null, location: null }));
+    const erased = await parcelsOfErasedOrders(
+      tx,
+      'shipmentId' in parcel ? { shipmentIds: [parcel.shipmentId], returnIds: [] } : { shipmentIds: [], returnIds: [parcel.returnId] },
+    );
+    const ended = await endedParcel(tx, parcel);
+    if (ended === undefined) return 0;
+    const withReturn = 'returnId' in parcel ? await scansStoredWithReturn(tx, parcel.returnId) : new Set<string>();
+    const data = scans
+      .filter((scan) => !withReturn.has(scan.id))
+      .map((scan) => ({ ...scan, ...ended, ...(erased.size === 0 ? {} : { detail: null, location: null }) }));
     const stored = await tx.trackingEventAfterEnd.createMany({ data, skipDuplicates: true });
     return stored.count;
   });
 }
 
-/** The newest scans after the end, for ops: what the carrier said, of which parcel, and how its shipment had ended. */
+/** The return's scans its workflow, or its late arrival, stored with it: keyed as rows of scans after the end are. */
+async function scansStoredWithReturn(tx: Prisma.TransactionClient, returnId: string): Promise<Set<string>> {
+  const rows = await tx.returnScan.findMany({ where: { returnId }, select: { carrierCode: true, carrierEventId: true } });
+  return new Set(rows.map((row) => `${row.carrierCode}:${row.carrierEventId}`));
+}
+
+/** The parcel's owner and how its journey had ended, as a row of scans after the end records them. */
+async function endedParcel(tx: Prisma.TransactionClient, parcel: ParcelOwner) {
+  if ('shipmentId' in parcel) {
+    const shipment = await tx.shipment.findUnique({ where: { id: parcel.shipmentId }, select: { status: true } });
+    return shipment ? { shipmentId: parcel.shipmentId, shipmentStatus: shipment.status } : undefined;
+  }
+  const row = await tx.return.findUnique({ where: { id: parcel.returnId }, select: { status: true } });
+  return row ? { returnId: parcel.returnId, returnStatus: row.status } : undefined;
+}
+
+/** The newest scans after the end, for ops: what the carrier said, of which parcel, and how its journey had ended. */
 export async function scansAfterEnd(db: Db, limit = 200): Promise<ScanAfterEndList['items']> {
   const rows = await db.trackingEventAfterEnd.findMany({
     orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
     take: limit,
-    include: { shipment: { select: { orderId: true } } },
+    include: { shipment: { select: { orderId: true } }, return: { select: { orderId: true } } },
   });
   return rows.map((row) => ({
     carrierCode: row.carrierCode,
     trackingNumber: row.trackingNumber,
     status: row.status,
     carrierStatusCode: row.carrierStatusCode,
-    orderId: row.shipment.orderId,
-    shipmentId: row.shipmentId,
-    shipmentStatus: row.shipmentStatus,
+    orderId: row.shipment?.orderId ?? row.return?.orderId ?? '',
+    ...(row.shipmentId !== null ? { shipmentId: row.shipmentId } : {}),
+    ...(row.shipmentStatus !== null ? { shipmentStatus: row.shipmentStatus } : {}),
+    ...(row.returnId !== null ? { returnId: row.returnId } : {}),
+    ...(row.returnStatus !== null ? { returnStatus: row.returnStatus } : {}),
     occurredAt: row.occurredAt.toISOString(),
     receivedAt: row.receivedAt.toISOString(),
     ...(row.detail !== null ? { detail: row.detail } : {}),

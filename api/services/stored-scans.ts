@@ -43,10 +43,12 @@ const GIVEN_UP_STAGES: readonly string[] = ['lost', 'refunded'];
 
 interface AfterEndRow extends ScanRow {
   status: TrackingStatus;
-  shipmentStatus: string;
+  /** How its shipment had ended (null on a return parcel's row, which is no shipment's). */
+  shipmentStatus: string | null;
 }
 
-const deliversAfterAll = (row: AfterEndRow) => row.status === 'delivered' && GIVEN_UP_STAGES.includes(row.shipmentStatus);
+const deliversAfterAll = (row: AfterEndRow) =>
+  row.status === 'delivered' && row.shipmentStatus !== null && GIVEN_UP_STAGES.includes(row.shipmentStatus);
 
 /** A scan stored after its shipment's end (scans-after-end.ts), as a timeline entry: a given-up parcel's delivery says so. */
 export function afterEndEntry(row: AfterEndRow): TimelineEntry {
@@ -116,7 +118,7 @@ export async function withStoredScans(db: Db, view: OrderView): Promise<OrderVie
   const add = (shipmentId: string, entry: TimelineEntry) => scans.set(shipmentId, [...(scans.get(shipmentId) ?? []), entry]);
   for (const row of understood) add(row.shipmentId, scanEntry(row));
   for (const row of unmapped) if (row.shipmentId !== null) add(row.shipmentId, scanEntry(row, true));
-  for (const row of afterEnd) add(row.shipmentId, afterEndEntry(row));
+  for (const row of afterEnd) if (row.shipmentId !== null) add(row.shipmentId, afterEndEntry(row));
   return {
     ...view,
     shipments: view.shipments.map((shipment) =>

@@ -299,4 +299,45 @@ describe("a French order's link refused before its page is drawn", () => {
       'Nous ne trouvons pas cette étiquette retour',
     ]);
   });
+
+  it('a good link with a sub-path or a method no page takes (404, 405) is told in French; a wrong token stays English', async () => {
+    const orderId = await deliveredOrder('fr');
+    const t = trackingToken(orderId, TRACKING_SECRET);
+    const ask = (method: 'GET' | 'PUT' | 'DELETE', path: string, token: string) =>
+      h.app.inject({ method, url: `${path}?t=${token}`, headers: { accept: BROWSER } });
+    // Before: "We cannot find this page" and "This page cannot be used that way", in English, on a French order's link.
+    const missing = await ask('GET', `/track/${orderId}/suivi`, t);
+    expect([missing.statusCode, lang(missing.body), heading(missing.body)]).toEqual([404, 'fr', 'Nous ne trouvons pas cette page']);
+    const deeper = await ask('GET', `/track/${encodeURIComponent(orderId)}/returns/RMA-X1/label/extra`, t);
+    expect([deeper.statusCode, lang(deeper.body)]).toEqual([404, 'fr']);
+    const wrongMethod = await ask('PUT', `/track/${orderId}`, t);
+    expect([wrongMethod.statusCode, lang(wrongMethod.body), heading(wrongMethod.body)]).toEqual([
+      405,
+      'fr',
+      'Cette page ne peut pas être utilisée ainsi',
+    ]);
+    expect(wrongMethod.headers.allow).toBe('GET, HEAD');
+    expect([
+      (await ask('DELETE', `/track/${orderId}/returns`, t)).statusCode,
+      lang((await ask('DELETE', `/track/${orderId}/returns`, t)).body),
+    ]).toEqual([405, 'fr']);
+
+    // A wrong token proves nothing: the same English page as for an order that does not exist, the request id aside.
+    const withoutId = (html: string) => html.replace(/<code>[^<]*<\/code>/g, '<code>id</code>');
+    for (const [method, sub, status] of [
+      ['GET', '/suivi', 404],
+      ['PUT', '', 405],
+    ] as const) {
+      const wrong = await ask(method, `/track/${orderId}${sub}`, 'A'.repeat(32));
+      const none = await ask(method, `/track/ORD-NO-SUCH-ORDER${sub}`, 'A'.repeat(32));
+      expect([wrong.statusCode, lang(wrong.body), none.statusCode]).toEqual([status, 'en', status]);
+      expect(withoutId(wrong.body)).toBe(withoutId(none.body));
+    }
+    // The JSON an API client asks for is the error shape it always was.
+    expectErrorShape(
+      await h.app.inject({ method: 'GET', url: `/track/${orderId}/suivi?t=${t}`, headers: { accept: 'application/json' } }),
+      404,
+      'not_found',
+    );
+  });
 });

@@ -85,10 +85,14 @@ describe('the parcel of a return refunded without its goods, delivered to the wa
       closeReason: 'refunded_without_goods',
     });
 
-    // The carrier repeats its scan: a duplicate; another scan of the parcel now received is not taken either.
+    // The carrier repeats its scan: a duplicate; another scan of the parcel now received receives nothing again: it is
+    // kept as a scan after the end (no workflow hears it), not with the return's own scans.
     expect((await push(trackingNumber, 'delivered', eventId)).json()).toMatchObject({ accepted: 0, duplicates: 1 });
-    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 0 });
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 1 });
     expect(await h.db.returnScan.count({ where: { returnId } })).toBe(1);
+    expect(await h.db.trackingEventAfterEnd.findMany({ where: { returnId } })).toEqual([
+      expect.objectContaining({ status: 'delivered', returnStatus: 'received' }),
+    ]);
 
     const before = await onHand();
     const inspected = await inspect(returnId, 1);
@@ -103,9 +107,10 @@ describe('the parcel of a return refunded without its goods, delivered to the wa
     expectErrorShape(await inspect(returnId, 0), 409, 'order_state_conflict');
     expect(await onHand()).toBe(before + 1);
     expect(await movements(orderId)).toHaveLength(1);
-    // Delivered again after its inspection: nothing.
-    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 0 });
+    // Delivered again after its inspection: kept as a scan after the end, and nothing moves.
+    expect((await push(trackingNumber, 'delivered')).json()).toMatchObject({ accepted: 1 });
     expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'completed' });
+    expect(await movements(orderId)).toHaveLength(1);
   });
 
   it('two inspections at once with other figures: one settles the goods, the other is a 409; the stock moves once', async () => {
@@ -149,14 +154,15 @@ describe('the parcel of a return that expired, delivered to the warehouse after 
 });
 
 describe('a scan of a finished return that does not say its parcel arrived', () => {
-  it('is dropped and not counted as accepted; the return stays as it ended', async () => {
+  it('is stored once as a scan after the end (scans-after-end.test.ts); the return stays as it ended', async () => {
     const { returnId, trackingNumber } = await finishedReturn({ status: 'cancelled', closeReason: 'closed by ops' });
     const answer = await push(trackingNumber, 'in_transit');
     expect(answer.statusCode, answer.body).toBe(200);
-    // Before: counted as accepted although nothing took it.
-    expect(answer.json()).toMatchObject({ received: 1, accepted: 0, duplicates: 0 });
+    // Counted accepted as it is kept (before, it was dropped with a log line).
+    expect(answer.json()).toMatchObject({ received: 1, accepted: 1, duplicates: 0 });
     expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'cancelled', receivedAt: null });
     expect(await h.db.returnScan.count({ where: { returnId } })).toBe(0);
+    expect(await h.db.trackingEventAfterEnd.count({ where: { returnId } })).toBe(1);
   });
 });
 

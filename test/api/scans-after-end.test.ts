@@ -8,7 +8,8 @@ import type { CarrierTrackingEvent } from '../../domain/carrier';
 import { ids } from '../../domain/ids';
 import type { TrackingStatus } from '../../domain/lifecycle';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
-import { insertOrder, insertShipment } from './fixtures';
+import { eraseOrderPersonalData } from '../../api/services/order-erasure';
+import { insertFinishedReturn, insertOrder, insertShipment } from './fixtures';
 import { createHarness, type Harness, KEYS, newKey, TRACKING_SECRET, WEBHOOK_SECRET } from './harness';
 
 /**
@@ -267,5 +268,114 @@ describe('any other scan after the end', () => {
     expect(await h.db.trackingEventAfterEnd.findMany({ where: { shipmentId } })).toEqual([
       expect.objectContaining({ status: 'exception', detail: null, location: null }),
     ]);
+  });
+});
+
+describe("a return parcel's scans after its return ended", () => {
+  // Before, each was answered 200 and dropped ('late scans for a finished return ignored'): a label used after its return
+  // expired, or a parcel the carrier lost on its way back once ops had refunded, left no trace for anyone.
+  it('are stored once however many copies come, listed for ops with how the return ended, and shown with the return', async () => {
+    const { orderId, returnId, trackingNumber } = await insertFinishedReturn(h.db, KEYS.intake.name, {
+      status: 'expired',
+      closeReason: 'expired',
+    });
+    const eventId = newKey('EVT-rma-after-end');
+    const copies = await Promise.all([push(trackingNumber, 'in_transit', eventId), push(trackingNumber, 'in_transit', eventId)]);
+    const again = await push(trackingNumber, 'in_transit', eventId);
+    for (const response of [...copies, again]) expect(response.statusCode, response.body).toBe(200);
+    const counts = answerCounts(copies.map((r) => r.body));
+    expect(counts.reduce((n, c) => n + c.accepted, 0)).toBe(1);
+    expect(counts.reduce((n, c) => n + c.duplicates, 0)).toBe(1);
+    expect(answerCounts([again.body])).toEqual([{ accepted: 0, duplicates: 1 }]);
+
+    expect(await h.db.trackingEventAfterEnd.findMany({ where: { returnId } })).toEqual([
+      expect.objectContaining({
+        carrierEventId: eventId,
+        trackingNumber,
+        status: 'in_transit',
+        returnStatus: 'expired',
+        shipmentId: null,
+        shipmentStatus: null,
+      }),
+    ]);
+    // A record, not a move: the return stays as it ended.
+    expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'expired' });
+
+    const listed = (await ops('GET', '/carriers/scans-after-end')).json();
+    expect(listed.items.filter((item: { returnId?: string }) => item.returnId === returnId)).toEqual([
+      {
+        carrierCode: 'swiftpost',
+        trackingNumber,
+        status: 'in_transit',
+        carrierStatusCode: CARRIER_STATUS_CODES.swiftpost.in_transit,
+        orderId,
+        returnId,
+        returnStatus: 'expired',
+        occurredAt: expect.any(String),
+        receivedAt: expect.any(String),
+        detail: 'Carrier scan',
+        location: 'Lyon',
+      },
+    ]);
+    const view = await ops('GET', `/returns/${returnId}`);
+    expect(view.statusCode, view.body).toBe(200);
+    expect(view.json().scansAfterEnd).toEqual([
+      expect.objectContaining({ status: 'in_transit', returnStatus: 'expired', detail: 'Carrier scan', location: 'Lyon' }),
+    ]);
+    const ofOrder = (await ops('GET', `/orders/${orderId}/returns`)).json();
+    expect(ofOrder.items[0].scansAfterEnd).toHaveLength(1);
+
+    // Erasing the order's personal data clears the carrier's words and place there too.
+    await h.db.$transaction((tx) => eraseOrderPersonalData(tx, orderId, new Date()));
+    expect(await h.db.trackingEventAfterEnd.findMany({ where: { returnId } })).toEqual([
+      expect.objectContaining({ detail: null, location: null }),
+    ]);
+  });
+
+  it("of an order whose personal data was erased keep none of the carrier's words or place", async () => {
+    const { orderId, returnId, trackingNumber } = await insertFinishedReturn(h.db, KEYS.intake.name, {
+      status: 'cancelled',
+      closeReason: 'cancelled',
+    });
+    await h.db.order.update({ where: { id: orderId }, data: { personalDataErasedAt: new Date() } });
+    expect((await push(trackingNumber, 'exception', newKey('EVT-rma-erased'))).statusCode).toBe(200);
+    expect(await h.db.trackingEventAfterEnd.findMany({ where: { returnId } })).toEqual([
+      expect.objectContaining({ status: 'exception', returnStatus: 'cancelled', detail: null, location: null }),
+    ]);
+  });
+
+  it('a delivery to the warehouse copied at once is received once and stored with the return only', async () => {
+    const { returnId, trackingNumber } = await insertFinishedReturn(h.db, KEYS.intake.name, {
+      status: 'completed',
+      closeReason: 'refunded_without_goods',
+      refundCents: 1290,
+    });
+    const eventId = newKey('EVT-rma-late');
+    const copies = await Promise.all([push(trackingNumber, 'delivered', eventId), push(trackingNumber, 'delivered', eventId)]);
+    for (const response of copies) expect(response.statusCode, response.body).toBe(200);
+    const counts = answerCounts(copies.map((r) => r.body));
+    expect(counts.reduce((n, c) => n + c.accepted, 0)).toBe(1);
+    expect(await h.db.returnScan.count({ where: { returnId } })).toBe(1);
+    expect(await h.db.trackingEventAfterEnd.count({ where: { returnId } })).toBe(0);
+    expect(await h.db.return.findUniqueOrThrow({ where: { id: returnId } })).toMatchObject({ status: 'received' });
+  });
+
+  it('a row names exactly one parcel, with how that parcel ended (the database refuses anything else)', async () => {
+    const { returnId } = await insertFinishedReturn(h.db, KEYS.intake.name, { status: 'expired', closeReason: 'expired' });
+    const row = (eventId: string) => ({
+      id: `swiftpost:${eventId}`,
+      carrierCode: 'swiftpost',
+      carrierEventId: eventId,
+      trackingNumber: 'SP-X',
+      carrierStatusCode: 'X',
+      status: 'in_transit' as const,
+      occurredAt: new Date(),
+      source: 'webhook' as const,
+    });
+    await expect(h.db.trackingEventAfterEnd.create({ data: { ...row(newKey('E1')), returnId } })).rejects.toThrow();
+    await expect(h.db.trackingEventAfterEnd.create({ data: row(newKey('E2')) })).rejects.toThrow();
+    await expect(
+      h.db.trackingEventAfterEnd.create({ data: { ...row(newKey('E3')), returnId, returnStatus: 'expired', shipmentStatus: 'delivered' } }),
+    ).rejects.toThrow();
   });
 });

@@ -167,6 +167,67 @@ describe("a French order's details in French", () => {
   });
 });
 
+describe('a promise moved since the order was placed', () => {
+  /** The order's intake promise (5 January), its date in force moved twice: last by `reason`, to 9 January. */
+  async function movedOrder(locale: 'fr' | 'en', reason: string): Promise<string> {
+    const { h } = served;
+    const { url } = await orderOnItsWay(locale);
+    const orderId = /\/track\/([^?]+)/.exec(url)?.[1] ?? '';
+    const intake = new Date('2030-01-05T12:00:00.000Z');
+    const moves = [
+      { reason: 'missed_pick_slot', from: intake, to: new Date('2030-01-07T12:00:00.000Z') },
+      { reason, from: new Date('2030-01-07T12:00:00.000Z'), to: new Date('2030-01-09T12:00:00.000Z') },
+    ];
+    await h.db.promiseChange.createMany({
+      data: moves.map((move, i) => ({
+        id: `${orderId}:${move.reason}:${i}`,
+        orderId,
+        reason: move.reason,
+        // What the journey saw, for ops: never the customer's to read.
+        detail: 'p(on time) 0.41 on swiftpost FR-FR, hub LYS-3 stalled',
+        oldPromisedBy: move.from,
+        newPromisedBy: move.to,
+        createdAt: new Date(Date.now() - (2 - i) * 60_000),
+      })),
+    });
+    const promise = { deliverBy: intake.toISOString(), shipBy: '2030-01-03T12:00:00.000Z', confidence: 0.95, basis: 'in_stock' };
+    await h.db.order.update({
+      where: { id: orderId },
+      data: {
+        promisedBy: moves[1]?.to ?? intake,
+        promise: { ...promise, shipments: [], estimatedCostCents: 0, currency: 'EUR', computedAt: '2029-12-30T12:00:00.000Z' },
+      },
+    });
+    return url;
+  }
+
+  it("says why in the order's language, from the code recorded with the move that set the date in force", async () => {
+    const { page } = served;
+    // Before: "la date a changé depuis la commande", and no word of why.
+    await page.goto(await movedOrder('fr', 'late_scan'));
+    const detail = await text('[data-fact="promise-detail"]');
+    expect(detail).toContain('la date a changé depuis la commande : le transporteur a pris du retard sur son planning');
+    expect(detail).not.toMatch(/entrepôt n'a pas pu|hub|swiftpost|0\.41|late_scan|carrier/);
+    expect(await text('[data-fact="promised"]')).toContain(fullDay('fr-FR', new Date('2030-01-09T12:00:00Z')));
+
+    await page.goto(await movedOrder('en', 'warehouse_down'));
+    const english = await text('[data-fact="promise-detail"]');
+    expect(english).toContain('the date has changed since the order was placed: the parcel now leaves from another warehouse');
+    expect(english).not.toMatch(/prepare the parcel|hub|0\.41|warehouse_down/);
+  });
+
+  it('a date in force no recorded move set says only that it changed', async () => {
+    const { h, page } = served;
+    const url = await movedOrder('en', 'stall');
+    const orderId = /\/track\/([^?]+)/.exec(url)?.[1] ?? '';
+    await h.db.order.update({ where: { id: orderId }, data: { promisedBy: new Date('2030-01-10T12:00:00Z') } });
+    await page.goto(url);
+    const detail = await text('[data-fact="promise-detail"]');
+    expect(detail).toContain('the date has changed since the order was placed');
+    expect(detail).not.toContain('placed:');
+  });
+});
+
 describe("a French order's error pages", () => {
   it('a return label no longer there is told in French once the link is good; a wrong link stays English', async () => {
     const { page, base } = served;
@@ -206,6 +267,28 @@ describe("a French order's rate-limited page", () => {
     expect(await text('main')).not.toMatch(/Too many|seconds|Wait/);
     await page.goto(`${base}/track/${orderId}?t=${'B'.repeat(32)}`);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
+  });
+});
+
+describe("a French order's good link with a wrong sub-path or method", () => {
+  it('is refused in French (404 and 405); the same address with a wrong token stays English', async () => {
+    const { page, base } = served;
+    const url = await deliveredOrder('fr');
+    const [path = '', query = ''] = url.slice(base.length).split('?');
+    // Before: "We cannot find this page" in English, a French order's link all the same.
+    const missing = await page.goto(`${base}${path}/suivi?${query}`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('h1')).toBe('Nous ne trouvons pas cette page');
+    // A form a customer's mail tool or an old bookmark posts to the page itself: it takes GET only.
+    await page.setContent(`<form method="post" action="${base}${path}?${query}"><button>go</button></form>`);
+    const [posted] = await Promise.all([page.waitForNavigation(), page.click('button')]);
+    expect(posted?.status()).toBe(405);
+    expect(await page.getAttribute('html', 'lang')).toBe('fr');
+    expect(await text('h1')).toBe('Cette page ne peut pas être utilisée ainsi');
+    await page.goto(`${base}${path}/suivi?t=${'A'.repeat(32)}`);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await text('h1')).toBe('We cannot find this page');
   });
 });
 

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { sendErrorPage } from '../../error-pages';
+import { sendErrorPage, speaksCustomerLanguage } from '../../error-pages';
+import { learnLinkLanguage } from '../../services/customer-language';
 import { errorBody } from './errors';
 
 /**
  * No route: 404, unless the path exists with other methods, then 405 with `Allow` (RFC 9110 §15.5.6).
  * Routes are collected as they are declared; a path pattern `/orders/:id/cancel` matches any one segment per parameter.
  * A GET with a trailing slash (`/track/ORD-1/?t=…`, as a mail tool or a hand-typed address leaves it) is sent to the
- * route without it (308); a browser's 404 or 405 is a page, not the API's JSON (api/error-pages.ts).
+ * route without it (308); a browser's 404 or 405 is a page, not the API's JSON (api/error-pages.ts), a customer's in their
+ * order's language when the link's token is good (services/customer-language.ts).
  */
 
 function patternOf(url: string): RegExp {
@@ -54,6 +56,8 @@ export default fp(
           .code(308)
           .header('location', `${meant}${request.url.slice(path.length)}`)
           .send();
+      // A good customer's link with a wrong sub-path or method: its page in the order's language, as its 429 is.
+      if (!speaksCustomerLanguage(request)) await learnLinkLanguage(app, request);
       if (allowed.size > 0) {
         const allow = [...allowed].sort().join(', ');
         reply.header('allow', allow);

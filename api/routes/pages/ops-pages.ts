@@ -52,9 +52,9 @@ const OPS_PAGES: readonly OpsPage[] = [
       '<p class="status">Stored and shown in their orders\' timelines, but they change no status: extend the mapping in domain/tracking-codes.ts.</p>' +
       '<table><thead><tr><th>Carrier</th><th>Code</th><th>Scans</th><th>Shipments</th><th>Last seen</th><th>Example</th></tr></thead>' +
       '<tbody id="unmapped"></tbody></table></section>' +
-      '<section class="card" id="after-end-section" hidden><h2>Carrier scans after the shipment ended</h2>' +
-      '<p class="status">No workflow heard them: stored and shown in their orders\' timelines, they change no status. A given-up parcel delivered after all is also an escalation above.</p>' +
-      '<table><thead><tr><th>Carrier</th><th>Tracking number</th><th>Scan</th><th>Shipment ended</th><th>Occurred</th><th>Order / shipment</th></tr></thead>' +
+      '<section class="card" id="after-end-section" hidden><h2>Carrier scans after the shipment or return ended</h2>' +
+      '<p class="status">No workflow heard them: stored and shown in their orders\' timelines (a return\'s with the return), they change no status. A given-up parcel delivered after all is also an escalation above.</p>' +
+      '<table><thead><tr><th>Carrier</th><th>Tracking number</th><th>Scan</th><th>Ended as</th><th>Occurred</th><th>Order / shipment or return</th></tr></thead>' +
       '<tbody id="after-end"></tbody></table></section>',
   },
   {

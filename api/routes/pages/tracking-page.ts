@@ -4,11 +4,13 @@ import { EntityIdSchema } from '../../../domain/api';
 import { type CalendarPlace, timeZoneOf } from '../../../domain/calendar';
 import type { OrderView } from '../../../domain/journey';
 import { undatedReasonCode } from '../../../domain/promise-undated';
+import type { RepromiseReason } from '../../../domain/repromise-reasons';
 import { carrierWordsForMail } from '../../../domain/mail-templates';
 import { cutText } from '../../../domain/text-cut';
 import { SHIPMENT_STAGE_WORDS } from '../../../domain/lifecycle';
 import { stageWords, type TrackingPageWords } from '../../../domain/tracking-page-words';
 import { orderLanguageWords } from '../../services/customer-language';
+import { whyPromiseMoved } from '../../services/promise-moves';
 import { returnOptions } from '../../services/returns';
 import { readOrder } from '../../services/orders';
 import { DELIVERED_AFTER_ALL_LABEL, isUnmappedScanLabel } from '../../services/stored-scans';
@@ -33,8 +35,11 @@ function undatedNote(basis: string, w: TrackingPageWords): string {
   return basis === 'in_stock' ? w.undated.inStock : w.undated.waitingForStock;
 }
 
-/** What the promise rests on, in the customer's words: how sure, from where, and a date the shop asked for that could not be met. */
-function promiseNote(view: OrderView, w: TrackingPageWords): string {
+/**
+ * What the promise rests on, in the customer's words: how sure, from where, a date the shop asked for that could not be met,
+ * and, once the date moved, why (`movedBecause`: the code recorded with the move that set the date in force).
+ */
+function promiseNote(view: OrderView, w: TrackingPageWords, movedBecause: RepromiseReason | undefined): string {
   const promise = view.promise;
   if (!promise || promise.basis === 'fixed_days') return '';
   const from = [...new Set(promise.shipments.map((s) => s.warehouseCode))].join(', ');
@@ -43,7 +48,7 @@ function promiseNote(view: OrderView, w: TrackingPageWords): string {
     ...(from ? [w.shipsFrom(from)] : []),
     ...(promise.businessTime ? [w.demoCalendar(promise.businessTime.deliverBy.slice(0, 10))] : []),
     ...(promise.requested && !promise.requested.met ? [w.requestedNotMet(undatedReasonCode(promise.requested.reason))] : []),
-    ...(view.promise && view.promisedBy !== promise.deliverBy ? [w.dateChanged] : []),
+    ...(view.promisedBy !== promise.deliverBy ? [movedBecause === undefined ? w.dateChanged : w.dateMoved(movedBecause)] : []),
   ];
   return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
 }
@@ -53,10 +58,15 @@ function promiseNote(view: OrderView, w: TrackingPageWords): string {
  * what the page promised (`noDateAnyMore`): the date and how sure it was no longer hold. Before, a cancelled order read
  * "Cancelled" beside "Promised by <date>, 99 % sure, ships from PAR1".
  */
-function promisedHtml(view: OrderView, when: (iso: string) => string, w: TrackingPageWords): string {
+function promisedHtml(
+  view: OrderView,
+  when: (iso: string) => string,
+  w: TrackingPageWords,
+  movedBecause: RepromiseReason | undefined,
+): string {
   const ended = w.noDateAnyMore[view.stage];
   if (ended) return `–<small data-fact="promise-detail">${escapeHtml(ended)}</small>`;
-  return `${escapeHtml(when(view.promisedBy))}${promiseNote(view, w)}`;
+  return `${escapeHtml(when(view.promisedBy))}${promiseNote(view, w, movedBecause)}`;
 }
 
 /**
@@ -104,8 +114,11 @@ const carrierWords = (detail: string | undefined): string | undefined => {
 const toldInCarrierWords = (label: string): boolean =>
   isUnmappedScanLabel(label) || ['delivery_failed', 'exception'].includes(label.replace(/ /g, '_'));
 
-/** `w`: the page's words, in the order's language (domain/tracking-page-words.ts). */
-function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSection): string {
+/**
+ * `w`: the page's words, in the order's language (domain/tracking-page-words.ts); `movedBecause`: why the date in force
+ * moved, when a recorded re-promise set it.
+ */
+function trackingHtml(view: OrderView, w: TrackingPageWords, movedBecause: RepromiseReason | undefined, returns?: ReturnSection): string {
   const timeline = timelineOf(view, 'database');
   const when = customerTime(view.shipTo, w);
   // Stages and carrier scans only: escalations, notes and their details are internal.
@@ -167,7 +180,7 @@ function trackingHtml(view: OrderView, w: TrackingPageWords, returns?: ReturnSec
       `<section class="card"><div class="facts">` +
       `<div data-fact="status"><span>${escapeHtml(w.status)}</span><span class="big">${escapeHtml(status)}</span>` +
       `${ended ? `<small data-fact="ended-at">${escapeHtml(w.endedOn(when(ended)))}</small>` : ''}</div>` +
-      `<div data-fact="promised"><span>${escapeHtml(w.promisedBy)}</span>${promisedHtml(view, when, w)}</div>` +
+      `<div data-fact="promised"><span>${escapeHtml(w.promisedBy)}</span>${promisedHtml(view, when, w, movedBecause)}</div>` +
       `<div><span>${escapeHtml(w.parcels)}</span>${view.shipments.length || '–'}</div>` +
       `</div>${parcels ? `<ul>${parcels}</ul>` : ''}</section>` +
       `<section class="card"><h2>${escapeHtml(w.timeline)}</h2><ol class="timeline" id="timeline">` +
@@ -217,8 +230,11 @@ export async function orderPageWords(app: RoutesApp, request: FastifyRequest, or
 export function trackingPageOf(app: RoutesApp): TrackingPage {
   return async (orderId, token, words, message, choices, field) => {
     const { view } = await readOrder(app, orderId, { name: 'tracking-page', role: 'ops' });
-    const options = await returnOptions(app.db, orderId, app.config.timeScale);
-    return trackingHtml(view, words, {
+    const [options, movedBecause] = await Promise.all([
+      returnOptions(app.db, orderId, app.config.timeScale),
+      whyPromiseMoved(app.db, orderId, view.promisedBy),
+    ]);
+    return trackingHtml(view, words, movedBecause, {
       ...options,
       formAction: `/track/${encodeURIComponent(orderId)}/returns?t=${encodeURIComponent(token)}`,
       labelPath: (returnId) => returnLabelPath(orderId, returnId, token),

@@ -127,7 +127,7 @@ export const loadUnmapped = () => {
   }, fail);
 };
 
-// Scans no workflow heard, their shipment's journey having ended: stored for ops, not dropped.
+// Scans no workflow heard, their shipment's or return's journey having ended: stored for ops, not dropped.
 export const loadScansAfterEnd = () => {
   var section = document.getElementById('after-end-section');
   var body = document.getElementById('after-end');
@@ -139,11 +139,19 @@ export const loadScansAfterEnd = () => {
           el('td', { text: item.carrierCode }),
           el('td', {}, [el('code', { text: item.trackingNumber })]),
           el('td', { text: item.status.replace(/_/g, ' ') }),
-          el('td', { text: item.shipmentStatus.replace(/_/g, ' ') }),
+          el('td', { text: (item.shipmentStatus || `return ${item.returnStatus}`).replace(/_/g, ' ') }),
           el('td', { text: when(item.occurredAt) }),
           el('td', { class: 'free' }, [
             el('a', { href: `/ops/orders/${encodeURIComponent(item.orderId)}`, text: item.orderId }),
-            document.createTextNode(` ${item.shipmentId}${item.detail ? ` — ${item.detail}` : ''}`),
+            document.createTextNode(' '),
+            // A return parcel's scan links to its return, where the scans after its end are listed.
+            item.returnId
+              ? el('a', {
+                  href: `/ops/returns?order=${encodeURIComponent(item.orderId)}#return-${encodeURIComponent(item.returnId)}`,
+                  text: `return ${item.returnId}`,
+                })
+              : document.createTextNode(item.shipmentId),
+            document.createTextNode(item.detail ? ` — ${item.detail}` : ''),
           ]),
         ]),
       ),

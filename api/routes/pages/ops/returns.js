@@ -8,8 +8,18 @@ import { api, el, fail, money, opsIdempotencyKey, setStatus, when } from './comm
 
 const withoutUnderscores = (text) => text.replace(/_/g, ' ');
 
-/** Where a return is, or how it ended and what is owed, in ops' words (also the order page's returns card). */
-export const returnState = (item) => {
+/**
+ * Where a return is, or how it ended and what is owed, in ops' words (also the order page's returns card), then what
+ * the carrier said of its parcel after it had ended: stored, not dropped, and moving nothing.
+ */
+export const returnState = (item) => stateWords(item) + afterEndWords(item);
+
+const afterEndWords = (item) =>
+  (item.scansAfterEnd || [])
+    .map((scan) => ` · after it ended, the carrier said: ${withoutUnderscores(scan.status)} (${when(scan.occurredAt)})`)
+    .join('');
+
+const stateWords = (item) => {
   const owed = item.refundCents === undefined ? '' : money(item.refundCents, item.currency);
   switch (item.status) {
     case 'requested':
