@@ -101,7 +101,8 @@ export function createBackorderPromiseActivities(deps: { db: Db; facts: Planning
             return decided;
           }, TRANSACTION_BUDGET),
         );
-        if (!answer.choice) return { kind: 'at_risk', promisedBy: kept.promisedBy, why: answer.undatedReason ?? 'no restock expected' };
+        if (!answer.choice)
+          return { kind: 'at_risk', promisedBy: kept.promisedBy, why: answer.undatedReason?.text ?? 'no restock expected' };
         const recheck = recheckOf(answer.choice, toBusinessMs(clock, nowMs), clock);
         const newPromisedBy = new Date(toRealMs(clock, answer.deliverByMs));
         if (newPromisedBy.getTime() <= order.promisedBy.getTime())

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNDATED_REASONS } from './promise-undated';
 
 /**
  * The delivery promise as a shop receives it from `POST /orders` and shows it to its customer (computed by
@@ -32,6 +33,8 @@ export const DeliveryPromiseSchema = z
     confidence: z.number().min(0).max(1),
     /** Why nothing could date the order, when `confidence` is 0 (no stock and no restock expected, no pick slot left…). */
     reason: z.string().optional(),
+    /** `reason` as a code a program can act on (domain/promise-undated.ts); absent on promises made before it existed. */
+    reasonCode: z.enum(UNDATED_REASONS).optional(),
     /** `in_stock`; `backorder` (dated from an expected restock); `partial` (ship-available: what is on the shelf);
      *  `restock_unknown` (nothing to date it from; re-promised once stock is known); `fixed_days` (baseline rules). */
     basis: z.enum(PROMISE_BASES),
@@ -46,6 +49,7 @@ export const DeliveryPromiseSchema = z
         met: z.boolean(),
         confidence: z.number().min(0).max(1),
         reason: z.string().optional(),
+        reasonCode: z.enum(UNDATED_REASONS).optional(),
       })
       .optional(),
     /** Under a demo clock, the same dates in business time (what a customer would read on a real calendar). */

@@ -12,7 +12,7 @@ import {
 } from './fulfilment-plan';
 import { localDay } from './local-time';
 import { cheapestPlanByDay, DEFAULT_PROMISE_TARGETS, earliestPlan, type PlanChoice, type PromiseTargets } from './plan-choice';
-import { notByRequestedDate, REQUESTED_DATE_PASSED, undatedReason } from './promise-undated';
+import { notByRequestedDate, REQUESTED_DATE_PASSED, type UndatedCause, undatedReason } from './promise-undated';
 import type { BackorderPolicy, ServiceLevel } from './order';
 
 /**
@@ -67,8 +67,8 @@ export interface EnginePromise {
   confidence: number;
   choice: PlanChoice | undefined;
   /** Why no delivery could be dated (confidence 0): what the shop reads, with or without a date of its own. */
-  undatedReason?: string;
-  requested?: { byMs: number; met: boolean; confidence: number; reason?: string };
+  undatedReason?: UndatedCause;
+  requested?: { byMs: number; met: boolean; confidence: number; reason?: UndatedCause };
 }
 
 /** The promise for an order placed now, and the plan that keeps it. */
@@ -226,7 +226,7 @@ const onShelf = (situation: PromiseSituation) =>
 const UNKNOWN_RESTOCK_WORKING_DAYS = 10;
 
 /** Nothing can be dated (no stock, no restock expected): a date far enough to plan for, with confidence 0. */
-function unknownPromise(situation: PromiseSituation, basis: PromiseBasis, reason: string): EnginePromise {
+function unknownPromise(situation: PromiseSituation, basis: PromiseBasis, reason: UndatedCause): EnginePromise {
   const place = destinationPlace(situation.destination);
   const fallbackDay = addWorkingDays(place, localDay(situation.nowMs, timeZoneOf(situation.destination)), UNKNOWN_RESTOCK_WORKING_DAYS);
   const deliverByMs = endOfDeliveryDayMs(situation.destination, fallbackDay);

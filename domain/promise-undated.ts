@@ -33,14 +33,24 @@ const FIXED_SENTENCES = {
 } as const satisfies Partial<Record<UndatedReason, string>>;
 const SHELF_PROMISED_TO_OTHERS = 'what is in stock is promised to earlier orders';
 
-/** The shop's sentence for a caller's date no plan meets at the confidence the promise needs. */
-export const notByRequestedDate = (serviceLevel: ServiceLevel, confidence: number): string =>
-  `no warehouse and ${serviceLevel} service delivers by then with ${Math.round(confidence * 100)} % confidence`;
-export const REQUESTED_DATE_PASSED = FIXED_SENTENCES.requested_date_passed;
+/** A cause, as the shop reads it: its code (`reasonCode`) and its sentence (`reason`). */
+export interface UndatedCause {
+  code: UndatedReason;
+  text: string;
+}
+
+const fixedCause = (code: keyof typeof FIXED_SENTENCES): UndatedCause => ({ code, text: FIXED_SENTENCES[code] });
+
+/** A caller's date no plan meets at the confidence the promise needs. */
+export const notByRequestedDate = (serviceLevel: ServiceLevel, confidence: number): UndatedCause => ({
+  code: 'not_by_requested_date',
+  text: `no warehouse and ${serviceLevel} service delivers by then with ${Math.round(confidence * 100)} % confidence`,
+});
+export const REQUESTED_DATE_PASSED = fixedCause('requested_date_passed');
 
 /**
- * The code of a sentence this module wrote, stored on a promise (`reason`, `requested.reason`), or undefined for any other
- * text. A promise stored before codes existed carries the sentence only: it is read back here, beside the sentences themselves.
+ * The code of a sentence this module wrote, or undefined for any other text. A promise stored before `reasonCode` existed
+ * carries the sentence only (`reason`, `requested.reason`): it is read back here, beside the sentences themselves.
  */
 export function undatedReasonCode(sentence: string | undefined): UndatedReason | undefined {
   if (sentence === undefined) return undefined;
@@ -53,7 +63,7 @@ export function undatedReasonCode(sentence: string | undefined): UndatedReason |
   return undefined;
 }
 
-/** Why nothing could date the order, in the words a shop reads in `promise.reason` and `promise.requested.reason`. */
+/** Why nothing could date the order: `promise.reasonCode` and `promise.reason` (and `promise.requested`'s). */
 export function undatedReason(
   plans: readonly (readonly ShipmentOption[])[],
   noPlanBecause: 'no_restock' | 'nothing_on_shelf' | 'no_pick_slot' | undefined,
@@ -62,18 +72,20 @@ export function undatedReason(
   horizonDays: number,
   heldForOthers = false,
   overdueRestocks = false,
-): string {
+): UndatedCause {
   // What is there or on its way went to earlier orders: "nothing expected" would send ops looking for a missing ASN.
   if (noPlanBecause === 'no_restock') {
-    if (heldForOthers) return FIXED_SENTENCES.promised_to_others;
-    return overdueRestocks ? FIXED_SENTENCES.restock_overdue : FIXED_SENTENCES.no_restock;
+    if (heldForOthers) return fixedCause('promised_to_others');
+    return fixedCause(overdueRestocks ? 'restock_overdue' : 'no_restock');
   }
-  if (noPlanBecause === 'nothing_on_shelf') return heldForOthers ? SHELF_PROMISED_TO_OTHERS : FIXED_SENTENCES.not_in_stock;
-  if (noPlanBecause === 'no_pick_slot' || plans.length === 0) return FIXED_SENTENCES.no_pick_slot;
+  if (noPlanBecause === 'nothing_on_shelf')
+    return heldForOthers ? { code: 'promised_to_others', text: SHELF_PROMISED_TO_OTHERS } : fixedCause('not_in_stock');
+  if (noPlanBecause === 'no_pick_slot' || plans.length === 0) return fixedCause('no_pick_slot');
   const levels = new Set(plans.flatMap((plan) => plan.flatMap((option) => option.services.map((s) => s.level))));
   if (!levels.has(serviceLevel)) {
     const others = SERVICE_LEVELS.filter((level) => levels.has(level));
-    return `no ${serviceLevel} service takes this order to ${destination.countryCode}${others.length > 0 ? `; ${others.join(', ')} services do` : ''}`;
+    const text = `no ${serviceLevel} service takes this order to ${destination.countryCode}${others.length > 0 ? `; ${others.join(', ')} services do` : ''}`;
+    return { code: 'no_service_level', text };
   }
-  return `no warehouse and ${serviceLevel} service delivers within ${horizonDays} working days`;
+  return { code: 'beyond_horizon', text: `no warehouse and ${serviceLevel} service delivers within ${horizonDays} working days` };
 }

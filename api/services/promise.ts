@@ -177,7 +177,7 @@ export class PromiseService {
       deliverBy: answer.requested?.met && request.promisedBy ? new Date(request.promisedBy).toISOString() : real(answer.deliverByMs),
       shipBy: real(answer.shipByMs),
       confidence: round(answer.confidence),
-      ...(answer.undatedReason ? { reason: answer.undatedReason } : {}),
+      ...(answer.undatedReason ? { reason: answer.undatedReason.text, reasonCode: answer.undatedReason.code } : {}),
       basis: answer.basis,
       shipments: (answer.choice?.shipments ?? []).map((s) => ({
         warehouseCode: s.option.warehouseCode,
@@ -196,7 +196,7 @@ export class PromiseService {
               promisedBy: new Date(request.promisedBy).toISOString(),
               met: answer.requested.met,
               confidence: round(answer.requested.confidence),
-              ...(answer.requested.reason ? { reason: answer.requested.reason } : {}),
+              ...(answer.requested.reason ? { reason: answer.requested.reason.text, reasonCode: answer.requested.reason.code } : {}),
             },
           }
         : {}),

@@ -24,9 +24,10 @@ interface PromiseBody {
   shipBy: string;
   confidence: number;
   reason?: string;
+  reasonCode?: string;
   basis: string;
   shipments: { warehouseCode: string; carrierCode: string; serviceCode: string; onTimeProbability: number; lines: unknown[] }[];
-  requested?: { promisedBy: string; met: boolean; confidence: number; reason?: string };
+  requested?: { promisedBy: string; met: boolean; confidence: number; reason?: string; reasonCode?: string };
 }
 
 describe('the promise in the intake answer', () => {
@@ -123,6 +124,8 @@ describe('the promise in the intake answer', () => {
     const promise = response.json().promise as PromiseBody;
     expect(promise.requested).toMatchObject({ promisedBy, met: false });
     expect(promise.requested?.reason).toMatch(/confidence|passed/);
+    // The same cause as a code a shop's program can act on, without reading the English.
+    expect(promise.requested?.reasonCode).toMatch(/^(not_by_requested_date|requested_date_passed)$/);
     expect(Date.parse(promise.deliverBy)).toBeGreaterThan(Date.parse(promisedBy));
     const view = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${response.json().orderId}` })).json();
     expect(view.promisedBy).toBe(promise.deliverBy);
@@ -231,6 +234,7 @@ describe('the promise in the intake answer', () => {
       basis: 'restock_unknown',
       confidence: 0,
       reason: 'no stock, and its restock is more than two weeks overdue',
+      reasonCode: 'restock_overdue',
     });
   });
 
@@ -238,9 +242,15 @@ describe('the promise in the intake answer', () => {
     // The reason was given only to a caller who asked for a date (requested.reason); the others read a bare 0.
     const response = await place(orderRequest({ lines: [{ sku: 'HEADPHONES-BT-ANC', quantity: 1 }] }));
     const promise = response.json().promise as PromiseBody;
-    expect(promise).toMatchObject({ basis: 'restock_unknown', confidence: 0, shipments: [], reason: 'no stock and no restock expected' });
+    expect(promise).toMatchObject({
+      basis: 'restock_unknown',
+      confidence: 0,
+      shipments: [],
+      reason: 'no stock and no restock expected',
+      reasonCode: 'no_restock',
+    });
     const view = (await h.as(KEYS.ops, { method: 'GET', url: `/orders/${response.json().orderId}` })).json();
-    expect(view.promise).toMatchObject({ confidence: 0, reason: 'no stock and no restock expected' });
+    expect(view.promise).toMatchObject({ confidence: 0, reason: 'no stock and no restock expected', reasonCode: 'no_restock' });
     // A dated promise carries no reason.
     const dated = (await place(orderRequest({ lines: [{ sku: 'MUG-CER-350', quantity: 1 }] }))).json().promise as PromiseBody;
     expect(dated.confidence).toBeGreaterThan(0);

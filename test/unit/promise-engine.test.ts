@@ -131,7 +131,7 @@ describe('the promise engine: where the stock is', () => {
       basis: 'restock_unknown',
       confidence: 0,
       choice: undefined,
-      undatedReason: 'no stock and no restock expected',
+      undatedReason: { code: 'no_restock', text: 'no stock and no restock expected' },
     });
     expect(promise.deliverByMs).toBeGreaterThan(at('2026-03-10T00:00:00Z'));
   });
@@ -146,7 +146,7 @@ describe('the promise engine: where the stock is', () => {
     expect(promise).toMatchObject({ basis: 'in_stock', confidence: 0, choice: undefined });
     expect(promise.requested).toMatchObject({
       met: false,
-      reason: 'no economy service takes this order to FR; standard, express services do',
+      reason: { code: 'no_service_level', text: 'no economy service takes this order to FR; standard, express services do' },
     });
   });
 
@@ -160,10 +160,13 @@ describe('the promise engine: where the stock is', () => {
     expect(partial).toMatchObject({
       basis: 'partial',
       confidence: 0,
-      requested: { met: false, reason: 'nothing of the order is in stock to ship now' },
+      requested: { met: false, reason: { code: 'not_in_stock', text: 'nothing of the order is in stock to ship now' } },
     });
     const backorder = computePromise(situation(kettle), network());
-    expect(backorder).toMatchObject({ basis: 'restock_unknown', requested: { met: false, reason: 'no stock and no restock expected' } });
+    expect(backorder).toMatchObject({
+      basis: 'restock_unknown',
+      requested: { met: false, reason: { code: 'no_restock', text: 'no stock and no restock expected' } },
+    });
   });
 
   it('fills a box no heavier than a carrier takes: 100 mugs in stock, a box rated 30 kg that weighs 850 g, still promised', () => {
@@ -249,7 +252,10 @@ describe('the promise engine: learned transit and the caller’s own date', () =
     const requestedByMs = at('2026-03-05T10:00:00Z');
     const promise = computePromise(situation({ nowMs: at('2026-03-04T12:00:00Z'), serviceLevel: 'express', requestedByMs }), network());
     expect(iso(promise.deliverByMs)).toBe('2026-03-05T17:00:00.000Z');
-    expect(promise.requested).toMatchObject({ met: false, reason: expect.stringContaining('95 %') });
+    expect(promise.requested).toMatchObject({
+      met: false,
+      reason: { code: 'not_by_requested_date', text: expect.stringContaining('95 %') },
+    });
     expect(promise.requested?.confidence).toBeLessThan(0.95);
   });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ShipmentOption } from '../../domain/fulfilment-plan';
-import { notByRequestedDate, REQUESTED_DATE_PASSED, UNDATED_REASONS, undatedReason, undatedReasonCode } from '../../domain/promise-undated';
+import {
+  notByRequestedDate,
+  REQUESTED_DATE_PASSED,
+  UNDATED_REASONS,
+  type UndatedCause,
+  undatedReason,
+  undatedReasonCode,
+} from '../../domain/promise-undated';
 import { TRACKING_PAGE_WORDS_EN, TRACKING_PAGE_WORDS_FR } from '../../domain/tracking-page-words';
 
 /**
@@ -11,8 +18,8 @@ const destination = { countryCode: 'FR', postalCode: '75001' } as Parameters<typ
 const expressOnly = [[{ services: [{ level: 'express' }] }]] as unknown as ShipmentOption[][];
 
 describe("the promise engine's reasons", () => {
-  it('every sentence it writes reads back as its code', () => {
-    const sentences: [string, string][] = [
+  it('every cause it gives has its code, and its sentence reads back as that code (promises stored before the code)', () => {
+    const causes: [UndatedCause, string][] = [
       [undatedReason([], 'no_restock', 'standard', destination, 30, true), 'promised_to_others'],
       [undatedReason([], 'no_restock', 'standard', destination, 30, false, true), 'restock_overdue'],
       [undatedReason([], 'no_restock', 'standard', destination, 30), 'no_restock'],
@@ -24,8 +31,11 @@ describe("the promise engine's reasons", () => {
       [REQUESTED_DATE_PASSED, 'requested_date_passed'],
       [notByRequestedDate('standard', 0.95), 'not_by_requested_date'],
     ];
-    for (const [sentence, code] of sentences) expect([sentence, undatedReasonCode(sentence)]).toEqual([sentence, code]);
-    expect(new Set(sentences.map(([, code]) => code))).toEqual(new Set(UNDATED_REASONS));
+    for (const [cause, code] of causes) {
+      expect(cause.code).toBe(code);
+      expect([cause.text, undatedReasonCode(cause.text)]).toEqual([cause.text, code]);
+    }
+    expect(new Set(causes.map(([, code]) => code))).toEqual(new Set(UNDATED_REASONS));
     expect(undatedReasonCode('something a shop wrote')).toBeUndefined();
   });
 

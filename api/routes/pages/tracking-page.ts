@@ -47,7 +47,9 @@ function promiseNote(view: OrderView, w: TrackingPageWords, movedBecause: Reprom
     promise.confidence > 0 ? w.sure(Math.round(promise.confidence * 100)) : undatedNote(promise.basis, w),
     ...(from ? [w.shipsFrom(from)] : []),
     ...(promise.businessTime ? [w.demoCalendar(promise.businessTime.deliverBy.slice(0, 10))] : []),
-    ...(promise.requested && !promise.requested.met ? [w.requestedNotMet(undatedReasonCode(promise.requested.reason))] : []),
+    ...(promise.requested && !promise.requested.met
+      ? [w.requestedNotMet(promise.requested.reasonCode ?? undatedReasonCode(promise.requested.reason))]
+      : []),
     ...(view.promisedBy !== promise.deliverBy ? [movedBecause === undefined ? w.dateChanged : w.dateMoved(movedBecause)] : []),
   ];
   return `<small data-fact="promise-detail">${escapeHtml(parts.join(' · '))}</small>`;
