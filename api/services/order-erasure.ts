@@ -40,7 +40,7 @@ export async function eraseOrderPersonalData(tx: Tx, orderId: string, now: Date)
   await eraseCorrections(tx, orderId);
   await eraseScanTexts(tx, orderId);
   const labelFiles = await eraseLabels(tx, orderId);
-  const mailsGivenUp = await eraseNotifications(tx, orderId);
+  const mailsGivenUp = await eraseNotifications(tx, orderId, now);
   await eraseOpsTexts(tx, orderId, now);
   return { orderId, addresses, mailsGivenUp, labelFiles };
 }
@@ -164,7 +164,7 @@ const personalKeys: string[] = [...PERSONAL_DATA_KEYS];
  * Mails not sent yet are given up (their address is gone); the data of every mail and webhook event loses its personal
  * keys. A webhook still to be delivered goes out with what is left. Returns how many mails were given up.
  */
-async function eraseNotifications(tx: Tx, orderId: string): Promise<number> {
+async function eraseNotifications(tx: Tx, orderId: string, now: Date): Promise<number> {
   const givenUp = await tx.$executeRaw`
     UPDATE "CustomerMail" SET "status" = 'failed', "leaseUntil" = NULL, "lastError" = 'personal data erased'
     WHERE "orderId" = ${orderId} AND "status" = 'pending'`;
@@ -174,7 +174,8 @@ async function eraseNotifications(tx: Tx, orderId: string): Promise<number> {
   await tx.$executeRaw`
     UPDATE "WebhookEvent"
     SET "payload" = jsonb_set("payload", '{data}',
-      ("payload"->'data') - ${personalKeys}::text[] - (CASE WHEN "type" = ANY(${[...FREE_TEXT_REASON_EVENTS]}::text[]) THEN 'reason' ELSE '' END))
+      ("payload"->'data') - ${personalKeys}::text[] - (CASE WHEN "type" = ANY(${[...FREE_TEXT_REASON_EVENTS]}::text[]) THEN 'reason' ELSE '' END)),
+      "personalDataDroppedAt" = coalesce("personalDataDroppedAt", ${now})
     WHERE "orderId" = ${orderId} AND jsonb_typeof("payload"->'data') = 'object'`;
   return givenUp;
 }
