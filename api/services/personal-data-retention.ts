@@ -4,7 +4,7 @@ import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import { DEFAULT_RETURN_WINDOW_DAYS, FINAL_RETURN_STATUSES } from '../../domain/return-policy';
 import { FREE_TEXT_REASON_EVENTS, PERSONAL_DATA_KEYS } from '../../domain/personal-data';
 import { Prisma } from '../../prisma/generated/client';
-import { CUSTOMER_ERASURE_ACTION, eraseOrderPersonalData } from './order-erasure';
+import { CUSTOMER_ERASURE_ACTION, ERASURE_TRANSACTION_BUDGET, eraseOrderPersonalData } from './order-erasure';
 
 /**
  * The retention sweep: erases the personal data of orders over for longer than the retention period, and drops the
@@ -102,7 +102,7 @@ async function eraseExpiredOrders(db: Db, settings: RetentionSettings, batchSize
     let erased = 0;
     for (const row of rows) if (await eraseOrderPersonalData(tx, row.id, now)) erased++;
     return erased;
-  });
+  }, ERASURE_TRANSACTION_BUDGET);
 }
 
 /**
