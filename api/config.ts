@@ -56,6 +56,8 @@ export interface ApiConfig {
   sellingCarriers?: string[];
   /** Days an order's personal data is kept once the order is over (COLIS_PERSONAL_DATA_RETENTION_DAYS). */
   personalDataRetentionDays: number;
+  /** Days an ops action's stored answer replays, and webhook events keep their personal keys (COLIS_OPS_ANSWER_REPLAY_DAYS). */
+  opsAnswerReplayDays: number;
 }
 
 /** Predictable keys so `npm start` works without setup; production requires COLIS_API_KEYS (config refuses to start). */
@@ -104,6 +106,7 @@ export function apiConfigFrom(config: Config, overrides: Partial<ApiConfig> = {}
     logLevel: config.COLIS_LOG_LEVEL,
     decisions: decisionSettingsOf(config),
     personalDataRetentionDays: config.COLIS_PERSONAL_DATA_RETENTION_DAYS,
+    opsAnswerReplayDays: config.COLIS_OPS_ANSWER_REPLAY_DAYS,
     // Once ShipEngine books any code, only those codes sell (carriers/wiring.ts, `buildCarriers`).
     ...(config.COLIS_SHIPENGINE_CARRIERS ? { sellingCarriers: Object.keys(config.COLIS_SHIPENGINE_CARRIERS) } : {}),
     ...overrides,

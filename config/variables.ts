@@ -552,6 +552,15 @@ export const VARIABLES = {
       'final, its return window closed, no return, escalation or carrier claim open; then erased, keeping what the reports ' +
       'need (README "Personal data: what is kept, for how long, and erasure")',
   }),
+  COLIS_OPS_ANSWER_REPLAY_DAYS: variable({
+    schema: withDefault(positiveIntegerAtMost(365, 'a client retries an ops request within minutes, not a year later'), 30),
+    form: 'a whole number of days, 1–365, e.g. 30',
+    default: '`30`',
+    meaning:
+      "days an ops action's stored answer replays for a repeat of its Idempotency-Key (the key refuses a second application " +
+      'for good, with a 409 once the answer is dropped), and after which webhook events every subscription received lose ' +
+      'their personal keys (README "Personal data: what is kept, for how long, and erasure")',
+  }),
   COLIS_LOG_LEVEL: variable({
     schema: withDefault(z.enum(LOG_LEVELS), 'info'),
     form: LOG_LEVELS.join(', '),

@@ -189,6 +189,13 @@ export type DeliveryParkedReason = (typeof DELIVERY_PARKED_REASONS)[number];
 export const MAIL_RETRY_DELAYS_MS = [30_000, 2 * 60_000, 10 * 60_000, HOUR_MS, 4 * HOUR_MS] as const;
 export const MAIL_GIVE_UP_AFTER_MS = 24 * HOUR_MS;
 
+/**
+ * The longest one mail's send may take, SMTP conversation included: past it the connection to the relay is dropped (the
+ * relay takes a mail only once it answered its end of data, so none is taken after) and the mail is retried. A send holds
+ * its mail's row (activities/notifications/mail-relay.ts), and an order's erasure waits for it: this bounds that wait.
+ */
+export const MAIL_SEND_WITHIN_MS = 20_000;
+
 export function mailRetryDelayMs(failures: number): number {
   return MAIL_RETRY_DELAYS_MS[Math.min(Math.max(failures, 1), MAIL_RETRY_DELAYS_MS.length) - 1] ?? 4 * HOUR_MS;
 }

@@ -13,12 +13,6 @@ export const ERASED_TEXT = '[erased]';
 /** Characters of a postal code kept: a US ZIP-3, a French département and a bit, a UK postcode area. */
 export const POSTAL_CODE_PREFIX_CHARS = 3;
 
-/**
- * Days an ops action's stored answer replays for a repeat of its Idempotency-Key. After that the key still refuses to
- * apply the request again (409), without the answer, which may hold an order's address.
- */
-export const OPS_ANSWER_REPLAY_DAYS = 30;
-
 /** What an erased address keeps: the country, the region as a subdivision code, the first characters of the postal code. */
 export interface CoarseDestination {
   countryCode: string;

@@ -3,8 +3,15 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { timeZoneOf } from '../../domain/calendar';
 import { renderMail } from '../../domain/mail-templates';
 import { type ParcelPlace, parcelPlace } from '../../domain/parcel-place';
-import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDelayMs } from '../../domain/notifications';
-import type { Db } from '../db';
+import {
+  MAIL_GIVE_UP_AFTER_MS,
+  MAIL_SEND_WITHIN_MS,
+  MailDataSchema,
+  type MailMilestone,
+  mailRetryDelayMs,
+} from '../../domain/notifications';
+import type { Prisma } from '../../prisma/generated/client';
+import { type Db, TRANSACTION_BUDGET } from '../db';
 import { untilRecorded, whileClaimRenewed } from './lease';
 import { recipientOf } from './outbox';
 
@@ -63,6 +70,19 @@ const BATCH = 50;
 const CONCURRENCY = 4;
 const LEASE_MS = 60_000;
 const IN_FLIGHT_POLL_MS = 100;
+/** Time the transaction holding a send's row gets beyond the send itself: its reads before, its record after. */
+const SEND_TX_MARGIN_MS = 10_000;
+/** A send cut off at its deadline holds its row this much longer: bytes already handed to the network land first. */
+const CUT_OFF_SETTLE_MS = 1_000;
+
+type Tx = Prisma.TransactionClient;
+
+/** Sent: attempted once more, no error, no claim. */
+const markSent = (client: Tx, mailId: string) =>
+  client.customerMail.update({
+    where: { id: mailId },
+    data: { status: 'sent', sentAt: new Date(), attempts: { increment: 1 }, lastError: null, leaseUntil: null },
+  });
 
 export class MailRelay {
   private transport: Transporter | undefined;
@@ -71,6 +91,7 @@ export class MailRelay {
     private readonly db: Db,
     private readonly settings: MailSettings,
     private readonly leaseMs = LEASE_MS,
+    private readonly sendWithinMs = MAIL_SEND_WITHIN_MS,
   ) {}
 
   /** Sends what is due at `nowMs`; answers when the next mail falls due (null: nothing waits). */
@@ -171,13 +192,60 @@ export class MailRelay {
     }
   }
 
+  /**
+   * Claims the mail (a lease, committed at once: a drain that dies frees it a lease later), then sends it holding its row
+   * in a transaction until the send is written down. An order's erasure gives up the order's pending mails under that row
+   * lock: it waits for a send in flight, which is cut off within `sendWithinMs` (a stuck relay never holds an erasure
+   * longer), and a mail whose order was erased in the meantime is found given up, never sent with the name and address
+   * read before. A send that left is marked sent in the same transaction, before any erasure can commit.
+   */
   private async sendOne(mailId: string, nowMs: number): Promise<SendOutcome> {
     const claimed = await this.db.customerMail.updateMany({
       where: { id: mailId, status: 'pending', OR: [{ leaseUntil: null }, { leaseUntil: { lt: new Date() } }] },
       data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
     });
     if (claimed.count === 0) return { kind: 'not_claimed' };
-    const mail = await this.db.customerMail.findUniqueOrThrow({
+    let left = false;
+    try {
+      return await this.db.$transaction(
+        (tx) =>
+          this.sendHolding(tx, mailId, nowMs, () => {
+            left = true;
+          }),
+        { maxWait: TRANSACTION_BUDGET.maxWait, timeout: this.sendWithinMs + SEND_TX_MARGIN_MS },
+      );
+    } catch (error) {
+      if (!left) throw error;
+      // It left while its row was held, so before any erasure; writing that down failed with the transaction (its
+      // connection lost): asked again outside it, as a send is never taken back.
+      await untilRecorded(
+        () => markSent(this.db, mailId),
+        this.leaseMs / 2,
+        () => heartbeat(),
+      );
+      return { kind: 'sent' };
+    }
+  }
+
+  /** The send, its row held by `tx`, cut off `sendWithinMs` after the transaction began (well before it times out). */
+  private async sendHolding(tx: Tx, mailId: string, nowMs: number, onLeft: () => void): Promise<SendOutcome> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error(`not sent within ${this.sendWithinMs} ms`)), this.sendWithinMs);
+    try {
+      // PostgreSQL ends the transaction itself, and frees the row, if this process vanishes without closing its connection.
+      await tx.$queryRaw`SELECT set_config('idle_in_transaction_session_timeout', ${String(this.sendWithinMs + SEND_TX_MARGIN_MS)}, true)`;
+      // SKIP LOCKED: a row held by an erasure under way is not waited for; what became of it is read once it commits.
+      const held = await tx.$queryRaw<{ id: string }[]>`
+        SELECT "id" FROM "CustomerMail" WHERE "id" = ${mailId} AND "status" = 'pending' FOR UPDATE SKIP LOCKED`;
+      if (held.length === 0) return { kind: 'not_claimed' };
+      return await this.sendHeld(tx, mailId, nowMs, deadline.signal, onLeft);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async sendHeld(tx: Tx, mailId: string, nowMs: number, deadline: AbortSignal, onLeft: () => void): Promise<SendOutcome> {
+    const mail = await tx.customerMail.findUniqueOrThrow({
       where: { id: mailId },
       include: {
         order: {
@@ -202,9 +270,9 @@ export class MailRelay {
       const data =
         queued.labelUrl && queued.returnId ? { ...queued, labelUrl: this.settings.returnLabelUrl(mail.orderId, queued.returnId) } : queued;
       const [shop, carrier, parcel] = await Promise.all([
-        mail.order.shopId ? this.db.shop.findUnique({ where: { id: mail.order.shopId }, select: { displayName: true } }) : null,
-        data.carrierCode ? this.db.carrier.findUnique({ where: { code: data.carrierCode }, select: { name: true } }) : null,
-        data.trackingNumber ? this.placeOfParcel(mail.orderId, data.trackingNumber) : undefined,
+        mail.order.shopId ? tx.shop.findUnique({ where: { id: mail.order.shopId }, select: { displayName: true } }) : null,
+        data.carrierCode ? tx.carrier.findUnique({ where: { code: data.carrierCode }, select: { name: true } }) : null,
+        data.trackingNumber ? this.placeOfParcel(tx, mail.orderId, data.trackingNumber) : undefined,
       ]);
       const shopName = shop?.displayName ?? 'Colis';
       const rendered = renderMail({
@@ -222,10 +290,7 @@ export class MailRelay {
         data,
       });
       const renewClaim = () =>
-        this.db.customerMail.updateMany({
-          where: { id: mailId, status: 'pending' },
-          data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
-        });
+        tx.customerMail.updateMany({ where: { id: mailId, status: 'pending' }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } });
       await whileClaimRenewed(renewClaim, this.leaseMs, () =>
         transport.sendMail({
           from: withDisplayName(shopName, this.settings.fromAddress),
@@ -235,14 +300,17 @@ export class MailRelay {
           html: rendered.html,
           messageId: mail.messageId,
           headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
+          signal: deadline,
         }),
       );
     } catch (error) {
+      // Cut off at the deadline: the row is held a moment longer, so bytes already handed to the network land before it goes.
+      if (deadline.aborted) await new Promise((resolve) => setTimeout(resolve, CUT_OFF_SETTLE_MS));
       const message = withoutAddresses(error instanceof Error ? error.message : String(error));
       const attempts = mail.attempts + 1;
       const giveUp = nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
       const retryAt = new Date(nowMs + mailRetryDelayMs(attempts));
-      await this.db.customerMail.update({
+      await tx.customerMail.update({
         where: { id: mailId },
         data: {
           attempts,
@@ -254,24 +322,15 @@ export class MailRelay {
       log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
       return giveUp ? { kind: 'given_up' } : { kind: 'retry', at: retryAt };
     }
-    // Sent: a failure to write that down is no failure of the send (which would be retried), it is asked again.
-    const sentAt = new Date();
-    await untilRecorded(
-      () =>
-        this.db.customerMail.update({
-          where: { id: mailId },
-          data: { status: 'sent', sentAt, attempts: { increment: 1 }, lastError: null, leaseUntil: null },
-        }),
-      this.leaseMs / 2,
-      () => heartbeat(),
-    );
+    onLeft();
+    await markSent(tx, mailId);
     log.info('customer mail sent', { mailId, milestone: mail.milestone, locale: mail.locale });
     return { kind: 'sent' };
   }
 
   /** Read when the mail leaves, so "the rest is on its way" is what is true then, not when the scan came in. */
-  private async placeOfParcel(orderId: string, trackingNumber: string): Promise<ParcelPlace | undefined> {
-    const shipments = await this.db.shipment.findMany({
+  private async placeOfParcel(tx: Tx, orderId: string, trackingNumber: string): Promise<ParcelPlace | undefined> {
+    const shipments = await tx.shipment.findMany({
       where: { orderId },
       orderBy: [{ seq: 'asc' }, { id: 'asc' }],
       select: { id: true, trackingNumber: true, status: true, replacesShipmentId: true },
@@ -294,6 +353,9 @@ export class MailRelay {
       connectionTimeout: 10_000,
       greetingTimeout: 10_000,
       socketTimeout: 30_000,
+      // A send cut off at its deadline drops the connection at once: ended gracefully, what was still buffered (the end of
+      // the data, which makes the relay take the mail) would go out after the row is let go.
+      socketCloseTimeout: 0,
     });
     return this.transport;
   }

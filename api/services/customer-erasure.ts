@@ -3,7 +3,7 @@ import type { CustomerErasure, CustomerErasureParams } from '../../domain/erasur
 import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import { FINAL_RETURN_STATUSES } from '../../domain/return-policy';
 import { ApiError, notFound } from '../errors';
-import { eraseOrderPersonalData } from './order-erasure';
+import { ERASURE_TRANSACTION_BUDGET, eraseOrderPersonalData } from './order-erasure';
 
 /**
  * A shop's customer asked to be forgotten: every order the shop placed under that customer id has its personal data
@@ -62,7 +62,7 @@ export async function eraseCustomer(db: Db, target: CustomerErasureParams, erase
       result.labelFiles += erased.labelFiles;
     }
     return result;
-  });
+  }, ERASURE_TRANSACTION_BUDGET);
 }
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];

@@ -3,7 +3,6 @@ import type { Db } from '../../activities/db';
 import type { ApiErrorCode, ErrorDetail } from '../../domain/api';
 import type { Prisma } from '../../prisma/generated/client';
 import { CONFLICT_STATES, isDomainError } from '../../domain/errors';
-import { OPS_ANSWER_REPLAY_DAYS } from '../../domain/personal-data';
 import { ApiError, idempotencyConflict, toApiError } from '../errors';
 import { canonicalJson } from './intake';
 import { conflictStateOf } from './workflows';
@@ -82,7 +81,8 @@ async function claimRow(
     // Its answer outlived its replay window (or its order's personal data was erased): the key still applies nothing twice.
     throw idempotencyConflict(
       `Idempotency-Key "${input.idempotencyKey}" was already used by ${input.actor} for this request on ${existing.createdAt.toISOString()}; ` +
-        `its answer is no longer kept (answers replay for ${OPS_ANSWER_REPLAY_DAYS} days): read the ${existing.action} target's state instead`,
+        `its answer is no longer kept (dropped on ${existing.responseDroppedAt.toISOString()}, after the replay window ` +
+        `COLIS_OPS_ANSWER_REPLAY_DAYS or its order's erasure): read the ${existing.action} target's state instead`,
       'was already used for this request; its answer is no longer kept',
     );
   }

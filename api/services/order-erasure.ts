@@ -1,3 +1,5 @@
+import { TRANSACTION_BUDGET } from '../../activities/db';
+import { MAIL_SEND_WITHIN_MS } from '../../domain/notifications';
 import { AddressSchema, OrderWorkflowInputSchema } from '../../domain/order';
 import { coarseDestination, ERASED_TEXT, erasedAddress, FREE_TEXT_REASON_EVENTS, PERSONAL_DATA_KEYS } from '../../domain/personal-data';
 import type { Prisma } from '../../prisma/generated/client';
@@ -23,6 +25,15 @@ export interface OrderErasure {
   labelFiles: number;
 }
 
+/**
+ * What an erasure's transaction may take: the usual budget, and the wait for a mail of the order in flight (its send holds
+ * the mail's row until it is written down, and is cut off within MAIL_SEND_WITHIN_MS).
+ */
+export const ERASURE_TRANSACTION_BUDGET = {
+  maxWait: TRANSACTION_BUDGET.maxWait,
+  timeout: TRANSACTION_BUDGET.timeout + MAIL_SEND_WITHIN_MS,
+} as const;
+
 /** Erases the order's personal data; undefined when there was nothing to do (no such order, or already erased). */
 export async function eraseOrderPersonalData(tx: Tx, orderId: string, now: Date): Promise<OrderErasure | undefined> {
   const [order] = await tx.$queryRaw<{ customerId: string; customerName: string | null; customerEmail: string | null }[]>`
@@ -40,7 +51,7 @@ export async function eraseOrderPersonalData(tx: Tx, orderId: string, now: Date)
   await eraseCorrections(tx, orderId);
   await eraseScanTexts(tx, orderId);
   const labelFiles = await eraseLabels(tx, orderId);
-  const mailsGivenUp = await eraseNotifications(tx, orderId);
+  const mailsGivenUp = await eraseNotifications(tx, orderId, now);
   await eraseOpsTexts(tx, orderId, now);
   return { orderId, addresses, mailsGivenUp, labelFiles };
 }
@@ -164,9 +175,11 @@ const personalKeys: string[] = [...PERSONAL_DATA_KEYS];
 
 /**
  * Mails not sent yet are given up (their address is gone); the data of every mail and webhook event loses its personal
- * keys. A webhook still to be delivered goes out with what is left. Returns how many mails were given up.
+ * keys. A webhook still to be delivered goes out with what is left. Returns how many mails were given up. A mail being
+ * sent holds its row (activities/notifications/mail-relay.ts): this waits for it, so once the erasure commits no mail of
+ * the order leaves, and one that left first is found sent.
  */
-async function eraseNotifications(tx: Tx, orderId: string): Promise<number> {
+async function eraseNotifications(tx: Tx, orderId: string, now: Date): Promise<number> {
   const givenUp = await tx.$executeRaw`
     UPDATE "CustomerMail" SET "status" = 'failed', "leaseUntil" = NULL, "lastError" = 'personal data erased'
     WHERE "orderId" = ${orderId} AND "status" = 'pending'`;
@@ -176,7 +189,8 @@ async function eraseNotifications(tx: Tx, orderId: string): Promise<number> {
   await tx.$executeRaw`
     UPDATE "WebhookEvent"
     SET "payload" = jsonb_set("payload", '{data}',
-      ("payload"->'data') - ${personalKeys}::text[] - (CASE WHEN "type" = ANY(${[...FREE_TEXT_REASON_EVENTS]}::text[]) THEN 'reason' ELSE '' END))
+      ("payload"->'data') - ${personalKeys}::text[] - (CASE WHEN "type" = ANY(${[...FREE_TEXT_REASON_EVENTS]}::text[]) THEN 'reason' ELSE '' END)),
+      "personalDataDroppedAt" = coalesce("personalDataDroppedAt", ${now})
     WHERE "orderId" = ${orderId} AND jsonb_typeof("payload"->'data') = 'object'`;
   return givenUp;
 }

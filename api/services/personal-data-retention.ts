@@ -2,8 +2,9 @@ import type { Db } from '../../activities/db';
 import { DAY_MS } from '../../domain/clock';
 import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
 import { DEFAULT_RETURN_WINDOW_DAYS, FINAL_RETURN_STATUSES } from '../../domain/return-policy';
-import { FREE_TEXT_REASON_EVENTS, OPS_ANSWER_REPLAY_DAYS, PERSONAL_DATA_KEYS } from '../../domain/personal-data';
-import { CUSTOMER_ERASURE_ACTION, eraseOrderPersonalData } from './order-erasure';
+import { FREE_TEXT_REASON_EVENTS, PERSONAL_DATA_KEYS } from '../../domain/personal-data';
+import { Prisma } from '../../prisma/generated/client';
+import { CUSTOMER_ERASURE_ACTION, ERASURE_TRANSACTION_BUDGET, eraseOrderPersonalData } from './order-erasure';
 
 /**
  * The retention sweep: erases the personal data of orders over for longer than the retention period, and drops the
@@ -16,6 +17,11 @@ import { CUSTOMER_ERASURE_ACTION, eraseOrderPersonalData } from './order-erasure
 export interface RetentionSettings {
   /** Days an order's personal data is kept once the order is over (COLIS_PERSONAL_DATA_RETENTION_DAYS). */
   retentionDays: number;
+  /**
+   * Days an ops action's stored answer replays for a repeat of its key, and webhook events every subscription received
+   * keep their personal keys (COLIS_OPS_ANSWER_REPLAY_DAYS).
+   */
+  answerReplayDays: number;
   /** Business seconds per real second: return windows are business days. */
   timeScale: number;
   /** Orders per transaction. */
@@ -48,7 +54,7 @@ export async function sweepPersonalData(db: Db, settings: RetentionSettings, now
     if (erased < batchSize) break;
     if (batch === maxBatches - 1) pass.more = true;
   }
-  const replayCutoff = new Date(now.getTime() - OPS_ANSWER_REPLAY_DAYS * DAY_MS);
+  const replayCutoff = new Date(now.getTime() - settings.answerReplayDays * DAY_MS);
   for (let batch = 0; batch < maxBatches; batch++) {
     const dropped = await dropOldOpsAnswers(db, replayCutoff, batchSize * 10, now);
     pass.answersDropped += dropped;
@@ -56,7 +62,7 @@ export async function sweepPersonalData(db: Db, settings: RetentionSettings, now
     if (batch === maxBatches - 1) pass.more = true;
   }
   for (let batch = 0; batch < maxBatches; batch++) {
-    const cleaned = await cleanDeliveredWebhookEvents(db, replayCutoff, batchSize * 10);
+    const cleaned = await cleanDeliveredWebhookEvents(db, replayCutoff, batchSize * 10, now);
     pass.webhookEventsCleaned += cleaned;
     if (cleaned < batchSize * 10) break;
     if (batch === maxBatches - 1) pass.more = true;
@@ -96,7 +102,7 @@ async function eraseExpiredOrders(db: Db, settings: RetentionSettings, batchSize
     let erased = 0;
     for (const row of rows) if (await eraseOrderPersonalData(tx, row.id, now)) erased++;
     return erased;
-  });
+  }, ERASURE_TRANSACTION_BUDGET);
 }
 
 /**
@@ -116,21 +122,29 @@ async function dropOldOpsAnswers(db: Db, cutoff: Date, batchSize: number, now: D
 
 /**
  * Webhook events every subscription received long ago keep only what is not personal: an ops replay of one sends its ids,
- * statuses and dates, not a scan's words or a cancel reason. Selected by what they still hold, so a pass is idempotent.
+ * statuses and dates, not a scan's words or a cancel reason. Each event is gone through once and marked (its
+ * `personalDataDroppedAt`), whether it held personal keys or not: picked by what its payload still held, the events were
+ * a test no index answers, and every pass read the whole table, every event ever written, even when none qualified.
  */
-async function cleanDeliveredWebhookEvents(db: Db, cutoff: Date, batchSize: number): Promise<number> {
+async function cleanDeliveredWebhookEvents(db: Db, cutoff: Date, batchSize: number, now: Date): Promise<number> {
   const keys: string[] = [...PERSONAL_DATA_KEYS];
   const reasonEvents: string[] = [...FREE_TEXT_REASON_EVENTS];
   return db.$executeRaw`
     UPDATE "WebhookEvent"
-    SET "payload" = jsonb_set("payload", '{data}',
-      ("payload"->'data') - ${keys}::text[] - (CASE WHEN "type" = ANY(${reasonEvents}::text[]) THEN 'reason' ELSE '' END))
-    WHERE "id" IN (
-      SELECT e."id" FROM "WebhookEvent" e
-      WHERE e."createdAt" < ${cutoff} AND jsonb_typeof(e."payload"->'data') = 'object'
-        AND (jsonb_exists_any(e."payload"->'data', ${keys}::text[])
-             OR (e."type" = ANY(${reasonEvents}::text[]) AND jsonb_exists(e."payload"->'data', 'reason')))
-        AND NOT EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."eventId" = e."id" AND d."status" <> 'delivered')
-      LIMIT ${batchSize}
-      FOR UPDATE SKIP LOCKED)`;
+    SET "personalDataDroppedAt" = ${now},
+      "payload" = CASE WHEN jsonb_typeof("payload"->'data') = 'object'
+        THEN jsonb_set("payload", '{data}',
+          ("payload"->'data') - ${keys}::text[] - (CASE WHEN "type" = ANY(${reasonEvents}::text[]) THEN 'reason' ELSE '' END))
+        ELSE "payload" END
+    WHERE "id" IN (${webhookEventsToClean(cutoff, batchSize)})`;
+}
+
+/** The ids of one batch of events to clean: by the index on (personalDataDroppedAt, createdAt), never the whole table. */
+export function webhookEventsToClean(cutoff: Date, batchSize: number): Prisma.Sql {
+  return Prisma.sql`
+    SELECT e."id" FROM "WebhookEvent" e
+    WHERE e."personalDataDroppedAt" IS NULL AND e."createdAt" < ${cutoff}
+      AND NOT EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."eventId" = e."id" AND d."status" <> 'delivered')
+    LIMIT ${batchSize}
+    FOR UPDATE OF e SKIP LOCKED`;
 }

@@ -5,7 +5,7 @@ import { createInventoryActivities } from '../../activities/inventory';
 import { SHIPMENT_STARTED_BY_HAND } from '../../activities/shipment-watch';
 import { ids } from '../../domain/ids';
 import { journeyApi, KEYS, requestsAs } from '../api/harness';
-import { DEFAULT_ORDER, startJourney, type Journey } from '../support/journey';
+import { DEFAULT_ORDER, orderInputFor, startJourney, type Journey } from '../support/journey';
 import { HAND_START_NAMESPACE } from '../support/namespaces';
 import { opsCli, resultWithin, runsOf } from '../support/ops-cli';
 
@@ -48,7 +48,7 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
     throw new Error(`${shipmentId} never reached ${statuses.join('/')}`);
   };
 
-  const startByHand = (type: string, workflowId: string) =>
+  const startByHand = (type: string, workflowId: string, input = '{}') =>
     cli(
       'workflow',
       'start',
@@ -61,7 +61,7 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
       '--id-conflict-policy',
       'TerminateExisting',
       '--input',
-      '{}',
+      input,
     );
 
   const runIdOf = async (workflowId: string) => (await journey.env.client.workflow.getHandle(workflowId).describe()).runId;
@@ -88,6 +88,36 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
     expect(workflowEnded?.status).toBe('failed');
     const command = `temporal workflow reset -w ${handle.workflowId} -r ${replaced} --type LastWorkflowTask`;
     expect(workflowEnded?.hint).toContain(command);
+
+    await cli(
+      'workflow',
+      'reset',
+      '--workflow-id',
+      handle.workflowId,
+      '--run-id',
+      replaced,
+      '--type',
+      'LastWorkflowTask',
+      '--reason',
+      'ops retry',
+    );
+    expect(await resultWithin(journey.env.client.workflow.getHandle(handle.workflowId), 120_000)).toMatchObject({ stage: 'completed' });
+    await expectDelivered(orderId, shipmentId);
+  });
+
+  it.concurrent("an order started by hand with another order's whole input: its view names the run the start replaced (before: the generic hint, a reset of the newest run, which fails again)", async () => {
+    const { handle, orderId, shipmentId } = await placeOrder();
+    await untilShipmentRow(shipmentId, ['in_transit']);
+    const replaced = await runIdOf(handle.workflowId);
+    // A valid input, of another order: its shape passes, and the journey's first activity refuses the run (OrderStateConflict).
+    await startByHand('orderWorkflowV3', handle.workflowId, JSON.stringify(orderInputFor(`${orderId}-OTHER`, 'shop-hand')));
+    await expect(resultWithin(journey.env.client.workflow.getHandle(handle.workflowId), 30_000)).rejects.toThrow();
+
+    const read = await as(KEYS.ops, 'GET', `/orders/${orderId}`);
+    expect(read.statusCode, read.body).toBe(200);
+    const { workflowEnded } = read.json() as { workflowEnded?: { status: string; hint: string } };
+    expect(workflowEnded?.status).toBe('failed');
+    expect(workflowEnded?.hint).toContain(`temporal workflow reset -w ${handle.workflowId} -r ${replaced} --type LastWorkflowTask`);
 
     await cli(
       'workflow',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../activities/db';
 import { noRelayWaker, withMilestones } from '../../activities/notifications/outbox';
 import { runOpsAction } from '../../api/services/ops-actions';
-import { sweepPersonalData } from '../../api/services/personal-data-retention';
+import { sweepPersonalData, webhookEventsToClean } from '../../api/services/personal-data-retention';
 import { subdivisionOfPlace, timeZoneOf } from '../../domain/calendar';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { everythingStoredFor, insertOrderWithPersonalData, PERSONAL, personalDataIn } from '../support/personal-data';
@@ -14,7 +14,7 @@ import { everythingStoredFor, insertOrderWithPersonalData, PERSONAL, personalDat
 
 let database: TestDatabase;
 let db: Db;
-const settings = { retentionDays: 180, timeScale: 1 };
+const settings = { retentionDays: 180, answerReplayDays: 30, timeScale: 1 };
 let n = 0;
 const ids = (label: string) => {
   n++;
@@ -177,4 +177,63 @@ describe('the retention sweep', () => {
     expect(late.payload).toMatchObject({ type: 'shipment.exception', data: { status: 'exception' } });
     expect(JSON.stringify(late.payload)).not.toContain(PERSONAL.scanDetail);
   });
+
+  it('keeps answers for the configured replay window (COLIS_OPS_ANSWER_REPLAY_DAYS), not a fixed 30 days', async () => {
+    const request = (key: string) => ({
+      actor: 'ops-window',
+      action: 'restock' as const,
+      targetId: 'PAR1:MUG-CER-350',
+      idempotencyKey: key,
+      request: { quantity: 1 },
+    });
+    const key = `window-${Date.now()}`;
+    await runOpsAction(db, request(key), async () => ({ applied: 1 }));
+    await db.opsAction.updateMany({ where: { idempotencyKey: key }, data: { completedAt: new Date(Date.now() - 10 * 86_400_000) } });
+
+    await sweepPersonalData(db, settings);
+    expect((await db.opsAction.findFirstOrThrow({ where: { idempotencyKey: key } })).response).not.toBeNull();
+    await sweepPersonalData(db, { ...settings, answerReplayDays: 7 });
+    expect((await db.opsAction.findFirstOrThrow({ where: { idempotencyKey: key } })).response).toBeNull();
+  });
+
+  it('reads only the webhook events it has not gone through yet, by index: no scan of the whole table when none qualifies', async () => {
+    const { orderId, customerId } = ids('HOOKSCAN');
+    await insertOrderWithPersonalData(db, { orderId, shopId: 'shop-ret', customerId, overDaysAgo: 20 });
+    // A year of events already gone through (and one with nothing personal, never marked yet): what the hourly pass meets.
+    await db.$executeRaw`
+      INSERT INTO "WebhookEvent" ("id", "orderId", "shopId", "seq", "type", "payload", "dedupeKey", "createdAt", "personalDataDroppedAt")
+      SELECT 'evt-scan-' || g, ${orderId}, 'shop-ret', 1000 + g, 'order.confirmed', '{"data":{"status":"confirmed"}}'::jsonb,
+        'scan-' || g, now() - interval '400 days' + g * interval '1 minute', now() - interval '1 day'
+      FROM generate_series(1, 20000) g`;
+    await db.$executeRaw`
+      INSERT INTO "WebhookEvent" ("id", "orderId", "shopId", "seq", "type", "payload", "dedupeKey", "createdAt")
+      VALUES ('evt-scan-plain', ${orderId}, 'shop-ret', 999, 'order.confirmed', '{"data":{"status":"confirmed"}}'::jsonb,
+        'scan-plain', now() - interval '40 days')`;
+    await db.$executeRawUnsafe('ANALYZE "WebhookEvent"');
+
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    const [explained] = await db.$queryRaw<{ 'QUERY PLAN': unknown }[]>`EXPLAIN (FORMAT JSON) ${webhookEventsToClean(cutoff, 500)}`;
+    const reads = readsOf(explained?.['QUERY PLAN']).filter((node) => node['Relation Name'] === 'WebhookEvent');
+    expect(reads).toEqual([
+      expect.objectContaining({
+        'Index Name': 'WebhookEvent_personalDataDroppedAt_createdAt_idx',
+        'Node Type': expect.stringMatching(/Index/),
+      }),
+    ]);
+
+    // Gone through once: marked though it held nothing personal, and the next pass has nothing left of it.
+    await sweepPersonalData(db, settings);
+    const plain = await db.webhookEvent.findUniqueOrThrow({ where: { id: 'evt-scan-plain' } });
+    expect(plain.personalDataDroppedAt).not.toBeNull();
+    expect(plain.payload).toEqual({ data: { status: 'confirmed' } });
+    expect((await sweepPersonalData(db, settings)).webhookEventsCleaned).toBe(0);
+  });
 });
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan, its tree flattened. */
+function readsOf(plan: unknown): Record<string, unknown>[] {
+  if (Array.isArray(plan)) return plan.flatMap(readsOf);
+  if (typeof plan !== 'object' || plan === null) return [];
+  const node = plan as Record<string, unknown>;
+  return [...('Node Type' in node ? [node] : []), ...readsOf(node.Plan), ...readsOf(node.Plans)];
+}

@@ -12,6 +12,14 @@ export interface SmtpStub {
   received: StubbedMail[];
   /** While true, every connection is refused with a 421, as a relay down or overloaded. */
   down: boolean;
+  /** While true, a message whose data has ended is not answered until `release()`: a relay stuck at the end of data. */
+  holding: boolean;
+  /** Messages whose data ended while `holding`, not answered yet. */
+  held: StubbedMail[];
+  /** Messages whose connection the client dropped before the stub answered their end of data: never taken. */
+  dropped: StubbedMail[];
+  /** Answers the held messages: taken (into `received`) if their connection is still open, else `dropped`. */
+  release(): void;
   /** Listens on a free port of 127.0.0.1. */
   listen(): Promise<void>;
   /** Stops listening; connections still open end on their own (nodemailer's QUIT). */
@@ -26,9 +34,12 @@ export const headerOf = (mail: StubbedMail, name: string): string =>
 
 /**
  * A minimal SMTP server for what MailDev (the suite's real relay) cannot play: a relay down for a while (`down`) or one that
- * answers each message `acceptAfterMs` after its data ends (a tarpit). It speaks just enough SMTP for nodemailer.
+ * answers each message `acceptAfterMs` after its data ends (a tarpit), or only when released (`holding`: stuck at the end of
+ * data). It speaks just enough SMTP for nodemailer.
  */
 export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
+  // How each held message is answered, on its own connection.
+  const answers = new Map<StubbedMail, () => void>();
   const stub: SmtpStub = {
     server: createServer((socket) => {
       socket.on('error', () => {});
@@ -37,6 +48,15 @@ export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
         return;
       }
       let inData = false;
+      let open = true;
+      socket.on('close', () => {
+        open = false;
+        for (const mail of stub.held.filter((each) => answers.has(each))) {
+          answers.delete(mail);
+          stub.held.splice(stub.held.indexOf(mail), 1);
+          stub.dropped.push(mail);
+        }
+      });
       let buffer = '';
       let to = '';
       socket.write('220 stub.test ESMTP\r\n');
@@ -49,10 +69,18 @@ export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
             const mail = { to, message: buffer.slice(0, end) };
             buffer = buffer.slice(end + 5);
             inData = false;
-            setTimeout(() => {
+            const answer = () => {
+              if (!open) {
+                stub.dropped.push(mail);
+                return;
+              }
               stub.received.push(mail);
               socket.write('250 queued\r\n');
-            }, options.acceptAfterMs ?? 0);
+            };
+            if (stub.holding) {
+              stub.held.push(mail);
+              answers.set(mail, answer);
+            } else setTimeout(answer, options.acceptAfterMs ?? 0);
             continue;
           }
           const eol = buffer.indexOf('\r\n');
@@ -74,6 +102,15 @@ export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
     }),
     received: [],
     down: false,
+    holding: false,
+    held: [],
+    dropped: [],
+    release() {
+      for (const mail of stub.held.splice(0)) {
+        answers.get(mail)?.();
+        answers.delete(mail);
+      }
+    },
     listen: () => new Promise<void>((resolve) => stub.server.listen(0, '127.0.0.1', resolve)),
     close: () => {
       stub.server.close();

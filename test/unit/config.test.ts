@@ -25,6 +25,7 @@ describe('configuration, parsed once from the environment', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.carrierSecrets.swiftpost).toMatch(/^dev-/);
     expect(config.COLIS_PERSONAL_DATA_RETENTION_DAYS).toBe(180);
+    expect(config.COLIS_OPS_ANSWER_REPLAY_DAYS).toBe(30);
   });
 
   it('types the values it parses, and a blank value counts as unset', () => {
@@ -65,6 +66,9 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_PERSONAL_DATA_RETENTION_DAYS', '0', /\(must be greater than 0\)/],
     ['COLIS_PERSONAL_DATA_RETENTION_DAYS', '90d', /\(not a whole number\)/],
     ['COLIS_PERSONAL_DATA_RETENTION_DAYS', '5000', /\(must be at most 3650: /],
+    ['COLIS_OPS_ANSWER_REPLAY_DAYS', '0', /^COLIS_OPS_ANSWER_REPLAY_DAYS="0" is invalid \(must be greater than 0\)/],
+    ['COLIS_OPS_ANSWER_REPLAY_DAYS', '30 days', /\(not a whole number\)/],
+    ['COLIS_OPS_ANSWER_REPLAY_DAYS', '400', /\(must be at most 365: /],
     ['COLIS_API_PORT', '70000', /65535/],
     ['COLIS_PG_PORT', '0', /port 0/],
     ['DATABASE_URL', 'mysql://localhost/colis', /postgresql/],

@@ -18,7 +18,11 @@ export default fp(
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
     const log = app.log.child({ component: 'personal-data-retention' });
-    const settings = { retentionDays: app.config.personalDataRetentionDays, timeScale: app.config.timeScale };
+    const settings = {
+      retentionDays: app.config.personalDataRetentionDays,
+      answerReplayDays: app.config.opsAnswerReplayDays,
+      timeScale: app.config.timeScale,
+    };
     const pass = () => {
       let next = PASS_EVERY_MS;
       sweepPersonalData(app.db, settings)

@@ -8,7 +8,6 @@ import { checkDeliveryAddress, correctionsOf, recordCorrection } from '../../ser
 import { KeyedTurns } from '../../services/keyed-turns';
 import { afterChangeInProgress, conflictStateOf } from '../../services/workflows';
 import { errorResponses } from '../responses';
-import { OPS_ANSWER_REPLAY_DAYS } from '../../../domain/personal-data';
 import type { CancelOrAddress } from './order-update';
 import type { RoutesApp } from '../route-app';
 
@@ -27,7 +26,7 @@ export function cancelOrderRoute(app: RoutesApp, cancelOrAddress: CancelOrAddres
         description:
           "Through the workflow's `cancel` update, recorded as made by the calling key: 409 with the reason when the order's state " +
           'refuses it (already delivered, already with the carrier, its journey ended). An Idempotency-Key makes a retry safe: ' +
-          `same key and body, the same answer for ${OPS_ANSWER_REPLAY_DAYS} days (then, or once the order's personal data is erased, a 409 ` +
+          `same key and body, the same answer for ${app.config.opsAnswerReplayDays} days (then, or once the order's personal data is erased, a 409 ` +
           "saying the answer is no longer kept: never applied twice); another body, 409. A shop's key cancels its own orders only. Once the order " +
           "has ended cancelled, the shop's webhook subscriptions get `order.cancelled` with this `reason`, and the customer " +
           '(unless the order opted out of mails) an `order_cancelled` mail that does not quote it.',

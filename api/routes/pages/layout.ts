@@ -24,6 +24,7 @@ button.decision{margin:2px 4px 2px 0}button.decision:hover{background:#fff7ed;bo
 button:disabled{opacity:.5;cursor:default}button.danger{background:#b91c1c;color:#fff;border-color:#b91c1c}.confirm{display:inline-flex;flex-wrap:wrap;gap:6px;align-items:center}
 #key-panel{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-left:auto;max-width:100%}#key-panel input{width:230px;max-width:100%}
 .status{color:#475569}.error{color:#b91c1c;font-weight:600}
+.erased-badge{display:inline-block;margin:0 0 12px;padding:4px 12px;border-radius:999px;border:1px solid #94a3b8;background:#f1f5f9;color:#334155;font-weight:700}.erased-badge[hidden]{display:none}
 .chart{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:8px;overflow:auto}.chart svg{width:100%;min-width:1100px;height:auto;display:block}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #e2e8f0;border-radius:12px}
 th,td{text-align:left;padding:8px 10px;border-bottom:1px solid #e2e8f0;vertical-align:top}th{background:#f1f5f9;font-size:13px;color:#334155}

@@ -156,7 +156,7 @@ export function opsPageRoutes(app: RoutesApp): void {
           script: true,
           pageId: 'order',
           body:
-            `<h1>Order ${orderId}</h1><div class="toolbar"><button id="refresh" type="button">Refresh</button>` +
+            `<h1>Order ${orderId}</h1><p id="erased" class="erased-badge" hidden></p><div class="toolbar"><button id="refresh" type="button">Refresh</button>` +
             '<a id="web-ui" hidden target="_blank" rel="noopener">Open the workflow in the Temporal Web UI ↗</a><span id="status" class="status"></span></div>' +
             '<section class="card"><div class="facts" id="facts"></div></section>' +
             '<section class="card" id="corrections-card" hidden><h2>Address corrected by the carrier</h2><div id="corrections"></div></section>' +

@@ -1,6 +1,5 @@
 import { OptionalIdempotencyHeadersSchema } from '../../../domain/api';
 import { CustomerErasureParamsSchema, CustomerErasureSchema } from '../../../domain/erasure-api';
-import { OPS_ANSWER_REPLAY_DAYS } from '../../../domain/personal-data';
 import { notFound } from '../../errors';
 import { principalOf } from '../../plugins/app/auth';
 import { eraseCustomer } from '../../services/customer-erasure';
@@ -29,7 +28,7 @@ export function customerErasureRoute(app: RoutesApp): void {
           'return not closed, an escalation open; ask again, with the same Idempotency-Key if you like, once they are over. ' +
           '404 when the shop has no order of this customer. The erasure is recorded against the calling key (who, when, ' +
           'counts, nothing personal) and answered with that record; an Idempotency-Key replays it, as for other ops actions ' +
-          `(answers of other ops actions replay for ${OPS_ANSWER_REPLAY_DAYS} days, this record for good). Orders not erased on ` +
+          `(answers of other ops actions replay for ${app.config.opsAnswerReplayDays} days, this record for good). Orders not erased on ` +
           'request are erased COLIS_PERSONAL_DATA_RETENTION_DAYS after they are over.',
         params: CustomerErasureParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,

@@ -41,6 +41,7 @@ export const loadOrder = () => {
     var order = all[0];
     var timeline = all[1];
     showReturns(orderId, all[2]);
+    showErased(order.personalDataErasedAt);
     var facts = document.getElementById('facts');
     var shipments = order.shipments.map(
       (s) =>
@@ -102,6 +103,15 @@ export const loadOrder = () => {
     list.setAttribute('data-loaded', 'true');
     setStatus(`Updated ${new Date().toLocaleTimeString()}`);
   }, fail);
+};
+
+// An erased order shows "[erased]" where names and streets were, and no scan words: said once, at the top, with when.
+const showErased = (erasedAt) => {
+  var badge = document.getElementById('erased');
+  badge.textContent = erasedAt
+    ? `Personal data erased on ${when(erasedAt)}: names, addresses, e-mail and free texts are gone; lines, costs, dates and statuses remain`
+    : '';
+  badge.hidden = !erasedAt;
 };
 
 const ADDRESS_FIELD_NAMES = {
