@@ -558,7 +558,7 @@ export const VARIABLES = {
     default: '`30`',
     meaning:
       "days an ops action's stored answer replays for a repeat of its Idempotency-Key (the key refuses a second application " +
-      'for good, with a 409 once the answer is dropped), and after which webhook events every subscription received lose ' +
+      'for good, with a 409 once the answer is dropped), and after which webhook events no longer being sent lose ' +
       'their personal keys (README "Personal data: what is kept, for how long, and erasure")',
   }),
   COLIS_LOG_LEVEL: variable({

@@ -18,8 +18,8 @@ export interface RetentionSettings {
   /** Days an order's personal data is kept once the order is over (COLIS_PERSONAL_DATA_RETENTION_DAYS). */
   retentionDays: number;
   /**
-   * Days an ops action's stored answer replays for a repeat of its key, and webhook events every subscription received
-   * keep their personal keys (COLIS_OPS_ANSWER_REPLAY_DAYS).
+   * Days an ops action's stored answer replays for a repeat of its key, and webhook events no longer being sent keep their
+   * personal keys (COLIS_OPS_ANSWER_REPLAY_DAYS).
    */
   answerReplayDays: number;
   /** Business seconds per real second: return windows are business days. */
@@ -62,7 +62,7 @@ export async function sweepPersonalData(db: Db, settings: RetentionSettings, now
     if (batch === maxBatches - 1) pass.more = true;
   }
   for (let batch = 0; batch < maxBatches; batch++) {
-    const cleaned = await cleanDeliveredWebhookEvents(db, replayCutoff, batchSize * 10, now);
+    const cleaned = await cleanSentWebhookEvents(db, replayCutoff, batchSize * 10, now);
     pass.webhookEventsCleaned += cleaned;
     if (cleaned < batchSize * 10) break;
     if (batch === maxBatches - 1) pass.more = true;
@@ -121,12 +121,13 @@ async function dropOldOpsAnswers(db: Db, cutoff: Date, batchSize: number, now: D
 }
 
 /**
- * Webhook events every subscription received long ago keep only what is not personal: an ops replay of one sends its ids,
- * statuses and dates, not a scan's words or a cancel reason. Each event is gone through once and marked (its
+ * Webhook events created long ago and no longer being sent (each delivery delivered, parked or failed: given up on is no
+ * reason to keep them for good) keep only what is not personal: an ops replay of one sends its ids, statuses and dates,
+ * not a scan's words or a cancel reason. Each event is gone through once and marked (its
  * `personalDataDroppedAt`), whether it held personal keys or not: picked by what its payload still held, the events were
  * a test no index answers, and every pass read the whole table, every event ever written, even when none qualified.
  */
-async function cleanDeliveredWebhookEvents(db: Db, cutoff: Date, batchSize: number, now: Date): Promise<number> {
+async function cleanSentWebhookEvents(db: Db, cutoff: Date, batchSize: number, now: Date): Promise<number> {
   const keys: string[] = [...PERSONAL_DATA_KEYS];
   const reasonEvents: string[] = [...FREE_TEXT_REASON_EVENTS];
   return db.$executeRaw`
@@ -144,7 +145,7 @@ export function webhookEventsToClean(cutoff: Date, batchSize: number): Prisma.Sq
   return Prisma.sql`
     SELECT e."id" FROM "WebhookEvent" e
     WHERE e."personalDataDroppedAt" IS NULL AND e."createdAt" < ${cutoff}
-      AND NOT EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."eventId" = e."id" AND d."status" <> 'delivered')
+      AND NOT EXISTS (SELECT 1 FROM "WebhookDelivery" d WHERE d."eventId" = e."id" AND d."status" = 'pending')
     LIMIT ${batchSize}
     FOR UPDATE OF e SKIP LOCKED`;
 }

@@ -178,6 +178,36 @@ describe('the retention sweep', () => {
     expect(JSON.stringify(late.payload)).not.toContain(PERSONAL.scanDetail);
   });
 
+  it('strips events whose deliveries ended parked or failed too (they were kept for good); a delivery still tried keeps its event whole', async () => {
+    const { orderId, customerId } = ids('HOOKEND');
+    await insertOrderWithPersonalData(db, { orderId, shopId: 'shop-ret', customerId, overDaysAgo: 20 });
+    await db.webhookSubscription.create({
+      data: { id: `whsub_${orderId}`, shopId: 'shop-ret', url: 'https://shop.example.test/ended', secret: 'whsec_ended' },
+    });
+    const payload = { type: 'shipment.exception', data: { status: 'exception', detail: PERSONAL.scanDetail } };
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    for (const [seq, status] of [
+      [901, 'parked'],
+      [902, 'failed'],
+      [903, 'pending'],
+    ] as const) {
+      const eventId = `evt-${orderId}-${status}`;
+      await db.webhookEvent.create({
+        data: { id: eventId, orderId, shopId: 'shop-ret', seq, type: payload.type, payload, dedupeKey: eventId, createdAt: old },
+      });
+      await db.webhookDelivery.create({
+        data: { id: `${eventId}.whsub`, eventId, subscriptionId: `whsub_${orderId}`, orderId, seq, status, createdAt: old },
+      });
+    }
+
+    await sweepPersonalData(db, settings);
+    const detailOf = async (status: string) =>
+      (await db.webhookEvent.findUniqueOrThrow({ where: { id: `evt-${orderId}-${status}` } })).payload;
+    expect(JSON.stringify(await detailOf('parked'))).not.toContain(PERSONAL.scanDetail);
+    expect(JSON.stringify(await detailOf('failed'))).not.toContain(PERSONAL.scanDetail);
+    expect(await detailOf('pending')).toEqual(payload);
+  });
+
   it('keeps answers for the configured replay window (COLIS_OPS_ANSWER_REPLAY_DAYS), not a fixed 30 days', async () => {
     const request = (key: string) => ({
       actor: 'ops-window',
