@@ -7,6 +7,7 @@ import { MAIL_GIVE_UP_AFTER_MS, MailDataSchema, type MailMilestone, mailRetryDel
 import type { Db } from '../db';
 import { untilRecorded, whileClaimRenewed } from './lease';
 import { recipientOf } from './outbox';
+import { smtpFailure } from './smtp-failure';
 
 /**
  * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
@@ -192,8 +193,8 @@ export class MailRelay {
         },
       },
     });
+    const recipient = recipientOf(mail.order);
     try {
-      const recipient = recipientOf(mail.order);
       const email = recipient.email;
       if (!email) throw new Error('the customer has no e-mail address');
       const transport = this.transporter();
@@ -238,9 +239,10 @@ export class MailRelay {
         }),
       );
     } catch (error) {
-      const message = withoutAddresses(error instanceof Error ? error.message : String(error));
+      const { message, recipientGone } = smtpFailure(error, recipient);
       const attempts = mail.attempts + 1;
-      const giveUp = nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
+      // An address its own mail system says does not exist is not tried again: it would refuse every retry of the day.
+      const giveUp = recipientGone || nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
       const retryAt = new Date(nowMs + mailRetryDelayMs(attempts));
       await this.db.customerMail.update({
         where: { id: mailId },
@@ -251,7 +253,14 @@ export class MailRelay {
           ...(giveUp ? { status: 'failed' } : { nextAttemptAt: retryAt }),
         },
       });
-      log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
+      log.warn('customer mail not sent', {
+        mailId,
+        milestone: mail.milestone,
+        attempts,
+        giveUp,
+        recipientGone,
+        error: message.slice(0, 200),
+      });
       return giveUp ? { kind: 'given_up' } : { kind: 'retry', at: retryAt };
     }
     // Sent: a failure to write that down is no failure of the send (which would be retried), it is asked again.
@@ -303,7 +312,6 @@ export class MailRelay {
   }
 }
 
-/** SMTP errors quote the recipient ("550 <x@y> rejected"): never into logs or rows. */
 /**
  * An address with its display name for a From or To header. A name holding an RFC 2047 encoded word ("=?utf-8?q?…?=") is
  * shown by mail programs as that word decoded, even inside the quotes nodemailer puts around it: a customer (or a shop)
@@ -313,5 +321,3 @@ export class MailRelay {
 export function withDisplayName(name: string, address: string): { name: string; address: string } | string {
   return name.includes('=?') ? address : { name, address };
 }
-
-export const withoutAddresses = (text: string) => text.replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '[address]');

@@ -2,7 +2,8 @@ import { REPROMISE_REASONS, REPROMISE_WORDING, REPROMISE_WORDING_FR } from '../.
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import { journeyOrder, withDisplayName, withoutAddresses } from '../../activities/notifications/mail-relay';
+import { journeyOrder, withDisplayName } from '../../activities/notifications/mail-relay';
+import { withoutAddresses } from '../../activities/notifications/smtp-failure';
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { orderEndMilestones } from '../../activities/orders';
@@ -365,6 +366,11 @@ describe('mail errors in logs', () => {
     expect(withoutAddresses('550 5.1.1 <camille.martin@example.org>: Recipient address rejected')).toBe(
       '550 5.1.1 <[address]>: Recipient address rejected',
     );
+  });
+
+  it('lose an address whose mailbox name holds an apostrophe or quotes whole, not cut at the apostrophe (old: "jean.o\'[address]")', () => {
+    expect(withoutAddresses("550 5.1.1 <jean.o'neil@example.org>: rejected")).toBe('550 5.1.1 <[address]>: rejected');
+    expect(withoutAddresses('550 5.1.1 <"jean dupont"@example.org>: rejected')).toBe('550 5.1.1 <[address]>: rejected');
   });
 });
 
