@@ -8,6 +8,7 @@ import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/n
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { orderEndMilestones } from '../../activities/orders';
 import { carrierWordsForMail, renderMail } from '../../domain/mail-templates';
+import { OrderRequestSchema } from '../../domain/order';
 import { parcelPlace } from '../../domain/parcel-place';
 import {
   localeFor,
@@ -26,6 +27,24 @@ describe('the language of customer mails', () => {
     expect(localeFor('fr', 'ES')).toBe('fr');
     expect(localeFor('de-DE', 'FR')).toBe('fr');
     expect(localeFor('de', 'DE')).toBe('en');
+  });
+
+  it('reads the language of any BCP 47 tag an order gives, and refuses what is none (old: es-419, zh-Hant-TW, fil refused)', () => {
+    const order = (locale: string) =>
+      OrderRequestSchema.safeParse({
+        customer: { id: 'CUST-LANG', name: 'Lucía Pérez' },
+        shipTo: { name: 'Lucía Pérez', line1: '12 rue de la République', city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
+        lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
+        locale,
+      });
+    for (const tag of ['fr', 'en-GB', 'es-419', 'zh-Hant-TW', 'fil', 'sr-Latn', 'fr-Latn-CA', 'de-CH-1996'])
+      expect(order(tag).success, tag).toBe(true);
+    for (const tag of ['', 'french', 'fr_FR', 'en-', '12', 'x'.repeat(40), 'fr-FR\n']) expect(order(tag).success, tag).toBe(false);
+    expect(localeFor('fr-Latn-CA', 'DE')).toBe('fr');
+    expect(localeFor('es-419', 'FR')).toBe('fr');
+    expect(localeFor('es-419', 'MX')).toBe('en');
+    // North Frisian is no French: the first two letters of a three-letter language are not a language.
+    expect(localeFor('frr', 'DE')).toBe('en');
   });
 });
 
