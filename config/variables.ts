@@ -12,6 +12,7 @@ import {
   hostPort,
   socketAddress,
   httpUrl,
+  shopWebhookUrl,
   json,
   optional,
   originsForm,
@@ -402,8 +403,8 @@ export const VARIABLES = {
     meaning: "web inbox (and REST API, `/api/email`) of `npm start`'s MailDev",
   }),
   COLIS_SHOP_WEBHOOK_URL: variable({
-    schema: optional(httpUrl),
-    form: 'an http(s) URL',
+    schema: optional(shopWebhookUrl),
+    form: 'an http(s) URL without user or password, on a port HTTP clients call',
     default: '–',
     meaning:
       "every shop's signed status webhooks are POSTed here (set with `COLIS_SHOP_WEBHOOK_SECRET`); per-shop subscriptions: `POST /webhooks/subscriptions`",

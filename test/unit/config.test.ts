@@ -101,6 +101,11 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_TEMPORAL_UI_URL', 'http://localhost:8233/?x=1', /\(a base URL has no query/],
     ['COLIS_SHIPENGINE_API_URL', 'https://api.shipengine.com?x', /\(a base URL has no query/],
     ['COLIS_API_URL', 'http://127.0.0.1:3000/#', /\(a base URL has no query/],
+    // The shop webhook's URL, held to what a subscription's is: taken, its every delivery failed for three days, and ops
+    // read the password in GET /webhooks/subscriptions.
+    ['COLIS_SHOP_WEBHOOK_URL', 'https://erp:hunter2-password@shop.example.com/hooks', /\(the URL must not carry credentials/],
+    ['COLIS_SHOP_WEBHOOK_URL', 'https://shop.example.com:25/hooks', /\(the URL uses port 25, which HTTP clients refuse to call/],
+    ['COLIS_SHOP_WEBHOOK_URL', 'http://shop.example.com:0/hooks', /\(the URL uses port 0/],
     // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above instant
     // (1000000, the drills' clock) its calendar leaves the years PostgreSQL stores within hours of running.
     ['COLIS_TIME_SCALE', '0.0000001', /\(must be at least 1 \(real time\)\)/],
