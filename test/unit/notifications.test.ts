@@ -8,7 +8,7 @@ import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/n
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { orderEndMilestones } from '../../activities/orders';
 import { carrierWordsForMail, renderMail } from '../../domain/mail-templates';
-import { OrderRequestSchema } from '../../domain/order';
+import { CustomerSchema, OrderRequestSchema } from '../../domain/order';
 import { parcelPlace } from '../../domain/parcel-place';
 import {
   localeFor,
@@ -45,6 +45,23 @@ describe('the language of customer mails', () => {
     expect(localeFor('es-419', 'MX')).toBe('en');
     // North Frisian is no French: the first two letters of a three-letter language are not a language.
     expect(localeFor('frr', 'DE')).toBe('en');
+  });
+});
+
+describe('customer e-mail addresses', () => {
+  it('take an internationalised domain, its top-level domain too (old: refused, and the whole order with it)', () => {
+    const email = (address: string) => CustomerSchema.shape.email.safeParse(address).success;
+    for (const address of ['lucie@exämple.fr', 'jean@münchen.de', 'ivan@пример.рф', 'camille+colis@example.com', "o'neil@example.ie"])
+      expect(email(address), address).toBe(true);
+    for (const address of [
+      'jöhn@example.fr',
+      '"jean dupont"@example.com',
+      'jean@exämple',
+      'jean@exämple.fr:25',
+      'jean@exa/mple.fr',
+      'a@localhost',
+    ])
+      expect(email(address), address).toBe(false);
   });
 });
 
