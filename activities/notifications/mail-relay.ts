@@ -227,16 +227,20 @@ export class MailRelay {
           where: { id: mailId, status: 'pending' },
           data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
         });
-      await whileClaimRenewed(renewClaim, this.leaseMs, () =>
-        transport.sendMail({
-          from: withDisplayName(shopName, this.settings.fromAddress),
-          to: withDisplayName(recipient.name, email),
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-          messageId: mail.messageId,
-          headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
-        }),
+      await whileClaimRenewed(
+        renewClaim,
+        this.leaseMs,
+        () =>
+          transport.sendMail({
+            from: withDisplayName(shopName, this.settings.fromAddress),
+            to: withDisplayName(recipient.name, email),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            messageId: mail.messageId,
+            headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
+          }),
+        () => heartbeat(),
       );
     } catch (error) {
       const { message, recipientGone } = smtpFailure(error, recipient);

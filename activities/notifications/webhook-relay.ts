@@ -152,8 +152,11 @@ export class WebhookRelay {
         where: { id: deliveryId, status: 'pending' },
         data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
       });
-    const { statusCode, error, pauseMs } = await whileClaimRenewed(renewClaim, this.leaseMs, () =>
-      this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
+    const { statusCode, error, pauseMs } = await whileClaimRenewed(
+      renewClaim,
+      this.leaseMs,
+      () => this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
+      () => heartbeat(),
     );
     // What the endpoint answered is recorded even through a database outage (untilRecorded): otherwise the delivery, left
     // claimed and pending, was posted again once the claim lapsed.
