@@ -91,6 +91,18 @@ export function undeliverableWebhookUrl(url: URL): string | undefined {
   return undefined;
 }
 
+/**
+ * Why production never posts to this URL, whatever its host resolves to: plain http, or an IP address inside written in
+ * it. Read at start-up for COLIS_SHOP_WEBHOOK_URL (config/index.ts): such a variable was taken, and its every delivery
+ * refused at send time for three days until parked. A host name reaching inside is refused at send time only (DNS).
+ */
+export function refusedInProduction(url: URL): string | undefined {
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && isPrivateAddress(host)) return `reaches a loopback, link-local or private address (${host})`;
+  return undefined;
+}
+
 export async function checkWebhookUrl(
   raw: string,
   options: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> },

@@ -232,6 +232,34 @@ describe('configuration, parsed once from the environment', () => {
     );
   });
 
+  it('refuses in production a shop webhook URL production never posts to (old: taken, its every delivery refused at send)', () => {
+    const production = {
+      NODE_ENV: 'production',
+      COLIS_API_KEYS: 'shop:intake:0123456789abcdef',
+      COLIS_TRACKING_SECRET: 'tracking-secret-0123',
+      COLIS_CARRIER_SECRET_SWIFTPOST: 'swiftpost-secret-0123',
+      COLIS_CARRIER_SECRET_PARCELNORD: 'parcelnord-secret-0123',
+      COLIS_CARRIER_SECRET_ECOROUTE: 'ecoroute-secret-012345',
+      COLIS_PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      COLIS_SHOP_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+    };
+    expect(loadConfig({ ...production, COLIS_SHOP_WEBHOOK_URL: 'https://erp.shop.example/hooks' }).COLIS_SHOP_WEBHOOK_URL).toBe(
+      'https://erp.shop.example/hooks',
+    );
+    expect(refusal({ ...production, COLIS_SHOP_WEBHOOK_URL: 'http://erp.shop.example/hooks' })).toMatch(
+      /^COLIS_SHOP_WEBHOOK_URL="http:\/\/erp.shop.example\/hooks" is invalid \(the URL must be an https URL, refused when NODE_ENV=production/,
+    );
+    expect(refusal({ ...production, COLIS_SHOP_WEBHOOK_URL: 'https://10.0.0.5/hooks' })).toMatch(/private address \(10\.0\.0\.5\)/);
+    expect(refusal({ ...production, COLIS_SHOP_WEBHOOK_URL: 'https://[::ffff:127.0.0.1]/hooks' })).toMatch(/private address/);
+    // Development posts to the machine's own receiver.
+    expect(
+      loadConfig({
+        COLIS_SHOP_WEBHOOK_URL: 'http://127.0.0.1:4000/hooks',
+        COLIS_SHOP_WEBHOOK_SECRET: production.COLIS_SHOP_WEBHOOK_SECRET,
+      }),
+    ).toBeDefined();
+  });
+
   it('refuses, before anything starts, a TLS file that cannot be read', () => {
     const config = loadConfig({
       TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent/client.pem',
