@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { undeliverableWebhookUrl } from '../activities/notifications/webhook-url';
 
 /** The entries of a comma-separated value, each trimmed; blank ones (`a,,b`, a trailing comma) are no entries. */
 export function listEntries(raw: string): string[] {
@@ -99,6 +100,12 @@ export const port = portOrZero.pipe(z.number().min(1, 'port 0 is not allowed her
 export const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const httpUrl = z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }).transform((value) => value.replace(/\/+$/, ''));
+
+/** COLIS_SHOP_WEBHOOK_URL: an http(s) URL a webhook can be delivered to, held to what a subscription's URL is held to. */
+export const shopWebhookUrl = httpUrl.superRefine((value, ctx) => {
+  const why = undeliverableWebhookUrl(new URL(value));
+  if (why) ctx.addIssue({ code: 'custom', message: `the URL ${why}`, input: value });
+});
 
 function parsedUrl(value: string): URL | undefined {
   try {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CARRIER_CATALOGUE } from '../scripts/carrier-simulator/catalogue';
 import { devWebhookSecret } from '../activities/carriers/registry';
+import { refusedInProduction } from '../activities/notifications/webhook-url';
 import {
   CARRIER_SECRET_FAMILY,
   CARRIER_SECRET_PREFIX,
@@ -98,6 +99,13 @@ function crossChecks(config: Config, env: Env, problems: ConfigProblem[]): void 
   // Without a ship-from, every ShipEngine rate is refused: the parcels would wait for ops, not ship.
   if (config.COLIS_SHIPENGINE_CARRIERS && Object.keys(config.COLIS_SHIPENGINE_WAREHOUSES ?? {}).length === 0) {
     require('COLIS_SHIPENGINE_WAREHOUSES', VARIABLES.COLIS_SHIPENGINE_WAREHOUSES, 'required when COLIS_SHIPENGINE_CARRIERS is set');
+  }
+  const shopWebhookUrl = config.COLIS_SHOP_WEBHOOK_URL;
+  const refused = config.NODE_ENV === 'production' && shopWebhookUrl ? refusedInProduction(new URL(shopWebhookUrl)) : undefined;
+  if (refused) {
+    const spec = VARIABLES.COLIS_SHOP_WEBHOOK_URL;
+    const why = `the URL ${refused}, refused when NODE_ENV=production: its every delivery would fail`;
+    problems.push({ variable: 'COLIS_SHOP_WEBHOOK_URL', shown: show(env.COLIS_SHOP_WEBHOOK_URL, spec), why, form: spec.form });
   }
   if (Boolean(config.COLIS_SHOP_WEBHOOK_URL) !== Boolean(config.COLIS_SHOP_WEBHOOK_SECRET)) {
     const missing = config.COLIS_SHOP_WEBHOOK_URL ? 'COLIS_SHOP_WEBHOOK_SECRET' : 'COLIS_SHOP_WEBHOOK_URL';

@@ -12,6 +12,7 @@ import {
   hostPort,
   socketAddress,
   httpUrl,
+  shopWebhookUrl,
   json,
   optional,
   originsForm,
@@ -34,6 +35,9 @@ import {
 } from './forms';
 import { ALL_QUEUES, queueChoiceForm } from './queues';
 import { shipEngineApiKeyForm, stallFraction, shipEngineCarriersForm, shipEngineWarehousesForm } from './shipengine';
+
+/** The longest COLIS_WEBHOOK_TIMEOUT_MS: a minute. */
+const WEBHOOK_TIMEOUT_MAX_MS = 60_000;
 
 /**
  * Every environment variable Colis reads, declared once: how its value is parsed, the accepted
@@ -402,8 +406,8 @@ export const VARIABLES = {
     meaning: "web inbox (and REST API, `/api/email`) of `npm start`'s MailDev",
   }),
   COLIS_SHOP_WEBHOOK_URL: variable({
-    schema: optional(httpUrl),
-    form: 'an http(s) URL',
+    schema: optional(shopWebhookUrl),
+    form: 'an http(s) URL without user or password, on a port HTTP clients call',
     default: '–',
     meaning:
       "every shop's signed status webhooks are POSTed here (set with `COLIS_SHOP_WEBHOOK_SECRET`); per-shop subscriptions: `POST /webhooks/subscriptions`",
@@ -416,10 +420,18 @@ export const VARIABLES = {
     secret: true,
   }),
   COLIS_WEBHOOK_TIMEOUT_MS: variable({
-    schema: withDefault(timeoutMs, 10_000),
-    form: 'a whole number of milliseconds',
+    // A drain (a 2-minute activity) starts batches of posts for 20 s, each batch as long as its slowest post: a longer
+    // wait cannot end within the activity, which is then retried beside the drain still posting.
+    schema: withDefault(
+      positiveIntegerAtMost(
+        WEBHOOK_TIMEOUT_MAX_MS,
+        "a relay's drain must end within its 2-minute activity, one batch of posts after its 20 s",
+      ),
+      10_000,
+    ),
+    form: `a whole number of milliseconds, at most ${WEBHOOK_TIMEOUT_MAX_MS}`,
     default: '`10000`',
-    meaning: 'how long a shop endpoint may take to answer a webhook before the attempt counts as failed',
+    meaning: `how long a shop endpoint may take to answer a webhook before the attempt counts as failed (at most ${WEBHOOK_TIMEOUT_MAX_MS})`,
   }),
   COLIS_TEMPORAL_UI_URL: variable({
     schema: optional(baseUrl),

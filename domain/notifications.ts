@@ -19,21 +19,45 @@ export type Locale = z.infer<typeof LocaleSchema>;
 const FRENCH_SPEAKING = new Set(['FR', 'MC', 'BE', 'LU', 'CH', 'RE', 'GP', 'MQ', 'GF', 'YT', 'PF', 'NC', 'PM', 'BL', 'MF', 'WF']);
 
 /**
- * The language of an order's mails: the one the order asks for when Colis writes it (`fr-BE` → fr),
- * else the destination country's, else English.
+ * The language of an order's mails: the one the order asks for when Colis writes it (`fr-BE`, `fr-Latn-CA` → fr; its
+ * language subtag, so North Frisian `frr` is not French), else the destination country's, else English.
  */
 export function localeFor(requested: string | undefined, destinationCountry: string): Locale {
-  const language = requested?.slice(0, 2).toLowerCase();
+  const language = requested?.split('-')[0]?.toLowerCase();
   const asked = LocaleSchema.safeParse(language);
   if (asked.success) return asked.data;
   return FRENCH_SPEAKING.has(destinationCountry.toUpperCase()) ? 'fr' : 'en';
 }
 
-/** A BCP 47 language tag as shops send them: `fr`, `fr-FR`, `en-GB`. */
+/** The longest language tag taken: the 35 characters RFC 5646 §4.4.1 asks storage to allow. */
+const LOCALE_TAG_MAX_CHARS = 35;
+
+/**
+ * A well-formed BCP 47 tag, as the platform's own Intl reads them (`es-419`, `zh-Hant-TW`, `fil`, `sr-Latn`), whose language
+ * is an ISO 639 code: the 5–8 letter languages the grammar reserves name none, and `french` is a shop's mistake to be told.
+ */
+function isLanguageTag(tag: string): boolean {
+  if (!/^[A-Za-z]{2,3}(?:-|$)/.test(tag)) return false;
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A BCP 47 language tag as shops send them: `fr`, `fr-FR`, `en-GB`, and the longer forms browsers and shop platforms
+ * send too (`es-419`, `zh-Hant-TW`, `fil`). Only two-letter tags with a two-letter region were taken: an order for a
+ * customer whose language Colis does not write, tagged `es-419`, was refused whole (400 on body.locale) instead of
+ * getting its mails in the destination's language.
+ */
 export const LocaleTagSchema = z
   .string()
-  .regex(/^[a-zA-Z]{2}(-[a-zA-Z]{2})?$/, 'locale is a language tag such as "fr" or "en-GB"')
-  .describe('Language of the customer mails (fr or en; any other language gets English). Default: from the destination country.');
+  .max(LOCALE_TAG_MAX_CHARS)
+  .refine(isLanguageTag, 'locale is a BCP 47 language tag such as "fr", "en-GB" or "es-419"')
+  .describe(
+    "Language of the customer mails: a BCP 47 tag; its language counts (fr or en; any other gets the destination country's, else English). Default: from the destination country.",
+  );
 
 export const MAIL_MILESTONES = [
   'order_confirmed',

@@ -41,10 +41,44 @@ export const OrderLineInputSchema = z.object({
 });
 export type OrderLineInput = z.infer<typeof OrderLineInputSchema>;
 
+/**
+ * zod's address check (its mailbox names, letters-only top-level domains) with a top-level domain in ASCII form too
+ * (`xn--p1ai`, Russia's .рф), which the letters-only one refused.
+ */
+const MailAddressSchema = z.email({
+  pattern: /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/,
+});
+
+/**
+ * The address with its domain as the mail system resolves it: an internationalised domain (`exämple.fr`) in its ASCII form
+ * (`xn--exmple-cua.fr`, what nodemailer sends at RCPT). A domain that is no host name is left as it is, for the check to refuse.
+ */
+function withAsciiDomain(address: string): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1);
+  if (at < 1 || !/^[^\s:/?#@[\]\\%]+$/u.test(domain)) return address;
+  try {
+    return `${address.slice(0, at)}@${new URL(`http://${domain}/`).hostname}`;
+  } catch {
+    return address;
+  }
+}
+
+/**
+ * A customer's e-mail address, kept as given. Its domain may be internationalised (`jean@exämple.fr`): the address was
+ * refused, and the whole order with it (400 on customer.email), though mail systems deliver to such a domain. Its mailbox
+ * name stays ASCII (one in other scripts needs SMTPUTF8 end to end, which relays cannot be counted on for).
+ */
+export const CustomerEmailSchema = z
+  .string()
+  .max(254)
+  .refine((address) => MailAddressSchema.safeParse(withAsciiDomain(address)).success, 'Invalid email address')
+  .meta({ format: 'idn-email' });
+
 export const CustomerSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'customer id is 1–64 letters, digits, "_" or "-"'),
   name: text(120),
-  email: z.email().max(254).optional(),
+  email: CustomerEmailSchema.optional(),
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 

@@ -4,10 +4,25 @@
  * minutes to answer) runs with the claim renewed every third of a lease: otherwise the next drain (the activity's retry
  * after a missed heartbeat) found the claim lapsed and sent the same mail or post again, with no crash at all. A drain
  * that dies stops renewing, and its claim lapses one lease later as before.
+ *
+ * `onRenew` runs at each renewal: the relays heartbeat there. A drain heartbeated only between sends, so one send longer
+ * than the drain's 45 s heartbeat timeout (a relay taking 25 s per SMTP reply, an endpoint given COLIS_WEBHOOK_TIMEOUT_MS
+ * of a minute) had the activity declared dead while it worked: retried beside it, a second drain held a second
+ * colis-notify slot and posted the relay's other due rows at the same time.
  */
-export async function whileClaimRenewed<T>(renewClaim: () => Promise<unknown>, leaseMs: number, work: () => Promise<T>): Promise<T> {
+export async function whileClaimRenewed<T>(
+  renewClaim: () => Promise<unknown>,
+  leaseMs: number,
+  work: () => Promise<T>,
+  onRenew: () => void = () => {},
+): Promise<T> {
   const timer = setInterval(() => {
     renewClaim().catch(() => {});
+    try {
+      onRenew();
+    } catch {
+      // The activity is being cancelled or has ended: the work's own timeout ends it.
+    }
   }, leaseMs / 3);
   try {
     return await work();

@@ -14,6 +14,7 @@ import type { Prisma } from '../../prisma/generated/client';
 import { type Db, TRANSACTION_BUDGET } from '../db';
 import { untilRecorded, whileClaimRenewed } from './lease';
 import { recipientOf } from './outbox';
+import { smtpFailure } from './smtp-failure';
 
 /**
  * Sends the customer mails the outbox holds, oldest first, through SMTP (nodemailer). Each mail is
@@ -260,8 +261,8 @@ export class MailRelay {
         },
       },
     });
+    const recipient = recipientOf(mail.order);
     try {
-      const recipient = recipientOf(mail.order);
       const email = recipient.email;
       if (!email) throw new Error('the customer has no e-mail address');
       const transport = this.transporter();
@@ -291,24 +292,29 @@ export class MailRelay {
       });
       const renewClaim = () =>
         tx.customerMail.updateMany({ where: { id: mailId, status: 'pending' }, data: { leaseUntil: new Date(Date.now() + this.leaseMs) } });
-      await whileClaimRenewed(renewClaim, this.leaseMs, () =>
-        transport.sendMail({
-          from: withDisplayName(shopName, this.settings.fromAddress),
-          to: withDisplayName(recipient.name, email),
-          subject: rendered.subject,
-          text: rendered.text,
-          html: rendered.html,
-          messageId: mail.messageId,
-          headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
-          signal: deadline,
-        }),
+      await whileClaimRenewed(
+        renewClaim,
+        this.leaseMs,
+        () =>
+          transport.sendMail({
+            from: withDisplayName(shopName, this.settings.fromAddress),
+            to: withDisplayName(recipient.name, email),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            messageId: mail.messageId,
+            headers: { 'Content-Language': mail.locale, 'X-Colis-Order': mail.orderId, 'X-Colis-Milestone': mail.milestone },
+            signal: deadline,
+          }),
+        () => heartbeat(),
       );
     } catch (error) {
       // Cut off at the deadline: the row is held a moment longer, so bytes already handed to the network land before it goes.
       if (deadline.aborted) await new Promise((resolve) => setTimeout(resolve, CUT_OFF_SETTLE_MS));
-      const message = withoutAddresses(error instanceof Error ? error.message : String(error));
+      const { message, recipientGone } = smtpFailure(error, recipient);
       const attempts = mail.attempts + 1;
-      const giveUp = nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
+      // An address its own mail system says does not exist is not tried again: it would refuse every retry of the day.
+      const giveUp = recipientGone || nowMs - mail.createdAt.getTime() >= MAIL_GIVE_UP_AFTER_MS;
       const retryAt = new Date(nowMs + mailRetryDelayMs(attempts));
       await tx.customerMail.update({
         where: { id: mailId },
@@ -319,7 +325,14 @@ export class MailRelay {
           ...(giveUp ? { status: 'failed' } : { nextAttemptAt: retryAt }),
         },
       });
-      log.warn('customer mail not sent', { mailId, milestone: mail.milestone, attempts, giveUp, error: message.slice(0, 200) });
+      log.warn('customer mail not sent', {
+        mailId,
+        milestone: mail.milestone,
+        attempts,
+        giveUp,
+        recipientGone,
+        error: message.slice(0, 200),
+      });
       return giveUp ? { kind: 'given_up' } : { kind: 'retry', at: retryAt };
     }
     onLeft();
@@ -365,7 +378,6 @@ export class MailRelay {
   }
 }
 
-/** SMTP errors quote the recipient ("550 <x@y> rejected"): never into logs or rows. */
 /**
  * An address with its display name for a From or To header. A name holding an RFC 2047 encoded word ("=?utf-8?q?…?=") is
  * shown by mail programs as that word decoded, even inside the quotes nodemailer puts around it: a customer (or a shop)
@@ -375,5 +387,3 @@ export class MailRelay {
 export function withDisplayName(name: string, address: string): { name: string; address: string } | string {
   return name.includes('=?') ? address : { name, address };
 }
-
-export const withoutAddresses = (text: string) => text.replace(/[^\s<>"',;:]+@[^\s<>"',;]+/g, '[address]');

@@ -1,7 +1,8 @@
 import { type LookupAddress, lookup as dnsLookup } from 'node:dns';
-import { request as httpRequest } from 'node:http';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * The POST of one webhook to a shop's endpoint, over a connection that goes only where the URL check allows: the host is
@@ -33,19 +34,43 @@ export function guardedLookup(refused: (address: string) => boolean, resolve: Re
   };
 }
 
+/** The request's own deadline, past the abort signal's (which names the timeout when it works): only a request left hanging meets it. */
+const DEADLINE_GRACE_MS = 1_000;
+
 /** What an endpoint answered: its status, and its `Retry-After` header when it sent one (read by the relay for 429/503). */
 export interface WebhookAnswer {
   statusCode: number;
   retryAfter?: string;
 }
 
-/** POSTs `body` and answers the status code (and Retry-After) once the headers are in; the answer's body is not read. */
+/**
+ * POSTs `body` and answers the status code (and Retry-After) once the headers are in; the answer's body is not read.
+ *
+ * Settled within `timeoutMs` whatever the endpoint does. A `101 Switching Protocols` answer is no response to node:http:
+ * it hands the socket to an `upgrade` listener and, with none, leaves the request neither answered, failed nor timed out
+ * (the abort signal no longer reaches it). The POST never settled: its claim was renewed for as long as the worker ran, so
+ * the delivery and every later event of its order stood still, and each drain that met such an endpoint held a
+ * colis-notify slot for good, until mails and every other shop's webhooks had none left. A 101 is now the endpoint's
+ * answer, a failed one (not 2xx), and a deadline of the request's own settles it should anything else leave it hanging.
+ */
 export function postWebhook(
   url: URL,
   options: { headers: Record<string, string>; body: string; timeoutMs: number; lookup: LookupFunction },
 ): Promise<WebhookAnswer> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
+  return new Promise<WebhookAnswer>((resolve, reject) => {
+    let deadline: NodeJS.Timeout | undefined;
+    const settle =
+      <T>(finish: (value: T) => void) =>
+      (value: T) => {
+        clearTimeout(deadline);
+        finish(value);
+      };
+    const fail = settle(reject);
+    const answered = settle((response: IncomingMessage) => {
+      const retryAfter = response.headers['retry-after'];
+      resolve({ statusCode: response.statusCode ?? 0, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+    });
     const request = send(
       url,
       {
@@ -57,11 +82,19 @@ export function postWebhook(
       },
       (response) => {
         response.destroy();
-        const retryAfter = response.headers['retry-after'];
-        resolve({ statusCode: response.statusCode ?? 0, ...(retryAfter !== undefined ? { retryAfter } : {}) });
+        answered(response);
       },
     );
-    request.on('error', reject);
+    request.on('upgrade', (response: IncomingMessage, socket: Duplex) => {
+      socket.destroy();
+      answered(response);
+    });
+    request.on('error', fail);
+    deadline = setTimeout(() => {
+      const error = new Error(`no answer within ${options.timeoutMs} ms`);
+      request.destroy(error);
+      fail(error);
+    }, options.timeoutMs + DEADLINE_GRACE_MS);
     request.end(options.body);
   });
 }

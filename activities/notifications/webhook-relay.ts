@@ -57,10 +57,15 @@ export class WebhookRelay {
   /** One POST of a signed event; what the endpoint answered, or why nothing was answered. */
   private async post(url: string, event: { id: string; timestampSeconds: number; body: string; secrets: string[] }): Promise<PostOutcome> {
     try {
-      const check = await checkWebhookUrl(url, {
-        allowPrivate: this.settings.allowPrivateUrls,
-        ...(this.settings.resolveHost ? { resolve: this.settings.resolveHost } : {}),
-      });
+      // Within the POST's timeout too: the check resolves the host outside the request, and a name whose DNS servers never
+      // answer held the drain as long as the system resolver kept trying, past the timeout the shop was promised.
+      const check = await withinTimeout(
+        checkWebhookUrl(url, {
+          allowPrivate: this.settings.allowPrivateUrls,
+          ...(this.settings.resolveHost ? { resolve: this.settings.resolveHost } : {}),
+        }),
+        this.settings.timeoutMs,
+      );
       if (!check.ok) throw new Error(`the URL ${check.reason}`);
       // The connection resolves the host again: in production, to an address the check would allow, or not at all.
       const allowPrivate = this.settings.allowPrivateUrls;
@@ -152,8 +157,11 @@ export class WebhookRelay {
         where: { id: deliveryId, status: 'pending' },
         data: { leaseUntil: new Date(Date.now() + this.leaseMs) },
       });
-    const { statusCode, error, pauseMs } = await whileClaimRenewed(renewClaim, this.leaseMs, () =>
-      this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
+    const { statusCode, error, pauseMs } = await whileClaimRenewed(
+      renewClaim,
+      this.leaseMs,
+      () => this.post(subscription.url, { id: delivery.event.id, timestampSeconds, body, secrets }),
+      () => heartbeat(),
     );
     // What the endpoint answered is recorded even through a database outage (untilRecorded): otherwise the delivery, left
     // claimed and pending, was posted again once the claim lapsed.
@@ -260,6 +268,19 @@ export class WebhookRelay {
         : []),
       ...(gone ? [parkPendingDeliveries(this.db, delivery.subscriptionId, 'endpoint_gone', now)] : []),
     ]);
+  }
+}
+
+/** `work`, or a failure naming the timeout once `timeoutMs` has passed without it. */
+async function withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the host was not resolved within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -75,6 +75,34 @@ const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
   989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
+/**
+ * Why no webhook could ever be delivered to this URL, whatever its host resolves to (undefined: it can be tried). Also read
+ * at start-up for COLIS_SHOP_WEBHOOK_URL (config/variables.ts), which is not posted through the API's check: set with
+ * credentials, it was taken, its every delivery failed for three days, and ops read the password in its listing.
+ */
+export function undeliverableWebhookUrl(url: URL): string | undefined {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http or https URL';
+  if (url.username || url.password) return 'must not carry credentials (the signature authenticates Colis)';
+  // Port 0 names no server (a connection to it is refused at once): a subscription to it was taken and each delivery failed
+  // ("connect ECONNREFUSED") until parked, as with a bad port.
+  if (url.port === '0') return 'uses port 0, which no server listens on';
+  if (url.port !== '' && FETCH_BAD_PORTS.has(Number(url.port)))
+    return `uses port ${url.port}, which HTTP clients refuse to call (a mail, chat or system service's port)`;
+  return undefined;
+}
+
+/**
+ * Why production never posts to this URL, whatever its host resolves to: plain http, or an IP address inside written in
+ * it. Read at start-up for COLIS_SHOP_WEBHOOK_URL (config/index.ts): such a variable was taken, and its every delivery
+ * refused at send time for three days until parked. A host name reaching inside is refused at send time only (DNS).
+ */
+export function refusedInProduction(url: URL): string | undefined {
+  if (url.protocol !== 'https:') return 'must be an https URL';
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && isPrivateAddress(host)) return `reaches a loopback, link-local or private address (${host})`;
+  return undefined;
+}
+
 export async function checkWebhookUrl(
   raw: string,
   options: { allowPrivate: boolean; resolve?: (host: string) => Promise<string[]> },
@@ -88,13 +116,8 @@ export async function checkWebhookUrl(
     if (port !== undefined && Number(port) > 65_535) return { ok: false, reason: `uses port ${port}, past the last port (65535)` };
     return { ok: false, reason: 'is not an absolute URL' };
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { ok: false, reason: 'must be an http or https URL' };
-  if (url.username || url.password) return { ok: false, reason: 'must not carry credentials (the signature authenticates Colis)' };
-  // Port 0 names no server (a connection to it is refused at once): a subscription to it was taken and each delivery failed
-  // ("connect ECONNREFUSED") until parked, as with a bad port.
-  if (url.port === '0') return { ok: false, reason: 'uses port 0, which no server listens on' };
-  if (url.port !== '' && FETCH_BAD_PORTS.has(Number(url.port)))
-    return { ok: false, reason: `uses port ${url.port}, which HTTP clients refuse to call (a mail, chat or system service's port)` };
+  const undeliverable = undeliverableWebhookUrl(url);
+  if (undeliverable) return { ok: false, reason: undeliverable };
   if (options.allowPrivate) return { ok: true, url };
   if (url.protocol !== 'https:') return { ok: false, reason: 'must be an https URL' };
   const host = url.hostname.replace(/^\[|\]$/g, '');

@@ -60,7 +60,7 @@ describe('a customer mail sent through a slow relay', () => {
 });
 
 describe('a shop webhook posted to a slow endpoint', () => {
-  // The same with an endpoint given longer than the claim (COLIS_WEBHOOK_TIMEOUT_MS over a minute): posted again by the next drain.
+  // The same with an endpoint given longer than the claim (COLIS_WEBHOOK_TIMEOUT_MS of a minute): posted again by the next drain.
   it('is posted once, though the endpoint answers after the claim would have lapsed and another drain looks meanwhile', async () => {
     const { db } = database;
     const posted: string[] = [];
@@ -89,6 +89,78 @@ describe('a shop webhook posted to a slow endpoint', () => {
       expect(posted).toHaveLength(1);
       const delivery = await db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId } });
       expect(delivery).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      endpoint.close();
+    }
+  });
+});
+
+/**
+ * A send longer than the drain's heartbeat timeout (45 s) had the activity declared dead while it worked: the drain
+ * heartbeated only between sends, so Temporal retried it beside the drain still sending, which held a second colis-notify
+ * slot. The drain now heartbeats at each renewal of its claim. Shortened: a 300 ms claim (renewed every 100 ms), a relay
+ * and an endpoint that take 1.5 s.
+ */
+describe('a drain sending slowly', () => {
+  /** Heartbeats of a drain run on a fresh mock activity, counted while `inFlight` says a send is under way. */
+  async function heartbeatsWhileSending(run: (env: MockActivityEnvironment) => Promise<unknown>, inFlight: () => boolean) {
+    const env = new MockActivityEnvironment();
+    let during = 0;
+    env.on('heartbeat', () => {
+      if (inFlight()) during += 1;
+    });
+    await run(env);
+    return during;
+  }
+
+  it('heartbeats while a webhook is posted and while a mail is sent, not only between sends', async () => {
+    const { db } = database;
+    let posting = false;
+    const endpoint = createHttpServer((request, response) => {
+      posting = true;
+      request.resume();
+      setTimeout(() => {
+        posting = false;
+        response.writeHead(204).end();
+      }, 1500);
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = endpoint.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const subscriptionId = 'whsub_heartbeat';
+      await pendingWebhook(db, { subscriptionId, url: `http://127.0.0.1:${port}/hooks`, tag: 'heartbeat-hook1', name: 'Lina Roux' });
+      await createCustomer(db, { customerId: 'cust-heartbeat', addressId: 'addr-heartbeat', name: 'Lina Roux' });
+      await db.customer.update({ where: { id: 'cust-heartbeat' }, data: { email: 'lina@example.test' } });
+      const orderId = 'ORD-HEARTBEAT1';
+      await insertOrder(db, { orderId, customerId: 'cust-heartbeat', addressId: 'addr-heartbeat', skuCode: 'MUG-CER-350', quantity: 1 });
+      await withMilestones(db, noRelayWaker, async () => ({
+        result: undefined,
+        milestones: [{ orderId, key: 'shipped:heartbeat', mail: { milestone: 'shipped' as const, data: {} } }],
+      }));
+      const settings = notifyConfigFrom(loadConfig({ COLIS_SMTP_URL: smtp.url() }));
+      const relay = createNotifyActivities({
+        db,
+        mail: new MailRelay(db, settings.mail, 300),
+        webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls: true, timeoutMs: 10_000, leaseMs: 300 }),
+      });
+      const posted = await heartbeatsWhileSending(
+        (env) => env.run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() }),
+        () => posting,
+      );
+      const sentBefore = smtp.received.length;
+      let drainingMail = true;
+      const mailed = await heartbeatsWhileSending(
+        async (env) => {
+          await env.run(relay.drainRelay, { relayId: 'mail', nowMs: Date.now() });
+          drainingMail = false;
+        },
+        // The slow relay holds the message 1.5 s after its data: counted until it is in.
+        () => drainingMail && smtp.received.length === sentBefore,
+      );
+      // About 15 each at one per 100 ms; before, none came between the drain's start and the answer.
+      expect(posted).toBeGreaterThanOrEqual(3);
+      expect(mailed).toBeGreaterThanOrEqual(3);
     } finally {
       endpoint.close();
     }

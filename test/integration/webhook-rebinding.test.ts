@@ -25,7 +25,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function oneDelivery(subscriptionId: string, url: string, allowPrivateUrls: boolean) {
+async function oneDelivery(
+  subscriptionId: string,
+  url: string,
+  allowPrivateUrls: boolean,
+  resolveHost: (host: string) => Promise<string[]> = answeredOutside,
+) {
   const { db } = database;
   const n = subscriptionId.slice(-1);
   await pendingWebhook(db, { subscriptionId, url, tag: `rebind-${n}`, name: 'Léa Roux' });
@@ -33,7 +38,7 @@ async function oneDelivery(subscriptionId: string, url: string, allowPrivateUrls
   const relay = createNotifyActivities({
     db,
     mail: new MailRelay(db, settings.mail),
-    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls, timeoutMs: 3_000, resolveHost: answeredOutside }),
+    webhooks: new WebhookRelay(db, { ...settings.webhooks, allowPrivateUrls, timeoutMs: 3_000, resolveHost }),
   });
   await new MockActivityEnvironment().run(relay.drainRelay, { relayId: `webhooks:${subscriptionId}`, nowMs: Date.now() });
   return db.webhookDelivery.findFirstOrThrow({ where: { subscriptionId } });
@@ -78,5 +83,21 @@ describe('a shop webhook whose host name resolves outside at the check and insid
     } finally {
       receiver.close();
     }
+  });
+});
+
+describe('a shop webhook whose host name the DNS never answers for, in production', () => {
+  it('is a failed attempt within the POST timeout, not a drain held as long as the resolver tries', async () => {
+    const began = Date.now();
+    const never = () => new Promise<string[]>(() => {});
+    const attempt = oneDelivery('whsub_unanswered3', 'https://blackholed-dns.shop.example/hooks', false, never);
+    const outcome = await Promise.race([
+      attempt,
+      new Promise<'still resolving'>((resolve) => setTimeout(() => resolve('still resolving'), 30_000)),
+    ]);
+    expect(outcome).not.toBe('still resolving');
+    expect(outcome).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(outcome === 'still resolving' ? '' : outcome.lastError).toMatch(/not resolved within 3000 ms/);
+    expect(Date.now() - began).toBeLessThan(30_000);
   });
 });

@@ -33,11 +33,13 @@ export const headerOf = (mail: StubbedMail, name: string): string =>
   new RegExp(`^${name}: (.*)$`, 'im').exec(mail.message)?.[1]?.trim() ?? '?';
 
 /**
- * A minimal SMTP server for what MailDev (the suite's real relay) cannot play: a relay down for a while (`down`) or one that
+/**
+ * A minimal SMTP server for what MailDev (the suite's real relay) cannot play: a relay down for a while (`down`), one that
  * answers each message `acceptAfterMs` after its data ends (a tarpit), or only when released (`holding`: stuck at the end of
- * data). It speaks just enough SMTP for nodemailer.
+ * data), or one that answers a recipient with `recipientReply(address)` (a mailbox unknown, full, refused). It speaks just
+ * enough SMTP for nodemailer.
  */
-export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
+export function smtpStub(options: { acceptAfterMs?: number; recipientReply?: (address: string) => string } = {}): SmtpStub {
   // How each held message is answered, on its own connection.
   const answers = new Map<StubbedMail, () => void>();
   const stub: SmtpStub = {
@@ -91,7 +93,7 @@ export function smtpStub(options: { acceptAfterMs?: number } = {}): SmtpStub {
           if (command.startsWith('EHLO') || command.startsWith('HELO')) socket.write('250 stub.test\r\n');
           else if (command.startsWith('RCPT TO:')) {
             to = /<([^>]*)>/.exec(line)?.[1] ?? '';
-            socket.write('250 ok\r\n');
+            socket.write(`${options.recipientReply?.(to) ?? '250 ok'}\r\n`);
           } else if (command.startsWith('DATA')) {
             inData = true;
             socket.write('354 go on\r\n');

@@ -105,12 +105,19 @@ describe('configuration, parsed once from the environment', () => {
     ['COLIS_TEMPORAL_UI_URL', 'http://localhost:8233/?x=1', /\(a base URL has no query/],
     ['COLIS_SHIPENGINE_API_URL', 'https://api.shipengine.com?x', /\(a base URL has no query/],
     ['COLIS_API_URL', 'http://127.0.0.1:3000/#', /\(a base URL has no query/],
+    // The shop webhook's URL, held to what a subscription's is: taken, its every delivery failed for three days, and ops
+    // read the password in GET /webhooks/subscriptions.
+    ['COLIS_SHOP_WEBHOOK_URL', 'https://erp:hunter2-password@shop.example.com/hooks', /\(the URL must not carry credentials/],
+    ['COLIS_SHOP_WEBHOOK_URL', 'https://shop.example.com:25/hooks', /\(the URL uses port 25, which HTTP clients refuse to call/],
+    ['COLIS_SHOP_WEBHOOK_URL', 'http://shop.example.com:0/hooks', /\(the URL uses port 0/],
     // Business time runs `scale` times real time: below 1 its timers outgrow what Temporal takes, far above instant
     // (1000000, the drills' clock) its calendar leaves the years PostgreSQL stores within hours of running.
     ['COLIS_TIME_SCALE', '0.0000001', /\(must be at least 1 \(real time\)\)/],
     ['COLIS_TIME_SCALE', '999999999999999', /\(must be at most 1000000 \(instant: a business day in 86 ms, as the drills run\)\)/],
     // Node fires a timer longer than 2^31-1 ms at once: a "very long" timeout would time every call out after 1 ms.
-    ['COLIS_WEBHOOK_TIMEOUT_MS', '3000000000', /\(must be at most 2147483647 ms/],
+    ['COLIS_WEBHOOK_TIMEOUT_MS', '3000000000', /\(must be at most 60000: /],
+    // A shop endpoint given longer than a relay's drain can wait: the drain's activity was retried beside it, still posting.
+    ['COLIS_WEBHOOK_TIMEOUT_MS', '120000', /\(must be at most 60000: a relay's drain must end within its 2-minute activity/],
     ['COLIS_SHIPENGINE_TIMEOUT_MS', '99999999999', /\(must be at most 2147483647 ms/],
     ['COLIS_WORKFLOW_CALL_TIMEOUT_MS', '9007199254740991', /\(must be at most 2147483647 ms/],
     ['COLIS_INTAKE_START_WAIT_MS', '2147483647.5', /\(must be at most 2147483647 ms/],
@@ -166,7 +173,11 @@ describe('configuration, parsed once from the environment', () => {
   });
 
   it('takes the longest timeout a Node timer keeps', () => {
-    expect(loadConfig({ COLIS_WEBHOOK_TIMEOUT_MS: '2147483647' }).COLIS_WEBHOOK_TIMEOUT_MS).toBe(2_147_483_647);
+    expect(loadConfig({ COLIS_SHIPENGINE_TIMEOUT_MS: '2147483647' }).COLIS_SHIPENGINE_TIMEOUT_MS).toBe(2_147_483_647);
+  });
+
+  it('takes a shop webhook timeout of up to a minute', () => {
+    expect(loadConfig({ COLIS_WEBHOOK_TIMEOUT_MS: '60000' }).COLIS_WEBHOOK_TIMEOUT_MS).toBe(60_000);
   });
 
   it('never echoes a secret value', () => {
@@ -223,6 +234,34 @@ describe('configuration, parsed once from the environment', () => {
     expect(refusal({ NODE_ENV: 'production', COLIS_API_KEYS: keys, COLIS_TRACKING_SECRET: 'tracking-secret-0123', ...secrets })).toMatch(
       /^COLIS_PAYLOAD_KEYS=\(unset\) is invalid \(required when NODE_ENV=production\)/,
     );
+  });
+
+  it('refuses in production a shop webhook URL production never posts to (old: taken, its every delivery refused at send)', () => {
+    const production = {
+      NODE_ENV: 'production',
+      COLIS_API_KEYS: 'shop:intake:0123456789abcdef',
+      COLIS_TRACKING_SECRET: 'tracking-secret-0123',
+      COLIS_CARRIER_SECRET_SWIFTPOST: 'swiftpost-secret-0123',
+      COLIS_CARRIER_SECRET_PARCELNORD: 'parcelnord-secret-0123',
+      COLIS_CARRIER_SECRET_ECOROUTE: 'ecoroute-secret-012345',
+      COLIS_PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      COLIS_SHOP_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,
+    };
+    expect(loadConfig({ ...production, COLIS_SHOP_WEBHOOK_URL: 'https://erp.shop.example/hooks' }).COLIS_SHOP_WEBHOOK_URL).toBe(
+      'https://erp.shop.example/hooks',
+    );
+    expect(refusal({ ...production, COLIS_SHOP_WEBHOOK_URL: 'http://erp.shop.example/hooks' })).toMatch(
+      /^COLIS_SHOP_WEBHOOK_URL="http:\/\/erp.shop.example\/hooks" is invalid \(the URL must be an https URL, refused when NODE_ENV=production/,
+    );
+    expect(refusal({ ...production, COLIS_SHOP_WEBHOOK_URL: 'https://10.0.0.5/hooks' })).toMatch(/private address \(10\.0\.0\.5\)/);
+    expect(refusal({ ...production, COLIS_SHOP_WEBHOOK_URL: 'https://[::ffff:127.0.0.1]/hooks' })).toMatch(/private address/);
+    // Development posts to the machine's own receiver.
+    expect(
+      loadConfig({
+        COLIS_SHOP_WEBHOOK_URL: 'http://127.0.0.1:4000/hooks',
+        COLIS_SHOP_WEBHOOK_SECRET: production.COLIS_SHOP_WEBHOOK_SECRET,
+      }),
+    ).toBeDefined();
   });
 
   it('refuses, before anything starts, a TLS file that cannot be read', () => {

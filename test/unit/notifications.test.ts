@@ -2,11 +2,13 @@ import { REPROMISE_REASONS, REPROMISE_WORDING, REPROMISE_WORDING_FR } from '../.
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import { journeyOrder, withDisplayName, withoutAddresses } from '../../activities/notifications/mail-relay';
+import { journeyOrder, withDisplayName } from '../../activities/notifications/mail-relay';
+import { withoutAddresses } from '../../activities/notifications/smtp-failure';
 import { newWebhookSecret, signWebhook, verifyWebhook } from '../../activities/notifications/webhook-signature';
 import { checkWebhookUrl, isPrivateAddress } from '../../activities/notifications/webhook-url';
 import { orderEndMilestones } from '../../activities/orders';
 import { carrierWordsForMail, renderMail } from '../../domain/mail-templates';
+import { CustomerSchema, OrderRequestSchema } from '../../domain/order';
 import { parcelPlace } from '../../domain/parcel-place';
 import {
   localeFor,
@@ -25,6 +27,41 @@ describe('the language of customer mails', () => {
     expect(localeFor('fr', 'ES')).toBe('fr');
     expect(localeFor('de-DE', 'FR')).toBe('fr');
     expect(localeFor('de', 'DE')).toBe('en');
+  });
+
+  it('reads the language of any BCP 47 tag an order gives, and refuses what is none (old: es-419, zh-Hant-TW, fil refused)', () => {
+    const order = (locale: string) =>
+      OrderRequestSchema.safeParse({
+        customer: { id: 'CUST-LANG', name: 'Lucía Pérez' },
+        shipTo: { name: 'Lucía Pérez', line1: '12 rue de la République', city: 'Lyon', postalCode: '69002', countryCode: 'FR' },
+        lines: [{ sku: 'MUG-CER-350', quantity: 1 }],
+        locale,
+      });
+    for (const tag of ['fr', 'en-GB', 'es-419', 'zh-Hant-TW', 'fil', 'sr-Latn', 'fr-Latn-CA', 'de-CH-1996'])
+      expect(order(tag).success, tag).toBe(true);
+    for (const tag of ['', 'french', 'fr_FR', 'en-', '12', 'x'.repeat(40), 'fr-FR\n']) expect(order(tag).success, tag).toBe(false);
+    expect(localeFor('fr-Latn-CA', 'DE')).toBe('fr');
+    expect(localeFor('es-419', 'FR')).toBe('fr');
+    expect(localeFor('es-419', 'MX')).toBe('en');
+    // North Frisian is no French: the first two letters of a three-letter language are not a language.
+    expect(localeFor('frr', 'DE')).toBe('en');
+  });
+});
+
+describe('customer e-mail addresses', () => {
+  it('take an internationalised domain, its top-level domain too (old: refused, and the whole order with it)', () => {
+    const email = (address: string) => CustomerSchema.shape.email.safeParse(address).success;
+    for (const address of ['lucie@exämple.fr', 'jean@münchen.de', 'ivan@пример.рф', 'camille+colis@example.com', "o'neil@example.ie"])
+      expect(email(address), address).toBe(true);
+    for (const address of [
+      'jöhn@example.fr',
+      '"jean dupont"@example.com',
+      'jean@exämple',
+      'jean@exämple.fr:25',
+      'jean@exa/mple.fr',
+      'a@localhost',
+    ])
+      expect(email(address), address).toBe(false);
   });
 });
 
@@ -365,6 +402,11 @@ describe('mail errors in logs', () => {
     expect(withoutAddresses('550 5.1.1 <camille.martin@example.org>: Recipient address rejected')).toBe(
       '550 5.1.1 <[address]>: Recipient address rejected',
     );
+  });
+
+  it('lose an address whose mailbox name holds an apostrophe or quotes whole, not cut at the apostrophe (old: "jean.o\'[address]")', () => {
+    expect(withoutAddresses("550 5.1.1 <jean.o'neil@example.org>: rejected")).toBe('550 5.1.1 <[address]>: rejected');
+    expect(withoutAddresses('550 5.1.1 <"jean dupont"@example.org>: rejected')).toBe('550 5.1.1 <[address]>: rejected');
   });
 });
 
