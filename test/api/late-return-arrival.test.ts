@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPayload } from '../../activities/carriers/signature';
 import { noRelayWaker } from '../../activities/notifications/outbox';
 import { createReturnSettlementActivities } from '../../activities/returns/settlement';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { type FinishedReturnEnding, insertFinishedReturn } from './fixtures';
-import { createHarness, expectErrorShape, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
+import { createHarness, expectErrorShape, type Harness, KEYS, newKey, carrierWebhook } from './harness';
 
 /**
  * A return that ended without its goods (refunded without them, expired, cancelled once its label was used), whose
@@ -25,25 +24,17 @@ const SKU = 'MUG-CER-350';
 const finishedReturn = (ending: FinishedReturnEnding) => insertFinishedReturn(h.db, KEYS.intake.name, ending);
 
 function push(trackingNumber: string, status: 'in_transit' | 'delivered', eventId = newKey('EVT-late-rma')) {
-  const body = JSON.stringify({
-    events: [
-      {
-        carrierCode: 'swiftpost',
-        eventId,
-        trackingNumber,
-        statusCode: CARRIER_STATUS_CODES.swiftpost[status],
-        detail: status === 'delivered' ? 'Delivered to the warehouse' : 'In transit',
-        location: 'Paris',
-        occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
-      },
-    ],
-  });
-  return h.app.inject({
-    method: 'POST',
-    url: '/carriers/swiftpost/webhooks',
-    headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
-    payload: body,
-  });
+  return carrierWebhook(h.app, 'swiftpost', [
+    {
+      carrierCode: 'swiftpost',
+      eventId,
+      trackingNumber,
+      statusCode: CARRIER_STATUS_CODES.swiftpost[status],
+      detail: status === 'delivered' ? 'Delivered to the warehouse' : 'In transit',
+      location: 'Paris',
+      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+    },
+  ]);
 }
 
 const inspect = (returnId: string, restock: number, idempotencyKey?: string) =>

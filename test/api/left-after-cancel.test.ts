@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPayload } from '../../activities/carriers/signature';
 import { createInventoryActivities } from '../../activities/inventory';
 import { ids, TASK_QUEUES } from '../../domain/ids';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { insertLabel, insertOrder, insertShipment } from './fixtures';
-import { createHarness, type Harness, KEYS, newKey, WEBHOOK_SECRET } from './harness';
+import { createHarness, type Harness, KEYS, newKey, carrierWebhook } from './harness';
 
 /**
  * A parcel cancelled before its pickup scan that the carrier scans after all. No worker runs: the shipment ends as its
@@ -42,25 +41,17 @@ const level = (warehouseCode: string) =>
   h.db.inventoryLevel.findUniqueOrThrow({ where: { warehouseCode_skuCode: { warehouseCode, skuCode: SKU } } });
 
 function push(trackingNumber: string, status: 'in_transit' | 'out_for_delivery' | 'returned_to_sender', eventId = newKey('EVT-left')) {
-  const body = JSON.stringify({
-    events: [
-      {
-        carrierCode: 'swiftpost',
-        eventId,
-        trackingNumber,
-        statusCode: CARRIER_STATUS_CODES.swiftpost[status],
-        detail: 'Parcel collected',
-        location: 'Paris',
-        occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
-      },
-    ],
-  });
-  return h.app.inject({
-    method: 'POST',
-    url: '/carriers/swiftpost/webhooks',
-    headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
-    payload: body,
-  });
+  return carrierWebhook(h.app, 'swiftpost', [
+    {
+      carrierCode: 'swiftpost',
+      eventId,
+      trackingNumber,
+      statusCode: CARRIER_STATUS_CODES.swiftpost[status],
+      detail: 'Parcel collected',
+      location: 'Paris',
+      occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+    },
+  ]);
 }
 
 /** How many runs of `workflowId` Temporal holds, running or closed. */

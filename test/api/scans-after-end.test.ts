@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPayload } from '../../activities/carriers/signature';
 import { ALL_SHOPS } from '../../domain/notifications';
 import { createReshipActivities } from '../../activities/reships';
 import { trackingPath } from '../../api/routes/pages/tracking-token';
@@ -10,7 +9,7 @@ import type { TrackingStatus } from '../../domain/lifecycle';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { eraseOrderPersonalData } from '../../api/services/order-erasure';
 import { insertFinishedReturn, insertOrder, insertShipment } from './fixtures';
-import { createHarness, type Harness, KEYS, newKey, TRACKING_SECRET, WEBHOOK_SECRET } from './harness';
+import { createHarness, type Harness, KEYS, newKey, TRACKING_SECRET, carrierWebhook } from './harness';
 
 /**
  * Carrier scans that come after their shipment's journey ended: no workflow is left to hear them (no worker runs here,
@@ -32,25 +31,17 @@ afterAll(async () => {
 });
 
 function push(trackingNumber: string, status: TrackingStatus, eventId: string, occurredAt = new Date(Date.now() - 3_600_000)) {
-  const body = JSON.stringify({
-    events: [
-      {
-        carrierCode: 'swiftpost',
-        eventId,
-        trackingNumber,
-        statusCode: CARRIER_STATUS_CODES.swiftpost[status],
-        detail: 'Carrier scan',
-        location: 'Lyon',
-        occurredAt: occurredAt.toISOString(),
-      },
-    ],
-  });
-  return h.app.inject({
-    method: 'POST',
-    url: '/carriers/swiftpost/webhooks',
-    headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
-    payload: body,
-  });
+  return carrierWebhook(h.app, 'swiftpost', [
+    {
+      carrierCode: 'swiftpost',
+      eventId,
+      trackingNumber,
+      statusCode: CARRIER_STATUS_CODES.swiftpost[status],
+      detail: 'Carrier scan',
+      location: 'Lyon',
+      occurredAt: occurredAt.toISOString(),
+    },
+  ]);
 }
 
 const delivered = (trackingNumber: string, eventId: string): CarrierTrackingEvent => ({

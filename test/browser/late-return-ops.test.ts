@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { signPayload } from '../../activities/carriers/signature';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { insertFinishedReturn } from '../api/fixtures';
-import { KEYS, newKey, WEBHOOK_SECRET } from '../api/harness';
+import { KEYS, newKey, carrierWebhook } from '../api/harness';
 import { servedInChromium } from '../support/browser-harness';
 import { screenshotPath } from '../support/chromium';
 
@@ -21,24 +20,16 @@ describe('/ops/returns, a return parcel that arrived after its return was refund
       closeReason: 'refunded_without_goods',
       refundCents: 1290,
     });
-    const body = JSON.stringify({
-      events: [
-        {
-          carrierCode: 'swiftpost',
-          eventId: newKey('EVT-late-page'),
-          trackingNumber,
-          statusCode: CARRIER_STATUS_CODES.swiftpost.delivered,
-          detail: 'Delivered to the warehouse',
-          occurredAt: new Date(Date.now() - 60_000).toISOString(),
-        },
-      ],
-    });
-    const pushed = await h.app.inject({
-      method: 'POST',
-      url: '/carriers/swiftpost/webhooks',
-      headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
-      payload: body,
-    });
+    const pushed = await carrierWebhook(h.app, 'swiftpost', [
+      {
+        carrierCode: 'swiftpost',
+        eventId: newKey('EVT-late-page'),
+        trackingNumber,
+        statusCode: CARRIER_STATUS_CODES.swiftpost.delivered,
+        detail: 'Delivered to the warehouse',
+        occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      },
+    ]);
     expect(pushed.json()).toMatchObject({ accepted: 1 });
 
     await page.goto(`${base}/ops/returns`);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { signPayload } from '../../activities/carriers/signature';
 import { CARRIER_STATUS_CODES } from '../../domain/tracking-codes';
 import { insertFinishedReturn } from '../api/fixtures';
-import { KEYS, newKey, WEBHOOK_SECRET } from '../api/harness';
+import { KEYS, newKey, carrierWebhook } from '../api/harness';
 import { servedInChromium } from '../support/browser-harness';
 import { screenshotPath } from '../support/chromium';
 
@@ -20,24 +19,16 @@ describe("a return parcel's scan after its return ended, on the ops pages", () =
       status: 'expired',
       closeReason: 'expired',
     });
-    const body = JSON.stringify({
-      events: [
-        {
-          carrierCode: 'swiftpost',
-          eventId: newKey('EVT-rma-page'),
-          trackingNumber,
-          statusCode: CARRIER_STATUS_CODES.swiftpost.in_transit,
-          detail: 'Handed over at the post office',
-          occurredAt: new Date(Date.now() - 60_000).toISOString(),
-        },
-      ],
-    });
-    const pushed = await h.app.inject({
-      method: 'POST',
-      url: '/carriers/swiftpost/webhooks',
-      headers: { 'content-type': 'application/json', 'colis-signature': signPayload(body, WEBHOOK_SECRET, Date.now()) },
-      payload: body,
-    });
+    const pushed = await carrierWebhook(h.app, 'swiftpost', [
+      {
+        carrierCode: 'swiftpost',
+        eventId: newKey('EVT-rma-page'),
+        trackingNumber,
+        statusCode: CARRIER_STATUS_CODES.swiftpost.in_transit,
+        detail: 'Handed over at the post office',
+        occurredAt: new Date(Date.now() - 60_000).toISOString(),
+      },
+    ]);
     expect(pushed.json()).toMatchObject({ accepted: 1 });
 
     await page.goto(`${base}/ops/returns?order=${encodeURIComponent(orderId)}`);
