@@ -74,26 +74,18 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
     expect(await createInventoryActivities(db).ledgerBalances()).toEqual([]);
   };
 
-  it.concurrent('an order: its view says to reset the run the start replaced, by its id (before: the newest run, which fails again), and that reset completes it', async () => {
-    const { handle, orderId, shipmentId } = await placeOrder();
-    await untilShipmentRow(shipmentId, ['in_transit']);
-    const replaced = await runIdOf(handle.workflowId);
-    await startByHand('orderWorkflowV3', handle.workflowId);
-    const handStarted = journey.env.client.workflow.getHandle(handle.workflowId);
-    await expect(resultWithin(handStarted, 30_000)).rejects.toThrow();
-
+  /** The order's view names the run the start replaced, by its id; the real CLI resets that run, and the order completes. */
+  const resetOfReplacedRunCompletes = async (workflowId: string, orderId: string, shipmentId: string, replaced: string) => {
     const read = await as(KEYS.ops, 'GET', `/orders/${orderId}`);
     expect(read.statusCode, read.body).toBe(200);
     const { workflowEnded } = read.json() as { workflowEnded?: { status: string; hint: string } };
     expect(workflowEnded?.status).toBe('failed');
-    const command = `temporal workflow reset -w ${handle.workflowId} -r ${replaced} --type LastWorkflowTask`;
-    expect(workflowEnded?.hint).toContain(command);
-
+    expect(workflowEnded?.hint).toContain(`temporal workflow reset -w ${workflowId} -r ${replaced} --type LastWorkflowTask`);
     await cli(
       'workflow',
       'reset',
       '--workflow-id',
-      handle.workflowId,
+      workflowId,
       '--run-id',
       replaced,
       '--type',
@@ -101,8 +93,18 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
       '--reason',
       'ops retry',
     );
-    expect(await resultWithin(journey.env.client.workflow.getHandle(handle.workflowId), 120_000)).toMatchObject({ stage: 'completed' });
+    expect(await resultWithin(journey.env.client.workflow.getHandle(workflowId), 120_000)).toMatchObject({ stage: 'completed' });
     await expectDelivered(orderId, shipmentId);
+  };
+
+  it.concurrent('an order: its view says to reset the run the start replaced, by its id (before: the newest run, which fails again), and that reset completes it', async () => {
+    const { handle, orderId, shipmentId } = await placeOrder();
+    await untilShipmentRow(shipmentId, ['in_transit']);
+    const replaced = await runIdOf(handle.workflowId);
+    await startByHand('orderWorkflowV3', handle.workflowId);
+    const handStarted = journey.env.client.workflow.getHandle(handle.workflowId);
+    await expect(resultWithin(handStarted, 30_000)).rejects.toThrow();
+    await resetOfReplacedRunCompletes(handle.workflowId, orderId, shipmentId, replaced);
   });
 
   it.concurrent("an order started by hand with another order's whole input: its view names the run the start replaced (before: the generic hint, a reset of the newest run, which fails again)", async () => {
@@ -113,26 +115,7 @@ describe('a journey replaced by a start by hand with an input it cannot take', (
     await startByHand('orderWorkflowV3', handle.workflowId, JSON.stringify(orderInputFor(`${orderId}-OTHER`, 'shop-hand')));
     await expect(resultWithin(journey.env.client.workflow.getHandle(handle.workflowId), 30_000)).rejects.toThrow();
 
-    const read = await as(KEYS.ops, 'GET', `/orders/${orderId}`);
-    expect(read.statusCode, read.body).toBe(200);
-    const { workflowEnded } = read.json() as { workflowEnded?: { status: string; hint: string } };
-    expect(workflowEnded?.status).toBe('failed');
-    expect(workflowEnded?.hint).toContain(`temporal workflow reset -w ${handle.workflowId} -r ${replaced} --type LastWorkflowTask`);
-
-    await cli(
-      'workflow',
-      'reset',
-      '--workflow-id',
-      handle.workflowId,
-      '--run-id',
-      replaced,
-      '--type',
-      'LastWorkflowTask',
-      '--reason',
-      'ops retry',
-    );
-    expect(await resultWithin(journey.env.client.workflow.getHandle(handle.workflowId), 120_000)).toMatchObject({ stage: 'completed' });
-    await expectDelivered(orderId, shipmentId);
+    await resetOfReplacedRunCompletes(handle.workflowId, orderId, shipmentId, replaced);
   });
 
   it.concurrent("a shipment: the order's watch names the run to reset (before: a bare WorkflowFailedError), and that reset completes the order", async () => {
