@@ -1,5 +1,6 @@
 import { OptionalIdempotencyHeadersSchema, OrderIdParamsSchema, OrderStatusResponseSchema } from '../../../domain/api';
 import { CancelOrderRequestSchema, type ChangeAddressRequest, type OrderView } from '../../../domain/journey';
+import { MAX_ADDRESS_CHANGES } from '../../../domain/address-changes';
 import { CONFLICT_STATES, DomainError } from '../../../domain/errors';
 import { ChangeAddressBodySchema } from '../../../domain/order-rules';
 import { sameAddress } from '../../../domain/same-address';
@@ -67,6 +68,7 @@ export function changeAddressRoute(app: RoutesApp, cancelOrAddress: CancelOrAddr
           "Through the workflow's `changeAddress` update, recorded as made by the calling key; a bought label is voided and re-booked. " +
           'The address is checked as at intake (country, postal code); a new country must have a service at the order level (400 naming `body.shipTo.countryCode`). 409 with the reason when refused. Idempotency-Key as for cancel. ' +
           'The address the order already ships to answers 200 as it stands; a change sent while another is being made waits for it. ' +
+          `An order takes at most ${MAX_ADDRESS_CHANGES} changes: the next is a 409 saying so. ` +
           "A shop's key changes its own orders only.",
         params: OrderIdParamsSchema,
         headers: OptionalIdempotencyHeadersSchema,
