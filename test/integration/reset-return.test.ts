@@ -132,11 +132,15 @@ describe('a return reset from the temporal CLI', () => {
     await signalScan(returnId, workflowId, 2, 'delivered');
   };
 
-  /** The reset run has read its row (its first step): its view left `requested`. */
+  /** The reset run has read its row (its first step) and has no task pending: its view left `requested`. */
   const untilLoaded = async (workflowId: string) => {
     const latest = journey.env.client.workflow.getHandle(workflowId);
     for (let i = 0; i < 300; i++) {
-      const view = await latest.query(returnStatusQuery).catch(() => undefined);
+      // A query answered while the reset run's first task is still pending reads the state of the history it copied, before
+      // the events after the reset point (CI, loaded: a received return's reset run read in_transit): wait for that task.
+      const described = await latest.describe().catch(() => undefined);
+      const settled = described !== undefined && described.raw.pendingWorkflowTask == null;
+      const view = settled ? await latest.query(returnStatusQuery).catch(() => undefined) : undefined;
       if (view && view.status !== 'requested') return latest;
       await new Promise((r) => setTimeout(r, 100));
     }
