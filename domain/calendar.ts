@@ -94,7 +94,17 @@ function computeHolidays(countryCode: string, region: string | undefined, year: 
   if (region) calendar.init(countryCode, region);
   else calendar.init(countryCode);
   const holidays = calendar.getHolidays(year) || [];
-  return new Set(holidays.filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+  return new Set(holidays.filter((h) => h.type === 'public').flatMap((h) => holidayDays(h.date.slice(0, 10), h.start, h.end)));
+}
+
+/**
+ * The local days a holiday covers: date-holidays gives one entry for a holiday of several days (Romania's New Year is
+ * 1 and 2 January, one entry 48 hours long), and only its first day was counted, so 2 January was a working day there.
+ * A half day (Iceland's Christmas Eve from 13:00) stays one day; a day of 23 or 25 hours (a clock change) is one day.
+ */
+function holidayDays(firstDay: string, start: Date, end: Date): string[] {
+  const days = Math.max(1, Math.round((end.getTime() - start.getTime()) / 86_400_000));
+  return Array.from({ length: days }, (_, i) => addDays(firstDay, i));
 }
 
 export function isPublicHoliday(place: CalendarPlace, day: string): boolean {

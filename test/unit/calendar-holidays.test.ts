@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { addWorkingDays, isWorkingDayIn, publicHolidays } from '../../domain/calendar';
+
+/** Public holidays as the destination and the warehouse keep them: every day of them, and each one once. */
+describe('public holidays of a place', () => {
+  it('counts every day of a holiday of several days: Romania rests on 1 and 2 January', () => {
+    // date-holidays gives Romania's New Year as one entry 48 hours long; before, 2 January was a delivery day there.
+    const romania = { countryCode: 'RO' };
+    for (const year of [2026, 2027, 2028]) {
+      expect(isWorkingDayIn(romania, `${year}-01-01`)).toBe(false);
+      if (![0, 6].includes(new Date(`${year}-01-02T00:00:00Z`).getUTCDay())) expect(isWorkingDayIn(romania, `${year}-01-02`)).toBe(false);
+    }
+    // Wednesday 31 December 2025 + 1 working day: Thursday 1 and Friday 2 are holidays, Monday 5 is the next.
+    expect(addWorkingDays(romania, '2025-12-31', 1)).toBe('2026-01-05');
+    // A half-day holiday (Iceland's Christmas Eve from 13:00) is still one day, not none and not two.
+    expect(isWorkingDayIn({ countryCode: 'IS' }, '2026-12-24')).toBe(false);
+    expect(isWorkingDayIn({ countryCode: 'IS' }, '2026-12-23')).toBe(true);
+  });
+
+  it('keeps substitute days and weekend holidays apart: England rests on Monday 27 and Tuesday 28 December 2027', () => {
+    const england = { countryCode: 'GB', region: 'ENG' };
+    expect(['2027-12-24', '2027-12-27', '2027-12-28', '2027-12-29'].map((d) => isWorkingDayIn(england, d))).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    // The US observes New Year's Day 2028 (a Saturday) on Friday 31 December 2027: the year before's list holds it.
+    expect(isWorkingDayIn({ countryCode: 'US' }, '2027-12-31')).toBe(false);
+    expect(publicHolidays({ countryCode: 'US' }, 2027).has('2027-12-31')).toBe(true);
+  });
+});
