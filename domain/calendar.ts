@@ -35,6 +35,10 @@ const SUBDIVISION_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [
     ['973', 'GF'],
     ['974', 'RE'],
     ['976', 'YT'],
+    // Alsace and Moselle keep Good Friday and 26 December; their addresses name "Alsace" or "Grand Est", if anything.
+    ['57', '57'],
+    ['67', '67'],
+    ['68', '68'],
   ],
   ES: [
     ['35', 'CN'],
@@ -42,13 +46,39 @@ const SUBDIVISION_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [
   ],
 };
 
-/** The place's date-holidays subdivision: its region's, else the one its postal code tells, else none. */
-export function subdivisionOfPlace(place: CalendarPlace): string | undefined {
-  const byRegion = subdivisionOf(place.countryCode, place.region);
-  if (byRegion !== undefined) return byRegion;
+/**
+ * Places of a country that keep another's calendar, by postal code: France's overseas collectivities have French postal
+ * codes, their own ISO codes and their own time zone, across the date line from Paris for Tahiti and Nouméa. An address
+ * in Papeete sent as FR 98714 was promised by the end of the day in Paris, 6:00 the next morning there.
+ */
+const CALENDAR_COUNTRY_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [prefix: string, countryCode: string])[]>> = {
+  FR: [
+    ['975', 'PM'],
+    ['986', 'WF'],
+    ['987', 'PF'],
+    ['988', 'NC'],
+  ],
+};
+
+const byPostalPrefix = <T extends string>(
+  table: Readonly<Record<string, readonly (readonly [prefix: string, value: T])[]>>,
+  place: CalendarPlace,
+): T | undefined => {
   const code = place.postalCode?.replace(/\s/g, '');
   if (!code) return undefined;
-  return SUBDIVISION_BY_POSTAL_PREFIX[place.countryCode]?.find(([prefix]) => code.startsWith(prefix))?.[1];
+  return table[place.countryCode]?.find(([prefix]) => code.startsWith(prefix))?.[1];
+};
+
+/** The place's date-holidays subdivision: its region's, else the one its postal code tells, else none. */
+export function subdivisionOfPlace(place: CalendarPlace): string | undefined {
+  return subdivisionOf(place.countryCode, place.region) ?? byPostalPrefix(SUBDIVISION_BY_POSTAL_PREFIX, place);
+}
+
+/** The date-holidays calendar a place keeps: its country's and subdivision's, or the one its postal code names. */
+function calendarOf(place: CalendarPlace): { countryCode: string; subdivision: string | undefined } {
+  const subdivision = subdivisionOfPlace(place);
+  if (subdivision !== undefined) return { countryCode: place.countryCode, subdivision };
+  return { countryCode: byPostalPrefix(CALENDAR_COUNTRY_BY_POSTAL_PREFIX, place) ?? place.countryCode, subdivision: undefined };
 }
 
 const subdivisions = new Map<string, string | undefined>();
@@ -77,11 +107,11 @@ export function subdivisionOf(countryCode: string, region: string | null | undef
 const holidayCache = new Map<string, ReadonlySet<string>>();
 
 export function publicHolidays(place: CalendarPlace, year: number): ReadonlySet<string> {
-  const region = subdivisionOfPlace(place);
-  const key = `${place.countryCode}:${region ?? ''}:${year}`;
+  const { countryCode, subdivision } = calendarOf(place);
+  const key = `${countryCode}:${subdivision ?? ''}:${year}`;
   let days = holidayCache.get(key);
   if (!days) {
-    days = computeHolidays(place.countryCode, region, year);
+    days = computeHolidays(countryCode, subdivision, year);
     holidayCache.set(key, days);
   }
   return days;
@@ -140,7 +170,8 @@ const betweenMemo = new Map<string, number>();
  */
 export function workingDaysBetween(place: CalendarPlace, from: string, to: string, atMost = Number.POSITIVE_INFINITY): number {
   if (to <= from || atMost <= 0) return 0;
-  const key = `${place.countryCode}:${subdivisionOfPlace(place) ?? ''}|${from}|${to}|${atMost}`;
+  const { countryCode, subdivision } = calendarOf(place);
+  const key = `${countryCode}:${subdivision ?? ''}|${from}|${to}|${atMost}`;
   let count = betweenMemo.get(key);
   if (count === undefined) {
     count = 0;
@@ -158,15 +189,15 @@ const timeZones = new Map<string, string>();
  * Canary Islands: Atlantic/Canary), else its country's first (the US: New York), UTC for a country it does not know.
  */
 export function timeZoneOf(place: CalendarPlace): string {
-  const region = subdivisionOfPlace(place);
-  const key = `${place.countryCode}:${region ?? ''}`;
+  const { countryCode, subdivision } = calendarOf(place);
+  const key = `${countryCode}:${subdivision ?? ''}`;
   let zone = timeZones.get(key);
   if (zone === undefined) {
     const calendar = new Holidays();
     zone = 'UTC';
-    if (place.countryCode in calendar.getCountries()) {
-      if (region) calendar.init(place.countryCode, region);
-      else calendar.init(place.countryCode);
+    if (countryCode in calendar.getCountries()) {
+      if (subdivision) calendar.init(countryCode, subdivision);
+      else calendar.init(countryCode);
       zone = calendar.getTimezones()[0] ?? 'UTC';
     }
     timeZones.set(key, zone);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, isWorkingDayIn, publicHolidays } from '../../domain/calendar';
+import { addWorkingDays, isWorkingDayIn, publicHolidays, timeZoneOf } from '../../domain/calendar';
+import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
 
 /** Public holidays as the destination and the warehouse keep them: every day of them, and each one once. */
 describe('public holidays of a place', () => {
@@ -28,5 +29,31 @@ describe('public holidays of a place', () => {
     // The US observes New Year's Day 2028 (a Saturday) on Friday 31 December 2027: the year before's list holds it.
     expect(isWorkingDayIn({ countryCode: 'US' }, '2027-12-31')).toBe(false);
     expect(publicHolidays({ countryCode: 'US' }, 2027).has('2027-12-31')).toBe(true);
+  });
+});
+
+describe('places whose calendar their postal code tells', () => {
+  it('keeps Good Friday and 26 December in Alsace and Moselle, told by the postal code', () => {
+    // Before: a customer in Strasbourg was promised a delivery on Good Friday, a public holiday there.
+    for (const postalCode of ['67000', '68100', '57000']) {
+      expect(isWorkingDayIn({ countryCode: 'FR', postalCode }, '2026-04-03')).toBe(false);
+      expect(isWorkingDayIn({ countryCode: 'FR', postalCode }, '2025-12-26')).toBe(false);
+    }
+    expect(isWorkingDayIn({ countryCode: 'FR', postalCode: '75011' }, '2026-04-03')).toBe(true);
+    expect(isWorkingDayIn({ countryCode: 'FR', postalCode: '75011' }, '2025-12-26')).toBe(true);
+  });
+
+  it("gives France's overseas collectivities their own time zone and holidays: Saint-Pierre, Wallis, Tahiti, Nouméa", () => {
+    expect(timeZoneOf({ countryCode: 'FR', postalCode: '97500' })).toBe('America/Miquelon');
+    expect(timeZoneOf({ countryCode: 'FR', postalCode: '98600' })).toBe('Pacific/Wallis');
+    expect(timeZoneOf({ countryCode: 'FR', postalCode: '98714', region: 'Tahiti' })).toBe('Pacific/Tahiti');
+    expect(timeZoneOf({ countryCode: 'FR', postalCode: '98800' })).toBe('Pacific/Noumea');
+    // New Caledonia's own day (24 September) is a holiday there, not in Paris.
+    expect(isWorkingDayIn({ countryCode: 'FR', postalCode: '98800' }, '2026-09-24')).toBe(false);
+    expect(isWorkingDayIn({ countryCode: 'FR', postalCode: '75011' }, '2026-09-24')).toBe(true);
+    // The end of the delivery day there is 18:00 Tahiti time (04:00 UTC the next day), not 18:00 in Paris.
+    expect(new Date(endOfDeliveryDayMs({ countryCode: 'FR', postalCode: '98714' }, '2026-06-02')).toISOString()).toBe(
+      '2026-06-03T04:00:00.000Z',
+    );
   });
 });
