@@ -40,10 +40,29 @@ const SUBDIVISION_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [
     ['67', '67'],
     ['68', '68'],
   ],
-  ES: [
-    ['35', 'CN'],
-    ['38', 'CN'],
-  ],
+  // A Spanish postal code opens with its province's number: each province lies in one community, whose holidays differ
+  // (Catalonia's 11 September and 26 December, the Basque Country's 25 July…). Before, only the Canaries were read.
+  ES: Object.entries({
+    AN: ['04', '11', '14', '18', '21', '23', '29', '41'],
+    AR: ['22', '44', '50'],
+    AS: ['33'],
+    CB: ['39'],
+    CE: ['51'],
+    CL: ['05', '09', '24', '34', '37', '40', '42', '47', '49'],
+    CM: ['02', '13', '16', '19', '45'],
+    CN: ['35', '38'],
+    CT: ['08', '17', '25', '43'],
+    EX: ['06', '10'],
+    GA: ['15', '27', '32', '36'],
+    IB: ['07'],
+    MC: ['30'],
+    MD: ['28'],
+    ML: ['52'],
+    NC: ['31'],
+    PV: ['01', '20', '48'],
+    RI: ['26'],
+    VC: ['03', '12', '46'],
+  }).flatMap(([community, provinces]) => provinces.map((province) => [province, community] as const)),
 };
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, isWorkingDayIn, publicHolidays, timeZoneOf } from '../../domain/calendar';
+import { addWorkingDays, isWorkingDayIn, publicHolidays, subdivisionOfPlace, timeZoneOf } from '../../domain/calendar';
 import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
 
 /** Public holidays as the destination and the warehouse keep them: every day of them, and each one once. */
@@ -55,5 +55,22 @@ describe('places whose calendar their postal code tells', () => {
     expect(new Date(endOfDeliveryDayMs({ countryCode: 'FR', postalCode: '98714' }, '2026-06-02')).toISOString()).toBe(
       '2026-06-03T04:00:00.000Z',
     );
+  });
+});
+
+describe("Spain's communities, told by the province that opens the postal code", () => {
+  it("keeps Catalonia's Diada in Barcelona, Madrid's own days in Madrid, and each of the 52 provinces in a community", () => {
+    // 11 September 2026 is a Friday: before, a customer in Barcelona with no region on the address was promised it.
+    expect(isWorkingDayIn({ countryCode: 'ES', postalCode: '08001' }, '2026-09-11')).toBe(false);
+    expect(isWorkingDayIn({ countryCode: 'ES', postalCode: '28001' }, '2026-09-11')).toBe(true);
+    // 2 May (a Friday in 2025) rests the Community of Madrid, not Seville.
+    expect(isWorkingDayIn({ countryCode: 'ES', postalCode: '28001' }, '2025-05-02')).toBe(false);
+    expect(isWorkingDayIn({ countryCode: 'ES', postalCode: '41001' }, '2025-05-02')).toBe(true);
+    for (let province = 1; province <= 52; province++) {
+      const postalCode = `${String(province).padStart(2, '0')}001`;
+      expect(subdivisionOfPlace({ countryCode: 'ES', postalCode }), postalCode).toMatch(/^[A-Z]{2}$/);
+    }
+    // The address's own region still wins: a typo in the postal code does not move the customer.
+    expect(subdivisionOfPlace({ countryCode: 'ES', postalCode: '08001', region: 'Comunidad de Madrid' })).toBe('MD');
   });
 });
