@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CalendarPlace, isWorkingDayIn, timeZoneOf } from '../../domain/calendar';
+import { addWorkingDays, type CalendarPlace, isWorkingDayIn, timeZoneOf, workingDaysBetween } from '../../domain/calendar';
 import { DELIVERY_WINDOW_END_MINUTE, type Destination, destinationPlace, type WarehouseFacts } from '../../domain/fulfilment-plan';
 import { addDays, localDay, localMidnightMs, localMinuteOfDay, localTimeMs, parseLocalTime } from '../../domain/local-time';
 import type { ServiceLevel } from '../../domain/order';
@@ -30,6 +30,9 @@ const DESTINATIONS: Destination[] = [
   { countryCode: 'FR', postalCode: '97200' },
   { countryCode: 'FR', postalCode: '67000' },
   { countryCode: 'FR', postalCode: '98714' },
+  { countryCode: 'FR', postalCode: '98800' },
+  { countryCode: 'FR', postalCode: '97400' },
+  { countryCode: 'ES', postalCode: '08001' },
   { countryCode: 'ES', postalCode: '35001' },
   { countryCode: 'DE', postalCode: '80331', region: 'Bayern' },
   { countryCode: 'RO', postalCode: '010011' },
@@ -133,6 +136,31 @@ describe('the promise engine at the calendar edges (properties)', () => {
   });
 });
 
+describe("the shop's own date", () => {
+  it('keeps a date only with a delivery day whose window closes by it, at the destination, and never one already past', () => {
+    let met = 0;
+    fc.assert(
+      fc.property(scenario, fc.integer({ min: -HOUR, max: 20 * 24 * HOUR }), ({ warehouse: w, destination, level, nowMs }, ahead) => {
+        const requestedByMs = nowMs + ahead;
+        const promise = computePromise(
+          situation({ nowMs, serviceLevel: level, destination, stock: stock({ [w.code]: { MUG: 50 } }), requestedByMs }),
+          network({ warehouses: [w], services: SERVICES_EVERYWHERE }),
+        );
+        met += promise.requested?.met ? 1 : 0;
+        if (!promise.requested?.met) return;
+        expect(requestedByMs).toBeGreaterThan(nowMs);
+        expect(promise.deliverByMs).toBe(requestedByMs);
+        const day = promise.choice?.deliveryDay ?? '';
+        expect(localTimeMs(day, DELIVERY_WINDOW_END_MINUTE, timeZoneOf(destination))).toBeLessThanOrEqual(requestedByMs);
+        expect(day > (promise.choice?.shipments[0]?.option.handoverDay ?? '')).toBe(true);
+      }),
+      { seed: 20261215, numRuns: 200 },
+    );
+    // Most dates two days out or more are kept: the property is not vacuous.
+    expect(met).toBeGreaterThan(100);
+  });
+});
+
 describe('the cut-off and midnight, to the millisecond', () => {
   it('picks an order received a millisecond before the cut-off that day, at the cut-off the next working day, at midnight that day', () => {
     const day = fc.integer({ min: 0, max: 5 * 366 }).map((n) => addDays('2025-01-01', n));
@@ -160,5 +188,21 @@ describe("the machine's time zone", () => {
       const there = execFileSync(process.execPath, ['--import', 'tsx', probe], { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
       expect(there).toBe(here);
     }
+  });
+});
+
+describe('working days, each counted once', () => {
+  it('counts back the working days it added, every one a working day, weekends and holidays between them skipped once', () => {
+    const day = fc.integer({ min: 0, max: 5 * 366 }).map((n) => addDays('2025-01-01', n));
+    fc.assert(
+      fc.property(fc.constantFrom(...DESTINATIONS), day, fc.integer({ min: 1, max: 40 }), (destination, from, n) => {
+        const place = destinationPlace(destination);
+        const to = addWorkingDays(place, from, n);
+        expect(isWorkingDayIn(place, to)).toBe(true);
+        expect(workingDaysBetween(place, from, to)).toBe(n);
+        expect(workingDaysBetween(place, from, addDays(to, -1))).toBe(n - 1);
+      }),
+      { seed: 20261214, numRuns: 300 },
+    );
   });
 });
