@@ -76,11 +76,12 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
           currentBusinessClock(deps.db, realNowMs),
           shipmentOf(deps.db, input.shipmentId),
         ]);
-        // The region sets the destination's day and holidays where they differ inside the country (a state of the US).
+        // The region, else the postal code, sets the destination's day and holidays where they differ inside the
+        // country (a state of the US, Réunion): the promised day read on Paris's clock was the day before in Réunion.
         const destination = {
           countryCode: input.destinationCountryCode,
           region: shipment?.order.shippingAddress.region,
-          postalCode: shipment?.order.shippingAddress.postalCode,
+          postalCode: shipment?.order.shippingAddress.postalCode ?? '',
         };
         // The carrier takes the parcel the day its label is bought (the label follows packing).
         const handoverDay = localDay(toBusinessMs(clock, nowMs), timeZoneOf({ countryCode: input.originCountryCode }));
@@ -97,7 +98,7 @@ export function createCarrierDecisionActivities(deps: { db: Db; facts: PlanningF
           );
         const longestTransitDays = Math.max(1, ...input.quotes.map((quote) => quote.deliveryDays + MAX_DELAY_DAYS));
         const choice = aimAtIntakePromise(shipment, input, (promisedBy) => {
-          const promisedDay = lastDeliveryDayBy({ ...destination, postalCode: '' }, deadlineToBusinessMs(clock, Date.parse(promisedBy)));
+          const promisedDay = lastDeliveryDayBy(destination, deadlineToBusinessMs(clock, Date.parse(promisedBy)));
           // Days past the longest transit any quote's distribution tells apart add nothing: the count stops there
           // (a date a year out under the 1440× demo clock is a thousand business years of days to walk).
           const workingDays = workingDaysBetween(destination, handoverDay, promisedDay, longestTransitDays);

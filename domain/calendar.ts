@@ -35,20 +35,69 @@ const SUBDIVISION_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [
     ['973', 'GF'],
     ['974', 'RE'],
     ['976', 'YT'],
+    // Alsace and Moselle keep Good Friday and 26 December; their addresses name "Alsace" or "Grand Est", if anything.
+    ['57', '57'],
+    ['67', '67'],
+    ['68', '68'],
   ],
-  ES: [
-    ['35', 'CN'],
-    ['38', 'CN'],
+  // A Spanish postal code opens with its province's number: each province lies in one community, whose holidays differ
+  // (Catalonia's 11 September and 26 December, the Basque Country's 25 July…). Before, only the Canaries were read.
+  ES: Object.entries({
+    AN: ['04', '11', '14', '18', '21', '23', '29', '41'],
+    AR: ['22', '44', '50'],
+    AS: ['33'],
+    CB: ['39'],
+    CE: ['51'],
+    CL: ['05', '09', '24', '34', '37', '40', '42', '47', '49'],
+    CM: ['02', '13', '16', '19', '45'],
+    CN: ['35', '38'],
+    CT: ['08', '17', '25', '43'],
+    EX: ['06', '10'],
+    GA: ['15', '27', '32', '36'],
+    IB: ['07'],
+    MC: ['30'],
+    MD: ['28'],
+    ML: ['52'],
+    NC: ['31'],
+    PV: ['01', '20', '48'],
+    RI: ['26'],
+    VC: ['03', '12', '46'],
+  }).flatMap(([community, provinces]) => provinces.map((province) => [province, community] as const)),
+};
+
+/**
+ * Places of a country that keep another's calendar, by postal code: France's overseas collectivities have French postal
+ * codes, their own ISO codes and their own time zone, across the date line from Paris for Tahiti and Nouméa. An address
+ * in Papeete sent as FR 98714 was promised by the end of the day in Paris, 6:00 the next morning there.
+ */
+const CALENDAR_COUNTRY_BY_POSTAL_PREFIX: Readonly<Record<string, readonly (readonly [prefix: string, countryCode: string])[]>> = {
+  FR: [
+    ['975', 'PM'],
+    ['986', 'WF'],
+    ['987', 'PF'],
+    ['988', 'NC'],
   ],
+};
+
+const byPostalPrefix = <T extends string>(
+  table: Readonly<Record<string, readonly (readonly [prefix: string, value: T])[]>>,
+  place: CalendarPlace,
+): T | undefined => {
+  const code = place.postalCode?.replace(/\s/g, '');
+  if (!code) return undefined;
+  return table[place.countryCode]?.find(([prefix]) => code.startsWith(prefix))?.[1];
 };
 
 /** The place's date-holidays subdivision: its region's, else the one its postal code tells, else none. */
 export function subdivisionOfPlace(place: CalendarPlace): string | undefined {
-  const byRegion = subdivisionOf(place.countryCode, place.region);
-  if (byRegion !== undefined) return byRegion;
-  const code = place.postalCode?.replace(/\s/g, '');
-  if (!code) return undefined;
-  return SUBDIVISION_BY_POSTAL_PREFIX[place.countryCode]?.find(([prefix]) => code.startsWith(prefix))?.[1];
+  return subdivisionOf(place.countryCode, place.region) ?? byPostalPrefix(SUBDIVISION_BY_POSTAL_PREFIX, place);
+}
+
+/** The date-holidays calendar a place keeps: its country's and subdivision's, or the one its postal code names. */
+function calendarOf(place: CalendarPlace): { countryCode: string; subdivision: string | undefined } {
+  const subdivision = subdivisionOfPlace(place);
+  if (subdivision !== undefined) return { countryCode: place.countryCode, subdivision };
+  return { countryCode: byPostalPrefix(CALENDAR_COUNTRY_BY_POSTAL_PREFIX, place) ?? place.countryCode, subdivision: undefined };
 }
 
 const subdivisions = new Map<string, string | undefined>();
@@ -77,11 +126,11 @@ export function subdivisionOf(countryCode: string, region: string | null | undef
 const holidayCache = new Map<string, ReadonlySet<string>>();
 
 export function publicHolidays(place: CalendarPlace, year: number): ReadonlySet<string> {
-  const region = subdivisionOfPlace(place);
-  const key = `${place.countryCode}:${region ?? ''}:${year}`;
+  const { countryCode, subdivision } = calendarOf(place);
+  const key = `${countryCode}:${subdivision ?? ''}:${year}`;
   let days = holidayCache.get(key);
   if (!days) {
-    days = computeHolidays(place.countryCode, region, year);
+    days = computeHolidays(countryCode, subdivision, year);
     holidayCache.set(key, days);
   }
   return days;
@@ -94,7 +143,17 @@ function computeHolidays(countryCode: string, region: string | undefined, year: 
   if (region) calendar.init(countryCode, region);
   else calendar.init(countryCode);
   const holidays = calendar.getHolidays(year) || [];
-  return new Set(holidays.filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+  return new Set(holidays.filter((h) => h.type === 'public').flatMap((h) => holidayDays(h.date.slice(0, 10), h.start, h.end)));
+}
+
+/**
+ * The local days a holiday covers: date-holidays gives one entry for a holiday of several days (Romania's New Year is
+ * 1 and 2 January, one entry 48 hours long), and only its first day was counted, so 2 January was a working day there.
+ * A half day (Iceland's Christmas Eve from 13:00) stays one day; a day of 23 or 25 hours (a clock change) is one day.
+ */
+function holidayDays(firstDay: string, start: Date, end: Date): string[] {
+  const days = Math.max(1, Math.round((end.getTime() - start.getTime()) / 86_400_000));
+  return Array.from({ length: days }, (_, i) => addDays(firstDay, i));
 }
 
 export function isPublicHoliday(place: CalendarPlace, day: string): boolean {
@@ -130,7 +189,8 @@ const betweenMemo = new Map<string, number>();
  */
 export function workingDaysBetween(place: CalendarPlace, from: string, to: string, atMost = Number.POSITIVE_INFINITY): number {
   if (to <= from || atMost <= 0) return 0;
-  const key = `${place.countryCode}:${subdivisionOfPlace(place) ?? ''}|${from}|${to}|${atMost}`;
+  const { countryCode, subdivision } = calendarOf(place);
+  const key = `${countryCode}:${subdivision ?? ''}|${from}|${to}|${atMost}`;
   let count = betweenMemo.get(key);
   if (count === undefined) {
     count = 0;
@@ -148,15 +208,15 @@ const timeZones = new Map<string, string>();
  * Canary Islands: Atlantic/Canary), else its country's first (the US: New York), UTC for a country it does not know.
  */
 export function timeZoneOf(place: CalendarPlace): string {
-  const region = subdivisionOfPlace(place);
-  const key = `${place.countryCode}:${region ?? ''}`;
+  const { countryCode, subdivision } = calendarOf(place);
+  const key = `${countryCode}:${subdivision ?? ''}`;
   let zone = timeZones.get(key);
   if (zone === undefined) {
     const calendar = new Holidays();
     zone = 'UTC';
-    if (place.countryCode in calendar.getCountries()) {
-      if (region) calendar.init(place.countryCode, region);
-      else calendar.init(place.countryCode);
+    if (countryCode in calendar.getCountries()) {
+      if (subdivision) calendar.init(countryCode, subdivision);
+      else calendar.init(countryCode);
       zone = calendar.getTimezones()[0] ?? 'UTC';
     }
     timeZones.set(key, zone);

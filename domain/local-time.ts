@@ -4,6 +4,8 @@
  * dates `YYYY-MM-DD`, on which UTC arithmetic is exact.
  */
 
+import { DAY_MS } from './clock';
+
 export interface LocalDateTime {
   year: number;
   month: number;
@@ -57,17 +59,36 @@ export function localMinuteOfDay(ms: number, timeZone: string): number {
   return local.hour * 60 + local.minute;
 }
 
-/** The instant a local wall-clock time (minutes after midnight) happens on `day`; offsets re-read to follow DST. */
+/**
+ * The instant a local wall-clock time (minutes after midnight) happens on `day`. Where the clocks go back and the time
+ * happens twice, the first of the two; where they go forward past it, the jump itself, the first instant the clock
+ * shows the time or later (02:30 in a gap from 02:00 to 03:00 is 03:00), so a later time of the day is never an earlier
+ * instant. Before, a gap was read forward east of Greenwich and backward west of it (02:30 in New York on the day of
+ * the change was 01:30, before 01:59), and midnight on the day Santiago or Cairo skips it was the evening before.
+ */
 export function localTimeMs(day: string, minuteOfDay: number, timeZone: string): number {
-  const wallClockAsUtc = Date.parse(`${day}T00:00:00Z`) + minuteOfDay * 60_000;
-  let guess = wallClockAsUtc;
-  for (let i = 0; i < 2; i++) {
-    const local = localDateTime(guess, timeZone);
-    const offsetMs =
-      Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second) - Math.floor(guess / 1000) * 1000;
-    guess = wallClockAsUtc - offsetMs;
+  const asked = Date.parse(`${day}T00:00:00Z`) + minuteOfDay * 60_000;
+  // The offsets in force a day before and a day after: no zone changes its clocks twice within two days.
+  const offsets = [utcOffsetMs(asked - DAY_MS, timeZone), utcOffsetMs(asked + DAY_MS, timeZone)];
+  const reading = (ms: number) => ms + utcOffsetMs(ms, timeZone);
+  const first = asked - Math.max(...offsets);
+  if (reading(first) === asked) return first;
+  const second = asked - Math.min(...offsets);
+  if (reading(second) === asked) return second;
+  // Skipped: `first` reads before the jump, `second` after it; the jump is found to the second between them.
+  let [before, after] = [first, second];
+  while (after - before > 1000) {
+    const middle = before + Math.floor((after - before) / 2000) * 1000;
+    if (reading(middle) >= asked) after = middle;
+    else before = middle;
   }
-  return guess;
+  return after;
+}
+
+/** Local wall-clock time minus UTC at an instant, to the second. */
+function utcOffsetMs(ms: number, timeZone: string): number {
+  const local = localDateTime(ms, timeZone);
+  return Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second) - Math.floor(ms / 1000) * 1000;
 }
 
 /** The instant local midnight begins `day`. */

@@ -1,4 +1,4 @@
-import { addDays, isoDay, isWeekend, localDateTime, localDay, localMidnightMs, parseLocalTime } from './local-time';
+import { addDays, isoDay, isWeekend, localDateTime, localDay, localMidnightMs, localTimeMs, parseLocalTime } from './local-time';
 
 export { localDay } from './local-time';
 
@@ -52,7 +52,10 @@ export function nextPickSlot(request: PickSlotRequest): PickSlot | undefined {
   const hasRoom = (day: string) => (bookedByDay[day] ?? 0) < dailyCapacity;
 
   const today = isoDay(local.year, local.month, local.day);
-  if (isPickDay(today) && local.hour * 60 + local.minute < cutoffMinutes && hasRoom(today)) {
+  // Before the cut-off on the clock, and before the clock first showed it: where the clocks go back over the cut-off,
+  // an order in the repeated hour came after one the warehouse had already moved to the next day.
+  const beforeCutoff = local.hour * 60 + local.minute < cutoffMinutes && nowMs < localTimeMs(today, cutoffMinutes, timeZone);
+  if (isPickDay(today) && beforeCutoff && hasRoom(today)) {
     return { day: today, startsAtMs: nowMs };
   }
   for (let offset = 1; offset <= horizonDays; offset++) {

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCarrierDecisionActivities, type CarrierDecisionRequest } from '../../activities/carrier-decision';
 import type { Db } from '../../activities/db';
 import { PlanningFacts } from '../../activities/planning-facts';
+import { addWorkingDays } from '../../domain/calendar';
 import type { DecisionSettings } from '../../domain/decision-rules';
-import { PROMISE_RULES, promiseIn, rateQuote } from '../support/carrier-quotes';
+import { endOfDeliveryDayMs } from '../../domain/fulfilment-plan';
+import { PROMISE_RULES, promiseIn, rateQuote, todayInParis } from '../support/carrier-quotes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createCustomer, insertOrder } from '../support/orders-in-db';
 
@@ -122,5 +124,32 @@ describe('carrier choice by late risk', () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect(decision).toMatchObject({ kind: 'Chosen', promiseMiss: false });
     if (decision.kind === 'Chosen') expect(decision.onTimeProbability).toBeCloseTo(1, 9);
+  });
+
+  it("reads the promise's day where the customer is: Réunion's 18:00 is the same day's, not the day before as in Paris", async () => {
+    // 18:00 in Réunion is 15:00 or 16:00 in Paris, before the window's close there: read on Paris's clock the promise
+    // lost a day of transit, and the booking paid for a faster service than the date needed.
+    await createCustomer(
+      db,
+      { customerId: 'cust-run', addressId: 'addr-run', name: 'Réunion Test' },
+      { postalCode: '97400', city: 'Saint-Denis' },
+    );
+    await insertOrder(db, { orderId: 'ORD-RUN', customerId: 'cust-run', addressId: 'addr-run', skuCode: 'MUG-CER-350', quantity: 1 });
+    const reunion = { countryCode: 'FR', postalCode: '97400' };
+    const inReunion = new Date(endOfDeliveryDayMs(reunion, addWorkingDays(reunion, todayInParis(), 3))).toISOString();
+    await db.shipment.create({
+      data: {
+        id: 'ORD-RUN-S1',
+        orderId: 'ORD-RUN',
+        seq: 1,
+        warehouseCode: 'PAR1',
+        workflowId: 'shipment-ORD-RUN-S1',
+        promisedBy: new Date(inReunion),
+      },
+    });
+    const quotes = [rateQuote('swiftpost', 'sp_standard', 990, 2)];
+    const toReunion = await decide(PROMISE_RULES, { ...request(inReunion), shipmentId: 'ORD-RUN-S1', quotes });
+    const toLyon = await decide(PROMISE_RULES, { ...request(promiseIn(3)), quotes });
+    expect(toReunion.kind === 'Chosen' && toReunion.onTimeProbability).toBe(toLyon.kind === 'Chosen' && toLyon.onTimeProbability);
   });
 });
