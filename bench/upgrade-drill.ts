@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { createDb, type Db } from '../activities/db';
@@ -56,7 +57,11 @@ export async function upgradeDrill(options: BenchOptions): Promise<boolean> {
   const plan = upgradePlan(options);
   const old = resolveOldRelease(plan.from);
   const newCommit = resolveOldRelease('HEAD').sha;
-  log(`old release ${old.sha.slice(0, 7)} (${old.why}); new release: this checkout (${newCommit.slice(0, 7)} and its working tree)`);
+  const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+  log(
+    `old release ${old.sha.slice(0, 7)} (${old.why}); new release: this checkout, ${newCommit.slice(0, 7)}` +
+      (dirty ? ' WITH UNCOMMITTED CHANGES (its figures name no commit)' : ''),
+  );
   const checkout = prepareCheckout(old.sha, (line) => process.stdout.write(line));
   return withStack({ timeScale: plan.timeScale, services: 'none', extraNamespaces: [NAMESPACE], extraStock: 0 }, async (stack) => {
     const started = performance.now();
@@ -86,7 +91,7 @@ export async function upgradeDrill(options: BenchOptions): Promise<boolean> {
       const figures: UpgradeFigures = {
         plan,
         oldRelease: old.sha,
-        newRelease: newCommit,
+        newRelease: dirty ? `${newCommit}-dirty` : newCommit,
         intake,
         atUpgrade,
         atEnd: await journeyStages(shared.db, intake.orderIds),
