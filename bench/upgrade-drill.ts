@@ -81,7 +81,9 @@ export async function upgradeDrill(options: BenchOptions): Promise<boolean> {
       log(`old API ${oldRelease.api.pid} and worker ${oldRelease.worker.pid} up after ${fmt((performance.now() - started) / 1000)} s`);
       const intake = await placeOrdersAcrossStages(shared, plan);
       const atUpgrade = await journeyStages(shared.db, intake.orderIds);
-      log(`at the upgrade: orders ${atUpgrade.orders}; shipments ${atUpgrade.shipments}; returns ${atUpgrade.returns}`);
+      log(
+        `at the upgrade: orders ${atUpgrade.orders}, not started ${atUpgrade.notStarted}; shipments ${atUpgrade.shipments}; returns ${atUpgrade.returns}`,
+      );
       const upgrade = await upgradeRelease(shared, oldRelease, plan);
       const [drained, returns] = await Promise.all([
         waitForOrders({ db: shared.db }, intake.orderIds, plan.drainMs, progressLine(intake.orderIds.length, started)),
@@ -124,10 +126,11 @@ async function placeOrdersAcrossStages(shared: Shared, plan: UpgradePlan) {
   const returnIds: string[] = [];
   const returnsRefused: string[] = [];
   const asked = new Set<string>();
+  const returnsAskedAgain = { n: 0 };
   let refused = 0;
   const wanted = Math.floor(plan.orders * plan.returnShare);
   const askSome = async () => {
-    const r = await askReturns(shared.apiUrl, shared.db, orderIds, asked, wanted - asked.size);
+    const r = await askReturns(shared.apiUrl, shared.db, orderIds, asked, wanted - asked.size, returnsAskedAgain);
     returnIds.push(...r.returnIds);
     returnsRefused.push(...r.refused);
   };
@@ -144,7 +147,7 @@ async function placeOrdersAcrossStages(shared: Shared, plan: UpgradePlan) {
   log(
     `${orderIds.length} orders placed over ${fmt((performance.now() - begun) / 1000)} s (${refused} refused), ${returnIds.length} returns asked`,
   );
-  return { orderIds, refused, returnIds, returnsRefused };
+  return { orderIds, refused, returnIds, returnsRefused, returnsAskedAgain: returnsAskedAgain.n };
 }
 
 /**

@@ -7,16 +7,19 @@ import { FINAL_ORDER_STAGES } from '../../domain/lifecycle';
  * database of the old release as well as the new.
  */
 export interface JourneyStages {
+  /** Orders accepted whose workflow has not started yet (the intake's backlog, started by whichever API runs next). */
+  notStarted: number;
   orders: string;
   shipments: string;
   returns: string;
   openEscalations: number;
-  /** Orders not final yet (neither completed, cancelled nor failed). */
+  /** Orders not final yet (neither completed, cancelled nor failed), those not started included. */
   ordersInFlight: number;
 }
 
 export async function journeyStages(db: Db, orderIds: string[]): Promise<JourneyStages> {
-  const [orders, shipments, returns, openEscalations] = await Promise.all([
+  const [notStarted, orders, shipments, returns, openEscalations] = await Promise.all([
+    db.orderIntake.count({ where: { orderId: { in: orderIds }, startedAt: null } }),
     db.order.groupBy({ by: ['status'], where: { id: { in: orderIds } }, _count: { _all: true } }),
     db.shipment.groupBy({ by: ['status'], where: { orderId: { in: orderIds } }, _count: { _all: true } }),
     db.return.groupBy({ by: ['status'], where: { orderId: { in: orderIds } }, _count: { _all: true } }),
@@ -26,6 +29,6 @@ export async function journeyStages(db: Db, orderIds: string[]): Promise<Journey
     rows.length === 0 ? '–' : rows.map((r) => `${r.status} ${r._count._all}`).join(', ');
   const ordersInFlight = orders
     .filter((r) => !(FINAL_ORDER_STAGES as readonly string[]).includes(r.status))
-    .reduce((n, r) => n + r._count._all, 0);
-  return { orders: text(orders), shipments: text(shipments), returns: text(returns), openEscalations, ordersInFlight };
+    .reduce((n, r) => n + r._count._all, notStarted);
+  return { notStarted, orders: text(orders), shipments: text(shipments), returns: text(returns), openEscalations, ordersInFlight };
 }

@@ -9,11 +9,17 @@ import { INTAKE_KEY, OPS_KEY, sleep } from './stack';
  * unit back on sale, so the ledger still balances.
  */
 
-async function post(apiUrl: string, path: string, key: string, body: unknown): Promise<{ status: number; json: unknown }> {
+async function post(
+  apiUrl: string,
+  path: string,
+  apiKey: string,
+  body: unknown,
+  idempotencyKey: string,
+): Promise<{ status: number; json: unknown }> {
   try {
     const response = await fetch(`${apiUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': key, 'idempotency-key': randomUUID() },
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'idempotency-key': idempotencyKey },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(30_000),
     });
@@ -30,6 +36,22 @@ async function post(apiUrl: string, path: string, key: string, body: unknown): P
   }
 }
 
+/** No answer, or a 5xx (503 while a workflow is slow to answer, as on a loaded machine): asked again with the same key. */
+const askAgain = (status: number) => status === 0 || status >= 500;
+
+/** Posts until answered (at most 20 times, 2 s apart), every time under one Idempotency-Key; the answer and how many were asked again. */
+async function postUntilAnswered(apiUrl: string, path: string, apiKey: string, body: unknown) {
+  const key = randomUUID();
+  let answer = await post(apiUrl, path, apiKey, body, key);
+  let again = 0;
+  while (askAgain(answer.status) && again < 20) {
+    again += 1;
+    await sleep(2_000);
+    answer = await post(apiUrl, path, apiKey, body, key);
+  }
+  return { ...answer, again };
+}
+
 /** Asks a return of every line of each completed order among `orderIds` not asked yet, up to `limit`; the return ids. */
 export async function askReturns(
   apiUrl: string,
@@ -37,6 +59,7 @@ export async function askReturns(
   orderIds: string[],
   asked: Set<string>,
   limit: number,
+  askedAgain: { n: number },
 ): Promise<{ returnIds: string[]; refused: string[] }> {
   const completed = await db.order.findMany({
     where: { id: { in: orderIds.filter((id) => !asked.has(id)) }, status: 'completed' },
@@ -47,10 +70,11 @@ export async function askReturns(
   const refused: string[] = [];
   for (const order of completed) {
     asked.add(order.id);
-    const answer = await post(apiUrl, `/orders/${order.id}/returns`, INTAKE_KEY, {
+    const answer = await postUntilAnswered(apiUrl, `/orders/${order.id}/returns`, INTAKE_KEY, {
       lines: order.lines.map((l) => ({ sku: l.skuCode, quantity: l.quantity })),
       reason: 'no_longer_needed',
     });
+    askedAgain.n += answer.again;
     const returnId = (answer.json as { returnId?: unknown } | undefined)?.returnId;
     if (answer.status < 300 && typeof returnId === 'string') returnIds.push(returnId);
     else refused.push(`${order.id}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}`);
@@ -67,9 +91,10 @@ export async function settleReturns(
   db: Db,
   returnIds: string[],
   timeoutMs: number,
-): Promise<{ byStatus: Record<string, number>; inspectionsRefused: string[]; done: boolean }> {
+): Promise<{ byStatus: Record<string, number>; inspectionsRefused: string[]; inspectionsAskedAgain: number; done: boolean }> {
   const inspected = new Set<string>();
   const inspectionsRefused: string[] = [];
+  let inspectionsAskedAgain = 0;
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const returns = await db.return.findMany({
@@ -78,15 +103,16 @@ export async function settleReturns(
     });
     for (const r of returns.filter((x) => x.status === 'received' && !inspected.has(x.id))) {
       inspected.add(r.id);
-      const answer = await post(apiUrl, `/returns/${r.id}/inspection`, OPS_KEY, {
+      const answer = await postUntilAnswered(apiUrl, `/returns/${r.id}/inspection`, OPS_KEY, {
         lines: r.lines.map((l) => ({ lineNo: l.lineNo, restock: l.quantity, writeOff: 0 })),
       });
+      inspectionsAskedAgain += answer.again;
       if (answer.status >= 300) inspectionsRefused.push(`${r.id}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 200)}`);
     }
     const byStatus: Record<string, number> = {};
     for (const r of returns) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     const done = returns.length === returnIds.length && returns.every((r) => FINAL_RETURN_STATUSES.includes(r.status));
-    if (done || performance.now() > deadline) return { byStatus, inspectionsRefused, done };
+    if (done || performance.now() > deadline) return { byStatus, inspectionsRefused, inspectionsAskedAgain, done };
     await sleep(1_000);
   }
 }

@@ -13,12 +13,12 @@ export interface UpgradeFigures {
   plan: UpgradePlan;
   oldRelease: string;
   newRelease: string;
-  intake: { orderIds: string[]; refused: number; returnIds: string[]; returnsRefused: string[] };
+  intake: { orderIds: string[]; refused: number; returnIds: string[]; returnsRefused: string[]; returnsAskedAgain: number };
   atUpgrade: JourneyStages;
   atEnd: JourneyStages;
   upgrade: { migrationsApplied: string[]; workerGapS: number; apiGapS: number };
   drained: boolean;
-  returns: { byStatus: Record<string, number>; inspectionsRefused: string[]; done: boolean };
+  returns: { byStatus: Record<string, number>; inspectionsRefused: string[]; inspectionsAskedAgain: number; done: boolean };
   seconds: number;
   tasks: TaskFailureScan;
 }
@@ -89,7 +89,7 @@ function printReport(f: UpgradeFigures, i: Integrity, returnLabelsSold: number, 
     ['old processes stopped with', f.plan.stop === 'kill9' ? 'kill -9' : 'SIGTERM'],
     ['migrations applied by the new release', f.upgrade.migrationsApplied.length],
     ['no worker / no API for s', `${fmt(f.upgrade.workerGapS)} / ${fmt(f.upgrade.apiGapS)}`],
-    ['orders at the upgrade', f.atUpgrade.orders],
+    ['orders at the upgrade', `${f.atUpgrade.orders}; accepted, not started ${f.atUpgrade.notStarted}`],
     ['shipments at the upgrade', f.atUpgrade.shipments],
     ['returns at the upgrade', f.atUpgrade.returns],
     ['escalations open at the upgrade', f.atUpgrade.openEscalations],
@@ -98,6 +98,10 @@ function printReport(f: UpgradeFigures, i: Integrity, returnLabelsSold: number, 
     ['returns at the end', f.atEnd.returns],
     ['labels in database (voided) / sold by carriers', `${i.labelsInDb} (${i.labelsVoided}) / ${i.carrierLabelsSold}`],
     ['return labels sold by carriers', returnLabelsSold],
+    [
+      'returns / inspections asked again (no answer or 5xx, same key)',
+      `${f.intake.returnsAskedAgain} / ${f.returns.inspectionsAskedAgain}`,
+    ],
     ['shipments with >1 label (ours / carriers)', `${i.shipmentsWithSeveralLabels} / ${i.carrierShipmentsWithSeveralLabels}`],
     ['ledger mismatches / levels oversold / units still reserved', `${i.ledgerMismatches} / ${i.negativeOrOversold} / ${i.stillReserved}`],
     ['workflow runs read (by status)', `${f.tasks.runs} (${JSON.stringify(f.tasks.runsByStatus)})`],
