@@ -13,22 +13,33 @@ export interface JourneyStages {
   shipments: string;
   returns: string;
   openEscalations: number;
+  /** Escalations raised on these orders so far, open or closed. */
+  escalations: number;
   /** Orders not final yet (neither completed, cancelled nor failed), those not started included. */
   ordersInFlight: number;
 }
 
 export async function journeyStages(db: Db, orderIds: string[]): Promise<JourneyStages> {
-  const [notStarted, orders, shipments, returns, openEscalations] = await Promise.all([
+  const [notStarted, orders, shipments, returns, openEscalations, escalations] = await Promise.all([
     db.orderIntake.count({ where: { orderId: { in: orderIds }, startedAt: null } }),
     db.order.groupBy({ by: ['status'], where: { id: { in: orderIds } }, _count: { _all: true } }),
     db.shipment.groupBy({ by: ['status'], where: { orderId: { in: orderIds } }, _count: { _all: true } }),
     db.return.groupBy({ by: ['status'], where: { orderId: { in: orderIds } }, _count: { _all: true } }),
     db.escalation.count({ where: { status: 'open', orderId: { in: orderIds } } }),
+    db.escalation.count({ where: { orderId: { in: orderIds } } }),
   ]);
   const text = (rows: { status: string; _count: { _all: number } }[]) =>
     rows.length === 0 ? '–' : rows.map((r) => `${r.status} ${r._count._all}`).join(', ');
   const ordersInFlight = orders
     .filter((r) => !(FINAL_ORDER_STAGES as readonly string[]).includes(r.status))
     .reduce((n, r) => n + r._count._all, notStarted);
-  return { notStarted, orders: text(orders), shipments: text(shipments), returns: text(returns), openEscalations, ordersInFlight };
+  return {
+    notStarted,
+    orders: text(orders),
+    shipments: text(shipments),
+    returns: text(returns),
+    openEscalations,
+    escalations,
+    ordersInFlight,
+  };
 }

@@ -20,11 +20,21 @@ export interface TaskFailureScan {
   taskFailuresByCause: Record<string, number>;
   /** Task failures that are nondeterminism: the cause, or the SDK's message for one (a TS worker names it). */
   nondeterministic: number;
-  /** The first few task failures: which workflow, the cause, the start of the message. */
+  /** Task failures neither nondeterminism nor one of Temporal's ordinary races (ORDINARY_TASK_FAILURES). */
+  unexpected: number;
+  /** The first few nondeterminism or unexpected failures: which workflow, the cause, the start of the message. */
   examples: { workflowId: string; runId: string; type: string; cause: string; message: string }[];
 }
 
 const NONDETERMINISM = /nondetermin|determinism ?violation/i;
+
+/**
+ * Task failures that are Temporal's ordinary races, not code failing: a signal that arrived while the task completing
+ * the workflow ran (the server refuses the completion, the worker runs the task again with it), a sticky queue reset.
+ * Any other cause is workflow code that threw (on a history of the old release, say: a recorded result of another
+ * shape), retried for ever.
+ */
+export const ORDINARY_TASK_FAILURES: readonly string[] = ['UNHANDLED_COMMAND', 'RESET_STICKY_TASK_QUEUE'];
 
 export async function scanTaskFailures(client: Client): Promise<TaskFailureScan> {
   const scan: TaskFailureScan = {
@@ -33,6 +43,7 @@ export async function scanTaskFailures(client: Client): Promise<TaskFailureScan>
     runsByType: {},
     taskFailuresByCause: {},
     nondeterministic: 0,
+    unexpected: 0,
     examples: [],
   };
   for await (const run of client.workflow.list()) {
@@ -47,6 +58,8 @@ export async function scanTaskFailures(client: Client): Promise<TaskFailureScan>
       const message = attributes?.failure?.message ?? '';
       bump(scan.taskFailuresByCause, cause);
       if (cause === 'NON_DETERMINISTIC_ERROR' || NONDETERMINISM.test(message)) scan.nondeterministic += 1;
+      else if (ORDINARY_TASK_FAILURES.includes(cause)) continue;
+      else scan.unexpected += 1;
       if (scan.examples.length < 10)
         scan.examples.push({ workflowId: run.workflowId, runId: run.runId, type: run.type, cause, message: message.slice(0, 300) });
     }
