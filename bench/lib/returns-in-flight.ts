@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../activities/db';
 import { FINAL_RETURN_STATUSES } from '../../domain/return-policy';
+import { postJson } from './post-json';
 import { INTAKE_KEY, OPS_KEY, sleep } from './stack';
 
 /**
@@ -9,45 +10,18 @@ import { INTAKE_KEY, OPS_KEY, sleep } from './stack';
  * unit back on sale, so the ledger still balances.
  */
 
-async function post(
-  apiUrl: string,
-  path: string,
-  apiKey: string,
-  body: unknown,
-  idempotencyKey: string,
-): Promise<{ status: number; json: unknown }> {
-  try {
-    const response = await fetch(`${apiUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'idempotency-key': idempotencyKey },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: response.status, json };
-  } catch {
-    return { status: 0, json: undefined };
-  }
-}
-
 /** No answer, or a 5xx (503 while a workflow is slow to answer, as on a loaded machine): asked again with the same key. */
 const askAgain = (status: number) => status === 0 || status >= 500;
 
 /** Posts until answered (at most 20 times, 2 s apart), every time under one Idempotency-Key; the answer and how many were asked again. */
 async function postUntilAnswered(apiUrl: string, path: string, apiKey: string, body: unknown) {
   const key = randomUUID();
-  let answer = await post(apiUrl, path, apiKey, body, key);
+  let answer = await postJson(apiUrl, path, apiKey, body, key);
   let again = 0;
   while (askAgain(answer.status) && again < 20) {
     again += 1;
     await sleep(2_000);
-    answer = await post(apiUrl, path, apiKey, body, key);
+    answer = await postJson(apiUrl, path, apiKey, body, key);
   }
   return { ...answer, again };
 }
