@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { createDb, type Db } from '../activities/db';
@@ -15,7 +14,7 @@ import { askReturns, settleReturns } from './lib/returns-in-flight';
 import { type NodeProcess, ROOT, type Stack, sleep, withStack } from './lib/stack';
 import { scanTaskFailures } from './lib/task-failures';
 import { judgeUpgrade, type UpgradeFigures } from './lib/upgrade-verdict';
-import { type UpgradePlan, resolveOldRelease, upgradePlan } from './lib/upgrade-options';
+import { hasUncommittedChanges, resolveCommit, resolveOldRelease, type UpgradePlan, upgradePlan } from './lib/upgrade-options';
 
 /**
  * `npm run drill -- upgrade [--from=<commit>] [--orders=N] [--stop=term|kill9] [--smoke]`: a running Colis upgraded
@@ -56,8 +55,8 @@ const log = (line: string) => process.stdout.write(`  ${line}\n`);
 export async function upgradeDrill(options: BenchOptions): Promise<boolean> {
   const plan = upgradePlan(options);
   const old = resolveOldRelease(plan.from);
-  const newCommit = resolveOldRelease('HEAD').sha;
-  const dirty = execFileSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim() !== '';
+  const newCommit = resolveCommit('HEAD');
+  const dirty = hasUncommittedChanges();
   log(
     `old release ${old.sha.slice(0, 7)} (${old.why}); new release: this checkout, ${newCommit.slice(0, 7)}` +
       (dirty ? ' WITH UNCOMMITTED CHANGES (its figures name no commit)' : ''),

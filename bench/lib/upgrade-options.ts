@@ -43,14 +43,21 @@ export function upgradePlan(options: BenchOptions): UpgradePlan {
   };
 }
 
+const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
+
+/** The full hash of a commit of this repository (a hash, tag or ref such as HEAD). */
+export const resolveCommit = (ref: string): string => git('rev-parse', '--verify', `${ref}^{commit}`);
+
+/** Whether this checkout's tracked files differ from its commit: its figures then name no commit. */
+export const hasUncommittedChanges = (): boolean => git('status', '--porcelain', '--untracked-files=no') !== '';
+
 /**
  * The old release by default: the parent of the newest commit that changed the patch list, so the upgrade crosses
  * the newest workflow patch (and whatever migrations and code came since). Its full hash.
  */
 export function resolveOldRelease(from: string | undefined): { sha: string; why: string } {
-  const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
-  if (from !== undefined) return { sha: git('rev-parse', '--verify', `${from}^{commit}`), why: '--from' };
+  if (from !== undefined) return { sha: resolveCommit(from), why: '--from' };
   const patched = git('log', '-1', '--format=%H', '--', PATCH_LIST);
   if (patched === '') throw new Error(`no commit changed ${PATCH_LIST}: give the old release with --from=<commit>`);
-  return { sha: git('rev-parse', '--verify', `${patched}^`), why: `the release before ${patched.slice(0, 7)}, the newest workflow patch` };
+  return { sha: resolveCommit(`${patched}^`), why: `the release before ${patched.slice(0, 7)}, the newest workflow patch` };
 }
