@@ -15,5 +15,16 @@ await runSuite(
   process.argv.slice(2),
   // Every --key=value some drill reads (options.args in bench/drills.ts, bench/cluster-drill.ts), with the value it takes;
   // any other is refused as a typo.
-  { orders: 'number', adaptive: 'text', drain: 'number', 'down-s': 'number', 'drain-min': 'number', 'start-rate': 'number' },
+  {
+    orders: 'number',
+    adaptive: 'text',
+    drain: 'number',
+    'down-s': 'number',
+    'drain-min': 'number',
+    'start-rate': 'number',
+    from: 'text',
+    stop: ['term', 'kill9'],
+    'time-scale': 'number',
+    'place-s': 'number',
+  },
 );

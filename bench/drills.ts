@@ -5,6 +5,7 @@ import { type OrderCounts, type OrderShape, orderRequest, postOrder, postOrders,
 import { fmt, printTable, quantile, writeResult } from './lib/report';
 import { type Stack, type StackOptions, sleep, withStack } from './lib/stack';
 import { clusterDrill } from './cluster-drill';
+import { upgradeDrill } from './upgrade-drill';
 import type { BenchOptions } from './lib/cli';
 
 /**
@@ -179,6 +180,9 @@ function restartDrill(
 export const DRILLS: Record<string, (options: BenchOptions) => Promise<boolean>> = {
   /** Colis on a self-hosted multi-service Temporal cluster, one API and one worker killed -9 (bench/cluster-drill.ts). */
   cluster: clusterDrill,
+
+  /** The old release's API and worker replaced by this one's under orders in flight, on one database and namespace (bench/upgrade-drill.ts). */
+  upgrade: upgradeDrill,
 
   async kill9(options) {
     const orders = options.smoke ? 12 : Number(options.args.orders ?? 200);

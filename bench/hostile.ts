@@ -6,6 +6,7 @@ import { freePort } from '../scripts/lib/ports';
 import { INSTANT_CLOCK } from './lib/clocks';
 import { checkIntegrity, integrityProblems } from './lib/integrity';
 import { orderRequest, waitForOrders } from './lib/orders';
+import { postJson } from './lib/post-json';
 import { INTAKE_KEY, type Stack, sleep, withStack } from './lib/stack';
 
 /**
@@ -55,26 +56,7 @@ const notifyEnv = {
 const answers: { what: string; attempt: number; status: number; at: number }[] = [];
 const log = (line: string) => process.stdout.write(`  [${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
-async function post(stack: Stack, path: string, body: unknown, key: string): Promise<{ status: number; json: unknown }> {
-  try {
-    const response = await fetch(`${stack.apiUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': INTAKE_KEY, 'idempotency-key': key },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: response.status, json };
-  } catch {
-    return { status: 0, json: undefined };
-  }
-}
+const post = (stack: Stack, path: string, body: unknown, key: string) => postJson(stack.apiUrl, path, INTAKE_KEY, body, key);
 
 /** Asks until answered (0 or 5xx: again, same key); every answer recorded with its attempt number. */
 async function askUntilAnswered(stack: Stack, what: string, path: string, body: unknown): Promise<{ status: number; json: unknown }> {

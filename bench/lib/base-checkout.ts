@@ -7,7 +7,7 @@ import pg from 'pg';
 import { freePort } from '../../scripts/lib/ports';
 import { defaultConfig } from '../../config';
 import { colisDataConverter, payloadSealing } from '../../worker/data-converter';
-import { ROOT, type Stack } from './stack';
+import { type NodeProcess, ROOT, type Stack } from './stack';
 import { colisSubject, type Subject } from './subjects';
 
 /**
@@ -46,6 +46,33 @@ export async function startCheckout(
   extraStock: number,
   options: { outageDetectorOff: boolean },
 ): Promise<Subject> {
+  const { env } = await provisionCheckout(stack, checkout, name, slot, extraStock, options);
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  await startCheckoutApi(stack, checkout, name, env, apiPort);
+  const simulatorStateFile = join(stack.dir, `${name}-carrier-simulator.json`);
+  const worker = await startCheckoutWorker(stack, checkout, name, env, { apiUrl, simulatorStateFile });
+  // As the stack's client: a checkout with payload encryption uses the development key ring (no
+  // COLIS_PAYLOAD_KEYS), and the codec passes the plain payloads of a checkout from before it. It writes
+  // payloads uncompressed, which a checkout from before compression can open; it reads both forms.
+  const dataConverter = colisDataConverter({ ...payloadSealing(defaultConfig()), compress: false });
+  const client = new Client({ connection: stack.client.connection, namespace: slot, dataConverter });
+  return colisSubject(name, apiUrl, client, worker.pid);
+}
+
+/**
+ * A fresh database `slot` on the stack's PostgreSQL, migrated and seeded by the checkout's own code (with
+ * `extraStock` more units per level), and the checkout's search attributes in Temporal namespace `slot`.
+ * `env` is what its processes run with (database, namespace, the outage detector's setting).
+ */
+export async function provisionCheckout(
+  stack: Stack,
+  checkout: string,
+  name: string,
+  slot: string,
+  extraStock: number,
+  options: { outageDetectorOff: boolean },
+): Promise<{ databaseUrl: string; env: Record<string, string> }> {
   const databaseUrl = await createDatabase(stack.databaseUrl, slot.replace(/-/g, '_'));
   const detector: Record<string, string> =
     options.outageDetectorOff && acceptsOutageDetectorOff(checkout) ? {} : { COLIS_WAREHOUSE_DOWN_AFTER_MINUTES: '' };
@@ -59,32 +86,38 @@ export async function startCheckout(
   );
   await provision.exited;
   if (provision.child.exitCode !== 0) throw new Error(`provisioning ${checkout} failed; see ${provision.logFile}`);
-  const apiPort = await freePort();
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await stack.spawnNode(
-    `${name}-api`,
-    'api/main.ts',
-    { ...env, COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' },
-    [],
-    checkout,
-  );
-  const worker = await stack.spawnNode(
+  return { databaseUrl, env };
+}
+
+/** The API of the Colis at `root` (a checkout, or this one: ROOT) on `apiPort`, with `env` on top of the stack's; it stops with the stack. */
+export function startCheckoutApi(
+  stack: Stack,
+  root: string,
+  name: string,
+  env: Record<string, string>,
+  apiPort: number,
+): Promise<NodeProcess> {
+  return stack.spawnNode(`${name}-api`, 'api/main.ts', { ...env, COLIS_API_PORT: String(apiPort), COLIS_API_HOST: '127.0.0.1' }, [], root);
+}
+
+/**
+ * The worker of the Colis at `root` (every queue), its simulated carriers keeping their books in
+ * `simulatorStateFile` and posting their webhooks to `apiUrl`; it stops with the stack.
+ */
+export function startCheckoutWorker(
+  stack: Stack,
+  root: string,
+  name: string,
+  env: Record<string, string>,
+  carriers: { apiUrl: string; simulatorStateFile: string },
+): Promise<NodeProcess> {
+  return stack.spawnNode(
     `${name}-worker`,
     'worker/main.ts',
-    {
-      ...env,
-      COLIS_SIMULATOR_STATE_FILE: join(stack.dir, `${name}-carrier-simulator.json`),
-      COLIS_WEBHOOK_TARGET_URL: apiUrl,
-    },
+    { ...env, COLIS_SIMULATOR_STATE_FILE: carriers.simulatorStateFile, COLIS_WEBHOOK_TARGET_URL: carriers.apiUrl },
     [],
-    checkout,
+    root,
   );
-  // As the stack's client: a checkout with payload encryption uses the development key ring (no
-  // COLIS_PAYLOAD_KEYS), and the codec passes the plain payloads of a checkout from before it. It writes
-  // payloads uncompressed, which a checkout from before compression can open; it reads both forms.
-  const dataConverter = colisDataConverter({ ...payloadSealing(defaultConfig()), compress: false });
-  const client = new Client({ connection: stack.client.connection, namespace: slot, dataConverter });
-  return colisSubject(name, apiUrl, client, worker.pid);
 }
 
 /**

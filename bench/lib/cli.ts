@@ -18,8 +18,11 @@ export function parseCli(argv: string[]): { names: string[]; options: BenchOptio
   return { names, options: { smoke: args.smoke === 'true', args } };
 }
 
-/** What an option's value must be: a number (`--runs=3`), numbers separated by commas (`--rates=100,300`), or any text. */
-export type OptionKind = 'number' | 'numbers' | 'text';
+/**
+ * What an option's value must be: a number (`--runs=3`), numbers separated by commas (`--rates=100,300`), any text, or
+ * one of a few words (`--stop=term`, given as the list of them).
+ */
+export type OptionKind = 'number' | 'numbers' | 'text' | readonly string[];
 
 const isNumber = (text: string) => text.trim() !== '' && Number.isFinite(Number(text)) && Number(text) >= 0;
 
@@ -37,6 +40,10 @@ function optionProblem(kind: string, args: BenchOptions['args'], known: Readonly
   for (const [key, value] of Object.entries(args)) {
     const expected = known[key];
     if (value === undefined || expected === undefined || expected === 'text') continue;
+    if (typeof expected !== 'string') {
+      if (!expected.includes(value)) return `--${key} takes ${expected.join(' or ')}, not --${key}=${value}`;
+      continue;
+    }
     if (expected === 'number' && !isNumber(value)) return `--${key} takes a number, not --${key}=${value}`;
     if (expected === 'numbers' && !value.split(',').every(isNumber))
       return `--${key} takes numbers separated by commas, not --${key}=${value}`;

@@ -14,6 +14,8 @@ describe('npm run bench / drill refuse an option they do not read', () => {
     ['bench/bench.ts', ['packing', '--runs=abc'], '--runs takes a number, not --runs=abc'],
     ['bench/bench.ts', ['intake', '--rates=100,fast'], '--rates takes numbers separated by commas, not --rates=100,fast'],
     ['bench/drill.ts', ['burst', '--orders='], '--orders takes a number, not --orders='],
+    ['bench/drill.ts', ['upgrade', '--stop=kill'], '--stop takes term or kill9, not --stop=kill'],
+    ['bench/drill.ts', ['upgrade', '--smoke', '--time-scale=fast'], '--time-scale takes a number, not --time-scale=fast'],
   ])('%s %j', async (entry, args, message) => {
     const started = Date.now();
     const result = await collect(spawnEntry(entry, baseEnv(), ROOT, args), 60_000);
