@@ -385,14 +385,17 @@ describe('cancel and address change, validated against where the order is', () =
     expect(outcome.shipments.map((s) => s.stage)).toEqual(['delivered', 'delivered']);
   });
 
-  it('an address change before booking books one label, to the new address', async () => {
+  /**
+   * An order of LYS1's, held before booking (its pick slots full for a week) while `change` runs; then let go: its outcome
+   * and its labels once it completed.
+   */
+  const changedBeforeBooking = async (change: (handle: OrderHandle) => Promise<void>) => {
     const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
-    let handle: Awaited<ReturnType<typeof journey.placeOrder>> | undefined;
+    let handle: OrderHandle | undefined;
     try {
       handle = await journey.placeOrder({ lines: LYS1_ONLY });
       await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);
-      const changed = await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] });
-      expect(changed.shipTo.city).toBe('Bordeaux');
+      await change(handle);
     } finally {
       await reopen();
     }
@@ -400,29 +403,27 @@ describe('cancel and address change, validated against where the order is', () =
     expect(outcome.stage).toBe('completed');
     const labels = await labelsOf(outcome.orderId);
     expect(labels).toEqual([expect.objectContaining({ attempt: 1, status: 'purchased' })]);
-    expect(labelDestination(journey, labels[0]!.trackingNumber)?.city).toBe('Bordeaux');
+    return { outcome, destination: labelDestination(journey, labels[0]!.trackingNumber) };
+  };
+
+  it('an address change before booking books one label, to the new address', async () => {
+    const { outcome, destination } = await changedBeforeBooking(async (handle) => {
+      const changed = await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: NEW_ADDRESS }] });
+      expect(changed.shipTo.city).toBe('Bordeaux');
+    });
+    expect(destination?.city).toBe('Bordeaux');
     const order = await journey.database.db.order.findUniqueOrThrow({ where: { id: outcome.orderId }, include: { shippingAddress: true } });
     expect(order.shippingAddress.city).toBe('Bordeaux');
   });
 
   it(`takes at most ${MAX_ADDRESS_CHANGES} address changes, then refuses the next with the reason: a client looping on new addresses cannot grow the order's history without bound`, async () => {
-    const reopen = await fillWarehouseForAWeek(journey, 'LYS1');
-    let handle: Awaited<ReturnType<typeof journey.placeOrder>> | undefined;
     const moved = (n: number) => ({ ...NEW_ADDRESS, line1: `${n} quai des Chartrons` });
-    try {
-      handle = await journey.placeOrder({ lines: LYS1_ONLY });
-      await untilShipmentStage(journey, firstShipmentId(handle), ['waiting_for_pick_slot']);
+    const { destination } = await changedBeforeBooking(async (handle) => {
       for (let n = 1; n <= MAX_ADDRESS_CHANGES; n++) await handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: moved(n) }] });
       const refusal = await rejectionOf(handle.executeUpdate(changeAddressUpdate, { args: [{ shipTo: moved(99) }] }));
       expect(refusal).toMatch(new RegExp(`has changed ${MAX_ADDRESS_CHANGES} times already, the most an order takes`));
-    } finally {
-      await reopen();
-    }
-    const outcome = await handle.result();
-    expect(outcome.stage).toBe('completed');
-    const labels = await labelsOf(outcome.orderId);
-    expect(labels).toEqual([expect.objectContaining({ attempt: 1, status: 'purchased' })]);
-    expect(labelDestination(journey, labels[0]!.trackingNumber)?.line1).toBe(`${MAX_ADDRESS_CHANGES} quai des Chartrons`);
+    });
+    expect(destination?.line1).toBe(`${MAX_ADDRESS_CHANGES} quai des Chartrons`);
   });
 
   it('an address change after booking voids the first label and books attempt 2 to the new address', async () => {
